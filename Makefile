@@ -1,0 +1,49 @@
+# punji — developer and user entry points. `make help` lists them.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+BIN     := $(VENV)/bin
+READY   := $(VENV)/.punji-ready
+DEMO    := tests/data/demo
+DEMOREPO := build/demo-repo
+COMPOSES := build/composes
+COMMANDS := $(shell sed -n 's/^ *\(punji-[a-z-]*\) = .*/\1/p' setup.cfg)
+
+.PHONY: help setup compose check man bench demo-rpms clean
+
+## help: list the supported targets (the default)
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## setup: system packages (apt-get or dnf) and a virtualenv in .venv with punji in it
+setup: $(READY)
+
+$(READY): setup.cfg pyproject.toml tools/install-system-deps
+	tools/install-system-deps
+	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+## demo-rpms: build the demo product's RPMs and repo (build/demo-repo) from tests/data/demo/specs
+demo-rpms: $(READY)
+	$(PY) tools/build-demo-rpms --out $(DEMOREPO)
+
+## compose: set up, build the demo RPMs, run a complete compose of the demo product
+compose: demo-rpms
+	$(BIN)/punji-compose $(DEMO)/demo.conf --target-dir $(COMPOSES) --test -j $$(nproc)
+
+## check: set up, then run the whole test suite
+check: $(READY)
+	$(PY) -m pytest -q tests
+
+## man: generate man/<command>.1 from each command's argparse parser
+man: $(READY)
+	$(PY) tools/make-man-pages man $(COMMANDS)
+
+## bench: start-up time of every command (--help and python -X importtime)
+bench: $(READY)
+	$(PY) tools/bench-startup $(COMMANDS)
+
+## clean: remove build/ (demo RPMs, composes); keeps .venv
+clean:
+	rm -rf build

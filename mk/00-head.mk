@@ -1,0 +1,20 @@
+# The top of every compose's Makefile.
+# scope: once
+SHELL := /bin/sh
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := compose
+
+# The commands of the punji that generated this Makefile.
+PUNJI_BIN := @PUNJI_BIN@
+# The config file and the files it includes; the variants and comps files.
+CONFIG_FILES := @CONFIG_FILES@
+INPUT_FILES := @INPUT_FILES@
+
+.PHONY: compose
+compose: work/global/state/finish.json
+
+# make remakes this Makefile when the init phase has run again (a changed config
+# may add or remove variants), then restarts with the new one.
+Makefile: work/global/state/init.json
+	$(PUNJI_BIN)/punji-makefile .

@@ -1,0 +1,34 @@
+"""Compose arches and the package arches that belong to them."""
+
+# compose (tree) arch -> package arches of the same family, best first
+FAMILY = {
+    "x86_64": ["x86_64", "amd64", "ia32e"],
+    "i386": ["i686", "athlon", "geode", "i586", "i486", "i386"],
+    "aarch64": ["aarch64"],
+    "armhfp": ["armv7hl", "armv7hnl"],
+    "ppc64le": ["ppc64le"],
+    "ppc64": ["ppc64", "ppc64p7"],
+    "ppc": ["ppc"],
+    "s390x": ["s390x"],
+    "s390": ["s390"],
+    "riscv64": ["riscv64"],
+    "loongarch64": ["loongarch64"],
+    "src": ["src", "nosrc"],
+}
+
+# compose arch -> the compose arch whose packages are its multilib partners
+MULTILIB_PARTNER = {"x86_64": "i386", "ppc64": "ppc", "s390x": "s390"}
+
+
+def family(arch):
+    """The package arches native to compose ARCH: family('i386') -> ['i686', ..., 'i386']."""
+    return list(FAMILY.get(arch, [arch]))
+
+
+def compatible(arch, multilib=True):
+    """The package arches installable on compose ARCH, noarch included, best first."""
+    result = family(arch)
+    partner = MULTILIB_PARTNER.get(arch)
+    if multilib and partner:
+        result += family(partner)
+    return result + ["noarch"]

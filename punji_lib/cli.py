@@ -1,0 +1,123 @@
+"""What every punji command shares: its parser, its log, and its one error handler.
+
+A command module defines `build_parser()` (also used for its man page) and
+`main(argv=None)`, which calls `run(parser, work, argv)`; `work(args)` does the
+job and raises PunjiError for anything the user can fix.
+"""
+
+import argparse
+import logging
+import os
+import sys
+
+from .errors import PunjiError
+
+log = logging.getLogger("punji")
+log.addHandler(logging.NullHandler())
+log.propagate = False
+
+
+def parser(prog, description, example):
+    """An ArgumentParser with --debug and an example in its epilog."""
+    result = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        epilog="example:\n  " + "\n  ".join(example.strip().splitlines()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    result.add_argument("--debug", action="store_true", help="show the traceback of an error on the terminal")
+    return result
+
+
+def add_scope(parser, variant=True, arch=True):
+    """The compose directory (default: the current one) and the --variant/--arch of a phase."""
+    parser.add_argument("compose", nargs="?", default=".", help="the compose directory (default: the current directory)")
+    if variant:
+        parser.add_argument("--variant", required=True, help="variant uid, e.g. Server or Server-optional")
+    if arch:
+        parser.add_argument("--arch", required=True, help="tree arch, e.g. x86_64")
+
+
+def open_log(path):
+    """Send this process's log records to PATH (appending), creating its directory."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    return handler
+
+
+def warn(prog, message):
+    """A warning on stderr (prefixed with the program name) and in the log."""
+    print("%s: warning: %s" % (prog, message), file=sys.stderr)
+    log.warning(message)
+
+
+def run(argparser, work, argv=None):
+    """Parse ARGV, call WORK(args), turn errors into one stderr line and an exit code."""
+    args = argparser.parse_args(argv)
+    prog = argparser.prog
+    try:
+        return work(args) or 0
+    except PunjiError as exc:
+        log.error("%s", exc, exc_info=True)
+        print("%s: error: %s" % (prog, exc), file=sys.stderr)
+        _maybe_traceback(args)
+        return 1
+    except KeyboardInterrupt:
+        print("%s: interrupted" % prog, file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 141
+    except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
+        log.exception("internal error")
+        print("%s: internal error: %s: %s (rerun with --debug for the traceback)" % (prog, type(exc).__name__, exc), file=sys.stderr)
+        _maybe_traceback(args)
+        return 70
+
+
+def _maybe_traceback(args):
+    if getattr(args, "debug", False):
+        import traceback
+
+        traceback.print_exc()
+
+
+def run_phase(argparser, phase, job, argv=None):
+    """Run a phase command: log to logs/<scope>/<phase>[-<variant>].log, mark it running,
+    call JOB(topdir, variant, arch), and on failure leave the error next to its state file."""
+    from . import layout, state
+
+    args = argparser.parse_args(argv)
+    topdir = os.path.abspath(args.compose)
+    variant, arch = getattr(args, "variant", None), getattr(args, "arch", None)
+
+    def work(_args):
+        if not os.path.isfile(os.path.join(topdir, layout.compose_id_file())):
+            raise PunjiError("%s: not a compose directory (no COMPOSE_ID)" % topdir)
+        open_log(layout.at(topdir, layout.log_file(phase, variant, arch)))
+        log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
+        state.mark_running(topdir, phase, variant, arch)
+        try:
+            job(topdir, variant, arch)
+        except PunjiError as exc:
+            state.mark_failed(topdir, phase, variant, arch, str(exc))
+            raise
+        except BaseException as exc:
+            state.mark_failed(topdir, phase, variant, arch, "%s: %s" % (type(exc).__name__, exc))
+            raise
+        log.info("%s finished", argparser.prog)
+
+    return run(_Parsed(argparser, args), work)
+
+
+class _Parsed:
+    """An already-parsed parser, so run() can be shared by run_phase."""
+
+    def __init__(self, argparser, args):
+        self.prog = argparser.prog
+        self._args = args
+
+    def parse_args(self, _argv):
+        return self._args

@@ -1,0 +1,73 @@
+"""punji-compose: init a compose from a config, run its Makefile, print where it is."""
+
+import sys
+
+from .. import cli
+
+
+def build_parser():
+    p = cli.parser(
+        "punji-compose",
+        "What pungi-koji is to Pungi: create the compose directory (init), generate its Makefile, "
+        "run `make -j N` in it, and print the compose path on stdout (make's output goes to stderr "
+        "and logs/global/compose.log). A failed compose ends DOOMED, naming the target and its log; "
+        "fix the cause and run `make` in the compose directory to go on where it stopped.",
+        "punji-compose demo.conf --target-dir /mnt/composes -j 4 --nightly\n"
+        "COMPOSE=$(punji-compose demo.conf --target-dir out) && punji-status \"$COMPOSE\"",
+    )
+    p.add_argument("config", help="the Pungi-format config file")
+    p.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="make jobs to run at once (default: the number of CPUs)")
+    p.add_argument("--label", help="compose label, e.g. RC-1.0")
+    types = p.add_mutually_exclusive_group()
+    for name in ("production", "nightly", "test", "ci", "development"):
+        types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
+                           help="make a %s compose" % name)
+    return p
+
+
+def run_make(topdir, jobs):
+    """make -j JOBS in TOPDIR; its output to stderr and logs/global/compose.log."""
+    import os
+    import subprocess
+
+    from .. import layout
+
+    log_path = layout.at(topdir, layout.compose_log())
+    with open(log_path, "a", encoding="utf-8") as log:
+        proc = subprocess.Popen(["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            sys.stderr.write(line)
+            log.write(line)
+        return proc.wait()
+
+
+def _compose(args):
+    import os
+
+    from .. import jsonio, layout, status
+    from ..errors import PunjiError
+    from ..phases import init
+
+    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label)
+    print("punji-compose: compose %s" % topdir, file=sys.stderr)
+    code = run_make(topdir, args.jobs or os.cpu_count() or 1)
+    if code != 0:
+        jsonio.write_text(layout.at(topdir, layout.status_file()), "DOOMED\n")
+        failed = status.failing(topdir)
+        print(topdir)
+        if failed:
+            target, message = failed[0]
+            scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
+            raise PunjiError("compose DOOMED: %s %s failed: %s; see %s" % (target["phase"], scope, message, os.path.join(topdir, target["log"])))
+        raise PunjiError("compose DOOMED: make exited with %d; see %s" % (code, layout.at(topdir, layout.compose_log())))
+    print(topdir)
+
+
+def main(argv=None):
+    return cli.run(build_parser(), _compose, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

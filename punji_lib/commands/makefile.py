@@ -1,0 +1,30 @@
+"""punji-makefile: (re)generate a compose's Makefile from the fragments in mk/."""
+
+import sys
+
+from .. import cli
+
+
+def build_parser():
+    p = cli.parser(
+        "punji-makefile",
+        "Write COMPOSE/Makefile: one target per phase and scope (global, arch, variant.arch), "
+        "each the phase's state file, with prerequisites from the mk/ fragments. The Makefile "
+        "runs this itself when the init phase has run again.",
+        "punji-makefile /mnt/composes/PDL-1-20261125.n.0\nmake -n -C /mnt/composes/PDL-1-20261125.n.0",
+    )
+    cli.add_scope(p, variant=False, arch=False)
+    return p
+
+
+def main(argv=None):
+    def job(topdir, variant, arch):
+        from .. import makefile
+
+        makefile.write(topdir)
+
+    return cli.run_phase(build_parser(), "makefile", job, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

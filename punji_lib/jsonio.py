@@ -1,0 +1,56 @@
+"""Stable, atomic JSON and text files: sorted keys, newline at the end, temp name then rename."""
+
+import json
+import os
+import tempfile
+
+
+def dumps(data):
+    """The canonical text of DATA: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_text(path, text):
+    """Write TEXT to PATH atomically: a temp file in the same directory, fsync, rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_if_changed(path, text):
+    """Write TEXT unless PATH already holds exactly it, so its mtime only moves on change.
+
+    Returns True when the file was written.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return False
+    except FileNotFoundError:
+        pass
+    write_text(path, text)
+    return True
+
+
+def write_json(path, data):
+    write_text(path, dumps(data))
+
+
+def write_json_if_changed(path, data):
+    return write_text_if_changed(path, dumps(data))
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)

@@ -1,0 +1,116 @@
+"""Every path inside a compose directory, relative to the compose's top directory.
+
+The Makefile generator and the phase commands both take their paths from here,
+so a make target and the file a command writes cannot disagree. These are pure
+functions: nothing here creates a directory.
+"""
+
+import os
+
+GLOBAL = "global"
+
+
+def scope_dir(arch=None):
+    """'global' for a global phase, else the arch: work/global/…, work/x86_64/…"""
+    return arch or GLOBAL
+
+
+def config_json():
+    """work/global/config.json: the whole normalized config, defaults filled in."""
+    return "work/global/config.json"
+
+
+def config_slice(phase):
+    """work/global/config/gather.json: the options one phase reads."""
+    return "work/global/config/%s.json" % phase
+
+
+def config_files_json():
+    """work/global/config-files.json: the config file and its includes, with the input files."""
+    return "work/global/config-files.json"
+
+
+def variants_json():
+    """work/global/variants.json: the variants of the compose after tree filters."""
+    return "work/global/variants.json"
+
+
+def comps_file(variant, arch):
+    """work/x86_64/comps/comps-Server.x86_64.xml: the comps filtered for one variant.arch."""
+    return "work/%s/comps/comps-%s.%s.xml" % (arch, variant, arch)
+
+
+def state_file(phase, variant=None, arch=None):
+    """The make target of a phase run: work/global/state/init.json,
+    work/x86_64/state/pkgset.json, work/x86_64/state/gather-Server.json."""
+    name = phase if variant is None else "%s-%s" % (phase, variant)
+    return "work/%s/state/%s.json" % (scope_dir(arch), name)
+
+
+def log_file(phase, variant=None, arch=None):
+    """logs/global/init.log, logs/x86_64/gather-Server.log"""
+    name = phase if variant is None else "%s-%s" % (phase, variant)
+    return "logs/%s/%s.log" % (scope_dir(arch), name)
+
+
+def compose_log():
+    """logs/global/compose.log: what make printed for the whole compose."""
+    return "logs/global/compose.log"
+
+
+def compose_id_file():
+    return "COMPOSE_ID"
+
+
+def status_file():
+    return "STATUS"
+
+
+def makefile():
+    return "Makefile"
+
+
+def metadata_dir():
+    """compose/metadata: composeinfo.json, rpms.json, images.json, …"""
+    return "compose/metadata"
+
+
+def composeinfo_json():
+    return "compose/metadata/composeinfo.json"
+
+
+def variant_dir(variant_uid):
+    """compose/Server: the top of one variant's trees."""
+    return "compose/%s" % variant_uid
+
+
+def os_tree(variant_uid, arch):
+    """compose/Server/x86_64/os"""
+    return "compose/%s/%s/os" % (variant_uid, arch)
+
+
+def debug_tree(variant_uid, arch):
+    """compose/Server/x86_64/debug/tree"""
+    return "compose/%s/%s/debug/tree" % (variant_uid, arch)
+
+
+def source_tree(variant_uid):
+    """compose/Server/source/tree"""
+    return "compose/%s/source/tree" % variant_uid
+
+
+def iso_dir(variant_uid, arch):
+    """compose/Server/x86_64/iso, compose/Server/source/iso"""
+    if arch == "src":
+        return "compose/%s/source/iso" % variant_uid
+    return "compose/%s/%s/iso" % (variant_uid, arch)
+
+
+def lock_file():
+    """work/global/compose.lock: held by whoever runs make in this compose."""
+    return "work/global/compose.lock"
+
+
+def at(topdir, relpath):
+    """The absolute path of RELPATH inside compose TOPDIR."""
+    return os.path.join(os.path.abspath(topdir), relpath)

@@ -1,0 +1,1 @@
+"""One module per phase; each has run(topdir, variant, arch)."""

@@ -1,0 +1,82 @@
+"""What a compose has done: each make target done, failed, running or pending."""
+
+import os
+import subprocess
+
+from . import jsonio, layout
+
+
+def target_state(topdir, target):
+    """'done', 'failed (failable)', 'failed', 'running', 'interrupted' or 'pending'."""
+    path = layout.at(topdir, target["target"])
+    if os.path.exists(path):
+        return "failed (failable)" if jsonio.read_json(path).get("failed") else "done"
+    if os.path.exists(path + ".error"):
+        return "failed"
+    if os.path.exists(path + ".pid"):
+        with open(path + ".pid") as f:
+            pid = f.read().strip()
+        return "running" if pid.isdigit() and _alive(int(pid)) else "interrupted"
+    return "pending"
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def error_line(topdir, target):
+    path = layout.at(topdir, target["target"]) + ".error"
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    data = jsonio.read_json(layout.at(topdir, target["target"])) if os.path.exists(layout.at(topdir, target["target"])) else {}
+    return data.get("error", "")
+
+
+def report(topdir):
+    """{'compose_id', 'status', 'up_to_date', 'targets': [target + state]}."""
+    targets = jsonio.read_json(layout.at(topdir, "work/global/targets.json"))["targets"]
+    rows = []
+    for target in targets:
+        row = dict(target, state=target_state(topdir, target))
+        if row["state"].startswith("failed"):
+            row["error"] = error_line(topdir, target)
+        rows.append(row)
+    return {
+        "compose_id": _read(topdir, layout.compose_id_file()),
+        "status": _read(topdir, layout.status_file()),
+        "up_to_date": _up_to_date(topdir),
+        "targets": rows,
+    }
+
+
+def _read(topdir, relpath):
+    try:
+        with open(layout.at(topdir, relpath), encoding="utf-8") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _up_to_date(topdir):
+    """make -q: whether running make now would do nothing."""
+    try:
+        done = subprocess.run(["make", "-q", "-C", topdir, "compose"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return None
+    return done.returncode == 0
+
+
+def failing(topdir):
+    """The targets that failed for good (not failable): [(target, error line)]."""
+    result = []
+    for target in jsonio.read_json(layout.at(topdir, "work/global/targets.json"))["targets"]:
+        if target_state(topdir, target) == "failed":
+            result.append((target, error_line(topdir, target)))
+    return result
