@@ -9,30 +9,49 @@ then environments and categories left empty, go last.
 """
 
 import fnmatch
+import os
+import re
 
 from . import arches
 from .errors import PunjiError
+
+LINE_RE = re.compile(r"\s*at line:\s*(\d+)\s*col(?:umn)?\s*:\s*\d+")
 
 
 def read(path):
     """A libcomps.Comps from PATH, or one error line naming the file."""
     import libcomps
 
+    if not os.path.isfile(path):
+        raise PunjiError("%s: comps file does not exist" % path)
     comps = libcomps.Comps()
     try:
-        errors = comps.fromxml_f(path)
-    except (IOError, OSError, SystemError, TypeError) as exc:
-        raise PunjiError("%s: cannot read the comps file: %s" % (path, exc))
-    problems = [str(e).strip() for e in comps.get_last_errors()]
-    if errors < 0 or problems:
-        raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, problems[0] if problems else "parse error"))
+        failed = comps.fromxml_f(path) != 0
+    except Exception:  # libcomps raises its ParserError for malformed XML
+        failed = True
+    problems = [" ".join(str(e).split()) for e in comps.get_last_errors()]
+    if failed or problems:
+        raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, _first_problem(path, problems)))
     return comps
+
+
+def _first_problem(path, problems):
+    """The fatal message if there is one, else the first, with its line: 'comps.xml:12: ...'."""
+    fatal = [p for p in problems if p.startswith("ERROR")]
+    text = (fatal or problems or ["parse error"])[0]
+    match = LINE_RE.search(text)
+    if match:
+        rest = (text[:match.start()] + text[match.end():]).replace("ERROR: ", "").strip()
+        return "line %s: %s" % (match.group(1), rest)
+    return text
 
 
 def filtered(comps, variant, arch, filter_environments=True):
     """A new libcomps.Comps with what VARIANT may see on ARCH, and the names of
     the groups the variant lists that the comps file lacks."""
     result = comps.arch_filter(arches.family(arch) + ["noarch"])
+    for name in comps.langpacks:  # arch_filter drops them; keys()/items() crash libcomps 0.1.19
+        result.langpacks[name] = comps.langpacks[name]
     missing = []
     if variant["groups"] or variant["type"] != "variant":
         present = [g.id for g in comps.groups]

@@ -7,6 +7,7 @@
 
 import os
 import re
+import tokenize
 
 from . import options as option_table
 from .errors import PunjiError
@@ -37,6 +38,9 @@ def load(path):
         raise PunjiError("%s: included file '%s' does not exist" % (_current_file(parser, path), exc.filename))
     except SyntaxError as exc:
         raise PunjiError(_kobo_syntax_message(exc, path))
+    except tokenize.TokenError as exc:
+        line = exc.args[1][0] if len(exc.args) > 1 else "?"
+        raise PunjiError("%s:%s: %s (an unclosed bracket or string?)" % (_current_file(parser, path), line, exc.args[0]))
     except Exception as exc:  # kobo raises KeyError, TypeError, tokenize errors for bad input
         raise PunjiError("%s: cannot parse the config: %s" % (_current_file(parser, path), _one_line(exc)))
     raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}

@@ -1,0 +1,71 @@
+"""Fixtures shared by the suite: the real console scripts, the demo product and its RPMs.
+
+The demo RPMs are built once per machine by tools/build-demo-rpms (cached by
+spec hash in build/demo-repo); tests that compose the demo use them.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "tests", "data")
+DEMO = os.path.join(DATA, "demo")
+CONFIGS = os.path.join(DATA, "configs")
+BIN = os.path.dirname(os.path.abspath(sys.executable))
+
+
+def command(name, *args, cwd=None, check=False):
+    """Run the installed console script NAME; return the CompletedProcess (text)."""
+    done = subprocess.run([os.path.join(BIN, name)] + [str(a) for a in args], cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError("%s failed (%d): %s" % (name, done.returncode, done.stderr))
+    return done
+
+
+def make(topdir, *args):
+    return subprocess.run(["make", "-C", str(topdir), "--no-print-directory"] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def assert_one_line_error(done, *fragments):
+    """A failed command: non-zero exit, no traceback, and one error line with FRAGMENTS."""
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1, done.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]
+
+
+@pytest.fixture(scope="session")
+def demo_repo():
+    """build/demo-repo: the demo product's RPMs and repodata (built once, then cached)."""
+    out = os.path.join(ROOT, "build", "demo-repo")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build-demo-rpms"), "--out", out], check=True,
+                   stdout=subprocess.DEVNULL)
+    return out
+
+
+@pytest.fixture
+def demo_copy(tmp_path, demo_repo):
+    """A private copy of the demo config, variants and comps (its repo path made absolute)."""
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("specs"))
+    for name in os.listdir(target):
+        path = target / name
+        if name.endswith(".conf"):
+            path.write_text(path.read_text().replace("../../../build/demo-repo", demo_repo))
+    return target
+
+
+@pytest.fixture
+def new_compose(tmp_path, demo_copy):
+    """A fresh compose directory of the demo product, after init (make not yet run)."""
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test", check=True)
+    return done.stdout.strip()

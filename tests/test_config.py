@@ -1,0 +1,122 @@
+"""Config files: loading as kobo/Pungi load them, validation errors, normalization."""
+
+import json
+import os
+
+import pytest
+
+from conftest import CONFIGS, assert_one_line_error, command
+from punji_lib import config
+
+VARIANTS = os.path.join(CONFIGS, "variants-docs.xml")
+
+
+def write_conf(tmp_path, body, name="bad.conf"):
+    (tmp_path / "variants.xml").write_text(open(VARIANTS).read())
+    path = tmp_path / name
+    path.write_text(
+        'release_name = "X"\nrelease_short = "X"\nrelease_version = "1"\n'
+        'variants_file = "variants.xml"\npkgset_source = "repos"\npkgset_repos = {"x86_64": ["/r"]}\n'
+        'gather_method = "deps"\n' + body
+    )
+    return path
+
+
+def test_documentation_style_config_is_valid():
+    done = command("punji-config-validate", os.path.join(CONFIGS, "docs-example.conf"))
+    assert done.returncode == 0, done.stderr
+    assert "Server-Gluster (x86_64)" in done.stdout
+    # implemented options are not listed, unimplemented ones are
+    warning = [l for l in done.stderr.splitlines() if "does not implement" in l][0]
+    assert "live_media" in warning and "release_name" not in warning
+
+
+def test_kobo_leniencies_load_as_pungi_loads_them():
+    raw, files = config.load(os.path.join(CONFIGS, "lenient.conf"))
+    assert raw["release_version"] == "9.1"
+    assert raw["release_short"] == "LL"
+    assert raw["pkgset_repos"]["aarch64"] == ["https://example.com/repos/aarch64"]
+    assert raw["sigkeys"] == [None, "deadbeef"]
+    assert [os.path.basename(f) for f in files] == ["lenient.conf", "common-lenient.conf"]
+
+
+@pytest.mark.parametrize(
+    "body, fragments",
+    [
+        ('createrepo_checksum = "sha257"\n', ["bad.conf:8: option 'createrepo_checksum'", "sha257"]),
+        ("hashed_directories = 'yes'\n", ["bad.conf:8: option 'hashed_directories'", "is not of type 'boolean'"]),
+        ('filter_packages = [("^Sever$", {"*": ["foo"]})]\n', ["option 'filter_packages'", "'^Sever$' matches no variant"]),
+        ('filter_packages = [("^(Server$", {"*": ["foo"]})]\n', ["option 'filter_packages'", "not a valid regex"]),
+        ('pkgset_koji_tag = "f40"\n', ["option 'pkgset_koji_tag': conflicts with pkgset_source = 'repos'"]),
+        ('base_product_name = "Base"\n', ["option 'base_product_short': required when base_product_name is set"]),
+        ("release_type = 'gamma'\n", ["option 'release_type'", "gamma"]),
+    ],
+)
+def test_bad_option_gives_one_line_naming_file_line_and_option(tmp_path, body, fragments):
+    done = command("punji-config-validate", write_conf(tmp_path, body))
+    assert_one_line_error(done, *fragments)
+
+
+def test_missing_required_option(tmp_path):
+    path = tmp_path / "short.conf"
+    path.write_text('release_name = "X"\n')
+    done = command("punji-config-validate", path)
+    assert_one_line_error(done, "short.conf: option 'gather_method': required option is missing")
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ("release_type = = 'ga'\n", "bad.conf:8: invalid syntax"),
+        ("createiso_skip = [(\n", "bad.conf"),
+        ("x = undefined_name\n", "bad.conf:8: undefined variable"),
+        ("from nowhere import *\n", "included file '%s' does not exist"),
+    ],
+)
+def test_syntax_errors_name_the_file(tmp_path, body, fragment):
+    path = write_conf(tmp_path, body)
+    done = command("punji-config-validate", path)
+    assert_one_line_error(done, fragment.replace("%s", str(tmp_path / "nowhere.conf")))
+
+
+def test_syntax_error_in_include_names_the_include(tmp_path):
+    (tmp_path / "inc.conf").write_text("a = 1\nb = [1 2 )\n")
+    path = write_conf(tmp_path, "from inc import *\n")
+    done = command("punji-config-validate", path)
+    assert_one_line_error(done, "inc.conf:2")
+
+
+def test_missing_config_file(tmp_path):
+    done = command("punji-config-validate", tmp_path / "nope.conf")
+    assert_one_line_error(done, "nope.conf: config file does not exist")
+
+
+def test_typo_gets_a_suggestion(tmp_path):
+    done = command("punji-config-validate", write_conf(tmp_path, "hashed_directory = True\n"))
+    assert done.returncode == 0
+    assert "unrecognized config option 'hashed_directory'. Did you mean 'hashed_directories'?" in done.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    done = command("punji-config-validate", "--debug", write_conf(tmp_path, "hashed_directories = 3\n"))
+    assert done.returncode == 1 and "Traceback" in done.stderr
+
+
+def test_normalized_config_has_defaults_and_absolute_paths(tmp_path):
+    path = write_conf(tmp_path, "")
+    raw, files = config.load(str(path))
+    result = config.validate(raw, str(path), files)
+    assert result.config["release_type"] == "ga"
+    assert result.config["link_type"] == "hardlink-or-copy"
+    assert result.config["variants_file"] == str(tmp_path / "variants.xml")
+    # a round trip through JSON keeps it byte for byte
+    text = json.dumps(result.config, sort_keys=True)
+    assert json.dumps(json.loads(text), sort_keys=True) == text
+
+
+def test_slices_put_each_option_in_its_phase():
+    conf = {"release_name": "X", "gather_method": "deps", "link_type": "copy", "createiso_skip": []}
+    parts = config.slices(conf)
+    assert parts["gather"] == {"gather_method": "deps", "link_type": "copy"}
+    assert parts["init"] == {"release_name": "X", "link_type": "copy"}
+    assert "gather_method" not in parts["createiso"]
