@@ -64,8 +64,11 @@ def render(topdir):
         "@CONFIG_FILES@": _quote(files["config"]),
         "@INPUT_FILES@": _quote(files["inputs"]),
     }
+    skipped = set(jsonio.read_json(layout.at(topdir, layout.config_json())).get("skip_phases") or []) - {"init", "finish"}
     parts, targets = [], []
     for phase, scope, text in fragments():
+        if phase in skipped:
+            continue
         for variant, arch in scopes(scope, tree):
             values = dict(head_values)
             if scope != "once":
@@ -103,7 +106,7 @@ def _assemble(parts, targets):
     lines += ["%s: $(%s_STATES)" % (p, p.upper()) for p in phases]
     lines.append("")
     body = "\n".join(part.rstrip("\n") + "\n" for part in parts)
-    return "\n".join(lines) + "\n" + body + "\n-include local.mk\n"
+    return "\n".join(lines) + "\n" + body + "\n-include $(wildcard local.mk)\n"
 
 
 def write(topdir):

@@ -1,0 +1,110 @@
+"""The compose's generated Makefile: its graph, resuming, and invalidation by config slice."""
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from conftest import CONFIGS, command, make
+
+
+@pytest.fixture
+def compose(tmp_path):
+    for name in ("variants-docs.xml", "comps-docs.xml", "docs-example.conf"):
+        shutil.copy(os.path.join(CONFIGS, name), tmp_path / name)
+    with open(tmp_path / "docs-example.conf", "a") as f:
+        f.write('comps_file = "comps-docs.xml"\n')
+    done = command("punji-init", tmp_path / "docs-example.conf", "--target-dir", tmp_path / "out", "--nightly", check=True)
+    return done.stdout.strip()
+
+
+def ran(output):
+    """The punji commands make ran, in order."""
+    return [line.split("/")[-1].split()[0] for line in output.splitlines() if "/punji-" in line]
+
+
+def mtime(compose, rel):
+    return os.stat(os.path.join(compose, rel)).st_mtime_ns
+
+
+def test_makefile_lists_targets_and_is_plain_make(compose):
+    text = open(os.path.join(compose, "Makefile")).read()
+    assert ".DELETE_ON_ERROR:" in text and "-include $(wildcard local.mk)" in text
+    assert "work/global/state/init.json: $(CONFIG_FILES) $(INPUT_FILES)" in text
+    targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
+    assert [t["phase"] for t in targets] == ["init", "finish"]
+    dry = make(compose, "-n")
+    assert ran(dry.stdout) == ["punji-finish"]  # init already ran when the compose was created
+
+
+def test_make_runs_then_has_nothing_to_do(compose):
+    first = make(compose, "-j2")
+    assert first.returncode == 0, first.stdout
+    assert open(os.path.join(compose, "STATUS")).read() == "FINISHED\n"
+    second = make(compose)
+    assert ran(second.stdout) == [] and "Nothing to be done" in second.stdout
+    assert ran(make(compose, "-n").stdout) == []
+
+
+def test_deleting_a_state_file_redoes_it_and_its_dependents_only(compose):
+    make(compose)
+    os.unlink(os.path.join(compose, "work/global/state/finish.json"))
+    assert ran(make(compose).stdout) == ["punji-finish"]
+    before = mtime(compose, "work/global/config/gather.json")
+    os.unlink(os.path.join(compose, "work/global/state/init.json"))
+    out = make(compose).stdout
+    assert ran(out) == ["punji-init", "punji-makefile", "punji-finish"]
+    # nothing in the config changed, so no slice was rewritten
+    assert mtime(compose, "work/global/config/gather.json") == before
+
+
+def test_config_change_rewrites_only_the_slices_it_touches(compose):
+    make(compose)
+    conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
+    slices = ["work/global/config/%s.json" % p for p in ("gather", "init", "createiso", "pkgset")]
+    before = {s: mtime(compose, s) for s in slices}
+    time.sleep(0.01)
+    with open(conf, "a") as f:
+        f.write('greedy_method = "all"\n')
+    out = make(compose).stdout
+    assert "punji-init" in ran(out)
+    after = {s: mtime(compose, s) for s in slices}
+    assert after["work/global/config/gather.json"] != before["work/global/config/gather.json"]
+    assert [s for s in slices if after[s] != before[s]] == ["work/global/config/gather.json"]
+    assert json.load(open(os.path.join(compose, "work/global/config/gather.json")))["greedy_method"] == "all"
+
+
+def test_a_variant_change_regenerates_the_variants_and_comps(compose):
+    make(compose)
+    conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
+    with open(conf, "a") as f:
+        f.write('tree_arches = ["x86_64"]\n')
+    assert make(compose).returncode == 0
+    tree = json.load(open(os.path.join(compose, "work/global/variants.json")))["variants"]
+    assert {a for v in tree for a in v["arches"]} == {"x86_64"}
+    info = json.load(open(os.path.join(compose, "compose/metadata/composeinfo.json")))
+    assert info["payload"]["variants"]["Server"]["arches"] == ["x86_64"]
+
+
+def test_a_broken_config_change_stops_make_with_one_line(compose):
+    make(compose)
+    conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
+    with open(conf, "a") as f:
+        f.write('hashed_directories = "maybe"\n')
+    out = make(compose)
+    assert out.returncode != 0
+    assert "punji-init: error: " in out.stdout and "option 'hashed_directories'" in out.stdout
+    assert "Traceback" not in out.stdout
+    # what the compose had is intact
+    assert json.load(open(os.path.join(compose, "work/global/config.json")))["hashed_directories"] is True
+
+
+def test_skip_phases_drops_the_phase_from_the_graph(tmp_path, compose):
+    conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
+    with open(conf, "a") as f:
+        f.write('skip_phases = ["init"]\n')
+    assert make(compose).returncode == 0
+    targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
+    assert [t["phase"] for t in targets] == ["init", "finish"]  # init cannot be skipped
