@@ -1,0 +1,78 @@
+"""punji-compose and punji-status on the demo product, end to end."""
+
+import json
+import os
+import re
+import time
+
+from productmd.composeinfo import ComposeInfo
+
+from conftest import assert_one_line_error, command, make
+
+
+def test_demo_compose_finishes_and_productmd_loads_it(tmp_path, demo_copy):
+    done = command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--nightly", "-j", "2")
+    assert done.returncode == 0, done.stderr
+    topdir = done.stdout.strip()
+    assert os.path.dirname(topdir) == str(tmp_path / "out")
+    compose_id = os.path.basename(topdir)
+    assert re.fullmatch(r"PDL-1-%s\.n\.0" % time.strftime("%Y%m%d"), compose_id)
+    assert open(os.path.join(topdir, "COMPOSE_ID")).read().strip() == compose_id
+    assert open(os.path.join(topdir, "STATUS")).read() == "FINISHED\n"
+    ci = ComposeInfo()
+    ci.load(os.path.join(topdir, "compose/metadata/composeinfo.json"))
+    assert ci.compose.id == compose_id and ci.compose.type == "nightly"
+    assert ci.release.short == "PDL" and ci.release.name == "Punji Demo Linux"
+    uids = sorted(v.uid for v in ci.get_variants())
+    assert {"Server", "Client", "Everything", "Server-optional"} <= set(uids)
+    assert ci.variants["Server"].arches == {"x86_64", "i386"}
+    # the compose log has make's output; the init log exists
+    assert "punji-finish" in open(os.path.join(topdir, "logs/global/compose.log")).read()
+    assert os.path.exists(os.path.join(topdir, "logs/global/init.log"))
+
+
+def test_two_composes_the_same_day_get_successive_respins(tmp_path, demo_copy):
+    first = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path, "--test", check=True)
+    second = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path, "--test", check=True)
+    assert first.stdout.strip().endswith(".t.0") and second.stdout.strip().endswith(".t.1")
+
+
+def test_label_and_production_compose_id(tmp_path, demo_copy):
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path, "--label", "RC-1.0", check=True)
+    topdir = done.stdout.strip()
+    assert re.fullmatch(r"PDL-1-\d{8}\.0", os.path.basename(topdir))
+    assert make(topdir).returncode == 0
+    info = json.load(open(os.path.join(topdir, "compose/metadata/composeinfo.json")))
+    assert info["payload"]["compose"]["label"] == "RC-1.0"
+    bad = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path, "--label", "Gamma-1")
+    assert_one_line_error(bad, "label 'Gamma-1'")
+
+
+def test_status_shows_done_pending_and_failed(new_compose):
+    out = command("punji-status", new_compose, check=True).stdout
+    assert "STARTED" in out and "(make has work to do)" in out
+    assert re.search(r"pending\s+finish\s+global", out)
+    assert make(new_compose).returncode == 0
+    report = json.loads(command("punji-status", "--json", new_compose, check=True).stdout)
+    assert report["status"] == "FINISHED" and report["up_to_date"] is True
+    assert {t["state"] for t in report["targets"]} == {"done"}
+    # a failing phase: its error line and its log are shown
+    os.unlink(os.path.join(new_compose, "work/global/state/finish.json"))
+    os.rename(os.path.join(new_compose, "work/global/compose-request.json"), os.path.join(new_compose, "request.bak"))
+    failed = make(new_compose)
+    assert failed.returncode != 0 and "punji-finish: error: " in failed.stdout
+    out = command("punji-status", new_compose, check=True).stdout
+    assert re.search(r"failed\s+finish\s+global\s+log: logs/global/finish.log", out)
+    assert "no work/global/compose-request.json" in out
+    # fixed, make goes on and the failure is gone
+    os.rename(os.path.join(new_compose, "request.bak"), os.path.join(new_compose, "work/global/compose-request.json"))
+    assert make(new_compose).returncode == 0
+    assert "failed" not in command("punji-status", new_compose, check=True).stdout
+
+
+def test_compose_of_a_broken_config_fails_cleanly(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    conf.write_text(conf.read_text() + "\nrelease_short = 7\n")
+    done = command("punji-compose", conf, "--target-dir", tmp_path / "out")
+    assert_one_line_error(done, "demo.conf", "option 'release_short'")
+    assert not os.path.exists(tmp_path / "out") or os.listdir(tmp_path / "out") == []
