@@ -38,6 +38,16 @@ def add_scope(parser, variant=True, arch=True):
         parser.add_argument("--arch", required=True, help="tree arch, e.g. x86_64")
 
 
+def add_compose_options(parser):
+    """--target-dir, --label and the compose type flags, as pungi-koji has them."""
+    parser.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")
+    parser.add_argument("--label", help="compose label, e.g. RC-1.0 or Beta-1.2")
+    types = parser.add_mutually_exclusive_group()
+    for name in ("production", "nightly", "test", "ci", "development"):
+        types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
+                           help="make a %s compose" % name)
+
+
 def open_log(path):
     """Send this process's log records to PATH (appending), creating its directory."""
     os.makedirs(os.path.dirname(path), exist_ok=True)

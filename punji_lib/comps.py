@@ -70,27 +70,26 @@ def _matches(name, wanted):
     return None
 
 
-def _keep_groups(comps, wanted):
-    for index in reversed(range(len(comps.groups))):
-        group = comps.groups[index]
-        entry = _matches(group.id, wanted)
+def _keep(collection, wanted, overrides):
+    """Drop the items of COLLECTION that WANTED does not match; set the attributes
+    OVERRIDES names from the matching entry where it gives them."""
+    for index in reversed(range(len(collection))):
+        item = collection[index]
+        entry = _matches(item.id, wanted)
         if entry is None:
-            del comps.groups[index]
+            del collection[index]
             continue
-        if entry.get("default") is not None:
-            group.default = entry["default"]
-        if entry.get("uservisible") is not None:
-            group.uservisible = entry["uservisible"]
+        for attr in overrides:
+            if entry.get(attr) is not None:
+                setattr(item, attr, entry[attr])
+
+
+def _keep_groups(comps, wanted):
+    _keep(comps.groups, wanted, ("default", "uservisible"))
 
 
 def _keep_environments(comps, wanted):
-    for index in reversed(range(len(comps.environments))):
-        env = comps.environments[index]
-        entry = _matches(env.id, wanted)
-        if entry is None:
-            del comps.environments[index]
-        elif entry.get("display_order") is not None:
-            env.display_order = entry["display_order"]
+    _keep(comps.environments, wanted, ("display_order",))
 
 
 def _drop_empty(comps):

@@ -16,13 +16,8 @@ def build_parser():
         "COMPOSE=$(punji-compose demo.conf --target-dir out) && punji-status \"$COMPOSE\"",
     )
     p.add_argument("config", help="the Pungi-format config file")
-    p.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")
+    cli.add_compose_options(p)
     p.add_argument("-j", "--jobs", type=int, default=None, help="make jobs to run at once (default: the number of CPUs)")
-    p.add_argument("--label", help="compose label, e.g. RC-1.0")
-    types = p.add_mutually_exclusive_group()
-    for name in ("production", "nightly", "test", "ci", "development"):
-        types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
-                           help="make a %s compose" % name)
     return p
 
 

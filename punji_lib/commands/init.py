@@ -18,12 +18,7 @@ def build_parser():
     )
     p.add_argument("config", nargs="?", help="the Pungi-format config file (or, with --refresh, the compose directory)")
     p.add_argument("--refresh", action="store_true", help="re-run init in an existing compose directory (default: .)")
-    p.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")
-    p.add_argument("--label", help="compose label, e.g. RC-1.0 or Beta-1.2")
-    types = p.add_mutually_exclusive_group()
-    for name in ("production", "nightly", "test", "ci", "development"):
-        types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
-                           help="make a %s compose" % name)
+    cli.add_compose_options(p)
     return p
 
 
