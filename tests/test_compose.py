@@ -23,7 +23,7 @@ def test_demo_compose_finishes_and_productmd_loads_it(tmp_path, demo_copy):
     ci.load(os.path.join(topdir, "compose/metadata/composeinfo.json"))
     assert ci.compose.id == compose_id and ci.compose.type == "nightly"
     assert ci.release.short == "PDL" and ci.release.name == "Punji Demo Linux"
-    uids = sorted(v.uid for v in ci.get_variants())
+    uids = sorted(v.uid for v in ci.get_variants(recursive=True))
     assert {"Server", "Client", "Everything", "Server-optional"} <= set(uids)
     assert ci.variants["Server"].arches == {"x86_64", "i386"}
     # the compose log has make's output; the init log exists
