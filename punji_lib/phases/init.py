@@ -4,7 +4,7 @@ and per variant.arch comps from the config file, each only when its bytes change
 import os
 
 from .. import comps, composeid, config, jsonio, layout, state, variants
-from ..cli import warn
+from ..cli import log, open_log, warn
 from ..errors import PunjiError
 
 REQUEST = "work/global/compose-request.json"
@@ -22,6 +22,8 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
     ci, topdir = composeid.allocate(os.path.abspath(target_dir), loaded["config"], compose_type, label, date)
     for sub in ("compose", "work/global", "logs/global"):
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
+    open_log(layout.at(topdir, layout.log_file("init")))
+    log.info("compose %s created from %s", ci.compose.id, config_path)
     request = {
         "header": state.header("compose-request"),
         "config": config_path,
