@@ -13,7 +13,6 @@ ALL_STATES lists every state file.
 import glob
 import os
 import re
-import shlex
 import sys
 
 from . import jsonio, layout, state, variants
@@ -52,7 +51,8 @@ def scopes(scope, tree):
 
 
 def _quote(paths):
-    return " ".join(shlex.quote(p).replace("$", "$$") for p in paths)
+    """PATHS as make prerequisites: make splits on blanks and reads $, # and : itself."""
+    return " ".join(re.sub(r"([ :#\\])", r"\\\1", p).replace("$", "$$") for p in paths)
 
 
 def render(topdir):
