@@ -40,9 +40,10 @@ check: $(READY)
 man: $(READY)
 	$(PY) tools/make-man-pages man $(COMMANDS)
 
-## bench: start-up time of every command (--help and python -X importtime)
+## bench: start-up time of every command (--help, python -X importtime); a no-op make in a finished compose
 bench: $(READY)
 	$(PY) tools/bench-startup $(COMMANDS)
+	$(PY) tools/bench-noop-make
 
 ## clean: remove build/ (demo RPMs, composes); keeps .venv
 clean:
