@@ -40,6 +40,21 @@ def comps_file(variant, arch):
     return "work/%s/comps/comps-%s.%s.xml" % (arch, variant, arch)
 
 
+def pkgset_json(arch):
+    """work/x86_64/pkgset/packages.json: the package set of one compose arch."""
+    return "work/%s/pkgset/packages.json" % arch
+
+
+def pkgset_cache(arch):
+    """work/x86_64/pkgset/cache: downloaded metadata of remote (http/https) repos."""
+    return "work/%s/pkgset/cache" % arch
+
+
+def pkgset_repo(arch):
+    """work/x86_64/repo: a yum repo over the package set of one arch (Packages/, repodata/)."""
+    return "work/%s/repo" % arch
+
+
 def state_file(phase, variant=None, arch=None):
     """The make target of a phase run: work/global/state/init.json,
     work/x86_64/state/pkgset.json, work/x86_64/state/gather-Server.json."""

@@ -569,9 +569,9 @@ OPTIONS = (
            deprecated="use runroot_method (or global_runroot_method) instead"),
 
     # --- pkgset ---
-    Option("pkgset_source", {"type": "string", "enum": ["koji", "repos"]}, phase="pkgset", required=True,
+    Option("pkgset_source", {"type": "string", "enum": ["koji", "repos"]}, phase="pkgset", implemented=True, required=True,
            help="Where packages come from: 'koji' or 'repos'."),
-    Option("pkgset_repos", {"type": "object", "additionalProperties": STRINGS}, phase="pkgset",
+    Option("pkgset_repos", {"type": "object", "additionalProperties": STRINGS}, phase="pkgset", implemented=True,
            help="{arch: [repo]} package repositories when pkgset_source is 'repos'."),
     Option("pkgset_koji_tag", STRINGS, phase="pkgset",
            help="Koji tag(s) the package set is read from."),

@@ -11,9 +11,14 @@ from conftest import CONFIGS, command, make
 
 
 @pytest.fixture
-def compose(tmp_path):
+def compose(tmp_path, demo_repo):
     for name in ("variants-docs.xml", "comps-docs.xml", "docs-example.conf"):
         shutil.copy(os.path.join(CONFIGS, name), tmp_path / name)
+    # the package set from the demo repo instead of the example's Koji tag
+    conf = tmp_path / "docs-example.conf"
+    lines = [line for line in conf.read_text().splitlines(True) if not line.startswith("pkgset_")]
+    lines.append('pkgset_source = "repos"\npkgset_repos = {"*": [%r]}\n' % demo_repo)
+    conf.write_text("".join(lines))
     with open(tmp_path / "docs-example.conf", "a") as f:
         f.write('comps_file = "comps-docs.xml"\n')
     done = command("punji-init", tmp_path / "docs-example.conf", "--target-dir", tmp_path / "out", "--nightly", check=True)
@@ -34,9 +39,11 @@ def test_makefile_lists_targets_and_is_plain_make(compose):
     assert ".DELETE_ON_ERROR:" in text and "-include $(wildcard local.mk)" in text
     assert "work/global/state/init.json: $(CONFIG_FILES) $(INPUT_FILES)" in text
     targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
-    assert [t["phase"] for t in targets] == ["init", "finish"]
+    assert [(t["phase"], t["arch"]) for t in targets] == [
+        ("init", None), ("pkgset", "aarch64"), ("pkgset", "x86_64"), ("finish", None)]
     dry = make(compose, "-n")
-    assert ran(dry.stdout) == ["punji-finish"]  # init already ran when the compose was created
+    # init already ran when the compose was created
+    assert ran(dry.stdout) == ["punji-pkgset", "punji-pkgset", "punji-finish"]
 
 
 def test_make_runs_then_has_nothing_to_do(compose):
@@ -107,4 +114,4 @@ def test_skip_phases_drops_the_phase_from_the_graph(tmp_path, compose):
         f.write('skip_phases = ["init"]\n')
     assert make(compose).returncode == 0
     targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
-    assert [t["phase"] for t in targets] == ["init", "finish"]  # init cannot be skipped
+    assert [t["phase"] for t in targets] == ["init", "pkgset", "pkgset", "finish"]  # init cannot be skipped

@@ -1,0 +1,31 @@
+"""punji-pkgset: the package set of one compose arch and a yum repo over it."""
+
+import sys
+
+from .. import cli
+
+
+def build_parser():
+    p = cli.parser(
+        "punji-pkgset",
+        "Read the package set of one compose arch from the repositories of pkgset_repos "
+        "(pkgset_source = \"repos\"): the packages of that arch, its multilib partner, noarch "
+        "and source, the highest version of each name.arch. Write work/<arch>/pkgset/packages.json "
+        "and a yum repo over the set in work/<arch>/repo.",
+        "punji-pkgset --arch x86_64 /mnt/composes/PDL-1-20261125.n.0",
+    )
+    cli.add_scope(p, variant=False, arch=True)
+    return p
+
+
+def main(argv=None):
+    def job(topdir, variant, arch):
+        from ..phases import pkgset
+
+        pkgset.run(topdir, arch=arch)
+
+    return cli.run_phase(build_parser(), "pkgset", job, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""punji-pkgset with pkgset_source = "repos": the package set per arch and the repo over it."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import assert_one_line_error, command, make
+
+SPEC = """Name: %{pkgname}
+Version: %{pkgver}
+Release: 1
+Summary: a package for the pkgset tests
+License: MIT
+%description
+A package for the pkgset tests.
+%files
+"""
+
+
+def read(compose, rel):
+    with open(os.path.join(compose, rel)) as f:
+        return json.load(f)
+
+
+def packages(compose, arch):
+    return read(compose, "work/%s/pkgset/packages.json" % arch)["packages"]
+
+
+def build_rpm(topdir, name, version, arch):
+    """rpmbuild one empty package NAME-VERSION-1.ARCH; return its path."""
+    topdir.mkdir(parents=True, exist_ok=True)
+    spec = topdir / "test.spec"
+    spec.write_text(SPEC)
+    defines = {"_topdir": str(topdir), "pkgname": name, "pkgver": version, "__os_install_post": "%{nil}",
+               "debug_package": "%{nil}", "_binary_payload": "w9.gzdio"}
+    cmd = ["rpmbuild", "-bb", "--quiet", "--target", arch, str(spec)]
+    for key, value in defines.items():
+        cmd += ["--define", "%s %s" % (key, value)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return topdir / "RPMS" / arch / ("%s-%s-1.%s.rpm" % (name, version, arch))
+
+
+def make_repo(path, rpms):
+    (path / "Packages").mkdir(parents=True)
+    for rpm in rpms:
+        shutil.copy(rpm, path / "Packages")
+    subprocess.run(["createrepo_c", "--quiet", str(path)], check=True)
+    return str(path)
+
+
+def load_repo(path):
+    import createrepo_c
+
+    md = createrepo_c.Metadata()
+    md.locate_and_load_xml(path)
+    return [md.get(key) for key in md.keys()]
+
+
+@pytest.fixture
+def repos_compose(tmp_path, demo_copy, demo_repo):
+    """The demo with two more repos: 'old' (listed for x86_64 after the demo) and 'new' (for '*')."""
+    if not shutil.which("rpmbuild"):
+        pytest.skip("rpmbuild is not installed")
+    build = tmp_path / "rpmbuild"
+    old = make_repo(tmp_path / "old", [build_rpm(build, "pkgset-test", "1.0", "noarch"),
+                                       build_rpm(build, "pkgset-tie", "1.0", "noarch"),
+                                       build_rpm(build, "pkgset-foreign", "1.0", "aarch64")])
+    new = make_repo(tmp_path / "new", [build_rpm(build, "pkgset-test", "2.0", "noarch"),
+                                       build_rpm(build, "pkgset-test", "0.5", "noarch"),
+                                       build_rpm(build, "pkgset-tie", "1.0", "noarch")])
+    conf = demo_copy / "demo.conf"
+    with open(conf, "a") as f:
+        f.write("pkgset_repos = %r\n" % {"x86_64": [demo_repo, old], "i386": [demo_repo], "*": [new]})
+    done = command("punji-init", conf, "--target-dir", tmp_path / "composes", "--test", check=True)
+    return {"compose": done.stdout.strip(), "demo": demo_repo, "old": old, "new": new}
+
+
+def test_x86_64_set_has_native_multilib_noarch_and_source(new_compose):
+    command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
+    pkgs = packages(new_compose, "x86_64")
+    assert {p["arch"] for p in pkgs} == {"x86_64", "i686", "noarch", "src"}
+    assert [p["nevra"] for p in pkgs] == sorted(p["nevra"] for p in pkgs)
+    first = pkgs[0]
+    assert set(first) == {"name", "epoch", "version", "release", "arch", "nevra", "path", "repo", "location",
+                          "sourcerpm", "checksum", "checksum_type", "size", "sigkey"}
+    assert os.path.isabs(first["path"]) and os.path.isfile(first["path"])
+    assert first["sigkey"] is None
+    st = read(new_compose, "work/x86_64/state/pkgset.json")
+    assert st["count"] == len(pkgs) and st["packages"] == "work/x86_64/pkgset/packages.json"
+    assert not st["failed"]
+
+
+def test_i386_set_has_no_x86_64_packages(new_compose):
+    command("punji-pkgset", "--arch", "i386", new_compose, check=True)
+    assert {p["arch"] for p in packages(new_compose, "i386")} == {"i686", "noarch", "src"}
+
+
+def test_the_repo_over_the_set_loads_with_the_same_count(new_compose):
+    command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
+    repo = os.path.join(new_compose, "work/x86_64/repo")
+    loaded = load_repo(repo)
+    pkgs = packages(new_compose, "x86_64")
+    assert len(loaded) == len(pkgs)
+    assert sorted("%s.%s" % (p.name, p.arch) for p in loaded) == sorted("%s.%s" % (p["name"], p["arch"]) for p in pkgs)
+    # a second run replaces the repo, and leaves no temporary directory behind
+    command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
+    assert len(load_repo(repo)) == len(pkgs)
+    assert sorted(os.listdir(os.path.join(new_compose, "work/x86_64"))) == ["comps", "pkgset", "repo", "state"]
+
+
+def test_repo_loads_with_dnf(tmp_path, new_compose):
+    if not shutil.which("dnf"):
+        pytest.skip("dnf is not installed")
+    command("punji-pkgset", "--arch", "i386", new_compose, check=True)
+    repo = os.path.join(new_compose, "work/i386/repo")
+    done = subprocess.run(["dnf", "-q", "--disableplugin=*", "--setopt=reposdir=%s" % tmp_path,
+                           "--setopt=cachedir=%s" % (tmp_path / "cache"), "--repofrompath=pkgset,%s" % repo,
+                           "--repo=pkgset", "repoquery", "--qf", "%{name}.%{arch}\n"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        pytest.skip("dnf cannot run here: %s" % done.stderr.strip()[-200:])
+    found = {line for line in done.stdout.splitlines() if line.strip()}
+    assert found == {"%s.%s" % (p["name"], p["arch"]) for p in packages(new_compose, "i386")}
+
+
+def test_highest_version_of_each_name_arch_first_repo_wins_ties(repos_compose):
+    compose = repos_compose["compose"]
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    pkgs = packages(compose, "x86_64")
+    keys = ["%s.%s" % (p["name"], p["arch"]) for p in pkgs]
+    assert len(keys) == len(set(keys))
+    by_name = {p["name"]: p for p in pkgs if p["arch"] == "noarch"}
+    assert by_name["pkgset-test"]["version"] == "2.0"
+    assert by_name["pkgset-test"]["repo"] == repos_compose["new"]
+    assert by_name["pkgset-tie"]["repo"] == repos_compose["old"]
+    assert "pkgset-foreign" not in {p["name"] for p in pkgs}  # aarch64
+    assert {p["arch"] for p in pkgs} == {"x86_64", "i686", "noarch", "src"}
+    assert len(load_repo(os.path.join(compose, "work/x86_64/repo"))) == len(pkgs)
+    # '*' applies to every arch
+    command("punji-pkgset", "--arch", "i386", compose, check=True)
+    assert {p["name"] for p in packages(compose, "i386")} >= {"pkgset-test", "pkgset-tie"}
+
+
+def test_a_missing_repo_is_one_error_and_no_state(tmp_path, demo_copy):
+    missing = str(tmp_path / "no-such-repo")
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("pkgset_repos = %r\n" % {"x86_64": [missing], "i386": [missing]})
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                      check=True).stdout.strip()
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), missing, "does not exist")
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+    assert os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json.error"))
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/repo"))
+
+
+def test_a_directory_without_repodata_is_one_error(tmp_path, demo_copy):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("pkgset_repos = %r\n" % {"*": [str(empty)]})
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                      check=True).stdout.strip()
+    assert_one_line_error(command("punji-pkgset", "--arch", "i386", compose), str(empty), "repodata/repomd.xml")
+    assert not os.path.exists(os.path.join(compose, "work/i386/state/pkgset.json"))
+
+
+def test_corrupt_primary_is_one_error(tmp_path, demo_copy, demo_repo):
+    broken = tmp_path / "broken"
+    shutil.copytree(os.path.join(demo_repo, "repodata"), broken / "repodata")
+    for name in os.listdir(broken / "repodata"):
+        if "primary" in name:
+            (broken / "repodata" / name).write_bytes(b"\x1f\x8b this is not gzip")
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("pkgset_repos = %r\n" % {"*": [str(broken)]})
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                      check=True).stdout.strip()
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), str(broken), "primary")
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+
+
+def test_make_runs_pkgset_for_each_arch_then_finish(new_compose):
+    out = make(new_compose)
+    assert out.returncode == 0, out.stdout
+    ran = [line.split("/")[-1] for line in out.stdout.splitlines() if "/punji-" in line]
+    assert sorted(ran[:2]) == ["punji-pkgset --arch i386 .", "punji-pkgset --arch x86_64 ."]
+    assert ran[2:] == ["punji-finish ."]
+    for arch in ("i386", "x86_64"):
+        assert read(new_compose, "work/%s/state/pkgset.json" % arch)["count"] > 0
+    assert "Nothing to be done" in make(new_compose).stdout
+
+
+def test_an_http_repo_is_read_and_its_packages_cached(tmp_path, demo_copy, demo_repo):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=demo_repo)
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = "http://127.0.0.1:%d/" % server.server_address[1]
+        with open(demo_copy / "demo.conf", "a") as f:
+            f.write("pkgset_repos = %r\n" % {"*": [url]})
+        compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                          check=True).stdout.strip()
+        command("punji-pkgset", "--arch", "i386", compose, check=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    pkgs = packages(compose, "i386")
+    assert pkgs and all(p["path"].startswith(url) and p["repo"] == url for p in pkgs)
+    assert len(load_repo(os.path.join(compose, "work/i386/repo"))) == len(pkgs)
