@@ -156,13 +156,18 @@ def test_a_missing_repo_is_one_error_and_no_state(tmp_path, demo_copy):
     assert not os.path.exists(os.path.join(compose, "work/x86_64/repo"))
 
 
+def compose_with_repos(tmp_path, demo_copy, repos):
+    """An init'ed demo compose whose pkgset_repos are REPOS for every arch."""
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("pkgset_repos = %r\n" % {"*": repos})
+    return command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                   check=True).stdout.strip()
+
+
 def test_a_directory_without_repodata_is_one_error(tmp_path, demo_copy):
     empty = tmp_path / "empty"
     empty.mkdir()
-    with open(demo_copy / "demo.conf", "a") as f:
-        f.write("pkgset_repos = %r\n" % {"*": [str(empty)]})
-    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
-                      check=True).stdout.strip()
+    compose = compose_with_repos(tmp_path, demo_copy, [str(empty)])
     assert_one_line_error(command("punji-pkgset", "--arch", "i386", compose), str(empty), "repodata/repomd.xml")
     assert not os.path.exists(os.path.join(compose, "work/i386/state/pkgset.json"))
 
@@ -173,10 +178,7 @@ def test_corrupt_primary_is_one_error(tmp_path, demo_copy, demo_repo):
     for name in os.listdir(broken / "repodata"):
         if "primary" in name:
             (broken / "repodata" / name).write_bytes(b"\x1f\x8b this is not gzip")
-    with open(demo_copy / "demo.conf", "a") as f:
-        f.write("pkgset_repos = %r\n" % {"*": [str(broken)]})
-    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
-                      check=True).stdout.strip()
+    compose = compose_with_repos(tmp_path, demo_copy, [str(broken)])
     assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), str(broken), "primary")
     assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
 
