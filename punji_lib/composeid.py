@@ -5,9 +5,6 @@ import time
 
 from .errors import PunjiError
 
-TYPES = ("production", "nightly", "test", "ci", "development")
-
-
 def compose_info(config, compose_type="production", label=None, date=None, respin=0):
     """A productmd ComposeInfo with release, base product and compose fields set."""
     from productmd.composeinfo import ComposeInfo

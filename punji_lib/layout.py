@@ -30,6 +30,16 @@ def config_files_json():
     return "work/global/config-files.json"
 
 
+def compose_request_json():
+    """work/global/compose-request.json: the config path, type, label, date and respin of the compose."""
+    return "work/global/compose-request.json"
+
+
+def targets_json():
+    """work/global/targets.json: every target of the compose's Makefile, for punji-status."""
+    return "work/global/targets.json"
+
+
 def variants_json():
     """work/global/variants.json: the variants of the compose after tree filters."""
     return "work/global/variants.json"
@@ -85,18 +95,8 @@ def makefile():
     return "Makefile"
 
 
-def metadata_dir():
-    """compose/metadata: composeinfo.json, rpms.json, images.json, …"""
-    return "compose/metadata"
-
-
 def composeinfo_json():
     return "compose/metadata/composeinfo.json"
-
-
-def variant_dir(variant_uid):
-    """compose/Server: the top of one variant's trees."""
-    return "compose/%s" % variant_uid
 
 
 def os_tree(variant_uid, arch):
@@ -119,11 +119,6 @@ def iso_dir(variant_uid, arch):
     if arch == "src":
         return "compose/%s/source/iso" % variant_uid
     return "compose/%s/%s/iso" % (variant_uid, arch)
-
-
-def lock_file():
-    """work/global/compose.lock: held by whoever runs make in this compose."""
-    return "work/global/compose.lock"
 
 
 def at(topdir, relpath):

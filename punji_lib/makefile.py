@@ -112,5 +112,5 @@ def _assemble(parts, targets):
 def write(topdir):
     """Write <topdir>/Makefile and work/global/targets.json (always: make restarts on it)."""
     text, targets = render(topdir)
-    jsonio.write_json(layout.at(topdir, "work/global/targets.json"), {"header": state.header("targets"), "targets": targets})
+    jsonio.write_json(layout.at(topdir, layout.targets_json()), {"header": state.header("targets"), "targets": targets})
     jsonio.write_text(layout.at(topdir, layout.makefile()), text)

@@ -22,11 +22,6 @@ def write(topdir, phase, variant=None, arch=None, **data):
     return path
 
 
-def read(topdir, phase, variant=None, arch=None):
-    path = layout.at(topdir, layout.state_file(phase, variant, arch))
-    return jsonio.read_json(path) if os.path.exists(path) else None
-
-
 def _mark(topdir, phase, variant, arch, suffix):
     return layout.at(topdir, layout.state_file(phase, variant, arch)) + suffix
 

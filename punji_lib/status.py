@@ -32,16 +32,15 @@ def _alive(pid):
 
 def error_line(topdir, target):
     path = layout.at(topdir, target["target"]) + ".error"
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            return f.read().strip()
-    data = jsonio.read_json(layout.at(topdir, target["target"])) if os.path.exists(layout.at(topdir, target["target"])) else {}
-    return data.get("error", "")
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip()
 
 
 def report(topdir):
     """{'compose_id', 'status', 'up_to_date', 'targets': [target + state]}."""
-    targets = jsonio.read_json(layout.at(topdir, "work/global/targets.json"))["targets"]
+    targets = jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]
     rows = []
     for target in targets:
         row = dict(target, state=target_state(topdir, target))
@@ -77,7 +76,7 @@ def _up_to_date(topdir):
 def failing(topdir):
     """The targets that failed for good (not failable): [(target, error line)]."""
     result = []
-    for target in jsonio.read_json(layout.at(topdir, "work/global/targets.json"))["targets"]:
+    for target in jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]:
         if target_state(topdir, target) == "failed":
             result.append((target, error_line(topdir, target)))
     return result

@@ -154,7 +154,3 @@ def all_arches(variants):
     """The sorted arches of every variant."""
     return sorted({a for v in variants for a in v["arches"]})
 
-
-def variant_arches(variants):
-    """(uid, arch) for every tree in the compose, in a stable order."""
-    return [(v["uid"], a) for v in variants for a in v["arches"]]

@@ -23,7 +23,6 @@ def build_parser():
 
 def run_make(topdir, jobs):
     """make -j JOBS in TOPDIR; its output to stderr and logs/global/compose.log."""
-    import os
     import subprocess
 
     from .. import layout

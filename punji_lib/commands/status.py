@@ -26,12 +26,12 @@ def _label(target):
 def _show(args):
     import os
 
-    from .. import jsonio, status
+    from .. import jsonio, layout, status
     from ..errors import PunjiError
 
     topdir = os.path.abspath(args.compose)
-    if not os.path.exists(os.path.join(topdir, "work/global/targets.json")):
-        raise PunjiError("%s: not a punji compose (no work/global/targets.json)" % topdir)
+    if not os.path.exists(layout.at(topdir, layout.targets_json())):
+        raise PunjiError("%s: not a punji compose (no %s)" % (topdir, layout.targets_json()))
     report = status.report(topdir)
     if args.json:
         sys.stdout.write(jsonio.dumps(report))

@@ -6,23 +6,18 @@ import os
 from .. import jsonio, layout, state
 from ..phases import init
 
-# composeinfo path name -> tree directory relative to compose/, by arch
-TREE_PATHS = {
-    "os_tree": "{v}/{a}/os",
-    "packages": "{v}/{a}/os/Packages",
-    "repository": "{v}/{a}/os",
-    "isos": "{v}/{a}/iso",
-    "images": "{v}/{a}/images",
-    "debug_tree": "{v}/{a}/debug/tree",
-    "debug_packages": "{v}/{a}/debug/tree/Packages",
-    "debug_repository": "{v}/{a}/debug/tree",
-}
-SOURCE_PATHS = {
-    "source_tree": "{v}/source/tree",
-    "source_packages": "{v}/source/tree/Packages",
-    "source_repository": "{v}/source/tree",
-    "source_isos": "{v}/source/iso",
-}
+def tree_paths(uid, arch):
+    """composeinfo's path names for one variant.arch -> directories relative to compose/."""
+    os_tree, debug = layout.os_tree(uid, arch), layout.debug_tree(uid, arch)
+    source = layout.source_tree(uid)
+    paths = {
+        "os_tree": os_tree, "packages": os_tree + "/Packages", "repository": os_tree,
+        "isos": layout.iso_dir(uid, arch), "images": os_tree + "/images",
+        "debug_tree": debug, "debug_packages": debug + "/Packages", "debug_repository": debug,
+        "source_tree": source, "source_packages": source + "/Packages", "source_repository": source,
+        "source_isos": layout.iso_dir(uid, "src"),
+    }
+    return {name: os.path.relpath(path, "compose") for name, path in paths.items()}
 
 
 def composeinfo(topdir):
@@ -59,12 +54,7 @@ def composeinfo(topdir):
 def _set_paths(topdir, variant, v):
     compose = layout.at(topdir, "compose")
     for arch in v["arches"]:
-        for name, pattern in TREE_PATHS.items():
-            rel = pattern.format(v=v["uid"], a=arch)
-            if os.path.isdir(os.path.join(compose, rel)):
-                getattr(variant.paths, name)[arch] = rel
-        for name, pattern in SOURCE_PATHS.items():
-            rel = pattern.format(v=v["uid"])
+        for name, rel in tree_paths(v["uid"], arch).items():
             if os.path.isdir(os.path.join(compose, rel)):
                 getattr(variant.paths, name)[arch] = rel
 

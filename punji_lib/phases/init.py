@@ -7,9 +7,6 @@ from .. import comps, composeid, config, jsonio, layout, state, variants
 from ..cli import log, open_log, warn
 from ..errors import PunjiError
 
-REQUEST = "work/global/compose-request.json"
-
-
 def create(config_path, target_dir, compose_type=None, label=None, date=None):
     """Make TARGET_DIR/<COMPOSE_ID>, run the init phase in it and write its Makefile."""
     from .. import makefile
@@ -33,7 +30,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
         "date": ci.compose.date,
         "respin": ci.compose.respin,
     }
-    jsonio.write_json(os.path.join(topdir, REQUEST), request)
+    jsonio.write_json(layout.at(topdir, layout.compose_request_json()), request)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), ci.compose.id + "\n")
     jsonio.write_text(layout.at(topdir, layout.status_file()), "STARTED\n")
     run(topdir, prog="punji-init", loaded=loaded)
@@ -42,9 +39,9 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
 
 
 def request(topdir):
-    path = os.path.join(topdir, REQUEST)
+    path = layout.at(topdir, layout.compose_request_json())
     if not os.path.exists(path):
-        raise PunjiError("%s: not a punji compose (no %s)" % (topdir, REQUEST))
+        raise PunjiError("%s: not a punji compose (no %s)" % (topdir, layout.compose_request_json()))
     return jsonio.read_json(path)
 
 
