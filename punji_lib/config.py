@@ -12,6 +12,7 @@ import tokenize
 from . import options as option_table
 from .errors import PunjiError
 
+FILE_OPTIONS = ("variants_file", "comps_file", "gather_source_mapping", "gather_prepopulate")
 URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 KOBO_POSITION_RE = re.compile(r"file: (?P<file>.*?), begin: \((?P<line>\d+), \d+\).*?text: (?P<text>.*)$", re.S)
 KOBO_DUPLICATE_RE = re.compile(r"in file (?P<file>.*) on line (?P<line>\d+)")
@@ -192,7 +193,7 @@ def _absolute(base, value):
 
 def _resolve_paths(config, base):
     """Relative local paths in the config are relative to the config file's directory."""
-    for name in ("variants_file", "comps_file"):
+    for name in FILE_OPTIONS:
         value = config.get(name)
         if isinstance(value, dict) and value.get("scm") == "file" and not value.get("repo"):
             value = dict(value, file=_absolute(base, value.get("file")))
@@ -202,6 +203,11 @@ def _resolve_paths(config, base):
     repos = config.get("pkgset_repos")
     if isinstance(repos, dict):
         config["pkgset_repos"] = {arch: [_absolute(base, r) for r in _as_list(urls)] for arch, urls in repos.items()}
+    lookaside = config.get("gather_lookaside_repos")
+    if isinstance(lookaside, list):
+        config["gather_lookaside_repos"] = [
+            [pattern, {arch: [_absolute(base, r) for r in _as_list(urls)] for arch, urls in by_arch.items()}]
+            for pattern, by_arch in lookaside]
 
 
 def _as_list(value):
@@ -216,6 +222,24 @@ def local_file(config, name):
             raise PunjiError("option '%s': only local files are supported yet, not scm '%s'" % (name, value.get("scm")))
         value = value.get("file")
     return value
+
+
+def va_data(value, uid, arch):
+    """The values a variant/arch mapping [(uid regex, {arch or '*': value or [values]})]
+    gives variant UID on ARCH, in config order: lists are joined, single values appended."""
+    found = []
+    for pattern, by_arch in value or []:
+        if not re.match(pattern, uid):
+            continue
+        for key, item in by_arch.items():
+            if key in (arch, "*"):
+                found.extend(item if isinstance(item, list) else [item])
+    return found
+
+
+def arch_data(value, arch):
+    """The values of an {arch or '*': [values]} mapping for ARCH."""
+    return [item for key in (arch, "*") for item in (value or {}).get(key, [])]
 
 
 def _is_variant_map(schema):

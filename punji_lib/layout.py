@@ -65,6 +65,22 @@ def pkgset_repo(arch):
     return "work/%s/repo" % arch
 
 
+def gather_json(variant, arch):
+    """work/x86_64/gather/Server.json: what gather put into one variant.arch, and why."""
+    return "work/%s/gather/%s.json" % (arch, variant)
+
+
+def rpms_json():
+    return "compose/metadata/rpms.json"
+
+
+def package_dir(tree, filename, hashed=False):
+    """Where a package goes in a tree: compose/Server/x86_64/os/Packages[/b]
+    (with hashed_directories, the lower-cased first letter of the file name)."""
+    top = tree + "/Packages"
+    return "%s/%s" % (top, filename[0].lower()) if hashed else top
+
+
 def state_file(phase, variant=None, arch=None):
     """The make target of a phase run: work/global/state/init.json,
     work/x86_64/state/pkgset.json, work/x86_64/state/gather-Server.json."""

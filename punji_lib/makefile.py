@@ -3,9 +3,11 @@
 Each fragment is plain make. Its `# scope:` line says how often it is repeated:
 `once`, `global`, `arch` (every arch of the compose) or `variant-arch` (every
 tree). Placeholders: @STATE@ (the phase's state file for that scope, from
-layout.state_file), @LOG@, @VARIANT@, @ARCH@, and in the head @PUNJI_BIN@,
-@CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is its file name without
-the number: 10-init.mk is the init phase. For every phase the Makefile also has
+layout.state_file), @LOG@, @VARIANT@, @ARCH@, @BUILDS_ON@ (the same phase's
+state files of the variants this one builds on: an addon's parent...), and in
+the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
+its `# phase:` line, else its file name without the number: 10-init.mk is the
+init phase. For every phase the Makefile also has
 a phony target of that name and a variable <PHASE>_STATES listing its targets;
 ALL_STATES lists every state file.
 """
@@ -19,6 +21,7 @@ from . import jsonio, layout, state, variants
 from .errors import PunjiError
 
 SCOPE_RE = re.compile(r"^# scope: (once|global|arch|variant-arch)\s*$", re.M)
+PHASE_RE = re.compile(r"^# phase: ([a-z]+)\s*$", re.M)
 
 
 def fragments_dir():
@@ -36,7 +39,8 @@ def fragments():
         match = SCOPE_RE.search(text)
         if not match:
             raise PunjiError("%s: fragment has no '# scope:' line" % path)
-        phase = re.sub(r"^\d+-", "", os.path.basename(path)[:-3])
+        named = PHASE_RE.search(text)
+        phase = named.group(1) if named else re.sub(r"^\d+-", "", os.path.basename(path)[:-3])
         result.append((phase, match.group(1), text))
     return result
 
@@ -76,9 +80,18 @@ def render(topdir):
                 targets.append({"phase": phase, "variant": variant, "arch": arch, "target": target,
                                 "log": layout.log_file(phase, variant, arch)})
                 values.update({"@STATE@": target, "@LOG@": layout.log_file(phase, variant, arch),
-                               "@VARIANT@": variant or "", "@ARCH@": arch or ""})
+                               "@VARIANT@": variant or "", "@ARCH@": arch or "",
+                               "@BUILDS_ON@": _builds_on(phase, tree, variant, arch)})
             parts.append(_substitute(text, values))
     return _assemble(parts, targets), targets
+
+
+def _builds_on(phase, tree, variant, arch):
+    """The state files of PHASE for the variants VARIANT's run reads (variants.builds_on)."""
+    if not variant:
+        return ""
+    uids = variants.builds_on(variants.by_uid(tree)[variant], tree, arch)
+    return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
 
 
 def _bin_dir():

@@ -154,3 +154,15 @@ def all_arches(variants):
     """The sorted arches of every variant."""
     return sorted({a for v in variants for a in v["arches"]})
 
+
+
+def builds_on(variant, variants, arch):
+    """The uids whose gather results the gather of VARIANT on ARCH reads: an addon's parent;
+    a layered product's parent and the parent's addons; an optional variant's parent with
+    the parent's addons and layered products. Top-level variants build on nothing."""
+    parent = variant["parent"]
+    if not parent:
+        return []
+    siblings = [v for v in variants if v["parent"] == parent and arch in v["arches"] and v is not variant]
+    kinds = {"addon": (), "layered-product": ("addon",), "optional": ("addon", "layered-product")}
+    return [parent] + [v["uid"] for v in siblings if v["type"] in kinds.get(variant["type"], ())]

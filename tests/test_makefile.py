@@ -39,11 +39,16 @@ def test_makefile_lists_targets_and_is_plain_make(compose):
     assert ".DELETE_ON_ERROR:" in text and "-include $(wildcard local.mk)" in text
     assert "work/global/state/init.json: $(CONFIG_FILES) $(INPUT_FILES)" in text
     targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
-    assert [(t["phase"], t["arch"]) for t in targets] == [
-        ("init", None), ("pkgset", "aarch64"), ("pkgset", "x86_64"), ("finish", None)]
+    trees = [(v["uid"], a) for v in json.load(open(os.path.join(compose, "work/global/variants.json")))["variants"]
+             for a in v["arches"]]
+    assert [(t["phase"], t["variant"], t["arch"]) for t in targets] == (
+        [("init", None, None), ("pkgset", None, "aarch64"), ("pkgset", None, "x86_64")]
+        + [("gather", v, a) for v, a in trees] + [("gather", None, None), ("finish", None, None)])
     dry = make(compose, "-n")
     # init already ran when the compose was created
-    assert ran(dry.stdout) == ["punji-pkgset", "punji-pkgset", "punji-finish"]
+    assert ran(dry.stdout) == ["punji-pkgset"] * 2 + ["punji-gather"] * (len(trees) + 1) + ["punji-finish"]
+    # an optional variant is gathered after its parent
+    assert "work/x86_64/state/gather-Server.json" in text.split("work/x86_64/state/gather-Server-optional.json:")[1].split("\n")[0]
 
 
 def test_make_runs_then_has_nothing_to_do(compose):
@@ -114,4 +119,4 @@ def test_skip_phases_drops_the_phase_from_the_graph(tmp_path, compose):
         f.write('skip_phases = ["init"]\n')
     assert make(compose).returncode == 0
     targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
-    assert [t["phase"] for t in targets] == ["init", "pkgset", "pkgset", "finish"]  # init cannot be skipped
+    assert [t["phase"] for t in targets if t["phase"] != "gather"] == ["init", "pkgset", "pkgset", "finish"]  # init cannot be skipped
