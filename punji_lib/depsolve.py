@@ -210,8 +210,8 @@ class Solver:
             if not todo:
                 return added
             for i in todo:
-                for dep, text in self.pool.requires(i):
-                    added |= self.satisfy(i, dep, text, "requires")
+                for dep, text, rich in self.pool.requires(i):
+                    added |= self.satisfy(i, dep, text, "requires", rich)
 
     def step_selfhosting(self):
         if not self.req["selfhosting"]:
@@ -222,19 +222,20 @@ class Solver:
             if src is None or src in self.sources_done:
                 continue
             self.sources_done.add(src)
-            for dep, text in self.pool.requires(src):
-                added |= self.satisfy(src, dep, text, "selfhosting")
+            for dep, text, rich in self.pool.requires(src):
+                added |= self.satisfy(src, dep, text, "selfhosting", rich)
         return added
 
-    def satisfy(self, requirer, dep, text, reason):
-        """Add what requirement DEP of REQUIRER needs; True when something was added."""
+    def satisfy(self, requirer, dep, text, reason, rich=False):
+        """Add what requirement DEP of REQUIRER needs; True when something was added.
+        A rich dependency is only checked: some package must provide it."""
         providers = self.provider_cache.get(dep)
         if providers is None:
             providers = self.provider_cache[dep] = self.pool.providers(dep)
         if not providers:
             self.result.unresolved.add((self.pool.nevra(requirer), text))
             return False
-        if any(p in self.binary or p in self.pool.lookaside for p in providers):
+        if rich or any(p in self.binary or p in self.pool.lookaside for p in providers):
             return False
         why = {"reason": reason, "by": self.pool.nevra(requirer), "capability": text}
         added = False

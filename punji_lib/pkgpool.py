@@ -20,6 +20,20 @@ def is_debug(name):
     return "-debuginfo" in name or name.endswith("-debugsource")
 
 
+# libsolv's spelling of the boolean operators of rich dependencies -> rpm's
+RICH_OPS = {" & ": " and ", " | ": " or ", " + ": " with ", " - ": " without ", " IF ": " if ",
+            " UNLESS ": " unless ", " ELSE ": " else "}
+
+
+def rich_text(text):
+    """A dependency as rpm writes it: libsolv's 'a | b' is rpm's '(a or b)'."""
+    if not any(op in text for op in RICH_OPS):
+        return text
+    for op, word in RICH_OPS.items():
+        text = text.replace(op, word)
+    return "(%s)" % text
+
+
 def nevra_of(s):
     evr = s.evr
     if ":" not in evr.split("-")[0]:
@@ -145,9 +159,17 @@ class PackagePool:
         return join(self.where[s.repo], href, base)
 
     def requires(self, i):
-        """[(dep id, text)] of package I, rpmlib() ones left out."""
-        deps = self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_REQUIRES)
-        return [(d.id, str(d)) for d in deps if not str(d).startswith("rpmlib(")]
+        """[(dep id, text as rpm writes it, is it a rich dep)] of package I, Requires(pre)
+        and Requires(post) included, rpmlib() ones left out."""
+        deps = self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0)
+        result = []
+        for d in deps:
+            text = str(d)
+            if d.id == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
+                continue
+            rpm_text = rich_text(text)
+            result.append((d.id, rpm_text, rpm_text != text))
+        return result
 
     def provides(self, i):
         return [str(d) for d in self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_PROVIDES)]
@@ -173,11 +195,7 @@ class PackagePool:
         name_pat, arch_pat = self.split(pattern)
         names = self._names(name_pat)
         if arch_pat is not None:
-            found = [i for n in names for i in self.by_name[n] if fnmatch.fnmatchcase(self.arch_of(i), arch_pat)]
-            if fnmatch.fnmatchcase("src", arch_pat) or fnmatch.fnmatchcase("nosrc", arch_pat):
-                found += [i for i in self.sources.values() if self.name(i) in names
-                          and fnmatch.fnmatchcase(self.arch_of(i), arch_pat)]
-            return sorted(set(found))
+            return sorted(i for n in names for i in self.by_name[n] if fnmatch.fnmatchcase(self.arch_of(i), arch_pat))
         result = []
         for n in names:
             ids = self.by_name[n]

@@ -69,3 +69,31 @@ def new_compose(tmp_path, demo_copy):
     """A fresh compose directory of the demo product, after init (make not yet run)."""
     done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test", check=True)
     return done.stdout.strip()
+
+
+SOLVER = os.path.join(DATA, "solver")
+
+
+def _build_solver_repo(specs, comps, name):
+    out = os.path.join(ROOT, "build", name)
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build-demo-rpms"), "--specs", os.path.join(SOLVER, specs),
+                    "--comps", os.path.join(SOLVER, comps), "--out", out], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+@pytest.fixture(scope="session")
+def solver_repo():
+    """build/solver-repo: the depsolver test RPMs of tests/data/solver/specs, with comps (built once, then cached)."""
+    return _build_solver_repo("specs", "comps.xml", "solver-repo")
+
+
+@pytest.fixture(scope="session")
+def solver_lookaside_repo():
+    """build/solver-lookaside-repo: tests/data/solver/lookaside-specs, used as a lookaside repo."""
+    return _build_solver_repo("lookaside-specs", "empty-comps.xml", "solver-lookaside-repo")
+
+
+@pytest.fixture(scope="session")
+def solver_updates_repo():
+    """build/solver-updates-repo: tests/data/solver/updates-specs, other versions of some main-repo packages."""
+    return _build_solver_repo("updates-specs", "empty-comps.xml", "solver-updates-repo")
