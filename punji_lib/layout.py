@@ -55,6 +55,11 @@ def pkgset_json(arch):
     return "work/%s/pkgset/packages.json" % arch
 
 
+def pkgset_headers(arch):
+    """work/x86_64/pkgset/headers.json: NEVRA and signing key read from each package file."""
+    return "work/%s/pkgset/headers.json" % arch
+
+
 def pkgset_cache(arch):
     """work/x86_64/pkgset/cache: downloaded metadata of remote (http/https) repos."""
     return "work/%s/pkgset/cache" % arch

@@ -62,8 +62,6 @@ def load_repo(path):
 @pytest.fixture
 def repos_compose(tmp_path, demo_copy, demo_repo):
     """The demo with two more repos: 'old' (listed for x86_64 after the demo) and 'new' (for '*')."""
-    if not shutil.which("rpmbuild"):
-        pytest.skip("rpmbuild is not installed")
     build = tmp_path / "rpmbuild"
     old = make_repo(tmp_path / "old", [build_rpm(build, "pkgset-test", "1.0", "noarch"),
                                        build_rpm(build, "pkgset-tie", "1.0", "noarch"),
@@ -219,3 +217,55 @@ def test_an_http_repo_is_read_and_its_packages_cached(tmp_path, demo_copy, demo_
     assert pkgs and all(p["path"].startswith(cache) and p["repo"] == url for p in pkgs)
     assert all(os.path.getsize(p["path"]) == p["size"] for p in pkgs)
     assert len(load_repo(os.path.join(compose, "work/i386/repo"))) == len(pkgs)
+
+
+@pytest.fixture
+def one_package_repo(tmp_path):
+    """A repo of one noarch package, pkgset-one-1.0 (path of the repo, path of the RPM)."""
+    rpm = build_rpm(tmp_path / "rpmbuild", "pkgset-one", "1.0", "noarch")
+    repo = make_repo(tmp_path / "one", [rpm])
+    return repo, os.path.join(repo, "Packages", os.path.basename(rpm))
+
+
+def test_a_file_that_is_not_an_rpm_is_one_error(tmp_path, demo_copy, one_package_repo):
+    repo, rpm = one_package_repo
+    size = os.path.getsize(rpm)
+    with open(rpm, "wb") as f:
+        f.write(b"not an rpm " * (size // 11) + b"x" * (size % 11))
+    compose = compose_with_repos(tmp_path, demo_copy, [repo])
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), rpm, "cannot read its RPM header")
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+
+
+def test_a_package_replaced_by_another_is_one_error(tmp_path, demo_copy, one_package_repo):
+    repo, rpm = one_package_repo
+    shutil.copy(build_rpm(tmp_path / "rpmbuild", "pkgset-other", "1.0", "noarch"), rpm)
+    compose = compose_with_repos(tmp_path, demo_copy, [repo])
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), rpm,
+                          "header says pkgset-other-0:1.0-1.noarch", "repodata says pkgset-one-0:1.0-1.noarch")
+
+
+def test_a_truncated_package_is_one_error(tmp_path, demo_copy, one_package_repo):
+    repo, rpm = one_package_repo
+    os.truncate(rpm, os.path.getsize(rpm) - 10)
+    compose = compose_with_repos(tmp_path, demo_copy, [repo])
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), rpm, "truncated")
+
+
+def test_the_signing_key_comes_from_the_header(tmp_path, demo_copy):
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = dict(os.environ, GNUPGHOME=str(home))
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "Punji Test <test@punji.example>",
+                    "rsa2048", "sign", "never"], env=env, check=True, capture_output=True)
+    listing = subprocess.run(["gpg", "--with-colons", "--list-keys"], env=env, check=True, capture_output=True,
+                             text=True).stdout
+    key_id = next(line.split(":")[4] for line in listing.splitlines() if line.startswith("pub:"))
+    rpm = build_rpm(tmp_path / "rpmbuild", "pkgset-signed", "1.0", "noarch")
+    subprocess.run(["rpmsign", "--addsign", "--define", "_gpg_name Punji Test", "--define", "_gpg_path %s" % home,
+                    "--define", "__gpg %s" % shutil.which("gpg"), str(rpm)],
+                   env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    compose = compose_with_repos(tmp_path, demo_copy, [make_repo(tmp_path / "signed", [rpm])])
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    (pkg,) = packages(compose, "x86_64")
+    assert pkg["sigkey"] == key_id[-8:].lower()

@@ -28,7 +28,9 @@ def run(topdir, variant=None, arch=None):
         raise PunjiError("option 'pkgset_repos': no repository for arch %s (nor '*')" % arch)
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     chosen = latest(arch, [(Repo(r, cache), r) for r in repos])
-    packages = [_record(repo, pkg, cache) for repo, pkg in chosen]
+    headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
+    packages = [_record(repo, pkg, headers) for repo, pkg in chosen]
+    headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(packages), len(repos))
     # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
     revision = max([pkg.time_build or 0 for _repo, pkg in chosen] or [0])
@@ -76,7 +78,7 @@ def compare_evr(a, b):
     return rpm.labelCompare((a.epoch or "0", a.version, a.release), (b.epoch or "0", b.version, b.release))
 
 
-def _local_file(repo, pkg, cache):
+def _local_file(repo, pkg):
     """The package's file on this machine: in its local repo, or downloaded into the cache."""
     where = repo.package_path(pkg)
     if is_remote(where):
@@ -86,13 +88,11 @@ def _local_file(repo, pkg, cache):
         where = local
     if not os.path.isfile(where):
         raise PunjiError("repo %s: package %s is missing" % (repo.repo, where))
-    if os.path.getsize(where) != pkg.size_package:
-        raise PunjiError("repo %s: package %s has %d bytes, its repodata says %d (truncated or replaced)"
-                         % (repo.repo, where, os.path.getsize(where), pkg.size_package))
     return where
 
 
-def _record(repo, pkg, cache):
+def _record(repo, pkg, headers):
+    path = _local_file(repo, pkg)
     return {
         "name": pkg.name,
         "epoch": pkg.epoch or "0",
@@ -100,12 +100,67 @@ def _record(repo, pkg, cache):
         "release": pkg.release,
         "arch": pkg.arch,
         "nevra": nevra(pkg),
-        "path": _local_file(repo, pkg, cache),
+        "path": path,
         "repo": repo.repo,
         "location": pkg.location_href,
         "sourcerpm": pkg.rpm_sourcerpm or None,
         "checksum": pkg.pkgId,
         "checksum_type": pkg.checksum_type,
         "size": pkg.size_package,
-        "sigkey": None,
+        "sigkey": headers.check(path, pkg),
     }
+
+
+class HeaderCache:
+    """What the RPM headers of the package files say (NEVRA, signing key), kept in
+    work/<arch>/pkgset/headers.json by path, size and mtime so a rerun reads only new files."""
+
+    def __init__(self, path):
+        self.path = path
+        self.old = jsonio.read_json(path)["files"] if os.path.isfile(path) else {}
+        self.new = {}
+
+    def check(self, path, pkg):
+        """The package's signing key id (8 hex digits) or None; a PunjiError when the file
+        is not the package the repodata describes."""
+        st = os.stat(path)
+        key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+        facts = self.old.get(key) or read_header(path)
+        self.new[key] = facts
+        expected = nevra(pkg)
+        if facts["nevra"] != expected:
+            raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
+                             % (path, facts["nevra"], expected))
+        if st.st_size != pkg.size_package:
+            raise PunjiError("package %s: %d bytes, the repodata says %d (truncated or replaced)"
+                             % (path, st.st_size, pkg.size_package))
+        return facts["sigkey"]
+
+    def save(self):
+        jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new})
+
+
+def read_header(path):
+    """{"nevra", "sigkey"} from the RPM header of PATH (signatures are not verified here)."""
+    import re
+
+    import rpm
+
+    ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            hdr = ts.hdrFromFdno(fd)
+        finally:
+            os.close(fd)
+    except (OSError, rpm.error) as exc:
+        raise PunjiError("package %s: cannot read its RPM header: %s (corrupt, or not an RPM)" % (path, exc))
+    epoch = hdr[rpm.RPMTAG_EPOCH]
+    arch = "src" if hdr[rpm.RPMTAG_SOURCEPACKAGE] else hdr[rpm.RPMTAG_ARCH]
+    if arch == "src" and hdr[rpm.RPMTAG_NOSOURCE]:
+        arch = "nosrc"
+    text = "%s-%s:%s-%s.%s" % (hdr[rpm.RPMTAG_NAME], epoch if epoch is not None else 0, hdr[rpm.RPMTAG_VERSION],
+                               hdr[rpm.RPMTAG_RELEASE], arch)
+    signature = hdr.format("%{RSAHEADER:pgpsig}%{DSAHEADER:pgpsig}")
+    match = re.search(r"Key ID ([0-9a-fA-F]+)", signature)
+    return {"nevra": text, "sigkey": match.group(1)[-8:].lower() if match else None}
