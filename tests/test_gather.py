@@ -1,0 +1,260 @@
+"""punji-gather on the demo product: trees that install, Pungi's variant rules, rpms.json, errors."""
+
+import glob
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import DEMO, assert_one_line_error, command, make
+from punji_lib import linker, variants
+
+
+def read(compose, rel):
+    with open(os.path.join(compose, rel)) as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_repo):
+    """The demo compose, made once for this module with make -j2."""
+    top = tmp_path_factory.mktemp("gather")
+    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = top / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
+    done = make(compose, "-j2")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+def result(compose, uid, arch):
+    return read(compose, "work/%s/gather/%s.json" % (arch, uid))
+
+
+def nevras(compose, uid, arch, category="binary"):
+    return {p["nevra"] for p in result(compose, uid, arch)["packages"] if p["category"] == category}
+
+
+def trees(compose):
+    tree = read(compose, "work/global/variants.json")["variants"]
+    return tree, [(v, a) for v in tree for a in v["arches"]]
+
+
+def load_rpms(pool, paths):
+    """A libsolv repo of the RPM files PATHS, read from their headers."""
+    repo = pool.add_repo("files")
+    for path in paths:
+        assert repo.add_rpm(path), path
+    return repo
+
+
+def test_every_package_of_every_tree_has_its_dependencies_in_the_tree_or_its_parents(demo):
+    import solv
+
+    tree, pairs = trees(demo)
+    for v, arch in pairs:
+        pool = solv.Pool()
+        own = load_rpms(pool, glob.glob(os.path.join(demo, "compose", v["uid"], arch, "os/Packages/*/*.rpm")))
+        for uid in variants.builds_on(v, tree, arch):
+            load_rpms(pool, glob.glob(os.path.join(demo, "compose", uid, arch, "os/Packages/*/*.rpm")))
+        pool.addfileprovides()
+        pool.createwhatprovides()
+        assert own.nsolvables > 0, v["uid"]
+        broken = [(str(s), str(dep)) for s in own.solvables
+                  for dep in s.lookup_deparray(solv.SOLVABLE_REQUIRES, 0)
+                  if dep.id != solv.SOLVABLE_PREREQMARKER and not str(dep).startswith("rpmlib(")
+                  and not pool.whatprovides(dep)]
+        assert broken == [], "%s.%s" % (v["uid"], arch)
+
+
+def test_rpms_json_loads_with_productmd_and_matches_the_trees_file_for_file(demo):
+    from productmd.rpms import Rpms
+
+    rpms = Rpms()
+    rpms.load(os.path.join(demo, "compose/metadata/rpms.json"))
+    listed = {}
+    for uid, by_arch in rpms.rpms.items():
+        for arch, by_srpm in by_arch.items():
+            for srpm, packages in by_srpm.items():
+                for nevra, info in packages.items():
+                    listed[info["path"]] = info["category"]
+    on_disk = {os.path.relpath(p, os.path.join(demo, "compose"))
+               for p in glob.glob(os.path.join(demo, "compose/*/*/*/Packages/*/*.rpm"))
+               + glob.glob(os.path.join(demo, "compose/*/*/*/*/Packages/*/*.rpm"))}
+    assert set(listed) == on_disk
+    assert len(on_disk) > 300
+    for path, category in listed.items():
+        expected = {"binary": "/os/Packages/", "debug": "/debug/tree/Packages/", "source": "/source/tree/Packages/"}
+        assert expected[category] in "/" + path, path
+    # every variant.arch is there, each with binary, debug and source packages
+    _tree, pairs = trees(demo)
+    assert {(v["uid"], a) for v, a in pairs} == {(uid, a) for uid in rpms.rpms for a in rpms.rpms[uid]}
+
+
+def test_hashed_directories_and_hard_links_to_the_package_set(demo):
+    pkgset = {p["nevra"]: p for p in read(demo, "work/x86_64/pkgset/packages.json")["packages"]}
+    for p in result(demo, "Server", "x86_64")["packages"]:
+        name = os.path.basename(p["file"])
+        assert os.path.basename(os.path.dirname(p["file"])) == name[0].lower()
+        assert os.path.samefile(os.path.join(demo, p["file"]), pkgset[p["nevra"]]["path"])
+
+
+def test_addon_and_optional_leave_out_what_the_parent_has(demo):
+    server = nevras(demo, "Server", "x86_64")
+    ha = nevras(demo, "Server-HA", "x86_64")
+    optional = nevras(demo, "Server-optional", "x86_64")
+    assert ha and optional
+    assert not ha & server
+    assert not optional & (server | ha)
+    assert "demo-corosync-0:3.1.8-1.pdl1.x86_64" in ha
+    # the HA group's packages come with the addon, not with Server
+    assert not any(n.startswith("demo-pacemaker") for n in server)
+
+
+def test_optional_completes_the_parent_with_fulltree_and_selfhosting(demo):
+    """Every sibling of a Server source package, and every build requirement of one, is in
+    Server, its addon or its optional variant."""
+    import solv
+
+    pool = solv.Pool()
+    repo = pool.add_repo("pkgset")
+    for kind, flags in (("primary", 0), ("filelists", solv.Repo.REPO_EXTEND_SOLVABLES)):
+        f = solv.xfopen(glob.glob(os.path.join(demo, "work/x86_64/repo/repodata/*%s.xml.gz" % kind))[0])
+        repo.add_rpmmd(f, None, flags)
+        f.close()
+    pool.addfileprovides()
+    pool.createwhatprovides()
+    family = set()
+    for uid in ("Server", "Server-HA", "Server-optional"):
+        family |= nevras(demo, uid, "x86_64")
+    shown = {str(s): s for s in repo.solvables}
+    server_sources = {p["nevra"].rsplit("-", 2)[0] for p in result(demo, "Server", "x86_64")["packages"]
+                      if p["category"] == "source"}
+    checked = 0
+    for s in repo.solvables:
+        if s.arch in ("x86_64", "noarch") and "-debug" not in s.name \
+                and s.lookup_sourcepkg().rsplit("-", 2)[0] in server_sources:
+            assert _nevra(s) in family, _nevra(s)
+            checked += 1
+        if s.arch == "src" and s.name in server_sources:
+            for dep in s.lookup_deparray(solv.SOLVABLE_REQUIRES):
+                providers = [str(p) for p in pool.whatprovides(dep)]
+                assert any(p in shown and _nevra(shown[p]) in family for p in providers), (s.name, str(dep))
+    assert checked > 20
+
+
+def _nevra(s):
+    evr = s.evr if ":" in s.evr.split("-")[0] else "0:" + s.evr
+    return "%s-%s.%s" % (s.name, evr, s.arch)
+
+
+def test_multilib_devel_and_runtime_packages_in_the_x86_64_trees_only(demo):
+    server = result(demo, "Server", "x86_64")["packages"]
+    i686 = [p for p in server if p["arch"] == "i686" and p["category"] == "binary"]
+    assert {p["why"]["reason"] for p in i686} <= {"multilib", "requires"}
+    methods = {p["why"]["method"] for p in i686 if p["why"]["reason"] == "multilib"}
+    assert methods == {"devel", "runtime"}
+    assert not any(p["name"].startswith("kernel") for p in i686)
+    # Everything has no multilib, and every package of the set but the other system-release one
+    everything = result(demo, "Everything", "x86_64")["packages"]
+    assert not [p for p in everything if p["arch"] == "i686"]
+    pkgset = read(demo, "work/x86_64/pkgset/packages.json")["packages"]
+    native = {p["name"] for p in pkgset if p["arch"] in ("x86_64", "noarch") and "-debug" not in p["name"]}
+    assert native - {p["name"] for p in everything} == {"demo-release-server"}
+
+
+def test_system_release_package_is_picked_per_variant(demo):
+    def names(uid):
+        return {n.rsplit("-", 2)[0] for n in nevras(demo, uid, "x86_64")}
+
+    assert "demo-release-server" in names("Server") and "demo-release" not in names("Server")
+    assert "demo-release" in names("Client") and "demo-release-server" not in names("Client")
+
+
+def test_why_says_why_each_package_is_in(demo):
+    for p in result(demo, "Server", "x86_64")["packages"]:
+        why = p["why"]
+        assert why["reason"] in {"group", "requested", "requires", "multilib", "fulltree", "source", "debuginfo",
+                                 "conditional", "langpack", "selfhosting", "prepopulate"}
+        if why["reason"] == "requires":
+            assert why["by"] and why["capability"]
+
+
+def test_nothing_to_do_after_the_compose(demo):
+    out = make(demo)
+    assert "Nothing to be done" in out.stdout, out.stdout
+
+
+# -- links ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link_type", ["hardlink-or-copy", "hardlink", "copy", "symlink", "abspath-symlink"])
+def test_link_types(tmp_path, link_type):
+    source = tmp_path / "pool" / "a.rpm"
+    source.parent.mkdir()
+    source.write_bytes(b"package")
+    linker.build_dir(str(tmp_path / "tree" / "Packages"), [(str(source), "a/a.rpm")], link_type)
+    target = tmp_path / "tree" / "Packages" / "a" / "a.rpm"
+    assert target.read_bytes() == b"package"
+    if link_type in ("hardlink", "hardlink-or-copy"):
+        assert os.path.samefile(target, source) and not target.is_symlink()
+    elif link_type == "copy":
+        assert not os.path.samefile(target, source) and not target.is_symlink()
+    else:
+        link = os.readlink(target)
+        assert target.is_symlink() and os.path.isabs(link) == (link_type == "abspath-symlink")
+
+
+# -- bad input -------------------------------------------------------------------------------------------
+
+
+def gathered_compose(tmp_path, demo_copy, extra):
+    """A new demo compose with EXTRA config lines, its package sets made."""
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write(extra)
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test",
+                      check=True).stdout.strip()
+    assert make(compose, "pkgset").returncode == 0
+    return compose
+
+
+def test_a_package_that_does_not_exist_is_a_warning_naming_it(tmp_path, demo_copy):
+    compose = gathered_compose(tmp_path, demo_copy,
+                               'additional_packages = [("^Server$", {"*": ["no-such-package"]})]\n')
+    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose)
+    assert done.returncode == 0, done.stderr
+    assert "punji-gather: warning: Server.x86_64: no package matches 'no-such-package'" in done.stderr
+    assert result(compose, "Server", "x86_64")["missing"] == ["no-such-package"]
+
+
+def test_a_broken_dependency_fails_and_keeps_the_old_tree(tmp_path, demo_copy):
+    compose = gathered_compose(tmp_path, demo_copy, "")
+    command("punji-gather", "--variant", "Client", "--arch", "i386", compose, check=True)
+    packages = os.path.join(compose, "compose/Client/i386/os/Packages")
+    before = sorted(glob.glob(packages + "/*/*.rpm"))
+    state = os.path.join(compose, "work/i386/state/gather-Client.json")
+    os.unlink(state)
+    conf = read(compose, "work/global/config/gather.json")
+    conf["filter_packages"] = [["^Client$", {"*": ["libdemo-core"]}]]
+    with open(os.path.join(compose, "work/global/config/gather.json"), "w") as f:
+        json.dump(conf, f)
+    done = command("punji-gather", "--variant", "Client", "--arch", "i386", compose)
+    assert_one_line_error(done, "Client.i386: package '", "requires 'libdemo-core.so.1", "which nothing provides")
+    assert not os.path.exists(state)
+    assert sorted(glob.glob(packages + "/*/*.rpm")) == before
+    assert not [p for p in os.listdir(os.path.dirname(packages)) if p.startswith(".")]
+
+
+def test_a_missing_lookaside_repo_is_one_error(tmp_path, demo_copy):
+    compose = gathered_compose(tmp_path, demo_copy,
+                               'gather_lookaside_repos = [("^Server$", {"*": ["/nonexistent/lookaside"]})]\n')
+    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "/nonexistent/lookaside", "does not exist")
+
+
+def test_gather_method_without_a_match_for_a_variant_is_one_error(tmp_path, demo_copy):
+    compose = gathered_compose(tmp_path, demo_copy, 'gather_method = {"^Server$": "deps"}\n')
+    done = command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "gather_method", "Client")
