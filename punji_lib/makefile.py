@@ -4,7 +4,8 @@ Each fragment is plain make. Its `# scope:` line says how often it is repeated:
 `once`, `global`, `arch` (every arch of the compose) or `variant-arch` (every
 tree). Placeholders: @STATE@ (the phase's state file for that scope, from
 layout.state_file), @LOG@, @VARIANT@, @ARCH@, @BUILDS_ON@ (the same phase's
-state files of the variants this one builds on: an addon's parent...), and in
+state files of the variants this one builds on: an addon's parent...),
+@REPO_FILES@ (the repomd.xml files of the arch's local pkgset_repos), and in
 the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
 its `# phase:` line, else its file name without the number: 10-init.mk is the
 init phase. For every phase the Makefile also has
@@ -68,7 +69,8 @@ def render(topdir):
         "@CONFIG_FILES@": _quote(files["config"]),
         "@INPUT_FILES@": _quote(files["inputs"]),
     }
-    skipped = set(jsonio.read_json(layout.at(topdir, layout.config_json())).get("skip_phases") or []) - {"init", "finish"}
+    conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
+    skipped = set(conf.get("skip_phases") or []) - {"init", "finish"}
     parts, targets = [], []
     for phase, scope, text in fragments():
         if phase in skipped:
@@ -81,7 +83,8 @@ def render(topdir):
                                 "log": layout.log_file(phase, variant, arch)})
                 values.update({"@STATE@": target, "@LOG@": layout.log_file(phase, variant, arch),
                                "@VARIANT@": variant or "", "@ARCH@": arch or "",
-                               "@BUILDS_ON@": _builds_on(phase, tree, variant, arch)})
+                               "@BUILDS_ON@": _builds_on(phase, tree, variant, arch),
+                               "@REPO_FILES@": _repo_files(conf, arch)})
             parts.append(_substitute(text, values))
     return _assemble(parts, targets), targets
 
@@ -92,6 +95,19 @@ def _builds_on(phase, tree, variant, arch):
         return ""
     uids = variants.builds_on(variants.by_uid(tree)[variant], tree, arch)
     return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
+
+
+def _repo_files(conf, arch):
+    """The repomd.xml of every local repo of pkgset_repos for ARCH, as a $(wildcard): a repo
+    that changes makes the package set out of date (remote ones are read on every run)."""
+    from .phases.pkgset import repos_for
+    from .repos import is_remote, local_path
+
+    if not arch:
+        return ""
+    files = [os.path.join(local_path(r), "repodata", "repomd.xml")
+             for r in repos_for(conf.get("pkgset_repos") or {}, arch) if not is_remote(r)]
+    return "$(wildcard %s)" % _quote(files) if files else ""
 
 
 def _bin_dir():

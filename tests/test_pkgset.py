@@ -269,3 +269,14 @@ def test_the_signing_key_comes_from_the_header(tmp_path, demo_copy):
     command("punji-pkgset", "--arch", "x86_64", compose, check=True)
     (pkg,) = packages(compose, "x86_64")
     assert pkg["sigkey"] == key_id[-8:].lower()
+
+
+def test_a_changed_local_repo_makes_the_package_set_out_of_date(tmp_path, demo_copy, one_package_repo):
+    repo, _rpm = one_package_repo
+    compose = compose_with_repos(tmp_path, demo_copy, [repo])
+    assert make(compose, "pkgset").returncode == 0
+    assert "punji-pkgset" not in make(compose, "-n", "pkgset").stdout
+    shutil.copy(build_rpm(tmp_path / "rpmbuild", "pkgset-two", "1.0", "noarch"), os.path.join(repo, "Packages"))
+    subprocess.run(["createrepo_c", "--quiet", repo], check=True)
+    assert make(compose, "pkgset").returncode == 0
+    assert {p["name"] for p in packages(compose, "x86_64")} == {"pkgset-one", "pkgset-two"}
