@@ -12,6 +12,7 @@ import tokenize
 from . import options as option_table
 from .errors import PunjiError
 
+ORDERED_MAPS = ("gather_method",)
 FILE_OPTIONS = ("variants_file", "comps_file", "gather_source_mapping", "gather_prepopulate")
 URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 KOBO_POSITION_RE = re.compile(r"file: (?P<file>.*?), begin: \((?P<line>\d+), \d+\).*?text: (?P<text>.*)$", re.S)
@@ -106,10 +107,19 @@ def validate(raw, path, files=None):
     _check_dependencies(raw, files)
     config = _with_defaults(raw, table)
     _resolve_paths(config, os.path.dirname(os.path.abspath(path)))
+    _keep_order(config)
     unimplemented = sorted(n for n in raw if n in table and not table[n].implemented and not table[n].deprecated)
     if unimplemented:
         warnings.append("options punji does not implement yet (ignored): %s" % ", ".join(unimplemented))
     return Result(config, warnings)
+
+
+def _keep_order(config):
+    """Dicts keyed by variant regexes, where the first match wins, become [[regex, value], ...]:
+    the JSON the phases read has sorted keys, which would lose the config's order."""
+    for name in ORDERED_MAPS:
+        if isinstance(config.get(name), dict):
+            config[name] = [[key, value] for key, value in config[name].items()]
 
 
 def _unknown_and_deprecated(raw, table):

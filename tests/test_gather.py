@@ -258,3 +258,28 @@ def test_gather_method_without_a_match_for_a_variant_is_one_error(tmp_path, demo
     compose = gathered_compose(tmp_path, demo_copy, 'gather_method = {"^Server$": "deps"}\n')
     done = command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose)
     assert_one_line_error(done, "gather_method", "Client")
+
+
+def test_source_mapping_prepopulate_and_a_method_per_source(tmp_path, demo_copy):
+    (demo_copy / "mapping.json").write_text(json.dumps({"Client": {"x86_64": {"demo-db-server": ["x86_64"],
+                                                                               "demo-lighttpd": None}}}))
+    (demo_copy / "prepopulate.json").write_text(json.dumps({"Client": {"x86_64": {"demo-fortune": [
+        "demo-fortune.x86_64"]}}}))
+    compose = gathered_compose(tmp_path, demo_copy, 'gather_source_mapping = "mapping.json"\n'
+                                                    'gather_prepopulate = "prepopulate.json"\n'
+                                                    'gather_method = {"^Client$": {"comps": "deps", "json": "nodeps"},'
+                                                    ' ".*": "deps"}\n')
+    command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose, check=True)
+    why = {p["nevra"].rsplit("-", 2)[0]: p["why"] for p in result(compose, "Client", "x86_64")["packages"]
+           if p["category"] == "binary"}
+    assert why["demo-db-server"] == {"reason": "requested", "pattern": "demo-db-server.x86_64"}
+    assert why["demo-lighttpd"] == {"reason": "requested", "pattern": "demo-lighttpd"}
+    assert why["demo-fortune"] == {"reason": "prepopulate", "pattern": "demo-fortune.x86_64"}
+    # the json source is nodeps: nothing is in because demo-db-server requires it
+    assert not [w for w in why.values() if w.get("by", "").startswith("demo-db-server-")]
+
+
+def test_a_child_variant_before_its_parent_is_one_error(tmp_path, demo_copy):
+    compose = gathered_compose(tmp_path, demo_copy, "")
+    done = command("punji-gather", "--variant", "Server-HA", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "run punji-gather --variant Server --arch x86_64 first")

@@ -38,7 +38,12 @@ def run(topdir, variant, arch):
     v = variants.by_uid(tree).get(variant)
     if v is None or arch not in v["arches"]:
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
+        raise PunjiError("no package set for %s yet: run punji-pkgset --arch %s first" % (arch, arch))
     related = variants.builds_on(v, tree, arch)
+    for uid in related:
+        if not os.path.isfile(layout.at(topdir, layout.state_file("gather", uid, arch))):
+            raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.gather_json(uid, arch))) for uid in related}
     pool = _pool(topdir, conf, v, arch, related)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related])
@@ -160,8 +165,8 @@ def _prepopulate(conf, uid, arch):
 def _methods(conf, uid):
     """{source: "deps" | "nodeps"} for variant UID from gather_method."""
     value = conf.get("gather_method", "deps")
-    if isinstance(value, dict):
-        for pattern, method in value.items():
+    if isinstance(value, list):  # [[variant regex, method], ...] in config order (config.ORDERED_MAPS)
+        for pattern, method in value:
             if re.match(pattern, uid):
                 value = method
                 break
