@@ -44,9 +44,7 @@ def link_or_symlink(source, target):
 
 def build_dir(target, files, link_type="hardlink-or-copy"):
     """Make directory TARGET hold exactly FILES, [(source path, path relative to TARGET)]."""
-    parent = os.path.dirname(target)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".%s." % os.path.basename(target), dir=parent)
+    tmp = aside(target)
     try:
         for source, rel in files:
             dest = os.path.join(tmp, rel)
@@ -57,6 +55,17 @@ def build_dir(target, files, link_type="hardlink-or-copy"):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def aside(target):
+    """A new empty directory beside TARGET to build it in; what a killed run left there is removed."""
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    prefix = ".%s." % os.path.basename(target)
+    for name in os.listdir(parent):
+        if name.startswith(prefix) or name.startswith(".old."):
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=parent)
 
 
 def swap(new, target):

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import tempfile
 
 from . import linker
 from .errors import PunjiError
@@ -14,9 +13,7 @@ def write_repo(repo_dir, packages, revision=0):
     """A yum repo in REPO_DIR over PACKAGES, [(file path, createrepo_c Package)]: the files
     linked into Packages/, the metadata written from the Package objects. Built in a
     directory beside REPO_DIR, then renamed into place."""
-    parent = os.path.dirname(repo_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".repo.", dir=parent)
+    tmp = linker.aside(repo_dir)
     try:
         os.makedirs(os.path.join(tmp, "Packages"))
         names = set()

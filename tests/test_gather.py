@@ -283,3 +283,13 @@ def test_a_child_variant_before_its_parent_is_one_error(tmp_path, demo_copy):
     compose = gathered_compose(tmp_path, demo_copy, "")
     done = command("punji-gather", "--variant", "Server-HA", "--arch", "x86_64", compose)
     assert_one_line_error(done, "run punji-gather --variant Server --arch x86_64 first")
+
+
+def test_a_tree_left_half_built_by_a_killed_run_is_cleaned_up(tmp_path):
+    source = tmp_path / "a.rpm"
+    source.write_bytes(b"package")
+    tree = tmp_path / "os"
+    (tree / ".Packages.killed" / "x").mkdir(parents=True)
+    linker.build_dir(str(tree / "Packages"), [(str(source), "a.rpm")])
+    assert sorted(os.listdir(tree)) == ["Packages"]
+    assert os.listdir(tree / "Packages") == ["a.rpm"]
