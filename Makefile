@@ -41,9 +41,11 @@ man: $(READY)
 	$(PY) tools/make-man-pages man $(COMMANDS)
 
 ## bench: start-up time of every command (--help, python -X importtime); a no-op make in a finished compose
+##        also: pkgset and gather times and memory on a synthetic 10,000-package distribution (built on first use)
 bench: $(READY)
 	$(PY) tools/bench-startup $(COMMANDS)
 	$(PY) tools/bench-noop-make
+	$(PY) tools/bench-gather --binary 10000 --strict
 
 ## clean: remove build/ (demo RPMs, composes); keeps .venv
 clean:

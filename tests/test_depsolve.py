@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, assert_one_line_error, command
+from conftest import BIN, assert_one_line_error, command, http_server
 
 VR = "1.0-1.pdl1"
 PROG = "punji-depsolve"
@@ -115,6 +115,15 @@ def test_answer_keys_sorted_lists_and_paths(solve, solver_repo):
     assert all(p.endswith(".src.rpm") for p in a["srpm"])
     assert not any(p.endswith(".src.rpm") for p in a["rpm"] + a["debuginfo"])
     assert a["unresolved"] == sorted(a["unresolved"], key=lambda u: (u["package"], u["requires"]))
+
+
+def test_http_repos_answer_urls(run, solver_repo, tmp_path):
+    with http_server(solver_repo) as url:
+        done = run({"repos": [url], "arch": "x86_64", "packages": ["gx"]}, "--cache", tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["rpm"] == [url + "Packages/gx-1.0-1.pdl1.x86_64.rpm"]
+    assert answer["srpm"] == [url + "Packages/gx-1.0-1.pdl1.src.rpm"]
 
 
 def test_request_from_stdin(solver_repo):

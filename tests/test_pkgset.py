@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, http_server, make
 
 SPEC = """Name: %{pkgname}
 Version: %{pkgver}
@@ -193,25 +193,12 @@ def test_make_runs_pkgset_for_each_arch_first(new_compose):
 
 
 def test_an_http_repo_is_read_and_its_packages_cached(tmp_path, demo_copy, demo_repo):
-    import functools
-    import http.server
-    import threading
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=demo_repo)
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = "http://127.0.0.1:%d/" % server.server_address[1]
+    with http_server(demo_repo) as url:
         with open(demo_copy / "demo.conf", "a") as f:
             f.write("pkgset_repos = %r\n" % {"*": [url]})
         compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
                           check=True).stdout.strip()
         command("punji-pkgset", "--arch", "i386", compose, check=True)
-    finally:
-        server.shutdown()
-        server.server_close()
     pkgs = packages(compose, "i386")
     cache = os.path.join(compose, "work/i386/pkgset/cache")
     assert pkgs and all(p["path"].startswith(cache) and p["repo"] == url for p in pkgs)

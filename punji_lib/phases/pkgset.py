@@ -20,25 +20,36 @@ SOURCE_ARCHES = ("src", "nosrc")
 
 def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("pkgset")))
-    source = conf.get("pkgset_source")
-    if source != "repos":
-        raise PunjiError("option 'pkgset_source': %r is not implemented yet" % source)
+    source = SOURCES.get(conf.get("pkgset_source"))
+    if source is None:
+        raise PunjiError("option 'pkgset_source': %r is not implemented yet" % conf.get("pkgset_source"))
+    chosen = source(topdir, conf, arch)
+    packages = [record for record, _pkg in chosen]
+    # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
+    revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
+    repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
+    repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision)
+    jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
+                      {"header": state.header("pkgset-packages"), "arch": arch, "packages": packages})
+    state.write(topdir, "pkgset", arch=arch, count=len(packages), packages=layout.pkgset_json(arch))
+
+
+def from_repos(topdir, conf, arch):
+    """The package set of pkgset_source = "repos": [(record, createrepo_c Package)] by NEVRA.
+    A package source returns this; the record has the fields of packages.json."""
     repos = repos_for(conf.get("pkgset_repos") or {}, arch)
     if not repos:
         raise PunjiError("option 'pkgset_repos': no repository for arch %s (nor '*')" % arch)
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     chosen = latest(arch, [(Repo(r, cache), r) for r in repos])
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
-    packages = [_record(repo, pkg, headers) for repo, pkg in chosen]
+    result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
     headers.save()
-    log.info("pkgset %s: %d packages from %d repos", arch, len(packages), len(repos))
-    # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
-    revision = max([pkg.time_build or 0 for _repo, pkg in chosen] or [0])
-    repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
-    repodata.write_repo(repo_dir, [(record["path"], pkg) for record, (_r, pkg) in zip(packages, chosen)], revision)
-    jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
-                      {"header": state.header("pkgset-packages"), "arch": arch, "packages": packages})
-    state.write(topdir, "pkgset", arch=arch, count=len(packages), packages=layout.pkgset_json(arch))
+    log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
+    return result
+
+
+SOURCES = {"repos": from_repos}
 
 
 def repos_for(pkgset_repos, arch):
