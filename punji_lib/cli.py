@@ -38,6 +38,33 @@ def add_scope(parser, variant=True, arch=True):
         parser.add_argument("--arch", required=True, help="tree arch, e.g. x86_64")
 
 
+def add_tree_or_assemble(parser, assemble_help):
+    """--variant/--arch for one tree, or --assemble for the phase's global last step."""
+    parser.add_argument("compose", nargs="?", default=".", help="the compose directory (default: the current directory)")
+    parser.add_argument("--variant", help="variant uid, e.g. Server or Server-optional")
+    parser.add_argument("--arch", help="tree arch, e.g. x86_64 (src: the variant's source tree)")
+    parser.add_argument("--assemble", action="store_true", help=assemble_help)
+
+
+def run_tree_or_assemble(parser, phase, module, argv=None):
+    """Run MODULE.run(topdir, variant, arch) for --variant/--arch, MODULE.run_assemble(topdir)
+    for --assemble (MODULE: the name of a punji_lib.phases module, imported only then)."""
+    args = parser.parse_args(argv)
+    if args.assemble == bool(args.variant or args.arch) or (not args.assemble and not (args.variant and args.arch)):
+        parser.error("give either --variant and --arch, or --assemble")
+
+    def job(topdir, variant, arch):
+        import importlib
+
+        phase_module = importlib.import_module("punji_lib.phases." + module)
+        if args.assemble:
+            phase_module.run_assemble(topdir)
+        else:
+            phase_module.run(topdir, variant, arch)
+
+    return run_phase(parser, phase, job, argv)
+
+
 def add_compose_options(parser):
     """--target-dir, --label and the compose type flags, as pungi-koji has them."""
     parser.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")

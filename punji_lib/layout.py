@@ -86,6 +86,49 @@ def package_dir(tree, filename, hashed=False):
     return "%s/%s" % (top, filename[0].lower()) if hashed else top
 
 
+def createiso_json(variant, arch):
+    """work/x86_64/createiso/Server.json, work/src/createiso/Server.json: the images createiso
+    made of one tree (productmd image records), assembled into images.json."""
+    return "work/%s/createiso/%s.json" % (arch, variant)
+
+
+def createiso_work_dir(variant, arch):
+    """work/x86_64/createiso/Server: scratch space of one tree's createiso run (each disc's
+    .treeinfo, .discinfo and repodata; copies made by createiso_break_hardlinks)."""
+    return "work/%s/createiso/%s" % (arch, variant)
+
+
+def extrafiles_json(variant, arch):
+    """work/x86_64/extrafiles/Server.json: the extra files put into one tree."""
+    return "work/%s/extrafiles/%s.json" % (arch, variant)
+
+
+def images_json():
+    return "compose/metadata/images.json"
+
+
+def extra_files_json():
+    return "compose/metadata/extra_files.json"
+
+
+def repoclosure_json():
+    """work/global/test/repoclosure.json: punji-test's repoclosure report, every tree's
+    unresolved requires."""
+    return "work/global/test/repoclosure.json"
+
+
+def image_checks_json():
+    """work/global/test/image-checks.json: punji-test's sanity checks of every image."""
+    return "work/global/test/image-checks.json"
+
+
+def tree_dir(variant_uid, arch, kind="os"):
+    """The top of a tree by kind: os and debug trees per arch; arch 'src' is the source tree."""
+    if arch == "src" or kind == "source":
+        return source_tree(variant_uid)
+    return debug_tree(variant_uid, arch) if kind == "debug" else os_tree(variant_uid, arch)
+
+
 def state_file(phase, variant=None, arch=None):
     """The make target of a phase run: work/global/state/init.json,
     work/x86_64/state/pkgset.json, work/x86_64/state/gather-Server.json."""

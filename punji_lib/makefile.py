@@ -1,15 +1,18 @@
 """The compose's Makefile, generated from the fragments in mk/.
 
 Each fragment is plain make. Its `# scope:` line says how often it is repeated:
-`once`, `global`, `arch` (every arch of the compose) or `variant-arch` (every
-tree). Placeholders: @STATE@ (the phase's state file for that scope, from
+`once`, `global`, `arch` (every arch of the compose), `variant-arch` (every
+tree) or `variant-src` (every variant, with the arch `src`: its source tree).
+A `# needs: <option>` line leaves the fragment out when that option is empty.
+Placeholders: @STATE@ (the phase's state file for that scope, from
 layout.state_file), @LOG@, @VARIANT@, @ARCH@, @BUILDS_ON@ (the same phase's
 state files of the variants this one builds on: an addon's parent...),
 @REPO_FILES@ (the repomd.xml files of the arch's local pkgset_repos), and in
 the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
 its `# phase:` line, else its file name without the number: 10-init.mk is the
-init phase. For every phase the Makefile also has
-a phony target of that name and a variable <PHASE>_STATES listing its targets;
+init phase. For every phase the Makefile also has a phony target of that name
+and a variable <PHASE>_STATES listing its targets (defined before any rule, so
+`$(filter T,$(PHASE_STATES))` depends on T only when the graph has it);
 ALL_STATES lists every state file.
 """
 
@@ -21,7 +24,8 @@ import sys
 from . import jsonio, layout, state, variants
 from .errors import PunjiError
 
-SCOPE_RE = re.compile(r"^# scope: (once|global|arch|variant-arch)\s*$", re.M)
+SCOPE_RE = re.compile(r"^# scope: (once|global|arch|variant-arch|variant-src)\s*$", re.M)
+NEEDS_RE = re.compile(r"^# needs: ([a-z_]+)\s*$", re.M)
 PHASE_RE = re.compile(r"^# phase: ([a-z]+)\s*$", re.M)
 
 
@@ -32,7 +36,7 @@ def fragments_dir():
 
 
 def fragments():
-    """[(phase, scope, text)] in file-name order."""
+    """[(phase, scope, needed option or None, text)] in file-name order."""
     result = []
     for path in sorted(glob.glob(os.path.join(fragments_dir(), "*.mk"))):
         with open(path, encoding="utf-8") as f:
@@ -42,7 +46,8 @@ def fragments():
             raise PunjiError("%s: fragment has no '# scope:' line" % path)
         named = PHASE_RE.search(text)
         phase = named.group(1) if named else re.sub(r"^\d+-", "", os.path.basename(path)[:-3])
-        result.append((phase, match.group(1), text))
+        needs = NEEDS_RE.search(text)
+        result.append((phase, match.group(1), needs.group(1) if needs else None, text))
     return result
 
 
@@ -52,6 +57,8 @@ def scopes(scope, tree):
         return [(None, None)]
     if scope == "arch":
         return [(None, a) for a in variants.all_arches(tree)]
+    if scope == "variant-src":
+        return [(v["uid"], "src") for v in tree]
     return [(v["uid"], a) for v in tree for a in v["arches"]]
 
 
@@ -72,8 +79,8 @@ def render(topdir):
     conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
     skipped = set(conf.get("skip_phases") or []) - {"init", "finish"}
     parts, targets = [], []
-    for phase, scope, text in fragments():
-        if phase in skipped:
+    for phase, scope, needs, text in fragments():
+        if phase in skipped or (needs and not conf.get(needs)):
             continue
         for variant, arch in scopes(scope, tree):
             values = dict(head_values)

@@ -22,6 +22,32 @@ def write(topdir, phase, variant=None, arch=None, **data):
     return path
 
 
+def digest(*parts):
+    """A short fingerprint of JSON-able PARTS: what a run's inputs were."""
+    import hashlib
+
+    return hashlib.sha256(jsonio.dumps(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def same_inputs(topdir, phase, variant, arch, inputs):
+    """Whether the last run of PHASE for this scope finished with the inputs fingerprint INPUTS
+    (its state file says so): its outputs are then still right and need not be made again.
+    make runs a phase when any prerequisite is newer; this tells a real change from a rerun
+    of an earlier phase that gave the same result."""
+    path = layout.at(topdir, layout.state_file(phase, variant, arch))
+    if not os.path.isfile(path):
+        return False
+    old = jsonio.read_json(path)
+    return old.get("inputs") == inputs and not old.get("failed")
+
+
+def keep(topdir, phase, variant=None, arch=None):
+    """Write the last run's state again (its outputs still stand): make sees the target done."""
+    old = jsonio.read_json(layout.at(topdir, layout.state_file(phase, variant, arch)))
+    facts = {k: value for k, value in old.items() if k not in ("header", "phase", "variant", "arch")}
+    return write(topdir, phase, variant, arch, **facts)
+
+
 def _mark(topdir, phase, variant, arch, suffix):
     return layout.at(topdir, layout.state_file(phase, variant, arch)) + suffix
 

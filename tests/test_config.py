@@ -115,8 +115,10 @@ def test_normalized_config_has_defaults_and_absolute_paths(tmp_path):
 
 
 def test_slices_put_each_option_in_its_phase():
-    conf = {"release_name": "X", "gather_method": "deps", "link_type": "copy", "createiso_skip": []}
+    conf = {"release_name": "X", "gather_method": "deps", "link_type": "copy", "createiso_skip": [],
+            "variants_file": "v.xml"}
     parts = config.slices(conf)
-    assert parts["gather"] == {"gather_method": "deps", "link_type": "copy"}
-    assert parts["init"] == {"release_name": "X", "link_type": "copy"}
+    # release_* and link_type are read by every phase
+    assert parts["gather"] == {"gather_method": "deps", "link_type": "copy", "release_name": "X"}
+    assert parts["init"] == {"release_name": "X", "link_type": "copy", "variants_file": "v.xml"}
     assert "gather_method" not in parts["createiso"]

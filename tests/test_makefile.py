@@ -14,6 +14,7 @@ from conftest import CONFIGS, command, make
 def compose(tmp_path, demo_repo):
     for name in ("variants-docs.xml", "comps-docs.xml", "docs-example.conf"):
         shutil.copy(os.path.join(CONFIGS, name), tmp_path / name)
+    (tmp_path / "GPL").write_text("GPL\n")  # the example's extra_files
     # the package set from the demo repo instead of the example's Koji tag
     conf = tmp_path / "docs-example.conf"
     lines = [line for line in conf.read_text().splitlines(True) if not line.startswith("pkgset_")]
@@ -41,12 +42,13 @@ def test_makefile_lists_targets_and_is_plain_make(compose):
     targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
     trees = [(v["uid"], a) for v in json.load(open(os.path.join(compose, "work/global/variants.json")))["variants"]
              for a in v["arches"]]
-    assert [(t["phase"], t["variant"], t["arch"]) for t in targets] == (
-        [("init", None, None), ("pkgset", None, "aarch64"), ("pkgset", None, "x86_64")]
-        + [("gather", v, a) for v, a in trees] + [("gather", None, None), ("finish", None, None)])
+    found = [(t["phase"], t["variant"], t["arch"]) for t in targets]
+    assert found[:3] == [("init", None, None), ("pkgset", None, "aarch64"), ("pkgset", None, "x86_64")]
+    assert [(v, a) for p, v, a in found if p == "gather" and v] == trees
+    assert found[-1] == ("finish", None, None)
     dry = make(compose, "-n")
-    # init already ran when the compose was created
-    assert ran(dry.stdout) == ["punji-pkgset"] * 2 + ["punji-gather"] * (len(trees) + 1) + ["punji-finish"]
+    # init already ran when the compose was created; every other target is to be made, each once
+    assert sorted(ran(dry.stdout)) == sorted("punji-" + p for p, _v, _a in found[1:])
     # an optional variant is gathered after its parent
     assert "work/x86_64/state/gather-Server.json" in text.split("work/x86_64/state/gather-Server-optional.json:")[1].split("\n")[0]
 
@@ -119,4 +121,5 @@ def test_skip_phases_drops_the_phase_from_the_graph(tmp_path, compose):
         f.write('skip_phases = ["init"]\n')
     assert make(compose).returncode == 0
     targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
-    assert [t["phase"] for t in targets if t["phase"] != "gather"] == ["init", "pkgset", "pkgset", "finish"]  # init cannot be skipped
+    kept = [t["phase"] for t in targets if t["phase"] in ("init", "pkgset", "finish")]
+    assert kept == ["init", "pkgset", "pkgset", "finish"]  # init cannot be skipped

@@ -23,29 +23,12 @@ punji-gather --assemble /mnt/composes/PDL-1-20261125.t.0"""
 
 def build_parser():
     p = cli.parser("punji-gather", DESCRIPTION, EXAMPLE)
-    p.add_argument("compose", nargs="?", default=".", help="the compose directory (default: the current directory)")
-    p.add_argument("--variant", help="variant uid, e.g. Server or Server-optional")
-    p.add_argument("--arch", help="tree arch, e.g. x86_64")
-    p.add_argument("--assemble", action="store_true",
-                   help="link the source trees and write rpms.json from every variant.arch's result")
+    cli.add_tree_or_assemble(p, "link the source trees and write rpms.json from every variant.arch's result")
     return p
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.assemble == bool(args.variant or args.arch) or (not args.assemble and not (args.variant and args.arch)):
-        parser.error("give either --variant and --arch, or --assemble")
-
-    def job(topdir, variant, arch):
-        from ..phases import gather
-
-        if args.assemble:
-            gather.run_assemble(topdir)
-        else:
-            gather.run(topdir, variant, arch)
-
-    return cli.run_phase(parser, "gather", job, argv)
+    return cli.run_tree_or_assemble(build_parser(), "gather", "gather", argv)
 
 
 if __name__ == "__main__":

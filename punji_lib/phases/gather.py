@@ -45,6 +45,14 @@ def run(topdir, variant, arch):
         if not os.path.isfile(layout.at(topdir, layout.state_file("gather", uid, arch))):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.gather_json(uid, arch))) for uid in related}
+    fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
+                          _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
+                          [earlier[uid]["packages"] for uid in related])
+    if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
+        log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
+                 variant, arch)
+        state.keep(topdir, "gather", variant, arch)
+        return
     pool = _pool(topdir, conf, v, arch, related)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related])
     pool.exclude(inputs["exclude"])
@@ -69,7 +77,17 @@ def run(topdir, variant, arch):
     jsonio.write_json(layout.at(topdir, layout.gather_json(variant, arch)), data)
     counts = {c: sum(1 for p in packages if p["category"] == c) for c in CATEGORY.values()}
     log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
-    state.write(topdir, "gather", variant, arch, result=layout.gather_json(variant, arch), **counts)
+    state.write(topdir, "gather", variant, arch, result=layout.gather_json(variant, arch), inputs=fingerprint,
+                **counts)
+
+
+def _file_digest(path):
+    import hashlib
+
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 # -- inputs ------------------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""Repodata of a variant's trees, with their .treeinfo and .discinfo (Pungi's createrepo phase).
+
+For variant.arch: the os tree (the variant.arch's filtered comps as group file)
+and the debug tree; for arch 'src': the source tree. createrepo_c runs in
+update mode, so the metadata of packages unchanged since the last run is
+reused; the package list comes from gather's result, not from scanning the
+tree. The repodata's revision and timestamps are the newest build time of the
+tree's packages, so the same packages give the same repodata.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from .. import jsonio, layout, state, treeinfo
+from ..cli import log
+from ..errors import PunjiError
+
+CHECKSUMS = {"sha": "sha1"}
+
+
+def run(topdir, variant, arch):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    v = next((x for x in tree if x["uid"] == variant), None)
+    if v is None or (arch != "src" and arch not in v["arches"]):
+        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    comps = layout.at(topdir, layout.comps_file(variant, arch))
+    comps = comps if arch != "src" and os.path.isfile(comps) else None
+    packages = _source_packages(topdir, v) if arch == "src" else \
+        jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))["packages"]
+    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps))
+    if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
+        log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
+                 variant, arch)
+        state.keep(topdir, "createrepo", variant, arch)
+        return
+    facts = {}
+    if arch == "src":
+        facts["source"] = make_repo(topdir, conf, layout.source_tree(variant), packages)
+    else:
+        for kind, category in (("os", "binary"), ("debug", "debug")):
+            files = [p for p in packages if p["category"] == category]
+            top = layout.tree_dir(variant, arch, kind)
+            facts[kind] = make_repo(topdir, conf, top, files, comps if kind == "os" else None)
+        timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
+        treeinfo.write(topdir, v, tree, arch, timestamp)
+    state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs)
+
+
+def _compose_day(topdir):
+    """The compose date as a time stamp: the build time of a tree without packages."""
+    import calendar
+    import time
+
+    from . import init
+
+    return calendar.timegm(time.strptime(init.request(topdir)["date"], "%Y%m%d"))
+
+
+def _read(path):
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+
+def _source_packages(topdir, v):
+    """The source packages of every arch of variant V, once each."""
+    found = {}
+    for arch in v["arches"]:
+        for p in jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))["packages"]:
+            if p["category"] == "source":
+                found[p["file"]] = p
+    return [found[k] for k in sorted(found)]
+
+
+def make_repo(topdir, conf, top, packages, comps=None):
+    """Repodata in TOP (compose-relative) over PACKAGES (gather records); returns facts."""
+    path = layout.at(topdir, top)
+    os.makedirs(os.path.join(path, "Packages"), exist_ok=True)
+    # createrepo_c refuses to start while a killed run's .repodata/ is there
+    shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
+    build_time = _newest_build(topdir, packages)
+    with tempfile.NamedTemporaryFile("w", prefix=".pkglist.", dir=path, delete=False) as pkglist:
+        for p in packages:
+            pkglist.write(os.path.relpath(layout.at(topdir, p["file"]), path) + "\n")
+    try:
+        _createrepo(conf, path, pkglist.name, comps, build_time)
+    finally:
+        os.unlink(pkglist.name)
+    log.info("createrepo %s: %d packages", top, len(packages))
+    return {"path": top, "packages": len(packages), "build_time": build_time}
+
+
+def _newest_build(topdir, packages):
+    """The newest build time among PACKAGES (from their RPM headers), 0 for none."""
+    import rpm
+
+    newest = 0
+    ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+    for p in packages:
+        fd = os.open(layout.at(topdir, p["file"]), os.O_RDONLY)
+        try:
+            newest = max(newest, ts.hdrFromFdno(fd)[rpm.RPMTAG_BUILDTIME] or 0)
+        except rpm.error as exc:
+            raise PunjiError("package %s: cannot read its RPM header: %s" % (p["file"], exc))
+        finally:
+            os.close(fd)
+    return newest
+
+
+def command(conf, path, pkglist, comps=None, revision=0):
+    """The createrepo_c argument list for the options of CONF."""
+    checksum = conf.get("createrepo_checksum") or "sha256"
+    cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", CHECKSUMS.get(checksum, checksum),
+           "--revision", str(revision), "--set-timestamp-to-revision", "--retain-old-md", "0"]
+    cmd.append("--database" if conf.get("createrepo_database") else "--no-database")
+    if conf.get("createrepo_use_xz"):
+        cmd.append("--xz")
+    workers = conf.get("createrepo_num_workers")
+    if workers:
+        cmd += ["--workers", str(workers)]
+    if comps:
+        cmd += ["--groupfile", comps]
+    return cmd + list(conf.get("createrepo_extra_args") or []) + [path]
+
+
+def _createrepo(conf, path, pkglist, comps, revision):
+    cmd = command(conf, path, pkglist, comps, revision)
+    log.info("running %s", " ".join(cmd))
+    try:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except FileNotFoundError:
+        raise PunjiError("createrepo_c is not installed (package createrepo-c on Debian, createrepo_c on Fedora)")
+    if done.stdout:
+        log.info("%s", done.stdout.rstrip())
+    if done.returncode != 0:
+        last = (done.stdout.strip().splitlines() or [""])[-1]
+        raise PunjiError("createrepo_c returned exit code %d on %s: %s" % (done.returncode, path, last))

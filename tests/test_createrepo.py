@@ -1,0 +1,115 @@
+"""punji-createrepo on the demo: repositories dnf installs from, .treeinfo, .discinfo, reruns."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import DEMO, command, make
+
+
+def read(compose, rel):
+    with open(os.path.join(compose, rel)) as f:
+        return json.load(f)
+
+
+def make_compose(top, demo_repo):
+    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = top / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
+    done = make(compose, "-j2", "createrepo")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_repo):
+    """The demo compose up to createrepo, made once for this module."""
+    return make_compose(tmp_path_factory.mktemp("createrepo"), demo_repo)
+
+
+def repo_packages(path):
+    import createrepo_c
+
+    md = createrepo_c.Metadata()
+    md.locate_and_load_xml(path)
+    return {md.get(key).location_href for key in md.keys()}
+
+
+def gathered(compose, uid, arch, category):
+    tree = {"binary": "compose/%s/%s/os/" % (uid, arch), "debug": "compose/%s/%s/debug/tree/" % (uid, arch)}
+    return {p["file"][len(tree[category]):] for p in read(compose, "work/%s/gather/%s.json" % (arch, uid))["packages"]
+            if p["category"] == category}
+
+
+def test_dnf_installs_a_server_group_from_the_composed_repository(demo, tmp_path):
+    root = tmp_path / "root"
+    done = subprocess.run(
+        ["dnf", "-y", "-q", "--installroot", str(root), "--releasever", "1", "--setopt=reposdir=/dev/null",
+         "--setopt=cachedir=%s" % (tmp_path / "cache"), "--setopt=install_weak_deps=False", "--nogpgcheck",
+         "--disableplugin=*", "--repofrompath", "server,%s" % os.path.join(demo, "compose/Server/x86_64/os"),
+         "--repo", "server", "install", "@web-server"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert done.returncode == 0, done.stdout
+    installed = subprocess.run(["rpm", "--root", str(root), "-qa", "--qf", "%{NAME}\n"], stdout=subprocess.PIPE,
+                               text=True, check=True).stdout.split()
+    assert "demo-httpd" in installed and "demo-libc" in installed
+
+
+def test_each_repository_lists_exactly_the_gathered_packages(demo):
+    for uid, arch in (("Server", "x86_64"), ("Server-HA", "x86_64"), ("Client", "i386")):
+        os_tree = os.path.join(demo, "compose", uid, arch, "os")
+        assert repo_packages(os_tree) == gathered(demo, uid, arch, "binary")
+        debug = os.path.join(demo, "compose", uid, arch, "debug/tree")
+        assert repo_packages(debug) == gathered(demo, uid, arch, "debug")
+    sources = {p["file"].split("/source/tree/")[1] for arch in ("x86_64", "i386")
+               for p in read(demo, "work/%s/gather/Server.json" % arch)["packages"] if p["category"] == "source"}
+    assert repo_packages(os.path.join(demo, "compose/Server/source/tree")) == sources
+
+
+def test_the_os_repository_carries_the_variants_groups(demo):
+    import createrepo_c
+    import libcomps
+
+    repomd = createrepo_c.Repomd(os.path.join(demo, "compose/Server/x86_64/os/repodata/repomd.xml"))
+    (group,) = [r for r in repomd.records if r.type == "group"]
+    comps = libcomps.Comps()
+    comps.fromxml_f(os.path.join(demo, "compose/Server/x86_64/os", group.location_href))
+    expected = libcomps.Comps()
+    expected.fromxml_f(os.path.join(demo, "work/x86_64/comps/comps-Server.x86_64.xml"))
+    assert sorted(g.id for g in comps.groups) == sorted(g.id for g in expected.groups)
+    assert "web-server" in [g.id for g in comps.groups]
+
+
+def test_treeinfo_and_discinfo(demo):
+    from productmd.treeinfo import TreeInfo
+
+    ti = TreeInfo()
+    ti.load(os.path.join(demo, "compose/Server/x86_64/os/.treeinfo"))
+    assert ti.release.short == "PDL" and ti.tree.arch == "x86_64"
+    assert [v.uid for v in ti.variants.get_variants(recursive=True)] == ["Server", "Server-HA"]
+    assert ti.variants["Server"].paths.repository == "."
+    assert ti.variants["Server"]["HA"].paths.repository == "../../../Server-HA/x86_64/os"
+    lines = open(os.path.join(demo, "compose/Server/x86_64/os/.discinfo")).read().splitlines()
+    assert lines[1:] == ["Punji Demo Linux 1", "x86_64", "ALL"] and int(lines[0]) == ti.tree.build_timestamp
+
+
+def test_a_change_for_one_variant_redoes_only_its_repositories(tmp_path, demo_repo):
+    compose = make_compose(tmp_path, demo_repo)
+    repomds = {tree: os.stat(tree).st_mtime_ns
+               for tree in (os.path.join(compose, "compose", uid, arch, "os/repodata/repomd.xml")
+                            for uid, arch in (("Server", "x86_64"), ("Client", "x86_64"), ("Client", "i386"),
+                                              ("Everything", "x86_64")))}
+    with open(tmp_path / "demo" / "demo.conf", "a") as f:
+        f.write('additional_packages = [("^Everything$", {"*": ["*"]}), ("^Client$", {"x86_64": ["demo-fortune"]})]\n')
+    done = make(compose, "createrepo")
+    assert done.returncode == 0, done.stdout
+    changed = {os.path.relpath(t, os.path.join(compose, "compose")) for t, m in repomds.items()
+               if os.stat(t).st_mtime_ns != m}
+    assert changed == {"Client/x86_64/os/repodata/repomd.xml"}
+    assert "demo-fortune" in " ".join(repo_packages(os.path.join(compose, "compose/Client/x86_64/os")))
+    log = open(os.path.join(compose, "logs/x86_64/createrepo-Server.log")).read()
+    assert "nothing to do" in log
