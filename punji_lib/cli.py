@@ -122,8 +122,10 @@ def _maybe_traceback(args):
 
 
 def run_phase(argparser, phase, job, argv=None):
-    """Run a phase command: log to logs/<scope>/<phase>[-<variant>].log, mark it running,
-    call JOB(topdir, variant, arch), and on failure leave the error next to its state file."""
+    """Run a phase command: log to logs/<scope>/<phase>[-<variant>].log, hold the target's lock,
+    mark it running, call JOB(topdir, variant, arch). On failure leave the error next to its
+    state file and set STATUS to DOOMED, unless failable_deliverables says the deliverable may
+    fail: then the failure is recorded in the state file and the compose goes on."""
     from . import layout, state
 
     args = argparser.parse_args(argv)
@@ -134,19 +136,59 @@ def run_phase(argparser, phase, job, argv=None):
         if not os.path.isfile(os.path.join(topdir, layout.compose_id_file())):
             raise PunjiError("%s: not a compose directory (no COMPOSE_ID)" % topdir)
         open_log(layout.at(topdir, layout.log_file(phase, variant, arch)))
-        log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
-        state.mark_running(topdir, phase, variant, arch)
-        try:
-            job(topdir, variant, arch)
-        except PunjiError as exc:
-            state.mark_failed(topdir, phase, variant, arch, str(exc))
-            raise
-        except BaseException as exc:
-            state.mark_failed(topdir, phase, variant, arch, "%s: %s" % (type(exc).__name__, exc))
-            raise
-        log.info("%s finished", argparser.prog)
+        with state.lock(topdir, phase, variant, arch):
+            log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
+            state.mark_running(topdir, phase, variant, arch)
+            _status(topdir, "DOOMED", "STARTED")
+            try:
+                job(topdir, variant, arch)
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, PunjiError) else "%s: %s" % (type(exc).__name__, exc)
+                if not _failable(topdir, phase, variant, arch):
+                    state.mark_failed(topdir, phase, variant, arch, message)
+                    _status(topdir, None, "DOOMED")
+                    raise
+                log.exception("failed, but failable: %s", message)
+                state.write(topdir, phase, variant, arch, failed=True, error=message)
+                warn(argparser.prog, "%s (failable_deliverables: the compose goes on without it)" % message)
+                return 0
+            log.info("%s finished", argparser.prog)
 
     return run(_Parsed(argparser, args), work)
+
+
+# phase -> the names failable_deliverables gives its deliverables
+DELIVERABLES = {"createiso": ("iso",), "buildinstall": ("buildinstall",), "liveimages": ("live",),
+                "livemedia": ("live-media",), "imagebuild": ("image-build",), "osbs": ("osbs",),
+                "ostree": ("ostree",), "ostreeinstaller": ("ostree-installer",), "extraiso": ("extra-iso",)}
+
+
+def _failable(topdir, phase, variant, arch):
+    """Whether failable_deliverables lets PHASE fail for VARIANT.ARCH."""
+    from . import config, jsonio, layout
+
+    names = DELIVERABLES.get(phase)
+    if not names or not variant or not arch:
+        return False
+    try:
+        conf = jsonio.read_json(layout.at(topdir, layout.config_slice(phase)))
+    except (OSError, ValueError):
+        return False
+    return bool(set(names) & set(config.va_data(conf.get("failable_deliverables"), variant, arch)))
+
+
+def _status(topdir, old, new):
+    """Set the compose's STATUS to NEW (when it is OLD, if OLD is given)."""
+    from . import jsonio, layout
+
+    path = layout.at(topdir, layout.status_file())
+    try:
+        with open(path, encoding="utf-8") as f:
+            current = f.read().strip()
+    except FileNotFoundError:
+        current = None
+    if old is None or current == old:
+        jsonio.write_text(path, new + "\n")
 
 
 class _Parsed:

@@ -1,8 +1,10 @@
 """Phase state files: the make targets, written last, each with a typed header."""
 
+import contextlib
 import os
 
 from . import jsonio, layout
+from .errors import PunjiError
 
 VERSION = "1.0"
 
@@ -46,6 +48,36 @@ def keep(topdir, phase, variant=None, arch=None):
     old = jsonio.read_json(layout.at(topdir, layout.state_file(phase, variant, arch)))
     facts = {k: value for k, value in old.items() if k not in ("header", "phase", "variant", "arch")}
     return write(topdir, phase, variant, arch, **facts)
+
+
+@contextlib.contextmanager
+def lock(topdir, phase, variant=None, arch=None):
+    """Hold the lock of one target (work/<scope>/state/<name>.json.lock) while the block runs;
+    a second run of the same target stops at once with a message naming the first one."""
+    import fcntl
+
+    path = _mark(topdir, phase, variant, arch, ".lock")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _read(_mark(topdir, phase, variant, arch, ".pid")) or "?"
+            scope = ".".join(x for x in (variant, arch) if x) or "global"
+            raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
+                             % (phase, scope, pid, topdir))
+        yield
+    finally:
+        os.close(fd)
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
 
 
 def _mark(topdir, phase, variant, arch, suffix):

@@ -76,3 +76,35 @@ def test_compose_of_a_broken_config_fails_cleanly(tmp_path, demo_copy):
     done = command("punji-compose", conf, "--target-dir", tmp_path / "out")
     assert_one_line_error(done, "demo.conf", "option 'release_short'")
     assert not os.path.exists(tmp_path / "out") or os.listdir(tmp_path / "out") == []
+
+
+def test_a_target_being_made_cannot_be_made_twice_at_once(new_compose):
+    import fcntl
+
+    assert make(new_compose, "pkgset").returncode == 0
+    lock = os.path.join(new_compose, "work/x86_64/state/gather-Server.json.lock")
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose)
+    assert_one_line_error(done, "gather Server.x86_64 is being made by another run")
+    assert not os.path.exists(os.path.join(new_compose, "work/x86_64/state/gather-Server.json"))
+    assert open(os.path.join(new_compose, "STATUS")).read() == "STARTED\n"
+    # once the other run is gone, it can be made
+    command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose, check=True)
+
+
+def test_a_failure_under_plain_make_dooms_the_compose_until_it_is_fixed(new_compose):
+    config = os.path.join(new_compose, "work/global/config/gather.json")
+    good = open(config).read()
+    data = json.loads(good)
+    data["gather_method"] = [["^Nothing$", "deps"]]
+    with open(config, "w") as f:
+        json.dump(data, f)
+    out = make(new_compose)
+    assert out.returncode != 0
+    assert open(os.path.join(new_compose, "STATUS")).read() == "DOOMED\n"
+    with open(config, "w") as f:
+        f.write(good)
+    out = make(new_compose)
+    assert out.returncode == 0, out.stdout
+    assert open(os.path.join(new_compose, "STATUS")).read() == "FINISHED\n"
