@@ -31,7 +31,11 @@ def _alive(pid):
 
 
 def error_line(topdir, target):
-    path = layout.at(topdir, target["target"]) + ".error"
+    """The one-line error of a failed target (a failable one keeps it in its state file)."""
+    state = layout.at(topdir, target["target"])
+    if os.path.exists(state):
+        return jsonio.read_json(state).get("error") or ""
+    path = state + ".error"
     if not os.path.exists(path):
         return ""
     with open(path, encoding="utf-8") as f:
