@@ -11,6 +11,14 @@ PUNJI_BIN := @PUNJI_BIN@
 CONFIG_FILES := @CONFIG_FILES@
 INPUT_FILES := @INPUT_FILES@
 
+# One make at a time in a compose (make -n changes nothing, so it may run beside one).
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+PUNJI_CLAIM := $(shell $(PUNJI_BIN)/punji-makefile --claim . 2>&1)
+ifneq ($(PUNJI_CLAIM),)
+$(error $(PUNJI_CLAIM))
+endif
+endif
+
 .PHONY: compose
 compose: work/global/state/finish.json
 

@@ -142,6 +142,11 @@ def log_file(phase, variant=None, arch=None):
     return "logs/%s/%s.log" % (scope_dir(arch), name)
 
 
+def make_pid():
+    """work/global/make.pid: the make running in the compose (see makelock)."""
+    return "work/global/make.pid"
+
+
 def compose_log():
     """logs/global/compose.log: what make printed for the whole compose."""
     return "logs/global/compose.log"

@@ -108,3 +108,22 @@ def test_a_failure_under_plain_make_dooms_the_compose_until_it_is_fixed(new_comp
     out = make(new_compose)
     assert out.returncode == 0, out.stdout
     assert open(os.path.join(new_compose, "STATUS")).read() == "FINISHED\n"
+
+
+def test_a_second_make_in_a_compose_stops_while_the_first_runs(new_compose):
+    import subprocess
+
+    first = subprocess.Popen(["make", "-C", new_compose, "-j1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    pid_file = os.path.join(new_compose, "work/global/make.pid")
+    deadline = time.time() + 30
+    while not os.path.exists(pid_file) and time.time() < deadline:
+        time.sleep(0.05)
+    second = make(new_compose)
+    first_out = first.communicate()[0]
+    assert first.returncode == 0, first_out
+    assert second.returncode != 0
+    assert "another make (pid %d) is running in %s" % (first.pid, new_compose) in second.stdout
+    assert "Traceback" not in second.stdout
+    # a dry run may look while one runs; once the first is done, make runs again
+    assert make(new_compose).returncode == 0

@@ -14,10 +14,20 @@ def build_parser():
         "punji-makefile /mnt/composes/PDL-1-20261125.n.0\nmake -n -C /mnt/composes/PDL-1-20261125.n.0",
     )
     cli.add_scope(p, variant=False, arch=False)
+    p.add_argument("--claim", action="store_true",
+                   help="make the calling make the only one running in the compose; print why not and exit 1 "
+                        "(the Makefile does this when it is read)")
     return p
 
 
 def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.claim:
+        from .. import makelock
+
+        return cli.run(parser, lambda a: makelock.claim(a.compose), argv)
+
     def job(topdir, variant, arch):
         from .. import makefile
 
