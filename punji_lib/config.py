@@ -82,10 +82,11 @@ def _plain(value):
 
 
 def where(name, files):
-    """'file:line' of the last assignment to option NAME among FILES, else the main file."""
+    """'file:line' of the last assignment to option NAME among FILES, else the main file.
+    Includes come first: a config includes its common settings at its top, then overrides them."""
     pattern = re.compile(r"^%s\s*=" % re.escape(name))
     found = None
-    for path in files:
+    for path in list(files[1:]) + list(files[:1]):
         try:
             with open(path, encoding="utf-8", errors="replace") as f:
                 for number, line in enumerate(f, 1):
@@ -183,6 +184,10 @@ def _check_dependencies(raw, files):
         for other in conflicts:
             if other in raw:
                 raise PunjiError("%s: option '%s': conflicts with %s" % (where(other, files), other, setting))
+    checksums = raw.get("media_checksums", ["md5", "sha1", "sha256"])
+    if raw.get("media_checksum_one_file") and len(checksums) != 1:
+        raise PunjiError("%s: option 'media_checksums': exactly one checksum type is needed with "
+                         "media_checksum_one_file = True, not %d" % (where("media_checksums", files), len(checksums)))
 
 
 def _with_defaults(raw, table):
@@ -281,6 +286,18 @@ def check_variant_patterns(config, variants, files):
                     "%s: option '%s': variant pattern %r matches no variant (variants: %s)"
                     % (where(name, files), name, pattern, ", ".join(uids))
                 )
+
+
+def check_gather_method(config, variants, files):
+    """A gather_method given per variant must name a method for every variant."""
+    methods = config.get("gather_method")
+    if not isinstance(methods, (dict, list)):
+        return
+    patterns = [p for p, _m in (methods.items() if isinstance(methods, dict) else methods)]
+    for v in variants:
+        if not any(re.match(p, v["uid"]) for p in patterns):
+            raise PunjiError("%s: option 'gather_method': no pattern matches variant %s (patterns: %s)"
+                             % (where("gather_method", files), v["uid"], ", ".join(patterns)))
 
 
 def slices(config):

@@ -122,3 +122,9 @@ def test_slices_put_each_option_in_its_phase():
     assert parts["gather"] == {"gather_method": "deps", "link_type": "copy", "release_name": "X"}
     assert parts["init"] == {"release_name": "X", "link_type": "copy", "variants_file": "v.xml"}
     assert "gather_method" not in parts["createiso"]
+
+
+def test_one_checksum_file_needs_one_checksum_type(tmp_path):
+    conf = write_conf(tmp_path, 'media_checksum_one_file = True\nmedia_checksums = ["md5", "sha256"]\n', "one.conf")
+    done = command("punji-config-validate", conf)
+    assert_one_line_error(done, "one.conf:", "option 'media_checksums'", "media_checksum_one_file")

@@ -255,9 +255,10 @@ def test_a_missing_lookaside_repo_is_one_error(tmp_path, demo_copy):
 
 
 def test_gather_method_without_a_match_for_a_variant_is_one_error(tmp_path, demo_copy):
-    compose = gathered_compose(tmp_path, demo_copy, 'gather_method = {"^Server$": "deps"}\n')
-    done = command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose)
-    assert_one_line_error(done, "gather_method", "Client")
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write('gather_method = {"^Server$": "deps"}\n')
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
+    assert_one_line_error(done, "demo.conf:", "option 'gather_method': no pattern matches variant Server-optional")
 
 
 def test_source_mapping_prepopulate_and_a_method_per_source(tmp_path, demo_copy):

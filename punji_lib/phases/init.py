@@ -53,6 +53,7 @@ def load_inputs(config_path):
     variants_path = config.local_file(conf, "variants_file")
     every_variant = variants.load(variants_path)
     config.check_variant_patterns(conf, every_variant, files)
+    config.check_gather_method(conf, every_variant, files)
     tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
     if not tree:
         raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
