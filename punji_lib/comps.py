@@ -24,6 +24,7 @@ def read(path):
 
     if not os.path.isfile(path):
         raise PunjiError("%s: comps file does not exist" % path)
+    _check_root(path)
     comps = libcomps.Comps()
     try:
         failed = comps.fromxml_f(path) != 0
@@ -33,6 +34,20 @@ def read(path):
     if failed or problems:
         raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, _first_problem(path, problems)))
     return comps
+
+
+def _check_root(path):
+    """A file whose root element is not <comps> (libcomps 0.1.19 crashes on some of them)."""
+    from lxml import etree
+
+    try:
+        for _event, element in etree.iterparse(path, events=("start",), resolve_entities=False, no_network=True):
+            if element.tag != "comps":
+                raise PunjiError("%s: libcomps rejects the comps file: line %d: the root element is <%s>, not <comps>"
+                                 % (path, element.sourceline, element.tag))
+            return
+    except etree.XMLSyntaxError as exc:
+        raise PunjiError("%s: libcomps rejects the comps file: line %s: %s" % (path, exc.lineno, exc.msg))
 
 
 def _first_problem(path, problems):

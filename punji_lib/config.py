@@ -37,16 +37,66 @@ def load(path):
     try:
         parser.load_from_file(path)
     except FileNotFoundError as exc:
-        raise PunjiError("%s: included file '%s' does not exist" % (_current_file(parser, path), exc.filename))
-    except SyntaxError as exc:
-        raise PunjiError(_kobo_syntax_message(exc, path))
-    except tokenize.TokenError as exc:
-        line = exc.args[1][0] if len(exc.args) > 1 else "?"
-        raise PunjiError("%s:%s: %s (an unclosed bracket or string?)" % (_current_file(parser, path), line, exc.args[0]))
-    except Exception as exc:  # kobo raises KeyError, TypeError, tokenize errors for bad input
-        raise PunjiError("%s: cannot parse the config: %s" % (_current_file(parser, path), _one_line(exc)))
+        raise PunjiError("%s: included file '%s' does not exist" % (_includer(parser, path, exc.filename), exc.filename))
+    except Exception as exc:  # kobo raises SyntaxError, KeyError, TypeError, tokenize errors for bad input
+        found = (_python_syntax_message(f) for f in _config_files(path))
+        raise PunjiError(next((m for m in found if m), None) or _kobo_message(exc, parser, path))
     raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
     return raw, list(dict.fromkeys(parser.opened_files))
+
+
+def _kobo_message(exc, parser, path):
+    if isinstance(exc, SyntaxError):
+        return _kobo_syntax_message(exc, path)
+    if isinstance(exc, tokenize.TokenError):
+        line = exc.args[1][0] if len(exc.args) > 1 else "?"
+        return "%s:%s: %s (an unclosed bracket or string?)" % (_current_file(parser, path), line, exc.args[0])
+    return "%s: cannot parse the config: %s" % (_current_file(parser, path), _one_line(exc))
+
+
+def _python_syntax_message(path):
+    """Python's own 'file:line: message' for a syntax error in PATH, which names the line
+    kobo's parser cannot (an unclosed bracket, two values in a row); None when Python
+    finds none (kobo accepts a few things Python does not, and the reverse)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            compile(f.read(), path, "exec")
+    except SyntaxError as exc:
+        return "%s:%s: %s" % (path, exc.lineno, exc.msg)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+INCLUDE_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\b")
+
+
+def _config_files(path):
+    """PATH and the files it includes (from X import *), those existing, depth first."""
+    found, todo = [], [path]
+    while todo:
+        current = todo.pop(0)
+        if current in found or not os.path.isfile(current):
+            continue
+        found.append(current)
+        with open(current, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                match = INCLUDE_RE.match(line)
+                if match:
+                    todo.append(os.path.join(os.path.dirname(current), match.group(1) + ".conf"))
+    return found
+
+
+def _includer(parser, path, missing):
+    """'file:line' of the include of MISSING (a config file that does not exist)."""
+    stem = os.path.splitext(os.path.basename(missing or ""))[0]
+    for candidate in _config_files(path):
+        with open(candidate, encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                match = INCLUDE_RE.match(line)
+                if match and match.group(1) == stem:
+                    return "%s:%d" % (candidate, number)
+    return _current_file(parser, path)
 
 
 def _current_file(parser, default):

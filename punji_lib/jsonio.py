@@ -1,5 +1,6 @@
 """Stable, atomic JSON and text files: sorted keys, newline at the end, temp name then rename."""
 
+import glob
 import json
 import os
 import tempfile
@@ -14,7 +15,10 @@ def write_text(path, text):
     """Write TEXT to PATH atomically: a temp file in the same directory, fsync, rename."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
+    prefix = ".%s." % os.path.basename(path)
+    for stale in glob.glob(os.path.join(glob.escape(directory), glob.escape(prefix) + "*.tmp")):
+        os.unlink(stale)  # left by a run that was killed while writing PATH
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

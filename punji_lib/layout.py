@@ -103,6 +103,11 @@ def extrafiles_json(variant, arch):
     return "work/%s/extrafiles/%s.json" % (arch, variant)
 
 
+def createrepo_work(arch):
+    """work/x86_64/createrepo: the package lists handed to createrepo_c (arch src: source trees)."""
+    return "work/%s/createrepo" % arch
+
+
 def images_json():
     return "compose/metadata/images.json"
 

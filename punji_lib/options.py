@@ -68,7 +68,7 @@ OPTIONS = (
     # --- release identity (every phase: trees, images and metadata name the release) ---
     Option("release_name", STR, phase="global", implemented=True, required=True,
            help="Product name, e.g. 'Fedora'."),
-    Option("release_short", STR, phase="global", implemented=True, required=True,
+    Option("release_short", {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"}, phase="global", implemented=True, required=True,
            help="Short product name without spaces, used in the compose ID and image names."),
     Option("release_version", STR, phase="global", implemented=True, required=True,
            help="Product version, e.g. '40' or 'Rawhide'."),
@@ -397,19 +397,19 @@ OPTIONS = (
            help="Reuse extra ISOs from an old compose."),
 
     # --- image checksums ---
-    Option("media_checksums", STR_LIST, default=["md5", "sha1", "sha256"], phase="imagechecksum",
+    Option("media_checksums", STR_LIST, default=["md5", "sha1", "sha256"], phase="imagechecksum", implemented=True,
            help="hashlib checksum types computed for images."),
-    Option("media_checksum_one_file", BOOL, default=False, phase="imagechecksum",
+    Option("media_checksum_one_file", BOOL, default=False, phase="imagechecksum", implemented=True,
            help="Write one CHECKSUM file per directory (needs a single checksum type)."),
-    Option("media_checksum_base_filename", STR, default="", phase="imagechecksum",
+    Option("media_checksum_base_filename", STR, default="", phase="imagechecksum", implemented=True,
            help="Format of the checksum file name prefix."),
 
     # --- repoclosure and tests (test) ---
     Option("repoclosure_strictness", va_map({"type": "string", "enum": ["off", "lenient", "fatal"]}),
-           default=[["^.*$", {"*": "lenient"}]], phase="test",
+           default=[["^.*$", {"*": "lenient"}]], phase="test", implemented=True,
            help="Variant/arch mapping of repoclosure handling: off, lenient or fatal."),
-    Option("repoclosure_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="test",
-           help="Tool running repoclosure; only 'dnf' on Python 3."),
+    Option("repoclosure_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="test", implemented=True,
+           help="Tool running repoclosure; only 'dnf' on Python 3 (punji checks with libsolv, the solver dnf uses)."),
 
     # --- live images ---
     Option("live_images", va_map(one_or_list(LIVE_IMAGE)), default=[], phase="liveimages",

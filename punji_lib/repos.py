@@ -58,6 +58,15 @@ def download(url, path, repo):
         raise PunjiError("repo %s: cannot download %s: %s" % (repo, url, one_line(exc)))
 
 
+def cache_path(top, href, repo):
+    """Where the file at HREF of remote REPO goes in its cache directory TOP; a PunjiError for an
+    href that would land outside it."""
+    path = os.path.normpath(os.path.join(top, href))
+    if os.path.isabs(href) or not path.startswith(os.path.normpath(top) + os.sep):
+        raise PunjiError("repo %s: location %r leaves the repository" % (repo, href))
+    return path
+
+
 def one_line(exc):
     return " ".join(str(exc).split())
 
@@ -95,6 +104,8 @@ class Repo:
         if href is None:
             return None
         path = os.path.join(self.top, href)
+        if is_remote(self.repo):
+            path = cache_path(self.top, href, self.repo)
         if is_remote(self.repo) and not os.path.isfile(path):
             download(join(self.repo, href), path, self.repo)
         if not os.path.isfile(path):

@@ -6,7 +6,9 @@ unless they list their own, which must be among the parent's.
 """
 
 import os
+import re
 
+from . import arches
 from .errors import PunjiError
 
 DTD_PATH = os.path.join(os.path.dirname(__file__), "data", "variants.dtd")
@@ -45,6 +47,9 @@ def _parse_valid(path):
 def _bool(node, attr, default=None):
     value = node.get(attr)
     return default if value is None else value == "true"
+
+
+ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 def _variant(node, parent):
@@ -87,6 +92,12 @@ def _variant(node, parent):
 def _collect(path, node, parent, out):
     variant = _variant(node, parent)
     where = "%s:%s: variant '%s'" % (path, node.sourceline, variant["uid"])
+    if not ID_RE.match(variant["id"] or ""):
+        raise PunjiError("%s:%s: variant id %r: only letters, digits, '_', '-' and '.' (not leading)"
+                         % (path, node.sourceline, variant["id"]))
+    unknown = [a for a in variant["arches"] if a not in arches.FAMILY or a == "src"]
+    if unknown:
+        raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(sorted(arches.FAMILY))))
     if parent is None and variant["type"] in ("addon", "optional"):
         raise PunjiError("%s: an %s must be nested in a parent variant" % (where, variant["type"]))
     if parent is not None and variant["type"] == "variant":

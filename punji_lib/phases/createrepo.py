@@ -11,7 +11,6 @@ tree's packages, so the same packages give the same repodata.
 import os
 import shutil
 import subprocess
-import tempfile
 
 from .. import jsonio, layout, state, treeinfo
 from ..cli import log
@@ -38,15 +37,21 @@ def run(topdir, variant, arch):
         return
     facts = {}
     if arch == "src":
-        facts["source"] = make_repo(topdir, conf, layout.source_tree(variant), packages)
+        facts["source"] = make_repo(topdir, conf, layout.source_tree(variant), packages,
+                                    _pkglist(topdir, v, arch, "source"))
     else:
         for kind, category in (("os", "binary"), ("debug", "debug")):
             files = [p for p in packages if p["category"] == category]
             top = layout.tree_dir(variant, arch, kind)
-            facts[kind] = make_repo(topdir, conf, top, files, comps if kind == "os" else None)
+            facts[kind] = make_repo(topdir, conf, top, files, _pkglist(topdir, v, arch, kind),
+                                    comps if kind == "os" else None)
         timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
         treeinfo.write(topdir, v, tree, arch, timestamp)
     state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs)
+
+
+def _pkglist(topdir, v, arch, kind):
+    return os.path.join(layout.at(topdir, layout.createrepo_work(arch)), "%s-%s.pkglist" % (v["uid"], kind))
 
 
 def _compose_day(topdir):
@@ -77,20 +82,16 @@ def _source_packages(topdir, v):
     return [found[k] for k in sorted(found)]
 
 
-def make_repo(topdir, conf, top, packages, comps=None):
-    """Repodata in TOP (compose-relative) over PACKAGES (gather records); returns facts."""
+def make_repo(topdir, conf, top, packages, pkglist, comps=None):
+    """Repodata in TOP (compose-relative) over PACKAGES (gather records), their list handed to
+    createrepo_c in the file PKGLIST; returns facts."""
     path = layout.at(topdir, top)
     os.makedirs(os.path.join(path, "Packages"), exist_ok=True)
     # createrepo_c refuses to start while a killed run's .repodata/ is there
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
-    with tempfile.NamedTemporaryFile("w", prefix=".pkglist.", dir=path, delete=False) as pkglist:
-        for p in packages:
-            pkglist.write(os.path.relpath(layout.at(topdir, p["file"]), path) + "\n")
-    try:
-        _createrepo(conf, path, pkglist.name, comps, build_time)
-    finally:
-        os.unlink(pkglist.name)
+    jsonio.write_text(pkglist, "".join(os.path.relpath(layout.at(topdir, p["file"]), path) + "\n" for p in packages))
+    _createrepo(conf, path, pkglist, comps, build_time)
     log.info("createrepo %s: %d packages", top, len(packages))
     return {"path": top, "packages": len(packages), "build_time": build_time}
 

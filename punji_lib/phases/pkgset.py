@@ -13,7 +13,7 @@ import os
 from .. import arches, jsonio, layout, repodata, state
 from ..cli import log
 from ..errors import PunjiError
-from ..repos import Repo, download, is_remote
+from ..repos import Repo, cache_path, download, is_remote
 
 SOURCE_ARCHES = ("src", "nosrc")
 
@@ -93,7 +93,7 @@ def _local_file(repo, pkg):
     """The package's file on this machine: in its local repo, or downloaded into the cache."""
     where = repo.package_path(pkg)
     if is_remote(where):
-        local = os.path.join(repo.top, pkg.location_href)
+        local = cache_path(repo.top, pkg.location_href, repo.repo)
         if not (os.path.isfile(local) and os.path.getsize(local) == pkg.size_package):
             download(where, local, repo.repo)
         where = local
@@ -123,8 +123,9 @@ def _record(repo, pkg, headers):
 
 
 class HeaderCache:
-    """What the RPM headers of the package files say (NEVRA, signing key), kept in
-    work/<arch>/pkgset/headers.json by path, size and mtime so a rerun reads only new files."""
+    """What the package files are: their RPM headers' NEVRA and signing key, and their
+    checksum, kept in work/<arch>/pkgset/headers.json by path, size and mtime so a rerun
+    reads only new files."""
 
     def __init__(self, path):
         self.path = path
@@ -136,7 +137,10 @@ class HeaderCache:
         is not the package the repodata describes."""
         st = os.stat(path)
         key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
-        facts = self.old.get(key) or read_header(path)
+        facts = dict(self.old.get(key) or read_header(path))
+        kind = CHECKSUM_TYPES.get(pkg.checksum_type, pkg.checksum_type)
+        if facts.get("checksum_type") != kind:
+            facts.update(checksum_type=kind, checksum=file_checksum(path, kind))
         self.new[key] = facts
         expected = nevra(pkg)
         if facts["nevra"] != expected:
@@ -145,10 +149,29 @@ class HeaderCache:
         if st.st_size != pkg.size_package:
             raise PunjiError("package %s: %d bytes, the repodata says %d (truncated or replaced)"
                              % (path, st.st_size, pkg.size_package))
+        if facts["checksum"] != pkg.pkgId:
+            raise PunjiError("package %s: its %s checksum differs from the repodata's (corrupt or replaced)"
+                             % (path, kind))
         return facts["sigkey"]
 
     def save(self):
         jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new})
+
+
+CHECKSUM_TYPES = {"sha": "sha1"}
+
+
+def file_checksum(path, kind):
+    import hashlib
+
+    try:
+        digest = hashlib.new(kind)
+    except ValueError:
+        raise PunjiError("package %s: unknown checksum type %r in the repodata" % (path, kind))
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_header(path):
