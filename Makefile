@@ -46,6 +46,8 @@ bench: $(READY)
 	$(PY) tools/bench-startup $(COMMANDS)
 	$(PY) tools/bench-noop-make
 	$(PY) tools/bench-gather --binary 10000 --strict
+	$(PY) tools/bench-createiso
+	$(PY) tools/bench-imagechecksum
 
 ## clean: remove build/ (demo RPMs, composes); keeps .venv
 clean:

@@ -291,13 +291,14 @@ def local_file(config, name):
 
 def va_data(value, uid, arch):
     """The values a variant/arch mapping [(uid regex, {arch or '*': value or [values]})]
-    gives variant UID on ARCH, in config order: lists are joined, single values appended."""
+    gives variant UID on ARCH, in config order: lists are joined, single values appended.
+    As in Pungi, '*' stands for every binary arch, not for 'src'."""
     found = []
     for pattern, by_arch in value or []:
         if not re.match(pattern, uid):
             continue
         for key, item in by_arch.items():
-            if key in (arch, "*"):
+            if key == arch or (key == "*" and arch != "src"):
                 found.extend(item if isinstance(item, list) else [item])
     return found
 

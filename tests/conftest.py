@@ -117,3 +117,74 @@ def solver_lookaside_repo():
 def solver_updates_repo():
     """build/solver-updates-repo: tests/data/solver/updates-specs, other versions of some main-repo packages."""
     return _build_solver_repo("updates-specs", "empty-comps.xml", "solver-updates-repo")
+
+
+# -- helpers of test_bad_input.py and test_kill_anywhere.py -------------------------------
+
+
+def tree_snapshot(*roots, skip=()):
+    """{path: (kind, size, mode, sha256 or link target)} of every entry under ROOTS (paths
+    under SKIP left out): compare two snapshots to see that nothing there changed."""
+    import hashlib
+    import stat
+
+    skip = tuple(os.path.abspath(s) for s in skip)
+    found = {}
+    for root in roots:
+        root = os.path.abspath(str(root))
+        for top, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if os.path.join(top, d) not in skip)
+            for name in dirs + sorted(files):
+                path = os.path.join(top, name)
+                if path in skip:
+                    continue
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):
+                    found[path] = ("link", 0, 0, os.readlink(path))
+                elif stat.S_ISDIR(st.st_mode):
+                    found[path] = ("dir", 0, stat.S_IMODE(st.st_mode), None)
+                else:
+                    with open(path, "rb") as f:
+                        digest = hashlib.sha256(f.read()).hexdigest()
+                    found[path] = ("file", st.st_size, stat.S_IMODE(st.st_mode), digest)
+    return found
+
+
+def snapshot_changes(before, after):
+    """Lines naming what was added, removed or changed between two tree_snapshot()s."""
+    lines = ["added: %s" % p for p in sorted(set(after) - set(before))]
+    lines += ["removed: %s" % p for p in sorted(set(before) - set(after))]
+    lines += ["changed: %s" % p for p in sorted(set(before) & set(after)) if before[p] != after[p]]
+    return lines
+
+
+def path_without(tool, bindir):
+    """A PATH of one directory, BINDIR, holding symlinks to every command on the current PATH
+    but TOOL: a machine where TOOL is not installed and everything else is."""
+    os.makedirs(bindir, exist_ok=True)
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            target = os.path.join(bindir, name)
+            if name == tool or os.path.lexists(target) or not (os.path.isfile(path) and os.access(path, os.X_OK)):
+                continue
+            os.symlink(os.path.realpath(path), target)
+    return str(bindir)
+
+
+SMALL_REPO_PACKAGES = ("demo-tzdata-", "demo-ca-certificates-", "demo-firmware-")
+
+
+@pytest.fixture(scope="session")
+def small_repo(tmp_path_factory, demo_repo):
+    """A yum repo of six demo RPMs: demo-tzdata, demo-ca-certificates and demo-firmware (all
+    noarch, without dependencies) and their sources; the repo of tests/data/bad/common."""
+    out = tmp_path_factory.mktemp("small-repo")
+    os.makedirs(out / "Packages")
+    for name in sorted(os.listdir(os.path.join(demo_repo, "Packages"))):
+        if name.startswith(SMALL_REPO_PACKAGES):
+            shutil.copy2(os.path.join(demo_repo, "Packages", name), out / "Packages" / name)
+    subprocess.run(["createrepo_c", "--quiet", "--no-database", str(out)], check=True)
+    return str(out)

@@ -69,7 +69,7 @@ def test_deleting_a_state_file_redoes_it_and_its_dependents_only(compose):
     before = mtime(compose, "work/global/config/gather.json")
     os.unlink(os.path.join(compose, "work/global/state/init.json"))
     out = make(compose).stdout
-    assert ran(out) == ["punji-init", "punji-makefile", "punji-finish"]
+    assert ran(out) == ["punji-init", "punji-makefile", "punji-test", "punji-finish"]
     # nothing in the config changed, so no slice was rewritten
     assert mtime(compose, "work/global/config/gather.json") == before
 

@@ -1,0 +1,564 @@
+"""The ISO images of one tree (Pungi's createiso phase), and images.json.
+
+Which trees get images, as in Pungi: variants of type variant and
+layered-product (optional ones with create_optional_isos; addons and empty
+variants never), on each arch and on
+'src' (the source tree), unless createiso_skip says so ('*' does not cover
+'src'), and only when the tree holds RPMs.
+
+An image holds everything in the tree but images/boot.iso. When the tree is
+bigger than iso_size less split_iso_reserve, it is split: the packages fill the
+discs in name order, the files outside Packages/, repodata/ and the boot
+directories (isolinux/, images/, EFI/) are on every disc, the boot directories
+on the first, and each disc gets its own repodata over its own packages (with
+the tree's comps) from createrepo_c. Every disc carries .treeinfo and
+.discinfo with its disc number. An image is bootable (El Torito BIOS entry
+from isolinux/isolinux.bin, EFI entry from images/efiboot.img, hybrid MBR and
+GPT) when the tree of a 'variant' has those files and fits on one disc.
+
+Names come from image_name_format (disc type from disc_types["dvd"]), volume
+ids from image_volid_formats (layered products: image_volid_layered_product_formats
+first) with volume_id_substitutions and restricted_volid. genisoimage (xorriso
+with createiso_use_xorrisofs) writes each image into a directory built aside,
+isohybrid adds the hybrid MBR of a bootable one, implantisomd5 implants its MD5,
+a .manifest lists its files; the directory replaces compose/<variant>/<arch>/iso
+(or <symlink_isos_to>/<compose id>/..., symlinked from there) only when every
+image is done. The records (productmd image fields, checksums left to
+punji-imagechecksum) go to work/<arch>/createiso/<variant>.json;
+run_assemble() writes compose/metadata/images.json from all of them.
+"""
+
+import os
+import re
+import shutil
+
+from .. import composeid, config, iso, jsonio, layout, linker, state, variants
+from ..cli import log, warn
+from ..errors import PunjiError
+
+PROG = "punji-createiso"
+PHASE = "createiso"
+IMAGE_TYPE = "dvd"
+BOOT_DIRS = ("isolinux/", "images/", "EFI/")
+EXCLUDED = ("images/boot.iso",)
+PER_DISC = (".treeinfo", ".discinfo")
+DEFAULT_NAME_FORMAT = "{compose_id}-{variant}-{arch}-{disc_type}{disc_num}{suffix}"
+
+
+def run(topdir, variant, arch):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    v = variants.by_uid(tree).get(variant)
+    if v is None or (arch != "src" and arch not in v["arches"]):
+        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    reason = skip_reason(conf, v, arch)
+    files = {}
+    if not reason:
+        if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
+            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+                             % (variant, arch, variant, arch))
+        files = tree_files(layout.at(topdir, layout.tree_dir(variant, arch)))
+        if not any(rel.endswith(".rpm") for rel in files):
+            reason = "no RPMs in %s" % layout.tree_dir(variant, arch)
+            warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
+    if reason:
+        log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
+        _remove_images(topdir, conf, v, arch)
+        return _finish(topdir, v, arch, [], None, skipped=reason)
+    stats = {rel: _stat(path) for rel, path in files.items()}
+    inputs = _inputs(topdir, conf, v, stats)
+    if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, variant, arch):
+        log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
+        _clear_leftovers(topdir, conf, variant, arch)
+        state.keep(topdir, PHASE, variant, arch)
+        return
+    _forget(topdir, variant, arch)
+    try:
+        images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()})
+    except BaseException:
+        # a failed run leaves no images of this tree (failable_deliverables may let it fail)
+        _remove_images(topdir, conf, v, arch)
+        raise
+    return _finish(topdir, v, arch, images, inputs)
+
+
+def _finish(topdir, v, arch, images, inputs, skipped=None):
+    record = {"header": state.header("createiso-result"), "variant": v["uid"], "arch": arch,
+              "images": images, "skipped": skipped}
+    jsonio.write_json(layout.at(topdir, layout.createiso_json(v["uid"], arch)), record)
+    state.write(topdir, PHASE, v["uid"], arch, images=[os.path.basename(i["path"]) for i in images],
+                skipped=skipped, bootable=any(i["bootable"] for i in images),
+                result=layout.createiso_json(v["uid"], arch), inputs=inputs)
+
+
+def _inputs(topdir, conf, v, stats):
+    """The fingerprint of what the images of a tree are made from: the options, the compose's
+    identity (names, volume ids) and every file of the tree (STATS: path -> os.stat) by size
+    and modification time."""
+    from . import init
+
+    files = [[rel, stats[rel].st_size, stats[rel].st_mtime_ns] for rel in sorted(stats)]
+    cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    req = {k: x for k, x in init.request(topdir).items() if k != "header"}
+    return state.digest(conf, cr_conf, v, req, files)
+
+
+def _images_intact(topdir, uid, arch):
+    """Whether the images the last run recorded are still there, as they were written."""
+    try:
+        images = jsonio.read_json(layout.at(topdir, layout.createiso_json(uid, arch)))["images"]
+    except (OSError, ValueError, KeyError):
+        return False
+    for image in images:
+        try:
+            st = os.stat(os.path.join(layout.at(topdir, "compose"), image["path"]))
+        except OSError:
+            return False
+        if (st.st_size, int(st.st_mtime)) != (image["size"], image["mtime"]):
+            return False
+    return True
+
+
+def _clear_leftovers(topdir, conf, uid, arch):
+    """Remove what a killed run left: its scratch directory, images half written aside."""
+    _clean(layout.at(topdir, layout.createiso_work_dir(uid, arch)))
+    real_dir = _real_iso_dir(topdir, conf, uid, arch)
+    parent, prefix = os.path.dirname(real_dir), ".%s." % os.path.basename(real_dir)
+    if os.path.isdir(parent):
+        for name in os.listdir(parent):
+            if name.startswith(prefix):
+                _clean(os.path.join(parent, name))
+
+
+def _forget(topdir, uid, arch):
+    """Drop the record of the last run: until this one finishes, no images of the tree are known."""
+    try:
+        os.unlink(layout.at(topdir, layout.createiso_json(uid, arch)))
+    except FileNotFoundError:
+        pass
+
+
+def va(value, uid, arch):
+    """config.va_data, but as Pungi reads these mappings: '*' covers every arch except 'src'."""
+    if arch == "src":
+        value = [(pattern, {k: x for k, x in by_arch.items() if k != "*"}) for pattern, by_arch in value or []]
+    return config.va_data(value, uid, arch)
+
+
+def skip_reason(conf, v, arch):
+    """Why tree V.ARCH gets no ISO, or None."""
+    if v["type"] == "addon":
+        return "addon (Pungi makes no ISO of an addon)"
+    if v["type"] == "optional" and not conf.get("create_optional_isos"):
+        return "optional variant (create_optional_isos is off)"
+    if v.get("is_empty"):
+        return "empty variant"
+    if va(conf.get("createiso_skip"), v["uid"], arch) == [True]:
+        return "createiso_skip"
+    return None
+
+
+# -- naming ------------------------------------------------------------------------------
+
+
+def substitutions(conf, topdir):
+    """The format keys every image name and volume id can use (Pungi's get_format_substs)."""
+    from . import init
+
+    req = init.request(topdir)
+    ci = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"])
+    return {"compose_id": req["compose_id"], "release_short": conf["release_short"],
+            "version": conf["release_version"], "date": req["date"], "respin": req["respin"],
+            "type": req["compose_type"], "type_suffix": ci.compose.type_suffix, "label": req["label"],
+            "label_major_version": ci.compose.label_major_version}
+
+
+def disc_type(conf):
+    return (conf.get("disc_types") or {}).get("dvd", "dvd")
+
+
+def image_name(conf, substs, v, arch, disc_num):
+    """PDL-1-20261125.t.0-Server-x86_64-dvd1.iso (image_name_format; 'source' for arch src;
+    a layered product is named after its parent)."""
+    fmt = conf.get("image_name_format") or DEFAULT_NAME_FORMAT
+    if isinstance(fmt, dict):
+        fmt = next((f for pattern, f in fmt.items() if re.match(pattern, v["uid"])), DEFAULT_NAME_FORMAT)
+    values = dict(substs, variant=v["parent"] if v["type"] == "layered-product" else v["uid"],
+                  arch="source" if arch == "src" else arch, disc_type=disc_type(conf), disc_num=disc_num,
+                  suffix=".iso")
+    name = iso.format_value(fmt, values, "image_name_format")
+    if not name or "/" in name or name.startswith("."):
+        raise PunjiError("option 'image_name_format': %r gives %r, not a file name" % (fmt, name))
+    return name
+
+
+def volume_id(conf, substs, v, arch):
+    """The volume id of V's images on ARCH (image_volid_formats; layered products and
+    releases on a base product try image_volid_layered_product_formats first)."""
+    values = dict(substs, variant=v["uid"], arch=arch, disc_type=disc_type(conf),
+                  base_product_short=conf.get("base_product_short") or "",
+                  base_product_version=conf.get("base_product_version") or "")
+    layered = bool(conf.get("base_product_name"))
+    if v["type"] == "layered-product":
+        release = v.get("release") or {}
+        layered = True
+        values.update(variant=v["parent"], release_short=release.get("short") or conf["release_short"],
+                      version=release.get("version") or conf["release_version"],
+                      base_product_short=conf["release_short"],
+                      base_product_version=conf["release_version"].split(".")[0])
+    formats = list(conf.get("image_volid_formats") or [])
+    if layered:
+        formats = list(conf.get("image_volid_layered_product_formats") or []) + formats
+    return iso.volume_id(formats, values, conf.get("volume_id_substitutions"), conf.get("restricted_volid"))
+
+
+# -- planning ----------------------------------------------------------------------------
+
+
+def tree_files(top):
+    """{path in the tree: absolute path} of every file of tree TOP but images/boot.iso."""
+    found = {}
+    for root, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d != "lost+found")
+        for name in names:
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, top)
+            if rel not in EXCLUDED:
+                found[rel] = path
+    return found
+
+
+def _stat(path):
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        raise PunjiError("cannot read %s: %s" % (path, exc.strerror))
+
+
+def _blocks(size):
+    """Bytes a file of SIZE bytes takes on an ISO: whole 2048-byte sectors."""
+    return -(-size // iso.SECTOR) * iso.SECTOR
+
+
+def plan(sizes, capacity, uid, arch):
+    """The discs of a tree whose files have SIZES ({path in the tree: bytes}): [[path in the
+    tree, ...], ...]. One disc when the whole tree fits in CAPACITY bytes (iso_size less
+    split_iso_reserve and an image's fixed overhead); else packages fill the discs in name
+    order, repodata is left out (each disc gets its own), boot directories go on the first
+    disc, other files on every disc."""
+    files = sorted(sizes)
+    sizes = {rel: _blocks(size) for rel, size in sizes.items()}
+    if sum(sizes.values()) <= capacity:
+        return [files]
+    packages = [rel for rel in files if rel.startswith("Packages/") and rel.endswith(".rpm")]
+    rest = [rel for rel in files if not rel.startswith("repodata/") and
+            not (rel.startswith("Packages/") and rel.endswith(".rpm"))]
+    first = [rel for rel in rest if rel.startswith(BOOT_DIRS)]
+    every = [rel for rel in rest if not rel.startswith(BOOT_DIRS)]
+    fixed = sum(sizes[rel] for rel in every)
+    discs, current, used = [], first + every, fixed + sum(sizes[rel] for rel in first)
+    if used >= capacity:
+        raise PunjiError("%s.%s: the files outside Packages/ (%.1f MiB) leave no room for packages on a disc of "
+                         "%.1f MiB: raise iso_size or lower split_iso_reserve" % (uid, arch, used / 2.0 ** 20,
+                                                                                   capacity / 2.0 ** 20))
+    for rel in packages:
+        if fixed + sizes[rel] > capacity:
+            raise PunjiError("%s.%s: package %s (%.1f MiB) does not fit on a disc of %.1f MiB (iso_size less "
+                             "split_iso_reserve)" % (uid, arch, os.path.basename(rel), sizes[rel] / 2.0 ** 20,
+                                                     capacity / 2.0 ** 20))
+        if used + sizes[rel] > capacity:
+            discs.append(current)
+            current, used = list(every), fixed
+        current.append(rel)
+        used += sizes[rel]
+    discs.append(current)
+    return discs
+
+
+# -- making ------------------------------------------------------------------------------
+
+
+def make_images(topdir, conf, v, arch, files, sizes):
+    """Build every image of tree V.ARCH from its FILES ({path in the tree: absolute path}) of
+    SIZES ({path in the tree: bytes}); returns their records (productmd image fields)."""
+    uid = v["uid"]
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    log_path = layout.log_file(PHASE, uid, arch)
+    substs = substitutions(conf, topdir)
+    volid = volume_id(conf, substs, v, arch)
+    capacity = iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
+        iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve") - iso.OVERHEAD
+    if capacity <= 0:
+        raise PunjiError("options 'iso_size', 'split_iso_reserve': they leave no room for files on a disc")
+    discs = plan(sizes, capacity, uid, arch)
+    boot = iso.boot_options(files, arch) if v["type"] == "variant" and arch != "src" else None
+    if boot and len(discs) > 1:
+        warn(PROG, "%s.%s needs %d discs: the images are not bootable" % (uid, arch, len(discs)))
+        boot = None
+    level = _iso_level(conf, uid, arch)
+    tool = "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage"
+    names = [image_name(conf, substs, v, arch, n) for n in range(1, len(discs) + 1)]
+    if len(set(names)) != len(names):
+        raise PunjiError("option 'image_name_format': the %d discs of %s.%s get the same name %s (use {disc_num})"
+                         % (len(names), uid, arch, names[0]))
+    log.info("createiso %s.%s: %d disc(s), volume id %r, %s", uid, arch, len(discs), volid,
+             "bootable" if boot else "not bootable")
+
+    work = layout.at(topdir, layout.createiso_work_dir(uid, arch))
+    _clean(work)
+    os.makedirs(work)
+    real_dir = _real_iso_dir(topdir, conf, uid, arch)
+    staged = linker.aside(real_dir)
+    try:
+        _check_space(staged, sizes, discs)
+        copies = {}
+        records = []
+        for number, (name, members) in enumerate(zip(names, discs), 1):
+            disc_dir = os.path.join(work, "disc%d" % number)
+            content = _disc_content(topdir, top, files, members, disc_dir, number, len(discs), v, log_path)
+            if boot and boot["bios"]:  # the writer puts the boot info table into the file it is given
+                content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
+                os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
+                shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
+            if conf.get("createiso_break_hardlinks"):
+                content = _break_hardlinks(content, os.path.join(work, "copies"), copies)
+                log.info("createiso_break_hardlinks: %d files with other hard links copied aside", len(copies))
+            output = os.path.join(staged, name)
+            log.info("writing %s: %d files", name, len(content))
+            iso.make_image(output, content, volid, work, boot, level, log_path, tool)
+            records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path))
+        os.chmod(staged, 0o755)
+        iso.fsync_dir(staged)
+        linker.swap(staged, real_dir)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    finally:
+        _clean(work)
+    _link_iso_dir(topdir, conf, uid, arch, real_dir)
+    return records
+
+
+def _iso_level(conf, uid, arch):
+    level = conf.get("iso_level")
+    if isinstance(level, list):
+        found = va(level, uid, arch)
+        return found[-1] if found else None
+    return level
+
+
+def _clean(path):
+    if os.path.lexists(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _real_iso_dir(topdir, conf, uid, arch):
+    """Where the images are written: the compose's iso directory, or with symlink_isos_to
+    <symlink_isos_to>/<compose id>/compose/<variant>/<arch>/iso."""
+    target = conf.get("symlink_isos_to")
+    if not target:
+        return layout.at(topdir, layout.iso_dir(uid, arch))
+    from . import init
+
+    return os.path.join(os.path.abspath(target), init.request(topdir)["compose_id"], layout.iso_dir(uid, arch))
+
+
+def _link_iso_dir(topdir, conf, uid, arch, real_dir):
+    """With symlink_isos_to, make the compose's iso directory a symlink to REAL_DIR."""
+    link = layout.at(topdir, layout.iso_dir(uid, arch))
+    if link == real_dir:
+        return
+    if os.path.islink(link) and os.readlink(link) == real_dir:
+        return
+    tmp = "%s.%d.link" % (link, os.getpid())
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(real_dir, tmp)
+    if os.path.isdir(link) and not os.path.islink(link):
+        old = linker.aside(link)
+        os.rename(link, os.path.join(old, "x"))
+        shutil.rmtree(old, ignore_errors=True)
+    os.replace(tmp, link)
+
+
+def _remove_images(topdir, conf, v, arch):
+    """Take away the images of an earlier run (the tree is skipped or failed now)."""
+    link = layout.at(topdir, layout.iso_dir(v["uid"], arch))
+    for path in {link, _real_iso_dir(topdir, conf, v["uid"], arch)}:
+        if os.path.islink(path):
+            os.unlink(path)
+        elif os.path.isdir(path):
+            old = linker.aside(path)
+            os.rename(path, os.path.join(old, "x"))
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_space(directory, sizes, discs):
+    """Fail early, with the numbers, when the file system cannot take the images."""
+    need = sum(_blocks(sizes[rel]) for disc in discs for rel in disc) + len(discs) * iso.OVERHEAD
+    st = os.statvfs(directory)
+    free = st.f_bavail * st.f_frsize
+    if free < need:
+        raise PunjiError("not enough free space for the images in %s: they need at least %.1f MiB, %.1f MiB are free"
+                         % (os.path.dirname(directory), need / 2.0 ** 20, free / 2.0 ** 20))
+
+
+def _disc_content(topdir, top, files, members, disc_dir, number, count, v, log_path):
+    """{ISO path: disk path} of one disc: its tree files, with its own .treeinfo and
+    .discinfo (and repodata when the tree is split) from DISC_DIR."""
+    os.makedirs(disc_dir)
+    content = {rel: files[rel] for rel in members if rel not in PER_DISC}
+    if count > 1:
+        packages = [rel for rel in members if rel.startswith("Packages/") and rel.endswith(".rpm")]
+        _disc_repodata(topdir, top, disc_dir, packages, log_path)
+        for root, _dirs, names in os.walk(os.path.join(disc_dir, "repodata")):
+            for name in names:
+                path = os.path.join(root, name)
+                content[os.path.relpath(path, disc_dir)] = path
+    if ".treeinfo" in files:
+        path = os.path.join(disc_dir, ".treeinfo")
+        _write_treeinfo(files[".treeinfo"], path, number, count, v, disc_dir if count > 1 else None)
+        content[".treeinfo"] = path
+    if ".discinfo" in files:
+        path = os.path.join(disc_dir, ".discinfo")
+        _write_discinfo(files[".discinfo"], path, number)
+        content[".discinfo"] = path
+    return content
+
+
+def _write_treeinfo(source, target, number, count, v, repo_root=None):
+    """The tree's .treeinfo for disc NUMBER of COUNT: a [media] section, no boot.iso; with
+    REPO_ROOT, the checksum of repodata/repomd.xml is that of REPO_ROOT's."""
+    from productmd.treeinfo import TreeInfo
+
+    from .. import treeinfo
+
+    ti = TreeInfo()
+    try:
+        ti.load(source)
+    except Exception as exc:
+        raise PunjiError("%s: cannot read it: %s" % (source, exc))
+    ti.media.discnum, ti.media.totaldiscs = number, count
+    for images in ti.images.images.values():
+        path = images.pop("boot.iso", None)
+        if path:
+            ti.checksums.checksums.pop(path, None)
+    repomd = "repodata/repomd.xml"
+    if repo_root and repomd in ti.checksums.checksums:
+        del ti.checksums.checksums[repomd]
+        if os.path.isfile(os.path.join(repo_root, repomd)):
+            ti.checksums.add(repomd, "sha256", root_dir=repo_root)
+    main = ti.variants.variants.get(v["id"]) and v["id"] or next(iter(sorted(ti.variants.variants)), None)
+    jsonio.write_text(target, treeinfo.dumps(ti, main))
+
+
+def _write_discinfo(source, target, number):
+    """The tree's .discinfo with NUMBER as its disc numbers (the fourth line)."""
+    with open(source, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    lines = (lines + [""] * 4)[:max(4, len(lines))]
+    lines[3] = str(number)
+    jsonio.write_text(target, "\n".join(lines) + "\n")
+
+
+def _disc_repodata(topdir, top, disc_dir, packages, log_path):
+    """repodata in DISC_DIR over PACKAGES of tree TOP: createrepo_c with the createrepo
+    options, reusing the tree's metadata, the tree's comps as group file."""
+    import createrepo_c as cr
+
+    from . import createrepo
+
+    repomd_path = os.path.join(top, "repodata", "repomd.xml")
+    try:
+        repomd = cr.Repomd(repomd_path)
+    except Exception as exc:
+        raise PunjiError("%s: cannot read the tree's repodata (%s): run punji-createrepo again" % (repomd_path, exc))
+    group = next((r for r in repomd.records if r.type == "group"), None)
+    comps = os.path.join(top, group.location_href) if group else None
+    pkglist = disc_dir + ".pkglist"
+    with open(pkglist, "w", encoding="utf-8") as f:
+        f.write("".join(rel + "\n" for rel in packages))
+    cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    revision = repomd.revision if repomd.revision and repomd.revision.isdigit() else 0
+    cmd = createrepo.command(cr_conf, top, pkglist, comps, revision)
+    cmd = cmd[:-1] + ["--skip-stat", "--update-md-path", top, "--outputdir", disc_dir, top]
+    iso.run_tool(cmd, log_path, os.path.basename(disc_dir))
+    os.unlink(pkglist)
+
+
+def _break_hardlinks(content, copies_dir, copies):
+    """CONTENT with every file that has other hard links replaced by a copy in COPIES_DIR
+    (COPIES: disk path -> its copy, shared between the discs)."""
+    result = {}
+    for rel, path in content.items():
+        st = os.stat(path)
+        if st.st_nlink > 1 and not path.startswith(copies_dir + os.sep):
+            if path not in copies:
+                copy = os.path.join(copies_dir, rel)
+                os.makedirs(os.path.dirname(copy), exist_ok=True)
+                shutil.copy2(path, copy)
+                copies[path] = copy
+            path = copies[path]
+        result[rel] = path
+    return result
+
+
+def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_path):
+    """The productmd image fields of one written image, its .manifest beside it."""
+    volid = iso.read_volume_id(output)
+    listing = iso.manifest(output, log_path)
+    jsonio.write_text(output + ".manifest", "".join(line + "\n" for line in listing))
+    implant = iso.implanted_md5(output, log_path)
+    st = os.stat(output)
+    record = {
+        "path": os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose"),
+        "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
+        "format": "iso", "arch": arch, "disc_number": number, "disc_count": count, "checksums": {},
+        "implant_md5": implant, "bootable": bootable, "subvariant": uid,
+    }
+    limits = va(conf.get("createiso_max_size"), uid, arch)
+    if limits and st.st_size > limits[0]:
+        message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limits[0], st.st_size)
+        if any(va(conf.get("createiso_max_size_is_strict"), uid, arch)):
+            raise PunjiError(message + " (createiso_max_size_is_strict)")
+        warn(PROG, message)
+    return record
+
+
+# -- images.json -------------------------------------------------------------------------
+
+
+def run_assemble(topdir):
+    """compose/metadata/images.json: every tree's images, in productmd's format. A source
+    image is listed under each arch of its variant, as Pungi does; the checksums are
+    punji-imagechecksum's to fill."""
+    import productmd.images
+
+    from . import init
+
+    req = init.request(topdir)
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    images = productmd.images.Images()
+    images.compose.id, images.compose.type = req["compose_id"], req["compose_type"]
+    images.compose.date, images.compose.respin = req["date"], req["respin"]
+    data = {}
+    images.header.serialize(data)
+    data["payload"] = {"images": {}}
+    images.compose.serialize(data["payload"])
+    count = 0
+    for v in tree:
+        for arch in v["arches"] + ["src"]:
+            path = layout.at(topdir, layout.createiso_json(v["uid"], arch))
+            done = layout.at(topdir, layout.state_file(PHASE, v["uid"], arch))
+            if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
+                continue
+            for record in jsonio.read_json(path)["images"]:
+                count += 1
+                for listed in v["arches"] if arch == "src" else [arch]:
+                    data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
+    for by_arch in data["payload"]["images"].values():
+        for listed in by_arch.values():
+            listed.sort(key=lambda r: r["path"])
+    jsonio.write_json(layout.at(topdir, layout.images_json()), data)
+    log.info("images.json: %d images", count)
+    state.write(topdir, PHASE, images=count, result=layout.images_json())

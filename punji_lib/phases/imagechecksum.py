@@ -1,0 +1,312 @@
+"""imagechecksum: the checksums of every image in compose/metadata/images.json.
+
+Each image file is read once, in large blocks, and every algorithm of
+media_checksums is fed from the same buffers, each in its own thread (hashlib
+releases the GIL on large updates, so md5, sha1 and sha256 run on separate
+cores while the next block is read). An image listed more than once (a source
+ISO under every binary arch) is read once.
+
+The checksum files are Pungi's, in the BSD tagged format that
+`sha256sum -c`, `md5sum -c` and `cksum -c` read, each entry after a comment
+with the image's size:
+
+    # PDL-1-Server-x86_64-dvd1.iso: 1234567 bytes
+    SHA256 (PDL-1-Server-x86_64-dvd1.iso) = 6a2f...
+
+* media_checksum_one_file = False (default): per image `<image>.<ALG>SUM`
+  (that image alone) and per directory `<base><ALG>SUM` (every image of the
+  directory), one file per algorithm: MD5SUM, SHA1SUM, SHA256SUM.
+* media_checksum_one_file = True: per directory one `<base>CHECKSUM`. As in
+  Pungi this needs exactly one algorithm in media_checksums; anything else is
+  an error naming both options.
+
+`<base>` is empty, or media_checksum_base_filename formatted with Pungi's keys
+(both %(key)s and {key} work) followed by "-": compose_id, release_short,
+version, date, respin, type, type_suffix, label, label_major_version (a compose
+without a label formats them as "None", as Pungi does), variant, arch (the
+binary arch an image is listed under) and, with media_checksum_one_file, dirname
+(the name of the image's directory).
+
+The checksums replace the records' "checksums" in images.json, which is then
+validated and written by productmd (atomically). A checksum file an earlier run
+wrote and this one does not (the option changed, an image went away) is
+removed. No images.json, or one without images, is nothing to do.
+
+A rerun (createiso's images.json is rewritten whenever any tree's images are)
+reads again only the images that changed: the state file keeps each image's
+size, mtime (ns) and inode with its digests, and an image whose file still has
+all three keeps its digests.
+"""
+
+import hashlib
+import os
+import queue
+import threading
+import time
+
+from .. import jsonio, layout, state
+from ..cli import log
+from ..errors import PunjiError
+
+PHASE = "imagechecksum"
+BLOCK = 1 << 20  # bytes per read: a block stays in cache while every thread hashes it
+DEPTH = 8  # blocks in flight between the reader and the hashing threads
+
+
+# -- hashing -------------------------------------------------------------------------------
+
+
+def file_digests(path, algorithms, block=BLOCK, depth=DEPTH):
+    """Read PATH once and return ({algorithm: hex digest}, size in bytes).
+
+    The calling thread reads blocks into a ring of DEPTH buffers; one thread per
+    algorithm hashes each block; a buffer is reused once every thread is done with it.
+    """
+    hashes = [hashlib.new(name) for name in algorithms]
+    buffers = [bytearray(block) for _ in range(depth)]
+    views = [memoryview(b) for b in buffers]
+    free = queue.SimpleQueue()
+    for slot in range(depth):
+        free.put(slot)
+    pending = [0] * depth
+    lock = threading.Lock()
+    inboxes = [queue.SimpleQueue() for _ in hashes]
+    failures = []
+
+    def hash_blocks(h, inbox):
+        while True:
+            item = inbox.get()
+            if item is None:
+                return
+            slot, length = item
+            try:
+                h.update(views[slot][:length])
+            except BaseException as exc:  # recorded, raised by the reader; keep the ring turning
+                failures.append(exc)
+            with lock:
+                pending[slot] -= 1
+                if not pending[slot]:
+                    free.put(slot)
+
+    workers = [threading.Thread(target=hash_blocks, args=(h, inbox), daemon=True) for h, inbox in zip(hashes, inboxes)]
+    for worker in workers:
+        worker.start()
+    size = 0
+    try:
+        with open(path, "rb", buffering=0) as f:
+            if hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            while True:
+                slot = free.get()
+                length = f.readinto(views[slot])
+                if not length:
+                    break
+                size += length
+                pending[slot] = len(hashes)
+                for inbox in inboxes:
+                    inbox.put((slot, length))
+    finally:
+        for inbox in inboxes:
+            inbox.put(None)
+        for worker in workers:
+            worker.join()
+    if failures:
+        raise failures[0]
+    return {name: h.hexdigest() for name, h in zip(algorithms, hashes)}, size
+
+
+def check_algorithms(algorithms, one_file):
+    """The media_checksums names, checked: hashlib knows them, and one_file has just one."""
+    if not algorithms:
+        raise PunjiError("option 'media_checksums' is empty: name at least one checksum type, e.g. ['sha256']")
+    for name in algorithms:
+        try:
+            h = hashlib.new(name)
+        except (ValueError, TypeError):
+            raise PunjiError("option 'media_checksums': %r is not a checksum type hashlib knows (e.g. md5, sha1, sha256)" % name)
+        if h.digest_size == 0:  # shake_*: no fixed length
+            raise PunjiError("option 'media_checksums': %r has no fixed digest length" % name)
+    if len(set(algorithms)) != len(algorithms):
+        raise PunjiError("option 'media_checksums' names a checksum type twice: %s" % ", ".join(algorithms))
+    if one_file and len(algorithms) != 1:
+        raise PunjiError("option 'media_checksum_one_file' needs exactly one type in 'media_checksums', which has %d: %s"
+                         % (len(algorithms), ", ".join(algorithms)))
+
+
+# -- names ---------------------------------------------------------------------------------
+
+
+def format_keys(topdir):
+    """Pungi's format substitutions for this compose (without variant, arch, dirname)."""
+    from .. import composeid
+    from . import init
+
+    req = init.request(topdir)
+    conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
+    compose = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"]).compose
+    return {
+        "compose_id": req["compose_id"],
+        "release_short": conf["release_short"],
+        "version": conf["release_version"],
+        "date": req["date"],
+        "respin": req["respin"],
+        "type": req["compose_type"],
+        "type_suffix": compose.type_suffix,
+        "label": req["label"],
+        "label_major_version": compose.label_major_version,
+    }
+
+
+def base_filename(template, keys):
+    """media_checksum_base_filename with KEYS substituted, plus '-'; '' when unset."""
+    if not template:
+        return ""
+    try:
+        name = (template % keys).format(**keys)
+    except KeyError as exc:
+        raise PunjiError("option 'media_checksum_base_filename': unknown key %s in %r (known: %s)"
+                         % (exc, template, ", ".join(sorted(keys))))
+    except (ValueError, TypeError, IndexError) as exc:
+        raise PunjiError("option 'media_checksum_base_filename': %r: %s" % (template, exc))
+    if "/" in name:
+        raise PunjiError("option 'media_checksum_base_filename': %r gives %r, which is no file name" % (template, name))
+    return name + "-"
+
+
+def checksum_text(entries):
+    """The text of one checksum file: ENTRIES are (file name, size, algorithm, hex digest)."""
+    lines = []
+    for name, size, algorithm, digest in sorted(entries):
+        lines.append("# %s: %d bytes\n" % (name, size))
+        lines.append("%s (%s) = %s\n" % (algorithm.upper(), name, digest))
+    return "".join(lines)
+
+
+# -- the phase -----------------------------------------------------------------------------
+
+
+def _previous(topdir):
+    """The last run's state (files written, digests by image), or {}."""
+    try:
+        return jsonio.read_json(layout.at(topdir, layout.state_file(PHASE)))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _stamp(path):
+    st = os.stat(path)
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+
+
+def _digests(path, rel, algorithms, known):
+    """(digests, stamp, bytes read) of the image at PATH; KNOWN (the last run's) digests
+    stand while the file is unchanged."""
+    stamp = _stamp(path)
+    old = known.get(rel)
+    if old and old["stamp"] == stamp and all(a in old["checksums"] for a in algorithms):
+        log.info("compose/%s is unchanged since the last run: its checksums stand", rel)
+        return {a: old["checksums"][a] for a in algorithms}, stamp, 0
+    t0 = time.monotonic()
+    digests, size = file_digests(path, algorithms)
+    log.info("checksummed compose/%s: %d bytes in %.2f s", rel, size, time.monotonic() - t0)
+    if _stamp(path) != stamp or size != stamp["size"]:
+        raise PunjiError("compose/%s changed while it was being checksummed" % rel)
+    return digests, stamp, size
+
+
+def run(topdir, variant=None, arch=None):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    algorithms = list(conf.get("media_checksums") or [])
+    one_file = bool(conf.get("media_checksum_one_file"))
+    check_algorithms(algorithms, one_file)
+    images_path = layout.at(topdir, layout.images_json())
+    last = _previous(topdir)
+    previous, known = last.get("files", []), last.get("digests", {})
+
+    data = jsonio.read_json(images_path) if os.path.exists(images_path) else None
+    by_variant = (data or {}).get("payload", {}).get("images", {})
+    records = [(v, a, rec) for v in sorted(by_variant) for a in sorted(by_variant[v]) for rec in by_variant[v][a]]
+    if not records:
+        log.info("no images in %s: nothing to checksum", layout.images_json())
+        _remove_stale(topdir, previous, set())
+        state.write(topdir, PHASE, images=0, algorithms=algorithms, files=[], digests={})
+        return
+
+    template = conf.get("media_checksum_base_filename") or ""
+    keys = format_keys(topdir) if template else {}
+    compose_dir = layout.at(topdir, "compose")
+    done = {}  # compose-relative image path -> (digests, stamp)
+    files = {}  # checksum file path (compose-relative) -> set of entries
+    started, total = time.monotonic(), 0  # bytes read
+    for uid, arch, record in records:
+        rel = _image_path(record, uid, arch)
+        path = os.path.join(compose_dir, rel)
+        if rel not in done:
+            if not os.path.isfile(path):
+                raise PunjiError("%s: image compose/%s is listed but missing" % (layout.images_json(), rel))
+            digests, stamp, read = _digests(path, rel, algorithms, known)
+            done[rel] = (digests, stamp)
+            total += read
+        digests, stamp = done[rel]
+        size = stamp["size"]
+        record["checksums"] = dict(digests)
+        directory, name = os.path.split(rel)
+        sub = dict(keys, variant=uid, arch=arch)
+        if one_file:
+            sub["dirname"] = os.path.basename(directory)
+            algorithm = algorithms[0]
+            target = base_filename(template, sub) + "CHECKSUM"
+            files.setdefault(os.path.join(directory, target), set()).add((name, size, algorithm, digests[algorithm]))
+            continue
+        base = base_filename(template, sub)
+        for algorithm in algorithms:
+            entry = (name, size, algorithm, digests[algorithm])
+            files.setdefault(os.path.join(directory, "%s.%sSUM" % (name, algorithm.upper())), set()).add(entry)
+            files.setdefault(os.path.join(directory, "%s%sSUM" % (base, algorithm.upper())), set()).add(entry)
+
+    text = _images_text(data)
+    written = set()
+    for rel in sorted(files):
+        jsonio.write_text_if_changed(os.path.join(compose_dir, rel), checksum_text(files[rel]))
+        written.add("compose/" + rel)
+    jsonio.write_text_if_changed(images_path, text)
+    _remove_stale(topdir, previous, written)
+    seconds = time.monotonic() - started
+    log.info("%d images, %d bytes read for %s: %.2f s (%.0f MB/s)", len(done), total, ", ".join(algorithms), seconds,
+             total / 1e6 / seconds if seconds else 0)
+    state.write(topdir, PHASE, images=len(done), algorithms=algorithms, files=sorted(written),
+                digests={rel: {"checksums": d, "stamp": stamp} for rel, (d, stamp) in sorted(done.items())})
+
+
+def _image_path(record, uid, arch):
+    """The compose-relative path of an images.json record, checked to stay inside compose/."""
+    path = record.get("path") if isinstance(record, dict) else None
+    if not isinstance(path, str) or not path:
+        raise PunjiError("%s: an image of %s.%s has no path" % (layout.images_json(), uid, arch))
+    rel = os.path.normpath(path)
+    if os.path.isabs(rel) or rel.split(os.sep)[0] == "..":
+        raise PunjiError("%s: image path %r is not inside compose/" % (layout.images_json(), path))
+    return rel
+
+
+def _images_text(data):
+    """images.json with the new checksums, as productmd validates and writes it."""
+    from productmd.images import Images
+
+    images = Images()
+    try:
+        images.deserialize(data)
+        return images.dumps()
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PunjiError("%s: not valid productmd images metadata: %s" % (layout.images_json(), " ".join(str(exc).split())))
+
+
+def _remove_stale(topdir, previous, keep):
+    for rel in previous:
+        if rel in keep or not rel.startswith("compose/"):
+            continue
+        try:
+            os.unlink(layout.at(topdir, rel))
+            log.info("removed %s (written by an earlier run, not by this one)", rel)
+        except FileNotFoundError:
+            pass

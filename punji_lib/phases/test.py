@@ -1,0 +1,390 @@
+"""test: repoclosure of every repository of the compose, sanity checks of every image.
+
+Repoclosure (punji_lib.repoclosure, libsolv) runs over the os tree of every
+non-empty variant.arch (compose/<uid>/<arch>/os, its repodata). The trees it
+builds on are its lookaside, as in gather: an addon's parent; a layered
+product's parent and the parent's addons; an optional variant's parent with the
+parent's addons and layered products; plus the variant's gather_lookaside_repos.
+repoclosure_strictness (variant/arch mapping, the last matching value wins as in
+Pungi; default lenient) says what a tree's unresolved requires do:
+
+* off: the tree is not checked;
+* lenient: a warning per broken tree; the compose goes on;
+* fatal: the phase fails with one line naming the first broken package and how
+  many there are in fatal trees.
+
+Every checked tree, with its unresolved requires per package, is in
+work/global/test/repoclosure.json and the log, lenient or fatal.
+
+Image checks, for every image of compose/metadata/images.json (an image listed
+under several arches, like a source ISO, is checked once): the file exists and
+has the size images.json gives. An ISO must also open with pycdlib (a valid ISO
+9660 image), be no shorter than its volume descriptor says (truncated), have
+the volume id images.json gives, and pass `checkisomd5` when images.json says
+an md5 was implanted (and carry that md5). checkisomd5 also checks fragment
+sums, which it gets wrong on images under about 1.4 MB; when it fails, the md5
+is computed as isomd5sum defines it, and an image whose md5 matches passes.
+A bootable ISO must have an El Torito boot catalog on x86_64, i386 and
+aarch64, an EFI (0xEF) boot entry on x86_64 and aarch64, and a hybrid MBR
+(0x55AA and a partition entry) on x86_64 and i386; other arches boot otherwise
+(ppc64le chrp, s390x) and get no boot check.
+The results are in work/global/test/image-checks.json.
+
+A failed image check is an error (one line: the first problem, and how many
+there are), except for an image failable_deliverables allows to fail (its
+variant and arch list 'iso' for createiso images, 'buildinstall' for boot.iso,
+'live' for live images; '*' does not cover src, as in Pungi): that is a warning,
+and the state file says failed, so the compose finishes FINISHED_INCOMPLETE.
+
+make reruns the phase whenever any earlier state file is newer; when the options,
+the variants, every tree's repomd.xml, images.json and the image files (size,
+mtime, inode) are what the last successful run checked, its results stand and
+nothing is checked again.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+
+from .. import config, jsonio, layout, state
+from ..cli import log, warn
+from ..errors import PunjiError
+
+PHASE = "test"
+PROG = "punji-test"
+
+BOOT_CATALOG_ARCHES = ("x86_64", "i386", "aarch64")
+EFI_ARCHES = ("x86_64", "aarch64")
+MBR_ARCHES = ("x86_64", "i386")
+DELIVERABLE = {"dvd": "iso", "cd": "iso", "dvd-debuginfo": "iso", "dvd-ostree": "iso", "dvd-ostree-osbuild": "iso",
+               "boot": "buildinstall", "live": "live"}
+
+
+def run(topdir, variant=None, arch=None):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    inputs = fingerprint(topdir, conf)
+    if state.same_inputs(topdir, PHASE, None, None, inputs):
+        log.info("the trees, images and options are as the last run checked them: its results stand (%s, %s)",
+                 layout.repoclosure_json(), layout.image_checks_json())
+        state.keep(topdir, PHASE)
+        return
+    closure = check_closure(topdir, conf)
+    images = check_images(topdir, conf)
+
+    report_closure(closure)
+    fatal = [(t, p) for t in closure for p in t["unresolved"] if t["strictness"] == "fatal"]
+    errors = [i for i in images if i["problems"] and not i["failable"]]
+    failable = [i for i in images if i["problems"] and i["failable"]]
+    for image in images:
+        if image["problems"]:
+            message = "compose/%s: %s" % (image["path"], "; ".join(image["problems"]))
+            if image["failable"]:
+                warn(PROG, message + " (failable)")
+            else:
+                log.error("%s", message)
+
+    if fatal:
+        tree, first = fatal[0]
+        more = " and %d image problems" % len(errors) if errors else ""
+        raise PunjiError("repoclosure: %s.%s: %s requires %s, which nothing provides (%d packages with unresolved "
+                         "requires in fatal trees%s; see %s)"
+                         % (tree["variant"], tree["arch"], first["package"], _quoted(first["requires"]), len(fatal),
+                            more, layout.repoclosure_json()))
+    if errors:
+        first = errors[0]
+        raise PunjiError("image check: compose/%s: %s (%d images failed; see %s)"
+                         % (first["path"], first["problems"][0], len(errors), layout.image_checks_json()))
+    state.write(topdir, PHASE, failed=bool(failable), inputs=inputs,
+                trees=len(closure), unresolved=sum(len(t["unresolved"]) for t in closure),
+                images=len(images), failed_images=sorted(i["path"] for i in failable),
+                reports=[layout.repoclosure_json(), layout.image_checks_json()])
+
+
+def fingerprint(topdir, conf):
+    """What the checks read: the options, the variants, every tree's repomd.xml, images.json
+    and the size, mtime and inode of every image file."""
+    import glob
+
+    def read(path):
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return None
+
+    compose = layout.at(topdir, "compose")
+    repos = {os.path.relpath(p, compose): read(p) for p in sorted(glob.glob(os.path.join(compose, "*/*/os/repodata/repomd.xml")))}
+    images = read(layout.at(topdir, layout.images_json()))
+    stats = {}
+    if images:
+        try:
+            listed = jsonio.read_json(layout.at(topdir, layout.images_json()))["payload"]["images"]
+            paths = {i["path"] for by_arch in listed.values() for records in by_arch.values() for i in records}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            paths = set()
+        for rel in sorted(paths):
+            try:
+                st = os.stat(os.path.join(compose, rel))
+                stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
+            except OSError:
+                stats[rel] = None
+    return state.digest(conf, read(layout.at(topdir, layout.variants_json())),
+                        _gather_conf(topdir).get("gather_lookaside_repos"), repos, images, stats)
+
+
+def _quoted(requires):
+    return ", ".join("'%s'" % r for r in requires)
+
+
+# -- repoclosure ---------------------------------------------------------------------------
+
+
+def strictness(conf, uid, arch):
+    values = config.va_data(conf.get("repoclosure_strictness"), uid, arch)
+    return values[-1] if values else "lenient"
+
+
+def check_closure(topdir, conf):
+    """Run repoclosure over every tree; write the report; return its trees."""
+    from .. import repoclosure, variants
+
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    by_uid = variants.by_uid(tree)
+    gather_conf = _gather_conf(topdir)
+    results = []
+    for v in tree:
+        for arch in sorted(v["arches"]):
+            if v.get("is_empty"):
+                continue
+            how = strictness(conf, v["uid"], arch)
+            if how == "off":
+                log.info("repoclosure %s.%s: off (repoclosure_strictness)", v["uid"], arch)
+                continue
+            own = layout.os_tree(v["uid"], arch)
+            side = [layout.os_tree(u, arch) for u in variants.builds_on(v, tree, arch) if arch in by_uid[u]["arches"]]
+            for rel in [own] + side:
+                if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
+                    raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
+                                     % (rel, v["uid"], arch))
+            extra = config.va_data(gather_conf.get("gather_lookaside_repos"), v["uid"], arch)
+            closure = repoclosure.Closure(arch, [layout.at(topdir, own)],
+                                          [layout.at(topdir, r) for r in side] + list(extra),
+                                          cache=layout.at(topdir, layout.pkgset_cache(arch)))
+            broken = closure.unresolved()
+            checked = len(closure.packages())
+            for nevra in closure.skipped():
+                log.warning("repoclosure %s.%s: %s is of an arch not installable on %s; not checked",
+                            v["uid"], arch, nevra, arch)
+            log.info("repoclosure %s.%s (%s): %d packages, %d with unresolved requires; lookaside: %s",
+                     v["uid"], arch, how, checked, len(broken), ", ".join(side + extra) or "none")
+            for nevra, requires in broken.items():
+                log.info("  %s requires %s", nevra, _quoted(requires))
+            results.append({"variant": v["uid"], "arch": arch, "strictness": how, "repo": own,
+                            "lookaside": side + extra, "packages": checked,
+                            "unresolved": [{"package": n, "requires": r} for n, r in broken.items()]})
+    jsonio.write_json(layout.at(topdir, layout.repoclosure_json()),
+                      {"header": state.header("repoclosure"), "trees": results})
+    return results
+
+
+def _gather_conf(topdir):
+    path = layout.at(topdir, layout.config_slice("gather"))
+    return jsonio.read_json(path) if os.path.exists(path) else {}
+
+
+def report_closure(trees):
+    for t in trees:
+        if t["unresolved"] and t["strictness"] == "lenient":
+            first = t["unresolved"][0]
+            warn(PROG, "repoclosure: %s.%s: %d packages with unresolved requires, e.g. %s requires %s (lenient; see %s)"
+                 % (t["variant"], t["arch"], len(t["unresolved"]), first["package"], _quoted(first["requires"]),
+                    layout.repoclosure_json()))
+
+
+# -- images --------------------------------------------------------------------------------
+
+
+def failable(conf, uid, arch, deliverable):
+    """Whether failable_deliverables lets DELIVERABLE of UID on ARCH fail ('*' is no 'src')."""
+    for pattern, by_arch in conf.get("failable_deliverables") or []:
+        if not re.match(pattern, uid):
+            continue
+        for key, values in by_arch.items():
+            if key == arch or (key == "*" and arch != "src"):
+                if deliverable in (values if isinstance(values, list) else [values]):
+                    return True
+    return False
+
+
+def check_images(topdir, conf):
+    """Check every image of images.json; write the report; return its records."""
+    path = layout.at(topdir, layout.images_json())
+    results = []
+    if os.path.exists(path):
+        from productmd.images import Images
+
+        manifest = Images()
+        try:
+            manifest.load(path)
+        except Exception as exc:  # productmd raises plain ValueError/KeyError/TypeError on bad metadata
+            raise PunjiError("%s: not valid productmd images metadata: %s" % (layout.images_json(), " ".join(str(exc).split())))
+        seen = set()
+        for uid in sorted(manifest.images):
+            for arch in sorted(manifest.images[uid]):
+                for image in sorted(manifest.images[uid][arch], key=lambda i: i.path):
+                    if image.path in seen:
+                        continue
+                    seen.add(image.path)
+                    deliverable = DELIVERABLE.get(image.type, image.type)
+                    problems = image_problems(topdir, image)
+                    results.append({"path": image.path, "variant": uid, "arch": image.arch, "type": image.type,
+                                    "format": image.format, "bootable": image.bootable, "problems": problems,
+                                    "failable": bool(problems) and failable(conf, uid, image.arch, deliverable)})
+    jsonio.write_json(layout.at(topdir, layout.image_checks_json()),
+                      {"header": state.header("image-checks"), "images": results})
+    log.info("image checks: %d images, %d with problems", len(results), sum(1 for r in results if r["problems"]))
+    return results
+
+
+def image_problems(topdir, image):
+    """What is wrong with one productmd IMAGE of the compose: a list of one-line findings."""
+    path = os.path.join(layout.at(topdir, "compose"), image.path)
+    if not os.path.isfile(path):
+        return ["missing"]
+    problems = []
+    size = os.path.getsize(path)
+    if size != image.size:
+        problems.append("%d bytes, images.json says %s" % (size, image.size))
+    if image.format != "iso":
+        return problems
+    iso = iso_facts(path)
+    if "error" in iso:
+        return problems + ["not a valid ISO 9660 image: %s" % iso["error"]]
+    if size < iso["volume_size"]:
+        problems.append("truncated: %d bytes, its volume descriptor says %d" % (size, iso["volume_size"]))
+    if image.volume_id is not None and iso["volume_id"] != image.volume_id:
+        problems.append("volume id %r, images.json says %r" % (iso["volume_id"], image.volume_id))
+    if image.bootable:
+        if image.arch in BOOT_CATALOG_ARCHES and not iso["boot_catalog"]:
+            problems.append("bootable, but has no El Torito boot catalog")
+        elif image.arch in EFI_ARCHES and not iso["efi"]:
+            problems.append("bootable, but its El Torito catalog has no EFI boot image")
+        if image.arch in MBR_ARCHES and not iso["mbr"]:
+            problems.append("bootable, but has no hybrid MBR (0x55AA signature and a partition)")
+    if image.implant_md5:
+        problems += implanted_md5_problems(path, image.implant_md5)
+    return problems
+
+
+def iso_facts(path):
+    """{volume_id, volume_size (bytes), boot_catalog, efi, mbr} of the ISO at PATH, or {error}."""
+    import pycdlib
+
+    iso = pycdlib.PyCdlib()
+    try:
+        iso.open(path)
+    except Exception as exc:  # pycdlib raises its own and plain exceptions on garbage input
+        return {"error": " ".join(str(exc).split()) or type(exc).__name__}
+    try:
+        pvd = iso.pvd
+        catalog = iso.eltorito_boot_catalog
+        platforms = []
+        if catalog is not None:
+            platforms.append(catalog.validation_entry.platform_id)
+            platforms += [section.platform_id for section in catalog.sections]
+        facts = {
+            "volume_id": pvd.volume_identifier.decode("ascii", "replace").rstrip(" \0"),
+            "volume_size": pvd.space_size * pvd.logical_block_size(),
+            "boot_catalog": catalog is not None,
+            "efi": 0xEF in platforms,
+        }
+    finally:
+        iso.close()
+    facts["mbr"] = has_hybrid_mbr(path)
+    return facts
+
+
+def has_hybrid_mbr(path):
+    """An MBR: the 0x55AA signature and at least one partition entry with sectors."""
+    with open(path, "rb") as f:
+        sector = f.read(512)
+    if len(sector) < 512 or sector[510:512] != b"\x55\xaa":
+        return False
+    entries = [sector[446 + 16 * n:462 + 16 * n] for n in range(4)]
+    return any(int.from_bytes(e[12:16], "little") for e in entries)
+
+
+def implanted_md5_problems(path, expected):
+    """checkisomd5 over an image with an implanted md5 (which must be EXPECTED).
+
+    checkisomd5 also checks 20 fragment sums; on images under about 1.4 MB it skips
+    fragments and fails intact images. When it fails, the md5 is computed here as
+    isomd5sum defines it (see implanted_md5): if that matches, the image is intact."""
+    tool = shutil.which("checkisomd5")
+    if tool is None:
+        raise PunjiError("checkisomd5 not found: install isomd5sum")
+    implanted = read_implanted(path)
+    if implanted is None:
+        return ["images.json says an md5 is implanted, but the image carries none"]
+    problems = []
+    if implanted["md5"] != expected:
+        problems.append("implanted md5 %s, images.json says %s" % (implanted["md5"], expected))
+    done = subprocess.run([tool, path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log.info("checkisomd5 %s: exit code %d\n%s", path, done.returncode, done.stdout.rstrip())
+    if done.returncode != 0:
+        if implanted_md5(path, implanted) == implanted["md5"]:
+            log.info("%s: its md5 matches the implanted one; checkisomd5 failed on a fragment sum only "
+                     "(a small image)", path)
+        else:
+            result = re.search(r"the result is: (\w+)", done.stdout)
+            problems.append("checkisomd5 returned exit code %d (%s)"
+                            % (done.returncode, result.group(1) if result else "see logs/global/test.log"))
+    return problems
+
+
+APPDATA_OFFSET, APPDATA_SIZE, SECTOR = 883, 512, 2048
+
+
+def read_implanted(path):
+    """{md5, skipsectors, appdata (file offset), isosize} that implantisomd5 left in the
+    primary volume descriptor's application data, or None."""
+    with open(path, "rb") as f:
+        for sector in range(16, 48):
+            f.seek(sector * SECTOR)
+            vd = f.read(SECTOR)
+            if len(vd) < SECTOR or vd[1:6] != b"CD001" or vd[0] == 255:
+                return None
+            if vd[0] == 1:
+                break
+        else:
+            return None
+    text = vd[APPDATA_OFFSET:APPDATA_OFFSET + APPDATA_SIZE].decode("ascii", "replace")
+    md5 = re.search(r"ISO MD5SUM = ([0-9a-f]{32})", text)
+    skip = re.search(r"SKIPSECTORS = (\d+)", text)
+    if not md5:
+        return None
+    return {"md5": md5.group(1), "skipsectors": int(skip.group(1)) if skip else 0,
+            "appdata": sector * SECTOR + APPDATA_OFFSET, "isosize": int.from_bytes(vd[80:84], "little") * SECTOR}
+
+
+def implanted_md5(path, implanted):
+    """isomd5sum's md5 of an image: its volume less the last SKIPSECTORS sectors, the
+    application data read as spaces."""
+    import hashlib
+
+    end = implanted["isosize"] - implanted["skipsectors"] * SECTOR
+    start, stop = implanted["appdata"], implanted["appdata"] + APPDATA_SIZE
+    h = hashlib.md5()
+    offset = 0
+    with open(path, "rb") as f:
+        while offset < end:
+            block = bytearray(f.read(min(1 << 20, end - offset)))
+            if not block:
+                break
+            if offset < stop and offset + len(block) > start:
+                lo, hi = max(start - offset, 0), min(stop - offset, len(block))
+                block[lo:hi] = b" " * (hi - lo)
+            h.update(block)
+            offset += len(block)
+    return h.hexdigest()

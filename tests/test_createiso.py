@@ -1,0 +1,543 @@
+"""punji-createiso on the demo product: real ISOs checked with checkisomd5, pycdlib and dnf.
+
+One demo compose is made per module (make up to createiso); the tests that change
+an option or a tree work on a copy of it (packages hard-linked) and run the
+command there, after editing the copy's config slice work/global/config/createiso.json.
+"""
+
+import glob
+import json
+import os
+import resource
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import BIN, DEMO, assert_one_line_error, command, make
+from punji_lib import iso
+from punji_lib.errors import PunjiError
+
+KiB, MiB = 1024, 1024 * 1024
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def make_compose(top, demo_repo, extra=""):
+    """An init'ed demo compose under TOP whose config ends with EXTRA."""
+    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = top / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + "\n" + extra + "\n")
+    return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
+
+
+def copy_compose(compose, dest):
+    """A copy of COMPOSE at DEST: packages hard-linked (as a compose links them), the rest copied."""
+    def link_rpms(src, dst):
+        if src.endswith(".rpm"):
+            os.link(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    shutil.copytree(compose, dest, symlinks=True, copy_function=link_rpms)
+    return str(dest)
+
+
+def set_options(compose, **options):
+    path = os.path.join(compose, "work/global/config/createiso.json")
+    conf = read_json(path)
+    conf.update(options)
+    with open(path, "w") as f:
+        json.dump(conf, f)
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def createiso(compose, variant, arch, **kwargs):
+    return command("punji-createiso", "--variant", variant, "--arch", arch, compose, **kwargs)
+
+
+def record(compose, uid, arch):
+    return read_json(os.path.join(compose, "work/%s/createiso/%s.json" % (arch, uid)))
+
+
+def image_paths(compose, uid, arch):
+    return [os.path.join(compose, "compose", i["path"]) for i in record(compose, uid, arch)["images"]]
+
+
+def iso_dir(compose, uid, arch):
+    return os.path.join(compose, "compose", uid, "source" if arch == "src" else arch, "iso")
+
+
+def tree_dir(compose, uid, arch):
+    return os.path.join(compose, "compose", uid, "source/tree" if arch == "src" else arch + "/os")
+
+
+def tree_files(top):
+    return {os.path.relpath(os.path.join(root, n), top) for root, _d, names in os.walk(top) for n in names}
+
+
+def read_iso(path):
+    """(volume id, {file paths}, {directory paths}) of ISO PATH, read with pycdlib (Rock Ridge names)."""
+    import pycdlib
+
+    image = pycdlib.PyCdlib()
+    image.open(path)
+    try:
+        files, dirs = set(), set()
+        for top, subdirs, names in image.walk(rr_path="/"):
+            base = top.rstrip("/")
+            files.update("%s/%s" % (base, n) for n in names)
+            dirs.update("%s/%s" % (base, d) for d in subdirs)
+        return image.pvd.volume_identifier.decode().rstrip(), files, dirs
+    finally:
+        image.close()
+
+
+def extract(path, dest):
+    """Every file of ISO PATH copied out into DEST (xorriso -osirrox)."""
+    subprocess.run(["xorriso", "-osirrox", "on", "-indev", path, "-extract", "/", str(dest)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["chmod", "-R", "u+w", str(dest)], check=True)
+    return str(dest)
+
+
+def checkisomd5(path):
+    return subprocess.run(["checkisomd5", path], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
+
+def md5sumonly(path):
+    out = subprocess.run(["checkisomd5", "--md5sumonly", path], stdout=subprocess.PIPE, text=True, check=True).stdout
+    return out.splitlines()[0].rsplit(":", 1)[1].strip()
+
+
+def dnf_query(repo, root, *args):
+    """What dnf says about directory REPO as its only repository (installroot ROOT)."""
+    done = subprocess.run(["dnf", "-q", "--installroot", str(root), "--setopt=reposdir=/dev/null",
+                           "--releasever=1", "--forcearch=x86_64", "--repofrompath=disc,file://%s" % repo,
+                           "--repo=disc"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def ini_section(text, name):
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read_string(text)
+    return dict(parser[name])
+
+
+# -- the demo compose -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_repo):
+    """The demo compose made up to createiso (every tree, then images.json) with make -j2."""
+    compose = make_compose(tmp_path_factory.mktemp("createiso"), demo_repo)
+    done = make(compose, "-j2", "work/global/state/createiso.json")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+def test_the_demo_trees_get_the_images_pungi_makes(demo):
+    cid = open(os.path.join(demo, "COMPOSE_ID")).read().strip()
+    for uid in ("Server", "Client"):
+        for arch, label in (("x86_64", "x86_64"), ("i386", "i386"), ("src", "source")):
+            names = [os.path.basename(p) for p in image_paths(demo, uid, arch)]
+            assert names == ["%s-%s-%s-dvd1.iso" % (cid, uid, label)]
+            assert sorted(os.listdir(iso_dir(demo, uid, arch))) == [names[0], names[0] + ".manifest"]
+    skipped = {("Everything", a): "createiso_skip" for a in ("x86_64", "i386", "src")}
+    skipped.update({("Server-HA", "x86_64"): "addon", ("Server-HA", "src"): "addon",
+                    ("Server-optional", "x86_64"): "optional", ("Server-optional", "src"): "optional"})
+    for (uid, arch), reason in skipped.items():
+        assert record(demo, uid, arch)["images"] == []
+        assert reason in read_json(os.path.join(demo, "work/%s/state/createiso-%s.json" % (arch, uid)))["skipped"]
+        assert not os.path.exists(iso_dir(demo, uid, arch))
+
+
+def test_every_image_holds_its_tree_and_passes_checkisomd5(demo):
+    for uid in ("Server", "Client"):
+        for arch in ("x86_64", "i386", "src"):
+            path, = image_paths(demo, uid, arch)
+            rec, = record(demo, uid, arch)["images"]
+            assert os.path.getsize(path) > 512 * KiB  # checkisomd5 fails images smaller than that
+            done = checkisomd5(path)
+            assert done.returncode == 0 and "PASS" in done.stdout, done.stdout
+            volid, files, dirs = read_iso(path)
+            assert volid == "PDL-1 %s.%s" % (uid, arch) == rec["volume_id"]
+            tree = tree_files(tree_dir(demo, uid, arch))
+            assert any(f.startswith("Packages/") for f in tree) and "repodata/repomd.xml" in tree
+            assert files == {"/" + f for f in tree}
+            with open(path + ".manifest") as f:
+                assert f.read().splitlines() == sorted(files | dirs)
+            assert rec["implant_md5"] == md5sumonly(path)
+            assert (rec["size"], rec["mtime"]) == (os.path.getsize(path), int(os.path.getmtime(path)))
+            assert (rec["arch"], rec["type"], rec["format"], rec["subvariant"]) == (arch, "dvd", "iso", uid)
+            assert (rec["disc_number"], rec["disc_count"], rec["bootable"]) == (1, 1, False)
+
+
+def test_the_treeinfo_and_discinfo_on_an_image_name_the_disc(demo, tmp_path):
+    path, = image_paths(demo, "Server", "x86_64")
+    out = extract(path, tmp_path / "disc")
+    with open(os.path.join(out, ".treeinfo")) as f:
+        assert ini_section(f.read(), "media") == {"discnum": "1", "totaldiscs": "1"}
+    with open(os.path.join(out, ".discinfo")) as f:
+        assert f.read().splitlines()[2:] == ["x86_64", "1"]
+    with open(os.path.join(tree_dir(demo, "Server", "x86_64"), ".discinfo")) as f:
+        assert f.read().splitlines()[3] == "ALL"  # the tree's own is left alone
+
+
+def test_images_json_lists_every_image_a_source_image_under_each_arch(demo):
+    from productmd.images import Images
+
+    data = read_json(os.path.join(demo, "compose/metadata/images.json"))
+    assert data["header"]["type"] == "productmd.images"
+    assert data["payload"]["compose"]["id"] == open(os.path.join(demo, "COMPOSE_ID")).read().strip()
+    listed = {(uid, arch, i["path"]) for uid, by_arch in data["payload"]["images"].items()
+              for arch, images in by_arch.items() for i in images}
+    expected = set()
+    for uid in ("Server", "Client"):
+        for arch in ("x86_64", "i386"):
+            expected.add((uid, arch, "%s/%s/iso/%s" % (uid, arch, os.path.basename(image_paths(demo, uid, arch)[0]))))
+            expected.add((uid, arch, "%s/source/iso/%s" % (uid, os.path.basename(image_paths(demo, uid, "src")[0]))))
+    assert listed == expected
+    # productmd reads it once punji-imagechecksum has filled in the checksums
+    for by_arch in data["payload"]["images"].values():
+        for images in by_arch.values():
+            for image in images:
+                assert image["checksums"] == {}
+                image["checksums"] = {"sha256": "0" * 64}
+    loaded = Images()
+    loaded.deserialize(data)
+    server_i386 = {p for u, a, p in expected if (u, a) == ("Server", "i386")}
+    assert {i.path for i in loaded.images["Server"]["i386"]} == server_i386
+
+
+# -- splitting -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory, demo_repo):
+    """A demo compose whose Server.x86_64 tree needs two 1400 KiB discs (each with a 400 KiB
+    package: checkisomd5 fails images under about 750 KiB)."""
+    compose = make_compose(tmp_path_factory.mktemp("split"), demo_repo,
+                           'iso_size = "1400k"\nsplit_iso_reserve = "136k"')
+    done = make(compose, "work/x86_64/state/createiso-Server.json")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+def test_a_split_tree_gives_discs_whose_packages_add_up_to_the_tree(split):
+    paths = image_paths(split, "Server", "x86_64")
+    images = record(split, "Server", "x86_64")["images"]
+    assert len(paths) >= 2
+    assert [os.path.basename(p)[-9:] for p in paths] == ["-dvd%d.iso" % n for n in range(1, len(paths) + 1)]
+    tree = {f for f in tree_files(tree_dir(split, "Server", "x86_64")) if f.endswith(".rpm")}
+    seen = []
+    for number, (path, rec) in enumerate(zip(paths, images), 1):
+        assert (rec["disc_number"], rec["disc_count"], rec["bootable"]) == (number, len(paths), False)
+        assert os.path.getsize(path) <= 1400 * KiB
+        assert checkisomd5(path).returncode == 0
+        _volid, files, _dirs = read_iso(path)
+        assert {"/.treeinfo", "/.discinfo", "/repodata/repomd.xml"} <= files
+        seen.extend(f[1:] for f in files if f.endswith(".rpm"))
+    assert sorted(seen) == sorted(tree)  # every package once, on one disc
+
+
+def test_each_disc_is_a_repository_of_its_own_packages_with_the_groups(split, tmp_path):
+    for number, path in enumerate(image_paths(split, "Server", "x86_64"), 1):
+        disc = extract(path, tmp_path / ("disc%d" % number))
+        on_disc = sorted(os.path.basename(f)[:-4] for f in glob.glob(disc + "/Packages/*/*.rpm"))
+        listed = dnf_query(disc, tmp_path / ("root%d" % number), "repoquery", "--qf",
+                           "%{name}-%{version}-%{release}.%{arch}")
+        assert sorted(listed.split()) == on_disc
+        assert "Group: Core" in dnf_query(disc, tmp_path / ("root%d" % number), "group", "info", "core")
+        with open(os.path.join(disc, ".treeinfo")) as f:
+            assert ini_section(f.read(), "media") == {"discnum": str(number), "totaldiscs": str(len(glob.glob(
+                os.path.join(iso_dir(split, "Server", "x86_64"), "*.iso"))))}
+        with open(os.path.join(disc, ".discinfo")) as f:
+            assert f.read().splitlines()[3] == str(number)
+
+
+def test_a_package_bigger_than_a_disc_is_one_error_unless_the_iso_is_failable(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, iso_size="700k", split_iso_reserve=0)
+    assert_one_line_error(createiso(compose, "Server", "x86_64"), "Server.x86_64: package demo-firmware",
+                          "does not fit on a disc", "iso_size")
+    # the demo config lets the Client.i386 ISO fail (failable_deliverables)
+    done = createiso(compose, "Client", "i386")
+    assert done.returncode == 0, done.stderr
+    assert "warning" in done.stderr and "does not fit on a disc" in done.stderr
+    state = read_json(os.path.join(compose, "work/i386/state/createiso-Client.json"))
+    assert state["failed"] is True and "does not fit on a disc" in state["error"]
+    assert not os.path.exists(iso_dir(compose, "Client", "i386"))
+
+
+# -- boot ------------------------------------------------------------------------------------
+
+
+def syslinux_file(name):
+    """The installed isolinux.bin or ldlinux.c32 (Debian: isolinux, syslinux-common; Fedora: syslinux)."""
+    places = {"isolinux.bin": ["/usr/lib/ISOLINUX", "/usr/share/syslinux"],
+              "ldlinux.c32": ["/usr/lib/syslinux/modules/bios", "/usr/share/syslinux"]}
+    found = [os.path.join(d, name) for d in places[name] if os.path.isfile(os.path.join(d, name))]
+    assert found, "%s is not installed: run tools/install-system-deps" % name
+    return found[0]
+
+
+def add_boot_files(tree, efi=True):
+    """isolinux/ and images/efiboot.img (a 200 KiB FAT image made with mtools) in TREE, as
+    buildinstall leaves them."""
+    os.makedirs(os.path.join(tree, "isolinux"))
+    shutil.copy(syslinux_file("isolinux.bin"), os.path.join(tree, "isolinux"))
+    shutil.copy(syslinux_file("ldlinux.c32"), os.path.join(tree, "isolinux"))
+    if efi:
+        os.makedirs(os.path.join(tree, "images"))
+        os.makedirs(os.path.join(tree, "EFI/BOOT"))
+        loader = os.path.join(tree, "EFI/BOOT/BOOTX64.EFI")
+        with open(loader, "wb") as f:
+            f.write(b"MZ demo EFI loader")
+        img = os.path.join(tree, "images/efiboot.img")
+        subprocess.run(["mformat", "-C", "-i", img, "-T", "400", "-h", "2", "-s", "10", "::"], check=True)
+        subprocess.run(["mmd", "-i", img, "::EFI", "::EFI/BOOT"], check=True)
+        subprocess.run(["mcopy", "-i", img, loader, "::EFI/BOOT/"], check=True)
+
+
+def el_torito_platforms(path):
+    import pycdlib
+
+    image = pycdlib.PyCdlib()
+    image.open(path)
+    try:
+        catalog = image.eltorito_boot_catalog
+        return [catalog.validation_entry.platform_id] + [s.platform_id for s in catalog.sections]
+    finally:
+        image.close()
+
+
+@pytest.mark.parametrize("xorriso", [False, True])
+def test_a_tree_with_boot_files_gives_a_bootable_hybrid_image(demo, tmp_path, xorriso):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_use_xorrisofs=xorriso)
+    add_boot_files(tree_dir(compose, "Server", "x86_64"))
+    add_boot_files(tree_dir(compose, "Server", "i386"), efi=False)
+    for arch, platforms in (("x86_64", [0, 0xef]), ("i386", [0])):
+        done = createiso(compose, "Server", arch)
+        assert done.returncode == 0, done.stderr
+        path, = image_paths(compose, "Server", arch)
+        assert record(compose, "Server", arch)["images"][0]["bootable"] is True
+        assert el_torito_platforms(path) == platforms
+        _volid, files, _dirs = read_iso(path)
+        assert {"/isolinux/isolinux.bin", "/isolinux/ldlinux.c32", "/isolinux/boot.cat"} <= files
+        with open(path, "rb") as f:
+            head = f.read(1024)
+        assert head[510:512] == b"\x55\xaa" and head[446] == 0x80  # hybrid MBR: an active partition
+        efi_partition = 0xef in [head[446 + 16 * n + 4] for n in range(4)]
+        assert efi_partition == (head[512:520] == b"EFI PART") == (arch == "x86_64")  # and the EFI image
+        assert checkisomd5(path).returncode == 0
+        with open(os.path.join(compose, "logs/%s/createiso-Server.log" % arch)) as f:
+            assert ("running xorriso" in f.read()) == xorriso
+    with open(syslinux_file("isolinux.bin"), "rb") as a, \
+            open(os.path.join(tree_dir(compose, "Server", "x86_64"), "isolinux/isolinux.bin"), "rb") as b:
+        assert a.read() == b.read()  # the boot info table went into the image, not into the tree
+
+
+def test_boot_files_in_a_tree_that_needs_several_discs_give_no_bootable_image(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    add_boot_files(tree_dir(compose, "Server", "x86_64"))
+    set_options(compose, iso_size="1400k", split_iso_reserve="136k")
+    done = createiso(compose, "Server", "x86_64")
+    assert done.returncode == 0, done.stderr
+    assert "not bootable" in done.stderr
+    images = record(compose, "Server", "x86_64")["images"]
+    assert len(images) > 1 and not any(i["bootable"] for i in images)
+    _volid, files, _dirs = read_iso(image_paths(compose, "Server", "x86_64")[0])
+    assert "/images/efiboot.img" in files  # the boot directories are on the first disc
+    _volid, files, _dirs = read_iso(image_paths(compose, "Server", "x86_64")[1])
+    assert "/images/efiboot.img" not in files
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def test_volume_ids_and_names_follow_the_options(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose,
+                image_name_format={"^Server$": "{release_short}-{variant}-{disc_type}-{arch}-{version}{suffix}"},
+                disc_types={"dvd": "DVD"}, restricted_volid=True,
+                image_volid_formats=["%(release_short)s-%(version)s %(variant)s.%(arch)s far too long for a volume id",
+                                     "{release_short}-{version} {variant}.{arch} Demo Edition"],
+                volume_id_substitutions={"Demo Edition": "DE", "Demo": "X"})
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    path, = image_paths(compose, "Server", "x86_64")
+    assert os.path.basename(path) == "PDL-Server-DVD-x86_64-1.iso"
+    assert read_iso(path)[0] == "PDL-1-Server-x86_64-DE"
+    set_options(compose,
+                image_volid_formats=["{release_short}-{version} {variant}.{arch} far too long for a volume id"])
+    line = assert_one_line_error(createiso(compose, "Client", "x86_64"), "image_volid_formats", "32")
+    assert "Client.x86_64 far too long" in line
+
+
+def test_sizes_names_and_volume_ids_as_pungi_reads_them():
+    assert iso.parse_size("4482M", "iso_size") == 4482 * MiB
+    assert iso.parse_size(" 10 k", "iso_size") == 10 * KiB
+    assert iso.parse_size("7G", "iso_size") == 7 * 1024 * MiB
+    assert iso.parse_size("123b", "iso_size") == iso.parse_size(123, "iso_size") == 123
+    with pytest.raises(PunjiError, match="option 'split_iso_reserve'"):
+        iso.parse_size("4.7G", "split_iso_reserve")
+    substs = {"release_short": "PDL", "version": "1", "variant": "Server", "arch": "x86_64"}
+    # the longest substitution goes first, so "Server" does not break "Server.x86"
+    assert iso.volume_id(["{release_short}-{version} {variant}.{arch}"], substs,
+                         {"Server": "S", "Server.x86": "SX"}) == "PDL-1 SX_64"
+    with pytest.raises(PunjiError, match="unknown key 'nope'"):
+        iso.volume_id(["{nope}"], substs)
+
+
+# -- options and failures --------------------------------------------------------------------
+
+
+def test_createiso_skip_star_does_not_cover_src_and_removes_earlier_images(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_skip=[["^Server$", {"*": True}]])
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert not os.path.exists(iso_dir(compose, "Server", "x86_64"))
+    assert record(compose, "Server", "x86_64")["skipped"] == "createiso_skip"
+    assert createiso(compose, "Server", "src").returncode == 0
+    assert len(image_paths(compose, "Server", "src")) == 1
+    set_options(compose, createiso_skip=[["^Server$", {"src": True}]])
+    assert createiso(compose, "Server", "src").returncode == 0
+    assert record(compose, "Server", "src")["images"] == [] and not os.path.exists(iso_dir(compose, "Server", "src"))
+
+
+def test_a_full_disk_is_one_error_and_leaves_no_image(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    shutil.rmtree(iso_dir(compose, "Server", "x86_64"))
+    os.unlink(os.path.join(compose, "work/x86_64/state/createiso-Server.json"))
+
+    def small_files():  # the file system takes no file over 1 MiB: the image is 1.8 MiB
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MiB, MiB))
+
+    done = subprocess.run([os.path.join(BIN, "punji-createiso"), "--variant", "Server", "--arch", "x86_64", compose],
+                          preexec_fn=small_files, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert_one_line_error(done, "genisoimage", "no room for the image", "File too large",
+                          "logs/x86_64/createiso-Server.log")
+    leftovers = [os.path.join(r, n) for r, ds, ns in os.walk(os.path.join(compose, "compose/Server/x86_64"))
+                 for n in ns + ds if n.endswith(".iso") or n.startswith(".iso.")]
+    assert leftovers == []
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/createiso/Server"))
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/createiso-Server.json"))
+    assert os.path.exists(os.path.join(compose, "work/x86_64/state/createiso-Server.json.error"))
+
+
+def test_a_rerun_clears_what_a_killed_run_left(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    aside = os.path.join(compose, "compose/Server/x86_64/.iso.killed")
+    os.makedirs(aside)
+    open(os.path.join(aside, "half-written.iso"), "w").close()
+    os.makedirs(os.path.join(compose, "work/x86_64/createiso/Server/disc1"))
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert not os.path.exists(aside)
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/createiso/Server"))
+    assert len(image_paths(compose, "Server", "x86_64")) == 1
+
+
+def test_break_hardlinks_copies_linked_files_aside(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    tree = tree_dir(compose, "Server", "x86_64")
+    linked = [f for f in tree_files(tree) if os.stat(os.path.join(tree, f)).st_nlink > 1]
+    assert linked
+    set_options(compose, createiso_break_hardlinks=True)
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    with open(os.path.join(compose, "logs/x86_64/createiso-Server.log")) as f:
+        assert "createiso_break_hardlinks: %d files" % len(linked) in f.read()
+    path, = image_paths(compose, "Server", "x86_64")
+    assert checkisomd5(path).returncode == 0
+    assert read_iso(path)[1] == {"/" + f for f in tree_files(tree)}
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/createiso/Server"))
+
+
+def test_max_size_warns_or_fails(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_max_size=[["^Server$", {"*": 1000}]])
+    done = createiso(compose, "Server", "x86_64")
+    assert done.returncode == 0 and "is too big. Expected max 1000B" in done.stderr
+    set_options(compose, createiso_max_size_is_strict=[["^Server$", {"x86_64": True}]])
+    assert_one_line_error(createiso(compose, "Server", "x86_64"), "Server/x86_64/iso/", "Expected max 1000B")
+
+
+def test_symlink_isos_to_keeps_the_images_elsewhere(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, symlink_isos_to=str(tmp_path / "isos"))
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    cid = open(os.path.join(compose, "COMPOSE_ID")).read().strip()
+    link = iso_dir(compose, "Server", "x86_64")
+    assert os.path.islink(link)
+    assert os.readlink(link) == str(tmp_path / "isos" / cid / "compose/Server/x86_64/iso")
+    rec, = record(compose, "Server", "x86_64")["images"]
+    assert rec["path"].startswith("Server/x86_64/iso/")
+    assert checkisomd5(os.path.join(compose, "compose", rec["path"])).returncode == 0
+    set_options(compose, symlink_isos_to=None)
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert not os.path.islink(link) and len(image_paths(compose, "Server", "x86_64")) == 1
+
+
+def test_createiso_needs_the_trees_repodata(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    os.unlink(os.path.join(compose, "work/x86_64/state/createrepo-Client.json"))
+    assert_one_line_error(createiso(compose, "Client", "x86_64"), "punji-createrepo --variant Client --arch x86_64")
+    assert_one_line_error(createiso(compose, "Nope", "x86_64"), "variant Nope")
+
+
+def test_optional_variants_get_images_with_create_optional_isos_and_iso_level_reaches_the_writer(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, create_optional_isos=True, iso_level=[["^Server-optional$", {"x86_64": 3}]])
+    assert createiso(compose, "Server-optional", "x86_64").returncode == 0
+    path, = image_paths(compose, "Server-optional", "x86_64")
+    assert os.path.basename(path).endswith("-Server-optional-x86_64-dvd1.iso")
+    assert record(compose, "Server-optional", "x86_64")["images"][0]["implant_md5"] == md5sumonly(path)
+    assert read_iso(path)[1] == {"/" + f for f in tree_files(tree_dir(compose, "Server-optional", "x86_64"))}
+    with open(os.path.join(compose, "logs/x86_64/createiso-Server-optional.log")) as f:
+        assert " -iso-level 3 " in f.read()
+
+
+def test_a_layered_product_is_named_after_its_parent_with_its_own_release_in_the_volume_id():
+    from punji_lib.phases import createiso as phase
+
+    conf = {"release_short": "PDL", "release_version": "1.2",
+            "image_volid_formats": ["{release_short}-{version} {arch}"],
+            "image_volid_layered_product_formats": ["{release_short}-{version} {base_product_short}-"
+                                                    "{base_product_version} {variant}.{arch}"],
+            "disc_types": {}}
+    substs = {"compose_id": "PDL-1.2-20261126.0", "release_short": "PDL", "version": "1.2", "date": "20261126",
+              "respin": 0, "type": "production", "type_suffix": "", "label": None, "label_major_version": None}
+    lp = {"uid": "Server-SAP", "id": "SAP", "type": "layered-product", "parent": "Server",
+          "release": {"name": "SAP", "short": "SAP", "version": "3"}}
+    assert phase.image_name(conf, substs, lp, "x86_64", 2) == "PDL-1.2-20261126.0-Server-x86_64-dvd2.iso"
+    assert phase.image_name(conf, substs, lp, "src", 1) == "PDL-1.2-20261126.0-Server-source-dvd1.iso"
+    assert phase.volume_id(conf, substs, lp, "x86_64") == "SAP-3 PDL-1 Server.x86_64"
+    assert phase.volume_id(conf, substs, dict(lp, type="variant", uid="Server"), "x86_64") == "PDL-1.2 x86_64"
+    assert phase.skip_reason(conf, dict(lp, type="variant", is_empty=True), "x86_64") == "empty variant"
+
+
+def test_a_rerun_with_the_same_tree_and_options_keeps_the_images(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    path, = image_paths(compose, "Server", "x86_64")
+    assert createiso(compose, "Server", "x86_64").returncode == 0  # the copy's files have new mtimes
+    path, = image_paths(compose, "Server", "x86_64")
+    made = os.stat(path).st_mtime_ns
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert os.stat(path).st_mtime_ns == made
+    with open(os.path.join(compose, "logs/x86_64/createiso-Server.log")) as f:
+        assert "nothing to do" in f.read()
+    with open(os.path.join(tree_dir(compose, "Server", "x86_64"), "GPL"), "w") as f:
+        f.write("an extra file\n")  # a changed tree: new images
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert os.stat(image_paths(compose, "Server", "x86_64")[0]).st_mtime_ns != made
+    os.unlink(image_paths(compose, "Server", "x86_64")[0])  # a lost image: made again
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert checkisomd5(image_paths(compose, "Server", "x86_64")[0]).returncode == 0
