@@ -50,6 +50,28 @@ def rpm_filename(s):
     return "%s-%s.%s.rpm" % (s.name, evr, s.arch)
 
 
+def load_repo(pool, spec, cache):
+    """Add the repo SPEC (path or URL) to the libsolv POOL from its primary and filelists
+    metadata; returns (libsolv repo, repos.Repo)."""
+    import solv
+
+    repo = Repo(spec, cache)
+    handle = pool.add_repo(spec)
+    for kind, flags in (("primary", 0), ("filelists", solv.Repo.REPO_EXTEND_SOLVABLES)):
+        path = repo.metadata(kind)
+        if path is None:
+            continue
+        f = solv.xfopen(path)
+        if f is None:
+            raise PunjiError("repo %s: cannot open %s" % (spec, path))
+        ok = handle.add_rpmmd(f, None, flags)
+        f.close()
+        if not ok:
+            raise PunjiError("repo %s: corrupt %s metadata %s: %s"
+                             % (spec, kind, repo.hrefs[kind], one_line(pool.errstr)))
+    return handle, repo
+
+
 class PackagePool:
     """REPOS and LOOKASIDE (paths or URLs) read for compose ARCH; CACHE holds remote metadata."""
 
@@ -78,21 +100,8 @@ class PackagePool:
         self._index()
 
     def _load(self, spec, cache, lookaside):
-        repo = Repo(spec, cache)
-        handle = self.pool.add_repo(spec)
+        handle, repo = load_repo(self.pool, spec, cache)
         self.where[handle] = spec
-        for kind, flags in (("primary", 0), ("filelists", self.solv.Repo.REPO_EXTEND_SOLVABLES)):
-            path = repo.metadata(kind)
-            if path is None:
-                continue
-            f = self.solv.xfopen(path)
-            if f is None:
-                raise PunjiError("repo %s: cannot open %s" % (spec, path))
-            ok = handle.add_rpmmd(f, None, flags)
-            f.close()
-            if not ok:
-                raise PunjiError("repo %s: corrupt %s metadata %s: %s"
-                                 % (spec, kind, repo.hrefs[kind], one_line(self.pool.errstr)))
         if not lookaside:
             comps = repo.comps()
             if comps:

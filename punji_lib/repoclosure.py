@@ -20,7 +20,7 @@ import os
 
 from . import arches
 from .errors import PunjiError
-from .repos import Repo, one_line
+from .pkgpool import load_repo
 
 # libsolv's spelling of the rich operators, by binding strength when unparenthesized
 _BINARY = (" ELSE ", " IF ", " UNLESS ", " & ", " | ", " + ", " - ")
@@ -46,21 +46,7 @@ class Closure:
         self._providers = {}
 
     def _load(self, spec):
-        repo = Repo(spec, self.cache)
-        handle = self.pool.add_repo(spec)
-        for kind, flags in (("primary", 0), ("filelists", self.solv.Repo.REPO_EXTEND_SOLVABLES)):
-            path = repo.metadata(kind)
-            if path is None:
-                continue
-            f = self.solv.xfopen(path)
-            if f is None:
-                raise PunjiError("repo %s: cannot open %s" % (spec, path))
-            ok = handle.add_rpmmd(f, None, flags)
-            f.close()
-            if not ok:
-                raise PunjiError("repo %s: corrupt %s metadata %s: %s"
-                                 % (spec, kind, repo.hrefs[kind], one_line(self.pool.errstr)))
-        return handle
+        return load_repo(self.pool, spec, self.cache)[0]
 
     def packages(self):
         """The solvables of the main repos that the check covers (installable on the arch)."""
