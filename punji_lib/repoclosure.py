@@ -20,7 +20,7 @@ import os
 
 from . import arches
 from .errors import PunjiError
-from .pkgpool import load_repo
+from .pkgpool import load_repo, nevra_of, rich_text
 
 # libsolv's spelling of the rich operators, by binding strength when unparenthesized
 _BINARY = (" ELSE ", " IF ", " UNLESS ", " & ", " | ", " + ", " - ")
@@ -54,7 +54,7 @@ class Closure:
 
     def skipped(self):
         """NEVRAs in the main repos of arches not installable on the compose arch."""
-        return sorted(nevra(s) for handle in self.main for s in handle.solvables if s.arch not in self.installable)
+        return sorted(nevra_of(s) for handle in self.main for s in handle.solvables if s.arch not in self.installable)
 
     def unresolved(self):
         """{NEVRA: [requires, as rpm writes them]} of every package with requires nothing provides."""
@@ -68,9 +68,9 @@ class Closure:
                 if text.startswith("rpmlib("):
                     continue
                 if not self._met(dep.id, text):
-                    missing.append(rpm_text(text))
+                    missing.append(rich_text(text))
             if missing:
-                found[nevra(s)] = sorted(set(missing))
+                found[nevra_of(s)] = sorted(set(missing))
         return dict(sorted(found.items()))
 
     # -- dependencies ------------------------------------------------------------------
@@ -174,23 +174,3 @@ def _split(text):
             i = hits[0]
             return op, _strip(text[:i]), _strip(text[i + len(op):])
     return None
-
-
-RPM_WORDS = {" & ": " and ", " | ": " or ", " + ": " with ", " - ": " without ", " IF ": " if ",
-             " UNLESS ": " unless ", " ELSE ": " else "}
-
-
-def rpm_text(text):
-    """A dependency as rpm writes it: libsolv's 'a | b' is rpm's '(a or b)'."""
-    if not _split(text):
-        return text
-    for op, word in RPM_WORDS.items():
-        text = text.replace(op, word)
-    return "(%s)" % text
-
-
-def nevra(s):
-    evr = s.evr
-    if ":" not in evr.split("-")[0]:
-        evr = "0:" + evr
-    return "%s-%s.%s" % (s.name, evr, s.arch)
