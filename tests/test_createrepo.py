@@ -113,3 +113,22 @@ def test_a_change_for_one_variant_redoes_only_its_repositories(tmp_path, demo_re
     assert "demo-fortune" in " ".join(repo_packages(os.path.join(compose, "compose/Client/x86_64/os")))
     log = open(os.path.join(compose, "logs/x86_64/createrepo-Server.log")).read()
     assert "nothing to do" in log
+
+
+def test_a_change_for_one_variant_remakes_only_its_images(tmp_path, demo_repo):
+    compose = make_compose(tmp_path, demo_repo)
+    assert make(compose, "-j2").returncode == 0
+    isos = {p: os.stat(p).st_mtime_ns for p in
+            [os.path.join(d, f) for d in (os.path.join(compose, "compose", v, a, "iso") for v in ("Server", "Client")
+                                          for a in ("x86_64", "i386", "source"))
+             for f in os.listdir(d) if f.endswith(".iso")]}
+    assert len(isos) == 6
+    with open(tmp_path / "demo" / "demo.conf", "a") as f:
+        f.write('additional_packages = [("^Everything$", {"*": ["*"]}), ("^Client$", {"x86_64": ["demo-fortune"]})]\n')
+    done = make(compose, "-j2")
+    assert done.returncode == 0, done.stdout
+    changed = {os.path.relpath(p, os.path.join(compose, "compose")).split("/iso/")[0]
+               for p, m in isos.items() if os.stat(p).st_mtime_ns != m}
+    # demo-fortune and its source package are new in Client's x86_64 and source trees
+    assert changed == {"Client/x86_64", "Client/source"}
+    assert open(os.path.join(compose, "STATUS")).read() == "FINISHED\n"
