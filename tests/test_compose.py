@@ -127,3 +127,53 @@ def test_a_second_make_in_a_compose_stops_while_the_first_runs(new_compose):
     assert "Traceback" not in second.stdout
     # a dry run may look while one runs; once the first is done, make runs again
     assert make(new_compose).returncode == 0
+
+
+def strict_size_limit(demo_copy, variant, arch):
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write('createiso_max_size = [("^%s$", {"%s": 1000})]\n' % (variant, arch))
+        f.write('createiso_max_size_is_strict = [("^%s$", {"%s": True})]\n' % (variant, arch))
+
+
+def test_a_failable_deliverable_that_fails_ends_finished_incomplete(tmp_path, demo_copy):
+    strict_size_limit(demo_copy, "Client", "i386")  # demo.conf: Client i386 iso is failable
+    done = command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test", "-j", "2")
+    assert done.returncode == 0, done.stderr
+    topdir = done.stdout.strip()
+    assert open(os.path.join(topdir, "STATUS")).read() == "FINISHED_INCOMPLETE\n"
+    state = json.load(open(os.path.join(topdir, "work/i386/state/createiso-Client.json")))
+    assert state["failed"] is True and "createiso_max_size" in state["error"]
+    assert "failable_deliverables" in open(os.path.join(topdir, "logs/global/compose.log")).read()
+    report = json.loads(command("punji-status", "--json", topdir, check=True).stdout)
+    (row,) = [t for t in report["targets"] if t["state"] == "failed (failable)"]
+    assert (row["phase"], row["variant"], row["arch"]) == ("createiso", "Client", "i386")
+    assert "createiso_max_size" in row["error"]
+    images = json.load(open(os.path.join(topdir, "compose/metadata/images.json")))["payload"]["images"]
+    assert "i386" not in {i["arch"] for i in images["Client"].get("i386", [])}
+
+
+def test_a_required_deliverable_that_fails_dooms_the_compose_naming_it(tmp_path, demo_copy):
+    strict_size_limit(demo_copy, "Server", "x86_64")
+    done = command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test", "-j", "2")
+    topdir = done.stdout.strip()
+    assert done.returncode != 0
+    assert open(os.path.join(topdir, "STATUS")).read() == "DOOMED\n"
+    line = [l for l in done.stderr.splitlines() if l.startswith("punji-compose: error:")]
+    assert len(line) == 1 and "Traceback" not in done.stderr
+    assert "createiso Server.x86_64 failed" in line[0] and "logs/x86_64/createiso-Server.log" in line[0]
+    out = command("punji-status", topdir, check=True).stdout
+    assert re.search(r"failed\s+createiso\s+Server\.x86_64", out), out
+
+
+def test_composes_started_at_the_same_moment_get_distinct_ids(tmp_path, demo_copy):
+    import subprocess
+
+    from conftest import BIN
+
+    procs = [subprocess.Popen([os.path.join(BIN, "punji-init"), str(demo_copy / "demo.conf"), "--target-dir",
+                               str(tmp_path), "--test"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    dirs = [p.communicate()[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sorted(os.path.basename(d)[-1] for d in dirs) == ["0", "1", "2", "3"]
+    assert len(set(open(os.path.join(d, "COMPOSE_ID")).read() for d in dirs)) == 4
