@@ -69,22 +69,23 @@ def format_value(fmt, substs, option):
         raise PunjiError("option '%s': %r is not a valid format: %s" % (option, fmt, exc))
 
 
-def volume_id(formats, substs, substitutions=None, restricted=False):
+def volume_id(formats, substs, substitutions=None, restricted=False, option="image_volid_formats"):
     """The first of FORMATS that fits in 32 characters once VOLUME_ID_SUBSTITUTIONS (longest
-    first) are applied; with RESTRICTED, non-word characters become '-'."""
+    first) are applied; with RESTRICTED, non-word characters become '-'. OPTION: where the
+    formats come from, for error messages."""
     tried = []
     for fmt in formats:
-        volid = format_value(fmt, substs, "image_volid_formats")
+        volid = format_value(fmt, substs, option)
         for old, new in sorted((substitutions or {}).items(), key=lambda item: len(item[0]), reverse=True):
             volid = volid.replace(old, new)
         if len(volid) <= VOLID_MAX:
             return re.sub(r"\W", "-", volid) if restricted else volid
         tried.append(volid)
     if not tried:
-        raise PunjiError("option 'image_volid_formats': no format to make a volume id from")
-    raise PunjiError("option 'image_volid_formats': no volume id fits in %d characters: %s "
+        raise PunjiError("option '%s': no format to make a volume id from" % option)
+    raise PunjiError("option '%s': no volume id fits in %d characters: %s "
                      "(shorten the formats or add volume_id_substitutions)"
-                     % (VOLID_MAX, ", ".join("%r (%d)" % (t, len(t)) for t in sorted(tried, key=len))))
+                     % (option, VOLID_MAX, ", ".join("%r (%d)" % (t, len(t)) for t in sorted(tried, key=len))))
 
 
 # -- running tools -------------------------------------------------------------------

@@ -98,6 +98,18 @@ def createiso_work_dir(variant, arch):
     return "work/%s/createiso/%s" % (arch, variant)
 
 
+def extraiso_json(variant, arch):
+    """work/x86_64/extraiso/Server.json, work/src/extraiso/Server.json: the extra ISOs
+    (extra_isos) made for one variant.arch (productmd image records), listed in images.json."""
+    return "work/%s/extraiso/%s.json" % (arch, variant)
+
+
+def extraiso_work_dir(variant, arch):
+    """work/x86_64/extraiso/Server: scratch space of one variant.arch's extraiso run (fetched
+    extra files, each image's .treeinfo, .discinfo and media.repo)."""
+    return "work/%s/extraiso/%s" % (arch, variant)
+
+
 def extrafiles_json(variant, arch):
     """work/x86_64/extrafiles/Server.json: the extra files put into one tree."""
     return "work/%s/extrafiles/%s.json" % (arch, variant)

@@ -77,7 +77,7 @@ def render(topdir):
         "@INPUT_FILES@": _quote(files["inputs"]),
     }
     conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
-    skipped = set(conf.get("skip_phases") or []) - {"init", "finish"}
+    skipped = {punji_phase(name) for name in conf.get("skip_phases") or []} - {"init", "finish"}
     parts, targets = [], []
     for phase, scope, needs, text in fragments():
         if phase in skipped or (needs and not conf.get(needs)):
@@ -94,6 +94,11 @@ def render(topdir):
                                "@REPO_FILES@": _repo_files(conf, arch)})
             parts.append(_substitute(text, values))
     return _assemble(parts, targets), targets
+
+
+def punji_phase(name):
+    """The punji phase of a Pungi phase name in skip_phases: extra_files -> extrafiles."""
+    return {"extra_isos": "extraiso"}.get(name, name.replace("_", ""))
 
 
 def _builds_on(phase, tree, variant, arch):

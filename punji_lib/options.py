@@ -391,7 +391,7 @@ OPTIONS = (
            help="ISO9660 conformance level 1-4, or a variant/arch mapping of it."),
     Option("iso_hfs_ppc64le_compatible", BOOL, default=True, phase="createiso",
            help="Keep Apple/HFS compatibility on ppc64le ISOs."),
-    Option("extra_isos", v_map(EXTRA_ISO), phase="createiso",
+    Option("extra_isos", v_map(EXTRA_ISO), phase="createiso", implemented=True,
            help="{variant_regex: [block]} of ISOs holding several variants (include_variants, filename, ...)."),
     Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso",
            help="Reuse extra ISOs from an old compose."),

@@ -123,3 +123,10 @@ def test_skip_phases_drops_the_phase_from_the_graph(tmp_path, compose):
     targets = json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]
     kept = [t["phase"] for t in targets if t["phase"] in ("init", "pkgset", "finish")]
     assert kept == ["init", "pkgset", "pkgset", "finish"]  # init cannot be skipped
+
+
+def test_skip_phases_takes_pungis_phase_names():
+    from punji_lib.makefile import punji_phase
+
+    assert [punji_phase(n) for n in ("extra_files", "extra_isos", "image_checksum", "live_media", "gather")] == \
+        ["extrafiles", "extraiso", "imagechecksum", "livemedia", "gather"]

@@ -529,8 +529,9 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
 
 
 def run_assemble(topdir):
-    """compose/metadata/images.json: every tree's images, in productmd's format. A source
-    image is listed under each arch of its variant, as Pungi does; the checksums are
+    """compose/metadata/images.json: every tree's images and the extra ISOs punji-extraiso
+    made (work/<arch>/extraiso/<variant>.json), in productmd's format. A source image is
+    listed under each arch of its variant, as Pungi does; the checksums are
     punji-imagechecksum's to fill."""
     import productmd.images
 
@@ -546,16 +547,22 @@ def run_assemble(topdir):
     data["payload"] = {"images": {}}
     images.compose.serialize(data["payload"])
     count = 0
+    compose_dir = layout.at(topdir, "compose")
     for v in tree:
         for arch in v["arches"] + ["src"]:
-            path = layout.at(topdir, layout.createiso_json(v["uid"], arch))
-            done = layout.at(topdir, layout.state_file(PHASE, v["uid"], arch))
-            if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
-                continue
-            for record in jsonio.read_json(path)["images"]:
-                count += 1
-                for listed in v["arches"] if arch == "src" else [arch]:
-                    data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
+            # this tree's images, then the extra ISOs punji-extraiso made for it (extra_isos)
+            for phase, path in ((PHASE, layout.createiso_json(v["uid"], arch)),
+                                ("extraiso", layout.extraiso_json(v["uid"], arch))):
+                path = layout.at(topdir, path)
+                done = layout.at(topdir, layout.state_file(phase, v["uid"], arch))
+                if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
+                    continue
+                for record in jsonio.read_json(path)["images"]:
+                    if phase != PHASE and not os.path.isfile(os.path.join(compose_dir, record["path"])):
+                        continue  # gone with the iso directory createiso made again; punji-extraiso makes it anew
+                    count += 1
+                    for listed in v["arches"] if arch == "src" else [arch]:
+                        data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
     for by_arch in data["payload"]["images"].values():
         for listed in by_arch.values():
             listed.sort(key=lambda r: r["path"])

@@ -1,0 +1,409 @@
+"""punji-extraiso on the demo product: an extra ISO of Server holding Client too, checked
+with checkisomd5, pycdlib, xorriso and dnf, listed in images.json and checked by punji-test.
+
+One demo compose is made per module (the whole `make`) with an extra_isos block for
+Server (x86_64 and src) including Client, with an extra file (and Client has one of
+its own in its trees: extra_files). Tests that change an
+option work on a copy of it (packages hard-linked) and run punji-extraiso there after
+editing the copy's config slice work/global/config/createiso.json.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import assert_one_line_error, command, make
+
+KiB = 1024
+
+EXTRA_ISOS = """
+extra_isos = {
+    "^Server$": [{
+        "include_variants": ["Client"],
+        "filename": "{release_short}-{version}-{variant}-{arch}-unified{suffix}",
+        "volid": ["{volid} U"],
+        "arches": ["x86_64"],
+        "extra_files": [{"scm": "file", "file": "README.extra", "target": "docs"}],
+    }],
+}
+extra_files = [("^Client$", {"*": [{"scm": "file", "file": "README.extra", "target": "client-docs"}]})]
+"""
+NAME = "PDL-1-Server-x86_64-unified.iso"
+SOURCE_NAME = "PDL-1-Server-src-unified.iso"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def copy_compose(compose, dest):
+    """A copy of COMPOSE at DEST: packages hard-linked (as a compose links them), the rest copied."""
+    def link_rpms(src, dst):
+        if src.endswith(".rpm"):
+            os.link(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    shutil.copytree(compose, dest, symlinks=True, copy_function=link_rpms)
+    return str(dest)
+
+
+def set_block(compose, **changes):
+    """Change the Server block of extra_isos in COMPOSE's createiso slice."""
+    path = os.path.join(compose, "work/global/config/createiso.json")
+    conf = read_json(path)
+    conf["extra_isos"]["^Server$"][0].update(changes)
+    with open(path, "w") as f:
+        json.dump(conf, f)
+
+
+def extraiso(compose, variant="Server", arch="x86_64"):
+    return command("punji-extraiso", "--variant", variant, "--arch", arch, compose)
+
+
+def record(compose, uid="Server", arch="x86_64"):
+    return read_json(os.path.join(compose, "work/%s/extraiso/%s.json" % (arch, uid)))
+
+
+def state(compose, uid="Server", arch="x86_64"):
+    return read_json(os.path.join(compose, "work/%s/state/extraiso-%s.json" % (arch, uid)))
+
+
+def image(compose, arch="x86_64"):
+    return os.path.join(compose, "compose/Server", "source" if arch == "src" else arch, "iso",
+                        SOURCE_NAME if arch == "src" else NAME)
+
+
+def tree_dir(compose, uid, arch):
+    return os.path.join(compose, "compose", uid, "source/tree" if arch == "src" else arch + "/os")
+
+
+def tree_files(top, sub):
+    top = os.path.join(top, sub)
+    return {"%s/%s" % (sub, os.path.relpath(os.path.join(root, n), top))
+            for root, _d, names in os.walk(top) for n in names}
+
+
+def read_iso(path):
+    """(volume id, {file paths}) of ISO PATH, read with pycdlib (Rock Ridge names)."""
+    import pycdlib
+
+    iso = pycdlib.PyCdlib()
+    iso.open(path)
+    try:
+        files = set()
+        for top, _subdirs, names in iso.walk(rr_path="/"):
+            files.update("%s/%s" % (top.rstrip("/"), n) for n in names)
+        return iso.pvd.volume_identifier.decode().rstrip(), files
+    finally:
+        iso.close()
+
+
+def extract(path, dest):
+    """Every file of ISO PATH copied out into DEST (xorriso -osirrox)."""
+    subprocess.run(["xorriso", "-osirrox", "on", "-indev", path, "-extract", "/", str(dest)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["chmod", "-R", "u+w", str(dest)], check=True)
+    return str(dest)
+
+
+def checkisomd5(path):
+    return subprocess.run(["checkisomd5", path], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
+
+def dnf(tmp_path, repos, *args):
+    """dnf with the directories REPOS ({name: path}) as its only repositories."""
+    cmd = ["dnf", "-y", "-q", "--installroot", str(tmp_path / "root"), "--releasever", "1", "--forcearch", "x86_64",
+           "--setopt=reposdir=/dev/null", "--setopt=cachedir=%s" % (tmp_path / "cache"),
+           "--setopt=install_weak_deps=False", "--nogpgcheck", "--disableplugin=*"]
+    for name, path in sorted(repos.items()):
+        cmd += ["--repofrompath", "%s,%s" % (name, path), "--repo", name]
+    done = subprocess.run(cmd + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert done.returncode == 0, done.stdout
+    return done.stdout
+
+
+def package_names(tree):
+    """{name: file} of the binary packages of the repository at TREE, read from its repodata."""
+    import createrepo_c as cr
+
+    names = {}
+
+    def take(pkg):
+        names[pkg.name] = pkg.location_href
+    cr.xml_parse_primary(os.path.join(tree, "repodata", _primary(tree)), pkgcb=take, do_files=False)
+    return names
+
+
+def _primary(tree):
+    import createrepo_c as cr
+
+    repomd = cr.Repomd(os.path.join(tree, "repodata", "repomd.xml"))
+    return os.path.basename(next(r.location_href for r in repomd.records if r.type == "primary"))
+
+
+# -- the demo compose -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_repo):
+    """The whole demo compose (make -j2) with an extra ISO of Server including Client."""
+    top = tmp_path_factory.mktemp("extraiso")
+    from conftest import DEMO
+
+    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = top / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + EXTRA_ISOS)
+    (top / "demo" / "README.extra").write_text("Read me from the extra ISO.\n")
+    compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
+    done = make(compose, "-j2")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+def test_the_extra_iso_holds_both_variants_and_passes_checkisomd5(demo):
+    path = image(demo)
+    assert os.path.getsize(path) > 512 * KiB  # checkisomd5 fails images smaller than that
+    done = checkisomd5(path)
+    assert done.returncode == 0 and "PASS" in done.stdout, done.stdout
+    volid, files = read_iso(path)
+    assert volid == "PDL-1 Server.x86_64 U"
+    expected = {".treeinfo", ".discinfo", "media.repo", "extra_files.json", "docs/README.extra"}
+    for uid in ("Server", "Client"):
+        for sub in ("Packages", "repodata"):
+            found = tree_files(tree_dir(demo, uid, "x86_64"), sub)
+            assert found
+            expected |= {"%s/%s" % (uid, rel) for rel in found}
+    assert files == {"/" + rel for rel in expected}
+    listing = subprocess.run(["xorriso", "-indev", path, "-find", "/Client/Packages", "-name", "*.rpm"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True).stdout
+    client_rpms = {os.path.basename(f) for f in tree_files(tree_dir(demo, "Client", "x86_64"), "Packages")}
+    assert {os.path.basename(line.strip("'")) for line in listing.split()} == client_rpms
+    with open(path + ".manifest") as f:
+        manifest = f.read().splitlines()
+    assert set(manifest) >= files and "/Client/Packages" in manifest
+    # createiso's image of the tree is still beside it
+    assert len([n for n in os.listdir(os.path.dirname(path)) if n.endswith(".iso")]) == 2
+
+
+def test_its_record_is_a_unified_dvd_image(demo):
+    rec, = record(demo)["images"]
+    path = image(demo)
+    assert rec["path"] == "Server/x86_64/iso/" + NAME
+    assert (rec["type"], rec["format"], rec["arch"], rec["subvariant"], rec["bootable"]) == \
+        ("dvd", "iso", "x86_64", "Server", False)
+    assert (rec["unified"], rec["additional_variants"]) == (True, ["Client"])
+    assert (rec["size"], rec["mtime"]) == (os.path.getsize(path), int(os.path.getmtime(path)))
+    out = subprocess.run(["checkisomd5", "--md5sumonly", path], stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert rec["implant_md5"] == out.splitlines()[0].rsplit(":", 1)[1].strip()
+    assert state(demo)["images"] == [NAME]
+
+
+def test_each_variant_directory_is_a_repository_and_dnf_installs_a_client_only_package(demo, tmp_path):
+    disc = extract(image(demo), tmp_path / "disc")
+    for uid in ("Server", "Client"):
+        listed = package_names(os.path.join(disc, uid))
+        assert listed == package_names(tree_dir(demo, uid, "x86_64"))
+        assert all(os.path.isfile(os.path.join(disc, uid, href)) for href in listed.values())
+    client_only = sorted(set(package_names(os.path.join(disc, "Client"))) -
+                         set(package_names(os.path.join(disc, "Server"))))
+    assert "demo-fonts-sans" in client_only, client_only
+    dnf(tmp_path, {"server": os.path.join(disc, "Server"), "client": os.path.join(disc, "Client")},
+        "install", "demo-fonts-sans")
+    installed = subprocess.run(["rpm", "--root", str(tmp_path / "root"), "-qa", "--qf", "%{NAME}\n"],
+                               stdout=subprocess.PIPE, text=True, check=True).stdout.split()
+    assert "demo-fonts-sans" in installed
+
+
+def test_the_treeinfo_lists_both_variants_and_the_media_files_are_the_trees(demo, tmp_path):
+    import configparser
+
+    disc = extract(image(demo), tmp_path / "disc")
+    ti = configparser.ConfigParser()
+    ti.read(os.path.join(disc, ".treeinfo"))
+    assert ti["tree"]["variants"] == "Client,Server"
+    for uid in ("Server", "Client"):
+        assert (ti["variant-" + uid]["repository"], ti["variant-" + uid]["packages"]) == (uid, uid + "/Packages")
+    assert "variant-Server-HA" not in ti  # the addon is not on the image
+    assert dict(ti["media"]) == {"discnum": "1", "totaldiscs": "1"}
+    assert ti["general"]["variant"] == "Server"
+    with open(os.path.join(tree_dir(demo, "Server", "x86_64"), ".discinfo")) as f:
+        discinfo = f.read()
+    with open(os.path.join(disc, ".discinfo")) as f:
+        assert f.read() == discinfo
+    repo = configparser.ConfigParser()
+    repo.read(os.path.join(disc, "media.repo"))
+    assert repo["InstallMedia"]["name"] == discinfo.splitlines()[1]
+    with open(os.path.join(disc, "docs/README.extra")) as f:
+        assert f.read() == "Read me from the extra ISO.\n"
+    listed = read_json(os.path.join(disc, "extra_files.json"))["data"]
+    assert [item["file"] for item in listed] == ["docs/README.extra"]
+
+
+def test_the_source_image_holds_both_variants_sources(demo):
+    path = image(demo, "src")
+    assert checkisomd5(path).returncode == 0
+    volid, files = read_iso(path)
+    assert volid == "PDL-1 Server.src U"
+    for uid in ("Server", "Client"):
+        rpms = tree_files(tree_dir(demo, uid, "src"), "Packages")
+        assert rpms and all(r.endswith(".src.rpm") for r in rpms)
+        assert {"/%s/%s" % (uid, r) for r in rpms} <= files
+    assert "/.treeinfo" in files and "/%s/repodata/repomd.xml" % "Client" in files
+
+
+def test_other_trees_get_no_extra_images(demo):
+    assert record(demo, "Server", "i386")["images"] == []
+    assert "arches" in state(demo, "Server", "i386")["skipped"]
+    assert record(demo, "Client", "x86_64")["images"] == []
+    assert "no extra_isos block" in state(demo, "Client", "x86_64")["skipped"]
+    assert sorted(n for n in os.listdir(os.path.join(demo, "compose/Server/i386/iso")) if n.endswith(".iso")) == \
+        [n for n in os.listdir(os.path.join(demo, "compose/Server/i386/iso")) if n.endswith("dvd1.iso")]
+
+
+def test_images_json_lists_it_with_checksums_and_punji_test_checked_it(demo):
+    from productmd.images import Images
+
+    im = Images()
+    im.load(os.path.join(demo, "compose/metadata/images.json"))
+    found = {i.path: i for i in im.images["Server"]["x86_64"]}
+    img = found["Server/x86_64/iso/" + NAME]
+    assert img.unified and img.additional_variants == ["Client"] and img.type == "dvd"
+    assert set(img.checksums) >= {"sha256"}
+    assert "Server/source/iso/" + SOURCE_NAME in found
+    assert "Server/source/iso/" + SOURCE_NAME in {i.path for i in im.images["Server"]["i386"]}
+    checks = {i["path"]: i for i in read_json(os.path.join(demo, "work/global/test/image-checks.json"))["images"]}
+    for path in ("Server/x86_64/iso/" + NAME, "Server/source/iso/" + SOURCE_NAME):
+        assert checks[path]["problems"] == []
+    assert open(os.path.join(demo, "STATUS")).read() == "FINISHED\n"
+
+
+def test_a_rerun_with_the_same_inputs_keeps_the_image(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    before = os.stat(image(compose))
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    after = os.stat(image(compose))
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    with open(os.path.join(compose, "logs/x86_64/extraiso-Server.log")) as f:
+        assert "nothing to do" in f.read().splitlines()[-2]
+    # an image gone (createiso made the iso directory again) is made again
+    os.unlink(image(compose))
+    assert extraiso(compose).returncode == 0
+    assert os.path.exists(image(compose)) and checkisomd5(image(compose)).returncode == 0
+    # a changed option makes it again (a new volume id), and images.json follows
+    set_block(compose, volid="EXTRA {arch}")
+    assert extraiso(compose).returncode == 0
+    assert read_iso(image(compose))[0] == "EXTRA x86_64" == record(compose)["images"][0]["volume_id"]
+    assert command("punji-createiso", "--assemble", compose).returncode == 0
+    listed = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]["Server"]["x86_64"]
+    assert "EXTRA x86_64" in [i["volume_id"] for i in listed]
+
+
+def test_a_bad_filename_key_is_one_error_and_leaves_no_extra_image(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, filename="{release_short}-{bogus}.iso")
+    line = assert_one_line_error(extraiso(compose), "Server.x86_64", "extra_isos", "bogus")
+    assert line.startswith("punji-extraiso: error: ")
+    assert not os.path.exists(image(compose))
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/extraiso/Server.json"))
+    assert command("punji-createiso", "--assemble", compose).returncode == 0
+    listed = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]["Server"]["x86_64"]
+    assert "Server/x86_64/iso/" + NAME not in [i["path"] for i in listed]
+
+
+def test_bad_blocks_are_one_error_line(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, include_variants=["Nope"])
+    assert_one_line_error(extraiso(compose), "include_variants", "'Nope'")
+    set_block(compose, include_variants=["Client"], filename=None)
+    assert_one_line_error(extraiso(compose), "punji-createiso's image", "filename")
+    set_block(compose, filename="x.iso", volid="{volid} and a volume id far too long")
+    assert_one_line_error(extraiso(compose), "32 characters")
+
+
+def test_a_failable_arch_makes_a_failure_a_warning(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, filename="{nope}.iso", failable_arches=["x86_64"])
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert "warning" in done.stderr and "failable_arches" in done.stderr and "nope" in done.stderr
+    assert record(compose)["images"] == [] and state(compose)["failed_images"][0]["image"] == 1
+    assert not os.path.exists(image(compose))
+
+
+def test_max_size_warns_or_fails_as_pungi(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, max_size=1000, volid="SMALL")
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert "is too big. Expected max 1000B" in done.stderr
+    path = os.path.join(compose, "work/global/config/createiso.json")
+    conf = read_json(path)
+    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    assert_one_line_error(extraiso(compose), "too big", "createiso_max_size_is_strict")
+    assert not os.path.exists(image(compose))
+
+
+def test_skip_src_removes_the_source_image_and_a_rerun_clears_leftovers(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    leftover = os.path.join(os.path.dirname(image(compose)), "." + NAME + ".extraiso-tmp")
+    with open(leftover, "w") as f:
+        f.write("half an image")
+    set_block(compose, volid="AGAIN")
+    assert extraiso(compose).returncode == 0
+    assert not os.path.exists(leftover) and os.path.exists(image(compose))
+    set_block(compose, skip_src=True)
+    assert extraiso(compose, arch="src").returncode == 0
+    assert not os.path.exists(image(compose, "src"))
+    with open(os.path.join(compose, "COMPOSE_ID")) as f:
+        createiso_image = "%s-Server-source-dvd1.iso" % f.read().strip()
+    left = os.listdir(os.path.dirname(image(compose, "src")))
+    assert createiso_image in left and SOURCE_NAME + ".manifest" not in left  # createiso's image stays
+    assert state(compose, "Server", "src")["skipped"] == "skip_src"
+
+
+def test_inherit_extra_files_brings_the_variants_extra_files(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    assert "/Client/client-docs/README.extra" not in read_iso(image(compose))[1]
+    set_block(compose, inherit_extra_files=True)
+    assert extraiso(compose).returncode == 0
+    files = read_iso(image(compose))[1]
+    assert {"/Client/client-docs/README.extra", "/Client/extra_files.json", "/docs/README.extra"} <= files
+
+
+def test_boot_files_in_the_tree_make_a_bootable_image(demo, tmp_path):
+    from test_createiso import add_boot_files, el_torito_platforms
+
+    compose = copy_compose(demo, tmp_path / "c")
+    tree = tree_dir(compose, "Server", "x86_64")
+    add_boot_files(tree)
+    with open(os.path.join(tree, "isolinux/isolinux.bin"), "rb") as f:
+        isolinux = f.read()
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert record(compose)["images"][0]["bootable"] is True
+    assert el_torito_platforms(image(compose)) == [0, 0xef]
+    assert {"/isolinux/isolinux.bin", "/images/efiboot.img", "/EFI/BOOT/BOOTX64.EFI"} <= read_iso(image(compose))[1]
+    assert checkisomd5(image(compose)).returncode == 0
+    with open(os.path.join(tree, "isolinux/isolinux.bin"), "rb") as f:
+        assert f.read() == isolinux  # the boot info table went into the image, not into the tree
+
+
+def test_make_again_does_nothing(demo):
+    done = make(demo)
+    assert done.returncode == 0 and "Nothing to be done" in done.stdout, done.stdout
+
+
+def test_the_makefile_runs_extraiso_only_when_configured(new_compose):
+    with open(os.path.join(new_compose, "Makefile")) as f:
+        assert "punji-extraiso" not in f.read()
