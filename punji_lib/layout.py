@@ -61,7 +61,8 @@ def pkgset_headers(arch):
 
 
 def pkgset_cache(arch):
-    """work/x86_64/pkgset/cache: downloaded metadata of remote (http/https) repos."""
+    """work/x86_64/pkgset/cache: what the package set downloaded: metadata and packages of
+    http(s) repos, packages from a Koji hub's topurl."""
     return "work/%s/pkgset/cache" % arch
 
 

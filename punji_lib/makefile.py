@@ -115,7 +115,7 @@ def _repo_files(conf, arch):
     from .phases.pkgset import repos_for
     from .repos import is_remote, local_path
 
-    if not arch:
+    if not arch or conf.get("pkgset_source") != "repos":
         return ""
     files = [os.path.join(local_path(r), "repodata", "repomd.xml")
              for r in repos_for(conf.get("pkgset_repos") or {}, arch) if not is_remote(r)]

@@ -8,9 +8,12 @@ from .. import cli
 def build_parser():
     p = cli.parser(
         "punji-pkgset",
-        "Read the package set of one compose arch from the repositories of pkgset_repos "
-        "(pkgset_source = \"repos\"): the packages of that arch, its multilib partner, noarch "
-        "and source, the highest version of each name.arch. Write work/<arch>/pkgset/packages.json "
+        "Read the package set of one compose arch: from the repositories of pkgset_repos "
+        "(pkgset_source = \"repos\": the highest version of each name.arch) or from Koji "
+        "(pkgset_source = \"koji\": the latest builds of pkgset_koji_tag with its inheritance, "
+        "pkgset_koji_builds and pkgset_koji_scratch_tasks on top, the signed copies by sigkeys "
+        "preference, through koji_profile). Keep the packages of that arch, its multilib partner, "
+        "noarch and source; check every file's RPM header. Write work/<arch>/pkgset/packages.json "
         "and a yum repo over the set in work/<arch>/repo.",
         "punji-pkgset --arch x86_64 /mnt/composes/PDL-1-20261125.n.0",
     )

@@ -24,6 +24,10 @@ def run(topdir, variant=None, arch=None):
     if source is None:
         raise PunjiError("option 'pkgset_source': %r is not implemented yet" % conf.get("pkgset_source"))
     chosen = source(topdir, conf, arch)
+    facts = getattr(chosen, "facts", {})
+    if getattr(chosen, "reused", False):  # the previous run's outputs stand (pkgset_allow_reuse)
+        state.write(topdir, "pkgset", arch=arch, **facts)
+        return
     packages = [record for record, _pkg in chosen]
     # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
     revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
@@ -31,7 +35,7 @@ def run(topdir, variant=None, arch=None):
     repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision)
     jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
                       {"header": state.header("pkgset-packages"), "arch": arch, "packages": packages})
-    state.write(topdir, "pkgset", arch=arch, count=len(packages), packages=layout.pkgset_json(arch))
+    state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(packages), packages=layout.pkgset_json(arch)))
 
 
 def from_repos(topdir, conf, arch):
@@ -49,7 +53,14 @@ def from_repos(topdir, conf, arch):
     return result
 
 
-SOURCES = {"repos": from_repos}
+def from_koji(topdir, conf, arch):
+    """The package set of pkgset_source = "koji" (punji_lib/pkgset_koji.py)."""
+    from .. import pkgset_koji
+
+    return pkgset_koji.from_koji(topdir, conf, arch)
+
+
+SOURCES = {"repos": from_repos, "koji": from_koji}
 
 
 def repos_for(pkgset_repos, arch):
@@ -154,6 +165,32 @@ class HeaderCache:
                              % (path, kind))
         return facts["sigkey"]
 
+    def check_header(self, path, expected_nevra, payloadhash, sigkey, check_sigkey):
+        """The header facts of PATH ({"nevra", "sigkey", "payloadhash"}), checked against what
+        Koji says: its NEVRA, its payload hash (RPMTAG_SIGMD5, the same in every signed copy)
+        and, when CHECK_SIGKEY, its signing key; a PunjiError when one differs. None skips a check."""
+        facts = self._facts(path)
+        if expected_nevra is not None and facts["nevra"] != expected_nevra:
+            raise PunjiError("package %s: its RPM header says %s, koji says %s" % (path, facts["nevra"], expected_nevra))
+        if payloadhash and facts["payloadhash"] != payloadhash.lower():
+            raise PunjiError("package %s: its payload hash %s differs from koji's %s (corrupt or replaced)"
+                             % (path, facts["payloadhash"], payloadhash.lower()))
+        if check_sigkey and facts["sigkey"] != sigkey:
+            raise PunjiError("package %s: signed with %s, koji says key %s" % (path, facts["sigkey"] or "no key", sigkey))
+        return facts
+
+    def sigkey(self, path):
+        return self._facts(path)["sigkey"]
+
+    def _facts(self, path):
+        st = os.stat(path)
+        key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+        facts = self.new.get(key) or self.old.get(key)
+        if not facts or "payloadhash" not in facts:
+            facts = dict(facts or {}, **read_header(path))
+        self.new[key] = facts
+        return facts
+
     def save(self):
         jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new})
 
@@ -175,7 +212,7 @@ def file_checksum(path, kind):
 
 
 def read_header(path):
-    """{"nevra", "sigkey"} from the RPM header of PATH (signatures are not verified here)."""
+    """{"nevra", "sigkey", "payloadhash"} from the RPM header of PATH (signatures are not verified here)."""
     import re
 
     import rpm
@@ -197,4 +234,6 @@ def read_header(path):
                                hdr[rpm.RPMTAG_RELEASE], arch)
     signature = hdr.format("%{RSAHEADER:pgpsig}%{DSAHEADER:pgpsig}")
     match = re.search(r"Key ID ([0-9a-fA-F]+)", signature)
-    return {"nevra": text, "sigkey": match.group(1)[-8:].lower() if match else None}
+    sigmd5 = hdr[rpm.RPMTAG_SIGMD5]
+    return {"nevra": text, "sigkey": match.group(1)[-8:].lower() if match else None,
+            "payloadhash": sigmd5.hex() if sigmd5 else None}

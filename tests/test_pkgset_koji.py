@@ -1,0 +1,361 @@
+"""punji-pkgset with pkgset_source = "koji", against the local Koji test hub of tests/kojihub.py.
+
+The koji client library finds the test profiles where a user's profiles are
+(~/.koji/config.d/<profile>.conf): HOME points at a directory of this module
+while its tests run. The hub's storage holds real RPMs (the demo's and small
+ones built here), some signed with gpg keys made here.
+"""
+
+import glob
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import assert_one_line_error, command, http_server, make
+from kojihub import Hub, Signer, serving, write_profile
+from test_pkgset import build_rpm
+
+PROFILE = "punjitest"
+HTTP_PROFILE = "punjihttp"  # the same hub, its topdir not readable here: files come from topurl
+
+
+@pytest.fixture(scope="module")
+def koji(tmp_path_factory, demo_repo):
+    """The running hub, its storage, two signers and the tags the tests read."""
+    top = tmp_path_factory.mktemp("koji")
+    hub = Hub(top / "storage")
+    build = top / "rpmbuild"
+
+    def rpms(name, version, arch="noarch"):
+        return [build_rpm(build / ("%s-%s" % (name, version)), name, version, arch)]
+
+    # the demo: every package in one tag, as the repos source has them
+    hub.add_tag("demo")
+    for b in hub.import_rpms(glob.glob(os.path.join(demo_repo, "Packages", "*.rpm"))):
+        hub.tag_build("demo", b["nvr"])
+    # inheritance: the child's own build wins over a higher one in the parent (koji's latest)
+    hub.add_tag("kj-base")
+    hub.add_tag("kj-child", parents=["kj-base"])
+    for name, version, arch, tag in [("kjt-inherited", "1.0", "noarch", "kj-base"),
+                                     ("kjt-override", "3.0", "noarch", "kj-base"),
+                                     ("kjt-override", "2.0", "noarch", "kj-child"),
+                                     ("kjt-retagged", "1.1", "noarch", "kj-child"),
+                                     ("kjt-retagged", "1.0", "noarch", "kj-child"),
+                                     ("kjt-foreign", "1.0", "aarch64", "kj-child")]:
+        for b in hub.import_rpms(rpms(name, version, arch)):
+            hub.tag_build(tag, b["nvr"])
+    (multi,) = hub.import_rpms(rpms("kjt-multi", "1.0", "x86_64") + rpms("kjt-multi", "1.0", "i686"))
+    hub.tag_build("kj-child", multi["nvr"])
+    hub.add_tag("kj-other")
+    for b in hub.import_rpms(rpms("kjt-inherited", "0.5") + rpms("kjt-only-other", "1.0")
+                             + rpms("kjt-retagged", "0.9")):
+        hub.tag_build("kj-other", b["nvr"])
+    hub.import_rpms(rpms("kjt-extra", "1.0") + rpms("kjt-inherited", "1.5"))  # builds in no tag
+    scratch = hub.add_scratch_task(rpms("kjt-override", "9.0") + rpms("kjt-scratch-foreign", "1.0", "aarch64"))
+    # signatures: kjs-a by both keys, kjs-b by B only, kjs-c by none; kjs-late by A after the first look
+    key_a, key_b = Signer(top / "gpg-a", "Punji Key A"), Signer(top / "gpg-b", "Punji Key B")
+    for tag, names in [("kj-signed", ["kjs-a", "kjs-b"]), ("kj-unsigned", ["kjs-a", "kjs-c"]),
+                       ("kj-late", ["kjs-late"]), ("kj-reuse-base", []), ("kj-http", ["kjs-a", "kjs-c"])]:
+        hub.add_tag(tag)
+        for name in names:
+            if not glob.glob(str(build / ("%s-1.0" % name))):
+                hub.import_rpms(rpms(name, "1.0"))
+            hub.tag_build(tag, "%s-1.0-1" % name)
+    hub.sign("kjs-a-1.0-1", key_a)
+    hub.sign("kjs-a-1.0-1", key_b)
+    hub.sign("kjs-b-1.0-1", key_b)
+    hub.add_tag("kj-reuse", parents=["kj-reuse-base"])
+    for b in hub.import_rpms(rpms("kjt-reuse", "1.0") + rpms("kjt-reuse-new", "1.0") + rpms("kjt-reuse-up", "1.0")):
+        if b["name"] == "kjt-reuse":
+            hub.tag_build("kj-reuse", b["nvr"])
+
+    home = top / "home"
+    old_home = os.environ.get("HOME")
+    with serving(hub) as url, http_server(str(hub.root)) as topurl:
+        write_profile(home, PROFILE, url, hub.root, topurl)
+        write_profile(home, HTTP_PROFILE, url, str(top / "not-mounted"), topurl)
+        os.environ["HOME"] = str(home)
+        try:
+            yield {"hub": hub, "a": key_a.sigkey, "b": key_b.sigkey, "scratch": scratch, "rpms": rpms}
+        finally:
+            if old_home is None:
+                del os.environ["HOME"]
+            else:
+                os.environ["HOME"] = old_home
+
+
+def koji_compose(tmp_path, demo_copy, profile=PROFILE, **options):
+    """An init'ed (test) demo compose in TMP_PATH/composes reading its packages from the test
+    hub with OPTIONS (its config a fresh copy of DEMO_COPY in TMP_PATH/conf)."""
+    options = dict({"pkgset_source": "koji", "koji_profile": profile}, **options)
+    conf = tmp_path / "conf"
+    shutil.copytree(demo_copy, conf)
+    with open(conf / "demo.conf", "a") as f:
+        for name, value in options.items():
+            f.write("%s = %r\n" % (name, value))
+    return command("punji-init", conf / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                   check=True).stdout.strip()
+
+
+def read(compose, rel):
+    with open(os.path.join(compose, rel)) as f:
+        return json.load(f)
+
+
+def packages(compose, arch="x86_64"):
+    return read(compose, "work/%s/pkgset/packages.json" % arch)["packages"]
+
+
+def pkgset(compose, arch="x86_64"):
+    command("punji-pkgset", "--arch", arch, compose, check=True)
+    return {"%s.%s" % (p["name"], p["arch"]): p for p in packages(compose, arch)}
+
+
+def test_latest_builds_across_the_inheritance(koji, tmp_path, demo_copy):
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child")
+    found = pkgset(compose)
+    assert set(found) == {"kjt-inherited.noarch", "kjt-override.noarch", "kjt-retagged.noarch", "kjt-multi.x86_64",
+                          "kjt-multi.i686"}
+    assert found["kjt-override.noarch"]["version"] == "2.0"  # the child's own build, not the parent's 3.0
+    assert found["kjt-retagged.noarch"]["version"] == "1.0"  # the last tagged, not the highest
+    assert found["kjt-inherited.noarch"]["repo"] == "koji tag kj-child"
+    for p in found.values():
+        assert p["path"].startswith(koji["hub"].root + "/packages/%s/" % p["name"]), p["path"]
+        assert p["location"] == os.path.relpath(p["path"], koji["hub"].root)
+        assert p["checksum_type"] == "sha256" and p["size"] == os.path.getsize(p["path"])
+        assert p["sigkey"] is None
+    st = read(compose, "work/x86_64/state/pkgset.json")
+    assert st["count"] == 5 and st["koji_event"] == koji["hub"].event and st["reused"] is False
+    repo = os.path.join(compose, "work/x86_64/repo")
+    assert sorted(os.listdir(os.path.join(repo, "Packages"))) == sorted(os.path.basename(p["path"])
+                                                                        for p in found.values())
+    # without inheritance only the child's own builds
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-child", pkgset_koji_inherit=False)
+    assert set(pkgset(compose)) == {"kjt-override.noarch", "kjt-retagged.noarch", "kjt-multi.x86_64",
+                                    "kjt-multi.i686"}
+
+
+def test_first_tag_wins_extra_builds_and_scratch_tasks_on_top(koji, tmp_path, demo_copy):
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag=["kj-other", "kj-child"],
+                           pkgset_koji_builds=["kjt-extra-1.0-1", "kjt-inherited-1.5-1"],
+                           pkgset_koji_scratch_tasks=[str(koji["scratch"])])
+    found = pkgset(compose)
+    assert found["kjt-only-other.noarch"]["repo"] == "koji tag kj-other"
+    assert found["kjt-retagged.noarch"]["version"] == "0.9"  # kj-other comes first
+    assert found["kjt-extra.noarch"]["repo"] == "koji build kjt-extra-1.0-1"
+    assert found["kjt-inherited.noarch"]["version"] == "1.5"  # the extra build replaces kj-other's 0.5
+    assert found["kjt-inherited.noarch"]["repo"] == "koji build kjt-inherited-1.5-1"
+    # the scratch build of kjt-override replaces the tagged one; its aarch64 output is left out
+    assert found["kjt-override.noarch"]["version"] == "9.0"
+    assert found["kjt-override.noarch"]["repo"] == "koji task %d" % (koji["scratch"] + 1)
+    assert "/work/tasks/" in found["kjt-override.noarch"]["path"]
+    assert "kjt-scratch-foreign.aarch64" not in found
+    assert found["kjt-multi.i686"]["repo"] == "koji tag kj-child"  # the multilib partner of x86_64
+    assert set(found) == {"kjt-only-other.noarch", "kjt-inherited.noarch", "kjt-extra.noarch", "kjt-override.noarch",
+                          "kjt-retagged.noarch", "kjt-multi.i686", "kjt-multi.x86_64"}
+    # the i386 set has no x86_64 packages
+    assert set(pkgset(compose, "i386")) == {"kjt-only-other.noarch", "kjt-inherited.noarch", "kjt-extra.noarch",
+                                             "kjt-override.noarch", "kjt-retagged.noarch", "kjt-multi.i686"}
+
+
+def test_scratch_tasks_are_refused_in_a_production_compose(koji, tmp_path, demo_copy):
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("pkgset_source = 'koji'\nkoji_profile = %r\npkgset_koji_scratch_tasks = ['%d']\n"
+                % (PROFILE, koji["scratch"]))
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes",
+                      check=True).stdout.strip()
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "pkgset_koji_scratch_tasks",
+                          "production")
+
+
+def test_unknown_tag_and_build_are_one_error(koji, tmp_path, demo_copy):
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="no-such-tag")
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "pkgset_koji_tag", "no-such-tag")
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-child", pkgset_koji_builds="nope-1-1")
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "no build nope-1-1")
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+
+
+def test_the_first_sigkey_koji_has_wins(koji, tmp_path, demo_copy):
+    a, b = koji["a"], koji["b"]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[a.upper(), b])
+    found = pkgset(compose)
+    assert found["kjs-a.noarch"]["sigkey"] == a and "/data/signed/%s/noarch/" % a in found["kjs-a.noarch"]["path"]
+    assert found["kjs-b.noarch"]["sigkey"] == b and "/data/signed/%s/noarch/" % b in found["kjs-b.noarch"]["path"]
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[b, a])
+    assert {p["sigkey"] for p in pkgset(compose).values()} == {b}
+    # None before B: kjs-b is taken unsigned, though koji has it signed with B
+    compose = koji_compose(tmp_path / "3", demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[a, None, b])
+    found = pkgset(compose)
+    assert found["kjs-a.noarch"]["sigkey"] == a
+    assert found["kjs-b.noarch"]["sigkey"] is None and "/data/signed/" not in found["kjs-b.noarch"]["path"]
+
+
+def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_copy):
+    hub = koji["hub"]
+    signer = Signer(tmp_path / "gpg", "Punji Unwritten Key")
+    build = hub.import_rpms(koji["rpms"]("kjs-unwritten", "1.0"))[0]
+    hub.add_tag("kj-unwritten")
+    hub.tag_build("kj-unwritten", build["nvr"])
+    hub.sign(build["nvr"], signer, write=False)
+    for profile in (PROFILE, HTTP_PROFILE):
+        compose = koji_compose(tmp_path / profile, demo_copy, profile=profile, pkgset_koji_tag="kj-unwritten",
+                               sigkeys=[signer.sigkey, None])
+        assert pkgset(compose)["kjs-unwritten.noarch"]["sigkey"] is None
+        compose = koji_compose(tmp_path / profile / "2", demo_copy, profile=profile, pkgset_koji_tag="kj-unwritten",
+                               sigkeys=[signer.sigkey])
+        assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "1 packages are not signed",
+                              "kjs-unwritten-0:1.0-1.noarch")
+
+
+def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, demo_copy):
+    a = koji["a"]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a])
+    line = assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose),
+                                 "1 packages are not signed with any key of sigkeys", "kjs-c-0:1.0-1.noarch")
+    assert "kjs-a" not in line
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a, None])
+    found = pkgset(compose)
+    assert (found["kjs-a.noarch"]["sigkey"], found["kjs-c.noarch"]["sigkey"]) == (a, None)
+
+
+def test_a_key_not_in_sigkeys_does_not_count(koji, tmp_path, demo_copy):
+    a, hub = koji["a"], koji["hub"]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-late", sigkeys=[a],
+                           signed_packages_retries=2, signed_packages_wait=0)
+    signer = Signer(tmp_path / "gpg-late", "Punji Late Key")
+    hub.after_call("queryRPMSigs", lambda: hub.sign("kjs-late-1.0-1", signer))
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "kjs-late-0:1.0-1.noarch",
+                          "after 2 retries")  # signed, but with a key not in sigkeys
+    calls = hub.calls.count("queryRPMSigs")
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-late", sigkeys=[signer.sigkey],
+                           signed_packages_retries=0, signed_packages_wait=0)
+    assert pkgset(compose)["kjs-late.noarch"]["sigkey"] == signer.sigkey
+    assert hub.calls.count("queryRPMSigs") == calls + 1
+
+
+def test_a_signature_is_retried_until_it_appears(koji, tmp_path, demo_copy):
+    hub = koji["hub"]
+    signer = Signer(tmp_path / "gpg", "Punji Retry Key")
+    build = hub.import_rpms(koji["rpms"]("kjs-retry", "1.0"))[0]
+    hub.add_tag("kj-retry")
+    hub.tag_build("kj-retry", build["nvr"])
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-retry", sigkeys=[signer.sigkey],
+                           signed_packages_retries=3, signed_packages_wait=0)
+    hub.after_call("queryRPMSigs", lambda: hub.sign(build["nvr"], signer))
+    calls = hub.calls.count("queryRPMSigs")
+    assert pkgset(compose)["kjs-retry.noarch"]["sigkey"] == signer.sigkey
+    assert hub.calls.count("queryRPMSigs") == calls + 2  # unsigned at the first look, signed at the second
+
+
+def test_the_set_is_reused_while_the_tags_do_not_change(koji, tmp_path, demo_copy):
+    hub = koji["hub"]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-reuse")
+    assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
+    first = read(compose, "work/x86_64/state/pkgset.json")
+    with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
+        before = f.read()
+    calls = len(hub.calls)
+    assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
+    again = read(compose, "work/x86_64/state/pkgset.json")
+    assert again["reused"] is True and again["koji_event"] == first["koji_event"] and again["count"] == 1
+    assert "listTaggedRPMS" not in hub.calls[calls:] and "tagChangedSinceEvent" in hub.calls[calls:]
+    with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
+        assert f.read() == before
+    # a build tagged into the inherited tag changes the set
+    hub.tag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
+    assert set(pkgset(compose)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
+    third = read(compose, "work/x86_64/state/pkgset.json")
+    assert third["reused"] is False and third["koji_event"] > first["koji_event"]
+    # an untagging too
+    hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
+    assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
+    # a change elsewhere does not; pkgset_allow_reuse = False reads the tags again
+    hub.tag_build("kj-other", "kjt-reuse-up-1.0-1")
+    pkgset(compose)
+    assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is True
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-reuse", pkgset_allow_reuse=False)
+    pkgset(compose)
+    pkgset(compose)
+    assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is False
+
+
+def test_files_are_downloaded_from_topurl_when_topdir_is_not_readable(koji, tmp_path, demo_copy):
+    a = koji["a"]
+    compose = koji_compose(tmp_path, demo_copy, profile=HTTP_PROFILE, pkgset_koji_tag="kj-http", sigkeys=[a, None],
+                           pkgset_allow_reuse=False)
+    found = pkgset(compose)
+    cache = os.path.join(compose, "work/x86_64/pkgset/cache")
+    signed = found["kjs-a.noarch"]
+    assert signed["path"] == os.path.join(cache, signed["location"]) and signed["sigkey"] == a
+    assert "data/signed/%s/noarch/kjs-a-1.0-1.noarch.rpm" % a in signed["location"]
+    assert found["kjs-c.noarch"]["path"].startswith(cache + "/packages/kjs-c/")
+    # a damaged cached copy is downloaded again
+    with open(signed["path"], "r+b") as f:
+        f.seek(200)
+        f.write(b"\0" * 64)
+    assert pkgset(compose)["kjs-a.noarch"]["sigkey"] == a
+    original = os.path.join(koji["hub"].root, signed["location"])
+    with open(signed["path"], "rb") as f, open(original, "rb") as g:
+        assert f.read() == g.read()
+
+
+def test_a_damaged_file_in_koji_is_one_error(koji, tmp_path, demo_copy):
+    hub = koji["hub"]
+    build = hub.import_rpms(koji["rpms"]("kjt-damaged", "1.0"))[0]
+    hub.add_tag("kj-damaged")
+    hub.tag_build("kj-damaged", build["nvr"])
+    path = os.path.join(hub.build_dir(build), "noarch", "kjt-damaged-1.0-1.noarch.rpm")
+    os.unlink(path)
+    shutil.copy(koji["rpms"]("kjt-damaged", "1.1")[0], path)  # another file under the name
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-damaged")
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), path,
+                          "header says kjt-damaged-0:1.1-1.noarch", "koji says kjt-damaged-0:1.0-1.noarch")
+
+
+def test_a_hub_that_is_offline_for_a_while_is_retried(koji, tmp_path, demo_copy):
+    hub = koji["hub"]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child")
+    hub.fail_next(2)  # the profile allows 2 retries
+    assert "kjt-override.noarch" in pkgset(compose)
+    hub.fail_next(100)
+    try:
+        done = command("punji-pkgset", "--arch", "x86_64", compose)
+    finally:
+        hub.fail_next(0)
+    assert_one_line_error(done, "koji hub http://127.0.0.1:", "failed after 3 tries", "offline")
+
+
+def test_demo_from_koji_gathers_like_demo_from_repos(koji, tmp_path, demo_copy, demo_repo):
+    composes = {}
+    for source in ("repos", "koji"):
+        copy = tmp_path / ("demo-" + source)
+        shutil.copytree(demo_copy, copy)
+        if source == "repos":
+            composes[source] = command("punji-init", copy / "demo.conf", "--target-dir", tmp_path / source, "--test",
+                                       check=True).stdout.strip()
+        else:
+            composes[source] = koji_compose(tmp_path / source, copy, pkgset_koji_tag="demo")
+        done = make(composes[source], "gather")
+        assert done.returncode == 0, done.stdout
+    for arch in ("x86_64", "i386"):
+        repos, kojis = packages(composes["repos"], arch), packages(composes["koji"], arch)
+        assert [p["nevra"] for p in kojis] == [p["nevra"] for p in repos]
+        assert [p["checksum"] for p in kojis] == [p["checksum"] for p in repos]
+        gathered = sorted(os.listdir(os.path.join(composes["repos"], "work", arch, "gather")))
+        assert gathered and gathered == sorted(os.listdir(os.path.join(composes["koji"], "work", arch, "gather")))
+        for name in gathered:
+            if not name.endswith(".json"):
+                continue
+            want, got = (read(c, "work/%s/gather/%s" % (arch, name)) for c in (composes["repos"], composes["koji"]))
+            assert sorted((p["nevra"], p["category"], p["file"]) for p in got["packages"]) == \
+                sorted((p["nevra"], p["category"], p["file"]) for p in want["packages"])
+    trees = {}
+    for source, compose in composes.items():
+        top = os.path.join(compose, "compose")
+        trees[source] = sorted(os.path.relpath(os.path.join(d, f), top) for d, _dirs, files in os.walk(top)
+                               for f in files if f.endswith(".rpm"))
+    assert trees["koji"] and trees["koji"] == trees["repos"]
