@@ -78,6 +78,7 @@ class Repo:
         import createrepo_c
 
         self.repo = repo
+        self.cache = cache_dir(cache, repo)
         if is_remote(repo):
             self.top = cache_dir(cache, repo)
             repomd = os.path.join(self.top, "repodata", "repomd.xml")
@@ -110,7 +111,29 @@ class Repo:
             download(join(self.repo, href), path, self.repo)
         if not os.path.isfile(path):
             raise PunjiError("repo %s: %s metadata %s is missing" % (self.repo, kind, href))
+        if path.endswith(".zst"):
+            path = self._unzstd(path)
         return path
+
+    def _unzstd(self, path):
+        """A plain copy of zstd-compressed metadata (this createrepo_c cannot read zstd),
+        made once in the repo's cache directory."""
+        import subprocess
+
+        target = os.path.join(self.cache, "unpacked", os.path.basename(path)[:-len(".zst")])
+        if os.path.isfile(target):
+            return target
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = target + ".part"
+        try:
+            done = subprocess.run(["zstd", "-q", "-d", "-f", "-o", tmp, path], stderr=subprocess.PIPE, text=True)
+        except FileNotFoundError:
+            raise PunjiError("repo %s: zstd is needed to read %s (package zstd)" % (self.repo, path))
+        if done.returncode != 0:
+            raise PunjiError("repo %s: corrupt metadata %s: %s" % (self.repo, os.path.basename(path),
+                                                                  one_line(done.stderr) or "zstd failed"))
+        os.replace(tmp, target)
+        return target
 
     def comps(self):
         """The path of the repo's comps (group) metadata, or None."""

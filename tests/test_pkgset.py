@@ -264,3 +264,21 @@ def test_a_changed_local_repo_makes_the_package_set_out_of_date(tmp_path, demo_c
     subprocess.run(["createrepo_c", "--quiet", repo], check=True)
     assert make(compose, "pkgset").returncode == 0
     assert {p["name"] for p in packages(compose, "x86_64")} == {"pkgset-one", "pkgset-two"}
+
+
+def test_zstd_compressed_repodata_is_read(tmp_path, demo_copy, one_package_repo):
+    repo, _rpm = one_package_repo
+    repodata = os.path.join(repo, "repodata")
+    repomd = open(os.path.join(repodata, "repomd.xml")).read()
+    for name in os.listdir(repodata):
+        if name.endswith(".xml.gz"):
+            plain = subprocess.run(["gzip", "-dc", os.path.join(repodata, name)], stdout=subprocess.PIPE,
+                                   check=True).stdout
+            subprocess.run(["zstd", "-q", "-o", os.path.join(repodata, name[:-3] + ".zst")], input=plain,
+                           check=True)
+            os.unlink(os.path.join(repodata, name))
+            repomd = repomd.replace(name, name[:-3] + ".zst")
+    open(os.path.join(repodata, "repomd.xml"), "w").write(repomd)
+    compose = compose_with_repos(tmp_path, demo_copy, [repo])
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    assert [p["name"] for p in packages(compose, "x86_64")] == ["pkgset-one"]
