@@ -4,6 +4,7 @@ import os
 import shutil
 
 from . import linker
+from .repos import is_remote
 from .errors import PunjiError
 
 KINDS = ("primary", "filelists", "other")
@@ -18,6 +19,10 @@ def write_repo(repo_dir, packages, revision=0):
         os.makedirs(os.path.join(tmp, "Packages"))
         names = set()
         for path, pkg in packages:
+            if is_remote(path):  # left where it is: the metadata points at it (xml:base)
+                pkg.location_base, pkg.location_href = path.rsplit("/", 1)
+                pkg.location_base += "/"
+                continue
             name = os.path.basename(path)
             if name in names:  # the same file name from two repos: keep them apart
                 name = "%s-%s" % (pkg.pkgId[:12], name)

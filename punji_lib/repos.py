@@ -67,6 +67,37 @@ def cache_path(top, href, repo):
     return path
 
 
+def file_checksum(path, kind):
+    """The hex digest of file PATH with hashlib algorithm KIND ('sha' is sha1, as in repodata)."""
+    import hashlib
+
+    kind = {"sha": "sha1"}.get(kind, kind)
+    try:
+        digest = hashlib.new(kind)
+    except ValueError:
+        raise PunjiError("%s: unknown checksum type %r in the repodata" % (path, kind))
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_package(record, cache):
+    """The local copy of a package of an http(s) repo (a packages.json RECORD) in CACHE,
+    downloaded unless a whole one is there, checked by size and checksum."""
+    local = cache_path(cache_dir(cache, record["repo"]), record["location"], record["repo"])
+    if os.path.isfile(local) and os.path.getsize(local) == record["size"]:
+        if file_checksum(local, record["checksum_type"]) == record["checksum"]:
+            return local
+    download(record["path"], local, record["repo"])
+    if os.path.getsize(local) != record["size"] or \
+            file_checksum(local, record["checksum_type"]) != record["checksum"]:
+        os.unlink(local)
+        raise PunjiError("repo %s: %s does not match its repodata (size or %s checksum)"
+                         % (record["repo"], record["path"], record["checksum_type"]))
+    return local
+
+
 def one_line(exc):
     return " ".join(str(exc).split())
 

@@ -189,18 +189,29 @@ def test_make_runs_pkgset_for_each_arch_first(new_compose):
     assert "Nothing to be done" in make(new_compose).stdout
 
 
-def test_an_http_repo_is_read_and_its_packages_cached(tmp_path, demo_copy, demo_repo):
+def test_an_http_repo_is_read_and_only_gathered_packages_are_downloaded(tmp_path, demo_copy, demo_repo):
+    import glob
+
     with http_server(demo_repo) as url:
         with open(demo_copy / "demo.conf", "a") as f:
             f.write("pkgset_repos = %r\n" % {"*": [url]})
         compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
                           check=True).stdout.strip()
         command("punji-pkgset", "--arch", "i386", compose, check=True)
-    pkgs = packages(compose, "i386")
-    cache = os.path.join(compose, "work/i386/pkgset/cache")
-    assert pkgs and all(p["path"].startswith(cache) and p["repo"] == url for p in pkgs)
-    assert all(os.path.getsize(p["path"]) == p["size"] for p in pkgs)
-    assert len(load_repo(os.path.join(compose, "work/i386/repo"))) == len(pkgs)
+        pkgs = packages(compose, "i386")
+        assert pkgs and all(p["path"] == url + p["location"] and p["repo"] == url for p in pkgs)
+        cache = os.path.join(compose, "work/i386/pkgset/cache")
+        assert not glob.glob(cache + "/*/Packages/*.rpm")
+        # the work repo points at the packages where they are
+        assert len(load_repo(os.path.join(compose, "work/i386/repo"))) == len(pkgs)
+        command("punji-gather", "--variant", "Client", "--arch", "i386", compose, check=True)
+    gathered = read(compose, "work/i386/gather/Client.json")["packages"]
+    downloaded = glob.glob(cache + "/*/Packages/*.rpm")
+    assert len(downloaded) == len(gathered) < len(pkgs)
+    for p in gathered:
+        assert p["path"].startswith(cache)
+        if p["category"] != "source":  # source trees are linked by gather --assemble
+            assert os.path.getsize(os.path.join(compose, p["file"])) == os.path.getsize(p["path"])
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ def run(topdir, variant, arch):
     _drop_related(pool, found, earlier)
     _check(conf, v, arch, inputs)
     packages = _records(topdir, pool, found, v, arch, conf.get("hashed_directories"))
+    _fetch_remote(topdir, arch, packages)
     _link_trees(topdir, packages, v, arch, conf.get("link_type") or "hardlink-or-copy")
     data = {"header": state.header("gather-result"), "variant": variant, "arch": arch,
             "inputs": {k: inputs[k] for k in ("comps", "json", "prepopulate", "exclude")},
@@ -288,6 +289,30 @@ def _srpm_nevra(pool, i, known):
         return None
     name, version, release = name_version_release.rsplit("-", 2)
     return "%s-%s:%s-%s.src" % (name, known["epoch"], version, release)
+
+
+def _fetch_remote(topdir, arch, packages):
+    """Download the packages of http(s) repos (pkgset only read their metadata) into the
+    package set's cache, check them, and point their records at the local copies."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .pkgset import read_header
+    from ..repos import fetch_package, is_remote
+
+    remote = [p for p in packages if is_remote(p["path"])]
+    if not remote:
+        return
+    pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    log.info("downloading %d packages", len(remote))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        local = list(pool.map(lambda p: fetch_package(pkgset[p["nevra"]], cache), remote))
+    for p, path in zip(remote, local):
+        header = read_header(path)
+        if header["nevra"] != p["nevra"]:
+            raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
+                             % (p["path"], header["nevra"], p["nevra"]))
+        p["path"], p["sigkey"] = path, header["sigkey"]
 
 
 def _link_trees(topdir, packages, v, arch, link_type):

@@ -13,7 +13,7 @@ import os
 from .. import arches, jsonio, layout, repodata, state
 from ..cli import log
 from ..errors import PunjiError
-from ..repos import Repo, cache_path, download, is_remote
+from ..repos import Repo, file_checksum, is_remote
 
 SOURCE_ARCHES = ("src", "nosrc")
 
@@ -100,21 +100,13 @@ def compare_evr(a, b):
     return rpm.labelCompare((a.epoch or "0", a.version, a.release), (b.epoch or "0", b.version, b.release))
 
 
-def _local_file(repo, pkg):
-    """The package's file on this machine: in its local repo, or downloaded into the cache."""
-    where = repo.package_path(pkg)
-    if is_remote(where):
-        local = cache_path(repo.top, pkg.location_href, repo.repo)
-        if not (os.path.isfile(local) and os.path.getsize(local) == pkg.size_package):
-            download(where, local, repo.repo)
-        where = local
-    if not os.path.isfile(where):
-        raise PunjiError("repo %s: package %s is missing" % (repo.repo, where))
-    return where
-
-
 def _record(repo, pkg, headers):
-    path = _local_file(repo, pkg)
+    """The packages.json record of PKG. A package of a local repo is checked here (header,
+    checksum); one of an http(s) repo is only downloaded, and checked, when gather takes it."""
+    path = repo.package_path(pkg)
+    remote = is_remote(path)
+    if not remote and not os.path.isfile(path):
+        raise PunjiError("repo %s: package %s is missing" % (repo.repo, path))
     return {
         "name": pkg.name,
         "epoch": pkg.epoch or "0",
@@ -129,7 +121,7 @@ def _record(repo, pkg, headers):
         "checksum": pkg.pkgId,
         "checksum_type": pkg.checksum_type,
         "size": pkg.size_package,
-        "sigkey": headers.check(path, pkg),
+        "sigkey": None if remote else headers.check(path, pkg),
     }
 
 
@@ -149,7 +141,7 @@ class HeaderCache:
         st = os.stat(path)
         key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
         facts = dict(self.old.get(key) or read_header(path))
-        kind = CHECKSUM_TYPES.get(pkg.checksum_type, pkg.checksum_type)
+        kind = {"sha": "sha1"}.get(pkg.checksum_type, pkg.checksum_type)
         if facts.get("checksum_type") != kind:
             facts.update(checksum_type=kind, checksum=file_checksum(path, kind))
         self.new[key] = facts
@@ -193,22 +185,6 @@ class HeaderCache:
 
     def save(self):
         jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new})
-
-
-CHECKSUM_TYPES = {"sha": "sha1"}
-
-
-def file_checksum(path, kind):
-    import hashlib
-
-    try:
-        digest = hashlib.new(kind)
-    except ValueError:
-        raise PunjiError("package %s: unknown checksum type %r in the repodata" % (path, kind))
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_header(path):
