@@ -159,7 +159,9 @@ def validate(raw, path, files=None):
     config = _with_defaults(raw, table)
     _resolve_paths(config, os.path.dirname(os.path.abspath(path)))
     _keep_order(config)
-    unimplemented = sorted(n for n in raw if n in table and not table[n].implemented and not table[n].deprecated)
+    # an option set to its default changes nothing, implemented or not
+    unimplemented = sorted(n for n in raw if n in table and not table[n].implemented and not table[n].deprecated
+                           and raw[n] != table[n].default)
     if unimplemented:
         warnings.append("options punji does not implement yet (ignored): %s" % ", ".join(unimplemented))
     return Result(config, warnings)

@@ -116,7 +116,7 @@ OPTIONS = (
     Option("skip_phases", {"type": "array", "items": {"type": "string", "enum": PUNGI_PHASES}}, default=[],
            phase="global", implemented=True,
            help="Pungi phases to skip, like --skip-phase."),
-    Option("failable_deliverables", va_map(STR_LIST), default=[], phase="global",
+    Option("failable_deliverables", va_map(STR_LIST), default=[], phase="global", implemented=True,
            help="Variant/arch mapping of deliverables (buildinstall, iso, ...) allowed to fail."),
     Option("link_type", {"type": "string", "enum": LINK_TYPES}, default="hardlink-or-copy", phase="global", implemented=True,
            help="How files are put into the compose: hardlink, copy, hardlink-or-copy, symlink, abspath-symlink."),

@@ -14,10 +14,35 @@ def header(kind):
     return {"type": "punji.%s" % kind, "version": VERSION}
 
 
+SCHEMA = os.path.join(os.path.dirname(__file__), "schemas", "state.json")
+
+
+def check(record, where):
+    """RECORD against schemas/state.json; a PunjiError naming WHERE when it does not fit."""
+    import json
+
+    import jsonschema
+
+    with open(SCHEMA, encoding="utf-8") as f:
+        schema = json.load(f)
+    try:
+        jsonschema.validate(record, schema)
+    except jsonschema.ValidationError as exc:
+        raise PunjiError("%s: not a punji state file: %s" % (where, exc.message))
+    return record
+
+
+def read(topdir, phase, variant=None, arch=None):
+    """The state file of PHASE for its scope, checked against its schema."""
+    path = layout.at(topdir, layout.state_file(phase, variant, arch))
+    return check(jsonio.read_json(path), path)
+
+
 def write(topdir, phase, variant=None, arch=None, **data):
     """Write the state file of PHASE for its scope; call it after every other output."""
     record = dict(data, header=header(phase), phase=phase, variant=variant, arch=arch)
     record.setdefault("failed", False)
+    check(record, layout.state_file(phase, variant, arch))
     path = layout.at(topdir, layout.state_file(phase, variant, arch))
     jsonio.write_json(path, record)
     clear_marks(topdir, phase, variant, arch)
@@ -39,13 +64,13 @@ def same_inputs(topdir, phase, variant, arch, inputs):
     path = layout.at(topdir, layout.state_file(phase, variant, arch))
     if not os.path.isfile(path):
         return False
-    old = jsonio.read_json(path)
+    old = check(jsonio.read_json(path), path)
     return old.get("inputs") == inputs and not old.get("failed")
 
 
 def keep(topdir, phase, variant=None, arch=None):
     """Write the last run's state again (its outputs still stand): make sees the target done."""
-    old = jsonio.read_json(layout.at(topdir, layout.state_file(phase, variant, arch)))
+    old = read(topdir, phase, variant, arch)
     facts = {k: value for k, value in old.items() if k not in ("header", "phase", "variant", "arch")}
     return write(topdir, phase, variant, arch, **facts)
 

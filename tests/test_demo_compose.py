@@ -2,6 +2,7 @@
 checksums that verify, metadata productmd reads and that agrees with the files on disk."""
 
 import glob
+import json
 import os
 import subprocess
 
@@ -106,3 +107,12 @@ def test_productmd_loads_the_compose_and_it_agrees_with_the_disk(compose):
 def test_a_second_make_does_nothing(compose):
     out = make(compose)
     assert "Nothing to be done" in out.stdout, out.stdout
+
+
+def test_every_state_file_fits_its_schema(compose):
+    from punji_lib import state
+
+    files = glob.glob(os.path.join(compose, "work/*/state/*.json"))
+    assert len(files) > 40
+    phases = {state.check(json.load(open(path)), path)["phase"] for path in files}
+    assert {"init", "pkgset", "gather", "createrepo", "createiso", "imagechecksum", "test", "finish"} <= phases
