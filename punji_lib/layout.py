@@ -111,6 +111,23 @@ def extraiso_work_dir(variant, arch):
     return "work/%s/extraiso/%s" % (arch, variant)
 
 
+def buildinstall_dir(variant, arch):
+    """work/x86_64/buildinstall/Server: what lorax made for one variant.arch (built aside
+    under work/x86_64/buildinstall/.Server.tmp, then renamed)."""
+    return "work/%s/buildinstall/%s" % (arch, variant)
+
+
+def buildinstall_json(variant, arch):
+    """work/x86_64/buildinstall/Server.json: the boot.iso buildinstall put into one os tree
+    (productmd image records, type 'boot') and the tree entries it installed."""
+    return "work/%s/buildinstall/%s.json" % (arch, variant)
+
+
+def buildinstall_log_dir(variant, arch):
+    """logs/x86_64/buildinstall-Server-logs: lorax's own logs of one variant.arch (lorax.log)."""
+    return "logs/%s/buildinstall-%s-logs" % (arch, variant)
+
+
 def extrafiles_json(variant, arch):
     """work/x86_64/extrafiles/Server.json: the extra files put into one tree."""
     return "work/%s/extrafiles/%s.json" % (arch, variant)
@@ -211,3 +228,28 @@ def iso_dir(variant_uid, arch):
 def at(topdir, relpath):
     """The absolute path of RELPATH inside compose TOPDIR."""
     return os.path.join(os.path.abspath(topdir), relpath)
+
+
+def image_dir(variant_uid, arch):
+    """compose/Server/x86_64/images: images made by Koji tasks (image_build, osbs, ...)"""
+    return "compose/%s/%s/images" % (variant_uid, arch)
+
+
+def koji_images_json(phase):
+    """work/global/imagebuild/images.json: the images a Koji image phase put into the compose"""
+    return "work/global/%s/images.json" % phase
+
+
+def osbs_repo_file(variant_uid, number, repo):
+    """work/global/osbs/compose-rpms-Server-1-Everything.repo: a .repo file handed to OSBS"""
+    return "work/global/osbs/compose-rpms-%s-%d-%s.repo" % (variant_uid, number, repo)
+
+
+def osbs_json():
+    """compose/metadata/osbs.json: the container images OSBS built, per variant and arch"""
+    return "compose/metadata/osbs.json"
+
+
+def osbs_registries_json():
+    """logs/global/osbs-registries.json: where each built image should be pushed (osbs_registries)"""
+    return "logs/global/osbs-registries.json"

@@ -17,11 +17,15 @@ def compose(tmp_path, demo_repo):
     (tmp_path / "GPL").write_text("GPL\n")  # the example's extra_files
     # the package set from the demo repo instead of the example's Koji tag
     conf = tmp_path / "docs-example.conf"
-    lines = [line for line in conf.read_text().splitlines(True) if not line.startswith("pkgset_")]
+    # no lorax nor Koji runroot here: buildinstall has tests of its own
+    lines = [line for line in conf.read_text().splitlines(True)
+             if not line.startswith(("pkgset_", "buildinstall_method"))]
     lines.append('pkgset_source = "repos"\npkgset_repos = {"*": [%r]}\n' % demo_repo)
     conf.write_text("".join(lines))
     with open(tmp_path / "docs-example.conf", "a") as f:
         f.write('comps_file = "comps-docs.xml"\n')
+        # the example's Koji image phases need a hub (tests/test_imagebuild.py, test_livemedia.py run them)
+        f.write('image_build = {}\nlive_media = {}\n')
     done = command("punji-init", tmp_path / "docs-example.conf", "--target-dir", tmp_path / "out", "--nightly", check=True)
     return done.stdout.strip()
 

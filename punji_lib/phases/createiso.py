@@ -528,6 +528,9 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
 # -- images.json -------------------------------------------------------------------------
 
 
+KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages")
+
+
 def run_assemble(topdir):
     """compose/metadata/images.json: every tree's images and the extra ISOs punji-extraiso
     made (work/<arch>/extraiso/<variant>.json), in productmd's format. A source image is
@@ -550,9 +553,11 @@ def run_assemble(topdir):
     compose_dir = layout.at(topdir, "compose")
     for v in tree:
         for arch in v["arches"] + ["src"]:
-            # this tree's images, then the extra ISOs punji-extraiso made for it (extra_isos)
+            # this tree's images, the extra ISOs punji-extraiso made for it (extra_isos) and
+            # the boot.iso punji-buildinstall put into its os tree
             for phase, path in ((PHASE, layout.createiso_json(v["uid"], arch)),
-                                ("extraiso", layout.extraiso_json(v["uid"], arch))):
+                                ("extraiso", layout.extraiso_json(v["uid"], arch)),
+                                ("buildinstall", layout.buildinstall_json(v["uid"], arch))):
                 path = layout.at(topdir, path)
                 done = layout.at(topdir, layout.state_file(phase, v["uid"], arch))
                 if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
@@ -563,6 +568,16 @@ def run_assemble(topdir):
                     count += 1
                     for listed in v["arches"] if arch == "src" else [arch]:
                         data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
+    # the images of the Koji image phases (punji-imagebuild, ...): work/global/<phase>/images.json
+    for phase in KOJI_IMAGE_PHASES:
+        path = layout.at(topdir, layout.koji_images_json(phase))
+        if not os.path.isfile(layout.at(topdir, layout.state_file(phase))) or not os.path.isfile(path):
+            continue
+        for entry in jsonio.read_json(path)["images"]:
+            if os.path.isfile(os.path.join(compose_dir, entry["image"]["path"])):
+                count += 1
+                data["payload"]["images"].setdefault(entry["variant"], {}).setdefault(
+                    entry["arch"], []).append(entry["image"])
     for by_arch in data["payload"]["images"].values():
         for listed in by_arch.values():
             listed.sort(key=lambda r: r["path"])

@@ -29,7 +29,9 @@ def run(topdir, variant, arch):
     comps = comps if arch != "src" and os.path.isfile(comps) else None
     packages = _source_packages(topdir, v) if arch == "src" else \
         jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))["packages"]
-    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps))
+    boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
+    boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
+    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps), boot)
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)

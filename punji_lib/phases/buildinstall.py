@@ -1,0 +1,331 @@
+"""Installer boot images of one variant.arch with lorax (Pungi's buildinstall phase,
+buildinstall_method "lorax").
+
+As in Pungi, lorax runs once per variant of type 'variant' and arch, unless the
+variant is empty or buildinstall_skip says so. Its argument list is Pungi's:
+--product (release_name), --version (treeinfo_version or release_version, or
+lorax_options' version), --release (release_version), a --source for the arch's
+package set repo (work/<arch>/repo) and for every lorax_extra_sources repo,
+--variant, --bugurl, --nomacboot and --noupgrade (both on unless
+lorax_options turn them off), --isfinal for a production compose,
+--buildarch, --volid (image_volid_formats with disc type disc_types["boot"]),
+--logfile (logs/<arch>/buildinstall-<variant>-logs/lorax.log), an --installpkgs
+for each of the variant's buildinstallpackages, the templates and their
+variables, --rootfs-size, --dracut-arg, --skip-branding, --squashfs-only,
+--config, and the output directory. It runs through the phase's runroot method
+(punji_lib.runroot) into work/<arch>/buildinstall/.<variant>.tmp (under
+buildinstall_topdir/<compose id>/<arch>/<variant> when that is set, copied back),
+renamed to work/<arch>/buildinstall/<variant> when lorax succeeded.
+
+What lorax made but its .treeinfo, .discinfo, Packages/ and repodata/ then goes
+into the os tree compose/<variant>/<arch>/os (hard links where possible), each
+top entry (images/, isolinux/, EFI/...) built aside and renamed into place; the
+compose's own Packages/ and repodata/ are never touched (createrepo runs after
+this and lists the images in .treeinfo). images/boot.iso is recorded as a
+productmd image of type "boot" in work/<arch>/buildinstall/<variant>.json
+({"header", "variant", "arch", "images": [record], "installed": [tree entries],
+"skipped"}), which punji-createiso --assemble adds to images.json.
+"""
+
+import os
+import shutil
+
+from .. import config, iso, jsonio, layout, runroot, state, variants
+from ..cli import log
+from ..errors import PunjiError
+
+PHASE = "buildinstall"
+NOT_COPIED = (".treeinfo", ".discinfo", "Packages", "repodata")
+OWN_PREFIX = ".buildinstall."
+
+
+def run(topdir, variant, arch):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    rr_conf = runroot.options(topdir)
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    v = variants.by_uid(tree).get(variant)
+    if v is None or arch not in v["arches"]:
+        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    if conf.get("buildinstall_method") not in (None, "lorax"):
+        raise PunjiError("option 'buildinstall_method': %r is not supported (only 'lorax')"
+                         % conf["buildinstall_method"])
+    reason = skip_reason(conf, v, arch)
+    if reason:
+        log.info("buildinstall %s.%s: nothing to do (%s)", variant, arch, reason)
+        _uninstall(topdir, variant, arch)
+        _clean(layout.at(topdir, layout.buildinstall_dir(variant, arch)))
+        return _finish(topdir, v, arch, [], [], None, skipped=reason)
+    repo = layout.at(topdir, layout.pkgset_repo(arch))
+    if not os.path.isfile(os.path.join(repo, "repodata", "repomd.xml")):
+        raise PunjiError("no package set repo %s yet: run punji-pkgset --arch %s first"
+                         % (layout.pkgset_repo(arch), arch))
+    out = layout.at(topdir, layout.buildinstall_dir(variant, arch))
+    tmp = os.path.join(os.path.dirname(out), ".%s.tmp" % variant)
+    output = tmp
+    if conf.get("buildinstall_topdir"):
+        from . import init
+
+        output = os.path.join(conf["buildinstall_topdir"], init.request(topdir)["compose_id"], arch, variant)
+    log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
+    argv = lorax_command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
+    packages = ["lorax"] + config.va_data(conf.get("buildinstall_packages"), variant, arch)
+    inputs = state.digest(argv, packages, rr_conf, _read(os.path.join(repo, "repodata", "repomd.xml")),
+                          [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
+                           for r in _sources(topdir, conf, variant, arch) if r.startswith("file://")])
+    if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _intact(topdir, variant, arch):
+        log.info("buildinstall %s.%s: the same package set and options as the last run; nothing to do", variant, arch)
+        _clean(tmp)
+        state.keep(topdir, PHASE, variant, arch)
+        return
+    _forget(topdir, variant, arch)
+    _uninstall(topdir, variant, arch)
+    try:
+        _clean(tmp)
+        if output != tmp:
+            _clean(output)
+        os.makedirs(os.path.dirname(output), exist_ok=True)
+        _clean(log_dir)
+        os.makedirs(log_dir)
+        log.info("buildinstall %s.%s: lorax into %s", variant, arch, output)
+        runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
+        if not os.path.isdir(output) or not os.listdir(output):
+            raise PunjiError("lorax left nothing in %s; see %s" % (output, layout.log_file(PHASE, variant, arch)))
+        if output != tmp:
+            shutil.copytree(output, tmp, symlinks=True)
+        _clean(out)
+        os.rename(tmp, out)
+        installed = _install(topdir, out, variant, arch)
+        images = _boot_iso(topdir, v, arch)
+    except BaseException:
+        _clean(tmp)
+        _uninstall(topdir, variant, arch, names=None)
+        raise
+    return _finish(topdir, v, arch, images, installed, inputs)
+
+
+def skip_reason(conf, v, arch):
+    """Why V.ARCH gets no installer images, or None (Pungi: only variants of type 'variant')."""
+    if v["type"] != "variant":
+        return "%s (lorax runs for variants of type 'variant' only)" % v["type"]
+    if v.get("is_empty"):
+        return "empty variant"
+    if any(config.va_data(conf.get("buildinstall_skip"), v["uid"], arch)):
+        return "buildinstall_skip"
+    return None
+
+
+# -- the lorax command line ----------------------------------------------------------------
+
+
+def lorax_options(conf, uid, arch):
+    """The lorax_options blocks for UID.ARCH merged in config order (later keys win)."""
+    merged = {}
+    for block in config.va_data(conf.get("lorax_options"), uid, arch):
+        merged.update(block)
+    return merged
+
+
+def config_dir(topdir):
+    """The directory of the compose's config file: relative paths in lorax options start there."""
+    files = jsonio.read_json(layout.at(topdir, layout.config_files_json()))["config"]
+    return os.path.dirname(os.path.abspath(files[0]))
+
+
+def _sources(topdir, conf, uid, arch):
+    """The lorax_extra_sources of UID.ARCH as URLs (local paths, relative to the config file's
+    directory, become file:// URLs)."""
+    base = config_dir(topdir)
+    return [s if "://" in s else "file://" + os.path.normpath(os.path.join(base, s))
+            for s in config.va_data(conf.get("lorax_extra_sources"), uid, arch)]
+
+
+def boot_volume_id(topdir, conf, v, arch):
+    """The volume id of V's installer images on ARCH: createiso's volume id with the disc
+    type disc_types["boot"] (default "boot")."""
+    from . import createiso
+
+    ci_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
+    boot_type = (conf.get("disc_types") or {}).get("boot", "boot")
+    ci_conf = dict(ci_conf, disc_types=dict(ci_conf.get("disc_types") or {}, dvd=boot_type))
+    return createiso.volume_id(ci_conf, createiso.substitutions(ci_conf, topdir), v, arch)
+
+
+def lorax_command(topdir, conf, v, arch, output, logfile):
+    """The lorax argument list for V.ARCH writing into OUTPUT (see the module docstring)."""
+    from . import init
+
+    opts = lorax_options(conf, v["uid"], arch)
+    version = opts.get("version") or conf.get("treeinfo_version") or conf["release_version"]
+    cmd = ["lorax", "--product=%s" % conf["release_name"], "--version=%s" % version,
+           "--release=%s" % conf["release_version"]]
+    sources = ["file://" + layout.at(topdir, layout.pkgset_repo(arch))] + _sources(topdir, conf, v["uid"], arch)
+    cmd += ["--source=%s" % s for s in sources]
+    cmd.append("--variant=%s" % v["uid"])
+    if opts.get("bugurl"):
+        cmd.append("--bugurl=%s" % opts["bugurl"])
+    if opts.get("nomacboot", True):
+        cmd.append("--nomacboot")
+    if opts.get("noupgrade", True):
+        cmd.append("--noupgrade")
+    if init.request(topdir)["compose_type"] == "production":
+        cmd.append("--isfinal")
+    cmd.append("--buildarch=%s" % arch)
+    cmd.append("--volid=%s" % boot_volume_id(topdir, conf, v, arch))
+    cmd.append("--logfile=%s" % logfile)
+    cmd += ["--installpkgs=%s" % p for p in v.get("buildinstallpackages") or []]
+    for key, flag in (("add_template", "--add-template"), ("add_arch_template", "--add-arch-template"),
+                      ("add_template_var", "--add-template-var"),
+                      ("add_arch_template_var", "--add-arch-template-var")):
+        cmd += ["%s=%s" % (flag, x) for x in opts.get(key) or []]
+    if opts.get("rootfs_size") is not None:
+        cmd.append("--rootfs-size=%s" % opts["rootfs_size"])
+    cmd += ["--dracut-arg=%s" % x for x in opts.get("dracut_args") or []]
+    if opts.get("skip_branding"):
+        cmd.append("--skip-branding")
+    if opts.get("squashfs_only"):
+        cmd.append("--squashfs-only")
+    if opts.get("configuration_file"):
+        cmd.append("--config=%s" % _local_file(opts["configuration_file"], config_dir(topdir)))
+    return cmd + [output]
+
+
+def _local_file(value, base):
+    if isinstance(value, dict):
+        if value.get("scm") != "file" or value.get("repo"):
+            raise PunjiError("option 'lorax_options': configuration_file: only local files are supported yet, "
+                             "not scm '%s'" % value.get("scm"))
+        value = value.get("file")
+    path = os.path.normpath(os.path.join(base, value or ""))
+    if not value or not os.path.isfile(path):
+        raise PunjiError("option 'lorax_options': configuration_file %s does not exist" % path)
+    return path
+
+
+# -- the os tree -------------------------------------------------------------------------------
+
+
+def _install(topdir, out, uid, arch):
+    """Put lorax's output OUT into the os tree, entry by entry; the names installed."""
+    top = layout.at(topdir, layout.os_tree(uid, arch))
+    os.makedirs(top, exist_ok=True)
+    names = sorted(n for n in os.listdir(out) if n not in NOT_COPIED)
+    for name in names:
+        source, target = os.path.join(out, name), os.path.join(top, name)
+        new = os.path.join(top, OWN_PREFIX + name + ".new")
+        _clean(new)
+        if os.path.isdir(source) and not os.path.islink(source):
+            shutil.copytree(source, new, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(source, new)
+        old = os.path.join(top, OWN_PREFIX + name + ".old")
+        _clean(old)
+        if os.path.lexists(target):
+            os.rename(target, old)
+        os.rename(new, target)
+        _clean(old)
+    log.info("buildinstall %s.%s: put %s into %s", uid, arch, ", ".join(names), layout.os_tree(uid, arch))
+    return names
+
+
+def _link_or_copy(source, target):
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), target)
+        return target
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
+
+
+def _uninstall(topdir, uid, arch, names=()):
+    """Remove from the os tree what the last recorded run put there (and leftovers of a
+    killed one); with NAMES None, what the current lorax output holds too."""
+    top = layout.at(topdir, layout.os_tree(uid, arch))
+    if not os.path.isdir(top):
+        return
+    remove = set(names or [])
+    try:
+        remove |= set(jsonio.read_json(layout.at(topdir, layout.buildinstall_json(uid, arch))).get("installed") or [])
+    except (OSError, ValueError):
+        pass
+    if names is None:
+        out = layout.at(topdir, layout.buildinstall_dir(uid, arch))
+        if os.path.isdir(out):
+            remove |= {n for n in os.listdir(out) if n not in NOT_COPIED}
+    remove -= set(NOT_COPIED)
+    for name in os.listdir(top):
+        if name.startswith(OWN_PREFIX) or name in remove:
+            _clean(os.path.join(top, name))
+
+
+def _intact(topdir, uid, arch):
+    """Whether lorax's output and everything the last run installed are still there."""
+    try:
+        record = jsonio.read_json(layout.at(topdir, layout.buildinstall_json(uid, arch)))
+    except (OSError, ValueError):
+        return False
+    top = layout.at(topdir, layout.os_tree(uid, arch))
+    return os.path.isdir(layout.at(topdir, layout.buildinstall_dir(uid, arch))) and \
+        all(os.path.lexists(os.path.join(top, n)) for n in record.get("installed") or [])
+
+
+def _boot_iso(topdir, v, arch):
+    """The productmd image record of images/boot.iso in the os tree, if lorax made one."""
+    uid = v["uid"]
+    rel = layout.os_tree(uid, arch) + "/images/boot.iso"
+    path = layout.at(topdir, rel)
+    if not os.path.isfile(path):
+        log.info("buildinstall %s.%s: lorax made no images/boot.iso", uid, arch)
+        return []
+    log_path = layout.log_file(PHASE, uid, arch)
+    st = os.stat(path)
+    return [{
+        "path": os.path.relpath(rel, "compose"), "mtime": int(st.st_mtime), "size": st.st_size,
+        "volume_id": iso.read_volume_id(path), "type": "boot", "format": "iso", "arch": arch,
+        "disc_number": 1, "disc_count": 1, "checksums": {}, "implant_md5": iso.implanted_md5(path, log_path),
+        "bootable": True, "subvariant": uid,
+    }]
+
+
+# -- records -----------------------------------------------------------------------------------
+
+
+def _finish(topdir, v, arch, images, installed, inputs, skipped=None):
+    record = {"header": state.header("buildinstall-result"), "variant": v["uid"], "arch": arch,
+              "images": images, "installed": installed, "skipped": skipped}
+    jsonio.write_json(layout.at(topdir, layout.buildinstall_json(v["uid"], arch)), record)
+    state.write(topdir, PHASE, v["uid"], arch, images=[os.path.basename(i["path"]) for i in images],
+                installed=installed, skipped=skipped, result=layout.buildinstall_json(v["uid"], arch),
+                inputs=inputs)
+
+
+def _forget(topdir, uid, arch):
+    """Until this run finishes, the phase is not done and no boot.iso of the tree is known
+    (what the last run installed stays in the record for _uninstall)."""
+    try:
+        os.unlink(layout.at(topdir, layout.state_file(PHASE, uid, arch)))
+    except FileNotFoundError:
+        pass
+    path = layout.at(topdir, layout.buildinstall_json(uid, arch))
+    try:
+        record = jsonio.read_json(path)
+    except (OSError, ValueError):
+        return
+    if record.get("images"):
+        jsonio.write_json(path, dict(record, images=[]))
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _clean(path):
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)

@@ -1,0 +1,160 @@
+"""Container images built by OSBS through Koji (Pungi's osbs), all blocks at once.
+
+osbs maps variant uid regexes to a block or a list of blocks. Every block
+matching a variant gives one Koji task, buildContainer(url, target, opts,
+priority=priority), with opts the block's keys but url, target, priority,
+gpgkey, repo, failable and registry, plus yum_repourls: for the variant and
+then each entry of the block's 'repo' a URL of a .repo file — an entry with
+'://' is used as it is ($COMPOSE_ID replaced), a variant uid or an absolute
+path gets a .repo file written in work/global/osbs/ whose baseurl is that
+variant's os tree ('$basearch') or that path, both through translate_paths,
+gpgcheck from 'gpgkey'.
+
+The tasks are submitted together and waited for together. For each finished
+build (the task result's koji_builds) the build and its image archives
+(listArchives type image) become entries of compose/metadata/osbs.json
+{variant: {arch: [{filename, size, checksum, <archive extra>, compose_id,
+koji_task, name, version, release, nvr, creation_time}]}}; a scratch build
+gives {compose_id, koji_task, repositories} under the arch "scratch". The
+images stay in the registry; nothing is copied into the compose. With
+osbs_registries, the registry of each NVR (the first matching glob) goes to
+logs/global/osbs-registries.json. A block with 'failable' true (or
+failable_deliverables "osbs" on all the variant's arches) may fail: a warning,
+the state file records failed; any other failed task fails the phase with one
+line naming the task and the hub's error.
+"""
+
+import fnmatch
+import os
+
+from .. import jsonio, kojitasks, layout, state
+from ..cli import log, warn
+from ..errors import PunjiError
+from . import imagebuild, init
+
+PHASE = "osbs"
+PROG = "punji-osbs"
+DELIVERABLE = "osbs"
+METHOD = "buildContainer"
+OWN_KEYS = ("url", "target", "priority", "gpgkey", "repo", "failable", "registry")
+
+
+def repo_url(topdir, conf, compose_id, uid, number, repo, by_uid, gpgkey):
+    """The URL of a .repo file for REPO (a URL, a variant uid or an absolute path)."""
+    if "://" in repo:
+        return repo.replace("$COMPOSE_ID", compose_id)
+    if repo.startswith("/"):
+        baseurl, label = repo, "local"
+    elif repo in by_uid:
+        baseurl, label = layout.at(topdir, layout.os_tree(repo, "$basearch")), repo
+    else:
+        raise PunjiError("option 'osbs' (variant %s, block %d): repo %r is no variant of the compose, no URL "
+                         "and no absolute path" % (uid, number, repo))
+    rel = layout.osbs_repo_file(uid, number, label)
+    lines = ["[%s-%s-%d]" % (compose_id, label, number), "name=Compose %s (RPMs) - %s" % (compose_id, label),
+             "baseurl=%s" % kojitasks.translate_path(baseurl, conf.get("translate_paths")), "enabled=1",
+             "gpgcheck=%d" % (1 if gpgkey else 0)] + (["gpgkey=%s" % gpgkey] if gpgkey else [])
+    jsonio.write_text(layout.at(topdir, rel), "\n".join(lines) + "\n")
+    return kojitasks.translate_path(layout.at(topdir, rel), conf.get("translate_paths"))
+
+
+def plan(topdir, conf, tree):
+    by_uid = {v["uid"]: v for v in tree}
+    compose_id = init.request(topdir)["compose_id"]
+    jobs = []
+    for v in tree:
+        arches = sorted(a for a in v["arches"] if a != "src")
+        for number, block in enumerate(imagebuild.blocks(conf, "osbs", v), 1):
+            repos = block.get("repo") or []
+            repos = [v["uid"]] + ([repos] if isinstance(repos, str) else list(repos))
+            opts = {k: value for k, value in sorted(block.items()) if k not in OWN_KEYS}
+            opts["yum_repourls"] = [repo_url(topdir, conf, compose_id, v["uid"], number, r, by_uid,
+                                             block.get("gpgkey")) for r in dict.fromkeys(repos)]
+            jobs.append({
+                "what": "osbs build of %s (block %d, %s)" % (v["uid"], number, block["url"]),
+                "variant": v["uid"], "block": number, "arches": arches,
+                "can_fail": bool(block.get("failable"))
+                or imagebuild.failable_everywhere(conf, v["uid"], arches, DELIVERABLE),
+                "scratch": bool(block.get("scratch")), "registry": block.get("registry"),
+                "args": [block["url"], block["target"], opts], "priority": block.get("priority"),
+            })
+    return jobs
+
+
+def run(topdir, variant=None, arch=None):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    compose_id = init.request(topdir)["compose_id"]
+    jobs = plan(topdir, conf, tree)
+    metadata, registries, failed, errors = {}, {}, [], []
+    if jobs:
+        session = kojitasks.TaskSession(conf.get("koji_profile"))
+        session.login()
+        for job in jobs:
+            kwargs = {"priority": job["priority"]} if job["priority"] is not None else {}
+            job["task"] = session.submit(METHOD, *job["args"], **kwargs)
+        infos = session.wait([job["task"] for job in jobs])
+        for job in jobs:
+            info = infos[job["task"]]
+            if info["state"] != kojitasks.CLOSED:
+                message = "%s: %s" % (job["what"], session.error(job["task"], info))
+                if job["can_fail"]:
+                    warn(PROG, message + " (failable: the compose goes on without it)")
+                    failed.append(message)
+                else:
+                    errors.append(message)
+                continue
+            nvr = add_metadata(session, metadata, compose_id, job)
+            registry = nvr and registry_for(conf, nvr, job["registry"])
+            if registry:
+                registries[nvr] = registry
+    if errors:
+        raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
+                                      % (len(errors) - 1)))
+    for by_arch in metadata.values():
+        for entries in by_arch.values():
+            entries.sort(key=lambda e: (e.get("nvr") or "", e.get("filename") or "", e["koji_task"]))
+    jsonio.write_json(layout.at(topdir, layout.osbs_json()), metadata)
+    if registries:
+        jsonio.write_json(layout.at(topdir, layout.osbs_registries_json()), registries)
+    elif os.path.exists(layout.at(topdir, layout.osbs_registries_json())):
+        os.unlink(layout.at(topdir, layout.osbs_registries_json()))
+    facts = {"tasks": sorted(job["task"] for job in jobs), "result": layout.osbs_json(),
+             "builds": sorted(registries) if registries else sorted(
+                 {e["nvr"] for a in metadata.values() for es in a.values() for e in es if "nvr" in e})}
+    if failed:
+        facts["error"] = failed[0] + ("" if len(failed) == 1 else " (and %d more)" % (len(failed) - 1))
+    state.write(topdir, PHASE, failed=bool(failed), errors=failed, **facts)
+
+
+def add_metadata(session, metadata, compose_id, job):
+    """Record the build of JOB's task in METADATA; its NVR (None for a scratch build)."""
+    result = session.result(job["task"]) or {}
+    entry = {"compose_id": compose_id, "koji_task": job["task"]}
+    if job["scratch"]:
+        entry["repositories"] = result.get("repositories") or []
+        metadata.setdefault(job["variant"], {}).setdefault("scratch", []).append(entry)
+        return None
+    builds = result.get("koji_builds") or []
+    if not builds:
+        raise PunjiError("%s: koji task %s gives no koji_builds in its result" % (job["what"], job["task"]))
+    build = session.call("getBuild", int(builds[0]), strict=True)
+    archives = session.call("listArchives", buildID=int(builds[0]), type="image")
+    nvr = "%(name)s-%(version)s-%(release)s" % build
+    entry.update(name=build["name"], version=build["version"], release=build["release"], nvr=nvr,
+                 creation_time=build["creation_time"])
+    for archive in archives:
+        data = {"filename": archive["filename"], "size": archive["size"], "checksum": archive["checksum"]}
+        data.update(archive.get("extra") or {})
+        data.update(entry)
+        arch = ((archive.get("extra") or {}).get("image") or {}).get("arch") or "noarch"
+        metadata.setdefault(job["variant"], {}).setdefault(arch, []).append(data)
+        log.info("%s: %s.%s (%s)", job["what"], nvr, arch, archive["filename"])
+    return nvr
+
+
+def registry_for(conf, nvr, fallback=None):
+    for pattern, registry in (conf.get("osbs_registries") or {}).items():
+        if fnmatch.fnmatch(nvr, pattern):
+            return registry
+    return fallback

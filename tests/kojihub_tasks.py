@@ -1,0 +1,401 @@
+"""The local Koji test hub with tasks: logging in, image tasks, and a builder that runs them.
+
+TaskHub adds to kojihub.Hub the task API punji's image phases call. As on a
+real hub, creating a task leaves it FREE; a builder thread (the hub's "build
+host") takes it (OPEN), makes one child task per arch (createImage) that writes
+small real images into the storage's work/tasks/<id % 10000>/<id>/, closes the
+children with their results and then the parent — or fails them with an
+error, which getTaskResult raises as a fault, as koji's host.failTask does.
+
+Authentication: login(user, password) (a profile's authtype = password)
+against the hub's accounts; task creation refuses a session that has not
+logged in ("ActionNotAllowed"). The hub does not tell sessions apart: the last
+login counts.
+
+Images per format (what a real createImage task's files end with):
+qcow2 (qemu-img when it exists, else raw bytes under that name), raw, raw-xz
+(xz-compressed raw), docker / tar-gz (a tar.xz / tar.gz of a small root
+tree), liveimg-squashfs / iso (an ISO made with xorriso), and other formats
+raw bytes; beside them a .ks and a log file, which the phase must not take.
+"""
+
+import io
+import lzma
+import os
+import shutil
+import subprocess
+import tarfile
+import threading
+import time
+import xmlrpc.client
+
+import kojihub
+from conftest import http_server
+from kojihub import GENERIC_ERROR, Hub, serving
+
+PROFILE = "punjitasks"
+KSURL = "git+https://git.example.com/kickstarts.git?#0123abcd"
+
+ACTION_NOT_ALLOWED = 1004  # koji.ActionNotAllowed.faultCode
+AUTH_ERROR = 1002  # koji.AuthError.faultCode
+FREE, OPEN, CLOSED, CANCELED, ASSIGNED, FAILED = range(6)
+
+SUFFIXES = {"qcow2": "qcow2", "qcow": "qcow", "raw": "raw", "raw-xz": "raw.xz", "docker": "tar.xz",
+            "tar-gz": "tar.gz", "liveimg-squashfs": "liveimg.squashfs", "vagrant-libvirt": "vagrant-libvirt.box",
+            "vpc": "vhd", "vmdk": "vmdk", "vdi": "vdi"}
+
+# parent task method -> its per-arch child tasks' method
+CHILD_METHODS = {"buildContainer": None, "image": "createImage", "livemedia": "createLiveMedia",
+                 "livecd": "createLiveCD",
+                 "appliance": "createAppliance"}
+
+kojihub.FIXTURE_CALLS.update({"fail_task", "add_target", "run_builder", "stop_builder",
+                              "submitted_calls"})
+
+
+class TaskHub(Hub):
+    def __init__(self, root, users=None):
+        super().__init__(root)
+        self.users = dict(users or {"punji": "secret"})
+        self.user = None
+        self.targets = {}
+        self.submitted = []  # (method, args, kwargs) of every task creation, in order
+        self.failing = {}  # (task name, arch or "*") -> the error its createImage task fails with
+        self.build_delay = 0.2  # how long a createImage task "runs"
+        self.log_lines = []  # (time, event) of the builder
+        self.archives = []  # image archives of container builds
+        self._stop = threading.Event()
+        self._builder = None
+
+    # -- fixture side -------------------------------------------------------------------
+
+    def add_target(self, name, arches=("x86_64",)):
+        self.targets[name] = {"id": len(self.targets) + 1, "name": name, "build_tag_name": name + "-build",
+                              "dest_tag_name": name, "arches": list(arches)}
+
+    def fail_task(self, name, arch="*", error="Oz failed: no space left on device"):
+        """createImage tasks of image NAME on ARCH ('*': every arch) fail with ERROR."""
+        self.failing[(name, arch)] = error
+
+    def run_builder(self):
+        self._builder = threading.Thread(target=self._build_loop, daemon=True)
+        self._builder.start()
+
+    def stop_builder(self):
+        self._stop.set()
+        if self._builder:
+            self._builder.join(5)
+
+    def submitted_calls(self, method):
+        return [(args, kwargs) for m, args, kwargs in self.submitted if m == method]
+
+    # -- authentication -------------------------------------------------------------------
+
+    def login(self, user=None, password=None, opts=None, renew=False, exclusive=None):
+        if user not in self.users or self.users[user] != password:
+            raise xmlrpc.client.Fault(AUTH_ERROR,
+                                      "AuthError: invalid username or password")
+        self.user = user
+        return {"session-id": 1, "session-key": "1-punjitest"}
+
+    def getLoggedInUser(self):
+        if not self.user:
+            return None
+        return {"id": 1, "name": self.user, "status": 0, "usertype": 0, "krb_principals": []}
+
+    def logout(self, session_id=None):
+        self.user = None
+
+    def _require_login(self, method):
+        if not self.user:
+            raise xmlrpc.client.Fault(ACTION_NOT_ALLOWED, "ActionNotAllowed: %s needs a logged-in session" % method)
+
+    # -- task creation --------------------------------------------------------------------
+
+    def buildImageOz(self, name, version, arches, target, inst_tree, opts=None, priority=None):
+        self._require_login("buildImageOz")
+        if target not in self.targets:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such build target: %s" % target)
+        if not arches or not isinstance(arches, list):
+            raise xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: arches must be a non-empty list")
+        opts = dict(opts or {})
+        for key in ("kickstart", "format"):
+            if not opts.get(key):
+                raise xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: opts has no %s" % key)
+        self.submitted.append(("buildImageOz", [name, version, arches, target, inst_tree],
+                               {"opts": opts, "priority": priority}))
+        task_id = self._task("image", None, FREE)
+        self.tasks[task_id].update(request=[name, version, arches, target, inst_tree, opts],
+                                   label=name, completion_ts=None, result=None)
+        return task_id
+
+    def buildImage(self, name, version, arch, target, ksfile, img_type, opts=None, priority=None):
+        """spin-livecd / spin-appliance / spin-livemedia: ARCH one arch, or a list for livemedia."""
+        self._require_login("buildImage")
+        if target not in self.targets:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such build target: %s" % target)
+        if img_type not in ("livecd", "appliance", "livemedia"):
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: Unrecognized image type: %s" % img_type)
+        arches = arch if isinstance(arch, list) else [arch]
+        if img_type != "livemedia" and len(arches) != 1:
+            raise xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: %s takes one arch" % img_type)
+        opts = dict(opts or {})
+        self.submitted.append(("buildImage", [name, version, arch, target, ksfile, img_type],
+                               {"opts": opts, "priority": priority}))
+        task_id = self._task(img_type, None, FREE)
+        formats = {"livemedia": ["iso"], "livecd": ["iso"], "appliance": ["raw-xz"]}[img_type]
+        self.tasks[task_id].update(request=[name, version, arches, target, ksfile, dict(opts, format=formats,
+                                                                                        kickstart=ksfile)],
+                                   label=name, completion_ts=None, result=None)
+        return task_id
+
+    def buildContainer(self, src, target, opts=None, priority=None, channel="container"):
+        """OSBS (koji-containerbuild): a container image from git SRC (url#ref)."""
+        self._require_login("buildContainer")
+        if target not in self.targets:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such build target: %s" % target)
+        opts = dict(opts or {})
+        if not opts.get("git_branch"):
+            raise xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: git_branch is required")
+        self.submitted.append(("buildContainer", [src, target, opts], {"priority": priority}))
+        task_id = self._task("buildContainer", None, FREE)
+        self.tasks[task_id].update(request=[src, target, opts], label=src, completion_ts=None, result=None)
+        return task_id
+
+    def listArchives(self, buildID=None, type=None, **kwargs):
+        return [dict(a) for a in self.archives
+                if (buildID is None or a["build_id"] == buildID) and (type is None or a["btype"] == type)]
+
+    # -- the builder ----------------------------------------------------------------------
+
+    def _build_loop(self):
+        while not self._stop.is_set():
+            with self.lock:
+                free = [t for t in sorted(self.tasks) if self.tasks[t]["state"] == FREE
+                        and self.tasks[t]["method"] in CHILD_METHODS]
+                for task_id in free:
+                    self.tasks[task_id]["state"] = OPEN
+            for task_id in free:
+                run = self._run_container if self.tasks[task_id]["method"] == "buildContainer" else self._run_image
+                threading.Thread(target=run, args=(task_id,), daemon=True).start()
+            time.sleep(0.05)
+
+    def _run_image(self, task_id):
+        with self.lock:
+            task = self.tasks[task_id]
+            name, version, arches, target, inst_tree, opts = task["request"]
+            self.log_lines.append((time.time(), "open %s" % task_id))
+            children = []
+            for arch in arches:
+                child = self._task(CHILD_METHODS[task["method"]], task_id, OPEN)
+                self.tasks[child].update(arch=arch, label=arch, completion_ts=None, result=None)
+                children.append((child, arch))
+        time.sleep(self.build_delay)
+        release = opts.get("release") or "1"
+        failed = []
+        for child, arch in children:
+            error = self.failing.get((name, arch)) or self.failing.get((name, "*"))
+            if error:
+                self._close(child, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, error))
+                if arch not in (opts.get("optional_arches") or []):
+                    failed.append(child)
+                continue
+            outdir = os.path.join(self.root, "work", "tasks", str(child % 10000), str(child))
+            os.makedirs(outdir, exist_ok=True)
+            files = []
+            for fmt in opts["format"]:
+                filename = "%s-%s-%s.%s.%s" % (name, version, release, arch, SUFFIXES.get(fmt, fmt))
+                if fmt == "iso":  # live media: Koji names them <name>-<arch>-<version>-<release>.iso
+                    filename = "%s-%s-%s-%s.iso" % (name, arch, version, release)
+                make_image(fmt, os.path.join(outdir, filename), "%s %s" % (name, arch))
+                files.append(filename)
+            ks = os.path.basename(opts["kickstart"])
+            with open(os.path.join(outdir, ks), "w") as f:
+                f.write("# kickstart of %s\n" % name)
+            with open(os.path.join(outdir, "oz-%s.log" % arch), "w") as f:
+                f.write("built %s\n" % ", ".join(files))
+            with self.lock:
+                self.tasks[child]["outputs"] = sorted(files + [ks, "oz-%s.log" % arch])
+            self._close(child, CLOSED, {"arch": arch, "files": files + [ks], "rpmlist": [],
+                                        "logs": ["oz-%s.log" % arch], "task_id": child, "name": name,
+                                        "version": version, "release": release})
+        if failed:
+            self._close(task_id, FAILED, xmlrpc.client.Fault(
+                GENERIC_ERROR, "GenericError: %s task %s failed" % (CHILD_METHODS[task["method"]], failed[0])))
+        else:
+            self._close(task_id, CLOSED, {str(c): self.tasks[c]["result"] for c, _ in children
+                                          if self.tasks[c]["state"] == CLOSED})
+
+    def _run_container(self, task_id):
+        """A container build: a build NAME-VERSION-RELEASE with one docker image archive per arch of
+        the target (a real tar.gz in packages/.../images/), or a scratch build's repositories only."""
+        import hashlib
+
+        with self.lock:
+            src, target, opts = self.tasks[task_id]["request"]
+        time.sleep(self.build_delay)
+        name = os.path.basename(src.split("#")[0].split("?")[0]).replace(".git", "") + "-container"
+        error = self.failing.get((name, "*"))
+        if error:
+            self._close(task_id, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, error))
+            return
+        version, release = opts.get("version") or "1", opts.get("release") or "1"
+        repositories = ["registry.example.com/%s:%s-%s" % (name, version, release)]
+        if opts.get("scratch"):
+            self._close(task_id, CLOSED, {"repositories": repositories, "koji_builds": []})
+            return
+        with self.lock:
+            build_id = len(self.builds) + 1
+            nvr = "%s-%s-%s" % (name, version, release)
+            self.builds[build_id] = {
+                "id": build_id, "build_id": build_id, "name": name, "version": version, "release": release,
+                "epoch": None, "nvr": nvr, "state": 1, "package_id": build_id, "package_name": name,
+                "volume_id": 0, "volume_name": "DEFAULT", "owner_id": 1, "owner_name": self.user,
+                "task_id": task_id, "creation_time": "2026-01-01 00:00:00.000000", "creation_ts": 1767225600.0,
+                "completion_ts": 1767225600.0, "draft": False, "extra": {"container_koji_task_id": task_id}}
+            directory = os.path.join(self.build_dir(self.builds[build_id]), "images")
+        os.makedirs(directory, exist_ok=True)
+        for arch in self.targets[target]["arches"]:
+            filename = "docker-image-%s.%s.tar.gz" % (hashlib.sha256(nvr.encode()).hexdigest()[:12], arch)
+            path = os.path.join(directory, filename)
+            make_image("tar-gz", path, "%s %s" % (nvr, arch))
+            with open(path, "rb") as f:
+                md5 = hashlib.md5(f.read()).hexdigest()
+            with self.lock:
+                self.archives.append({
+                    "id": len(self.archives) + 1, "build_id": build_id, "filename": filename,
+                    "type_name": "tar", "btype": "image",
+                    "size": os.path.getsize(path), "checksum": md5, "checksum_type": 0,
+                    "extra": {"docker": {"repositories": repositories, "id": "sha256:" + md5 * 2,
+                                         "config": {"architecture": arch}}, "image": {"arch": arch}}})
+        self._close(task_id, CLOSED, {"koji_builds": [str(build_id)], "repositories": repositories})
+
+    def _close(self, task_id, state, result):
+        with self.lock:
+            self.tasks[task_id].update(state=state, result=result, completion_ts=time.time())
+            self.log_lines.append((time.time(), "%s %s" % ("close" if state == CLOSED else "fail", task_id)))
+
+    # -- task queries -----------------------------------------------------------------------
+
+    def getTaskInfo(self, task_id, request=False, strict=False):
+        info = super().getTaskInfo(task_id, request=request, strict=strict)
+        if info is None:
+            return None
+        info.pop("result", None)
+        if not request:
+            info.pop("request", None)
+        return info
+
+    def getTaskResult(self, taskId, raise_fault=True):
+        task = self.tasks.get(taskId)
+        if task is None:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such task: %r" % (taskId,))
+        if task["state"] == FAILED:
+            if isinstance(task.get("result"), xmlrpc.client.Fault):
+                raise task["result"]
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: task %s failed" % taskId)
+        if task["state"] != CLOSED:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: Task %i is currently in state %s"
+                                      % (taskId, ["FREE", "OPEN", "CLOSED", "CANCELED", "ASSIGNED",
+                                                  "FAILED"][task["state"]]))
+        return task.get("result")
+
+    def listTaskOutput(self, taskID, stat=False, all_volumes=False, strict=False):
+        names = super().listTaskOutput(taskID, stat=False, all_volumes=all_volumes, strict=strict)
+        if not stat:
+            return names
+        outdir = os.path.join(self.root, "work", "tasks", str(taskID % 10000), str(taskID))
+        result = {}
+        for name in names:
+            st = os.stat(os.path.join(outdir, name))
+            # koji answers sizes as strings (XML-RPC ints are 32-bit)
+            result[name] = {"st_size": str(st.st_size), "st_mtime": st.st_mtime, "st_ctime": st.st_ctime,
+                            "st_atime": st.st_atime}
+        return result
+
+
+def make_image(fmt, path, label):
+    """A small real image of format FMT at PATH."""
+    tmp = path + ".tmp"
+    raw = (b"PUNJI-TEST-IMAGE " + label.encode() + b"\n").ljust(1 << 16, b"\0")
+    if fmt == "qcow2" and shutil.which("qemu-img"):
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", tmp, "1M"], check=True)
+    elif fmt == "raw-xz":
+        with open(tmp, "wb") as f:
+            f.write(lzma.compress(raw, format=lzma.FORMAT_XZ))
+    elif fmt in ("docker", "tar-gz"):
+        mode = "w:xz" if fmt == "docker" else "w:gz"
+        with tarfile.open(tmp, mode, format=tarfile.PAX_FORMAT) as tar:
+            data = ("%s\n" % label).encode()
+            info = tarfile.TarInfo("etc/os-release")
+            info.size, info.mtime = len(data), 1704067200
+            tar.addfile(info, io.BytesIO(data))
+    elif fmt in ("iso", "liveimg-squashfs", "live"):
+        src = tmp + ".d"
+        os.makedirs(src, exist_ok=True)
+        with open(os.path.join(src, "README"), "w") as f:
+            f.write(label + "\n")
+        boot = []
+        if fmt in ("iso", "live"):  # live media boot: an El Torito entry (a stand-in boot image)
+            os.makedirs(os.path.join(src, "isolinux"))
+            with open(os.path.join(src, "isolinux", "isolinux.bin"), "wb") as f:
+                f.write(b"\xfa\xeb\xfe".ljust(2048, b"\0"))
+            os.makedirs(os.path.join(src, "images"))
+            with open(os.path.join(src, "images", "efiboot.img"), "wb") as f:
+                f.write(b"\0" * 32768)
+            mbr = bytearray(32768)  # a hybrid MBR in the system area: one partition, the 0x55AA signature
+            mbr[446:462] = bytes([0x80, 0, 1, 0, 0x17, 0xfe, 0xff, 0xff]) + (0).to_bytes(4, "little") \
+                + (2048).to_bytes(4, "little")
+            mbr[510:512] = b"\x55\xaa"
+            with open(tmp + ".mbr", "wb") as f:
+                f.write(mbr)
+            boot = ["-G", tmp + ".mbr", "-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot",
+                    "-boot-load-size", "4", "-boot-info-table", "-eltorito-alt-boot", "-e", "images/efiboot.img",
+                    "-no-emul-boot"]
+        subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-R", "-V", label.replace(" ", "-")[:32]] + boot
+                       + ["-o", tmp, src], check=True, capture_output=True)
+        shutil.rmtree(src)
+        if os.path.exists(tmp + ".mbr"):
+            os.unlink(tmp + ".mbr")
+        if fmt == "iso" and shutil.which("implantisomd5"):
+            subprocess.run(["implantisomd5", tmp], check=True, capture_output=True)
+    else:
+        with open(tmp, "wb") as f:
+            f.write(raw)
+    os.replace(tmp, path)
+
+
+def write_profile(home, url, topdir, topurl, authtype="password", password="secret", retries=3):
+    """~/.koji/config.d/punjitasks.conf under HOME: the hub, its storage, a password login."""
+    directory = os.path.join(str(home), ".koji", "config.d")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "%s.conf" % PROFILE), "w") as f:
+        f.write("[%s]\nserver = %s\ntopdir = %s\ntopurl = %s\nmax_retries = %d\nretry_interval = 0\n"
+                "authtype = %s\nuser = punji\npassword = %s\n"
+                % (PROFILE, url, topdir, topurl, retries, authtype, password))
+
+
+def running_hub(tmp_path_factory):
+    """A module fixture's body: a running TaskHub (builder on, targets pdl-1-image and
+    pdl-1-docker) served over XML-RPC and HTTP, HOME pointing at its profile; polls capped at 0.5s."""
+    top = tmp_path_factory.mktemp("kojitasks")
+    hub = TaskHub(top / "storage")
+    for target in ("pdl-1-image", "pdl-1-docker"):
+        hub.add_target(target)
+    hub.build_delay = 3.0  # long enough to overlap createiso under make -j2
+    hub.run_builder()
+    old = {k: os.environ.get(k) for k in ("HOME", "PUNJI_KOJI_POLL_MAX")}
+    with serving(hub) as url, http_server(str(hub.root)) as topurl:
+        hub.url, hub.topurl, hub.home = url, topurl, top / "home"
+        write_profile(hub.home, url, hub.root, topurl)
+        os.environ["HOME"] = str(hub.home)
+        os.environ["PUNJI_KOJI_POLL_MAX"] = "0.5"
+        try:
+            yield hub
+        finally:
+            hub.stop_builder()
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

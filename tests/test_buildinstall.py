@@ -1,0 +1,340 @@
+"""punji-buildinstall (lorax) and punji_lib.runroot on the demo product.
+
+lorax cannot run on this machine (it needs root, loop devices and Fedora's
+anaconda packages), so these tests put a STAND-IN for lorax on PATH:
+tests/data/lorax-stand-in/lorax, a small Python script that parses the real lorax
+command line it is given, checks it (each file:// --source has repodata, the output
+directory is new), writes its argv to $LORAX_STANDIN_ARGV and a plausible boot tree
+(the distribution's isolinux.bin and ldlinux.c32, an mtools FAT efiboot.img,
+EFI/BOOT/, pxeboot kernel and initrd, install.img, and a real El Torito + hybrid
+MBR boot.iso made with xorriso). Everything after lorax is real: createrepo's
+.treeinfo, createiso's bootable DVD (genisoimage, isohybrid, implantisomd5),
+images.json and punji-test's boot checks.
+
+Likewise no ssh server runs here: the openssh runroot test puts a fake `ssh` on
+PATH, a STAND-IN that logs its arguments and runs the remote command with
+`sh -c` on this machine.
+"""
+
+import configparser
+import json
+import os
+import shlex
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import DATA, DEMO, assert_one_line_error, command, make
+
+STAND_IN = os.path.join(DATA, "lorax-stand-in")
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_json(path, data):
+    with open(path, "w") as f:
+        json.dump(data, f)
+
+
+def set_options(compose, phase, **options):
+    path = os.path.join(compose, "work/global/config/%s.json" % phase)
+    write_json(path, dict(read_json(path), **options))
+
+
+def os_tree(compose, uid, arch):
+    return os.path.join(compose, "compose", uid, arch, "os")
+
+
+def lorax_runs(argv_file):
+    """{(variant, arch): argv} of every stand-in lorax run logged in ARGV_FILE."""
+    runs = {}
+    if os.path.exists(argv_file):
+        with open(argv_file) as f:
+            for line in f:
+                argv = json.loads(line)["argv"]
+                opt = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in argv if "=" in a}
+                runs[(opt["--variant"], opt["--buildarch"])] = argv
+    return runs
+
+
+def make_compose(top, demo_repo, extra):
+    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = top / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + "\n" + extra + "\n")
+    return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
+
+
+def copy_compose(compose, dest):
+    shutil.copytree(compose, dest, symlinks=True)
+    return str(dest)
+
+
+@pytest.fixture(scope="module")
+def lorax_path():
+    """The lorax stand-in first on PATH for the whole module (make and the commands inherit it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", STAND_IN + os.pathsep + os.environ["PATH"])
+        yield mp
+
+
+LORAX_OPTIONS = """
+buildinstall_method = "lorax"
+lorax_options = [
+    ("^Server$", {
+        "x86_64": {
+            "bugurl": "https://bugs.example.com/pdl",
+            "nomacboot": False,
+            "add_template": ["extra.tmpl"],
+            "add_template_var": ["a=1"],
+            "add_arch_template": ["arch.tmpl"],
+            "add_arch_template_var": ["b=2"],
+            "rootfs_size": 3,
+            "dracut_args": ["--xz", "--install", "/.buildstamp"],
+            "squashfs_only": True,
+            "skip_branding": True,
+            "configuration_file": "lorax.conf",
+        },
+    }),
+]
+lorax_extra_sources = [("^Server$", {"x86_64": "%s"})]
+buildinstall_skip = [("^Client$", {"i386": True})]
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_repo, lorax_path):
+    """The whole demo compose with buildinstall_method "lorax" (make -j4), lorax's argvs logged."""
+    top = tmp_path_factory.mktemp("buildinstall")
+    compose = make_compose(top, demo_repo, LORAX_OPTIONS % demo_repo)
+    (top / "demo" / "lorax.conf").write_text("[lorax]\n")
+    argv_file = str(top / "lorax-argv.jsonl")
+    lorax_path.setenv("LORAX_STANDIN_ARGV", argv_file)
+    done = make(compose, "-j4")
+    lorax_path.delenv("LORAX_STANDIN_ARGV")
+    assert done.returncode == 0, done.stdout
+    return compose, argv_file
+
+
+def test_lorax_gets_pungis_arguments_for_a_lorax_options_block(demo, demo_repo):
+    compose, argv_file = demo
+    runs = lorax_runs(argv_file)
+    assert runs[("Server", "x86_64")] == [
+        "--product=Punji Demo Linux", "--version=1", "--release=1",
+        "--source=file://%s/work/x86_64/repo" % compose, "--source=file://%s" % demo_repo,
+        "--variant=Server", "--bugurl=https://bugs.example.com/pdl", "--noupgrade", "--buildarch=x86_64",
+        "--volid=PDL-1 Server.x86_64",
+        "--logfile=%s/logs/x86_64/buildinstall-Server-logs/lorax.log" % compose,
+        "--add-template=extra.tmpl", "--add-arch-template=arch.tmpl",
+        "--add-template-var=a=1", "--add-arch-template-var=b=2", "--rootfs-size=3",
+        "--dracut-arg=--xz", "--dracut-arg=--install", "--dracut-arg=/.buildstamp",
+        "--skip-branding", "--squashfs-only",
+        "--config=%s" % os.path.join(os.path.dirname(os.path.dirname(compose)), "demo", "lorax.conf"),
+        "%s/work/x86_64/buildinstall/.Server.tmp" % compose,
+    ]
+    # without lorax_options: Pungi's defaults (nomacboot and noupgrade on), no test compose is final
+    assert runs[("Server", "i386")][4:9] == ["--variant=Server", "--nomacboot", "--noupgrade",
+                                              "--buildarch=i386", "--volid=PDL-1 Server.i386"]
+    assert os.path.isfile(os.path.join(compose, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
+
+
+def test_only_variants_not_skipped_run_lorax(demo):
+    compose, argv_file = demo
+    assert sorted(lorax_runs(argv_file)) == [("Client", "x86_64"), ("Everything", "i386"), ("Everything", "x86_64"),
+                                             ("Server", "i386"), ("Server", "x86_64")]
+    for uid, arch, reason in (("Client", "i386", "buildinstall_skip"), ("Server-HA", "x86_64", "addon"),
+                              ("Server-optional", "x86_64", "optional")):
+        st = read_json(os.path.join(compose, "work/%s/state/buildinstall-%s.json" % (arch, uid)))
+        assert reason in st["skipped"] and st["images"] == []
+        assert not os.path.exists(os.path.join(os_tree(compose, uid, arch), "isolinux"))
+    record = read_json(os.path.join(compose, "work/i386/createiso/Client.json"))
+    assert record["images"][0]["bootable"] is False
+
+
+def el_torito_platforms(path):
+    import pycdlib
+
+    image = pycdlib.PyCdlib()
+    image.open(path)
+    try:
+        catalog = image.eltorito_boot_catalog
+        return [catalog.validation_entry.platform_id] + [s.platform_id for s in catalog.sections]
+    finally:
+        image.close()
+
+
+def iso_files(path):
+    out = subprocess.run(["xorriso", "-indev", path, "-find", "/", "-type", "f"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True, check=True).stdout
+    return {line.strip().strip("'") for line in out.splitlines() if line.strip()}
+
+
+def test_the_server_dvd_is_bootable_and_passes_punji_tests_boot_checks(demo):
+    compose, _ = demo
+    assert open(os.path.join(compose, "STATUS")).read().strip() == "FINISHED"
+    dvd, = read_json(os.path.join(compose, "work/x86_64/createiso/Server.json"))["images"]
+    assert dvd["bootable"] is True
+    path = os.path.join(compose, "compose", dvd["path"])
+    assert el_torito_platforms(path) == [0, 0xef]
+    with open(path, "rb") as f:
+        assert f.read(512)[510:] == b"\x55\xaa"
+    files = iso_files(path)
+    assert {"/isolinux/isolinux.bin", "/isolinux/ldlinux.c32", "/images/efiboot.img", "/EFI/BOOT/BOOTX64.EFI",
+            "/images/install.img", "/images/pxeboot/vmlinuz"} <= files
+    assert "/images/boot.iso" not in files
+    checks = {c["path"]: c for c in read_json(os.path.join(compose, "work/global/test/image-checks.json"))["images"]}
+    assert checks[dvd["path"]]["problems"] == [] and checks[dvd["path"]]["bootable"] is True
+    boot = checks["Server/x86_64/os/images/boot.iso"]
+    assert (boot["type"], boot["bootable"], boot["problems"]) == ("boot", True, [])
+
+
+def test_images_json_and_treeinfo_list_the_installer_images(demo):
+    compose, _ = demo
+    images = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]
+    boot = [i for i in images["Server"]["x86_64"] if i["type"] == "boot"]
+    assert [(i["path"], i["format"], i["bootable"], i["volume_id"]) for i in boot] == [
+        ("Server/x86_64/os/images/boot.iso", "iso", True, "PDL-1 Server.x86_64")]
+    assert boot[0]["checksums"]  # punji-imagechecksum filled them
+    assert not [i for i in images["Client"]["i386"] if i["type"] == "boot"]  # buildinstall_skip
+    ti = configparser.ConfigParser()
+    ti.read(os.path.join(os_tree(compose, "Server", "x86_64"), ".treeinfo"))
+    assert dict(ti["images-x86_64"]) == {"boot.iso": "images/boot.iso", "efiboot.img": "images/efiboot.img",
+                                         "initrd": "images/pxeboot/initrd.img", "kernel": "images/pxeboot/vmlinuz"}
+    assert ti["stage2"]["mainimage"] == "images/install.img"
+    assert ti["general"]["name"] == "Punji Demo Linux 1"  # the compose's own .treeinfo, not lorax's
+
+
+def test_packages_and_repodata_are_the_composes_own(demo):
+    compose, _ = demo
+    top = os_tree(compose, "Server", "x86_64")
+    gathered = read_json(os.path.join(compose, "work/x86_64/gather/Server.json"))["packages"]
+    wanted = sorted(os.path.relpath(os.path.join(compose, p["file"]), top) for p in gathered
+                    if p["category"] == "binary")
+    found = sorted(os.path.relpath(os.path.join(r, n), top)
+                   for r, _d, names in os.walk(os.path.join(top, "Packages")) for n in names)
+    assert found == wanted
+    assert sorted(os.listdir(top)) == [".discinfo", ".treeinfo", "EFI", "Packages", "images", "isolinux", "repodata"]
+    assert open(os.path.join(top, ".discinfo")).read().splitlines()[1] == "Punji Demo Linux 1"
+
+
+def test_a_rerun_with_the_same_inputs_does_nothing(demo, tmp_path, lorax_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    before = os.stat(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso")).st_mtime_ns
+    lorax_path.setenv("LORAX_STANDIN_FAIL", "1")  # lorax must not run again
+    command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    lorax_path.delenv("LORAX_STANDIN_FAIL")
+    assert os.stat(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso")).st_mtime_ns == before
+    assert "nothing to do" in open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
+
+
+def test_a_failing_lorax_is_one_error_naming_the_log_and_leaves_no_boot_files(demo, tmp_path, lorax_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_options=[])  # new inputs: lorax runs again
+    lorax_path.setenv("LORAX_STANDIN_FAIL", "1")
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    lorax_path.delenv("LORAX_STANDIN_FAIL")
+    assert_one_line_error(done, "lorax returned exit code 1", "Error in the installer templates",
+                          "logs/x86_64/buildinstall-Server.log")
+    top = os_tree(compose, "Server", "x86_64")
+    assert sorted(os.listdir(top)) == [".discinfo", ".treeinfo", "Packages", "repodata"]
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/buildinstall-Server.json"))
+    assert read_json(os.path.join(compose, "work/x86_64/buildinstall/Server.json"))["images"] == []
+    assert not any(n.startswith(".") for n in os.listdir(os.path.join(compose, "work/x86_64/buildinstall")))
+
+
+def test_a_failable_buildinstall_lets_the_compose_finish_incomplete(tmp_path, demo_repo, lorax_path):
+    extra = 'buildinstall_method = "lorax"\n' \
+            'failable_deliverables = [("^Server$", {"x86_64": ["buildinstall"]}), ("^Client$", {"i386": ["iso"]})]\n'
+    compose = make_compose(tmp_path, demo_repo, extra)
+    lorax_path.setenv("LORAX_STANDIN_FAIL", "Server.x86_64")
+    done = make(compose, "-j4")
+    lorax_path.delenv("LORAX_STANDIN_FAIL")
+    assert done.returncode == 0, done.stdout
+    assert "lorax returned exit code 1" in done.stdout and "failable_deliverables" in done.stdout
+    assert open(os.path.join(compose, "STATUS")).read().strip() == "FINISHED_INCOMPLETE"
+    st = read_json(os.path.join(compose, "work/x86_64/state/buildinstall-Server.json"))
+    assert st["failed"] is True and "logs/x86_64/buildinstall-Server.log" in st["error"]
+    assert read_json(os.path.join(compose, "work/x86_64/createiso/Server.json"))["images"][0]["bootable"] is False
+    assert read_json(os.path.join(compose, "work/i386/createiso/Server.json"))["images"][0]["bootable"] is True
+    images = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]
+    assert not [i for i in images["Server"]["x86_64"] if i["type"] == "boot"]
+    assert [i["type"] for i in images["Server"]["i386"]].count("boot") == 1
+
+
+# -- runroot -----------------------------------------------------------------------------------
+
+
+FAKE_SSH = """#!/bin/sh
+# STAND-IN for ssh (no ssh server runs here): log the arguments, run the remote command here.
+printf '%s\\n' "$*" >> "$FAKE_SSH_LOG"
+for last; do :; done
+exec sh -c "$last"
+"""
+
+
+def test_openssh_runroot_runs_lorax_through_ssh_with_the_templates(demo, tmp_path, lorax_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "ssh").write_text(FAKE_SSH)
+    (bindir / "ssh").chmod(0o755)
+    installed = tmp_path / "installed"
+    set_options(compose, "runroot", runroot_method={"buildinstall": "openssh"},
+                runroot_ssh_hostnames={"x86_64": "builder.example.com"}, runroot_ssh_username="mock",
+                runroot_ssh_init_template="echo key-42",
+                runroot_ssh_install_packages_template="echo {runroot_key}: {packages} > %s" % installed,
+                runroot_ssh_run_template="env RUNROOT_KEY={runroot_key} {command}")
+    set_options(compose, "buildinstall", buildinstall_packages=[("^Server$", {"*": ["grub2-efi"]})])
+    lorax_path.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
+    lorax_path.setenv("FAKE_SSH_LOG", str(tmp_path / "ssh.log"))
+    command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    calls = (tmp_path / "ssh.log").read_text().splitlines()
+    assert len(calls) == 3
+    assert all(c.startswith("-oBatchMode=yes -n -l mock builder.example.com ") for c in calls)
+    assert calls[0].endswith(" echo key-42")
+    assert installed.read_text() == "key-42: lorax grub2-efi\n"
+    remote = shlex.split(calls[2])[5:]
+    assert remote[:4] == ["env", "RUNROOT_KEY=key-42", "sh", "-c"] and len(remote) == 5
+    assert shlex.split(remote[4])[:5] == ["cd", "%s/work/x86_64/buildinstall" % compose, "&&", "exec", "lorax"]
+    assert "--product=Punji Demo Linux" in shlex.split(remote[4])
+    assert os.path.isfile(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso"))
+
+
+def test_runroot_errors_are_one_line(demo, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_options=[])
+    set_options(compose, "runroot", runroot_method="koji")
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "runroot_method 'koji' is not implemented yet")
+    set_options(compose, "runroot", runroot_method="openssh", runroot_ssh_hostnames={"i386": "b"})
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "runroot_ssh_hostnames", "x86_64")
+
+
+def test_the_makefile_runs_buildinstall_before_createrepo_only_when_asked(demo, new_compose):
+    lines = open(os.path.join(demo[0], "Makefile")).read().splitlines()
+    states = next(line for line in lines if line.startswith("BUILDINSTALL_STATES := "))
+    assert "work/x86_64/state/buildinstall-Server.json" in states.split()
+    rule = next(line for line in lines if line.startswith("work/x86_64/state/createrepo-Server.json:"))
+    assert "$(filter work/x86_64/state/buildinstall-Server.json,$(BUILDINSTALL_STATES))" in rule
+    rule = next(line for line in lines if line.startswith("work/x86_64/state/buildinstall-Server.json:"))
+    assert "work/x86_64/state/pkgset.json" in rule.split()
+    assert "punji-buildinstall" not in open(os.path.join(new_compose, "Makefile")).read()
+
+
+def test_buildinstall_topdir_gets_lorax_output_which_is_copied_back(demo, tmp_path, lorax_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    shared = tmp_path / "shared"
+    set_options(compose, "buildinstall", buildinstall_topdir=str(shared))
+    lorax_path.setenv("LORAX_STANDIN_ARGV", str(tmp_path / "argv.jsonl"))
+    command("punji-buildinstall", "--variant", "Server", "--arch", "i386", compose, check=True)
+    cid = open(os.path.join(compose, "COMPOSE_ID")).read().strip()
+    argv, = lorax_runs(str(tmp_path / "argv.jsonl")).values()
+    assert argv[-1] == str(shared / cid / "i386" / "Server")
+    assert os.path.isfile(os.path.join(compose, "work/i386/buildinstall/Server/isolinux/isolinux.bin"))
+    assert os.path.isfile(os.path.join(os_tree(compose, "Server", "i386"), "images/boot.iso"))
+    assert not os.path.exists(os.path.join(os_tree(compose, "Server", "i386"), "EFI"))  # no EFI on i386
