@@ -275,3 +275,16 @@ def manifest(path, log_path=None):
         if line != "/" and not line.endswith("/TRANS.TBL"):
             entries.append(line)
     return sorted(entries)
+
+
+def images_intact(topdir, images):
+    """Whether image records IMAGES (paths relative to compose/) are still on disk as they
+    were written: same size and mtime."""
+    for image in images:
+        try:
+            st = os.stat(os.path.join(topdir, "compose", image["path"]))
+        except OSError:
+            return False
+        if (st.st_size, int(st.st_mtime)) != (image["size"], image["mtime"]):
+            return False
+    return True

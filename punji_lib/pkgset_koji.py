@@ -27,7 +27,7 @@ from . import arches, jsonio, layout, state
 from .cli import log
 from .errors import PunjiError
 from .koji import Session
-from .phases.pkgset import SOURCE_ARCHES, HeaderCache, nevra
+from .phases.pkgset import SOURCE_ARCHES, HeaderCache, record
 
 BUILD_COMPLETE = 1
 TASK_CLOSED = 2
@@ -263,26 +263,7 @@ def _package(koji, rel, cache, headers, label, expected, sigkey):
 
     path = _fetch(koji, rel, cache, check)
     pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
-    return _record(path, rel, pkg, label, headers.sigkey(path)), pkg
-
-
-def _record(path, rel, pkg, label, sigkey):
-    return {
-        "name": pkg.name,
-        "epoch": pkg.epoch or "0",
-        "version": pkg.version,
-        "release": pkg.release,
-        "arch": pkg.arch,
-        "nevra": nevra(pkg),
-        "path": path,
-        "repo": label,
-        "location": rel,
-        "sourcerpm": pkg.rpm_sourcerpm or None,
-        "checksum": pkg.pkgId,
-        "checksum_type": "sha256",
-        "size": pkg.size_package,
-        "sigkey": sigkey,
-    }
+    return record(pkg, path, label, rel, "sha256", headers.sigkey(path)), pkg
 
 
 def _build_name(record):
@@ -331,7 +312,7 @@ def _scratch(koji, task_ids, wanted, cache, headers):
 
                 path = _fetch(koji, rel, cache, check)
                 pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
-                result.append((_record(path, rel, pkg, "koji task %d" % task_id, headers.sigkey(path)), pkg))
+                result.append((record(pkg, path, "koji task %d" % task_id, rel, "sha256", headers.sigkey(path)), pkg))
     return result
 
 

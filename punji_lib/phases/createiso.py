@@ -109,14 +109,7 @@ def _images_intact(topdir, uid, arch):
         images = jsonio.read_json(layout.at(topdir, layout.createiso_json(uid, arch)))["images"]
     except (OSError, ValueError, KeyError):
         return False
-    for image in images:
-        try:
-            st = os.stat(os.path.join(layout.at(topdir, "compose"), image["path"]))
-        except OSError:
-            return False
-        if (st.st_size, int(st.st_mtime)) != (image["size"], image["mtime"]):
-            return False
-    return True
+    return iso.images_intact(topdir, images)
 
 
 def _clear_leftovers(topdir, conf, uid, arch):

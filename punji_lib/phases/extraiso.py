@@ -575,14 +575,7 @@ def _images_intact(topdir, uid, arch):
         return False
     if data.get("pending"):
         return False
-    for image in data.get("images") or []:
-        try:
-            st = os.stat(os.path.join(layout.at(topdir, "compose"), image["path"]))
-        except OSError:
-            return False
-        if (st.st_size, int(st.st_mtime)) != (image["size"], image["mtime"]):
-            return False
-    return True
+    return iso.images_intact(topdir, data.get("images") or [])
 
 
 def _remove_images(topdir, uid, arch, names):

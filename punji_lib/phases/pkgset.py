@@ -107,6 +107,12 @@ def _record(repo, pkg, headers):
     remote = is_remote(path)
     if not remote and not os.path.isfile(path):
         raise PunjiError("repo %s: package %s is missing" % (repo.repo, path))
+    return record(pkg, path, repo.repo, pkg.location_href, pkg.checksum_type,
+                  None if remote else headers.check(path, pkg))
+
+
+def record(pkg, path, repo, location, checksum_type, sigkey):
+    """A packages.json record: createrepo_c package PKG, its file PATH (or URL), where it came from."""
     return {
         "name": pkg.name,
         "epoch": pkg.epoch or "0",
@@ -115,13 +121,13 @@ def _record(repo, pkg, headers):
         "arch": pkg.arch,
         "nevra": nevra(pkg),
         "path": path,
-        "repo": repo.repo,
-        "location": pkg.location_href,
+        "repo": repo,
+        "location": location,
         "sourcerpm": pkg.rpm_sourcerpm or None,
         "checksum": pkg.pkgId,
-        "checksum_type": pkg.checksum_type,
+        "checksum_type": checksum_type,
         "size": pkg.size_package,
-        "sigkey": None if remote else headers.check(path, pkg),
+        "sigkey": sigkey,
     }
 
 
