@@ -253,3 +253,28 @@ def osbs_json():
 def osbs_registries_json():
     """logs/global/osbs-registries.json: where each built image should be pushed (osbs_registries)"""
     return "logs/global/osbs-registries.json"
+
+
+def ostree_work_dir(variant_uid, arch, number):
+    """work/x86_64/ostree/Server-1: the config checkout, treefile and .repo files of one ostree block"""
+    return "work/%s/ostree/%s-%d" % (arch, variant_uid, number)
+
+
+def ostree_log_dir(variant_uid, arch, number):
+    """logs/x86_64/ostree-Server-1: rpm-ostree's log and commitid.log of one ostree block"""
+    return "logs/%s/ostree-%s-%d" % (arch, variant_uid, number)
+
+
+def ostree_json():
+    """compose/metadata/ostree.json: the commit and ref each ostree block made, per variant and arch"""
+    return "compose/metadata/ostree.json"
+
+
+def ostreeinstaller_dir(variant_uid, arch):
+    """work/x86_64/ostreeinstaller/Server: what lorax made for one ostree_installer block"""
+    return "work/%s/ostreeinstaller/%s" % (arch, variant_uid)
+
+
+def ostreeinstaller_log_dir(variant_uid, arch):
+    """logs/x86_64/ostreeinstaller-Server-logs: lorax's own logs of one ostree installer"""
+    return "logs/%s/ostreeinstaller-%s-logs" % (arch, variant_uid)

@@ -189,11 +189,11 @@ OPTIONS = (
     Option("runroot_method", {"anyOf": [RUNROOT_METHOD, {"type": "object", "additionalProperties": RUNROOT_METHOD}]},
            phase="runroot", implemented=True,
            help="Runroot method, or {phase: method} for buildinstall, createiso, ostree, ostree_installer."),
-    Option("runroot_tag", STR, phase="runroot",
+    Option("runroot_tag", STR, phase="runroot", implemented=True,
            help="Koji build tag of runroot tasks."),
-    Option("runroot_channel", OPT_STR, phase="runroot",
+    Option("runroot_channel", OPT_STR, phase="runroot", implemented=True,
            help="Koji channel of runroot tasks."),
-    Option("runroot_weights", {"type": "object", "additionalProperties": NUM}, default={}, phase="runroot",
+    Option("runroot_weights", {"type": "object", "additionalProperties": NUM}, default={}, phase="runroot", implemented=True,
            help="Koji task weight per phase of runroot tasks."),
     Option("runroot_ssh_username", STR, default="root", phase="runroot", implemented=True,
            help="User that logs in to the openssh runroot hosts."),
@@ -503,15 +503,15 @@ OPTIONS = (
            help="Version for imagebuilder."),
 
     # --- ostree ---
-    Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE)]}, phase="ostree",
+    Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE)]}, phase="ostree", implemented=True,
            help="{variant_regex: block or [block]} of rpm-ostree composes (treefile, config_url, ostree_repo, ...)."),
     Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree",
            help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),
 
     # --- ostree installer ---
-    Option("ostree_installer", va_map(OSTREE_INSTALLER), default=[], phase="ostreeinstaller",
+    Option("ostree_installer", va_map(OSTREE_INSTALLER), default=[], phase="ostreeinstaller", implemented=True,
            help="Variant/arch mapping of lorax installers embedding an ostree (repo, add_template, ...)."),
-    Option("ostree_installer_overwrite", BOOL, default=False, phase="ostreeinstaller",
+    Option("ostree_installer_overwrite", BOOL, default=False, phase="ostreeinstaller", implemented=True,
            help="Let the ostree installer replace buildinstall output (boot.iso moves to iso/)."),
     Option("ostree_installer_use_koji_plugin", BOOL, default=False, phase="ostreeinstaller",
            help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),

@@ -309,7 +309,7 @@ def test_runroot_errors_are_one_line(demo, tmp_path):
     set_options(compose, "buildinstall", lorax_options=[])
     set_options(compose, "runroot", runroot_method="koji")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
-    assert_one_line_error(done, "runroot_method 'koji' is not implemented yet")
+    assert_one_line_error(done, "option 'runroot_tag'", "runroot_method 'koji'")
     set_options(compose, "runroot", runroot_method="openssh", runroot_ssh_hostnames={"i386": "b"})
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     assert_one_line_error(done, "runroot_ssh_hostnames", "x86_64")

@@ -24,8 +24,9 @@ def compose(tmp_path, demo_repo):
     conf.write_text("".join(lines))
     with open(tmp_path / "docs-example.conf", "a") as f:
         f.write('comps_file = "comps-docs.xml"\n')
-        # the example's Koji image phases need a hub (tests/test_imagebuild.py, test_livemedia.py run them)
-        f.write('image_build = {}\nlive_media = {}\n')
+        # the example's Koji image phases need a hub (tests/test_imagebuild.py, test_livemedia.py run them),
+        # its ostree a git server and rpm-ostree (tests/test_ostree.py runs a stand-in)
+        f.write('image_build = {}\nlive_media = {}\nostree = {}\n')
     done = command("punji-init", tmp_path / "docs-example.conf", "--target-dir", tmp_path / "out", "--nightly", check=True)
     return done.stdout.strip()
 

@@ -521,7 +521,7 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
 # -- images.json -------------------------------------------------------------------------
 
 
-KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages")
+KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller")
 
 
 def run_assemble(topdir):

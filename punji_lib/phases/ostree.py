@@ -1,0 +1,219 @@
+"""OSTree commits made with rpm-ostree (Pungi's ostree phase), all blocks of the compose.
+
+ostree is {variant regex: block or [blocks]} (each block runs on its 'arches',
+default every binary arch of the variant) or, as in old Pungi configs, a
+variant/arch mapping. For each block, variant and arch, as pungi-make-ostree does:
+
+  1. config_url (a git repository) is checked out at config_branch (default
+     master) into work/<arch>/ostree/<variant>-<n>/tree;
+  2. the treefile there (JSON, or YAML when PyYAML is installed) is rewritten:
+     each of the block's 'repo' entries (a variant uid -> that variant's os tree
+     in this compose, a URL, or a {"baseurl", "name", ...} dict) becomes a .repo
+     file beside it, named in the treefile's "repos" (with its original repos
+     only when keep_original_sources is true), and ostree_ref replaces its "ref";
+  3. `rpm-ostree compose tree --repo=<ostree_repo>
+     --write-commitid-to=logs/<arch>/ostree-<variant>-<n>/commitid.log
+     --touch-if-changed=<that>.stamp [--add-metadata-string=version=<version>]
+     [--force-nocache] [--unified-core] <treefile>` runs through the phase's
+     runroot method (punji_lib.runroot), its output in
+     logs/<arch>/ostree-<variant>-<n>/create-ostree-repo.log too;
+  4. unless tag_ref is false, <ostree_repo>/refs/heads/<ref> gets the commit id
+     (the ref: ostree_ref or the treefile's, ${basearch} replaced);
+  5. with update_summary, `ostree summary --update --repo=<ostree_repo>` runs the same way.
+
+The commits and refs go into compose/metadata/ostree.json: {"header", "ostree":
+{variant: {arch: {"commit", "ref", "repo"}}}} (commit null when rpm-ostree made
+no new commit). A block whose 'failable' lists the arch (or "*"), or whose
+variant's failable_deliverables name "ostree" on the arch, may fail: a warning,
+the state file records failed and the compose finishes FINISHED_INCOMPLETE; any
+other failure fails the phase in one line. Version magic values (starting with
+"!") are not supported: an error.
+"""
+
+import json
+import os
+import re
+import shutil
+
+from .. import config, jsonio, layout, runroot, scm, state
+from ..cli import log, warn
+from ..errors import PunjiError
+
+PHASE = "ostree"
+PROG = "punji-ostree"
+DELIVERABLE = "ostree"
+
+
+def plan(conf, tree):
+    """[(variant, arch, number, block)] in variant, arch and config order."""
+    value = conf.get("ostree")
+    jobs = []
+    for v in tree:
+        arches = [a for a in v["arches"] if a != "src"]
+        if isinstance(value, dict):
+            blocks = []
+            for pattern, found in value.items():
+                if re.match(pattern, v["uid"]):
+                    blocks.extend(found if isinstance(found, list) else [found])
+            for number, block in enumerate(blocks, 1):
+                for arch in sorted(block.get("arches") or arches):
+                    if arch in arches:
+                        jobs.append((v["uid"], arch, number, block))
+        else:
+            for arch in sorted(arches):
+                for number, block in enumerate(config.va_data(value, v["uid"], arch), 1):
+                    jobs.append((v["uid"], arch, number, block))
+    return jobs
+
+
+def can_fail(conf, uid, arch, block):
+    failable = block.get("failable") or []
+    return "*" in failable or arch in failable or \
+        DELIVERABLE in config.va_data(conf.get("failable_deliverables"), uid, arch)
+
+
+def run(topdir, variant=None, arch=None):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    rr_conf = runroot.options(topdir)
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    if conf.get("ostree_use_koji_plugin"):
+        raise PunjiError("option 'ostree_use_koji_plugin': the Koji pungi_ostree task is not supported")
+    results, failed = {}, []
+    jobs = plan(conf, tree)
+    # until this run finishes, the phase is not done and no commit is known
+    for stale in (layout.state_file(PHASE), layout.ostree_json()):
+        if os.path.exists(layout.at(topdir, stale)):
+            os.unlink(layout.at(topdir, stale))
+    for uid, arch, number, block in jobs:
+        what = "option 'ostree' (variant %s, arch %s, block %d)" % (uid, arch, number)
+        try:
+            results.setdefault(uid, {})[arch] = one(topdir, conf, rr_conf, tree, uid, arch, number, block, what)
+        except PunjiError as exc:
+            message = "%s: %s" % (what, exc)
+            if not can_fail(conf, uid, arch, block):
+                raise PunjiError(message)
+            warn(PROG, message + " (failable: the compose goes on without it)")
+            failed.append(message)
+    header = state.header("ostree-metadata")
+    jsonio.write_json(layout.at(topdir, layout.ostree_json()), {"header": header, "ostree": results})
+    facts = {"commits": sum(len(a) for a in results.values()), "result": layout.ostree_json()}
+    if failed:
+        facts["error"] = failed[0] + ("" if len(failed) == 1 else " (and %d more)" % (len(failed) - 1))
+    state.write(topdir, PHASE, failed=bool(failed), errors=failed, **facts)
+
+
+def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
+    """Make the commit of one block for UID.ARCH; {"commit", "ref", "repo"}."""
+    version = block.get("version")
+    if isinstance(version, str) and version.startswith("!"):
+        raise PunjiError("%s: version %s: magic version values are not supported" % (what, version))
+    repo = block["ostree_repo"]
+    work = layout.at(topdir, layout.ostree_work_dir(uid, arch, number))
+    logs = layout.at(topdir, layout.ostree_log_dir(uid, arch, number))
+    for path in (work, logs):
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+    os.makedirs(work)
+    os.makedirs(logs)
+    from .buildinstall import config_dir
+
+    checkout = scm.git_checkout(block["config_url"], block.get("config_branch"), work, what, config_dir(topdir))
+    treefile = os.path.join(checkout, block["treefile"])
+    if not os.path.isfile(treefile):
+        raise PunjiError("%s: treefile %s is not in %s" % (what, block["treefile"], block["config_url"]))
+    original_ref = tweak_treefile(topdir, treefile, block, tree, arch, what)
+    ref = (block.get("ostree_ref") or original_ref or "").replace("${basearch}", arch)
+    os.makedirs(repo, exist_ok=True)
+    commitid_file = os.path.join(logs, "commitid.log")
+    argv = ["rpm-ostree", "compose", "tree", "--repo=%s" % repo, "--write-commitid-to=%s" % commitid_file,
+            "--touch-if-changed=%s.stamp" % commitid_file]
+    if version:
+        argv.append("--add-metadata-string=version=%s" % version)
+    if block.get("force_new_commit"):
+        argv.append("--force-nocache")
+    if block.get("unified_core"):
+        argv.append("--unified-core")
+    argv.append(treefile)
+    packages = ["ostree", "rpm-ostree"] + list(block.get("runroot_packages") or [])
+    log_path = layout.log_file(PHASE)
+    log.info("ostree %s.%s (block %d): rpm-ostree compose tree into %s", uid, arch, number, repo)
+    output = runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(treefile), log_path, packages)
+    jsonio.write_text(os.path.join(logs, "create-ostree-repo.log"), output or "")
+    commit = None
+    if os.path.isfile(commitid_file):
+        with open(commitid_file) as f:
+            commit = f.read().strip() or None
+    elif os.path.exists(commitid_file + ".stamp"):
+        raise PunjiError("%s: rpm-ostree made a commit but wrote no commit id to %s" % (what, commitid_file))
+    if commit and block.get("tag_ref", True) and ref:
+        heads = os.path.join(repo, "refs", "heads")
+        if not os.path.isdir(heads):
+            raise PunjiError("%s: %s is not an ostree repo (no refs/heads)" % (what, repo))
+        os.makedirs(os.path.dirname(os.path.join(heads, ref)), exist_ok=True)
+        jsonio.write_text(os.path.join(heads, ref), commit + "\n")
+    if block.get("update_summary"):
+        runroot.run(rr_conf, PHASE, arch, ["ostree", "summary", "--update", "--repo=%s" % repo],
+                    os.path.dirname(treefile), log_path, packages)
+    log.info("ostree %s.%s (block %d): commit %s, ref %s", uid, arch, number, commit, ref)
+    return {"commit": commit, "ref": ref or None, "repo": repo}
+
+
+def repo_entries(topdir, block, tree, arch):
+    """The block's 'repo' as [(name, baseurl, extra options)]."""
+    repos = block.get("repo") or []
+    repos = repos if isinstance(repos, list) else [repos]
+    uids = {v["uid"] for v in tree}
+    result = []
+    for number, entry in enumerate(repos, 1):
+        if isinstance(entry, dict):
+            extra = {k: v for k, v in entry.items() if k not in ("name", "baseurl")}
+            name, url = entry.get("name"), entry["baseurl"]
+        else:
+            extra, name, url = {}, None, entry
+        if url in uids:
+            name = name or url
+            url = "file://" + layout.at(topdir, layout.os_tree(url, arch))
+        result.append((re.sub(r"[^A-Za-z0-9_.-]", "_", name or "repo-%d" % number), url, extra))
+    return result
+
+
+def tweak_treefile(topdir, path, block, tree, arch, what):
+    """Point treefile PATH at the block's repos (.repo files beside it) and ostree_ref; its original ref."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    yaml = path.endswith((".yaml", ".yml"))
+    try:
+        if yaml:
+            import yaml as pyyaml
+
+            data = pyyaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except ImportError:
+        raise PunjiError("%s: YAML treefile %s needs PyYAML (package python3-yaml)" % (what, block["treefile"]))
+    except ValueError as exc:
+        raise PunjiError("%s: treefile %s cannot be read: %s" % (what, block["treefile"], exc))
+    if not isinstance(data, dict):
+        raise PunjiError("%s: treefile %s is not a mapping" % (what, block["treefile"]))
+    original_ref = data.get("ref")
+    entries = repo_entries(topdir, block, tree, arch)
+    if entries or block.get("ostree_ref"):
+        names = []
+        for name, url, extra in entries:
+            lines = ["[%s]" % name, "name=%s" % name, "baseurl=%s" % url]
+            lines += ["%s=%s" % (k, str(v).lower() if isinstance(v, bool) else v) for k, v in sorted(extra.items())]
+            jsonio.write_text(os.path.join(os.path.dirname(path), "%s.repo" % name), "\n".join(lines) + "\n")
+            names.append(name)
+        if block.get("keep_original_sources"):
+            names = list(data.get("repos") or []) + [n for n in names if n not in (data.get("repos") or [])]
+        if entries:
+            data["repos"] = names
+        if block.get("ostree_ref"):
+            data["ref"] = block["ostree_ref"]
+        if yaml:
+            import yaml as pyyaml
+
+            jsonio.write_text(path, pyyaml.safe_dump(data, sort_keys=True))
+        else:
+            jsonio.write_text(path, json.dumps(data, indent=4, sort_keys=True) + "\n")
+    return original_ref

@@ -1,0 +1,185 @@
+"""Installer ISOs embedding an ostree, made with lorax (Pungi's ostree_installer), all
+variants and arches of the compose.
+
+ostree_installer is a variant/arch mapping [(variant regex, {arch: block})]. For every
+block a variant gets on one of its binary arches, lorax runs through the phase's runroot
+method (punji_lib.runroot, as "ostree_installer" in runroot_method) with buildinstall's
+argument list (punji_lib.phases.buildinstall.lorax_command), where:
+
+    --source      the arch's package set repo, then the block's 'repo' (a variant uid -> its
+                  os tree in this compose on the arch; URLs with $arch replaced)
+    --release     the block's 'release' (default release_version)
+    --volid       image_volid_formats with disc type disc_types["ostree"] (default "ostree")
+    --installpkgs the block's installpkgs
+    templates     add_template / add_arch_template (relative paths: files of template_repo
+                  checked out at template_branch), add_template_var / add_arch_template_var,
+                  rootfs_size, skip_branding
+
+lorax writes into work/<arch>/ostreeinstaller/.<variant>.tmp, renamed to
+work/<arch>/ostreeinstaller/<variant> when it succeeded. Its images/boot.iso is put
+(hard link, else copy) into compose/<variant>/<arch>/iso/ under image_name_format's name
+with disc type disc_types["ostree"] and recorded as a productmd image of type
+"dvd-ostree" (bootable, volume id and implanted MD5 read from the ISO) in
+work/global/ostreeinstaller/images.json, which punji-createiso --assemble adds to
+images.json. As Pungi validates, a variant.arch where buildinstall also runs is an
+error unless ostree_installer_overwrite is true. A block whose 'failable' lists the arch
+(or "*"), or failable_deliverables "ostree-installer", may fail: a warning and the state
+records failed.
+"""
+
+import os
+import shutil
+
+from .. import config, iso, jsonio, layout, runroot, scm
+from ..cli import log, warn
+from ..errors import PunjiError
+from . import buildinstall, createiso, imagebuild
+
+PHASE = "ostreeinstaller"
+RUNROOT_PHASE = "ostree_installer"
+PROG = "punji-ostreeinstaller"
+DELIVERABLE = "ostree-installer"
+
+
+def plan(conf, tree):
+    """[(variant dict, arch, block)]: the last block wins when several match (one ISO each)."""
+    jobs = []
+    for v in tree:
+        for arch in sorted(a for a in v["arches"] if a != "src"):
+            blocks = config.va_data(conf.get("ostree_installer"), v["uid"], arch)
+            if blocks and not v.get("is_empty"):
+                jobs.append((v, arch, blocks[-1]))
+    return jobs
+
+
+def run(topdir, variant=None, arch=None):
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    bi_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall")))
+    rr_conf = runroot.options(topdir)
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    if conf.get("ostree_installer_use_koji_plugin"):
+        raise PunjiError("option 'ostree_installer_use_koji_plugin': the Koji pungi_buildinstall task is not supported")
+    jobs = plan(conf, tree)
+    if not conf.get("ostree_installer_overwrite") and bi_conf.get("buildinstall_method"):
+        for v, arch, block in jobs:
+            if not buildinstall.skip_reason(bi_conf, v, arch):
+                raise PunjiError("option 'ostree_installer': cannot make an ostree installer for %s.%s: buildinstall "
+                                 "runs there too and the files would clash (set ostree_installer_overwrite)"
+                                 % (v["uid"], arch))
+    stale = layout.at(topdir, layout.state_file(PHASE))
+    if os.path.exists(stale):
+        os.unlink(stale)
+    images, failed = [], []
+    for v, arch, block in jobs:
+        what = "option 'ostree_installer' (variant %s, arch %s)" % (v["uid"], arch)
+        try:
+            images.append(one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what))
+        except PunjiError as exc:
+            message = "%s: %s" % (what, exc)
+            failable = block.get("failable") or []
+            if not ("*" in failable or arch in failable
+                    or DELIVERABLE in config.va_data(conf.get("failable_deliverables"), v["uid"], arch)):
+                raise PunjiError(message)
+            warn(PROG, message + " (failable: the compose goes on without it)")
+            failed.append(message)
+    imagebuild.publish(topdir, conf, PHASE, images, failed, {})
+
+
+def _templates(block, key, template_dir, what):
+    result = []
+    for template in block.get(key) or []:
+        if not template.startswith("/"):
+            if not template_dir:
+                raise PunjiError("%s: %s %s is a relative path but no template_repo is set" % (what, key, template))
+            template = os.path.join(template_dir, template)
+        result.append(template)
+    return result
+
+
+def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_dir, what):
+    """buildinstall's lorax argument list with the block's sources, release, volume id and templates."""
+    repos = block.get("repo") or []
+    repos = repos if isinstance(repos, list) else [repos]
+    tree_uids = {x["uid"] for x in jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]}
+    sources = []
+    for repo in repos:
+        url = repo.get("baseurl") if isinstance(repo, dict) else repo
+        if url in tree_uids:
+            url = layout.at(topdir, layout.os_tree(url, arch))
+        sources.append(url.replace("$arch", arch).replace("$basearch", arch))
+    opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size"),
+            "skip_branding": block.get("skip_branding")}
+    for key in ("add_template", "add_arch_template"):
+        opts[key] = _templates(block, key, template_dir, what)
+    for key in ("add_template_var", "add_arch_template_var"):
+        opts[key] = list(block.get(key) or [])
+    disc = (conf.get("disc_types") or {}).get("ostree", "ostree")
+    lorax_conf = dict(bi_conf, lorax_options=[("^%s$" % v["uid"], {arch: opts})],
+                      lorax_extra_sources=[("^%s$" % v["uid"], {arch: sources})],
+                      disc_types=dict(bi_conf.get("disc_types") or {}, boot=disc))
+    v = dict(v, buildinstallpackages=list(block.get("installpkgs") or []))
+    argv = buildinstall.lorax_command(topdir, lorax_conf, v, arch, output, logfile)
+    release = block.get("release")
+    if release:
+        if release.startswith("!"):
+            raise PunjiError("%s: release %s: magic release values are not supported" % (what, release))
+        argv = [("--release=%s" % release) if a.startswith("--release=") else a for a in argv]
+    return argv
+
+
+def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
+    uid = v["uid"]
+    out = layout.at(topdir, layout.ostreeinstaller_dir(uid, arch))
+    tmp = os.path.join(os.path.dirname(out), ".%s.tmp" % uid)
+    templates = os.path.join(os.path.dirname(out), ".%s.templates" % uid)
+    log_dir = layout.at(topdir, layout.ostreeinstaller_log_dir(uid, arch))
+    for path in (tmp, templates, out, log_dir):
+        _clean(path)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    os.makedirs(log_dir)
+    template_dir = None
+    if block.get("template_repo"):
+        template_dir = scm.git_checkout(block["template_repo"], block.get("template_branch"), templates,
+                                        what + ": template_repo", buildinstall.config_dir(topdir))
+    argv = lorax_argv(topdir, conf, bi_conf, v, arch, block, tmp, os.path.join(log_dir, "lorax.log"),
+                      template_dir, what)
+    packages = ["lorax", "ostree"] + list(block.get("extra_runroot_pkgs") or [])
+    log_path = layout.log_file(PHASE)
+    log.info("ostree installer %s.%s: lorax into %s", uid, arch, tmp)
+    try:
+        runroot.run(rr_conf, RUNROOT_PHASE, arch, argv, os.path.dirname(out), log_path, packages)
+        boot = os.path.join(tmp, "images", "boot.iso")
+        if not os.path.isfile(boot):
+            raise PunjiError("lorax made no images/boot.iso; see %s" % log_path)
+        os.rename(tmp, out)
+    except BaseException:
+        _clean(tmp)
+        raise
+    finally:
+        _clean(templates)
+    ci_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
+    disc = (conf.get("disc_types") or {}).get("ostree", "ostree")
+    ci_conf = dict(ci_conf, disc_types=dict(ci_conf.get("disc_types") or {}, dvd=disc))
+    name = createiso.image_name(ci_conf, createiso.substitutions(ci_conf, topdir), v, arch, "")
+    rel = layout.iso_dir(uid, arch) + "/" + name
+    target = layout.at(topdir, rel)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    new = target + ".new"
+    _clean(new)
+    try:
+        os.link(os.path.join(out, "images", "boot.iso"), new)
+    except OSError:
+        shutil.copy2(os.path.join(out, "images", "boot.iso"), new)
+    os.replace(new, target)
+    record = imagebuild.image_record(topdir, rel, arch, "dvd-ostree", "iso", uid)
+    record.update(volume_id=iso.read_volume_id(target), implant_md5=iso.implanted_md5(target, log_path),
+                  bootable=True)
+    log.info("ostree installer %s.%s: %s", uid, arch, rel)
+    return {"variant": uid, "arch": arch, "image": record}
+
+
+def _clean(path):
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)

@@ -1,0 +1,149 @@
+"""The local Koji test hub with the runroot plugin: runroot tasks that really run their command.
+
+RunrootHub adds to kojihub_tasks.TaskHub the runroot plugin's hub call,
+runroot(tagInfo, arch, command, channel=None, **opts) with the options
+punji passes (packages, mounts, weight), checked as the plugin does: a logged-in
+session, an existing tag, an arch of the tag. As on a real hub the task starts
+FREE; the builder thread takes it and runs COMMAND with `sh -c` on this
+machine, in a scratch directory (as the builder's mock chroot runs it in /tmp,
+the compose reached through the mounts, here the same paths). The command's
+output (stdout and stderr) is the task's runroot.log in
+work/tasks/<id % 10000>/<id>/; a non-zero exit fails the task with the builder's
+error ("mock exited with status N"), which getTaskResult raises as a fault.
+
+Failure injection: fail_runroot(error) makes the next runroot task fail with
+ERROR without running its command (a broken build root); the inherited
+fail_next(count) answers the next COUNT requests ServerOffline.
+"""
+
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import xmlrpc.client
+
+import kojihub
+import kojihub_tasks
+from conftest import http_server
+from kojihub import GENERIC_ERROR, serving
+from kojihub_tasks import FREE, OPEN, CLOSED, FAILED, TaskHub, write_profile
+
+PROFILE = kojihub_tasks.PROFILE
+TAG = "pdl-1-build"
+
+kojihub.FIXTURE_CALLS.update({"fail_runroot", "runroot_tasks"})
+
+
+class RunrootHub(TaskHub):
+    def __init__(self, root, users=None):
+        super().__init__(root, users)
+        self.runroot_failures = []  # errors the next runroot tasks fail with, in order
+        self.runroot_delay = 0.3  # how long before the builder takes a task
+
+    # -- fixture side -------------------------------------------------------------------
+
+    def fail_runroot(self, error="GenericError: mock exited with status 30 (build root broken)"):
+        with self.lock:
+            self.runroot_failures.append(error)
+
+    def runroot_tasks(self):
+        """[(task id, args, kwargs)] of every runroot task created, in order."""
+        return [(t["id"], t["request"][0], t["request"][1]) for _, t in sorted(self.tasks.items())
+                if t["method"] == "runroot"]
+
+    # -- the runroot plugin's hub call ------------------------------------------------------
+
+    def runroot(self, tagInfo, arch, command, channel=None, **opts):
+        self._require_login("runroot")
+        tag = self._tag(tagInfo)
+        canon = {"i386": "i386", "i486": "i386", "i586": "i386", "i686": "i386"}
+        if canon.get(arch, arch) not in [canon.get(a, a) for a in tag["arches"].split()]:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: arch %s is not in the arches of tag %s (%s)"
+                                      % (arch, tag["name"], tag["arches"]))
+        unknown = set(opts) - {"packages", "mounts", "weight", "repo_id", "skip_setarch", "upload_logs",
+                               "new_chroot"}
+        if unknown:
+            raise xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: unknown runroot options %s"
+                                      % sorted(unknown))
+        if not isinstance(command, str):
+            raise xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: command must be a string here")
+        for mount in opts.get("mounts") or []:
+            if not os.path.isabs(mount):
+                raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: mount %s is not an absolute path" % mount)
+        args = [tag["name"], arch, command]
+        kwargs = dict(opts, channel=channel or "runroot")
+        self.submitted.append(("runroot", args, kwargs))
+        task_id = self._task("runroot", None, FREE)
+        self.tasks[task_id].update(arch=arch, label=None, request=[args, kwargs], completion_ts=None,
+                                   result=None, channel=kwargs["channel"], weight=opts.get("weight"))
+        return task_id
+
+    # -- the builder --------------------------------------------------------------------------
+
+    def _build_loop(self):
+        while not self._stop.is_set():
+            with self.lock:
+                free = [t for t in sorted(self.tasks) if self.tasks[t]["state"] == FREE
+                        and (self.tasks[t]["method"] in kojihub_tasks.CHILD_METHODS
+                             or self.tasks[t]["method"] == "runroot")]
+                for task_id in free:
+                    self.tasks[task_id]["state"] = OPEN
+            for task_id in free:
+                method = self.tasks[task_id]["method"]
+                run = self._run_runroot if method == "runroot" else \
+                    self._run_container if method == "buildContainer" else self._run_image
+                threading.Thread(target=run, args=(task_id,), daemon=True).start()
+            time.sleep(0.05)
+
+    def _run_runroot(self, task_id):
+        with self.lock:
+            (tag, arch, command), kwargs = self.tasks[task_id]["request"]
+            error = self.runroot_failures.pop(0) if self.runroot_failures else None
+        time.sleep(self.runroot_delay)
+        outdir = os.path.join(self.root, "work", "tasks", str(task_id % 10000), str(task_id))
+        os.makedirs(outdir, exist_ok=True)
+        if error:
+            with open(os.path.join(outdir, "mock_output.log"), "w") as f:
+                f.write("%s\n" % error)
+            with self.lock:
+                self.tasks[task_id]["outputs"] = ["mock_output.log"]
+            self._close(task_id, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, error))
+            return
+        with tempfile.TemporaryDirectory(prefix="runroot-chroot-tmp-") as scratch, \
+                open(os.path.join(outdir, "runroot.log"), "w") as out:
+            done = subprocess.run(["sh", "-c", command], cwd=scratch, stdin=subprocess.DEVNULL, stdout=out,
+                                  stderr=subprocess.STDOUT)
+        with self.lock:
+            self.tasks[task_id]["outputs"] = ["runroot.log"]
+        if done.returncode:
+            self._close(task_id, FAILED, xmlrpc.client.Fault(
+                GENERIC_ERROR, "GenericError: error running runroot command: mock exited with status %d; "
+                               "see runroot.log for more information" % done.returncode))
+        else:
+            self._close(task_id, CLOSED, "runroot command finished")
+
+
+def running_hub(tmp_path_factory, arches="x86_64 i386"):
+    """A module fixture's body: a running RunrootHub (builder on, build tag pdl-1-build of ARCHES)
+    served over XML-RPC and HTTP, HOME pointing at its profile (punjitasks); polls capped at 0.5s."""
+    top = tmp_path_factory.mktemp("kojirunroot")
+    hub = RunrootHub(top / "storage")
+    hub.add_tag(TAG)
+    hub._tag(TAG)["arches"] = arches
+    hub.run_builder()
+    old = {k: os.environ.get(k) for k in ("HOME", "PUNJI_KOJI_POLL_MAX")}
+    with serving(hub) as url, http_server(str(hub.root)) as topurl:
+        hub.url, hub.topurl, hub.home = url, topurl, top / "home"
+        write_profile(hub.home, url, hub.root, topurl)
+        os.environ["HOME"] = str(hub.home)
+        os.environ["PUNJI_KOJI_POLL_MAX"] = "0.5"
+        try:
+            yield hub
+        finally:
+            hub.stop_builder()
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

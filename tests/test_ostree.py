@@ -1,0 +1,231 @@
+"""punji-ostree (Pungi's ostree option) on the demo compose.
+
+rpm-ostree cannot run here (it needs root, bubblewrap and real Fedora repos), so
+these tests put a STAND-IN for rpm-ostree on PATH (written by the `stand_in`
+fixture below): a small Python script that accepts only `rpm-ostree compose tree
+--repo=R --write-commitid-to=F --touch-if-changed=S [--add-metadata-string=K=V]
+[--force-nocache] [--unified-core] TREEFILE`, checks that R is a directory, reads
+TREEFILE (JSON) and every .repo file its "repos" names beside it (each must have a
+baseurl; a file:// one must hold repodata/repomd.xml), and makes a plain directory
+"commit" R/objects/<id>/ holding the treefile, where <id> is the sha256 of the
+treefile's text and the metadata strings; it writes <id> to F and touches S. Its
+argv goes to $RPM_OSTREE_STANDIN_ARGV (JSON lines); a treefile path containing
+$RPM_OSTREE_STANDIN_FAIL makes it fail. A matching `ostree` stand-in accepts only
+`ostree summary --update --repo=R` and writes R/summary. Everything else is real:
+git checkout of the config repo, the compose's repositories, make, the state files.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import assert_one_line_error, command, make
+from test_buildinstall import make_compose
+
+RPM_OSTREE = r'''#!/usr/bin/env python3
+"""STAND-IN for rpm-ostree (tests/test_ostree.py): see that module's docstring."""
+import configparser, hashlib, json, os, sys
+
+args = sys.argv[1:]
+if args[:2] != ["compose", "tree"]:
+    sys.exit("rpm-ostree stand-in: only 'compose tree' is supported: %r" % args)
+opts, meta, flags, rest = {}, [], [], []
+for a in args[2:]:
+    if a.startswith("--add-metadata-string="):
+        meta.append(a.split("=", 1)[1])
+    elif a in ("--force-nocache", "--unified-core"):
+        flags.append(a)
+    elif a.startswith("--") and "=" in a:
+        key, value = a[2:].split("=", 1)
+        if key not in ("repo", "write-commitid-to", "touch-if-changed"):
+            sys.exit("rpm-ostree stand-in: unknown option %s" % a)
+        opts[key] = value
+    else:
+        rest.append(a)
+if os.environ.get("RPM_OSTREE_STANDIN_ARGV"):
+    with open(os.environ["RPM_OSTREE_STANDIN_ARGV"], "a") as f:
+        f.write(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd()}) + "\n")
+if len(rest) != 1 or set(opts) != {"repo", "write-commitid-to", "touch-if-changed"}:
+    sys.exit("rpm-ostree stand-in: bad arguments %r" % args)
+if not os.path.isdir(opts["repo"]):
+    sys.exit("error: opening repo %s: no such directory" % opts["repo"])
+with open(rest[0]) as f:
+    text = f.read()
+tree = json.loads(text)
+fail = os.environ.get("RPM_OSTREE_STANDIN_FAIL")
+if fail and fail in os.path.abspath(rest[0]):
+    sys.exit("error: Could not depsolve transaction; 1 problem detected")
+for name in tree.get("repos", []):
+    parser = configparser.ConfigParser()
+    if not parser.read(os.path.join(os.path.dirname(rest[0]), name + ".repo")):
+        sys.exit("error: no %s.repo beside the treefile" % name)
+    url = parser[name]["baseurl"]
+    if url.startswith("file://") and not os.path.isfile(os.path.join(url[7:], "repodata", "repomd.xml")):
+        sys.exit("error: repo %s: %s has no repodata" % (name, url))
+commit = hashlib.sha256((text + "\n".join(meta)).encode()).hexdigest()
+os.makedirs(os.path.join(opts["repo"], "refs", "heads"), exist_ok=True)
+os.makedirs(os.path.join(opts["repo"], "objects", commit), exist_ok=True)
+with open(os.path.join(opts["repo"], "objects", commit, "treefile.json"), "w") as f:
+    f.write(text)
+with open(opts["write-commitid-to"], "w") as f:
+    f.write(commit)
+open(opts["touch-if-changed"], "w").close()
+print("Wrote commit: %s" % commit)
+'''
+
+OSTREE = r'''#!/usr/bin/env python3
+"""STAND-IN for ostree (tests/test_ostree.py): only `ostree summary --update --repo=R`."""
+import sys
+args = sys.argv[1:]
+if args[:2] != ["summary", "--update"] or len(args) != 3 or not args[2].startswith("--repo="):
+    sys.exit("ostree stand-in: unsupported arguments %r" % args)
+with open(args[2][7:] + "/summary", "w") as f:
+    f.write("summary\n")
+'''
+
+TREEFILE = {"ref": "pdl/1/${basearch}/server", "repos": ["fedora"], "packages": ["demo-bash"]}
+
+CONFIG = """
+ostree = {
+    "^Server$": [{
+        "treefile": "server.json",
+        "config_url": "%(git)s",
+        "config_branch": "pdl-1",
+        "repo": ["Everything", {"name": "extras", "baseurl": "file://%(demo_repo)s"}],
+        "ostree_repo": "%(repo)s",
+        "version": "1.2",
+        "update_summary": True,
+        "arches": ["x86_64"],
+    }],
+    "^Client$": {
+        "treefile": "client.json",
+        "config_url": "%(git)s",
+        "config_branch": "pdl-1",
+        "repo": "Client",
+        "keep_original_sources": True,
+        "ostree_ref": "pdl/1/${basearch}/client",
+        "ostree_repo": "%(repo)s",
+        "tag_ref": False,
+        "failable": ["i386"],
+    },
+}
+"""
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def git(cwd, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args), cwd=cwd,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def stand_in(tmp_path_factory):
+    bindir = tmp_path_factory.mktemp("ostree-stand-in")
+    for name, text in (("rpm-ostree", RPM_OSTREE), ("ostree", OSTREE)):
+        (bindir / name).write_text(text)
+        (bindir / name).chmod(0o755)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
+        yield mp
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_repo, stand_in):
+    top = tmp_path_factory.mktemp("ostree")
+    gitdir = top / "config-git"
+    gitdir.mkdir()
+    git(gitdir, "init", "-q", "-b", "pdl-1")
+    (gitdir / "server.json").write_text(json.dumps(TREEFILE))
+    (gitdir / "fedora.repo").write_text("[fedora]\nname=fedora\nbaseurl=https://mirror.example.com/fedora\n")
+    (gitdir / "client.json").write_text(json.dumps(dict(TREEFILE, ref="pdl/1/${basearch}/client-orig")))
+    git(gitdir, "add", ".")
+    git(gitdir, "commit", "-q", "-m", "treefiles")
+    repo = top / "ostree-repo"
+    compose = make_compose(top, demo_repo, CONFIG % {"git": gitdir, "demo_repo": demo_repo, "repo": repo})
+    argv_file = top / "argv.jsonl"
+    stand_in.setenv("RPM_OSTREE_STANDIN_ARGV", str(argv_file))
+    stand_in.setenv("RPM_OSTREE_STANDIN_FAIL", "i386/ostree/Client-1")
+    done = make(compose, "-j4")
+    stand_in.delenv("RPM_OSTREE_STANDIN_ARGV")
+    stand_in.delenv("RPM_OSTREE_STANDIN_FAIL")
+    assert done.returncode == 0, done.stdout
+    runs = [json.loads(line) for line in argv_file.read_text().splitlines()]
+    return compose, str(repo), runs
+
+
+def test_rpm_ostree_gets_pungi_make_ostree_arguments(demo):
+    compose, repo, runs = demo
+    server = [r for r in runs if "Server-1" in r["cwd"]]
+    assert len(server) == 1
+    logdir = "%s/logs/x86_64/ostree-Server-1" % compose
+    treefile = "%s/work/x86_64/ostree/Server-1/tree/server.json" % compose
+    assert server[0]["argv"] == [
+        "compose", "tree", "--repo=%s" % repo, "--write-commitid-to=%s/commitid.log" % logdir,
+        "--touch-if-changed=%s/commitid.log.stamp" % logdir, "--add-metadata-string=version=1.2", treefile]
+    # only the blocks' arches: Server's block lists x86_64; Client runs on both of its arches
+    assert sorted(r["cwd"].split("/work/")[1] for r in runs) == [
+        "i386/ostree/Client-1/tree", "x86_64/ostree/Client-1/tree", "x86_64/ostree/Server-1/tree"]
+
+
+def test_treefile_points_at_the_compose_repositories(demo, demo_repo):
+    compose, repo, runs = demo
+    work = os.path.join(compose, "work/x86_64/ostree")
+    server = read_json(os.path.join(work, "Server-1/tree/server.json"))
+    assert server["repos"] == ["Everything", "extras"] and server["ref"] == TREEFILE["ref"]
+    with open(os.path.join(work, "Server-1/tree/Everything.repo")) as f:
+        assert "baseurl=file://%s/compose/Everything/x86_64/os\n" % compose in f.read()
+    with open(os.path.join(work, "Server-1/tree/extras.repo")) as f:
+        assert "baseurl=file://%s\n" % demo_repo in f.read()
+    client = read_json(os.path.join(work, "Client-1/tree/client.json"))
+    assert client["repos"] == ["fedora", "Client"]  # keep_original_sources
+    assert client["ref"] == "pdl/1/${basearch}/client"  # ostree_ref
+
+
+def test_commits_refs_and_metadata(demo):
+    compose, repo, runs = demo
+    meta = read_json(os.path.join(compose, "compose/metadata/ostree.json"))["ostree"]
+    with open(os.path.join(compose, "work/x86_64/ostree/Server-1/tree/server.json")) as f:
+        expected = hashlib.sha256((f.read() + "version=1.2").encode()).hexdigest()
+    assert meta["Server"] == {"x86_64": {"commit": expected, "ref": "pdl/1/x86_64/server", "repo": repo}}
+    assert os.path.isdir(os.path.join(repo, "objects", expected))
+    with open(os.path.join(repo, "refs/heads/pdl/1/x86_64/server")) as f:
+        assert f.read() == expected + "\n"
+    with open(os.path.join(compose, "logs/x86_64/ostree-Server-1/commitid.log")) as f:
+        assert f.read() == expected
+    assert os.path.isfile(os.path.join(repo, "summary"))  # update_summary
+    # Client: tag_ref False leaves refs/heads alone; its failable i386 run failed
+    assert set(meta["Client"]) == {"x86_64"} and meta["Client"]["x86_64"]["ref"] == "pdl/1/x86_64/client"
+    assert not os.path.exists(os.path.join(repo, "refs/heads/pdl/1/x86_64/client"))
+
+
+def test_failable_arch_failure_is_recorded_and_compose_is_incomplete(demo):
+    compose, repo, runs = demo
+    st = read_json(os.path.join(compose, "work/global/state/ostree.json"))
+    assert st["failed"] is True
+    assert "variant Client, arch i386" in st["error"] and "Could not depsolve" in st["error"]
+    with open(os.path.join(compose, "STATUS")) as f:
+        assert f.read().strip() == "FINISHED_INCOMPLETE"
+
+
+def test_rerun_same_commit_and_non_failable_failure_is_one_line(demo, stand_in, tmp_path):
+    compose, repo, runs = demo
+    before = read_json(os.path.join(compose, "compose/metadata/ostree.json"))["ostree"]["Server"]
+    done = command("punji-ostree", compose)
+    assert done.returncode == 0, done.stderr
+    assert "variant Client, arch i386" not in done.stderr  # RPM_OSTREE_STANDIN_FAIL unset now
+    after = read_json(os.path.join(compose, "compose/metadata/ostree.json"))["ostree"]
+    assert after["Server"] == before and set(after["Client"]) == {"i386", "x86_64"}
+    stand_in.setenv("RPM_OSTREE_STANDIN_FAIL", "x86_64/ostree/Server-1")
+    try:
+        done = command("punji-ostree", compose)
+    finally:
+        stand_in.delenv("RPM_OSTREE_STANDIN_FAIL")
+    assert_one_line_error(done, "variant Server, arch x86_64", "rpm-ostree returned exit code 1",
+                          "Could not depsolve", "logs/global/ostree.log")

@@ -1,0 +1,135 @@
+"""runroot_method "koji": phases' tools run as tasks of Koji's runroot plugin.
+
+The hub is tests/kojihub_runroot.RunrootHub: it checks the runroot call as the
+plugin does and its builder really runs the command (`sh -c`, in a scratch
+directory as the chroot's /tmp), so the command's effect lands in the compose
+(the builder sees the compose's paths, as through the runroot mounts). lorax is
+the stand-in of tests/test_buildinstall.py, on PATH for the hub's builder too.
+"""
+
+import os
+
+import pytest
+
+import kojihub_runroot
+from conftest import assert_one_line_error, command, make
+from test_buildinstall import STAND_IN, copy_compose, lorax_runs, make_compose, os_tree, read_json, set_options
+
+EXTRA = """
+buildinstall_method = "lorax"
+koji_profile = "punjitasks"
+runroot_method = {"buildinstall": "koji"}
+runroot_tag = "pdl-1-build"
+runroot_channel = "compose"
+runroot_weights = {"buildinstall": 4.5, "createiso": 2}
+buildinstall_packages = [("^Server$", {"*": ["grub2-efi"]})]
+"""
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    yield from kojihub_runroot.running_hub(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def env():
+    """The lorax stand-in first on PATH (make, the commands and the hub's builder inherit it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", STAND_IN + os.pathsep + os.environ["PATH"])
+        yield mp
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_repo, hub, env):
+    """The whole demo compose, buildinstall through koji runroot tasks (make -j4)."""
+    top = tmp_path_factory.mktemp("runrootkoji")
+    compose = make_compose(top, demo_repo, EXTRA)
+    argv_file = str(top / "lorax-argv.jsonl")
+    env.setenv("LORAX_STANDIN_ARGV", argv_file)
+    done = make(compose, "-j4")
+    env.delenv("LORAX_STANDIN_ARGV")
+    assert done.returncode == 0, done.stdout
+    return compose, argv_file, hub.runroot_tasks()
+
+
+def test_buildinstall_runs_as_runroot_tasks_with_the_options(demo, hub):
+    compose, argv_file, tasks = demo
+    runs = lorax_runs(argv_file)
+    assert ("Server", "x86_64") in runs and ("Server", "i386") in runs
+    assert len(tasks) == len(runs)  # every lorax run was a runroot task
+    for task_id, (tag, arch, cmd), kwargs in tasks:
+        assert tag == "pdl-1-build" and arch in ("x86_64", "i386")
+        assert kwargs["channel"] == "compose" and kwargs["weight"] == 4.5
+        assert kwargs["mounts"] == [compose]
+        assert kwargs["packages"][0] == "lorax"
+        assert cmd.startswith("cd %s/work/%s/buildinstall && lorax " % (compose, arch))
+        assert cmd.endswith("; exit $EXIT_CODE") and "chown -R %d " % os.getuid() in cmd
+        assert hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
+    server = [kw for _, (_, arch, cmd), kw in tasks if arch == "x86_64" and "--variant=Server" in cmd]
+    assert len(server) == 1 and server[0]["packages"] == ["lorax", "grub2-efi"]
+
+
+def test_the_boot_files_are_in_the_compose_and_the_task_log_in_the_phase_log(demo, hub):
+    compose, _, tasks = demo
+    top = os_tree(compose, "Server", "x86_64")
+    for name in ("images/boot.iso", "images/efiboot.img", "images/install.img", "images/pxeboot/vmlinuz",
+                 "isolinux/isolinux.bin"):
+        assert os.path.isfile(os.path.join(top, name)), name
+    assert read_json(os.path.join(compose, "work/x86_64/createiso/Server.json"))["images"][0]["bootable"] is True
+    log = open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
+    task_id = next(t for t, (_, arch, cmd), _ in tasks if arch == "x86_64" and "--variant=Server" in cmd)
+    assert "koji task %d: runroot submitted" % task_id in log
+    assert "koji task %d runroot.log:" % task_id in log
+    assert "lorax stand-in: wrote " in log  # the command's own output, from the task's runroot.log
+
+
+def test_a_failing_command_is_one_line_with_the_task_id(demo, hub, env, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_options=[])  # new inputs: lorax runs again
+    env.setenv("LORAX_STANDIN_FAIL", "1")
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    env.delenv("LORAX_STANDIN_FAIL")
+    task_id = hub.runroot_tasks()[-1][0]
+    assert hub.tasks[task_id]["state"] == kojihub_runroot.FAILED
+    assert_one_line_error(done, "koji task %d (runroot x86_64)" % task_id, "mock exited with status 1",
+                          "Error in the installer templates", "logs/x86_64/buildinstall-Server.log")
+    assert not os.path.exists(os.path.join(os_tree(compose, "Server", "x86_64"), "images"))
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/buildinstall-Server.json"))
+
+
+def test_a_broken_build_root_is_one_line_with_the_task_id(demo, hub, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_options=[])
+    hub.fail_runroot("GenericError: mock exited with status 30 (build root broken)")
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "i386", compose)
+    task_id = hub.runroot_tasks()[-1][0]
+    assert_one_line_error(done, "koji task %d (runroot i386)" % task_id, "build root broken",
+                          "logs/i386/buildinstall-Server.log")
+
+
+def test_hub_errors_are_retried(demo, hub, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_options=[])
+    before = len(hub.runroot_tasks())
+    hub.fail_next(2)  # the hub offline for the first two requests (the login)
+    command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    assert len(hub.runroot_tasks()) == before + 1
+    log = open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
+    assert "failed (" in log and "try 2 of 4" in log and "try 3 of 4" in log
+    assert os.path.isfile(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso"))
+
+
+def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_options=[])
+    set_options(compose, "runroot", runroot_tag=None)
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "option 'runroot_tag'", "buildinstall")
+    set_options(compose, "runroot", runroot_tag="no-such-build")
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "runroot failed", "no-such-build")
+    set_options(compose, "runroot", runroot_tag="pdl-1-build", runroot_weights={})
+    before = len(hub.runroot_tasks())
+    command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    (_, _, kwargs), = hub.runroot_tasks()[before:]
+    assert "weight" not in kwargs  # no weight: Koji's policy picks it
