@@ -19,6 +19,7 @@ IMAGES = {
     "images/efiboot.img": "efiboot.img",
     "images/macboot.img": "macboot.img",
     "images/install.img": "install.img",
+    "images/product.img": "product.img",
 }
 STAGE2 = "images/install.img"
 
