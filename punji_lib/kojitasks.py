@@ -19,13 +19,13 @@ one line naming the task id, its method and the hub's error (the failed
 child's, for a parent task).
 """
 
-import hashlib
 import os
 import time
 
 from . import koji as kojisession
 from .cli import log
 from .errors import PunjiError
+from .repos import file_checksum
 
 FREE, OPEN, CLOSED, CANCELED, ASSIGNED, FAILED = range(6)
 STATE_NAMES = {FREE: "FREE", OPEN: "OPEN", CLOSED: "CLOSED", CANCELED: "CANCELED", ASSIGNED: "ASSIGNED",
@@ -174,7 +174,7 @@ class TaskSession(kojisession.Session):
             if size != sizes[filename]:
                 raise PunjiError("koji task %s: %s has %d bytes, the hub lists %d (a partial copy?)"
                                  % (task_id, filename, size, sizes[filename]))
-            digest = sha256(tmp)
+            digest = file_checksum(tmp, "sha256")
             os.replace(tmp, target)
         finally:
             if os.path.lexists(tmp):
@@ -190,14 +190,6 @@ def profile_section(profile):
     parser = koji.read_config_files([os.path.expanduser(p) for p in (
         "/etc/koji.conf.d", "/etc/koji.conf", "~/.koji/config.d", "~/.koji/config")])
     return dict(parser.items(profile)) if parser.has_section(profile) else {}
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def translate_path(path, pairs):

@@ -131,13 +131,6 @@ def _forget(topdir, uid, arch):
         pass
 
 
-def va(value, uid, arch):
-    """config.va_data, but as Pungi reads these mappings: '*' covers every arch except 'src'."""
-    if arch == "src":
-        value = [(pattern, {k: x for k, x in by_arch.items() if k != "*"}) for pattern, by_arch in value or []]
-    return config.va_data(value, uid, arch)
-
-
 def skip_reason(conf, v, arch):
     """Why tree V.ARCH gets no ISO, or None."""
     if v["type"] == "addon":
@@ -146,7 +139,7 @@ def skip_reason(conf, v, arch):
         return "optional variant (create_optional_isos is off)"
     if v.get("is_empty"):
         return "empty variant"
-    if va(conf.get("createiso_skip"), v["uid"], arch) == [True]:
+    if config.va_data(conf.get("createiso_skip"), v["uid"], arch) == [True]:
         return "createiso_skip"
     return None
 
@@ -335,7 +328,7 @@ def make_images(topdir, conf, v, arch, files, sizes):
 def _iso_level(conf, uid, arch):
     level = conf.get("iso_level")
     if isinstance(level, list):
-        found = va(level, uid, arch)
+        found = config.va_data(level, uid, arch)
         return found[-1] if found else None
     return level
 
@@ -509,10 +502,10 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
         "format": "iso", "arch": arch, "disc_number": number, "disc_count": count, "checksums": {},
         "implant_md5": implant, "bootable": bootable, "subvariant": uid,
     }
-    limits = va(conf.get("createiso_max_size"), uid, arch)
+    limits = config.va_data(conf.get("createiso_max_size"), uid, arch)
     if limits and st.st_size > limits[0]:
         message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limits[0], st.st_size)
-        if any(va(conf.get("createiso_max_size_is_strict"), uid, arch)):
+        if any(config.va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
             raise PunjiError(message + " (createiso_max_size_is_strict)")
         warn(PROG, message)
     return record

@@ -34,15 +34,15 @@ other blocks' images are still made. A rerun with the same options, trees and
 extra files keeps the images.
 """
 
-import hashlib
 import os
 import re
 import shutil
 
-from .. import iso, jsonio, layout, state, variants
+from .. import config, iso, jsonio, layout, state, variants
 from ..cli import log, warn
 from ..errors import PunjiError
 from ..extraiso_content import plan
+from ..repos import file_checksum
 
 PROG = "punji-extraiso"
 PHASE = "extraiso"
@@ -158,20 +158,12 @@ def _inputs(topdir, conf, v, arch, plans):
         for rel in sorted(p["content"]):
             path = p["content"][rel]
             if rel in generated:
-                files.append([rel, _sha256(path)])
+                files.append([rel, file_checksum(path, "sha256")])
             else:
                 st = _stat(path)
                 files.append([rel, st.st_size, st.st_mtime_ns])
         images.append([p["name"], p["volid"], p["boot"], p["included"], files])
     return state.digest(conf, v, arch, req, images)
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _stat(path):
@@ -270,15 +262,13 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
 def _check_size(conf, uid, arch, block, record):
     """Pungi's size check: the smallest of the block's max_size and createiso_max_size; over
     it a warning, an error with createiso_max_size_is_strict."""
-    from . import createiso
-
-    limits = list(createiso.va(conf.get("createiso_max_size"), uid, arch))
+    limits = list(config.va_data(conf.get("createiso_max_size"), uid, arch))
     if block.get("max_size"):
         limits.append(block["max_size"])
     if not limits or record["size"] <= min(limits):
         return
     message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], min(limits), record["size"])
-    if any(createiso.va(conf.get("createiso_max_size_is_strict"), uid, arch)):
+    if any(config.va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
         raise PunjiError(message + " (createiso_max_size_is_strict)")
     warn(PROG, message)
 
