@@ -9,7 +9,7 @@ DEMOREPO := build/demo-repo
 COMPOSES := build/composes
 COMMANDS := $(shell sed -n 's/^ *\(punji-[a-z-]*\) = .*/\1/p' setup.cfg)
 
-.PHONY: help setup compose check man bench demo-rpms clean
+.PHONY: help setup compose check man docs bench demo-rpms clean
 
 ## help: list the supported targets (the default)
 help:
@@ -32,13 +32,18 @@ demo-rpms: $(READY)
 compose: demo-rpms
 	$(BIN)/punji-compose $(DEMO)/demo.conf --target-dir $(COMPOSES) --test -j $$(nproc)
 
-## check: set up, then run the whole test suite
+## check: set up, check that imports go downwards without cycles, then run the whole test suite
 check: $(READY)
+	$(PY) tools/check-imports
 	$(PY) -m pytest -q tests
 
 ## man: generate man/<command>.1 from each command's argparse parser
 man: $(READY)
 	$(PY) tools/make-man-pages man $(COMMANDS)
+
+## docs: regenerate docs/configuration.md from the option table (a test fails when it is stale)
+docs: $(READY)
+	$(PY) tools/make-config-docs
 
 ## bench: start-up time of every command (--help, python -X importtime); a no-op make in a finished compose
 ##        also: pkgset and gather times and memory on a synthetic 10,000-package distribution (built on first use)

@@ -1,4 +1,4 @@
-"""punji-buildinstall (lorax) and punji_lib.runroot on the demo product.
+"""punji-buildinstall (lorax) and punji_lib.koji.runroot on the demo product.
 
 lorax cannot run on this machine (it needs root, loop devices and Fedora's
 anaconda packages), so these tests put a STAND-IN for lorax on PATH:

@@ -7,7 +7,7 @@ import libcomps
 import pytest
 
 from conftest import CONFIGS, command
-from punji_lib import comps
+from punji_lib.config import comps
 from punji_lib.errors import PunjiError
 
 

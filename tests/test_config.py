@@ -6,7 +6,7 @@ import os
 import pytest
 
 from conftest import CONFIGS, assert_one_line_error, command
-from punji_lib import config
+from punji_lib.config import reader
 
 VARIANTS = os.path.join(CONFIGS, "variants-docs.xml")
 
@@ -38,7 +38,7 @@ def test_unimplemented_options_are_reported_unless_set_to_their_default(tmp_path
 
 
 def test_kobo_leniencies_load_as_pungi_loads_them():
-    raw, files = config.load(os.path.join(CONFIGS, "lenient.conf"))
+    raw, files = reader.load(os.path.join(CONFIGS, "lenient.conf"))
     assert raw["release_version"] == "9.1"
     assert raw["release_short"] == "LL"
     assert raw["pkgset_repos"]["aarch64"] == ["https://example.com/repos/aarch64"]
@@ -110,8 +110,8 @@ def test_debug_shows_the_traceback(tmp_path):
 
 def test_normalized_config_has_defaults_and_absolute_paths(tmp_path):
     path = write_conf(tmp_path, "")
-    raw, files = config.load(str(path))
-    result = config.validate(raw, str(path), files)
+    raw, files = reader.load(str(path))
+    result = reader.validate(raw, str(path), files)
     assert result.config["release_type"] == "ga"
     assert result.config["link_type"] == "hardlink-or-copy"
     assert result.config["variants_file"] == str(tmp_path / "variants.xml")
@@ -123,7 +123,7 @@ def test_normalized_config_has_defaults_and_absolute_paths(tmp_path):
 def test_slices_put_each_option_in_its_phase():
     conf = {"release_name": "X", "gather_method": "deps", "link_type": "copy", "createiso_skip": [],
             "variants_file": "v.xml"}
-    parts = config.slices(conf)
+    parts = reader.slices(conf)
     # release_* and link_type are read by every phase
     assert parts["gather"] == {"gather_method": "deps", "link_type": "copy", "release_name": "X"}
     assert parts["init"] == {"release_name": "X", "link_type": "copy", "variants_file": "v.xml"}

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from conftest import BIN, DEMO, assert_one_line_error, command, make
-from punji_lib import iso
+from punji_lib.media import iso
 from punji_lib.errors import PunjiError
 
 KiB, MiB = 1024, 1024 * 1024
@@ -506,7 +506,8 @@ def test_optional_variants_get_images_with_create_optional_isos_and_iso_level_re
 
 
 def test_a_layered_product_is_named_after_its_parent_with_its_own_release_in_the_volume_id():
-    from punji_lib.phases import createiso as phase
+    from punji_lib.media import naming
+    from punji_lib.phases import createiso
 
     conf = {"release_short": "PDL", "release_version": "1.2",
             "image_volid_formats": ["{release_short}-{version} {arch}"],
@@ -517,11 +518,11 @@ def test_a_layered_product_is_named_after_its_parent_with_its_own_release_in_the
               "respin": 0, "type": "production", "type_suffix": "", "label": None, "label_major_version": None}
     lp = {"uid": "Server-SAP", "id": "SAP", "type": "layered-product", "parent": "Server",
           "release": {"name": "SAP", "short": "SAP", "version": "3"}}
-    assert phase.image_name(conf, substs, lp, "x86_64", 2) == "PDL-1.2-20261126.0-Server-x86_64-dvd2.iso"
-    assert phase.image_name(conf, substs, lp, "src", 1) == "PDL-1.2-20261126.0-Server-source-dvd1.iso"
-    assert phase.volume_id(conf, substs, lp, "x86_64") == "SAP-3 PDL-1 Server.x86_64"
-    assert phase.volume_id(conf, substs, dict(lp, type="variant", uid="Server"), "x86_64") == "PDL-1.2 x86_64"
-    assert phase.skip_reason(conf, dict(lp, type="variant", is_empty=True), "x86_64") == "empty variant"
+    assert naming.image_name(conf, substs, lp, "x86_64", 2) == "PDL-1.2-20261126.0-Server-x86_64-dvd2.iso"
+    assert naming.image_name(conf, substs, lp, "src", 1) == "PDL-1.2-20261126.0-Server-source-dvd1.iso"
+    assert naming.volume_id(conf, substs, lp, "x86_64") == "SAP-3 PDL-1 Server.x86_64"
+    assert naming.volume_id(conf, substs, dict(lp, type="variant", uid="Server"), "x86_64") == "PDL-1.2 x86_64"
+    assert createiso.skip_reason(conf, dict(lp, type="variant", is_empty=True), "x86_64") == "empty variant"
 
 
 def test_a_rerun_with_the_same_tree_and_options_keeps_the_images(demo, tmp_path):

@@ -110,7 +110,7 @@ def test_a_second_make_does_nothing(compose):
 
 
 def test_every_state_file_fits_its_schema(compose):
-    from punji_lib import state
+    from punji_lib.compose import state
 
     files = glob.glob(os.path.join(compose, "work/*/state/*.json"))
     assert len(files) > 40

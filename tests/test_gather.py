@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from conftest import DEMO, assert_one_line_error, command, make
-from punji_lib import linker, variants
+from punji_lib.config import variants
+from punji_lib.rpms import linker
 
 
 def read(compose, rel):

@@ -131,7 +131,7 @@ def test_skip_phases_drops_the_phase_from_the_graph(tmp_path, compose):
 
 
 def test_skip_phases_takes_pungis_phase_names():
-    from punji_lib.makefile import punji_phase
+    from punji_lib.compose.makefile import punji_phase
 
     assert [punji_phase(n) for n in ("extra_files", "extra_isos", "image_checksum", "live_media", "gather")] == \
         ["extrafiles", "extraiso", "imagechecksum", "livemedia", "gather"]

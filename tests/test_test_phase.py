@@ -124,7 +124,7 @@ def test_last_matching_strictness_wins_and_off_skips(trees):
 
 
 def test_without_its_parent_an_addon_is_broken(trees, demo_repo):
-    from punji_lib.repoclosure import Closure
+    from punji_lib.rpms.repoclosure import Closure
 
     _base, topdir = trees
     alone = Closure("x86_64", [os.path.join(topdir, "compose/Server-HA/x86_64/os")]).unresolved()
@@ -230,7 +230,7 @@ echo data > %{buildroot}/usr/share/rich/data
 def test_rich_dependencies_are_evaluated_by_their_operators(tmp_path):
     from conftest import ROOT
 
-    from punji_lib.repoclosure import Closure
+    from punji_lib.rpms.repoclosure import Closure
 
     specs = tmp_path / "specs"
     specs.mkdir()

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from conftest import CONFIGS
-from punji_lib import variants
+from punji_lib.config import variants
 from punji_lib.errors import PunjiError
 
 DOCS = os.path.join(CONFIGS, "variants-docs.xml")

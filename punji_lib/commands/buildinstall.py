@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Run lorax (buildinstall_method "lorax") for one variant.arch through the
@@ -20,19 +20,7 @@ EXAMPLE = """\
 punji-buildinstall --variant Server --arch x86_64 /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-buildinstall", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import buildinstall
-
-        buildinstall.run(topdir, variant, arch)
-
-    return cli.run_phase(build_parser(), "buildinstall", job, argv)
+build_parser, main = cli.phase_command("buildinstall", DESCRIPTION, EXAMPLE)
 
 
 if __name__ == "__main__":

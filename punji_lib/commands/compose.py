@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 
 def build_parser():
@@ -25,7 +25,7 @@ def run_make(topdir, jobs):
     """make -j JOBS in TOPDIR; its output to stderr and logs/global/compose.log."""
     import subprocess
 
-    from .. import layout
+    from ..compose import layout
 
     log_path = layout.at(topdir, layout.compose_log())
     with open(log_path, "a", encoding="utf-8") as log:
@@ -40,7 +40,7 @@ def run_make(topdir, jobs):
 def _compose(args):
     import os
 
-    from .. import jsonio, layout, status
+    from ..compose import layout, status
     from ..errors import PunjiError
     from ..phases import init
 
@@ -48,7 +48,7 @@ def _compose(args):
     print("punji-compose: compose %s" % topdir, file=sys.stderr)
     code = run_make(topdir, args.jobs or os.cpu_count() or 1)
     if code != 0:
-        jsonio.write_text(layout.at(topdir, layout.status_file()), "DOOMED\n")
+        status.set_status(topdir, "DOOMED")
         failed = status.failing(topdir)
         print(topdir)
         if failed:

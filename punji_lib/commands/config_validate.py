@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 
 def build_parser():
@@ -24,7 +24,7 @@ def _validate(args):
     for message in loaded["warnings"]:
         cli.warn("punji-config-validate", message)
     if loaded["comps"]:
-        from .. import comps
+        from ..config import comps
 
         comps.read(loaded["comps"])
     uids = ", ".join("%s (%s)" % (v["uid"], " ".join(v["arches"])) for v in loaded["variants"])

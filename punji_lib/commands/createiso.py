@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Make the ISO images of one variant.arch tree (--arch src: its source tree):
@@ -18,14 +18,9 @@ punji-createiso --variant Server --arch x86_64 /mnt/composes/PDL-1-20261125.t.0
 punji-createiso --assemble /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-createiso", DESCRIPTION, EXAMPLE)
-    cli.add_tree_or_assemble(p, "write compose/metadata/images.json from every tree's images")
-    return p
-
-
-def main(argv=None):
-    return cli.run_tree_or_assemble(build_parser(), "createiso", "createiso", argv)
+build_parser, main = cli.phase_command(
+    "createiso", DESCRIPTION, EXAMPLE,
+    assemble="write compose/metadata/images.json from every tree's images")
 
 
 if __name__ == "__main__":

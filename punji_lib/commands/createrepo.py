@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Write the repodata of one variant.arch's os and debug trees (the variant's
@@ -16,19 +16,7 @@ punji-createrepo --variant Server --arch x86_64 /mnt/composes/PDL-1-20261125.t.0
 punji-createrepo --variant Server --arch src /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-createrepo", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import createrepo
-
-        createrepo.run(topdir, variant, arch)
-
-    return cli.run_phase(build_parser(), "createrepo", job, argv)
+build_parser, main = cli.phase_command("createrepo", DESCRIPTION, EXAMPLE)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 import json
 import sys
 
-from .. import cli
 from ..errors import PunjiError
+from . import cli
 
 DESCRIPTION = """\
 Solve which packages a request pulls in, with the rules of Pungi's gather phase,
@@ -60,7 +60,7 @@ def read_request(path):
 
 
 def _solve(args):
-    from .. import depsolve
+    from ..rpms import depsolve
 
     request, where = read_request(args.request)
     if not isinstance(request, dict):

@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Copy the extra_files configured for one variant.arch (sources: a local file or
@@ -16,14 +16,9 @@ punji-extrafiles --variant Server --arch x86_64 /mnt/composes/PDL-1-20261125.t.0
 punji-extrafiles --assemble /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-extrafiles", DESCRIPTION, EXAMPLE)
-    cli.add_tree_or_assemble(p, "write compose/metadata/extra_files.json from every tree's extra files")
-    return p
-
-
-def main(argv=None):
-    return cli.run_tree_or_assemble(build_parser(), "extrafiles", "extrafiles", argv)
+build_parser, main = cli.phase_command(
+    "extrafiles", DESCRIPTION, EXAMPLE,
+    assemble="write compose/metadata/extra_files.json from every tree's extra files")
 
 
 if __name__ == "__main__":

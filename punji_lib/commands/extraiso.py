@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Make the extra ISOs (Pungi's extra_isos) of one variant.arch (--arch src: of
@@ -20,19 +20,7 @@ punji-extraiso --variant Server --arch x86_64 /mnt/composes/PDL-1-20261125.t.0
 punji-extraiso --variant Server --arch src /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-extraiso", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import extraiso
-
-        extraiso.run(topdir, variant, arch)
-
-    return cli.run_phase(build_parser(), "extraiso", job, argv)
+build_parser, main = cli.phase_command("extraiso", DESCRIPTION, EXAMPLE)
 
 
 if __name__ == "__main__":

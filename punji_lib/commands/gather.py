@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Decide which binary, debug and source packages go into one variant.arch, with
@@ -21,14 +21,9 @@ punji-gather --variant Server --arch x86_64 /mnt/composes/PDL-1-20261125.t.0
 punji-gather --assemble /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-gather", DESCRIPTION, EXAMPLE)
-    cli.add_tree_or_assemble(p, "link the source trees and write rpms.json from every variant.arch's result")
-    return p
-
-
-def main(argv=None):
-    return cli.run_tree_or_assemble(build_parser(), "gather", "gather", argv)
+build_parser, main = cli.phase_command(
+    "gather", DESCRIPTION, EXAMPLE,
+    assemble="link the source trees and write rpms.json from every variant.arch's result")
 
 
 if __name__ == "__main__":

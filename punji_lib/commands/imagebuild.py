@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Build the images of Pungi's image_build in Koji: one buildImageOz task per
@@ -23,19 +23,7 @@ EXAMPLE = """\
 punji-imagebuild /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-imagebuild", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import imagebuild
-
-        imagebuild.run(topdir)
-
-    return cli.run_phase(build_parser(), "imagebuild", job, argv)
+build_parser, main = cli.phase_command("imagebuild", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

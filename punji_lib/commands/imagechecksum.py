@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Checksum every image listed in compose/metadata/images.json (each image is
@@ -13,19 +13,7 @@ media_checksum_base_filename) and store the checksums in images.json."""
 EXAMPLE = "punji-imagechecksum /mnt/composes/PDL-1-20261125.t.0"
 
 
-def build_parser():
-    p = cli.parser("punji-imagechecksum", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import imagechecksum
-
-        imagechecksum.run(topdir)
-
-    return cli.run_phase(build_parser(), "imagechecksum", job, argv)
+build_parser, main = cli.phase_command("imagechecksum", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

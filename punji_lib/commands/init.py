@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 
 def build_parser():

@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Build the live CDs and appliances of Pungi's live_images in Koji: one
@@ -25,19 +25,7 @@ EXAMPLE = """\
 punji-liveimages /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-liveimages", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import liveimages
-
-        liveimages.run(topdir)
-
-    return cli.run_phase(build_parser(), "liveimages", job, argv)
+build_parser, main = cli.phase_command("liveimages", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Build the live media of Pungi's live_media in Koji: one buildImage task of
@@ -23,19 +23,7 @@ EXAMPLE = """\
 punji-livemedia /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-livemedia", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import livemedia
-
-        livemedia.run(topdir)
-
-    return cli.run_phase(build_parser(), "livemedia", job, argv)
+build_parser, main = cli.phase_command("livemedia", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

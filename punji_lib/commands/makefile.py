@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 
 def build_parser():
@@ -24,12 +24,12 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.claim:
-        from .. import makelock
+        from ..compose import makelock
 
         return cli.run(parser, lambda a: makelock.claim(a.compose), argv)
 
     def job(topdir, variant, arch):
-        from .. import makefile
+        from ..compose import makefile
 
         makefile.write(topdir)
 

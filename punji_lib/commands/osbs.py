@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Build the container images of Pungi's osbs in OSBS through Koji: one
@@ -22,19 +22,7 @@ EXAMPLE = """\
 punji-osbs /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-osbs", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import osbs
-
-        osbs.run(topdir)
-
-    return cli.run_phase(build_parser(), "osbs", job, argv)
+build_parser, main = cli.phase_command("osbs", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Make the OSTree commits of Pungi's ostree option, as pungi-make-ostree does:
@@ -22,19 +22,7 @@ EXAMPLE = """\
 punji-ostree /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-ostree", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import ostree
-
-        ostree.run(topdir)
-
-    return cli.run_phase(build_parser(), "ostree", job, argv)
+build_parser, main = cli.phase_command("ostree", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

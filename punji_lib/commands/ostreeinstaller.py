@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Make the installer ISOs of Pungi's ostree_installer: for each variant and arch a
@@ -25,19 +25,7 @@ EXAMPLE = """\
 punji-ostreeinstaller /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-ostreeinstaller", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import ostreeinstaller
-
-        ostreeinstaller.run(topdir)
-
-    return cli.run_phase(build_parser(), "ostreeinstaller", job, argv)
+build_parser, main = cli.phase_command("ostreeinstaller", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Make images/product.img in one variant.arch's os tree (Pungi's old productimg
@@ -18,19 +18,7 @@ EXAMPLE = """\
 punji-productimg --variant Server --arch x86_64 /mnt/composes/PDL-1-20261125.t.0"""
 
 
-def build_parser():
-    p = cli.parser("punji-productimg", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import productimg
-
-        productimg.run(topdir, variant, arch)
-
-    return cli.run_phase(build_parser(), "productimg", job, argv)
+build_parser, main = cli.phase_command("productimg", DESCRIPTION, EXAMPLE)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 
 def build_parser():
@@ -26,7 +26,7 @@ def _label(target):
 def _show(args):
     import os
 
-    from .. import jsonio, layout, status
+    from ..compose import jsonio, layout, status
     from ..errors import PunjiError
 
     topdir = os.path.abspath(args.compose)

@@ -2,7 +2,7 @@
 
 import sys
 
-from .. import cli
+from . import cli
 
 DESCRIPTION = """\
 Check the compose: repoclosure of every repository with libsolv (an addon's or
@@ -15,19 +15,7 @@ checkisomd5."""
 EXAMPLE = "punji-test /mnt/composes/PDL-1-20261125.t.0"
 
 
-def build_parser():
-    p = cli.parser("punji-test", DESCRIPTION, EXAMPLE)
-    cli.add_scope(p, variant=False, arch=False)
-    return p
-
-
-def main(argv=None):
-    def job(topdir, variant, arch):
-        from ..phases import test
-
-        test.run(topdir)
-
-    return cli.run_phase(build_parser(), "test", job, argv)
+build_parser, main = cli.phase_command("test", DESCRIPTION, EXAMPLE, scope="compose")
 
 
 if __name__ == "__main__":

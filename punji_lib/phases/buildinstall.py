@@ -13,7 +13,7 @@ lorax_options turn them off), --isfinal for a production compose,
 for each of the variant's buildinstallpackages, the templates and their
 variables, --rootfs-size, --dracut-arg, --skip-branding, --squashfs-only,
 --config, and the output directory. It runs through the phase's runroot method
-(punji_lib.runroot) into work/<arch>/buildinstall/.<variant>.tmp (under
+(punji_lib.koji.runroot) into work/<arch>/buildinstall/.<variant>.tmp (under
 buildinstall_topdir/<compose id>/<arch>/<variant> when that is set, copied back),
 renamed to work/<arch>/buildinstall/<variant> when lorax succeeded.
 
@@ -30,9 +30,13 @@ productmd image of type "boot" in work/<arch>/buildinstall/<variant>.json
 import os
 import shutil
 
-from .. import config, iso, jsonio, layout, runroot, state, variants
-from ..cli import log
+from ..compose import jsonio, layout, request, state
+from ..config import variants
+from ..config.lookup import va_data
 from ..errors import PunjiError
+from ..koji import runroot
+from ..log import log
+from ..media import iso, lorax
 
 PHASE = "buildinstall"
 NOT_COPIED = (".treeinfo", ".discinfo", "Packages", "repodata")
@@ -49,7 +53,7 @@ def run(topdir, variant, arch):
     if conf.get("buildinstall_method") not in (None, "lorax"):
         raise PunjiError("option 'buildinstall_method': %r is not supported (only 'lorax')"
                          % conf["buildinstall_method"])
-    reason = skip_reason(conf, v, arch)
+    reason = lorax.skip_reason(conf, v, arch)
     if reason:
         log.info("buildinstall %s.%s: nothing to do (%s)", variant, arch, reason)
         _uninstall(topdir, variant, arch)
@@ -63,15 +67,14 @@ def run(topdir, variant, arch):
     tmp = os.path.join(os.path.dirname(out), ".%s.tmp" % variant)
     output = tmp
     if conf.get("buildinstall_topdir"):
-        from . import init
 
-        output = os.path.join(conf["buildinstall_topdir"], init.request(topdir)["compose_id"], arch, variant)
+        output = os.path.join(conf["buildinstall_topdir"], request.read(topdir)["compose_id"], arch, variant)
     log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
-    argv = lorax_command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
-    packages = ["lorax"] + config.va_data(conf.get("buildinstall_packages"), variant, arch)
+    argv = lorax.command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
+    packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
     inputs = state.digest(argv, packages, rr_conf, _read(os.path.join(repo, "repodata", "repomd.xml")),
                           [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
-                           for r in _sources(topdir, conf, variant, arch) if r.startswith("file://")])
+                           for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _intact(topdir, variant, arch):
         log.info("buildinstall %s.%s: the same package set and options as the last run; nothing to do", variant, arch)
         _clean(tmp)
@@ -103,102 +106,7 @@ def run(topdir, variant, arch):
     return _finish(topdir, v, arch, images, installed, inputs)
 
 
-def skip_reason(conf, v, arch):
-    """Why V.ARCH gets no installer images, or None (Pungi: only variants of type 'variant')."""
-    if v["type"] != "variant":
-        return "%s (lorax runs for variants of type 'variant' only)" % v["type"]
-    if v.get("is_empty"):
-        return "empty variant"
-    if any(config.va_data(conf.get("buildinstall_skip"), v["uid"], arch)):
-        return "buildinstall_skip"
-    return None
-
-
 # -- the lorax command line ----------------------------------------------------------------
-
-
-def lorax_options(conf, uid, arch):
-    """The lorax_options blocks for UID.ARCH merged in config order (later keys win)."""
-    merged = {}
-    for block in config.va_data(conf.get("lorax_options"), uid, arch):
-        merged.update(block)
-    return merged
-
-
-def config_dir(topdir):
-    """The directory of the compose's config file: relative paths in lorax options start there."""
-    files = jsonio.read_json(layout.at(topdir, layout.config_files_json()))["config"]
-    return os.path.dirname(os.path.abspath(files[0]))
-
-
-def _sources(topdir, conf, uid, arch):
-    """The lorax_extra_sources of UID.ARCH as URLs (local paths, relative to the config file's
-    directory, become file:// URLs)."""
-    base = config_dir(topdir)
-    return [s if "://" in s else "file://" + os.path.normpath(os.path.join(base, s))
-            for s in config.va_data(conf.get("lorax_extra_sources"), uid, arch)]
-
-
-def boot_volume_id(topdir, conf, v, arch):
-    """The volume id of V's installer images on ARCH: createiso's volume id with the disc
-    type disc_types["boot"] (default "boot")."""
-    from . import createiso
-
-    ci_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
-    boot_type = (conf.get("disc_types") or {}).get("boot", "boot")
-    ci_conf = dict(ci_conf, disc_types=dict(ci_conf.get("disc_types") or {}, dvd=boot_type))
-    return createiso.volume_id(ci_conf, createiso.substitutions(ci_conf, topdir), v, arch)
-
-
-def lorax_command(topdir, conf, v, arch, output, logfile):
-    """The lorax argument list for V.ARCH writing into OUTPUT (see the module docstring)."""
-    from . import init
-
-    opts = lorax_options(conf, v["uid"], arch)
-    version = opts.get("version") or conf.get("treeinfo_version") or conf["release_version"]
-    cmd = ["lorax", "--product=%s" % conf["release_name"], "--version=%s" % version,
-           "--release=%s" % conf["release_version"]]
-    sources = ["file://" + layout.at(topdir, layout.pkgset_repo(arch))] + _sources(topdir, conf, v["uid"], arch)
-    cmd += ["--source=%s" % s for s in sources]
-    cmd.append("--variant=%s" % v["uid"])
-    if opts.get("bugurl"):
-        cmd.append("--bugurl=%s" % opts["bugurl"])
-    if opts.get("nomacboot", True):
-        cmd.append("--nomacboot")
-    if opts.get("noupgrade", True):
-        cmd.append("--noupgrade")
-    if init.request(topdir)["compose_type"] == "production":
-        cmd.append("--isfinal")
-    cmd.append("--buildarch=%s" % arch)
-    cmd.append("--volid=%s" % boot_volume_id(topdir, conf, v, arch))
-    cmd.append("--logfile=%s" % logfile)
-    cmd += ["--installpkgs=%s" % p for p in v.get("buildinstallpackages") or []]
-    for key, flag in (("add_template", "--add-template"), ("add_arch_template", "--add-arch-template"),
-                      ("add_template_var", "--add-template-var"),
-                      ("add_arch_template_var", "--add-arch-template-var")):
-        cmd += ["%s=%s" % (flag, x) for x in opts.get(key) or []]
-    if opts.get("rootfs_size") is not None:
-        cmd.append("--rootfs-size=%s" % opts["rootfs_size"])
-    cmd += ["--dracut-arg=%s" % x for x in opts.get("dracut_args") or []]
-    if opts.get("skip_branding"):
-        cmd.append("--skip-branding")
-    if opts.get("squashfs_only"):
-        cmd.append("--squashfs-only")
-    if opts.get("configuration_file"):
-        cmd.append("--config=%s" % _local_file(opts["configuration_file"], config_dir(topdir)))
-    return cmd + [output]
-
-
-def _local_file(value, base):
-    if isinstance(value, dict):
-        if value.get("scm") != "file" or value.get("repo"):
-            raise PunjiError("option 'lorax_options': configuration_file: only local files are supported yet, "
-                             "not scm '%s'" % value.get("scm"))
-        value = value.get("file")
-    path = os.path.normpath(os.path.join(base, value or ""))
-    if not value or not os.path.isfile(path):
-        raise PunjiError("option 'lorax_options': configuration_file %s does not exist" % path)
-    return path
 
 
 # -- the os tree -------------------------------------------------------------------------------

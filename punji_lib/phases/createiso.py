@@ -29,20 +29,20 @@ run_assemble() writes compose/metadata/images.json from all of them.
 """
 
 import os
-import re
 import shutil
 
-from .. import composeid, config, iso, jsonio, layout, linker, state, variants
-from ..cli import log, warn
+from ..compose import jsonio, layout, request, state
+from ..config import variants
+from ..config.lookup import va_data
 from ..errors import PunjiError
+from ..log import log, warn
+from ..media import image_files, iso, naming
+from ..rpms import createrepo, linker
 
 PROG = "punji-createiso"
 PHASE = "createiso"
 IMAGE_TYPE = "dvd"
-BOOT_DIRS = ("isolinux/", "images/", "EFI/")
-EXCLUDED = ("images/boot.iso",)
 PER_DISC = (".treeinfo", ".discinfo")
-DEFAULT_NAME_FORMAT = "{compose_id}-{variant}-{arch}-{disc_type}{disc_num}{suffix}"
 
 
 def run(topdir, variant, arch):
@@ -57,7 +57,7 @@ def run(topdir, variant, arch):
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (variant, arch, variant, arch))
-        files = tree_files(layout.at(topdir, layout.tree_dir(variant, arch)))
+        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)))
         if not any(rel.endswith(".rpm") for rel in files):
             reason = "no RPMs in %s" % layout.tree_dir(variant, arch)
             warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
@@ -95,11 +95,10 @@ def _inputs(topdir, conf, v, stats):
     """The fingerprint of what the images of a tree are made from: the options, the compose's
     identity (names, volume ids) and every file of the tree (STATS: path -> os.stat) by size
     and modification time."""
-    from . import init
 
     files = [[rel, stats[rel].st_size, stats[rel].st_mtime_ns] for rel in sorted(stats)]
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
-    req = {k: x for k, x in init.request(topdir).items() if k != "header"}
+    req = {k: x for k, x in request.read(topdir).items() if k != "header"}
     return state.digest(conf, cr_conf, v, req, files)
 
 
@@ -139,7 +138,7 @@ def skip_reason(conf, v, arch):
         return "optional variant (create_optional_isos is off)"
     if v.get("is_empty"):
         return "empty variant"
-    if config.va_data(conf.get("createiso_skip"), v["uid"], arch) == [True]:
+    if va_data(conf.get("createiso_skip"), v["uid"], arch) == [True]:
         return "createiso_skip"
     return None
 
@@ -147,71 +146,7 @@ def skip_reason(conf, v, arch):
 # -- naming ------------------------------------------------------------------------------
 
 
-def substitutions(conf, topdir):
-    """The format keys every image name and volume id can use (Pungi's get_format_substs)."""
-    from . import init
-
-    req = init.request(topdir)
-    ci = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"])
-    return {"compose_id": req["compose_id"], "release_short": conf["release_short"],
-            "version": conf["release_version"], "date": req["date"], "respin": req["respin"],
-            "type": req["compose_type"], "type_suffix": ci.compose.type_suffix, "label": req["label"],
-            "label_major_version": ci.compose.label_major_version}
-
-
-def disc_type(conf):
-    return (conf.get("disc_types") or {}).get("dvd", "dvd")
-
-
-def image_name(conf, substs, v, arch, disc_num):
-    """PDL-1-20261125.t.0-Server-x86_64-dvd1.iso (image_name_format; 'source' for arch src;
-    a layered product is named after its parent)."""
-    fmt = conf.get("image_name_format") or DEFAULT_NAME_FORMAT
-    if isinstance(fmt, dict):
-        fmt = next((f for pattern, f in fmt.items() if re.match(pattern, v["uid"])), DEFAULT_NAME_FORMAT)
-    values = dict(substs, variant=v["parent"] if v["type"] == "layered-product" else v["uid"],
-                  arch="source" if arch == "src" else arch, disc_type=disc_type(conf), disc_num=disc_num,
-                  suffix=".iso")
-    name = iso.format_value(fmt, values, "image_name_format")
-    if not name or "/" in name or name.startswith("."):
-        raise PunjiError("option 'image_name_format': %r gives %r, not a file name" % (fmt, name))
-    return name
-
-
-def volume_id(conf, substs, v, arch):
-    """The volume id of V's images on ARCH (image_volid_formats; layered products and
-    releases on a base product try image_volid_layered_product_formats first)."""
-    values = dict(substs, variant=v["uid"], arch=arch, disc_type=disc_type(conf),
-                  base_product_short=conf.get("base_product_short") or "",
-                  base_product_version=conf.get("base_product_version") or "")
-    layered = bool(conf.get("base_product_name"))
-    if v["type"] == "layered-product":
-        release = v.get("release") or {}
-        layered = True
-        values.update(variant=v["parent"], release_short=release.get("short") or conf["release_short"],
-                      version=release.get("version") or conf["release_version"],
-                      base_product_short=conf["release_short"],
-                      base_product_version=conf["release_version"].split(".")[0])
-    formats = list(conf.get("image_volid_formats") or [])
-    if layered:
-        formats = list(conf.get("image_volid_layered_product_formats") or []) + formats
-    return iso.volume_id(formats, values, conf.get("volume_id_substitutions"), conf.get("restricted_volid"))
-
-
 # -- planning ----------------------------------------------------------------------------
-
-
-def tree_files(top):
-    """{path in the tree: absolute path} of every file of tree TOP but images/boot.iso."""
-    found = {}
-    for root, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d != "lost+found")
-        for name in names:
-            path = os.path.join(root, name)
-            rel = os.path.relpath(path, top)
-            if rel not in EXCLUDED:
-                found[rel] = path
-    return found
 
 
 def _stat(path):
@@ -239,8 +174,8 @@ def plan(sizes, capacity, uid, arch):
     packages = [rel for rel in files if rel.startswith("Packages/") and rel.endswith(".rpm")]
     rest = [rel for rel in files if not rel.startswith("repodata/") and
             not (rel.startswith("Packages/") and rel.endswith(".rpm"))]
-    first = [rel for rel in rest if rel.startswith(BOOT_DIRS)]
-    every = [rel for rel in rest if not rel.startswith(BOOT_DIRS)]
+    first = [rel for rel in rest if rel.startswith(image_files.BOOT_DIRS)]
+    every = [rel for rel in rest if not rel.startswith(image_files.BOOT_DIRS)]
     fixed = sum(sizes[rel] for rel in every)
     discs, current, used = [], first + every, fixed + sum(sizes[rel] for rel in first)
     if used >= capacity:
@@ -270,8 +205,8 @@ def make_images(topdir, conf, v, arch, files, sizes):
     uid = v["uid"]
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     log_path = layout.log_file(PHASE, uid, arch)
-    substs = substitutions(conf, topdir)
-    volid = volume_id(conf, substs, v, arch)
+    substs = naming.substitutions(conf, topdir)
+    volid = naming.volume_id(conf, substs, v, arch)
     capacity = iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
         iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve") - iso.OVERHEAD
     if capacity <= 0:
@@ -281,9 +216,9 @@ def make_images(topdir, conf, v, arch, files, sizes):
     if boot and len(discs) > 1:
         warn(PROG, "%s.%s needs %d discs: the images are not bootable" % (uid, arch, len(discs)))
         boot = None
-    level = _iso_level(conf, uid, arch)
+    level = image_files.iso_level(conf, uid, arch)
     tool = "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage"
-    names = [image_name(conf, substs, v, arch, n) for n in range(1, len(discs) + 1)]
+    names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, len(discs) + 1)]
     if len(set(names)) != len(names):
         raise PunjiError("option 'image_name_format': the %d discs of %s.%s get the same name %s (use {disc_num})"
                          % (len(names), uid, arch, names[0]))
@@ -307,7 +242,7 @@ def make_images(topdir, conf, v, arch, files, sizes):
                 os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
                 shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
             if conf.get("createiso_break_hardlinks"):
-                content = _break_hardlinks(content, os.path.join(work, "copies"), copies)
+                content = image_files.break_hardlinks(content, os.path.join(work, "copies"), copies)
                 log.info("createiso_break_hardlinks: %d files with other hard links copied aside", len(copies))
             output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
@@ -325,14 +260,6 @@ def make_images(topdir, conf, v, arch, files, sizes):
     return records
 
 
-def _iso_level(conf, uid, arch):
-    level = conf.get("iso_level")
-    if isinstance(level, list):
-        found = config.va_data(level, uid, arch)
-        return found[-1] if found else None
-    return level
-
-
 def _clean(path):
     if os.path.lexists(path):
         shutil.rmtree(path, ignore_errors=True)
@@ -344,9 +271,8 @@ def _real_iso_dir(topdir, conf, uid, arch):
     target = conf.get("symlink_isos_to")
     if not target:
         return layout.at(topdir, layout.iso_dir(uid, arch))
-    from . import init
 
-    return os.path.join(os.path.abspath(target), init.request(topdir)["compose_id"], layout.iso_dir(uid, arch))
+    return os.path.join(os.path.abspath(target), request.read(topdir)["compose_id"], layout.iso_dir(uid, arch))
 
 
 def _link_iso_dir(topdir, conf, uid, arch, real_dir):
@@ -417,7 +343,7 @@ def _write_treeinfo(source, target, number, count, v, repo_root=None):
     REPO_ROOT, the checksum of repodata/repomd.xml is that of REPO_ROOT's."""
     from productmd.treeinfo import TreeInfo
 
-    from .. import treeinfo
+    from ..media import treeinfo
 
     ti = TreeInfo()
     try:
@@ -452,8 +378,6 @@ def _disc_repodata(topdir, top, disc_dir, packages, log_path):
     options, reusing the tree's metadata, the tree's comps as group file."""
     import createrepo_c as cr
 
-    from . import createrepo
-
     repomd_path = os.path.join(top, "repodata", "repomd.xml")
     try:
         repomd = cr.Repomd(repomd_path)
@@ -472,23 +396,6 @@ def _disc_repodata(topdir, top, disc_dir, packages, log_path):
     os.unlink(pkglist)
 
 
-def _break_hardlinks(content, copies_dir, copies):
-    """CONTENT with every file that has other hard links replaced by a copy in COPIES_DIR
-    (COPIES: disk path -> its copy, shared between the discs)."""
-    result = {}
-    for rel, path in content.items():
-        st = os.stat(path)
-        if st.st_nlink > 1 and not path.startswith(copies_dir + os.sep):
-            if path not in copies:
-                copy = os.path.join(copies_dir, rel)
-                os.makedirs(os.path.dirname(copy), exist_ok=True)
-                shutil.copy2(path, copy)
-                copies[path] = copy
-            path = copies[path]
-        result[rel] = path
-    return result
-
-
 def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_path):
     """The productmd image fields of one written image, its .manifest beside it."""
     volid = iso.read_volume_id(output)
@@ -502,10 +409,10 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
         "format": "iso", "arch": arch, "disc_number": number, "disc_count": count, "checksums": {},
         "implant_md5": implant, "bootable": bootable, "subvariant": uid,
     }
-    limits = config.va_data(conf.get("createiso_max_size"), uid, arch)
+    limits = va_data(conf.get("createiso_max_size"), uid, arch)
     if limits and st.st_size > limits[0]:
         message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limits[0], st.st_size)
-        if any(config.va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
+        if any(va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
             raise PunjiError(message + " (createiso_max_size_is_strict)")
         warn(PROG, message)
     return record
@@ -524,9 +431,8 @@ def run_assemble(topdir):
     punji-imagechecksum's to fill."""
     import productmd.images
 
-    from . import init
 
-    req = init.request(topdir)
+    req = request.read(topdir)
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     images = productmd.images.Images()
     images.compose.id, images.compose.type = req["compose_id"], req["compose_type"]

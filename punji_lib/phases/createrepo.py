@@ -10,13 +10,12 @@ tree's packages, so the same packages give the same repodata.
 
 import os
 import shutil
-import subprocess
 
-from .. import jsonio, layout, state, treeinfo
-from ..cli import log
+from ..compose import jsonio, layout, request, state
 from ..errors import PunjiError
-
-CHECKSUMS = {"sha": "sha1"}
+from ..log import log
+from ..media import treeinfo
+from ..rpms import createrepo
 
 
 def run(topdir, variant, arch):
@@ -61,9 +60,8 @@ def _compose_day(topdir):
     import calendar
     import time
 
-    from . import init
 
-    return calendar.timegm(time.strptime(init.request(topdir)["date"], "%Y%m%d"))
+    return calendar.timegm(time.strptime(request.read(topdir)["date"], "%Y%m%d"))
 
 
 def _read(path):
@@ -71,7 +69,6 @@ def _read(path):
         return None
     with open(path, encoding="utf-8") as f:
         return f.read()
-
 
 
 def _source_packages(topdir, v):
@@ -93,7 +90,7 @@ def make_repo(topdir, conf, top, packages, pkglist, comps=None):
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(os.path.relpath(layout.at(topdir, p["file"]), path) + "\n" for p in packages))
-    _createrepo(conf, path, pkglist, comps, build_time)
+    createrepo.run(conf, path, pkglist, comps, build_time)
     log.info("createrepo %s: %d packages", top, len(packages))
     return {"path": top, "packages": len(packages), "build_time": build_time}
 
@@ -115,31 +112,3 @@ def _newest_build(topdir, packages):
     return newest
 
 
-def command(conf, path, pkglist, comps=None, revision=0):
-    """The createrepo_c argument list for the options of CONF."""
-    checksum = conf.get("createrepo_checksum") or "sha256"
-    cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", CHECKSUMS.get(checksum, checksum),
-           "--revision", str(revision), "--set-timestamp-to-revision", "--retain-old-md", "0"]
-    cmd.append("--database" if conf.get("createrepo_database") else "--no-database")
-    if conf.get("createrepo_use_xz"):
-        cmd.append("--xz")
-    workers = conf.get("createrepo_num_workers")
-    if workers:
-        cmd += ["--workers", str(workers)]
-    if comps:
-        cmd += ["--groupfile", comps]
-    return cmd + list(conf.get("createrepo_extra_args") or []) + [path]
-
-
-def _createrepo(conf, path, pkglist, comps, revision):
-    cmd = command(conf, path, pkglist, comps, revision)
-    log.info("running %s", " ".join(cmd))
-    try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    except FileNotFoundError:
-        raise PunjiError("createrepo_c is not installed (package createrepo-c on Debian, createrepo_c on Fedora)")
-    if done.stdout:
-        log.info("%s", done.stdout.rstrip())
-    if done.returncode != 0:
-        last = (done.stdout.strip().splitlines() or [""])[-1]
-        raise PunjiError("createrepo_c returned exit code %d on %s: %s" % (done.returncode, path, last))

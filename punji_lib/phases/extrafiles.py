@@ -1,6 +1,6 @@
 """The extrafiles phase: Pungi's extra_files copied into one tree, and the list of them.
 
-extra_files is a variant/arch mapping of scm dicts (see punji_lib.scm), each with
+extra_files is a variant/arch mapping of scm dicts (see punji_lib.config.scm), each with
 an optional "target": a subdirectory of the tree (a leading "/" is dropped, as
 Pungi does). For one variant.arch every entry is fetched into a staging
 directory under work/<arch>/extrafiles/ first, so a missing file, an unreachable
@@ -13,22 +13,23 @@ records the files for --assemble, which writes compose/metadata/extra_files.json
 (productmd ExtraFiles, paths relative to compose/).
 """
 
-import hashlib
-import io
 import os
 import posixpath
 import shutil
 
-from .. import config, jsonio, layout, linker, scm, state, variants
-from ..cli import log, warn
+from ..compose import jsonio, layout, request, state
+from ..config import reader, scm, variants
+from ..config.lookup import va_data
 from ..errors import PunjiError
+from ..log import log, warn
+from ..media import extra_files
+from ..rpms import linker
 
 PROG = "punji-extrafiles"
 TREE_LIST = "extra_files.json"
 # what other phases own in a tree: an extra file there would be lost or would break it
 OWNED_DIRS = {"Packages": "punji-gather", "repodata": "punji-createrepo"}
 OWNED_FILES = {TREE_LIST: PROG, ".treeinfo": "punji-createrepo", ".discinfo": "punji-createrepo"}
-DEFAULT_CHECKSUMS = ["md5", "sha1", "sha256"]
 
 
 def run(topdir, variant, arch):
@@ -37,8 +38,8 @@ def run(topdir, variant, arch):
     v = variants.by_uid(tree).get(variant)
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
-    entries = config.va_data(conf.get("extra_files"), variant, arch)
-    checksum_types = _checksum_types(topdir)
+    entries = va_data(conf.get("extra_files"), variant, arch)
+    checksum_types = extra_files.checksum_types(topdir)
     tree_rel = layout.tree_dir(variant, arch)
     tree_dir = layout.at(topdir, tree_rel)
     record_path = layout.at(topdir, layout.extrafiles_json(variant, arch))
@@ -48,7 +49,7 @@ def run(topdir, variant, arch):
         files = _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel)
         placed = set(files) | ({TREE_LIST} if files else set())
         _check_tree(tree_dir, tree_rel, files, set(old["placed"]) - placed)
-        listed = [dict(_describe(path, checksum_types), file=rel, entry=number)
+        listed = [dict(extra_files.describe(path, checksum_types), file=rel, entry=number)
                   for rel, (path, number) in sorted(files.items())]
         # while the tree changes, the record names everything this run or an earlier one may have put there
         jsonio.write_json(record_path, _record(variant, arch, tree_rel, old["files"], set(old["placed"]) | placed,
@@ -57,7 +58,7 @@ def run(topdir, variant, arch):
         for rel, (path, _number) in sorted(files.items()):
             _install(path, os.path.join(tree_dir, rel))
         if files:
-            jsonio.write_text(os.path.join(tree_dir, TREE_LIST), _tree_list(variant, arch, listed))
+            jsonio.write_text(os.path.join(tree_dir, TREE_LIST), extra_files.tree_list(variant, arch, listed))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     jsonio.write_json(record_path, _record(variant, arch, tree_rel, listed, placed, checksum_types))
@@ -69,9 +70,8 @@ def run_assemble(topdir, variant=None, arch=None):
     """compose/metadata/extra_files.json: the extra files of every tree, paths relative to compose/."""
     from productmd.extra_files import ExtraFiles
 
-    from . import init
 
-    req = init.request(topdir)
+    req = request.read(topdir)
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     metadata = ExtraFiles()
     metadata.compose.id, metadata.compose.type = req["compose_id"], req["compose_type"]
@@ -101,9 +101,8 @@ def run_assemble(topdir, variant=None, arch=None):
 def _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel):
     """{path in the tree: (staged file, entry number)} of every entry, in config order (a later
     entry giving the same path wins, as in Pungi)."""
-    from . import init
 
-    config_dir = os.path.dirname(init.request(topdir)["config"])
+    config_dir = os.path.dirname(request.read(topdir)["config"])
     where = _where(topdir)
     packages = None
     files = {}
@@ -111,12 +110,12 @@ def _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel):
         what = "%s: option 'extra_files' (%s.%s, entry %d)" % (where, v["uid"], arch, number)
         if not isinstance(entry, dict):
             raise PunjiError("%s: expected an scm dict, got %r" % (what, entry))
-        target = _target(entry.get("target"), what, tree_rel)
+        target = extra_files.target(entry.get("target"), what, tree_rel)
         entry = dict(entry)
         if entry.get("scm") == "rpm":
             entry["repo"] = _substitute(entry.get("repo"), v, arch, what)
-            if packages is None and _needs_pkgset(entry["repo"]):
-                packages = _package_set(topdir, arch, what)
+            if packages is None and extra_files.needs_pkgset(entry["repo"]):
+                packages = extra_files.package_set(topdir, arch, what)
         dest = os.path.join(stage, "entry-%d" % number)
         for rel in scm.export(entry, dest, what, config_dir, packages=packages, workdir=stage,
                               warn=lambda message: warn(PROG, message)):
@@ -142,21 +141,7 @@ def _where(topdir):
         files = jsonio.read_json(layout.at(topdir, layout.config_files_json()))["config"]
     except (OSError, ValueError, KeyError):
         files = []
-    return config.where("extra_files", files)
-
-
-def _target(value, what, tree_rel):
-    """The subdirectory of the tree an entry's files go to: '' for the top."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise PunjiError("%s: 'target' must be a string, got %r" % (what, value))
-    rel = posixpath.normpath(value.lstrip("/")) if value.strip("/") else ""
-    if rel == "." or rel == "":
-        return ""
-    if rel == ".." or rel.startswith("../"):
-        raise PunjiError("%s: target '%s' leaves the tree %s" % (what, value, tree_rel))
-    return rel
+    return reader.where("extra_files", files)
 
 
 def _check_owned(rel, what, tree_rel):
@@ -179,29 +164,6 @@ def _substitute(repo, v, arch, what):
         raise PunjiError("%s: 'repo' %r: unknown substitution %s (known: %s)"
                          % (what, repo, exc, ", ".join(sorted(values))))
     return result[0] if isinstance(repo, str) else result
-
-
-def _needs_pkgset(repo):
-    items = [repo] if isinstance(repo, str) else list(repo or [])
-    return any(not item.startswith("/") and "://" not in item for item in items)
-
-
-def _package_set(topdir, arch, what):
-    if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
-        raise PunjiError("%s: an rpm source needs the package set of %s: run punji-pkgset --arch %s first"
-                         % (what, arch, arch))
-    return jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
-
-
-def _checksum_types(topdir):
-    """media_checksums (an option of imagechecksum, read from its slice), each known to hashlib."""
-    path = layout.at(topdir, layout.config_slice("imagechecksum"))
-    types = jsonio.read_json(path).get("media_checksums") if os.path.isfile(path) else None
-    types = types or DEFAULT_CHECKSUMS
-    for name in types:
-        if name not in hashlib.algorithms_available:
-            raise PunjiError("option 'media_checksums': unknown checksum type %r" % name)
-    return list(types)
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -283,20 +245,6 @@ def _install(source, target):
 # -- records -------------------------------------------------------------------------------------
 
 
-def _describe(path, checksum_types):
-    hashes = {name: hashlib.new(name) for name in checksum_types}
-    size = 0
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(1 << 20)
-            if not chunk:
-                break
-            size += len(chunk)
-            for h in hashes.values():
-                h.update(chunk)
-    return {"size": size, "checksums": {name: h.hexdigest() for name, h in sorted(hashes.items())}}
-
-
 def _previous(path):
     """What an earlier run recorded: {"files": [...], "placed": [...]} (empty when none)."""
     if not os.path.isfile(path):
@@ -310,13 +258,3 @@ def _record(variant, arch, tree_rel, files, placed, checksum_types):
             "checksums": checksum_types, "files": files, "placed": sorted(placed)}
 
 
-def _tree_list(variant, arch, listed):
-    """The tree's extra_files.json, as Pungi writes it (productmd ExtraFiles.dump_for_tree)."""
-    from productmd.extra_files import ExtraFiles
-
-    metadata = ExtraFiles()
-    for item in listed:
-        metadata.add(variant, arch, item["file"], item["size"], item["checksums"])
-    out = io.StringIO()
-    metadata.dump_for_tree(out, variant, arch, "")
-    return out.getvalue().rstrip("\n") + "\n"

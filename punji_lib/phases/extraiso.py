@@ -11,7 +11,7 @@ An image holds, as Pungi lays it out, for the variant and then every variant of
 with 'inherit_extra_files' also the files punji-extrafiles put into the tree
 (<uid>/<file>); at the top a .treeinfo (the variant tree's, every variant of the
 image listed with its <uid> paths, [media] disc 1 of 1), the tree's .discinfo, a
-media.repo, and the block's 'extra_files' (scm dicts fetched with punji_lib.scm;
+media.repo, and the block's 'extra_files' (scm dicts fetched with punji_lib.config.scm;
 'target' a subdirectory) with an extra_files.json listing them; extra files win
 over everything but the .treeinfo. The tree's isolinux/, images/ (not boot.iso)
 and EFI/ come too, and make the image bootable, when the tree has boot files.
@@ -38,11 +38,14 @@ import os
 import re
 import shutil
 
-from .. import config, iso, jsonio, layout, state, variants
-from ..cli import log, warn
+from ..compose import jsonio, layout, request, state
+from ..config import variants
+from ..config.lookup import va_data
 from ..errors import PunjiError
-from ..extraiso_content import plan
-from ..repos import file_checksum
+from ..log import log, warn
+from ..media import image_files, iso
+from ..media.extraiso_content import plan
+from ..rpms.repos import file_checksum
 
 PROG = "punji-extraiso"
 PHASE = "extraiso"
@@ -148,9 +151,8 @@ def _createiso_names(topdir, uid, arch):
 def _inputs(topdir, conf, v, arch, plans):
     """The fingerprint of the images: options, compose identity, names, volume ids, and every
     file by size and modification time (the files made for the images by content)."""
-    from . import init
 
-    req = {k: x for k, x in init.request(topdir).items() if k != "header"}
+    req = {k: x for k, x in request.read(topdir).items() if k != "header"}
     images = []
     for p in plans:
         generated = set(p["generated"])
@@ -216,7 +218,6 @@ def _failable(v, arch, number, block, exc):
 
 
 def _make_image(topdir, conf, v, arch, p, iso_dir, work):
-    from . import createiso
 
     uid = v["uid"]
     log_path = layout.log_file(PHASE, uid, arch)
@@ -229,14 +230,14 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
         shutil.copyfile(content[iso.BIOS_IMAGE], copy)
         content[iso.BIOS_IMAGE] = copy
     if conf.get("createiso_break_hardlinks"):
-        content = createiso._break_hardlinks(content, os.path.join(scratch, "copies"), {})
+        content = image_files.break_hardlinks(content, os.path.join(scratch, "copies"), {})
     tool = "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage"
     name = p["name"]
     final = os.path.join(iso_dir, name)
     tmp = os.path.join(iso_dir, ".%s%s" % (name, TMP))
     log.info("writing %s: %d files, volume id %r, variants %s, %s", name, len(content), p["volid"],
              ", ".join([uid] + p["included"]), "bootable" if p["boot"] else "not bootable")
-    iso.make_image(tmp, content, p["volid"], scratch, p["boot"], createiso._iso_level(conf, uid, arch), log_path,
+    iso.make_image(tmp, content, p["volid"], scratch, p["boot"], image_files.iso_level(conf, uid, arch), log_path,
                    tool)
     listing = iso.manifest(tmp, log_path)
     implant = iso.implanted_md5(tmp, log_path)
@@ -262,13 +263,13 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
 def _check_size(conf, uid, arch, block, record):
     """Pungi's size check: the smallest of the block's max_size and createiso_max_size; over
     it a warning, an error with createiso_max_size_is_strict."""
-    limits = list(config.va_data(conf.get("createiso_max_size"), uid, arch))
+    limits = list(va_data(conf.get("createiso_max_size"), uid, arch))
     if block.get("max_size"):
         limits.append(block["max_size"])
     if not limits or record["size"] <= min(limits):
         return
     message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], min(limits), record["size"])
-    if any(config.va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
+    if any(va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
         raise PunjiError(message + " (createiso_max_size_is_strict)")
     warn(PROG, message)
 

@@ -3,8 +3,9 @@
 import glob
 import os
 
-from .. import jsonio, layout, state
-from ..phases import init
+from ..compose import jsonio, layout, request, state
+from ..compose import status as compose_status
+
 
 def tree_paths(uid, arch):
     """composeinfo's path names for one variant.arch -> directories relative to compose/."""
@@ -25,9 +26,9 @@ def composeinfo(topdir):
     the paths of the trees that exist."""
     from productmd.composeinfo import Variant
 
-    from .. import composeid
+    from ..compose import composeid
 
-    req = init.request(topdir)
+    req = request.read(topdir)
     conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     ci = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"])
@@ -73,5 +74,5 @@ def run(topdir, variant=None, arch=None):
     ci = composeinfo(topdir)
     jsonio.write_text(layout.at(topdir, layout.composeinfo_json()), ci.dumps())
     status = "FINISHED_INCOMPLETE" if failures(topdir) else "FINISHED"
-    jsonio.write_text(layout.at(topdir, layout.status_file()), status + "\n")
+    compose_status.set_status(topdir, status)
     state.write(topdir, "finish", status=status)

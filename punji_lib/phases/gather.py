@@ -21,11 +21,14 @@ import json
 import os
 import re
 
-from .. import config, jsonio, layout, linker, state, variants
-from ..cli import log, warn
-from ..depsolve import DEFAULTS, Solver
+from ..compose import jsonio, layout, request, state
+from ..config import reader, variants
+from ..config.lookup import arch_data, va_data
 from ..errors import PunjiError
-from ..pkgpool import PackagePool
+from ..log import log, warn
+from ..rpms import linker
+from ..rpms.depsolve import DEFAULTS, Solver
+from ..rpms.pkgpool import PackagePool
 
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}
@@ -95,7 +98,7 @@ def _file_digest(path):
 
 
 def _pool(topdir, conf, v, arch, related):
-    lookaside = config.va_data(conf.get("gather_lookaside_repos"), v["uid"], arch)
+    lookaside = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch)
     pool = PackagePool(arch, [layout.at(topdir, layout.pkgset_repo(arch))], lookaside,
                        cache=layout.at(topdir, layout.pkgset_cache(arch)))
     pool.comps_files = []
@@ -110,8 +113,8 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier):
     """{"comps": {packages, groups}, "json": {packages}, "prepopulate": [...], "exclude": [...]}
     of variant V on ARCH, with those of the variants it builds on."""
     groups = _comps_groups(layout.at(topdir, layout.comps_file(v["uid"], arch)))
-    packages = config.va_data(conf.get("additional_packages"), v["uid"], arch)
-    exclude = config.va_data(conf.get("filter_packages"), v["uid"], arch)
+    packages = va_data(conf.get("additional_packages"), v["uid"], arch)
+    exclude = va_data(conf.get("filter_packages"), v["uid"], arch)
     if conf.get("filter_system_release_packages", True):
         best, others = _system_release(pool, v, tree)
         packages += best
@@ -131,7 +134,7 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier):
 def _comps_groups(path):
     if not os.path.isfile(path):
         return []
-    from .. import comps
+    from ..config import comps
 
     return sorted(g.id for g in comps.read(path).groups)
 
@@ -154,7 +157,7 @@ def _system_release(pool, v, tree):
 
 
 def _json_file(conf, name):
-    path = config.local_file(conf, name)
+    path = reader.local_file(conf, name)
     if not path:
         return {}
     try:
@@ -221,9 +224,9 @@ def _request(conf, v, arch, inputs, source, method, earlier):
         nodeps=method == "nodeps", greedy=conf.get("greedy_method") or "none",
         fulltree=bool(conf.get("gather_fulltree")) or optional or child, fulltree_excludes=sorted(excludes),
         selfhosting=(bool(conf.get("gather_selfhosting")) or optional) and not child,
-        multilib_methods=config.va_data(conf.get("multilib"), v["uid"], arch),
-        multilib_blacklist=config.arch_data(conf.get("multilib_blacklist"), arch),
-        multilib_whitelist=config.arch_data(conf.get("multilib_whitelist"), arch),
+        multilib_methods=va_data(conf.get("multilib"), v["uid"], arch),
+        multilib_blacklist=arch_data(conf.get("multilib_blacklist"), arch),
+        multilib_whitelist=arch_data(conf.get("multilib_whitelist"), arch),
         langpacks=True)
 
 
@@ -296,8 +299,9 @@ def _fetch_remote(topdir, arch, packages):
     package set's cache, check them, and point their records at the local copies."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .pkgset import read_header
-    from ..repos import fetch_package, is_remote
+    from ..config.repo_refs import is_remote
+    from ..rpms.headers import read_header
+    from ..rpms.repos import fetch_package
 
     remote = [p for p in packages if is_remote(p["path"])]
     if not remote:
@@ -329,11 +333,10 @@ def run_assemble(topdir, variant=None, arch=None):
     """Link every variant's source tree and write compose/metadata/rpms.json."""
     from productmd.rpms import Rpms
 
-    from . import init
 
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    req = init.request(topdir)
+    req = request.read(topdir)
     rpms = Rpms()
     rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
     rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]

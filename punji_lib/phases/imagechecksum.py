@@ -44,9 +44,9 @@ import queue
 import threading
 import time
 
-from .. import jsonio, layout, state
-from ..cli import log
+from ..compose import jsonio, layout, request, state
 from ..errors import PunjiError
+from ..log import log
 
 PHASE = "imagechecksum"
 BLOCK = 1 << 20  # bytes per read: a block stays in cache while every thread hashes it
@@ -138,10 +138,9 @@ def check_algorithms(algorithms, one_file):
 
 def format_keys(topdir):
     """Pungi's format substitutions for this compose (without variant, arch, dirname)."""
-    from .. import composeid
-    from . import init
+    from ..compose import composeid
 
-    req = init.request(topdir)
+    req = request.read(topdir)
     conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
     compose = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"]).compose
     return {

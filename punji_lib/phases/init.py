@@ -3,13 +3,15 @@ and per variant.arch comps from the config file, each only when its bytes change
 
 import os
 
-from .. import comps, composeid, config, jsonio, layout, state, variants
-from ..cli import log, open_log, warn
+from ..compose import composeid, jsonio, layout, request, state, status
+from ..config import comps, reader, variants
 from ..errors import PunjiError
+from ..log import log, open_log, warn
+
 
 def create(config_path, target_dir, compose_type=None, label=None, date=None):
     """Make TARGET_DIR/<COMPOSE_ID>, run the init phase in it and write its Makefile."""
-    from .. import makefile
+    from ..compose import makefile
 
     config_path = os.path.abspath(config_path)
     loaded = load_inputs(config_path)
@@ -21,55 +23,39 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", ci.compose.id, config_path)
-    request = {
-        "header": state.header("compose-request"),
-        "config": config_path,
-        "compose_id": ci.compose.id,
-        "compose_type": compose_type,
-        "label": label,
-        "date": ci.compose.date,
-        "respin": ci.compose.respin,
-    }
-    jsonio.write_json(layout.at(topdir, layout.compose_request_json()), request)
+    request.write(topdir, config_path, ci.compose, compose_type, label)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), ci.compose.id + "\n")
-    jsonio.write_text(layout.at(topdir, layout.status_file()), "STARTED\n")
+    status.set_status(topdir, "STARTED")
     run(topdir, prog="punji-init", loaded=loaded)
     makefile.write(topdir)
     return topdir
 
 
-def request(topdir):
-    path = layout.at(topdir, layout.compose_request_json())
-    if not os.path.exists(path):
-        raise PunjiError("%s: not a punji compose (no %s)" % (topdir, layout.compose_request_json()))
-    return jsonio.read_json(path)
-
-
 def load_inputs(config_path):
     """Load, validate and resolve a config with its variants: what init writes."""
-    raw, files = config.load(config_path)
-    result = config.validate(raw, config_path, files)
+    raw, files = reader.load(config_path)
+    result = reader.validate(raw, config_path, files)
     conf = result.config
-    variants_path = config.local_file(conf, "variants_file")
+    variants_path = reader.local_file(conf, "variants_file")
     every_variant = variants.load(variants_path)
-    config.check_variant_patterns(conf, every_variant, files)
-    config.check_gather_method(conf, every_variant, files)
+    reader.check_variant_patterns(conf, every_variant, files)
+    reader.check_gather_method(conf, every_variant, files)
     tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
     if not tree:
         raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
-    comps_path = config.local_file(conf, "comps_file") if conf.get("comps_file") else None
+    comps_path = reader.local_file(conf, "comps_file") if conf.get("comps_file") else None
     inputs = [p for p in (variants_path, comps_path) if p]
     return {"config": conf, "files": files, "inputs": inputs, "variants": tree, "comps": comps_path, "warnings": result.warnings}
 
 
 def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     """The init phase proper; safe to repeat: unchanged outputs keep their mtimes."""
-    loaded = loaded or load_inputs(request(topdir)["config"])
+    loaded = loaded or load_inputs(request.read(topdir)["config"])
     for message in loaded["warnings"]:
         warn(prog, message)
     conf = loaded["config"]
     jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), conf)
-    for phase, options in config.slices(conf).items():
+    for phase, options in reader.slices(conf).items():
         jsonio.write_json_if_changed(layout.at(topdir, layout.config_slice(phase)), options)
     files = {"header": state.header("config-files"), "config": loaded["files"], "inputs": loaded["inputs"]}
     jsonio.write_json_if_changed(layout.at(topdir, layout.config_files_json()), files)

@@ -29,9 +29,11 @@ failed; any other failed task fails the phase in one line.
 
 import re
 
-from .. import config, iso, jsonio, layout
+from ..compose import jsonio, layout
+from ..config.lookup import va_data
 from ..errors import PunjiError
-from . import createiso, imagebuild, livemedia
+from ..koji import images
+from ..media import iso, naming
 
 PHASE = "liveimages"
 PROG = "punji-liveimages"
@@ -43,11 +45,11 @@ KOJI_TYPES = {"live": ("livecd", "createLiveCD", ".iso", "live", "iso"),
 
 def plan(topdir, conf, tree):
     by_uid = {v["uid"]: v for v in tree}
-    substs = createiso.substitutions(conf, topdir)
+    substs = naming.substitutions(conf, topdir)
     jobs = []
     for v in tree:
         for arch in sorted(a for a in v["arches"] if a != "src"):
-            for number, block in enumerate(config.va_data(conf.get("live_images"), v["uid"], arch), 1):
+            for number, block in enumerate(va_data(conf.get("live_images"), v["uid"], arch), 1):
                 where = "option 'live_images' (variant %s, arch %s, block %d)" % (v["uid"], arch, number)
                 kind = block.get("type") or "live"
                 if kind not in KOJI_TYPES:
@@ -56,18 +58,18 @@ def plan(topdir, conf, tree):
                     if block.get(key):
                         raise PunjiError("%s: '%s' (RPM-wrapped or signed live images) is not supported" % (where, key))
                 img_type, child, suffix, image_type, image_format = KOJI_TYPES[kind]
-                target = imagebuild.pick(conf, block, "target", "live_images_target") or conf.get("live_target")
+                target = images.pick(conf, block, "target", "live_images_target") or conf.get("live_target")
                 if not target:
                     raise PunjiError("%s: no Koji target (set 'target', live_images_target or global_target)" % where)
-                version = imagebuild.pick(conf, block, "version", "live_images_version") or conf["release_version"]
+                version = images.pick(conf, block, "version", "live_images_version") or conf["release_version"]
                 repos = block.get("repo") or []
                 repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
-                opts = {"repo": [imagebuild.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
+                opts = {"repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
                                  for r in dict.fromkeys(repos)]}
-                ksurl = imagebuild.pick(conf, block, "ksurl", "live_images_ksurl")
+                ksurl = images.pick(conf, block, "ksurl", "live_images_ksurl")
                 if ksurl:
                     opts["ksurl"] = ksurl
-                release = imagebuild.release(topdir, conf, block, "live_images_release")
+                release = images.release(topdir, conf, block, "live_images_release")
                 if release:
                     opts["release"] = release
                 if block.get("scratch"):
@@ -76,10 +78,10 @@ def plan(topdir, conf, tree):
                     opts["format"] = "raw"
                 rename = None
                 if not conf.get("live_images_no_rename"):
-                    fmt = conf.get("image_name_format") or createiso.DEFAULT_NAME_FORMAT
+                    fmt = conf.get("image_name_format") or naming.DEFAULT_NAME_FORMAT
                     if isinstance(fmt, dict):
                         fmt = next((f for p, f in fmt.items() if re.match(p, v["uid"])),
-                                   createiso.DEFAULT_NAME_FORMAT)
+                                   naming.DEFAULT_NAME_FORMAT)
                     disc = (conf.get("disc_types") or {}).get(kind, kind)
                     rename = iso.format_value(fmt, dict(substs, variant=v["uid"], arch=arch, disc_type=disc,
                                                         disc_num="", suffix=suffix), "image_name_format")
@@ -90,7 +92,7 @@ def plan(topdir, conf, tree):
                     "variant": v["uid"], "block": number, "arches": [arch], "suffix": suffix,
                     "kind": kind, "image_type": image_type, "image_format": image_format, "rename": rename,
                     "subvariant": block.get("subvariant") or v["uid"],
-                    "can_fail": bool(block.get("failable")) or DELIVERABLE in config.va_data(
+                    "can_fail": bool(block.get("failable")) or DELIVERABLE in va_data(
                         conf.get("failable_deliverables"), v["uid"], arch),
                     "optional": [],
                     "args": [name, str(version), arch, target, block["kickstart"], img_type], "opts": opts,
@@ -112,10 +114,10 @@ def take(topdir, job, arch, name):
 
 def finish(topdir, record):
     if record["type"] == "live":
-        livemedia.iso_fields(topdir, record)
+        images.live_iso_fields(topdir, record)
 
 
 def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    imagebuild.run_jobs(topdir, conf, PHASE, PROG, plan(topdir, conf, tree), take, finish=finish)
+    images.run_jobs(topdir, conf, PHASE, PROG, plan(topdir, conf, tree), take, finish=finish)

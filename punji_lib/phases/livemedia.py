@@ -24,9 +24,9 @@ block's or the variant uid). Failable blocks and arches: as punji-imagebuild
 (failable_deliverables name "live-media").
 """
 
-from .. import iso, jsonio, layout
+from ..compose import jsonio, layout
 from ..errors import PunjiError
-from . import imagebuild
+from ..koji import images
 
 PHASE = "livemedia"
 PROG = "punji-livemedia"
@@ -39,7 +39,7 @@ def plan(topdir, conf, tree):
     jobs = []
     for v in tree:
         arches = sorted(a for a in v["arches"] if a != "src")
-        for number, block in enumerate(imagebuild.blocks(conf, "live_media", v)):
+        for number, block in enumerate(images.blocks(conf, "live_media", v)):
             where = "option 'live_media' (variant %s, block %d)" % (v["uid"], number + 1)
             wanted = sorted(set(block["arches"]) & set(arches)) if block.get("arches") else arches
             if not wanted:
@@ -47,10 +47,10 @@ def plan(topdir, conf, tree):
             for key in ("name", "kickstart"):
                 if not block.get(key):
                     raise PunjiError("%s: '%s' is missing" % (where, key))
-            target = imagebuild.pick(conf, block, "target", "live_media_target")
+            target = images.pick(conf, block, "target", "live_media_target")
             if not target:
                 raise PunjiError("%s: no Koji target (set 'target', live_media_target or global_target)" % where)
-            version = imagebuild.pick(conf, block, "version", "live_media_version") or conf["release_version"]
+            version = images.pick(conf, block, "version", "live_media_version") or conf["release_version"]
             source = block.get("install_tree_from") or v["uid"]
             if source not in by_uid:
                 raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
@@ -58,13 +58,13 @@ def plan(topdir, conf, tree):
             repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
             failable = block.get("failable") or []
             failable = wanted if failable == ["*"] else sorted(set(failable) & set(wanted))
-            opts = {"install_tree": imagebuild.tree_url(topdir, conf, source, "$basearch"),
-                    "repo": [imagebuild.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
+            opts = {"install_tree": images.tree_url(topdir, conf, source, "$basearch"),
+                    "repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
                              for r in dict.fromkeys(repos)]}
-            ksurl = imagebuild.pick(conf, block, "ksurl", "live_media_ksurl")
+            ksurl = images.pick(conf, block, "ksurl", "live_media_ksurl")
             if ksurl:
                 opts["ksurl"] = ksurl
-            release = imagebuild.release(topdir, conf, block, "live_media_release")
+            release = images.release(topdir, conf, block, "live_media_release")
             if release:
                 opts["release"] = release
             for key in ("ksversion", "title"):
@@ -80,7 +80,7 @@ def plan(topdir, conf, tree):
                 "what": "live_media %s of %s (block %d)" % (block["name"], v["uid"], number + 1),
                 "variant": v["uid"], "block": number + 1, "arches": wanted,
                 "subvariant": block.get("subvariant") or v["uid"],
-                "can_fail": failable == wanted or imagebuild.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
+                "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
                 "optional": failable,
                 "args": [block["name"], str(version), wanted, target, block["kickstart"], "livemedia"],
                 "opts": opts,
@@ -98,10 +98,6 @@ def take(topdir, job, arch, name):
 def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    imagebuild.run_jobs(topdir, conf, PHASE, PROG, plan(topdir, conf, tree), take, finish=iso_fields)
+    images.run_jobs(topdir, conf, PHASE, PROG, plan(topdir, conf, tree), take, finish=images.live_iso_fields)
 
 
-def iso_fields(topdir, record):
-    """A live ISO's productmd fields read from the file: volume id, implanted MD5, bootable."""
-    path = layout.at(topdir, "compose/" + record["path"])
-    record.update(volume_id=iso.read_volume_id(path), implant_md5=iso.implanted_md5(path), bootable=True)

@@ -27,10 +27,11 @@ line naming the task and the hub's error.
 import fnmatch
 import os
 
-from .. import jsonio, kojitasks, layout, state
-from ..cli import log, warn
+from ..compose import jsonio, layout, request, state
 from ..errors import PunjiError
-from . import imagebuild, init
+from ..koji import images
+from ..koji import tasks as kojitasks
+from ..log import log, warn
 
 PHASE = "osbs"
 PROG = "punji-osbs"
@@ -60,11 +61,11 @@ def repo_url(topdir, conf, compose_id, uid, number, repo, by_uid, gpgkey):
 
 def plan(topdir, conf, tree):
     by_uid = {v["uid"]: v for v in tree}
-    compose_id = init.request(topdir)["compose_id"]
+    compose_id = request.read(topdir)["compose_id"]
     jobs = []
     for v in tree:
         arches = sorted(a for a in v["arches"] if a != "src")
-        for number, block in enumerate(imagebuild.blocks(conf, "osbs", v), 1):
+        for number, block in enumerate(images.blocks(conf, "osbs", v), 1):
             repos = block.get("repo") or []
             repos = [v["uid"]] + ([repos] if isinstance(repos, str) else list(repos))
             opts = {k: value for k, value in sorted(block.items()) if k not in OWN_KEYS}
@@ -74,7 +75,7 @@ def plan(topdir, conf, tree):
                 "what": "osbs build of %s (block %d, %s)" % (v["uid"], number, block["url"]),
                 "variant": v["uid"], "block": number, "arches": arches,
                 "can_fail": bool(block.get("failable"))
-                or imagebuild.failable_everywhere(conf, v["uid"], arches, DELIVERABLE),
+                or images.failable_everywhere(conf, v["uid"], arches, DELIVERABLE),
                 "scratch": bool(block.get("scratch")), "registry": block.get("registry"),
                 "args": [block["url"], block["target"], opts], "priority": block.get("priority"),
             })
@@ -84,7 +85,7 @@ def plan(topdir, conf, tree):
 def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    compose_id = init.request(topdir)["compose_id"]
+    compose_id = request.read(topdir)["compose_id"]
     jobs = plan(topdir, conf, tree)
     metadata, registries, failed, errors = {}, {}, [], []
     if jobs:

@@ -15,7 +15,7 @@ variant/arch mapping. For each block, variant and arch, as pungi-make-ostree doe
      --write-commitid-to=logs/<arch>/ostree-<variant>-<n>/commitid.log
      --touch-if-changed=<that>.stamp [--add-metadata-string=version=<version>]
      [--force-nocache] [--unified-core] <treefile>` runs through the phase's
-     runroot method (punji_lib.runroot), its output in
+     runroot method (punji_lib.koji.runroot), its output in
      logs/<arch>/ostree-<variant>-<n>/create-ostree-repo.log too;
   4. unless tag_ref is false, <ostree_repo>/refs/heads/<ref> gets the commit id
      (the ref: ostree_ref or the treefile's, ${basearch} replaced);
@@ -35,9 +35,12 @@ import os
 import re
 import shutil
 
-from .. import config, jsonio, layout, runroot, scm, state
-from ..cli import log, warn
+from ..compose import jsonio, layout, request, state
+from ..config import scm
+from ..config.lookup import va_data
 from ..errors import PunjiError
+from ..koji import runroot
+from ..log import log, warn
 
 PHASE = "ostree"
 PROG = "punji-ostree"
@@ -61,7 +64,7 @@ def plan(conf, tree):
                         jobs.append((v["uid"], arch, number, block))
         else:
             for arch in sorted(arches):
-                for number, block in enumerate(config.va_data(value, v["uid"], arch), 1):
+                for number, block in enumerate(va_data(value, v["uid"], arch), 1):
                     jobs.append((v["uid"], arch, number, block))
     return jobs
 
@@ -69,7 +72,7 @@ def plan(conf, tree):
 def can_fail(conf, uid, arch, block):
     failable = block.get("failable") or []
     return "*" in failable or arch in failable or \
-        DELIVERABLE in config.va_data(conf.get("failable_deliverables"), uid, arch)
+        DELIVERABLE in va_data(conf.get("failable_deliverables"), uid, arch)
 
 
 def run(topdir, variant=None, arch=None):
@@ -115,9 +118,7 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
             shutil.rmtree(path)
     os.makedirs(work)
     os.makedirs(logs)
-    from .buildinstall import config_dir
-
-    checkout = scm.git_checkout(block["config_url"], block.get("config_branch"), work, what, config_dir(topdir))
+    checkout = scm.git_checkout(block["config_url"], block.get("config_branch"), work, what, request.config_dir(topdir))
     treefile = os.path.join(checkout, block["treefile"])
     if not os.path.isfile(treefile):
         raise PunjiError("%s: treefile %s is not in %s" % (what, block["treefile"], block["config_url"]))

@@ -3,8 +3,8 @@ variants and arches of the compose.
 
 ostree_installer is a variant/arch mapping [(variant regex, {arch: block})]. For every
 block a variant gets on one of its binary arches, lorax runs through the phase's runroot
-method (punji_lib.runroot, as "ostree_installer" in runroot_method) with buildinstall's
-argument list (punji_lib.phases.buildinstall.lorax_command), where:
+method (punji_lib.koji.runroot, as "ostree_installer" in runroot_method) with buildinstall's
+argument list (punji_lib.media.lorax.command), where:
 
     --source      the arch's package set repo, then the block's 'repo' (a variant uid -> its
                   os tree in this compose on the arch; URLs with $arch replaced)
@@ -30,10 +30,13 @@ records failed.
 import os
 import shutil
 
-from .. import config, iso, jsonio, layout, runroot, scm
-from ..cli import log, warn
+from ..compose import jsonio, layout, request
+from ..config import scm
+from ..config.lookup import va_data
 from ..errors import PunjiError
-from . import buildinstall, createiso, imagebuild
+from ..koji import images, runroot
+from ..log import log, warn
+from ..media import iso, lorax, naming
 
 PHASE = "ostreeinstaller"
 RUNROOT_PHASE = "ostree_installer"
@@ -46,7 +49,7 @@ def plan(conf, tree):
     jobs = []
     for v in tree:
         for arch in sorted(a for a in v["arches"] if a != "src"):
-            blocks = config.va_data(conf.get("ostree_installer"), v["uid"], arch)
+            blocks = va_data(conf.get("ostree_installer"), v["uid"], arch)
             if blocks and not v.get("is_empty"):
                 jobs.append((v, arch, blocks[-1]))
     return jobs
@@ -62,27 +65,27 @@ def run(topdir, variant=None, arch=None):
     jobs = plan(conf, tree)
     if not conf.get("ostree_installer_overwrite") and bi_conf.get("buildinstall_method"):
         for v, arch, block in jobs:
-            if not buildinstall.skip_reason(bi_conf, v, arch):
+            if not lorax.skip_reason(bi_conf, v, arch):
                 raise PunjiError("option 'ostree_installer': cannot make an ostree installer for %s.%s: buildinstall "
                                  "runs there too and the files would clash (set ostree_installer_overwrite)"
                                  % (v["uid"], arch))
     stale = layout.at(topdir, layout.state_file(PHASE))
     if os.path.exists(stale):
         os.unlink(stale)
-    images, failed = [], []
+    made, failed = [], []
     for v, arch, block in jobs:
         what = "option 'ostree_installer' (variant %s, arch %s)" % (v["uid"], arch)
         try:
-            images.append(one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what))
+            made.append(one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what))
         except PunjiError as exc:
             message = "%s: %s" % (what, exc)
             failable = block.get("failable") or []
             if not ("*" in failable or arch in failable
-                    or DELIVERABLE in config.va_data(conf.get("failable_deliverables"), v["uid"], arch)):
+                    or DELIVERABLE in va_data(conf.get("failable_deliverables"), v["uid"], arch)):
                 raise PunjiError(message)
             warn(PROG, message + " (failable: the compose goes on without it)")
             failed.append(message)
-    imagebuild.publish(topdir, conf, PHASE, images, failed, {})
+    images.publish(topdir, conf, PHASE, made, failed, {})
 
 
 def _templates(block, key, template_dir, what):
@@ -118,7 +121,7 @@ def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_
                       lorax_extra_sources=[("^%s$" % v["uid"], {arch: sources})],
                       disc_types=dict(bi_conf.get("disc_types") or {}, boot=disc))
     v = dict(v, buildinstallpackages=list(block.get("installpkgs") or []))
-    argv = buildinstall.lorax_command(topdir, lorax_conf, v, arch, output, logfile)
+    argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile)
     release = block.get("release")
     if release:
         if release.startswith("!"):
@@ -140,7 +143,7 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
     template_dir = None
     if block.get("template_repo"):
         template_dir = scm.git_checkout(block["template_repo"], block.get("template_branch"), templates,
-                                        what + ": template_repo", buildinstall.config_dir(topdir))
+                                        what + ": template_repo", request.config_dir(topdir))
     argv = lorax_argv(topdir, conf, bi_conf, v, arch, block, tmp, os.path.join(log_dir, "lorax.log"),
                       template_dir, what)
     packages = ["lorax", "ostree"] + list(block.get("extra_runroot_pkgs") or [])
@@ -160,7 +163,7 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
     ci_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
     disc = (conf.get("disc_types") or {}).get("ostree", "ostree")
     ci_conf = dict(ci_conf, disc_types=dict(ci_conf.get("disc_types") or {}, dvd=disc))
-    name = createiso.image_name(ci_conf, createiso.substitutions(ci_conf, topdir), v, arch, "")
+    name = naming.image_name(ci_conf, naming.substitutions(ci_conf, topdir), v, arch, "")
     rel = layout.iso_dir(uid, arch) + "/" + name
     target = layout.at(topdir, rel)
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -171,7 +174,7 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
     except OSError:
         shutil.copy2(os.path.join(out, "images", "boot.iso"), new)
     os.replace(new, target)
-    record = imagebuild.image_record(topdir, rel, arch, "dvd-ostree", "iso", uid)
+    record = images.image_record(topdir, rel, arch, "dvd-ostree", "iso", uid)
     record.update(volume_id=iso.read_volume_id(target), implant_md5=iso.implanted_md5(target, log_path),
                   bootable=True)
     log.info("ostree installer %s.%s: %s", uid, arch, rel)

@@ -23,9 +23,10 @@ import os
 import shutil
 import tempfile
 
-from .. import jsonio, layout, scm, state, variants
-from ..cli import log
+from ..compose import jsonio, layout, request, state
+from ..config import scm, variants
 from ..errors import PunjiError
+from ..log import log
 
 PHASE = "productimg"
 IMAGE = "images/product.img"
@@ -49,9 +50,8 @@ def run(topdir, variant, arch):
         _remove(target)
         return state.write(topdir, PHASE, variant, arch, skipped=reason, image=None)
     _forget(topdir, variant, arch)
-    from . import init
 
-    request = init.request(topdir)
+    req = request.read(topdir)
     package = release_package(topdir, v, arch)
     workroot = layout.at(topdir, "work/%s/productimg" % arch)
     os.makedirs(workroot, exist_ok=True)
@@ -61,7 +61,7 @@ def run(topdir, variant, arch):
     work = tempfile.mkdtemp(prefix=".%s." % variant, dir=workroot)
     try:
         release = os_release(scm.extract_rpm(package["path"], os.path.join(work, "rpm"), "productimg"))
-        stamp = buildstamp(conf, request, arch, release)
+        stamp = buildstamp(conf, req, arch, release)
         entries = [(PRODUCT + "/.buildstamp", stamp.encode("utf-8"))]
         entries += [("%s/installclasses/%s" % (PRODUCT, name), data)
                     for name, data in install_class(topdir, conf, v, os.path.join(work, "class"))]
@@ -146,9 +146,7 @@ def install_class(topdir, conf, v, work):
     entry = conf.get("productimg_install_class")
     if not entry:
         return []
-    from .buildinstall import config_dir
-
-    base = config_dir(topdir)
+    base = request.config_dir(topdir)
     if isinstance(entry, str):
         path = os.path.join(base, entry)
         if not os.path.isfile(path):

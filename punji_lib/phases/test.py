@@ -1,6 +1,6 @@
 """test: repoclosure of every repository of the compose, sanity checks of every image.
 
-Repoclosure (punji_lib.repoclosure, libsolv) runs over the os tree of every
+Repoclosure (punji_lib.rpms.repoclosure, libsolv) runs over the os tree of every
 non-empty variant.arch (compose/<uid>/<arch>/os, its repodata). The trees it
 builds on are its lookaside, as in gather: an addon's parent; a layered
 product's parent and the parent's addons; an optional variant's parent with the
@@ -47,9 +47,10 @@ import re
 import shutil
 import subprocess
 
-from .. import config, jsonio, layout, state
-from ..cli import log, warn
+from ..compose import jsonio, layout, state
+from ..config.lookup import va_data
 from ..errors import PunjiError
+from ..log import log, warn
 
 PHASE = "test"
 PROG = "punji-test"
@@ -141,13 +142,14 @@ def _quoted(requires):
 
 
 def strictness(conf, uid, arch):
-    values = config.va_data(conf.get("repoclosure_strictness"), uid, arch)
+    values = va_data(conf.get("repoclosure_strictness"), uid, arch)
     return values[-1] if values else "lenient"
 
 
 def check_closure(topdir, conf):
     """Run repoclosure over every tree; write the report; return its trees."""
-    from .. import repoclosure, variants
+    from ..config import variants
+    from ..rpms import repoclosure
 
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     by_uid = variants.by_uid(tree)
@@ -167,7 +169,7 @@ def check_closure(topdir, conf):
                 if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
                     raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
                                      % (rel, v["uid"], arch))
-            extra = config.va_data(gather_conf.get("gather_lookaside_repos"), v["uid"], arch)
+            extra = va_data(gather_conf.get("gather_lookaside_repos"), v["uid"], arch)
             closure = repoclosure.Closure(arch, [layout.at(topdir, own)],
                                           [layout.at(topdir, r) for r in side] + list(extra),
                                           cache=layout.at(topdir, layout.pkgset_cache(arch)))

@@ -1,0 +1,192 @@
+"""What every punji command shares: its parser, its one error handler, the phase contract.
+
+A command module defines `build_parser()` (also used for its man page) and
+`main(argv=None)`, which calls `run(parser, work, argv)`; `work(args)` does the
+job and raises PunjiError for anything the user can fix. A phase command gets
+both from `phase_command(phase, DESCRIPTION, EXAMPLE, ...)`: its own text and
+example, the shared parser and `run_phase`.
+"""
+
+import argparse
+import os
+import sys
+
+from ..config.lookup import va_data
+from ..errors import PunjiError
+from ..log import log, open_log, warn
+
+
+def parser(prog, description, example):
+    """An ArgumentParser with --debug and an example in its epilog."""
+    result = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        epilog="example:\n  " + "\n  ".join(example.strip().splitlines()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    result.add_argument("--debug", action="store_true", help="show the traceback of an error on the terminal")
+    return result
+
+
+def add_scope(parser, variant=True, arch=True):
+    """The compose directory (default: the current one) and the --variant/--arch of a phase."""
+    parser.add_argument("compose", nargs="?", default=".", help="the compose directory (default: the current directory)")
+    if variant:
+        parser.add_argument("--variant", required=True, help="variant uid, e.g. Server or Server-optional")
+    if arch:
+        parser.add_argument("--arch", required=True, help="tree arch, e.g. x86_64")
+
+
+def add_tree_or_assemble(parser, assemble_help):
+    """--variant/--arch for one tree, or --assemble for the phase's global last step."""
+    parser.add_argument("compose", nargs="?", default=".", help="the compose directory (default: the current directory)")
+    parser.add_argument("--variant", help="variant uid, e.g. Server or Server-optional")
+    parser.add_argument("--arch", help="tree arch, e.g. x86_64 (src: the variant's source tree)")
+    parser.add_argument("--assemble", action="store_true", help=assemble_help)
+
+
+SCOPES = {"tree": (True, True), "arch": (False, True), "compose": (False, False)}  # --variant, --arch
+
+
+def phase_command(phase, description, example, scope="tree", assemble=None):
+    """build_parser() and main() of punji-PHASE, which runs punji_lib.phases.PHASE's
+    run(topdir, variant, arch) under run_phase. SCOPE: "tree" (--variant and --arch), "arch"
+    (--arch) or "compose" (the compose directory alone). ASSEMBLE, the help of --assemble:
+    --assemble runs the phase's run_assemble(topdir) instead of one tree's run."""
+
+    def build_parser():
+        result = parser("punji-" + phase, description, example)
+        if assemble:
+            add_tree_or_assemble(result, assemble)
+        else:
+            variant, arch = SCOPES[scope]
+            add_scope(result, variant=variant, arch=arch)
+        return result
+
+    def main(argv=None):
+        argparser = build_parser()
+        args = argparser.parse_args(argv)
+        assembling = getattr(args, "assemble", False)
+        if assemble and (assembling == bool(args.variant or args.arch) or
+                         (not assembling and not (args.variant and args.arch))):
+            argparser.error("give either --variant and --arch, or --assemble")
+
+        def job(topdir, variant, arch):
+            import importlib
+
+            module = importlib.import_module("punji_lib.phases." + phase)
+            if assembling:
+                module.run_assemble(topdir)
+            else:
+                module.run(topdir, variant, arch)
+
+        return run_phase(argparser, phase, job, argv)
+
+    return build_parser, main
+
+
+def add_compose_options(parser):
+    """--target-dir, --label and the compose type flags, as pungi-koji has them."""
+    parser.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")
+    parser.add_argument("--label", help="compose label, e.g. RC-1.0 or Beta-1.2")
+    types = parser.add_mutually_exclusive_group()
+    for name in ("production", "nightly", "test", "ci", "development"):
+        types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
+                           help="make a %s compose" % name)
+
+
+def run(argparser, work, argv=None):
+    """Parse ARGV, call WORK(args), turn errors into one stderr line and an exit code."""
+    args = argparser.parse_args(argv)
+    prog = argparser.prog
+    try:
+        return work(args) or 0
+    except PunjiError as exc:
+        log.error("%s", exc, exc_info=True)
+        print("%s: error: %s" % (prog, exc), file=sys.stderr)
+        _maybe_traceback(args)
+        return 1
+    except KeyboardInterrupt:
+        print("%s: interrupted" % prog, file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 141
+    except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
+        log.exception("internal error")
+        print("%s: internal error: %s: %s (rerun with --debug for the traceback)" % (prog, type(exc).__name__, exc), file=sys.stderr)
+        _maybe_traceback(args)
+        return 70
+
+
+def _maybe_traceback(args):
+    if getattr(args, "debug", False):
+        import traceback
+
+        traceback.print_exc()
+
+
+def run_phase(argparser, phase, job, argv=None):
+    """Run a phase command: log to logs/<scope>/<phase>[-<variant>].log, hold the target's lock,
+    mark it running, call JOB(topdir, variant, arch). On failure leave the error next to its
+    state file and set STATUS to DOOMED, unless failable_deliverables says the deliverable may
+    fail: then the failure is recorded in the state file and the compose goes on."""
+    from ..compose import layout, state, status
+
+    args = argparser.parse_args(argv)
+    topdir = os.path.abspath(args.compose)
+    variant, arch = getattr(args, "variant", None), getattr(args, "arch", None)
+
+    def work(_args):
+        if not os.path.isfile(os.path.join(topdir, layout.compose_id_file())):
+            raise PunjiError("%s: not a compose directory (no COMPOSE_ID)" % topdir)
+        open_log(layout.at(topdir, layout.log_file(phase, variant, arch)))
+        with state.lock(topdir, phase, variant, arch):
+            log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
+            state.mark_running(topdir, phase, variant, arch)
+            status.set_status(topdir, "STARTED", only_if="DOOMED")
+            try:
+                job(topdir, variant, arch)
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, PunjiError) else "%s: %s" % (type(exc).__name__, exc)
+                if not _failable(topdir, phase, variant, arch):
+                    state.mark_failed(topdir, phase, variant, arch, message)
+                    status.set_status(topdir, "DOOMED")
+                    raise
+                log.exception("failed, but failable: %s", message)
+                state.write(topdir, phase, variant, arch, failed=True, error=message)
+                warn(argparser.prog, "%s (failable_deliverables: the compose goes on without it)" % message)
+                return 0
+            log.info("%s finished", argparser.prog)
+
+    return run(_Parsed(argparser, args), work)
+
+
+# phase -> the names failable_deliverables gives its deliverables
+DELIVERABLES = {"createiso": ("iso",), "buildinstall": ("buildinstall",), "liveimages": ("live",),
+                "livemedia": ("live-media",), "imagebuild": ("image-build",), "osbs": ("osbs",),
+                "ostree": ("ostree",), "ostreeinstaller": ("ostree-installer",), "extraiso": ("extra-iso",)}
+
+
+def _failable(topdir, phase, variant, arch):
+    """Whether failable_deliverables lets PHASE fail for VARIANT.ARCH."""
+    from ..compose import jsonio, layout
+
+    names = DELIVERABLES.get(phase)
+    if not names or not variant or not arch:
+        return False
+    try:
+        conf = jsonio.read_json(layout.at(topdir, layout.config_slice(phase)))
+    except (OSError, ValueError):
+        return False
+    return bool(set(names) & set(va_data(conf.get("failable_deliverables"), variant, arch)))
+
+
+class _Parsed:
+    """An already-parsed parser, so run() can be shared by run_phase."""
+
+    def __init__(self, argparser, args):
+        self.prog = argparser.prog
+        self._args = args
+
+    def parse_args(self, _argv):
+        return self._args

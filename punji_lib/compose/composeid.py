@@ -1,0 +1,55 @@
+"""Compose IDs as Pungi forms them, and the directory each compose gets."""
+
+import os
+import time
+
+from ..errors import PunjiError
+
+
+def compose_info(config, compose_type="production", label=None, date=None, respin=0):
+    """A productmd ComposeInfo with release, base product and compose fields set."""
+    from productmd.composeinfo import ComposeInfo
+
+    ci = ComposeInfo()
+    ci.release.name = config["release_name"]
+    ci.release.short = config["release_short"]
+    ci.release.version = config["release_version"]
+    ci.release.type = config.get("release_type", "ga")
+    ci.release.internal = bool(config.get("release_internal", False))
+    if config.get("base_product_name"):
+        ci.release.is_layered = True
+        ci.base_product.name = config["base_product_name"]
+        ci.base_product.short = config["base_product_short"]
+        ci.base_product.version = config["base_product_version"]
+        ci.base_product.type = config.get("base_product_type", "ga")
+    ci.compose.date = date or time.strftime("%Y%m%d")
+    ci.compose.type = compose_type
+    ci.compose.respin = respin
+    ci.compose.label = label
+    ci.compose.id = ci.create_compose_id()
+    return ci
+
+
+def check_label(label):
+    """Pungi's label rule: Name-X.Y with a productmd label name, e.g. RC-1.0."""
+    from productmd.composeinfo import LABEL_NAMES
+
+    name, _, version = label.partition("-")
+    if name not in LABEL_NAMES or not version or not all(p.isdigit() for p in version.split(".")):
+        raise PunjiError("label %r is not of the form NAME-X.Y with NAME one of %s" % (label, ", ".join(LABEL_NAMES)))
+
+
+def allocate(target_dir, config, compose_type, label=None, date=None):
+    """Create TARGET_DIR/<COMPOSE_ID> with the first free respin; mkdir is the atomic claim,
+    so two composes started at the same moment get distinct ids."""
+    os.makedirs(target_dir, exist_ok=True)
+    respin = 0
+    while True:
+        ci = compose_info(config, compose_type, label, date, respin)
+        topdir = os.path.join(target_dir, ci.compose.id)
+        try:
+            os.mkdir(topdir)
+        except FileExistsError:
+            respin += 1
+            continue
+        return ci, topdir

@@ -1,0 +1,157 @@
+"""The compose's Makefile, generated from the fragments in mk/.
+
+Each fragment is plain make. Its `# scope:` line says how often it is repeated:
+`once`, `global`, `arch` (every arch of the compose), `variant-arch` (every
+tree) or `variant-src` (every variant, with the arch `src`: its source tree).
+A `# needs: <option>` line leaves the fragment out when that option is empty.
+Placeholders: @STATE@ (the phase's state file for that scope, from
+layout.state_file), @LOG@, @VARIANT@, @ARCH@, @BUILDS_ON@ (the same phase's
+state files of the variants this one builds on: an addon's parent...),
+@REPO_FILES@ (the repomd.xml files of the arch's local pkgset_repos), and in
+the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
+its `# phase:` line, else its file name without the number: 10-init.mk is the
+init phase. For every phase the Makefile also has a phony target of that name
+and a variable <PHASE>_STATES listing its targets (defined before any rule, so
+`$(filter T,$(PHASE_STATES))` depends on T only when the graph has it);
+ALL_STATES lists every state file.
+"""
+
+import glob
+import os
+import re
+import sys
+
+from ..config import variants
+from ..errors import PunjiError
+from . import jsonio, layout, state
+
+SCOPE_RE = re.compile(r"^# scope: (once|global|arch|variant-arch|variant-src)\s*$", re.M)
+NEEDS_RE = re.compile(r"^# needs: ([a-z_]+)\s*$", re.M)
+PHASE_RE = re.compile(r"^# phase: ([a-z]+)\s*$", re.M)
+
+
+def fragments_dir():
+    """mk/ beside the punji_lib package (or $PUNJI_MK_DIR)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.environ.get("PUNJI_MK_DIR") or os.path.join(os.path.dirname(package), "mk")
+
+
+def fragments():
+    """[(phase, scope, needed option or None, text)] in file-name order."""
+    result = []
+    for path in sorted(glob.glob(os.path.join(fragments_dir(), "*.mk"))):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        match = SCOPE_RE.search(text)
+        if not match:
+            raise PunjiError("%s: fragment has no '# scope:' line" % path)
+        named = PHASE_RE.search(text)
+        phase = named.group(1) if named else re.sub(r"^\d+-", "", os.path.basename(path)[:-3])
+        needs = NEEDS_RE.search(text)
+        result.append((phase, match.group(1), needs.group(1) if needs else None, text))
+    return result
+
+
+def scopes(scope, tree):
+    """The (variant, arch) pairs a fragment of SCOPE is repeated for."""
+    if scope in ("once", "global"):
+        return [(None, None)]
+    if scope == "arch":
+        return [(None, a) for a in variants.all_arches(tree)]
+    if scope == "variant-src":
+        return [(v["uid"], "src") for v in tree]
+    return [(v["uid"], a) for v in tree for a in v["arches"]]
+
+
+def _quote(paths):
+    """PATHS as make prerequisites: make splits on blanks and reads $, # and : itself."""
+    return " ".join(re.sub(r"([ :#\\])", r"\\\1", p).replace("$", "$$") for p in paths)
+
+
+def render(topdir):
+    """The text of the compose's Makefile and the list of its targets."""
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    files = jsonio.read_json(layout.at(topdir, layout.config_files_json()))
+    head_values = {
+        "@PUNJI_BIN@": _bin_dir(),
+        "@CONFIG_FILES@": _quote(files["config"]),
+        "@INPUT_FILES@": _quote(files["inputs"]),
+    }
+    conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
+    skipped = {punji_phase(name) for name in conf.get("skip_phases") or []} - {"init", "finish"}
+    parts, targets = [], []
+    for phase, scope, needs, text in fragments():
+        if phase in skipped or (needs and not conf.get(needs)):
+            continue
+        for variant, arch in scopes(scope, tree):
+            values = dict(head_values)
+            if scope != "once":
+                target = layout.state_file(phase, variant, arch)
+                targets.append({"phase": phase, "variant": variant, "arch": arch, "target": target,
+                                "log": layout.log_file(phase, variant, arch)})
+                values.update({"@STATE@": target, "@LOG@": layout.log_file(phase, variant, arch),
+                               "@VARIANT@": variant or "", "@ARCH@": arch or "",
+                               "@BUILDS_ON@": _builds_on(phase, tree, variant, arch),
+                               "@REPO_FILES@": _repo_files(conf, arch)})
+            parts.append(_substitute(text, values))
+    return _assemble(parts, targets), targets
+
+
+def punji_phase(name):
+    """The punji phase of a Pungi phase name in skip_phases: extra_files -> extrafiles."""
+    return {"extra_isos": "extraiso"}.get(name, name.replace("_", ""))
+
+
+def _builds_on(phase, tree, variant, arch):
+    """The state files of PHASE for the variants VARIANT's run reads (variants.builds_on)."""
+    if not variant:
+        return ""
+    uids = variants.builds_on(variants.by_uid(tree)[variant], tree, arch)
+    return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
+
+
+def _repo_files(conf, arch):
+    """The repomd.xml of every local repo of pkgset_repos for ARCH, as a $(wildcard): a repo
+    that changes makes the package set out of date (remote ones are read on every run)."""
+    from ..config.repo_refs import is_remote, local_path, repos_for
+
+    if not arch or conf.get("pkgset_source") != "repos":
+        return ""
+    files = [os.path.join(local_path(r), "repodata", "repomd.xml")
+             for r in repos_for(conf.get("pkgset_repos") or {}, arch) if not is_remote(r)]
+    return "$(wildcard %s)" % _quote(files) if files else ""
+
+
+def _bin_dir():
+    """Where this punji's commands are: beside the Python running it (a venv's bin/)."""
+    return os.path.dirname(os.path.abspath(sys.executable))
+
+
+def _substitute(text, values):
+    for key, value in values.items():
+        text = text.replace(key, value)
+    leftover = re.search(r"@[A-Z_]+@", text)
+    if leftover:
+        raise PunjiError("mk fragment uses unknown placeholder %s" % leftover.group(0))
+    return text
+
+
+def _assemble(parts, targets):
+    lines = ["# Generated by punji-makefile: regenerate with `punji-makefile .`, do not edit.",
+             "# Site hooks go in local.mk, included at the end.", ""]
+    phases = list(dict.fromkeys(t["phase"] for t in targets))
+    for phase in phases:
+        lines.append("%s_STATES := %s" % (phase.upper(), " ".join(t["target"] for t in targets if t["phase"] == phase)))
+    lines.append("ALL_STATES := %s" % " ".join("$(%s_STATES)" % p.upper() for p in phases))
+    lines.append(".PHONY: %s" % " ".join(phases))
+    lines += ["%s: $(%s_STATES)" % (p, p.upper()) for p in phases]
+    lines.append("")
+    body = "\n".join(part.rstrip("\n") + "\n" for part in parts)
+    return "\n".join(lines) + "\n" + body + "\n-include $(wildcard local.mk)\n"
+
+
+def write(topdir):
+    """Write <topdir>/Makefile and work/global/targets.json (always: make restarts on it)."""
+    text, targets = render(topdir)
+    jsonio.write_json(layout.at(topdir, layout.targets_json()), {"header": state.header("targets"), "targets": targets})
+    jsonio.write_text(layout.at(topdir, layout.makefile()), text)

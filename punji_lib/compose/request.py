@@ -1,0 +1,43 @@
+"""The compose request (work/global/compose-request.json): what punji-init was asked for.
+
+The config file, the compose id, type, label, date and respin: written once
+when the compose directory is made, read by every phase that names the compose.
+"""
+
+import os
+
+from ..errors import PunjiError
+from . import jsonio, layout, state
+
+
+def write(topdir, config_path, compose, compose_type, label):
+    """Record what the compose at TOPDIR is: COMPOSE is its productmd compose (id, date, respin)."""
+    jsonio.write_json(layout.at(topdir, layout.compose_request_json()), {
+        "header": state.header("compose-request"),
+        "config": config_path,
+        "compose_id": compose.id,
+        "compose_type": compose_type,
+        "label": label,
+        "date": compose.date,
+        "respin": compose.respin,
+    })
+
+
+def read(topdir):
+    """The request of the compose at TOPDIR."""
+    path = layout.at(topdir, layout.compose_request_json())
+    if not os.path.exists(path):
+        raise PunjiError("%s: not a punji compose (no %s)" % (topdir, layout.compose_request_json()))
+    return jsonio.read_json(path)
+
+
+def config_dir(topdir):
+    """The directory of the compose's config file: relative paths in options start there."""
+    return os.path.dirname(os.path.abspath(read(topdir)["config"]))
+
+
+def image_release(topdir):
+    """<date><type suffix>.<respin>: Pungi's image_release, e.g. 20261125.n.0."""
+    req = read(topdir)
+    suffix = {"production": "", "test": ".t", "nightly": ".n", "ci": ".ci"}.get(req["compose_type"], "")
+    return "%s%s.%s" % (req["date"], suffix, req["respin"])

@@ -1,0 +1,133 @@
+"""Phase state files: the make targets, written last, each with a typed header."""
+
+import contextlib
+import os
+
+from ..errors import PunjiError
+from . import jsonio, layout
+
+VERSION = "1.0"
+
+
+def header(kind):
+    """{"type": "punji.<kind>", "version": "1.0"} — the first key of every state file."""
+    return {"type": "punji.%s" % kind, "version": VERSION}
+
+
+SCHEMA = os.path.join(os.path.dirname(__file__), "schemas", "state.json")
+
+
+def check(record, where):
+    """RECORD against schemas/state.json; a PunjiError naming WHERE when it does not fit."""
+    import json
+
+    import jsonschema
+
+    with open(SCHEMA, encoding="utf-8") as f:
+        schema = json.load(f)
+    try:
+        jsonschema.validate(record, schema)
+    except jsonschema.ValidationError as exc:
+        raise PunjiError("%s: not a punji state file: %s" % (where, exc.message))
+    return record
+
+
+def read(topdir, phase, variant=None, arch=None):
+    """The state file of PHASE for its scope, checked against its schema."""
+    path = layout.at(topdir, layout.state_file(phase, variant, arch))
+    return check(jsonio.read_json(path), path)
+
+
+def write(topdir, phase, variant=None, arch=None, **data):
+    """Write the state file of PHASE for its scope; call it after every other output."""
+    record = dict(data, header=header(phase), phase=phase, variant=variant, arch=arch)
+    record.setdefault("failed", False)
+    check(record, layout.state_file(phase, variant, arch))
+    path = layout.at(topdir, layout.state_file(phase, variant, arch))
+    jsonio.write_json(path, record)
+    clear_marks(topdir, phase, variant, arch)
+    return path
+
+
+def digest(*parts):
+    """A short fingerprint of JSON-able PARTS: what a run's inputs were."""
+    import hashlib
+
+    return hashlib.sha256(jsonio.dumps(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def same_inputs(topdir, phase, variant, arch, inputs):
+    """Whether the last run of PHASE for this scope finished with the inputs fingerprint INPUTS
+    (its state file says so): its outputs are then still right and need not be made again.
+    make runs a phase when any prerequisite is newer; this tells a real change from a rerun
+    of an earlier phase that gave the same result."""
+    path = layout.at(topdir, layout.state_file(phase, variant, arch))
+    if not os.path.isfile(path):
+        return False
+    old = check(jsonio.read_json(path), path)
+    return old.get("inputs") == inputs and not old.get("failed")
+
+
+def keep(topdir, phase, variant=None, arch=None):
+    """Write the last run's state again (its outputs still stand): make sees the target done."""
+    old = read(topdir, phase, variant, arch)
+    facts = {k: value for k, value in old.items() if k not in ("header", "phase", "variant", "arch")}
+    return write(topdir, phase, variant, arch, **facts)
+
+
+@contextlib.contextmanager
+def lock(topdir, phase, variant=None, arch=None):
+    """Hold the lock of one target (work/<scope>/state/<name>.json.lock) while the block runs;
+    a second run of the same target stops at once with a message naming the first one."""
+    import fcntl
+
+    path = _mark(topdir, phase, variant, arch, ".lock")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _read(_mark(topdir, phase, variant, arch, ".pid")) or "?"
+            scope = ".".join(x for x in (variant, arch) if x) or "global"
+            raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
+                             % (phase, scope, pid, topdir))
+        yield
+    finally:
+        os.close(fd)
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _mark(topdir, phase, variant, arch, suffix):
+    return layout.at(topdir, layout.state_file(phase, variant, arch)) + suffix
+
+
+def mark_running(topdir, phase, variant=None, arch=None):
+    """Leave work/<scope>/state/<name>.json.pid while the phase runs, for punji-status."""
+    jsonio.write_text(_mark(topdir, phase, variant, arch, ".pid"), "%d\n" % os.getpid())
+    _remove(_mark(topdir, phase, variant, arch, ".error"))
+
+
+def mark_failed(topdir, phase, variant, arch, message):
+    """Record the one-line error of a failed run next to the (absent) state file."""
+    jsonio.write_text(_mark(topdir, phase, variant, arch, ".error"), message + "\n")
+    _remove(_mark(topdir, phase, variant, arch, ".pid"))
+
+
+def clear_marks(topdir, phase, variant=None, arch=None):
+    for suffix in (".pid", ".error"):
+        _remove(_mark(topdir, phase, variant, arch, suffix))
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,99 @@
+"""What a compose has done: each make target done, failed, running or pending."""
+
+import os
+import subprocess
+
+from . import jsonio, layout
+
+
+def target_state(topdir, target):
+    """'done', 'failed (failable)', 'failed', 'running', 'interrupted' or 'pending'."""
+    path = layout.at(topdir, target["target"])
+    if os.path.exists(path):
+        return "failed (failable)" if jsonio.read_json(path).get("failed") else "done"
+    if os.path.exists(path + ".error"):
+        return "failed"
+    if os.path.exists(path + ".pid"):
+        with open(path + ".pid") as f:
+            pid = f.read().strip()
+        return "running" if pid.isdigit() and _alive(int(pid)) else "interrupted"
+    return "pending"
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def error_line(topdir, target):
+    """The one-line error of a failed target (a failable one keeps it in its state file)."""
+    state = layout.at(topdir, target["target"])
+    if os.path.exists(state):
+        return jsonio.read_json(state).get("error") or ""
+    path = state + ".error"
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip()
+
+
+def report(topdir):
+    """{'compose_id', 'status', 'up_to_date', 'targets': [target + state]}."""
+    targets = jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]
+    rows = []
+    for target in targets:
+        row = dict(target, state=target_state(topdir, target))
+        if row["state"].startswith("failed"):
+            row["error"] = error_line(topdir, target)
+        rows.append(row)
+    return {
+        "compose_id": _read(topdir, layout.compose_id_file()),
+        "status": _read(topdir, layout.status_file()),
+        "up_to_date": _up_to_date(topdir),
+        "targets": rows,
+    }
+
+
+def _read(topdir, relpath):
+    try:
+        with open(layout.at(topdir, relpath), encoding="utf-8") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _up_to_date(topdir):
+    """Whether running make now would run no punji command. `make -n`, not `make -q`:
+    the config slices are targets with empty recipes, which -q always counts as work."""
+    try:
+        done = subprocess.run(["make", "-n", "-C", topdir], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    except FileNotFoundError:
+        return None
+    return done.returncode == 0 and "/punji-" not in done.stdout
+
+
+def failing(topdir):
+    """The targets that failed for good (not failable): [(target, error line)]."""
+    result = []
+    for target in jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]:
+        if target_state(topdir, target) == "failed":
+            result.append((target, error_line(topdir, target)))
+    return result
+
+
+def set_status(topdir, new, only_if=None):
+    """Write NEW into the compose's STATUS file (only when it says ONLY_IF, if that is given)."""
+    path = layout.at(topdir, layout.status_file())
+    if only_if is not None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                if f.read().strip() != only_if:
+                    return
+        except FileNotFoundError:
+            return
+    jsonio.write_text(path, new + "\n")

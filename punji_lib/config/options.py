@@ -1,0 +1,558 @@
+"""The table of Pungi configuration options punji knows: name, type, default, phase.
+
+Every top-level option of a Pungi config (as of Pungi 4.3.2, plus the options
+added by later Pungi releases) has one ``Option`` entry in ``OPTIONS``.  The
+entry gives:
+
+* ``schema`` -- a JSON Schema (Draft 7) fragment for the option's value.  Config
+  values read by kobo may be tuples; they must be turned into lists before
+  validation.  Schemas of options punji does not implement yet are kept loose
+  where Pungi's own checks are loose: they must never reject a config Pungi
+  accepts.
+* ``default`` -- the value Pungi documents when the option is unset, or
+  ``NO_DEFAULT``.  Defaults are plain JSON values (lists, not tuples).
+* ``phase`` -- the punji phase whose slice of the config the option belongs
+  to; ``global`` for options several phases read, ``koji`` for the Koji
+  connection and ``runroot`` for runroot settings.
+* ``implemented`` -- whether punji acts on the option yet.
+* ``required`` -- whether Pungi refuses a config without it.
+* ``help`` -- a one-line description.
+* ``deprecated`` -- for options Pungi only accepts to warn about: what to do
+  instead.
+
+This module imports nothing beyond the standard library, and ``difflib`` only
+when ``closest`` is called.
+"""
+
+NO_DEFAULT = object()  # sentinel: the option has no default value
+
+
+class Option:
+    """One top-level configuration option."""
+
+    __slots__ = ("name", "schema", "default", "phase", "implemented", "required", "help", "deprecated")
+
+    def __init__(self, name, schema, default=NO_DEFAULT, phase="init", implemented=False, required=False, help="", deprecated=None):
+        self.name = name
+        self.schema = schema
+        self.default = default
+        self.phase = phase
+        self.implemented = implemented
+        self.required = required
+        self.help = help
+        self.deprecated = deprecated
+
+    @property
+    def has_default(self):
+        return self.default is not NO_DEFAULT
+
+    def __repr__(self):
+        return "Option(%r, phase=%r)" % (self.name, self.phase)
+
+
+PHASES = (
+    "init", "pkgset", "buildinstall", "gather", "createrepo", "extrafiles", "createiso",
+    "imagechecksum", "test", "ostree", "liveimages", "livemedia", "imagebuild", "osbuild",
+    "osbs", "ostreeinstaller", "kiwibuild", "imagebuilder", "imagecontainer",
+    "ostreecontainer", "koji", "runroot", "global",
+)
+
+# The value types: enumerations, scalars, scm_dict, variant/arch mappings, blocks.
+from .option_types import *
+
+# ---------------------------------------------------------------------------
+# The table.
+
+OPTIONS = (
+    # --- release identity (every phase: trees, images and metadata name the release) ---
+    Option("release_name", STR, phase="global", implemented=True, required=True,
+           help="Product name, e.g. 'Fedora'."),
+    Option("release_short", {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"}, phase="global", implemented=True, required=True,
+           help="Short product name without spaces, used in the compose ID and image names."),
+    Option("release_version", STR, phase="global", implemented=True, required=True,
+           help="Product version, e.g. '40' or 'Rawhide'."),
+    Option("release_type", {"type": "string", "enum": RELEASE_TYPES}, default="ga", phase="global", implemented=True,
+           help="productmd release type (ga, updates, updates-testing, eus, ...)."),
+    Option("release_internal", BOOL, default=False, phase="global", implemented=True,
+           help="Mark the compose as not meant for public use."),
+    Option("release_discinfo_description", STR, phase="global", implemented=True,
+           help="Description written to .discinfo; may use %(variant_name)s and %(arch)s."),
+    Option("treeinfo_version", STR, phase="global", implemented=True,
+           help="Version written to .treeinfo files; release_version when unset."),
+    Option("compose_type", {"type": "string", "enum": COMPOSE_TYPES}, phase="init", implemented=True,
+           help="Default compose type (production, nightly, test, ci, development); the command line overrides it."),
+    Option("base_product_name", STR, phase="global", implemented=True,
+           help="Name of the base product of a layered product (set with base_product_short/_version)."),
+    Option("base_product_short", STR, phase="global", implemented=True,
+           help="Short name of the base product of a layered product."),
+    Option("base_product_version", STR, phase="global", implemented=True,
+           help="Major version of the base product of a layered product."),
+    Option("base_product_type", STR, default="ga", phase="global", implemented=True,
+           help="Release type of the base product."),
+    Option("release_is_layered", ANY, phase="init",
+           help="Whether the product is layered (no longer used).",
+           deprecated="remove it; a compose is layered when the base_product_* options are set"),
+
+    # --- inputs read by init ---
+    Option("variants_file", SCM_DICT, phase="init", implemented=True, required=True,
+           help="Variants XML file: a path or an scm dict."),
+    Option("comps_file", {"anyOf": [SCM_DICT, {"type": "null"}]}, phase="init", implemented=True,
+           help="Comps XML file with package groups: a path or an scm dict; filtered per variant and arch."),
+    Option("comps_filter_environments", BOOL, default=True, phase="init", implemented=True,
+           help="Filter comps environments to the groups of each variant."),
+    Option("module_defaults_dir", SCM_DICT, phase="init",
+           help="Directory of modulemd-defaults YAML files put into the repodata."),
+    Option("module_defaults_override_dir", STR, phase="init",
+           help="Subdirectory of module_defaults_dir with overriding defaults."),
+    Option("module_obsoletes_dir", SCM_DICT, phase="init",
+           help="Directory of module obsoletes YAML files merged into the module index."),
+    Option("tree_arches", STR_LIST, default=[], phase="init", implemented=True,
+           help="Only compose these architectures (all from the variants file when empty)."),
+    Option("tree_variants", STR_LIST, default=[], phase="init", implemented=True,
+           help="Only compose these variants (all from the variants file when empty)."),
+
+    # --- general, read by several phases (global) ---
+    Option("skip_phases", {"type": "array", "items": {"type": "string", "enum": PUNGI_PHASES}}, default=[],
+           phase="global", implemented=True,
+           help="Pungi phases to skip, like --skip-phase."),
+    Option("failable_deliverables", va_map(STR_LIST), default=[], phase="global", implemented=True,
+           help="Variant/arch mapping of deliverables (buildinstall, iso, ...) allowed to fail."),
+    Option("link_type", {"type": "string", "enum": LINK_TYPES}, default="hardlink-or-copy", phase="global", implemented=True,
+           help="How files are put into the compose: hardlink, copy, hardlink-or-copy, symlink, abspath-symlink."),
+    Option("hashed_directories", BOOL, default=False, phase="global", implemented=True,
+           help="Put packages under Packages/<first letter>/."),
+    Option("paths_module", STR, phase="global",
+           help="Python module replacing pungi.paths to change the compose layout."),
+    Option("translate_paths", STRING_PAIRS, default=[], phase="global", implemented=True,
+           help="Pairs (local prefix, URL prefix) turning compose paths into URLs."),
+    Option("symlink_isos_to", STR, phase="global", implemented=True,
+           help="Store ISOs in this directory and symlink them into the compose."),
+    Option("dogpile_cache_backend", STR, phase="global",
+           help="dogpile.cache backend used to cache data between runs (e.g. dogpile.cache.dbm)."),
+    Option("dogpile_cache_arguments", OBJECT, default={}, phase="global",
+           help="Arguments for the dogpile.cache backend."),
+    Option("dogpile_cache_expiration_time", NUM, default=3600, phase="global",
+           help="Expiration time of cached data, in seconds."),
+    Option("cts_url", STR, phase="global",
+           help="Compose Tracking Service URL that allocates compose IDs (needs translate_paths)."),
+    Option("cts_keytab", STR, phase="global",
+           help="Kerberos keytab used to authenticate to CTS."),
+    Option("cts_oidc_token_url", STR, phase="global",
+           help="OIDC token endpoint used to authenticate to CTS."),
+    Option("cts_oidc_client_id", STR, phase="global",
+           help="OIDC client ID used to authenticate to CTS."),
+    Option("koji_profile", STR, phase="global", implemented=True,
+           help="Koji client profile used to talk to Koji."),
+    Option("old_composes_per_release_type", ANY, phase="global",
+           help="Look for old composes per release type (always done now).",
+           deprecated="remove it; old composes are always looked up per release type"),
+
+    # --- image naming (global) ---
+    Option("image_name_format", {"anyOf": [STR, {"type": "object", "propertyNames": VARIANT_KEYS,
+                                                  "additionalProperties": STRINGS}]},
+           phase="global", implemented=True,
+           help="Format of image file names, or {variant_regex: format}."),
+    Option("image_volid_formats", STR_LIST,
+           default=["{release_short}-{version} {variant}.{arch}", "{release_short}-{version} {arch}"],
+           phase="global", implemented=True,
+           help="Volume ID formats tried in order until one fits in 32 characters."),
+    Option("image_volid_layered_product_formats", STR_LIST,
+           default=["{release_short}-{version} {base_product_short}-{base_product_version} {variant}.{arch}",
+                    "{release_short}-{version} {base_product_short}-{base_product_version} {arch}"],
+           phase="global", implemented=True,
+           help="Volume ID formats tried first for layered products."),
+    Option("volume_id_substitutions", STR_MAP, default={}, phase="global", implemented=True,
+           help="Replacements {long: short} applied to shorten volume IDs."),
+    Option("restricted_volid", BOOL, default=False, phase="global", implemented=True,
+           help="Replace non-alphanumeric characters in volume IDs with '-'."),
+    Option("disc_types", STR_MAP, default={}, phase="global", implemented=True,
+           help="Rename disc types in image names: {boot|live|dvd|ostree: name}."),
+    Option("global_ksurl", STR, phase="global", implemented=True,
+           help="Fallback kickstart URL for image-building phases."),
+    Option("global_version", STR, phase="global", implemented=True,
+           help="Fallback version for image-building phases."),
+    Option("global_target", STR, phase="global", implemented=True,
+           help="Fallback Koji target for image-building phases."),
+    Option("global_release", OPT_STR, phase="global", implemented=True,
+           help="Fallback release for image-building phases (or a !RELEASE_FROM_... magic value)."),
+
+    # --- Koji connection (koji) ---
+    Option("koji_event", NUM, phase="koji",
+           help="Koji event the compose reads its inputs at (like --koji-event)."),
+    Option("koji_cache", STR, phase="koji",
+           help="Local directory caching files downloaded from Koji."),
+
+    # --- runroot ---
+    Option("global_runroot_method", RUNROOT_METHOD, phase="runroot", implemented=True,
+           help="Default runroot method (local, koji, openssh) for phases not in runroot_method."),
+    Option("runroot_method", {"anyOf": [RUNROOT_METHOD, {"type": "object", "additionalProperties": RUNROOT_METHOD}]},
+           phase="runroot", implemented=True,
+           help="Runroot method, or {phase: method} for buildinstall, createiso, ostree, ostree_installer."),
+    Option("runroot_tag", STR, phase="runroot", implemented=True,
+           help="Koji build tag of runroot tasks."),
+    Option("runroot_channel", OPT_STR, phase="runroot", implemented=True,
+           help="Koji channel of runroot tasks."),
+    Option("runroot_weights", {"type": "object", "additionalProperties": NUM}, default={}, phase="runroot", implemented=True,
+           help="Koji task weight per phase of runroot tasks."),
+    Option("runroot_ssh_username", STR, default="root", phase="runroot", implemented=True,
+           help="User that logs in to the openssh runroot hosts."),
+    Option("runroot_ssh_hostnames", STR_MAP, default={}, phase="runroot", implemented=True,
+           help="Openssh runroot host per architecture."),
+    Option("runroot_ssh_init_template", STR, phase="runroot", implemented=True,
+           help="Command run first for each openssh runroot task; its output is {runroot_key}."),
+    Option("runroot_ssh_install_packages_template", STR, phase="runroot", implemented=True,
+           help="Command installing {packages} for an openssh runroot task."),
+    Option("runroot_ssh_run_template", STR, phase="runroot", implemented=True,
+           help="Command wrapping {command} of an openssh runroot task."),
+    Option("runroot", ANY, phase="runroot",
+           help="Whether to use runroot (no longer used).",
+           deprecated="use runroot_method (or global_runroot_method) instead"),
+
+    # --- pkgset ---
+    Option("pkgset_source", {"type": "string", "enum": ["koji", "repos"]}, phase="pkgset", implemented=True, required=True,
+           help="Where packages come from: 'koji' or 'repos'."),
+    Option("pkgset_repos", {"type": "object", "additionalProperties": STRINGS}, phase="pkgset", implemented=True,
+           help="{arch: [repo]} package repositories when pkgset_source is 'repos'."),
+    Option("pkgset_koji_tag", STRINGS, phase="pkgset", implemented=True,
+           help="Koji tag(s) the package set is read from."),
+    Option("pkgset_koji_builds", STRINGS, phase="pkgset", implemented=True,
+           help="Extra Koji builds (NVRs) added to the package set."),
+    Option("pkgset_koji_scratch_tasks", STRINGS, phase="pkgset", implemented=True,
+           help="Koji scratch build task IDs added to the package set (test composes only)."),
+    Option("pkgset_koji_module_tag", STRINGS, default=[], phase="pkgset",
+           help="Koji tag(s) modules are read from."),
+    Option("pkgset_koji_module_builds", STR_LIST_MAP, phase="pkgset",
+           help="{variant: [N:S:V:C]} extra module builds."),
+    Option("pkgset_koji_inherit", BOOL, default=True, phase="pkgset", implemented=True,
+           help="Follow Koji tag inheritance."),
+    Option("pkgset_koji_inherit_modules", BOOL, default=False, phase="pkgset",
+           help="Follow Koji tag inheritance for module content tags."),
+    Option("pkgset_scratch_modules", STR_LIST_MAP, phase="pkgset",
+           help="{variant: [N:S:V:C]} scratch module builds (needs mbs_api_url)."),
+    Option("pkgset_exclusive_arch_considers_noarch", BOOL, default=True, phase="pkgset",
+           help="Treat noarch in ExclusiveArch as every architecture."),
+    Option("pkgset_inherit_exclusive_arch_to_noarch", BOOL, default=True, phase="pkgset",
+           help="Apply a source package's ExclusiveArch/ExcludeArch to its noarch packages."),
+    Option("pkgset_allow_reuse", BOOL, default=True, phase="pkgset", implemented=True,
+           help="Reuse package set data from an old compose."),
+    Option("sigkeys", {"type": "array", "items": OPT_STR, "minItems": 1}, default=[None], phase="pkgset", implemented=True,
+           help="Signing key IDs in priority order; null or '' allows unsigned packages."),
+    Option("signed_packages_retries", NUM, default=0, phase="pkgset", implemented=True,
+           help="How many times to look again for a signed copy that is not there yet."),
+    Option("signed_packages_wait", NUM, default=30, phase="pkgset", implemented=True,
+           help="Seconds between looks for signed copies."),
+    Option("mbs_api_url", STR, phase="pkgset",
+           help="Module Build Service API URL (needed by pkgset_scratch_modules)."),
+    Option("pdc_url", ANY, phase="pkgset",
+           help="Product Definition Center URL (no longer used).",
+           deprecated="remove it; Koji is queried instead of PDC"),
+    Option("pdc_insecure", ANY, phase="pkgset",
+           help="Skip TLS checks for PDC (no longer used).",
+           deprecated="remove it; Koji is queried instead of PDC"),
+    Option("pdc_develop", ANY, phase="pkgset",
+           help="Use PDC in development mode (no longer used).",
+           deprecated="remove it; Koji is queried instead of PDC"),
+
+    # --- buildinstall ---
+    Option("buildinstall_method", {"type": "string", "enum": ["lorax"]}, phase="buildinstall", implemented=True,
+           help="How installer images are made; 'lorax' is the only method."),
+    Option("lorax_options", va_map(LORAX_OPTIONS), default=[], phase="buildinstall", implemented=True,
+           help="Variant/arch mapping of extra lorax options (bugurl, nomacboot, add_template, ...)."),
+    Option("lorax_extra_sources", va_map(STRINGS), default=[], phase="buildinstall", implemented=True,
+           help="Variant/arch mapping of extra repositories given to lorax."),
+    Option("lorax_use_koji_plugin", BOOL, default=False, phase="buildinstall",
+           help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
+    Option("buildinstall_kickstart", SCM_DICT, phase="buildinstall",
+           help="Kickstart put into the installer tree and its boot configuration."),
+    Option("buildinstall_topdir", STR, phase="buildinstall", implemented=True,
+           help="Where runroot buildinstall tasks write results when Koji uses other storage."),
+    Option("buildinstall_skip", va_map(BOOL), default=[], phase="buildinstall", implemented=True,
+           help="Variant/arch mapping of where no installer is built."),
+    Option("buildinstall_allow_reuse", BOOL, default=False, phase="buildinstall",
+           help="Reuse installer images from an old compose."),
+    Option("buildinstall_use_guestmount", BOOL, default=True, phase="buildinstall",
+           help="Use guestmount instead of a loop mount to modify images."),
+    Option("buildinstall_packages", va_map(STR_LIST), default=[], phase="buildinstall", implemented=True,
+           help="Variant/arch mapping of extra packages installed in the lorax runroot."),
+    Option("bootable", ANY, phase="buildinstall",
+           help="Whether to make bootable media (no longer used).",
+           deprecated="set buildinstall_method to make bootable media"),
+    Option("productimg", BOOL, default=False, phase="productimg", implemented=True,
+           help="Make product.img (.buildstamp, install class) for the installer of every variant with "
+                "buildinstall output (a phase Pungi has since removed)."),
+    Option("productimg_install_class", SCM_DICT, phase="productimg", implemented=True,
+           help="The anaconda install class put into product.img."),
+    Option("productimg_po_files", SCM_DICT, phase="productimg",
+           help="Translations of the install class for product.img."),
+
+    # --- gather ---
+    Option("gather_method", GATHER_METHOD, phase="gather", implemented=True, required=True,
+           help="deps, nodeps or hybrid, or {variant_regex: method or {source: deps|nodeps}}."),
+    Option("gather_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="gather", implemented=True,
+           help="Depsolving backend; only 'dnf' on Python 3."),
+    Option("gather_fulltree", BOOL, default=False, phase="gather", implemented=True,
+           help="Include every package built from a source package that is included."),
+    Option("gather_selfhosting", BOOL, default=False, phase="gather", implemented=True,
+           help="Also follow build dependencies."),
+    Option("greedy_method", {"type": "string", "enum": ["none", "all", "build"]}, default="none", phase="gather", implemented=True,
+           help="Which providers of a dependency to include: none (best), all, build."),
+    Option("gather_prepopulate", SCM_DICT, phase="gather", implemented=True,
+           help="JSON file {variant: {arch: {build: [package]}}} of packages always included."),
+    Option("gather_source_mapping", STR, phase="gather", implemented=True,
+           help="JSON file {variant: {arch: {name: [arch]}}} of input packages."),
+    Option("gather_lookaside_repos", va_map(STRINGS), default=[], phase="gather", implemented=True,
+           help="Variant/arch mapping of repos that satisfy dependencies but are not included."),
+    Option("variant_as_lookaside", STRING_PAIRS, phase="gather",
+           help="Pairs (variant, lookaside variant) of variants used as lookaside."),
+    Option("gather_allow_reuse", BOOL, default=False, phase="gather",
+           help="Reuse gather results from an old compose."),
+    Option("gather_profiler", BOOL, default=False, phase="gather",
+           help="Print profiling data of the dnf gather backend."),
+    Option("additional_packages", va_map(STR_LIST), default=[], phase="gather", implemented=True,
+           help="Variant/arch mapping of package globs (name or name.arch) to add."),
+    Option("filter_packages", va_map(STR_LIST), default=[], phase="gather", implemented=True,
+           help="Variant/arch mapping of package globs to leave out."),
+    Option("filter_modules", va_map(STR_LIST), default=[], phase="gather",
+           help="Variant/arch mapping of name:stream module globs to leave out."),
+    Option("filter_system_release_packages", BOOL, default=True, phase="gather", implemented=True,
+           help="Keep only the best system-release provider in each variant."),
+    Option("multilib", va_map({"type": "array", "items": {"type": "string", "enum": MULTILIB_METHODS}}),
+           default=[], phase="gather", implemented=True,
+           help="Variant/arch mapping of multilib methods (none, all, runtime, devel, kernel, yaboot)."),
+    Option("multilib_blacklist", STR_LIST_MAP, default={}, phase="gather", implemented=True,
+           help="{arch or '*': [package globs]} never made multilib."),
+    Option("multilib_whitelist", STR_LIST_MAP, default={}, phase="gather", implemented=True,
+           help="{arch or '*': [package names]} always made multilib."),
+    Option("check_deps", BOOL, default=True, phase="gather", implemented=True,
+           help="Abort the compose when packages have broken dependencies."),
+    Option("require_all_comps_packages", BOOL, default=False, phase="gather", implemented=True,
+           help="Abort the compose when a comps package is missing from the package set."),
+    Option("gather_source", ANY, phase="gather",
+           help="Single gather source (comps, json, module, none); sources are combined now.",
+           deprecated="remove it; all gather sources are used together"),
+    Option("keep_original_comps", ANY, phase="gather",
+           help="Variants whose comps are not filtered (no longer used).",
+           deprecated="remove the <groups> element of the variant in the variants XML instead"),
+
+    # --- createrepo ---
+    Option("createrepo_c", BOOL, default=True, phase="createrepo", implemented=True,
+           help="Use createrepo_c rather than the legacy createrepo."),
+    Option("createrepo_checksum", {"type": "string", "enum": ["sha", "sha1", "sha256", "sha512"]},
+           default="sha256", phase="createrepo", implemented=True,
+           help="Checksum type of the repodata."),
+    Option("createrepo_deltas", {"anyOf": [BOOL, va_map(BOOL)]}, default=False, phase="createrepo",
+           help="Make delta RPMs against old composes: a bool or a variant/arch mapping."),
+    Option("createrepo_use_xz", BOOL, default=False, phase="createrepo", implemented=True,
+           help="Compress the sqlite databases with xz."),
+    Option("createrepo_num_threads", NUM, phase="createrepo",
+           help="Concurrent createrepo processes; one per CPU when unset."),
+    Option("createrepo_num_workers", NUM, default=3, phase="createrepo", implemented=True,
+           help="Workers of each createrepo process."),
+    Option("createrepo_database", BOOL, phase="createrepo", implemented=True,
+           help="Make sqlite databases; off by default with the dnf backend."),
+    Option("createrepo_extra_args", STR_LIST, default=[], phase="createrepo", implemented=True,
+           help="Extra command-line arguments for createrepo."),
+    Option("createrepo_extra_modulemd", {"type": "object", "propertyNames": {"minLength": 1},
+                                         "additionalProperties": SCM_OBJECT},
+           phase="createrepo",
+           help="{variant: scm dict} of extra modulemd YAML files, one subdirectory per arch."),
+    Option("createrepo_enable_cache", BOOL, default=True, phase="createrepo",
+           help="Give createrepo a cache directory to reuse checksums."),
+    Option("product_id", SCM_DICT, phase="createrepo",
+           help="Directory of *<variant>-<arch>-*.pem certificates put into repodata as productid."),
+    Option("product_id_allow_missing", BOOL, default=False, phase="createrepo",
+           help="Only warn when a product ID certificate is missing."),
+    Option("product_id_allow_name_prefix", BOOL, default=True, phase="createrepo",
+           help="Allow any prefix before the variant name in certificate file names."),
+
+    # --- extra files ---
+    Option("extra_files", va_map({"type": "array", "items": EXTRA_FILE}), default=[], phase="extrafiles", implemented=True,
+           help="Variant/arch mapping of scm dicts (with optional target) copied into the tree and media."),
+
+    # --- createiso / extra ISOs ---
+    Option("createiso_skip", va_map(BOOL), default=[], phase="createiso", implemented=True,
+           help="Variant/arch mapping of where no ISO is made ('src' must be listed explicitly)."),
+    Option("createiso_max_size", va_map(NUM), default=[], phase="createiso", implemented=True,
+           help="Variant/arch mapping of expected maximum ISO sizes (warns when exceeded)."),
+    Option("createiso_max_size_is_strict", va_map(BOOL), default=[], phase="createiso", implemented=True,
+           help="Variant/arch mapping making createiso_max_size an error."),
+    Option("createiso_break_hardlinks", BOOL, default=False, phase="createiso", implemented=True,
+           help="Copy hardlinked files to a staging directory before making the ISO."),
+    Option("createiso_use_xorrisofs", BOOL, default=False, phase="createiso", implemented=True,
+           help="Make ISOs with xorrisofs instead of genisoimage."),
+    Option("createiso_allow_reuse", BOOL, default=True, phase="createiso",
+           help="Reuse ISOs from an old compose when their inputs did not change."),
+    Option("create_jigdo", BOOL, default=False, phase="createiso",
+           help="Make jigdo files for the ISOs."),
+    Option("create_optional_isos", BOOL, default=False, phase="createiso", implemented=True,
+           help="Make ISOs for optional variants too."),
+    Option("iso_size", SIZE, default=4700000000, phase="createiso", implemented=True,
+           help="Media size: bytes, or digits with a k, M or G unit (powers of 1024)."),
+    Option("split_iso_reserve", SIZE, default=10485760, phase="createiso", implemented=True,
+           help="Space left free on each disc, in the iso_size format."),
+    Option("iso_level", {"anyOf": [ISO_LEVEL, va_map(ISO_LEVEL)]}, phase="createiso", implemented=True,
+           help="ISO9660 conformance level 1-4, or a variant/arch mapping of it."),
+    Option("iso_hfs_ppc64le_compatible", BOOL, default=True, phase="createiso",
+           help="Keep Apple/HFS compatibility on ppc64le ISOs."),
+    Option("extra_isos", v_map(EXTRA_ISO), phase="createiso", implemented=True,
+           help="{variant_regex: [block]} of ISOs holding several variants (include_variants, filename, ...)."),
+    Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso",
+           help="Reuse extra ISOs from an old compose."),
+
+    # --- image checksums ---
+    Option("media_checksums", STR_LIST, default=["md5", "sha1", "sha256"], phase="imagechecksum", implemented=True,
+           help="hashlib checksum types computed for images."),
+    Option("media_checksum_one_file", BOOL, default=False, phase="imagechecksum", implemented=True,
+           help="Write one CHECKSUM file per directory (needs a single checksum type)."),
+    Option("media_checksum_base_filename", STR, default="", phase="imagechecksum", implemented=True,
+           help="Format of the checksum file name prefix."),
+
+    # --- repoclosure and tests (test) ---
+    Option("repoclosure_strictness", va_map({"type": "string", "enum": ["off", "lenient", "fatal"]}),
+           default=[["^.*$", {"*": "lenient"}]], phase="test", implemented=True,
+           help="Variant/arch mapping of repoclosure handling: off, lenient or fatal."),
+    Option("repoclosure_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="test", implemented=True,
+           help="Tool running repoclosure; only 'dnf' on Python 3 (punji checks with libsolv, the solver dnf uses)."),
+
+    # --- live images ---
+    Option("live_images", va_map(one_or_list(LIVE_IMAGE)), default=[], phase="liveimages", implemented=True,
+           help="Variant/arch mapping of Koji spin-livecd/spin-appliance images (kickstart, name, repo, ...)."),
+    Option("live_images_no_rename", BOOL, default=False, phase="liveimages", implemented=True,
+           help="Keep the file names Koji gives live images."),
+    Option("live_images_ksurl", STR, phase="liveimages", implemented=True,
+           help="Kickstart URL for live images."),
+    Option("live_images_target", STR, phase="liveimages", implemented=True,
+           help="Koji target for live images."),
+    Option("live_images_release", OPT_STR, phase="liveimages", implemented=True,
+           help="Release for live images."),
+    Option("live_images_version", STR, phase="liveimages", implemented=True,
+           help="Version for live images."),
+    Option("live_target", STR, phase="liveimages", implemented=True,
+           help="Koji target for live images (old name).",
+           deprecated="use live_images_target or global_target instead"),
+    Option("signing_command", STR, phase="liveimages",
+           help="Command signing RPM-wrapped images; may use %(signing_key_password)s."),
+    Option("signing_key_id", STR, phase="liveimages",
+           help="ID of the key that signs RPM-wrapped images."),
+    Option("signing_key_password_file", STR, phase="liveimages",
+           help="File holding the signing key password ('-' asks for it)."),
+
+    # --- live media ---
+    Option("live_media", v_map(LIVE_MEDIA), phase="livemedia", implemented=True,
+           help="{variant_regex: [block]} of Koji spin-livemedia images (name, kickstart, ...)."),
+    Option("live_media_ksurl", STR, phase="livemedia", implemented=True,
+           help="Kickstart URL for live media."),
+    Option("live_media_target", STR, phase="livemedia", implemented=True,
+           help="Koji target for live media."),
+    Option("live_media_release", OPT_STR, phase="livemedia", implemented=True,
+           help="Release for live media."),
+    Option("live_media_version", STR, phase="livemedia", implemented=True,
+           help="Version for live media."),
+
+    # --- image build ---
+    Option("image_build", v_map(IMAGE_BUILD), phase="imagebuild", implemented=True,
+           help="{variant_regex: [block]} of Koji image-build tasks ('image-build' and 'factory-parameters')."),
+    Option("image_build_ksurl", STR, phase="imagebuild", implemented=True,
+           help="Kickstart URL for image-build."),
+    Option("image_build_target", STR, phase="imagebuild", implemented=True,
+           help="Koji target for image-build."),
+    Option("image_build_release", OPT_STR, phase="imagebuild", implemented=True,
+           help="Release for image-build."),
+    Option("image_build_version", STR, phase="imagebuild", implemented=True,
+           help="Version for image-build."),
+    Option("image_build_allow_reuse", BOOL, default=False, phase="imagebuild",
+           help="Reuse image-build results from an old compose."),
+
+    # --- osbuild ---
+    Option("osbuild", v_map(OSBUILD), phase="osbuild",
+           help="{variant_regex: [block]} of Koji osbuildImage tasks (name, distro, image_types, ...)."),
+    Option("osbuild_target", STR, phase="osbuild",
+           help="Koji target for osbuild."),
+    Option("osbuild_release", OPT_STR, phase="osbuild",
+           help="Release for osbuild."),
+    Option("osbuild_version", STR, phase="osbuild",
+           help="Version for osbuild."),
+
+    # --- kiwibuild ---
+    Option("kiwibuild", v_map(KIWIBUILD), phase="kiwibuild",
+           help="{variant_regex: [block]} of Koji kiwiBuild tasks (kiwi_profile, description_scm, ...)."),
+    Option("kiwibuild_description_scm", STR, phase="kiwibuild",
+           help="SCM URL of the kiwi description."),
+    Option("kiwibuild_description_path", STR, phase="kiwibuild",
+           help="Path of the kiwi description file in its SCM repository."),
+    Option("kiwibuild_target", STR, phase="kiwibuild",
+           help="Koji target for kiwibuild."),
+    Option("kiwibuild_release", OPT_STR, phase="kiwibuild",
+           help="Release for kiwibuild."),
+    Option("kiwibuild_version", STR, phase="kiwibuild",
+           help="Version for kiwibuild."),
+    Option("kiwibuild_type", STR, phase="kiwibuild",
+           help="Kiwi image build type."),
+    Option("kiwibuild_type_attr", STR_LIST, phase="kiwibuild",
+           help="Attributes of the kiwi image build type."),
+    Option("kiwibuild_bundle_name_format", STR, phase="kiwibuild",
+           help="Format of kiwi result bundle names."),
+    Option("kiwibuild_repo_releasever", STR, phase="kiwibuild",
+           help="$releasever used in kiwi repositories."),
+
+    # --- imagebuilder ---
+    Option("imagebuilder", v_map(IMAGEBUILDER), phase="imagebuilder",
+           help="{variant_regex: [block]} of Koji imageBuilderBuild tasks (name, types, ...)."),
+    Option("imagebuilder_target", STR, phase="imagebuilder",
+           help="Koji target for imagebuilder."),
+    Option("imagebuilder_release", OPT_STR, phase="imagebuilder",
+           help="Release for imagebuilder."),
+    Option("imagebuilder_version", STR, phase="imagebuilder",
+           help="Version for imagebuilder."),
+
+    # --- ostree ---
+    Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE)]}, phase="ostree", implemented=True,
+           help="{variant_regex: block or [block]} of rpm-ostree composes (treefile, config_url, ostree_repo, ...)."),
+    Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree",
+           help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),
+
+    # --- ostree installer ---
+    Option("ostree_installer", va_map(OSTREE_INSTALLER), default=[], phase="ostreeinstaller", implemented=True,
+           help="Variant/arch mapping of lorax installers embedding an ostree (repo, add_template, ...)."),
+    Option("ostree_installer_overwrite", BOOL, default=False, phase="ostreeinstaller", implemented=True,
+           help="Let the ostree installer replace buildinstall output (boot.iso moves to iso/)."),
+    Option("ostree_installer_use_koji_plugin", BOOL, default=False, phase="ostreeinstaller",
+           help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
+
+    # --- ostree native containers ---
+    Option("ostree_container", v_map(OSTREE_CONTAINER, single=True), phase="ostreecontainer",
+           help="{variant_regex: block or [block]} of rpm-ostree OCI archives (treefile, config_url, ...)."),
+    Option("ostree_container_use_koji_plugin", BOOL, default=False, phase="ostreecontainer",
+           help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),
+
+    # --- OSBS ---
+    Option("osbs", v_map(OSBS, single=True), phase="osbs", implemented=True,
+           help="{variant_regex: block or [block]} of OSBS container builds (url, target, git_branch, ...)."),
+    Option("osbs_registries", OBJECT, phase="osbs", implemented=True,
+           help="{NVR glob: data} written for each built image and sent as osbs-request-push."),
+    Option("osbs_allow_reuse", BOOL, default=False, phase="osbs",
+           help="Reuse OSBS builds from an old compose."),
+
+    # --- image container ---
+    Option("image_container", v_map(IMAGE_CONTAINER, single=True), phase="imagecontainer",
+           help="{variant_regex: block or [block]} of containers embedding an image (url, target, git_branch, image_spec)."),
+)
+
+
+_BY_NAME = None
+
+
+def by_name():
+    """{name: Option} for every known option (built once)."""
+    global _BY_NAME
+    if _BY_NAME is None:
+        _BY_NAME = {o.name: o for o in OPTIONS}
+    return _BY_NAME
+
+
+def closest(name, names):
+    """The known option name most like NAME (a likely typo), or None."""
+    import difflib
+
+    matches = difflib.get_close_matches(name, list(names), n=1, cutoff=0.75)
+    return matches[0] if matches else None

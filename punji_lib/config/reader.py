@@ -1,0 +1,346 @@
+"""Pungi-format config files: load with kobo's parser, validate, normalize, slice by phase.
+
+    raw, files = load("demo.conf")
+    result = validate(raw, "demo.conf", variants)   # result.config, result.warnings
+    slices(result.config)                            # {"init": {...}, "gather": {...}, ...}
+"""
+
+import os
+import re
+import tokenize
+
+from ..errors import PunjiError
+from . import options as option_table
+
+ORDERED_MAPS = ("gather_method",)
+FILE_OPTIONS = ("variants_file", "comps_file", "gather_source_mapping", "gather_prepopulate")
+URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
+KOBO_POSITION_RE = re.compile(r"file: (?P<file>.*?), begin: \((?P<line>\d+), \d+\).*?text: (?P<text>.*)$", re.S)
+KOBO_DUPLICATE_RE = re.compile(r"in file (?P<file>.*) on line (?P<line>\d+)")
+
+
+class Result:
+    """A validated config: the normalized options and the warnings to print."""
+
+    def __init__(self, config, warnings):
+        self.config = config
+        self.warnings = warnings
+
+
+def load(path):
+    """Parse a Pungi-format config; return (options dict, [files read, includes first-level order])."""
+    from kobo.conf import PyConfigParser
+
+    if not os.path.isfile(path):
+        raise PunjiError("%s: config file does not exist" % path)
+    parser = PyConfigParser()
+    try:
+        parser.load_from_file(path)
+    except FileNotFoundError as exc:
+        raise PunjiError("%s: included file '%s' does not exist" % (_includer(parser, path, exc.filename), exc.filename))
+    except Exception as exc:  # kobo raises SyntaxError, KeyError, TypeError, tokenize errors for bad input
+        found = (_python_syntax_message(f) for f in _config_files(path))
+        raise PunjiError(next((m for m in found if m), None) or _kobo_message(exc, parser, path))
+    raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
+    return raw, list(dict.fromkeys(parser.opened_files))
+
+
+def _kobo_message(exc, parser, path):
+    if isinstance(exc, SyntaxError):
+        return _kobo_syntax_message(exc, path)
+    if isinstance(exc, tokenize.TokenError):
+        line = exc.args[1][0] if len(exc.args) > 1 else "?"
+        return "%s:%s: %s (an unclosed bracket or string?)" % (_current_file(parser, path), line, exc.args[0])
+    return "%s: cannot parse the config: %s" % (_current_file(parser, path), _one_line(exc))
+
+
+def _python_syntax_message(path):
+    """Python's own 'file:line: message' for a syntax error in PATH, which names the line
+    kobo's parser cannot (an unclosed bracket, two values in a row); None when Python
+    finds none (kobo accepts a few things Python does not, and the reverse)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            compile(f.read(), path, "exec")
+    except SyntaxError as exc:
+        return "%s:%s: %s" % (path, exc.lineno, exc.msg)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+INCLUDE_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\b")
+
+
+def _config_files(path):
+    """PATH and the files it includes (from X import *), those existing, depth first."""
+    found, todo = [], [path]
+    while todo:
+        current = todo.pop(0)
+        if current in found or not os.path.isfile(current):
+            continue
+        found.append(current)
+        with open(current, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                match = INCLUDE_RE.match(line)
+                if match:
+                    todo.append(os.path.join(os.path.dirname(current), match.group(1) + ".conf"))
+    return found
+
+
+def _includer(parser, path, missing):
+    """'file:line' of the include of MISSING (a config file that does not exist)."""
+    stem = os.path.splitext(os.path.basename(missing or ""))[0]
+    for candidate in _config_files(path):
+        with open(candidate, encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                match = INCLUDE_RE.match(line)
+                if match and match.group(1) == stem:
+                    return "%s:%d" % (candidate, number)
+    return _current_file(parser, path)
+
+
+def _current_file(parser, default):
+    return parser.opened_files[-1] if parser.opened_files else default
+
+
+def _one_line(exc):
+    text = str(exc) or exc.__class__.__name__
+    return " ".join(text.split())
+
+
+def _kobo_syntax_message(exc, path):
+    text = str(exc.msg if getattr(exc, "msg", None) else exc)
+    match = KOBO_POSITION_RE.search(text)
+    if match:
+        what = text.split(":", 1)[0]
+        return "%s:%s: %s: %s" % (match.group("file"), match.group("line"), what.lower(), match.group("text").strip())
+    match = KOBO_DUPLICATE_RE.search(text)
+    if match:
+        return "%s:%s: %s" % (match.group("file"), match.group("line"), text.split(" in file ")[0].lower())
+    if getattr(exc, "lineno", None):
+        return "%s:%s: %s" % (exc.filename or path, exc.lineno, _one_line(exc))
+    return "%s: %s" % (path, _one_line(exc))
+
+
+def _plain(value):
+    """Tuples become lists, recursively, so the value is what JSON can hold."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def where(name, files):
+    """'file:line' of the last assignment to option NAME among FILES, else the main file.
+    Includes come first: a config includes its common settings at its top, then overrides them."""
+    pattern = re.compile(r"^%s\s*=" % re.escape(name))
+    found = None
+    for path in list(files[1:]) + list(files[:1]):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for number, line in enumerate(f, 1):
+                    if pattern.match(line):
+                        found = "%s:%d" % (path, number)
+        except OSError:
+            continue
+    return found or (files[0] if files else "config")
+
+
+def validate(raw, path, files=None):
+    """Check RAW against the option table; return a Result or raise the first error.
+    Variant patterns are checked separately, once the variants are known."""
+    files = files or [os.path.abspath(path)]
+    table = option_table.by_name()
+    warnings = _unknown_and_deprecated(raw, table)
+    _check_required(raw, table, path)
+    _check_types(raw, table, files)
+    _check_dependencies(raw, files)
+    config = _with_defaults(raw, table)
+    _resolve_paths(config, os.path.dirname(os.path.abspath(path)))
+    _keep_order(config)
+    # an option set to its default changes nothing, implemented or not
+    unimplemented = sorted(n for n in raw if n in table and not table[n].implemented and not table[n].deprecated
+                           and raw[n] != table[n].default)
+    if unimplemented:
+        warnings.append("options punji does not implement yet (ignored): %s" % ", ".join(unimplemented))
+    return Result(config, warnings)
+
+
+def _keep_order(config):
+    """Dicts keyed by variant regexes, where the first match wins, become [[regex, value], ...]:
+    the JSON the phases read has sorted keys, which would lose the config's order."""
+    for name in ORDERED_MAPS:
+        if isinstance(config.get(name), dict):
+            config[name] = [[key, value] for key, value in config[name].items()]
+
+
+def _unknown_and_deprecated(raw, table):
+    warnings = []
+    for name in sorted(raw):
+        option = table.get(name)
+        if option is None:
+            guess = option_table.closest(name, table)
+            warnings.append("unrecognized config option '%s'%s" % (name, ". Did you mean '%s'?" % guess if guess else ""))
+        elif option.deprecated:
+            warnings.append("option '%s' is deprecated: %s" % (name, option.deprecated))
+    return warnings
+
+
+def _check_required(raw, table, path):
+    for name in sorted(n for n, o in table.items() if o.required):
+        if name not in raw:
+            raise PunjiError("%s: option '%s': required option is missing" % (path, name))
+
+
+def _check_types(raw, table, files):
+    import jsonschema
+
+    for name in sorted(raw):
+        option = table.get(name)
+        if option is None:
+            continue
+        validator = jsonschema.Draft7Validator(option.schema)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(raw[name]))
+        if error is not None:
+            raise PunjiError("%s: option '%s': %s" % (where(name, files), name, _describe(error)))
+
+
+def _describe(error):
+    location = "".join("[%r]" % p for p in error.absolute_path)
+    message = " ".join(error.message.split())
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return "%s%s" % ("at %s: " % location if location else "", message)
+
+
+CONFIG_DEPS = (
+    # (option, value or None for "any", requires, conflicts)
+    ("pkgset_source", "repos", ["pkgset_repos"], ["pkgset_koji_tag", "pkgset_koji_inherit"]),
+    ("base_product_name", None, ["base_product_short", "base_product_version"], []),
+    ("base_product_short", None, ["base_product_name", "base_product_version"], []),
+    ("base_product_version", None, ["base_product_name", "base_product_short"], []),
+    ("cts_url", None, ["translate_paths"], []),
+    ("pkgset_scratch_modules", None, ["mbs_api_url"], []),
+)
+
+
+def _check_dependencies(raw, files):
+    for name, value, requires, conflicts in CONFIG_DEPS:
+        if name not in raw or (value is not None and raw[name] != value):
+            continue
+        setting = "%s = %r" % (name, raw[name]) if value is not None else name
+        for other in requires:
+            if other not in raw:
+                raise PunjiError("%s: option '%s': required when %s is set" % (where(name, files), other, setting))
+        for other in conflicts:
+            if other in raw:
+                raise PunjiError("%s: option '%s': conflicts with %s" % (where(other, files), other, setting))
+    checksums = raw.get("media_checksums", ["md5", "sha1", "sha256"])
+    if raw.get("media_checksum_one_file") and len(checksums) != 1:
+        raise PunjiError("%s: option 'media_checksums': exactly one checksum type is needed with "
+                         "media_checksum_one_file = True, not %d" % (where("media_checksums", files), len(checksums)))
+
+
+def _with_defaults(raw, table):
+    import copy
+
+    config = dict(raw)
+    for name, option in table.items():
+        if name not in config and option.default is not option_table.NO_DEFAULT:
+            config[name] = copy.deepcopy(option.default)
+    return config
+
+
+def _absolute(base, value):
+    if isinstance(value, str) and value and not URL_RE.match(value):
+        return os.path.normpath(os.path.join(base, value))
+    return value
+
+
+def _resolve_paths(config, base):
+    """Relative local paths in the config are relative to the config file's directory."""
+    for name in FILE_OPTIONS:
+        value = config.get(name)
+        if isinstance(value, dict) and value.get("scm") == "file" and not value.get("repo"):
+            value = dict(value, file=_absolute(base, value.get("file")))
+            config[name] = value
+        elif isinstance(value, str):
+            config[name] = _absolute(base, value)
+    repos = config.get("pkgset_repos")
+    if isinstance(repos, dict):
+        config["pkgset_repos"] = {arch: [_absolute(base, r) for r in _as_list(urls)] for arch, urls in repos.items()}
+    lookaside = config.get("gather_lookaside_repos")
+    if isinstance(lookaside, list):
+        config["gather_lookaside_repos"] = [
+            [pattern, {arch: [_absolute(base, r) for r in _as_list(urls)] for arch, urls in by_arch.items()}]
+            for pattern, by_arch in lookaside]
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def local_file(config, name):
+    """The local path of a file option (a path, or an scm_dict with scm 'file')."""
+    value = config.get(name)
+    if isinstance(value, dict):
+        if value.get("scm") != "file" or value.get("repo"):
+            raise PunjiError("option '%s': only local files are supported yet, not scm '%s'" % (name, value.get("scm")))
+        value = value.get("file")
+    return value
+
+
+def _is_variant_map(schema):
+    """Whether SCHEMA is that of a Pungi variant/arch mapping: [(regex, {...}), ...]."""
+    items = schema.get("items") if schema.get("type") == "array" else None
+    if not isinstance(items, dict) or items.get("type") != "array":
+        return False
+    first = items.get("items")
+    first = first[0] if isinstance(first, list) and first else items.get("prefixItems", [None])[0]
+    return isinstance(first, dict) and first.get("type") == "string" and items.get("maxItems") == 2
+
+
+def check_variant_patterns(config, variants, files):
+    """Every variant pattern of a variant/arch mapping compiles and matches some variant."""
+    table = option_table.by_name()
+    uids = [v["uid"] for v in variants]
+    for name in sorted(config):
+        option = table.get(name)
+        if option is None or not isinstance(config[name], list) or not _is_variant_map(option.schema):
+            continue
+        for entry in config[name]:
+            pattern = entry[0]
+            try:
+                regex = re.compile(pattern)
+            except re.error as exc:
+                raise PunjiError("%s: option '%s': variant pattern %r is not a valid regex: %s" % (where(name, files), name, pattern, exc))
+            if not any(regex.match(uid) for uid in uids):
+                raise PunjiError(
+                    "%s: option '%s': variant pattern %r matches no variant (variants: %s)"
+                    % (where(name, files), name, pattern, ", ".join(uids))
+                )
+
+
+def check_gather_method(config, variants, files):
+    """A gather_method given per variant must name a method for every variant."""
+    methods = config.get("gather_method")
+    if not isinstance(methods, (dict, list)):
+        return
+    patterns = [p for p, _m in (methods.items() if isinstance(methods, dict) else methods)]
+    for v in variants:
+        if not any(re.match(p, v["uid"]) for p in patterns):
+            raise PunjiError("%s: option 'gather_method': no pattern matches variant %s (patterns: %s)"
+                             % (where("gather_method", files), v["uid"], ", ".join(patterns)))
+
+
+def slices(config):
+    """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice."""
+    table = option_table.by_name()
+    phases = {o.phase for o in table.values()}
+    common = {n: v for n, v in config.items() if n in table and table[n].phase == "global"}
+    result = {}
+    for phase in sorted(phases - {"global"}):
+        own = {n: v for n, v in config.items() if n in table and table[n].phase == phase}
+        result[phase] = dict(common, **own)
+    return result

@@ -1,0 +1,454 @@
+"""Files from Pungi's scm dicts: a local file or directory, a git repository, a package's payload.
+
+    files = scm.export(entry, dest, what="option 'extra_files' (Server.x86_64)",
+                       config_dir="/etc/pungi", packages=pkgset_records, workdir=tmp)
+
+An scm dict is {"scm": "file" | "git" | "rpm", "repo": ..., "branch": ...,
+"file": path or [paths] | "dir": path or [paths]}. As in Pungi:
+
+- every exported file lands in DEST under its base name; the contents of an
+  exported directory land in DEST (for "rpm", "dir" without a trailing slash
+  brings the directory itself, "dir/" its contents);
+- "file": local paths (globs allowed), relative ones relative to CONFIG_DIR;
+  "repo" must be empty;
+- "git": "repo" is a URL or a local path (relative to CONFIG_DIR), "branch" a
+  branch, tag or commit (default: master); fetched with git into WORKDIR;
+- "rpm": "repo" is a glob (or a list) of package names, "name.arch" or NEVRAs
+  of PACKAGES (the package set's records), or an absolute path glob of RPM
+  files; the files are taken from the package payloads (globs allowed).
+
+Inside a git checkout or a package payload, a path or symlink that leaves it is
+refused; local files and directories are read wherever their symlinks lead.
+Everything ends up as a regular file in DEST. Every failure is a PunjiError of
+one line starting with WHAT.
+"""
+
+import fnmatch
+import glob
+import os
+import posixpath
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import tempfile
+
+from ..arches import FAMILY
+from ..errors import PunjiError
+from ..log import log
+
+URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
+SCP_RE = re.compile(r"^[\w.+-]+@[\w.-]+:")
+SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")
+PACKAGE_ARCHES = {a for family in FAMILY.values() for a in family} | {"noarch"}
+DEFAULT_GIT_BRANCH = "master"
+SUPPORTED = ("file", "git", "rpm")
+
+
+def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None):
+    """Put the files of scm dict ENTRY into directory DEST; return their paths relative to DEST, sorted."""
+    kind, paths = _kind_and_paths(entry, what)
+    scm = entry.get("scm")
+    if scm not in SUPPORTED:
+        raise PunjiError("%s: scm %r is not supported (punji supports %s)" % (what, scm, ", ".join(SUPPORTED)))
+    if entry.get("command"):
+        raise PunjiError("%s: 'command' (a shell command run in the checkout) is not supported" % what)
+    os.makedirs(dest, exist_ok=True)
+    out = _Output(dest, what, warn or log.warning)
+    if scm == "file":
+        if entry.get("repo"):
+            raise PunjiError("%s: scm 'file' takes no 'repo' (got %r)" % (what, entry["repo"]))
+        _export_local(kind, paths, out, config_dir, what)
+    else:
+        tmp = tempfile.mkdtemp(prefix=".scm-", dir=workdir)
+        try:
+            if scm == "git":
+                repo = entry.get("repo")
+                if not repo:
+                    raise PunjiError("%s: scm 'git' needs a 'repo'" % what)
+                root = git_checkout(repo, entry.get("branch"), tmp, what, config_dir,
+                                    (entry.get("options") or {}).get("credential_helper"))
+                _export_from_root(kind, paths, out, root, "git repository %s" % repo, what, whole_dir=False)
+            else:
+                rpms = find_rpms(entry.get("repo"), packages, what)
+                found = {p: False for p in paths}
+                for number, path in enumerate(rpms):
+                    root = extract_rpm(path, os.path.join(tmp, str(number)), what)
+                    for p in paths:
+                        found[p] |= _export_from_root(kind, [p], out, root, "package %s" % os.path.basename(path),
+                                                      what, whole_dir=True, missing_ok=True)
+                missing = [p for p in paths if not found[p]]
+                if missing:
+                    names = ", ".join(os.path.basename(p) for p in rpms)
+                    raise PunjiError("%s: %s %s is in no package of %s" % (what, kind, missing[0], names))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return sorted(out.written)
+
+
+def _kind_and_paths(entry, what):
+    if not isinstance(entry, dict):
+        raise PunjiError("%s: expected an scm dict, got %r" % (what, entry))
+    given = [key for key in ("file", "dir") if entry.get(key) is not None]
+    if len(given) != 1:
+        raise PunjiError("%s: give either 'file' or 'dir' (exactly one)" % what)
+    kind = given[0]
+    value = entry[kind]
+    paths = [value] if isinstance(value, str) else list(value or [])
+    if not paths or not all(isinstance(p, str) and p for p in paths):
+        raise PunjiError("%s: '%s' must be a path or a list of paths" % (what, kind))
+    return kind, paths
+
+
+class _Output:
+    """DEST being filled: a later file of the same name wins (as in Pungi), with a warning if it differs."""
+
+    def __init__(self, dest, what, warn):
+        self.dest = dest
+        self.what = what
+        self.warn = warn
+        self.written = set()
+
+    def copy(self, source, rel, origin):
+        target = os.path.join(self.dest, rel)
+        if rel in self.written:
+            if not same_content(source, target):
+                self.warn("%s: %s from %s replaces a different file of the same name" % (self.what, rel, origin))
+            os.unlink(target)
+        elif os.path.isdir(target):
+            raise PunjiError("%s: %s from %s clashes with a directory of the same name" % (self.what, rel, origin))
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+        except OSError:
+            raise PunjiError("%s: %s from %s clashes with a file named like one of its directories"
+                             % (self.what, rel, origin))
+        copy_file(source, target)
+        self.written.add(rel)
+
+
+def copy_file(source, target):
+    """Copy the content of SOURCE (symlinks followed) to new file TARGET: mode 0644, or 0755
+    when SOURCE is executable; SOURCE's mtime."""
+    info = os.stat(source)
+    shutil.copyfile(source, target)
+    os.chmod(target, 0o755 if info.st_mode & 0o111 else 0o644)
+    os.utime(target, (info.st_mtime, info.st_mtime))
+
+
+def same_content(a, b):
+    if os.path.getsize(a) != os.path.getsize(b):
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            chunk = fa.read(1 << 20)
+            if chunk != fb.read(1 << 20):
+                return False
+            if not chunk:
+                return True
+
+
+# -- local files ---------------------------------------------------------------------------------
+
+
+def _export_local(kind, paths, out, config_dir, what):
+    for path in paths:
+        full = os.path.normpath(os.path.join(config_dir or os.getcwd(), os.path.expanduser(path)))
+        matches = [full] if os.path.exists(full) else sorted(glob.glob(full)) if glob.has_magic(full) else []
+        if not matches:
+            raise PunjiError("%s: %s does not exist" % (what, full))
+        for match in matches:
+            if kind == "file":
+                if not os.path.isfile(match):
+                    raise PunjiError("%s: %s is not a regular file%s" % (what, match, _dir_hint(match)))
+                out.copy(match, os.path.basename(match), match)
+            else:
+                if not os.path.isdir(match):
+                    raise PunjiError("%s: %s is not a directory" % (what, match))
+                _copy_dir(match, "", out, None, what, match)
+
+
+def _dir_hint(path):
+    return " (use 'dir' for a directory)" if os.path.isdir(path) else ""
+
+
+def _copy_dir(source, rel, out, root, what, origin, chain=()):
+    """Copy the files under directory SOURCE into OUT at REL; with ROOT, refuse what leads out of it."""
+    real = os.path.realpath(source)
+    if real in chain:
+        raise PunjiError("%s: %s: a symlink loop" % (what, source))
+    for name in sorted(os.listdir(source)):
+        path = os.path.join(source, name)
+        target_rel = posixpath.join(rel, name) if rel else name
+        if root is not None:
+            _check_inside(root, path, what, origin)
+        if os.path.isdir(path):
+            _copy_dir(path, target_rel, out, root, what, origin, chain + (real,))
+        elif os.path.isfile(path):
+            out.copy(path, target_rel, origin)
+        elif os.path.islink(path) and not os.path.exists(path):
+            raise PunjiError("%s: %s in %s is a broken symlink" % (what, _shown(path, root), origin))
+        else:
+            raise PunjiError("%s: %s in %s is not a regular file" % (what, _shown(path, root), origin))
+
+
+def _shown(path, root):
+    return os.path.relpath(path, root) if root else path
+
+
+# -- a checkout or a payload -------------------------------------------------------------------
+
+
+def _check_inside(root, path, what, origin):
+    """PATH, its symlinks followed, must stay inside ROOT."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        raise PunjiError("%s: %s in %s is a symlink that leads out of it" % (what, os.path.relpath(path, root), origin))
+
+
+def _inner_path(path, what, origin):
+    """PATH relative to the top of a checkout or payload; one that climbs out of it is refused."""
+    rel = posixpath.normpath(path.lstrip("/"))
+    if rel == ".." or rel.startswith("../"):
+        raise PunjiError("%s: path %s leaves %s" % (what, path, origin))
+    return "" if rel == "." else rel
+
+
+def _export_from_root(kind, paths, out, root, origin, what, whole_dir, missing_ok=False):
+    """Export PATHS of the tree ROOT (a checkout or a payload); WHOLE_DIR: a 'dir' without a
+    trailing slash brings the directory itself (Pungi's rpm backend). Returns whether anything matched."""
+    found = False
+    for path in paths:
+        rel = _inner_path(path, what, origin)
+        full = os.path.join(root, rel) if rel else root
+        if os.path.lexists(full):
+            matches = [full]
+        elif glob.has_magic(rel):
+            matches = sorted(glob.glob(full))
+        else:
+            matches = []
+        if not matches:
+            if missing_ok:
+                continue
+            raise PunjiError("%s: %s %s does not exist in %s" % (what, kind, path, origin))
+        found = True
+        for match in matches:
+            _check_inside(root, match, what, origin)
+            shown = os.path.relpath(match, root)
+            if kind == "file":
+                if not os.path.isfile(match):
+                    raise PunjiError("%s: %s in %s is not a regular file%s" % (what, shown, origin, _dir_hint(match)))
+                out.copy(match, os.path.basename(match), origin)
+            else:
+                if not os.path.isdir(match):
+                    raise PunjiError("%s: %s in %s is not a directory" % (what, shown, origin))
+                keep = whole_dir and rel and not path.endswith("/")
+                _copy_dir(match, os.path.basename(match) if keep else "", out, root, what, origin)
+    return found
+
+
+# -- git -----------------------------------------------------------------------------------------
+
+
+def git_url(repo, config_dir):
+    """A URL or scp-like address as it is; a local path (relative to CONFIG_DIR) as a file:// URL."""
+    if URL_RE.match(repo) or SCP_RE.match(repo):
+        return repo
+    return "file://" + os.path.normpath(os.path.join(config_dir or os.getcwd(), os.path.expanduser(repo)))
+
+
+def git_checkout(repo, branch, workdir, what, config_dir=None, credential_helper=None):
+    """Check out BRANCH (a branch, tag or commit; default master) of git repository REPO into
+    WORKDIR/tree and return that path; git's own files go to WORKDIR/git."""
+    branch = branch or DEFAULT_GIT_BRANCH
+    url = git_url(repo, config_dir)
+    gitdir, tree = os.path.join(workdir, "git"), os.path.join(workdir, "tree")
+    os.makedirs(tree)
+    git = ["git", "--git-dir", gitdir]
+    if credential_helper:
+        git += ["-c", "credential.helper=" + credential_helper]
+    _git(["git", "init", "-q", "--bare", gitdir], "init", what, repo)
+    done = _git(git + ["fetch", "-q", "--depth=1", url, branch], "fetch", what, repo, check=False)
+    if done.returncode == 0:
+        revision = "FETCH_HEAD"
+    else:
+        error = _error_line(done.stdout)
+        wanted_a_commit = SHA_RE.match(branch) or any(s in error for s in ("unadvertised", "not our ref", "shallow"))
+        if "couldn't find remote ref" in error and not SHA_RE.match(branch):
+            raise PunjiError("%s: branch '%s' does not exist in git repository %s" % (what, branch, repo))
+        if not wanted_a_commit:
+            raise PunjiError("%s: git repository %s cannot be cloned: %s" % (what, repo, error))
+        # a commit id, or a server that refuses it in a shallow fetch: fetch everything, then look
+        done = _git(git + ["fetch", "-q", url, "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"],
+                    "fetch", what, repo, check=False)
+        if done.returncode != 0:
+            raise PunjiError("%s: git repository %s cannot be cloned: %s" % (what, repo, _error_line(done.stdout)))
+        revision = None
+        for candidate in ("refs/remotes/origin/" + branch, "refs/tags/" + branch, branch):
+            found = _git(git + ["rev-parse", "-q", "--verify", candidate + "^{commit}"], "rev-parse", what, repo,
+                         check=False)
+            if found.returncode == 0:
+                revision = found.stdout.strip()
+                break
+        if revision is None:
+            raise PunjiError("%s: branch '%s' does not exist in git repository %s" % (what, branch, repo))
+    _git(git + ["--work-tree", tree, "checkout", "-q", revision, "--", "."], "checkout", what, repo)
+    return tree
+
+
+def _git(argv, step, what, repo, check=True):
+    """Run git ARGV (no shell, no prompts, C locale), its output into the log."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_ASKPASS="", SSH_ASKPASS="")
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(name, None)
+    log.info("running %s", " ".join(shlex.quote(a) for a in argv))
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors="replace", env=env)
+    except FileNotFoundError:
+        raise PunjiError("%s: git is not installed (install the git package)" % what)
+    if done.stdout.strip():
+        log.info("%s", done.stdout.rstrip())
+    if check and done.returncode != 0:
+        raise PunjiError("%s: git repository %s: git %s returned exit code %d: %s"
+                         % (what, repo, step, done.returncode, _error_line(done.stdout)))
+    return done
+
+
+def _error_line(output):
+    """The line of git's output that says what went wrong: its first 'fatal:' or 'error:' line, else its last line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else "no output"
+
+
+# -- rpm -----------------------------------------------------------------------------------------
+
+
+def find_rpms(repo, packages, what):
+    """The RPM files REPO names: globs of package names, name.arch or NEVRAs among PACKAGES
+    (binary packages of the package set), or globs of absolute paths. Sorted, each once."""
+    patterns = [repo] if isinstance(repo, str) else list(repo or [])
+    if not patterns:
+        raise PunjiError("%s: scm 'rpm' needs a 'repo' (a package name)" % what)
+    found = []
+    for pattern in patterns:
+        if URL_RE.match(pattern):
+            raise PunjiError("%s: rpm %s: only packages of the package set or local files can be used"
+                             % (what, pattern))
+        if pattern.startswith("/"):
+            matches = sorted(p for p in glob.glob(pattern) if os.path.isfile(p))
+            if not matches:
+                raise PunjiError("%s: no RPM file matches %s" % (what, pattern))
+        else:
+            if packages is None:
+                raise PunjiError("%s: rpm %s: no package set to take it from" % (what, pattern))
+            matches = sorted(p["path"] for p in packages if package_matches(p, pattern))
+            if not matches:
+                raise PunjiError("%s: no package matching '%s' in the package set" % (what, pattern))
+        found.extend(m for m in matches if m not in found)
+    return found
+
+
+def package_matches(record, pattern):
+    """Whether package set RECORD (name, arch, nevra) matches a name glob, 'name.arch' or a NEVRA (without
+    epoch too); source packages never match."""
+    if record["arch"] in ("src", "nosrc"):
+        return False
+    name, dot, arch = pattern.rpartition(".")
+    if dot and arch in PACKAGE_ARCHES and fnmatch.fnmatchcase(record["name"], name) and record["arch"] == arch:
+        return True
+    if fnmatch.fnmatchcase(record["name"], pattern):
+        return True
+    nevra = record["nevra"]
+    plain = "%s-%s-%s.%s" % (record["name"], record["version"], record["release"], record["arch"])
+    return fnmatch.fnmatchcase(nevra, pattern) or fnmatch.fnmatchcase(plain, pattern)
+
+
+def extract_rpm(path, dest, what):
+    """Unpack the payload of RPM file PATH into new directory DEST (read with rpm's Python module:
+    no cpio needed); return DEST. Absolute symlinks become relative to DEST, as if it were '/';
+    an entry whose path climbs out or goes through a symlink is left out (logged)."""
+    import rpm
+
+    os.makedirs(dest)
+    real_dest = os.path.realpath(dest)
+    name = os.path.basename(path)
+    ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+    try:
+        with open(path, "rb") as f:
+            header = ts.hdrFromFdno(f.fileno())
+            payload = rpm.fd.open(f, flags=header["payloadcompressor"] or "gzip")
+            archive = rpm.files(header).archive(payload, write=False)
+            written = {}
+            for item in archive:
+                target = _payload_target(real_dest, item.name)
+                if target is None:
+                    log.warning("%s: %s: leaving out %s (its path leaves the payload)", what, name, item.name)
+                    continue
+                mode = item.mode
+                if stat.S_ISDIR(mode):
+                    os.makedirs(target, exist_ok=True)
+                    continue
+                parent = os.path.dirname(target)
+                os.makedirs(parent, exist_ok=True)
+                if os.path.realpath(parent) != parent:
+                    log.warning("%s: %s: leaving out %s (it goes through a symlink)", what, name, item.name)
+                    continue
+                if os.path.lexists(target):
+                    os.unlink(target)
+                if stat.S_ISLNK(mode):
+                    os.symlink(_relative_link(item.name, item.linkto), target)
+                elif stat.S_ISREG(mode):
+                    if archive.hascontent():
+                        _write_payload_file(archive, target, item)
+                        written[item.inode] = target
+                        for sibling in item.links:
+                            other = _payload_target(real_dest, sibling.name)
+                            if other and other != target and not os.path.lexists(other):
+                                os.makedirs(os.path.dirname(other), exist_ok=True)
+                                if os.path.realpath(os.path.dirname(other)) == os.path.dirname(other):
+                                    os.link(target, other)
+                    elif item.nlink > 1:
+                        continue  # a hard link: its content comes with the last of its set
+                    else:
+                        open(target, "wb").close()
+                # devices, fifos and sockets have nothing to export
+            archive.close()
+    except rpm.error as exc:
+        raise PunjiError("%s: cannot read package %s: %s" % (what, path, exc))
+    except OSError as exc:
+        raise PunjiError("%s: cannot unpack package %s: %s" % (what, path, exc.strerror or exc))
+    return dest
+
+
+def _payload_target(real_dest, name):
+    rel = posixpath.normpath(name.lstrip("/"))
+    if rel in (".", "") or rel == ".." or rel.startswith("../"):
+        return None
+    return os.path.join(real_dest, rel)
+
+
+def _relative_link(name, linkto):
+    """An absolute symlink target of payload file NAME, made relative so it stays inside the payload."""
+    if not linkto.startswith("/"):
+        return linkto
+    start = posixpath.dirname("/" + name.lstrip("/"))
+    return posixpath.relpath(posixpath.normpath(linkto), start)
+
+
+def _write_payload_file(archive, target, item):
+    """The content of the current payload file ITEM into new file TARGET: mode 0644 (0755 when
+    executable, no other bits), the payload's mtime."""
+    import rpm
+
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as out:
+        handle = rpm.fd.open(out, "w")
+        archive.readto(handle)
+        handle.close()
+    os.chmod(target, 0o755 if item.mode & 0o111 else 0o644)
+    os.utime(target, (item.mtime, item.mtime))

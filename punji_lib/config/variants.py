@@ -1,0 +1,179 @@
+"""Variants XML, read with Pungi's semantics and filtered by tree_arches / tree_variants.
+
+A variant is a plain dict (see `_variant`); children (addon, optional,
+layered-product) get the uid `<parent uid>-<id>` and the parent's arches
+unless they list their own, which must be among the parent's.
+"""
+
+import os
+import re
+
+from .. import arches
+from ..errors import PunjiError
+
+DTD_PATH = os.path.join(os.path.dirname(__file__), "data", "variants.dtd")
+CHILD_TYPES = ("addon", "optional", "layered-product")
+
+
+def load(path, tree_arches=None, tree_variants=None):
+    """Parse PATH and return the flat list of variants (parents before children)."""
+    root = _parse_valid(path)
+    variants = []
+    for node in root.findall("variant"):
+        _collect(path, node, None, variants)
+    _check_unique(path, variants)
+    _check_refs(path, root, variants)
+    return filter_tree(variants, tree_arches, tree_variants)
+
+
+def _parse_valid(path):
+    from lxml import etree
+
+    try:
+        tree = etree.parse(path, etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True))
+    except OSError as exc:
+        raise PunjiError("%s: cannot read the variants file: %s" % (path, exc.strerror or exc))
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else 0)
+        raise PunjiError("%s:%s: not well-formed XML: %s" % (path, line, exc.msg))
+    with open(DTD_PATH, "rb") as f:
+        dtd = etree.DTD(f)
+    if not dtd.validate(tree.getroot()):
+        err = dtd.error_log.filter_from_errors()[0]
+        raise PunjiError("%s:%s: does not match the variants DTD: %s" % (path, err.line, err.message))
+    return tree.getroot()
+
+
+def _bool(node, attr, default=None):
+    value = node.get(attr)
+    return default if value is None else value == "true"
+
+
+ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def _variant(node, parent):
+    variant_id = node.get("id")
+    release = node.find("release")
+    return {
+        "id": variant_id,
+        "uid": "%s-%s" % (parent["uid"], variant_id) if parent else variant_id,
+        "name": node.get("name"),
+        "type": node.get("type"),
+        "parent": parent["uid"] if parent else None,
+        "arches": sorted({a.text.strip() for a in node.findall("arches/arch") if a.text}),
+        "groups": [
+            {
+                "name": g.text.strip(),
+                "glob": _bool(g, "glob", False),
+                "default": _bool(g, "default"),
+                "uservisible": _bool(g, "uservisible"),
+            }
+            for g in node.findall("groups/group")
+        ],
+        "environments": [
+            {
+                "name": e.text.strip(),
+                "display_order": int(e.get("display_order")) if e.get("display_order") else None,
+                "optional": _bool(e, "optional", False),
+            }
+            for e in node.findall("environments/environment")
+        ],
+        "is_empty": _bool(node, "is_empty", False),
+        "has_optional": _bool(node, "has_optional", False),
+        "release": dict(release.attrib) if release is not None else None,
+        "buildinstallpackages": [p.text.strip() for p in node.findall("buildinstallpackages/package")],
+        "modules": [m.text.strip() for m in node.findall("modules/module")],
+        "modular_koji_tags": [t.text.strip() for t in node.findall("modules/kojitag")],
+        "children": [],
+    }
+
+
+def _collect(path, node, parent, out):
+    variant = _variant(node, parent)
+    where = "%s:%s: variant '%s'" % (path, node.sourceline, variant["uid"])
+    if not ID_RE.match(variant["id"] or ""):
+        raise PunjiError("%s:%s: variant id %r: only letters, digits, '_', '-' and '.' (not leading)"
+                         % (path, node.sourceline, variant["id"]))
+    unknown = [a for a in variant["arches"] if a not in arches.FAMILY or a == "src"]
+    if unknown:
+        raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(sorted(arches.FAMILY))))
+    if parent is None and variant["type"] in ("addon", "optional"):
+        raise PunjiError("%s: an %s must be nested in a parent variant" % (where, variant["type"]))
+    if parent is not None and variant["type"] == "variant":
+        raise PunjiError("%s: a nested variant must be of type addon, optional or layered-product" % where)
+    if variant["type"] == "layered-product" and variant["release"] is None:
+        raise PunjiError("%s: a layered-product needs a <release> element" % where)
+    if parent is not None:
+        if not variant["arches"]:
+            variant["arches"] = list(parent["arches"])
+        extra = sorted(set(variant["arches"]) - set(parent["arches"]))
+        if extra:
+            raise PunjiError("%s: arches %s are not arches of its parent '%s'" % (where, ", ".join(extra), parent["uid"]))
+        parent["children"].append(variant["uid"])
+        if variant["type"] == "optional":
+            parent["has_optional"] = True
+    elif not variant["arches"]:
+        raise PunjiError("%s: lists no <arches>" % where)
+    out.append(variant)
+    for child in node.findall("variants/variant"):
+        _collect(path, child, variant, out)
+
+
+def _check_unique(path, variants):
+    seen = set()
+    for variant in variants:
+        if variant["uid"] in seen:
+            raise PunjiError("%s: variant '%s' is defined twice" % (path, variant["uid"]))
+        seen.add(variant["uid"])
+
+
+def _check_refs(path, root, variants):
+    uids = {v["uid"] for v in variants}
+    for ref in root.findall("ref"):
+        if ref.get("id") not in uids:
+            raise PunjiError("%s:%s: <ref id='%s'> names no variant" % (path, ref.sourceline, ref.get("id")))
+
+
+def filter_tree(variants, tree_arches=None, tree_variants=None):
+    """Keep the arches in TREE_ARCHES and the variants in TREE_VARIANTS (uids);
+    a variant left with no arch, or whose parent is gone, is dropped."""
+    kept = {}
+    result = []
+    for variant in variants:
+        variant = dict(variant)
+        if variant["parent"] is not None and variant["parent"] not in kept:
+            continue
+        if tree_variants and variant["uid"] not in tree_variants:
+            continue
+        if tree_arches:
+            variant["arches"] = [a for a in variant["arches"] if a in tree_arches]
+        if not variant["arches"]:
+            continue
+        kept[variant["uid"]] = variant
+        result.append(variant)
+    for variant in result:
+        variant["children"] = [c for c in variant["children"] if c in kept]
+    return result
+
+
+def by_uid(variants):
+    return {v["uid"]: v for v in variants}
+
+
+def all_arches(variants):
+    """The sorted arches of every variant."""
+    return sorted({a for v in variants for a in v["arches"]})
+
+
+
+def builds_on(variant, variants, arch):
+    """The uids whose gather results the gather of VARIANT on ARCH reads: an addon's parent;
+    a layered product's parent and the parent's addons; an optional variant's parent with
+    the parent's addons and layered products. Top-level variants build on nothing."""
+    parent = variant["parent"]
+    if not parent:
+        return []
+    siblings = [v for v in variants if v["parent"] == parent and arch in v["arches"] and v is not variant]
+    kinds = {"addon": (), "layered-product": ("addon",), "optional": ("addon", "layered-product")}
+    return [parent] + [v["uid"] for v in siblings if v["type"] in kinds.get(variant["type"], ())]

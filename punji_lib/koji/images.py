@@ -1,0 +1,164 @@
+"""What the Koji image phases share: their config blocks, the task options Pungi's precedence
+gives, submitting the tasks and waiting for them all, fetching the images and recording them
+for images.json."""
+
+import copy
+import os
+import re
+
+from ..compose import jsonio, layout, request, state
+from ..config.lookup import va_data
+from ..errors import PunjiError
+from ..log import log, warn
+from ..media import iso
+from . import tasks as kojitasks
+
+
+def blocks(conf, name, v):
+    """The blocks of v_map option NAME matching variant V, in config order (deep copies)."""
+    found = []
+    for pattern, value in (conf.get(name) or {}).items():
+        if re.match(pattern, v["uid"]):
+            found.extend(copy.deepcopy(value if isinstance(value, list) else [value]))
+    return found
+
+
+def pick(conf, block, key, phase_option):
+    """A block's KEY, else the phase's option, else global_<key> (Pungi's precedence)."""
+    for source, name in ((block, key), (conf, phase_option), (conf, "global_" + key)):
+        if source.get(name) is not None:
+            return source[name]
+    return None
+
+
+def release(topdir, conf, block, phase_option):
+    """The release of a block: its 'release', else the phase's, else global_release; a null
+    (or !RELEASE_FROM_LABEL_DATE_TYPE_RESPIN) one is image_release; never set: None."""
+    for source, name in ((block, "release"), (conf, phase_option), (conf, "global_release")):
+        if name in source:
+            value = source[name]
+            if value is None or value == "!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN":
+                return request.image_release(topdir)
+            return value
+    return None
+
+
+def tree_url(topdir, conf, uid, arch="$arch"):
+    """The os tree of variant UID (ARCH may be '$arch') as Koji's builders see it (translate_paths)."""
+    return kojitasks.translate_path(layout.at(topdir, layout.os_tree(uid, arch)), conf.get("translate_paths"))
+
+
+def repo_urls(topdir, conf, repos, by_uid):
+    """Variant uids -> their os trees ('$arch'), other strings (URLs, paths) as they are."""
+    result = []
+    for repo in repos:
+        url = tree_url(topdir, conf, repo) if repo in by_uid else repo
+        if url not in result:
+            result.append(url)
+    return result
+
+
+def failable_everywhere(conf, uid, arches, deliverable):
+    """Whether failable_deliverables lets DELIVERABLE of variant UID fail on all ARCHES."""
+    return bool(arches) and all(deliverable in va_data(conf.get("failable_deliverables"), uid, a)
+                                for a in arches)
+
+
+def publish(topdir, conf, phase, images, failed, facts):
+    """Put the fetched images in place, record them, remove the last run's leftovers, write
+    the state. IMAGES: [{"variant", "arch", "image": productmd fields}] already in place."""
+    path = layout.at(topdir, layout.koji_images_json(phase))
+    old = jsonio.read_json(path)["images"] if os.path.isfile(path) else []
+    keep = {i["image"]["path"] for i in images}
+    for record in old:
+        if record["image"]["path"] not in keep:
+            stale = layout.at(topdir, os.path.join("compose", record["image"]["path"]))
+            if os.path.lexists(stale):
+                os.unlink(stale)
+    images = sorted(images, key=lambda i: (i["variant"], i["arch"], i["image"]["path"]))
+    jsonio.write_json(path, {"header": state.header(phase + "-result"), "images": images, "failed": failed})
+    if failed:
+        facts = dict(facts, error=failed[0] + ("" if len(failed) == 1 else " (and %d more)" % (len(failed) - 1)))
+    state.write(topdir, phase, failed=bool(failed), errors=failed, images=len(images),
+                result=layout.koji_images_json(phase), **facts)
+
+
+def image_record(topdir, rel, arch, image_type, suffix, subvariant):
+    """The productmd image fields of file REL (compose-relative to topdir) as Pungi fills them."""
+    st = os.stat(layout.at(topdir, rel))
+    return {"path": os.path.relpath(rel, "compose"), "mtime": int(st.st_mtime), "size": st.st_size,
+            "volume_id": None, "type": image_type, "format": suffix, "arch": arch, "disc_number": 1,
+            "disc_count": 1, "checksums": {}, "implant_md5": None, "bootable": False, "subvariant": subvariant}
+
+
+def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None):
+    """Submit JOBS ({"method", "args", "opts", "variant", "block", "what", "children",
+    "can_fail", "optional", "subvariant"}) at once, wait for all, fetch the files CHOOSER
+    (topdir, job, arch, name) -> {"dir", "type", "format", ["rename": the file's name in the
+    compose], [productmd fields]} or None picks
+    from each closed child task, record them (FINISH(topdir, record) may add fields read
+    from the file) and write the state."""
+    if not jobs:
+        log.info("%s: no block matches a variant with its arches", phase)
+        publish(topdir, conf, phase, [], [], {"tasks": []})
+        return
+    session = kojitasks.TaskSession(conf.get("koji_profile"))
+    session.login()
+    for job in jobs:
+        job["task"] = session.submit(job["method"], *job["args"], opts=job["opts"])
+        log.info("%s: task %s for %s", job["what"], job["task"], ",".join(job["arches"]))
+    infos = session.wait([job["task"] for job in jobs])
+    images, failed, errors = [], [], []
+    for job in jobs:
+        info = infos[job["task"]]
+        if info["state"] != kojitasks.CLOSED:
+            message = "%s: %s" % (job["what"], session.error(job["task"], info))
+            if not job["can_fail"]:
+                errors.append(message)
+                continue
+            warn(prog, message + " (failable: the compose goes on without it)")
+            failed.append(message)
+            continue
+        images.extend(collect(topdir, conf, session, job, failed, prog, chooser, finish))
+    if errors:
+        raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
+                                      % (len(errors) - 1)))
+    publish(topdir, conf, phase, images, failed, {"tasks": sorted(job["task"] for job in jobs)})
+
+
+def collect(topdir, conf, session, job, failed, prog, chooser, finish=None):
+    """The images of one closed task: its child tasks' chosen files, fetched."""
+    found = []
+    for child in session.children(job["task"]):
+        if child.get("method") not in job["children"]:
+            continue
+        if child["state"] != kojitasks.CLOSED:
+            message = "%s: %s" % (job["what"], session.error(child["id"], child))
+            if child.get("arch") in job["optional"] or job["can_fail"]:
+                warn(prog, message + " (failable arch: the compose goes on without it)")
+                failed.append(message)
+                continue
+            raise PunjiError(message)
+        result = session.result(child["id"])
+        arch = result.get("arch") or child.get("arch")
+        sizes = session.outputs(child["id"])
+        for name in sorted(os.path.basename(f) for f in result.get("files") or []):
+            where = chooser(topdir, job, arch, name)
+            if not where:
+                continue
+            rel = os.path.join(where.pop("dir"), where.pop("rename", None) or name)
+            digest = session.fetch(child["id"], name, layout.at(topdir, rel), conf.get("link_type"), sizes)
+            log.info("%s: %s from task %s (sha256 %s)", job["what"], rel, child["id"], digest)
+            record = image_record(topdir, rel, arch, where.pop("type"), where.pop("format"), job["subvariant"])
+            record.update(where)
+            if finish:
+                finish(topdir, record)
+            found.append({"variant": job["variant"], "arch": arch, "task": child["id"], "sha256": digest,
+                          "can_fail": job["can_fail"], "image": record})
+    return found
+
+
+def live_iso_fields(topdir, record):
+    """A live ISO's productmd fields read from the file: volume id, implanted MD5, bootable."""
+    path = layout.at(topdir, "compose/" + record["path"])
+    record.update(volume_id=iso.read_volume_id(path), implant_md5=iso.implanted_md5(path), bootable=True)

@@ -1,0 +1,350 @@
+"""The package set of one compose arch read from Koji (pkgset_source = "koji").
+
+What goes in, by build (a later kind replaces an earlier one's build of the same name):
+  1. the latest builds of pkgset_koji_tag, across its inheritance unless pkgset_koji_inherit
+     is False (koji's listTaggedRPMS(latest=True) order: the tag, then its parents); with
+     several tags the first tag that has a package wins;
+  2. the builds of pkgset_koji_builds (NVRs);
+  3. the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
+     only; scratch builds are never signed, so sigkeys do not apply to them).
+Of each RPM of the arches installable on the compose arch (arches.compatible) and of
+source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
+(None allows the unsigned copy); when some are not signed yet, Koji is asked again
+signed_packages_retries times, signed_packages_wait seconds apart. A copy is read under
+the profile's topdir when readable here, else downloaded from topurl into
+work/<arch>/pkgset/cache/<its path in Koji's storage>. Every file is checked against Koji:
+the NEVRA and the payload hash (RPMTAG_SIGMD5) in its header, and the signing key.
+
+All queries are made at one Koji event (getLastEvent). With pkgset_allow_reuse, a rerun with
+the same options whose tags (and their inheritance) did not change since that event
+(tagChangedSinceEvent) keeps the package set it made.
+"""
+
+import os
+import time
+
+from .. import arches
+from ..compose import jsonio, layout, request, state
+from ..errors import PunjiError
+from ..log import log
+from ..rpms.headers import HeaderCache
+from ..rpms.packages import SOURCE_ARCHES, record
+from .session import Session
+
+BUILD_COMPLETE = 1
+TASK_CLOSED = 2
+TASK_STATES = {0: "free", 1: "open", 2: "closed", 3: "canceled", 4: "assigned", 5: "failed"}
+SHOWN = 5  # NEVRAs named in the "not signed" error
+
+
+class KojiSet(list):
+    """[(record, createrepo_c Package)] and what the state file should say of the run
+    (facts); reused: the previous run's outputs stand."""
+
+    def __init__(self, items=(), facts=None, reused=False):
+        super().__init__(items)
+        self.facts = facts or {}
+        self.reused = reused
+
+
+def strings(value):
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, int)) else list(value)
+
+
+def from_koji(topdir, conf, arch):
+    tags = [str(t) for t in strings(conf.get("pkgset_koji_tag"))]
+    nvrs = [str(b) for b in strings(conf.get("pkgset_koji_builds"))]
+    tasks = strings(conf.get("pkgset_koji_scratch_tasks"))
+    if not (tags or nvrs or tasks):
+        raise PunjiError("option 'pkgset_koji_tag': needed with pkgset_source = 'koji' "
+                         "(or pkgset_koji_builds / pkgset_koji_scratch_tasks)")
+    try:
+        tasks = [int(t) for t in tasks]
+    except ValueError:
+        raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
+    if tasks and request.read(topdir).get("compose_type") == "production":
+        raise PunjiError("option 'pkgset_koji_scratch_tasks': scratch builds are only allowed in test composes, "
+                         "not in a production compose")
+    koji = Session(conf.get("koji_profile"))
+    koji.call("getAPIVersion")
+    inputs = state.digest("koji", conf, arch, koji.server, koji.topdir, koji.topurl)
+
+    if conf.get("pkgset_allow_reuse", True):
+        reused = _reuse(topdir, arch, koji, conf, tags, inputs)
+        if reused is not None:
+            return reused
+
+    event = koji.call("getLastEvent")["id"]
+    wanted = sorted(set(arches.compatible(arch)) | set(SOURCE_ARCHES))
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
+
+    # build name -> (source label, build, [rpminfo]); later kinds replace earlier ones
+    builds = {}
+    for label, build, rpms in _tagged(koji, tags, conf, wanted, event) + _extra_builds(koji, nvrs, wanted):
+        builds[build["name"]] = (label, build, rpms)
+    signed = _signed_copies(koji, conf, cache, [(label, build, rpm) for label, build, rpms in builds.values()
+                                                for rpm in rpms])
+    found = {}  # name.arch -> (record, Package)
+    for (label, build, rpm), (rel, sigkey) in signed:
+        record, pkg = _package(koji, rel, cache, headers, label, expected=rpm, sigkey=sigkey)
+        found[(pkg.name, pkg.arch)] = (record, pkg)
+    scratch = _scratch(koji, tasks, wanted, cache, headers)
+    replaced = {_build_name(record) for record, _pkg in scratch} - {None}
+    found = {key: rp for key, rp in found.items() if _build_name(rp[0]) not in replaced}
+    for record, pkg in scratch:
+        found[(pkg.name, pkg.arch)] = (record, pkg)
+    headers.save()
+    result = sorted(found.values(), key=lambda rp: rp[0]["nevra"])
+    log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
+             arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
+    return KojiSet(result, facts={"inputs": inputs, "koji_event": event, "koji_tags": _tag_ids(koji, tags, conf),
+                                  "reused": False})
+
+
+# -- what Koji has ---------------------------------------------------------------------------
+
+
+def _tagged(koji, tags, conf, wanted, event):
+    """[(label, build, [rpminfo])] of the latest builds of TAGS at EVENT, the first tag winning."""
+    if not tags:
+        return []
+    infos = koji.multicall("getTag", [((t,), {"event": event}) for t in tags])
+    missing = [t for t, info in zip(tags, infos) if not info]
+    if missing:
+        raise PunjiError("option 'pkgset_koji_tag': koji hub %s has no tag %s" % (koji.server, ", ".join(missing)))
+    inherit = bool(conf.get("pkgset_koji_inherit", True))
+    answers = koji.multicall("listTaggedRPMS", [((t,), {"event": event, "inherit": inherit, "latest": True,
+                                                        "arch": wanted}) for t in tags])
+    result, seen = [], set()
+    for tag, (rpms, builds) in zip(tags, answers):
+        by_build = {}
+        for rpm in rpms:
+            by_build.setdefault(rpm["build_id"], []).append(rpm)
+        for build in sorted(builds, key=lambda b: b["name"]):
+            if build["name"] in seen:
+                continue
+            seen.add(build["name"])
+            build = dict(build, id=build.get("build_id", build.get("id")))
+            result.append(("koji tag %s" % tag, build, by_build.get(build["id"], [])))
+    return result
+
+
+def _extra_builds(koji, nvrs, wanted):
+    if not nvrs:
+        return []
+    builds = koji.multicall("getBuild", [((nvr,), {}) for nvr in nvrs])
+    for nvr, build in zip(nvrs, builds):
+        if not build:
+            raise PunjiError("option 'pkgset_koji_builds': koji hub %s has no build %s" % (koji.server, nvr))
+        if build.get("state") != BUILD_COMPLETE:
+            raise PunjiError("option 'pkgset_koji_builds': build %s is not complete in koji" % nvr)
+    rpms = koji.multicall("listRPMs", [((), {"buildID": b["id"], "arches": wanted}) for b in builds])
+    return [("koji build %s" % nvr, build, found) for nvr, build, found in zip(nvrs, builds, rpms)]
+
+
+def _tag_ids(koji, tags, conf):
+    """The ids of TAGS and (with pkgset_koji_inherit) of every tag they inherit from, sorted."""
+    if not tags:
+        return []
+    ids = {info["id"] for info in koji.multicall("getTag", [((t,), {}) for t in tags]) if info}
+    if conf.get("pkgset_koji_inherit", True):
+        for chain in koji.multicall("getFullInheritance", [((t,), {}) for t in tags]):
+            ids.update(link["parent_id"] for link in chain)
+    return sorted(ids)
+
+
+# -- signed copies ----------------------------------------------------------------------------
+
+
+def _sigkeys(conf):
+    return [(k or None) and k.lower()[-8:] for k in conf.get("sigkeys") or [None]]
+
+
+def _signed_copies(koji, conf, cache, items):
+    """[((label, build, rpminfo), (path relative to topdir, sigkey))]: for each RPM the copy of
+    the first allowed key Koji has and that is there; a PunjiError after the retries when some
+    have none."""
+    keys = _sigkeys(conf)
+    retries = int(conf.get("signed_packages_retries") or 0)
+    wait = float(conf.get("signed_packages_wait") or 0)
+    chosen, todo = {}, list(range(len(items)))
+    for attempt in range(retries + 1):
+        sigs = koji.multicall("queryRPMSigs", [((), {"rpm_id": items[i][2]["id"]}) for i in todo])
+        left = []
+        for i, found in zip(todo, sigs):
+            label, build, rpm = items[i]
+            have = {s["sigkey"].lower() for s in found}
+            copy = _first_copy(koji, cache, build, rpm, keys, have)
+            if copy is None:
+                left.append(i)
+            else:
+                chosen[i] = copy
+        todo = left
+        if not todo:
+            break
+        if attempt < retries:
+            log.info("%d packages have no copy signed with sigkeys %s yet; asking koji again in %ss (%d of %d)",
+                     len(todo), keys, wait, attempt + 1, retries)
+            time.sleep(wait)
+    if todo:
+        names = sorted(_rpm_nevra(items[i][2]) for i in todo)
+        more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
+        raise PunjiError("%d packages are not signed with any key of sigkeys %s (after %d retries): %s%s"
+                         % (len(names), keys, retries, ", ".join(names[:SHOWN]), more))
+    return [(items[i], chosen[i]) for i in range(len(items))]
+
+
+def _first_copy(koji, cache, build, rpm, keys, have):
+    """(relative path, sigkey) of the copy of the first allowed key that Koji has; None when
+    there is none. A signed copy Koji knows of but has not written (koji write-signed-rpm)
+    counts as none yet; one that is only at topurl is downloaded into CACHE (checked later)."""
+    for key in keys:
+        if key is None:
+            return ("%s/%s" % (koji.build_dir(build), koji.pathinfo.rpm(rpm)), None)
+        if key in have:
+            rel = "%s/%s" % (koji.build_dir(build), koji.pathinfo.signed(rpm, key))
+            if koji.local(rel) or os.path.isfile(_cache_file(cache, rel)) or \
+                    (koji.topurl and koji.download(rel, _cache_file(cache, rel))):
+                return (rel, key)
+    return None
+
+
+def _cache_file(cache, rel):
+    """Where the file REL of Koji's storage goes in the download cache."""
+    target = os.path.normpath(os.path.join(cache, rel))
+    if not target.startswith(os.path.normpath(cache) + os.sep):
+        raise PunjiError("koji: path %r leaves the download cache" % rel)
+    return target
+
+
+def _rpm_nevra(rpm):
+    return "%s-%s:%s-%s.%s" % (rpm["name"], rpm.get("epoch") or 0, rpm["version"], rpm["release"], rpm["arch"])
+
+
+# -- the files ----------------------------------------------------------------------------------
+
+
+def _fetch(koji, rel, cache, check):
+    """The local file of REL (topdir, or the download cache), for which CHECK(path) passes."""
+    local = koji.local(rel)
+    if local:
+        check(local)
+        return local
+    target = _cache_file(cache, rel)
+    if os.path.isfile(target):
+        try:
+            check(target)
+            return target
+        except PunjiError as exc:
+            log.info("cached %s is not right (%s); downloading it again", target, exc)
+    if not koji.download(rel, target):
+        raise PunjiError("koji: %s is neither readable under topdir %s nor at topurl %s"
+                         % (rel, koji.topdir, koji.topurl))
+    check(target)
+    return target
+
+
+def _package(koji, rel, cache, headers, label, expected, sigkey):
+    """(record, createrepo_c Package) of the RPM REL of Koji's storage, checked against the
+    rpminfo EXPECTED from Koji and the signing key SIGKEY (None: unsigned copy, any header)."""
+    import createrepo_c
+
+    want = _rpm_nevra(expected)
+
+    def check(path):
+        headers.check_header(path, want, expected.get("payloadhash"), sigkey, sigkey is not None)
+
+    path = _fetch(koji, rel, cache, check)
+    pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
+    return record(pkg, path, label, rel, "sha256", headers.sigkey(path)), pkg
+
+
+def _build_name(record):
+    """The name of the build (source package) RECORD comes from."""
+    import koji
+
+    if record["arch"] in SOURCE_ARCHES or not record["sourcerpm"]:
+        return record["name"] if record["arch"] in SOURCE_ARCHES else None
+    return koji.parse_NVRA(record["sourcerpm"])["name"]
+
+
+def _scratch(koji, task_ids, wanted, cache, headers):
+    """[(record, Package)] of the RPM outputs of the scratch build tasks TASK_IDS (and their
+    child tasks), of the WANTED arches."""
+    import createrepo_c
+    import koji as kojilib
+
+    result = []
+    if task_ids:
+        infos = koji.multicall("getTaskInfo", [((t,), {}) for t in task_ids])
+        for task_id, info in zip(task_ids, infos):
+            if not info:
+                raise PunjiError("option 'pkgset_koji_scratch_tasks': koji hub %s has no task %d"
+                                 % (koji.server, task_id))
+            if info.get("state") != TASK_CLOSED:
+                raise PunjiError("option 'pkgset_koji_scratch_tasks': task %d is %s, not closed"
+                                 % (task_id, TASK_STATES.get(info.get("state"), info.get("state"))))
+        children = koji.multicall("getTaskChildren", [((t,), {}) for t in task_ids])
+        all_ids = []
+        for task_id, kids in zip(task_ids, children):
+            all_ids += [task_id] + sorted(k["id"] for k in kids)
+        outputs = koji.multicall("listTaskOutput", [((t,), {}) for t in all_ids])
+        for task_id, files in zip(all_ids, outputs):
+            for name in sorted(files):
+                if not name.endswith(".rpm"):
+                    continue
+                if kojilib.parse_NVRA(name[:-len(".rpm")])["arch"] not in wanted:
+                    continue
+                rel = "%s/%s" % (koji.task_dir(task_id), name)
+
+                def check(path, name=name):
+                    facts = headers.check_header(path, None, None, None, False)
+                    if "%s.rpm" % _file_nvra(facts["nevra"]) != name:
+                        raise PunjiError("package %s: its RPM header says %s, koji's task output says %s"
+                                         % (path, facts["nevra"], name))
+
+                path = _fetch(koji, rel, cache, check)
+                pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
+                result.append((record(pkg, path, "koji task %d" % task_id, rel, "sha256", headers.sigkey(path)), pkg))
+    return result
+
+
+def _file_nvra(text):
+    """name-epoch:version-release.arch -> name-version-release.arch (a file name's stem)."""
+    name_epoch, _sep, rest = text.partition(":")
+    return "%s-%s" % (name_epoch.rsplit("-", 1)[0], rest)
+
+
+# -- reuse ----------------------------------------------------------------------------------------
+
+
+def _reuse(topdir, arch, koji, conf, tags, inputs):
+    """A KojiSet saying the previous run's package set stands, or None: the same inputs, and
+    the tags (with their inheritance) unchanged since that run's event."""
+    path = layout.at(topdir, layout.state_file("pkgset", None, arch))
+    if not os.path.isfile(path):
+        return None
+    old = jsonio.read_json(path)
+    event = old.get("koji_event")
+    if old.get("failed") or old.get("inputs") != inputs or event is None:
+        return None
+    packages = layout.at(topdir, layout.pkgset_json(arch))
+    repo = layout.at(topdir, layout.pkgset_repo(arch))
+    if not (os.path.isfile(packages) and os.path.isfile(os.path.join(repo, "repodata", "repomd.xml"))):
+        return None
+    records = jsonio.read_json(packages)["packages"]
+    if not all(os.path.isfile(r["path"]) for r in records):
+        return None
+    ids = _tag_ids(koji, tags, conf)
+    if ids != old.get("koji_tags"):
+        return None
+    if ids and koji.call("tagChangedSinceEvent", event, ids):
+        return None
+    log.info("pkgset %s: koji tags %s unchanged since event %d: the package set is reused", arch,
+             ", ".join(tags) or "-", event)
+    facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
+    facts["reused"] = True
+    return KojiSet(facts=facts, reused=True)

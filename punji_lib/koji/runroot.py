@@ -1,0 +1,200 @@
+"""Running a phase's tool in a runroot (Pungi's runroot_method), as an argument list.
+
+Methods: "local" runs the command on this machine; "openssh" logs in to the
+runroot host of the arch (runroot_ssh_hostnames) as runroot_ssh_username with
+`ssh -oBatchMode=yes -n -l <user> <host> <command>`: first
+runroot_ssh_init_template (its output, stripped, is {runroot_key}), then
+runroot_ssh_install_packages_template with {packages} when the phase needs
+packages, then the command, inside runroot_ssh_run_template ({command},
+{runroot_key}) when that is set. The remote command is the argument list quoted
+for a POSIX shell, after `cd <directory> &&`.
+
+"koji" creates a task of Koji's runroot plugin as the koji_profile's user:
+runroot(runroot_tag, arch, command, channel=runroot_channel, packages=[...],
+mounts=[the compose topdir, ...], weight=runroot_weights[phase]) (channel and
+weight only when set). The builder runs COMMAND with /bin/sh -c in a mock
+chroot of the tag's build root (working directory /tmp), so the command is
+`cd <directory> && <argv quoted>`, then (as Pungi does) the files it made are
+made world-readable and handed to this user (chmod -R a+r, chown -R <uid>),
+keeping the command's exit code. The task is polled with back-off
+(punji_lib.koji.tasks); its runroot.log goes into the phase log. A failed or
+canceled task is one PunjiError naming the task id, the hub's error, the last
+line of runroot.log and the phase log.
+
+The method of a phase: runroot_method (a name, or {phase: name}), else
+global_runroot_method, else "local". The command's output goes into the phase
+log; a failure is one PunjiError naming the command, its exit code, its last
+line of output and the log.
+"""
+
+import os
+import shlex
+import subprocess
+
+from ..compose import jsonio, layout
+from ..errors import PunjiError
+from ..log import log
+
+METHODS = ("local", "openssh", "koji")
+
+
+def options(topdir):
+    """The runroot options of compose TOPDIR (work/global/config/runroot.json)."""
+    return jsonio.read_json(layout.at(topdir, layout.config_slice("runroot")))
+
+
+def method(conf, phase):
+    """The runroot method of PHASE under the runroot options CONF."""
+    chosen = conf.get("runroot_method")
+    if isinstance(chosen, dict):
+        chosen = chosen.get(phase)
+    chosen = chosen or conf.get("global_runroot_method") or "local"
+    if chosen not in METHODS:
+        raise PunjiError("option 'runroot_method': unknown method %r (known: %s)" % (chosen, ", ".join(METHODS)))
+    return chosen
+
+
+def run(conf, phase, arch, argv, cwd, log_path, packages=()):
+    """Run ARGV for PHASE on ARCH in directory CWD through the phase's runroot method;
+    its output goes into the log (LOG_PATH names it in errors). PACKAGES: what the
+    runroot needs installed (openssh: runroot_ssh_install_packages_template)."""
+    how = method(conf, phase)
+    if how == "koji":
+        return _koji(conf, phase, arch, list(argv), cwd, log_path, packages)
+    if how == "local":
+        return _run(list(argv), cwd, log_path, argv[0])
+    return _openssh(conf, arch, list(argv), cwd, log_path, packages)
+
+
+def ssh_argv(user, host, command):
+    """The ssh argument list running shell COMMAND on HOST as USER."""
+    return ["ssh", "-oBatchMode=yes", "-n", "-l", user, host, command]
+
+
+def remote_command(argv, cwd):
+    """ARGV run in CWD as one simple POSIX shell command (`sh -c 'cd CWD && exec ARGV'`), so
+    that a run template may put it after a wrapper such as `env` or `mock --chroot --`."""
+    script = "cd %s && exec %s" % (shlex.quote(cwd), " ".join(shlex.quote(a) for a in argv))
+    return "sh -c %s" % shlex.quote(script)
+
+
+def _openssh(conf, arch, argv, cwd, log_path, packages):
+    hosts = conf.get("runroot_ssh_hostnames") or {}
+    host = hosts.get(arch)
+    if not host:
+        raise PunjiError("option 'runroot_ssh_hostnames': no runroot host for arch %s (runroot_method openssh)" % arch)
+    user = conf.get("runroot_ssh_username") or "root"
+    values = {"runroot_key": ""}
+
+    def remote(template, what):
+        try:
+            command = template.format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise PunjiError("option '%s': cannot fill in %r: %s (known keys: %s)"
+                             % (what, template, exc, ", ".join(sorted(values))))
+        return _run(ssh_argv(user, host, command), None, log_path, "ssh %s (%s)" % (host, what))
+
+    if conf.get("runroot_ssh_init_template"):
+        values["runroot_key"] = remote(conf["runroot_ssh_init_template"], "runroot_ssh_init_template").strip()
+    if packages and conf.get("runroot_ssh_install_packages_template"):
+        values["packages"] = " ".join(packages)
+        remote(conf["runroot_ssh_install_packages_template"], "runroot_ssh_install_packages_template")
+    values["command"] = remote_command(argv, cwd)
+    template = conf.get("runroot_ssh_run_template") or "{command}"
+    return remote(template, "runroot_ssh_run_template" if conf.get("runroot_ssh_run_template") else argv[0])
+
+
+def compose_topdir(path):
+    """The compose directory PATH is in (the nearest parent with COMPOSE_ID and work/); None if none."""
+    path = os.path.abspath(path)
+    while True:
+        if os.path.isfile(os.path.join(path, "COMPOSE_ID")) and os.path.isdir(os.path.join(path, "work")):
+            return path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+
+
+def koji_command(argv, cwd, chown_paths=None):
+    """The shell command of a Koji runroot task running ARGV in CWD: the files of CHOWN_PATHS
+    (default: CWD) readable by all and owned by this user afterwards, the exit code ARGV's."""
+    command = "cd %s && %s" % (shlex.quote(cwd), " ".join(shlex.quote(a) for a in argv))
+    paths = " ".join(shlex.quote(p) for p in (chown_paths if chown_paths is not None else [cwd]))
+    if paths:
+        command = "%s; EXIT_CODE=$?; chmod -R a+r %s; chown -R %d %s; exit $EXIT_CODE" \
+            % (command, paths, os.getuid(), paths)
+    return command
+
+
+def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=()):
+    """(args, kwargs) of the hub's runroot call for ARGV of PHASE on ARCH in CWD."""
+    tag = conf.get("runroot_tag")
+    if not tag:
+        raise PunjiError("option 'runroot_tag': needed by runroot_method 'koji' (phase %s): the Koji build tag "
+                         "of the runroot chroot" % phase)
+    top = compose_topdir(cwd)
+    wanted = ([top] if top else []) + [os.path.abspath(m) for m in mounts]
+    if not wanted:
+        wanted = [os.path.abspath(cwd)]
+    kept = []
+    for m in sorted(set(wanted)):
+        if not any(m == k or m.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(m)
+    kwargs = {"packages": list(packages), "mounts": kept}
+    if conf.get("runroot_channel"):
+        kwargs["channel"] = conf["runroot_channel"]
+    weight = (conf.get("runroot_weights") or {}).get(phase)
+    if weight is not None:
+        kwargs["weight"] = weight
+    return [tag, arch, koji_command(argv, cwd)], kwargs
+
+
+def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=()):
+    import tempfile
+
+    from . import tasks as kojitasks
+
+    args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts)
+    session = kojitasks.TaskSession(conf.get("koji_profile"))
+    session.login()
+    log.info("runroot: koji runroot on %s in tag %s%s: %s", arch, args[0],
+             " (channel %s)" % kwargs["channel"] if "channel" in kwargs else "", args[2])
+    task_id = session.submit("runroot", *args, **kwargs)
+    info = session.wait([task_id])[task_id]
+    output = ""
+    listed = session.outputs(task_id)
+    if "runroot.log" in listed:
+        with tempfile.TemporaryDirectory(prefix="punji-runroot-") as scratch:
+            target = os.path.join(scratch, "runroot.log")
+            session.fetch(task_id, "runroot.log", target, link_type="copy", sizes=listed)
+            with open(target, errors="replace") as f:
+                output = f.read()
+        if output.strip():
+            log.info("koji task %s runroot.log:\n%s", task_id, output.rstrip())
+    else:
+        log.info("koji task %s: the hub lists no runroot.log (outputs: %s)", task_id, ", ".join(sorted(listed)))
+    if info["state"] == kojitasks.CLOSED:
+        return output
+    why = session.error(task_id, info)
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    tail = "; runroot.log ends: %s" % lines[-1] if lines else ""
+    raise PunjiError("runroot of %s: %s%s; see %s" % (argv[0], why, tail, log_path))
+
+
+def _run(argv, cwd, log_path, what):
+    log.info("runroot: running %s%s", " ".join(shlex.quote(a) for a in argv), " in %s" % cwd if cwd else "")
+    try:
+        done = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace")
+    except FileNotFoundError:
+        tool = argv[0]
+        raise PunjiError("%s is not installed (package %s)" % (tool, {"ssh": "openssh-client"}.get(tool, tool)))
+    if done.stdout.strip():
+        log.info("%s", done.stdout.rstrip())
+    if done.returncode == 0:
+        return done.stdout
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    how = "was killed by signal %d" % -done.returncode if done.returncode < 0 else \
+        "returned exit code %d" % done.returncode
+    raise PunjiError("%s %s: %s; see %s" % (what, how, (lines or ["no output"])[-1], log_path))

@@ -1,0 +1,29 @@
+"""The "punji" logger every layer writes to, and a command's warnings.
+
+A phase command sends the records to its log file under the compose's logs/
+(open_log); nothing reaches the terminal but warnings and the one error line.
+"""
+
+import logging
+import os
+import sys
+
+log = logging.getLogger("punji")
+log.addHandler(logging.NullHandler())
+log.propagate = False
+
+
+def open_log(path):
+    """Send this process's log records to PATH (appending), creating its directory."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    return handler
+
+
+def warn(prog, message):
+    """A warning on stderr (prefixed with the program name) and in the log."""
+    print("%s: warning: %s" % (prog, message), file=sys.stderr)
+    log.warning(message)

@@ -1,0 +1,75 @@
+"""Extra files (extra_files, and those of extra_isos): where an entry's files go, the package
+set an rpm source takes them from, and the extra_files.json that lists them with checksums."""
+
+import hashlib
+import io
+import os
+import posixpath
+
+from ..compose import jsonio, layout
+from ..errors import PunjiError
+
+DEFAULT_CHECKSUMS = ["md5", "sha1", "sha256"]
+
+
+def target(value, what, tree_rel):
+    """The subdirectory of the tree an entry's files go to: '' for the top."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PunjiError("%s: 'target' must be a string, got %r" % (what, value))
+    rel = posixpath.normpath(value.lstrip("/")) if value.strip("/") else ""
+    if rel == "." or rel == "":
+        return ""
+    if rel == ".." or rel.startswith("../"):
+        raise PunjiError("%s: target '%s' leaves the tree %s" % (what, value, tree_rel))
+    return rel
+
+
+def needs_pkgset(repo):
+    items = [repo] if isinstance(repo, str) else list(repo or [])
+    return any(not item.startswith("/") and "://" not in item for item in items)
+
+
+def package_set(topdir, arch, what):
+    if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
+        raise PunjiError("%s: an rpm source needs the package set of %s: run punji-pkgset --arch %s first"
+                         % (what, arch, arch))
+    return jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+
+
+def checksum_types(topdir):
+    """media_checksums (an option of imagechecksum, read from its slice), each known to hashlib."""
+    path = layout.at(topdir, layout.config_slice("imagechecksum"))
+    types = jsonio.read_json(path).get("media_checksums") if os.path.isfile(path) else None
+    types = types or DEFAULT_CHECKSUMS
+    for name in types:
+        if name not in hashlib.algorithms_available:
+            raise PunjiError("option 'media_checksums': unknown checksum type %r" % name)
+    return list(types)
+
+
+def describe(path, checksum_types):
+    hashes = {name: hashlib.new(name) for name in checksum_types}
+    size = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            for h in hashes.values():
+                h.update(chunk)
+    return {"size": size, "checksums": {name: h.hexdigest() for name, h in sorted(hashes.items())}}
+
+
+def tree_list(variant, arch, listed):
+    """The tree's extra_files.json, as Pungi writes it (productmd ExtraFiles.dump_for_tree)."""
+    from productmd.extra_files import ExtraFiles
+
+    metadata = ExtraFiles()
+    for item in listed:
+        metadata.add(variant, arch, item["file"], item["size"], item["checksums"])
+    out = io.StringIO()
+    metadata.dump_for_tree(out, variant, arch, "")
+    return out.getvalue().rstrip("\n") + "\n"

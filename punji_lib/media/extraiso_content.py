@@ -1,0 +1,259 @@
+"""What goes on one extra ISO (extra_isos): the trees of the variant and the variants it
+includes, extra files, a .treeinfo listing them all, its name and volume id.
+punji_lib/phases/extraiso.py makes the images from these plans."""
+
+import os
+
+from ..compose import jsonio, layout, request
+from ..config import variants
+from ..errors import PunjiError
+from ..log import log, warn
+from ..media import extra_files, image_files, naming
+from . import iso, treeinfo
+
+PROG = "punji-extraiso"
+
+
+def _included(tree, v, arch, block):
+    """The variants whose content goes on V's image on ARCH: V, then 'include_variants' in
+    order (those without a tree on ARCH left out)."""
+    by_uid = variants.by_uid(tree)
+    names = block["include_variants"]
+    names = [names] if isinstance(names, str) else list(names)
+    result = [v]
+    for uid in names:
+        other = by_uid.get(uid)
+        if other is None:
+            raise PunjiError("option 'extra_isos' (%s): include_variants names %r, which is not a variant of this "
+                             "compose (variants: %s)" % (v["uid"], uid, ", ".join(sorted(by_uid))))
+        if other in result:
+            continue
+        if arch != "src" and arch not in other["arches"]:
+            log.info("extraiso %s.%s: %s has no %s tree; nothing of it goes on the image", v["uid"], arch, uid, arch)
+            continue
+        result.append(other)
+    return result
+
+
+# -- naming --------------------------------------------------------------------------------
+
+
+def image_name(conf, substs, v, arch, fmt):
+    """FMT ('filename') filled with Pungi's keys and 'filename', the image_name_format name of
+    disc 1; no FMT: that name."""
+
+    base = naming.image_name(conf, substs, v, arch, 1)
+    if not fmt:
+        return base
+    values = dict(substs, variant=v["uid"], arch=arch, disc_type=naming.disc_type(conf), disc_num=1,
+                  suffix=".iso", filename=base)
+    name = iso.format_value(fmt, values, "extra_isos")
+    if not name or "/" in name or name.startswith("."):
+        raise PunjiError("option 'extra_isos': filename %r gives %r, not a file name" % (fmt, name))
+    return name
+
+
+def volume_id(conf, substs, v, arch, formats):
+    """The first of FORMATS ('volid', a string or a list) that fits, with key 'volid' the
+    tree's own volume id; no FORMATS: that volume id."""
+
+    own = naming.volume_id(conf, substs, v, arch)
+    formats = [formats] if isinstance(formats, str) else list(formats or [])
+    if not formats:
+        return own
+    values = dict(substs, variant=v["uid"], arch=arch, disc_type=naming.disc_type(conf), volid=own,
+                  base_product_short=conf.get("base_product_short") or "",
+                  base_product_version=conf.get("base_product_version") or "")
+    return iso.volume_id(formats, values, conf.get("volume_id_substitutions"), conf.get("restricted_volid"),
+                         option="extra_isos")
+
+
+# -- planning ------------------------------------------------------------------------------
+
+
+def plan(topdir, conf, tree, v, arch, number, block, scratch):
+    """What one block's image is made of: {"name", "volid", "content": {ISO path: file},
+    "boot", "included": [uid, ...], "block", "generated": [ISO paths of files made here]}.
+    SCRATCH: a directory for the files made for this image (.treeinfo, .discinfo, media.repo,
+    the fetched extra files)."""
+
+    uid = v["uid"]
+    substs = naming.substitutions(conf, topdir)
+    try:
+        name = image_name(conf, substs, v, arch, block.get("filename"))
+        volid = volume_id(conf, substs, v, arch, block.get("volid"))
+    except PunjiError as exc:
+        raise PunjiError("%s.%s, image %d: %s" % (uid, arch, number, exc)) from None
+    members = _included(tree, v, arch, block)
+    for member in members:
+        if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
+            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+                             % (member["uid"], arch, member["uid"], arch))
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    content, boot = {}, None
+    if arch != "src":
+        boot_files = {}
+        for sub in image_files.BOOT_DIRS:
+            for rel, path in image_files.of_tree(os.path.join(top, sub)).items():
+                if sub + rel not in image_files.EXCLUDED:
+                    boot_files[sub + rel] = path
+        boot = iso.boot_options(boot_files, arch)
+        if boot:
+            content.update(boot_files)
+    for member in members:
+        member_top = layout.at(topdir, layout.tree_dir(member["uid"], arch))
+        for sub in ("Packages", "repodata"):
+            for rel, path in image_files.of_tree(os.path.join(member_top, sub)).items():
+                content["%s/%s/%s" % (member["uid"], sub, rel)] = path
+        if block.get("inherit_extra_files"):
+            for rel in _extra_files_of(topdir, member["uid"], arch):
+                if os.path.isfile(os.path.join(member_top, rel)):
+                    content["%s/%s" % (member["uid"], rel)] = os.path.join(member_top, rel)
+    os.makedirs(scratch)
+    generated = _media_files(topdir, conf, v, arch, scratch)
+    generated.update(_fetch_extra_files(topdir, conf, v, arch, number, block, os.path.join(scratch, "extra")))
+    content.update(generated)
+    path = os.path.join(scratch, ".treeinfo")
+    _write_treeinfo(topdir, conf, tree, v, arch, members, content, path)
+    content[".treeinfo"] = generated[".treeinfo"] = path
+    content = {rel: p for rel, p in content.items()
+               if "lost+found" not in rel.split("/") and os.path.basename(rel) != "boot.iso"}
+    return {"name": name, "volid": volid, "content": content, "boot": boot, "block": block, "number": number,
+            "included": [m["uid"] for m in members[1:]], "generated": sorted(generated)}
+
+
+def _extra_files_of(topdir, uid, arch):
+    """The files punji-extrafiles put into tree UID.ARCH (its extra_files.json too)."""
+    path = layout.at(topdir, layout.extrafiles_json(uid, arch))
+    if not os.path.isfile(path):
+        return []
+    return sorted(jsonio.read_json(path).get("placed") or [])
+
+
+def _media_files(topdir, conf, v, arch, scratch):
+    """The image's .discinfo (the tree's; for a source tree, made as createrepo makes one)
+    and media.repo: {ISO path: file in SCRATCH}."""
+    source = os.path.join(layout.at(topdir, layout.tree_dir(v["uid"], arch)), ".discinfo")
+    if os.path.isfile(source):
+        with open(source, encoding="utf-8") as f:
+            text = f.read()
+    else:
+        text = treeinfo.discinfo_text(conf, v, arch, _timestamp(topdir, v, arch))
+    lines = text.splitlines() + ["", ""]
+    files = {".discinfo": os.path.join(scratch, ".discinfo"), "media.repo": os.path.join(scratch, "media.repo")}
+    jsonio.write_text(files[".discinfo"], text)
+    jsonio.write_text(files["media.repo"], "[InstallMedia]\nname=%s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\n"
+                                           "cost=500\n" % (lines[1], lines[0]))
+    return files
+
+
+def _timestamp(topdir, v, arch):
+    """The build time createrepo recorded for tree V.ARCH (its newest package)."""
+    facts = jsonio.read_json(layout.at(topdir, layout.state_file("createrepo", v["uid"], arch))).get("repos") or {}
+    times = [r.get("build_time") or 0 for r in facts.values()]
+    return max(times or [0])
+
+
+def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
+    """The block's extra_files fetched into DEST, and extra_files.json listing them:
+    {ISO path: file}."""
+    from ..config import scm
+
+    entries = block.get("extra_files") or []
+    entries = [entries] if isinstance(entries, dict) else list(entries)
+    if not entries:
+        return {}
+    config_dir = os.path.dirname(request.read(topdir)["config"])
+    packages = None
+    files = {}
+    for index, entry in enumerate(entries, 1):
+        what = "option 'extra_isos' (%s.%s, image %d, extra file %d)" % (v["uid"], arch, number, index)
+        target = extra_files.target(entry.get("target"), what, "the image")
+        entry = {k: x for k, x in entry.items() if k != "target"}
+        if entry.get("scm") == "rpm" and packages is None and extra_files.needs_pkgset(entry.get("repo")):
+            # rpm sources name binary packages: a source image takes them from the variant's first arch
+            packages = extra_files.package_set(topdir, sorted(v["arches"])[0] if arch == "src" else arch, what)
+        where = os.path.join(dest, "entry-%d" % index)
+        for rel in scm.export(entry, where, what, config_dir, packages=packages, workdir=dest,
+                              warn=lambda message: warn(PROG, message)):
+            on_iso = "%s/%s" % (target, rel) if target else rel
+            if on_iso in (".treeinfo", "extra_files.json"):
+                raise PunjiError("%s: %s is made by punji-extraiso; put the file elsewhere (another 'target')"
+                                 % (what, on_iso))
+            files[on_iso] = os.path.join(where, rel)
+    checksum_types = extra_files.checksum_types(topdir)
+    listed = [dict(extra_files.describe(path, checksum_types), file=rel) for rel, path in sorted(files.items())]
+    listing = os.path.join(dest, "extra_files.json")
+    jsonio.write_text(listing, extra_files.tree_list(v["uid"], arch, listed))
+    files["extra_files.json"] = listing
+    return files
+
+
+def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
+    """The image's .treeinfo: the tree's (a source tree's made here), disc 1 of 1, its
+    variants and those MEMBERS put on the image with <uid> paths, others dropped; images and
+    checksums only of files the image holds at the same path."""
+    from productmd.treeinfo import TreeInfo, Variant
+
+    uid = v["uid"]
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    source = os.path.join(top, ".treeinfo")
+    if os.path.isfile(source):
+        ti = TreeInfo()
+        try:
+            ti.load(source)
+        except Exception as exc:
+            raise PunjiError("%s: cannot read it: %s" % (source, exc))
+    else:
+        ti = treeinfo.treeinfo(conf, v, tree, arch, _timestamp(topdir, v, arch), top)
+    ti.media.discnum, ti.media.totaldiscs = 1, 1
+    for platform in list(ti.images.images):
+        images = ti.images.images[platform]
+        for kind, path in list(images.items()):
+            if path not in content or kind == "boot.iso":
+                del images[kind]
+        if not images:
+            del ti.images.images[platform]
+    if ti.stage2.mainimage and ti.stage2.mainimage not in content:
+        ti.stage2.mainimage = None
+    for path in list(ti.checksums.checksums):
+        if path not in content or path.startswith("repodata/"):
+            del ti.checksums.checksums[path]
+    wanted = {m["uid"]: m for m in members}
+    present = {}
+
+    def keep(container):
+        for key, var in list(container.items()):
+            if var.uid not in wanted:
+                del container[key]
+                continue
+            var.paths.repository = var.uid
+            var.paths.packages = var.uid + "/Packages"
+            present[var.uid] = var
+            keep(var.variants)
+
+    keep(ti.variants.variants)
+    for member in members:
+        if member["uid"] in present:
+            continue
+        var = Variant(ti)
+        var.id, var.uid, var.name = member["id"], member["uid"], member["name"]
+        var.type = "variant" if member["type"] == "layered-product" else member["type"]
+        var.paths.repository = member["uid"]
+        var.paths.packages = member["uid"] + "/Packages"
+        parent = present.get(member.get("parent"))
+        container = parent.variants if parent is not None and member["type"] == "addon" else ti.variants.variants
+        if var.id in container:
+            raise PunjiError("option 'extra_isos' (%s): the image's .treeinfo cannot list %s: it has another variant "
+                             "with id %s" % (uid, member["uid"], var.id))
+        if parent is not None and member["type"] == "addon":
+            parent.add(var)
+        else:
+            ti.variants.add(var)
+        present[member["uid"]] = var
+    main = v["id"] if v["id"] in ti.variants.variants else next(iter(sorted(ti.variants.variants)), None)
+    try:
+        text = treeinfo.dumps(ti, main)
+    except Exception as exc:
+        raise PunjiError("%s.%s: cannot make the extra ISO's .treeinfo: %s" % (uid, arch, exc))
+    jsonio.write_text(target, text)

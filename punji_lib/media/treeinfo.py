@@ -1,0 +1,105 @@
+""".treeinfo and .discinfo of an os tree, with productmd.
+
+The .treeinfo names the release (and the base product of a layered one), the
+tree's arch and build time, the variant with its repository and packages paths
+and, for a top-level variant, its addons, optional variant and layered products
+on the same arch (paths relative to this tree). When buildinstall put installer
+images into the tree, they are listed per platform, with install.img as stage2.
+"""
+
+import os
+
+from ..compose import jsonio, layout
+
+# files buildinstall leaves in a tree -> the productmd image type they are
+IMAGES = {
+    "images/boot.iso": "boot.iso",
+    "images/pxeboot/vmlinuz": "kernel",
+    "images/pxeboot/initrd.img": "initrd",
+    "images/efiboot.img": "efiboot.img",
+    "images/macboot.img": "macboot.img",
+    "images/install.img": "install.img",
+    "images/product.img": "product.img",
+}
+STAGE2 = "images/install.img"
+
+
+def write(topdir, v, tree, arch, timestamp):
+    """Write .treeinfo and .discinfo into the os tree of variant V on ARCH."""
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    top = layout.at(topdir, layout.os_tree(v["uid"], arch))
+    jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top), v["id"]))
+    jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
+
+
+def treeinfo(conf, v, tree, arch, timestamp, top):
+    from productmd.treeinfo import TreeInfo
+
+    ti = TreeInfo()
+    ti.release.name = conf["release_name"]
+    ti.release.short = conf["release_short"]
+    ti.release.version = conf.get("treeinfo_version") or conf["release_version"]
+    ti.release.type = conf.get("release_type") or "ga"
+    if conf.get("base_product_name"):
+        ti.release.is_layered = True
+        ti.base_product.name = conf["base_product_name"]
+        ti.base_product.short = conf["base_product_short"]
+        ti.base_product.version = conf["base_product_version"]
+    ti.tree.arch = arch
+    ti.tree.build_timestamp = int(timestamp)
+    ti.tree.platforms.add(arch)
+    here = layout.os_tree(v["uid"], arch)
+    main = _variant(ti, v, arch, here)
+    ti.variants.add(main)
+    for child in tree:
+        if child["parent"] == v["uid"] and child["type"] == "addon" and arch in child["arches"]:
+            main.add(_variant(ti, child, arch, here))
+    _images(ti, arch, top)
+    return ti
+
+
+def _variant(ti, member, arch, here):
+    """A productmd variant for MEMBER's tree on ARCH, its paths relative to the tree HERE."""
+    from productmd.treeinfo import Variant
+
+    variant = Variant(ti)
+    variant.id, variant.uid, variant.name = member["id"], member["uid"], member["name"]
+    # a .treeinfo knows variant, optional and addon; a layered product's tree is its own variant
+    variant.type = "variant" if member["type"] == "layered-product" else member["type"]
+    rel = os.path.relpath(layout.os_tree(member["uid"], arch), here)
+    variant.paths.repository = rel
+    variant.paths.packages = os.path.normpath(os.path.join(rel, "Packages"))
+    return variant
+
+
+def dumps(ti, main_variant):
+    """The text of TI with MAIN_VARIANT in the old [general] section (productmd's dumps()
+    would name the first variant by id there, an addon maybe)."""
+    import io
+
+    ti.validate()
+    parser = ti._get_parser()
+    ti.serialize(parser, main_variant=main_variant)
+    out = io.StringIO()
+    ti.build_file(parser, out)
+    return out.getvalue()
+
+
+def _images(ti, arch, top):
+    for rel, kind in sorted(IMAGES.items()):
+        if not os.path.isfile(os.path.join(top, rel)):
+            continue
+        if rel == STAGE2:
+            ti.stage2.mainimage = STAGE2
+        else:
+            ti.images.images.setdefault(arch, {})[kind] = rel
+        ti.checksums.add(rel, "sha256", root_dir=top)
+
+
+def discinfo_text(conf, v, arch, timestamp, disc_numbers=None):
+    """The four lines of a .discinfo: time stamp, description, arch, disc numbers."""
+    description = conf.get("release_discinfo_description") or "%s %s" % (conf["release_name"], conf["release_version"])
+    if "%(" in description:
+        description = description % {"variant_name": v["name"], "arch": arch}
+    numbers = ",".join(str(n) for n in disc_numbers) if disc_numbers else "ALL"
+    return "%s\n%s\n%s\n%s\n" % (int(timestamp), description, arch, numbers)

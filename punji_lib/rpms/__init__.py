@@ -1,0 +1,1 @@
+"""Packages and repositories: repodata read and written, RPM headers, the libsolv pool and solver, linking."""

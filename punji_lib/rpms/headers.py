@@ -1,0 +1,99 @@
+"""What package files are, read from their RPM headers (NEVRA, signing key, payload hash) and
+checked against what the repodata or Koji says, cached by path, size and mtime."""
+
+import os
+
+from ..compose import jsonio, state
+from ..errors import PunjiError
+from .packages import nevra
+from .repos import file_checksum
+
+
+class HeaderCache:
+    """What the package files are: their RPM headers' NEVRA and signing key, and their
+    checksum, kept in work/<arch>/pkgset/headers.json by path, size and mtime so a rerun
+    reads only new files."""
+
+    def __init__(self, path):
+        self.path = path
+        self.old = jsonio.read_json(path)["files"] if os.path.isfile(path) else {}
+        self.new = {}
+
+    def check(self, path, pkg):
+        """The package's signing key id (8 hex digits) or None; a PunjiError when the file
+        is not the package the repodata describes."""
+        st = os.stat(path)
+        key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+        facts = dict(self.old.get(key) or read_header(path))
+        kind = {"sha": "sha1"}.get(pkg.checksum_type, pkg.checksum_type)
+        if facts.get("checksum_type") != kind:
+            facts.update(checksum_type=kind, checksum=file_checksum(path, kind))
+        self.new[key] = facts
+        expected = nevra(pkg)
+        if facts["nevra"] != expected:
+            raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
+                             % (path, facts["nevra"], expected))
+        if st.st_size != pkg.size_package:
+            raise PunjiError("package %s: %d bytes, the repodata says %d (truncated or replaced)"
+                             % (path, st.st_size, pkg.size_package))
+        if facts["checksum"] != pkg.pkgId:
+            raise PunjiError("package %s: its %s checksum differs from the repodata's (corrupt or replaced)"
+                             % (path, kind))
+        return facts["sigkey"]
+
+    def check_header(self, path, expected_nevra, payloadhash, sigkey, check_sigkey):
+        """The header facts of PATH ({"nevra", "sigkey", "payloadhash"}), checked against what
+        Koji says: its NEVRA, its payload hash (RPMTAG_SIGMD5, the same in every signed copy)
+        and, when CHECK_SIGKEY, its signing key; a PunjiError when one differs. None skips a check."""
+        facts = self._facts(path)
+        if expected_nevra is not None and facts["nevra"] != expected_nevra:
+            raise PunjiError("package %s: its RPM header says %s, koji says %s" % (path, facts["nevra"], expected_nevra))
+        if payloadhash and facts["payloadhash"] != payloadhash.lower():
+            raise PunjiError("package %s: its payload hash %s differs from koji's %s (corrupt or replaced)"
+                             % (path, facts["payloadhash"], payloadhash.lower()))
+        if check_sigkey and facts["sigkey"] != sigkey:
+            raise PunjiError("package %s: signed with %s, koji says key %s" % (path, facts["sigkey"] or "no key", sigkey))
+        return facts
+
+    def sigkey(self, path):
+        return self._facts(path)["sigkey"]
+
+    def _facts(self, path):
+        st = os.stat(path)
+        key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+        facts = self.new.get(key) or self.old.get(key)
+        if not facts or "payloadhash" not in facts:
+            facts = dict(facts or {}, **read_header(path))
+        self.new[key] = facts
+        return facts
+
+    def save(self):
+        jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new})
+
+
+def read_header(path):
+    """{"nevra", "sigkey", "payloadhash"} from the RPM header of PATH (signatures are not verified here)."""
+    import re
+
+    import rpm
+
+    ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            hdr = ts.hdrFromFdno(fd)
+        finally:
+            os.close(fd)
+    except (OSError, rpm.error) as exc:
+        raise PunjiError("package %s: cannot read its RPM header: %s (corrupt, or not an RPM)" % (path, exc))
+    epoch = hdr[rpm.RPMTAG_EPOCH]
+    arch = "src" if hdr[rpm.RPMTAG_SOURCEPACKAGE] else hdr[rpm.RPMTAG_ARCH]
+    if arch == "src" and hdr[rpm.RPMTAG_NOSOURCE]:
+        arch = "nosrc"
+    text = "%s-%s:%s-%s.%s" % (hdr[rpm.RPMTAG_NAME], epoch if epoch is not None else 0, hdr[rpm.RPMTAG_VERSION],
+                               hdr[rpm.RPMTAG_RELEASE], arch)
+    signature = hdr.format("%{RSAHEADER:pgpsig}%{DSAHEADER:pgpsig}")
+    match = re.search(r"Key ID ([0-9a-fA-F]+)", signature)
+    sigmd5 = hdr[rpm.RPMTAG_SIGMD5]
+    return {"nevra": text, "sigkey": match.group(1)[-8:].lower() if match else None,
+            "payloadhash": sigmd5.hex() if sigmd5 else None}

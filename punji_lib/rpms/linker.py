@@ -1,0 +1,79 @@
+"""Putting package files into trees: Pungi's link types, and directories built aside.
+
+link_type: hardlink-or-copy (the default), hardlink, copy, symlink (relative),
+abspath-symlink. A directory of links is built under a temporary name beside
+its final place and renamed into it, so a killed run never leaves a half
+filled Packages/ behind.
+"""
+
+import os
+import shutil
+import tempfile
+
+from ..errors import PunjiError
+
+
+def link(source, target, link_type="hardlink-or-copy"):
+    """Make TARGET (not existing yet) a LINK_TYPE of file SOURCE."""
+    source = os.path.realpath(source)
+    try:
+        if link_type == "copy":
+            shutil.copy2(source, target)
+        elif link_type == "symlink":
+            os.symlink(os.path.relpath(source, os.path.dirname(os.path.abspath(target))), target)
+        elif link_type == "abspath-symlink":
+            os.symlink(source, target)
+        elif link_type == "hardlink":
+            os.link(source, target)
+        else:
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy2(source, target)
+    except OSError as exc:
+        raise PunjiError("cannot %s %s to %s: %s" % (link_type, source, target, exc.strerror))
+
+
+def link_or_symlink(source, target):
+    """A hard link where the file system allows it, else an absolute symlink (for work/ repos)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        os.symlink(os.path.abspath(source), target)
+
+
+def build_dir(target, files, link_type="hardlink-or-copy"):
+    """Make directory TARGET hold exactly FILES, [(source path, path relative to TARGET)]."""
+    tmp = aside(target)
+    try:
+        for source, rel in files:
+            dest = os.path.join(tmp, rel)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            link(source, dest, link_type)
+        os.chmod(tmp, 0o755)
+        swap(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def aside(target):
+    """A new empty directory beside TARGET to build it in; what a killed run left there is removed."""
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    prefix = ".%s." % os.path.basename(target)
+    for name in os.listdir(parent):
+        if name.startswith(prefix) or name.startswith(".old."):
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=parent)
+
+
+def swap(new, target):
+    """Put directory NEW in TARGET's place; the old TARGET is removed after the rename."""
+    old = None
+    if os.path.lexists(target):
+        old = tempfile.mkdtemp(prefix=".old.", dir=os.path.dirname(target))
+        os.rename(target, os.path.join(old, "x"))
+    os.rename(new, target)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,52 @@
+"""Package records: NEVRAs, rpm's EVR order, the newest package of each name.arch, and the
+record packages.json keeps of a package (which every package source writes)."""
+
+from .. import arches
+
+SOURCE_ARCHES = ("src", "nosrc")
+
+
+def latest(arch, repos):
+    """[(Repo, Package)] of the highest EVR of every name.arch installable on ARCH, sorted by NEVRA."""
+    wanted = set(arches.compatible(arch)) | set(SOURCE_ARCHES)
+    chosen = {}
+    for repo, _name in repos:
+        for pkg in repo.packages(with_files=True, with_other=True):
+            if pkg.arch not in wanted:
+                continue
+            key = (pkg.name, pkg.arch)
+            old = chosen.get(key)
+            if old is None or compare_evr(pkg, old[1]) > 0:
+                chosen[key] = (repo, pkg)
+    return sorted(chosen.values(), key=lambda rp: nevra(rp[1]))
+
+
+def nevra(pkg):
+    return "%s-%s:%s-%s.%s" % (pkg.name, pkg.epoch or "0", pkg.version, pkg.release, pkg.arch)
+
+
+def compare_evr(a, b):
+    """rpm's ordering of the (epoch, version, release) of packages A and B: -1, 0, 1."""
+    import rpm
+
+    return rpm.labelCompare((a.epoch or "0", a.version, a.release), (b.epoch or "0", b.version, b.release))
+
+
+def record(pkg, path, repo, location, checksum_type, sigkey):
+    """A packages.json record: createrepo_c package PKG, its file PATH (or URL), where it came from."""
+    return {
+        "name": pkg.name,
+        "epoch": pkg.epoch or "0",
+        "version": pkg.version,
+        "release": pkg.release,
+        "arch": pkg.arch,
+        "nevra": nevra(pkg),
+        "path": path,
+        "repo": repo,
+        "location": location,
+        "sourcerpm": pkg.rpm_sourcerpm or None,
+        "checksum": pkg.pkgId,
+        "checksum_type": checksum_type,
+        "size": pkg.size_package,
+        "sigkey": sigkey,
+    }

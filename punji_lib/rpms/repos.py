@@ -1,0 +1,196 @@
+"""Yum repositories as inputs: local paths, file:// and http(s) URLs, read from their repodata.
+
+A remote repo's metadata files are downloaded into a cache directory (one
+subdirectory per URL); a local repo is read where it is. Every failure is a
+PunjiError naming the repo.
+"""
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.parse
+
+from ..config.repo_refs import is_remote, local_path
+from ..errors import PunjiError
+from ..log import log
+
+
+def join(repo, location, base=None):
+    """Where the file at LOCATION of REPO is (an absolute path, or a URL); BASE is its xml:base."""
+    top = base or repo
+    if is_remote(top):
+        return urllib.parse.urljoin(top.rstrip("/") + "/", location)
+    return os.path.normpath(os.path.join(os.path.abspath(local_path(top)), location))
+
+
+def cache_dir(cache, repo):
+    """CACHE/<sha1 of the URL>: where a remote repo's downloaded files go."""
+    return os.path.join(cache, hashlib.sha1(repo.encode("utf-8")).hexdigest()[:16])
+
+
+def download(url, path, repo):
+    """Fetch URL into PATH atomically."""
+    import urllib.request
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as answer:
+            shutil.copyfileobj(answer, out)
+        os.replace(tmp, path)
+    except (OSError, ValueError) as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise PunjiError("repo %s: cannot download %s: %s" % (repo, url, one_line(exc)))
+
+
+def cache_path(top, href, repo):
+    """Where the file at HREF of remote REPO goes in its cache directory TOP; a PunjiError for an
+    href that would land outside it."""
+    path = os.path.normpath(os.path.join(top, href))
+    if os.path.isabs(href) or not path.startswith(os.path.normpath(top) + os.sep):
+        raise PunjiError("repo %s: location %r leaves the repository" % (repo, href))
+    return path
+
+
+def file_checksum(path, kind):
+    """The hex digest of file PATH with hashlib algorithm KIND ('sha' is sha1, as in repodata)."""
+    import hashlib
+
+    kind = {"sha": "sha1"}.get(kind, kind)
+    try:
+        digest = hashlib.new(kind)
+    except ValueError:
+        raise PunjiError("%s: unknown checksum type %r in the repodata" % (path, kind))
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_package(record, cache):
+    """The local copy of a package of an http(s) repo (a packages.json RECORD) in CACHE,
+    downloaded unless a whole one is there, checked by size and checksum."""
+    local = cache_path(cache_dir(cache, record["repo"]), record["location"], record["repo"])
+    if os.path.isfile(local) and os.path.getsize(local) == record["size"]:
+        if file_checksum(local, record["checksum_type"]) == record["checksum"]:
+            return local
+    download(record["path"], local, record["repo"])
+    if os.path.getsize(local) != record["size"] or \
+            file_checksum(local, record["checksum_type"]) != record["checksum"]:
+        os.unlink(local)
+        raise PunjiError("repo %s: %s does not match its repodata (size or %s checksum)"
+                         % (record["repo"], record["path"], record["checksum_type"]))
+    return local
+
+
+def one_line(exc):
+    return " ".join(str(exc).split())
+
+
+class Repo:
+    """One repo's repodata: REPO is the path or URL, CACHE where remote files go."""
+
+    def __init__(self, repo, cache):
+        import createrepo_c
+
+        self.repo = repo
+        self.cache = cache_dir(cache, repo)
+        if is_remote(repo):
+            self.top = cache_dir(cache, repo)
+            repomd = os.path.join(self.top, "repodata", "repomd.xml")
+            download(join(repo, "repodata/repomd.xml"), repomd, repo)
+        else:
+            self.top = local_path(repo)
+            if not os.path.isdir(self.top):
+                raise PunjiError("repo %s: does not exist" % repo)
+            repomd = os.path.join(self.top, "repodata", "repomd.xml")
+            if not os.path.isfile(repomd):
+                raise PunjiError("repo %s: no repodata/repomd.xml (not a yum repository)" % repo)
+        try:
+            records = createrepo_c.Repomd(repomd).records
+        except (createrepo_c.CreaterepoCError, OSError) as exc:
+            raise PunjiError("repo %s: corrupt repodata/repomd.xml: %s" % (repo, one_line(exc)))
+        self.hrefs = {r.type: r.location_href for r in records}
+        self.checksums = {r.type: (r.checksum_type, r.checksum) for r in records}
+        if "primary" not in self.hrefs:
+            raise PunjiError("repo %s: repodata/repomd.xml lists no primary metadata" % repo)
+
+    def metadata(self, kind):
+        """The local path of metadata KIND (primary, filelists, other, group...), or None."""
+        href = self.hrefs.get(kind)
+        if href is None:
+            return None
+        path = os.path.join(self.top, href)
+        if is_remote(self.repo):
+            path = cache_path(self.top, href, self.repo)
+        if is_remote(self.repo) and not os.path.isfile(path):
+            download(join(self.repo, href), path, self.repo)
+        if not os.path.isfile(path):
+            raise PunjiError("repo %s: %s metadata %s is missing" % (self.repo, kind, href))
+        if path.endswith(".zst"):
+            path = self._unzstd(path)
+        return path
+
+    def _unzstd(self, path):
+        """A plain copy of zstd-compressed metadata (this createrepo_c cannot read zstd),
+        made once in the repo's cache directory."""
+        import subprocess
+
+        target = os.path.join(self.cache, "unpacked", os.path.basename(path)[:-len(".zst")])
+        if os.path.isfile(target):
+            return target
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = target + ".part"
+        try:
+            done = subprocess.run(["zstd", "-q", "-d", "-f", "-o", tmp, path], stderr=subprocess.PIPE, text=True)
+        except FileNotFoundError:
+            raise PunjiError("repo %s: zstd is needed to read %s (package zstd)" % (self.repo, path))
+        if done.returncode != 0:
+            raise PunjiError("repo %s: corrupt metadata %s: %s" % (self.repo, os.path.basename(path),
+                                                                  one_line(done.stderr) or "zstd failed"))
+        os.replace(tmp, target)
+        return target
+
+    def comps(self):
+        """The path of the repo's comps (group) metadata, or None."""
+        for kind in ("group", "group_gz", "group_xz", "group_zst"):
+            if kind in self.hrefs:
+                return self.metadata(kind)
+        return None
+
+    def packages(self, with_files=False, with_other=False):
+        """The repo's packages as createrepo_c Package objects (files and changelogs when asked)."""
+        import createrepo_c
+
+        found, by_id = [], {}
+
+        def keep(pkg):
+            found.append(pkg)
+            by_id[pkg.pkgId] = pkg
+            return True
+
+        def existing(pkgid, name, arch):
+            return by_id.get(pkgid)
+
+        parts = [("primary", lambda p: createrepo_c.xml_parse_primary(p, pkgcb=keep, do_files=False))]
+        if with_files:
+            parts.append(("filelists", lambda p: createrepo_c.xml_parse_filelists(p, newpkgcb=existing)))
+        if with_other:
+            parts.append(("other", lambda p: createrepo_c.xml_parse_other(p, newpkgcb=existing)))
+        for kind, parse in parts:
+            path = self.metadata(kind)
+            if path is None:
+                raise PunjiError("repo %s: repodata/repomd.xml lists no %s metadata" % (self.repo, kind))
+            try:
+                parse(path)
+            except (createrepo_c.CreaterepoCError, OSError) as exc:
+                raise PunjiError("repo %s: corrupt %s metadata %s: %s"
+                                 % (self.repo, kind, self.hrefs[kind], one_line(exc)))
+        log.info("repo %s: %d packages", self.repo, len(found))
+        return found
+
+    def package_path(self, pkg):
+        """Where PKG's file is: a path for a local repo, a URL for a remote one."""
+        return join(self.repo, pkg.location_href, pkg.location_base)
