@@ -3,5 +3,5 @@
 # createiso images.
 # needs: extra_isos
 # scope: variant-arch
-@STATE@: work/global/config/createiso.json work/global/config/imagechecksum.json $(CREATEREPO_STATES) $(EXTRAFILES_STATES) $(filter work/@ARCH@/state/createiso-@VARIANT@.json,$(CREATEISO_STATES)) $(filter work/@ARCH@/state/buildinstall-@VARIANT@.json work/@ARCH@/state/buildinstall.json,$(BUILDINSTALL_STATES))
+@STATE@: work/global/config/createiso.json work/global/config/imagechecksum.json $(CREATEREPO_STATES) $(EXTRAFILES_STATES) $(filter work/@ARCH@/state/createiso-@VARIANT@.json,$(CREATEISO_STATES)) $(filter work/@ARCH@/state/buildinstall-@VARIANT@.json,$(BUILDINSTALL_STATES))
 	$(PUNJI_BIN)/punji-extraiso --variant @VARIANT@ --arch @ARCH@ .
