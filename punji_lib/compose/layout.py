@@ -278,3 +278,9 @@ def ostreeinstaller_dir(variant_uid, arch):
 def ostreeinstaller_log_dir(variant_uid, arch):
     """logs/x86_64/ostreeinstaller-Server-logs: lorax's own logs of one ostree installer"""
     return "logs/%s/ostreeinstaller-%s-logs" % (arch, variant_uid)
+
+
+def fetched_inputs_dir():
+    """work/global/inputs: variants, comps and other config inputs init fetched from git or a package,
+    one subdirectory per option."""
+    return "work/global/inputs"

@@ -10,6 +10,7 @@ import re
 import tokenize
 
 from ..errors import PunjiError
+from . import option_types
 from . import options as option_table
 
 ORDERED_MAPS = ("gather_method",)
@@ -188,7 +189,8 @@ def _unknown_and_deprecated(raw, table):
 
 
 def _check_required(raw, table, path):
-    for name in sorted(n for n, o in table.items() if o.required):
+    # the table's order is that of Pungi's schema, whose first missing option Pungi names first
+    for name in (n for n, o in table.items() if o.required):
         if name not in raw:
             raise PunjiError("%s: option '%s': required option is missing" % (path, name))
 
@@ -282,11 +284,12 @@ def _as_list(value):
 
 
 def local_file(config, name):
-    """The local path of a file option (a path, or an scm_dict with scm 'file')."""
+    """The local path of a file option (a path, or an scm_dict with scm 'file'); init fetches
+    those of other scm dicts and puts the path of its copy in the config the phases read."""
     value = config.get(name)
     if isinstance(value, dict):
         if value.get("scm") != "file" or value.get("repo"):
-            raise PunjiError("option '%s': only local files are supported yet, not scm '%s'" % (name, value.get("scm")))
+            raise PunjiError("option '%s': scm '%s' is fetched by punji-init only" % (name, value.get("scm")))
         value = value.get("file")
     return value
 
@@ -302,9 +305,12 @@ def _is_variant_map(schema):
 
 
 def check_variant_patterns(config, variants, files):
-    """Every variant pattern of a variant/arch mapping compiles and matches some variant."""
+    """Every variant pattern of a variant/arch mapping must compile; return a warning for each
+    one that matches no variant. Pungi 4.3.2 accepts those silently: real configs carry
+    patterns for variants only some of their composes have."""
     table = option_table.by_name()
     uids = [v["uid"] for v in variants]
+    warnings = []
     for name in sorted(config):
         option = table.get(name)
         if option is None or not isinstance(config[name], list) or not _is_variant_map(option.schema):
@@ -316,10 +322,19 @@ def check_variant_patterns(config, variants, files):
             except re.error as exc:
                 raise PunjiError("%s: option '%s': variant pattern %r is not a valid regex: %s" % (where(name, files), name, pattern, exc))
             if not any(regex.match(uid) for uid in uids):
-                raise PunjiError(
-                    "%s: option '%s': variant pattern %r matches no variant (variants: %s)"
-                    % (where(name, files), name, pattern, ", ".join(uids))
-                )
+                warnings.append("%s: option '%s': variant pattern %r matches no variant (variants: %s)"
+                                % (where(name, files), name, pattern, ", ".join(uids)))
+    return warnings
+
+
+def scm_options():
+    """The options whose value may be an scm dict, in the table's order."""
+    found = []
+    for option in option_table.by_name().values():
+        schema = option.schema
+        if schema == option_types.SCM_DICT or option_types.SCM_DICT in schema.get("anyOf", []):
+            found.append(option.name)
+    return found
 
 
 def check_gather_method(config, variants, files):

@@ -46,27 +46,63 @@ DEFAULT_GIT_BRANCH = "master"
 SUPPORTED = ("file", "git", "rpm")
 
 
-def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None):
-    """Put the files of scm dict ENTRY into directory DEST; return their paths relative to DEST, sorted."""
+def check(entry, what):
+    """Check the shape of scm dict ENTRY without fetching anything; return (kind, paths)."""
     kind, paths = _kind_and_paths(entry, what)
     scm = entry.get("scm")
     if scm not in SUPPORTED:
         raise PunjiError("%s: scm %r is not supported (punji supports %s)" % (what, scm, ", ".join(SUPPORTED)))
     if entry.get("command"):
         raise PunjiError("%s: 'command' (a shell command run in the checkout) is not supported" % what)
+    if scm == "file" and entry.get("repo"):
+        raise PunjiError("%s: scm 'file' takes no 'repo' (got %r)" % (what, entry["repo"]))
+    if scm == "git" and not entry.get("repo"):
+        raise PunjiError("%s: scm 'git' needs a 'repo'" % what)
+    if scm == "rpm" and not entry.get("repo"):
+        raise PunjiError("%s: scm 'rpm' needs a 'repo' (a package name)" % what)
+    return kind, paths
+
+
+def is_local(entry):
+    """Whether ENTRY (a path or an scm dict) names a local file: nothing to fetch."""
+    return not isinstance(entry, dict) or (entry.get("scm") == "file" and not entry.get("repo"))
+
+
+def fetch_file(entry, dest, what, config_dir, workdir=None):
+    """The one file scm dict ENTRY names, exported into directory DEST (as Pungi's init exports
+    variants_file and comps_file); return its path. DEST keeps its mtime when the content is the same."""
+    kind, paths = check(entry, what)
+    if kind != "file" or len(paths) != 1:
+        raise PunjiError("%s: give one file ('file': a path), not %s %r" % (what, kind, entry[kind]))
+    name = posixpath.basename(paths[0].rstrip("/"))
+    os.makedirs(dest, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix=".fetch-", dir=dest)
+    try:
+        written = export(entry, stage, what, config_dir, workdir=workdir)
+        if name not in written:
+            raise PunjiError("%s: %s was not exported (got %s)" % (what, name, ", ".join(written) or "nothing"))
+        target = os.path.join(dest, name)
+        if os.path.isfile(target) and same_content(target, os.path.join(stage, name)):
+            return target
+        os.replace(os.path.join(stage, name), target)
+        return target
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None):
+    """Put the files of scm dict ENTRY into directory DEST; return their paths relative to DEST, sorted."""
+    kind, paths = check(entry, what)
+    scm = entry.get("scm")
     os.makedirs(dest, exist_ok=True)
     out = _Output(dest, what, warn or log.warning)
     if scm == "file":
-        if entry.get("repo"):
-            raise PunjiError("%s: scm 'file' takes no 'repo' (got %r)" % (what, entry["repo"]))
         _export_local(kind, paths, out, config_dir, what)
     else:
         tmp = tempfile.mkdtemp(prefix=".scm-", dir=workdir)
         try:
             if scm == "git":
                 repo = entry.get("repo")
-                if not repo:
-                    raise PunjiError("%s: scm 'git' needs a 'repo'" % what)
                 root = git_checkout(repo, entry.get("branch"), tmp, what, config_dir,
                                     (entry.get("options") or {}).get("credential_helper"))
                 _export_from_root(kind, paths, out, root, "git repository %s" % repo, what, whole_dir=False)

@@ -4,7 +4,7 @@ and per variant.arch comps from the config file, each only when its bytes change
 import os
 
 from ..compose import composeid, jsonio, layout, request, state, status
-from ..config import comps, reader, variants
+from ..config import comps, reader, scm, variants
 from ..errors import PunjiError
 from ..log import log, open_log, warn
 
@@ -14,13 +14,16 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
     from ..compose import makefile
 
     config_path = os.path.abspath(config_path)
-    loaded = load_inputs(config_path)
-    compose_type = compose_type or loaded["config"].get("compose_type") or "production"
+    config = load_config(config_path)
+    loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
+    compose_type = compose_type or config["config"].get("compose_type") or "production"
     if label:
         composeid.check_label(label)
-    ci, topdir = composeid.allocate(os.path.abspath(target_dir), loaded["config"], compose_type, label, date)
+    ci, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, label, date)
     for sub in ("compose", "work/global", "logs/global"):
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
+    if loaded["remote"]:
+        loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", ci.compose.id, config_path)
     request.write(topdir, config_path, ci.compose, compose_type, label)
@@ -31,26 +34,65 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
     return topdir
 
 
-def load_inputs(config_path):
-    """Load, validate and resolve a config with its variants: what init writes."""
+# The options init fetches (as Pungi does, into the compose) when they come from an scm dict:
+# later phases read the local copy.
+FETCHED = ("variants_file", "comps_file", "gather_prepopulate")
+
+
+def load_config(config_path):
+    """The validated config: {"config", "files", "warnings"}."""
     raw, files = reader.load(config_path)
     result = reader.validate(raw, config_path, files)
-    conf = result.config
+    return {"config": result.config, "files": files, "warnings": list(result.warnings)}
+
+
+def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
+    """Load and validate a config with its variants: what init writes. Inputs from git or a
+    package (scm dicts) are fetched into FETCH_DIR and the config then names the local copy;
+    with CHECK_ONLY they are only checked, and variants kept in git are not read ("variants": None).
+    "remote" lists the options that name something to fetch."""
+    loaded = dict(config or load_config(config_path))
+    conf = loaded["config"] = dict(loaded["config"])
+    config_dir = os.path.dirname(os.path.abspath(config_path))
+    remote = []
+    for name in reader.scm_options():
+        value = conf.get(name)
+        if not value:
+            continue
+        what = "%s: option '%s'" % (reader.where(name, loaded["files"]), name)
+        if isinstance(value, dict):
+            scm.check(value, what)
+        if scm.is_local(value) or name not in FETCHED:
+            continue
+        remote.append(name)
+        if not check_only:
+            if fetch_dir is None:
+                raise PunjiError("%s: nowhere to fetch it to" % what)
+            conf[name] = scm.fetch_file(value, os.path.join(fetch_dir, name), what, config_dir, workdir=fetch_dir)
+    loaded["remote"] = remote
+    given = [n for n in ("variants_file", "comps_file") if conf.get(n)]
+    readable = [n for n in given if not (check_only and n in remote)]
+    loaded["inputs"] = [reader.local_file(conf, n) for n in given if n not in remote]  # what the Makefile watches
+    loaded["comps"] = reader.local_file(conf, "comps_file") if "comps_file" in readable else None
+    if "variants_file" not in readable:
+        loaded["variants"] = None
+        return loaded
     variants_path = reader.local_file(conf, "variants_file")
     every_variant = variants.load(variants_path)
-    reader.check_variant_patterns(conf, every_variant, files)
-    reader.check_gather_method(conf, every_variant, files)
+    loaded["warnings"] += reader.check_variant_patterns(conf, every_variant, loaded["files"])
+    reader.check_gather_method(conf, every_variant, loaded["files"])
     tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
     if not tree:
         raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
-    comps_path = reader.local_file(conf, "comps_file") if conf.get("comps_file") else None
-    inputs = [p for p in (variants_path, comps_path) if p]
-    return {"config": conf, "files": files, "inputs": inputs, "variants": tree, "comps": comps_path, "warnings": result.warnings}
+    loaded["variants"] = tree
+    return loaded
 
 
 def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     """The init phase proper; safe to repeat: unchanged outputs keep their mtimes."""
-    loaded = loaded or load_inputs(request.read(topdir)["config"])
+    if loaded is None:
+        config_path = request.read(topdir)["config"]
+        loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     for message in loaded["warnings"]:
         warn(prog, message)
     conf = loaded["config"]
