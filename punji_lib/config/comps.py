@@ -32,8 +32,9 @@ def read(path):
     except Exception:  # libcomps raises its ParserError for malformed XML
         failed = True
     problems = [" ".join(str(e).split()) for e in comps.get_last_errors()]
-    # a libcomps warning (an attribute it does not know, say) is no rejection
-    if failed or any(p.startswith("ERROR") for p in problems):
+    # libcomps answers 1 for a file it read with remarks; only a remark it makes is a rejection
+    # (a missing id or empty packagereq); attributes it does not know (arch, variant) pass silently
+    if failed or problems:
         raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, _first_problem(path, problems)))
     _PATHS[id(comps)] = (path, comps)  # filtered() rereads the XML for Pungi's attribute filter
     return comps
