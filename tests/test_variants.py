@@ -13,13 +13,15 @@ DOCS = os.path.join(CONFIGS, "variants-docs.xml")
 
 def test_nested_addon_optional_and_layered_products():
     tree = variants.by_uid(variants.load(DOCS))
-    assert list(tree) == ["Server", "Server-optional", "Server-HA", "Server-Gluster", "Workstation", "Everything"]
+    # Pungi 4.3.2 drops the declared optional child (it lists no arches) and adds one
+    # for has_optional after the other children
+    assert list(tree) == ["Server", "Server-HA", "Server-Gluster", "Server-optional", "Workstation", "Everything"]
     assert tree["Server-optional"]["type"] == "optional"
     assert tree["Server-optional"]["arches"] == ["aarch64", "x86_64"]  # inherited from Server
     assert tree["Server-HA"]["arches"] == ["x86_64"] and tree["Server-HA"]["parent"] == "Server"
     assert tree["Server-Gluster"]["release"] == {"name": "Gluster Storage", "short": "GS", "version": "3"}
     assert tree["Server"]["has_optional"] is True
-    assert tree["Server"]["children"] == ["Server-optional", "Server-HA", "Server-Gluster"]
+    assert tree["Server"]["children"] == ["Server-HA", "Server-Gluster", "Server-optional"]
     assert tree["Server"]["groups"][1] == {"name": "server-*", "glob": True, "default": None, "uservisible": None}
     assert tree["Workstation"]["groups"][1]["uservisible"] is False
     assert tree["Server"]["environments"] == [{"name": "server-environment", "display_order": 1, "optional": False}]
@@ -67,3 +69,37 @@ def test_bad_variants_name_file_and_line(tmp_path, body, fragment):
 def test_missing_file(tmp_path):
     with pytest.raises(PunjiError, match="cannot read the variants file"):
         variants.load(str(tmp_path / "none.xml"))
+
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "data", "fidelity", "variants-product", "variants.xml")
+
+
+def test_refs_has_optional_is_empty_and_dash_ids():
+    """Pungi 4.3.2 (VariantsXmlParser) gives these uids, types, parents and arches for the
+    variants-product fixture: <ref> makes the top-level HA addon and Cloud layered product
+    children of Server (HA keeps only the arch it shares), has_optional adds Server-optional."""
+    tree = variants.load(FIXTURE)
+    assert [(v["uid"], v["type"], v["parent"], v["arches"]) for v in tree] == [
+        ("Server", "variant", None, ["i386", "x86_64"]),
+        ("Server-optional", "optional", "Server", ["i386", "x86_64"]),
+        ("Server-HA", "addon", "Server", ["x86_64"]),
+        ("Server-Cloud", "layered-product", "Server", ["i386", "x86_64"]),
+        ("Foo-Tools", "variant", None, ["x86_64"]),
+        ("Empty", "variant", None, ["x86_64"]),
+    ]
+    by = variants.by_uid(tree)
+    assert by["Server-Cloud"]["release"] == {"name": "Cloud Stack", "short": "CS", "version": "2"}
+    assert by["Empty"]["is_empty"] and not by["Server"]["is_empty"]
+
+
+def test_is_empty_false_is_empty_too(tmp_path):
+    """Pungi 4.3.2 takes bool() of the attribute text, so is_empty="false" makes a variant empty."""
+    path = write(tmp_path, '<variant id="A" name="A" type="variant" is_empty="false"><arches><arch>x86_64</arch></arches></variant>\n')
+    assert variants.load(path)[0]["is_empty"] is True
+
+
+def test_unreferenced_top_level_addon_and_bad_ref(tmp_path):
+    path = write(tmp_path, '<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches>'
+                 '<variants><ref id="X"/></variants></variant>\n')
+    with pytest.raises(PunjiError, match="references 'X', which is no top-level addon"):
+        variants.load(path)

@@ -15,6 +15,7 @@ import re
 from .. import arches
 from ..errors import PunjiError
 
+_PATHS = {}
 LINE_RE = re.compile(r"\s*at line:\s*(\d+)\s*col(?:umn)?\s*:\s*\d+")
 
 
@@ -27,12 +28,15 @@ def read(path):
     _check_root(path)
     comps = libcomps.Comps()
     try:
-        failed = comps.fromxml_f(path) != 0
+        failed = comps.fromxml_f(path) not in (0, 1)  # 1: parsed, with warnings
     except Exception:  # libcomps raises its ParserError for malformed XML
         failed = True
     problems = [" ".join(str(e).split()) for e in comps.get_last_errors()]
+    # libcomps answers 1 for a file it read with remarks; only a remark it makes is a rejection
+    # (a missing id or empty packagereq); attributes it does not know (arch, variant) pass silently
     if failed or problems:
         raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, _first_problem(path, problems)))
+    _PATHS[id(comps)] = (path, comps)  # filtered() rereads the XML for Pungi's attribute filter
     return comps
 
 
@@ -61,9 +65,33 @@ def _first_problem(path, problems):
     return text
 
 
+def attribute_filtered(path, arch, variant_uid):
+    """The comps XML text of PATH with Pungi's comps_filter applied: a packagereq, group or
+    environment whose `arch` (or `variant`) attribute does not list ARCH (VARIANT_UID), split
+    on commas and spaces, goes; where it does, the attribute goes. libcomps would drop the
+    attributes unread, so this runs on the XML before libcomps sees it."""
+    from lxml import etree
+
+    tree = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True))
+    for xpath in ("/comps/group/packagelist/packagereq", "/comps/group", "/comps/environment"):
+        for attr, value in (("arch", arch), ("variant", variant_uid)):
+            for element in tree.xpath("%s[@%s]" % (xpath, attr)):
+                if value in [x for x in re.split(r"[, ]+", element.get(attr)) if x]:
+                    del element.attrib[attr]
+                else:
+                    element.getparent().remove(element)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
 def filtered(comps, variant, arch, filter_environments=True):
     """A new libcomps.Comps with what VARIANT may see on ARCH, and the names of
     the groups the variant lists that the comps file lacks."""
+    import libcomps
+
+    path = _PATHS.get(id(comps), (None, None))[0]
+    if path:
+        comps = libcomps.Comps()
+        comps.fromxml_str(attribute_filtered(path, arch, variant["uid"]).decode("utf-8"))
     result = comps.arch_filter(arches.family(arch) + ["noarch"])
     for name in comps.langpacks:  # arch_filter drops them; keys()/items() crash libcomps 0.1.19
         result.langpacks[name] = comps.langpacks[name]

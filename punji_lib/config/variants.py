@@ -16,11 +16,20 @@ CHILD_TYPES = ("addon", "optional", "layered-product")
 
 
 def load(path, tree_arches=None, tree_variants=None):
-    """Parse PATH and return the flat list of variants (parents before children)."""
+    """Parse PATH and return the flat list of variants (parents before children).
+
+    As Pungi 4.3.2 reads it: top-level addons and layered products are templates
+    that a variant's <ref id="X"/> makes its child `<Parent>-X`; has_optional adds
+    an `optional` child when none is declared; a child's arches are those it
+    shares with its parent."""
     root = _parse_valid(path)
+    templates = {n.get("id"): n for n in root.findall("variant") if n.get("type") in ("addon", "layered-product")}
+    referenced = {r.get("id") for r in root.iterfind("variant/variants/ref")}
     variants = []
     for node in root.findall("variant"):
-        _collect(path, node, None, variants)
+        if node.get("type") in ("addon", "layered-product") and node.get("id") in referenced:
+            continue
+        _collect(path, node, None, variants, templates)
     _check_unique(path, variants)
     _check_refs(path, root, variants)
     return filter_tree(variants, tree_arches, tree_variants)
@@ -79,7 +88,7 @@ def _variant(node, parent):
             }
             for e in node.findall("environments/environment")
         ],
-        "is_empty": _bool(node, "is_empty", False),
+        "is_empty": node.get("is_empty") is not None,  # Pungi: bool("false") is True
         "has_optional": _bool(node, "has_optional", False),
         "release": dict(release.attrib) if release is not None else None,
         "buildinstallpackages": [p.text.strip() for p in node.findall("buildinstallpackages/package")],
@@ -89,7 +98,7 @@ def _variant(node, parent):
     }
 
 
-def _collect(path, node, parent, out):
+def _collect(path, node, parent, out, templates):
     variant = _variant(node, parent)
     where = "%s:%s: variant '%s'" % (path, node.sourceline, variant["uid"])
     if not ID_RE.match(variant["id"] or ""):
@@ -99,25 +108,50 @@ def _collect(path, node, parent, out):
     if unknown:
         raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(sorted(arches.FAMILY))))
     if parent is None and variant["type"] in ("addon", "optional"):
-        raise PunjiError("%s: an %s must be nested in a parent variant" % (where, variant["type"]))
+        raise PunjiError("%s: an %s must be nested in a parent variant or named by a <ref> in one"
+                         % (where, variant["type"]))
     if parent is not None and variant["type"] == "variant":
         raise PunjiError("%s: a nested variant must be of type addon, optional or layered-product" % where)
+    if parent is not None and parent["type"] != "variant":
+        raise PunjiError("%s: only a variant of type variant can have children" % where)
+    if parent is not None and variant["id"] == parent["id"]:
+        raise PunjiError("%s: a child's id must differ from its parent's" % where)
     if variant["type"] == "layered-product" and variant["release"] is None:
         raise PunjiError("%s: a layered-product needs a <release> element" % where)
     if parent is not None:
         if not variant["arches"]:
-            variant["arches"] = list(parent["arches"])
-        extra = sorted(set(variant["arches"]) - set(parent["arches"]))
-        if extra:
-            raise PunjiError("%s: arches %s are not arches of its parent '%s'" % (where, ", ".join(extra), parent["uid"]))
+            return None  # Pungi leaves out a child that lists no arches
+        if variant["uid"] in parent["children"]:
+            return None  # the first child of an id wins
+        shared = sorted(set(variant["arches"]) & set(parent["arches"]))
+        if not shared:
+            raise PunjiError("%s: arches %s are not arches of its parent '%s'"
+                             % (where, ", ".join(variant["arches"]), parent["uid"]))
+        variant["arches"] = shared
         parent["children"].append(variant["uid"])
-        if variant["type"] == "optional":
-            parent["has_optional"] = True
     elif not variant["arches"]:
         raise PunjiError("%s: lists no <arches>" % where)
     out.append(variant)
+    has_optional = False
     for child in node.findall("variants/variant"):
-        _collect(path, child, variant, out)
+        made = _collect(path, child, variant, out, templates)
+        has_optional = has_optional or (made is not None and made["type"] == "optional")
+    if variant["has_optional"] and not has_optional:
+        optional = dict(_variant(node, variant), id="optional", uid=variant["uid"] + "-optional", name="optional",
+                        type="optional", arches=list(variant["arches"]), groups=[], environments=[],
+                        is_empty=False, has_optional=False, release=None, buildinstallpackages=[],
+                        modules=[], modular_koji_tags=[], children=[])
+        variant["children"].append(optional["uid"])
+        out.append(optional)
+    for ref in node.findall("variants/ref"):
+        target = templates.get(ref.get("id"))
+        if target is None:
+            raise PunjiError("%s:%s: variant '%s' references %r, which is no top-level addon or layered-product"
+                             % (path, ref.sourceline, variant["uid"], ref.get("id")))
+        _collect(path, target, variant, out, templates)
+    if any(v["type"] == "optional" for v in out if v["parent"] == variant["uid"]):
+        variant["has_optional"] = True
+    return variant
 
 
 def _check_unique(path, variants):

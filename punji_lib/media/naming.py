@@ -35,6 +35,11 @@ def image_name(conf, substs, v, arch, disc_num):
     fmt = conf.get("image_name_format") or DEFAULT_NAME_FORMAT
     if isinstance(fmt, dict):
         fmt = next((f for pattern, f in fmt.items() if re.match(pattern, v["uid"])), DEFAULT_NAME_FORMAT)
+    if v["type"] == "layered-product":  # Pungi names it with the layered product's own compose id
+        release = v.get("release") or {}
+        substs = dict(substs, compose_id="%s-%s-%s-%s-%s%s.%s" % (
+            release.get("short"), release.get("version"), conf["release_short"],
+            conf["release_version"].split(".")[0], substs["date"], substs["type_suffix"], substs["respin"]))
     values = dict(substs, variant=v["parent"] if v["type"] == "layered-product" else v["uid"],
                   arch="source" if arch == "src" else arch, disc_type=disc_type(conf), disc_num=disc_num,
                   suffix=".iso")

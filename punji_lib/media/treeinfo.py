@@ -28,7 +28,11 @@ def write(topdir, v, tree, arch, timestamp):
     """Write .treeinfo and .discinfo into the os tree of variant V on ARCH."""
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     top = layout.at(topdir, layout.os_tree(v["uid"], arch))
-    jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top), v["id"]))
+    if v["type"] == "addon":  # Pungi writes no .treeinfo for an addon; its parent's lists it
+        jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
+        return
+    jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top),
+                                                               v["id"].replace("-", "") if v["type"] != "layered-product" else v["parent"]))
     jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
 
 
@@ -40,7 +44,13 @@ def treeinfo(conf, v, tree, arch, timestamp, top):
     ti.release.short = conf["release_short"]
     ti.release.version = conf.get("treeinfo_version") or conf["release_version"]
     ti.release.type = conf.get("release_type") or "ga"
-    if conf.get("base_product_name"):
+    if v["type"] == "layered-product":  # Pungi: its own release on the compose's major version
+        ti.release.name, ti.release.short = v["release"]["name"], v["release"]["short"]
+        ti.release.version, ti.release.is_layered = v["release"]["version"], True
+        ti.base_product.name = conf["release_name"]
+        ti.base_product.short = conf["release_short"]
+        ti.base_product.version = conf["release_version"].split(".")[0]
+    elif conf.get("base_product_name"):
         ti.release.is_layered = True
         ti.base_product.name = conf["base_product_name"]
         ti.base_product.short = conf["base_product_short"]
@@ -49,7 +59,7 @@ def treeinfo(conf, v, tree, arch, timestamp, top):
     ti.tree.build_timestamp = int(timestamp)
     ti.tree.platforms.add(arch)
     here = layout.os_tree(v["uid"], arch)
-    main = _variant(ti, v, arch, here)
+    main = _variant(ti, tree_parent(v, tree) if v["type"] == "layered-product" else v, arch, here)
     ti.variants.add(main)
     for child in tree:
         if child["parent"] == v["uid"] and child["type"] == "addon" and arch in child["arches"]:
@@ -63,13 +73,20 @@ def _variant(ti, member, arch, here):
     from productmd.treeinfo import Variant
 
     variant = Variant(ti)
-    variant.id, variant.uid, variant.name = member["id"], member["uid"], member["name"]
+    # Pungi leaves the dashes out of the id productmd checks; the uid keeps them
+    variant.id, variant.uid, variant.name = member["id"].replace("-", ""), member["uid"], member["name"]
     # a .treeinfo knows variant, optional and addon; a layered product's tree is its own variant
     variant.type = "variant" if member["type"] == "layered-product" else member["type"]
-    rel = os.path.relpath(layout.os_tree(member["uid"], arch), here)
+    rel = os.path.relpath(layout.os_tree(member.get("tree_uid", member["uid"]), arch), here)
     variant.paths.repository = rel
     variant.paths.packages = os.path.normpath(os.path.join(rel, "Packages"))
     return variant
+
+
+def tree_parent(v, tree):
+    """A layered product's .treeinfo names its parent as the variant, with the product's paths."""
+    parent = next(p for p in tree if p["uid"] == v["parent"])
+    return dict(parent, type="variant", tree_uid=v["uid"])
 
 
 def dumps(ti, main_variant):

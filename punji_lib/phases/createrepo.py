@@ -24,6 +24,9 @@ def run(topdir, variant, arch):
     v = next((x for x in tree if x["uid"] == variant), None)
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    if v.get("is_empty"):  # Pungi makes no repodata, trees or .treeinfo for an empty variant
+        state.write(topdir, "createrepo", variant, arch, repos={}, inputs=None)
+        return
     comps = layout.at(topdir, layout.comps_file(variant, arch))
     comps = comps if arch != "src" and os.path.isfile(comps) else None
     packages = _source_packages(topdir, v) if arch == "src" else \

@@ -36,7 +36,8 @@ def composeinfo(topdir):
     made = {}
     for v in tree:
         variant = Variant(ci)
-        variant.id, variant.uid, variant.name, variant.type = v["id"], v["uid"], v["name"], v["type"]
+        # Pungi leaves the dashes out of the id productmd checks; the uid keeps them
+        variant.id, variant.uid, variant.name, variant.type = v["id"].replace("-", ""), v["uid"], v["name"], v["type"]
         variant.arches = set(v["arches"])
         if v["type"] == "layered-product" and v["release"]:
             variant.release.name = v["release"].get("name")

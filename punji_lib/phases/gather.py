@@ -56,6 +56,15 @@ def run(topdir, variant, arch):
                  variant, arch)
         state.keep(topdir, "gather", variant, arch)
         return
+    if v.get("is_empty"):  # Pungi 4.3.2 gathers nothing for an empty variant and makes no trees
+        data = {"header": state.header("gather-result"), "variant": variant, "arch": arch,
+                "inputs": {"comps": {"packages": [], "groups": []}, "json": {"packages": []},
+                           "prepopulate": [], "exclude": []},
+                "missing": [], "unresolved": [], "packages": []}
+        jsonio.write_json(layout.at(topdir, layout.gather_json(variant, arch)), data)
+        state.write(topdir, "gather", variant, arch, result=layout.gather_json(variant, arch), inputs=fingerprint,
+                    binary=0, debug=0, source=0)
+        return
     pool = _pool(topdir, conf, v, arch, related)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related])
     pool.exclude(inputs["exclude"])
@@ -140,20 +149,10 @@ def _comps_groups(path):
 
 
 def _system_release(pool, v, tree):
-    """([best system-release package name], [the other ones]) as Pungi picks them: the one
-    named after the variant (or its parent), else the first by name."""
-    dep = pool.pool.Dep("system-release")
-    names = sorted({pool.name(i) for i in pool.providers(dep.id) if not pool.is_multilib_arch(i)})
-    if len(names) < 2:
-        return [], []
-    uids = variants.by_uid(tree)
-    best, current = None, v
-    while current and best is None:
-        uid = current["uid"].lower()
-        best = next((n for n in names if n.endswith("release-" + uid) or n.startswith(uid + "-release")), None)
-        current = uids.get(current["parent"]) if current["parent"] else None
-    best = best or names[0]
-    return [best], [n for n in names if n != best]
+    """([system-release package to add], [ones to exclude]): none, as Pungi 4.3.2 finds them.
+    Its package set asks kobo 0.20's is_system_release, which looks for b"system-release"
+    among str provides and so never finds one: every release package stays a plain package."""
+    return [], []
 
 
 def _json_file(conf, name):
@@ -351,6 +350,8 @@ def run_assemble(topdir, variant=None, arch=None):
                 total += 1
                 if p["category"] == "source":
                     sources[p["file"]] = p["path"]
+        if v.get("is_empty"):
+            continue
         top = layout.source_tree(v["uid"]) + "/Packages"
         files = [(path, rel[len(top) + 1:]) for rel, path in sorted(sources.items())]
         linker.build_dir(layout.at(topdir, top), files, conf.get("link_type") or "hardlink-or-copy")
