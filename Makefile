@@ -9,7 +9,9 @@ DEMOREPO := build/demo-repo
 COMPOSES := build/composes
 COMMANDS := $(shell sed -n 's/^ *\(punji-[a-z-]*\) = .*/\1/p' setup.cfg)
 
-.PHONY: help setup compose check man docs bench demo-rpms clean
+.PHONY: help setup compose check man docs bench demo-rpms fidelity clean
+
+PUNGI_SRC ?= ../shared/pungi-oracle
 
 ## help: list the supported targets (the default)
 help:
@@ -53,6 +55,11 @@ bench: $(READY)
 	$(PY) tools/bench-gather --binary 10000 --strict
 	$(PY) tools/bench-createiso
 	$(PY) tools/bench-imagechecksum
+
+## fidelity: compose the fixture products (tests/data/fidelity/) with Pungi 4.3.2 and with punji, compare
+##           (installs Pungi from $(PUNGI_SRC) into build/pungi-oracle once; PUNGI_ORACLE=DIR uses another)
+fidelity: $(READY)
+	PUNGI_SRC=$(PUNGI_SRC) tools/fidelity
 
 ## clean: remove build/ (demo RPMs, composes); keeps .venv
 clean:
