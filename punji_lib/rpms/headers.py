@@ -30,7 +30,7 @@ class HeaderCache:
             facts.update(checksum_type=kind, checksum=file_checksum(path, kind))
         self.new[key] = facts
         expected = nevra(pkg)
-        if facts["nevra"] != expected:
+        if same_package(facts["nevra"]) != same_package(expected):
             raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
                              % (path, facts["nevra"], expected))
         if st.st_size != pkg.size_package:
@@ -69,6 +69,11 @@ class HeaderCache:
 
     def save(self):
         jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new})
+
+
+def same_package(text):
+    """A NEVRA with a nosrc arch spelled src: the repodata calls a .nosrc.rpm "src", its header "nosrc"."""
+    return text[:-len(".nosrc")] + ".src" if text.endswith(".nosrc") else text
 
 
 def read_header(path):

@@ -1,47 +1,86 @@
 """Pungi's multilib methods: which multilib-arch packages go next to their native twins.
 
-Each method looks at the multilib package (e.g. foo.i686 on an x86_64 tree):
-all (every one), devel (-devel/-static names or provides), runtime (shared
-libraries and a few module directories), kernel (kernel, kernel-devel, kmod-*),
-yaboot (the ppc boot loader), none. Kernel packages are left to the kernel
-method. A blacklisted name is never multilib, a
-whitelisted one always.
+Each method looks at the multilib package (e.g. foo.i686 on an x86_64 tree), as
+python-multilib's methods do when Pungi makes them without a multilib.conf:
+all (every one); runtime (shared libraries in the library directories, PAM
+modules in /lib*/security, plugin directories of a list of frameworks, ld.so.conf.d
+snippets; never a package named kernel* providing "kernel"); devel (what runtime
+takes, and -devel/-static names; a kernel* package by its -devel/-static provides,
+never one providing kernel-devel; never ghc-*); none. punji also has kernel
+(kernel, kernel-devel, kmod-*) and yaboot (the ppc boot loader), which Pungi's
+dnf backend does not offer. A blacklisted name is never multilib, a whitelisted
+one always.
 """
 
 import fnmatch
-import os
 
 METHODS = ("none", "all", "devel", "runtime", "kernel", "yaboot")
-LIB_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64")
-MODULE_DIRS = ("security", "gconv", "sasl2")
+ROOT_LIB_DIRS = ("/lib", "/lib64")
+USR_LIB_DIRS = ("/usr/lib", "/usr/lib64")
+LIB_DIRS = ROOT_LIB_DIRS + USR_LIB_DIRS
+RUNTIME_DIRS = {"%s/%s" % (top, sub) for top in USR_LIB_DIRS for sub in (
+    "alsa-lib", "dri", "gtk-2.0/modules", "gtk-2.0/immodules", "krb5/plugins", "sasl2", "vdpau")}
+RUNTIME_DIRS |= {"%s/security" % top for top in ROOT_LIB_DIRS} | {"/etc/lsb-release.d"}
+GTK2_GLOBS = ["/usr/lib*/gtk-2.0/*/" + kind
+              for kind in ("engines", "modules", "immodules", "loaders", "printbackends", "filesystems")]
+PLUGIN_GLOBS = ("/usr/lib*/qt*/plugins/*", "/usr/lib*/kde*/plugins/*", "/usr/lib*/qt5/qml/*",
+                "/usr/lib*/gdk-pixbuf-2.0/*/loaders", "/usr/lib*/xine/plugins/*")
 
 
-def _devel(pool, i):
-    if _kernel(pool, i):
-        return False
-    suffixes = ("-devel", "-static")
-    if pool.name(i).endswith(suffixes):
+def _provided_names(pool, i):
+    return [p.split()[0] for p in pool.provides(i)]
+
+
+def _runtime_file(path):
+    directory, base = path.rsplit("/", 1) if "/" in path else ("", path)
+    if directory in LIB_DIRS and fnmatch.fnmatchcase(base, "*.so.*"):
         return True
-    return any(p.split()[0].endswith(suffixes) for p in pool.provides(i))
+    if directory in RUNTIME_DIRS:
+        return True
+    if directory == "/etc/ld.so.conf.d" and base.endswith(".conf"):
+        return True
+    if directory in ROOT_LIB_DIRS and base.startswith(("libnss_", "libdb-")):
+        return True
+    if not directory.startswith(USR_LIB_DIRS):
+        return False
+    if directory.startswith(("/usr/lib/gtk-2.0", "/usr/lib64/gtk-2.0")):
+        return any(fnmatch.fnmatchcase(directory, g) for g in GTK2_GLOBS)
+    if directory.startswith(("/usr/lib/gstreamer-", "/usr/lib64/gstreamer-")):
+        return True
+    if any(fnmatch.fnmatchcase(directory, g) for g in PLUGIN_GLOBS):
+        return True
+    if directory in ("/usr/lib/oprofile", "/usr/lib64/oprofile") and fnmatch.fnmatchcase(base, "*.so.*"):
+        return True
+    if directory in ("/usr/lib/wine", "/usr/lib64/wine") and base.endswith(".so"):
+        return True
+    return directory in ("/usr/lib/sane", "/usr/lib64/sane") and base.startswith("libsane-")
 
 
 def _runtime(pool, i):
-    if _kernel(pool, i):
+    if pool.name(i).startswith("kernel") and "kernel" in _provided_names(pool, i):
         return False
-    for path in pool.files(i):
-        directory, base = os.path.split(path)
-        if directory in LIB_DIRS and fnmatch.fnmatchcase(base, "*.so.*"):
-            return True
-        for lib in LIB_DIRS:
-            if any(path.startswith("%s/%s/" % (lib, module)) for module in MODULE_DIRS):
+    return any(_runtime_file(path) for path in pool.files(i))
+
+
+def _devel(pool, i):
+    name = pool.name(i)
+    if _runtime(pool, i):
+        return True
+    if name.startswith("ghc-"):
+        return False
+    if name.startswith("kernel"):
+        for provided in _provided_names(pool, i):
+            if provided == "kernel-devel":
+                return False
+            if provided.endswith(("-devel", "-static")):
                 return True
-    return False
+    return name.endswith(("-devel", "-static"))
 
 
 def _kernel(pool, i):
     if pool.name(i).startswith("kmod-"):
         return True
-    return any(p.split()[0] in ("kernel", "kernel-devel") for p in pool.provides(i))
+    return any(p in ("kernel", "kernel-devel") for p in _provided_names(pool, i))
 
 
 SELECT = {

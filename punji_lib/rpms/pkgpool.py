@@ -1,13 +1,16 @@
 """Yum repos loaded into a libsolv pool, with the indexes the gather rules need.
 
-Only the newest package of every name.arch is visible (the first repo wins a
-tie), separately for the main repos and the lookaside repos. A main-repo
-package with the same NEVRA as a lookaside one counts as a lookaside package.
-Packages are libsolv solvable ids; everything else here maps ids to facts.
+As in Pungi's gather: of the packages left after the exclusions, only the
+newest of every name.arch is visible, across the main and lookaside repos
+together (equal newest builds in two repos are both visible). Exclusion
+patterns hide main-repo packages only; the multilib blacklist hides multilib
+builds in every repo. Packages are libsolv solvable ids; everything else here
+maps ids to facts.
 """
 
 import fnmatch
 import os
+import re
 
 from .. import arches
 from ..errors import PunjiError
@@ -15,9 +18,23 @@ from .repos import Repo, join, one_line
 
 SOURCE_ARCHES = ("src", "nosrc")
 
+# Pungi's names of debug packages: *-debuginfo, *-debuginfo-*, *-debugsource (so
+# elfutils-debuginfod-client is an ordinary package)
+DEBUG_NAME = re.compile(r"^(?:.*-debuginfo(?:-.*)?|.*-debugsource)$")
+# how Pungi tells a debug input pattern: those globs as regexps matched at the start only
+DEBUG_INPUT = re.compile(r".+-debuginfo|.+-debugsource")
+
 
 def is_debug(name):
-    return "-debuginfo" in name or name.endswith("-debugsource")
+    return DEBUG_NAME.match(name) is not None
+
+
+def is_debug_input(pattern):
+    return DEBUG_INPUT.match(pattern) is not None
+
+
+def is_glob(pattern):
+    return any(c in pattern for c in "*?[")
 
 
 # libsolv's spelling of the boolean operators of rich dependencies -> rpm's
@@ -48,6 +65,15 @@ def rpm_filename(s):
     if ":" in head:
         evr = evr.split(":", 1)[1]
     return "%s-%s.%s.rpm" % (s.name, evr, s.arch)
+
+
+def source_nvr(sourcerpm):
+    """(name, version, release) of a sourcerpm file name; 'x-1-2.nosrc.rpm' and 'x-1-2.src.rpm'
+    name the same source package."""
+    nvr = sourcerpm[:-len(".rpm")] if sourcerpm.endswith(".rpm") else sourcerpm
+    nvr = nvr.rsplit(".", 1)[0]
+    parts = nvr.rsplit("-", 2)
+    return tuple(parts) if len(parts) == 3 else None
 
 
 def load_repo(pool, spec, cache):
@@ -82,56 +108,87 @@ class PackagePool:
         self.arch = arch
         self.native = set(arches.family(arch))
         self.multilib = set(arches.compatible(arch)) - self.native - {"noarch"}
-        self.arch_order = arches.family(arch) + ["noarch"] + [a for a in arches.compatible(arch) if a in self.multilib]
+        # Pungi's order of the arches of a tree: native, multilib, noarch last
+        self.arch_order = arches.family(arch) + [a for a in arches.compatible(arch) if a in self.multilib] + ["noarch"]
+        self.rank = {a: n for n, a in enumerate(self.arch_order)}
         self.pool = solv.Pool()
         self.where = {}  # libsolv repo -> repo path or URL
+        self.side_repos = set()
         self.comps_files = []
         cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
-        main = [self._load(r, cache, lookaside=False) for r in repos]
-        side = [self._load(r, cache, lookaside=True) for r in lookaside]
+        for r in repos:
+            self._load(r, cache, lookaside=False)
+        for r in lookaside:
+            self._load(r, cache, lookaside=True)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
-        self.visible = self._newest(main)
-        side_ids = self._newest(side)
-        side_nevras = {nevra_of(self.pool.solvables[i]) for i in side_ids}
-        self.lookaside = side_ids | {i for i in self.visible if self.nevra(i) in side_nevras}
-        self.visible |= side_ids
-        self.excluded = set()  # NEVRAs hidden by exclude()
-        self._index()
+        self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
+        self.candidates = [s.id for h in self.where for s in h.solvables if s.arch in wanted]
+        self.lookaside = {i for i in self.candidates if self.pool.solvables[i].repo in self.side_repos}
+        self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
+        for i in self.candidates:
+            self.all_by_name.setdefault(self.pool.solvables[i].name, []).append(i)
+        self.hidden = set()
+        self._refresh()
 
     def _load(self, spec, cache, lookaside):
         handle, repo = load_repo(self.pool, spec, cache)
         self.where[handle] = spec
-        if not lookaside:
+        if lookaside:
+            self.side_repos.add(handle)
+        else:
             comps = repo.comps()
             if comps:
                 self.comps_files.append((spec, comps))
-        return handle
 
-    def _newest(self, handles):
-        wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
+    def _refresh(self):
+        """The visible packages (the newest of each name.arch not hidden) and their indexes."""
         best = {}
-        for handle in handles:
-            for s in handle.solvables:
-                if s.arch not in wanted:
-                    continue
-                key = (s.name, s.arch)
-                old = best.get(key)
-                if old is None or s.evrcmp(old) > 0:
-                    best[key] = s
-        return {s.id for s in best.values()}
-
-    def _index(self):
-        self.by_name = {}      # name -> [binary ids]
-        self.by_source = {}    # source rpm file name -> [binary ids, debug ones included]
-        self.sources = {}      # source rpm file name -> src id
-        for i in sorted(self.visible):
-            s = self.pool.solvables[i]
-            if s.arch in SOURCE_ARCHES:
-                self.sources.setdefault(rpm_filename(s), i)
+        for i in self.candidates:
+            if i in self.hidden:
                 continue
+            s = self.pool.solvables[i]
+            key = (s.name, s.arch)
+            old = best.get(key)
+            if old is None:
+                best[key] = [s]
+                continue
+            cmp = s.evrcmp(old[0])
+            if cmp > 0:
+                best[key] = [s]
+            elif cmp == 0:
+                old.append(s)
+        self.visible = {s.id for group in best.values() for s in group}
+        self.by_name = {}       # name -> [visible binary ids, debug ones included]
+        # Pungi's per-source and per-NVR caches keep one package of a NEVRA, the lookaside
+        # one (its lookaside repos are read first)
+        self.by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
+        self.by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
+        self.src_by_nvr = {}    # (name, version, release) of a source -> [visible source ids]
+        self.sources = {}       # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
+        self.debug = set()
+        seen = set()
+        for i in sorted(self.visible, key=lambda i: (i not in self.lookaside, i)):
+            s = self.pool.solvables[i]
+            version, release = s.evr.split(":", 1)[-1].rsplit("-", 1)
+            twin = nevra_of(s) in seen
+            seen.add(nevra_of(s))
+            if s.arch in SOURCE_ARCHES:
+                if not twin:
+                    self.src_by_nvr.setdefault((s.name, version, release), []).append(i)
+                base = rpm_filename(s).rsplit(".", 2)[0]
+                for arch in SOURCE_ARCHES:
+                    self.sources.setdefault("%s.%s.rpm" % (base, arch), i)
+                continue
+            if is_debug(s.name):
+                self.debug.add(i)
             self.by_name.setdefault(s.name, []).append(i)
-            self.by_source.setdefault(s.lookup_sourcepkg() or "", []).append(i)
+            if not twin:
+                self.by_sourcerpm.setdefault(s.lookup_sourcepkg() or "", []).append(i)
+                self.by_nvr.setdefault((s.name, version, release), []).append(i)
+        for ids in self.by_name.values():
+            ids.sort()
+        self.names = sorted(self.by_name)
 
     # -- facts about one package -------------------------------------------------------
 
@@ -144,6 +201,9 @@ class PackagePool:
     def arch_of(self, i):
         return self.pool.solvables[i].arch
 
+    def evr(self, i):
+        return self.pool.solvables[i].evr
+
     def nevra(self, i):
         return nevra_of(self.pool.solvables[i])
 
@@ -154,11 +214,39 @@ class PackagePool:
         """The name of the source package of binary package I (from its sourcerpm file name)."""
         return self.sourcerpm(i).rsplit("-", 2)[0]
 
+    def source_of(self, i):
+        """The visible source package binary I was built from (one in I's repo first), or None."""
+        nvr = source_nvr(self.sourcerpm(i))
+        found = self.src_by_nvr.get(nvr) if nvr else None
+        if not found:
+            return None
+        repo = self.pool.solvables[i].repo
+        return next((j for j in found if self.pool.solvables[j].repo == repo), found[0])
+
     def is_source(self, i):
         return self.arch_of(i) in SOURCE_ARCHES
 
+    def is_debug(self, i):
+        return i in self.debug
+
+    def in_lookaside(self, i):
+        return i in self.lookaside
+
     def is_multilib_arch(self, i):
         return self.arch_of(i) in self.multilib
+
+    def is_native(self, i):
+        """Native arch or noarch (Pungi's native class)."""
+        arch = self.arch_of(i)
+        return arch == "noarch" or arch in self.native
+
+    def is_multilib_class(self, i):
+        """Multilib arch or noarch (Pungi's multilib class)."""
+        arch = self.arch_of(i)
+        return arch == "noarch" or arch in self.multilib
+
+    def arch_rank(self, i):
+        return self.rank.get(self.arch_of(i), len(self.arch_order))
 
     def path(self, i):
         """The package's file: its repo's location joined with its location_href."""
@@ -168,16 +256,15 @@ class PackagePool:
         return join(self.where[s.repo], href, base)
 
     def requires(self, i):
-        """[(dep id, text as rpm writes it, is it a rich dep)] of package I, Requires(pre)
-        and Requires(post) included, rpmlib() ones left out."""
+        """[(dep id, text as rpm writes it)] of package I, Requires(pre) and Requires(post)
+        included, rpmlib() ones left out."""
         deps = self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0)
         result = []
         for d in deps:
             text = str(d)
             if d.id == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
                 continue
-            rpm_text = rich_text(text)
-            result.append((d.id, rpm_text, rpm_text != text))
+            result.append((d.id, rich_text(text)))
         return result
 
     def provides(self, i):
@@ -187,58 +274,88 @@ class PackagePool:
         flags = self.solv.Dataiterator.SEARCH_FILES | self.solv.Dataiterator.SEARCH_COMPLETE_FILELIST
         return [d.str for d in self.pool.solvables[i].Dataiterator(self.solv.SOLVABLE_FILELIST, None, flags)]
 
-    def providers(self, dep_id):
-        """The visible packages providing dependency DEP_ID."""
-        return [s.id for s in self.pool.whatprovides(dep_id) if s.id in self.visible]
+    def one_per_nevra(self, ids):
+        """IDS without main-repo twins of lookaside packages (Pungi's caches keep one per NEVRA)."""
+        side = {self.nevra(i) for i in ids if i in self.lookaside}
+        return [i for i in ids if i in self.lookaside or self.nevra(i) not in side]
 
-    def arch_rank(self, i):
-        arch = self.arch_of(i)
-        return self.arch_order.index(arch) if arch in self.arch_order else len(self.arch_order)
+    def all_debug_named(self, pattern):
+        """{name: [ids]} of every debug package PATTERN names, hidden and older ones too (Pungi's
+        unfiltered query of debug packages, which greedy "all" answers from)."""
+        if is_glob(pattern):
+            names = [n for n in self.all_by_name if fnmatch.fnmatchcase(n, pattern)]
+        else:
+            names = [pattern] if pattern in self.all_by_name else []
+        found = {n: [i for i in self.all_by_name[n] if not self.is_source(i)] for n in names if is_debug(n)}
+        return {n: ids for n, ids in found.items() if ids}
+
+    def all_debug_providers(self, dep_id):
+        """Every debug package providing DEP_ID, hidden and older ones too."""
+        return [s.id for s in self.pool.whatprovides(dep_id)
+                if s.arch in self.wanted and s.arch not in SOURCE_ARCHES and is_debug(s.name)]
+
+    def providers(self, dep_id, debug=None):
+        """The visible binary packages providing dependency DEP_ID (a rich one as libsolv
+        reads it); DEBUG True/False keeps only debug/non-debug ones."""
+        return [s.id for s in self.pool.whatprovides(dep_id)
+                if s.id in self.visible and s.arch not in SOURCE_ARCHES
+                and (debug is None or (s.id in self.debug) == debug)]
 
     # -- patterns --------------------------------------------------------------------------
 
-    def match(self, pattern):
-        """The binary packages PATTERN (name, name.arch, globs) stands for, as Pungi reads it:
-        per matching name its native or noarch packages, its multilib one only when it has none;
-        name.arch exactly that arch."""
-        name_pat, arch_pat = self.split(pattern)
-        names = self._names(name_pat)
-        if arch_pat is not None:
-            return sorted(i for n in names for i in self.by_name[n] if fnmatch.fnmatchcase(self.arch_of(i), arch_pat))
-        result = []
-        for n in names:
-            ids = self.by_name[n]
-            native = [i for i in ids if not self.is_multilib_arch(i)]
-            result += native or ids
-        return sorted(result)
+    def glob_names(self, pattern):
+        """The visible binary names matching the glob PATTERN."""
+        if not is_glob(pattern):
+            return [pattern] if pattern in self.by_name else []
+        return [n for n in self.names if fnmatch.fnmatchcase(n, pattern)]
+
+    def named(self, pattern, debug=False):
+        """{name: [visible ids]} of the names PATTERN (a name glob, as Pungi reads it: no arch)
+        matches, debug or non-debug packages only."""
+        found = {}
+        for n in self.glob_names(pattern):
+            ids = [i for i in self.by_name[n] if (i in self.debug) == debug]
+            if ids:
+                found[n] = ids
+        return found
 
     def was_excluded(self, pattern):
-        """Whether PATTERN matches nothing only because exclude() hid what it matched."""
-        name_pat, _arch = self.split(pattern)
-        return any(fnmatch.fnmatchcase(n.rsplit("-", 2)[0], name_pat) for n in self.excluded)
-
-    def _names(self, pattern):
-        if any(c in pattern for c in "*?["):
-            return sorted(n for n in self.by_name if fnmatch.fnmatchcase(n, pattern))
-        return [pattern] if pattern in self.by_name else []
-
-    def split(self, pattern):
-        """(name pattern, arch pattern or None): 'foo.i686' names an arch, 'python3.11' does not."""
-        if "." in pattern:
-            head, tail = pattern.rsplit(".", 1)
-            if any(fnmatch.fnmatchcase(a, tail) for a in self.arch_order + list(SOURCE_ARCHES)):
-                return head, tail
-        return pattern, None
+        """Whether PATTERN names something only exclusions hid."""
+        if pattern.endswith(".+"):
+            pattern = pattern[:-2]
+        return any(fnmatch.fnmatchcase(self.name(i), pattern) for i in self.hidden)
 
     def exclude(self, patterns):
-        """Hide the packages PATTERNS match (every binary arch of a plain name)."""
+        """Hide the main-repo packages PATTERNS match, as Pungi's exclusions do: 'name.+' its
+        multilib-arch builds, 'name.src' source packages, a debug-looking name debug packages,
+        any other name glob the non-debug binary packages (every version)."""
         hidden = set()
         for pattern in patterns:
-            name_pat, arch_pat = self.split(pattern)
-            hidden |= {i for i in self.visible if fnmatch.fnmatchcase(self.name(i), name_pat)
-                       and (fnmatch.fnmatchcase(self.arch_of(i), arch_pat) if arch_pat else not self.is_source(i))}
-        self.excluded |= {self.nevra(i) for i in hidden}
-        self.visible -= hidden
-        self.lookaside -= hidden
-        if hidden:
-            self._index()
+            if pattern.endswith(".+"):
+                glob, keep = pattern[:-2], lambda s: s.arch in self.multilib and not is_debug(s.name)
+            elif pattern.endswith(".src"):
+                glob, keep = pattern[:-4], lambda s: s.arch in SOURCE_ARCHES
+            elif is_debug(pattern):
+                glob, keep = pattern, lambda s: s.arch not in SOURCE_ARCHES and is_debug(s.name)
+            else:
+                glob, keep = pattern, lambda s: s.arch not in SOURCE_ARCHES and not is_debug(s.name)
+            hidden |= self._matching(glob, keep, main_only=True)
+        self._hide(hidden)
+
+    def exclude_multilib(self, patterns):
+        """Hide the multilib-arch builds (non-debug, in every repo) of the names PATTERNS match."""
+        keep = lambda s: s.arch in self.multilib and not is_debug(s.name)  # noqa: E731
+        self._hide(set().union(*(self._matching(p, keep, main_only=False) for p in patterns)))
+
+    def _matching(self, glob, keep, main_only):
+        if is_glob(glob):
+            names = [n for n in self.all_by_name if fnmatch.fnmatchcase(n, glob)]
+        else:
+            names = [glob] if glob in self.all_by_name else []
+        return {i for n in names for i in self.all_by_name[n]
+                if not (main_only and i in self.lookaside) and keep(self.pool.solvables[i])}
+
+    def _hide(self, ids):
+        if ids - self.hidden:
+            self.hidden |= ids
+            self._refresh()

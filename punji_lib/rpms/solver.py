@@ -1,0 +1,327 @@
+"""Pungi 4.3.2's gather solver (pungi.gather_dnf.Gather) over a PackagePool.
+
+First the input: exclusions and the multilib blacklist hide packages, then
+every requested name (or glob, or "name.+" for its multilib builds) gives its
+best build, prepopulate its name.arch. Then passes, each one running the steps
+below in this order and starting over as soon as one adds something, until a
+pass adds nothing: comps conditionals, Requires, BuildRequires of the included
+sources (selfhosting), source packages, debug packages, Requires of the debug
+packages (among debug packages), fulltree, langpacks, multilib. nodeps turns off
+the conditionals and every kind of Requires.
+
+A requirement's provider is chosen once per requirement (and kept for every
+package with the same requirement) by best(): the candidates split into a
+native class (native arches and noarch) and a multilib class (multilib arches
+and noarch); the first non-empty of: native ones already in, multilib ones
+already in, native, multilib; in it the best by arch order, shortest name,
+name. greedy "build" adds every candidate of that class from the same source
+rpm, greedy "all" takes every candidate.
+
+Every package keeps the first reason it got in, for --explain.
+"""
+
+from . import multilib
+from .pkgpool import is_debug_input
+
+STEPS = ("conditional", "deps", "source_deps", "sources", "debug", "debug_deps", "fulltree",
+         "langpacks", "multilib")
+LANGPACK_NEVER = ("*-devel", "*-static")
+LANGPACK_EXCEPTIONS = ("man-pages-overrides",)
+
+
+class Solver:
+    def __init__(self, pool, request, result, langpacks=None):
+        self.pool = pool
+        self.req = request
+        self.result = result
+        self.greedy = request["greedy"]
+        self.binary = {}   # id -> why (Pungi's result_binary_packages, lookaside ones too)
+        self.debug = {}    # id -> why
+        self.source = {}   # id -> why
+        self.hidden_from_answer = set()  # sources and debug packages of lookaside packages
+        self.source_by_rpm = {}  # sourcerpm file name -> source id or None
+        self.chosen = {}   # dep id -> providers chosen for it (shared by every requirer)
+        self.done = {step: set() for step in STEPS}
+        self.conditionals = {}  # trigger name -> [(name to install, group)]
+        self.langpacks = langpacks or {}  # name -> install pattern ("name-%s")
+
+    # -- choosing --------------------------------------------------------------------
+
+    def best(self, candidates, for_requirement=False):
+        """The packages Pungi takes of CANDIDATES (all debug or all non-debug)."""
+        pool = self.pool
+        if not candidates:
+            return []
+        if self.greedy == "all":
+            return list(candidates)
+        side = {(pool.name(i), pool.evr(i)) for i in candidates if pool.in_lookaside(i)}
+        candidates = [i for i in candidates if pool.in_lookaside(i) or (pool.name(i), pool.evr(i)) not in side]
+        native = [i for i in candidates if pool.is_native(i)]
+        multi = [i for i in candidates if pool.is_multilib_class(i)]
+        chosen = ([i for i in native if i in self.binary] or [i for i in multi if i in self.binary]
+                  or native or multi)
+        if not chosen:
+            return []
+        match = min(chosen, key=lambda i: (pool.arch_rank(i), len(pool.name(i)), pool.name(i), i))
+        if self.greedy == "build" and for_requirement:
+            source = pool.sourcerpm(match)
+            return [i for i in (native if pool.is_native(match) else multi) if pool.sourcerpm(i) == source]
+        return [match]
+
+    def deps_of(self, i, debug=False, record=True):
+        """[(provider, capability text)] for the Requires of package I (of a source: its
+        BuildRequires); lookaside packages have none."""
+        pool = self.pool
+        if pool.in_lookaside(i):
+            return []
+        found = []
+        for dep, text in pool.requires(i):
+            chosen = self.chosen.get(dep)
+            if not chosen:
+                if debug and self.greedy == "all":
+                    providers = pool.all_debug_providers(dep)
+                else:
+                    providers = pool.providers(dep, debug=debug)
+                if not providers:
+                    if record:
+                        self.result.unresolved.add((pool.nevra(i), text))
+                    continue
+                chosen = self.chosen.setdefault(dep, [])
+                chosen += [p for p in self.best(providers, for_requirement=True) if p not in chosen]
+            found += [(p, text) for p in chosen]
+        return found
+
+    # -- adding ------------------------------------------------------------------------
+
+    def add(self, i, why, into=None):
+        """Put package I into INTO (the binary packages by default); False when it was in."""
+        into = self.binary if into is None else into
+        if i in into:
+            return False
+        into[i] = why
+        return True
+
+    def pending(self, step, among):
+        """The packages of AMONG that STEP has not looked at yet, in name order; marks them."""
+        done = self.done[step]
+        todo = sorted((i for i in among if i not in done), key=self._order)
+        done.update(todo)
+        return todo
+
+    def _order(self, i):
+        return (self.pool.name(i), self.pool.arch_of(i), i)
+
+    # -- the input ---------------------------------------------------------------------
+
+    def run(self, groups=()):
+        """Solve into the Result; GROUPS are (group id, [package names], [(name, requires)])
+        of the requested comps groups."""
+        req, pool = self.req, self.pool
+        excluded = [p[1:] for p in req["packages"] if p.startswith("-")]
+        if excluded:
+            pool.exclude(excluded)
+        if req["multilib_blacklist"]:
+            pool.exclude_multilib(req["multilib_blacklist"])
+        wanted = [(p, {"reason": "requested", "pattern": p}) for p in req["packages"] if not p.startswith("-")]
+        for gid, names, conditionals in groups:
+            wanted += [(n, {"reason": "group", "group": gid}) for n in names]
+            for name, trigger in conditionals:
+                self.conditionals.setdefault(trigger, []).append((name, gid))
+        self.add_initial(wanted)
+        for pattern in req["prepopulate"]:
+            name, _dot, arch = pattern.rpartition(".")
+            found = [i for i in pool.by_name.get(name, []) if pool.arch_of(i) == arch and not pool.is_debug(i)]
+            for i in self.best(pool.one_per_nevra(found)):
+                self.add(i, {"reason": "prepopulate", "pattern": pattern})
+        steps = [getattr(self, "step_" + step) for step in STEPS]
+        while any(step() for step in steps):
+            pass
+        return self.answer()
+
+    def add_initial(self, wanted):
+        """Every input pattern's best build per matching name, computed before any is added."""
+        pool = self.pool
+        picked = []
+        for pattern, why in wanted:
+            if pattern == "system-release" and self.greedy == "all":
+                dep = pool.pool.Dep("system-release")
+                picked += [(i, why, False) for i in pool.providers(dep.id, debug=False)]
+                continue
+            debug = is_debug_input(pattern)
+            multilib_only = pattern.endswith(".+")
+            glob = pattern[:-2] if multilib_only else pattern
+            if debug and self.greedy == "all" and not multilib_only:
+                named = pool.all_debug_named(glob)
+            else:
+                named = pool.named(glob, debug=debug)
+            if multilib_only:
+                named = {n: [i for i in ids if pool.is_multilib_class(i)] for n, ids in named.items()}
+            if not any(named.values()):
+                if not pool.was_excluded(pattern):
+                    self.result.missing.add(pattern)
+                continue
+            for _name, ids in sorted(named.items()):
+                picked += [(i, why, debug) for i in self.best(ids)]
+        for i, why, debug in picked:
+            self.add(i, dict(why), self.debug if debug else None)
+
+    # -- the steps ---------------------------------------------------------------------
+
+    def step_conditional(self):
+        if self.req["nodeps"] or not self.conditionals:
+            return False
+        pool, added = self.pool, False
+        for i in self.pending("conditional", list(self.binary)):
+            for name, gid in self.conditionals.get(pool.name(i), []):
+                found = [j for j in pool.by_name.get(name, []) if not pool.is_debug(j)]
+                why = {"reason": "conditional", "group": gid, "because": pool.nevra(i)}
+                for j in self.best(found):
+                    added |= self.add(j, dict(why))
+        return added
+
+    def step_deps(self):
+        if self.req["nodeps"]:
+            return False
+        added = False
+        for i in self.pending("deps", list(self.binary)):
+            for p, text in self.deps_of(i):
+                why = {"reason": "requires", "by": self.pool.nevra(i), "capability": text}
+                added |= self.add(p, why)
+        return added
+
+    def step_source_deps(self):
+        req = self.req
+        if req["nodeps"] or not req["selfhosting"] or req["exclude_source"]:
+            return False
+        added = False
+        for src in self.pending("source_deps", list(self.source)):
+            for p, text in self.deps_of(src):
+                why = {"reason": "selfhosting", "by": self.pool.nevra(src), "capability": text}
+                added |= self.add(p, why)
+        return added
+
+    def step_sources(self):
+        if self.req["exclude_source"]:
+            return False
+        pool, added = self.pool, False
+        for i in self.pending("sources", list(self.binary)):
+            # one source package per sourcerpm name, the first one found (so a main-repo
+            # binary and its lookaside twin share it)
+            sourcerpm = pool.sourcerpm(i)
+            if sourcerpm not in self.source_by_rpm:
+                self.source_by_rpm[sourcerpm] = pool.source_of(i)
+            src = self.source_by_rpm[sourcerpm]
+            if src is None:
+                continue
+            if pool.in_lookaside(src) or pool.in_lookaside(i):
+                self.hidden_from_answer.add(src)
+            added |= self.add(src, {"reason": "source", "of": pool.nevra(i)}, self.source)
+        return added
+
+    def step_debug(self):
+        if self.req["exclude_debug"]:
+            return False
+        pool, added = self.pool, False
+        for i in self.pending("debug", list(self.binary)):
+            name, arch = pool.name(i), pool.arch_of(i)
+            for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []):
+                if not pool.is_debug(j) or pool.arch_of(j) != arch:
+                    continue
+                if "-debugsource" not in pool.name(j) and pool.name(j) != name + "-debuginfo":
+                    continue
+                if pool.in_lookaside(i) or pool.in_lookaside(j):
+                    self.hidden_from_answer.add(j)
+                added |= self.add(j, {"reason": "debuginfo", "of": pool.nevra(i)}, self.debug)
+        return added
+
+    def step_debug_deps(self):
+        if self.req["nodeps"] or self.req["exclude_debug"]:
+            return False
+        added = False
+        for i in self.pending("debug_deps", list(self.debug)):
+            for p, text in self.deps_of(i, debug=True, record=False):
+                if p in self.binary:
+                    continue
+                why = {"reason": "requires", "by": self.pool.nevra(i), "capability": text}
+                added |= self.add(p, why, self.debug)
+        return added
+
+    def step_fulltree(self):
+        if not self.req["fulltree"]:
+            return False
+        pool, added = self.pool, False
+        excludes = set(self.req["fulltree_excludes"])
+        done = self.done["fulltree"]
+        for i in sorted((i for i in self.binary if i not in done), key=self._order):
+            if i in done or pool.source_name(i) in excludes:
+                continue
+            siblings = [j for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []) if not pool.is_debug(j)]
+            native = [j for j in siblings if pool.arch_of(j) in pool.native]
+            multi = [j for j in siblings if pool.arch_of(j) in pool.multilib]
+            if not native:
+                pull_native = False
+            elif any(j in self.binary for j in native):
+                pull_native = True
+            else:
+                pull_native = not any(j in self.binary for j in multi)
+            take = []
+            if pull_native or self.greedy == "all":
+                take += native
+            if not pull_native or self.greedy == "all":
+                take += multi
+            take += [j for j in siblings if pool.arch_of(j) == "noarch"]
+            src = pool.source_of(i)
+            why = {"reason": "fulltree", "source": pool.nevra(src) if src is not None else pool.sourcerpm(i)}
+            for j in take:
+                added |= self.add(j, dict(why))
+                done.add(j)  # siblings taken here are not looked at again
+            done.add(i)
+        return added
+
+    def step_langpacks(self):
+        if not self.req["langpacks"] or not self.langpacks:
+            return False
+        import fnmatch
+
+        pool, added = self.pool, False
+        for i in self.pending("langpacks", list(self.binary)):
+            install = self.langpacks.get(pool.name(i))
+            if not install:
+                continue
+            for name in pool.glob_names(install.replace("%s", "*")):
+                if name in LANGPACK_EXCEPTIONS or any(fnmatch.fnmatchcase(name, p) for p in LANGPACK_NEVER):
+                    continue
+                found = [j for j in pool.by_name[name] if not pool.is_debug(j)]
+                for j in self.best(found)[:1]:
+                    added |= self.add(j, {"reason": "langpack", "because": pool.nevra(i)})
+        return added
+
+    def step_multilib(self):
+        req, pool, added = self.req, self.pool, False
+        if not pool.multilib:
+            return False
+        for i in self.pending("multilib", list(self.binary)):
+            if pool.arch_of(i) == "noarch" or pool.is_multilib_arch(i):
+                continue
+            s = pool.solvable(i)
+            version, release = s.evr.split(":", 1)[-1].rsplit("-", 1)
+            partners = [j for j in pool.by_nvr.get((s.name, version, release), [])
+                        if pool.is_multilib_arch(j) and not pool.is_debug(j)]
+            for j in self.best(partners):
+                method = multilib.why(pool, j, req["multilib_methods"], req["multilib_blacklist"],
+                                      req["multilib_whitelist"])
+                if method:
+                    added |= self.add(j, {"reason": "multilib", "of": pool.nevra(i), "method": method})
+        return added
+
+    # -- the answer --------------------------------------------------------------------
+
+    def answer(self):
+        """Fill the Result: what is in, but for lookaside packages and what they brought."""
+        pool, packages = self.pool, self.result.packages
+        for category, found in (("rpm", self.binary), ("debuginfo", self.debug), ("srpm", self.source)):
+            for i, why in found.items():
+                if pool.in_lookaside(i) or i in self.hidden_from_answer or i in packages:
+                    continue
+                packages[i] = (category, why)
+        return self.result
