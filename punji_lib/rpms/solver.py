@@ -156,6 +156,8 @@ class Solver:
                 named = pool.named(glob, debug=debug)
             if multilib_only:
                 named = {n: [i for i in ids if pool.is_multilib_class(i)] for n, ids in named.items()}
+            if not any(named.values()) and self.req["nodeps"] and "." in pattern:
+                named = self.nodeps_name_arch(pattern)
             if not any(named.values()):
                 if not pool.was_excluded(pattern):
                     self.result.missing.add(pattern)
@@ -164,6 +166,13 @@ class Solver:
                 picked += [(i, why, debug) for i in self.best(ids)]
         for i, why, debug in picked:
             self.add(i, dict(why), self.debug if debug else None)
+
+    def nodeps_name_arch(self, pattern):
+        """NAME.ARCH as Pungi's nodeps method reads gather_source_mapping: that name's builds of
+        ARCH and noarch (the deps method's solver matches it against names only, so finds nothing)."""
+        name, _, arch = pattern.rpartition(".")
+        found = self.pool.named(name, debug=False)
+        return {n: [i for i in ids if self.pool.arch_of(i) in (arch, "noarch")] for n, ids in found.items()}
 
     # -- the steps ---------------------------------------------------------------------
 
