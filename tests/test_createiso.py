@@ -506,6 +506,7 @@ def test_optional_variants_get_images_with_create_optional_isos_and_iso_level_re
 
 
 def test_a_layered_product_is_named_after_its_parent_with_its_own_release_in_the_volume_id():
+    """Pungi 4.3.2 names a layered product's images with its own compose id (SAP-3-PDL-1-...)."""
     from punji_lib.media import naming
     from punji_lib.phases import createiso
 
@@ -518,8 +519,8 @@ def test_a_layered_product_is_named_after_its_parent_with_its_own_release_in_the
               "respin": 0, "type": "production", "type_suffix": "", "label": None, "label_major_version": None}
     lp = {"uid": "Server-SAP", "id": "SAP", "type": "layered-product", "parent": "Server",
           "release": {"name": "SAP", "short": "SAP", "version": "3"}}
-    assert naming.image_name(conf, substs, lp, "x86_64", 2) == "PDL-1.2-20261126.0-Server-x86_64-dvd2.iso"
-    assert naming.image_name(conf, substs, lp, "src", 1) == "PDL-1.2-20261126.0-Server-source-dvd1.iso"
+    assert naming.image_name(conf, substs, lp, "x86_64", 2) == "SAP-3-PDL-1-20261126.0-Server-x86_64-dvd2.iso"
+    assert naming.image_name(conf, substs, lp, "src", 1) == "SAP-3-PDL-1-20261126.0-Server-source-dvd1.iso"
     assert naming.volume_id(conf, substs, lp, "x86_64") == "SAP-3 PDL-1 Server.x86_64"
     assert naming.volume_id(conf, substs, dict(lp, type="variant", uid="Server"), "x86_64") == "PDL-1.2 x86_64"
     assert createiso.skip_reason(conf, dict(lp, type="variant", is_empty=True), "x86_64") == "empty variant"

@@ -17,7 +17,7 @@ FIXTURE = os.path.join(DATA, "fidelity", "variants-product")
 
 @pytest.fixture(scope="module")
 def composed(tmp_path_factory):
-    out = os.path.join(ROOT, "build", "variants-product-repo")
+    out = os.path.join(ROOT, "build", "fidelity", "variants-product-repo")
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build-demo-rpms"), "--specs",
                     os.path.join(FIXTURE, "specs"), "--comps", os.path.join(FIXTURE, "comps.xml"), "--out", out],
                    check=True, stdout=subprocess.DEVNULL)
