@@ -3,5 +3,5 @@
 # lists it in .treeinfo.
 # needs: productimg
 # scope: variant-arch
-@STATE@: work/global/config/productimg.json work/global/variants.json work/@ARCH@/state/pkgset.json work/@ARCH@/state/gather-@VARIANT@.json $(filter work/@ARCH@/state/buildinstall-@VARIANT@.json,$(BUILDINSTALL_STATES))
+@STATE@: work/global/config/productimg.json work/global/variants.json work/@ARCH@/state/pkgset.json work/global/state/gather.json $(filter work/@ARCH@/state/buildinstall-@VARIANT@.json,$(BUILDINSTALL_STATES))
 	$(PUNJI_BIN)/punji-productimg --variant @VARIANT@ --arch @ARCH@ .

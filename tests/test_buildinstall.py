@@ -216,7 +216,8 @@ def test_packages_and_repodata_are_the_composes_own(demo):
     found = sorted(os.path.relpath(os.path.join(r, n), top)
                    for r, _d, names in os.walk(os.path.join(top, "Packages")) for n in names)
     assert found == wanted
-    assert sorted(os.listdir(top)) == [".discinfo", ".treeinfo", "EFI", "Packages", "images", "isolinux", "repodata"]
+    assert sorted(os.listdir(top)) == [".discinfo", ".treeinfo", "EFI", "Packages", "addons", "images", "isolinux",
+                                       "media.repo", "repodata"]
     assert open(os.path.join(top, ".discinfo")).read().splitlines()[1] == "Punji Demo Linux 1"
 
 
@@ -240,7 +241,7 @@ def test_a_failing_lorax_is_one_error_naming_the_log_and_leaves_no_boot_files(de
     assert_one_line_error(done, "lorax returned exit code 1", "Error in the installer templates",
                           "logs/x86_64/buildinstall-Server.log")
     top = os_tree(compose, "Server", "x86_64")
-    assert sorted(os.listdir(top)) == [".discinfo", ".treeinfo", "Packages", "repodata"]
+    assert sorted(os.listdir(top)) == [".discinfo", ".treeinfo", "Packages", "addons", "media.repo", "repodata"]
     assert not os.path.exists(os.path.join(compose, "work/x86_64/state/buildinstall-Server.json"))
     assert read_json(os.path.join(compose, "work/x86_64/buildinstall/Server.json"))["images"] == []
     assert not any(n.startswith(".") for n in os.listdir(os.path.join(compose, "work/x86_64/buildinstall")))

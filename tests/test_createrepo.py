@@ -39,10 +39,10 @@ def repo_packages(path):
     return {md.get(key).location_href for key in md.keys()}
 
 
-def gathered(compose, uid, arch, category):
-    tree = {"binary": "compose/%s/%s/os/" % (uid, arch), "debug": "compose/%s/%s/debug/tree/" % (uid, arch)}
-    return {p["file"][len(tree[category]):] for p in read(compose, "work/%s/gather/%s.json" % (arch, uid))["packages"]
-            if p["category"] == category}
+def gathered(compose, uid, arch, category, repo):
+    """The gathered packages of CATEGORY of UID.ARCH, by their path in REPO."""
+    return {os.path.relpath(os.path.join(compose, p["file"]), repo)
+            for p in read(compose, "work/%s/gather/%s.json" % (arch, uid))["packages"] if p["category"] == category}
 
 
 def test_dnf_installs_a_server_group_from_the_composed_repository(demo, tmp_path):
@@ -60,11 +60,13 @@ def test_dnf_installs_a_server_group_from_the_composed_repository(demo, tmp_path
 
 
 def test_each_repository_lists_exactly_the_gathered_packages(demo):
-    for uid, arch in (("Server", "x86_64"), ("Server-HA", "x86_64"), ("Client", "i386")):
-        os_tree = os.path.join(demo, "compose", uid, arch, "os")
-        assert repo_packages(os_tree) == gathered(demo, uid, arch, "binary")
-        debug = os.path.join(demo, "compose", uid, arch, "debug/tree")
-        assert repo_packages(debug) == gathered(demo, uid, arch, "debug")
+    repos = {("Server", "x86_64"): "Server/x86_64/%s", ("Server-HA", "x86_64"): "Server/x86_64/%s/addons/HA",
+             ("Client", "i386"): "Client/i386/%s"}
+    for (uid, arch), repo in repos.items():
+        os_repo = os.path.join(demo, "compose", repo % "os")
+        assert repo_packages(os_repo) == gathered(demo, uid, arch, "binary", os_repo)
+        debug = os.path.join(demo, "compose", repo % "debug/tree")
+        assert repo_packages(debug) == gathered(demo, uid, arch, "debug", debug)
     sources = {p["file"].split("/source/tree/")[1] for arch in ("x86_64", "i386")
                for p in read(demo, "work/%s/gather/Server.json" % arch)["packages"] if p["category"] == "source"}
     assert repo_packages(os.path.join(demo, "compose/Server/source/tree")) == sources
@@ -92,7 +94,7 @@ def test_treeinfo_and_discinfo(demo):
     assert ti.release.short == "PDL" and ti.tree.arch == "x86_64"
     assert [v.uid for v in ti.variants.get_variants(recursive=True)] == ["Server", "Server-HA"]
     assert ti.variants["Server"].paths.repository == "."
-    assert ti.variants["Server"]["HA"].paths.repository == "../../../Server-HA/x86_64/os"
+    assert ti.variants["Server"]["HA"].paths.repository == "addons/HA"  # Pungi's layout
     lines = open(os.path.join(demo, "compose/Server/x86_64/os/.discinfo")).read().splitlines()
     assert lines[1:] == ["Punji Demo Linux 1", "x86_64", "ALL"] and int(lines[0]) == ti.tree.build_timestamp
 

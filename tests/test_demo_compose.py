@@ -26,13 +26,21 @@ def compose(tmp_path_factory, demo_repo):
     return done.stdout.strip()
 
 
-def dnf_install(tmp_path, repo, *specs):
+def dnf_install(tmp_path, repos, *specs, check=True):
+    """Install SPECS into a new root from REPOS (a path or a list of paths); the installed names
+    (None when dnf fails and CHECK is off)."""
     root = tmp_path / "root"
+    repos = [repos] if isinstance(repos, str) else repos
+    enabled = []
+    for number, repo in enumerate(repos):
+        enabled += ["--repofrompath", "demo%d,%s" % (number, repo), "--repo", "demo%d" % number]
     done = subprocess.run(
         ["dnf", "-y", "-q", "--installroot", str(root), "--releasever", "1", "--setopt=reposdir=/dev/null",
          "--setopt=cachedir=%s" % (tmp_path / "cache"), "--setopt=install_weak_deps=False", "--nogpgcheck",
-         "--disableplugin=*", "--repofrompath", "demo,%s" % repo, "--repo", "demo", "install"] + list(specs),
+         "--disableplugin=*"] + enabled + ["install"] + list(specs),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if not check and done.returncode != 0:
+        return None
     assert done.returncode == 0, done.stdout
     return subprocess.run(["rpm", "--root", str(root), "-qa", "--qf", "%{NAME}\n"], stdout=subprocess.PIPE,
                           text=True, check=True).stdout.split()
@@ -51,12 +59,38 @@ def test_the_compose_finished(compose):
     assert open(os.path.join(compose, "STATUS")).read() == "FINISHED\n"
 
 
-def test_dnf_installs_a_group_from_the_repository_inside_the_server_iso(compose, tmp_path):
+def server_iso_tree(compose, tmp_path):
+    """The files of the Server x86_64 DVD, extracted with xorriso."""
     (iso,) = [i for v, a, i in images(compose) if v == "Server" and i.arch == "x86_64" and i.type == "dvd"]
     tree = tmp_path / "iso"
     subprocess.run(["xorriso", "-osirrox", "on", "-indev", os.path.join(compose, "compose", iso.path),
                     "-extract", "/", str(tree)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert "demo-httpd" in dnf_install(tmp_path, str(tree), "@web-server")
+    return tree
+
+
+def test_dnf_installs_a_group_from_the_repository_inside_the_server_iso(compose, tmp_path):
+    assert "demo-httpd" in dnf_install(tmp_path, str(server_iso_tree(compose, tmp_path)), "@web-server")
+
+
+def test_the_addon_is_a_repository_inside_its_parents_tree_and_iso_as_in_pungi(compose, tmp_path):
+    """Server-HA's packages are in Server/x86_64/os/addons/HA (Pungi's layout), listed by the
+    parent's .treeinfo, absent from the parent's own repodata, and dnf installs the addon's
+    group from the ISO with the parent's repo beside it."""
+    from productmd.treeinfo import TreeInfo
+
+    os_tree = os.path.join(compose, "compose/Server/x86_64/os")
+    assert not os.path.exists(os.path.join(compose, "compose/Server-HA"))
+    ti = TreeInfo()
+    ti.load(os.path.join(os_tree, ".treeinfo"))
+    addon = ti.variants["Server"].variants["HA"]
+    assert (addon.paths.repository, addon.paths.packages) == ("addons/HA", "addons/HA")
+    tree = server_iso_tree(compose, tmp_path)
+    assert (tree / "addons/HA/repodata/repomd.xml").is_file()
+    installed = dnf_install(tmp_path, [str(tree), str(tree / "addons/HA")], "@ha")
+    assert "demo-pacemaker" in installed
+    (tmp_path / "server-only").mkdir()
+    only_server = dnf_install(tmp_path / "server-only", str(tree), "demo-pacemaker", check=False)
+    assert only_server is None
 
 
 def test_every_iso_passes_checkisomd5(compose):

@@ -31,7 +31,13 @@ def demo(tmp_path_factory, demo_repo):
 
 
 def result(compose, uid, arch):
+    """What gather put into the trees of UID.ARCH (after punji-gather --assemble)."""
     return read(compose, "work/%s/gather/%s.json" % (arch, uid))
+
+
+def solved(compose, uid, arch):
+    """What punji-gather --variant UID --arch ARCH took, before the rules across variants."""
+    return read(compose, "work/%s/gather/%s.solved.json" % (arch, uid))
 
 
 def nevras(compose, uid, arch, category="binary"):
@@ -54,12 +60,15 @@ def load_rpms(pool, paths):
 def test_every_package_of_every_tree_has_its_dependencies_in_the_tree_or_its_parents(demo):
     import solv
 
+    from punji_lib.compose import layout
+
     tree, pairs = trees(demo)
+    by_uid = variants.by_uid(tree)
     for v, arch in pairs:
         pool = solv.Pool()
-        own = load_rpms(pool, glob.glob(os.path.join(demo, "compose", v["uid"], arch, "os/Packages/*/*.rpm")))
+        own = load_rpms(pool, glob.glob(os.path.join(demo, layout.packages_dir(v, arch), "*/*.rpm")))
         for uid in variants.builds_on(v, tree, arch):
-            load_rpms(pool, glob.glob(os.path.join(demo, "compose", uid, arch, "os/Packages/*/*.rpm")))
+            load_rpms(pool, glob.glob(os.path.join(demo, layout.packages_dir(by_uid[uid], arch), "*/*.rpm")))
         pool.addfileprovides()
         pool.createwhatprovides()
         assert own.nsolvables > 0, v["uid"]
@@ -67,7 +76,12 @@ def test_every_package_of_every_tree_has_its_dependencies_in_the_tree_or_its_par
                   for dep in s.lookup_deparray(solv.SOLVABLE_REQUIRES, 0)
                   if dep.id != solv.SOLVABLE_PREREQMARKER and not str(dep).startswith("rpmlib(")
                   and not pool.whatprovides(dep)]
-        assert broken == [], "%s.%s" % (v["uid"], arch)
+        if (v["uid"], arch) == ("Server-optional", "i386"):
+            # Pungi's rule: an optional variant loses the names the (x86_64-only) addon has on any
+            # arch, demo-pkgconf among them, so its -devel packages miss their pkg-config
+            assert broken and {dep for _s, dep in broken} == {"/usr/bin/demo-pkg-config"}, broken
+        else:
+            assert broken == [], "%s.%s" % (v["uid"], arch)
 
 
 def test_rpms_json_loads_with_productmd_and_matches_the_trees_file_for_file(demo):
@@ -82,13 +96,16 @@ def test_rpms_json_loads_with_productmd_and_matches_the_trees_file_for_file(demo
                 for nevra, info in packages.items():
                     listed[info["path"]] = info["category"]
     on_disk = {os.path.relpath(p, os.path.join(demo, "compose"))
-               for p in glob.glob(os.path.join(demo, "compose/*/*/*/Packages/*/*.rpm"))
-               + glob.glob(os.path.join(demo, "compose/*/*/*/*/Packages/*/*.rpm"))}
+               for pattern in ("*/*/*/Packages", "*/*/*/*/Packages", "*/*/*/addons/*", "*/*/*/*/addons/*")
+               for p in glob.glob(os.path.join(demo, "compose", pattern, "*/*.rpm"))}
     assert set(listed) == on_disk
     assert len(on_disk) > 300
     for path, category in listed.items():
-        expected = {"binary": "/os/Packages/", "debug": "/debug/tree/Packages/", "source": "/source/tree/Packages/"}
+        expected = {"binary": "/os/", "debug": "/debug/tree/", "source": "/source/tree/"}
         assert expected[category] in "/" + path, path
+        assert "/Packages/" in path or path.startswith(("Server/x86_64/os/addons/HA/",
+                                                         "Server/x86_64/debug/tree/addons/HA/",
+                                                         "Server/source/tree/addons/HA/")), path
     # every variant.arch is there, each with binary, debug and source packages
     _tree, pairs = trees(demo)
     assert {(v["uid"], a) for v, a in pairs} == {(uid, a) for uid in rpms.rpms for a in rpms.rpms[uid]}
@@ -229,14 +246,15 @@ def test_a_package_that_does_not_exist_is_a_warning_naming_it(tmp_path, demo_cop
     done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose)
     assert done.returncode == 0, done.stderr
     assert "punji-gather: warning: Server.x86_64: no package matches 'no-such-package'" in done.stderr
-    assert result(compose, "Server", "x86_64")["missing"] == ["no-such-package"]
+    assert solved(compose, "Server", "x86_64")["missing"] == ["no-such-package"]
 
 
 def test_a_broken_dependency_fails_and_keeps_the_old_tree(tmp_path, demo_copy):
     compose = gathered_compose(tmp_path, demo_copy, "")
-    command("punji-gather", "--variant", "Client", "--arch", "i386", compose, check=True)
+    assert make(compose, "gather").returncode == 0
     packages = os.path.join(compose, "compose/Client/i386/os/Packages")
     before = sorted(glob.glob(packages + "/*/*.rpm"))
+    was = solved(compose, "Client", "i386")
     state = os.path.join(compose, "work/i386/state/gather-Client.json")
     os.unlink(state)
     conf = read(compose, "work/global/config/gather.json")
@@ -246,6 +264,7 @@ def test_a_broken_dependency_fails_and_keeps_the_old_tree(tmp_path, demo_copy):
     done = command("punji-gather", "--variant", "Client", "--arch", "i386", compose)
     assert_one_line_error(done, "Client.i386: package '", "requires 'libdemo-core.so.1", "which nothing provides")
     assert not os.path.exists(state)
+    assert solved(compose, "Client", "i386") == was
     assert sorted(glob.glob(packages + "/*/*.rpm")) == before
     assert not [p for p in os.listdir(os.path.dirname(packages)) if p.startswith(".")]
 
@@ -274,7 +293,7 @@ def test_source_mapping_prepopulate_and_a_method_per_source(tmp_path, demo_copy)
                                                     'gather_method = {"^Client$": {"comps": "deps", "json": "nodeps"},'
                                                     ' ".*": "deps"}\n')
     command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose, check=True)
-    why = {p["nevra"].rsplit("-", 2)[0]: p["why"] for p in result(compose, "Client", "x86_64")["packages"]
+    why = {p["nevra"].rsplit("-", 2)[0]: p["why"] for p in solved(compose, "Client", "x86_64")["packages"]
            if p["category"] == "binary"}
     assert why["demo-db-server"] == {"reason": "requested", "pattern": "demo-db-server.x86_64"}
     assert why["demo-lighttpd"] == {"reason": "requested", "pattern": "demo-lighttpd"}

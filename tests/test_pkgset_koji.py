@@ -348,7 +348,7 @@ def test_demo_from_koji_gathers_like_demo_from_repos(koji, tmp_path, demo_copy, 
         gathered = sorted(os.listdir(os.path.join(composes["repos"], "work", arch, "gather")))
         assert gathered and gathered == sorted(os.listdir(os.path.join(composes["koji"], "work", arch, "gather")))
         for name in gathered:
-            if not name.endswith(".json"):
+            if not name.endswith(".json") or name.endswith(".solved.json"):
                 continue
             want, got = (read(c, "work/%s/gather/%s" % (arch, name)) for c in (composes["repos"], composes["koji"]))
             assert sorted((p["nevra"], p["category"], p["file"]) for p in got["packages"]) == \

@@ -34,10 +34,11 @@ def binary_rpms(demo_repo):
                   if f.endswith(".rpm") and not f.endswith(".src.rpm") and "-debug" not in f)
 
 
-def build_tree(topdir, uid, arch, rpms):
-    tree = os.path.join(topdir, "compose", uid, arch, "os")
-    packages = os.path.join(tree, "Packages")
-    os.makedirs(packages)
+def build_tree(topdir, rel, rpms, packages="Packages"):
+    """A repo at compose/REL with RPMS in its PACKAGES directory (an addon's: the repo itself)."""
+    tree = os.path.join(topdir, "compose", rel)
+    packages = os.path.join(tree, packages)
+    os.makedirs(packages, exist_ok=True)
     for rpm in rpms:
         os.link(rpm, os.path.join(packages, os.path.basename(rpm)))
     subprocess.run(["createrepo_c", "--quiet", tree], check=True)
@@ -68,9 +69,9 @@ def trees(tmp_path_factory, demo_repo):
     base = tmp_path_factory.mktemp("closure")
     topdir = init_compose(base, demo_repo, TREES)
     rpms = binary_rpms(demo_repo)
-    build_tree(topdir, "Server", "x86_64", [r for r in rpms if rpm_name(os.path.basename(r)) not in HA + OPTIONAL + (BROKEN,)])
-    build_tree(topdir, "Server-HA", "x86_64", [r for r in rpms if rpm_name(os.path.basename(r)) in HA])
-    build_tree(topdir, "Server-optional", "x86_64", [r for r in rpms if rpm_name(os.path.basename(r)) in OPTIONAL])
+    build_tree(topdir, "Server/x86_64/os", [r for r in rpms if rpm_name(os.path.basename(r)) not in HA + OPTIONAL + (BROKEN,)])
+    build_tree(topdir, "Server/x86_64/os/addons/HA", [r for r in rpms if rpm_name(os.path.basename(r)) in HA], ".")
+    build_tree(topdir, "Server-optional/x86_64/os", [r for r in rpms if rpm_name(os.path.basename(r)) in OPTIONAL])
     return base, topdir
 
 
@@ -89,9 +90,11 @@ def test_lenient_reports_the_broken_tree_and_goes_on(trees):
     assert "demo-db-devel-0:15.5-1.pdl1.i686" in broken  # multilib packages are checked too
     # addons and optional close over the trees they build on
     assert by_tree[("Server-HA", "x86_64")]["unresolved"] == []
+    assert by_tree[("Server-HA", "x86_64")]["repo"] == "compose/Server/x86_64/os/addons/HA"
     assert by_tree[("Server-HA", "x86_64")]["lookaside"] == ["compose/Server/x86_64/os"]
     assert by_tree[("Server-optional", "x86_64")]["unresolved"] == []
-    assert by_tree[("Server-optional", "x86_64")]["lookaside"] == ["compose/Server/x86_64/os", "compose/Server-HA/x86_64/os"]
+    assert by_tree[("Server-optional", "x86_64")]["lookaside"] == ["compose/Server/x86_64/os",
+                                                                   "compose/Server/x86_64/os/addons/HA"]
     with open(os.path.join(topdir, "work/global/state/test.json")) as f:
         state = json.load(f)
     assert state["failed"] is False and state["unresolved"] == len(broken)
@@ -127,7 +130,7 @@ def test_without_its_parent_an_addon_is_broken(trees, demo_repo):
     from punji_lib.rpms.repoclosure import Closure
 
     _base, topdir = trees
-    alone = Closure("x86_64", [os.path.join(topdir, "compose/Server-HA/x86_64/os")]).unresolved()
+    alone = Closure("x86_64", [os.path.join(topdir, "compose/Server/x86_64/os/addons/HA")]).unresolved()
     assert any("libdemo-c.so.6()(64bit)" in r for r in alone.values()), alone
 
 
@@ -450,7 +453,11 @@ def test_demo_compose_up_to_test(new_compose):
     done = make(new_compose, "-j2", "test")
     assert done.returncode == 0, done.stdout[-3000:]
     trees = report(new_compose, "repoclosure.json")["trees"]
-    assert len(trees) == 9 and all(t["strictness"] == "lenient" and not t["unresolved"] for t in trees), trees
+    # Pungi's rules leave Server-optional.i386 without the pkg-config its -devel packages need: the
+    # x86_64-only HA addon has demo-pkgconf, and an optional variant loses addon names on every arch
+    broken = {(t["variant"], t["arch"]) for t in trees if t["unresolved"]}
+    assert len(trees) == 9 and all(t["strictness"] == "lenient" for t in trees), trees
+    assert broken == {("Server-optional", "i386")}, trees
     assert all(t["packages"] > 0 for t in trees)
     checked = report(new_compose, "image-checks.json")["images"]
     assert checked and all(not i["problems"] for i in checked), checked

@@ -71,8 +71,14 @@ def pkgset_repo(arch):
     return "work/%s/repo" % arch
 
 
+def solved_json(variant, arch):
+    """work/x86_64/gather/Server.solved.json: what the solver took for one variant.arch, and why,
+    before the variant-type rules trim it across variants (gather_json)."""
+    return "work/%s/gather/%s.solved.json" % (arch, variant)
+
+
 def gather_json(variant, arch):
-    """work/x86_64/gather/Server.json: what gather put into one variant.arch, and why."""
+    """work/x86_64/gather/Server.json: what gather put into one variant.arch's trees, and why."""
     return "work/%s/gather/%s.json" % (arch, variant)
 
 
@@ -80,11 +86,14 @@ def rpms_json():
     return "compose/metadata/rpms.json"
 
 
-def package_dir(tree, filename, hashed=False):
-    """Where a package goes in a tree: compose/Server/x86_64/os/Packages[/b]
+def modules_json():
+    return "compose/metadata/modules.json"
+
+
+def package_dir(packages, filename, hashed=False):
+    """Where a package goes in a PACKAGES directory (packages_dir): compose/Server/x86_64/os/Packages[/b]
     (with hashed_directories, the lower-cased first letter of the file name)."""
-    top = tree + "/Packages"
-    return "%s/%s" % (top, filename[0].lower()) if hashed else top
+    return "%s/%s" % (packages, filename[0].lower()) if hashed else packages
 
 
 def createiso_json(variant, arch):
@@ -155,6 +164,20 @@ def repoclosure_json():
 def image_checks_json():
     """work/global/test/image-checks.json: punji-test's sanity checks of every image."""
     return "work/global/test/image-checks.json"
+
+
+def repo_dir(v, arch, kind="os"):
+    """The repository of variant V (a variants.json record) of KIND (os, debug, source): its tree,
+    but for an addon a directory inside its parent's tree: compose/Server/x86_64/os/addons/HA."""
+    if v["type"] == "addon":
+        return tree_dir(v["parent"], arch, kind) + "/addons/" + v["id"]
+    return tree_dir(v["uid"], arch, kind)
+
+
+def packages_dir(v, arch, kind="os"):
+    """Where variant V's packages of KIND are: <tree>/Packages, an addon's repository itself."""
+    top = repo_dir(v, arch, kind)
+    return top if v["type"] == "addon" else top + "/Packages"
 
 
 def tree_dir(variant_uid, arch, kind="os"):

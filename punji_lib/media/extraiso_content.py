@@ -102,9 +102,12 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
             content.update(boot_files)
     for member in members:
         member_top = layout.at(topdir, layout.tree_dir(member["uid"], arch))
-        for sub in ("Packages", "repodata"):
-            for rel, path in image_files.of_tree(os.path.join(member_top, sub)).items():
-                content["%s/%s/%s" % (member["uid"], sub, rel)] = path
+        repo = layout.at(topdir, layout.repo_dir(member, arch))
+        for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
+            if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
+                content["%s/Packages/%s" % (member["uid"], rel)] = path
+        for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
+            content["%s/repodata/%s" % (member["uid"], rel)] = path
         if block.get("inherit_extra_files"):
             for rel in _extra_files_of(topdir, member["uid"], arch):
                 if os.path.isfile(os.path.join(member_top, rel)):

@@ -1,9 +1,9 @@
 """.treeinfo and .discinfo of an os tree, with productmd.
 
 The .treeinfo names the release (and the base product of a layered one), the
-tree's arch and build time, the variant with its repository and packages paths
-and, for a top-level variant, its addons, optional variant and layered products
-on the same arch (paths relative to this tree). When buildinstall put installer
+tree's arch (src for a source tree) and build time, the variant with its
+repository and packages paths and its addons on the same arch (their repos are
+inside this tree: addons/<id>). When buildinstall put installer
 images into the tree, they are listed per platform, with install.img as stage2.
 """
 
@@ -25,15 +25,20 @@ STAGE2 = "images/install.img"
 
 
 def write(topdir, v, tree, arch, timestamp):
-    """Write .treeinfo and .discinfo into the os tree of variant V on ARCH."""
+    """Write .treeinfo, .discinfo and media.repo into the os tree (arch 'src': the source tree)
+    of variant V on ARCH; an addon has none (its parent's .treeinfo lists it)."""
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
-    top = layout.at(topdir, layout.os_tree(v["uid"], arch))
-    if v["type"] == "addon":  # Pungi writes no .treeinfo for an addon; its parent's lists it
-        jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
-        return
-    jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top),
-                                                               v["id"].replace("-", "") if v["type"] != "layered-product" else v["parent"]))
+    top = layout.at(topdir, layout.tree_dir(v["uid"], arch))
+    main = v["id"].replace("-", "") if v["type"] != "layered-product" else v["parent"]
+    jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top), main))
     jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
+    jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(conf, timestamp))
+
+
+def media_repo_text(conf, timestamp):
+    """media.repo: the tree as installation media, named after the release."""
+    return ("[InstallMedia]\nname=%s %s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\ncost=500\n"
+            % (conf["release_name"], conf["release_version"], timestamp))
 
 
 def treeinfo(conf, v, tree, arch, timestamp, top):
@@ -58,18 +63,18 @@ def treeinfo(conf, v, tree, arch, timestamp, top):
     ti.tree.arch = arch
     ti.tree.build_timestamp = int(timestamp)
     ti.tree.platforms.add(arch)
-    here = layout.os_tree(v["uid"], arch)
-    main = _variant(ti, tree_parent(v, tree) if v["type"] == "layered-product" else v, arch, here)
+    main = _variant(ti, tree_parent(v, tree) if v["type"] == "layered-product" else v, ".", "Packages")
     ti.variants.add(main)
     for child in tree:
-        if child["parent"] == v["uid"] and child["type"] == "addon" and arch in child["arches"]:
-            main.add(_variant(ti, child, arch, here))
+        if child["parent"] == v["uid"] and child["type"] == "addon" and (arch == "src" or arch in child["arches"]):
+            rel = os.path.relpath(layout.repo_dir(child, arch), layout.tree_dir(v["uid"], arch))
+            main.add(_variant(ti, child, rel, rel))
     _images(ti, arch, top)
     return ti
 
 
-def _variant(ti, member, arch, here):
-    """A productmd variant for MEMBER's tree on ARCH, its paths relative to the tree HERE."""
+def _variant(ti, member, repository, packages):
+    """A productmd variant for MEMBER, with its paths relative to the tree."""
     from productmd.treeinfo import Variant
 
     variant = Variant(ti)
@@ -77,16 +82,14 @@ def _variant(ti, member, arch, here):
     variant.id, variant.uid, variant.name = member["id"].replace("-", ""), member["uid"], member["name"]
     # a .treeinfo knows variant, optional and addon; a layered product's tree is its own variant
     variant.type = "variant" if member["type"] == "layered-product" else member["type"]
-    rel = os.path.relpath(layout.os_tree(member.get("tree_uid", member["uid"]), arch), here)
-    variant.paths.repository = rel
-    variant.paths.packages = os.path.normpath(os.path.join(rel, "Packages"))
+    variant.paths.repository, variant.paths.packages = repository, packages
     return variant
 
 
 def tree_parent(v, tree):
-    """A layered product's .treeinfo names its parent as the variant, with the product's paths."""
+    """A layered product's .treeinfo names its parent as the variant (with the product's paths)."""
     parent = next(p for p in tree if p["uid"] == v["parent"])
-    return dict(parent, type="variant", tree_uid=v["uid"])
+    return dict(parent, type="variant")
 
 
 def dumps(ti, main_variant):

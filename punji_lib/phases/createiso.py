@@ -165,8 +165,8 @@ def plan(sizes, capacity, uid, arch):
     """The discs of a tree whose files have SIZES ({path in the tree: bytes}): [[path in the
     tree, ...], ...]. One disc when the whole tree fits in CAPACITY bytes (iso_size less
     split_iso_reserve and an image's fixed overhead); else packages fill the discs in name
-    order, repodata is left out (each disc gets its own), boot directories go on the first
-    disc, other files on every disc."""
+    order, repodata is left out (each disc gets its own), boot directories and the addons'
+    repos (os/addons/<id>, whole) go on the first disc, other files on every disc."""
     files = sorted(sizes)
     sizes = {rel: _blocks(size) for rel, size in sizes.items()}
     if sum(sizes.values()) <= capacity:
@@ -174,8 +174,9 @@ def plan(sizes, capacity, uid, arch):
     packages = [rel for rel in files if rel.startswith("Packages/") and rel.endswith(".rpm")]
     rest = [rel for rel in files if not rel.startswith("repodata/") and
             not (rel.startswith("Packages/") and rel.endswith(".rpm"))]
-    first = [rel for rel in rest if rel.startswith(image_files.BOOT_DIRS)]
-    every = [rel for rel in rest if not rel.startswith(image_files.BOOT_DIRS)]
+    first_only = image_files.BOOT_DIRS + ("addons/",)
+    first = [rel for rel in rest if rel.startswith(first_only)]
+    every = [rel for rel in rest if not rel.startswith(first_only)]
     fixed = sum(sizes[rel] for rel in every)
     discs, current, used = [], first + every, fixed + sum(sizes[rel] for rel in first)
     if used >= capacity:

@@ -1,7 +1,9 @@
-"""Repodata of a variant's trees, with their .treeinfo and .discinfo (Pungi's createrepo phase).
+"""Repodata of a variant's trees, with their .treeinfo, .discinfo and media.repo (Pungi's
+createrepo phase).
 
 For variant.arch: the os tree (the variant.arch's filtered comps as group file)
-and the debug tree; for arch 'src': the source tree. createrepo_c runs in
+and the debug tree; for arch 'src': the source tree. An addon's repos are
+directories inside its parent's trees (os/addons/<id>), with no tree files. createrepo_c runs in
 update mode, so the metadata of packages unchanged since the last run is
 reused; the package list comes from gather's result, not from scanning the
 tree. The repodata's revision and timestamps are the newest build time of the
@@ -41,14 +43,14 @@ def run(topdir, variant, arch):
         return
     facts = {}
     if arch == "src":
-        facts["source"] = make_repo(topdir, conf, layout.source_tree(variant), packages,
+        facts["source"] = make_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
                                     _pkglist(topdir, v, arch, "source"))
     else:
         for kind, category in (("os", "binary"), ("debug", "debug")):
             files = [p for p in packages if p["category"] == category]
-            top = layout.tree_dir(variant, arch, kind)
-            facts[kind] = make_repo(topdir, conf, top, files, _pkglist(topdir, v, arch, kind),
-                                    comps if kind == "os" else None)
+            facts[kind] = make_repo(topdir, conf, layout.repo_dir(v, arch, kind), files,
+                                    _pkglist(topdir, v, arch, kind), comps if kind == "os" else None)
+    if v["type"] != "addon":  # an addon's repo is inside its parent's tree, which lists it
         timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
         treeinfo.write(topdir, v, tree, arch, timestamp)
     state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs)
@@ -88,7 +90,7 @@ def make_repo(topdir, conf, top, packages, pkglist, comps=None):
     """Repodata in TOP (compose-relative) over PACKAGES (gather records), their list handed to
     createrepo_c in the file PKGLIST; returns facts."""
     path = layout.at(topdir, top)
-    os.makedirs(os.path.join(path, "Packages"), exist_ok=True)
+    os.makedirs(path, exist_ok=True)
     # createrepo_c refuses to start while a killed run's .repodata/ is there
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)

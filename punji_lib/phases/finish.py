@@ -7,15 +7,19 @@ from ..compose import jsonio, layout, request, state
 from ..compose import status as compose_status
 
 
-def tree_paths(uid, arch):
-    """composeinfo's path names for one variant.arch -> directories relative to compose/."""
-    os_tree, debug = layout.os_tree(uid, arch), layout.debug_tree(uid, arch)
-    source = layout.source_tree(uid)
+def tree_paths(v, arch):
+    """composeinfo's path names for variant V on ARCH -> directories relative to compose/ (an
+    addon's trees are its parent's, its repositories inside them)."""
+    uid = v["uid"]
+    tree = {kind: layout.tree_dir(v["parent"] if v["type"] == "addon" else uid, arch, kind)
+            for kind in ("os", "debug", "source")}
+    repo = {kind: layout.repo_dir(v, arch, kind) for kind in ("os", "debug", "source")}
+    packages = {kind: layout.packages_dir(v, arch, kind) for kind in ("os", "debug", "source")}
     paths = {
-        "os_tree": os_tree, "packages": os_tree + "/Packages", "repository": os_tree,
-        "isos": layout.iso_dir(uid, arch), "images": os_tree + "/images",
-        "debug_tree": debug, "debug_packages": debug + "/Packages", "debug_repository": debug,
-        "source_tree": source, "source_packages": source + "/Packages", "source_repository": source,
+        "os_tree": tree["os"], "packages": packages["os"], "repository": repo["os"],
+        "isos": layout.iso_dir(uid, arch), "images": tree["os"] + "/images",
+        "debug_tree": tree["debug"], "debug_packages": packages["debug"], "debug_repository": repo["debug"],
+        "source_tree": tree["source"], "source_packages": packages["source"], "source_repository": repo["source"],
         "source_isos": layout.iso_dir(uid, "src"),
     }
     return {name: os.path.relpath(path, "compose") for name, path in paths.items()}
@@ -56,7 +60,7 @@ def composeinfo(topdir):
 def _set_paths(topdir, variant, v):
     compose = layout.at(topdir, "compose")
     for arch in v["arches"]:
-        for name, rel in tree_paths(v["uid"], arch).items():
+        for name, rel in tree_paths(v, arch).items():
             if os.path.isdir(os.path.join(compose, rel)):
                 getattr(variant.paths, name)[arch] = rel
 

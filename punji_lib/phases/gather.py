@@ -1,4 +1,4 @@
-"""The packages of one variant.arch (Pungi's gather phase), linked into its trees.
+"""The packages of every variant.arch (Pungi's gather phase), linked into its trees.
 
 Inputs, as Pungi's gather sources give them: source "comps" is every group of
 the variant's filtered comps (optional packages included), additional_packages,
@@ -8,13 +8,16 @@ are excluded. gather_method says deps or nodeps, per variant and per source.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
 also takes its parent's inputs, with fulltree on, selfhosting off and the
-parent's source packages as fulltree_excludes, and drops what its parent has (a
-layered product also what the parent's addons have). An optional variant takes
-the inputs of its parent and the parent's addons, with fulltree and selfhosting
-on, and drops what they have. So the gather of a child runs after its parent's.
+parent's source packages as fulltree_excludes; an optional variant takes the
+inputs of its parent and the parent's addons, with fulltree and selfhosting on.
+What the variants a child builds on have is its lookaside, so the gather of a
+child runs after theirs. run() solves one variant.arch into
+work/<arch>/gather/<variant>.solved.json.
 
-Writes work/<arch>/gather/<variant>.json and os/Packages, debug/tree/Packages of
-the tree; run_assemble() then links the source trees and writes rpms.json.
+run_assemble(), once every variant.arch is solved, applies the rules that cut
+across variants and arches (rpms.trim: what a child drops or moves into its
+parent), links the os, debug and source trees, and writes
+work/<arch>/gather/<variant>.json, the packages of each tree, and rpms.json.
 """
 
 import json
@@ -47,7 +50,7 @@ def run(topdir, variant, arch):
     for uid in related:
         if not os.path.isfile(layout.at(topdir, layout.state_file("gather", uid, arch))):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
-    earlier = {uid: jsonio.read_json(layout.at(topdir, layout.gather_json(uid, arch))) for uid in related}
+    earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                           _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
                           [earlier[uid]["packages"] for uid in related])
@@ -56,42 +59,63 @@ def run(topdir, variant, arch):
                  variant, arch)
         state.keep(topdir, "gather", variant, arch)
         return
-    if v.get("is_empty"):  # Pungi 4.3.2 gathers nothing for an empty variant and makes no trees
-        data = {"header": state.header("gather-result"), "variant": variant, "arch": arch,
-                "inputs": {"comps": {"packages": [], "groups": []}, "json": {"packages": []},
-                           "prepopulate": [], "exclude": []},
-                "missing": [], "unresolved": [], "packages": []}
-        jsonio.write_json(layout.at(topdir, layout.gather_json(variant, arch)), data)
-        state.write(topdir, "gather", variant, arch, result=layout.gather_json(variant, arch), inputs=fingerprint,
-                    binary=0, debug=0, source=0)
-        return
+    # Pungi 4.3.2 gathers nothing for an empty variant
+    solved = _nothing() if v.get("is_empty") else _solve(topdir, conf, v, arch, tree, related, earlier)
+    jsonio.write_json(layout.at(topdir, layout.solved_json(variant, arch)), dict(
+        solved, header=state.header("gather-result"), variant=variant, arch=arch))
+    counts = {c: sum(1 for p in solved["packages"] if p["category"] == c) for c in CATEGORY.values()}
+    log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
+    state.write(topdir, "gather", variant, arch, result=layout.solved_json(variant, arch), inputs=fingerprint,
+                **counts)
+
+
+def _nothing():
+    return {"inputs": {"comps": {"packages": [], "groups": []}, "json": {"packages": []}, "prepopulate": [],
+                       "exclude": []},
+            "missing": [], "unresolved": [], "packages": []}
+
+
+def _solve(topdir, conf, v, arch, tree, related, earlier):
+    """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related])
     pool.exclude(inputs["exclude"])
     found = {}
     for source, method in _methods(conf, v["uid"]).items():
         request = _request(conf, v, arch, inputs, source, method, earlier)
-        if request["packages"] or request["groups"] or request["prepopulate"]:
+        if method == "nodeps" and (request["packages"] or request["groups"]):
+            result = _nodeps(pool, request, arch)
+        elif request["packages"] or request["groups"] or request["prepopulate"]:
             result = Solver(pool, request).run()
-            for i, entry in result.packages.items():
-                found.setdefault(i, entry)
-            inputs["missing"] |= result.missing
-            inputs["unresolved"] |= result.unresolved
+        else:
+            continue
+        for i, entry in result.packages.items():
+            found.setdefault(i, entry + (set(request["fulltree_excludes"]),))
+        inputs["missing"] |= result.missing
+        inputs["unresolved"] |= result.unresolved
     _drop_related(pool, found, earlier)
     _check(conf, v, arch, inputs)
-    packages = _records(topdir, pool, found, v, arch, conf.get("hashed_directories"))
+    packages = _records(topdir, pool, found, arch)
     _fetch_remote(topdir, arch, packages)
-    _link_trees(topdir, packages, v, arch, conf.get("link_type") or "hardlink-or-copy")
-    data = {"header": state.header("gather-result"), "variant": variant, "arch": arch,
-            "inputs": {k: inputs[k] for k in ("comps", "json", "prepopulate", "exclude")},
+    return {"inputs": {k: inputs[k] for k in ("comps", "json", "prepopulate", "exclude")},
             "missing": sorted(inputs["missing"]),
             "unresolved": [{"package": p, "requires": c} for p, c in sorted(inputs["unresolved"])],
             "packages": packages}
-    jsonio.write_json(layout.at(topdir, layout.gather_json(variant, arch)), data)
-    counts = {c: sum(1 for p in packages if p["category"] == c) for c in CATEGORY.values()}
-    log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
-    state.write(topdir, "gather", variant, arch, result=layout.gather_json(variant, arch), inputs=fingerprint,
-                **counts)
+
+
+def _nodeps(pool, request, arch):
+    """Pungi's nodeps method: the inputs' packages by name (a group's with the tree ARCH)."""
+    from ..config import comps
+    from ..rpms import nodeps
+    from ..rpms.depsolve import Result
+
+    wanted = [nodeps.split_name_arch(p) for p in request["packages"] if not p.startswith("-")]
+    groups = {}
+    for _uid, path in reversed(pool.comps_files):  # the variant's own comps file wins
+        groups.update({g.id: [p.name for p in g.packages] for g in comps.read(path).groups})
+    for gid in request["groups"]:
+        wanted += [(name, arch) for name in groups.get(gid, [])]
+    return nodeps.gather(pool, wanted, Result(pool))
 
 
 def _file_digest(path):
@@ -258,24 +282,27 @@ def _check(conf, v, arch, inputs):
         warn(PROG, "%s: %d unresolved dependencies (check_deps is off; see the log)" % (where, len(broken)))
 
 
-def _records(topdir, pool, found, v, arch, hashed):
-    """One record per package: NEVRA, category, pkgset file, place in the compose, reason."""
+def _records(topdir, pool, found, arch):
+    """One record per package: NEVRA, category, pkgset file, reason, and Pungi's flags the
+    variant-type rules read: input (asked for) and fulltree-exclude (its source package is
+    the parent's, and it did not come in as that package's debuginfo)."""
     pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
-    trees = {"binary": layout.os_tree(v["uid"], arch), "debug": layout.debug_tree(v["uid"], arch),
-             "source": layout.source_tree(v["uid"])}
     records = []
-    for i, (category, why) in found.items():
+    for i, (category, why, parents_sources) in found.items():
         nevra = pool.nevra(i)
         known = pkgset.get(nevra)
         if known is None:
             raise PunjiError("%s is not in the package set of %s (run punji-pkgset again)" % (nevra, arch))
-        category = CATEGORY[category]
-        filename = os.path.basename(known["path"])
+        flags = []
+        if why["reason"] in ("requested", "group"):
+            flags.append("input")
+        if category != "srpm" and why["reason"] != "debuginfo" and pool.source_name(i) in parents_sources:
+            flags.append("fulltree-exclude")
         records.append({
-            "nevra": nevra, "name": known["name"], "arch": known["arch"], "category": category,
+            "nevra": nevra, "name": known["name"], "arch": known["arch"], "category": CATEGORY[category],
             "path": known["path"], "sigkey": known["sigkey"], "srpm_nevra": _srpm_nevra(pool, i, known),
-            "file": "%s/%s" % (layout.package_dir(trees[category], filename, hashed), filename),
-            "why": why,
+            "sourcerpm": known["sourcerpm"],
+            "why": why, "flags": flags,
         })
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
 
@@ -318,42 +345,106 @@ def _fetch_remote(topdir, arch, packages):
         p["path"], p["sigkey"] = path, header["sigkey"]
 
 
-def _link_trees(topdir, packages, v, arch, link_type):
-    for category, tree in (("binary", layout.os_tree(v["uid"], arch)), ("debug", layout.debug_tree(v["uid"], arch))):
-        top = tree + "/Packages"
-        files = [(p["path"], p["file"][len(top) + 1:]) for p in packages if p["category"] == category]
-        linker.build_dir(layout.at(topdir, top), files, link_type)
-
-
 # -- the global step -------------------------------------------------------------------------------
 
 
-def run_assemble(topdir, variant=None, arch=None):
-    """Link every variant's source tree and write compose/metadata/rpms.json."""
-    from productmd.rpms import Rpms
+KIND = {"binary": "os", "debug": "debug", "source": "source"}
 
+
+def run_assemble(topdir, variant=None, arch=None):
+    """Apply the variant-type rules to every variant.arch's solved packages, link every tree
+    whose packages changed, write each gather result and compose/metadata/rpms.json."""
+    from ..rpms import trim
 
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    req = request.read(topdir)
-    rpms = Rpms()
-    rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
-    rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]
+    solved = {(v["uid"], a): jsonio.read_json(layout.at(topdir, layout.solved_json(v["uid"], a)))
+              for v in tree for a in v["arches"]}
+    final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
+    link_type = conf.get("link_type") or "hardlink-or-copy"
+    for (uid, a), result in solved.items():
+        v = variants.by_uid(tree)[uid]
+        packages = _placed(final[(uid, a)], v, a, conf.get("hashed_directories"))
+        path = layout.at(topdir, layout.gather_json(uid, a))
+        if not v.get("is_empty") and _changed(path, packages, v, a, topdir):
+            for category in ("binary", "debug"):
+                _link_tree(topdir, [p for p in packages if p["category"] == category], v, a, KIND[category],
+                           link_type)
+        jsonio.write_json_if_changed(path, dict(result, packages=packages))
+    total = _link_sources(topdir, tree, link_type)
+    _write_rpms(topdir, tree)
+    state.write(topdir, "gather", rpms=layout.rpms_json(), count=total)
+
+
+def _placed(records, v, arch, hashed):
+    """RECORDS with the place of each package in variant V's trees ("file")."""
+    placed = []
+    for p in records:
+        top = layout.packages_dir(v, arch, KIND[p["category"]])
+        filename = os.path.basename(p["path"])
+        placed.append(dict(p, file="%s/%s" % (layout.package_dir(top, filename, hashed), filename)))
+    return sorted(placed, key=lambda r: (r["category"], r["nevra"]))
+
+
+def _changed(path, packages, v, arch, topdir):
+    """Whether the trees of V on ARCH need linking: other packages than the last run, or gone."""
+    if not os.path.isfile(path) or jsonio.read_json(path)["packages"] != packages:
+        return True
+    return not all(os.path.isdir(layout.at(topdir, layout.packages_dir(v, arch, kind))) for kind in ("os", "debug"))
+
+
+def _link_tree(topdir, packages, v, arch, kind, link_type):
+    top = layout.packages_dir(v, arch, kind)
+    files = [(p["path"], p["file"][len(top) + 1:]) for p in packages]
+    # an addon's packages share a directory with its repodata, which createrepo keeps up to date
+    linker.build_dir(layout.at(topdir, top), files, link_type, keep=("repodata",))
+
+
+def _link_sources(topdir, tree, link_type):
+    """Link every variant's source tree (the source packages of all its arches); the count of
+    every package of the compose."""
     total = 0
     for v in tree:
         sources = {}
         for arch in v["arches"]:
-            result = jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))
-            for p in result["packages"]:
-                rpms.add(v["uid"], arch, p["nevra"], p["file"][len("compose/"):], p["sigkey"], p["category"],
-                         p["srpm_nevra"])
+            for p in jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))["packages"]:
                 total += 1
                 if p["category"] == "source":
-                    sources[p["file"]] = p["path"]
-        if v.get("is_empty"):
-            continue
-        top = layout.source_tree(v["uid"]) + "/Packages"
-        files = [(path, rel[len(top) + 1:]) for rel, path in sorted(sources.items())]
-        linker.build_dir(layout.at(topdir, top), files, conf.get("link_type") or "hardlink-or-copy")
+                    sources[p["file"]] = p
+        if not v.get("is_empty"):
+            _link_tree(topdir, [sources[f] for f in sorted(sources)], v, "src", "source", link_type)
+    return total
+
+
+def _header_nevra(nevra, filename):
+    """NEVRA with the arch its RPM header gives: a .nosrc.rpm is 'src' in repodata, 'nosrc' in
+    its header and in Pungi's rpms.json."""
+    if filename.endswith(".nosrc.rpm") and nevra.endswith(".src"):
+        return nevra[:-len("src")] + "nosrc"
+    return nevra
+
+
+def _srpm_header_nevra(p):
+    """The srpm_nevra of record P as rpms.json keys it (a nosrc source's header arch)."""
+    if p["srpm_nevra"] is None:
+        return None
+    return _header_nevra(p["srpm_nevra"], p.get("sourcerpm") or "")
+
+
+def _write_rpms(topdir, tree):
+    """compose/metadata/rpms.json, and modules.json as Pungi writes it (no modules yet)."""
+    from productmd.modules import Modules
+    from productmd.rpms import Rpms
+
+    req = request.read(topdir)
+    rpms, modules = Rpms(), Modules()
+    for metadata in (rpms, modules):
+        metadata.compose.id, metadata.compose.type = req["compose_id"], req["compose_type"]
+        metadata.compose.date, metadata.compose.respin = req["date"], req["respin"]
+    for v in tree:
+        for arch in v["arches"]:
+            for p in jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))["packages"]:
+                rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
+                         p["sigkey"], p["category"], _srpm_header_nevra(p))
     jsonio.write_text(layout.at(topdir, layout.rpms_json()), rpms.dumps())
-    state.write(topdir, "gather", rpms=layout.rpms_json(), count=total)
+    jsonio.write_text(layout.at(topdir, layout.modules_json()), modules.dumps())

@@ -163,8 +163,9 @@ def check_closure(topdir, conf):
             if how == "off":
                 log.info("repoclosure %s.%s: off (repoclosure_strictness)", v["uid"], arch)
                 continue
-            own = layout.os_tree(v["uid"], arch)
-            side = [layout.os_tree(u, arch) for u in variants.builds_on(v, tree, arch) if arch in by_uid[u]["arches"]]
+            own = layout.repo_dir(v, arch)
+            side = [layout.repo_dir(by_uid[u], arch) for u in variants.builds_on(v, tree, arch)
+                    if arch in by_uid[u]["arches"]]
             for rel in [own] + side:
                 if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
                     raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"

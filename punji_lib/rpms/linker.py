@@ -42,10 +42,15 @@ def link_or_symlink(source, target):
         os.symlink(os.path.abspath(source), target)
 
 
-def build_dir(target, files, link_type="hardlink-or-copy"):
-    """Make directory TARGET hold exactly FILES, [(source path, path relative to TARGET)]."""
+def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
+    """Make directory TARGET hold exactly FILES, [(source path, path relative to TARGET)], and
+    the subdirectories named in KEEP as TARGET had them (hard links: the old TARGET stays whole
+    until the new one replaces it)."""
     tmp = aside(target)
     try:
+        for name in keep:
+            if os.path.isdir(os.path.join(target, name)):
+                shutil.copytree(os.path.join(target, name), os.path.join(tmp, name), copy_function=os.link)
         for source, rel in files:
             dest = os.path.join(tmp, rel)
             os.makedirs(os.path.dirname(dest), exist_ok=True)

@@ -1,0 +1,62 @@
+"""Pungi 4.3.2's "nodeps" gather method: the packages named, no solving.
+
+Unlike the solver with requirements turned off (punji-depsolve's "nodeps"),
+this method takes every binary package of the arch's package set whose name
+matches an input (a glob with only '*' special), of the input's arch or
+noarch; an input without an arch takes every arch the package set holds,
+and a comps group's packages take the tree arch (so i686 builds never match
+on an i386 tree, as in Pungi). Then the source package of each, and the debug
+packages of those sources on the arches a binary of theirs was taken. There
+are no langpacks, multilib or fulltree; everything counts as input.
+"""
+
+import re
+
+from .. import arches
+
+PACKAGE_ARCHES = {a for family in arches.FAMILY.values() for a in family} | {"noarch"}
+
+
+def split_name_arch(pattern):
+    """("name", "arch") for "name.arch" when the suffix is a package arch, else (pattern, None)."""
+    name, dot, arch = pattern.rpartition(".")
+    return (name, arch) if dot and arch in PACKAGE_ARCHES else (pattern, None)
+
+
+def gather(pool, wanted, result):
+    """Fill RESULT.packages {id: (category, why)} from POOL's main repos for WANTED, a list of
+    (name glob, package arch or None)."""
+    main = sorted(i for i in pool.visible if i not in pool.lookaside)
+    seen = {}  # source rpm file name -> arches of its binaries taken
+    for i in main:
+        if pool.is_source(i) or pool.is_debug(i):
+            continue
+        for pattern, arch in wanted:
+            if _matches(pattern, pool.name(i)) and (arch is None or pool.arch_of(i) in (arch, "noarch")):
+                result.packages.setdefault(i, ("rpm", {"reason": "requested", "pattern": pattern}))
+                seen.setdefault(pool.sourcerpm(i), set()).add(pool.arch_of(i))
+    for sourcerpm in seen:
+        src = pool.sources.get(sourcerpm)
+        if src is not None and src not in pool.lookaside:
+            result.packages.setdefault(src, ("srpm", {"reason": "source", "of": sourcerpm}))
+    for i in main:
+        if pool.is_debug(i) and not pool.is_source(i) and _built_here(seen.get(pool.sourcerpm(i)), pool.arch_of(i)):
+            result.packages.setdefault(i, ("debuginfo", {"reason": "debuginfo", "of": pool.sourcerpm(i)}))
+    return result
+
+
+def _matches(pattern, name):
+    regex = pattern.replace(".", "\\.").replace("+", "\\+").replace("*", ".*") + "$"
+    try:
+        return re.match(regex, name) is not None
+    except re.error:
+        return False
+
+
+def _built_here(binary_arches, arch):
+    """Whether a debug package of ARCH goes with binaries of BINARY_ARCHES: one of the same
+    arch family (never because of noarch ones)."""
+    if not binary_arches:
+        return False
+    family = next((f for f in arches.FAMILY.values() if arch in f), [arch])
+    return bool(set(family) & (binary_arches - {"noarch"}))
