@@ -177,7 +177,8 @@ def test_debug_package_requested_by_name_goes_to_debuginfo(solve):
 
 
 def test_i386_tree_has_no_x86_64_packages(solve):
-    a = solve(arch="i386", packages=["gx", "greedy-user", "mlx64", "nalib"], multilib_methods=["all"])
+    # i686: the arch Pungi's gather gives its solver for an i386 tree
+    a = solve(arch="i686", packages=["gx", "greedy-user", "mlx64", "nalib"], multilib_methods=["all"])
     assert a.rpm == files("gx.i686", "greedy-user.i686", "nalib.i686")
     assert a["missing"] == ["mlx64"]
 
@@ -196,7 +197,7 @@ def test_greedy_defaults_to_none(solve):
 
 
 def test_greedy_on_i386_tree(solve):
-    assert solve(arch="i386", packages=["greedy-user"], greedy="build").rpm == \
+    assert solve(arch="i686", packages=["greedy-user"], greedy="build").rpm == \
         files("greedy-user.i686", "gx.i686", "gx-extra.i686")
 
 
@@ -221,7 +222,7 @@ def test_noarch_requirer_gets_native_provider(solve):
     assert a.rpm == files("na-tool.noarch", "nalib.x86_64")
     assert a.why("nalib-%s.x86_64.rpm" % VR) == {"reason": "requires", "by": nevra("na-tool.noarch"),
                                                  "capability": "libna.so.1"}
-    assert solve(arch="i386", packages=["na-tool"]).rpm == files("na-tool.noarch", "nalib.i686")
+    assert solve(arch="i686", packages=["na-tool"]).rpm == files("na-tool.noarch", "nalib.i686")
 
 
 def test_file_requires(solve):
@@ -626,4 +627,5 @@ def test_request_gets_pungis_answer(name, solver_repo, solver_lookaside_repo, so
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     for key in ("rpm", "srpm", "debuginfo"):
-        assert sorted(os.path.basename(p) for p in answer[key]) == expected[key], key
+        # file names as Pungi gives them: twins of one NEVRA in two repos are one name
+        assert sorted({os.path.basename(p) for p in answer[key]}) == expected[key], key

@@ -31,7 +31,7 @@ from ..errors import PunjiError
 from ..log import log, warn
 from ..rpms import linker
 from ..rpms.depsolve import DEFAULTS, Solver
-from ..rpms.pkgpool import PackagePool
+from ..rpms.pkgpool import PackagePool, solver_arch
 
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}
@@ -132,7 +132,7 @@ def _file_digest(path):
 
 def _pool(topdir, conf, v, arch, related):
     lookaside = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch)
-    pool = PackagePool(arch, [layout.at(topdir, layout.pkgset_repo(arch))], lookaside,
+    pool = PackagePool(solver_arch(arch), [layout.at(topdir, layout.pkgset_repo(arch))], lookaside,
                        cache=layout.at(topdir, layout.pkgset_cache(arch)))
     pool.comps_files = []
     for uid in [v["uid"]] + related:

@@ -12,7 +12,6 @@ import fnmatch
 import os
 import re
 
-from .. import arches
 from ..errors import PunjiError
 from .repos import Repo, join, one_line
 
@@ -23,6 +22,31 @@ SOURCE_ARCHES = ("src", "nosrc")
 DEBUG_NAME = re.compile(r"^(?:.*-debuginfo(?:-.*)?|.*-debugsource)$")
 # how Pungi tells a debug input pattern: those globs as regexps matched at the start only
 DEBUG_INPUT = re.compile(r".+-debuginfo|.+-debugsource")
+
+
+# Pungi's gather arches (from yum's arch tree, as dnf names the base arch of the tree arch):
+# base arch -> (native arches, multilib arches), best first; noarch comes after all of them
+GATHER_ARCHES = {
+    "x86_64": (["x86_64"], ["athlon", "i686", "i586", "i486", "i386"]),
+    "i386": (["i686", "i586", "i486", "i386"], []),
+    "ppc64": (["ppc64"], ["ppc"]),
+    "s390x": (["s390x"], ["s390"]),
+    "armhfp": (["armv7hnl", "armv7hl", "armv6hl"], []),
+}
+BASE_ARCH = {"amd64": "x86_64", "ia32e": "x86_64", "i686": "i386", "i586": "i386", "i486": "i386",
+             "athlon": "i386", "geode": "i386", "ppc64p7": "ppc64", "armv7hl": "armhfp", "armv7hnl": "armhfp"}
+# the arch Pungi's gather phase gives its solver for a tree arch (pungi.arch's yum arch)
+TREE_SOLVER_ARCH = {"i386": "i686", "armhfp": "armv7hnl"}
+
+
+def solver_arch(tree_arch):
+    return TREE_SOLVER_ARCH.get(tree_arch, tree_arch)
+
+
+def gather_arches(arch):
+    """(native, multilib) package arches Pungi's gather uses for a tree of ARCH."""
+    base = BASE_ARCH.get(arch, arch)
+    return GATHER_ARCHES.get(base, ([base], []))
 
 
 def is_debug(name):
@@ -106,12 +130,15 @@ class PackagePool:
 
         self.solv = solv
         self.arch = arch
-        self.native = set(arches.family(arch))
-        self.multilib = set(arches.compatible(arch)) - self.native - {"noarch"}
-        # Pungi's order of the arches of a tree: native, multilib, noarch last
-        self.arch_order = arches.family(arch) + [a for a in arches.compatible(arch) if a in self.multilib] + ["noarch"]
+        native, multilib = gather_arches(arch)
+        self.native, self.multilib = set(native), set(multilib)
+        self.arch_order = native + multilib + ["noarch"]
         self.rank = {a: n for n, a in enumerate(self.arch_order)}
         self.pool = solv.Pool()
+        # requirements are answered, as in Pungi's DNF sack, by the packages of arches libsolv
+        # deems installable on ARCH (x86_64: no athlon; i386: no i686), names by every gather arch
+        self.pool.setdisttype(solv.Pool.DISTTYPE_RPM)  # a Debian build of libsolv defaults to deb
+        self.pool.setarch(arch)
         self.where = {}  # libsolv repo -> repo path or URL
         self.side_repos = set()
         self.comps_files = []
