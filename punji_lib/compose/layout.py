@@ -50,6 +50,12 @@ def comps_file(variant, arch):
     return "work/%s/comps/comps-%s.%s.xml" % (arch, variant, arch)
 
 
+def arch_comps_file(arch):
+    """work/x86_64/comps/comps.x86_64.xml: the comps filtered for one arch only (Pungi's
+    global comps of the arch: every group, for the package set's reach)."""
+    return "work/%s/comps/comps.%s.xml" % (arch, arch)
+
+
 def pkgset_json(arch):
     """work/x86_64/pkgset/packages.json: the package set of one compose arch."""
     return "work/%s/pkgset/packages.json" % arch

@@ -69,12 +69,14 @@ def attribute_filtered(path, arch, variant_uid):
     """The comps XML text of PATH with Pungi's comps_filter applied: a packagereq, group or
     environment whose `arch` (or `variant`) attribute does not list ARCH (VARIANT_UID), split
     on commas and spaces, goes; where it does, the attribute goes. libcomps would drop the
-    attributes unread, so this runs on the XML before libcomps sees it."""
+    attributes unread, so this runs on the XML before libcomps sees it. With no VARIANT_UID
+    only the arch filter applies."""
     from lxml import etree
 
     tree = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True))
+    filters = [("arch", arch)] + ([("variant", variant_uid)] if variant_uid else [])
     for xpath in ("/comps/group/packagelist/packagereq", "/comps/group", "/comps/environment"):
-        for attr, value in (("arch", arch), ("variant", variant_uid)):
+        for attr, value in filters:
             for element in tree.xpath("%s[@%s]" % (xpath, attr)):
                 if value in [x for x in re.split(r"[, ]+", element.get(attr)) if x]:
                     del element.attrib[attr]

@@ -26,7 +26,7 @@ import re
 
 from ..compose import jsonio, layout, request, state
 from ..config import reader, variants
-from ..config.lookup import arch_data, va_data
+from ..config.lookup import arch_data, json_file, va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..rpms import linker
@@ -63,7 +63,8 @@ def run(topdir, variant, arch):
     solved = _nothing() if v.get("is_empty") else _solve(topdir, conf, v, arch, tree, related, earlier)
     jsonio.write_json(layout.at(topdir, layout.solved_json(variant, arch)), dict(
         solved, header=state.header("gather-result"), variant=variant, arch=arch))
-    counts = {c: sum(1 for p in solved["packages"] if p["category"] == c) for c in CATEGORY.values()}
+    counts = {c: sum(1 for p in solved["packages"] if p["category"] == c and "lookaside" not in p["flags"])
+              for c in CATEGORY.values()}
     log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
     state.write(topdir, "gather", variant, arch, result=layout.solved_json(variant, arch), inputs=fingerprint,
                 **counts)
@@ -80,7 +81,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
     pool = _pool(topdir, conf, v, arch, related)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related])
     pool.exclude(inputs["exclude"])
-    found = {}
+    found, side = {}, {}
     for source, method in _methods(conf, v["uid"]).items():
         request = _request(conf, v, arch, inputs, source, method, earlier)
         if method == "nodeps" and (request["packages"] or request["groups"]):
@@ -91,12 +92,15 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
             continue
         for i, entry in result.packages.items():
             found.setdefault(i, entry + (set(request["fulltree_excludes"]),))
+        for i, (category, _why) in result.lookaside.items():
+            side.setdefault(i, category)
         inputs["missing"] |= result.missing
         inputs["unresolved"] |= result.unresolved
     _drop_related(pool, found, earlier)
     _check(conf, v, arch, inputs)
     packages = _records(topdir, pool, found, arch)
     _fetch_remote(topdir, arch, packages)
+    packages += _lookaside_records(pool, side, found)
     return {"inputs": {k: inputs[k] for k in ("comps", "json", "prepopulate", "exclude")},
             "missing": sorted(inputs["missing"]),
             "unresolved": [{"package": p, "requires": c} for p, c in sorted(inputs["unresolved"])],
@@ -179,23 +183,10 @@ def _system_release(pool, v, tree):
     return [], []
 
 
-def _json_file(conf, name):
-    path = reader.local_file(conf, name)
-    if not path:
-        return {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except OSError as exc:
-        raise PunjiError("option '%s': cannot read %s: %s" % (name, path, exc.strerror))
-    except json.JSONDecodeError as exc:
-        raise PunjiError("option '%s': %s:%d: invalid JSON: %s" % (name, path, exc.lineno, exc.msg))
-
-
 def _mapping(conf, uid, arch):
     """gather_source_mapping {variant: {arch: {name: [arch or null]}}} as name / name.arch patterns."""
     found = []
-    for name, pkg_arches in sorted(_json_file(conf, "gather_source_mapping").get(uid, {}).get(arch, {}).items()):
+    for name, pkg_arches in sorted(json_file(conf, "gather_source_mapping").get(uid, {}).get(arch, {}).items()):
         for pkg_arch in pkg_arches or [None]:
             found.append(name if pkg_arch is None else "%s.%s" % (name, pkg_arch))
     return found
@@ -203,7 +194,7 @@ def _mapping(conf, uid, arch):
 
 def _prepopulate(conf, uid, arch):
     """gather_prepopulate {variant: {arch: {build: [name.arch]}}} for one variant.arch."""
-    by_build = _json_file(conf, "gather_prepopulate").get(uid, {}).get(arch, {})
+    by_build = json_file(conf, "gather_prepopulate").get(uid, {}).get(arch, {})
     return sorted({p for names in by_build.values() for p in names})
 
 
@@ -307,6 +298,15 @@ def _records(topdir, pool, found, arch):
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
 
 
+def _lookaside_records(pool, side, found):
+    """Records of what came from lookaside repos, flagged "lookaside": never in a tree, but the
+    variant-type rules count them as the variant's, as Pungi does."""
+    return sorted(({"nevra": pool.nevra(i), "name": pool.name(i), "arch": pool.arch_of(i),
+                    "category": CATEGORY[category], "path": pool.path(i), "flags": ["lookaside"]}
+                   for i, category in side.items() if i not in found),
+                  key=lambda r: (r["category"], r["nevra"]))
+
+
 def _srpm_nevra(pool, i, known):
     if pool.is_source(i):
         return None
@@ -364,7 +364,8 @@ def run_assemble(topdir, variant=None, arch=None):
     link_type = conf.get("link_type") or "hardlink-or-copy"
     for (uid, a), result in solved.items():
         v = variants.by_uid(tree)[uid]
-        packages = _placed(final[(uid, a)], v, a, conf.get("hashed_directories"))
+        packages = _placed([p for p in final[(uid, a)] if "lookaside" not in p["flags"]], v, a,
+                           conf.get("hashed_directories"))
         path = layout.at(topdir, layout.gather_json(uid, a))
         if not v.get("is_empty") and _changed(path, packages, v, a, topdir):
             for category in ("binary", "debug"):

@@ -132,4 +132,9 @@ def _write_comps(topdir, loaded, prog):
             relpath = layout.comps_file(v["uid"], arch)
             jsonio.write_text_if_changed(layout.at(topdir, relpath), comps.to_xml(result))
             written.append(relpath)
+    for arch in variants.all_arches(loaded["variants"]):
+        relpath = layout.arch_comps_file(arch)
+        jsonio.write_text_if_changed(layout.at(topdir, relpath),
+                                     comps.attribute_filtered(loaded["comps"], arch, None).decode("utf-8"))
+        written.append(relpath)
     return written

@@ -3,7 +3,8 @@
 For compose arch A the repos of pkgset_repos[A] and then pkgset_repos["*"] are read
 from their repodata (createrepo_c). Packages of the arches installable on A
 (arches.compatible: native, multilib partner, noarch) and source packages are kept;
-of every name.arch only the highest EVR, the first repo winning a tie. The result is
+of every name.arch only the highest EVR, the first repo winning a tie; and of those
+only what Pungi's package set run of some compose arch reaches (rpms.reach). The result is
 work/<A>/pkgset/packages.json and a yum repo over it in work/<A>/repo, whose
 metadata is written from the source repos' metadata: no package is read again.
 """
@@ -47,11 +48,26 @@ def from_repos(topdir, conf, arch):
         raise PunjiError("option 'pkgset_repos': no repository for arch %s (nor '*')" % arch)
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     chosen = packages.latest(arch, [(Repo(r, cache), r) for r in repos])
+    found = len(chosen)
+    wanted = _reached(topdir, conf)
+    chosen = [(repo, pkg) for repo, pkg in chosen if packages.nevra(pkg) in wanted]
+    log.info("pkgset %s: %d of the repos' %d packages are reached by Pungi's package set run",
+             arch, len(chosen), found)
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
+
+
+def _reached(topdir, conf):
+    """The NEVRAs Pungi's runs over the repos of every compose arch reach (rpms.reach)."""
+    from ..config import variants
+    from ..rpms import reach
+
+    gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    return reach.reached(topdir, conf, gather_conf, variants.all_arches(tree))
 
 
 def from_koji(topdir, conf, arch):

@@ -63,6 +63,7 @@ class Result:
     def __init__(self, pool):
         self.pool = pool
         self.packages = {}
+        self.lookaside = {}  # {id: (category, reason)} taken from lookaside repos, not delivered
         self.missing = set()
         self.unresolved = set()
 

@@ -33,7 +33,8 @@ def gather(pool, wanted, result):
             continue
         for pattern, arch in wanted:
             if _matches(pattern, pool.name(i)) and (arch is None or pool.arch_of(i) in (arch, "noarch")):
-                result.packages.setdefault(i, ("rpm", {"reason": "requested", "pattern": pattern}))
+                asked = "%s.%s" % (pattern, arch) if arch else pattern
+                result.packages.setdefault(i, ("rpm", {"reason": "requested", "pattern": asked}))
                 seen.setdefault(pool.sourcerpm(i), set()).add(pool.arch_of(i))
     for sourcerpm in seen:
         src = pool.sources.get(sourcerpm)

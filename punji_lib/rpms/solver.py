@@ -326,11 +326,15 @@ class Solver:
     # -- the answer --------------------------------------------------------------------
 
     def answer(self):
-        """Fill the Result: what is in, but for lookaside packages and what they brought."""
+        """Fill the Result: what is in, lookaside packages and what they brought apart (Pungi
+        keeps them in a variant's result, flagged, but links none into its trees)."""
         pool, packages = self.pool, self.result.packages
         for category, found in (("rpm", self.binary), ("debuginfo", self.debug), ("srpm", self.source)):
             for i, why in found.items():
-                if pool.in_lookaside(i) or i in self.hidden_from_answer or i in packages:
+                if i in packages:
                     continue
-                packages[i] = (category, why)
+                if pool.in_lookaside(i) or i in self.hidden_from_answer:
+                    self.result.lookaside.setdefault(i, (category, why))
+                else:
+                    packages[i] = (category, why)
         return self.result

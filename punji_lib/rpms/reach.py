@@ -1,0 +1,81 @@
+"""What Pungi 4.3.2 lets into a package set read from repos: what its solver reaches.
+
+Pungi does not take whole repositories. For every compose arch it solves,
+over that arch's repos, everything any variant could ask for: every group
+of the arch's comps (optional packages too), every additional_packages entry and gather_source_mapping
+name of the arch (whatever variant pattern they carry), gather_prepopulate,
+and system-release; with fulltree, selfhosting, multilib "all", greedy
+"none", and the arch as given (for i386 that means only i386 and noarch
+packages answer a requirement). The package set of each arch is then every
+package any of these runs reached, of the arches that arch can hold.
+"""
+
+import os
+
+from ..compose import layout
+from ..config.lookup import json_file
+from ..config.repo_refs import repos_for
+from . import depsolve
+from .pkgpool import PackagePool
+
+
+def reached(topdir, conf, gather_conf, compose_arches):
+    """The NEVRAs of every package the runs of all COMPOSE_ARCHES reach."""
+    found = set()
+    for arch in compose_arches:
+        request = _request(topdir, gather_conf, arch)
+        pool = PackagePool(arch, repos_for(conf.get("pkgset_repos") or {}, arch),
+                           cache=layout.at(topdir, layout.pkgset_cache(arch)))
+        comps = layout.at(topdir, layout.arch_comps_file(arch))
+        pool.comps_files = [("comps", comps)] if os.path.isfile(comps) else []
+        result = depsolve.Solver(pool, request).run()
+        found |= {pool.nevra(i) for i in result.packages}
+    return found
+
+
+def _request(topdir, gather_conf, arch):
+    comps = layout.at(topdir, layout.arch_comps_file(arch))
+    packages = _for_arch(gather_conf.get("additional_packages"), arch) + _mapping(gather_conf, arch)
+    if "system-release" not in packages:
+        packages.append("system-release")
+    return dict(depsolve.DEFAULTS, repos=[], arch=arch, packages=sorted(set(packages)),
+                groups=_groups(comps), groups_with_optional=True, prepopulate=_prepopulate(gather_conf, arch),
+                fulltree=True, selfhosting=True, multilib_methods=["all"], langpacks=True)
+
+
+def _for_arch(data, arch):
+    """The values of a [(variant regex, {arch: [values]})] option for ARCH, every variant's."""
+    found = []
+    for _pattern, by_arch in data or []:
+        for key, values in by_arch.items():
+            if key == arch or (key == "*" and arch != "src"):
+                found += values if isinstance(values, list) else [values]
+    return found
+
+
+def _groups(path):
+    """Every group id of the arch's comps (read as XML: Pungi keeps groups the arch filter
+    emptied, which libcomps would refuse)."""
+    if not os.path.isfile(path):
+        return []
+    from lxml import etree
+
+    tree = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True))
+    return sorted({i.text.strip() for i in tree.xpath("/comps/group/id") if i.text})
+
+
+def _mapping(gather_conf, arch):
+    """gather_source_mapping of every variant for ARCH: name, or name.arch."""
+    found = []
+    for by_arch in json_file(gather_conf, "gather_source_mapping").values():
+        for name, pkg_arches in (by_arch.get(arch) or {}).items():
+            found += [name if a is None else "%s.%s" % (name, a) for a in pkg_arches or [None]]
+    return found
+
+
+def _prepopulate(gather_conf, arch):
+    found = set()
+    for by_arch in json_file(gather_conf, "gather_prepopulate").values():
+        for names in (by_arch.get(arch) or {}).values():
+            found.update(names)
+    return sorted(found)
