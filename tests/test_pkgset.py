@@ -294,3 +294,26 @@ def test_zstd_compressed_repodata_is_read(tmp_path, demo_copy, one_package_repo)
     compose = compose_with_repos(tmp_path, demo_copy, [repo])
     command("punji-pkgset", "--arch", "x86_64", compose, check=True)
     assert [p["name"] for p in packages(compose, "x86_64")] == ["pkgset-one"]
+
+
+def test_a_repos_package_set_holds_only_what_pungis_package_set_run_reaches(tmp_path, solver_repo):
+    """The multilib fixture product over the whole solver repo: Pungi 4.3.2 lets into the package
+    set only what its per-arch run (greedy none, fulltree, selfhosting, multilib all) reaches, so
+    greedy-cap's other provider gy-long (and its source gy) never get there, and greedy "all"
+    in gather cannot take them (as Pungi's compose of this product shows)."""
+    fixture = os.path.join(os.path.dirname(__file__), "data", "fidelity", "multilib")
+    product = tmp_path / "multilib"
+    shutil.copytree(fixture, product, ignore=shutil.ignore_patterns("specs.list"))
+    conf = product / "multilib.conf"
+    conf.write_text(conf.read_text().replace("../../../../build/fidelity/multilib-repo", solver_repo))
+    compose = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
+    done = make(compose, "gather")
+    assert done.returncode == 0, done.stdout
+    names = {p["name"] for p in packages(compose, "x86_64")}
+    assert {"gx", "greedy-user", "mla"} <= names
+    assert not names & {"gy", "gy-long", "xa-user", "ord-a"}  # greedy-cap's other provider; unasked ones
+    assert len(names) < len({p.name for p in load_repo(solver_repo)})
+    gathered = {p["name"] for p in read(compose, "work/x86_64/gather/Server.json")["packages"]}
+    assert "gx" in gathered and "gy-long" not in gathered
+    with open(os.path.join(compose, "logs/x86_64/pkgset.log")) as f:
+        assert "are reached by Pungi's package set run" in f.read()

@@ -65,3 +65,14 @@ def test_a_layered_product_keeps_sources_and_debuginfo_of_addon_names_and_drops_
                                                      "lib.src source"]
     assert names(out[("Server-HA", "x86_64")]) == ["lib-debuginfo.x86_64 debug", "lib.src source",
                                                   "lib.x86_64 binary"]
+
+
+def test_what_the_parent_took_from_a_lookaside_repo_counts_as_the_parents():
+    """Pungi keeps a variant's lookaside packages in its result (flagged, never linked), so an
+    addon loses its own copy of one; gather --assemble leaves the flagged ones out of the trees."""
+    solved = {
+        ("Server", "x86_64"): [pkg("common", "noarch", "binary", "lookaside")],
+        ("Server-HA", "x86_64"): [pkg("common", "noarch"), pkg("ha")],
+    }
+    out = trim(TREE[:2], solved)
+    assert names(out[("Server-HA", "x86_64")]) == ["ha.x86_64 binary"]
