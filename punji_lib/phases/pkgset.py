@@ -1,10 +1,12 @@
 """The package set of one compose arch, read from yum repositories (pkgset_source = "repos").
 
-For compose arch A the repos of pkgset_repos[A] and then pkgset_repos["*"] are read
-from their repodata (createrepo_c). Packages of the arches installable on A
-(arches.compatible: native, multilib partner, noarch) and source packages are kept;
-of every name.arch only the highest EVR, the first repo winning a tie; and of those
-only what Pungi's package set run of some compose arch reaches (rpms.reach). The result is
+As Pungi does, a solver run for every compose arch B over the repos of
+pkgset_repos[B] and pkgset_repos["*"] decides what is in (rpms.reach), and the
+package set of compose arch A is what any of those runs reached, read from the
+repodata (createrepo_c) of A's repos and then the other arches': packages of the
+arches installable on A (arches.compatible: native, multilib partner, noarch)
+and source packages; of every name.arch the highest EVR, the first repo winning
+a tie. The result is
 work/<A>/pkgset/packages.json and a yum repo over it in work/<A>/repo, whose
 metadata is written from the source repos' metadata: no package is read again.
 """
@@ -43,16 +45,18 @@ def run(topdir, variant=None, arch=None):
 def from_repos(topdir, conf, arch):
     """The package set of pkgset_source = "repos": [(record, createrepo_c Package)] by NEVRA.
     A package source returns this; the record has the fields of packages.json."""
-    repos = repo_refs.repos_for(conf.get("pkgset_repos") or {}, arch)
-    if not repos:
+    if not repo_refs.repos_for(conf.get("pkgset_repos") or {}, arch):
         raise PunjiError("option 'pkgset_repos': no repository for arch %s (nor '*')" % arch)
+    compose_arches = _compose_arches(topdir)
+    # Pungi pools what every arch's run reached in that arch's repos, then splits the pool by arch
+    repos = []
+    for each in [arch] + [a for a in compose_arches if a != arch]:
+        repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
     cache = layout.at(topdir, layout.pkgset_cache(arch))
-    chosen = packages.latest(arch, [(Repo(r, cache), r) for r in repos])
-    found = len(chosen)
-    wanted = _reached(topdir, conf)
-    chosen = [(repo, pkg) for repo, pkg in chosen if packages.nevra(pkg) in wanted]
-    log.info("pkgset %s: %d of the repos' %d packages are reached by Pungi's package set run",
-             arch, len(chosen), found)
+    chosen = packages.latest(arch, [(Repo(r, cache), r) for r in repos],
+                             keep=_reached(topdir, conf, compose_arches))
+    log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
+             arch, len(chosen), ", ".join(compose_arches))
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
     headers.save()
@@ -60,14 +64,18 @@ def from_repos(topdir, conf, arch):
     return result
 
 
-def _reached(topdir, conf):
-    """The NEVRAs Pungi's runs over the repos of every compose arch reach (rpms.reach)."""
+def _compose_arches(topdir):
     from ..config import variants
+
+    return variants.all_arches(jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"])
+
+
+def _reached(topdir, conf, compose_arches):
+    """The NEVRAs Pungi's runs over the repos of every compose arch reach (rpms.reach)."""
     from ..rpms import reach
 
     gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
-    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    return reach.reached(topdir, conf, gather_conf, variants.all_arches(tree))
+    return reach.reached(topdir, conf, gather_conf, compose_arches)
 
 
 def from_koji(topdir, conf, arch):

@@ -6,13 +6,14 @@ from .. import arches
 SOURCE_ARCHES = ("src", "nosrc")
 
 
-def latest(arch, repos):
-    """[(Repo, Package)] of the highest EVR of every name.arch installable on ARCH, sorted by NEVRA."""
+def latest(arch, repos, keep=None):
+    """[(Repo, Package)] of the highest EVR of every name.arch installable on ARCH, sorted by NEVRA;
+    with KEEP (a set of NEVRAs), of those packages only."""
     wanted = set(arches.compatible(arch)) | set(SOURCE_ARCHES)
     chosen = {}
     for repo, _name in repos:
         for pkg in repo.packages(with_files=True, with_other=True):
-            if pkg.arch not in wanted:
+            if pkg.arch not in wanted or (keep is not None and nevra(pkg) not in keep):
                 continue
             key = (pkg.name, pkg.arch)
             old = chosen.get(key)
