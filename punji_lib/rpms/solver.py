@@ -364,8 +364,9 @@ class Solver:
             for j in self.best(partners):
                 method = multilib.why(pool, j, req["multilib_methods"], req["multilib_blacklist"],
                                       req["multilib_whitelist"])
-                if method:
-                    added |= self.add(j, {"reason": "multilib", "of": pool.nevra(i), "method": method})
+                if method:  # one already in counts as added too: Pungi then starts another pass
+                    self.add(j, {"reason": "multilib", "of": pool.nevra(i), "method": method})
+                    added = True
         return added
 
     # -- the answer --------------------------------------------------------------------
