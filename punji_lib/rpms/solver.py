@@ -31,6 +31,8 @@ import functools
 from . import multilib
 from .pkgpool import is_debug_input
 
+EVR = functools.cmp_to_key(lambda a, b: a.evrcmp(b))  # solvables by rpm version order
+
 STEPS = ("conditional", "deps", "source_deps", "sources", "debug", "debug_deps", "fulltree",
          "langpacks", "multilib")
 LANGPACK_NEVER = ("*-devel", "*-static")
@@ -49,7 +51,7 @@ class Solver:
         self.why = {}        # id -> the first reason it got in
         self.hidden_from_answer = set()  # sources and debug packages of lookaside packages
         self.source_by_rpm = {}  # sourcerpm file name -> source id or None
-        self.chosen = {}   # dep id -> set of providers chosen for it (shared by every requirer)
+        self.chosen = {}   # dep id -> providers chosen for it (shared by every requirer)
         self.done = {step: set() for step in STEPS}
         self.conditionals = {}  # trigger name -> [(name to install, group)]
         self.langpacks = langpacks or {}  # name -> install pattern ("name-%s")
@@ -116,23 +118,20 @@ class Solver:
         self.why.setdefault(i, why)
         return True
 
-    def pending(self, step, among):
-        """The packages of AMONG (in its order) that STEP has not looked at yet; marks them."""
+    def pending(self, step, among, sort=False):
+        """The packages of AMONG (in its order, or hawkey's with SORT) that STEP has not looked
+        at yet; marks them."""
         done = self.done[step]
-        for i in among:
-            if i not in done:
-                done.add(i)
-                yield i
+        todo = [i for i in among if i not in done]
+        if sort:
+            todo = self.hawkey_sorted(todo)  # stable: as if all were sorted, then filtered
+        done.update(todo)
+        return todo
 
-    def sorted(self, ids):
+    def hawkey_sorted(self, ids):
         """IDS as Python sorts hawkey packages: by name, evr, arch (stable for equal NEVRAs)."""
         solvables = self.pool.pool.solvables
-
-        def cmp(a, b):
-            a, b = solvables[a], solvables[b]
-            return ((a.name > b.name) - (a.name < b.name) or a.evrcmp(b)
-                    or (a.arch > b.arch) - (a.arch < b.arch))
-        return sorted(ids, key=functools.cmp_to_key(cmp))
+        return sorted(ids, key=lambda i: (solvables[i].name, EVR(solvables[i]), solvables[i].arch))
 
     # -- the input ---------------------------------------------------------------------
 
@@ -306,7 +305,7 @@ class Solver:
         pool, added = self.pool, False
         excludes = set(self.req["fulltree_excludes"])
         done = self.done["fulltree"]
-        for i in self.sorted(self.binary):
+        for i in self.hawkey_sorted(i for i in self.binary if i not in done):
             if pool.source_name(i) in excludes or i in done:
                 continue
             siblings = [j for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []) if not pool.is_debug(j)]
@@ -338,7 +337,7 @@ class Solver:
         import fnmatch
 
         pool, added = self.pool, False
-        for i in self.pending("langpacks", self.sorted(self.binary)):
+        for i in self.pending("langpacks", self.binary, sort=True):
             install = self.langpacks.get(pool.name(i))
             if not install:
                 continue
@@ -354,7 +353,7 @@ class Solver:
         req, pool, added = self.req, self.pool, False
         if not pool.multilib:
             return False
-        for i in self.pending("multilib", self.sorted(self.binary)):
+        for i in self.pending("multilib", self.binary, sort=True):
             if pool.arch_of(i) == "noarch" or pool.is_multilib_arch(i):
                 continue
             s = pool.solvable(i)
