@@ -101,12 +101,20 @@ def source_nvr(sourcerpm):
 
 
 def load_repo(pool, spec, cache):
-    """Add the repo SPEC (path or URL) to the libsolv POOL from its primary and filelists
-    metadata; returns (libsolv repo, repos.Repo)."""
+    """Add the repo SPEC (path or URL) to the libsolv POOL as DNF's sack reads it: repomd.xml,
+    primary metadata written to a .solv file and read back, filelists; returns (libsolv repo,
+    repos.Repo). Done so, the pool's solvable and dependency ids and the order of every
+    package's Requires are the sack's (libsolv sorts dependency arrays as it writes them),
+    which Pungi's set iteration order depends on."""
+    import tempfile
+
     import solv
 
     repo = Repo(spec, cache)
     handle = pool.add_repo(spec)
+    f = solv.xfopen(repo.repomd)
+    handle.add_repomdxml(f, 0)
+    f.close()
     for kind, flags in (("primary", 0), ("filelists", solv.Repo.REPO_EXTEND_SOLVABLES)):
         path = repo.metadata(kind)
         if path is None:
@@ -119,6 +127,15 @@ def load_repo(pool, spec, cache):
         if not ok:
             raise PunjiError("repo %s: corrupt %s metadata %s: %s"
                              % (spec, kind, repo.hrefs[kind], one_line(pool.errstr)))
+        if kind == "primary":
+            with tempfile.TemporaryDirectory(prefix="punji-solv-") as tmp:
+                f = solv.xfopen(os.path.join(tmp, "primary.solv"), "w")
+                handle.write(f)
+                f.close()
+                handle.empty(True)
+                f = solv.xfopen(os.path.join(tmp, "primary.solv"))
+                handle.add_solv(f, 0)
+                f.close()
     return handle, repo
 
 
@@ -143,10 +160,12 @@ class PackagePool:
         self.side_repos = set()
         self.comps_files = []
         cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
-        for r in repos:
-            self._load(r, cache, lookaside=False)
+        # lookaside repos first, as DNF loads them (by priority): solvable ids are then the
+        # sack's, starting at 2
         for r in lookaside:
             self._load(r, cache, lookaside=True)
+        for r in repos:
+            self._load(r, cache, lookaside=False)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
         self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)

@@ -108,6 +108,7 @@ class Repo:
             repomd = os.path.join(self.top, "repodata", "repomd.xml")
             if not os.path.isfile(repomd):
                 raise PunjiError("repo %s: no repodata/repomd.xml (not a yum repository)" % repo)
+        self.repomd = repomd
         try:
             records = createrepo_c.Repomd(repomd).records
         except (createrepo_c.CreaterepoCError, OSError) as exc:

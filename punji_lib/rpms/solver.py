@@ -17,11 +17,21 @@ already in, native, multilib; in it the best by arch order, shortest name,
 name. greedy "build" adds every candidate of that class from the same source
 rpm, greedy "all" takes every candidate.
 
+As "already in" depends on what came before, every step visits packages in
+Pungi's order: that of its Python sets of hawkey packages, which hash to their
+solvable ids. The pool's ids are the sack's, so the sets here are Python sets of
+those ids, filled and copied as Pungi fills and copies its own; the steps that
+sort them sort by name, evr, arch as hawkey compares packages.
+
 Every package keeps the first reason it got in, for --explain.
 """
 
+import functools
+
 from . import multilib
 from .pkgpool import is_debug_input
+
+EVR = functools.cmp_to_key(lambda a, b: a.evrcmp(b))  # solvables by rpm version order
 
 STEPS = ("conditional", "deps", "source_deps", "sources", "debug", "debug_deps", "fulltree",
          "langpacks", "multilib")
@@ -35,9 +45,10 @@ class Solver:
         self.req = request
         self.result = result
         self.greedy = request["greedy"]
-        self.binary = {}   # id -> why (Pungi's result_binary_packages, lookaside ones too)
-        self.debug = {}    # id -> why
-        self.source = {}   # id -> why
+        self.binary = set()  # Pungi's result_binary_packages (lookaside ones too)
+        self.debug = set()   # result_debug_packages
+        self.source = set()  # result_source_packages
+        self.why = {}        # id -> the first reason it got in
         self.hidden_from_answer = set()  # sources and debug packages of lookaside packages
         self.source_by_rpm = {}  # sourcerpm file name -> source id or None
         self.chosen = {}   # dep id -> providers chosen for it (shared by every requirer)
@@ -48,21 +59,23 @@ class Solver:
     # -- choosing --------------------------------------------------------------------
 
     def best(self, candidates, for_requirement=False):
-        """The packages Pungi takes of CANDIDATES (all debug or all non-debug)."""
+        """The packages Pungi takes of CANDIDATES (all debug or all non-debug, in Pungi's order
+        of them)."""
         pool = self.pool
+        candidates = list(candidates)
         if not candidates:
             return []
         if self.greedy == "all":
-            return list(candidates)
+            return candidates
         side = {(pool.name(i), pool.evr(i)) for i in candidates if pool.in_lookaside(i)}
         candidates = [i for i in candidates if pool.in_lookaside(i) or (pool.name(i), pool.evr(i)) not in side]
-        native = [i for i in candidates if pool.is_native(i)]
-        multi = [i for i in candidates if pool.is_multilib_class(i)]
-        chosen = ([i for i in native if i in self.binary] or [i for i in multi if i in self.binary]
-                  or native or multi)
+        # Pungi makes these sets from queries, which yield packages by id
+        native = set(sorted(i for i in candidates if pool.is_native(i)))
+        multi = set(sorted(i for i in candidates if pool.is_multilib_class(i)))
+        chosen = native & self.binary or multi & self.binary or native or multi
         if not chosen:
             return []
-        match = min(chosen, key=lambda i: (pool.arch_rank(i), len(pool.name(i)), pool.name(i), i))
+        match = min(chosen, key=lambda i: (pool.arch_rank(i), len(pool.name(i)), pool.name(i)))
         if self.greedy == "build" and for_requirement:
             source = pool.sourcerpm(match)
             return [i for i in (native if pool.is_native(match) else multi) if pool.sourcerpm(i) == source]
@@ -70,12 +83,15 @@ class Solver:
 
     def deps_of(self, i, debug=False, record=True):
         """[(provider, capability text)] for the Requires of package I (of a source: its
-        BuildRequires); lookaside packages have none."""
+        BuildRequires) in the order of Pungi's set of (package, reldep) pairs; lookaside
+        packages have none."""
         pool = self.pool
         if pool.in_lookaside(i):
             return []
-        found = []
+        found, texts = set(), {}
         for dep, text in pool.requires(i):
+            key = dep & 0xFFFFFFFF  # a hawkey Reldep hashes to its libsolv id, unsigned
+            texts[key] = text
             chosen = self.chosen.get(dep)
             if not chosen:
                 if debug and self.greedy == "all":
@@ -86,10 +102,10 @@ class Solver:
                     if record:
                         self.result.unresolved.add((pool.nevra(i), text))
                     continue
-                chosen = self.chosen.setdefault(dep, [])
-                chosen += [p for p in self.best(providers, for_requirement=True) if p not in chosen]
-            found += [(p, text) for p in chosen]
-        return found
+                chosen = self.best(sorted(providers), for_requirement=True)
+                self.chosen.setdefault(dep, set()).update(chosen)
+            found.update((p, key) for p in chosen)
+        return [(p, texts[key]) for p, key in found]
 
     # -- adding ------------------------------------------------------------------------
 
@@ -98,18 +114,24 @@ class Solver:
         into = self.binary if into is None else into
         if i in into:
             return False
-        into[i] = why
+        into.add(i)
+        self.why.setdefault(i, why)
         return True
 
-    def pending(self, step, among):
-        """The packages of AMONG that STEP has not looked at yet, in name order; marks them."""
+    def pending(self, step, among, sort=False):
+        """The packages of AMONG (in its order, or hawkey's with SORT) that STEP has not looked
+        at yet; marks them."""
         done = self.done[step]
-        todo = sorted((i for i in among if i not in done), key=self._order)
+        todo = [i for i in among if i not in done]
+        if sort:
+            todo = self.hawkey_sorted(todo)  # stable: as if all were sorted, then filtered
         done.update(todo)
         return todo
 
-    def _order(self, i):
-        return (self.pool.name(i), self.pool.arch_of(i), i)
+    def hawkey_sorted(self, ids):
+        """IDS as Python sorts hawkey packages: by name, evr, arch (stable for equal NEVRAs)."""
+        solvables = self.pool.pool.solvables
+        return sorted(ids, key=lambda i: (solvables[i].name, EVR(solvables[i]), solvables[i].arch))
 
     # -- the input ---------------------------------------------------------------------
 
@@ -123,49 +145,68 @@ class Solver:
         if req["multilib_blacklist"]:
             pool.exclude_multilib(req["multilib_blacklist"])
         wanted = [(p, {"reason": "requested", "pattern": p}) for p in req["packages"] if not p.startswith("-")]
-        for gid, names, conditionals in groups:
+        for gid, names, _conditionals in groups:
             wanted += [(n, {"reason": "group", "group": gid}) for n in names]
+        for gid, _names, conditionals in sorted(groups):  # Pungi reads groups by id
             for name, trigger in conditionals:
-                self.conditionals.setdefault(trigger, []).append((name, gid))
+                if all(name != n for n, _gid in self.conditionals.get(trigger, [])):
+                    self.conditionals.setdefault(trigger, []).append((name, gid))
         self.add_initial(wanted)
+        added = set()
         for pattern in req["prepopulate"]:
             name, _dot, arch = pattern.rpartition(".")
             found = [i for i in pool.by_name.get(name, []) if pool.arch_of(i) == arch and not pool.is_debug(i)]
             for i in self.best(pool.one_per_nevra(found)):
-                self.add(i, {"reason": "prepopulate", "pattern": pattern})
+                added.add(i)
+                self.why.setdefault(i, {"reason": "prepopulate", "pattern": pattern})
+        for i in added:  # one by one: a set's update() can lay it out otherwise
+            self.binary.add(i)
         steps = [getattr(self, "step_" + step) for step in STEPS]
         while any(step() for step in steps):
             pass
         return self.answer()
 
     def add_initial(self, wanted):
-        """Every input pattern's best build per matching name, computed before any is added."""
+        """Every input pattern's best build per matching name, computed before any is added.
+        (Pungi's order of the patterns is that of a Python set of strings, which changes with
+        the hash seed; here it is the request's.)"""
         pool = self.pool
-        picked = []
+        added, added_debug = set(), set()
         for pattern, why in wanted:
-            if pattern == "system-release" and self.greedy == "all":
-                dep = pool.pool.Dep("system-release")
-                picked += [(i, why, False) for i in pool.providers(dep.id, debug=False)]
-                continue
             debug = is_debug_input(pattern)
-            multilib_only = pattern.endswith(".+")
-            glob = pattern[:-2] if multilib_only else pattern
-            if debug and self.greedy == "all" and not multilib_only:
-                named = pool.all_debug_named(glob)
+            if pattern == "system-release" and self.greedy == "all":
+                named = {}
+                for i in sorted(pool.providers(pool.pool.Dep("system-release").id, debug=False)):
+                    named.setdefault(pool.name(i), []).append(i)
             else:
-                named = pool.named(glob, debug=debug)
-            if multilib_only:
-                named = {n: [i for i in ids if pool.is_multilib_class(i)] for n, ids in named.items()}
-            if not any(named.values()) and self.req["nodeps"] and "." in pattern:
-                named = self.nodeps_name_arch(pattern)
-            if not any(named.values()):
-                if not pool.was_excluded(pattern):
-                    self.result.missing.add(pattern)
-                continue
-            for _name, ids in sorted(named.items()):
-                picked += [(i, why, debug) for i in self.best(ids)]
-        for i, why, debug in picked:
-            self.add(i, dict(why), self.debug if debug else None)
+                named = self.input_named(pattern, debug)
+                if not any(named.values()):
+                    if not pool.was_excluded(pattern):
+                        self.result.missing.add(pattern)
+                    continue
+            for ids in sorted(named.values()):  # Pungi goes by name in the order of their first ids
+                for i in self.best(ids):
+                    (added_debug if debug else added).add(i)
+                    self.why.setdefault(i, dict(why))
+        for i in added:
+            self.binary.add(i)
+        for i in added_debug:
+            self.debug.add(i)
+
+    def input_named(self, pattern, debug):
+        """{name: [ids]} an input PATTERN matches."""
+        pool = self.pool
+        multilib_only = pattern.endswith(".+")
+        glob = pattern[:-2] if multilib_only else pattern
+        if debug and self.greedy == "all" and not multilib_only:
+            named = pool.all_debug_named(glob)
+        else:
+            named = pool.named(glob, debug=debug)
+        if multilib_only:
+            named = {n: [i for i in ids if pool.is_multilib_class(i)] for n, ids in named.items()}
+        if not any(named.values()) and self.req["nodeps"] and "." in pattern:
+            named = self.nodeps_name_arch(pattern)
+        return named
 
     def nodeps_name_arch(self, pattern):
         """NAME.ARCH as Pungi's nodeps method reads gather_source_mapping: that name's builds of
@@ -180,19 +221,22 @@ class Solver:
         if self.req["nodeps"] or not self.conditionals:
             return False
         pool, added = self.pool, False
-        for i in self.pending("conditional", list(self.binary)):
+        for i in self.pending("conditional", self.binary.copy()):
+            deps, whys = set(), {}
             for name, gid in self.conditionals.get(pool.name(i), []):
                 found = [j for j in pool.by_name.get(name, []) if not pool.is_debug(j)]
-                why = {"reason": "conditional", "group": gid, "because": pool.nevra(i)}
                 for j in self.best(found):
-                    added |= self.add(j, dict(why))
+                    deps.add(j)
+                    whys.setdefault(j, {"reason": "conditional", "group": gid, "because": pool.nevra(i)})
+            for j in deps:
+                added |= self.add(j, whys[j])
         return added
 
     def step_deps(self):
         if self.req["nodeps"]:
             return False
         added = False
-        for i in self.pending("deps", list(self.binary)):
+        for i in self.pending("deps", self.binary.copy()):
             for p, text in self.deps_of(i):
                 why = {"reason": "requires", "by": self.pool.nevra(i), "capability": text}
                 added |= self.add(p, why)
@@ -203,7 +247,7 @@ class Solver:
         if req["nodeps"] or not req["selfhosting"] or req["exclude_source"]:
             return False
         added = False
-        for src in self.pending("source_deps", list(self.source)):
+        for src in self.pending("source_deps", self.source):
             for p, text in self.deps_of(src):
                 why = {"reason": "selfhosting", "by": self.pool.nevra(src), "capability": text}
                 added |= self.add(p, why)
@@ -213,7 +257,7 @@ class Solver:
         if self.req["exclude_source"]:
             return False
         pool, added = self.pool, False
-        for i in self.pending("sources", list(self.binary)):
+        for i in self.pending("sources", self.binary):
             # one source package per sourcerpm name, the first one found (so a main-repo
             # binary and its lookaside twin share it)
             sourcerpm = pool.sourcerpm(i)
@@ -231,7 +275,7 @@ class Solver:
         if self.req["exclude_debug"]:
             return False
         pool, added = self.pool, False
-        for i in self.pending("debug", list(self.binary)):
+        for i in self.pending("debug", self.binary):
             name, arch = pool.name(i), pool.arch_of(i)
             for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []):
                 if not pool.is_debug(j) or pool.arch_of(j) != arch:
@@ -247,7 +291,7 @@ class Solver:
         if self.req["nodeps"] or self.req["exclude_debug"]:
             return False
         added = False
-        for i in self.pending("debug_deps", list(self.debug)):
+        for i in self.pending("debug_deps", self.debug.copy()):
             for p, text in self.deps_of(i, debug=True, record=False):
                 if p in self.binary:
                     continue
@@ -261,8 +305,8 @@ class Solver:
         pool, added = self.pool, False
         excludes = set(self.req["fulltree_excludes"])
         done = self.done["fulltree"]
-        for i in sorted((i for i in self.binary if i not in done), key=self._order):
-            if i in done or pool.source_name(i) in excludes:
+        for i in self.hawkey_sorted(i for i in self.binary if i not in done):
+            if pool.source_name(i) in excludes or i in done:
                 continue
             siblings = [j for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []) if not pool.is_debug(j)]
             native = [j for j in siblings if pool.arch_of(j) in pool.native]
@@ -293,15 +337,15 @@ class Solver:
         import fnmatch
 
         pool, added = self.pool, False
-        for i in self.pending("langpacks", list(self.binary)):
+        for i in self.pending("langpacks", self.binary, sort=True):
             install = self.langpacks.get(pool.name(i))
             if not install:
                 continue
             for name in pool.glob_names(install.replace("%s", "*")):
                 if name in LANGPACK_EXCEPTIONS or any(fnmatch.fnmatchcase(name, p) for p in LANGPACK_NEVER):
                     continue
-                found = [j for j in pool.by_name[name] if not pool.is_debug(j)]
-                for j in self.best(found)[:1]:
+                found = {j for j in pool.by_name[name] if not pool.is_debug(j)}
+                for j in self.best(found)[:1]:  # greedy "all": the first of Pungi's set
                     added |= self.add(j, {"reason": "langpack", "because": pool.nevra(i)})
         return added
 
@@ -309,7 +353,7 @@ class Solver:
         req, pool, added = self.req, self.pool, False
         if not pool.multilib:
             return False
-        for i in self.pending("multilib", list(self.binary)):
+        for i in self.pending("multilib", self.binary, sort=True):
             if pool.arch_of(i) == "noarch" or pool.is_multilib_arch(i):
                 continue
             s = pool.solvable(i)
@@ -319,8 +363,9 @@ class Solver:
             for j in self.best(partners):
                 method = multilib.why(pool, j, req["multilib_methods"], req["multilib_blacklist"],
                                       req["multilib_whitelist"])
-                if method:
-                    added |= self.add(j, {"reason": "multilib", "of": pool.nevra(i), "method": method})
+                if method:  # one already in counts as added too: Pungi then starts another pass
+                    self.add(j, {"reason": "multilib", "of": pool.nevra(i), "method": method})
+                    added = True
         return added
 
     # -- the answer --------------------------------------------------------------------
@@ -330,11 +375,11 @@ class Solver:
         keeps them in a variant's result, flagged, but links none into its trees)."""
         pool, packages = self.pool, self.result.packages
         for category, found in (("rpm", self.binary), ("debuginfo", self.debug), ("srpm", self.source)):
-            for i, why in found.items():
+            for i in found:
                 if i in packages:
                     continue
                 if pool.in_lookaside(i) or i in self.hidden_from_answer:
-                    self.result.lookaside.setdefault(i, (category, why))
+                    self.result.lookaside.setdefault(i, (category, self.why[i]))
                 else:
-                    packages[i] = (category, why)
+                    packages[i] = (category, self.why[i])
         return self.result
