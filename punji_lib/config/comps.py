@@ -128,7 +128,7 @@ def filtered(path, variant, arch, filter_environments=True, lookaside=()):
     comps = libcomps.Comps()
     comps.fromxml_str(etree.tostring(tree, encoding="unicode"))
     missing = []
-    # Pungi filters for a variant with a <modules> element too, even an empty one
+    # Pungi filters the groups of a modular variant too
     if variant["groups"] or variant["modules"] or variant["modular_koji_tags"] or variant["type"] != "variant":
         missing = _keep_groups(comps, variant["groups"])
     if filter_environments and (variant["groups"] or variant["environments"]):
