@@ -44,9 +44,9 @@ def test_variant_keeps_only_its_groups_and_environments(compose):
     c, groups, envs, cats = read_back(compose, "Server", "x86_64")
     # Server lists core and the glob server-*; not ha, not workstation-product
     assert sorted(groups) == ["core", "server-firmware", "server-web"]
-    # the environment loses the group the variant does not have
-    assert envs == {"server-environment": (["core", "server-firmware"], ["server-web"])}
-    assert cats == {"servers": ["server-web", "server-firmware"]}
+    # as Pungi: the option list keeps the group the variant's group filter removed (ha)
+    assert envs == {"server-environment": (["core", "server-firmware"], ["ha", "server-web"])}
+    assert cats == {"servers": ["server-firmware", "server-web"]}  # Pungi sorts the list
     assert {name: c.langpacks[name] for name in c.langpacks} == {"httpd-manual": "httpd-manual-%s"}
 
 
@@ -74,6 +74,75 @@ def test_variant_overrides_uservisible(compose):
     c2, _, _, _ = read_back(compose, "Everything", "aarch64")
     assert [g.uservisible for g in c2.groups if g.id == "workstation-product"] == [True]
     assert all(g.id != "workstation-product" for g in c.groups)
+
+
+COMPS = """<?xml version="1.0" encoding="UTF-8"?>
+<comps>
+  <group><id>zed</id><name>Zed</name>
+    <packagelist>
+      <packagereq type="optional">o-pkg</packagereq>
+      <packagereq type="conditional" requires="a-pkg">c-pkg</packagereq>
+      <packagereq type="default">d-pkg</packagereq>
+      <packagereq type="mandatory">z-pkg</packagereq>
+      <packagereq type="mandatory">a-pkg</packagereq>
+    </packagelist></group>
+  <group arch="s390x"><id>arm</id><name>Arm</name><description>d</description>
+    <packagelist><packagereq>s-pkg</packagereq></packagelist></group>
+  <group><id>base</id><name>Base</name><description>d</description>
+    <packagelist><packagereq>b-pkg</packagereq></packagelist></group>
+  <group><id>conflicts</id><name>Conflicts</name><description>d</description><packagelist/></group>
+  <group><id>empty</id><name>Empty</name><description>d</description><packagelist/></group>
+  <environment><id>z-env</id><name>Z</name><description>d</description>
+    <grouplist><groupid>zed</groupid><groupid>base</groupid><groupid>parents</groupid><groupid>gone</groupid></grouplist>
+    <optionlist><groupid>arm</groupid><groupid>gone</groupid></optionlist></environment>
+  <environment><id>a-env</id><name>A</name><description>d</description><grouplist><groupid>gone</groupid></grouplist></environment>
+  <langpacks><match name="zz" install="zz-%s"/><match name="aa" install="aa-%s"/></langpacks>
+</comps>
+"""
+
+
+def filtered_xml(tmp_path, groups, lookaside=()):
+    """The comps written for a variant listing GROUPS (names) on x86_64."""
+    path = tmp_path / "comps.xml"
+    path.write_text(COMPS)
+    variant = {"uid": "Server", "type": "variant", "modules": [], "modular_koji_tags": [], "environments": [],
+               "groups": [{"name": g, "glob": False, "default": None, "uservisible": None} for g in groups]}
+    result, missing = comps.filtered(str(path), variant, "x86_64", False, lookaside)
+    return comps.to_xml(result), missing
+
+
+def test_written_as_pungi_sorts_and_spells_it(tmp_path):
+    text, _ = filtered_xml(tmp_path, [])
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE comps\n'
+                           "  PUBLIC '-//Red Hat, Inc.//DTD Comps info//EN'\n  'comps.dtd'>\n<comps>\n")
+    c = libcomps.Comps()
+    assert c.fromxml_str(text) in (0, 1)  # 1: remarks on the empty packagelist and description, as Pungi's
+    # groups and environments by id; requirements by type, then name; lists and langpacks by name
+    assert [g.id for g in c.groups] == ["base", "conflicts", "zed"]
+    assert [(p.name, p.type) for p in c.groups[2].packages] == [
+        ("a-pkg", libcomps.PACKAGE_TYPE_MANDATORY), ("z-pkg", libcomps.PACKAGE_TYPE_MANDATORY),
+        ("d-pkg", libcomps.PACKAGE_TYPE_DEFAULT), ("o-pkg", libcomps.PACKAGE_TYPE_OPTIONAL),
+        ("c-pkg", libcomps.PACKAGE_TYPE_CONDITIONAL)]
+    assert '<packagereq requires="a-pkg" type="conditional">c-pkg</packagereq>' in text
+    # default and uservisible always, a description always for a group
+    assert ("<id>zed</id>\n    <name>Zed</name>\n    <description/>\n    <default>false</default>\n"
+            "    <uservisible>true</uservisible>") in text
+    assert [g.name for g in c.environments[0].group_ids] == ["base", "zed"]
+    assert '<match install="aa-%s" name="aa"/>\n    <match install="zz-%s" name="zz"/>' in text
+
+
+def test_environment_lists_keep_groups_the_variant_filter_removed(tmp_path):
+    text, missing = filtered_xml(tmp_path, ["zed", "nothere"], lookaside=["parents"])
+    c = libcomps.Comps()
+    c.fromxml_str(text)
+    assert [g.id for g in c.groups] == ["zed"]
+    assert missing == ["nothere"]
+    # comps_filter prunes only grouplists, against the groups left by arch= and emptiness and the
+    # parent's groups; the variant's own group filter prunes nothing
+    env = c.environments[0]
+    assert [g.name for g in env.group_ids] == ["base", "parents", "zed"]
+    assert [g.name for g in env.option_ids] == ["arm", "gone"]
+    assert [e.id for e in c.environments] == ["z-env"]  # a-env's grouplist named no group
 
 
 def test_bad_comps_is_one_error(tmp_path):

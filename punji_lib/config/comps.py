@@ -1,11 +1,17 @@
 """Comps filtered for one variant and arch, as Pungi's init phase writes them.
 
-Packages, groups and environments whose `arch` attribute excludes the arch
-go. A variant that lists groups, or is not a top-level variant, keeps only
-the groups it lists (with its default/uservisible overrides) and, when
-comps_filter_environments is on, only the environments it lists; a top-level
-variant that lists none (an "Everything") keeps them all. Groups left empty,
-then environments and categories left empty, go last.
+First on the XML, as Pungi's comps_filter: packages, groups and environments
+whose `arch` or `variant` attribute excludes the arch or variant go; then
+groups left empty (but `conflicts` and `conflicts-<variant>`), the category
+entries and environment grouplist entries naming a group that is gone
+(the parent variant's groups count as there) and categories and environments
+left without such entries. Then as Pungi's CompsWrapper: a variant that lists
+groups, or is not a top-level variant, keeps only the groups it lists (with
+its default/uservisible overrides); one that lists groups or environments
+keeps only the environments it lists when comps_filter_environments is on.
+Environment lists are not pruned again. The XML is written as Pungi's
+generate_comps does: groups and environments sorted by id, requirements by
+type then name, lists by name, default and uservisible always.
 """
 
 import fnmatch
@@ -15,7 +21,6 @@ import re
 from .. import arches
 from ..errors import PunjiError
 
-_PATHS = {}
 LINE_RE = re.compile(r"\s*at line:\s*(\d+)\s*col(?:umn)?\s*:\s*\d+")
 
 
@@ -36,7 +41,6 @@ def read(path):
     # (a missing id or empty packagereq); attributes it does not know (arch, variant) pass silently
     if failed or problems:
         raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, _first_problem(path, problems)))
-    _PATHS[id(comps)] = (path, comps)  # filtered() rereads the XML for Pungi's attribute filter
     return comps
 
 
@@ -65,12 +69,11 @@ def _first_problem(path, problems):
     return text
 
 
-def attribute_filtered(path, arch, variant_uid):
-    """The comps XML text of PATH with Pungi's comps_filter applied: a packagereq, group or
-    environment whose `arch` (or `variant`) attribute does not list ARCH (VARIANT_UID), split
-    on commas and spaces, goes; where it does, the attribute goes. libcomps would drop the
-    attributes unread, so this runs on the XML before libcomps sees it. With no VARIANT_UID
-    only the arch filter applies."""
+def _attribute_tree(path, arch, variant_uid):
+    """The lxml tree of PATH with Pungi's comps_filter attribute filter applied: a packagereq,
+    group or environment whose `arch` (or `variant`) attribute does not list ARCH (VARIANT_UID),
+    split on commas and spaces, goes; where it does, the attribute goes. libcomps would drop
+    the attributes unread, so this runs on the XML. With no VARIANT_UID only the arch applies."""
     from lxml import etree
 
     tree = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True))
@@ -82,81 +85,167 @@ def attribute_filtered(path, arch, variant_uid):
                     del element.attrib[attr]
                 else:
                     element.getparent().remove(element)
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    return tree
 
 
-def filtered(comps, variant, arch, filter_environments=True):
-    """A new libcomps.Comps with what VARIANT may see on ARCH, and the names of
-    the groups the variant lists that the comps file lacks."""
+def attribute_filtered(path, arch, variant_uid):
+    """The XML text (bytes) of _attribute_tree()."""
+    from lxml import etree
+
+    return etree.tostring(_attribute_tree(path, arch, variant_uid), xml_declaration=True, encoding="UTF-8")
+
+
+def _cleanup(tree, keep_empty, lookaside):
+    """comps_filter's clean-up: empty groups go unless their id matches a KEEP_EMPTY glob; then
+    category and environment grouplist entries naming no group left (or, for environments, no
+    group of LOOKASIDE) and those left with none. Option lists stay as they are."""
+    for group in tree.xpath("/comps/group[not(packagelist/packagereq)]"):
+        if not any(fnmatch.fnmatchcase(gid, k) for gid in group.xpath("id/text()") for k in keep_empty):
+            group.getparent().remove(group)
+    present = set(tree.xpath("/comps/group/id/text()"))
+    _prune_lists(tree, "category", present)
+    _prune_lists(tree, "environment", present | set(lookaside))
+
+
+def _prune_lists(tree, kind, present):
+    for item in tree.xpath("/comps/" + kind):
+        for groupid in item.xpath("grouplist/groupid"):
+            if groupid.text not in present:
+                groupid.getparent().remove(groupid)
+        if not item.xpath("grouplist/groupid"):
+            item.getparent().remove(item)
+
+
+def filtered(path, variant, arch, filter_environments=True, lookaside=()):
+    """A libcomps.Comps of the comps file PATH with what VARIANT may see on ARCH, and the names
+    of the groups the variant lists that match no group there. LOOKASIDE: the group names the
+    parent variant lists, which environments may keep naming."""
     import libcomps
+    from lxml import etree
 
-    path = _PATHS.get(id(comps), (None, None))[0]
-    if path:
-        comps = libcomps.Comps()
-        comps.fromxml_str(attribute_filtered(path, arch, variant["uid"]).decode("utf-8"))
-    result = comps.arch_filter(arches.family(arch) + ["noarch"])
-    for name in comps.langpacks:  # arch_filter drops them; keys()/items() crash libcomps 0.1.19
-        result.langpacks[name] = comps.langpacks[name]
+    tree = _attribute_tree(path, arch, variant["uid"])
+    _cleanup(tree, ("conflicts", "conflicts-" + variant["uid"].lower()), lookaside)
+    comps = libcomps.Comps()
+    comps.fromxml_str(etree.tostring(tree, encoding="unicode"))
     missing = []
-    if variant["groups"] or variant["type"] != "variant":
-        present = [g.id for g in comps.groups]
-        missing = [w["name"] for w in variant["groups"] if not any(_matches(gid, [w]) for gid in present)]
-        _keep_groups(result, variant["groups"])
-        if filter_environments:
-            _keep_environments(result, variant["environments"])
-    _drop_empty(result)
-    return result, missing
-
-
-def _matches(name, wanted):
-    for entry in wanted:
-        if entry["name"] == name or (entry.get("glob") and fnmatch.fnmatchcase(name, entry["name"])):
-            return entry
-    return None
-
-
-def _keep(collection, wanted, overrides):
-    """Drop the items of COLLECTION that WANTED does not match; set the attributes
-    OVERRIDES names from the matching entry where it gives them."""
-    for index in reversed(range(len(collection))):
-        item = collection[index]
-        entry = _matches(item.id, wanted)
-        if entry is None:
-            del collection[index]
-            continue
-        for attr in overrides:
-            if entry.get(attr) is not None:
-                setattr(item, attr, entry[attr])
+    # Pungi filters the groups of a modular variant too
+    if variant["groups"] or variant["modules"] or variant["modular_koji_tags"] or variant["type"] != "variant":
+        missing = _keep_groups(comps, variant["groups"])
+    if filter_environments and (variant["groups"] or variant["environments"]):
+        _keep_environments(comps, variant["environments"])
+    return comps, missing
 
 
 def _keep_groups(comps, wanted):
-    _keep(comps.groups, wanted, ("default", "uservisible"))
+    """Keep the groups WANTED matches, the first entry by name deciding (Pungi sorts them), with
+    its default/uservisible where given; return the names of the entries that match none."""
+    wanted = sorted(wanted, key=lambda w: w["name"])
+    used = set()
+    for index in reversed(range(len(comps.groups))):
+        group = comps.groups[index]
+        entry = next((w for w in wanted if _matches(group.id, w)), None)
+        if entry is None:
+            del comps.groups[index]
+            continue
+        used.update(w["name"] for w in wanted if _matches(group.id, w))
+        for attr in ("default", "uservisible"):
+            if entry[attr] is not None:
+                setattr(group, attr, entry[attr])
+    return [w["name"] for w in wanted if w["name"] not in used]
+
+
+def _matches(group_id, entry):
+    return fnmatch.fnmatchcase(group_id, entry["name"]) if entry["glob"] else group_id == entry["name"]
 
 
 def _keep_environments(comps, wanted):
-    _keep(comps.environments, wanted, ("display_order",))
+    orders = {w["name"]: w["display_order"] for w in reversed(wanted)}  # the first entry wins
+    for index in reversed(range(len(comps.environments))):
+        env = comps.environments[index]
+        if env.id not in orders:
+            del comps.environments[index]
+        elif orders[env.id] is not None:
+            env.display_order = orders[env.id]
 
 
-def _drop_empty(comps):
-    for index in reversed(range(len(comps.groups))):
-        if not len(comps.groups[index].packages):
-            del comps.groups[index]
-    group_ids = {g.id for g in comps.groups}
-    for collection in (comps.environments, comps.categories):
-        for index in reversed(range(len(collection))):
-            item = collection[index]
-            _prune_ids(item.group_ids, group_ids)
-            if hasattr(item, "option_ids"):
-                _prune_ids(item.option_ids, group_ids)
-            if not len(item.group_ids) and not len(getattr(item, "option_ids", [])):
-                del collection[index]
+# -- writing, as Pungi's CompsWrapper.generate_comps ---------------------------------------
 
-
-def _prune_ids(id_list, keep):
-    for index in reversed(range(len(id_list))):
-        if id_list[index].name not in keep:
-            del id_list[index]
+HEADER = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE comps\n"
+          "  PUBLIC '-//Red Hat, Inc.//DTD Comps info//EN'\n  'comps.dtd'>\n")
+TYPES = ("mandatory", "default", "optional", "conditional")
 
 
 def to_xml(comps):
-    return comps.xml_str()
+    """The XML text of COMPS as Pungi writes it. Categories keep their order, and with their
+    environments name only groups that are there; an environment without a group goes."""
+    from lxml import etree
+
+    root = etree.Element("comps")
+    for group in sorted(comps.groups, key=lambda g: g.id):
+        _group(root, group)
+    present = {g.id for g in comps.groups}
+    for category in comps.categories:
+        ids = [g for g in category.group_ids if g.name in present]
+        if ids:
+            node = _common(root, "category", category)
+            _listing(node, category, ids, ())
+    for env in sorted(comps.environments, key=lambda e: e.id):
+        if len(env.group_ids):
+            _listing(_common(root, "environment", env), env, env.group_ids, env.option_ids)
+    if comps.langpacks:
+        node = etree.SubElement(root, "langpacks")
+        for name in sorted(comps.langpacks):
+            _add(node, "match", install=comps.langpacks[name], name=name)
+    return HEADER + etree.tostring(root, pretty_print=True, encoding="unicode")
+
+
+def _add(parent, tag, text=None, **attrs):
+    from lxml import etree
+
+    node = etree.SubElement(parent, tag)
+    for key in sorted(attrs):
+        node.set(key, attrs[key])
+    node.text = text or None
+    return node
+
+
+def _common(parent, tag, item, description=False):
+    """TAG with id, names and (when it has one, or DESCRIPTION) descriptions, translations by lang."""
+    node = _add(parent, tag)
+    _add(node, "id", item.id)
+    _translated(node, "name", item.name, item.name_by_lang)
+    if item.desc or description:
+        _translated(node, "description", item.desc, item.desc_by_lang)
+    return node
+
+
+def _translated(node, tag, text, by_lang):
+    _add(node, tag, text)
+    for lang in sorted(by_lang):
+        _add(node, tag, by_lang[lang]).set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+
+
+def _group(root, group):
+    import libcomps
+
+    node = _common(root, "group", group, description=True)
+    _add(node, "default", "true" if group.default else "false")
+    _add(node, "uservisible", "true" if group.uservisible else "false")
+    if group.lang_only:
+        _add(node, "langonly", group.lang_only)
+    packages = _add(node, "packagelist")
+    codes = [getattr(libcomps, "PACKAGE_TYPE_" + t.upper()) for t in TYPES]
+    for package in sorted(group.packages, key=lambda p: (codes.index(p.type), p.name)):
+        extra = {"requires": package.requires or ""} if package.type == libcomps.PACKAGE_TYPE_CONDITIONAL else {}
+        _add(packages, "packagereq", package.name, type=TYPES[codes.index(package.type)], **extra)
+
+
+def _listing(node, item, group_ids, option_ids):
+    """display_order, then the grouplist and (if any) optionlist, each name once, sorted."""
+    if item.display_order is not None:
+        _add(node, "display_order", str(item.display_order))
+    for tag, ids in (("grouplist", group_ids), ("optionlist", option_ids)):
+        if tag == "grouplist" or len(ids):
+            lst = _add(node, tag)
+            for gid in sorted({(g.name, bool(g.default)) for g in ids}):
+                _add(lst, "groupid", gid[0], **({"default": "true"} if gid[1] else {}))

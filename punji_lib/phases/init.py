@@ -120,15 +120,20 @@ def _copy_config(topdir, files):
 def _write_comps(topdir, loaded, prog):
     if not loaded["comps"]:
         return []
-    source = comps.read(loaded["comps"])
-    written, warned = [], set()
+    comps.read(loaded["comps"])  # one error line for a file libcomps rejects
+    written = []
     keep_envs = loaded["config"].get("comps_filter_environments", True)
+    by_uid = {v["uid"]: v for v in loaded["variants"]}
     for v in loaded["variants"]:
+        parent = by_uid.get(v["parent"])
+        lookaside = [g["name"] for g in parent["groups"]] if parent else []
+        warned = set()
         for arch in v["arches"]:
-            result, missing = comps.filtered(source, v, arch, keep_envs)
+            result, missing = comps.filtered(loaded["comps"], v, arch, keep_envs, lookaside)
             for name in sorted(set(missing) - warned):
                 warned.add(name)
-                warn(prog, "%s: variant %s lists group '%s', which is not in the comps file" % (loaded["comps"], v["uid"], name))
+                warn(prog, "%s: variant %s lists group '%s', which matches no group there on %s (arch=, variant=, empty)"
+                     % (loaded["comps"], v["uid"], name, arch))
             relpath = layout.comps_file(v["uid"], arch)
             jsonio.write_text_if_changed(layout.at(topdir, relpath), comps.to_xml(result))
             written.append(relpath)
