@@ -18,7 +18,6 @@ import fnmatch
 import os
 import re
 
-from .. import arches
 from ..errors import PunjiError
 
 LINE_RE = re.compile(r"\s*at line:\s*(\d+)\s*col(?:umn)?\s*:\s*\d+")

@@ -20,12 +20,11 @@ parent), links the os, debug and source trees, and writes
 work/<arch>/gather/<variant>.json, the packages of each tree, and rpms.json.
 """
 
-import json
 import os
 import re
 
 from ..compose import jsonio, layout, request, state
-from ..config import reader, variants
+from ..config import variants
 from ..config.lookup import arch_data, json_file, va_data
 from ..errors import PunjiError
 from ..log import log, warn
@@ -362,8 +361,10 @@ def run_assemble(topdir, variant=None, arch=None):
               for v in tree for a in v["arches"]}
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
     link_type = conf.get("link_type") or "hardlink-or-copy"
+    by_uid = variants.by_uid(tree)
+    placed = {}
     for (uid, a), result in solved.items():
-        v = variants.by_uid(tree)[uid]
+        v = by_uid[uid]
         packages = _placed([p for p in final[(uid, a)] if "lookaside" not in p["flags"]], v, a,
                            conf.get("hashed_directories"))
         path = layout.at(topdir, layout.gather_json(uid, a))
@@ -372,9 +373,10 @@ def run_assemble(topdir, variant=None, arch=None):
                 _link_tree(topdir, [p for p in packages if p["category"] == category], v, a, KIND[category],
                            link_type)
         jsonio.write_json_if_changed(path, dict(result, packages=packages))
-    total = _link_sources(topdir, tree, link_type)
-    _write_rpms(topdir, tree)
-    state.write(topdir, "gather", rpms=layout.rpms_json(), count=total)
+        placed[(uid, a)] = packages
+    _link_sources(topdir, tree, placed, link_type)
+    _write_rpms(topdir, tree, placed)
+    state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()))
 
 
 def _placed(records, v, arch, hashed):
@@ -401,20 +403,14 @@ def _link_tree(topdir, packages, v, arch, kind, link_type):
     linker.build_dir(layout.at(topdir, top), files, link_type, keep=("repodata",))
 
 
-def _link_sources(topdir, tree, link_type):
-    """Link every variant's source tree (the source packages of all its arches); the count of
-    every package of the compose."""
-    total = 0
+def _link_sources(topdir, tree, placed, link_type):
+    """Link every variant's source tree: the source packages of all its arches (PLACED)."""
     for v in tree:
-        sources = {}
-        for arch in v["arches"]:
-            for p in jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))["packages"]:
-                total += 1
-                if p["category"] == "source":
-                    sources[p["file"]] = p
-        if not v.get("is_empty"):
-            _link_tree(topdir, [sources[f] for f in sorted(sources)], v, "src", "source", link_type)
-    return total
+        if v.get("is_empty"):
+            continue
+        sources = {p["file"]: p for arch in v["arches"] for p in placed[(v["uid"], arch)]
+                   if p["category"] == "source"}
+        _link_tree(topdir, [sources[f] for f in sorted(sources)], v, "src", "source", link_type)
 
 
 def _header_nevra(nevra, filename):
@@ -432,7 +428,7 @@ def _srpm_header_nevra(p):
     return _header_nevra(p["srpm_nevra"], p.get("sourcerpm") or "")
 
 
-def _write_rpms(topdir, tree):
+def _write_rpms(topdir, tree, placed):
     """compose/metadata/rpms.json, and modules.json as Pungi writes it (no modules yet)."""
     from productmd.modules import Modules
     from productmd.rpms import Rpms
@@ -444,7 +440,7 @@ def _write_rpms(topdir, tree):
         metadata.compose.date, metadata.compose.respin = req["date"], req["respin"]
     for v in tree:
         for arch in v["arches"]:
-            for p in jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))["packages"]:
+            for p in placed[(v["uid"], arch)]:
                 rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
                          p["sigkey"], p["category"], _srpm_header_nevra(p))
     jsonio.write_text(layout.at(topdir, layout.rpms_json()), rpms.dumps())
