@@ -10,11 +10,14 @@ def build_parser():
         "punji-status",
         "Show the compose's STATUS and each make target (a phase for one scope) as done, running, "
         "failed, interrupted or pending, with the log to read for each failure.",
-        "punji-status /mnt/composes/PDL-1-20261125.n.0\npunji-status --json . | jq .targets",
+        "punji-status /mnt/composes/PDL-1-20261125.n.0\npunji-status --json . | jq .targets\n"
+        "punji-status --timeline .",
     )
     p.add_argument("compose", nargs="?", default=".", help="the compose directory (default: .)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--all", action="store_true", help="list done targets too, not only a count of them")
+    p.add_argument("--timeline", action="store_true",
+                   help="when each target last ran and for how long (from its log), in start order")
     return p
 
 
@@ -33,6 +36,8 @@ def _show(args):
     if not os.path.exists(layout.at(topdir, layout.targets_json())):
         raise PunjiError("%s: not a punji compose (no %s)" % (topdir, layout.targets_json()))
     report = status.report(topdir)
+    if args.timeline:
+        return _timeline(topdir, report, args.json)
     if args.json:
         sys.stdout.write(jsonio.dumps(report))
         return
@@ -45,6 +50,21 @@ def _show(args):
             if t.get("error"):
                 print("  %18s %s" % ("", t["error"]))
     print("  " + ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))
+
+
+def _timeline(topdir, report, as_json):
+    from ..compose import jsonio, timeline
+
+    rows = timeline.spans(topdir, report["targets"])
+    total = timeline.summary(rows)
+    if as_json:
+        sys.stdout.write(jsonio.dumps({"compose_id": report["compose_id"], "summary": total, "targets": rows}))
+        return
+    print("%s  %s" % (report["compose_id"], report["status"]))
+    print("  %8s %8s  %s" % ("start s", "took s", "target"))
+    for row in rows:
+        print("  %8.2f %8.2f  %s" % (row["start"], row["seconds"], _label(row)))
+    print("  %d targets over %.2f s of wall time, %.2f s of work in them" % (total["targets"], total["wall"], total["busy"]))
 
 
 def main(argv=None):

@@ -21,13 +21,13 @@ def check(record, where):
     """RECORD against schemas/state.json; a PunjiError naming WHERE when it does not fit."""
     import json
 
-    import jsonschema
+    from . import schema as checker
 
     with open(SCHEMA, encoding="utf-8") as f:
         schema = json.load(f)
     try:
-        jsonschema.validate(record, schema)
-    except jsonschema.ValidationError as exc:
+        checker.validate(record, schema)
+    except checker.SchemaError as exc:
         raise PunjiError("%s: not a punji state file: %s" % (where, exc.message))
     return record
 

@@ -43,16 +43,16 @@ DEFAULTS = {"lookaside_repos": [], "packages": [], "groups": [], "groups_with_op
 
 def check_request(request, where="request"):
     """REQUEST with defaults filled in; a PunjiError naming the key when it is invalid."""
-    import jsonschema
+    from ..compose import schema
 
     try:
-        jsonschema.validate(request, REQUEST_SCHEMA)
-    except jsonschema.ValidationError as exc:
-        key = ".".join(str(p) for p in exc.absolute_path)
-        if exc.validator == "additionalProperties":
+        schema.validate(request, REQUEST_SCHEMA)
+    except schema.SchemaError as exc:
+        key = ".".join(str(p) for p in exc.path)
+        if exc.keyword == "additionalProperties":
             extra = sorted(set(request) - set(REQUEST_SCHEMA["properties"]))
             raise PunjiError("%s: unknown key %s" % (where, ", ".join(repr(k) for k in extra)))
-        raise PunjiError("%s: key '%s': %s" % (where, key or exc.validator, exc.message))
+        raise PunjiError("%s: key '%s': %s" % (where, key or exc.keyword, exc.message))
     return dict(DEFAULTS, **request)
 
 

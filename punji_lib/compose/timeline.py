@@ -1,0 +1,57 @@
+"""When each make target of a compose last ran, from its log: where a compose's seconds go."""
+
+import datetime
+
+from . import layout
+
+STAMP = "%Y-%m-%d %H:%M:%S,%f"
+
+
+def last_run(path):
+    """(start, end) datetimes of the last run logged in PATH (from its last 'started:' line
+    to the last timestamped line after it), or None when it has none."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return None
+    start = end = None
+    for line in lines:
+        stamp = _stamp(line)
+        if stamp is None:
+            continue
+        if " started: " in line or start is None:
+            start = stamp
+        end = stamp
+    return (start, end) if start else None
+
+
+def _stamp(line):
+    try:
+        return datetime.datetime.strptime(line[:23], STAMP)
+    except ValueError:
+        return None
+
+
+def spans(topdir, targets):
+    """[{target fields..., 'start': s, 'seconds': d}] for the TARGETS that have a logged run,
+    S counted from the first start, in start order."""
+    rows = []
+    for target in targets:
+        run = last_run(layout.at(topdir, target["log"]))
+        if run:
+            rows.append((run, target))
+    if not rows:
+        return []
+    first = min(run[0] for run, _target in rows)
+    rows.sort(key=lambda row: row[0][0])
+    return [dict(target, start=round((s - first).total_seconds(), 3), seconds=round((e - s).total_seconds(), 3))
+            for (s, e), target in rows]
+
+
+def summary(rows):
+    """{'wall': first start to last end, 'busy': the targets' seconds added up}."""
+    wall = max((r["start"] + r["seconds"] for r in rows), default=0.0)
+    return {"wall": round(wall, 3), "busy": round(sum(r["seconds"] for r in rows), 3),
+            "targets": len(rows)}
+
