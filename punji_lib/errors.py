@@ -16,3 +16,17 @@ class PunjiError(Exception):
         if self.hint:
             return "%s (%s)" % (self.message, self.hint)
         return self.message
+
+
+DISK_FULL = {28: "no space left on device", 122: "disk quota exceeded", 27: "file too large"}
+
+
+def as_user_error(exc):
+    """A PunjiError for an OSError the user can fix (a full disk, a quota, a file size limit),
+    naming the file; None for any other exception."""
+    if isinstance(exc, PunjiError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        where = " writing %s" % exc.filename if exc.filename else ""
+        return PunjiError("%s%s" % (DISK_FULL[exc.errno], where))
+    return None

@@ -12,7 +12,7 @@ import os
 import sys
 
 from ..config.lookup import va_data
-from ..errors import PunjiError
+from ..errors import PunjiError, as_user_error
 from ..log import log, open_log, warn
 
 
@@ -100,7 +100,10 @@ def run(argparser, work, argv=None):
     args = argparser.parse_args(argv)
     prog = argparser.prog
     try:
-        return work(args) or 0
+        try:
+            return work(args) or 0
+        except OSError as exc:
+            raise as_user_error(exc) or exc
     except PunjiError as exc:
         log.error("%s", exc, exc_info=True)
         print("%s: error: %s" % (prog, exc), file=sys.stderr)
@@ -147,11 +150,12 @@ def run_phase(argparser, phase, job, argv=None):
             try:
                 job(topdir, variant, arch)
             except Exception as exc:
-                message = str(exc) if isinstance(exc, PunjiError) else "%s: %s" % (type(exc).__name__, exc)
+                known = as_user_error(exc)
+                message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
                 if not _failable(topdir, phase, variant, arch):
                     state.mark_failed(topdir, phase, variant, arch, message)
                     status.set_status(topdir, "DOOMED")
-                    raise
+                    raise known or exc
                 log.exception("failed, but failable: %s", message)
                 state.write(topdir, phase, variant, arch, failed=True, error=message)
                 warn(argparser.prog, "%s (failable_deliverables: the compose goes on without it)" % message)

@@ -1,13 +1,17 @@
 """Stable, atomic JSON and text files: sorted keys, newline at the end, temp name then rename."""
 
+import errno
 import glob
 import json
 import os
 import tempfile
 
 
-def dumps(data):
-    """The canonical text of DATA: sorted keys, two-space indent, trailing newline."""
+def dumps(data, compact=False):
+    """The canonical text of DATA: sorted keys, two-space indent, trailing newline. COMPACT:
+    no indent, for the large work files (json's C encoder only runs without indent: ~10x faster)."""
+    if compact:
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -32,6 +36,18 @@ def write_text(path, text):
         raise
 
 
+def write_small(path, text):
+    """write_text for a marker of a few bytes (STATUS, a target's error) that must land even
+    on a full disk: then it is written in place, reusing the old file's room."""
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC or not os.path.exists(path):
+            raise
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
 def write_text_if_changed(path, text):
     """Write TEXT unless PATH already holds exactly it, so its mtime only moves on change.
 
@@ -47,12 +63,12 @@ def write_text_if_changed(path, text):
     return True
 
 
-def write_json(path, data):
-    write_text(path, dumps(data))
+def write_json(path, data, compact=False):
+    write_text(path, dumps(data, compact))
 
 
-def write_json_if_changed(path, data):
-    return write_text_if_changed(path, dumps(data))
+def write_json_if_changed(path, data, compact=False):
+    return write_text_if_changed(path, dumps(data, compact))
 
 
 def read_json(path):

@@ -53,7 +53,7 @@ def digest(*parts):
     """A short fingerprint of JSON-able PARTS: what a run's inputs were."""
     import hashlib
 
-    return hashlib.sha256(jsonio.dumps(parts).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(jsonio.dumps(parts, compact=True).encode("utf-8")).hexdigest()[:32]
 
 
 def same_inputs(topdir, phase, variant, arch, inputs):
@@ -116,9 +116,12 @@ def mark_running(topdir, phase, variant=None, arch=None):
 
 
 def mark_failed(topdir, phase, variant, arch, message):
-    """Record the one-line error of a failed run next to the (absent) state file."""
-    jsonio.write_text(_mark(topdir, phase, variant, arch, ".error"), message + "\n")
-    _remove(_mark(topdir, phase, variant, arch, ".pid"))
+    """Record the one-line error of a failed run next to the (absent) state file (in place of
+    its .pid file when the disk is full)."""
+    pid, error = _mark(topdir, phase, variant, arch, ".pid"), _mark(topdir, phase, variant, arch, ".error")
+    if os.path.exists(pid):
+        os.replace(pid, error)
+    jsonio.write_small(error, message + "\n")
 
 
 def clear_marks(topdir, phase, variant=None, arch=None):

@@ -96,4 +96,4 @@ def set_status(topdir, new, only_if=None):
                     return
         except FileNotFoundError:
             return
-    jsonio.write_text(path, new + "\n")
+    jsonio.write_small(path, new + "\n")

@@ -7,7 +7,8 @@ REMOTE_SCHEMES = ("http", "https")
 
 
 def is_remote(repo):
-    return urllib.parse.urlparse(repo).scheme in REMOTE_SCHEMES
+    scheme, sep, _rest = repo.partition("://")  # not urlparse: called once per package
+    return bool(sep) and scheme.lower() in REMOTE_SCHEMES
 
 
 def local_path(repo):

@@ -61,7 +61,7 @@ def run(topdir, variant, arch):
     # Pungi 4.3.2 gathers nothing for an empty variant
     solved = _nothing() if v.get("is_empty") else _solve(topdir, conf, v, arch, tree, related, earlier)
     jsonio.write_json(layout.at(topdir, layout.solved_json(variant, arch)), dict(
-        solved, header=state.header("gather-result"), variant=variant, arch=arch))
+        solved, header=state.header("gather-result"), variant=variant, arch=arch), compact=True)
     counts = {c: sum(1 for p in solved["packages"] if p["category"] == c and "lookaside" not in p["flags"])
               for c in CATEGORY.values()}
     log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
@@ -372,7 +372,7 @@ def run_assemble(topdir, variant=None, arch=None):
             for category in ("binary", "debug"):
                 _link_tree(topdir, [p for p in packages if p["category"] == category], v, a, KIND[category],
                            link_type)
-        jsonio.write_json_if_changed(path, dict(result, packages=packages))
+        jsonio.write_json_if_changed(path, dict(result, packages=packages), compact=True)
         placed[(uid, a)] = packages
     _link_sources(topdir, tree, placed, link_type)
     _write_rpms(topdir, tree, placed)

@@ -38,7 +38,7 @@ def run(topdir, variant=None, arch=None):
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
     repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision)
     jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
-                      {"header": state.header("pkgset-packages"), "arch": arch, "packages": records})
+                      {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
 
 

@@ -68,7 +68,7 @@ class HeaderCache:
         return facts
 
     def save(self):
-        jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new})
+        jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new}, compact=True)
 
 
 def same_package(text):

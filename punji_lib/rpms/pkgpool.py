@@ -102,12 +102,11 @@ def source_nvr(sourcerpm):
 
 def load_repo(pool, spec, cache):
     """Add the repo SPEC (path or URL) to the libsolv POOL as DNF's sack reads it: repomd.xml,
-    primary metadata written to a .solv file and read back, filelists; returns (libsolv repo,
-    repos.Repo). Done so, the pool's solvable and dependency ids and the order of every
-    package's Requires are the sack's (libsolv sorts dependency arrays as it writes them),
-    which Pungi's set iteration order depends on."""
-    import tempfile
-
+    then primary and filelists metadata as a .solv file; returns (libsolv repo, repos.Repo).
+    The .solv file is cached in CACHE/solv, keyed by repomd.xml's checksum (solv_cache).
+    Loaded from a .solv file, the pool's solvable ids and the order of every package's
+    Requires are the sack's (libsolv sorts dependency arrays as it writes them), which
+    Pungi's set iteration order depends on."""
     import solv
 
     repo = Repo(spec, cache)
@@ -115,28 +114,71 @@ def load_repo(pool, spec, cache):
     f = solv.xfopen(repo.repomd)
     handle.add_repomdxml(f, 0)
     f.close()
-    for kind, flags in (("primary", 0), ("filelists", solv.Repo.REPO_EXTEND_SOLVABLES)):
-        path = repo.metadata(kind)
-        if path is None:
-            continue
-        f = solv.xfopen(path)
-        if f is None:
-            raise PunjiError("repo %s: cannot open %s" % (spec, path))
-        ok = handle.add_rpmmd(f, None, flags)
+    cached = solv_cache(spec, repo, cache)
+    if cached:
+        f = solv.xfopen(cached)
+        handle.add_solv(f, 0)
         f.close()
-        if not ok:
-            raise PunjiError("repo %s: corrupt %s metadata %s: %s"
-                             % (spec, kind, repo.hrefs[kind], one_line(pool.errstr)))
-        if kind == "primary":
-            with tempfile.TemporaryDirectory(prefix="punji-solv-") as tmp:
-                f = solv.xfopen(os.path.join(tmp, "primary.solv"), "w")
-                handle.write(f)
-                f.close()
-                handle.empty(True)
-                f = solv.xfopen(os.path.join(tmp, "primary.solv"))
-                handle.add_solv(f, 0)
-                f.close()
     return handle, repo
+
+
+def _add_xml(pool, handle, spec, repo, kind, flags):
+    import solv
+
+    path = repo.metadata(kind)
+    if path is None:
+        return
+    f = solv.xfopen(path)
+    if f is None:
+        raise PunjiError("repo %s: cannot open %s" % (spec, path))
+    ok = handle.add_rpmmd(f, None, flags)
+    f.close()
+    if not ok:
+        raise PunjiError("repo %s: corrupt %s metadata %s: %s"
+                         % (spec, kind, repo.hrefs[kind], one_line(pool.errstr)))
+
+
+def solv_cache(spec, repo, cache):
+    """The .solv file of REPO's primary and filelists metadata, CACHE/solv/<sha256 of
+    repomd.xml, the metadata files' size and mtime and the libsolv build>.solv, written (atomically, so concurrent loads share
+    it) when missing. None when the repo has no primary metadata."""
+    import hashlib
+
+    import solv
+
+    if repo.metadata("primary") is None:
+        return None
+    digest = hashlib.sha256(_libsolv_build().encode("utf-8"))
+    with open(repo.repomd, "rb") as f:
+        digest.update(f.read())
+    for kind in ("primary", "filelists"):  # a file changed under an unchanged repomd.xml too
+        path = repo.metadata(kind)
+        if path:
+            info = os.stat(path)
+            digest.update(("%s %d %d" % (kind, info.st_size, info.st_mtime_ns)).encode("utf-8"))
+    path = os.path.join(cache, "solv", digest.hexdigest()[:32] + ".solv")
+    if os.path.exists(path):
+        return path
+    scratch = solv.Pool()
+    scratch.setdisttype(solv.Pool.DISTTYPE_RPM)
+    handle = scratch.add_repo(spec)
+    _add_xml(scratch, handle, spec, repo, "primary", 0)
+    _add_xml(scratch, handle, spec, repo, "filelists", solv.Repo.REPO_EXTEND_SOLVABLES)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    f = solv.xfopen(tmp, "w")
+    handle.write(f)
+    f.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _libsolv_build():
+    """Which libsolv writes the cache: its extension module's path, size and mtime."""
+    import _solv
+
+    info = os.stat(_solv.__file__)
+    return "%s %d %d" % (_solv.__file__, info.st_size, int(info.st_mtime))
 
 
 class PackagePool:

@@ -5,6 +5,7 @@ subdirectory per URL); a local repo is read where it is. Every failure is a
 PunjiError naming the repo.
 """
 
+import functools
 import hashlib
 import os
 import shutil
@@ -21,7 +22,12 @@ def join(repo, location, base=None):
     top = base or repo
     if is_remote(top):
         return urllib.parse.urljoin(top.rstrip("/") + "/", location)
-    return os.path.normpath(os.path.join(os.path.abspath(local_path(top)), location))
+    return os.path.normpath(os.path.join(_local_dir(top), location))
+
+
+@functools.lru_cache(maxsize=None)
+def _local_dir(repo):
+    return os.path.abspath(local_path(repo))
 
 
 def cache_dir(cache, repo):
