@@ -629,3 +629,62 @@ def test_request_gets_pungis_answer(name, solver_repo, solver_lookaside_repo, so
     for key in ("rpm", "srpm", "debuginfo"):
         # file names as Pungi gives them: twins of one NEVRA in two repos are one name
         assert sorted({os.path.basename(p) for p in answer[key]}) == expected[key], key
+
+
+# ---------------------------------------------------------------- the .solv cache (issue 12)
+
+def _pool_facts(repos, lookaside, cache):
+    from punji_lib.rpms.pkgpool import PackagePool
+
+    pool = PackagePool("x86_64", repos, lookaside, cache=cache)
+    requires = {i: sorted((key, text) for _dep, key, text in pool.requires(i)) for i in pool.candidates}
+    return pool, requires
+
+
+def test_cached_pool_keeps_the_sacks_ids(tmp_path, solver_repo, solver_lookaside_repo, demo_repo):
+    """A pool loaded from the .solv cache has the same solvables, and every Requires keeps the
+    id DNF's sack gives it (Pungi's set order follows those ids), though libsolv's own ids differ."""
+    cache = str(tmp_path / "cache")
+    for repos, lookaside in (([solver_repo], [solver_lookaside_repo]), ([demo_repo], [])):
+        cold, cold_requires = _pool_facts(repos, lookaside, cache)
+        assert os.listdir(os.path.join(cache, "solv"))
+        warm, warm_requires = _pool_facts(repos, lookaside, cache)
+        assert warm.candidates == cold.candidates
+        assert [warm.nevra(i) for i in warm.candidates] == [cold.nevra(i) for i in cold.candidates]
+        assert warm_requires == cold_requires
+
+
+def test_depsolve_answers_the_same_from_its_cache(tmp_path, solver_repo, solver_lookaside_repo):
+    """punji-depsolve keeps its .solv files in the user cache (~/.cache/punji/repos/solv);
+    the second answer, from them, is the first."""
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({
+        "repos": [solver_repo], "lookaside_repos": [solver_lookaside_repo], "arch": "x86_64",
+        "packages": ["*"], "fulltree": True, "selfhosting": True, "multilib_methods": ["devel", "runtime"]}))
+    env = dict(os.environ, HOME=str(tmp_path))
+    argv = [os.path.join(BIN, PROG), "--request", str(request)]
+    first = subprocess.run(argv, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert os.listdir(tmp_path / ".cache" / "punji" / "repos" / "solv")
+    assert subprocess.run(argv, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout == first
+    assert len(json.loads(first)["rpm"]) > 10
+
+
+def test_cache_follows_a_changed_repo(tmp_path, solver_repo):
+    """A repo rebuilt without one package is read again, not taken from the cache."""
+    from punji_lib.rpms.pkgpool import PackagePool
+
+    repo = tmp_path / "repo"
+    shutil.copytree(os.path.join(solver_repo, "Packages"), repo / "Packages")
+    subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
+    cache = str(tmp_path / "cache")
+    pool = PackagePool("x86_64", [str(repo)], cache=cache)
+    before = {pool.name(i) for i in pool.candidates}
+    assert "gx" in before
+    for name in os.listdir(repo / "Packages"):
+        if name.startswith("gx-1"):
+            os.unlink(repo / "Packages" / name)
+    subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
+    pool = PackagePool("x86_64", [str(repo)], cache=cache)
+    after = {pool.name(i) for i in pool.candidates}
+    assert after == before - {"gx"}
+    assert len(os.listdir(os.path.join(cache, "solv"))) == 4  # a .solv and a .keys.json each

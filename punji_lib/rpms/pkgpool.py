@@ -100,29 +100,63 @@ def source_nvr(sourcerpm):
     return tuple(parts) if len(parts) == 3 else None
 
 
-def load_repo(pool, spec, cache):
-    """Add the repo SPEC (path or URL) to the libsolv POOL as DNF's sack reads it: repomd.xml,
-    then primary and filelists metadata as a .solv file; returns (libsolv repo, repos.Repo).
-    The .solv file is cached in CACHE/solv, keyed by repomd.xml's checksum (solv_cache).
-    Loaded from a .solv file, the pool's solvable ids and the order of every package's
-    Requires are the sack's (libsolv sorts dependency arrays as it writes them), which
-    Pungi's set iteration order depends on."""
+def load_repo(pool, spec, cache, exact=False):
+    """Add the repo SPEC (path or URL) to the libsolv POOL; returns (libsolv repo, repos.Repo).
+    See add_repo; CACHE holds remote metadata and the .solv files."""
+    repo = Repo(spec, cache)
+    return add_repo(pool, repo, cache, exact), repo
+
+
+def add_repo(pool, repo, cache, exact=False):
+    """Add REPO (a repos.Repo) to POOL from its cached .solv file (solv_path), or, when there is
+    none or EXACT, as DNF's sack reads a repo on a cold cache: repomd.xml, the primary XML
+    parsed, written to a .solv file and read back, then the filelists XML. Only that way are
+    the pool's string and dependency ids the sack's, which the order of Pungi's sets of
+    dependencies follows (see PackagePool.sack_keys); solvable ids and every package's
+    Requires are the same either way. The .solv file is then written for the next load."""
+    import tempfile
+
     import solv
 
-    repo = Repo(spec, cache)
-    handle = pool.add_repo(spec)
+    handle = pool.add_repo(repo.repo)
     f = solv.xfopen(repo.repomd)
     handle.add_repomdxml(f, 0)
     f.close()
-    cached = solv_cache(spec, repo, cache)
-    if cached:
-        f = solv.xfopen(cached)
-        handle.add_solv(f, 0)
-        f.close()
-    return handle, repo
+    cached = solv_path(repo, cache)
+    if not exact and os.path.exists(cached):
+        _add_solv(handle, cached)
+        return handle
+    _add_xml(pool, handle, repo, "primary", 0)
+    with tempfile.TemporaryDirectory(prefix="punji-solv-") as tmp:
+        _write_solv(handle, os.path.join(tmp, "primary.solv"))
+        handle.empty(True)
+        _add_solv(handle, os.path.join(tmp, "primary.solv"))
+    _add_xml(pool, handle, repo, "filelists", solv.Repo.REPO_EXTEND_SOLVABLES)
+    if not os.path.exists(cached):
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        tmp = "%s.%d.tmp" % (cached, os.getpid())  # written aside: concurrent loads share it
+        _write_solv(handle, tmp)
+        os.replace(tmp, cached)
+    return handle
 
 
-def _add_xml(pool, handle, spec, repo, kind, flags):
+def _add_solv(handle, path):
+    import solv
+
+    f = solv.xfopen(path)
+    handle.add_solv(f, 0)
+    f.close()
+
+
+def _write_solv(handle, path):
+    import solv
+
+    f = solv.xfopen(path, "w")
+    handle.write(f)
+    f.close()
+
+
+def _add_xml(pool, handle, repo, kind, flags):
     import solv
 
     path = repo.metadata(kind)
@@ -130,47 +164,42 @@ def _add_xml(pool, handle, spec, repo, kind, flags):
         return
     f = solv.xfopen(path)
     if f is None:
-        raise PunjiError("repo %s: cannot open %s" % (spec, path))
+        raise PunjiError("repo %s: cannot open %s" % (repo.repo, path))
     ok = handle.add_rpmmd(f, None, flags)
     f.close()
     if not ok:
         raise PunjiError("repo %s: corrupt %s metadata %s: %s"
-                         % (spec, kind, repo.hrefs[kind], one_line(pool.errstr)))
+                         % (repo.repo, kind, repo.hrefs[kind], one_line(pool.errstr)))
 
 
-def solv_cache(spec, repo, cache):
-    """The .solv file of REPO's primary and filelists metadata, CACHE/solv/<sha256 of
-    repomd.xml, the metadata files' size and mtime and the libsolv build>.solv, written (atomically, so concurrent loads share
-    it) when missing. None when the repo has no primary metadata."""
+def solv_key(repo):
+    """What REPO's .solv file is made from: repomd.xml, the primary and filelists files (size,
+    mtime: a file changed under an unchanged repomd.xml counts) and the libsolv build."""
     import hashlib
 
-    import solv
-
-    if repo.metadata("primary") is None:
-        return None
     digest = hashlib.sha256(_libsolv_build().encode("utf-8"))
     with open(repo.repomd, "rb") as f:
         digest.update(f.read())
-    for kind in ("primary", "filelists"):  # a file changed under an unchanged repomd.xml too
+    for kind in ("primary", "filelists"):
         path = repo.metadata(kind)
         if path:
             info = os.stat(path)
             digest.update(("%s %d %d" % (kind, info.st_size, info.st_mtime_ns)).encode("utf-8"))
-    path = os.path.join(cache, "solv", digest.hexdigest()[:32] + ".solv")
-    if os.path.exists(path):
-        return path
-    scratch = solv.Pool()
-    scratch.setdisttype(solv.Pool.DISTTYPE_RPM)
-    handle = scratch.add_repo(spec)
-    _add_xml(scratch, handle, spec, repo, "primary", 0)
-    _add_xml(scratch, handle, spec, repo, "filelists", solv.Repo.REPO_EXTEND_SOLVABLES)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    f = solv.xfopen(tmp, "w")
-    handle.write(f)
-    f.close()
-    os.replace(tmp, path)
-    return path
+    return digest.hexdigest()[:32]
+
+
+def solv_path(repo, cache):
+    return os.path.join(cache, "solv", solv_key(repo) + ".solv")
+
+
+def _read_keys(path):
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 def _libsolv_build():
@@ -204,30 +233,58 @@ class PackagePool:
         cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
         # lookaside repos first, as DNF loads them (by priority): solvable ids are then the
         # sack's, starting at 2
-        for r in lookaside:
-            self._load(r, cache, lookaside=True)
-        for r in repos:
-            self._load(r, cache, lookaside=False)
+        loading = [(Repo(r, cache), True) for r in lookaside] + [(Repo(r, cache), False) for r in repos]
+        keys_path = os.path.join(cache, "solv", self._sack_key(loading) + ".keys.json")
+        self.sack_keys = _read_keys(keys_path)
+        exact = self.sack_keys is None
+        for repo, side in loading:
+            self._load(repo, cache, side, exact)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
+        if exact:
+            self.sack_keys = self._write_keys(keys_path)
         self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
-        self.candidates = [s.id for h in self.where for s in h.solvables if s.arch in wanted]
-        self.lookaside = {i for i in self.candidates if self.pool.solvables[i].repo in self.side_repos}
+        # (name, arch, evr) of every package, read from libsolv once: the rules ask often
+        self.facts = {s.id: (s.name, s.arch, s.evr) for h in self.where for s in h.solvables}
+        self.candidates = [i for i, f in self.facts.items() if f[1] in wanted]
+        self.lookaside = {s.id for h in self.side_repos for s in h.solvables if s.arch in wanted}
         self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
         for i in self.candidates:
-            self.all_by_name.setdefault(self.pool.solvables[i].name, []).append(i)
+            self.all_by_name.setdefault(self.facts[i][0], []).append(i)
+        self._nevras = {}
         self.hidden = set()
         self._refresh()
 
-    def _load(self, spec, cache, lookaside):
-        handle, repo = load_repo(self.pool, spec, cache)
-        self.where[handle] = spec
+    def _load(self, repo, cache, lookaside, exact):
+        handle = add_repo(self.pool, repo, cache, exact)
+        self.where[handle] = repo.repo
         if lookaside:
             self.side_repos.add(handle)
         else:
             comps = repo.comps()
             if comps:
-                self.comps_files.append((spec, comps))
+                self.comps_files.append((repo.repo, comps))
+
+    def _sack_key(self, loading):
+        import hashlib
+
+        text = " ".join([self.arch] + ["%s:%s" % ("lookaside" if side else "main", solv_key(repo))
+                                       for repo, side in loading])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    def _write_keys(self, path):
+        """{dependency text: its id in DNF's sack} for every Requires of the pool, as the pool
+        loaded exactly has them; kept at PATH so a pool loaded from .solv files, whose ids
+        differ, orders dependencies as the sack does."""
+        keys = {}
+        for handle in self.where:
+            for s in handle.solvables:
+                for d in s.lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0):
+                    keys[str(d)] = d.id
+        from ..compose import jsonio
+
+        jsonio.write_json(path, keys, compact=True)
+        return keys
 
     def _refresh(self):
         """The visible packages (the newest of each name.arch not hidden) and their indexes."""
@@ -284,16 +341,19 @@ class PackagePool:
         return self.pool.solvables[i]
 
     def name(self, i):
-        return self.pool.solvables[i].name
+        return self.facts[i][0]
 
     def arch_of(self, i):
-        return self.pool.solvables[i].arch
+        return self.facts[i][1]
 
     def evr(self, i):
-        return self.pool.solvables[i].evr
+        return self.facts[i][2]
 
     def nevra(self, i):
-        return nevra_of(self.pool.solvables[i])
+        text = self._nevras.get(i)
+        if text is None:
+            text = self._nevras[i] = nevra_of(self.pool.solvables[i])
+        return text
 
     def sourcerpm(self, i):
         return self.pool.solvables[i].lookup_sourcepkg() or ""
@@ -344,15 +404,15 @@ class PackagePool:
         return join(self.where[s.repo], href, base)
 
     def requires(self, i):
-        """[(dep id, text as rpm writes it)] of package I, Requires(pre) and Requires(post)
-        included, rpmlib() ones left out."""
+        """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
+        and Requires(post) included, rpmlib() ones left out."""
         deps = self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0)
         result = []
         for d in deps:
             text = str(d)
             if d.id == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
                 continue
-            result.append((d.id, rich_text(text)))
+            result.append((d.id, self.sack_keys.get(text, d.id), rich_text(text)))
         return result
 
     def provides(self, i):

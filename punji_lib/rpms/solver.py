@@ -89,8 +89,8 @@ class Solver:
         if pool.in_lookaside(i):
             return []
         found, texts = set(), {}
-        for dep, text in pool.requires(i):
-            key = dep & 0xFFFFFFFF  # a hawkey Reldep hashes to its libsolv id, unsigned
+        for dep, sack_id, text in pool.requires(i):
+            key = sack_id & 0xFFFFFFFF  # a hawkey Reldep hashes to its libsolv id, unsigned
             texts[key] = text
             chosen = self.chosen.get(dep)
             if not chosen:
