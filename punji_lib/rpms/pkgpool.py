@@ -82,15 +82,6 @@ def nevra_of(s):
     return "%s-%s.%s" % (s.name, evr, s.arch)
 
 
-def rpm_filename(s):
-    """name-version-release.arch.rpm, as binary packages name their source in sourcerpm."""
-    evr = s.evr
-    head = evr.split("-")[0]
-    if ":" in head:
-        evr = evr.split(":", 1)[1]
-    return "%s-%s.%s.rpm" % (s.name, evr, s.arch)
-
-
 def source_nvr(sourcerpm):
     """(name, version, release) of a sourcerpm file name; 'x-1-2.nosrc.rpm' and 'x-1-2.src.rpm'
     name the same source package."""
@@ -251,7 +242,7 @@ class PackagePool:
         self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
         for i in self.candidates:
             self.all_by_name.setdefault(self.facts[i][0], []).append(i)
-        self._nevras = {}
+        self._nevras, self._sourcerpms = {}, {}
         self.hidden = set()
         self._refresh()
 
@@ -289,51 +280,68 @@ class PackagePool:
     def _refresh(self):
         """The visible packages (the newest of each name.arch not hidden) and their indexes."""
         best = {}
+        facts, solvables = self.facts, self.pool.solvables
         for i in self.candidates:
             if i in self.hidden:
                 continue
-            s = self.pool.solvables[i]
-            key = (s.name, s.arch)
-            old = best.get(key)
+            name, arch, evr = facts[i]
+            old = best.get((name, arch))
             if old is None:
-                best[key] = [s]
+                best[(name, arch)] = [i]
                 continue
-            cmp = s.evrcmp(old[0])
+            cmp = 0 if evr == facts[old[0]][2] else solvables[i].evrcmp(solvables[old[0]])
             if cmp > 0:
-                best[key] = [s]
+                best[(name, arch)] = [i]
             elif cmp == 0:
-                old.append(s)
-        self.visible = {s.id for group in best.values() for s in group}
-        self.by_name = {}       # name -> [visible binary ids, debug ones included]
-        # Pungi's per-source and per-NVR caches keep one package of a NEVRA, the lookaside
-        # one (its lookaside repos are read first)
-        self.by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
-        self.by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
-        self.src_by_nvr = {}    # (name, version, release) of a source -> [visible source ids]
-        self.sources = {}       # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
+                old.append(i)
+        self.visible = {i for group in best.values() for i in group}
+        self.by_name = {}  # name -> [visible binary ids, debug ones included]
         self.debug = set()
-        seen = set()
-        for i in sorted(self.visible, key=lambda i: (i not in self.lookaside, i)):
-            s = self.pool.solvables[i]
-            version, release = s.evr.split(":", 1)[-1].rsplit("-", 1)
-            twin = nevra_of(s) in seen
-            seen.add(nevra_of(s))
-            if s.arch in SOURCE_ARCHES:
-                if not twin:
-                    self.src_by_nvr.setdefault((s.name, version, release), []).append(i)
-                base = rpm_filename(s).rsplit(".", 2)[0]
-                for arch in SOURCE_ARCHES:
-                    self.sources.setdefault("%s.%s.rpm" % (base, arch), i)
+        for i in self.visible:
+            name, arch, _evr = facts[i]
+            if arch in SOURCE_ARCHES:
                 continue
-            if is_debug(s.name):
+            if is_debug(name):
                 self.debug.add(i)
-            self.by_name.setdefault(s.name, []).append(i)
-            if not twin:
-                self.by_sourcerpm.setdefault(s.lookup_sourcepkg() or "", []).append(i)
-                self.by_nvr.setdefault((s.name, version, release), []).append(i)
+            self.by_name.setdefault(name, []).append(i)
         for ids in self.by_name.values():
             ids.sort()
         self.names = sorted(self.by_name)
+        self._indexes = None
+
+    def _source_indexes(self):
+        """The indexes by source package and NVR, made when first asked for. Pungi's
+        per-source and per-NVR caches keep one package of a NEVRA, the lookaside one (its
+        lookaside repos are read first)."""
+        if self._indexes is not None:
+            return self._indexes
+        by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
+        by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
+        src_by_nvr = {}    # (name, version, release) of a source -> [visible source ids]
+        sources = {}       # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
+        seen = set()
+        for i in sorted(self.visible, key=lambda i: (i not in self.lookaside, i)):
+            name, arch, evr = self.facts[i]
+            epoch, _colon, vr = evr.rpartition(":")
+            version, release = vr.rsplit("-", 1)
+            nevra = (name, epoch or "0", vr, arch)
+            twin = nevra in seen
+            seen.add(nevra)
+            if arch in SOURCE_ARCHES:
+                if not twin:
+                    src_by_nvr.setdefault((name, version, release), []).append(i)
+                for each in SOURCE_ARCHES:
+                    sources.setdefault("%s-%s.%s.rpm" % (name, vr, each), i)
+            elif not twin:
+                by_sourcerpm.setdefault(self.sourcerpm(i), []).append(i)
+                by_nvr.setdefault((name, version, release), []).append(i)
+        self._indexes = (by_sourcerpm, by_nvr, src_by_nvr, sources)
+        return self._indexes
+
+    by_sourcerpm = property(lambda self: self._source_indexes()[0])
+    by_nvr = property(lambda self: self._source_indexes()[1])
+    src_by_nvr = property(lambda self: self._source_indexes()[2])
+    sources = property(lambda self: self._source_indexes()[3])
 
     # -- facts about one package -------------------------------------------------------
 
@@ -356,7 +364,10 @@ class PackagePool:
         return text
 
     def sourcerpm(self, i):
-        return self.pool.solvables[i].lookup_sourcepkg() or ""
+        text = self._sourcerpms.get(i)
+        if text is None:
+            text = self._sourcerpms[i] = self.pool.solvables[i].lookup_sourcepkg() or ""
+        return text
 
     def source_name(self, i):
         """The name of the source package of binary package I (from its sourcerpm file name)."""

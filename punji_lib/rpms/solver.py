@@ -130,8 +130,8 @@ class Solver:
 
     def hawkey_sorted(self, ids):
         """IDS as Python sorts hawkey packages: by name, evr, arch (stable for equal NEVRAs)."""
-        solvables = self.pool.pool.solvables
-        return sorted(ids, key=lambda i: (solvables[i].name, EVR(solvables[i]), solvables[i].arch))
+        pool, solvables = self.pool, self.pool.pool.solvables
+        return sorted(ids, key=lambda i: (pool.name(i), EVR(solvables[i]), pool.arch_of(i)))
 
     # -- the input ---------------------------------------------------------------------
 
