@@ -12,7 +12,42 @@ def dumps(data, compact=False):
     no indent, for the large work files (json's C encoder only runs without indent: ~10x faster)."""
     if compact:
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return pretty(data) + "\n"
+
+
+def pretty(data, indent=2, ensure_ascii=False):
+    """The text json.dumps(DATA, sort_keys=True, indent=INDENT, separators=(",", ": ")) gives,
+    made several times faster: json's C encoder only runs without indent, so here only the
+    scalars go through it. For dicts with string keys, lists and JSON scalars."""
+    scalar = json.JSONEncoder(ensure_ascii=ensure_ascii).encode
+    out = []
+
+    def walk(value, level):
+        if isinstance(value, dict):
+            if not value:
+                out.append("{}")
+                return
+            inner = "\n" + " " * (indent * (level + 1))
+            out.append("{")
+            for n, key in enumerate(sorted(value)):
+                out.append(("," if n else "") + inner + scalar(key) + ": ")
+                walk(value[key], level + 1)
+            out.append("\n" + " " * (indent * level) + "}")
+        elif isinstance(value, (list, tuple)):
+            if not value:
+                out.append("[]")
+                return
+            inner = "\n" + " " * (indent * (level + 1))
+            out.append("[")
+            for n, item in enumerate(value):
+                out.append(("," if n else "") + inner)
+                walk(item, level + 1)
+            out.append("\n" + " " * (indent * level) + "]")
+        else:
+            out.append(scalar(value))
+
+    walk(data, 0)
+    return "".join(out)
 
 
 def write_text(path, text):

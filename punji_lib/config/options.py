@@ -234,7 +234,8 @@ OPTIONS = (
     Option("pkgset_inherit_exclusive_arch_to_noarch", BOOL, default=True, phase="pkgset",
            help="Apply a source package's ExclusiveArch/ExcludeArch to its noarch packages."),
     Option("pkgset_allow_reuse", BOOL, default=True, phase="pkgset", implemented=True,
-           help="Reuse package set data from an old compose."),
+           help="Take over an arch's package set from the newest finished compose in the target directory "
+                "when its inputs (options, comps, repodata, package files) are the same."),
     Option("sigkeys", {"type": "array", "items": OPT_STR, "minItems": 1}, default=[None], phase="pkgset", implemented=True,
            help="Signing key IDs in priority order; null or '' allows unsigned packages."),
     Option("signed_packages_retries", NUM, default=0, phase="pkgset", implemented=True,
@@ -304,8 +305,10 @@ OPTIONS = (
            help="Variant/arch mapping of repos that satisfy dependencies but are not included."),
     Option("variant_as_lookaside", STRING_PAIRS, phase="gather",
            help="Pairs (variant, lookaside variant) of variants used as lookaside."),
-    Option("gather_allow_reuse", BOOL, default=False, phase="gather",
-           help="Reuse gather results from an old compose."),
+    Option("gather_allow_reuse", BOOL, default=True, phase="gather", implemented=True,
+           help="Take over a variant.arch's gather result from the newest finished compose in the target "
+                "directory when its inputs fingerprint is the same (on by default: the fingerprint makes it "
+                "exact; Pungi's default is off)."),
     Option("gather_profiler", BOOL, default=False, phase="gather",
            help="Print profiling data of the dnf gather backend."),
     Option("additional_packages", va_map(STR_LIST), default=[], phase="gather", implemented=True,

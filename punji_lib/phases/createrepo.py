@@ -13,7 +13,7 @@ tree's packages, so the same packages give the same repodata.
 import os
 import shutil
 
-from ..compose import jsonio, layout, request, state
+from ..compose import jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
 from ..media import treeinfo
@@ -41,6 +41,12 @@ def run(topdir, variant, arch):
                  variant, arch)
         state.keep(topdir, "createrepo", variant, arch)
         return
+    kinds = ("source",) if arch == "src" else ("os", "debug")
+    outputs = [os.path.join(layout.repo_dir(v, arch, kind), "repodata") for kind in kinds] + \
+        [os.path.relpath(_pkglist(topdir, v, arch, kind), topdir) for kind in kinds]
+    if reuse.take_over(topdir, "createrepo", variant, arch, inputs, outputs,
+                       finish=lambda old: _treeinfo(topdir, v, tree, arch, old["repos"])):
+        return
     facts = {}
     if arch == "src":
         facts["source"] = make_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
@@ -50,10 +56,14 @@ def run(topdir, variant, arch):
             files = [p for p in packages if p["category"] == category]
             facts[kind] = make_repo(topdir, conf, layout.repo_dir(v, arch, kind), files,
                                     _pkglist(topdir, v, arch, kind), comps if kind == "os" else None)
+    _treeinfo(topdir, v, tree, arch, facts)
+    state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs)
+
+
+def _treeinfo(topdir, v, tree, arch, facts):
     if v["type"] != "addon":  # an addon's repo is inside its parent's tree, which lists it
         timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
         treeinfo.write(topdir, v, tree, arch, timestamp)
-    state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs)
 
 
 def _pkglist(topdir, v, arch, kind):
@@ -101,9 +111,12 @@ def make_repo(topdir, conf, top, packages, pkglist, comps=None):
 
 
 def _newest_build(topdir, packages):
-    """The newest build time among PACKAGES (from their RPM headers), 0 for none."""
+    """The newest build time among PACKAGES (as the package set recorded it from the repodata,
+    else from their RPM headers), 0 for none."""
     import rpm
 
+    if all(p.get("build_time") is not None for p in packages):
+        return max([p["build_time"] for p in packages] or [0])
     newest = 0
     ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
     for p in packages:

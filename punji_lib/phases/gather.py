@@ -23,14 +23,14 @@ work/<arch>/gather/<variant>.json, the packages of each tree, and rpms.json.
 import os
 import re
 
-from ..compose import jsonio, layout, request, state
+from ..compose import jsonio, layout, request, reuse, state
 from ..config import variants
 from ..config.lookup import arch_data, json_file, va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..rpms import linker
 from ..rpms.depsolve import DEFAULTS, Solver
-from ..rpms.pkgpool import PackagePool, solver_arch
+from ..rpms.pkgpool import PackagePool, solv_key, solver_arch
 
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}
@@ -52,11 +52,14 @@ def run(topdir, variant, arch):
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                           _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
-                          [earlier[uid]["packages"] for uid in related])
+                          [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch))
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
                  variant, arch)
         state.keep(topdir, "gather", variant, arch)
+        return
+    if reuse.take_over(topdir, "gather", variant, arch, fingerprint, [layout.solved_json(variant, arch)],
+                       allowed=conf.get("gather_allow_reuse", True)):
         return
     # Pungi 4.3.2 gathers nothing for an empty variant
     solved = _nothing() if v.get("is_empty") else _solve(topdir, conf, v, arch, tree, related, earlier)
@@ -67,6 +70,14 @@ def run(topdir, variant, arch):
     log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
     state.write(topdir, "gather", variant, arch, result=layout.solved_json(variant, arch), inputs=fingerprint,
                 **counts)
+
+
+def _lookaside_ids(topdir, conf, variant, arch):
+    """What the lookaside repos of VARIANT.ARCH hold (their repodata), for the fingerprint."""
+    from ..rpms.repos import Repo
+
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    return [solv_key(Repo(r, cache)) for r in va_data(conf.get("gather_lookaside_repos"), variant, arch)]
 
 
 def _nothing():
@@ -291,7 +302,7 @@ def _records(topdir, pool, found, arch):
         records.append({
             "nevra": nevra, "name": known["name"], "arch": known["arch"], "category": CATEGORY[category],
             "path": known["path"], "sigkey": known["sigkey"], "srpm_nevra": _srpm_nevra(pool, i, known),
-            "sourcerpm": known["sourcerpm"],
+            "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"),
             "why": why, "flags": flags,
         })
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
@@ -421,6 +432,14 @@ def _header_nevra(nevra, filename):
     return nevra
 
 
+def _productmd_text(metadata):
+    """METADATA.dumps(), the same text, written by jsonio.pretty (rpms.json is large)."""
+    metadata.validate()
+    parser = {}
+    metadata.serialize(parser)
+    return jsonio.pretty(parser, indent=4, ensure_ascii=True)
+
+
 def _srpm_header_nevra(p):
     """The srpm_nevra of record P as rpms.json keys it (a nosrc source's header arch)."""
     if p["srpm_nevra"] is None:
@@ -443,5 +462,5 @@ def _write_rpms(topdir, tree, placed):
             for p in placed[(v["uid"], arch)]:
                 rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
                          p["sigkey"], p["category"], _srpm_header_nevra(p))
-    jsonio.write_text(layout.at(topdir, layout.rpms_json()), rpms.dumps())
+    jsonio.write_text(layout.at(topdir, layout.rpms_json()), _productmd_text(rpms))
     jsonio.write_text(layout.at(topdir, layout.modules_json()), modules.dumps())

@@ -13,7 +13,7 @@ metadata is written from the source repos' metadata: no package is read again.
 
 import os
 
-from ..compose import jsonio, layout, state
+from ..compose import jsonio, layout, reuse, state
 from ..config import repo_refs
 from ..errors import PunjiError
 from ..log import log
@@ -27,8 +27,12 @@ def run(topdir, variant=None, arch=None):
     source = SOURCES.get(conf.get("pkgset_source"))
     if source is None:
         raise PunjiError("option 'pkgset_source': %r is not implemented yet" % conf.get("pkgset_source"))
+    inputs = _repos_inputs(topdir, conf, arch) if source is from_repos else None
+    if inputs and reuse.take_over(topdir, "pkgset", None, arch, inputs, _outputs(arch), _files_unchanged,
+                                  allowed=conf.get("pkgset_allow_reuse", True)):
+        return
     chosen = source(topdir, conf, arch)
-    facts = getattr(chosen, "facts", {})
+    facts = getattr(chosen, "facts", {"inputs": inputs})
     if getattr(chosen, "reused", False):  # the previous run's outputs stand (pkgset_allow_reuse)
         state.write(topdir, "pkgset", arch=arch, **facts)
         return
@@ -62,6 +66,53 @@ def from_repos(topdir, conf, arch):
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
+
+
+def _repos_inputs(topdir, conf, arch):
+    """The fingerprint of a package set from repos: options, variants, the comps of every
+    compose arch and what each repo holds (repos.Repo identity: repomd.xml and metadata)."""
+    from ..rpms.pkgpool import solv_key
+
+    compose_arches = _compose_arches(topdir)
+    repos = []
+    for each in [arch] + compose_arches:
+        repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    comps = [_read(layout.at(topdir, layout.arch_comps_file(a))) for a in compose_arches]
+    return state.digest("repos", conf, jsonio.read_json(layout.at(topdir, layout.config_slice("gather"))),
+                        jsonio.read_json(layout.at(topdir, layout.variants_json())), comps,
+                        [(r, solv_key(Repo(r, cache))) for r in repos])
+
+
+def _outputs(arch):
+    return [layout.pkgset_json(arch), layout.pkgset_headers(arch), layout.pkgset_repo(arch),
+            layout.pkgset_cache(arch)]
+
+
+def _files_unchanged(old_topdir, _record):
+    """Whether every package file the old package set read is as it was then (path, size, mtime)."""
+    headers = os.path.join(old_topdir, layout.pkgset_headers(_record["arch"]))
+    try:
+        keys = jsonio.read_json(headers)["files"]
+    except (OSError, ValueError, KeyError):
+        return False
+    for key in keys:
+        path, size, mtime = key.rsplit(" ", 2)
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False
+        if (info.st_size, info.st_mtime_ns) != (int(size), int(mtime)):
+            return False
+    return True
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
 
 
 def _compose_arches(topdir):

@@ -49,5 +49,6 @@ def record(pkg, path, repo, location, checksum_type, sigkey):
         "checksum": pkg.pkgId,
         "checksum_type": checksum_type,
         "size": pkg.size_package,
+        "build_time": pkg.time_build or 0,
         "sigkey": sigkey,
     }

@@ -272,9 +272,13 @@ class PackagePool:
             for s in handle.solvables:
                 for d in s.lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0):
                     keys[str(d)] = d.id
-        from ..compose import jsonio
+        import json
 
-        jsonio.write_json(path, keys, compact=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = "%s.%d.tmp" % (path, os.getpid())  # not jsonio: concurrent pools write the same file
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(keys, f, separators=(",", ":"))
+        os.replace(tmp, path)
         return keys
 
     def _refresh(self):

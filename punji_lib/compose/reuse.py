@@ -1,0 +1,107 @@
+"""Reuse across composes: a target made by an earlier finished compose from the same inputs
+is taken over (its outputs hard-linked, nothing copied) instead of being made again.
+
+The earlier compose is the newest one that FINISHED (or FINISHED_INCOMPLETE) in the same
+target directory with the same release part of its compose id, as Pungi picks its
+old_composes. A target is taken over only when its state file there records the same
+inputs fingerprint as this run computed; anything that changes an output is in that
+fingerprint, so a taken-over output is the one this run would have made.
+"""
+
+import functools
+import os
+import re
+import shutil
+
+from ..log import log
+from . import jsonio, layout, state
+
+FINISHED = ("FINISHED", "FINISHED_INCOMPLETE")
+COMPOSE_ID = re.compile(r"^(?P<release>.+)-(?P<date>\d{8})(?P<type>\.[a-z]+)?\.(?P<respin>\d+)$")
+
+
+@functools.lru_cache(maxsize=None)
+def old_compose(topdir):
+    """The directory of the newest earlier finished compose of the same release, or None."""
+    mine = COMPOSE_ID.match(_read(os.path.join(topdir, layout.compose_id_file())) or "")
+    parent = os.path.dirname(os.path.abspath(topdir))
+    if mine is None or not os.path.isdir(parent):
+        return None
+    found = []
+    for name in os.listdir(parent):
+        path = os.path.join(parent, name)
+        if os.path.islink(path) or not os.path.isdir(path) or os.path.samefile(path, topdir):
+            continue
+        other = COMPOSE_ID.match(_read(os.path.join(path, layout.compose_id_file())) or "")
+        if other and other.group("release") == mine.group("release") and \
+                _read(os.path.join(path, layout.status_file())) in FINISHED:
+            found.append(((other.group("date"), int(other.group("respin"))), path))
+    return max(found)[1] if found else None
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, allowed=True, finish=None):
+    """When the old compose made PHASE for VARIANT.ARCH from INPUTS: hard-link its OUTPUTS
+    (compose-relative files and directories) here, write the state file it wrote, and
+    return True. STILL_TRUE(old_topdir, old_state), when given, can veto (an input the
+    fingerprint cannot see, such as a package file changed in place). ALLOWED: the phase's
+    *_allow_reuse option (reuse is exact here, so on unless the config turns it off).
+    FINISH(old_state) runs after the links, before the state file is written."""
+    old = old_compose(topdir) if allowed else None
+    if old is None or inputs is None:
+        return False
+    path = layout.at(old, layout.state_file(phase, variant, arch))
+    try:
+        record = state.check(jsonio.read_json(path), path)
+    except (OSError, ValueError):
+        return False
+    if record.get("failed") or record.get("inputs") != inputs:
+        return False
+    if not all(os.path.lexists(layout.at(old, rel)) for rel in outputs):
+        return False
+    if still_true and not still_true(old, record):
+        return False
+    try:
+        for rel in outputs:
+            _link_over(layout.at(old, rel), layout.at(topdir, rel))
+    except OSError as exc:  # another file system, a link limit: made anew instead
+        log.info("%s: not taken over from %s: %s", phase, old, exc)
+        return False
+    if finish:
+        finish(record)
+    facts = {k: v for k, v in record.items() if k not in ("header", "phase", "variant", "arch", "reused_from")}
+    state.write(topdir, phase, variant, arch, **dict(facts, reused_from=os.path.basename(old)))
+    log.info("%s %s: taken over from %s (same inputs)", phase,
+             ".".join(x for x in (variant, arch) if x) or "global", old)
+    return True
+
+
+def _link_over(source, target):
+    """TARGET becomes a hard-linked copy of SOURCE (a file, a symlink or a directory tree),
+    built aside and renamed into place."""
+    from ..rpms import linker
+
+    if os.path.isdir(source) and not os.path.islink(source):
+        tmp = linker.aside(target)
+        os.rmdir(tmp)
+        try:
+            shutil.copytree(source, tmp, symlinks=True, copy_function=os.link)
+            linker.swap(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = "%s.%d.tmp" % (target, os.getpid())
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), tmp)
+    else:
+        os.link(source, tmp)
+    os.replace(tmp, target)

@@ -1,0 +1,127 @@
+"""Reuse across composes (issue 12): a compose in a target directory that holds a finished
+compose of the same release takes over the package sets, gather results and repodata made
+from the same inputs, and the result is the compose a fresh target directory gets, file by
+file (apart from compose ids and dates). Changing an input makes the target again."""
+
+import json
+import os
+import re
+import shutil
+
+from conftest import command
+
+ID = re.compile(r"DPL-\d+-\d{8}\.t\.\d+")
+
+
+def compose(conf, target):
+    done = command("punji-compose", conf, "--target-dir", target, "--test")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def states(topdir, phase):
+    """{scope: state record} of PHASE's state files."""
+    found = {}
+    for root, _dirs, files in os.walk(os.path.join(topdir, "work")):
+        for name in files:
+            if root.endswith("/state") and name.startswith(phase) and name.endswith(".json"):
+                with open(os.path.join(root, name)) as f:
+                    found[os.path.relpath(os.path.join(root, name), topdir)] = json.load(f)
+    return found
+
+
+def tree_files(topdir):
+    """{path with the compose id blanked: file content} of compose/, metadata with dates left out."""
+    found = {}
+    top = os.path.join(topdir, "compose")
+    for root, _dirs, files in os.walk(top):
+        for name in files:
+            path = os.path.join(root, name)
+            rel = ID.sub("ID", os.path.relpath(path, top))
+            if rel.startswith("metadata/") or "/iso/" in rel:
+                continue  # compose ids and dates inside; images are made anew
+            with open(path, "rb") as f:
+                found[rel] = f.read()
+    return found
+
+
+def rpms_payload(topdir):
+    with open(os.path.join(topdir, "compose", "metadata", "rpms.json")) as f:
+        return json.load(f)["payload"]["rpms"]
+
+
+def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first = compose(conf, tmp_path / "nightly")
+    second = compose(conf, tmp_path / "nightly")
+    fresh = compose(conf, tmp_path / "fresh")
+    assert os.path.basename(second).endswith(".1")
+    for phase in ("pkgset", "gather-", "createrepo"):
+        taken = states(second, phase)
+        assert taken and all(s.get("reused_from") == os.path.basename(first) for s in taken.values()), phase
+        assert not any("reused_from" in s for s in states(fresh, phase).values())
+    # hard links, not copies
+    repomd = os.path.join("compose", "Server", "x86_64", "os", "repodata", "repomd.xml")
+    assert os.path.samefile(os.path.join(first, repomd), os.path.join(second, repomd))
+    assert tree_files(second) == tree_files(fresh)
+    assert rpms_payload(second) == rpms_payload(fresh)
+    with open(os.path.join(second, "STATUS")) as f:
+        assert f.read().strip() == "FINISHED"
+
+
+def test_a_changed_input_is_made_again(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first = compose(conf, tmp_path / "nightly")
+    # a package of one group becomes mandatory: the gather results and repodata that read
+    # that group are made again, the others taken over
+    comps = demo_copy / "comps.xml"
+    text = comps.read_text()
+    old = '<packagereq type="optional">demo-shell-doc</packagereq>'
+    assert old in text
+    comps.write_text(text.replace(old, '<packagereq type="mandatory">demo-shell-doc</packagereq>'))
+    second = compose(conf, tmp_path / "nightly")
+    gathered = states(second, "gather-")
+    redone = {(s["variant"], s["arch"]) for s in gathered.values() if "reused_from" not in s}
+    assert redone and len(redone) < len(gathered)
+    for s in states(second, "createrepo").values():
+        if (s["variant"], s["arch"]) in redone:
+            assert "reused_from" not in s
+    fresh = compose(conf, tmp_path / "fresh")
+    assert tree_files(second) == tree_files(fresh)
+    assert os.path.basename(first) != os.path.basename(second)
+
+
+def test_a_package_file_changed_in_place_is_read_again(tmp_path, demo_copy, demo_repo):
+    """The package set of the first compose read a file that is now another one with the same
+    repodata: it is not taken over (and the repodata's checksum then names the bad file)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(demo_repo, repo)
+    conf = demo_copy / "demo.conf"
+    conf.write_text(conf.read_text().replace(demo_repo, str(repo)))
+    compose(conf, tmp_path / "nightly")
+    rpm = next(p for p in sorted((repo / "Packages").iterdir()) if p.name.endswith(".x86_64.rpm"))
+    data = bytearray(rpm.read_bytes())
+    data[-1] ^= 0xFF
+    rpm.unlink()
+    rpm.write_bytes(bytes(data))
+    done = command("punji-compose", conf, "--target-dir", tmp_path / "nightly", "--test")
+    assert done.returncode == 1
+    assert rpm.name in done.stderr and "checksum" in done.stderr
+
+
+def test_allow_reuse_false_makes_everything_again(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    conf.write_text(conf.read_text() + "\npkgset_allow_reuse = False\ngather_allow_reuse = False\n")
+    compose(conf, tmp_path / "nightly")
+    second = compose(conf, tmp_path / "nightly")
+    for phase in ("pkgset", "gather-"):
+        assert not any("reused_from" in s for s in states(second, phase).values())
+
+
+def test_reuse_never_takes_from_an_unfinished_compose(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first = compose(conf, tmp_path / "nightly")
+    with open(os.path.join(first, "STATUS"), "w") as f:
+        f.write("DOOMED\n")
+    second = compose(conf, tmp_path / "nightly")
+    assert not any("reused_from" in s for s in states(second, "pkgset").values())
