@@ -61,7 +61,9 @@ def from_repos(topdir, conf, arch):
                              keep=_reached(topdir, conf, compose_arches))
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
-    headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
+    old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
+    headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
+                          layout.at(old, layout.pkgset_headers(arch)) if old else None)
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))

@@ -14,9 +14,14 @@ class HeaderCache:
     checksum, kept in work/<arch>/pkgset/headers.json by path, size and mtime so a rerun
     reads only new files."""
 
-    def __init__(self, path):
+    def __init__(self, path, earlier=None):
+        """EARLIER: the cache file of another compose, whose entries count too (they are
+        keyed by path, size and mtime, so an entry of a file that changed never matches)."""
         self.path = path
-        self.old = jsonio.read_json(path)["files"] if os.path.isfile(path) else {}
+        self.old = {}
+        for each in (earlier, path):
+            if each and os.path.isfile(each):
+                self.old.update(jsonio.read_json(each)["files"])
         self.new = {}
 
     def check(self, path, pkg):
