@@ -47,15 +47,18 @@ def run(topdir, variant, arch):
     if reuse.take_over(topdir, "createrepo", variant, arch, inputs, outputs,
                        finish=lambda old: _treeinfo(topdir, v, tree, arch, old["repos"])):
         return
-    facts = {}
     if arch == "src":
-        facts["source"] = make_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
-                                    _pkglist(topdir, v, arch, "source"))
+        repos = {"source": prepare_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
+                                        _pkglist(topdir, v, arch, "source"))}
     else:
-        for kind, category in (("os", "binary"), ("debug", "debug")):
-            files = [p for p in packages if p["category"] == category]
-            facts[kind] = make_repo(topdir, conf, layout.repo_dir(v, arch, kind), files,
+        repos = {kind: prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind),
+                                    [p for p in packages if p["category"] == category],
                                     _pkglist(topdir, v, arch, kind), comps if kind == "os" else None)
+                 for kind, category in (("os", "binary"), ("debug", "debug"))}
+    createrepo.run_all([job for job, _facts in repos.values()])
+    facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
+    for repo_facts in facts.values():
+        log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
     _treeinfo(topdir, v, tree, arch, facts)
     state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs)
 
@@ -96,18 +99,16 @@ def _source_packages(topdir, v):
     return [found[k] for k in sorted(found)]
 
 
-def make_repo(topdir, conf, top, packages, pkglist, comps=None):
-    """Repodata in TOP (compose-relative) over PACKAGES (gather records), their list handed to
-    createrepo_c in the file PKGLIST; returns facts."""
+def prepare_repo(topdir, conf, top, packages, pkglist, comps=None):
+    """The createrepo_c job (createrepo.run_all) of repodata in TOP (compose-relative) over
+    PACKAGES (gather records), their list written to the file PKGLIST, and its facts."""
     path = layout.at(topdir, top)
     os.makedirs(path, exist_ok=True)
     # createrepo_c refuses to start while a killed run's .repodata/ is there
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(os.path.relpath(layout.at(topdir, p["file"]), path) + "\n" for p in packages))
-    createrepo.run(conf, path, pkglist, comps, build_time)
-    log.info("createrepo %s: %d packages", top, len(packages))
-    return {"path": top, "packages": len(packages), "build_time": build_time}
+    return (conf, path, pkglist, comps, build_time), {"path": top, "packages": len(packages), "build_time": build_time}
 
 
 def _newest_build(topdir, packages):

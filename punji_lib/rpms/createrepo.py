@@ -24,15 +24,39 @@ def command(conf, path, pkglist, comps=None, revision=0):
     return cmd + list(conf.get("createrepo_extra_args") or []) + [path]
 
 
-def run(conf, path, pkglist, comps, revision):
-    cmd = command(conf, path, pkglist, comps, revision)
-    log.info("running %s", " ".join(cmd))
+def run_all(jobs):
+    """createrepo_c for every (conf, path, pkglist, comps, revision) of JOBS, all at once (a
+    tree's os and debug repos are independent); a PunjiError for the first that fails."""
+    import tempfile
+
+    started = []
     try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    except FileNotFoundError:
-        raise PunjiError("createrepo_c is not installed (package createrepo-c on Debian, createrepo_c on Fedora)")
-    if done.stdout:
-        log.info("%s", done.stdout.rstrip())
-    if done.returncode != 0:
-        last = (done.stdout.strip().splitlines() or [""])[-1]
-        raise PunjiError("createrepo_c returned exit code %d on %s: %s" % (done.returncode, path, last))
+        for conf, path, pkglist, comps, revision in jobs:
+            cmd = command(conf, path, pkglist, comps, revision)
+            log.info("running %s", " ".join(cmd))
+            out = tempfile.TemporaryFile(mode="w+")
+            started.append((None, out, path))
+            try:
+                proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True)
+            except FileNotFoundError:
+                raise PunjiError("createrepo_c is not installed (package createrepo-c on Debian, createrepo_c on Fedora)")
+            started[-1] = (proc, out, path)
+        for proc, out, path in started:
+            _finish(proc, out, path)
+    finally:
+        for proc, out, _path in started:
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            out.close()
+
+
+def _finish(proc, out, path):
+    proc.wait()
+    out.seek(0)
+    text = out.read()
+    if text:
+        log.info("%s", text.rstrip())
+    if proc.returncode != 0:
+        last = (text.strip().splitlines() or [""])[-1]
+        raise PunjiError("createrepo_c returned exit code %d on %s: %s" % (proc.returncode, path, last))

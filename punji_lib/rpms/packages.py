@@ -12,7 +12,7 @@ def latest(arch, repos, keep=None):
     wanted = set(arches.compatible(arch)) | set(SOURCE_ARCHES)
     chosen = {}
     for repo, _name in repos:
-        for pkg in repo.packages(with_files=True, with_other=True):
+        for pkg in repo.packages(with_files=True):
             if pkg.arch not in wanted or (keep is not None and nevra(pkg) not in keep):
                 continue
             key = (pkg.name, pkg.arch)

@@ -7,7 +7,8 @@ from ..config.repo_refs import is_remote
 from ..errors import PunjiError
 from . import linker
 
-KINDS = ("primary", "filelists", "other")
+# no other.xml (changelogs): the package set's repo is read by solvers and installers only
+KINDS = ("primary", "filelists")
 
 
 def write_repo(repo_dir, packages, revision=0):
@@ -39,7 +40,7 @@ def write_repo(repo_dir, packages, revision=0):
 
 
 def write_metadata(top, packages, revision=0):
-    """TOP/repodata: primary, filelists and other (gzip) and repomd.xml for PACKAGES."""
+    """TOP/repodata: primary and filelists (gzip) and repomd.xml for PACKAGES."""
     import createrepo_c as cr
 
     repodata = os.path.join(top, "repodata")
@@ -47,7 +48,6 @@ def write_metadata(top, packages, revision=0):
     files = {
         "primary": cr.PrimaryXmlFile(os.path.join(repodata, "primary.xml.gz")),
         "filelists": cr.FilelistsXmlFile(os.path.join(repodata, "filelists.xml.gz")),
-        "other": cr.OtherXmlFile(os.path.join(repodata, "other.xml.gz")),
     }
     try:
         for xml in files.values():

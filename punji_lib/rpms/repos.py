@@ -167,8 +167,8 @@ class Repo:
                 return self.metadata(kind)
         return None
 
-    def packages(self, with_files=False, with_other=False):
-        """The repo's packages as createrepo_c Package objects (files and changelogs when asked)."""
+    def packages(self, with_files=False):
+        """The repo's packages as createrepo_c Package objects (with their files when asked)."""
         import createrepo_c
 
         found, by_id = [], {}
@@ -184,8 +184,6 @@ class Repo:
         parts = [("primary", lambda p: createrepo_c.xml_parse_primary(p, pkgcb=keep, do_files=False))]
         if with_files:
             parts.append(("filelists", lambda p: createrepo_c.xml_parse_filelists(p, newpkgcb=existing)))
-        if with_other:
-            parts.append(("other", lambda p: createrepo_c.xml_parse_other(p, newpkgcb=existing)))
         for kind, parse in parts:
             path = self.metadata(kind)
             if path is None:
