@@ -49,13 +49,18 @@ docs: $(READY)
 	$(PY) tools/make-config-docs
 
 ## bench: start-up time of every command (--help, python -X importtime); a no-op make in a finished compose
-##        also: pkgset and gather times and memory on a synthetic 10,000-package distribution (built on first use)
+##        also: pkgset and gather times and memory on a synthetic 10,000-package distribution (built on first use),
+##        and punji against Pungi 4.3.2 (from $(PUNGI_SRC), installed into $(PUNGI_ORACLE)): composes, depsolve
+##        requests, alternating runs, median of 3; the nightly reuse ratios
+PUNGI_ORACLE ?= build/pungi-oracle
 bench: $(READY)
 	$(PY) tools/bench-startup $(COMMANDS)
 	$(PY) tools/bench-noop-make
-	$(PY) tools/bench-gather --binary 10000 --strict
+	$(PY) tools/bench-gather --binary 10000
 	$(PY) tools/bench-createiso
 	$(PY) tools/bench-imagechecksum
+	[ -x $(PUNGI_ORACLE)/bin/pungi-koji ] || $(PUNGI_SRC)/setup $(PUNGI_ORACLE) || echo "bench: no Pungi to compare with"
+	PUNGI_ORACLE=$(PUNGI_ORACLE) PUNGI_SRC=$(PUNGI_SRC) $(PY) tools/bench-vs-pungi
 
 ## fidelity: compose the fixture products (tests/data/fidelity/) with Pungi 4.3.2 and with punji, compare
 ##           (installs Pungi from $(PUNGI_SRC) into build/pungi-oracle once; PUNGI_ORACLE=DIR uses another)
