@@ -10,7 +10,7 @@ import shutil
 
 from conftest import command
 
-ID = re.compile(r"DPL-\d+-\d{8}\.t\.\d+")
+ID = re.compile(r"PDL-\d+-\d{8}\.t\.\d+")
 
 
 def compose(conf, target):
@@ -45,6 +45,22 @@ def tree_files(topdir):
     return found
 
 
+def iso_files(topdir):
+    return [os.path.join(root, n) for root, _d, names in os.walk(os.path.join(topdir, "compose"))
+            for n in names if n.endswith(".iso")]
+
+
+def images_payload(topdir):
+    """images.json's images, compose ids blanked and times (with the digests) left out."""
+    with open(os.path.join(topdir, "compose", "metadata", "images.json")) as f:
+        images = json.load(f)["payload"]["images"]
+    # an image's bytes carry the time it was written (ISO 9660 dates): its digests differ
+    return json.loads(ID.sub("ID", json.dumps({v: {a: [dict(i, mtime=0, checksums={}, implant_md5=None)
+                                                       for i in records]
+                                                   for a, records in by_arch.items()}
+                                               for v, by_arch in images.items()})))
+
+
 def rpms_payload(topdir):
     with open(os.path.join(topdir, "compose", "metadata", "rpms.json")) as f:
         return json.load(f)["payload"]["rpms"]
@@ -63,6 +79,21 @@ def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
     # hard links, not copies
     repomd = os.path.join("compose", "Server", "x86_64", "os", "repodata", "repomd.xml")
     assert os.path.samefile(os.path.join(first, repomd), os.path.join(second, repomd))
+    # the images too, under this compose's names, checksummed and checked from the old ones
+    images = [s for s in states(second, "createiso-").values() if s.get("images")]
+    assert images and all(s.get("reuse_key") for s in images)
+    isos = lambda top: sorted(ID.sub("ID", os.path.relpath(p, top)) for p in iso_files(top))
+    assert isos(second) == isos(fresh) and isos(second)
+    for path in iso_files(second):
+        twin = os.path.join(first, ID.sub(os.path.basename(first), os.path.relpath(path, second)))
+        assert os.path.samefile(path, twin)
+        assert os.path.basename(second) in os.path.basename(path)
+    assert images_payload(second) == images_payload(fresh)
+    manifests = lambda top: {ID.sub("ID", os.path.relpath(p, top)): open(p + ".manifest").read()
+                             for p in iso_files(top)}
+    assert manifests(second) == manifests(fresh)
+    log = open(os.path.join(second, "logs", "global", "test.log")).read()
+    assert "checked by checkisomd5 before" in log
     assert tree_files(second) == tree_files(fresh)
     assert rpms_payload(second) == rpms_payload(fresh)
     with open(os.path.join(second, "STATUS")) as f:
@@ -86,6 +117,13 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     for s in states(second, "createrepo").values():
         if (s["variant"], s["arch"]) in redone:
             assert "reused_from" not in s
+    # the images of the trees made again are written anew, the others' taken over
+    taken = set()
+    for variant, arch in {(s["variant"], s["arch"]) for s in states(second, "createiso-").values()}:
+        log = os.path.join(second, "logs", arch, "createiso-%s.log" % variant)
+        if os.path.exists(log) and "taken over" in open(log).read():
+            taken.add((variant, arch))
+    assert taken and not taken & redone
     fresh = compose(conf, tmp_path / "fresh")
     assert tree_files(second) == tree_files(fresh)
     assert os.path.basename(first) != os.path.basename(second)

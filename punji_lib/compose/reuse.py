@@ -14,7 +14,7 @@ import re
 import shutil
 
 from ..log import log
-from . import jsonio, layout, state
+from . import dirs, jsonio, layout, state
 
 FINISHED = ("FINISHED", "FINISHED_INCOMPLETE")
 COMPOSE_ID = re.compile(r"^(?P<release>.+)-(?P<date>\d{8})(?P<type>\.[a-z]+)?\.(?P<respin>\d+)$")
@@ -86,14 +86,12 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
 def _link_over(source, target):
     """TARGET becomes a hard-linked copy of SOURCE (a file, a symlink or a directory tree),
     built aside and renamed into place."""
-    from ..rpms import linker
-
     if os.path.isdir(source) and not os.path.islink(source):
-        tmp = linker.aside(target)
+        tmp = dirs.aside(target)
         os.rmdir(tmp)
         try:
             shutil.copytree(source, tmp, symlinks=True, copy_function=os.link)
-            linker.swap(tmp, target)
+            dirs.swap(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -36,7 +36,7 @@ from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..media import image_files, iso, naming
+from ..media import image_files, iso, iso_reuse, naming
 from ..rpms import createrepo, linker
 
 PROG = "punji-createiso"
@@ -73,22 +73,26 @@ def run(topdir, variant, arch):
         state.keep(topdir, PHASE, variant, arch)
         return
     _forget(topdir, variant, arch)
+    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats)
+    images = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch))
+    if images is not None:
+        return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
     try:
         images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()})
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail)
         _remove_images(topdir, conf, v, arch)
         raise
-    return _finish(topdir, v, arch, images, inputs)
+    return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
 
 
-def _finish(topdir, v, arch, images, inputs, skipped=None):
+def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None):
     record = {"header": state.header("createiso-result"), "variant": v["uid"], "arch": arch,
               "images": images, "skipped": skipped}
     jsonio.write_json(layout.at(topdir, layout.createiso_json(v["uid"], arch)), record)
     state.write(topdir, PHASE, v["uid"], arch, images=[os.path.basename(i["path"]) for i in images],
                 skipped=skipped, bootable=any(i["bootable"] for i in images),
-                result=layout.createiso_json(v["uid"], arch), inputs=inputs)
+                result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key)
 
 
 def _inputs(topdir, conf, v, stats):

@@ -44,7 +44,7 @@ import queue
 import threading
 import time
 
-from ..compose import jsonio, layout, request, state
+from ..compose import jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
 
@@ -192,16 +192,23 @@ def _previous(topdir):
         return {}
 
 
+def _identity(stamp):
+    return "file %(inode)d %(size)d %(mtime_ns)d" % stamp
+
+
 def _stamp(path):
     st = os.stat(path)
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
 def _digests(path, rel, algorithms, known):
-    """(digests, stamp, bytes read) of the image at PATH; KNOWN (the last run's) digests
-    stand while the file is unchanged."""
+    """(digests, stamp, bytes read) of the image at PATH; KNOWN digests (the last run's by
+    image path, the old compose's too by file identity) stand while the file is unchanged:
+    an image taken over from the old compose is the same file (inode)."""
     stamp = _stamp(path)
     old = known.get(rel)
+    if not (old and old["stamp"] == stamp):
+        old = known.get(_identity(stamp))
     if old and old["stamp"] == stamp and all(a in old["checksums"] for a in algorithms):
         log.info("compose/%s is unchanged since the last run: its checksums stand", rel)
         return {a: old["checksums"][a] for a in algorithms}, stamp, 0
@@ -220,7 +227,10 @@ def run(topdir, variant=None, arch=None):
     check_algorithms(algorithms, one_file)
     images_path = layout.at(topdir, layout.images_json())
     last = _previous(topdir)
-    previous, known = last.get("files", []), last.get("digests", {})
+    previous, known = last.get("files", []), dict(last.get("digests", {}))
+    old_compose = reuse.old_compose(topdir)
+    for entry in list(_previous(old_compose).get("digests", {}).values()) if old_compose else []:
+        known.setdefault(_identity(entry["stamp"]), entry)
 
     data = jsonio.read_json(images_path) if os.path.exists(images_path) else None
     by_variant = (data or {}).get("payload", {}).get("images", {})

@@ -224,6 +224,7 @@ def check_images(topdir, conf):
     """Check every image of images.json; write the report; return its records."""
     path = layout.at(topdir, layout.images_json())
     results = []
+    verdicts = _earlier_verdicts(topdir)
     if os.path.exists(path):
         from productmd.images import Images
 
@@ -240,18 +241,37 @@ def check_images(topdir, conf):
                         continue
                     seen.add(image.path)
                     deliverable = DELIVERABLE.get(image.type, image.type)
-                    problems = image_problems(topdir, image)
+                    verdict = []
+                    problems = image_problems(topdir, image, verdicts, verdict)
                     results.append({"path": image.path, "variant": uid, "arch": image.arch, "type": image.type,
                                     "format": image.format, "bootable": image.bootable, "problems": problems,
-                                    "failable": bool(problems) and failable(conf, uid, image.arch, deliverable)})
+                                    "failable": bool(problems) and failable(conf, uid, image.arch, deliverable),
+                                    "md5_verdict": verdict or None})
     jsonio.write_json(layout.at(topdir, layout.image_checks_json()),
                       {"header": state.header("image-checks"), "images": results})
     log.info("image checks: %d images, %d with problems", len(results), sum(1 for r in results if r["problems"]))
     return results
 
 
-def image_problems(topdir, image):
-    """What is wrong with one productmd IMAGE of the compose: a list of one-line findings."""
+def _earlier_verdicts(topdir):
+    """{file identity and md5: checkisomd5's findings} of the last run's image checks and the
+    old compose's: an image file still the same (inode, size, mtime) is not read again."""
+    from ..compose import reuse
+
+    found = {}
+    for top in (reuse.old_compose(topdir), topdir):
+        try:
+            images = jsonio.read_json(layout.at(top, layout.image_checks_json()))["images"] if top else []
+        except (OSError, ValueError, KeyError):
+            continue
+        found.update((r["md5_verdict"][0], r["md5_verdict"][1]) for r in images if r.get("md5_verdict"))
+    return found
+
+
+def image_problems(topdir, image, verdicts=None, verdict=None):
+    """What is wrong with one productmd IMAGE of the compose: a list of one-line findings.
+    VERDICTS: earlier checkisomd5 findings by file identity (see implanted_md5_problems);
+    VERDICT, a list, gets this image's [identity, findings]."""
     path = os.path.join(layout.at(topdir, "compose"), image.path)
     if not os.path.isfile(path):
         return ["missing"]
@@ -276,7 +296,16 @@ def image_problems(topdir, image):
         if image.arch in MBR_ARCHES and not iso["mbr"]:
             problems.append("bootable, but has no hybrid MBR (0x55AA signature and a partition)")
     if image.implant_md5:
-        problems += implanted_md5_problems(path, image.implant_md5)
+        st = os.stat(path)
+        key = "%d %d %d %s" % (st.st_ino, st.st_size, st.st_mtime_ns, image.implant_md5)
+        if verdicts is not None and key in verdicts:
+            log.info("%s: checked by checkisomd5 before, unchanged since", path)
+            found = verdicts[key]
+        else:
+            found = implanted_md5_problems(path, image.implant_md5)
+        if verdict is not None:
+            verdict[:] = [key, found]
+        problems += found
     return problems
 
 

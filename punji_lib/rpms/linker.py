@@ -8,8 +8,8 @@ filled Packages/ behind.
 
 import os
 import shutil
-import tempfile
 
+from ..compose.dirs import aside, swap  # noqa: F401 (linker.aside/swap for its callers)
 from ..errors import PunjiError
 
 
@@ -60,25 +60,3 @@ def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def aside(target):
-    """A new empty directory beside TARGET to build it in; what a killed run left there is removed."""
-    parent = os.path.dirname(target)
-    os.makedirs(parent, exist_ok=True)
-    prefix = ".%s." % os.path.basename(target)
-    for name in os.listdir(parent):
-        if name.startswith(prefix) or name.startswith(".old."):
-            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-    return tempfile.mkdtemp(prefix=prefix, dir=parent)
-
-
-def swap(new, target):
-    """Put directory NEW in TARGET's place; the old TARGET is removed after the rename."""
-    old = None
-    if os.path.lexists(target):
-        old = tempfile.mkdtemp(prefix=".old.", dir=os.path.dirname(target))
-        os.rename(target, os.path.join(old, "x"))
-    os.rename(new, target)
-    if old:
-        shutil.rmtree(old, ignore_errors=True)

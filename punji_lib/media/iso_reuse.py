@@ -1,0 +1,70 @@
+"""createiso across composes: the images of a tree taken over from the old compose when the
+tree, the options and the volume id are the same (createiso_allow_reuse), renamed for this
+compose. An image's content does not name its compose (its file name does), so the image
+a fresh run would write is the old one (apart from its timestamps)."""
+
+import hashlib
+import os
+import shutil
+
+from ..compose import jsonio, layout, reuse, state
+from ..errors import PunjiError
+from ..log import log
+from ..rpms import linker
+from . import naming
+
+SMALL = 1 << 16  # smaller files (.treeinfo, .discinfo, media.repo: rewritten by every compose) go by content
+
+
+def key(topdir, conf, v, arch, files, stats):
+    """What the images of tree V.ARCH are made from, as far as it can be the same in two
+    composes: the options, the volume id and every file (a package or metadata file by size,
+    mtime and inode: a taken-over or linked file keeps them; a small file by its content)."""
+    substs = naming.substitutions(conf, topdir)
+    cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    identity = []
+    for rel in sorted(stats):
+        st = stats[rel]
+        if st.st_size < SMALL and not rel.endswith(".rpm"):
+            with open(files[rel], "rb") as f:
+                identity.append([rel, hashlib.sha256(f.read()).hexdigest()])
+        else:
+            identity.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
+    return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch), identity)
+
+
+def take_over(topdir, conf, v, arch, reuse_key, real_dir):
+    """The image records of V.ARCH when the old compose made its images from REUSE_KEY: the
+    images and their manifests hard-linked into REAL_DIR under this compose's names; None
+    when there is nothing to take over."""
+    old = reuse.old_compose(topdir)
+    if old is None or not conf.get("createiso_allow_reuse", True) or conf.get("symlink_isos_to"):
+        return None
+    try:
+        record = state.read(old, "createiso", v["uid"], arch)
+        result = jsonio.read_json(layout.at(old, layout.createiso_json(v["uid"], arch)))
+    except (OSError, ValueError, PunjiError):
+        return None
+    if record.get("failed") or record.get("reuse_key") != reuse_key or not result.get("images"):
+        return None
+    substs = naming.substitutions(conf, topdir)
+    count = len(result["images"])
+    names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, count + 1)]
+    staged = linker.aside(real_dir)
+    images = []
+    try:
+        for image, name in zip(result["images"], names):
+            source = os.path.join(old, "compose", image["path"])
+            os.link(source, os.path.join(staged, name))
+            os.link(source + ".manifest", os.path.join(staged, name + ".manifest"))
+            path = os.path.relpath(os.path.join(layout.iso_dir(v["uid"], arch), name), "compose")
+            images.append(dict(image, path=path, checksums={}))
+        os.chmod(staged, 0o755)
+        linker.swap(staged, real_dir)
+    except OSError as exc:  # an image gone, another file system: made anew
+        shutil.rmtree(staged, ignore_errors=True)
+        log.info("createiso %s.%s: images not taken over from %s: %s", v["uid"], arch, old, exc)
+        return None
+    log.info("createiso %s.%s: %d image(s) taken over from %s (same tree, options and volume id)",
+             v["uid"], arch, len(images), old)
+    return images
