@@ -283,6 +283,38 @@ def test_the_set_is_reused_while_the_tags_do_not_change(koji, tmp_path, demo_cop
     assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is False
 
 
+def test_the_next_compose_takes_the_set_over_while_the_tags_do_not_change(koji, tmp_path, demo_copy):
+    """A new compose beside a finished one of the same release takes its package set over
+    (hard links) when the tags have not changed since its event, and reads them again when
+    they have."""
+    hub = koji["hub"]
+    first = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-reuse")
+    assert set(pkgset(first)) == {"kjt-reuse.noarch"}
+    with open(os.path.join(first, "STATUS"), "w") as f:
+        f.write("FINISHED\n")  # as make would leave it; only STATUS and state files are read
+
+    def next_compose():
+        return command("punji-init", tmp_path / "conf" / "demo.conf", "--target-dir", tmp_path / "composes",
+                       "--test", check=True).stdout.strip()
+
+    second = next_compose()
+    calls = len(hub.calls)
+    assert set(pkgset(second)) == {"kjt-reuse.noarch"}
+    st = read(second, "work/x86_64/state/pkgset.json")
+    assert st["reused"] is True and st["reused_from"] == os.path.basename(first)
+    assert st["koji_event"] == read(first, "work/x86_64/state/pkgset.json")["koji_event"]
+    assert "listTaggedRPMS" not in hub.calls[calls:] and "tagChangedSinceEvent" in hub.calls[calls:]
+    assert os.path.samefile(os.path.join(first, "work/x86_64/pkgset/packages.json"),
+                            os.path.join(second, "work/x86_64/pkgset/packages.json"))
+    hub.tag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
+    try:
+        third = next_compose()
+        assert set(pkgset(third)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
+        assert read(third, "work/x86_64/state/pkgset.json")["reused"] is False
+    finally:
+        hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
+
+
 def test_files_are_downloaded_from_topurl_when_topdir_is_not_readable(koji, tmp_path, demo_copy):
     a = koji["a"]
     compose = koji_compose(tmp_path, demo_copy, profile=HTTP_PROFILE, pkgset_koji_tag="kj-http", sigkeys=[a, None],

@@ -77,6 +77,12 @@ def pkgset_repo(arch):
     return "work/%s/repo" % arch
 
 
+def pkgset_outputs(arch):
+    """What the package set of one arch writes (what another compose can take over); its
+    cache (pkgset_cache) besides, when it has one."""
+    return [pkgset_json(arch), pkgset_headers(arch), pkgset_repo(arch)]
+
+
 def solved_json(variant, arch):
     """work/x86_64/gather/Server.solved.json: what the solver took for one variant.arch, and why,
     before the variant-type rules trim it across variants (gather_json)."""

@@ -47,13 +47,15 @@ def _read(path):
         return None
 
 
-def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, allowed=True, finish=None):
+def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, allowed=True, finish=None,
+              optional=()):
     """When the old compose made PHASE for VARIANT.ARCH from INPUTS: hard-link its OUTPUTS
     (compose-relative files and directories) here, write the state file it wrote, and
     return True. STILL_TRUE(old_topdir, old_state), when given, can veto (an input the
     fingerprint cannot see, such as a package file changed in place). ALLOWED: the phase's
     *_allow_reuse option (reuse is exact here, so on unless the config turns it off).
-    FINISH(old_state) runs after the links, before the state file is written."""
+    FINISH(old_state) runs after the links, before the state file is written. OPTIONAL
+    outputs are linked when the old compose has them (a cache directory)."""
     old = old_compose(topdir) if allowed else None
     if old is None or inputs is None:
         return False
@@ -66,6 +68,7 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
         return False
     if not all(os.path.lexists(layout.at(old, rel)) for rel in outputs):
         return False
+    outputs = list(outputs) + [rel for rel in optional if os.path.lexists(layout.at(old, rel))]
     if still_true and not still_true(old, record):
         return False
     try:

@@ -24,7 +24,7 @@ import os
 import time
 
 from .. import arches
-from ..compose import jsonio, layout, request, state
+from ..compose import jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
@@ -322,8 +322,29 @@ def _file_nvra(text):
 
 
 def _reuse(topdir, arch, koji, conf, tags, inputs):
-    """A KojiSet saying the previous run's package set stands, or None: the same inputs, and
-    the tags (with their inheritance) unchanged since that run's event."""
+    """A KojiSet saying the previous run's package set stands, or the old compose's (taken
+    over), or None: the same inputs, and the tags (with their inheritance) unchanged since
+    that run's event."""
+    kept = _kept(topdir, arch, koji, conf, tags, inputs)
+    if kept is not None:
+        return kept
+
+    def unchanged(old, record):
+        records = jsonio.read_json(layout.at(old, layout.pkgset_json(arch)))["packages"]
+        inside = os.path.join(os.path.abspath(old), "")  # files it downloaded stay its own
+        return all(not r["path"].startswith(inside) and os.path.isfile(r["path"]) for r in records) and \
+            _tags_unchanged(koji, tags, conf, record, arch)
+
+    if reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch), unchanged,
+                       optional=[layout.pkgset_cache(arch)]):
+        old = state.read(topdir, "pkgset", arch=arch)
+        facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
+        return KojiSet(facts=dict(facts, reused=True), reused=True)
+    return None
+
+
+def _kept(topdir, arch, koji, conf, tags, inputs):
+    """The KojiSet of this compose's last package set of ARCH when it still stands, or None."""
     path = layout.at(topdir, layout.state_file("pkgset", None, arch))
     if not os.path.isfile(path):
         return None
@@ -338,13 +359,22 @@ def _reuse(topdir, arch, koji, conf, tags, inputs):
     records = jsonio.read_json(packages)["packages"]
     if not all(os.path.isfile(r["path"]) for r in records):
         return None
-    ids = _tag_ids(koji, tags, conf)
-    if ids != old.get("koji_tags"):
+    if not _tags_unchanged(koji, tags, conf, old, arch):
         return None
-    if ids and koji.call("tagChangedSinceEvent", event, ids):
-        return None
-    log.info("pkgset %s: koji tags %s unchanged since event %d: the package set is reused", arch,
-             ", ".join(tags) or "-", event)
     facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
     facts["reused"] = True
     return KojiSet(facts=facts, reused=True)
+
+
+def _tags_unchanged(koji, tags, conf, record, arch):
+    """Whether TAGS (and their inheritance) are as they were at the event of the package set
+    state RECORD."""
+    event = record.get("koji_event")
+    ids = _tag_ids(koji, tags, conf)
+    if event is None or ids != record.get("koji_tags"):
+        return False
+    if ids and koji.call("tagChangedSinceEvent", event, ids):
+        return False
+    log.info("pkgset %s: koji tags %s unchanged since event %d: the package set is reused", arch,
+             ", ".join(tags) or "-", event)
+    return True

@@ -28,7 +28,8 @@ def run(topdir, variant=None, arch=None):
     if source is None:
         raise PunjiError("option 'pkgset_source': %r is not implemented yet" % conf.get("pkgset_source"))
     inputs = _repos_inputs(topdir, conf, arch) if source is from_repos else None
-    if inputs and reuse.take_over(topdir, "pkgset", None, arch, inputs, _outputs(arch), _files_unchanged,
+    if inputs and reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch),
+                                  _files_unchanged, optional=[layout.pkgset_cache(arch)],
                                   allowed=conf.get("pkgset_allow_reuse", True)):
         return
     chosen = source(topdir, conf, arch)
@@ -86,14 +87,9 @@ def _repos_inputs(topdir, conf, arch):
                         [(r, solv_key(Repo(r, cache))) for r in repos])
 
 
-def _outputs(arch):
-    return [layout.pkgset_json(arch), layout.pkgset_headers(arch), layout.pkgset_repo(arch),
-            layout.pkgset_cache(arch)]
-
-
-def _files_unchanged(old_topdir, _record):
+def _files_unchanged(old_topdir, record):
     """Whether every package file the old package set read is as it was then (path, size, mtime)."""
-    headers = os.path.join(old_topdir, layout.pkgset_headers(_record["arch"]))
+    headers = os.path.join(old_topdir, layout.pkgset_headers(record["arch"]))
     try:
         keys = jsonio.read_json(headers)["files"]
     except (OSError, ValueError, KeyError):
