@@ -77,6 +77,11 @@ def pkgset_repo(arch):
     return "work/%s/repo" % arch
 
 
+def reach_json(arch):
+    """work/x86_64/pkgset/reach.json: what the package set's solver run of one arch reached."""
+    return "work/%s/pkgset/reach.json" % arch
+
+
 def pkgset_outputs(arch):
     """What the package set of one arch writes (what another compose can take over); its
     cache (pkgset_cache) besides, when it has one."""

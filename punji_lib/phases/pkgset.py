@@ -59,7 +59,7 @@ def from_repos(topdir, conf, arch):
         repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     chosen = packages.latest(arch, [(Repo(r, cache), r) for r in repos],
-                             keep=_reached(topdir, conf, compose_arches))
+                             keep=_reached(topdir, conf, compose_arches, arch))
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
@@ -119,12 +119,12 @@ def _compose_arches(topdir):
     return variants.all_arches(jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"])
 
 
-def _reached(topdir, conf, compose_arches):
+def _reached(topdir, conf, compose_arches, arch):
     """The NEVRAs Pungi's runs over the repos of every compose arch reach (rpms.reach)."""
     from ..rpms import reach
 
     gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
-    return reach.reached(topdir, conf, gather_conf, compose_arches)
+    return reach.reached(topdir, conf, gather_conf, compose_arches, first=arch)
 
 
 def from_koji(topdir, conf, arch):

@@ -19,18 +19,59 @@ from . import depsolve
 from .pkgpool import PackagePool
 
 
-def reached(topdir, conf, gather_conf, compose_arches):
-    """The NEVRAs of every package the runs of all COMPOSE_ARCHES reach."""
+def reached(topdir, conf, gather_conf, compose_arches, first=None):
+    """The NEVRAs of every package the runs of all COMPOSE_ARCHES reach (the run of FIRST
+    made first). Each run is kept in work/<arch>/pkgset/reach.json with a fingerprint of
+    its inputs, so the package sets of the other arches, made at the same time, need not
+    make it again."""
     found = set()
-    for arch in compose_arches:
-        request = _request(topdir, gather_conf, arch)
-        pool = PackagePool(arch, repos_for(conf.get("pkgset_repos") or {}, arch),
-                           cache=layout.at(topdir, layout.pkgset_cache(arch)))
-        comps = layout.at(topdir, layout.arch_comps_file(arch))
-        pool.comps_files = [("comps", comps)] if os.path.isfile(comps) else []
-        result = depsolve.Solver(pool, request).run()
-        found |= {pool.nevra(i) for i in result.packages}
+    for arch in sorted(compose_arches, key=lambda a: a != first):
+        found.update(_run(topdir, conf, gather_conf, arch))
     return found
+
+
+def _run(topdir, conf, gather_conf, arch):
+    from ..compose import jsonio, state
+    from .pkgpool import solv_key
+    from .repos import Repo
+
+    request = _request(topdir, gather_conf, arch)
+    repos = repos_for(conf.get("pkgset_repos") or {}, arch)
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    comps = layout.at(topdir, layout.arch_comps_file(arch))
+    key = state.digest(request, [solv_key(Repo(r, cache)) for r in repos], _read(comps))
+    path = layout.at(topdir, layout.reach_json(arch))
+    try:
+        kept = jsonio.read_json(path)
+        if kept.get("key") == key:
+            return kept["nevras"]
+    except (OSError, ValueError):
+        pass
+    pool = PackagePool(arch, repos, cache=cache)
+    pool.comps_files = [("comps", comps)] if os.path.isfile(comps) else []
+    result = depsolve.Solver(pool, request).run()
+    nevras = sorted(pool.nevra(i) for i in result.packages)
+    _write(path, {"key": key, "nevras": nevras})
+    return nevras
+
+
+def _write(path, data):
+    """Written aside under this process's name: the package sets of two arches may both make it."""
+    import json
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, separators=(",", ":"))
+    os.replace(tmp, path)
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
 
 
 def _request(topdir, gather_conf, arch):
