@@ -96,6 +96,22 @@ def test_i386_set_has_no_x86_64_packages(new_compose):
     assert {p["arch"] for p in packages(new_compose, "i386")} == {"i686", "noarch", "src"}
 
 
+def test_each_arch_run_of_the_reach_is_made_once(new_compose):
+    """The package set of x86_64 makes the solver runs of both arches; i386's then takes its
+    own run from work/i386/pkgset/reach.json instead of making it again."""
+    command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
+    runs = {a: os.path.join(new_compose, "work", a, "pkgset", "reach.json") for a in ("x86_64", "i386")}
+    stamps = {a: os.stat(p).st_mtime_ns for a, p in runs.items()}
+    with open(runs["i386"]) as f:
+        i386_run = json.load(f)
+    assert i386_run["key"] and any(n.endswith(".i686") for n in i386_run["nevras"])
+    command("punji-pkgset", "--arch", "i386", new_compose, check=True)
+    assert {a: os.stat(p).st_mtime_ns for a, p in runs.items()} == stamps
+    with open(runs["x86_64"]) as f:
+        x86_64_run = json.load(f)
+    assert {p["nevra"] for p in packages(new_compose, "i386")} <= set(i386_run["nevras"] + x86_64_run["nevras"])
+
+
 def test_the_repo_over_the_set_loads_with_the_same_count(new_compose):
     command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
     repo = os.path.join(new_compose, "work/x86_64/repo")
