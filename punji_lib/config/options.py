@@ -383,8 +383,10 @@ OPTIONS = (
            help="Copy hardlinked files to a staging directory before making the ISO."),
     Option("createiso_use_xorrisofs", BOOL, default=False, phase="createiso", implemented=True,
            help="Make ISOs with xorrisofs instead of genisoimage."),
-    Option("createiso_allow_reuse", BOOL, default=True, phase="createiso",
-           help="Reuse ISOs from an old compose when their inputs did not change."),
+    Option("createiso_allow_reuse", BOOL, default=True, phase="createiso", implemented=True,
+           help="Take over a tree's ISOs from the newest finished compose in the target directory when the "
+                "tree's files, the options and the volume id are the same (renamed for the new compose; "
+                "not with symlink_isos_to)."),
     Option("create_jigdo", BOOL, default=False, phase="createiso",
            help="Make jigdo files for the ISOs."),
     Option("create_optional_isos", BOOL, default=False, phase="createiso", implemented=True,
