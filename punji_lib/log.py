@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+logging.raiseExceptions = False  # a log file on a full disk: no traceback on the terminal
 log = logging.getLogger("punji")
 log.addHandler(logging.NullHandler())
 log.propagate = False

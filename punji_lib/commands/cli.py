@@ -145,9 +145,9 @@ def run_phase(argparser, phase, job, argv=None):
         open_log(layout.at(topdir, layout.log_file(phase, variant, arch)))
         with state.lock(topdir, phase, variant, arch):
             log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
-            state.mark_running(topdir, phase, variant, arch)
-            status.set_status(topdir, "STARTED", only_if="DOOMED")
             try:
+                state.mark_running(topdir, phase, variant, arch)
+                status.set_status(topdir, "STARTED", only_if="DOOMED")
                 job(topdir, variant, arch)
             except Exception as exc:
                 known = as_user_error(exc)

@@ -22,19 +22,43 @@ def build_parser():
 
 
 def run_make(topdir, jobs):
-    """make -j JOBS in TOPDIR; its output to stderr and logs/global/compose.log."""
+    """make -j JOBS in TOPDIR, its output to stderr and logs/global/compose.log; returns
+    (exit code, the first error line a punji command printed, or None)."""
     import subprocess
 
     from ..compose import layout
 
     log_path = layout.at(topdir, layout.compose_log())
-    with open(log_path, "a", encoding="utf-8") as log:
-        proc = subprocess.Popen(["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in proc.stdout:
-            sys.stderr.write(line)
+    log = open(log_path, "a", encoding="utf-8")
+    proc = subprocess.Popen(["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first_error = None
+    for line in proc.stdout:
+        sys.stderr.write(line)
+        if first_error is None and line.startswith("punji-") and ": error: " in line:
+            first_error = line.split(": error: ", 1)[1].strip()
+        if log:
+            log = _logged(log, line)
+    if log:
+        _logged(log, None)
+    return proc.wait(), first_error
+
+
+def _logged(log, line):
+    """LOG after writing LINE to it (None: closing it); None once the disk is full, so make's
+    output still reaches the terminal and the compose can still be marked DOOMED."""
+    try:
+        if line is None:
+            log.close()
+        else:
             log.write(line)
-        return proc.wait()
+        return log
+    except OSError:
+        try:
+            log.close()
+        except OSError:
+            pass
+        return None
 
 
 def _compose(args):
@@ -46,7 +70,7 @@ def _compose(args):
 
     topdir = init.create(args.config, args.target_dir, args.compose_type, args.label)
     print("punji-compose: compose %s" % topdir, file=sys.stderr)
-    code = run_make(topdir, args.jobs or os.cpu_count() or 1)
+    code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1)
     if code != 0:
         status.set_status(topdir, "DOOMED")
         failed = status.failing(topdir)
@@ -55,6 +79,8 @@ def _compose(args):
             target, message = failed[0]
             scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
             raise PunjiError("compose DOOMED: %s %s failed: %s; see %s" % (target["phase"], scope, message, os.path.join(topdir, target["log"])))
+        if first_error:  # its target could not record it (a full disk)
+            raise PunjiError("compose DOOMED: %s" % first_error)
         raise PunjiError("compose DOOMED: make exited with %d; see %s" % (code, layout.at(topdir, layout.compose_log())))
     print(topdir)
 

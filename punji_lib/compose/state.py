@@ -121,7 +121,10 @@ def mark_failed(topdir, phase, variant, arch, message):
     pid, error = _mark(topdir, phase, variant, arch, ".pid"), _mark(topdir, phase, variant, arch, ".error")
     if os.path.exists(pid):
         os.replace(pid, error)
-    jsonio.write_small(error, message + "\n")
+    try:
+        jsonio.write_small(error, message + "\n")
+    except OSError:  # a full disk: the error still reaches the terminal, and STATUS says DOOMED
+        pass
 
 
 def clear_marks(topdir, phase, variant=None, arch=None):

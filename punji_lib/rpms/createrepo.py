@@ -6,6 +6,7 @@ from ..errors import PunjiError
 from ..log import log
 
 CHECKSUMS = {"sha": "sha1"}
+DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")  # what names the cause
 
 
 def command(conf, path, pkglist, comps=None, revision=0):
@@ -58,5 +59,23 @@ def _finish(proc, out, path):
     if text:
         log.info("%s", text.rstrip())
     if proc.returncode != 0:
-        last = (text.strip().splitlines() or [""])[-1]
-        raise PunjiError("createrepo_c returned exit code %d on %s: %s" % (proc.returncode, path, last))
+        lines = text.strip().splitlines() or [""]
+        full = [line for line in lines if any(m in line for m in DISK_FULL)]
+        raise PunjiError("createrepo_c returned exit code %d on %s: %s%s"
+                         % (proc.returncode, path, (full or lines)[-1], "" if full else _low_space(path)))
+
+
+LOW_SPACE = 64 << 20  # bytes free under which a failed write is most likely a full disk
+
+
+def _low_space(path):
+    """A note when PATH's file system is (nearly) full: createrepo_c says only "file operation
+    error" when it cannot write its metadata there."""
+    import os
+
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return ""
+    free = st.f_bavail * st.f_frsize
+    return " (no space left on device? %d KiB free there)" % (free >> 10) if free < LOW_SPACE else ""
