@@ -108,7 +108,23 @@ def prepare_repo(topdir, conf, top, packages, pkglist, comps=None):
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(os.path.relpath(layout.at(topdir, p["file"]), path) + "\n" for p in packages))
-    return (conf, path, pkglist, comps, build_time), {"path": top, "packages": len(packages), "build_time": build_time}
+    return ((conf, path, pkglist, comps, build_time, _old_repo(topdir, top)),
+            {"path": top, "packages": len(packages), "build_time": build_time})
+
+
+def _old_repo(topdir, top):
+    """The same repo in the old compose (compose.reuse) when it was made with the same
+    createrepo options: createrepo_c then reads only the packages that are new to it."""
+    old = reuse.old_compose(topdir)
+    if old is None or not os.path.isfile(os.path.join(old, top, "repodata", "repomd.xml")):
+        return None
+    slice_path = layout.config_slice("createrepo")
+    try:
+        if _read(layout.at(old, slice_path)) != _read(layout.at(topdir, slice_path)):
+            return None
+    except OSError:
+        return None
+    return os.path.join(old, top)
 
 
 def _newest_build(topdir, packages):

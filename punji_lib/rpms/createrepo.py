@@ -26,14 +26,18 @@ def command(conf, path, pkglist, comps=None, revision=0):
 
 
 def run_all(jobs):
-    """createrepo_c for every (conf, path, pkglist, comps, revision) of JOBS, all at once (a
-    tree's os and debug repos are independent); a PunjiError for the first that fails."""
+    """createrepo_c for every (conf, path, pkglist, comps, revision, update_from) of JOBS, all
+    at once (a tree's os and debug repos are independent); a PunjiError for the first that
+    fails. UPDATE_FROM, when not None, is a repo whose metadata of the same files (name,
+    size, mtime) createrepo_c takes instead of reading the packages again."""
     import tempfile
 
     started = []
     try:
-        for conf, path, pkglist, comps, revision in jobs:
+        for conf, path, pkglist, comps, revision, update_from in jobs:
             cmd = command(conf, path, pkglist, comps, revision)
+            if update_from:
+                cmd = cmd[:-1] + ["--update-md-path", update_from, path]
             log.info("running %s", " ".join(cmd))
             out = tempfile.TemporaryFile(mode="w+")
             started.append((None, out, path))
