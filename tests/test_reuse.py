@@ -93,7 +93,7 @@ def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
                              for p in iso_files(top)}
     assert manifests(second) == manifests(fresh)
     log = open(os.path.join(second, "logs", "global", "test.log")).read()
-    assert "checked by checkisomd5 before" in log
+    assert "checked before, unchanged since" in log
     assert tree_files(second) == tree_files(fresh)
     assert rpms_payload(second) == rpms_payload(fresh)
     with open(os.path.join(second, "STATUS")) as f:

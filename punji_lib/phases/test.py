@@ -241,21 +241,36 @@ def check_images(topdir, conf):
                         continue
                     seen.add(image.path)
                     deliverable = DELIVERABLE.get(image.type, image.type)
-                    verdict = []
-                    problems = image_problems(topdir, image, verdicts, verdict)
+                    key = _verdict_key(topdir, image)
+                    if key in verdicts:
+                        log.info("compose/%s: checked before, unchanged since", image.path)
+                        problems = verdicts[key]
+                    else:
+                        problems = image_problems(topdir, image)
                     results.append({"path": image.path, "variant": uid, "arch": image.arch, "type": image.type,
                                     "format": image.format, "bootable": image.bootable, "problems": problems,
                                     "failable": bool(problems) and failable(conf, uid, image.arch, deliverable),
-                                    "md5_verdict": verdict or None})
+                                    "verdict": key})
     jsonio.write_json(layout.at(topdir, layout.image_checks_json()),
                       {"header": state.header("image-checks"), "images": results})
     log.info("image checks: %d images, %d with problems", len(results), sum(1 for r in results if r["problems"]))
     return results
 
 
+def _verdict_key(topdir, image):
+    """The image file's identity (inode, size, mtime) and what its record says, or None for a
+    missing file: the same key, the same findings."""
+    try:
+        st = os.stat(os.path.join(layout.at(topdir, "compose"), image.path))
+    except OSError:
+        return None
+    said = [image.size, image.volume_id, image.bootable, image.arch, image.format, image.implant_md5]
+    return "%d %d %d %s" % (st.st_ino, st.st_size, st.st_mtime_ns, jsonio.dumps(said, compact=True).strip())
+
+
 def _earlier_verdicts(topdir):
-    """{file identity and md5: checkisomd5's findings} of the last run's image checks and the
-    old compose's: an image file still the same (inode, size, mtime) is not read again."""
+    """{verdict key: findings} of the last run's image checks and the old compose's: an image
+    file still the same (a taken-over image is the same file) is not read again."""
     from ..compose import reuse
 
     found = {}
@@ -264,14 +279,12 @@ def _earlier_verdicts(topdir):
             images = jsonio.read_json(layout.at(top, layout.image_checks_json()))["images"] if top else []
         except (OSError, ValueError, KeyError):
             continue
-        found.update((r["md5_verdict"][0], r["md5_verdict"][1]) for r in images if r.get("md5_verdict"))
+        found.update((r["verdict"], r["problems"]) for r in images if r.get("verdict"))
     return found
 
 
-def image_problems(topdir, image, verdicts=None, verdict=None):
-    """What is wrong with one productmd IMAGE of the compose: a list of one-line findings.
-    VERDICTS: earlier checkisomd5 findings by file identity (see implanted_md5_problems);
-    VERDICT, a list, gets this image's [identity, findings]."""
+def image_problems(topdir, image):
+    """What is wrong with one productmd IMAGE of the compose: a list of one-line findings."""
     path = os.path.join(layout.at(topdir, "compose"), image.path)
     if not os.path.isfile(path):
         return ["missing"]
@@ -296,16 +309,7 @@ def image_problems(topdir, image, verdicts=None, verdict=None):
         if image.arch in MBR_ARCHES and not iso["mbr"]:
             problems.append("bootable, but has no hybrid MBR (0x55AA signature and a partition)")
     if image.implant_md5:
-        st = os.stat(path)
-        key = "%d %d %d %s" % (st.st_ino, st.st_size, st.st_mtime_ns, image.implant_md5)
-        if verdicts is not None and key in verdicts:
-            log.info("%s: checked by checkisomd5 before, unchanged since", path)
-            found = verdicts[key]
-        else:
-            found = implanted_md5_problems(path, image.implant_md5)
-        if verdict is not None:
-            verdict[:] = [key, found]
-        problems += found
+        problems += implanted_md5_problems(path, image.implant_md5)
     return problems
 
 

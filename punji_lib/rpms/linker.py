@@ -14,8 +14,10 @@ from ..errors import PunjiError
 
 
 def link(source, target, link_type="hardlink-or-copy"):
-    """Make TARGET (not existing yet) a LINK_TYPE of file SOURCE."""
-    source = os.path.realpath(source)
+    """Make TARGET (not existing yet) a LINK_TYPE of file SOURCE (of the file it names, when
+    SOURCE is a symlink: a hard link and a copy follow it, a symlink points past it)."""
+    if link_type in ("symlink", "abspath-symlink"):
+        source = os.path.realpath(source)
     try:
         if link_type == "copy":
             shutil.copy2(source, target)
@@ -51,9 +53,13 @@ def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
         for name in keep:
             if os.path.isdir(os.path.join(target, name)):
                 shutil.copytree(os.path.join(target, name), os.path.join(tmp, name), copy_function=os.link)
+        made = set()
         for source, rel in files:
             dest = os.path.join(tmp, rel)
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            parent = os.path.dirname(dest)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
             link(source, dest, link_type)
         os.chmod(tmp, 0o755)
         swap(tmp, target)
