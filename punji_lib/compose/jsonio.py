@@ -19,7 +19,20 @@ def pretty(data, indent=2, ensure_ascii=False):
     """The text json.dumps(DATA, sort_keys=True, indent=INDENT, separators=(",", ": ")) gives,
     made several times faster: json's C encoder only runs without indent, so here only the
     scalars go through it. For dicts with string keys, lists and JSON scalars."""
-    scalar = json.JSONEncoder(ensure_ascii=ensure_ascii).encode
+    from json.encoder import encode_basestring, encode_basestring_ascii
+
+    text = encode_basestring_ascii if ensure_ascii else encode_basestring
+    literal = {None: "null", True: "true", False: "false"}
+
+    def scalar(value):
+        if isinstance(value, str):
+            return text(value)
+        if value is None or value is True or value is False:
+            return literal[value]
+        if isinstance(value, int):
+            return int.__repr__(value)
+        return json.dumps(value, ensure_ascii=ensure_ascii)  # a float, as json writes it
+
     out = []
 
     def walk(value, level):

@@ -1,0 +1,31 @@
+"""jsonio.pretty writes exactly what json.dumps(sort_keys, indent) writes, only faster."""
+
+import json
+import random
+
+import pytest
+
+from punji_lib.compose import jsonio
+
+
+def sample(rng, depth=0):
+    kinds = ["str", "int", "float", "none", "bool"] + (["dict", "list"] if depth < 4 else [])
+    kind = rng.choice(kinds)
+    if kind == "dict":
+        return {rng.choice(["a", "b", "é", "k\"q", "z\u2028", "0"]) + str(n): sample(rng, depth + 1)
+                for n in range(rng.randint(0, 4))}
+    if kind == "list":
+        return [sample(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return {"str": lambda: rng.choice(["", "x", "ünï", "tab\t", "\\back", "\x01"]),
+            "int": lambda: rng.randint(-10 ** 12, 10 ** 12), "float": lambda: rng.choice([0.5, -0.0, 1e300, 3.14]),
+            "none": lambda: None, "bool": lambda: rng.choice([True, False])}[kind]()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_pretty_is_json_dumps_with_indent(seed):
+    rng = random.Random(seed)
+    data = {"root": sample(rng), "list": [sample(rng) for _ in range(3)]}
+    for indent, ascii_only in ((2, False), (4, True)):
+        expected = json.dumps(data, sort_keys=True, indent=indent, separators=(",", ": "), ensure_ascii=ascii_only)
+        assert jsonio.pretty(data, indent, ascii_only) == expected
+    assert jsonio.dumps(data) == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
