@@ -96,6 +96,25 @@ def write_small(path, text):
             f.write(text)
 
 
+def write_shared(path, text):
+    """Write TEXT to PATH for processes that may write the same file at once (caches): a
+    temporary name of this process's own, then a rename; no fsync, no clean-up of others'."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def read_text(path):
+    """The text of PATH, or None when there is no such file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
 def write_text_if_changed(path, text):
     """Write TEXT unless PATH already holds exactly it, so its mtime only moves on change.
 

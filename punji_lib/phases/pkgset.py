@@ -81,7 +81,7 @@ def _repos_inputs(topdir, conf, arch):
     for each in [arch] + compose_arches:
         repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
     cache = layout.at(topdir, layout.pkgset_cache(arch))
-    comps = [_read(layout.at(topdir, layout.arch_comps_file(a))) for a in compose_arches]
+    comps = [jsonio.read_text(layout.at(topdir, layout.arch_comps_file(a))) for a in compose_arches]
     return state.digest("repos", conf, jsonio.read_json(layout.at(topdir, layout.config_slice("gather"))),
                         jsonio.read_json(layout.at(topdir, layout.variants_json())), comps,
                         [(r, solv_key(Repo(r, cache))) for r in repos])
@@ -103,14 +103,6 @@ def _files_unchanged(old_topdir, record):
         if (info.st_size, info.st_mtime_ns) != (int(size), int(mtime)):
             return False
     return True
-
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
 
 
 def _compose_arches(topdir):

@@ -272,13 +272,9 @@ class PackagePool:
             for s in handle.solvables:
                 for d in s.lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0):
                     keys[str(d)] = d.id
-        import json
+        from ..compose import jsonio
 
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = "%s.%d.tmp" % (path, os.getpid())  # not jsonio: concurrent pools write the same file
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(keys, f, separators=(",", ":"))
-        os.replace(tmp, path)
+        jsonio.write_shared(path, jsonio.dumps(keys, compact=True))  # concurrent pools write it too
         return keys
 
     def _refresh(self):

@@ -39,7 +39,7 @@ def _run(topdir, conf, gather_conf, arch):
     repos = repos_for(conf.get("pkgset_repos") or {}, arch)
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     comps = layout.at(topdir, layout.arch_comps_file(arch))
-    key = state.digest(request, [solv_key(Repo(r, cache)) for r in repos], _read(comps))
+    key = state.digest(request, [solv_key(Repo(r, cache)) for r in repos], jsonio.read_text(comps))
     path = layout.at(topdir, layout.reach_json(arch))
     try:
         kept = jsonio.read_json(path)
@@ -51,27 +51,8 @@ def _run(topdir, conf, gather_conf, arch):
     pool.comps_files = [("comps", comps)] if os.path.isfile(comps) else []
     result = depsolve.Solver(pool, request).run()
     nevras = sorted(pool.nevra(i) for i in result.packages)
-    _write(path, {"key": key, "nevras": nevras})
+    jsonio.write_shared(path, jsonio.dumps({"key": key, "nevras": nevras}, compact=True))
     return nevras
-
-
-def _write(path, data):
-    """Written aside under this process's name: the package sets of two arches may both make it."""
-    import json
-
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, separators=(",", ":"))
-    os.replace(tmp, path)
-
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
 
 
 def _request(topdir, gather_conf, arch):
