@@ -40,11 +40,7 @@ def old_compose(topdir):
 
 
 def _read(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read().strip()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
+    return (jsonio.read_text(path) or "").strip() or None
 
 
 def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, allowed=True, finish=None,

@@ -7,10 +7,9 @@ import hashlib
 import os
 import shutil
 
-from ..compose import jsonio, layout, reuse, state
+from ..compose import dirs, jsonio, layout, reuse, state
 from ..errors import PunjiError
 from ..log import log
-from ..rpms import linker
 from . import naming
 
 SMALL = 1 << 16  # smaller files (.treeinfo, .discinfo, media.repo: rewritten by every compose) go by content
@@ -50,7 +49,7 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
     substs = naming.substitutions(conf, topdir)
     count = len(result["images"])
     names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, count + 1)]
-    staged = linker.aside(real_dir)
+    staged = dirs.aside(real_dir)
     images = []
     try:
         for image, name in zip(result["images"], names):
@@ -60,7 +59,7 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
             path = os.path.relpath(os.path.join(layout.iso_dir(v["uid"], arch), name), "compose")
             images.append(dict(image, path=path, checksums={}))
         os.chmod(staged, 0o755)
-        linker.swap(staged, real_dir)
+        dirs.swap(staged, real_dir)
     except OSError as exc:  # an image gone, another file system: made anew
         shutil.rmtree(staged, ignore_errors=True)
         log.info("createiso %s.%s: images not taken over from %s: %s", v["uid"], arch, old, exc)

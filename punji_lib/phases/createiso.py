@@ -31,13 +31,13 @@ run_assemble() writes compose/metadata/images.json from all of them.
 import os
 import shutil
 
-from ..compose import jsonio, layout, request, state
+from ..compose import dirs, jsonio, layout, request, state
 from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import image_files, iso, iso_reuse, naming
-from ..rpms import createrepo, linker
+from ..rpms import createrepo
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -234,7 +234,7 @@ def make_images(topdir, conf, v, arch, files, sizes):
     _clean(work)
     os.makedirs(work)
     real_dir = _real_iso_dir(topdir, conf, uid, arch)
-    staged = linker.aside(real_dir)
+    staged = dirs.aside(real_dir)
     try:
         _check_space(staged, sizes, discs)
         copies = {}
@@ -255,7 +255,7 @@ def make_images(topdir, conf, v, arch, files, sizes):
             records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path))
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
-        linker.swap(staged, real_dir)
+        dirs.swap(staged, real_dir)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -292,7 +292,7 @@ def _link_iso_dir(topdir, conf, uid, arch, real_dir):
         os.unlink(tmp)
     os.symlink(real_dir, tmp)
     if os.path.isdir(link) and not os.path.islink(link):
-        old = linker.aside(link)
+        old = dirs.aside(link)
         os.rename(link, os.path.join(old, "x"))
         shutil.rmtree(old, ignore_errors=True)
     os.replace(tmp, link)
@@ -305,7 +305,7 @@ def _remove_images(topdir, conf, v, arch):
         if os.path.islink(path):
             os.unlink(path)
         elif os.path.isdir(path):
-            old = linker.aside(path)
+            old = dirs.aside(path)
             os.rename(path, os.path.join(old, "x"))
             shutil.rmtree(old, ignore_errors=True)
 

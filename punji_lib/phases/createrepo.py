@@ -119,10 +119,7 @@ def _old_repo(topdir, top):
     if old is None or not os.path.isfile(os.path.join(old, top, "repodata", "repomd.xml")):
         return None
     slice_path = layout.config_slice("createrepo")
-    try:
-        if _read(layout.at(old, slice_path)) != _read(layout.at(topdir, slice_path)):
-            return None
-    except OSError:
+    if jsonio.read_text(layout.at(old, slice_path)) != jsonio.read_text(layout.at(topdir, slice_path)):
         return None
     return os.path.join(old, top)
 

@@ -17,13 +17,12 @@ import os
 import posixpath
 import shutil
 
-from ..compose import jsonio, layout, request, state
+from ..compose import dirs, jsonio, layout, request, state
 from ..config import reader, scm, variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import extra_files
-from ..rpms import linker
 
 PROG = "punji-extrafiles"
 TREE_LIST = "extra_files.json"
@@ -44,7 +43,7 @@ def run(topdir, variant, arch):
     tree_dir = layout.at(topdir, tree_rel)
     record_path = layout.at(topdir, layout.extrafiles_json(variant, arch))
     old = _previous(record_path)
-    stage = linker.aside(record_path[:-len(".json")] + "-stage")
+    stage = dirs.aside(record_path[:-len(".json")] + "-stage")
     try:
         files = _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel)
         placed = set(files) | ({TREE_LIST} if files else set())
@@ -195,8 +194,8 @@ def _check_tree(tree_dir, tree_rel, files, leaving):
 
 def _only(tree_dir, sub, leaving):
     """Whether directory SUB of the tree holds nothing but files in LEAVING (it goes with them)."""
-    for root, dirs, names in os.walk(os.path.join(tree_dir, sub)):
-        for name in names + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+    for root, subdirs, names in os.walk(os.path.join(tree_dir, sub)):
+        for name in names + [d for d in subdirs if os.path.islink(os.path.join(root, d))]:
             if os.path.relpath(os.path.join(root, name), tree_dir).replace(os.sep, "/") not in leaving:
                 return False
     return True

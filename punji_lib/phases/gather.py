@@ -30,7 +30,7 @@ from ..errors import PunjiError
 from ..log import log, warn
 from ..rpms import linker
 from ..rpms.depsolve import DEFAULTS, Solver
-from ..rpms.pkgpool import PackagePool, solv_key, solver_arch
+from ..rpms.pkgpool import PackagePool, repo_keys, solver_arch
 
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}
@@ -74,10 +74,8 @@ def run(topdir, variant, arch):
 
 def _lookaside_ids(topdir, conf, variant, arch):
     """What the lookaside repos of VARIANT.ARCH hold (their repodata), for the fingerprint."""
-    from ..rpms.repos import Repo
-
-    cache = layout.at(topdir, layout.pkgset_cache(arch))
-    return [solv_key(Repo(r, cache)) for r in va_data(conf.get("gather_lookaside_repos"), variant, arch)]
+    return repo_keys(va_data(conf.get("gather_lookaside_repos"), variant, arch),
+                     layout.at(topdir, layout.pkgset_cache(arch)))
 
 
 def _nothing():

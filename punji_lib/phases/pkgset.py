@@ -74,7 +74,7 @@ def from_repos(topdir, conf, arch):
 def _repos_inputs(topdir, conf, arch):
     """The fingerprint of a package set from repos: options, variants, the comps of every
     compose arch and what each repo holds (repos.Repo identity: repomd.xml and metadata)."""
-    from ..rpms.pkgpool import solv_key
+    from ..rpms.pkgpool import repo_keys
 
     compose_arches = _compose_arches(topdir)
     repos = []
@@ -84,7 +84,7 @@ def _repos_inputs(topdir, conf, arch):
     comps = [jsonio.read_text(layout.at(topdir, layout.arch_comps_file(a))) for a in compose_arches]
     return state.digest("repos", conf, jsonio.read_json(layout.at(topdir, layout.config_slice("gather"))),
                         jsonio.read_json(layout.at(topdir, layout.variants_json())), comps,
-                        [(r, solv_key(Repo(r, cache))) for r in repos])
+                        repos, repo_keys(repos, cache))
 
 
 def _files_unchanged(old_topdir, record):

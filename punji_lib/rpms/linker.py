@@ -9,7 +9,7 @@ filled Packages/ behind.
 import os
 import shutil
 
-from ..compose.dirs import aside, swap  # noqa: F401 (linker.aside/swap for its callers)
+from ..compose import dirs
 from ..errors import PunjiError
 
 
@@ -48,7 +48,7 @@ def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
     """Make directory TARGET hold exactly FILES, [(source path, path relative to TARGET)], and
     the subdirectories named in KEEP as TARGET had them (hard links: the old TARGET stays whole
     until the new one replaces it)."""
-    tmp = aside(target)
+    tmp = dirs.aside(target)
     try:
         for name in keep:
             if os.path.isdir(os.path.join(target, name)):
@@ -62,7 +62,7 @@ def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
                 made.add(parent)
             link(source, dest, link_type)
         os.chmod(tmp, 0o755)
-        swap(tmp, target)
+        dirs.swap(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -179,6 +179,11 @@ def solv_key(repo):
     return digest.hexdigest()[:32]
 
 
+def repo_keys(specs, cache):
+    """solv_key of each repo of SPECS (paths or URLs): what they hold, for a fingerprint."""
+    return [solv_key(Repo(spec, cache)) for spec in specs]
+
+
 def solv_path(repo, cache):
     return os.path.join(cache, "solv", solv_key(repo) + ".solv")
 

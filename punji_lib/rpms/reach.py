@@ -32,14 +32,13 @@ def reached(topdir, conf, gather_conf, compose_arches, first=None):
 
 def _run(topdir, conf, gather_conf, arch):
     from ..compose import jsonio, state
-    from .pkgpool import solv_key
-    from .repos import Repo
+    from .pkgpool import repo_keys
 
     request = _request(topdir, gather_conf, arch)
     repos = repos_for(conf.get("pkgset_repos") or {}, arch)
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     comps = layout.at(topdir, layout.arch_comps_file(arch))
-    key = state.digest(request, [solv_key(Repo(r, cache)) for r in repos], jsonio.read_text(comps))
+    key = state.digest(request, repo_keys(repos, cache), jsonio.read_text(comps))
     path = layout.at(topdir, layout.reach_json(arch))
     try:
         kept = jsonio.read_json(path)

@@ -3,6 +3,7 @@
 import os
 import shutil
 
+from ..compose import dirs
 from ..config.repo_refs import is_remote
 from ..errors import PunjiError
 from . import linker
@@ -15,7 +16,7 @@ def write_repo(repo_dir, packages, revision=0):
     """A yum repo in REPO_DIR over PACKAGES, [(file path, createrepo_c Package)]: the files
     linked into Packages/, the metadata written from the Package objects. Built in a
     directory beside REPO_DIR, then renamed into place."""
-    tmp = linker.aside(repo_dir)
+    tmp = dirs.aside(repo_dir)
     try:
         os.makedirs(os.path.join(tmp, "Packages"))
         names = set()
@@ -33,7 +34,7 @@ def write_repo(repo_dir, packages, revision=0):
             pkg.location_base = None
         write_metadata(tmp, [pkg for _path, pkg in packages], revision)
         os.chmod(tmp, 0o755)
-        linker.swap(tmp, repo_dir)
+        dirs.swap(tmp, repo_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
