@@ -52,7 +52,7 @@ class Option:
 
 PHASES = (
     "init", "pkgset", "buildinstall", "gather", "createrepo", "extrafiles", "createiso",
-    "imagechecksum", "test", "ostree", "liveimages", "livemedia", "imagebuild", "osbuild",
+    "imagechecksum", "repoclosure", "test", "ostree", "liveimages", "livemedia", "imagebuild", "osbuild",
     "osbs", "ostreeinstaller", "kiwibuild", "imagebuilder", "imagecontainer",
     "ostreecontainer", "koji", "runroot", "global",
 )
@@ -412,11 +412,11 @@ OPTIONS = (
     Option("media_checksum_base_filename", STR, default="", phase="imagechecksum", implemented=True,
            help="Format of the checksum file name prefix."),
 
-    # --- repoclosure and tests (test) ---
+    # --- repoclosure ---
     Option("repoclosure_strictness", va_map({"type": "string", "enum": ["off", "lenient", "fatal"]}),
-           default=[["^.*$", {"*": "lenient"}]], phase="test", implemented=True,
+           default=[["^.*$", {"*": "lenient"}]], phase="repoclosure", implemented=True,
            help="Variant/arch mapping of repoclosure handling: off, lenient or fatal."),
-    Option("repoclosure_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="test", implemented=True,
+    Option("repoclosure_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="repoclosure", implemented=True,
            help="Tool running repoclosure; only 'dnf' on Python 3 (punji checks with libsolv, the solver dnf uses)."),
 
     # --- live images ---
