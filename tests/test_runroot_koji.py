@@ -8,6 +8,7 @@ the stand-in of tests/test_buildinstall.py, on PATH for the hub's builder too.
 """
 
 import os
+import subprocess
 
 import pytest
 
@@ -133,3 +134,28 @@ def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     (_, _, kwargs), = hub.runroot_tasks()[before:]
     assert "weight" not in kwargs  # no weight: Koji's policy picks it
+
+
+def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):
+    """runroot_method createiso "koji": a bootable tree's image is written by a task on its own
+    arch with lorax in the build root, the source image (not bootable) by one on x86_64."""
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "runroot", runroot_method={"buildinstall": "koji", "createiso": "koji"})
+    before = len(hub.runroot_tasks())
+    for arch in ("i386", "src"):
+        os.unlink(os.path.join(compose, "work/%s/state/createiso-Server.json" % arch))
+        command("punji-createiso", "--variant", "Server", "--arch", arch, compose, check=True)
+    tasks = hub.runroot_tasks()[before:]
+    assert [(args[1], kwargs["packages"], kwargs["weight"]) for _, args, kwargs in tasks] == [
+        ("i386", ["coreutils", "genisoimage", "isomd5sum", "lorax", "which"], 2),
+        ("x86_64", ["coreutils", "genisoimage", "isomd5sum"], 2)]
+    for task_id, (_, _, cmd), kwargs in tasks:
+        assert hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
+        assert kwargs["mounts"] == [compose] and " && sh " in cmd and "/createiso-PDL-" in cmd
+    for arch in ("i386", "src"):
+        (image,) = read_json(os.path.join(compose, "work/%s/createiso/Server.json" % arch))["images"]
+        path = os.path.join(compose, "compose", image["path"])
+        assert image["bootable"] is (arch == "i386") and len(image["implant_md5"]) == 32
+        assert subprocess.run(["checkisomd5", path], stdout=subprocess.DEVNULL).returncode == 0
+        log = open(os.path.join(compose, "logs/%s/createiso-Server.log" % arch)).read()
+        assert "runroot.log:" in log  # the tools ran in the task, their output is in the phase log

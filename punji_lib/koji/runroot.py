@@ -66,6 +66,39 @@ def run(conf, phase, arch, argv, cwd, log_path, packages=()):
     return _openssh(conf, arch, list(argv), cwd, log_path, packages)
 
 
+def script_runner(conf, phase, arch, cwd, log_path, packages, name):
+    """A runner of tools that run one after another through PHASE's runroot method on ARCH:
+    runner(commands) writes them as CWD/NAME.sh (stopping at the first failure) and runs it."""
+    def run_all(commands):
+        script = os.path.join(cwd, name + ".sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nset -e\n")
+            f.writelines(" ".join(shlex.quote(a) for a in argv) + "\n" for argv in commands)
+        try:
+            run(conf, phase, arch, ["sh", script], cwd, log_path, packages)
+        finally:
+            os.unlink(script)
+    return run_all
+
+
+def any_arch(conf, arch):
+    """The arch a Koji runroot task that can run on any arch gets, as Pungi picks it for
+    images that do not boot: x86_64 when the runroot tag has it, else ARCH, and for 'src'
+    (no builder has it) the tag's first arch."""
+    from . import session as kojisession
+
+    tag = conf.get("runroot_tag")
+    info = kojisession.Session(conf.get("koji_profile")).call("getTag", tag) if tag else None
+    if not info:
+        raise PunjiError("option 'runroot_tag': the Koji tag %r does not exist" % tag)
+    arches = (info.get("arches") or "").split()
+    if "x86_64" in arches:
+        return "x86_64"
+    if arch == "src" and arches:
+        return arches[0]
+    return arch
+
+
 def ssh_argv(user, host, command):
     """The ssh argument list running shell COMMAND on HOST as USER."""
     return ["ssh", "-oBatchMode=yes", "-n", "-l", user, host, command]
