@@ -8,7 +8,8 @@ argument list (punji_lib.media.lorax.command), where:
 
     --source      the arch's package set repo, then the block's 'repo' (a variant uid -> its
                   os tree in this compose on the arch; URLs with $arch replaced)
-    --release     the block's 'release' (default release_version)
+    --version     release_version
+    --release     the block's 'release' (without one, Pungi passes the text "None")
     --volid       image_volid_formats with disc type disc_types["ostree"] (default "ostree")
     --installpkgs the block's installpkgs
     templates     add_template / add_arch_template (relative paths: files of template_repo
@@ -123,11 +124,11 @@ def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_
     v = dict(v, buildinstallpackages=list(block.get("installpkgs") or []))
     argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile)
     release = block.get("release")
-    if release:
-        if release.startswith("!"):
-            raise PunjiError("%s: release %s: magic release values are not supported" % (what, release))
-        argv = [("--release=%s" % release) if a.startswith("--release=") else a for a in argv]
-    return argv
+    if release and release.startswith("!"):
+        raise PunjiError("%s: release %s: magic release values are not supported" % (what, release))
+    # Pungi: the version is release_version, the release the block's (without one: the text None)
+    fixed = {"--version=": conf["release_version"], "--release=": release or None}
+    return [next(("%s%s" % (k, value) for k, value in fixed.items() if a.startswith(k)), a) for a in argv]
 
 
 def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
