@@ -159,3 +159,36 @@ def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):
         assert subprocess.run(["checkisomd5", path], stdout=subprocess.DEVNULL).returncode == 0
         log = open(os.path.join(compose, "logs/%s/createiso-Server.log" % arch)).read()
         assert "runroot.log:" in log  # the tools ran in the task, their output is in the phase log
+
+
+def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_use_koji_plugin=True)
+    before = len(hub.plugin_tasks("pungi_buildinstall"))
+    command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
+    assert args == ["pdl-1-build", "x86_64"] and hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
+    output = "%s/work/x86_64/buildinstall/.Server.tmp" % compose
+    assert kwargs == {
+        "channel": "compose", "packages": ["lorax", "grub2-efi"], "mounts": [compose], "weight": 4,
+        "chown_uid": os.getuid(), "lorax_args": {
+            "product": "Punji Demo Linux", "version": "1", "release": "1",
+            "sources": ["file://%s/work/x86_64/repo" % compose], "variant": "Server", "nomacboot": True,
+            "noupgrade": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64", "outputdir": output}}
+    # the results moved from <outputdir>/results into the tree, lorax's log into the phase's log dir
+    assert os.path.isfile(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso"))
+    assert os.path.isfile(os.path.join(compose, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
+    assert not os.path.exists(output)
+    log = open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
+    assert "koji pungi_buildinstall on x86_64" in log and "lorax stand-in: wrote " in log
+
+
+def test_a_failing_pungi_buildinstall_task_is_one_line(demo, hub, env, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_use_koji_plugin=True)
+    env.setenv("LORAX_STANDIN_FAIL", "1")
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    env.delenv("LORAX_STANDIN_FAIL")
+    task_id = hub.plugin_tasks("pungi_buildinstall")[-1][0]
+    assert_one_line_error(done, "koji task %d (pungi_buildinstall" % task_id, "Error in the installer templates",
+                          "logs/x86_64/buildinstall-Server.log")

@@ -261,7 +261,7 @@ OPTIONS = (
            help="Variant/arch mapping of extra lorax options (bugurl, nomacboot, add_template, ...)."),
     Option("lorax_extra_sources", va_map(STRINGS), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of extra repositories given to lorax."),
-    Option("lorax_use_koji_plugin", BOOL, default=False, phase="buildinstall",
+    Option("lorax_use_koji_plugin", BOOL, default=False, phase="buildinstall", implemented=True,
            help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
     Option("buildinstall_kickstart", SCM_DICT, phase="buildinstall",
            help="Kickstart put into the installer tree and its boot configuration."),

@@ -99,15 +99,16 @@ def command(topdir, conf, v, arch, output, logfile):
 
 def plugin_arguments(topdir, conf, v, arch, output):
     """The lorax_args of a pungi_buildinstall task for V.ARCH writing into OUTPUT, as the
-    hub gets them from Pungi through `koji pungi-buildinstall`: flags True, single values
-    as strings, repeated ones as lists; empty and false ones left out."""
+    plugin takes them: flags True, values as strings, repeated ones as lists (the plugin
+    iterates over sources and dracut-args); empty and false ones left out, as Pungi does."""
     result = {}
     for name, value in arguments(topdir, conf, v, arch) + [("outputdir", output)]:
-        values = value if isinstance(value, list) else [value]
         if value is True:
             result[name] = True
-        elif value and values:
-            result[name] = [str(x) for x in values] if len(values) > 1 else str(values[0])
+        elif isinstance(value, list) and value:
+            result[name] = [str(x) for x in value]
+        elif value and not isinstance(value, list):
+            result[name] = str(value)
     return result
 
 

@@ -72,7 +72,7 @@ def run(topdir, variant, arch):
     log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
     argv = lorax.command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
     packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
-    inputs = state.digest(argv, packages, rr_conf, _read(os.path.join(repo, "repodata", "repomd.xml")),
+    inputs = state.digest(argv, packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")), _read(os.path.join(repo, "repodata", "repomd.xml")),
                           [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
                            for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _intact(topdir, variant, arch):
@@ -90,7 +90,14 @@ def run(topdir, variant, arch):
         _clean(log_dir)
         os.makedirs(log_dir)
         log.info("buildinstall %s.%s: lorax into %s", variant, arch, output)
-        runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
+        if conf.get("lorax_use_koji_plugin"):
+            lorax_args = lorax.plugin_arguments(topdir, conf, v, arch, output)
+            runroot.plugin_task(rr_conf, PHASE, arch, "pungi_buildinstall", {"lorax_args": lorax_args},
+                                os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
+            _plugin_results(output, log_dir)
+        else:
+            runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch),
+                        packages)
         if not os.path.isdir(output) or not os.listdir(output):
             raise PunjiError("lorax left nothing in %s; see %s" % (output, layout.log_file(PHASE, variant, arch)))
         if output != tmp:
@@ -107,6 +114,21 @@ def run(topdir, variant, arch):
 
 
 # -- the lorax command line ----------------------------------------------------------------
+
+
+def _plugin_results(output, log_dir):
+    """The pungi_buildinstall task leaves lorax's output in OUTPUT/results and its logs in
+    OUTPUT/logs: the results become OUTPUT, the logs go into LOG_DIR."""
+    results, logs = os.path.join(output, "results"), os.path.join(output, "logs")
+    if not os.path.isdir(results):
+        raise PunjiError("the pungi_buildinstall task left no %s" % results)
+    for name in os.listdir(logs) if os.path.isdir(logs) else []:
+        shutil.move(os.path.join(logs, name), os.path.join(log_dir, name))
+    moved = output + ".results"
+    _clean(moved)
+    os.rename(results, moved)
+    _clean(output)
+    os.rename(moved, output)
 
 
 # -- the os tree -------------------------------------------------------------------------------
