@@ -192,3 +192,26 @@ def test_a_failing_pungi_buildinstall_task_is_one_line(demo, hub, env, tmp_path)
     task_id = hub.plugin_tasks("pungi_buildinstall")[-1][0]
     assert_one_line_error(done, "koji task %d (pungi_buildinstall" % task_id, "Error in the installer templates",
                           "logs/x86_64/buildinstall-Server.log")
+
+
+def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    block = {"repo": ["Everything"], "release": "20261126", "installpkgs": ["demo-bash"], "rootfs_size": "3",
+             "add_template_var": ["ostree_ref=pdl/1/x86_64/server"], "skip_branding": True}
+    set_options(compose, "ostreeinstaller", ostree_installer=[["^Server$", {"x86_64": block}]],
+                ostree_installer_overwrite=True, ostree_installer_use_koji_plugin=True)
+    set_options(compose, "runroot", runroot_weights={"ostree_installer": 3})
+    before = len(hub.plugin_tasks("pungi_buildinstall"))
+    command("punji-ostreeinstaller", compose, check=True)
+    ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
+    assert args == ["pdl-1-build", "x86_64"] and kwargs["weight"] == 3
+    assert kwargs["packages"] == ["lorax", "ostree"] and kwargs["mounts"] == [compose]
+    output = "%s/work/x86_64/ostreeinstaller/.Server.tmp" % compose
+    assert kwargs["lorax_args"] == {
+        "product": "Punji Demo Linux", "version": "1", "release": "20261126",
+        "sources": ["file://%s/work/x86_64/repo" % compose, "file://%s/compose/Everything/x86_64/os" % compose],
+        "variant": "Server", "nomacboot": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64",
+        "installpkgs": ["demo-bash"], "add-template-var": ["ostree_ref=pdl/1/x86_64/server"], "rootfs-size": "3",
+        "outputdir": output}
+    assert os.path.isfile("%s/work/x86_64/ostreeinstaller/Server/images/boot.iso" % compose)
+    assert os.path.isfile(os.path.join(compose, "logs/x86_64/ostreeinstaller-Server-logs/lorax.log"))

@@ -521,7 +521,7 @@ OPTIONS = (
            help="Variant/arch mapping of lorax installers embedding an ostree (repo, add_template, ...)."),
     Option("ostree_installer_overwrite", BOOL, default=False, phase="ostreeinstaller", implemented=True,
            help="Let the ostree installer replace buildinstall output (boot.iso moves to iso/)."),
-    Option("ostree_installer_use_koji_plugin", BOOL, default=False, phase="ostreeinstaller",
+    Option("ostree_installer_use_koji_plugin", BOOL, default=False, phase="ostreeinstaller", implemented=True,
            help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
 
     # --- ostree native containers ---

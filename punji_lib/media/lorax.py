@@ -5,6 +5,7 @@ ostree_installer runs it too, with options of its own.
 """
 
 import os
+import shutil
 
 from ..compose import layout, request
 from ..config.lookup import va_data
@@ -110,6 +111,22 @@ def plugin_arguments(topdir, conf, v, arch, output):
         elif value and not isinstance(value, list):
             result[name] = str(value)
     return result
+
+
+def take_plugin_results(output, log_dir):
+    """A pungi_buildinstall task leaves lorax's output in OUTPUT/results and its logs in
+    OUTPUT/logs: the results become OUTPUT, the logs go into LOG_DIR."""
+    results, logs = os.path.join(output, "results"), os.path.join(output, "logs")
+    if not os.path.isdir(results):
+        raise PunjiError("the pungi_buildinstall task left no %s" % results)
+    for name in os.listdir(logs) if os.path.isdir(logs) else []:
+        shutil.move(os.path.join(logs, name), os.path.join(log_dir, name))
+    moved = output + ".results"
+    if os.path.isdir(moved):
+        shutil.rmtree(moved)
+    os.rename(results, moved)
+    shutil.rmtree(output)
+    os.rename(moved, output)
 
 
 def _local_file(value, base):

@@ -94,7 +94,7 @@ def run(topdir, variant, arch):
             lorax_args = lorax.plugin_arguments(topdir, conf, v, arch, output)
             runroot.plugin_task(rr_conf, PHASE, arch, "pungi_buildinstall", {"lorax_args": lorax_args},
                                 os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
-            _plugin_results(output, log_dir)
+            lorax.take_plugin_results(output, log_dir)
         else:
             runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch),
                         packages)
@@ -114,21 +114,6 @@ def run(topdir, variant, arch):
 
 
 # -- the lorax command line ----------------------------------------------------------------
-
-
-def _plugin_results(output, log_dir):
-    """The pungi_buildinstall task leaves lorax's output in OUTPUT/results and its logs in
-    OUTPUT/logs: the results become OUTPUT, the logs go into LOG_DIR."""
-    results, logs = os.path.join(output, "results"), os.path.join(output, "logs")
-    if not os.path.isdir(results):
-        raise PunjiError("the pungi_buildinstall task left no %s" % results)
-    for name in os.listdir(logs) if os.path.isdir(logs) else []:
-        shutil.move(os.path.join(logs, name), os.path.join(log_dir, name))
-    moved = output + ".results"
-    _clean(moved)
-    os.rename(results, moved)
-    _clean(output)
-    os.rename(moved, output)
 
 
 # -- the os tree -------------------------------------------------------------------------------
