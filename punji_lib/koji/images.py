@@ -42,7 +42,8 @@ BUNDLE_ENDINGS = [
     ("container", "oci.tar.xz", "tar.xz"),
     ("wsl2", "wsl", "wsl"),
     ("boot", "iso", "iso"),
-]
+] + [("fex", ending, ending) for ending in ("erofs.xz", "erofs.gz", "erofs", "squashfs.xz", "squashfs.gz",
+                                            "squashfs")]
 
 
 def blocks(conf, name, v):
@@ -142,6 +143,18 @@ def bundle_kind(name):
             if name.endswith("." + ending):
                 return image_type, ending
     return None
+
+
+def manifest_type(block, where):
+    """A block's manifest_type (the images' productmd type instead of the one their endings
+    give), None when unset; one productmd knows."""
+    import productmd.images
+
+    wanted = block.get("manifest_type")
+    if wanted and wanted not in productmd.images.SUPPORTED_IMAGE_TYPES:
+        raise PunjiError("%s: manifest_type %r is no productmd image type (known: %s)"
+                         % (where, wanted, ", ".join(sorted(productmd.images.SUPPORTED_IMAGE_TYPES))))
+    return wanted
 
 
 def take_bundle(topdir, job, arch, name):

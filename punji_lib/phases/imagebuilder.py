@@ -60,7 +60,7 @@ def plan(topdir, conf, tree):
             "method": METHOD, "children": ["imageBuilderBuildArch"],
             "what": "imagebuilder %s of %s (block %d)" % (block["name"], v["uid"], number),
             "variant": v["uid"], "block": number, "arches": wanted,
-            "subvariant": block.get("subvariant") or v["uid"], "manifest_type": block.get("manifest_type"),
+            "subvariant": block.get("subvariant") or v["uid"], "manifest_type": images.manifest_type(block, where),
             "can_fail": images.failable_arches(block, wanted) == wanted
             or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
             "optional": [],

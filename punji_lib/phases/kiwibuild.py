@@ -64,7 +64,7 @@ def plan(topdir, conf, tree):
             "method": METHOD, "children": ["createKiwiImage"],
             "what": "kiwibuild %s of %s (block %d)" % (block["kiwi_profile"], v["uid"], number),
             "variant": v["uid"], "block": number, "arches": wanted,
-            "subvariant": block.get("subvariant") or v["uid"], "manifest_type": block.get("manifest_type"),
+            "subvariant": block.get("subvariant") or v["uid"], "manifest_type": images.manifest_type(block, where),
             "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
             "optional": failable,
             "args": [needed["target"], wanted, needed["description_scm"], needed["description_path"]],
