@@ -15,7 +15,7 @@ import pytest
 
 from conftest import assert_one_line_error, command, make
 from kojihub_tasks import PROFILE, running_hub
-from test_imagebuild import init, read
+from test_imagebuild import demo_config, init, read
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -29,7 +29,8 @@ translate_paths = [("%(top)s", "https://composes.example.com/pdl")]
 imagebuilder = {
     "^Server$": [
         {"name": "PDL-Minimal", "types": ["minimal-raw-xz"], "release": None, "seed": 42, "scratch": True,
-         "subvariant": "Minimal", "repos": ["Everything", "%(top)s/extra/repo", {"baseurl": "https://r.example.com/x"}]},
+         "subvariant": "Minimal",
+         "repos": ["Everything", "%(top)s/extra/repo", {"baseurl": "https://r.example.com/x"}]},
         {"name": "PDL-Container", "types": "container", "arches": ["x86_64"], "version": "7", "release": "3",
          "ostree": {"url": "https://ostree.example.com/repo", "ref": "pdl/$arch/base"},
          "blueprint": {"customizations": {"hostname": "pdl"}}},
@@ -137,13 +138,7 @@ def test_two_types_are_one_line(hub, tmp_path, demo_repo):
 
 
 def test_bad_ostree_option_is_one_line(tmp_path, demo_repo):
-    import shutil
-
-    from conftest import DEMO
-
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo)
-                    + 'imagebuilder = {"^Server$": [{"name": "X", "ostree": {"branch": "main"}}]}\n')
+    conf = demo_config(tmp_path, demo_repo,
+                       'imagebuilder = {"^Server$": [{"name": "X", "ostree": {"branch": "main"}}]}\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "imagebuilder", "branch")

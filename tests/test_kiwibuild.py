@@ -14,7 +14,7 @@ import pytest
 
 from conftest import assert_one_line_error, command, make
 from kojihub_tasks import PROFILE, running_hub
-from test_imagebuild import init, read
+from test_imagebuild import demo_config, init, read
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -149,12 +149,6 @@ def test_missing_description_is_one_line(hub, tmp_path, demo_repo):
 
 
 def test_bad_option_value_is_one_line(tmp_path, demo_repo):
-    from conftest import DEMO
-    import shutil
-
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo)
-                    + 'kiwibuild = {"^Server$": [{"kiwi_profile": "X", "type_attr": "vmx"}]}\n')
+    conf = demo_config(tmp_path, demo_repo, 'kiwibuild = {"^Server$": [{"kiwi_profile": "X", "type_attr": "vmx"}]}\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "kiwibuild", "type_attr")
