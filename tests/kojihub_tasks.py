@@ -328,7 +328,7 @@ class TaskHub(Hub):
             write_text(os.path.join(outdir, base + ".osbuild-manifest.json"), '{"version": "2"}\n')
             write_text(os.path.join(outdir, base + ".image-os.spdx.json"), '{"spdxVersion": "SPDX-2.3"}\n')
             files = ["%s.%s" % (base, ending), base + ".osbuild-manifest.json", base + ".image-os.spdx.json"]
-            return {"task_id": None, "name": name, "version": version, "release": release, "arch": arch,
+            return {"name": name, "version": version, "release": release, "arch": arch,
                     "files": files, "logs": [], "rpmlist": []}
 
         self._run_children(task_id, name, arches, [], build)

@@ -94,8 +94,7 @@ def plan(topdir, conf, tree):
                 raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
             repos = ib.get("repo") or []
             repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
-            failable = ib.get("failable") or []
-            failable = wanted if failable == ["*"] else sorted(set(failable) & set(wanted))
+            failable = images.failable_arches(ib, wanted)
             opts = {"kickstart": ib["kickstart"], "format": formats,
                     "repo": images.repo_urls(topdir, conf, repos, by_uid, where)}
             ksurl = images.pick(conf, ib, "ksurl", "image_build_ksurl")
