@@ -75,6 +75,18 @@ def release(topdir, conf, block, phase_option):
     return None
 
 
+def version(topdir, conf, block, phase_option):
+    """The version of a block: its 'version', else the phase's, else global_version, else
+    Pungi's image_version: release_version, with _<milestone> of a label not RC-."""
+    given = pick(conf, block, "version", phase_option)
+    if given:
+        return str(given)
+    label = request.read(topdir).get("label")
+    if label and not label.startswith("RC-"):
+        return "%s_%s" % (conf["release_version"], label.split("-")[0])
+    return conf["release_version"]
+
+
 def tree_url(topdir, conf, uid, arch="$arch"):
     """The os tree of variant UID (ARCH may be '$arch') as Koji's builders see it (translate_paths)."""
     return kojitasks.translate_path(layout.at(topdir, layout.os_tree(uid, arch)), conf.get("translate_paths"))

@@ -18,7 +18,7 @@ call `koji image-build` makes for Pungi's config file — with:
                   global_release; null: <date><type suffix>.<respin>), scratch,
                   factory_parameter ([key, value] pairs of factory-parameters, sorted),
                   optional_arches (the block's 'failable' arches when not all of them)
-    name, version the block's, image_build_version or global_version or release_version;
+    name, version the block's, image_build_version or global_version or image_version;
     target        the block's, image_build_target or global_target
 
 The tasks are submitted together, then waited for together (punji_lib.koji.tasks).
@@ -80,7 +80,7 @@ def plan(topdir, conf, tree):
             target = images.pick(conf, ib, "target", "image_build_target")
             if not target:
                 raise PunjiError("%s: no Koji target (set 'target', image_build_target or global_target)" % where)
-            version = images.pick(conf, ib, "version", "image_build_version") or conf["release_version"]
+            version = images.version(topdir, conf, ib, "image_build_version")
             source = ib.get("install_tree_from")
             if source is None:
                 source = v["uid"] if v["type"] == "variant" or not v.get("parent") else v["parent"]
@@ -121,7 +121,7 @@ def plan(topdir, conf, tree):
                 "variant": v["uid"], "block": number + 1, "arches": wanted, "formats": formats,
                 "subvariant": ib.get("subvariant") or v["uid"],
                 "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
-                "optional": failable, "args": [ib["name"], str(version), wanted, target, install_tree],
+                "optional": failable, "args": [ib["name"], version, wanted, target, install_tree],
                 "opts": opts,
             })
     return jobs

@@ -8,7 +8,7 @@ opts=) — the hub call of koji-image-builder, as Pungi makes it — with:
     target        the block's, imagebuilder_target or global_target
     types         the block's image types: one (the plugin builds one type per task)
     name          the block's
-    version       block, imagebuilder_version, global_version, else release_version
+    version       block, imagebuilder_version, global_version, else image_version
     opts          repos (the block's: variant uids become their os trees, '$arch' for the
                   arch, through translate_paths; absolute paths through translate_paths;
                   {"baseurl"} dicts give their baseurl; then the variant's own tree unless
@@ -55,7 +55,7 @@ def plan(topdir, conf, tree):
         if len(types) != 1:
             raise PunjiError("%s: 'types' names %d image types; the image-builder plugin builds exactly one"
                              % (where, len(types)))
-        version = images.pick(conf, block, "version", "imagebuilder_version") or conf["release_version"]
+        version = images.version(topdir, conf, block, "imagebuilder_version")
         jobs.append({
             "method": METHOD, "children": ["imageBuilderBuildArch"],
             "what": "imagebuilder %s of %s (block %d)" % (block["name"], v["uid"], number),
@@ -65,7 +65,7 @@ def plan(topdir, conf, tree):
             or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
             "optional": [],
             "args": [target, wanted],
-            "kwargs": {"types": list(types), "name": block["name"], "version": str(version),
+            "kwargs": {"types": list(types), "name": block["name"], "version": version,
                        "opts": options(topdir, conf, block, v["uid"], by_uid, where)},
         })
     return jobs

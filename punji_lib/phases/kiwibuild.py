@@ -16,7 +16,7 @@ of them even when unset (None):
                   {"baseurl"} dicts kept with their baseurl so resolved), then the variant's
                   own tree unless listed
     type, type_attr, result_bundle_name_format (from 'bundle_name_format'), version
-                  (default release_version), repo_releasever: block, kiwibuild_<key>,
+                  (default image_version), repo_releasever: block, kiwibuild_<key>,
                   global_<key>
     optional_arches  the block's 'failable' arches ("*": all)
 
@@ -59,7 +59,7 @@ def plan(topdir, conf, tree):
         failable = images.failable_arches(block, wanted)
         options = {key: images.pick(conf, block, key, "kiwibuild_" + key)
                    for key in ("type", "type_attr", "repo_releasever")}
-        version = images.pick(conf, block, "version", "kiwibuild_version") or conf["release_version"]
+        version = images.version(topdir, conf, block, "kiwibuild_version")
         jobs.append({
             "method": METHOD, "children": ["createKiwiImage"],
             "what": "kiwibuild %s of %s (block %d)" % (block["kiwi_profile"], v["uid"], number),
@@ -69,7 +69,7 @@ def plan(topdir, conf, tree):
             "optional": failable,
             "args": [needed["target"], wanted, needed["description_scm"], needed["description_path"]],
             "kwargs": dict(
-                options, profile=block["kiwi_profile"], optional_arches=failable, version=str(version),
+                options, profile=block["kiwi_profile"], optional_arches=failable, version=version,
                 release=images.release(topdir, conf, block, "kiwibuild_release"),
                 repos=repos(topdir, conf, block, v["uid"], by_uid, where),
                 result_bundle_name_format=images.pick(conf, block, "bundle_name_format",

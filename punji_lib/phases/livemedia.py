@@ -14,7 +14,7 @@ gives one Koji task, buildImage(name, version, arches, target, kickstart,
                   scratch, skip_tag, nomacboot, optional_arches (the block's 'failable'
                   arches when not all of them)
     name, version the block's name; version from the block, live_media_version,
-                  global_version or release_version; target likewise (live_media_target,
+                  global_version or image_version; target likewise (live_media_target,
                   global_target)
 
 Each closed createLiveMedia child (one per arch) gives its .iso files; they go
@@ -45,7 +45,7 @@ def plan(topdir, conf, tree):
         target = images.pick(conf, block, "target", "live_media_target")
         if not target:
             raise PunjiError("%s: no Koji target (set 'target', live_media_target or global_target)" % where)
-        version = images.pick(conf, block, "version", "live_media_version") or conf["release_version"]
+        version = images.version(topdir, conf, block, "live_media_version")
         source = block.get("install_tree_from") or v["uid"]
         if source not in by_uid:
             raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
@@ -76,7 +76,7 @@ def plan(topdir, conf, tree):
             "subvariant": block.get("subvariant") or v["uid"],
             "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
             "optional": failable,
-            "args": [block["name"], str(version), wanted, target, block["kickstart"], "livemedia"],
+            "args": [block["name"], version, wanted, target, block["kickstart"], "livemedia"],
             "opts": opts,
         })
     return jobs
