@@ -230,6 +230,13 @@ class Hub:
     def getLastEvent(self, before=None):
         return {"id": self.event, "ts": self.events[self.event]}
 
+    def getEvent(self, id, strict=True):
+        if id not in self.events:
+            if strict:
+                raise xmlrpc.client.Fault(GENERIC_ERROR, "query returned no rows")
+            return None
+        return {"id": id, "ts": self.events[id]}
+
     def getTag(self, tagInfo, strict=False, event=None, blocked=False):
         try:
             return dict(self._tag(tagInfo))

@@ -251,36 +251,40 @@ def test_a_signature_is_retried_until_it_appears(koji, tmp_path, demo_copy):
     assert hub.calls.count("queryRPMSigs") == calls + 2  # unsigned at the first look, signed at the second
 
 
-def test_the_set_is_reused_while_the_tags_do_not_change(koji, tmp_path, demo_copy):
+def test_a_rerun_reads_koji_at_the_compose_event(koji, tmp_path, demo_copy):
+    """The compose's event is taken once: a rerun keeps its set (nothing to ask Koji), and
+    one that reads the tags again (its state gone, or pkgset_allow_reuse = False) reads
+    them at that event, not seeing what was tagged since."""
     hub = koji["hub"]
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-reuse")
     assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
     first = read(compose, "work/x86_64/state/pkgset.json")
+    assert read(compose, "work/global/koji-event") == {"id": first["koji_event"], "ts": hub.events[first["koji_event"]]}
     with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
         before = f.read()
-    calls = len(hub.calls)
-    assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
-    again = read(compose, "work/x86_64/state/pkgset.json")
-    assert again["reused"] is True and again["koji_event"] == first["koji_event"] and again["count"] == 1
-    assert "listTaggedRPMS" not in hub.calls[calls:] and "tagChangedSinceEvent" in hub.calls[calls:]
-    with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
-        assert f.read() == before
-    # a build tagged into the inherited tag changes the set
     hub.tag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
-    assert set(pkgset(compose)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
-    third = read(compose, "work/x86_64/state/pkgset.json")
-    assert third["reused"] is False and third["koji_event"] > first["koji_event"]
-    # an untagging too
-    hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
-    assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
-    # a change elsewhere does not; pkgset_allow_reuse = False reads the tags again
-    hub.tag_build("kj-other", "kjt-reuse-up-1.0-1")
-    pkgset(compose)
-    assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is True
-    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-reuse", pkgset_allow_reuse=False)
-    pkgset(compose)
-    pkgset(compose)
-    assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is False
+    try:
+        calls = len(hub.calls)
+        assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
+        again = read(compose, "work/x86_64/state/pkgset.json")
+        assert again["reused"] is True and again["koji_event"] == first["koji_event"] and again["count"] == 1
+        assert not {"listTaggedRPMS", "tagChangedSinceEvent", "getLastEvent"} & set(hub.calls[calls:])
+        with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
+            assert f.read() == before
+        os.unlink(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+        calls = len(hub.calls)
+        assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
+        assert "listTaggedRPMS" in hub.calls[calls:] and "getLastEvent" not in hub.calls[calls:]
+        assert read(compose, "work/x86_64/state/pkgset.json")["koji_event"] == first["koji_event"]
+        # the i386 set, made later, is of the same event
+        assert set(pkgset(compose, "i386")) == {"kjt-reuse.noarch"}
+        assert read(compose, "work/i386/state/pkgset.json")["koji_event"] == first["koji_event"]
+        compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-reuse", pkgset_allow_reuse=False)
+        assert set(pkgset(compose)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
+        pkgset(compose)
+        assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is False
+    finally:
+        hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
 
 
 def test_the_next_compose_takes_the_set_over_while_the_tags_do_not_change(koji, tmp_path, demo_copy):
@@ -297,12 +301,15 @@ def test_the_next_compose_takes_the_set_over_while_the_tags_do_not_change(koji, 
         return command("punji-init", tmp_path / "conf" / "demo.conf", "--target-dir", tmp_path / "composes",
                        "--test", check=True).stdout.strip()
 
+    hub.add_tag("kj-elsewhere")
+    hub.tag_build("kj-elsewhere", "kjt-reuse-up-1.0-1")  # a change in a tag the set does not read
     second = next_compose()
     calls = len(hub.calls)
     assert set(pkgset(second)) == {"kjt-reuse.noarch"}
     st = read(second, "work/x86_64/state/pkgset.json")
     assert st["reused"] is True and st["reused_from"] == os.path.basename(first)
-    assert st["koji_event"] == read(first, "work/x86_64/state/pkgset.json")["koji_event"]
+    assert st["koji_event"] == read(second, "work/global/koji-event")["id"] == hub.event
+    assert st["koji_event"] > read(first, "work/x86_64/state/pkgset.json")["koji_event"]
     assert "listTaggedRPMS" not in hub.calls[calls:] and "tagChangedSinceEvent" in hub.calls[calls:]
     assert os.path.samefile(os.path.join(first, "work/x86_64/pkgset/packages.json"),
                             os.path.join(second, "work/x86_64/pkgset/packages.json"))

@@ -45,7 +45,7 @@ def _create(args):
 
     if not args.config:
         raise PunjiError("a config file is needed (or --refresh COMPOSE)")
-    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label)
+    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label, koji_event=args.koji_event)
     print(topdir)
 
 

@@ -1,6 +1,7 @@
 """The compose request (work/global/compose-request.json): what punji-init was asked for.
 
-The config file, the compose id, type, label, date and respin: written once
+The config file, the compose id, type, label, date and respin, and the Koji event of
+--koji-event (None: the koji_event option, or the hub's last event): written once
 when the compose directory is made, read by every phase that names the compose.
 """
 
@@ -10,7 +11,7 @@ from ..errors import PunjiError
 from . import jsonio, layout, state
 
 
-def write(topdir, config_path, compose, compose_type, label):
+def write(topdir, config_path, compose, compose_type, label, koji_event=None):
     """Record what the compose at TOPDIR is: COMPOSE is its productmd compose (id, date, respin)."""
     jsonio.write_json(layout.at(topdir, layout.compose_request_json()), {
         "header": state.header("compose-request"),
@@ -20,6 +21,7 @@ def write(topdir, config_path, compose, compose_type, label):
         "label": label,
         "date": compose.date,
         "respin": compose.respin,
+        "koji_event": koji_event,
     })
 
 

@@ -9,7 +9,7 @@ from ..errors import PunjiError
 from ..log import log, open_log, warn
 
 
-def create(config_path, target_dir, compose_type=None, label=None, date=None):
+def create(config_path, target_dir, compose_type=None, label=None, date=None, koji_event=None):
     """Make TARGET_DIR/<COMPOSE_ID>, run the init phase in it and write its Makefile."""
     from ..compose import makefile
 
@@ -26,7 +26,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
         loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", ci.compose.id, config_path)
-    request.write(topdir, config_path, ci.compose, compose_type, label)
+    request.write(topdir, config_path, ci.compose, compose_type, label, koji_event)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), ci.compose.id + "\n")
     status.set_status(topdir, "STARTED")
     run(topdir, prog="punji-init", loaded=loaded)
