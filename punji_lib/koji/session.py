@@ -12,7 +12,7 @@ machine sees it, else downloaded from its topurl.
 """
 
 import os
-import tempfile
+import secrets
 import time
 
 from ..errors import PunjiError
@@ -119,9 +119,10 @@ class Session:
                              % (self.profile, rel, self.topdir))
         url = self.topurl.rstrip("/") + "/" + rel
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), suffix=PARTIAL,
-                                   dir=os.path.dirname(target))
-        os.close(fd)
+        # not mkstemp: its files are private (0600), and a shared koji_cache is read by other users
+        tmp = os.path.join(os.path.dirname(target), ".%s.%d.%s%s" % (os.path.basename(target), os.getpid(),
+                                                                    secrets.token_hex(4), PARTIAL))
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         try:
             if not self._retrying("download of %s" % url, lambda: _fetch(url, tmp)):
                 return False
