@@ -12,8 +12,8 @@ entry gives:
 * ``default`` -- the value Pungi documents when the option is unset, or
   ``NO_DEFAULT``.  Defaults are plain JSON values (lists, not tuples).
 * ``phase`` -- the punji phase whose slice of the config the option belongs
-  to; ``global`` for options several phases read, ``koji`` for the Koji
-  connection and ``runroot`` for runroot settings.
+  to; ``global`` for options several phases read and ``runroot`` for runroot
+  settings.
 * ``implemented`` -- whether punji acts on the option yet.
 * ``required`` -- whether Pungi refuses a config without it.
 * ``help`` -- a one-line description.
@@ -54,7 +54,7 @@ PHASES = (
     "init", "pkgset", "buildinstall", "gather", "createrepo", "extrafiles", "createiso",
     "imagechecksum", "test", "ostree", "liveimages", "livemedia", "imagebuild", "osbuild",
     "osbs", "ostreeinstaller", "kiwibuild", "imagebuilder", "imagecontainer",
-    "ostreecontainer", "koji", "runroot", "global",
+    "ostreecontainer", "runroot", "global",
 )
 
 # The value types: enumerations, scalars, scm_dict, variant/arch mappings, blocks.
