@@ -10,7 +10,6 @@ failure), reads Koji at the same event.
 
 import contextlib
 import fcntl
-import json
 import os
 
 from ..compose import jsonio, layout, request
@@ -45,13 +44,12 @@ def compose_event(topdir, koji, conf):
     wanted = request.read(topdir).get("koji_event") or conf.get("koji_event")
     path = layout.at(topdir, layout.koji_event_file())
     with _locked(path):
-        recorded = jsonio.read_text(path)
-        if recorded is not None:
-            event = json.loads(recorded)["id"]
+        if os.path.isfile(path):
+            event = jsonio.read_json(path)["id"]
             if wanted is None or event == wanted:
                 return event
         info = _ask(koji, wanted)
-        jsonio.write_text(path, json.dumps(info) + "\n")
+        jsonio.write_json(path, info)
     log.info("koji event %d (%s) recorded in %s", info["id"], "asked for" if wanted else "the hub's last", path)
     return info["id"]
 
