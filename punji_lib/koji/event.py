@@ -3,8 +3,8 @@
 Every Koji query of a compose's package set is made at one event: the one asked for with
 --koji-event (punji-init, punji-compose) or else the koji_event option, or, when neither
 names one, the hub's last event when the compose first asks Koji. The hub's answer
-(getEvent or getLastEvent: {"id", "ts"}) is kept in work/global/koji-event as Pungi
-writes it, so every arch, and every later run of the compose (a make resumed after a
+(getEvent or getLastEvent: {"id", "ts"}) is kept as JSON in work/global/koji-event, where
+Pungi keeps it, so every arch, and every later run of the compose (a make resumed after a
 failure), reads Koji at the same event.
 """
 
