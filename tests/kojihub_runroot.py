@@ -17,6 +17,9 @@ must not exist yet), turns them into a lorax command writing into
 <outputdir>/results with its log in <outputdir>/logs/lorax.log, and runs it as a
 runroot child task, the parent closing or failing with it.
 
+The pungi_ostree plugin's hub call (ostree_use_koji_plugin) runs `pungi-make-ostree
+tree --<key>=<value>...` from its pungi_make_ostree_args the same way.
+
 Failure injection: fail_runroot(error) makes the next runroot task fail with
 ERROR without running its command (a broken build root); the inherited
 fail_next(count) answers the next COUNT requests ServerOffline.
@@ -40,6 +43,8 @@ PROFILE = kojihub_tasks.PROFILE
 TAG = "pdl-1-build"
 
 kojihub.FIXTURE_CALLS.update({"fail_runroot", "runroot_tasks", "plugin_tasks"})
+
+PLUGINS = ("pungi_buildinstall", "pungi_ostree")
 
 # the lorax arguments the pungi_buildinstall builder plugin accepts (its newer versions: the last three too)
 LORAX_ARGS = {"product", "version", "release", "sources", "variant", "bugurl", "nomacboot", "noupgrade", "isfinal",
@@ -114,8 +119,26 @@ class RunrootHub(TaskHub):
                                    command=command)
         return task_id
 
+    # -- Pungi's pungi_ostree plugin -------------------------------------------------------------
+
+    def pungi_ostree(self, tag, arch, channel=None, packages=None, mounts=None, weight=None,
+                     pungi_make_ostree_args=None):
+        self._require_login("pungi_ostree")
+        tag = self._check_tag_arch(tag, arch)
+        command = "pungi-make-ostree tree"
+        for name, value in (pungi_make_ostree_args or {}).items():
+            command += " --%s" % name if value is True else " --%s=%s" % (name, shlex.quote(str(value)))
+        args = [tag["name"], arch]
+        kwargs = {"channel": channel, "packages": list(packages or []), "mounts": list(mounts or []),
+                  "weight": weight, "pungi_make_ostree_args": dict(pungi_make_ostree_args or {})}
+        self.submitted.append(("pungi_ostree", args, kwargs))
+        task_id = self._task("pungi_ostree", None, FREE)
+        self.tasks[task_id].update(arch=arch, request=[args, kwargs], completion_ts=None, result=None,
+                                   command=command)
+        return task_id
+
     def _run_plugin(self, task_id):
-        """The plugin's builder: one runroot child task running the lorax command."""
+        """A plugin's builder: one runroot child task running the plugin's command."""
         with self.lock:
             (tag, arch), kwargs = self.tasks[task_id]["request"]
             child = self._task("runroot", task_id, OPEN)
@@ -159,13 +182,13 @@ class RunrootHub(TaskHub):
             with self.lock:
                 free = [t for t in sorted(self.tasks) if self.tasks[t]["state"] == FREE
                         and (self.tasks[t]["method"] in kojihub_tasks.CHILD_METHODS
-                             or self.tasks[t]["method"] in ("runroot", "pungi_buildinstall"))]
+                             or self.tasks[t]["method"] in ("runroot",) + PLUGINS)]
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
                 method = self.tasks[task_id]["method"]
                 run = self._run_runroot if method == "runroot" else \
-                    self._run_plugin if method == "pungi_buildinstall" else \
+                    self._run_plugin if method in PLUGINS else \
                     self._run_container if method == "buildContainer" else self._run_image
                 threading.Thread(target=run, args=(task_id,), daemon=True).start()
             time.sleep(0.05)

@@ -515,7 +515,7 @@ OPTIONS = (
     # --- ostree ---
     Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE)]}, phase="ostree", implemented=True,
            help="{variant_regex: block or [block]} of rpm-ostree composes (treefile, config_url, ostree_repo, ...)."),
-    Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree",
+    Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree", implemented=True,
            help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),
 
     # --- ostree installer ---

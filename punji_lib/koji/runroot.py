@@ -190,13 +190,13 @@ def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=()):
     return _task(conf, "runroot", args, kwargs, log_path, argv[0])
 
 
-def plugin_task(conf, phase, arch, method, arguments, cwd, log_path, packages=()):
+def plugin_task(conf, phase, arch, method, arguments, cwd, log_path, packages=(), mounts=()):
     """Run a task of Pungi's Koji plugins, METHOD (pungi_buildinstall, pungi_ostree), on ARCH
     in runroot_tag, as `koji pungi-buildinstall` / `koji pungi-ostree` create it: ARGUMENTS
-    ({"lorax_args": ...} or {"pungi_make_ostree_args": ...}), the compose mounted, PACKAGES in
+    ({"lorax_args": ...} or {"pungi_make_ostree_args": ...}), the compose and MOUNTS mounted, PACKAGES in
     the build root, runroot_channel and the phase's runroot_weights (an integer). The task's
     logs go into the phase log; a failure is one PunjiError naming the task."""
-    (tag, _arch, _command), kwargs = koji_task_args(conf, phase, arch, ["true"], cwd, packages)
+    (tag, _arch, _command), kwargs = koji_task_args(conf, phase, arch, ["true"], cwd, packages, mounts)
     kwargs = dict(kwargs, channel=kwargs.get("channel"),
                   weight=int(kwargs["weight"]) if kwargs.get("weight") else None, **arguments)
     if method == "pungi_buildinstall":
