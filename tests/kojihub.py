@@ -230,6 +230,13 @@ class Hub:
     def getLastEvent(self, before=None):
         return {"id": self.event, "ts": self.events[self.event]}
 
+    def getEvent(self, id, strict=True):
+        if id not in self.events:
+            if strict:
+                raise xmlrpc.client.Fault(GENERIC_ERROR, "query returned no rows")
+            return None
+        return {"id": id, "ts": self.events[id]}
+
     def getTag(self, tagInfo, strict=False, event=None, blocked=False):
         try:
             return dict(self._tag(tagInfo))
@@ -468,3 +475,48 @@ class Signer:
                         "--define", "_gpg_path %s" % self.home, "--define", "__gpg %s" % shutil.which("gpg")]
                        + [str(p) for p in paths], env=self.env, check=True, capture_output=True,
                        stdin=subprocess.DEVNULL)
+
+
+class Files:
+    """What the topurl server of serving_files did: .gets counts the GETs of each path;
+    paths in .cut are answered with their full Content-Length but only half their bytes."""
+
+    def __init__(self):
+        self.gets = {}
+        self.cut = set()
+        self.lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def serving_files(root):
+    """Serve the storage ROOT over HTTP (a topurl) while the block runs; yields (url, Files)."""
+    files = Files()
+
+    class FileHandler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self):
+            rel = self.path.lstrip("/")
+            with files.lock:
+                files.gets[rel] = files.gets.get(rel, 0) + 1
+            if rel not in files.cut:
+                return super().do_GET()
+            with open(os.path.join(str(root), rel), "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FileHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield "http://127.0.0.1:%d/" % server.server_address[1], files
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -10,11 +10,14 @@ import glob
 import json
 import os
 import shutil
+import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, http_server, make
-from kojihub import Hub, Signer, serving, write_profile
+
+from conftest import BIN, assert_one_line_error, command, make
+from kojihub import Hub, Signer, serving, serving_files, write_profile
+from punji_lib.rpms.headers import read_header
 from test_pkgset import build_rpm
 
 PROFILE = "punjitest"
@@ -73,12 +76,13 @@ def koji(tmp_path_factory, demo_repo):
 
     home = top / "home"
     old_home = os.environ.get("HOME")
-    with serving(hub) as url, http_server(str(hub.root)) as topurl:
+    with serving(hub) as url, serving_files(hub.root) as (topurl, files):
         write_profile(home, PROFILE, url, hub.root, topurl)
         write_profile(home, HTTP_PROFILE, url, str(top / "not-mounted"), topurl)
         os.environ["HOME"] = str(home)
         try:
-            yield {"hub": hub, "a": key_a.sigkey, "b": key_b.sigkey, "scratch": scratch, "rpms": rpms}
+            yield {"hub": hub, "a": key_a.sigkey, "b": key_b.sigkey, "scratch": scratch, "rpms": rpms,
+                   "files": files}
         finally:
             if old_home is None:
                 del os.environ["HOME"]
@@ -251,36 +255,40 @@ def test_a_signature_is_retried_until_it_appears(koji, tmp_path, demo_copy):
     assert hub.calls.count("queryRPMSigs") == calls + 2  # unsigned at the first look, signed at the second
 
 
-def test_the_set_is_reused_while_the_tags_do_not_change(koji, tmp_path, demo_copy):
+def test_a_rerun_reads_koji_at_the_compose_event(koji, tmp_path, demo_copy):
+    """The compose's event is taken once: a rerun keeps its set (nothing to ask Koji), and
+    one that reads the tags again (its state gone, or pkgset_allow_reuse = False) reads
+    them at that event, not seeing what was tagged since."""
     hub = koji["hub"]
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-reuse")
     assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
     first = read(compose, "work/x86_64/state/pkgset.json")
+    assert read(compose, "work/global/koji-event") == {"id": first["koji_event"], "ts": hub.events[first["koji_event"]]}
     with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
         before = f.read()
-    calls = len(hub.calls)
-    assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
-    again = read(compose, "work/x86_64/state/pkgset.json")
-    assert again["reused"] is True and again["koji_event"] == first["koji_event"] and again["count"] == 1
-    assert "listTaggedRPMS" not in hub.calls[calls:] and "tagChangedSinceEvent" in hub.calls[calls:]
-    with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
-        assert f.read() == before
-    # a build tagged into the inherited tag changes the set
     hub.tag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
-    assert set(pkgset(compose)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
-    third = read(compose, "work/x86_64/state/pkgset.json")
-    assert third["reused"] is False and third["koji_event"] > first["koji_event"]
-    # an untagging too
-    hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
-    assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
-    # a change elsewhere does not; pkgset_allow_reuse = False reads the tags again
-    hub.tag_build("kj-other", "kjt-reuse-up-1.0-1")
-    pkgset(compose)
-    assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is True
-    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-reuse", pkgset_allow_reuse=False)
-    pkgset(compose)
-    pkgset(compose)
-    assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is False
+    try:
+        calls = len(hub.calls)
+        assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
+        again = read(compose, "work/x86_64/state/pkgset.json")
+        assert again["reused"] is True and again["koji_event"] == first["koji_event"] and again["count"] == 1
+        assert not {"listTaggedRPMS", "tagChangedSinceEvent", "getLastEvent"} & set(hub.calls[calls:])
+        with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
+            assert f.read() == before
+        os.unlink(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+        calls = len(hub.calls)
+        assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
+        assert "listTaggedRPMS" in hub.calls[calls:] and "getLastEvent" not in hub.calls[calls:]
+        assert read(compose, "work/x86_64/state/pkgset.json")["koji_event"] == first["koji_event"]
+        # the i386 set, made later, is of the same event
+        assert set(pkgset(compose, "i386")) == {"kjt-reuse.noarch"}
+        assert read(compose, "work/i386/state/pkgset.json")["koji_event"] == first["koji_event"]
+        compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-reuse", pkgset_allow_reuse=False)
+        assert set(pkgset(compose)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
+        pkgset(compose)
+        assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is False
+    finally:
+        hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
 
 
 def test_the_next_compose_takes_the_set_over_while_the_tags_do_not_change(koji, tmp_path, demo_copy):
@@ -297,12 +305,15 @@ def test_the_next_compose_takes_the_set_over_while_the_tags_do_not_change(koji, 
         return command("punji-init", tmp_path / "conf" / "demo.conf", "--target-dir", tmp_path / "composes",
                        "--test", check=True).stdout.strip()
 
+    hub.add_tag("kj-elsewhere")
+    hub.tag_build("kj-elsewhere", "kjt-reuse-up-1.0-1")  # a change in a tag the set does not read
     second = next_compose()
     calls = len(hub.calls)
     assert set(pkgset(second)) == {"kjt-reuse.noarch"}
     st = read(second, "work/x86_64/state/pkgset.json")
     assert st["reused"] is True and st["reused_from"] == os.path.basename(first)
-    assert st["koji_event"] == read(first, "work/x86_64/state/pkgset.json")["koji_event"]
+    assert st["koji_event"] == read(second, "work/global/koji-event")["id"] == hub.event
+    assert st["koji_event"] > read(first, "work/x86_64/state/pkgset.json")["koji_event"]
     assert "listTaggedRPMS" not in hub.calls[calls:] and "tagChangedSinceEvent" in hub.calls[calls:]
     assert os.path.samefile(os.path.join(first, "work/x86_64/pkgset/packages.json"),
                             os.path.join(second, "work/x86_64/pkgset/packages.json"))
@@ -391,3 +402,154 @@ def test_demo_from_koji_gathers_like_demo_from_repos(koji, tmp_path, demo_copy, 
         trees[source] = sorted(os.path.relpath(os.path.join(d, f), top) for d, _dirs, files in os.walk(top)
                                for f in files if f.endswith(".rpm"))
     assert trees["koji"] and trees["koji"] == trees["repos"]
+
+
+def _names(compose, arch="x86_64"):
+    return {"%s.%s" % (p["name"], p["arch"]) for p in packages(compose, arch)}
+
+
+def test_a_pinned_event_hides_what_was_tagged_later(koji, tmp_path, demo_copy):
+    hub, rpms = koji["hub"], koji["rpms"]
+    hub.add_tag("kj-pinned")
+    early, late = hub.import_rpms(rpms("kjt-pin-early", "1.0") + rpms("kjt-pin-late", "1.0"))
+    hub.tag_build("kj-pinned", early["nvr"])
+    pinned = hub.event
+    hub.tag_build("kj-pinned", late["nvr"])
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-pinned", koji_event=pinned)
+    done = make(compose, "work/x86_64/state/pkgset.json", "work/i386/state/pkgset.json")
+    assert done.returncode == 0, done.stdout
+    assert _names(compose) == _names(compose, "i386") == {"kjt-pin-early.noarch"}
+    assert read(compose, "work/global/koji-event") == {"id": pinned, "ts": hub.events[pinned]}
+    assert read(compose, "work/x86_64/state/pkgset.json")["koji_event"] == pinned
+    # a resumed make (the set's state gone, as after a failure) asks Koji again, at the same event
+    os.unlink(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+    calls = len(hub.calls)
+    done = make(compose, "work/x86_64/state/pkgset.json")
+    assert done.returncode == 0, done.stdout
+    assert "listTaggedRPMS" in hub.calls[calls:]
+    assert _names(compose) == {"kjt-pin-early.noarch"}
+    # --koji-event beats the option; it may name a compose whose event to take
+    conf = tmp_path / "conf" / "demo.conf"
+    later = command("punji-init", conf, "--target-dir", tmp_path / "later", "--test", "--koji-event", hub.event,
+                    check=True).stdout.strip()
+    assert read(later, "work/global/compose-request.json")["koji_event"] == hub.event
+    assert set(pkgset(later)) == {"kjt-pin-early.noarch", "kjt-pin-late.noarch"}
+    same = command("punji-init", conf, "--target-dir", tmp_path / "same", "--test", "--koji-event", compose,
+                   check=True).stdout.strip()
+    assert set(pkgset(same)) == {"kjt-pin-early.noarch"}
+    assert read(same, "work/global/koji-event")["id"] == pinned
+
+
+def test_without_a_pin_every_arch_reads_the_event_of_the_first(koji, tmp_path, demo_copy):
+    hub, rpms = koji["hub"], koji["rpms"]
+    hub.add_tag("kj-unpinned")
+    early, late = hub.import_rpms(rpms("kjt-unpin-early", "1.0") + rpms("kjt-unpin-late", "1.0"))
+    hub.tag_build("kj-unpinned", early["nvr"])
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unpinned")
+    assert set(pkgset(compose)) == {"kjt-unpin-early.noarch"}
+    event = read(compose, "work/global/koji-event")["id"]
+    hub.tag_build("kj-unpinned", late["nvr"])
+    assert set(pkgset(compose, "i386")) == {"kjt-unpin-early.noarch"}
+    assert read(compose, "work/i386/state/pkgset.json")["koji_event"] == event < hub.event
+
+
+def test_a_bad_event_is_one_error(koji, tmp_path, demo_copy):
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", koji_event=99999)
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "koji event 99999",
+                          "koji_event", "getEvent")
+    assert not os.path.exists(os.path.join(compose, "work/global/koji-event"))
+    assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
+    done = command("punji-init", tmp_path / "conf" / "demo.conf", "--target-dir", tmp_path / "2", "--test",
+                   "--koji-event", tmp_path / "no-compose")
+    assert_one_line_error(done, "--koji-event", "no-compose is neither an event id nor a compose directory")
+    assert not os.path.exists(tmp_path / "2")
+    # punji-compose passes --koji-event on (it beats the option's 99999)
+    done = command("punji-compose", tmp_path / "conf" / "demo.conf", "--target-dir", tmp_path / "3", "--test",
+                   "--koji-event", "99998", "-j", "2")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    last = done.stderr.splitlines()[-1]  # make's output comes before it
+    assert last.startswith("punji-compose: error: compose DOOMED: pkgset") and "koji event 99998" in last, last
+    assert read(done.stdout.strip(), "work/global/compose-request.json")["koji_event"] == 99998
+
+
+def _cached(cache):
+    """The files in the download cache CACHE by path relative to it (lock files left out)."""
+    return sorted(os.path.relpath(os.path.join(d, f), cache) for d, _dirs, names in os.walk(cache)
+                  for f in names if not f.endswith(".lock"))
+
+
+def test_composes_share_the_koji_cache(koji, tmp_path, demo_copy):
+    """Several package sets at once (two composes, two arches) download into one koji_cache:
+    each file once, laid out as in Koji's storage, intact."""
+    hub, files = koji["hub"], koji["files"]
+    cache = tmp_path / "koji-cache"
+    composes = [koji_compose(tmp_path / str(i), demo_copy, profile=HTTP_PROFILE, pkgset_koji_tag="demo",
+                             koji_cache=str(cache)) for i in (1, 2)]
+    before = dict(files.gets)
+    runs = [subprocess.Popen([os.path.join(BIN, "punji-pkgset"), "--arch", arch, compose], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+            for compose in composes for arch in ("x86_64", "i386")]
+    for run in runs:
+        _out, err = run.communicate()
+        assert run.returncode == 0, err
+    cached = _cached(cache)
+    assert cached and all(c.startswith("packages/") for c in cached)
+    assert not [c for c in cached if c.endswith(".part")]
+    for rel in cached:
+        assert files.gets.get(rel, 0) - before.get(rel, 0) == 1, rel
+        with open(cache / rel, "rb") as f, open(os.path.join(hub.root, rel), "rb") as g:
+            assert f.read() == g.read(), rel
+    for compose in composes:
+        records = packages(compose)
+        assert records and {r["location"] for r in records} <= set(cached)
+        assert all(r["path"] == os.path.join(cache, r["location"]) for r in records)
+        assert not os.path.exists(os.path.join(compose, "work/x86_64/pkgset/cache"))
+
+
+def test_a_damaged_file_in_the_koji_cache_is_downloaded_again(koji, tmp_path, demo_copy):
+    a, files, hub = koji["a"], koji["files"], koji["hub"]
+    cache = tmp_path / "koji-cache"
+    options = dict(profile=HTTP_PROFILE, pkgset_koji_tag="kj-http", sigkeys=[a, None])
+    first = koji_compose(tmp_path, demo_copy, koji_cache="../koji-cache", **options)  # from the config's directory
+    found = pkgset(first)
+    signed, unsigned = found["kjs-a.noarch"]["location"], found["kjs-c.noarch"]["location"]
+    assert signed.endswith("data/signed/%s/noarch/kjs-a-1.0-1.noarch.rpm" % a)
+    assert _cached(cache) == sorted([signed, unsigned])
+    # damage the payload of one (its header still right), cut the other short
+    with open(cache / signed, "r+b") as f:
+        f.seek(-4, os.SEEK_END)
+        f.write(b"\0" * 4)
+    assert read_header(str(cache / signed))["sigkey"] == a
+    with open(cache / unsigned, "r+b") as f:
+        f.truncate(os.path.getsize(cache / unsigned) - 1000)
+    before = dict(files.gets)
+    second = koji_compose(tmp_path / "2", demo_copy, pkgset_allow_reuse=False, koji_cache=str(cache), **options)
+    found = pkgset(second)
+    assert (found["kjs-a.noarch"]["sigkey"], found["kjs-c.noarch"]["sigkey"]) == (a, None)
+    for rel in (signed, unsigned):
+        assert files.gets[rel] - before.get(rel, 0) == 1, rel
+        with open(cache / rel, "rb") as f, open(os.path.join(hub.root, rel), "rb") as g:
+            assert f.read() == g.read(), rel
+        assert os.stat(cache / rel).st_mode & 0o044 == 0o044  # readable by the other users of the cache
+    assert _cached(cache) == sorted([signed, unsigned])
+
+
+def test_a_download_cut_short_is_one_error_and_leaves_nothing(koji, tmp_path, demo_copy):
+    files, hub, rpms = koji["files"], koji["hub"], koji["rpms"]
+    (build,) = hub.import_rpms(rpms("kjt-cut", "1.0"))
+    hub.add_tag("kj-cut")
+    hub.tag_build("kj-cut", build["nvr"])
+    rel = "packages/kjt-cut/1.0/1/noarch/kjt-cut-1.0-1.noarch.rpm"
+    cache = tmp_path / "koji-cache"
+    compose = koji_compose(tmp_path, demo_copy, profile=HTTP_PROFILE, pkgset_koji_tag="kj-cut",
+                           koji_cache=str(cache))
+    files.cut.add(rel)
+    try:
+        done = command("punji-pkgset", "--arch", "x86_64", compose)
+    finally:
+        files.cut.discard(rel)
+    assert_one_line_error(done, rel, "failed after 3 tries", "connection was closed after")
+    assert files.gets[rel] == 3
+    assert _cached(cache) == []
+    assert set(pkgset(compose)) == {"kjt-cut.noarch"}
+    assert _cached(cache) == [rel]

@@ -86,9 +86,12 @@ def phase_command(phase, description, example, scope="tree", assemble=None):
 
 
 def add_compose_options(parser):
-    """--target-dir, --label and the compose type flags, as pungi-koji has them."""
+    """--target-dir, --label, --koji-event and the compose type flags, as pungi-koji has them."""
     parser.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")
     parser.add_argument("--label", help="compose label, e.g. RC-1.0 or Beta-1.2")
+    parser.add_argument("--koji-event", metavar="ID", type=_koji_event,
+                        help="read Koji at this event (beats the koji_event option): an event id, or a "
+                             "compose directory whose event to take")
     types = parser.add_mutually_exclusive_group()
     for name in ("production", "nightly", "test", "ci", "development"):
         types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
@@ -112,6 +115,15 @@ def compose_options(args):
                                      for s in args.notification_script],
             "latest_link": not args.no_latest_link, "latest_link_status": args.latest_link_status,
             "latest_link_components": args.latest_link_components}
+
+
+def _koji_event(text):
+    from ..koji import event
+
+    try:
+        return event.parse(text)
+    except PunjiError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
 
 
 def run(argparser, work, argv=None):

@@ -69,7 +69,7 @@ def _compose(args):
     from ..phases import init
 
     topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
-                         options=cli.compose_options(args))
+                         options=cli.compose_options(args), koji_event=args.koji_event)
     print("punji-compose: compose %s" % topdir, file=sys.stderr)
     code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1)
     if code != 0:

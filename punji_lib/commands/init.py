@@ -46,7 +46,7 @@ def _create(args):
     if not args.config:
         raise PunjiError("a config file is needed (or --refresh COMPOSE)")
     topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
-                         options=cli.compose_options(args))
+                         options=cli.compose_options(args), koji_event=args.koji_event)
     print(topdir)
 
 

@@ -217,6 +217,11 @@ def log_file(phase, variant=None, arch=None):
     return "logs/%s/%s.log" % (scope_dir(arch), name)
 
 
+def koji_event_file():
+    """work/global/koji-event: the Koji event the compose reads Koji at (the hub's event info, JSON)."""
+    return "work/global/koji-event"
+
+
 def make_pid():
     """work/global/make.pid: the make running in the compose (see makelock)."""
     return "work/global/make.pid"

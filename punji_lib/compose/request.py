@@ -1,6 +1,7 @@
 """The compose request (work/global/compose-request.json): what punji-init was asked for.
 
-The config file, the compose id, type, label, date and respin: written once
+The config file, the compose id, type, label, date and respin, and the Koji event of
+--koji-event (None: the koji_event option, or the hub's last event): written once
 when the compose directory is made, read by every phase that names the compose.
 """
 
@@ -10,9 +11,10 @@ from ..errors import PunjiError
 from . import jsonio, layout, state
 
 
-def write(topdir, config_path, compose, compose_type, label, options=None):
+def write(topdir, config_path, compose, compose_type, label, options=None, koji_event=None):
     """Record what the compose at TOPDIR is: COMPOSE is its productmd compose (id, date, respin);
-    OPTIONS what its command line asked beyond that (punji_lib.commands.cli.compose_options)."""
+    OPTIONS what its command line asked beyond that (punji_lib.commands.cli.compose_options);
+    KOJI_EVENT the event --koji-event pinned, if any."""
     jsonio.write_json(layout.at(topdir, layout.compose_request_json()), {
         "header": state.header("compose-request"),
         "config": config_path,
@@ -22,6 +24,7 @@ def write(topdir, config_path, compose, compose_type, label, options=None):
         "date": compose.date,
         "respin": compose.respin,
         "options": options or {},
+        "koji_event": koji_event,
     })
 
 

@@ -12,8 +12,8 @@ entry gives:
 * ``default`` -- the value Pungi documents when the option is unset, or
   ``NO_DEFAULT``.  Defaults are plain JSON values (lists, not tuples).
 * ``phase`` -- the punji phase whose slice of the config the option belongs
-  to; ``global`` for options several phases read, ``koji`` for the Koji
-  connection and ``runroot`` for runroot settings.
+  to; ``global`` for options several phases read and ``runroot`` for runroot
+  settings.
 * ``implemented`` -- whether punji acts on the option yet.
 * ``required`` -- whether Pungi refuses a config without it.
 * ``help`` -- a one-line description.
@@ -54,7 +54,7 @@ PHASES = (
     "init", "pkgset", "buildinstall", "gather", "createrepo", "extrafiles", "createiso",
     "imagechecksum", "repoclosure", "test", "ostree", "liveimages", "livemedia", "imagebuild", "osbuild",
     "osbs", "ostreeinstaller", "kiwibuild", "imagebuilder", "imagecontainer",
-    "ostreecontainer", "koji", "runroot", "global",
+    "ostreecontainer", "runroot", "global",
 )
 
 # The value types: enumerations, scalars, scm_dict, variant/arch mappings, blocks.
@@ -177,10 +177,12 @@ OPTIONS = (
            help="Fallback release for image-building phases (or a !RELEASE_FROM_... magic value)."),
 
     # --- Koji connection (koji) ---
-    Option("koji_event", NUM, phase="koji",
-           help="Koji event the compose reads its inputs at (like --koji-event)."),
-    Option("koji_cache", STR, phase="koji",
-           help="Local directory caching files downloaded from Koji."),
+    Option("koji_event", {"type": "integer", "minimum": 1}, phase="pkgset", implemented=True,
+           help="Koji event every Koji query of the package set is made at (--koji-event beats it); "
+                "default: the hub's last event when the compose first asks Koji."),
+    Option("koji_cache", STR, phase="pkgset", implemented=True,
+           help="Directory shared by composes where files downloaded from Koji's topurl are kept, laid "
+                "out like Koji's storage (default: work/<arch>/pkgset/cache of each compose)."),
 
     # --- runroot ---
     Option("global_runroot_method", RUNROOT_METHOD, phase="runroot", implemented=True,

@@ -11,13 +11,15 @@ Of each RPM of the arches installable on the compose arch (arches.compatible) an
 source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
 (None allows the unsigned copy); when some are not signed yet, Koji is asked again
 signed_packages_retries times, signed_packages_wait seconds apart. A copy is read under
-the profile's topdir when readable here, else downloaded from topurl into
-work/<arch>/pkgset/cache/<its path in Koji's storage>. Every file is checked against Koji:
-the NEVRA and the payload hash (RPMTAG_SIGMD5) in its header, and the signing key.
+the profile's topdir when readable here, else downloaded from topurl into koji_cache or
+work/<arch>/pkgset/cache (koji/store.py). Every file is checked against Koji: the NEVRA and
+the payload hash (RPMTAG_SIGMD5) in its header, and the signing key; a downloaded copy also
+by the MD5 of its header and payload.
 
-All queries are made at one Koji event (getLastEvent). With pkgset_allow_reuse, a rerun with
-the same options whose tags (and their inheritance) did not change since that event
-(tagChangedSinceEvent) keeps the package set it made.
+All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
+or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
+the same options, or a new compose, keeps (takes over) the package set made at an event its
+tags (and their inheritance) did not change since (tagChangedSinceEvent).
 """
 
 import os
@@ -29,7 +31,9 @@ from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
 from ..rpms.packages import SOURCE_ARCHES, record
+from .event import compose_event
 from .session import Session
+from .store import Store
 
 BUILD_COMPLETE = 1
 TASK_CLOSED = 2
@@ -69,29 +73,31 @@ def from_koji(topdir, conf, arch):
                          "not in a production compose")
     koji = Session(conf.get("koji_profile"))
     koji.call("getAPIVersion")
-    inputs = state.digest("koji", conf, arch, koji.server, koji.topdir, koji.topurl)
+    # where files are cached and which event is asked for do not change what the set is
+    inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
+                          arch, koji.server, koji.topdir, koji.topurl)
+    event = compose_event(topdir, koji, conf)
 
     if conf.get("pkgset_allow_reuse", True):
-        reused = _reuse(topdir, arch, koji, conf, tags, inputs)
+        reused = _reuse(topdir, arch, koji, conf, tags, inputs, event)
         if reused is not None:
             return reused
 
-    event = koji.call("getLastEvent")["id"]
     wanted = sorted(set(arches.compatible(arch)) | set(SOURCE_ARCHES))
-    cache = layout.at(topdir, layout.pkgset_cache(arch))
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
+    store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
     # build name -> (source label, build, [rpminfo]); later kinds replace earlier ones
     builds = {}
     for label, build, rpms in _tagged(koji, tags, conf, wanted, event) + _extra_builds(koji, nvrs, wanted):
         builds[build["name"]] = (label, build, rpms)
-    signed = _signed_copies(koji, conf, cache, [(label, build, rpm) for label, build, rpms in builds.values()
+    signed = _signed_copies(koji, conf, store, [(label, build, rpm) for label, build, rpms in builds.values()
                                                 for rpm in rpms])
     found = {}  # name.arch -> (record, Package)
     for (label, build, rpm), (rel, sigkey) in signed:
-        record, pkg = _package(koji, rel, cache, headers, label, expected=rpm, sigkey=sigkey)
+        record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
         found[(pkg.name, pkg.arch)] = (record, pkg)
-    scratch = _scratch(koji, tasks, wanted, cache, headers)
+    scratch = _scratch(koji, tasks, wanted, store, headers)
     replaced = {_build_name(record) for record, _pkg in scratch} - {None}
     found = {key: rp for key, rp in found.items() if _build_name(rp[0]) not in replaced}
     for record, pkg in scratch:
@@ -100,8 +106,16 @@ def from_koji(topdir, conf, arch):
     result = sorted(found.values(), key=lambda rp: rp[0]["nevra"])
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
-    return KojiSet(result, facts={"inputs": inputs, "koji_event": event, "koji_tags": _tag_ids(koji, tags, conf),
-                                  "reused": False})
+    return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
+                                  "koji_tags": _tag_ids(koji, tags, conf, event), "reused": False})
+
+
+def _cache_dir(topdir, conf, arch):
+    """Where files downloaded from topurl go: koji_cache (relative to the config's directory),
+    else the compose's own cache."""
+    if conf.get("koji_cache"):
+        return os.path.join(request.config_dir(topdir), os.path.expanduser(conf["koji_cache"]))
+    return layout.at(topdir, layout.pkgset_cache(arch))
 
 
 # -- what Koji has ---------------------------------------------------------------------------
@@ -145,13 +159,13 @@ def _extra_builds(koji, nvrs, wanted):
     return [("koji build %s" % nvr, build, found) for nvr, build, found in zip(nvrs, builds, rpms)]
 
 
-def _tag_ids(koji, tags, conf):
-    """The ids of TAGS and (with pkgset_koji_inherit) of every tag they inherit from, sorted."""
+def _tag_ids(koji, tags, conf, event):
+    """The ids of TAGS and (with pkgset_koji_inherit) of every tag they inherit from at EVENT, sorted."""
     if not tags:
         return []
-    ids = {info["id"] for info in koji.multicall("getTag", [((t,), {}) for t in tags]) if info}
+    ids = {info["id"] for info in koji.multicall("getTag", [((t,), {"event": event}) for t in tags]) if info}
     if conf.get("pkgset_koji_inherit", True):
-        for chain in koji.multicall("getFullInheritance", [((t,), {}) for t in tags]):
+        for chain in koji.multicall("getFullInheritance", [((t,), {"event": event}) for t in tags]):
             ids.update(link["parent_id"] for link in chain)
     return sorted(ids)
 
@@ -163,7 +177,7 @@ def _sigkeys(conf):
     return [(k or None) and k.lower()[-8:] for k in conf.get("sigkeys") or [None]]
 
 
-def _signed_copies(koji, conf, cache, items):
+def _signed_copies(koji, conf, store, items):
     """[((label, build, rpminfo), (path relative to topdir, sigkey))]: for each RPM the copy of
     the first allowed key Koji has and that is there; a PunjiError after the retries when some
     have none."""
@@ -177,7 +191,7 @@ def _signed_copies(koji, conf, cache, items):
         for i, found in zip(todo, sigs):
             label, build, rpm = items[i]
             have = {s["sigkey"].lower() for s in found}
-            copy = _first_copy(koji, cache, build, rpm, keys, have)
+            copy = _first_copy(koji, store, build, rpm, keys, have)
             if copy is None:
                 left.append(i)
             else:
@@ -197,27 +211,18 @@ def _signed_copies(koji, conf, cache, items):
     return [(items[i], chosen[i]) for i in range(len(items))]
 
 
-def _first_copy(koji, cache, build, rpm, keys, have):
+def _first_copy(koji, store, build, rpm, keys, have):
     """(relative path, sigkey) of the copy of the first allowed key that Koji has; None when
     there is none. A signed copy Koji knows of but has not written (koji write-signed-rpm)
-    counts as none yet; one that is only at topurl is downloaded into CACHE (checked later)."""
+    counts as none yet."""
     for key in keys:
         if key is None:
             return ("%s/%s" % (koji.build_dir(build), koji.pathinfo.rpm(rpm)), None)
         if key in have:
             rel = "%s/%s" % (koji.build_dir(build), koji.pathinfo.signed(rpm, key))
-            if koji.local(rel) or os.path.isfile(_cache_file(cache, rel)) or \
-                    (koji.topurl and koji.download(rel, _cache_file(cache, rel))):
+            if store.has(rel):
                 return (rel, key)
     return None
-
-
-def _cache_file(cache, rel):
-    """Where the file REL of Koji's storage goes in the download cache."""
-    target = os.path.normpath(os.path.join(cache, rel))
-    if not target.startswith(os.path.normpath(cache) + os.sep):
-        raise PunjiError("koji: path %r leaves the download cache" % rel)
-    return target
 
 
 def _rpm_nevra(rpm):
@@ -227,27 +232,7 @@ def _rpm_nevra(rpm):
 # -- the files ----------------------------------------------------------------------------------
 
 
-def _fetch(koji, rel, cache, check):
-    """The local file of REL (topdir, or the download cache), for which CHECK(path) passes."""
-    local = koji.local(rel)
-    if local:
-        check(local)
-        return local
-    target = _cache_file(cache, rel)
-    if os.path.isfile(target):
-        try:
-            check(target)
-            return target
-        except PunjiError as exc:
-            log.info("cached %s is not right (%s); downloading it again", target, exc)
-    if not koji.download(rel, target):
-        raise PunjiError("koji: %s is neither readable under topdir %s nor at topurl %s"
-                         % (rel, koji.topdir, koji.topurl))
-    check(target)
-    return target
-
-
-def _package(koji, rel, cache, headers, label, expected, sigkey):
+def _package(rel, store, headers, label, expected, sigkey):
     """(record, createrepo_c Package) of the RPM REL of Koji's storage, checked against the
     rpminfo EXPECTED from Koji and the signing key SIGKEY (None: unsigned copy, any header)."""
     import createrepo_c
@@ -257,7 +242,7 @@ def _package(koji, rel, cache, headers, label, expected, sigkey):
     def check(path):
         headers.check_header(path, want, expected.get("payloadhash"), sigkey, sigkey is not None)
 
-    path = _fetch(koji, rel, cache, check)
+    path = store.path(rel, check, expected.get("payloadhash"))
     pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
     return record(pkg, path, label, rel, "sha256", headers.sigkey(path)), pkg
 
@@ -271,7 +256,7 @@ def _build_name(record):
     return koji.parse_NVRA(record["sourcerpm"])["name"]
 
 
-def _scratch(koji, task_ids, wanted, cache, headers):
+def _scratch(koji, task_ids, wanted, store, headers):
     """[(record, Package)] of the RPM outputs of the scratch build tasks TASK_IDS (and their
     child tasks), of the WANTED arches."""
     import createrepo_c
@@ -306,7 +291,7 @@ def _scratch(koji, task_ids, wanted, cache, headers):
                         raise PunjiError("package %s: its RPM header says %s, koji's task output says %s"
                                          % (path, facts["nevra"], name))
 
-                path = _fetch(koji, rel, cache, check)
+                path = store.path(rel, check)
                 pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
                 result.append((record(pkg, path, "koji task %d" % task_id, rel, "sha256", headers.sigkey(path)), pkg))
     return result
@@ -321,11 +306,11 @@ def _file_nvra(text):
 # -- reuse ----------------------------------------------------------------------------------------
 
 
-def _reuse(topdir, arch, koji, conf, tags, inputs):
+def _reuse(topdir, arch, koji, conf, tags, inputs, event):
     """A KojiSet saying the previous run's package set stands, or the old compose's (taken
-    over), or None: the same inputs, and the tags (with their inheritance) unchanged since
-    that run's event."""
-    kept = _kept(topdir, arch, koji, conf, tags, inputs)
+    over), or None: the same inputs, and the tags (with their inheritance) the same at that
+    run's event as at EVENT."""
+    kept = _kept(topdir, arch, koji, conf, tags, inputs, event)
     if kept is not None:
         return kept
 
@@ -333,17 +318,17 @@ def _reuse(topdir, arch, koji, conf, tags, inputs):
         records = jsonio.read_json(layout.at(old, layout.pkgset_json(arch)))["packages"]
         inside = os.path.join(os.path.abspath(old), "")  # files it downloaded stay its own
         return all(not r["path"].startswith(inside) and os.path.isfile(r["path"]) for r in records) and \
-            _tags_unchanged(koji, tags, conf, record, arch)
+            _tags_unchanged(koji, tags, conf, record, arch, event)
 
     if reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch), unchanged,
                        optional=[layout.pkgset_cache(arch)]):
         old = state.read(topdir, "pkgset", arch=arch)
         facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
-        return KojiSet(facts=dict(facts, reused=True), reused=True)
+        return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)
     return None
 
 
-def _kept(topdir, arch, koji, conf, tags, inputs):
+def _kept(topdir, arch, koji, conf, tags, inputs, event):
     """The KojiSet of this compose's last package set of ARCH when it still stands, or None."""
     path = layout.at(topdir, layout.state_file("pkgset", None, arch))
     if not os.path.isfile(path):
@@ -359,22 +344,21 @@ def _kept(topdir, arch, koji, conf, tags, inputs):
     records = jsonio.read_json(packages)["packages"]
     if not all(os.path.isfile(r["path"]) for r in records):
         return None
-    if not _tags_unchanged(koji, tags, conf, old, arch):
+    if not _tags_unchanged(koji, tags, conf, old, arch, event):
         return None
     facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
-    facts["reused"] = True
-    return KojiSet(facts=facts, reused=True)
+    return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)
 
 
-def _tags_unchanged(koji, tags, conf, record, arch):
-    """Whether TAGS (and their inheritance) are as they were at the event of the package set
-    state RECORD."""
-    event = record.get("koji_event")
-    ids = _tag_ids(koji, tags, conf)
-    if event is None or ids != record.get("koji_tags"):
+def _tags_unchanged(koji, tags, conf, record, arch, event):
+    """Whether TAGS (and their inheritance) are at EVENT as they were at the event of the
+    package set state RECORD: nothing changed in them since the earlier of the two."""
+    then = record.get("koji_event")
+    ids = _tag_ids(koji, tags, conf, event)
+    if then is None or ids != record.get("koji_tags"):
         return False
-    if ids and koji.call("tagChangedSinceEvent", event, ids):
+    if then != event and ids and koji.call("tagChangedSinceEvent", min(then, event), ids):
         return False
-    log.info("pkgset %s: koji tags %s unchanged since event %d: the package set is reused", arch,
-             ", ".join(tags) or "-", event)
+    log.info("pkgset %s: koji tags %s the same at events %d and %d: the package set is reused", arch,
+             ", ".join(tags) or "-", then, event)
     return True

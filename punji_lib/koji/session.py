@@ -12,7 +12,7 @@ machine sees it, else downloaded from its topurl.
 """
 
 import os
-import tempfile
+import secrets
 import time
 
 from ..errors import PunjiError
@@ -20,6 +20,7 @@ from ..log import log
 
 BATCH = 500  # calls per multiCall request
 DOWNLOAD_TIMEOUT = 120
+PARTIAL = ".part"  # the suffix of a download in progress
 
 
 def one_line(exc):
@@ -109,41 +110,61 @@ class Session:
         path = os.path.join(self.topdir or "/nonexistent", rel)
         return path if os.path.isfile(path) and os.access(path, os.R_OK) else None
 
-    def download(self, rel, target):
-        """Fetch REL from topurl into TARGET atomically; False when the hub has no such file (404)."""
-        import urllib.error
-        import urllib.request
-
+    def download(self, rel, target, check=None):
+        """Fetch REL from topurl into TARGET: into a temporary name beside it, renamed into place
+        once complete and CHECK(path) passes, so TARGET is never partial; False when the hub has
+        no such file (404)."""
         if not self.topurl:
             raise PunjiError("koji profile %s: %s is not readable under topdir %s and the profile has no topurl"
                              % (self.profile, rel, self.topdir))
         url = self.topurl.rstrip("/") + "/" + rel
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        # not mkstemp: its files are private (0600), and a shared koji_cache is read by other users
+        tmp = os.path.join(os.path.dirname(target), ".%s.%d.%s%s" % (os.path.basename(target), os.getpid(),
+                                                                    secrets.token_hex(4), PARTIAL))
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        try:
+            if not self._retrying("download of %s" % url, lambda: _fetch(url, tmp)):
+                return False
+            if check:
+                try:
+                    check(tmp)
+                except PunjiError as exc:
+                    raise PunjiError("koji: the copy of %s at topurl %s is not right: %s" % (rel, self.topurl, exc))
+            os.replace(tmp, target)
+            return True
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
-        def attempt():
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), dir=os.path.dirname(target))
-            try:
-                with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as answer:
-                    while True:
-                        block = answer.read(1 << 20)
-                        if not block:
-                            break
-                        out.write(block)
-                os.replace(tmp, target)
-                return True
-            except urllib.error.HTTPError as exc:
-                if exc.code in (403, 404, 410):
-                    return False
-                raise
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
 
-        return self._retrying("download of %s" % url, attempt)
+def _fetch(url, path):
+    """URL into PATH; False on 403/404/410; a ConnectionError when the answer is cut short."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with open(path, "wb") as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as answer:
+            size = answer.headers.get("Content-Length")
+            got = 0
+            while True:
+                block = answer.read(1 << 20)
+                if not block:
+                    break
+                out.write(block)
+                got += len(block)
+    except urllib.error.HTTPError as exc:
+        if exc.code in (403, 404, 410):
+            return False
+        raise
+    if size is not None and got != int(size):
+        raise ConnectionError("the connection was closed after %d of %s bytes" % (got, size))
+    return True
 
 
 def transient(exc):
     """Whether EXC is worth another try: the hub offline, a connection or HTTP 5xx failure."""
+    import http.client
     import urllib.error
 
     import koji
@@ -158,7 +179,8 @@ def transient(exc):
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500
     return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError,
-                            TimeoutError, urllib.error.URLError, OSError)) or koji.is_conn_error(exc)
+                            TimeoutError, urllib.error.URLError, OSError, http.client.IncompleteRead)) \
+        or koji.is_conn_error(exc)
 
 
 def describe(exc):

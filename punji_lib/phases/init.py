@@ -9,9 +9,10 @@ from ..errors import PunjiError
 from ..log import log, open_log, warn
 
 
-def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None):
+def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None, koji_event=None):
     """Make TARGET_DIR/<COMPOSE_ID>, run the init phase in it and write its Makefile. OPTIONS:
-    what the compose command line asks beyond the id (notification scripts, latest link)."""
+    what the compose command line asks beyond the id (notification scripts, latest link);
+    KOJI_EVENT: --koji-event."""
     from ..compose import makefile
 
     config_path = os.path.abspath(config_path)
@@ -27,7 +28,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
         loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", ci.compose.id, config_path)
-    request.write(topdir, config_path, ci.compose, compose_type, label, options)
+    request.write(topdir, config_path, ci.compose, compose_type, label, options, koji_event)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), ci.compose.id + "\n")
     jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
     status.set_status(topdir, "STARTED")

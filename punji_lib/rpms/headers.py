@@ -60,8 +60,23 @@ class HeaderCache:
             raise PunjiError("package %s: signed with %s, koji says key %s" % (path, facts["sigkey"] or "no key", sigkey))
         return facts
 
+    def check_payload(self, path, payloadhash):
+        """A PunjiError when the MD5 of PATH's header and payload (what RPMTAG_SIGMD5 and Koji's
+        payloadhash are) is not PAYLOADHASH: a file damaged anywhere past its signatures."""
+        facts = self._facts(path)
+        if "payload_md5" not in facts:
+            facts["payload_md5"] = payload_md5(path)
+        if facts["payload_md5"] != payloadhash.lower():
+            raise PunjiError("package %s: the MD5 of its header and payload is %s, koji's payload hash %s "
+                             "(corrupt or truncated)" % (path, facts["payload_md5"], payloadhash.lower()))
+
     def sigkey(self, path):
         return self._facts(path)["sigkey"]
+
+    def renamed(self, old, new):
+        """What was read of the file OLD is now of NEW (renamed: same size and mtime)."""
+        for key in [k for k in self.new if k.rsplit(" ", 2)[0] == old]:
+            self.new[new + key[len(old):]] = self.new.pop(key)
 
     def _facts(self, path):
         st = os.stat(path)
@@ -79,6 +94,26 @@ class HeaderCache:
 def same_package(text):
     """A NEVRA with a nosrc arch spelled src: the repodata calls a .nosrc.rpm "src", its header "nosrc"."""
     return text[:-len(".nosrc")] + ".src" if text.endswith(".nosrc") else text
+
+
+def payload_md5(path):
+    """The MD5 (hex) of the RPM file PATH from its header on: past the lead (96 bytes) and the
+    signature header (16 bytes, 16 per index entry, its data, padded to 8 bytes)."""
+    import hashlib
+    import struct
+
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        f.seek(96)
+        intro = f.read(16)
+        if len(intro) < 16 or intro[:3] != b"\x8e\xad\xe8":
+            raise PunjiError("package %s: no RPM signature header (corrupt, or not an RPM)" % path)
+        count, size = struct.unpack(">II", intro[8:16])
+        end = 96 + 16 + 16 * count + size
+        f.seek(end + (-end) % 8)
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_header(path):
