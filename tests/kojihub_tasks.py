@@ -17,6 +17,12 @@ qcow2 (qemu-img when it exists, else raw bytes under that name), raw, raw-xz
 (xz-compressed raw), docker / tar-gz (a tar.xz / tar.gz of a small root
 tree), liveimg-squashfs / iso (an ISO made with xorriso), and other formats
 raw bytes; beside them a .ks and a log file, which the phase must not take.
+
+osbuildImage (the koji-osbuild plugin: its argument schema checked) runs as one
+task without children: it imports a Koji build NAME-VERSION-RELEASE whose image
+archives (one per arch and image type, OSBUILD_ARCHIVES, plus a .json manifest
+archive each) lie in the build's images/ directory, and answers
+{"koji": {"build": id}}; an injected failure of any of its arches fails it.
 """
 
 import io
@@ -355,9 +361,8 @@ class TaskHub(Hub):
                             "type_name": type_name, "btype": "image", "size": os.path.getsize(path),
                             "checksum": md5, "checksum_type": 0,
                             "extra": {"image": {"arch": arch, "osbuild_artifact": {"export_name": image_type}}}})
-        self._close(task_id, CLOSED, {"composer": {"server": "https://composer.example.com/api/image-builder-composer/v2",
-                                                   "id": "%08d-osbuild" % task_id},
-                                      "koji": {"build": build_id}})
+        composer = {"server": "https://composer.example.com/api/image-builder-composer/v2", "id": "%08d" % task_id}
+        self._close(task_id, CLOSED, {"composer": composer, "koji": {"build": build_id}})
 
     def _close(self, task_id, state, result):
         with self.lock:

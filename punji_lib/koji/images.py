@@ -14,6 +14,27 @@ from ..media import iso
 from . import tasks as kojitasks
 
 
+# image-build format -> the file name endings of its images (as Koji names them; Pungi's EXTENSIONS)
+EXTENSIONS = {
+    "docker": ["tar.gz", "tar.xz"],
+    "liveimg-squashfs": ["liveimg.squashfs"],
+    "qcow": ["qcow"],
+    "qcow2": ["qcow2"],
+    "raw": ["raw"],
+    "raw-xz": ["raw.xz"],
+    "rhevm-ova": ["rhevm.ova"],
+    "tar-gz": ["tar.gz"],
+    "vagrant-hyperv": ["vagrant-hyperv.box"],
+    "vagrant-libvirt": ["vagrant-libvirt.box"],
+    "vagrant-virtualbox": ["vagrant-virtualbox.box"],
+    "vagrant-vmware-fusion": ["vagrant-vmware-fusion.box"],
+    "vdi": ["vdi"],
+    "vmdk": ["vmdk"],
+    "vpc": ["vhd"],
+    "vsphere-ova": ["vsphere.ova"],
+}
+
+
 def blocks(conf, name, v):
     """The blocks of v_map option NAME matching variant V, in config order (deep copies)."""
     found = []

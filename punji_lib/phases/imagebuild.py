@@ -48,26 +48,6 @@ PROG = "punji-imagebuild"
 DELIVERABLE = "image-build"
 METHOD = "buildImageOz"
 
-# image-build format -> the file name endings of its images (as Koji names them)
-EXTENSIONS = {
-    "docker": ["tar.gz", "tar.xz"],
-    "liveimg-squashfs": ["liveimg.squashfs"],
-    "qcow": ["qcow"],
-    "qcow2": ["qcow2"],
-    "raw": ["raw"],
-    "raw-xz": ["raw.xz"],
-    "rhevm-ova": ["rhevm.ova"],
-    "tar-gz": ["tar.gz"],
-    "vagrant-hyperv": ["vagrant-hyperv.box"],
-    "vagrant-libvirt": ["vagrant-libvirt.box"],
-    "vagrant-virtualbox": ["vagrant-virtualbox.box"],
-    "vagrant-vmware-fusion": ["vagrant-vmware-fusion.box"],
-    "vdi": ["vdi"],
-    "vmdk": ["vmdk"],
-    "vpc": ["vhd"],
-    "vsphere-ova": ["vsphere.ova"],
-}
-
 
 # -- shared by the Koji image phases ------------------------------------------------------
 
@@ -91,10 +71,10 @@ def plan(topdir, conf, tree):
                        if f]
             if not formats:
                 raise PunjiError("%s: 'format' is missing" % where)
-            unknown = [f for f in formats if f not in EXTENSIONS]
+            unknown = [f for f in formats if f not in images.EXTENSIONS]
             if unknown:
                 raise PunjiError("%s: unknown format %s (known: %s)" % (where, ", ".join(unknown),
-                                                                         ", ".join(sorted(EXTENSIONS))))
+                                                                         ", ".join(sorted(images.EXTENSIONS))))
             for key in ("name", "kickstart"):
                 if not ib.get(key):
                     raise PunjiError("%s: '%s' is missing" % (where, key))
@@ -152,7 +132,7 @@ def plan(topdir, conf, tree):
 def matching(formats, filename):
     """(format, suffix) of the first of FORMATS whose suffix FILENAME ends with, else None."""
     for fmt in formats:
-        for suffix in EXTENSIONS[fmt]:
+        for suffix in images.EXTENSIONS[fmt]:
             if filename.endswith("." + suffix):
                 return fmt, suffix
     return None

@@ -44,7 +44,6 @@ from ..errors import PunjiError
 from ..koji import images
 from ..koji import tasks as kojitasks
 from ..log import log
-from . import imagebuild
 
 PHASE = "osbuild"
 PROG = "punji-osbuild"
@@ -52,7 +51,7 @@ DELIVERABLE = "osbuild"
 METHOD = "osbuildImage"
 
 # archive type -> the file name endings of its images: image-build's and what osbuild adds
-EXTENSIONS = dict(imagebuild.EXTENSIONS, **{"iso": ["iso"], "vhd-compressed": ["vhd.gz", "vhd.xz"]})
+EXTENSIONS = dict(images.EXTENSIONS, **{"iso": ["iso"], "vhd-compressed": ["vhd.gz", "vhd.xz"]})
 
 
 def plan(topdir, conf, tree):
