@@ -166,3 +166,25 @@ def test_bad_option_value_is_one_line(tmp_path, demo_repo):
     conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo)
                     + 'osbuild = {"^Server$": [{"name": "PDL-Bad", "distro": "pdl-1", "image_types": [3]}]}\n')
     assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"), "osbuild")
+
+
+def test_a_labelled_compose_gives_pungi_image_version_and_release(hub, tmp_path, demo_repo):
+    from conftest import DEMO
+    import shutil
+
+    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = tmp_path / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + (
+        'koji_profile = "%s"\nosbuild_target = "pdl-1-image"\nosbuild_release = None\nosbuild = {"^Server$": [\n'
+        '    {"name": "PDL-Labelled", "distro": "pdl-1", "image_types": ["qcow2"], "arches": ["x86_64"]},\n'
+        '    {"name": "PDL-Labelled", "distro": "pdl-1", "image_types": ["qcow2"], "arches": ["x86_64"],\n'
+        '     "version": "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN"}]}\n' % PROFILE))
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--label", "Beta-1.1",
+                     check=True).stdout.strip()
+    done = command("punji-osbuild", topdir)
+    assert done.returncode == 0, done.stderr
+    calls = [(args[1], kwargs["opts"]["release"]) for args, kwargs in hub.submitted_calls("osbuildImage")
+             if args[0] == "PDL-Labelled"]
+    assert calls == [("1_Beta", "1.1"), ("1_Beta.1.1", "1.1")]
+    assert sorted(os.listdir(os.path.join(topdir, "compose/Server/x86_64/images"))) == [
+        "PDL-Labelled-1_Beta-1.1.x86_64.qcow2", "PDL-Labelled-1_Beta.1.1-1.1.x86_64.qcow2"]
