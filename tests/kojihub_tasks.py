@@ -94,6 +94,7 @@ class TaskHub(Hub):
         self.build_delay = 0.2  # how long a createImage task "runs"
         self.log_lines = []  # (time, event) of the builder
         self.archives = []  # image archives of container builds
+        self.archive_extra = {}  # osbuild image name -> the extra its image archives get instead
         self._stop = threading.Event()
         self._builder = None
 
@@ -352,7 +353,7 @@ class TaskHub(Hub):
                          ("%s.%s.%s.manifest.json" % (nvr, arch, image_type), "json")]
                 for filename, type_name in files:
                     path = os.path.join(directory, filename)
-                    make_image("iso" if kind == "iso" else kind, path, "%s %s" % (nvr, arch))
+                    make_image(type_name, path, "%s %s" % (nvr, arch))
                     with open(path, "rb") as f:
                         md5 = hashlib.md5(f.read()).hexdigest()
                     with self.lock:
@@ -360,7 +361,8 @@ class TaskHub(Hub):
                             "id": len(self.archives) + 1, "build_id": build_id, "filename": filename,
                             "type_name": type_name, "btype": "image", "size": os.path.getsize(path),
                             "checksum": md5, "checksum_type": 0,
-                            "extra": {"image": {"arch": arch, "osbuild_artifact": {"export_name": image_type}}}})
+                            "extra": self.archive_extra.get(name, {"image": {
+                                "arch": arch, "osbuild_artifact": {"export_name": image_type}}})})
         composer = {"server": "https://composer.example.com/api/image-builder-composer/v2", "id": "%08d" % task_id}
         self._close(task_id, CLOSED, {"composer": composer, "koji": {"build": build_id}})
 

@@ -3,8 +3,9 @@
 One demo compose made with `make -j2` (module fixture) carries five blocks:
 Server's qcow2 (every opt Pungi passes: repos of all kinds, ostree, upload
 options, customizations, a generated version and release) and its installer
-ISO, Client's AMI (a manifest_type) and VHD (an archive type Pungi does not
-take), and Everything's failable block whose task fails. Error cases run
+ISO, Client's AMI (a manifest_type), VHD (an archive type Pungi does not
+take) and a failable build whose archives name no arch, and Everything's
+failable block whose task fails. Error cases run
 punji-osbuild alone on fresh composes.
 """
 
@@ -41,6 +42,7 @@ osbuild = {
         {"name": "PDL-Client-AMI", "distro": "pdl-1", "image_types": ["ami"], "manifest_type": "ec2",
          "failable": ["i386"]},
         {"name": "PDL-Client-Azure", "distro": "pdl-1", "image_types": ["vhd"], "arches": ["x86_64"]},
+        {"name": "PDL-Client-NoArch", "distro": "pdl-1", "image_types": ["qcow2"], "failable": ["*"]},
     ],
     "^Everything$": [
         {"name": "PDL-Broken-Osbuild", "distro": "pdl-1", "image_types": ["qcow2"], "failable": ["*"]},
@@ -52,6 +54,7 @@ osbuild = {
 @pytest.fixture(scope="module")
 def compose(tmp_path_factory, demo_repo, hub):
     hub.fail_task("PDL-Broken-Osbuild", "*", "osbuild-composer: depsolve failed: nothing provides kernel")
+    hub.archive_extra["PDL-Client-NoArch"] = {}
     top = tmp_path_factory.mktemp("osbuild")
     topdir = init(top, demo_repo, CONFIG % {"profile": PROFILE, "top": top})
     done = make(topdir, "-j2")
@@ -85,7 +88,8 @@ def test_hub_gets_the_arguments_pungi_passes(hub, compose):
     assert args[4:] == ["pdl-1-image", ["i386", "x86_64"]]  # no 'arches': all the variant's
     assert "optional_arches" not in kwargs["opts"]  # Pungi passes none: the whole task is failable
     assert sorted(a[0] for a, _ in hub.submitted_calls("osbuildImage")) == [
-        "PDL-Broken-Osbuild", "PDL-Client-AMI", "PDL-Client-Azure", "PDL-Server-Cloud", "PDL-Server-ostree-installer"]
+        "PDL-Broken-Osbuild", "PDL-Client-AMI", "PDL-Client-Azure", "PDL-Client-NoArch", "PDL-Server-Cloud",
+        "PDL-Server-ostree-installer"]
 
 
 def test_images_in_the_compose_and_images_json(hub, compose):
@@ -123,9 +127,13 @@ def test_failable_failure_finishes_incomplete(compose):
     with open(os.path.join(compose, "STATUS")) as f:
         assert f.read().strip() == "FINISHED_INCOMPLETE"
     st = read(compose, "work/global/state/osbuild.json")
-    assert st["failed"] is True and len(st["errors"]) == 1
+    assert st["failed"] is True and len(st["errors"]) == 2
+    broken, no_arch = sorted(st["errors"])
     assert re.search(r"osbuild PDL-Broken-Osbuild of Everything \(block 1\): koji task \d+ \(osbuildImage\): "
-                     r"osbuild-composer: depsolve failed", st["errors"][0]), st["errors"][0]
+                     r"osbuild-composer: depsolve failed", broken), broken
+    assert re.search(r"osbuild PDL-Client-NoArch of Client \(block 3\): archive PDL-Client-NoArch-\S+\.qcow2 of build "
+                     r"PDL-Client-NoArch-\S+ has no architecture", no_arch), no_arch
+    assert not glob.glob(os.path.join(compose, "compose/Client/*/images/PDL-Client-NoArch*"))
     assert not glob.glob(os.path.join(compose, "compose/Everything/*/images/*"))
 
 

@@ -32,9 +32,10 @@ images.json.
 
 Failures: a block with 'failable' arches, or whose variant's failable_deliverables
 name "osbuild" on every arch, may fail (Pungi fails the whole task then, so any
-failable arch makes the block failable): a warning, and the state file records
-failed (the compose finishes FINISHED_INCOMPLETE). Any other failed task fails the
-phase with one line naming the task and the hub's error.
+failable arch makes the block failable): its failed task, or a build whose
+images cannot be taken, is a warning, and the state file records failed (the
+compose finishes FINISHED_INCOMPLETE). Any other failure fails the phase with one
+line naming the block, the task and the hub's error.
 """
 
 import os
@@ -43,7 +44,7 @@ from ..compose import jsonio, layout
 from ..errors import PunjiError
 from ..koji import images
 from ..koji import tasks as kojitasks
-from ..log import log
+from ..log import log, warn
 
 PHASE = "osbuild"
 PROG = "punji-osbuild"
@@ -145,21 +146,36 @@ def iso_type(filename):
 
 
 def collect(topdir, conf, session, job, failed, prog, chooser, finish=None):
-    """The images of one closed task: the image archives of the build its result names, fetched."""
+    """The images of one closed task: the image archives of the build its result names, fetched.
+    A failable block's build that cannot be taken is a warning and a failure, as in Pungi."""
+    try:
+        return fetch_build(topdir, conf, session, job, chooser)
+    except PunjiError as exc:
+        if not job["can_fail"]:
+            raise
+        warn(prog, "%s (failable: the compose goes on without it)" % exc)
+        failed.append(str(exc))
+        return []
+
+
+def fetch_build(topdir, conf, session, job, chooser):
+    """The records of the chosen archives of JOB's build, every one checked before any is fetched."""
     result = session.result(job["task"]) or {}
     build_id = (result.get("koji") or {}).get("build")
     if not build_id:
         raise PunjiError("%s: koji task %s names no build in its result" % (job["what"], job["task"]))
     build = session.call("getBuild", int(build_id), strict=True)
-    found = []
+    chosen = []
     for archive in sorted(session.call("listArchives", buildID=int(build_id)), key=lambda a: a["filename"]):
         arch = ((archive.get("extra") or {}).get("image") or {}).get("arch")
-        where = chooser(topdir, job, arch, archive)
-        if not where:
-            continue
-        if not arch:
+        if archive["type_name"] in EXTENSIONS and not arch:
             raise PunjiError("%s: archive %s of build %s has no architecture (extra.image.arch)"
                              % (job["what"], archive["filename"], build["nvr"]))
+        where = chooser(topdir, job, arch, archive)
+        if where:
+            chosen.append((archive, arch, where))
+    found = []
+    for archive, arch, where in chosen:
         rel = os.path.join(where["dir"], archive["filename"])
         source = "%s/images/%s" % (session.build_dir(build), archive["filename"])
         digest = session.fetch_file(source, layout.at(topdir, rel), conf.get("link_type"), int(archive["size"]),
