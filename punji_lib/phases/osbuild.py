@@ -74,7 +74,7 @@ def plan(topdir, conf, tree):
             image_types = block["image_types"]
             jobs.append({
                 "method": METHOD, "what": "osbuild %s of %s (block %d)" % (block["name"], v["uid"], number),
-                "variant": v["uid"], "block": number, "arches": wanted, "optional": [],
+                "variant": v["uid"], "block": number, "arches": wanted,
                 "subvariant": block.get("subvariant") or v["uid"], "manifest_type": block.get("manifest_type"),
                 "can_fail": bool(failable) or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
                 "args": [block["name"], str(images.version(topdir, conf, block, "osbuild_version")),
