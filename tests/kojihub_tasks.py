@@ -24,6 +24,12 @@ their arguments as those plugins' hub calls do; their children
 and image-builder write: the images of the kiwi type or image-builder type
 asked for (KIWI_TYPES, IMAGE_BUILDER_TYPES) beside package lists, checksums,
 manifests and SBOMs, which the phases must not take.
+
+osbuildImage (the koji-osbuild plugin: its argument schema checked) runs as one
+task without children: it imports a Koji build NAME-VERSION-RELEASE whose image
+archives (one per arch and image type, OSBUILD_ARCHIVES, plus a .json manifest
+archive each) lie in the build's images/ directory, and answers
+{"koji": {"build": id}}; an injected failure of any of its arches fails it.
 """
 
 import io
@@ -52,7 +58,7 @@ SUFFIXES = {"qcow2": "qcow2", "qcow": "qcow", "raw": "raw", "raw-xz": "raw.xz", 
             "vpc": "vhd", "vmdk": "vmdk", "vdi": "vdi"}
 
 # parent task method -> its per-arch child tasks' method
-CHILD_METHODS = {"buildContainer": None, "image": "createImage", "livemedia": "createLiveMedia",
+CHILD_METHODS = {"buildContainer": None, "osbuildImage": None, "image": "createImage", "livemedia": "createLiveMedia",
                  "livecd": "createLiveCD", "appliance": "createAppliance", "kiwiBuild": "createKiwiImage",
                  "imageBuilderBuild": "imageBuilderBuildArch"}
 
@@ -72,6 +78,30 @@ ENDING_FORMATS = {"qcow2": "qcow2", "raw.xz": "raw-xz", "oci.tar.xz": "docker", 
 IMAGE_BUILDER_OPTS = {"scratch": bool, "repos": list, "release": str, "distro": str, "skip_tag": bool,
                       "ostree": dict, "blueprint": dict, "seed": int, "preview": bool}
 
+# osbuild image type -> (Koji archive type, file name suffix) of the images osbuild-composer imports
+OSBUILD_ARCHIVES = {"qcow2": ("qcow2", "qcow2"), "guest-image": ("qcow2", "qcow2"), "ami": ("raw", "raw"),
+                    "vagrant-libvirt": ("vagrant-libvirt", "vagrant-libvirt.box"),
+                    "iot-raw-image": ("raw-xz", "raw.xz"), "vhd": ("vhd", "vhd"),
+                    "vhd-compressed": ("vhd-compressed", "vhd.xz"), "image-installer": ("iso", "iso"),
+                    "live-installer": ("iso", "iso"), "iot-installer": ("iso", "iso"),
+                    "container": ("tar", "tar")}
+
+# the arguments the koji-osbuild hub plugin validates (its OSBUILD_IMAGE_SCHEMA)
+_STRING = {"type": "string"}
+OSBUILD_IMAGE_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-04/schema#", "type": "array", "minItems": 7,
+    "items": [_STRING, _STRING, _STRING, {"type": "array", "minItems": 1, "items": _STRING}, _STRING,
+              {"type": "array", "minItems": 1, "items": _STRING},
+              {"type": "object", "additionalProperties": False, "properties": {
+                  "repo": {"type": "array", "items": {"oneOf": [_STRING, {
+                      "type": "object", "additionalProperties": False, "required": ["baseurl"],
+                      "properties": {"baseurl": _STRING, "package_sets": {"type": "array", "items": _STRING}}}]}},
+                  "release": _STRING, "skip_tag": {"type": "boolean"},
+                  "ostree": {"type": "object", "additionalProperties": False,
+                             "properties": {"parent": _STRING, "ref": _STRING, "url": _STRING}},
+                  "upload_options": {"type": "object"}, "customizations": {"type": "object"}}}],
+}
+
 kojihub.FIXTURE_CALLS.update({"fail_task", "add_target", "run_builder", "stop_builder",
                               "submitted_calls"})
 
@@ -87,6 +117,7 @@ class TaskHub(Hub):
         self.build_delay = 0.2  # how long a createImage task "runs"
         self.log_lines = []  # (time, event) of the builder
         self.archives = []  # image archives of container builds
+        self.archive_extra = {}  # osbuild image name -> the extra its image archives get instead
         self._stop = threading.Event()
         self._builder = None
 
@@ -238,6 +269,23 @@ class TaskHub(Hub):
         self.tasks[task_id].update(request=[src, target, opts], label=src, completion_ts=None, result=None)
         return task_id
 
+    def osbuildImage(self, name, version, distro, image_types, target, arches, opts=None, priority=None):
+        """koji-osbuild: images of IMAGE_TYPES made by osbuild-composer, imported as one Koji build."""
+        import jsonschema
+
+        self._require_login("osbuildImage")
+        args = [name, version, distro, image_types, target, arches, opts]
+        try:
+            jsonschema.validate(args, OSBUILD_IMAGE_SCHEMA)
+        except jsonschema.ValidationError as err:
+            raise xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: %s" % err.message) from None
+        if target not in self.targets:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such build target: %s" % target)
+        self.submitted.append(("osbuildImage", args[:6], {"opts": opts, "priority": priority}))
+        task_id = self._task("osbuildImage", None, FREE)
+        self.tasks[task_id].update(request=args, label=name, completion_ts=None, result=None)
+        return task_id
+
     def listArchives(self, buildID=None, type=None, **kwargs):
         return [dict(a) for a in self.archives
                 if (buildID is None or a["build_id"] == buildID) and (type is None or a["btype"] == type)]
@@ -253,8 +301,8 @@ class TaskHub(Hub):
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
                 run = {"buildContainer": self._run_container, "kiwiBuild": self._run_kiwi,
-                       "imageBuilderBuild": self._run_image_builder}.get(self.tasks[task_id]["method"],
-                                                                         self._run_image)
+                       "imageBuilderBuild": self._run_image_builder, "osbuildImage": self._run_osbuild}.get(
+                    self.tasks[task_id]["method"], self._run_image)
                 threading.Thread(target=run, args=(task_id,), daemon=True).start()
             time.sleep(0.05)
 
@@ -413,6 +461,53 @@ class TaskHub(Hub):
                     "extra": {"docker": {"repositories": repositories, "id": "sha256:" + md5 * 2,
                                          "config": {"architecture": arch}}, "image": {"arch": arch}}})
         self._close(task_id, CLOSED, {"koji_builds": [str(build_id)], "repositories": repositories})
+
+    def _run_osbuild(self, task_id):
+        """An osbuild compose: a build NAME-VERSION-RELEASE with one image archive per arch and
+        image type (OSBUILD_ARCHIVES, files in packages/.../images/) and a manifest archive beside
+        each; the task result names the build. An injected failure of any arch fails the task."""
+        import hashlib
+
+        with self.lock:
+            name, version, distro, image_types, target, arches, opts = self.tasks[task_id]["request"]
+        time.sleep(self.build_delay)
+        errors = [self.failing.get((name, a)) for a in ["*"] + arches if self.failing.get((name, a))]
+        release = opts.get("release") or "1"
+        nvr = "%s-%s-%s" % (name, version, release)
+        if any(b["nvr"] == nvr for b in self.builds.values()):
+            errors.append("GenericError: Build already exists: %s" % nvr)
+        if errors:
+            self._close(task_id, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, errors[0]))
+            return
+        with self.lock:
+            build_id = len(self.builds) + 1
+            self.builds[build_id] = {
+                "id": build_id, "build_id": build_id, "name": name, "version": version, "release": release,
+                "epoch": None, "nvr": nvr, "state": 1, "package_id": build_id, "package_name": name,
+                "volume_id": 0, "volume_name": "DEFAULT", "owner_id": 1, "owner_name": self.user,
+                "task_id": task_id, "creation_time": "2026-01-01 00:00:00.000000", "creation_ts": 1767225600.0,
+                "completion_ts": 1767225600.0, "draft": False, "extra": {"osbuild": {"distro": distro}}}
+            directory = os.path.join(self.build_dir(self.builds[build_id]), "images")
+        os.makedirs(directory, exist_ok=True)
+        for arch in arches:
+            for image_type in image_types:
+                kind, suffix = OSBUILD_ARCHIVES.get(image_type, (image_type, image_type))
+                files = [("%s.%s.%s" % (nvr, arch, suffix), kind),
+                         ("%s.%s.%s.manifest.json" % (nvr, arch, image_type), "json")]
+                for filename, type_name in files:
+                    path = os.path.join(directory, filename)
+                    make_image(type_name, path, "%s %s" % (nvr, arch))
+                    with open(path, "rb") as f:
+                        md5 = hashlib.md5(f.read()).hexdigest()
+                    with self.lock:
+                        self.archives.append({
+                            "id": len(self.archives) + 1, "build_id": build_id, "filename": filename,
+                            "type_name": type_name, "btype": "image", "size": os.path.getsize(path),
+                            "checksum": md5, "checksum_type": 0,
+                            "extra": self.archive_extra.get(name, {"image": {
+                                "arch": arch, "osbuild_artifact": {"export_name": image_type}}})})
+        composer = {"server": "https://composer.example.com/api/image-builder-composer/v2", "id": "%08d" % task_id}
+        self._close(task_id, CLOSED, {"composer": composer, "koji": {"build": build_id}})
 
     def _close(self, task_id, state, result):
         with self.lock:

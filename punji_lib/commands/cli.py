@@ -203,7 +203,7 @@ def run_phase(argparser, phase, job, argv=None):
 DELIVERABLES = {"createiso": ("iso",), "buildinstall": ("buildinstall",), "liveimages": ("live",),
                 "livemedia": ("live-media",), "imagebuild": ("image-build",), "osbs": ("osbs",),
                 "ostree": ("ostree",), "ostreeinstaller": ("ostree-installer",), "extraiso": ("extra-iso",),
-                "kiwibuild": ("kiwibuild",), "imagebuilder": ("imageBuilderBuild",)}
+                "kiwibuild": ("kiwibuild",), "imagebuilder": ("imageBuilderBuild",), "osbuild": ("osbuild",)}
 
 
 def _failable(topdir, phase, variant, arch):

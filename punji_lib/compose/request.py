@@ -42,7 +42,19 @@ def config_dir(topdir):
 
 
 def image_release(topdir):
-    """<date><type suffix>.<respin>: Pungi's image_release, e.g. 20261125.n.0."""
+    """Pungi's image_release: the release part of the compose label (Beta-1.1: 1.1), else
+    <date><type suffix>.<respin>, e.g. 20261125.n.0."""
     req = read(topdir)
+    if req.get("label"):
+        return req["label"].split("-", 1)[1]
     suffix = {"production": "", "test": ".t", "nightly": ".n", "ci": ".ci"}.get(req["compose_type"], "")
     return "%s%s.%s" % (req["date"], suffix, req["respin"])
+
+
+def image_version(topdir, release_version):
+    """Pungi's image_version: RELEASE_VERSION, with _<milestone> of a label other than RC
+    (label Beta-1.1: 40_Beta)."""
+    label = read(topdir).get("label")
+    if label and not label.startswith("RC-"):
+        return "%s_%s" % (release_version, label.split("-", 1)[0])
+    return release_version

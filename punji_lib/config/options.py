@@ -471,13 +471,13 @@ OPTIONS = (
            help="Reuse image-build results from an old compose."),
 
     # --- osbuild ---
-    Option("osbuild", v_map(OSBUILD), phase="osbuild",
+    Option("osbuild", v_map(OSBUILD), phase="osbuild", implemented=True,
            help="{variant_regex: [block]} of Koji osbuildImage tasks (name, distro, image_types, ...)."),
-    Option("osbuild_target", STR, phase="osbuild",
+    Option("osbuild_target", STR, phase="osbuild", implemented=True,
            help="Koji target for osbuild."),
-    Option("osbuild_release", OPT_STR, phase="osbuild",
+    Option("osbuild_release", OPT_STR, phase="osbuild", implemented=True,
            help="Release for osbuild."),
-    Option("osbuild_version", STR, phase="osbuild",
+    Option("osbuild_version", STR, phase="osbuild", implemented=True,
            help="Version for osbuild."),
 
     # --- kiwibuild ---

@@ -64,27 +64,38 @@ def pick(conf, block, key, phase_option):
 
 
 def release(topdir, conf, block, phase_option):
-    """The release of a block: its 'release', else the phase's, else global_release; a null
-    (or !RELEASE_FROM_LABEL_DATE_TYPE_RESPIN) one is image_release; never set: None."""
+    """The release of a block: its 'release', else the phase's, else global_release, through
+    generated(); a null or empty one is image_release; never set: None."""
     for source, name in ((block, "release"), (conf, phase_option), (conf, "global_release")):
         if name in source:
-            value = source[name]
-            if value is None or value == "!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN":
-                return request.image_release(topdir)
-            return value
+            return generated(topdir, conf, source[name], name) or request.image_release(topdir)
     return None
 
 
 def version(topdir, conf, block, phase_option):
-    """The version of a block: its 'version', else the phase's, else global_version, else
-    Pungi's image_version: release_version, with _<milestone> of a label not RC-."""
-    given = pick(conf, block, "version", phase_option)
-    if given:
-        return str(given)
-    label = request.read(topdir).get("label")
-    if label and not label.startswith("RC-"):
-        return "%s_%s" % (conf["release_version"], label.split("-")[0])
-    return conf["release_version"]
+    """The version of a block: its 'version', else the phase's, else global_version, through
+    generated(); none set: image_version (release_version, _<milestone> of a label)."""
+    value = pick(conf, block, "version", phase_option)
+    return generated(topdir, conf, value, "version") or value or request.image_version(topdir, conf["release_version"])
+
+
+def generated(topdir, conf, value, option):
+    """VALUE, or the value a Pungi generator ('!VERSION_FROM_VERSION', ...) stands for."""
+    if not isinstance(value, str) or not value.startswith("!"):
+        return value
+    req = request.read(topdir)
+    date_respin = "%s.%s" % (req["date"], req["respin"])
+    values = {
+        "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN": lambda: "%s.%s" % (
+            request.image_version(topdir, conf["release_version"]), request.image_release(topdir)),
+        "!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN": lambda: request.image_release(topdir),
+        "!RELEASE_FROM_DATE_RESPIN": lambda: date_respin,
+        "!VERSION_FROM_VERSION_DATE_RESPIN": lambda: "%s.%s" % (conf["release_version"], date_respin),
+        "!VERSION_FROM_VERSION": lambda: conf["release_version"],
+    }
+    if value not in values:
+        raise PunjiError("option '%s': unknown generator %r (known: %s)" % (option, value, ", ".join(sorted(values))))
+    return values[value]()
 
 
 def tree_url(topdir, conf, uid, arch="$arch"):
@@ -214,13 +225,14 @@ def image_record(topdir, rel, arch, image_type, suffix, subvariant):
             "disc_count": 1, "checksums": {}, "implant_md5": None, "bootable": False, "subvariant": subvariant}
 
 
-def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None):
+def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=None):
     """Submit JOBS ({"method", "args", "opts" (sent as opts=) or "kwargs" (all keyword
     arguments), "variant", "block", "what", "children", "can_fail", "optional", "subvariant"})
     at once, wait for all, fetch the files CHOOSER (topdir, job, arch, name) -> {"dir", "type",
     "format", ["rename": the file's name in the compose], [productmd fields]} or None picks
     from each closed child task, record them (FINISH(topdir, record) may add fields read
-    from the file) and write the state."""
+    from the file) and write the state. COLLECTOR (collect's arguments) replaces collect
+    for tasks whose images are not their children's files."""
     if not jobs:
         log.info("%s: no block matches a variant with its arches", phase)
         publish(topdir, conf, phase, [], [], {"tasks": []})
@@ -243,7 +255,7 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None):
             warn(prog, message + " (failable: the compose goes on without it)")
             failed.append(message)
             continue
-        images.extend(collect(topdir, conf, session, job, failed, prog, chooser, finish))
+        images.extend((collector or collect)(topdir, conf, session, job, failed, prog, chooser, finish))
     if errors:
         raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
                                       % (len(errors) - 1)))

@@ -154,12 +154,17 @@ class TaskSession(kojisession.Session):
     def fetch(self, task_id, filename, target, link_type="hardlink-or-copy", sizes=None):
         """Put file FILENAME of task TASK_ID at TARGET (atomically); its sha256.
         From topdir (a link of LINK_TYPE) when this machine sees it, else from topurl."""
-        from ..rpms import linker
-
         sizes = self.outputs(task_id) if sizes is None else sizes
         if filename not in sizes:
             raise PunjiError("koji task %s: the hub lists no output file %s" % (task_id, filename))
-        rel = "%s/%s" % (self.task_dir(task_id), filename)
+        return self.fetch_file("%s/%s" % (self.task_dir(task_id), filename), target, link_type, sizes[filename],
+                               "koji task %s" % task_id)
+
+    def fetch_file(self, rel, target, link_type, size, owner):
+        """Put file REL of the hub's storage (of OWNER, for errors) at TARGET atomically, checking
+        it has SIZE bytes; its sha256."""
+        from ..rpms import linker
+
         os.makedirs(os.path.dirname(target), exist_ok=True)
         tmp = os.path.join(os.path.dirname(target), ".%s.part" % os.path.basename(target))
         if os.path.lexists(tmp):
@@ -169,12 +174,11 @@ class TaskSession(kojisession.Session):
             if local:
                 linker.link(local, tmp, link_type)
             elif not self.download(rel, tmp):
-                raise PunjiError("koji task %s: %s/%s is not on the hub's storage (404)"
-                                 % (task_id, self.topurl, rel))
-            size = os.path.getsize(tmp)
-            if size != sizes[filename]:
-                raise PunjiError("koji task %s: %s has %d bytes, the hub lists %d (a partial copy?)"
-                                 % (task_id, filename, size, sizes[filename]))
+                raise PunjiError("%s: %s/%s is not on the hub's storage (404)" % (owner, self.topurl, rel))
+            found = os.path.getsize(tmp)
+            if found != size:
+                raise PunjiError("%s: %s has %d bytes, the hub lists %d (a partial copy?)"
+                                 % (owner, os.path.basename(rel), found, size))
             digest = file_checksum(tmp, "sha256")
             os.replace(tmp, target)
         finally:

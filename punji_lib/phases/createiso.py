@@ -453,7 +453,8 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
 # -- images.json -------------------------------------------------------------------------
 
 
-KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "kiwibuild", "imagebuilder")
+KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "kiwibuild", "imagebuilder",
+                     "osbuild")
 
 
 def run_assemble(topdir):
