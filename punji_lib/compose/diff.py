@@ -75,7 +75,7 @@ def _read(cls, path):
 
 def _packages(rpms, path):
     """{(variant, arch): {(name, arch): {(epoch, version, release)}}} of rpms.json's payload."""
-    from productmd.common import parse_nvra
+    from productmd.common import RPM_NVRA_RE
 
     found = {}
     try:
@@ -83,8 +83,11 @@ def _packages(rpms, path):
             for arch, by_srpm in by_arch.items():
                 tree = found.setdefault((variant, arch), {})
                 for nevra in (n for packages in by_srpm.values() for n in packages):
-                    p = parse_nvra(nevra)
-                    tree.setdefault((p["name"], p["arch"]), set()).add((str(p["epoch"]), p["version"], p["release"]))
+                    p = RPM_NVRA_RE.match(nevra)
+                    if not p:
+                        raise PunjiError("%s: %s.%s: %r is no N-E:V-R.A" % (path, variant, arch, nevra))
+                    evr = (p.group("epoch") or "0", p.group("version"), p.group("release"))
+                    tree.setdefault((p.group("name"), p.group("arch")), set()).add(evr)
     except (AttributeError, TypeError) as exc:
         raise PunjiError("%s: not valid productmd.rpms metadata: %s: %s" % (path, type(exc).__name__, exc))
     return found
@@ -180,7 +183,7 @@ def evr_text(evr):
 def _image_changes(old, new):
     """{"added": [...], "removed": [...], "changed": [...]} of two trees' {identity: image}."""
     changes = {c: [] for c in IMAGE_CHANGES}
-    for key in sorted(set(old) | set(new), key=repr):
+    for key in sorted(set(old) | set(new), key=lambda k: (new.get(k) or old.get(k))["generic_path"]):
         before, after = old.get(key), new.get(key)
         if before is None:
             changes["added"].append(_shown(after))
