@@ -20,7 +20,7 @@ def build_parser():
     p.add_argument("new", help="the newer compose directory")
     p.add_argument("--json", action="store_true",
                    help='print the report as JSON: {"header": {"type": "punji.diff", "version": "1.0"}, '
-                        '"old", "new", "differ", "release", "trees", "summary"} (see docs/phases.md)')
+                        '"old", "new", "differ", "release", "trees", "summary"} (see docs/design.md)')
     return p
 
 

@@ -2,7 +2,7 @@
 
 load(topdir) reads compose/metadata/composeinfo.json and rpms.json (both must be there) and
 images.json (Pungi writes it only when an image phase ran: no file, no images) with productmd.
-compare(old, new) gives the report punji-diff prints (its shape is in docs/phases.md):
+compare(old, new) gives the report punji-diff prints (its JSON shape is in docs/design.md):
 
 - packages by name.arch: added, removed, upgraded or downgraded by rpm's EVR order
   (rpm.labelCompare). A name.arch with several EVRs in a tree (install-only packages) pairs its
