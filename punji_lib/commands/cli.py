@@ -126,8 +126,9 @@ def _koji_event(text):
         raise argparse.ArgumentTypeError(str(exc))
 
 
-def run(argparser, work, argv=None):
-    """Parse ARGV, call WORK(args), turn errors into one stderr line and an exit code."""
+def run(argparser, work, argv=None, error_status=1):
+    """Parse ARGV, call WORK(args), turn errors into one stderr line and an exit code
+    (ERROR_STATUS for a PunjiError)."""
     args = argparser.parse_args(argv)
     prog = argparser.prog
     try:
@@ -139,7 +140,7 @@ def run(argparser, work, argv=None):
         log.error("%s", exc, exc_info=True)
         print("%s: error: %s" % (prog, exc), file=sys.stderr)
         _maybe_traceback(args)
-        return 1
+        return error_status
     except KeyboardInterrupt:
         print("%s: interrupted" % prog, file=sys.stderr)
         return 130
