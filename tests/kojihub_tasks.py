@@ -110,6 +110,7 @@ class TaskHub(Hub):
     def __init__(self, root, users=None):
         super().__init__(root)
         self.users = dict(users or {"punji": "secret"})
+        self.canceled = []  # the task ids cancelTask was called for, in order
         self.user = None
         self.targets = {}
         self.submitted = []  # (method, args, kwargs) of every task creation, in order
@@ -509,8 +510,24 @@ class TaskHub(Hub):
         composer = {"server": "https://composer.example.com/api/image-builder-composer/v2", "id": "%08d" % task_id}
         self._close(task_id, CLOSED, {"composer": composer, "koji": {"build": build_id}})
 
+    def cancelTask(self, task_id, recurse=True):
+        """As koji's cancelTask: an open task and its open children end CANCELED; a builder
+        still working on them cannot close them afterwards."""
+        self._require_login("cancelTask")
+        with self.lock:
+            task = self.tasks.get(task_id)
+            if task is None:
+                raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such task: %r" % (task_id,))
+            self.canceled.append(task_id)
+            for tid, t in self.tasks.items():
+                if (tid == task_id or (recurse and t.get("parent") == task_id)) and t["state"] in (FREE, OPEN, ASSIGNED):
+                    t.update(state=CANCELED, completion_ts=time.time())
+        return None
+
     def _close(self, task_id, state, result):
         with self.lock:
+            if self.tasks[task_id]["state"] == CANCELED:
+                return
             self.tasks[task_id].update(state=state, result=result, completion_ts=time.time())
             self.log_lines.append((time.time(), "%s %s" % ("close" if state == CLOSED else "fail", task_id)))
 

@@ -9,6 +9,7 @@ example, the shared parser and `run_phase`.
 
 import argparse
 import os
+import signal
 import sys
 
 from ..config.lookup import va_data
@@ -131,6 +132,7 @@ def run(argparser, work, argv=None, error_status=1):
     (ERROR_STATUS for a PunjiError)."""
     args = argparser.parse_args(argv)
     prog = argparser.prog
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         try:
             return work(args) or 0
@@ -141,9 +143,16 @@ def run(argparser, work, argv=None, error_status=1):
         print("%s: error: %s" % (prog, exc), file=sys.stderr)
         _maybe_traceback(args)
         return error_status
-    except KeyboardInterrupt:
-        print("%s: interrupted" % prog, file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one interruption is enough to clean up after
+        signum = getattr(exc, "signum", signal.SIGINT)
+        canceled = sys.modules["punji_lib.koji.tasks"].cancel_open() if "punji_lib.koji.tasks" in sys.modules else 0
+        log.warning("interrupted by %s", signal.Signals(signum).name)
+        details = (["%d Koji tasks canceled" % canceled] if canceled else []) + \
+            ([exc.hint] if getattr(exc, "hint", None) else [])
+        print("%s: interrupted by %s%s" % (prog, signal.Signals(signum).name, "".join("; " + d for d in details)),
+              file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 141
     except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
@@ -151,6 +160,18 @@ def run(argparser, work, argv=None, error_status=1):
         print("%s: internal error: %s: %s (rerun with --debug for the traceback)" % (prog, type(exc).__name__, exc), file=sys.stderr)
         _maybe_traceback(args)
         return 70
+
+
+class Interrupted(KeyboardInterrupt):
+    """A command stopped by a signal (SIGTERM; SIGINT is Python's KeyboardInterrupt)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminated(signum, _frame):
+    raise Interrupted(signum)
 
 
 def _maybe_traceback(args):
@@ -179,9 +200,12 @@ def run_phase(argparser, phase, job, argv=None):
             log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
             try:
                 state.mark_running(topdir, phase, variant, arch)
-                status.set_status(topdir, "STARTED", only_if="DOOMED")
+                status.set_status(topdir, "STARTED", only_if=("DOOMED", "TERMINATED"))
                 notify.phase_started(topdir, phase)
                 job(topdir, variant, arch)
+            except KeyboardInterrupt:  # the .pid file stays: punji-status shows the target interrupted
+                status.set_status(topdir, "TERMINATED")
+                raise
             except Exception as exc:
                 known = as_user_error(exc)
                 message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)

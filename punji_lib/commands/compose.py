@@ -33,15 +33,36 @@ def run_make(topdir, jobs):
     proc = subprocess.Popen(["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     first_error = None
+    try:
+        for line in proc.stdout:
+            sys.stderr.write(line)
+            if first_error is None and line.startswith("punji-") and ": error: " in line:
+                first_error = line.split(": error: ", 1)[1].strip()
+            if log:
+                log = _logged(log, line)
+    except KeyboardInterrupt:
+        _stop(proc, log)
+        raise
+    if log:
+        _logged(log, None)
+    return proc.wait(), first_error
+
+
+def _stop(proc, log):
+    """Interrupted: make gets SIGTERM (which it passes on to the commands it runs: they cancel
+    their Koji tasks), its last words still reach the terminal and the log."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
     for line in proc.stdout:
         sys.stderr.write(line)
-        if first_error is None and line.startswith("punji-") and ": error: " in line:
-            first_error = line.split(": error: ", 1)[1].strip()
         if log:
             log = _logged(log, line)
     if log:
         _logged(log, None)
-    return proc.wait(), first_error
+    proc.wait()
 
 
 def _logged(log, line):
@@ -71,7 +92,13 @@ def _compose(args):
     topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
                          options=cli.compose_options(args), koji_event=args.koji_event)
     print("punji-compose: compose %s" % topdir, file=sys.stderr)
-    code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1)
+    try:
+        code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1)
+    except KeyboardInterrupt as exc:
+        status.set_status(topdir, "TERMINATED")
+        print(topdir)
+        exc.hint = "run `make -C %s` to go on" % topdir
+        raise
     if code != 0:
         status.set_status(topdir, "DOOMED")
         failed = status.failing(topdir)

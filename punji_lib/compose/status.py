@@ -87,13 +87,14 @@ def failing(topdir):
 
 
 def set_status(topdir, new, only_if=None):
-    """Write NEW into the compose's STATUS file (only when it says ONLY_IF, if that is given);
+    """Write NEW into the compose's STATUS file (only when it says ONLY_IF, a status or a tuple
+    of them, if that is given);
     a change is a status-change notification."""
     from . import notify
 
     path = layout.at(topdir, layout.status_file())
     old = (jsonio.read_text(path) or "").strip()
-    if only_if is not None and old != only_if:
+    if only_if is not None and old not in (only_if if isinstance(only_if, tuple) else (only_if,)):
         return
     jsonio.write_small(path, new + "\n")
     if old != new:

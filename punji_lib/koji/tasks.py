@@ -36,6 +36,27 @@ POLL_FIRST = float(os.environ.get("PUNJI_KOJI_POLL_FIRST", "0.25"))
 POLL_MAX = float(os.environ.get("PUNJI_KOJI_POLL_MAX", "30"))
 
 
+# (session, task id) of every task this process created: what an interrupted command cancels
+SUBMITTED = []
+
+
+def cancel_open():
+    """Cancel the tasks this process created that are still open (the command was interrupted);
+    how many. A hub that cannot be reached or refuses is logged, never raised."""
+    canceled = 0
+    for session, task_id in SUBMITTED:
+        try:
+            info = session.session.getTaskInfo(task_id)
+            if info and info["state"] not in DONE:
+                session.session.cancelTask(task_id)
+                log.warning("koji task %s canceled (the command was interrupted)", task_id)
+                canceled += 1
+        except Exception as exc:  # noqa: BLE001 - interrupted: cancel what can be canceled, say what could not
+            log.warning("koji task %s could not be canceled: %s", task_id, kojisession.one_line(exc))
+    del SUBMITTED[:]
+    return canceled
+
+
 class TaskSession(kojisession.Session):
     """A Session that can log in, submit tasks, wait for them and fetch their output."""
 
@@ -88,9 +109,11 @@ class TaskSession(kojisession.Session):
     # -- tasks ------------------------------------------------------------------------------
 
     def submit(self, method, *args, **kwargs):
-        """Create a task with METHOD; its id."""
+        """Create a task with METHOD; its id. It is canceled if this process is interrupted
+        before the task ends (cancel_open)."""
         task_id = self.call(method, *args, **kwargs)
         log.info("koji task %s: %s submitted (%s)", task_id, method, self.task_url(task_id))
+        SUBMITTED.append((self, task_id))
         return task_id
 
     def task_url(self, task_id):
