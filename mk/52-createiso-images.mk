@@ -1,5 +1,5 @@
 # createiso, last step: compose/metadata/images.json from every tree's images.
 # phase: createiso
 # scope: global
-@STATE@: $(filter-out @STATE@,$(CREATEISO_STATES)) $(EXTRAISO_STATES) $(IMAGEBUILD_STATES) $(LIVEMEDIA_STATES) $(OSBS_STATES) $(LIVEIMAGES_STATES) $(OSTREEINSTALLER_STATES)
+@STATE@: $(filter-out @STATE@,$(CREATEISO_STATES)) $(EXTRAISO_STATES) $(IMAGEBUILD_STATES) $(LIVEMEDIA_STATES) $(OSBS_STATES) $(LIVEIMAGES_STATES) $(OSTREEINSTALLER_STATES) $(OSTREECONTAINER_STATES)
 	$(PUNJI_BIN)/punji-createiso --assemble .

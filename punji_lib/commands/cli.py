@@ -168,7 +168,8 @@ def run_phase(argparser, phase, job, argv=None):
 # phase -> the names failable_deliverables gives its deliverables
 DELIVERABLES = {"createiso": ("iso",), "buildinstall": ("buildinstall",), "liveimages": ("live",),
                 "livemedia": ("live-media",), "imagebuild": ("image-build",), "osbs": ("osbs",),
-                "ostree": ("ostree",), "ostreeinstaller": ("ostree-installer",), "extraiso": ("extra-iso",)}
+                "ostree": ("ostree",), "ostreeinstaller": ("ostree-installer",), "extraiso": ("extra-iso",),
+                "imagecontainer": ("osbs",), "ostreecontainer": ("ostree-container",)}
 
 
 def _failable(topdir, phase, variant, arch):

@@ -37,7 +37,37 @@ def config_dir(topdir):
 
 
 def image_release(topdir):
-    """<date><type suffix>.<respin>: Pungi's image_release, e.g. 20261125.n.0."""
+    """Pungi's image_release: the release of the compose label (Beta-1.2 -> 1.2), else
+    <date><type suffix>.<respin>, e.g. 20261125.n.0."""
     req = read(topdir)
+    if req.get("label"):
+        return req["label"].split("-", 1)[1]
     suffix = {"production": "", "test": ".t", "nightly": ".n", "ci": ".ci"}.get(req["compose_type"], "")
     return "%s%s.%s" % (req["date"], suffix, req["respin"])
+
+
+def image_version(topdir, release_version):
+    """Pungi's image_version: RELEASE_VERSION, with the label's milestone unless it is RC
+    (label Beta-1.2 -> 1_Beta)."""
+    label = read(topdir).get("label")
+    if label and not label.startswith("RC-"):
+        return "%s_%s" % (release_version, label.split("-", 1)[0])
+    return release_version
+
+
+def generated_version(topdir, release_version, value):
+    """VALUE, or the value of the Pungi version generator it names (a string starting with '!')."""
+    if not isinstance(value, str) or not value.startswith("!"):
+        return value
+    req = read(topdir)
+    made = {
+        "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN":
+            lambda: "%s.%s" % (image_version(topdir, release_version), image_release(topdir)),
+        "!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN": lambda: image_release(topdir),
+        "!RELEASE_FROM_DATE_RESPIN": lambda: "%s.%s" % (req["date"], req["respin"]),
+        "!VERSION_FROM_VERSION_DATE_RESPIN": lambda: "%s.%s.%s" % (release_version, req["date"], req["respin"]),
+        "!VERSION_FROM_VERSION": lambda: release_version,
+    }
+    if value not in made:
+        raise PunjiError("unknown version generator %r (known: %s)" % (value, ", ".join(sorted(made))))
+    return made[value]()

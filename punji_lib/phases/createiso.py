@@ -426,7 +426,7 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
 # -- images.json -------------------------------------------------------------------------
 
 
-KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller")
+KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "ostreecontainer")
 
 
 def run_assemble(topdir):
