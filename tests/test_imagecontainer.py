@@ -9,6 +9,7 @@ both phases' builds. Error cases run punji-imagecontainer alone on fresh
 composes given a hand-written images.json.
 """
 
+import datetime
 import json
 import os
 import re
@@ -90,9 +91,13 @@ def test_hub_gets_build_container_with_a_repo_file_of_the_image(hub, compose):
 
 
 def test_it_runs_after_imagechecksum(compose):
-    logs = os.path.join(compose, "logs/global")
-    assert os.path.getmtime(os.path.join(compose, "work/global/state/imagechecksum.json")) <= \
-        os.path.getmtime(os.path.join(logs, "imagecontainer.log"))
+    with open(os.path.join(compose, "Makefile")) as f:
+        rule = [line for line in f if line.startswith("work/global/state/imagecontainer.json:")][0]
+    assert "$(IMAGECHECKSUM_STATES)" in rule and "work/global/state/createiso.json" in rule
+    with open(os.path.join(compose, "logs/global/imagecontainer.log")) as f:
+        started = datetime.datetime.strptime(f.readline()[:23], "%Y-%m-%d %H:%M:%S,%f")
+    checksummed = os.path.getmtime(os.path.join(compose, "work/global/state/imagechecksum.json"))
+    assert started >= datetime.datetime.fromtimestamp(checksummed) - datetime.timedelta(milliseconds=1)
 
 
 def test_osbs_json_holds_both_phases_builds(compose):

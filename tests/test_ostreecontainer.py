@@ -21,8 +21,9 @@ import tarfile
 
 import pytest
 
+import kojihub_runroot
 from conftest import assert_one_line_error, command, make
-from test_buildinstall import make_compose
+from test_buildinstall import copy_compose, make_compose, set_options
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
 """STAND-IN for rpm-ostree (tests/test_ostreecontainer.py): see that module's docstring."""
@@ -240,3 +241,26 @@ def test_unknown_version_generator_is_one_line(tmp_path, demo_repo):
                            '"config_url": "/nonexistent", "version": "!NO_SUCH_GENERATOR"}}')
     assert_one_line_error(command("punji-ostreecontainer", compose), "option 'ostree_container' (variant Server",
                           "unknown version generator '!NO_SUCH_GENERATOR'")
+
+
+def test_koji_runroot_tasks_weigh_as_ostree(demo, stand_in, tmp_path, tmp_path_factory):
+    """runroot_method koji: one runroot task per archive, weighed by runroot_weights["ostree"] as Pungi
+    does, with Pungi's packages; the archives still land in the compose."""
+    compose = copy_compose(demo[0], tmp_path / "compose")
+    hubs = kojihub_runroot.running_hub(tmp_path_factory)
+    hub = next(hubs)
+    try:
+        set_options(compose, "runroot", runroot_method={"ostree_container": "koji"}, runroot_tag="pdl-1-build",
+                    runroot_weights={"ostree": 3, "ostree_container": 9}, koji_profile="punjitasks")
+        done = command("punji-ostreecontainer", compose)
+        assert done.returncode == 0, done.stderr
+        tasks = hub.runroot_tasks()
+    finally:
+        hubs.close()
+    assert len(tasks) == 3
+    for task_id, (tag, arch, cmd), kwargs in tasks:
+        assert tag == "pdl-1-build" and kwargs["weight"] == 3 and kwargs["mounts"] == [compose]
+        assert " && rpm-ostree compose image --initialize --touch-if-changed=" in cmd
+    (server,) = [kw for _, (_, _, cmd), kw in tasks if "Server-1" in cmd]
+    assert server["packages"] == ["ostree", "rpm-ostree", "selinux-policy-targeted", "bootc"]
+    assert read_json(os.path.join(compose, "work/global/state/ostreecontainer.json"))["images"] == 3
