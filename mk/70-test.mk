@@ -1,4 +1,4 @@
-# test: repoclosure of every repository, sanity checks of every image.
+# test: sanity checks of every image (Pungi's test phase).
 # scope: global
 @STATE@: work/global/config/test.json $(filter-out @STATE@ work/global/state/finish.json,$(ALL_STATES))
 	$(PUNJI_BIN)/punji-test .

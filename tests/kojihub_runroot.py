@@ -11,12 +11,22 @@ output (stdout and stderr) is the task's runroot.log in
 work/tasks/<id % 10000>/<id>/; a non-zero exit fails the task with the builder's
 error ("mock exited with status N"), which getTaskResult raises as a fault.
 
+The pungi_buildinstall plugin's hub call (lorax_use_koji_plugin) checks the lorax
+arguments as the plugin's builder side does (only the ones it allows; outputdir
+must not exist yet), turns them into a lorax command writing into
+<outputdir>/results with its log in <outputdir>/logs/lorax.log, and runs it as a
+runroot child task, the parent closing or failing with it.
+
+The pungi_ostree plugin's hub call (ostree_use_koji_plugin) runs `pungi-make-ostree
+tree --<key>=<value>...` from its pungi_make_ostree_args the same way.
+
 Failure injection: fail_runroot(error) makes the next runroot task fail with
 ERROR without running its command (a broken build root); the inherited
 fail_next(count) answers the next COUNT requests ServerOffline.
 """
 
 import os
+import shlex
 import subprocess
 import tempfile
 import threading
@@ -32,7 +42,17 @@ from kojihub_tasks import FREE, OPEN, CLOSED, FAILED, TaskHub, write_profile
 PROFILE = kojihub_tasks.PROFILE
 TAG = "pdl-1-build"
 
-kojihub.FIXTURE_CALLS.update({"fail_runroot", "runroot_tasks"})
+kojihub.FIXTURE_CALLS.update({"fail_runroot", "runroot_tasks", "plugin_tasks"})
+
+PLUGINS = ("pungi_buildinstall", "pungi_ostree")
+
+# the lorax arguments the pungi_buildinstall builder plugin accepts (its newer versions: the last three too)
+LORAX_ARGS = {"product", "version", "release", "sources", "variant", "bugurl", "nomacboot", "noupgrade", "isfinal",
+              "buildarch", "volid", "installpkgs", "add-template", "add-arch-template", "add-template-var",
+              "add-arch-template-var", "rootfs-size", "dracut-args", "skip_branding", "squashfs_only",
+              "configuration_file"}
+LORAX_OPTION = {"sources": "--source", "dracut-args": "--dracut-arg", "skip_branding": "--skip-branding",
+                "squashfs_only": "--squashfs-only", "configuration_file": "--config"}
 
 
 class RunrootHub(TaskHub):
@@ -52,15 +72,91 @@ class RunrootHub(TaskHub):
         return [(t["id"], t["request"][0], t["request"][1]) for _, t in sorted(self.tasks.items())
                 if t["method"] == "runroot"]
 
-    # -- the runroot plugin's hub call ------------------------------------------------------
+    def plugin_tasks(self, method):
+        """[(task id, args, kwargs)] of every METHOD task (pungi_buildinstall) created, in order."""
+        return [(t["id"], t["request"][0], t["request"][1]) for _, t in sorted(self.tasks.items())
+                if t["method"] == method]
 
-    def runroot(self, tagInfo, arch, command, channel=None, **opts):
-        self._require_login("runroot")
+    def _check_tag_arch(self, tagInfo, arch):
         tag = self._tag(tagInfo)
         canon = {"i386": "i386", "i486": "i386", "i586": "i386", "i686": "i386"}
         if canon.get(arch, arch) not in [canon.get(a, a) for a in tag["arches"].split()]:
             raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: arch %s is not in the arches of tag %s (%s)"
                                       % (arch, tag["name"], tag["arches"]))
+        return tag
+
+    # -- Pungi's pungi_buildinstall plugin ---------------------------------------------------
+
+    def pungi_buildinstall(self, tag, arch, channel=None, packages=None, mounts=None, weight=None, chown_uid=None,
+                           lorax_args=None):
+        self._require_login("pungi_buildinstall")
+        tag = self._check_tag_arch(tag, arch)
+        lorax_args = dict(lorax_args or {})
+        output = lorax_args.pop("outputdir", None)
+        unknown = sorted(set(lorax_args) - LORAX_ARGS)
+        if unknown:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: Not allowed lorax arguments found: %s."
+                                      % ", ".join(unknown))
+        if not output or os.path.exists(output):
+            raise xmlrpc.client.Fault(GENERIC_ERROR, 'GenericError: The "outputdir" "%s" already exists.' % output)
+        command = "lorax"
+        for name, value in lorax_args.items():
+            option = LORAX_OPTION.get(name, "--" + name)
+            for item in (value if isinstance(value, list) else [value]):
+                command += " %s" % option if item is True else " %s=%s" % (option, shlex.quote(item))
+        command = "mkdir -p %s && %s --logfile=%s %s" % (
+            shlex.quote(output + "/logs"), command, shlex.quote(output + "/logs/lorax.log"),
+            shlex.quote(output + "/results"))
+        if chown_uid:
+            command += "; ret=$?; chmod -R a+r %s && chown -R %s %s; exit $ret" % (
+                shlex.quote(output), chown_uid, shlex.quote(output))
+        args = [tag["name"], arch]
+        kwargs = {"channel": channel, "packages": list(packages or []), "mounts": list(mounts or []),
+                  "weight": weight, "chown_uid": chown_uid, "lorax_args": dict(lorax_args, outputdir=output)}
+        self.submitted.append(("pungi_buildinstall", args, kwargs))
+        task_id = self._task("pungi_buildinstall", None, FREE)
+        self.tasks[task_id].update(arch=arch, request=[args, kwargs], completion_ts=None, result=None,
+                                   command=command)
+        return task_id
+
+    # -- Pungi's pungi_ostree plugin -------------------------------------------------------------
+
+    def pungi_ostree(self, tag, arch, channel=None, packages=None, mounts=None, weight=None,
+                     pungi_make_ostree_args=None):
+        self._require_login("pungi_ostree")
+        tag = self._check_tag_arch(tag, arch)
+        command = "pungi-make-ostree tree"
+        for name, value in (pungi_make_ostree_args or {}).items():
+            command += " --%s" % name if value is True else " --%s=%s" % (name, shlex.quote(str(value)))
+        args = [tag["name"], arch]
+        kwargs = {"channel": channel, "packages": list(packages or []), "mounts": list(mounts or []),
+                  "weight": weight, "pungi_make_ostree_args": dict(pungi_make_ostree_args or {})}
+        self.submitted.append(("pungi_ostree", args, kwargs))
+        task_id = self._task("pungi_ostree", None, FREE)
+        self.tasks[task_id].update(arch=arch, request=[args, kwargs], completion_ts=None, result=None,
+                                   command=command)
+        return task_id
+
+    def _run_plugin(self, task_id):
+        """A plugin's builder: one runroot child task running the plugin's command."""
+        with self.lock:
+            (tag, arch), kwargs = self.tasks[task_id]["request"]
+            child = self._task("runroot", task_id, OPEN)
+            self.tasks[child].update(arch=arch, request=[[tag, arch, self.tasks[task_id]["command"]],
+                                                         {"packages": kwargs["packages"], "mounts": kwargs["mounts"]}],
+                                     completion_ts=None, result=None)
+        self._run_runroot(child)
+        if self.tasks[child]["state"] == CLOSED:
+            self._close(task_id, CLOSED, "Completed successfully")
+        else:
+            self._close(task_id, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: runroot task %d failed"
+                                                             % child))
+
+    # -- the runroot plugin's hub call ------------------------------------------------------
+
+    def runroot(self, tagInfo, arch, command, channel=None, **opts):
+        self._require_login("runroot")
+        tag = self._check_tag_arch(tagInfo, arch)
         unknown = set(opts) - {"packages", "mounts", "weight", "repo_id", "skip_setarch", "upload_logs",
                                "new_chroot"}
         if unknown:
@@ -86,12 +182,13 @@ class RunrootHub(TaskHub):
             with self.lock:
                 free = [t for t in sorted(self.tasks) if self.tasks[t]["state"] == FREE
                         and (self.tasks[t]["method"] in kojihub_tasks.CHILD_METHODS
-                             or self.tasks[t]["method"] == "runroot")]
+                             or self.tasks[t]["method"] in ("runroot",) + PLUGINS)]
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
                 method = self.tasks[task_id]["method"]
                 run = self._run_runroot if method == "runroot" else \
+                    self._run_plugin if method in PLUGINS else \
                     self._run_container if method == "buildContainer" else self._run_image
                 threading.Thread(target=run, args=(task_id,), daemon=True).start()
             time.sleep(0.05)

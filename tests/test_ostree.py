@@ -229,3 +229,64 @@ def test_rerun_same_commit_and_non_failable_failure_is_one_line(demo, stand_in, 
         stand_in.delenv("RPM_OSTREE_STANDIN_FAIL")
     assert_one_line_error(done, "variant Server, arch x86_64", "rpm-ostree returned exit code 1",
                           "Could not depsolve", "logs/global/ostree.log")
+
+
+# STAND-IN for pungi-make-ostree (Pungi's helper, run by the pungi_ostree Koji task): `tree` with the
+# options Pungi passes, run as pungi-make-ostree does it: rpm-ostree (the stand-in above) writing the
+# commit id into the log dir, then the summary with --update-summary.
+PUNGI_MAKE_OSTREE = r'''#!/usr/bin/env python3
+import subprocess, sys
+args = sys.argv[1:]
+if args[:1] != ["tree"]:
+    sys.exit("pungi-make-ostree stand-in: only 'tree' is supported")
+opts = {}
+for a in args[1:]:
+    key, _, value = a[2:].partition("=")
+    if key not in ("repo", "log-dir", "treefile", "version", "update-summary", "ostree-ref", "force-new-commit"):
+        sys.exit("pungi-make-ostree: error: unrecognized argument %s" % a)
+    opts[key] = value or True
+commitid = opts["log-dir"] + "/commitid.log"
+argv = ["rpm-ostree", "compose", "tree", "--repo=" + opts["repo"], "--write-commitid-to=" + commitid,
+        "--touch-if-changed=%s.stamp" % commitid]
+if "version" in opts:
+    argv.append("--add-metadata-string=version=" + opts["version"])
+subprocess.run(argv + [opts["treefile"]], check=True)
+if opts.get("update-summary"):
+    subprocess.run(["ostree", "summary", "--update", "--repo=" + opts["repo"]], check=True)
+'''
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    import kojihub_runroot
+
+    yield from kojihub_runroot.running_hub(tmp_path_factory)
+
+
+def test_ostree_use_koji_plugin_runs_a_pungi_ostree_task(demo, hub, stand_in, tmp_path):
+    from test_buildinstall import copy_compose, set_options
+
+    compose, repo, _runs = demo
+    compose = copy_compose(compose, tmp_path / "c")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "pungi-make-ostree").write_text(PUNGI_MAKE_OSTREE)
+    (tmp_path / "bin" / "pungi-make-ostree").chmod(0o755)
+    stand_in.setenv("PATH", str(tmp_path / "bin") + os.pathsep + os.environ["PATH"])
+    set_options(compose, "ostree", ostree_use_koji_plugin=True)
+    set_options(compose, "runroot", koji_profile="punjitasks", runroot_tag="pdl-1-build", runroot_weights={"ostree": 2})
+    done = command("punji-ostree", compose)
+    assert done.returncode == 0, done.stderr
+    tasks = hub.plugin_tasks("pungi_ostree")
+    server = [(args, kwargs) for _, args, kwargs in tasks if "Server-1" in kwargs["pungi_make_ostree_args"]["treefile"]]
+    logdir = "%s/logs/x86_64/ostree-Server-1" % compose
+    assert server == [(["pdl-1-build", "x86_64"], {
+        "channel": None, "packages": ["pungi", "ostree", "rpm-ostree"], "mounts": sorted([compose, repo]), "weight": 2,
+        "pungi_make_ostree_args": {
+            "repo": repo, "log-dir": logdir, "treefile": "%s/work/x86_64/ostree/Server-1/tree/server.json" % compose,
+            "version": "1.2", "update-summary": True}})]
+    assert len(tasks) == 3  # Client on both of its arches too
+    meta = read_json(os.path.join(compose, "compose/metadata/ostree.json"))["ostree"]
+    with open(os.path.join(logdir, "commitid.log")) as f:
+        assert meta["Server"]["x86_64"]["commit"] == f.read().strip()
+    with open(os.path.join(compose, "logs/global/ostree.log")) as f:
+        assert "koji pungi_ostree on x86_64" in f.read()

@@ -8,6 +8,7 @@ the stand-in of tests/test_buildinstall.py, on PATH for the hub's builder too.
 """
 
 import os
+import subprocess
 
 import pytest
 
@@ -133,3 +134,84 @@ def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     (_, _, kwargs), = hub.runroot_tasks()[before:]
     assert "weight" not in kwargs  # no weight: Koji's policy picks it
+
+
+def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):
+    """runroot_method createiso "koji": a bootable tree's image is written by a task on its own
+    arch with lorax in the build root, the source image (not bootable) by one on x86_64."""
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "runroot", runroot_method={"buildinstall": "koji", "createiso": "koji"})
+    before = len(hub.runroot_tasks())
+    for arch in ("i386", "src"):
+        os.unlink(os.path.join(compose, "work/%s/state/createiso-Server.json" % arch))
+        command("punji-createiso", "--variant", "Server", "--arch", arch, compose, check=True)
+    tasks = hub.runroot_tasks()[before:]
+    assert [(args[1], kwargs["packages"], kwargs["weight"]) for _, args, kwargs in tasks] == [
+        ("i386", ["coreutils", "genisoimage", "isomd5sum", "lorax", "which"], 2),
+        ("x86_64", ["coreutils", "genisoimage", "isomd5sum"], 2)]
+    for task_id, (_, _, cmd), kwargs in tasks:
+        assert hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
+        assert kwargs["mounts"] == [compose] and " && sh " in cmd and "/createiso-PDL-" in cmd
+    for arch in ("i386", "src"):
+        (image,) = read_json(os.path.join(compose, "work/%s/createiso/Server.json" % arch))["images"]
+        path = os.path.join(compose, "compose", image["path"])
+        assert image["bootable"] is (arch == "i386") and len(image["implant_md5"]) == 32
+        assert subprocess.run(["checkisomd5", path], stdout=subprocess.DEVNULL).returncode == 0
+        log = open(os.path.join(compose, "logs/%s/createiso-Server.log" % arch)).read()
+        assert "runroot.log:" in log  # the tools ran in the task, their output is in the phase log
+
+
+def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_use_koji_plugin=True)
+    before = len(hub.plugin_tasks("pungi_buildinstall"))
+    command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
+    assert args == ["pdl-1-build", "x86_64"] and hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
+    output = "%s/work/x86_64/buildinstall/.Server.tmp" % compose
+    assert kwargs == {
+        "channel": "compose", "packages": ["lorax", "grub2-efi"], "mounts": [compose], "weight": 4,
+        "chown_uid": os.getuid(), "lorax_args": {
+            "product": "Punji Demo Linux", "version": "1", "release": "1",
+            "sources": ["file://%s/work/x86_64/repo" % compose], "variant": "Server", "nomacboot": True,
+            "noupgrade": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64", "outputdir": output}}
+    # the results moved from <outputdir>/results into the tree, lorax's log into the phase's log dir
+    assert os.path.isfile(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso"))
+    assert os.path.isfile(os.path.join(compose, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
+    assert not os.path.exists(output)
+    log = open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
+    assert "koji pungi_buildinstall on x86_64" in log and "lorax stand-in: wrote " in log
+
+
+def test_a_failing_pungi_buildinstall_task_is_one_line(demo, hub, env, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_use_koji_plugin=True)
+    env.setenv("LORAX_STANDIN_FAIL", "1")
+    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    env.delenv("LORAX_STANDIN_FAIL")
+    task_id = hub.plugin_tasks("pungi_buildinstall")[-1][0]
+    assert_one_line_error(done, "koji task %d (pungi_buildinstall" % task_id, "Error in the installer templates",
+                          "logs/x86_64/buildinstall-Server.log")
+
+
+def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    block = {"repo": ["Everything"], "release": "20261126", "installpkgs": ["demo-bash"], "rootfs_size": "3",
+             "add_template_var": ["ostree_ref=pdl/1/x86_64/server"], "skip_branding": True}
+    set_options(compose, "ostreeinstaller", ostree_installer=[["^Server$", {"x86_64": block}]],
+                ostree_installer_overwrite=True, ostree_installer_use_koji_plugin=True)
+    set_options(compose, "runroot", runroot_weights={"ostree_installer": 3})
+    before = len(hub.plugin_tasks("pungi_buildinstall"))
+    command("punji-ostreeinstaller", compose, check=True)
+    ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
+    assert args == ["pdl-1-build", "x86_64"] and kwargs["weight"] == 3
+    assert kwargs["packages"] == ["lorax", "ostree"] and kwargs["mounts"] == [compose]
+    output = "%s/work/x86_64/ostreeinstaller/.Server.tmp" % compose
+    assert kwargs["lorax_args"] == {
+        "product": "Punji Demo Linux", "version": "1", "release": "20261126",
+        "sources": ["file://%s/work/x86_64/repo" % compose, "file://%s/compose/Everything/x86_64/os" % compose],
+        "variant": "Server", "nomacboot": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64",
+        "installpkgs": ["demo-bash"], "add-template-var": ["ostree_ref=pdl/1/x86_64/server"], "rootfs-size": "3",
+        "outputdir": output}
+    assert os.path.isfile("%s/work/x86_64/ostreeinstaller/Server/images/boot.iso" % compose)
+    assert os.path.isfile(os.path.join(compose, "logs/x86_64/ostreeinstaller-Server-logs/lorax.log"))

@@ -1,16 +1,15 @@
-"""punji-test: repoclosure of every repository and sanity checks of every image."""
+"""punji-test: sanity checks of every image of the compose."""
 
 import sys
 
 from . import cli
 
 DESCRIPTION = """\
-Check the compose: repoclosure of every repository with libsolv (an addon's or
-optional variant's parent as lookaside; repoclosure_strictness: lenient by
-default, so problems are reported in the log and the compose goes on), and
-every ISO: a valid ISO 9660 header, volume id and size as images.json says,
-the El Torito catalog, EFI image and hybrid MBR of bootable images, and
-checkisomd5."""
+Check every image of compose/metadata/images.json: the file and its size,
+and for an ISO a valid ISO 9660 header, the volume id images.json gives, the
+El Torito catalog, EFI image and hybrid MBR of bootable images, and
+checkisomd5. A failed check fails the phase with one line, unless
+failable_deliverables lets the image fail. (Repoclosure is punji-repoclosure.)"""
 
 EXAMPLE = "punji-test /mnt/composes/PDL-1-20261125.t.0"
 

@@ -172,10 +172,10 @@ def extra_files_json():
     return "compose/metadata/extra_files.json"
 
 
-def repoclosure_json():
-    """work/global/test/repoclosure.json: punji-test's repoclosure report, every tree's
-    unresolved requires."""
-    return "work/global/test/repoclosure.json"
+def repoclosure_json(variant, arch):
+    """work/x86_64/repoclosure/Server.json: punji-repoclosure's report of one tree, its
+    packages with unresolved requires."""
+    return "work/%s/repoclosure/%s.json" % (arch, variant)
 
 
 def image_checks_json():

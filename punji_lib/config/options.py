@@ -52,7 +52,7 @@ class Option:
 
 PHASES = (
     "init", "pkgset", "buildinstall", "gather", "createrepo", "extrafiles", "createiso",
-    "imagechecksum", "test", "ostree", "liveimages", "livemedia", "imagebuild", "osbuild",
+    "imagechecksum", "repoclosure", "test", "ostree", "liveimages", "livemedia", "imagebuild", "osbuild",
     "osbs", "ostreeinstaller", "kiwibuild", "imagebuilder", "imagecontainer",
     "ostreecontainer", "koji", "runroot", "global",
 )
@@ -261,7 +261,7 @@ OPTIONS = (
            help="Variant/arch mapping of extra lorax options (bugurl, nomacboot, add_template, ...)."),
     Option("lorax_extra_sources", va_map(STRINGS), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of extra repositories given to lorax."),
-    Option("lorax_use_koji_plugin", BOOL, default=False, phase="buildinstall",
+    Option("lorax_use_koji_plugin", BOOL, default=False, phase="buildinstall", implemented=True,
            help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
     Option("buildinstall_kickstart", SCM_DICT, phase="buildinstall",
            help="Kickstart put into the installer tree and its boot configuration."),
@@ -412,11 +412,11 @@ OPTIONS = (
     Option("media_checksum_base_filename", STR, default="", phase="imagechecksum", implemented=True,
            help="Format of the checksum file name prefix."),
 
-    # --- repoclosure and tests (test) ---
+    # --- repoclosure ---
     Option("repoclosure_strictness", va_map({"type": "string", "enum": ["off", "lenient", "fatal"]}),
-           default=[["^.*$", {"*": "lenient"}]], phase="test", implemented=True,
+           default=[["^.*$", {"*": "lenient"}]], phase="repoclosure", implemented=True,
            help="Variant/arch mapping of repoclosure handling: off, lenient or fatal."),
-    Option("repoclosure_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="test", implemented=True,
+    Option("repoclosure_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="repoclosure", implemented=True,
            help="Tool running repoclosure; only 'dnf' on Python 3 (punji checks with libsolv, the solver dnf uses)."),
 
     # --- live images ---
@@ -513,7 +513,7 @@ OPTIONS = (
     # --- ostree ---
     Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE)]}, phase="ostree", implemented=True,
            help="{variant_regex: block or [block]} of rpm-ostree composes (treefile, config_url, ostree_repo, ...)."),
-    Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree",
+    Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree", implemented=True,
            help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),
 
     # --- ostree installer ---
@@ -521,7 +521,7 @@ OPTIONS = (
            help="Variant/arch mapping of lorax installers embedding an ostree (repo, add_template, ...)."),
     Option("ostree_installer_overwrite", BOOL, default=False, phase="ostreeinstaller", implemented=True,
            help="Let the ostree installer replace buildinstall output (boot.iso moves to iso/)."),
-    Option("ostree_installer_use_koji_plugin", BOOL, default=False, phase="ostreeinstaller",
+    Option("ostree_installer_use_koji_plugin", BOOL, default=False, phase="ostreeinstaller", implemented=True,
            help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
 
     # --- ostree native containers ---

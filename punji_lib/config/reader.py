@@ -350,9 +350,10 @@ def check_gather_method(config, variants, files):
 
 
 def slices(config):
-    """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice."""
+    """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice
+    (a phase without options of its own, like test, gets those alone)."""
     table = option_table.by_name()
-    phases = {o.phase for o in table.values()}
+    phases = set(option_table.PHASES) | {o.phase for o in table.values()}
     common = {n: v for n, v in config.items() if n in table and table[n].phase == "global"}
     result = {}
     for phase in sorted(phases - {"global"}):

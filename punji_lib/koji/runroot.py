@@ -67,6 +67,39 @@ def run(conf, phase, arch, argv, cwd, log_path, packages=(), weight_key=None):
     return _openssh(conf, arch, list(argv), cwd, log_path, packages)
 
 
+def script_runner(conf, phase, arch, cwd, log_path, packages, name):
+    """A runner of tools that run one after another through PHASE's runroot method on ARCH:
+    runner(commands) writes them as CWD/NAME.sh (stopping at the first failure) and runs it."""
+    def run_all(commands):
+        script = os.path.join(cwd, name + ".sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nset -e\n")
+            f.writelines(" ".join(shlex.quote(a) for a in argv) + "\n" for argv in commands)
+        try:
+            run(conf, phase, arch, ["sh", script], cwd, log_path, packages)
+        finally:
+            os.unlink(script)
+    return run_all
+
+
+def any_arch(conf, arch):
+    """The arch a Koji runroot task that can run on any arch gets, as Pungi picks it for
+    images that do not boot: x86_64 when the runroot tag has it, else ARCH, and for 'src'
+    (no builder has it) the tag's first arch."""
+    from . import session as kojisession
+
+    tag = conf.get("runroot_tag")
+    info = kojisession.Session(conf.get("koji_profile")).call("getTag", tag) if tag else None
+    if not info:
+        raise PunjiError("option 'runroot_tag': the Koji tag %r does not exist" % tag)
+    arches = (info.get("arches") or "").split()
+    if "x86_64" in arches:
+        return "x86_64"
+    if arch == "src" and arches:
+        return arches[0]
+    return arch
+
+
 def ssh_argv(user, host, command):
     """The ssh argument list running shell COMMAND on HOST as USER."""
     return ["ssh", "-oBatchMode=yes", "-n", "-l", user, host, command]
@@ -152,35 +185,61 @@ def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=(), weight_
 
 
 def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=(), weight_key=None):
+    args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts, weight_key)
+    log.info("runroot: koji runroot on %s in tag %s%s: %s", arch, args[0],
+             " (channel %s)" % kwargs["channel"] if "channel" in kwargs else "", args[2])
+    return _task(conf, "runroot", args, kwargs, log_path, argv[0])
+
+
+def plugin_task(conf, phase, arch, method, arguments, cwd, log_path, packages=(), mounts=()):
+    """Run a task of Pungi's Koji plugins, METHOD (pungi_buildinstall, pungi_ostree), on ARCH
+    in runroot_tag, as `koji pungi-buildinstall` / `koji pungi-ostree` create it: ARGUMENTS
+    ({"lorax_args": ...} or {"pungi_make_ostree_args": ...}), the compose and MOUNTS mounted, PACKAGES in
+    the build root, runroot_channel and the phase's runroot_weights (an integer). The task's
+    logs go into the phase log; a failure is one PunjiError naming the task."""
+    (tag, _arch, _command), kwargs = koji_task_args(conf, phase, arch, ["true"], cwd, packages, mounts)
+    kwargs = dict(kwargs, channel=kwargs.get("channel"),
+                  weight=int(kwargs["weight"]) if kwargs.get("weight") else None, **arguments)
+    if method == "pungi_buildinstall":
+        kwargs["chown_uid"] = os.getuid()
+    log.info("runroot: koji %s on %s in tag %s", method, arch, tag)
+    return _task(conf, method, [tag, arch], kwargs, log_path, method)
+
+
+def _task(conf, method, args, kwargs, log_path, what):
+    """Submit task METHOD(*ARGS, **KWARGS) as the koji_profile's user, wait for it, put its
+    .log outputs into the phase log; their text, or a PunjiError when the task failed."""
     import tempfile
 
     from . import tasks as kojitasks
 
-    args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts, weight_key)
     session = kojitasks.TaskSession(conf.get("koji_profile"))
     session.login()
-    log.info("runroot: koji runroot on %s in tag %s%s: %s", arch, args[0],
-             " (channel %s)" % kwargs["channel"] if "channel" in kwargs else "", args[2])
-    task_id = session.submit("runroot", *args, **kwargs)
+    task_id = session.submit(method, *args, **kwargs)
     info = session.wait([task_id])[task_id]
-    output = ""
-    listed = session.outputs(task_id)
-    if "runroot.log" in listed:
-        with tempfile.TemporaryDirectory(prefix="punji-runroot-") as scratch:
-            target = os.path.join(scratch, "runroot.log")
-            session.fetch(task_id, "runroot.log", target, link_type="copy", sizes=listed)
-            with open(target, errors="replace") as f:
-                output = f.read()
-        if output.strip():
-            log.info("koji task %s runroot.log:\n%s", task_id, output.rstrip())
-    else:
-        log.info("koji task %s: the hub lists no runroot.log (outputs: %s)", task_id, ", ".join(sorted(listed)))
+    output, logs = "", []
+    with tempfile.TemporaryDirectory(prefix="punji-runroot-") as scratch:
+        # a plugin task runs its command as a runroot child task: the logs are the child's
+        for task in [task_id] + [child["id"] for child in session.children(task_id)]:
+            listed = session.outputs(task)
+            for name in sorted(n for n in listed if n.endswith(".log")):
+                target = os.path.join(scratch, "%s-%s" % (task, name))
+                session.fetch(task, name, target, link_type="copy", sizes=listed)
+                with open(target, errors="replace") as f:
+                    text = f.read()
+                if text.strip():
+                    log.info("koji task %s %s:\n%s", task, name, text.rstrip())
+                output += text
+                logs.append(name)
+    if not logs:
+        log.info("koji task %s: the hub lists no log", task_id)
     if info["state"] == kojitasks.CLOSED:
         return output
     why = session.error(task_id, info)
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    tail = "; runroot.log ends: %s" % lines[-1] if lines else ""
-    raise PunjiError("runroot of %s: %s%s; see %s" % (argv[0], why, tail, log_path))
+    tail = "; %s ends: %s" % (logs[-1], lines[-1]) if lines else ""
+    raise PunjiError("%s of %s: %s%s; see %s" % ("runroot" if method == "runroot" else "koji task", what, why,
+                                                  tail, log_path))
 
 
 def _run(argv, cwd, log_path, what):

@@ -203,18 +203,25 @@ def _escape(path):
     return path.replace("\\", "\\\\").replace("=", "\\=")
 
 
-def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_path=None, tool="genisoimage"):
+def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_path=None, tool="genisoimage",
+               runner=None):
     """Write the ISO OUTPUT holding FILES ({ISO path: disk path}) with volume id VOLID,
     implant its MD5 and flush it to disk. WORK_DIR holds the path list. Both tools write
     the boot info table into the BIOS boot image file they are given: FILES must name a
-    copy of it."""
+    copy of it. RUNNER(commands), when given, runs the tools' argument lists elsewhere
+    (a runroot); else they run here."""
     path_list = os.path.join(work_dir, os.path.basename(output) + ".path-list")
     write_path_list(path_list, files)
     name = os.path.basename(output)
-    run_tool(mkisofs_command(tool, output, path_list, volid, boot, iso_level), log_path, name)
+    commands = [mkisofs_command(tool, output, path_list, volid, boot, iso_level)]
     if boot and boot["bios"] and tool != "xorriso":
-        run_tool(isohybrid_command(output, boot), log_path, name)
-    run_tool(["implantisomd5", output], log_path, name)
+        commands.append(isohybrid_command(output, boot))
+    commands.append(["implantisomd5", output])
+    if runner:
+        runner(commands)
+    else:
+        for argv in commands:
+            run_tool(argv, log_path, name)
     fd = os.open(output, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -5,11 +5,14 @@ ostree_installer runs it too, with options of its own.
 """
 
 import os
+import shutil
 
 from ..compose import layout, request
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from . import naming
+
+LISTS = ("add_template", "add_arch_template", "add_template_var", "add_arch_template_var", "dracut_args")
 
 
 def skip_reason(conf, v, arch):
@@ -24,10 +27,22 @@ def skip_reason(conf, v, arch):
 
 
 def lorax_options(conf, uid, arch):
-    """The lorax_options blocks for UID.ARCH merged in config order (later keys win)."""
-    merged = {}
+    """The lorax_options blocks for UID.ARCH combined as Pungi combines them: the template and
+    dracut lists add up, noupgrade and nomacboot are off once a block turns them off, bugurl,
+    rootfs_size and version come from the last block giving them, skip_branding,
+    squashfs_only and configuration_file from the last block."""
+    merged = {key: [] for key in LISTS}
     for block in va_data(conf.get("lorax_options"), uid, arch):
-        merged.update(block)
+        for key in LISTS:
+            merged[key].extend(block.get(key) or [])
+        for key in ("noupgrade", "nomacboot"):
+            if not block.get(key, True):
+                merged[key] = False
+        for key in ("bugurl", "rootfs_size", "version"):
+            if block.get(key) if key == "bugurl" else key in block:
+                merged[key] = block[key]
+        for key in ("skip_branding", "squashfs_only", "configuration_file"):
+            merged[key] = block.get(key)
     return merged
 
 
@@ -39,42 +54,79 @@ def extra_sources(topdir, conf, uid, arch):
             for s in va_data(conf.get("lorax_extra_sources"), uid, arch)]
 
 
-def command(topdir, conf, v, arch, output, logfile):
-    """The lorax argument list for V.ARCH writing into OUTPUT (see the module docstring)."""
-
+def arguments(topdir, conf, v, arch):
+    """[(name, value)]: lorax's arguments for V.ARCH by the names the pungi_buildinstall Koji
+    plugin takes them, in lorax's order. True is a flag, a list repeats the option, None and
+    False leave it out. As in Pungi, --release is the version too."""
     opts = lorax_options(conf, v["uid"], arch)
     version = opts.get("version") or conf.get("treeinfo_version") or conf["release_version"]
-    cmd = ["lorax", "--product=%s" % conf["release_name"], "--version=%s" % version,
-           "--release=%s" % conf["release_version"]]
     sources = ["file://" + layout.at(topdir, layout.pkgset_repo(arch))] + extra_sources(topdir, conf, v["uid"], arch)
-    cmd += ["--source=%s" % s for s in sources]
-    cmd.append("--variant=%s" % v["uid"])
-    if opts.get("bugurl"):
-        cmd.append("--bugurl=%s" % opts["bugurl"])
-    if opts.get("nomacboot", True):
-        cmd.append("--nomacboot")
-    if opts.get("noupgrade", True):
-        cmd.append("--noupgrade")
-    if request.read(topdir)["compose_type"] == "production":
-        cmd.append("--isfinal")
-    cmd.append("--buildarch=%s" % arch)
-    cmd.append("--volid=%s" % naming.boot_volume_id(topdir, conf, v, arch))
-    cmd.append("--logfile=%s" % logfile)
-    cmd += ["--installpkgs=%s" % p for p in v.get("buildinstallpackages") or []]
-    for key, flag in (("add_template", "--add-template"), ("add_arch_template", "--add-arch-template"),
-                      ("add_template_var", "--add-template-var"),
-                      ("add_arch_template_var", "--add-arch-template-var")):
-        cmd += ["%s=%s" % (flag, x) for x in opts.get(key) or []]
-    if opts.get("rootfs_size") is not None:
-        cmd.append("--rootfs-size=%s" % opts["rootfs_size"])
-    cmd += ["--dracut-arg=%s" % x for x in opts.get("dracut_args") or []]
-    if opts.get("skip_branding"):
-        cmd.append("--skip-branding")
-    if opts.get("squashfs_only"):
-        cmd.append("--squashfs-only")
-    if opts.get("configuration_file"):
-        cmd.append("--config=%s" % _local_file(opts["configuration_file"], request.config_dir(topdir)))
+    config = opts.get("configuration_file")
+    return [
+        ("product", conf["release_name"]), ("version", version), ("release", version), ("sources", sources),
+        ("variant", v["uid"]), ("bugurl", opts.get("bugurl")), ("nomacboot", opts.get("nomacboot", True)),
+        ("noupgrade", opts.get("noupgrade", True)),
+        ("isfinal", request.read(topdir)["compose_type"] == "production"), ("buildarch", arch),
+        ("volid", naming.boot_volume_id(topdir, conf, v, arch)),
+        ("installpkgs", list(v.get("buildinstallpackages") or [])),
+        ("add-template", opts["add_template"]), ("add-arch-template", opts["add_arch_template"]),
+        ("add-template-var", opts["add_template_var"]), ("add-arch-template-var", opts["add_arch_template_var"]),
+        ("rootfs-size", opts.get("rootfs_size")), ("dracut-args", opts["dracut_args"]),
+        ("skip_branding", bool(opts.get("skip_branding"))), ("squashfs_only", bool(opts.get("squashfs_only"))),
+        ("configuration_file", _local_file(config, request.config_dir(topdir)) if config else None),
+    ]
+
+
+# plugin argument -> lorax's option, where they differ by more than the leading dashes
+OPTION = {"sources": "--source", "dracut-args": "--dracut-arg", "skip_branding": "--skip-branding",
+          "squashfs_only": "--squashfs-only", "configuration_file": "--config"}
+
+
+def command(topdir, conf, v, arch, output, logfile):
+    """The lorax argument list for V.ARCH writing into OUTPUT, its log LOGFILE."""
+    cmd = ["lorax"]
+    for name, value in arguments(topdir, conf, v, arch):
+        option = OPTION.get(name, "--" + name)
+        if value is True:
+            cmd.append(option)
+        elif isinstance(value, list):
+            cmd += ["%s=%s" % (option, x) for x in value]
+        elif value is not None and value is not False:
+            cmd.append("%s=%s" % (option, value))
+        if name == "volid":
+            cmd.append("--logfile=%s" % logfile)
     return cmd + [output]
+
+
+def plugin_arguments(topdir, conf, v, arch, output):
+    """The lorax_args of a pungi_buildinstall task for V.ARCH writing into OUTPUT, as the
+    plugin takes them: flags True, values as strings, repeated ones as lists (the plugin
+    iterates over sources and dracut-args); empty and false ones left out, as Pungi does."""
+    result = {}
+    for name, value in arguments(topdir, conf, v, arch) + [("outputdir", output)]:
+        if value is True:
+            result[name] = True
+        elif isinstance(value, list) and value:
+            result[name] = [str(x) for x in value]
+        elif value and not isinstance(value, list):
+            result[name] = str(value)
+    return result
+
+
+def take_plugin_results(output, log_dir):
+    """A pungi_buildinstall task leaves lorax's output in OUTPUT/results and its logs in
+    OUTPUT/logs: the results become OUTPUT, the logs go into LOG_DIR."""
+    results, logs = os.path.join(output, "results"), os.path.join(output, "logs")
+    if not os.path.isdir(results):
+        raise PunjiError("the pungi_buildinstall task left no %s" % results)
+    for name in os.listdir(logs) if os.path.isdir(logs) else []:
+        shutil.move(os.path.join(logs, name), os.path.join(log_dir, name))
+    moved = output + ".results"
+    if os.path.isdir(moved):
+        shutil.rmtree(moved)
+    os.rename(results, moved)
+    shutil.rmtree(output)
+    os.rename(moved, output)
 
 
 def _local_file(value, base):

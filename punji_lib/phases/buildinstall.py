@@ -72,7 +72,7 @@ def run(topdir, variant, arch):
     log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
     argv = lorax.command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
     packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
-    inputs = state.digest(argv, packages, rr_conf, _read(os.path.join(repo, "repodata", "repomd.xml")),
+    inputs = state.digest(argv, packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")), _read(os.path.join(repo, "repodata", "repomd.xml")),
                           [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
                            for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _intact(topdir, variant, arch):
@@ -90,7 +90,14 @@ def run(topdir, variant, arch):
         _clean(log_dir)
         os.makedirs(log_dir)
         log.info("buildinstall %s.%s: lorax into %s", variant, arch, output)
-        runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
+        if conf.get("lorax_use_koji_plugin"):
+            lorax_args = lorax.plugin_arguments(topdir, conf, v, arch, output)
+            runroot.plugin_task(rr_conf, PHASE, arch, "pungi_buildinstall", {"lorax_args": lorax_args},
+                                os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
+            lorax.take_plugin_results(output, log_dir)
+        else:
+            runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch),
+                        packages)
         if not os.path.isdir(output) or not os.listdir(output):
             raise PunjiError("lorax left nothing in %s; see %s" % (output, layout.log_file(PHASE, variant, arch)))
         if output != tmp:

@@ -26,6 +26,11 @@ a .manifest lists its files; the directory replaces compose/<variant>/<arch>/iso
 image is done. The records (productmd image fields, checksums left to
 punji-imagechecksum) go to work/<arch>/createiso/<variant>.json;
 run_assemble() writes compose/metadata/images.json from all of them.
+
+With runroot_method koji or openssh for createiso, the image tools (the writer,
+isohybrid, implantisomd5) run there as one script, as Pungi runs them: a Koji
+runroot task on the tree's arch for a bootable image, else on x86_64 when the
+runroot tag has it (any builder can write an image that does not boot).
 """
 
 import os
@@ -35,6 +40,7 @@ from ..compose import dirs, jsonio, layout, request, state
 from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
+from ..koji import runroot
 from ..log import log, warn
 from ..media import image_files, iso, iso_reuse, naming
 from ..rpms import createrepo
@@ -251,7 +257,8 @@ def make_images(topdir, conf, v, arch, files, sizes):
                 log.info("createiso_break_hardlinks: %d files with other hard links copied aside", len(copies))
             output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
-            iso.make_image(output, content, volid, work, boot, level, log_path, tool)
+            runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
+            iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner)
             records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path))
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
@@ -263,6 +270,21 @@ def make_images(topdir, conf, v, arch, files, sizes):
         _clean(work)
     _link_iso_dir(topdir, conf, uid, arch, real_dir)
     return records
+
+
+def _runroot_runner(topdir, conf, arch, work, log_path, bootable, name):
+    """None when the image tools run here (runroot_method local); else a runner of them as
+    Pungi runs them: a Koji runroot task (on the tree's arch when the image boots, else on
+    any arch, x86_64 first) or the arch's openssh host, with Pungi's package list."""
+    rr_conf = runroot.options(topdir)
+    how = runroot.method(rr_conf, PHASE)
+    if how == "local":
+        return None
+    packages = ["coreutils", "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage", "isomd5sum"]
+    if bootable:
+        packages += ["lorax", "which"]
+    task_arch = runroot.any_arch(rr_conf, arch) if how == "koji" and not bootable else arch
+    return runroot.script_runner(rr_conf, PHASE, task_arch, work, log_path, packages, "createiso-" + name)
 
 
 def _clean(path):

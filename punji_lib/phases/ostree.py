@@ -21,13 +21,19 @@ variant/arch mapping. For each block, variant and arch, as pungi-make-ostree doe
      (the ref: ostree_ref or the treefile's, ${basearch} replaced);
   5. with update_summary, `ostree summary --update --repo=<ostree_repo>` runs the same way.
 
+With ostree_use_koji_plugin, steps 3 to 5 are one pungi_ostree task of Pungi's Koji
+plugin (`pungi-make-ostree tree` with --repo, --log-dir, --treefile, --version,
+--update-summary, --ostree-ref, --force-new-commit, as Pungi passes them; packages
+pungi, ostree and rpm-ostree; the ostree repo mounted).
+
 The commits and refs go into compose/metadata/ostree.json: {"header", "ostree":
 {variant: {arch: {"commit", "ref", "repo"}}}} (commit null when rpm-ostree made
 no new commit). A block whose 'failable' lists the arch (or "*"), or whose
 variant's failable_deliverables name "ostree" on the arch, may fail: a warning,
 the state file records failed and the compose finishes FINISHED_INCOMPLETE; any
-other failure fails the phase in one line. Version magic values (starting with
-"!") are not supported: an error.
+other failure fails the phase in one line. A version naming one of Pungi's
+version generators (!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN, ...) becomes
+its value (request.generated_version).
 """
 
 import os
@@ -79,8 +85,6 @@ def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     rr_conf = runroot.options(topdir)
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    if conf.get("ostree_use_koji_plugin"):
-        raise PunjiError("option 'ostree_use_koji_plugin': the Koji pungi_ostree task is not supported")
     results, failed = {}, []
     jobs = plan(conf, tree)
     # until this run finishes, the phase is not done and no commit is known
@@ -107,9 +111,10 @@ def run(topdir, variant=None, arch=None):
 
 def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
     """Make the commit of one block for UID.ARCH; {"commit", "ref", "repo"}."""
-    version = block.get("version")
-    if isinstance(version, str) and version.startswith("!"):
-        raise PunjiError("%s: version %s: magic version values are not supported" % (what, version))
+    try:
+        version = request.generated_version(topdir, conf["release_version"], block.get("version"))
+    except PunjiError as exc:
+        raise PunjiError("%s: version: %s" % (what, exc))
     repo = block["ostree_repo"]
     work = layout.at(topdir, layout.ostree_work_dir(uid, arch, number))
     logs = layout.at(topdir, layout.ostree_log_dir(uid, arch, number))
@@ -127,6 +132,11 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
     ref = (block.get("ostree_ref") or original_ref or "").replace("${basearch}", arch)
     os.makedirs(repo, exist_ok=True)
     commitid_file = os.path.join(logs, "commitid.log")
+    log_path = layout.log_file(PHASE)
+    if conf.get("ostree_use_koji_plugin"):
+        commit = _plugin_commit(rr_conf, arch, block, repo, logs, treefile, version, log_path)
+        log.info("ostree %s.%s (block %d): commit %s, ref %s (pungi_ostree task)", uid, arch, number, commit, ref)
+        return {"commit": commit, "ref": ref or None, "repo": repo}
     argv = ["rpm-ostree", "compose", "tree", "--repo=%s" % repo, "--write-commitid-to=%s" % commitid_file,
             "--touch-if-changed=%s.stamp" % commitid_file]
     if version:
@@ -137,7 +147,6 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
         argv.append("--unified-core")
     argv.append(treefile)
     packages = ["ostree", "rpm-ostree"] + list(block.get("runroot_packages") or [])
-    log_path = layout.log_file(PHASE)
     log.info("ostree %s.%s (block %d): rpm-ostree compose tree into %s", uid, arch, number, repo)
     output = runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(treefile), log_path, packages)
     jsonio.write_text(os.path.join(logs, "create-ostree-repo.log"), output or "")
@@ -158,3 +167,18 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
                     os.path.dirname(treefile), log_path, packages)
     log.info("ostree %s.%s (block %d): commit %s, ref %s", uid, arch, number, commit, ref)
     return {"commit": commit, "ref": ref or None, "repo": repo}
+
+
+def _plugin_commit(rr_conf, arch, block, repo, logs, treefile, version, log_path):
+    """ostree_use_koji_plugin: pungi-make-ostree runs as a pungi_ostree task with the arguments
+    Pungi gives it (the treefile already points at the compose's repos, so no extra config);
+    it writes the commit id into LOGS/commitid.log, tags the ref and updates the summary.
+    The commit id, or None when nothing changed."""
+    args = {"repo": repo, "log-dir": logs, "treefile": treefile, "version": version,
+            "update-summary": bool(block.get("update_summary")), "ostree-ref": block.get("ostree_ref"),
+            "force-new-commit": bool(block.get("force_new_commit"))}
+    packages = ["pungi", "ostree", "rpm-ostree"] + list(block.get("runroot_packages") or [])
+    runroot.plugin_task(rr_conf, PHASE, arch, "pungi_ostree",
+                        {"pungi_make_ostree_args": {k: value for k, value in args.items() if value}},
+                        os.path.dirname(treefile), log_path, packages, mounts=[repo])
+    return (jsonio.read_text(os.path.join(logs, "commitid.log")) or "").strip() or None

@@ -8,7 +8,8 @@ argument list (punji_lib.media.lorax.command), where:
 
     --source      the arch's package set repo, then the block's 'repo' (a variant uid -> its
                   os tree in this compose on the arch; URLs with $arch replaced)
-    --release     the block's 'release' (default release_version)
+    --version     release_version
+    --release     the block's 'release' (without one, Pungi passes the text "None")
     --volid       image_volid_formats with disc type disc_types["ostree"] (default "ostree")
     --installpkgs the block's installpkgs
     templates     add_template / add_arch_template (relative paths: files of template_repo
@@ -60,8 +61,6 @@ def run(topdir, variant=None, arch=None):
     bi_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall")))
     rr_conf = runroot.options(topdir)
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    if conf.get("ostree_installer_use_koji_plugin"):
-        raise PunjiError("option 'ostree_installer_use_koji_plugin': the Koji pungi_buildinstall task is not supported")
     jobs = plan(conf, tree)
     if not conf.get("ostree_installer_overwrite") and bi_conf.get("buildinstall_method"):
         for v, arch, block in jobs:
@@ -99,8 +98,9 @@ def _templates(block, key, template_dir, what):
     return result
 
 
-def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_dir, what):
-    """buildinstall's lorax argument list with the block's sources, release, volume id and templates."""
+def lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what):
+    """(the settings, the variant) buildinstall's lorax arguments take, with the block's sources,
+    volume id, templates and packages."""
     repos = block.get("repo") or []
     repos = repos if isinstance(repos, list) else [repos]
     tree_uids = {x["uid"] for x in jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]}
@@ -116,18 +116,37 @@ def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_
         opts[key] = _templates(block, key, template_dir, what)
     for key in ("add_template_var", "add_arch_template_var"):
         opts[key] = list(block.get(key) or [])
-    disc = (conf.get("disc_types") or {}).get("ostree", "ostree")
+    disc = (bi_conf.get("disc_types") or {}).get("ostree", "ostree")
     lorax_conf = dict(bi_conf, lorax_options=[("^%s$" % v["uid"], {arch: opts})],
                       lorax_extra_sources=[("^%s$" % v["uid"], {arch: sources})],
                       disc_types=dict(bi_conf.get("disc_types") or {}, boot=disc))
-    v = dict(v, buildinstallpackages=list(block.get("installpkgs") or []))
-    argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile)
+    return lorax_conf, dict(v, buildinstallpackages=list(block.get("installpkgs") or []))
+
+
+def _release(block, what):
     release = block.get("release")
-    if release:
-        if release.startswith("!"):
-            raise PunjiError("%s: release %s: magic release values are not supported" % (what, release))
-        argv = [("--release=%s" % release) if a.startswith("--release=") else a for a in argv]
-    return argv
+    if release and release.startswith("!"):
+        raise PunjiError("%s: release %s: magic release values are not supported" % (what, release))
+    return release
+
+
+def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_dir, what):
+    """buildinstall's lorax argument list with the block's sources, release, volume id and templates."""
+    lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what)
+    argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile)
+    # Pungi: the version is release_version, the release the block's (without one: the text None)
+    fixed = {"--version=": conf["release_version"], "--release=": _release(block, what)}
+    return [next(("%s%s" % (k, value) for k, value in fixed.items() if a.startswith(k)), a) for a in argv]
+
+
+def plugin_arguments(topdir, conf, bi_conf, v, arch, block, output, template_dir, what):
+    """The lorax_args of the pungi_buildinstall task Pungi creates for the block
+    (ostree_installer_use_koji_plugin): no release without the block's, no skip_branding."""
+    lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what)
+    args = lorax.plugin_arguments(topdir, lorax_conf, v, arch, output)
+    args.pop("skip_branding", None)
+    args.update(version=str(conf["release_version"]), release=_release(block, what))
+    return {k: value for k, value in args.items() if value}
 
 
 def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
@@ -144,13 +163,19 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
     if block.get("template_repo"):
         template_dir = scm.git_checkout(block["template_repo"], block.get("template_branch"), templates,
                                         what + ": template_repo", request.config_dir(topdir))
-    argv = lorax_argv(topdir, conf, bi_conf, v, arch, block, tmp, os.path.join(log_dir, "lorax.log"),
-                      template_dir, what)
     packages = ["lorax", "ostree"] + list(block.get("extra_runroot_pkgs") or [])
     log_path = layout.log_file(PHASE)
     log.info("ostree installer %s.%s: lorax into %s", uid, arch, tmp)
     try:
-        runroot.run(rr_conf, RUNROOT_PHASE, arch, argv, os.path.dirname(out), log_path, packages)
+        if conf.get("ostree_installer_use_koji_plugin"):
+            args = plugin_arguments(topdir, conf, bi_conf, v, arch, block, tmp, template_dir, what)
+            runroot.plugin_task(rr_conf, RUNROOT_PHASE, arch, "pungi_buildinstall", {"lorax_args": args},
+                                os.path.dirname(out), log_path, packages)
+            lorax.take_plugin_results(tmp, log_dir)
+        else:
+            argv = lorax_argv(topdir, conf, bi_conf, v, arch, block, tmp, os.path.join(log_dir, "lorax.log"),
+                              template_dir, what)
+            runroot.run(rr_conf, RUNROOT_PHASE, arch, argv, os.path.dirname(out), log_path, packages)
         boot = os.path.join(tmp, "images", "boot.iso")
         if not os.path.isfile(boot):
             raise PunjiError("lorax made no images/boot.iso; see %s" % log_path)

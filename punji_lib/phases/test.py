@@ -1,20 +1,5 @@
-"""test: repoclosure of every repository of the compose, sanity checks of every image.
-
-Repoclosure (punji_lib.rpms.repoclosure, libsolv) runs over the os tree of every
-non-empty variant.arch (compose/<uid>/<arch>/os, its repodata). The trees it
-builds on are its lookaside, as in gather: an addon's parent; a layered
-product's parent and the parent's addons; an optional variant's parent with the
-parent's addons and layered products; plus the variant's gather_lookaside_repos.
-repoclosure_strictness (variant/arch mapping, the last matching value wins as in
-Pungi; default lenient) says what a tree's unresolved requires do:
-
-* off: the tree is not checked;
-* lenient: a warning per broken tree; the compose goes on;
-* fatal: the phase fails with one line naming the first broken package and how
-  many there are in fatal trees.
-
-Every checked tree, with its unresolved requires per package, is in
-work/global/test/repoclosure.json and the log, lenient or fatal.
+"""test: sanity checks of every image of the compose (Pungi's test phase; repoclosure is
+its own phase, punji_lib.phases.repoclosure).
 
 Image checks, for every image of compose/metadata/images.json (an image listed
 under several arches, like a source ISO, is checked once): the file exists and
@@ -37,9 +22,8 @@ variant and arch list 'iso' for createiso images, 'buildinstall' for boot.iso,
 and the state file says failed, so the compose finishes FINISHED_INCOMPLETE.
 
 make reruns the phase whenever any earlier state file is newer; when the options,
-the variants, every tree's repomd.xml, images.json and the image files (size,
-mtime, inode) are what the last successful run checked, its results stand and
-nothing is checked again.
+images.json and the image files (size, mtime, inode) are what the last successful
+run checked, its results stand and nothing is checked again.
 """
 
 import os
@@ -48,7 +32,6 @@ import shutil
 import subprocess
 
 from ..compose import jsonio, layout, state
-from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
 
@@ -66,15 +49,11 @@ def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     inputs = fingerprint(topdir, conf)
     if state.same_inputs(topdir, PHASE, None, None, inputs):
-        log.info("the trees, images and options are as the last run checked them: its results stand (%s, %s)",
-                 layout.repoclosure_json(), layout.image_checks_json())
+        log.info("the images and options are as the last run checked them: its results stand (%s)",
+                 layout.image_checks_json())
         state.keep(topdir, PHASE)
         return
-    closure = check_closure(topdir, conf)
     images = check_images(topdir, conf)
-
-    report_closure(closure)
-    fatal = [(t, p) for t in closure for p in t["unresolved"] if t["strictness"] == "fatal"]
     errors = [i for i in images if i["problems"] and not i["failable"]]
     failable = [i for i in images if i["problems"] and i["failable"]]
     for image in images:
@@ -84,39 +63,19 @@ def run(topdir, variant=None, arch=None):
                 warn(PROG, message + " (failable)")
             else:
                 log.error("%s", message)
-
-    if fatal:
-        tree, first = fatal[0]
-        more = " and %d image problems" % len(errors) if errors else ""
-        raise PunjiError("repoclosure: %s.%s: %s requires %s, which nothing provides (%d packages with unresolved "
-                         "requires in fatal trees%s; see %s)"
-                         % (tree["variant"], tree["arch"], first["package"], _quoted(first["requires"]), len(fatal),
-                            more, layout.repoclosure_json()))
     if errors:
         first = errors[0]
         raise PunjiError("image check: compose/%s: %s (%d images failed; see %s)"
                          % (first["path"], first["problems"][0], len(errors), layout.image_checks_json()))
-    state.write(topdir, PHASE, failed=bool(failable), inputs=inputs,
-                trees=len(closure), unresolved=sum(len(t["unresolved"]) for t in closure),
-                images=len(images), failed_images=sorted(i["path"] for i in failable),
-                reports=[layout.repoclosure_json(), layout.image_checks_json()])
+    state.write(topdir, PHASE, failed=bool(failable), inputs=inputs, images=len(images),
+                failed_images=sorted(i["path"] for i in failable), reports=[layout.image_checks_json()])
 
 
 def fingerprint(topdir, conf):
-    """What the checks read: the options, the variants, every tree's repomd.xml, images.json
-    and the size, mtime and inode of every image file."""
-    import glob
-
-    def read(path):
-        try:
-            with open(path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return None
-
+    """What the checks read: the options, images.json and the size, mtime and inode of every
+    image file."""
     compose = layout.at(topdir, "compose")
-    repos = {os.path.relpath(p, compose): read(p) for p in sorted(glob.glob(os.path.join(compose, "*/*/os/repodata/repomd.xml")))}
-    images = read(layout.at(topdir, layout.images_json()))
+    images = jsonio.read_text(layout.at(topdir, layout.images_json()))
     stats = {}
     if images:
         try:
@@ -130,79 +89,7 @@ def fingerprint(topdir, conf):
                 stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
             except OSError:
                 stats[rel] = None
-    return state.digest(conf, read(layout.at(topdir, layout.variants_json())),
-                        _gather_conf(topdir).get("gather_lookaside_repos"), repos, images, stats)
-
-
-def _quoted(requires):
-    return ", ".join("'%s'" % r for r in requires)
-
-
-# -- repoclosure ---------------------------------------------------------------------------
-
-
-def strictness(conf, uid, arch):
-    values = va_data(conf.get("repoclosure_strictness"), uid, arch)
-    return values[-1] if values else "lenient"
-
-
-def check_closure(topdir, conf):
-    """Run repoclosure over every tree; write the report; return its trees."""
-    from ..config import variants
-    from ..rpms import repoclosure
-
-    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    by_uid = variants.by_uid(tree)
-    gather_conf = _gather_conf(topdir)
-    results = []
-    for v in tree:
-        for arch in sorted(v["arches"]):
-            if v.get("is_empty"):
-                continue
-            how = strictness(conf, v["uid"], arch)
-            if how == "off":
-                log.info("repoclosure %s.%s: off (repoclosure_strictness)", v["uid"], arch)
-                continue
-            own = layout.repo_dir(v, arch)
-            side = [layout.repo_dir(by_uid[u], arch) for u in variants.builds_on(v, tree, arch)
-                    if arch in by_uid[u]["arches"]]
-            for rel in [own] + side:
-                if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
-                    raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
-                                     % (rel, v["uid"], arch))
-            extra = va_data(gather_conf.get("gather_lookaside_repos"), v["uid"], arch)
-            closure = repoclosure.Closure(arch, [layout.at(topdir, own)],
-                                          [layout.at(topdir, r) for r in side] + list(extra),
-                                          cache=layout.at(topdir, layout.pkgset_cache(arch)))
-            broken = closure.unresolved()
-            checked = len(closure.packages())
-            for nevra in closure.skipped():
-                log.warning("repoclosure %s.%s: %s is of an arch not installable on %s; not checked",
-                            v["uid"], arch, nevra, arch)
-            log.info("repoclosure %s.%s (%s): %d packages, %d with unresolved requires; lookaside: %s",
-                     v["uid"], arch, how, checked, len(broken), ", ".join(side + extra) or "none")
-            for nevra, requires in broken.items():
-                log.info("  %s requires %s", nevra, _quoted(requires))
-            results.append({"variant": v["uid"], "arch": arch, "strictness": how, "repo": own,
-                            "lookaside": side + extra, "packages": checked,
-                            "unresolved": [{"package": n, "requires": r} for n, r in broken.items()]})
-    jsonio.write_json(layout.at(topdir, layout.repoclosure_json()),
-                      {"header": state.header("repoclosure"), "trees": results})
-    return results
-
-
-def _gather_conf(topdir):
-    path = layout.at(topdir, layout.config_slice("gather"))
-    return jsonio.read_json(path) if os.path.exists(path) else {}
-
-
-def report_closure(trees):
-    for t in trees:
-        if t["unresolved"] and t["strictness"] == "lenient":
-            first = t["unresolved"][0]
-            warn(PROG, "repoclosure: %s.%s: %d packages with unresolved requires, e.g. %s requires %s (lenient; see %s)"
-                 % (t["variant"], t["arch"], len(t["unresolved"]), first["package"], _quoted(first["requires"]),
-                    layout.repoclosure_json()))
+    return state.digest(conf, images, stats)
 
 
 # -- images --------------------------------------------------------------------------------

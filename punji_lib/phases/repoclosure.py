@@ -1,0 +1,123 @@
+"""repoclosure: the requires nothing provides in one variant.arch's repository (Pungi's phase).
+
+Repoclosure (punji_lib.rpms.repoclosure, libsolv) runs over the os repository of
+the tree (compose/<uid>/<arch>/os, an addon's inside its parent's). The trees it
+builds on are its lookaside, as in gather: an addon's parent; a layered
+product's parent and the parent's addons; an optional variant's parent with the
+parent's addons and layered products; plus the variant's gather_lookaside_repos.
+repoclosure_strictness (variant/arch mapping, the last matching value wins as in
+Pungi; default lenient) says what the tree's unresolved requires do:
+
+* off: the tree is not checked (nor is an is_empty variant's);
+* lenient: a warning when some are unresolved; the compose goes on;
+* fatal: the phase fails with one line naming the first broken package and how
+  many there are.
+
+The packages with unresolved requires are in work/<arch>/repoclosure/<uid>.json
+and the log (logs/<arch>/repoclosure-<uid>.log), lenient or fatal.
+
+When the strictness, the tree's repodata, that of the trees it builds on and the
+lookaside repos are what the last run checked (in this compose, or in the newest
+finished compose of the same release in the target directory), its result stands.
+"""
+
+import os
+
+from ..compose import jsonio, layout, reuse, state
+from ..config.lookup import va_data
+from ..errors import PunjiError
+from ..log import log, warn
+
+PHASE = "repoclosure"
+PROG = "punji-repoclosure"
+
+
+def run(topdir, variant=None, arch=None):
+    from ..config import variants
+
+    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    v = variants.by_uid(tree)[variant]
+    how = strictness(conf, variant, arch)
+    if v.get("is_empty") or how == "off":
+        why = "is_empty" if v.get("is_empty") else "repoclosure_strictness is off"
+        log.info("repoclosure %s.%s: not checked (%s)", variant, arch, why)
+        state.write(topdir, PHASE, variant, arch, strictness=how, checked=False, unresolved=0)
+        return
+    own, side, extra = repositories(topdir, v, tree, arch)
+    inputs = fingerprint(topdir, how, own, side, extra, arch)
+    report = layout.repoclosure_json(variant, arch)
+    if state.same_inputs(topdir, PHASE, variant, arch, inputs) and os.path.isfile(layout.at(topdir, report)):
+        log.info("repoclosure %s.%s: the repositories are as the last run checked them: its result stands",
+                 variant, arch)
+        state.keep(topdir, PHASE, variant, arch)
+        return
+    if not reuse.take_over(topdir, PHASE, variant, arch, inputs, [report]):
+        check(topdir, v, arch, how, own, side, extra, inputs)
+
+
+def strictness(conf, uid, arch):
+    values = va_data(conf.get("repoclosure_strictness"), uid, arch)
+    return values[-1] if values else "lenient"
+
+
+def repositories(topdir, v, tree, arch):
+    """(the tree's repository, the repositories of the trees it builds on (both
+    compose-relative), its gather_lookaside_repos)."""
+    from ..config import variants
+
+    by_uid = variants.by_uid(tree)
+    own = layout.repo_dir(v, arch)
+    side = [layout.repo_dir(by_uid[u], arch) for u in variants.builds_on(v, tree, arch)
+            if arch in by_uid[u]["arches"]]
+    for rel in [own] + side:
+        if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
+            raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
+                             % (rel, v["uid"], arch))
+    gather_conf = layout.at(topdir, layout.config_slice("gather"))
+    lookaside = jsonio.read_json(gather_conf).get("gather_lookaside_repos") if os.path.exists(gather_conf) else None
+    return own, side, list(va_data(lookaside, v["uid"], arch))
+
+
+def fingerprint(topdir, how, own, side, extra, arch):
+    """What the check reads: the strictness, the compose's repomd.xml files, the lookaside
+    repos' metadata keys."""
+    from ..rpms.pkgpool import repo_keys
+
+    repomds = [jsonio.read_text(layout.at(topdir, rel + "/repodata/repomd.xml")) for rel in [own] + side]
+    return state.digest(how, own, side, repomds, extra, repo_keys(extra, layout.at(topdir, layout.pkgset_cache(arch))))
+
+
+def check(topdir, v, arch, how, own, side, extra, inputs):
+    """Run repoclosure over the tree, write its report and state; fail when fatal and broken."""
+    from ..rpms import repoclosure
+
+    uid = v["uid"]
+    closure = repoclosure.Closure(arch, [layout.at(topdir, own)], [layout.at(topdir, r) for r in side] + extra,
+                                  cache=layout.at(topdir, layout.pkgset_cache(arch)))
+    broken = closure.unresolved()
+    checked = len(closure.packages())
+    for nevra in closure.skipped():
+        log.warning("repoclosure %s.%s: %s is of an arch not installable on %s; not checked", uid, arch, nevra, arch)
+    log.info("repoclosure %s.%s (%s): %d packages, %d with unresolved requires; lookaside: %s",
+             uid, arch, how, checked, len(broken), ", ".join(side + extra) or "none")
+    for nevra, requires in broken.items():
+        log.info("  %s requires %s", nevra, _quoted(requires))
+    report = layout.repoclosure_json(uid, arch)
+    jsonio.write_json(layout.at(topdir, report), {
+        "header": state.header("repoclosure"), "variant": uid, "arch": arch, "strictness": how, "repo": own,
+        "lookaside": side + extra, "packages": checked,
+        "unresolved": [{"package": n, "requires": r} for n, r in broken.items()]})
+    if broken:
+        package, requires = next(iter(broken.items()))
+        if how == "fatal":
+            raise PunjiError("%s.%s: %s requires %s, which nothing provides (%d packages with unresolved requires; "
+                             "see %s)" % (uid, arch, package, _quoted(requires), len(broken), report))
+        warn(PROG, "%s.%s: %d packages with unresolved requires, e.g. %s requires %s (lenient; see %s)"
+             % (uid, arch, len(broken), package, _quoted(requires), report))
+    state.write(topdir, PHASE, uid, arch, inputs=inputs, strictness=how, checked=True, packages=checked,
+                unresolved=len(broken), report=report)
+
+
+def _quoted(requires):
+    return ", ".join("'%s'" % r for r in requires)
