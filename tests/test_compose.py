@@ -129,6 +129,26 @@ def test_a_second_make_in_a_compose_stops_while_the_first_runs(new_compose):
     assert make(new_compose).returncode == 0
 
 
+def test_a_make_killed_with_its_group_is_resumed_the_instant_after(new_compose):
+    """SIGKILL of the whole process group (make, its commands, the lock holder), then make at
+    once: the kernel dropped the lock with the processes, so the resume proceeds."""
+    import signal
+    import subprocess
+
+    first = subprocess.Popen(["make", "-C", new_compose, "-j2"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    gathering = os.path.join(new_compose, "work/x86_64/state/gather-Server.json")
+    deadline = time.time() + 60
+    while not os.path.exists(gathering) and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGKILL)
+    second = make(new_compose)  # not reaped yet: the killed make is still in the process table
+    first.wait()
+    assert "another make" not in second.stdout, second.stdout
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert open(os.path.join(new_compose, "STATUS")).read() == "FINISHED\n"
+
+
 def strict_size_limit(demo_copy, variant, arch):
     with open(demo_copy / "demo.conf", "a") as f:
         f.write('createiso_max_size = [("^%s$", {"%s": 1000})]\n' % (variant, arch))

@@ -1,19 +1,26 @@
-"""One make at a time in a compose: work/global/make.pid names the make running in it.
+"""One make at a time in a compose: a lock the kernel releases when the make ends.
 
 The generated Makefile calls `punji-makefile --claim` when it is read. The claim
-holds as long as that make process lives, so a make killed with SIGKILL leaves
-no lock behind; a second make started meanwhile stops with a message naming
-the first.
+takes an flock on work/global/make.pid.lock and leaves it to a small holder
+process that lives exactly as long as the make: it waits on the make's pidfd
+and exits with it. A make killed with SIGKILL (or its whole process group,
+holder included) leaves no lock behind, whatever the process table still
+shows, so a make started the moment after resumes the compose. A second make
+started while one runs waits a few seconds for the lock, then stops with a
+message naming the first (work/global/make.pid).
 """
 
-import contextlib
 import fcntl
 import os
+import select
+import signal
+import time
 
 from ..errors import PunjiError
 from . import jsonio, layout
 
 MAKES = ("make", "gmake")
+WAIT = 3.0  # seconds a claim waits for the lock: a just-killed holder may not have exited yet
 
 
 def _comm(pid):
@@ -42,31 +49,68 @@ def my_make():
     return None
 
 
-@contextlib.contextmanager
-def _guard(path):
-    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+def _holder_pid(path):
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+        return int(jsonio.read_text(path).strip() or 0)
+    except (AttributeError, ValueError):
+        return 0
 
 
-def claim(topdir):
+def claim(topdir, wait=WAIT):
     """Make the calling make the one running in TOPDIR; a PunjiError when another one is."""
     me = my_make()
     if me is None:
         return
     path = layout.at(topdir, layout.make_pid())
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with _guard(path):
+    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    deadline = time.monotonic() + wait
+    while True:
         try:
-            with open(path, encoding="utf-8") as f:
-                holder = int(f.read().strip() or 0)
-        except (FileNotFoundError, ValueError):
-            holder = 0
-        if holder and holder != me and _comm(holder) in MAKES:
-            raise PunjiError("another make (pid %d) is running in %s; wait for it to finish"
-                             % (holder, os.path.abspath(topdir)))
-        if holder != me:
-            jsonio.write_text(path, "%d\n" % me)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            holder = _holder_pid(path)
+            if holder == me:  # this make restarted with a remade Makefile: its holder has the lock
+                os.close(fd)
+                return
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise PunjiError("another make (pid %d) is running in %s; wait for it to finish"
+                                 % (holder, os.path.abspath(topdir)))
+            time.sleep(0.05)
+    jsonio.write_text(path, "%d\n" % me)
+    _hold(fd, me)
+
+
+def _hold(fd, make_pid):
+    """Fork the process that keeps the lock on FD until MAKE_PID ends; this one lets go of it."""
+    if os.fork():
+        os.close(fd)
+        return
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops make first; the lock goes with it
+        null = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):  # make's $(shell) reads until every copy of its pipe is closed
+            os.dup2(null, std)
+        _wait_for(make_pid)
+    finally:
+        os._exit(0)
+
+
+def _wait_for(pid):
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd (old kernel), or the make is gone already
+        while _comm(pid) in MAKES and _state(pid) not in ("Z", "X", None):
+            time.sleep(0.2)
+        return
+    select.select([pidfd], [], [])
+
+
+def _state(pid):
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
