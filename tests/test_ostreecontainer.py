@@ -264,3 +264,23 @@ def test_koji_runroot_tasks_weigh_as_ostree(demo, stand_in, tmp_path, tmp_path_f
     (server,) = [kw for _, (_, _, cmd), kw in tasks if "Server-1" in cmd]
     assert server["packages"] == ["ostree", "rpm-ostree", "selinux-policy-targeted", "bootc"]
     assert read_json(os.path.join(compose, "work/global/state/ostreecontainer.json"))["images"] == 3
+
+
+@pytest.mark.parametrize("label, generator, expected", [
+    ("Beta-1.2", "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN", "1_Beta.1.2"),
+    ("RC-1.0", "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN", "1.1.0"),
+    (None, "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN", "1.20261125.n.3"),
+    ("Beta-1.2", "!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN", "1.2"),
+    ("Beta-1.2", "!RELEASE_FROM_DATE_RESPIN", "20261125.3"),
+    (None, "!VERSION_FROM_VERSION_DATE_RESPIN", "1.20261125.3"),
+    (None, "!VERSION_FROM_VERSION", "1"),
+    (None, "7.1", "7.1"),
+])
+def test_version_generators_as_pungi_computes_them(tmp_path, label, generator, expected):
+    from punji_lib.compose import request
+
+    path = tmp_path / "work/global/compose-request.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"compose_id": "PDL-1-20261125.n.3", "compose_type": "nightly", "label": label,
+                                "date": "20261125", "respin": 3, "config": "x.conf"}))
+    assert request.generated_version(str(tmp_path), "1", generator) == expected
