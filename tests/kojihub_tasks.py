@@ -17,6 +17,13 @@ qcow2 (qemu-img when it exists, else raw bytes under that name), raw, raw-xz
 (xz-compressed raw), docker / tar-gz (a tar.xz / tar.gz of a small root
 tree), liveimg-squashfs / iso (an ISO made with xorriso), and other formats
 raw bytes; beside them a .ks and a log file, which the phase must not take.
+
+kiwiBuild (the kiwi plugin) and imageBuilderBuild (koji-image-builder) check
+their arguments as those plugins' hub calls do; their children
+(createKiwiImage, imageBuilderBuildArch) write what kiwi-ng's result bundle
+and image-builder write: the images of the kiwi type or image-builder type
+asked for (KIWI_TYPES, IMAGE_BUILDER_TYPES) beside package lists, checksums,
+manifests and SBOMs, which the phases must not take.
 """
 
 import io
@@ -46,8 +53,24 @@ SUFFIXES = {"qcow2": "qcow2", "qcow": "qcow", "raw": "raw", "raw-xz": "raw.xz", 
 
 # parent task method -> its per-arch child tasks' method
 CHILD_METHODS = {"buildContainer": None, "image": "createImage", "livemedia": "createLiveMedia",
-                 "livecd": "createLiveCD",
-                 "appliance": "createAppliance"}
+                 "livecd": "createLiveCD", "appliance": "createAppliance", "kiwiBuild": "createKiwiImage",
+                 "imageBuilderBuild": "imageBuilderBuildArch"}
+
+# kiwi build type (None: the description's default) -> the endings of the images of its bundle
+KIWI_TYPES = {None: ["qcow2"], "oem": ["raw.xz"], "vagrant": ["vagrant.libvirt.box", "vagrant.virtualbox.box"],
+              "iso": ["iso"], "oci": ["oci.tar.xz"], "vhd": ["vhdfixed.xz"]}
+
+# image-builder image type -> the ending of its image
+IMAGE_BUILDER_TYPES = {"minimal-raw-xz": "raw.xz", "qcow2": "qcow2", "server-qcow2": "qcow2",
+                       "container": "oci.tar.xz", "wsl": "wsl", "vagrant-libvirt": "vagrant.libvirt.box",
+                       "minimal-installer": "iso", "live-installer": "iso"}
+
+# an image's ending -> the make_image format writing it
+ENDING_FORMATS = {"qcow2": "qcow2", "raw.xz": "raw-xz", "oci.tar.xz": "docker", "iso": "iso"}
+
+# imageBuilderBuild's opts (the plugin's schema): key -> its type(s)
+IMAGE_BUILDER_OPTS = {"scratch": bool, "repos": list, "release": str, "distro": str, "skip_tag": bool,
+                      "ostree": dict, "blueprint": dict, "seed": int, "preview": bool}
 
 kojihub.FIXTURE_CALLS.update({"fail_task", "add_target", "run_builder", "stop_builder",
                               "submitted_calls"})
@@ -149,6 +172,59 @@ class TaskHub(Hub):
                                    label=name, completion_ts=None, result=None)
         return task_id
 
+    def kiwiBuild(self, target, arches, desc_url, desc_path, optional_arches=None, profile=None, scratch=False,
+                  priority=None, make_prep=False, repos=None, release=None, type=None, type_attr=None,
+                  result_bundle_name_format=None, use_buildroot_repo=True, version=None, repo_releasever=None):
+        """The kiwi plugin's hub call: its checks, and the set keywords become the task's opts."""
+        self._require_login("kiwiBuild")
+        for value in (desc_url, desc_path, profile, release, version, repo_releasever, result_bundle_name_format):
+            if value is not None and not isinstance(value, str):
+                raise parameter_error("Invalid type for value %r: %s, expected type <class 'str'>" % (value, value))
+        for value in (repos, type_attr):
+            if value and not isinstance(value, list):
+                raise parameter_error("Invalid type for value %r: expected type <class 'list'>" % (value,))
+        if target not in self.targets:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such build target: %s" % target)
+        arches = arches.split() if isinstance(arches, str) else list(arches)
+        if not arches:
+            raise parameter_error("no arches")
+        given = dict(optional_arches=optional_arches, profile=profile, scratch=scratch, priority=priority,
+                     make_prep=make_prep, repos=repos, release=release, type=type, type_attr=type_attr,
+                     result_bundle_name_format=result_bundle_name_format, use_buildroot_repo=use_buildroot_repo,
+                     version=version, repo_releasever=repo_releasever)
+        self.submitted.append(("kiwiBuild", [target, arches, desc_url, desc_path], given))
+        opts = {k: v for k, v in given.items() if v and k not in ("priority", "use_buildroot_repo")}
+        task_id = self._task("kiwiBuild", None, FREE)
+        self.tasks[task_id].update(request=[target, arches, desc_url, desc_path, opts], label=desc_path,
+                                   completion_ts=None, result=None)
+        return task_id
+
+    def imageBuilderBuild(self, target, arches, types, name, version, opts=None, priority=None):
+        """koji-image-builder's hub call: its argument schema (one image type; known opts only)."""
+        self._require_login("imageBuilderBuild")
+        opts = {} if opts is None else opts
+        checks = [(isinstance(target, str), "target must be a string"),
+                  (isinstance(arches, list) and all(isinstance(a, str) for a in arches), "arches must be strings"),
+                  (isinstance(types, list) and len(types) == 1 and isinstance(types[0], str),
+                   "types must be a list of exactly one string"),
+                  (isinstance(name, str) and isinstance(version, str), "name and version must be strings"),
+                  (isinstance(opts, dict), "opts must be an object")]
+        checks += [(key in IMAGE_BUILDER_OPTS, "Additional properties are not allowed (%r was unexpected)" % key)
+                   for key in opts]
+        checks += [(type(value) is IMAGE_BUILDER_OPTS[key], "%r is not of type %s" % (value, key))
+                   for key, value in opts.items() if key in IMAGE_BUILDER_OPTS]
+        checks += [(set(opts.get("ostree") or {}) <= {"url", "ref", "parent"}, "ostree has unknown keys")]
+        for ok, message in checks:
+            if not ok:
+                raise parameter_error(message)
+        if target not in self.targets:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: No such build target: %s" % target)
+        self.submitted.append(("imageBuilderBuild", [target, arches, types, name, version], {"opts": opts}))
+        task_id = self._task("imageBuilderBuild", None, FREE)
+        self.tasks[task_id].update(request=[target, arches, types, name, version, opts], label=name,
+                                   completion_ts=None, result=None)
+        return task_id
+
     def buildContainer(self, src, target, opts=None, priority=None, channel="container"):
         """OSBS (koji-containerbuild): a container image from git SRC (url#ref)."""
         self._require_login("buildContainer")
@@ -176,32 +252,18 @@ class TaskHub(Hub):
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
-                run = self._run_container if self.tasks[task_id]["method"] == "buildContainer" else self._run_image
+                run = {"buildContainer": self._run_container, "kiwiBuild": self._run_kiwi,
+                       "imageBuilderBuild": self._run_image_builder}.get(self.tasks[task_id]["method"],
+                                                                         self._run_image)
                 threading.Thread(target=run, args=(task_id,), daemon=True).start()
             time.sleep(0.05)
 
     def _run_image(self, task_id):
-        with self.lock:
-            task = self.tasks[task_id]
-            name, version, arches, target, inst_tree, opts = task["request"]
-            self.log_lines.append((time.time(), "open %s" % task_id))
-            children = []
-            for arch in arches:
-                child = self._task(CHILD_METHODS[task["method"]], task_id, OPEN)
-                self.tasks[child].update(arch=arch, label=arch, completion_ts=None, result=None)
-                children.append((child, arch))
-        time.sleep(self.build_delay)
+        """image-build and spin-* tasks: the images of the formats asked for, a .ks and a log."""
+        name, version, arches, target, inst_tree, opts = self.tasks[task_id]["request"]
         release = opts.get("release") or "1"
-        failed = []
-        for child, arch in children:
-            error = self.failing.get((name, arch)) or self.failing.get((name, "*"))
-            if error:
-                self._close(child, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, error))
-                if arch not in (opts.get("optional_arches") or []):
-                    failed.append(child)
-                continue
-            outdir = os.path.join(self.root, "work", "tasks", str(child % 10000), str(child))
-            os.makedirs(outdir, exist_ok=True)
+
+        def build(arch, outdir):
             files = []
             for fmt in opts["format"]:
                 filename = "%s-%s-%s.%s.%s" % (name, version, release, arch, SUFFIXES.get(fmt, fmt))
@@ -210,18 +272,100 @@ class TaskHub(Hub):
                 make_image(fmt, os.path.join(outdir, filename), "%s %s" % (name, arch))
                 files.append(filename)
             ks = os.path.basename(opts["kickstart"])
-            with open(os.path.join(outdir, ks), "w") as f:
-                f.write("# kickstart of %s\n" % name)
-            with open(os.path.join(outdir, "oz-%s.log" % arch), "w") as f:
-                f.write("built %s\n" % ", ".join(files))
+            write_text(os.path.join(outdir, ks), "# kickstart of %s\n" % name)
+            write_text(os.path.join(outdir, "oz-%s.log" % arch), "built %s\n" % ", ".join(files))
+            return {"arch": arch, "files": files + [ks], "rpmlist": [], "logs": ["oz-%s.log" % arch],
+                    "name": name, "version": version, "release": release}
+
+        self._run_children(task_id, name, arches, opts.get("optional_arches") or [], build)
+
+    def _run_kiwi(self, task_id):
+        """kiwiBuild: per arch the result bundle kiwi-ng makes of the description's type
+        (<name>.<arch>-<version>-<release>.<ending>, or result_bundle_name_format's name),
+        with its .packages list and .sha256 files, beside the description and a log."""
+        target, arches, desc_url, desc_path, opts = self.tasks[task_id]["request"]
+        name = os.path.basename(desc_path).rsplit(".kiwi", 1)[0]
+        name = "%s-%s" % (name, opts["profile"]) if opts.get("profile") else name
+        version, release = opts.get("version") or "1", opts.get("release") or "1"
+
+        def build(arch, outdir):
+            if opts.get("type") not in KIWI_TYPES:
+                raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: Kiwi failed")
+            base = "%s.%s-%s-%s" % (name, arch, version, release)
+            if opts.get("result_bundle_name_format"):
+                base = opts["result_bundle_name_format"]
+                for key, value in (("%N", name), ("%P", opts.get("profile") or ""), ("%A", arch),
+                                   ("%I", release), ("%v", version)):
+                    base = base.replace(key, value)
+            files = []
+            for ending in KIWI_TYPES[opts.get("type")]:
+                filename = "%s.%s" % (base, ending)
+                make_image(ENDING_FORMATS.get(ending, "raw"), os.path.join(outdir, filename), "%s %s" % (name, arch))
+                write_text(os.path.join(outdir, filename + ".sha256"), "%s  %s\n" % ("0" * 64, filename))
+                files += [filename, filename + ".sha256"]
+            write_text(os.path.join(outdir, base + ".packages"), "kernel|(none)|6.8|1|%s|||GPL\n" % arch)
+            desc = "%s.%s.kiwi" % (os.path.basename(desc_path).rsplit(".kiwi", 1)[0], arch)
+            write_text(os.path.join(outdir, desc), "<image name=%r/>\n" % name)
+            write_text(os.path.join(outdir, "image-root.%s.log" % arch), "built %s\n" % ", ".join(files))
+            return {"arch": arch, "logs": [desc], "name": name, "version": version, "release": release,
+                    "rpmlist": [], "files": sorted(files + [base + ".packages"])}
+
+        self._run_children(task_id, name, arches, opts.get("optional_arches") or [], build)
+
+    def _run_image_builder(self, task_id):
+        """imageBuilderBuild: per arch `image-builder build --output-name <name>-<version>-<release>`
+        of the one type: its image, its osbuild manifest and an SBOM. No optional arches."""
+        target, arches, types, name, version, opts = self.tasks[task_id]["request"]
+        release = opts.get("release") or "1"
+
+        def build(arch, outdir):
+            if types[0] not in IMAGE_BUILDER_TYPES:
+                raise xmlrpc.client.Fault(GENERIC_ERROR, "GenericError: `image-builder` failed")
+            base = "%s-%s-%s" % (name, version, release)
+            ending = IMAGE_BUILDER_TYPES[types[0]]
+            make_image(ENDING_FORMATS.get(ending, "raw"), os.path.join(outdir, "%s.%s" % (base, ending)),
+                       "%s %s" % (name, arch))
+            write_text(os.path.join(outdir, base + ".osbuild-manifest.json"), '{"version": "2"}\n')
+            write_text(os.path.join(outdir, base + ".image-os.spdx.json"), '{"spdxVersion": "SPDX-2.3"}\n')
+            files = ["%s.%s" % (base, ending), base + ".osbuild-manifest.json", base + ".image-os.spdx.json"]
+            return {"name": name, "version": version, "release": release, "arch": arch,
+                    "files": files, "logs": [], "rpmlist": []}
+
+        self._run_children(task_id, name, arches, [], build)
+
+    def _run_children(self, task_id, name, arches, optional, build):
+        """One child task per arch (CHILD_METHODS' method): BUILD(arch, outdir) writes its
+        outputs and answers its result, or raises the fault it fails with (fail_task's NAME and
+        arch fail it too). The parent fails when a child not in OPTIONAL, or every child, does."""
+        with self.lock:
+            method = CHILD_METHODS[self.tasks[task_id]["method"]]
+            self.log_lines.append((time.time(), "open %s" % task_id))
+            children = []
+            for arch in arches:
+                child = self._task(method, task_id, OPEN)
+                self.tasks[child].update(arch=arch, label=arch, completion_ts=None, result=None)
+                children.append((child, arch))
+        time.sleep(self.build_delay)
+        failed = []
+        for child, arch in children:
+            outdir = os.path.join(self.root, "work", "tasks", str(child % 10000), str(child))
+            os.makedirs(outdir, exist_ok=True)
+            error = self.failing.get((name, arch)) or self.failing.get((name, "*"))
+            try:
+                if error:
+                    raise xmlrpc.client.Fault(GENERIC_ERROR, error)
+                result = dict(build(arch, outdir), task_id=child)
+            except xmlrpc.client.Fault as fault:
+                self._close(child, FAILED, fault)
+                failed.append((child, arch))
+                continue
             with self.lock:
-                self.tasks[child]["outputs"] = sorted(files + [ks, "oz-%s.log" % arch])
-            self._close(child, CLOSED, {"arch": arch, "files": files + [ks], "rpmlist": [],
-                                        "logs": ["oz-%s.log" % arch], "task_id": child, "name": name,
-                                        "version": version, "release": release})
-        if failed:
+                self.tasks[child]["outputs"] = sorted(os.listdir(outdir))
+            self._close(child, CLOSED, result)
+        fatal = [child for child, arch in failed if arch not in optional]
+        if fatal or len(failed) == len(children):
             self._close(task_id, FAILED, xmlrpc.client.Fault(
-                GENERIC_ERROR, "GenericError: %s task %s failed" % (CHILD_METHODS[task["method"]], failed[0])))
+                GENERIC_ERROR, "GenericError: %s task %s failed" % (method, (fatal or [failed[0][0]])[0])))
         else:
             self._close(task_id, CLOSED, {str(c): self.tasks[c]["result"] for c, _ in children
                                           if self.tasks[c]["state"] == CLOSED})
@@ -363,6 +507,15 @@ def make_image(fmt, path, label):
         with open(tmp, "wb") as f:
             f.write(raw)
     os.replace(tmp, path)
+
+
+def write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def parameter_error(message):
+    return xmlrpc.client.Fault(kojihub.PARAMETER_ERROR, "ParameterError: %s" % message)
 
 
 def write_profile(home, url, topdir, topurl, authtype="password", password="secret", retries=3):

@@ -56,7 +56,8 @@ image_build = {
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
 
-def init(tmp, demo_repo, extra):
+def demo_config(tmp, demo_repo, extra):
+    """The demo product's config under TMP with EXTRA appended; its path."""
     import shutil
 
     from conftest import DEMO
@@ -64,6 +65,11 @@ def init(tmp, demo_repo, extra):
     shutil.copytree(DEMO, tmp / "demo", ignore=shutil.ignore_patterns("specs"))
     conf = tmp / "demo" / "demo.conf"
     conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + extra)
+    return conf
+
+
+def init(tmp, demo_repo, extra):
+    conf = demo_config(tmp, demo_repo, extra)
     return command("punji-init", conf, "--target-dir", tmp / "out", "--test", check=True).stdout.strip()
 
 

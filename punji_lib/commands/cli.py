@@ -93,6 +93,25 @@ def add_compose_options(parser):
     for name in ("production", "nightly", "test", "ci", "development"):
         types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
                            help="make a %s compose" % name)
+    parser.add_argument("--notification-script", action="append", default=[], metavar="SCRIPT",
+                        help="call SCRIPT MESSAGE with a JSON body on stdin at each step, as Pungi does "
+                             "(repeatable; for a plain make also $PUNJI_NOTIFICATION_SCRIPT)")
+    parser.add_argument("--no-latest-link", action="store_true",
+                        help="do not point latest-<release_short>-<version> in the target directory at this compose")
+    parser.add_argument("--latest-link-status", action="append", metavar="STATUS",
+                        help="move the latest link only when the compose ends with STATUS (repeatable; "
+                             "default: FINISHED or FINISHED_INCOMPLETE)")
+    parser.add_argument("--latest-link-components", type=int, default=-1, metavar="N",
+                        help="how many parts of release_version the link's name keeps (0: none; negative: "
+                             "all but that many; default -1)")
+
+
+def compose_options(args):
+    """What the compose options ask of the compose beyond its id: kept in its request."""
+    return {"notification_scripts": [os.path.abspath(s) if os.path.exists(s) else s
+                                     for s in args.notification_script],
+            "latest_link": not args.no_latest_link, "latest_link_status": args.latest_link_status,
+            "latest_link_components": args.latest_link_components}
 
 
 def run(argparser, work, argv=None):
@@ -133,7 +152,7 @@ def run_phase(argparser, phase, job, argv=None):
     mark it running, call JOB(topdir, variant, arch). On failure leave the error next to its
     state file and set STATUS to DOOMED, unless failable_deliverables says the deliverable may
     fail: then the failure is recorded in the state file and the compose goes on."""
-    from ..compose import layout, state, status
+    from ..compose import layout, notify, state, status
 
     args = argparser.parse_args(argv)
     topdir = os.path.abspath(args.compose)
@@ -148,6 +167,7 @@ def run_phase(argparser, phase, job, argv=None):
             try:
                 state.mark_running(topdir, phase, variant, arch)
                 status.set_status(topdir, "STARTED", only_if="DOOMED")
+                notify.phase_started(topdir, phase)
                 job(topdir, variant, arch)
             except Exception as exc:
                 known = as_user_error(exc)
@@ -159,8 +179,10 @@ def run_phase(argparser, phase, job, argv=None):
                 log.exception("failed, but failable: %s", message)
                 state.write(topdir, phase, variant, arch, failed=True, error=message)
                 warn(argparser.prog, "%s (failable_deliverables: the compose goes on without it)" % message)
+                notify.phase_done(topdir, phase)
                 return 0
             log.info("%s finished", argparser.prog)
+            notify.phase_done(topdir, phase)
 
     return run(_Parsed(argparser, args), work)
 
@@ -169,6 +191,7 @@ def run_phase(argparser, phase, job, argv=None):
 DELIVERABLES = {"createiso": ("iso",), "buildinstall": ("buildinstall",), "liveimages": ("live",),
                 "livemedia": ("live-media",), "imagebuild": ("image-build",), "osbs": ("osbs",),
                 "ostree": ("ostree",), "ostreeinstaller": ("ostree-installer",), "extraiso": ("extra-iso",),
+                "kiwibuild": ("kiwibuild",), "imagebuilder": ("imageBuilderBuild",),
                 "imagecontainer": ("osbs",), "ostreecontainer": ("ostree-container",)}
 
 

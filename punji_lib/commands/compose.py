@@ -68,7 +68,8 @@ def _compose(args):
     from ..errors import PunjiError
     from ..phases import init
 
-    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label)
+    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
+                         options=cli.compose_options(args))
     print("punji-compose: compose %s" % topdir, file=sys.stderr)
     code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1)
     if code != 0:

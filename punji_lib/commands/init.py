@@ -45,7 +45,8 @@ def _create(args):
 
     if not args.config:
         raise PunjiError("a config file is needed (or --refresh COMPOSE)")
-    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label)
+    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
+                         options=cli.compose_options(args))
     print(topdir)
 
 

@@ -352,3 +352,13 @@ def fetched_inputs_dir():
     """work/global/inputs: variants, comps and other config inputs init fetched from git or a package,
     one subdirectory per option."""
     return "work/global/inputs"
+
+
+def translate_path(path, pairs):
+    """PATH with the first matching prefix of translate_paths [(prefix, replacement)] replaced:
+    /mnt/composes/X -> https://kojipkgs.example.com/compose/X."""
+    for prefix, new in pairs or []:
+        prefix = prefix.rstrip("/")
+        if path == prefix or path.startswith(prefix + "/"):
+            return new.rstrip("/") + path[len(prefix):]
+    return path

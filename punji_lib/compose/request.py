@@ -10,8 +10,9 @@ from ..errors import PunjiError
 from . import jsonio, layout, state
 
 
-def write(topdir, config_path, compose, compose_type, label):
-    """Record what the compose at TOPDIR is: COMPOSE is its productmd compose (id, date, respin)."""
+def write(topdir, config_path, compose, compose_type, label, options=None):
+    """Record what the compose at TOPDIR is: COMPOSE is its productmd compose (id, date, respin);
+    OPTIONS what its command line asked beyond that (punji_lib.commands.cli.compose_options)."""
     jsonio.write_json(layout.at(topdir, layout.compose_request_json()), {
         "header": state.header("compose-request"),
         "config": config_path,
@@ -20,6 +21,7 @@ def write(topdir, config_path, compose, compose_type, label):
         "label": label,
         "date": compose.date,
         "respin": compose.respin,
+        "options": options or {},
     })
 
 

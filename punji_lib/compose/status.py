@@ -87,13 +87,14 @@ def failing(topdir):
 
 
 def set_status(topdir, new, only_if=None):
-    """Write NEW into the compose's STATUS file (only when it says ONLY_IF, if that is given)."""
+    """Write NEW into the compose's STATUS file (only when it says ONLY_IF, if that is given);
+    a change is a status-change notification."""
+    from . import notify
+
     path = layout.at(topdir, layout.status_file())
-    if only_if is not None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                if f.read().strip() != only_if:
-                    return
-        except FileNotFoundError:
-            return
+    old = (jsonio.read_text(path) or "").strip()
+    if only_if is not None and old != only_if:
+        return
     jsonio.write_small(path, new + "\n")
+    if old != new:
+        notify.send(topdir, "status-change", status=new)

@@ -277,7 +277,7 @@ IMAGEBUILDER = block({
     "release": OPT_STR,
     "seed": INT,
     "scratch": BOOL,
-    "ostree": OBJECT,
+    "ostree": {"type": "object", "properties": {"url": STR, "ref": STR, "parent": STR}, "additionalProperties": False},
     "blueprint": OBJECT,
     "repos": {"type": "array", "items": {"anyOf": [STR, OBJECT]}},
     "arches": STR_LIST,

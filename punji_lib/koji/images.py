@@ -13,6 +13,38 @@ from ..log import log, warn
 from ..media import iso
 from . import tasks as kojitasks
 
+# image_build's formats -> the file name endings of their images (Pungi's EXTENSIONS)
+EXTENSIONS = {
+    "docker": ["tar.gz", "tar.xz"],
+    "liveimg-squashfs": ["liveimg.squashfs"],
+    "qcow": ["qcow"],
+    "qcow2": ["qcow2"],
+    "raw": ["raw"],
+    "raw-xz": ["raw.xz"],
+    "rhevm-ova": ["rhevm.ova"],
+    "tar-gz": ["tar.gz"],
+    "vagrant-hyperv": ["vagrant-hyperv.box"],
+    "vagrant-libvirt": ["vagrant-libvirt.box"],
+    "vagrant-virtualbox": ["vagrant-virtualbox.box"],
+    "vagrant-vmware-fusion": ["vagrant-vmware-fusion.box"],
+    "vdi": ["vdi"],
+    "vmdk": ["vmdk"],
+    "vpc": ["vhd"],
+    "vsphere-ova": ["vsphere.ova"],
+}
+
+# (type, ending, format) of the kiwi and image-builder images whose endings EXTENSIONS lacks or
+# would name wrongly (oci.tar.xz is no docker image); tried before EXTENSIONS, as Pungi does
+BUNDLE_ENDINGS = [
+    ("vagrant-libvirt", "vagrant.libvirt.box", "vagrant-libvirt.box"),
+    ("vagrant-virtualbox", "vagrant.virtualbox.box", "vagrant-virtualbox.box"),
+    ("vhd-compressed", "vhdfixed.xz", "vhdfixed.xz"),
+    ("container", "oci.tar.xz", "tar.xz"),
+    ("wsl2", "wsl", "wsl"),
+    ("boot", "iso", "iso"),
+] + [("fex", ending, ending) for ending in ("erofs.xz", "erofs.gz", "erofs", "squashfs.xz", "squashfs.gz",
+                                            "squashfs")]
+
 
 def blocks(conf, name, v):
     """The blocks of v_map option NAME matching variant V, in config order (deep copies)."""
@@ -43,19 +75,107 @@ def release(topdir, conf, block, phase_option):
     return None
 
 
+def version(topdir, conf, block, phase_option):
+    """The version of a block: its 'version', else the phase's, else global_version, else
+    Pungi's image_version: release_version, with _<milestone> of a label not RC-."""
+    given = pick(conf, block, "version", phase_option)
+    if given:
+        return str(given)
+    return request.image_version(topdir, conf["release_version"])
+
+
 def tree_url(topdir, conf, uid, arch="$arch"):
     """The os tree of variant UID (ARCH may be '$arch') as Koji's builders see it (translate_paths)."""
     return kojitasks.translate_path(layout.at(topdir, layout.os_tree(uid, arch)), conf.get("translate_paths"))
 
 
-def repo_urls(topdir, conf, repos, by_uid):
-    """Variant uids -> their os trees ('$arch'), other strings (URLs, paths) as they are."""
-    result = []
+def repo_url(topdir, conf, repo, by_uid, where):
+    """A repository as Koji's builders see it (Pungi's get_repo_url): a variant uid is its os
+    tree ('$arch'), an absolute path goes through translate_paths, a URL stays."""
+    if repo in by_uid:
+        return tree_url(topdir, conf, repo)
+    if repo.startswith("/"):
+        return kojitasks.translate_path(repo, conf.get("translate_paths"))
+    if "://" not in repo:
+        raise PunjiError("%s: repo %r is no variant of the compose, absolute path nor URL" % (where, repo))
+    return repo
+
+
+def repo_urls(topdir, conf, repos, by_uid, where):
+    """REPOS (each as repo_url gives it; a {"baseurl"} dict: its baseurl), without repeats."""
+    urls = []
     for repo in repos:
-        url = tree_url(topdir, conf, repo) if repo in by_uid else repo
-        if url not in result:
-            result.append(url)
-    return result
+        if isinstance(repo, dict):
+            repo = repo_base(repo, where)
+        urls.append(repo_url(topdir, conf, repo, by_uid, where))
+    return list(dict.fromkeys(urls))
+
+
+def repo_base(repo, where):
+    """The baseurl of a repository given as a dict."""
+    if not repo.get("baseurl"):
+        raise PunjiError("%s: repo %r has no baseurl" % (where, repo))
+    return repo["baseurl"]
+
+
+def with_variant(repos, uid):
+    """A block's repos (a string or a list) followed by the variant's own, when not listed."""
+    repos = [repos] if isinstance(repos, str) else list(repos or [])
+    return repos if uid in repos else repos + [uid]
+
+
+def block_arches(conf, option, tree):
+    """(variant, block number, block, its arches) of every block of v_map OPTION whose
+    'arches' (default: all the variant's binary arches) leave any of the variant's."""
+    for v in tree:
+        arches = sorted(a for a in v["arches"] if a != "src")
+        for number, block in enumerate(blocks(conf, option, v)):
+            wanted = sorted(set(block["arches"]) & set(arches)) if block.get("arches") else arches
+            if wanted:
+                yield v, number + 1, block, wanted
+
+
+def failable_arches(block, wanted):
+    """The arches of WANTED a block's 'failable' names ("*": all of them)."""
+    failable = block.get("failable") or []
+    return list(wanted) if failable == ["*"] else sorted(set(failable) & set(wanted))
+
+
+def bundle_kind(name):
+    """(type, format) of an image file NAME of a kiwi or image-builder task (BUNDLE_ENDINGS,
+    then EXTENSIONS), or None for other files (package lists, manifests, checksums)."""
+    for image_type, ending, image_format in BUNDLE_ENDINGS:
+        if name.endswith("." + ending):
+            return image_type, image_format
+    for image_type, endings in EXTENSIONS.items():
+        for ending in endings:
+            if name.endswith("." + ending):
+                return image_type, ending
+    return None
+
+
+def manifest_type(block, where):
+    """A block's manifest_type (the images' productmd type instead of the one their endings
+    give), None when unset; one productmd knows."""
+    import productmd.images
+
+    wanted = block.get("manifest_type")
+    if wanted and wanted not in productmd.images.SUPPORTED_IMAGE_TYPES:
+        raise PunjiError("%s: manifest_type %r is no productmd image type (known: %s)"
+                         % (where, wanted, ", ".join(sorted(productmd.images.SUPPORTED_IMAGE_TYPES))))
+    return wanted
+
+
+def take_bundle(topdir, job, arch, name):
+    """A kiwi or image-builder file goes to images/ (an ISO: iso/, bootable) typed by
+    bundle_kind, the block's manifest_type winning."""
+    kind = bundle_kind(name)
+    if not kind:
+        return None
+    image_type, image_format = kind
+    iso = image_format == "iso"
+    return {"dir": (layout.iso_dir if iso else layout.image_dir)(job["variant"], arch),
+            "type": job.get("manifest_type") or image_type, "format": image_format, "bootable": iso}
 
 
 def failable_everywhere(conf, uid, arches, deliverable):
@@ -92,10 +212,10 @@ def image_record(topdir, rel, arch, image_type, suffix, subvariant):
 
 
 def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None):
-    """Submit JOBS ({"method", "args", "opts", "variant", "block", "what", "children",
-    "can_fail", "optional", "subvariant"}) at once, wait for all, fetch the files CHOOSER
-    (topdir, job, arch, name) -> {"dir", "type", "format", ["rename": the file's name in the
-    compose], [productmd fields]} or None picks
+    """Submit JOBS ({"method", "args", "opts" (sent as opts=) or "kwargs" (all keyword
+    arguments), "variant", "block", "what", "children", "can_fail", "optional", "subvariant"})
+    at once, wait for all, fetch the files CHOOSER (topdir, job, arch, name) -> {"dir", "type",
+    "format", ["rename": the file's name in the compose], [productmd fields]} or None picks
     from each closed child task, record them (FINISH(topdir, record) may add fields read
     from the file) and write the state."""
     if not jobs:
@@ -105,7 +225,8 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None):
     session = kojitasks.TaskSession(conf.get("koji_profile"))
     session.login()
     for job in jobs:
-        job["task"] = session.submit(job["method"], *job["args"], opts=job["opts"])
+        keywords = job["kwargs"] if "kwargs" in job else {"opts": job["opts"]}
+        job["task"] = session.submit(job["method"], *job["args"], **keywords)
         log.info("%s: task %s for %s", job["what"], job["task"], ",".join(job["arches"]))
     infos = session.wait([job["task"] for job in jobs])
     images, failed, errors = [], [], []

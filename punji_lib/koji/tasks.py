@@ -22,6 +22,7 @@ child's, for a parent task).
 import os
 import time
 
+from ..compose.layout import translate_path  # noqa: F401 - the image phases call it from here
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.repos import file_checksum
@@ -190,12 +191,3 @@ def profile_section(profile):
     parser = koji.read_config_files([os.path.expanduser(p) for p in (
         "/etc/koji.conf.d", "/etc/koji.conf", "~/.koji/config.d", "~/.koji/config")])
     return dict(parser.items(profile)) if parser.has_section(profile) else {}
-
-
-def translate_path(path, pairs):
-    """PATH with the first matching prefix of translate_paths [(prefix, replacement)] replaced."""
-    for prefix, new in pairs or []:
-        prefix = prefix.rstrip("/")
-        if path == prefix or path.startswith(prefix + "/"):
-            return new.rstrip("/") + path[len(prefix):]
-    return path

@@ -36,7 +36,7 @@ runroot tag has it (any builder can write an image that does not boot).
 import os
 import shutil
 
-from ..compose import dirs, jsonio, layout, request, state
+from ..compose import dirs, jsonio, layout, notify, request, state
 from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -240,7 +240,9 @@ def make_images(topdir, conf, v, arch, files, sizes):
     _clean(work)
     os.makedirs(work)
     real_dir = _real_iso_dir(topdir, conf, uid, arch)
+    notify.send(topdir, "createiso-targets", deliverables=[os.path.join(real_dir, n) for n in names])
     staged = dirs.aside(real_dir)
+    name = names[0]
     try:
         _check_space(staged, sizes, discs)
         copies = {}
@@ -265,10 +267,13 @@ def make_images(topdir, conf, v, arch, files, sizes):
         dirs.swap(staged, real_dir)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
+        notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, name), arch=arch, variant=uid)
         raise
     finally:
         _clean(work)
     _link_iso_dir(topdir, conf, uid, arch, real_dir)
+    for name in names:
+        notify.send(topdir, "createiso-imagedone", file=os.path.join(real_dir, name), arch=arch, variant=uid)
     return records
 
 
@@ -448,7 +453,7 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
 # -- images.json -------------------------------------------------------------------------
 
 
-KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "ostreecontainer")
+KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "kiwibuild", "imagebuilder", "ostreecontainer")
 
 
 def run_assemble(topdir):

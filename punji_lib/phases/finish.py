@@ -4,6 +4,7 @@ import glob
 import os
 
 from ..compose import jsonio, layout, request, state
+from ..log import log
 from ..compose import status as compose_status
 
 
@@ -80,4 +81,50 @@ def run(topdir, variant=None, arch=None):
     jsonio.write_text(layout.at(topdir, layout.composeinfo_json()), ci.dumps())
     status = "FINISHED_INCOMPLETE" if failures(topdir) else "FINISHED"
     compose_status.set_status(topdir, status)
-    state.write(topdir, "finish", status=status)
+    link = update_latest_link(topdir, status)
+    state.write(topdir, "finish", status=status, latest_link=link)
+
+
+def latest_link_name(conf, components=-1):
+    """latest-<release_short>-<release_version's first parts>[-<base_product_short>-<version>]
+    as Pungi names it: COMPONENTS parts of the version (0: no version; negative: all but that
+    many, at least one)."""
+    if components == 0:
+        name = "latest-%s" % conf["release_short"]
+    else:
+        hunks = str(conf["release_version"]).split(".")
+        count = min(len(hunks), components) if components > 0 else max(1, len(hunks) + components)
+        name = "latest-%s-%s" % (conf["release_short"], ".".join(hunks[:count]))
+    if conf.get("base_product_name"):
+        name += "-%s-%s" % (conf["base_product_short"], conf["base_product_version"])
+    return name
+
+
+def update_latest_link(topdir, status):
+    """Point the latest link in the target directory at this compose (atomically), unless the
+    compose's options say not to or it ended with a status they do not list, or the link
+    already points at a newer compose. The link's name, or None."""
+    from ..compose.reuse import COMPOSE_ID
+
+    options = request.read(topdir).get("options") or {}
+    if not options.get("latest_link", True):
+        return None
+    allowed = [s.upper() for s in options.get("latest_link_status") or []]
+    if allowed and status not in allowed:
+        log.warning("STATUS %s is not in --latest-link-status (%s): the latest link stays", status, ", ".join(allowed))
+        return None
+    conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
+    name = latest_link_name(conf, options.get("latest_link_components", -1))
+    topdir = os.path.abspath(topdir)
+    link = os.path.join(os.path.dirname(topdir), name)
+    current = COMPOSE_ID.match(os.readlink(link)) if os.path.islink(link) else None
+    mine = COMPOSE_ID.match(os.path.basename(topdir))
+    if current and mine and (current.group("date"), int(current.group("respin"))) > \
+            (mine.group("date"), int(mine.group("respin"))):
+        log.info("%s points at the newer %s: it stays", name, os.readlink(link))
+        return None
+    tmp = "%s.%d.tmp" % (link, os.getpid())
+    os.symlink(os.path.basename(topdir), tmp)
+    os.replace(tmp, link)
+    log.info("%s -> %s", link, os.path.basename(topdir))
+    return name

@@ -18,7 +18,7 @@ call `koji image-build` makes for Pungi's config file — with:
                   global_release; null: <date><type suffix>.<respin>), scratch,
                   factory_parameter ([key, value] pairs of factory-parameters, sorted),
                   optional_arches (the block's 'failable' arches when not all of them)
-    name, version the block's, image_build_version or global_version or release_version;
+    name, version the block's, image_build_version or global_version or image_version;
     target        the block's, image_build_target or global_target
 
 The tasks are submitted together, then waited for together (punji_lib.koji.tasks).
@@ -48,27 +48,6 @@ PROG = "punji-imagebuild"
 DELIVERABLE = "image-build"
 METHOD = "buildImageOz"
 
-# image-build format -> the file name endings of its images (as Koji names them)
-EXTENSIONS = {
-    "docker": ["tar.gz", "tar.xz"],
-    "liveimg-squashfs": ["liveimg.squashfs"],
-    "qcow": ["qcow"],
-    "qcow2": ["qcow2"],
-    "raw": ["raw"],
-    "raw-xz": ["raw.xz"],
-    "rhevm-ova": ["rhevm.ova"],
-    "tar-gz": ["tar.gz"],
-    "vagrant-hyperv": ["vagrant-hyperv.box"],
-    "vagrant-libvirt": ["vagrant-libvirt.box"],
-    "vagrant-virtualbox": ["vagrant-virtualbox.box"],
-    "vagrant-vmware-fusion": ["vagrant-vmware-fusion.box"],
-    "vdi": ["vdi"],
-    "vmdk": ["vmdk"],
-    "vpc": ["vhd"],
-    "vsphere-ova": ["vsphere.ova"],
-}
-
-
 # -- shared by the Koji image phases ------------------------------------------------------
 
 
@@ -91,17 +70,17 @@ def plan(topdir, conf, tree):
                        if f]
             if not formats:
                 raise PunjiError("%s: 'format' is missing" % where)
-            unknown = [f for f in formats if f not in EXTENSIONS]
+            unknown = [f for f in formats if f not in images.EXTENSIONS]
             if unknown:
                 raise PunjiError("%s: unknown format %s (known: %s)" % (where, ", ".join(unknown),
-                                                                         ", ".join(sorted(EXTENSIONS))))
+                                                                         ", ".join(sorted(images.EXTENSIONS))))
             for key in ("name", "kickstart"):
                 if not ib.get(key):
                     raise PunjiError("%s: '%s' is missing" % (where, key))
             target = images.pick(conf, ib, "target", "image_build_target")
             if not target:
                 raise PunjiError("%s: no Koji target (set 'target', image_build_target or global_target)" % where)
-            version = images.pick(conf, ib, "version", "image_build_version") or conf["release_version"]
+            version = images.version(topdir, conf, ib, "image_build_version")
             source = ib.get("install_tree_from")
             if source is None:
                 source = v["uid"] if v["type"] == "variant" or not v.get("parent") else v["parent"]
@@ -115,10 +94,9 @@ def plan(topdir, conf, tree):
                 raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
             repos = ib.get("repo") or []
             repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
-            failable = ib.get("failable") or []
-            failable = wanted if failable == ["*"] else sorted(set(failable) & set(wanted))
+            failable = images.failable_arches(ib, wanted)
             opts = {"kickstart": ib["kickstart"], "format": formats,
-                    "repo": images.repo_urls(topdir, conf, repos, by_uid)}
+                    "repo": images.repo_urls(topdir, conf, repos, by_uid, where)}
             ksurl = images.pick(conf, ib, "ksurl", "image_build_ksurl")
             if ksurl:
                 opts["ksurl"] = ksurl
@@ -143,7 +121,7 @@ def plan(topdir, conf, tree):
                 "variant": v["uid"], "block": number + 1, "arches": wanted, "formats": formats,
                 "subvariant": ib.get("subvariant") or v["uid"],
                 "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
-                "optional": failable, "args": [ib["name"], str(version), wanted, target, install_tree],
+                "optional": failable, "args": [ib["name"], version, wanted, target, install_tree],
                 "opts": opts,
             })
     return jobs
@@ -152,7 +130,7 @@ def plan(topdir, conf, tree):
 def matching(formats, filename):
     """(format, suffix) of the first of FORMATS whose suffix FILENAME ends with, else None."""
     for fmt in formats:
-        for suffix in EXTENSIONS[fmt]:
+        for suffix in images.EXTENSIONS[fmt]:
             if filename.endswith("." + suffix):
                 return fmt, suffix
     return None

@@ -3,14 +3,15 @@ and per variant.arch comps from the config file, each only when its bytes change
 
 import os
 
-from ..compose import composeid, jsonio, layout, request, state, status
+from ..compose import composeid, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
 from ..errors import PunjiError
 from ..log import log, open_log, warn
 
 
-def create(config_path, target_dir, compose_type=None, label=None, date=None):
-    """Make TARGET_DIR/<COMPOSE_ID>, run the init phase in it and write its Makefile."""
+def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None):
+    """Make TARGET_DIR/<COMPOSE_ID>, run the init phase in it and write its Makefile. OPTIONS:
+    what the compose command line asks beyond the id (notification scripts, latest link)."""
     from ..compose import makefile
 
     config_path = os.path.abspath(config_path)
@@ -26,11 +27,14 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None):
         loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", ci.compose.id, config_path)
-    request.write(topdir, config_path, ci.compose, compose_type, label)
+    request.write(topdir, config_path, ci.compose, compose_type, label, options)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), ci.compose.id + "\n")
+    jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
     status.set_status(topdir, "STARTED")
+    notify.phase_started(topdir, "init")
     run(topdir, prog="punji-init", loaded=loaded)
     makefile.write(topdir)
+    notify.send(topdir, "phase-stop", phase_name="init")
     return topdir
 
 

@@ -8,7 +8,7 @@ buildImage(name, version, arch, target, kickstart, type, opts) — the call
 spin-appliance` (type 'appliance') makes — with:
 
     name          the block's, default <release_short>-<variant uid>
-    version       the block's, live_images_version, global_version or release_version
+    version       the block's, live_images_version, global_version or image_version
     target        the block's, live_images_target, live_target or global_target
     opts          repo (the block's 'repo': variant uids become their os trees
                   ('$basearch', through translate_paths), other strings are kept, then
@@ -61,7 +61,7 @@ def plan(topdir, conf, tree):
                 target = images.pick(conf, block, "target", "live_images_target") or conf.get("live_target")
                 if not target:
                     raise PunjiError("%s: no Koji target (set 'target', live_images_target or global_target)" % where)
-                version = images.pick(conf, block, "version", "live_images_version") or conf["release_version"]
+                version = images.version(topdir, conf, block, "live_images_version")
                 repos = block.get("repo") or []
                 repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
                 opts = {"repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
@@ -95,7 +95,7 @@ def plan(topdir, conf, tree):
                     "can_fail": bool(block.get("failable")) or DELIVERABLE in va_data(
                         conf.get("failable_deliverables"), v["uid"], arch),
                     "optional": [],
-                    "args": [name, str(version), arch, target, block["kickstart"], img_type], "opts": opts,
+                    "args": [name, version, arch, target, block["kickstart"], img_type], "opts": opts,
                 })
     names = [(j["variant"], j["arches"][0], j["rename"]) for j in jobs if j["rename"]]
     if len(set(names)) != len(names):

@@ -14,7 +14,7 @@ gives one Koji task, buildImage(name, version, arches, target, kickstart,
                   scratch, skip_tag, nomacboot, optional_arches (the block's 'failable'
                   arches when not all of them)
     name, version the block's name; version from the block, live_media_version,
-                  global_version or release_version; target likewise (live_media_target,
+                  global_version or image_version; target likewise (live_media_target,
                   global_target)
 
 Each closed createLiveMedia child (one per arch) gives its .iso files; they go
@@ -37,54 +37,48 @@ METHOD = "buildImage"
 def plan(topdir, conf, tree):
     by_uid = {v["uid"]: v for v in tree}
     jobs = []
-    for v in tree:
-        arches = sorted(a for a in v["arches"] if a != "src")
-        for number, block in enumerate(images.blocks(conf, "live_media", v)):
-            where = "option 'live_media' (variant %s, block %d)" % (v["uid"], number + 1)
-            wanted = sorted(set(block["arches"]) & set(arches)) if block.get("arches") else arches
-            if not wanted:
-                continue
-            for key in ("name", "kickstart"):
-                if not block.get(key):
-                    raise PunjiError("%s: '%s' is missing" % (where, key))
-            target = images.pick(conf, block, "target", "live_media_target")
-            if not target:
-                raise PunjiError("%s: no Koji target (set 'target', live_media_target or global_target)" % where)
-            version = images.pick(conf, block, "version", "live_media_version") or conf["release_version"]
-            source = block.get("install_tree_from") or v["uid"]
-            if source not in by_uid:
-                raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
-            repos = block.get("repo") or []
-            repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
-            failable = block.get("failable") or []
-            failable = wanted if failable == ["*"] else sorted(set(failable) & set(wanted))
-            opts = {"install_tree": images.tree_url(topdir, conf, source, "$basearch"),
-                    "repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
-                             for r in dict.fromkeys(repos)]}
-            ksurl = images.pick(conf, block, "ksurl", "live_media_ksurl")
-            if ksurl:
-                opts["ksurl"] = ksurl
-            release = images.release(topdir, conf, block, "live_media_release")
-            if release:
-                opts["release"] = release
-            for key in ("ksversion", "title"):
-                if block.get(key):
-                    opts[key] = block[key]
-            for key in ("scratch", "skip_tag", "nomacboot"):
-                if block.get(key):
-                    opts[key] = True
-            if failable and failable != wanted:
-                opts["optional_arches"] = failable
-            jobs.append({
-                "method": METHOD, "children": ["createLiveMedia"],
-                "what": "live_media %s of %s (block %d)" % (block["name"], v["uid"], number + 1),
-                "variant": v["uid"], "block": number + 1, "arches": wanted,
-                "subvariant": block.get("subvariant") or v["uid"],
-                "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
-                "optional": failable,
-                "args": [block["name"], str(version), wanted, target, block["kickstart"], "livemedia"],
-                "opts": opts,
-            })
+    for v, number, block, wanted in images.block_arches(conf, "live_media", tree):
+        where = "option 'live_media' (variant %s, block %d)" % (v["uid"], number)
+        for key in ("name", "kickstart"):
+            if not block.get(key):
+                raise PunjiError("%s: '%s' is missing" % (where, key))
+        target = images.pick(conf, block, "target", "live_media_target")
+        if not target:
+            raise PunjiError("%s: no Koji target (set 'target', live_media_target or global_target)" % where)
+        version = images.version(topdir, conf, block, "live_media_version")
+        source = block.get("install_tree_from") or v["uid"]
+        if source not in by_uid:
+            raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
+        repos = block.get("repo") or []
+        repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
+        failable = images.failable_arches(block, wanted)
+        opts = {"install_tree": images.tree_url(topdir, conf, source, "$basearch"),
+                "repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
+                         for r in dict.fromkeys(repos)]}
+        ksurl = images.pick(conf, block, "ksurl", "live_media_ksurl")
+        if ksurl:
+            opts["ksurl"] = ksurl
+        release = images.release(topdir, conf, block, "live_media_release")
+        if release:
+            opts["release"] = release
+        for key in ("ksversion", "title"):
+            if block.get(key):
+                opts[key] = block[key]
+        for key in ("scratch", "skip_tag", "nomacboot"):
+            if block.get(key):
+                opts[key] = True
+        if failable and failable != wanted:
+            opts["optional_arches"] = failable
+        jobs.append({
+            "method": METHOD, "children": ["createLiveMedia"],
+            "what": "live_media %s of %s (block %d)" % (block["name"], v["uid"], number),
+            "variant": v["uid"], "block": number, "arches": wanted,
+            "subvariant": block.get("subvariant") or v["uid"],
+            "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
+            "optional": failable,
+            "args": [block["name"], version, wanted, target, block["kickstart"], "livemedia"],
+            "opts": opts,
+        })
     return jobs
 
 

@@ -40,7 +40,7 @@ import os
 import re
 import shutil
 
-from ..compose import jsonio, layout, request, state
+from ..compose import jsonio, layout, notify, request, state
 from ..config import scm
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -94,7 +94,11 @@ def run(topdir, variant=None, arch=None):
     for uid, arch, number, block in jobs:
         what = "option 'ostree' (variant %s, arch %s, block %d)" % (uid, arch, number)
         try:
-            results.setdefault(uid, {})[arch] = one(topdir, conf, rr_conf, tree, uid, arch, number, block, what)
+            result = results.setdefault(uid, {})[arch] = one(topdir, conf, rr_conf, tree, uid, arch, number, block,
+                                                              what)
+            notify.send(topdir, "ostree", variant=uid, arch=arch, ref=result["ref"], commitid=result["commit"],
+                        repo_path=layout.translate_path(result["repo"], conf.get("translate_paths")),
+                        local_repo_path=result["repo"])
         except PunjiError as exc:
             message = "%s: %s" % (what, exc)
             if not can_fail(conf, uid, arch, block):

@@ -1,0 +1,8 @@
+# imagebuilder: the images of imagebuilder, built by Koji's image-builder plugin (all blocks at
+# once), put into compose/<variant>/<arch>/images (ISOs: iso). Needs the compose's binary
+# repositories (and buildinstall's install trees); after createiso of the trees, which makes
+# their iso/ directories anew (beside the other image phases).
+# needs: imagebuilder
+# scope: global
+@STATE@: work/global/config/imagebuilder.json $(filter-out work/src/%,$(CREATEREPO_STATES)) $(BUILDINSTALL_STATES) $(filter-out work/global/% work/src/%,$(CREATEISO_STATES))
+	$(PUNJI_BIN)/punji-imagebuilder .
