@@ -4,7 +4,8 @@ moment, then `make` again, gives the compose an uninterrupted run gives.
 One reference compose runs uninterrupted while the processes of its make are sampled, which
 gives each phase's time window. Each trial is a fresh compose of the same config in a target
 directory of its own (so it gets the same compose id): `make -j2` in a new session, SIGKILL to
-the whole process group after a delay, `make -j2` again, and a comparison with the reference:
+the whole process group after a delay, `make -j2` again at once (the killed make not even
+reaped yet), and a comparison with the reference:
 
 - every file under compose/ is there and nothing else; every file but the images, their
   checksum files and images.json has the reference's bytes (JSON metadata: its payload, the
@@ -109,11 +110,16 @@ def start_make(topdir, log_path):
 
 
 def kill_group(proc):
-    """SIGKILL to make's whole process group; wait until none of it is left."""
+    """SIGKILL to make's whole process group, nothing waited for: the killed make is not even
+    reaped yet when the resume starts."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def none_left(proc):
+    """Reap the killed make; none of its group may be left."""
     proc.wait()
     deadline = time.time() + 10
     while time.time() < deadline and group_commands(proc.pid):
@@ -331,7 +337,8 @@ def trial(top, conf, number, delay=None, phase=None, rng=None, windows=None):
     labels = running(proc.pid)
     kill_group(proc)
     marks = pid_marks(topdir)
-    again = make(topdir, "-j2")
+    again = make(topdir, "-j2")  # at once
+    none_left(proc)
     return {
         "trial": number,
         "how": "at %s" % phase if phase else "timed",

@@ -228,7 +228,8 @@ def run_phase(argparser, phase, job, argv=None):
 DELIVERABLES = {"createiso": ("iso",), "buildinstall": ("buildinstall",), "liveimages": ("live",),
                 "livemedia": ("live-media",), "imagebuild": ("image-build",), "osbs": ("osbs",),
                 "ostree": ("ostree",), "ostreeinstaller": ("ostree-installer",), "extraiso": ("extra-iso",),
-                "kiwibuild": ("kiwibuild",), "imagebuilder": ("imageBuilderBuild",), "osbuild": ("osbuild",)}
+                "kiwibuild": ("kiwibuild",), "imagebuilder": ("imageBuilderBuild",), "osbuild": ("osbuild",),
+                "imagecontainer": ("osbs",), "ostreecontainer": ("ostree-container",)}
 
 
 def _failable(topdir, phase, variant, arch):

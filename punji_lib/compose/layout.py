@@ -295,6 +295,23 @@ def osbs_json():
     return "compose/metadata/osbs.json"
 
 
+def osbs_part(phase):
+    """work/global/imagecontainer/osbs.json: the container builds one phase (osbs, imagecontainer)
+    adds to compose/metadata/osbs.json"""
+    return "work/global/%s/osbs.json" % phase
+
+
+def osbs_lock():
+    """work/global/osbs.json.lock: held while compose/metadata/osbs.json is written from the parts"""
+    return "work/global/osbs.json.lock"
+
+
+def imagecontainer_repo_file(variant_uid, number):
+    """work/global/imagecontainer/image-container-Server-1.repo: the .repo file pointing OSBS at
+    the image one image_container block embeds"""
+    return "work/global/imagecontainer/image-container-%s-%d.repo" % (variant_uid, number)
+
+
 def osbs_registries_json():
     """logs/global/osbs-registries.json: where each built image should be pushed (osbs_registries)"""
     return "logs/global/osbs-registries.json"
@@ -308,6 +325,17 @@ def ostree_work_dir(variant_uid, arch, number):
 def ostree_log_dir(variant_uid, arch, number):
     """logs/x86_64/ostree-Server-1: rpm-ostree's log and commitid.log of one ostree block"""
     return "logs/%s/ostree-%s-%d" % (arch, variant_uid, number)
+
+
+def ostreecontainer_work_dir(variant_uid, arch, number):
+    """work/x86_64/ostreecontainer/Server-1: the config checkout, treefile, .repo files and the OCI
+    archive (until it is moved into the compose) of one ostree_container block"""
+    return "work/%s/ostreecontainer/%s-%d" % (arch, variant_uid, number)
+
+
+def ostreecontainer_log_dir(variant_uid, arch, number):
+    """logs/x86_64/ostreecontainer-Server-1: rpm-ostree's output and stamp file of one ostree_container block"""
+    return "logs/%s/ostreecontainer-%s-%d" % (arch, variant_uid, number)
 
 
 def ostree_json():

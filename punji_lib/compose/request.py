@@ -42,7 +42,7 @@ def config_dir(topdir):
 
 
 def image_release(topdir):
-    """Pungi's image_release: the release part of the compose label (Beta-1.1: 1.1), else
+    """Pungi's image_release: the release of the compose label (Beta-1.2 -> 1.2), else
     <date><type suffix>.<respin>, e.g. 20261125.n.0."""
     req = read(topdir)
     if req.get("label"):
@@ -52,9 +52,27 @@ def image_release(topdir):
 
 
 def image_version(topdir, release_version):
-    """Pungi's image_version: RELEASE_VERSION, with _<milestone> of a label other than RC
-    (label Beta-1.1: 40_Beta)."""
+    """Pungi's image_version: RELEASE_VERSION, with the label's milestone unless it is RC
+    (label Beta-1.2 -> 1_Beta)."""
     label = read(topdir).get("label")
     if label and not label.startswith("RC-"):
         return "%s_%s" % (release_version, label.split("-", 1)[0])
     return release_version
+
+
+def generated_version(topdir, release_version, value):
+    """VALUE, or the value of the Pungi version generator it names (a string starting with '!')."""
+    if not isinstance(value, str) or not value.startswith("!"):
+        return value
+    req = read(topdir)
+    made = {
+        "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN":
+            lambda: "%s.%s" % (image_version(topdir, release_version), image_release(topdir)),
+        "!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN": lambda: image_release(topdir),
+        "!RELEASE_FROM_DATE_RESPIN": lambda: "%s.%s" % (req["date"], req["respin"]),
+        "!VERSION_FROM_VERSION_DATE_RESPIN": lambda: "%s.%s.%s" % (release_version, req["date"], req["respin"]),
+        "!VERSION_FROM_VERSION": lambda: release_version,
+    }
+    if value not in made:
+        raise PunjiError("unknown version generator %r (known: %s)" % (value, ", ".join(sorted(made))))
+    return made[value]()

@@ -316,6 +316,8 @@ OSTREE_CONTAINER = block({
     "version": STR,
     "tag_ref": BOOL,
     "runroot_packages": STR_LIST,
+    "subvariant": STR,
+    "name": STR,
 }, required=["treefile", "config_url"])
 
 OSTREE_INSTALLER = block({
@@ -348,7 +350,9 @@ IMAGE_CONTAINER = block({
     "url": STR,
     "target": STR,
     "git_branch": STR,
-    "image_spec": OBJECT,
+    "image_spec": {"type": "object", "additionalProperties": STR, "minProperties": 1},
+    "arch_override": STR,
+    "scratch": BOOL,
     "priority": NUM,
     "failable": BOOL,
 }, required=["url", "target", "git_branch", "image_spec"])

@@ -527,7 +527,7 @@ OPTIONS = (
            help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
 
     # --- ostree native containers ---
-    Option("ostree_container", v_map(OSTREE_CONTAINER, single=True), phase="ostreecontainer",
+    Option("ostree_container", v_map(OSTREE_CONTAINER, single=True), phase="ostreecontainer", implemented=True,
            help="{variant_regex: block or [block]} of rpm-ostree OCI archives (treefile, config_url, ...)."),
     Option("ostree_container_use_koji_plugin", BOOL, default=False, phase="ostreecontainer",
            help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),
@@ -541,7 +541,7 @@ OPTIONS = (
            help="Reuse OSBS builds from an old compose."),
 
     # --- image container ---
-    Option("image_container", v_map(IMAGE_CONTAINER, single=True), phase="imagecontainer",
+    Option("image_container", v_map(IMAGE_CONTAINER, single=True), phase="imagecontainer", implemented=True,
            help="{variant_regex: block or [block]} of containers embedding an image (url, target, git_branch, image_spec)."),
 )
 

@@ -76,26 +76,16 @@ def version(topdir, conf, block, phase_option):
     """The version of a block: its 'version', else the phase's, else global_version, through
     generated(); none set: image_version (release_version, _<milestone> of a label)."""
     value = pick(conf, block, "version", phase_option)
-    return generated(topdir, conf, value, "version") or value or request.image_version(topdir, conf["release_version"])
+    return str(generated(topdir, conf, value, "version") or value or
+               request.image_version(topdir, conf["release_version"]))
 
 
 def generated(topdir, conf, value, option):
     """VALUE, or the value a Pungi generator ('!VERSION_FROM_VERSION', ...) stands for."""
-    if not isinstance(value, str) or not value.startswith("!"):
-        return value
-    req = request.read(topdir)
-    date_respin = "%s.%s" % (req["date"], req["respin"])
-    values = {
-        "!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN": lambda: "%s.%s" % (
-            request.image_version(topdir, conf["release_version"]), request.image_release(topdir)),
-        "!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN": lambda: request.image_release(topdir),
-        "!RELEASE_FROM_DATE_RESPIN": lambda: date_respin,
-        "!VERSION_FROM_VERSION_DATE_RESPIN": lambda: "%s.%s" % (conf["release_version"], date_respin),
-        "!VERSION_FROM_VERSION": lambda: conf["release_version"],
-    }
-    if value not in values:
-        raise PunjiError("option '%s': unknown generator %r (known: %s)" % (option, value, ", ".join(sorted(values))))
-    return values[value]()
+    try:
+        return request.generated_version(topdir, conf["release_version"], value)
+    except PunjiError as exc:
+        raise PunjiError("option '%s': %s" % (option, exc))
 
 
 def tree_url(topdir, conf, uid, arch="$arch"):

@@ -54,13 +54,14 @@ def method(conf, phase):
     return chosen
 
 
-def run(conf, phase, arch, argv, cwd, log_path, packages=()):
+def run(conf, phase, arch, argv, cwd, log_path, packages=(), weight_key=None):
     """Run ARGV for PHASE on ARCH in directory CWD through the phase's runroot method;
     its output goes into the log (LOG_PATH names it in errors). PACKAGES: what the
-    runroot needs installed (openssh: runroot_ssh_install_packages_template)."""
+    runroot needs installed (openssh: runroot_ssh_install_packages_template).
+    WEIGHT_KEY: the runroot_weights key of a Koji task when it is not PHASE."""
     how = method(conf, phase)
     if how == "koji":
-        return _koji(conf, phase, arch, list(argv), cwd, log_path, packages)
+        return _koji(conf, phase, arch, list(argv), cwd, log_path, packages, weight_key=weight_key)
     if how == "local":
         return _run(list(argv), cwd, log_path, argv[0])
     return _openssh(conf, arch, list(argv), cwd, log_path, packages)
@@ -160,7 +161,7 @@ def koji_command(argv, cwd, chown_paths=None):
     return command
 
 
-def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=()):
+def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=(), weight_key=None):
     """(args, kwargs) of the hub's runroot call for ARGV of PHASE on ARCH in CWD."""
     tag = conf.get("runroot_tag")
     if not tag:
@@ -177,14 +178,14 @@ def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=()):
     kwargs = {"packages": list(packages), "mounts": kept}
     if conf.get("runroot_channel"):
         kwargs["channel"] = conf["runroot_channel"]
-    weight = (conf.get("runroot_weights") or {}).get(phase)
+    weight = (conf.get("runroot_weights") or {}).get(weight_key or phase)
     if weight is not None:
         kwargs["weight"] = weight
     return [tag, arch, koji_command(argv, cwd)], kwargs
 
 
-def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=()):
-    args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts)
+def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=(), weight_key=None):
+    args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts, weight_key)
     log.info("runroot: koji runroot on %s in tag %s%s: %s", arch, args[0],
              " (channel %s)" % kwargs["channel"] if "channel" in kwargs else "", args[2])
     return _task(conf, "runroot", args, kwargs, log_path, argv[0])

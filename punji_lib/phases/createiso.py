@@ -454,7 +454,7 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
 
 
 KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "kiwibuild", "imagebuilder",
-                     "osbuild")
+                     "osbuild", "ostreecontainer")
 
 
 def run_assemble(topdir):

@@ -15,8 +15,11 @@ build (the task result's koji_builds) the build and its image archives
 (listArchives type image) become entries of compose/metadata/osbs.json
 {variant: {arch: [{filename, size, checksum, <archive extra>, compose_id,
 koji_task, name, version, release, nvr, creation_time}]}}; a scratch build
-gives {compose_id, koji_task, repositories} under the arch "scratch". The
-images stay in the registry; nothing is copied into the compose. With
+gives {compose_id, koji_task, repositories} under the arch "scratch". As in
+Pungi, image_container's builds go into the same file: each of the two phases
+records its own in work/global/<phase>/osbs.json and writes osbs.json from
+both (punji_lib.koji.containers). The images stay in the registry; nothing is copied into the
+compose. With
 osbs_registries, the registry of each NVR (the first matching glob) goes to
 logs/global/osbs-registries.json. A block with 'failable' true (or
 failable_deliverables "osbs" on all the variant's arches) may fail: a warning,
@@ -29,14 +32,12 @@ import os
 
 from ..compose import jsonio, layout, request, state
 from ..errors import PunjiError
-from ..koji import images
+from ..koji import containers, images
 from ..koji import tasks as kojitasks
-from ..log import log, warn
 
 PHASE = "osbs"
 PROG = "punji-osbs"
 DELIVERABLE = "osbs"
-METHOD = "buildContainer"
 OWN_KEYS = ("url", "target", "priority", "gpgkey", "repo", "failable", "registry")
 
 
@@ -85,73 +86,24 @@ def plan(topdir, conf, tree):
 def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    compose_id = request.read(topdir)["compose_id"]
     jobs = plan(topdir, conf, tree)
-    metadata, registries, failed, errors = {}, {}, [], []
-    if jobs:
-        session = kojitasks.TaskSession(conf.get("koji_profile"))
-        session.login()
-        for job in jobs:
-            kwargs = {"priority": job["priority"]} if job["priority"] is not None else {}
-            job["task"] = session.submit(METHOD, *job["args"], **kwargs)
-        infos = session.wait([job["task"] for job in jobs])
-        for job in jobs:
-            info = infos[job["task"]]
-            if info["state"] != kojitasks.CLOSED:
-                message = "%s: %s" % (job["what"], session.error(job["task"], info))
-                if job["can_fail"]:
-                    warn(PROG, message + " (failable: the compose goes on without it)")
-                    failed.append(message)
-                else:
-                    errors.append(message)
-                continue
-            nvr = add_metadata(session, metadata, compose_id, job)
-            registry = nvr and registry_for(conf, nvr, job["registry"])
-            if registry:
-                registries[nvr] = registry
-    if errors:
-        raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
-                                      % (len(errors) - 1)))
-    for by_arch in metadata.values():
-        for entries in by_arch.values():
-            entries.sort(key=lambda e: (e.get("nvr") or "", e.get("filename") or "", e["koji_task"]))
-    jsonio.write_json(layout.at(topdir, layout.osbs_json()), metadata)
+    containers.drop_part(topdir, PHASE)
+    metadata, nvrs, failed = containers.build_all(topdir, conf, PROG, jobs)
+    registries = {}
+    for nvr, job in nvrs.items():
+        registry = registry_for(conf, nvr, job["registry"])
+        if registry:
+            registries[nvr] = registry
+    containers.publish(topdir, PHASE, metadata)
     if registries:
         jsonio.write_json(layout.at(topdir, layout.osbs_registries_json()), registries)
     elif os.path.exists(layout.at(topdir, layout.osbs_registries_json())):
         os.unlink(layout.at(topdir, layout.osbs_registries_json()))
     facts = {"tasks": sorted(job["task"] for job in jobs), "result": layout.osbs_json(),
-             "builds": sorted(registries) if registries else sorted(
-                 {e["nvr"] for a in metadata.values() for es in a.values() for e in es if "nvr" in e})}
+             "builds": sorted(registries) if registries else sorted(nvrs)}
     if failed:
         facts["error"] = failed[0] + ("" if len(failed) == 1 else " (and %d more)" % (len(failed) - 1))
     state.write(topdir, PHASE, failed=bool(failed), errors=failed, **facts)
-
-
-def add_metadata(session, metadata, compose_id, job):
-    """Record the build of JOB's task in METADATA; its NVR (None for a scratch build)."""
-    result = session.result(job["task"]) or {}
-    entry = {"compose_id": compose_id, "koji_task": job["task"]}
-    if job["scratch"]:
-        entry["repositories"] = result.get("repositories") or []
-        metadata.setdefault(job["variant"], {}).setdefault("scratch", []).append(entry)
-        return None
-    builds = result.get("koji_builds") or []
-    if not builds:
-        raise PunjiError("%s: koji task %s gives no koji_builds in its result" % (job["what"], job["task"]))
-    build = session.call("getBuild", int(builds[0]), strict=True)
-    archives = session.call("listArchives", buildID=int(builds[0]), type="image")
-    nvr = "%(name)s-%(version)s-%(release)s" % build
-    entry.update(name=build["name"], version=build["version"], release=build["release"], nvr=nvr,
-                 creation_time=build["creation_time"])
-    for archive in archives:
-        data = {"filename": archive["filename"], "size": archive["size"], "checksum": archive["checksum"]}
-        data.update(archive.get("extra") or {})
-        data.update(entry)
-        arch = ((archive.get("extra") or {}).get("image") or {}).get("arch") or "noarch"
-        metadata.setdefault(job["variant"], {}).setdefault(arch, []).append(data)
-        log.info("%s: %s.%s (%s)", job["what"], nvr, arch, archive["filename"])
-    return nvr
 
 
 def registry_for(conf, nvr, fallback=None):

@@ -31,11 +31,11 @@ The commits and refs go into compose/metadata/ostree.json: {"header", "ostree":
 no new commit). A block whose 'failable' lists the arch (or "*"), or whose
 variant's failable_deliverables name "ostree" on the arch, may fail: a warning,
 the state file records failed and the compose finishes FINISHED_INCOMPLETE; any
-other failure fails the phase in one line. Version magic values (starting with
-"!") are not supported: an error.
+other failure fails the phase in one line. A version naming one of Pungi's
+version generators (!OSTREE_VERSION_FROM_LABEL_DATE_TYPE_RESPIN, ...) becomes
+its value (request.generated_version).
 """
 
-import json
 import os
 import re
 import shutil
@@ -46,6 +46,7 @@ from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log, warn
+from ..media import ostree_treefile
 
 PHASE = "ostree"
 PROG = "punji-ostree"
@@ -114,9 +115,10 @@ def run(topdir, variant=None, arch=None):
 
 def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
     """Make the commit of one block for UID.ARCH; {"commit", "ref", "repo"}."""
-    version = block.get("version")
-    if isinstance(version, str) and version.startswith("!"):
-        raise PunjiError("%s: version %s: magic version values are not supported" % (what, version))
+    try:
+        version = request.generated_version(topdir, conf["release_version"], block.get("version"))
+    except PunjiError as exc:
+        raise PunjiError("%s: version: %s" % (what, exc))
     repo = block["ostree_repo"]
     work = layout.at(topdir, layout.ostree_work_dir(uid, arch, number))
     logs = layout.at(topdir, layout.ostree_log_dir(uid, arch, number))
@@ -129,7 +131,8 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
     treefile = os.path.join(checkout, block["treefile"])
     if not os.path.isfile(treefile):
         raise PunjiError("%s: treefile %s is not in %s" % (what, block["treefile"], block["config_url"]))
-    original_ref = tweak_treefile(topdir, treefile, block, tree, arch, what)
+    updates = {"ref": block["ostree_ref"]} if block.get("ostree_ref") else {}
+    original_ref = ostree_treefile.tweak(topdir, treefile, block, tree, arch, what, updates).get("ref")
     ref = (block.get("ostree_ref") or original_ref or "").replace("${basearch}", arch)
     os.makedirs(repo, exist_ok=True)
     commitid_file = os.path.join(logs, "commitid.log")
@@ -168,67 +171,6 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
                     os.path.dirname(treefile), log_path, packages)
     log.info("ostree %s.%s (block %d): commit %s, ref %s", uid, arch, number, commit, ref)
     return {"commit": commit, "ref": ref or None, "repo": repo}
-
-
-def repo_entries(topdir, block, tree, arch):
-    """The block's 'repo' as [(name, baseurl, extra options)]."""
-    repos = block.get("repo") or []
-    repos = repos if isinstance(repos, list) else [repos]
-    uids = {v["uid"] for v in tree}
-    result = []
-    for number, entry in enumerate(repos, 1):
-        if isinstance(entry, dict):
-            extra = {k: v for k, v in entry.items() if k not in ("name", "baseurl")}
-            name, url = entry.get("name"), entry["baseurl"]
-        else:
-            extra, name, url = {}, None, entry
-        if url in uids:
-            name = name or url
-            url = "file://" + layout.at(topdir, layout.os_tree(url, arch))
-        result.append((re.sub(r"[^A-Za-z0-9_.-]", "_", name or "repo-%d" % number), url, extra))
-    return result
-
-
-def tweak_treefile(topdir, path, block, tree, arch, what):
-    """Point treefile PATH at the block's repos (.repo files beside it) and ostree_ref; its original ref."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    yaml = path.endswith((".yaml", ".yml"))
-    try:
-        if yaml:
-            import yaml as pyyaml
-
-            data = pyyaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except ImportError:
-        raise PunjiError("%s: YAML treefile %s needs PyYAML (package python3-yaml)" % (what, block["treefile"]))
-    except ValueError as exc:
-        raise PunjiError("%s: treefile %s cannot be read: %s" % (what, block["treefile"], exc))
-    if not isinstance(data, dict):
-        raise PunjiError("%s: treefile %s is not a mapping" % (what, block["treefile"]))
-    original_ref = data.get("ref")
-    entries = repo_entries(topdir, block, tree, arch)
-    if entries or block.get("ostree_ref"):
-        names = []
-        for name, url, extra in entries:
-            lines = ["[%s]" % name, "name=%s" % name, "baseurl=%s" % url]
-            lines += ["%s=%s" % (k, str(v).lower() if isinstance(v, bool) else v) for k, v in sorted(extra.items())]
-            jsonio.write_text(os.path.join(os.path.dirname(path), "%s.repo" % name), "\n".join(lines) + "\n")
-            names.append(name)
-        if block.get("keep_original_sources"):
-            names = list(data.get("repos") or []) + [n for n in names if n not in (data.get("repos") or [])]
-        if entries:
-            data["repos"] = names
-        if block.get("ostree_ref"):
-            data["ref"] = block["ostree_ref"]
-        if yaml:
-            import yaml as pyyaml
-
-            jsonio.write_text(path, pyyaml.safe_dump(data, sort_keys=True))
-        else:
-            jsonio.write_text(path, json.dumps(data, indent=4, sort_keys=True) + "\n")
-    return original_ref
 
 
 def _plugin_commit(rr_conf, arch, block, repo, logs, treefile, version, log_path):
