@@ -135,3 +135,49 @@ def test_skip_phases_takes_pungis_phase_names():
 
     assert [punji_phase(n) for n in ("extra_files", "extra_isos", "image_checksum", "live_media", "gather")] == \
         ["extrafiles", "extraiso", "imagechecksum", "livemedia", "gather"]
+
+
+ALL_PHASES = '''
+kiwibuild = {"^Server$": [{"kiwi_profile": "Cloud-Base", "description_scm": "https://git.example.com/kiwi.git#main",
+                           "description_path": "teamsilverblue.kiwi", "target": "exl23-image"}]}
+osbuild = {"^Server$": [{"name": "exl-cloud", "distro": "exl-23", "image_types": ["qcow2"], "target": "exl23-image"}]}
+imagebuilder = {"^Server$": [{"name": "exl-minimal", "types": ["minimal-raw-xz"], "target": "exl23-image"}]}
+osbs = {"^Server$": {"url": "https://git.example.com/tools.git#main", "target": "exl23-container",
+                     "git_branch": "main"}}
+image_container = {"^Server$": [{"url": "https://git.example.com/base.git#main", "target": "exl23-container",
+                                 "git_branch": "main", "image_spec": {"type": "qcow2"}}]}
+ostree_container = {"^Server$": {"treefile": "exl-container.yaml", "config_url": "https://git.example.com/oc.git"}}
+ostree_installer = [("^Server$", {"x86_64": {"repo": "Server"}})]
+ostree_installer_overwrite = True
+'''
+
+# Pungi's phases in the order its documentation runs them (those of a group beside each other)
+IMAGE_PHASES = ("imagebuild", "livemedia", "kiwibuild", "osbuild", "imagebuilder", "osbs")
+
+
+def test_every_phase_is_in_make_n_in_pungis_order(tmp_path):
+    """The docs example with every image phase enabled: make -n runs each phase after the
+    phases Pungi runs before it."""
+    for name in ("variants-docs.xml", "comps-docs.xml", "docs-example.conf"):
+        shutil.copy(os.path.join(CONFIGS, name), tmp_path / name)
+    (tmp_path / "GPL").write_text("GPL\n")
+    with open(tmp_path / "docs-example.conf", "a") as f:
+        f.write('comps_file = "comps-docs.xml"\n' + ALL_PHASES)
+    topdir = command("punji-init", tmp_path / "docs-example.conf", "--target-dir", tmp_path / "out", "--test",
+                     check=True).stdout.strip()
+    order = [c[len("punji-"):] for c in ran(make(topdir, "-n").stdout)]
+    first = {p: order.index(p) for p in order[::-1]}
+    last = {p: i for i, p in enumerate(order)}
+    expected = {"pkgset", "buildinstall", "gather", "extrafiles", "createrepo", "ostree", "ostreeinstaller",
+                "ostreecontainer", "createiso", "imagechecksum", "imagecontainer", "repoclosure", "test",
+                "finish"} | set(IMAGE_PHASES)
+    assert expected <= set(order), sorted(expected - set(order))
+    assert last["pkgset"] < first["buildinstall"] and last["pkgset"] < first["gather"]
+    assert last["gather"] < first["createrepo"]
+    for phase in ("ostree", "ostreeinstaller", "ostreecontainer", "createiso", "repoclosure") + IMAGE_PHASES:
+        assert last["createrepo"] < first[phase], phase
+    assert last["buildinstall"] < first["createiso"]
+    images_step = last["createiso"]  # createiso --assemble: images.json, after every image phase
+    assert all(last[p] < images_step for p in IMAGE_PHASES + ("ostreeinstaller", "ostreecontainer"))
+    assert images_step < first["imagechecksum"] and last["imagechecksum"] < first["imagecontainer"]
+    assert order[-2:] == ["test", "finish"] and order.count("test") == 1
