@@ -41,3 +41,32 @@ def json_file(conf, name):
         raise PunjiError("option '%s': cannot read %s: %s" % (name, path, exc.strerror))
     except json.JSONDecodeError as exc:
         raise PunjiError("option '%s': %s:%d: invalid JSON: %s" % (name, path, exc.lineno, exc.msg))
+
+
+def block_jobs(value, tree):
+    """[(variant uid, arch, block number, block)] of a v_map option VALUE ({uid regex: block or
+    [blocks]}; each block runs on its 'arches', default every binary arch of the variant) or of
+    an old-style variant/arch mapping, in variant, arch and config order."""
+    jobs = []
+    for v in tree:
+        arches = [a for a in v["arches"] if a != "src"]
+        if isinstance(value, dict):
+            blocks = []
+            for pattern, found in value.items():
+                if re.match(pattern, v["uid"]):
+                    blocks.extend(found if isinstance(found, list) else [found])
+            for number, block in enumerate(blocks, 1):
+                jobs.extend((v["uid"], arch, number, block) for arch in sorted(block.get("arches") or arches)
+                            if arch in arches)
+        else:
+            for arch in sorted(arches):
+                jobs.extend((v["uid"], arch, number, block)
+                            for number, block in enumerate(va_data(value, v["uid"], arch), 1))
+    return jobs
+
+
+def block_can_fail(conf, deliverable, uid, arch, block):
+    """Whether a block's job on UID.ARCH may fail: its 'failable' names the arch (or "*"), or
+    failable_deliverables lets DELIVERABLE fail there."""
+    failable = block.get("failable") or []
+    return "*" in failable or arch in failable or deliverable in va_data(conf.get("failable_deliverables"), uid, arch)

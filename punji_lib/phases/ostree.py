@@ -37,12 +37,11 @@ its value (request.generated_version).
 """
 
 import os
-import re
 import shutil
 
 from ..compose import jsonio, layout, notify, request, state
 from ..config import scm
-from ..config.lookup import va_data
+from ..config.lookup import block_can_fail, block_jobs
 from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log, warn
@@ -55,30 +54,11 @@ DELIVERABLE = "ostree"
 
 def plan(conf, tree):
     """[(variant, arch, number, block)] in variant, arch and config order."""
-    value = conf.get("ostree")
-    jobs = []
-    for v in tree:
-        arches = [a for a in v["arches"] if a != "src"]
-        if isinstance(value, dict):
-            blocks = []
-            for pattern, found in value.items():
-                if re.match(pattern, v["uid"]):
-                    blocks.extend(found if isinstance(found, list) else [found])
-            for number, block in enumerate(blocks, 1):
-                for arch in sorted(block.get("arches") or arches):
-                    if arch in arches:
-                        jobs.append((v["uid"], arch, number, block))
-        else:
-            for arch in sorted(arches):
-                for number, block in enumerate(va_data(value, v["uid"], arch), 1):
-                    jobs.append((v["uid"], arch, number, block))
-    return jobs
+    return block_jobs(conf.get("ostree"), tree)
 
 
 def can_fail(conf, uid, arch, block):
-    failable = block.get("failable") or []
-    return "*" in failable or arch in failable or \
-        DELIVERABLE in va_data(conf.get("failable_deliverables"), uid, arch)
+    return block_can_fail(conf, DELIVERABLE, uid, arch, block)
 
 
 def run(topdir, variant=None, arch=None):

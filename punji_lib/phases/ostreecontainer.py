@@ -40,13 +40,12 @@ the archives in images.json has no Koji plugin path either.
 """
 
 import os
-import re
 import shutil
 import tarfile
 
 from ..compose import jsonio, layout, request
 from ..config import scm
-from ..config.lookup import va_data
+from ..config.lookup import block_can_fail, block_jobs
 from ..errors import PunjiError
 from ..koji import images, runroot
 from ..log import log, warn
@@ -64,24 +63,11 @@ IMAGE_TYPE = "ociarchive"
 
 def plan(conf, tree):
     """[(variant, arch, number, block)] in variant, arch and config order."""
-    jobs = []
-    for v in tree:
-        arches = [a for a in v["arches"] if a != "src"]
-        blocks = []
-        for pattern, found in (conf.get("ostree_container") or {}).items():
-            if re.match(pattern, v["uid"]):
-                blocks.extend(found if isinstance(found, list) else [found])
-        for number, block in enumerate(blocks, 1):
-            for arch in sorted(block.get("arches") or arches):
-                if arch in arches:
-                    jobs.append((v["uid"], arch, number, block))
-    return jobs
+    return block_jobs(conf.get("ostree_container"), tree)
 
 
 def can_fail(conf, uid, arch, block):
-    failable = block.get("failable") or []
-    return "*" in failable or arch in failable or \
-        DELIVERABLE in va_data(conf.get("failable_deliverables"), uid, arch)
+    return block_can_fail(conf, DELIVERABLE, uid, arch, block)
 
 
 def archive_name(topdir, conf, uid, arch, block, what):
