@@ -16,7 +16,6 @@ repositories, make, createiso --assemble, imagechecksum, the state files.
 
 import json
 import os
-import subprocess
 import tarfile
 
 import pytest
@@ -24,6 +23,7 @@ import pytest
 import kojihub_runroot
 from conftest import assert_one_line_error, command, make
 from test_buildinstall import copy_compose, make_compose, set_options
+from test_ostree import git, read_json
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
 """STAND-IN for rpm-ostree (tests/test_ostreecontainer.py): see that module's docstring."""
@@ -107,16 +107,6 @@ ostree_container = {
     },
 }
 """
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
-
-
-def git(cwd, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args), cwd=cwd,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,27 @@ PyYAML is installed.
 import json
 import os
 import re
+import shutil
 
 from ..compose import jsonio, layout
 from ..errors import PunjiError
+
+
+def checkout(topdir, block, work, logs, what, branch=None):
+    """Empty WORK and LOGS, check out the block's config_url at BRANCH into WORK; the path of
+    its treefile there (an error when the repository has none)."""
+    from ..compose import request
+    from ..config import scm
+
+    for path in (work, logs):
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        os.makedirs(path)
+    checked_out = scm.git_checkout(block["config_url"], branch, work, what, request.config_dir(topdir))
+    treefile = os.path.join(checked_out, block["treefile"])
+    if not os.path.isfile(treefile):
+        raise PunjiError("%s: treefile %s is not in %s" % (what, block["treefile"], block["config_url"]))
+    return treefile
 
 
 def repo_entries(topdir, block, tree, arch):

@@ -37,10 +37,8 @@ its value (request.generated_version).
 """
 
 import os
-import shutil
 
 from ..compose import jsonio, layout, notify, request, state
-from ..config import scm
 from ..config.lookup import block_can_fail, block_jobs
 from ..errors import PunjiError
 from ..koji import runroot
@@ -100,17 +98,9 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
     except PunjiError as exc:
         raise PunjiError("%s: version: %s" % (what, exc))
     repo = block["ostree_repo"]
-    work = layout.at(topdir, layout.ostree_work_dir(uid, arch, number))
     logs = layout.at(topdir, layout.ostree_log_dir(uid, arch, number))
-    for path in (work, logs):
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-    os.makedirs(work)
-    os.makedirs(logs)
-    checkout = scm.git_checkout(block["config_url"], block.get("config_branch"), work, what, request.config_dir(topdir))
-    treefile = os.path.join(checkout, block["treefile"])
-    if not os.path.isfile(treefile):
-        raise PunjiError("%s: treefile %s is not in %s" % (what, block["treefile"], block["config_url"]))
+    treefile = ostree_treefile.checkout(topdir, block, layout.at(topdir, layout.ostree_work_dir(uid, arch, number)),
+                                        logs, what, block.get("config_branch"))
     updates = {"ref": block["ostree_ref"]} if block.get("ostree_ref") else {}
     original_ref = ostree_treefile.tweak(topdir, treefile, block, tree, arch, what, updates).get("ref")
     ref = (block.get("ostree_ref") or original_ref or "").replace("${basearch}", arch)

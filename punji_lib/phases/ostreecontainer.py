@@ -40,11 +40,9 @@ the archives in images.json has no Koji plugin path either.
 """
 
 import os
-import shutil
 import tarfile
 
 from ..compose import jsonio, layout, request
-from ..config import scm
 from ..config.lookup import block_can_fail, block_jobs
 from ..errors import PunjiError
 from ..koji import images, runroot
@@ -106,16 +104,7 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
     name, version = archive_name(topdir, conf, uid, arch, block, what)
     work = layout.at(topdir, layout.ostreecontainer_work_dir(uid, arch, number))
     logs = layout.at(topdir, layout.ostreecontainer_log_dir(uid, arch, number))
-    for path in (work, logs):
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-    os.makedirs(work)
-    os.makedirs(logs)
-    checkout = scm.git_checkout(block["config_url"], block.get("config_branch") or DEFAULT_BRANCH, work, what,
-                                request.config_dir(topdir))
-    treefile = os.path.join(checkout, block["treefile"])
-    if not os.path.isfile(treefile):
-        raise PunjiError("%s: treefile %s is not in %s" % (what, block["treefile"], block["config_url"]))
+    treefile = ostree_treefile.checkout(topdir, block, work, logs, what, block.get("config_branch") or DEFAULT_BRANCH)
     updates = {"automatic-version-prefix": version} if version else {}
     ostree_treefile.tweak(topdir, treefile, block, tree, arch, what, updates)
     staged = os.path.join(work, name + ".ociarchive")
