@@ -72,6 +72,12 @@ def pkgset_cache(arch):
     return "work/%s/pkgset/cache" % arch
 
 
+def pkgset_modules(arch):
+    """work/x86_64/pkgset/modules.yaml: the module streams of one arch's package set and their
+    modules' defaults (only when its repos carry modules metadata)."""
+    return "work/%s/pkgset/modules.yaml" % arch
+
+
 def pkgset_repo(arch):
     """work/x86_64/repo: a yum repo over the package set of one arch (Packages/, repodata/)."""
     return "work/%s/repo" % arch
