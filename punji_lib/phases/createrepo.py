@@ -8,6 +8,11 @@ update mode, so the metadata of packages unchanged since the last run is
 reused; the package list comes from gather's result, not from scanning the
 tree. The repodata's revision and timestamps are the newest build time of the
 tree's packages, so the same packages give the same repodata.
+
+A variant with module streams on the arch gets them, with their modules'
+defaults, as modules.yaml in its os repodata (modifyrepo_c --mdtype=modules, as
+Pungi adds it); the state file lists each stream with that file and its RPMs,
+which punji-finish writes into compose/metadata/modules.json.
 """
 
 import os
@@ -31,11 +36,14 @@ def run(topdir, variant, arch):
         return
     comps = layout.at(topdir, layout.comps_file(variant, arch))
     comps = comps if arch != "src" and os.path.isfile(comps) else None
-    packages = _source_packages(topdir, v) if arch == "src" else \
-        jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))["packages"]
+    gathered = {} if arch == "src" else jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))
+    packages = _source_packages(topdir, v) if arch == "src" else gathered["packages"]
+    streams = gathered.get("modules") or []
+    modules_yaml = _modules_yaml(topdir, arch, streams)
     boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
     boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
-    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps), boot)
+    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps), boot,
+                          modules_yaml)
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -57,6 +65,8 @@ def run(topdir, variant, arch):
                  for kind, category in (("os", "binary"), ("debug", "debug"))}
     createrepo.run_all([job for job, _facts in repos.values()])
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
+    if modules_yaml:
+        facts["os"]["modules"] = _add_modules(topdir, v, arch, streams, modules_yaml)
     for repo_facts in facts.values():
         log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
     _treeinfo(topdir, v, tree, arch, facts)
@@ -67,6 +77,30 @@ def _treeinfo(topdir, v, tree, arch, facts):
     if v["type"] != "addon":  # an addon's repo is inside its parent's tree, which lists it
         timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
         treeinfo.write(topdir, v, tree, arch, timestamp)
+
+
+def _modules_yaml(topdir, arch, streams):
+    """The modules.yaml text of the variant's STREAMS on ARCH and their modules' defaults, or None."""
+    if not streams:
+        return None
+    from ..rpms import modules
+
+    return modules.dump(modules.subset(modules.load(layout.at(topdir, layout.pkgset_modules(arch))), streams))
+
+
+def _add_modules(topdir, v, arch, streams, text):
+    """Put TEXT into the os repodata of V on ARCH; the modules.json entries of its STREAMS."""
+    import createrepo_c
+
+    from ..rpms import modules
+
+    top = layout.repo_dir(v, arch, "os")
+    modules.add_to_repo(layout.at(topdir, top), text)
+    repomd = createrepo_c.Repomd(layout.at(topdir, os.path.join(top, "repodata", "repomd.xml")))
+    record = next(r for r in repomd.records if r.type == "modules")
+    path = os.path.relpath(os.path.join(top, record.location_href), "compose")
+    log.info("createrepo %s: %d module streams in %s", top, len(streams), path)
+    return [{"nsvc": r["nsvc"], "modulemd_path": path, "rpms": r["artifacts"]} for r in streams]
 
 
 def _pkglist(topdir, v, arch, kind):

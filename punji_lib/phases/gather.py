@@ -498,19 +498,16 @@ def _srpm_header_nevra(p):
 
 
 def _write_rpms(topdir, tree, placed):
-    """compose/metadata/rpms.json, and modules.json as Pungi writes it (no modules yet)."""
-    from productmd.modules import Modules
+    """compose/metadata/rpms.json."""
     from productmd.rpms import Rpms
 
     req = request.read(topdir)
-    rpms, modules = Rpms(), Modules()
-    for metadata in (rpms, modules):
-        metadata.compose.id, metadata.compose.type = req["compose_id"], req["compose_type"]
-        metadata.compose.date, metadata.compose.respin = req["date"], req["respin"]
+    rpms = Rpms()
+    rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
+    rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]
     for v in tree:
         for arch in v["arches"]:
             for p in placed[(v["uid"], arch)]:
                 rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
                          p["sigkey"], p["category"], _srpm_header_nevra(p))
     jsonio.write_text(layout.at(topdir, layout.rpms_json()), _productmd_text(rpms))
-    jsonio.write_text(layout.at(topdir, layout.modules_json()), modules.dumps())
