@@ -4,7 +4,10 @@ Inputs, as Pungi's gather sources give them: source "comps" is every group of
 the variant's filtered comps (optional packages included), additional_packages,
 the best system-release package and gather_prepopulate; source "json" is
 gather_source_mapping. filter_packages and the other system-release packages
-are excluded. gather_method says deps or nodeps, per variant and per source.
+are excluded; source "module" is the packages of the variant's module streams
+(its <modules> entries less filter_modules), whose other streams' packages the
+solver does not see. gather_method says deps or nodeps, per variant and per
+source.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
 also takes its parent's inputs, with fulltree on, selfhosting off and the

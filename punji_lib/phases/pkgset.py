@@ -9,6 +9,10 @@ and source packages; of every name.arch the highest EVR, the first repo winning
 a tie. The result is
 work/<A>/pkgset/packages.json and a yum repo over it in work/<A>/repo, whose
 metadata is written from the source repos' metadata: no package is read again.
+
+Repos carrying modules metadata add the module streams of A (rpms.modules):
+kept with their modules' defaults in work/<A>/pkgset/modules.yaml and put into
+the repo over the set, every artifact of theirs in the set whatever its EVR.
 """
 
 import os

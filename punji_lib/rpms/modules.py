@@ -7,11 +7,13 @@ packages included. An index is a libmodulemd ModuleIndex of stream documents and
 modulemd-defaults documents.
 """
 
+import bz2
 import fnmatch
 import gzip
 import lzma
-import bz2
+import os
 import subprocess
+import tempfile
 
 from .. import arches
 from ..errors import PunjiError
@@ -34,9 +36,9 @@ def modulemd():
 
 def parse(text, where):
     """The ModuleIndex of modulemd YAML TEXT; a PunjiError naming WHERE when it is not valid."""
+    index = modulemd().ModuleIndex.new()
     from gi.repository import GLib
 
-    index = modulemd().ModuleIndex.new()
     try:
         ok, failures = index.update_from_string(text, True)
     except GLib.Error as exc:
@@ -174,9 +176,6 @@ def subset(index, records):
 def add_to_repo(repo_dir, text):
     """Put modules.yaml TEXT into the repodata of REPO_DIR (modifyrepo_c --mdtype=modules), as
     Pungi does; the repo's revision and timestamps stay as createrepo_c set them."""
-    import os
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "modules.yaml")
         with open(path, "w", encoding="utf-8") as f:
