@@ -220,3 +220,37 @@ def test_stream_selection_as_pungi_reads_module_entries():
     assert picked("a:*", "b:1", filters=["a:2", "b"]) == ["a:1:2:c:x86_64"]
     with pytest.raises(Exception, match="NAME:STREAM"):
         picked("a")
+
+
+def defaults_doc(module, stream):
+    return ("---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: %s\n  stream: \"%s\"\n"
+            "  profiles:\n    \"%s\": [common]\n...\n" % (module, stream, stream))
+
+
+def test_module_defaults_dir_gives_the_defaults_in_place_of_the_repos(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    defaults = conf.parent / "defaults"
+    defaults.mkdir()
+    (defaults / "modnode.yaml").write_text(defaults_doc("modnode", "18"))
+    (defaults / "modweb.yaml").write_text(defaults_doc("modweb", "2"))
+    (defaults / "unused.yaml").write_text(defaults_doc("nosuchmodule", "1"))
+    conf.write_text(conf.read_text() + '\nmodule_defaults_dir = {"scm": "file", "dir": "defaults"}\n')
+    topdir = new_compose(tmp_path, conf)
+    assert sorted(os.listdir(os.path.join(topdir, "work/global/module_defaults"))) == [
+        "modnode.yaml", "modweb.yaml", "unused.yaml"]
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    tree = os.path.join(topdir, "compose")
+    assert repo_modules(os.path.join(tree, "Server/x86_64/os"))["defaults"] == {"modnode": "18"}
+    assert repo_modules(os.path.join(tree, "Web/x86_64/os"))["defaults"] == {"modnode": "18", "modweb": "2"}
+
+
+def test_two_default_streams_of_a_module_are_one_error_line(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    defaults = conf.parent / "defaults"
+    defaults.mkdir()
+    (defaults / "a.yaml").write_text(defaults_doc("modnode", "18"))
+    (defaults / "b.yaml").write_text(defaults_doc("modnode", "20"))
+    conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\n')
+    done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
+    assert_one_line_error(done, "module_defaults_dir", "module modnode has multiple defaults: 18, 20")

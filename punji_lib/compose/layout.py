@@ -359,6 +359,12 @@ def ostreeinstaller_log_dir(variant_uid, arch):
     return "logs/%s/ostreeinstaller-%s-logs" % (arch, variant_uid)
 
 
+def module_defaults_dir():
+    """work/global/module_defaults: the modulemd-defaults files of module_defaults_dir, as init
+    exported them (where Pungi keeps them)."""
+    return "work/global/module_defaults"
+
+
 def fetched_inputs_dir():
     """work/global/inputs: variants, comps and other config inputs init fetched from git or a package,
     one subdirectory per option."""

@@ -100,7 +100,7 @@ OPTIONS = (
            help="Comps XML file with package groups: a path or an scm dict; filtered per variant and arch."),
     Option("comps_filter_environments", BOOL, default=True, phase="init", implemented=True,
            help="Filter comps environments to the groups of each variant."),
-    Option("module_defaults_dir", SCM_DICT, phase="init",
+    Option("module_defaults_dir", SCM_DICT, phase="init", implemented=True,
            help="Directory of modulemd-defaults YAML files put into the repodata."),
     Option("module_defaults_override_dir", STR, phase="init",
            help="Subdirectory of module_defaults_dir with overriding defaults."),

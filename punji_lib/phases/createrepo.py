@@ -80,12 +80,17 @@ def _treeinfo(topdir, v, tree, arch, facts):
 
 
 def _modules_yaml(topdir, arch, streams):
-    """The modules.yaml text of the variant's STREAMS on ARCH and their modules' defaults, or None."""
+    """The modules.yaml text of the variant's STREAMS on ARCH and their modules' defaults (those
+    of module_defaults_dir in place of the repos'), or None."""
     if not streams:
         return None
     from ..rpms import modules
 
-    return modules.dump(modules.subset(modules.load(layout.at(topdir, layout.pkgset_modules(arch))), streams))
+    index = modules.subset(modules.load(layout.at(topdir, layout.pkgset_modules(arch))), streams)
+    defaults = layout.at(topdir, layout.module_defaults_dir())
+    if os.path.isdir(defaults):
+        modules.add_defaults_from(index, defaults)
+    return modules.dump(index)
 
 
 def _add_modules(topdir, v, arch, streams, text):

@@ -110,7 +110,35 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     data = {"header": state.header("variants"), "variants": loaded["variants"]}
     jsonio.write_json_if_changed(layout.at(topdir, layout.variants_json()), data)
     written = _write_comps(topdir, loaded, prog)
-    state.write(topdir, "init", comps=written)
+    defaults = _module_defaults(topdir, conf)
+    state.write(topdir, "init", comps=written, module_defaults=defaults)
+
+
+def _module_defaults(topdir, conf):
+    """Export module_defaults_dir into work/global/module_defaults, as Pungi's init does, and
+    check that no module has two default streams there; {module: default stream}."""
+    import shutil
+    import tempfile
+
+    target = layout.at(topdir, layout.module_defaults_dir())
+    value = conf.get("module_defaults_dir")
+    if not value:
+        shutil.rmtree(target, ignore_errors=True)
+        return {}
+    from ..rpms import modules
+
+    entry = value if isinstance(value, dict) else {"scm": "file", "dir": value}
+    what = "option 'module_defaults_dir'"
+    stage = tempfile.mkdtemp(prefix=".module_defaults-", dir=os.path.dirname(target))
+    try:
+        scm.export(entry, stage, what, os.path.dirname(request.read(topdir)["config"]), workdir=stage)
+        found = modules.defaults_in(stage, what)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(stage, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    log.info("module defaults: %s", ", ".join("%s:%s" % kv for kv in sorted(found.items())) or "none")
+    return found
 
 
 def _copy_config(topdir, files):

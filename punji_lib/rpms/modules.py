@@ -64,6 +64,40 @@ def repo_index(repo):
     return parse(text, where)
 
 
+def defaults_in(directory, what):
+    """{module: default stream} of the modulemd-defaults in the *.yaml files of DIRECTORY
+    (module_defaults_dir); a PunjiError for a file libmodulemd cannot read or a module given
+    two default streams (Pungi's check)."""
+    import glob
+
+    streams = {}
+    for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            index = parse(f.read(), "%s: %s" % (what, os.path.basename(path)))
+        for name in index.get_module_names():
+            defaults = index.get_module(name).get_defaults()
+            if defaults is not None:
+                streams.setdefault(name, set()).add(defaults.get_default_stream() or "")
+    twice = sorted(name for name, found in streams.items() if len(found) > 1)
+    if twice:
+        raise PunjiError("%s: module %s has multiple defaults: %s"
+                         % (what, twice[0], ", ".join(sorted(streams[twice[0]]))))
+    return {name: found.pop() for name, found in streams.items()}
+
+
+def add_defaults_from(index, directory):
+    """Put into INDEX the defaults in DIRECTORY (module_defaults_dir) of the modules INDEX has
+    streams of, in place of any it had, as Pungi takes them."""
+    every = modulemd().ModuleIndex.new()
+    every.update_from_defaults_directory(directory, False, None)
+    names = set(index.get_module_names())
+    for name in every.get_module_names():
+        defaults = every.get_module(name).get_defaults()
+        if name in names and defaults is not None:
+            index.add_defaults(defaults)
+    return index
+
+
 def merge(indexes):
     """One ModuleIndex of every stream and defaults document of INDEXES (the first defaults of
     a module win)."""
