@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import MODULAR, assert_one_line_error, command, make
+from conftest import BIN, MODULAR, assert_one_line_error, command, make
 
 
 def copy_product(top, repo):
@@ -254,3 +254,28 @@ def test_two_default_streams_of_a_module_are_one_error_line(tmp_path, modular_re
     conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "module_defaults_dir", "module modnode has multiple defaults: 18, 20")
+
+
+def depsolve(repo, **keys):
+    request = dict({"repos": [repo], "arch": "x86_64", "packages": ["modapp", "modweb"]}, **keys)
+    return subprocess.run([os.path.join(BIN, "punji-depsolve")], input=json.dumps(request),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def rpm_names(done):
+    assert done.returncode == 0, done.stderr
+    return sorted(os.path.basename(p) for p in json.loads(done.stdout)["rpm"])
+
+
+def test_depsolve_filters_modular_packages_as_dnf_does(modular_repo):
+    # the default stream of modnode answers modapp; modweb has no default stream: hidden
+    assert rpm_names(depsolve(modular_repo)) == ["modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]
+    assert rpm_names(depsolve(modular_repo, module_streams=["modnode:18", "modweb:1"])) == [
+        "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-18.1-1.mod18.pdl1.x86_64.rpm", "modweb-1.0-1.mod1.pdl1.noarch.rpm"]
+    # without modular filtering every package is there and the newest wins, as in Pungi's gather
+    assert rpm_names(depsolve(modular_repo, modules=False)) == [
+        "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm", "modweb-2.0-1.mod2.pdl1.noarch.rpm"]
+
+
+def test_depsolve_unknown_module_stream_is_one_error_line(modular_repo):
+    assert_one_line_error(depsolve(modular_repo, module_streams=["modnode:99"]), "module_streams", "modnode:99")

@@ -183,6 +183,20 @@ def select(specs, records, filters=()):
     return [chosen[k] for k in sorted(chosen) if not _filtered(chosen[k], filters)]
 
 
+def active(records, defaults, enabled):
+    """The stream records dnf makes active: of each module the stream ENABLED names
+    ("name:stream" entries) or else its DEFAULTS' stream ({module: stream}), the newest version
+    of it; a PunjiError for an enabled stream RECORDS do not have."""
+    chosen = dict(defaults)
+    for entry in enabled:
+        name, stream = entry.split(":", 1)
+        if not any(r["name"] == name and r["stream"] == stream for r in records):
+            raise PunjiError("key 'module_streams': no module stream %s in the repos" % entry)
+        chosen[name] = stream
+    return select([{"name": "%s:%s" % kv, "glob": False} for kv in sorted(chosen.items())
+                   if any(r["name"] == kv[0] and r["stream"] == kv[1] for r in records)], records)
+
+
 def _filtered(record, filters):
     for pattern in filters:
         name, _, stream = pattern.partition(":")
