@@ -168,7 +168,8 @@ def _streams(topdir, conf, v, arch):
     path = layout.at(topdir, layout.pkgset_modules(arch))
     if not os.path.isfile(path):
         if v.get("modules"):
-            raise PunjiError("variant %s lists modules, but the package set of %s has no module streams"
+            raise PunjiError("variant %s lists modules, but the package set of %s has no module streams "
+                             "(punji reads them from repos carrying modules.yaml; not from Koji yet)"
                              % (v["uid"], arch))
         return [], set()
     from ..rpms import modules
