@@ -279,3 +279,20 @@ def test_depsolve_filters_modular_packages_as_dnf_does(modular_repo):
 
 def test_depsolve_unknown_module_stream_is_one_error_line(modular_repo):
     assert_one_line_error(depsolve(modular_repo, module_streams=["modnode:99"]), "module_streams", "modnode:99")
+
+
+def test_a_changed_modules_yaml_reaches_the_repodata_when_make_runs_again(tmp_path, modular_repo):
+    repo = tmp_path / "repo"
+    shutil.copytree(modular_repo, repo, ignore=shutil.ignore_patterns(".build"))
+    topdir = new_compose(tmp_path, copy_product(tmp_path, repo))
+    assert make(topdir, "createrepo").returncode == 0
+    assert make(topdir, "createrepo").stdout.count("punji-") == 0  # nothing to do
+    changed = tmp_path / "modules.yaml"
+    with open(os.path.join(MODULAR, "modules.yaml")) as f:
+        changed.write_text(f.read().replace('stream: "20"\n  profiles:\n    "20"', 'stream: "18"\n  profiles:\n    "18"'))
+    subprocess.run(["modifyrepo_c", "--remove", "modules", str(repo / "repodata")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["modifyrepo_c", "--mdtype=modules", str(changed), str(repo / "repodata")], check=True,
+                   stdout=subprocess.DEVNULL)
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    assert repo_modules(os.path.join(topdir, "compose/Server/x86_64/os"))["defaults"] == {"modnode": "18"}
