@@ -296,3 +296,49 @@ def test_a_changed_modules_yaml_reaches_the_repodata_when_make_runs_again(tmp_pa
     done = make(topdir, "createrepo")
     assert done.returncode == 0, done.stdout
     assert repo_modules(os.path.join(topdir, "compose/Server/x86_64/os"))["defaults"] == {"modnode": "18"}
+
+
+EXTRA_STREAM = """---
+document: modulemd
+version: 2
+data:
+  name: modextra
+  stream: "1"
+  version: 20240305000000
+  context: feed0001
+  arch: x86_64
+  summary: An extra module stream
+  description: A stream createrepo_extra_modulemd adds.
+  license:
+    module: [MIT]
+...
+"""
+
+
+def test_createrepo_extra_modulemd_adds_streams_to_modular_variants(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    (conf.parent / "extra" / "x86_64").mkdir(parents=True)
+    (conf.parent / "extra" / "x86_64" / "modextra.yaml").write_text(EXTRA_STREAM)
+    conf.write_text(conf.read_text() + '\ncreaterepo_extra_modulemd = {"Web": {"scm": "file", "dir": "extra"},'
+                    ' "Plain": {"scm": "file", "dir": "extra"}}\n')
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "finish")
+    assert done.returncode == 0, done.stdout
+    assert repo_modules(os.path.join(topdir, "compose/Web/x86_64/os"))["streams"] == [
+        "modextra:1", "modnode:20", "modweb:2"]
+    # as in Pungi, a variant without module streams gets no extra ones
+    assert repo_modules(os.path.join(topdir, "compose/Plain/x86_64/os")) is None
+    web = read_json(topdir, "compose/metadata/modules.json")["payload"]["modules"]["Web"]["x86_64"]
+    extra = web["modextra:1:20240305000000:feed0001"]
+    assert extra["rpms"] == [] and extra["metadata"]["koji_tag"] == "DUMMY"
+
+
+def test_createrepo_extra_modulemd_file_of_two_streams_is_one_error_line(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    (conf.parent / "extra" / "x86_64").mkdir(parents=True)
+    (conf.parent / "extra" / "x86_64" / "two.yaml").write_text(EXTRA_STREAM + EXTRA_STREAM.replace('"1"', '"2"'))
+    conf.write_text(conf.read_text() + '\ncreaterepo_extra_modulemd = {"Web": {"scm": "file", "dir": "extra"}}\n')
+    topdir = new_compose(tmp_path, conf)
+    assert make(topdir, "gather").returncode == 0
+    done = command("punji-createrepo", "--variant", "Web", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "two.yaml", "not one module stream document")

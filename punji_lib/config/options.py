@@ -359,7 +359,7 @@ OPTIONS = (
            help="Extra command-line arguments for createrepo."),
     Option("createrepo_extra_modulemd", {"type": "object", "propertyNames": {"minLength": 1},
                                          "additionalProperties": SCM_OBJECT},
-           phase="createrepo",
+           phase="createrepo", implemented=True,
            help="{variant: scm dict} of extra modulemd YAML files, one subdirectory per arch."),
     Option("createrepo_enable_cache", BOOL, default=True, phase="createrepo",
            help="Give createrepo a cache directory to reuse checksums."),

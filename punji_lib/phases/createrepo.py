@@ -11,8 +11,9 @@ tree's packages, so the same packages give the same repodata.
 
 A variant with module streams on the arch gets them, with their modules'
 defaults, as modules.yaml in its os repodata (modifyrepo_c --mdtype=modules, as
-Pungi adds it); the state file lists each stream with that file and its RPMs,
-which punji-finish writes into compose/metadata/modules.json.
+Pungi adds it); the streams of createrepo_extra_modulemd are added there too. The state file
+lists each stream with that file and its RPMs, which punji-finish writes into
+compose/metadata/modules.json.
 """
 
 import os
@@ -38,12 +39,11 @@ def run(topdir, variant, arch):
     comps = comps if arch != "src" and os.path.isfile(comps) else None
     gathered = {} if arch == "src" else jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))
     packages = _source_packages(topdir, v) if arch == "src" else gathered["packages"]
-    streams = gathered.get("modules") or []
-    modules_yaml = _modules_yaml(topdir, arch, streams)
+    modular = _modular(topdir, conf, v, arch, gathered.get("modules") or [])
     boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
     boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
     inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps), boot,
-                          modules_yaml)
+                          modular)
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -65,8 +65,8 @@ def run(topdir, variant, arch):
                  for kind, category in (("os", "binary"), ("debug", "debug"))}
     createrepo.run_all([job for job, _facts in repos.values()])
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
-    if modules_yaml:
-        facts["os"]["modules"] = _add_modules(topdir, v, arch, streams, modules_yaml)
+    if modular:
+        facts["os"]["modules"] = _add_modules(topdir, v, arch, *modular)
     for repo_facts in facts.values():
         log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
     _treeinfo(topdir, v, tree, arch, facts)
@@ -79,9 +79,11 @@ def _treeinfo(topdir, v, tree, arch, facts):
         treeinfo.write(topdir, v, tree, arch, timestamp)
 
 
-def _modules_yaml(topdir, arch, streams):
-    """The modules.yaml text of the variant's STREAMS on ARCH and their modules' defaults (those
-    of module_defaults_dir in place of the repos'), or None."""
+def _modular(topdir, conf, v, arch, streams):
+    """(modules.yaml text, [{nsvc, rpms}]) of variant V on ARCH: its STREAMS with their modules'
+    defaults (those of module_defaults_dir in place of the repos') and the streams of
+    createrepo_extra_modulemd (no RPMs); None for a variant without streams on ARCH, which, as
+    in Pungi, gets no extra ones either."""
     if not streams:
         return None
     from ..rpms import modules
@@ -90,11 +92,32 @@ def _modules_yaml(topdir, arch, streams):
     defaults = layout.at(topdir, layout.module_defaults_dir())
     if os.path.isdir(defaults):
         modules.add_defaults_from(index, defaults)
-    return modules.dump(index)
+    entries = [{"nsvc": r["nsvc"], "rpms": r["artifacts"]} for r in streams]
+    for path in _extra_modulemd(topdir, conf, v, arch):
+        record = modules.add_single_stream(index, path)
+        entries.append({"nsvc": record["nsvc"], "rpms": []})
+    return modules.dump(index), entries
 
 
-def _add_modules(topdir, v, arch, streams, text):
-    """Put TEXT into the os repodata of V on ARCH; the modules.json entries of its STREAMS."""
+def _extra_modulemd(topdir, conf, v, arch):
+    """The <arch>/*.yaml files of V's createrepo_extra_modulemd entry, exported (as Pungi clones
+    it) into work/<arch>/createrepo/extra-modulemd-<variant>/; [] without one."""
+    import glob
+
+    from ..config import scm
+
+    entry = (conf.get("createrepo_extra_modulemd") or {}).get(v["uid"])
+    if not entry:
+        return []
+    dest = layout.at(topdir, os.path.join(layout.createrepo_work(arch), "extra-modulemd-" + v["uid"]))
+    shutil.rmtree(dest, ignore_errors=True)
+    scm.export(entry, dest, "option 'createrepo_extra_modulemd' of %s" % v["uid"],
+               os.path.dirname(request.read(topdir)["config"]), workdir=layout.at(topdir, layout.createrepo_work(arch)))
+    return sorted(glob.glob(os.path.join(dest, arch, "*.yaml")))
+
+
+def _add_modules(topdir, v, arch, text, entries):
+    """Put TEXT into the os repodata of V on ARCH; the modules.json entries of its streams (ENTRIES)."""
     import createrepo_c
 
     from ..rpms import modules
@@ -104,8 +127,8 @@ def _add_modules(topdir, v, arch, streams, text):
     repomd = createrepo_c.Repomd(layout.at(topdir, os.path.join(top, "repodata", "repomd.xml")))
     record = next(r for r in repomd.records if r.type == "modules")
     path = os.path.relpath(os.path.join(top, record.location_href), "compose")
-    log.info("createrepo %s: %d module streams in %s", top, len(streams), path)
-    return [{"nsvc": r["nsvc"], "modulemd_path": path, "rpms": r["artifacts"]} for r in streams]
+    log.info("createrepo %s: %d module streams in %s", top, len(entries), path)
+    return [dict(e, modulemd_path=path) for e in entries]
 
 
 def _pkglist(topdir, v, arch, kind):

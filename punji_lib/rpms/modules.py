@@ -205,6 +205,24 @@ def _filtered(record, filters):
     return False
 
 
+def add_single_stream(index, path):
+    """Add to INDEX the one stream document of the modulemd file PATH (createrepo_extra_modulemd);
+    its record (no artifacts needed). A PunjiError when PATH holds anything else."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        one = parse(f.read(), path)
+    found = [s for name in one.get_module_names() for s in one.get_module(name).get_all_streams()]
+    if len(found) != 1 or any(one.get_module(n).get_defaults() for n in one.get_module_names()):
+        raise PunjiError("%s: not one module stream document (found %d streams)" % (path, len(found)))
+    index.add_module_stream(found[0])
+    return streams(_only(found[0]))[0]
+
+
+def _only(stream):
+    index = modulemd().ModuleIndex.new()
+    index.add_module_stream(stream)
+    return index
+
+
 def subset(index, records):
     """A ModuleIndex of the streams RECORDS names, taken from INDEX, with their modules' defaults."""
     wanted = {r["nsvca"] for r in records}
