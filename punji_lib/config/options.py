@@ -529,8 +529,8 @@ OPTIONS = (
     # --- ostree native containers ---
     Option("ostree_container", v_map(OSTREE_CONTAINER, single=True), phase="ostreecontainer", implemented=True,
            help="{variant_regex: block or [block]} of rpm-ostree OCI archives (treefile, config_url, ...)."),
-    Option("ostree_container_use_koji_plugin", BOOL, default=False, phase="ostreecontainer",
-           help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),
+    Option("ostree_container_use_koji_plugin", BOOL, default=False, phase="ostreecontainer", implemented=True,
+           help="Accepted and without effect, as in Pungi: its ostree_container phase always runs in runroot."),
 
     # --- OSBS ---
     Option("osbs", v_map(OSBS, single=True), phase="osbs", implemented=True,
