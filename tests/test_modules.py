@@ -342,3 +342,23 @@ def test_createrepo_extra_modulemd_file_of_two_streams_is_one_error_line(tmp_pat
     assert make(topdir, "gather").returncode == 0
     done = command("punji-createrepo", "--variant", "Web", "--arch", "x86_64", topdir)
     assert_one_line_error(done, "two.yaml", "not one module stream document")
+
+
+def test_depsolve_hides_non_modular_packages_named_like_an_active_streams(tmp_path, modular_repo):
+    repo = tmp_path / "repo"
+    shutil.copytree(modular_repo, repo, ignore=shutil.ignore_patterns(".build"))
+    with open(os.path.join(MODULAR, "modules.yaml")) as f:
+        documents = f.read().split("---\n")
+    # modnode 20.3 becomes a non-modular package; modnode:18 the default stream
+    kept = [d for d in documents if "name: modnode\n  stream: \"20\"" not in d]
+    text = "---\n".join(kept).replace('stream: "20"\n  profiles:\n    "20"', 'stream: "18"\n  profiles:\n    "18"')
+    assert text.count("document: modulemd\n") == 3 and 'stream: "18"\n  profiles' in text
+    changed = tmp_path / "modules.yaml"
+    changed.write_text(text)
+    subprocess.run(["modifyrepo_c", "--remove", "modules", str(repo / "repodata")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["modifyrepo_c", "--mdtype=modules", str(changed), str(repo / "repodata")], check=True,
+                   stdout=subprocess.DEVNULL)
+    assert rpm_names(depsolve(str(repo), packages=["modapp"])) == [
+        "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-18.1-1.mod18.pdl1.x86_64.rpm"]
+    assert rpm_names(depsolve(str(repo), packages=["modapp"], modules=False)) == [
+        "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]
