@@ -362,3 +362,44 @@ def test_depsolve_hides_non_modular_packages_named_like_an_active_streams(tmp_pa
         "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-18.1-1.mod18.pdl1.x86_64.rpm"]
     assert rpm_names(depsolve(str(repo), packages=["modapp"], modules=False)) == [
         "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]
+
+
+def obsoletes_doc(module, stream, by_stream):
+    return ("---\ndocument: modulemd-obsoletes\nversion: 1\ndata:\n  modified: 2024-03-01T00:00Z\n"
+            "  module: %s\n  stream: \"%s\"\n  message: %s:%s is end of life\n  obsoleted_by:\n"
+            "    module: %s\n    stream: \"%s\"\n...\n" % (module, stream, module, stream, module, by_stream))
+
+
+def test_module_obsoletes_dir_goes_into_the_repodata_of_variants_with_the_module(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    obsoletes = conf.parent / "obsoletes"
+    obsoletes.mkdir()
+    (obsoletes / "modnode.yaml").write_text(obsoletes_doc("modnode", "18", "20"))
+    (obsoletes / "modweb.yaml").write_text(obsoletes_doc("modweb", "1", "2"))
+    conf.write_text(conf.read_text() + '\nmodule_obsoletes_dir = "obsoletes"\n')
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    server = repo_text(os.path.join(topdir, "compose/Server/x86_64/os"))
+    assert server.count("document: modulemd-obsoletes") == 1 and "modnode:18 is end of life" in server
+    web = repo_text(os.path.join(topdir, "compose/Web/x86_64/os"))
+    assert web.count("document: modulemd-obsoletes") == 2
+    assert repo_modules(os.path.join(topdir, "compose/Server/x86_64/os"))["streams"] == ["modnode:18", "modnode:20"]
+
+
+def test_a_corrupt_module_obsoletes_file_is_one_error_line(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    (conf.parent / "obsoletes").mkdir()
+    (conf.parent / "obsoletes" / "bad.yaml").write_text("---\ndocument: modulemd-obsoletes\nversion: 1\ndata: [\n")
+    conf.write_text(conf.read_text() + '\nmodule_obsoletes_dir = "obsoletes"\n')
+    done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
+    assert_one_line_error(done, "module_obsoletes_dir", "bad.yaml", "corrupt modules metadata")
+
+
+def repo_text(repo):
+    """The text of REPO's modules.yaml."""
+    import createrepo_c
+
+    records = {r.type: r for r in createrepo_c.Repomd(os.path.join(repo, "repodata", "repomd.xml")).records}
+    with gzip.open(os.path.join(repo, records["modules"].location_href), "rt") as f:
+        return f.read()

@@ -365,6 +365,12 @@ def module_defaults_dir():
     return "work/global/module_defaults"
 
 
+def module_obsoletes_dir():
+    """work/global/module_obsoletes: the modulemd-obsoletes files of module_obsoletes_dir, as
+    init exported them."""
+    return "work/global/module_obsoletes"
+
+
 def fetched_inputs_dir():
     """work/global/inputs: variants, comps and other config inputs init fetched from git or a package,
     one subdirectory per option."""

@@ -104,7 +104,7 @@ OPTIONS = (
            help="Directory of modulemd-defaults YAML files put into the repodata."),
     Option("module_defaults_override_dir", STR, phase="init",
            help="Subdirectory of module_defaults_dir with overriding defaults."),
-    Option("module_obsoletes_dir", SCM_DICT, phase="init",
+    Option("module_obsoletes_dir", SCM_DICT, phase="init", implemented=True,
            help="Directory of module obsoletes YAML files merged into the module index."),
     Option("tree_arches", STR_LIST, default=[], phase="init", implemented=True,
            help="Only compose these architectures (all from the variants file when empty)."),

@@ -81,7 +81,8 @@ def _treeinfo(topdir, v, tree, arch, facts):
 
 def _modular(topdir, conf, v, arch, streams):
     """(modules.yaml text, [{nsvc, rpms}]) of variant V on ARCH: its STREAMS with their modules'
-    defaults (those of module_defaults_dir in place of the repos') and the streams of
+    defaults (those of module_defaults_dir in place of the repos') and obsoletes
+    (module_obsoletes_dir), and the streams of
     createrepo_extra_modulemd (no RPMs); None for a variant without streams on ARCH, which, as
     in Pungi, gets no extra ones either."""
     if not streams:
@@ -92,6 +93,9 @@ def _modular(topdir, conf, v, arch, streams):
     defaults = layout.at(topdir, layout.module_defaults_dir())
     if os.path.isdir(defaults):
         modules.add_defaults_from(index, defaults)
+    obsoletes = layout.at(topdir, layout.module_obsoletes_dir())
+    if os.path.isdir(obsoletes):
+        index = modules.add_obsoletes_from(index, obsoletes)
     entries = [{"nsvc": r["nsvc"], "rpms": r["artifacts"]} for r in streams]
     for path in _extra_modulemd(topdir, conf, v, arch):
         record = modules.add_single_stream(index, path)

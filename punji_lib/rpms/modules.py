@@ -85,6 +85,40 @@ def defaults_in(directory, what):
     return {name: found.pop() for name, found in streams.items()}
 
 
+def obsoletes_in(directory, what):
+    """{file name: module} of the modulemd-obsoletes files (*.yaml) of DIRECTORY
+    (module_obsoletes_dir): the module of each file's first document; a PunjiError for a file
+    libmodulemd cannot read."""
+    import glob
+
+    found = {}
+    for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            index = parse(f.read(), "%s: %s" % (what, os.path.basename(path)))
+        names = index.get_module_names()
+        if names:
+            found[os.path.basename(path)] = names[0]
+    return found
+
+
+def add_obsoletes_from(index, directory):
+    """INDEX merged with the obsoletes files of DIRECTORY (module_obsoletes_dir) about the modules
+    INDEX has (a file counts for the module of its first document), as newer Pungi merges them."""
+    import glob
+
+    names = set(index.get_module_names())
+    merger = modulemd().ModuleIndexMerger.new()
+    merger.associate_index(index, 0)
+    kept = []  # the merger holds pointers only: keep the indexes alive until it resolves
+    for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            one = parse(f.read(), path)
+        if one.get_module_names() and one.get_module_names()[0] in names:
+            kept.append(one)
+            merger.associate_index(one, 0)
+    return merger.resolve() if kept else index
+
+
 def add_defaults_from(index, directory):
     """Put into INDEX the defaults in DIRECTORY (module_defaults_dir) of the modules INDEX has
     streams of, in place of any it had, as Pungi takes them."""
