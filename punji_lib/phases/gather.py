@@ -86,13 +86,13 @@ def _lookaside_ids(topdir, conf, variant, arch):
 def _nothing():
     return {"inputs": {"module": {"packages": []}, "comps": {"packages": [], "groups": []},
                        "json": {"packages": []}, "prepopulate": [], "exclude": []},
-            "modules": [], "missing": [], "unresolved": [], "packages": []}
+            "modules": [], "unmatched_modules": [], "missing": [], "unresolved": [], "packages": []}
 
 
 def _solve(topdir, conf, v, arch, tree, related, earlier):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related)
-    streams, hidden = _streams(topdir, conf, v, arch)
+    streams, hidden, unmatched = _streams(topdir, conf, v, arch)
     pool.hide_nevras(hidden)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related], streams)
     pool.exclude(inputs["exclude"])
@@ -124,7 +124,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
     _fetch_remote(topdir, arch, packages)
     packages += _lookaside_records(pool, side, found)
     return {"inputs": {k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")},
-            "modules": streams, "missing": sorted(inputs["missing"]),
+            "modules": streams, "unmatched_modules": unmatched, "missing": sorted(inputs["missing"]),
             "unresolved": [{"package": p, "requires": c} for p, c in sorted(inputs["unresolved"])],
             "packages": packages}
 
@@ -164,24 +164,16 @@ def _module_names(pool, nevras):
 
 def _streams(topdir, conf, v, arch):
     """(the stream records variant V enables on ARCH, the NEVRAs of every other stream's
-    packages): its <modules> entries over the package set's streams, less filter_modules."""
-    path = layout.at(topdir, layout.pkgset_modules(arch))
-    if not os.path.isfile(path):
-        if v.get("modules"):
-            raise PunjiError("variant %s lists modules, but the package set of %s has no module streams "
-                             "(punji reads them from repos carrying modules.yaml; not from Koji yet)"
-                             % (v["uid"], arch))
-        return [], set()
+    packages, its <modules> entries no stream of ARCH matches): its entries over the package
+    set's streams, less filter_modules."""
     from ..rpms import modules
 
-    every = modules.streams(modules.load(path))
+    path = layout.at(topdir, layout.pkgset_modules(arch))
+    every = modules.streams(modules.load(path)) if os.path.isfile(path) else []
     enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
-    missing = [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
-    if missing:
-        raise PunjiError("variant %s: no module stream of %s matches %s"
-                         % (v["uid"], arch, ", ".join(repr(m) for m in missing)))
+    unmatched = [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
     mine = {n for r in enabled for n in r["artifacts"]}
-    return enabled, {n for r in every for n in r["artifacts"]} - mine
+    return enabled, {n for r in every for n in r["artifacts"]} - mine, unmatched
 
 
 def _file_digest(path):
@@ -424,6 +416,7 @@ def run_assemble(topdir, variant=None, arch=None):
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     solved = {(v["uid"], a): jsonio.read_json(layout.at(topdir, layout.solved_json(v["uid"], a)))
               for v in tree for a in v["arches"]}
+    _check_modules(tree, solved)
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
     link_type = conf.get("link_type") or "hardlink-or-copy"
     by_uid = variants.by_uid(tree)
@@ -442,6 +435,17 @@ def run_assemble(topdir, variant=None, arch=None):
     _link_sources(topdir, tree, placed, link_type)
     _write_rpms(topdir, tree, placed)
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()))
+
+
+def _check_modules(tree, solved):
+    """Pungi's check across arches: a variant's <modules> entry must match a stream on some arch."""
+    for v in tree:
+        unmatched = set.intersection(*[set(solved[(v["uid"], a)].get("unmatched_modules") or [])
+                                       for a in v["arches"]])
+        if unmatched:
+            raise PunjiError("variant %s: module %s matches no module stream of the package sets (%s); punji "
+                             "reads streams from repos carrying modules.yaml, not from Koji yet"
+                             % (v["uid"], ", ".join(repr(m) for m in sorted(unmatched)), ", ".join(v["arches"])))
 
 
 def _placed(records, v, arch, hashed):
