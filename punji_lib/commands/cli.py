@@ -200,7 +200,6 @@ def run_phase(argparser, phase, job, argv=None):
             log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
             try:
                 state.mark_running(topdir, phase, variant, arch)
-                status.set_status(topdir, "STARTED", only_if=("DOOMED", "TERMINATED"))
                 notify.phase_started(topdir, phase)
                 job(topdir, variant, arch)
             except KeyboardInterrupt:  # the .pid file stays: punji-status shows the target interrupted

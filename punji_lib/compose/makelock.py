@@ -17,7 +17,7 @@ import signal
 import time
 
 from ..errors import PunjiError
-from . import jsonio, layout
+from . import jsonio, layout, status
 
 MAKES = ("make", "gmake")
 WAIT = 3.0  # seconds a claim waits for the lock: a just-killed holder may not have exited yet
@@ -81,6 +81,9 @@ def claim(topdir, wait=WAIT):
             time.sleep(0.05)
     jsonio.write_text(path, "%d\n" % me)
     _hold(fd, me)
+    # a new make resumes a failed or stopped compose (the commands of one make do not: a target
+    # starting beside a failed one must not hide that failure)
+    status.set_status(topdir, "STARTED", only_if=("DOOMED", "TERMINATED"))
 
 
 def _hold(fd, make_pid):

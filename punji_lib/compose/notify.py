@@ -9,7 +9,8 @@ message's own fields and, as Pungi adds them, compose_id, location (the compose
 through translate_paths), compose_date, compose_type, compose_respin,
 compose_label, compose_path, release_short, release_name, release_version,
 release_type and release_is_layered (with base_product_* for a layered product).
-Its output goes to logs/notifications/notification-<time>.log; a script that fails
+The scripts run one at a time (a lock in logs/notifications), so a make -j does not
+interleave them. Its output goes to logs/notifications/notification-<time>.log; a script that fails
 or cannot run is a warning in the phase log and never fails the compose.
 
 Messages: status-change (status), phase-start and phase-stop (phase_name, Pungi's
@@ -19,7 +20,9 @@ createiso-targets (deliverables), createiso-imagedone and createiso-imagefail
 local_repo_path).
 """
 
+import contextlib
 import datetime
+import fcntl
 import json
 import os
 import subprocess
@@ -84,6 +87,23 @@ def send(topdir, message, **fields):
     text = json.dumps(body(topdir, fields), sort_keys=True)
     logs = layout.at(topdir, "logs/notifications")
     os.makedirs(logs, exist_ok=True)
+    with _one_at_a_time(logs):
+        _run(topdir, commands, message, text, logs)
+
+
+@contextlib.contextmanager
+def _one_at_a_time(logs):
+    """The compose's scripts run one at a time, as Pungi's notifier runs them (the commands of
+    a make -j would otherwise call them at once)."""
+    fd = os.open(os.path.join(logs, ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _run(topdir, commands, message, text, logs):
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d_%H-%M-%S.%f")
     for command in commands:
         path = os.path.join(logs, "notification-%s-%d.log" % (stamp, os.getpid()))
