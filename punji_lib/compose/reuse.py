@@ -75,7 +75,7 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
         return False
     if finish:
         finish(record)
-    facts = {k: v for k, v in record.items() if k not in ("header", "phase", "variant", "arch", "reused_from")}
+    facts = {k: v for k, v in record.items() if k not in ("header", "phase", "variant", "arch", "reused_from", "kept")}
     state.write(topdir, phase, variant, arch, **dict(facts, reused_from=os.path.basename(old)))
     log.info("%s %s: taken over from %s (same inputs)", phase,
              ".".join(x for x in (variant, arch) if x) or "global", old)
