@@ -100,7 +100,7 @@ def _read_json(path):
 def _trees(topdir, targets):
     """[{variant, arch, packages: {category: {count, size}}, isos, images, failed}] per
     variant.arch of rpms.json and images.json (an image under the arch it is made for: a
-    source ISO under src), with the phases that failed there."""
+    source ISO under src), FAILED the [{phase, outcome}] that failed there."""
     trees = {}
 
     def tree(variant, arch):
@@ -125,7 +125,7 @@ def _trees(topdir, targets):
                     {k: image.get(k) for k in ("path", "type", "format", "subvariant", "size", "checksums")})
     for t in targets:
         if t["outcome"] in FAILURES and t["variant"] and t["arch"]:
-            tree(t["variant"], t["arch"])["failed"].append(t["phase"])
+            tree(t["variant"], t["arch"])["failed"].append({"phase": t["phase"], "outcome": t["outcome"]})
     return [dict(trees[key], variant=key[0], arch=key[1]) for key in sorted(trees)]
 
 

@@ -66,6 +66,8 @@ def _summary(data):
             ("Directory", c["path"]),
             ("Wall time", "%s (%s of work in the targets)" % (seconds_text(c["wall_seconds"]), seconds_text(c["busy_seconds"]))),
             ("Targets", ", ".join("%d %s" % (n, OUTCOME_TEXT[o]) for o, n in sorted(data["outcomes"].items()))),
+            ("Stopped by", ", ".join("%s %s" % (f["phase"], _scope(f["variant"], f["arch"]))
+                                     for f in data["failures"] if f["outcome"] == "failed") or None),
             ("Resume with", "<code>%s</code>" % _e(c["resume"]))]
     lines = ['<h1 id="compose">%s <span class="status %s" id="status">%s</span></h1>'
              % (_e(c["id"]), STATUS_CLASS.get(c["status"], "warn"), _e(c["status"])),
@@ -162,7 +164,8 @@ def _trees(trees):
     for t in trees:
         p = t["packages"]
         size = sum(c["size"] for c in p.values())
-        failed = "".join('<br><span class="status warn">%s failed</span>' % _e(phase) for phase in t["failed"])
+        failed = "".join('<br><span class="status %s">%s %s</span>' % (
+            "bad" if f["outcome"] == "failed" else "warn", _e(f["phase"]), _e(OUTCOME_TEXT[f["outcome"]])) for f in t["failed"])
         lines.append('<tr><th>%s</th>%s<td class="num" title="%d bytes">%s</td><td>%s</td><td>%s</td></tr>' % (
             _e(_scope(t["variant"], t["arch"])),
             "".join('<td class="num">%s</td>' % (p[c]["count"] if size else "") for c in ("binary", "debug", "source")),
