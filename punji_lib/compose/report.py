@@ -6,7 +6,7 @@ docs/design.md): the compose (id, STATUS, release, wall time, the command that r
 every make target with its outcome and its last run from its log (compose.timeline), per
 variant.arch the packages by category with their size and the images (compose/metadata
 rpms.json and images.json), the failures with the end of their logs, and the punji-diff
-report against the newest earlier finished compose in the same target directory
+report against the newest finished compose before it in the same target directory
 (reuse.old_compose). write() renders them (reportpage) into logs/global/report.html, atomically.
 """
 
@@ -162,10 +162,10 @@ def _tail(path, count):
 
 
 def _changes(topdir):
-    """What changed since the newest earlier finished compose in the same target directory
+    """What changed since the newest finished compose before this one in the same target directory
     (punji-diff's report; "error" instead when one of them has no metadata), with where that
     compose's page is; None when there is no such compose."""
-    old = reuse.old_compose(topdir)
+    old = reuse.old_compose(topdir, older_only=True)
     if old is None:
         return None
     page = layout.at(old, layout.report_html())
