@@ -111,7 +111,7 @@ def test_the_page_opens_in_a_browser_with_its_parts_drawn_and_nothing_fetched(tm
     assert all(":" not in link and not link.startswith("//") for link in static.links), static.links
     assert "url(" not in page and "@import" not in page
     rendered, log = open_in_browser(tmp_path, page)
-    for element_id in ("summary", "timeline", "trees", "failures", "changes"):
+    for element_id in ("summary", "timeline", "busy", "trees", "failures", "changes"):
         width, height = size(rendered, element_id)
         assert width > 0 and height > 0, element_id
     ran = [t for t in report_json(composes[name])["targets"] if t["start"] is not None]

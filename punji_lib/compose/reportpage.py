@@ -110,7 +110,7 @@ def _timeline(targets, wall):
     if not ran:
         return lines + ['<p id="timeline">No target has run yet.</p>']
     scale = CHART_WIDTH / wall if wall > 0 else 0
-    height = TOP + ROW * len(ran) + 4
+    height = TOP + ROW * len(ran) + BUSY_HEIGHT + 12
     width = LABEL_WIDTH + CHART_WIDTH + 10
     svg = ['<svg id="timeline" width="%d" height="%d" viewBox="0 0 %d %d">'
            % (width, height, width, height)]
@@ -127,8 +127,34 @@ def _timeline(targets, wall):
         svg.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>'
                    % (LABEL_WIDTH + t["start"] * scale, y + 2, max(1.0, t["seconds"] * scale), ROW - 4, COLOURS[t["outcome"]]))
         svg.append("</g>")
+    svg += _busy(ran, scale, TOP + ROW * len(ran) + 8)
     svg.append("</svg>")
     return lines + svg
+
+
+BUSY_HEIGHT = 40
+
+
+def _busy(ran, scale, top):
+    """A strip under the bars: how many targets ran at each moment (the idle cores show as dips)."""
+    changes = sorted([(t["start"], 1) for t in ran] + [(t["start"] + t["seconds"], -1) for t in ran])
+    peak = running = 0
+    points = []
+    for when, step in changes:
+        running += step
+        peak = max(peak, running)
+        points.append((when, running))
+    unit = BUSY_HEIGHT / max(peak, 1)
+    base = top + BUSY_HEIGHT
+    path = "M%.1f %d" % (LABEL_WIDTH, base)
+    level = 0
+    for when, count in points:
+        x = LABEL_WIDTH + when * scale
+        path += " L%.1f %.1f L%.1f %.1f" % (x, base - level * unit, x, base - count * unit)
+        level = count
+    return ['<g id="busy"><title>targets running at once, at most %d</title>' % peak,
+            '<text x="4" y="%d">targets at once (at most %d)</text>' % (base - 4, peak),
+            '<path d="%s Z" fill="#c9d6e3" stroke="#3f7fbf"/>' % path, "</g>"]
 
 
 def _ticks(wall):
