@@ -252,3 +252,11 @@ def test_make_report_writes_the_page(composes):
 
 def test_a_directory_that_is_no_compose_is_one_error(tmp_path):
     assert_one_line_error(command("punji-report", tmp_path), str(tmp_path), "not a punji compose")
+
+
+def test_sizes_and_times_read_as_people_write_them():
+    from punji_lib.compose.reportpage import seconds_text, size_text
+
+    assert [size_text(n) for n in (0, 1023, 1536, 5 * 1024 ** 2, 3 * 1024 ** 3)] == \
+        ["0 B", "1023 B", "1.5 KiB", "5.0 MiB", "3.0 GiB"]
+    assert [seconds_text(s) for s in (3.21, 65, 3725)] == ["3.2 s", "1 min 05 s", "1 h 02 min"]

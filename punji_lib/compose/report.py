@@ -20,7 +20,6 @@ LOG_TAIL = 15
 OUTCOMES = {"failed (failable)": "failable-failed", "failed": "failed", "running": "running",
             "interrupted": "interrupted", "pending": "pending"}
 FAILURES = ("failed", "failable-failed", "interrupted")
-RELEASE_FIELDS = ("name", "short", "version", "type")
 
 
 def collect(topdir):
@@ -77,7 +76,7 @@ def _compose(topdir, summary):
         "id": _read(layout.at(topdir, layout.compose_id_file())),
         "status": _read(layout.at(topdir, layout.status_file())),
         "path": topdir,
-        "release": {field: conf.get("release_" + field) for field in RELEASE_FIELDS},
+        "release": {field: conf.get("release_" + field) for field in diff.RELEASE_FIELDS},
         "compose_type": req.get("compose_type"),
         "label": req.get("label"),
         "wall_seconds": summary["wall"],

@@ -60,21 +60,21 @@ def _scope(variant, arch):
 def _summary(data):
     c = data["compose"]
     release = c["release"]
-    rows = [("Release", "%s (%s-%s %s)" % (release["name"], release["short"], release["version"], release["type"])),
-            ("Compose type", c["compose_type"] + (", label %s" % c["label"] if c["label"] else "")
+    stopped = ", ".join("%s %s" % (f["phase"], _scope(f["variant"], f["arch"]))
+                        for f in data["failures"] if f["outcome"] == "failed")
+    rows = [("Release", _e("%s (%s-%s %s)" % (release["name"], release["short"], release["version"], release["type"]))),
+            ("Compose type", _e(c["compose_type"] + (", label %s" % c["label"] if c["label"] else ""))
              if c["compose_type"] else None),
-            ("Directory", c["path"]),
-            ("Wall time", "%s (%s of work in the targets)" % (seconds_text(c["wall_seconds"]), seconds_text(c["busy_seconds"]))),
-            ("Targets", ", ".join("%d %s" % (n, OUTCOME_TEXT[o]) for o, n in sorted(data["outcomes"].items()))),
-            ("Stopped by", ", ".join("%s %s" % (f["phase"], _scope(f["variant"], f["arch"]))
-                                     for f in data["failures"] if f["outcome"] == "failed") or None),
+            ("Directory", _e(c["path"])),
+            ("Wall time", _e("%s (%s of work in the targets)" % (seconds_text(c["wall_seconds"]),
+                                                                seconds_text(c["busy_seconds"])))),
+            ("Targets", _e(", ".join("%d %s" % (n, OUTCOME_TEXT[o]) for o, n in sorted(data["outcomes"].items())))),
+            ("Stopped by", _e(stopped) if stopped else None),
             ("Resume with", "<code>%s</code>" % _e(c["resume"]))]
     lines = ['<h1 id="compose">%s <span class="status %s" id="status">%s</span></h1>'
              % (_e(c["id"]), STATUS_CLASS.get(c["status"], "warn"), _e(c["status"])),
              '<table id="summary">']
-    for name, value in rows:
-        if value is not None:
-            lines.append("<tr><th>%s</th><td>%s</td></tr>" % (name, value if name == "Resume with" else _e(value)))
+    lines += ["<tr><th>%s</th><td>%s</td></tr>" % (name, value) for name, value in rows if value is not None]
     return lines + ["</table>"]
 
 
@@ -90,12 +90,14 @@ def seconds_text(seconds):
 
 def size_text(size):
     """1.4 MiB, 812 KiB, 100 B."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return ("%d %s" if unit == "B" else "%.1f %s") % (value, unit)
+    if size < 1024:
+        return "%d B" % size
+    value = size / 1024.0
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return "%.1f %s" % (value, unit)
         value /= 1024
-    raise AssertionError("unreachable")
+    return "%.1f GiB" % value
 
 
 LABEL_WIDTH, CHART_WIDTH, ROW, TOP = 280, 760, 16, 24
