@@ -190,9 +190,12 @@ def write(topdir, output=None, as_json=False):
 
 
 def write_quietly(topdir, prog):
-    """write() the compose's page, a failure only a warning: a report never changes how a compose ends."""
+    """write() the compose's page, a failure only a warning: a report never changes how a compose ends.
+    Nothing when the compose has no Makefile targets yet (a phase run on a bare directory)."""
     from ..log import warn
 
+    if not os.path.exists(layout.at(topdir, layout.targets_json())):
+        return
     try:
         write(topdir)
     except Exception as exc:  # whatever it is, the compose's outcome stands
