@@ -22,7 +22,7 @@ endif
 .PHONY: compose report
 compose: work/global/state/finish.json
 
-# logs/global/report.html: punji-finish writes it, and a failing phase; `make report` at any other moment.
+# logs/global/report.html: punji-finish writes it, punji-compose for a DOOMED compose; `make report` at any other moment.
 report:
 	$(PUNJI_BIN)/punji-report .
 

@@ -184,9 +184,9 @@ def _maybe_traceback(args):
 def run_phase(argparser, phase, job, argv=None):
     """Run a phase command: log to logs/<scope>/<phase>[-<variant>].log, hold the target's lock,
     mark it running, call JOB(topdir, variant, arch). On failure leave the error next to its
-    state file, set STATUS to DOOMED and write the compose's page (logs/global/report.html), unless failable_deliverables says the deliverable may
+    state file and set STATUS to DOOMED, unless failable_deliverables says the deliverable may
     fail: then the failure is recorded in the state file and the compose goes on."""
-    from ..compose import layout, notify, report, state, status
+    from ..compose import layout, notify, state, status
 
     args = argparser.parse_args(argv)
     topdir = os.path.abspath(args.compose)
@@ -212,7 +212,6 @@ def run_phase(argparser, phase, job, argv=None):
                 if not _failable(topdir, phase, variant, arch):
                     state.mark_failed(topdir, phase, variant, arch, message)
                     status.set_status(topdir, "DOOMED")
-                    report.write_quietly(topdir, argparser.prog)
                     raise known or exc
                 log.exception("failed, but failable: %s", message)
                 state.write(topdir, phase, variant, arch, failed=True, error=message)

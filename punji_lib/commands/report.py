@@ -14,9 +14,10 @@ def build_parser():
         "older compose, failed, failed but failable); per variant.arch the packages (binary, debug, "
         "source) with their size, the ISOs with sizes and checksums and the other images; each "
         "failure with its error line and the end of its log; and what changed since the newest "
-        "earlier finished compose in the same target directory (as punji-diff says), linking its "
-        "page. punji-finish and punji-compose write it to logs/global/report.html by themselves, "
-        "a failing phase too; run this to write it at any other moment.",
+        "finished compose before it in the same target directory (as punji-diff says), linking its "
+        "page. punji-finish, and punji-compose for a DOOMED compose, write it to "
+        "logs/global/report.html by themselves; run this (or `make report`) after a plain make "
+        "that failed, or at any other moment.",
         "punji-report /mnt/composes/PDL-1-20261125.n.0\n"
         "punji-report . -o /srv/www/nightly.html\n"
         "punji-report --json . | jq '.failures[].error'",
