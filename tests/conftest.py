@@ -119,6 +119,19 @@ def solver_updates_repo():
     return _build_solver_repo("updates-specs", "empty-comps.xml", "solver-updates-repo")
 
 
+MODULAR = os.path.join(DATA, "modular")
+
+
+@pytest.fixture(scope="session")
+def modular_repo():
+    """build/modular-repo: tests/data/modular/specs built for x86_64, with modules.yaml in its repodata."""
+    out = os.path.join(ROOT, "build", "modular-repo")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build-demo-rpms"), "--specs", os.path.join(MODULAR, "specs"),
+                    "--comps", os.path.join(MODULAR, "comps.xml"), "--modules", os.path.join(MODULAR, "modules.yaml"),
+                    "--arches", "x86_64", "--out", out], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
 # -- helpers of test_bad_input.py and test_kill_anywhere.py -------------------------------
 
 

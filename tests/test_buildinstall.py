@@ -339,3 +339,28 @@ def test_buildinstall_topdir_gets_lorax_output_which_is_copied_back(demo, tmp_pa
     assert os.path.isfile(os.path.join(compose, "work/i386/buildinstall/Server/isolinux/isolinux.bin"))
     assert os.path.isfile(os.path.join(os_tree(compose, "Server", "i386"), "images/boot.iso"))
     assert not os.path.exists(os.path.join(os_tree(compose, "Server", "i386"), "EFI"))  # no EFI on i386
+
+
+def test_openssh_runroot_runs_createisos_image_tools_on_the_arch_host(demo, tmp_path, lorax_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "ssh").write_text(FAKE_SSH)
+    (bindir / "ssh").chmod(0o755)
+    installed = tmp_path / "installed"
+    set_options(compose, "runroot", runroot_method={"createiso": "openssh"},
+                runroot_ssh_hostnames={"i386": "i386-builder.example.com"},
+                runroot_ssh_install_packages_template="echo {packages} > %s" % installed)
+    lorax_path.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
+    lorax_path.setenv("FAKE_SSH_LOG", str(tmp_path / "ssh.log"))
+    os.unlink(os.path.join(compose, "work/i386/state/createiso-Server.json"))
+    command("punji-createiso", "--variant", "Server", "--arch", "i386", compose, check=True)
+    calls = (tmp_path / "ssh.log").read_text().splitlines()
+    assert [c.split()[4] for c in calls] == ["i386-builder.example.com"] * 2  # packages, then the script
+    assert installed.read_text() == "coreutils genisoimage isomd5sum lorax which\n"
+    script = shlex.split(shlex.split(calls[1])[5:][2])
+    assert script[:2] == ["cd", "%s/work/i386/createiso/Server" % compose] and script[-2] == "sh"
+    (image,) = read_json(os.path.join(compose, "work/i386/createiso/Server.json"))["images"]
+    assert image["bootable"] is True
+    path = os.path.join(compose, "compose", image["path"])
+    assert subprocess.run(["checkisomd5", path], stdout=subprocess.DEVNULL).returncode == 0

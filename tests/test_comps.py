@@ -105,7 +105,7 @@ def filtered_xml(tmp_path, groups, lookaside=()):
     """The comps written for a variant listing GROUPS (names) on x86_64."""
     path = tmp_path / "comps.xml"
     path.write_text(COMPS)
-    variant = {"uid": "Server", "type": "variant", "modules": [], "modular_koji_tags": [], "environments": [],
+    variant = {"uid": "Server", "type": "variant", "modules": None, "modular_koji_tags": [], "environments": [],
                "groups": [{"name": g, "glob": False, "default": None, "uservisible": None} for g in groups]}
     result, missing = comps.filtered(str(path), variant, "x86_64", False, lookaside)
     return comps.to_xml(result), missing

@@ -156,7 +156,7 @@ def test_not_failable_is_one_line(hub, tmp_path, demo_repo):
 
 @pytest.mark.parametrize("block, fragments", [
     ('"repo": ["Nowhere"]', ("option 'osbuild' (variant Server, block 1)", "repo 'Nowhere' is no variant")),
-    ('"version": "!VERSION_FROM_NOTHING"', ("option 'version'", "unknown generator '!VERSION_FROM_NOTHING'")),
+    ('"version": "!VERSION_FROM_NOTHING"', ("option 'version'", "unknown version generator '!VERSION_FROM_NOTHING'")),
 ])
 def test_bad_block_is_one_line(hub, tmp_path, demo_repo, block, fragments):
     topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nosbuild = {"^Server$": [{"name": "PDL-Bad", '

@@ -21,6 +21,12 @@ The request (stdin, or --request FILE) is a JSON object:
   nodeps, greedy (none|all|build), fulltree, fulltree_excludes, selfhosting,
   multilib_methods (none all devel runtime kernel yaboot), multilib_blacklist,
   multilib_whitelist, prepopulate, langpacks, exclude_source, exclude_debug
+  modules                  honour the repos' modules metadata as dnf does
+                           (default true): packages of streams not active
+                           hidden, and non-modular packages named like an
+                           active stream's
+  module_streams           "name:stream" entries to enable; other modules
+                           take their default stream
 
 The answer (stdout) has the sorted paths of "rpm", "srpm" and "debuginfo", the
 "missing" patterns and the "unresolved" requirements; --explain adds "explain":

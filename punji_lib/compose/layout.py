@@ -72,6 +72,12 @@ def pkgset_cache(arch):
     return "work/%s/pkgset/cache" % arch
 
 
+def pkgset_modules(arch):
+    """work/x86_64/pkgset/modules.yaml: the module streams of one arch's package set and their
+    modules' defaults (only when its repos carry modules metadata)."""
+    return "work/%s/pkgset/modules.yaml" % arch
+
+
 def pkgset_repo(arch):
     """work/x86_64/repo: a yum repo over the package set of one arch (Packages/, repodata/)."""
     return "work/%s/repo" % arch
@@ -356,6 +362,18 @@ def ostreeinstaller_dir(variant_uid, arch):
 def ostreeinstaller_log_dir(variant_uid, arch):
     """logs/x86_64/ostreeinstaller-Server-logs: lorax's own logs of one ostree installer"""
     return "logs/%s/ostreeinstaller-%s-logs" % (arch, variant_uid)
+
+
+def module_defaults_dir():
+    """work/global/module_defaults: the modulemd-defaults files of module_defaults_dir, as init
+    exported them (where Pungi keeps them)."""
+    return "work/global/module_defaults"
+
+
+def module_obsoletes_dir():
+    """work/global/module_obsoletes: the modulemd-obsoletes files of module_obsoletes_dir, as
+    init exported them."""
+    return "work/global/module_obsoletes"
 
 
 def fetched_inputs_dir():

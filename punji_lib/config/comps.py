@@ -127,8 +127,8 @@ def filtered(path, variant, arch, filter_environments=True, lookaside=()):
     comps = libcomps.Comps()
     comps.fromxml_str(etree.tostring(tree, encoding="unicode"))
     missing = []
-    # Pungi filters the groups of a modular variant too
-    if variant["groups"] or variant["modules"] or variant["modular_koji_tags"] or variant["type"] != "variant":
+    # Pungi filters the groups of a modular variant (one with a <modules> element) too
+    if variant["groups"] or variant.get("modules") is not None or variant["modular_koji_tags"] or variant["type"] != "variant":
         missing = _keep_groups(comps, variant["groups"])
     if filter_environments and (variant["groups"] or variant["environments"]):
         _keep_environments(comps, variant["environments"])

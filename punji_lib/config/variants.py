@@ -92,10 +92,20 @@ def _variant(node, parent):
         "has_optional": _bool(node, "has_optional", False),
         "release": dict(release.attrib) if release is not None else None,
         "buildinstallpackages": [p.text.strip() for p in node.findall("buildinstallpackages/package")],
-        "modules": [m.text.strip() for m in node.findall("modules/module")],
+        "modules": _modules(node),
         "modular_koji_tags": [t.text.strip() for t in node.findall("modules/kojitag")],
         "children": [],
     }
+
+
+def _modules(node):
+    """The <modules><module> entries ({name, glob}, sorted by name) as Pungi reads them; None
+    without a <modules> element (an empty one still makes the variant modular)."""
+    if node.find("modules") is None:
+        return None
+    return sorted(({"name": m.text.strip(), "glob": _bool(m, "glob", False)}
+                   for m in node.findall("modules/module") if m.text and m.text.strip()),
+                  key=lambda m: m["name"])
 
 
 def _collect(path, node, parent, out, templates):
@@ -140,7 +150,7 @@ def _collect(path, node, parent, out, templates):
         optional = dict(_variant(node, variant), id="optional", uid=variant["uid"] + "-optional", name="optional",
                         type="optional", arches=list(variant["arches"]), groups=[], environments=[],
                         is_empty=False, has_optional=False, release=None, buildinstallpackages=[],
-                        modules=[], modular_koji_tags=[], children=[])
+                        modules=None, modular_koji_tags=[], children=[])
         variant["children"].append(optional["uid"])
         out.append(optional)
     for ref in node.findall("variants/ref"):

@@ -8,6 +8,12 @@ update mode, so the metadata of packages unchanged since the last run is
 reused; the package list comes from gather's result, not from scanning the
 tree. The repodata's revision and timestamps are the newest build time of the
 tree's packages, so the same packages give the same repodata.
+
+A variant with module streams on the arch gets them, with their modules'
+defaults, as modules.yaml in its os repodata (modifyrepo_c --mdtype=modules, as
+Pungi adds it); the streams of createrepo_extra_modulemd are added there too. The state file
+lists each stream with that file and its RPMs, which punji-finish writes into
+compose/metadata/modules.json.
 """
 
 import os
@@ -31,11 +37,13 @@ def run(topdir, variant, arch):
         return
     comps = layout.at(topdir, layout.comps_file(variant, arch))
     comps = comps if arch != "src" and os.path.isfile(comps) else None
-    packages = _source_packages(topdir, v) if arch == "src" else \
-        jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))["packages"]
+    gathered = {} if arch == "src" else jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))
+    packages = _source_packages(topdir, v) if arch == "src" else gathered["packages"]
+    modular = _modular(topdir, conf, v, arch, gathered.get("modules") or [])
     boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
     boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
-    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps), boot)
+    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps), boot,
+                          modular)
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -57,6 +65,8 @@ def run(topdir, variant, arch):
                  for kind, category in (("os", "binary"), ("debug", "debug"))}
     createrepo.run_all([job for job, _facts in repos.values()])
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
+    if modular:
+        facts["os"]["modules"] = _add_modules(topdir, v, arch, *modular)
     for repo_facts in facts.values():
         log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
     _treeinfo(topdir, v, tree, arch, facts)
@@ -67,6 +77,62 @@ def _treeinfo(topdir, v, tree, arch, facts):
     if v["type"] != "addon":  # an addon's repo is inside its parent's tree, which lists it
         timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
         treeinfo.write(topdir, v, tree, arch, timestamp)
+
+
+def _modular(topdir, conf, v, arch, streams):
+    """(modules.yaml text, [{nsvc, rpms}]) of variant V on ARCH: its STREAMS with their modules'
+    defaults (those of module_defaults_dir in place of the repos') and obsoletes
+    (module_obsoletes_dir), and the streams of
+    createrepo_extra_modulemd (no RPMs); None for a variant without streams on ARCH, which, as
+    in Pungi, gets no extra ones either."""
+    if not streams:
+        return None
+    from ..rpms import modules
+
+    index = modules.subset(modules.load(layout.at(topdir, layout.pkgset_modules(arch))), streams)
+    defaults = layout.at(topdir, layout.module_defaults_dir())
+    if os.path.isdir(defaults):
+        modules.add_defaults_from(index, defaults)
+    obsoletes = layout.at(topdir, layout.module_obsoletes_dir())
+    if os.path.isdir(obsoletes):
+        index = modules.add_obsoletes_from(index, obsoletes)
+    entries = [{"nsvc": r["nsvc"], "rpms": r["artifacts"]} for r in streams]
+    for path in _extra_modulemd(topdir, conf, v, arch):
+        record = modules.add_single_stream(index, path)
+        entries.append({"nsvc": record["nsvc"], "rpms": []})
+    return modules.dump(index), entries
+
+
+def _extra_modulemd(topdir, conf, v, arch):
+    """The <arch>/*.yaml files of V's createrepo_extra_modulemd entry, exported (as Pungi clones
+    it) into work/<arch>/createrepo/extra-modulemd-<variant>/; [] without one."""
+    import glob
+
+    from ..config import scm
+
+    entry = (conf.get("createrepo_extra_modulemd") or {}).get(v["uid"])
+    if not entry:
+        return []
+    dest = layout.at(topdir, os.path.join(layout.createrepo_work(arch), "extra-modulemd-" + v["uid"]))
+    shutil.rmtree(dest, ignore_errors=True)
+    scm.export(entry, dest, "option 'createrepo_extra_modulemd' of %s" % v["uid"],
+               os.path.dirname(request.read(topdir)["config"]), workdir=layout.at(topdir, layout.createrepo_work(arch)))
+    return sorted(glob.glob(os.path.join(dest, arch, "*.yaml")))
+
+
+def _add_modules(topdir, v, arch, text, entries):
+    """Put TEXT into the os repodata of V on ARCH; the modules.json entries of its streams (ENTRIES)."""
+    import createrepo_c
+
+    from ..rpms import modules
+
+    top = layout.repo_dir(v, arch, "os")
+    modules.add_to_repo(layout.at(topdir, top), text)
+    repomd = createrepo_c.Repomd(layout.at(topdir, os.path.join(top, "repodata", "repomd.xml")))
+    record = next(r for r in repomd.records if r.type == "modules")
+    path = os.path.relpath(os.path.join(top, record.location_href), "compose")
+    log.info("createrepo %s: %d module streams in %s", top, len(entries), path)
+    return [dict(e, modulemd_path=path) for e in entries]
 
 
 def _pkglist(topdir, v, arch, kind):

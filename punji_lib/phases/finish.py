@@ -1,5 +1,5 @@
-"""The last target: composeinfo.json for what the compose holds, then STATUS, then the compose's
-page (logs/global/report.html; a failure to write it is only a warning)."""
+"""The last target: composeinfo.json and modules.json for what the compose holds, then STATUS,
+then the compose's page (logs/global/report.html; a failure to write it is only a warning)."""
 
 import glob
 import os
@@ -77,9 +77,33 @@ def failures(topdir):
     return found
 
 
+def modules_metadata(topdir):
+    """A productmd Modules of the module streams createrepo put into each variant.arch's repodata
+    (its state files). Streams read from repos have no Koji tag: they get Pungi's "DUMMY", the
+    tag it gives streams of createrepo_extra_modulemd."""
+    from productmd.modules import Modules
+
+    req = request.read(topdir)
+    metadata = Modules()
+    metadata.compose.id, metadata.compose.type = req["compose_id"], req["compose_type"]
+    metadata.compose.date, metadata.compose.respin = req["date"], req["respin"]
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    for v in tree:
+        for arch in v["arches"]:
+            path = layout.at(topdir, layout.state_file("createrepo", v["uid"], arch))
+            if not os.path.isfile(path):
+                continue
+            os_repo = (jsonio.read_json(path).get("repos") or {}).get("os") or {}
+            for stream in os_repo.get("modules", []):
+                metadata.add(v["uid"], arch, stream["nsvc"], "DUMMY", stream["modulemd_path"], "binary",
+                             stream["rpms"])
+    return metadata
+
+
 def run(topdir, variant=None, arch=None):
     ci = composeinfo(topdir)
     jsonio.write_text(layout.at(topdir, layout.composeinfo_json()), ci.dumps())
+    jsonio.write_text(layout.at(topdir, layout.modules_json()), modules_metadata(topdir).dumps())
     status = "FINISHED_INCOMPLETE" if failures(topdir) else "FINISHED"
     compose_status.set_status(topdir, status)
     link = update_latest_link(topdir, status)

@@ -4,7 +4,10 @@ Inputs, as Pungi's gather sources give them: source "comps" is every group of
 the variant's filtered comps (optional packages included), additional_packages,
 the best system-release package and gather_prepopulate; source "json" is
 gather_source_mapping. filter_packages and the other system-release packages
-are excluded. gather_method says deps or nodeps, per variant and per source.
+are excluded; source "module" is the packages of the variant's module streams
+(its <modules> entries less filter_modules), whose other streams' packages the
+solver does not see. gather_method says deps or nodeps, per variant and per
+source.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
 also takes its parent's inputs, with fulltree on, selfhosting off and the
@@ -34,7 +37,8 @@ from ..rpms.pkgpool import PackagePool, repo_keys, solver_arch
 
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}
-SOURCES = ("comps", "json")
+SOURCES = ("module", "comps", "json")  # Pungi's order
+INHERITED = ("comps", "json")  # the sources whose inputs a child variant takes from its parent
 
 
 def run(topdir, variant, arch):
@@ -51,6 +55,7 @@ def run(topdir, variant, arch):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
+                          _file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
                           _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
                           [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch))
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
@@ -79,20 +84,29 @@ def _lookaside_ids(topdir, conf, variant, arch):
 
 
 def _nothing():
-    return {"inputs": {"comps": {"packages": [], "groups": []}, "json": {"packages": []}, "prepopulate": [],
-                       "exclude": []},
-            "missing": [], "unresolved": [], "packages": []}
+    return {"inputs": {"module": {"packages": []}, "comps": {"packages": [], "groups": []},
+                       "json": {"packages": []}, "prepopulate": [], "exclude": []},
+            "modules": [], "unmatched_modules": [], "missing": [], "unresolved": [], "packages": []}
 
 
 def _solve(topdir, conf, v, arch, tree, related, earlier):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related)
-    inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related])
+    streams, hidden, unmatched = _streams(topdir, conf, v, arch)
+    pool.hide_nevras(hidden)
+    inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related], streams)
     pool.exclude(inputs["exclude"])
     found, side = {}, {}
-    for source, method in _methods(conf, v["uid"]).items():
+    methods = _methods(conf, v["uid"])
+    if streams and "module" not in methods:
+        raise PunjiError("option 'gather_method': variant %s has modules but no method for source 'module'" % v["uid"])
+    for source, method in methods.items():
         request = _request(conf, v, arch, inputs, source, method, earlier)
-        if method == "nodeps" and (request["packages"] or request["groups"]):
+        if source == "module" and method == "nodeps" and request["packages"]:
+            result = _module_nodeps(pool, request)
+        elif source == "module" and request["packages"]:
+            result = Solver(pool, dict(request, packages=_module_names(pool, request["packages"]))).run()
+        elif method == "nodeps" and (request["packages"] or request["groups"]):
             result = _nodeps(pool, request, arch)
         elif request["packages"] or request["groups"] or request["prepopulate"]:
             result = Solver(pool, request).run()
@@ -109,8 +123,8 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
     packages = _records(topdir, pool, found, arch)
     _fetch_remote(topdir, arch, packages)
     packages += _lookaside_records(pool, side, found)
-    return {"inputs": {k: inputs[k] for k in ("comps", "json", "prepopulate", "exclude")},
-            "missing": sorted(inputs["missing"]),
+    return {"inputs": {k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")},
+            "modules": streams, "unmatched_modules": unmatched, "missing": sorted(inputs["missing"]),
             "unresolved": [{"package": p, "requires": c} for p, c in sorted(inputs["unresolved"])],
             "packages": packages}
 
@@ -128,6 +142,38 @@ def _nodeps(pool, request, arch):
     for gid in request["groups"]:
         wanted += [(name, arch) for name in groups.get(gid, [])]
     return nodeps.gather(pool, wanted, Result(pool))
+
+
+def _module_nodeps(pool, request):
+    """Pungi's nodeps method on the module source: exactly the streams' packages."""
+    from ..rpms import nodeps
+    from ..rpms.depsolve import Result
+
+    wanted = set(request["packages"])
+    ids = [i for i in pool.candidates if i not in pool.hidden and pool.nevra(i) in wanted]
+    return nodeps.gather_exact(pool, ids, Result(pool))
+
+
+def _module_names(pool, nevras):
+    """The names of the binary packages of NEVRAS: what Pungi's deps method asks the solver
+    for (it names the module source's packages by name)."""
+    from ..rpms.packages import SOURCE_ARCHES
+
+    return sorted({n.rsplit("-", 2)[0] for n in nevras if n.rpartition(".")[2] not in SOURCE_ARCHES})
+
+
+def _streams(topdir, conf, v, arch):
+    """(the stream records variant V enables on ARCH, the NEVRAs of every other stream's
+    packages, its <modules> entries no stream of ARCH matches): its entries over the package
+    set's streams, less filter_modules."""
+    from ..rpms import modules
+
+    path = layout.at(topdir, layout.pkgset_modules(arch))
+    every = modules.streams(modules.load(path)) if os.path.isfile(path) else []
+    enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
+    unmatched = [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
+    mine = {n for r in enabled for n in r["artifacts"]}
+    return enabled, {n for r in every for n in r["artifacts"]} - mine, unmatched
 
 
 def _file_digest(path):
@@ -154,9 +200,10 @@ def _pool(topdir, conf, v, arch, related):
     return pool
 
 
-def _inputs(topdir, conf, v, arch, pool, tree, earlier):
-    """{"comps": {packages, groups}, "json": {packages}, "prepopulate": [...], "exclude": [...]}
-    of variant V on ARCH, with those of the variants it builds on."""
+def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
+    """{"module": {packages}, "comps": {packages, groups}, "json": {packages}, "prepopulate": [...],
+    "exclude": [...]} of variant V on ARCH, with the comps and json inputs of the variants it
+    builds on; the module source's packages are the NEVRAs of its STREAMS' artifacts."""
     groups = _comps_groups(layout.at(topdir, layout.comps_file(v["uid"], arch)))
     packages = va_data(conf.get("additional_packages"), v["uid"], arch)
     exclude = va_data(conf.get("filter_packages"), v["uid"], arch)
@@ -164,12 +211,13 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier):
         best, others = _system_release(pool, v, tree)
         packages += best
         exclude += others
-    result = {"comps": {"packages": packages, "groups": groups},
+    result = {"module": {"packages": sorted({n for r in streams for n in r["artifacts"]})},
+              "comps": {"packages": packages, "groups": groups},
               "json": {"packages": _mapping(conf, v["uid"], arch)},
               "prepopulate": _prepopulate(conf, v["uid"], arch),
               "exclude": exclude, "missing": set(), "unresolved": set()}
     for other in earlier:
-        for source in SOURCES:
+        for source in INHERITED:
             for key, values in other["inputs"][source].items():
                 result[source][key] = result[source][key] + [x for x in values if x not in result[source][key]]
         result["prepopulate"] += [x for x in other["inputs"]["prepopulate"] if x not in result["prepopulate"]]
@@ -368,6 +416,7 @@ def run_assemble(topdir, variant=None, arch=None):
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     solved = {(v["uid"], a): jsonio.read_json(layout.at(topdir, layout.solved_json(v["uid"], a)))
               for v in tree for a in v["arches"]}
+    _check_modules(tree, solved)
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
     link_type = conf.get("link_type") or "hardlink-or-copy"
     by_uid = variants.by_uid(tree)
@@ -386,6 +435,17 @@ def run_assemble(topdir, variant=None, arch=None):
     _link_sources(topdir, tree, placed, link_type)
     _write_rpms(topdir, tree, placed)
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()))
+
+
+def _check_modules(tree, solved):
+    """Pungi's check across arches: a variant's <modules> entry must match a stream on some arch."""
+    for v in tree:
+        unmatched = set.intersection(*[set(solved[(v["uid"], a)].get("unmatched_modules") or [])
+                                       for a in v["arches"]])
+        if unmatched:
+            raise PunjiError("variant %s: module %s matches no module stream of the package sets (%s); punji "
+                             "reads streams from repos carrying modules.yaml, not from Koji yet"
+                             % (v["uid"], ", ".join(repr(m) for m in sorted(unmatched)), ", ".join(v["arches"])))
 
 
 def _placed(records, v, arch, hashed):
@@ -446,19 +506,16 @@ def _srpm_header_nevra(p):
 
 
 def _write_rpms(topdir, tree, placed):
-    """compose/metadata/rpms.json, and modules.json as Pungi writes it (no modules yet)."""
-    from productmd.modules import Modules
+    """compose/metadata/rpms.json."""
     from productmd.rpms import Rpms
 
     req = request.read(topdir)
-    rpms, modules = Rpms(), Modules()
-    for metadata in (rpms, modules):
-        metadata.compose.id, metadata.compose.type = req["compose_id"], req["compose_type"]
-        metadata.compose.date, metadata.compose.respin = req["date"], req["respin"]
+    rpms = Rpms()
+    rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
+    rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]
     for v in tree:
         for arch in v["arches"]:
             for p in placed[(v["uid"], arch)]:
                 rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
                          p["sigkey"], p["category"], _srpm_header_nevra(p))
     jsonio.write_text(layout.at(topdir, layout.rpms_json()), _productmd_text(rpms))
-    jsonio.write_text(layout.at(topdir, layout.modules_json()), modules.dumps())

@@ -110,7 +110,51 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     data = {"header": state.header("variants"), "variants": loaded["variants"]}
     jsonio.write_json_if_changed(layout.at(topdir, layout.variants_json()), data)
     written = _write_comps(topdir, loaded, prog)
-    state.write(topdir, "init", comps=written)
+    defaults = _module_defaults(topdir, conf)
+    obsoletes = _module_obsoletes(topdir, conf)
+    state.write(topdir, "init", comps=written, module_defaults=defaults, module_obsoletes=obsoletes)
+
+
+def _module_defaults(topdir, conf):
+    """Export module_defaults_dir into work/global/module_defaults, as Pungi's init does, and
+    check that no module has two default streams there; {module: default stream}."""
+    from ..rpms import modules
+
+    found = _export_dir(topdir, conf, "module_defaults_dir", layout.module_defaults_dir(), modules.defaults_in)
+    log.info("module defaults: %s", ", ".join("%s:%s" % kv for kv in sorted(found.items())) or "none")
+    return found
+
+
+def _module_obsoletes(topdir, conf):
+    """Export module_obsoletes_dir into work/global/module_obsoletes, as newer Pungi's init does;
+    the modules its modulemd-obsoletes documents are about."""
+    from ..rpms import modules
+
+    return _export_dir(topdir, conf, "module_obsoletes_dir", layout.module_obsoletes_dir(), modules.obsoletes_in)
+
+
+def _export_dir(topdir, conf, option, where, check):
+    """The directory (or scm dict) of OPTION exported into WHERE (compose-relative; removed
+    without the option) once CHECK(directory, what) accepts it; what CHECK says of it."""
+    import shutil
+    import tempfile
+
+    target = layout.at(topdir, where)
+    value = conf.get(option)
+    if not value:
+        shutil.rmtree(target, ignore_errors=True)
+        return {}
+    entry = value if isinstance(value, dict) else {"scm": "file", "dir": value}
+    what = "option '%s'" % option
+    stage = tempfile.mkdtemp(prefix=".%s-" % option, dir=os.path.dirname(target))
+    try:
+        scm.export(entry, stage, what, os.path.dirname(request.read(topdir)["config"]), workdir=stage)
+        found = check(stage, what)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(stage, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return found
 
 
 def _copy_config(topdir, files):

@@ -9,6 +9,10 @@ and source packages; of every name.arch the highest EVR, the first repo winning
 a tie. The result is
 work/<A>/pkgset/packages.json and a yum repo over it in work/<A>/repo, whose
 metadata is written from the source repos' metadata: no package is read again.
+
+Repos carrying modules metadata add the module streams of A (rpms.modules):
+kept with their modules' defaults in work/<A>/pkgset/modules.yaml and put into
+the repo over the set, every artifact of theirs in the set whatever its EVR.
 """
 
 import os
@@ -29,7 +33,7 @@ def run(topdir, variant=None, arch=None):
         raise PunjiError("option 'pkgset_source': %r is not implemented yet" % conf.get("pkgset_source"))
     inputs = _repos_inputs(topdir, conf, arch) if source is from_repos else None
     if inputs and reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch),
-                                  _files_unchanged, optional=[layout.pkgset_cache(arch)],
+                                  _files_unchanged, optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch)],
                                   allowed=conf.get("pkgset_allow_reuse", True)):
         return
     chosen = source(topdir, conf, arch)
@@ -42,6 +46,11 @@ def run(topdir, variant=None, arch=None):
     revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
     repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision)
+    modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
+    if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
+        from ..rpms import modules
+
+        modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
     jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
                       {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
@@ -58,8 +67,10 @@ def from_repos(topdir, conf, arch):
     for each in [arch] + [a for a in compose_arches if a != arch]:
         repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
     cache = layout.at(topdir, layout.pkgset_cache(arch))
-    chosen = packages.latest(arch, [(Repo(r, cache), r) for r in repos],
-                             keep=_reached(topdir, conf, compose_arches, arch))
+    opened = [(Repo(r, cache), r) for r in repos]
+    streams = _modules(topdir, [repo for repo, _r in opened], arch)
+    chosen = packages.latest(arch, opened, keep=_reached(topdir, conf, compose_arches, arch),
+                             modular={n for s in streams for n in s["artifacts"]})
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
@@ -69,6 +80,24 @@ def from_repos(topdir, conf, arch):
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
+
+
+def _modules(topdir, repos, arch):
+    """The module streams of ARCH in the modules metadata of REPOS, kept with their modules'
+    defaults in work/<arch>/pkgset/modules.yaml (no file when there are none); their records."""
+    from ..rpms import modules
+
+    path = layout.at(topdir, layout.pkgset_modules(arch))
+    indexes = [index for index in (modules.repo_index(repo) for repo in repos) if index is not None]
+    index = modules.of_arch(modules.merge(indexes), arch) if indexes else None
+    records = modules.streams(index) if index is not None else []
+    if not records:
+        if os.path.exists(path):
+            os.unlink(path)
+        return []
+    jsonio.write_text(path, modules.dump(index))
+    log.info("pkgset %s: %d module streams: %s", arch, len(records), ", ".join(r["nsvca"] for r in records))
+    return records
 
 
 def _repos_inputs(topdir, conf, arch):

@@ -5,6 +5,8 @@ Result; the rules themselves are in solver.py. This module checks requests and
 reads the comps groups and langpacks they ask for.
 """
 
+import os
+
 from ..errors import PunjiError
 from . import multilib, solver
 from .pkgpool import PackagePool
@@ -33,12 +35,15 @@ REQUEST_SCHEMA = {
         "langpacks": {"type": "boolean"},
         "exclude_source": {"type": "boolean"},
         "exclude_debug": {"type": "boolean"},
+        "modules": {"type": "boolean"},
+        "module_streams": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:[^:]+$"}},
     },
 }
 DEFAULTS = {"lookaside_repos": [], "packages": [], "groups": [], "groups_with_optional": False, "nodeps": False,
             "greedy": "none", "fulltree": False, "fulltree_excludes": [], "selfhosting": False,
             "multilib_methods": [], "multilib_blacklist": [], "multilib_whitelist": [], "prepopulate": [],
-            "langpacks": False, "exclude_source": False, "exclude_debug": False}
+            "langpacks": False, "exclude_source": False, "exclude_debug": False, "modules": True,
+            "module_streams": []}
 
 
 def check_request(request, where="request"):
@@ -83,7 +88,32 @@ class Result:
 def solve(request, cache=None):
     """Solve a checked REQUEST (see check_request); returns a Result."""
     pool = PackagePool(request["arch"], request["repos"], request["lookaside_repos"], cache)
+    if request["modules"]:
+        _filter_modular(pool, request, cache)
     return Solver(pool, request).run()
+
+
+def _filter_modular(pool, request, cache):
+    """Hide what dnf's modular filtering hides: the packages of every stream not active (a
+    stream of module_streams, else its module's default stream; the newest version of each)
+    and the non-modular packages named like an active stream's packages."""
+    from . import modules
+    from .repos import Repo
+
+    cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
+    indexes = [i for i in (modules.repo_index(Repo(r, cache))
+                           for r in request["lookaside_repos"] + request["repos"]) if i is not None]
+    if not indexes and not request["module_streams"]:
+        return
+    index = modules.of_arch(modules.merge(indexes), request["arch"]) if indexes else None
+    records = modules.streams(index) if index is not None else []
+    active = modules.active(records, index.get_default_streams() if index is not None else {},
+                            request["module_streams"])
+    modular = {n for r in records for n in r["artifacts"]}
+    mine = {n for r in active for n in r["artifacts"]}
+    names = {n.rsplit("-", 2)[0] for n in mine}
+    pool.hide_nevras((modular - mine) | {pool.nevra(i) for i in pool.candidates
+                                         if pool.name(i) in names and pool.nevra(i) not in modular})
 
 
 class Solver:

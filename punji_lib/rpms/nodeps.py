@@ -8,11 +8,16 @@ and a comps group's packages take the tree arch (so i686 builds never match
 on an i386 tree, as in Pungi). Then the source package of each, and the debug
 packages of those sources on the arches a binary of theirs was taken. There
 are no langpacks, multilib or fulltree; everything counts as input.
+
+For the module source the inputs are packages (the streams' artifacts), not
+names: exactly those binary packages are taken, whatever version the pool
+shows, then their source and debug packages among every package not hidden.
 """
 
 import re
 
 from .. import arches
+from .pkgpool import SOURCE_ARCHES, is_debug
 
 PACKAGE_ARCHES = {a for family in arches.FAMILY.values() for a in family} | {"noarch"}
 
@@ -44,6 +49,29 @@ def gather(pool, wanted, result):
         if pool.is_debug(i) and not pool.is_source(i) and _built_here(seen.get(pool.sourcerpm(i)), pool.arch_of(i)):
             result.packages.setdefault(i, ("debuginfo", {"reason": "debuginfo", "of": pool.sourcerpm(i)}))
     return result
+
+
+def gather_exact(pool, ids, result):
+    """Fill RESULT.packages from the binary packages IDS of POOL (module artifacts), their
+    source packages and the debug packages built with them."""
+    every = sorted(i for i in pool.candidates if i not in pool.lookaside and i not in pool.hidden)
+    seen = {}
+    for i in sorted(ids):
+        if pool.arch_of(i) in SOURCE_ARCHES or is_debug(pool.name(i)):
+            continue
+        result.packages.setdefault(i, ("rpm", {"reason": "requested", "pattern": pool.nevra(i)}))
+        seen.setdefault(pool.sourcerpm(i), set()).add(pool.arch_of(i))
+    for i in every:
+        if pool.arch_of(i) in SOURCE_ARCHES and _file_name(pool, i) in seen:
+            result.packages.setdefault(i, ("srpm", {"reason": "source", "of": _file_name(pool, i)}))
+        elif is_debug(pool.name(i)) and _built_here(seen.get(pool.sourcerpm(i)), pool.arch_of(i)):
+            result.packages.setdefault(i, ("debuginfo", {"reason": "debuginfo", "of": pool.sourcerpm(i)}))
+    return result
+
+
+def _file_name(pool, i):
+    """name-version-release.arch.rpm of package I."""
+    return "%s-%s.%s.rpm" % (pool.name(i), pool.evr(i).rpartition(":")[2], pool.arch_of(i))
 
 
 def _matches(pattern, name):

@@ -6,20 +6,26 @@ from .. import arches
 SOURCE_ARCHES = ("src", "nosrc")
 
 
-def latest(arch, repos, keep=None):
+def latest(arch, repos, keep=None, modular=frozenset()):
     """[(Repo, Package)] of the highest EVR of every name.arch installable on ARCH, sorted by NEVRA;
-    with KEEP (a set of NEVRAs), of those packages only."""
+    with KEEP (a set of NEVRAs), of those packages only. The packages of MODULAR (NEVRAs of
+    module streams' artifacts) are all taken, the first repo's of a NEVRA, whatever their EVR."""
     wanted = set(arches.compatible(arch)) | set(SOURCE_ARCHES)
-    chosen = {}
+    chosen, streams = {}, {}
     for repo, _name in repos:
         for pkg in repo.packages(with_files=True):
-            if pkg.arch not in wanted or (keep is not None and nevra(pkg) not in keep):
+            if pkg.arch not in wanted:
+                continue
+            if nevra(pkg) in modular:
+                streams.setdefault(nevra(pkg), (repo, pkg))
+                continue
+            if keep is not None and nevra(pkg) not in keep:
                 continue
             key = (pkg.name, pkg.arch)
             old = chosen.get(key)
             if old is None or compare_evr(pkg, old[1]) > 0:
                 chosen[key] = (repo, pkg)
-    return sorted(chosen.values(), key=lambda rp: nevra(rp[1]))
+    return sorted(list(chosen.values()) + list(streams.values()), key=lambda rp: nevra(rp[1]))
 
 
 def nevra(pkg):

@@ -506,6 +506,10 @@ class PackagePool:
             hidden |= self._matching(glob, keep, main_only=True)
         self._hide(hidden)
 
+    def hide_nevras(self, nevras):
+        """Hide the main-repo packages of NEVRAS (modular packages of streams not enabled)."""
+        self._hide({i for i in self.candidates if i not in self.lookaside and self.nevra(i) in nevras})
+
     def exclude_multilib(self, patterns):
         """Hide the multilib-arch builds (non-debug, in every repo) of the names PATTERNS match."""
         keep = lambda s: s.arch in self.multilib and not is_debug(s.name)  # noqa: E731
