@@ -19,8 +19,12 @@ $(error $(PUNJI_CLAIM))
 endif
 endif
 
-.PHONY: compose
+.PHONY: compose report
 compose: work/global/state/finish.json
+
+# logs/global/report.html: punji-finish writes it, punji-compose for a DOOMED compose; `make report` at any other moment.
+report:
+	$(PUNJI_BIN)/punji-report .
 
 # make remakes this Makefile when the init phase has run again (a changed config
 # may add or remove variants), then restarts with the new one.

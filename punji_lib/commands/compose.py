@@ -10,7 +10,8 @@ def build_parser():
         "punji-compose",
         "What pungi-koji is to Pungi: create the compose directory (init), generate its Makefile, "
         "run `make -j N` in it, and print the compose path on stdout (make's output goes to stderr "
-        "and logs/global/compose.log). A failed compose ends DOOMED, naming the target and its log; "
+        "and logs/global/compose.log). A failed compose ends DOOMED, naming the target and its log "
+        "(logs/global/report.html shows it too); "
         "fix the cause and run `make` in the compose directory to go on where it stopped.",
         "punji-compose demo.conf --target-dir /mnt/composes -j 4 --nightly\n"
         "COMPOSE=$(punji-compose demo.conf --target-dir out) && punji-status \"$COMPOSE\"",
@@ -85,7 +86,7 @@ def _logged(log, line):
 def _compose(args):
     import os
 
-    from ..compose import layout, status
+    from ..compose import layout, report, status
     from ..errors import PunjiError
     from ..phases import init
 
@@ -96,11 +97,13 @@ def _compose(args):
         code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1)
     except KeyboardInterrupt as exc:
         status.set_status(topdir, "TERMINATED")
+        report.write_quietly(topdir, "punji-compose")
         print(topdir)
         exc.hint = "run `make -C %s` to go on" % topdir
         raise
     if code != 0:
         status.set_status(topdir, "DOOMED")
+        report.write_quietly(topdir, "punji-compose")
         failed = status.failing(topdir)
         print(topdir)
         if failed:

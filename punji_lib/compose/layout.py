@@ -238,6 +238,11 @@ def compose_log():
     return "logs/global/compose.log"
 
 
+def report_html():
+    """logs/global/report.html: punji-report's page of the compose."""
+    return "logs/global/report.html"
+
+
 def compose_id_file():
     return "COMPOSE_ID"
 

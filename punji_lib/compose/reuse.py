@@ -21,8 +21,10 @@ COMPOSE_ID = re.compile(r"^(?P<release>.+)-(?P<date>\d{8})(?P<type>\.[a-z]+)?\.(
 
 
 @functools.lru_cache(maxsize=None)
-def old_compose(topdir):
-    """The directory of the newest earlier finished compose of the same release, or None."""
+def old_compose(topdir, older_only=False):
+    """The directory of the newest earlier finished compose of the same release, or None.
+    OLDER_ONLY: only one with an older date or respin than TOPDIR's compose id (a report
+    rewritten later compares with the compose before it, not with a newer one)."""
     mine = COMPOSE_ID.match(_read(os.path.join(topdir, layout.compose_id_file())) or "")
     parent = os.path.dirname(os.path.abspath(topdir))
     if mine is None or not os.path.isdir(parent):
@@ -36,6 +38,8 @@ def old_compose(topdir):
         if other and other.group("release") == mine.group("release") and \
                 _read(os.path.join(path, layout.status_file())) in FINISHED:
             found.append(((other.group("date"), int(other.group("respin"))), path))
+    if older_only:
+        found = [f for f in found if f[0] < (mine.group("date"), int(mine.group("respin")))]
     return max(found)[1] if found else None
 
 
@@ -75,7 +79,7 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
         return False
     if finish:
         finish(record)
-    facts = {k: v for k, v in record.items() if k not in ("header", "phase", "variant", "arch", "reused_from")}
+    facts = {k: v for k, v in record.items() if k not in ("header", "phase", "variant", "arch", "reused_from", "kept")}
     state.write(topdir, phase, variant, arch, **dict(facts, reused_from=os.path.basename(old)))
     log.info("%s %s: taken over from %s (same inputs)", phase,
              ".".join(x for x in (variant, arch) if x) or "global", old)

@@ -69,10 +69,11 @@ def same_inputs(topdir, phase, variant, arch, inputs):
 
 
 def keep(topdir, phase, variant=None, arch=None):
-    """Write the last run's state again (its outputs still stand): make sees the target done."""
+    """Write the last run's state again (its outputs still stand): make sees the target done,
+    punji-report shows it kept."""
     old = read(topdir, phase, variant, arch)
     facts = {k: value for k, value in old.items() if k not in ("header", "phase", "variant", "arch")}
-    return write(topdir, phase, variant, arch, **facts)
+    return write(topdir, phase, variant, arch, **dict(facts, kept=True))
 
 
 @contextlib.contextmanager

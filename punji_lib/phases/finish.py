@@ -1,9 +1,10 @@
-"""The last target: composeinfo.json and modules.json for what the compose holds, then STATUS."""
+"""The last target: composeinfo.json and modules.json for what the compose holds, then STATUS,
+then the compose's page (logs/global/report.html; a failure to write it is only a warning)."""
 
 import glob
 import os
 
-from ..compose import jsonio, layout, request, state
+from ..compose import jsonio, layout, report, request, state
 from ..log import log
 from ..compose import status as compose_status
 
@@ -107,6 +108,7 @@ def run(topdir, variant=None, arch=None):
     compose_status.set_status(topdir, status)
     link = update_latest_link(topdir, status)
     state.write(topdir, "finish", status=status, latest_link=link)
+    report.write_quietly(topdir, "punji-finish")
 
 
 def latest_link_name(conf, components=-1):
