@@ -11,8 +11,10 @@ PUNJI_BIN := @PUNJI_BIN@
 CONFIG_FILES := @CONFIG_FILES@
 INPUT_FILES := @INPUT_FILES@
 
-# One make at a time in a compose (make -n changes nothing, so it may run beside one).
-ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+# One make at a time in a compose (make -n and `make report` change nothing, so they may run
+# beside one, and do not resume a DOOMED compose).
+PUNJI_CHANGES := $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,$(if $(MAKECMDGOALS),$(filter-out report,$(MAKECMDGOALS)),compose))
+ifneq ($(PUNJI_CHANGES),)
 PUNJI_CLAIM := $(shell $(PUNJI_BIN)/punji-makefile --claim . 2>&1)
 ifneq ($(PUNJI_CLAIM),)
 $(error $(PUNJI_CLAIM))
