@@ -277,12 +277,19 @@ exec sh -c "$last"
 """
 
 
-def test_openssh_runroot_runs_lorax_through_ssh_with_the_templates(demo, tmp_path, lorax_path):
-    compose = copy_compose(demo[0], tmp_path / "c")
+def fake_ssh(tmp_path, env):
+    """The ssh stand-in first on PATH, logging to tmp_path/ssh.log."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     (bindir / "ssh").write_text(FAKE_SSH)
     (bindir / "ssh").chmod(0o755)
+    env.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
+    env.setenv("FAKE_SSH_LOG", str(tmp_path / "ssh.log"))
+
+
+def test_openssh_runroot_runs_lorax_through_ssh_with_the_templates(demo, tmp_path, lorax_path):
+    compose = copy_compose(demo[0], tmp_path / "c")
+    fake_ssh(tmp_path, lorax_path)
     installed = tmp_path / "installed"
     set_options(compose, "runroot", runroot_method={"buildinstall": "openssh"},
                 runroot_ssh_hostnames={"x86_64": "builder.example.com"}, runroot_ssh_username="mock",
@@ -290,8 +297,6 @@ def test_openssh_runroot_runs_lorax_through_ssh_with_the_templates(demo, tmp_pat
                 runroot_ssh_install_packages_template="echo {runroot_key}: {packages} > %s" % installed,
                 runroot_ssh_run_template="env RUNROOT_KEY={runroot_key} {command}")
     set_options(compose, "buildinstall", buildinstall_packages=[("^Server$", {"*": ["grub2-efi"]})])
-    lorax_path.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
-    lorax_path.setenv("FAKE_SSH_LOG", str(tmp_path / "ssh.log"))
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     calls = (tmp_path / "ssh.log").read_text().splitlines()
     assert len(calls) == 3
@@ -343,16 +348,11 @@ def test_buildinstall_topdir_gets_lorax_output_which_is_copied_back(demo, tmp_pa
 
 def test_openssh_runroot_runs_createisos_image_tools_on_the_arch_host(demo, tmp_path, lorax_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "ssh").write_text(FAKE_SSH)
-    (bindir / "ssh").chmod(0o755)
+    fake_ssh(tmp_path, lorax_path)
     installed = tmp_path / "installed"
     set_options(compose, "runroot", runroot_method={"createiso": "openssh"},
                 runroot_ssh_hostnames={"i386": "i386-builder.example.com"},
                 runroot_ssh_install_packages_template="echo {packages} > %s" % installed)
-    lorax_path.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
-    lorax_path.setenv("FAKE_SSH_LOG", str(tmp_path / "ssh.log"))
     os.unlink(os.path.join(compose, "work/i386/state/createiso-Server.json"))
     command("punji-createiso", "--variant", "Server", "--arch", "i386", compose, check=True)
     calls = (tmp_path / "ssh.log").read_text().splitlines()
