@@ -57,7 +57,7 @@ def test_sigterm_to_punji_compose_stops_everything_and_cancels_the_koji_task(tmp
     assert proc.returncode == 128 + signal.SIGTERM, err
     last = err.strip().splitlines()[-1]
     assert last == "punji-compose: interrupted by SIGTERM; run `make -C %s` to go on" % topdir
-    assert "punji-livemedia: interrupted by SIGTERM; 1 Koji tasks canceled" in err
+    assert "punji-livemedia: interrupted by SIGTERM; 1 Koji tasks canceled" in err, err
     assert hub.tasks[task_id]["state"] == CANCELED and task_id in hub.canceled
     wait_for(lambda: not session_alive(proc.pid), timeout=10)  # nothing is left running
     assert open(os.path.join(topdir, "STATUS")).read() == "TERMINATED\n"

@@ -29,3 +29,27 @@ def test_pretty_is_json_dumps_with_indent(seed):
         expected = json.dumps(data, sort_keys=True, indent=indent, separators=(",", ": "), ensure_ascii=ascii_only)
         assert jsonio.pretty(data, indent, ascii_only) == expected
     assert jsonio.dumps(data) == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_killed_writers_temp_file_goes_a_running_ones_stays(tmp_path):
+    """Several commands write STATUS at once: one must not remove the temp file another is about
+    to rename, while what a killed writer left is cleaned up."""
+    import subprocess
+
+    from punji_lib.compose import jsonio
+
+    running = subprocess.Popen(["sleep", "30"])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    try:
+        mine = tmp_path / (".STATUS.%d.abc123.tmp" % running.pid)
+        left = tmp_path / (".STATUS.%d.def456.tmp" % dead.pid)
+        old_style = tmp_path / ".STATUS.ghi789.tmp"
+        for path in (mine, left, old_style):
+            path.write_text("x")
+        jsonio.write_text(str(tmp_path / "STATUS"), "DOOMED\n")
+        assert mine.exists() and not left.exists() and not old_style.exists()
+        assert (tmp_path / "STATUS").read_text() == "DOOMED\n"
+    finally:
+        running.kill()
+        running.wait()

@@ -68,9 +68,8 @@ def write_text(path, text):
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     prefix = ".%s." % os.path.basename(path)
-    for stale in glob.glob(os.path.join(glob.escape(directory), glob.escape(prefix) + "*.tmp")):
-        os.unlink(stale)  # left by a run that was killed while writing PATH
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+    _remove_stale(glob.glob(os.path.join(glob.escape(directory), glob.escape(prefix) + "*.tmp")))
+    fd, tmp = tempfile.mkstemp(prefix="%s%d." % (prefix, os.getpid()), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -82,6 +81,28 @@ def write_text(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _remove_stale(paths):
+    """Remove the temp files (.NAME.<pid>.<random>.tmp) a killed writer left. One whose writer
+    still runs belongs to a command writing the same file now (several write STATUS at once)."""
+    for path in paths:
+        pid = os.path.basename(path).rsplit(".", 3)[-3]
+        if pid.isdigit() and _running(int(pid)) and int(pid) != os.getpid():
+            continue
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def _running(pid):
+    """Whether process PID runs (a zombie, killed and not yet reaped, does not)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
 
 
 def write_small(path, text):

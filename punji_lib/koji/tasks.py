@@ -42,13 +42,19 @@ SUBMITTED = []
 
 def cancel_open():
     """Cancel the tasks this process created that are still open (the command was interrupted);
-    how many. A hub that cannot be reached or refuses is logged, never raised."""
+    how many. The signal may have come in the middle of a call, so a fresh session logs in for
+    it. A hub that cannot be reached or refuses is logged, never raised."""
     canceled = 0
-    for session, task_id in SUBMITTED:
+    fresh = {}
+    for old, task_id in SUBMITTED:
         try:
-            info = session.session.getTaskInfo(task_id)
+            if old.profile not in fresh:
+                fresh[old.profile] = TaskSession(old.profile)
+                fresh[old.profile].login()
+            hub = fresh[old.profile].session
+            info = hub.getTaskInfo(task_id)
             if info and info["state"] not in DONE:
-                session.session.cancelTask(task_id)
+                hub.cancelTask(task_id)
                 log.warning("koji task %s canceled (the command was interrupted)", task_id)
                 canceled += 1
         except Exception as exc:  # noqa: BLE001 - interrupted: cancel what can be canceled, say what could not
