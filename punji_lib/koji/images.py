@@ -90,7 +90,7 @@ def generated(topdir, conf, value, option):
 
 def tree_url(topdir, conf, uid, arch="$arch"):
     """The os tree of variant UID (ARCH may be '$arch') as Koji's builders see it (translate_paths)."""
-    return kojitasks.translate_path(layout.at(topdir, layout.os_tree(uid, arch)), conf.get("translate_paths"))
+    return layout.translate_path(layout.at(topdir, layout.os_tree(uid, arch)), conf.get("translate_paths"))
 
 
 def repo_url(topdir, conf, repo, by_uid, where):
@@ -99,7 +99,7 @@ def repo_url(topdir, conf, repo, by_uid, where):
     if repo in by_uid:
         return tree_url(topdir, conf, repo)
     if repo.startswith("/"):
-        return kojitasks.translate_path(repo, conf.get("translate_paths"))
+        return layout.translate_path(repo, conf.get("translate_paths"))
     if "://" not in repo:
         raise PunjiError("%s: repo %r is no variant of the compose, absolute path nor URL" % (where, repo))
     return repo

@@ -163,6 +163,13 @@ def koji_command(argv, cwd, chown_paths=None):
 
 def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=(), weight_key=None):
     """(args, kwargs) of the hub's runroot call for ARGV of PHASE on ARCH in CWD."""
+    tag, kwargs = _task_options(conf, phase, cwd, packages, mounts, weight_key)
+    return [tag, arch, koji_command(argv, cwd)], kwargs
+
+
+def _task_options(conf, phase, cwd, packages=(), mounts=(), weight_key=None):
+    """(runroot_tag, the options of a task in it): PACKAGES, the compose of CWD and MOUNTS
+    mounted, runroot_channel and the phase's runroot_weights, when set."""
     tag = conf.get("runroot_tag")
     if not tag:
         raise PunjiError("option 'runroot_tag': needed by runroot_method 'koji' (phase %s): the Koji build tag "
@@ -181,7 +188,7 @@ def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=(), weight_
     weight = (conf.get("runroot_weights") or {}).get(weight_key or phase)
     if weight is not None:
         kwargs["weight"] = weight
-    return [tag, arch, koji_command(argv, cwd)], kwargs
+    return tag, kwargs
 
 
 def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=(), weight_key=None):
@@ -197,7 +204,7 @@ def plugin_task(conf, phase, arch, method, arguments, cwd, log_path, packages=()
     ({"lorax_args": ...} or {"pungi_make_ostree_args": ...}), the compose and MOUNTS mounted, PACKAGES in
     the build root, runroot_channel and the phase's runroot_weights (an integer). The task's
     logs go into the phase log; a failure is one PunjiError naming the task."""
-    (tag, _arch, _command), kwargs = koji_task_args(conf, phase, arch, ["true"], cwd, packages, mounts)
+    tag, kwargs = _task_options(conf, phase, cwd, packages, mounts)
     kwargs = dict(kwargs, channel=kwargs.get("channel"),
                   weight=int(kwargs["weight"]) if kwargs.get("weight") else None, **arguments)
     if method == "pungi_buildinstall":

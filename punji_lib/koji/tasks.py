@@ -22,7 +22,6 @@ child's, for a parent task).
 import os
 import time
 
-from ..compose.layout import translate_path  # noqa: F401 - the image phases call it from here
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.repos import file_checksum

@@ -41,7 +41,6 @@ error. Images of an earlier run that this run did not make again are removed.
 from ..compose import jsonio, layout
 from ..errors import PunjiError
 from ..koji import images
-from ..koji import tasks as kojitasks
 
 PHASE = "imagebuild"
 PROG = "punji-imagebuild"
@@ -87,7 +86,7 @@ def plan(topdir, conf, tree):
             if "://" in source:
                 install_tree = source
             elif source.startswith("/"):
-                install_tree = kojitasks.translate_path(source, conf.get("translate_paths"))
+                install_tree = layout.translate_path(source, conf.get("translate_paths"))
             elif source in by_uid:
                 install_tree = images.tree_url(topdir, conf, source)
             else:

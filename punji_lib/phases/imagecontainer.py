@@ -35,7 +35,6 @@ import re
 from ..compose import jsonio, layout, state
 from ..errors import PunjiError
 from ..koji import containers, images
-from ..koji import tasks as kojitasks
 from ..log import log, warn
 
 PHASE = "imagecontainer"
@@ -86,12 +85,12 @@ def chosen_image(by_arch, block, what):
 def repo_url(topdir, conf, uid, number, image_path):
     """Write the .repo file of block NUMBER of UID pointing at IMAGE_PATH; its URL."""
     rel = layout.imagecontainer_repo_file(uid, number)
-    baseurl = kojitasks.translate_path(layout.at(topdir, os.path.join("compose", image_path)),
+    baseurl = layout.translate_path(layout.at(topdir, os.path.join("compose", image_path)),
                                        conf.get("translate_paths"))
     lines = ["[image-to-include]", "name=Location of image to embed", "baseurl=%s" % baseurl, "enabled=0",
              "gpgcheck=0"]
     jsonio.write_text(layout.at(topdir, rel), "\n".join(lines) + "\n")
-    return kojitasks.translate_path(layout.at(topdir, rel), conf.get("translate_paths"))
+    return layout.translate_path(layout.at(topdir, rel), conf.get("translate_paths"))
 
 
 def plan(topdir, conf, tree):

@@ -33,7 +33,6 @@ import os
 from ..compose import jsonio, layout, request, state
 from ..errors import PunjiError
 from ..koji import containers, images
-from ..koji import tasks as kojitasks
 
 PHASE = "osbs"
 PROG = "punji-osbs"
@@ -54,10 +53,10 @@ def repo_url(topdir, conf, compose_id, uid, number, repo, by_uid, gpgkey):
                          "and no absolute path" % (uid, number, repo))
     rel = layout.osbs_repo_file(uid, number, label)
     lines = ["[%s-%s-%d]" % (compose_id, label, number), "name=Compose %s (RPMs) - %s" % (compose_id, label),
-             "baseurl=%s" % kojitasks.translate_path(baseurl, conf.get("translate_paths")), "enabled=1",
+             "baseurl=%s" % layout.translate_path(baseurl, conf.get("translate_paths")), "enabled=1",
              "gpgcheck=%d" % (1 if gpgkey else 0)] + (["gpgkey=%s" % gpgkey] if gpgkey else [])
     jsonio.write_text(layout.at(topdir, rel), "\n".join(lines) + "\n")
-    return kojitasks.translate_path(layout.at(topdir, rel), conf.get("translate_paths"))
+    return layout.translate_path(layout.at(topdir, rel), conf.get("translate_paths"))
 
 
 def plan(topdir, conf, tree):

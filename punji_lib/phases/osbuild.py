@@ -43,7 +43,6 @@ import os
 from ..compose import jsonio, layout
 from ..errors import PunjiError
 from ..koji import images
-from ..koji import tasks as kojitasks
 from ..log import log, warn
 
 PHASE = "osbuild"
@@ -109,7 +108,7 @@ def repo_url(topdir, conf, repo, by_uid, where):
     if isinstance(repo, dict):
         return dict(repo, baseurl=repo_url(topdir, conf, repo["baseurl"], by_uid, where))
     if repo.startswith("/"):
-        return kojitasks.translate_path(repo, conf.get("translate_paths"))
+        return layout.translate_path(repo, conf.get("translate_paths"))
     if "://" in repo:
         return repo
     if repo not in by_uid:
