@@ -93,31 +93,13 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related)
     streams, hidden, unmatched = _streams(topdir, conf, v, arch)
-    pool.hide_nevras(hidden)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related], streams)
-    pool.exclude(inputs["exclude"])
-    found, side = {}, {}
     methods = _methods(conf, v["uid"])
-    if streams and "module" not in methods:
-        raise PunjiError("option 'gather_method': variant %s has modules but no method for source 'module'" % v["uid"])
-    for source, method in methods.items():
-        request = _request(conf, v, arch, inputs, source, method, earlier)
-        if source == "module" and method == "nodeps" and request["packages"]:
-            result = _module_nodeps(pool, request)
-        elif source == "module" and request["packages"]:
-            result = Solver(pool, dict(request, packages=_module_names(pool, request["packages"]))).run()
-        elif method == "nodeps" and (request["packages"] or request["groups"]):
-            result = _nodeps(pool, request, arch)
-        elif request["packages"] or request["groups"] or request["prepopulate"]:
-            result = Solver(pool, request).run()
-        else:
-            continue
-        for i, entry in result.packages.items():
-            found.setdefault(i, entry + (set(request["fulltree_excludes"]),))
-        for i, (category, _why) in result.lookaside.items():
-            side.setdefault(i, category)
-        inputs["missing"] |= result.missing
-        inputs["unresolved"] |= result.unresolved
+    if methods == "hybrid":
+        (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
+    else:
+        pool.hide_nevras(hidden)
+        found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier)
     _drop_related(pool, found, earlier)
     _check(conf, v, arch, inputs)
     packages = _records(topdir, pool, found, arch)
@@ -129,18 +111,144 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
             "packages": packages}
 
 
+def _by_source(conf, v, arch, pool, inputs, methods, earlier):
+    """({id: (category, why, fulltree excludes)}, {lookaside id: category}) of the deps and nodeps
+    methods, one run per source with inputs. Only the comps source solved with deps hides what
+    filter_packages names: Pungi gives the other sources and the nodeps method no filter."""
+    found, side = {}, {}
+    unfiltered = set(pool.hidden)
+    for source in SOURCES:
+        request = _request(conf, v, arch, inputs, source, methods.get(source), earlier)
+        if not (request["packages"] or request["groups"]):
+            continue
+        if source not in methods:
+            raise PunjiError("option 'gather_method': variant %s has no method for source '%s'" % (v["uid"], source))
+        method = methods[source]
+        if source == "comps" and method == "deps":
+            pool.exclude(inputs["exclude"])
+        if source == "module" and method == "nodeps":
+            result = _module_nodeps(pool, request)
+        elif source == "module":
+            result = Solver(pool, dict(request, packages=_module_names(pool, request["packages"]))).run()
+        elif method == "nodeps":
+            result = _nodeps(pool, request, arch)
+        else:
+            result = Solver(pool, request).run()
+        pool.set_hidden(unfiltered)
+        for i, entry in result.packages.items():
+            found.setdefault(i, entry + (set(request["fulltree_excludes"]),))
+        for i, (category, _why) in result.lookaside.items():
+            side.setdefault(i, category)
+        inputs["missing"] |= result.missing
+        inputs["unresolved"] |= result.unresolved
+    return found, side
+
+
+def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
+    """({id: (category, why, no fulltree excludes)}, the STREAMS the solver installed) of
+    Pungi's hybrid method (rpms.hybrid): the comps source's inputs (its groups' packages by
+    name, prepopulate) and the variant's streams solved together; the json source is not read."""
+    from ..rpms import hybrid
+
+    main = _module_index(topdir, arch)
+    request = {
+        "packages": inputs["comps"]["packages"] + sorted(set(_group_names(pool, inputs["comps"]["groups"])))
+        + inputs["prepopulate"],
+        "modules": sorted({"%s:%s" % (r["name"], r["stream"]) for r in streams}),
+        "exclude": inputs["exclude"], "streams": (main, _lookaside_modules(topdir, conf, v, arch)),
+        "modular": {n for r in _every_variants_streams(conf, tree, arch, main) for n in r["artifacts"]},
+        "multilib_methods": va_data(conf.get("multilib"), v["uid"], arch),
+        "multilib_blacklist": arch_data(conf.get("multilib_blacklist"), arch),
+        "multilib_whitelist": arch_data(conf.get("multilib_whitelist"), arch),
+        "langpacks": _langpacks(topdir, v["uid"], arch)}
+    request["platform"] = _platform(main, request["streams"][1], _every_variants_streams(conf, tree, arch, main))
+    result = hybrid.gather(pool, request)
+    where = "%s.%s" % (v["uid"], arch)
+    for pattern in result.missing:
+        warn(PROG, "%s: hybrid solver: nothing matches %r" % (where, pattern))
+    for package, problem in result.problems:
+        warn(PROG, "%s: hybrid solver cannot install %s: %s" % (where, package, problem))
+    found = {i: (category, why, set()) for i, (category, why) in result.packages.items()}
+    return found, [r for r in streams if r["nsvc"] in result.modules]
+
+
+def _module_index(topdir, arch):
+    """The ModuleIndex of the package set of ARCH, or None without modules."""
+    from ..rpms import modules
+
+    path = layout.at(topdir, layout.pkgset_modules(arch))
+    return modules.load(path) if os.path.isfile(path) else None
+
+
+def _lookaside_modules(topdir, conf, v, arch):
+    """One ModuleIndex of the modules metadata of V's lookaside repos on ARCH, or None."""
+    from ..rpms import modules
+    from ..rpms.repos import Repo
+
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    found = [i for i in (modules.repo_index(Repo(r, cache)) for r in va_data(conf.get("gather_lookaside_repos"),
+                                                                             v["uid"], arch)) if i is not None]
+    return modules.merge(found) if found else None
+
+
+def _every_variants_streams(conf, tree, arch, index):
+    """The stream records every variant of the compose enables on ARCH."""
+    from ..rpms import modules
+
+    every = modules.streams(index) if index is not None else []
+    return [r for v in tree if arch in v["arches"]
+            for r in modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))]
+
+
+def _platform(index, lookaside, enabled):
+    """The platform stream the modules ask for: what the streams of lookaside repos and the
+    streams any variant enables (ENABLED) require at runtime; None when none does."""
+    wanted = {r["nsvca"] for r in enabled}
+    found = set()
+    for source, every in ((index, False), (lookaside, True)):
+        if source is None:
+            continue
+        for name in source.get_module_names():
+            for stream in source.get_module(name).get_all_streams():
+                nsvca = "%s:%s:%d:%s:%s" % (name, stream.get_stream_name(), stream.get_version(),
+                                            stream.get_context(), stream.get_arch())
+                if every or nsvca in wanted:
+                    for deps in stream.get_dependencies():
+                        found |= set(deps.get_runtime_streams("platform") or [])
+    if len(found) > 1:
+        raise PunjiError("gather: the modules require conflicting platform streams: %s" % ", ".join(sorted(found)))
+    return found.pop() if found else None
+
+
+def _langpacks(topdir, uid, arch):
+    """{name: install pattern} of the langpacks of variant UID's comps file on ARCH."""
+    path = layout.at(topdir, layout.comps_file(uid, arch))
+    if not os.path.isfile(path):
+        return {}
+    from ..config import comps
+
+    langpacks = comps.read(path).langpacks
+    return {name: langpacks[name] for name in langpacks}
+
+
+def _group_names(pool, groups):
+    """The package names of GROUPS (every package of each), from the first comps file of the
+    variant and those it builds on that has the group."""
+    from ..config import comps
+
+    found = {}
+    for _uid, path in reversed(pool.comps_files):  # the variant's own comps file wins
+        found.update({g.id: [p.name for p in g.packages] for g in comps.read(path).groups})
+    return [name for gid in groups for name in found.get(gid, [])]
+
+
 def _nodeps(pool, request, arch):
     """Pungi's nodeps method: the inputs' packages by name (a group's with the tree ARCH)."""
-    from ..config import comps
     from ..rpms import nodeps
     from ..rpms.depsolve import Result
 
     wanted = [nodeps.split_name_arch(p) for p in request["packages"] if not p.startswith("-")]
-    groups = {}
-    for _uid, path in reversed(pool.comps_files):  # the variant's own comps file wins
-        groups.update({g.id: [p.name for p in g.packages] for g in comps.read(path).groups})
-    for gid in request["groups"]:
-        wanted += [(name, arch) for name in groups.get(gid, [])]
+    wanted += [(name, arch) for name in _group_names(pool, request["groups"])]
     return nodeps.gather(pool, wanted, Result(pool))
 
 
@@ -255,29 +363,22 @@ def _prepopulate(conf, uid, arch):
 
 
 def _methods(conf, uid):
-    """{source: "deps" | "nodeps"} for variant UID from gather_method."""
+    """"hybrid", or {source: "deps" | "nodeps"} for variant UID from gather_method. Of a dict
+    keyed by variant regexes the last pattern matching wins, as in Pungi."""
     value = conf.get("gather_method", "deps")
     if isinstance(value, list):  # [[variant regex, method], ...] in config order (config.ORDERED_MAPS)
-        for pattern, method in value:
-            if re.match(pattern, uid):
-                value = method
-                break
-        else:
+        matching = [method for pattern, method in value if re.match(pattern, uid)]
+        if not matching:
             raise PunjiError("option 'gather_method': no pattern matches variant %s" % uid)
+        value = matching[-1]
+    if value == "hybrid":
+        return value
     if isinstance(value, str):
         value = {source: value for source in SOURCES}
     unknown = sorted(set(value) - set(SOURCES))
     if unknown:
         warn(PROG, "option 'gather_method': source %s is not implemented yet; ignored" % ", ".join(unknown))
-    result = {}
-    for source in SOURCES:
-        if source in value:
-            method = value[source]
-            if method == "hybrid":
-                warn(PROG, "option 'gather_method': 'hybrid' is solved as 'deps'")
-                method = "deps"
-            result[source] = method
-    return result
+    return {source: value[source] for source in SOURCES if source in value}
 
 
 def _request(conf, v, arch, inputs, source, method, earlier):

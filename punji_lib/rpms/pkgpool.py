@@ -510,6 +510,12 @@ class PackagePool:
         """Hide the main-repo packages of NEVRAS (modular packages of streams not enabled)."""
         self._hide({i for i in self.candidates if i not in self.lookaside and self.nevra(i) in nevras})
 
+    def set_hidden(self, ids):
+        """Hide exactly IDS (what was hidden before some exclusions, to undo them)."""
+        if ids != self.hidden:
+            self.hidden = set(ids)
+            self._refresh()
+
     def exclude_multilib(self, patterns):
         """Hide the multilib-arch builds (non-debug, in every repo) of the names PATTERNS match."""
         keep = lambda s: s.arch in self.multilib and not is_debug(s.name)  # noqa: E731

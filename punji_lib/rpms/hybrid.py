@@ -1,0 +1,412 @@
+"""Pungi 4.3.2's "hybrid" gather method: the fus solver run until nothing new comes in.
+
+Pungi runs the external fus ("Funny Solver") for it; fus is libsolv's own solver
+over the repos with their modules as solvables, which this module reproduces on
+a PackagePool's libsolv pool:
+
+- every module stream of the repos (lookaside ones too) is a solvable
+  "module:NAME:STREAM:VERSION:CONTEXT" of the stream's arch providing module(),
+  module(NAME), module(NAME:STREAM) = VERSION, conflicting with module(NAME) (one
+  stream of a module at a time) and requiring its runtime module dependencies; a
+  default stream's also provides module-default(); each RPM artifact of a stream
+  requires its module solvable and provides modular-package(). A platform stream
+  (the one the modules require) is an installed module.
+- excludes (filter_packages, by name or name.arch, no globs) hide packages, but never
+  a modular or a lookaside one.
+- an input (name, glob, provide, NEVRA or name.arch) takes the best of what it
+  selects, less the packages of non-default streams and the non-modular packages
+  that provide a name of a default stream's package. A module input, module(NAME:STREAM),
+  takes its stream.
+- each package of the pile is installed on its own (Requires, Recommends and
+  Supplements as libsolv resolves them) and what that installs joins the pile, until
+  every package of the pile is done; a module is installed with the modules it needs,
+  then each package of those modules on its own while other non-default streams are
+  off. A dependency of a non-modular package may pull in any stream's package, and
+  then its module.
+- the result is the pile less lookaside and installed packages; modular packages are
+  flagged so.
+
+Then Pungi's own loop: the non-modular packages of each result bring as new inputs
+their multilib builds (same NVR, a multilib method wanting them; native-arch packages
+only), their -debuginfo and -debugsource packages of the same arch and source RPM,
+and the langpacks of their names; fus runs on the new inputs alone (modules are not
+asked again), until no new input comes. Source packages are those of the binaries
+(not those filter_packages names as "name.src", not lookaside ones); a package whose
+file a lookaside repo has is left out.
+
+fus enumerates every alternative of a module's module dependencies (each
+combination solved); here the module's one solution libsolv gives is taken.
+"""
+
+import fnmatch
+
+from .pkgpool import SOURCE_ARCHES, is_debug
+
+MODULE = "module:"
+LANGPACK_NEVER = ("-devel", "-static")
+
+
+class Result:
+    """PACKAGES {id: (category, why)} of the main repos, MODULES the NSVCs fus gave, PROBLEMS
+    (package, problem) of installs libsolv could not solve, MISSING inputs that matched nothing."""
+
+    def __init__(self):
+        self.packages = {}
+        self.modules = set()
+        self.problems = []
+        self.missing = []
+
+
+def gather(pool, request):
+    """Result of the hybrid method on POOL (a PackagePool, changed for it) for REQUEST: {"packages"
+    (inputs), "modules" (NAME:STREAM), "exclude", "streams" (the module indexes: main, lookaside),
+    "platform", "modular" (NEVRAs wildcards never match), "multilib_methods", "multilib_blacklist",
+    "multilib_whitelist", "langpacks" {name: pattern}}."""
+    fus = Fus(pool, request)
+    result = Result()
+    found = {}  # id -> step of the first fus run that gave it
+    inputs = ["module(%s)" % m for m in sorted(request["modules"])] + sorted(_expand(pool, request))
+    seen = {"multilib": set(), "debuginfo": set(), "langpacks": set()}
+    step = 0
+    while inputs:
+        step += 1
+        output = fus.run(inputs, result)
+        for i in output:
+            found.setdefault(i, step)
+        inputs = _more(pool, request, fus, output, seen)
+    for i, step in found.items():
+        if pool.path(i) not in fus.lookaside_files:
+            category = "debuginfo" if is_debug(pool.name(i)) else "rpm"
+            result.packages[i] = (category, {"reason": "hybrid", "step": step, "modular": i in fus.modular})
+    _add_sources(pool, request, result)
+    return result
+
+
+def _expand(pool, request):
+    """The inputs with each glob (a '*' in its name) turned into the NEVRAs of the non-debug,
+    non-modular main-repo packages it names (of its arch, else of the tree arch or noarch)."""
+    from .nodeps import split_name_arch
+
+    found = []
+    main = [i for i in pool.candidates if i not in pool.lookaside and pool.arch_of(i) not in SOURCE_ARCHES]
+    for pattern in request["packages"]:
+        name, arch = split_name_arch(pattern)
+        if "*" not in name:
+            found.append(pattern)
+            continue
+        for i in main:
+            if not fnmatch.fnmatch(pool.name(i), name) or is_debug(pool.name(i)):
+                continue
+            if pool.arch_of(i) != arch if arch else pool.arch_of(i) not in ("noarch", pool.arch):
+                continue
+            if pool.nevra(i) not in request["modular"]:
+                found.append(_nevra_text(pool, i))
+    return found
+
+
+def _nevra_text(pool, i):
+    """NAME-[EPOCH:]VERSION-RELEASE.ARCH (no epoch when it is 0), as Pungi names packages to fus."""
+    return "%s-%s.%s" % (pool.name(i), pool.evr(i), pool.arch_of(i))
+
+
+def _more(pool, request, fus, output, seen):
+    """The new inputs Pungi makes of OUTPUT: multilib builds, debuginfo and langpacks of its
+    non-modular packages (each package or name looked at once, as SEEN keeps them)."""
+    plain = [i for i in output if i not in fus.modular]
+    added = set()
+    for i in plain:
+        key = (pool.name(i), pool.evr(i), pool.arch_of(i))
+        if request["multilib_methods"] and key not in seen["multilib"]:
+            seen["multilib"].add(key)
+            added |= _multilib(pool, request, i)
+    for i in plain:
+        key = (pool.name(i), pool.evr(i), pool.arch_of(i))
+        if key not in seen["debuginfo"]:
+            seen["debuginfo"].add(key)
+            added |= _debuginfo(pool, i)
+    more = ["%s.%s" % na for na in sorted(added)]
+    langpacks = set()
+    for i in plain:
+        if request["langpacks"] and pool.name(i) not in seen["langpacks"]:
+            seen["langpacks"].add(pool.name(i))
+            langpacks |= fus.langpacks.get(pool.name(i), set())
+    return more + sorted(langpacks)
+
+
+def _multilib(pool, request, i):
+    """{(name, arch)} of the multilib builds of native package I a multilib method wants."""
+    from . import multilib
+
+    if pool.arch_of(i) != pool.arch:
+        return set()
+    found = set()
+    for j in pool.all_by_name.get(pool.name(i), []):
+        if (j not in pool.lookaside and pool.arch_of(j) in pool.multilib and pool.evr(j) == pool.evr(i)
+                and multilib.why(pool, j, request["multilib_methods"], request["multilib_blacklist"],
+                                 request["multilib_whitelist"])):
+            found.add((pool.name(j), pool.arch_of(j)))
+    return found
+
+
+def _debuginfo(pool, i):
+    """{(name, arch)} of the NAME-debuginfo and NAME-debugsource packages of I's arch and source RPM."""
+    found = set()
+    for name in (pool.name(i) + "-debuginfo", pool.name(i) + "-debugsource"):
+        for j in pool.all_by_name.get(name, []):
+            if (j not in pool.lookaside and pool.arch_of(j) == pool.arch_of(i)
+                    and pool.sourcerpm(j) == pool.sourcerpm(i)):
+                found.add((name, pool.arch_of(j)))
+    return found
+
+
+def _add_sources(pool, request, result):
+    """The source package of each binary of RESULT, unless filtered as NAME.src or a lookaside one."""
+    from .nodeps import _file_name
+
+    sources = {_file_name(pool, i): i for i in pool.candidates
+               if pool.arch_of(i) in SOURCE_ARCHES and i not in pool.lookaside}
+    filtered = {p[:-len(".src")] for p in request["exclude"] if p.endswith(".src")}
+    for i in list(result.packages):
+        src = sources.get(pool.sourcerpm(i))
+        if src is not None and pool.name(src) not in filtered:
+            result.packages.setdefault(src, ("srpm", {"reason": "source", "of": pool.sourcerpm(i)}))
+
+
+class Fus:
+    """POOL with fus's modules, excludes and masks; run() is one fus run."""
+
+    def __init__(self, pool, request):
+        import solv
+
+        self.solv = solv
+        self.pkgpool = pool
+        self.pool = pool.pool
+        self.system = self.pool.add_repo("@system")
+        self.pool.installed = self.system
+        self.lookaside_repos = set(pool.side_repos) | {self.system}
+        for handle in pool.side_repos:
+            handle.subpriority = 100
+        self.modules = {}  # module solvable id -> nsvc
+        self.by_nevra = {}
+        for i, facts in pool.facts.items():
+            self.by_nevra.setdefault(facts, []).append(i)
+        if request["platform"]:
+            self._add_platform(request["platform"])
+        main, side = request["streams"]
+        self._add_modules(self.pool.add_repo("@modules"), main)
+        if side is not None:
+            handle = self.pool.add_repo("@lookaside-modules")
+            self.lookaside_repos.add(handle)
+            self._add_modules(handle, side)
+        self.pool.createwhatprovides()
+        self.modular = {s.id for s in self.pool.whatprovides(self.pool.str2id("modular-package()"))}
+        self.excludes = self._excluded(request["exclude"])
+        self.disconsider = self._disconsider()
+        self.lookaside_files = {pool.path(i) for i in pool.lookaside}
+        self.langpacks = _langpack_names(pool, request["langpacks"]) if request["langpacks"] else {}
+
+    # -- the pool ----------------------------------------------------------------------------
+
+    def _add_platform(self, stream):
+        """The platform module stream STREAM, installed and default, as fus adds it."""
+        s = self._module_solvable(self.system, "platform", stream, 0, "00000000", self.pkgpool.arch)
+        s.add_provides(self.solv.Dep(self.pool, self.pool.str2id("module-default()")))
+
+    def _add_modules(self, handle, index):
+        """Each stream of INDEX (a ModuleIndex) as a module solvable in repo HANDLE, its
+        artifacts requiring it, and default streams providing module-default()."""
+        if index is None:
+            return
+        defaults = index.get_default_streams()
+        for name in index.get_module_names():
+            for stream in index.get_module(name).get_all_streams():
+                s = self._module_solvable(handle, name, stream.get_stream_name(), stream.get_version(),
+                                          stream.get_context(), stream.get_arch() or "noarch")
+                s.add_deparray(self.solv.SOLVABLE_REQUIRES, self._module_requires(stream))
+                if defaults.get(name) == stream.get_stream_name():
+                    s.add_provides(self.solv.Dep(self.pool, self.pool.str2id("module-default()")))
+                self._mark_artifacts(s, stream.get_rpm_artifacts())
+
+    def _module_solvable(self, handle, name, stream, version, context, arch):
+        pool, solv = self.pool, self.solv
+        s = handle.add_solvable()
+        s.name = "%s%s:%s:%s:%s" % (MODULE, name, stream, version, context)
+        s.evr = ""
+        s.arch = arch
+        s.add_provides(solv.Dep(pool, pool.rel2id(s.nameid, s.archid, solv.REL_ARCH)))
+        for text in ("module()", "module(%s)" % name):
+            s.add_provides(solv.Dep(pool, pool.str2id(text)))
+        s.add_provides(solv.Dep(pool, pool.rel2id(pool.str2id("module(%s:%s)" % (name, stream)),
+                                                  pool.str2id(str(version)), solv.REL_EQ)))
+        s.add_conflicts(solv.Dep(pool, pool.str2id("module(%s)" % name)))
+        self.modules[s.id] = "%s:%s:%s:%s" % (name, stream, version, context)
+        return s
+
+    def _module_requires(self, stream):
+        """The runtime module dependencies of STREAM as one rich dependency id (0: none): of each
+        dependency set (alternatives) all its modules, each module(NAME) with one of its streams
+        (or without the streams it names negated)."""
+        pool, solv = self.pool, self.solv
+        requires = 0
+        for deps in stream.get_dependencies():
+            one = 0
+            for module in deps.get_runtime_modules():
+                streams = deps.get_runtime_streams(module)
+                wanted = [s for s in streams if not s.startswith("-")]
+                unwanted = [s[1:] for s in streams if s.startswith("-")]
+                req = pool.str2id("module(%s)" % module)
+                if wanted or unwanted:
+                    either = 0
+                    for s in wanted or unwanted:
+                        either = _rel(pool, either, pool.str2id("module(%s:%s)" % (module, s)), solv.REL_OR)
+                    req = pool.rel2id(req, either, solv.REL_WITH if wanted else solv.REL_WITHOUT)
+                one = _rel(pool, one, req, solv.REL_AND)
+            requires = _rel(pool, requires, one, solv.REL_OR)
+        return requires
+
+    def _mark_artifacts(self, module, artifacts):
+        """Make the packages of ARTIFACTS (NEVRAs) require MODULE and provide modular-package()."""
+        pool, solv = self.pool, self.solv
+        sdep = pool.rel2id(module.nameid, module.archid, solv.REL_ARCH)
+        for nevra in artifacts:
+            name_evr, _dot, arch = nevra.rpartition(".")
+            name, version, release = name_evr.rsplit("-", 2)
+            if version.startswith("0:"):
+                version = version[2:]
+            for i in self.by_nevra.get((name, arch, "%s-%s" % (version, release)), []):
+                s = pool.solvables[i]
+                s.add_deparray(solv.SOLVABLE_REQUIRES, sdep)
+                s.add_provides(solv.Dep(pool, pool.str2id("modular-package()")))
+
+    def _excluded(self, patterns):
+        """The ids filter_packages PATTERNS hide (by name or name.arch; never modular or lookaside ones)."""
+        flags = self.solv.Selection.SELECTION_NAME | self.solv.Selection.SELECTION_DOTARCH
+        hidden = set()
+        for pattern in patterns:
+            for s in self.pool.select(pattern, flags).solvables():
+                if s.repo not in self.lookaside_repos and s.id not in self.modular:
+                    hidden.add(s.id)
+        return hidden
+
+    def _disconsider(self):
+        """The Selection inputs never take: the packages of non-default streams and the
+        non-modular packages providing the name of a default stream's package."""
+        pool, solv = self.pool, self.solv
+        canon = solv.Selection.SELECTION_CANON
+        every, default = pool.str2id("module()"), pool.str2id("module-default()")
+        selection = pool.Selection()
+        for module in pool.whatprovides(pool.rel2id(every, default, solv.REL_WITHOUT)):
+            for s in self._artifacts(module):
+                selection.add(pool.select(str(s), canon))
+        bare = pool.Selection()
+        for module in pool.whatprovides(pool.rel2id(every, default, solv.REL_WITH)):
+            for s in self._artifacts(module):
+                dep = pool.rel2id(s.nameid, pool.str2id("modular-package()"), solv.REL_WITHOUT)
+                for other in pool.whatprovides(dep):
+                    bare.add(pool.select(str(other), canon))
+        selection.add(bare)
+        return selection
+
+    def _artifacts(self, module):
+        dep = self.pool.rel2id(module.nameid, module.archid, self.solv.REL_ARCH)
+        return self.pool.whatcontainsdep(self.solv.SOLVABLE_REQUIRES, dep)
+
+    # -- one fus run -------------------------------------------------------------------------
+
+    def run(self, inputs, result):
+        """The ids one fus run gives for INPUTS (main-repo packages; the modules it installed go
+        to RESULT.modules)."""
+        self._consider(set())
+        pile = []
+        for text in inputs:
+            self._select(text, pile, result)
+        done = set()
+        while len(done) < len(pile):
+            for p in [p for p in pile if p not in done]:
+                done.add(p)
+                self._consider(set())
+                if p in self.modules:
+                    self._install_module(p, pile, result)
+                else:
+                    self._install([p], pile, result)
+        output = []
+        for p in pile:
+            if self.pool.solvables[p].repo in self.lookaside_repos:
+                continue
+            if p in self.modules:
+                result.modules.add(self.modules[p])
+            else:
+                output.append(p)
+        return output
+
+    def _consider(self, off):
+        """Let the solver see every package but the excluded ones and OFF."""
+        self.pool.set_considered_list([s.id for s in self.pool.solvables_iter()
+                                       if s.id not in self.excludes and s.id not in off])
+
+    def _select(self, text, pile, result):
+        sel = self.solv.Selection
+        flags = (sel.SELECTION_NAME | sel.SELECTION_PROVIDES | sel.SELECTION_GLOB | sel.SELECTION_CANON
+                 | sel.SELECTION_DOTARCH)
+        chosen = self.pool.select(text, flags)
+        chosen.subtract(self.disconsider)
+        found = chosen.solvables()
+        if not found:
+            result.missing.append(text)
+            return
+        for s in self.pool.best_solvables(found, 0):
+            if s.id not in pile:
+                pile.append(s.id)
+
+    def _install(self, ids, pile, result):
+        """Install IDS; what that installs joins PILE. False when libsolv finds a problem."""
+        solver = self.pool.Solver()
+        jobs = [self.pool.Job(self.solv.Job.SOLVER_SOLVABLE | self.solv.Job.SOLVER_INSTALL, p) for p in ids]
+        problems = solver.solve(jobs)
+        if problems:
+            for problem in problems:
+                result.problems.append((str(self.pool.solvables[ids[0]]), str(problem)))
+            return False
+        transaction = solver.transaction()
+        for s in transaction.newsolvables() + list(self.system.solvables_iter()):
+            if s.id not in pile:
+                pile.append(s.id)
+        return True
+
+    def _install_module(self, module, pile, result):
+        """Install MODULE with the modules it needs, then each of their packages on its own while
+        the non-default streams not among them are off."""
+        with_needs = []
+        if not self._install([module], with_needs, result):
+            return
+        for p in with_needs:
+            if p not in pile:
+                pile.append(p)
+        every, default = self.pool.str2id("module()"), self.pool.str2id("module-default()")
+        off = {s.id for s in self.pool.whatprovides(self.pool.rel2id(every, default, self.solv.REL_WITHOUT))}
+        self._consider(off - set(with_needs))
+        jobs = [self.pool.Job(self.solv.Job.SOLVER_SOLVABLE | self.solv.Job.SOLVER_INSTALL, p) for p in with_needs]
+        self.pool.setpooljobs(jobs)
+        try:
+            for m in with_needs:
+                for s in self._artifacts(self.pool.solvables[m]):
+                    self._install([s.id], pile, result)
+        finally:
+            self.pool.setpooljobs([])
+
+
+def _rel(pool, left, right, flags):
+    return pool.rel2id(left, right, flags) if left else right
+
+
+def _langpack_names(pool, langpacks):
+    """{package name: the names of its langpacks}: of each langpack entry the main-repo binary
+    names matching its install pattern, less -devel, -static and debug packages."""
+    names = sorted({pool.name(i) for i in pool.candidates
+                    if i not in pool.lookaside and pool.arch_of(i) not in SOURCE_ARCHES})
+    found = {}
+    for name, pattern in langpacks.items():
+        glob = pattern.replace("%s", "*")
+        found[name] = {n for n in names if fnmatch.fnmatch(n, glob) and not n.endswith(LANGPACK_NEVER)
+                       and not is_debug(n)}
+    return found
