@@ -5,10 +5,12 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from conftest import MODULAR, command, make
+from conftest import MODULAR, ROOT, assert_one_line_error, command, make
 
 VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE variants PUBLIC "-//Red Hat, Inc.//DTD Variants info//EN" "variants.dtd">
@@ -58,4 +60,134 @@ def solved(topdir, uid):
 @pytest.fixture(scope="module")
 def compose(tmp_path_factory, modular_repo):
     top = tmp_path_factory.mktemp("hybrid")
-    return gather(top, hybrid_product(top, modular_repo))
+    return gather(top, hybrid_product(top, modular_repo,
+                                      'filter_packages = [("^.*$", {"*": ["plaintool", "modnode"]})]\n'))
+
+
+@pytest.fixture(scope="module")
+def multilib_repo():
+    """build/modular-multilib-repo: the modular specs built for x86_64 and i686, each stream
+    listing its i686 packages among its artifacts (as the x86_64 streams of EL modules do)."""
+    out = os.path.join(ROOT, "build", "modular-multilib-repo")
+    os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+    modules = os.path.join(ROOT, "build", "modular-multilib-modules.yaml")
+    with open(os.path.join(MODULAR, "modules.yaml")) as f:
+        text = re.sub(r"^(\s+- modnode-\S+)\.x86_64$", r"\1.x86_64\n\1.i686", f.read(), flags=re.M)
+    with open(modules, "w") as f:
+        f.write(text)
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build-demo-rpms"), "--specs",
+                    os.path.join(MODULAR, "specs"), "--comps", os.path.join(MODULAR, "comps.xml"), "--modules",
+                    modules, "--arches", "x86_64,i686", "--out", out], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def names(result):
+    return sorted(p["nevra"] for p in result["packages"])
+
+
+def nsvcs(result):
+    return [m["nsvc"] for m in result["modules"]]
+
+
+# -- the hybrid variants of the modular product (filter_packages: plaintool and modnode) ---
+
+
+def test_variant_streams_bring_their_artifacts_and_deps_may_pull_other_streams(compose):
+    server = solved(compose, "Server")
+    assert names(server) == [
+        # the comps source's input: the packages of group core by name
+        "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+        # module(modnode:18): every artifact of the stream, though filter_packages names modnode
+        # (fus never excludes a modular package)
+        "modnode-0:18.1-1.mod18.pdl1.src", "modnode-0:18.1-1.mod18.pdl1.x86_64",
+        # modapp's Requires: modnode, solved among every stream's packages (not only the variant's,
+        # as the deps method does): libsolv takes the newest, of stream 20, and its module
+        "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
+        # filtered, but named as an input: fus selects inputs through the provides index it made
+        # before the excludes, so plaintool enters the pile; only its install is refused
+        "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+    by_nevra = {p["nevra"]: p for p in server["packages"]}
+    assert by_nevra["modnode-0:20.3-1.mod20.pdl1.x86_64"]["why"] == {"reason": "hybrid", "step": 1, "modular": True}
+    assert by_nevra["modapp-0:1.0-1.pdl1.x86_64"]["why"]["modular"] is False
+    # Pungi's hybrid result carries no flags (no "input", no "fulltree-exclude")
+    assert {tuple(p["flags"]) for p in server["packages"]} == {()}
+
+
+def test_only_the_variants_streams_the_solver_installed_stay_its_modules(compose):
+    # filter_modules: the variant's own streams fus gave back; modnode:20, pulled in by a
+    # dependency, is not added to Server's modules
+    assert nsvcs(solved(compose, "Server")) == ["modnode:18:20240301000000:c0ffee18"]
+    assert nsvcs(solved(compose, "Web")) == ["modweb:2:20240304000000:beef0002"]
+
+
+def test_a_module_packages_dependencies_come_from_default_streams(compose):
+    # module(modweb:2): modweb-2.0 requires modnode >= 20, which the default stream 20 gives
+    # (while the module's packages are installed, non-default streams are off)
+    assert names(solved(compose, "Web")) == [
+        "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
+        "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
+
+
+def test_the_last_matching_pattern_picks_the_method_and_nodeps_ignores_filters(compose):
+    plain = solved(compose, "Plain")
+    # "^Plain$" comes after "^.*$": its dict wins (Pungi takes the last match); the comps source
+    # gathered with nodeps takes group core by name, no Requires, and no filter_packages
+    assert names(plain) == ["modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+                            "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+    assert nsvcs(plain) == []
+    assert {p["nevra"]: p["flags"] for p in plain["packages"]}["modapp-0:1.0-1.pdl1.x86_64"] == ["input"]
+
+
+def test_the_composed_trees_hold_the_hybrid_packages(compose):
+    final = solved(compose, "Server")
+    with open(os.path.join(compose, "work/x86_64/gather/Server.json")) as f:
+        gathered = {p["nevra"] for p in json.load(f)["packages"]}
+    assert gathered == {p["nevra"] for p in final["packages"]}
+
+
+# -- multilib under hybrid ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def multilib_compose(tmp_path_factory, multilib_repo):
+    top = tmp_path_factory.mktemp("hybrid-multilib")
+    conf = hybrid_product(top, multilib_repo, 'gather_method = "hybrid"\n'
+                          'multilib = [("^Server$", {"x86_64": ["all"]})]\n')
+    return gather(top, conf)
+
+
+def test_multilib_adds_the_multilib_builds_of_non_modular_packages(multilib_compose):
+    server = {p["nevra"]: p for p in solved(multilib_compose, "Server")["packages"]}
+    assert sorted(server) == [
+        "modapp-0:1.0-1.pdl1.i686",  # multilib "all" on modapp.x86_64: a second fus run
+        "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+        # both arches of each stream: a module brings all its artifacts
+        "modnode-0:18.1-1.mod18.pdl1.i686", "modnode-0:18.1-1.mod18.pdl1.src",
+        "modnode-0:18.1-1.mod18.pdl1.x86_64",
+        "modnode-0:20.3-1.mod20.pdl1.i686", "modnode-0:20.3-1.mod20.pdl1.src",
+        "modnode-0:20.3-1.mod20.pdl1.x86_64",
+        # noarch packages have no multilib build; plaintool is not filtered in this product
+        "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+    assert server["modapp-0:1.0-1.pdl1.i686"]["why"]["step"] == 2
+    assert server["modnode-0:18.1-1.mod18.pdl1.i686"]["why"] == {"reason": "hybrid", "step": 1, "modular": True}
+
+
+def test_without_a_multilib_method_only_module_artifacts_are_multilib(multilib_compose):
+    # Plain (gather_method "hybrid" for every variant, no multilib method): modapp's dependency
+    # pulls in stream 20, whose i686 artifact comes with it; modapp.i686 does not
+    assert names(solved(multilib_compose, "Plain")) == [
+        "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+        "modnode-0:20.3-1.mod20.pdl1.i686", "modnode-0:20.3-1.mod20.pdl1.src",
+        "modnode-0:20.3-1.mod20.pdl1.x86_64",
+        "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
+# -- gather_method per source ---------------------------------------------------------------
+
+
+def test_a_source_with_inputs_and_no_method_is_one_error_line(tmp_path, modular_repo):
+    conf = hybrid_product(tmp_path, modular_repo, 'gather_method = {"^.*$": "hybrid", "^Plain$": {"module": "deps"}}\n')
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    done = command("punji-gather", "--variant", "Plain", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "gather_method", "Plain", "'comps'")
