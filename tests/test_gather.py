@@ -290,8 +290,8 @@ def test_source_mapping_prepopulate_and_a_method_per_source(tmp_path, demo_copy)
         "demo-fortune.x86_64"]}}}))
     compose = gathered_compose(tmp_path, demo_copy, 'gather_source_mapping = "mapping.json"\n'
                                                     'gather_prepopulate = "prepopulate.json"\n'
-                                                    'gather_method = {"^Client$": {"comps": "deps", "json": "nodeps"},'
-                                                    ' ".*": "deps"}\n')
+                                                    'gather_method = {".*": "deps",'
+                                                    ' "^Client$": {"comps": "deps", "json": "nodeps"}}\n')
     command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose, check=True)
     why = {p["nevra"].rsplit("-", 2)[0]: p["why"] for p in solved(compose, "Client", "x86_64")["packages"]
            if p["category"] == "binary"}

@@ -169,7 +169,7 @@ def validate(raw, path, files=None):
 
 
 def _keep_order(config):
-    """Dicts keyed by variant regexes, where the first match wins, become [[regex, value], ...]:
+    """Dicts keyed by variant regexes, where the last match wins, become [[regex, value], ...]:
     the JSON the phases read has sorted keys, which would lose the config's order."""
     for name in ORDERED_MAPS:
         if isinstance(config.get(name), dict):

@@ -7,7 +7,9 @@ gather_source_mapping. filter_packages and the other system-release packages
 are excluded; source "module" is the packages of the variant's module streams
 (its <modules> entries less filter_modules), whose other streams' packages the
 solver does not see. gather_method says deps or nodeps, per variant and per
-source.
+source, or hybrid per variant (rpms.hybrid: the comps inputs and the module
+streams solved together, as Pungi's fus runs). Only the comps source solved
+with deps hides what filter_packages names, as in Pungi.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
 also takes its parent's inputs, with fulltree on, selfhosting off and the
@@ -57,7 +59,8 @@ def run(topdir, variant, arch):
     fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                           _file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
                           _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
-                          [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch))
+                          [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch),
+                          _hybrid_inputs(conf, variant, tree))
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -81,6 +84,12 @@ def _lookaside_ids(topdir, conf, variant, arch):
     """What the lookaside repos of VARIANT.ARCH hold (their repodata), for the fingerprint."""
     return repo_keys(va_data(conf.get("gather_lookaside_repos"), variant, arch),
                      layout.at(topdir, layout.pkgset_cache(arch)))
+
+
+def _hybrid_inputs(conf, uid, tree):
+    """What else the hybrid method of variant UID reads: every variant's <modules> (the platform
+    stream, the modular packages globs never match); None for other methods."""
+    return [u.get("modules") for u in tree] if _methods(conf, uid) == "hybrid" else None
 
 
 def _nothing():
