@@ -27,6 +27,7 @@ VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
   <variant id="Plain" name="Plain" type="variant">
     <arches><arch>x86_64</arch></arches>
     <groups><group default="true">core</group></groups>
+    <modules><module>modnode:20</module></modules>
   </variant>
 </variants>
 """
@@ -128,13 +129,16 @@ def test_a_module_packages_dependencies_come_from_default_streams(compose):
         "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
 
 
-def test_the_last_matching_pattern_picks_the_method_and_nodeps_ignores_filters(compose):
+def test_the_last_matching_pattern_picks_the_method_and_only_comps_deps_is_filtered(compose):
     plain = solved(compose, "Plain")
-    # "^Plain$" comes after "^.*$": its dict wins (Pungi takes the last match); the comps source
-    # gathered with nodeps takes group core by name, no Requires, and no filter_packages
+    # "^Plain$" comes after "^.*$": its dict wins (Pungi takes the last match). The module source
+    # solved with deps gets no filter_packages (Pungi gives them to the comps source only), so
+    # modnode stays; the comps source gathered with nodeps takes group core by name, no Requires,
+    # and nodeps reads no filter either: plaintool stays
     assert names(plain) == ["modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+                            "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
                             "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
-    assert nsvcs(plain) == []
+    assert nsvcs(plain) == ["modnode:20:20240302000000:c0ffee20"]
     assert {p["nevra"]: p["flags"] for p in plain["packages"]}["modapp-0:1.0-1.pdl1.x86_64"] == ["input"]
 
 
@@ -173,8 +177,8 @@ def test_multilib_adds_the_multilib_builds_of_non_modular_packages(multilib_comp
 
 
 def test_without_a_multilib_method_only_module_artifacts_are_multilib(multilib_compose):
-    # Plain (gather_method "hybrid" for every variant, no multilib method): modapp's dependency
-    # pulls in stream 20, whose i686 artifact comes with it; modapp.i686 does not
+    # Plain (gather_method "hybrid" for every variant, no multilib method): its stream modnode:20
+    # brings its i686 artifact; modapp.i686 does not come
     assert names(solved(multilib_compose, "Plain")) == [
         "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
         "modnode-0:20.3-1.mod20.pdl1.i686", "modnode-0:20.3-1.mod20.pdl1.src",
