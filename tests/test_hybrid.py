@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import MODULAR, ROOT, assert_one_line_error, command, make
+from conftest import BIN, MODULAR, ROOT, assert_one_line_error, command, make
 
 VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE variants PUBLIC "-//Red Hat, Inc.//DTD Variants info//EN" "variants.dtd">
@@ -195,3 +195,37 @@ def test_a_source_with_inputs_and_no_method_is_one_error_line(tmp_path, modular_
     command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
     done = command("punji-gather", "--variant", "Plain", "--arch", "x86_64", topdir)
     assert_one_line_error(done, "gather_method", "Plain", "'comps'")
+
+
+# -- punji-depsolve's "method": "hybrid" ------------------------------------------------------
+
+
+def depsolve(repo, **keys):
+    request = dict({"repos": [repo], "arch": "x86_64", "packages": ["modapp"]}, **keys)
+    done = subprocess.run([os.path.join(BIN, "punji-depsolve")], input=json.dumps(request),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def basenames(paths):
+    return sorted(os.path.basename(p) for p in paths)
+
+
+def test_depsolve_hybrid_solves_modules_and_packages_together(modular_repo):
+    # deps, modnode:18 enabled: modapp's modnode comes from the active stream only
+    assert basenames(depsolve(modular_repo, module_streams=["modnode:18"])["rpm"]) == [
+        "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-18.1-1.mod18.pdl1.x86_64.rpm"]
+    # hybrid: module(modnode:18) brings its artifact; modapp's modnode is the newest of any stream
+    answer = depsolve(modular_repo, module_streams=["modnode:18"], method="hybrid")
+    assert basenames(answer["rpm"]) == ["modapp-1.0-1.pdl1.x86_64.rpm", "modnode-18.1-1.mod18.pdl1.x86_64.rpm",
+                                        "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]
+    assert basenames(answer["srpm"]) == ["modapp-1.0-1.pdl1.src.rpm", "modnode-18.1-1.mod18.pdl1.src.rpm",
+                                         "modnode-20.3-1.mod20.pdl1.src.rpm"]
+
+
+def test_depsolve_hybrid_inputs_skip_non_default_streams(modular_repo):
+    # an input never takes a package of a non-default stream: modweb has no default stream
+    answer = depsolve(modular_repo, packages=["modweb"], method="hybrid", exclude_source=True)
+    assert answer["rpm"] == [] and answer["srpm"] == []
+    assert answer["missing"] == ["modweb"]

@@ -27,11 +27,18 @@ The request (stdin, or --request FILE) is a JSON object:
                            active stream's
   module_streams           "name:stream" entries to enable; other modules
                            take their default stream
+  method                   "deps" (default) or "hybrid": Pungi's hybrid gather
+                           method (the fus solver): the modules of
+                           module_streams and the inputs solved together by
+                           libsolv's solver, "-name" patterns as its excludes;
+                           nodeps, greedy, fulltree, selfhosting do not apply
 
 The answer (stdout) has the sorted paths of "rpm", "srpm" and "debuginfo", the
 "missing" patterns and the "unresolved" requirements; --explain adds "explain":
 for every path the reason it is in (requested, group, conditional, langpack,
-requires, multilib, fulltree, selfhosting, prepopulate, source, debuginfo).
+requires, multilib, fulltree, selfhosting, prepopulate, source, debuginfo; with
+the hybrid method: hybrid, with the fus run that gave it and whether it is
+modular, or source).
 """
 
 EXAMPLE = """\
@@ -77,6 +84,8 @@ def _solve(args):
         cli.warn("punji-depsolve", "no package matches %r" % pattern)
     for item in answer["unresolved"]:
         cli.warn("punji-depsolve", "%s requires %r, which nothing provides" % (item["package"], item["requires"]))
+    for package, problem in result.problems:
+        cli.warn("punji-depsolve", "cannot install %s: %s" % (package, problem))
     json.dump(answer, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -161,7 +161,8 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
 
     main = _module_index(topdir, arch)
     request = {
-        "packages": inputs["comps"]["packages"] + sorted(set(_group_names(pool, inputs["comps"]["groups"])))
+        "packages": inputs["comps"]["packages"]
+        + sorted(set(hybrid.group_names([p for _uid, p in pool.comps_files], inputs["comps"]["groups"])))
         + inputs["prepopulate"],
         "modules": sorted({"%s:%s" % (r["name"], r["stream"]) for r in streams}),
         "exclude": inputs["exclude"], "streams": (main, _lookaside_modules(topdir, conf, v, arch)),
@@ -170,7 +171,8 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
         "multilib_blacklist": arch_data(conf.get("multilib_blacklist"), arch),
         "multilib_whitelist": arch_data(conf.get("multilib_whitelist"), arch),
         "langpacks": _langpacks(topdir, v["uid"], arch)}
-    request["platform"] = _platform(main, request["streams"][1], _every_variants_streams(conf, tree, arch, main))
+    request["platform"] = hybrid.platform(main, request["streams"][1],
+                                          {r["nsvca"] for r in _every_variants_streams(conf, tree, arch, main)})
     result = hybrid.gather(pool, request)
     where = "%s.%s" % (v["uid"], arch)
     for pattern in result.missing:
@@ -209,55 +211,21 @@ def _every_variants_streams(conf, tree, arch, index):
             for r in modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))]
 
 
-def _platform(index, lookaside, enabled):
-    """The platform stream the modules ask for: what the streams of lookaside repos and the
-    streams any variant enables (ENABLED) require at runtime; None when none does."""
-    wanted = {r["nsvca"] for r in enabled}
-    found = set()
-    for source, every in ((index, False), (lookaside, True)):
-        if source is None:
-            continue
-        for name in source.get_module_names():
-            for stream in source.get_module(name).get_all_streams():
-                nsvca = "%s:%s:%d:%s:%s" % (name, stream.get_stream_name(), stream.get_version(),
-                                            stream.get_context(), stream.get_arch())
-                if every or nsvca in wanted:
-                    for deps in stream.get_dependencies():
-                        found |= set(deps.get_runtime_streams("platform") or [])
-    if len(found) > 1:
-        raise PunjiError("gather: the modules require conflicting platform streams: %s" % ", ".join(sorted(found)))
-    return found.pop() if found else None
-
-
 def _langpacks(topdir, uid, arch):
     """{name: install pattern} of the langpacks of variant UID's comps file on ARCH."""
+    from ..rpms import hybrid
+
     path = layout.at(topdir, layout.comps_file(uid, arch))
-    if not os.path.isfile(path):
-        return {}
-    from ..config import comps
-
-    langpacks = comps.read(path).langpacks
-    return {name: langpacks[name] for name in langpacks}
-
-
-def _group_names(pool, groups):
-    """The package names of GROUPS (every package of each), from the first comps file of the
-    variant and those it builds on that has the group."""
-    from ..config import comps
-
-    found = {}
-    for _uid, path in reversed(pool.comps_files):  # the variant's own comps file wins
-        found.update({g.id: [p.name for p in g.packages] for g in comps.read(path).groups})
-    return [name for gid in groups for name in found.get(gid, [])]
+    return hybrid.langpacks_of([path]) if os.path.isfile(path) else {}
 
 
 def _nodeps(pool, request, arch):
     """Pungi's nodeps method: the inputs' packages by name (a group's with the tree ARCH)."""
-    from ..rpms import nodeps
+    from ..rpms import hybrid, nodeps
     from ..rpms.depsolve import Result
 
     wanted = [nodeps.split_name_arch(p) for p in request["packages"] if not p.startswith("-")]
-    wanted += [(name, arch) for name in _group_names(pool, request["groups"])]
+    wanted += [(name, arch) for name in hybrid.group_names([p for _uid, p in pool.comps_files], request["groups"])]
     return nodeps.gather(pool, wanted, Result(pool))
 
 

@@ -37,13 +37,14 @@ REQUEST_SCHEMA = {
         "exclude_debug": {"type": "boolean"},
         "modules": {"type": "boolean"},
         "module_streams": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:[^:]+$"}},
+        "method": {"enum": ["deps", "hybrid"]},
     },
 }
 DEFAULTS = {"lookaside_repos": [], "packages": [], "groups": [], "groups_with_optional": False, "nodeps": False,
             "greedy": "none", "fulltree": False, "fulltree_excludes": [], "selfhosting": False,
             "multilib_methods": [], "multilib_blacklist": [], "multilib_whitelist": [], "prepopulate": [],
             "langpacks": False, "exclude_source": False, "exclude_debug": False, "modules": True,
-            "module_streams": []}
+            "module_streams": [], "method": "deps"}
 
 
 def check_request(request, where="request"):
@@ -71,6 +72,7 @@ class Result:
         self.lookaside = {}  # {id: (category, reason)} taken from lookaside repos, not delivered
         self.missing = set()
         self.unresolved = set()
+        self.problems = []  # (package, problem) of the hybrid method's installs libsolv could not solve
 
     def ids(self, category):
         return sorted(i for i, (cat, _why) in self.packages.items() if cat == category)
@@ -88,9 +90,53 @@ class Result:
 def solve(request, cache=None):
     """Solve a checked REQUEST (see check_request); returns a Result."""
     pool = PackagePool(request["arch"], request["repos"], request["lookaside_repos"], cache)
+    if request["method"] == "hybrid":
+        return _hybrid(pool, request, cache)
     if request["modules"]:
         _filter_modular(pool, request, cache)
     return Solver(pool, request).run()
+
+
+def _hybrid(pool, request, cache):
+    """Pungi's hybrid method (rpms.hybrid) for REQUEST: its packages, groups (every package of
+    each) and prepopulate as inputs, "-name" patterns as excludes, module_streams as the
+    modules (with "modules": false the repos' modules metadata is not read)."""
+    from . import hybrid, modules
+
+    main, side = _module_indexes(request, cache) if request["modules"] else (None, None)
+    every = modules.streams(main) if main is not None else []
+    enabled = modules.active(every, {}, request["module_streams"])
+    comps = [path for _repo, path in pool.comps_files]
+    found = hybrid.gather(pool, {
+        "packages": [p for p in request["packages"] if not p.startswith("-")]
+        + sorted(set(hybrid.group_names(comps, request["groups"]))) + request["prepopulate"],
+        "modules": request["module_streams"], "exclude": [p[1:] for p in request["packages"] if p.startswith("-")],
+        "streams": (main, side), "platform": hybrid.platform(main, side, {r["nsvca"] for r in enabled}),
+        "modular": {n for r in enabled for n in r["artifacts"]},
+        "multilib_methods": request["multilib_methods"], "multilib_blacklist": request["multilib_blacklist"],
+        "multilib_whitelist": request["multilib_whitelist"],
+        "langpacks": hybrid.langpacks_of(comps) if request["langpacks"] else {}})
+    result = Result(pool)
+    dropped = {"srpm"} if request["exclude_source"] else set()
+    dropped |= {"debuginfo"} if request["exclude_debug"] else set()
+    result.packages = {i: entry for i, entry in found.packages.items() if entry[0] not in dropped}
+    result.missing = set(found.missing)
+    result.problems = found.problems
+    return result
+
+
+def _module_indexes(request, cache):
+    """(the ModuleIndex of the repos' modules metadata for the arch, that of the lookaside repos);
+    None for those without any."""
+    from . import modules
+    from .repos import Repo
+
+    cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
+    found = []
+    for repos in (request["repos"], request["lookaside_repos"]):
+        indexes = [i for i in (modules.repo_index(Repo(r, cache)) for r in repos) if i is not None]
+        found.append(modules.of_arch(modules.merge(indexes), request["arch"]) if indexes else None)
+    return tuple(found)
 
 
 def _filter_modular(pool, request, cache):

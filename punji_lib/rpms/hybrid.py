@@ -40,6 +40,7 @@ combination solved); here the module's one solution libsolv gives is taken.
 
 import fnmatch
 
+from ..errors import PunjiError
 from .pkgpool import SOURCE_ARCHES, is_debug
 
 MODULE = "module:"
@@ -393,6 +394,53 @@ class Fus:
                     self._install([s.id], pile, result)
         finally:
             self.pool.setpooljobs([])
+
+
+def platform(index, lookaside, enabled):
+    """The platform stream fus is given: what the streams of INDEX that ENABLED (NSVCAs) names
+    and every stream of LOOKASIDE (ModuleIndexes or None) require at runtime; None when none
+    does, a PunjiError when they ask for more than one."""
+    found = set()
+    for source, every in ((index, False), (lookaside, True)):
+        for stream in _all_streams(source):
+            nsvca = "%s:%s:%d:%s:%s" % (stream.get_module_name(), stream.get_stream_name(), stream.get_version(),
+                                        stream.get_context(), stream.get_arch())
+            if every or nsvca in enabled:
+                for deps in stream.get_dependencies():
+                    found |= set(deps.get_runtime_streams("platform") or [])
+    if len(found) > 1:
+        raise PunjiError("the modules require conflicting platform streams: %s" % ", ".join(sorted(found)))
+    return found.pop() if found else None
+
+
+def _all_streams(index):
+    if index is None:
+        return []
+    return [s for name in index.get_module_names() for s in index.get_module(name).get_all_streams()]
+
+
+def group_names(paths, groups):
+    """The names of every package of GROUPS, each group from the first comps file of PATHS having it."""
+    import libcomps
+
+    found = {}
+    for path in reversed(paths):
+        comps = libcomps.Comps()
+        comps.fromxml_f(path)
+        found.update({g.id: [p.name for p in g.packages] for g in comps.groups})
+    return [name for gid in groups for name in found.get(gid, [])]
+
+
+def langpacks_of(paths):
+    """{name: install pattern} of the langpacks of the comps files PATHS (the first one wins)."""
+    import libcomps
+
+    found = {}
+    for path in reversed(paths):
+        comps = libcomps.Comps()
+        comps.fromxml_f(path)
+        found.update({name: comps.langpacks[name] for name in comps.langpacks})
+    return found
 
 
 def _rel(pool, left, right, flags):
