@@ -229,3 +229,26 @@ def test_depsolve_hybrid_inputs_skip_non_default_streams(modular_repo):
     answer = depsolve(modular_repo, packages=["modweb"], method="hybrid", exclude_source=True)
     assert answer["rpm"] == [] and answer["srpm"] == []
     assert answer["missing"] == ["modweb"]
+
+
+def test_depsolve_hybrid_adds_multilib_debuginfo_and_langpacks_run_by_run(solver_repo):
+    answer = subprocess.run([os.path.join(BIN, "punji-depsolve"), "--explain"], text=True, stdout=subprocess.PIPE,
+                            input=json.dumps({"repos": [solver_repo], "arch": "x86_64", "method": "hybrid",
+                                              "packages": ["dbg", "dbg-doc", "lp"], "langpacks": True,
+                                              "multilib_methods": ["all"]}), check=True).stdout
+    steps = {os.path.basename(p): why.get("step") for p, why in json.loads(answer)["explain"].items()}
+    assert steps == {
+        # run 1: the inputs (the best arch of each)
+        "dbg-1.0-1.pdl1.x86_64.rpm": 1, "dbg-doc-1.0-1.pdl1.noarch.rpm": 1, "lp-1.0-1.pdl1.x86_64.rpm": 1,
+        # run 2: the multilib builds of run 1's native packages ("all"; none for noarch dbg-doc),
+        "dbg-1.0-1.pdl1.i686.rpm": 2, "lp-1.0-1.pdl1.i686.rpm": 2,
+        # NAME-debuginfo and NAME-debugsource of the same arch and source RPM,
+        "dbg-debuginfo-1.0-1.pdl1.x86_64.rpm": 2, "dbg-debugsource-1.0-1.pdl1.x86_64.rpm": 2,
+        # and lp's langpacks by name (lp-langpack-es-devel is a -devel package: never)
+        "lp-langpack-de-1.0-1.pdl1.x86_64.rpm": 2, "lp-langpack-fr-1.0-1.pdl1.noarch.rpm": 2,
+        # run 3: the same for what run 2 brought: i686 debug packages of dbg.i686, multilib of
+        # the native debuginfo and langpack
+        "dbg-debuginfo-1.0-1.pdl1.i686.rpm": 3, "dbg-debugsource-1.0-1.pdl1.i686.rpm": 3,
+        "lp-langpack-de-1.0-1.pdl1.i686.rpm": 3,
+        # the source packages of the binaries
+        "dbg-1.0-1.pdl1.src.rpm": None, "lp-1.0-1.pdl1.src.rpm": None}
