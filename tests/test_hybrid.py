@@ -252,3 +252,59 @@ def test_depsolve_hybrid_adds_multilib_debuginfo_and_langpacks_run_by_run(solver
         "lp-langpack-de-1.0-1.pdl1.i686.rpm": 3,
         # the source packages of the binaries
         "dbg-1.0-1.pdl1.src.rpm": None, "lp-1.0-1.pdl1.src.rpm": None}
+
+
+# -- module dependencies and the platform ----------------------------------------------------
+
+NEEDS = '  context: beef0002\n  dependencies:\n  - requires:\n      platform: [el9]\n      modnode: ["20"]\n'
+
+
+def hybrid_gather(repo, index, platform):
+    from punji_lib.rpms import hybrid
+    from punji_lib.rpms.pkgpool import PackagePool
+
+    pool = PackagePool("x86_64", [repo], cache=os.path.join(ROOT, "build", "hybrid-cache"))
+    result = hybrid.gather(pool, {"packages": [], "modules": ["modweb:2"], "exclude": [], "streams": (index, None),
+                                  "platform": platform, "modular": set(), "multilib_methods": [],
+                                  "multilib_blacklist": [], "multilib_whitelist": [], "langpacks": {}})
+    return sorted(pool.nevra(i) for i in result.packages), sorted(result.modules), result.problems
+
+
+@pytest.fixture(scope="module")
+def needing_index():
+    """The modular repo's streams, modweb:2 requiring platform:el9 and modnode:20 at runtime."""
+    from punji_lib.rpms import modules
+
+    with open(os.path.join(MODULAR, "modules.yaml")) as f:
+        return modules.parse(f.read().replace("  context: beef0002\n", NEEDS), "test")
+
+
+def test_a_module_comes_with_the_modules_it_needs_and_their_packages(modular_repo, needing_index):
+    packages, streams, problems = hybrid_gather(modular_repo, needing_index, "el9")
+    # module(modweb:2) installs modnode:20 with it, and every package of both modules comes
+    assert packages == ["modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
+                        "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
+    assert streams == ["modnode:20:20240302000000:c0ffee20", "modweb:2:20240304000000:beef0002"]
+    assert problems == []
+
+
+def test_without_its_platform_a_module_brings_nothing(modular_repo, needing_index):
+    packages, streams, problems = hybrid_gather(modular_repo, needing_index, None)
+    # nothing provides module(platform): the module cannot be installed, so none of its
+    # packages come; fus still lists the module it was asked for
+    assert packages == []
+    assert streams == ["modweb:2:20240304000000:beef0002"]
+    assert len(problems) == 1 and "platform" in problems[0][1]
+
+
+def test_conflicting_platforms_are_an_error(needing_index):
+    from punji_lib.errors import PunjiError
+    from punji_lib.rpms import hybrid, modules
+
+    assert hybrid.platform(needing_index, None, {"modweb:2:20240304000000:beef0002:x86_64"}) == "el9"
+    assert hybrid.platform(needing_index, None, set()) is None  # only the streams a variant enables count
+    other = modules.parse(NEEDS.join(["---\ndocument: modulemd\nversion: 2\ndata:\n  name: x\n  stream: s\n"
+                                      "  version: 1\n", "  arch: x86_64\n  summary: x\n  description: x\n"
+                                      "  license:\n    module: [MIT]\n...\n"]).replace("el9", "el10"), "test")
+    with pytest.raises(PunjiError, match="conflicting platform streams: el10, el9"):
+        hybrid.platform(needing_index, other, {"modweb:2:20240304000000:beef0002:x86_64"})
