@@ -308,3 +308,20 @@ def test_conflicting_platforms_are_an_error(needing_index):
                                       "  license:\n    module: [MIT]\n...\n"]).replace("el9", "el10"), "test")
     with pytest.raises(PunjiError, match="conflicting platform streams: el10, el9"):
         hybrid.platform(needing_index, other, {"modweb:2:20240304000000:beef0002:x86_64"})
+
+
+def test_a_module_is_installed_with_each_alternative_of_its_module_dependencies(modular_repo):
+    from punji_lib.rpms import modules
+
+    with open(os.path.join(MODULAR, "modules.yaml")) as f:
+        index = modules.parse(f.read().replace("  context: beef0002\n", NEEDS.replace('["20"]', "[]")), "test")
+    packages, streams, problems = hybrid_gather(modular_repo, index, "el9")
+    # modweb:2 needs some stream of modnode: fus solves it with either, and installs each
+    # combination's packages; with modnode:18, modweb-2.0 (Requires: modnode >= 20) cannot be
+    # installed (one problem), but modnode-18.1 comes
+    assert packages == ["modnode-0:18.1-1.mod18.pdl1.src", "modnode-0:18.1-1.mod18.pdl1.x86_64",
+                        "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
+                        "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
+    assert streams == ["modnode:18:20240301000000:c0ffee18", "modnode:20:20240302000000:c0ffee20",
+                       "modweb:2:20240304000000:beef0002"]
+    assert len(problems) == 1 and problems[0][0].startswith("modweb-2.0")

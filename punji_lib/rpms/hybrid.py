@@ -19,10 +19,11 @@ a PackagePool's libsolv pool:
   takes its stream.
 - each package of the pile is installed on its own (Requires, Recommends and
   Supplements as libsolv resolves them) and what that installs joins the pile, until
-  every package of the pile is done; a module is installed with the modules it needs,
-  then each package of those modules on its own while other non-default streams are
-  off. A dependency of a non-modular package may pull in any stream's package, and
-  then its module.
+  every package of the pile is done. A module is installed with each combination of
+  the modules it needs (libsolv's alternatives, favored and disfavored level by level
+  as fus does), then, in each, every package of those modules on its own while the
+  other non-default streams are off. A dependency of a non-modular package may pull
+  in any stream's package, and then its module.
 - the result is the pile less lookaside and installed packages; modular packages are
   flagged so.
 
@@ -33,9 +34,6 @@ and the langpacks of their names; fus runs on the new inputs alone (modules are 
 asked again), until no new input comes. Source packages are those of the binaries
 (not those filter_packages names as "name.src", not lookaside ones); a package whose
 file a lookaside repo has is left out.
-
-fus enumerates every alternative of a module's module dependencies (each
-combination solved); here the module's one solution libsolv gives is taken.
 """
 
 import fnmatch
@@ -361,39 +359,80 @@ class Fus:
 
     def _install(self, ids, pile, result):
         """Install IDS; what that installs joins PILE. False when libsolv finds a problem."""
-        solver = self.pool.Solver()
-        jobs = [self.pool.Job(self.solv.Job.SOLVER_SOLVABLE | self.solv.Job.SOLVER_INSTALL, p) for p in ids]
-        problems = solver.solve(jobs)
-        if problems:
-            for problem in problems:
-                result.problems.append((str(self.pool.solvables[ids[0]]), str(problem)))
+        solver = self._solve(self._jobs(ids), result, str(self.pool.solvables[ids[0]]))
+        if solver is None:
             return False
-        transaction = solver.transaction()
-        for s in transaction.newsolvables() + list(self.system.solvables_iter()):
+        for s in solver.transaction().newsolvables() + list(self.system.solvables_iter()):
             if s.id not in pile:
                 pile.append(s.id)
         return True
 
+    def _solve(self, jobs, result, what):
+        """The libsolv Solver having solved JOBS, or None, the problems noted for WHAT in RESULT."""
+        solver = self.pool.Solver()
+        problems = solver.solve(jobs)
+        if problems:
+            result.problems += [(what, str(problem)) for problem in problems]
+            return None
+        return solver
+
+    def _jobs(self, ids, how=None):
+        how = how or self.solv.Job.SOLVER_INSTALL
+        return [self.pool.Job(self.solv.Job.SOLVER_SOLVABLE | how, p) for p in ids]
+
     def _install_module(self, module, pile, result):
-        """Install MODULE with the modules it needs, then each of their packages on its own while
-        the non-default streams not among them are off."""
-        with_needs = []
-        if not self._install([module], with_needs, result):
-            return
-        for p in with_needs:
-            if p not in pile:
-                pile.append(p)
+        """Install MODULE in each combination of the modules it needs, then, in each, every
+        package of those modules on its own while the non-default streams not among them are off."""
         every, default = self.pool.str2id("module()"), self.pool.str2id("module-default()")
         off = {s.id for s in self.pool.whatprovides(self.pool.rel2id(every, default, self.solv.REL_WITHOUT))}
-        self._consider(off - set(with_needs))
-        jobs = [self.pool.Job(self.solv.Job.SOLVER_SOLVABLE | self.solv.Job.SOLVER_INSTALL, p) for p in with_needs]
-        self.pool.setpooljobs(jobs)
+        self.pool.setpooljobs(self._jobs([module]))
         try:
-            for m in with_needs:
-                for s in self._artifacts(self.pool.solvables[m]):
-                    self._install([s.id], pile, result)
+            combinations = []
+            self._alternatives(combinations, [], set(), 1, result)
         finally:
             self.pool.setpooljobs([])
+        for combination in combinations:
+            self._consider(off - set(combination))
+            self.pool.setpooljobs(self._jobs(combination))
+            try:
+                for m in combination:
+                    for s in self._artifacts(self.pool.solvables[m]):
+                        self._install([s.id], pile, result)
+            finally:
+                self.pool.setpooljobs([])
+
+    def _alternatives(self, combinations, favor, tested, level, result):
+        """Add to COMBINATIONS what installing the pool job installs with each alternative of its
+        module dependencies, as fus enumerates them: solved favoring FAVOR and disfavoring TESTED;
+        the choices of LEVEL are tried one by one, then those of the next level."""
+        job = self.pool.getpooljobs()[0]
+        solver = self._solve(self._jobs(favor, self.solv.Job.SOLVER_FAVOR)
+                             + self._jobs(sorted(tested), self.solv.Job.SOLVER_DISFAVOR), result, str(job))
+        if solver is None:
+            return
+        combinations.append([s.id for s in solver.transaction().newsolvables()]
+                            + [s.id for s in self.system.solvables_iter()])
+        alternatives = [a for a in solver.alternatives() if a.type == a.SOLVER_ALTERNATIVE_TYPE_RULE]
+        if not alternatives:
+            return
+        choices, choice = [], 0
+        deeper_favor, deeper_tested = [], set()
+        for a in alternatives:
+            if a.level <= level:
+                deeper_favor.append(a.chosen_id)
+            if a.level == level + 1:
+                deeper_tested.add(a.chosen_id)
+            if a.level == level:
+                choices += [abs(c) for c in a.choices_raw()]
+                choice = a.chosen_id
+        tested.add(choice)
+        while not set(choices) <= tested:
+            before = len(tested)
+            self._alternatives(combinations, favor, tested, level, result)
+            if len(tested) == before:
+                break
+        if level < max(a.level for a in alternatives):
+            self._alternatives(combinations, deeper_favor, deeper_tested, level + 1, result)
 
 
 def platform(index, lookaside, enabled):
