@@ -325,3 +325,13 @@ def test_a_module_is_installed_with_each_alternative_of_its_module_dependencies(
     assert streams == ["modnode:18:20240301000000:c0ffee18", "modnode:20:20240302000000:c0ffee20",
                        "modweb:2:20240304000000:beef0002"]
     assert len(problems) == 1 and problems[0][0].startswith("modweb-2.0")
+
+
+def test_depsolve_hybrid_leaves_out_what_a_lookaside_repo_has(modular_repo, tmp_path):
+    lookaside = tmp_path / "lookaside"
+    shutil.copytree(modular_repo, lookaside, ignore=shutil.ignore_patterns(".build"))
+    assert len(depsolve(modular_repo, module_streams=["modnode:18"], method="hybrid")["rpm"]) == 3
+    answer = depsolve(modular_repo, lookaside_repos=[str(lookaside)], module_streams=["modnode:18"], method="hybrid")
+    # fus never gives lookaside packages, and Pungi drops any package (and source) whose file
+    # a lookaside repo has
+    assert (answer["rpm"], answer["srpm"], answer["debuginfo"]) == ([], [], [])

@@ -37,6 +37,7 @@ file a lookaside repo has is left out.
 """
 
 import fnmatch
+import os
 
 from ..errors import PunjiError
 from .pkgpool import SOURCE_ARCHES, is_debug
@@ -74,10 +75,10 @@ def gather(pool, request):
             found.setdefault(i, step)
         inputs = _more(pool, request, fus, output, seen)
     for i, step in found.items():
-        if pool.path(i) not in fus.lookaside_files:
+        if _file(pool, i) not in fus.lookaside_files:
             category = "debuginfo" if is_debug(pool.name(i)) else "rpm"
             result.packages[i] = (category, {"reason": "hybrid", "step": step, "modular": i in fus.modular})
-    _add_sources(pool, request, result)
+    _add_sources(pool, request, fus, result)
     return result
 
 
@@ -112,18 +113,17 @@ def _more(pool, request, fus, output, seen):
     """The new inputs Pungi makes of OUTPUT: multilib builds, debuginfo and langpacks of its
     non-modular packages (each package or name looked at once, as SEEN keeps them)."""
     plain = [i for i in output if i not in fus.modular]
-    added = set()
-    for i in plain:
-        key = (pool.name(i), pool.evr(i), pool.arch_of(i))
-        if request["multilib_methods"] and key not in seen["multilib"]:
-            seen["multilib"].add(key)
-            added |= _multilib(pool, request, i)
-    for i in plain:
-        key = (pool.name(i), pool.evr(i), pool.arch_of(i))
-        if key not in seen["debuginfo"]:
-            seen["debuginfo"].add(key)
-            added |= _debuginfo(pool, i)
-    more = ["%s.%s" % na for na in sorted(added)]
+    more = []
+    for kind, add in (("multilib", _multilib), ("debuginfo", _debuginfo)):
+        if kind == "multilib" and not request["multilib_methods"]:
+            continue
+        added = set()
+        for i in plain:
+            key = (pool.name(i), pool.evr(i), pool.arch_of(i))
+            if key not in seen[kind]:
+                seen[kind].add(key)
+                added |= add(pool, request, i)
+        more += ["%s.%s" % na for na in sorted(added)]
     langpacks = set()
     for i in plain:
         if request["langpacks"] and pool.name(i) not in seen["langpacks"]:
@@ -147,7 +147,7 @@ def _multilib(pool, request, i):
     return found
 
 
-def _debuginfo(pool, i):
+def _debuginfo(pool, _request, i):
     """{(name, arch)} of the NAME-debuginfo and NAME-debugsource packages of I's arch and source RPM."""
     found = set()
     for name in (pool.name(i) + "-debuginfo", pool.name(i) + "-debugsource"):
@@ -158,17 +158,21 @@ def _debuginfo(pool, i):
     return found
 
 
-def _add_sources(pool, request, result):
-    """The source package of each binary of RESULT, unless filtered as NAME.src or a lookaside one."""
-    from .nodeps import _file_name
-
-    sources = {_file_name(pool, i): i for i in pool.candidates
+def _add_sources(pool, request, fus, result):
+    """The source package of each binary of RESULT, unless filtered as NAME.src or a lookaside
+    repo has its file."""
+    sources = {_file(pool, i): i for i in pool.candidates
                if pool.arch_of(i) in SOURCE_ARCHES and i not in pool.lookaside}
     filtered = {p[:-len(".src")] for p in request["exclude"] if p.endswith(".src")}
     for i in list(result.packages):
         src = sources.get(pool.sourcerpm(i))
-        if src is not None and pool.name(src) not in filtered:
+        if src is not None and pool.name(src) not in filtered and pool.sourcerpm(i) not in fus.lookaside_files:
             result.packages.setdefault(src, ("srpm", {"reason": "source", "of": pool.sourcerpm(i)}))
+
+
+def _file(pool, i):
+    """The file name of package I (Pungi tells lookaside packages by it)."""
+    return os.path.basename(pool.path(i))
 
 
 class Fus:
@@ -201,7 +205,7 @@ class Fus:
         self.modular = {s.id for s in self.pool.whatprovides(self.pool.str2id("modular-package()"))}
         self.excludes = self._excluded(request["exclude"])
         self.disconsider = self._disconsider()
-        self.lookaside_files = {pool.path(i) for i in pool.lookaside}
+        self.lookaside_files = {_file(pool, i) for i in pool.lookaside}
         self.langpacks = _langpack_names(pool, request["langpacks"]) if request["langpacks"] else {}
 
     # -- the pool ----------------------------------------------------------------------------
