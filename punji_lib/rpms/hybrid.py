@@ -204,6 +204,8 @@ class Fus:
         self.pool.createwhatprovides()
         self.modular = {s.id for s in self.pool.whatprovides(self.pool.str2id("modular-package()"))}
         self.excludes = self._excluded(request["exclude"])
+        self.considered = [s.id for s in self.pool.solvables_iter() if s.id not in self.excludes]
+        self.off = None
         self.disconsider = self._disconsider()
         self.lookaside_files = {_file(pool, i) for i in pool.lookaside}
         self.langpacks = _langpack_names(pool, request["langpacks"]) if request["langpacks"] else {}
@@ -225,7 +227,9 @@ class Fus:
             for stream in index.get_module(name).get_all_streams():
                 s = self._module_solvable(handle, name, stream.get_stream_name(), stream.get_version(),
                                           stream.get_context(), stream.get_arch() or "noarch")
-                s.add_deparray(self.solv.SOLVABLE_REQUIRES, self._module_requires(stream))
+                requires = self._module_requires(stream)
+                if requires:
+                    s.add_deparray(self.solv.SOLVABLE_REQUIRES, requires)
                 if defaults.get(name) == stream.get_stream_name():
                     s.add_provides(self.solv.Dep(self.pool, self.pool.str2id("module-default()")))
                 self._mark_artifacts(s, stream.get_rpm_artifacts())
@@ -344,8 +348,10 @@ class Fus:
 
     def _consider(self, off):
         """Let the solver see every package but the excluded ones and OFF."""
-        self.pool.set_considered_list([s.id for s in self.pool.solvables_iter()
-                                       if s.id not in self.excludes and s.id not in off])
+        if off == self.off:
+            return
+        self.off = off
+        self.pool.set_considered_list([i for i in self.considered if i not in off] if off else self.considered)
 
     def _select(self, text, pile, result):
         sel = self.solv.Selection
