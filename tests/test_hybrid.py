@@ -93,7 +93,7 @@ def nsvcs(result):
 # -- the hybrid variants of the modular product (filter_packages: plaintool and modnode) ---
 
 
-def test_variant_streams_bring_their_artifacts_and_deps_may_pull_other_streams(compose):
+def test_variant_streams_bring_their_artifacts_and_deps_come_from_default_streams(compose):
     server = solved(compose, "Server")
     assert names(server) == [
         # the comps source's input: the packages of group core by name
@@ -101,8 +101,8 @@ def test_variant_streams_bring_their_artifacts_and_deps_may_pull_other_streams(c
         # module(modnode:18): every artifact of the stream, though filter_packages names modnode
         # (fus never excludes a modular package)
         "modnode-0:18.1-1.mod18.pdl1.src", "modnode-0:18.1-1.mod18.pdl1.x86_64",
-        # modapp's Requires: modnode, solved among every stream's packages (not only the variant's,
-        # as the deps method does): libsolv takes the newest, of stream 20, and its module
+        # modapp's Requires: modnode, solved while every non-default stream is off (the variant's
+        # modnode:18 too, unlike the deps method): the default stream 20 gives it, and its module
         "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
         # filtered, but named as an input: fus selects inputs through the provides index it made
         # before the excludes, so plaintool enters the pile; only its install is refused
@@ -229,6 +229,10 @@ def test_depsolve_hybrid_inputs_skip_non_default_streams(modular_repo):
     answer = depsolve(modular_repo, packages=["modweb"], method="hybrid", exclude_source=True)
     assert answer["rpm"] == [] and answer["srpm"] == []
     assert answer["missing"] == ["modweb"]
+    # but a NEVRA takes its package; installing it on its own fails (its stream is off), so its
+    # Requires (modnode) do not come
+    answer = depsolve(modular_repo, packages=["modweb-1.0-1.mod1.pdl1.noarch"], method="hybrid", exclude_source=True)
+    assert basenames(answer["rpm"]) == ["modweb-1.0-1.mod1.pdl1.noarch.rpm"]
 
 
 def test_depsolve_hybrid_adds_multilib_debuginfo_and_langpacks_run_by_run(solver_repo):
@@ -288,13 +292,14 @@ def test_a_module_comes_with_the_modules_it_needs_and_their_packages(modular_rep
     assert problems == []
 
 
-def test_without_its_platform_a_module_brings_nothing(modular_repo, needing_index):
+def test_without_its_platform_a_module_brings_its_packages_alone(modular_repo, needing_index):
     packages, streams, problems = hybrid_gather(modular_repo, needing_index, None)
-    # nothing provides module(platform): the module cannot be installed, so none of its
-    # packages come; fus still lists the module it was asked for
-    assert packages == []
+    # nothing provides module(platform): the module cannot be installed; fus still puts it and
+    # its packages in, without their dependencies (no modnode)
+    assert packages == ["modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
     assert streams == ["modweb:2:20240304000000:beef0002"]
-    assert len(problems) == 1 and "platform" in problems[0][1]
+    # then modweb-2.0, in the pile but of a stream libsolv may not see, cannot be installed either
+    assert len(problems) == 2 and "module(platform)" in problems[0][1] and "disabled" in problems[1][1]
 
 
 def test_conflicting_platforms_are_an_error(needing_index):

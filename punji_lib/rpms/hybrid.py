@@ -13,17 +13,19 @@ a PackagePool's libsolv pool:
   (the one the modules require) is an installed module.
 - excludes (filter_packages, by name or name.arch, no globs) hide packages, but never
   a modular or a lookaside one.
-- an input (name, glob, provide, NEVRA or name.arch) takes the best of what it
-  selects, less the packages of non-default streams and the non-modular packages
-  that provide a name of a default stream's package. A module input, module(NAME:STREAM),
-  takes its stream.
+- an input (name, glob, provide or name.arch) takes the best of what it selects, less
+  the packages of non-default streams and the non-modular packages that provide a name
+  of a default stream's package; a NEVRA takes that package whatever it is. A module
+  input, module(NAME:STREAM), takes its stream.
 - each package of the pile is installed on its own (Requires, Recommends and
-  Supplements as libsolv resolves them) and what that installs joins the pile, until
-  every package of the pile is done. A module is installed with each combination of
-  the modules it needs (libsolv's alternatives, favored and disfavored level by level
-  as fus does), then, in each, every package of those modules on its own while the
-  other non-default streams are off. A dependency of a non-modular package may pull
-  in any stream's package, and then its module.
+  Supplements as libsolv resolves them) while the non-default streams and their
+  packages are off, and so are the non-modular packages named like a package of the
+  streams left (unless the pile has them); what comes in joins the pile, its packages
+  as done. A module is installed with each combination of the modules it needs
+  (libsolv's alternatives, favored and disfavored level by level as fus does), then,
+  in each, every package of those modules on its own, the non-default streams not in
+  the combination off. A module libsolv cannot install still brings its packages,
+  without their dependencies.
 - the result is the pile less lookaside and installed packages; modular packages are
   flagged so.
 
@@ -196,16 +198,24 @@ class Fus:
         if request["platform"]:
             self._add_platform(request["platform"])
         main, side = request["streams"]
-        self._add_modules(self.pool.add_repo("@modules"), main)
+        defaults = {}
+        self._add_modules(self.pool.add_repo("@modules"), main, defaults)
         if side is not None:
             handle = self.pool.add_repo("@lookaside-modules")
             self.lookaside_repos.add(handle)
-            self._add_modules(handle, side)
+            self._add_modules(handle, side, defaults)
+        self.pool.createwhatprovides()
+        self._mark_defaults(defaults)
         self.pool.createwhatprovides()
         self.modular = {s.id for s in self.pool.whatprovides(self.pool.str2id("modular-package()"))}
         self.excludes = self._excluded(request["exclude"])
         self.considered = [s.id for s in self.pool.solvables_iter() if s.id not in self.excludes]
         self.off = None
+        every, default = self.pool.str2id("module()"), self.pool.str2id("module-default()")
+        self.non_default = [s.id for s in self.pool.whatprovides(self.pool.rel2id(every, default,
+                                                                                 self.solv.REL_WITHOUT))]
+        self.packages_of = {m: {s.id for s in self._artifacts(self.pool.solvables[m])} for m in self.modules}
+        self.masks = {}
         self.disconsider = self._disconsider()
         self.lookaside_files = {_file(pool, i) for i in pool.lookaside}
         self.langpacks = _langpack_names(pool, request["langpacks"]) if request["langpacks"] else {}
@@ -217,12 +227,13 @@ class Fus:
         s = self._module_solvable(self.system, "platform", stream, 0, "00000000", self.pkgpool.arch)
         s.add_provides(self.solv.Dep(self.pool, self.pool.str2id("module-default()")))
 
-    def _add_modules(self, handle, index):
+    def _add_modules(self, handle, index, defaults):
         """Each stream of INDEX (a ModuleIndex) as a module solvable in repo HANDLE, its
-        artifacts requiring it, and default streams providing module-default()."""
+        artifacts requiring it; INDEX's default streams go into DEFAULTS {name: stream}."""
         if index is None:
             return
-        defaults = index.get_default_streams()
+        for name, stream in index.get_default_streams().items():
+            defaults.setdefault(name, stream)
         for name in index.get_module_names():
             for stream in index.get_module(name).get_all_streams():
                 s = self._module_solvable(handle, name, stream.get_stream_name(), stream.get_version(),
@@ -230,9 +241,14 @@ class Fus:
                 requires = self._module_requires(stream)
                 if requires:
                     s.add_deparray(self.solv.SOLVABLE_REQUIRES, requires)
-                if defaults.get(name) == stream.get_stream_name():
-                    s.add_provides(self.solv.Dep(self.pool, self.pool.str2id("module-default()")))
                 self._mark_artifacts(s, stream.get_rpm_artifacts())
+
+    def _mark_defaults(self, defaults):
+        """Every module solvable of a default stream of DEFAULTS provides module-default()."""
+        pool = self.pool
+        for name, stream in sorted(defaults.items()):
+            for s in pool.whatprovides(pool.str2id("module(%s:%s)" % (name, stream))):
+                s.add_provides(self.solv.Dep(pool, pool.str2id("module-default()")))
 
     def _module_solvable(self, handle, name, stream, version, context, arch):
         pool, solv = self.pool, self.solv
@@ -280,6 +296,8 @@ class Fus:
             name, version, release = name_evr.rsplit("-", 2)
             if version.startswith("0:"):
                 version = version[2:]
+            if arch in SOURCE_ARCHES:
+                continue
             for i in self.by_nevra.get((name, arch, "%s-%s" % (version, release)), []):
                 s = pool.solvables[i]
                 s.add_deparray(solv.SOLVABLE_REQUIRES, sdep)
@@ -323,21 +341,25 @@ class Fus:
     def run(self, inputs, result):
         """The ids one fus run gives for INPUTS (main-repo packages; the modules it installed go
         to RESULT.modules)."""
-        self._consider(set())
-        pile = []
+        self._consider(frozenset())
+        pile = Pile()
         for text in inputs:
             self._select(text, pile, result)
-        done = set()
-        while len(done) < len(pile):
-            for p in [p for p in pile if p not in done]:
-                done.add(p)
-                self._consider(set())
-                if p in self.modules:
-                    self._install_module(p, pile, result)
-                else:
-                    self._install([p], pile, result)
+        tested = set()
+        i = 0
+        while i < len(pile.ids):
+            p = pile.ids[i]
+            i += 1
+            if p in tested:
+                continue
+            tested.add(p)
+            if p in self.modules:
+                self._install_module(p, pile, tested, result)
+            else:
+                self._consider(self._off(frozenset(), pile))
+                self._install(p, pile, tested, result)
         output = []
-        for p in pile:
+        for p in pile.ids:
             if self.pool.solvables[p].repo in self.lookaside_repos:
                 continue
             if p in self.modules:
@@ -345,6 +367,24 @@ class Fus:
             else:
                 output.append(p)
         return output
+
+    def _off(self, kept, pile):
+        """What the solver must not see beyond the excludes: the non-default streams but KEPT (a
+        combination's modules) with their packages, and the non-modular packages named like a
+        package of the streams left, unless PILE has them."""
+        if kept not in self.masks:
+            off = set()
+            for m in self.non_default:
+                if m not in kept:
+                    off.add(m)
+                    off |= self.packages_of[m]
+            available = self.modular - off
+            names = {self.pkgpool.name(i) for i in available}
+            bare = {s.id for n in names for s in self.pool.whatprovides(self.pool.str2id(n))
+                    if s.nameid == self.pool.str2id(n) and s.id not in available}
+            self.masks[kept] = (frozenset(off), frozenset(bare))
+        off, bare = self.masks[kept]
+        return off | (bare - pile.members) if bare else off
 
     def _consider(self, off):
         """Let the solver see every package but the excluded ones and OFF."""
@@ -354,28 +394,28 @@ class Fus:
         self.pool.set_considered_list([i for i in self.considered if i not in off] if off else self.considered)
 
     def _select(self, text, pile, result):
+        """Add to PILE the best of what TEXT names (less the masked packages) or is the NEVRA of."""
         sel = self.solv.Selection
-        flags = (sel.SELECTION_NAME | sel.SELECTION_PROVIDES | sel.SELECTION_GLOB | sel.SELECTION_CANON
-                 | sel.SELECTION_DOTARCH)
-        chosen = self.pool.select(text, flags)
+        chosen = self.pool.select(text, sel.SELECTION_NAME | sel.SELECTION_PROVIDES | sel.SELECTION_GLOB
+                                  | sel.SELECTION_DOTARCH)
         chosen.subtract(self.disconsider)
+        chosen.add(self.pool.select(text, sel.SELECTION_CANON))
         found = chosen.solvables()
         if not found:
             result.missing.append(text)
             return
         for s in self.pool.best_solvables(found, 0):
-            if s.id not in pile:
-                pile.append(s.id)
+            pile.add(s.id)
 
-    def _install(self, ids, pile, result):
-        """Install IDS; what that installs joins PILE. False when libsolv finds a problem."""
-        solver = self._solve(self._jobs(ids), result, str(self.pool.solvables[ids[0]]))
+    def _install(self, p, pile, tested, result):
+        """Install P; what that installs joins PILE, its packages (not its modules) TESTED."""
+        solver = self._solve(self._jobs([p]), result, str(self.pool.solvables[p]))
         if solver is None:
-            return False
+            return
         for s in solver.transaction().newsolvables() + list(self.system.solvables_iter()):
-            if s.id not in pile:
-                pile.append(s.id)
-        return True
+            pile.add(s.id)
+            if s.id not in self.modules:
+                tested.add(s.id)
 
     def _solve(self, jobs, result, what):
         """The libsolv Solver having solved JOBS, or None, the problems noted for WHAT in RESULT."""
@@ -390,24 +430,30 @@ class Fus:
         how = how or self.solv.Job.SOLVER_INSTALL
         return [self.pool.Job(self.solv.Job.SOLVER_SOLVABLE | how, p) for p in ids]
 
-    def _install_module(self, module, pile, result):
+    def _install_module(self, module, pile, tested, result):
         """Install MODULE in each combination of the modules it needs, then, in each, every
-        package of those modules on its own while the non-default streams not among them are off."""
-        every, default = self.pool.str2id("module()"), self.pool.str2id("module-default()")
-        off = {s.id for s in self.pool.whatprovides(self.pool.rel2id(every, default, self.solv.REL_WITHOUT))}
+        package of those modules on its own, the non-default streams not among them off. A
+        module libsolv cannot install still brings its packages (without their dependencies)."""
+        self._consider(frozenset())
         self.pool.setpooljobs(self._jobs([module]))
         try:
             combinations = []
             self._alternatives(combinations, [], set(), 1, result)
         finally:
             self.pool.setpooljobs([])
+        if not combinations:
+            pile.add(module)
+            for p in sorted(self.packages_of[module]):
+                pile.add(p)
         for combination in combinations:
-            self._consider(off - set(combination))
+            self._consider(self._off(frozenset(combination), pile))
             self.pool.setpooljobs(self._jobs(combination))
             try:
                 for m in combination:
-                    for s in self._artifacts(self.pool.solvables[m]):
-                        self._install([s.id], pile, result)
+                    pile.add(m)
+                    for p in sorted(self.packages_of.get(m, ())):
+                        pile.add(p)
+                        self._install(p, pile, tested, result)
             finally:
                 self.pool.setpooljobs([])
 
@@ -490,6 +536,19 @@ def langpacks_of(paths):
         comps.fromxml_f(path)
         found.update({name: comps.langpacks[name] for name in comps.langpacks})
     return found
+
+
+class Pile:
+    """fus's pile: the ids in the order they came (IDS), and as a set (MEMBERS)."""
+
+    def __init__(self):
+        self.ids = []
+        self.members = set()
+
+    def add(self, i):
+        if i not in self.members:
+            self.members.add(i)
+            self.ids.append(i)
 
 
 def _rel(pool, left, right, flags):
