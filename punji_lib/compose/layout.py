@@ -78,6 +78,12 @@ def pkgset_modules(arch):
     return "work/%s/pkgset/modules.yaml" % arch
 
 
+def pkgset_koji_modules(arch):
+    """work/x86_64/pkgset/koji-modules.json: the module streams (N:S:V:C) each variant has on
+    one arch and their Koji content tags (only when the package set reads module builds from Koji)."""
+    return "work/%s/pkgset/koji-modules.json" % arch
+
+
 def pkgset_repo(arch):
     """work/x86_64/repo: a yum repo over the package set of one arch (Packages/, repodata/)."""
     return "work/%s/repo" % arch
