@@ -317,3 +317,69 @@ def test_a_bad_module_builds_value_is_one_error_line(koji, tmp_path):
     topdir = new_compose(tmp_path, conf)
     done = command("punji-pkgset", "--arch", "x86_64", topdir)
     assert_one_line_error(done, "option 'pkgset_koji_module_builds'", "'modweb:2'", "NAME:STREAM:VERSION:CONTEXT")
+
+
+@pytest.fixture
+def mbs(koji):
+    """A Module Build Service API on 127.0.0.1 knowing one scratch build of modweb:1, whose content
+    tag holds modweb-1.0; yields (its URL, the requests it got)."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    hub = koji["hub"]
+    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "1")]
+    if not any(t["name"] == "scrmod-modweb-1" for t in hub.tags.values()):
+        hub.add_tag("scrmod-modweb-1")
+        hub.tag_build("scrmod-modweb-1", rpm_builds(stream)[0])
+    answers = {"/api/2/module-builds": {"items": [{"id": 77, "name": "modweb", "stream": "1",
+                                                   "koji_tag": "scrmod-modweb-1"}]},
+               "/api/2/final-modulemd/77": {"x86_64": as_text(stream, "x86_64", "1", "scratch1")}}
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            requests.append((url.path, dict(urllib.parse.parse_qsl(url.query))))
+            body = json.dumps(answers.get(url.path, {"items": []})).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield "http://127.0.0.1:%d/api/2/" % server.server_address[1], requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_scratch_module_build_from_mbs_in_a_test_compose(koji, mbs, tmp_path):
+    url, requests = mbs
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", mbs_api_url=url,
+                        pkgset_scratch_modules={"^Web$": ["modweb:1:1:scratch1"]})
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert requests[0] == ("/api/2/module-builds", {"name": "modweb", "stream": "1", "version": "1",
+                                                    "context": "scratch1"})
+    assert requests[1] == ("/api/2/final-modulemd/77", {})
+    assert variant_streams(topdir)["Web"] == ["modnode:20:%s:c0ffee20" % NEW20, "modweb:1:1:scratch1",
+                                              "modweb:2:20240304000000:beef0002"]
+    assert read_json(topdir, "work/x86_64/pkgset/koji-modules.json")["koji_tags"]["modweb:1:1:scratch1"] \
+        == "scrmod-modweb-1"
+    assert "modweb-0:1.0-1.mod1.pdl1.noarch" in pkgset_nevras(topdir)
+
+
+def test_a_rerun_keeps_the_package_set_and_its_modules(koji, tmp_path):
+    topdir = new_compose(tmp_path, koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules"))
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    first = variant_streams(topdir)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert read_json(topdir, "work/x86_64/state/pkgset.json")["reused"] is True
+    assert variant_streams(topdir) == first
+    assert os.path.isfile(os.path.join(topdir, "work/x86_64/pkgset/modules.yaml"))

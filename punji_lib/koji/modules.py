@@ -351,7 +351,7 @@ def _mbs_build(api_url, nsvc):
     parts = nsvc.split(":")
     if len(parts) != 4:
         raise PunjiError("option 'pkgset_scratch_modules': %r is not NAME:STREAM:VERSION:CONTEXT" % nsvc)
-    items = _mbs_get(api_url, "module-builds/", dict(zip(("name", "stream", "version", "context"), parts)))
+    items = _mbs_get(api_url, "module-builds", dict(zip(("name", "stream", "version", "context"), parts)))
     return (items.get("items") or [None])[0]
 
 

@@ -5,8 +5,8 @@ the variant's filtered comps (optional packages included), additional_packages,
 the best system-release package and gather_prepopulate; source "json" is
 gather_source_mapping. filter_packages and the other system-release packages
 are excluded; source "module" is the packages of the variant's module streams
-(its <modules> entries less filter_modules), whose other streams' packages the
-solver does not see. gather_method says deps or nodeps, per variant and per
+(its <modules> entries less filter_modules; from Koji, the streams the package set
+found for it), whose other streams' packages the solver does not see. gather_method says deps or nodeps, per variant and per
 source.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
