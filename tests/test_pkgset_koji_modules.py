@@ -85,18 +85,16 @@ def import_module(hub, stream, nvrs, version=None, context=None, inherit_from=No
     return hub.add_module_build(name, stream_name, version, context, content_tag, files, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def koji(tmp_path_factory, modular_repo):
-    top = tmp_path_factory.mktemp("kojimod")
-    hub = Hub(top / "storage")
+def modular_hub(hub, modular_repo):
+    """Fill HUB with the modular test product (this module's docstring says what it holds)."""
     hub.import_rpms(glob.glob(os.path.join(modular_repo, "Packages", "*.rpm")))
     hub.add_tag("pmtl-base")
     for nvr in ("modapp-1.0-1.pdl1", "plaintool-1.0-1.pdl1"):
         hub.tag_build("pmtl-base", nvr)
     streams = stream_documents(os.path.join(MODULAR, "modules.yaml"))
     hub.add_tag("pmtl-modules")
-    old20 = import_module(hub, streams[("modnode", "20")], rpm_builds(streams[("modnode", "20")]), version=OLD20)
-    hub.tag_build("pmtl-modules", old20["nvr"])
+    node20 = streams[("modnode", "20")]
+    hub.tag_build("pmtl-modules", import_module(hub, node20, rpm_builds(node20), version=OLD20)["nvr"])
     for key, stream in sorted(streams.items()):
         if key != ("modweb", "1"):
             hub.tag_build("pmtl-modules", import_module(hub, stream, rpm_builds(stream))["nvr"])
@@ -107,24 +105,29 @@ def koji(tmp_path_factory, modular_repo):
     hub.tag_build("pmtl-modules", modweb1["nvr"])
     # a child tag with its own (older) modnode:20: it hides the parent's builds of that name:stream
     hub.add_tag("pmtl-modules-child", parents=["pmtl-modules"])
-    child20 = import_module(hub, streams[("modnode", "20")], rpm_builds(streams[("modnode", "20")]), version="20240101000000")
-    hub.tag_build("pmtl-modules-child", child20["nvr"])
+    hub.tag_build("pmtl-modules-child", import_module(hub, node20, rpm_builds(node20), version="20240101000000")["nvr"])
     # found by search only: one deleted, one finished after any compose's event
-    import_module(hub, streams[("modnode", "20")], rpm_builds(streams[("modnode", "20")]), version="20240401000000", state=2)
-    import_module(hub, streams[("modnode", "20")], rpm_builds(streams[("modnode", "20")]), version="20240501000000",
-                  completion_ts=time.time() + 10 ** 7)
+    import_module(hub, node20, rpm_builds(node20), version="20240401000000", state=2)
+    import_module(hub, node20, rpm_builds(node20), version="20240501000000", completion_ts=time.time() + 10 ** 7)
     broken = {"corrupt": "---\ndocument: modulemd\nversion: 2\ndata:\n  name: [broken\n", "missing": None}
     for context, text in broken.items():
         hub.add_tag("module-modbad-1-1-%s" % context)
         hub.add_module_build("modbad", "1", "1", context, "module-modbad-1-1-%s" % context,
                              {"modulemd.txt": "", "modulemd.x86_64.txt": text})
+
+
+@pytest.fixture(scope="module")
+def koji(tmp_path_factory, modular_repo):
+    top = tmp_path_factory.mktemp("kojimod")
+    hub = Hub(top / "storage")
+    modular_hub(hub, modular_repo)
     home = top / "home"
     old_home = os.environ.get("HOME")
     with serving(hub) as url, serving_files(hub.root) as (topurl, _files):
         write_profile(home, PROFILE, url, hub.root, topurl)
         os.environ["HOME"] = str(home)
         try:
-            yield {"hub": hub, "modweb1": modweb1, "child20": child20}
+            yield {"hub": hub}
         finally:
             if old_home is None:
                 del os.environ["HOME"]

@@ -96,8 +96,8 @@ def modules_metadata(topdir):
                 continue
             os_repo = (jsonio.read_json(path).get("repos") or {}).get("os") or {}
             for stream in os_repo.get("modules", []):
-                metadata.add(v["uid"], arch, stream["nsvc"], stream.get("koji_tag", "DUMMY"), stream["modulemd_path"], "binary",
-                             stream["rpms"])
+                metadata.add(v["uid"], arch, stream["nsvc"], stream.get("koji_tag", "DUMMY"),
+                             stream["modulemd_path"], "binary", stream["rpms"])
     return metadata
 
 

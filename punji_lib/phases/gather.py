@@ -6,8 +6,8 @@ the best system-release package and gather_prepopulate; source "json" is
 gather_source_mapping. filter_packages and the other system-release packages
 are excluded; source "module" is the packages of the variant's module streams
 (its <modules> entries less filter_modules; from Koji, the streams the package set
-found for it), whose other streams' packages the solver does not see. gather_method says deps or nodeps, per variant and per
-source.
+found for it), whose other streams' packages the solver does not see.
+gather_method says deps or nodeps, per variant and per source.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
 also takes its parent's inputs, with fulltree on, selfhosting off and the
