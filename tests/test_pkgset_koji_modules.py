@@ -386,3 +386,16 @@ def test_a_rerun_keeps_the_package_set_and_its_modules(koji, tmp_path):
     assert read_json(topdir, "work/x86_64/state/pkgset.json")["reused"] is True
     assert variant_streams(topdir) == first
     assert os.path.isfile(os.path.join(topdir, "work/x86_64/pkgset/modules.yaml"))
+
+
+def test_a_kojitag_of_the_variant_gives_every_latest_stream_and_filter_modules_applies(koji, tmp_path):
+    conf = koji_product(tmp_path, variants=[("<module>modweb:2</module>\n      <module>modnode:20</module>",
+                                             "<kojitag>pmtl-modules</kojitag>")])
+    conf.write_text(conf.read_text() + 'filter_modules = [("^Web$", {"*": ["modweb:1"]})]\n')
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    # Server's entries are found by search (no pkgset_koji_module_tag); Web takes the tag's streams
+    assert variant_streams(topdir)["Web"] == ["modnode:18:20240301000000:c0ffee18", "modnode:20:%s:c0ffee20" % NEW20,
+                                              "modweb:2:20240304000000:beef0002"]
+    assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Web")

@@ -177,11 +177,12 @@ def _extra_builds(koji, nvrs, wanted):
 
 
 def _tag_ids(koji, tags, conf, event):
-    """The ids of TAGS and (with pkgset_koji_inherit) of every tag they inherit from at EVENT, sorted."""
+    """The ids of TAGS and (with pkgset_koji_inherit or pkgset_koji_inherit_modules) of every tag
+    they inherit from at EVENT, sorted."""
     if not tags:
         return []
     ids = {info["id"] for info in koji.multicall("getTag", [((t,), {"event": event}) for t in tags]) if info}
-    if conf.get("pkgset_koji_inherit", True):
+    if conf.get("pkgset_koji_inherit", True) or conf.get("pkgset_koji_inherit_modules"):
         for chain in koji.multicall("getFullInheritance", [((t,), {"event": event}) for t in tags]):
             ids.update(link["parent_id"] for link in chain)
     return sorted(ids)
