@@ -399,3 +399,15 @@ def test_a_kojitag_of_the_variant_gives_every_latest_stream_and_filter_modules_a
     assert variant_streams(topdir)["Web"] == ["modnode:18:20240301000000:c0ffee18", "modnode:20:%s:c0ffee20" % NEW20,
                                               "modweb:2:20240304000000:beef0002"]
     assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Web")
+
+
+def test_streams_filtered_out_everywhere_leave_the_variant_without_modules(koji, tmp_path):
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules")
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False")
+                    + 'filter_modules = [("^(Server|Web)$", {"*": ["mod*"]})]\n')
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert variant_streams(topdir) == {}
+    assert not os.path.exists(os.path.join(topdir, "work/x86_64/pkgset/modules.yaml"))
+    assert gathered(topdir, "Web") == []

@@ -231,27 +231,29 @@ def _found_digest(found):
 
 
 def _write_modules(topdir, arch, found, tree):
-    """work/<arch>/pkgset/modules.yaml (the streams of ARCH with their defaults from
-    module_defaults_dir) and koji-modules.json (the streams of each variant on ARCH, their
-    content tags); neither when there are no module streams on ARCH."""
+    """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
+    tags), when module builds were asked for, and modules.yaml (the streams of ARCH with their
+    defaults from module_defaults_dir), when there are streams on ARCH."""
     from ..rpms import modules as mmd
 
     yaml_path = layout.at(topdir, layout.pkgset_modules(arch))
     json_path = layout.at(topdir, layout.pkgset_koji_modules(arch))
-    index = found.index(arch) if found else None
-    if index is None or not index.get_module_names():
-        for path in (yaml_path, json_path):
-            if os.path.exists(path):
-                os.unlink(path)
+    for path in (yaml_path, json_path):
+        if os.path.exists(path):
+            os.unlink(path)
+    if found is None:
+        return
+    jsonio.write_json(json_path, {"header": state.header("pkgset-koji-modules"), "arch": arch,
+                                  "variants": {v["uid"]: sorted(found.of_variant(v["uid"], arch)) for v in tree
+                                               if found.of_variant(v["uid"], arch)},
+                                  "koji_tags": dict(sorted(found.tags.items()))})
+    index = found.index(arch)
+    if not index.get_module_names():
         return
     defaults = layout.at(topdir, layout.module_defaults_dir())
     if os.path.isdir(defaults):
         mmd.add_defaults_from(index, defaults)
     jsonio.write_text(yaml_path, mmd.dump(index))
-    jsonio.write_json(json_path, {"header": state.header("pkgset-koji-modules"), "arch": arch,
-                                  "variants": {v["uid"]: sorted(found.of_variant(v["uid"], arch)) for v in tree
-                                               if found.of_variant(v["uid"], arch)},
-                                  "koji_tags": dict(sorted(found.tags.items()))})
 
 
 # -- signed copies ----------------------------------------------------------------------------
