@@ -315,11 +315,15 @@ def test_a_module_koji_does_not_have_is_one_error_line(koji, tmp_path):
     assert_one_line_error(done, "no module build found", "'modweb:9'", "modweb-9-*")
 
 
-def test_a_bad_module_builds_value_is_one_error_line(koji, tmp_path):
-    conf = koji_product(tmp_path, pkgset_koji_module_builds={"^Web$": ["modweb:2"]})
+@pytest.mark.parametrize("value,fragments", [
+    ("modweb:2", ["'modweb:2'", "NAME:STREAM:VERSION:CONTEXT"]),
+    ("modweb:9:1:c", ["has no module build modweb-9-1.c"]),
+    ("modapp:1.0:1:pdl1", ["koji build modapp-1.0-1.pdl1 is not a module build"])])
+def test_a_bad_module_builds_value_is_one_error_line(koji, tmp_path, value, fragments):
+    conf = koji_product(tmp_path, pkgset_koji_module_builds={"^Web$": [value]})
     topdir = new_compose(tmp_path, conf)
     done = command("punji-pkgset", "--arch", "x86_64", topdir)
-    assert_one_line_error(done, "option 'pkgset_koji_module_builds'", "'modweb:2'", "NAME:STREAM:VERSION:CONTEXT")
+    assert_one_line_error(done, "option 'pkgset_koji_module_builds'", *fragments)
 
 
 @pytest.fixture
@@ -411,3 +415,14 @@ def test_streams_filtered_out_everywhere_leave_the_variant_without_modules(koji,
     assert variant_streams(topdir) == {}
     assert not os.path.exists(os.path.join(topdir, "work/x86_64/pkgset/modules.yaml"))
     assert gathered(topdir, "Web") == []
+
+
+def test_scratch_modules_are_left_out_of_other_composes_than_test(koji, mbs, tmp_path):
+    url, requests = mbs
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", mbs_api_url=url,
+                        pkgset_scratch_modules={"^Web$": ["modweb:1:1:scratch1"]})
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--nightly", check=True).stdout.strip()
+    done = command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert "only test composes take scratch module builds" in done.stderr
+    assert "modweb:1:1:scratch1" not in variant_streams(topdir)["Web"]
+    assert requests == []

@@ -236,6 +236,8 @@ def _extra_build(koji, nsvc, v, adder):
     if not build:
         raise PunjiError("option 'pkgset_koji_module_builds': koji hub %s has no module build %s"
                          % (koji.server, nvr))
+    if "module" not in ((build.get("extra") or {}).get("typeinfo") or {}):
+        raise PunjiError("option 'pkgset_koji_module_builds': koji build %s is not a module build" % nvr)
     log.info("pkgset: adding the module build %s to variant %s", nsvc, v["uid"])
     if not adder.add(build, extra=True):
         warn(PROG, "option 'pkgset_koji_module_builds': module build %s gives variant %s no stream"
