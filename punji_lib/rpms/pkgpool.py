@@ -312,41 +312,53 @@ class PackagePool:
         for ids in self.by_name.values():
             ids.sort()
         self.names = sorted(self.by_name)
-        self._indexes = None
+        self._binaries = self._sources = None
 
-    def _source_indexes(self):
-        """The indexes by source package and NVR, made when first asked for. Pungi's
+    def _binary_indexes(self):
+        """The binaries by source package and NVR, made when first asked for. Pungi's
         per-source and per-NVR caches keep one package of a NEVRA, the lookaside one (its
         lookaside repos are read first)."""
-        if self._indexes is not None:
-            return self._indexes
-        by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
-        by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
-        src_by_nvr = {}    # (name, version, release) of a source -> [visible source ids]
-        sources = {}       # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
-        seen = set()
-        for i in sorted(self.visible, key=lambda i: (i not in self.lookaside, i)):
-            name, arch, evr = self.facts[i]
-            epoch, _colon, vr = evr.rpartition(":")
-            version, release = vr.rsplit("-", 1)
-            nevra = (name, epoch or "0", vr, arch)
-            twin = nevra in seen
-            seen.add(nevra)
-            if arch in SOURCE_ARCHES:
-                if not twin:
-                    src_by_nvr.setdefault((name, version, release), []).append(i)
-                for each in SOURCE_ARCHES:
-                    sources.setdefault("%s-%s.%s.rpm" % (name, vr, each), i)
-            elif not twin:
+        if self._binaries is None:
+            by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
+            by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
+            for i, (name, version, release) in self._first_of_each_nevra(False):
                 by_sourcerpm.setdefault(self.sourcerpm(i), []).append(i)
                 by_nvr.setdefault((name, version, release), []).append(i)
-        self._indexes = (by_sourcerpm, by_nvr, src_by_nvr, sources)
-        return self._indexes
+            self._binaries = (by_sourcerpm, by_nvr)
+        return self._binaries
 
-    by_sourcerpm = property(lambda self: self._source_indexes()[0])
-    by_nvr = property(lambda self: self._source_indexes()[1])
-    src_by_nvr = property(lambda self: self._source_indexes()[2])
-    sources = property(lambda self: self._source_indexes()[3])
+    def _source_indexes(self):
+        """The source packages by NVR and by file name, made when first asked for."""
+        if self._sources is None:
+            src_by_nvr = {}  # (name, version, release) of a source -> [visible source ids]
+            sources = {}     # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
+            for i, (name, version, release) in self._first_of_each_nevra(True):
+                src_by_nvr.setdefault((name, version, release), []).append(i)
+                for each in SOURCE_ARCHES:
+                    sources.setdefault("%s-%s-%s.%s.rpm" % (name, version, release, each), i)
+            self._sources = (src_by_nvr, sources)
+        return self._sources
+
+    def _first_of_each_nevra(self, source):
+        """[(id, (name, version, release))] of the visible source (SOURCE) or binary packages,
+        the first of each NEVRA only, lookaside ones first."""
+        result, seen = [], set()
+        facts, lookaside = self.facts, self.lookaside
+        chosen = [i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source]
+        for i in sorted(chosen, key=lambda i: (i not in lookaside, i)):
+            name, arch, evr = facts[i]
+            epoch, _colon, vr = evr.rpartition(":")
+            nevra = (name, epoch or "0", vr, arch)
+            if nevra not in seen:
+                seen.add(nevra)
+                version, release = vr.rsplit("-", 1)
+                result.append((i, (name, version, release)))
+        return result
+
+    by_sourcerpm = property(lambda self: self._binary_indexes()[0])
+    by_nvr = property(lambda self: self._binary_indexes()[1])
+    src_by_nvr = property(lambda self: self._source_indexes()[0])
+    sources = property(lambda self: self._source_indexes()[1])
 
     # -- facts about one package -------------------------------------------------------
 
