@@ -247,7 +247,7 @@ class PackagePool:
         self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
         for i in self.candidates:
             self.all_by_name.setdefault(self.facts[i][0], []).append(i)
-        self._nevras, self._sourcerpms = {}, {}
+        self._nevras, self._sourcerpms, self._requirements = {}, {}, {}
         self.hidden = set()
         self._refresh()
 
@@ -434,14 +434,21 @@ class PackagePool:
     def requires(self, i):
         """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
         and Requires(post) included, rpmlib() ones left out."""
-        deps = self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0)
-        result = []
-        for d in deps:
-            text = str(d)
-            if d.id == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
-                continue
-            result.append((d.id, self.sack_keys.get(text, d.id), rich_text(text)))
+        known, result = self._requirements, []
+        for d in self.pool.solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
+            entry = known.get(d, False)
+            if entry is False:
+                entry = known[d] = self._requirement(d)
+            if entry is not None:
+                result.append(entry)
         return result
+
+    def _requirement(self, d):
+        """requires()' entry of dependency id D, None for one it leaves out."""
+        text = self.pool.dep2str(d)
+        if d == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
+            return None
+        return d, self.sack_keys.get(text, d), rich_text(text)
 
     def provides(self, i):
         return [str(d) for d in self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_PROVIDES)]
