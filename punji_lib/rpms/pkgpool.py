@@ -320,11 +320,15 @@ class PackagePool:
         lookaside repos are read first)."""
         if self._binaries is None:
             by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
+            debug_by_sourcerpm = {}  # the same, debug ones only
             by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
             for i, (name, version, release) in self._first_of_each_nevra(False):
-                by_sourcerpm.setdefault(self.sourcerpm(i), []).append(i)
+                sourcerpm = self.sourcerpm(i)
+                by_sourcerpm.setdefault(sourcerpm, []).append(i)
+                if i in self.debug:
+                    debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
                 by_nvr.setdefault((name, version, release), []).append(i)
-            self._binaries = (by_sourcerpm, by_nvr)
+            self._binaries = (by_sourcerpm, by_nvr, debug_by_sourcerpm)
         return self._binaries
 
     def _source_indexes(self):
@@ -357,6 +361,7 @@ class PackagePool:
 
     by_sourcerpm = property(lambda self: self._binary_indexes()[0])
     by_nvr = property(lambda self: self._binary_indexes()[1])
+    debug_by_sourcerpm = property(lambda self: self._binary_indexes()[2])
     src_by_nvr = property(lambda self: self._source_indexes()[0])
     sources = property(lambda self: self._source_indexes()[1])
 
