@@ -376,6 +376,12 @@ def module_defaults_dir():
     return "work/global/module_defaults"
 
 
+def module_defaults_overrides_dir():
+    """work/global/module_defaults_overrides: the modulemd-defaults files of
+    module_defaults_override_dir, which replace those of module_defaults_dir."""
+    return "work/global/module_defaults_overrides"
+
+
 def module_obsoletes_dir():
     """work/global/module_obsoletes: the modulemd-obsoletes files of module_obsoletes_dir, as
     init exported them."""
