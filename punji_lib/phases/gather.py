@@ -5,11 +5,12 @@ the variant's filtered comps (optional packages included), additional_packages,
 the best system-release package and gather_prepopulate; source "json" is
 gather_source_mapping. filter_packages and the other system-release packages
 are excluded; source "module" is the packages of the variant's module streams
-(its <modules> entries less filter_modules), whose other streams' packages the
-solver does not see. gather_method says deps or nodeps, per variant and per
-source, or hybrid per variant (rpms.hybrid: the comps inputs and the module
-streams solved together, as Pungi's fus runs). Only the comps source solved
-with deps hides what filter_packages names, as in Pungi.
+(its <modules> entries less filter_modules; from Koji, the streams the package set
+found for it), whose other streams' packages the solver does not see.
+gather_method says deps or nodeps, per variant and per source, or hybrid per
+variant (rpms.hybrid: the comps inputs and the module streams solved together,
+as Pungi's fus runs). Only the comps source solved with deps hides what
+filter_packages names, as in Pungi.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
 also takes its parent's inputs, with fulltree on, selfhosting off and the
@@ -58,6 +59,7 @@ def run(topdir, variant, arch):
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                           _file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
+                          _file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
                           _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
                           [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch),
                           _hybrid_inputs(conf, variant, tree))
@@ -154,25 +156,25 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier):
 
 
 def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
-    """({id: (category, why, no fulltree excludes)}, the STREAMS the solver installed) of
+    """({id: (category, why, no fulltree excludes)}, the STREAMS the solver gave back) of
     Pungi's hybrid method (rpms.hybrid): the comps source's inputs (its groups' packages by
     name, prepopulate) and the variant's streams solved together; the json source is not read."""
     from ..rpms import hybrid
 
     main = _module_index(topdir, arch)
+    everyones = _every_variants_streams(topdir, conf, tree, arch, main)
     request = {
         "packages": inputs["comps"]["packages"]
         + sorted(set(hybrid.group_names([p for _uid, p in pool.comps_files], inputs["comps"]["groups"])))
         + inputs["prepopulate"],
         "modules": sorted({"%s:%s" % (r["name"], r["stream"]) for r in streams}),
         "exclude": inputs["exclude"], "streams": (main, _lookaside_modules(topdir, conf, v, arch)),
-        "modular": {n for r in _every_variants_streams(conf, tree, arch, main) for n in r["artifacts"]},
+        "modular": {n for r in everyones for n in r["artifacts"]},
         "multilib_methods": va_data(conf.get("multilib"), v["uid"], arch),
         "multilib_blacklist": arch_data(conf.get("multilib_blacklist"), arch),
         "multilib_whitelist": arch_data(conf.get("multilib_whitelist"), arch),
         "langpacks": _langpacks(topdir, v["uid"], arch)}
-    request["platform"] = hybrid.platform(main, request["streams"][1],
-                                          {r["nsvca"] for r in _every_variants_streams(conf, tree, arch, main)})
+    request["platform"] = hybrid.platform(main, request["streams"][1], {r["nsvca"] for r in everyones})
     result = hybrid.gather(pool, request)
     where = "%s.%s" % (v["uid"], arch)
     for pattern in result.missing:
@@ -202,13 +204,12 @@ def _lookaside_modules(topdir, conf, v, arch):
     return modules.merge(found) if found else None
 
 
-def _every_variants_streams(conf, tree, arch, index):
+def _every_variants_streams(topdir, conf, tree, arch, index):
     """The stream records every variant of the compose enables on ARCH."""
     from ..rpms import modules
 
     every = modules.streams(index) if index is not None else []
-    return [r for v in tree if arch in v["arches"]
-            for r in modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))]
+    return [r for v in tree if arch in v["arches"] for r in _variant_streams(topdir, conf, v, arch, every)[0]]
 
 
 def _langpacks(topdir, uid, arch):
@@ -255,10 +256,21 @@ def _streams(topdir, conf, v, arch):
 
     path = layout.at(topdir, layout.pkgset_modules(arch))
     every = modules.streams(modules.load(path)) if os.path.isfile(path) else []
-    enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
-    unmatched = [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
+    enabled, unmatched = _variant_streams(topdir, conf, v, arch, every)
     mine = {n for r in enabled for n in r["artifacts"]}
     return enabled, {n for r in every for n in r["artifacts"]} - mine, unmatched
+
+
+def _variant_streams(topdir, conf, v, arch, every):
+    """(the stream records of EVERY variant V enables on ARCH, its <modules> entries none matches)."""
+    from ..rpms import modules
+
+    from_koji = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if os.path.isfile(from_koji):  # the package set found each variant's streams in Koji
+        chosen = set(jsonio.read_json(from_koji)["variants"].get(v["uid"], []))
+        return [r for r in every if r["nsvc"] in chosen], []
+    enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
+    return enabled, [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
 
 
 def _file_digest(path):
@@ -521,8 +533,7 @@ def _check_modules(tree, solved):
         unmatched = set.intersection(*[set(solved[(v["uid"], a)].get("unmatched_modules") or [])
                                        for a in v["arches"]])
         if unmatched:
-            raise PunjiError("variant %s: module %s matches no module stream of the package sets (%s); punji "
-                             "reads streams from repos carrying modules.yaml, not from Koji yet"
+            raise PunjiError("variant %s: module %s matches no module stream of the package sets (%s)"
                              % (v["uid"], ", ".join(repr(m) for m in sorted(unmatched)), ", ".join(v["arches"])))
 
 
