@@ -91,7 +91,7 @@ def _lookaside_ids(topdir, conf, variant, arch):
 def _hybrid_inputs(conf, uid, tree):
     """What else the hybrid method of variant UID reads: every variant's <modules> (the platform
     stream, the modular packages globs never match); None for other methods."""
-    return [u.get("modules") for u in tree] if _methods(conf, uid) == "hybrid" else None
+    return [u.get("modules") for u in tree] if _method_value(conf, uid) == "hybrid" else None
 
 
 def _nothing():
@@ -351,15 +351,21 @@ def _prepopulate(conf, uid, arch):
     return sorted({p for names in by_build.values() for p in names})
 
 
-def _methods(conf, uid):
-    """"hybrid", or {source: "deps" | "nodeps"} for variant UID from gather_method. Of a dict
-    keyed by variant regexes the last pattern matching wins, as in Pungi."""
+def _method_value(conf, uid):
+    """gather_method's value for variant UID: of a dict keyed by variant regexes the last
+    pattern matching wins, as in Pungi."""
     value = conf.get("gather_method", "deps")
     if isinstance(value, list):  # [[variant regex, method], ...] in config order (config.ORDERED_MAPS)
         matching = [method for pattern, method in value if re.match(pattern, uid)]
         if not matching:
             raise PunjiError("option 'gather_method': no pattern matches variant %s" % uid)
         value = matching[-1]
+    return value
+
+
+def _methods(conf, uid):
+    """"hybrid", or {source: "deps" | "nodeps"} for variant UID from gather_method."""
+    value = _method_value(conf, uid)
     if value == "hybrid":
         return value
     if isinstance(value, str):
