@@ -292,7 +292,8 @@ OPTIONS = (
 
     # --- gather ---
     Option("gather_method", GATHER_METHOD, phase="gather", implemented=True, required=True,
-           help="deps, nodeps or hybrid, or {variant_regex: method or {source: deps|nodeps}}."),
+           help="deps, nodeps or hybrid, or {variant_regex: method or {source: deps|nodeps}} (the last "
+                "regex matching a variant wins)."),
     Option("gather_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="gather", implemented=True,
            help="Depsolving backend; only 'dnf' on Python 3."),
     Option("gather_fulltree", BOOL, default=False, phase="gather", implemented=True,
