@@ -61,8 +61,10 @@ def solved(topdir, uid):
 @pytest.fixture(scope="module")
 def compose(tmp_path_factory, modular_repo):
     top = tmp_path_factory.mktemp("hybrid")
-    return gather(top, hybrid_product(top, modular_repo,
-                                      'filter_packages = [("^.*$", {"*": ["plaintool", "modnode"]})]\n'))
+    conf = hybrid_product(top, modular_repo, 'filter_packages = [("^.*$", {"*": ["plaintool", "modnode"]})]\n'
+                                             'gather_source_mapping = "mapping.json"\n')
+    (top / "modular" / "mapping.json").write_text(json.dumps({"Web": {"x86_64": {"plaintool": None}}}))
+    return gather(top, conf)
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +124,12 @@ def test_only_the_variants_streams_the_solver_installed_stay_its_modules(compose
 
 
 def test_a_module_packages_dependencies_come_from_default_streams(compose):
+    web = solved(compose, "Web")
     # module(modweb:2): modweb-2.0 requires modnode >= 20, which the default stream 20 gives
-    # (while the module's packages are installed, non-default streams are off)
-    assert names(solved(compose, "Web")) == [
+    # (while the module's packages are installed, non-default streams are off); plaintool,
+    # which gather_source_mapping names, is not in: the hybrid method reads no json source
+    assert web["inputs"]["json"] == {"packages": ["plaintool"]}
+    assert names(web) == [
         "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
         "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
 
