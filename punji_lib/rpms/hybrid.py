@@ -210,7 +210,7 @@ class Fus:
         self.modular = {s.id for s in self.pool.whatprovides(self.pool.str2id("modular-package()"))}
         self.excludes = self._excluded(request["exclude"])
         self.considered = [s.id for s in self.pool.solvables_iter() if s.id not in self.excludes]
-        self.off = None
+        self.considered_key = "unset"
         every, default = self.pool.str2id("module()"), self.pool.str2id("module-default()")
         self.non_default = [s.id for s in self.pool.whatprovides(self.pool.rel2id(every, default,
                                                                                  self.solv.REL_WITHOUT))]
@@ -341,7 +341,7 @@ class Fus:
     def run(self, inputs, result):
         """The ids one fus run gives for INPUTS (main-repo packages; the modules it installed go
         to RESULT.modules)."""
-        self._consider(frozenset())
+        self._consider()
         pile = Pile()
         for text in inputs:
             self._select(text, pile, result)
@@ -356,7 +356,7 @@ class Fus:
             if p in self.modules:
                 self._install_module(p, pile, tested, result)
             else:
-                self._consider(self._off(frozenset(), pile))
+                self._consider(frozenset(), pile)
                 self._install(p, pile, tested, result)
         output = []
         for p in pile.ids:
@@ -368,10 +368,27 @@ class Fus:
                 output.append(p)
         return output
 
-    def _off(self, kept, pile):
-        """What the solver must not see beyond the excludes: the non-default streams but KEPT (a
-        combination's modules) with their packages, and the non-modular packages named like a
-        package of the streams left, unless PILE has them."""
+    def _consider(self, kept=None, pile=None):
+        """Let the solver see every package but the excluded ones, and with KEPT (a combination's
+        modules, or none: a frozenset) not the non-default streams but KEPT, their packages, and
+        the non-modular packages named like a package of the streams left, unless PILE has them."""
+        if kept is None:
+            key = None
+        else:
+            off, bare = self._masks(kept)
+            key = (kept, bare & pile.members)
+        if key == self.considered_key:
+            return
+        self.considered_key = key
+        if key is None:
+            self.pool.set_considered_list(self.considered)
+            return
+        hidden = off | (bare - pile.members)
+        self.pool.set_considered_list([i for i in self.considered if i not in hidden])
+
+    def _masks(self, kept):
+        """(the non-default streams but KEPT with their packages, the non-modular packages named
+        like a package of the other streams)."""
         if kept not in self.masks:
             off = set()
             for m in self.non_default:
@@ -383,15 +400,7 @@ class Fus:
             bare = {s.id for n in names for s in self.pool.whatprovides(self.pool.str2id(n))
                     if s.nameid == self.pool.str2id(n) and s.id not in available}
             self.masks[kept] = (frozenset(off), frozenset(bare))
-        off, bare = self.masks[kept]
-        return off | (bare - pile.members) if bare else off
-
-    def _consider(self, off):
-        """Let the solver see every package but the excluded ones and OFF."""
-        if off == self.off:
-            return
-        self.off = off
-        self.pool.set_considered_list([i for i in self.considered if i not in off] if off else self.considered)
+        return self.masks[kept]
 
     def _select(self, text, pile, result):
         """Add to PILE the best of what TEXT names (less the masked packages) or is the NEVRA of."""
@@ -434,7 +443,7 @@ class Fus:
         """Install MODULE in each combination of the modules it needs, then, in each, every
         package of those modules on its own, the non-default streams not among them off. A
         module libsolv cannot install still brings its packages (without their dependencies)."""
-        self._consider(frozenset())
+        self._consider()
         self.pool.setpooljobs(self._jobs([module]))
         try:
             combinations = []
@@ -446,7 +455,7 @@ class Fus:
             for p in sorted(self.packages_of[module]):
                 pile.add(p)
         for combination in combinations:
-            self._consider(self._off(frozenset(combination), pile))
+            self._consider(frozenset(combination), pile)
             self.pool.setpooljobs(self._jobs(combination))
             try:
                 for m in combination:
