@@ -46,9 +46,10 @@ def hybrid_product(top, repo, extra=""):
     return conf
 
 
-def gather(top, conf):
+def composed(top, conf, *targets):
+    """The compose of CONF made by make (TARGETS, or all of it); its directory."""
     topdir = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
-    done = make(topdir, "-j2", "gather")
+    done = make(topdir, "-j2", *targets)
     assert done.returncode == 0, done.stdout
     return topdir
 
@@ -64,7 +65,7 @@ def compose(tmp_path_factory, modular_repo):
     conf = hybrid_product(top, modular_repo, 'filter_packages = [("^.*$", {"*": ["plaintool", "modnode"]})]\n'
                                              'gather_source_mapping = "mapping.json"\n')
     (top / "modular" / "mapping.json").write_text(json.dumps({"Web": {"x86_64": {"plaintool": None}}}))
-    return gather(top, conf)
+    return composed(top, conf)
 
 
 @pytest.fixture(scope="module")
@@ -147,11 +148,17 @@ def test_the_last_matching_pattern_picks_the_method_and_only_comps_deps_is_filte
     assert {p["nevra"]: p["flags"] for p in plain["packages"]}["modapp-0:1.0-1.pdl1.x86_64"] == ["input"]
 
 
-def test_the_composed_trees_hold_the_hybrid_packages(compose):
-    final = solved(compose, "Server")
+def test_the_finished_compose_has_the_hybrid_packages_and_streams(compose):
+    with open(os.path.join(compose, "STATUS")) as f:
+        assert f.read().strip() == "FINISHED"
     with open(os.path.join(compose, "work/x86_64/gather/Server.json")) as f:
         gathered = {p["nevra"] for p in json.load(f)["packages"]}
-    assert gathered == {p["nevra"] for p in final["packages"]}
+    assert gathered == {p["nevra"] for p in solved(compose, "Server")["packages"]}
+    with open(os.path.join(compose, "compose/metadata/modules.json")) as f:
+        modules = json.load(f)["payload"]["modules"]
+    assert {uid: sorted(by_arch["x86_64"]) for uid, by_arch in modules.items()} == {
+        "Plain": ["modnode:20:20240302000000:c0ffee20"], "Server": ["modnode:18:20240301000000:c0ffee18"],
+        "Web": ["modweb:2:20240304000000:beef0002"]}
 
 
 # -- multilib under hybrid ----------------------------------------------------------------
@@ -162,7 +169,7 @@ def multilib_compose(tmp_path_factory, multilib_repo):
     top = tmp_path_factory.mktemp("hybrid-multilib")
     conf = hybrid_product(top, multilib_repo, 'gather_method = "hybrid"\n'
                           'multilib = [("^Server$", {"x86_64": ["all"]})]\n')
-    return gather(top, conf)
+    return composed(top, conf, "gather")
 
 
 def test_multilib_adds_the_multilib_builds_of_non_modular_packages(multilib_compose):
