@@ -238,8 +238,8 @@ def test_depsolve_hybrid_solves_modules_and_packages_together(modular_repo):
 
 def test_depsolve_hybrid_inputs_skip_non_default_streams(modular_repo):
     # an input never takes a package of a non-default stream: modweb has no default stream
-    answer = depsolve(modular_repo, packages=["modweb"], method="hybrid", exclude_source=True)
-    assert answer["rpm"] == [] and answer["srpm"] == []
+    answer = depsolve(modular_repo, packages=["modweb", "modapp"], method="hybrid", exclude_source=True)
+    assert basenames(answer["rpm"]) == ["modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]
     assert answer["missing"] == ["modweb"]
     # but a NEVRA takes its package; installing it on its own fails (its stream is off), so its
     # Requires (modnode) do not come
@@ -352,3 +352,14 @@ def test_depsolve_hybrid_leaves_out_what_a_lookaside_repo_has(modular_repo, tmp_
     # fus never gives lookaside packages, and Pungi drops any package (and source) whose file
     # a lookaside repo has
     assert (answer["rpm"], answer["srpm"], answer["debuginfo"]) == ([], [], [])
+
+
+def test_a_hybrid_variant_whose_inputs_match_nothing_is_one_error_line(tmp_path, modular_repo):
+    # fus stops with "No solvables matched" when no input selects a package (and Pungi with it)
+    conf = hybrid_product(tmp_path, modular_repo, 'additional_packages = [("^Web$", {"*": ["nosuchpackage"]})]\n'
+                                                  'gather_method = "hybrid"\n')
+    (tmp_path / "modular" / "variants.xml").write_text(VARIANTS.replace("<module>modweb:2</module>", ""))
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    done = command("punji-gather", "--variant", "Web", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "Web.x86_64: the hybrid solver's inputs match no package (nosuchpackage)")

@@ -174,9 +174,12 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
         "multilib_blacklist": arch_data(conf.get("multilib_blacklist"), arch),
         "multilib_whitelist": arch_data(conf.get("multilib_whitelist"), arch),
         "langpacks": _langpacks(topdir, v["uid"], arch)}
-    request["platform"] = hybrid.platform(main, request["streams"][1], {r["nsvca"] for r in everyones})
-    result = hybrid.gather(pool, request)
     where = "%s.%s" % (v["uid"], arch)
+    try:
+        request["platform"] = hybrid.platform(main, request["streams"][1], {r["nsvca"] for r in everyones})
+        result = hybrid.gather(pool, request)
+    except PunjiError as exc:
+        raise PunjiError("%s: %s" % (where, exc))
     for pattern in result.missing:
         warn(PROG, "%s: hybrid solver: nothing matches %r" % (where, pattern))
     for package, problem in result.problems:

@@ -345,6 +345,9 @@ class Fus:
         pile = Pile()
         for text in inputs:
             self._select(text, pile, result)
+        if not pile.ids:  # fus stops with "No solvables matched", and Pungi with it
+            raise PunjiError("the hybrid solver's inputs match no package%s" % (
+                " (%s)" % ", ".join(inputs[:5] + ["..."] * (len(inputs) > 5)) if inputs else ": it has none"))
         tested = set()
         i = 0
         while i < len(pile.ids):
