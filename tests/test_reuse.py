@@ -166,3 +166,24 @@ def test_reuse_never_takes_from_an_unfinished_compose(tmp_path, demo_copy):
         f.write("DOOMED\n")
     second = compose(conf, tmp_path / "nightly")
     assert not any("reused_from" in s for s in states(second, "pkgset").values())
+
+
+def test_a_taken_over_directory_is_the_old_one_hard_linked(tmp_path):
+    """A directory output (a package set's repo) comes over as hard links of the same files, its
+    symlinks as symlinks and its directories with their modes."""
+    from punji_lib.compose import reuse
+
+    old = tmp_path / "old"
+    (old / "Packages" / "a").mkdir(parents=True)
+    (old / "Packages" / "a" / "a-1.rpm").write_text("rpm")
+    (old / "repomd.xml").write_text("md")
+    (old / "latest").symlink_to("Packages/a")
+    (old / "Packages").chmod(0o750)
+    new = tmp_path / "new" / "repo"
+    (new / "stale").mkdir(parents=True)
+    reuse._link_over(str(old), str(new))
+    assert sorted(str(p.relative_to(new)) for p in new.rglob("*")) == \
+        ["Packages", "Packages/a", "Packages/a/a-1.rpm", "latest", "repomd.xml"]
+    assert (new / "Packages" / "a" / "a-1.rpm").stat().st_ino == (old / "Packages" / "a" / "a-1.rpm").stat().st_ino
+    assert os.readlink(new / "latest") == "Packages/a"
+    assert (new / "Packages").stat().st_mode & 0o777 == 0o750
