@@ -44,8 +44,8 @@ def pretty(data, indent=2, ensure_ascii=False):
             out.append("{")
             for n, key in enumerate(sorted(value)):
                 item = value[key]
-                if type(item) is str:  # most values: no call of walk for them
-                    out.append(("," if n else "") + inner + scalar(key) + ": " + text(item))
+                if type(item) is str or item is None:  # most values: no call of walk for them
+                    out.append(("," if n else "") + inner + scalar(key) + ": " + scalar(item))
                     continue
                 out.append(("," if n else "") + inner + scalar(key) + ": ")
                 walk(item, level + 1)

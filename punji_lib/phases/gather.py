@@ -451,8 +451,9 @@ def _check_modules(tree, solved):
 def _placed(records, v, arch, hashed):
     """RECORDS with the place of each package in variant V's trees ("file")."""
     placed = []
+    tops = {category: layout.packages_dir(v, arch, kind) for category, kind in KIND.items()}
     for p in records:
-        top = layout.packages_dir(v, arch, KIND[p["category"]])
+        top = tops[p["category"]]
         filename = os.path.basename(p["path"])
         placed.append(dict(p, file="%s/%s" % (layout.package_dir(top, filename, hashed), filename)))
     return sorted(placed, key=lambda r: (r["category"], r["nevra"]))
