@@ -416,7 +416,9 @@ def run_assemble(topdir, variant=None, arch=None):
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     keys = [(v["uid"], a) for v in tree for a in v["arches"]]
     inputs = state.digest(conf, tree, [_file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
-    if _take_over_assembled(topdir, conf, tree, keys, inputs):
+    # a rerun here after the same results relinks nothing (_changed), so it needs no old compose
+    if not state.same_inputs(topdir, "gather", None, None, inputs) and \
+            _take_over_assembled(topdir, conf, tree, keys, inputs):
         return
     solved = {key: jsonio.read_json(layout.at(topdir, layout.solved_json(*key))) for key in keys}
     _check_modules(tree, solved)
