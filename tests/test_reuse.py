@@ -79,6 +79,12 @@ def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
     # hard links, not copies
     repomd = os.path.join("compose", "Server", "x86_64", "os", "repodata", "repomd.xml")
     assert os.path.samefile(os.path.join(first, repomd), os.path.join(second, repomd))
+    # the assembled trees too (an addon's are linked anew: its repodata lives among its packages)
+    assembled = states(second, "gather.json")
+    assert [s.get("reused_from") for s in assembled.values()] == [os.path.basename(first)]
+    packages = os.path.join("compose", "Server", "x86_64", "os", "Packages")
+    some = next(os.path.join(root, n) for root, _d, names in os.walk(os.path.join(second, packages)) for n in names)
+    assert os.path.samefile(some, some.replace(second, first))
     # the images too, under this compose's names, checksummed and checked from the old ones
     images = [s for s in states(second, "createiso-").values() if s.get("images")]
     assert images and all(s.get("reuse_key") for s in images)
@@ -114,6 +120,10 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     gathered = states(second, "gather-")
     redone = {(s["variant"], s["arch"]) for s in gathered.values() if "reused_from" not in s}
     assert redone and len(redone) < len(gathered)
+    # the solved results came out the same (an optional package was gathered already): the
+    # assembled trees are taken over
+    assert [s.get("reused_from") for s in states(second, "gather.json").values()] == [os.path.basename(first)]
+    assert solved_results(second) == solved_results(first)
     for s in states(second, "createrepo").values():
         if (s["variant"], s["arch"]) in redone:
             assert "reused_from" not in s
@@ -130,6 +140,32 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     fresh = compose(conf, tmp_path / "fresh")
     assert tree_files(second) == tree_files(fresh)
     assert os.path.basename(first) != os.path.basename(second)
+
+
+def solved_results(topdir):
+    found = {}
+    for root, _dirs, names in os.walk(os.path.join(topdir, "work")):
+        for name in names:
+            if name.endswith(".solved.json"):
+                with open(os.path.join(root, name)) as f:
+                    found[os.path.relpath(os.path.join(root, name), topdir)] = f.read()
+    return found
+
+
+def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first = compose(conf, tmp_path / "nightly")
+    comps = demo_copy / "comps.xml"
+    text = comps.read_text()
+    old = '<packagereq type="optional">demo-shell-doc</packagereq>'
+    comps.write_text(text.replace(old, ""))
+    second = compose(conf, tmp_path / "nightly")
+    changed = [rel for rel, text in solved_results(second).items() if solved_results(first)[rel] != text]
+    assert changed
+    assert not any("reused_from" in s for s in states(second, "gather.json").values())
+    fresh = compose(conf, tmp_path / "fresh")
+    assert tree_files(second) == tree_files(fresh)
+    assert rpms_payload(second) == rpms_payload(fresh)
 
 
 def test_a_package_file_changed_in_place_is_read_again(tmp_path, demo_copy, demo_repo):
@@ -166,3 +202,24 @@ def test_reuse_never_takes_from_an_unfinished_compose(tmp_path, demo_copy):
         f.write("DOOMED\n")
     second = compose(conf, tmp_path / "nightly")
     assert not any("reused_from" in s for s in states(second, "pkgset").values())
+
+
+def test_a_taken_over_directory_is_the_old_one_hard_linked(tmp_path):
+    """A directory output (a package set's repo) comes over as hard links of the same files, its
+    symlinks as symlinks and its directories with their modes."""
+    from punji_lib.compose import reuse
+
+    old = tmp_path / "old"
+    (old / "Packages" / "a").mkdir(parents=True)
+    (old / "Packages" / "a" / "a-1.rpm").write_text("rpm")
+    (old / "repomd.xml").write_text("md")
+    (old / "latest").symlink_to("Packages/a")
+    (old / "Packages").chmod(0o750)
+    new = tmp_path / "new" / "repo"
+    (new / "stale").mkdir(parents=True)
+    reuse._link_over(str(old), str(new))
+    assert sorted(str(p.relative_to(new)) for p in new.rglob("*")) == \
+        ["Packages", "Packages/a", "Packages/a/a-1.rpm", "latest", "repomd.xml"]
+    assert (new / "Packages" / "a" / "a-1.rpm").stat().st_ino == (old / "Packages" / "a" / "a-1.rpm").stat().st_ino
+    assert os.readlink(new / "latest") == "Packages/a"
+    assert (new / "Packages").stat().st_mode & 0o777 == 0o750

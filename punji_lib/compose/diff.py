@@ -75,22 +75,30 @@ def _read(cls, path):
 
 def _packages(rpms, path):
     """{(variant, arch): {(name, arch): {(epoch, version, release)}}} of rpms.json's payload."""
-    from productmd.common import RPM_NVRA_RE
-
     found = {}
     try:
         for variant, by_arch in rpms.items():
             for arch, by_srpm in by_arch.items():
                 tree = found.setdefault((variant, arch), {})
                 for nevra in (n for packages in by_srpm.values() for n in packages):
-                    p = RPM_NVRA_RE.match(nevra)
-                    if not p:
+                    parts = _nevra_parts(nevra)
+                    if not parts:
                         raise PunjiError("%s: %s.%s: %r is no N-E:V-R.A" % (path, variant, arch, nevra))
-                    evr = (p.group("epoch") or "0", p.group("version"), p.group("release"))
-                    tree.setdefault((p.group("name"), p.group("arch")), set()).add(evr)
+                    tree.setdefault(parts[0], set()).add(parts[1])
     except (AttributeError, TypeError) as exc:
         raise PunjiError("%s: not valid productmd.rpms metadata: %s: %s" % (path, type(exc).__name__, exc))
     return found
+
+
+@functools.lru_cache(maxsize=1 << 17)  # two composes' rpms.json name mostly the same packages
+def _nevra_parts(nevra):
+    """((name, arch), (epoch, version, release)) of an rpms.json N-E:V-R.A, None for another string."""
+    from productmd.common import RPM_NVRA_RE
+
+    p = RPM_NVRA_RE.match(nevra)
+    if not p:
+        return None
+    return (p.group("name"), p.group("arch")), (p.group("epoch") or "0", p.group("version"), p.group("release"))
 
 
 def _images(images, compose_id, path):
@@ -146,7 +154,7 @@ def _package_changes(old, new):
     """{"added": [...], "removed": [...], "upgraded": [...], "downgraded": [...]} of two trees'
     {(name, arch): {evr}}."""
     changes = {c: [] for c in PACKAGE_CHANGES}
-    for name, arch in sorted(set(old) | set(new)):
+    for name, arch in sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key)):
         before, after = old.get((name, arch), set()), new.get((name, arch), set())
         gone, came = _by_evr(before - after), _by_evr(after - before)
         paired = min(len(gone), len(came))

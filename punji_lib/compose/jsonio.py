@@ -43,8 +43,12 @@ def pretty(data, indent=2, ensure_ascii=False):
             inner = "\n" + " " * (indent * (level + 1))
             out.append("{")
             for n, key in enumerate(sorted(value)):
+                item = value[key]
+                if type(item) is str or item is None:  # most values: no call of walk for them
+                    out.append(("," if n else "") + inner + scalar(key) + ": " + scalar(item))
+                    continue
                 out.append(("," if n else "") + inner + scalar(key) + ": ")
-                walk(value[key], level + 1)
+                walk(item, level + 1)
             out.append("\n" + " " * (indent * level) + "}")
         elif isinstance(value, (list, tuple)):
             if not value:

@@ -107,13 +107,14 @@ def _trees(topdir, targets):
                                                   "isos": [], "images": [], "failed": []})
 
     rpms = (_metadata(topdir, layout.rpms_json()) or {}).get("rpms", {})
+    compose = layout.at(topdir, "compose")
     for variant, by_arch in rpms.items():
         for arch, by_srpm in by_arch.items():
             packages = tree(variant, arch)["packages"]
             for info in (info for nevras in by_srpm.values() for info in nevras.values()):
                 counted = packages.setdefault(info["category"], {"count": 0, "size": 0})
                 counted["count"] += 1
-                counted["size"] += _size(layout.at(topdir, os.path.join("compose", info["path"])))
+                counted["size"] += _size(os.path.join(compose, info["path"]))
     seen = set()
     for variant, by_arch in ((_metadata(topdir, layout.images_json()) or {}).get("images", {})).items():
         for image in (image for records in by_arch.values() for image in records):

@@ -14,11 +14,11 @@ def of_tree(top):
     found = {}
     for root, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "lost+found")
+        base = os.path.relpath(root, top)
         for name in names:
-            path = os.path.join(root, name)
-            rel = os.path.relpath(path, top)
+            rel = name if base == "." else os.path.join(base, name)
             if rel not in EXCLUDED:
-                found[rel] = path
+                found[rel] = os.path.join(root, name)
     return found
 
 

@@ -182,9 +182,16 @@ def prepare_repo(topdir, conf, top, packages, pkglist, comps=None):
     # createrepo_c refuses to start while a killed run's .repodata/ is there
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
-    jsonio.write_text(pkglist, "".join(os.path.relpath(layout.at(topdir, p["file"]), path) + "\n" for p in packages))
+    jsonio.write_text(pkglist, "".join(_under(topdir, top, p["file"]) + "\n" for p in packages))
     return ((conf, path, pkglist, comps, build_time, _old_repo(topdir, top)),
             {"path": top, "packages": len(packages), "build_time": build_time})
+
+
+def _under(topdir, top, rel):
+    """Compose-relative REL relative to the compose-relative directory TOP."""
+    if rel.startswith(top + "/"):  # the usual case, without os.path.relpath's cost per package
+        return rel[len(top) + 1:]
+    return os.path.relpath(layout.at(topdir, rel), layout.at(topdir, top))
 
 
 def _old_repo(topdir, top):

@@ -513,8 +513,13 @@ def run_assemble(topdir, variant=None, arch=None):
 
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    solved = {(v["uid"], a): jsonio.read_json(layout.at(topdir, layout.solved_json(v["uid"], a)))
-              for v in tree for a in v["arches"]}
+    keys = [(v["uid"], a) for v in tree for a in v["arches"]]
+    inputs = state.digest(conf, tree, [_file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
+    # a rerun here after the same results relinks nothing (_changed), so it needs no old compose
+    if not state.same_inputs(topdir, "gather", None, None, inputs) and \
+            _take_over_assembled(topdir, conf, tree, keys, inputs):
+        return
+    solved = {key: jsonio.read_json(layout.at(topdir, layout.solved_json(*key))) for key in keys}
     _check_modules(tree, solved)
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
     link_type = conf.get("link_type") or "hardlink-or-copy"
@@ -533,7 +538,35 @@ def run_assemble(topdir, variant=None, arch=None):
         placed[(uid, a)] = packages
     _link_sources(topdir, tree, placed, link_type)
     _write_rpms(topdir, tree, placed)
-    state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()))
+    state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
+                inputs=inputs)
+
+
+def _take_over_assembled(topdir, conf, tree, keys, inputs):
+    """When the old compose assembled the same solved results (INPUTS) with the same options:
+    its gather results and trees hard-linked here, rpms.json written from them for this compose.
+    An addon's package directories hold its repodata in the old compose: they are linked anew."""
+    made = [v for v in tree if not v.get("is_empty")]
+    addons = [v for v in made if v["type"] == "addon"]
+    outputs = [layout.gather_json(*key) for key in keys]
+    for v in made:
+        if v["type"] != "addon":
+            outputs += [layout.packages_dir(v, a, kind) for a in v["arches"] for kind in ("os", "debug")]
+            outputs.append(layout.packages_dir(v, "src", "source"))
+
+    def finish(_old_state):
+        placed = {key: jsonio.read_json(layout.at(topdir, layout.gather_json(*key)))["packages"] for key in keys}
+        link_type = conf.get("link_type") or "hardlink-or-copy"
+        for v in addons:
+            for a in v["arches"]:
+                for category in ("binary", "debug"):
+                    _link_tree(topdir, [p for p in placed[(v["uid"], a)] if p["category"] == category], v, a,
+                               KIND[category], link_type)
+        _link_sources(topdir, addons, placed, link_type)
+        _write_rpms(topdir, tree, placed)
+
+    return reuse.take_over(topdir, "gather", None, None, inputs, outputs, finish=finish,
+                           allowed=conf.get("gather_allow_reuse", True))
 
 
 def _check_modules(tree, solved):
@@ -549,8 +582,9 @@ def _check_modules(tree, solved):
 def _placed(records, v, arch, hashed):
     """RECORDS with the place of each package in variant V's trees ("file")."""
     placed = []
+    tops = {category: layout.packages_dir(v, arch, kind) for category, kind in KIND.items()}
     for p in records:
-        top = layout.packages_dir(v, arch, KIND[p["category"]])
+        top = tops[p["category"]]
         filename = os.path.basename(p["path"])
         placed.append(dict(p, file="%s/%s" % (layout.package_dir(top, filename, hashed), filename)))
     return sorted(placed, key=lambda r: (r["category"], r["nevra"]))
