@@ -14,11 +14,16 @@ Every change (tagging, untagging, inheritance) is a new event, as in Koji, so
 listTaggedRPMS(event=...) and tagChangedSinceEvent answer as a real hub does.
 """
 
+import argparse
 import contextlib
+import fnmatch
 import http.server
+import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 import xmlrpc.client
@@ -456,9 +461,11 @@ def write_profile(home, profile, server, topdir, topurl, retries=2):
 
 
 class Signer:
-    """A gpg key made in DIRECTORY and rpmsign with it; .sigkey is its Koji key id (8 hex digits)."""
+    """A gpg key made in DIRECTORY and rpmsign with it; .sigkey is its Koji key id (8 hex digits).
+    RPMV3 adds the header+payload signature beside the header-only one (rpmsign --rpmv3)."""
 
-    def __init__(self, directory, name="Punji Koji Test"):
+    def __init__(self, directory, name="Punji Koji Test", rpmv3=False):
+        self.rpmv3 = rpmv3
         self.home = str(directory)
         os.makedirs(self.home, mode=0o700, exist_ok=True)
         self.name = name
@@ -471,7 +478,7 @@ class Signer:
         self.sigkey = key_id[-8:].lower()
 
     def sign(self, paths):
-        subprocess.run(["rpmsign", "--addsign", "--define", "_gpg_name %s" % self.name,
+        subprocess.run(["rpmsign", "--addsign"] + (["--rpmv3"] if self.rpmv3 else []) + ["--define", "_gpg_name %s" % self.name,
                         "--define", "_gpg_path %s" % self.home, "--define", "__gpg %s" % shutil.which("gpg")]
                        + [str(p) for p in paths], env=self.env, check=True, capture_output=True,
                        stdin=subprocess.DEVNULL)
@@ -520,3 +527,106 @@ def serving_files(root):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- a standalone hub for tools/fidelity --------------------------------------------------
+#
+# python tests/kojihub.py serve --fixture FILE --root DIR --home DIR --ready FILE
+# serves a hub whose tags, builds and signatures FILE (JSON) describes until SIGTERM, with the
+# koji profile under DIR's HOME; FILE's paths are relative to its directory. FILE holds:
+#   "profile": the profile name; "signers": names of gpg keys made for this run;
+#   "rpmv3": true to sign with header+payload signatures too (kobo 0.20, which Pungi 4.3.2
+#     reads RPMs with, sees no key in a header-only signature: rpms.json says sigkey null);
+#   "tags": [{"name", "parents": [names, in priority order]}];
+#   "steps": applied in order (Koji's "latest" is the last tagged), one of
+#     {"import": DIR, "tag": TAG}: the builds of the RPMs in DIR, tagged into TAG if given;
+#     {"tag": TAG, "builds": [NVR globs]}: tag builds already imported;
+#     {"untag": TAG, "builds": [NVR globs]};
+#     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm.
+# The READY file is written once the hub answers: {"url", "topdir", "profile", "sigkeys":
+# {signer: key id}, "pid"}.
+
+
+def _step_import(hub, step, base, signers):
+    directory = os.path.join(base, step["import"])
+    paths = sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".rpm"))
+    if not paths:
+        raise SystemExit("kojihub: no RPMs in %s" % directory)
+    for build in hub.import_rpms(paths):
+        if step.get("tag"):
+            hub.tag_build(step["tag"], build["nvr"])
+
+
+def _matching(hub, patterns):
+    nvrs = [b["nvr"] for b in sorted(hub.builds.values(), key=lambda b: b["id"])]
+    found = [n for n in nvrs if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    if not found:
+        raise SystemExit("kojihub: no build matches %s" % patterns)
+    return found
+
+
+def _step_tag(hub, step, base, signers):
+    for nvr in _matching(hub, step["builds"]):
+        hub.tag_build(step["tag"], nvr)
+
+
+def _step_untag(hub, step, base, signers):
+    for nvr in _matching(hub, step["builds"]):
+        hub.untag_build(step["untag"], nvr)
+
+
+def _step_sign(hub, step, base, signers):
+    for nvr in _matching(hub, step["builds"]):
+        hub.sign(nvr, signers[step["sign"]])
+
+
+FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "tag": _step_tag}
+
+
+def load_fixture(hub, path, gpg_dir):
+    """Apply the fixture file PATH to HUB (signers' keys made under GPG_DIR); {signer: Signer}."""
+    with open(path) as f:
+        fixture = json.load(f)
+    base = os.path.dirname(os.path.abspath(path))
+    signers = {name: Signer(os.path.join(gpg_dir, name), "Punji Fidelity %s" % name, fixture.get("rpmv3", False))
+               for name in fixture.get("signers", [])}
+    for tag in fixture.get("tags", []):
+        hub.add_tag(tag["name"], parents=tag.get("parents", ()))
+    for step in fixture.get("steps", []):
+        kind = next((k for k in FIXTURE_STEPS if k in step), None)
+        if kind is None:
+            raise SystemExit("kojihub: %s: unknown step %s" % (path, step))
+        FIXTURE_STEPS[kind](hub, step, base, signers)
+    return fixture, signers
+
+
+def serve_main(argv):
+    """The serve command: the hub of a fixture file until SIGTERM."""
+    parser = argparse.ArgumentParser(prog="kojihub.py serve")
+    parser.add_argument("--fixture", required=True)
+    parser.add_argument("--root", required=True, help="a new directory: the hub's storage, gpg keys")
+    parser.add_argument("--home", required=True, help="where the koji profile is written (HOME)")
+    parser.add_argument("--ready", required=True, help="JSON written once the hub answers")
+    args = parser.parse_args(argv)
+    root = os.path.abspath(args.root)
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    hub = Hub(os.path.join(root, "storage"))
+    fixture, signers = load_fixture(hub, args.fixture, os.path.join(root, "gpg"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with serving(hub) as url, serving_files(hub.root) as (topurl, _):
+        profile = fixture.get("profile", "fidelity")
+        write_profile(args.home, profile, url, hub.root, topurl)
+        info = {"url": url, "topdir": hub.root, "profile": profile, "pid": os.getpid(),
+                "sigkeys": {name: s.sigkey for name, s in signers.items()}}
+        with open(args.ready + ".tmp", "w") as f:
+            json.dump(info, f, indent=2)
+        os.rename(args.ready + ".tmp", args.ready)
+        while True:
+            time.sleep(3600)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["serve"]:
+        raise SystemExit("usage: kojihub.py serve --fixture FILE --root DIR --home DIR --ready FILE")
+    serve_main(sys.argv[2:])
