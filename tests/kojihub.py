@@ -327,6 +327,12 @@ class Hub:
                 for i in ids for key, sighash in sorted(self.sigs.get(i, {}).items())
                 if sigkey is None or key == sigkey]
 
+    def listBuildRPMs(self, build):
+        """The RPMs of BUILD (id or NVR), as Pungi's pkgset_koji_builds asks; a missing build is
+        an error (the hub looks it up strictly)."""
+        info = self.getBuild(build, strict=True)
+        return self.listRPMs(buildID=info["id"])
+
     def getTaskInfo(self, task_id, request=False, strict=False):
         task = self.tasks.get(task_id)
         if task is None:
@@ -439,9 +445,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(hub):
+def serving(hub, dispatcher=Dispatcher):
     """Run HUB's XML-RPC server on 127.0.0.1 while the block runs; yields its URL."""
-    handler = type("HubHandler", (Handler,), {"dispatcher": Dispatcher(hub)})
+    handler = type("HubHandler", (Handler,), {"dispatcher": dispatcher(hub)})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -544,7 +550,8 @@ def serving_files(root):
 #     {"untag": TAG, "builds": [NVR globs]};
 #     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm.
 # The READY file is written once the hub answers: {"url", "topdir", "profile", "sigkeys":
-# {signer: key id}, "pid"}.
+# {signer: key id}, "pid"}. Every call is appended to ROOT/calls.txt as it arrives (multiCall's
+# calls one by one): "method [args] {kwargs}".
 
 
 def _step_import(hub, step, base, signers):
@@ -578,6 +585,23 @@ def _step_untag(hub, step, base, signers):
 def _step_sign(hub, step, base, signers):
     for nvr in _matching(hub, step["builds"]):
         hub.sign(nvr, signers[step["sign"]])
+
+
+def logging_dispatcher(path):
+    """A Dispatcher class appending each call it answers to the file PATH."""
+
+    class LoggingDispatcher(Dispatcher):
+        def _answer(self, method, params):
+            calls = [(c.get("methodName"), c.get("params", [])) for c in params[0]] \
+                if method == "multiCall" and params else [(method, params)]
+            with open(path, "a") as f:
+                for name, call_params in calls:
+                    args, kwargs = decode(call_params)
+                    f.write("%s %s %s\n" % (name, json.dumps(list(args), default=str),
+                                             json.dumps(kwargs, default=str, sort_keys=True)))
+            return super()._answer(method, params)
+
+    return LoggingDispatcher
 
 
 FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "tag": _step_tag}
@@ -614,7 +638,8 @@ def serve_main(argv):
     hub = Hub(os.path.join(root, "storage"))
     fixture, signers = load_fixture(hub, args.fixture, os.path.join(root, "gpg"))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with serving(hub) as url, serving_files(hub.root) as (topurl, _):
+    dispatcher = logging_dispatcher(os.path.join(root, "calls.txt"))
+    with serving(hub, dispatcher) as url, serving_files(hub.root) as (topurl, _):
         profile = fixture.get("profile", "fidelity")
         write_profile(args.home, profile, url, hub.root, topurl)
         info = {"url": url, "topdir": hub.root, "profile": profile, "pid": os.getpid(),
