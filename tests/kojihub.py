@@ -483,6 +483,10 @@ class Signer:
         key_id = next(line.split(":")[4] for line in listing.splitlines() if line.startswith("pub:"))
         self.sigkey = key_id[-8:].lower()
 
+    def stop_agent(self):
+        """End the gpg-agent that gpg started for this key's home."""
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=self.env, check=False, capture_output=True)
+
     def sign(self, paths):
         subprocess.run(["rpmsign", "--addsign"] + (["--rpmv3"] if self.rpmv3 else []) + ["--define", "_gpg_name %s" % self.name,
                         "--define", "_gpg_path %s" % self.home, "--define", "__gpg %s" % shutil.which("gpg")]
@@ -607,13 +611,14 @@ def logging_dispatcher(path):
 FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "tag": _step_tag}
 
 
-def load_fixture(hub, path, gpg_dir):
-    """Apply the fixture file PATH to HUB (signers' keys made under GPG_DIR); {signer: Signer}."""
+def load_fixture(hub, path, gpg_dir, signers):
+    """Apply the fixture file PATH to HUB; the keys it names are made under GPG_DIR and added to
+    SIGNERS ({name: Signer}) as they are made. The fixture's content."""
     with open(path) as f:
         fixture = json.load(f)
     base = os.path.dirname(os.path.abspath(path))
-    signers = {name: Signer(os.path.join(gpg_dir, name), "Punji Fidelity %s" % name, fixture.get("rpmv3", False))
-               for name in fixture.get("signers", [])}
+    for name in fixture.get("signers", []):
+        signers[name] = Signer(os.path.join(gpg_dir, name), "Punji Fidelity %s" % name, fixture.get("rpmv3", False))
     for tag in fixture.get("tags", []):
         hub.add_tag(tag["name"], parents=tag.get("parents", ()))
     for step in fixture.get("steps", []):
@@ -621,7 +626,7 @@ def load_fixture(hub, path, gpg_dir):
         if kind is None:
             raise SystemExit("kojihub: %s: unknown step %s" % (path, step))
         FIXTURE_STEPS[kind](hub, step, base, signers)
-    return fixture, signers
+    return fixture
 
 
 def serve_main(argv):
@@ -636,10 +641,18 @@ def serve_main(argv):
     if os.path.exists(root):
         shutil.rmtree(root)
     hub = Hub(os.path.join(root, "storage"))
-    fixture, signers = load_fixture(hub, args.fixture, os.path.join(root, "gpg"))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    dispatcher = logging_dispatcher(os.path.join(root, "calls.txt"))
-    with serving(hub, dispatcher) as url, serving_files(hub.root) as (topurl, _):
+    signers = {}
+    try:
+        fixture = load_fixture(hub, args.fixture, os.path.join(root, "gpg"), signers)
+        _serve(hub, fixture, signers, args, os.path.join(root, "calls.txt"))
+    finally:
+        for signer in signers.values():
+            signer.stop_agent()
+
+
+def _serve(hub, fixture, signers, args, calls):
+    with serving(hub, logging_dispatcher(calls)) as url, serving_files(hub.root) as (topurl, _):
         profile = fixture.get("profile", "fidelity")
         write_profile(args.home, profile, url, hub.root, topurl)
         info = {"url": url, "topdir": hub.root, "profile": profile, "pid": os.getpid(),

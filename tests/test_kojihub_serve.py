@@ -76,6 +76,8 @@ def test_serves_the_fixture_until_sigterm(rpms_dirs):
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+    agents = subprocess.run(["pgrep", "-f", "gpg-agent --homedir %s" % (tmp_path / "hub")], capture_output=True)
+    assert agents.stdout == b""  # the signer's gpg-agent ended with the hub
 
 
 def test_a_bad_step_stops_with_one_line(rpms_dirs):
