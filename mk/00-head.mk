@@ -24,7 +24,7 @@ endif
 .PHONY: compose report
 compose: work/global/state/finish.json
 
-# logs/global/report.html: punji-finish writes it, punji-compose for a DOOMED compose; `make report` at any other moment.
+# logs/global/report.html: punji-finish writes it, the targets that end in a DOOMED compose too; `make report` at any other moment.
 report:
 	$(PUNJI_BIN)/punji-report .
 

@@ -29,6 +29,8 @@ import time
 import xmlrpc.client
 import xmlrpc.server
 
+from kojihub_modules import ModuleBuilds
+
 GENERIC_ERROR = 1000  # koji.GenericError.faultCode
 SERVER_OFFLINE = 1014  # koji.ServerOffline.faultCode
 PARAMETER_ERROR = 1019  # koji.ParameterError.faultCode
@@ -54,7 +56,7 @@ def decode(params):
     return params, {}
 
 
-class Hub:
+class Hub(ModuleBuilds):
     """The hub's data, the fixture calls that change it, and the XML-RPC calls."""
 
     def __init__(self, root):
@@ -425,7 +427,7 @@ class Dispatcher(xmlrpc.server.SimpleXMLRPCDispatcher):
 
 
 FIXTURE_CALLS = {"add_tag", "add_inheritance", "import_rpms", "build_dir", "build", "rpm_path", "tag_build",
-                 "untag_build", "sign", "add_scratch_task", "fail_next", "after_call"}
+                 "untag_build", "sign", "add_scratch_task", "fail_next", "after_call"} | ModuleBuilds.FIXTURE_CALLS
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

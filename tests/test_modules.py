@@ -247,6 +247,28 @@ def test_module_defaults_dir_gives_the_defaults_in_place_of_the_repos(tmp_path, 
     assert repo_modules(os.path.join(tree, "Web/x86_64/os"))["defaults"] == {"modnode": "18", "modweb": "2"}
 
 
+def test_module_defaults_override_dir_replaces_defaults(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    defaults = conf.parent / "defaults"
+    (defaults / "el9").mkdir(parents=True)
+    (defaults / "modnode.yaml").write_text(defaults_doc("modnode", "18"))
+    (defaults / "el9" / "modnode.yaml").write_text(defaults_doc("modnode", "20"))
+    conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\nmodule_defaults_override_dir = "el9"\n')
+    topdir = new_compose(tmp_path, conf)
+    assert read_json(topdir, "work/global/state/init.json")["module_defaults"] == {"modnode": "20"}
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    assert repo_modules(os.path.join(topdir, "compose/Server/x86_64/os"))["defaults"] == {"modnode": "20"}
+
+
+def test_a_missing_module_defaults_override_dir_is_one_error_line(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    (conf.parent / "defaults").mkdir()
+    conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\nmodule_defaults_override_dir = "f99"\n')
+    done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
+    assert_one_line_error(done, "module_defaults_override_dir", "f99: no such directory")
+
+
 def test_two_default_streams_of_a_module_are_one_error_line(tmp_path, modular_repo):
     conf = copy_product(tmp_path, modular_repo)
     defaults = conf.parent / "defaults"

@@ -207,18 +207,22 @@ def test_o_writes_elsewhere_its_link_relative_to_it(tmp_path, composes):
     assert sorted(os.listdir(out.parent)) == ["nightly.html"]  # written aside, then renamed
 
 
-def test_after_a_plain_make_that_failed_make_report_writes_the_page(tmp_path, composes, demo_repo):
+def test_a_plain_make_that_failed_leaves_the_page_naming_the_failed_target(tmp_path, composes, demo_repo):
     conf = demo_config(tmp_path / "config", demo_repo)
     strict_size_limit(conf.parent, "Server", "x86_64")
     topdir = command("punji-init", conf, "--target-dir", os.path.dirname(composes["good"]), "--test",
                      check=True).stdout.strip()
     assert make(topdir).returncode != 0
-    assert not os.path.exists(os.path.join(topdir, PAGE))  # make has no hook for a failure
-    done = make(topdir, "report")
-    assert done.returncode == 0, done.stdout
-    page = read(topdir)
+    page = read(topdir)  # written by the targets that ended in the DOOMED compose, not by make
     assert "<tr><th>Stopped by</th><td>createiso Server.x86_64</td></tr>" in page
     assert '<span class="status bad" id="status">DOOMED</span>' in page
+    outcomes = {(t["phase"], t["variant"], t["arch"]): t["outcome"] for t in report_json(topdir)["targets"]}
+    assert "running" not in outcomes.values()
+    os.remove(os.path.join(topdir, PAGE))
+    done = make(topdir, "report")
+    assert done.returncode == 0, done.stdout
+    assert "<tr><th>Stopped by</th><td>createiso Server.x86_64</td></tr>" in read(topdir)
+    assert {(t["phase"], t["variant"], t["arch"]): t["outcome"] for t in report_json(topdir)["targets"]} == outcomes
 
 
 def test_a_rerun_with_the_same_inputs_shows_kept_targets(composes):

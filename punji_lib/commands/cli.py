@@ -196,6 +196,12 @@ def run_phase(argparser, phase, job, argv=None):
         if not os.path.isfile(os.path.join(topdir, layout.compose_id_file())):
             raise PunjiError("%s: not a compose directory (no COMPOSE_ID)" % topdir)
         open_log(layout.at(topdir, layout.log_file(phase, variant, arch)))
+        try:
+            return locked_work()
+        finally:
+            _report_if_doomed(topdir, argparser.prog)
+
+    def locked_work():
         with state.lock(topdir, phase, variant, arch):
             log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
             try:
@@ -221,6 +227,15 @@ def run_phase(argparser, phase, job, argv=None):
             notify.phase_done(topdir, phase)
 
     return run(_Parsed(argparser, args), work)
+
+
+def _report_if_doomed(topdir, prog):
+    """A plain `make` stops at a failure with no step of its own left to run: so every target
+    that ends in a DOOMED compose writes the page, and the last one to end leaves it complete."""
+    from ..compose import jsonio, layout, report
+
+    if (jsonio.read_text(layout.at(topdir, layout.status_file())) or "").strip() == "DOOMED":
+        report.write_quietly(topdir, prog)
 
 
 # phase -> the names failable_deliverables gives its deliverables

@@ -15,9 +15,9 @@ def build_parser():
         "source) with their size, the ISOs with sizes and checksums and the other images; each "
         "failure with its error line and the end of its log; and what changed since the newest "
         "finished compose before it in the same target directory (as punji-diff says), linking its "
-        "page. punji-finish, and punji-compose for a DOOMED compose, write it to "
-        "logs/global/report.html by themselves; run this (or `make report`) after a plain make "
-        "that failed, or at any other moment.",
+        "page. punji-finish, and the targets that end in a DOOMED compose, write it to "
+        "logs/global/report.html by themselves; run this (or `make report`) after a make killed "
+        "from outside, or at any other moment.",
         "punji-report /mnt/composes/PDL-1-20261125.n.0\n"
         "punji-report . -o /srv/www/nightly.html\n"
         "punji-report --json . | jq '.failures[].error'",

@@ -78,6 +78,12 @@ def pkgset_modules(arch):
     return "work/%s/pkgset/modules.yaml" % arch
 
 
+def pkgset_koji_modules(arch):
+    """work/x86_64/pkgset/koji-modules.json: the module streams (N:S:V:C) each variant has on
+    one arch and their Koji content tags (only when the package set reads module builds from Koji)."""
+    return "work/%s/pkgset/koji-modules.json" % arch
+
+
 def pkgset_repo(arch):
     """work/x86_64/repo: a yum repo over the package set of one arch (Packages/, repodata/)."""
     return "work/%s/repo" % arch
@@ -368,6 +374,12 @@ def module_defaults_dir():
     """work/global/module_defaults: the modulemd-defaults files of module_defaults_dir, as init
     exported them (where Pungi keeps them)."""
     return "work/global/module_defaults"
+
+
+def module_defaults_overrides_dir():
+    """work/global/module_defaults_overrides: the modulemd-defaults files of
+    module_defaults_override_dir, which replace those of module_defaults_dir."""
+    return "work/global/module_defaults_overrides"
 
 
 def module_obsoletes_dir():

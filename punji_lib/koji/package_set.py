@@ -31,6 +31,7 @@ from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
 from ..rpms.packages import SOURCE_ARCHES, record
+from . import modules
 from .event import compose_event
 from .session import Session
 from .store import Store
@@ -61,25 +62,32 @@ def from_koji(topdir, conf, arch):
     tags = [str(t) for t in strings(conf.get("pkgset_koji_tag"))]
     nvrs = [str(b) for b in strings(conf.get("pkgset_koji_builds"))]
     tasks = strings(conf.get("pkgset_koji_scratch_tasks"))
-    if not (tags or nvrs or tasks):
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    if not (tags or nvrs or tasks or modules.wanted(conf, tree)):
         raise PunjiError("option 'pkgset_koji_tag': needed with pkgset_source = 'koji' "
-                         "(or pkgset_koji_builds / pkgset_koji_scratch_tasks)")
+                         "(or pkgset_koji_builds / pkgset_koji_scratch_tasks / modules)")
     try:
         tasks = [int(t) for t in tasks]
     except ValueError:
         raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
-    if tasks and request.read(topdir).get("compose_type") == "production":
+    compose_type = request.read(topdir).get("compose_type")
+    if tasks and compose_type == "production":
         raise PunjiError("option 'pkgset_koji_scratch_tasks': scratch builds are only allowed in test composes, "
                          "not in a production compose")
     koji = Session(conf.get("koji_profile"))
     koji.call("getAPIVersion")
+    event = compose_event(topdir, koji, conf)
+    found = None
+    if modules.wanted(conf, tree):
+        gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
+        found = modules.find(koji, conf, gather_conf, tree, event, compose_type, _cache_dir(topdir, conf, arch))
     # where files are cached and which event is asked for do not change what the set is
     inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
-                          arch, koji.server, koji.topdir, koji.topurl)
-    event = compose_event(topdir, koji, conf)
+                          arch, koji.server, koji.topdir, koji.topurl, _found_digest(found))
+    watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
-        reused = _reuse(topdir, arch, koji, conf, tags, inputs, event)
+        reused = _reuse(topdir, arch, koji, conf, watched, inputs, event)
         if reused is not None:
             return reused
 
@@ -91,23 +99,32 @@ def from_koji(topdir, conf, arch):
     builds = {}
     for label, build, rpms in _tagged(koji, tags, conf, wanted, event) + _extra_builds(koji, nvrs, wanted):
         builds[build["name"]] = (label, build, rpms)
-    signed = _signed_copies(koji, conf, store, [(label, build, rpm) for label, build, rpms in builds.values()
-                                                for rpm in rpms])
-    found = {}  # name.arch -> (record, Package)
-    for (label, build, rpm), (rel, sigkey) in signed:
+    items = [(label, build, rpm) for label, build, rpms in builds.values() for rpm in rpms]
+    modular = _modular(koji, conf, found, wanted, event) if found else []
+    signed = _signed_copies(koji, conf, store, items + modular)
+    found_rpms = {}  # name.arch -> (record, Package)
+    by_nevra = {}  # the RPMs of module content tags, several of a name.arch possible
+    for i, ((label, build, rpm), (rel, sigkey)) in enumerate(signed):
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
-        found[(pkg.name, pkg.arch)] = (record, pkg)
+        if i >= len(items):
+            by_nevra[record["nevra"]] = (record, pkg)
+        else:
+            found_rpms[(pkg.name, pkg.arch)] = (record, pkg)
     scratch = _scratch(koji, tasks, wanted, store, headers)
     replaced = {_build_name(record) for record, _pkg in scratch} - {None}
-    found = {key: rp for key, rp in found.items() if _build_name(rp[0]) not in replaced}
+    found_rpms = {key: rp for key, rp in found_rpms.items() if _build_name(rp[0]) not in replaced}
     for record, pkg in scratch:
-        found[(pkg.name, pkg.arch)] = (record, pkg)
+        found_rpms[(pkg.name, pkg.arch)] = (record, pkg)
     headers.save()
-    result = sorted(found.values(), key=lambda rp: rp[0]["nevra"])
+    chosen = {rp[0]["nevra"]: rp for rp in found_rpms.values()}
+    for nevra, rp in by_nevra.items():
+        chosen.setdefault(nevra, rp)
+    result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
+    _write_modules(topdir, arch, found, tree)
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
-                                  "koji_tags": _tag_ids(koji, tags, conf, event), "reused": False})
+                                  "koji_tags": _tag_ids(koji, watched, conf, event), "reused": False})
 
 
 def _cache_dir(topdir, conf, arch):
@@ -160,14 +177,83 @@ def _extra_builds(koji, nvrs, wanted):
 
 
 def _tag_ids(koji, tags, conf, event):
-    """The ids of TAGS and (with pkgset_koji_inherit) of every tag they inherit from at EVENT, sorted."""
+    """The ids of TAGS and (with pkgset_koji_inherit or pkgset_koji_inherit_modules) of every tag
+    they inherit from at EVENT, sorted."""
     if not tags:
         return []
     ids = {info["id"] for info in koji.multicall("getTag", [((t,), {"event": event}) for t in tags]) if info}
-    if conf.get("pkgset_koji_inherit", True):
+    if conf.get("pkgset_koji_inherit", True) or conf.get("pkgset_koji_inherit_modules"):
         for chain in koji.multicall("getFullInheritance", [((t,), {"event": event}) for t in tags]):
             ids.update(link["parent_id"] for link in chain)
     return sorted(ids)
+
+
+# -- module builds ---------------------------------------------------------------------------
+
+
+def _modular(koji, conf, found, wanted, event):
+    """[(label, build, rpminfo)] of the module content tags of FOUND: the latest builds of each
+    (across its inheritance with pkgset_koji_inherit_modules), of their RPMs the source RPMs and
+    those whose name.arch is an artifact of a stream using the tag."""
+    tags = found.content_tags
+    if not tags:
+        return []
+    inherit = bool(conf.get("pkgset_koji_inherit_modules", False))
+    answers = koji.multicall("listTaggedRPMS", [((t,), {"event": event, "inherit": inherit, "latest": True,
+                                                        "arch": wanted}) for t in tags])
+    result = []
+    for tag, (rpms, builds) in zip(tags, answers):
+        artifacts = found.artifacts(tag)
+        by_id = {b.get("build_id", b.get("id")): b for b in builds}
+        for rpm in rpms:
+            if artifacts and rpm["arch"] not in SOURCE_ARCHES and (rpm["name"], rpm["arch"]) not in artifacts:
+                continue
+            build = by_id[rpm["build_id"]]
+            result.append(("koji tag %s" % tag, dict(build, id=rpm["build_id"]), rpm))
+    log.info("pkgset: %d RPMs from the module content tags %s", len(result), ", ".join(tags))
+    return result
+
+
+def _module_tags(conf, tree, found):
+    """The tags module builds were read from and the content tags of the streams (whose
+    changes make a package set not reusable)."""
+    tags = [str(t) for t in strings(conf.get("pkgset_koji_module_tag"))]
+    for v in tree:
+        tags += [t for t in v.get("modular_koji_tags") or [] if t not in tags]
+    return tags + [t for t in found.content_tags if t not in tags]
+
+
+def _found_digest(found):
+    if found is None:
+        return None
+    return {"streams": {uid: {arch: sorted(streams) for arch, streams in by_arch.items()}
+                        for uid, by_arch in found.streams.items()}, "tags": found.tags}
+
+
+def _write_modules(topdir, arch, found, tree):
+    """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
+    tags), when module builds were asked for, and modules.yaml (the streams of ARCH with their
+    defaults from module_defaults_dir), when there are streams on ARCH."""
+    from ..rpms import modules as mmd
+
+    yaml_path = layout.at(topdir, layout.pkgset_modules(arch))
+    json_path = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    for path in (yaml_path, json_path):
+        if os.path.exists(path):
+            os.unlink(path)
+    if found is None:
+        return
+    jsonio.write_json(json_path, {"header": state.header("pkgset-koji-modules"), "arch": arch,
+                                  "variants": {v["uid"]: sorted(found.of_variant(v["uid"], arch)) for v in tree
+                                               if found.of_variant(v["uid"], arch)},
+                                  "koji_tags": dict(sorted(found.tags.items()))})
+    index = found.index(arch)
+    if not index.get_module_names():
+        return
+    defaults = layout.at(topdir, layout.module_defaults_dir())
+    if os.path.isdir(defaults):
+        mmd.add_defaults_from(index, defaults)
+    jsonio.write_text(yaml_path, mmd.dump(index))
 
 
 # -- signed copies ----------------------------------------------------------------------------
@@ -321,7 +407,8 @@ def _reuse(topdir, arch, koji, conf, tags, inputs, event):
             _tags_unchanged(koji, tags, conf, record, arch, event)
 
     if reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch), unchanged,
-                       optional=[layout.pkgset_cache(arch)]):
+                       optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch),
+                                 layout.pkgset_koji_modules(arch)]):
         old = state.read(topdir, "pkgset", arch=arch)
         facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
         return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)

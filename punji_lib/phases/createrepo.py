@@ -92,15 +92,24 @@ def _modular(topdir, conf, v, arch, streams):
     index = modules.subset(modules.load(layout.at(topdir, layout.pkgset_modules(arch))), streams)
     defaults = layout.at(topdir, layout.module_defaults_dir())
     if os.path.isdir(defaults):
-        modules.add_defaults_from(index, defaults)
+        overrides = layout.at(topdir, layout.module_defaults_overrides_dir())
+        modules.add_defaults_from(index, defaults, overrides if os.path.isdir(overrides) else None)
     obsoletes = layout.at(topdir, layout.module_obsoletes_dir())
     if os.path.isdir(obsoletes):
         index = modules.add_obsoletes_from(index, obsoletes)
-    entries = [{"nsvc": r["nsvc"], "rpms": r["artifacts"]} for r in streams]
+    tags = _koji_tags(topdir, arch)
+    entries = [dict({"nsvc": r["nsvc"], "rpms": r["artifacts"]}, **({"koji_tag": tags[r["nsvc"]]} if r["nsvc"] in tags
+                                                                   else {})) for r in streams]
     for path in _extra_modulemd(topdir, conf, v, arch):
         record = modules.add_single_stream(index, path)
         entries.append({"nsvc": record["nsvc"], "rpms": []})
     return modules.dump(index), entries
+
+
+def _koji_tags(topdir, arch):
+    """{N:S:V:C: content tag} of the module streams the package set read from Koji."""
+    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    return jsonio.read_json(path)["koji_tags"] if os.path.isfile(path) else {}
 
 
 def _extra_modulemd(topdir, conf, v, arch):

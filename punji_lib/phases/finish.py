@@ -79,8 +79,9 @@ def failures(topdir):
 
 def modules_metadata(topdir):
     """A productmd Modules of the module streams createrepo put into each variant.arch's repodata
-    (its state files). Streams read from repos have no Koji tag: they get Pungi's "DUMMY", the
-    tag it gives streams of createrepo_extra_modulemd."""
+    (its state files), with the Koji content tag of each stream read from Koji. Streams read
+    from repos have no Koji tag: they get Pungi's "DUMMY", the tag it gives streams of
+    createrepo_extra_modulemd."""
     from productmd.modules import Modules
 
     req = request.read(topdir)
@@ -95,8 +96,8 @@ def modules_metadata(topdir):
                 continue
             os_repo = (jsonio.read_json(path).get("repos") or {}).get("os") or {}
             for stream in os_repo.get("modules", []):
-                metadata.add(v["uid"], arch, stream["nsvc"], "DUMMY", stream["modulemd_path"], "binary",
-                             stream["rpms"])
+                metadata.add(v["uid"], arch, stream["nsvc"], stream.get("koji_tag", "DUMMY"),
+                             stream["modulemd_path"], "binary", stream["rpms"])
     return metadata
 
 

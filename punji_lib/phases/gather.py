@@ -5,9 +5,9 @@ the variant's filtered comps (optional packages included), additional_packages,
 the best system-release package and gather_prepopulate; source "json" is
 gather_source_mapping. filter_packages and the other system-release packages
 are excluded; source "module" is the packages of the variant's module streams
-(its <modules> entries less filter_modules), whose other streams' packages the
-solver does not see. gather_method says deps or nodeps, per variant and per
-source.
+(its <modules> entries less filter_modules; from Koji, the streams the package set
+found for it), whose other streams' packages the solver does not see.
+gather_method says deps or nodeps, per variant and per source.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
 also takes its parent's inputs, with fulltree on, selfhosting off and the
@@ -56,6 +56,7 @@ def run(topdir, variant, arch):
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                           _file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
+                          _file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
                           _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
                           [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch))
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
@@ -170,8 +171,14 @@ def _streams(topdir, conf, v, arch):
 
     path = layout.at(topdir, layout.pkgset_modules(arch))
     every = modules.streams(modules.load(path)) if os.path.isfile(path) else []
-    enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
-    unmatched = [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
+    from_koji = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if os.path.isfile(from_koji):  # the package set found each variant's streams in Koji
+        chosen = set(jsonio.read_json(from_koji)["variants"].get(v["uid"], []))
+        enabled = [r for r in every if r["nsvc"] in chosen]
+        unmatched = []
+    else:
+        enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
+        unmatched = [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
     mine = {n for r in enabled for n in r["artifacts"]}
     return enabled, {n for r in every for n in r["artifacts"]} - mine, unmatched
 
@@ -443,8 +450,7 @@ def _check_modules(tree, solved):
         unmatched = set.intersection(*[set(solved[(v["uid"], a)].get("unmatched_modules") or [])
                                        for a in v["arches"]])
         if unmatched:
-            raise PunjiError("variant %s: module %s matches no module stream of the package sets (%s); punji "
-                             "reads streams from repos carrying modules.yaml, not from Koji yet"
+            raise PunjiError("variant %s: module %s matches no module stream of the package sets (%s)"
                              % (v["uid"], ", ".join(repr(m) for m in sorted(unmatched)), ", ".join(v["arches"])))
 
 

@@ -121,8 +121,35 @@ def _module_defaults(topdir, conf):
     from ..rpms import modules
 
     found = _export_dir(topdir, conf, "module_defaults_dir", layout.module_defaults_dir(), modules.defaults_in)
+    overrides = _module_defaults_overrides(topdir, conf)
+    if overrides:
+        found = modules.defaults_in(layout.at(topdir, layout.module_defaults_dir()), "option 'module_defaults_dir'",
+                                    overrides=overrides)
     log.info("module defaults: %s", ", ".join("%s:%s" % kv for kv in sorted(found.items())) or "none")
     return found
+
+
+def _module_defaults_overrides(topdir, conf):
+    """Copy the defaults of module_defaults_override_dir (a path inside module_defaults_dir, or
+    an absolute one) into work/global/module_defaults_overrides; that directory, or None."""
+    import glob
+    import shutil
+
+    target = layout.at(topdir, layout.module_defaults_overrides_dir())
+    shutil.rmtree(target, ignore_errors=True)
+    value = conf.get("module_defaults_override_dir")
+    if not value:
+        return None
+    what = "option 'module_defaults_override_dir'"
+    if not os.path.isabs(value) and not conf.get("module_defaults_dir"):
+        raise PunjiError("%s: %s is relative to module_defaults_dir, which is not set" % (what, value))
+    source = os.path.join(layout.at(topdir, layout.module_defaults_dir()), value)
+    if not os.path.isdir(source):
+        raise PunjiError("%s: %s: no such directory" % (what, value))
+    os.makedirs(target)
+    for path in glob.glob(os.path.join(source, "*.yaml")):
+        shutil.copyfile(path, os.path.join(target, os.path.basename(path)))
+    return target
 
 
 def _module_obsoletes(topdir, conf):

@@ -64,10 +64,10 @@ def repo_index(repo):
     return parse(text, where)
 
 
-def defaults_in(directory, what):
+def defaults_in(directory, what, overrides=None):
     """{module: default stream} of the modulemd-defaults in the *.yaml files of DIRECTORY
-    (module_defaults_dir); a PunjiError for a file libmodulemd cannot read or a module given
-    two default streams (Pungi's check)."""
+    (module_defaults_dir), those of OVERRIDES (a directory) replacing them; a PunjiError for a
+    file libmodulemd cannot read or a module given two default streams (Pungi's check)."""
     import glob
 
     streams = {}
@@ -82,7 +82,21 @@ def defaults_in(directory, what):
     if twice:
         raise PunjiError("%s: module %s has multiple defaults: %s"
                          % (what, twice[0], ", ".join(sorted(streams[twice[0]]))))
+    if overrides:
+        return {name: defaults.get_default_stream() or "" for name, defaults in _read_defaults(directory, overrides)}
     return {name: found.pop() for name, found in streams.items()}
+
+
+def _read_defaults(directory, overrides=None):
+    """[(module, its ModuleDefaults)] of DIRECTORY, those of OVERRIDES (a directory) merged over
+    them by libmodulemd, as Pungi reads module_defaults_dir."""
+    index = modulemd().ModuleIndex.new()
+    try:
+        index.update_from_defaults_directory(directory, False, overrides)
+    except Exception as exc:  # GLib.Error: the message names the file
+        raise PunjiError("%s: module defaults: %s" % (overrides or directory, getattr(exc, "message", exc)))
+    found = ((name, index.get_module(name).get_defaults()) for name in index.get_module_names())
+    return [(name, defaults) for name, defaults in found if defaults is not None]
 
 
 def obsoletes_in(directory, what):
@@ -119,15 +133,13 @@ def add_obsoletes_from(index, directory):
     return merger.resolve() if kept else index
 
 
-def add_defaults_from(index, directory):
-    """Put into INDEX the defaults in DIRECTORY (module_defaults_dir) of the modules INDEX has
-    streams of, in place of any it had, as Pungi takes them."""
-    every = modulemd().ModuleIndex.new()
-    every.update_from_defaults_directory(directory, False, None)
+def add_defaults_from(index, directory, overrides=None):
+    """Put into INDEX the defaults in DIRECTORY (module_defaults_dir; those of OVERRIDES, a
+    directory, replacing them) of the modules INDEX has streams of, in place of any it had, as
+    Pungi takes them."""
     names = set(index.get_module_names())
-    for name in every.get_module_names():
-        defaults = every.get_module(name).get_defaults()
-        if name in names and defaults is not None:
+    for name, defaults in _read_defaults(directory, overrides):
+        if name in names:
             index.add_defaults(defaults)
     return index
 

@@ -247,7 +247,7 @@ class PackagePool:
         self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
         for i in self.candidates:
             self.all_by_name.setdefault(self.facts[i][0], []).append(i)
-        self._nevras, self._sourcerpms = {}, {}
+        self._nevras, self._sourcerpms, self._requirements = {}, {}, {}
         self.hidden = set()
         self._refresh()
 
@@ -312,41 +312,58 @@ class PackagePool:
         for ids in self.by_name.values():
             ids.sort()
         self.names = sorted(self.by_name)
-        self._indexes = None
+        self._binaries = self._sources = None
 
-    def _source_indexes(self):
-        """The indexes by source package and NVR, made when first asked for. Pungi's
+    def _binary_indexes(self):
+        """The binaries by source package and NVR, made when first asked for. Pungi's
         per-source and per-NVR caches keep one package of a NEVRA, the lookaside one (its
         lookaside repos are read first)."""
-        if self._indexes is not None:
-            return self._indexes
-        by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
-        by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
-        src_by_nvr = {}    # (name, version, release) of a source -> [visible source ids]
-        sources = {}       # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
-        seen = set()
-        for i in sorted(self.visible, key=lambda i: (i not in self.lookaside, i)):
-            name, arch, evr = self.facts[i]
-            epoch, _colon, vr = evr.rpartition(":")
-            version, release = vr.rsplit("-", 1)
-            nevra = (name, epoch or "0", vr, arch)
-            twin = nevra in seen
-            seen.add(nevra)
-            if arch in SOURCE_ARCHES:
-                if not twin:
-                    src_by_nvr.setdefault((name, version, release), []).append(i)
-                for each in SOURCE_ARCHES:
-                    sources.setdefault("%s-%s.%s.rpm" % (name, vr, each), i)
-            elif not twin:
-                by_sourcerpm.setdefault(self.sourcerpm(i), []).append(i)
+        if self._binaries is None:
+            by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
+            debug_by_sourcerpm = {}  # the same, debug ones only
+            by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
+            for i, (name, version, release) in self._first_of_each_nevra(False):
+                sourcerpm = self.sourcerpm(i)
+                by_sourcerpm.setdefault(sourcerpm, []).append(i)
+                if i in self.debug:
+                    debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
                 by_nvr.setdefault((name, version, release), []).append(i)
-        self._indexes = (by_sourcerpm, by_nvr, src_by_nvr, sources)
-        return self._indexes
+            self._binaries = (by_sourcerpm, by_nvr, debug_by_sourcerpm)
+        return self._binaries
 
-    by_sourcerpm = property(lambda self: self._source_indexes()[0])
-    by_nvr = property(lambda self: self._source_indexes()[1])
-    src_by_nvr = property(lambda self: self._source_indexes()[2])
-    sources = property(lambda self: self._source_indexes()[3])
+    def _source_indexes(self):
+        """The source packages by NVR and by file name, made when first asked for."""
+        if self._sources is None:
+            src_by_nvr = {}  # (name, version, release) of a source -> [visible source ids]
+            sources = {}     # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
+            for i, (name, version, release) in self._first_of_each_nevra(True):
+                src_by_nvr.setdefault((name, version, release), []).append(i)
+                for each in SOURCE_ARCHES:
+                    sources.setdefault("%s-%s-%s.%s.rpm" % (name, version, release, each), i)
+            self._sources = (src_by_nvr, sources)
+        return self._sources
+
+    def _first_of_each_nevra(self, source):
+        """[(id, (name, version, release))] of the visible source (SOURCE) or binary packages,
+        the first of each NEVRA only, lookaside ones first."""
+        result, seen = [], set()
+        facts, lookaside = self.facts, self.lookaside
+        chosen = [i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source]
+        for i in sorted(chosen, key=lambda i: (i not in lookaside, i)):
+            name, arch, evr = facts[i]
+            epoch, _colon, vr = evr.rpartition(":")
+            nevra = (name, epoch or "0", vr, arch)
+            if nevra not in seen:
+                seen.add(nevra)
+                version, release = vr.rsplit("-", 1)
+                result.append((i, (name, version, release)))
+        return result
+
+    by_sourcerpm = property(lambda self: self._binary_indexes()[0])
+    by_nvr = property(lambda self: self._binary_indexes()[1])
+    debug_by_sourcerpm = property(lambda self: self._binary_indexes()[2])
+    src_by_nvr = property(lambda self: self._source_indexes()[0])
+    sources = property(lambda self: self._source_indexes()[1])
 
     # -- facts about one package -------------------------------------------------------
 
@@ -422,14 +439,21 @@ class PackagePool:
     def requires(self, i):
         """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
         and Requires(post) included, rpmlib() ones left out."""
-        deps = self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0)
-        result = []
-        for d in deps:
-            text = str(d)
-            if d.id == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
-                continue
-            result.append((d.id, self.sack_keys.get(text, d.id), rich_text(text)))
+        known, result = self._requirements, []
+        for d in self.pool.solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
+            entry = known.get(d, False)
+            if entry is False:
+                entry = known[d] = self._requirement(d)
+            if entry is not None:
+                result.append(entry)
         return result
+
+    def _requirement(self, d):
+        """requires()' entry of dependency id D, None for one it leaves out."""
+        text = self.pool.dep2str(d)
+        if d == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
+            return None
+        return d, self.sack_keys.get(text, d), rich_text(text)
 
     def provides(self, i):
         return [str(d) for d in self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_PROVIDES)]

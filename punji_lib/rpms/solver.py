@@ -277,8 +277,8 @@ class Solver:
         pool, added = self.pool, False
         for i in self.pending("debug", self.binary):
             name, arch = pool.name(i), pool.arch_of(i)
-            for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []):
-                if not pool.is_debug(j) or pool.arch_of(j) != arch:
+            for j in pool.debug_by_sourcerpm.get(pool.sourcerpm(i), []):
+                if pool.arch_of(j) != arch:
                     continue
                 if "-debugsource" not in pool.name(j) and pool.name(j) != name + "-debuginfo":
                     continue

@@ -1,0 +1,428 @@
+"""Module package sets from Koji module builds (pkgset_source = "koji"), against the Koji test
+hub (tests/kojihub.py, tests/kojihub_modules.py).
+
+The hub holds the modular test product (tests/data/modular): its RPMs built from the specs,
+pmtl-base tagging the non-modular ones, and a module build of each stream of
+tests/data/modular/modules.yaml (modulemd generated with libmodulemd, the stream's RPM builds
+tagged into its content tag), tagged into pmtl-modules. Besides: an older modnode:20 (in
+pmtl-modules and in pmtl-modules-child, which inherits from pmtl-modules), a newer one
+finished after the compose's event and a deleted one (in no tag), a modweb:1 whose content
+tag holds no build itself but inherits it, and broken module builds.
+"""
+
+import glob
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from conftest import MODULAR, assert_one_line_error, command, make
+from kojihub import Hub, serving, serving_files, write_profile
+
+PROFILE = "punjimod"
+OLD20 = "20240202000000"
+NEW20 = "20240302000000"
+
+
+def stream_documents(path):
+    """{(name, stream): ModuleStream} of the modulemd YAML file PATH (libmodulemd)."""
+    import gi
+
+    gi.require_version("Modulemd", "2.0")
+    from gi.repository import Modulemd
+
+    index = Modulemd.ModuleIndex.new()
+    ok, failures = index.update_from_file(path, True)
+    assert ok and not failures
+    return {(s.get_module_name(), s.get_stream_name()): s
+            for name in index.get_module_names() for s in index.get_module(name).get_all_streams()}
+
+
+def as_text(stream, arch=None, version=None, context=None):
+    """The modulemd document of STREAM (a copy: set to ARCH, VERSION, CONTEXT when given)."""
+    import gi
+
+    gi.require_version("Modulemd", "2.0")
+    from gi.repository import Modulemd
+
+    copy = stream.copy(None, None)
+    if arch is not None:
+        copy.set_arch(arch)
+    if version is not None:
+        copy.set_version(int(version))
+    if context is not None:
+        copy.set_context(context)
+    index = Modulemd.ModuleIndex.new()
+    index.add_module_stream(copy)
+    return index.dump_to_string()
+
+
+def rpm_builds(stream):
+    """The NVRs of the RPM builds of STREAM: those of its source RPM artifacts."""
+    found = []
+    for nevra in sorted(stream.get_rpm_artifacts()):
+        if nevra.endswith(".src"):
+            name, epoch_version, release = nevra[:-len(".src")].rsplit("-", 2)
+            found.append("%s-%s-%s" % (name, epoch_version.split(":")[-1], release))
+    return found
+
+
+def import_module(hub, stream, nvrs, version=None, context=None, inherit_from=None, **kwargs):
+    """A module build of STREAM as MBS imports one: its content tag (inheriting from
+    INHERIT_FROM) tags the RPM builds NVRS; its archives are modulemd.txt and
+    modulemd.x86_64.txt. Its buildinfo."""
+    name, stream_name = stream.get_module_name(), stream.get_stream_name()
+    version = str(version or stream.get_version())
+    context = context or stream.get_context()
+    content_tag = "module-%s-%s-%s-%s" % (name, stream_name, version, context)
+    hub.add_tag(content_tag, parents=[inherit_from] if inherit_from else ())
+    for nvr in nvrs:
+        hub.tag_build(content_tag, nvr)
+    files = {"modulemd.txt": as_text(stream, "", version, context),
+             "modulemd.x86_64.txt": as_text(stream, "x86_64", version, context)}
+    return hub.add_module_build(name, stream_name, version, context, content_tag, files, **kwargs)
+
+
+def modular_hub(hub, modular_repo):
+    """Fill HUB with the modular test product (this module's docstring says what it holds)."""
+    hub.import_rpms(glob.glob(os.path.join(modular_repo, "Packages", "*.rpm")))
+    hub.add_tag("pmtl-base")
+    for nvr in ("modapp-1.0-1.pdl1", "plaintool-1.0-1.pdl1"):
+        hub.tag_build("pmtl-base", nvr)
+    streams = stream_documents(os.path.join(MODULAR, "modules.yaml"))
+    hub.add_tag("pmtl-modules")
+    node20 = streams[("modnode", "20")]
+    hub.tag_build("pmtl-modules", import_module(hub, node20, rpm_builds(node20), version=OLD20)["nvr"])
+    for key, stream in sorted(streams.items()):
+        if key != ("modweb", "1"):
+            hub.tag_build("pmtl-modules", import_module(hub, stream, rpm_builds(stream))["nvr"])
+    # modweb:1's content tag holds no build: it inherits modweb-1.0 from the tag it was built in
+    hub.add_tag("pmtl-modweb1-build")
+    hub.tag_build("pmtl-modweb1-build", rpm_builds(streams[("modweb", "1")])[0])
+    modweb1 = import_module(hub, streams[("modweb", "1")], [], inherit_from="pmtl-modweb1-build")
+    hub.tag_build("pmtl-modules", modweb1["nvr"])
+    # a child tag with its own (older) modnode:20: it hides the parent's builds of that name:stream
+    hub.add_tag("pmtl-modules-child", parents=["pmtl-modules"])
+    hub.tag_build("pmtl-modules-child", import_module(hub, node20, rpm_builds(node20), version="20240101000000")["nvr"])
+    # found by search only: one deleted, one finished after any compose's event
+    import_module(hub, node20, rpm_builds(node20), version="20240401000000", state=2)
+    import_module(hub, node20, rpm_builds(node20), version="20240501000000", completion_ts=time.time() + 10 ** 7)
+    broken = {"corrupt": "---\ndocument: modulemd\nversion: 2\ndata:\n  name: [broken\n", "missing": None}
+    for context, text in broken.items():
+        hub.add_tag("module-modbad-1-1-%s" % context)
+        hub.add_module_build("modbad", "1", "1", context, "module-modbad-1-1-%s" % context,
+                             {"modulemd.txt": "", "modulemd.x86_64.txt": text})
+
+
+@pytest.fixture(scope="module")
+def koji(tmp_path_factory, modular_repo):
+    top = tmp_path_factory.mktemp("kojimod")
+    hub = Hub(top / "storage")
+    modular_hub(hub, modular_repo)
+    home = top / "home"
+    old_home = os.environ.get("HOME")
+    with serving(hub) as url, serving_files(hub.root) as (topurl, _files):
+        write_profile(home, PROFILE, url, hub.root, topurl)
+        os.environ["HOME"] = str(home)
+        try:
+            yield {"hub": hub}
+        finally:
+            if old_home is None:
+                del os.environ["HOME"]
+            else:
+                os.environ["HOME"] = old_home
+
+
+def koji_product(top, variants=None, **options):
+    """tests/data/modular copied to TOP/modular, reading its packages from the test hub with
+    OPTIONS (pkgset_koji_tag pmtl-base, modnode's defaults in module_defaults_dir); VARIANTS
+    (old, new) replaced in its variants file. The config's path."""
+    shutil.copytree(MODULAR, top / "modular", ignore=shutil.ignore_patterns("specs", "modules.yaml"))
+    conf = top / "modular" / "modular.conf"
+    text = conf.read_text()
+    text = text[:text.index("pkgset_source")] + text[text.index("sigkeys"):]
+    options = dict({"pkgset_source": "koji", "koji_profile": PROFILE, "pkgset_koji_tag": "pmtl-base",
+                    "module_defaults_dir": "defaults"}, **options)
+    conf.write_text(text + "".join("%s = %r\n" % kv for kv in options.items()))
+    (top / "modular" / "defaults").mkdir()
+    (top / "modular" / "defaults" / "modnode.yaml").write_text(
+        "---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: modnode\n  stream: \"20\"\n"
+        "  profiles:\n    \"20\": [common]\n...\n")
+    if variants:
+        path = top / "modular" / "variants.xml"
+        text = path.read_text()
+        for old, new in variants:
+            assert old in text
+            text = text.replace(old, new)
+        path.write_text(text)
+    return conf
+
+
+def new_compose(top, conf):
+    return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
+
+
+def read_json(compose, rel):
+    with open(os.path.join(compose, rel)) as f:
+        return json.load(f)
+
+
+def gathered(compose, uid):
+    return sorted(p["nevra"] for p in read_json(compose, "work/x86_64/gather/%s.json" % uid)["packages"])
+
+
+def variant_streams(compose):
+    return read_json(compose, "work/x86_64/pkgset/koji-modules.json")["variants"]
+
+
+def pkgset_nevras(compose):
+    return sorted(p["nevra"] for p in read_json(compose, "work/x86_64/pkgset/packages.json")["packages"])
+
+
+@pytest.fixture(scope="module")
+def tagged(koji, tmp_path_factory):
+    """The modular product composed with pkgset_koji_module_tag = pmtl-modules."""
+    top = tmp_path_factory.mktemp("tagged")
+    topdir = new_compose(top, koji_product(top, pkgset_koji_module_tag="pmtl-modules"))
+    done = make(topdir, "-j2")
+    assert done.returncode == 0, done.stdout
+    return topdir
+
+
+def test_module_tag_gives_the_latest_build_of_each_stream_the_variant_names(tagged):
+    assert variant_streams(tagged) == {
+        "Server": ["modnode:18:20240301000000:c0ffee18", "modnode:20:%s:c0ffee20" % NEW20],
+        "Web": ["modnode:20:%s:c0ffee20" % NEW20, "modweb:2:20240304000000:beef0002"]}
+    assert read_json(tagged, "work/x86_64/pkgset/koji-modules.json")["koji_tags"]["modweb:2:20240304000000:beef0002"] \
+        == "module-modweb-2-20240304000000-beef0002"
+
+
+def test_the_package_set_has_the_module_rpms_of_the_content_tags(tagged):
+    assert pkgset_nevras(tagged) == [
+        "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+        "modnode-0:18.1-1.mod18.pdl1.src", "modnode-0:18.1-1.mod18.pdl1.x86_64",
+        "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
+        "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src",
+        "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+    records = {p["nevra"]: p for p in read_json(tagged, "work/x86_64/pkgset/packages.json")["packages"]}
+    assert records["modweb-0:2.0-1.mod2.pdl1.noarch"]["repo"] == "koji tag module-modweb-2-20240304000000-beef0002"
+
+
+def test_gather_and_repodata_as_for_a_modular_repo(tagged):
+    from test_modules import repo_modules
+
+    assert gathered(tagged, "Server") == [
+        "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+        "modnode-0:18.1-1.mod18.pdl1.src", "modnode-0:18.1-1.mod18.pdl1.x86_64",
+        "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
+        "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+    assert gathered(tagged, "Web") == [
+        "modnode-0:20.3-1.mod20.pdl1.src", "modnode-0:20.3-1.mod20.pdl1.x86_64",
+        "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
+    assert gathered(tagged, "Plain") == ["plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+    tree = os.path.join(tagged, "compose")
+    assert repo_modules(os.path.join(tree, "Server/x86_64/os")) == {
+        "streams": ["modnode:18", "modnode:20"], "defaults": {"modnode": "20"}}
+    assert repo_modules(os.path.join(tree, "Web/x86_64/os")) == {
+        "streams": ["modnode:20", "modweb:2"], "defaults": {"modnode": "20"}}
+    assert repo_modules(os.path.join(tree, "Plain/x86_64/os")) is None
+
+
+def test_modules_json_names_the_content_tags(tagged):
+    modules = read_json(tagged, "compose/metadata/modules.json")["payload"]["modules"]
+    entry = modules["Web"]["x86_64"]["modweb:2:20240304000000:beef0002"]
+    assert entry["metadata"]["koji_tag"] == "module-modweb-2-20240304000000-beef0002"
+    assert entry["rpms"] == ["modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src"]
+    assert sorted(modules["Server"]["x86_64"]) == ["modnode:18:20240301000000:c0ffee18",
+                                                   "modnode:20:%s:c0ffee20" % NEW20]
+
+
+def test_the_hub_calls_for_module_builds(koji, tagged):
+    calls = koji["hub"].calls
+    for name in ("listTagged", "getFullInheritance", "getBuild", "listArchives", "listTaggedRPMS"):
+        assert name in calls, name
+
+
+def test_dnf_installs_a_stream_of_the_composed_repo(tagged, tmp_path):
+    from test_modules import dnf, installed
+
+    root, repo = tmp_path / "root", os.path.join(tagged, "compose/Server/x86_64/os")
+    done = dnf(root, repo, "module", "install", "modnode:18/common")
+    assert done.returncode == 0, done.stdout
+    assert installed(root) == ["modnode-18.1-1.mod18.pdl1.x86_64"]
+    listed = dnf(root, repo, "module", "list", "modnode")
+    assert [line.split()[:3] for line in listed.stdout.splitlines() if line.startswith("modnode")] == [
+        ["modnode", "18", "[e]"], ["modnode", "20", "[d]"]]
+
+
+def test_a_child_module_tag_hides_the_parents_builds_of_a_name_stream(koji, tmp_path):
+    topdir = new_compose(tmp_path, koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules-child"))
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert variant_streams(topdir)["Server"] == ["modnode:18:20240301000000:c0ffee18",
+                                                 "modnode:20:20240101000000:c0ffee20"]
+
+
+def test_variant_modules_found_by_koji_search_with_globs(koji, tmp_path):
+    conf = koji_product(tmp_path, variants=[("<module>modnode:18</module>\n      <module>modnode:20</module>",
+                                             "<module>modnode:2*</module>\n      <module>modnode:18:2024*</module>")])
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    # the deleted build and the one finished after the compose's event are left out
+    assert variant_streams(topdir) == {
+        "Server": ["modnode:18:20240301000000:c0ffee18", "modnode:20:%s:c0ffee20" % NEW20],
+        "Web": ["modnode:20:%s:c0ffee20" % NEW20, "modweb:2:20240304000000:beef0002"]}
+    assert "search" in koji["hub"].calls
+
+
+def test_module_builds_option_adds_a_build_in_place_of_its_name_stream(koji, tmp_path):
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", pkgset_koji_inherit_modules=True,
+                        pkgset_koji_module_builds={"^Web$": ["modweb:1:20240303000000:beef0001"],
+                                                   "^Server$": ["modnode:20:%s:c0ffee20" % OLD20]})
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert variant_streams(topdir) == {
+        "Server": ["modnode:18:20240301000000:c0ffee18", "modnode:20:%s:c0ffee20" % OLD20],
+        "Web": ["modnode:20:%s:c0ffee20" % NEW20, "modweb:1:20240303000000:beef0001",
+                "modweb:2:20240304000000:beef0002"]}
+    # modweb:1's content tag inherits its RPMs (pkgset_koji_inherit_modules)
+    assert {"modweb-0:1.0-1.mod1.pdl1.noarch", "modweb-0:1.0-1.mod1.pdl1.src"} <= set(pkgset_nevras(topdir))
+
+
+def test_content_tags_are_not_inherited_by_default(koji, tmp_path):
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules",
+                        pkgset_koji_module_builds={"^Web$": ["modweb:1:20240303000000:beef0001"]})
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert "modweb:1:20240303000000:beef0001" in variant_streams(topdir)["Web"]
+    assert not [n for n in pkgset_nevras(topdir) if n.startswith("modweb-0:1.0")]
+
+
+@pytest.mark.parametrize("context,fragment", [("corrupt", "corrupt modules metadata"),
+                                              ("missing", "is missing from koji's storage")])
+def test_a_broken_modulemd_file_is_one_error_line(koji, tmp_path, context, fragment):
+    conf = koji_product(tmp_path, pkgset_koji_module_builds={"^Plain$": ["modbad:1:1:%s" % context]})
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "koji module build modbad-1-1.%s" % context, "modulemd.x86_64.txt", fragment)
+
+
+def test_a_module_koji_does_not_have_is_one_error_line(koji, tmp_path):
+    conf = koji_product(tmp_path, variants=[("<module>modweb:2</module>", "<module>modweb:9</module>")])
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "no module build found", "'modweb:9'", "modweb-9-*")
+
+
+@pytest.mark.parametrize("value,fragments", [
+    ("modweb:2", ["'modweb:2'", "NAME:STREAM:VERSION:CONTEXT"]),
+    ("modweb:9:1:c", ["has no module build modweb-9-1.c"]),
+    ("modapp:1.0:1:pdl1", ["koji build modapp-1.0-1.pdl1 is not a module build"])])
+def test_a_bad_module_builds_value_is_one_error_line(koji, tmp_path, value, fragments):
+    conf = koji_product(tmp_path, pkgset_koji_module_builds={"^Web$": [value]})
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "option 'pkgset_koji_module_builds'", *fragments)
+
+
+@pytest.fixture
+def mbs(koji):
+    """A Module Build Service API on 127.0.0.1 knowing one scratch build of modweb:1, whose content
+    tag holds modweb-1.0; yields (its URL, the requests it got)."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    hub = koji["hub"]
+    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "1")]
+    if not any(t["name"] == "scrmod-modweb-1" for t in hub.tags.values()):
+        hub.add_tag("scrmod-modweb-1")
+        hub.tag_build("scrmod-modweb-1", rpm_builds(stream)[0])
+    answers = {"/api/2/module-builds": {"items": [{"id": 77, "name": "modweb", "stream": "1",
+                                                   "koji_tag": "scrmod-modweb-1"}]},
+               "/api/2/final-modulemd/77": {"x86_64": as_text(stream, "x86_64", "1", "scratch1")}}
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            requests.append((url.path, dict(urllib.parse.parse_qsl(url.query))))
+            body = json.dumps(answers.get(url.path, {"items": []})).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield "http://127.0.0.1:%d/api/2/" % server.server_address[1], requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_scratch_module_build_from_mbs_in_a_test_compose(koji, mbs, tmp_path):
+    url, requests = mbs
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", mbs_api_url=url,
+                        pkgset_scratch_modules={"^Web$": ["modweb:1:1:scratch1"]})
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert requests[0] == ("/api/2/module-builds", {"name": "modweb", "stream": "1", "version": "1",
+                                                    "context": "scratch1"})
+    assert requests[1] == ("/api/2/final-modulemd/77", {})
+    assert variant_streams(topdir)["Web"] == ["modnode:20:%s:c0ffee20" % NEW20, "modweb:1:1:scratch1",
+                                              "modweb:2:20240304000000:beef0002"]
+    assert read_json(topdir, "work/x86_64/pkgset/koji-modules.json")["koji_tags"]["modweb:1:1:scratch1"] \
+        == "scrmod-modweb-1"
+    assert "modweb-0:1.0-1.mod1.pdl1.noarch" in pkgset_nevras(topdir)
+
+
+def test_a_rerun_keeps_the_package_set_and_its_modules(koji, tmp_path):
+    topdir = new_compose(tmp_path, koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules"))
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    first = variant_streams(topdir)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert read_json(topdir, "work/x86_64/state/pkgset.json")["reused"] is True
+    assert variant_streams(topdir) == first
+    assert os.path.isfile(os.path.join(topdir, "work/x86_64/pkgset/modules.yaml"))
+
+
+def test_a_kojitag_of_the_variant_gives_every_latest_stream_and_filter_modules_applies(koji, tmp_path):
+    conf = koji_product(tmp_path, variants=[("<module>modweb:2</module>\n      <module>modnode:20</module>",
+                                             "<kojitag>pmtl-modules</kojitag>")])
+    conf.write_text(conf.read_text() + 'filter_modules = [("^Web$", {"*": ["modweb:1"]})]\n')
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    # Server's entries are found by search (no pkgset_koji_module_tag); Web takes the tag's streams
+    assert variant_streams(topdir)["Web"] == ["modnode:18:20240301000000:c0ffee18", "modnode:20:%s:c0ffee20" % NEW20,
+                                              "modweb:2:20240304000000:beef0002"]
+    assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Web")
+
+
+def test_streams_filtered_out_everywhere_leave_the_variant_without_modules(koji, tmp_path):
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules")
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False")
+                    + 'filter_modules = [("^(Server|Web)$", {"*": ["mod*"]})]\n')
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert variant_streams(topdir) == {}
+    assert not os.path.exists(os.path.join(topdir, "work/x86_64/pkgset/modules.yaml"))
+    assert gathered(topdir, "Web") == []
+
+
+def test_scratch_modules_are_left_out_of_other_composes_than_test(koji, mbs, tmp_path):
+    url, requests = mbs
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", mbs_api_url=url,
+                        pkgset_scratch_modules={"^Web$": ["modweb:1:1:scratch1"]})
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--nightly", check=True).stdout.strip()
+    done = command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert "only test composes take scratch module builds" in done.stderr
+    assert "modweb:1:1:scratch1" not in variant_streams(topdir)["Web"]
+    assert requests == []
