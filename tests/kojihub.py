@@ -554,7 +554,9 @@ def serving_files(root):
 #     {"import": DIR, "tag": TAG}: the builds of the RPMs in DIR, tagged into TAG if given;
 #     {"tag": TAG, "builds": [NVR globs]}: tag builds already imported;
 #     {"untag": TAG, "builds": [NVR globs]};
-#     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm.
+#     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm;
+#     {"modules": YAML, "tag": TAG}: a module build of each stream of the modulemd file YAML
+#       (its content tag tags the stream's RPM builds, imported before), tagged into TAG.
 # The READY file is written once the hub answers: {"url", "topdir", "profile", "sigkeys":
 # {signer: key id}, "pid"}. Every call is appended to ROOT/calls.txt as it arrives (multiCall's
 # calls one by one): "method [args] {kwargs}".
@@ -610,7 +612,18 @@ def logging_dispatcher(path):
     return LoggingDispatcher
 
 
-FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "tag": _step_tag}
+def _step_modules(hub, step, base, signers):
+    """A module build of each stream of a modulemd YAML file (as MBS imports them, the stream's
+    RPM builds tagged into its content tag), tagged into TAG."""
+    from test_pkgset_koji_modules import import_module, rpm_builds, stream_documents
+
+    for _key, stream in sorted(stream_documents(os.path.join(base, step["modules"])).items()):
+        hub.tag_build(step["tag"], import_module(hub, stream, rpm_builds(stream))["nvr"])
+
+
+# "tag" comes last: the import and modules steps name a tag too
+FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "modules": _step_modules,
+                 "tag": _step_tag}
 
 
 def load_fixture(hub, path, gpg_dir, signers):

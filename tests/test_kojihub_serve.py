@@ -12,6 +12,7 @@ import koji
 import pytest
 import rpm
 
+from conftest import MODULAR
 from test_pkgset import build_rpm
 from punji_lib.rpms.headers import read_header
 
@@ -86,3 +87,28 @@ def test_a_bad_step_stops_with_one_line(rpms_dirs):
     assert proc.returncode != 0 and not ready.exists()
     assert proc.stderr.read().strip().splitlines() == [
         "kojihub: %s: unknown step {'sing': 'k', 'builds': ['*']}" % (rpms_dirs / "koji.json")]
+
+
+def test_module_builds_from_a_modulemd_file(tmp_path, modular_repo):
+    proc, ready = start(tmp_path, {
+        "tags": [{"name": "mods"}],
+        "steps": [{"import": os.path.join(modular_repo, "Packages")},
+                  {"modules": os.path.join(MODULAR, "modules.yaml"), "tag": "mods"}]})
+    try:
+        info = json.loads(ready.read_text())
+        session = koji.ClientSession(info["url"], {"max_retries": 1, "retry_interval": 0})
+        builds = session.listTagged("mods", type="module")
+        assert sorted(b["nvr"] for b in builds) == ["modnode-18-20240301000000.c0ffee18",
+                                                     "modnode-20-20240302000000.c0ffee20",
+                                                     "modweb-1-20240303000000.beef0001",
+                                                     "modweb-2-20240304000000.beef0002"]
+        node18 = session.getBuild(next(b["id"] for b in builds if b["name"] == "modnode" and b["version"] == "18"))
+        module = node18["extra"]["typeinfo"]["module"]
+        assert module["content_koji_tag"] == "module-modnode-18-20240301000000-c0ffee18"
+        rpms, _builds = session.listTaggedRPMS(module["content_koji_tag"], latest=True)
+        assert sorted("%(name)s-%(version)s.%(arch)s" % r for r in rpms) == ["modnode-18.1.src", "modnode-18.1.x86_64"]
+        assert sorted(a["filename"] for a in session.listArchives(node18["id"])) == ["modulemd.txt",
+                                                                                    "modulemd.x86_64.txt"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
