@@ -14,11 +14,16 @@ Every change (tagging, untagging, inheritance) is a new event, as in Koji, so
 listTaggedRPMS(event=...) and tagChangedSinceEvent answer as a real hub does.
 """
 
+import argparse
 import contextlib
+import fnmatch
 import http.server
+import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 import xmlrpc.client
@@ -324,6 +329,12 @@ class Hub(ModuleBuilds):
                 for i in ids for key, sighash in sorted(self.sigs.get(i, {}).items())
                 if sigkey is None or key == sigkey]
 
+    def listBuildRPMs(self, build):
+        """The RPMs of BUILD (id or NVR), as Pungi's pkgset_koji_builds asks; a missing build is
+        an error (the hub looks it up strictly)."""
+        info = self.getBuild(build, strict=True)
+        return self.listRPMs(buildID=info["id"])
+
     def getTaskInfo(self, task_id, request=False, strict=False):
         task = self.tasks.get(task_id)
         if task is None:
@@ -436,9 +447,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(hub):
+def serving(hub, dispatcher=Dispatcher):
     """Run HUB's XML-RPC server on 127.0.0.1 while the block runs; yields its URL."""
-    handler = type("HubHandler", (Handler,), {"dispatcher": Dispatcher(hub)})
+    handler = type("HubHandler", (Handler,), {"dispatcher": dispatcher(hub)})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -458,9 +469,11 @@ def write_profile(home, profile, server, topdir, topurl, retries=2):
 
 
 class Signer:
-    """A gpg key made in DIRECTORY and rpmsign with it; .sigkey is its Koji key id (8 hex digits)."""
+    """A gpg key made in DIRECTORY and rpmsign with it; .sigkey is its Koji key id (8 hex digits).
+    RPMV3 adds the header+payload signature beside the header-only one (rpmsign --rpmv3)."""
 
-    def __init__(self, directory, name="Punji Koji Test"):
+    def __init__(self, directory, name="Punji Koji Test", rpmv3=False):
+        self.rpmv3 = rpmv3
         self.home = str(directory)
         os.makedirs(self.home, mode=0o700, exist_ok=True)
         self.name = name
@@ -472,8 +485,12 @@ class Signer:
         key_id = next(line.split(":")[4] for line in listing.splitlines() if line.startswith("pub:"))
         self.sigkey = key_id[-8:].lower()
 
+    def stop_agent(self):
+        """End the gpg-agent that gpg started for this key's home."""
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=self.env, check=False, capture_output=True)
+
     def sign(self, paths):
-        subprocess.run(["rpmsign", "--addsign", "--define", "_gpg_name %s" % self.name,
+        subprocess.run(["rpmsign", "--addsign"] + (["--rpmv3"] if self.rpmv3 else []) + ["--define", "_gpg_name %s" % self.name,
                         "--define", "_gpg_path %s" % self.home, "--define", "__gpg %s" % shutil.which("gpg")]
                        + [str(p) for p in paths], env=self.env, check=True, capture_output=True,
                        stdin=subprocess.DEVNULL)
@@ -522,3 +539,147 @@ def serving_files(root):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- a standalone hub for tools/fidelity --------------------------------------------------
+#
+# python tests/kojihub.py serve --fixture FILE --root DIR --home DIR --ready FILE
+# serves a hub whose tags, builds and signatures FILE (JSON) describes until SIGTERM, with the
+# koji profile under DIR's HOME; FILE's paths are relative to its directory. FILE holds:
+#   "profile": the profile name; "signers": names of gpg keys made for this run;
+#   "rpmv3": true to sign with header+payload signatures too (kobo 0.20, which Pungi 4.3.2
+#     reads RPMs with, sees no key in a header-only signature: rpms.json says sigkey null);
+#   "tags": [{"name", "parents": [names, in priority order]}];
+#   "steps": applied in order (Koji's "latest" is the last tagged), one of
+#     {"import": DIR, "tag": TAG}: the builds of the RPMs in DIR, tagged into TAG if given;
+#     {"tag": TAG, "builds": [NVR globs]}: tag builds already imported;
+#     {"untag": TAG, "builds": [NVR globs]};
+#     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm;
+#     {"modules": YAML, "tag": TAG}: a module build of each stream of the modulemd file YAML
+#       (its content tag tags the stream's RPM builds, imported before), tagged into TAG.
+# The READY file is written once the hub answers: {"url", "topdir", "profile", "sigkeys":
+# {signer: key id}, "pid"}. Every call is appended to ROOT/calls.txt as it arrives (multiCall's
+# calls one by one): "method [args] {kwargs}".
+
+
+def _step_import(hub, step, base, signers):
+    directory = os.path.join(base, step["import"])
+    paths = sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".rpm"))
+    if not paths:
+        raise SystemExit("kojihub: no RPMs in %s" % directory)
+    for build in hub.import_rpms(paths):
+        if step.get("tag"):
+            hub.tag_build(step["tag"], build["nvr"])
+
+
+def _matching(hub, patterns):
+    nvrs = [b["nvr"] for b in sorted(hub.builds.values(), key=lambda b: b["id"])]
+    found = [n for n in nvrs if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    if not found:
+        raise SystemExit("kojihub: no build matches %s" % patterns)
+    return found
+
+
+def _step_tag(hub, step, base, signers):
+    for nvr in _matching(hub, step["builds"]):
+        hub.tag_build(step["tag"], nvr)
+
+
+def _step_untag(hub, step, base, signers):
+    for nvr in _matching(hub, step["builds"]):
+        hub.untag_build(step["untag"], nvr)
+
+
+def _step_sign(hub, step, base, signers):
+    for nvr in _matching(hub, step["builds"]):
+        hub.sign(nvr, signers[step["sign"]])
+
+
+def logging_dispatcher(path):
+    """A Dispatcher class appending each call it answers to the file PATH."""
+
+    class LoggingDispatcher(Dispatcher):
+        def _answer(self, method, params):
+            calls = [(c.get("methodName"), c.get("params", [])) for c in params[0]] \
+                if method == "multiCall" and params else [(method, params)]
+            with open(path, "a") as f:
+                for name, call_params in calls:
+                    args, kwargs = decode(call_params)
+                    f.write("%s %s %s\n" % (name, json.dumps(list(args), default=str),
+                                             json.dumps(kwargs, default=str, sort_keys=True)))
+            return super()._answer(method, params)
+
+    return LoggingDispatcher
+
+
+def _step_modules(hub, step, base, signers):
+    """A module build of each stream of a modulemd YAML file (as MBS imports them, the stream's
+    RPM builds tagged into its content tag), tagged into TAG."""
+    from test_pkgset_koji_modules import import_module, rpm_builds, stream_documents
+
+    for _key, stream in sorted(stream_documents(os.path.join(base, step["modules"])).items()):
+        hub.tag_build(step["tag"], import_module(hub, stream, rpm_builds(stream))["nvr"])
+
+
+# "tag" comes last: the import and modules steps name a tag too
+FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "modules": _step_modules,
+                 "tag": _step_tag}
+
+
+def load_fixture(hub, path, gpg_dir, signers):
+    """Apply the fixture file PATH to HUB; the keys it names are made under GPG_DIR and added to
+    SIGNERS ({name: Signer}) as they are made. The fixture's content."""
+    with open(path) as f:
+        fixture = json.load(f)
+    base = os.path.dirname(os.path.abspath(path))
+    for name in fixture.get("signers", []):
+        signers[name] = Signer(os.path.join(gpg_dir, name), "Punji Fidelity %s" % name, fixture.get("rpmv3", False))
+    for tag in fixture.get("tags", []):
+        hub.add_tag(tag["name"], parents=tag.get("parents", ()))
+    for step in fixture.get("steps", []):
+        kind = next((k for k in FIXTURE_STEPS if k in step), None)
+        if kind is None:
+            raise SystemExit("kojihub: %s: unknown step %s" % (path, step))
+        FIXTURE_STEPS[kind](hub, step, base, signers)
+    return fixture
+
+
+def serve_main(argv):
+    """The serve command: the hub of a fixture file until SIGTERM."""
+    parser = argparse.ArgumentParser(prog="kojihub.py serve")
+    parser.add_argument("--fixture", required=True)
+    parser.add_argument("--root", required=True, help="a new directory: the hub's storage, gpg keys")
+    parser.add_argument("--home", required=True, help="where the koji profile is written (HOME)")
+    parser.add_argument("--ready", required=True, help="JSON written once the hub answers")
+    args = parser.parse_args(argv)
+    root = os.path.abspath(args.root)
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    hub = Hub(os.path.join(root, "storage"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signers = {}
+    try:
+        fixture = load_fixture(hub, args.fixture, os.path.join(root, "gpg"), signers)
+        _serve(hub, fixture, signers, args, os.path.join(root, "calls.txt"))
+    finally:
+        for signer in signers.values():
+            signer.stop_agent()
+
+
+def _serve(hub, fixture, signers, args, calls):
+    with serving(hub, logging_dispatcher(calls)) as url, serving_files(hub.root) as (topurl, _):
+        profile = fixture.get("profile", "fidelity")
+        write_profile(args.home, profile, url, hub.root, topurl)
+        info = {"url": url, "topdir": hub.root, "profile": profile, "pid": os.getpid(),
+                "sigkeys": {name: s.sigkey for name, s in signers.items()}}
+        with open(args.ready + ".tmp", "w") as f:
+            json.dump(info, f, indent=2)
+        os.rename(args.ready + ".tmp", args.ready)
+        while True:
+            time.sleep(3600)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["serve"]:
+        raise SystemExit("usage: kojihub.py serve --fixture FILE --root DIR --home DIR --ready FILE")
+    serve_main(sys.argv[2:])

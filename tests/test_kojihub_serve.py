@@ -1,0 +1,114 @@
+"""`tests/kojihub.py serve`: the test hub as a process of its own, as tools/fidelity runs it for
+a product with a koji.json (tags, imported builds, signatures from a fixture file)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import koji
+import pytest
+import rpm
+
+from conftest import MODULAR
+from test_pkgset import build_rpm
+from punji_lib.rpms.headers import read_header
+
+HUB = os.path.join(os.path.dirname(__file__), "kojihub.py")
+
+
+def start(tmp_path, fixture):
+    path = tmp_path / "koji.json"
+    path.write_text(json.dumps(fixture))
+    ready = tmp_path / "ready.json"
+    proc = subprocess.Popen([sys.executable, HUB, "serve", "--fixture", str(path), "--root", str(tmp_path / "hub"),
+                             "--home", str(tmp_path / "home"), "--ready", str(ready)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):
+        if ready.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    return proc, ready
+
+
+@pytest.fixture
+def rpms_dirs(tmp_path):
+    """base/: kts-a 1.0 and kts-b 1.0; child/: kts-a 2.0 (noarch RPMs, paths relative to tmp_path)."""
+    for directory, name, version in [("base", "kts-a", "1.0"), ("base", "kts-b", "1.0"), ("child", "kts-a", "2.0")]:
+        path = build_rpm(tmp_path / "build" / ("%s-%s" % (name, version)), name, version, "noarch")
+        (tmp_path / directory).mkdir(exist_ok=True)
+        os.link(path, tmp_path / directory / path.name)
+    return tmp_path
+
+
+def test_serves_the_fixture_until_sigterm(rpms_dirs):
+    tmp_path = rpms_dirs
+    proc, ready = start(tmp_path, {
+        "profile": "servetest", "signers": ["k"], "rpmv3": True,
+        "tags": [{"name": "base"}, {"name": "child", "parents": ["base"]}],
+        "steps": [{"import": "base", "tag": "base"}, {"import": "child", "tag": "child"},
+                  {"untag": "base", "builds": ["kts-b-*"]}, {"sign": "k", "builds": ["kts-a-2.0-1"]}]})
+    try:
+        info = json.loads(ready.read_text())
+        assert info["profile"] == "servetest" and info["pid"] == proc.pid
+        key = info["sigkeys"]["k"]
+        with open(tmp_path / "home" / ".koji" / "config.d" / "servetest.conf") as f:
+            profile = f.read()
+        assert "server = %s\n" % info["url"] in profile and "topdir = %s\n" % info["topdir"] in profile
+        session = koji.ClientSession(info["url"], {"max_retries": 1, "retry_interval": 0})
+        rpms, builds = session.listTaggedRPMS("child", event=session.getLastEvent()["id"], inherit=True, latest=True)
+        assert [b["nvr"] for b in builds] == ["kts-a-2.0-1"]  # the child's own; kts-b untagged from the parent
+        assert [r["arch"] for r in rpms] == ["noarch"]
+        pathinfo = koji.PathInfo(topdir=info["topdir"])
+        signed = os.path.join(pathinfo.build(builds[0]), pathinfo.signed(rpms[0], key))
+        assert read_header(signed)["sigkey"] == key
+        ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+        with open(signed, "rb") as f:
+            assert ts.hdrFromFdno(f.fileno())[rpm.RPMTAG_SIGPGP]  # rpmv3: the header+payload signature too
+        assert session.listBuildRPMs("kts-a-1.0-1")[0]["nvr"] == "kts-a-1.0-1"  # Pungi's pkgset_koji_builds
+        with pytest.raises(koji.GenericError, match="No such build"):
+            session.listBuildRPMs("kts-z-1.0-1")
+        calls = (tmp_path / "hub" / "calls.txt").read_text().splitlines()
+        assert calls[-3] == 'listTaggedRPMS ["child"] {"event": %d, "inherit": true, "latest": true}' \
+            % session.getLastEvent()["id"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
+    agents = subprocess.run(["pgrep", "-f", "gpg-agent --homedir %s" % (tmp_path / "hub")], capture_output=True)
+    assert agents.stdout == b""  # the signer's gpg-agent ended with the hub
+
+
+def test_a_bad_step_stops_with_one_line(rpms_dirs):
+    proc, ready = start(rpms_dirs, {"tags": [{"name": "base"}], "steps": [{"sing": "k", "builds": ["*"]}]})
+    proc.wait(timeout=10)
+    assert proc.returncode != 0 and not ready.exists()
+    assert proc.stderr.read().strip().splitlines() == [
+        "kojihub: %s: unknown step {'sing': 'k', 'builds': ['*']}" % (rpms_dirs / "koji.json")]
+
+
+def test_module_builds_from_a_modulemd_file(tmp_path, modular_repo):
+    proc, ready = start(tmp_path, {
+        "tags": [{"name": "mods"}],
+        "steps": [{"import": os.path.join(modular_repo, "Packages")},
+                  {"modules": os.path.join(MODULAR, "modules.yaml"), "tag": "mods"}]})
+    try:
+        info = json.loads(ready.read_text())
+        session = koji.ClientSession(info["url"], {"max_retries": 1, "retry_interval": 0})
+        builds = session.listTagged("mods", type="module")
+        assert sorted(b["nvr"] for b in builds) == ["modnode-18-20240301000000.c0ffee18",
+                                                     "modnode-20-20240302000000.c0ffee20",
+                                                     "modweb-1-20240303000000.beef0001",
+                                                     "modweb-2-20240304000000.beef0002"]
+        node18 = session.getBuild(next(b["id"] for b in builds if b["name"] == "modnode" and b["version"] == "18"))
+        module = node18["extra"]["typeinfo"]["module"]
+        assert module["content_koji_tag"] == "module-modnode-18-20240301000000-c0ffee18"
+        rpms, _builds = session.listTaggedRPMS(module["content_koji_tag"], latest=True)
+        assert sorted("%(name)s-%(version)s.%(arch)s" % r for r in rpms) == ["modnode-18.1.src", "modnode-18.1.x86_64"]
+        assert sorted(a["filename"] for a in session.listArchives(node18["id"])) == ["modulemd.txt",
+                                                                                    "modulemd.x86_64.txt"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
