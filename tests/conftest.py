@@ -50,17 +50,13 @@ def http_server(directory):
     """Serve DIRECTORY over HTTP on 127.0.0.1 while the block runs; yields the base URL."""
     import functools
     import http.server
-    import threading
+
+    from kojihub import listening
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
     handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield "http://127.0.0.1:%d/" % server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with listening(handler) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -450,10 +450,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def serving(hub, dispatcher=Dispatcher):
     """Run HUB's XML-RPC server on 127.0.0.1 while the block runs; yields its URL."""
     handler = type("HubHandler", (Handler,), {"dispatcher": dispatcher(hub)})
+    with listening(handler) as url:
+        yield url + "kojihub"
+
+
+@contextlib.contextmanager
+def listening(handler):
+    """Run an HTTP server with HANDLER on 127.0.0.1 in a thread while the block runs; yields
+    its base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield "http://127.0.0.1:%d/kojihub" % server.server_address[1]
+        yield "http://127.0.0.1:%d/" % server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
@@ -532,13 +540,8 @@ def serving_files(root):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FileHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield "http://127.0.0.1:%d/" % server.server_address[1], files
-    finally:
-        server.shutdown()
-        server.server_close()
+    with listening(FileHandler) as url:
+        yield url, files
 
 
 # -- a standalone hub for tools/fidelity --------------------------------------------------

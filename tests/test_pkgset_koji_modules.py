@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import MODULAR, assert_one_line_error, command, make
-from kojihub import Hub, serving, serving_files, write_profile
+from kojihub import Hub, listening, serving, serving_files, write_profile
 
 PROFILE = "punjimod"
 OLD20 = "20240202000000"
@@ -331,7 +331,6 @@ def mbs(koji):
     """A Module Build Service API on 127.0.0.1 knowing one scratch build of modweb:1, whose content
     tag holds modweb-1.0; yields (its URL, the requests it got)."""
     import http.server
-    import threading
     import urllib.parse
 
     hub = koji["hub"]
@@ -357,13 +356,8 @@ def mbs(koji):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield "http://127.0.0.1:%d/api/2/" % server.server_address[1], requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with listening(Handler) as url:
+        yield url + "api/2/", requests
 
 
 def test_a_scratch_module_build_from_mbs_in_a_test_compose(koji, mbs, tmp_path):

@@ -106,16 +106,21 @@ def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
         assert f.read().strip() == "FINISHED"
 
 
+def edit_shell_doc(demo_copy, new):
+    """The demo comps' optional demo-shell-doc entry replaced by NEW."""
+    comps = demo_copy / "comps.xml"
+    text = comps.read_text()
+    old = '<packagereq type="optional">demo-shell-doc</packagereq>'
+    assert old in text
+    comps.write_text(text.replace(old, new))
+
+
 def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     first = compose(conf, tmp_path / "nightly")
     # a package of one group becomes mandatory: the gather results and repodata that read
     # that group are made again, the others taken over
-    comps = demo_copy / "comps.xml"
-    text = comps.read_text()
-    old = '<packagereq type="optional">demo-shell-doc</packagereq>'
-    assert old in text
-    comps.write_text(text.replace(old, '<packagereq type="mandatory">demo-shell-doc</packagereq>'))
+    edit_shell_doc(demo_copy, '<packagereq type="mandatory">demo-shell-doc</packagereq>')
     second = compose(conf, tmp_path / "nightly")
     gathered = states(second, "gather-")
     redone = {(s["variant"], s["arch"]) for s in gathered.values() if "reused_from" not in s}
@@ -155,10 +160,7 @@ def solved_results(topdir):
 def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     first = compose(conf, tmp_path / "nightly")
-    comps = demo_copy / "comps.xml"
-    text = comps.read_text()
-    old = '<packagereq type="optional">demo-shell-doc</packagereq>'
-    comps.write_text(text.replace(old, ""))
+    edit_shell_doc(demo_copy, "")
     second = compose(conf, tmp_path / "nightly")
     changed = [rel for rel, text in solved_results(second).items() if solved_results(first)[rel] != text]
     assert changed
