@@ -79,15 +79,29 @@ def _packages(rpms, path):
     try:
         for variant, by_arch in rpms.items():
             for arch, by_srpm in by_arch.items():
-                tree = found.setdefault((variant, arch), {})
-                for nevra in (n for packages in by_srpm.values() for n in packages):
-                    parts = _nevra_parts(nevra)
-                    if not parts:
-                        raise PunjiError("%s: %s.%s: %r is no N-E:V-R.A" % (path, variant, arch, nevra))
-                    tree.setdefault(parts[0], set()).add(parts[1])
+                found[(variant, arch)] = _tree_packages(variant, arch, by_srpm, path)
     except (AttributeError, TypeError) as exc:
         raise PunjiError("%s: not valid productmd.rpms metadata: %s: %s" % (path, type(exc).__name__, exc))
     return found
+
+
+_LAST_TREES = {}  # (variant, arch): (by_srpm, its packages) of the compose loaded before
+
+
+def _tree_packages(variant, arch, by_srpm, path):
+    """{(name, arch): {evr}} of one variant.arch of rpms.json; the one of the compose loaded
+    before when its entries are the same (two composes compared mostly have the same trees)."""
+    last = _LAST_TREES.get((variant, arch))
+    if last is not None and last[0] == by_srpm:
+        return last[1]
+    tree = {}
+    for nevra in (n for packages in by_srpm.values() for n in packages):
+        parts = _nevra_parts(nevra)
+        if not parts:
+            raise PunjiError("%s: %s.%s: %r is no N-E:V-R.A" % (path, variant, arch, nevra))
+        tree.setdefault(parts[0], set()).add(parts[1])
+    _LAST_TREES[(variant, arch)] = (by_srpm, tree)
+    return tree
 
 
 @functools.lru_cache(maxsize=1 << 17)  # two composes' rpms.json name mostly the same packages

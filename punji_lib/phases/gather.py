@@ -563,7 +563,8 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
                     _link_tree(topdir, [p for p in placed[(v["uid"], a)] if p["category"] == category], v, a,
                                KIND[category], link_type)
         _link_sources(topdir, addons, placed, link_type)
-        _write_rpms(topdir, tree, placed)
+        if not _rpms_from_old(topdir):
+            _write_rpms(topdir, tree, placed)
 
     return reuse.take_over(topdir, "gather", None, None, inputs, outputs, finish=finish,
                            allowed=conf.get("gather_allow_reuse", True))
@@ -639,15 +640,45 @@ def _srpm_header_nevra(p):
 
 def _write_rpms(topdir, tree, placed):
     """compose/metadata/rpms.json."""
-    from productmd.rpms import Rpms
-
-    req = request.read(topdir)
-    rpms = Rpms()
-    rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
-    rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]
+    rpms = _rpms_of(topdir)
     for v in tree:
         for arch in v["arches"]:
             for p in placed[(v["uid"], arch)]:
                 rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
                          p["sigkey"], p["category"], _srpm_header_nevra(p))
     jsonio.write_text(layout.at(topdir, layout.rpms_json()), _productmd_text(rpms))
+
+
+def _rpms_of(topdir):
+    """An empty productmd Rpms of the compose at TOPDIR (its id, type, date and respin)."""
+    from productmd.rpms import Rpms
+
+    req = request.read(topdir)
+    rpms = Rpms()
+    rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
+    rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]
+    return rpms
+
+
+def _rpms_from_old(topdir):
+    """rpms.json written as the old compose's with this compose's id and date, when the gather
+    results were all taken over from it (the same packages in the same places): the text
+    _write_rpms would write, without rendering tens of thousands of entries again. False when
+    the old file does not start as _write_rpms starts it."""
+    old = reuse.old_compose(topdir)
+    try:
+        text = jsonio.read_text(layout.at(old, layout.rpms_json()))
+        old_head, new_head = (_rpms_head(top) for top in (old, topdir))
+    except (OSError, TypeError, PunjiError):
+        return False
+    if not text or not text.startswith(old_head):
+        return False
+    jsonio.write_text(layout.at(topdir, layout.rpms_json()), new_head + text[len(old_head):])
+    return True
+
+
+def _rpms_head(topdir):
+    """The text of TOPDIR's rpms.json up to its payload's "rpms" value."""
+    text = _productmd_text(_rpms_of(topdir))
+    key = '"rpms": '
+    return text[:text.index(key) + len(key)]
