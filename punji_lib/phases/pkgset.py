@@ -76,6 +76,8 @@ def from_repos(topdir, conf, arch):
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
                           layout.at(old, layout.pkgset_headers(arch)) if old else None)
+    headers.prefetch([(path, pkg.checksum_type) for path, pkg in ((repo.package_path(pkg), pkg) for repo, pkg in chosen)
+                      if not repo_refs.is_remote(path)])
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))

@@ -24,6 +24,30 @@ class HeaderCache:
                 self.old.update(jsonio.read_json(each)["files"])
         self.new = {}
 
+    def prefetch(self, files):
+        """Read the headers and checksums of FILES, [(path, repodata checksum type)], that are
+        not cached yet, in one worker process per CPU, so check() finds them (a file that cannot
+        be read is left to check(), which says why)."""
+        todo = {}
+        for path, kind in files:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+            if key not in self.old:
+                todo[key] = (path, {"sha": "sha1"}.get(kind, kind))
+        workers = min(os.cpu_count() or 1, len(todo) // PREFETCH_CHUNK)
+        if workers < 2:
+            return
+        import concurrent.futures
+        import multiprocessing
+
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for key, facts in zip(todo, pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)):
+                if facts is not None:
+                    self.old[key] = facts
+
     def check(self, path, pkg):
         """The package's signing key id (8 hex digits) or None; a PunjiError when the file
         is not the package the repodata describes."""
@@ -89,6 +113,18 @@ class HeaderCache:
 
     def save(self):
         jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new}, compact=True)
+
+
+PREFETCH_CHUNK = 256  # files per task handed to a worker process
+
+
+def _read_facts(job):
+    """What check() reads of a file: its header facts and its checksum; None when it cannot."""
+    path, kind = job
+    try:
+        return dict(read_header(path), checksum_type=kind, checksum=file_checksum(path, kind))
+    except (OSError, PunjiError):
+        return None
 
 
 def same_package(text):

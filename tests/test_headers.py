@@ -1,0 +1,39 @@
+"""rpms.headers: what package files are, read once per file (HeaderCache), in worker processes
+when there are many (prefetch)."""
+
+import pytest
+
+from punji_lib.errors import PunjiError
+from punji_lib.rpms import headers
+from punji_lib.rpms.repos import Repo
+
+
+@pytest.fixture
+def demo_packages(demo_repo, tmp_path):
+    repo = Repo(demo_repo, str(tmp_path / "cache"))
+    return [(repo.package_path(pkg), pkg) for pkg in repo.packages()]
+
+
+def test_prefetched_facts_are_what_check_reads_one_file_at_a_time(demo_packages, tmp_path, monkeypatch):
+    monkeypatch.setattr(headers, "PREFETCH_CHUNK", 8)  # the demo repo's ~240 files in two workers
+    prefetched = headers.HeaderCache(str(tmp_path / "a.json"))
+    prefetched.prefetch([(path, pkg.checksum_type) for path, pkg in demo_packages])
+    assert len(prefetched.old) == len(demo_packages)
+    serial = headers.HeaderCache(str(tmp_path / "b.json"))
+    for path, pkg in demo_packages:
+        assert prefetched.check(path, pkg) == serial.check(path, pkg)
+    assert prefetched.new == serial.new
+    assert any(facts["sigkey"] is None and facts["checksum_type"] == "sha256" for facts in serial.new.values())
+
+
+def test_a_file_no_worker_could_read_is_left_to_check_which_names_it(demo_packages, tmp_path, monkeypatch):
+    monkeypatch.setattr(headers, "PREFETCH_CHUNK", 8)
+    path, pkg = demo_packages[0]
+    broken = tmp_path / "broken.rpm"
+    with open(path, "rb") as f:
+        broken.write_bytes(b"\0" * len(f.read()))
+    cache = headers.HeaderCache(str(tmp_path / "a.json"))
+    cache.prefetch([(str(broken), "sha256")] + [(p, k.checksum_type) for p, k in demo_packages])
+    assert len(cache.old) == len(demo_packages)
+    with pytest.raises(PunjiError, match="broken.rpm: cannot read its RPM header"):
+        cache.check(str(broken), pkg)
