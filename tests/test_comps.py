@@ -151,3 +151,17 @@ def test_bad_comps_is_one_error(tmp_path):
     with pytest.raises(PunjiError) as err:
         comps.read(str(path))
     assert str(err.value) == "%s: libcomps rejects the comps file: line 1: Parser error no element found" % path
+
+
+def test_an_empty_packagelist_is_read_and_its_group_dropped(tmp_path):
+    # Pungi reads such a file (libcomps only remarks on it) and comps_filter drops the empty group
+    path = tmp_path / "comps.xml"
+    path.write_text('<?xml version="1.0"?>\n<comps>\n'
+                    "  <group><id>empty</id><name>E</name><description>e</description><packagelist>\n  </packagelist></group>\n"
+                    "  <group><id>full</id><name>F</name><description>f</description><packagelist>"
+                    '<packagereq type="mandatory">a-pkg</packagereq></packagelist></group>\n</comps>\n')
+    comps.read(str(path))
+    variant = {"uid": "Server", "type": "variant", "modules": None, "modular_koji_tags": [], "environments": [],
+               "groups": []}
+    result, _missing = comps.filtered(str(path), variant, "x86_64")
+    assert [g.id for g in result.groups] == ["full"]

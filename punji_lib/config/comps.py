@@ -20,6 +20,7 @@ import re
 
 from ..errors import PunjiError
 
+EMPTY_LIST_RE = re.compile(r"\w+ is empty at line")
 LINE_RE = re.compile(r"\s*at line:\s*(\d+)\s*col(?:umn)?\s*:\s*\d+")
 
 
@@ -37,7 +38,9 @@ def read(path):
         failed = True
     problems = [" ".join(str(e).split()) for e in comps.get_last_errors()]
     # libcomps answers 1 for a file it read with remarks; only a remark it makes is a rejection
-    # (a missing id or empty packagereq); attributes it does not know (arch, variant) pass silently
+    # (a missing id or empty packagereq); attributes it does not know (arch, variant) pass silently,
+    # and so does an empty list: Pungi composes with it (comps_filter drops the empty group)
+    problems = [p for p in problems if not EMPTY_LIST_RE.match(p)]
     if failed or problems:
         raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, _first_problem(path, problems)))
     return comps
