@@ -296,3 +296,22 @@ def test_rich_dependencies_are_evaluated_by_their_operators(tmp_path):
     }
 
 
+
+
+def test_an_addon_of_an_is_empty_variant_is_checked_without_its_parent(tmp_path, demo_repo):
+    # Pungi makes no repodata for an is_empty variant; its dnf repoclosure skips the missing
+    # parent repository and checks the addon alone (lenient: a warning, the compose goes on)
+    from punji_lib.config import variants
+    from punji_lib.phases import repoclosure
+
+    (tmp_path / "variants.xml").write_text(
+        '<variants><variant id="Base" name="Base" type="variant" is_empty="true">'
+        "<arches><arch>x86_64</arch></arches><variants>"
+        '<variant id="HA" name="HA" type="addon"><arches><arch>x86_64</arch></arches></variant>'
+        "</variants></variant></variants>")
+    tree = variants.load(str(tmp_path / "variants.xml"))
+    topdir = str(tmp_path / "compose-top")
+    rpms = [r for r in binary_rpms(demo_repo) if rpm_name(os.path.basename(r)) in HA]
+    build_tree(topdir, "Base/x86_64/os/addons/HA", rpms, ".")
+    own, side, extra = repoclosure.repositories(topdir, variants.by_uid(tree)["Base-HA"], tree, "x86_64")
+    assert (own, side, extra) == ("compose/Base/x86_64/os/addons/HA", [], [])

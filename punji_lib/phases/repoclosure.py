@@ -4,7 +4,8 @@ Repoclosure (punji_lib.rpms.repoclosure, libsolv) runs over the os repository of
 the tree (compose/<uid>/<arch>/os, an addon's inside its parent's). The trees it
 builds on are its lookaside, as in gather: an addon's parent; a layered
 product's parent and the parent's addons; an optional variant's parent with the
-parent's addons and layered products; plus the variant's gather_lookaside_repos.
+parent's addons and layered products (but an is_empty one, which has no
+repodata); plus the variant's gather_lookaside_repos.
 repoclosure_strictness (variant/arch mapping, the last matching value wins as in
 Pungi; default lenient) says what the tree's unresolved requires do:
 
@@ -68,8 +69,9 @@ def repositories(topdir, v, tree, arch):
 
     by_uid = variants.by_uid(tree)
     own = layout.repo_dir(v, arch)
+    # an is_empty tree has no repodata; Pungi's dnf skips such a repository and checks without it
     side = [layout.repo_dir(by_uid[u], arch) for u in variants.builds_on(v, tree, arch)
-            if arch in by_uid[u]["arches"]]
+            if arch in by_uid[u]["arches"] and not by_uid[u].get("is_empty")]
     for rel in [own] + side:
         if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
             raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
