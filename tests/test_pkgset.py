@@ -333,3 +333,20 @@ def test_a_repos_package_set_holds_only_what_pungis_package_set_run_reaches(tmp_
     assert "gx" in gathered and "gy-long" not in gathered
     with open(os.path.join(compose, "logs/x86_64/pkgset.log")) as f:
         assert "packages reached by Pungi's package set runs of x86_64" in f.read()
+
+
+def test_the_repos_own_group_files_add_to_the_groups_pungis_package_set_run_asks_for(tmp_path, demo_copy):
+    """Pungi's package set run reads the comps of the repos too (DNF merges every repo's group
+    file): a group of the compose's comps takes the packages the repo's group of the same id
+    lists (pkgset-two in the repo's "core"); a package no group names stays out (pkgset-one)."""
+    rpms = [build_rpm(tmp_path / "rpmbuild", name, "1.0", "noarch") for name in ("pkgset-one", "pkgset-two")]
+    (tmp_path / "repo-comps.xml").write_text(
+        '<?xml version="1.0"?>\n<comps><group><id>core</id><name>Core</name><description>c</description>'
+        '<packagelist><packagereq type="mandatory">pkgset-two</packagereq></packagelist></group></comps>\n')
+    repo = make_repo(tmp_path / "grouped", rpms)
+    subprocess.run(["createrepo_c", "--quiet", "-g", str(tmp_path / "repo-comps.xml"), repo], check=True)
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("additional_packages = []\n")  # not Everything's "*"
+    compose = compose_with_repos(tmp_path, demo_copy, [repo])
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    assert [p["name"] for p in packages(compose, "x86_64")] == ["pkgset-two"]

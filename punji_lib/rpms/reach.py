@@ -4,7 +4,9 @@ Pungi does not take whole repositories. For every compose arch it solves,
 over that arch's repos, everything any variant could ask for: every group
 of the arch's comps (optional packages too), every additional_packages entry and gather_source_mapping
 name of the arch (whatever variant pattern they carry), gather_prepopulate,
-and system-release; with fulltree, selfhosting, multilib "all", greedy
+and system-release (a group's packages are those of the arch's comps merged
+with the groups of the same id in the repos' own group files, as DNF reads
+every repo's); with fulltree, selfhosting, multilib "all", greedy
 "none", and the arch as given (for i386 that means only i386 and noarch
 packages answer a requirement). The package set of each arch is then every
 package any of these runs reached, of the arches that arch can hold.
@@ -47,7 +49,8 @@ def _run(topdir, conf, gather_conf, arch):
     except (OSError, ValueError):
         pass
     pool = PackagePool(arch, repos, cache=cache)
-    pool.comps_files = [("comps", comps)] if os.path.isfile(comps) else []
+    # the group files of the repos themselves count too: DNF merges them with the compose's comps
+    pool.comps_files += [("comps", comps)] if os.path.isfile(comps) else []
     result = depsolve.Solver(pool, request).run()
     nevras = sorted(pool.nevra(i) for i in result.packages)
     jsonio.write_shared(path, jsonio.dumps({"key": key, "nevras": nevras}, compact=True))
