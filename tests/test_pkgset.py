@@ -96,6 +96,20 @@ def test_i386_set_has_no_x86_64_packages(new_compose):
     assert {p["arch"] for p in packages(new_compose, "i386")} == {"i686", "noarch", "src"}
 
 
+@pytest.mark.parametrize("multilib, arches", [
+    ('[("^Server$", {"x86_64": ["devel"]})]', {"x86_64", "i686", "noarch", "src"}),
+    ('[("^Server$", {"x86_64": []}), ("^Client$", {"s390x": ["all"]})]', {"x86_64", "noarch", "src"}),
+])
+def test_x86_64_set_has_i686_packages_only_when_some_variant_has_multilib_there(tmp_path, demo_copy, multilib, arches):
+    # Pungi's is_arch_multilib: some multilib entry, of any variant, with methods for the arch
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("multilib = %s\n" % multilib)
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                      check=True).stdout.strip()
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    assert {p["arch"] for p in packages(compose, "x86_64")} == arches
+
+
 def test_each_arch_run_of_the_reach_is_made_once(new_compose):
     """The package set of x86_64 makes the solver runs of both arches; i386's then takes its
     own run from work/i386/pkgset/reach.json instead of making it again."""

@@ -8,15 +8,22 @@ from ..errors import PunjiError
 def va_data(value, uid, arch):
     """The values a variant/arch mapping [(uid regex, {arch or '*': value or [values]})]
     gives variant UID on ARCH, in config order: lists are joined, single values appended.
-    As in Pungi, '*' stands for every binary arch, not for 'src'."""
+    As in Pungi, '*' stands for every binary arch, not for 'src'. With UID None: those of
+    every variant (what Pungi's get_arch_variant_data gives without a variant)."""
     found = []
     for pattern, by_arch in value or []:
-        if not re.match(pattern, uid):
+        if uid is not None and not re.match(pattern, uid):
             continue
         for key, item in by_arch.items():
             if key == arch or (key == "*" and arch != "src"):
                 found.extend(item if isinstance(item, list) else [item])
     return found
+
+
+def is_arch_multilib(gather_conf, arch):
+    """Whether some variant has multilib methods on ARCH (Pungi's is_arch_multilib): only then
+    does the package set of ARCH hold packages of its multilib partner arch."""
+    return bool(va_data(gather_conf.get("multilib"), None, arch))
 
 
 def arch_data(value, arch):

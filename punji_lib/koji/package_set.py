@@ -7,8 +7,8 @@ What goes in, by build (a later kind replaces an earlier one's build of the same
   2. the builds of pkgset_koji_builds (NVRs);
   3. the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
      only; scratch builds are never signed, so sigkeys do not apply to them).
-Of each RPM of the arches installable on the compose arch (arches.compatible) and of
-source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
+Of each RPM of the arches installable on the compose arch (arches.compatible; the multilib
+partner's only when some variant has multilib methods on the arch) and of source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
 (None allows the unsigned copy); when some are not signed yet, Koji is asked again
 signed_packages_retries times, signed_packages_wait seconds apart. A copy is read under
 the profile's topdir when readable here, else downloaded from topurl into koji_cache or
@@ -27,6 +27,7 @@ import time
 
 from .. import arches
 from ..compose import jsonio, layout, request, reuse, state
+from ..config.lookup import is_arch_multilib
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
@@ -78,12 +79,13 @@ def from_koji(topdir, conf, arch):
     koji.call("getAPIVersion")
     event = compose_event(topdir, koji, conf)
     found = None
+    gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
+    multilib = is_arch_multilib(gather_conf, arch)
     if modules.wanted(conf, tree):
-        gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
         found = modules.find(koji, conf, gather_conf, tree, event, compose_type, _cache_dir(topdir, conf, arch))
     # where files are cached and which event is asked for do not change what the set is
     inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
-                          arch, koji.server, koji.topdir, koji.topurl, _found_digest(found))
+                          arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found))
     watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
@@ -91,7 +93,7 @@ def from_koji(topdir, conf, arch):
         if reused is not None:
             return reused
 
-    wanted = sorted(set(arches.compatible(arch)) | set(SOURCE_ARCHES))
+    wanted = sorted(set(arches.compatible(arch, multilib)) | set(SOURCE_ARCHES))
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 

@@ -4,8 +4,9 @@ As Pungi does, a solver run for every compose arch B over the repos of
 pkgset_repos[B] and pkgset_repos["*"] decides what is in (rpms.reach), and the
 package set of compose arch A is what any of those runs reached, read from the
 repodata (createrepo_c) of A's repos and then the other arches': packages of the
-arches installable on A (arches.compatible: native, multilib partner, noarch)
-and source packages; of every name.arch the highest EVR, the first repo winning
+arches installable on A (arches.compatible: native, noarch, and the multilib
+partner's only when some variant has multilib methods on A, as Pungi's
+is_arch_multilib decides) and source packages; of every name.arch the highest EVR, the first repo winning
 a tie. The result is
 work/<A>/pkgset/packages.json and a yum repo over it in work/<A>/repo, whose
 metadata is written from the source repos' metadata: no package is read again.
@@ -19,6 +20,7 @@ import os
 
 from ..compose import jsonio, layout, reuse, state
 from ..config import repo_refs
+from ..config.lookup import is_arch_multilib
 from ..errors import PunjiError
 from ..log import log
 from ..rpms import packages, repodata
@@ -69,8 +71,10 @@ def from_repos(topdir, conf, arch):
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     opened = [(Repo(r, cache), r) for r in repos]
     streams = _modules(topdir, [repo for repo, _r in opened], arch)
-    chosen = packages.latest(arch, opened, keep=_reached(topdir, conf, compose_arches, arch),
-                             modular={n for s in streams for n in s["artifacts"]})
+    gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
+    chosen = packages.latest(arch, opened, keep=_reached(topdir, conf, gather_conf, compose_arches, arch),
+                             modular={n for s in streams for n in s["artifacts"]},
+                             multilib=is_arch_multilib(gather_conf, arch))
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
@@ -142,11 +146,10 @@ def _compose_arches(topdir):
     return variants.all_arches(jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"])
 
 
-def _reached(topdir, conf, compose_arches, arch):
+def _reached(topdir, conf, gather_conf, compose_arches, arch):
     """The NEVRAs Pungi's runs over the repos of every compose arch reach (rpms.reach)."""
     from ..rpms import reach
 
-    gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     return reach.reached(topdir, conf, gather_conf, compose_arches, first=arch)
 
 

@@ -6,11 +6,12 @@ from .. import arches
 SOURCE_ARCHES = ("src", "nosrc")
 
 
-def latest(arch, repos, keep=None, modular=frozenset()):
-    """[(Repo, Package)] of the highest EVR of every name.arch installable on ARCH, sorted by NEVRA;
-    with KEEP (a set of NEVRAs), of those packages only. The packages of MODULAR (NEVRAs of
-    module streams' artifacts) are all taken, the first repo's of a NEVRA, whatever their EVR."""
-    wanted = set(arches.compatible(arch)) | set(SOURCE_ARCHES)
+def latest(arch, repos, keep=None, modular=frozenset(), multilib=True):
+    """[(Repo, Package)] of the highest EVR of every name.arch installable on ARCH (its multilib
+    partner's arches only with MULTILIB), sorted by NEVRA; with KEEP (a set of NEVRAs), of those
+    packages only. The packages of MODULAR (NEVRAs of module streams' artifacts) are all taken,
+    the first repo's of a NEVRA, whatever their EVR."""
+    wanted = set(arches.compatible(arch, multilib)) | set(SOURCE_ARCHES)
     chosen, streams = {}, {}
     for repo, _name in repos:
         for pkg in repo.packages(with_files=True):

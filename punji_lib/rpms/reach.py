@@ -15,7 +15,7 @@ package any of these runs reached, of the arches that arch can hold.
 import os
 
 from ..compose import layout
-from ..config.lookup import json_file
+from ..config.lookup import json_file, va_data
 from ..config.repo_refs import repos_for
 from . import depsolve
 from .pkgpool import PackagePool
@@ -59,22 +59,12 @@ def _run(topdir, conf, gather_conf, arch):
 
 def _request(topdir, gather_conf, arch):
     comps = layout.at(topdir, layout.arch_comps_file(arch))
-    packages = _for_arch(gather_conf.get("additional_packages"), arch) + _mapping(gather_conf, arch)
+    packages = va_data(gather_conf.get("additional_packages"), None, arch) + _mapping(gather_conf, arch)
     if "system-release" not in packages:
         packages.append("system-release")
     return dict(depsolve.DEFAULTS, repos=[], arch=arch, packages=sorted(set(packages)),
                 groups=_groups(comps), groups_with_optional=True, prepopulate=_prepopulate(gather_conf, arch),
                 fulltree=True, selfhosting=True, multilib_methods=["all"], langpacks=True)
-
-
-def _for_arch(data, arch):
-    """The values of a [(variant regex, {arch: [values]})] option for ARCH, every variant's."""
-    found = []
-    for _pattern, by_arch in data or []:
-        for key, values in by_arch.items():
-            if key == arch or (key == "*" and arch != "src"):
-                found += values if isinstance(values, list) else [values]
-    return found
 
 
 def _groups(path):
