@@ -316,3 +316,48 @@ def test_a_tree_left_half_built_by_a_killed_run_is_cleaned_up(tmp_path):
     linker.build_dir(str(tree / "Packages"), [(str(source), "a.rpm")])
     assert sorted(os.listdir(tree)) == ["Packages"]
     assert os.listdir(tree / "Packages") == ["a.rpm"]
+
+
+# -- variant types, as Pungi 4.3.2 composes them (found by tools/fuzz-compose) ----------------------
+
+
+def variants_compose(tmp_path, demo_copy, xml):
+    """A demo compose of the variants XML (x86_64 only), gathered."""
+    (demo_copy / "variants.xml").write_text('<?xml version="1.0" encoding="UTF-8"?>\n<variants>%s</variants>\n' % xml)
+    compose = gathered_compose(tmp_path, demo_copy, 'tree_arches = ["x86_64"]\nadditional_packages = []\n'
+                                                    'filter_packages = []\n')
+    done = make(compose, "gather")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+def _variant(vid, vtype, groups, extra="", children=""):
+    groups = "".join("<group>%s</group>" % g for g in groups)
+    return ('<variant id="%s" name="%s" type="%s"%s><arches><arch>x86_64</arch></arches><groups>%s</groups>%s'
+            "</variant>" % (vid, vid, vtype, extra, groups, "<variants>%s</variants>" % children if children else ""))
+
+
+def test_the_children_of_an_is_empty_variant_take_its_inputs(tmp_path, demo_copy):
+    # Pungi gathers nothing for Server, but its addon and optional variant still take its groups
+    compose = variants_compose(tmp_path, demo_copy, _variant(
+        "Server", "variant", ["core", "web-server"], ' is_empty="true" has_optional="true"',
+        _variant("HA", "addon", ["ha"])))
+    assert not result(compose, "Server", "x86_64")["packages"]
+    names = {n.rsplit("-", 2)[0] for n in nevras(compose, "Server-HA", "x86_64")}
+    assert {"demo-httpd", "demo-coreutils", "demo-pacemaker"} <= names
+    assert {"core", "web-server", "ha"} <= set(solved(compose, "Server-optional", "x86_64")["inputs"]["comps"]["groups"])
+
+
+def test_a_layered_product_keeps_sources_and_debuginfo_named_by_an_addon_though_its_parent_has_them(
+        tmp_path, demo_copy):
+    # demo-httpd is Client-HA's (Client lacks it) and Server's: Server-Cloud inherits Server's
+    # web-server group; Pungi drops its binary (Server has it) but keeps its source and debuginfo
+    compose = variants_compose(tmp_path, demo_copy, _variant(
+        "Server", "variant", ["core", "web-server"], children=_variant("Cloud", "layered-product", ["docs"]).replace(
+            "<arches>", '<release name="Cloud" short="CL" version="2"/><arches>')) + _variant(
+        "Client", "variant", ["core"], children=_variant("HA", "addon", ["web-server"])))
+    assert "demo-httpd" in {n.rsplit("-", 2)[0] for n in nevras(compose, "Client-HA", "x86_64")}
+    cloud = {(p["name"], p["category"]) for p in result(compose, "Server-Cloud", "x86_64")["packages"]}
+    assert {("demo-httpd", "source"), ("demo-httpd-debuginfo", "debug")} <= cloud
+    assert ("demo-httpd", "binary") not in cloud
+    assert ("demo-coreutils", "source") not in cloud  # Server's, named by no addon

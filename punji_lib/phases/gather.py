@@ -71,8 +71,7 @@ def run(topdir, variant, arch):
     if reuse.take_over(topdir, "gather", variant, arch, fingerprint, [layout.solved_json(variant, arch)],
                        allowed=conf.get("gather_allow_reuse", True)):
         return
-    # Pungi 4.3.2 gathers nothing for an empty variant
-    solved = _nothing() if v.get("is_empty") else _solve(topdir, conf, v, arch, tree, related, earlier)
+    solved = (_empty if v.get("is_empty") else _solve)(topdir, conf, v, arch, tree, related, earlier)
     jsonio.write_json(layout.at(topdir, layout.solved_json(variant, arch)), dict(
         solved, header=state.header("gather-result"), variant=variant, arch=arch), compact=True)
     counts = {c: sum(1 for p in solved["packages"] if p["category"] == c and "lookaside" not in p["flags"])
@@ -100,6 +99,15 @@ def _nothing():
             "modules": [], "unmatched_modules": [], "missing": [], "unresolved": [], "packages": []}
 
 
+def _empty(topdir, conf, v, arch, tree, related, earlier):
+    """Pungi 4.3.2 gathers nothing for an is_empty variant V, but the variants built on it take
+    its inputs all the same (its comps groups, additional_packages, system-release)."""
+    pool = _pool(topdir, conf, v, arch, related)
+    streams = _streams(topdir, conf, v, arch)[0]
+    inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related], streams)
+    return dict(_nothing(), inputs={k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")})
+
+
 def _solve(topdir, conf, v, arch, tree, related, earlier):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related)
@@ -111,7 +119,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
     else:
         pool.hide_nevras(hidden)
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier)
-    _drop_related(pool, found, earlier)
+    _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
     packages = _records(topdir, pool, found, arch)
     _fetch_remote(topdir, arch, packages)
@@ -402,10 +410,13 @@ def _request(conf, v, arch, inputs, source, method, earlier):
 # -- results -------------------------------------------------------------------------------
 
 
-def _drop_related(pool, found, earlier):
-    """Leave out what the variants this one builds on already have (same NEVRA)."""
+def _drop_related(pool, found, earlier, kind):
+    """Leave out what the variants this one builds on already have (same NEVRA). A layered
+    product keeps its source and debug packages: rpms.trim decides on them, as Pungi keeps those
+    named by any addon even when the parent has them too."""
     theirs = {p["nevra"] for result in earlier.values() for p in result["packages"]}
-    for i in [i for i in found if pool.nevra(i) in theirs]:
+    kept = ("srpm", "debuginfo") if kind == "layered-product" else ()
+    for i in [i for i in found if pool.nevra(i) in theirs and found[i][0] not in kept]:
         del found[i]
 
 
