@@ -361,3 +361,12 @@ def test_a_layered_product_keeps_sources_and_debuginfo_named_by_an_addon_though_
     assert {("demo-httpd", "source"), ("demo-httpd-debuginfo", "debug")} <= cloud
     assert ("demo-httpd", "binary") not in cloud
     assert ("demo-coreutils", "source") not in cloud  # Server's, named by no addon
+
+
+def test_a_layered_product_takes_its_parents_inputs_but_not_the_parents_addons(tmp_path, demo_copy):
+    cloud = _variant("Cloud", "layered-product", ["docs"]).replace(
+        "<arches>", '<release name="Cloud" short="CL" version="2"/><arches>')
+    compose = variants_compose(tmp_path, demo_copy, _variant(
+        "Server", "variant", ["core"], children=_variant("HA", "addon", ["ha"]) + cloud))
+    assert set(solved(compose, "Server-Cloud", "x86_64")["inputs"]["comps"]["groups"]) == {"core", "docs"}
+    assert "demo-pacemaker" not in {p["name"] for p in solved(compose, "Server-Cloud", "x86_64")["packages"]}

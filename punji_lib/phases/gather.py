@@ -104,7 +104,7 @@ def _empty(topdir, conf, v, arch, tree, related, earlier):
     its inputs all the same (its comps groups, additional_packages, system-release)."""
     pool = _pool(topdir, conf, v, arch, related)
     streams = _streams(topdir, conf, v, arch)[0]
-    inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related], streams)
+    inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     return dict(_nothing(), inputs={k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")})
 
 
@@ -112,7 +112,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related)
     streams, hidden, unmatched = _streams(topdir, conf, v, arch)
-    inputs = _inputs(topdir, conf, v, arch, pool, tree, [earlier[uid] for uid in related], streams)
+    inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     methods = _methods(conf, v["uid"])
     if methods == "hybrid":
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
@@ -306,6 +306,14 @@ def _pool(topdir, conf, v, arch, related):
         if os.path.isfile(path):
             pool.comps_files.append((uid, path))
     return pool
+
+
+def _inherited(v, related, earlier):
+    """The results whose inputs variant V takes (Pungi's get_variant_packages): a layered
+    product's parent's only, though it is gathered after the parent's addons too."""
+    if v["type"] == "layered-product":
+        return [earlier[v["parent"]]]
+    return [earlier[uid] for uid in related]
 
 
 def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
