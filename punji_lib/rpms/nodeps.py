@@ -41,10 +41,15 @@ def gather(pool, wanted, result):
                 asked = "%s.%s" % (pattern, arch) if arch else pattern
                 result.packages.setdefault(i, ("rpm", {"reason": "requested", "pattern": asked}))
                 seen.setdefault(pool.sourcerpm(i), set()).add(pool.arch_of(i))
+    # the package set's source package, though a lookaside repo has the same file (Pungi's
+    # method reads the package set only)
+    sources = {}
+    for i in main:
+        if pool.is_source(i):
+            sources.setdefault(_file_name(pool, i), i)
     for sourcerpm in seen:
-        src = pool.sources.get(sourcerpm)
-        if src is not None and src not in pool.lookaside:
-            result.packages.setdefault(src, ("srpm", {"reason": "source", "of": sourcerpm}))
+        if sourcerpm in sources:
+            result.packages.setdefault(sources[sourcerpm], ("srpm", {"reason": "source", "of": sourcerpm}))
     for i in main:
         if pool.is_debug(i) and not pool.is_source(i) and _built_here(seen.get(pool.sourcerpm(i)), pool.arch_of(i)):
             result.packages.setdefault(i, ("debuginfo", {"reason": "debuginfo", "of": pool.sourcerpm(i)}))
