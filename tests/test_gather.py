@@ -370,3 +370,16 @@ def test_a_layered_product_takes_its_parents_inputs_but_not_the_parents_addons(t
         "Server", "variant", ["core"], children=_variant("HA", "addon", ["ha"]) + cloud))
     assert set(solved(compose, "Server-Cloud", "x86_64")["inputs"]["comps"]["groups"]) == {"core", "docs"}
     assert "demo-pacemaker" not in {p["name"] for p in solved(compose, "Server-Cloud", "x86_64")["packages"]}
+
+
+def test_a_child_variant_takes_neither_the_json_inputs_nor_the_prepopulate_of_its_parent(tmp_path, demo_copy):
+    # Pungi's get_variant_packages adds the parent's comps inputs only
+    (demo_copy / "mapping.json").write_text(json.dumps({"Server": {"x86_64": {"demo-fortune": [None]}}}))
+    (demo_copy / "prepopulate.json").write_text(json.dumps({"Server": {"x86_64": {"demo-cron": ["demo-cron.x86_64"]}}}))
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write('gather_source_mapping = "mapping.json"\ngather_prepopulate = "prepopulate.json"\n')
+    compose = variants_compose(tmp_path, demo_copy, _variant(
+        "Server", "variant", ["core"], ' is_empty="true"', _variant("HA", "addon", ["ha"])))
+    inputs = solved(compose, "Server-HA", "x86_64")["inputs"]
+    assert inputs["json"]["packages"] == [] and inputs["prepopulate"] == []
+    assert not {"demo-fortune", "demo-cron"} & {p["name"] for p in result(compose, "Server-HA", "x86_64")["packages"]}

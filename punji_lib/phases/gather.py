@@ -13,9 +13,11 @@ as Pungi's fus runs). Only the comps source solved with deps hides what
 filter_packages names, as in Pungi.
 
 Variant types (Pungi's "Gathering packages" rules): an addon or layered product
-also takes its parent's inputs, with fulltree on, selfhosting off and the
-parent's source packages as fulltree_excludes; an optional variant takes the
-inputs of its parent and the parent's addons, with fulltree and selfhosting on.
+also takes its parent's comps inputs (not its json ones nor its
+gather_prepopulate), with fulltree on, selfhosting off and the parent's source
+packages as fulltree_excludes; an optional variant takes the comps inputs of its
+parent and the parent's addons and layered products, with fulltree and
+selfhosting on.
 What the variants a child builds on have is its lookaside, so the gather of a
 child runs after theirs. run() solves one variant.arch into
 work/<arch>/gather/<variant>.solved.json.
@@ -41,7 +43,9 @@ from ..rpms.pkgpool import PackagePool, repo_keys, solver_arch
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}
 SOURCES = ("module", "comps", "json")  # Pungi's order
-INHERITED = ("comps", "json")  # the sources whose inputs a child variant takes from its parent
+# the source whose inputs a child variant takes from its parent: Pungi's get_variant_packages returns
+# the json and module sources' own packages only, and reads gather_prepopulate per variant
+INHERITED = ("comps",)
 
 
 def run(topdir, variant, arch):
@@ -336,7 +340,6 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
         for source in INHERITED:
             for key, values in other["inputs"][source].items():
                 result[source][key] = result[source][key] + [x for x in values if x not in result[source][key]]
-        result["prepopulate"] += [x for x in other["inputs"]["prepopulate"] if x not in result["prepopulate"]]
     return result
 
 
