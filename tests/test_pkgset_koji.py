@@ -141,6 +141,13 @@ def test_latest_builds_across_the_inheritance(koji, tmp_path, demo_copy):
                                     "kjt-multi.i686"}
 
 
+def test_the_x86_64_set_has_i686_rpms_only_when_some_variant_has_multilib_there(koji, tmp_path, demo_copy):
+    # Pungi's is_arch_multilib decides which arches an arch's package set holds, whatever the source
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", multilib=[])
+    assert set(pkgset(compose)) == {"kjt-inherited.noarch", "kjt-override.noarch", "kjt-retagged.noarch",
+                                    "kjt-multi.x86_64"}
+
+
 def test_first_tag_wins_extra_builds_and_scratch_tasks_on_top(koji, tmp_path, demo_copy):
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag=["kj-other", "kj-child"],
                            pkgset_koji_builds=["kjt-extra-1.0-1", "kjt-inherited-1.5-1"],
