@@ -497,7 +497,7 @@ def _fetch_remote(topdir, arch, packages):
         if header["nevra"] != p["nevra"]:
             raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
                              % (p["path"], header["nevra"], p["nevra"]))
-        p["path"], p["sigkey"] = path, header["sigkey"]
+        p["path"], p["sigkey"] = path, header["listed_sigkey"]
 
 
 # -- the global step -------------------------------------------------------------------------------
