@@ -308,8 +308,9 @@ OPTIONS = (
            help="JSON file {variant: {arch: {name: [arch]}}} of input packages."),
     Option("gather_lookaside_repos", va_map(STRINGS), default=[], phase="gather", implemented=True,
            help="Variant/arch mapping of repos that satisfy dependencies but are not included."),
-    Option("variant_as_lookaside", STRING_PAIRS, phase="gather",
-           help="Pairs (variant, lookaside variant) of variants used as lookaside."),
+    Option("variant_as_lookaside", STRING_PAIRS, phase="gather", implemented=True,
+           help="Pairs (variant, lookaside variant): what the lookaside variant gathered is a lookaside "
+                "repo of the variant on each arch (its packages are not gathered again)."),
     Option("gather_allow_reuse", BOOL, default=True, phase="gather", implemented=True,
            help="Take over a variant.arch's gather result from the newest finished compose in the target "
                 "directory when its inputs fingerprint is the same (on by default: the fingerprint makes it "
