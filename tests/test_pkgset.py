@@ -329,3 +329,50 @@ def test_a_repos_package_set_holds_only_what_pungis_package_set_run_reaches(tmp_
     assert "gx" in gathered and "gy-long" not in gathered
     with open(os.path.join(compose, "logs/x86_64/pkgset.log")) as f:
         assert "packages reached by Pungi's package set runs of x86_64" in f.read()
+
+
+LIMITED_SPEC = """Name: %s
+Version: 1.0
+Release: 1
+Summary: a noarch package limited to some arches
+License: MIT
+BuildArch: noarch
+%s
+%%description
+Limited by its source package.
+%%files
+"""
+
+
+@pytest.fixture(scope="module")
+def limited_repo(tmp_path_factory):
+    """A repo of two noarch packages with their sources: pkgset-limited (ExcludeArch: the i386
+    family), pkgset-javaish (ExclusiveArch: x86_64 noarch)."""
+    top = tmp_path_factory.mktemp("limited")
+    rpms = []
+    for name, limit in (("pkgset-limited", "ExcludeArch: i386 i486 i586 i686"),
+                        ("pkgset-javaish", "ExclusiveArch: x86_64 noarch")):
+        spec = top / ("%s.spec" % name)
+        spec.write_text(LIMITED_SPEC % (name, limit))
+        subprocess.run(["rpmbuild", "-ba", "--quiet", "--define", "_topdir %s" % top, str(spec)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rpms += [top / "RPMS" / "noarch" / ("%s-1.0-1.noarch.rpm" % name), top / "SRPMS" / ("%s-1.0-1.src.rpm" % name)]
+    return make_repo(top / "repo", rpms)
+
+
+@pytest.mark.parametrize("options, on_i386", [
+    ("", {"pkgset-javaish"}),
+    ("pkgset_exclusive_arch_considers_noarch = False\n", set()),
+    ("pkgset_inherit_exclusive_arch_to_noarch = False\n", {"pkgset-javaish", "pkgset-limited"}),
+])
+def test_noarch_packages_limited_by_their_sources_arches_as_pungi_splits_the_set(tmp_path, demo_copy, limited_repo,
+                                                                                 options, on_i386):
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write(options)
+    compose = compose_with_repos(tmp_path, demo_copy, [limited_repo])
+    for arch in ("x86_64", "i386"):
+        command("punji-pkgset", "--arch", arch, compose, check=True)
+    names = lambda arch, kind: {p["name"] for p in packages(compose, arch) if (p["arch"] == "src") == (kind == "src")}
+    assert names("x86_64", "binary") == names("x86_64", "src") == {"pkgset-javaish", "pkgset-limited"}
+    # a source package goes with the binary packages built from it
+    assert names("i386", "binary") == names("i386", "src") == on_i386

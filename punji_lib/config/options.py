@@ -233,10 +233,11 @@ OPTIONS = (
     Option("pkgset_scratch_modules", STR_LIST_MAP, phase="pkgset", implemented=True,
            help="{variant regex: [N:S:V:C]} scratch module builds from the Module Build Service "
                 "(test composes only; needs mbs_api_url)."),
-    Option("pkgset_exclusive_arch_considers_noarch", BOOL, default=True, phase="pkgset",
-           help="Treat noarch in ExclusiveArch as every architecture."),
-    Option("pkgset_inherit_exclusive_arch_to_noarch", BOOL, default=True, phase="pkgset",
-           help="Apply a source package's ExclusiveArch/ExcludeArch to its noarch packages."),
+    Option("pkgset_exclusive_arch_considers_noarch", BOOL, default=True, phase="pkgset", implemented=True,
+           help="A noarch package whose ExclusiveArch lists noarch is in every arch's package set."),
+    Option("pkgset_inherit_exclusive_arch_to_noarch", BOOL, default=True, phase="pkgset", implemented=True,
+           help="A noarch package is left out of an arch's package set by its source package's "
+                "ExclusiveArch/ExcludeArch (off: by its own)."),
     Option("pkgset_allow_reuse", BOOL, default=True, phase="pkgset", implemented=True,
            help="Take over an arch's package set from the newest finished compose in the target directory "
                 "when its inputs (options, comps, repodata, package files) are the same."),

@@ -55,8 +55,8 @@ class HeaderCache:
                     self.old[key] = facts
 
     def check(self, path, pkg):
-        """The key id (8 hex digits) rpms.json names for the package, or None; a PunjiError
-        when the file is not the package the repodata describes."""
+        """The header facts of the package file PATH (read_header); a PunjiError when the file
+        is not the package the repodata describes."""
         st = os.stat(path)
         key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
         facts = dict(self.old.get(key) or {})
@@ -76,7 +76,7 @@ class HeaderCache:
         if facts["checksum"] != pkg.pkgId:
             raise PunjiError("package %s: its %s checksum differs from the repodata's (corrupt or replaced)"
                              % (path, kind))
-        return facts["listed_sigkey"]
+        return facts
 
     def check_header(self, path, expected_nevra, payloadhash, sigkey, check_sigkey):
         """The header facts of PATH ({"nevra", "sigkey", "payloadhash"}), checked against what
@@ -102,9 +102,9 @@ class HeaderCache:
             raise PunjiError("package %s: the MD5 of its header and payload is %s, koji's payload hash %s "
                              "(corrupt or truncated)" % (path, facts["payload_md5"], payloadhash.lower()))
 
-    def listed_sigkey(self, path):
-        """The key rpms.json names for the package file PATH."""
-        return self._facts(path)["listed_sigkey"]
+    def facts(self, path):
+        """The header facts of the package file PATH (read_header)."""
+        return self._facts(path)
 
     def renamed(self, old, new):
         """What was read of the file OLD is now of NEW (renamed: same size and mtime)."""
@@ -163,7 +163,7 @@ def payload_md5(path):
 
 def read_header(path):
     """{"nevra", "sigkey", "listed_sigkey", "payloadhash"} from the RPM header of PATH (signatures
-    are not verified here)."""
+    are not verified here), and its "excludearch" and "exclusivearch" when it has them."""
     import rpm
 
     ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
@@ -183,9 +183,13 @@ def read_header(path):
                                hdr[rpm.RPMTAG_RELEASE], arch)
     header_keys, v3_keys = _key_ids(hdr, "RSAHEADER", "DSAHEADER"), _key_ids(hdr, "SIGPGP", "SIGGPG")
     sigmd5 = hdr[rpm.RPMTAG_SIGMD5]
-    return {"nevra": text, "sigkey": header_keys[0] if header_keys else None,
-            "listed_sigkey": next((k for k in v3_keys if k in header_keys), None),
-            "payloadhash": sigmd5.hex() if sigmd5 else None}
+    facts = {"nevra": text, "sigkey": header_keys[0] if header_keys else None,
+             "listed_sigkey": next((k for k in v3_keys if k in header_keys), None),
+             "payloadhash": sigmd5.hex() if sigmd5 else None}
+    for key, tag in (("excludearch", rpm.RPMTAG_EXCLUDEARCH), ("exclusivearch", rpm.RPMTAG_EXCLUSIVEARCH)):
+        if hdr[tag]:
+            facts[key] = list(hdr[tag])
+    return facts
 
 
 def _key_ids(hdr, *tags):
