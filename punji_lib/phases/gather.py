@@ -107,15 +107,17 @@ def _lookaside_repo(topdir, v, uid, arch, paths):
     """work/<arch>/lookaside/<V>/<UID>: repodata (no package files) of what variant UID gathered
     (its solved results at PATHS), V's lookaside repo as Pungi makes it for variant_as_lookaside:
     UID's binary and debug packages of ARCH and its source packages of every arch, without what
-    UID took from lookaside repos itself. The package records come from the package sets' repos."""
+    UID took from lookaside repos itself, and its module streams of ARCH. The package records
+    come from the package sets' repos."""
     from ..compose import dirs
     from ..rpms import repodata
     from ..rpms.repos import Repo
 
-    wanted, arches = set(), [arch]
+    wanted, arches, streams = set(), [arch], []
     for path in paths:
         solved = jsonio.read_json(path)
         arches.append(solved["arch"])
+        streams += solved["modules"] if solved["arch"] == arch else []
         wanted.update(p["checksum"] for p in solved["packages"]
                       if "lookaside" not in p["flags"] and (solved["arch"] == arch or p["category"] == "source"))
     chosen = []
@@ -134,6 +136,10 @@ def _lookaside_repo(topdir, v, uid, arch, paths):
     target = layout.at(topdir, layout.variant_lookaside_repo(v["uid"], uid, arch))
     tmp = dirs.aside(target)
     repodata.write_metadata(tmp, chosen)
+    if streams:  # with its module streams of ARCH and their defaults, as Pungi adds them
+        from ..rpms import modules
+
+        modules.add_to_repo(tmp, modules.dump(modules.compose_streams(topdir, arch, streams)))
     dirs.swap(tmp, target)
     log.info("gather %s.%s: lookaside repo of %s with %d packages: %s", v["uid"], arch, uid, len(chosen), target)
     return target
