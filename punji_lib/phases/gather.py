@@ -70,7 +70,8 @@ def run(topdir, variant, arch):
                  variant, arch)
         state.keep(topdir, "gather", variant, arch)
         return
-    if reuse.take_over(topdir, "gather", variant, arch, fingerprint, [layout.solved_json(variant, arch)],
+    side_repos = [layout.variant_lookaside_repo(variant, uid, arch) for uid, _paths in lookasides]
+    if reuse.take_over(topdir, "gather", variant, arch, fingerprint, [layout.solved_json(variant, arch)] + side_repos,
                        allowed=conf.get("gather_allow_reuse", True)):
         return
     # Pungi 4.3.2 gathers nothing for an empty variant
