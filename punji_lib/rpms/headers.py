@@ -11,6 +11,7 @@ import os
 
 from ..compose import jsonio, state
 from ..errors import PunjiError
+from ..log import log
 from .packages import nevra
 from .repos import file_checksum
 
@@ -48,11 +49,15 @@ class HeaderCache:
             return
         import concurrent.futures
         import multiprocessing
+        from concurrent.futures.process import BrokenProcessPool
 
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for key, facts in zip(todo, pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)):
-                if facts is not None:
-                    self.old[key] = facts
+        try:
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for key, facts in zip(todo, pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)):
+                    if facts is not None:
+                        self.old[key] = facts
+        except (OSError, BrokenProcessPool) as exc:  # no /dev/shm, a worker killed
+            log.info("reading package headers in one process: %s", exc)
 
     def check(self, path, pkg):
         """The header facts of the package file PATH (read_header); a PunjiError when the file
