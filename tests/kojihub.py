@@ -478,9 +478,10 @@ def write_profile(home, profile, server, topdir, topurl, retries=2):
 
 class Signer:
     """A gpg key made in DIRECTORY and rpmsign with it; .sigkey is its Koji key id (8 hex digits).
-    RPMV3 adds the header+payload signature beside the header-only one (rpmsign --rpmv3)."""
+    RPMV3 adds the header+payload signature beside the header-only one (rpmsign --rpmv3), as
+    Fedora's and RHEL's signed packages carry it: only then does Pungi list the key in rpms.json."""
 
-    def __init__(self, directory, name="Punji Koji Test", rpmv3=False):
+    def __init__(self, directory, name="Punji Koji Test", rpmv3=True):
         self.rpmv3 = rpmv3
         self.home = str(directory)
         os.makedirs(self.home, mode=0o700, exist_ok=True)
@@ -550,8 +551,9 @@ def serving_files(root):
 # serves a hub whose tags, builds and signatures FILE (JSON) describes until SIGTERM, with the
 # koji profile under DIR's HOME; FILE's paths are relative to its directory. FILE holds:
 #   "profile": the profile name; "signers": names of gpg keys made for this run;
-#   "rpmv3": true to sign with header+payload signatures too (kobo 0.20, which Pungi 4.3.2
-#     reads RPMs with, sees no key in a header-only signature: rpms.json says sigkey null);
+#   "rpmv3": true (or a list of signer names) to sign with header+payload signatures too (kobo
+#     0.20, which Pungi 4.3.2 reads RPMs with, sees no key in a header-only signature: rpms.json
+#     says sigkey null);
 #   "tags": [{"name", "parents": [names, in priority order]}];
 #   "steps": applied in order (Koji's "latest" is the last tagged), one of
 #     {"import": DIR, "tag": TAG}: the builds of the RPMs in DIR, tagged into TAG if given;
@@ -635,8 +637,10 @@ def load_fixture(hub, path, gpg_dir, signers):
     with open(path) as f:
         fixture = json.load(f)
     base = os.path.dirname(os.path.abspath(path))
+    rpmv3 = fixture.get("rpmv3", False)
     for name in fixture.get("signers", []):
-        signers[name] = Signer(os.path.join(gpg_dir, name), "Punji Fidelity %s" % name, fixture.get("rpmv3", False))
+        signers[name] = Signer(os.path.join(gpg_dir, name), "Punji Fidelity %s" % name,
+                               name in rpmv3 if isinstance(rpmv3, list) else bool(rpmv3))
     for tag in fixture.get("tags", []):
         hub.add_tag(tag["name"], parents=tag.get("parents", ()))
     for step in fixture.get("steps", []):

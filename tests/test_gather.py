@@ -383,3 +383,44 @@ def test_a_child_variant_takes_neither_the_json_inputs_nor_the_prepopulate_of_it
     inputs = solved(compose, "Server-HA", "x86_64")["inputs"]
     assert inputs["json"]["packages"] == [] and inputs["prepopulate"] == []
     assert not {"demo-fortune", "demo-cron"} & {p["name"] for p in result(compose, "Server-HA", "x86_64")["packages"]}
+
+
+# -- variant_as_lookaside ----------------------------------------------------------------
+
+
+def test_variant_as_lookaside_leaves_out_what_the_lookaside_variant_gathered(tmp_path, demo_copy):
+    compose = gathered_compose(tmp_path, demo_copy, 'variant_as_lookaside = [("Client", "Server")]\n')
+    makefile = open(os.path.join(compose, "Makefile")).read()
+    rule = next(line for line in makefile.splitlines() if line.startswith("work/x86_64/state/gather-Client.json:"))
+    assert "work/x86_64/state/gather-Server.json" in rule and "work/i386/state/gather-Server.json" in rule
+    done = command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "Client has Server as lookaside (variant_as_lookaside)", "--variant Server")
+    assert make(compose, "gather").returncode == 0
+    server = {p["nevra"] for p in solved(compose, "Server", "x86_64")["packages"]}
+    server_sources = {p["nevra"] for a in ("x86_64", "i386") for p in solved(compose, "Server", a)["packages"]
+                      if p["category"] == "source"}
+    client = solved(compose, "Client", "x86_64")["packages"]
+    taken = {p["nevra"] for p in client if "lookaside" not in p["flags"]}
+    side = {p["nevra"] for p in client if "lookaside" in p["flags"]}
+    # Client still needs what Server has (the same requirements): it comes from the lookaside
+    assert side and side <= server | server_sources
+    assert not taken & (server | server_sources)
+    assert taken, "Client keeps what Server does not have"
+    assert not nevras(compose, "Client", "x86_64") & server
+    # repoclosure reads what Client left to Server from the same lookaside repo: nothing unresolved
+    assert make(compose, "repoclosure").returncode == 0
+    report = read(compose, "work/x86_64/repoclosure/Client.json")
+    assert report["lookaside"] == [os.path.join(compose, "work/x86_64/lookaside/Client/Server")]
+    assert report["unresolved"] == [] and report["packages"] == len(nevras(compose, "Client", "x86_64"))
+
+
+@pytest.mark.parametrize("pairs, says", [
+    ('[("Client", "Nowhere")]', "variant 'Nowhere' doesn't exist but is required by 'Client'"),
+    ('[("Server", "Server-HA")]', "architectures of variant 'Server' aren't a subset of those of variant 'Server-HA'"),
+    ('[("Client", "Server"), ("Server", "Everything"), ("Everything", "Client")]', "variant 'Client' is its own lookaside"),
+])
+def test_a_bad_variant_as_lookaside_is_one_error(tmp_path, demo_copy, pairs, says):
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("variant_as_lookaside = %s\n" % pairs)
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
+    assert_one_line_error(done, "demo.conf", "option 'variant_as_lookaside'", says)

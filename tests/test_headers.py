@@ -37,3 +37,18 @@ def test_a_file_no_worker_could_read_is_left_to_check_which_names_it(demo_packag
     assert len(cache.old) == len(demo_packages)
     with pytest.raises(PunjiError, match="broken.rpm: cannot read its RPM header"):
         cache.check(str(broken), pkg)
+
+
+def test_without_worker_processes_check_reads_each_file_itself(demo_packages, tmp_path, monkeypatch):
+    import concurrent.futures
+
+    def refused(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # no /dev/shm for the pool's locks
+
+    monkeypatch.setattr(headers, "PREFETCH_CHUNK", 8)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refused)
+    cache = headers.HeaderCache(str(tmp_path / "a.json"))
+    cache.prefetch([(path, pkg.checksum_type) for path, pkg in demo_packages])
+    assert cache.old == {}
+    path, pkg = demo_packages[0]
+    assert cache.check(path, pkg)["nevra"] == headers.read_header(path)["nevra"]

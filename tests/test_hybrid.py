@@ -363,3 +363,19 @@ def test_a_hybrid_variant_whose_inputs_match_nothing_is_one_error_line(tmp_path,
     command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
     done = command("punji-gather", "--variant", "Web", "--arch", "x86_64", topdir)
     assert_one_line_error(done, "Web.x86_64: the hybrid solver's inputs match no package (nosuchpackage)")
+
+
+def test_a_variant_as_lookaside_repo_carries_the_lookaside_variants_streams(tmp_path, modular_repo):
+    from punji_lib.rpms import modules
+    from punji_lib.rpms.repos import Repo
+
+    conf = hybrid_product(tmp_path, modular_repo, 'variant_as_lookaside = [("Web", "Server")]\n')
+    topdir = composed(tmp_path, conf, "gather")
+    repo = os.path.join(topdir, "work/x86_64/lookaside/Web/Server")
+    index = modules.repo_index(Repo(repo, str(tmp_path / "cache")))
+    server = solved(topdir, "Server")
+    assert sorted(r["nsvc"] for r in modules.streams(index)) == sorted(nsvcs(server)) and nsvcs(server)
+    # with the defaults of its modules, as Pungi collects them for the lookaside repo
+    assert index.get_module("modnode").get_defaults().get_default_stream() == "20"
+    # Web's solve saw Server's packages as lookaside: none of them is Web's
+    assert not set(names(server)) & set(names(solved(topdir, "Web")))

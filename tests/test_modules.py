@@ -427,3 +427,19 @@ def repo_text(repo):
     records = {r.type: r for r in createrepo_c.Repomd(os.path.join(repo, "repodata", "repomd.xml")).records}
     with gzip.open(os.path.join(repo, records["modules"].location_href), "rt") as f:
         return f.read()
+
+
+def test_repoclosure_filters_modules_as_dnf_does_with_none_enabled(compose):
+    from punji_lib.rpms.repoclosure import Closure
+
+    repo = os.path.join(compose, "compose/Server/x86_64/os")
+    closure = Closure("x86_64", [repo], cache=os.path.join(compose, "work/x86_64/pkgset/cache"))
+    # Server has both streams of modnode; 20 is the default, so 18's packages are neither
+    # checked nor providers (modapp's modnode comes from stream 20)
+    assert sorted(closure.hidden) == ["modnode-0:18.1-1.mod18.pdl1.src", "modnode-0:18.1-1.mod18.pdl1.x86_64"]
+    checked = sorted(closure.pool.solvables[i].name + "-" + closure.pool.solvables[i].evr
+                     for i in closure.providers(closure.pool.Dep("modnode").id))
+    assert checked == ["modnode-20.3-1.mod20.pdl1"]
+    report = read_json(compose, "work/x86_64/repoclosure/Server.json")
+    binaries = [n for n, p in gathered(compose, "Server").items() if p["category"] == "binary"]
+    assert report["packages"] == len(binaries) - 1 and report["unresolved"] == []

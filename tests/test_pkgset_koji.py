@@ -221,6 +221,22 @@ def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_
                               "kjs-unwritten-0:1.0-1.noarch")
 
 
+def test_a_header_only_signature_is_chosen_by_its_key_and_listed_without_it(koji, tmp_path, demo_copy):
+    hub = koji["hub"]
+    signer = Signer(tmp_path / "gpg", "Punji Header Key", rpmv3=False)
+    build = hub.import_rpms(koji["rpms"]("kjs-header-only", "1.0"))[0]
+    hub.add_tag("kj-header-only")
+    hub.tag_build("kj-header-only", build["nvr"])
+    hub.sign(build["nvr"], signer)
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-header-only", sigkeys=[signer.sigkey])
+    found = pkgset(compose)["kjs-header-only.noarch"]
+    # the copy signed with the key is taken, but Pungi (kobo) sees no key in a header-only
+    # signature and lists the package with sigkey null
+    assert "/data/signed/%s/noarch/" % signer.sigkey in found["path"]
+    assert read_header(found["path"])["sigkey"] == signer.sigkey
+    assert found["sigkey"] is None
+
+
 def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, demo_copy):
     a = koji["a"]
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a])

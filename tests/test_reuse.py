@@ -234,3 +234,20 @@ def test_a_taken_over_directory_is_the_old_one_hard_linked(tmp_path):
     assert (new / "Packages" / "a" / "a-1.rpm").stat().st_ino == (old / "Packages" / "a" / "a-1.rpm").stat().st_ino
     assert os.readlink(new / "latest") == "Packages/a"
     assert (new / "Packages").stat().st_mode & 0o777 == 0o750
+
+
+def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    with open(conf, "a") as f:
+        f.write('variant_as_lookaside = [("Client", "Server")]\n')
+    first = compose(conf, tmp_path / "nightly")
+    second = compose(conf, tmp_path / "nightly")
+    taken = states(second, "gather-Client")
+    assert taken and all(s.get("reused_from") == os.path.basename(first) for s in taken.values())
+    repomd = "work/x86_64/lookaside/Client/Server/repodata/repomd.xml"
+    assert os.path.samefile(os.path.join(first, repomd), os.path.join(second, repomd))
+    # repoclosure reads the repo in the new compose: what Client left to Server resolves there
+    with open(os.path.join(second, "work/x86_64/repoclosure/Client.json")) as f:
+        report = json.load(f)
+    assert report["lookaside"] == [os.path.join(second, "work/x86_64/lookaside/Client/Server")]
+    assert report["unresolved"] == []

@@ -106,6 +106,12 @@ def solved_json(variant, arch):
     return "work/%s/gather/%s.solved.json" % (arch, variant)
 
 
+def variant_lookaside_repo(variant, lookaside, arch):
+    """work/x86_64/lookaside/AppStream/BaseOS: repodata of what variant BaseOS gathered, the
+    lookaside repo of AppStream on x86_64 (variant_as_lookaside)."""
+    return "work/%s/lookaside/%s/%s" % (arch, variant, lookaside)
+
+
 def gather_json(variant, arch):
     """work/x86_64/gather/Server.json: what gather put into one variant.arch's trees, and why."""
     return "work/%s/gather/%s.json" % (arch, variant)

@@ -7,7 +7,8 @@ A `# needs: <option>` line leaves the fragment out when that option is empty.
 Placeholders: @STATE@ (the phase's state file for that scope, from
 layout.state_file), @LOG@, @VARIANT@, @ARCH@, @BUILDS_ON@ (the same phase's
 state files of the variants this one builds on: an addon's parent...),
-@REPO_FILES@ (the repomd.xml files of the arch's local pkgset_repos), and in
+@LOOKASIDE_VARIANTS@ (the same phase's state files, every arch, of the variants
+variant_as_lookaside names for this one), @REPO_FILES@ (the repomd.xml files of the arch's local pkgset_repos), and in
 the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
 its `# phase:` line, else its file name without the number: 10-init.mk is the
 init phase. For every phase the Makefile also has a phony target of that name
@@ -92,6 +93,7 @@ def render(topdir):
                 values.update({"@STATE@": target, "@LOG@": layout.log_file(phase, variant, arch),
                                "@VARIANT@": variant or "", "@ARCH@": arch or "",
                                "@BUILDS_ON@": _builds_on(phase, tree, variant, arch),
+                               "@LOOKASIDE_VARIANTS@": _lookaside_variants(phase, conf, tree, variant),
                                "@REPO_FILES@": _repo_files(conf, arch)})
             parts.append(_substitute(text, values))
     return _assemble(parts, targets), targets
@@ -108,6 +110,17 @@ def _builds_on(phase, tree, variant, arch):
         return ""
     uids = variants.builds_on(variants.by_uid(tree)[variant], tree, arch)
     return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
+
+
+def _lookaside_variants(phase, conf, tree, variant):
+    """The state files of PHASE for every arch of the variants variant_as_lookaside names for VARIANT."""
+    from ..config.lookup import lookaside_variants
+
+    if not variant:
+        return ""
+    by_uid = variants.by_uid(tree)
+    return " ".join(layout.state_file(phase, uid, a) for uid in lookaside_variants(conf, variant)
+                    if uid in by_uid for a in by_uid[uid]["arches"])
 
 
 def _repo_files(conf, arch):

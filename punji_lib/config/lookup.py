@@ -77,3 +77,12 @@ def block_can_fail(conf, deliverable, uid, arch, block):
     failable_deliverables lets DELIVERABLE fail there."""
     failable = block.get("failable") or []
     return "*" in failable or arch in failable or deliverable in va_data(conf.get("failable_deliverables"), uid, arch)
+
+
+def lookaside_variants(conf, uid):
+    """The variants variant_as_lookaside names for variant UID, in config order."""
+    found = []
+    for requiring, required in conf.get("variant_as_lookaside") or []:
+        if requiring == uid and required not in found:
+            found.append(required)
+    return found

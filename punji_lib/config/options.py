@@ -233,10 +233,11 @@ OPTIONS = (
     Option("pkgset_scratch_modules", STR_LIST_MAP, phase="pkgset", implemented=True,
            help="{variant regex: [N:S:V:C]} scratch module builds from the Module Build Service "
                 "(test composes only; needs mbs_api_url)."),
-    Option("pkgset_exclusive_arch_considers_noarch", BOOL, default=True, phase="pkgset",
-           help="Treat noarch in ExclusiveArch as every architecture."),
-    Option("pkgset_inherit_exclusive_arch_to_noarch", BOOL, default=True, phase="pkgset",
-           help="Apply a source package's ExclusiveArch/ExcludeArch to its noarch packages."),
+    Option("pkgset_exclusive_arch_considers_noarch", BOOL, default=True, phase="pkgset", implemented=True,
+           help="A noarch package whose ExclusiveArch lists noarch is in every arch's package set."),
+    Option("pkgset_inherit_exclusive_arch_to_noarch", BOOL, default=True, phase="pkgset", implemented=True,
+           help="A noarch package is left out of an arch's package set by its source package's "
+                "ExclusiveArch/ExcludeArch (off: by its own)."),
     Option("pkgset_allow_reuse", BOOL, default=True, phase="pkgset", implemented=True,
            help="Take over an arch's package set from the newest finished compose in the target directory "
                 "when its inputs (options, comps, repodata, package files) are the same."),
@@ -308,8 +309,9 @@ OPTIONS = (
            help="JSON file {variant: {arch: {name: [arch]}}} of input packages."),
     Option("gather_lookaside_repos", va_map(STRINGS), default=[], phase="gather", implemented=True,
            help="Variant/arch mapping of repos that satisfy dependencies but are not included."),
-    Option("variant_as_lookaside", STRING_PAIRS, phase="gather",
-           help="Pairs (variant, lookaside variant) of variants used as lookaside."),
+    Option("variant_as_lookaside", STRING_PAIRS, phase="gather", implemented=True,
+           help="Pairs (variant, lookaside variant): what the lookaside variant gathered is a lookaside "
+                "repo of the variant on each arch (its packages are not gathered again)."),
     Option("gather_allow_reuse", BOOL, default=True, phase="gather", implemented=True,
            help="Take over a variant.arch's gather result from the newest finished compose in the target "
                 "directory when its inputs fingerprint is the same (on by default: the fingerprint makes it "

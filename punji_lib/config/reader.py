@@ -349,6 +349,34 @@ def check_gather_method(config, variants, files):
                              % (where("gather_method", files), v["uid"], ", ".join(patterns)))
 
 
+def check_variant_as_lookaside(config, variants, files):
+    """variant_as_lookaside as Pungi checks it: the lookaside variant of a variant in the compose
+    is in it too, with every arch of the variant, and no variant is its own lookaside, however far."""
+    pairs = config.get("variant_as_lookaside") or []
+    what = "%s: option 'variant_as_lookaside'" % where("variant_as_lookaside", files)
+    by_uid = {v["uid"]: v for v in variants}
+    for requiring, required in pairs:
+        if requiring not in by_uid:
+            continue
+        if required not in by_uid:
+            raise PunjiError("%s: variant %r doesn't exist but is required by %r" % (what, required, requiring))
+        if not set(by_uid[requiring]["arches"]) <= set(by_uid[required]["arches"]):
+            raise PunjiError("%s: architectures of variant %r aren't a subset of those of variant %r"
+                             % (what, requiring, required))
+    edges = {}
+    for requiring, required in pairs:
+        edges.setdefault(requiring, set()).add(required)
+    for start in edges:
+        seen, todo = set(), list(edges[start])
+        while todo:
+            uid = todo.pop()
+            if uid == start:
+                raise PunjiError("%s: variant %r is its own lookaside through %s" % (what, start, ", ".join(sorted(seen))))
+            if uid not in seen:
+                seen.add(uid)
+                todo.extend(edges.get(uid, ()))
+
+
 def slices(config):
     """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice
     (a phase without options of its own, like test, gets those alone)."""

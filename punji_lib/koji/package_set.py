@@ -332,7 +332,7 @@ def _package(rel, store, headers, label, expected, sigkey):
 
     path = store.path(rel, check, expected.get("payloadhash"))
     pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
-    return record(pkg, path, label, rel, "sha256", headers.sigkey(path)), pkg
+    return record(pkg, path, label, rel, "sha256", headers.facts(path)), pkg
 
 
 def _build_name(record):
@@ -381,7 +381,7 @@ def _scratch(koji, task_ids, wanted, store, headers):
 
                 path = store.path(rel, check)
                 pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
-                result.append((record(pkg, path, "koji task %d" % task_id, rel, "sha256", headers.sigkey(path)), pkg))
+                result.append((record(pkg, path, "koji task %d" % task_id, rel, "sha256", headers.facts(path)), pkg))
     return result
 
 

@@ -89,11 +89,7 @@ def _modular(topdir, conf, v, arch, streams):
         return None
     from ..rpms import modules
 
-    index = modules.subset(modules.load(layout.at(topdir, layout.pkgset_modules(arch))), streams)
-    defaults = layout.at(topdir, layout.module_defaults_dir())
-    if os.path.isdir(defaults):
-        overrides = layout.at(topdir, layout.module_defaults_overrides_dir())
-        modules.add_defaults_from(index, defaults, overrides if os.path.isdir(overrides) else None)
+    index = modules.compose_streams(topdir, arch, streams)
     obsoletes = layout.at(topdir, layout.module_obsoletes_dir())
     if os.path.isdir(obsoletes):
         index = modules.add_obsoletes_from(index, obsoletes)

@@ -33,7 +33,7 @@ import re
 
 from ..compose import jsonio, layout, request, reuse, state
 from ..config import variants
-from ..config.lookup import arch_data, json_file, va_data
+from ..config.lookup import arch_data, json_file, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..rpms import linker
@@ -61,21 +61,27 @@ def run(topdir, variant, arch):
         if not os.path.isfile(layout.at(topdir, layout.state_file("gather", uid, arch))):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
+    lookasides = _variant_lookasides(topdir, conf, tree, v, arch)
     fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                           _file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
                           _file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
                           _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
                           [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch),
-                          _hybrid_inputs(conf, variant, tree))
+                          _hybrid_inputs(conf, variant, tree),
+                          [[_file_digest(p) for p in paths] for _uid, paths in lookasides])
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
                  variant, arch)
         state.keep(topdir, "gather", variant, arch)
         return
-    if reuse.take_over(topdir, "gather", variant, arch, fingerprint, [layout.solved_json(variant, arch)],
+    side_repos = [layout.variant_lookaside_repo(variant, uid, arch) for uid, _paths in lookasides]
+    if reuse.take_over(topdir, "gather", variant, arch, fingerprint, [layout.solved_json(variant, arch)] + side_repos,
                        allowed=conf.get("gather_allow_reuse", True)):
         return
-    solved = (_empty if v.get("is_empty") else _solve)(topdir, conf, v, arch, tree, related, earlier)
+    if v.get("is_empty"):
+        solved = _empty(topdir, conf, v, arch, tree, related, earlier)
+    else:
+        solved = _solve(topdir, conf, v, arch, tree, related, earlier, lookasides)
     jsonio.write_json(layout.at(topdir, layout.solved_json(variant, arch)), dict(
         solved, header=state.header("gather-result"), variant=variant, arch=arch), compact=True)
     counts = {c: sum(1 for p in solved["packages"] if p["category"] == c and "lookaside" not in p["flags"])
@@ -83,6 +89,67 @@ def run(topdir, variant, arch):
     log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
     state.write(topdir, "gather", variant, arch, result=layout.solved_json(variant, arch), inputs=fingerprint,
                 **counts)
+
+
+def _variant_lookasides(topdir, conf, tree, v, arch):
+    """[(uid, the paths of its solved results on each of its arches)] of the variants
+    variant_as_lookaside names for V that have ARCH (Pungi skips the others with a warning)."""
+    by_uid = variants.by_uid(tree)
+    found = []
+    for uid in lookaside_variants(conf, v["uid"]):
+        if arch not in by_uid[uid]["arches"]:
+            warn(PROG, "variant_as_lookaside: %s is no lookaside of %s.%s: it has no arch %s" % (uid, v["uid"], arch, arch))
+            continue
+        paths = []
+        for a in by_uid[uid]["arches"]:
+            paths.append(layout.at(topdir, layout.solved_json(uid, a)))
+            if not os.path.isfile(paths[-1]):
+                raise PunjiError("%s has %s as lookaside (variant_as_lookaside): run punji-gather --variant %s "
+                                 "--arch %s first" % (v["uid"], uid, uid, a))
+        found.append((uid, paths))
+    return found
+
+
+def _lookaside_repo(topdir, v, uid, arch, paths):
+    """work/<arch>/lookaside/<V>/<UID>: repodata (no package files) of what variant UID gathered
+    (its solved results at PATHS), V's lookaside repo as Pungi makes it for variant_as_lookaside:
+    UID's binary and debug packages of ARCH and its source packages of every arch, without what
+    UID took from lookaside repos itself, and its module streams of ARCH. The package records
+    come from the package sets' repos."""
+    from ..compose import dirs
+    from ..rpms import repodata
+    from ..rpms.repos import Repo
+
+    wanted, arches, streams = set(), [arch], []
+    for path in paths:
+        solved = jsonio.read_json(path)
+        arches.append(solved["arch"])
+        streams += solved["modules"] if solved["arch"] == arch else []
+        wanted.update(p["checksum"] for p in solved["packages"]
+                      if "lookaside" not in p["flags"] and (solved["arch"] == arch or p["category"] == "source"))
+    chosen = []
+    for a in dict.fromkeys(arches):  # this arch's package set first: it has all but other arches' sources
+        if not wanted:
+            break
+        repo_dir = layout.at(topdir, layout.pkgset_repo(a))
+        for pkg in Repo(repo_dir, layout.at(topdir, layout.pkgset_cache(a))).packages(with_files=True):
+            if pkg.pkgId in wanted:
+                wanted.discard(pkg.pkgId)
+                pkg.location_base = "file://%s/" % repo_dir
+                chosen.append(pkg)
+    if wanted:
+        raise PunjiError("variant_as_lookaside: %d packages %s gathered are in no package set repo (%s)"
+                         % (len(wanted), uid, ", ".join(sorted(wanted)[:3])))
+    target = layout.at(topdir, layout.variant_lookaside_repo(v["uid"], uid, arch))
+    tmp = dirs.aside(target)
+    repodata.write_metadata(tmp, chosen)
+    if streams:  # with its module streams of ARCH and their defaults, as Pungi adds them
+        from ..rpms import modules
+
+        modules.add_to_repo(tmp, modules.dump(modules.compose_streams(topdir, arch, streams)))
+    dirs.swap(tmp, target)
+    log.info("gather %s.%s: lookaside repo of %s with %d packages: %s", v["uid"], arch, uid, len(chosen), target)
+    return target
 
 
 def _lookaside_ids(topdir, conf, variant, arch):
@@ -106,15 +173,16 @@ def _nothing():
 def _empty(topdir, conf, v, arch, tree, related, earlier):
     """Pungi 4.3.2 gathers nothing for an is_empty variant V, but the variants built on it take
     its inputs all the same (its comps groups, additional_packages, system-release)."""
-    pool = _pool(topdir, conf, v, arch, related)
+    pool = _pool(topdir, conf, v, arch, related, [])
     streams = _streams(topdir, conf, v, arch)[0]
     inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     return dict(_nothing(), inputs={k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")})
 
 
-def _solve(topdir, conf, v, arch, tree, related, earlier):
+def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
-    pool = _pool(topdir, conf, v, arch, related)
+    pool = _pool(topdir, conf, v, arch, related,
+                 [_lookaside_repo(topdir, v, uid, arch, paths) for uid, paths in lookasides])
     streams, hidden, unmatched = _streams(topdir, conf, v, arch)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     methods = _methods(conf, v["uid"])
@@ -300,8 +368,8 @@ def _file_digest(path):
 # -- inputs ------------------------------------------------------------------------------
 
 
-def _pool(topdir, conf, v, arch, related):
-    lookaside = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch)
+def _pool(topdir, conf, v, arch, related, variant_lookasides):
+    lookaside = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch) + variant_lookasides
     pool = PackagePool(solver_arch(arch), [layout.at(topdir, layout.pkgset_repo(arch))], lookaside,
                        cache=layout.at(topdir, layout.pkgset_cache(arch)))
     pool.comps_files = []
@@ -519,7 +587,7 @@ def _fetch_remote(topdir, arch, packages):
         if header["nevra"] != p["nevra"]:
             raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
                              % (p["path"], header["nevra"], p["nevra"]))
-        p["path"], p["sigkey"] = path, header["sigkey"]
+        p["path"], p["sigkey"] = path, header["listed_sigkey"]
 
 
 # -- the global step -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import os
 
 from ..compose import composeid, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
+from ..config.lookup import lookaside_variants
 from ..errors import PunjiError
 from ..log import log, open_log, warn
 
@@ -89,6 +90,7 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
     if not tree:
         raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
+    reader.check_variant_as_lookaside(conf, tree, loaded["files"])
     loaded["variants"] = tree
     return loaded
 
@@ -201,8 +203,9 @@ def _write_comps(topdir, loaded, prog):
     keep_envs = loaded["config"].get("comps_filter_environments", True)
     by_uid = {v["uid"]: v for v in loaded["variants"]}
     for v in loaded["variants"]:
-        parent = by_uid.get(v["parent"])
-        lookaside = [g["name"] for g in parent["groups"]] if parent else []
+        # an environment keeps the groups of the variants V builds on
+        uids = ([v["parent"]] if v["parent"] in by_uid else []) + lookaside_variants(loaded["config"], v["uid"])
+        lookaside = [g["name"] for u in uids for g in by_uid[u]["groups"]]
         warned = set()
         for arch in v["arches"]:
             result, missing = comps.filtered(loaded["comps"], v, arch, keep_envs, lookaside)

@@ -18,6 +18,7 @@ the repo over the set, every artifact of theirs in the set whatever its EVR.
 
 import os
 
+from .. import arches
 from ..compose import jsonio, layout, reuse, state
 from ..config import repo_refs
 from ..config.lookup import is_arch_multilib
@@ -43,6 +44,7 @@ def run(topdir, variant=None, arch=None):
     if getattr(chosen, "reused", False):  # the previous run's outputs stand (pkgset_allow_reuse)
         state.write(topdir, "pkgset", arch=arch, **facts)
         return
+    chosen = _arch_split(conf, arch, chosen)
     records = [record for record, _pkg in chosen]
     # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
     revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
@@ -56,6 +58,30 @@ def run(topdir, variant=None, arch=None):
     jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
                       {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
+
+
+def _arch_split(conf, arch, chosen):
+    """CHOSEN, [(record, Package)], as Pungi splits a package set by arch: less the noarch
+    packages whose source package's ExcludeArch/ExclusiveArch (their own when the source is not
+    in the set or pkgset_inherit_exclusive_arch_to_noarch is off) leave out ARCH's native arches
+    (noarch counting as one of them unless pkgset_exclusive_arch_considers_noarch is off), and
+    less the source packages no binary package of the set is built from."""
+    native = set(arches.compatible(arch, multilib=False))
+    if not conf.get("pkgset_exclusive_arch_considers_noarch", True):
+        native.discard("noarch")
+    inherit = conf.get("pkgset_inherit_exclusive_arch_to_noarch", True)
+    sources = {os.path.basename(r["path"]): r for r, _pkg in chosen if inherit and r["arch"] in packages.SOURCE_ARCHES}
+    kept = []
+    for record, pkg in chosen:
+        limits = sources.get(record["sourcerpm"], record) if record["arch"] == "noarch" else {}
+        if set(limits.get("excludearch", ())) & native or \
+                (limits.get("exclusivearch") and not set(limits["exclusivearch"]) & native):
+            log.info("pkgset %s: %s left out by ExcludeArch %s / ExclusiveArch %s", arch, record["nevra"],
+                     limits.get("excludearch", []), limits.get("exclusivearch", []))
+            continue
+        kept.append((record, pkg))
+    built = {r["sourcerpm"].rsplit("-", 2)[0] for r, _pkg in kept if r["sourcerpm"]}
+    return [(r, pkg) for r, pkg in kept if r["arch"] not in packages.SOURCE_ARCHES or r["name"] in built]
 
 
 def from_repos(topdir, conf, arch):

@@ -5,7 +5,8 @@ the tree (compose/<uid>/<arch>/os, an addon's inside its parent's). The trees it
 builds on are its lookaside, as in gather: an addon's parent; a layered
 product's parent and the parent's addons; an optional variant's parent with the
 parent's addons and layered products (but an is_empty one, which has no
-repodata); plus the variant's gather_lookaside_repos.
+repodata); plus the variant's gather_lookaside_repos and the lookaside repos
+gather made of its variant_as_lookaside variants.
 repoclosure_strictness (variant/arch mapping, the last matching value wins as in
 Pungi; default lenient) says what the tree's unresolved requires do:
 
@@ -25,7 +26,7 @@ finished compose of the same release in the target directory), its result stands
 import os
 
 from ..compose import jsonio, layout, reuse, state
-from ..config.lookup import va_data
+from ..config.lookup import lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
 
@@ -77,8 +78,13 @@ def repositories(topdir, v, tree, arch):
             raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
                              % (rel, v["uid"], arch))
     gather_conf = layout.at(topdir, layout.config_slice("gather"))
-    lookaside = jsonio.read_json(gather_conf).get("gather_lookaside_repos") if os.path.exists(gather_conf) else None
-    return own, side, list(va_data(lookaside, v["uid"], arch))
+    gather_conf = jsonio.read_json(gather_conf) if os.path.exists(gather_conf) else {}
+    extra = list(va_data(gather_conf.get("gather_lookaside_repos"), v["uid"], arch))
+    for uid in lookaside_variants(gather_conf, v["uid"]):  # as gather made them (variant_as_lookaside)
+        repo = layout.at(topdir, layout.variant_lookaside_repo(v["uid"], uid, arch))
+        if os.path.isdir(repo):
+            extra.append(repo)
+    return own, side, extra
 
 
 def fingerprint(topdir, how, own, side, extra, arch):

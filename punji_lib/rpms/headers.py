@@ -1,10 +1,17 @@
 """What package files are, read from their RPM headers (NEVRA, signing key, payload hash) and
-checked against what the repodata or Koji says, cached by path, size and mtime."""
+checked against what the repodata or Koji says, cached by path, size and mtime.
+
+Two signing keys are read. "sigkey" is the key of the header signature, which Koji's signed
+copies are checked against. "listed_sigkey" is the key rpms.json names, as Pungi reads it
+(kobo's get_keys_from_header): the key of the header+payload (v3) signature when the header is
+signed with it too, else none; a package with a header-only signature (rpmsign without
+--rpmv3) is listed with sigkey null."""
 
 import os
 
 from ..compose import jsonio, state
 from ..errors import PunjiError
+from ..log import log
 from .packages import nevra
 from .repos import file_checksum
 
@@ -42,18 +49,24 @@ class HeaderCache:
             return
         import concurrent.futures
         import multiprocessing
+        from concurrent.futures.process import BrokenProcessPool
 
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for key, facts in zip(todo, pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)):
-                if facts is not None:
-                    self.old[key] = facts
+        try:
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for key, facts in zip(todo, pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)):
+                    if facts is not None:
+                        self.old[key] = facts
+        except (OSError, BrokenProcessPool) as exc:  # no /dev/shm, a worker killed
+            log.info("reading package headers in one process: %s", exc)
 
     def check(self, path, pkg):
-        """The package's signing key id (8 hex digits) or None; a PunjiError when the file
+        """The header facts of the package file PATH (read_header); a PunjiError when the file
         is not the package the repodata describes."""
         st = os.stat(path)
         key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
-        facts = dict(self.old.get(key) or read_header(path))
+        facts = dict(self.old.get(key) or {})
+        if "listed_sigkey" not in facts:  # not read yet, or by a punji that did not read it
+            facts.update(read_header(path))
         kind = {"sha": "sha1"}.get(pkg.checksum_type, pkg.checksum_type)
         if facts.get("checksum_type") != kind:
             facts.update(checksum_type=kind, checksum=file_checksum(path, kind))
@@ -68,7 +81,7 @@ class HeaderCache:
         if facts["checksum"] != pkg.pkgId:
             raise PunjiError("package %s: its %s checksum differs from the repodata's (corrupt or replaced)"
                              % (path, kind))
-        return facts["sigkey"]
+        return facts
 
     def check_header(self, path, expected_nevra, payloadhash, sigkey, check_sigkey):
         """The header facts of PATH ({"nevra", "sigkey", "payloadhash"}), checked against what
@@ -94,8 +107,9 @@ class HeaderCache:
             raise PunjiError("package %s: the MD5 of its header and payload is %s, koji's payload hash %s "
                              "(corrupt or truncated)" % (path, facts["payload_md5"], payloadhash.lower()))
 
-    def sigkey(self, path):
-        return self._facts(path)["sigkey"]
+    def facts(self, path):
+        """The header facts of the package file PATH (read_header)."""
+        return self._facts(path)
 
     def renamed(self, old, new):
         """What was read of the file OLD is now of NEW (renamed: same size and mtime)."""
@@ -106,7 +120,7 @@ class HeaderCache:
         st = os.stat(path)
         key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
         facts = self.new.get(key) or self.old.get(key)
-        if not facts or "payloadhash" not in facts:
+        if not facts or "listed_sigkey" not in facts:
             facts = dict(facts or {}, **read_header(path))
         self.new[key] = facts
         return facts
@@ -153,9 +167,8 @@ def payload_md5(path):
 
 
 def read_header(path):
-    """{"nevra", "sigkey", "payloadhash"} from the RPM header of PATH (signatures are not verified here)."""
-    import re
-
+    """{"nevra", "sigkey", "listed_sigkey", "payloadhash"} from the RPM header of PATH (signatures
+    are not verified here), and its "excludearch" and "exclusivearch" when it has them."""
     import rpm
 
     ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
@@ -173,8 +186,20 @@ def read_header(path):
         arch = "nosrc"
     text = "%s-%s:%s-%s.%s" % (hdr[rpm.RPMTAG_NAME], epoch if epoch is not None else 0, hdr[rpm.RPMTAG_VERSION],
                                hdr[rpm.RPMTAG_RELEASE], arch)
-    signature = hdr.format("%{RSAHEADER:pgpsig}%{DSAHEADER:pgpsig}")
-    match = re.search(r"Key ID ([0-9a-fA-F]+)", signature)
+    header_keys, v3_keys = _key_ids(hdr, "RSAHEADER", "DSAHEADER"), _key_ids(hdr, "SIGPGP", "SIGGPG")
     sigmd5 = hdr[rpm.RPMTAG_SIGMD5]
-    return {"nevra": text, "sigkey": match.group(1)[-8:].lower() if match else None,
-            "payloadhash": sigmd5.hex() if sigmd5 else None}
+    facts = {"nevra": text, "sigkey": header_keys[0] if header_keys else None,
+             "listed_sigkey": next((k for k in v3_keys if k in header_keys), None),
+             "payloadhash": sigmd5.hex() if sigmd5 else None}
+    for key, tag in (("excludearch", rpm.RPMTAG_EXCLUDEARCH), ("exclusivearch", rpm.RPMTAG_EXCLUSIVEARCH)):
+        if hdr[tag]:
+            facts[key] = list(hdr[tag])
+    return facts
+
+
+def _key_ids(hdr, *tags):
+    """The key ids (8 hex digits) of the signatures in header tags TAGS."""
+    import re
+
+    found = (re.search(r"Key ID ([0-9a-fA-F]+)", hdr.format("%%{%s:pgpsig}" % tag)) for tag in tags)
+    return [match.group(1)[-8:].lower() for match in found if match]

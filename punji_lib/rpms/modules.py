@@ -285,6 +285,19 @@ def subset(index, records):
     return result
 
 
+def compose_streams(topdir, arch, streams):
+    """A ModuleIndex of the compose's package set STREAMS on ARCH with their modules' defaults
+    (those of module_defaults_dir and its overrides in place of the repos'), as Pungi collects them."""
+    from ..compose import layout
+
+    index = subset(load(layout.at(topdir, layout.pkgset_modules(arch))), streams)
+    defaults = layout.at(topdir, layout.module_defaults_dir())
+    if os.path.isdir(defaults):
+        overrides = layout.at(topdir, layout.module_defaults_overrides_dir())
+        add_defaults_from(index, defaults, overrides if os.path.isdir(overrides) else None)
+    return index
+
+
 def add_to_repo(repo_dir, text):
     """Put modules.yaml TEXT into the repodata of REPO_DIR (modifyrepo_c --mdtype=modules), as
     Pungi does; the repo's revision and timestamps stay as createrepo_c set them."""

@@ -40,9 +40,10 @@ def compare_evr(a, b):
     return rpm.labelCompare((a.epoch or "0", a.version, a.release), (b.epoch or "0", b.version, b.release))
 
 
-def record(pkg, path, repo, location, checksum_type, sigkey):
-    """A packages.json record: createrepo_c package PKG, its file PATH (or URL), where it came from."""
-    return {
+def record(pkg, path, repo, location, checksum_type, header):
+    """A packages.json record: createrepo_c package PKG, its file PATH (or URL), where it came from,
+    what its RPM HEADER says (rpms.headers facts; None when it was not read: a remote file)."""
+    found = {
         "name": pkg.name,
         "epoch": pkg.epoch or "0",
         "version": pkg.version,
@@ -57,5 +58,9 @@ def record(pkg, path, repo, location, checksum_type, sigkey):
         "checksum_type": checksum_type,
         "size": pkg.size_package,
         "build_time": pkg.time_build or 0,
-        "sigkey": sigkey,
+        "sigkey": header["listed_sigkey"] if header else None,
     }
+    for key in ("excludearch", "exclusivearch"):
+        if header and header.get(key):
+            found[key] = header[key]
+    return found

@@ -14,6 +14,11 @@ Rich dependencies are evaluated by their operators ("a and b" needs both; "a if
 b" needs a only when something provides b, ...), not by libsolv's provider
 list of the whole expression, which for "and" is the union of both sides.
 rpmlib() requires are rpm's own and are left out.
+
+Repos with modules metadata are filtered as dnf filters them with no module
+enabled: the packages of every stream but each module's default one, and the
+non-modular packages named like a default stream's packages, are neither
+checked nor providers.
 """
 
 import os
@@ -38,19 +43,33 @@ class Closure:
         self.installable = set(arches.compatible(arch))
         self.pool = solv.Pool()
         self.cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
-        self.main = [self._load(r) for r in repos]
-        for r in lookaside:
-            self._load(r)
+        loaded = [load_repo(self.pool, r, self.cache) for r in list(repos) + list(lookaside)]
+        self.main = [handle for handle, _repo in loaded[:len(repos)]]
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
+        self.hidden = self._modular_filter([repo for _handle, repo in loaded])
         self._providers = {}
 
-    def _load(self, spec):
-        return load_repo(self.pool, spec, self.cache)[0]
+    def _modular_filter(self, repos):
+        """The NEVRAs dnf's modular filtering hides in REPOS (repos.Repo) with no module enabled."""
+        from . import modules
+
+        indexes = [i for i in (modules.repo_index(r) for r in repos) if i is not None]
+        if not indexes:
+            return frozenset()
+        index = modules.of_arch(modules.merge(indexes), self.arch)
+        records = modules.streams(index)
+        modular = {n for r in records for n in r["artifacts"]}
+        active = {n for r in modules.active(records, index.get_default_streams(), []) for n in r["artifacts"]}
+        names = {n.rsplit("-", 2)[0] for n in active}
+        return frozenset((modular - active) | {nevra_of(s) for s in self.pool.solvables_iter()
+                                               if s.name in names and nevra_of(s) not in modular})
 
     def packages(self):
-        """The solvables of the main repos that the check covers (installable on the arch)."""
-        return [s for handle in self.main for s in handle.solvables if s.arch in self.installable]
+        """The solvables of the main repos that the check covers (installable on the arch, not
+        hidden by modular filtering)."""
+        return [s for handle in self.main for s in handle.solvables
+                if s.arch in self.installable and nevra_of(s) not in self.hidden]
 
     def skipped(self):
         """NEVRAs in the main repos of arches not installable on the compose arch."""
@@ -80,7 +99,8 @@ class Closure:
         found = self._providers.get(dep_id)
         if found is None:
             found = self._providers[dep_id] = frozenset(
-                p.id for p in self.pool.whatprovides(dep_id) if p.arch in self.installable)
+                p.id for p in self.pool.whatprovides(dep_id) if p.arch in self.installable and
+                (not self.hidden or nevra_of(p) not in self.hidden))
         return found
 
     def _met(self, dep_id, text):
