@@ -266,6 +266,14 @@ def test_nodeps(solve):
     assert a.debuginfo == files("ft-debuginfo.x86_64")
 
 
+def test_nodeps_reads_name_arch_as_a_name(solve):
+    """Pungi's solver with resolve_deps off still matches input patterns against names only, so
+    "ft.x86_64" finds nothing (only Pungi's nodeps gather method reads name.arch)."""
+    a = solve(packages=["greedy-user", "ft.x86_64", "gz-noarch.noarch"], nodeps=True)
+    assert a.rpm == files("greedy-user.x86_64")
+    assert a["missing"] == ["ft.x86_64", "gz-noarch.noarch"]
+
+
 # ---------------------------------------------------------------- exclusions (rule 2)
 
 def test_exclude_name_picks_next_provider(solve):
