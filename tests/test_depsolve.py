@@ -371,12 +371,14 @@ def test_fulltree_pulls_siblings(solve):
 def test_fulltree_takes_a_twin_built_from_another_source(solve, solver_fuzz_repo, solver_fuzz_lookaside_repo):
     """tw-1.0-1.x86_64 is built by the source tw-compat in the lookaside repo and by tw in the main
     one: tw-compat's fulltree takes the lookaside tw, tw-extra's the main repo's (Pungi's list of a
-    source's packages keeps one package of a NEVRA per source, not across sources)."""
+    source's binary or debug packages keeps one package of a NEVRA per source, not across sources)."""
     a = solve(repos=[solver_fuzz_repo], lookaside_repos=[solver_fuzz_lookaside_repo],
               packages=["tw-compat", "tw-extra"], fulltree=True, explain=True)
     assert a.rpm == files("tw.x86_64", "tw-extra.x86_64")
     assert os.path.join(solver_fuzz_repo, "Packages", "tw-%s.x86_64.rpm" % VR) in a["rpm"]
     assert a.why("tw-%s.x86_64.rpm" % VR) == {"reason": "fulltree", "source": nevra("tw.src")}
+    # the main repo's tw-debuginfo (the lookaside one, of the same NEVRA, comes from tw-compat)
+    assert a["debuginfo"] == [os.path.join(solver_fuzz_repo, "Packages", "tw-debuginfo-%s.x86_64.rpm" % VR)]
 
 
 def test_fulltree_from_a_noarch_package(solve):
