@@ -115,6 +115,18 @@ def solver_updates_repo():
     return _build_solver_repo("updates-specs", "empty-comps.xml", "solver-updates-repo")
 
 
+@pytest.fixture(scope="session")
+def solver_fuzz_repo():
+    """build/solver-fuzz-repo: tests/data/solver/fuzz-specs, minimized cases tools/fuzz-depsolve found."""
+    return _build_solver_repo("fuzz-specs", "empty-comps.xml", "solver-fuzz-repo")
+
+
+@pytest.fixture(scope="session")
+def solver_fuzz_lookaside_repo():
+    """build/solver-fuzz-lookaside-repo: tests/data/solver/fuzz-lookaside-specs, the lookaside repo of those cases."""
+    return _build_solver_repo("fuzz-lookaside-specs", "empty-comps.xml", "solver-fuzz-lookaside-repo")
+
+
 MODULAR = os.path.join(DATA, "modular")
 
 

@@ -266,6 +266,14 @@ def test_nodeps(solve):
     assert a.debuginfo == files("ft-debuginfo.x86_64")
 
 
+def test_nodeps_reads_name_arch_as_a_name(solve):
+    """Pungi's solver with resolve_deps off still matches input patterns against names only, so
+    "ft.x86_64" finds nothing (only Pungi's nodeps gather method reads name.arch)."""
+    a = solve(packages=["greedy-user", "ft.x86_64", "gz-noarch.noarch"], nodeps=True)
+    assert a.rpm == files("greedy-user.x86_64")
+    assert a["missing"] == ["ft.x86_64", "gz-noarch.noarch"]
+
+
 # ---------------------------------------------------------------- exclusions (rule 2)
 
 def test_exclude_name_picks_next_provider(solve):
@@ -358,6 +366,19 @@ def test_fulltree_pulls_siblings(solve):
     assert a.debuginfo == files("ft-debuginfo.x86_64")
     for name in ("ft-%s.x86_64.rpm" % VR, "ft-doc-%s.noarch.rpm" % VR):
         assert a.why(name) == {"reason": "fulltree", "source": nevra("ftsrc.src")}, name
+
+
+def test_fulltree_takes_a_twin_built_from_another_source(solve, solver_fuzz_repo, solver_fuzz_lookaside_repo):
+    """tw-1.0-1.x86_64 is built by the source tw-compat in the lookaside repo and by tw in the main
+    one: tw-compat's fulltree takes the lookaside tw, tw-extra's the main repo's (Pungi's list of a
+    source's binary or debug packages keeps one package of a NEVRA per source, not across sources)."""
+    a = solve(repos=[solver_fuzz_repo], lookaside_repos=[solver_fuzz_lookaside_repo],
+              packages=["tw-compat", "tw-extra"], fulltree=True, explain=True)
+    assert a.rpm == files("tw.x86_64", "tw-extra.x86_64")
+    assert os.path.join(solver_fuzz_repo, "Packages", "tw-%s.x86_64.rpm" % VR) in a["rpm"]
+    assert a.why("tw-%s.x86_64.rpm" % VR) == {"reason": "fulltree", "source": nevra("tw.src")}
+    # the main repo's tw-debuginfo (the lookaside one, of the same NEVRA, comes from tw-compat)
+    assert a["debuginfo"] == [os.path.join(solver_fuzz_repo, "Packages", "tw-debuginfo-%s.x86_64.rpm" % VR)]
 
 
 def test_fulltree_from_a_noarch_package(solve):
@@ -614,11 +635,13 @@ ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize("name", sorted(f[:-5] for f in os.listdir(REQUESTS) if f.endswith(".json")))
-def test_request_gets_pungis_answer(name, solver_repo, solver_lookaside_repo, solver_updates_repo, demo_repo):
+def test_request_gets_pungis_answer(name, solver_repo, solver_lookaside_repo, solver_updates_repo, demo_repo,
+                                    solver_fuzz_repo, solver_fuzz_lookaside_repo):
     """Each request of tests/data/fidelity/requests (one or more per rule: c1 nosrc, c2 debug
     names, d1 name.+, d2 provider classes and greedy build, d3 greedy all, d4 fulltree, d5 nodeps,
     d6 debuginfo, d7 lookaside, d8 conditionals first, d9 one build per name, blacklist,
-    exclusion globs, selfhosting, langpacks) gives the file names Pungi 4.3.2 gives
+    exclusion globs, selfhosting, langpacks; g* cases tools/fuzz-depsolve found) gives the file names
+    Pungi 4.3.2 gives
     (expected/NAME.json, from the oracle's depsolve.py)."""
     with open(os.path.join(REQUESTS, "expected", name + ".json")) as f:
         expected = json.load(f)

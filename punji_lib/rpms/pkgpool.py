@@ -315,19 +315,21 @@ class PackagePool:
         self._binaries = self._sources = None
 
     def _binary_indexes(self):
-        """The binaries by source package and NVR, made when first asked for. Pungi's
-        per-source and per-NVR caches keep one package of a NEVRA, the lookaside one (its
-        lookaside repos are read first)."""
+        """The binaries by source package and NVR, made when first asked for. Each of Pungi's
+        per-source and per-NVR lists keeps one package of a NEVRA, the lookaside one (its
+        lookaside repos are read first); two packages of one NEVRA built from different
+        sources are in both sources' lists."""
         if self._binaries is None:
             by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
             debug_by_sourcerpm = {}  # the same, debug ones only
             by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
             for i, (name, version, release) in self._first_of_each_nevra(False):
+                by_nvr.setdefault((name, version, release), []).append(i)
+            for i, _nvr in self._first_of_each_nevra(False, per_source=True):
                 sourcerpm = self.sourcerpm(i)
                 by_sourcerpm.setdefault(sourcerpm, []).append(i)
                 if i in self.debug:
                     debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
-                by_nvr.setdefault((name, version, release), []).append(i)
             self._binaries = (by_sourcerpm, by_nvr, debug_by_sourcerpm)
         return self._binaries
 
@@ -343,16 +345,17 @@ class PackagePool:
             self._sources = (src_by_nvr, sources)
         return self._sources
 
-    def _first_of_each_nevra(self, source):
+    def _first_of_each_nevra(self, source, per_source=False):
         """[(id, (name, version, release))] of the visible source (SOURCE) or binary packages,
-        the first of each NEVRA only, lookaside ones first."""
+        the first of each NEVRA only (PER_SOURCE: of each NEVRA and sourcerpm), lookaside
+        ones first."""
         result, seen = [], set()
         facts, lookaside = self.facts, self.lookaside
         chosen = [i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source]
         for i in sorted(chosen, key=lambda i: (i not in lookaside, i)):
             name, arch, evr = facts[i]
             epoch, _colon, vr = evr.rpartition(":")
-            nevra = (name, epoch or "0", vr, arch)
+            nevra = (name, epoch or "0", vr, arch, self.sourcerpm(i) if per_source else None)
             if nevra not in seen:
                 seen.add(nevra)
                 version, release = vr.rsplit("-", 1)

@@ -194,7 +194,8 @@ class Solver:
             self.debug.add(i)
 
     def input_named(self, pattern, debug):
-        """{name: [ids]} an input PATTERN matches."""
+        """{name: [ids]} an input PATTERN matches: names only, with nodeps too ("name.arch" is
+        a name; Pungi's nodeps gather method, which reads it, is rpms.nodeps)."""
         pool = self.pool
         multilib_only = pattern.endswith(".+")
         glob = pattern[:-2] if multilib_only else pattern
@@ -204,16 +205,7 @@ class Solver:
             named = pool.named(glob, debug=debug)
         if multilib_only:
             named = {n: [i for i in ids if pool.is_multilib_class(i)] for n, ids in named.items()}
-        if not any(named.values()) and self.req["nodeps"] and "." in pattern:
-            named = self.nodeps_name_arch(pattern)
         return named
-
-    def nodeps_name_arch(self, pattern):
-        """NAME.ARCH as Pungi's nodeps method reads gather_source_mapping: that name's builds of
-        ARCH and noarch (the deps method's solver matches it against names only, so finds nothing)."""
-        name, _, arch = pattern.rpartition(".")
-        found = self.pool.named(name, debug=False)
-        return {n: [i for i in ids if self.pool.arch_of(i) in (arch, "noarch")] for n, ids in found.items()}
 
     # -- the steps ---------------------------------------------------------------------
 
