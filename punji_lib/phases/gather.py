@@ -31,12 +31,12 @@ work/<arch>/gather/<variant>.json, the packages of each tree, and rpms.json.
 import os
 import re
 
-from ..compose import jsonio, layout, request, reuse, state
+from ..compose import jsonio, layout, reuse, rpms_json, state
 from ..config import variants
 from ..config.lookup import arch_data, json_file, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..rpms import linker
+from ..rpms import linker, variant_lookaside
 from ..rpms.depsolve import DEFAULTS, Solver
 from ..rpms.pkgpool import PackagePool, repo_keys, solver_arch
 
@@ -110,48 +110,6 @@ def _variant_lookasides(topdir, conf, tree, v, arch):
     return found
 
 
-def _lookaside_repo(topdir, v, uid, arch, paths):
-    """work/<arch>/lookaside/<V>/<UID>: repodata (no package files) of what variant UID gathered
-    (its solved results at PATHS), V's lookaside repo as Pungi makes it for variant_as_lookaside:
-    UID's binary and debug packages of ARCH and its source packages of every arch, without what
-    UID took from lookaside repos itself, and its module streams of ARCH. The package records
-    come from the package sets' repos."""
-    from ..compose import dirs
-    from ..rpms import repodata
-    from ..rpms.repos import Repo
-
-    wanted, arches, streams = set(), [arch], []
-    for path in paths:
-        solved = jsonio.read_json(path)
-        arches.append(solved["arch"])
-        streams += solved["modules"] if solved["arch"] == arch else []
-        wanted.update(p["checksum"] for p in solved["packages"]
-                      if "lookaside" not in p["flags"] and (solved["arch"] == arch or p["category"] == "source"))
-    chosen = []
-    for a in dict.fromkeys(arches):  # this arch's package set first: it has all but other arches' sources
-        if not wanted:
-            break
-        repo_dir = layout.at(topdir, layout.pkgset_repo(a))
-        for pkg in Repo(repo_dir, layout.at(topdir, layout.pkgset_cache(a))).packages(with_files=True):
-            if pkg.pkgId in wanted:
-                wanted.discard(pkg.pkgId)
-                pkg.location_base = "file://%s/" % repo_dir
-                chosen.append(pkg)
-    if wanted:
-        raise PunjiError("variant_as_lookaside: %d packages %s gathered are in no package set repo (%s)"
-                         % (len(wanted), uid, ", ".join(sorted(wanted)[:3])))
-    target = layout.at(topdir, layout.variant_lookaside_repo(v["uid"], uid, arch))
-    tmp = dirs.aside(target)
-    repodata.write_metadata(tmp, chosen)
-    if streams:  # with its module streams of ARCH and their defaults, as Pungi adds them
-        from ..rpms import modules
-
-        modules.add_to_repo(tmp, modules.dump(modules.compose_streams(topdir, arch, streams)))
-    dirs.swap(tmp, target)
-    log.info("gather %s.%s: lookaside repo of %s with %d packages: %s", v["uid"], arch, uid, len(chosen), target)
-    return target
-
-
 def _lookaside_ids(topdir, conf, variant, arch):
     """What the lookaside repos of VARIANT.ARCH hold (their repodata), for the fingerprint."""
     return repo_keys(va_data(conf.get("gather_lookaside_repos"), variant, arch),
@@ -182,7 +140,7 @@ def _empty(topdir, conf, v, arch, tree, related, earlier):
 def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related,
-                 [_lookaside_repo(topdir, v, uid, arch, paths) for uid, paths in lookasides])
+                 [variant_lookaside.write(topdir, v["uid"], uid, arch, paths) for uid, paths in lookasides])
     streams, hidden, unmatched = _streams(topdir, conf, v, arch)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     methods = _methods(conf, v["uid"])
@@ -627,7 +585,7 @@ def run_assemble(topdir, variant=None, arch=None):
         jsonio.write_json_if_changed(path, dict(result, packages=packages), compact=True)
         placed[(uid, a)] = packages
     _link_sources(topdir, tree, placed, link_type)
-    _write_rpms(topdir, tree, placed)
+    rpms_json.write(topdir, tree, placed)
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
                 inputs=inputs)
 
@@ -653,8 +611,8 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
                     _link_tree(topdir, [p for p in placed[(v["uid"], a)] if p["category"] == category], v, a,
                                KIND[category], link_type)
         _link_sources(topdir, addons, placed, link_type)
-        if not _rpms_from_old(topdir):
-            _write_rpms(topdir, tree, placed)
+        if not rpms_json.write_from_old(topdir):
+            rpms_json.write(topdir, tree, placed)
 
     return reuse.take_over(topdir, "gather", None, None, inputs, outputs, finish=finish,
                            allowed=conf.get("gather_allow_reuse", True))
@@ -703,72 +661,3 @@ def _link_sources(topdir, tree, placed, link_type):
         sources = {p["file"]: p for arch in v["arches"] for p in placed[(v["uid"], arch)]
                    if p["category"] == "source"}
         _link_tree(topdir, [sources[f] for f in sorted(sources)], v, "src", "source", link_type)
-
-
-def _header_nevra(nevra, filename):
-    """NEVRA with the arch its RPM header gives: a .nosrc.rpm is 'src' in repodata, 'nosrc' in
-    its header and in Pungi's rpms.json."""
-    if filename.endswith(".nosrc.rpm") and nevra.endswith(".src"):
-        return nevra[:-len("src")] + "nosrc"
-    return nevra
-
-
-def _productmd_text(metadata):
-    """METADATA.dumps(), the same text, written by jsonio.pretty (rpms.json is large)."""
-    metadata.validate()
-    parser = {}
-    metadata.serialize(parser)
-    return jsonio.pretty(parser, indent=4, ensure_ascii=True)
-
-
-def _srpm_header_nevra(p):
-    """The srpm_nevra of record P as rpms.json keys it (a nosrc source's header arch)."""
-    if p["srpm_nevra"] is None:
-        return None
-    return _header_nevra(p["srpm_nevra"], p.get("sourcerpm") or "")
-
-
-def _write_rpms(topdir, tree, placed):
-    """compose/metadata/rpms.json."""
-    rpms = _rpms_of(topdir)
-    for v in tree:
-        for arch in v["arches"]:
-            for p in placed[(v["uid"], arch)]:
-                rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
-                         p["sigkey"], p["category"], _srpm_header_nevra(p))
-    jsonio.write_text(layout.at(topdir, layout.rpms_json()), _productmd_text(rpms))
-
-
-def _rpms_of(topdir):
-    """An empty productmd Rpms of the compose at TOPDIR (its id, type, date and respin)."""
-    from productmd.rpms import Rpms
-
-    req = request.read(topdir)
-    rpms = Rpms()
-    rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
-    rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]
-    return rpms
-
-
-def _rpms_from_old(topdir):
-    """rpms.json written as the old compose's with this compose's id and date, when the gather
-    results were all taken over from it (the same packages in the same places): the text
-    _write_rpms would write, without rendering tens of thousands of entries again. False when
-    the old file does not start as _write_rpms starts it."""
-    old = reuse.old_compose(topdir)
-    try:
-        text = jsonio.read_text(layout.at(old, layout.rpms_json()))
-        old_head, new_head = (_rpms_head(top) for top in (old, topdir))
-    except (OSError, TypeError, PunjiError):
-        return False
-    if not text or not text.startswith(old_head):
-        return False
-    jsonio.write_text(layout.at(topdir, layout.rpms_json()), new_head + text[len(old_head):])
-    return True
-
-
-def _rpms_head(topdir):
-    """The text of TOPDIR's rpms.json up to its payload's "rpms" value."""
-    text = _productmd_text(_rpms_of(topdir))
-    key = '"rpms": '
-    return text[:text.index(key) + len(key)]

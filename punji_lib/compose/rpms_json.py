@@ -1,0 +1,76 @@
+"""compose/metadata/rpms.json, as Pungi writes it (productmd), from the packages gather placed in
+the trees; or, when every gather result was taken over from the old compose, the old file's text
+under this compose's id, without rendering tens of thousands of entries again."""
+
+from ..errors import PunjiError
+from . import jsonio, layout, request, reuse
+
+
+def _header_nevra(nevra, filename):
+    """NEVRA with the arch its RPM header gives: a .nosrc.rpm is 'src' in repodata, 'nosrc' in
+    its header and in Pungi's rpms.json."""
+    if filename.endswith(".nosrc.rpm") and nevra.endswith(".src"):
+        return nevra[:-len("src")] + "nosrc"
+    return nevra
+
+
+def _productmd_text(metadata):
+    """METADATA.dumps(), the same text, written by jsonio.pretty (rpms.json is large)."""
+    metadata.validate()
+    parser = {}
+    metadata.serialize(parser)
+    return jsonio.pretty(parser, indent=4, ensure_ascii=True)
+
+
+def _srpm_header_nevra(p):
+    """The srpm_nevra of record P as rpms.json keys it (a nosrc source's header arch)."""
+    if p["srpm_nevra"] is None:
+        return None
+    return _header_nevra(p["srpm_nevra"], p.get("sourcerpm") or "")
+
+
+def write(topdir, tree, placed):
+    """compose/metadata/rpms.json of the compose at TOPDIR: the packages PLACED in the trees of
+    its variants TREE ({(uid, arch): gather records with their "file"})."""
+    rpms = _rpms_of(topdir)
+    for v in tree:
+        for arch in v["arches"]:
+            for p in placed[(v["uid"], arch)]:
+                rpms.add(v["uid"], arch, _header_nevra(p["nevra"], p["file"]), p["file"][len("compose/"):],
+                         p["sigkey"], p["category"], _srpm_header_nevra(p))
+    jsonio.write_text(layout.at(topdir, layout.rpms_json()), _productmd_text(rpms))
+
+
+def _rpms_of(topdir):
+    """An empty productmd Rpms of the compose at TOPDIR (its id, type, date and respin)."""
+    from productmd.rpms import Rpms
+
+    req = request.read(topdir)
+    rpms = Rpms()
+    rpms.compose.id, rpms.compose.type = req["compose_id"], req["compose_type"]
+    rpms.compose.date, rpms.compose.respin = req["date"], req["respin"]
+    return rpms
+
+
+def write_from_old(topdir):
+    """rpms.json written as the old compose's with this compose's id and date, when the gather
+    results were all taken over from it (the same packages in the same places): the text
+    write() would write, without rendering tens of thousands of entries again. False when
+    the old file does not start as write() starts it."""
+    old = reuse.old_compose(topdir)
+    try:
+        text = jsonio.read_text(layout.at(old, layout.rpms_json()))
+        old_head, new_head = (_rpms_head(top) for top in (old, topdir))
+    except (OSError, TypeError, PunjiError):
+        return False
+    if not text or not text.startswith(old_head):
+        return False
+    jsonio.write_text(layout.at(topdir, layout.rpms_json()), new_head + text[len(old_head):])
+    return True
+
+
+def _rpms_head(topdir):
+    """The text of TOPDIR's rpms.json up to its payload's "rpms" value."""
+    text = _productmd_text(_rpms_of(topdir))
+    key = '"rpms": '
+    return text[:text.index(key) + len(key)]
