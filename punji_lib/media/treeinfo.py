@@ -32,13 +32,28 @@ def write(topdir, v, tree, arch, timestamp):
     main = v["id"].replace("-", "") if v["type"] != "layered-product" else v["parent"]
     jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top), main))
     jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
-    jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(conf, timestamp))
+    jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(description(conf, v, arch), timestamp))
 
 
-def media_repo_text(conf, timestamp):
-    """media.repo: the tree as installation media, named after the release."""
-    return ("[InstallMedia]\nname=%s %s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\ncost=500\n"
-            % (conf["release_name"], conf["release_version"], timestamp))
+def media_repo_text(name, timestamp):
+    """media.repo: the tree as installation media called NAME (the .discinfo description)."""
+    return ("[InstallMedia]\nname=%s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\ncost=500\n"
+            % (name, int(timestamp)))
+
+
+def description(conf, v, arch):
+    """The media description of variant V on ARCH, as Pungi words it: release_discinfo_description,
+    else the release ("for" the base product's major version for a layered product variant, "for"
+    the base product of a layered release)."""
+    text = conf.get("release_discinfo_description")
+    if text is None and v["type"] == "layered-product":
+        text = "%s %s for %s %s" % (v["release"]["name"], v["release"]["version"], conf["release_name"],
+                                    conf["release_version"].split(".")[0])
+    elif text is None:
+        text = "%s %s" % (conf["release_name"], conf["release_version"])
+        if conf.get("base_product_name"):
+            text += " for %s %s" % (conf["base_product_name"], conf["base_product_version"])
+    return text % {"variant_name": v["name"], "arch": arch}
 
 
 def treeinfo(conf, v, tree, arch, timestamp, top):
@@ -118,8 +133,5 @@ def _images(ti, arch, top):
 
 def discinfo_text(conf, v, arch, timestamp, disc_numbers=None):
     """The four lines of a .discinfo: time stamp, description, arch, disc numbers."""
-    description = conf.get("release_discinfo_description") or "%s %s" % (conf["release_name"], conf["release_version"])
-    if "%(" in description:
-        description = description % {"variant_name": v["name"], "arch": arch}
     numbers = ",".join(str(n) for n in disc_numbers) if disc_numbers else "ALL"
-    return "%s\n%s\n%s\n%s\n" % (int(timestamp), description, arch, numbers)
+    return "%s\n%s\n%s\n%s\n" % (int(timestamp), description(conf, v, arch), arch, numbers)
