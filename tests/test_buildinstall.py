@@ -203,7 +203,10 @@ def test_images_json_and_treeinfo_list_the_installer_images(demo):
     ti.read(os.path.join(os_tree(compose, "Server", "x86_64"), ".treeinfo"))
     assert dict(ti["images-x86_64"]) == {"boot.iso": "images/boot.iso", "efiboot.img": "images/efiboot.img",
                                          "initrd": "images/pxeboot/initrd.img", "kernel": "images/pxeboot/vmlinuz"}
+    assert dict(ti["images-xen"]) == {"initrd": "images/pxeboot/initrd.img", "kernel": "images/pxeboot/vmlinuz"}
+    assert ti["tree"]["platforms"] == "x86_64,xen"  # lorax's platforms, as Pungi copies them
     assert ti["stage2"]["mainimage"] == "images/install.img"
+    assert ti["checksums"]["images/install.img"].startswith("sha256:")
     assert ti["general"]["name"] == "Punji Demo Linux 1"  # the compose's own .treeinfo, not lorax's
 
 

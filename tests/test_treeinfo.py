@@ -1,6 +1,11 @@
 """The media description of .discinfo and media.repo (punji_lib.media.treeinfo), worded as
 Pungi 4.3.2's metadata.get_description words it."""
 
+import os
+
+import pytest
+
+from punji_lib.errors import PunjiError
 from punji_lib.media import treeinfo
 
 CONF = {"release_name": "Fidelity Tree", "release_version": "4.2", "release_discinfo_description": None}
@@ -34,3 +39,69 @@ def test_media_repo_is_named_by_the_description():
     text = treeinfo.media_repo_text("Fidelity Tree 4.2 for Fidelity Base 9", 1700000000.5)
     assert text.splitlines()[:3] == ["[InstallMedia]", "name=Fidelity Tree 4.2 for Fidelity Base 9",
                                      "mediaid=1700000000"]
+
+
+LORAX_TREEINFO = """[general]
+name = Fidelity-4.2
+platforms = x86_64,xen
+
+[stage2]
+mainimage = images/install.img
+
+[images-x86_64]
+boot.iso = images/boot.iso
+kernel = images/pxeboot/vmlinuz
+initrd = images/pxeboot/initrd.img
+product.img =
+
+[images-xen]
+kernel = images/pxeboot/vmlinuz
+initrd = images/pxeboot/initrd.img
+"""
+
+
+def lorax_tree(tmp_path):
+    for rel in ("images/install.img", "images/boot.iso", "images/pxeboot/vmlinuz", "images/pxeboot/initrd.img"):
+        (tmp_path / "os" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "os" / rel).write_text(rel)
+    (tmp_path / "lorax.treeinfo").write_text(LORAX_TREEINFO)
+    return str(tmp_path / "os"), str(tmp_path / "lorax.treeinfo")
+
+
+def test_the_installer_images_are_those_lorax_lists_with_createrepo_checksum(tmp_path):
+    import hashlib
+
+    from productmd.treeinfo import TreeInfo
+
+    top, lorax = lorax_tree(tmp_path)
+    ti = TreeInfo()
+    ti.tree.platforms.add("x86_64")
+    treeinfo.installer_images(ti, {"createrepo_checksum": "sha512"}, top, lorax)
+    assert ti.stage2.mainimage == "images/install.img"
+    assert ti.images.images == {
+        "x86_64": {"boot.iso": "images/boot.iso", "kernel": "images/pxeboot/vmlinuz",
+                   "initrd": "images/pxeboot/initrd.img"},
+        "xen": {"kernel": "images/pxeboot/vmlinuz", "initrd": "images/pxeboot/initrd.img"}}
+    assert ti.tree.platforms == {"x86_64", "xen"}
+    assert sorted(ti.checksums.checksums) == ["images/boot.iso", "images/install.img", "images/pxeboot/initrd.img",
+                                              "images/pxeboot/vmlinuz"]
+    assert ti.checksums.checksums["images/boot.iso"] == [
+        "sha512", hashlib.sha512(b"images/boot.iso").hexdigest()]
+
+
+def test_no_lorax_treeinfo_lists_no_images(tmp_path):
+    from productmd.treeinfo import TreeInfo
+
+    top, _lorax = lorax_tree(tmp_path)
+    ti = TreeInfo()
+    treeinfo.installer_images(ti, {}, top, str(tmp_path / "none"))
+    assert (ti.images.images, ti.stage2.mainimage, ti.checksums.checksums) == ({}, None, {})
+
+
+def test_an_image_lorax_lists_but_the_tree_lacks_is_one_error(tmp_path):
+    top, lorax = lorax_tree(tmp_path)
+    os.remove(os.path.join(top, "images/boot.iso"))
+    with pytest.raises(PunjiError, match="lists images/boot.iso, which is not in the tree"):
+        from productmd.treeinfo import TreeInfo
+
+        treeinfo.installer_images(TreeInfo(), {}, top, lorax)

@@ -3,25 +3,21 @@
 The .treeinfo names the release (and the base product of a layered one), the
 tree's arch (src for a source tree) and build time, the variant with its
 repository and packages paths and its addons on the same arch (their repos are
-inside this tree: addons/<id>). When buildinstall put installer
-images into the tree, they are listed per platform, with install.img as stage2.
+inside this tree: addons/<id>). When buildinstall ran lorax for the variant, as in
+Pungi the installer images lorax's own .treeinfo lists (work/<arch>/buildinstall/<variant>)
+are listed per platform (each a platform of the tree: x86_64 and xen on x86_64), with its
+stage2 images, and each has a [checksums] entry of type createrepo_checksum; so has the
+product.img punji-productimg put into the tree, listed for the tree's arch.
 """
 
+import configparser
 import os
 
 from ..compose import jsonio, layout
+from ..errors import PunjiError
 
-# files buildinstall leaves in a tree -> the productmd image type they are
-IMAGES = {
-    "images/boot.iso": "boot.iso",
-    "images/pxeboot/vmlinuz": "kernel",
-    "images/pxeboot/initrd.img": "initrd",
-    "images/efiboot.img": "efiboot.img",
-    "images/macboot.img": "macboot.img",
-    "images/install.img": "install.img",
-    "images/product.img": "product.img",
-}
-STAGE2 = "images/install.img"
+CHECKSUMS = {"sha": "sha1"}
+PRODUCT_IMG = "images/product.img"  # made by punji-productimg (Pungi's old productimg phase) after lorax
 
 
 def write(topdir, v, tree, arch, timestamp):
@@ -30,7 +26,11 @@ def write(topdir, v, tree, arch, timestamp):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     top = layout.at(topdir, layout.tree_dir(v["uid"], arch))
     main = v["id"].replace("-", "") if v["type"] != "layered-product" else v["parent"]
-    jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top), main))
+    ti = treeinfo(conf, v, tree, arch, timestamp, top)
+    if v["type"] == "variant":
+        installer_images(ti, conf, top, os.path.join(layout.at(topdir, layout.buildinstall_dir(v["uid"], arch)),
+                                                     ".treeinfo"))
+    jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(ti, main))
     jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
     jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(description(conf, v, arch), timestamp))
 
@@ -84,7 +84,6 @@ def treeinfo(conf, v, tree, arch, timestamp, top):
         if child["parent"] == v["uid"] and child["type"] == "addon" and (arch == "src" or arch in child["arches"]):
             rel = os.path.relpath(layout.repo_dir(child, arch), layout.tree_dir(v["uid"], arch))
             main.add(_variant(ti, child, rel, rel))
-    _images(ti, arch, top)
     return ti
 
 
@@ -120,15 +119,40 @@ def dumps(ti, main_variant):
     return out.getvalue()
 
 
-def _images(ti, arch, top):
-    for rel, kind in sorted(IMAGES.items()):
-        if not os.path.isfile(os.path.join(top, rel)):
-            continue
-        if rel == STAGE2:
-            ti.stage2.mainimage = STAGE2
-        else:
-            ti.images.images.setdefault(arch, {})[kind] = rel
-        ti.checksums.add(rel, "sha256", root_dir=top)
+def installer_images(ti, conf, top, lorax_treeinfo):
+    """Add to TI what lorax's .treeinfo at LORAX_TREEINFO (when there is one) lists: its stage2
+    images and its images per platform (an image without a path left out), each platform also
+    in [tree] platforms, each file with its checksum (createrepo_checksum) in the tree TOP."""
+    if not os.path.isfile(lorax_treeinfo):
+        return
+    lorax = configparser.RawConfigParser()
+    lorax.optionxform = str
+    try:
+        lorax.read(lorax_treeinfo)
+    except configparser.Error as exc:
+        raise PunjiError("%s: cannot read it: %s" % (lorax_treeinfo, str(exc).splitlines()[0]))
+    checksum = conf.get("createrepo_checksum") or "sha256"
+    paths = []
+    for key in ("mainimage", "instimage"):
+        if lorax.get("stage2", key, fallback=None):
+            setattr(ti.stage2, key, lorax.get("stage2", key))
+            paths.append(lorax.get("stage2", key))
+    for section in lorax.sections():
+        if section.startswith("images-"):
+            platform = section[len("images-"):]
+            images = ti.images.images.setdefault(platform, {})
+            ti.tree.platforms.add(platform)
+            for kind, path in lorax.items(section):
+                if path:
+                    images[kind] = path
+                    paths.append(path)
+    if os.path.isfile(os.path.join(top, PRODUCT_IMG)):
+        ti.images.images.setdefault(ti.tree.arch, {})["product.img"] = PRODUCT_IMG
+        paths.append(PRODUCT_IMG)
+    for path in paths:
+        if not os.path.isfile(os.path.join(top, path)):
+            raise PunjiError("%s lists %s, which is not in the tree %s" % (lorax_treeinfo, path, top))
+        ti.checksums.add(path, CHECKSUMS.get(checksum, checksum), root_dir=top)
 
 
 def discinfo_text(conf, v, arch, timestamp, disc_numbers=None):
