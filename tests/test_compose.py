@@ -197,3 +197,29 @@ def test_composes_started_at_the_same_moment_get_distinct_ids(tmp_path, demo_cop
     assert all(p.returncode == 0 for p in procs)
     assert sorted(os.path.basename(d)[-1] for d in dirs) == ["0", "1", "2", "3"]
     assert len(set(open(os.path.join(d, "COMPOSE_ID")).read() for d in dirs)) == 4
+
+
+def test_a_milestone_label_makes_the_compose_final_as_pungis_supported_flag():
+    from punji_lib.compose import composeid
+
+    conf = {"release_name": "Punji Demo Linux", "release_short": "PDL", "release_version": "1"}
+    assert composeid.compose_info(conf, "production", "RC-1.0").compose.final is True
+    assert composeid.compose_info(conf, "production", "Update-1.1").compose.final is True
+    assert composeid.compose_info(conf, "production", "Beta-1.0").compose.final is False
+    assert composeid.compose_info(conf, "nightly").compose.final is False
+
+
+def test_a_layered_product_has_the_composes_release_type(new_compose):
+    from punji_lib.phases import finish
+
+    for name, change in (("config.json", lambda d: d.update(release_type="updates")),
+                         ("variants.json", lambda d: d["variants"].append(dict(
+                             d["variants"][0], uid="Server-Tools", id="Tools", name="Tools", parent="Server",
+                             type="layered-product", children=[], has_optional=False,
+                             release={"name": "Punji Tools", "short": "PTL", "version": "3"})))):
+        path = os.path.join(new_compose, "work/global", name)
+        data = json.load(open(path))
+        change(data)
+        json.dump(data, open(path, "w"))
+    tools = finish.composeinfo(new_compose).variants["Server"]["Tools"]
+    assert (tools.release.short, tools.release.version, tools.release.type) == ("PTL", "3", "updates")

@@ -332,3 +332,21 @@ def test_a_directory_of_extra_files_can_become_a_file(demo):
     done = extrafiles(demo)
     assert done.returncode == 0, done.stderr
     assert sorted(tree_files(demo["compose"])) == ["GPL", "extra_files.json"]
+
+
+def test_the_compose_metadata_names_no_label_as_in_pungi(demo):
+    from punji_lib.phases import extrafiles as phase
+
+    configure(demo, [FILE_GPL])
+    assert make(demo["compose"], "extrafiles").returncode == 0
+    request = os.path.join(demo["compose"], "work/global/compose-request.json")
+    original = open(request).read()
+    try:
+        with open(request, "w") as f:
+            json.dump(dict(json.loads(original), label="RC-1.0"), f)
+        phase.run_assemble(demo["compose"])
+    finally:
+        with open(request, "w") as f:
+            f.write(original)
+    compose = json.load(open(os.path.join(demo["compose"], "compose/metadata/extra_files.json")))["payload"]["compose"]
+    assert sorted(compose) == ["date", "id", "respin", "type"]

@@ -8,7 +8,7 @@ from ..errors import PunjiError
 
 def compose_info(config, compose_type="production", label=None, date=None, respin=0):
     """A productmd ComposeInfo with release, base product and compose fields set."""
-    from productmd.composeinfo import ComposeInfo
+    from productmd.composeinfo import SUPPORTED_MILESTONES, ComposeInfo
 
     ci = ComposeInfo()
     ci.release.name = config["release_name"]
@@ -26,6 +26,8 @@ def compose_info(config, compose_type="production", label=None, date=None, respi
     ci.compose.type = compose_type
     ci.compose.respin = respin
     ci.compose.label = label
+    # Pungi's "supported" flag: set by a milestone label (RC, Update, SecurityFix)
+    ci.compose.final = bool(label) and label.split("-")[0] in SUPPORTED_MILESTONES
     ci.compose.id = ci.create_compose_id()
     return ci
 

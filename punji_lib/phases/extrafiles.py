@@ -75,7 +75,6 @@ def run_assemble(topdir, variant=None, arch=None):
     metadata = ExtraFiles()
     metadata.compose.id, metadata.compose.type = req["compose_id"], req["compose_type"]
     metadata.compose.date, metadata.compose.respin = req["date"], req["respin"]
-    metadata.compose.label = req.get("label")
     total = 0
     for v in tree:
         for tree_arch in list(v["arches"]) + ["src"]:

@@ -49,7 +49,7 @@ def composeinfo(topdir):
             variant.release.name = v["release"].get("name")
             variant.release.short = v["release"].get("short")
             variant.release.version = v["release"].get("version")
-            variant.release.type = "ga"
+            variant.release.type = ci.release.type  # Pungi: the compose's release_type
         _set_paths(topdir, variant, v)
         made[v["uid"]] = variant
         if v["parent"]:
