@@ -367,3 +367,16 @@ def test_openssh_runroot_runs_createisos_image_tools_on_the_arch_host(demo, tmp_
     assert image["bootable"] is True
     path = os.path.join(compose, "compose", image["path"])
     assert subprocess.run(["checkisomd5", path], stdout=subprocess.DEVNULL).returncode == 0
+
+
+def test_isfinal_is_pungis_supported_flag_of_the_label(new_compose):
+    from punji_lib.media import lorax
+
+    conf = read_json(os.path.join(new_compose, "work/global/config/buildinstall.json"))
+    server = next(v for v in read_json(os.path.join(new_compose, "work/global/variants.json"))["variants"]
+                  if v["uid"] == "Server")
+    path = os.path.join(new_compose, "work/global/compose-request.json")
+    request = read_json(path)
+    for label, final in (("RC-1.0", True), ("Update-1.1", True), ("Beta-1.0", False), (None, False)):
+        write_json(path, dict(request, compose_type="production", label=label))
+        assert dict(lorax.arguments(new_compose, conf, server, "x86_64"))["isfinal"] is final

@@ -81,7 +81,8 @@ def tree_files(top):
 
 
 def read_iso(path):
-    """(volume id, {file paths}, {directory paths}) of ISO PATH, read with pycdlib (Rock Ridge names)."""
+    """(volume id, {file paths}, {directory paths}) of ISO PATH, read with pycdlib (Rock Ridge names),
+    but genisoimage's TRANS.TBL files (left out of the manifest too, as Pungi does)."""
     import pycdlib
 
     image = pycdlib.PyCdlib()
@@ -90,7 +91,7 @@ def read_iso(path):
         files, dirs = set(), set()
         for top, subdirs, names in image.walk(rr_path="/"):
             base = top.rstrip("/")
-            files.update("%s/%s" % (base, n) for n in names)
+            files.update("%s/%s" % (base, n) for n in names if n != "TRANS.TBL")
             dirs.update("%s/%s" % (base, d) for d in subdirs)
         return image.pvd.volume_identifier.decode().rstrip(), files, dirs
     finally:
@@ -543,3 +544,17 @@ def test_a_rerun_with_the_same_tree_and_options_keeps_the_images(demo, tmp_path)
     os.unlink(image_paths(compose, "Server", "x86_64")[0])  # a lost image: made again
     assert createiso(compose, "Server", "x86_64").returncode == 0
     assert checkisomd5(image_paths(compose, "Server", "x86_64")[0]).returncode == 0
+
+
+def test_an_image_has_pungis_translation_tables_and_a_supported_one_says_so(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("a\n")
+    files = {".discinfo": str(tmp_path / "src" / "a.txt"), "sub/a.txt": str(tmp_path / "src" / "a.txt")}
+    for name, supported in (("plain.iso", False), ("supported.iso", True)):
+        iso.make_image(str(tmp_path / name), files, "TEST", str(tmp_path), supported=supported)
+        listing = subprocess.run(["isoinfo", "-R", "-f", "-i", str(tmp_path / name)], capture_output=True,
+                                 text=True, check=True).stdout.split()
+        assert {"/TRANS.TBL", "/sub/TRANS.TBL"} <= set(listing)
+        check = subprocess.run(["checkisomd5", "--md5sumonly", str(tmp_path / name)], capture_output=True, text=True)
+        assert ("Supported ISO: yes" in check.stdout) is supported
+    assert "-translation-table" not in iso.mkisofs_command("xorriso", "x.iso", "list", "TEST")

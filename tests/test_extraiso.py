@@ -91,7 +91,8 @@ def tree_files(top, sub):
 
 
 def read_iso(path):
-    """(volume id, {file paths}) of ISO PATH, read with pycdlib (Rock Ridge names)."""
+    """(volume id, {file paths}) of ISO PATH, read with pycdlib (Rock Ridge names), but
+    genisoimage's TRANS.TBL files (left out of the manifest too, as Pungi does)."""
     import pycdlib
 
     iso = pycdlib.PyCdlib()
@@ -99,7 +100,7 @@ def read_iso(path):
     try:
         files = set()
         for top, _subdirs, names in iso.walk(rr_path="/"):
-            files.update("%s/%s" % (top.rstrip("/"), n) for n in names)
+            files.update("%s/%s" % (top.rstrip("/"), n) for n in names if n != "TRANS.TBL")
         return iso.pvd.volume_identifier.decode().rstrip(), files
     finally:
         iso.close()

@@ -8,7 +8,7 @@ from ..errors import PunjiError
 
 def compose_info(config, compose_type="production", label=None, date=None, respin=0):
     """A productmd ComposeInfo with release, base product and compose fields set."""
-    from productmd.composeinfo import SUPPORTED_MILESTONES, ComposeInfo
+    from productmd.composeinfo import ComposeInfo
 
     ci = ComposeInfo()
     ci.release.name = config["release_name"]
@@ -26,10 +26,18 @@ def compose_info(config, compose_type="production", label=None, date=None, respi
     ci.compose.type = compose_type
     ci.compose.respin = respin
     ci.compose.label = label
-    # Pungi's "supported" flag: set by a milestone label (RC, Update, SecurityFix)
-    ci.compose.final = bool(label) and label.split("-")[0] in SUPPORTED_MILESTONES
+    ci.compose.final = supported(label)
     ci.compose.id = ci.create_compose_id()
     return ci
+
+
+def supported(label):
+    """Pungi's "supported" flag of a compose with LABEL: a milestone label (RC, Update,
+    SecurityFix) sets it. It is composeinfo's final, lorax's --isfinal and implantisomd5's
+    --supported-iso."""
+    from productmd.composeinfo import SUPPORTED_MILESTONES
+
+    return bool(label) and label.split("-")[0] in SUPPORTED_MILESTONES
 
 
 def check_label(label):

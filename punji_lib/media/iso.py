@@ -156,7 +156,8 @@ def isohybrid_mbr():
 
 def mkisofs_command(tool, output, path_list, volid, boot=None, iso_level=None):
     """The genisoimage or xorriso (as mkisofs) argument list writing OUTPUT from the graft
-    points in PATH_LIST: Rock Ridge and Joliet names, El Torito entries for BOOT, and with
+    points in PATH_LIST: Rock Ridge and Joliet names (and genisoimage's TRANS.TBL files, as
+    Pungi asks for them), El Torito entries for BOOT, and with
     xorriso the hybrid MBR and GPT too (genisoimage leaves them to `isohybrid_command`).
     xorriso does not fsync every 16 MiB (-stdio_sync off): make_image syncs once at the end."""
     if tool == "xorriso":
@@ -165,6 +166,8 @@ def mkisofs_command(tool, output, path_list, volid, boot=None, iso_level=None):
         cmd = ["genisoimage", "-quiet"]
     cmd += ["-o", output, "-V", volid, "-untranslated-filenames", "-J", "-joliet-long", "-rational-rock",
             "-input-charset", "utf-8", "-follow-links"]
+    if tool != "xorriso":
+        cmd.append("-translation-table")  # Pungi's TRANS.TBL in every directory
     if iso_level:
         cmd += ["-iso-level", str(iso_level)]
         if tool != "xorriso" and int(iso_level) >= 3:
@@ -204,9 +207,9 @@ def _escape(path):
 
 
 def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_path=None, tool="genisoimage",
-               runner=None):
+               runner=None, supported=False):
     """Write the ISO OUTPUT holding FILES ({ISO path: disk path}) with volume id VOLID,
-    implant its MD5 and flush it to disk. WORK_DIR holds the path list. Both tools write
+    implant its MD5 (marked a supported ISO when SUPPORTED) and flush it to disk. WORK_DIR holds the path list. Both tools write
     the boot info table into the BIOS boot image file they are given: FILES must name a
     copy of it. RUNNER(commands), when given, runs the tools' argument lists elsewhere
     (a runroot); else they run here."""
@@ -216,7 +219,7 @@ def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_pa
     commands = [mkisofs_command(tool, output, path_list, volid, boot, iso_level)]
     if boot and boot["bios"] and tool != "xorriso":
         commands.append(isohybrid_command(output, boot))
-    commands.append(["implantisomd5", output])
+    commands.append(["implantisomd5"] + (["--supported-iso"] if supported else []) + [output])
     if runner:
         runner(commands)
     else:

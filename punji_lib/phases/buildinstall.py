@@ -7,7 +7,8 @@ variant is empty or buildinstall_skip says so. Its argument list is Pungi's:
 lorax_options' version), --release (release_version), a --source for the arch's
 package set repo (work/<arch>/repo) and for every lorax_extra_sources repo,
 --variant, --bugurl, --nomacboot and --noupgrade (both on unless
-lorax_options turn them off), --isfinal for a production compose,
+lorax_options turn them off), --isfinal for a compose Pungi calls supported (an RC,
+Update or SecurityFix label),
 --buildarch, --volid (image_volid_formats with disc type disc_types["boot"]),
 --logfile (logs/<arch>/buildinstall-<variant>-logs/lorax.log), an --installpkgs
 for each of the variant's buildinstallpackages, the templates and their

@@ -36,7 +36,7 @@ runroot tag has it (any builder can write an image that does not boot).
 import os
 import shutil
 
-from ..compose import dirs, jsonio, layout, notify, request, state
+from ..compose import composeid, dirs, jsonio, layout, notify, request, state
 from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -260,7 +260,8 @@ def make_images(topdir, conf, v, arch, files, sizes):
             output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
             runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
-            iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner)
+            iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
+                           composeid.supported(request.read(topdir)["label"]))
             records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path))
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)

@@ -38,7 +38,7 @@ import os
 import re
 import shutil
 
-from ..compose import jsonio, layout, request, state
+from ..compose import composeid, jsonio, layout, request, state
 from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -238,7 +238,7 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     log.info("writing %s: %d files, volume id %r, variants %s, %s", name, len(content), p["volid"],
              ", ".join([uid] + p["included"]), "bootable" if p["boot"] else "not bootable")
     iso.make_image(tmp, content, p["volid"], scratch, p["boot"], image_files.iso_level(conf, uid, arch), log_path,
-                   tool)
+                   tool, supported=composeid.supported(request.read(topdir)["label"]))
     listing = iso.manifest(tmp, log_path)
     implant = iso.implanted_md5(tmp, log_path)
     volid = iso.read_volume_id(tmp)
