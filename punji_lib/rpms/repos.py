@@ -103,6 +103,7 @@ class Repo:
 
         self.repo = repo
         self.cache = cache_dir(cache, repo)
+        self._parsed = {}
         if is_remote(repo):
             self.top = cache_dir(cache, repo)
             repomd = os.path.join(self.top, "repodata", "repomd.xml")
@@ -168,7 +169,13 @@ class Repo:
         return None
 
     def packages(self, with_files=False):
-        """The repo's packages as createrepo_c Package objects (with their files when asked)."""
+        """The repo's packages as createrepo_c Package objects (with their files when asked),
+        parsed once per Repo object."""
+        if with_files not in self._parsed:
+            self._parsed[with_files] = self._parse(with_files)
+        return self._parsed[with_files]
+
+    def _parse(self, with_files):
         import createrepo_c
 
         found, by_id = [], {}
