@@ -108,10 +108,12 @@ def from_repos(topdir, conf, arch):
     wait = headers.start_prefetch([(path, pkg.checksum_type) for path, pkg in
                                    ((repo.package_path(pkg), pkg) for repo, pkg in choose())
                                    if not repo_refs.is_remote(path)])
-    chosen = choose(keep=_reached(topdir, conf, gather_conf, compose_arches, arch))
+    try:
+        chosen = choose(keep=_reached(topdir, conf, gather_conf, compose_arches, arch))
+    finally:
+        wait()
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
-    wait()
     headers.prefetch([(path, pkg.checksum_type) for path, pkg in ((repo.package_path(pkg), pkg) for repo, pkg in chosen)
                       if not repo_refs.is_remote(path)])
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
