@@ -408,8 +408,9 @@ OPTIONS = (
            help="Keep Apple/HFS compatibility on ppc64le ISOs."),
     Option("extra_isos", v_map(EXTRA_ISO), phase="createiso", implemented=True,
            help="{variant_regex: [block]} of ISOs holding several variants (include_variants, filename, ...)."),
-    Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso",
-           help="Reuse extra ISOs from an old compose."),
+    Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso", implemented=True,
+           help="Take over an extra ISO from the newest finished compose in the target directory when its block, "
+                "the options, the volume id and its files are the same (renamed for the new compose)."),
 
     # --- image checksums ---
     Option("media_checksums", STR_LIST, default=["md5", "sha1", "sha256"], phase="imagechecksum", implemented=True,
