@@ -12,8 +12,9 @@ import fnmatch
 import os
 import re
 
+from ..config.repo_refs import is_remote
 from ..errors import PunjiError
-from .repos import Repo, join, one_line
+from .repos import Repo, join, local_dir, one_line
 
 SOURCE_ARCHES = ("src", "nosrc")
 
@@ -237,6 +238,7 @@ class PackagePool:
             self._load(repo, cache, side, exact)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
+        self._local_tops = {h: local_dir(r) for h, r in self.where.items() if not is_remote(r)}
         if exact:
             self.sack_keys = self._write_keys(keys_path)
         self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
@@ -450,6 +452,9 @@ class PackagePool:
         s = self.pool.solvables[i]
         href = s.lookup_location()[0]
         base = s.lookup_str(self.solv.SOLVABLE_MEDIABASE)
+        top = None if base else self._local_tops.get(s.repo)
+        if top and not href.startswith((".", "/")) and "/." not in href and "//" not in href:
+            return top + "/" + href  # what join() gives, without normalising a plain path
         return join(self.where[s.repo], href, base)
 
     def requires(self, i):
