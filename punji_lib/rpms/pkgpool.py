@@ -8,7 +8,9 @@ builds in every repo. Packages are libsolv solvable ids; everything else here
 maps ids to facts.
 """
 
+import bisect
 import fnmatch
+import itertools
 import os
 import re
 
@@ -516,7 +518,9 @@ class PackagePool:
         """The visible binary names matching the glob PATTERN."""
         if not is_glob(pattern):
             return [pattern] if pattern in self.by_name else []
-        return [n for n in self.names if fnmatch.fnmatchcase(n, pattern)]
+        prefix = re.split(r"[*?[]", pattern, maxsplit=1)[0]
+        names = itertools.islice(self.names, bisect.bisect_left(self.names, prefix), None)  # sorted: prefix's run
+        return [n for n in itertools.takewhile(lambda n: n.startswith(prefix), names) if fnmatch.fnmatchcase(n, pattern)]
 
     def named(self, pattern, debug=False):
         """{name: [visible ids]} of the names PATTERN (a name glob, as Pungi reads it: no arch)
