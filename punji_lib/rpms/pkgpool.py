@@ -209,6 +209,18 @@ def _libsolv_build():
     return "%s %d %d" % (_solv.__file__, info.st_size, int(info.st_mtime))
 
 
+class _Solvables(dict):
+    """{id: libsolv solvable} of the repos' packages, made once (libsolv's own lookup makes a
+    new Python object each time); another id, such as a module's, is looked up in POOL."""
+
+    def __init__(self, pool, items):
+        super().__init__(items)
+        self.pool = pool
+
+    def __missing__(self, i):
+        return self.pool.solvables[i]
+
+
 class PackagePool:
     """REPOS and LOOKASIDE (paths or URLs) read for compose ARCH; CACHE holds remote metadata."""
 
@@ -245,7 +257,8 @@ class PackagePool:
             self.sack_keys = self._write_keys(keys_path)
         self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
         # (name, arch, evr) of every package, read from libsolv once: the rules ask often
-        self.facts = {s.id: (s.name, s.arch, s.evr) for h in self.where for s in h.solvables}
+        self._solvables = _Solvables(self.pool, ((s.id, s) for h in self.where for s in h.solvables))
+        self.facts = {i: (s.name, s.arch, s.evr) for i, s in self._solvables.items()}
         self.candidates = [i for i, f in self.facts.items() if f[1] in wanted]
         self.lookaside = {s.id for h in self.side_repos for s in h.solvables if s.arch in wanted}
         self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
@@ -289,7 +302,7 @@ class PackagePool:
     def _refresh(self):
         """The visible packages (the newest of each name.arch not hidden) and their indexes."""
         best = {}
-        facts, solvables = self.facts, self.pool.solvables
+        facts, solvables = self.facts, self._solvables
         for i in self.candidates:
             if i in self.hidden:
                 continue
@@ -388,7 +401,7 @@ class PackagePool:
     # -- facts about one package -------------------------------------------------------
 
     def solvable(self, i):
-        return self.pool.solvables[i]
+        return self._solvables[i]
 
     def name(self, i):
         return self.facts[i][0]
@@ -402,13 +415,13 @@ class PackagePool:
     def nevra(self, i):
         text = self._nevras.get(i)
         if text is None:
-            text = self._nevras[i] = nevra_of(self.pool.solvables[i])
+            text = self._nevras[i] = nevra_of(self._solvables[i])
         return text
 
     def sourcerpm(self, i):
         text = self._sourcerpms.get(i)
         if text is None:
-            text = self._sourcerpms[i] = self.pool.solvables[i].lookup_sourcepkg() or ""
+            text = self._sourcerpms[i] = self._solvables[i].lookup_sourcepkg() or ""
         return text
 
     def source_name(self, i):
@@ -421,8 +434,8 @@ class PackagePool:
         found = self.src_by_nvr.get(nvr) if nvr else None
         if not found:
             return None
-        repo = self.pool.solvables[i].repo
-        return next((j for j in found if self.pool.solvables[j].repo == repo), found[0])
+        repo = self._solvables[i].repo
+        return next((j for j in found if self._solvables[j].repo == repo), found[0])
 
     def is_source(self, i):
         return self.arch_of(i) in SOURCE_ARCHES
@@ -451,7 +464,7 @@ class PackagePool:
 
     def path(self, i):
         """The package's file: its repo's location joined with its location_href."""
-        s = self.pool.solvables[i]
+        s = self._solvables[i]
         href = s.lookup_location()[0]
         base = s.lookup_str(self.solv.SOLVABLE_MEDIABASE)
         top = None if base else self._local_tops.get(s.repo)
@@ -463,7 +476,7 @@ class PackagePool:
         """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
         and Requires(post) included, rpmlib() ones left out."""
         known, result = self._requirements, []
-        for d in self.pool.solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
+        for d in self._solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
             entry = known.get(d, False)
             if entry is False:
                 entry = known[d] = self._requirement(d)
