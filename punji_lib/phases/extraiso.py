@@ -160,19 +160,23 @@ def _inputs(topdir, conf, v, arch, plans):
     file by size and modification time (the files made for the images by content)."""
 
     req = {k: x for k, x in request.read(topdir).items() if k != "header"}
-    images = []
-    for p in plans:
-        generated = set(p["generated"])
-        files = []
-        for rel in sorted(p["content"]):
-            path = p["content"][rel]
-            if rel in generated:
-                files.append([rel, file_checksum(path, "sha256")])
-            else:
-                st = _stat(path)
-                files.append([rel, st.st_size, st.st_mtime_ns])
-        images.append([p["name"], p["volid"], p["boot"], p["included"], files])
+    images = [[p["name"], p["volid"], p["boot"], p["included"], _files(p)] for p in plans]
     return state.digest(conf, v, arch, req, images)
+
+
+def _files(p, inode=False):
+    """[path on the image, its identity] of plan P's files: the files made for the image by
+    content, the others by size and mtime (and INODE)."""
+    generated = set(p["generated"])
+    files = []
+    for rel in sorted(p["content"]):
+        path = p["content"][rel]
+        if rel in generated:
+            files.append([rel, file_checksum(path, "sha256")])
+        else:
+            st = _stat(path)
+            files.append([rel, st.st_size, st.st_mtime_ns] + ([st.st_ino] if inode else []))
+    return files
 
 
 def _stat(path):
@@ -186,16 +190,8 @@ def _reuse_key(conf, v, arch, p):
     """What the image of plan P is made from, as far as two composes can share it: the block,
     the options, the volume id and every file (files made for the image by content, the
     others by size, mtime and inode: a taken-over or linked file keeps them)."""
-    generated = set(p["generated"])
-    files = []
-    for rel in sorted(p["content"]):
-        path = p["content"][rel]
-        if rel in generated:
-            files.append([rel, file_checksum(path, "sha256")])
-        else:
-            st = _stat(path)
-            files.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
-    return state.digest("extraiso", conf, v["uid"], arch, p["block"], p["volid"], p["boot"], p["included"], files)
+    return state.digest("extraiso", conf, v["uid"], arch, p["block"], p["volid"], p["boot"], p["included"],
+                        _files(p, inode=True))
 
 
 def _reusable(topdir, conf, v, arch):
