@@ -472,8 +472,8 @@ OPTIONS = (
            help="Release for image-build."),
     Option("image_build_version", STR, phase="imagebuild", implemented=True,
            help="Version for image-build."),
-    Option("image_build_allow_reuse", BOOL, default=False, phase="imagebuild",
-           help="Reuse image-build results from an old compose."),
+    Option("image_build_allow_reuse", BOOL, default=False, phase="imagebuild", implemented=True,
+           help="Take over the images of a block built from the same inputs by the old compose."),
 
     # --- osbuild ---
     Option("osbuild", v_map(OSBUILD), phase="osbuild", implemented=True,
