@@ -230,7 +230,7 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
         publish(topdir, conf, phase, [], [], {"tasks": []})
         return
     old = kojireuse.old_jobs(topdir, phase) if allow_reuse else None
-    images, failed, errors, made, broken = [], [], [], {}, set()
+    images, failed, errors, made = [], [], [], {}
     fresh = []
     for job in jobs:
         taken = kojireuse.take_images(topdir, phase, old, job)
@@ -256,19 +256,18 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
                 continue
             warn(prog, message + " (failable: the compose goes on without it)")
             failed.append(message)
-            broken.add(job["task"])
+            job["failed"] = True
             continue
         before = len(failed)
         found = (collector or collect)(topdir, conf, session, job, failed, prog, chooser, finish)
-        if len(failed) > before:
-            broken.add(job["task"])
+        job["failed"] = len(failed) > before
         made[job["task"]] = [e["image"]["path"] for e in found]
         images.extend(found)
     if errors:
         raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
                                       % (len(errors) - 1)))
     facts = {"tasks": sorted(job["task"] for job in jobs)}
-    records = kojireuse.job_records(jobs, made, broken)
+    records = kojireuse.job_records(jobs, made)
     if records:
         facts["jobs"] = records
     publish(topdir, conf, phase, images, failed, facts)

@@ -52,26 +52,38 @@ def take_images(topdir, phase, old, job):
     return entries
 
 
-def take_record(old, job):
-    """The old job record of JOB's inputs (old_jobs), job["task"] and job["reused_from"] set; None
-    when there is none (for a phase whose results are records, not files)."""
+def take_record(old, job, still_true):
+    """The old job record of JOB's inputs (old_jobs) when STILL_TRUE(record) agrees, job["task"] and
+    job["reused_from"] set; None otherwise (for a phase whose results are records, not files)."""
     record = old and job.get("inputs") and old[1].get(job["inputs"])
-    if not record:
+    if not record or not still_true(record):
         return None
-    job.update(task=record["task"], reused_from=os.path.basename(old[0]))
+    job.update(task=record["task"], reused_from=os.path.basename(old[0]), rpmlist=record.get("rpmlist"))
     log.info("%s: taken over from %s (same inputs; task %s)", job["what"], old[0], record["task"])
     return record
 
 
-def job_records(jobs, images, failed):
+def boot_files_made(topdir, uids, arches):
+    """The first "variant.arch" of UIDS x ARCHES whose boot files buildinstall made in this compose
+    (rather than skipped them or took them over, which Pungi's reuse asks for); None when none."""
+    for uid in uids:
+        for arch in arches:
+            path = layout.at(topdir, layout.state_file("buildinstall", uid, arch))
+            record = jsonio.read_json(path) if os.path.isfile(path) else {}
+            if record.get("images") and not record.get("reused_from"):
+                return "%s.%s" % (uid, arch)
+    return None
+
+
+def job_records(jobs, images):
     """The state file's "jobs": one record per job that has an inputs fingerprint. IMAGES:
-    {task: [compose-relative paths]}; FAILED: the tasks that failed in part or whole."""
+    {task: [compose-relative paths]}; a job["failed"] job failed in part or whole."""
     records = []
     for job in jobs:
         if not job.get("inputs"):
             continue
         record = {"what": job["what"], "inputs": job["inputs"], "task": job.get("task"),
-                  "images": sorted(images.get(job.get("task"), [])), "failed": job.get("task") in failed}
+                  "images": sorted(images.get(job.get("task"), [])), "failed": bool(job.get("failed"))}
         for key in ("reused_from", "rpmlist"):
             if job.get(key) is not None:
                 record[key] = job[key]

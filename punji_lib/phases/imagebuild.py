@@ -51,6 +51,7 @@ import urllib.request
 from ..compose import jsonio, layout, state
 from ..errors import PunjiError
 from ..koji import images
+from ..koji import reuse as kojireuse
 from ..log import log
 
 PHASE = "imagebuild"
@@ -158,13 +159,10 @@ def fingerprint(topdir, conf, block, job, trees, outside, packages):
             except (OSError, ValueError) as exc:
                 log.info("%s: not reusable: cannot read %s: %s", job["what"], url, exc)
                 return None
-    for uid in trees:
-        for arch in job["arches"]:
-            path = layout.at(topdir, layout.state_file("buildinstall", uid, arch))
-            record = jsonio.read_json(path) if os.path.isfile(path) else {}
-            if record.get("images") and not record.get("reused_from"):
-                log.info("%s: not reusable: buildinstall made %s.%s anew", job["what"], uid, arch)
-                return None
+    made = kojireuse.boot_files_made(topdir, trees, job["arches"])
+    if made:
+        log.info("%s: not reusable: buildinstall made %s anew", job["what"], made)
+        return None
     return state.digest(block, {o: conf.get(o) for o in FALLBACKS}, job["arches"], job["can_fail"],
                         job["optional"], repomd,
                         {uid: {arch: packages.get(uid, {}).get(arch) for arch in job["arches"]} for uid in trees})
