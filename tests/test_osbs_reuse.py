@@ -57,6 +57,7 @@ def first(tmp_path_factory, demo_repo, hub):
         os.makedirs(top / "git" / name)
         git(top / "git" / name, "init", "-q", "-b", "main")
     commit(top / "git" / "kickstarts.git", "base.ks", "%packages\ndemo-shell\n%end\n")
+    commit(top / "git" / "pdl-base.git", "Dockerfile", "FROM scratch\n")
     commit(top / "git" / "pdl-base.git", "image-build.conf", IMAGE_CONF % (top / "git"))
     before = len(hub.calls)
     topdir = new_compose(top / "c1", demo_repo, top / "out")
@@ -145,3 +146,19 @@ def test_option_off_builds_again(hub, first, tmp_path, demo_repo):
     calls = osbs(hub, topdir)
     assert calls.count("buildContainer") == 1 and len(hub.submitted_calls("buildContainer")) == submitted + 1
     assert "listRPMs" not in calls and "jobs" not in read(topdir, "work/global/state/osbs.json")
+
+
+def test_source_without_image_build_conf_is_never_reused(hub, first, tmp_path, demo_repo):
+    repo = os.path.join(os.path.dirname(os.path.dirname(first)), "git", "pdl-base.git")
+    git(repo, "rm", "-q", "image-build.conf")
+    git(repo, "commit", "-q", "-m", "no image-build.conf")
+    try:
+        topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first))
+        calls = osbs(hub, topdir)
+    finally:
+        git(repo, "revert", "--no-edit", "HEAD")
+    assert calls.count("buildContainer") == 1 and "listRPMs" not in calls  # no fingerprint: nothing to keep
+    assert "jobs" not in read(topdir, "work/global/state/osbs.json")
+    with open(os.path.join(topdir, "logs/global/osbs.log")) as f:
+        (line,) = [line for line in f if "not reusable" in line]
+    assert "option 'osbs' (variant Server, block 1)" in line and "image-build.conf" in line, line
