@@ -135,6 +135,8 @@ def test_moved_kickstart_ref_builds_again(hub, first, tmp_path, demo_repo):
 def test_package_of_the_image_gone_builds_again(hub, first, tmp_path, demo_repo):
     topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first), extra=WITHOUT_FORTUNE)
     built_again(hub, first, topdir)
+    with open(os.path.join(topdir, "logs/global/osbs.log")) as f:
+        assert "demo-fortune-0:1.99.1-5.pdl1.x86_64 of its image is not in the compose" in f.read()
     rpms = read(topdir, "compose/metadata/rpms.json")["payload"]["rpms"]
     assert not [n for arches in rpms.values() for srcs in arches.values() for ns in srcs.values() for n in ns
                 if n.startswith("demo-fortune-")]

@@ -28,10 +28,21 @@ def old_jobs(topdir, phase):
     return (old, done) if done else None
 
 
+def record_for(old, job):
+    """The job record of OLD (old_jobs) made from JOB's inputs, or None."""
+    return (old and job.get("inputs") and old[1].get(job["inputs"])) or None
+
+
+def taken(old, job, record):
+    """JOB is RECORD's job of the old compose OLD taken over: its task (and image packages) kept."""
+    job.update(task=record["task"], reused_from=os.path.basename(old[0]), rpmlist=record.get("rpmlist"))
+    log.info("%s: taken over from %s (same inputs; task %s)", job["what"], old[0], record["task"])
+
+
 def take_images(topdir, phase, old, job):
     """The images.json entries of JOB when OLD (old_jobs) holds a job of its inputs: its images
-    hard-linked here, job["task"] and job["reused_from"] set; None when it must be built."""
-    record = old and job.get("inputs") and old[1].get(job["inputs"])
+    hard-linked here, JOB taken(); None when it must be built."""
+    record = record_for(old, job)
     if not record:
         return None
     top = old[0]
@@ -47,20 +58,8 @@ def take_images(topdir, phase, old, job):
     except (OSError, ValueError) as exc:  # an image gone, another file system: built anew
         log.info("%s: not taken over from %s: %s", job["what"], top, exc)
         return None
-    job.update(task=record["task"], reused_from=os.path.basename(top))
-    log.info("%s: taken over from %s (same inputs; task %s)", job["what"], top, record["task"])
+    taken(old, job, record)
     return entries
-
-
-def take_record(old, job, still_true):
-    """The old job record of JOB's inputs (old_jobs) when STILL_TRUE(record) agrees, job["task"] and
-    job["reused_from"] set; None otherwise (for a phase whose results are records, not files)."""
-    record = old and job.get("inputs") and old[1].get(job["inputs"])
-    if not record or not still_true(record):
-        return None
-    job.update(task=record["task"], reused_from=os.path.basename(old[0]), rpmlist=record.get("rpmlist"))
-    log.info("%s: taken over from %s (same inputs; task %s)", job["what"], old[0], record["task"])
-    return record
 
 
 def boot_files_made(topdir, uids, arches):

@@ -135,14 +135,25 @@ def take_over(old, job, compose_id, packages):
     """{variant: {arch: [osbs.json entries]}} of JOB's builds in the old compose OLD (old_jobs),
     under COMPOSE_ID, when it built them from JOB's inputs and every package Koji listed in its
     images is among PACKAGES; None when the block must be built."""
-    record = kojireuse.take_record(old, job, lambda r: set(r.get("rpmlist") or []) <= packages)
+    record = kojireuse.record_for(old, job)
     if record is None:
         return None
-    parts = jsonio.read_json(layout.at(old[0], layout.osbs_part(PHASE)))["builds"].get(job["variant"], {})
+    gone = sorted(set(record.get("rpmlist") or []) - packages)
+    if gone:
+        log.info("%s: not taken over from %s: %s of its image is not in the compose", job["what"], old[0], gone[0])
+        return None
+    try:
+        parts = jsonio.read_json(layout.at(old[0], layout.osbs_part(PHASE)))["builds"].get(job["variant"], {})
+    except (OSError, ValueError, KeyError) as exc:
+        log.info("%s: not taken over from %s: %s", job["what"], old[0], exc)
+        return None
     builds = {arch: [dict(e, compose_id=compose_id) for e in entries if e["koji_task"] == record["task"]]
               for arch, entries in parts.items()}
     builds = {arch: entries for arch, entries in builds.items() if entries}
-    return {job["variant"]: builds} if builds else None
+    if not builds:
+        return None
+    kojireuse.taken(old, job, record)
+    return {job["variant"]: builds}
 
 
 def _compose_nevras(topdir):
