@@ -135,3 +135,21 @@ def test_option_off_builds_again(hub, first, tmp_path, demo_repo):
     assert "jobs" not in read(topdir, "work/global/state/imagebuild.json")
     for rel in IMAGES:
         assert os.stat(os.path.join(topdir, rel)).st_ino != os.stat(os.path.join(first, rel)).st_ino
+
+
+def test_failed_block_is_built_again(hub, tmp_path, demo_repo):
+    hub.fail_task("PDL-Reused-Broken", "*", "Oz failed: no space left on device")
+    target = tmp_path / "out"
+    os.makedirs(tmp_path / "outside" / "repodata")
+    (tmp_path / "outside" / "repodata" / "repomd.xml").write_text("<repomd/>\n")
+    old = new_compose(tmp_path / "c1", demo_repo, target, block={"name": "PDL-Reused-Broken", "failable": ["*"]})
+    assert make(old, "-j2").returncode == 0
+    assert open(os.path.join(old, "STATUS")).read().strip() == "FINISHED_INCOMPLETE"
+    (record,) = read(old, "work/global/state/imagebuild.json")["jobs"]
+    assert record["failed"] and record["images"] == []
+    topdir = new_compose(tmp_path / "c2", demo_repo, target, block={"name": "PDL-Reused-Broken", "failable": ["*"]})
+    submitted = len(hub.submitted_calls("buildImageOz"))
+    calls = image_build(hub, topdir)
+    assert calls.count("buildImageOz") == 1 and len(hub.submitted_calls("buildImageOz")) == submitted + 1
+    (again,) = read(topdir, "work/global/state/imagebuild.json")["jobs"]
+    assert again["inputs"] == record["inputs"] and again["task"] != record["task"] and "reused_from" not in again
