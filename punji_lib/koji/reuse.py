@@ -5,7 +5,8 @@ old compose under the same names and its records (the old task's ids and metadat
 as Pungi reuses an old task's results.
 
 A phase run that computed fingerprints lists its jobs in its state file: {"what", "inputs",
-"task", "images" (compose-relative paths), "failed", "reused_from" (taken over)}."""
+"task", "images" (compose-relative paths), "failed", "reused_from" (taken over), "rpmlist" (osbs:
+the packages Koji lists in its images)}."""
 
 import os
 
