@@ -153,3 +153,22 @@ def test_failed_block_is_built_again(hub, tmp_path, demo_repo):
     assert calls.count("buildImageOz") == 1 and len(hub.submitted_calls("buildImageOz")) == submitted + 1
     (again,) = read(topdir, "work/global/state/imagebuild.json")["jobs"]
     assert again["inputs"] == record["inputs"] and again["task"] != record["task"] and "reused_from" not in again
+
+
+def test_boot_files_buildinstall_made_anew_build_again(hub, first, tmp_path, demo_repo):
+    from punji_lib.compose import state
+
+    topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first))
+    assert image_build(hub, topdir) == []  # taken over
+    old = os.path.basename(first)
+    state.write(topdir, "buildinstall", "Server", "x86_64", images=["boot.iso"], reused_from=old, inputs="x")
+    before = len(hub.calls)
+    assert command("punji-imagebuild", topdir).returncode == 0
+    assert hub.calls[before:] == []  # lorax's output taken over too: still the same tree
+    state.write(topdir, "buildinstall", "Server", "x86_64", images=["boot.iso"], inputs="x")
+    submitted = len(hub.submitted_calls("buildImageOz"))
+    assert command("punji-imagebuild", topdir).returncode == 0
+    assert len(hub.submitted_calls("buildImageOz")) == submitted + 1
+    assert "jobs" not in read(topdir, "work/global/state/imagebuild.json")
+    with open(os.path.join(topdir, "logs/global/imagebuild.log")) as f:
+        assert "not reusable: buildinstall made Server.x86_64 anew" in f.read()
