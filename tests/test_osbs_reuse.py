@@ -4,6 +4,7 @@ compose's id; each input changed (the block, its git source's image-build.conf, 
 ref, a package of the old image gone from the compose) builds it again, and so does a compose
 with the option off."""
 
+import contextlib
 import os
 import subprocess
 
@@ -38,6 +39,22 @@ def commit(repo, name, text):
         f.write(text)
     git(repo, "add", name)
     git(repo, "commit", "-q", "-m", "change " + name)
+
+
+@contextlib.contextmanager
+def committed(repo, name, text):
+    """REPO's branch with a commit that makes file NAME TEXT (None: removes it), then back where it was."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, stdout=subprocess.PIPE,
+                          text=True).stdout.strip()
+    if text is None:
+        git(repo, "rm", "-q", name)
+        git(repo, "commit", "-q", "-m", "remove " + name)
+    else:
+        commit(repo, name, text)
+    try:
+        yield
+    finally:
+        git(repo, "reset", "-q", "--hard", head)
 
 
 def new_compose(tmp, demo_repo, target, allow=True, version="1.0", extra=""):
@@ -76,8 +93,9 @@ def osbs(hub, topdir):
     return hub.calls[before:]
 
 
-def built_again(hub, first, topdir):
-    """TOPDIR's osbs made with one new buildContainer task, nothing taken over from FIRST."""
+def built_again(hub, first, topdir, same_inputs=False):
+    """TOPDIR's osbs made with one new buildContainer task, nothing taken over from FIRST (whose
+    block had other inputs, unless SAME_INPUTS)."""
     submitted = len(hub.submitted_calls("buildContainer"))
     calls = osbs(hub, topdir)
     assert calls.count("buildContainer") == 1 and "login" in calls, calls
@@ -85,6 +103,7 @@ def built_again(hub, first, topdir):
     (job,) = read(topdir, "work/global/state/osbs.json")["jobs"]
     (old,) = read(first, "work/global/state/osbs.json")["jobs"]
     assert "reused_from" not in job and job["task"] != old["task"]
+    assert (job["inputs"] == old["inputs"]) is same_inputs
     (entry,) = read(topdir, "compose/metadata/osbs.json")["Server"]["x86_64"]
     assert entry["koji_task"] == job["task"]
     return job
@@ -119,22 +138,19 @@ def test_changed_block_builds_again(hub, first, tmp_path, demo_repo):
 def test_changed_image_build_conf_builds_again(hub, first, tmp_path, demo_repo):
     repo = os.path.join(os.path.dirname(os.path.dirname(first)), "git", "pdl-base.git")
     text = open(os.path.join(repo, "image-build.conf")).read()
-    commit(repo, "image-build.conf", text.replace("base.ks", "base2.ks"))
-    try:
+    with committed(repo, "image-build.conf", text.replace("base.ks", "base2.ks")):
         built_again(hub, first, new_compose(tmp_path, demo_repo, os.path.dirname(first)))
-    finally:
-        commit(repo, "image-build.conf", text)
 
 
 def test_moved_kickstart_ref_builds_again(hub, first, tmp_path, demo_repo):
     repo = os.path.join(os.path.dirname(os.path.dirname(first)), "git", "kickstarts.git")
-    commit(repo, "base.ks", "%packages\ndemo-shell\ndemo-editor\n%end\n")
-    built_again(hub, first, new_compose(tmp_path, demo_repo, os.path.dirname(first)))
+    with committed(repo, "base.ks", "%packages\ndemo-shell\ndemo-editor\n%end\n"):
+        built_again(hub, first, new_compose(tmp_path, demo_repo, os.path.dirname(first)))
 
 
 def test_package_of_the_image_gone_builds_again(hub, first, tmp_path, demo_repo):
     topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first), extra=WITHOUT_FORTUNE)
-    built_again(hub, first, topdir)
+    built_again(hub, first, topdir, same_inputs=True)  # the packages decide
     with open(os.path.join(topdir, "logs/global/osbs.log")) as f:
         assert "demo-fortune-0:1.99.1-5.pdl1.x86_64 of its image is not in the compose" in f.read()
     rpms = read(topdir, "compose/metadata/rpms.json")["payload"]["rpms"]
@@ -152,13 +168,9 @@ def test_option_off_builds_again(hub, first, tmp_path, demo_repo):
 
 def test_source_without_image_build_conf_is_never_reused(hub, first, tmp_path, demo_repo):
     repo = os.path.join(os.path.dirname(os.path.dirname(first)), "git", "pdl-base.git")
-    git(repo, "rm", "-q", "image-build.conf")
-    git(repo, "commit", "-q", "-m", "no image-build.conf")
-    try:
+    with committed(repo, "image-build.conf", None):
         topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first))
         calls = osbs(hub, topdir)
-    finally:
-        git(repo, "revert", "--no-edit", "HEAD")
     assert calls.count("buildContainer") == 1 and "listRPMs" not in calls  # no fingerprint: nothing to keep
     assert "jobs" not in read(topdir, "work/global/state/osbs.json")
     with open(os.path.join(topdir, "logs/global/osbs.log")) as f:
