@@ -474,8 +474,8 @@ OPTIONS = (
            help="Release for image-build."),
     Option("image_build_version", STR, phase="imagebuild", implemented=True,
            help="Version for image-build."),
-    Option("image_build_allow_reuse", BOOL, default=False, phase="imagebuild",
-           help="Reuse image-build results from an old compose."),
+    Option("image_build_allow_reuse", BOOL, default=False, phase="imagebuild", implemented=True,
+           help="Take over the images of a block built from the same inputs by the old compose."),
 
     # --- osbuild ---
     Option("osbuild", v_map(OSBUILD), phase="osbuild", implemented=True,
@@ -544,8 +544,8 @@ OPTIONS = (
            help="{variant_regex: block or [block]} of OSBS container builds (url, target, git_branch, ...)."),
     Option("osbs_registries", OBJECT, phase="osbs", implemented=True,
            help="{NVR glob: data} written for each built image and sent as osbs-request-push."),
-    Option("osbs_allow_reuse", BOOL, default=False, phase="osbs",
-           help="Reuse OSBS builds from an old compose."),
+    Option("osbs_allow_reuse", BOOL, default=False, phase="osbs", implemented=True,
+           help="Take over the builds of a block built from the same inputs by the old compose."),
 
     # --- image container ---
     Option("image_container", v_map(IMAGE_CONTAINER, single=True), phase="imagecontainer", implemented=True,
