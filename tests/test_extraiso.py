@@ -206,6 +206,20 @@ def test_its_record_is_a_unified_dvd_image(demo):
     assert state(demo)["images"] == [NAME]
 
 
+def test_a_variant_without_a_tree_on_the_arch_is_named_in_the_record_and_treeinfo_as_pungi_does(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, include_variants=["Client", "Server-HA"], arches=["i386"], filename="ha-{filename}")
+    done = extraiso(compose, arch="i386")
+    assert done.returncode == 0, done.stderr
+    rec, = record(compose, arch="i386")["images"]
+    assert (rec["unified"], rec["additional_variants"]) == (True, ["Client", "Server-HA"])
+    _volid, files = read_iso(os.path.join(compose, "compose", rec["path"]))
+    assert not any(f.startswith("/Server-HA/") for f in files)  # HA has no i386 tree
+    disc = extract(os.path.join(compose, "compose", rec["path"]), tmp_path / "disc")
+    with open(os.path.join(disc, ".treeinfo")) as f:
+        assert "uid = Server-HA" in f.read()
+
+
 def test_each_variant_directory_is_a_repository_and_dnf_installs_a_client_only_package(demo, tmp_path):
     disc = extract(image(demo), tmp_path / "disc")
     for uid in ("Server", "Client"):
