@@ -245,16 +245,17 @@ def test_the_treeinfo_lists_both_variants_and_the_media_files_are_the_trees(demo
     assert ti["tree"]["variants"] == "Client,Server"
     for uid in ("Server", "Client"):
         assert (ti["variant-" + uid]["repository"], ti["variant-" + uid]["packages"]) == (uid, uid + "/Packages")
-    assert "variant-Server-HA" not in ti  # the addon is not on the image
+    # as Pungi tweaks the tree's .treeinfo: its addon stays, at the tree's paths
+    assert (ti["addon-Server-HA"]["repository"], ti["addon-Server-HA"]["packages"]) == ("addons/HA", "addons/HA")
     assert dict(ti["media"]) == {"discnum": "1", "totaldiscs": "1"}
-    assert ti["general"]["variant"] == "Server"
+    assert (ti["general"]["variant"], ti["general"]["packagedir"]) == ("Client", "Client/Packages")  # first by id
     with open(os.path.join(tree_dir(demo, "Server", "x86_64"), ".discinfo")) as f:
         discinfo = f.read()
     with open(os.path.join(disc, ".discinfo")) as f:
         assert f.read() == discinfo
     repo = configparser.ConfigParser()
     repo.read(os.path.join(disc, "media.repo"))
-    assert repo["InstallMedia"]["name"] == discinfo.splitlines()[1]
+    assert (repo["InstallMedia"]["name"], repo["InstallMedia"]["mediaid"]) == (discinfo.splitlines()[1], "None")
     with open(os.path.join(disc, "docs/README.extra")) as f:
         assert f.read() == "Read me from the extra ISO.\n"
     listed = read_json(os.path.join(disc, "extra_files.json"))["data"]

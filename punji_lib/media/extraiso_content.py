@@ -151,8 +151,9 @@ def _media_files(topdir, conf, v, arch, scratch):
     lines = text.splitlines() + ["", ""]
     files = {".discinfo": os.path.join(scratch, ".discinfo"), "media.repo": os.path.join(scratch, "media.repo")}
     jsonio.write_text(files[".discinfo"], text)
-    jsonio.write_text(files["media.repo"], "[InstallMedia]\nname=%s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\n"
-                                           "cost=500\n" % (lines[1], lines[0]))
+    # Pungi writes its extra images' media.repo with no media id: "None"
+    jsonio.write_text(files["media.repo"], "[InstallMedia]\nname=%s\nmediaid=None\nmetadata_expire=-1\ngpgcheck=0\n"
+                                           "cost=500\n" % lines[1])
     return files
 
 
@@ -199,9 +200,10 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
 
 
 def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
-    """The image's .treeinfo: the tree's (a source tree's made here), disc 1 of 1, its
-    variants and the MEMBERS named by the block with <uid> paths, others dropped; images and
-    checksums only of files the image holds at the same path."""
+    """The image's .treeinfo, as Pungi tweaks the tree's (a source tree's made here): disc 1
+    of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
+    block, the top-level ones with <uid> paths; images and checksums only of files the image
+    holds at the same path."""
     from productmd.treeinfo import TreeInfo, Variant
 
     uid = v["uid"]
@@ -228,20 +230,7 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
     for path in list(ti.checksums.checksums):
         if path not in content or path.startswith("repodata/"):
             del ti.checksums.checksums[path]
-    wanted = {m["uid"]: m for m in members}
-    present = {}
-
-    def keep(container):
-        for key, var in list(container.items()):
-            if var.uid not in wanted:
-                del container[key]
-                continue
-            var.paths.repository = var.uid
-            var.paths.packages = var.uid + "/Packages"
-            present[var.uid] = var
-            keep(var.variants)
-
-    keep(ti.variants.variants)
+    present = {var.uid: var for var in ti.variants.get_variants(recursive=True)}
     for member in members:
         if member["uid"] in present:
             continue
@@ -260,9 +249,11 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
         else:
             ti.variants.add(var)
         present[member["uid"]] = var
-    main = v["id"] if v["id"] in ti.variants.variants else next(iter(sorted(ti.variants.variants)), None)
+    for var in ti.variants.variants.values():  # Pungi points the top-level ones at their directory
+        var.paths.repository = var.uid
+        var.paths.packages = var.uid + "/Packages"
     try:
-        text = treeinfo.dumps(ti, main)
+        text = treeinfo.dumps(ti, None)  # [general] names the first variant by id, as on Pungi's images
     except Exception as exc:
         raise PunjiError("%s.%s: cannot make the extra ISO's .treeinfo: %s" % (uid, arch, exc))
     jsonio.write_text(target, text)
