@@ -422,3 +422,43 @@ def test_make_again_does_nothing(demo):
 def test_the_makefile_runs_extraiso_only_when_configured(new_compose):
     with open(os.path.join(new_compose, "Makefile")) as f:
         assert "punji-extraiso" not in f.read()
+
+
+# -- across composes (kept last: they add composes to the demo's target directory) ------------
+
+
+def unified_record(compose):
+    listed = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]["Server"]["x86_64"]
+    return next(i for i in listed if i["path"].endswith(NAME))
+
+
+def next_compose(demo):
+    """Another compose of the demo's config in its target directory, made with make -j2."""
+    conf = os.path.join(os.path.dirname(os.path.dirname(demo)), "demo", "demo.conf")
+    compose = command("punji-init", conf, "--target-dir", os.path.dirname(demo), "--test", check=True).stdout.strip()
+    done = make(compose, "-j2")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+def test_the_next_compose_takes_the_image_over_unless_a_file_or_the_option_changed(demo, tmp_path):
+    second = next_compose(demo)
+    assert os.stat(image(second)).st_ino == os.stat(image(demo)).st_ino  # hard-linked, not written
+    with open(os.path.join(second, "logs/x86_64/extraiso-Server.log")) as f:
+        assert "%s taken over from %s" % (NAME, os.path.join(demo, "compose", "Server/x86_64/iso", NAME)) in f.read()
+    old, new = unified_record(demo), unified_record(second)
+    assert new == old and new["checksums"] and checkisomd5(image(second)).returncode == 0
+    readme = os.path.join(os.path.dirname(os.path.dirname(demo)), "demo", "README.extra")
+    with open(readme, "a") as f:
+        f.write("A line more.\n")
+    third = next_compose(demo)
+    assert os.stat(image(third)).st_ino != os.stat(image(second)).st_ino
+    extract(image(third), str(tmp_path / "extracted"))
+    with open(tmp_path / "extracted" / "docs" / "README.extra") as f:
+        assert "A line more." in f.read()
+    conf = os.path.join(os.path.dirname(os.path.dirname(demo)), "demo", "demo.conf")
+    with open(conf, "a") as f:
+        f.write("extraiso_allow_reuse = False\n")
+    fourth = next_compose(demo)
+    assert os.stat(image(fourth)).st_ino != os.stat(image(third)).st_ino
+    assert read_iso(image(fourth))[0] == read_iso(image(third))[0]

@@ -274,8 +274,9 @@ OPTIONS = (
            help="Where runroot buildinstall tasks write results when Koji uses other storage."),
     Option("buildinstall_skip", va_map(BOOL), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of where no installer is built."),
-    Option("buildinstall_allow_reuse", BOOL, default=False, phase="buildinstall",
-           help="Reuse installer images from an old compose."),
+    Option("buildinstall_allow_reuse", BOOL, default=False, phase="buildinstall", implemented=True,
+           help="Take over lorax's output from the newest finished compose in the target directory when the "
+                "lorax arguments, the runroot and the package set are the same."),
     Option("buildinstall_use_guestmount", BOOL, default=True, phase="buildinstall",
            help="Use guestmount instead of a loop mount to modify images."),
     Option("buildinstall_packages", va_map(STR_LIST), default=[], phase="buildinstall", implemented=True,
@@ -408,8 +409,9 @@ OPTIONS = (
            help="Keep Apple/HFS compatibility on ppc64le ISOs."),
     Option("extra_isos", v_map(EXTRA_ISO), phase="createiso", implemented=True,
            help="{variant_regex: [block]} of ISOs holding several variants (include_variants, filename, ...)."),
-    Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso",
-           help="Reuse extra ISOs from an old compose."),
+    Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso", implemented=True,
+           help="Take over an extra ISO from the newest finished compose in the target directory when its block, "
+                "the options, the volume id and its files are the same (renamed for the new compose)."),
 
     # --- image checksums ---
     Option("media_checksums", STR_LIST, default=["md5", "sha1", "sha256"], phase="imagechecksum", implemented=True,

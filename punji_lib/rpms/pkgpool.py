@@ -8,12 +8,15 @@ builds in every repo. Packages are libsolv solvable ids; everything else here
 maps ids to facts.
 """
 
+import bisect
 import fnmatch
+import itertools
 import os
 import re
 
+from ..config.repo_refs import is_remote
 from ..errors import PunjiError
-from .repos import Repo, join, one_line
+from .repos import Repo, join, local_dir, one_line
 
 SOURCE_ARCHES = ("src", "nosrc")
 
@@ -237,6 +240,7 @@ class PackagePool:
             self._load(repo, cache, side, exact)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
+        self._local_tops = {h: local_dir(r) for h, r in self.where.items() if not is_remote(r)}
         if exact:
             self.sack_keys = self._write_keys(keys_path)
         self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
@@ -323,13 +327,18 @@ class PackagePool:
             by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
             debug_by_sourcerpm = {}  # the same, debug ones only
             by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
-            for i, (name, version, release) in self._first_of_each_nevra(False):
-                by_nvr.setdefault((name, version, release), []).append(i)
-            for i, _nvr in self._first_of_each_nevra(False, per_source=True):
+            seen = set()
+            for i, nevra in self._each_nevra(False):
+                nvr = (nevra[0], nevra[3], nevra[4])
+                if nevra not in seen:
+                    seen.add(nevra)
+                    by_nvr.setdefault(nvr, []).append(i)
                 sourcerpm = self.sourcerpm(i)
-                by_sourcerpm.setdefault(sourcerpm, []).append(i)
-                if i in self.debug:
-                    debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
+                if nevra + (sourcerpm,) not in seen:
+                    seen.add(nevra + (sourcerpm,))
+                    by_sourcerpm.setdefault(sourcerpm, []).append(i)
+                    if i in self.debug:
+                        debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
             self._binaries = (by_sourcerpm, by_nvr, debug_by_sourcerpm)
         return self._binaries
 
@@ -345,22 +354,30 @@ class PackagePool:
             self._sources = (src_by_nvr, sources)
         return self._sources
 
-    def _first_of_each_nevra(self, source, per_source=False):
+    def _first_of_each_nevra(self, source):
         """[(id, (name, version, release))] of the visible source (SOURCE) or binary packages,
-        the first of each NEVRA only (PER_SOURCE: of each NEVRA and sourcerpm), lookaside
-        ones first."""
+        the first of each NEVRA only, lookaside ones first."""
         result, seen = [], set()
-        facts, lookaside = self.facts, self.lookaside
-        chosen = [i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source]
-        for i in sorted(chosen, key=lambda i: (i not in lookaside, i)):
-            name, arch, evr = facts[i]
-            epoch, _colon, vr = evr.rpartition(":")
-            nevra = (name, epoch or "0", vr, arch, self.sourcerpm(i) if per_source else None)
+        for i, nevra in self._each_nevra(source):
             if nevra not in seen:
                 seen.add(nevra)
-                version, release = vr.rsplit("-", 1)
-                result.append((i, (name, version, release)))
+                result.append((i, (nevra[0], nevra[3], nevra[4])))
         return result
+
+    def _each_nevra(self, source):
+        """[(id, (name, epoch, arch, version, release))] of the visible source (SOURCE) or
+        binary packages, lookaside ones first, then by id."""
+        facts, lookaside = self.facts, self.lookaside
+        chosen = sorted(i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source)
+        if lookaside:
+            chosen.sort(key=lambda i: i not in lookaside)
+        found = []
+        for i in chosen:
+            name, arch, evr = facts[i]
+            epoch, _colon, vr = evr.rpartition(":")
+            version, release = vr.rsplit("-", 1)
+            found.append((i, (name, epoch or "0", arch, version, release)))
+        return found
 
     by_sourcerpm = property(lambda self: self._binary_indexes()[0])
     by_nvr = property(lambda self: self._binary_indexes()[1])
@@ -437,6 +454,9 @@ class PackagePool:
         s = self.pool.solvables[i]
         href = s.lookup_location()[0]
         base = s.lookup_str(self.solv.SOLVABLE_MEDIABASE)
+        top = None if base else self._local_tops.get(s.repo)
+        if top and not href.startswith((".", "/")) and "/." not in href and "//" not in href:
+            return top + "/" + href  # what join() gives, without normalising a plain path
         return join(self.where[s.repo], href, base)
 
     def requires(self, i):
@@ -498,7 +518,9 @@ class PackagePool:
         """The visible binary names matching the glob PATTERN."""
         if not is_glob(pattern):
             return [pattern] if pattern in self.by_name else []
-        return [n for n in self.names if fnmatch.fnmatchcase(n, pattern)]
+        prefix = re.split(r"[*?[]", pattern, maxsplit=1)[0]
+        names = itertools.islice(self.names, bisect.bisect_left(self.names, prefix), None)  # sorted: prefix's run
+        return [n for n in itertools.takewhile(lambda n: n.startswith(prefix), names) if fnmatch.fnmatchcase(n, pattern)]
 
     def named(self, pattern, debug=False):
         """{name: [visible ids]} of the names PATTERN (a name glob, as Pungi reads it: no arch)

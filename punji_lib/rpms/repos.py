@@ -22,11 +22,12 @@ def join(repo, location, base=None):
     top = base or repo
     if is_remote(top):
         return urllib.parse.urljoin(top.rstrip("/") + "/", location)
-    return os.path.normpath(os.path.join(_local_dir(top), location))
+    return os.path.normpath(os.path.join(local_dir(top), location))
 
 
 @functools.lru_cache(maxsize=None)
-def _local_dir(repo):
+def local_dir(repo):
+    """The absolute directory of the local repo REPO (a path or file:// URL)."""
     return os.path.abspath(local_path(repo))
 
 
