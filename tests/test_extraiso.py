@@ -206,6 +206,20 @@ def test_its_record_is_a_unified_dvd_image(demo):
     assert state(demo)["images"] == [NAME]
 
 
+def test_a_variant_without_a_tree_on_the_arch_is_named_in_the_record_and_treeinfo_as_pungi_does(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, include_variants=["Client", "Server-HA"], arches=["i386"], filename="ha-{filename}")
+    done = extraiso(compose, arch="i386")
+    assert done.returncode == 0, done.stderr
+    rec, = record(compose, arch="i386")["images"]
+    assert (rec["unified"], rec["additional_variants"]) == (True, ["Client", "Server-HA"])
+    _volid, files = read_iso(os.path.join(compose, "compose", rec["path"]))
+    assert not any(f.startswith("/Server-HA/") for f in files)  # HA has no i386 tree
+    disc = extract(os.path.join(compose, "compose", rec["path"]), tmp_path / "disc")
+    with open(os.path.join(disc, ".treeinfo")) as f:
+        assert "uid = Server-HA" in f.read()
+
+
 def test_each_variant_directory_is_a_repository_and_dnf_installs_a_client_only_package(demo, tmp_path):
     disc = extract(image(demo), tmp_path / "disc")
     for uid in ("Server", "Client"):
@@ -231,16 +245,17 @@ def test_the_treeinfo_lists_both_variants_and_the_media_files_are_the_trees(demo
     assert ti["tree"]["variants"] == "Client,Server"
     for uid in ("Server", "Client"):
         assert (ti["variant-" + uid]["repository"], ti["variant-" + uid]["packages"]) == (uid, uid + "/Packages")
-    assert "variant-Server-HA" not in ti  # the addon is not on the image
+    # as Pungi tweaks the tree's .treeinfo: its addon stays, at the tree's paths
+    assert (ti["addon-Server-HA"]["repository"], ti["addon-Server-HA"]["packages"]) == ("addons/HA", "addons/HA")
     assert dict(ti["media"]) == {"discnum": "1", "totaldiscs": "1"}
-    assert ti["general"]["variant"] == "Server"
+    assert (ti["general"]["variant"], ti["general"]["packagedir"]) == ("Client", "Client/Packages")  # first by id
     with open(os.path.join(tree_dir(demo, "Server", "x86_64"), ".discinfo")) as f:
         discinfo = f.read()
     with open(os.path.join(disc, ".discinfo")) as f:
         assert f.read() == discinfo
     repo = configparser.ConfigParser()
     repo.read(os.path.join(disc, "media.repo"))
-    assert repo["InstallMedia"]["name"] == discinfo.splitlines()[1]
+    assert (repo["InstallMedia"]["name"], repo["InstallMedia"]["mediaid"]) == (discinfo.splitlines()[1], "None")
     with open(os.path.join(disc, "docs/README.extra")) as f:
         assert f.read() == "Read me from the extra ISO.\n"
     listed = read_json(os.path.join(disc, "extra_files.json"))["data"]

@@ -10,6 +10,7 @@ images into the tree, they are listed per platform, with install.img as stage2.
 import os
 
 from ..compose import jsonio, layout
+from ..errors import PunjiError
 
 # files buildinstall leaves in a tree -> the productmd image type they are
 IMAGES = {
@@ -32,13 +33,37 @@ def write(topdir, v, tree, arch, timestamp):
     main = v["id"].replace("-", "") if v["type"] != "layered-product" else v["parent"]
     jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(treeinfo(conf, v, tree, arch, timestamp, top), main))
     jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
-    jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(conf, timestamp))
+    jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(conf, v, arch, timestamp))
 
 
-def media_repo_text(conf, timestamp):
-    """media.repo: the tree as installation media, named after the release."""
-    return ("[InstallMedia]\nname=%s %s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\ncost=500\n"
-            % (conf["release_name"], conf["release_version"], timestamp))
+def media_repo_text(conf, v, arch, timestamp):
+    """media.repo: the tree as installation media, named by its description."""
+    return ("[InstallMedia]\nname=%s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\ncost=500\n"
+            % (description(conf, v, arch), timestamp))
+
+
+def description(conf, v, arch):
+    """What .discinfo and media.repo call V's tree on ARCH, as Pungi words it:
+    release_discinfo_description when set; for a layered product "<its release name and
+    version> for <release_name> <major release_version>"; else "<release_name>
+    <release_version>", with " for <base_product_name> <base_product_version>" on a base
+    product. %(variant_name)s and %(arch)s are filled in."""
+    if conf.get("release_discinfo_description") is not None:
+        text = conf["release_discinfo_description"]
+    elif v["type"] == "layered-product":
+        release = v.get("release") or {}
+        text = "%s %s for %s %s" % (release.get("name"), release.get("version"), conf["release_name"],
+                                    conf["release_version"].split(".")[0])
+    else:
+        text = "%s %s" % (conf["release_name"], conf["release_version"])
+        if conf.get("base_product_name"):
+            text += " for %s %s" % (conf["base_product_name"], conf.get("base_product_version"))
+    if "%" not in text:
+        return text
+    try:
+        return text % {"variant_name": v["name"], "arch": arch}
+    except (KeyError, ValueError, TypeError) as exc:
+        raise PunjiError("option 'release_discinfo_description': %r cannot be filled in: %s" % (text, exc))
 
 
 def treeinfo(conf, v, tree, arch, timestamp, top):
@@ -118,8 +143,5 @@ def _images(ti, arch, top):
 
 def discinfo_text(conf, v, arch, timestamp, disc_numbers=None):
     """The four lines of a .discinfo: time stamp, description, arch, disc numbers."""
-    description = conf.get("release_discinfo_description") or "%s %s" % (conf["release_name"], conf["release_version"])
-    if "%(" in description:
-        description = description % {"variant_name": v["name"], "arch": arch}
     numbers = ",".join(str(n) for n in disc_numbers) if disc_numbers else "ALL"
-    return "%s\n%s\n%s\n%s\n" % (int(timestamp), description, arch, numbers)
+    return "%s\n%s\n%s\n%s\n" % (int(timestamp), description(conf, v, arch), arch, numbers)

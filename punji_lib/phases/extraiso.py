@@ -48,7 +48,7 @@ from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import image_files, iso
-from ..media.extraiso_content import plan
+from ..media.extraiso_content import include_variants, plan
 from ..rpms.repos import file_checksum
 
 PROG = "punji-extraiso"
@@ -321,8 +321,9 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
         "format": "iso", "arch": arch, "disc_number": 1, "disc_count": 1, "checksums": {},
         "implant_md5": implant, "bootable": bool(p["boot"]), "subvariant": uid,
     }
-    if p["included"]:
-        record.update(unified=True, additional_variants=list(p["included"]))
+    named = include_variants(p["block"])
+    if named:  # Pungi's record names the variants configured, whether or not the image holds them
+        record.update(unified=True, additional_variants=named)
     _check_size(conf, uid, arch, p["block"], record)
     return record
 
