@@ -103,7 +103,7 @@ OSBUILD_IMAGE_SCHEMA = {
 }
 
 kojihub.FIXTURE_CALLS.update({"fail_task", "add_target", "run_builder", "stop_builder",
-                              "submitted_calls"})
+                              "submitted_calls", "set_image_rpms"})
 
 
 class TaskHub(Hub):
@@ -119,6 +119,7 @@ class TaskHub(Hub):
         self.log_lines = []  # (time, event) of the builder
         self.archives = []  # image archives of container builds
         self.archive_extra = {}  # osbuild image name -> the extra its image archives get instead
+        self.image_rpms = {}  # container name -> [(name, epoch, version, release, arch)] in its images
         self._stop = threading.Event()
         self._builder = None
 
@@ -131,6 +132,10 @@ class TaskHub(Hub):
     def fail_task(self, name, arch="*", error="Oz failed: no space left on device"):
         """createImage tasks of image NAME on ARCH ('*': every arch) fail with ERROR."""
         self.failing[(name, arch)] = error
+
+    def set_image_rpms(self, name, rpms):
+        """The packages (name, epoch, version, release, arch) in the images of container NAME's builds."""
+        self.image_rpms[name] = [list(r) for r in rpms]
 
     def run_builder(self):
         self._builder = threading.Thread(target=self._build_loop, daemon=True)
@@ -288,8 +293,19 @@ class TaskHub(Hub):
         return task_id
 
     def listArchives(self, buildID=None, type=None, **kwargs):
-        return [dict(a) for a in self.archives
+        return [{k: v for k, v in a.items() if k != "rpms"} for a in self.archives
                 if (buildID is None or a["build_id"] == buildID) and (type is None or a["btype"] == type)]
+
+    def listRPMs(self, buildID=None, buildrootID=None, imageID=None, componentBuildrootID=None, hostID=None,
+                 arches=None, queryOpts=None, draft=None):
+        """By imageID: the packages in an image archive (koji's image component list)."""
+        if imageID is None:
+            return super().listRPMs(buildID, buildrootID, imageID, componentBuildrootID, hostID, arches, queryOpts,
+                                    draft)
+        (archive,) = [a for a in self.archives if a["id"] == imageID]
+        return [{"id": 1000 + n, "name": name, "epoch": epoch, "version": version, "release": release, "arch": arch,
+                 "nvr": "%s-%s-%s" % (name, version, release), "build_id": None, "external_repo_id": 0}
+                for n, (name, epoch, version, release, arch) in enumerate(archive["rpms"])]
 
     # -- the builder ----------------------------------------------------------------------
 
@@ -459,6 +475,7 @@ class TaskHub(Hub):
                     "id": len(self.archives) + 1, "build_id": build_id, "filename": filename,
                     "type_name": "tar", "btype": "image",
                     "size": os.path.getsize(path), "checksum": md5, "checksum_type": 0,
+                    "rpms": self.image_rpms.get(name, []),
                     "extra": {"docker": {"repositories": repositories, "id": "sha256:" + md5 * 2,
                                          "config": {"architecture": arch}}, "image": {"arch": arch}}})
         self._close(task_id, CLOSED, {"koji_builds": [str(build_id)], "repositories": repositories})

@@ -380,3 +380,47 @@ def test_isfinal_is_pungis_supported_flag_of_the_label(new_compose):
     for label, final in (("RC-1.0", True), ("Update-1.1", True), ("Beta-1.0", False), (None, False)):
         write_json(path, dict(request, compose_type="production", label=label))
         assert dict(lorax.arguments(new_compose, conf, server, "x86_64"))["isfinal"] is final
+
+
+# -- across composes (kept last: they add composes to the demo's target directory) ------------
+
+
+def next_compose(demo, lorax_path, extra):
+    """Another compose of the demo's config plus EXTRA in its target directory (make -j4); the
+    lorax runs it made."""
+    top = os.path.dirname(os.path.dirname(demo))
+    conf = os.path.join(top, "demo", "demo.conf")
+    with open(conf, "a") as f:
+        f.write(extra + "\n")
+    compose = command("punji-init", conf, "--target-dir", os.path.dirname(demo), "--test", check=True).stdout.strip()
+    argv_file = os.path.join(compose, "..", "argv-%s.jsonl" % os.path.basename(compose))
+    lorax_path.setenv("LORAX_STANDIN_ARGV", argv_file)
+    done = make(compose, "-j4")
+    lorax_path.delenv("LORAX_STANDIN_ARGV")
+    assert done.returncode == 0, done.stdout
+    return compose, lorax_runs(argv_file)
+
+
+def boot_iso(compose, uid="Server", arch="x86_64"):
+    return os.path.join(os_tree(compose, uid, arch), "images", "boot.iso")
+
+
+def boot_records(compose):
+    images = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]
+    return sorted(json.dumps(i, sort_keys=True) for by_arch in images.values() for records in by_arch.values()
+                  for i in records if i["type"] == "boot")
+
+
+def test_buildinstall_allow_reuse_takes_lorax_output_over_until_an_argument_changes(demo, lorax_path):
+    first, _argv = demo
+    second, runs = next_compose(first, lorax_path, "buildinstall_allow_reuse = True")
+    assert runs == {}  # no lorax run: every variant.arch taken over
+    assert os.stat(boot_iso(second)).st_ino == os.stat(boot_iso(first)).st_ino  # hard-linked
+    assert boot_records(second) == boot_records(first)
+    with open(os.path.join(second, "logs/x86_64/buildinstall-Server.log")) as f:
+        assert "buildinstall Server.x86_64: taken over from %s (same inputs)" % first in f.read()
+    assert os.path.isfile(os.path.join(second, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
+    third, runs = next_compose(first, lorax_path, 'lorax_options = [("^Server$", {"x86_64": {"rootfs_size": 4}})]')
+    assert sorted(runs) == [("Server", "x86_64")]  # only the changed arguments run lorax
+    fourth, runs = next_compose(first, lorax_path, "buildinstall_allow_reuse = False")
+    assert len(runs) == len(lorax_runs(demo[1]))

@@ -31,6 +31,22 @@ def test_demo_compose_finishes_and_productmd_loads_it(tmp_path, demo_copy):
     assert os.path.exists(os.path.join(topdir, "logs/global/init.log"))
 
 
+def test_tree_variants_leaving_no_variant_make_an_empty_compose_as_pungi_does(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    conf.write_text(conf.read_text() + '\ntree_variants = ["NoSuchVariant"]\n')
+    done = command("punji-compose", conf, "--target-dir", tmp_path / "out", "--test")
+    assert done.returncode == 0, done.stderr
+    assert "no variant is left after tree_arches/tree_variants: the compose will be empty" in done.stderr
+    topdir = done.stdout.strip()
+    assert open(os.path.join(topdir, "STATUS")).read() == "FINISHED\n"
+    ci = ComposeInfo()
+    ci.load(os.path.join(topdir, "compose/metadata/composeinfo.json"))
+    assert ci.get_variants() == []
+    with open(os.path.join(topdir, "compose/metadata/rpms.json")) as f:
+        assert json.load(f)["payload"]["rpms"] == {}
+    assert sorted(os.listdir(os.path.join(topdir, "compose"))) == ["metadata"]
+
+
 def test_two_composes_the_same_day_get_successive_respins(tmp_path, demo_copy):
     first = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path, "--test", check=True)
     second = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path, "--test", check=True)

@@ -134,3 +134,24 @@ def test_a_change_for_one_variant_remakes_only_its_images(tmp_path, demo_repo):
     # demo-fortune and its source package are new in Client's x86_64 and source trees
     assert changed == {"Client/x86_64", "Client/source"}
     assert open(os.path.join(compose, "STATUS")).read() == "FINISHED\n"
+
+
+def test_discinfo_and_media_repo_describe_the_tree_as_pungi_does():
+    from punji_lib.errors import PunjiError
+    from punji_lib.media import treeinfo
+
+    conf = {"release_name": "Dummy Product", "release_version": "1.0"}
+    server = {"uid": "Server", "name": "Server", "type": "variant"}
+    gluster = {"uid": "Server-Gluster", "name": "Gluster Layered Product", "type": "layered-product",
+               "release": {"name": "Gluster", "version": "2.3", "short": "Gluster"}}
+    assert treeinfo.description(conf, server, "x86_64") == "Dummy Product 1.0"
+    assert treeinfo.discinfo_text(conf, gluster, "x86_64", 7).splitlines() == [
+        "7", "Gluster 2.3 for Dummy Product 1", "x86_64", "ALL"]
+    assert "name=Gluster 2.3 for Dummy Product 1\n" in treeinfo.media_repo_text(conf, gluster, "x86_64", 7)
+    based = dict(conf, base_product_name="Base", base_product_version="8")
+    assert treeinfo.description(based, server, "s390x") == "Dummy Product 1.0 for Base 8"
+    named = dict(based, release_discinfo_description="%(variant_name)s on %(arch)s")
+    assert treeinfo.description(named, gluster, "x86_64") == "Gluster Layered Product on x86_64"
+    assert "name=Server on s390x\n" in treeinfo.media_repo_text(named, server, "s390x", 7)
+    with pytest.raises(PunjiError, match="release_discinfo_description"):
+        treeinfo.description(dict(conf, release_discinfo_description="%(nope)s"), server, "x86_64")

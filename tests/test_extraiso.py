@@ -207,6 +207,20 @@ def test_its_record_is_a_unified_dvd_image(demo):
     assert state(demo)["images"] == [NAME]
 
 
+def test_a_variant_without_a_tree_on_the_arch_is_named_in_the_record_and_treeinfo_as_pungi_does(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, include_variants=["Client", "Server-HA"], arches=["i386"], filename="ha-{filename}")
+    done = extraiso(compose, arch="i386")
+    assert done.returncode == 0, done.stderr
+    rec, = record(compose, arch="i386")["images"]
+    assert (rec["unified"], rec["additional_variants"]) == (True, ["Client", "Server-HA"])
+    _volid, files = read_iso(os.path.join(compose, "compose", rec["path"]))
+    assert not any(f.startswith("/Server-HA/") for f in files)  # HA has no i386 tree
+    disc = extract(os.path.join(compose, "compose", rec["path"]), tmp_path / "disc")
+    with open(os.path.join(disc, ".treeinfo")) as f:
+        assert "uid = Server-HA" in f.read()
+
+
 def test_each_variant_directory_is_a_repository_and_dnf_installs_a_client_only_package(demo, tmp_path):
     disc = extract(image(demo), tmp_path / "disc")
     for uid in ("Server", "Client"):
@@ -232,16 +246,17 @@ def test_the_treeinfo_lists_both_variants_and_the_media_files_are_the_trees(demo
     assert ti["tree"]["variants"] == "Client,Server"
     for uid in ("Server", "Client"):
         assert (ti["variant-" + uid]["repository"], ti["variant-" + uid]["packages"]) == (uid, uid + "/Packages")
-    assert "variant-Server-HA" not in ti  # the addon is not on the image
+    # as Pungi tweaks the tree's .treeinfo: its addon stays, at the tree's paths
+    assert (ti["addon-Server-HA"]["repository"], ti["addon-Server-HA"]["packages"]) == ("addons/HA", "addons/HA")
     assert dict(ti["media"]) == {"discnum": "1", "totaldiscs": "1"}
-    assert ti["general"]["variant"] == "Server"
+    assert (ti["general"]["variant"], ti["general"]["packagedir"]) == ("Client", "Client/Packages")  # first by id
     with open(os.path.join(tree_dir(demo, "Server", "x86_64"), ".discinfo")) as f:
         discinfo = f.read()
     with open(os.path.join(disc, ".discinfo")) as f:
         assert f.read() == discinfo
     repo = configparser.ConfigParser()
     repo.read(os.path.join(disc, "media.repo"))
-    assert repo["InstallMedia"]["name"] == discinfo.splitlines()[1]
+    assert (repo["InstallMedia"]["name"], repo["InstallMedia"]["mediaid"]) == (discinfo.splitlines()[1], "None")
     with open(os.path.join(disc, "docs/README.extra")) as f:
         assert f.read() == "Read me from the extra ISO.\n"
     listed = read_json(os.path.join(disc, "extra_files.json"))["data"]
@@ -408,3 +423,43 @@ def test_make_again_does_nothing(demo):
 def test_the_makefile_runs_extraiso_only_when_configured(new_compose):
     with open(os.path.join(new_compose, "Makefile")) as f:
         assert "punji-extraiso" not in f.read()
+
+
+# -- across composes (kept last: they add composes to the demo's target directory) ------------
+
+
+def unified_record(compose):
+    listed = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]["Server"]["x86_64"]
+    return next(i for i in listed if i["path"].endswith(NAME))
+
+
+def next_compose(demo):
+    """Another compose of the demo's config in its target directory, made with make -j2."""
+    conf = os.path.join(os.path.dirname(os.path.dirname(demo)), "demo", "demo.conf")
+    compose = command("punji-init", conf, "--target-dir", os.path.dirname(demo), "--test", check=True).stdout.strip()
+    done = make(compose, "-j2")
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
+def test_the_next_compose_takes_the_image_over_unless_a_file_or_the_option_changed(demo, tmp_path):
+    second = next_compose(demo)
+    assert os.stat(image(second)).st_ino == os.stat(image(demo)).st_ino  # hard-linked, not written
+    with open(os.path.join(second, "logs/x86_64/extraiso-Server.log")) as f:
+        assert "%s taken over from %s" % (NAME, os.path.join(demo, "compose", "Server/x86_64/iso", NAME)) in f.read()
+    old, new = unified_record(demo), unified_record(second)
+    assert new == old and new["checksums"] and checkisomd5(image(second)).returncode == 0
+    readme = os.path.join(os.path.dirname(os.path.dirname(demo)), "demo", "README.extra")
+    with open(readme, "a") as f:
+        f.write("A line more.\n")
+    third = next_compose(demo)
+    assert os.stat(image(third)).st_ino != os.stat(image(second)).st_ino
+    extract(image(third), str(tmp_path / "extracted"))
+    with open(tmp_path / "extracted" / "docs" / "README.extra") as f:
+        assert "A line more." in f.read()
+    conf = os.path.join(os.path.dirname(os.path.dirname(demo)), "demo", "demo.conf")
+    with open(conf, "a") as f:
+        f.write("extraiso_allow_reuse = False\n")
+    fourth = next_compose(demo)
+    assert os.stat(image(fourth)).st_ino != os.stat(image(third)).st_ino
+    assert read_iso(image(fourth))[0] == read_iso(image(third))[0]

@@ -228,7 +228,7 @@ def test_a_taken_over_directory_is_the_old_one_hard_linked(tmp_path):
     (old / "Packages").chmod(0o750)
     new = tmp_path / "new" / "repo"
     (new / "stale").mkdir(parents=True)
-    reuse._link_over(str(old), str(new))
+    reuse.link_over(str(old), str(new))
     assert sorted(str(p.relative_to(new)) for p in new.rglob("*")) == \
         ["Packages", "Packages/a", "Packages/a/a-1.rpm", "latest", "repomd.xml"]
     assert (new / "Packages" / "a" / "a-1.rpm").stat().st_ino == (old / "Packages" / "a" / "a-1.rpm").stat().st_ino

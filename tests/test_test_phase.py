@@ -189,6 +189,50 @@ def test_garbage_is_no_iso(isos):
                           "not a valid ISO 9660 image")
 
 
+def pycdlib_facts(path):
+    """What iso_facts reads, as pycdlib reads it (it parses the whole image)."""
+    import pycdlib
+
+    iso = pycdlib.PyCdlib()
+    iso.open(path)
+    try:
+        catalog = iso.eltorito_boot_catalog
+        platforms = [catalog.validation_entry.platform_id] + [s.platform_id for s in catalog.sections] if catalog else []
+        return {"volume_id": iso.pvd.volume_identifier.decode().rstrip(" \0"),
+                "volume_size": iso.pvd.space_size * iso.pvd.logical_block_size(),
+                "boot_catalog": catalog is not None, "efi": 0xEF in platforms}
+    finally:
+        iso.close()
+
+
+@pytest.mark.parametrize("efi,mbr", [(True, True), (False, False), (True, False), (False, True)])
+def test_iso_facts_read_from_the_descriptors_are_pycdlibs(tmp_path, efi, mbr):
+    from punji_lib.media.iso_facts import iso_facts
+
+    path = bootable_iso(str(tmp_path / "boot.iso"), "BOOT-%d%d" % (efi, mbr), efi=efi, mbr=mbr)
+    facts = iso_facts(path)
+    assert facts.pop("mbr") is mbr
+    assert facts == pycdlib_facts(path) and facts["boot_catalog"] and facts["efi"] is efi
+    plain = make_iso(str(tmp_path / "plain.iso"), "PLAIN", {"a": b"a"})
+    assert iso_facts(plain) == dict(pycdlib_facts(plain), mbr=False)
+
+
+def test_a_broken_boot_catalog_or_descriptor_set_is_no_iso(tmp_path):
+    from punji_lib.media.iso_facts import iso_facts
+
+    path = bootable_iso(str(tmp_path / "boot.iso"), "BOOT")
+    with open(path, "r+b") as f:
+        f.seek(17 * 2048 + 71)
+        catalog = int.from_bytes(f.read(4), "little")
+        f.seek(catalog * 2048 + 30)
+        f.write(b"\0\0")  # the validation entry's key bytes
+    assert "validation entry" in iso_facts(path)["error"]
+    with open(path, "r+b") as f:
+        f.seek(16 * 2048 + 1)
+        f.write(b"XXXXX")
+    assert "no ISO 9660 volume descriptor at sector 16" in iso_facts(path)["error"]
+
+
 def test_wrong_implanted_md5_and_size(isos):
     topdir, good = isos
     rel = "Client/x86_64/iso/other.iso"

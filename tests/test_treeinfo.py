@@ -36,7 +36,8 @@ def test_the_option_wins_and_names_variant_and_arch():
 
 
 def test_media_repo_is_named_by_the_description():
-    text = treeinfo.media_repo_text("Fidelity Tree 4.2 for Fidelity Base 9", 1700000000.5)
+    conf = dict(CONF, base_product_name="Fidelity Base", base_product_version="9")
+    text = treeinfo.media_repo_text(conf, SERVER, "x86_64", 1700000000)
     assert text.splitlines()[:3] == ["[InstallMedia]", "name=Fidelity Tree 4.2 for Fidelity Base 9",
                                      "mediaid=1700000000"]
 

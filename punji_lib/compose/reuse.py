@@ -73,7 +73,7 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
         return False
     try:
         for rel in outputs:
-            _link_over(layout.at(old, rel), layout.at(topdir, rel))
+            link_over(layout.at(old, rel), layout.at(topdir, rel))
     except OSError as exc:  # another file system, a link limit: made anew instead
         log.info("%s: not taken over from %s: %s", phase, old, exc)
         return False
@@ -86,7 +86,7 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
     return True
 
 
-def _link_over(source, target):
+def link_over(source, target):
     """TARGET becomes a hard-linked copy of SOURCE (a file, a symlink or a directory tree),
     built aside and renamed into place."""
     if os.path.isdir(source) and not os.path.islink(source):

@@ -274,8 +274,9 @@ OPTIONS = (
            help="Where runroot buildinstall tasks write results when Koji uses other storage."),
     Option("buildinstall_skip", va_map(BOOL), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of where no installer is built."),
-    Option("buildinstall_allow_reuse", BOOL, default=False, phase="buildinstall",
-           help="Reuse installer images from an old compose."),
+    Option("buildinstall_allow_reuse", BOOL, default=False, phase="buildinstall", implemented=True,
+           help="Take over lorax's output from the newest finished compose in the target directory when the "
+                "lorax arguments, the runroot and the package set are the same."),
     Option("buildinstall_use_guestmount", BOOL, default=True, phase="buildinstall",
            help="Use guestmount instead of a loop mount to modify images."),
     Option("buildinstall_packages", va_map(STR_LIST), default=[], phase="buildinstall", implemented=True,
@@ -408,8 +409,9 @@ OPTIONS = (
            help="Keep Apple/HFS compatibility on ppc64le ISOs."),
     Option("extra_isos", v_map(EXTRA_ISO), phase="createiso", implemented=True,
            help="{variant_regex: [block]} of ISOs holding several variants (include_variants, filename, ...)."),
-    Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso",
-           help="Reuse extra ISOs from an old compose."),
+    Option("extraiso_allow_reuse", BOOL, default=True, phase="createiso", implemented=True,
+           help="Take over an extra ISO from the newest finished compose in the target directory when its block, "
+                "the options, the volume id and its files are the same (renamed for the new compose)."),
 
     # --- image checksums ---
     Option("media_checksums", STR_LIST, default=["md5", "sha1", "sha256"], phase="imagechecksum", implemented=True,
@@ -472,8 +474,8 @@ OPTIONS = (
            help="Release for image-build."),
     Option("image_build_version", STR, phase="imagebuild", implemented=True,
            help="Version for image-build."),
-    Option("image_build_allow_reuse", BOOL, default=False, phase="imagebuild",
-           help="Reuse image-build results from an old compose."),
+    Option("image_build_allow_reuse", BOOL, default=False, phase="imagebuild", implemented=True,
+           help="Take over the images of a block built from the same inputs by the old compose."),
 
     # --- osbuild ---
     Option("osbuild", v_map(OSBUILD), phase="osbuild", implemented=True,
@@ -542,8 +544,8 @@ OPTIONS = (
            help="{variant_regex: block or [block]} of OSBS container builds (url, target, git_branch, ...)."),
     Option("osbs_registries", OBJECT, phase="osbs", implemented=True,
            help="{NVR glob: data} written for each built image and sent as osbs-request-push."),
-    Option("osbs_allow_reuse", BOOL, default=False, phase="osbs",
-           help="Reuse OSBS builds from an old compose."),
+    Option("osbs_allow_reuse", BOOL, default=False, phase="osbs", implemented=True,
+           help="Take over the builds of a block built from the same inputs by the old compose."),
 
     # --- image container ---
     Option("image_container", v_map(IMAGE_CONTAINER, single=True), phase="imagecontainer", implemented=True,

@@ -333,6 +333,19 @@ def git_checkout(repo, branch, workdir, what, config_dir=None, credential_helper
     return tree
 
 
+def resolve_git_url(url, what):
+    """URL (repo#ref) with its ref (a branch or tag; default HEAD) made the commit it names now, as
+    Pungi's GitUrlResolver does; a commit id stays."""
+    repo, _sep, ref = url.partition("#")
+    if SHA_RE.match(ref):
+        return url
+    done = _git(["git", "ls-remote", repo, ref or "HEAD"], "ls-remote", what, repo)
+    found = [line.split("\t")[0] for line in done.stdout.splitlines() if "\t" in line]
+    if not found or not SHA_RE.match(found[0]):
+        raise PunjiError("%s: ref '%s' does not exist in git repository %s" % (what, ref or "HEAD", repo))
+    return "%s#%s" % (repo, found[0])
+
+
 def _git(argv, step, what, repo, check=True):
     """Run git ARGV (no shell, no prompts, C locale), its output into the log."""
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_ASKPASS="", SSH_ASKPASS="")

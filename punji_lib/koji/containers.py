@@ -35,10 +35,13 @@ def build_all(topdir, conf, prog, jobs):
             if job["can_fail"]:
                 warn(prog, message + " (failable: the compose goes on without it)")
                 failed.append(message)
+                job["failed"] = True
             else:
                 errors.append(message)
             continue
-        nvr = add_metadata(session, metadata, compose_id, job)
+        nvr, archives = add_metadata(session, metadata, compose_id, job)
+        if job.get("inputs"):
+            job["rpmlist"] = rpm_list(session, archives)
         if nvr:
             nvrs[nvr] = job
     if errors:
@@ -82,13 +85,14 @@ def publish(topdir, phase, metadata):
 
 
 def add_metadata(session, metadata, compose_id, job):
-    """Record the build of JOB's task in METADATA; its NVR (None for a scratch build)."""
+    """Record the build of JOB's task in METADATA; (its NVR, its image archives' ids), (None, [])
+    for a scratch build."""
     result = session.result(job["task"]) or {}
     entry = {"compose_id": compose_id, "koji_task": job["task"]}
     if job["scratch"]:
         entry["repositories"] = result.get("repositories") or []
         metadata.setdefault(job["variant"], {}).setdefault("scratch", []).append(entry)
-        return None
+        return None, []
     builds = result.get("koji_builds") or []
     if not builds:
         raise PunjiError("%s: koji task %s gives no koji_builds in its result" % (job["what"], job["task"]))
@@ -104,4 +108,19 @@ def add_metadata(session, metadata, compose_id, job):
         arch = ((archive.get("extra") or {}).get("image") or {}).get("arch") or "noarch"
         metadata.setdefault(job["variant"], {}).setdefault(arch, []).append(data)
         log.info("%s: %s.%s (%s)", job["what"], nvr, arch, archive["filename"])
-    return nvr
+    return nvr, [archive["id"] for archive in archives]
+
+
+def rpm_list(session, archives):
+    """The NEVRAs (as rpms.json writes them) of the packages in the image ARCHIVES, sorted (Pungi
+    keeps them to check that a reused image's packages are still in the compose)."""
+    found = set()
+    for archive in archives:
+        for rpm in session.call("listRPMs", imageID=archive) or []:
+            found.add(nevra(rpm))
+    return sorted(found)
+
+
+def nevra(rpm):
+    """name-epoch:version-release.arch of a Koji rpm record (epoch 0 when it has none)."""
+    return "%s-%s:%s-%s.%s" % (rpm["name"], rpm.get("epoch") or 0, rpm["version"], rpm["release"], rpm["arch"])

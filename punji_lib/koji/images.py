@@ -11,6 +11,7 @@ from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import iso
+from . import reuse as kojireuse
 from . import tasks as kojitasks
 
 # image_build's formats -> the file name endings of their images (Pungi's EXTENSIONS)
@@ -215,27 +216,38 @@ def image_record(topdir, rel, arch, image_type, suffix, subvariant):
             "disc_count": 1, "checksums": {}, "implant_md5": None, "bootable": False, "subvariant": subvariant}
 
 
-def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=None):
+def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=None, allow_reuse=False):
     """Submit JOBS ({"method", "args", "opts" (sent as opts=) or "kwargs" (all keyword
-    arguments), "variant", "block", "what", "children", "can_fail", "optional", "subvariant"})
-    at once, wait for all, fetch the files CHOOSER (topdir, job, arch, name) -> {"dir", "type",
-    "format", ["rename": the file's name in the compose], [productmd fields]} or None picks
-    from each closed child task, record them (FINISH(topdir, record) may add fields read
-    from the file) and write the state. COLLECTOR (collect's arguments) replaces collect
-    for tasks whose images are not their children's files."""
+    arguments), "variant", "block", "what", "children", "can_fail", "optional", "subvariant",
+    ["inputs": fingerprint]}) at once, wait for all, fetch the files CHOOSER (topdir, job, arch,
+    name) -> {"dir", "type", "format", ["rename": the file's name in the compose], [productmd
+    fields]} or None picks from each closed child task, record them (FINISH(topdir, record) may
+    add fields read from the file) and write the state. COLLECTOR (collect's arguments) replaces
+    collect for tasks whose images are not their children's files. ALLOW_REUSE: a job of the
+    old compose with the same inputs is taken over instead (punji_lib.koji.reuse)."""
     if not jobs:
         log.info("%s: no block matches a variant with its arches", phase)
         publish(topdir, conf, phase, [], [], {"tasks": []})
         return
-    session = kojitasks.TaskSession(conf.get("koji_profile"))
-    session.login()
+    old = kojireuse.old_jobs(topdir, phase) if allow_reuse else None
+    images, failed, errors, made = [], [], [], {}
+    fresh = []
     for job in jobs:
-        keywords = job["kwargs"] if "kwargs" in job else {"opts": job["opts"]}
-        job["task"] = session.submit(job["method"], *job["args"], **keywords)
-        log.info("%s: task %s for %s", job["what"], job["task"], ",".join(job["arches"]))
-    infos = session.wait([job["task"] for job in jobs])
-    images, failed, errors = [], [], []
-    for job in jobs:
+        taken = kojireuse.take_images(topdir, phase, old, job)
+        if taken is None:
+            fresh.append(job)
+            continue
+        images.extend(taken)
+        made[job["task"]] = [e["image"]["path"] for e in taken]
+    if fresh:
+        session = kojitasks.TaskSession(conf.get("koji_profile"))
+        session.login()
+        for job in fresh:
+            keywords = job["kwargs"] if "kwargs" in job else {"opts": job["opts"]}
+            job["task"] = session.submit(job["method"], *job["args"], **keywords)
+            log.info("%s: task %s for %s", job["what"], job["task"], ",".join(job["arches"]))
+        infos = session.wait([job["task"] for job in fresh])
+    for job in fresh:
         info = infos[job["task"]]
         if info["state"] != kojitasks.CLOSED:
             message = "%s: %s" % (job["what"], session.error(job["task"], info))
@@ -244,12 +256,21 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
                 continue
             warn(prog, message + " (failable: the compose goes on without it)")
             failed.append(message)
+            job["failed"] = True
             continue
-        images.extend((collector or collect)(topdir, conf, session, job, failed, prog, chooser, finish))
+        before = len(failed)
+        found = (collector or collect)(topdir, conf, session, job, failed, prog, chooser, finish)
+        job["failed"] = len(failed) > before
+        made[job["task"]] = [e["image"]["path"] for e in found]
+        images.extend(found)
     if errors:
         raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
                                       % (len(errors) - 1)))
-    publish(topdir, conf, phase, images, failed, {"tasks": sorted(job["task"] for job in jobs)})
+    facts = {"tasks": sorted(job["task"] for job in jobs)}
+    records = kojireuse.job_records(jobs, made)
+    if records:
+        facts["jobs"] = records
+    publish(topdir, conf, phase, images, failed, facts)
 
 
 def collect(topdir, conf, session, job, failed, prog, chooser, finish=None):

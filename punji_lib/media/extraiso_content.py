@@ -15,24 +15,30 @@ PROG = "punji-extraiso"
 
 
 def _included(tree, v, arch, block):
-    """The variants whose content goes on V's image on ARCH: V, then 'include_variants' in
-    order (those without a tree on ARCH left out)."""
+    """(the variants whose content goes on V's image on ARCH: V, then 'include_variants' in
+    order, those without a tree on ARCH left out; the variants the image's .treeinfo lists:
+    V and every one named, as Pungi lists them whatever their arches)."""
     by_uid = variants.by_uid(tree)
-    names = block["include_variants"]
-    names = [names] if isinstance(names, str) else list(names)
-    result = [v]
-    for uid in names:
+    result, listed = [v], [v]
+    for uid in include_variants(block):
         other = by_uid.get(uid)
         if other is None:
             raise PunjiError("option 'extra_isos' (%s): include_variants names %r, which is not a variant of this "
                              "compose (variants: %s)" % (v["uid"], uid, ", ".join(sorted(by_uid))))
-        if other in result:
+        if other in listed:
             continue
+        listed.append(other)
         if arch != "src" and arch not in other["arches"]:
             log.info("extraiso %s.%s: %s has no %s tree; nothing of it goes on the image", v["uid"], arch, uid, arch)
             continue
         result.append(other)
-    return result
+    return result, listed
+
+
+def include_variants(block):
+    """The block's 'include_variants' as a list, as configured."""
+    names = block["include_variants"]
+    return [names] if isinstance(names, str) else list(names)
 
 
 # -- naming --------------------------------------------------------------------------------
@@ -84,7 +90,7 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         volid = volume_id(conf, substs, v, arch, block.get("volid"))
     except PunjiError as exc:
         raise PunjiError("%s.%s, image %d: %s" % (uid, arch, number, exc)) from None
-    members = _included(tree, v, arch, block)
+    members, listed = _included(tree, v, arch, block)
     for member in members:
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
@@ -117,7 +123,7 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
     generated.update(_fetch_extra_files(topdir, conf, v, arch, number, block, os.path.join(scratch, "extra")))
     content.update(generated)
     path = os.path.join(scratch, ".treeinfo")
-    _write_treeinfo(topdir, conf, tree, v, arch, members, content, path)
+    _write_treeinfo(topdir, conf, tree, v, arch, listed, content, path)
     content[".treeinfo"] = generated[".treeinfo"] = path
     content = {rel: p for rel, p in content.items()
                if "lost+found" not in rel.split("/") and os.path.basename(rel) != "boot.iso"}
@@ -145,8 +151,9 @@ def _media_files(topdir, conf, v, arch, scratch):
     lines = text.splitlines() + ["", ""]
     files = {".discinfo": os.path.join(scratch, ".discinfo"), "media.repo": os.path.join(scratch, "media.repo")}
     jsonio.write_text(files[".discinfo"], text)
-    jsonio.write_text(files["media.repo"], "[InstallMedia]\nname=%s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\n"
-                                           "cost=500\n" % (lines[1], lines[0]))
+    # Pungi writes its extra images' media.repo with no media id: "None"
+    jsonio.write_text(files["media.repo"], "[InstallMedia]\nname=%s\nmediaid=None\nmetadata_expire=-1\ngpgcheck=0\n"
+                                           "cost=500\n" % lines[1])
     return files
 
 
@@ -193,9 +200,10 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
 
 
 def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
-    """The image's .treeinfo: the tree's (a source tree's made here), disc 1 of 1, its
-    variants and those MEMBERS put on the image with <uid> paths, others dropped; images and
-    checksums only of files the image holds at the same path."""
+    """The image's .treeinfo, as Pungi tweaks the tree's (a source tree's made here): disc 1
+    of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
+    block, the top-level ones with <uid> paths; images and checksums only of files the image
+    holds at the same path."""
     from productmd.treeinfo import TreeInfo, Variant
 
     uid = v["uid"]
@@ -222,20 +230,7 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
     for path in list(ti.checksums.checksums):
         if path not in content or path.startswith("repodata/"):
             del ti.checksums.checksums[path]
-    wanted = {m["uid"]: m for m in members}
-    present = {}
-
-    def keep(container):
-        for key, var in list(container.items()):
-            if var.uid not in wanted:
-                del container[key]
-                continue
-            var.paths.repository = var.uid
-            var.paths.packages = var.uid + "/Packages"
-            present[var.uid] = var
-            keep(var.variants)
-
-    keep(ti.variants.variants)
+    present = {var.uid: var for var in ti.variants.get_variants(recursive=True)}
     for member in members:
         if member["uid"] in present:
             continue
@@ -254,9 +249,11 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
         else:
             ti.variants.add(var)
         present[member["uid"]] = var
-    main = v["id"] if v["id"] in ti.variants.variants else next(iter(sorted(ti.variants.variants)), None)
+    for var in ti.variants.variants.values():  # Pungi points the top-level ones at their directory
+        var.paths.repository = var.uid
+        var.paths.packages = var.uid + "/Packages"
     try:
-        text = treeinfo.dumps(ti, main)
+        text = treeinfo.dumps(ti, None)  # [general] names the first variant by id, as on Pungi's images
     except Exception as exc:
         raise PunjiError("%s.%s: cannot make the extra ISO's .treeinfo: %s" % (uid, arch, exc))
     jsonio.write_text(target, text)

@@ -32,28 +32,37 @@ def write(topdir, v, tree, arch, timestamp):
                                                      ".treeinfo"))
     jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(ti, main))
     jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
-    jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(description(conf, v, arch), timestamp))
+    jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(conf, v, arch, timestamp))
 
 
-def media_repo_text(name, timestamp):
-    """media.repo: the tree as installation media called NAME (the .discinfo description)."""
+def media_repo_text(conf, v, arch, timestamp):
+    """media.repo: the tree as installation media, named by its description."""
     return ("[InstallMedia]\nname=%s\nmediaid=%s\nmetadata_expire=-1\ngpgcheck=0\ncost=500\n"
-            % (name, int(timestamp)))
+            % (description(conf, v, arch), timestamp))
 
 
 def description(conf, v, arch):
-    """The media description of variant V on ARCH, as Pungi words it: release_discinfo_description,
-    else the release ("for" the base product's major version for a layered product variant, "for"
-    the base product of a layered release)."""
-    text = conf.get("release_discinfo_description")
-    if text is None and v["type"] == "layered-product":
-        text = "%s %s for %s %s" % (v["release"]["name"], v["release"]["version"], conf["release_name"],
+    """What .discinfo and media.repo call V's tree on ARCH, as Pungi words it:
+    release_discinfo_description when set; for a layered product "<its release name and
+    version> for <release_name> <major release_version>"; else "<release_name>
+    <release_version>", with " for <base_product_name> <base_product_version>" on a base
+    product. %(variant_name)s and %(arch)s are filled in."""
+    if conf.get("release_discinfo_description") is not None:
+        text = conf["release_discinfo_description"]
+    elif v["type"] == "layered-product":
+        release = v.get("release") or {}
+        text = "%s %s for %s %s" % (release.get("name"), release.get("version"), conf["release_name"],
                                     conf["release_version"].split(".")[0])
-    elif text is None:
+    else:
         text = "%s %s" % (conf["release_name"], conf["release_version"])
         if conf.get("base_product_name"):
-            text += " for %s %s" % (conf["base_product_name"], conf["base_product_version"])
-    return text % {"variant_name": v["name"], "arch": arch}
+            text += " for %s %s" % (conf["base_product_name"], conf.get("base_product_version"))
+    if "%" not in text:
+        return text
+    try:
+        return text % {"variant_name": v["name"], "arch": arch}
+    except (KeyError, ValueError, TypeError) as exc:
+        raise PunjiError("option 'release_discinfo_description': %r cannot be filled in: %s" % (text, exc))
 
 
 def treeinfo(conf, v, tree, arch, timestamp, top):

@@ -31,7 +31,7 @@ productmd image of type "boot" in work/<arch>/buildinstall/<variant>.json
 import os
 import shutil
 
-from ..compose import jsonio, layout, request, state
+from ..compose import jsonio, layout, request, reuse, state
 from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -73,7 +73,8 @@ def run(topdir, variant, arch):
     log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
     argv = lorax.command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
     packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
-    inputs = state.digest(argv, packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")), _read(os.path.join(repo, "repodata", "repomd.xml")),
+    inputs = state.digest(_compose_neutral(topdir, argv), packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")),
+                          _read(os.path.join(repo, "repodata", "repomd.xml")),
                           [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
                            for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _intact(topdir, variant, arch):
@@ -83,6 +84,11 @@ def run(topdir, variant, arch):
         return
     _forget(topdir, variant, arch)
     _uninstall(topdir, variant, arch)
+    if reuse.take_over(topdir, PHASE, variant, arch, inputs, [layout.buildinstall_dir(variant, arch)],
+                       finish=lambda _old: _adopt(topdir, v, arch, out), allowed=conf.get("buildinstall_allow_reuse"),
+                       optional=[layout.buildinstall_log_dir(variant, arch)]):
+        _clean(tmp)
+        return
     try:
         _clean(tmp)
         if output != tmp:
@@ -115,6 +121,21 @@ def run(topdir, variant, arch):
 
 
 # -- the lorax command line ----------------------------------------------------------------
+
+
+def _compose_neutral(topdir, argv):
+    """ARGV with this compose's directory and id written as placeholders: what two composes
+    running the same lorax share (the output and log paths, the package set's URL)."""
+    compose_id = request.read(topdir)["compose_id"]
+    return [a.replace(topdir, "@TOPDIR@").replace(compose_id, "@COMPOSE_ID@") for a in argv]
+
+
+def _adopt(topdir, v, arch, out):
+    """The old compose's lorax output OUT, just taken over, put into the os tree and recorded."""
+    installed = _install(topdir, out, v["uid"], arch)
+    record = {"header": state.header("buildinstall-result"), "variant": v["uid"], "arch": arch,
+              "images": _boot_iso(topdir, v, arch), "installed": installed, "skipped": None}
+    jsonio.write_json(layout.at(topdir, layout.buildinstall_json(v["uid"], arch)), record)
 
 
 # -- the os tree -------------------------------------------------------------------------------

@@ -31,7 +31,11 @@ createiso_max_size is a warning, an error with createiso_max_size_is_strict.
 
 A block's image that fails on an arch of its 'failable_arches' is a warning; the
 other blocks' images are still made. A rerun with the same options, trees and
-extra files keeps the images.
+extra files keeps the images. With extraiso_allow_reuse (the default), an image
+the newest finished compose in the target directory made from the same block,
+options, volume id and files (packages and tree files by size, mtime and inode:
+a taken-over tree keeps them; the files made for the image by content) is
+hard-linked from it under this compose's name instead of being written again.
 """
 
 import os
@@ -44,7 +48,7 @@ from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import image_files, iso
-from ..media.extraiso_content import plan
+from ..media.extraiso_content import include_variants, plan
 from ..rpms.repos import file_checksum
 
 PROG = "punji-extraiso"
@@ -87,7 +91,10 @@ def run(topdir, variant, arch):
             _clear_leftovers(topdir, variant, arch)
             state.keep(topdir, PHASE, variant, arch)
             return
-        records = make_images(topdir, conf, v, arch, plans, work, old_names, failed)
+        keys = {p["name"]: _reuse_key(conf, v, arch, p) for p in plans}
+        reusable = _reusable(topdir, conf, v, arch)
+        records = make_images(topdir, conf, v, arch, plans, work, old_names, failed,
+                              {name: reusable[key] for name, key in keys.items() if key in reusable})
     except BaseException:
         # a failed run leaves no extra images of this variant.arch (failable_deliverables may let it fail)
         _remove_images(topdir, variant, arch, old_names)
@@ -97,7 +104,7 @@ def run(topdir, variant, arch):
         _clean(work)
     state.write(topdir, PHASE, variant, arch, images=[os.path.basename(r["path"]) for r in records],
                 failed_images=failed, skipped=None, result=layout.extraiso_json(variant, arch),
-                inputs=None if failed else inputs)
+                inputs=None if failed else inputs, reuse_keys=keys)
 
 
 # -- which images ------------------------------------------------------------------------
@@ -153,19 +160,23 @@ def _inputs(topdir, conf, v, arch, plans):
     file by size and modification time (the files made for the images by content)."""
 
     req = {k: x for k, x in request.read(topdir).items() if k != "header"}
-    images = []
-    for p in plans:
-        generated = set(p["generated"])
-        files = []
-        for rel in sorted(p["content"]):
-            path = p["content"][rel]
-            if rel in generated:
-                files.append([rel, file_checksum(path, "sha256")])
-            else:
-                st = _stat(path)
-                files.append([rel, st.st_size, st.st_mtime_ns])
-        images.append([p["name"], p["volid"], p["boot"], p["included"], files])
+    images = [[p["name"], p["volid"], p["boot"], p["included"], _files(p)] for p in plans]
     return state.digest(conf, v, arch, req, images)
+
+
+def _files(p, inode=False):
+    """[path on the image, its identity] of plan P's files: the files made for the image by
+    content, the others by size and mtime (and INODE)."""
+    generated = set(p["generated"])
+    files = []
+    for rel in sorted(p["content"]):
+        path = p["content"][rel]
+        if rel in generated:
+            files.append([rel, file_checksum(path, "sha256")])
+        else:
+            st = _stat(path)
+            files.append([rel, st.st_size, st.st_mtime_ns] + ([st.st_ino] if inode else []))
+    return files
 
 
 def _stat(path):
@@ -175,13 +186,67 @@ def _stat(path):
         raise PunjiError("cannot read %s: %s" % (path, exc.strerror))
 
 
+def _reuse_key(conf, v, arch, p):
+    """What the image of plan P is made from, as far as two composes can share it: the block,
+    the options, the volume id and every file (files made for the image by content, the
+    others by size, mtime and inode: a taken-over or linked file keeps them)."""
+    return state.digest("extraiso", conf, v["uid"], arch, p["block"], p["volid"], p["boot"], p["included"],
+                        _files(p, inode=True))
+
+
+def _reusable(topdir, conf, v, arch):
+    """{reuse key: (image file, record)} of the extra images of V.ARCH the old compose made
+    (extraiso_allow_reuse), or {}."""
+    from ..compose import reuse
+
+    old = reuse.old_compose(topdir) if conf.get("extraiso_allow_reuse", True) else None
+    if old is None:
+        return {}
+    try:
+        keys = state.read(old, PHASE, v["uid"], arch).get("reuse_keys") or {}
+        images = jsonio.read_json(layout.at(old, layout.extraiso_json(v["uid"], arch)))["images"]
+    except (OSError, ValueError, KeyError, PunjiError):
+        return {}
+    found = {}
+    for record in images:
+        key = keys.get(os.path.basename(record["path"]))
+        if key:
+            found[key] = (os.path.join(old, "compose", record["path"]), record)
+    return found
+
+
+def _link_image(v, arch, p, iso_dir, source, old_record):
+    """The record of image P hard-linked from the old compose's SOURCE (and its manifest), or
+    None when it cannot be (gone, another file system): then it is made anew."""
+    final = os.path.join(iso_dir, p["name"])
+    tmp = os.path.join(iso_dir, ".%s%s" % (p["name"], TMP))
+    manifest_tmp = os.path.join(iso_dir, ".%s.manifest%s" % (p["name"], TMP))
+    try:
+        os.link(source + ".manifest", manifest_tmp)
+        os.link(source, tmp)
+    except OSError as exc:
+        for path in (tmp, manifest_tmp):
+            if os.path.lexists(path):
+                os.unlink(path)
+        log.info("extraiso %s.%s: %s not taken over from %s: %s", v["uid"], arch, p["name"], source, exc)
+        return None
+    os.replace(manifest_tmp, final + ".manifest")
+    os.replace(tmp, final)
+    iso.fsync_dir(iso_dir)
+    log.info("extraiso %s.%s: %s taken over from %s (same block, options, volume id and files)",
+             v["uid"], arch, p["name"], source)
+    return dict(old_record, path=os.path.relpath(os.path.join(layout.iso_dir(v["uid"], arch), p["name"]), "compose"),
+                checksums={})
+
+
 # -- making --------------------------------------------------------------------------------
 
 
-def make_images(topdir, conf, v, arch, plans, work, old_names, failed):
-    """Write the image of every plan into the tree's iso directory; returns their records.
-    An image that fails on an arch of its block's failable_arches is added to FAILED. Until
-    all are done, the record file names every image this run may leave."""
+def make_images(topdir, conf, v, arch, plans, work, old_names, failed, reusable=None):
+    """Write the image of every plan into the tree's iso directory, or link it from REUSABLE
+    ({image name: (the old compose's image file, its record)}); returns their records. An image that fails
+    on an arch of its block's failable_arches is added to FAILED. Until all are done, the
+    record file names every image this run may leave."""
     uid = v["uid"]
     record_path = layout.at(topdir, layout.extraiso_json(uid, arch))
     names = [p["name"] for p in plans]
@@ -195,7 +260,9 @@ def make_images(topdir, conf, v, arch, plans, work, old_names, failed):
     try:
         for p in plans:
             try:
-                records.append(_make_image(topdir, conf, v, arch, p, iso_dir, work))
+                old = (reusable or {}).get(p["name"])
+                made = _link_image(v, arch, p, iso_dir, *old) if old else None
+                records.append(made or _make_image(topdir, conf, v, arch, p, iso_dir, work))
             except PunjiError as exc:
                 failed.append(_failable(v, arch, p["number"], p["block"], exc))
                 _remove_images(topdir, uid, arch, [p["name"]])
@@ -254,8 +321,9 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
         "format": "iso", "arch": arch, "disc_number": 1, "disc_count": 1, "checksums": {},
         "implant_md5": implant, "bootable": bool(p["boot"]), "subvariant": uid,
     }
-    if p["included"]:
-        record.update(unified=True, additional_variants=list(p["included"]))
+    named = include_variants(p["block"])
+    if named:  # Pungi's record names the variants configured, whether or not the image holds them
+        record.update(unified=True, additional_variants=named)
     _check_size(conf, uid, arch, p["block"], record)
     return record
 

@@ -35,26 +35,40 @@ its error is a warning and the state file records failed (the compose finishes
 FINISHED_INCOMPLETE). A failed optional arch loses only that arch's images. Any
 other failed task fails the phase with one line naming the task and the hub's
 error. Images of an earlier run that this run did not make again are removed.
+
+With image_build_allow_reuse, a job whose inputs are those a job of the old compose finished
+with sends no task: its images are hard-linked from the old compose and its records kept
+(punji_lib.koji.reuse). Its inputs, as in Pungi: the block and the options it falls back on as
+given, the arches, the repomd.xml of every repo outside the compose, the packages of the
+compose's variants whose trees it installs from (rpms.json), and buildinstall: a tree whose
+boot files buildinstall made anew (rather than skipped or took over) is built again.
 """
 
+import hashlib
+import os
+import urllib.request
 
-from ..compose import jsonio, layout
+from ..compose import jsonio, layout, state
 from ..errors import PunjiError
 from ..koji import images
+from ..koji import reuse as kojireuse
+from ..log import log
 
 PHASE = "imagebuild"
 PROG = "punji-imagebuild"
 DELIVERABLE = "image-build"
 METHOD = "buildImageOz"
+REUSE = "image_build_allow_reuse"
+# the options a block falls back on: part of its inputs as given
+FALLBACKS = ("image_build_target", "image_build_ksurl", "image_build_release", "image_build_version",
+             "global_target", "global_ksurl", "global_release", "global_version", "release_version")
 
-# -- shared by the Koji image phases ------------------------------------------------------
-
-
-# -- image_build ------------------------------------------------------------------------------
 
 def plan(topdir, conf, tree):
-    """[job]: one per (variant, block) with arches left: the call's arguments and what to keep."""
+    """[job]: one per (variant, block) with arches left: the call's arguments and what to keep;
+    with image_build_allow_reuse its inputs fingerprint too."""
     by_uid = {v["uid"]: v for v in tree}
+    packages = _compose_packages(topdir) if conf.get(REUSE) else None
     jobs = []
     for v in tree:
         arches = sorted(a for a in v["arches"] if a != "src")
@@ -123,7 +137,50 @@ def plan(topdir, conf, tree):
                 "optional": failable, "args": [ib["name"], version, wanted, target, install_tree],
                 "opts": opts,
             })
+            if packages is not None:
+                trees = [r for r in repos if isinstance(r, str) and r in by_uid] + \
+                    ([source] if source in by_uid else [])
+                outside = [images.repo_base(r, where) if isinstance(r, dict) else r for r in repos
+                           if not (isinstance(r, str) and r in by_uid)]
+                jobs[-1]["inputs"] = fingerprint(topdir, conf, block, jobs[-1], sorted(set(trees)), outside,
+                                                 packages)
     return jobs
+
+
+def fingerprint(topdir, conf, block, job, trees, outside, packages):
+    """The inputs of JOB (its BLOCK as given) when two composes can share them; None when a repo
+    of OUTSIDE cannot be read or buildinstall made the boot files of a tree of TREES anew."""
+    repomd = {}
+    for repo in outside:
+        for arch in job["arches"]:
+            url = repo.replace("$basearch", arch).replace("$arch", arch).rstrip("/") + "/repodata/repomd.xml"
+            try:
+                repomd[url] = hashlib.sha256(_read_url(url)).hexdigest()
+            except (OSError, ValueError) as exc:
+                log.info("%s: not reusable: cannot read %s: %s", job["what"], url, exc)
+                return None
+    made = kojireuse.boot_files_made(topdir, trees, job["arches"])
+    if made:
+        log.info("%s: not reusable: buildinstall made %s anew", job["what"], made)
+        return None
+    return state.digest(block, {o: conf.get(o) for o in FALLBACKS}, job["arches"], job["can_fail"],
+                        job["optional"], repomd,
+                        {uid: {arch: packages.get(uid, {}).get(arch) for arch in job["arches"]} for uid in trees})
+
+
+def _read_url(url):
+    """The bytes at URL (a local path, file://, http(s)://)."""
+    if "://" not in url:
+        with open(url, "rb") as f:
+            return f.read()
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        return answer.read()
+
+
+def _compose_packages(topdir):
+    """rpms.json's {variant: {arch: packages}} of this compose ({} before gather wrote it)."""
+    path = layout.at(topdir, layout.rpms_json())
+    return jsonio.read_json(path)["payload"]["rpms"] if os.path.isfile(path) else {}
 
 
 def matching(formats, filename):
@@ -138,7 +195,7 @@ def matching(formats, filename):
 def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    images.run_jobs(topdir, conf, PHASE, PROG, plan(topdir, conf, tree), take)
+    images.run_jobs(topdir, conf, PHASE, PROG, plan(topdir, conf, tree), take, allow_reuse=bool(conf.get(REUSE)))
 
 
 def take(topdir, job, arch, name):
@@ -147,8 +204,5 @@ def take(topdir, job, arch, name):
     if not kind:
         return None
     return {"dir": layout.image_dir(job["variant"], arch), "type": kind[0], "format": kind[1]}
-
-
-# -- shared by the Koji image phases: submit every job, wait, fetch, record ------------------
 
 

@@ -88,8 +88,9 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     loaded["warnings"] += reader.check_variant_patterns(conf, every_variant, loaded["files"])
     reader.check_gather_method(conf, every_variant, loaded["files"])
     tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
-    if not tree:
-        raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
+    if not tree:  # Pungi then makes a compose with empty metadata
+        loaded["warnings"].append("%s: no variant is left after tree_arches/tree_variants: the compose will be empty"
+                                  % variants_path)
     reader.check_variant_as_lookaside(conf, tree, loaded["files"])
     loaded["variants"] = tree
     return loaded

@@ -16,6 +16,7 @@ kept with their modules' defaults in work/<A>/pkgset/modules.yaml and put into
 the repo over the set, every artifact of theirs in the set whatever its EVR.
 """
 
+import functools
 import os
 
 from .. import arches
@@ -98,14 +99,21 @@ def from_repos(topdir, conf, arch):
     opened = [(Repo(r, cache), r) for r in repos]
     streams = _modules(topdir, [repo for repo, _r in opened], arch)
     gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
-    chosen = packages.latest(arch, opened, keep=_reached(topdir, conf, gather_conf, compose_arches, arch),
-                             modular={n for s in streams for n in s["artifacts"]},
-                             multilib=is_arch_multilib(gather_conf, arch))
-    log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
-             arch, len(chosen), ", ".join(compose_arches))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
                           layout.at(old, layout.pkgset_headers(arch)) if old else None)
+    choose = functools.partial(packages.latest, arch, opened, modular={n for s in streams for n in s["artifacts"]},
+                               multilib=is_arch_multilib(gather_conf, arch))
+    # the headers of the newest packages are read while the solver runs: it usually reaches most
+    wait = headers.start_prefetch([(path, pkg.checksum_type) for path, pkg in
+                                   ((repo.package_path(pkg), pkg) for repo, pkg in choose())
+                                   if not repo_refs.is_remote(path)])
+    try:
+        chosen = choose(keep=_reached(topdir, conf, gather_conf, compose_arches, arch))
+    finally:
+        wait()
+    log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
+             arch, len(chosen), ", ".join(compose_arches))
     headers.prefetch([(path, pkg.checksum_type) for path, pkg in ((repo.package_path(pkg), pkg) for repo, pkg in chosen)
                       if not repo_refs.is_remote(path)])
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]

@@ -3,10 +3,11 @@ its own phase, punji_lib.phases.repoclosure).
 
 Image checks, for every image of compose/metadata/images.json (an image listed
 under several arches, like a source ISO, is checked once): the file exists and
-has the size images.json gives. An ISO must also open with pycdlib (a valid ISO
-9660 image), be no shorter than its volume descriptor says (truncated), have
-the volume id images.json gives, and pass `checkisomd5` when images.json says
-an md5 was implanted (and carry that md5). checkisomd5 also checks fragment
+has the size images.json gives. An ISO must also have a valid ISO 9660 volume
+descriptor set (read from its first sectors: media.iso_facts), be no shorter
+than its volume descriptor says (truncated), have the volume id images.json
+gives, and pass `checkisomd5` when images.json says an md5 was implanted (and
+carry that md5); images are checked two at a time per CPU. checkisomd5 also checks fragment
 sums, which it gets wrong on images under about 1.4 MB; when it fails, the md5
 is computed as isomd5sum defines it, and an image whose md5 matches passes.
 A bootable ISO must have an El Torito boot catalog on x86_64, i386 and
@@ -34,6 +35,7 @@ import subprocess
 from ..compose import jsonio, layout, state
 from ..errors import PunjiError
 from ..log import log, warn
+from ..media.iso_facts import iso_facts
 
 PHASE = "test"
 PROG = "punji-test"
@@ -109,39 +111,51 @@ def failable(conf, uid, arch, deliverable):
 
 def check_images(topdir, conf):
     """Check every image of images.json; write the report; return its records."""
-    path = layout.at(topdir, layout.images_json())
-    results = []
+    images = _listed(topdir)
     verdicts = _earlier_verdicts(topdir)
-    if os.path.exists(path):
-        from productmd.images import Images
+    keys = [_verdict_key(topdir, image) for _uid, image in images]
+    for (_uid, image), key in zip(images, keys):
+        if key in verdicts:
+            log.info("compose/%s: checked before, unchanged since", image.path)
+    todo = [image for (_uid, image), key in zip(images, keys) if key not in verdicts]
+    from concurrent.futures import ThreadPoolExecutor
 
-        manifest = Images()
-        try:
-            manifest.load(path)
-        except Exception as exc:  # productmd raises plain ValueError/KeyError/TypeError on bad metadata
-            raise PunjiError("%s: not valid productmd images metadata: %s" % (layout.images_json(), " ".join(str(exc).split())))
-        seen = set()
-        for uid in sorted(manifest.images):
-            for arch in sorted(manifest.images[uid]):
-                for image in sorted(manifest.images[uid][arch], key=lambda i: i.path):
-                    if image.path in seen:
-                        continue
-                    seen.add(image.path)
-                    deliverable = DELIVERABLE.get(image.type, image.type)
-                    key = _verdict_key(topdir, image)
-                    if key in verdicts:
-                        log.info("compose/%s: checked before, unchanged since", image.path)
-                        problems = verdicts[key]
-                    else:
-                        problems = image_problems(topdir, image)
-                    results.append({"path": image.path, "variant": uid, "arch": image.arch, "type": image.type,
-                                    "format": image.format, "bootable": image.bootable, "problems": problems,
-                                    "failable": bool(problems) and failable(conf, uid, image.arch, deliverable),
-                                    "verdict": key})
+    with ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 1)) as pool:  # checkisomd5 runs apart
+        found = dict(zip((image.path for image in todo), pool.map(lambda i: image_problems(topdir, i), todo)))
+    results = []
+    for (uid, image), key in zip(images, keys):
+        problems = verdicts[key] if key in verdicts else found[image.path]
+        deliverable = DELIVERABLE.get(image.type, image.type)
+        results.append({"path": image.path, "variant": uid, "arch": image.arch, "type": image.type,
+                        "format": image.format, "bootable": image.bootable, "problems": problems,
+                        "failable": bool(problems) and failable(conf, uid, image.arch, deliverable),
+                        "verdict": key})
     jsonio.write_json(layout.at(topdir, layout.image_checks_json()),
                       {"header": state.header("image-checks"), "images": results})
     log.info("image checks: %d images, %d with problems", len(results), sum(1 for r in results if r["problems"]))
     return results
+
+
+def _listed(topdir):
+    """[(variant uid, productmd Image)] of images.json, each image file once."""
+    path = layout.at(topdir, layout.images_json())
+    if not os.path.exists(path):
+        return []
+    from productmd.images import Images
+
+    manifest = Images()
+    try:
+        manifest.load(path)
+    except Exception as exc:  # productmd raises plain ValueError/KeyError/TypeError on bad metadata
+        raise PunjiError("%s: not valid productmd images metadata: %s" % (layout.images_json(), " ".join(str(exc).split())))
+    listed, seen = [], set()
+    for uid in sorted(manifest.images):
+        for arch in sorted(manifest.images[uid]):
+            for image in sorted(manifest.images[uid][arch], key=lambda i: i.path):
+                if image.path not in seen:
+                    seen.add(image.path)
+                    listed.append((uid, image))
+    return listed
 
 
 def _verdict_key(topdir, image):
@@ -198,44 +212,6 @@ def image_problems(topdir, image):
     if image.implant_md5:
         problems += implanted_md5_problems(path, image.implant_md5)
     return problems
-
-
-def iso_facts(path):
-    """{volume_id, volume_size (bytes), boot_catalog, efi, mbr} of the ISO at PATH, or {error}."""
-    import pycdlib
-
-    iso = pycdlib.PyCdlib()
-    try:
-        iso.open(path)
-    except Exception as exc:  # pycdlib raises its own and plain exceptions on garbage input
-        return {"error": " ".join(str(exc).split()) or type(exc).__name__}
-    try:
-        pvd = iso.pvd
-        catalog = iso.eltorito_boot_catalog
-        platforms = []
-        if catalog is not None:
-            platforms.append(catalog.validation_entry.platform_id)
-            platforms += [section.platform_id for section in catalog.sections]
-        facts = {
-            "volume_id": pvd.volume_identifier.decode("ascii", "replace").rstrip(" \0"),
-            "volume_size": pvd.space_size * pvd.logical_block_size(),
-            "boot_catalog": catalog is not None,
-            "efi": 0xEF in platforms,
-        }
-    finally:
-        iso.close()
-    facts["mbr"] = has_hybrid_mbr(path)
-    return facts
-
-
-def has_hybrid_mbr(path):
-    """An MBR: the 0x55AA signature and at least one partition entry with sectors."""
-    with open(path, "rb") as f:
-        sector = f.read(512)
-    if len(sector) < 512 or sector[510:512] != b"\x55\xaa":
-        return False
-    entries = [sector[446 + 16 * n:462 + 16 * n] for n in range(4)]
-    return any(int.from_bytes(e[12:16], "little") for e in entries)
 
 
 def implanted_md5_problems(path, expected):

@@ -35,6 +35,10 @@ class HeaderCache:
         """Read the headers and checksums of FILES, [(path, repodata checksum type)], that are
         not cached yet, in one worker process per CPU, so check() finds them (a file that cannot
         be read is left to check(), which says why)."""
+        self.start_prefetch(files)()
+
+    def start_prefetch(self, files):
+        """prefetch() in the background: returns the function that waits for it to end."""
         todo = {}
         for path, kind in files:
             try:
@@ -46,18 +50,28 @@ class HeaderCache:
                 todo[key] = (path, {"sha": "sha1"}.get(kind, kind))
         workers = min(os.cpu_count() or 1, len(todo) // PREFETCH_CHUNK)
         if workers < 2:
-            return
+            return lambda: None
         import concurrent.futures
         import multiprocessing
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for key, facts in zip(todo, pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)):
-                    if facts is not None:
-                        self.old[key] = facts
-        except (OSError, BrokenProcessPool) as exc:  # no /dev/shm, a worker killed
+            pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            results = pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)
+        except OSError as exc:  # no /dev/shm
             log.info("reading package headers in one process: %s", exc)
+            return lambda: None
+
+        def wait():
+            try:
+                with pool:
+                    for key, facts in zip(todo, results):
+                        if facts is not None:
+                            self.old[key] = facts
+            except (OSError, BrokenProcessPool) as exc:  # a worker killed
+                log.info("reading package headers in one process: %s", exc)
+
+        return wait
 
     def check(self, path, pkg):
         """The header facts of the package file PATH (read_header); a PunjiError when the file

@@ -8,12 +8,15 @@ builds in every repo. Packages are libsolv solvable ids; everything else here
 maps ids to facts.
 """
 
+import bisect
 import fnmatch
+import itertools
 import os
 import re
 
+from ..config.repo_refs import is_remote
 from ..errors import PunjiError
-from .repos import Repo, join, one_line
+from .repos import Repo, join, local_dir, one_line
 
 SOURCE_ARCHES = ("src", "nosrc")
 
@@ -206,6 +209,18 @@ def _libsolv_build():
     return "%s %d %d" % (_solv.__file__, info.st_size, int(info.st_mtime))
 
 
+class _Solvables(dict):
+    """{id: libsolv solvable} of the repos' packages, made once (libsolv's own lookup makes a
+    new Python object each time); another id, such as a module's, is looked up in POOL."""
+
+    def __init__(self, pool, items):
+        super().__init__(items)
+        self.pool = pool
+
+    def __missing__(self, i):
+        return self.pool.solvables[i]
+
+
 class PackagePool:
     """REPOS and LOOKASIDE (paths or URLs) read for compose ARCH; CACHE holds remote metadata."""
 
@@ -237,11 +252,13 @@ class PackagePool:
             self._load(repo, cache, side, exact)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
+        self._local_tops = {h: local_dir(r) for h, r in self.where.items() if not is_remote(r)}
         if exact:
             self.sack_keys = self._write_keys(keys_path)
         self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
         # (name, arch, evr) of every package, read from libsolv once: the rules ask often
-        self.facts = {s.id: (s.name, s.arch, s.evr) for h in self.where for s in h.solvables}
+        self._solvables = _Solvables(self.pool, ((s.id, s) for h in self.where for s in h.solvables))
+        self.facts = {i: (s.name, s.arch, s.evr) for i, s in self._solvables.items()}
         self.candidates = [i for i, f in self.facts.items() if f[1] in wanted]
         self.lookaside = {s.id for h in self.side_repos for s in h.solvables if s.arch in wanted}
         self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
@@ -285,7 +302,7 @@ class PackagePool:
     def _refresh(self):
         """The visible packages (the newest of each name.arch not hidden) and their indexes."""
         best = {}
-        facts, solvables = self.facts, self.pool.solvables
+        facts, solvables = self.facts, self._solvables
         for i in self.candidates:
             if i in self.hidden:
                 continue
@@ -323,13 +340,18 @@ class PackagePool:
             by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
             debug_by_sourcerpm = {}  # the same, debug ones only
             by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
-            for i, (name, version, release) in self._first_of_each_nevra(False):
-                by_nvr.setdefault((name, version, release), []).append(i)
-            for i, _nvr in self._first_of_each_nevra(False, per_source=True):
+            seen = set()
+            for i, nevra in self._each_nevra(False):
+                nvr = (nevra[0], nevra[3], nevra[4])
+                if nevra not in seen:
+                    seen.add(nevra)
+                    by_nvr.setdefault(nvr, []).append(i)
                 sourcerpm = self.sourcerpm(i)
-                by_sourcerpm.setdefault(sourcerpm, []).append(i)
-                if i in self.debug:
-                    debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
+                if nevra + (sourcerpm,) not in seen:
+                    seen.add(nevra + (sourcerpm,))
+                    by_sourcerpm.setdefault(sourcerpm, []).append(i)
+                    if i in self.debug:
+                        debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
             self._binaries = (by_sourcerpm, by_nvr, debug_by_sourcerpm)
         return self._binaries
 
@@ -345,22 +367,30 @@ class PackagePool:
             self._sources = (src_by_nvr, sources)
         return self._sources
 
-    def _first_of_each_nevra(self, source, per_source=False):
+    def _first_of_each_nevra(self, source):
         """[(id, (name, version, release))] of the visible source (SOURCE) or binary packages,
-        the first of each NEVRA only (PER_SOURCE: of each NEVRA and sourcerpm), lookaside
-        ones first."""
+        the first of each NEVRA only, lookaside ones first."""
         result, seen = [], set()
-        facts, lookaside = self.facts, self.lookaside
-        chosen = [i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source]
-        for i in sorted(chosen, key=lambda i: (i not in lookaside, i)):
-            name, arch, evr = facts[i]
-            epoch, _colon, vr = evr.rpartition(":")
-            nevra = (name, epoch or "0", vr, arch, self.sourcerpm(i) if per_source else None)
+        for i, nevra in self._each_nevra(source):
             if nevra not in seen:
                 seen.add(nevra)
-                version, release = vr.rsplit("-", 1)
-                result.append((i, (name, version, release)))
+                result.append((i, (nevra[0], nevra[3], nevra[4])))
         return result
+
+    def _each_nevra(self, source):
+        """[(id, (name, epoch, arch, version, release))] of the visible source (SOURCE) or
+        binary packages, lookaside ones first, then by id."""
+        facts, lookaside = self.facts, self.lookaside
+        chosen = sorted(i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source)
+        if lookaside:
+            chosen.sort(key=lambda i: i not in lookaside)
+        found = []
+        for i in chosen:
+            name, arch, evr = facts[i]
+            epoch, _colon, vr = evr.rpartition(":")
+            version, release = vr.rsplit("-", 1)
+            found.append((i, (name, epoch or "0", arch, version, release)))
+        return found
 
     by_sourcerpm = property(lambda self: self._binary_indexes()[0])
     by_nvr = property(lambda self: self._binary_indexes()[1])
@@ -371,7 +401,7 @@ class PackagePool:
     # -- facts about one package -------------------------------------------------------
 
     def solvable(self, i):
-        return self.pool.solvables[i]
+        return self._solvables[i]
 
     def name(self, i):
         return self.facts[i][0]
@@ -385,13 +415,13 @@ class PackagePool:
     def nevra(self, i):
         text = self._nevras.get(i)
         if text is None:
-            text = self._nevras[i] = nevra_of(self.pool.solvables[i])
+            text = self._nevras[i] = nevra_of(self._solvables[i])
         return text
 
     def sourcerpm(self, i):
         text = self._sourcerpms.get(i)
         if text is None:
-            text = self._sourcerpms[i] = self.pool.solvables[i].lookup_sourcepkg() or ""
+            text = self._sourcerpms[i] = self._solvables[i].lookup_sourcepkg() or ""
         return text
 
     def source_name(self, i):
@@ -404,8 +434,8 @@ class PackagePool:
         found = self.src_by_nvr.get(nvr) if nvr else None
         if not found:
             return None
-        repo = self.pool.solvables[i].repo
-        return next((j for j in found if self.pool.solvables[j].repo == repo), found[0])
+        repo = self._solvables[i].repo
+        return next((j for j in found if self._solvables[j].repo == repo), found[0])
 
     def is_source(self, i):
         return self.arch_of(i) in SOURCE_ARCHES
@@ -434,16 +464,19 @@ class PackagePool:
 
     def path(self, i):
         """The package's file: its repo's location joined with its location_href."""
-        s = self.pool.solvables[i]
+        s = self._solvables[i]
         href = s.lookup_location()[0]
         base = s.lookup_str(self.solv.SOLVABLE_MEDIABASE)
+        top = None if base else self._local_tops.get(s.repo)
+        if top and not href.startswith((".", "/")) and "/." not in href and "//" not in href:
+            return top + "/" + href  # what join() gives, without normalising a plain path
         return join(self.where[s.repo], href, base)
 
     def requires(self, i):
         """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
         and Requires(post) included, rpmlib() ones left out."""
         known, result = self._requirements, []
-        for d in self.pool.solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
+        for d in self._solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
             entry = known.get(d, False)
             if entry is False:
                 entry = known[d] = self._requirement(d)
@@ -498,7 +531,9 @@ class PackagePool:
         """The visible binary names matching the glob PATTERN."""
         if not is_glob(pattern):
             return [pattern] if pattern in self.by_name else []
-        return [n for n in self.names if fnmatch.fnmatchcase(n, pattern)]
+        prefix = re.split(r"[*?[]", pattern, maxsplit=1)[0]
+        names = itertools.islice(self.names, bisect.bisect_left(self.names, prefix), None)  # sorted: prefix's run
+        return [n for n in itertools.takewhile(lambda n: n.startswith(prefix), names) if fnmatch.fnmatchcase(n, pattern)]
 
     def named(self, pattern, debug=False):
         """{name: [visible ids]} of the names PATTERN (a name glob, as Pungi reads it: no arch)

@@ -22,11 +22,12 @@ def join(repo, location, base=None):
     top = base or repo
     if is_remote(top):
         return urllib.parse.urljoin(top.rstrip("/") + "/", location)
-    return os.path.normpath(os.path.join(_local_dir(top), location))
+    return os.path.normpath(os.path.join(local_dir(top), location))
 
 
 @functools.lru_cache(maxsize=None)
-def _local_dir(repo):
+def local_dir(repo):
+    """The absolute directory of the local repo REPO (a path or file:// URL)."""
     return os.path.abspath(local_path(repo))
 
 
@@ -103,6 +104,7 @@ class Repo:
 
         self.repo = repo
         self.cache = cache_dir(cache, repo)
+        self._parsed = {}
         if is_remote(repo):
             self.top = cache_dir(cache, repo)
             repomd = os.path.join(self.top, "repodata", "repomd.xml")
@@ -168,7 +170,13 @@ class Repo:
         return None
 
     def packages(self, with_files=False):
-        """The repo's packages as createrepo_c Package objects (with their files when asked)."""
+        """The repo's packages as createrepo_c Package objects (with their files when asked),
+        parsed once per Repo object."""
+        if with_files not in self._parsed:
+            self._parsed[with_files] = self._parse(with_files)
+        return self._parsed[with_files]
+
+    def _parse(self, with_files):
         import createrepo_c
 
         found, by_id = [], {}

@@ -67,6 +67,8 @@ class Solver:
             return []
         if self.greedy == "all":
             return candidates
+        if len(candidates) == 1:  # what the rules below leave of one candidate
+            return candidates if pool.is_native(candidates[0]) or pool.is_multilib_class(candidates[0]) else []
         side = {(pool.name(i), pool.evr(i)) for i in candidates if pool.in_lookaside(i)}
         candidates = [i for i in candidates if pool.in_lookaside(i) or (pool.name(i), pool.evr(i)) not in side]
         # Pungi makes these sets from queries, which yield packages by id
