@@ -53,13 +53,41 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ("hashed_directories = 'yes'\n", ["bad.conf:8: option 'hashed_directories'", "is not of type 'boolean'"]),
         ('filter_packages = [("^(Server$", {"*": ["foo"]})]\n', ["option 'filter_packages'", "not a valid regex"]),
         ('pkgset_koji_tag = "f40"\n', ["option 'pkgset_koji_tag': conflicts with pkgset_source = 'repos'"]),
-        ('base_product_name = "Base"\n', ["option 'base_product_short': required when base_product_name is set"]),
+        ('base_product_name = "Base"\n', ["option 'base_product_short': required when base_product_name = 'Base'"]),
         ("release_type = 'gamma'\n", ["option 'release_type'", "gamma"]),
     ],
 )
 def test_bad_option_gives_one_line_naming_file_line_and_option(tmp_path, body, fragments):
     done = command("punji-config-validate", write_conf(tmp_path, body))
     assert_one_line_error(done, *fragments)
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        # an option at its default conflicts with nothing; one with a default is never missing
+        ("pkgset_koji_inherit = True\n", None),
+        ("pkgset_koji_inherit = False\n", "option 'pkgset_koji_inherit': conflicts with pkgset_source = 'repos'"),
+        ("cts_url = 'https://cts.example.com'\n", None),
+        ("lorax_options = []\n", None),
+        ("lorax_options = [('^.*$', {'*': {'noupgrade': True}})]\n",
+         "option 'lorax_options': conflicts with buildinstall_method unset"),
+        ("buildinstall_kickstart = 'ks.cfg'\n", "option 'buildinstall_kickstart': conflicts with buildinstall_method unset"),
+        ("buildinstall_method = 'lorax'\nbuildinstall_kickstart = 'ks.cfg'\n", None),
+        ("product_id_allow_missing = True\n", "option 'product_id_allow_missing': conflicts with product_id unset"),
+        ("pkgset_scratch_modules = {}\n", None),
+        ("pkgset_scratch_modules = {'^Server$': ['m:1:2:c']}\n",
+         "option 'mbs_api_url': required when pkgset_scratch_modules"),
+    ],
+)
+def test_option_dependencies_as_pungi_checks_them(tmp_path, body, error):
+    """Pungi 4.3.2's CONFIG_DEPS (pungi-config-validate): a condition on an option's value, then
+    options it requires (unless they have a default) or conflicts with (unless at their default)."""
+    done = command("punji-config-validate", write_conf(tmp_path, body))
+    if error is None:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert_one_line_error(done, error)
 
 
 def test_missing_required_option_in_pungis_order(tmp_path):

@@ -156,7 +156,7 @@ def validate(raw, path, files=None):
     warnings = _unknown_and_deprecated(raw, table)
     _check_required(raw, table, path)
     _check_types(raw, table, files)
-    _check_dependencies(raw, files)
+    _check_dependencies(raw, table, files)
     config = _with_defaults(raw, table)
     _resolve_paths(config, os.path.dirname(os.path.abspath(path)))
     _keep_order(config)
@@ -216,27 +216,46 @@ def _describe(error):
     return "%s%s" % ("at %s: " % location if location else "", message)
 
 
+def _is_set(value):
+    return bool(value)
+
+
+def _is_unset(value):
+    return not value
+
+
+# (option, condition on its value (its default when unset), "requires" or "conflicts", other options)
+# as Pungi 4.3.2 checks them: an option with a default is never missing, and one set to its
+# default conflicts with nothing.
 CONFIG_DEPS = (
-    # (option, value or None for "any", requires, conflicts)
-    ("pkgset_source", "repos", ["pkgset_repos"], ["pkgset_koji_tag", "pkgset_koji_inherit"]),
-    ("base_product_name", None, ["base_product_short", "base_product_version"], []),
-    ("base_product_short", None, ["base_product_name", "base_product_version"], []),
-    ("base_product_version", None, ["base_product_name", "base_product_short"], []),
-    ("cts_url", None, ["translate_paths"], []),
-    ("pkgset_scratch_modules", None, ["mbs_api_url"], []),
+    ("buildinstall_method", lambda v: v == "buildinstall", "conflicts", ["lorax_options"]),
+    ("buildinstall_method", _is_unset, "conflicts", ["lorax_options", "buildinstall_kickstart"]),
+    ("base_product_name", _is_set, "requires", ["base_product_short", "base_product_version"]),
+    ("base_product_name", _is_unset, "conflicts", ["base_product_short", "base_product_version"]),
+    ("base_product_short", _is_set, "requires", ["base_product_name", "base_product_version"]),
+    ("base_product_short", _is_unset, "conflicts", ["base_product_name", "base_product_version"]),
+    ("base_product_version", _is_set, "requires", ["base_product_name", "base_product_short"]),
+    ("base_product_version", _is_unset, "conflicts", ["base_product_name", "base_product_short"]),
+    ("cts_url", _is_set, "requires", ["translate_paths"]),
+    ("product_id", _is_unset, "conflicts", ["product_id_allow_missing"]),
+    ("pkgset_scratch_modules", _is_set, "requires", ["mbs_api_url"]),
+    ("pkgset_source", lambda v: v == "repos", "requires", ["pkgset_repos"]),
+    ("pkgset_source", lambda v: v == "koji", "conflicts", ["pkgset_repos"]),
+    ("pkgset_source", lambda v: v == "repos", "conflicts", ["pkgset_koji_tag", "pkgset_koji_inherit"]),
 )
 
 
-def _check_dependencies(raw, files):
-    for name, value, requires, conflicts in CONFIG_DEPS:
-        if name not in raw or (value is not None and raw[name] != value):
+def _check_dependencies(raw, table, files):
+    config = _with_defaults(raw, table)
+    for name, condition, kind, others in CONFIG_DEPS:
+        value = config.get(name)
+        if not condition(value):
             continue
-        setting = "%s = %r" % (name, raw[name]) if value is not None else name
-        for other in requires:
-            if other not in raw:
-                raise PunjiError("%s: option '%s': required when %s is set" % (where(name, files), other, setting))
-        for other in conflicts:
-            if other in raw:
+        setting = "%s = %r" % (name, value) if name in raw else "%s unset" % name
+        for other in others:
+            if kind == "requires" and other not in config:
+                raise PunjiError("%s: option '%s': required when %s" % (where(name, files), other, setting))
+            if kind == "conflicts" and other in raw and raw[other] != table[other].default:
                 raise PunjiError("%s: option '%s': conflicts with %s" % (where(other, files), other, setting))
     checksums = raw.get("media_checksums", ["md5", "sha1", "sha256"])
     if raw.get("media_checksum_one_file") and len(checksums) != 1:

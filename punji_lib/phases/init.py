@@ -67,7 +67,9 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
             continue
         what = "%s: option '%s'" % (reader.where(name, loaded["files"]), name)
         if isinstance(value, dict):
-            scm.check(value, what)
+            scm.check(value, what, unsupported_ok=check_only)
+            if scm.unsupported(value):
+                loaded["warnings"].append("%s: %s" % (what, scm.unsupported(value)))
         if scm.is_local(value) or name not in FETCHED:
             continue
         remote.append(name)
@@ -177,7 +179,7 @@ def _export_dir(topdir, conf, option, where, check):
     what = "option '%s'" % option
     stage = tempfile.mkdtemp(prefix=".%s-" % option, dir=os.path.dirname(target))
     try:
-        scm.export(entry, stage, what, os.path.dirname(request.read(topdir)["config"]), workdir=stage)
+        scm.export(entry, stage, what, os.path.dirname(request.read(topdir)["config"]), workdir=stage, prefer="dir")
         found = check(stage, what)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(stage, target)
