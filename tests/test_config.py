@@ -55,6 +55,19 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ('pkgset_koji_tag = "f40"\n', ["option 'pkgset_koji_tag': conflicts with pkgset_source = 'repos'"]),
         ('base_product_name = "Base"\n', ["option 'base_product_short': required when base_product_name = 'Base'"]),
         ("release_type = 'gamma'\n", ["option 'release_type'", "gamma"]),
+        # Pungi 4.3.2: per variant, a method for every source is only "hybrid"
+        ('gather_method = {"^.*$": "deps"}\n', ["option 'gather_method'"]),
+        # Pungi 4.3.2: an scm dict's repo is a string ("" for scm 'file')
+        ('extra_files = [("^.*$", {"*": [{"scm": "file", "repo": None, "file": "x"}]})]\n',
+         ["option 'extra_files'", "None is not of type 'string'"]),
+        ('comps_file = {"scm": "file", "repo": None, "file": "x"}\n', ["option 'comps_file'"]),
+        # Pungi 4.3.2 closes these blocks: an unknown key is an error
+        ('buildinstall_method = "lorax"\nlorax_options = [("^.*$", {"*": {"bogus": True}})]\n',
+         ["option 'lorax_options'", "'bogus' was unexpected"]),
+        ('live_media = {"^Server$": [{"name": "x", "kickstart": "x.ks", "bogus": 1}]}\n', ["option 'live_media'", "bogus"]),
+        # the dict form of ostree needs a repo in Pungi 4.3.2
+        ('ostree = {"^Server$": {"treefile": "t.json", "config_url": "https://x/y.git", "ostree_repo": "/o"}}\n',
+         ["option 'ostree'"]),
     ],
 )
 def test_bad_option_gives_one_line_naming_file_line_and_option(tmp_path, body, fragments):
@@ -174,3 +187,23 @@ def test_one_checksum_file_needs_one_checksum_type(tmp_path):
     conf = write_conf(tmp_path, 'media_checksum_one_file = True\nmedia_checksums = ["md5", "sha256"]\n', "one.conf")
     done = command("punji-config-validate", conf)
     assert_one_line_error(done, "one.conf:", "option 'media_checksums'", "media_checksum_one_file")
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ("buildinstall_method = 'lorax'\n", "option 'ostree_installer': an installer for Server.x86_64 would clash"),
+        ("buildinstall_method = 'lorax'\nostree_installer_overwrite = True\n", None),
+        ("buildinstall_method = 'lorax'\nskip_phases = ['buildinstall']\n", None),
+        ("", None),
+    ],
+)
+def test_ostree_installer_beside_buildinstall_as_pungi_validates_it(tmp_path, body, error):
+    """Pungi 4.3.2's OstreeInstallerPhase.validate: with buildinstall running, any variant.arch
+    that gets an ostree installer is an error unless ostree_installer_overwrite is set."""
+    installer = "ostree_installer = [('^Server$', {'x86_64': {'repo': 'Everything'}})]\n"
+    done = command("punji-config-validate", write_conf(tmp_path, installer + body))
+    if error is None:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert_one_line_error(done, "bad.conf:8: " + error, "ostree_installer_overwrite")

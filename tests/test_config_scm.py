@@ -111,7 +111,7 @@ def test_git_command_makes_the_file_in_the_checkout(tmp_path):
 def test_scm_file_dict_is_read_in_place(tmp_path):
     (tmp_path / "v.xml").write_text(open(VARIANTS).read())
     path = tmp_path / "f.conf"
-    path.write_text(HEAD + 'variants_file = {"scm": "file", "repo": None, "file": "v.xml"}\n')
+    path.write_text(HEAD + 'variants_file = {"scm": "file", "repo": "", "file": "v.xml"}\n')
     done = command("punji-config-validate", path)
     assert done.returncode == 0, done.stderr
     assert "Server-Gluster (x86_64)" in done.stdout

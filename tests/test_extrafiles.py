@@ -71,7 +71,7 @@ def demo(tmp_path_factory, demo_repo):
             "conf_dir": str(conf_dir), "rpm": rpm}
 
 
-FILE_GPL = {"scm": "file", "repo": None, "file": "extra/GPL"}
+FILE_GPL = {"scm": "file", "repo": "", "file": "extra/GPL"}
 FILE_DOCS = {"scm": "file", "dir": "extra/docs", "target": "docs"}
 
 

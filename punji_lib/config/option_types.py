@@ -54,7 +54,8 @@ SCM_OBJECT = {
     "type": "object",
     "properties": {
         "scm": {"type": "string", "enum": ["file", "git", "rpm", "cvs", "koji"]},
-        "repo": OPT_STR,
+        # a string, as Pungi 4.3.2 checks it: "" for scm 'file'
+        "repo": STR,
         "branch": OPT_STR,
         "file": STRINGS,
         "dir": STR,
@@ -70,7 +71,7 @@ EXTRA_FILE = {
     "type": "object",
     "properties": {
         "scm": STR,
-        "repo": OPT_STR,
+        "repo": STR,
         "branch": OPT_STR,
         "file": STRINGS,
         "dir": STRINGS,
@@ -121,9 +122,12 @@ def v_map(block_schema, single=False):
     return {"type": "object", "propertyNames": VARIANT_KEYS, "additionalProperties": value}
 
 
-def block(properties, required=()):
-    """A configuration block with typed known keys; unknown keys are let through."""
+def block(properties, required=(), closed=False):
+    """A configuration block with typed known keys; unknown keys are let through unless CLOSED
+    (as Pungi 4.3.2 closes most of its blocks)."""
     schema = {"type": "object", "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
     if required:
         schema["required"] = list(required)
     return schema
@@ -140,7 +144,8 @@ GATHER_METHOD = {
             "propertyNames": VARIANT_KEYS,
             "additionalProperties": {
                 "anyOf": [
-                    {"type": "string", "enum": ["deps", "nodeps", "hybrid"]},
+                    # per variant, a method for all sources is only "hybrid" in Pungi 4.3.2
+                    {"type": "string", "enum": ["hybrid"]},
                     {
                         "type": "object",
                         "properties": {
@@ -172,7 +177,7 @@ LORAX_OPTIONS = block({
     "skip_branding": BOOL,
     "squashfs_only": BOOL,
     "configuration_file": SCM_DICT,
-})
+}, closed=True)
 
 LIVE_IMAGE = block({
     "kickstart": STR,
@@ -188,7 +193,7 @@ LIVE_IMAGE = block({
     "sign": BOOL,
     "failable": BOOL,
     "release": OPT_STR,
-}, required=["kickstart"])
+}, required=["kickstart"], closed=True)
 
 LIVE_MEDIA = block({
     "install_tree_from": STR,
@@ -207,7 +212,7 @@ LIVE_MEDIA = block({
     "failable": STR_LIST,
     "release": OPT_STR,
     "nomacboot": BOOL,
-}, required=["name", "kickstart"])
+}, required=["name", "kickstart"], closed=True)
 
 IMAGE_BUILD = block({
     "image-build": block({
@@ -224,7 +229,7 @@ IMAGE_BUILD = block({
         "format": {"anyOf": [STRING_PAIRS, STRINGS]},
     }),
     "factory-parameters": OBJECT,
-}, required=["image-build"])
+}, required=["image-build"], closed=True)
 
 OSBUILD_REPO = {
     "anyOf": [
@@ -249,7 +254,7 @@ OSBUILD = block({
     "manifest_type": STR,
     "customizations": OBJECT,
     "upload_options": OBJECT,
-}, required=["name", "distro", "image_types"])
+}, required=["name", "distro", "image_types"], closed=True)
 
 KIWIBUILD = block({
     "kiwi_profile": STR,
@@ -303,7 +308,9 @@ OSTREE_PROPERTIES = {
     "ostree_ref": STR,
     "runroot_packages": STR_LIST,
 }
-OSTREE = block(OSTREE_PROPERTIES, required=["treefile", "config_url", "ostree_repo"])
+OSTREE = block(OSTREE_PROPERTIES, required=["treefile", "config_url", "repo", "ostree_repo"], closed=True)
+# the older [(variant regex, {arch: block})] form, where Pungi 4.3.2 does not require 'repo'
+OSTREE_BY_ARCH = block(OSTREE_PROPERTIES, required=["treefile", "config_url", "ostree_repo"], closed=True)
 
 OSTREE_CONTAINER = block({
     "treefile": STR,
@@ -334,7 +341,7 @@ OSTREE_INSTALLER = block({
     "template_branch": STR,
     "extra_runroot_pkgs": STR_LIST,
     "skip_branding": BOOL,
-})
+}, closed=True)
 
 OSBS = block({
     "url": STR,
@@ -350,7 +357,7 @@ IMAGE_CONTAINER = block({
     "url": STR,
     "target": STR,
     "git_branch": STR,
-    "image_spec": {"type": "object", "additionalProperties": STR, "minProperties": 1},
+    "image_spec": {"type": "object", "additionalProperties": STR},
     "arch_override": STR,
     "scratch": BOOL,
     "priority": NUM,
@@ -367,6 +374,6 @@ EXTRA_ISO = block({
     "skip_src": BOOL,
     "inherit_extra_files": BOOL,
     "max_size": NUM,
-}, required=["include_variants"])
+}, required=["include_variants"], closed=True)
 
 ISO_LEVEL = {"type": "integer", "enum": [1, 2, 3, 4]}

@@ -283,7 +283,7 @@ OPTIONS = (
     Option("bootable", ANY, phase="buildinstall",
            help="Whether to make bootable media (no longer used).",
            deprecated="set buildinstall_method to make bootable media"),
-    Option("productimg", BOOL, default=False, phase="productimg", implemented=True,
+    Option("productimg", ANY, default=False, phase="productimg", implemented=True,
            help="Make product.img (.buildstamp, install class) for the installer of every variant with "
                 "buildinstall output (a phase Pungi has since removed)."),
     Option("productimg_install_class", SCM_DICT, phase="productimg", implemented=True,
@@ -518,7 +518,7 @@ OPTIONS = (
            help="Version for imagebuilder."),
 
     # --- ostree ---
-    Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE)]}, phase="ostree", implemented=True,
+    Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE_BY_ARCH)]}, phase="ostree", implemented=True,
            help="{variant_regex: block or [block]} of rpm-ostree composes (treefile, config_url, ostree_repo, ...)."),
     Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree", implemented=True,
            help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),

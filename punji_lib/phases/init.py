@@ -63,7 +63,7 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     remote = []
     for name in reader.scm_options():
         value = conf.get(name)
-        if not value:
+        if not value and value != {}:
             continue
         what = "%s: option '%s'" % (reader.where(name, loaded["files"]), name)
         if isinstance(value, dict):
@@ -93,6 +93,7 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     if not tree:
         raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
     reader.check_variant_as_lookaside(conf, tree, loaded["files"])
+    reader.check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
     return loaded
 
