@@ -65,6 +65,11 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ('buildinstall_method = "lorax"\nlorax_options = [("^.*$", {"*": {"bogus": True}})]\n',
          ["option 'lorax_options'", "'bogus' was unexpected"]),
         ('live_media = {"^Server$": [{"name": "x", "kickstart": "x.ks", "bogus": 1}]}\n', ["option 'live_media'", "bogus"]),
+        # a variant mapping's keys are regexes too (Pungi's gather and extra_isos fail on a bad one)
+        ('gather_method = {"*": "hybrid"}\n', ["option 'gather_method'", "variant pattern '*' is not a valid regex"]),
+        ('extra_isos = {"(": [{"include_variants": []}]}\n', ["option 'extra_isos'", "variant pattern '(' is not"]),
+        ("comps_file = None\n", ["option 'comps_file'", "None"]),
+        ('comps_file = {"scm": "git", "repo": "https://x/c.git", "file": ["a.xml"]}\n', ["option 'comps_file'"]),
         # the dict form of ostree needs a repo in Pungi 4.3.2
         ('ostree = {"^Server$": {"treefile": "t.json", "config_url": "https://x/y.git", "ostree_repo": "/o"}}\n',
          ["option 'ostree'"]),
@@ -89,6 +94,8 @@ def test_bad_option_gives_one_line_naming_file_line_and_option(tmp_path, body, f
         ("buildinstall_method = 'lorax'\nbuildinstall_kickstart = 'ks.cfg'\n", None),
         ("product_id_allow_missing = True\n", "option 'product_id_allow_missing': conflicts with product_id unset"),
         ("pkgset_scratch_modules = {}\n", None),
+        # Pungi 4.3.2 checks only the source keys its regex ^module|comps|json$ finds
+        ("gather_method = {'^.*$': {'comps': 'deps', 'other': 1}}\n", None),
         ("pkgset_scratch_modules = {'^Server$': ['m:1:2:c']}\n",
          "option 'mbs_api_url': required when pkgset_scratch_modules"),
     ],
@@ -207,3 +214,19 @@ def test_ostree_installer_beside_buildinstall_as_pungi_validates_it(tmp_path, bo
         assert done.returncode == 0, done.stderr
     else:
         assert_one_line_error(done, "bad.conf:8: " + error, "ostree_installer_overwrite")
+
+
+def test_value_pungi_accepts_but_punji_cannot_act_on_is_a_warning(tmp_path):
+    """Pungi 4.3.2's schema takes buildinstall_method 'buildinstall' (pungi-config-validate exits 0):
+    punji accepts the config and warns that its buildinstall phase will refuse it."""
+    done = command("punji-config-validate", write_conf(tmp_path, "buildinstall_method = 'buildinstall'\n"))
+    assert done.returncode == 0, done.stderr
+    assert "bad.conf:8: option 'buildinstall_method': 'buildinstall' (anaconda's old script) is not supported" in done.stderr
+
+
+def test_older_ostree_form_by_arch_needs_no_repo(tmp_path):
+    """Pungi 4.3.2 requires 'repo' in the {variant: block} form of ostree only, not in the older
+    [(variant, {arch: block})] one."""
+    body = "ostree = [('^Server$', {'x86_64': {'treefile': 't.json', 'config_url': 'https://x/y.git', 'ostree_repo': '/o'}})]\n"
+    done = command("punji-config-validate", write_conf(tmp_path, body))
+    assert done.returncode == 0, done.stderr

@@ -57,7 +57,7 @@ SCM_OBJECT = {
         # a string, as Pungi 4.3.2 checks it: "" for scm 'file'
         "repo": STR,
         "branch": OPT_STR,
-        "file": STRINGS,
+        "file": STR,
         "dir": STR,
         "command": OPT_STR,
         "options": {"type": "object", "properties": {"credential_helper": STR}},
@@ -146,15 +146,8 @@ GATHER_METHOD = {
                 "anyOf": [
                     # per variant, a method for all sources is only "hybrid" in Pungi 4.3.2
                     {"type": "string", "enum": ["hybrid"]},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "comps": {"enum": ["deps", "nodeps"]},
-                            "module": {"enum": ["deps", "nodeps"]},
-                            "json": {"enum": ["deps", "nodeps"]},
-                        },
-                        "additionalProperties": {"enum": ["deps", "nodeps"]},
-                    },
+                    # Pungi 4.3.2 checks the keys its regex ^module|comps|json$ finds, no others
+                    {"type": "object", "patternProperties": {"^module|comps|json$": {"enum": ["deps", "nodeps"]}}},
                 ]
             },
         },

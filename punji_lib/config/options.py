@@ -96,7 +96,7 @@ OPTIONS = (
     # --- inputs read by init ---
     Option("variants_file", SCM_DICT, phase="init", implemented=True, required=True,
            help="Variants XML file: a path or an scm dict."),
-    Option("comps_file", {"anyOf": [SCM_DICT, {"type": "null"}]}, phase="init", implemented=True,
+    Option("comps_file", SCM_DICT, phase="init", implemented=True,
            help="Comps XML file with package groups: a path or an scm dict; filtered per variant and arch."),
     Option("comps_filter_environments", BOOL, default=True, phase="init", implemented=True,
            help="Filter comps environments to the groups of each variant."),
@@ -260,7 +260,7 @@ OPTIONS = (
            deprecated="remove it; Koji is queried instead of PDC"),
 
     # --- buildinstall ---
-    Option("buildinstall_method", {"type": "string", "enum": ["lorax"]}, phase="buildinstall", implemented=True,
+    Option("buildinstall_method", {"type": "string", "enum": ["lorax", "buildinstall"]}, phase="buildinstall", implemented=True,
            help="How installer images are made; 'lorax' is the only method."),
     Option("lorax_options", va_map(LORAX_OPTIONS), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of extra lorax options (bugurl, nomacboot, add_template, ...)."),

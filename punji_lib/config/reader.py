@@ -165,7 +165,19 @@ def validate(raw, path, files=None):
                            and raw[n] != table[n].default)
     if unimplemented:
         warnings.append("options punji does not implement yet (ignored): %s" % ", ".join(unimplemented))
+    warnings += ["%s: option '%s': %s" % (where(name, files), name, why) for name, why in _unsupported_values(raw)]
     return Result(config, warnings)
+
+
+# Values Pungi 4.3.2 accepts that punji cannot act on: valid, but the phase reading them fails.
+UNSUPPORTED_VALUES = (
+    ("buildinstall_method", "buildinstall",
+     "'buildinstall' (anaconda's old script) is not supported: punji-buildinstall fails; use 'lorax'"),
+)
+
+
+def _unsupported_values(raw):
+    return [(name, why) for name, value, why in UNSUPPORTED_VALUES if raw.get(name) == value]
 
 
 def _keep_order(config):
@@ -323,19 +335,34 @@ def _is_variant_map(schema):
     return isinstance(first, dict) and first.get("type") == "string" and items.get("maxItems") == 2
 
 
+def _has_variant_keys(schema):
+    """Whether SCHEMA (or one of its anyOf branches) is a {variant_regex: ...} mapping."""
+    branches = [schema] + list(schema.get("anyOf", []))
+    return any(b.get("type") == "object" and b.get("propertyNames") == option_types.VARIANT_KEYS for b in branches)
+
+
+def _variant_patterns(name, schema, value):
+    """The variant regexes of option NAME's VALUE: the first items of a variant/arch mapping, the
+    keys of a variant mapping (gather_method's, kept in order as pairs)."""
+    if isinstance(value, list) and (_is_variant_map(schema) or name in ORDERED_MAPS):
+        return [entry[0] for entry in value]
+    if isinstance(value, dict) and _has_variant_keys(schema):
+        return list(value)
+    return []
+
+
 def check_variant_patterns(config, variants, files):
-    """Every variant pattern of a variant/arch mapping must compile; return a warning for each
-    one that matches no variant. Pungi 4.3.2 accepts those silently: real configs carry
-    patterns for variants only some of their composes have."""
+    """Every variant pattern of a variant/arch mapping or a variant mapping must compile; return
+    a warning for each one that matches no variant. Pungi 4.3.2 accepts those silently: real
+    configs carry patterns for variants only some of their composes have."""
     table = option_table.by_name()
     uids = [v["uid"] for v in variants]
     warnings = []
     for name in sorted(config):
         option = table.get(name)
-        if option is None or not isinstance(config[name], list) or not _is_variant_map(option.schema):
+        if option is None:
             continue
-        for entry in config[name]:
-            pattern = entry[0]
+        for pattern in _variant_patterns(name, option.schema, config[name]):
             try:
                 regex = re.compile(pattern)
             except re.error as exc:
