@@ -70,6 +70,10 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ('extra_isos = {"(": [{"include_variants": []}]}\n', ["option 'extra_isos'", "variant pattern '(' is not"]),
         ("comps_file = None\n", ["option 'comps_file'", "None"]),
         ('comps_file = {"scm": "git", "repo": "https://x/c.git", "file": ["a.xml"]}\n', ["option 'comps_file'"]),
+        # Pungi 4.3.2 knows the runroot phases by name
+        ("runroot_weights = {'*': 3}\n", ["option 'runroot_weights'", "'*' was unexpected"]),
+        ("runroot_method = {'gather': 'koji'}\n", ["option 'runroot_method'"]),
+        ('extra_files = [("^.*$", {"*": [{"scm": "file", "repo": "", "dir": ["a", "b"]}]})]\n', ["option 'extra_files'"]),
         # the dict form of ostree needs a repo in Pungi 4.3.2
         ('ostree = {"^Server$": {"treefile": "t.json", "config_url": "https://x/y.git", "ostree_repo": "/o"}}\n',
          ["option 'ostree'"]),

@@ -74,7 +74,7 @@ EXTRA_FILE = {
         "repo": STR,
         "branch": OPT_STR,
         "file": STRINGS,
-        "dir": STRINGS,
+        "dir": STR,
         "target": STR,
         "command": OPT_STR,
         "options": OBJECT,
@@ -155,6 +155,13 @@ GATHER_METHOD = {
 }
 
 RUNROOT_METHOD = {"type": "string", "enum": RUNROOT_TYPES}
+# The phases that run tools in a runroot: the keys of runroot_method and runroot_weights (Pungi 4.3.2
+# has the first four and refuses other keys; ostree_container came later).
+RUNROOT_PHASES = ["buildinstall", "createiso", "ostree", "ostree_installer", "ostree_container"]
+
+
+def by_runroot_phase(value_schema):
+    return {"type": "object", "properties": {p: value_schema for p in RUNROOT_PHASES}, "additionalProperties": False}
 
 LORAX_OPTIONS = block({
     "bugurl": STR,

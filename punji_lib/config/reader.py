@@ -423,24 +423,6 @@ def check_variant_as_lookaside(config, variants, files):
                 todo.extend(edges.get(uid, ()))
 
 
-def check_ostree_installer(config, variants, files):
-    """As Pungi's validation: when buildinstall runs (buildinstall_method set, the phase not
-    skipped), ostree_installer for a variant.arch would clash with its output, unless
-    ostree_installer_overwrite says to replace it."""
-    from .lookup import va_data
-
-    skipped = config.get("skip_phases") or []
-    if ("ostree_installer" in skipped or "buildinstall" in skipped or not config.get("buildinstall_method")
-            or config.get("ostree_installer_overwrite")):
-        return
-    for v in variants:
-        for arch in v["arches"]:
-            if va_data(config.get("ostree_installer"), v["uid"], arch) and not v.get("is_empty"):
-                raise PunjiError("%s: option 'ostree_installer': an installer for %s.%s would clash with "
-                                 "buildinstall's (set ostree_installer_overwrite = True)"
-                                 % (where("ostree_installer", files), v["uid"], arch))
-
-
 def slices(config):
     """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice
     (a phase without options of its own, like test, gets those alone)."""

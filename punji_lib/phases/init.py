@@ -5,7 +5,7 @@ import os
 
 from ..compose import composeid, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
-from ..config.lookup import lookaside_variants
+from ..config.lookup import lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, open_log, warn
 
@@ -93,9 +93,25 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     if not tree:
         raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
     reader.check_variant_as_lookaside(conf, tree, loaded["files"])
-    reader.check_ostree_installer(conf, tree, loaded["files"])
+    _check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
     return loaded
+
+
+def _check_ostree_installer(config, variants, files):
+    """As Pungi's validation: when buildinstall runs (buildinstall_method set, the phase not
+    skipped), ostree_installer for a variant.arch would clash with its output, unless
+    ostree_installer_overwrite says to replace it."""
+    skipped = config.get("skip_phases") or []
+    if ("ostree_installer" in skipped or "buildinstall" in skipped or not config.get("buildinstall_method")
+            or config.get("ostree_installer_overwrite")):
+        return
+    for v in variants:
+        for arch in v["arches"]:
+            if va_data(config.get("ostree_installer"), v["uid"], arch) and not v.get("is_empty"):
+                raise PunjiError("%s: option 'ostree_installer': an installer for %s.%s would clash with "
+                                 "buildinstall's (set ostree_installer_overwrite = True)"
+                                 % (reader.where("ostree_installer", files), v["uid"], arch))
 
 
 def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
