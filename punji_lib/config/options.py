@@ -261,7 +261,7 @@ OPTIONS = (
 
     # --- buildinstall ---
     Option("buildinstall_method", {"type": "string", "enum": ["lorax", "buildinstall"]}, phase="buildinstall", implemented=True,
-           help="How installer images are made; 'lorax' is the only method."),
+           help="How installer images are made: 'lorax' ('buildinstall', which Pungi 4.3.2 also takes, is not supported)."),
     Option("lorax_options", va_map(LORAX_OPTIONS), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of extra lorax options (bugurl, nomacboot, add_template, ...)."),
     Option("lorax_extra_sources", va_map(STRINGS), default=[], phase="buildinstall", implemented=True,
@@ -293,7 +293,7 @@ OPTIONS = (
 
     # --- gather ---
     Option("gather_method", GATHER_METHOD, phase="gather", implemented=True, required=True,
-           help="deps, nodeps or hybrid, or {variant_regex: method or {source: deps|nodeps}} (the last "
+           help="deps, nodeps or hybrid, or {variant_regex: 'hybrid' or {source: deps|nodeps}} (the last "
                 "regex matching a variant wins)."),
     Option("gather_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="gather", implemented=True,
            help="Depsolving backend; only 'dnf' on Python 3."),
