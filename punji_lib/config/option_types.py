@@ -368,7 +368,8 @@ EXTRA_ISO = block({
     "include_variants": STRINGS,
     "filename": STR,
     "volid": STRINGS,
-    "extra_files": one_or_list(EXTRA_FILE),
+    # Pungi 4.3.2 takes several dirs here, one in extra_files
+    "extra_files": one_or_list(dict(EXTRA_FILE, properties=dict(EXTRA_FILE["properties"], dir=STRINGS))),
     "arches": STR_LIST,
     "failable_arches": STR_LIST,
     "skip_src": BOOL,
