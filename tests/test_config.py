@@ -98,6 +98,13 @@ def test_bad_option_gives_one_line_naming_file_line_and_option(tmp_path, body, f
         ("buildinstall_method = 'lorax'\nbuildinstall_kickstart = 'ks.cfg'\n", None),
         ("product_id_allow_missing = True\n", "option 'product_id_allow_missing': conflicts with product_id unset"),
         ("pkgset_scratch_modules = {}\n", None),
+        # Pungi 4.3.2's PkgsetPhase.validate: scratch tasks need unsigned packages allowed
+        ("sigkeys = ['deadbeef']\npkgset_koji_scratch_tasks = ['123']\n",
+         "option 'pkgset_koji_scratch_tasks': scratch builds are unsigned"),
+        ("sigkeys = ['deadbeef', None]\npkgset_koji_scratch_tasks = ['123']\n", None),
+        # extra_isos' extra_files take several dirs (extra_files' take one)
+        ("extra_isos = {'^Server$': [{'include_variants': [], 'extra_files': [{'scm': 'git', 'repo': 'https://x/y.git', "
+         "'dir': ['a', 'b']}]}]}\n", None),
         # Pungi 4.3.2 checks only the source keys its regex ^module|comps|json$ finds
         ("gather_method = {'^.*$': {'comps': 'deps', 'other': 1}}\n", None),
         ("pkgset_scratch_modules = {'^Server$': ['m:1:2:c']}\n",
@@ -234,3 +241,15 @@ def test_older_ostree_form_by_arch_needs_no_repo(tmp_path):
     body = "ostree = [('^Server$', {'x86_64': {'treefile': 't.json', 'config_url': 'https://x/y.git', 'ostree_repo': '/o'}})]\n"
     done = command("punji-config-validate", write_conf(tmp_path, body))
     assert done.returncode == 0, done.stderr
+
+
+def test_kobo_error_after_a_hyphenated_include_names_its_own_line(tmp_path):
+    """kobo reads `from common-x import *` (no Python: the '-'), as Pungi's real configs write it;
+    a statement kobo refuses later in the including file is named there, not in the include."""
+    (tmp_path / "common-x.conf").write_text('release_name = "X"\n')
+    path = tmp_path / "main.conf"
+    path.write_text("from common-x import *\nrelease_short = 'X'\ndel release_name\n")
+    assert_one_line_error(command("punji-config-validate", path), "main.conf:3:", "python keyword: del")
+    (tmp_path / "common-x.conf").write_text('release_name = "X"\ndel release_name\n')
+    path.write_text("from common-x import *\nrelease_short = 'X'\n")
+    assert_one_line_error(command("punji-config-validate", path), "common-x.conf:2:", "python keyword: del")

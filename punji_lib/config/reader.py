@@ -17,6 +17,7 @@ ORDERED_MAPS = ("gather_method",)
 FILE_OPTIONS = ("variants_file", "comps_file", "gather_source_mapping", "gather_prepopulate")
 URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 KOBO_POSITION_RE = re.compile(r"file: (?P<file>.*?), begin: \((?P<line>\d+), \d+\).*?text: (?P<text>.*)$", re.S)
+KOBO_KEYWORD_RE = re.compile(r"python keyword: (\w+)")
 KOBO_DUPLICATE_RE = re.compile(r"in file (?P<file>.*) on line (?P<line>\d+)")
 
 
@@ -61,7 +62,8 @@ def _python_syntax_message(path):
     finds none (kobo accepts a few things Python does not, and the reverse)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            compile(f.read(), path, "exec")
+            # kobo's includes are no Python when the name has a '-': blank them, keeping the line numbers
+            compile(INCLUDE_LINE_RE.sub("", f.read()), path, "exec")
     except SyntaxError as exc:
         return "%s:%s: %s" % (path, exc.lineno, exc.msg)
     except (OSError, ValueError):
@@ -69,7 +71,9 @@ def _python_syntax_message(path):
     return None
 
 
-INCLUDE_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\b")
+# kobo's include: the file name may hold what a Python module name may not (common-fedora)
+INCLUDE_RE = re.compile(r"^\s*from\s+([\w.-]+)\s+import\b")
+INCLUDE_LINE_RE = re.compile(r"^[ \t]*from[ \t]+[\w.-]+[ \t]+import[ \t]+\*[ \t]*$", re.M)
 
 
 def _config_files(path):
@@ -120,7 +124,21 @@ def _kobo_syntax_message(exc, path):
         return "%s:%s: %s" % (match.group("file"), match.group("line"), text.split(" in file ")[0].lower())
     if getattr(exc, "lineno", None):
         return "%s:%s: %s" % (exc.filename or path, exc.lineno, _one_line(exc))
-    return "%s: %s" % (path, _one_line(exc))
+    match = KOBO_KEYWORD_RE.search(text)
+    found = _first_line_starting(path, match.group(1)) if match else None
+    return "%s: %s" % (found or path, _one_line(exc))
+
+
+def _first_line_starting(path, word):
+    """'file:line' of the first line starting with WORD in PATH or the files it includes: kobo
+    names the keyword it refuses, not where it is."""
+    pattern = re.compile(r"\s*%s\b" % re.escape(word))
+    for candidate in _config_files(path):
+        with open(candidate, encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                if pattern.match(line):
+                    return "%s:%d" % (candidate, number)
+    return None
 
 
 def _plain(value):
@@ -269,6 +287,10 @@ def _check_dependencies(raw, table, files):
                 raise PunjiError("%s: option '%s': required when %s" % (where(name, files), other, setting))
             if kind == "conflicts" and other in raw and raw[other] != table[other].default:
                 raise PunjiError("%s: option '%s': conflicts with %s" % (where(other, files), other, setting))
+    sigkeys = raw.get("sigkeys") or [None]
+    if raw.get("pkgset_koji_scratch_tasks") is not None and None not in sigkeys and "" not in sigkeys:
+        raise PunjiError("%s: option 'pkgset_koji_scratch_tasks': scratch builds are unsigned: sigkeys must "
+                         "allow unsigned packages (None or \"\")" % where("pkgset_koji_scratch_tasks", files))
     checksums = raw.get("media_checksums", ["md5", "sha1", "sha256"])
     if raw.get("media_checksum_one_file") and len(checksums) != 1:
         raise PunjiError("%s: option 'media_checksums': exactly one checksum type is needed with "
