@@ -253,3 +253,13 @@ def test_kobo_error_after_a_hyphenated_include_names_its_own_line(tmp_path):
     (tmp_path / "common-x.conf").write_text('release_name = "X"\ndel release_name\n')
     path.write_text("from common-x import *\nrelease_short = 'X'\n")
     assert_one_line_error(command("punji-config-validate", path), "common-x.conf:2:", "python keyword: del")
+
+
+def test_gather_method_needs_a_pattern_only_for_the_variants_composed(tmp_path):
+    """Pungi 4.3.2 looks a variant's gather_method up when it gathers it: a variant tree_variants
+    leaves out needs none."""
+    body = "tree_variants = ['Server']\ngather_method = {'^Server': {'comps': 'deps'}}\n"
+    done = command("punji-config-validate", write_conf(tmp_path, body))
+    assert done.returncode == 0, done.stderr
+    done = command("punji-config-validate", write_conf(tmp_path, "gather_method = {'^Server': {'comps': 'deps'}}\n"))
+    assert_one_line_error(done, "option 'gather_method': no pattern matches variant Workstation")

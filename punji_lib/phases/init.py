@@ -88,10 +88,10 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     variants_path = reader.local_file(conf, "variants_file")
     every_variant = variants.load(variants_path)
     loaded["warnings"] += reader.check_variant_patterns(conf, every_variant, loaded["files"])
-    reader.check_gather_method(conf, every_variant, loaded["files"])
     tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
     if not tree:
         raise PunjiError("%s: no variant is left after tree_arches/tree_variants" % variants_path)
+    reader.check_gather_method(conf, tree, loaded["files"])
     reader.check_variant_as_lookaside(conf, tree, loaded["files"])
     _check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
