@@ -61,6 +61,9 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ('extra_files = [("^.*$", {"*": [{"scm": "file", "repo": None, "file": "x"}]})]\n',
          ["option 'extra_files'", "None is not of type 'string'"]),
         ('comps_file = {"scm": "file", "repo": None, "file": "x"}\n', ["option 'comps_file'"]),
+        # extra_files entries take no 'command' in Pungi 4.3.2
+        ('extra_files = [("^.*$", {"*": [{"scm": "git", "repo": "https://x/y.git", "file": "a", "command": "make"}]})]\n',
+         ["option 'extra_files'", "'command' was unexpected"]),
         # Pungi 4.3.2 closes these blocks: an unknown key is an error
         ('buildinstall_method = "lorax"\nlorax_options = [("^.*$", {"*": {"bogus": True}})]\n',
          ["option 'lorax_options'", "'bogus' was unexpected"]),
@@ -69,6 +72,8 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ('gather_method = {"*": "hybrid"}\n', ["option 'gather_method'", "variant pattern '*' is not a valid regex"]),
         ('extra_isos = {"(": [{"include_variants": []}]}\n', ["option 'extra_isos'", "variant pattern '(' is not"]),
         ("comps_file = None\n", ["option 'comps_file'", "None"]),
+        ('comps_file = {"scm": "git", "repo": "https://x/c.git", "file": "c.xml", "command": None}\n',
+         ["option 'comps_file'"]),
         ('comps_file = {"scm": "git", "repo": "https://x/c.git", "file": ["a.xml"]}\n', ["option 'comps_file'"]),
         # Pungi 4.3.2 knows the runroot phases by name
         ("runroot_weights = {'*': 3}\n", ["option 'runroot_weights'", "'*' was unexpected"]),

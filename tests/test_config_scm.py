@@ -106,6 +106,10 @@ def test_git_command_makes_the_file_in_the_checkout(tmp_path):
     assert done.returncode == 0, done.stderr
     made = os.path.join(done.stdout.strip(), "work/global/inputs/comps_file/made.xml")
     assert "made-" in open(made).read() and "<packagereq" in open(made).read()
+    path.write_text(HEAD + 'variants_file = {"scm": "git", "repo": "%s", "file": "conf/variants.xml", '
+                    '"command": "echo no rule >&2; exit 3"}\n' % repo)
+    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c"), "cmd.conf:7: option 'variants_file'",
+                          "command 'echo no rule >&2; exit 3' returned exit code 3: no rule")
 
 
 def test_scm_file_dict_is_read_in_place(tmp_path):

@@ -255,8 +255,6 @@ ERRORS = [
      ["evil in git repository", "leads out of it"]),
     ("git-dir-symlink-out", lambda d: {"scm": "git", "repo": d["git"], "dir": "/"},
      ["evil in git repository", "leads out of it"]),
-    ("git-command", lambda d: {"scm": "git", "repo": d["git"], "file": "GPL", "command": "echo no rule >&2; exit 3"},
-     ["command 'echo no rule >&2; exit 3' returned exit code 3: no rule"]),
     ("rpm-not-in-set", lambda d: {"scm": "rpm", "repo": "demo-nothing*", "file": "/etc/x"},
      ["no package matching 'demo-nothing*' in the package set"]),
     ("rpm-wrong-arch", lambda d: {"scm": "rpm", "repo": "demo-release.x86_64", "file": "/etc/os-release"},
