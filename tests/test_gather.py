@@ -278,7 +278,7 @@ def test_a_missing_lookaside_repo_is_one_error(tmp_path, demo_copy):
 
 def test_gather_method_without_a_match_for_a_variant_is_one_error(tmp_path, demo_copy):
     with open(demo_copy / "demo.conf", "a") as f:
-        f.write('gather_method = {"^Server$": "deps"}\n')
+        f.write('gather_method = {"^Server$": {"comps": "deps"}}\n')
     done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "demo.conf:", "option 'gather_method': no pattern matches variant Server-optional")
 
@@ -290,7 +290,7 @@ def test_source_mapping_prepopulate_and_a_method_per_source(tmp_path, demo_copy)
         "demo-fortune.x86_64"]}}}))
     compose = gathered_compose(tmp_path, demo_copy, 'gather_source_mapping = "mapping.json"\n'
                                                     'gather_prepopulate = "prepopulate.json"\n'
-                                                    'gather_method = {".*": "deps",'
+                                                    'gather_method = {".*": {"comps": "deps", "json": "deps"},'
                                                     ' "^Client$": {"comps": "deps", "json": "nodeps"}}\n')
     command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose, check=True)
     why = {p["nevra"].rsplit("-", 2)[0]: p["why"] for p in solved(compose, "Client", "x86_64")["packages"]
