@@ -36,7 +36,7 @@ from ..config import variants
 from ..config.lookup import arch_data, json_file, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..rpms import linker, variant_lookaside
+from ..rpms import input_arches, linker, variant_lookaside
 from ..rpms.depsolve import DEFAULTS, Solver
 from ..rpms.pkgpool import PackagePool, repo_keys, solver_arch
 
@@ -352,6 +352,7 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
     builds on; the module source's packages are the NEVRAs of its STREAMS' artifacts."""
     groups = _comps_groups(layout.at(topdir, layout.comps_file(v["uid"], arch)))
     packages = va_data(conf.get("additional_packages"), v["uid"], arch)
+    input_arches.check("additional_packages", packages, arch)
     exclude = va_data(conf.get("filter_packages"), v["uid"], arch)
     if conf.get("filter_system_release_packages", True):
         best, others = _system_release(pool, v, tree)
@@ -396,7 +397,9 @@ def _mapping(conf, uid, arch):
 def _prepopulate(conf, uid, arch):
     """gather_prepopulate {variant: {arch: {build: [name.arch]}}} for one variant.arch."""
     by_build = json_file(conf, "gather_prepopulate").get(uid, {}).get(arch, {})
-    return sorted({p for names in by_build.values() for p in names})
+    found = sorted({p for names in by_build.values() for p in names})
+    input_arches.check("gather_prepopulate", found, arch, arch_needed=True)
+    return found
 
 
 def _method_value(conf, uid):
