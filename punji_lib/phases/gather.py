@@ -143,6 +143,8 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
                  [variant_lookaside.write(topdir, v["uid"], uid, arch, paths) for uid, paths in lookasides])
     streams, hidden, unmatched = _streams(topdir, conf, v, arch)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
+    # checked here, not for an is_empty variant: Pungi reads its prepopulate entries only to gather
+    input_arches.check("gather_prepopulate", inputs["prepopulate"], arch, arch_needed=True)
     methods = _methods(conf, v["uid"])
     if methods == "hybrid":
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
@@ -397,9 +399,7 @@ def _mapping(conf, uid, arch):
 def _prepopulate(conf, uid, arch):
     """gather_prepopulate {variant: {arch: {build: [name.arch]}}} for one variant.arch."""
     by_build = json_file(conf, "gather_prepopulate").get(uid, {}).get(arch, {})
-    found = sorted({p for names in by_build.values() for p in names})
-    input_arches.check("gather_prepopulate", found, arch, arch_needed=True)
-    return found
+    return sorted({p for names in by_build.values() for p in names})
 
 
 def _method_value(conf, uid):
