@@ -455,3 +455,13 @@ def test_the_arches_an_input_may_name_are_pungis_compatible_arches(tree_arch, al
     from punji_lib.rpms import input_arches
 
     assert input_arches.compatible(tree_arch) == allowed
+
+
+def test_only_arches_pungi_knows_are_checked_as_input_arches():
+    from punji_lib.errors import PunjiError
+    from punji_lib.rpms import input_arches
+
+    # riscv64 is no arch to Pungi 4.3.2: "demo.riscv64" is a name; sparc64 is one
+    input_arches.check("additional_packages", ["demo.riscv64", "demo.+", "demo.i686"], "x86_64")
+    with pytest.raises(PunjiError, match="arch sparc64"):
+        input_arches.check("additional_packages", ["demo.sparc64"], "x86_64")
