@@ -10,7 +10,7 @@ import re
 import tokenize
 
 from ..errors import PunjiError
-from . import option_types
+from . import gather_order, option_types
 from . import options as option_table
 
 ORDERED_MAPS = ("gather_method",)
@@ -419,7 +419,8 @@ def check_gather_method(config, variants, files):
 
 def check_variant_as_lookaside(config, variants, files):
     """variant_as_lookaside as Pungi checks it: the lookaside variant of a variant in the compose
-    is in it too, with every arch of the variant, and no variant is its own lookaside, however far."""
+    is in it too, with every arch of the variant, and no variant is its own lookaside, however far;
+    and what fails in the order Pungi gathers the variants (config.gather_order)."""
     pairs = config.get("variant_as_lookaside") or []
     what = "%s: option 'variant_as_lookaside'" % where("variant_as_lookaside", files)
     by_uid = {v["uid"]: v for v in variants}
@@ -443,6 +444,7 @@ def check_variant_as_lookaside(config, variants, files):
             if uid not in seen:
                 seen.add(uid)
                 todo.extend(edges.get(uid, ()))
+    gather_order.check(pairs, variants, what)
 
 
 def slices(config):
