@@ -53,13 +53,77 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ("hashed_directories = 'yes'\n", ["bad.conf:8: option 'hashed_directories'", "is not of type 'boolean'"]),
         ('filter_packages = [("^(Server$", {"*": ["foo"]})]\n', ["option 'filter_packages'", "not a valid regex"]),
         ('pkgset_koji_tag = "f40"\n', ["option 'pkgset_koji_tag': conflicts with pkgset_source = 'repos'"]),
-        ('base_product_name = "Base"\n', ["option 'base_product_short': required when base_product_name is set"]),
+        ('base_product_name = "Base"\n', ["option 'base_product_short': required when base_product_name = 'Base'"]),
         ("release_type = 'gamma'\n", ["option 'release_type'", "gamma"]),
+        # Pungi 4.3.2: per variant, a method for every source is only "hybrid"
+        ('gather_method = {"^.*$": "deps"}\n', ["option 'gather_method'"]),
+        # Pungi 4.3.2: an scm dict's repo is a string ("" for scm 'file')
+        ('extra_files = [("^.*$", {"*": [{"scm": "file", "repo": None, "file": "x"}]})]\n',
+         ["option 'extra_files'", "None is not of type 'string'"]),
+        ('comps_file = {"scm": "file", "repo": None, "file": "x"}\n', ["option 'comps_file'"]),
+        # extra_files entries take no 'command' in Pungi 4.3.2
+        ('extra_files = [("^.*$", {"*": [{"scm": "git", "repo": "https://x/y.git", "file": "a", "command": "make"}]})]\n',
+         ["option 'extra_files'", "'command' was unexpected"]),
+        # Pungi 4.3.2 closes these blocks: an unknown key is an error
+        ('buildinstall_method = "lorax"\nlorax_options = [("^.*$", {"*": {"bogus": True}})]\n',
+         ["option 'lorax_options'", "'bogus' was unexpected"]),
+        ('live_media = {"^Server$": [{"name": "x", "kickstart": "x.ks", "bogus": 1}]}\n', ["option 'live_media'", "bogus"]),
+        # a variant mapping's keys are regexes too (Pungi's gather and extra_isos fail on a bad one)
+        ('gather_method = {"*": "hybrid"}\n', ["option 'gather_method'", "variant pattern '*' is not a valid regex"]),
+        ('extra_isos = {"(": [{"include_variants": []}]}\n', ["option 'extra_isos'", "variant pattern '(' is not"]),
+        ("comps_file = None\n", ["option 'comps_file'", "None"]),
+        ('comps_file = {"scm": "git", "repo": "https://x/c.git", "file": "c.xml", "command": None}\n',
+         ["option 'comps_file'"]),
+        ('comps_file = {"scm": "git", "repo": "https://x/c.git", "file": ["a.xml"]}\n', ["option 'comps_file'"]),
+        # Pungi 4.3.2 knows the runroot phases by name
+        ("runroot_weights = {'*': 3}\n", ["option 'runroot_weights'", "'*' was unexpected"]),
+        ("runroot_method = {'gather': 'koji'}\n", ["option 'runroot_method'"]),
+        ('extra_files = [("^.*$", {"*": [{"scm": "file", "repo": "", "dir": ["a", "b"]}]})]\n', ["option 'extra_files'"]),
+        # the dict form of ostree needs a repo in Pungi 4.3.2
+        ('ostree = {"^Server$": {"treefile": "t.json", "config_url": "https://x/y.git", "ostree_repo": "/o"}}\n',
+         ["option 'ostree'"]),
     ],
 )
 def test_bad_option_gives_one_line_naming_file_line_and_option(tmp_path, body, fragments):
     done = command("punji-config-validate", write_conf(tmp_path, body))
     assert_one_line_error(done, *fragments)
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        # an option at its default conflicts with nothing; one with a default is never missing
+        ("pkgset_koji_inherit = True\n", None),
+        ("pkgset_koji_inherit = False\n", "option 'pkgset_koji_inherit': conflicts with pkgset_source = 'repos'"),
+        ("cts_url = 'https://cts.example.com'\n", None),
+        ("lorax_options = []\n", None),
+        ("lorax_options = [('^.*$', {'*': {'noupgrade': True}})]\n",
+         "option 'lorax_options': conflicts with buildinstall_method unset"),
+        ("buildinstall_kickstart = 'ks.cfg'\n", "option 'buildinstall_kickstart': conflicts with buildinstall_method unset"),
+        ("buildinstall_method = 'lorax'\nbuildinstall_kickstart = 'ks.cfg'\n", None),
+        ("product_id_allow_missing = True\n", "option 'product_id_allow_missing': conflicts with product_id unset"),
+        ("pkgset_scratch_modules = {}\n", None),
+        # Pungi 4.3.2's PkgsetPhase.validate: scratch tasks need unsigned packages allowed
+        ("sigkeys = ['deadbeef']\npkgset_koji_scratch_tasks = ['123']\n",
+         "option 'pkgset_koji_scratch_tasks': scratch builds are unsigned"),
+        ("sigkeys = ['deadbeef', None]\npkgset_koji_scratch_tasks = ['123']\n", None),
+        # extra_isos' extra_files take several dirs (extra_files' take one)
+        ("extra_isos = {'^Server$': [{'include_variants': [], 'extra_files': [{'scm': 'git', 'repo': 'https://x/y.git', "
+         "'dir': ['a', 'b']}]}]}\n", None),
+        # Pungi 4.3.2 checks only the source keys its regex ^module|comps|json$ finds
+        ("gather_method = {'^.*$': {'comps': 'deps', 'other': 1}}\n", None),
+        ("pkgset_scratch_modules = {'^Server$': ['m:1:2:c']}\n",
+         "option 'mbs_api_url': required when pkgset_scratch_modules"),
+    ],
+)
+def test_option_dependencies_as_pungi_checks_them(tmp_path, body, error):
+    """Pungi 4.3.2's CONFIG_DEPS (pungi-config-validate): a condition on an option's value, then
+    options it requires (unless they have a default) or conflicts with (unless at their default)."""
+    done = command("punji-config-validate", write_conf(tmp_path, body))
+    if error is None:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert_one_line_error(done, error)
 
 
 def test_missing_required_option_in_pungis_order(tmp_path):
@@ -146,3 +210,61 @@ def test_one_checksum_file_needs_one_checksum_type(tmp_path):
     conf = write_conf(tmp_path, 'media_checksum_one_file = True\nmedia_checksums = ["md5", "sha256"]\n', "one.conf")
     done = command("punji-config-validate", conf)
     assert_one_line_error(done, "one.conf:", "option 'media_checksums'", "media_checksum_one_file")
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ("buildinstall_method = 'lorax'\n", "option 'ostree_installer': an installer for Server.x86_64 would clash"),
+        ("buildinstall_method = 'lorax'\nostree_installer_overwrite = True\n", None),
+        ("buildinstall_method = 'lorax'\nskip_phases = ['buildinstall']\n", None),
+        ("", None),
+    ],
+)
+def test_ostree_installer_beside_buildinstall_as_pungi_validates_it(tmp_path, body, error):
+    """Pungi 4.3.2's OstreeInstallerPhase.validate: with buildinstall running, any variant.arch
+    that gets an ostree installer is an error unless ostree_installer_overwrite is set."""
+    installer = "ostree_installer = [('^Server$', {'x86_64': {'repo': 'Everything'}})]\n"
+    done = command("punji-config-validate", write_conf(tmp_path, installer + body))
+    if error is None:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert_one_line_error(done, "bad.conf:8: " + error, "ostree_installer_overwrite")
+
+
+def test_value_pungi_accepts_but_punji_cannot_act_on_is_a_warning(tmp_path):
+    """Pungi 4.3.2's schema takes buildinstall_method 'buildinstall' (pungi-config-validate exits 0):
+    punji accepts the config and warns that its buildinstall phase will refuse it."""
+    done = command("punji-config-validate", write_conf(tmp_path, "buildinstall_method = 'buildinstall'\n"))
+    assert done.returncode == 0, done.stderr
+    assert "bad.conf:8: option 'buildinstall_method': 'buildinstall' (anaconda's old script) is not supported" in done.stderr
+
+
+def test_older_ostree_form_by_arch_needs_no_repo(tmp_path):
+    """Pungi 4.3.2 requires 'repo' in the {variant: block} form of ostree only, not in the older
+    [(variant, {arch: block})] one."""
+    body = "ostree = [('^Server$', {'x86_64': {'treefile': 't.json', 'config_url': 'https://x/y.git', 'ostree_repo': '/o'}})]\n"
+    done = command("punji-config-validate", write_conf(tmp_path, body))
+    assert done.returncode == 0, done.stderr
+
+
+def test_kobo_error_after_a_hyphenated_include_names_its_own_line(tmp_path):
+    """kobo reads `from common-x import *` (no Python: the '-'), as Pungi's real configs write it;
+    a statement kobo refuses later in the including file is named there, not in the include."""
+    (tmp_path / "common-x.conf").write_text('release_name = "X"\n')
+    path = tmp_path / "main.conf"
+    path.write_text("from common-x import *\nrelease_short = 'X'\ndel release_name\n")
+    assert_one_line_error(command("punji-config-validate", path), "main.conf:3:", "python keyword: del")
+    (tmp_path / "common-x.conf").write_text('release_name = "X"\ndel release_name\n')
+    path.write_text("from common-x import *\nrelease_short = 'X'\n")
+    assert_one_line_error(command("punji-config-validate", path), "common-x.conf:2:", "python keyword: del")
+
+
+def test_gather_method_needs_a_pattern_only_for_the_variants_composed(tmp_path):
+    """Pungi 4.3.2 looks a variant's gather_method up when it gathers it: a variant tree_variants
+    leaves out needs none."""
+    body = "tree_variants = ['Server']\ngather_method = {'^Server': {'comps': 'deps'}}\n"
+    done = command("punji-config-validate", write_conf(tmp_path, body))
+    assert done.returncode == 0, done.stderr
+    done = command("punji-config-validate", write_conf(tmp_path, "gather_method = {'^Server': {'comps': 'deps'}}\n"))
+    assert_one_line_error(done, "option 'gather_method': no pattern matches variant Workstation")

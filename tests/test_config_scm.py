@@ -78,15 +78,53 @@ def test_validate_refuses_a_malformed_scm_dict(tmp_path):
     path.write_text(HEAD + 'variants_file = {"scm": "git", "file": "variants.xml"}\n')
     assert_one_line_error(command("punji-config-validate", path), "bad.conf:7: option 'variants_file'",
                           "scm 'git' needs a 'repo'")
+
+
+def test_scm_pungi_knows_but_punji_cannot_fetch_is_a_warning_then_an_init_error(tmp_path):
+    """Pungi 4.3.2's schema takes scm 'cvs' and 'koji' (pungi-config-validate exits 0): punji accepts
+    the config with a warning, and punji-init, which would have to fetch it, stops with one line."""
+    path = tmp_path / "cvs.conf"
     path.write_text(HEAD + 'variants_file = "v.xml"\ncomps_file = {"scm": "cvs", "repo": "x", "file": "c.xml"}\n')
     (tmp_path / "v.xml").write_text(open(VARIANTS).read())
-    assert_one_line_error(command("punji-config-validate", path), "option 'comps_file'", "scm 'cvs' is not supported")
+    done = command("punji-config-validate", path)
+    assert done.returncode == 0, done.stderr
+    assert "option 'comps_file': scm 'cvs' is not supported" in done.stderr
+    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c"), "option 'comps_file'",
+                          "scm 'cvs' is not supported")
+
+
+def test_git_command_makes_the_file_in_the_checkout(tmp_path):
+    """Pungi 4.3.2 runs an scm dict's 'command' with a shell in the git checkout before taking the
+    file (Fedora's comps: 'make comps-rawhide.xml'); so does punji-init."""
+    repo = inputs_repo(tmp_path)
+    path = tmp_path / "cmd.conf"
+    path.write_text(HEAD + 'variants_file = {"scm": "git", "repo": "%s", "file": "conf/variants.xml"}\n'
+                    'comps_file = {"scm": "git", "repo": "%s", "file": "made.xml", '
+                    '"command": "sed s/demo-/made-/ conf/comps.xml > made.xml"}\n' % (repo, repo))
+    assert command("punji-config-validate", path).returncode == 0
+    done = command("punji-init", path, "--target-dir", tmp_path / "c")
+    assert done.returncode == 0, done.stderr
+    made = os.path.join(done.stdout.strip(), "work/global/inputs/comps_file/made.xml")
+    assert "made-" in open(made).read() and "<packagereq" in open(made).read()
+    path.write_text(HEAD + 'variants_file = {"scm": "git", "repo": "%s", "file": "conf/variants.xml", '
+                    '"command": "echo no rule >&2; exit 3"}\n' % repo)
+    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c"), "cmd.conf:7: option 'variants_file'",
+                          "command 'echo no rule >&2; exit 3' returned exit code 3: no rule")
 
 
 def test_scm_file_dict_is_read_in_place(tmp_path):
     (tmp_path / "v.xml").write_text(open(VARIANTS).read())
     path = tmp_path / "f.conf"
-    path.write_text(HEAD + 'variants_file = {"scm": "file", "repo": None, "file": "v.xml"}\n')
+    path.write_text(HEAD + 'variants_file = {"scm": "file", "repo": "", "file": "v.xml"}\n')
     done = command("punji-config-validate", path)
     assert done.returncode == 0, done.stderr
     assert "Server-Gluster (x86_64)" in done.stdout
+
+
+def test_scm_dict_with_file_and_dir_gives_the_key_the_option_reads():
+    """Pungi 4.3.2 accepts both keys and reads 'file' for a file option, 'dir' for a directory one."""
+    from punji_lib.config import scm
+
+    entry = {"scm": "git", "repo": "https://example.com/x.git", "file": "a.xml", "dir": "defaults"}
+    assert scm.check(entry, "option 'x'") == ("file", ["a.xml"])
+    assert scm.check(entry, "option 'x'", prefer="dir") == ("dir", ["defaults"])

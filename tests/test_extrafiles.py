@@ -71,7 +71,7 @@ def demo(tmp_path_factory, demo_repo):
             "conf_dir": str(conf_dir), "rpm": rpm}
 
 
-FILE_GPL = {"scm": "file", "repo": None, "file": "extra/GPL"}
+FILE_GPL = {"scm": "file", "repo": "", "file": "extra/GPL"}
 FILE_DOCS = {"scm": "file", "dir": "extra/docs", "target": "docs"}
 
 
@@ -255,8 +255,6 @@ ERRORS = [
      ["evil in git repository", "leads out of it"]),
     ("git-dir-symlink-out", lambda d: {"scm": "git", "repo": d["git"], "dir": "/"},
      ["evil in git repository", "leads out of it"]),
-    ("git-command", lambda d: {"scm": "git", "repo": d["git"], "file": "GPL", "command": "make"},
-     ["'command'", "not supported"]),
     ("rpm-not-in-set", lambda d: {"scm": "rpm", "repo": "demo-nothing*", "file": "/etc/x"},
      ["no package matching 'demo-nothing*' in the package set"]),
     ("rpm-wrong-arch", lambda d: {"scm": "rpm", "repo": "demo-release.x86_64", "file": "/etc/os-release"},

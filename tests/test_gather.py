@@ -278,7 +278,7 @@ def test_a_missing_lookaside_repo_is_one_error(tmp_path, demo_copy):
 
 def test_gather_method_without_a_match_for_a_variant_is_one_error(tmp_path, demo_copy):
     with open(demo_copy / "demo.conf", "a") as f:
-        f.write('gather_method = {"^Server$": "deps"}\n')
+        f.write('gather_method = {"^Server$": {"comps": "deps"}}\n')
     done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "demo.conf:", "option 'gather_method': no pattern matches variant Server-optional")
 
@@ -290,7 +290,7 @@ def test_source_mapping_prepopulate_and_a_method_per_source(tmp_path, demo_copy)
         "demo-fortune.x86_64"]}}}))
     compose = gathered_compose(tmp_path, demo_copy, 'gather_source_mapping = "mapping.json"\n'
                                                     'gather_prepopulate = "prepopulate.json"\n'
-                                                    'gather_method = {".*": "deps",'
+                                                    'gather_method = {".*": {"comps": "deps", "json": "deps"},'
                                                     ' "^Client$": {"comps": "deps", "json": "nodeps"}}\n')
     command("punji-gather", "--variant", "Client", "--arch", "x86_64", compose, check=True)
     why = {p["nevra"].rsplit("-", 2)[0]: p["why"] for p in solved(compose, "Client", "x86_64")["packages"]
@@ -424,3 +424,51 @@ def test_a_bad_variant_as_lookaside_is_one_error(tmp_path, demo_copy, pairs, say
         f.write("variant_as_lookaside = %s\n" % pairs)
     done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "demo.conf", "option 'variant_as_lookaside'", says)
+
+
+EVERYTHING_X86_64 = ('<variant id="Everything" name="Everything" type="variant">\n    <arches>\n'
+                     '      <arch>x86_64</arch>\n      <arch>i386</arch>',
+                     '<variant id="Everything" name="Everything" type="variant">\n    <arches>\n'
+                     '      <arch>x86_64</arch>')
+
+
+@pytest.mark.parametrize("options, edit, says", [
+    # Pungi gathers Client and Server (on i386 too) before the addon Server-HA, whose lookaside
+    # Everything then has no i386 results
+    ('variant_as_lookaside = [("Server-HA", "Everything")]\n', EVERYTHING_X86_64,
+     "Server-HA is gathered when Everything has no i386 results (it lacks that arch)"),
+    # top-level variants are gathered before addons, whatever variant_as_lookaside says
+    ('variant_as_lookaside = [("Client", "Server-HA")]\ntree_arches = ["x86_64"]\n', None,
+     "Client is gathered when Server-HA has no x86_64 results (it is gathered later)"),
+    ('variant_as_lookaside = [("Client", "Server")]\ntree_variants = ["Server"]\n', None,
+     "variant 'Client' is not in this compose"),
+])
+def test_what_fails_in_pungis_gather_order_is_one_error(tmp_path, demo_copy, options, edit, says):
+    if edit:
+        variants = demo_copy / "variants.xml"
+        assert edit[0] in variants.read_text()
+        variants.write_text(variants.read_text().replace(*edit))
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write(options)
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
+    assert_one_line_error(done, "option 'variant_as_lookaside'", says)
+
+
+def test_a_lookaside_variant_with_every_arch_gathered_before_is_fine(tmp_path, demo_copy):
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write('variant_as_lookaside = [("Server-HA", "Everything")]\ntree_arches = ["x86_64"]\n')
+    command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test", check=True)
+
+
+@pytest.mark.parametrize("pairs, order", [
+    ([("B", "A")], ["A", "B"]),
+    # Pungi's pruning: A-Z among the uids no edge starts from, restarting after each
+    ([("A", "C"), ("C", "B"), ("D", "A")], ["B", "C", "A", "D"]),
+    # taking C out leaves D and E without edges: Pungi's order of the two depends on the hash seed
+    ([("A", "B"), ("E", "C"), ("A", "C"), ("B", "F"), ("D", "C")], ["C", "D", "E", "F", "B", "A"]),
+    ([("AppStream", "BaseOS"), ("CRB", "AppStream"), ("CRB", "BaseOS")], ["BaseOS", "AppStream", "CRB"]),
+])
+def test_variant_as_lookaside_order_is_pungis(pairs, order):
+    from punji_lib.config.gather_order import lookaside_order
+
+    assert lookaside_order(pairs) == order

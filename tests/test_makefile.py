@@ -19,7 +19,7 @@ def compose(tmp_path, demo_repo):
     conf = tmp_path / "docs-example.conf"
     # no lorax nor Koji runroot here (createiso's image tools run here): buildinstall has tests of its own
     lines = [line for line in conf.read_text().splitlines(True)
-             if not line.startswith(("pkgset_", "buildinstall_method", "global_runroot_method"))]
+             if not line.startswith(("pkgset_", "buildinstall_method", "lorax_options", "global_runroot_method"))]
     lines.append('pkgset_source = "repos"\npkgset_repos = {"*": [%r]}\n' % demo_repo)
     conf.write_text("".join(lines))
     with open(tmp_path / "docs-example.conf", "a") as f:

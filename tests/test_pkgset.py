@@ -407,3 +407,61 @@ def test_noarch_packages_limited_by_their_sources_arches_as_pungi_splits_the_set
     assert names("x86_64", "binary") == names("x86_64", "src") == {"pkgset-javaish", "pkgset-limited"}
     # a source package goes with the binary packages built from it
     assert names("i386", "binary") == names("i386", "src") == on_i386
+
+
+@pytest.mark.parametrize("option, value, fragments", [
+    # any variant pattern counts, even one matching no variant; "*" means every compose arch
+    ("additional_packages", [("^Nope$", {"*": ["demo-shell.x86_64"]})], ["'demo-shell.x86_64'", "i386 tree"]),
+    ("additional_packages", [("^Server$", {"x86_64": ["demo-zlib.s390"]})], ["arch s390", "x86_64 tree"]),
+    ("additional_packages", [("^Server$", {"x86_64": ["demo-zlib.src"]})], ["arch src"]),
+])
+def test_an_input_arch_the_tree_cannot_hold_fails_the_package_set(tmp_path, demo_copy, option, value, fragments):
+    # Pungi's get_additional_packages: a name.arch must be of the tree arch's compatible arches
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("%s = %r\n" % (option, value))
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                      check=True).stdout.strip()
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "additional_packages", *fragments)
+
+
+def test_multilib_and_noarch_suffixes_and_dot_plus_are_allowed_inputs(tmp_path, demo_copy):
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("additional_packages = %r\n" % [("^Server$", {"x86_64": ["demo-zlib.i686", "demo-zlib-devel.+"],
+                                                             "*": ["demo-docs.noarch"]})])
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                      check=True).stdout.strip()
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    assert "demo-zlib-devel" in {p["name"] for p in packages(compose, "x86_64") if p["arch"] == "i686"}
+
+
+def test_a_prepopulate_entry_needs_an_arch_the_tree_can_hold(tmp_path, demo_copy):
+    (demo_copy / "pre.json").write_text(json.dumps({"Server": {"x86_64": {"demo-zlib": ["demo-zlib"]}}}))
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("gather_prepopulate = 'pre.json'\n")
+    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes", "--test",
+                      check=True).stdout.strip()
+    assert_one_line_error(command("punji-pkgset", "--arch", "i386", compose), "gather_prepopulate", "no arch")
+
+
+@pytest.mark.parametrize("tree_arch, allowed", [
+    ("x86_64", ["x86_64", "athlon", "i686", "i586", "i486", "i386", "noarch"]),
+    ("i386", ["i686", "i586", "i486", "i386", "noarch"]),
+    ("s390x", ["s390x", "s390", "noarch"]),
+    ("ppc64", ["ppc64", "ppc", "noarch"]),
+    ("ppc64le", ["ppc64le", "noarch"]),
+    ("aarch64", ["aarch64", "noarch"]),
+])
+def test_the_arches_an_input_may_name_are_pungis_compatible_arches(tree_arch, allowed):
+    from punji_lib.rpms import input_arches
+
+    assert input_arches.compatible(tree_arch) == allowed
+
+
+def test_only_arches_pungi_knows_are_checked_as_input_arches():
+    from punji_lib.errors import PunjiError
+    from punji_lib.rpms import input_arches
+
+    # riscv64 is no arch to Pungi 4.3.2: "demo.riscv64" is a name; sparc64 is one
+    input_arches.check("additional_packages", ["demo.riscv64", "demo.+", "demo.i686"], "x86_64")
+    with pytest.raises(PunjiError, match="arch sparc64"):
+        input_arches.check("additional_packages", ["demo.sparc64"], "x86_64")

@@ -54,11 +54,12 @@ SCM_OBJECT = {
     "type": "object",
     "properties": {
         "scm": {"type": "string", "enum": ["file", "git", "rpm", "cvs", "koji"]},
-        "repo": OPT_STR,
+        # a string, as Pungi 4.3.2 checks it: "" for scm 'file'
+        "repo": STR,
         "branch": OPT_STR,
-        "file": STRINGS,
+        "file": STR,
         "dir": STR,
-        "command": OPT_STR,
+        "command": STR,
         "options": {"type": "object", "properties": {"credential_helper": STR}},
     },
     "additionalProperties": False,
@@ -70,12 +71,11 @@ EXTRA_FILE = {
     "type": "object",
     "properties": {
         "scm": STR,
-        "repo": OPT_STR,
+        "repo": STR,
         "branch": OPT_STR,
         "file": STRINGS,
-        "dir": STRINGS,
+        "dir": STR,
         "target": STR,
-        "command": OPT_STR,
         "options": OBJECT,
     },
     "additionalProperties": False,
@@ -121,9 +121,12 @@ def v_map(block_schema, single=False):
     return {"type": "object", "propertyNames": VARIANT_KEYS, "additionalProperties": value}
 
 
-def block(properties, required=()):
-    """A configuration block with typed known keys; unknown keys are let through."""
+def block(properties, required=(), closed=False):
+    """A configuration block with typed known keys; unknown keys are let through unless CLOSED
+    (as Pungi 4.3.2 closes most of its blocks)."""
     schema = {"type": "object", "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
     if required:
         schema["required"] = list(required)
     return schema
@@ -140,16 +143,10 @@ GATHER_METHOD = {
             "propertyNames": VARIANT_KEYS,
             "additionalProperties": {
                 "anyOf": [
-                    {"type": "string", "enum": ["deps", "nodeps", "hybrid"]},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "comps": {"enum": ["deps", "nodeps"]},
-                            "module": {"enum": ["deps", "nodeps"]},
-                            "json": {"enum": ["deps", "nodeps"]},
-                        },
-                        "additionalProperties": {"enum": ["deps", "nodeps"]},
-                    },
+                    # per variant, a method for all sources is only "hybrid" in Pungi 4.3.2
+                    {"type": "string", "enum": ["hybrid"]},
+                    # Pungi 4.3.2 checks the keys its regex ^module|comps|json$ finds, no others
+                    {"type": "object", "patternProperties": {"^module|comps|json$": {"enum": ["deps", "nodeps"]}}},
                 ]
             },
         },
@@ -157,6 +154,13 @@ GATHER_METHOD = {
 }
 
 RUNROOT_METHOD = {"type": "string", "enum": RUNROOT_TYPES}
+# The phases that run tools in a runroot: the keys of runroot_method and runroot_weights (Pungi 4.3.2
+# has the first four and refuses other keys; ostree_container came later).
+RUNROOT_PHASES = ["buildinstall", "createiso", "ostree", "ostree_installer", "ostree_container"]
+
+
+def by_runroot_phase(value_schema):
+    return {"type": "object", "properties": {p: value_schema for p in RUNROOT_PHASES}, "additionalProperties": False}
 
 LORAX_OPTIONS = block({
     "bugurl": STR,
@@ -172,7 +176,7 @@ LORAX_OPTIONS = block({
     "skip_branding": BOOL,
     "squashfs_only": BOOL,
     "configuration_file": SCM_DICT,
-})
+}, closed=True)
 
 LIVE_IMAGE = block({
     "kickstart": STR,
@@ -188,7 +192,7 @@ LIVE_IMAGE = block({
     "sign": BOOL,
     "failable": BOOL,
     "release": OPT_STR,
-}, required=["kickstart"])
+}, required=["kickstart"], closed=True)
 
 LIVE_MEDIA = block({
     "install_tree_from": STR,
@@ -207,7 +211,7 @@ LIVE_MEDIA = block({
     "failable": STR_LIST,
     "release": OPT_STR,
     "nomacboot": BOOL,
-}, required=["name", "kickstart"])
+}, required=["name", "kickstart"], closed=True)
 
 IMAGE_BUILD = block({
     "image-build": block({
@@ -224,7 +228,7 @@ IMAGE_BUILD = block({
         "format": {"anyOf": [STRING_PAIRS, STRINGS]},
     }),
     "factory-parameters": OBJECT,
-}, required=["image-build"])
+}, required=["image-build"], closed=True)
 
 OSBUILD_REPO = {
     "anyOf": [
@@ -249,7 +253,7 @@ OSBUILD = block({
     "manifest_type": STR,
     "customizations": OBJECT,
     "upload_options": OBJECT,
-}, required=["name", "distro", "image_types"])
+}, required=["name", "distro", "image_types"], closed=True)
 
 KIWIBUILD = block({
     "kiwi_profile": STR,
@@ -303,7 +307,9 @@ OSTREE_PROPERTIES = {
     "ostree_ref": STR,
     "runroot_packages": STR_LIST,
 }
-OSTREE = block(OSTREE_PROPERTIES, required=["treefile", "config_url", "ostree_repo"])
+OSTREE = block(OSTREE_PROPERTIES, required=["treefile", "config_url", "repo", "ostree_repo"], closed=True)
+# the older [(variant regex, {arch: block})] form, where Pungi 4.3.2 does not require 'repo'
+OSTREE_BY_ARCH = block(OSTREE_PROPERTIES, required=["treefile", "config_url", "ostree_repo"], closed=True)
 
 OSTREE_CONTAINER = block({
     "treefile": STR,
@@ -334,7 +340,7 @@ OSTREE_INSTALLER = block({
     "template_branch": STR,
     "extra_runroot_pkgs": STR_LIST,
     "skip_branding": BOOL,
-})
+}, closed=True)
 
 OSBS = block({
     "url": STR,
@@ -350,7 +356,7 @@ IMAGE_CONTAINER = block({
     "url": STR,
     "target": STR,
     "git_branch": STR,
-    "image_spec": {"type": "object", "additionalProperties": STR, "minProperties": 1},
+    "image_spec": {"type": "object", "additionalProperties": STR},
     "arch_override": STR,
     "scratch": BOOL,
     "priority": NUM,
@@ -361,12 +367,13 @@ EXTRA_ISO = block({
     "include_variants": STRINGS,
     "filename": STR,
     "volid": STRINGS,
-    "extra_files": one_or_list(EXTRA_FILE),
+    # Pungi 4.3.2 takes several dirs here, one in extra_files
+    "extra_files": one_or_list(dict(EXTRA_FILE, properties=dict(EXTRA_FILE["properties"], dir=STRINGS))),
     "arches": STR_LIST,
     "failable_arches": STR_LIST,
     "skip_src": BOOL,
     "inherit_extra_files": BOOL,
     "max_size": NUM,
-}, required=["include_variants"])
+}, required=["include_variants"], closed=True)
 
 ISO_LEVEL = {"type": "integer", "enum": [1, 2, 3, 4]}

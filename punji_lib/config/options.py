@@ -96,7 +96,7 @@ OPTIONS = (
     # --- inputs read by init ---
     Option("variants_file", SCM_DICT, phase="init", implemented=True, required=True,
            help="Variants XML file: a path or an scm dict."),
-    Option("comps_file", {"anyOf": [SCM_DICT, {"type": "null"}]}, phase="init", implemented=True,
+    Option("comps_file", SCM_DICT, phase="init", implemented=True,
            help="Comps XML file with package groups: a path or an scm dict; filtered per variant and arch."),
     Option("comps_filter_environments", BOOL, default=True, phase="init", implemented=True,
            help="Filter comps environments to the groups of each variant."),
@@ -187,14 +187,14 @@ OPTIONS = (
     # --- runroot ---
     Option("global_runroot_method", RUNROOT_METHOD, phase="runroot", implemented=True,
            help="Default runroot method (local, koji, openssh) for phases not in runroot_method."),
-    Option("runroot_method", {"anyOf": [RUNROOT_METHOD, {"type": "object", "additionalProperties": RUNROOT_METHOD}]},
+    Option("runroot_method", {"anyOf": [RUNROOT_METHOD, by_runroot_phase(RUNROOT_METHOD)]},
            phase="runroot", implemented=True,
            help="Runroot method, or {phase: method} for buildinstall, createiso, ostree, ostree_installer."),
     Option("runroot_tag", STR, phase="runroot", implemented=True,
            help="Koji build tag of runroot tasks."),
     Option("runroot_channel", OPT_STR, phase="runroot", implemented=True,
            help="Koji channel of runroot tasks."),
-    Option("runroot_weights", {"type": "object", "additionalProperties": NUM}, default={}, phase="runroot", implemented=True,
+    Option("runroot_weights", by_runroot_phase(NUM), default={}, phase="runroot", implemented=True,
            help="Koji task weight per phase of runroot tasks."),
     Option("runroot_ssh_username", STR, default="root", phase="runroot", implemented=True,
            help="User that logs in to the openssh runroot hosts."),
@@ -260,8 +260,8 @@ OPTIONS = (
            deprecated="remove it; Koji is queried instead of PDC"),
 
     # --- buildinstall ---
-    Option("buildinstall_method", {"type": "string", "enum": ["lorax"]}, phase="buildinstall", implemented=True,
-           help="How installer images are made; 'lorax' is the only method."),
+    Option("buildinstall_method", {"type": "string", "enum": ["lorax", "buildinstall"]}, phase="buildinstall", implemented=True,
+           help="How installer images are made: 'lorax' ('buildinstall', which Pungi 4.3.2 also takes, is not supported)."),
     Option("lorax_options", va_map(LORAX_OPTIONS), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of extra lorax options (bugurl, nomacboot, add_template, ...)."),
     Option("lorax_extra_sources", va_map(STRINGS), default=[], phase="buildinstall", implemented=True,
@@ -284,7 +284,7 @@ OPTIONS = (
     Option("bootable", ANY, phase="buildinstall",
            help="Whether to make bootable media (no longer used).",
            deprecated="set buildinstall_method to make bootable media"),
-    Option("productimg", BOOL, default=False, phase="productimg", implemented=True,
+    Option("productimg", ANY, default=False, phase="productimg", implemented=True,
            help="Make product.img (.buildstamp, install class) for the installer of every variant with "
                 "buildinstall output (a phase Pungi has since removed)."),
     Option("productimg_install_class", SCM_DICT, phase="productimg", implemented=True,
@@ -294,7 +294,7 @@ OPTIONS = (
 
     # --- gather ---
     Option("gather_method", GATHER_METHOD, phase="gather", implemented=True, required=True,
-           help="deps, nodeps or hybrid, or {variant_regex: method or {source: deps|nodeps}} (the last "
+           help="deps, nodeps or hybrid, or {variant_regex: 'hybrid' or {source: deps|nodeps}} (the last "
                 "regex matching a variant wins)."),
     Option("gather_backend", {"type": "string", "enum": ["dnf"]}, default="dnf", phase="gather", implemented=True,
            help="Depsolving backend; only 'dnf' on Python 3."),
@@ -520,7 +520,7 @@ OPTIONS = (
            help="Version for imagebuilder."),
 
     # --- ostree ---
-    Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE)]}, phase="ostree", implemented=True,
+    Option("ostree", {"anyOf": [v_map(OSTREE, single=True), va_map(OSTREE_BY_ARCH)]}, phase="ostree", implemented=True,
            help="{variant_regex: block or [block]} of rpm-ostree composes (treefile, config_url, ostree_repo, ...)."),
     Option("ostree_use_koji_plugin", BOOL, default=False, phase="ostree", implemented=True,
            help="Run rpm-ostree through the Koji pungi_ostree task instead of runroot."),

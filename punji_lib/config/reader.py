@@ -10,13 +10,14 @@ import re
 import tokenize
 
 from ..errors import PunjiError
-from . import option_types
+from . import gather_order, option_types
 from . import options as option_table
 
 ORDERED_MAPS = ("gather_method",)
 FILE_OPTIONS = ("variants_file", "comps_file", "gather_source_mapping", "gather_prepopulate")
 URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 KOBO_POSITION_RE = re.compile(r"file: (?P<file>.*?), begin: \((?P<line>\d+), \d+\).*?text: (?P<text>.*)$", re.S)
+KOBO_KEYWORD_RE = re.compile(r"python keyword: (\w+)")
 KOBO_DUPLICATE_RE = re.compile(r"in file (?P<file>.*) on line (?P<line>\d+)")
 
 
@@ -61,7 +62,8 @@ def _python_syntax_message(path):
     finds none (kobo accepts a few things Python does not, and the reverse)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            compile(f.read(), path, "exec")
+            # kobo's includes are no Python when the name has a '-': blank them, keeping the line numbers
+            compile(INCLUDE_LINE_RE.sub("", f.read()), path, "exec")
     except SyntaxError as exc:
         return "%s:%s: %s" % (path, exc.lineno, exc.msg)
     except (OSError, ValueError):
@@ -69,7 +71,9 @@ def _python_syntax_message(path):
     return None
 
 
-INCLUDE_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\b")
+# kobo's include: the file name may hold what a Python module name may not (common-fedora)
+INCLUDE_RE = re.compile(r"^\s*from\s+([\w.-]+)\s+import\b")
+INCLUDE_LINE_RE = re.compile(r"^[ \t]*from[ \t]+[\w.-]+[ \t]+import[ \t]+\*[ \t]*$", re.M)
 
 
 def _config_files(path):
@@ -120,7 +124,21 @@ def _kobo_syntax_message(exc, path):
         return "%s:%s: %s" % (match.group("file"), match.group("line"), text.split(" in file ")[0].lower())
     if getattr(exc, "lineno", None):
         return "%s:%s: %s" % (exc.filename or path, exc.lineno, _one_line(exc))
-    return "%s: %s" % (path, _one_line(exc))
+    match = KOBO_KEYWORD_RE.search(text)
+    found = _first_line_starting(path, match.group(1)) if match else None
+    return "%s: %s" % (found or path, _one_line(exc))
+
+
+def _first_line_starting(path, word):
+    """'file:line' of the first line starting with WORD in PATH or the files it includes: kobo
+    names the keyword it refuses, not where it is."""
+    pattern = re.compile(r"\s*%s\b" % re.escape(word))
+    for candidate in _config_files(path):
+        with open(candidate, encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                if pattern.match(line):
+                    return "%s:%d" % (candidate, number)
+    return None
 
 
 def _plain(value):
@@ -156,7 +174,7 @@ def validate(raw, path, files=None):
     warnings = _unknown_and_deprecated(raw, table)
     _check_required(raw, table, path)
     _check_types(raw, table, files)
-    _check_dependencies(raw, files)
+    _check_dependencies(raw, table, files)
     config = _with_defaults(raw, table)
     _resolve_paths(config, os.path.dirname(os.path.abspath(path)))
     _keep_order(config)
@@ -165,7 +183,19 @@ def validate(raw, path, files=None):
                            and raw[n] != table[n].default)
     if unimplemented:
         warnings.append("options punji does not implement yet (ignored): %s" % ", ".join(unimplemented))
+    warnings += ["%s: option '%s': %s" % (where(name, files), name, why) for name, why in _unsupported_values(raw)]
     return Result(config, warnings)
+
+
+# Values Pungi 4.3.2 accepts that punji cannot act on: valid, but the phase reading them fails.
+UNSUPPORTED_VALUES = (
+    ("buildinstall_method", "buildinstall",
+     "'buildinstall' (anaconda's old script) is not supported: punji-buildinstall fails; use 'lorax'"),
+)
+
+
+def _unsupported_values(raw):
+    return [(name, why) for name, value, why in UNSUPPORTED_VALUES if raw.get(name) == value]
 
 
 def _keep_order(config):
@@ -216,28 +246,51 @@ def _describe(error):
     return "%s%s" % ("at %s: " % location if location else "", message)
 
 
+def _is_set(value):
+    return bool(value)
+
+
+def _is_unset(value):
+    return not value
+
+
+# (option, condition on its value (its default when unset), "requires" or "conflicts", other options)
+# as Pungi 4.3.2 checks them: an option with a default is never missing, and one set to its
+# default conflicts with nothing.
 CONFIG_DEPS = (
-    # (option, value or None for "any", requires, conflicts)
-    ("pkgset_source", "repos", ["pkgset_repos"], ["pkgset_koji_tag", "pkgset_koji_inherit"]),
-    ("base_product_name", None, ["base_product_short", "base_product_version"], []),
-    ("base_product_short", None, ["base_product_name", "base_product_version"], []),
-    ("base_product_version", None, ["base_product_name", "base_product_short"], []),
-    ("cts_url", None, ["translate_paths"], []),
-    ("pkgset_scratch_modules", None, ["mbs_api_url"], []),
+    ("buildinstall_method", lambda v: v == "buildinstall", "conflicts", ["lorax_options"]),
+    ("buildinstall_method", _is_unset, "conflicts", ["lorax_options", "buildinstall_kickstart"]),
+    ("base_product_name", _is_set, "requires", ["base_product_short", "base_product_version"]),
+    ("base_product_name", _is_unset, "conflicts", ["base_product_short", "base_product_version"]),
+    ("base_product_short", _is_set, "requires", ["base_product_name", "base_product_version"]),
+    ("base_product_short", _is_unset, "conflicts", ["base_product_name", "base_product_version"]),
+    ("base_product_version", _is_set, "requires", ["base_product_name", "base_product_short"]),
+    ("base_product_version", _is_unset, "conflicts", ["base_product_name", "base_product_short"]),
+    ("cts_url", _is_set, "requires", ["translate_paths"]),
+    ("product_id", _is_unset, "conflicts", ["product_id_allow_missing"]),
+    ("pkgset_scratch_modules", _is_set, "requires", ["mbs_api_url"]),
+    ("pkgset_source", lambda v: v == "repos", "requires", ["pkgset_repos"]),
+    ("pkgset_source", lambda v: v == "koji", "conflicts", ["pkgset_repos"]),
+    ("pkgset_source", lambda v: v == "repos", "conflicts", ["pkgset_koji_tag", "pkgset_koji_inherit"]),
 )
 
 
-def _check_dependencies(raw, files):
-    for name, value, requires, conflicts in CONFIG_DEPS:
-        if name not in raw or (value is not None and raw[name] != value):
+def _check_dependencies(raw, table, files):
+    config = _with_defaults(raw, table)
+    for name, condition, kind, others in CONFIG_DEPS:
+        value = config.get(name)
+        if not condition(value):
             continue
-        setting = "%s = %r" % (name, raw[name]) if value is not None else name
-        for other in requires:
-            if other not in raw:
-                raise PunjiError("%s: option '%s': required when %s is set" % (where(name, files), other, setting))
-        for other in conflicts:
-            if other in raw:
+        setting = "%s = %r" % (name, value) if name in raw else "%s unset" % name
+        for other in others:
+            if kind == "requires" and other not in config:
+                raise PunjiError("%s: option '%s': required when %s" % (where(name, files), other, setting))
+            if kind == "conflicts" and other in raw and raw[other] != table[other].default:
                 raise PunjiError("%s: option '%s': conflicts with %s" % (where(other, files), other, setting))
+    sigkeys = raw.get("sigkeys") or [None]
+    if raw.get("pkgset_koji_scratch_tasks") is not None and None not in sigkeys and "" not in sigkeys:
+        raise PunjiError("%s: option 'pkgset_koji_scratch_tasks': scratch builds are unsigned: sigkeys must "
+                         "allow unsigned packages (None or \"\")" % where("pkgset_koji_scratch_tasks", files))
     checksums = raw.get("media_checksums", ["md5", "sha1", "sha256"])
     if raw.get("media_checksum_one_file") and len(checksums) != 1:
         raise PunjiError("%s: option 'media_checksums': exactly one checksum type is needed with "
@@ -304,19 +357,34 @@ def _is_variant_map(schema):
     return isinstance(first, dict) and first.get("type") == "string" and items.get("maxItems") == 2
 
 
+def _has_variant_keys(schema):
+    """Whether SCHEMA (or one of its anyOf branches) is a {variant_regex: ...} mapping."""
+    branches = [schema] + list(schema.get("anyOf", []))
+    return any(b.get("type") == "object" and b.get("propertyNames") == option_types.VARIANT_KEYS for b in branches)
+
+
+def _variant_patterns(name, schema, value):
+    """The variant regexes of option NAME's VALUE: the first items of a variant/arch mapping, the
+    keys of a variant mapping (gather_method's, kept in order as pairs)."""
+    if isinstance(value, list) and (_is_variant_map(schema) or name in ORDERED_MAPS):
+        return [entry[0] for entry in value]
+    if isinstance(value, dict) and _has_variant_keys(schema):
+        return list(value)
+    return []
+
+
 def check_variant_patterns(config, variants, files):
-    """Every variant pattern of a variant/arch mapping must compile; return a warning for each
-    one that matches no variant. Pungi 4.3.2 accepts those silently: real configs carry
-    patterns for variants only some of their composes have."""
+    """Every variant pattern of a variant/arch mapping or a variant mapping must compile; return
+    a warning for each one that matches no variant. Pungi 4.3.2 accepts those silently: real
+    configs carry patterns for variants only some of their composes have."""
     table = option_table.by_name()
     uids = [v["uid"] for v in variants]
     warnings = []
     for name in sorted(config):
         option = table.get(name)
-        if option is None or not isinstance(config[name], list) or not _is_variant_map(option.schema):
+        if option is None:
             continue
-        for entry in config[name]:
-            pattern = entry[0]
+        for pattern in _variant_patterns(name, option.schema, config[name]):
             try:
                 regex = re.compile(pattern)
             except re.error as exc:
@@ -351,7 +419,8 @@ def check_gather_method(config, variants, files):
 
 def check_variant_as_lookaside(config, variants, files):
     """variant_as_lookaside as Pungi checks it: the lookaside variant of a variant in the compose
-    is in it too, with every arch of the variant, and no variant is its own lookaside, however far."""
+    is in it too, with every arch of the variant, and no variant is its own lookaside, however far;
+    and what fails in the order Pungi gathers the variants (config.gather_order)."""
     pairs = config.get("variant_as_lookaside") or []
     what = "%s: option 'variant_as_lookaside'" % where("variant_as_lookaside", files)
     by_uid = {v["uid"]: v for v in variants}
@@ -375,6 +444,7 @@ def check_variant_as_lookaside(config, variants, files):
             if uid not in seen:
                 seen.add(uid)
                 todo.extend(edges.get(uid, ()))
+    gather_order.check(pairs, variants, what)
 
 
 def slices(config):

@@ -44,23 +44,28 @@ SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")
 PACKAGE_ARCHES = {a for family in FAMILY.values() for a in family} | {"noarch"}
 DEFAULT_GIT_BRANCH = "master"
 SUPPORTED = ("file", "git", "rpm")
+UNSUPPORTED = ("cvs", "koji")  # Pungi knows them
 
 
-def check(entry, what):
-    """Check the shape of scm dict ENTRY without fetching anything; return (kind, paths)."""
-    kind, paths = _kind_and_paths(entry, what)
+def check(entry, what, unsupported_ok=False, prefer="file"):
+    """Check the shape of scm dict ENTRY without fetching anything; return (kind, paths).
+    An scm punji cannot fetch (cvs, koji) is an error unless UNSUPPORTED_OK."""
+    kind, paths = _kind_and_paths(entry, what, prefer)
     scm = entry.get("scm")
-    if scm not in SUPPORTED:
+    if scm not in SUPPORTED and not (unsupported_ok and scm in UNSUPPORTED):
         raise PunjiError("%s: scm %r is not supported (punji supports %s)" % (what, scm, ", ".join(SUPPORTED)))
-    if entry.get("command"):
-        raise PunjiError("%s: 'command' (a shell command run in the checkout) is not supported" % what)
     if scm == "file" and entry.get("repo"):
         raise PunjiError("%s: scm 'file' takes no 'repo' (got %r)" % (what, entry["repo"]))
-    if scm == "git" and not entry.get("repo"):
-        raise PunjiError("%s: scm 'git' needs a 'repo'" % what)
-    if scm == "rpm" and not entry.get("repo"):
-        raise PunjiError("%s: scm 'rpm' needs a 'repo' (a package name)" % what)
+    if scm in ("git", "rpm") and not entry.get("repo"):
+        raise PunjiError("%s: scm '%s' needs a 'repo'%s" % (what, scm, " (a package name)" if scm == "rpm" else ""))
     return kind, paths
+
+
+def unsupported(entry):
+    """Why punji cannot fetch scm dict ENTRY (an scm Pungi knows but punji does not), or None."""
+    if isinstance(entry, dict) and entry.get("scm") in UNSUPPORTED:
+        return "scm %r is not supported (punji supports %s): fetching it fails" % (entry["scm"], ", ".join(SUPPORTED))
+    return None
 
 
 def is_local(entry):
@@ -90,9 +95,11 @@ def fetch_file(entry, dest, what, config_dir, workdir=None):
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None):
-    """Put the files of scm dict ENTRY into directory DEST; return their paths relative to DEST, sorted."""
-    kind, paths = check(entry, what)
+def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None, prefer="file"):
+    """Put the files of scm dict ENTRY into directory DEST; return their paths relative to DEST, sorted.
+    PREFER: the key read when ENTRY has both 'file' and 'dir'. A git entry's 'command' runs in
+    the checkout first (as Pungi runs it, with a shell), to make the files."""
+    kind, paths = check(entry, what, prefer=prefer)
     scm = entry.get("scm")
     os.makedirs(dest, exist_ok=True)
     out = _Output(dest, what, warn or log.warning)
@@ -105,6 +112,8 @@ def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None
                 repo = entry.get("repo")
                 root = git_checkout(repo, entry.get("branch"), tmp, what, config_dir,
                                     (entry.get("options") or {}).get("credential_helper"))
+                if entry.get("command"):
+                    run_command(entry["command"], root, what)
                 _export_from_root(kind, paths, out, root, "git repository %s" % repo, what, whole_dir=False)
             else:
                 rpms = find_rpms(entry.get("repo"), packages, what)
@@ -123,13 +132,14 @@ def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None
     return sorted(out.written)
 
 
-def _kind_and_paths(entry, what):
+def _kind_and_paths(entry, what, prefer="file"):
+    """('file' or 'dir', [paths]): with both keys, as in Pungi, the one the option reads (PREFER)."""
     if not isinstance(entry, dict):
         raise PunjiError("%s: expected an scm dict, got %r" % (what, entry))
     given = [key for key in ("file", "dir") if entry.get(key) is not None]
-    if len(given) != 1:
-        raise PunjiError("%s: give either 'file' or 'dir' (exactly one)" % what)
-    kind = given[0]
+    if not given:
+        raise PunjiError("%s: give 'file' or 'dir'" % what)
+    kind = prefer if prefer in given else given[0]
     value = entry[kind]
     paths = [value] if isinstance(value, str) else list(value or [])
     if not paths or not all(isinstance(p, str) and p for p in paths):
@@ -344,6 +354,18 @@ def resolve_git_url(url, what):
     if not found or not SHA_RE.match(found[0]):
         raise PunjiError("%s: ref '%s' does not exist in git repository %s" % (what, ref or "HEAD", repo))
     return "%s#%s" % (repo, found[0])
+
+
+def run_command(command, cwd, what):
+    """Run scm dict 'command' COMMAND with a shell in CWD (a git checkout); its output goes to the log."""
+    log.info("running %s in %s", command, cwd)
+    done = subprocess.run(command, shell=True, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace")
+    if done.stdout.strip():
+        log.info("%s", done.stdout.rstrip())
+    if done.returncode != 0:
+        raise PunjiError("%s: command %r returned exit code %d: %s"
+                         % (what, command, done.returncode, _error_line(done.stdout)))
 
 
 def _git(argv, step, what, repo, check=True):

@@ -121,7 +121,8 @@ def _extra_modulemd(topdir, conf, v, arch):
     dest = layout.at(topdir, os.path.join(layout.createrepo_work(arch), "extra-modulemd-" + v["uid"]))
     shutil.rmtree(dest, ignore_errors=True)
     scm.export(entry, dest, "option 'createrepo_extra_modulemd' of %s" % v["uid"],
-               os.path.dirname(request.read(topdir)["config"]), workdir=layout.at(topdir, layout.createrepo_work(arch)))
+               os.path.dirname(request.read(topdir)["config"]), workdir=layout.at(topdir, layout.createrepo_work(arch)),
+               prefer="dir")
     return sorted(glob.glob(os.path.join(dest, arch, "*.yaml")))
 
 

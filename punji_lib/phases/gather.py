@@ -36,7 +36,7 @@ from ..config import variants
 from ..config.lookup import arch_data, json_file, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..rpms import linker, variant_lookaside
+from ..rpms import input_arches, linker, variant_lookaside
 from ..rpms.depsolve import DEFAULTS, Solver
 from ..rpms.pkgpool import PackagePool, repo_keys, solver_arch
 
@@ -143,6 +143,8 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
                  [variant_lookaside.write(topdir, v["uid"], uid, arch, paths) for uid, paths in lookasides])
     streams, hidden, unmatched = _streams(topdir, conf, v, arch)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
+    # checked here, not for an is_empty variant: Pungi reads its prepopulate entries only to gather
+    input_arches.check("gather_prepopulate", inputs["prepopulate"], arch, arch_needed=True)
     methods = _methods(conf, v["uid"])
     if methods == "hybrid":
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
@@ -352,6 +354,7 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
     builds on; the module source's packages are the NEVRAs of its STREAMS' artifacts."""
     groups = _comps_groups(layout.at(topdir, layout.comps_file(v["uid"], arch)))
     packages = va_data(conf.get("additional_packages"), v["uid"], arch)
+    input_arches.check("additional_packages", packages, arch)
     exclude = va_data(conf.get("filter_packages"), v["uid"], arch)
     if conf.get("filter_system_release_packages", True):
         best, others = _system_release(pool, v, tree)

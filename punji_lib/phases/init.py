@@ -5,7 +5,7 @@ import os
 
 from ..compose import composeid, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
-from ..config.lookup import lookaside_variants
+from ..config.lookup import lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, open_log, warn
 
@@ -63,11 +63,13 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     remote = []
     for name in reader.scm_options():
         value = conf.get(name)
-        if not value:
+        if not value and value != {}:
             continue
         what = "%s: option '%s'" % (reader.where(name, loaded["files"]), name)
         if isinstance(value, dict):
-            scm.check(value, what)
+            scm.check(value, what, unsupported_ok=check_only)
+            if scm.unsupported(value):
+                loaded["warnings"].append("%s: %s" % (what, scm.unsupported(value)))
         if scm.is_local(value) or name not in FETCHED:
             continue
         remote.append(name)
@@ -86,14 +88,31 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     variants_path = reader.local_file(conf, "variants_file")
     every_variant = variants.load(variants_path)
     loaded["warnings"] += reader.check_variant_patterns(conf, every_variant, loaded["files"])
-    reader.check_gather_method(conf, every_variant, loaded["files"])
     tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
     if not tree:  # Pungi then makes a compose with empty metadata
         loaded["warnings"].append("%s: no variant is left after tree_arches/tree_variants: the compose will be empty"
                                   % variants_path)
+    reader.check_gather_method(conf, tree, loaded["files"])
     reader.check_variant_as_lookaside(conf, tree, loaded["files"])
+    _check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
     return loaded
+
+
+def _check_ostree_installer(config, variants, files):
+    """As Pungi's validation: when buildinstall runs (buildinstall_method set, the phase not
+    skipped), ostree_installer for a variant.arch would clash with its output, unless
+    ostree_installer_overwrite says to replace it."""
+    skipped = config.get("skip_phases") or []
+    if ("ostree_installer" in skipped or "buildinstall" in skipped or not config.get("buildinstall_method")
+            or config.get("ostree_installer_overwrite")):
+        return
+    for v in variants:
+        for arch in v["arches"]:
+            if va_data(config.get("ostree_installer"), v["uid"], arch) and not v.get("is_empty"):
+                raise PunjiError("%s: option 'ostree_installer': an installer for %s.%s would clash with "
+                                 "buildinstall's (set ostree_installer_overwrite = True)"
+                                 % (reader.where("ostree_installer", files), v["uid"], arch))
 
 
 def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
@@ -178,7 +197,7 @@ def _export_dir(topdir, conf, option, where, check):
     what = "option '%s'" % option
     stage = tempfile.mkdtemp(prefix=".%s-" % option, dir=os.path.dirname(target))
     try:
-        scm.export(entry, stage, what, os.path.dirname(request.read(topdir)["config"]), workdir=stage)
+        scm.export(entry, stage, what, os.path.dirname(request.read(topdir)["config"]), workdir=stage, prefer="dir")
         found = check(stage, what)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(stage, target)

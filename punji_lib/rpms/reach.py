@@ -17,7 +17,7 @@ import os
 from ..compose import layout
 from ..config.lookup import json_file, va_data
 from ..config.repo_refs import repos_for
-from . import depsolve
+from . import depsolve, input_arches
 from .pkgpool import PackagePool
 
 
@@ -59,11 +59,15 @@ def _run(topdir, conf, gather_conf, arch):
 
 def _request(topdir, gather_conf, arch):
     comps = layout.at(topdir, layout.arch_comps_file(arch))
-    packages = va_data(gather_conf.get("additional_packages"), None, arch) + _mapping(gather_conf, arch)
+    additional = va_data(gather_conf.get("additional_packages"), None, arch)
+    input_arches.check("additional_packages", additional, arch)
+    prepopulate = _prepopulate(gather_conf, arch)
+    input_arches.check("gather_prepopulate", prepopulate, arch, arch_needed=True)
+    packages = additional + _mapping(gather_conf, arch)
     if "system-release" not in packages:
         packages.append("system-release")
     return dict(depsolve.DEFAULTS, repos=[], arch=arch, packages=sorted(set(packages)),
-                groups=_groups(comps), groups_with_optional=True, prepopulate=_prepopulate(gather_conf, arch),
+                groups=_groups(comps), groups_with_optional=True, prepopulate=prepopulate,
                 fulltree=True, selfhosting=True, multilib_methods=["all"], langpacks=True)
 
 
