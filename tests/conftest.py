@@ -34,6 +34,23 @@ def make(topdir, *args):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def make_finished(topdir):
+    """make -j2 a whole compose, which must end FINISHED; TOPDIR."""
+    done = make(topdir, "-j2")
+    assert done.returncode == 0, done.stdout
+    assert open(os.path.join(topdir, "STATUS")).read().strip() == "FINISHED"
+    return topdir
+
+
+def hub_calls_of(hub, topdir, target):
+    """The Koji test hub's calls made while make builds TARGET of compose TOPDIR (or runs with
+    that argument, such as -j2)."""
+    before = len(hub.calls)
+    done = make(topdir, target)
+    assert done.returncode == 0, done.stdout
+    return hub.calls[before:]
+
+
 def assert_one_line_error(done, *fragments):
     """A failed command: non-zero exit, no traceback, and one error line with FRAGMENTS."""
     assert done.returncode != 0, done.stdout + done.stderr

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import command, make
+from conftest import command, hub_calls_of, make, make_finished
 from kojihub_tasks import KSURL, PROFILE, running_hub
 from test_imagebuild import demo_config, read
 
@@ -38,19 +38,12 @@ def first(tmp_path_factory, demo_repo, hub):
     top = tmp_path_factory.mktemp("ibreuse")
     os.makedirs(top / "outside" / "repodata")
     (top / "outside" / "repodata" / "repomd.xml").write_text("<repomd>outside 1</repomd>\n")
-    topdir = new_compose(top / "c1", demo_repo, top / "out")
-    done = make(topdir, "-j2")
-    assert done.returncode == 0, done.stdout
-    assert open(os.path.join(topdir, "STATUS")).read().strip() == "FINISHED"
-    return topdir
+    return make_finished(new_compose(top / "c1", demo_repo, top / "out"))
 
 
 def image_build(hub, topdir):
     """Make TOPDIR's imagebuild target (and what it needs); the hub calls that made."""
-    before = len(hub.calls)
-    done = make(topdir, "work/global/state/imagebuild.json")
-    assert done.returncode == 0, done.stdout
-    return hub.calls[before:]
+    return hub_calls_of(hub, topdir, "work/global/state/imagebuild.json")
 
 
 def built_again(hub, first, topdir):
@@ -70,10 +63,7 @@ def built_again(hub, first, topdir):
 
 def test_same_inputs_take_over_the_images_without_a_task(hub, first, tmp_path, demo_repo):
     topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first))
-    before = len(hub.calls)
-    done = make(topdir, "-j2")
-    assert done.returncode == 0, done.stdout
-    assert hub.calls[before:] == []  # no login, no task, no query
+    assert hub_calls_of(hub, topdir, "-j2") == []  # no login, no task, no query
     for rel in IMAGES:
         assert os.stat(os.path.join(topdir, rel)).st_ino == os.stat(os.path.join(first, rel)).st_ino
     (job,) = read(topdir, "work/global/state/imagebuild.json")["jobs"]

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import command, make
+from conftest import command, hub_calls_of, make_finished
 from kojihub_tasks import PROFILE, running_hub
 from test_imagebuild import demo_config, read
 
@@ -77,20 +77,14 @@ def first(tmp_path_factory, demo_repo, hub):
     commit(top / "git" / "pdl-base.git", "Dockerfile", "FROM scratch\n")
     commit(top / "git" / "pdl-base.git", "image-build.conf", IMAGE_CONF % (top / "git"))
     before = len(hub.calls)
-    topdir = new_compose(top / "c1", demo_repo, top / "out")
-    done = make(topdir, "-j2")
-    assert done.returncode == 0, done.stdout
-    assert open(os.path.join(topdir, "STATUS")).read().strip() == "FINISHED"
+    topdir = make_finished(new_compose(top / "c1", demo_repo, top / "out"))
     assert hub.calls[before:].count("listRPMs") == 1  # the image archive's packages, kept for the next compose
     return topdir
 
 
 def osbs(hub, topdir):
     """Make TOPDIR's osbs target (and what it needs); the hub calls that made."""
-    before = len(hub.calls)
-    done = make(topdir, "work/global/state/osbs.json")
-    assert done.returncode == 0, done.stdout
-    return hub.calls[before:]
+    return hub_calls_of(hub, topdir, "work/global/state/osbs.json")
 
 
 def built_again(hub, first, topdir, same_inputs=False):
@@ -111,10 +105,7 @@ def built_again(hub, first, topdir, same_inputs=False):
 
 def test_same_inputs_take_over_the_build_without_a_hub_call(hub, first, tmp_path, demo_repo):
     topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first))
-    before = len(hub.calls)
-    done = make(topdir, "-j2")
-    assert done.returncode == 0, done.stdout
-    assert hub.calls[before:] == []  # no login, no buildContainer, no metadata query
+    assert hub_calls_of(hub, topdir, "-j2") == []  # no login, no buildContainer, no metadata query
     compose_id = open(os.path.join(topdir, "COMPOSE_ID")).read().strip()
     old = read(first, "compose/metadata/osbs.json")
     assert old["Server"]["x86_64"][0]["nvr"] == "pdl-base-container-1.0-5"
