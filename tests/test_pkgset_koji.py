@@ -90,12 +90,20 @@ def koji(tmp_path_factory, demo_repo):
                 os.environ["HOME"] = old_home
 
 
+def without_repos(conf):
+    """The demo config CONF less its pkgset_repos, which Pungi refuses beside pkgset_source = "koji"."""
+    text = conf.read_text()
+    start = text.index("pkgset_repos = {")
+    conf.write_text(text[:start] + text[text.index("}\n", start) + 2:])
+
+
 def koji_compose(tmp_path, demo_copy, profile=PROFILE, **options):
     """An init'ed (test) demo compose in TMP_PATH/composes reading its packages from the test
     hub with OPTIONS (its config a fresh copy of DEMO_COPY in TMP_PATH/conf)."""
     options = dict({"pkgset_source": "koji", "koji_profile": profile}, **options)
     conf = tmp_path / "conf"
     shutil.copytree(demo_copy, conf)
+    without_repos(conf / "demo.conf")
     with open(conf / "demo.conf", "a") as f:
         for name, value in options.items():
             f.write("%s = %r\n" % (name, value))
@@ -172,6 +180,7 @@ def test_first_tag_wins_extra_builds_and_scratch_tasks_on_top(koji, tmp_path, de
 
 
 def test_scratch_tasks_are_refused_in_a_production_compose(koji, tmp_path, demo_copy):
+    without_repos(demo_copy / "demo.conf")
     with open(demo_copy / "demo.conf", "a") as f:
         f.write("pkgset_source = 'koji'\nkoji_profile = %r\npkgset_koji_scratch_tasks = ['%d']\n"
                 % (PROFILE, koji["scratch"]))

@@ -25,6 +25,8 @@ runroot_channel = "compose"
 runroot_weights = {"buildinstall": 4.5, "createiso": 2}
 buildinstall_packages = [("^Server$", {"*": ["grub2-efi"]})]
 """
+# other lorax arguments than the demo compose's: lorax runs again (a copied compose is the same compose)
+NEW_LORAX_OPTIONS = [["^Server$", {"*": {"rootfs_size": 5}}]]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,7 @@ def test_the_boot_files_are_in_the_compose_and_the_task_log_in_the_phase_log(dem
 
 def test_a_failing_command_is_one_line_with_the_task_id(demo, hub, env, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=[])  # new inputs: lorax runs again
+    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     env.setenv("LORAX_STANDIN_FAIL", "1")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     env.delenv("LORAX_STANDIN_FAIL")
@@ -100,7 +102,7 @@ def test_a_failing_command_is_one_line_with_the_task_id(demo, hub, env, tmp_path
 
 def test_a_broken_build_root_is_one_line_with_the_task_id(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=[])
+    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     hub.fail_runroot("GenericError: mock exited with status 30 (build root broken)")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "i386", compose)
     task_id = hub.runroot_tasks()[-1][0]
@@ -110,7 +112,7 @@ def test_a_broken_build_root_is_one_line_with_the_task_id(demo, hub, tmp_path):
 
 def test_hub_errors_are_retried(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=[])
+    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     before = len(hub.runroot_tasks())
     hub.fail_next(2)  # the hub offline for the first two requests (the login)
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
@@ -122,7 +124,7 @@ def test_hub_errors_are_retried(demo, hub, tmp_path):
 
 def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=[])
+    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     set_options(compose, "runroot", runroot_tag=None)
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     assert_one_line_error(done, "option 'runroot_tag'", "buildinstall")
