@@ -171,6 +171,25 @@ def test_a_variant_without_modules_cannot_reach_modular_packages(tmp_path, modul
         "which nothing provides" in done.stdout, done.stdout
 
 
+def test_variants_listing_no_modules_take_modular_packages_as_any_others_as_pungi_does(tmp_path, modular_repo):
+    # Pungi 4.3.2 reads no modules from repos, and its solver sees every package (module_hotfixes)
+    conf = copy_product(tmp_path, modular_repo)
+    variants = conf.parent / "variants.xml"
+    text = variants.read_text()
+    while "<modules>" in text:
+        text = text[:text.index("<modules>")] + text[text.index("</modules>") + len("</modules>"):]
+    variants.write_text(text)
+    conf.write_text(conf.read_text() + '\nadditional_packages = [("^Plain$", {"*": ["modapp", "modweb"]})]\n')
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    assert not os.path.exists(os.path.join(topdir, "work/x86_64/pkgset/modules.yaml"))
+    plain = gathered(topdir, "Plain")
+    assert "modnode-0:20.3-1.mod20.pdl1.x86_64" in plain and "modweb-0:2.0-1.mod2.pdl1.noarch" in plain
+    assert "modnode-0:18.1-1.mod18.pdl1.x86_64" not in plain  # the newest build of a name.arch only
+    assert repo_modules(os.path.join(topdir, "compose/Plain/x86_64/os")) is None
+
+
 def test_filter_modules_leaves_a_stream_out(tmp_path, modular_repo):
     conf = copy_product(tmp_path, modular_repo)
     conf.write_text(conf.read_text() + '\nfilter_modules = [("^Server$", {"*": ["modnode:18"]})]\n')

@@ -14,6 +14,10 @@ metadata is written from the source repos' metadata: no package is read again.
 Repos carrying modules metadata add the module streams of A (rpms.modules):
 kept with their modules' defaults in work/<A>/pkgset/modules.yaml and put into
 the repo over the set, every artifact of theirs in the set whatever its EVR.
+That only when some variant lists <modules>: Pungi 4.3.2 reads no modules from
+repos and its solver sees modular packages as any others (module_hotfixes), so a
+compose whose variants name no module (an EL9 rebuild from its repos) takes them
+so too, the newest build of each name.arch whatever its stream.
 """
 
 import functools
@@ -97,7 +101,7 @@ def from_repos(topdir, conf, arch):
         repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     opened = [(Repo(r, cache), r) for r in repos]
-    streams = _modules(topdir, [repo for repo, _r in opened], arch)
+    streams = _modules(topdir, [repo for repo, _r in opened], arch) if _modular(topdir) else _no_modules(topdir, arch)
     gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
@@ -122,6 +126,18 @@ def from_repos(topdir, conf, arch):
     return result
 
 
+def _modular(topdir):
+    """Whether some variant of the compose lists <modules>."""
+    return any(v.get("modules") for v in jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"])
+
+
+def _no_modules(topdir, arch):
+    path = layout.at(topdir, layout.pkgset_modules(arch))
+    if os.path.exists(path):
+        os.unlink(path)
+    return []
+
+
 def _modules(topdir, repos, arch):
     """The module streams of ARCH in the modules metadata of REPOS, kept with their modules'
     defaults in work/<arch>/pkgset/modules.yaml (no file when there are none); their records."""
@@ -132,9 +148,7 @@ def _modules(topdir, repos, arch):
     index = modules.of_arch(modules.merge(indexes), arch) if indexes else None
     records = modules.streams(index) if index is not None else []
     if not records:
-        if os.path.exists(path):
-            os.unlink(path)
-        return []
+        return _no_modules(topdir, arch)
     jsonio.write_text(path, modules.dump(index))
     log.info("pkgset %s: %d module streams: %s", arch, len(records), ", ".join(r["nsvca"] for r in records))
     return records
