@@ -109,21 +109,25 @@ def from_repos(topdir, conf, arch):
     choose = functools.partial(packages.latest, arch, opened, modular={n for s in streams for n in s["artifacts"]},
                                multilib=is_arch_multilib(gather_conf, arch))
     # the headers of the newest packages are read while the solver runs: it usually reaches most
-    wait = headers.start_prefetch([(path, pkg.checksum_type) for path, pkg in
-                                   ((repo.package_path(pkg), pkg) for repo, pkg in choose())
-                                   if not repo_refs.is_remote(path)])
+    newest = _local_files(choose())
+    wait = headers.start_prefetch(newest)
     try:
         chosen = choose(keep=_reached(topdir, conf, gather_conf, compose_arches, arch))
     finally:
         wait()
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
-    headers.prefetch([(path, pkg.checksum_type) for path, pkg in ((repo.package_path(pkg), pkg) for repo, pkg in chosen)
-                      if not repo_refs.is_remote(path)])
+    headers.prefetch(set(_local_files(chosen)) - set(newest))
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
+
+
+def _local_files(chosen):
+    """[(path, checksum type)] of the local files of CHOSEN, [(Repo, Package)]."""
+    return [(path, pkg.checksum_type) for path, pkg in ((repo.package_path(pkg), pkg) for repo, pkg in chosen)
+            if not repo_refs.is_remote(path)]
 
 
 def _modular(topdir):
