@@ -29,7 +29,7 @@ from ..config import repo_refs
 from ..config.lookup import is_arch_multilib
 from ..errors import PunjiError
 from ..log import log
-from ..rpms import packages, repodata
+from ..rpms import packages, pkgpool, repodata
 from ..rpms.headers import HeaderCache
 from ..rpms.repos import Repo
 
@@ -54,15 +54,27 @@ def run(topdir, variant=None, arch=None):
     # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
     revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
-    repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision)
+    repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision,
+                        earlier=_earlier_repos(topdir, conf, arch))
     modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
     if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
         from ..rpms import modules
 
         modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
-    jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
-                      {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
+    warmed = pkgpool.start_warming(arch, repo_dir, layout.at(topdir, layout.pkgset_cache(arch)))
+    try:
+        jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
+                          {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
+    finally:
+        warmed()
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
+
+
+def _earlier_repos(topdir, conf, arch):
+    """The package set repos of ARCH whose package metadata a new one copies: this compose's
+    last one and the old compose's."""
+    old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
+    return [layout.at(top, layout.pkgset_repo(arch)) for top in (topdir, old) if top]
 
 
 def _arch_split(conf, arch, chosen):
@@ -220,9 +232,10 @@ def _record(repo, pkg, headers):
     checksum); one of an http(s) repo is only downloaded, and checked, when gather takes it."""
     path = repo.package_path(pkg)
     remote = repo_refs.is_remote(path)
-    if not remote and not os.path.isfile(path):
+    try:
+        facts = None if remote else headers.check(path, pkg)
+    except FileNotFoundError:
         raise PunjiError("repo %s: package %s is missing" % (repo.repo, path))
-    return packages.record(pkg, path, repo.repo, pkg.location_href, pkg.checksum_type,
-                  None if remote else headers.check(path, pkg))
+    return packages.record(pkg, path, repo.repo, pkg.location_href, pkg.checksum_type, facts)
 
 
