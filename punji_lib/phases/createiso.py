@@ -69,6 +69,9 @@ def run(topdir, variant, arch):
         if not any(rel.endswith(".rpm") for rel in files):
             reason = "no RPMs in %s" % layout.tree_dir(variant, arch)
             warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
+        elif _buildinstall_failed(topdir, variant, arch):  # a failable buildinstall: Pungi makes no ISO
+            reason = "buildinstall failed"
+            warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -155,7 +158,12 @@ def skip_reason(conf, v, arch):
     return None
 
 
-# -- naming ------------------------------------------------------------------------------
+def _buildinstall_failed(topdir, uid, arch):
+    path = layout.at(topdir, layout.state_file("buildinstall", uid, arch))
+    try:
+        return bool(jsonio.read_json(path).get("failed"))
+    except (OSError, ValueError):
+        return False
 
 
 # -- planning ----------------------------------------------------------------------------
