@@ -5,10 +5,12 @@ subdirectory per URL); a local repo is read where it is. Every failure is a
 PunjiError naming the repo.
 """
 
+import contextlib
 import functools
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import urllib.parse
 
@@ -92,6 +94,24 @@ def fetch_package(record, cache):
     return local
 
 
+@contextlib.contextmanager
+def c_stderr_to_log():
+    """Send what C code writes to stderr meanwhile (createrepo_c's GLib messages about a
+    corrupt file, which its exception repeats) to the log, not the terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode("utf-8", "replace").splitlines():
+                log.info("createrepo_c: %s", line)
+
+
 def one_line(exc):
     return " ".join(str(exc).split())
 
@@ -117,8 +137,10 @@ class Repo:
             if not os.path.isfile(repomd):
                 raise PunjiError("repo %s: no repodata/repomd.xml (not a yum repository)" % repo)
         self.repomd = repomd
+        self._verified = set()
         try:
-            records = createrepo_c.Repomd(repomd).records
+            with c_stderr_to_log():
+                records = createrepo_c.Repomd(repomd).records
         except (createrepo_c.CreaterepoCError, OSError) as exc:
             raise PunjiError("repo %s: corrupt repodata/repomd.xml: %s" % (repo, one_line(exc)))
         self.hrefs = {r.type: r.location_href for r in records}
@@ -138,9 +160,21 @@ class Repo:
             download(join(self.repo, href), path, self.repo)
         if not os.path.isfile(path):
             raise PunjiError("repo %s: %s metadata %s is missing" % (self.repo, kind, href))
+        self._verify(kind, path)
         if path.endswith(".zst"):
             path = self._unzstd(path)
         return path
+
+    def _verify(self, kind, path):
+        """Refuse metadata PATH whose checksum is not the one repomd.xml gives it, as dnf does."""
+        checksum_type, expected = self.checksums.get(kind, (None, None))
+        if not expected or path in self._verified:
+            return
+        found = file_checksum(path, checksum_type.lower())
+        if found != expected:
+            raise PunjiError("repo %s: %s metadata %s does not match its %s checksum in repodata/repomd.xml "
+                             "(%s there, %s here)" % (self.repo, kind, self.hrefs[kind], checksum_type, expected, found))
+        self._verified.add(path)
 
     def _unzstd(self, path):
         """A plain copy of zstd-compressed metadata (this createrepo_c cannot read zstd),
@@ -197,7 +231,8 @@ class Repo:
             if path is None:
                 raise PunjiError("repo %s: repodata/repomd.xml lists no %s metadata" % (self.repo, kind))
             try:
-                parse(path)
+                with c_stderr_to_log():
+                    parse(path)
             except (createrepo_c.CreaterepoCError, OSError) as exc:
                 raise PunjiError("repo %s: corrupt %s metadata %s: %s"
                                  % (self.repo, kind, self.hrefs[kind], one_line(exc)))
