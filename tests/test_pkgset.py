@@ -1,5 +1,6 @@
 """punji-pkgset with pkgset_source = "repos": the package set per arch and the repo over it."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -316,6 +317,10 @@ def test_zstd_compressed_repodata_is_read(tmp_path, demo_copy, one_package_repo)
                            check=True)
             os.unlink(os.path.join(repodata, name))
             repomd = repomd.replace(name, name[:-3] + ".zst")
+            old_sum = '<checksum type="sha256">%s</checksum>' % name.split("-", 1)[0]
+            with open(os.path.join(repodata, name[:-3] + ".zst"), "rb") as f:
+                new_sum = '<checksum type="sha256">%s</checksum>' % hashlib.sha256(f.read()).hexdigest()
+            repomd = repomd.replace(old_sum, new_sum)
     open(os.path.join(repodata, "repomd.xml"), "w").write(repomd)
     compose = compose_with_repos(tmp_path, demo_copy, [repo])
     command("punji-pkgset", "--arch", "x86_64", compose, check=True)
