@@ -156,8 +156,8 @@ class Repo:
         path = os.path.join(self.top, href)
         if is_remote(self.repo):
             path = cache_path(self.top, href, self.repo)
-        if is_remote(self.repo) and not os.path.isfile(path):
-            download(join(self.repo, href), path, self.repo)
+        if is_remote(self.repo) and not (os.path.isfile(path) and self._matches(kind, path)):
+            download(join(self.repo, href), path, self.repo)  # absent, or a stale copy of the same name
         if not os.path.isfile(path):
             raise PunjiError("repo %s: %s metadata %s is missing" % (self.repo, kind, href))
         self._verify(kind, path)
@@ -165,16 +165,22 @@ class Repo:
             path = self._unzstd(path)
         return path
 
+    def _matches(self, kind, path):
+        """Whether metadata file PATH has the checksum repomd.xml gives KIND (or it gives none)."""
+        checksum_type, expected = self.checksums.get(kind, (None, None))
+        if expected and path not in self._verified:
+            if file_checksum(path, checksum_type.lower()) != expected:
+                return False
+            self._verified.add(path)
+        return True
+
     def _verify(self, kind, path):
         """Refuse metadata PATH whose checksum is not the one repomd.xml gives it, as dnf does."""
-        checksum_type, expected = self.checksums.get(kind, (None, None))
-        if not expected or path in self._verified:
-            return
-        found = file_checksum(path, checksum_type.lower())
-        if found != expected:
+        if not self._matches(kind, path):
+            checksum_type, expected = self.checksums[kind]
             raise PunjiError("repo %s: %s metadata %s does not match its %s checksum in repodata/repomd.xml "
-                             "(%s there, %s here)" % (self.repo, kind, self.hrefs[kind], checksum_type, expected, found))
-        self._verified.add(path)
+                             "(%s there, %s here)" % (self.repo, kind, self.hrefs[kind], checksum_type, expected,
+                                                      file_checksum(path, checksum_type.lower())))
 
     def _unzstd(self, path):
         """A plain copy of zstd-compressed metadata (this createrepo_c cannot read zstd),
