@@ -6,15 +6,17 @@ variants never), on each arch and on
 'src' (the source tree), unless createiso_skip says so ('*' does not cover
 'src'), and only when the tree holds RPMs.
 
-An image holds everything in the tree but images/boot.iso. When the tree is
-bigger than iso_size less split_iso_reserve, it is split: the packages fill the
-discs in name order, the files outside Packages/, repodata/ and the boot
-directories (isolinux/, images/, EFI/) are on every disc, the boot directories
-on the first, and each disc gets its own repodata over its own packages (with
-the tree's comps) from createrepo_c. Every disc carries .treeinfo and
-.discinfo with its disc number. An image is bootable (El Torito BIOS entry
-from isolinux/isolinux.bin, EFI entry from images/efiboot.img, hybrid MBR and
-GPT) when the tree of a 'variant' has those files and fits on one disc.
+An image holds everything in the tree but images/boot.iso. A tree is split
+as Pungi's media splitter does it: its files but repodata/ in the order the
+file system lists them (the ones outside Packages/ first), each in whole
+2048-byte sectors, fill a disc of iso_size less split_iso_reserve and then the
+next; the extra files and media.repo are on every disc, and each disc gets its
+own repodata over its own packages (createrepo_c with sqlite databases and no
+group file, as Pungi's discs have) listed in its .treeinfo. Every disc carries
+.treeinfo and .discinfo with its disc number. A tree whose images boot (a
+'variant' with isolinux/isolinux.bin or images/efiboot.img: El Torito BIOS and
+EFI entries, hybrid MBR and GPT) is never split: one disc, with Pungi's warning
+when it is bigger than a disc.
 
 Names come from image_name_format (disc type from disc_types["dvd"]), volume
 ids from image_volid_formats (layered products: image_volid_layered_product_formats
@@ -171,40 +173,51 @@ def _blocks(size):
     return -(-size // iso.SECTOR) * iso.SECTOR
 
 
-def plan(sizes, capacity, uid, arch):
-    """The discs of a tree whose files have SIZES ({path in the tree: bytes}): [[path in the
-    tree, ...], ...]. One disc when the whole tree fits in CAPACITY bytes (iso_size less
-    split_iso_reserve and an image's fixed overhead); else packages fill the discs in name
-    order, repodata is left out (each disc gets its own), boot directories and the addons'
-    repos (os/addons/<id>, whole) go on the first disc, other files on every disc."""
-    files = sorted(sizes)
-    sizes = {rel: _blocks(size) for rel, size in sizes.items()}
-    if sum(sizes.values()) <= capacity:
-        return [files]
-    packages = [rel for rel in files if rel.startswith("Packages/") and rel.endswith(".rpm")]
-    rest = [rel for rel in files if not rel.startswith("repodata/") and
-            not (rel.startswith("Packages/") and rel.endswith(".rpm"))]
-    first_only = image_files.BOOT_DIRS + ("addons/",)
-    first = [rel for rel in rest if rel.startswith(first_only)]
-    every = [rel for rel in rest if not rel.startswith(first_only)]
-    fixed = sum(sizes[rel] for rel in every)
-    discs, current, used = [], first + every, fixed + sum(sizes[rel] for rel in first)
-    if used >= capacity:
-        raise PunjiError("%s.%s: the files outside Packages/ (%.1f MiB) leave no room for packages on a disc of "
-                         "%.1f MiB: raise iso_size or lower split_iso_reserve" % (uid, arch, used / 2.0 ** 20,
-                                                                                   capacity / 2.0 ** 20))
-    for rel in packages:
-        if fixed + sizes[rel] > capacity:
-            raise PunjiError("%s.%s: package %s (%.1f MiB) does not fit on a disc of %.1f MiB (iso_size less "
-                             "split_iso_reserve)" % (uid, arch, os.path.basename(rel), sizes[rel] / 2.0 ** 20,
-                                                     capacity / 2.0 ** 20))
-        if used + sizes[rel] > capacity:
-            discs.append(current)
-            current, used = list(every), fixed
-        current.append(rel)
-        used += sizes[rel]
-    discs.append(current)
-    return discs
+def plan(order, sizes, sticky, capacity, uid, arch):
+    """The discs of a tree, [[path in the tree, ...], ...], as Pungi's media splitter makes
+    them: ORDER (split_order) taken in turn, each file in whole 2048-byte sectors (SIZES:
+    {path: bytes}), a new disc when the next file would pass CAPACITY bytes (None: one disc),
+    the STICKY files (extra files, media.repo) on every disc."""
+    blocks = {rel: _blocks(sizes[rel]) for rel in order}
+    fixed = [rel for rel in order if rel in sticky]
+    fixed_size = sum(blocks[rel] for rel in fixed)
+    discs, used = [], 0
+    for rel in order:
+        if rel in sticky:
+            continue
+        if capacity is not None and fixed_size + blocks[rel] > capacity:
+            what = "package " + os.path.basename(rel) if rel.endswith(".rpm") else rel
+            raise PunjiError("%s.%s: %s (%.1f MiB) does not fit on a disc of %.1f MiB (iso_size less "
+                             "split_iso_reserve)" % (uid, arch, what, blocks[rel] / 2.0 ** 20, capacity / 2.0 ** 20))
+        if not discs or (capacity is not None and used + blocks[rel] > capacity):
+            discs.append(list(fixed))
+            used = fixed_size
+        discs[-1].append(rel)
+        used += blocks[rel]
+    return discs or [fixed], (used if len(discs) <= 1 else None)
+
+
+def split_order(top, files):
+    """The paths of FILES (image_files.of_tree of tree TOP) but the tree's repodata/, in the
+    order Pungi's split takes them: as os.walk lists the tree (the file system's order),
+    the files outside Packages/ first."""
+    others, packages = [], []
+    for root, dirs, names in os.walk(top):
+        base = os.path.relpath(root, top)
+        if base == ".":
+            dirs[:] = [d for d in dirs if d != "repodata"]
+        for name in names:
+            rel = name if base == "." else os.path.join(base, name)
+            if rel in files:
+                (packages if rel.startswith("Packages/") else others).append(rel)
+    return others + packages
+
+
+def _sticky(topdir, uid, arch):
+    """What Pungi puts on every disc of a split tree: its extra files and media.repo."""
+    path = layout.at(topdir, layout.extrafiles_json(uid, arch))
+    listed = jsonio.read_json(path).get("files", []) if os.path.isfile(path) else []
+    return {f["file"] for f in listed} | {"media.repo"}
 
 
 # -- making ------------------------------------------------------------------------------
@@ -219,14 +232,18 @@ def make_images(topdir, conf, v, arch, files, sizes):
     substs = naming.substitutions(conf, topdir)
     volid = naming.volume_id(conf, substs, v, arch)
     capacity = iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
-        iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve") - iso.OVERHEAD
+        iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
     if capacity <= 0:
         raise PunjiError("options 'iso_size', 'split_iso_reserve': they leave no room for files on a disc")
-    discs = plan(sizes, capacity, uid, arch)
     boot = iso.boot_options(files, arch) if v["type"] == "variant" and arch != "src" else None
-    if boot and len(discs) > 1:
-        warn(PROG, "%s.%s needs %d discs: the images are not bootable" % (uid, arch, len(discs)))
-        boot = None
+    # as Pungi does, a bootable tree is never split: one disc, with a warning when it is too big
+    discs, single = plan(split_order(top, files), sizes, _sticky(topdir, uid, arch), None if boot else capacity,
+                         uid, arch)
+    if single is not None and single > capacity:
+        warn(PROG, "ISO for %s.%s does not fit on single media! It is %d bytes too big. (Total size: %d B)"
+             % (uid, arch, single - capacity, single))
+    if len(discs) == 1:
+        discs = [sorted(files)]  # the whole tree, its repodata too
     level = image_files.iso_level(conf, uid, arch)
     tool = "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage"
     names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, len(discs) + 1)]
@@ -362,7 +379,9 @@ def _disc_content(topdir, top, files, members, disc_dir, number, count, v, log_p
                 content[os.path.relpath(path, disc_dir)] = path
     if ".treeinfo" in files:
         path = os.path.join(disc_dir, ".treeinfo")
-        _write_treeinfo(files[".treeinfo"], path, number, count, v, disc_dir if count > 1 else None)
+        checksum = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo"))).get("createrepo_checksum")
+        _write_treeinfo(files[".treeinfo"], path, number, count, v, disc_dir if count > 1 else None,
+                        createrepo.CHECKSUMS.get(checksum, checksum or "sha256"))
         content[".treeinfo"] = path
     if ".discinfo" in files:
         path = os.path.join(disc_dir, ".discinfo")
@@ -371,9 +390,9 @@ def _disc_content(topdir, top, files, members, disc_dir, number, count, v, log_p
     return content
 
 
-def _write_treeinfo(source, target, number, count, v, repo_root=None):
+def _write_treeinfo(source, target, number, count, v, repo_root=None, checksum="sha256"):
     """The tree's .treeinfo for disc NUMBER of COUNT: a [media] section, no boot.iso; with
-    REPO_ROOT, the checksum of repodata/repomd.xml is that of REPO_ROOT's."""
+    REPO_ROOT, the CHECKSUM of repodata/repomd.xml is that of REPO_ROOT's."""
     from productmd.treeinfo import TreeInfo
 
     from ..media import treeinfo
@@ -389,10 +408,10 @@ def _write_treeinfo(source, target, number, count, v, repo_root=None):
         if path:
             ti.checksums.checksums.pop(path, None)
     repomd = "repodata/repomd.xml"
-    if repo_root and repomd in ti.checksums.checksums:
-        del ti.checksums.checksums[repomd]
+    if repo_root:  # the disc's own repodata, as Pungi lists it
+        ti.checksums.checksums.pop(repomd, None)
         if os.path.isfile(os.path.join(repo_root, repomd)):
-            ti.checksums.add(repomd, "sha256", root_dir=repo_root)
+            ti.checksums.add(repomd, checksum, root_dir=repo_root)
     main = ti.variants.variants.get(v["id"]) and v["id"] or next(iter(sorted(ti.variants.variants)), None)
     jsonio.write_text(target, treeinfo.dumps(ti, main))
 
@@ -407,25 +426,19 @@ def _write_discinfo(source, target, number):
 
 
 def _disc_repodata(topdir, top, disc_dir, packages, log_path):
-    """repodata in DISC_DIR over PACKAGES of tree TOP: createrepo_c with the createrepo
-    options, reusing the tree's metadata, the tree's comps as group file."""
-    import createrepo_c as cr
-
-    repomd_path = os.path.join(top, "repodata", "repomd.xml")
-    try:
-        repomd = cr.Repomd(repomd_path)
-    except Exception as exc:
-        raise PunjiError("%s: cannot read the tree's repodata (%s): run punji-createrepo again" % (repomd_path, exc))
-    group = next((r for r in repomd.records if r.type == "group"), None)
-    comps = os.path.join(top, group.location_href) if group else None
+    """repodata in DISC_DIR over PACKAGES of tree TOP, made as Pungi makes a split disc's:
+    createrepo_c reusing the tree's metadata, with sqlite databases and createrepo_checksum,
+    and no other createrepo option (no group file: Pungi's discs have none)."""
+    cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    checksum = cr_conf.get("createrepo_checksum") or "sha256"
     pkglist = disc_dir + ".pkglist"
     with open(pkglist, "w", encoding="utf-8") as f:
         f.write("".join(rel + "\n" for rel in packages))
-    cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
-    revision = repomd.revision if repomd.revision and repomd.revision.isdigit() else 0
-    cmd = createrepo.command(cr_conf, top, pkglist, comps, revision)
-    cmd = cmd[:-1] + ["--skip-stat", "--update-md-path", top, "--outputdir", disc_dir, top]
-    iso.run_tool(cmd, log_path, os.path.basename(disc_dir))
+    cmd = ["createrepo_c", "--update", "--update-md-path", top, "--database", "--skip-stat", "--pkglist", pkglist,
+           "--outputdir", disc_dir, "--checksum", createrepo.CHECKSUMS.get(checksum, checksum)]
+    if cr_conf.get("createrepo_num_workers"):
+        cmd += ["--workers", str(cr_conf["createrepo_num_workers"])]
+    iso.run_tool(cmd + [top], log_path, os.path.basename(disc_dir))
     os.unlink(pkglist)
 
 
