@@ -11,7 +11,8 @@ and whatever it breaks. expect.json says:
   repo        changes to the case's own copy of the repo: ["truncate", glob, size (< 0: from
               the end)], ["corrupt", glob, offset (< 0: from the end), length], ["write",
               glob, text], ["replace", glob, glob of the file to copy over it], ["delete",
-              glob], ["sub", glob, old, new], ["gzsub", glob, old, new] (inside a .gz)
+              glob], ["sub", glob, old, new], ["gzsub", glob, old, new] (inside a .gz),
+              ["checksum", glob]: repomd.xml gives that metadata file its new checksum
   http        "empty": @HTTP@ is a web server over an empty directory (404 for everything);
               "repo": one over the case's repo
   without     a tool missing from PATH (PATH is a directory of symlinks to all others)
@@ -32,6 +33,7 @@ import glob
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -43,6 +45,9 @@ BAD = os.path.join(DATA, "bad")
 COMMON = os.path.join(BAD, "common")
 CASES = sorted(name for name in os.listdir(BAD) if os.path.isfile(os.path.join(BAD, name, "expect.json")))
 TEXT_SUFFIXES = (".conf", ".xml", ".txt", ".json")
+# What a command may print on stderr besides its error line: warnings, make's own lines and its
+# echo of the commands it runs, punji-compose's compose path.
+EXPECTED_LINE = re.compile(r"^(punji-[a-z-]+: (error|warning): |make(\[\d+\])?: |/\S*/punji-[a-z-]+( |$)|punji-compose: compose )")
 
 
 def test_the_corpus_has_at_least_30_cases_of_every_kind():
@@ -101,8 +106,27 @@ def mutate(repo, steps, values):
             assert old in text, "%r is not in %s" % (old, path)
             with opener(path, "wt", encoding="utf-8") as f:
                 f.write(text.replace(old, new))
+        elif op == "checksum":
+            rechecksum(repo, path)
         else:
             raise AssertionError("unknown repo step %r" % op)
+
+
+def rechecksum(repo, path):
+    """Give the metadata file PATH its own checksum and size in REPO's repomd.xml."""
+    import hashlib
+
+    repomd = os.path.join(repo, "repodata", "repomd.xml")
+    with open(repomd, encoding="utf-8") as f:
+        text = f.read()
+    start = text.rindex("<data ", 0, text.index(os.path.basename(path)))
+    end = text.index("</data>", start)
+    with open(path, "rb") as f:
+        data = f.read()
+    block = re.sub(r'(<checksum type="sha256">)[0-9a-f]+', r"\g<1>" + hashlib.sha256(data).hexdigest(), text[start:end])
+    block = re.sub(r"<size>\d+</size>", "<size>%d</size>" % len(data), block)
+    with open(repomd, "w", encoding="utf-8") as f:
+        f.write(text[:start] + block + text[end:])
 
 
 def copy_case(name, work, values):
@@ -167,6 +191,9 @@ def error_lines(done, expect):
         missing = [f for f in expect["fragments"] if f not in line]
         if missing:
             problems.append("the error line lacks %s: %s" % (", ".join(repr(m) for m in missing), line))
+    stray = [line for line in done.stderr.splitlines() if line.strip() and not EXPECTED_LINE.match(line)]
+    if stray:
+        problems.append("%d lines that are no error, warning or make's: %s" % (len(stray), stray[:2]))
     return problems
 
 

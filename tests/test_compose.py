@@ -239,3 +239,18 @@ def test_a_layered_product_has_the_composes_release_type(new_compose):
         json.dump(data, open(path, "w"))
     tools = finish.composeinfo(new_compose).variants["Server"]["Tools"]
     assert (tools.release.short, tools.release.version, tools.release.type) == ("PTL", "3", "updates")
+
+
+def test_a_failed_target_whose_error_file_is_empty_is_named_with_the_error_make_relayed(monkeypatch):
+    """A full disk can leave a failed target's .error file empty: the DOOMED line then takes the
+    command's own error line, which punji-compose saw go by."""
+    from punji_lib.commands import compose
+    from punji_lib.compose import status
+
+    target = {"phase": "createrepo", "variant": "Server", "arch": "src", "log": "logs/src/createrepo-Server.log"}
+    monkeypatch.setattr(status, "failing", lambda topdir: [(target, "")])
+    relayed = "no space left on device writing /c/work/src/state/createrepo-Server.json"
+    assert compose.doomed_message("/c", 2, relayed) == (
+        "compose DOOMED: createrepo Server.src failed: %s; see /c/logs/src/createrepo-Server.log" % relayed)
+    monkeypatch.setattr(status, "failing", lambda topdir: [(target, "its own line")])
+    assert "failed: its own line; see" in compose.doomed_message("/c", 2, relayed)

@@ -628,6 +628,16 @@ def test_corrupt_repodata(run, tmp_path, solver_repo):
     assert_bad_input(run({"repos": [str(repo)], "arch": "x86_64", "packages": ["gx"]}), str(repo))
 
 
+def test_repodata_changed_under_its_repomd_checksum(run, tmp_path, solver_repo):
+    repo = tmp_path / "changed"
+    shutil.copytree(os.path.join(solver_repo, "repodata"), repo / "repodata")
+    (filelists,) = [p for p in os.listdir(repo / "repodata") if p.endswith("filelists.xml.gz")]
+    with open(repo / "repodata" / filelists, "ab") as f:
+        f.write(b"\0")
+    assert_bad_input(run({"repos": [str(repo)], "arch": "x86_64", "packages": ["gx"]}), str(repo),
+                     "filelists metadata repodata/%s does not match its sha256 checksum" % filelists)
+
+
 # ---------------------------------------------------------------- Pungi's answers (issue 11, C and D)
 
 REQUESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "fidelity", "requests")

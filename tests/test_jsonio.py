@@ -53,3 +53,20 @@ def test_a_killed_writers_temp_file_goes_a_running_ones_stays(tmp_path):
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_full_disk_while_writing_names_the_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from punji_lib.errors import as_user_error
+
+    def full(_fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    target = tmp_path / "state.json"
+    with pytest.raises(OSError) as caught:
+        jsonio.write_text(str(target), "{}\n")
+    assert str(target) in str(as_user_error(caught.value))
+    assert os.listdir(tmp_path) == []

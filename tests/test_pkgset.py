@@ -1,5 +1,6 @@
 """punji-pkgset with pkgset_source = "repos": the package set per arch and the repo over it."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -332,6 +333,10 @@ def test_zstd_compressed_repodata_is_read(tmp_path, demo_copy, one_package_repo)
                            check=True)
             os.unlink(os.path.join(repodata, name))
             repomd = repomd.replace(name, name[:-3] + ".zst")
+            old_sum = '<checksum type="sha256">%s</checksum>' % name.split("-", 1)[0]
+            with open(os.path.join(repodata, name[:-3] + ".zst"), "rb") as f:
+                new_sum = '<checksum type="sha256">%s</checksum>' % hashlib.sha256(f.read()).hexdigest()
+            repomd = repomd.replace(old_sum, new_sum)
     open(os.path.join(repodata, "repomd.xml"), "w").write(repomd)
     compose = compose_with_repos(tmp_path, demo_copy, [repo])
     command("punji-pkgset", "--arch", "x86_64", compose, check=True)
@@ -481,3 +486,34 @@ def test_only_arches_pungi_knows_are_checked_as_input_arches():
     input_arches.check("additional_packages", ["demo.riscv64", "demo.+", "demo.i686"], "x86_64")
     with pytest.raises(PunjiError, match="arch sparc64"):
         input_arches.check("additional_packages", ["demo.sparc64"], "x86_64")
+
+
+def test_a_stale_cached_copy_of_remote_metadata_is_downloaded_again(tmp_path, small_repo):
+    from punji_lib.rpms.repos import Repo
+
+    cache = str(tmp_path / "cache")
+    with http_server(str(small_repo)) as url:
+        cached = Repo(url, cache).metadata("primary")
+        with open(cached, "wb") as f:
+            f.write(b"an older primary.xml.gz of the same name")
+        again = Repo(url, cache)
+        assert again.metadata("primary") == cached
+        assert len(again.packages()) == 6
+    (primary,) = [n for n in os.listdir(os.path.join(small_repo, "repodata")) if n.endswith("-primary.xml.gz")]
+    with open(cached, "rb") as f, open(os.path.join(small_repo, "repodata", primary), "rb") as original:
+        assert f.read() == original.read()
+
+
+def test_local_metadata_that_is_not_what_repomd_xml_says_is_one_error(tmp_path, small_repo):
+    from punji_lib.errors import PunjiError
+    from punji_lib.rpms.repos import Repo
+
+    repo = tmp_path / "repo"
+    shutil.copytree(small_repo, repo)
+    (primary,) = [n for n in os.listdir(repo / "repodata") if n.endswith("-primary.xml.gz")]
+    with open(repo / "repodata" / primary, "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(PunjiError) as caught:
+        Repo(str(repo), str(tmp_path / "cache")).packages()
+    assert "primary metadata repodata/%s does not match its sha256 checksum in repodata/repomd.xml" % primary \
+        in str(caught.value)

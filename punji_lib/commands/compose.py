@@ -86,7 +86,7 @@ def _logged(log, line):
 def _compose(args):
     import os
 
-    from ..compose import layout, report, status
+    from ..compose import report, status
     from ..errors import PunjiError
     from ..phases import init
 
@@ -104,16 +104,28 @@ def _compose(args):
     if code != 0:
         status.set_status(topdir, "DOOMED")
         report.write_quietly(topdir, "punji-compose")
-        failed = status.failing(topdir)
         print(topdir)
-        if failed:
-            target, message = failed[0]
-            scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
-            raise PunjiError("compose DOOMED: %s %s failed: %s; see %s" % (target["phase"], scope, message, os.path.join(topdir, target["log"])))
-        if first_error:  # its target could not record it (a full disk)
-            raise PunjiError("compose DOOMED: %s" % first_error)
-        raise PunjiError("compose DOOMED: make exited with %d; see %s" % (code, layout.at(topdir, layout.compose_log())))
+        raise PunjiError(doomed_message(topdir, code, first_error))
     print(topdir)
+
+
+def doomed_message(topdir, code, first_error):
+    """What punji-compose says of a compose make left failed: the first failed target with its
+    error, or FIRST_ERROR (the first error line a punji command printed) when the target could
+    not record it (a full disk leaves no error file, or an empty one)."""
+    import os
+
+    from ..compose import layout, status
+
+    failed = status.failing(topdir)
+    if failed:
+        target, message = failed[0]
+        scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
+        return "compose DOOMED: %s %s failed: %s; see %s" % (
+            target["phase"], scope, message or first_error or "no error recorded", os.path.join(topdir, target["log"]))
+    if first_error:
+        return "compose DOOMED: %s" % first_error
+    return "compose DOOMED: make exited with %d; see %s" % (code, layout.at(topdir, layout.compose_log()))
 
 
 def main(argv=None):

@@ -81,9 +81,11 @@ def write_text(path, text):
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = path  # write() and close() name no file: a full disk's error line would not say where
         raise
 
 

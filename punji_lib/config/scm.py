@@ -448,6 +448,7 @@ def extract_rpm(path, dest, what):
     os.makedirs(dest)
     real_dest = os.path.realpath(dest)
     name = os.path.basename(path)
+    rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own line about a corrupt file would be a second error line
     ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
     try:
         with open(path, "rb") as f:

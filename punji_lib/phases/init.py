@@ -6,7 +6,7 @@ import os
 from ..compose import composeid, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
 from ..config.lookup import lookaside_variants, va_data
-from ..errors import PunjiError
+from ..errors import PunjiError, as_user_error
 from ..log import log, open_log, warn
 
 
@@ -34,8 +34,14 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
     status.set_status(topdir, "STARTED")
     notify.phase_started(topdir, "init")
-    run(topdir, prog="punji-init", loaded=loaded)
-    makefile.write(topdir)
+    try:
+        run(topdir, prog="punji-init", loaded=loaded)
+        makefile.write(topdir)
+    except Exception as exc:
+        known = as_user_error(exc)
+        state.mark_failed(topdir, "init", None, None, str(known) if known else "%s: %s" % (type(exc).__name__, exc))
+        status.set_status(topdir, "DOOMED")
+        raise
     notify.send(topdir, "phase-stop", phase_name="init")
     return topdir
 
@@ -82,6 +88,8 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     readable = [n for n in given if not (check_only and n in remote)]
     loaded["inputs"] = [reader.local_file(conf, n) for n in given if n not in remote]  # what the Makefile watches
     loaded["comps"] = reader.local_file(conf, "comps_file") if "comps_file" in readable else None
+    if check_only and loaded["comps"]:
+        comps.read(loaded["comps"])
     if "variants_file" not in readable:
         loaded["variants"] = None
         return loaded

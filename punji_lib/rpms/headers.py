@@ -185,6 +185,7 @@ def read_header(path):
     are not verified here), and its "excludearch" and "exclusivearch" when it has them."""
     import rpm
 
+    rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own line about a corrupt file would be a second error line
     ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
     try:
         fd = os.open(path, os.O_RDONLY)

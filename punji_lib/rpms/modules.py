@@ -51,7 +51,7 @@ def parse(text, where):
 
 def repo_index(repo):
     """The ModuleIndex of a repos.Repo's modules metadata, or None when it has none."""
-    path = repo.metadata("modules")
+    path = repo.metadata("modules", verify=True)
     if path is None:
         return None
     where = "repo %s: %s" % (repo.repo, repo.hrefs["modules"])

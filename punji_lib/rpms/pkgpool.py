@@ -176,7 +176,7 @@ def _write_solv(handle, path):
 def _add_xml(pool, handle, repo, kind, flags):
     import solv
 
-    path = repo.metadata(kind)
+    path = repo.metadata(kind, verify=True)
     if path is None:
         return
     f = solv.xfopen(path)

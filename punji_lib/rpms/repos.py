@@ -5,10 +5,12 @@ subdirectory per URL); a local repo is read where it is. Every failure is a
 PunjiError naming the repo.
 """
 
+import contextlib
 import functools
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import urllib.parse
 
@@ -92,6 +94,24 @@ def fetch_package(record, cache):
     return local
 
 
+@contextlib.contextmanager
+def c_stderr_to_log():
+    """Send what C code writes to stderr meanwhile (createrepo_c's GLib messages about a
+    corrupt file, which its exception repeats) to the log, not the terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode("utf-8", "replace").splitlines():
+                log.info("createrepo_c: %s", line)
+
+
 def one_line(exc):
     return " ".join(str(exc).split())
 
@@ -118,8 +138,10 @@ class Repo:
             if not os.path.isfile(repomd):
                 raise PunjiError("repo %s: no repodata/repomd.xml (not a yum repository)" % repo)
         self.repomd = repomd
+        self._verified = set()
         try:
-            records = createrepo_c.Repomd(repomd).records
+            with c_stderr_to_log():
+                records = createrepo_c.Repomd(repomd).records
         except (createrepo_c.CreaterepoCError, OSError) as exc:
             raise PunjiError("repo %s: corrupt repodata/repomd.xml: %s" % (repo, one_line(exc)))
         self.hrefs = {r.type: r.location_href for r in records}
@@ -127,21 +149,42 @@ class Repo:
         if "primary" not in self.hrefs:
             raise PunjiError("repo %s: repodata/repomd.xml lists no primary metadata" % repo)
 
-    def metadata(self, kind):
-        """The local path of metadata KIND (primary, filelists, other, group...), or None."""
+    def metadata(self, kind, verify=False):
+        """The local path of metadata KIND (primary, filelists, other, group...), or None. VERIFY:
+        refuse a file whose checksum is not repomd.xml's (what reads the file itself asks it:
+        a look at its size and mtime need not read it all)."""
         href = self.hrefs.get(kind)
         if href is None:
             return None
         path = os.path.join(self.top, href)
         if is_remote(self.repo):
             path = cache_path(self.top, href, self.repo)
-        if is_remote(self.repo) and not os.path.isfile(path):
-            download(join(self.repo, href), path, self.repo)
+        if is_remote(self.repo) and not (os.path.isfile(path) and self._matches(kind, path)):
+            download(join(self.repo, href), path, self.repo)  # absent, or a stale copy of the same name
         if not os.path.isfile(path):
             raise PunjiError("repo %s: %s metadata %s is missing" % (self.repo, kind, href))
+        if verify:
+            self._verify(kind, path)
         if path.endswith(".zst"):
             path = self._unzstd(path)
         return path
+
+    def _matches(self, kind, path):
+        """Whether metadata file PATH has the checksum repomd.xml gives KIND (or it gives none)."""
+        checksum_type, expected = self.checksums.get(kind, (None, None))
+        if expected and path not in self._verified:
+            if file_checksum(path, checksum_type.lower()) != expected:
+                return False
+            self._verified.add(path)
+        return True
+
+    def _verify(self, kind, path):
+        """Refuse metadata PATH whose checksum is not the one repomd.xml gives it, as dnf does."""
+        if not self._matches(kind, path):
+            checksum_type, expected = self.checksums[kind]
+            raise PunjiError("repo %s: %s metadata %s does not match its %s checksum in repodata/repomd.xml "
+                             "(%s there, %s here)" % (self.repo, kind, self.hrefs[kind], checksum_type, expected,
+                                                      file_checksum(path, checksum_type.lower())))
 
     def _unzstd(self, path):
         """A plain copy of zstd-compressed metadata (this createrepo_c cannot read zstd),
@@ -167,7 +210,7 @@ class Repo:
         """The path of the repo's comps (group) metadata, or None."""
         for kind in ("group", "group_gz", "group_xz", "group_zst"):
             if kind in self.hrefs:
-                return self.metadata(kind)
+                return self.metadata(kind, verify=True)
         return None
 
     def packages(self, with_files=False):
@@ -194,11 +237,12 @@ class Repo:
         if with_files:
             parts.append(("filelists", lambda p: createrepo_c.xml_parse_filelists(p, newpkgcb=existing)))
         for kind, parse in parts:
-            path = self.metadata(kind)
+            path = self.metadata(kind, verify=True)
             if path is None:
                 raise PunjiError("repo %s: repodata/repomd.xml lists no %s metadata" % (self.repo, kind))
             try:
-                parse(path)
+                with c_stderr_to_log():
+                    parse(path)
             except (createrepo_c.CreaterepoCError, OSError) as exc:
                 raise PunjiError("repo %s: corrupt %s metadata %s: %s"
                                  % (self.repo, kind, self.hrefs[kind], one_line(exc)))
