@@ -1,12 +1,14 @@
 """The package set of one compose arch read from Koji (pkgset_source = "koji").
 
-What goes in, by build (a later kind replaces an earlier one's build of the same name):
-  1. the latest builds of pkgset_koji_tag, across its inheritance unless pkgset_koji_inherit
-     is False (koji's listTaggedRPMS(latest=True) order: the tag, then its parents); with
-     several tags the first tag that has a package wins;
-  2. the builds of pkgset_koji_builds (NVRs);
-  3. the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
-     only; scratch builds are never signed, so sigkeys do not apply to them).
+What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathers from all:
+  1. the latest builds of each tag of pkgset_koji_tag, across its inheritance unless
+     pkgset_koji_inherit is False (koji's listTaggedRPMS(latest=True) order: the tag, then its
+     parents); with several tags the latest of each tag, so one name.arch can have several
+     versions (the solver takes the newest);
+  2. the builds of pkgset_koji_builds (NVRs), each replacing every tag's build of its name;
+  3. beside them, the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
+     only, as Pungi 4.3.2 refuses them in any other; scratch builds are never signed, so
+     sigkeys do not apply to them).
 Of each RPM of the arches installable on the compose arch (arches.compatible; the multilib
 partner's only when some variant has multilib methods on the arch) and of source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
 (None allows the unsigned copy); when some are not signed yet, Koji is asked again
@@ -72,9 +74,9 @@ def from_koji(topdir, conf, arch):
     except ValueError:
         raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
     compose_type = request.read(topdir).get("compose_type")
-    if tasks and compose_type == "production":
+    if tasks and compose_type != "test":
         raise PunjiError("option 'pkgset_koji_scratch_tasks': scratch builds are only allowed in test composes, "
-                         "not in a production compose")
+                         "not in a %s compose" % compose_type)
     koji = Session(conf.get("koji_profile"))
     koji.call("getAPIVersion")
     event = compose_event(topdir, koji, conf)
@@ -97,30 +99,16 @@ def from_koji(topdir, conf, arch):
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
-    # build name -> (source label, build, [rpminfo]); later kinds replace earlier ones
-    builds = {}
-    for label, build, rpms in _tagged(koji, tags, conf, wanted, event) + _extra_builds(koji, nvrs, wanted):
-        builds[build["name"]] = (label, build, rpms)
-    items = [(label, build, rpm) for label, build, rpms in builds.values() for rpm in rpms]
+    items = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted))
     modular = _modular(koji, conf, found, wanted, event) if found else []
     signed = _signed_copies(koji, conf, store, items + modular)
-    found_rpms = {}  # name.arch -> (record, Package)
-    by_nevra = {}  # the RPMs of module content tags, several of a name.arch possible
-    for i, ((label, build, rpm), (rel, sigkey)) in enumerate(signed):
+    chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
+    for (label, build, rpm), (rel, sigkey) in signed:
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
-        if i >= len(items):
-            by_nevra[record["nevra"]] = (record, pkg)
-        else:
-            found_rpms[(pkg.name, pkg.arch)] = (record, pkg)
-    scratch = _scratch(koji, tasks, wanted, store, headers)
-    replaced = {_build_name(record) for record, _pkg in scratch} - {None}
-    found_rpms = {key: rp for key, rp in found_rpms.items() if _build_name(rp[0]) not in replaced}
-    for record, pkg in scratch:
-        found_rpms[(pkg.name, pkg.arch)] = (record, pkg)
+        chosen.setdefault(record["nevra"], (record, pkg))
+    for record, pkg in _scratch(koji, tasks, wanted, store, headers):
+        chosen.setdefault(record["nevra"], (record, pkg))
     headers.save()
-    chosen = {rp[0]["nevra"]: rp for rp in found_rpms.values()}
-    for nevra, rp in by_nevra.items():
-        chosen.setdefault(nevra, rp)
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
     _write_modules(topdir, arch, found, tree)
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
@@ -140,8 +128,25 @@ def _cache_dir(topdir, conf, arch):
 # -- what Koji has ---------------------------------------------------------------------------
 
 
+def _union(tagged, extra):
+    """[(label, build, rpminfo)] of every RPM of the package sets Pungi makes, one per tag (the
+    tag's latest builds, a build of pkgset_koji_builds, EXTRA, replacing the tag's build of its
+    name), or of EXTRA alone without tags; an RPM in several of them once (the first tag's). Pungi
+    keeps a package set per tag and its gather takes the packages of all of them: of a
+    name.arch in several, the solver takes the newest."""
+    sets = [[b for b in builds if b[1]["name"] not in {e[1]["name"] for e in extra}] + extra
+            for builds in tagged] or [extra]
+    result, seen = [], set()
+    for label, build, rpms in (b for builds in sets for b in builds):
+        for rpm in rpms:
+            if rpm["id"] not in seen:
+                seen.add(rpm["id"])
+                result.append((label, build, rpm))
+    return result
+
+
 def _tagged(koji, tags, conf, wanted, event):
-    """[(label, build, [rpminfo])] of the latest builds of TAGS at EVENT, the first tag winning."""
+    """[[(label, build, [rpminfo])] of the latest builds of a tag at EVENT] for each of TAGS."""
     if not tags:
         return []
     infos = koji.multicall("getTag", [((t,), {"event": event}) for t in tags])
@@ -151,17 +156,13 @@ def _tagged(koji, tags, conf, wanted, event):
     inherit = bool(conf.get("pkgset_koji_inherit", True))
     answers = koji.multicall("listTaggedRPMS", [((t,), {"event": event, "inherit": inherit, "latest": True,
                                                         "arch": wanted}) for t in tags])
-    result, seen = [], set()
+    result = []
     for tag, (rpms, builds) in zip(tags, answers):
         by_build = {}
         for rpm in rpms:
             by_build.setdefault(rpm["build_id"], []).append(rpm)
-        for build in sorted(builds, key=lambda b: b["name"]):
-            if build["name"] in seen:
-                continue
-            seen.add(build["name"])
-            build = dict(build, id=build.get("build_id", build.get("id")))
-            result.append(("koji tag %s" % tag, build, by_build.get(build["id"], [])))
+        builds = [dict(b, id=b.get("build_id", b.get("id"))) for b in sorted(builds, key=lambda b: b["name"])]
+        result.append([("koji tag %s" % tag, b, by_build.get(b["id"], [])) for b in builds])
     return result
 
 
@@ -333,15 +334,6 @@ def _package(rel, store, headers, label, expected, sigkey):
     path = store.path(rel, check, expected.get("payloadhash"))
     pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
     return record(pkg, path, label, rel, "sha256", headers.facts(path)), pkg
-
-
-def _build_name(record):
-    """The name of the build (source package) RECORD comes from."""
-    import koji
-
-    if record["arch"] in SOURCE_ARCHES or not record["sourcerpm"]:
-        return record["name"] if record["arch"] in SOURCE_ARCHES else None
-    return koji.parse_NVRA(record["sourcerpm"])["name"]
 
 
 def _scratch(koji, task_ids, wanted, store, headers):
