@@ -181,6 +181,19 @@ def test_each_tags_latest_builds_extra_builds_replacing_and_scratch_tasks_beside
         == set(found) - {"kjt-multi-1.0.x86_64"}
 
 
+def test_with_nodeps_everywhere_the_set_holds_only_the_packages_to_gather(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 reads a tag for the names of the comps groups, additional_packages (as written),
+    # gather_source_mapping and gather_prepopulate only, when gather_method is "nodeps" and there is
+    # no buildinstall_method (found by tools/fuzz-compose-koji: a debuginfo package it leaves out)
+    extra = [("^Server$", {"*": ["kjt-multi.i686", "kjt-over*"]}), ("^Client$", {"x86_64": ["kjt-inherited"]})]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=extra)
+    assert set(pkgset(compose)) == {"kjt-multi.i686", "kjt-multi.x86_64", "kjt-inherited.noarch"}
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=extra, buildinstall_method="lorax")
+    assert "kjt-override.noarch" in pkgset(compose)
+
+
 @pytest.mark.parametrize("compose_type", ["production", "nightly"])
 def test_scratch_tasks_are_refused_in_any_but_a_test_compose(koji, tmp_path, demo_copy, compose_type):
     # Pungi 4.3.2's pungi-koji aborts unless the compose type is "test" (found by tools/fuzz-compose-koji)
@@ -210,11 +223,13 @@ def test_the_first_sigkey_koji_has_wins(koji, tmp_path, demo_copy):
     assert found["kjs-b.noarch"]["sigkey"] == b and "/data/signed/%s/noarch/" % b in found["kjs-b.noarch"]["path"]
     compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[b, a])
     assert {p["sigkey"] for p in pkgset(compose).values()} == {b}
-    # None before B: kjs-b is taken unsigned, though koji has it signed with B
-    compose = koji_compose(tmp_path / "3", demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[a, None, b])
-    found = pkgset(compose)
-    assert found["kjs-a.noarch"]["sigkey"] == a
-    assert found["kjs-b.noarch"]["sigkey"] is None and "/data/signed/" not in found["kjs-b.noarch"]["path"]
+    # None anywhere in the list allows the unsigned copy only when no key of it signed the RPM: Pungi
+    # 4.3.2 looks for every signed copy first (found by tools/fuzz-compose-koji)
+    for n, sigkeys in enumerate(([a, None, b], [None, b, a])):
+        compose = koji_compose(tmp_path / str(n + 3), demo_copy, pkgset_koji_tag="kj-signed", sigkeys=sigkeys)
+        found = pkgset(compose)
+        assert found["kjs-a.noarch"]["sigkey"] == [a, b][n]  # the first key that signed it
+        assert found["kjs-b.noarch"]["sigkey"] == b and "/data/signed/%s/" % b in found["kjs-b.noarch"]["path"]
 
 
 def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_copy):

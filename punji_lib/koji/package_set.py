@@ -11,7 +11,7 @@ What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathe
      sigkeys do not apply to them).
 Of each RPM of the arches installable on the compose arch (arches.compatible; the multilib
 partner's only when some variant has multilib methods on the arch) and of source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
-(None allows the unsigned copy); when some are not signed yet, Koji is asked again
+(None allows the unsigned copy, when no key of the list has signed it, wherever None is); when some are not signed yet, Koji is asked again
 signed_packages_retries times, signed_packages_wait seconds apart. A copy is read under
 the profile's topdir when readable here, else downloaded from topurl into koji_cache or
 work/<arch>/pkgset/cache (koji/store.py). Every file is checked against Koji: the NEVRA and
@@ -29,10 +29,11 @@ import time
 
 from .. import arches
 from ..compose import jsonio, layout, request, reuse, state
-from ..config.lookup import is_arch_multilib
+from ..config.lookup import is_arch_multilib, json_file
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
+from ..rpms.nodeps import split_name_arch
 from ..rpms.packages import SOURCE_ARCHES, record
 from . import modules
 from .event import compose_event
@@ -85,9 +86,11 @@ def from_koji(topdir, conf, arch):
     multilib = is_arch_multilib(gather_conf, arch)
     if modules.wanted(conf, tree):
         found = modules.find(koji, conf, gather_conf, tree, event, compose_type, _cache_dir(topdir, conf, arch))
+    only = _populate_only(topdir, gather_conf, tree)
     # where files are cached and which event is asked for do not change what the set is
     inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
-                          arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found))
+                          arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found),
+                          sorted(only) if only else None)
     watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
@@ -99,7 +102,7 @@ def from_koji(topdir, conf, arch):
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
-    items = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted))
+    items = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted), only)
     modular = _modular(koji, conf, found, wanted, event) if found else []
     signed = _signed_copies(koji, conf, store, items + modular)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
@@ -128,21 +131,66 @@ def _cache_dir(topdir, conf, arch):
 # -- what Koji has ---------------------------------------------------------------------------
 
 
-def _union(tagged, extra):
+def _union(tagged, extra, only=None):
     """[(label, build, rpminfo)] of every RPM of the package sets Pungi makes, one per tag (the
     tag's latest builds, a build of pkgset_koji_builds, EXTRA, replacing the tag's build of its
     name), or of EXTRA alone without tags; an RPM in several of them once (the first tag's). Pungi
     keeps a package set per tag and its gather takes the packages of all of them: of a
-    name.arch in several, the solver takes the newest."""
+    name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
+    RPMs of those names and the source RPMs of their builds."""
     sets = [[b for b in builds if b[1]["name"] not in {e[1]["name"] for e in extra}] + extra
             for builds in tagged] or [extra]
     result, seen = [], set()
-    for label, build, rpms in (b for builds in sets for b in builds):
-        for rpm in rpms:
+    for builds in sets:
+        kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
+        if only:
+            kept = _only(kept, only)
+        for label, build, rpm in kept:
             if rpm["id"] not in seen:
                 seen.add(rpm["id"])
                 result.append((label, build, rpm))
     return result
+
+
+def _only(items, names):
+    """ITEMS of one package set as Pungi 4.3.2 populates it with only the packages to gather:
+    the binary RPMs named in NAMES, and the source RPMs named there or of the builds of
+    those."""
+    binaries = {rpm["id"] for _label, _build, rpm in items if rpm["arch"] not in SOURCE_ARCHES and rpm["name"] in names}
+    names = set(names) | {build["name"] for _label, build, rpm in items if rpm["id"] in binaries}
+    return [(label, build, rpm) for label, build, rpm in items
+            if rpm["id"] in binaries or rpm["arch"] in SOURCE_ARCHES and rpm["name"] in names]
+
+
+def _populate_only(topdir, gather_conf, tree):
+    """The names Pungi 4.3.2 reads a package set for when gather_method is "nodeps" for every
+    variant and there is no buildinstall_method (it knows then what the compose takes), or
+    None: the packages of every group of the compose arches' comps, and the names in
+    additional_packages (its entries as written, without an arch suffix), gather_source_mapping
+    and gather_prepopulate, all variants and arches."""
+    buildinstall = layout.at(topdir, layout.config_slice("buildinstall"))
+    if gather_conf.get("gather_method") != "nodeps" or \
+            (os.path.isfile(buildinstall) and jsonio.read_json(buildinstall).get("buildinstall_method")):
+        return None
+    names = set()
+    for arch in sorted({a for v in tree for a in v["arches"]}):
+        names |= _comps_packages(layout.at(topdir, layout.arch_comps_file(arch)))
+    for _pattern, by_arch in gather_conf.get("additional_packages") or []:
+        names |= {split_name_arch(p)[0] for packages in by_arch.values() for p in packages}
+    for by_arch in json_file(gather_conf, "gather_source_mapping").values():
+        names |= {name for packages in by_arch.values() for name in packages}
+    for by_arch in json_file(gather_conf, "gather_prepopulate").values():
+        names |= {split_name_arch(p)[0] for by_build in by_arch.values() for ps in by_build.values() for p in ps}
+    return names
+
+
+def _comps_packages(path):
+    """The names of the packages of every group of the comps file PATH (none when absent)."""
+    import xml.etree.ElementTree as ET
+
+    if not os.path.isfile(path):
+        return set()
+    return {req.text.strip() for req in ET.parse(path).getroot().iter("packagereq") if req.text}
 
 
 def _tagged(koji, tags, conf, wanted, event):
@@ -301,16 +349,17 @@ def _signed_copies(koji, conf, store, items):
 
 
 def _first_copy(koji, store, build, rpm, keys, have):
-    """(relative path, sigkey) of the copy of the first allowed key that Koji has; None when
-    there is none. A signed copy Koji knows of but has not written (koji write-signed-rpm)
-    counts as none yet."""
+    """(relative path, sigkey) of the copy of the first key of KEYS that Koji has, else the
+    unsigned copy when KEYS has None (wherever in the list: Pungi 4.3.2 looks for every signed
+    copy first); None when there is none. A signed copy Koji knows of but has not written
+    (koji write-signed-rpm) counts as none yet."""
     for key in keys:
-        if key is None:
-            return ("%s/%s" % (koji.build_dir(build), koji.pathinfo.rpm(rpm)), None)
-        if key in have:
+        if key is not None and key in have:
             rel = "%s/%s" % (koji.build_dir(build), koji.pathinfo.signed(rpm, key))
             if store.has(rel):
                 return (rel, key)
+    if None in keys:
+        return ("%s/%s" % (koji.build_dir(build), koji.pathinfo.rpm(rpm)), None)
     return None
 
 
