@@ -90,6 +90,10 @@ def koji(tmp_path_factory, demo_repo):
                 os.environ["HOME"] = old_home
 
 
+# deps for every variant, but not the string "deps": Pungi 4.3.2 takes no unsigned copy then
+PER_VARIANT_DEPS = {"^.*$": {"comps": "deps", "json": "deps"}}
+
+
 def without_repos(conf):
     """The demo config CONF less its pkgset_repos, which Pungi refuses beside pkgset_source = "koji"."""
     text = conf.read_text()
@@ -244,7 +248,7 @@ def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_
                                sigkeys=[signer.sigkey, None])
         assert pkgset(compose)["kjs-unwritten.noarch"]["sigkey"] is None
         compose = koji_compose(tmp_path / profile / "2", demo_copy, profile=profile, pkgset_koji_tag="kj-unwritten",
-                               sigkeys=[signer.sigkey])
+                               sigkeys=[signer.sigkey], gather_method=PER_VARIANT_DEPS)
         assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "1 packages are not signed",
                               "kjs-unwritten-0:1.0-1.noarch")
 
@@ -267,7 +271,8 @@ def test_a_header_only_signature_is_chosen_by_its_key_and_listed_without_it(koji
 
 def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, demo_copy):
     a = koji["a"]
-    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a])
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a],
+                           gather_method=PER_VARIANT_DEPS)
     line = assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose),
                                  "1 packages are not signed with any key of sigkeys", "kjs-c-0:1.0-1.noarch")
     assert "kjs-a" not in line
@@ -277,10 +282,32 @@ def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, 
     assert (found["kjs-a.noarch"]["sigkey"], found["kjs-c.noarch"]["sigkey"]) == (a, None)
 
 
+def test_with_deps_an_unsigned_rpm_no_variant_asks_for_waits_for_the_gather(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 with gather_method "deps" takes an RPM no key signed unsigned when its name is none
+    # it knows the compose takes, and its deps method fails when a variant takes it; a name it
+    # knows (additional_packages as written) fails the package set (found by tools/fuzz-compose-koji)
+    a = koji["a"]
+    extra = [("^Server$", {"*": ["kjs-*"]})]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a], gather_method="deps",
+                           additional_packages=extra, check_deps=False)
+    found = pkgset(compose)
+    assert (found["kjs-a.noarch"]["sigkey"], found["kjs-a.noarch"].get("invalid_sigkey")) == (a, None)
+    assert (found["kjs-c.noarch"]["sigkey"], found["kjs-c.noarch"]["invalid_sigkey"]) == (None, True)
+    assert "/data/signed/" not in found["kjs-c.noarch"]["path"]
+    for uid in ("Server", "Client"):
+        command("punji-gather", "--variant", uid, "--arch", "x86_64", compose, check=uid != "Server")
+    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "Server.x86_64: kjs-c-0:1.0-1.noarch not signed with any key of sigkeys")
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a],
+                           gather_method="deps", additional_packages=[("^Server$", {"*": ["kjs-c.noarch"]})])
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose),
+                          "1 packages are not signed with any key of sigkeys", "kjs-c-0:1.0-1.noarch")
+
+
 def test_a_key_not_in_sigkeys_does_not_count(koji, tmp_path, demo_copy):
     a, hub = koji["a"], koji["hub"]
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-late", sigkeys=[a],
-                           signed_packages_retries=2, signed_packages_wait=0)
+                           signed_packages_retries=2, signed_packages_wait=0, gather_method=PER_VARIANT_DEPS)
     signer = Signer(tmp_path / "gpg-late", "Punji Late Key")
     hub.after_call("queryRPMSigs", lambda: hub.sign("kjs-late-1.0-1", signer))
     assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "kjs-late-0:1.0-1.noarch",

@@ -11,12 +11,18 @@ What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathe
      sigkeys do not apply to them).
 Of each RPM of the arches installable on the compose arch (arches.compatible; the multilib
 partner's only when some variant has multilib methods on the arch) and of source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
-(None allows the unsigned copy, when no key of the list has signed it, wherever None is); when some are not signed yet, Koji is asked again
+(None allows the unsigned copy, when no key of the list has signed it, wherever None is;
+with gather_method "deps" the unsigned copy of an RPM whose name is none the compose is known
+to take, marked invalid_sigkey, which the gather refuses to take, as Pungi 4.3.2 does); when some are not signed yet, Koji is asked again
 signed_packages_retries times, signed_packages_wait seconds apart. A copy is read under
 the profile's topdir when readable here, else downloaded from topurl into koji_cache or
 work/<arch>/pkgset/cache (koji/store.py). Every file is checked against Koji: the NEVRA and
 the payload hash (RPMTAG_SIGMD5) in its header, and the signing key; a downloaded copy also
 by the MD5 of its header and payload.
+
+With gather_method "nodeps" and no buildinstall_method, as Pungi, only the RPMs named by the
+comps groups, additional_packages (entries as written), gather_source_mapping and
+gather_prepopulate are read, and the source RPMs of their builds.
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
@@ -86,11 +92,15 @@ def from_koji(topdir, conf, arch):
     multilib = is_arch_multilib(gather_conf, arch)
     if modules.wanted(conf, tree):
         found = modules.find(koji, conf, gather_conf, tree, event, compose_type, _cache_dir(topdir, conf, arch))
-    only = _populate_only(topdir, gather_conf, tree)
+    names = _gather_names(topdir, gather_conf, tree)
+    only = names if _populate_only(topdir, gather_conf) else None
+    # Pungi takes an RPM no key signed unsigned when the deps method may leave it out (its gather
+    # fails when it takes it): gather_method "deps" for every variant, a name not known to be taken
+    fallback = names if gather_conf.get("gather_method") == "deps" else None
     # where files are cached and which event is asked for do not change what the set is
     inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
                           arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found),
-                          sorted(only) if only else None)
+                          sorted(names) if only is not None or fallback is not None else None)
     watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
@@ -104,10 +114,12 @@ def from_koji(topdir, conf, arch):
 
     items = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted), only)
     modular = _modular(koji, conf, found, wanted, event) if found else []
-    signed = _signed_copies(koji, conf, store, items + modular)
+    signed = _signed_copies(koji, conf, store, items + modular, fallback)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
-    for (label, build, rpm), (rel, sigkey) in signed:
+    for (label, build, rpm), (rel, sigkey, invalid) in signed:
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
+        if invalid:
+            record["invalid_sigkey"] = True
         chosen.setdefault(record["nevra"], (record, pkg))
     for record, pkg in _scratch(koji, tasks, wanted, store, headers):
         chosen.setdefault(record["nevra"], (record, pkg))
@@ -162,16 +174,19 @@ def _only(items, names):
             if rpm["id"] in binaries or rpm["arch"] in SOURCE_ARCHES and rpm["name"] in names]
 
 
-def _populate_only(topdir, gather_conf, tree):
-    """The names Pungi 4.3.2 reads a package set for when gather_method is "nodeps" for every
-    variant and there is no buildinstall_method (it knows then what the compose takes), or
-    None: the packages of every group of the compose arches' comps, and the names in
-    additional_packages (its entries as written, without an arch suffix), gather_source_mapping
-    and gather_prepopulate, all variants and arches."""
+def _populate_only(topdir, gather_conf):
+    """Whether Pungi 4.3.2 reads only the packages to gather: gather_method "nodeps" for every
+    variant and no buildinstall_method (it knows then what the compose takes)."""
     buildinstall = layout.at(topdir, layout.config_slice("buildinstall"))
-    if gather_conf.get("gather_method") != "nodeps" or \
-            (os.path.isfile(buildinstall) and jsonio.read_json(buildinstall).get("buildinstall_method")):
-        return None
+    return gather_conf.get("gather_method") == "nodeps" and not \
+        (os.path.isfile(buildinstall) and jsonio.read_json(buildinstall).get("buildinstall_method"))
+
+
+def _gather_names(topdir, gather_conf, tree):
+    """The names Pungi 4.3.2's package set knows the compose takes: the packages of every group
+    of the compose arches' comps, and the names in additional_packages (its entries as written,
+    without an arch suffix), gather_source_mapping and gather_prepopulate, all variants and
+    arches."""
     names = set()
     for arch in sorted({a for v in tree for a in v["arches"]}):
         names |= _comps_packages(layout.at(topdir, layout.arch_comps_file(arch)))
@@ -314,10 +329,11 @@ def _sigkeys(conf):
     return [(k or None) and k.lower()[-8:] for k in conf.get("sigkeys") or [None]]
 
 
-def _signed_copies(koji, conf, store, items):
-    """[((label, build, rpminfo), (path relative to topdir, sigkey))]: for each RPM the copy of
-    the first allowed key Koji has and that is there; a PunjiError after the retries when some
-    have none."""
+def _signed_copies(koji, conf, store, items, fallback=None):
+    """[((label, build, rpminfo), (path relative to topdir, sigkey, unsigned fallback))]: for each
+    RPM the copy of the first allowed key Koji has and that is there; after the retries, the
+    unsigned copy of an RPM that has none when FALLBACK (names) is given and lacks its name, and a
+    PunjiError when others have none."""
     keys = _sigkeys(conf)
     retries = int(conf.get("signed_packages_retries") or 0)
     wait = float(conf.get("signed_packages_wait") or 0)
@@ -332,7 +348,7 @@ def _signed_copies(koji, conf, store, items):
             if copy is None:
                 left.append(i)
             else:
-                chosen[i] = copy
+                chosen[i] = copy + (False,)
         todo = left
         if not todo:
             break
@@ -340,6 +356,10 @@ def _signed_copies(koji, conf, store, items):
             log.info("%d packages have no copy signed with sigkeys %s yet; asking koji again in %ss (%d of %d)",
                      len(todo), keys, wait, attempt + 1, retries)
             time.sleep(wait)
+    if fallback is not None:
+        for i in [i for i in todo if items[i][2]["name"] not in fallback]:
+            chosen[i] = ("%s/%s" % (koji.build_dir(items[i][1]), koji.pathinfo.rpm(items[i][2])), None, True)
+        todo = [i for i in todo if i not in chosen]
     if todo:
         names = sorted(_rpm_nevra(items[i][2]) for i in todo)
         more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
