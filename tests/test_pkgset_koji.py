@@ -631,3 +631,29 @@ def test_a_download_cut_short_is_one_error_and_leaves_nothing(koji, tmp_path, de
     assert _cached(cache) == []
     assert set(pkgset(compose)) == {"kjt-cut.noarch"}
     assert _cached(cache) == [rel]
+
+
+def test_the_hub_hides_blocked_packages_and_answers_task_ids_as_strings(koji):
+    # what tools/fuzz-compose-koji's fixtures use: koji block-pkg/unblock-pkg, a scratch task's result
+    hub = koji["hub"]
+    hub.add_tag("kj-block-base")
+    hub.add_tag("kj-block-child", parents=["kj-block-base"])
+    (build,) = hub.import_rpms(koji["rpms"]("kjt-blocked", "1.0"))
+    hub.tag_build("kj-block-base", build["nvr"])
+
+    def names(tag):
+        return [b["name"] for b in hub.listTaggedRPMS(tag, inherit=True, latest=True)[1]]
+
+    before = hub.event
+    hub.block_package("kj-block-base", "kjt-blocked")
+    assert names("kj-block-base") == names("kj-block-child") == []
+    assert hub.tagChangedSinceEvent(before, [hub.getTag("kj-block-base")["id"]])
+    hub.unblock_package("kj-block-child", "kjt-blocked")  # the nearer tag's entry wins
+    assert (names("kj-block-base"), names("kj-block-child")) == ([], ["kjt-blocked"])
+    assert names("kj-block-child") == [b["name"] for b in hub.listTaggedRPMS(
+        "kj-block-child", event=hub.event, inherit=True, latest=True)[1]]
+    assert hub.listTaggedRPMS("kj-block-child", event=before + 1, inherit=True, latest=True)[1] == []
+    child = hub.getTaskChildren(str(koji["scratch"]))[0]["id"]
+    result = hub.getTaskResult(str(child))
+    assert result["rpms"] == ["tasks/%d/%d/kjt-override-9.0-1.noarch.rpm" % (child % 10000, child),
+                              "tasks/%d/%d/kjt-scratch-foreign-1.0-1.aarch64.rpm" % (child % 10000, child)]
