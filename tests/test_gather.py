@@ -139,7 +139,7 @@ def test_optional_completes_the_parent_with_fulltree_and_selfhosting(demo):
     pool = solv.Pool()
     repo = pool.add_repo("pkgset")
     for kind, flags in (("primary", 0), ("filelists", solv.Repo.REPO_EXTEND_SOLVABLES)):
-        f = solv.xfopen(glob.glob(os.path.join(demo, "work/x86_64/repo/repodata/*%s.xml.gz" % kind))[0])
+        f = solv.xfopen(glob.glob(os.path.join(demo, "work/x86_64/repo/repodata/*%s.xml" % kind))[0])
         repo.add_rpmmd(f, None, flags)
         f.close()
     pool.addfileprovides()

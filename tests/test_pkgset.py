@@ -139,6 +139,22 @@ def test_the_repo_over_the_set_loads_with_the_same_count(new_compose):
     assert sorted(os.listdir(os.path.join(new_compose, "work/x86_64"))) == ["comps", "pkgset", "repo", "state"]
 
 
+def test_the_gathers_pool_is_loaded_ahead_with_the_sack_ids_of_an_exact_load(new_compose, monkeypatch):
+    from punji_lib.rpms import pkgpool
+
+    command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
+    repo = os.path.join(new_compose, "work/x86_64/repo")
+    cache = os.path.join(new_compose, "work/x86_64/pkgset/cache")
+    exact = []
+    real_add = pkgpool.add_repo
+    monkeypatch.setattr(pkgpool, "add_repo", lambda *a: exact.append(a[3]) or real_add(*a))
+    warm = pkgpool.PackagePool("x86_64", [repo], cache=cache)  # as a gather of x86_64 loads it
+    assert exact == [False]  # from the .solv file pkgset left
+    cold = pkgpool.PackagePool("x86_64", [repo], cache=os.path.join(new_compose, "elsewhere"))
+    assert exact == [False, True]
+    assert warm.sack_keys == cold.sack_keys and warm.sack_keys
+
+
 def test_repo_loads_with_dnf(tmp_path, new_compose):
     command("punji-pkgset", "--arch", "i386", new_compose, check=True)
     repo = os.path.join(new_compose, "work/i386/repo")

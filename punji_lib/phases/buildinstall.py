@@ -132,10 +132,8 @@ def _compose_neutral(topdir, argv):
 
 def _adopt(topdir, v, arch, out):
     """The old compose's lorax output OUT, just taken over, put into the os tree and recorded."""
-    installed = _install(topdir, out, v["uid"], arch)
-    record = {"header": state.header("buildinstall-result"), "variant": v["uid"], "arch": arch,
-              "images": _boot_iso(topdir, v, arch), "installed": installed, "skipped": None}
-    jsonio.write_json(layout.at(topdir, layout.buildinstall_json(v["uid"], arch)), record)
+    installed = _install(topdir, out, v["uid"], arch)  # before _boot_iso looks into the tree
+    _record(topdir, v, arch, _boot_iso(topdir, v, arch), installed)
 
 
 # -- the os tree -------------------------------------------------------------------------------
@@ -228,10 +226,14 @@ def _boot_iso(topdir, v, arch):
 # -- records -----------------------------------------------------------------------------------
 
 
-def _finish(topdir, v, arch, images, installed, inputs, skipped=None):
+def _record(topdir, v, arch, images, installed, skipped=None):
     record = {"header": state.header("buildinstall-result"), "variant": v["uid"], "arch": arch,
               "images": images, "installed": installed, "skipped": skipped}
     jsonio.write_json(layout.at(topdir, layout.buildinstall_json(v["uid"], arch)), record)
+
+
+def _finish(topdir, v, arch, images, installed, inputs, skipped=None):
+    _record(topdir, v, arch, images, installed, skipped)
     state.write(topdir, PHASE, v["uid"], arch, images=[os.path.basename(i["path"]) for i in images],
                 installed=installed, skipped=skipped, result=layout.buildinstall_json(v["uid"], arch),
                 inputs=inputs)

@@ -618,17 +618,20 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
             outputs += [layout.packages_dir(v, a, kind) for a in v["arches"] for kind in ("os", "debug")]
             outputs.append(layout.packages_dir(v, "src", "source"))
 
+    def placed(of):
+        return {key: jsonio.read_json(layout.at(topdir, layout.gather_json(*key)))["packages"] for key in of}
+
     def finish(_old_state):
-        placed = {key: jsonio.read_json(layout.at(topdir, layout.gather_json(*key)))["packages"] for key in keys}
+        mine = placed([(v["uid"], a) for v in addons for a in v["arches"]])
         link_type = conf.get("link_type") or "hardlink-or-copy"
         for v in addons:
             for a in v["arches"]:
                 for category in ("binary", "debug"):
-                    _link_tree(topdir, [p for p in placed[(v["uid"], a)] if p["category"] == category], v, a,
+                    _link_tree(topdir, [p for p in mine[(v["uid"], a)] if p["category"] == category], v, a,
                                KIND[category], link_type)
-        _link_sources(topdir, addons, placed, link_type)
+        _link_sources(topdir, addons, mine, link_type)
         if not rpms_json.write_from_old(topdir):
-            rpms_json.write(topdir, tree, placed)
+            rpms_json.write(topdir, tree, placed(keys))
 
     return reuse.take_over(topdir, "gather", None, None, inputs, outputs, finish=finish,
                            allowed=conf.get("gather_allow_reuse", True))

@@ -29,7 +29,7 @@ from ..config import repo_refs
 from ..config.lookup import is_arch_multilib
 from ..errors import PunjiError
 from ..log import log
-from ..rpms import packages, repodata
+from ..rpms import packages, pkgpool, repodata
 from ..rpms.headers import HeaderCache
 from ..rpms.repos import Repo
 
@@ -54,15 +54,27 @@ def run(topdir, variant=None, arch=None):
     # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
     revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
-    repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision)
+    repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision,
+                        earlier=_earlier_repos(topdir, conf, arch))
     modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
     if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
         from ..rpms import modules
 
         modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
-    jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
-                      {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
+    warmed = pkgpool.start_warming(arch, repo_dir, layout.at(topdir, layout.pkgset_cache(arch)))
+    try:
+        jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
+                          {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
+    finally:
+        warmed()
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
+
+
+def _earlier_repos(topdir, conf, arch):
+    """The package set repos of ARCH whose package metadata a new one copies: this compose's
+    last one and the old compose's."""
+    old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
+    return [layout.at(top, layout.pkgset_repo(arch)) for top in (topdir, old) if top]
 
 
 def _arch_split(conf, arch, chosen):
@@ -109,21 +121,25 @@ def from_repos(topdir, conf, arch):
     choose = functools.partial(packages.latest, arch, opened, modular={n for s in streams for n in s["artifacts"]},
                                multilib=is_arch_multilib(gather_conf, arch))
     # the headers of the newest packages are read while the solver runs: it usually reaches most
-    wait = headers.start_prefetch([(path, pkg.checksum_type) for path, pkg in
-                                   ((repo.package_path(pkg), pkg) for repo, pkg in choose())
-                                   if not repo_refs.is_remote(path)])
+    newest = _local_files(choose())
+    wait = headers.start_prefetch(newest)
     try:
         chosen = choose(keep=_reached(topdir, conf, gather_conf, compose_arches, arch))
     finally:
         wait()
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
-    headers.prefetch([(path, pkg.checksum_type) for path, pkg in ((repo.package_path(pkg), pkg) for repo, pkg in chosen)
-                      if not repo_refs.is_remote(path)])
+    headers.prefetch(set(_local_files(chosen)) - set(newest))
     result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
+
+
+def _local_files(chosen):
+    """[(path, checksum type)] of the local files of CHOSEN, [(Repo, Package)]."""
+    return [(path, pkg.checksum_type) for path, pkg in ((repo.package_path(pkg), pkg) for repo, pkg in chosen)
+            if not repo_refs.is_remote(path)]
 
 
 def _modular(topdir):
@@ -216,9 +232,10 @@ def _record(repo, pkg, headers):
     checksum); one of an http(s) repo is only downloaded, and checked, when gather takes it."""
     path = repo.package_path(pkg)
     remote = repo_refs.is_remote(path)
-    if not remote and not os.path.isfile(path):
+    try:
+        facts = None if remote else headers.check(path, pkg)
+    except FileNotFoundError:
         raise PunjiError("repo %s: package %s is missing" % (repo.repo, path))
-    return packages.record(pkg, path, repo.repo, pkg.location_href, pkg.checksum_type,
-                  None if remote else headers.check(path, pkg))
+    return packages.record(pkg, path, repo.repo, pkg.location_href, pkg.checksum_type, facts)
 
 

@@ -16,6 +16,7 @@ import re
 
 from ..config.repo_refs import is_remote
 from ..errors import PunjiError
+from ..log import log
 from .repos import Repo, join, local_dir, one_line
 
 SOURCE_ARCHES = ("src", "nosrc")
@@ -44,6 +45,28 @@ TREE_SOLVER_ARCH = {"i386": "i686", "armhfp": "armv7hnl"}
 
 def solver_arch(tree_arch):
     return TREE_SOLVER_ARCH.get(tree_arch, tree_arch)
+
+
+def start_warming(tree_arch, repo, cache):
+    """Load REPO exactly as the gather of a variant without lookaside repos on TREE_ARCH does,
+    in a child process, so its .solv file and sack keys are in CACHE when the gathers start;
+    returns the function that waits for it. A failure is left to the gather, which loads anew."""
+    import multiprocessing
+
+    try:
+        child = multiprocessing.get_context("fork").Process(target=_warm, args=(tree_arch, repo, cache))
+        child.start()
+    except OSError as exc:
+        log.info("package pool of %s not loaded ahead: %s", repo, exc)
+        return lambda: None
+    return child.join
+
+
+def _warm(tree_arch, repo, cache):
+    try:
+        PackagePool(solver_arch(tree_arch), [repo], cache=cache)
+    except Exception as exc:  # the child's error is the gather's to report
+        log.info("package pool of %s not loaded ahead: %s", repo, exc)
 
 
 def gather_arches(arch):

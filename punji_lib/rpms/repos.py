@@ -105,6 +105,7 @@ class Repo:
         self.repo = repo
         self.cache = cache_dir(cache, repo)
         self._parsed = {}
+        self._paths = {}
         if is_remote(repo):
             self.top = cache_dir(cache, repo)
             repomd = os.path.join(self.top, "repodata", "repomd.xml")
@@ -206,4 +207,8 @@ class Repo:
 
     def package_path(self, pkg):
         """Where PKG's file is: a path for a local repo, a URL for a remote one."""
-        return join(self.repo, pkg.location_href, pkg.location_base)
+        key = (pkg.location_href, pkg.location_base)
+        path = self._paths.get(key)
+        if path is None:
+            path = self._paths[key] = join(self.repo, *key)
+        return path
