@@ -71,6 +71,7 @@ class Hub(ModuleBuilds):
         self.rpms = {}  # id -> rpminfo
         self.sigs = {}  # rpm id -> {sigkey: sighash}
         self.taggings = []  # {tag_id, build_id, create_event, revoke_event}
+        self.package_list = []  # {tag_id, name, blocked, create_event, revoke_event}
         self.tasks = {}  # id -> taskinfo (+ "outputs")
         self.failures = 0  # the next calls that answer ServerOffline
         self.calls = []  # method names, in order (multiCall's calls too)
@@ -169,6 +170,38 @@ class Hub(ModuleBuilds):
             for t in self.taggings:
                 if (t["tag_id"], t["build_id"]) == (tag_id, build_id) and t["revoke_event"] is None:
                     t["revoke_event"] = self._new_event()
+
+    def block_package(self, tag, name):
+        """Block package NAME in TAG (koji block-pkg): neither TAG nor a tag inheriting from it
+        lists its builds, unless a tag nearer in the inheritance unblocks it."""
+        with self.lock:
+            self.package_list.append({"tag_id": self._tag(tag)["id"], "name": name, "blocked": True,
+                                      "create_event": self._new_event(), "revoke_event": None})
+
+    def unblock_package(self, tag, name):
+        """koji unblock-pkg: the block of NAME in TAG revoked; a block TAG inherits overridden by
+        an unblocked entry of TAG."""
+        with self.lock:
+            tag_id = self._tag(tag)["id"]
+            own = [e for e in self.package_list
+                   if (e["tag_id"], e["name"]) == (tag_id, name) and e["revoke_event"] is None]
+            event = self._new_event()
+            for entry in own:
+                entry["revoke_event"] = event
+            if not any(e["blocked"] is False for e in own):
+                self.package_list.append({"tag_id": tag_id, "name": name, "blocked": False,
+                                          "create_event": event, "revoke_event": None})
+
+    def _blocked(self, tag_id, name, event):
+        """Whether NAME is blocked in TAG_ID's package list at EVENT: the entry of the nearest tag
+        of its inheritance that has one (koji reads the package list with inheritance always)."""
+        order = [tag_id] + [ln["parent_id"] for ln in self.getFullInheritance(tag_id, event)]
+        for tid in order:
+            entries = [e for e in self.package_list
+                       if (e["tag_id"], e["name"]) == (tid, name) and _active(e, event)]
+            if entries:
+                return max(entries, key=lambda e: e["create_event"])["blocked"]
+        return False
 
     def sign(self, nvr, signer, write=True):
         """Sign every RPM of build NVR with SIGNER (a Signer): Koji records the signature and,
@@ -287,6 +320,8 @@ class Hub(ModuleBuilds):
                 build = self.builds[tagging["build_id"]]
                 if package and build["name"] != package:
                     continue
+                if self._blocked(tag_id, build["name"], event):
+                    continue
                 if latest and (build["name"] in names or build["name"] in found):
                     continue
                 found.add(build["name"])
@@ -305,6 +340,7 @@ class Hub(ModuleBuilds):
         tags = set(taglist)
         changes = [t for t in self.taggings if t["tag_id"] in tags]
         changes += [ln for ln in self.links if ln["child_id"] in tags]
+        changes += [e for e in self.package_list if e["tag_id"] in tags]
         return any(c["create_event"] > event or (c["revoke_event"] or 0) > event for c in changes)
 
     def getBuild(self, buildInfo, strict=False):
@@ -336,7 +372,7 @@ class Hub(ModuleBuilds):
         return self.listRPMs(buildID=info["id"])
 
     def getTaskInfo(self, task_id, request=False, strict=False):
-        task = self.tasks.get(task_id)
+        task = self.tasks.get(_task_id(task_id))
         if task is None:
             if strict:
                 raise xmlrpc.client.Fault(GENERIC_ERROR, "No such task: %r" % (task_id,))
@@ -344,12 +380,29 @@ class Hub(ModuleBuilds):
         return {k: v for k, v in task.items() if k != "outputs"}
 
     def getTaskChildren(self, task_id, request=False, strict=False):
-        return [self.getTaskInfo(t) for t in sorted(self.tasks) if self.tasks[t]["parent"] == task_id]
+        return [self.getTaskInfo(t) for t in sorted(self.tasks) if self.tasks[t]["parent"] == _task_id(task_id)]
+
+    def getTaskResult(self, task_id, raise_fault=True):
+        """A closed buildArch task's result: its RPM outputs relative to the work directory."""
+        task_id = _task_id(task_id)
+        task = self.tasks.get(task_id)
+        if task is None or task["state"] != 2:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "Task %r is not closed" % (task_id,))
+        rel = "tasks/%d/%d" % (task_id % 10000, task_id)
+        rpms = ["%s/%s" % (rel, f) for f in task["outputs"] if f.endswith(".rpm")]
+        return {"rpms": [r for r in rpms if not r.endswith(".src.rpm")],
+                "srpms": [r for r in rpms if r.endswith(".src.rpm")], "logs": ["%s/build.log" % rel]}
 
     def listTaskOutput(self, taskID, stat=False, all_volumes=False, strict=False):
+        taskID = _task_id(taskID)
         if taskID not in self.tasks:
             raise xmlrpc.client.Fault(GENERIC_ERROR, "No such task: %r" % (taskID,))
         return sorted(self.tasks[taskID]["outputs"])
+
+
+def _task_id(value):
+    """A task id as Koji's hub takes one: a number, or a string of digits (convert_id)."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def _active(record, event):
@@ -427,7 +480,7 @@ class Dispatcher(xmlrpc.server.SimpleXMLRPCDispatcher):
 
 
 FIXTURE_CALLS = {"add_tag", "add_inheritance", "import_rpms", "build_dir", "build", "rpm_path", "tag_build",
-                 "untag_build", "sign", "add_scratch_task", "fail_next", "after_call"} | ModuleBuilds.FIXTURE_CALLS
+                 "untag_build", "block_package", "unblock_package", "sign", "add_scratch_task", "fail_next", "after_call"} | ModuleBuilds.FIXTURE_CALLS
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -560,6 +613,9 @@ def serving_files(root):
 #     {"tag": TAG, "builds": [NVR globs]}: tag builds already imported;
 #     {"untag": TAG, "builds": [NVR globs]};
 #     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm;
+#     {"block"|"unblock": TAG, "packages": [names]}: TAG's package list (koji block-pkg/unblock-pkg);
+#     {"scratch": [RPM paths]}: a closed scratch build task with those outputs (task ids 90001,
+#       90003, ...: a parent and its buildArch child each);
 #     {"modules": YAML, "tag": TAG}: a module build of each stream of the modulemd file YAML
 #       (its content tag tags the stream's RPM builds, imported before), tagged into TAG.
 # The READY file is written once the hub answers: {"url", "topdir", "profile", "sigkeys":
@@ -600,6 +656,20 @@ def _step_sign(hub, step, base, signers):
         hub.sign(nvr, signers[step["sign"]])
 
 
+def _step_block(hub, step, base, signers):
+    for name in step["packages"]:
+        hub.block_package(step["block"], name)
+
+
+def _step_unblock(hub, step, base, signers):
+    for name in step["packages"]:
+        hub.unblock_package(step["unblock"], name)
+
+
+def _step_scratch(hub, step, base, signers):
+    hub.add_scratch_task([os.path.join(base, p) for p in step["scratch"]])
+
+
 def logging_dispatcher(path):
     """A Dispatcher class appending each call it answers to the file PATH."""
 
@@ -628,7 +698,7 @@ def _step_modules(hub, step, base, signers):
 
 # "tag" comes last: the import and modules steps name a tag too
 FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "modules": _step_modules,
-                 "tag": _step_tag}
+                 "block": _step_block, "unblock": _step_unblock, "scratch": _step_scratch, "tag": _step_tag}
 
 
 def load_fixture(hub, path, gpg_dir, signers):

@@ -90,6 +90,10 @@ def koji(tmp_path_factory, demo_repo):
                 os.environ["HOME"] = old_home
 
 
+# deps for every variant, but not the string "deps": Pungi 4.3.2 takes no unsigned copy then
+PER_VARIANT_DEPS = {"^.*$": {"comps": "deps", "json": "deps"}}
+
+
 def without_repos(conf):
     """The demo config CONF less its pkgset_repos, which Pungi refuses beside pkgset_source = "koji"."""
     text = conf.read_text()
@@ -156,38 +160,55 @@ def test_the_x86_64_set_has_i686_rpms_only_when_some_variant_has_multilib_there(
                                     "kjt-multi.x86_64"}
 
 
-def test_first_tag_wins_extra_builds_and_scratch_tasks_on_top(koji, tmp_path, demo_copy):
+def test_each_tags_latest_builds_extra_builds_replacing_and_scratch_tasks_beside(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 makes a package set of each tag (pkgset_koji_builds replacing its builds of their
+    # names, scratch task outputs added) and gathers from all of them (found by tools/fuzz-compose-koji)
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag=["kj-other", "kj-child"],
                            pkgset_koji_builds=["kjt-extra-1.0-1", "kjt-inherited-1.5-1"],
                            pkgset_koji_scratch_tasks=[str(koji["scratch"])])
-    found = pkgset(compose)
-    assert found["kjt-only-other.noarch"]["repo"] == "koji tag kj-other"
-    assert found["kjt-retagged.noarch"]["version"] == "0.9"  # kj-other comes first
-    assert found["kjt-extra.noarch"]["repo"] == "koji build kjt-extra-1.0-1"
-    assert found["kjt-inherited.noarch"]["version"] == "1.5"  # the extra build replaces kj-other's 0.5
-    assert found["kjt-inherited.noarch"]["repo"] == "koji build kjt-inherited-1.5-1"
-    # the scratch build of kjt-override replaces the tagged one; its aarch64 output is left out
-    assert found["kjt-override.noarch"]["version"] == "9.0"
-    assert found["kjt-override.noarch"]["repo"] == "koji task %d" % (koji["scratch"] + 1)
-    assert "/work/tasks/" in found["kjt-override.noarch"]["path"]
-    assert "kjt-scratch-foreign.aarch64" not in found
-    assert found["kjt-multi.i686"]["repo"] == "koji tag kj-child"  # the multilib partner of x86_64
-    assert set(found) == {"kjt-only-other.noarch", "kjt-inherited.noarch", "kjt-extra.noarch", "kjt-override.noarch",
-                          "kjt-retagged.noarch", "kjt-multi.i686", "kjt-multi.x86_64"}
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    found = {"%s-%s.%s" % (p["name"], p["version"], p["arch"]): p["repo"] for p in packages(compose)}
+    assert found == {"kjt-only-other-1.0.noarch": "koji tag kj-other",
+                     "kjt-retagged-0.9.noarch": "koji tag kj-other",  # kj-other's latest
+                     "kjt-retagged-1.0.noarch": "koji tag kj-child",  # and kj-child's
+                     "kjt-extra-1.0.noarch": "koji build kjt-extra-1.0-1",
+                     # the extra build replaces kj-other's 0.5 and kj-base's 1.0
+                     "kjt-inherited-1.5.noarch": "koji build kjt-inherited-1.5-1",
+                     "kjt-override-2.0.noarch": "koji tag kj-child",
+                     # the scratch build beside the tagged one; its aarch64 output left out
+                     "kjt-override-9.0.noarch": "koji task %d" % (koji["scratch"] + 1),
+                     "kjt-multi-1.0.i686": "koji tag kj-child", "kjt-multi-1.0.x86_64": "koji tag kj-child"}
+    assert all("/work/tasks/" in p["path"] for p in packages(compose) if p["version"] == "9.0")
     # the i386 set has no x86_64 packages
-    assert set(pkgset(compose, "i386")) == {"kjt-only-other.noarch", "kjt-inherited.noarch", "kjt-extra.noarch",
-                                             "kjt-override.noarch", "kjt-retagged.noarch", "kjt-multi.i686"}
+    command("punji-pkgset", "--arch", "i386", compose, check=True)
+    assert {"%s-%s.%s" % (p["name"], p["version"], p["arch"]) for p in packages(compose, "i386")} \
+        == set(found) - {"kjt-multi-1.0.x86_64"}
 
 
-def test_scratch_tasks_are_refused_in_a_production_compose(koji, tmp_path, demo_copy):
+def test_with_nodeps_everywhere_the_set_holds_only_the_packages_to_gather(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 reads a tag for the names of the comps groups, additional_packages (as written),
+    # gather_source_mapping and gather_prepopulate only, when gather_method is "nodeps" and there is
+    # no buildinstall_method (found by tools/fuzz-compose-koji: a debuginfo package it leaves out)
+    extra = [("^Server$", {"*": ["kjt-multi.i686", "kjt-over*"]}), ("^Client$", {"x86_64": ["kjt-inherited"]})]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=extra)
+    assert set(pkgset(compose)) == {"kjt-multi.i686", "kjt-multi.x86_64", "kjt-inherited.noarch"}
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=extra, buildinstall_method="lorax")
+    assert "kjt-override.noarch" in pkgset(compose)
+
+
+@pytest.mark.parametrize("compose_type", ["production", "nightly"])
+def test_scratch_tasks_are_refused_in_any_but_a_test_compose(koji, tmp_path, demo_copy, compose_type):
+    # Pungi 4.3.2's pungi-koji aborts unless the compose type is "test" (found by tools/fuzz-compose-koji)
     without_repos(demo_copy / "demo.conf")
     with open(demo_copy / "demo.conf", "a") as f:
         f.write("pkgset_source = 'koji'\nkoji_profile = %r\npkgset_koji_scratch_tasks = ['%d']\n"
                 % (PROFILE, koji["scratch"]))
     compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes",
-                      check=True).stdout.strip()
+                      "--" + compose_type, check=True).stdout.strip()
     assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "pkgset_koji_scratch_tasks",
-                          "production")
+                          "not in a %s compose" % compose_type)
 
 
 def test_unknown_tag_and_build_are_one_error(koji, tmp_path, demo_copy):
@@ -206,11 +227,13 @@ def test_the_first_sigkey_koji_has_wins(koji, tmp_path, demo_copy):
     assert found["kjs-b.noarch"]["sigkey"] == b and "/data/signed/%s/noarch/" % b in found["kjs-b.noarch"]["path"]
     compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[b, a])
     assert {p["sigkey"] for p in pkgset(compose).values()} == {b}
-    # None before B: kjs-b is taken unsigned, though koji has it signed with B
-    compose = koji_compose(tmp_path / "3", demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[a, None, b])
-    found = pkgset(compose)
-    assert found["kjs-a.noarch"]["sigkey"] == a
-    assert found["kjs-b.noarch"]["sigkey"] is None and "/data/signed/" not in found["kjs-b.noarch"]["path"]
+    # None anywhere in the list allows the unsigned copy only when no key of it signed the RPM: Pungi
+    # 4.3.2 looks for every signed copy first (found by tools/fuzz-compose-koji)
+    for n, sigkeys in enumerate(([a, None, b], [None, b, a])):
+        compose = koji_compose(tmp_path / str(n + 3), demo_copy, pkgset_koji_tag="kj-signed", sigkeys=sigkeys)
+        found = pkgset(compose)
+        assert found["kjs-a.noarch"]["sigkey"] == [a, b][n]  # the first key that signed it
+        assert found["kjs-b.noarch"]["sigkey"] == b and "/data/signed/%s/" % b in found["kjs-b.noarch"]["path"]
 
 
 def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_copy):
@@ -225,7 +248,7 @@ def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_
                                sigkeys=[signer.sigkey, None])
         assert pkgset(compose)["kjs-unwritten.noarch"]["sigkey"] is None
         compose = koji_compose(tmp_path / profile / "2", demo_copy, profile=profile, pkgset_koji_tag="kj-unwritten",
-                               sigkeys=[signer.sigkey])
+                               sigkeys=[signer.sigkey], gather_method=PER_VARIANT_DEPS)
         assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "1 packages are not signed",
                               "kjs-unwritten-0:1.0-1.noarch")
 
@@ -248,7 +271,8 @@ def test_a_header_only_signature_is_chosen_by_its_key_and_listed_without_it(koji
 
 def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, demo_copy):
     a = koji["a"]
-    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a])
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a],
+                           gather_method=PER_VARIANT_DEPS)
     line = assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose),
                                  "1 packages are not signed with any key of sigkeys", "kjs-c-0:1.0-1.noarch")
     assert "kjs-a" not in line
@@ -258,10 +282,32 @@ def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, 
     assert (found["kjs-a.noarch"]["sigkey"], found["kjs-c.noarch"]["sigkey"]) == (a, None)
 
 
+def test_with_deps_an_unsigned_rpm_no_variant_asks_for_waits_for_the_gather(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 with gather_method "deps" takes an RPM no key signed unsigned when its name is none
+    # it knows the compose takes, and its deps method fails when a variant takes it; a name it
+    # knows (additional_packages as written) fails the package set (found by tools/fuzz-compose-koji)
+    a = koji["a"]
+    extra = [("^Server$", {"*": ["kjs-*"]})]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a], gather_method="deps",
+                           additional_packages=extra, check_deps=False)
+    found = pkgset(compose)
+    assert (found["kjs-a.noarch"]["sigkey"], found["kjs-a.noarch"].get("invalid_sigkey")) == (a, None)
+    assert (found["kjs-c.noarch"]["sigkey"], found["kjs-c.noarch"]["invalid_sigkey"]) == (None, True)
+    assert "/data/signed/" not in found["kjs-c.noarch"]["path"]
+    for uid in ("Server", "Client"):
+        command("punji-gather", "--variant", uid, "--arch", "x86_64", compose, check=uid != "Server")
+    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose)
+    assert_one_line_error(done, "Server.x86_64: kjs-c-0:1.0-1.noarch not signed with any key of sigkeys")
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-unsigned", sigkeys=[a],
+                           gather_method="deps", additional_packages=[("^Server$", {"*": ["kjs-c.noarch"]})])
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose),
+                          "1 packages are not signed with any key of sigkeys", "kjs-c-0:1.0-1.noarch")
+
+
 def test_a_key_not_in_sigkeys_does_not_count(koji, tmp_path, demo_copy):
     a, hub = koji["a"], koji["hub"]
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-late", sigkeys=[a],
-                           signed_packages_retries=2, signed_packages_wait=0)
+                           signed_packages_retries=2, signed_packages_wait=0, gather_method=PER_VARIANT_DEPS)
     signer = Signer(tmp_path / "gpg-late", "Punji Late Key")
     hub.after_call("queryRPMSigs", lambda: hub.sign("kjs-late-1.0-1", signer))
     assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "kjs-late-0:1.0-1.noarch",
@@ -586,3 +632,29 @@ def test_a_download_cut_short_is_one_error_and_leaves_nothing(koji, tmp_path, de
     assert _cached(cache) == []
     assert set(pkgset(compose)) == {"kjt-cut.noarch"}
     assert _cached(cache) == [rel]
+
+
+def test_the_hub_hides_blocked_packages_and_answers_task_ids_as_strings(koji):
+    # what tools/fuzz-compose-koji's fixtures use: koji block-pkg/unblock-pkg, a scratch task's result
+    hub = koji["hub"]
+    hub.add_tag("kj-block-base")
+    hub.add_tag("kj-block-child", parents=["kj-block-base"])
+    (build,) = hub.import_rpms(koji["rpms"]("kjt-blocked", "1.0"))
+    hub.tag_build("kj-block-base", build["nvr"])
+
+    def names(tag):
+        return [b["name"] for b in hub.listTaggedRPMS(tag, inherit=True, latest=True)[1]]
+
+    before = hub.event
+    hub.block_package("kj-block-base", "kjt-blocked")
+    assert names("kj-block-base") == names("kj-block-child") == []
+    assert hub.tagChangedSinceEvent(before, [hub.getTag("kj-block-base")["id"]])
+    hub.unblock_package("kj-block-child", "kjt-blocked")  # the nearer tag's entry wins
+    assert (names("kj-block-base"), names("kj-block-child")) == ([], ["kjt-blocked"])
+    assert names("kj-block-child") == [b["name"] for b in hub.listTaggedRPMS(
+        "kj-block-child", event=hub.event, inherit=True, latest=True)[1]]
+    assert hub.listTaggedRPMS("kj-block-child", event=before + 1, inherit=True, latest=True)[1] == []
+    child = hub.getTaskChildren(str(koji["scratch"]))[0]["id"]
+    result = hub.getTaskResult(str(child))
+    assert result["rpms"] == ["tasks/%d/%d/kjt-override-9.0-1.noarch.rpm" % (child % 10000, child),
+                              "tasks/%d/%d/kjt-scratch-foreign-1.0-1.aarch64.rpm" % (child % 10000, child)]

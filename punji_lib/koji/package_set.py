@@ -1,20 +1,28 @@
 """The package set of one compose arch read from Koji (pkgset_source = "koji").
 
-What goes in, by build (a later kind replaces an earlier one's build of the same name):
-  1. the latest builds of pkgset_koji_tag, across its inheritance unless pkgset_koji_inherit
-     is False (koji's listTaggedRPMS(latest=True) order: the tag, then its parents); with
-     several tags the first tag that has a package wins;
-  2. the builds of pkgset_koji_builds (NVRs);
-  3. the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
-     only; scratch builds are never signed, so sigkeys do not apply to them).
+What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathers from all:
+  1. the latest builds of each tag of pkgset_koji_tag, across its inheritance unless
+     pkgset_koji_inherit is False (koji's listTaggedRPMS(latest=True) order: the tag, then its
+     parents); with several tags the latest of each tag, so one name.arch can have several
+     versions (the solver takes the newest);
+  2. the builds of pkgset_koji_builds (NVRs), each replacing every tag's build of its name;
+  3. beside them, the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
+     only, as Pungi 4.3.2 refuses them in any other; scratch builds are never signed, so
+     sigkeys do not apply to them).
 Of each RPM of the arches installable on the compose arch (arches.compatible; the multilib
 partner's only when some variant has multilib methods on the arch) and of source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
-(None allows the unsigned copy); when some are not signed yet, Koji is asked again
+(None allows the unsigned copy, when no key of the list has signed it, wherever None is;
+with gather_method "deps" the unsigned copy of an RPM whose name is none the compose is known
+to take, marked invalid_sigkey, which the gather refuses to take, as Pungi 4.3.2 does); when some are not signed yet, Koji is asked again
 signed_packages_retries times, signed_packages_wait seconds apart. A copy is read under
 the profile's topdir when readable here, else downloaded from topurl into koji_cache or
 work/<arch>/pkgset/cache (koji/store.py). Every file is checked against Koji: the NEVRA and
 the payload hash (RPMTAG_SIGMD5) in its header, and the signing key; a downloaded copy also
 by the MD5 of its header and payload.
+
+With gather_method "nodeps" and no buildinstall_method, as Pungi, only the RPMs named by the
+comps groups, additional_packages (entries as written), gather_source_mapping and
+gather_prepopulate are read, and the source RPMs of their builds.
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
@@ -27,10 +35,11 @@ import time
 
 from .. import arches
 from ..compose import jsonio, layout, request, reuse, state
-from ..config.lookup import is_arch_multilib
+from ..config.lookup import is_arch_multilib, json_file
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
+from ..rpms.nodeps import split_name_arch
 from ..rpms.packages import SOURCE_ARCHES, record
 from . import modules
 from .event import compose_event
@@ -72,9 +81,9 @@ def from_koji(topdir, conf, arch):
     except ValueError:
         raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
     compose_type = request.read(topdir).get("compose_type")
-    if tasks and compose_type == "production":
+    if tasks and compose_type != "test":
         raise PunjiError("option 'pkgset_koji_scratch_tasks': scratch builds are only allowed in test composes, "
-                         "not in a production compose")
+                         "not in a %s compose" % compose_type)
     koji = Session(conf.get("koji_profile"))
     koji.call("getAPIVersion")
     event = compose_event(topdir, koji, conf)
@@ -83,9 +92,15 @@ def from_koji(topdir, conf, arch):
     multilib = is_arch_multilib(gather_conf, arch)
     if modules.wanted(conf, tree):
         found = modules.find(koji, conf, gather_conf, tree, event, compose_type, _cache_dir(topdir, conf, arch))
+    names = _gather_names(topdir, gather_conf, tree)
+    only = names if _populate_only(topdir, gather_conf) else None
+    # Pungi takes an RPM no key signed unsigned when the deps method may leave it out (its gather
+    # fails when it takes it): gather_method "deps" for every variant, a name not known to be taken
+    fallback = names if gather_conf.get("gather_method") == "deps" else None
     # where files are cached and which event is asked for do not change what the set is
     inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
-                          arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found))
+                          arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found),
+                          sorted(names) if only is not None or fallback is not None else None)
     watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
@@ -97,30 +112,18 @@ def from_koji(topdir, conf, arch):
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
-    # build name -> (source label, build, [rpminfo]); later kinds replace earlier ones
-    builds = {}
-    for label, build, rpms in _tagged(koji, tags, conf, wanted, event) + _extra_builds(koji, nvrs, wanted):
-        builds[build["name"]] = (label, build, rpms)
-    items = [(label, build, rpm) for label, build, rpms in builds.values() for rpm in rpms]
+    items = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted), only)
     modular = _modular(koji, conf, found, wanted, event) if found else []
-    signed = _signed_copies(koji, conf, store, items + modular)
-    found_rpms = {}  # name.arch -> (record, Package)
-    by_nevra = {}  # the RPMs of module content tags, several of a name.arch possible
-    for i, ((label, build, rpm), (rel, sigkey)) in enumerate(signed):
+    signed = _signed_copies(koji, conf, store, items + modular, fallback)
+    chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
+    for (label, build, rpm), (rel, sigkey, invalid) in signed:
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
-        if i >= len(items):
-            by_nevra[record["nevra"]] = (record, pkg)
-        else:
-            found_rpms[(pkg.name, pkg.arch)] = (record, pkg)
-    scratch = _scratch(koji, tasks, wanted, store, headers)
-    replaced = {_build_name(record) for record, _pkg in scratch} - {None}
-    found_rpms = {key: rp for key, rp in found_rpms.items() if _build_name(rp[0]) not in replaced}
-    for record, pkg in scratch:
-        found_rpms[(pkg.name, pkg.arch)] = (record, pkg)
+        if invalid:
+            record["invalid_sigkey"] = True
+        chosen.setdefault(record["nevra"], (record, pkg))
+    for record, pkg in _scratch(koji, tasks, wanted, store, headers):
+        chosen.setdefault(record["nevra"], (record, pkg))
     headers.save()
-    chosen = {rp[0]["nevra"]: rp for rp in found_rpms.values()}
-    for nevra, rp in by_nevra.items():
-        chosen.setdefault(nevra, rp)
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
     _write_modules(topdir, arch, found, tree)
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
@@ -140,8 +143,73 @@ def _cache_dir(topdir, conf, arch):
 # -- what Koji has ---------------------------------------------------------------------------
 
 
+def _union(tagged, extra, only=None):
+    """[(label, build, rpminfo)] of every RPM of the package sets Pungi makes, one per tag (the
+    tag's latest builds, a build of pkgset_koji_builds, EXTRA, replacing the tag's build of its
+    name), or of EXTRA alone without tags; an RPM in several of them once (the first tag's). Pungi
+    keeps a package set per tag and its gather takes the packages of all of them: of a
+    name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
+    RPMs of those names and the source RPMs of their builds."""
+    sets = [[b for b in builds if b[1]["name"] not in {e[1]["name"] for e in extra}] + extra
+            for builds in tagged] or [extra]
+    result, seen = [], set()
+    for builds in sets:
+        kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
+        if only:
+            kept = _only(kept, only)
+        for label, build, rpm in kept:
+            if rpm["id"] not in seen:
+                seen.add(rpm["id"])
+                result.append((label, build, rpm))
+    return result
+
+
+def _only(items, names):
+    """ITEMS of one package set as Pungi 4.3.2 populates it with only the packages to gather:
+    the binary RPMs named in NAMES, and the source RPMs named there or of the builds of
+    those."""
+    binaries = {rpm["id"] for _label, _build, rpm in items if rpm["arch"] not in SOURCE_ARCHES and rpm["name"] in names}
+    names = set(names) | {build["name"] for _label, build, rpm in items if rpm["id"] in binaries}
+    return [(label, build, rpm) for label, build, rpm in items
+            if rpm["id"] in binaries or rpm["arch"] in SOURCE_ARCHES and rpm["name"] in names]
+
+
+def _populate_only(topdir, gather_conf):
+    """Whether Pungi 4.3.2 reads only the packages to gather: gather_method "nodeps" for every
+    variant and no buildinstall_method (it knows then what the compose takes)."""
+    buildinstall = layout.at(topdir, layout.config_slice("buildinstall"))
+    return gather_conf.get("gather_method") == "nodeps" and not \
+        (os.path.isfile(buildinstall) and jsonio.read_json(buildinstall).get("buildinstall_method"))
+
+
+def _gather_names(topdir, gather_conf, tree):
+    """The names Pungi 4.3.2's package set knows the compose takes: the packages of every group
+    of the compose arches' comps, and the names in additional_packages (its entries as written,
+    without an arch suffix), gather_source_mapping and gather_prepopulate, all variants and
+    arches."""
+    names = set()
+    for arch in sorted({a for v in tree for a in v["arches"]}):
+        names |= _comps_packages(layout.at(topdir, layout.arch_comps_file(arch)))
+    for _pattern, by_arch in gather_conf.get("additional_packages") or []:
+        names |= {split_name_arch(p)[0] for packages in by_arch.values() for p in packages}
+    for by_arch in json_file(gather_conf, "gather_source_mapping").values():
+        names |= {name for packages in by_arch.values() for name in packages}
+    for by_arch in json_file(gather_conf, "gather_prepopulate").values():
+        names |= {split_name_arch(p)[0] for by_build in by_arch.values() for ps in by_build.values() for p in ps}
+    return names
+
+
+def _comps_packages(path):
+    """The names of the packages of every group of the comps file PATH (none when absent)."""
+    import xml.etree.ElementTree as ET
+
+    if not os.path.isfile(path):
+        return set()
+    return {req.text.strip() for req in ET.parse(path).getroot().iter("packagereq") if req.text}
+
+
 def _tagged(koji, tags, conf, wanted, event):
-    """[(label, build, [rpminfo])] of the latest builds of TAGS at EVENT, the first tag winning."""
+    """[[(label, build, [rpminfo])] of the latest builds of a tag at EVENT] for each of TAGS."""
     if not tags:
         return []
     infos = koji.multicall("getTag", [((t,), {"event": event}) for t in tags])
@@ -151,17 +219,13 @@ def _tagged(koji, tags, conf, wanted, event):
     inherit = bool(conf.get("pkgset_koji_inherit", True))
     answers = koji.multicall("listTaggedRPMS", [((t,), {"event": event, "inherit": inherit, "latest": True,
                                                         "arch": wanted}) for t in tags])
-    result, seen = [], set()
+    result = []
     for tag, (rpms, builds) in zip(tags, answers):
         by_build = {}
         for rpm in rpms:
             by_build.setdefault(rpm["build_id"], []).append(rpm)
-        for build in sorted(builds, key=lambda b: b["name"]):
-            if build["name"] in seen:
-                continue
-            seen.add(build["name"])
-            build = dict(build, id=build.get("build_id", build.get("id")))
-            result.append(("koji tag %s" % tag, build, by_build.get(build["id"], [])))
+        builds = [dict(b, id=b.get("build_id", b.get("id"))) for b in sorted(builds, key=lambda b: b["name"])]
+        result.append([("koji tag %s" % tag, b, by_build.get(b["id"], [])) for b in builds])
     return result
 
 
@@ -265,10 +329,11 @@ def _sigkeys(conf):
     return [(k or None) and k.lower()[-8:] for k in conf.get("sigkeys") or [None]]
 
 
-def _signed_copies(koji, conf, store, items):
-    """[((label, build, rpminfo), (path relative to topdir, sigkey))]: for each RPM the copy of
-    the first allowed key Koji has and that is there; a PunjiError after the retries when some
-    have none."""
+def _signed_copies(koji, conf, store, items, fallback=None):
+    """[((label, build, rpminfo), (path relative to topdir, sigkey, unsigned fallback))]: for each
+    RPM the copy of the first allowed key Koji has and that is there; after the retries, the
+    unsigned copy of an RPM that has none when FALLBACK (names) is given and lacks its name, and a
+    PunjiError when others have none."""
     keys = _sigkeys(conf)
     retries = int(conf.get("signed_packages_retries") or 0)
     wait = float(conf.get("signed_packages_wait") or 0)
@@ -283,7 +348,7 @@ def _signed_copies(koji, conf, store, items):
             if copy is None:
                 left.append(i)
             else:
-                chosen[i] = copy
+                chosen[i] = copy + (False,)
         todo = left
         if not todo:
             break
@@ -291,6 +356,10 @@ def _signed_copies(koji, conf, store, items):
             log.info("%d packages have no copy signed with sigkeys %s yet; asking koji again in %ss (%d of %d)",
                      len(todo), keys, wait, attempt + 1, retries)
             time.sleep(wait)
+    if fallback is not None:
+        for i in [i for i in todo if items[i][2]["name"] not in fallback]:
+            chosen[i] = ("%s/%s" % (koji.build_dir(items[i][1]), koji.pathinfo.rpm(items[i][2])), None, True)
+        todo = [i for i in todo if i not in chosen]
     if todo:
         names = sorted(_rpm_nevra(items[i][2]) for i in todo)
         more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
@@ -300,16 +369,17 @@ def _signed_copies(koji, conf, store, items):
 
 
 def _first_copy(koji, store, build, rpm, keys, have):
-    """(relative path, sigkey) of the copy of the first allowed key that Koji has; None when
-    there is none. A signed copy Koji knows of but has not written (koji write-signed-rpm)
-    counts as none yet."""
+    """(relative path, sigkey) of the copy of the first key of KEYS that Koji has, else the
+    unsigned copy when KEYS has None (wherever in the list: Pungi 4.3.2 looks for every signed
+    copy first); None when there is none. A signed copy Koji knows of but has not written
+    (koji write-signed-rpm) counts as none yet."""
     for key in keys:
-        if key is None:
-            return ("%s/%s" % (koji.build_dir(build), koji.pathinfo.rpm(rpm)), None)
-        if key in have:
+        if key is not None and key in have:
             rel = "%s/%s" % (koji.build_dir(build), koji.pathinfo.signed(rpm, key))
             if store.has(rel):
                 return (rel, key)
+    if None in keys:
+        return ("%s/%s" % (koji.build_dir(build), koji.pathinfo.rpm(rpm)), None)
     return None
 
 
@@ -333,15 +403,6 @@ def _package(rel, store, headers, label, expected, sigkey):
     path = store.path(rel, check, expected.get("payloadhash"))
     pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
     return record(pkg, path, label, rel, "sha256", headers.facts(path)), pkg
-
-
-def _build_name(record):
-    """The name of the build (source package) RECORD comes from."""
-    import koji
-
-    if record["arch"] in SOURCE_ARCHES or not record["sourcerpm"]:
-        return record["name"] if record["arch"] in SOURCE_ARCHES else None
-    return koji.parse_NVRA(record["sourcerpm"])["name"]
 
 
 def _scratch(koji, task_ids, wanted, store, headers):

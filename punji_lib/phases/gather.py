@@ -154,6 +154,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
     packages = _records(topdir, pool, found, arch)
+    _check_signed(topdir, v, arch, packages)
     _fetch_remote(topdir, arch, packages)
     packages += _lookaside_records(pool, side, found)
     return {"inputs": {k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")},
@@ -477,6 +478,18 @@ def _check(conf, v, arch, inputs):
                          % (where, package, capability, more))
     if broken:
         warn(PROG, "%s: %d unresolved dependencies (check_deps is off; see the log)" % (where, len(broken)))
+
+
+def _check_signed(topdir, v, arch, packages):
+    """One error when the variant takes a binary package of a name the package set has only
+    unsigned (koji: an RPM no key of sigkeys signed, taken unsigned while no variant takes it),
+    as Pungi's deps method fails then."""
+    records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+    unsigned = {r["name"]: r["nevra"] for r in records if r.get("invalid_sigkey")}
+    taken = sorted(unsigned[p["name"]] for p in packages if p["category"] == "binary" and p["name"] in unsigned)
+    if taken:
+        more = " and %d more" % (len(taken) - 1) if len(taken) > 1 else ""
+        raise PunjiError("%s.%s: %s%s not signed with any key of sigkeys" % (v["uid"], arch, taken[0], more))
 
 
 def _records(topdir, pool, found, arch):
