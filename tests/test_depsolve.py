@@ -155,6 +155,17 @@ def test_glob_on_names(solve):
     assert a.srpm == files("gx.src", "gy.src")
 
 
+def test_globs_match_as_dnfs_do(solve):
+    # hawkey's name globs are glibc's fnmatch(): [^...] negates, a backslash escapes, [[:alpha:]]
+    # names a class; a pattern without *, ? or [ is a name ("m\\lx64" is none)
+    assert solve(packages=["g[^xr]*", "m\\lx6*", "m\\lx64", "b[[:alpha:]]mp"], nodeps=True).rpm == \
+        files("gy-long.x86_64", "gz-noarch.noarch", "mlx64.x86_64", "bump.x86_64")
+    assert solve(packages=["g*", "-g[^x]*", "-gx-[[:lower:]]xtra"], nodeps=True).rpm == files("gx.x86_64")
+    assert solve(packages=["mla", "mld-devel", "mld-static"], multilib_methods=["devel"], multilib_whitelist=["ml[^d]*"],
+                 multilib_blacklist=["m\\ld-s*"], nodeps=True).rpm == \
+        files("mla.x86_64", "mla.i686", "mld-devel.x86_64", "mld-devel.i686", "mld-static.x86_64")
+
+
 def test_name_without_native_package_takes_multilib_arch(solve):
     assert solve(packages=["only32"]).rpm == files("only32.i686")
 
@@ -650,7 +661,8 @@ def test_request_gets_pungis_answer(name, solver_repo, solver_lookaside_repo, so
     """Each request of tests/data/fidelity/requests (one or more per rule: c1 nosrc, c2 debug
     names, d1 name.+, d2 provider classes and greedy build, d3 greedy all, d4 fulltree, d5 nodeps,
     d6 debuginfo, d7 lookaside, d8 conditionals first, d9 one build per name, blacklist,
-    exclusion globs, selfhosting, langpacks; g* cases tools/fuzz-depsolve found) gives the file names
+    exclusion globs, selfhosting, langpacks; g* cases tools/fuzz-depsolve found, g2 globs as glibc's
+    fnmatch() reads them) gives the file names
     Pungi 4.3.2 gives
     (expected/NAME.json, from the oracle's depsolve.py)."""
     with open(os.path.join(REQUESTS, "expected", name + ".json")) as f:

@@ -270,6 +270,19 @@ def test_depsolve_hybrid_adds_multilib_debuginfo_and_langpacks_run_by_run(solver
         "dbg-1.0-1.pdl1.src.rpm": None, "lp-1.0-1.pdl1.src.rpm": None}
 
 
+def test_depsolve_hybrid_reads_multilib_lists_with_pythons_fnmatch(solver_repo):
+    # Pungi's hybrid method expands them with fnmatch (its expand_list): "[^a]" is "^" or "a",
+    # not "anything but a" as in the gather solver's DNF queries
+    answer = subprocess.run([os.path.join(BIN, "punji-depsolve")], text=True, stdout=subprocess.PIPE,
+                            input=json.dumps({"repos": [solver_repo], "arch": "x86_64", "method": "hybrid",
+                                              "packages": ["mla", "mld-devel"], "exclude_source": True,
+                                              "exclude_debug": True, "multilib_methods": ["none"],
+                                              "multilib_whitelist": ["ml[^a]*"]}),
+                            check=True).stdout
+    assert basenames(json.loads(answer)["rpm"]) == ["mla-1.0-1.pdl1.i686.rpm", "mla-1.0-1.pdl1.x86_64.rpm",
+                                                   "mld-devel-1.0-1.pdl1.x86_64.rpm", "mlr-1.0-1.pdl1.x86_64.rpm"]
+
+
 # -- module dependencies and the platform ----------------------------------------------------
 
 NEEDS = '  context: beef0002\n  dependencies:\n  - requires:\n      platform: [el9]\n      modnode: ["20"]\n'

@@ -144,7 +144,7 @@ def _multilib(pool, request, i):
     for j in pool.all_by_name.get(pool.name(i), []):
         if (j not in pool.lookaside and pool.arch_of(j) in pool.multilib and pool.evr(j) == pool.evr(i)
                 and multilib.why(pool, j, request["multilib_methods"], request["multilib_blacklist"],
-                                 request["multilib_whitelist"])):
+                                 request["multilib_whitelist"], match=fnmatch.fnmatch)):
             found.add((pool.name(j), pool.arch_of(j)))
     return found
 

@@ -14,6 +14,8 @@ one always.
 
 import fnmatch
 
+from . import globs
+
 METHODS = ("none", "all", "devel", "runtime", "kernel", "yaboot")
 ROOT_LIB_DIRS = ("/lib", "/lib64")
 USR_LIB_DIRS = ("/usr/lib", "/usr/lib64")
@@ -93,12 +95,14 @@ SELECT = {
 }
 
 
-def why(pool, i, methods, blacklist=(), whitelist=()):
-    """The method that makes multilib package I wanted ('whitelist' for the whitelist), or None."""
+def why(pool, i, methods, blacklist=(), whitelist=(), match=globs.match):
+    """The method that makes multilib package I wanted ('whitelist' for the whitelist), or None.
+    MATCH(name, glob) reads the lists (the gather solver's queries read them as DNF does, the
+    hybrid method with Python's fnmatch)."""
     name = pool.name(i)
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in blacklist):
+    if any(match(name, pattern) for pattern in blacklist):
         return None
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in whitelist):
+    if any(match(name, pattern) for pattern in whitelist):
         return "whitelist"
     for method in methods:
         if SELECT[method](pool, i):

@@ -9,7 +9,6 @@ maps ids to facts.
 """
 
 import bisect
-import fnmatch
 import itertools
 import os
 import re
@@ -17,6 +16,7 @@ import re
 from ..config.repo_refs import is_remote
 from ..errors import PunjiError
 from ..log import log
+from . import globs
 from .repos import Repo, join, local_dir, one_line
 
 SOURCE_ARCHES = ("src", "nosrc")
@@ -530,7 +530,7 @@ class PackagePool:
         """{name: [ids]} of every debug package PATTERN names, hidden and older ones too (Pungi's
         unfiltered query of debug packages, which greedy "all" answers from)."""
         if is_glob(pattern):
-            names = [n for n in self.all_by_name if fnmatch.fnmatchcase(n, pattern)]
+            names = [n for n in self.all_by_name if globs.match(n, pattern)]
         else:
             names = [pattern] if pattern in self.all_by_name else []
         found = {n: [i for i in self.all_by_name[n] if not self.is_source(i)] for n in names if is_debug(n)}
@@ -554,9 +554,9 @@ class PackagePool:
         """The visible binary names matching the glob PATTERN."""
         if not is_glob(pattern):
             return [pattern] if pattern in self.by_name else []
-        prefix = re.split(r"[*?[]", pattern, maxsplit=1)[0]
+        prefix = globs.literal_prefix(pattern)
         names = itertools.islice(self.names, bisect.bisect_left(self.names, prefix), None)  # sorted: prefix's run
-        return [n for n in itertools.takewhile(lambda n: n.startswith(prefix), names) if fnmatch.fnmatchcase(n, pattern)]
+        return [n for n in itertools.takewhile(lambda n: n.startswith(prefix), names) if globs.match(n, pattern)]
 
     def named(self, pattern, debug=False):
         """{name: [visible ids]} of the names PATTERN (a name glob, as Pungi reads it: no arch)
@@ -572,7 +572,7 @@ class PackagePool:
         """Whether PATTERN names something only exclusions hid."""
         if pattern.endswith(".+"):
             pattern = pattern[:-2]
-        return any(fnmatch.fnmatchcase(self.name(i), pattern) for i in self.hidden)
+        return any(globs.match(self.name(i), pattern) for i in self.hidden)
 
     def exclude(self, patterns):
         """Hide the main-repo packages PATTERNS match, as Pungi's exclusions do: 'name.+' its
@@ -608,7 +608,7 @@ class PackagePool:
 
     def _matching(self, glob, keep, main_only):
         if is_glob(glob):
-            names = [n for n in self.all_by_name if fnmatch.fnmatchcase(n, glob)]
+            names = [n for n in self.all_by_name if globs.match(n, glob)]
         else:
             names = [glob] if glob in self.all_by_name else []
         return {i for n in names for i in self.all_by_name[n]
