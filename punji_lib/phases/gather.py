@@ -38,7 +38,8 @@ from ..errors import PunjiError
 from ..log import log, warn
 from ..rpms import input_arches, linker, variant_lookaside
 from ..rpms.depsolve import DEFAULTS, Solver
-from ..rpms.pkgpool import PackagePool, repo_keys, solver_arch
+from ..rpms.pkgpool import PackagePool, solver_arch
+from ..rpms.solvcache import repo_keys
 
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}

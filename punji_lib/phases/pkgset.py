@@ -173,7 +173,7 @@ def _modules(topdir, repos, arch):
 def _repos_inputs(topdir, conf, arch):
     """The fingerprint of a package set from repos: options, variants, the comps of every
     compose arch and what each repo holds (repos.Repo identity: repomd.xml and metadata)."""
-    from ..rpms.pkgpool import repo_keys
+    from ..rpms.solvcache import repo_keys
 
     compose_arches = _compose_arches(topdir)
     repos = []

@@ -90,7 +90,7 @@ def repositories(topdir, v, tree, arch):
 def fingerprint(topdir, how, own, side, extra, arch):
     """What the check reads: the strictness, the compose's repomd.xml files, the lookaside
     repos' metadata keys."""
-    from ..rpms.pkgpool import repo_keys
+    from ..rpms.solvcache import repo_keys
 
     repomds = [jsonio.read_text(layout.at(topdir, rel + "/repodata/repomd.xml")) for rel in [own] + side]
     return state.digest(how, own, side, repomds, extra, repo_keys(extra, layout.at(topdir, layout.pkgset_cache(arch))))

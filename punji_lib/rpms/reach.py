@@ -34,7 +34,7 @@ def reached(topdir, conf, gather_conf, compose_arches, first=None):
 
 def _run(topdir, conf, gather_conf, arch):
     from ..compose import jsonio, state
-    from .pkgpool import repo_keys
+    from .solvcache import repo_keys
 
     request = _request(topdir, gather_conf, arch)
     repos = repos_for(conf.get("pkgset_repos") or {}, arch)

@@ -25,7 +25,8 @@ import os
 
 from .. import arches
 from ..errors import PunjiError
-from .pkgpool import load_repo, nevra_of, rich_text
+from .pkgpool import nevra_of, rich_text
+from .solvcache import load_repo
 
 # libsolv's spelling of the rich operators, by binding strength when unparenthesized
 _BINARY = (" ELSE ", " IF ", " UNLESS ", " & ", " | ", " + ", " - ")

@@ -1,0 +1,122 @@
+"""Repos into a libsolv pool: each read once from its XML, then from a .solv file kept in a
+cache directory and keyed by what it is made from (solv_key)."""
+
+import os
+
+from ..errors import PunjiError
+from .repos import Repo, one_line
+
+
+def load_repo(pool, spec, cache, exact=False):
+    """Add the repo SPEC (path or URL) to the libsolv POOL; returns (libsolv repo, repos.Repo).
+    See add_repo; CACHE holds remote metadata and the .solv files."""
+    repo = Repo(spec, cache)
+    return add_repo(pool, repo, cache, exact), repo
+
+
+def add_repo(pool, repo, cache, exact=False):
+    """Add REPO (a repos.Repo) to POOL from its cached .solv file (solv_path), or, when there is
+    none or EXACT, as DNF's sack reads a repo on a cold cache: repomd.xml, the primary XML
+    parsed, written to a .solv file and read back, then the filelists XML. Only that way are
+    the pool's string and dependency ids the sack's, which the order of Pungi's sets of
+    dependencies follows (see PackagePool.sack_keys); solvable ids and every package's
+    Requires are the same either way. The .solv file is then written for the next load."""
+    import tempfile
+
+    import solv
+
+    handle = pool.add_repo(repo.repo)
+    f = solv.xfopen(repo.repomd)
+    handle.add_repomdxml(f, 0)
+    f.close()
+    cached = solv_path(repo, cache)
+    if not exact and os.path.exists(cached):
+        _add_solv(handle, cached)
+        return handle
+    _add_xml(pool, handle, repo, "primary", 0)
+    with tempfile.TemporaryDirectory(prefix="punji-solv-") as tmp:
+        _write_solv(handle, os.path.join(tmp, "primary.solv"))
+        handle.empty(True)
+        _add_solv(handle, os.path.join(tmp, "primary.solv"))
+    _add_xml(pool, handle, repo, "filelists", solv.Repo.REPO_EXTEND_SOLVABLES)
+    if not os.path.exists(cached):
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        tmp = "%s.%d.tmp" % (cached, os.getpid())  # written aside: concurrent loads share it
+        _write_solv(handle, tmp)
+        os.replace(tmp, cached)
+    return handle
+
+
+def _add_solv(handle, path):
+    import solv
+
+    f = solv.xfopen(path)
+    handle.add_solv(f, 0)
+    f.close()
+
+
+def _write_solv(handle, path):
+    import solv
+
+    f = solv.xfopen(path, "w")
+    handle.write(f)
+    f.close()
+
+
+def _add_xml(pool, handle, repo, kind, flags):
+    import solv
+
+    path = repo.metadata(kind, verify=True)
+    if path is None:
+        return
+    f = solv.xfopen(path)
+    if f is None:
+        raise PunjiError("repo %s: cannot open %s" % (repo.repo, path))
+    ok = handle.add_rpmmd(f, None, flags)
+    f.close()
+    if not ok:
+        raise PunjiError("repo %s: corrupt %s metadata %s: %s"
+                         % (repo.repo, kind, repo.hrefs[kind], one_line(pool.errstr)))
+
+
+def solv_key(repo):
+    """What REPO's .solv file is made from: repomd.xml, the primary and filelists files (size,
+    mtime: a file changed under an unchanged repomd.xml counts) and the libsolv build."""
+    import hashlib
+
+    digest = hashlib.sha256(_libsolv_build().encode("utf-8"))
+    with open(repo.repomd, "rb") as f:
+        digest.update(f.read())
+    for kind in ("primary", "filelists"):
+        path = repo.metadata(kind)
+        if path:
+            info = os.stat(path)
+            digest.update(("%s %d %d" % (kind, info.st_size, info.st_mtime_ns)).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+def repo_keys(specs, cache):
+    """solv_key of each repo of SPECS (paths or URLs): what they hold, for a fingerprint."""
+    return [solv_key(Repo(spec, cache)) for spec in specs]
+
+
+def solv_path(repo, cache):
+    return os.path.join(cache, "solv", solv_key(repo) + ".solv")
+
+
+def read_keys(path):
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _libsolv_build():
+    """Which libsolv writes the cache: its extension module's path, size and mtime."""
+    import _solv
+
+    info = os.stat(_solv.__file__)
+    return "%s %d %d" % (_solv.__file__, info.st_size, int(info.st_mtime))
