@@ -275,13 +275,17 @@ def test_the_source_image_holds_both_variants_sources(demo):
     assert "/.treeinfo" in files and "/%s/repodata/repomd.xml" % "Client" in files
 
 
-def test_other_trees_get_no_extra_images(demo):
-    assert record(demo, "Server", "i386")["images"] == []
-    assert "arches" in state(demo, "Server", "i386")["skipped"]
-    assert record(demo, "Client", "x86_64")["images"] == []
-    assert "no extra_isos block" in state(demo, "Client", "x86_64")["skipped"]
+def test_trees_no_block_asks_for_get_no_extraiso_target_and_no_images(demo, tmp_path):
+    targets = {(t["variant"], t["arch"]) for t in read_json(os.path.join(demo, "work/global/targets.json"))["targets"]
+               if t["phase"] == "extraiso"}
+    assert targets == {("Server", "x86_64"), ("Server", "src")}
     assert sorted(n for n in os.listdir(os.path.join(demo, "compose/Server/i386/iso")) if n.endswith(".iso")) == \
         [n for n in os.listdir(os.path.join(demo, "compose/Server/i386/iso")) if n.endswith("dvd1.iso")]
+    compose = copy_compose(demo, tmp_path / "c")
+    for uid, arch, why in (("Server", "i386", "arches"), ("Client", "x86_64", "no extra_isos block")):
+        assert extraiso(compose, uid, arch).returncode == 0  # by hand: it records that there is nothing to make
+        assert record(compose, uid, arch)["images"] == []
+        assert why in state(compose, uid, arch)["skipped"]
 
 
 def test_images_json_lists_it_with_checksums_and_punji_test_checked_it(demo):

@@ -181,3 +181,22 @@ def test_every_phase_is_in_make_n_in_pungis_order(tmp_path):
     assert all(last[p] < images_step for p in IMAGE_PHASES + ("ostreeinstaller", "ostreecontainer"))
     assert images_step < first["imagechecksum"] and last["imagechecksum"] < first["imagecontainer"]
     assert order[-2:] == ["test", "finish"] and order.count("test") == 1
+
+
+@pytest.mark.parametrize("blocks, expected", [
+    ('{"^Server$": [{"include_variants": [], "arches": ["x86_64"], "skip_src": True}]}', [("Server", "x86_64")]),
+    ('{"^Nothing$": [{"include_variants": []}]}', "one"),
+])
+def test_extraiso_targets_only_where_a_block_asks_for_images(tmp_path, demo_repo, blocks, expected):
+    """A tree no extra_isos block gives images gets no target (a process with nothing to do);
+    with none at all one is kept, so that the phase starts and stops as Pungi's does."""
+    from conftest import DEMO
+
+    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = tmp_path / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + "extra_isos = %s\n" % blocks)
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
+    targets = json.load(open(os.path.join(topdir, "work/global/targets.json")))["targets"]
+    found = [(t["variant"], t["arch"]) for t in targets if t["phase"] == "extraiso"]
+    assert found == expected if expected != "one" else len(found) == 1, found
+    assert sum(1 for c in ran(make(topdir, "-n").stdout) if c == "punji-extraiso") == len(found)

@@ -84,7 +84,7 @@ def render(topdir):
     for phase, scope, needs, text in fragments():
         if phase in skipped or (needs and not conf.get(needs)):
             continue
-        for variant, arch in scopes(scope, tree):
+        for variant, arch in _with_work(phase, scope, conf, tree, scopes(scope, tree)):
             values = dict(head_values)
             if scope != "once":
                 target = layout.state_file(phase, variant, arch)
@@ -97,6 +97,26 @@ def render(topdir):
                                "@REPO_FILES@": _repo_files(conf, arch)})
             parts.append(_substitute(text, values))
     return _assemble(parts, targets), targets
+
+
+def _with_work(phase, scope, conf, tree, pairs):
+    """The (variant, arch) PAIRS of PHASE that can have work: a tree whose images no extra_isos
+    block asks for gets no extraiso target (a process doing nothing); `punji-extraiso` run on it
+    by hand still records that. When no tree has any, one tree's target is kept, so that the
+    phase starts and stops as Pungi's does."""
+    if phase != "extraiso":
+        return pairs
+    from ..config.lookup import extra_iso_blocks
+
+    by_uid = variants.by_uid(tree)
+
+    def has_work(uid, arch):
+        return bool(extra_iso_blocks(conf, by_uid[uid], arch)[0])
+
+    found = [(uid, arch) for uid, arch in pairs if has_work(uid, arch)]
+    if found or scope != "variant-arch" or any(has_work(v["uid"], a) for v in tree for a in v["arches"] + ["src"]):
+        return found
+    return pairs[:1]
 
 
 def punji_phase(name):

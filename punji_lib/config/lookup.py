@@ -86,3 +86,26 @@ def lookaside_variants(conf, uid):
         if requiring == uid and required not in found:
             found.append(required)
     return found
+
+
+def _extra_iso_blocks_of(conf, uid):
+    """The extra_isos blocks of variant UID, in config order (Pungi's get_variant_data)."""
+    found = []
+    for pattern, blocks in (conf.get("extra_isos") or {}).items():
+        if re.match(pattern, uid):
+            found.extend(blocks if isinstance(blocks, list) else [blocks])
+    return found
+
+
+def extra_iso_blocks(conf, v, arch):
+    """([block, ...], None) of the extra ISOs (extra_isos) V gets on ARCH, or ([], why not)."""
+    blocks = _extra_iso_blocks_of(conf, v["uid"])
+    if not blocks:
+        return [], "no extra_isos block matches %s" % v["uid"]
+    if v["type"] != "variant":
+        return [], "%s (Pungi makes extra ISOs of variants only)" % v["type"]
+    if arch == "src":
+        chosen = [b for b in blocks if not b.get("skip_src")]
+        return chosen, None if chosen else "skip_src"
+    chosen = [b for b in blocks if not b.get("arches") or arch in b["arches"]]
+    return chosen, None if chosen else "%s is not in the blocks' arches" % arch

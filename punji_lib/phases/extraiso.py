@@ -44,7 +44,7 @@ import shutil
 
 from ..compose import composeid, jsonio, layout, request, state
 from ..config import variants
-from ..config.lookup import va_data
+from ..config.lookup import extra_iso_blocks, va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import image_files, iso
@@ -65,7 +65,7 @@ def run(topdir, variant, arch):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
     record_path = layout.at(topdir, layout.extraiso_json(variant, arch))
     work = layout.at(topdir, layout.extraiso_work_dir(variant, arch))
-    blocks, reason = applicable_blocks(conf, v, arch)
+    blocks, reason = extra_iso_blocks(conf, v, arch)
     if not blocks:
         log.info("extraiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, variant, arch, _previous_names(record_path))
@@ -108,29 +108,6 @@ def run(topdir, variant, arch):
 
 
 # -- which images ------------------------------------------------------------------------
-
-
-def blocks_for(conf, uid):
-    """The extra_isos blocks of variant UID, in config order (Pungi's get_variant_data)."""
-    found = []
-    for pattern, blocks in (conf.get("extra_isos") or {}).items():
-        if re.match(pattern, uid):
-            found.extend(blocks if isinstance(blocks, list) else [blocks])
-    return found
-
-
-def applicable_blocks(conf, v, arch):
-    """([block, ...], None) of the images V gets on ARCH, or ([], why not)."""
-    blocks = blocks_for(conf, v["uid"])
-    if not blocks:
-        return [], "no extra_isos block matches %s" % v["uid"]
-    if v["type"] != "variant":
-        return [], "%s (Pungi makes extra ISOs of variants only)" % v["type"]
-    if arch == "src":
-        chosen = [b for b in blocks if not b.get("skip_src")]
-        return chosen, None if chosen else "skip_src"
-    chosen = [b for b in blocks if not b.get("arches") or arch in b["arches"]]
-    return chosen, None if chosen else "%s is not in the blocks' arches" % arch
 
 
 def _check_names(topdir, v, arch, plans):
