@@ -100,18 +100,21 @@ def render(topdir):
 
 
 def _with_work(phase, scope, conf, tree, pairs):
-    """The (variant, arch) PAIRS of PHASE that can have work: a tree whose images no extra_isos
-    block asks for gets no extraiso target (a process doing nothing); `punji-extraiso` run on it
-    by hand still records that. When no tree has any, one tree's target is kept, so that the
-    phase starts and stops as Pungi's does."""
-    if phase != "extraiso":
-        return pairs
-    from ..config.lookup import extra_iso_blocks
+    """The (variant, arch) PAIRS of PHASE that can have work. A tree that gets no ISO whatever
+    it holds (an addon, an optional or empty variant, createiso_skip) has no createiso target,
+    one whose images no extra_isos block asks for no extraiso target: processes that would do
+    nothing. The commands run on them by hand still record that. When no tree has extra ISOs,
+    one tree's extraiso target is kept, so that the phase starts and stops as Pungi's does."""
+    from ..config import lookup
 
     by_uid = variants.by_uid(tree)
+    if phase == "createiso" and scope.startswith("variant"):
+        return [(uid, arch) for uid, arch in pairs if not lookup.createiso_skip_reason(conf, by_uid[uid], arch)]
+    if phase != "extraiso":
+        return pairs
 
     def has_work(uid, arch):
-        return bool(extra_iso_blocks(conf, by_uid[uid], arch)[0])
+        return bool(lookup.extra_iso_blocks(conf, by_uid[uid], arch)[0])
 
     found = [(uid, arch) for uid, arch in pairs if has_work(uid, arch)]
     if found or scope != "variant-arch" or any(has_work(v["uid"], a) for v in tree for a in v["arches"] + ["src"]):

@@ -109,3 +109,16 @@ def extra_iso_blocks(conf, v, arch):
         return chosen, None if chosen else "skip_src"
     chosen = [b for b in blocks if not b.get("arches") or arch in b["arches"]]
     return chosen, None if chosen else "%s is not in the blocks' arches" % arch
+
+
+def createiso_skip_reason(conf, v, arch):
+    """Why tree V.ARCH gets no ISO of createiso, whatever it holds, or None."""
+    if v["type"] == "addon":
+        return "addon (Pungi makes no ISO of an addon)"
+    if v["type"] == "optional" and not conf.get("create_optional_isos"):
+        return "optional variant (create_optional_isos is off)"
+    if v.get("is_empty"):
+        return "empty variant"
+    if va_data(conf.get("createiso_skip"), v["uid"], arch) == [True]:
+        return "createiso_skip"
+    return None

@@ -40,7 +40,7 @@ import shutil
 
 from ..compose import composeid, dirs, jsonio, layout, notify, request, state
 from ..config import variants
-from ..config.lookup import va_data
+from ..config.lookup import createiso_skip_reason, va_data
 from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log, warn
@@ -59,7 +59,7 @@ def run(topdir, variant, arch):
     v = variants.by_uid(tree).get(variant)
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
-    reason = skip_reason(conf, v, arch)
+    reason = createiso_skip_reason(conf, v, arch)
     files = {}
     if not reason:
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
@@ -143,19 +143,6 @@ def _forget(topdir, uid, arch):
         os.unlink(layout.at(topdir, layout.createiso_json(uid, arch)))
     except FileNotFoundError:
         pass
-
-
-def skip_reason(conf, v, arch):
-    """Why tree V.ARCH gets no ISO, or None."""
-    if v["type"] == "addon":
-        return "addon (Pungi makes no ISO of an addon)"
-    if v["type"] == "optional" and not conf.get("create_optional_isos"):
-        return "optional variant (create_optional_isos is off)"
-    if v.get("is_empty"):
-        return "empty variant"
-    if va_data(conf.get("createiso_skip"), v["uid"], arch) == [True]:
-        return "createiso_skip"
-    return None
 
 
 def _buildinstall_failed(topdir, uid, arch):
