@@ -155,3 +155,25 @@ def test_discinfo_and_media_repo_describe_the_tree_as_pungi_does():
     assert "name=Server on s390x\n" in treeinfo.media_repo_text(named, server, "s390x", 7)
     with pytest.raises(PunjiError, match="release_discinfo_description"):
         treeinfo.description(dict(conf, release_discinfo_description="%(nope)s"), server, "x86_64")
+
+
+def test_why_gather_took_a_package_is_no_reason_to_redo_the_repodata_but_its_file_is(tmp_path, demo_repo):
+    """The solver's order may name another requirement as the reason a package came in (a new
+    package set, the same tree): the repodata stays; a package of other content does not."""
+    compose = make_compose(tmp_path, demo_repo)
+    result = os.path.join(compose, "work/x86_64/gather/Server.json")
+    repomd = os.path.join(compose, "compose/Server/x86_64/os/repodata/repomd.xml")
+    made = os.stat(repomd).st_mtime_ns
+    data = read(compose, "work/x86_64/gather/Server.json")
+    for p in data["packages"]:
+        p["why"] = {"reason": "requires", "by": "someone-else", "capability": "something"}
+    with open(result, "w") as f:
+        json.dump(data, f)
+    assert command("punji-createrepo", "--variant", "Server", "--arch", "x86_64", compose).returncode == 0
+    assert os.stat(repomd).st_mtime_ns == made
+    assert "nothing to do" in open(os.path.join(compose, "logs/x86_64/createrepo-Server.log")).read()
+    data["packages"][0]["checksum"] = "0" * 64
+    with open(result, "w") as f:
+        json.dump(data, f)
+    assert command("punji-createrepo", "--variant", "Server", "--arch", "x86_64", compose).returncode == 0
+    assert os.stat(repomd).st_mtime_ns != made

@@ -56,6 +56,16 @@ def digest(*parts):
     return hashlib.sha256(jsonio.dumps(parts, compact=True).encode("utf-8")).hexdigest()[:32]
 
 
+def file_digest(path):
+    """The sha256 of the file at PATH, for a fingerprint; None when there is no such file."""
+    import hashlib
+
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def same_inputs(topdir, phase, variant, arch, inputs):
     """Whether the last run of PHASE for this scope finished with the inputs fingerprint INPUTS
     (its state file says so): its outputs are then still right and need not be made again.

@@ -42,8 +42,8 @@ def run(topdir, variant, arch):
     modular = _modular(topdir, conf, v, arch, gathered.get("modules") or [])
     boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
     boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
-    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], packages, _read(comps), boot,
-                          modular)
+    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], _made_from(packages),
+                          _read(comps), boot, modular)
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -159,6 +159,13 @@ def _read(path):
         return None
     with open(path, encoding="utf-8") as f:
         return f.read()
+
+
+def _made_from(packages):
+    """What a tree's repodata is made from, per package (gather records), for the fingerprint:
+    not why gather took it, which the solver's order may change while the tree stays the same."""
+    keys = ("file", "path", "checksum", "category", "build_time", "sigkey", "flags")
+    return [[p.get(k) for k in keys] for p in packages]
 
 
 def _source_packages(topdir, v):

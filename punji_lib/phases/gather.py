@@ -63,13 +63,13 @@ def run(topdir, variant, arch):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     lookasides = _variant_lookasides(topdir, conf, tree, v, arch)
-    fingerprint = state.digest(conf, v, _file_digest(layout.at(topdir, layout.pkgset_json(arch))),
-                          _file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
-                          _file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
-                          _file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
+    fingerprint = state.digest(conf, v, state.file_digest(layout.at(topdir, layout.pkgset_json(arch))),
+                          state.file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
+                          state.file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
+                          state.file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
                           [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch),
                           _hybrid_inputs(conf, variant, tree),
-                          [[_file_digest(p) for p in paths] for _uid, paths in lookasides])
+                          [[state.file_digest(p) for p in paths] for _uid, paths in lookasides])
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -316,15 +316,6 @@ def _variant_streams(topdir, conf, v, arch, every):
         return [r for r in every if r["nsvc"] in chosen], []
     enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
     return enabled, [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
-
-
-def _file_digest(path):
-    import hashlib
-
-    if not os.path.isfile(path):
-        return None
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 # -- inputs ------------------------------------------------------------------------------
@@ -579,7 +570,7 @@ def run_assemble(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     keys = [(v["uid"], a) for v in tree for a in v["arches"]]
-    inputs = state.digest(conf, tree, [_file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
+    inputs = state.digest(conf, tree, [state.file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
     # a rerun here after the same results relinks nothing (_changed), so it needs no old compose
     if not state.same_inputs(topdir, "gather", None, None, inputs) and \
             _take_over_assembled(topdir, conf, tree, keys, inputs):
