@@ -144,9 +144,13 @@ def test_latest_builds_across_the_inheritance(koji, tmp_path, demo_copy):
         assert p["sigkey"] is None
     st = read(compose, "work/x86_64/state/pkgset.json")
     assert st["count"] == 5 and st["koji_event"] == koji["hub"].event and st["reused"] is False
-    repo = os.path.join(compose, "work/x86_64/repo")
-    assert sorted(os.listdir(os.path.join(repo, "Packages"))) == sorted(os.path.basename(p["path"])
-                                                                        for p in found.values())
+    import createrepo_c
+
+    md = createrepo_c.Metadata()
+    md.locate_and_load_xml(os.path.join(compose, "work/x86_64/repo"))
+    listed = [md.get(key) for key in md.keys()]  # each package where Koji has it (xml:base), as Pungi's repo
+    assert sorted(p.location_base + p.location_href for p in listed) == sorted("file://" + p["path"]
+                                                                               for p in found.values())
     # without inheritance only the child's own builds
     compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-child", pkgset_koji_inherit=False)
     assert set(pkgset(compose)) == {"kjt-override.noarch", "kjt-retagged.noarch", "kjt-multi.x86_64",

@@ -85,7 +85,8 @@ def pkgset_koji_modules(arch):
 
 
 def pkgset_repo(arch):
-    """work/x86_64/repo: a yum repo over the package set of one arch (Packages/, repodata/)."""
+    """work/x86_64/repo: a yum repo over the package set of one arch (repodata/ whose xml:base points
+    at each package where it is, as Pungi's package set repo)."""
     return "work/%s/repo" % arch
 
 

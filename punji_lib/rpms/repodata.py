@@ -7,32 +7,22 @@ import shutil
 from ..compose import dirs, jsonio, state
 from ..config.repo_refs import is_remote
 from ..errors import PunjiError
-from . import linker
 
 # no other.xml (changelogs): the package set's repo is read by solvers and installers only
 KINDS = ("primary", "filelists")
 
 
 def write_repo(repo_dir, packages, revision=0, earlier=()):
-    """A yum repo in REPO_DIR over PACKAGES, [(file path, createrepo_c Package)]: the files
-    linked into Packages/, the metadata written from the Package objects (see write_metadata
-    for EARLIER). Built in a directory beside REPO_DIR, then renamed into place."""
+    """A yum repo in REPO_DIR over PACKAGES, [(file path or URL, createrepo_c Package)]: each
+    package where it is, its xml:base the directory of its file (as Pungi's package set repo
+    points at its packages: no link of tens of thousands of files per compose), the metadata
+    written from the Package objects (see write_metadata for EARLIER). Built in a directory
+    beside REPO_DIR, then renamed into place."""
     tmp = dirs.aside(repo_dir)
     try:
-        os.makedirs(os.path.join(tmp, "Packages"))
-        names = set()
         for path, pkg in packages:
-            if is_remote(path):  # left where it is: the metadata points at it (xml:base)
-                pkg.location_base, pkg.location_href = path.rsplit("/", 1)
-                pkg.location_base += "/"
-                continue
-            name = os.path.basename(path)
-            if name in names:  # the same file name from two repos: keep them apart
-                name = "%s-%s" % (pkg.pkgId[:12], name)
-            names.add(name)
-            linker.link_or_symlink(os.path.abspath(path), os.path.join(tmp, "Packages", name))
-            pkg.location_href = "Packages/" + name
-            pkg.location_base = None
+            where, pkg.location_href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
+            pkg.location_base = (where if is_remote(path) else "file://" + where) + "/"
         write_metadata(tmp, [pkg for _path, pkg in packages], revision, earlier)
         os.chmod(tmp, 0o755)
         dirs.swap(tmp, repo_dir)

@@ -29,7 +29,7 @@ def write(topdir, variant, uid, arch, paths):
         for pkg in Repo(repo_dir, layout.at(topdir, layout.pkgset_cache(a))).packages(with_files=True):
             if pkg.pkgId in wanted:
                 wanted.discard(pkg.pkgId)
-                pkg.location_base = "file://%s/" % repo_dir
+                pkg.location_base = pkg.location_base or "file://%s/" % repo_dir
                 chosen.append(pkg)
     if wanted:
         raise PunjiError("variant_as_lookaside: %d packages %s gathered are in no package set repo (%s)"
