@@ -226,7 +226,7 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
         warn(PROG, "%s: hybrid solver: nothing matches %r" % (where, pattern))
     for package, problem in result.problems:
         warn(PROG, "%s: hybrid solver cannot install %s: %s" % (where, package, problem))
-    found = {(i, category): (why, set()) for i, category, why in result.entries()}
+    found = {(i, category): (why, set()) for i, (category, why) in result.packages.items()}
     return found, [r for r in streams if r["nsvc"] in result.modules]
 
 
