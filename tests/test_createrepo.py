@@ -177,3 +177,27 @@ def test_why_gather_took_a_package_is_no_reason_to_redo_the_repodata_but_its_fil
         json.dump(data, f)
     assert command("punji-createrepo", "--variant", "Server", "--arch", "x86_64", compose).returncode == 0
     assert os.stat(repomd).st_mtime_ns != made
+
+
+def test_a_package_gathered_as_binary_and_debug_is_in_both_trees_but_only_the_debug_repo_as_pungi_does(
+        tmp_path, solver_fuzz_repo):
+    """The debug-provider fidelity product: dcm-debuginfo-common is in Pungi's binary and debug
+    results both. Pungi links it into both trees; rpms.json keeps its last entry (debug), and the
+    repositories are made from rpms.json, so only the debug one lists it."""
+    product = os.path.join(os.path.dirname(DEMO), "fidelity", "debug-provider")
+    shutil.copytree(product, tmp_path / "product")
+    conf = tmp_path / "product" / "debug-provider.conf"
+    conf.write_text(conf.read_text().replace("../../../../build/fidelity/debug-provider-repo", solver_fuzz_repo))
+    compose = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
+    done = make(compose, "createrepo")
+    assert done.returncode == 0, done.stdout
+    name = "dcm-debuginfo-common-1.0-1.pdl1.x86_64.rpm"
+    os_repo, debug_repo = (os.path.join(compose, "compose/Server/x86_64", kind) for kind in ("os", "debug/tree"))
+    for repo in (os_repo, debug_repo):
+        assert os.path.isfile(os.path.join(repo, "Packages", name))
+    assert "Packages/" + name not in repo_packages(os_repo)
+    assert "Packages/dcm-1.0-1.pdl1.x86_64.rpm" in repo_packages(os_repo)
+    assert "Packages/" + name in repo_packages(debug_repo)
+    listed = read(compose, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
+    entry = listed["dcm-0:1.0-1.pdl1.src"]["dcm-debuginfo-common-0:1.0-1.pdl1.x86_64"]
+    assert (entry["category"], entry["path"]) == ("debug", "Server/x86_64/debug/tree/Packages/" + name)

@@ -187,6 +187,22 @@ def test_debug_package_requested_by_name_goes_to_debuginfo(solve):
     assert a.rpm == set()
 
 
+def test_debug_provider_of_a_binary_requirement_is_rpm_and_debuginfo_as_pungi_does(solve, solver_fuzz_repo):
+    """Pungi keeps one provider per requirement for binary and debug packages alike: the debug
+    package chosen for dcm-debuginfo's dcm-symbols becomes dcm's provider once fulltree brings dcm,
+    and is in both lists. Asked for dcm first, no binary package provides it (unresolved)."""
+    later = solve(explain=True, repos=[solver_fuzz_repo], packages=["dcm-debuginfo", "dcm-extra"], fulltree=True)
+    assert later.rpm == files("dcm.x86_64", "dcm-extra.x86_64", "dcm-debuginfo-common.x86_64")
+    assert later.debuginfo == files("dcm-debuginfo.x86_64", "dcm-debuginfo-common.x86_64")
+    (common,) = [p for p in later.data["debuginfo"] if "-common-" in p]
+    assert common in later.data["rpm"]
+    assert later.data["explain"][common]["by"] == "dcm-debuginfo-0:1.0-1.pdl1.x86_64"
+    first = solve(repos=[solver_fuzz_repo], packages=["dcm", "dcm-debuginfo"])
+    assert first.rpm == files("dcm.x86_64")
+    assert first.debuginfo == files("dcm-debuginfo.x86_64", "dcm-debuginfo-common.x86_64")
+    assert first["unresolved"] == [{"package": "dcm-0:1.0-1.pdl1.x86_64", "requires": "dcm-symbols"}]
+
+
 def test_i386_tree_has_no_x86_64_packages(solve):
     # i686: the arch Pungi's gather gives its solver for an i386 tree
     a = solve(arch="i686", packages=["gx", "greedy-user", "mlx64", "nalib"], multilib_methods=["all"])

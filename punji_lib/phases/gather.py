@@ -165,7 +165,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
 
 
 def _by_source(conf, v, arch, pool, inputs, methods, earlier):
-    """({id: (category, why, fulltree excludes)}, {lookaside id: category}) of the deps and nodeps
+    """({(id, category): (why, fulltree excludes)}, {lookaside id: category}) of the deps and nodeps
     methods, one run per source with inputs. Only the comps source solved with deps hides what
     filter_packages names: Pungi gives the other sources and the nodeps method no filter."""
     found, side = {}, {}
@@ -188,8 +188,8 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier):
         else:
             result = Solver(pool, request).run()
         pool.set_hidden(unfiltered)
-        for i, entry in result.packages.items():
-            found.setdefault(i, entry + (set(request["fulltree_excludes"]),))
+        for i, category, why in result.entries():
+            found.setdefault((i, category), (why, set(request["fulltree_excludes"])))
         for i, (category, _why) in result.lookaside.items():
             side.setdefault(i, category)
         inputs["missing"] |= result.missing
@@ -198,7 +198,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier):
 
 
 def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
-    """({id: (category, why, no fulltree excludes)}, the STREAMS the solver gave back) of
+    """({(id, category): (why, no fulltree excludes)}, the STREAMS the solver gave back) of
     Pungi's hybrid method (rpms.hybrid): the comps source's inputs (its groups' packages by
     name, prepopulate) and the variant's streams solved together; the json source is not read."""
     from ..rpms import hybrid
@@ -226,7 +226,7 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
         warn(PROG, "%s: hybrid solver: nothing matches %r" % (where, pattern))
     for package, problem in result.problems:
         warn(PROG, "%s: hybrid solver cannot install %s: %s" % (where, package, problem))
-    found = {i: (category, why, set()) for i, (category, why) in result.packages.items()}
+    found = {(i, category): (why, set()) for i, (category, why) in result.packages.items()}
     return found, [r for r in streams if r["nsvc"] in result.modules]
 
 
@@ -449,8 +449,8 @@ def _drop_related(pool, found, earlier, kind):
     named by any addon even when the parent has them too."""
     theirs = {p["nevra"] for result in earlier.values() for p in result["packages"]}
     kept = ("srpm", "debuginfo") if kind == "layered-product" else ()
-    for i in [i for i in found if pool.nevra(i) in theirs and found[i][0] not in kept]:
-        del found[i]
+    for i, category in [key for key in found if pool.nevra(key[0]) in theirs and key[1] not in kept]:
+        del found[(i, category)]
 
 
 def _check(conf, v, arch, inputs):
@@ -490,7 +490,7 @@ def _records(topdir, pool, found, arch):
     the parent's, and it did not come in as that package's debuginfo)."""
     pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
     records = []
-    for i, (category, why, parents_sources) in found.items():
+    for (i, category), (why, parents_sources) in found.items():
         nevra = pool.nevra(i)
         known = pkgset.get(nevra)
         if known is None:
@@ -512,9 +512,10 @@ def _records(topdir, pool, found, arch):
 def _lookaside_records(pool, side, found):
     """Records of what came from lookaside repos, flagged "lookaside": never in a tree, but the
     variant-type rules count them as the variant's, as Pungi does."""
+    taken = {i for i, _category in found}
     return sorted(({"nevra": pool.nevra(i), "name": pool.name(i), "arch": pool.arch_of(i),
                     "category": CATEGORY[category], "path": pool.path(i), "flags": ["lookaside"]}
-                   for i, category in side.items() if i not in found),
+                   for i, category in side.items() if i not in taken),
                   key=lambda r: (r["category"], r["nevra"]))
 
 

@@ -64,18 +64,27 @@ def check_request(request, where="request"):
 
 class Result:
     """What solve() found: PACKAGES {id: (category, reason)} with category rpm/srpm/debuginfo,
-    MISSING patterns and UNRESOLVED (NEVRA, capability) pairs, over POOL."""
+    DEBUG_TOO {id: reason} of the rpms listed as debuginfo as well, MISSING patterns and
+    UNRESOLVED (NEVRA, capability) pairs, over POOL."""
 
     def __init__(self, pool):
         self.pool = pool
         self.packages = {}
+        # a debug package one provider choice put in Pungi's binary and debug results both
+        self.debug_too = {}
         self.lookaside = {}  # {id: (category, reason)} taken from lookaside repos, not delivered
         self.missing = set()
         self.unresolved = set()
         self.problems = []  # (package, problem) of the hybrid method's installs libsolv could not solve
 
     def ids(self, category):
-        return sorted(i for i, (cat, _why) in self.packages.items() if cat == category)
+        found = [i for i, (cat, _why) in self.packages.items() if cat == category]
+        return sorted(found + list(self.debug_too) if category == "debuginfo" else found)
+
+    def entries(self):
+        """(id, category, reason) of every package, those of DEBUG_TOO twice."""
+        return [(i, cat, why) for i, (cat, why) in self.packages.items()] + \
+            [(i, "debuginfo", why) for i, why in self.debug_too.items()]
 
     def answer(self, explain=False):
         pool = self.pool

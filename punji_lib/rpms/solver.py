@@ -10,7 +10,9 @@ packages (among debug packages), fulltree, langpacks, multilib. nodeps turns off
 the conditionals and every kind of Requires.
 
 A requirement's provider is chosen once per requirement (and kept for every
-package with the same requirement) by best(): the candidates split into a
+package with the same requirement, binary or debug: a debug package chosen for a
+debug package's requirement is a binary package's provider too, and the answer
+lists it as both) by best(): the candidates split into a
 native class (native arches and noarch) and a multilib class (multilib arches
 and noarch); the first non-empty of: native ones already in, multilib ones
 already in, native, multilib; in it the best by arch order, shortest name,
@@ -371,6 +373,8 @@ class Solver:
         for category, found in (("rpm", self.binary), ("debuginfo", self.debug), ("srpm", self.source)):
             for i in found:
                 if i in packages:
+                    if category == "debuginfo":  # chosen as the provider of a debug and a binary package
+                        self.result.debug_too[i] = self.why[i]
                     continue
                 if pool.in_lookaside(i) or i in self.hidden_from_answer:
                     self.result.lookaside.setdefault(i, (category, self.why[i]))
