@@ -160,19 +160,18 @@ def _read(path):
         return f.read()
 
 
-<<<<<<< HEAD
 def _made_from(packages):
     """What a tree's repodata is made from, per package (gather records), for the fingerprint:
     not why gather took it, which the solver's order may change while the tree stays the same."""
     keys = ("file", "path", "checksum", "category", "build_time", "sigkey", "flags")
     return [[p.get(k) for k in keys] for p in packages]
-=======
+
+
 def _of_category(packages, category):
     """The gather records of CATEGORY, as rpms.json lists them: a package gathered as binary and
     debug both (linked into both trees) is a debug package there, so only in the debug repo."""
     debug = {p["nevra"] for p in packages if p["category"] == "debug"}
     return [p for p in packages if p["category"] == category and (category != "binary" or p["nevra"] not in debug)]
->>>>>>> solv
 
 
 def _source_packages(topdir, v):
