@@ -241,6 +241,38 @@ def test_a_layered_product_has_the_composes_release_type(new_compose):
     assert (tools.release.short, tools.release.version, tools.release.type) == ("PTL", "3", "updates")
 
 
+def test_composeinfo_lists_a_child_variants_trees_even_absent_as_pungi_does(new_compose):
+    """Pungi's composeinfo.json keeps a path of a top-level variant only when its directory exists
+    (images: compose/<uid>/<arch>/images, not the tree's os/images), of a child variant (an
+    is_empty layered product) its trees and repositories always, its isos only when they exist."""
+    from punji_lib.phases import finish
+
+    path = os.path.join(new_compose, "work/global/variants.json")
+    data = json.load(open(path))
+    data["variants"].append(dict(
+        data["variants"][0], uid="Server-Tools", id="Tools", name="Tools", parent="Server", type="layered-product",
+        arches=["x86_64"], children=[], has_optional=False, is_empty=True,
+        release={"name": "Punji Tools", "short": "PTL", "version": "3"}))
+    json.dump(data, open(path, "w"))
+    for rel in ("Server/x86_64/os/images", "Server/i386/images", "Server/x86_64/iso"):
+        os.makedirs(os.path.join(new_compose, "compose", rel))
+    server = finish.composeinfo(new_compose).variants["Server"]
+    assert (server.paths.os_tree, server.paths.images, server.paths.isos) == (
+        {"x86_64": "Server/x86_64/os"}, {"i386": "Server/i386/images"}, {"x86_64": "Server/x86_64/iso"})
+    assert server.paths.packages == server.paths.debug_tree == server.paths.source_tree == {}
+    tools = server["Tools"].paths
+    assert (tools.os_tree, tools.packages, tools.repository) == (
+        {"x86_64": "Server-Tools/x86_64/os"}, {"x86_64": "Server-Tools/x86_64/os/Packages"},
+        {"x86_64": "Server-Tools/x86_64/os"})
+    assert (tools.debug_tree, tools.debug_packages, tools.debug_repository) == (
+        {"x86_64": "Server-Tools/x86_64/debug/tree"}, {"x86_64": "Server-Tools/x86_64/debug/tree/Packages"},
+        {"x86_64": "Server-Tools/x86_64/debug/tree"})
+    assert (tools.source_tree, tools.source_packages, tools.source_repository) == (
+        {"x86_64": "Server-Tools/source/tree"}, {"x86_64": "Server-Tools/source/tree/Packages"},
+        {"x86_64": "Server-Tools/source/tree"})
+    assert tools.isos == tools.source_isos == tools.images == {}
+
+
 def test_a_failed_target_whose_error_file_is_empty_is_named_with_the_error_make_relayed(monkeypatch):
     """A full disk can leave a failed target's .error file empty: the DOOMED line then takes the
     command's own error line, which punji-compose saw go by."""

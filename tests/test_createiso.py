@@ -586,3 +586,22 @@ def test_an_image_has_pungis_translation_tables_and_a_supported_one_says_so(tmp_
         check = subprocess.run(["checkisomd5", "--md5sumonly", str(tmp_path / name)], capture_output=True, text=True)
         assert ("Supported ISO: yes" in check.stdout) is supported
     assert "-translation-table" not in iso.mkisofs_command("xorriso", "x.iso", "list", "TEST")
+
+
+def test_a_tree_without_rpms_keeps_an_empty_iso_directory_as_pungi_does(demo, tmp_path):
+    compose = copy_compose(demo, tmp_path / "c")
+    for rel in tree_files(tree_dir(compose, "Server", "x86_64")):
+        if rel.endswith(".rpm"):
+            os.unlink(os.path.join(tree_dir(compose, "Server", "x86_64"), rel))
+    done = createiso(compose, "Server", "x86_64")
+    assert done.returncode == 0 and "No RPMs found for Server.x86_64, skipping ISO" in done.stderr
+    assert record(compose, "Server", "x86_64")["images"] == []
+    assert os.listdir(iso_dir(compose, "Server", "x86_64")) == []
+    set_options(compose, symlink_isos_to=str(tmp_path / "isos"))
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    cid = open(os.path.join(compose, "COMPOSE_ID")).read().strip()
+    real = tmp_path / "isos" / cid / "compose/Server/x86_64/iso"
+    assert os.readlink(iso_dir(compose, "Server", "x86_64")) == str(real) and os.listdir(real) == []
+    set_options(compose, symlink_isos_to=None, createiso_skip=[["^Server$", {"*": True}]])
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert not os.path.lexists(iso_dir(compose, "Server", "x86_64"))

@@ -414,6 +414,24 @@ def test_variant_as_lookaside_leaves_out_what_the_lookaside_variant_gathered(tmp
     assert report["unresolved"] == [] and report["packages"] == len(nevras(compose, "Client", "x86_64"))
 
 
+def test_with_greedy_all_the_twin_of_a_lookaside_variants_package_is_left_to_it_as_pungi_does(tmp_path, demo_copy):
+    """greedy_method "all" takes every provider: a package of the main repo and its twin in the
+    variant lookaside repo (the same file) both. Pungi lists its results by file, so the two are
+    one, flagged lookaside: Client takes nothing Server has but a langpack (Pungi takes the
+    first of a name's twins there, not both)."""
+    compose = gathered_compose(tmp_path, demo_copy,
+                               'variant_as_lookaside = [("Client", "Server")]\ngreedy_method = "all"\n')
+    assert make(compose, "gather").returncode == 0
+    server = {p["nevra"] for a in ("x86_64", "i386") for p in solved(compose, "Server", a)["packages"]
+              if a == "x86_64" or p["category"] == "source"}
+    client = solved(compose, "Client", "x86_64")["packages"]
+    side = [p["nevra"] for p in client if "lookaside" in p["flags"]]
+    assert side and len(side) == len(set(side)) and set(side) <= server
+    langpacks = {p["nevra"] for p in client if p.get("why", {}).get("reason") == "langpack"}
+    assert not {p["nevra"] for p in client if "lookaside" not in p["flags"]} - langpacks & server
+    assert not (nevras(compose, "Client", "x86_64") - langpacks) & server
+
+
 @pytest.mark.parametrize("pairs, says", [
     ('[("Client", "Nowhere")]', "variant 'Nowhere' doesn't exist but is required by 'Client'"),
     ('[("Server", "Server-HA")]', "architectures of variant 'Server' aren't a subset of those of variant 'Server-HA'"),

@@ -202,6 +202,19 @@ def test_with_nodeps_everywhere_the_set_holds_only_the_packages_to_gather(koji, 
     assert "kjt-override.noarch" in pkgset(compose)
 
 
+def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2's nodeps method reads the package set itself: a scratch build's package beside
+    # the tag's latest of the name, both taken (found by tools/fuzz-compose-koji)
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=[("^Server$", {"*": ["kjt-override"]})],
+                           pkgset_koji_scratch_tasks=[str(koji["scratch"])])
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose, check=True)
+    taken = read(compose, "work/x86_64/gather/Server.solved.json")["packages"]
+    assert sorted(p["nevra"] for p in taken if p["name"] == "kjt-override" and p["category"] == "binary") == [
+        "kjt-override-0:2.0-1.noarch", "kjt-override-0:9.0-1.noarch"]
+
+
 @pytest.mark.parametrize("compose_type", ["production", "nightly"])
 def test_scratch_tasks_are_refused_in_any_but_a_test_compose(koji, tmp_path, demo_copy, compose_type):
     # Pungi 4.3.2's pungi-koji aborts unless the compose type is "test" (found by tools/fuzz-compose-koji)

@@ -315,3 +315,24 @@ def test_an_addon_of_an_is_empty_variant_is_checked_without_its_parent(tmp_path,
     build_tree(topdir, "Base/x86_64/os/addons/HA", rpms, ".")
     own, side, extra = repoclosure.repositories(topdir, variants.by_uid(tree)["Base-HA"], tree, "x86_64")
     assert (own, side, extra) == ("compose/Base/x86_64/os/addons/HA", [], [])
+
+
+def test_a_child_of_an_is_empty_variant_leaves_its_parents_tree_directory_as_pungi_does(tmp_path, demo_repo):
+    # Pungi's repoclosure asks for the parent's repository path, which makes the directory:
+    # composeinfo.json then lists the is_empty parent's os tree
+    topdir = init_compose(tmp_path, demo_repo, TREES)
+    path = os.path.join(topdir, "work/global/variants.json")
+    with open(path) as f:
+        data = json.load(f)
+    data["variants"] = [v for v in data["variants"] if v["uid"] in ("Server", "Server-optional")]
+    for v in data["variants"]:
+        v["is_empty"] = v["uid"] == "Server"
+        v["children"] = [c for c in v["children"] if c == "Server-optional"]
+    with open(path, "w") as f:
+        json.dump(data, f)
+    build_tree(topdir, "Server-optional/x86_64/os",
+               [r for r in binary_rpms(demo_repo) if rpm_name(os.path.basename(r)) in OPTIONAL])
+    done = run_trees(topdir, ("Server", "x86_64"), ("Server-optional", "x86_64"))
+    assert all(d.returncode == 0 for d in done.values()), [d.stderr for d in done.values()]
+    assert os.listdir(os.path.join(topdir, "compose/Server/x86_64/os")) == []
+    assert not os.path.exists(os.path.join(topdir, "compose/Server-HA"))

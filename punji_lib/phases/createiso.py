@@ -4,7 +4,9 @@ Which trees get images, as in Pungi: variants of type variant and
 layered-product (optional ones with create_optional_isos; addons and empty
 variants never), on each arch and on
 'src' (the source tree), unless createiso_skip says so ('*' does not cover
-'src'), and only when the tree holds RPMs.
+'src'), and only when the tree holds RPMs. A tree that gets none for want of
+RPMs (or of a bootable buildinstall) keeps an empty iso directory, as Pungi's
+has (composeinfo.json then lists it).
 
 An image holds everything in the tree but images/boot.iso. A tree is split
 as Pungi's media splitter does it: its files but repodata/ in the order the
@@ -75,6 +77,9 @@ def run(topdir, variant, arch):
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
+        if not skip_reason(conf, v, arch):
+            # Pungi makes a tree's iso directory before it looks into the tree: it stays, empty
+            _make_empty_iso_dir(topdir, conf, variant, arch)
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: _stat(path) for rel, path in files.items()}
     inputs = _inputs(topdir, conf, v, stats)
@@ -336,6 +341,12 @@ def _link_iso_dir(topdir, conf, uid, arch, real_dir):
         os.rename(link, os.path.join(old, "x"))
         shutil.rmtree(old, ignore_errors=True)
     os.replace(tmp, link)
+
+
+def _make_empty_iso_dir(topdir, conf, uid, arch):
+    real_dir = _real_iso_dir(topdir, conf, uid, arch)
+    os.makedirs(real_dir, exist_ok=True)
+    _link_iso_dir(topdir, conf, uid, arch, real_dir)
 
 
 def _remove_images(topdir, conf, v, arch):

@@ -9,17 +9,23 @@ from ..log import log
 from ..compose import status as compose_status
 
 
+# the paths Pungi lists for a top-level variant only when their directory exists, for a child
+# variant always (its composeinfo.json writer checks the top-level variants alone)
+TREE_PATHS = ("os_tree", "packages", "repository", "debug_tree", "debug_packages", "debug_repository",
+              "source_tree", "source_packages", "source_repository")
+
+
 def tree_paths(v, arch):
     """composeinfo's path names for variant V on ARCH -> directories relative to compose/ (an
-    addon's trees are its parent's, its repositories inside them)."""
+    addon's trees and images are its parent's, its repositories inside them)."""
     uid = v["uid"]
-    tree = {kind: layout.tree_dir(v["parent"] if v["type"] == "addon" else uid, arch, kind)
-            for kind in ("os", "debug", "source")}
+    top = v["parent"] if v["type"] == "addon" else uid
+    tree = {kind: layout.tree_dir(top, arch, kind) for kind in ("os", "debug", "source")}
     repo = {kind: layout.repo_dir(v, arch, kind) for kind in ("os", "debug", "source")}
     packages = {kind: layout.packages_dir(v, arch, kind) for kind in ("os", "debug", "source")}
     paths = {
         "os_tree": tree["os"], "packages": packages["os"], "repository": repo["os"],
-        "isos": layout.iso_dir(uid, arch), "images": tree["os"] + "/images",
+        "isos": layout.iso_dir(uid, arch), "images": layout.image_dir(top, arch),
         "debug_tree": tree["debug"], "debug_packages": packages["debug"], "debug_repository": repo["debug"],
         "source_tree": tree["source"], "source_packages": packages["source"], "source_repository": repo["source"],
         "source_isos": layout.iso_dir(uid, "src"),
@@ -60,10 +66,12 @@ def composeinfo(topdir):
 
 
 def _set_paths(topdir, variant, v):
+    """The paths of V's directories that exist; a child variant's trees and repositories even
+    when they do not (an is_empty layered product's), as Pungi lists them."""
     compose = layout.at(topdir, "compose")
     for arch in v["arches"]:
         for name, rel in tree_paths(v, arch).items():
-            if os.path.isdir(os.path.join(compose, rel)):
+            if (v["parent"] and name in TREE_PATHS) or os.path.isdir(os.path.join(compose, rel)):
                 getattr(variant.paths, name)[arch] = rel
 
 

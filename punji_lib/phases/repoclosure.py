@@ -46,6 +46,10 @@ def run(topdir, variant=None, arch=None):
         log.info("repoclosure %s.%s: not checked (%s)", variant, arch, why)
         state.write(topdir, PHASE, variant, arch, strictness=how, checked=False, unresolved=0)
         return
+    if v["parent"]:
+        # Pungi asks for the parent's repository here, which makes its directory: an is_empty
+        # parent's tree is then there, empty (and composeinfo.json lists it)
+        os.makedirs(layout.at(topdir, layout.tree_dir(v["parent"], arch)), exist_ok=True)
     own, side, extra = repositories(topdir, v, tree, arch)
     inputs = fingerprint(topdir, how, own, side, extra, arch)
     report = layout.repoclosure_json(variant, arch)

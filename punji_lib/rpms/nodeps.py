@@ -30,11 +30,13 @@ def split_name_arch(pattern):
 
 def gather(pool, wanted, result):
     """Fill RESULT.packages {id: (category, why)} from POOL's main repos for WANTED, a list of
-    (name glob, package arch or None)."""
-    main = sorted(i for i in pool.visible if i not in pool.lookaside)
+    (name glob, package arch or None): every version of a name the package set holds (Pungi's
+    method reads the package set itself, where builds named in pkgset_koji_builds or scratch
+    tasks stand next to the tags' latest ones)."""
+    main = _every(pool)
     seen = {}  # source rpm file name -> arches of its binaries taken
     for i in main:
-        if pool.is_source(i) or pool.is_debug(i):
+        if pool.is_source(i) or is_debug(pool.name(i)):
             continue
         for pattern, arch in wanted:
             if _matches(pattern, pool.name(i)) and (arch is None or pool.arch_of(i) in (arch, "noarch")):
@@ -51,7 +53,7 @@ def gather(pool, wanted, result):
         if sourcerpm in sources:
             result.packages.setdefault(sources[sourcerpm], ("srpm", {"reason": "source", "of": sourcerpm}))
     for i in main:
-        if pool.is_debug(i) and not pool.is_source(i) and _built_here(seen.get(pool.sourcerpm(i)), pool.arch_of(i)):
+        if is_debug(pool.name(i)) and not pool.is_source(i) and _built_here(seen.get(pool.sourcerpm(i)), pool.arch_of(i)):
             result.packages.setdefault(i, ("debuginfo", {"reason": "debuginfo", "of": pool.sourcerpm(i)}))
     return result
 
@@ -59,7 +61,7 @@ def gather(pool, wanted, result):
 def gather_exact(pool, ids, result):
     """Fill RESULT.packages from the binary packages IDS of POOL (module artifacts), their
     source packages and the debug packages built with them."""
-    every = sorted(i for i in pool.candidates if i not in pool.lookaside and i not in pool.hidden)
+    every = _every(pool)
     seen = {}
     for i in sorted(ids):
         if pool.arch_of(i) in SOURCE_ARCHES or is_debug(pool.name(i)):
@@ -72,6 +74,11 @@ def gather_exact(pool, ids, result):
         elif is_debug(pool.name(i)) and _built_here(seen.get(pool.sourcerpm(i)), pool.arch_of(i)):
             result.packages.setdefault(i, ("debuginfo", {"reason": "debuginfo", "of": pool.sourcerpm(i)}))
     return result
+
+
+def _every(pool):
+    """Every package of POOL's main repos, older versions too, but the hidden ones."""
+    return sorted(i for i in pool.candidates if i not in pool.lookaside and i not in pool.hidden)
 
 
 def _file_name(pool, i):

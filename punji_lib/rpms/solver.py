@@ -371,10 +371,15 @@ class Solver:
         keeps them in a variant's result, flagged, but links none into its trees)."""
         pool, packages = self.pool, self.result.packages
         for category, found in (("rpm", self.binary), ("debuginfo", self.debug), ("srpm", self.source)):
+            # Pungi lists a result by file: a main-repo package whose very file a lookaside
+            # package of the same result has (a variant lookaside repo's twin) is that one
+            side_files = {pool.path(i) for i in found if pool.in_lookaside(i)}
             for i in found:
                 if i in packages:
                     if category == "debuginfo":  # chosen as the provider of a debug and a binary package
                         self.result.debug_too[i] = self.why[i]
+                    continue
+                if not pool.in_lookaside(i) and pool.path(i) in side_files:
                     continue
                 if pool.in_lookaside(i) or i in self.hidden_from_answer:
                     self.result.lookaside.setdefault(i, (category, self.why[i]))
