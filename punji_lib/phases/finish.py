@@ -59,11 +59,18 @@ def composeinfo(topdir):
     return ci
 
 
+# the paths Pungi 4.3.2 lists whether or not they exist, but for a top-level variant
+LISTED_ANYWAY = {"os_tree", "packages", "repository", "debug_tree", "debug_packages", "debug_repository",
+                 "source_tree", "source_packages", "source_repository"}
+
+
 def _set_paths(topdir, variant, v):
+    """The paths of V's trees that exist; a nested variant's trees and repositories all (Pungi
+    drops the missing ones of top-level variants only: an is_empty addon's are listed)."""
     compose = layout.at(topdir, "compose")
     for arch in v["arches"]:
         for name, rel in tree_paths(v, arch).items():
-            if os.path.isdir(os.path.join(compose, rel)):
+            if (v["parent"] and name in LISTED_ANYWAY) or os.path.isdir(os.path.join(compose, rel)):
                 getattr(variant.paths, name)[arch] = rel
 
 
