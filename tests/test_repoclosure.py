@@ -315,3 +315,29 @@ def test_an_addon_of_an_is_empty_variant_is_checked_without_its_parent(tmp_path,
     build_tree(topdir, "Base/x86_64/os/addons/HA", rpms, ".")
     own, side, extra = repoclosure.repositories(topdir, variants.by_uid(tree)["Base-HA"], tree, "x86_64")
     assert (own, side, extra) == ("compose/Base/x86_64/os/addons/HA", [], [])
+
+
+def test_the_check_of_a_child_of_an_is_empty_variant_leaves_its_parents_directory_as_pungi_does(tmp_path):
+    # Pungi 4.3.2's repoclosure makes the directory of the parent's repository it names: an
+    # is_empty parent's os tree is there, empty, and composeinfo lists it (found by
+    # tools/fuzz-compose --outputs)
+    from punji_lib.config import variants
+    from punji_lib.phases import repoclosure
+
+    (tmp_path / "variants.xml").write_text(
+        '<variants><variant id="Base" name="Base" type="variant" is_empty="true" has_optional="true">'
+        "<arches><arch>x86_64</arch><arch>i386</arch></arches><variants>"
+        '<variant id="HA" name="HA" type="addon"><arches><arch>x86_64</arch></arches></variant>'
+        "</variants></variant>"
+        '<variant id="Full" name="Full" type="variant" has_optional="true"><arches><arch>x86_64</arch></arches>'
+        "</variant></variants>")
+    tree = variants.load(str(tmp_path / "variants.xml"))
+    by_uid = variants.by_uid(tree)
+    topdir = tmp_path / "top"
+    repoclosure.make_empty_parent_dir(str(topdir), by_uid["Base-HA"], tree, "x86_64")
+    repoclosure.make_empty_parent_dir(str(topdir), by_uid["Base-optional"], tree, "i386")
+    repoclosure.make_empty_parent_dir(str(topdir), by_uid["Full-optional"], tree, "x86_64")
+    repoclosure.make_empty_parent_dir(str(topdir), by_uid["Base"], tree, "x86_64")
+    made = sorted(os.path.relpath(root, topdir) for root, _dirs, _files in os.walk(topdir))
+    assert made == [".", "compose", "compose/Base", "compose/Base/i386", "compose/Base/i386/os",
+                    "compose/Base/x86_64", "compose/Base/x86_64/os"]

@@ -96,7 +96,7 @@ def image_options(rng, variants, pattern):
     if rng.random() < 0.3:
         conf.append(("restricted_volid", True))
     if rng.random() < 0.2:
-        conf += [("iso_size", rng.choice(("2M", "3M", 2500000))), ("split_iso_reserve", rng.choice(("256k", 0, "1M")))]
+        conf += [("iso_size", rng.choice(("2M", "3M", 2500000))), ("split_iso_reserve", rng.choice(("256k", "100k", "1M")))]
     conf.append(("createiso_skip", iso_skip(rng, variants, pattern)))
     # not createiso_break_hardlinks: Pungi runs /usr/sbin/hardlink, which this host lacks
     for option in ("create_optional_isos", "createiso_use_xorrisofs"):

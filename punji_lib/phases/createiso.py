@@ -60,8 +60,9 @@ def run(topdir, variant, arch):
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
     reason = skip_reason(conf, v, arch)
+    looked = not reason
     files = {}
-    if not reason:
+    if looked:
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (variant, arch, variant, arch))
@@ -75,6 +76,10 @@ def run(topdir, variant, arch):
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
+        if looked:  # Pungi makes the iso directory before it looks into the tree: it stays, empty
+            real_dir = _real_iso_dir(topdir, conf, variant, arch)
+            os.makedirs(real_dir, exist_ok=True)
+            _link_iso_dir(topdir, conf, variant, arch, real_dir)
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: _stat(path) for rel, path in files.items()}
     inputs = _inputs(topdir, conf, v, stats)

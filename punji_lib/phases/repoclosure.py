@@ -46,6 +46,7 @@ def run(topdir, variant=None, arch=None):
         log.info("repoclosure %s.%s: not checked (%s)", variant, arch, why)
         state.write(topdir, PHASE, variant, arch, strictness=how, checked=False, unresolved=0)
         return
+    make_empty_parent_dir(topdir, v, tree, arch)
     own, side, extra = repositories(topdir, v, tree, arch)
     inputs = fingerprint(topdir, how, own, side, extra, arch)
     report = layout.repoclosure_json(variant, arch)
@@ -56,6 +57,16 @@ def run(topdir, variant=None, arch=None):
         return
     if not reuse.take_over(topdir, PHASE, variant, arch, inputs, [report]):
         check(topdir, v, arch, how, own, side, extra, inputs)
+
+
+def make_empty_parent_dir(topdir, v, tree, arch):
+    """Pungi names the parent's repository to the check of a variant with a parent, which makes
+    its directory: an is_empty parent's is left empty (and composeinfo lists it)."""
+    from ..config import variants
+
+    parent = variants.by_uid(tree).get(v["parent"])
+    if parent and parent.get("is_empty"):
+        os.makedirs(layout.at(topdir, layout.repo_dir(parent, arch)), exist_ok=True)
 
 
 def strictness(conf, uid, arch):
