@@ -381,3 +381,24 @@ def test_an_addons_files_go_into_its_parents_tree_and_its_list_replaces_the_pare
     assert [item["file"] for item in listed["data"]] == ["GPL"]
     assert extrafiles(demo, "Server-HA").returncode == 0
     assert sorted(tree_files(compose)) == ["GPL", "docs/README", "docs/sub/deep.txt", "extra_files.json"]
+
+
+def test_an_is_empty_variant_gets_no_extra_files_as_in_pungi(demo):
+    # Pungi 4.3.2's extra_files phase passes over is_empty variants (found by tools/fuzz-compose --outputs)
+    configure(demo, [FILE_GPL])
+    path = os.path.join(demo["compose"], "work/global/variants.json")
+    original = open(path).read()
+    data = json.loads(original)
+    for v in data["variants"]:
+        v["is_empty"] = v["is_empty"] or v["uid"] == "Server"
+    try:
+        with open(path, "w") as f:
+            json.dump(data, f)
+        done = extrafiles(demo)
+        assert done.returncode == 0, done.stderr
+        assert tree_files(demo["compose"]) == {}
+        record = json.load(open(os.path.join(demo["compose"], "work/x86_64/extrafiles/Server.json")))
+        assert record["files"] == [] and record["placed"] == []
+    finally:
+        with open(path, "w") as f:
+            f.write(original)

@@ -233,9 +233,23 @@ def gen_outputs(rng, variants, pattern, case_dir):
     """The output options as [(name, value)]; PATTERN(rng, variants) draws a variant regex."""
     conf = (release_options(rng) + image_options(rng, variants, pattern) + checksum_options(rng)
             + extra_options(rng, variants, pattern, case_dir) + repodata_options(rng, case_dir))
-    extra_isos = dict(conf).get("extra_isos")
-    if extra_isos:
-        # an extra ISO next to its variant's own DVD has the same productmd identity: both tools fail
-        skip = dict(conf)["createiso_skip"] + [(owner, {"*": True, "src": True}) for owner in extra_isos]
-        conf.append(("createiso_skip", skip))
+    options = dict(conf)
+    skip = list(options["createiso_skip"])
+    for owner in options.get("extra_isos") or ():
+        # an extra ISO next to its variant's own DVD has the same productmd identity: both tools
+        # fail; skipped where no entry matches yet (two matching True values skip nothing)
+        matched = {key for regex, data in skip if re.match(regex, owner[1:-1]) for key in data}
+        missing = {key: True for key in ("*", "src") if key not in matched}
+        if missing:
+            skip.append((owner, missing))
+    layered = [v for v in variants if v.type == "layered-product"]
+    name_format = options.get("image_name_format")
+    if layered and name_format and "{compose_id}" not in str(name_format):
+        # a layered product's images get its parent's names without the compose id: Pungi makes
+        # both in one work directory, mixing their files
+        skip += [("^%s$" % v.uid, {"*": True, "src": True}) for v in layered]
+    conf.append(("createiso_skip", skip))
+    if options.get("extra_isos") and options.get("symlink_isos_to"):
+        # Pungi crashes when its extra ISO phase makes the iso directory createiso wants as a link
+        conf = [(k, v) for k, v in conf if k != "symlink_isos_to"]
     return conf

@@ -38,7 +38,8 @@ def run(topdir, variant, arch):
     v = variants.by_uid(tree).get(variant)
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
-    entries = va_data(conf.get("extra_files"), variant, arch)
+    # Pungi copies no extra files for an is_empty variant
+    entries = [] if v.get("is_empty") else va_data(conf.get("extra_files"), variant, arch)
     checksum_types = extra_files.checksum_types(topdir)
     tree_rel = layout.tree_dir(tree_owner(v), arch)
     tree_dir = layout.at(topdir, tree_rel)
