@@ -45,7 +45,6 @@ from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log, warn
 from ..media import image_files, iso, iso_reuse, naming
-from ..rpms import createrepo
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -394,7 +393,7 @@ def _disc_content(topdir, top, files, members, disc_dir, number, count, v, log_p
         path = os.path.join(disc_dir, ".treeinfo")
         checksum = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo"))).get("createrepo_checksum")
         _write_treeinfo(files[".treeinfo"], path, number, count, v, disc_dir if count > 1 else None,
-                        createrepo.CHECKSUMS.get(checksum, checksum or "sha256"))
+                        checksum or "sha256")
         content[".treeinfo"] = path
     if ".discinfo" in files:
         path = os.path.join(disc_dir, ".discinfo")
@@ -448,7 +447,7 @@ def _disc_repodata(topdir, top, disc_dir, packages, log_path):
     with open(pkglist, "w", encoding="utf-8") as f:
         f.write("".join(rel + "\n" for rel in packages))
     cmd = ["createrepo_c", "--update", "--update-md-path", top, "--database", "--skip-stat", "--pkglist", pkglist,
-           "--outputdir", disc_dir, "--checksum", createrepo.CHECKSUMS.get(checksum, checksum)]
+           "--outputdir", disc_dir, "--checksum", checksum]
     if cr_conf.get("createrepo_num_workers"):
         cmd += ["--workers", str(cr_conf["createrepo_num_workers"])]
     iso.run_tool(cmd + [top], log_path, os.path.basename(disc_dir))
