@@ -435,6 +435,10 @@ def test_a_tree_without_rpms_gets_an_empty_iso_directory_as_pungi_leaves_one(dem
     assert done.returncode == 0, done.stderr
     assert "No RPMs found for Client.i386, skipping ISO" in done.stderr
     assert record(compose, "Client", "i386")["images"] == [] and os.listdir(iso_dir(compose, "Client", "i386")) == []
+    # punji-extraiso, with no extra images of the tree to take away, leaves it too
+    done = command("punji-extraiso", "--variant", "Client", "--arch", "i386", compose)
+    assert done.returncode == 0, done.stderr
+    assert os.listdir(iso_dir(compose, "Client", "i386")) == []
     set_options(compose, symlink_isos_to=str(tmp_path / "isos"))
     assert createiso(compose, "Client", "i386").returncode == 0
     link = iso_dir(compose, "Client", "i386")
