@@ -286,3 +286,31 @@ def test_a_failed_target_whose_error_file_is_empty_is_named_with_the_error_make_
         "compose DOOMED: createrepo Server.src failed: %s; see /c/logs/src/createrepo-Server.log" % relayed)
     monkeypatch.setattr(status, "failing", lambda topdir: [(target, "its own line")])
     assert "failed: its own line; see" in compose.doomed_message("/c", 2, relayed)
+
+
+def test_composeinfo_lists_a_nested_variants_tree_paths_even_when_missing_as_pungi_does(tmp_path):
+    # Pungi 4.3.2 drops the paths that do not exist of top-level variants only: an is_empty addon
+    # keeps its repository paths inside its parent's trees (found by tools/fuzz-compose --outputs)
+    from productmd.composeinfo import ComposeInfo, Variant
+
+    from punji_lib.phases import finish
+
+    (tmp_path / "compose" / "Server" / "x86_64" / "os" / "Packages").mkdir(parents=True)
+    ci = ComposeInfo()
+    paths = {}
+    for record in ({"uid": "Server", "id": "Server", "type": "variant", "parent": None, "arches": ["x86_64"]},
+                   {"uid": "Server-HA", "id": "HA", "type": "addon", "parent": "Server", "arches": ["x86_64"]}):
+        variant = Variant(ci)
+        finish._set_paths(str(tmp_path), variant, record)
+        paths[record["uid"]] = {name: dict(getattr(variant.paths, name)) for name in variant.paths._fields
+                                if getattr(variant.paths, name)}
+    assert paths["Server"] == {"os_tree": {"x86_64": "Server/x86_64/os"},
+                               "packages": {"x86_64": "Server/x86_64/os/Packages"},
+                               "repository": {"x86_64": "Server/x86_64/os"}}
+    assert paths["Server-HA"] == {
+        "os_tree": {"x86_64": "Server/x86_64/os"}, "packages": {"x86_64": "Server/x86_64/os/addons/HA"},
+        "repository": {"x86_64": "Server/x86_64/os/addons/HA"}, "debug_tree": {"x86_64": "Server/x86_64/debug/tree"},
+        "debug_packages": {"x86_64": "Server/x86_64/debug/tree/addons/HA"},
+        "debug_repository": {"x86_64": "Server/x86_64/debug/tree/addons/HA"},
+        "source_tree": {"x86_64": "Server/source/tree"}, "source_packages": {"x86_64": "Server/source/tree/addons/HA"},
+        "source_repository": {"x86_64": "Server/source/tree/addons/HA"}}

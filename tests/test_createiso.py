@@ -430,6 +430,27 @@ def test_sizes_names_and_volume_ids_as_pungi_reads_them():
 # -- options and failures --------------------------------------------------------------------
 
 
+def test_a_tree_without_rpms_gets_an_empty_iso_directory_as_pungi_leaves_one(demo, tmp_path):
+    # Pungi 4.3.2 makes a tree's iso directory (and with symlink_isos_to its link) before it finds
+    # no RPMs in the tree, and composeinfo then lists it (found by tools/fuzz-compose --outputs)
+    compose = copy_compose(demo, tmp_path / "c")
+    for path in glob.glob(os.path.join(compose, "compose/Client/i386/os/Packages/**/*.rpm"), recursive=True):
+        os.unlink(path)
+    done = createiso(compose, "Client", "i386")
+    assert done.returncode == 0, done.stderr
+    assert "No RPMs found for Client.i386, skipping ISO" in done.stderr
+    assert record(compose, "Client", "i386")["images"] == [] and os.listdir(iso_dir(compose, "Client", "i386")) == []
+    # punji-extraiso, with no extra images of the tree to take away, leaves it too
+    done = command("punji-extraiso", "--variant", "Client", "--arch", "i386", compose)
+    assert done.returncode == 0, done.stderr
+    assert os.listdir(iso_dir(compose, "Client", "i386")) == []
+    set_options(compose, symlink_isos_to=str(tmp_path / "isos"))
+    assert createiso(compose, "Client", "i386").returncode == 0
+    link = iso_dir(compose, "Client", "i386")
+    cid = open(os.path.join(compose, "COMPOSE_ID")).read().strip()
+    assert os.readlink(link) == str(tmp_path / "isos" / cid / "compose/Client/i386/iso") and os.listdir(link) == []
+
+
 def test_createiso_skip_star_does_not_cover_src_and_removes_earlier_images(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_options(compose, createiso_skip=[["^Server$", {"*": True}]])

@@ -348,3 +348,58 @@ def test_the_compose_metadata_names_no_label_as_in_pungi(demo):
             f.write(original)
     compose = json.load(open(os.path.join(demo["compose"], "compose/metadata/extra_files.json")))["payload"]["compose"]
     assert sorted(compose) == ["date", "id", "respin", "type"]
+
+
+def test_an_addons_files_go_into_its_parents_tree_and_its_list_replaces_the_parents_as_pungi_does(demo):
+    # Pungi 4.3.2 copies an addon's extra files into its parent's os tree and writes the tree's
+    # extra_files.json for each variant in turn, the addons after the variants: the addon's list
+    # wins (found by tools/fuzz-compose --outputs)
+    from productmd.extra_files import ExtraFiles
+
+    demo["conf"].write_text(demo["base"] + "\nextra_files = %r\n" % [
+        ("^Server$", {"x86_64": [FILE_GPL]}), ("^Server-HA$", {"*": [FILE_DOCS]})])
+    command("punji-init", "--refresh", demo["compose"], check=True)
+    compose = demo["compose"]
+    rule = next(line for line in open(os.path.join(compose, "Makefile"))
+                if line.startswith("work/x86_64/state/extrafiles-Server-HA.json:"))
+    assert "work/x86_64/state/extrafiles-Server.json" in rule.split()  # the parent's run first
+    done = make(compose, "-j4", "extrafiles")
+    assert done.returncode == 0, done.stdout
+    files = tree_files(compose)
+    assert sorted(files) == ["GPL", "docs/README", "docs/sub/deep.txt", "extra_files.json"]
+    listed = json.load(open(os.path.join(compose, SERVER, "extra_files.json")))
+    assert sorted(item["file"] for item in listed["data"]) == ["docs/README", "docs/sub/deep.txt"]
+    assert not os.path.exists(os.path.join(compose, "compose/Server-HA"))
+    metadata = ExtraFiles()
+    metadata.load(os.path.join(compose, "compose/metadata/extra_files.json"))
+    assert sorted(i["file"] for i in metadata.extra_files["Server"]["x86_64"]) == ["Server/x86_64/os/GPL"]
+    assert sorted(i["file"] for i in metadata.extra_files["Server-HA"]["x86_64"]) == [
+        "Server/x86_64/os/docs/README", "Server/x86_64/os/docs/sub/deep.txt"]
+    # a rerun of the parent alone writes its own list again; the addon's, run after it, replaces it
+    assert extrafiles(demo).returncode == 0
+    listed = json.load(open(os.path.join(compose, SERVER, "extra_files.json")))
+    assert [item["file"] for item in listed["data"]] == ["GPL"]
+    assert extrafiles(demo, "Server-HA").returncode == 0
+    assert sorted(tree_files(compose)) == ["GPL", "docs/README", "docs/sub/deep.txt", "extra_files.json"]
+
+
+def test_an_is_empty_variant_gets_no_extra_files_as_in_pungi(demo):
+    # Pungi 4.3.2's extra_files phase passes over is_empty variants (found by tools/fuzz-compose --outputs)
+    configure(demo, [FILE_GPL])
+    assert extrafiles(demo).returncode == 0 and "GPL" in tree_files(demo["compose"])
+    path = os.path.join(demo["compose"], "work/global/variants.json")
+    original = open(path).read()
+    data = json.loads(original)
+    for v in data["variants"]:
+        v["is_empty"] = v["is_empty"] or v["uid"] == "Server"
+    try:
+        with open(path, "w") as f:
+            json.dump(data, f)
+        done = extrafiles(demo)
+        assert done.returncode == 0, done.stderr
+        assert "GPL" not in tree_files(demo["compose"])  # what its earlier run put there goes
+        record = json.load(open(os.path.join(demo["compose"], "work/x86_64/extrafiles/Server.json")))
+        assert record["files"] == [] and record["placed"] == []
+    finally:
+        with open(path, "w") as f:
+            f.write(original)

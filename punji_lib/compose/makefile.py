@@ -94,6 +94,7 @@ def render(topdir):
                                "@VARIANT@": variant or "", "@ARCH@": arch or "",
                                "@BUILDS_ON@": _builds_on(phase, tree, variant, arch),
                                "@LOOKASIDE_VARIANTS@": _lookaside_variants(phase, conf, tree, variant),
+                               "@TREE_BEFORE@": _tree_before(phase, tree, variant, arch),
                                "@REPO_FILES@": _repo_files(conf, arch)})
             parts.append(_substitute(text, values))
     return _assemble(parts, targets), targets
@@ -132,6 +133,17 @@ def _builds_on(phase, tree, variant, arch):
     if not variant:
         return ""
     uids = variants.builds_on(variants.by_uid(tree)[variant], tree, arch)
+    return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
+
+
+def _tree_before(phase, tree, variant, arch):
+    """The state files of PHASE that write into VARIANT's tree on ARCH before it: an addon's
+    parent and the parent's addons of lower uid (Pungi's order: variants, then addons by uid)."""
+    v = variants.by_uid(tree).get(variant) if variant else None
+    if not v or v["type"] != "addon":
+        return ""
+    uids = [v["parent"]] + sorted(o["uid"] for o in tree if o["type"] == "addon" and o["parent"] == v["parent"]
+                                  and o["uid"] < v["uid"] and (arch == "src" or arch in o["arches"]))
     return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
 
 

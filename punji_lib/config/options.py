@@ -348,9 +348,9 @@ OPTIONS = (
     # --- createrepo ---
     Option("createrepo_c", BOOL, default=True, phase="createrepo", implemented=True,
            help="Use createrepo_c rather than the legacy createrepo."),
-    Option("createrepo_checksum", {"type": "string", "enum": ["sha", "sha1", "sha256", "sha512"]},
+    Option("createrepo_checksum", {"type": "string", "enum": ["sha1", "sha256", "sha512"]},
            default="sha256", phase="createrepo", implemented=True,
-           help="Checksum type of the repodata."),
+           help="Checksum type of the repodata (Pungi 4.3.2 takes no 'sha')."),
     Option("createrepo_deltas", {"anyOf": [BOOL, va_map(BOOL)]}, default=False, phase="createrepo",
            help="Make delta RPMs against old composes: a bool or a variant/arch mapping."),
     Option("createrepo_use_xz", BOOL, default=False, phase="createrepo", implemented=True,

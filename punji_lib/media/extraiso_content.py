@@ -107,7 +107,6 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         if boot:
             content.update(boot_files)
     for member in members:
-        member_top = layout.at(topdir, layout.tree_dir(member["uid"], arch))
         repo = layout.at(topdir, layout.repo_dir(member, arch))
         for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
             if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
@@ -115,9 +114,10 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
             content["%s/repodata/%s" % (member["uid"], rel)] = path
         if block.get("inherit_extra_files"):
-            for rel in _extra_files_of(topdir, member["uid"], arch):
-                if os.path.isfile(os.path.join(member_top, rel)):
-                    content["%s/%s" % (member["uid"], rel)] = os.path.join(member_top, rel)
+            extra_top, placed = _extra_files_of(topdir, member["uid"], arch)
+            for rel in placed:
+                if os.path.isfile(os.path.join(extra_top, rel)):
+                    content["%s/%s" % (member["uid"], rel)] = os.path.join(extra_top, rel)
     os.makedirs(scratch)
     generated = _media_files(topdir, conf, v, arch, scratch)
     generated.update(_fetch_extra_files(topdir, conf, v, arch, number, block, os.path.join(scratch, "extra")))
@@ -132,11 +132,13 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
 
 
 def _extra_files_of(topdir, uid, arch):
-    """The files punji-extrafiles put into tree UID.ARCH (its extra_files.json too)."""
+    """(tree, [files]): the files punji-extrafiles put into a tree for UID.ARCH (its extra_files.json
+    too); an addon's are in its parent's tree."""
     path = layout.at(topdir, layout.extrafiles_json(uid, arch))
     if not os.path.isfile(path):
-        return []
-    return sorted(jsonio.read_json(path).get("placed") or [])
+        return "", []
+    record = jsonio.read_json(path)
+    return layout.at(topdir, record["tree"]), sorted(record.get("placed") or [])
 
 
 def _media_files(topdir, conf, v, arch, scratch):

@@ -16,7 +16,6 @@ import os
 from ..compose import jsonio, layout
 from ..errors import PunjiError
 
-CHECKSUMS = {"sha": "sha1"}
 PRODUCT_IMG = "images/product.img"  # made by punji-productimg (Pungi's old productimg phase) after lorax
 
 
@@ -161,7 +160,7 @@ def installer_images(ti, conf, top, lorax_treeinfo):
     for path in paths:
         if not os.path.isfile(os.path.join(top, path)):
             raise PunjiError("%s lists %s, which is not in the tree %s" % (lorax_treeinfo, path, top))
-        ti.checksums.add(path, CHECKSUMS.get(checksum, checksum), root_dir=top)
+        ti.checksums.add(path, checksum, root_dir=top)
 
 
 def discinfo_text(conf, v, arch, timestamp, disc_numbers=None):

@@ -47,7 +47,6 @@ from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log, warn
 from ..media import image_files, iso, iso_reuse, naming
-from ..rpms import createrepo
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -77,7 +76,7 @@ def run(topdir, variant, arch):
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
-        if not skip_reason(conf, v, arch):
+        if not createiso_skip_reason(conf, v, arch):
             # Pungi makes a tree's iso directory before it looks into the tree: it stays, empty
             _make_empty_iso_dir(topdir, conf, variant, arch)
         return _finish(topdir, v, arch, [], None, skipped=reason)
@@ -387,7 +386,7 @@ def _disc_content(topdir, top, files, members, disc_dir, number, count, v, log_p
         path = os.path.join(disc_dir, ".treeinfo")
         checksum = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo"))).get("createrepo_checksum")
         _write_treeinfo(files[".treeinfo"], path, number, count, v, disc_dir if count > 1 else None,
-                        createrepo.CHECKSUMS.get(checksum, checksum or "sha256"))
+                        checksum or "sha256")
         content[".treeinfo"] = path
     if ".discinfo" in files:
         path = os.path.join(disc_dir, ".discinfo")
@@ -441,7 +440,7 @@ def _disc_repodata(topdir, top, disc_dir, packages, log_path):
     with open(pkglist, "w", encoding="utf-8") as f:
         f.write("".join(rel + "\n" for rel in packages))
     cmd = ["createrepo_c", "--update", "--update-md-path", top, "--database", "--skip-stat", "--pkglist", pkglist,
-           "--outputdir", disc_dir, "--checksum", createrepo.CHECKSUMS.get(checksum, checksum)]
+           "--outputdir", disc_dir, "--checksum", checksum]
     if cr_conf.get("createrepo_num_workers"):
         cmd += ["--workers", str(cr_conf["createrepo_num_workers"])]
     iso.run_tool(cmd + [top], log_path, os.path.basename(disc_dir))

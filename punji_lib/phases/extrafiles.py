@@ -5,7 +5,8 @@ an optional "target": a subdirectory of the tree (a leading "/" is dropped, as
 Pungi does). For one variant.arch every entry is fetched into a staging
 directory under work/<arch>/extrafiles/ first, so a missing file, an unreachable
 repository or a path that leaves the tree fails the run before the tree is
-touched. Then the files are renamed into compose/<variant>/<arch>/os/<target>/,
+touched. Then the files are renamed into compose/<variant>/<arch>/os/<target>/ (an
+addon's into its parent's tree, after the parent's and its sibling addons' of lower uid),
 the files an earlier run put there and no longer configured are removed, and
 the tree gets extra_files.json (Pungi's per-tree format: path relative to the
 tree, size, checksums of media_checksums). work/<arch>/extrafiles/<variant>.json
@@ -37,16 +38,18 @@ def run(topdir, variant, arch):
     v = variants.by_uid(tree).get(variant)
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
-    entries = va_data(conf.get("extra_files"), variant, arch)
+    # Pungi copies no extra files for an is_empty variant
+    entries = [] if v.get("is_empty") else va_data(conf.get("extra_files"), variant, arch)
     checksum_types = extra_files.checksum_types(topdir)
-    tree_rel = layout.tree_dir(variant, arch)
+    tree_rel = layout.tree_dir(tree_owner(v), arch)
     tree_dir = layout.at(topdir, tree_rel)
     record_path = layout.at(topdir, layout.extrafiles_json(variant, arch))
     old = _previous(record_path)
     stage = dirs.aside(record_path[:-len(".json")] + "-stage")
     try:
         files = _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel)
-        placed = set(files) | ({TREE_LIST} if files else set())
+        # an addon's list replaces its parent's, which the parent's next run writes anew
+        placed = set(files) | ({TREE_LIST} if files and v["type"] != "addon" else set())
         _check_tree(tree_dir, tree_rel, files, set(old["placed"]) - placed)
         listed = [dict(extra_files.describe(path, checksum_types), file=rel, entry=number)
                   for rel, (path, number) in sorted(files.items())]
@@ -58,11 +61,20 @@ def run(topdir, variant, arch):
             _install(path, os.path.join(tree_dir, rel))
         if files:
             jsonio.write_text(os.path.join(tree_dir, TREE_LIST), extra_files.tree_list(variant, arch, listed))
+        elif v["type"] != "addon" and os.path.isfile(os.path.join(tree_dir, TREE_LIST)):
+            os.unlink(os.path.join(tree_dir, TREE_LIST))  # an addon's from an earlier run
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     jsonio.write_json(record_path, _record(variant, arch, tree_rel, listed, placed, checksum_types))
     log.info("extrafiles %s.%s: %d files in %s", variant, arch, len(listed), tree_rel)
     state.write(topdir, "extrafiles", variant, arch, files=len(listed), result=layout.extrafiles_json(variant, arch))
+
+
+def tree_owner(v):
+    """The variant whose tree V's extra files go into: an addon's are its parent's (Pungi copies
+    them there, and the addon's extra_files.json replaces the parent's: addons run after the
+    variants, in uid order)."""
+    return v["parent"] if v["type"] == "addon" else v["uid"]
 
 
 def run_assemble(topdir, variant=None, arch=None):

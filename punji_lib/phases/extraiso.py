@@ -378,6 +378,8 @@ def _remove_images(topdir, uid, arch, names):
                 os.unlink(path)
                 log.info("removed %s", path)
     _clear_leftovers(topdir, uid, arch)
+    if not set(names) - own:
+        return  # an empty iso directory createiso left (a tree without RPMs) stays, as in Pungi
     try:
         if os.path.isdir(iso_dir) and not os.path.islink(iso_dir) and not os.listdir(iso_dir):
             os.rmdir(iso_dir)

@@ -5,14 +5,13 @@ import subprocess
 from ..errors import PunjiError
 from ..log import log
 
-CHECKSUMS = {"sha": "sha1"}
 DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")  # what names the cause
 
 
 def command(conf, path, pkglist, comps=None, revision=0):
     """The createrepo_c argument list for the options of CONF."""
     checksum = conf.get("createrepo_checksum") or "sha256"
-    cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", CHECKSUMS.get(checksum, checksum),
+    cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", checksum,
            "--revision", str(revision), "--set-timestamp-to-revision", "--retain-old-md", "0"]
     cmd.append("--database" if conf.get("createrepo_database") else "--no-database")
     if conf.get("createrepo_use_xz"):
