@@ -60,7 +60,7 @@ def run(topdir, variant, arch):
     v = variants.by_uid(tree).get(variant)
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
-    reason = createiso_skip_reason(conf, v, arch)
+    reason = skipped = createiso_skip_reason(conf, v, arch)
     files = {}
     if not reason:
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
@@ -76,7 +76,7 @@ def run(topdir, variant, arch):
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
-        if not createiso_skip_reason(conf, v, arch):
+        if not skipped:
             # Pungi makes a tree's iso directory before it looks into the tree: it stays, empty
             _make_empty_iso_dir(topdir, conf, variant, arch)
         return _finish(topdir, v, arch, [], None, skipped=reason)
