@@ -21,9 +21,9 @@ help:
 ## setup: system packages (apt-get or dnf) and a virtualenv in .venv with punji in it
 setup: $(BYTECODE)
 
-$(READY): setup.cfg pyproject.toml tools/install-system-deps
+$(READY): setup.cfg pyproject.toml tools/install-system-deps tools/make-venv
 	tools/install-system-deps
-	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	/usr/bin/python3 tools/make-venv $(VENV)
 	# editable_mode=compat: a plain path in a .pth; the default import finder costs every command ~15 ms
 	$(PY) -m pip install -q --disable-pip-version-check --config-settings editable_mode=compat -e '.[test]'
 	touch $@

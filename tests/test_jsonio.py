@@ -67,6 +67,25 @@ def test_a_full_disk_while_writing_names_the_file(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", full)
     target = tmp_path / "state.json"
     with pytest.raises(OSError) as caught:
-        jsonio.write_text(str(target), "{}\n")
+        jsonio.write_text(str(target), "{}\n", durable=True)
     assert str(target) in str(as_user_error(caught.value))
     assert os.listdir(tmp_path) == []
+
+
+def test_only_the_marks_make_reads_wait_for_the_disk(tmp_path, monkeypatch):
+    """A state file (make's mark that a target is done) and STATUS are fsynced before their
+    rename; the hundreds of other files a compose writes are not, each sync costing a wait."""
+    import os
+
+    from punji_lib.compose import state, status
+
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.readlink("/proc/self/fd/%d" % fd)) or real(fd))
+    jsonio.write_json(str(tmp_path / "metadata.json"), {"a": 1})
+    assert synced == []
+    path = state.write(str(tmp_path), "init")
+    assert len(synced) == 1 and os.path.basename(synced[0]).startswith(".init.json.")
+    assert json.loads(open(path).read())["phase"] == "init"
+    status.set_status(str(tmp_path), "STARTED")
+    assert len(synced) == 2 and os.path.basename(synced[1]).startswith(".STATUS.")

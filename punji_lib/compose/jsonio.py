@@ -67,8 +67,12 @@ def pretty(data, indent=2, ensure_ascii=False):
     return "".join(out)
 
 
-def write_text(path, text):
-    """Write TEXT to PATH atomically: a temp file in the same directory, fsync, rename."""
+def write_text(path, text, durable=False):
+    """Write TEXT to PATH atomically: a temp file in the same directory, then a rename, so a
+    reader (or a compose killed at any moment) sees the old text or the new, never a part.
+    DURABLE (the state files make takes as done, STATUS): fsync before the rename, so the
+    mark does not outlive a crash of the machine without its text. Not for every file: a
+    compose writes hundreds, and each fsync waits for the disk."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     prefix = ".%s." % os.path.basename(path)
@@ -77,8 +81,9 @@ def write_text(path, text):
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as exc:
@@ -115,7 +120,7 @@ def write_small(path, text):
     """write_text for a marker of a few bytes (STATUS, a target's error) that must land even
     on a full disk: then it is written in place, reusing the old file's room."""
     try:
-        write_text(path, text)
+        write_text(path, text, durable=True)
     except OSError as exc:
         if exc.errno != errno.ENOSPC or not os.path.exists(path):
             raise
@@ -157,8 +162,8 @@ def write_text_if_changed(path, text):
     return True
 
 
-def write_json(path, data, compact=False):
-    write_text(path, dumps(data, compact))
+def write_json(path, data, compact=False, durable=False):
+    write_text(path, dumps(data, compact), durable)
 
 
 def write_json_if_changed(path, data, compact=False):

@@ -44,7 +44,7 @@ def write(topdir, phase, variant=None, arch=None, **data):
     record.setdefault("failed", False)
     check(record, layout.state_file(phase, variant, arch))
     path = layout.at(topdir, layout.state_file(phase, variant, arch))
-    jsonio.write_json(path, record)
+    jsonio.write_json(path, record, durable=True)
     clear_marks(topdir, phase, variant, arch)
     return path
 

@@ -127,15 +127,13 @@ def _extra_modulemd(topdir, conf, v, arch):
 
 def _add_modules(topdir, v, arch, text, entries):
     """Put TEXT into the os repodata of V on ARCH; the modules.json entries of its streams (ENTRIES)."""
-    import createrepo_c
-
-    from ..rpms import modules
+    from ..rpms import modules, repos
 
     top = layout.repo_dir(v, arch, "os")
     modules.add_to_repo(layout.at(topdir, top), text)
-    repomd = createrepo_c.Repomd(layout.at(topdir, os.path.join(top, "repodata", "repomd.xml")))
-    record = next(r for r in repomd.records if r.type == "modules")
-    path = os.path.relpath(os.path.join(top, record.location_href), "compose")
+    records = repos.repomd_records(layout.at(topdir, os.path.join(top, "repodata", "repomd.xml")))
+    href = next(href for kind, href, _checksum in records if kind == "modules")
+    path = os.path.relpath(os.path.join(top, href), "compose")
     log.info("createrepo %s: %d module streams in %s", top, len(entries), path)
     return [dict(e, modulemd_path=path) for e in entries]
 
