@@ -626,3 +626,22 @@ def test_a_tree_without_rpms_keeps_an_empty_iso_directory_as_pungi_does(demo, tm
     set_options(compose, symlink_isos_to=None, createiso_skip=[["^Server$", {"*": True}]])
     assert createiso(compose, "Server", "x86_64").returncode == 0
     assert not os.path.lexists(iso_dir(compose, "Server", "x86_64"))
+
+
+@pytest.mark.parametrize("compose_type", ["production", "nightly", "test", "ci", "development"])
+@pytest.mark.parametrize("label", [None, "RC-1.2", "Beta-1", "Update-2.10.3"])
+def test_image_name_substitutions_are_productmds(compose_type, label, tmp_path):
+    """type_suffix and label_major_version, worked out without importing productmd (each
+    createiso would pay for it), are what productmd's ComposeInfo gives."""
+    from punji_lib.compose import composeid, jsonio, layout
+    from punji_lib.media import naming
+
+    conf = {"release_name": "Demo", "release_short": "PDL", "release_version": "1.2"}
+    ci = composeid.compose_info(conf, compose_type, label, "20261203", 2)
+    jsonio.write_json(layout.at(str(tmp_path), layout.compose_request_json()),
+                      {"compose_id": ci.compose.id, "compose_type": compose_type, "label": label,
+                       "date": "20261203", "respin": 2})
+    substs = naming.substitutions(conf, str(tmp_path))
+    assert (substs["type_suffix"], substs["label_major_version"]) == (ci.compose.type_suffix,
+                                                                       ci.compose.label_major_version)
+    assert substs["compose_id"] == ci.compose.id

@@ -31,6 +31,19 @@ def compose_info(config, compose_type="production", label=None, date=None, respi
     return ci
 
 
+# productmd's compose id suffix of each compose type (ComposeInfo.compose.type_suffix)
+TYPE_SUFFIXES = {"production": "", "ci": ".ci", "nightly": ".n", "test": ".t", "development": ".d"}
+
+
+def type_suffix(compose_type):
+    return TYPE_SUFFIXES[compose_type]
+
+
+def label_major_version(label):
+    """productmd's major version of a label: Beta-1.2 -> Beta-1; None without a label."""
+    return label.rsplit(".", 1)[0] if label else None
+
+
 def supported(label):
     """Pungi's "supported" flag of a compose with LABEL: a milestone label (RC, Update,
     SecurityFix) sets it. It is composeinfo's final, lorax's --isfinal and implantisomd5's

@@ -1,7 +1,6 @@
 """Stable, atomic JSON and text files: sorted keys, newline at the end, temp name then rename."""
 
 import errno
-import glob
 import json
 import os
 import tempfile
@@ -76,7 +75,8 @@ def write_text(path, text, durable=False):
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     prefix = ".%s." % os.path.basename(path)
-    _remove_stale(glob.glob(os.path.join(glob.escape(directory), glob.escape(prefix) + "*.tmp")))
+    _remove_stale([os.path.join(directory, name) for name in os.listdir(directory)
+                   if name.startswith(prefix) and name.endswith(".tmp")])
     fd, tmp = tempfile.mkstemp(prefix="%s%d." % (prefix, os.getpid()), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

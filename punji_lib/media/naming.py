@@ -18,11 +18,10 @@ DEFAULT_NAME_FORMAT = "{compose_id}-{variant}-{arch}-{disc_type}{disc_num}{suffi
 def substitutions(conf, topdir):
     """The format keys every image name and volume id can use (Pungi's get_format_substs)."""
     req = request.read(topdir)
-    ci = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"])
     return {"compose_id": req["compose_id"], "release_short": conf["release_short"],
             "version": conf["release_version"], "date": req["date"], "respin": req["respin"],
-            "type": req["compose_type"], "type_suffix": ci.compose.type_suffix, "label": req["label"],
-            "label_major_version": ci.compose.label_major_version}
+            "type": req["compose_type"], "type_suffix": composeid.type_suffix(req["compose_type"]),
+            "label": req["label"], "label_major_version": composeid.label_major_version(req["label"])}
 
 
 def disc_type(conf):

@@ -44,7 +44,7 @@ import queue
 import threading
 import time
 
-from ..compose import jsonio, layout, request, reuse, state
+from ..compose import jsonio, layout, reuse, state
 from ..errors import PunjiError
 from ..log import log
 
@@ -138,22 +138,9 @@ def check_algorithms(algorithms, one_file):
 
 def format_keys(topdir):
     """Pungi's format substitutions for this compose (without variant, arch, dirname)."""
-    from ..compose import composeid
+    from ..media import naming
 
-    req = request.read(topdir)
-    conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
-    compose = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"]).compose
-    return {
-        "compose_id": req["compose_id"],
-        "release_short": conf["release_short"],
-        "version": conf["release_version"],
-        "date": req["date"],
-        "respin": req["respin"],
-        "type": req["compose_type"],
-        "type_suffix": compose.type_suffix,
-        "label": req["label"],
-        "label_major_version": compose.label_major_version,
-    }
+    return naming.substitutions(jsonio.read_json(layout.at(topdir, layout.config_json())), topdir)
 
 
 def base_filename(template, keys):
