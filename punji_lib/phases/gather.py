@@ -31,12 +31,12 @@ work/<arch>/gather/<variant>.json, the packages of each tree, and rpms.json.
 import os
 import re
 
-from ..compose import jsonio, layout, reuse, rpms_json, state
+from ..compose import jsonio, layout, reuse, state
 from ..config import variants
 from ..config.lookup import arch_data, json_file, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..rpms import input_arches, linker, variant_lookaside
+from ..rpms import input_arches, variant_lookaside
 from ..rpms.depsolve import DEFAULTS, Solver
 from ..rpms.pkgpool import PackagePool, solver_arch
 from ..rpms.solvcache import repo_keys
@@ -557,119 +557,8 @@ def _fetch_remote(topdir, arch, packages):
         p["path"], p["sigkey"] = path, header["listed_sigkey"]
 
 
-# -- the global step -------------------------------------------------------------------------------
-
-
-KIND = {"binary": "os", "debug": "debug", "source": "source"}
-
-
 def run_assemble(topdir, variant=None, arch=None):
-    """Apply the variant-type rules to every variant.arch's solved packages, link every tree
-    whose packages changed, write each gather result and compose/metadata/rpms.json."""
-    from ..rpms import trim
+    """Every tree linked from the solved packages, and rpms.json (rpms.assemble)."""
+    from ..rpms import assemble
 
-    conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
-    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    keys = [(v["uid"], a) for v in tree for a in v["arches"]]
-    inputs = state.digest(conf, tree, [state.file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
-    # a rerun here after the same results relinks nothing (_changed), so it needs no old compose
-    if not state.same_inputs(topdir, "gather", None, None, inputs) and \
-            _take_over_assembled(topdir, conf, tree, keys, inputs):
-        return
-    solved = {key: jsonio.read_json(layout.at(topdir, layout.solved_json(*key))) for key in keys}
-    _check_modules(tree, solved)
-    final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
-    link_type = conf.get("link_type") or "hardlink-or-copy"
-    by_uid = variants.by_uid(tree)
-    placed = {}
-    for (uid, a), result in solved.items():
-        v = by_uid[uid]
-        packages = _placed([p for p in final[(uid, a)] if "lookaside" not in p["flags"]], v, a,
-                           conf.get("hashed_directories"))
-        path = layout.at(topdir, layout.gather_json(uid, a))
-        if not v.get("is_empty") and _changed(path, packages, v, a, topdir):
-            for category in ("binary", "debug"):
-                _link_tree(topdir, [p for p in packages if p["category"] == category], v, a, KIND[category],
-                           link_type)
-        jsonio.write_json_if_changed(path, dict(result, packages=packages), compact=True)
-        placed[(uid, a)] = packages
-    _link_sources(topdir, tree, placed, link_type)
-    rpms_json.write(topdir, tree, placed)
-    state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs)
-
-
-def _take_over_assembled(topdir, conf, tree, keys, inputs):
-    """When the old compose assembled the same solved results (INPUTS) with the same options:
-    its gather results and trees hard-linked here, rpms.json written from them for this compose.
-    An addon's package directories hold its repodata in the old compose: they are linked anew."""
-    made = [v for v in tree if not v.get("is_empty")]
-    addons = [v for v in made if v["type"] == "addon"]
-    outputs = [layout.gather_json(*key) for key in keys]
-    for v in made:
-        if v["type"] != "addon":
-            outputs += [layout.packages_dir(v, a, kind) for a in v["arches"] for kind in ("os", "debug")]
-            outputs.append(layout.packages_dir(v, "src", "source"))
-
-    def placed(of):
-        return {key: jsonio.read_json(layout.at(topdir, layout.gather_json(*key)))["packages"] for key in of}
-
-    def finish(_old_state):
-        mine = placed([(v["uid"], a) for v in addons for a in v["arches"]])
-        link_type = conf.get("link_type") or "hardlink-or-copy"
-        for v in addons:
-            for a in v["arches"]:
-                for category in ("binary", "debug"):
-                    _link_tree(topdir, [p for p in mine[(v["uid"], a)] if p["category"] == category], v, a,
-                               KIND[category], link_type)
-        _link_sources(topdir, addons, mine, link_type)
-        if not rpms_json.write_from_old(topdir):
-            rpms_json.write(topdir, tree, placed(keys))
-
-    return reuse.take_over(topdir, "gather", None, None, inputs, outputs, finish=finish,
-                           allowed=conf.get("gather_allow_reuse", True))
-
-
-def _check_modules(tree, solved):
-    """Pungi's check across arches: a variant's <modules> entry must match a stream on some arch."""
-    for v in tree:
-        unmatched = set.intersection(*[set(solved[(v["uid"], a)].get("unmatched_modules") or [])
-                                       for a in v["arches"]])
-        if unmatched:
-            raise PunjiError("variant %s: module %s matches no module stream of the package sets (%s)"
-                             % (v["uid"], ", ".join(repr(m) for m in sorted(unmatched)), ", ".join(v["arches"])))
-
-
-def _placed(records, v, arch, hashed):
-    """RECORDS with the place of each package in variant V's trees ("file")."""
-    placed = []
-    tops = {category: layout.packages_dir(v, arch, kind) for category, kind in KIND.items()}
-    for p in records:
-        top = tops[p["category"]]
-        filename = os.path.basename(p["path"])
-        placed.append(dict(p, file="%s/%s" % (layout.package_dir(top, filename, hashed), filename)))
-    return sorted(placed, key=lambda r: (r["category"], r["nevra"]))
-
-
-def _changed(path, packages, v, arch, topdir):
-    """Whether the trees of V on ARCH need linking: other packages than the last run, or gone."""
-    if not os.path.isfile(path) or jsonio.read_json(path)["packages"] != packages:
-        return True
-    return not all(os.path.isdir(layout.at(topdir, layout.packages_dir(v, arch, kind))) for kind in ("os", "debug"))
-
-
-def _link_tree(topdir, packages, v, arch, kind, link_type):
-    top = layout.packages_dir(v, arch, kind)
-    files = [(p["path"], p["file"][len(top) + 1:]) for p in packages]
-    # an addon's packages share a directory with its repodata, which createrepo keeps up to date
-    linker.build_dir(layout.at(topdir, top), files, link_type, keep=("repodata",))
-
-
-def _link_sources(topdir, tree, placed, link_type):
-    """Link every variant's source tree: the source packages of all its arches (PLACED)."""
-    for v in tree:
-        if v.get("is_empty"):
-            continue
-        sources = {p["file"]: p for arch in v["arches"] for p in placed[(v["uid"], arch)]
-                   if p["category"] == "source"}
-        _link_tree(topdir, [sources[f] for f in sorted(sources)], v, "src", "source", link_type)
+    assemble.run(topdir)
