@@ -336,3 +336,21 @@ def test_a_child_of_an_is_empty_variant_leaves_its_parents_tree_directory_as_pun
     assert all(d.returncode == 0 for d in done.values()), [d.stderr for d in done.values()]
     assert os.listdir(os.path.join(topdir, "compose/Server/x86_64/os")) == []
     assert not os.path.exists(os.path.join(topdir, "compose/Server-HA"))
+
+
+def test_a_tree_is_read_once_without_a_solv_file_and_closes_the_same(trees, tmp_path):
+    """A tree is read straight from its XML (nobody reads it again), a lookaside repo is kept as
+    a .solv file for the next tree; the unresolved requires are those of a cached read."""
+    from punji_lib.rpms import repoclosure
+
+    _base, topdir = trees
+    server, ha = (os.path.join(topdir, "compose", rel) for rel in ("Server/x86_64/os", "Server/x86_64/os/addons/HA"))
+    once = repoclosure.Closure("x86_64", [server], cache=str(tmp_path / "once"))
+    assert not any(f.endswith(".solv") for _root, _dirs, files in os.walk(tmp_path / "once") for f in files)
+    side = repoclosure.Closure("x86_64", [ha], [server], cache=str(tmp_path / "side"))
+    solv_files = [f for _root, _dirs, files in os.walk(tmp_path / "side") for f in files if f.endswith(".solv")]
+    assert len(solv_files) == 1 and side.unresolved() == {}
+    cached = repoclosure.Closure("x86_64", [ha], [server], cache=str(tmp_path / "side"))  # Server from its .solv
+    assert cached.unresolved() == {}
+    from_solv = repoclosure.Closure("x86_64", [server], cache=str(tmp_path / "side"))
+    assert once.unresolved() and once.unresolved() == from_solv.unresolved()

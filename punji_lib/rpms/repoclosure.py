@@ -44,7 +44,9 @@ class Closure:
         self.installable = set(arches.compatible(arch))
         self.pool = solv.Pool()
         self.cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
-        loaded = [load_repo(self.pool, r, self.cache) for r in list(repos) + list(lookaside)]
+        # a compose tree is read once (its repodata is new), a lookaside repo again for every tree
+        loaded = [load_repo(self.pool, r, self.cache, once=True) for r in repos] + \
+            [load_repo(self.pool, r, self.cache) for r in lookaside]
         self.main = [handle for handle, _repo in loaded[:len(repos)]]
         self.pool.addfileprovides()
         self.pool.createwhatprovides()

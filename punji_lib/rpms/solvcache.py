@@ -7,20 +7,22 @@ from ..errors import PunjiError
 from .repos import Repo, one_line
 
 
-def load_repo(pool, spec, cache, exact=False):
+def load_repo(pool, spec, cache, exact=False, once=False):
     """Add the repo SPEC (path or URL) to the libsolv POOL; returns (libsolv repo, repos.Repo).
     See add_repo; CACHE holds remote metadata and the .solv files."""
     repo = Repo(spec, cache)
-    return add_repo(pool, repo, cache, exact), repo
+    return add_repo(pool, repo, cache, exact, once), repo
 
 
-def add_repo(pool, repo, cache, exact=False):
+def add_repo(pool, repo, cache, exact=False, once=False):
     """Add REPO (a repos.Repo) to POOL from its cached .solv file (solv_path), or, when there is
     none or EXACT, as DNF's sack reads a repo on a cold cache: repomd.xml, the primary XML
     parsed, written to a .solv file and read back, then the filelists XML. Only that way are
     the pool's string and dependency ids the sack's, which the order of Pungi's sets of
     dependencies follows (see PackagePool.sack_keys); solvable ids and every package's
-    Requires are the same either way. The .solv file is then written for the next load."""
+    Requires are the same either way. The .solv file is then written for the next load.
+    ONCE: a repo read for one check whose answer no id order changes (repoclosure of a tree
+    just made): its XML read straight in, no .solv file written (nobody would read it)."""
     import tempfile
 
     import solv
@@ -34,6 +36,9 @@ def add_repo(pool, repo, cache, exact=False):
         _add_solv(handle, cached)
         return handle
     _add_xml(pool, handle, repo, "primary", 0)
+    if once:
+        _add_xml(pool, handle, repo, "filelists", solv.Repo.REPO_EXTEND_SOLVABLES)
+        return handle
     with tempfile.TemporaryDirectory(prefix="punji-solv-") as tmp:
         _write_solv(handle, os.path.join(tmp, "primary.solv"))
         handle.empty(True)
