@@ -29,6 +29,7 @@ def test_pretty_is_json_dumps_with_indent(seed):
         expected = json.dumps(data, sort_keys=True, indent=indent, separators=(",", ": "), ensure_ascii=ascii_only)
         assert jsonio.pretty(data, indent, ascii_only) == expected
     assert jsonio.dumps(data) == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(jsonio.dumps(data, compact=True)) == data
 
 
 def test_a_killed_writers_temp_file_goes_a_running_ones_stays(tmp_path):

@@ -8,9 +8,10 @@ import tempfile
 
 def dumps(data, compact=False):
     """The canonical text of DATA: sorted keys, two-space indent, trailing newline. COMPACT:
-    no indent, for the large work files (json's C encoder only runs without indent: ~10x faster)."""
+    no indent, for the large work files (json's C encoder only runs without indent: ~10x faster;
+    and escaping to ASCII is a third faster than writing UTF-8)."""
     if compact:
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+        return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
     return pretty(data) + "\n"
 
 
