@@ -159,24 +159,45 @@ def test_discinfo_and_media_repo_describe_the_tree_as_pungi_does():
 
 def test_why_gather_took_a_package_is_no_reason_to_redo_the_repodata_but_its_file_is(tmp_path, demo_repo):
     """The solver's order may name another requirement as the reason a package came in (a new
-    package set, the same tree): the repodata stays; a package of other content does not."""
+    package set, the same tree): the repodata stays; a package of other content does not.
+    createrepo knows it from what gather's assemble step recorded of each tree."""
     compose = make_compose(tmp_path, demo_repo)
-    result = os.path.join(compose, "work/x86_64/gather/Server.json")
+    solved = os.path.join(compose, "work/x86_64/gather/Server.solved.json")
     repomd = os.path.join(compose, "compose/Server/x86_64/os/repodata/repomd.xml")
     made = os.stat(repomd).st_mtime_ns
-    data = read(compose, "work/x86_64/gather/Server.json")
+    data = read(compose, "work/x86_64/gather/Server.solved.json")
+
+    def gather_again_then_createrepo():
+        with open(solved, "w") as f:
+            json.dump(data, f)
+        assert command("punji-gather", "--assemble", compose).returncode == 0
+        assert command("punji-createrepo", "--variant", "Server", "--arch", "x86_64", compose).returncode == 0
+
     for p in data["packages"]:
         p["why"] = {"reason": "requires", "by": "someone-else", "capability": "something"}
-    with open(result, "w") as f:
-        json.dump(data, f)
-    assert command("punji-createrepo", "--variant", "Server", "--arch", "x86_64", compose).returncode == 0
+    gather_again_then_createrepo()
     assert os.stat(repomd).st_mtime_ns == made
     assert "nothing to do" in open(os.path.join(compose, "logs/x86_64/createrepo-Server.log")).read()
     data["packages"][0]["checksum"] = "0" * 64
-    with open(result, "w") as f:
-        json.dump(data, f)
-    assert command("punji-createrepo", "--variant", "Server", "--arch", "x86_64", compose).returncode == 0
+    gather_again_then_createrepo()
     assert os.stat(repomd).st_mtime_ns != made
+
+
+def test_the_record_gather_keeps_of_each_tree_is_what_createrepo_would_read(demo):
+    """gather's state says, per tree, what its repodata is made from, so a createrepo with
+    nothing to do need not read the tree's package list: the same key as from the list."""
+    from punji_lib.rpms import createrepo
+
+    trees = read(demo, "work/global/state/gather.json")["trees"]
+    variants = read(demo, "work/global/variants.json")["variants"]
+    assert set(trees) == {"%s.%s" % (v["uid"], a) for v in variants for a in v["arches"] + ["src"]}
+    for v in variants:
+        by_arch = [read(demo, "work/%s/gather/%s.json" % (a, v["uid"]))["packages"] for a in v["arches"]]
+        for a, packages in zip(v["arches"], by_arch):
+            assert trees["%s.%s" % (v["uid"], a)][0] == createrepo.packages_key(packages)
+        sources = createrepo.source_packages(by_arch)
+        assert trees["%s.src" % v["uid"]][0] == createrepo.packages_key(sources)
+        assert (sources != []) == (v.get("is_empty") is not True and any(by_arch))
 
 
 def test_a_package_gathered_as_binary_and_debug_is_in_both_trees_but_only_the_debug_repo_as_pungi_does(

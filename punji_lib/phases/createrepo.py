@@ -37,12 +37,16 @@ def run(topdir, variant, arch):
         return
     comps = layout.at(topdir, layout.comps_file(variant, arch))
     comps = comps if arch != "src" and os.path.isfile(comps) else None
-    gathered = {} if arch == "src" else jsonio.read_json(layout.at(topdir, layout.gather_json(variant, arch)))
-    packages = _source_packages(topdir, v) if arch == "src" else gathered["packages"]
-    modular = _modular(topdir, conf, v, arch, gathered.get("modules") or [])
+    # what gather recorded of the tree; its package list is read when there is work to do
+    recorded = _recorded(topdir, variant, arch)
+    packages, modular = None, None
+    if recorded is None or recorded[1]:
+        packages, modules = _packages(topdir, v, arch)
+        modular = _modular(topdir, conf, v, arch, modules)
     boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
     boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
-    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]], _made_from(packages),
+    inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]],
+                          createrepo.packages_key(packages) if packages is not None else recorded[0],
                           _read(comps), boot, modular)
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
@@ -55,6 +59,8 @@ def run(topdir, variant, arch):
     if reuse.take_over(topdir, "createrepo", variant, arch, inputs, outputs,
                        finish=lambda old: _treeinfo(topdir, v, tree, arch, old["repos"])):
         return
+    if packages is None:
+        packages, _modules = _packages(topdir, v, arch)
     if arch == "src":
         repos = {"source": prepare_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
                                         _pkglist(topdir, v, arch, "source"))}
@@ -158,13 +164,6 @@ def _read(path):
         return f.read()
 
 
-def _made_from(packages):
-    """What a tree's repodata is made from, per package (gather records), for the fingerprint:
-    not why gather took it, which the solver's order may change while the tree stays the same."""
-    keys = ("file", "path", "checksum", "category", "build_time", "sigkey", "flags")
-    return [[p.get(k) for k in keys] for p in packages]
-
-
 def _of_category(packages, category):
     """The gather records of CATEGORY, as rpms.json lists them: a package gathered as binary and
     debug both (linked into both trees) is a debug package there, so only in the debug repo."""
@@ -172,14 +171,23 @@ def _of_category(packages, category):
     return [p for p in packages if p["category"] == category and (category != "binary" or p["nevra"] not in debug)]
 
 
-def _source_packages(topdir, v):
-    """The source packages of every arch of variant V, once each."""
-    found = {}
-    for arch in v["arches"]:
-        for p in jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))["packages"]:
-            if p["category"] == "source":
-                found[p["file"]] = p
-    return [found[k] for k in sorted(found)]
+def _recorded(topdir, variant, arch):
+    """[what the tree's repodata is made from, whether it has module streams], as gather's
+    assemble step recorded it; None when it did not (a compose of an older punji)."""
+    path = layout.at(topdir, layout.state_file("gather"))
+    if not os.path.isfile(path):
+        return None
+    return (state.read(topdir, "gather").get("trees") or {}).get("%s.%s" % (variant, arch))
+
+
+def _packages(topdir, v, arch):
+    """(the gather records of V's tree on ARCH, its module streams); for arch src the source
+    packages of every arch of V."""
+    if arch == "src":
+        return createrepo.source_packages(
+            jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], a)))["packages"] for a in v["arches"]), []
+    gathered = jsonio.read_json(layout.at(topdir, layout.gather_json(v["uid"], arch)))
+    return gathered["packages"], gathered.get("modules") or []
 
 
 def prepare_repo(topdir, conf, top, packages, pkglist, comps=None):

@@ -13,7 +13,7 @@ import os
 from ..compose import jsonio, layout, reuse, rpms_json, state
 from ..config import variants
 from ..errors import PunjiError
-from . import linker, trim
+from . import createrepo, linker, trim
 
 KIND = {"binary": "os", "debug": "debug", "source": "source"}
 
@@ -49,7 +49,20 @@ def run(topdir):
     _link_sources(topdir, tree, placed, link_type)
     rpms_json.write(topdir, tree, placed)
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs)
+                inputs=inputs, trees=_tree_keys(tree, solved, placed))
+
+
+def _tree_keys(tree, solved, placed):
+    """{"<uid>.<arch>": [what its repodata is made from (createrepo.packages_key), whether it has
+    module streams]} of every tree, "<uid>.src" for the source tree."""
+    keys = {}
+    for v in tree:
+        for a in v["arches"]:
+            keys["%s.%s" % (v["uid"], a)] = [createrepo.packages_key(placed[(v["uid"], a)]),
+                                             bool(solved[(v["uid"], a)].get("modules"))]
+        sources = createrepo.source_packages(placed[(v["uid"], a)] for a in v["arches"])
+        keys["%s.src" % v["uid"]] = [createrepo.packages_key(sources), False]
+    return keys
 
 
 def _take_over_assembled(topdir, conf, tree, keys, inputs):

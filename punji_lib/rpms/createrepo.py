@@ -1,7 +1,10 @@
-"""createrepo_c, which writes a tree's repodata: its command line for the createrepo options, and running it."""
+"""createrepo_c, which writes a tree's repodata: its command line for the createrepo options, and
+running it; what a tree's repodata is made from, which gather's assemble step records per tree
+so that createrepo need not read the tree's package list to know it has nothing to do."""
 
 import subprocess
 
+from ..compose import state
 from ..errors import PunjiError
 from ..log import log
 
@@ -82,3 +85,26 @@ def _low_space(path):
         return ""
     free = st.f_bavail * st.f_frsize
     return " (no space left on device? %d KiB free there)" % (free >> 10) if free < LOW_SPACE else ""
+
+
+def made_from(packages):
+    """What a tree's repodata is made from, per package (gather records), for the fingerprint:
+    not why gather took it, which the solver's order may change while the tree stays the same."""
+    keys = ("file", "path", "checksum", "category", "build_time", "sigkey", "flags")
+    return [[p.get(k) for k in keys] for p in packages]
+
+
+def packages_key(packages):
+    """The digest of what the repodata of a tree holding PACKAGES is made from."""
+    return state.digest(made_from(packages))
+
+
+def source_packages(by_arch):
+    """The source packages of a variant's source tree: those of each of its arches' gather
+    records (BY_ARCH, in the variant's arch order), once each, by file."""
+    found = {}
+    for packages in by_arch:
+        for p in packages:
+            if p["category"] == "source":
+                found[p["file"]] = p
+    return [found[k] for k in sorted(found)]
