@@ -645,3 +645,11 @@ def test_image_name_substitutions_are_productmds(compose_type, label, tmp_path):
     assert (substs["type_suffix"], substs["label_major_version"]) == (ci.compose.type_suffix,
                                                                        ci.compose.label_major_version)
     assert substs["compose_id"] == ci.compose.id
+
+
+def test_the_supported_milestones_are_productmds():
+    from productmd.composeinfo import SUPPORTED_MILESTONES
+
+    from punji_lib.compose import composeid
+
+    assert sorted(composeid.SUPPORTED_MILESTONES) == sorted(SUPPORTED_MILESTONES)

@@ -31,6 +31,10 @@ def compose_info(config, compose_type="production", label=None, date=None, respi
     return ci
 
 
+# productmd's milestones that make a compose "supported" (composeinfo.SUPPORTED_MILESTONES), here
+# so that every createiso need not import productmd to ask
+SUPPORTED_MILESTONES = ("RC", "Update", "SecurityFix")
+
 # productmd's compose id suffix of each compose type (ComposeInfo.compose.type_suffix)
 TYPE_SUFFIXES = {"production": "", "ci": ".ci", "nightly": ".n", "test": ".t", "development": ".d"}
 
@@ -48,8 +52,6 @@ def supported(label):
     """Pungi's "supported" flag of a compose with LABEL: a milestone label (RC, Update,
     SecurityFix) sets it. It is composeinfo's final, lorax's --isfinal and implantisomd5's
     --supported-iso."""
-    from productmd.composeinfo import SUPPORTED_MILESTONES
-
     return bool(label) and label.split("-")[0] in SUPPORTED_MILESTONES
 
 
