@@ -88,6 +88,10 @@ def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
     # hard links, not copies
     repomd = os.path.join("compose", "Server", "x86_64", "os", "repodata", "repomd.xml")
     assert os.path.samefile(os.path.join(first, repomd), os.path.join(second, repomd))
+    # and the tree files made from the same (nothing checksummed, nor productmd loaded, again)
+    for name in (".treeinfo", ".discinfo", "media.repo"):
+        rel = os.path.join("compose", "Server", "x86_64", "os", name)
+        assert os.path.samefile(os.path.join(first, rel), os.path.join(second, rel))
     # the assembled trees too (an addon's are linked anew: its repodata lives among its packages)
     assembled = states(second, "gather.json")
     assert [s.get("reused_from") for s in assembled.values()] == [os.path.basename(first)]

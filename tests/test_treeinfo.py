@@ -106,3 +106,45 @@ def test_an_image_lorax_lists_but_the_tree_lacks_is_one_error(tmp_path):
         from productmd.treeinfo import TreeInfo
 
         treeinfo.installer_images(TreeInfo(), {}, top, lorax)
+
+
+def test_what_the_tree_files_are_made_from_changes_with_each_input(tmp_path):
+    """treeinfo.inputs covers what write() reads, so that createrepo can take over the old
+    compose's tree files when it is the same: the options, the variants, the time stamp,
+    lorax's .treeinfo and each file it lists, product.img."""
+    from punji_lib.compose import jsonio, layout
+
+    topdir = str(tmp_path)
+    jsonio.write_json(layout.at(topdir, layout.config_slice("createrepo")), CONF)
+    lorax_dir = layout.at(topdir, layout.buildinstall_dir("Server", "x86_64"))
+    top = layout.at(topdir, layout.tree_dir("Server", "x86_64"))
+    os.makedirs(lorax_dir)
+    with open(os.path.join(lorax_dir, ".treeinfo"), "w") as f:
+        f.write(LORAX_TREEINFO)
+    for rel in ("images/install.img", "images/boot.iso", "images/pxeboot/vmlinuz", "images/pxeboot/initrd.img"):
+        os.makedirs(os.path.dirname(os.path.join(top, rel)), exist_ok=True)
+        with open(os.path.join(top, rel), "w") as f:
+            f.write(rel)
+    tree = [SERVER, TOOLS]
+
+    def key(**changes):
+        return treeinfo.inputs(topdir, SERVER, changes.get("tree", tree), "x86_64", changes.get("timestamp", 17))
+
+    first = key()
+    assert key() == first
+    assert key(timestamp=18) != first
+    assert key(tree=[SERVER, dict(TOOLS, name="Renamed")]) != first
+    seen = {first}
+    with open(os.path.join(top, "images/install.img.new"), "w") as f:
+        f.write("another stage2")
+    os.replace(os.path.join(top, "images/install.img.new"), os.path.join(top, "images/install.img"))
+    seen.add(key())
+    with open(os.path.join(top, treeinfo.PRODUCT_IMG), "w") as f:
+        f.write("product")
+    seen.add(key())
+    with open(os.path.join(lorax_dir, ".treeinfo"), "a") as f:
+        f.write("\n[images-ppc]\nkernel = images/pxeboot/vmlinuz\n")
+    seen.add(key())
+    jsonio.write_json(layout.at(topdir, layout.config_slice("createrepo")), dict(CONF, createrepo_checksum="sha512"))
+    seen.add(key())
+    assert len(seen) == 5

@@ -19,19 +19,68 @@ from ..errors import PunjiError
 PRODUCT_IMG = "images/product.img"  # made by punji-productimg (Pungi's old productimg phase) after lorax
 
 
+FILES = (".treeinfo", ".discinfo", "media.repo")
+
+
 def write(topdir, v, tree, arch, timestamp):
-    """Write .treeinfo, .discinfo and media.repo into the os tree (arch 'src': the source tree)
-    of variant V on ARCH; an addon has none (its parent's .treeinfo lists it)."""
+    """Write .treeinfo, .discinfo and media.repo (FILES) into the os tree (arch 'src': the
+    source tree) of variant V on ARCH; an addon has none (its parent's .treeinfo lists it)."""
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     top = layout.at(topdir, layout.tree_dir(v["uid"], arch))
     main = v["id"].replace("-", "") if v["type"] != "layered-product" else v["parent"]
     ti = treeinfo(conf, v, tree, arch, timestamp, top)
     if v["type"] == "variant":
-        installer_images(ti, conf, top, os.path.join(layout.at(topdir, layout.buildinstall_dir(v["uid"], arch)),
-                                                     ".treeinfo"))
+        installer_images(ti, conf, top, _lorax_treeinfo(topdir, v, arch))
     jsonio.write_text(os.path.join(top, ".treeinfo"), dumps(ti, main))
     jsonio.write_text(os.path.join(top, ".discinfo"), discinfo_text(conf, v, arch, timestamp))
     jsonio.write_text(os.path.join(top, "media.repo"), media_repo_text(conf, v, arch, timestamp))
+
+
+def inputs(topdir, v, tree, arch, timestamp):
+    """A digest of everything write() reads: with the same, it writes the same files. The
+    images it checksums go by size, mtime and inode (a taken-over image keeps them)."""
+    from ..compose import state
+
+    top = layout.at(topdir, layout.tree_dir(v["uid"], arch))
+    lorax = _lorax_treeinfo(topdir, v, arch)
+    listed = [PRODUCT_IMG] + sorted(_lorax_paths(lorax)) if v["type"] == "variant" else []
+    stats = []
+    for path in listed:
+        try:
+            st = os.stat(os.path.join(top, path))
+            stats.append([path, st.st_size, st.st_mtime_ns, st.st_ino])
+        except FileNotFoundError:
+            stats.append([path, None])
+    return state.digest(jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo"))), v, tree, arch,
+                        int(timestamp), jsonio.read_text(lorax) if v["type"] == "variant" else None, stats)
+
+
+def _lorax_treeinfo(topdir, v, arch):
+    """Where lorax's own .treeinfo of V's tree on ARCH is when buildinstall ran for it."""
+    return os.path.join(layout.at(topdir, layout.buildinstall_dir(v["uid"], arch)), ".treeinfo")
+
+
+def _lorax_paths(lorax_treeinfo):
+    """The files lorax's .treeinfo lists (stage2 and images), [] without one."""
+    parser = _read_lorax(lorax_treeinfo)
+    if parser is None:
+        return []
+    paths = [parser.get("stage2", key) for key in ("mainimage", "instimage") if parser.get("stage2", key, fallback=None)]
+    return paths + [path for section in parser.sections() if section.startswith("images-")
+                    for _kind, path in parser.items(section) if path]
+
+
+def _read_lorax(path):
+    """lorax's .treeinfo at PATH as a RawConfigParser, None when there is none."""
+    if not os.path.isfile(path):
+        return None
+    lorax = configparser.RawConfigParser()
+    lorax.optionxform = str
+    try:
+        lorax.read(path)
+    except configparser.Error as exc:
+        raise PunjiError("%s: cannot read it: %s" % (path, str(exc).splitlines()[0]))
+    return lorax
 
 
 def media_repo_text(conf, v, arch, timestamp):
@@ -131,14 +180,9 @@ def installer_images(ti, conf, top, lorax_treeinfo):
     """Add to TI what lorax's .treeinfo at LORAX_TREEINFO (when there is one) lists: its stage2
     images and its images per platform (an image without a path left out), each platform also
     in [tree] platforms, each file with its checksum (createrepo_checksum) in the tree TOP."""
-    if not os.path.isfile(lorax_treeinfo):
+    lorax = _read_lorax(lorax_treeinfo)
+    if lorax is None:
         return
-    lorax = configparser.RawConfigParser()
-    lorax.optionxform = str
-    try:
-        lorax.read(lorax_treeinfo)
-    except configparser.Error as exc:
-        raise PunjiError("%s: cannot read it: %s" % (lorax_treeinfo, str(exc).splitlines()[0]))
     checksum = conf.get("createrepo_checksum") or "sha256"
     paths = []
     for key in ("mainimage", "instimage"):

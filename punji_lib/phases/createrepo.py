@@ -57,7 +57,7 @@ def run(topdir, variant, arch):
     outputs = [os.path.join(layout.repo_dir(v, arch, kind), "repodata") for kind in kinds] + \
         [os.path.relpath(_pkglist(topdir, v, arch, kind), topdir) for kind in kinds]
     if reuse.take_over(topdir, "createrepo", variant, arch, inputs, outputs,
-                       finish=lambda old: _treeinfo(topdir, v, tree, arch, old["repos"])):
+                       finish=lambda old: _treeinfo(topdir, v, tree, arch, old["repos"], old)):
         return
     if packages is None:
         packages, _modules = _packages(topdir, v, arch)
@@ -74,14 +74,32 @@ def run(topdir, variant, arch):
         facts["os"]["modules"] = _add_modules(topdir, v, arch, *modular)
     for repo_facts in facts.values():
         log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
-    _treeinfo(topdir, v, tree, arch, facts)
-    state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs)
+    state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs,
+                treeinfo=_treeinfo(topdir, v, tree, arch, facts))
 
 
-def _treeinfo(topdir, v, tree, arch, facts):
-    if v["type"] != "addon":  # an addon's repo is inside its parent's tree, which lists it
-        timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
+def _treeinfo(topdir, v, tree, arch, facts, old=None):
+    """Write the tree files (treeinfo.FILES) of V's tree on ARCH; an addon's repo is inside its
+    parent's tree, which lists it. Returns what they are made from (treeinfo.inputs), which,
+    when it is that of OLD (the old compose's state taken over), takes over the old files
+    too; OLD then records it."""
+    if v["type"] == "addon":
+        return None
+    timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
+    key = treeinfo.inputs(topdir, v, tree, arch, timestamp)
+    top = layout.tree_dir(v["uid"], arch)
+    files = [os.path.join(top, name) for name in treeinfo.FILES]
+    source = reuse.old_compose(topdir) if old is not None and old.get("treeinfo") == key else None
+    try:
+        for rel in files if source else ():
+            reuse.link_over(layout.at(source, rel), layout.at(topdir, rel))
+    except OSError:
+        source = None
+    if not source:
         treeinfo.write(topdir, v, tree, arch, timestamp)
+    if old is not None:
+        old["treeinfo"] = key
+    return key
 
 
 def _modular(topdir, conf, v, arch, streams):
