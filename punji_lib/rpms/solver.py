@@ -28,12 +28,24 @@ sort them sort by name, evr, arch as hawkey compares packages.
 Every package keeps the first reason it got in, for --explain.
 """
 
-import functools
-
 from . import multilib
 from .pkgpool import is_debug_input
 
-EVR = functools.cmp_to_key(lambda a, b: a.evrcmp(b))  # solvables by rpm version order
+
+class _Evr:
+    """A sort key of package I's EVR in rpm version order; libsolv compares only EVRs that differ
+    as text."""
+
+    __slots__ = ("pool", "i", "evr")
+
+    def __init__(self, pool, i, evr):
+        self.pool, self.i, self.evr = pool, i, evr
+
+    def __eq__(self, other):
+        return self.evr == other.evr or self.pool.solvable(self.i).evrcmp(self.pool.solvable(other.i)) == 0
+
+    def __lt__(self, other):
+        return self.evr != other.evr and self.pool.solvable(self.i).evrcmp(self.pool.solvable(other.i)) < 0
 
 STEPS = ("conditional", "deps", "source_deps", "sources", "debug", "debug_deps", "fulltree",
          "langpacks", "multilib")
@@ -69,17 +81,22 @@ class Solver:
             return []
         if self.greedy == "all":
             return candidates
+        facts, native_arches, multilib_arches = pool.facts, pool.native, pool.multilib
         if len(candidates) == 1:  # what the rules below leave of one candidate
-            return candidates if pool.is_native(candidates[0]) or pool.is_multilib_class(candidates[0]) else []
-        side = {(pool.name(i), pool.evr(i)) for i in candidates if pool.in_lookaside(i)}
-        candidates = [i for i in candidates if pool.in_lookaside(i) or (pool.name(i), pool.evr(i)) not in side]
+            arch = facts[candidates[0]][1]
+            return candidates if arch == "noarch" or arch in native_arches or arch in multilib_arches else []
+        lookaside = pool.lookaside
+        if lookaside:
+            side = {facts[i][::2] for i in candidates if i in lookaside}  # (name, evr)
+            candidates = [i for i in candidates if i in lookaside or facts[i][::2] not in side]
         # Pungi makes these sets from queries, which yield packages by id
-        native = set(sorted(i for i in candidates if pool.is_native(i)))
-        multi = set(sorted(i for i in candidates if pool.is_multilib_class(i)))
+        native = set(sorted(i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in native_arches))
+        multi = set(sorted(i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in multilib_arches))
         chosen = native & self.binary or multi & self.binary or native or multi
         if not chosen:
             return []
-        match = min(chosen, key=lambda i: (pool.arch_rank(i), len(pool.name(i)), pool.name(i)))
+        rank, last = pool.rank, len(pool.arch_order)
+        match = min(chosen, key=lambda i: (rank.get(facts[i][1], last), len(facts[i][0]), facts[i][0]))
         if self.greedy == "build" and for_requirement:
             source = pool.sourcerpm(match)
             return [i for i in (native if pool.is_native(match) else multi) if pool.sourcerpm(i) == source]
@@ -97,17 +114,20 @@ class Solver:
             key = sack_id & 0xFFFFFFFF  # a hawkey Reldep hashes to its libsolv id, unsigned
             texts[key] = text
             chosen = self.chosen.get(dep)
-            if not chosen:
-                if debug and self.greedy == "all":
-                    providers = pool.all_debug_providers(dep)
-                else:
-                    providers = pool.providers(dep, debug=debug)
-                if not providers:
-                    if record:
-                        self.result.unresolved.add((pool.nevra(i), text))
-                    continue
-                chosen = self.best(sorted(providers), for_requirement=True)
-                self.chosen.setdefault(dep, set()).update(chosen)
+            if chosen:
+                for p in chosen:
+                    found.add((p, key))
+                continue
+            if debug and self.greedy == "all":
+                providers = pool.all_debug_providers(dep)
+            else:
+                providers = pool.providers(dep, debug=debug)
+            if not providers:
+                if record:
+                    self.result.unresolved.add((pool.nevra(i), text))
+                continue
+            chosen = self.best(sorted(providers), for_requirement=True)
+            self.chosen.setdefault(dep, set()).update(chosen)
             found.update((p, key) for p in chosen)
         return [(p, texts[key]) for p, key in found]
 
@@ -134,8 +154,8 @@ class Solver:
 
     def hawkey_sorted(self, ids):
         """IDS as Python sorts hawkey packages: by name, evr, arch (stable for equal NEVRAs)."""
-        pool, solvables = self.pool, self.pool.pool.solvables
-        return sorted(ids, key=lambda i: (pool.name(i), EVR(solvables[i]), pool.arch_of(i)))
+        pool, facts = self.pool, self.pool.facts
+        return sorted(ids, key=lambda i: (facts[i][0], _Evr(pool, i, facts[i][2]), facts[i][1]))
 
     # -- the input ---------------------------------------------------------------------
 
@@ -273,7 +293,7 @@ class Solver:
         pool, added = self.pool, False
         for i in self.pending("debug", self.binary):
             name, arch = pool.name(i), pool.arch_of(i)
-            for j in pool.debug_by_sourcerpm.get(pool.sourcerpm(i), []):
+            for j in pool.sourcerpm_builds(pool.sourcerpm(i), debug=True):
                 if pool.arch_of(j) != arch:
                     continue
                 if "-debugsource" not in pool.name(j) and pool.name(j) != name + "-debuginfo":
@@ -304,7 +324,7 @@ class Solver:
         for i in self.hawkey_sorted(i for i in self.binary if i not in done):
             if pool.source_name(i) in excludes or i in done:
                 continue
-            siblings = [j for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []) if not pool.is_debug(j)]
+            siblings = [j for j in pool.sourcerpm_builds(pool.sourcerpm(i)) if not pool.is_debug(j)]
             native = [j for j in siblings if pool.arch_of(j) in pool.native]
             multi = [j for j in siblings if pool.arch_of(j) in pool.multilib]
             if not native:
@@ -352,9 +372,11 @@ class Solver:
         for i in self.pending("multilib", self.binary, sort=True):
             if pool.arch_of(i) == "noarch" or pool.is_multilib_arch(i):
                 continue
-            s = pool.solvable(i)
-            version, release = s.evr.split(":", 1)[-1].rsplit("-", 1)
-            partners = [j for j in pool.by_nvr.get((s.name, version, release), [])
+            name, _arch, evr = pool.facts[i]
+            if pool.by_name.get(name) == [i]:  # no other build of the name: no partner
+                continue
+            version, release = evr.split(":", 1)[-1].rsplit("-", 1)
+            partners = [j for j in pool.nvr_builds(name, version, release)
                         if pool.is_multilib_arch(j) and not pool.is_debug(j)]
             for j in self.best(partners):
                 method = multilib.why(pool, j, req["multilib_methods"], req["multilib_blacklist"],
@@ -379,7 +401,7 @@ class Solver:
                     if category == "debuginfo":  # chosen as the provider of a debug and a binary package
                         self.result.debug_too[i] = self.why[i]
                     continue
-                if not pool.in_lookaside(i) and pool.path(i) in side_files:
+                if side_files and not pool.in_lookaside(i) and pool.path(i) in side_files:
                     continue
                 if pool.in_lookaside(i) or i in self.hidden_from_answer:
                     self.result.lookaside.setdefault(i, (category, self.why[i]))
