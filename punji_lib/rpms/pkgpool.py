@@ -186,7 +186,9 @@ class PackagePool:
             self._load(repo, cache, side, exact)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
-        self._local_tops = {h: local_dir(r) for h, r in self.where.items() if not is_remote(r)}
+        # the path or URL and the local directory (None for a remote one) of each repo, in loading order
+        self._specs = list(self.where.values())
+        self._tops = [None if is_remote(r) else local_dir(r) for r in self._specs]
         if exact:
             self.sack_keys = self._write_keys(sack + ".keys.json")
         self.wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
@@ -425,11 +427,11 @@ class PackagePool:
     def path(self, i):
         """The package's file: its repo's location joined with its location_href."""
         href, base = self._locations[i]
-        repo = self._handles[self._repo_index[i]]
-        top = None if base else self._local_tops.get(repo)
+        n = self._repo_index[i]
+        top = None if base else self._tops[n]
         if top and not href.startswith((".", "/")) and "/." not in href and "//" not in href:
             return top + "/" + href  # what join() gives, without normalising a plain path
-        return join(self.where[repo], href, base)
+        return join(self._specs[n], href, base)
 
     def requires(self, i):
         """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)

@@ -13,6 +13,8 @@ import shutil
 import sys
 import tempfile
 import urllib.parse
+from xml.etree import ElementTree
+from xml.etree.ElementTree import ParseError
 
 from ..config.repo_refs import is_remote, local_path
 from ..errors import PunjiError
@@ -116,12 +118,31 @@ def one_line(exc):
     return " ".join(str(exc).split())
 
 
+def read_repomd(path):
+    """[(type, location href, checksum type, checksum)] of the records of repomd.xml PATH (read
+    here: createrepo_c's parser takes longer to import than a small run takes to solve)."""
+    found = []
+    for data in ElementTree.parse(path).getroot():
+        if _local_name(data.tag) != "data":
+            continue
+        href = checksum_type = checksum = None
+        for child in data:
+            if _local_name(child.tag) == "location":
+                href = child.get("href")
+            elif _local_name(child.tag) == "checksum":
+                checksum_type, checksum = child.get("type"), (child.text or "").strip() or None
+        found.append((data.get("type"), href, checksum_type, checksum))
+    return found
+
+
+def _local_name(tag):
+    return tag.rpartition("}")[2]
+
+
 class Repo:
     """One repo's repodata: REPO is the path or URL, CACHE where remote files go."""
 
     def __init__(self, repo, cache):
-        import createrepo_c
-
         self.repo = repo
         self.cache = cache_dir(cache, repo)
         self._parsed = {}
@@ -140,12 +161,11 @@ class Repo:
         self.repomd = repomd
         self._verified = set()
         try:
-            with c_stderr_to_log():
-                records = createrepo_c.Repomd(repomd).records
-        except (createrepo_c.CreaterepoCError, OSError) as exc:
+            records = read_repomd(repomd)
+        except (ParseError, OSError) as exc:
             raise PunjiError("repo %s: corrupt repodata/repomd.xml: %s" % (repo, one_line(exc)))
-        self.hrefs = {r.type: r.location_href for r in records}
-        self.checksums = {r.type: (r.checksum_type, r.checksum) for r in records}
+        self.hrefs = {kind: href for kind, href, _type, _checksum in records}
+        self.checksums = {kind: (checksum_type, checksum) for kind, _href, checksum_type, checksum in records}
         if "primary" not in self.hrefs:
             raise PunjiError("repo %s: repodata/repomd.xml lists no primary metadata" % repo)
 

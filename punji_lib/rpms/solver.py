@@ -251,56 +251,59 @@ class Solver:
     def step_deps(self):
         if self.req["nodeps"]:
             return False
-        added = False
-        for i in self.pending("deps", self.binary.copy()):
+        added, binary = False, self.binary
+        for i in self.pending("deps", binary.copy()):
             for p, text in self.deps_of(i):
-                why = {"reason": "requires", "by": self.pool.nevra(i), "capability": text}
-                added |= self.add(p, why)
+                if p not in binary:
+                    added = self.add(p, {"reason": "requires", "by": self.pool.nevra(i), "capability": text})
         return added
 
     def step_source_deps(self):
         req = self.req
         if req["nodeps"] or not req["selfhosting"] or req["exclude_source"]:
             return False
-        added = False
+        added, binary = False, self.binary
         for src in self.pending("source_deps", self.source):
             for p, text in self.deps_of(src):
-                why = {"reason": "selfhosting", "by": self.pool.nevra(src), "capability": text}
-                added |= self.add(p, why)
+                if p not in binary:
+                    added = self.add(p, {"reason": "selfhosting", "by": self.pool.nevra(src), "capability": text})
         return added
 
     def step_sources(self):
         if self.req["exclude_source"]:
             return False
-        pool, added = self.pool, False
+        pool, added, lookaside, by_rpm = self.pool, False, self.pool.lookaside, self.source_by_rpm
         for i in self.pending("sources", self.binary):
             # one source package per sourcerpm name, the first one found (so a main-repo
             # binary and its lookaside twin share it)
             sourcerpm = pool.sourcerpm(i)
-            if sourcerpm not in self.source_by_rpm:
-                self.source_by_rpm[sourcerpm] = pool.source_of(i)
-            src = self.source_by_rpm[sourcerpm]
+            src = by_rpm.get(sourcerpm, False)
+            if src is False:
+                src = by_rpm[sourcerpm] = pool.source_of(i)
             if src is None:
                 continue
-            if pool.in_lookaside(src) or pool.in_lookaside(i):
+            if src in lookaside or i in lookaside:
                 self.hidden_from_answer.add(src)
-            added |= self.add(src, {"reason": "source", "of": pool.nevra(i)}, self.source)
+            if src not in self.source:
+                added = self.add(src, {"reason": "source", "of": pool.nevra(i)}, self.source)
         return added
 
     def step_debug(self):
         if self.req["exclude_debug"]:
             return False
-        pool, added = self.pool, False
+        pool, added, facts, lookaside = self.pool, False, self.pool.facts, self.pool.lookaside
         for i in self.pending("debug", self.binary):
-            name, arch = pool.name(i), pool.arch_of(i)
+            name, arch, _evr = facts[i]
             for j in pool.sourcerpm_builds(pool.sourcerpm(i), debug=True):
-                if pool.arch_of(j) != arch:
+                debug_name, debug_arch, _evr = facts[j]
+                if debug_arch != arch:
                     continue
-                if "-debugsource" not in pool.name(j) and pool.name(j) != name + "-debuginfo":
+                if "-debugsource" not in debug_name and debug_name != name + "-debuginfo":
                     continue
-                if pool.in_lookaside(i) or pool.in_lookaside(j):
+                if i in lookaside or j in lookaside:
                     self.hidden_from_answer.add(j)
-                added |= self.add(j, {"reason": "debuginfo", "of": pool.nevra(i)}, self.debug)
+                if j not in self.debug:
+                    added = self.add(j, {"reason": "debuginfo", "of": pool.nevra(i)}, self.debug)
         return added
 
     def step_debug_deps(self):
@@ -309,40 +312,42 @@ class Solver:
         added = False
         for i in self.pending("debug_deps", self.debug.copy()):
             for p, text in self.deps_of(i, debug=True, record=False):
-                if p in self.binary:
-                    continue
-                why = {"reason": "requires", "by": self.pool.nevra(i), "capability": text}
-                added |= self.add(p, why, self.debug)
+                if p not in self.binary and p not in self.debug:
+                    added = self.add(p, {"reason": "requires", "by": self.pool.nevra(i), "capability": text},
+                                     self.debug)
         return added
 
     def step_fulltree(self):
         if not self.req["fulltree"]:
             return False
-        pool, added = self.pool, False
+        pool, added, binary, facts = self.pool, False, self.binary, self.pool.facts
         excludes = set(self.req["fulltree_excludes"])
         done = self.done["fulltree"]
-        for i in self.hawkey_sorted(i for i in self.binary if i not in done):
-            if pool.source_name(i) in excludes or i in done:
+        for i in self.hawkey_sorted(i for i in binary if i not in done):
+            if i in done or (excludes and pool.source_name(i) in excludes):
                 continue
-            siblings = [j for j in pool.sourcerpm_builds(pool.sourcerpm(i)) if not pool.is_debug(j)]
-            native = [j for j in siblings if pool.arch_of(j) in pool.native]
-            multi = [j for j in siblings if pool.arch_of(j) in pool.multilib]
+            siblings = [j for j in pool.sourcerpm_builds(pool.sourcerpm(i)) if j not in pool.debug]
+            native = [j for j in siblings if facts[j][1] in pool.native]
+            multi = [j for j in siblings if facts[j][1] in pool.multilib]
             if not native:
                 pull_native = False
-            elif any(j in self.binary for j in native):
+            elif any(j in binary for j in native):
                 pull_native = True
             else:
-                pull_native = not any(j in self.binary for j in multi)
+                pull_native = not any(j in binary for j in multi)
             take = []
             if pull_native or self.greedy == "all":
                 take += native
             if not pull_native or self.greedy == "all":
                 take += multi
-            take += [j for j in siblings if pool.arch_of(j) == "noarch"]
-            src = pool.source_of(i)
-            why = {"reason": "fulltree", "source": pool.nevra(src) if src is not None else pool.sourcerpm(i)}
+            take += [j for j in siblings if facts[j][1] == "noarch"]
+            why = None
             for j in take:
-                added |= self.add(j, dict(why))
+                if j not in binary:
+                    if why is None:
+                        src = pool.source_of(i)
+                        why = {"reason": "fulltree", "source": pool.nevra(src) if src is not None else pool.sourcerpm(i)}
+                    added = self.add(j, dict(why))
                 done.add(j)  # siblings taken here are not looked at again
             done.add(i)
         return added
