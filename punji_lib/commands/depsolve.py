@@ -73,6 +73,20 @@ def read_request(path):
 
 
 def _solve(args):
+    import gc
+
+    # a run makes a great many small objects and no garbage cycles: the collector's passes
+    # over them would only cost time
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _solve_request(args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _solve_request(args):
     from ..rpms import depsolve
 
     request, where = read_request(args.request)

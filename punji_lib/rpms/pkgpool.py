@@ -434,8 +434,9 @@ class PackagePool:
         return join(self._specs[n], href, base)
 
     def requires(self, i):
-        """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
-        and Requires(post) included, rpmlib() ones left out."""
+        """[(dep id, its hash in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
+        and Requires(post) included, rpmlib() ones left out. (A hawkey Reldep hashes to its
+        libsolv id in the sack, unsigned.)"""
         known, result = self._requirements, []
         for d in self._solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
             entry = known.get(d, False)
@@ -450,7 +451,7 @@ class PackagePool:
         text = self.pool.dep2str(d)
         if d == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
             return None
-        return d, self.sack_keys.get(text, d), rich_text(text)
+        return d, self.sack_keys.get(text, d) & 0xFFFFFFFF, rich_text(text)
 
     def provides(self, i):
         return [str(d) for d in self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_PROVIDES)]

@@ -107,13 +107,12 @@ class Solver:
         BuildRequires) in the order of Pungi's set of (package, reldep) pairs; lookaside
         packages have none."""
         pool = self.pool
-        if pool.in_lookaside(i):
+        if i in pool.lookaside:
             return []
-        found, texts = set(), {}
-        for dep, sack_id, text in pool.requires(i):
-            key = sack_id & 0xFFFFFFFF  # a hawkey Reldep hashes to its libsolv id, unsigned
+        found, texts, known = set(), {}, self.chosen
+        for dep, key, text in pool.requires(i):
             texts[key] = text
-            chosen = self.chosen.get(dep)
+            chosen = known.get(dep)
             if chosen:
                 for p in chosen:
                     found.add((p, key))
@@ -127,7 +126,7 @@ class Solver:
                     self.result.unresolved.add((pool.nevra(i), text))
                 continue
             chosen = self.best(sorted(providers), for_requirement=True)
-            self.chosen.setdefault(dep, set()).update(chosen)
+            known.setdefault(dep, set()).update(chosen)
             found.update((p, key) for p in chosen)
         return [(p, texts[key]) for p, key in found]
 
