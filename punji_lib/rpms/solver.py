@@ -89,6 +89,9 @@ class Solver:
         if lookaside:
             side = {facts[i][::2] for i in candidates if i in lookaside}  # (name, evr)
             candidates = [i for i in candidates if i in lookaside or facts[i][::2] not in side]
+        distinct = len({facts[i][:2] for i in candidates}) == len(candidates)  # no two of one name.arch
+        if distinct and (self.greedy != "build" or not for_requirement):
+            return self._best_of_distinct(candidates)
         # Pungi makes these sets from queries, which yield packages by id
         native = set(sorted(i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in native_arches))
         multi = set(sorted(i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in multilib_arches))
@@ -101,6 +104,19 @@ class Solver:
             source = pool.sourcerpm(match)
             return [i for i in (native if pool.is_native(match) else multi) if pool.sourcerpm(i) == source]
         return [match]
+
+    def _best_of_distinct(self, candidates):
+        """best() of CANDIDATES of distinct names.arches: no two tie, so the order of Pungi's
+        sets does not count."""
+        pool, binary = self.pool, self.binary
+        facts, native_arches, multilib_arches = pool.facts, pool.native, pool.multilib
+        native = [i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in native_arches]
+        multi = [i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in multilib_arches]
+        chosen = [i for i in native if i in binary] or [i for i in multi if i in binary] or native or multi
+        if not chosen:
+            return []
+        rank, last = pool.rank, len(pool.arch_order)
+        return [min(chosen, key=lambda i: (rank.get(facts[i][1], last), len(facts[i][0]), facts[i][0]))]
 
     def deps_of(self, i, debug=False, record=True):
         """[(provider, capability text)] for the Requires of package I (of a source: its
