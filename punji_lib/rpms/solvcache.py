@@ -1,5 +1,6 @@
 """Repos into a libsolv pool: each read once from its XML, then from a .solv file kept in a
-cache directory and keyed by what it is made from (solv_key)."""
+cache directory and keyed by what it is made from (solv_key); beside them, the snapshots
+of what a PackagePool reads of every package (read_snapshot, write_snapshot)."""
 
 import os
 

@@ -361,7 +361,8 @@ class Solver:
                 if j not in binary:
                     if why is None:
                         src = pool.source_of(i)
-                        why = {"reason": "fulltree", "source": pool.nevra(src) if src is not None else pool.sourcerpm(i)}
+                        source = pool.nevra(src) if src is not None else pool.sourcerpm(i)
+                        why = {"reason": "fulltree", "source": source}
                     added = self.add(j, dict(why))
                 done.add(j)  # siblings taken here are not looked at again
             done.add(i)
