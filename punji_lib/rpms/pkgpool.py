@@ -227,8 +227,8 @@ class PackagePool:
         for i in self.candidates:
             self.all_by_name.setdefault(self.facts[i][0], []).append(i)
         self._debug_names = {n for n in self.all_by_name if is_debug(n)}
-        self._binaries_by_sourcerpm = {}  # sourcerpm -> [binary ids, hidden ones too]
-        for i in self.candidates:
+        self._binaries_by_sourcerpm = {}  # sourcerpm -> [binary ids, hidden ones too], by id
+        for i in sorted(self.candidates):
             if self.facts[i][1] not in SOURCE_ARCHES:
                 self._binaries_by_sourcerpm.setdefault(self._sourcerpms[i], []).append(i)
         self._refresh()
