@@ -715,6 +715,32 @@ def test_cached_pool_keeps_the_sacks_ids(tmp_path, solver_repo, solver_lookaside
         assert warm_requires == cold_requires
 
 
+def test_pool_snapshot_holds_what_libsolv_gives(tmp_path, solver_repo, solver_lookaside_repo):
+    """The indexes a pool keeps in its .pool snapshot are those the next pool of the same repos
+    would make from libsolv; a broken snapshot is made again."""
+    from punji_lib.rpms.pkgpool import SNAPSHOT, PackagePool
+
+    cache = str(tmp_path / "cache")
+    cold = PackagePool("x86_64", [solver_repo], [solver_lookaside_repo], cache=cache)
+    snapshots = [n for n in os.listdir(os.path.join(cache, "solv")) if n.endswith(".pool")]
+    assert len(snapshots) == 1
+    made = os.stat(os.path.join(cache, "solv", snapshots[0])).st_mtime_ns
+    warm = PackagePool("x86_64", [solver_repo], [solver_lookaside_repo], cache=cache)
+    assert os.stat(os.path.join(cache, "solv", snapshots[0])).st_mtime_ns == made  # read, not made again
+    with open(os.path.join(cache, "solv", snapshots[0]), "wb") as f:
+        f.write(b"not a snapshot")
+    remade = PackagePool("x86_64", [solver_repo], [solver_lookaside_repo], cache=cache)
+    for pool in (warm, remade):
+        for name in SNAPSHOT:
+            assert getattr(pool, name) == getattr(cold, name), name
+    assert warm.lookaside and warm.debug and warm.visible != set(warm.candidates)
+    for i in warm.candidates:
+        s = warm.solvable(i)
+        assert warm.path(i) == os.path.join(
+            solver_lookaside_repo if i in warm.lookaside else solver_repo, s.lookup_location()[0])
+        assert warm.sourcerpm(i) == (s.lookup_sourcepkg() or "") and warm.nevra(i) == cold.nevra(i)
+
+
 def test_depsolve_answers_the_same_from_its_cache(tmp_path, solver_repo, solver_lookaside_repo):
     """punji-depsolve keeps its .solv files in the user cache (~/.cache/punji/repos/solv);
     the second answer, from them, is the first."""
@@ -748,4 +774,4 @@ def test_cache_follows_a_changed_repo(tmp_path, solver_repo):
     pool = PackagePool("x86_64", [str(repo)], cache=cache)
     after = {pool.name(i) for i in pool.candidates}
     assert after == before - {"gx"}
-    assert len(os.listdir(os.path.join(cache, "solv"))) == 4  # a .solv and a .keys.json each
+    assert len(os.listdir(os.path.join(cache, "solv"))) == 6  # a .solv, a .keys.json and a .pool each

@@ -522,7 +522,7 @@ def _lookaside_records(pool, side, found):
 def _srpm_nevra(pool, i, known):
     if pool.is_source(i):
         return None
-    src = pool.sources.get(pool.sourcerpm(i))
+    src = pool.source_file(pool.sourcerpm(i))
     if src is not None:
         return pool.nevra(src)
     name_version_release = (known["sourcerpm"] or "").rsplit(".", 2)[0]

@@ -152,12 +152,15 @@ def _filter_modular(pool, request, cache):
     """Hide what dnf's modular filtering hides: the packages of every stream not active (a
     stream of module_streams, else its module's default stream; the newest version of each)
     and the non-modular packages named like an active stream's packages."""
-    from . import modules
     from .repos import Repo
 
     cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
-    indexes = [i for i in (modules.repo_index(Repo(r, cache))
-                           for r in request["lookaside_repos"] + request["repos"]) if i is not None]
+    repos = [Repo(r, cache) for r in request["lookaside_repos"] + request["repos"]]
+    if not request["module_streams"] and not any("modules" in repo.hrefs for repo in repos):
+        return  # libmodulemd not even loaded
+    from . import modules
+
+    indexes = [i for i in (modules.repo_index(repo) for repo in repos) if i is not None]
     if not indexes and not request["module_streams"]:
         return
     index = modules.of_arch(modules.merge(indexes), request["arch"]) if indexes else None

@@ -28,6 +28,13 @@ def match(name, pattern):
     return _regex(pattern).match(name) is not None
 
 
+def matcher(pattern):
+    """match(NAME, PATTERN) as a function of NAME (true or false), for many names."""
+    if not is_glob(pattern):
+        return pattern.__eq__
+    return _regex(pattern).match
+
+
 def literal_prefix(pattern):
     """The characters every name PATTERN matches starts with (up to its first special one)."""
     return re.split(r"[*?[\\]", pattern, maxsplit=1)[0]

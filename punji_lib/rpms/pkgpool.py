@@ -9,15 +9,17 @@ maps ids to facts.
 """
 
 import bisect
+import functools
 import itertools
 import os
 import re
+import sys
 
 from ..config.repo_refs import is_remote
 from ..log import log
 from . import globs
 from .repos import Repo, join, local_dir
-from .solvcache import read_keys, add_repo, solv_key
+from .solvcache import add_repo, read_keys, read_snapshot, solv_key, write_snapshot
 
 SOURCE_ARCHES = ("src", "nosrc")
 
@@ -102,10 +104,21 @@ def rich_text(text):
 
 
 def nevra_of(s):
-    evr = s.evr
+    return nevra_text(s.name, s.arch, s.evr)
+
+
+def nevra_text(name, arch, evr):
     if ":" not in evr.split("-")[0]:
         evr = "0:" + evr
-    return "%s-%s.%s" % (s.name, evr, s.arch)
+    return "%s-%s.%s" % (name, evr, arch)
+
+
+@functools.lru_cache(maxsize=None)
+def evr_parts(evr):
+    """(epoch, version, release) of EVR, epoch "0" when it has none."""
+    epoch, _colon, rest = evr.rpartition(":")
+    version, release = rest.rsplit("-", 1)
+    return epoch or "0", version, release
 
 
 def source_nvr(sourcerpm):
@@ -117,16 +130,29 @@ def source_nvr(sourcerpm):
     return tuple(parts) if len(parts) == 3 else None
 
 
-class _Solvables(dict):
-    """{id: libsolv solvable} of the repos' packages, made once (libsolv's own lookup makes a
-    new Python object each time); another id, such as a module's, is looked up in POOL."""
+# what PackagePool._index makes, kept in a snapshot for the next pool of the same repos
+SNAPSHOT = ("facts", "_sourcerpms", "_locations", "_repo_index", "candidates", "lookaside", "all_by_name",
+            "_binaries_by_sourcerpm", "_debug_names", "visible", "_twins", "by_name", "_src_by_name", "debug",
+            "names")
 
-    def __init__(self, pool, items):
-        super().__init__(items)
+
+class _Solvables(dict):
+    """{id: libsolv solvable}, each made when first asked for and kept (libsolv's own lookup
+    makes a new Python object each time)."""
+
+    def __init__(self, pool):
+        super().__init__()
         self.pool = pool
+        self.misses = 0
 
     def __missing__(self, i):
-        return self.pool.solvables[i]
+        self.misses += 1
+        if self.misses == 500:  # many asked for: all made at once, each then costs a third
+            self.update((s.id, s) for s in self.pool.solvables_iter() if s.id not in self)
+            if i in self:
+                return self[i]
+        s = self[i] = self.pool.solvables[i]
+        return s
 
 
 class PackagePool:
@@ -153,27 +179,58 @@ class PackagePool:
         # lookaside repos first, as DNF loads them (by priority): solvable ids are then the
         # sack's, starting at 2
         loading = [(Repo(r, cache), True) for r in lookaside] + [(Repo(r, cache), False) for r in repos]
-        keys_path = os.path.join(cache, "solv", self._sack_key(loading) + ".keys.json")
-        self.sack_keys = read_keys(keys_path)
+        sack = os.path.join(cache, "solv", self._sack_key(loading))
+        self.sack_keys = read_keys(sack + ".keys.json")
         exact = self.sack_keys is None
         for repo, side in loading:
             self._load(repo, cache, side, exact)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
-        self._local_tops = {h: local_dir(r) for h, r in self.where.items() if not is_remote(r)}
+        # the path or URL and the local directory (None for a remote one) of each repo, in loading order
+        self._specs = list(self.where.values())
+        self._tops = [None if is_remote(r) else local_dir(r) for r in self._specs]
         if exact:
-            self.sack_keys = self._write_keys(keys_path)
-        self.wanted = wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
-        # (name, arch, evr) of every package, read from libsolv once: the rules ask often
-        self._solvables = _Solvables(self.pool, ((s.id, s) for h in self.where for s in h.solvables))
-        self.facts = {i: (s.name, s.arch, s.evr) for i, s in self._solvables.items()}
-        self.candidates = [i for i, f in self.facts.items() if f[1] in wanted]
-        self.lookaside = {s.id for h in self.side_repos for s in h.solvables if s.arch in wanted}
+            self.sack_keys = self._write_keys(sack + ".keys.json")
+        self.wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
+        self._solvables = _Solvables(self.pool)
+        self._handles = list(self.where)
+        self._nevras, self._requirements = {}, {}
+        self.hidden = set()
+        self._lists = {}
+        kept = read_snapshot(sack + ".pool")
+        if kept is not None and kept.get("counts") == [h.nsolvables for h in self._handles] \
+                and set(kept.get("indexes", ())) == set(SNAPSHOT):
+            self.__dict__.update(kept["indexes"])
+        else:
+            self._index()
+            write_snapshot(sack + ".pool", {"counts": [h.nsolvables for h in self._handles],
+                                            "indexes": {key: getattr(self, key) for key in SNAPSHOT}})
+
+    def _index(self):
+        """The facts of every package (libsolv answers one lookup at a time, slowly from Python:
+        they are kept, with the indexes made of them, in a snapshot read by the next pool of
+        the same repos) and the visible packages."""
+        intern, mediabase = sys.intern, self.solv.SOLVABLE_MEDIABASE  # interned: kept once in the snapshot
+        self.facts = {}  # id -> (name, arch, evr): the rules ask often
+        self._sourcerpms, self._locations, self._repo_index = {}, {}, {}
+        for n, handle in enumerate(self._handles):
+            for s in handle.solvables:
+                i = s.id
+                self.facts[i] = (intern(s.name), intern(s.arch), intern(s.evr))
+                self._sourcerpms[i] = intern(s.lookup_sourcepkg() or "")
+                self._locations[i] = (s.lookup_location()[0], s.lookup_str(mediabase))
+                self._repo_index[i] = n
+        self.candidates = [i for i, f in self.facts.items() if f[1] in self.wanted]
+        side = {n for n, h in enumerate(self._handles) if h in self.side_repos}
+        self.lookaside = {i for i in self.candidates if self._repo_index[i] in side}
         self.all_by_name = {}  # name -> [ids of every version, hidden ones too]
         for i in self.candidates:
             self.all_by_name.setdefault(self.facts[i][0], []).append(i)
-        self._nevras, self._sourcerpms, self._requirements = {}, {}, {}
-        self.hidden = set()
+        self._debug_names = {n for n in self.all_by_name if is_debug(n)}
+        self._binaries_by_sourcerpm = {}  # sourcerpm -> [binary ids, hidden ones too], by id
+        for i in sorted(self.candidates):
+            if self.facts[i][1] not in SOURCE_ARCHES:
+                self._binaries_by_sourcerpm.setdefault(self._sourcerpms[i], []).append(i)
         self._refresh()
 
     def _load(self, repo, cache, lookaside, exact):
@@ -210,9 +267,9 @@ class PackagePool:
     def _refresh(self):
         """The visible packages (the newest of each name.arch not hidden) and their indexes."""
         best = {}
-        facts, solvables = self.facts, self._solvables
+        facts, solvables, hidden = self.facts, self._solvables, self.hidden
         for i in self.candidates:
-            if i in self.hidden:
+            if i in hidden:
                 continue
             name, arch, evr = facts[i]
             old = best.get((name, arch))
@@ -225,86 +282,82 @@ class PackagePool:
             elif cmp == 0:
                 old.append(i)
         self.visible = {i for group in best.values() for i in group}
-        self.by_name = {}  # name -> [visible binary ids, debug ones included]
+        self._twins = {i for group in best.values() if len(group) > 1 for i in group}  # one name.arch
+        self.by_name = by_name = {}  # name -> [visible binary ids, debug ones included]
+        self._src_by_name = {}  # name -> [visible source ids]
         self.debug = set()
+        debug_names = self._debug_names
         for i in self.visible:
             name, arch, _evr = facts[i]
             if arch in SOURCE_ARCHES:
+                self._src_by_name.setdefault(name, []).append(i)
                 continue
-            if is_debug(name):
+            if name in debug_names:
                 self.debug.add(i)
-            self.by_name.setdefault(name, []).append(i)
-        for ids in self.by_name.values():
-            ids.sort()
-        self.names = sorted(self.by_name)
-        self._binaries = self._sources = None
+            ids = by_name.get(name)
+            if ids is None:
+                by_name[name] = [i]
+            else:
+                ids.append(i)
+        for ids in itertools.chain(by_name.values(), self._src_by_name.values()):
+            if len(ids) > 1:
+                ids.sort()
+        self.names = sorted(by_name)
+        self._lists = {}
 
-    def _binary_indexes(self):
-        """The binaries by source package and NVR, made when first asked for. Each of Pungi's
-        per-source and per-NVR lists keeps one package of a NEVRA, the lookaside one (its
-        lookaside repos are read first); two packages of one NEVRA built from different
-        sources are in both sources' lists."""
-        if self._binaries is None:
-            by_sourcerpm = {}  # sourcerpm file name -> [visible binary ids, debug ones included]
-            debug_by_sourcerpm = {}  # the same, debug ones only
-            by_nvr = {}        # (name, version, release) -> [visible ids] (multilib partners)
-            seen = set()
-            for i, nevra in self._each_nevra(False):
-                nvr = (nevra[0], nevra[3], nevra[4])
-                if nevra not in seen:
-                    seen.add(nevra)
-                    by_nvr.setdefault(nvr, []).append(i)
-                sourcerpm = self.sourcerpm(i)
-                if nevra + (sourcerpm,) not in seen:
-                    seen.add(nevra + (sourcerpm,))
-                    by_sourcerpm.setdefault(sourcerpm, []).append(i)
-                    if i in self.debug:
-                        debug_by_sourcerpm.setdefault(sourcerpm, []).append(i)
-            self._binaries = (by_sourcerpm, by_nvr, debug_by_sourcerpm)
-        return self._binaries
+    # Each of Pungi's per-source and per-NVR lists keeps one package of a NEVRA, the lookaside
+    # one (its lookaside repos are read first), and two packages of one NEVRA built from
+    # different sources are in both sources' lists; each list here is made when first asked for.
 
-    def _source_indexes(self):
-        """The source packages by NVR and by file name, made when first asked for."""
-        if self._sources is None:
-            src_by_nvr = {}  # (name, version, release) of a source -> [visible source ids]
-            sources = {}     # source rpm file name (.src.rpm and .nosrc.rpm) -> source id
-            for i, (name, version, release) in self._first_of_each_nevra(True):
-                src_by_nvr.setdefault((name, version, release), []).append(i)
-                for each in SOURCE_ARCHES:
-                    sources.setdefault("%s-%s-%s.%s.rpm" % (name, version, release, each), i)
-            self._sources = (src_by_nvr, sources)
-        return self._sources
-
-    def _first_of_each_nevra(self, source):
-        """[(id, (name, version, release))] of the visible source (SOURCE) or binary packages,
-        the first of each NEVRA only, lookaside ones first."""
-        result, seen = [], set()
-        for i, nevra in self._each_nevra(source):
-            if nevra not in seen:
-                seen.add(nevra)
-                result.append((i, (nevra[0], nevra[3], nevra[4])))
-        return result
-
-    def _each_nevra(self, source):
-        """[(id, (name, epoch, arch, version, release))] of the visible source (SOURCE) or
-        binary packages, lookaside ones first, then by id."""
-        facts, lookaside = self.facts, self.lookaside
-        chosen = sorted(i for i in self.visible if (facts[i][1] in SOURCE_ARCHES) == source)
-        if lookaside:
-            chosen.sort(key=lambda i: i not in lookaside)
-        found = []
-        for i in chosen:
-            name, arch, evr = facts[i]
-            epoch, _colon, vr = evr.rpartition(":")
-            version, release = vr.rsplit("-", 1)
-            found.append((i, (name, epoch or "0", arch, version, release)))
+    def sourcerpm_builds(self, sourcerpm, debug=False):
+        """The visible binary packages built from SOURCERPM (a file name); DEBUG: the debug ones."""
+        key = ("sourcerpm", sourcerpm, debug)
+        found = self._lists.get(key)
+        if found is None:
+            ids = [i for i in self._binaries_by_sourcerpm.get(sourcerpm, ()) if i in self.visible]
+            found = self._lists[key] = [i for i in self._one_per_nevra(ids) if not debug or i in self.debug]
         return found
 
-    by_sourcerpm = property(lambda self: self._binary_indexes()[0])
-    by_nvr = property(lambda self: self._binary_indexes()[1])
-    debug_by_sourcerpm = property(lambda self: self._binary_indexes()[2])
-    src_by_nvr = property(lambda self: self._source_indexes()[0])
-    sources = property(lambda self: self._source_indexes()[1])
+    def nvr_builds(self, name, version, release):
+        """The visible binary packages of NAME, VERSION and RELEASE (every epoch and arch)."""
+        return self._nvr_builds(self.by_name, name, version, release)
+
+    def source_builds(self, name, version, release):
+        """The visible source packages of NAME, VERSION and RELEASE."""
+        return self._nvr_builds(self._src_by_name, name, version, release)
+
+    def source_file(self, sourcerpm):
+        """The visible source package whose file name is SOURCERPM (.src.rpm or .nosrc.rpm), or None."""
+        for each in SOURCE_ARCHES:
+            suffix = ".%s.rpm" % each
+            if sourcerpm.endswith(suffix):
+                nvr = sourcerpm[:-len(suffix)].rsplit("-", 2)
+                found = self.source_builds(*nvr) if len(nvr) == 3 else []
+                return found[0] if found else None
+        return None
+
+    def _nvr_builds(self, by_name, name, version, release):
+        key = (by_name is self.by_name, name, version, release)
+        found = self._lists.get(key)
+        if found is None:
+            ids = [i for i in by_name.get(name, ()) if evr_parts(self.facts[i][2])[1:] == (version, release)]
+            found = self._lists[key] = self._one_per_nevra(ids)
+        return found
+
+    def _one_per_nevra(self, ids):
+        """IDS (ordered by id) lookaside ones first, the first of each NEVRA only."""
+        if self.lookaside:
+            ids = sorted(ids, key=lambda i: i not in self.lookaside)
+        if len(ids) < 2 or self._twins.isdisjoint(ids):  # no two of one name.arch: no two of one NEVRA
+            return ids
+        found, seen, facts = [], set(), self.facts
+        for i in ids:
+            name, arch, evr = facts[i]
+            nevra = (name, arch) + evr_parts(evr)
+            if nevra not in seen:
+                seen.add(nevra)
+                found.append(i)
+        return found
 
     # -- facts about one package -------------------------------------------------------
 
@@ -323,7 +376,8 @@ class PackagePool:
     def nevra(self, i):
         text = self._nevras.get(i)
         if text is None:
-            text = self._nevras[i] = nevra_of(self._solvables[i])
+            facts = self.facts.get(i)
+            text = self._nevras[i] = nevra_text(*facts) if facts else nevra_of(self._solvables[i])
         return text
 
     def sourcerpm(self, i):
@@ -339,11 +393,11 @@ class PackagePool:
     def source_of(self, i):
         """The visible source package binary I was built from (one in I's repo first), or None."""
         nvr = source_nvr(self.sourcerpm(i))
-        found = self.src_by_nvr.get(nvr) if nvr else None
+        found = self.source_builds(*nvr) if nvr else None
         if not found:
             return None
-        repo = self._solvables[i].repo
-        return next((j for j in found if self._solvables[j].repo == repo), found[0])
+        repo = self._repo_index[i]
+        return next((j for j in found if self._repo_index[j] == repo), found[0])
 
     def is_source(self, i):
         return self.arch_of(i) in SOURCE_ARCHES
@@ -372,17 +426,17 @@ class PackagePool:
 
     def path(self, i):
         """The package's file: its repo's location joined with its location_href."""
-        s = self._solvables[i]
-        href = s.lookup_location()[0]
-        base = s.lookup_str(self.solv.SOLVABLE_MEDIABASE)
-        top = None if base else self._local_tops.get(s.repo)
+        href, base = self._locations[i]
+        n = self._repo_index[i]
+        top = None if base else self._tops[n]
         if top and not href.startswith((".", "/")) and "/." not in href and "//" not in href:
             return top + "/" + href  # what join() gives, without normalising a plain path
-        return join(self.where[s.repo], href, base)
+        return join(self._specs[n], href, base)
 
     def requires(self, i):
-        """[(dep id, its id in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
-        and Requires(post) included, rpmlib() ones left out."""
+        """[(dep id, its hash in DNF's sack, text as rpm writes it)] of package I, Requires(pre)
+        and Requires(post) included, rpmlib() ones left out. (A hawkey Reldep hashes to its
+        libsolv id in the sack, unsigned.)"""
         known, result = self._requirements, []
         for d in self._solvables[i].lookup_idarray(self.solv.SOLVABLE_REQUIRES, 0):
             entry = known.get(d, False)
@@ -397,7 +451,7 @@ class PackagePool:
         text = self.pool.dep2str(d)
         if d == self.solv.SOLVABLE_PREREQMARKER or text.startswith("rpmlib("):
             return None
-        return d, self.sack_keys.get(text, d), rich_text(text)
+        return d, self.sack_keys.get(text, d) & 0xFFFFFFFF, rich_text(text)
 
     def provides(self, i):
         return [str(d) for d in self.pool.solvables[i].lookup_deparray(self.solv.SOLVABLE_PROVIDES)]
@@ -415,7 +469,8 @@ class PackagePool:
         """{name: [ids]} of every debug package PATTERN names, hidden and older ones too (Pungi's
         unfiltered query of debug packages, which greedy "all" answers from)."""
         if is_glob(pattern):
-            names = [n for n in self.all_by_name if globs.match(n, pattern)]
+            matches = globs.matcher(pattern)
+            names = [n for n in self.all_by_name if matches(n)]
         else:
             names = [pattern] if pattern in self.all_by_name else []
         found = {n: [i for i in self.all_by_name[n] if not self.is_source(i)] for n in names if is_debug(n)}
@@ -429,9 +484,10 @@ class PackagePool:
     def providers(self, dep_id, debug=None):
         """The visible binary packages providing dependency DEP_ID (a rich one as libsolv
         reads it); DEBUG True/False keeps only debug/non-debug ones."""
-        return [s.id for s in self.pool.whatprovides(dep_id)
-                if s.id in self.visible and s.arch not in SOURCE_ARCHES
-                and (debug is None or (s.id in self.debug) == debug)]
+        visible, facts, debug_ids = self.visible, self.facts, self.debug
+        return [i for i in (s.id for s in self.pool.whatprovides(dep_id))
+                if i in visible and facts[i][1] not in SOURCE_ARCHES
+                and (debug is None or (i in debug_ids) == debug)]
 
     # -- patterns --------------------------------------------------------------------------
 
@@ -439,9 +495,11 @@ class PackagePool:
         """The visible binary names matching the glob PATTERN."""
         if not is_glob(pattern):
             return [pattern] if pattern in self.by_name else []
-        prefix = globs.literal_prefix(pattern)
+        prefix, matches = globs.literal_prefix(pattern), globs.matcher(pattern)
+        if not prefix:
+            return [n for n in self.names if matches(n)]
         names = itertools.islice(self.names, bisect.bisect_left(self.names, prefix), None)  # sorted: prefix's run
-        return [n for n in itertools.takewhile(lambda n: n.startswith(prefix), names) if globs.match(n, pattern)]
+        return [n for n in itertools.takewhile(lambda n: n.startswith(prefix), names) if matches(n)]
 
     def named(self, pattern, debug=False):
         """{name: [visible ids]} of the names PATTERN (a name glob, as Pungi reads it: no arch)
@@ -493,7 +551,8 @@ class PackagePool:
 
     def _matching(self, glob, keep, main_only):
         if is_glob(glob):
-            names = [n for n in self.all_by_name if globs.match(n, glob)]
+            matches = globs.matcher(glob)
+            names = [n for n in self.all_by_name if matches(n)]
         else:
             names = [glob] if glob in self.all_by_name else []
         return {i for n in names for i in self.all_by_name[n]

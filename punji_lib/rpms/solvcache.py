@@ -1,5 +1,6 @@
 """Repos into a libsolv pool: each read once from its XML, then from a .solv file kept in a
-cache directory and keyed by what it is made from (solv_key)."""
+cache directory and keyed by what it is made from (solv_key); beside them, the snapshots
+of what a PackagePool reads of every package (read_snapshot, write_snapshot)."""
 
 import os
 
@@ -125,3 +126,32 @@ def _libsolv_build():
 
     info = os.stat(_solv.__file__)
     return "%s %d %d" % (_solv.__file__, info.st_size, int(info.st_mtime))
+
+
+SNAPSHOT_FORMAT = 1
+
+
+def read_snapshot(path):
+    """What write_snapshot kept at PATH, or None (no file, another format, a broken one)."""
+    import marshal
+
+    try:
+        with open(path, "rb") as f:
+            kept = marshal.loads(f.read())  # marshal.load() reads a file in small pieces
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(kept, dict) or kept.get("format") != SNAPSHOT_FORMAT:
+        return None
+    return kept
+
+
+def write_snapshot(path, data):
+    """Keep DATA (a dict of plain values) at PATH for the next pool of the same repos, written
+    aside first: concurrent pools write it too."""
+    import marshal
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        f.write(marshal.dumps(dict(data, format=SNAPSHOT_FORMAT)))
+    os.replace(tmp, path)

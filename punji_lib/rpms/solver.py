@@ -28,12 +28,24 @@ sort them sort by name, evr, arch as hawkey compares packages.
 Every package keeps the first reason it got in, for --explain.
 """
 
-import functools
-
 from . import multilib
 from .pkgpool import is_debug_input
 
-EVR = functools.cmp_to_key(lambda a, b: a.evrcmp(b))  # solvables by rpm version order
+
+class _Evr:
+    """A sort key of package I's EVR in rpm version order; libsolv compares only EVRs that differ
+    as text."""
+
+    __slots__ = ("pool", "i", "evr")
+
+    def __init__(self, pool, i, evr):
+        self.pool, self.i, self.evr = pool, i, evr
+
+    def __eq__(self, other):
+        return self.evr == other.evr or self.pool.solvable(self.i).evrcmp(self.pool.solvable(other.i)) == 0
+
+    def __lt__(self, other):
+        return self.evr != other.evr and self.pool.solvable(self.i).evrcmp(self.pool.solvable(other.i)) < 0
 
 STEPS = ("conditional", "deps", "source_deps", "sources", "debug", "debug_deps", "fulltree",
          "langpacks", "multilib")
@@ -69,45 +81,68 @@ class Solver:
             return []
         if self.greedy == "all":
             return candidates
+        facts, native_arches, multilib_arches = pool.facts, pool.native, pool.multilib
         if len(candidates) == 1:  # what the rules below leave of one candidate
-            return candidates if pool.is_native(candidates[0]) or pool.is_multilib_class(candidates[0]) else []
-        side = {(pool.name(i), pool.evr(i)) for i in candidates if pool.in_lookaside(i)}
-        candidates = [i for i in candidates if pool.in_lookaside(i) or (pool.name(i), pool.evr(i)) not in side]
+            arch = facts[candidates[0]][1]
+            return candidates if arch == "noarch" or arch in native_arches or arch in multilib_arches else []
+        lookaside = pool.lookaside
+        if lookaside:
+            side = {facts[i][::2] for i in candidates if i in lookaside}  # (name, evr)
+            candidates = [i for i in candidates if i in lookaside or facts[i][::2] not in side]
+        distinct = len({facts[i][:2] for i in candidates}) == len(candidates)  # no two of one name.arch
+        if distinct and (self.greedy != "build" or not for_requirement):
+            return self._best_of_distinct(candidates)
         # Pungi makes these sets from queries, which yield packages by id
-        native = set(sorted(i for i in candidates if pool.is_native(i)))
-        multi = set(sorted(i for i in candidates if pool.is_multilib_class(i)))
+        native = set(sorted(i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in native_arches))
+        multi = set(sorted(i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in multilib_arches))
         chosen = native & self.binary or multi & self.binary or native or multi
         if not chosen:
             return []
-        match = min(chosen, key=lambda i: (pool.arch_rank(i), len(pool.name(i)), pool.name(i)))
+        rank, last = pool.rank, len(pool.arch_order)
+        match = min(chosen, key=lambda i: (rank.get(facts[i][1], last), len(facts[i][0]), facts[i][0]))
         if self.greedy == "build" and for_requirement:
             source = pool.sourcerpm(match)
             return [i for i in (native if pool.is_native(match) else multi) if pool.sourcerpm(i) == source]
         return [match]
+
+    def _best_of_distinct(self, candidates):
+        """best() of CANDIDATES of distinct names.arches: no two tie, so the order of Pungi's
+        sets does not count."""
+        pool, binary = self.pool, self.binary
+        facts, native_arches, multilib_arches = pool.facts, pool.native, pool.multilib
+        native = [i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in native_arches]
+        multi = [i for i in candidates if facts[i][1] == "noarch" or facts[i][1] in multilib_arches]
+        chosen = [i for i in native if i in binary] or [i for i in multi if i in binary] or native or multi
+        if not chosen:
+            return []
+        rank, last = pool.rank, len(pool.arch_order)
+        return [min(chosen, key=lambda i: (rank.get(facts[i][1], last), len(facts[i][0]), facts[i][0]))]
 
     def deps_of(self, i, debug=False, record=True):
         """[(provider, capability text)] for the Requires of package I (of a source: its
         BuildRequires) in the order of Pungi's set of (package, reldep) pairs; lookaside
         packages have none."""
         pool = self.pool
-        if pool.in_lookaside(i):
+        if i in pool.lookaside:
             return []
-        found, texts = set(), {}
-        for dep, sack_id, text in pool.requires(i):
-            key = sack_id & 0xFFFFFFFF  # a hawkey Reldep hashes to its libsolv id, unsigned
+        found, texts, known = set(), {}, self.chosen
+        for dep, key, text in pool.requires(i):
             texts[key] = text
-            chosen = self.chosen.get(dep)
-            if not chosen:
-                if debug and self.greedy == "all":
-                    providers = pool.all_debug_providers(dep)
-                else:
-                    providers = pool.providers(dep, debug=debug)
-                if not providers:
-                    if record:
-                        self.result.unresolved.add((pool.nevra(i), text))
-                    continue
-                chosen = self.best(sorted(providers), for_requirement=True)
-                self.chosen.setdefault(dep, set()).update(chosen)
+            chosen = known.get(dep)
+            if chosen:
+                for p in chosen:
+                    found.add((p, key))
+                continue
+            if debug and self.greedy == "all":
+                providers = pool.all_debug_providers(dep)
+            else:
+                providers = pool.providers(dep, debug=debug)
+            if not providers:
+                if record:
+                    self.result.unresolved.add((pool.nevra(i), text))
+                continue
+            chosen = self.best(sorted(providers), for_requirement=True)
+            known.setdefault(dep, set()).update(chosen)
             found.update((p, key) for p in chosen)
         return [(p, texts[key]) for p, key in found]
 
@@ -134,8 +169,8 @@ class Solver:
 
     def hawkey_sorted(self, ids):
         """IDS as Python sorts hawkey packages: by name, evr, arch (stable for equal NEVRAs)."""
-        pool, solvables = self.pool, self.pool.pool.solvables
-        return sorted(ids, key=lambda i: (pool.name(i), EVR(solvables[i]), pool.arch_of(i)))
+        pool, facts = self.pool, self.pool.facts
+        return sorted(ids, key=lambda i: (facts[i][0], _Evr(pool, i, facts[i][2]), facts[i][1]))
 
     # -- the input ---------------------------------------------------------------------
 
@@ -231,56 +266,59 @@ class Solver:
     def step_deps(self):
         if self.req["nodeps"]:
             return False
-        added = False
-        for i in self.pending("deps", self.binary.copy()):
+        added, binary = False, self.binary
+        for i in self.pending("deps", binary.copy()):
             for p, text in self.deps_of(i):
-                why = {"reason": "requires", "by": self.pool.nevra(i), "capability": text}
-                added |= self.add(p, why)
+                if p not in binary:
+                    added = self.add(p, {"reason": "requires", "by": self.pool.nevra(i), "capability": text})
         return added
 
     def step_source_deps(self):
         req = self.req
         if req["nodeps"] or not req["selfhosting"] or req["exclude_source"]:
             return False
-        added = False
+        added, binary = False, self.binary
         for src in self.pending("source_deps", self.source):
             for p, text in self.deps_of(src):
-                why = {"reason": "selfhosting", "by": self.pool.nevra(src), "capability": text}
-                added |= self.add(p, why)
+                if p not in binary:
+                    added = self.add(p, {"reason": "selfhosting", "by": self.pool.nevra(src), "capability": text})
         return added
 
     def step_sources(self):
         if self.req["exclude_source"]:
             return False
-        pool, added = self.pool, False
+        pool, added, lookaside, by_rpm = self.pool, False, self.pool.lookaside, self.source_by_rpm
         for i in self.pending("sources", self.binary):
             # one source package per sourcerpm name, the first one found (so a main-repo
             # binary and its lookaside twin share it)
             sourcerpm = pool.sourcerpm(i)
-            if sourcerpm not in self.source_by_rpm:
-                self.source_by_rpm[sourcerpm] = pool.source_of(i)
-            src = self.source_by_rpm[sourcerpm]
+            src = by_rpm.get(sourcerpm, False)
+            if src is False:
+                src = by_rpm[sourcerpm] = pool.source_of(i)
             if src is None:
                 continue
-            if pool.in_lookaside(src) or pool.in_lookaside(i):
+            if src in lookaside or i in lookaside:
                 self.hidden_from_answer.add(src)
-            added |= self.add(src, {"reason": "source", "of": pool.nevra(i)}, self.source)
+            if src not in self.source:
+                added = self.add(src, {"reason": "source", "of": pool.nevra(i)}, self.source)
         return added
 
     def step_debug(self):
         if self.req["exclude_debug"]:
             return False
-        pool, added = self.pool, False
+        pool, added, facts, lookaside = self.pool, False, self.pool.facts, self.pool.lookaside
         for i in self.pending("debug", self.binary):
-            name, arch = pool.name(i), pool.arch_of(i)
-            for j in pool.debug_by_sourcerpm.get(pool.sourcerpm(i), []):
-                if pool.arch_of(j) != arch:
+            name, arch, _evr = facts[i]
+            for j in pool.sourcerpm_builds(pool.sourcerpm(i), debug=True):
+                debug_name, debug_arch, _evr = facts[j]
+                if debug_arch != arch:
                     continue
-                if "-debugsource" not in pool.name(j) and pool.name(j) != name + "-debuginfo":
+                if "-debugsource" not in debug_name and debug_name != name + "-debuginfo":
                     continue
-                if pool.in_lookaside(i) or pool.in_lookaside(j):
+                if i in lookaside or j in lookaside:
                     self.hidden_from_answer.add(j)
-                added |= self.add(j, {"reason": "debuginfo", "of": pool.nevra(i)}, self.debug)
+                if j not in self.debug:
+                    added = self.add(j, {"reason": "debuginfo", "of": pool.nevra(i)}, self.debug)
         return added
 
     def step_debug_deps(self):
@@ -289,40 +327,43 @@ class Solver:
         added = False
         for i in self.pending("debug_deps", self.debug.copy()):
             for p, text in self.deps_of(i, debug=True, record=False):
-                if p in self.binary:
-                    continue
-                why = {"reason": "requires", "by": self.pool.nevra(i), "capability": text}
-                added |= self.add(p, why, self.debug)
+                if p not in self.binary and p not in self.debug:
+                    added = self.add(p, {"reason": "requires", "by": self.pool.nevra(i), "capability": text},
+                                     self.debug)
         return added
 
     def step_fulltree(self):
         if not self.req["fulltree"]:
             return False
-        pool, added = self.pool, False
+        pool, added, binary, facts = self.pool, False, self.binary, self.pool.facts
         excludes = set(self.req["fulltree_excludes"])
         done = self.done["fulltree"]
-        for i in self.hawkey_sorted(i for i in self.binary if i not in done):
-            if pool.source_name(i) in excludes or i in done:
+        for i in self.hawkey_sorted(i for i in binary if i not in done):
+            if i in done or (excludes and pool.source_name(i) in excludes):
                 continue
-            siblings = [j for j in pool.by_sourcerpm.get(pool.sourcerpm(i), []) if not pool.is_debug(j)]
-            native = [j for j in siblings if pool.arch_of(j) in pool.native]
-            multi = [j for j in siblings if pool.arch_of(j) in pool.multilib]
+            siblings = [j for j in pool.sourcerpm_builds(pool.sourcerpm(i)) if j not in pool.debug]
+            native = [j for j in siblings if facts[j][1] in pool.native]
+            multi = [j for j in siblings if facts[j][1] in pool.multilib]
             if not native:
                 pull_native = False
-            elif any(j in self.binary for j in native):
+            elif any(j in binary for j in native):
                 pull_native = True
             else:
-                pull_native = not any(j in self.binary for j in multi)
+                pull_native = not any(j in binary for j in multi)
             take = []
             if pull_native or self.greedy == "all":
                 take += native
             if not pull_native or self.greedy == "all":
                 take += multi
-            take += [j for j in siblings if pool.arch_of(j) == "noarch"]
-            src = pool.source_of(i)
-            why = {"reason": "fulltree", "source": pool.nevra(src) if src is not None else pool.sourcerpm(i)}
+            take += [j for j in siblings if facts[j][1] == "noarch"]
+            why = None
             for j in take:
-                added |= self.add(j, dict(why))
+                if j not in binary:
+                    if why is None:
+                        src = pool.source_of(i)
+                        source = pool.nevra(src) if src is not None else pool.sourcerpm(i)
+                        why = {"reason": "fulltree", "source": source}
+                    added = self.add(j, dict(why))
                 done.add(j)  # siblings taken here are not looked at again
             done.add(i)
         return added
@@ -352,9 +393,11 @@ class Solver:
         for i in self.pending("multilib", self.binary, sort=True):
             if pool.arch_of(i) == "noarch" or pool.is_multilib_arch(i):
                 continue
-            s = pool.solvable(i)
-            version, release = s.evr.split(":", 1)[-1].rsplit("-", 1)
-            partners = [j for j in pool.by_nvr.get((s.name, version, release), [])
+            name, _arch, evr = pool.facts[i]
+            if pool.by_name.get(name) == [i]:  # no other build of the name: no partner
+                continue
+            version, release = evr.split(":", 1)[-1].rsplit("-", 1)
+            partners = [j for j in pool.nvr_builds(name, version, release)
                         if pool.is_multilib_arch(j) and not pool.is_debug(j)]
             for j in self.best(partners):
                 method = multilib.why(pool, j, req["multilib_methods"], req["multilib_blacklist"],
@@ -379,7 +422,7 @@ class Solver:
                     if category == "debuginfo":  # chosen as the provider of a debug and a binary package
                         self.result.debug_too[i] = self.why[i]
                     continue
-                if not pool.in_lookaside(i) and pool.path(i) in side_files:
+                if side_files and not pool.in_lookaside(i) and pool.path(i) in side_files:
                     continue
                 if pool.in_lookaside(i) or i in self.hidden_from_answer:
                     self.result.lookaside.setdefault(i, (category, self.why[i]))
