@@ -200,3 +200,29 @@ def test_extraiso_targets_only_where_a_block_asks_for_images(tmp_path, demo_repo
     found = [(t["variant"], t["arch"]) for t in targets if t["phase"] == "extraiso"]
     assert found == expected if expected != "one" else len(found) == 1, found
     assert sum(1 for c in ran(make(topdir, "-n").stdout) if c == "punji-extraiso") == len(found)
+
+
+def test_no_createrepo_or_repoclosure_target_where_they_have_nothing_to_do(tmp_path, demo_repo):
+    """An is_empty variant gets no createrepo target, a tree repoclosure does not check (is_empty,
+    repoclosure_strictness off) no repoclosure target: processes with nothing to do."""
+    from conftest import DEMO
+
+    from punji_lib.compose import makefile
+
+    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
+    conf = tmp_path / "demo" / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) +
+                    'repoclosure_strictness = [("^Client$", {"*": "off"})]\n')
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
+    targets = json.load(open(os.path.join(topdir, "work/global/targets.json")))["targets"]
+    checked = {t["variant"] for t in targets if t["phase"] == "repoclosure"}
+    assert "Client" not in checked and "Server" in checked
+    assert "Client" in {t["variant"] for t in targets if t["phase"] == "createrepo"}
+    assert sum(1 for c in ran(make(topdir, "-n").stdout) if c == "punji-repoclosure") == \
+        sum(1 for t in targets if t["phase"] == "repoclosure")
+    tree = [{"uid": "Full", "arches": ["x86_64"]}, {"uid": "Empty", "arches": ["x86_64"], "is_empty": True}]
+    pairs = [("Full", "x86_64"), ("Empty", "x86_64"), ("Full", "src"), ("Empty", "src")]
+    for phase in ("createrepo", "repoclosure"):
+        assert makefile._with_work(phase, "variant-arch", {}, tree, pairs) == [("Full", "x86_64"), ("Full", "src")]
+        # none with work: one kept, so that the phase starts and stops as Pungi's does
+        assert makefile._with_work(phase, "variant-arch", {}, tree[1:], pairs[1::2]) == [("Empty", "x86_64")]

@@ -103,14 +103,21 @@ def render(topdir):
 def _with_work(phase, scope, conf, tree, pairs):
     """The (variant, arch) PAIRS of PHASE that can have work. A tree that gets no ISO whatever
     it holds (an addon, an optional or empty variant, createiso_skip) has no createiso target,
-    one whose images no extra_isos block asks for no extraiso target: processes that would do
-    nothing. The commands run on them by hand still record that. When no tree has extra ISOs,
-    one tree's extraiso target is kept, so that the phase starts and stops as Pungi's does."""
+    one whose images no extra_isos block asks for no extraiso target, an is_empty variant no
+    createrepo target, a tree repoclosure does not check no repoclosure target: processes
+    that would do nothing. The commands run on them by hand still record that. When no tree
+    of an extraiso, createrepo or repoclosure fragment has work, its first target is kept,
+    so that the phase starts and stops as Pungi's does."""
     from ..config import lookup
 
     by_uid = variants.by_uid(tree)
     if phase == "createiso" and scope.startswith("variant"):
         return [(uid, arch) for uid, arch in pairs if not lookup.createiso_skip_reason(conf, by_uid[uid], arch)]
+    if phase == "createrepo":
+        return [(uid, arch) for uid, arch in pairs if not by_uid[uid].get("is_empty")] or pairs[:1]
+    if phase == "repoclosure":
+        return [(uid, arch) for uid, arch in pairs
+                if not lookup.repoclosure_skip_reason(conf, by_uid[uid], arch)] or pairs[:1]
     if phase != "extraiso":
         return pairs
 

@@ -111,6 +111,21 @@ def extra_iso_blocks(conf, v, arch):
     return chosen, None if chosen else "%s is not in the blocks' arches" % arch
 
 
+def repoclosure_strictness(conf, uid, arch):
+    """repoclosure_strictness of tree UID.ARCH: the last value that matches, Pungi's lenient default."""
+    values = va_data(conf.get("repoclosure_strictness"), uid, arch)
+    return values[-1] if values else "lenient"
+
+
+def repoclosure_skip_reason(conf, v, arch):
+    """Why tree V.ARCH is not checked by repoclosure, or None."""
+    if v.get("is_empty"):
+        return "is_empty"
+    if repoclosure_strictness(conf, v["uid"], arch) == "off":
+        return "repoclosure_strictness is off"
+    return None
+
+
 def createiso_skip_reason(conf, v, arch):
     """Why tree V.ARCH gets no ISO of createiso, whatever it holds, or None."""
     if v["type"] == "addon":

@@ -26,7 +26,7 @@ finished compose of the same release in the target directory), its result stands
 import os
 
 from ..compose import jsonio, layout, reuse, state
-from ..config.lookup import lookaside_variants, va_data
+from ..config.lookup import lookaside_variants, repoclosure_skip_reason, repoclosure_strictness, va_data
 from ..errors import PunjiError
 from ..log import log, warn
 
@@ -40,9 +40,9 @@ def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     v = variants.by_uid(tree)[variant]
-    how = strictness(conf, variant, arch)
-    if v.get("is_empty") or how == "off":
-        why = "is_empty" if v.get("is_empty") else "repoclosure_strictness is off"
+    how = repoclosure_strictness(conf, variant, arch)
+    why = repoclosure_skip_reason(conf, v, arch)
+    if why:
         log.info("repoclosure %s.%s: not checked (%s)", variant, arch, why)
         state.write(topdir, PHASE, variant, arch, strictness=how, checked=False, unresolved=0)
         return
@@ -60,11 +60,6 @@ def run(topdir, variant=None, arch=None):
         return
     if not reuse.take_over(topdir, PHASE, variant, arch, inputs, [report]):
         check(topdir, v, arch, how, own, side, extra, inputs)
-
-
-def strictness(conf, uid, arch):
-    values = va_data(conf.get("repoclosure_strictness"), uid, arch)
-    return values[-1] if values else "lenient"
 
 
 def repositories(topdir, v, tree, arch):
