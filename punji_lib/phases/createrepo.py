@@ -243,10 +243,10 @@ def _old_repo(topdir, top):
 def _newest_build(topdir, packages):
     """The newest build time among PACKAGES (as the package set recorded it from the repodata,
     else from their RPM headers), 0 for none."""
-    import rpm
-
     if all(p.get("build_time") is not None for p in packages):
         return max([p["build_time"] for p in packages] or [0])
+    import rpm
+
     newest = 0
     ts = rpm.TransactionSet("", rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
     for p in packages:
