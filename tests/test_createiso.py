@@ -511,6 +511,26 @@ def test_break_hardlinks_copies_linked_files_aside(demo, tmp_path):
     assert not os.path.exists(os.path.join(compose, "work/x86_64/createiso/Server"))
 
 
+def test_a_single_disc_holds_the_empty_directories_of_its_tree_as_pungis_graft_points_do(demo, tmp_path):
+    # an addon's parent tree without packages of its own has an empty Packages/ (found by
+    # tools/fuzz-compose --outputs, seed 9800); Pungi grafts every directory, but one whose name
+    # starts a path sorting after it (an empty doc/ next to docs/) and those holding files
+    compose = copy_compose(demo, tmp_path / "c")
+    tree = tree_dir(compose, "Server", "x86_64")
+    for empty in ("empty", "deep/er/est", "doc"):
+        os.makedirs(os.path.join(tree, empty))
+    os.makedirs(os.path.join(tree, "docs"))
+    with open(os.path.join(tree, "docs", "notes"), "w") as f:
+        f.write("notes\n")
+    set_options(compose, createiso_break_hardlinks=True)  # which leaves directories alone
+    done = createiso(compose, "Server", "x86_64")
+    assert done.returncode == 0, done.stderr
+    path, = image_paths(compose, "Server", "x86_64")
+    _volid, files, dirs = read_iso(path)
+    assert {"/empty", "/deep/er/est", "/docs"} <= dirs and "/doc" not in dirs
+    assert files == {"/" + f for f in tree_files(tree)}
+
+
 def test_max_size_warns_or_fails(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_options(compose, createiso_max_size=[["^Server$", {"*": 1000}]])

@@ -221,6 +221,20 @@ def test_a_variant_without_a_tree_on_the_arch_is_named_in_the_record_and_treeinf
         assert "uid = Server-HA" in f.read()
 
 
+def test_an_included_variant_without_a_tree_gets_its_package_directory_as_pungi_makes_it(demo, tmp_path):
+    # Pungi's extra ISO phase makes the package directory of every variant it includes (an
+    # is_empty one's too: composeinfo then lists its trees; tools/fuzz-compose --outputs, seed 9815)
+    compose = copy_compose(demo, tmp_path / "c")
+    shutil.rmtree(tree_dir(compose, "Client", "x86_64"))
+    set_block(compose, filename="empty-{filename}")
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert os.listdir(os.path.join(tree_dir(compose, "Client", "x86_64"), "Packages")) == []
+    rec, = record(compose)["images"]
+    _volid, files = read_iso(os.path.join(compose, "compose", rec["path"]))
+    assert not any(f.startswith("/Client/") for f in files)
+
+
 def test_each_variant_directory_is_a_repository_and_dnf_installs_a_client_only_package(demo, tmp_path):
     disc = extract(image(demo), tmp_path / "disc")
     for uid in ("Server", "Client"):

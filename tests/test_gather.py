@@ -249,6 +249,23 @@ def test_a_package_that_does_not_exist_is_a_warning_naming_it(tmp_path, demo_cop
     assert solved(compose, "Server", "x86_64")["missing"] == ["no-such-package"]
 
 
+def test_require_all_comps_packages_leaves_a_missing_package_a_warning_as_pungi_does(tmp_path, demo_copy):
+    # Pungi 4.3.2 looks for missing comps packages in its gather log in the words of its yum
+    # gather, which its dnf gather never writes: the option stops nothing (tools/fuzz-compose,
+    # seed 9047)
+    comps = (demo_copy / "comps.xml").read_text()
+    first = comps.index("<packagelist>") + len("<packagelist>")
+    (demo_copy / "comps.xml").write_text(
+        comps[:first] + '<packagereq type="mandatory">no-such-comps-package</packagereq>' + comps[first:])
+    compose = gathered_compose(tmp_path, demo_copy, "require_all_comps_packages = True\n"
+                               'additional_packages = [("^Server$", {"*": ["no-such-package"]})]\n')
+    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose)
+    assert done.returncode == 0, done.stderr
+    for name in ("no-such-comps-package", "no-such-package"):
+        assert "punji-gather: warning: Server.x86_64: no package matches '%s'" % name in done.stderr
+    assert solved(compose, "Server", "x86_64")["missing"] == ["no-such-comps-package", "no-such-package"]
+
+
 def test_a_broken_dependency_fails_and_keeps_the_old_tree(tmp_path, demo_copy):
     compose = gathered_compose(tmp_path, demo_copy, "")
     assert make(compose, "gather").returncode == 0

@@ -108,6 +108,9 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
             content.update(boot_files)
     for member in members:
         repo = layout.at(topdir, layout.repo_dir(member, arch))
+        # Pungi's extra ISOs make the package directory of each variant they hold, an is_empty
+        # one's too, and composeinfo then lists its trees
+        os.makedirs(layout.at(topdir, layout.packages_dir(member, arch)), exist_ok=True)
         for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
             if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
                 content["%s/Packages/%s" % (member["uid"], rel)] = path

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import stat
 
 from ..config.lookup import va_data
 
@@ -22,6 +23,29 @@ def of_tree(top):
     return found
 
 
+def directories(top):
+    """{ISO path "DIR/": absolute path} of the directories of tree TOP that a single-disc image
+    grafts as directories, as Pungi's graft points do: a directory is grafted unless a path
+    sorting after it (a file's directory, or a directory grafted already) starts with its name,
+    so in effect its empty directories (an addon tree's Packages/ when the parent has none)."""
+    entries = {}
+    for root, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if d != "lost+found"]
+        base = os.path.relpath(root, top)
+        if base != ".":
+            entries[base + "/"] = root + "/"
+        for name in names:
+            entries[name if base == "." else os.path.join(base, name)] = None
+    grafted, seen = {}, set()
+    for rel in sorted(entries, reverse=True):
+        parent = os.path.dirname(rel)
+        # a plain string prefix, as Pungi compares: an empty "doc/" goes when "docs/x" is there
+        if rel.endswith("/") and not any(d.startswith(parent) for d in seen):
+            grafted[rel] = entries[rel]
+        seen.add(parent)
+    return grafted
+
+
 def iso_level(conf, uid, arch):
     level = conf.get("iso_level")
     if isinstance(level, list):
@@ -36,7 +60,7 @@ def break_hardlinks(content, copies_dir, copies):
     result = {}
     for rel, path in content.items():
         st = os.stat(path)
-        if st.st_nlink > 1 and not path.startswith(copies_dir + os.sep):
+        if stat.S_ISREG(st.st_mode) and st.st_nlink > 1 and not path.startswith(copies_dir + os.sep):
             if path not in copies:
                 copy = os.path.join(copies_dir, rel)
                 os.makedirs(os.path.dirname(copy), exist_ok=True)

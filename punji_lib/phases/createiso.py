@@ -266,6 +266,8 @@ def make_images(topdir, conf, v, arch, files, sizes):
         for number, (name, members) in enumerate(zip(names, discs), 1):
             disc_dir = os.path.join(work, "disc%d" % number)
             content = _disc_content(topdir, top, files, members, disc_dir, number, len(discs), v, log_path)
+            if len(discs) == 1:
+                content.update(image_files.directories(top))
             if boot and boot["bios"]:  # the writer puts the boot info table into the file it is given
                 content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
                 os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
