@@ -202,6 +202,26 @@ def test_with_nodeps_everywhere_the_set_holds_only_the_packages_to_gather(koji, 
     assert "kjt-override.noarch" in pkgset(compose)
 
 
+def test_with_nodeps_everywhere_comps_and_mapping_count_on_the_last_compose_arch_only_as_pungi_does(
+        koji, tmp_path, demo_copy):
+    # Pungi 4.3.2's list of the packages to gather reuses its arch loop variable: additional_packages
+    # and gather_prepopulate count on every compose arch, the comps groups and gather_source_mapping on
+    # the last (x86_64) alone, a group's packages as the unfiltered comps lists them (found by
+    # tools/fuzz-compose-koji --seed 216: a name gather_source_mapping gives i386 alone)
+    (tmp_path / "mapping.json").write_text(json.dumps(
+        {"Server": {"i386": {"kjt-override": [None]}, "x86_64": {"kjt-multi": ["i686"]}}}))
+    group = ('<group%s><id>%s</id><name>%s</name><description>%s</description><default>true</default>'
+             '<uservisible>true</uservisible><packagelist>%s</packagelist></group>')
+    (tmp_path / "comps.xml").write_text("<comps>%s%s</comps>" % (
+        group % ("", "all", "All", "All", '<packagereq arch="i386">kjt-inherited</packagereq>'),
+        group % (' arch="i386"', "legacy", "Legacy", "Legacy", "<packagereq>kjt-override</packagereq>")))
+    extra = [("^Client$", {"s390x": ["kjt-override"]}), ("^Server$", {"i386": ["kjt-retagged"]})]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=extra, gather_source_mapping=str(tmp_path / "mapping.json"),
+                           comps_file=str(tmp_path / "comps.xml"))
+    assert set(pkgset(compose, "i386")) == {"kjt-multi.i686", "kjt-retagged.noarch", "kjt-inherited.noarch"}
+
+
 def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path, demo_copy):
     # Pungi 4.3.2's nodeps method reads the package set itself: a scratch build's package beside
     # the tag's latest of the name, both taken (found by tools/fuzz-compose-koji)

@@ -20,9 +20,9 @@ work/<arch>/pkgset/cache (koji/store.py). Every file is checked against Koji: th
 the payload hash (RPMTAG_SIGMD5) in its header, and the signing key; a downloaded copy also
 by the MD5 of its header and payload.
 
-With gather_method "nodeps" and no buildinstall_method, as Pungi, only the RPMs named by the
-comps groups, additional_packages (entries as written), gather_source_mapping and
-gather_prepopulate are read, and the source RPMs of their builds.
+With gather_method "nodeps" and no buildinstall_method, as Pungi, only the RPMs of the names
+it knows the compose takes are read (_gather_names: gather_source_mapping and the comps groups
+of the last compose arch only), and the source RPMs of their builds.
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
@@ -35,7 +35,8 @@ import time
 
 from .. import arches
 from ..compose import jsonio, layout, request, reuse, state
-from ..config.lookup import is_arch_multilib, json_file
+from ..config import reader
+from ..config.lookup import is_arch_multilib, json_file, va_data
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
@@ -183,29 +184,40 @@ def _populate_only(topdir, gather_conf):
 
 
 def _gather_names(topdir, gather_conf, tree):
-    """The names Pungi 4.3.2's package set knows the compose takes: the packages of every group
-    of the compose arches' comps, and the names in additional_packages (its entries as written,
-    without an arch suffix), gather_source_mapping and gather_prepopulate, all variants and
-    arches."""
+    """The names Pungi 4.3.2's package set knows the compose takes, all variants: those of
+    additional_packages (entries as written, without an arch suffix) and gather_prepopulate on
+    every compose arch, and, on the last compose arch alone (sorted: its loop over the arches
+    leaves that arch for the comps and gather_source_mapping sources), the packages of the
+    groups of that arch's comps as the unfiltered comps file lists them and the names
+    gather_source_mapping gives that arch."""
+    compose_arches = sorted({a for v in tree for a in v["arches"]})
+    if not compose_arches:
+        return set()
+    last = compose_arches[-1]
+    prepopulate = json_file(gather_conf, "gather_prepopulate")
     names = set()
-    for arch in sorted({a for v in tree for a in v["arches"]}):
-        names |= _comps_packages(layout.at(topdir, layout.arch_comps_file(arch)))
-    for _pattern, by_arch in gather_conf.get("additional_packages") or []:
-        names |= {split_name_arch(p)[0] for packages in by_arch.values() for p in packages}
+    for arch in compose_arches:
+        names |= {split_name_arch(p)[0] for p in va_data(gather_conf.get("additional_packages"), None, arch)}
+        names |= {split_name_arch(p)[0] for by_arch in prepopulate.values()
+                  for packages in by_arch.get(arch, {}).values() for p in packages}
+    names |= _group_packages(topdir, last)
     for by_arch in json_file(gather_conf, "gather_source_mapping").values():
-        names |= {name for packages in by_arch.values() for name in packages}
-    for by_arch in json_file(gather_conf, "gather_prepopulate").values():
-        names |= {split_name_arch(p)[0] for by_build in by_arch.values() for ps in by_build.values() for p in ps}
+        names |= set(by_arch.get(last, {}))
     return names
 
 
-def _comps_packages(path):
-    """The names of the packages of every group of the comps file PATH (none when absent)."""
+def _group_packages(topdir, arch):
+    """The packages of the groups the comps of ARCH keeps, as comps_file has them (with those
+    of other arches): none without comps."""
     import xml.etree.ElementTree as ET
 
-    if not os.path.isfile(path):
+    arch_comps = layout.at(topdir, layout.arch_comps_file(arch))
+    path = reader.local_file(jsonio.read_json(layout.at(topdir, layout.config_slice("init"))), "comps_file")
+    if not path or not os.path.isfile(arch_comps):
         return set()
-    return {req.text.strip() for req in ET.parse(path).getroot().iter("packagereq") if req.text}
+    kept = {(g.findtext("id") or "").strip() for g in ET.parse(arch_comps).getroot().iter("group")}
+    return {req.text.strip() for group in ET.parse(path).getroot().iter("group") if (group.findtext("id") or "").strip() in kept
+            for req in group.iter("packagereq") if req.text}
 
 
 def _tagged(koji, tags, conf, wanted, event):
