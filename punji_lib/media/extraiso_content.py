@@ -91,8 +91,9 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
     except PunjiError as exc:
         raise PunjiError("%s.%s, image %d: %s" % (uid, arch, number, exc)) from None
     members, listed = _included(tree, v, arch, block)
-    for member in members:
-        if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
+    for member in members:  # an is_empty variant gets no repodata (nor a createrepo target)
+        if not member.get("is_empty") and \
+                not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (member["uid"], arch, member["uid"], arch))
     top = layout.at(topdir, layout.tree_dir(uid, arch))
