@@ -36,6 +36,6 @@ def check(option, patterns, tree_arch, arch_needed=False):
         if arch is None and not arch_needed:
             continue
         if arch not in allowed:
-            raise PunjiError("option '%s': %r names %s, which a %s tree cannot hold (it takes %s)"
+            raise PunjiError("option '%s': %r names %s, which an arch %s tree cannot hold (it takes %s)"
                              % (option, pattern, "arch %s" % arch if arch else "no arch", tree_arch,
                                 ", ".join(allowed)))
