@@ -71,11 +71,7 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
     outputs = list(outputs) + [rel for rel in optional if os.path.lexists(layout.at(old, rel))]
     if still_true and not still_true(old, record):
         return False
-    try:
-        for rel in outputs:
-            link_over(layout.at(old, rel), layout.at(topdir, rel))
-    except OSError as exc:  # another file system, a link limit: made anew instead
-        log.info("%s: not taken over from %s: %s", phase, old, exc)
+    if not link_all(old, topdir, outputs, phase):
         return False
     if finish:
         finish(record)
@@ -105,6 +101,19 @@ def link_over(source, target):
     else:
         os.link(source, tmp)
     os.replace(tmp, target)
+
+
+def link_all(old, topdir, outputs, what):
+    """Link every one of OUTPUTS (compose-relative) of the compose OLD over its place in TOPDIR
+    (link_over); False, logged for WHAT, when one cannot be (another file system, a link limit,
+    gone): the caller makes them anew."""
+    try:
+        for rel in outputs:
+            link_over(layout.at(old, rel), layout.at(topdir, rel))
+    except OSError as exc:
+        log.info("%s: not taken over from %s: %s", what, old, exc)
+        return False
+    return True
 
 
 def _link_tree(source, target):

@@ -13,7 +13,7 @@ product.img punji-productimg put into the tree, listed for the tree's arch.
 import configparser
 import os
 
-from ..compose import jsonio, layout
+from ..compose import jsonio, layout, state
 from ..errors import PunjiError
 
 PRODUCT_IMG = "images/product.img"  # made by punji-productimg (Pungi's old productimg phase) after lorax
@@ -39,8 +39,6 @@ def write(topdir, v, tree, arch, timestamp):
 def inputs(topdir, v, tree, arch, timestamp):
     """A digest of everything write() reads: with the same, it writes the same files. The
     images it checksums go by size, mtime and inode (a taken-over image keeps them)."""
-    from ..compose import state
-
     top = layout.at(topdir, layout.tree_dir(v["uid"], arch))
     lorax = _lorax_treeinfo(topdir, v, arch)
     listed = [PRODUCT_IMG] + sorted(_lorax_paths(lorax)) if v["type"] == "variant" else []

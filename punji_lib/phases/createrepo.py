@@ -87,15 +87,9 @@ def _treeinfo(topdir, v, tree, arch, facts, old=None):
         return None
     timestamp = max(p["build_time"] for p in facts.values()) or _compose_day(topdir)
     key = treeinfo.inputs(topdir, v, tree, arch, timestamp)
-    top = layout.tree_dir(v["uid"], arch)
-    files = [os.path.join(top, name) for name in treeinfo.FILES]
-    source = reuse.old_compose(topdir) if old is not None and old.get("treeinfo") == key else None
-    try:
-        for rel in files if source else ():
-            reuse.link_over(layout.at(source, rel), layout.at(topdir, rel))
-    except OSError:
-        source = None
-    if not source:
+    files = [os.path.join(layout.tree_dir(v["uid"], arch), name) for name in treeinfo.FILES]
+    if not (old is not None and old.get("treeinfo") == key and
+            reuse.link_all(reuse.old_compose(topdir), topdir, files, "createrepo tree files")):
         treeinfo.write(topdir, v, tree, arch, timestamp)
     if old is not None:
         old["treeinfo"] = key

@@ -134,8 +134,6 @@ def _link_tree(topdir, packages, v, arch, kind, link_type):
 def _link_sources(topdir, tree, placed, link_type):
     """Link every variant's source tree: the source packages of all its arches (PLACED)."""
     for v in tree:
-        if v.get("is_empty"):
-            continue
-        sources = {p["file"]: p for arch in v["arches"] for p in placed[(v["uid"], arch)]
-                   if p["category"] == "source"}
-        _link_tree(topdir, [sources[f] for f in sorted(sources)], v, "src", "source", link_type)
+        if not v.get("is_empty"):
+            sources = createrepo.source_packages(placed[(v["uid"], a)] for a in v["arches"])
+            _link_tree(topdir, sources, v, "src", "source", link_type)

@@ -23,9 +23,7 @@ def is_glob(pattern):
 
 def match(name, pattern):
     """Whether NAME matches PATTERN as hawkey's name__glob has it."""
-    if not is_glob(pattern):
-        return name == pattern
-    return _regex(pattern).match(name) is not None
+    return bool(matcher(pattern)(name))
 
 
 def matcher(pattern):
