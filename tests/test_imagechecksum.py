@@ -115,7 +115,7 @@ def load_images(topdir):
 
 @pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 4096 * 7 + 13])
 def test_one_read_feeds_every_algorithm(tmp_path, size):
-    from punji_lib.phases.imagechecksum import file_digests
+    from punji_lib.media.image_digests import file_digests
 
     data = os.urandom(size)
     path = tmp_path / "x.img"
@@ -313,3 +313,29 @@ def test_rerun_reads_only_the_images_that_changed(new_compose):
     # the source ISO is no longer listed: its checksum files go
     assert sorted(os.listdir(os.path.join(new_compose, "compose", os.path.dirname(SOURCE_ISO)))) == [
         os.path.basename(SOURCE_ISO)]
+
+
+def test_checksums_taken_when_the_image_was_written_stand_while_it_is_unchanged(new_compose):
+    """createiso and extraiso checksum an image as they write it (its file still in the page
+    cache); imagechecksum keeps those while the file has the record's size and mtime."""
+    three_images(new_compose)
+    server, client = (os.path.join(new_compose, "compose", rel) for rel in (SERVER_ISO, CLIENT_ISO))
+    taken = {"sha256": hashes(server, "sha256")}
+    write_images(new_compose, [("Server", "x86_64", SERVER_ISO, "x86_64")], checksums=taken)
+    command("punji-imagechecksum", new_compose, check=True)
+    log_path = os.path.join(new_compose, "logs/global/imagechecksum.log")
+    with open(log_path) as f:
+        assert "compose/%s: checksums taken when it was written" % SERVER_ISO in f.read()
+    image = next(iter(load_images(new_compose).images["Server"]["x86_64"]))
+    assert image.checksums == taken
+    assert verify(os.path.dirname(server), "sha256sum", "SHA256SUM").returncode == 0
+    # a record whose file changed since (another size, another mtime) is read again
+    write_images(new_compose, [("Client", "x86_64", CLIENT_ISO, "x86_64")], checksums={"sha256": "0" * 64})
+    with open(client, "ab") as f:
+        f.write(b"\0" * 2048)
+    os.utime(client, (1, 1))
+    command("punji-imagechecksum", new_compose, check=True)
+    with open(log_path) as f:
+        assert "checksummed compose/%s" % CLIENT_ISO in f.read()
+    image = next(iter(load_images(new_compose).images["Client"]["x86_64"]))
+    assert image.checksums == {"sha256": hashes(client, "sha256")}

@@ -46,7 +46,7 @@ from ..config.lookup import createiso_skip_reason, va_data
 from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log, warn
-from ..media import image_files, iso, iso_reuse, naming
+from ..media import image_digests, image_files, iso, iso_reuse, naming
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -459,7 +459,8 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
     record = {
         "path": os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose"),
         "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
-        "format": "iso", "arch": arch, "disc_number": number, "disc_count": count, "checksums": {},
+        "format": "iso", "arch": arch, "disc_number": number, "disc_count": count,
+        "checksums": image_digests.new_image_checksums(topdir, output),
         "implant_md5": implant, "bootable": bootable, "subvariant": uid,
     }
     limits = va_data(conf.get("createiso_max_size"), uid, arch)

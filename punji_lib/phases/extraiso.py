@@ -47,7 +47,7 @@ from ..config import variants
 from ..config.lookup import extra_iso_blocks, va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..media import image_files, iso
+from ..media import image_digests, image_files, iso
 from ..media.extraiso_content import include_variants, plan
 from ..rpms.repos import file_checksum
 
@@ -286,6 +286,7 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     listing = iso.manifest(tmp, log_path)
     implant = iso.implanted_md5(tmp, log_path)
     volid = iso.read_volume_id(tmp)
+    checksums = image_digests.new_image_checksums(topdir, tmp)
     manifest_tmp = os.path.join(iso_dir, ".%s.manifest%s" % (name, TMP))
     jsonio.write_text(manifest_tmp, "".join(line + "\n" for line in listing))
     os.replace(manifest_tmp, final + ".manifest")
@@ -295,7 +296,7 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     record = {
         "path": os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose"),
         "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
-        "format": "iso", "arch": arch, "disc_number": 1, "disc_count": 1, "checksums": {},
+        "format": "iso", "arch": arch, "disc_number": 1, "disc_count": 1, "checksums": checksums,
         "implant_md5": implant, "bootable": bool(p["boot"]), "subvariant": uid,
     }
     named = include_variants(p["block"])

@@ -40,79 +40,14 @@ all three keeps its digests.
 
 import hashlib
 import os
-import queue
-import threading
 import time
 
 from ..compose import jsonio, layout, reuse, state
 from ..errors import PunjiError
 from ..log import log
+from ..media.image_digests import file_digests
 
 PHASE = "imagechecksum"
-BLOCK = 1 << 20  # bytes per read: a block stays in cache while every thread hashes it
-DEPTH = 8  # blocks in flight between the reader and the hashing threads
-
-
-# -- hashing -------------------------------------------------------------------------------
-
-
-def file_digests(path, algorithms, block=BLOCK, depth=DEPTH):
-    """Read PATH once and return ({algorithm: hex digest}, size in bytes).
-
-    The calling thread reads blocks into a ring of DEPTH buffers; one thread per
-    algorithm hashes each block; a buffer is reused once every thread is done with it.
-    """
-    hashes = [hashlib.new(name) for name in algorithms]
-    buffers = [bytearray(block) for _ in range(depth)]
-    views = [memoryview(b) for b in buffers]
-    free = queue.SimpleQueue()
-    for slot in range(depth):
-        free.put(slot)
-    pending = [0] * depth
-    lock = threading.Lock()
-    inboxes = [queue.SimpleQueue() for _ in hashes]
-    failures = []
-
-    def hash_blocks(h, inbox):
-        while True:
-            item = inbox.get()
-            if item is None:
-                return
-            slot, length = item
-            try:
-                h.update(views[slot][:length])
-            except BaseException as exc:  # recorded, raised by the reader; keep the ring turning
-                failures.append(exc)
-            with lock:
-                pending[slot] -= 1
-                if not pending[slot]:
-                    free.put(slot)
-
-    workers = [threading.Thread(target=hash_blocks, args=(h, inbox), daemon=True) for h, inbox in zip(hashes, inboxes)]
-    for worker in workers:
-        worker.start()
-    size = 0
-    try:
-        with open(path, "rb", buffering=0) as f:
-            if hasattr(os, "posix_fadvise"):
-                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-            while True:
-                slot = free.get()
-                length = f.readinto(views[slot])
-                if not length:
-                    break
-                size += length
-                pending[slot] = len(hashes)
-                for inbox in inboxes:
-                    inbox.put((slot, length))
-    finally:
-        for inbox in inboxes:
-            inbox.put(None)
-        for worker in workers:
-            worker.join()
-    if failures:
-        raise failures[0]
-    return {name: h.hexdigest() for name, h in zip(algorithms, hashes)}, size
 
 
 def check_algorithms(algorithms, one_file):
@@ -188,10 +123,11 @@ def _stamp(path):
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
-def _digests(path, rel, algorithms, known):
+def _digests(path, rel, algorithms, known, record):
     """(digests, stamp, bytes read) of the image at PATH; KNOWN digests (the last run's by
     image path, the old compose's too by file identity) stand while the file is unchanged:
-    an image taken over from the old compose is the same file (inode)."""
+    an image taken over from the old compose is the same file (inode). So do those the
+    phase that wrote the image put in its RECORD while the file has the record's size and mtime."""
     stamp = _stamp(path)
     old = known.get(rel)
     if not (old and old["stamp"] == stamp):
@@ -199,6 +135,11 @@ def _digests(path, rel, algorithms, known):
     if old and old["stamp"] == stamp and all(a in old["checksums"] for a in algorithms):
         log.info("compose/%s is unchanged since the last run: its checksums stand", rel)
         return {a: old["checksums"][a] for a in algorithms}, stamp, 0
+    written = record.get("checksums") or {}
+    if (record.get("size"), record.get("mtime")) == (stamp["size"], stamp["mtime_ns"] // 10**9) and \
+            all(a in written for a in algorithms):
+        log.info("compose/%s: checksums taken when it was written", rel)
+        return {a: written[a] for a in algorithms}, stamp, 0
     t0 = time.monotonic()
     digests, size = file_digests(path, algorithms)
     log.info("checksummed compose/%s: %d bytes in %.2f s", rel, size, time.monotonic() - t0)
@@ -240,7 +181,7 @@ def run(topdir, variant=None, arch=None):
         if rel not in done:
             if not os.path.isfile(path):
                 raise PunjiError("%s: image compose/%s is listed but missing" % (layout.images_json(), rel))
-            digests, stamp, read = _digests(path, rel, algorithms, known)
+            digests, stamp, read = _digests(path, rel, algorithms, known, record)
             done[rel] = (digests, stamp)
             total += read
         digests, stamp = done[rel]
