@@ -127,6 +127,25 @@ def test_each_arch_run_of_the_reach_is_made_once(new_compose):
     assert {p["nevra"] for p in packages(new_compose, "i386")} <= set(i386_run["nevras"] + x86_64_run["nevras"])
 
 
+def test_the_reach_made_ahead_in_a_child_is_the_one_the_package_set_reads(new_compose, monkeypatch):
+    """reach.start runs the solver in a child process (while the package set reads the repos);
+    reached() then takes every run from its reach.json and loads no pool itself."""
+    from punji_lib.compose import jsonio, layout
+    from punji_lib.rpms import reach
+
+    conf = jsonio.read_json(layout.at(new_compose, layout.config_slice("pkgset")))
+    gather_conf = jsonio.read_json(layout.at(new_compose, layout.config_slice("gather")))
+    reach.start(new_compose, conf, gather_conf, ["x86_64", "i386"], first="x86_64")()
+    assert all(os.path.isfile(os.path.join(new_compose, "work", a, "pkgset", "reach.json")) for a in ("x86_64", "i386"))
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("the reach was made again")
+
+    monkeypatch.setattr(reach, "PackagePool", no_pool)
+    found = reach.reached(new_compose, conf, gather_conf, ["x86_64", "i386"], first="x86_64")
+    assert any(n.endswith(".i686") for n in found) and any(n.endswith(".x86_64") for n in found)
+
+
 def test_the_repo_over_the_set_loads_with_the_same_count(new_compose):
     command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
     repo = os.path.join(new_compose, "work/x86_64/repo")

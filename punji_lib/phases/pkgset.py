@@ -120,11 +120,18 @@ def from_repos(topdir, conf, arch):
                           layout.at(old, layout.pkgset_headers(arch)) if old else None)
     choose = functools.partial(packages.latest, arch, opened, modular={n for s in streams for n in s["artifacts"]},
                                multilib=is_arch_multilib(gather_conf, arch))
-    # the headers of the newest packages are read while the solver runs: it usually reaches most
-    newest = _local_files(choose())
-    wait = headers.start_prefetch(newest)
+    # the solver runs in a child while the repos are read and the headers of their newest
+    # packages (it usually reaches most) are read by workers
+    from ..rpms import reach
+
+    reaching = reach.start(topdir, conf, gather_conf, compose_arches, first=arch)
     try:
-        chosen = choose(keep=_reached(topdir, conf, gather_conf, compose_arches, arch))
+        newest = _local_files(choose())
+        wait = headers.start_prefetch(newest)
+    finally:
+        reaching()
+    try:
+        chosen = choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches, first=arch))
     finally:
         wait()
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
@@ -208,13 +215,6 @@ def _compose_arches(topdir):
     from ..config import variants
 
     return variants.all_arches(jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"])
-
-
-def _reached(topdir, conf, gather_conf, compose_arches, arch):
-    """The NEVRAs Pungi's runs over the repos of every compose arch reach (rpms.reach)."""
-    from ..rpms import reach
-
-    return reach.reached(topdir, conf, gather_conf, compose_arches, first=arch)
 
 
 def from_koji(topdir, conf, arch):

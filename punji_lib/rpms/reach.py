@@ -17,6 +17,7 @@ import os
 from ..compose import layout
 from ..config.lookup import json_file, va_data
 from ..config.repo_refs import repos_for
+from ..log import log
 from . import depsolve, input_arches
 from .pkgpool import PackagePool
 
@@ -30,6 +31,27 @@ def reached(topdir, conf, gather_conf, compose_arches, first=None):
     for arch in sorted(compose_arches, key=lambda a: a != first):
         found.update(_run(topdir, conf, gather_conf, arch))
     return found
+
+
+def start(topdir, conf, gather_conf, compose_arches, first=None):
+    """reached() in a child process, which leaves its runs in their reach.json files for the
+    reached() of this one; returns the function that waits for it. A failure is left to
+    that reached(), which makes the runs anew and says why."""
+    import multiprocessing
+
+    def run():
+        try:
+            reached(topdir, conf, gather_conf, compose_arches, first)
+        except Exception as exc:  # noqa: BLE001 - the parent's reached() reports it
+            log.info("package set reach not made ahead: %s", exc)
+
+    try:
+        child = multiprocessing.get_context("fork").Process(target=run)
+        child.start()
+    except OSError as exc:
+        log.info("package set reach not made ahead: %s", exc)
+        return lambda: None
+    return child.join
 
 
 def _run(topdir, conf, gather_conf, arch):

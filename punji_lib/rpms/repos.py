@@ -213,7 +213,7 @@ class Repo:
         if os.path.isfile(target):
             return target
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = target + ".part"
+        tmp = "%s.%d.part" % (target, os.getpid())  # the package set's reach, in a child, may unpack it too
         try:
             done = subprocess.run(["zstd", "-q", "-d", "-f", "-o", tmp, path], stderr=subprocess.PIPE, text=True)
         except FileNotFoundError:
