@@ -222,3 +222,52 @@ def test_a_package_gathered_as_binary_and_debug_is_in_both_trees_but_only_the_de
     listed = read(compose, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
     entry = listed["dcm-0:1.0-1.pdl1.src"]["dcm-debuginfo-common-0:1.0-1.pdl1.x86_64"]
     assert (entry["category"], entry["path"]) == ("debug", "Server/x86_64/debug/tree/Packages/" + name)
+
+
+def xml_texts(repo):
+    """{kind: uncompressed text} of the primary, filelists and other metadata of REPO."""
+    import gzip
+
+    from punji_lib.rpms.repos import repomd_records
+
+    texts = {}
+    for kind, href, _checksum in repomd_records(os.path.join(repo, "repodata", "repomd.xml")):
+        if kind in ("primary", "filelists", "other"):
+            with gzip.open(os.path.join(repo, href), "rb") as f:
+                texts[kind] = f.read()
+    return texts
+
+
+def test_repodata_from_the_package_sets_metadata_is_what_reading_the_files_gives(demo, tmp_path, monkeypatch):
+    """As Pungi's createrepo does, the package set repo (with other metadata: changelogs)
+    gives createrepo_c the metadata of a tree's packages instead of their files; the
+    repodata is byte for byte what createrepo_c makes reading the files. The demo's small
+    packages are read (parsing the whole set's metadata would cost more); here the choice
+    is made as for large ones."""
+    from punji_lib.phases import createrepo as phase
+    from punji_lib.rpms import createrepo
+
+    compose = str(tmp_path / "c")
+    shutil.copytree(demo, compose, symlinks=True)
+    with open(os.path.join(demo, "logs/x86_64/createrepo-Server.log")) as f:
+        assert "--update-md-path" not in f.read()
+    trees = ["compose/Server/x86_64/os", "compose/Server/x86_64/debug/tree", "compose/Server/source/tree"]
+    before = {tree: xml_texts(os.path.join(demo, tree)) for tree in trees}
+    assert b"<changelog" in before[trees[0]]["other"]
+    for tree in trees:
+        shutil.rmtree(os.path.join(compose, tree, "repodata"))
+    for arch in ("x86_64", "src"):
+        os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
+    commands = []
+    real_popen = createrepo.subprocess.Popen
+    monkeypatch.setattr(createrepo.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd) or real_popen(cmd, **kw))
+    monkeypatch.setattr(phase, "PARSE_PER_ENTRY", 0.0)  # as if the packages were large
+    for arch in ("x86_64", "src"):
+        phase.run(compose, "Server", arch)
+    pkgset_repos = {os.path.join(compose, "work", a, "repo") for a in ("x86_64", "i386")}
+    used = [{cmd[n + 1] for n, arg in enumerate(cmd) if arg == "--update-md-path"} for cmd in commands]
+    assert len(used) == 3 and used[0] == used[1] == {os.path.join(compose, "work/x86_64/repo")} and used[2] == pkgset_repos
+    assert {tree: xml_texts(os.path.join(compose, tree)) for tree in trees} == before
+    # small packages in a large set: their files are read
+    monkeypatch.setattr(phase, "PARSE_PER_ENTRY", 1.0)
+    assert phase._pkgset_repos(compose, ["x86_64"], read(compose, "work/x86_64/gather/Server.json")["packages"]) == []

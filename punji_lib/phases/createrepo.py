@@ -63,10 +63,10 @@ def run(topdir, variant, arch):
         packages, _modules = _packages(topdir, v, arch)
     if arch == "src":
         repos = {"source": prepare_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
-                                        _pkglist(topdir, v, arch, "source"))}
+                                        _pkglist(topdir, v, arch, "source"), arches=v["arches"])}
     else:
         repos = {kind: prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind), _of_category(packages, category),
-                                    _pkglist(topdir, v, arch, kind), comps if kind == "os" else None)
+                                    _pkglist(topdir, v, arch, kind), comps if kind == "os" else None, [arch])
                  for kind, category in (("os", "binary"), ("debug", "debug"))}
     createrepo.run_all([job for job, _facts in repos.values()])
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
@@ -202,17 +202,51 @@ def _packages(topdir, v, arch):
     return gathered["packages"], gathered.get("modules") or []
 
 
-def prepare_repo(topdir, conf, top, packages, pkglist, comps=None):
+def prepare_repo(topdir, conf, top, packages, pkglist, comps=None, arches=()):
     """The createrepo_c job (createrepo.run_all) of repodata in TOP (compose-relative) over
-    PACKAGES (gather records), their list written to the file PKGLIST, and its facts."""
+    PACKAGES (gather records), their list written to the file PKGLIST, and its facts. The
+    package set repos of ARCHES give createrepo_c the packages' metadata, as Pungi's do."""
     path = layout.at(topdir, top)
     os.makedirs(path, exist_ok=True)
     # createrepo_c refuses to start while a killed run's .repodata/ is there
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(_under(topdir, top, p["file"]) + "\n" for p in packages))
-    return ((conf, path, pkglist, comps, build_time, _old_repo(topdir, top)),
+    update_from = [repo for repo in [_old_repo(topdir, top)] + _pkgset_repos(topdir, arches, packages) if repo]
+    return ((conf, path, pkglist, comps, build_time, update_from),
             {"path": top, "packages": len(packages), "build_time": build_time})
+
+
+# createrepo_c's seconds, measured: to read a package file (header, checksum) and to parse one
+# package of a repo's metadata (primary, filelists, other)
+READ_PER_PACKAGE, READ_PER_BYTE, PARSE_PER_ENTRY = 100e-6, 1 / 400e6, 60e-6
+
+
+def _pkgset_repos(topdir, arches, packages):
+    """The package set repos of ARCHES whose metadata has the packages' changelogs (other):
+    createrepo_c takes a package's metadata from there instead of reading its file again
+    when the file is the one it describes (name, size, mtime, checksum type). None when
+    reading PACKAGES' files costs less than parsing the sets' metadata (small packages in
+    a large set): both give the same repodata."""
+    from ..rpms.repos import repomd_records
+
+    try:
+        entries = sum(state.read(topdir, "pkgset", arch=a).get("count") or 0 for a in arches)
+    except (OSError, ValueError):
+        return []
+    read = sum(READ_PER_PACKAGE + os.path.getsize(layout.at(topdir, p["file"])) * READ_PER_BYTE for p in packages)
+    if read <= entries * PARSE_PER_ENTRY:
+        return []
+    found = []
+    for arch in arches:
+        repo = layout.at(topdir, layout.pkgset_repo(arch))
+        try:
+            kinds = {kind for kind, _href, _checksum in repomd_records(os.path.join(repo, "repodata", "repomd.xml"))}
+        except (OSError, ValueError, SyntaxError):
+            continue
+        if "other" in kinds:
+            found.append(repo)
+    return found
 
 
 def _under(topdir, top, rel):

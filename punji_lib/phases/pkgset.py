@@ -49,13 +49,15 @@ def run(topdir, variant=None, arch=None):
     if getattr(chosen, "reused", False):  # the previous run's outputs stand (pkgset_allow_reuse)
         state.write(topdir, "pkgset", arch=arch, **facts)
         return
+    # Koji's packages are read from their files, changelogs too; a repo's come from its metadata
+    changelogs = getattr(chosen, "changelogs", True)
     chosen = _arch_split(conf, arch, chosen)
     records = [record for record, _pkg in chosen]
     # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
     revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
     repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision,
-                        earlier=_earlier_repos(topdir, conf, arch))
+                        earlier=_earlier_repos(topdir, conf, arch), changelogs=changelogs)
     modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
     if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
         from ..rpms import modules
@@ -137,10 +139,18 @@ def from_repos(topdir, conf, arch):
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
     headers.prefetch(set(_local_files(chosen)) - set(newest))
-    result = [(_record(repo, pkg, headers), pkg) for repo, pkg in chosen]
+    result = ReposSet((_record(repo, pkg, headers), pkg) for repo, pkg in chosen)
+    result.changelogs = all("other" in repo.hrefs for repo, _r in opened)
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
+
+
+class ReposSet(list):
+    """[(record, Package)] of a package set read from repos; changelogs: whether every repo
+    had other metadata, so that the Packages carry their changelogs."""
+
+    changelogs = False
 
 
 def _local_files(chosen):

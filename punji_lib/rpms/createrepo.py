@@ -30,16 +30,16 @@ def command(conf, path, pkglist, comps=None, revision=0):
 def run_all(jobs):
     """createrepo_c for every (conf, path, pkglist, comps, revision, update_from) of JOBS, all
     at once (a tree's os and debug repos are independent); a PunjiError for the first that
-    fails. UPDATE_FROM, when not None, is a repo whose metadata of the same files (name,
-    size, mtime) createrepo_c takes instead of reading the packages again."""
+    fails. UPDATE_FROM lists repos whose metadata of the same files (name, size, mtime,
+    checksum type) createrepo_c takes instead of reading the packages again."""
     import tempfile
 
     started = []
     try:
         for conf, path, pkglist, comps, revision, update_from in jobs:
             cmd = command(conf, path, pkglist, comps, revision)
-            if update_from:
-                cmd = cmd[:-1] + ["--update-md-path", update_from, path]
+            for repo in update_from:
+                cmd = cmd[:-1] + ["--update-md-path", repo, path]
             log.info("running %s", " ".join(cmd))
             out = tempfile.TemporaryFile(mode="w+")
             started.append((None, out, path))

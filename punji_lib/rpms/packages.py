@@ -14,7 +14,7 @@ def latest(arch, repos, keep=None, modular=frozenset(), multilib=True):
     wanted = set(arches.compatible(arch, multilib)) | set(SOURCE_ARCHES)
     chosen, streams = {}, {}
     for repo, _name in repos:
-        for pkg in repo.packages(with_files=True):
+        for pkg in repo.packages(with_files=True, with_changelogs="other" in repo.hrefs):
             if pkg.arch not in wanted:
                 continue
             if nevra(pkg) in modular:

@@ -231,14 +231,15 @@ class Repo:
                 return self.metadata(kind, verify=True)
         return None
 
-    def packages(self, with_files=False):
-        """The repo's packages as createrepo_c Package objects (with their files when asked),
-        parsed once per Repo object."""
-        if with_files not in self._parsed:
-            self._parsed[with_files] = self._parse(with_files)
-        return self._parsed[with_files]
+    def packages(self, with_files=False, with_changelogs=False):
+        """The repo's packages as createrepo_c Package objects (with their files, and their
+        changelogs from the other metadata, when asked), parsed once per Repo object."""
+        key = (with_files, with_changelogs)
+        if key not in self._parsed:
+            self._parsed[key] = self._parse(with_files, with_changelogs)
+        return self._parsed[key]
 
-    def _parse(self, with_files):
+    def _parse(self, with_files, with_changelogs):
         import createrepo_c
 
         found, by_id = [], {}
@@ -254,6 +255,8 @@ class Repo:
         parts = [("primary", lambda p: createrepo_c.xml_parse_primary(p, pkgcb=keep, do_files=False))]
         if with_files:
             parts.append(("filelists", lambda p: createrepo_c.xml_parse_filelists(p, newpkgcb=existing)))
+        if with_changelogs:
+            parts.append(("other", lambda p: createrepo_c.xml_parse_other(p, newpkgcb=existing)))
         for kind, parse in parts:
             path = self.metadata(kind, verify=True)
             if path is None:
