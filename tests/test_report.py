@@ -180,6 +180,10 @@ def test_a_finished_compose_its_trees_and_what_changed_since_the_last(composes):
         paths = [i["path"] for nevras in rpms.values() for i in nevras.values() if i["category"] == category]
         assert trees[("Server", "x86_64")]["packages"][category] == {
             "count": len(paths), "size": sum(os.path.getsize(os.path.join(topdir, "compose", p)) for p in paths)}
+        # counted by gather's assemble step from the package set's sizes: the report stats no file
+        with open(os.path.join(topdir, "work/global/state/gather.json")) as f:
+            counted = json.load(f)["sizes"]["Server.x86_64"][category]
+        assert counted == list(trees[("Server", "x86_64")]["packages"][category].values())
     (iso,) = trees[("Server", "x86_64")]["isos"]
     (listed,) = [i for i in metadata(topdir, "images.json")["images"]["Server"]["x86_64"] if i["arch"] == "x86_64"]
     assert (iso["path"], iso["size"], iso["checksums"]) == (listed["path"], listed["size"], listed["checksums"])

@@ -106,7 +106,8 @@ def _trees(topdir, targets):
         return trees.setdefault((variant, arch), {"packages": {c: {"count": 0, "size": 0} for c in ("binary", "debug", "source")},
                                                   "isos": [], "images": [], "failed": []})
 
-    rpms = (_metadata(topdir, layout.rpms_json()) or {}).get("rpms", {})
+    sizes = _gather_sizes(topdir)
+    rpms = (_metadata(topdir, layout.rpms_json()) or {}).get("rpms", {}) if sizes is None else {}
     compose = layout.at(topdir, "compose")
     for variant, by_arch in rpms.items():
         for arch, by_srpm in by_arch.items():
@@ -115,6 +116,10 @@ def _trees(topdir, targets):
                 counted = packages.setdefault(info["category"], {"count": 0, "size": 0})
                 counted["count"] += 1
                 counted["size"] += _size(os.path.join(compose, info["path"]))
+    for key, by_category in (sizes or {}).items():
+        variant, arch = key.rsplit(".", 1)
+        for category, (count, size) in by_category.items():
+            tree(variant, arch)["packages"][category] = {"count": count, "size": size}
     seen = set()
     for variant, by_arch in ((_metadata(topdir, layout.images_json()) or {}).get("images", {})).items():
         for image in (image for records in by_arch.values() for image in records):
@@ -127,6 +132,19 @@ def _trees(topdir, targets):
         if t["outcome"] in FAILURES and t["variant"] and t["arch"]:
             tree(t["variant"], t["arch"])["failed"].append({"phase": t["phase"], "outcome": t["outcome"]})
     return [dict(trees[key], variant=key[0], arch=key[1]) for key in sorted(trees)]
+
+
+def _gather_sizes(topdir):
+    """What gather's assemble step counted of the packages rpms.json lists, per variant.arch and
+    category ([count, bytes]), when it counted them and rpms.json is its; else None."""
+    try:
+        record = state.read(topdir, "gather")
+        sizes, rpms = record.get("sizes"), layout.at(topdir, layout.rpms_json())
+        if sizes is None or os.path.getmtime(rpms) > os.path.getmtime(layout.at(topdir, layout.state_file("gather"))):
+            return None
+    except (OSError, ValueError, PunjiError):
+        return None
+    return sizes
 
 
 def _metadata(topdir, relpath):

@@ -502,7 +502,7 @@ def _records(topdir, pool, found, arch):
         records.append({
             "nevra": nevra, "name": known["name"], "arch": known["arch"], "category": CATEGORY[category],
             "path": known["path"], "sigkey": known["sigkey"], "srpm_nevra": _srpm_nevra(pool, i, known),
-            "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"),
+            "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"), "size": known.get("size"),
             "why": why, "flags": flags,
         })
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))

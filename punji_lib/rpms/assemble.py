@@ -49,7 +49,22 @@ def run(topdir):
     _link_sources(topdir, tree, placed, link_type)
     rpms_json.write(topdir, tree, placed)
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs, trees=_tree_keys(tree, solved, placed))
+                inputs=inputs, trees=_tree_keys(tree, solved, placed), sizes=_tree_sizes(placed))
+
+
+def _tree_sizes(placed):
+    """{"<uid>.<arch>": {category: [count, bytes]}} of the packages rpms.json lists (PLACED),
+    for the compose's report; None when some record has no size (an older package set's)."""
+    sizes = {}
+    for (uid, arch), packages in placed.items():
+        counted = sizes.setdefault("%s.%s" % (uid, arch), {})
+        for p in packages:
+            if p.get("size") is None:
+                return None
+            entry = counted.setdefault(p["category"], [0, 0])
+            entry[0] += 1
+            entry[1] += p["size"]
+    return sizes
 
 
 def _tree_keys(tree, solved, placed):
