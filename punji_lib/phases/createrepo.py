@@ -212,7 +212,9 @@ def prepare_repo(topdir, conf, top, packages, pkglist, comps=None, arches=()):
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(_under(topdir, top, p["file"]) + "\n" for p in packages))
-    update_from = [repo for repo in [_old_repo(topdir, top)] + _pkgset_repos(topdir, arches, packages) if repo]
+    # the old compose's repo has most packages of a nightly: the few new ones are read
+    old = _old_repo(topdir, top)
+    update_from = [old] if old else _pkgset_repos(topdir, arches, packages)
     return ((conf, path, pkglist, comps, build_time, update_from),
             {"path": top, "packages": len(packages), "build_time": build_time})
 
