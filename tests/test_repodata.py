@@ -55,3 +55,31 @@ def test_a_damaged_chunk_index_is_not_trusted(tmp_path, demo_repo):
     second = tmp_path / "second"
     repodata.write_repo(str(second), packages_of(demo_repo, tmp_path / "c2"), 1, earlier=[str(first)])
     assert xml_files(second) == xml_files(first)
+
+
+def test_a_signal_while_createrepo_c_parses_is_an_interruption_not_corrupt_metadata(demo_repo, tmp_path, monkeypatch):
+    """createrepo_c reports an exception raised in its callback (where Python runs the SIGTERM
+    handler of commands.cli) as "Parsing interrupted"; the parse then stops as interrupted."""
+    import signal
+
+    import createrepo_c
+    import pytest
+
+    from punji_lib.commands import cli
+
+    real = createrepo_c.xml_parse_primary
+
+    def signalled(path, pkgcb=None, **kwargs):
+        def first(pkg):
+            os.kill(os.getpid(), signal.SIGTERM)
+            return pkgcb(pkg)
+        return real(path, pkgcb=first, **kwargs)
+
+    monkeypatch.setattr(createrepo_c, "xml_parse_primary", signalled)
+    previous = signal.signal(signal.SIGTERM, cli._terminated)
+    try:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            Repo(demo_repo, str(tmp_path / "cache")).packages()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert caught.value.signum == signal.SIGTERM

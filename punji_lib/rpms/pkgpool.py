@@ -69,6 +69,8 @@ def _warm(tree_arch, repo, cache):
         PackagePool(solver_arch(tree_arch), [repo], cache=cache)
     except Exception as exc:  # the child's error is the gather's to report
         log.info("package pool of %s not loaded ahead: %s", repo, exc)
+    except KeyboardInterrupt:  # SIGINT or SIGTERM: the parent says it was interrupted
+        pass
 
 
 def gather_arches(arch):

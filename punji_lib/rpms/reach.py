@@ -44,6 +44,8 @@ def start(topdir, conf, gather_conf, compose_arches, first=None):
             reached(topdir, conf, gather_conf, compose_arches, first)
         except Exception as exc:  # noqa: BLE001 - the parent's reached() reports it
             log.info("package set reach not made ahead: %s", exc)
+        except KeyboardInterrupt:  # SIGINT or SIGTERM: the parent says it was interrupted
+            pass
 
     try:
         child = multiprocessing.get_context("fork").Process(target=run)

@@ -137,6 +137,20 @@ def _local_name(tag):
     return tag.rsplit("}", 1)[-1]
 
 
+# what createrepo_c says when a callback raised, as a signal handler does in one
+# (commands.cli turns SIGTERM into a KeyboardInterrupt carrying its number)
+INTERRUPTED = "Parsing interrupted"
+
+
+def _interruption(text):
+    """The KeyboardInterrupt createrepo_c's parser turned into TEXT, with its signal number."""
+    stop = KeyboardInterrupt()
+    number = text.rsplit(":", 1)[-1].strip()
+    if number.isdigit():
+        stop.signum = int(number)
+    return stop
+
+
 class Repo:
     """One repo's repodata: REPO is the path or URL, CACHE where remote files go."""
 
@@ -265,6 +279,8 @@ class Repo:
                 with c_stderr_to_log():
                     parse(path)
             except (createrepo_c.CreaterepoCError, OSError) as exc:
+                if str(exc).startswith(INTERRUPTED):
+                    raise _interruption(str(exc)) from None
                 raise PunjiError("repo %s: corrupt %s metadata %s: %s"
                                  % (self.repo, kind, self.hrefs[kind], one_line(exc)))
         log.info("repo %s: %d packages", self.repo, len(found))
