@@ -191,6 +191,16 @@ def test_a_missing_id_or_package_name_is_one_error(tmp_path, element, expected):
     assert str(err.value) == "%s: libcomps rejects the comps file: %s" % (path, expected)
 
 
+@pytest.mark.parametrize("element", ["<uservisible/>", "<biarchonly> </biarchonly>", '<display_order x="1"></display_order>'])
+def test_an_empty_number_libcomps_crashes_on_is_one_error(tmp_path, element):
+    path = tmp_path / "comps.xml"
+    path.write_text(REMARKED.replace("<biarchonly>true</biarchonly>", "\n" + element))
+    with pytest.raises(PunjiError) as err:
+        comps.read(str(path))
+    tag = element[1:].split(">")[0].split()[0].rstrip("/")
+    assert str(err.value) == "%s: line 4: empty <%s> element (libcomps cannot read it)" % (path, tag)
+
+
 def test_a_package_name_with_blanks_around_is_one_error_as_pungi_makes_it(tmp_path):
     path = tmp_path / "comps.xml"
     path.write_text(REMARKED.replace(">b-pkg<", "> b-pkg<"))

@@ -20,6 +20,7 @@ import re
 
 from ..errors import PunjiError
 
+EMPTY_NUMBER_RE = re.compile(rb"<(uservisible|biarchonly|display_order)(?:\s[^>]*)?(?:/>|>\s*</\1\s*>)")
 # the remarks of libcomps on a comps file Pungi composes with
 TOLERATED_RE = re.compile(r"^\w+ is empty at line|^Element (name|description) is required|"
                           r"^<(name|description)> content missing|found with no suitable parent|"
@@ -34,6 +35,7 @@ def read(path):
     if not os.path.isfile(path):
         raise PunjiError("%s: comps file does not exist" % path)
     _check_root(path)
+    _check_empty_numbers(path)
     comps = libcomps.Comps()
     try:
         failed = comps.fromxml_f(path) not in (0, 1)  # 1: parsed, with warnings
@@ -69,6 +71,17 @@ def check_package_types(path, comps):
             if package.type == libcomps.PACKAGE_TYPE_UNKNOWN:
                 raise PunjiError("%s: group '%s': package '%s' has an unknown type (one of %s)"
                                  % (path, group.id, package.name, ", ".join(TYPES)))
+
+
+def _check_empty_numbers(path):
+    """No blank uservisible, biarchonly or display_order element: libcomps 0.1.19 crashes on
+    them (and Pungi with it). A scan of the text, cheaper than parsing it once more."""
+    with open(path, "rb") as f:
+        text = f.read()
+    found = EMPTY_NUMBER_RE.search(text)
+    if found:
+        raise PunjiError("%s: line %d: empty <%s> element (libcomps cannot read it)"
+                         % (path, text.count(b"\n", 0, found.start()) + 1, found.group(1).decode()))
 
 
 def _check_root(path):
