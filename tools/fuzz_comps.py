@@ -1,14 +1,16 @@
 """The comps shapes tools/fuzz-compose --comps draws: what libcomps reads with remarks or leaves
 unread and Pungi 4.3.2 composes with (a group without a description, a second or empty name or
-description, unknown and misplaced elements, unknown attributes, a requirement without a type,
-booleans libcomps does not read, langonly, biarchonly and display_order of groups, an environment
-or category without a name or description), translations, characters XML escapes in text, default
-option groups of environments, requirements listed twice and the groups in another order.
+description, unknown attributes, a requirement without a type, booleans libcomps does not read,
+langonly, biarchonly and display_order of groups, an environment or category without a name or
+description), translations, characters XML escapes in text, default option groups of
+environments, requirements listed twice and the groups in another order.
 
 They come from an RNG of their own (seeded from the case's seed), applied to the comps the case
 draws, so the seed's other inputs stay the same. Left out, as Pungi fails on them: a missing or
-empty id or requirement, a requirement type libcomps does not know, blanks around a package name;
-and empty uservisible, display_order and biarchonly elements, on which libcomps 0.1.19 crashes.
+empty id or requirement, a requirement type libcomps does not know, blanks around a package name,
+and empty uservisible, display_order and biarchonly elements, on which libcomps 0.1.19 crashes;
+and elements out of place, which Pungi composes without and punji refuses
+(tests/data/bad/comps-unknown-element).
 """
 
 import xml.etree.ElementTree as ET
@@ -68,10 +70,6 @@ def decorate_group(rng, group):
     if reqs and rng.random() < 0.15:
         twin = ET.SubElement(packagelist, "packagereq", type=rng.choice(("mandatory", "default", "optional")))
         twin.text = rng.choice(reqs).text
-    if rng.random() < 0.05:
-        ET.SubElement(packagelist, "comment").text = "not a requirement"
-    if rng.random() < 0.05:
-        ET.SubElement(group, "fuzz-element").text = "unknown"
 
 
 def decorate_texts(rng, element):
