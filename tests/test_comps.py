@@ -153,6 +153,76 @@ def test_bad_comps_is_one_error(tmp_path):
     assert str(err.value) == "%s: libcomps rejects the comps file: line 1: Parser error no element found" % path
 
 
+REMARKED = """<?xml version="1.0" encoding="UTF-8"?>
+<comps>
+  <group><id>core</id><name>Core</name><name>Core "2" &amp; more</name><uservisible>no</uservisible><biarchonly>true</biarchonly>
+    <packagelist><packagereq type="mandatory">a-pkg</packagereq><packagereq>b-pkg</packagereq></packagelist></group>
+  <group><id>extra</id><name></name><description></description>
+    <packagelist><packagereq type="optional" basearchonly="true">c-pkg</packagereq></packagelist></group>
+</comps>
+"""
+
+
+def test_comps_libcomps_remarks_on_are_read_as_pungi_does(tmp_path):
+    # Pungi 4.3.2 composes with a missing, empty or second name or description and unknown
+    # attributes: libcomps only remarks on them ("no" is no false to it)
+    path = tmp_path / "comps.xml"
+    path.write_text(REMARKED)
+    text = comps.to_xml(comps.read(str(path)))
+    assert ("<id>core</id>\n    <name>Core &quot;2&quot; &amp; more</name>\n    <description/>\n"
+            "    <default>false</default>\n    <uservisible>true</uservisible>\n") in text
+    assert '<packagereq type="mandatory">a-pkg</packagereq>\n      <packagereq type="mandatory">b-pkg' in text
+    assert "<id>extra</id>\n    <name/>\n    <description/>" in text
+    assert '<packagereq type="optional">c-pkg</packagereq>' in text
+
+
+@pytest.mark.parametrize("element, expected", [
+    ("<id></id>", "line 3: <id> content missing"),
+    ('<id>g</id><packagelist><packagereq type="mandatory"></packagereq></packagelist>',
+     "line 3: <packagereq> content missing"),
+])
+def test_a_missing_id_or_package_name_is_one_error(tmp_path, element, expected):
+    # Pungi fails on both (its comps writer sorts the ids, its validation strips the names)
+    path = tmp_path / "comps.xml"
+    path.write_text('<?xml version="1.0"?>\n<comps>\n<group>%s<name>G</name><description>d</description>'
+                    '</group>\n</comps>\n' % element)
+    with pytest.raises(PunjiError) as err:
+        comps.read(str(path))
+    assert str(err.value) == "%s: libcomps rejects the comps file: %s" % (path, expected)
+
+
+@pytest.mark.parametrize("element", ["<uservisible/>", "<biarchonly> </biarchonly>", '<display_order x="1"></display_order>'])
+def test_an_empty_number_libcomps_crashes_on_is_one_error(tmp_path, element):
+    path = tmp_path / "comps.xml"
+    path.write_text(REMARKED.replace("<biarchonly>true</biarchonly>", "\n" + element))
+    with pytest.raises(PunjiError) as err:
+        comps.read(str(path))
+    tag = element[1:].split(">")[0].split()[0].rstrip("/")
+    assert str(err.value) == "%s: line 4: empty <%s> element (libcomps cannot read it)" % (path, tag)
+
+
+def test_a_package_name_with_blanks_around_is_one_error_as_pungi_makes_it(tmp_path):
+    path = tmp_path / "comps.xml"
+    path.write_text(REMARKED.replace(">b-pkg<", "> b-pkg<"))
+    with pytest.raises(PunjiError) as err:
+        comps.read(str(path))
+    assert str(err.value) == "%s: group 'core': package name ' b-pkg' has leading or trailing whitespace" % path
+
+
+def test_a_requirement_of_unknown_type_fails_the_variant_comps_as_pungi_does(tmp_path):
+    path = tmp_path / "comps.xml"
+    path.write_text(REMARKED.replace('<packagereq type="optional"', '<packagereq type="sometimes"'))
+    read = comps.read(str(path))
+    with pytest.raises(PunjiError) as err:
+        comps.check_package_types(str(path), read)
+    assert str(err.value) == ("%s: group 'extra': package 'c-pkg' has an unknown type (one of mandatory, default, "
+                              "optional, conditional)" % path)
+    # a variant.arch whose comps lose the group composes
+    variant = {"uid": "Server", "type": "variant", "modules": None, "modular_koji_tags": [], "environments": [],
+               "groups": [{"name": "core", "glob": False, "default": None, "uservisible": None}]}
+    comps.check_package_types(str(path), comps.filtered(str(path), variant, "x86_64")[0])
+
+
 def test_an_empty_packagelist_is_read_and_its_group_dropped(tmp_path):
     # Pungi reads such a file (libcomps only remarks on it) and comps_filter drops the empty group
     path = tmp_path / "comps.xml"

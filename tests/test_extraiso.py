@@ -388,6 +388,21 @@ def test_max_size_warns_or_fails_as_pungi(demo, tmp_path):
     assert not os.path.exists(image(compose))
 
 
+def test_a_blocks_max_size_beats_createiso_max_size_as_pungi(demo, tmp_path):
+    # Pungi's limit of an extra ISO is its block's max_size when set, createiso_max_size only else
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, max_size=10 ** 10, volid="BIG")
+    path = os.path.join(compose, "work/global/config/createiso.json")
+    conf = read_json(path)
+    conf["createiso_max_size"] = [["^Server$", {"*": 1000}]]
+    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert "too big" not in done.stderr and os.path.exists(image(compose))
+
+
 def test_skip_src_removes_the_source_image_and_a_rerun_clears_leftovers(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     leftover = os.path.join(os.path.dirname(image(compose)), "." + NAME + ".extraiso-tmp")

@@ -130,6 +130,18 @@ def test_skip_phases_drops_the_phase_from_the_graph(tmp_path, compose):
     assert kept == ["init", "pkgset", "pkgset", "finish"]  # init cannot be skipped
 
 
+def test_skip_phases_leaves_image_checksum_in_as_pungi_does(tmp_path, compose):
+    conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
+    with open(conf, "a") as f:
+        f.write('skip_phases = ["image_checksum", "repoclosure"]\n')
+    assert make(compose).returncode == 0
+    phases = {t["phase"] for t in json.load(open(os.path.join(compose, "work/global/targets.json")))["targets"]}
+    assert "imagechecksum" in phases and "repoclosure" not in phases
+    images = json.load(open(os.path.join(compose, "compose/metadata/images.json")))["payload"]["images"]
+    made = [image for arches in images.values() for found in arches.values() for image in found]
+    assert made and all(image["checksums"] for image in made)
+
+
 def test_skip_phases_takes_pungis_phase_names():
     from punji_lib.compose.makefile import punji_phase
 

@@ -28,6 +28,9 @@ from . import jsonio, layout, state
 
 SCOPE_RE = re.compile(r"^# scope: (once|global|arch|variant-arch|variant-src)\s*$", re.M)
 NEEDS_RE = re.compile(r"^# needs: ([a-z_]+)\s*$", re.M)
+# phases skip_phases leaves in: Pungi 4.3.2 runs init and image_checksum whatever it says (the
+# images of images.json need their checksums)
+NEVER_SKIPPED = {"init", "imagechecksum", "finish"}
 PHASE_RE = re.compile(r"^# phase: ([a-z]+)\s*$", re.M)
 
 
@@ -79,7 +82,7 @@ def render(topdir):
         "@INPUT_FILES@": _quote(files["inputs"]),
     }
     conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
-    skipped = {punji_phase(name) for name in conf.get("skip_phases") or []} - {"init", "finish"}
+    skipped = {punji_phase(name) for name in conf.get("skip_phases") or []} - NEVER_SKIPPED
     parts, targets = [], []
     for phase, scope, needs, text in fragments():
         if phase in skipped or (needs and not conf.get(needs)):

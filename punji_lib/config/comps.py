@@ -20,7 +20,11 @@ import re
 
 from ..errors import PunjiError
 
-EMPTY_LIST_RE = re.compile(r"\w+ is empty at line")
+EMPTY_NUMBER_RE = re.compile(rb"<(uservisible|biarchonly|display_order)(?:\s[^>]*)?(?:/>|>\s*</\1\s*>)")
+# the remarks of libcomps on a comps file Pungi composes with (an element out of place, which
+# libcomps drops, is one too, but punji refuses it: a typo like <package> loses a requirement)
+TOLERATED_RE = re.compile(r"^\w+ is empty at line|^Element (name|description) is required|"
+                          r"^<(name|description)> content missing|has been already found")
 LINE_RE = re.compile(r"\s*at line:\s*(\d+)\s*col(?:umn)?\s*:\s*\d+")
 
 
@@ -31,19 +35,53 @@ def read(path):
     if not os.path.isfile(path):
         raise PunjiError("%s: comps file does not exist" % path)
     _check_root(path)
+    _check_empty_numbers(path)
     comps = libcomps.Comps()
     try:
         failed = comps.fromxml_f(path) not in (0, 1)  # 1: parsed, with warnings
     except Exception:  # libcomps raises its ParserError for malformed XML
         failed = True
     problems = [" ".join(str(e).split()) for e in comps.get_last_errors()]
-    # libcomps answers 1 for a file it read with remarks; only a remark it makes is a rejection
-    # (a missing id or empty packagereq); attributes it does not know (arch, variant) pass silently,
-    # and so does an empty list: Pungi composes with it (comps_filter drops the empty group)
-    problems = [p for p in problems if not EMPTY_LIST_RE.match(p)]
+    # libcomps answers 1 for a file it read with remarks. Pungi composes through most of them (an
+    # empty list, a missing or empty name or description, an element twice; attributes it does
+    # not know pass silently) and fails on a missing id or package name: those are rejections
+    problems = [p for p in problems if not TOLERATED_RE.search(p)]
     if failed or problems:
         raise PunjiError("%s: libcomps rejects the comps file: %s" % (path, _first_problem(path, problems)))
+    _check_package_names(path, comps)
     return comps
+
+
+def _check_package_names(path, comps):
+    """As Pungi's comps validation: no package name of a group with blanks around it."""
+    for group in comps.groups:
+        for package in group.packages:
+            if package.name != package.name.strip():
+                raise PunjiError("%s: group '%s': package name %r has leading or trailing whitespace"
+                                 % (path, group.id, package.name))
+
+
+def check_package_types(path, comps):
+    """Every requirement of the groups of COMPS (a variant.arch's) of a known type: Pungi fails
+    writing such a group (libcomps reads a type it does not know as 'unknown')."""
+    import libcomps
+
+    for group in comps.groups:
+        for package in group.packages:
+            if package.type == libcomps.PACKAGE_TYPE_UNKNOWN:
+                raise PunjiError("%s: group '%s': package '%s' has an unknown type (one of %s)"
+                                 % (path, group.id, package.name, ", ".join(TYPES)))
+
+
+def _check_empty_numbers(path):
+    """No blank uservisible, biarchonly or display_order element: libcomps 0.1.19 crashes on
+    them (and Pungi with it). A scan of the text, cheaper than parsing it once more."""
+    with open(path, "rb") as f:
+        text = f.read()
+    found = EMPTY_NUMBER_RE.search(text)
+    if found:
+        raise PunjiError("%s: line %d: empty <%s> element (libcomps cannot read it)"
+                         % (path, text.count(b"\n", 0, found.start()) + 1, found.group(1).decode()))
 
 
 def _check_root(path):
@@ -193,6 +231,7 @@ def _keep_environments(comps, wanted):
 HEADER = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE comps\n"
           "  PUBLIC '-//Red Hat, Inc.//DTD Comps info//EN'\n  'comps.dtd'>\n")
 TYPES = ("mandatory", "default", "optional", "conditional")
+TEXT_RE = re.compile(r">[^<]+<")
 
 
 def to_xml(comps):
@@ -216,7 +255,10 @@ def to_xml(comps):
         node = etree.SubElement(root, "langpacks")
         for name in sorted(comps.langpacks):
             _add(node, "match", install=comps.langpacks[name], name=name)
-    return HEADER + etree.tostring(root, pretty_print=True, encoding="unicode")
+    text = etree.tostring(root, pretty_print=True, encoding="unicode")
+    # minidom, Pungi's writer, escapes a double quote in text too (lxml escapes no raw > or < in
+    # attribute values, so what lies between > and < is text)
+    return HEADER + TEXT_RE.sub(lambda m: m.group(0).replace('"', "&quot;"), text)
 
 
 def _add(parent, tag, text=None, **attrs):

@@ -114,7 +114,7 @@ OPTIONS = (
     # --- general, read by several phases (global) ---
     Option("skip_phases", {"type": "array", "items": {"type": "string", "enum": PUNGI_PHASES}}, default=[],
            phase="global", implemented=True,
-           help="Pungi phases to skip, like --skip-phase."),
+           help="Pungi phases to skip, like --skip-phase; init and image_checksum always run, as in Pungi."),
     Option("failable_deliverables", va_map(STR_LIST), default=[], phase="global", implemented=True,
            help="Variant/arch mapping of deliverables (buildinstall, iso, ...) allowed to fail."),
     Option("link_type", {"type": "string", "enum": LINK_TYPES}, default="hardlink-or-copy", phase="global", implemented=True,

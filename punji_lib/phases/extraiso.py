@@ -26,8 +26,8 @@ images go into compose/<variant>/<arch>/iso (compose/<variant>/source/iso) besid
 createiso's, written under a temporary name and renamed; their records (productmd
 image fields, type dvd, unified with additional_variants) go to
 work/<arch>/extraiso/<variant>.json, which punji-createiso --assemble adds to
-images.json. An image bigger than the smallest of 'max_size' and
-createiso_max_size is a warning, an error with createiso_max_size_is_strict.
+images.json. An image bigger than its block's 'max_size' (when set, else the first
+createiso_max_size, as Pungi) is a warning, an error with createiso_max_size_is_strict.
 
 A block's image that fails on an arch of its 'failable_arches' is a warning; the
 other blocks' images are still made. A rerun with the same options, trees and
@@ -307,14 +307,12 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
 
 
 def _check_size(conf, uid, arch, block, record):
-    """Pungi's size check: the smallest of the block's max_size and createiso_max_size; over
-    it a warning, an error with createiso_max_size_is_strict."""
-    limits = list(va_data(conf.get("createiso_max_size"), uid, arch))
-    if block.get("max_size"):
-        limits.append(block["max_size"])
-    if not limits or record["size"] <= min(limits):
+    """Pungi's size check: the block's max_size, else the first createiso_max_size; over it a
+    warning, an error with createiso_max_size_is_strict."""
+    limit = block.get("max_size") or next(iter(va_data(conf.get("createiso_max_size"), uid, arch)), None)
+    if not limit or record["size"] <= limit:
         return
-    message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], min(limits), record["size"])
+    message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limit, record["size"])
     if any(va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
         raise PunjiError(message + " (createiso_max_size_is_strict)")
     warn(PROG, message)

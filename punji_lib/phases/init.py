@@ -241,6 +241,7 @@ def _write_comps(topdir, loaded, prog):
                 warned.add(name)
                 warn(prog, "%s: variant %s lists group '%s', which matches no group there on %s (arch=, variant=, empty)"
                      % (loaded["comps"], v["uid"], name, arch))
+            comps.check_package_types(loaded["comps"], result)
             relpath = layout.comps_file(v["uid"], arch)
             jsonio.write_text_if_changed(layout.at(topdir, relpath), comps.to_xml(result))
             written.append(relpath)
