@@ -25,3 +25,24 @@ def swap(new, target):
     os.rename(new, target)
     if old:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def place(target, make):
+    """Put at TARGET what MAKE(path) creates (a hard link, a symlink) under a temporary name
+    beside it, by a rename; the temporary names a killed run left for TARGET are removed first,
+    so none stays in the compose."""
+    import secrets
+
+    from . import jsonio
+
+    directory, name = os.path.split(os.path.abspath(target))
+    os.makedirs(directory, exist_ok=True)
+    jsonio.remove_stale_temps(directory, ".%s." % name)
+    tmp = os.path.join(directory, ".%s.%d.%s.tmp" % (name, os.getpid(), secrets.token_hex(4)))
+    make(tmp)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise

@@ -333,15 +333,11 @@ def _link_iso_dir(topdir, conf, uid, arch, real_dir):
         return
     if os.path.islink(link) and os.readlink(link) == real_dir:
         return
-    tmp = "%s.%d.link" % (link, os.getpid())
-    if os.path.lexists(tmp):
-        os.unlink(tmp)
-    os.symlink(real_dir, tmp)
     if os.path.isdir(link) and not os.path.islink(link):
         old = dirs.aside(link)
         os.rename(link, os.path.join(old, "x"))
         shutil.rmtree(old, ignore_errors=True)
-    os.replace(tmp, link)
+    dirs.place(link, lambda tmp: os.symlink(real_dir, tmp))
 
 
 def _make_empty_iso_dir(topdir, conf, uid, arch):
