@@ -80,3 +80,18 @@ def test_the_iso_directory_linked_to_symlink_isos_to_leaves_no_temporary_link_wh
     parent = topdir / "compose" / "Server" / "x86_64"
     assert os.listdir(parent) == ["iso"]
     assert os.readlink(parent / "iso") == str(real)
+
+
+def test_a_takeover_resumed_over_files_the_killed_one_had_linked_leaves_no_temporary_link(tmp_path):
+    """A rename onto a hard link of the same file does nothing (POSIX): the temporary name
+    would stay beside the file the killed run had already linked in."""
+    old = tmp_path / "old" / "compose" / "Everything" / "i386" / "os"
+    old.mkdir(parents=True)
+    (old / ".discinfo").write_text("1707091200\n")
+    new = tmp_path / "new" / "compose" / "Everything" / "i386" / "os"
+    from punji_lib.compose import reuse
+
+    reuse.link_over(str(old / ".discinfo"), str(new / ".discinfo"))  # the killed run got this far
+    reuse.link_over(str(old / ".discinfo"), str(new / ".discinfo"))  # the resumed one
+    assert os.listdir(new) == [".discinfo"]
+    assert os.path.samefile(new / ".discinfo", old / ".discinfo")

@@ -42,7 +42,8 @@ def place(target, make):
     make(tmp)
     try:
         os.replace(tmp, target)
-    except BaseException:
+    finally:
+        # also after a rename that did nothing: TARGET was already a hard link to the same
+        # file (a takeover resumed after a kill had linked it)
         if os.path.lexists(tmp):
             os.unlink(tmp)
-        raise
