@@ -95,3 +95,19 @@ def test_a_takeover_resumed_over_files_the_killed_one_had_linked_leaves_no_tempo
     reuse.link_over(str(old / ".discinfo"), str(new / ".discinfo"))  # the resumed one
     assert os.listdir(new) == [".discinfo"]
     assert os.path.samefile(new / ".discinfo", old / ".discinfo")
+
+
+def test_an_extra_iso_taken_over_again_over_its_own_link_leaves_no_temporary_link(tmp_path):
+    from punji_lib.phases import extraiso
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "extra.iso").write_bytes(b"image")
+    (old / "extra.iso.manifest").write_text("a\n")
+    iso_dir = tmp_path / "new" / "compose" / "Server" / "x86_64" / "iso"
+    iso_dir.mkdir(parents=True)
+    for _run in ("killed", "resumed"):
+        record = extraiso._link_image({"uid": "Server"}, "x86_64", {"name": "extra.iso"}, str(iso_dir),
+                                      str(old / "extra.iso"), {"path": "old/extra.iso"})
+        assert record["path"] == "Server/x86_64/iso/extra.iso"
+    assert sorted(os.listdir(iso_dir)) == ["extra.iso", "extra.iso.manifest"]
