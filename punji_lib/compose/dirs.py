@@ -1,8 +1,12 @@
-"""Directories built aside and renamed into place, so a killed run never leaves half of one."""
+"""Directories and links built aside and renamed into place, so a killed run never leaves half of one
+(nor a temporary name)."""
 
 import os
+import secrets
 import shutil
 import tempfile
+
+from . import jsonio
 
 
 def aside(target):
@@ -31,10 +35,6 @@ def place(target, make):
     """Put at TARGET what MAKE(path) creates (a hard link, a symlink) under a temporary name
     beside it, by a rename; the temporary names a killed run left for TARGET are removed first,
     so none stays in the compose."""
-    import secrets
-
-    from . import jsonio
-
     directory, name = os.path.split(os.path.abspath(target))
     os.makedirs(directory, exist_ok=True)
     jsonio.remove_stale_temps(directory, ".%s." % name)
