@@ -281,6 +281,17 @@ def test_each_disc_is_a_repository_of_its_own_packages_as_pungi_makes_it(split, 
             assert f.read().splitlines()[3] == str(number)
 
 
+def test_a_discs_repodata_takes_its_revision_and_time_stamps_from_the_tree_not_the_clock(split, tmp_path):
+    """So a disc made again (a compose resumed after a kill) is the same disc."""
+    import createrepo_c
+
+    tree = createrepo_c.Repomd(os.path.join(tree_dir(split, "Server", "x86_64"), "repodata", "repomd.xml"))
+    for number, path in enumerate(image_paths(split, "Server", "x86_64"), 1):
+        disc = createrepo_c.Repomd(os.path.join(extract(path, tmp_path / ("disc%d" % number)), "repodata/repomd.xml"))
+        assert disc.revision == tree.revision
+        assert {r.timestamp for r in disc.records} == {int(tree.revision)}
+
+
 def test_a_package_bigger_than_a_disc_is_one_error_unless_the_iso_is_failable(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_options(compose, iso_size="300k", split_iso_reserve=0)

@@ -197,11 +197,18 @@ def check_images(topdir, images):
                     problems.append("%s: the implanted md5 is not the one in images.json" % image["path"])
                 contents[image["path"]] = iso_files(path)
     for path in glob.glob(os.path.join(topdir, "compose", "*", "*", "iso", "*SUM")):
-        done = subprocess.run(["sha256sum", "-c", os.path.basename(path)], cwd=os.path.dirname(path),
+        done = subprocess.run(checker(os.path.basename(path)) + ["-c", os.path.basename(path)], cwd=os.path.dirname(path),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if done.returncode != 0:
             problems.append("%s does not verify: %s" % (os.path.relpath(path, topdir), done.stdout.strip()))
     return problems, contents
+
+
+def checker(name):
+    """The command that verifies checksum file NAME: MD5SUM, x.iso.SHA1SUM (GNU lines of one
+    algorithm) by md5sum, sha1sum...; CHECKSUM (BSD lines, any algorithm) by cksum."""
+    algorithm = name.rsplit(".", 1)[-1][:-len("SUM")].lower()
+    return ["%ssum" % algorithm] if algorithm in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512") else ["cksum"]
 
 
 def describe(topdir):

@@ -1,8 +1,12 @@
-"""Directories built aside and renamed into place, so a killed run never leaves half of one."""
+"""Directories and links built aside and renamed into place, so a killed run never leaves half of one
+(nor a temporary name)."""
 
 import os
+import secrets
 import shutil
 import tempfile
+
+from . import jsonio
 
 
 def aside(target):
@@ -25,3 +29,21 @@ def swap(new, target):
     os.rename(new, target)
     if old:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def place(target, make):
+    """Put at TARGET what MAKE(path) creates (a hard link, a symlink) under a temporary name
+    beside it, by a rename; the temporary names a killed run left for TARGET are removed first,
+    so none stays in the compose."""
+    directory, name = os.path.split(os.path.abspath(target))
+    os.makedirs(directory, exist_ok=True)
+    jsonio.remove_stale_temps(directory, ".%s." % name)
+    tmp = os.path.join(directory, ".%s.%d.%s.tmp" % (name, os.getpid(), secrets.token_hex(4)))
+    make(tmp)
+    try:
+        os.replace(tmp, target)
+    finally:
+        # also after a rename that did nothing: TARGET was already a hard link to the same
+        # file (a takeover resumed after a kill had linked it)
+        if os.path.lexists(tmp):
+            os.unlink(tmp)

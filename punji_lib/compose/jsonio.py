@@ -76,8 +76,7 @@ def write_text(path, text, durable=False):
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     prefix = ".%s." % os.path.basename(path)
-    _remove_stale([os.path.join(directory, name) for name in os.listdir(directory)
-                   if name.startswith(prefix) and name.endswith(".tmp")])
+    remove_stale_temps(directory, prefix)
     fd, tmp = tempfile.mkstemp(prefix="%s%d." % (prefix, os.getpid()), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -95,10 +94,14 @@ def write_text(path, text, durable=False):
         raise
 
 
-def _remove_stale(paths):
-    """Remove the temp files (.NAME.<pid>.<random>.tmp) a killed writer left. One whose writer
-    still runs belongs to a command writing the same file now (several write STATUS at once)."""
-    for path in paths:
+def remove_stale_temps(directory, prefix):
+    """Remove the temp files (PREFIX<pid>.<random>.tmp, PREFIX being .NAME.) a killed writer
+    left in DIRECTORY. One whose writer still runs belongs to a command writing the same file
+    now (several write STATUS at once)."""
+    for name in os.listdir(directory):
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        path = os.path.join(directory, name)
         pid = os.path.basename(path).rsplit(".", 3)[-3]
         if pid.isdigit() and _running(int(pid)) and int(pid) != os.getpid():
             continue

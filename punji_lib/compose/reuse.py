@@ -94,13 +94,10 @@ def link_over(source, target):
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = "%s.%d.tmp" % (target, os.getpid())
     if os.path.islink(source):
-        os.symlink(os.readlink(source), tmp)
+        dirs.place(target, lambda tmp: os.symlink(os.readlink(source), tmp))
     else:
-        os.link(source, tmp)
-    os.replace(tmp, target)
+        dirs.place(target, lambda tmp: os.link(source, tmp))
 
 
 def link_all(old, topdir, outputs, what):

@@ -333,15 +333,11 @@ def _link_iso_dir(topdir, conf, uid, arch, real_dir):
         return
     if os.path.islink(link) and os.readlink(link) == real_dir:
         return
-    tmp = "%s.%d.link" % (link, os.getpid())
-    if os.path.lexists(tmp):
-        os.unlink(tmp)
-    os.symlink(real_dir, tmp)
     if os.path.isdir(link) and not os.path.islink(link):
         old = dirs.aside(link)
         os.rename(link, os.path.join(old, "x"))
         shutil.rmtree(old, ignore_errors=True)
-    os.replace(tmp, link)
+    dirs.place(link, lambda tmp: os.symlink(real_dir, tmp))
 
 
 def _make_empty_iso_dir(topdir, conf, uid, arch):
@@ -435,18 +431,31 @@ def _write_discinfo(source, target, number):
 def _disc_repodata(topdir, top, disc_dir, packages, log_path):
     """repodata in DISC_DIR over PACKAGES of tree TOP, made as Pungi makes a split disc's:
     createrepo_c reusing the tree's metadata, with sqlite databases and createrepo_checksum,
-    and no other createrepo option (no group file: Pungi's discs have none)."""
+    and no other createrepo option (no group file: Pungi's discs have none). Its revision and
+    time stamps are the tree's repodata revision, not the clock's (Pungi's), so that a disc
+    made again (a resumed compose) is the same."""
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     checksum = cr_conf.get("createrepo_checksum") or "sha256"
     pkglist = disc_dir + ".pkglist"
     with open(pkglist, "w", encoding="utf-8") as f:
         f.write("".join(rel + "\n" for rel in packages))
     cmd = ["createrepo_c", "--update", "--update-md-path", top, "--database", "--skip-stat", "--pkglist", pkglist,
-           "--outputdir", disc_dir, "--checksum", checksum]
+           "--outputdir", disc_dir, "--checksum", checksum,
+           "--revision", _repodata_revision(top), "--set-timestamp-to-revision"]
     if cr_conf.get("createrepo_num_workers"):
         cmd += ["--workers", str(cr_conf["createrepo_num_workers"])]
     iso.run_tool(cmd + [top], log_path, os.path.basename(disc_dir))
     os.unlink(pkglist)
+
+
+def _repodata_revision(top):
+    """The revision of tree TOP's repodata/repomd.xml."""
+    import xml.etree.ElementTree as ElementTree
+
+    for element in ElementTree.parse(os.path.join(top, "repodata", "repomd.xml")).getroot():
+        if element.tag.rsplit("}", 1)[-1] == "revision":
+            return element.text.strip()
+    raise PunjiError("%s/repodata/repomd.xml has no revision" % top)
 
 
 def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_path):

@@ -209,6 +209,9 @@ def _link_image(v, arch, p, iso_dir, source, old_record):
         return None
     os.replace(manifest_tmp, final + ".manifest")
     os.replace(tmp, final)
+    for path in (tmp, manifest_tmp):  # a rename onto a link of the same file (a resumed takeover) does nothing
+        if os.path.lexists(path):
+            os.unlink(path)
     iso.fsync_dir(iso_dir)
     log.info("extraiso %s.%s: %s taken over from %s (same block, options, volume id and files)",
              v["uid"], arch, p["name"], source)

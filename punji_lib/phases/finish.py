@@ -4,7 +4,7 @@ then the compose's page (logs/global/report.html; a failure to write it is only 
 import glob
 import os
 
-from ..compose import jsonio, layout, report, request, state
+from ..compose import dirs, jsonio, layout, report, request, state
 from ..log import log
 from ..compose import status as compose_status
 
@@ -158,8 +158,6 @@ def update_latest_link(topdir, status):
             (mine.group("date"), int(mine.group("respin"))):
         log.info("%s points at the newer %s: it stays", name, os.readlink(link))
         return None
-    tmp = "%s.%d.tmp" % (link, os.getpid())
-    os.symlink(os.path.basename(topdir), tmp)
-    os.replace(tmp, link)
+    dirs.place(link, lambda tmp: os.symlink(os.path.basename(topdir), tmp))
     log.info("%s -> %s", link, os.path.basename(topdir))
     return name

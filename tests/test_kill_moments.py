@@ -1,0 +1,113 @@
+"""Kills at the moments a random kill campaign (tests/test_kill_anywhere.py, tools/kill-campaign)
+rarely lands in: a command killed with SIGKILL right there, then run again, leaves the compose
+as an uninterrupted run does. The kill is the child process's own, at the call named."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from conftest import ROOT
+
+
+def killed_at(call, code):
+    """Run CODE (Python, punji_lib importable) in a child whose CALL (e.g. os.replace) kills the
+    child with SIGKILL instead of running; the child must die so."""
+    script = textwrap.dedent("""
+        import os, signal, sys
+        sys.path.insert(0, %r)
+        module, name = %r.rsplit(".", 1)
+        holder = __import__(module)
+        setattr(holder, name, lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL))
+    """) % (ROOT, call) + textwrap.dedent(code)
+    done = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert done.returncode == -signal.SIGKILL, done.stdout
+
+
+def test_a_file_taken_over_from_the_old_compose_leaves_no_temporary_link_when_killed(tmp_path):
+    old = tmp_path / "old" / "compose" / "Server" / "x86_64" / "iso"
+    old.mkdir(parents=True)
+    (old / "Server.iso").write_bytes(b"image")
+    (old / "link").symlink_to("Server.iso")
+    new = tmp_path / "new" / "compose" / "Server" / "x86_64" / "iso"
+    for name in ("Server.iso", "link"):
+        killed_at("os.replace", """
+            from punji_lib.compose import reuse
+            reuse.link_over(%r, %r)
+        """ % (str(old / name), str(new / name)))
+        from punji_lib.compose import reuse
+
+        reuse.link_over(str(old / name), str(new / name))
+    assert sorted(os.listdir(new)) == ["Server.iso", "link"]
+    assert os.path.samefile(new / "Server.iso", old / "Server.iso")
+    assert os.readlink(new / "link") == "Server.iso"
+
+
+def _compose_dir(target, compose_id):
+    topdir = target / compose_id
+    (topdir / "work" / "global").mkdir(parents=True)
+    request = {"header": {"type": "punji.compose-request", "version": "1.0"}, "options": {}, "compose_id": compose_id}
+    (topdir / "work" / "global" / "compose-request.json").write_text(json.dumps(request))
+    (topdir / "work" / "global" / "config.json").write_text(json.dumps({"release_short": "PDL", "release_version": "1"}))
+    return topdir
+
+
+def test_the_latest_link_switch_killed_before_its_rename_leaves_nothing_beside_the_link(tmp_path):
+    topdir = _compose_dir(tmp_path, "PDL-1-20261203.n.0")
+    killed_at("os.replace", """
+        from punji_lib.phases import finish
+        finish.update_latest_link(%r, "FINISHED")
+    """ % str(topdir))
+    from punji_lib.phases import finish
+
+    assert finish.update_latest_link(str(topdir), "FINISHED") == "latest-PDL-1"
+    assert sorted(os.listdir(tmp_path)) == ["PDL-1-20261203.n.0", "latest-PDL-1"]
+    assert os.readlink(tmp_path / "latest-PDL-1") == "PDL-1-20261203.n.0"
+
+
+def test_the_iso_directory_linked_to_symlink_isos_to_leaves_no_temporary_link_when_killed(tmp_path):
+    topdir, real = tmp_path / "compose-dir", tmp_path / "isos"
+    (topdir / "compose" / "Server" / "x86_64" / "iso").mkdir(parents=True)
+    real.mkdir()
+    code = """
+        from punji_lib.phases import createiso
+        createiso._link_iso_dir(%r, {}, "Server", "x86_64", %r)
+    """ % (str(topdir), str(real))
+    killed_at("os.replace", code)
+    exec(textwrap.dedent(code))
+    parent = topdir / "compose" / "Server" / "x86_64"
+    assert os.listdir(parent) == ["iso"]
+    assert os.readlink(parent / "iso") == str(real)
+
+
+def test_a_takeover_resumed_over_files_the_killed_one_had_linked_leaves_no_temporary_link(tmp_path):
+    """A rename onto a hard link of the same file does nothing (POSIX): the temporary name
+    would stay beside the file the killed run had already linked in."""
+    old = tmp_path / "old" / "compose" / "Everything" / "i386" / "os"
+    old.mkdir(parents=True)
+    (old / ".discinfo").write_text("1707091200\n")
+    new = tmp_path / "new" / "compose" / "Everything" / "i386" / "os"
+    from punji_lib.compose import reuse
+
+    reuse.link_over(str(old / ".discinfo"), str(new / ".discinfo"))  # the killed run got this far
+    reuse.link_over(str(old / ".discinfo"), str(new / ".discinfo"))  # the resumed one
+    assert os.listdir(new) == [".discinfo"]
+    assert os.path.samefile(new / ".discinfo", old / ".discinfo")
+
+
+def test_an_extra_iso_taken_over_again_over_its_own_link_leaves_no_temporary_link(tmp_path):
+    from punji_lib.phases import extraiso
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "extra.iso").write_bytes(b"image")
+    (old / "extra.iso.manifest").write_text("a\n")
+    iso_dir = tmp_path / "new" / "compose" / "Server" / "x86_64" / "iso"
+    iso_dir.mkdir(parents=True)
+    for _run in ("killed", "resumed"):
+        record = extraiso._link_image({"uid": "Server"}, "x86_64", {"name": "extra.iso"}, str(iso_dir),
+                                      str(old / "extra.iso"), {"path": "old/extra.iso"})
+        assert record["path"] == "Server/x86_64/iso/extra.iso"
+    assert sorted(os.listdir(iso_dir)) == ["extra.iso", "extra.iso.manifest"]
