@@ -235,19 +235,6 @@ def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path
         "kjt-override-0:2.0-1.noarch", "kjt-override-0:9.0-1.noarch"]
 
 
-@pytest.mark.parametrize("compose_type", ["production", "nightly"])
-def test_scratch_tasks_are_refused_in_any_but_a_test_compose(koji, tmp_path, demo_copy, compose_type):
-    # Pungi 4.3.2's pungi-koji aborts unless the compose type is "test" (found by tools/fuzz-compose-koji)
-    without_repos(demo_copy / "demo.conf")
-    with open(demo_copy / "demo.conf", "a") as f:
-        f.write("pkgset_source = 'koji'\nkoji_profile = %r\npkgset_koji_scratch_tasks = ['%d']\n"
-                % (PROFILE, koji["scratch"]))
-    compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "composes",
-                      "--" + compose_type, check=True).stdout.strip()
-    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "pkgset_koji_scratch_tasks",
-                          "not in a %s compose" % compose_type)
-
-
 def test_unknown_tag_and_build_are_one_error(koji, tmp_path, demo_copy):
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="no-such-tag")
     assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "pkgset_koji_tag", "no-such-tag")

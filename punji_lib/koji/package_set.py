@@ -82,9 +82,6 @@ def from_koji(topdir, conf, arch):
     except ValueError:
         raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
     compose_type = request.read(topdir).get("compose_type")
-    if tasks and compose_type != "test":
-        raise PunjiError("option 'pkgset_koji_scratch_tasks': scratch builds are only allowed in test composes, "
-                         "not in a %s compose" % compose_type)
     koji = Session(conf.get("koji_profile"))
     koji.call("getAPIVersion")
     event = compose_event(topdir, koji, conf)
