@@ -260,6 +260,18 @@ def test_the_first_sigkey_koji_has_wins(koji, tmp_path, demo_copy):
         assert found["kjs-b.noarch"]["sigkey"] == b and "/data/signed/%s/" % b in found["kjs-b.noarch"]["path"]
 
 
+def test_a_long_key_id_matches_no_signed_copy_as_pungi_does(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 looks for data/signed/<the key as written, lower-case>/: a long id ending in a
+    # key's short one names no copy Koji writes
+    a, b = koji["a"], koji["b"]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-signed", sigkeys=["F00DF00D" + a.upper(), b, None])
+    found = pkgset(compose)
+    assert found["kjs-a.noarch"]["sigkey"] == b and "/data/signed/%s/noarch/" % b in found["kjs-a.noarch"]["path"]
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-signed", sigkeys=["f00df00d" + a, None])
+    assert {p["sigkey"] for p in pkgset(compose).values()} == {None}
+    assert not any("/data/signed/" in p["path"] for p in pkgset(compose).values())
+
+
 def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_copy):
     hub = koji["hub"]
     signer = Signer(tmp_path / "gpg", "Punji Unwritten Key")

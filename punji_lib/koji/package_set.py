@@ -335,7 +335,9 @@ def _write_modules(topdir, arch, found, tree):
 
 
 def _sigkeys(conf):
-    return [(k or None) and k.lower()[-8:] for k in conf.get("sigkeys") or [None]]
+    """The keys of sigkeys as Koji names signed copies (data/signed/<key>/): lower-case, and as
+    written (Pungi 4.3.2 looks for that directory: a long key id matches no copy)."""
+    return [(k or None) and k.lower() for k in conf.get("sigkeys") or [None]]
 
 
 def _signed_copies(koji, conf, store, items, fallback=None):
