@@ -222,6 +222,23 @@ def test_with_nodeps_everywhere_comps_and_mapping_count_on_the_last_compose_arch
     assert set(pkgset(compose, "i386")) == {"kjt-multi.i686", "kjt-retagged.noarch", "kjt-inherited.noarch"}
 
 
+def test_with_nodeps_a_binary_named_like_its_build_after_a_taken_one_gets_in_as_pungi_does(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 walks the tag's RPMs in Koji's order and adds each taken binary's build name to
+    # the names it reads: demo-repos, listed after demo-gpg-keys of its build, gets in; demo-gpg-keys,
+    # listed first, does not when demo-repos is the name asked for (found by tools/fuzz-compose-koji
+    # --seed 909)
+    (tmp_path / "comps.xml").write_text(
+        "<comps><group><id>other</id><name>Other</name><description>Other</description><default>true</default>"
+        "<uservisible>true</uservisible><packagelist><packagereq>kjt-extra</packagereq></packagelist></group></comps>")
+    found = []
+    for n, name in enumerate(("demo-gpg-keys", "demo-repos")):
+        compose = koji_compose(tmp_path / str(n), demo_copy, pkgset_koji_tag="demo", gather_method="nodeps",
+                               additional_packages=[("^Server$", {"*": [name]})], comps_file=str(tmp_path / "comps.xml"))
+        found.append(set(pkgset(compose)))
+    assert found[0] == {"demo-gpg-keys.noarch", "demo-repos.noarch", "demo-repos.src"}
+    assert found[1] == {"demo-repos.noarch", "demo-repos.src"}
+
+
 def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path, demo_copy):
     # Pungi 4.3.2's nodeps method reads the package set itself: a scratch build's package beside
     # the tag's latest of the name, both taken (found by tools/fuzz-compose-koji)
