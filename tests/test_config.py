@@ -270,3 +270,25 @@ def test_gather_method_needs_a_pattern_only_for_the_variants_composed(tmp_path):
     assert done.returncode == 0, done.stderr
     done = command("punji-config-validate", write_conf(tmp_path, "gather_method = {'^Server': {'comps': 'deps'}}\n"))
     assert_one_line_error(done, "option 'gather_method': no pattern matches variant Workstation")
+
+
+@pytest.mark.parametrize("compose_type, tasks", [("production", "['123']"), ("nightly", "[]")])
+def test_scratch_tasks_outside_a_test_compose_are_refused_before_it_is_made_as_pungi_does(tmp_path, compose_type,
+                                                                                          tasks):
+    # pungi-koji 4.3.2 aborts when the option is set at all, before making a compose directory
+    # (found by tools/fuzz-compose-koji)
+    conf = write_conf(tmp_path, "pkgset_koji_scratch_tasks = %s\n" % tasks)
+    done = command("punji-init", conf, "--target-dir", tmp_path / "composes", "--" + compose_type)
+    assert_one_line_error(done, "bad.conf:8: option 'pkgset_koji_scratch_tasks'", "not in a %s compose" % compose_type)
+    assert not os.path.exists(tmp_path / "composes")
+    assert command("punji-init", conf, "--target-dir", tmp_path / "composes", "--test").returncode == 0
+
+
+def test_scratch_tasks_added_to_the_config_of_a_nightly_compose_are_refused(tmp_path):
+    conf = write_conf(tmp_path, "")
+    compose = command("punji-init", conf, "--target-dir", tmp_path / "composes", "--nightly",
+                      check=True).stdout.strip()
+    with open(conf, "a") as f:
+        f.write("pkgset_koji_scratch_tasks = ['123']\n")
+    assert_one_line_error(command("punji-init", "--refresh", compose), "bad.conf:8: option 'pkgset_koji_scratch_tasks'",
+                          "not in a nightly compose")

@@ -297,6 +297,14 @@ def _check_dependencies(raw, table, files):
                          "media_checksum_one_file = True, not %d" % (where("media_checksums", files), len(checksums)))
 
 
+def check_compose_type(config, compose_type, files):
+    """As pungi-koji before it makes a compose directory: pkgset_koji_scratch_tasks set (even
+    to an empty list, whatever the pkgset_source) only in a test compose."""
+    if config.get("pkgset_koji_scratch_tasks") is not None and compose_type != "test":
+        raise PunjiError("%s: option 'pkgset_koji_scratch_tasks': scratch builds are only allowed in test composes, "
+                         "not in a %s compose" % (where("pkgset_koji_scratch_tasks", files), compose_type))
+
+
 def _with_defaults(raw, table):
     import copy
 

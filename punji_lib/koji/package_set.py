@@ -22,7 +22,8 @@ by the MD5 of its header and payload.
 
 With gather_method "nodeps" and no buildinstall_method, as Pungi, only the RPMs of the names
 it knows the compose takes are read (_gather_names: gather_source_mapping and the comps groups
-of the last compose arch only), and the source RPMs of their builds.
+of the last compose arch only; walking Koji's list, a taken binary adds its build's name, so a
+later binary named like the build is read too), and the source RPMs of their builds.
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
@@ -82,9 +83,6 @@ def from_koji(topdir, conf, arch):
     except ValueError:
         raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
     compose_type = request.read(topdir).get("compose_type")
-    if tasks and compose_type != "test":
-        raise PunjiError("option 'pkgset_koji_scratch_tasks': scratch builds are only allowed in test composes, "
-                         "not in a %s compose" % compose_type)
     koji = Session(conf.get("koji_profile"))
     koji.call("getAPIVersion")
     event = compose_event(topdir, koji, conf)
@@ -167,10 +165,16 @@ def _union(tagged, extra, only=None):
 
 def _only(items, names):
     """ITEMS of one package set as Pungi 4.3.2 populates it with only the packages to gather:
-    the binary RPMs named in NAMES, and the source RPMs named there or of the builds of
-    those."""
-    binaries = {rpm["id"] for _label, _build, rpm in items if rpm["arch"] not in SOURCE_ARCHES and rpm["name"] in names}
-    names = set(names) | {build["name"] for _label, build, rpm in items if rpm["id"] in binaries}
+    walking the binary RPMs in the order Koji listed them (a tag's, then the extra builds'), one
+    named in NAMES, which then gains its build's name (so a later binary named like its build
+    gets in too); the source RPMs named there."""
+    names = set(names)
+    binaries = set()
+    listed = sorted(items, key=lambda item: item[2].get("position", len(items)))
+    for _label, build, rpm in listed:
+        if rpm["arch"] not in SOURCE_ARCHES and rpm["name"] in names:
+            binaries.add(rpm["id"])
+            names.add(build["name"])
     return [(label, build, rpm) for label, build, rpm in items
             if rpm["id"] in binaries or rpm["arch"] in SOURCE_ARCHES and rpm["name"] in names]
 
@@ -234,8 +238,8 @@ def _tagged(koji, tags, conf, wanted, event):
     result = []
     for tag, (rpms, builds) in zip(tags, answers):
         by_build = {}
-        for rpm in rpms:
-            by_build.setdefault(rpm["build_id"], []).append(rpm)
+        for position, rpm in enumerate(rpms):
+            by_build.setdefault(rpm["build_id"], []).append(dict(rpm, position=position))
         builds = [dict(b, id=b.get("build_id", b.get("id"))) for b in sorted(builds, key=lambda b: b["name"])]
         result.append([("koji tag %s" % tag, b, by_build.get(b["id"], [])) for b in builds])
     return result
@@ -338,7 +342,9 @@ def _write_modules(topdir, arch, found, tree):
 
 
 def _sigkeys(conf):
-    return [(k or None) and k.lower()[-8:] for k in conf.get("sigkeys") or [None]]
+    """The keys of sigkeys as Koji names signed copies (data/signed/<key>/): lower-case, and as
+    written (Pungi 4.3.2 looks for that directory: a long key id matches no copy)."""
+    return [(k or None) and k.lower() for k in conf.get("sigkeys") or [None]]
 
 
 def _signed_copies(koji, conf, store, items, fallback=None):

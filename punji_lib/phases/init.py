@@ -20,6 +20,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     config = load_config(config_path)
     loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
     compose_type = compose_type or config["config"].get("compose_type") or "production"
+    reader.check_compose_type(config["config"], compose_type, config["files"])
     if label:
         composeid.check_label(label)
     ci, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, label, date)
@@ -126,8 +127,9 @@ def _check_ostree_installer(config, variants, files):
 def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     """The init phase proper; safe to repeat: unchanged outputs keep their mtimes."""
     if loaded is None:
-        config_path = request.read(topdir)["config"]
-        loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
+        asked = request.read(topdir)
+        loaded = load_inputs(asked["config"], fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
+        reader.check_compose_type(loaded["config"], asked["compose_type"], loaded["files"])
     for message in loaded["warnings"]:
         warn(prog, message)
     conf = loaded["config"]
