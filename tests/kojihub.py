@@ -47,6 +47,13 @@ def read_header(path):
         os.close(fd)
 
 
+def source_arch(hdr):
+    """Koji's arch of a source package: nosrc when it leaves out a source or patch."""
+    import rpm
+
+    return "nosrc" if hdr[rpm.RPMTAG_NOSOURCE] or hdr[rpm.RPMTAG_NOPATCH] else "src"
+
+
 def decode(params):
     """koji.encode_args undone: (args, kwargs)."""
     if params and isinstance(params[-1], dict) and params[-1].get("__starstar"):
@@ -111,7 +118,7 @@ class Hub(ModuleBuilds):
             if hdr[rpm.RPMTAG_SOURCEPACKAGE]:
                 nvr = "%s-%s-%s" % (hdr[rpm.RPMTAG_NAME], hdr[rpm.RPMTAG_VERSION], hdr[rpm.RPMTAG_RELEASE])
             else:
-                nvr = hdr[rpm.RPMTAG_SOURCERPM][:-len(".src.rpm")]
+                nvr = hdr[rpm.RPMTAG_SOURCERPM].rsplit(".", 2)[0]  # N-V-R.src.rpm or N-V-R.nosrc.rpm
             groups.setdefault(nvr, []).append((path, hdr))
         result = []
         with self.lock:
@@ -132,7 +139,7 @@ class Hub(ModuleBuilds):
                  "completion_ts": 1704067200.0, "draft": False, "extra": None}
         self.builds[build_id] = build
         for path, hdr in files:
-            arch = "src" if hdr[rpm.RPMTAG_SOURCEPACKAGE] else hdr[rpm.RPMTAG_ARCH]
+            arch = source_arch(hdr) if hdr[rpm.RPMTAG_SOURCEPACKAGE] else hdr[rpm.RPMTAG_ARCH]
             rpm_id = len(self.rpms) + 1
             info = {"id": rpm_id, "name": hdr[rpm.RPMTAG_NAME], "version": hdr[rpm.RPMTAG_VERSION],
                     "release": hdr[rpm.RPMTAG_RELEASE], "epoch": hdr[rpm.RPMTAG_EPOCH], "arch": arch,
