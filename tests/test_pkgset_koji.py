@@ -11,11 +11,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
 
-from conftest import BIN, assert_one_line_error, command, make
+from conftest import BIN, DATA, ROOT, assert_one_line_error, command, make
 from kojihub import Hub, Signer, serving, serving_files, write_profile
 from punji_lib.rpms.headers import read_header
 from test_pkgset import build_rpm
@@ -250,6 +251,28 @@ def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path
     taken = read(compose, "work/x86_64/gather/Server.solved.json")["packages"]
     assert sorted(p["nevra"] for p in taken if p["name"] == "kjt-override" and p["category"] == "binary") == [
         "kjt-override-0:2.0-1.noarch", "kjt-override-0:9.0-1.noarch"]
+
+
+def test_nosrc_rpms_in_koji_are_left_out_as_pungi_does(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 reads source RPMs of arch src only from Koji: the binaries of a nosrc build come
+    # without their source package, from a tag or pkgset_koji_builds (found by
+    # tools/fidelity-pungi-test-product --koji: dummy-AdobeReader_enu)
+    nosrc = os.path.join(DATA, "fidelity", "nosrc")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build-demo-rpms"), "--specs",
+                    os.path.join(nosrc, "specs"), "--comps", os.path.join(nosrc, "comps.xml"), "--arches", "x86_64",
+                    "--out", tmp_path / "repo"], check=True, stdout=subprocess.DEVNULL)
+    hub = koji["hub"]
+    hub.add_tag("kj-nosrc")
+    for b in hub.import_rpms(glob.glob(str(tmp_path / "repo" / "Packages" / "*.rpm"))):
+        if b["name"] != "nz-fw":
+            hub.tag_build("kj-nosrc", b["nvr"])
+    assert {r["arch"] for r in hub.rpms.values() if r["name"] == "nz-fw"} == {"noarch", "nosrc"}
+    (fw,) = [b["nvr"] for b in hub.builds.values() if b["name"] == "nz-fw"]
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-nosrc", pkgset_koji_builds=[fw])
+    found = pkgset(compose)
+    assert "nz-app.x86_64" in found and "nz-fw.noarch" in found
+    assert sorted(p["name"] for p in found.values() if p["arch"] in ("src", "nosrc")) \
+        == ["nz-debuginfod-client", "nz-lib", "nz-tools"]
 
 
 def test_unknown_tag_and_build_are_one_error(koji, tmp_path, demo_copy):

@@ -10,7 +10,9 @@ What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathe
      only, as Pungi 4.3.2 refuses them in any other; scratch builds are never signed, so
      sigkeys do not apply to them).
 Of each RPM of the arches installable on the compose arch (arches.compatible; the multilib
-partner's only when some variant has multilib methods on the arch) and of source RPMs, the copy signed with the first key of sigkeys that Koji has for it is used
+partner's only when some variant has multilib methods on the arch) and of source RPMs (arch src:
+Pungi 4.3.2 leaves out Koji's nosrc RPMs, so a binary of a nosrc build comes without its source
+package), the copy signed with the first key of sigkeys that Koji has for it is used
 (None allows the unsigned copy, when no key of the list has signed it, wherever None is;
 with gather_method "deps" the unsigned copy of an RPM whose name is none the compose is known
 to take, marked invalid_sigkey, which the gather refuses to take, as Pungi 4.3.2 does); when some are not signed yet, Koji is asked again
@@ -52,6 +54,7 @@ BUILD_COMPLETE = 1
 TASK_CLOSED = 2
 TASK_STATES = {0: "free", 1: "open", 2: "closed", 3: "canceled", 4: "assigned", 5: "failed"}
 SHOWN = 5  # NEVRAs named in the "not signed" error
+KOJI_SOURCE_ARCH = "src"  # the source arch read from Koji (its nosrc RPMs are left out, as Pungi 4.3.2)
 
 
 class KojiSet(list):
@@ -107,7 +110,7 @@ def from_koji(topdir, conf, arch):
         if reused is not None:
             return reused
 
-    wanted = sorted(set(arches.compatible(arch, multilib)) | set(SOURCE_ARCHES))
+    wanted = sorted(set(arches.compatible(arch, multilib)) | {KOJI_SOURCE_ARCH})
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
