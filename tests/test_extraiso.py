@@ -427,7 +427,10 @@ def test_inherit_extra_files_brings_the_variants_extra_files(demo, tmp_path):
     set_block(compose, inherit_extra_files=True)
     assert extraiso(compose).returncode == 0
     files = read_iso(image(compose))[1]
-    assert {"/Client/client-docs/README.extra", "/Client/extra_files.json", "/docs/README.extra"} <= files
+    assert {"/Client/client-docs/README.extra", "/docs/README.extra"} <= files
+    # Pungi 4.3.2 takes the variant's files from its work copy, which has no extra_files.json
+    # (fuzz-compose --outputs --comps seed 13001)
+    assert "/Client/extra_files.json" not in files
 
 
 def test_boot_files_in_the_tree_make_a_bootable_image(demo, tmp_path):
