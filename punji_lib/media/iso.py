@@ -217,8 +217,9 @@ def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_pa
     """Write the ISO OUTPUT holding FILES ({ISO path: disk path}) with volume id VOLID,
     implant its MD5 (marked a supported ISO when SUPPORTED) and flush it to disk. WORK_DIR
     holds the path list. Both tools write the boot info table into the BIOS boot image file
-    they are given: FILES must name a copy of it. ARCH: the image's (see mkisofs_command). RUNNER(commands), when given, runs the tools' argument lists elsewhere
-    (a runroot); else they run here."""
+    they are given: FILES must name a copy of it. ARCH: the image's (see mkisofs_command).
+    RUNNER(commands), when given, runs the tools' argument lists elsewhere (a runroot); else
+    they run here."""
     path_list = os.path.join(work_dir, os.path.basename(output) + ".path-list")
     write_path_list(path_list, files)
     name = os.path.basename(output)
