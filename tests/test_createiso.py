@@ -672,6 +672,10 @@ def test_a_tree_without_rpms_keeps_an_empty_iso_directory_as_pungi_does(demo, tm
     set_options(compose, symlink_isos_to=None, createiso_skip=[["^Server$", {"*": True}]])
     assert createiso(compose, "Server", "x86_64").returncode == 0
     assert not os.path.lexists(iso_dir(compose, "Server", "x86_64"))
+    # Pungi makes the volume id first: one too long fails the tree without RPMs too
+    # (tools/fuzz-compose --repos --outputs --comps, seed 15203)
+    set_options(compose, createiso_skip=[], image_volid_formats=["{release_short} {variant} {arch} is far too long"])
+    assert_one_line_error(createiso(compose, "Server", "x86_64"), "image_volid_formats", "32")
 
 
 @pytest.mark.parametrize("compose_type", ["production", "nightly", "test", "ci", "development"])

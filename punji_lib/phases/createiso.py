@@ -63,6 +63,9 @@ def run(topdir, variant, arch):
     reason = skipped = createiso_skip_reason(conf, v, arch)
     files = {}
     if not reason:
+        # Pungi 4.3.2 makes the tree's volume id before it looks into the tree: none fitting
+        # fails a tree without RPMs too (fuzz-compose --repos --outputs --comps seed 15203)
+        naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (variant, arch, variant, arch))
