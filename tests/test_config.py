@@ -6,6 +6,7 @@ import os
 import pytest
 
 from conftest import CONFIGS, assert_one_line_error, command
+from punji_lib.compose import jsonio
 from punji_lib.config import reader
 
 VARIANTS = os.path.join(CONFIGS, "variants-docs.xml")
@@ -184,6 +185,19 @@ def test_typo_gets_a_suggestion(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     done = command("punji-config-validate", "--debug", write_conf(tmp_path, "hashed_directories = 3\n"))
     assert done.returncode == 1 and "Traceback" in done.stderr
+
+
+def test_image_name_format_keeps_the_configs_order_and_the_first_match_wins(tmp_path):
+    # Pungi 4.3.2 takes the first pattern matching in the config's order; the sorted JSON of the
+    # slices put "Server" before "^Server$" (tools/fuzz-compose --repos --outputs, seed 15113)
+    from punji_lib.media import naming
+
+    path = write_conf(tmp_path, 'image_name_format = {"^Server$": "first{suffix}", "Server": "second{suffix}"}\n')
+    raw, files = reader.load(str(path))
+    config = json.loads(jsonio.dumps(reader.validate(raw, str(path), files).config))
+    assert naming.name_format(config, "Server") == "first{suffix}"
+    assert naming.name_format(config, "Server-HA") == "second{suffix}"
+    assert naming.name_format(config, "Client") == naming.DEFAULT_NAME_FORMAT
 
 
 def test_normalized_config_has_defaults_and_absolute_paths(tmp_path):

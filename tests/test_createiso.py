@@ -641,6 +641,20 @@ def test_an_image_has_pungis_translation_tables_and_a_supported_one_says_so(tmp_
     assert "-translation-table" not in iso.mkisofs_command("xorriso", "x.iso", "list", "TEST")
 
 
+def test_ppc_images_are_written_without_an_input_charset_as_pungi_does(tmp_path):
+    # found by tools/fuzz-compose --repos --multiarch --outputs, seed 15512: genisoimage refuses
+    # iso_level 4 with -input-charset, which Pungi 4.3.2 leaves out for ppc, ppc64 and ppc64le
+    assert "-input-charset" in iso.mkisofs_command("genisoimage", "x.iso", "list", "TEST", arch="x86_64")
+    assert "-input-charset" in iso.mkisofs_command("xorriso", "x.iso", "list", "TEST", arch="src")
+    assert "-input-charset" not in iso.mkisofs_command("xorriso", "x.iso", "list", "TEST", arch="ppc64")
+    (tmp_path / "a.txt").write_text("a\n")
+    files = {"sub/a.txt": str(tmp_path / "a.txt")}
+    iso.make_image(str(tmp_path / "ppc.iso"), files, "TEST", str(tmp_path), iso_level=4, arch="ppc64le")
+    assert os.path.getsize(tmp_path / "ppc.iso") > 0
+    with pytest.raises(PunjiError, match="genisoimage"):
+        iso.make_image(str(tmp_path / "x86.iso"), files, "TEST", str(tmp_path), iso_level=4, arch="x86_64")
+
+
 def test_a_tree_without_rpms_keeps_an_empty_iso_directory_as_pungi_does(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     for rel in tree_files(tree_dir(compose, "Server", "x86_64")):
@@ -658,6 +672,10 @@ def test_a_tree_without_rpms_keeps_an_empty_iso_directory_as_pungi_does(demo, tm
     set_options(compose, symlink_isos_to=None, createiso_skip=[["^Server$", {"*": True}]])
     assert createiso(compose, "Server", "x86_64").returncode == 0
     assert not os.path.lexists(iso_dir(compose, "Server", "x86_64"))
+    # Pungi makes the volume id first: one too long fails the tree without RPMs too
+    # (tools/fuzz-compose --repos --outputs --comps, seed 15203)
+    set_options(compose, createiso_skip=[], image_volid_formats=["{release_short} {variant} {arch} is far too long"])
+    assert_one_line_error(createiso(compose, "Server", "x86_64"), "image_volid_formats", "32")
 
 
 @pytest.mark.parametrize("compose_type", ["production", "nightly", "test", "ci", "development"])

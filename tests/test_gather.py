@@ -449,6 +449,21 @@ def test_with_greedy_all_the_twin_of_a_lookaside_variants_package_is_left_to_it_
     assert not (nevras(compose, "Client", "x86_64") - langpacks) & server
 
 
+def test_with_greedy_all_a_lookaside_repo_of_the_package_set_files_leaves_the_main_twins_in(
+        tmp_path, demo_copy, demo_repo):
+    """A gather_lookaside_repos repo that is a pkgset_repos one too (an EL config's BaseOS): Pungi
+    4.3.2 reads a repos package set from its copies of the files, so with greedy_method "all" a
+    package and its lookaside twin are two results and the package set's one goes into the tree
+    (tools/fuzz-compose --repos, seed 15609)."""
+    compose = gathered_compose(tmp_path, demo_copy, 'gather_lookaside_repos = [("^Server$", {"*": [%r]})]\n'
+                                                    'greedy_method = "all"\n' % demo_repo)
+    assert make(compose, "gather").returncode == 0
+    packages = solved(compose, "Server", "x86_64")["packages"]
+    side = {p["nevra"] for p in packages if "lookaside" in p["flags"] and p["category"] == "binary"}
+    main = {p["nevra"] for p in packages if "lookaside" not in p["flags"] and p["category"] == "binary"}
+    assert side & main and side & main <= nevras(compose, "Server", "x86_64")
+
+
 @pytest.mark.parametrize("pairs, says", [
     ('[("Client", "Nowhere")]', "variant 'Nowhere' doesn't exist but is required by 'Client'"),
     ('[("Server", "Server-HA")]', "architectures of variant 'Server' aren't a subset of those of variant 'Server-HA'"),

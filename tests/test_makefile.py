@@ -142,6 +142,20 @@ def test_skip_phases_leaves_image_checksum_in_as_pungi_does(tmp_path, compose):
     assert made and all(image["checksums"] for image in made)
 
 
+def test_skip_phases_createiso_still_sums_the_extra_isos_without_an_images_json(tmp_path, compose):
+    # Pungi 4.3.2 writes images.json only when a phase making images (createiso, buildinstall,
+    # ...) runs, and its image_checksum sums the extra ISOs all the same (tools/fuzz-compose
+    # --repos --outputs, seed 15108: punji summed none)
+    conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
+    with open(conf, "a") as f:
+        f.write('skip_phases = ["createiso"]\n'
+                'extra_isos = {"^Server$": [{"include_variants": [], "arches": ["x86_64"], "skip_src": True}]}\n')
+    assert make(compose).returncode == 0
+    assert not os.path.exists(os.path.join(compose, "compose/metadata/images.json"))
+    made = os.listdir(os.path.join(compose, "compose/Server/x86_64/iso"))
+    assert [n for n in made if n.endswith(".iso")] and [n for n in made if n.endswith("CHECKSUM")], made
+
+
 def test_skip_phases_takes_pungis_phase_names():
     from punji_lib.compose.makefile import punji_phase
 

@@ -106,7 +106,12 @@ def image_options(rng, variants, pattern):
         conf.append(("disc_types", {"dvd": "DVD", "boot": "netinst"}))
     if rng.random() < 0.15:
         # not 1 or 2: genisoimage fails both tools on the demo's long file names
-        conf.append(("iso_level", rng.choice((3, 4))))
+        level = rng.choice((3, 4))
+        conf.append(("iso_level", level))
+        if level == 4:
+            # genisoimage refuses level 4 with -input-charset, which both tools pass on all but
+            # ppc images (product-less: test_createiso); xorriso takes both
+            conf.append(("createiso_use_xorrisofs", True))
     return conf
 
 
@@ -147,12 +152,16 @@ def write_extra_files(case_dir):
 
 
 def scm_entry(rng, top, with_dir=True):
+    """An scm dict; without WITH_DIR one putting no directory into the tree (neither a "dir" nor
+    a "target" directory)."""
     if with_dir and rng.random() < 0.25:
         entry = {"scm": "file", "repo": "", "dir": os.path.join(top, "docs")}
     else:
         entry = {"scm": "file", "repo": "", "file": os.path.join(top, rng.choice(("README.fuzz", "GPL")))}
     if rng.random() < 0.5:
-        entry["target"] = rng.choice(("docs", "a/b", ""))
+        target = rng.choice(("docs", "a/b", ""))
+        if with_dir or not target:
+            entry["target"] = target
     return entry
 
 
@@ -177,7 +186,8 @@ def extra_options(rng, variants, pattern, case_dir):
             arch = rng.choice(("*", "*", "x86_64", "i386"))
             regex = pattern(rng, variants)
             # Pungi fails (File exists) copying a directory into a tree holding it: an addon's
-            # files go into its parent's tree, so no directory for patterns matching an addon
+            # files go into its parent's tree, so no directory (nor a file's target directory,
+            # fuzz-compose --repos --outputs seed 15102) for patterns matching an addon
             with_dir = not any(v.type == "addon" and re.match(regex, v.uid) for v in variants)
             entries.append((regex, {arch: scm_entries(rng, top, with_dir)}))
         conf.append(("extra_files", entries))

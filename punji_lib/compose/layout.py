@@ -187,6 +187,12 @@ def images_json():
     return "compose/metadata/images.json"
 
 
+def unlisted_images_json():
+    """work/global/images.json: the images list when the compose has no images.json (see
+    punji-createiso --assemble); punji-imagechecksum sums its images all the same."""
+    return "work/global/images.json"
+
+
 def extra_files_json():
     return "compose/metadata/extra_files.json"
 

@@ -31,6 +31,9 @@ NEEDS_RE = re.compile(r"^# needs: ([a-z_]+)\s*$", re.M)
 # phases skip_phases leaves in: Pungi 4.3.2 runs init and image_checksum whatever it says (the
 # images of images.json need their checksums)
 NEVER_SKIPPED = {"init", "imagechecksum", "finish"}
+# fragments kept when their phase is skipped: createiso's last step lists the extra ISOs and
+# the Koji image phases' images for imagechecksum too
+KEPT_WHEN_SKIPPED = {("createiso", "global")}
 PHASE_RE = re.compile(r"^# phase: ([a-z]+)\s*$", re.M)
 
 
@@ -85,7 +88,7 @@ def render(topdir):
     skipped = {punji_phase(name) for name in conf.get("skip_phases") or []} - NEVER_SKIPPED
     parts, targets = [], []
     for phase, scope, needs, text in fragments():
-        if phase in skipped or (needs and not conf.get(needs)):
+        if (phase in skipped and (phase, scope) not in KEPT_WHEN_SKIPPED) or (needs and not conf.get(needs)):
             continue
         for variant, arch in _with_work(phase, scope, conf, tree, scopes(scope, tree)):
             values = dict(head_values)

@@ -13,7 +13,7 @@ from ..errors import PunjiError
 from . import gather_order, option_types
 from . import options as option_table
 
-ORDERED_MAPS = ("gather_method",)
+ORDERED_MAPS = ("gather_method", "image_name_format")
 FILE_OPTIONS = ("variants_file", "comps_file", "gather_source_mapping", "gather_prepopulate")
 URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 KOBO_POSITION_RE = re.compile(r"file: (?P<file>.*?), begin: \((?P<line>\d+), \d+\).*?text: (?P<text>.*)$", re.S)
@@ -199,8 +199,9 @@ def _unsupported_values(raw):
 
 
 def _keep_order(config):
-    """Dicts keyed by variant regexes, where the last match wins, become [[regex, value], ...]:
-    the JSON the phases read has sorted keys, which would lose the config's order."""
+    """Dicts keyed by variant regexes where the order decides (gather_method: the last match
+    wins; image_name_format: the first) become [[regex, value], ...]: the JSON the phases read
+    has sorted keys, which would lose the config's order."""
     for name in ORDERED_MAPS:
         if isinstance(config.get(name), dict):
             config[name] = [[key, value] for key, value in config[name].items()]

@@ -90,6 +90,10 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         volid = volume_id(conf, substs, v, arch, block.get("volid"))
     except PunjiError as exc:
         raise PunjiError("%s.%s, image %d: %s" % (uid, arch, number, exc)) from None
+    if v.get("is_empty"):
+        # Pungi 4.3.2 fails reading the .treeinfo of the variant's tree, which it never writes
+        raise PunjiError("%s.%s, image %d: %s is is_empty and has no tree, so no .treeinfo for an extra ISO"
+                         % (uid, arch, number, uid))
     members, listed = _included(tree, v, arch, block)
     for member in members:  # an is_empty variant gets no repodata (nor a createrepo target)
         if not member.get("is_empty") and \
@@ -118,8 +122,8 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
             content["%s/repodata/%s" % (member["uid"], rel)] = path
         if block.get("inherit_extra_files"):
-            extra_top, placed = _extra_files_of(topdir, member["uid"], arch)
-            for rel in placed:
+            extra_top, configured = _extra_files_of(topdir, member["uid"], arch)
+            for rel in configured:
                 if os.path.isfile(os.path.join(extra_top, rel)):
                     content["%s/%s" % (member["uid"], rel)] = os.path.join(extra_top, rel)
     os.makedirs(scratch)
@@ -136,13 +140,14 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
 
 
 def _extra_files_of(topdir, uid, arch):
-    """(tree, [files]): the files punji-extrafiles put into a tree for UID.ARCH (its extra_files.json
-    too); an addon's are in its parent's tree."""
+    """(tree, [files]): the extra files configured for UID.ARCH as punji-extrafiles put them into
+    a tree (an addon's are in its parent's tree); not the tree's extra_files.json, which Pungi
+    4.3.2 leaves off, taking the files from its work copy of the variant's extra files."""
     path = layout.at(topdir, layout.extrafiles_json(uid, arch))
     if not os.path.isfile(path):
         return "", []
     record = jsonio.read_json(path)
-    return layout.at(topdir, record["tree"]), sorted(record.get("placed") or [])
+    return layout.at(topdir, record["tree"]), sorted(f["file"] for f in record.get("files") or [])
 
 
 def _media_files(topdir, conf, v, arch, scratch):

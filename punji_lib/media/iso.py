@@ -39,6 +39,9 @@ ISOHYBRID_MBRS = ("/usr/lib/ISOLINUX/isohdpfx.bin", "/usr/share/syslinux/isohdpf
                   "/usr/lib/syslinux/mbr/isohdpfx.bin", "/usr/lib/syslinux/isohdpfx.bin")
 BIOS_ARCHES = ("i386", "i686", "x86_64")
 EFI_ARCHES = ("x86_64", "aarch64")
+# the arches whose images Pungi 4.3.2 writes without -input-charset; as genisoimage refuses iso_level
+# 4 with a charset, only these arches' images can have that level with genisoimage
+NO_CHARSET_ARCHES = ("ppc", "ppc64", "ppc64le")
 BIOS_IMAGE = "isolinux/isolinux.bin"
 BOOT_CATALOG = "isolinux/boot.cat"
 EFI_IMAGE = "images/efiboot.img"
@@ -154,18 +157,21 @@ def isohybrid_mbr():
                      "(package isolinux on Debian, syslinux on Fedora)")
 
 
-def mkisofs_command(tool, output, path_list, volid, boot=None, iso_level=None):
+def mkisofs_command(tool, output, path_list, volid, boot=None, iso_level=None, arch=None):
     """The genisoimage or xorriso (as mkisofs) argument list writing OUTPUT from the graft
     points in PATH_LIST: Rock Ridge and Joliet names (and genisoimage's TRANS.TBL files, as
-    Pungi asks for them), El Torito entries for BOOT, and with
+    Pungi asks for them), file names read as UTF-8 but for an image of ARCH in
+    NO_CHARSET_ARCHES, El Torito entries for BOOT, and with
     xorriso the hybrid MBR and GPT too (genisoimage leaves them to `isohybrid_command`).
     xorriso does not fsync every 16 MiB (-stdio_sync off): make_image syncs once at the end."""
     if tool == "xorriso":
         cmd = ["xorriso", "-stdio_sync", "off", "-as", "mkisofs"]
     else:
         cmd = ["genisoimage", "-quiet"]
-    cmd += ["-o", output, "-V", volid, "-untranslated-filenames", "-J", "-joliet-long", "-rational-rock",
-            "-input-charset", "utf-8", "-follow-links"]
+    cmd += ["-o", output, "-V", volid, "-untranslated-filenames", "-J", "-joliet-long", "-rational-rock"]
+    if arch not in NO_CHARSET_ARCHES:
+        cmd += ["-input-charset", "utf-8"]
+    cmd.append("-follow-links")
     if tool != "xorriso":
         cmd.append("-translation-table")  # Pungi's TRANS.TBL in every directory
     if iso_level:
@@ -207,16 +213,17 @@ def _escape(path):
 
 
 def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_path=None, tool="genisoimage",
-               runner=None, supported=False):
+               runner=None, supported=False, arch=None):
     """Write the ISO OUTPUT holding FILES ({ISO path: disk path}) with volume id VOLID,
     implant its MD5 (marked a supported ISO when SUPPORTED) and flush it to disk. WORK_DIR
     holds the path list. Both tools write the boot info table into the BIOS boot image file
-    they are given: FILES must name a copy of it. RUNNER(commands), when given, runs the tools' argument lists elsewhere
-    (a runroot); else they run here."""
+    they are given: FILES must name a copy of it. ARCH: the image's (see mkisofs_command).
+    RUNNER(commands), when given, runs the tools' argument lists elsewhere (a runroot); else
+    they run here."""
     path_list = os.path.join(work_dir, os.path.basename(output) + ".path-list")
     write_path_list(path_list, files)
     name = os.path.basename(output)
-    commands = [mkisofs_command(tool, output, path_list, volid, boot, iso_level)]
+    commands = [mkisofs_command(tool, output, path_list, volid, boot, iso_level, arch)]
     if boot and boot["bios"] and tool != "xorriso":
         commands.append(isohybrid_command(output, boot))
     commands.append(["implantisomd5"] + (["--supported-iso"] if supported else []) + [output])

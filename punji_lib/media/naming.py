@@ -28,12 +28,22 @@ def disc_type(conf):
     return (conf.get("disc_types") or {}).get("dvd", "dvd")
 
 
+def name_format(conf, uid):
+    """image_name_format for variant UID: the string, or of its variant regexes (in config order:
+    [[regex, format], ...], as the config reader keeps them, or a dict) the first matching, as
+    Pungi takes it; the default when none matches (fuzz-compose --repos --outputs seed 15113)."""
+    fmt = conf.get("image_name_format") or DEFAULT_NAME_FORMAT
+    if isinstance(fmt, dict):
+        fmt = list(fmt.items())
+    if isinstance(fmt, list):
+        fmt = next((f for pattern, f in fmt if re.match(pattern, uid)), DEFAULT_NAME_FORMAT)
+    return fmt
+
+
 def image_name(conf, substs, v, arch, disc_num):
     """PDL-1-20261125.t.0-Server-x86_64-dvd1.iso (image_name_format; 'source' for arch src;
     a layered product is named after its parent)."""
-    fmt = conf.get("image_name_format") or DEFAULT_NAME_FORMAT
-    if isinstance(fmt, dict):
-        fmt = next((f for pattern, f in fmt.items() if re.match(pattern, v["uid"])), DEFAULT_NAME_FORMAT)
+    fmt = name_format(conf, v["uid"])
     if v["type"] == "layered-product":  # Pungi names it with the layered product's own compose id
         release = v.get("release") or {}
         substs = dict(substs, compose_id="%s-%s-%s-%s-%s%s.%s" % (

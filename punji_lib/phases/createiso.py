@@ -63,6 +63,9 @@ def run(topdir, variant, arch):
     reason = skipped = createiso_skip_reason(conf, v, arch)
     files = {}
     if not reason:
+        # Pungi 4.3.2 makes the tree's volume id before it looks into the tree: none fitting
+        # fails a tree without RPMs too (fuzz-compose --repos --outputs --comps seed 15203)
+        naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (variant, arch, variant, arch))
@@ -279,7 +282,7 @@ def make_images(topdir, conf, v, arch, files, sizes):
             log.info("writing %s: %d files", name, len(content))
             runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
             iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
-                           composeid.supported(request.read(topdir)["label"]))
+                           composeid.supported(request.read(topdir)["label"]), arch)
             records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path))
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
@@ -488,11 +491,25 @@ KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeins
                      "osbuild", "ostreecontainer")
 
 
+# the Pungi phases (and, but for createiso, the option each needs) of which one not skipped
+# makes Pungi 4.3.2 write images.json; its image_checksum phase sums the images all the same
+IMAGE_PHASES = (("buildinstall", "buildinstall_method"), ("ostree_installer", "ostree_installer"),
+                ("createiso", None), ("live_images", "live_images"), ("live_media", "live_media"),
+                ("image_build", "image_build"), ("osbuild", "osbuild"))
+
+
+def images_listed(conf):
+    """Whether Pungi writes compose/metadata/images.json for config CONF."""
+    skipped = set(conf.get("skip_phases") or [])
+    return any(name not in skipped and (option is None or conf.get(option)) for name, option in IMAGE_PHASES)
+
+
 def run_assemble(topdir):
     """compose/metadata/images.json: every tree's images and the extra ISOs punji-extraiso
     made (work/<arch>/extraiso/<variant>.json), in productmd's format. A source image is
     listed under each arch of its variant, as Pungi does; the checksums are
-    punji-imagechecksum's to fill."""
+    punji-imagechecksum's to fill. Where Pungi writes no images.json (images_listed), the
+    list goes to work/global/images.json (fuzz-compose --repos --outputs seed 15108)."""
     import productmd.images
 
 
@@ -537,6 +554,11 @@ def run_assemble(topdir):
     for by_arch in data["payload"]["images"].values():
         for listed in by_arch.values():
             listed.sort(key=lambda r: r["path"])
-    jsonio.write_json(layout.at(topdir, layout.images_json()), data)
-    log.info("images.json: %d images", count)
-    state.write(topdir, PHASE, images=count, result=layout.images_json())
+    target = layout.images_json()
+    if not images_listed(jsonio.read_json(layout.at(topdir, layout.config_json()))):
+        target = layout.unlisted_images_json()
+        if os.path.exists(layout.at(topdir, layout.images_json())):  # an earlier run's
+            os.unlink(layout.at(topdir, layout.images_json()))
+    jsonio.write_json(layout.at(topdir, target), data)
+    log.info("%s: %d images", target, count)
+    state.write(topdir, PHASE, images=count, result=target)

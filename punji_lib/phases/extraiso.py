@@ -285,7 +285,7 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     log.info("writing %s: %d files, volume id %r, variants %s, %s", name, len(content), p["volid"],
              ", ".join([uid] + p["included"]), "bootable" if p["boot"] else "not bootable")
     iso.make_image(tmp, content, p["volid"], scratch, p["boot"], image_files.iso_level(conf, uid, arch), log_path,
-                   tool, supported=composeid.supported(request.read(topdir)["label"]))
+                   tool, supported=composeid.supported(request.read(topdir)["label"]), arch=arch)
     listing = iso.manifest(tmp, log_path)
     implant = iso.implanted_md5(tmp, log_path)
     volid = iso.read_volume_id(tmp)

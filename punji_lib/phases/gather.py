@@ -322,9 +322,14 @@ def _variant_streams(topdir, conf, v, arch, every):
 
 
 def _pool(topdir, conf, v, arch, related, variant_lookasides):
-    lookaside = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch) + variant_lookasides
-    pool = PackagePool(solver_arch(arch), [layout.at(topdir, layout.pkgset_repo(arch))], lookaside,
+    external = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch)
+    pool = PackagePool(solver_arch(arch), [layout.at(topdir, layout.pkgset_repo(arch))], external + variant_lookasides,
                        cache=layout.at(topdir, layout.pkgset_cache(arch)))
+    if jsonio.read_json(layout.at(topdir, layout.config_slice("pkgset"))).get("pkgset_source") == "repos":
+        # Pungi 4.3.2 reads a repos package set from its copies of the files (work/global/download):
+        # a gather_lookaside_repos package is never the same file as a package set one, even when
+        # that repo is a pkgset_repos one too (fuzz-compose --repos seed 15609)
+        pool.own_files = set(range(len(external)))
     pool.comps_files = []
     for uid in [v["uid"]] + related:
         path = layout.at(topdir, layout.comps_file(uid, arch))

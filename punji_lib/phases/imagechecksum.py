@@ -153,7 +153,7 @@ def run(topdir, variant=None, arch=None):
     algorithms = list(conf.get("media_checksums") or [])
     one_file = bool(conf.get("media_checksum_one_file"))
     check_algorithms(algorithms, one_file)
-    images_path = layout.at(topdir, layout.images_json())
+    images_path = layout.at(topdir, _images_list(topdir))
     last = _previous(topdir)
     previous, known = last.get("files", []), dict(last.get("digests", {}))
     old_compose = reuse.old_compose(topdir)
@@ -213,6 +213,14 @@ def run(topdir, variant=None, arch=None):
              total / 1e6 / seconds if seconds else 0)
     state.write(topdir, PHASE, images=len(done), algorithms=algorithms, files=sorted(written),
                 digests={rel: {"checksums": d, "stamp": stamp} for rel, (d, stamp) in sorted(done.items())})
+
+
+def _images_list(topdir):
+    """Where punji-createiso --assemble listed the images: images.json, or its work file when
+    Pungi writes no images.json."""
+    path = layout.at(topdir, layout.state_file("createiso"))
+    unlisted = os.path.isfile(path) and jsonio.read_json(path).get("result") == layout.unlisted_images_json()
+    return layout.unlisted_images_json() if unlisted else layout.images_json()
 
 
 def _image_path(record, uid, arch):

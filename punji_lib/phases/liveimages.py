@@ -27,8 +27,6 @@ failable_deliverables "live" on its arch) may fail: a warning, the state records
 failed; any other failed task fails the phase in one line.
 """
 
-import re
-
 from ..compose import jsonio, layout
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -78,10 +76,7 @@ def plan(topdir, conf, tree):
                     opts["format"] = "raw"
                 rename = None
                 if not conf.get("live_images_no_rename"):
-                    fmt = conf.get("image_name_format") or naming.DEFAULT_NAME_FORMAT
-                    if isinstance(fmt, dict):
-                        fmt = next((f for p, f in fmt.items() if re.match(p, v["uid"])),
-                                   naming.DEFAULT_NAME_FORMAT)
+                    fmt = naming.name_format(conf, v["uid"])
                     disc = (conf.get("disc_types") or {}).get(kind, kind)
                     rename = iso.format_value(fmt, dict(substs, variant=v["uid"], arch=arch, disc_type=disc,
                                                         disc_num="", suffix=suffix), "image_name_format")

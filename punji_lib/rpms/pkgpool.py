@@ -176,6 +176,8 @@ class PackagePool:
         self.pool.setarch(arch)
         self.where = {}  # libsolv repo -> repo path or URL
         self.side_repos = set()
+        # loading-order indexes of lookaside repos whose files no package set file can be (see shares_file)
+        self.own_files = set()
         self.comps_files = []
         cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
         # lookaside repos first, as DNF loads them (by priority): solvable ids are then the
@@ -409,6 +411,11 @@ class PackagePool:
 
     def in_lookaside(self, i):
         return i in self.lookaside
+
+    def shares_file(self, i):
+        """Whether lookaside package I's file may be a package set file too: not when its repo
+        is one of own_files."""
+        return self._repo_index[i] not in self.own_files
 
     def is_multilib_arch(self, i):
         return self.arch_of(i) in self.multilib

@@ -416,7 +416,7 @@ class Solver:
         for category, found in (("rpm", self.binary), ("debuginfo", self.debug), ("srpm", self.source)):
             # Pungi lists a result by file: a main-repo package whose very file a lookaside
             # package of the same result has (a variant lookaside repo's twin) is that one
-            side_files = {pool.path(i) for i in found if pool.in_lookaside(i)}
+            side_files = {pool.path(i) for i in found if pool.in_lookaside(i) and pool.shares_file(i)}
             for i in found:
                 if i in packages:
                     if category == "debuginfo":  # chosen as the provider of a debug and a binary package
