@@ -109,6 +109,26 @@ def test_a_target_being_made_cannot_be_made_twice_at_once(new_compose):
     command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose, check=True)
 
 
+def test_a_target_whose_killed_run_is_still_exiting_waits_for_it(new_compose):
+    """make killed and run again at once: the killed run's lock is held until its processes
+    (here a child that inherited the lock) have exited; the new run waits, then makes it."""
+    import subprocess
+    import sys
+
+    assert make(new_compose, "pkgset").returncode == 0
+    state_dir = os.path.join(new_compose, "work/x86_64/state")
+    holder = ("import fcntl, os, sys, time\n"
+              "fd = os.open(sys.argv[1] + '.lock', os.O_RDWR | os.O_CREAT)\n"
+              "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+              "open(sys.argv[1] + '.pid', 'w').write('%d\\n' % os.getpid())\n"
+              "if os.fork() == 0:\n    time.sleep(1.5)\n    os._exit(0)\n"
+              "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", holder, os.path.join(state_dir, "gather-Server.json")], check=True)
+    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose)
+    assert done.returncode == 0, done.stderr
+    assert os.path.exists(os.path.join(state_dir, "gather-Server.json"))
+
+
 def test_a_failure_under_plain_make_dooms_the_compose_until_it_is_fixed(new_compose):
     config = os.path.join(new_compose, "work/global/config/gather.json")
     good = open(config).read()

@@ -89,23 +89,54 @@ def keep(topdir, phase, variant=None, arch=None):
 @contextlib.contextmanager
 def lock(topdir, phase, variant=None, arch=None):
     """Hold the lock of one target (work/<scope>/state/<name>.json.lock) while the block runs;
-    a second run of the same target stops at once with a message naming the first one."""
+    a second run of the same target stops at once with a message naming the first one, unless
+    that run is dying: a make killed and run again at once finds its targets' locks held
+    until the killed commands have exited, which it waits for (at most DYING_WAIT seconds)."""
     import fcntl
+    import time
 
     path = _mark(topdir, phase, variant, arch, ".lock")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = _read(_mark(topdir, phase, variant, arch, ".pid")) or "?"
-            scope = ".".join(x for x in (variant, arch) if x) or "global"
-            raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
-                             % (phase, scope, pid, topdir))
+        deadline = time.monotonic() + DYING_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pid = _read(_mark(topdir, phase, variant, arch, ".pid")) or "?"
+                if not _dying(pid) or time.monotonic() > deadline:
+                    scope = ".".join(x for x in (variant, arch) if x) or "global"
+                    raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
+                                     % (phase, scope, pid, topdir))
+                time.sleep(0.05)
         yield
     finally:
         os.close(fd)
+
+
+DYING_WAIT = 30  # seconds a killed run of a target may take to exit (closing its files on a busy disk)
+PF_EXITING = 0x4  # the kernel's flag of a task that is exiting (/proc/<pid>/stat, field 9)
+SIGKILL_BIT = 1 << 8  # SIGKILL in the pending-signal masks of /proc/<pid>/status
+
+
+def _dying(pid):
+    """Whether the process PID (text from a .pid file), which ran the target, is gone or on its
+    way out (exiting, a zombie, or with SIGKILL pending): the lock is then held only until it,
+    or a child of it that inherited the lock, has exited. False where /proc cannot tell."""
+    if not pid.isdigit():
+        return False
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/%s/status" % pid) as f:
+            pending = [int(line.split()[1], 16) for line in f if line.startswith(("SigPnd:", "ShdPnd:"))]
+    except FileNotFoundError:
+        return os.path.isdir("/proc/self")  # gone: a child of it holds the lock
+    except (OSError, ValueError, IndexError):
+        return False
+    return fields[0] in ("Z", "X") or bool(int(fields[6]) & PF_EXITING) or any(m & SIGKILL_BIT for m in pending)
 
 
 def _read(path):
