@@ -10,7 +10,6 @@ started while one runs waits a few seconds for the lock, then stops with a
 message naming the first (work/global/make.pid).
 """
 
-import fcntl
 import os
 import select
 import signal
@@ -18,6 +17,7 @@ import time
 
 from ..errors import PunjiError
 from . import jsonio, layout, status
+from .flock import take
 
 MAKES = ("make", "gmake")
 WAIT = 3.0  # seconds a claim waits for the lock: a just-killed holder may not have exited yet
@@ -65,20 +65,13 @@ def claim(topdir, wait=WAIT):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            holder = _holder_pid(path)
-            if holder == me:  # this make restarted with a remade Makefile: its holder has the lock
-                os.close(fd)
-                return
-            if time.monotonic() > deadline:
-                os.close(fd)
-                raise PunjiError("another make (pid %d) is running in %s; wait for it to finish"
-                                 % (holder, os.path.abspath(topdir)))
-            time.sleep(0.05)
+    if not take(fd, lambda: _holder_pid(path) == me or time.monotonic() > deadline):
+        os.close(fd)
+        holder = _holder_pid(path)
+        if holder == me:  # this make restarted with a remade Makefile: its holder has the lock
+            return
+        raise PunjiError("another make (pid %d) is running in %s; wait for it to finish"
+                         % (holder, os.path.abspath(topdir)))
     jsonio.write_text(path, "%d\n" % me)
     _hold(fd, me)
     # a new make resumes a failed or stopped compose (the commands of one make do not: a target

@@ -92,28 +92,27 @@ def lock(topdir, phase, variant=None, arch=None):
     a second run of the same target stops at once with a message naming the first one, unless
     that run is dying: a make killed and run again at once finds its targets' locks held
     until the killed commands have exited, which it waits for (at most DYING_WAIT seconds)."""
-    import fcntl
     import time
+
+    from .flock import take
 
     path = _mark(topdir, phase, variant, arch, ".lock")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + DYING_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                pid = _read(_mark(topdir, phase, variant, arch, ".pid")) or "?"
-                if not _dying(pid) or time.monotonic() > deadline:
-                    scope = ".".join(x for x in (variant, arch) if x) or "global"
-                    raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
-                                     % (phase, scope, pid, topdir))
-                time.sleep(0.05)
+        if not take(fd, lambda: not _dying(_holder(topdir, phase, variant, arch)) or time.monotonic() > deadline):
+            scope = ".".join(x for x in (variant, arch) if x) or "global"
+            raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
+                             % (phase, scope, _holder(topdir, phase, variant, arch), topdir))
         yield
     finally:
         os.close(fd)
+
+
+def _holder(topdir, phase, variant, arch):
+    """The pid (text) in the target's .pid file, "?" when there is none."""
+    return _read(_mark(topdir, phase, variant, arch, ".pid")) or "?"
 
 
 DYING_WAIT = 30  # seconds a killed run of a target may take to exit (closing its files on a busy disk)
