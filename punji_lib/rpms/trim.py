@@ -3,8 +3,9 @@
 Each child variant was solved on its own (with what the variants it builds on
 had as lookaside); then, as Pungi 4.3.2 does after gathering every variant:
 
-* addons, arch by arch and in the order of their uids (Pungi sorts its variants so; what an
-  addon moves into the parent is the parent's when the next addon is trimmed): a package its parent has (same name and arch, same
+* addons, arch by arch and in the order of their uids (Pungi sorts its
+  variants so: what one addon moved into the parent is the parent's when the
+  next is trimmed): a package its parent has (same name and arch, same
   category) is dropped; one that came in only because its source package is
   the parent's (flag fulltree-exclude) and was not asked for (flag input)
   moves into the parent;
