@@ -36,6 +36,22 @@ def test_an_addon_drops_what_its_parent_has_and_moves_what_only_the_parents_sour
     assert names(out[("Server", "x86_64")]) == ["bash-extra.x86_64 binary", "bash.src source", "bash.x86_64 binary"]
 
 
+def test_addons_are_trimmed_in_uid_order_each_seeing_what_the_ones_before_moved_to_the_parent():
+    # found by tools/fuzz-compose --multiarch --comps --seed 17008: Pungi 4.3.2 trims the addons
+    # sorted by uid, so Cloud-Client (a <ref>, listed last) moves doc into Cloud before Cloud-Workstation,
+    # which asked for doc, is trimmed and then drops it as the parent's
+    tree = [variant("Cloud"), variant("Cloud-Workstation", "addon", "Cloud"), variant("Cloud-Client", "addon", "Cloud")]
+    solved = {
+        ("Cloud", "s390x"): [pkg("core", "s390x")],
+        ("Cloud-Workstation", "s390x"): [pkg("doc", "noarch", "binary", "fulltree-exclude", "input")],
+        ("Cloud-Client", "s390x"): [pkg("doc", "noarch", "binary", "fulltree-exclude"), pkg("ha", "s390x")],
+    }
+    out = trim(tree, solved)
+    assert names(out[("Cloud", "s390x")]) == ["core.s390x binary", "doc.noarch binary"]
+    assert names(out[("Cloud-Client", "s390x")]) == ["ha.s390x binary"]
+    assert out[("Cloud-Workstation", "s390x")] == []
+
+
 def test_optional_loses_addon_names_on_every_arch_and_what_the_parent_has_after_the_moves():
     solved = {
         ("Server", "x86_64"): [pkg("bash")], ("Server", "i386"): [pkg("bash", "i686")],

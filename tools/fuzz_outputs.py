@@ -240,6 +240,15 @@ def repodata_options(rng, case_dir):
     return conf
 
 
+def _sparing(regex, uids):
+    """REGEX matching (re.match, as Pungi) what it did but the variants UIDS; itself when it
+    matches none of them (a seed's other cases keep their configs)."""
+    if not any(re.match(regex, uid) for uid in uids):
+        return regex
+    # no re.escape: kobo's config parser keeps a backslash of a string as two; uids hold no metacharacter
+    return "".join("(?!%s$)" % uid for uid in uids) + regex
+
+
 def gen_outputs(rng, variants, pattern, case_dir):
     """The output options as [(name, value)]; PATTERN(rng, variants) draws a variant regex."""
     conf = (release_options(rng) + image_options(rng, variants, pattern) + checksum_options(rng)
@@ -257,8 +266,11 @@ def gen_outputs(rng, variants, pattern, case_dir):
     name_format = options.get("image_name_format")
     if layered and name_format and "{compose_id}" not in str(name_format):
         # a layered product's images get its parent's names without the compose id: Pungi makes
-        # both in one work directory, mixing their files
-        skip += [("^%s$" % v.uid, {"*": True, "src": True}) for v in layered]
+        # both in one work directory, mixing their files. Pungi skips a tree only when every
+        # entry matching it says True, so the entries before leave the layered products out
+        uids = [v.uid for v in layered]
+        skip = [(_sparing(regex, uids), data) for regex, data in skip]
+        skip += [("^%s$" % uid, {"*": True, "src": True}) for uid in uids]
     conf.append(("createiso_skip", skip))
     if options.get("extra_isos") and options.get("symlink_isos_to"):
         # Pungi crashes when its extra ISO phase makes the iso directory createiso wants as a link

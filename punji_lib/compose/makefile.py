@@ -108,7 +108,8 @@ def render(topdir):
 
 def _with_work(phase, scope, conf, tree, pairs):
     """The (variant, arch) PAIRS of PHASE that can have work. A tree that gets no ISO whatever
-    it holds (an addon, an optional or empty variant, createiso_skip) has no createiso target,
+    it holds (an addon, an empty variant, createiso_skip) has no createiso target (an optional
+    variant's has one, Pungi making its volume id whatever create_optional_isos says),
     one whose images no extra_isos block asks for no extraiso target, an is_empty variant no
     createrepo target, a tree repoclosure does not check no repoclosure target: processes
     that would do nothing. The commands run on them by hand still record that. When no tree
@@ -118,7 +119,7 @@ def _with_work(phase, scope, conf, tree, pairs):
 
     by_uid = variants.by_uid(tree)
     if phase == "createiso" and scope.startswith("variant"):
-        return [(uid, arch) for uid, arch in pairs if not lookup.createiso_skip_reason(conf, by_uid[uid], arch)]
+        return [(uid, arch) for uid, arch in pairs if not lookup.createiso_passed_reason(conf, by_uid[uid], arch)]
     if phase == "createrepo":
         return [(uid, arch) for uid, arch in pairs if not by_uid[uid].get("is_empty")] or pairs[:1]
     if phase == "repoclosure":

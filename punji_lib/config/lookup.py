@@ -126,14 +126,20 @@ def repoclosure_skip_reason(conf, v, arch):
     return None
 
 
-def createiso_skip_reason(conf, v, arch):
-    """Why tree V.ARCH gets no ISO of createiso, whatever it holds, or None."""
+def createiso_passed_reason(conf, v, arch):
+    """Why Pungi's createiso passes tree V.ARCH by before making its volume id, or None."""
     if v["type"] == "addon":
         return "addon (Pungi makes no ISO of an addon)"
-    if v["type"] == "optional" and not conf.get("create_optional_isos"):
-        return "optional variant (create_optional_isos is off)"
     if v.get("is_empty"):
         return "empty variant"
     if va_data(conf.get("createiso_skip"), v["uid"], arch) == [True]:
         return "createiso_skip"
     return None
+
+
+def createiso_skip_reason(conf, v, arch):
+    """Why tree V.ARCH gets no ISO of createiso, whatever it holds, or None."""
+    passed = createiso_passed_reason(conf, v, arch)
+    if not passed and v["type"] == "optional" and not conf.get("create_optional_isos"):
+        return "optional variant (create_optional_isos is off)"
+    return passed

@@ -4,7 +4,9 @@ Which trees get images, as in Pungi: variants of type variant and
 layered-product (optional ones with create_optional_isos; addons and empty
 variants never), on each arch and on
 'src' (the source tree), unless createiso_skip says so ('*' does not cover
-'src'), and only when the tree holds RPMs. A tree that gets none for want of
+'src'), and only when the tree holds RPMs. Every tree but an addon's, an empty
+variant's or one createiso_skip names gets its volume id made first, an
+optional variant's without create_optional_isos too (none fitting fails it). A tree that gets none for want of
 RPMs (or of a bootable buildinstall) keeps an empty iso directory, as Pungi's
 has (composeinfo.json then lists it).
 
@@ -42,7 +44,7 @@ import shutil
 
 from ..compose import composeid, dirs, jsonio, layout, notify, request, state
 from ..config import variants
-from ..config.lookup import createiso_skip_reason, va_data
+from ..config.lookup import createiso_passed_reason, createiso_skip_reason, va_data
 from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log, warn
@@ -62,10 +64,12 @@ def run(topdir, variant, arch):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
     reason = skipped = createiso_skip_reason(conf, v, arch)
     files = {}
-    if not reason:
-        # Pungi 4.3.2 makes the tree's volume id before it looks into the tree: none fitting
-        # fails a tree without RPMs too (fuzz-compose --repos --outputs --comps seed 15203)
+    if not createiso_passed_reason(conf, v, arch):
+        # Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
+        # create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
+        # --outputs --comps seed 15203) and an optional variant's tree that gets no ISO too
         naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
+    if not reason:
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (variant, arch, variant, arch))

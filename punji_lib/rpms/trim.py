@@ -3,7 +3,9 @@
 Each child variant was solved on its own (with what the variants it builds on
 had as lookaside); then, as Pungi 4.3.2 does after gathering every variant:
 
-* addons, arch by arch: a package its parent has (same name and arch, same
+* addons, arch by arch and in the order of their uids (Pungi sorts its
+  variants so: what one addon moved into the parent is the parent's when the
+  next is trimmed): a package its parent has (same name and arch, same
   category) is dropped; one that came in only because its source package is
   the parent's (flag fulltree-exclude) and was not asked for (flag input)
   moves into the parent;
@@ -20,15 +22,15 @@ RULES = (("addon", False, True), ("layered-product", True, True), ("optional", T
 
 
 def trim(tree, solved):
-    """{(uid, arch): [record]} after the variant-type rules; TREE is variants.json's list (parents
-    first), SOLVED the solver's records of every variant.arch."""
+    """{(uid, arch): [record]} after the variant-type rules; TREE is variants.json's list, SOLVED
+    the solver's records of every variant.arch."""
     result = {key: list(records) for key, records in solved.items()}
     names = {}  # category -> names kept in the variants trimmed so far
     arches = sorted({arch for _uid, arch in result})
     for kind, remove_earlier, move in RULES:
         remove = {c: set(n) for c, n in names.items()} if remove_earlier else {}
         for arch in arches:
-            for v in tree:
+            for v in sorted(tree, key=lambda v: v["uid"]):
                 if v["type"] == kind and (v["uid"], arch) in result:
                     _trim_one(result, v, arch, remove, names, move)
     return result
