@@ -309,6 +309,22 @@ def test_a_package_bigger_than_a_disc_is_one_error_unless_the_iso_is_failable(de
     assert not os.path.exists(iso_dir(compose, "Client", "i386"))
 
 
+
+def test_a_volume_id_that_fits_no_format_fails_the_compose_even_where_the_iso_is_failable(demo, tmp_path):
+    """Pungi 4.3.2 makes the volume ids in createiso's own run, where failable_deliverables
+    does not apply: the demo lets Client.i386's ISO fail, yet a volume id too long there
+    stops the compose (Pungi: "Could not create volume ID longer than 32 bytes")."""
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, image_volid_formats=["{release_short}-{version} {variant}.{arch}"],
+                volume_id_substitutions={"Client.i386": "Client.i386-with-a-long-tail-xxxx"})
+    assert_one_line_error(createiso(compose, "Client", "i386"), "image_volid_formats", "Client.i386-with-a-long-tail")
+    assert not read_json(os.path.join(compose, "work/i386/state/createiso-Client.json")).get("failed")
+    with open(os.path.join(compose, "work/i386/state/createiso-Client.json.error")) as f:
+        assert "image_volid_formats" in f.read()
+    assert open(os.path.join(compose, "STATUS")).read().strip() == "DOOMED"
+    assert createiso(compose, "Client", "x86_64").returncode == 0
+
+
 # -- boot ------------------------------------------------------------------------------------
 
 

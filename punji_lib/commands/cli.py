@@ -13,7 +13,7 @@ import signal
 import sys
 
 from ..config.lookup import va_data
-from ..errors import PunjiError, as_user_error
+from ..errors import NotFailable, PunjiError, as_user_error
 from ..log import log, open_log, warn
 
 
@@ -214,7 +214,7 @@ def run_phase(argparser, phase, job, argv=None):
             except Exception as exc:
                 known = as_user_error(exc)
                 message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
-                if not _failable(topdir, phase, variant, arch):
+                if not _failable(topdir, phase, variant, arch) or isinstance(known, NotFailable):
                     state.mark_failed(topdir, phase, variant, arch, message)
                     status.set_status(topdir, "DOOMED")
                     raise known or exc

@@ -45,7 +45,7 @@ import shutil
 from ..compose import composeid, dirs, jsonio, layout, notify, request, state
 from ..config import variants
 from ..config.lookup import createiso_passed_reason, createiso_skip_reason, va_data
-from ..errors import PunjiError
+from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
 from ..media import image_digests, image_files, iso, iso_reuse, naming
@@ -67,8 +67,12 @@ def run(topdir, variant, arch):
     if not createiso_passed_reason(conf, v, arch):
         # Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
         # create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
-        # --outputs --comps seed 15203) and an optional variant's tree that gets no ISO too
-        naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
+        # --outputs --comps seed 15203) and an optional variant's tree that gets no ISO too,
+        # in its phase's run, so the compose too, whatever failable_deliverables says
+        try:
+            naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
+        except PunjiError as exc:
+            raise NotFailable(exc.message, exc.hint) from None
     if not reason:
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
