@@ -18,10 +18,10 @@ class PunjiError(Exception):
         return self.message
 
 
-
 class NotFailable(PunjiError):
     """A PunjiError that failable_deliverables does not excuse: Pungi meets it in its phase's
     own run, before the deliverable's task that failable covers (a tree's volume id)."""
+
 
 DISK_FULL = {28: "no space left on device", 122: "disk quota exceeded", 27: "file too large"}
 

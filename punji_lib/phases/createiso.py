@@ -6,9 +6,9 @@ variants never), on each arch and on
 'src' (the source tree), unless createiso_skip says so ('*' does not cover
 'src'), and only when the tree holds RPMs. Every tree but an addon's, an empty
 variant's or one createiso_skip names gets its volume id made first, an
-optional variant's without create_optional_isos too (none fitting fails it). A tree that gets none for want of
-RPMs (or of a bootable buildinstall) keeps an empty iso directory, as Pungi's
-has (composeinfo.json then lists it).
+optional variant's without create_optional_isos too (none fitting fails it).
+A tree that gets none for want of RPMs (or of a bootable buildinstall) keeps
+an empty iso directory, as Pungi's has (composeinfo.json then lists it).
 
 An image holds everything in the tree but images/boot.iso. A tree is split
 as Pungi's media splitter does it: its files but repodata/ in the order the

@@ -27,10 +27,11 @@ def trim(tree, solved):
     result = {key: list(records) for key, records in solved.items()}
     names = {}  # category -> names kept in the variants trimmed so far
     arches = sorted({arch for _uid, arch in result})
+    by_uid = sorted(tree, key=lambda v: v["uid"])
     for kind, remove_earlier, move in RULES:
         remove = {c: set(n) for c, n in names.items()} if remove_earlier else {}
         for arch in arches:
-            for v in sorted(tree, key=lambda v: v["uid"]):
+            for v in by_uid:
                 if v["type"] == kind and (v["uid"], arch) in result:
                     _trim_one(result, v, arch, remove, names, move)
     return result
