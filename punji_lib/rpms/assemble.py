@@ -10,6 +10,7 @@ solved results as the old compose, all of it is taken over from there.
 
 import os
 
+from .. import ahead
 from ..compose import jsonio, layout, reuse, rpms_json, state
 from ..config import variants
 from ..errors import PunjiError
@@ -32,24 +33,35 @@ def run(topdir):
     solved = {key: jsonio.read_json(layout.at(topdir, layout.solved_json(*key))) for key in keys}
     _check_modules(tree, solved)
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
+    by_uid = variants.by_uid(tree)
+    placed = {(uid, a): _placed([p for p in final[(uid, a)] if "lookaside" not in p["flags"]], by_uid[uid], a,
+                                conf.get("hashed_directories")) for uid, a in solved}
+    # rpms.json (tens of thousands of entries rendered) is written by a child while the trees are linked
+    rendered = ahead.start("rpms.json", rpms_json.write, topdir, tree, placed)
+    try:
+        _link_all(topdir, conf, tree, solved, placed)
+    finally:
+        written = rendered()
+    if not written:
+        rpms_json.write(topdir, tree, placed)
+    state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
+                inputs=inputs, trees=_tree_keys(tree, solved, placed), sizes=_tree_sizes(placed))
+
+
+def _link_all(topdir, conf, tree, solved, placed):
+    """Link the trees of every variant.arch whose packages changed, and every source tree; write
+    each gather result (SOLVED, with the packages PLACED in the trees)."""
     link_type = conf.get("link_type") or "hardlink-or-copy"
     by_uid = variants.by_uid(tree)
-    placed = {}
     for (uid, a), result in solved.items():
-        v = by_uid[uid]
-        packages = _placed([p for p in final[(uid, a)] if "lookaside" not in p["flags"]], v, a,
-                           conf.get("hashed_directories"))
+        v, packages = by_uid[uid], placed[(uid, a)]
         path = layout.at(topdir, layout.gather_json(uid, a))
         if not v.get("is_empty") and _changed(path, packages, v, a, topdir):
             for category in ("binary", "debug"):
                 _link_tree(topdir, [p for p in packages if p["category"] == category], v, a, KIND[category],
                            link_type)
         jsonio.write_json_if_changed(path, dict(result, packages=packages), compact=True)
-        placed[(uid, a)] = packages
     _link_sources(topdir, tree, placed, link_type)
-    rpms_json.write(topdir, tree, placed)
-    state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs, trees=_tree_keys(tree, solved, placed), sizes=_tree_sizes(placed))
 
 
 def _tree_sizes(placed):

@@ -53,24 +53,9 @@ def start_warming(tree_arch, repo, cache):
     """Load REPO exactly as the gather of a variant without lookaside repos on TREE_ARCH does,
     in a child process, so its .solv file and sack keys are in CACHE when the gathers start;
     returns the function that waits for it. A failure is left to the gather, which loads anew."""
-    import multiprocessing
+    from .. import ahead
 
-    try:
-        child = multiprocessing.get_context("fork").Process(target=_warm, args=(tree_arch, repo, cache))
-        child.start()
-    except OSError as exc:
-        log.info("package pool of %s not loaded ahead: %s", repo, exc)
-        return lambda: None
-    return child.join
-
-
-def _warm(tree_arch, repo, cache):
-    try:
-        PackagePool(solver_arch(tree_arch), [repo], cache=cache)
-    except Exception as exc:  # the child's error is the gather's to report
-        log.info("package pool of %s not loaded ahead: %s", repo, exc)
-    except KeyboardInterrupt:  # SIGINT or SIGTERM: the parent says it was interrupted
-        pass
+    return ahead.start("package pool of %s" % repo, PackagePool, solver_arch(tree_arch), [repo], cache=cache)
 
 
 def gather_arches(arch):

@@ -14,6 +14,7 @@ package any of these runs reached, of the arches that arch can hold.
 
 import os
 
+from .. import ahead
 from ..compose import layout
 from ..config.lookup import json_file, va_data
 from ..config.repo_refs import repos_for
@@ -37,23 +38,7 @@ def start(topdir, conf, gather_conf, compose_arches, first=None):
     """reached() in a child process, which leaves its runs in their reach.json files for the
     reached() of this one; returns the function that waits for it. A failure is left to
     that reached(), which makes the runs anew and says why."""
-    import multiprocessing
-
-    def run():
-        try:
-            reached(topdir, conf, gather_conf, compose_arches, first)
-        except Exception as exc:  # noqa: BLE001 - the parent's reached() reports it
-            log.info("package set reach not made ahead: %s", exc)
-        except KeyboardInterrupt:  # SIGINT or SIGTERM: the parent says it was interrupted
-            pass
-
-    try:
-        child = multiprocessing.get_context("fork").Process(target=run)
-        child.start()
-    except OSError as exc:
-        log.info("package set reach not made ahead: %s", exc)
-        return lambda: None
-    return child.join
+    return ahead.start("package set reach", reached, topdir, conf, gather_conf, compose_arches, first)
 
 
 def _run(topdir, conf, gather_conf, arch):

@@ -1,0 +1,35 @@
+"""Work done ahead in a forked child while the parent goes on: its results are files the parent
+(or a later command) would otherwise make itself, so a child that fails only costs that time."""
+
+import sys
+
+from .log import log
+
+
+def start(what, function, *args, **kwargs):
+    """FUNCTION(*ARGS, **KWARGS) in a forked child; returns the function that waits for it and says whether
+    it finished. A failure is logged ("WHAT not made ahead: ...") and left to the caller, which
+    makes it anew and reports it; a child that cannot start is a failure too."""
+    import multiprocessing
+
+    def run():
+        try:
+            function(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the caller makes it anew and reports it
+            log.info("%s not made ahead: %s", what, exc)
+            sys.exit(1)
+        except KeyboardInterrupt:  # SIGINT or SIGTERM: the parent says it was interrupted
+            sys.exit(1)
+
+    try:
+        child = multiprocessing.get_context("fork").Process(target=run)
+        child.start()
+    except OSError as exc:
+        log.info("%s not made ahead: %s", what, exc)
+        return lambda: False
+
+    def wait():
+        child.join()
+        return child.exitcode == 0
+
+    return wait
