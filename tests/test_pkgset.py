@@ -385,6 +385,36 @@ def test_a_repos_package_set_holds_only_what_pungis_package_set_run_reaches(tmp_
         assert "packages reached by Pungi's package set runs of x86_64" in f.read()
 
 
+def _multilib_product(tmp_path, repo):
+    fixture = os.path.join(os.path.dirname(__file__), "data", "fidelity", "multilib")
+    product = tmp_path / "multilib"
+    shutil.copytree(fixture, product, ignore=shutil.ignore_patterns("specs.list"))
+    conf = product / "multilib.conf"
+    conf.write_text(conf.read_text().replace("../../../../build/fidelity/multilib-repo", str(repo)))
+    return command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
+
+
+def _without_files_of(repo, copy, name):
+    """A copy of REPO (hard links) without the package files of NAME."""
+    shutil.copytree(repo, copy, copy_function=os.link)
+    gone = [p for p in load_repo(str(copy)) if p.name == name]
+    for pkg in gone:
+        os.unlink(os.path.join(str(copy), pkg.location_href))
+    assert gone
+
+
+def test_a_package_file_the_reach_leaves_out_is_never_read(tmp_path, solver_repo):
+    """The records of the newest packages are made while the reach runs: a broken one the reach
+    leaves out (gy-long, greedy-cap's other provider) is no error; a missing one it reaches is."""
+    _without_files_of(solver_repo, tmp_path / "repo", "gy-long")
+    compose = _multilib_product(tmp_path, tmp_path / "repo")
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    assert "gy-long" not in {p["name"] for p in packages(compose, "x86_64")}
+    _without_files_of(solver_repo, tmp_path / "repo2", "gx")
+    compose = _multilib_product(tmp_path / "two", tmp_path / "repo2")
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "package", "gx-", "is missing")
+
+
 def test_the_repos_own_group_files_add_to_the_groups_pungis_package_set_run_asks_for(tmp_path, demo_copy):
     """Pungi's package set run reads the comps of the repos too (DNF merges every repo's group
     file): a group of the compose's comps takes the packages the repo's group of the same id

@@ -20,7 +20,6 @@ compose whose variants name no module (an EL9 rebuild from its repos) takes them
 so too, the newest build of each name.arch whatever its stream.
 """
 
-import functools
 import os
 
 from .. import arches
@@ -120,26 +119,24 @@ def from_repos(topdir, conf, arch):
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
                           layout.at(old, layout.pkgset_headers(arch)) if old else None)
-    choose = functools.partial(packages.latest, arch, opened, modular={n for s in streams for n in s["artifacts"]},
-                               multilib=is_arch_multilib(gather_conf, arch))
-    # the solver runs in a child while the repos are read and the headers of their newest
-    # packages (it usually reaches most) are read by workers
+    # the solver runs in a child while the repos are read and the records of their newest
+    # packages (it usually reaches most) are made, their headers read by workers
     from ..rpms import reach
 
     reaching = reach.start(topdir, conf, gather_conf, compose_arches, first=arch)
     try:
-        newest = _local_files(choose())
-        wait = headers.start_prefetch(newest)
+        choose = packages.chooser(arch, opened, modular={n for s in streams for n in s["artifacts"]},
+                                  multilib=is_arch_multilib(gather_conf, arch))
+        newest = choose()
+        headers.prefetch(_local_files(newest))
+        early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}
     finally:
         reaching()
-    try:
-        chosen = choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches, first=arch))
-    finally:
-        wait()
+    chosen = choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches, first=arch))
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
-    headers.prefetch(set(_local_files(chosen)) - set(newest))
-    result = ReposSet((_record(repo, pkg, headers), pkg) for repo, pkg in chosen)
+    headers.prefetch(_local_files([(repo, pkg) for repo, pkg in chosen if id(pkg) not in early]))
+    result = ReposSet((_made(early.get(id(pkg))) or _record(repo, pkg, headers), pkg) for repo, pkg in chosen)
     result.changelogs = all("other" in repo.hrefs for repo, _r in opened)
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
@@ -235,6 +232,22 @@ def from_koji(topdir, conf, arch):
 
 
 SOURCES = {"repos": from_repos, "koji": from_koji}
+
+
+def _early_record(repo, pkg, headers):
+    """_record(), made before the package is known to be in the set: its error kept, for
+    _made() to raise if it is."""
+    try:
+        return _record(repo, pkg, headers)
+    except (PunjiError, OSError) as exc:
+        return exc
+
+
+def _made(early):
+    """The record _early_record() made, or None; its error raised."""
+    if isinstance(early, BaseException):
+        raise early
+    return early
 
 
 def _record(repo, pkg, headers):

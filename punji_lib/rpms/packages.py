@@ -6,27 +6,37 @@ from .. import arches
 SOURCE_ARCHES = ("src", "nosrc")
 
 
-def latest(arch, repos, keep=None, modular=frozenset(), multilib=True):
-    """[(Repo, Package)] of the highest EVR of every name.arch installable on ARCH (its multilib
-    partner's arches only with MULTILIB), sorted by NEVRA; with KEEP (a set of NEVRAs), of those
-    packages only. The packages of MODULAR (NEVRAs of module streams' artifacts) are all taken,
-    the first repo's of a NEVRA, whatever their EVR."""
+def chooser(arch, repos, modular=frozenset(), multilib=True):
+    """REPOS read once for choose(keep=None): [(Repo, Package)] of the highest EVR of every
+    name.arch installable on ARCH (its multilib partner's arches only with MULTILIB), sorted by
+    NEVRA; with KEEP (a set of NEVRAs), of those packages only. The packages of MODULAR (NEVRAs
+    of module streams' artifacts) are all taken, the first repo's of a NEVRA, whatever their EVR."""
+    import functools
+
     wanted = set(arches.compatible(arch, multilib)) | set(SOURCE_ARCHES)
-    chosen, streams = {}, {}
+    builds, streams = {}, {}
     for repo, _name in repos:
         for pkg in repo.packages(with_files=True, with_changelogs="other" in repo.hrefs):
             if pkg.arch not in wanted:
                 continue
-            if nevra(pkg) in modular:
-                streams.setdefault(nevra(pkg), (repo, pkg))
-                continue
-            if keep is not None and nevra(pkg) not in keep:
-                continue
-            key = (pkg.name, pkg.arch)
-            old = chosen.get(key)
-            if old is None or compare_evr(pkg, old[1]) > 0:
-                chosen[key] = (repo, pkg)
-    return sorted(list(chosen.values()) + list(streams.values()), key=lambda rp: nevra(rp[1]))
+            key = nevra(pkg)
+            if key in modular:
+                streams.setdefault(key, (key, repo, pkg))
+            else:
+                builds.setdefault((pkg.name, pkg.arch), []).append((key, repo, pkg))
+    # highest EVR first; of equal EVRs the first read (a stable sort)
+    newest_first = functools.cmp_to_key(lambda a, b: compare_evr(b[2], a[2]))
+    ranked = [each if len(each) == 1 else sorted(each, key=newest_first) for each in builds.values()]
+
+    def choose(keep=None):
+        chosen = list(streams.values())
+        for each in ranked:
+            found = each[0] if keep is None else next((b for b in each if b[0] in keep), None)
+            if found is not None:
+                chosen.append(found)
+        return [(repo, pkg) for _key, repo, pkg in sorted(chosen, key=lambda b: b[0])]
+
+    return choose
 
 
 def nevra(pkg):
