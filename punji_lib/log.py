@@ -28,3 +28,13 @@ def warn(prog, message):
     """A warning on stderr (prefixed with the program name) and in the log."""
     print("%s: warning: %s" % (prog, message), file=sys.stderr)
     log.warning(message)
+
+
+def finished(prog, how="finished"):
+    """The last line of a command's run in its log: PROG HOW (N s CPU), the CPU time of this
+    process and of the children it waited for, Python's start-up included."""
+    import resource
+
+    cpu = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+    log.info("%s %s (%.2f s CPU)", prog, how, cpu)

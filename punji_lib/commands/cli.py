@@ -14,7 +14,7 @@ import sys
 
 from ..config.lookup import va_data
 from ..errors import NotFailable, PunjiError, as_user_error
-from ..log import log, open_log, warn
+from ..log import finished, log, open_log, warn
 
 
 def parser(prog, description, example):
@@ -219,11 +219,12 @@ def run_phase(argparser, phase, job, argv=None):
                     status.set_status(topdir, "DOOMED")
                     raise known or exc
                 log.exception("failed, but failable: %s", message)
+                finished(argparser.prog, "failed, but failable")
                 state.write(topdir, phase, variant, arch, failed=True, error=message)
                 warn(argparser.prog, "%s (failable_deliverables: the compose goes on without it)" % message)
                 notify.phase_done(topdir, phase)
                 return 0
-            log.info("%s finished", argparser.prog)
+            finished(argparser.prog)
             notify.phase_done(topdir, phase)
 
     return run(_Parsed(argparser, args), work)

@@ -17,7 +17,8 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--all", action="store_true", help="list done targets too, not only a count of them")
     p.add_argument("--timeline", action="store_true",
-                   help="when each target last ran and for how long (from its log), in start order")
+                   help="when each target last ran, for how long and its CPU seconds (from its log), "
+                        "in start order")
     return p
 
 
@@ -61,10 +62,12 @@ def _timeline(topdir, report, as_json):
         sys.stdout.write(jsonio.dumps({"compose_id": report["compose_id"], "summary": total, "targets": rows}))
         return
     print("%s  %s" % (report["compose_id"], report["status"]))
-    print("  %8s %8s  %s" % ("start s", "took s", "target"))
+    print("  %8s %8s %8s  %s" % ("start s", "took s", "CPU s", "target"))
     for row in rows:
-        print("  %8.2f %8.2f  %s" % (row["start"], row["seconds"], _label(row)))
-    print("  %d targets over %.2f s of wall time, %.2f s of work in them" % (total["targets"], total["wall"], total["busy"]))
+        cpu = "-" if row["cpu"] is None else "%.2f" % row["cpu"]
+        print("  %8.2f %8.2f %8s  %s" % (row["start"], row["seconds"], cpu, _label(row)))
+    print("  %d targets over %.2f s of wall time, %.2f s of work in them, %.2f s CPU"
+          % (total["targets"], total["wall"], total["busy"], total["cpu"]))
 
 
 def main(argv=None):

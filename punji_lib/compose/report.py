@@ -49,7 +49,7 @@ def _targets(topdir):
     targets = jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]
     rows = []
     for target in targets:
-        row = dict(target, outcome=_outcome(topdir, target), error=None, start=None, seconds=None)
+        row = dict(target, outcome=_outcome(topdir, target), error=None, start=None, seconds=None, cpu=None)
         if row["outcome"] in FAILURES:
             row["error"] = status.error_line(topdir, target) or None
         rows.append(row)
@@ -81,6 +81,7 @@ def _compose(topdir, summary):
         "label": req.get("label"),
         "wall_seconds": summary["wall"],
         "busy_seconds": summary["busy"],
+        "cpu_seconds": summary["cpu"],
         "resume": "make -C %s" % topdir,
     }
 

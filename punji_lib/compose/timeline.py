@@ -1,29 +1,35 @@
 """When each make target of a compose last ran, from its log: where a compose's seconds go."""
 
 import datetime
+import re
 
 from . import layout
+
+CPU = re.compile(r" \((\d+(?:\.\d+)?) s CPU\)$")  # the run's last line (log.finished)
 
 STAMP = "%Y-%m-%d %H:%M:%S,%f"
 
 
 def last_run(path):
-    """(start, end) datetimes of the last run logged in PATH (from its last 'started:' line
-    to the last timestamped line after it), or None when it has none."""
+    """(start, end, CPU seconds) of the last run logged in PATH: datetimes from its last
+    'started:' line to the last timestamped line after it, and what its last line says
+    (None when it has none); None when it has no run."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
     except FileNotFoundError:
         return None
-    start = end = None
+    start = end = cpu = None
     for line in lines:
         stamp = _stamp(line)
         if stamp is None:
             continue
         if " started: " in line or start is None:
-            start = stamp
+            start, cpu = stamp, None
         end = stamp
-    return (start, end) if start else None
+        said = CPU.search(line)
+        cpu = float(said.group(1)) if said else cpu
+    return (start, end, cpu) if start else None
 
 
 def _stamp(line):
@@ -34,8 +40,9 @@ def _stamp(line):
 
 
 def spans(topdir, targets):
-    """[{target fields..., 'start': s, 'seconds': d}] for the TARGETS that have a logged run,
-    S counted from the first start, in start order."""
+    """[{target fields..., 'start': s, 'seconds': d, 'cpu': c}] for the TARGETS that have a
+    logged run, S counted from the first start, in start order; C its CPU seconds, start-up
+    included (None when its log does not say)."""
     rows = []
     for target in targets:
         run = last_run(layout.at(topdir, target["log"]))
@@ -45,13 +52,14 @@ def spans(topdir, targets):
         return []
     first = min(run[0] for run, _target in rows)
     rows.sort(key=lambda row: row[0][0])
-    return [dict(target, start=round((s - first).total_seconds(), 3), seconds=round((e - s).total_seconds(), 3))
-            for (s, e), target in rows]
+    return [dict(target, start=round((s - first).total_seconds(), 3), seconds=round((e - s).total_seconds(), 3),
+                 cpu=cpu) for (s, e, cpu), target in rows]
 
 
 def summary(rows):
-    """{'wall': first start to last end, 'busy': the targets' seconds added up}."""
+    """{'wall': first start to last end, 'busy': the targets' seconds added up, 'cpu': their
+    CPU seconds added up (of those whose log says)}."""
     wall = max((r["start"] + r["seconds"] for r in rows), default=0.0)
     return {"wall": round(wall, 3), "busy": round(sum(r["seconds"] for r in rows), 3),
-            "targets": len(rows)}
+            "cpu": round(sum(r["cpu"] or 0.0 for r in rows), 3), "targets": len(rows)}
 

@@ -7,7 +7,7 @@ from ..compose import composeid, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
 from ..config.lookup import lookaside_variants, va_data
 from ..errors import PunjiError, as_user_error
-from ..log import log, open_log, warn
+from ..log import finished, log, open_log, warn
 
 
 def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None, koji_event=None):
@@ -44,6 +44,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
         status.set_status(topdir, "DOOMED")
         raise
     notify.send(topdir, "phase-stop", phase_name="init")
+    finished("punji-init")
     return topdir
 
 
