@@ -178,6 +178,12 @@ def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
     changed = [rel for rel, text in solved_results(second).items() if solved_results(first)[rel] != text]
     assert changed
     assert not any("reused_from" in s for s in states(second, "gather.json").values())
+    # a tree made again for its os repo (a noarch package left out) takes its debug repo over
+    redone = [s for s in states(second, "createrepo").values() if "reused_from" not in s and s["arch"] != "src"]
+    assert redone
+    for s in redone:
+        log = open(os.path.join(second, "logs", s["arch"], "createrepo-%s.log" % s["variant"])).read()
+        assert "debug/tree: taken over from %s" % first in log and "os: taken over" not in log
     fresh = compose(conf, tmp_path / "fresh")
     assert tree_files(second) == tree_files(fresh)
     assert rpms_payload(second) == rpms_payload(fresh)

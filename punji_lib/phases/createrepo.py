@@ -65,10 +65,15 @@ def run(topdir, variant, arch):
         repos = {"source": prepare_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
                                         _pkglist(topdir, v, arch, "source"), arches=v["arches"])}
     else:
-        repos = {kind: prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind), _of_category(packages, category),
-                                    _pkglist(topdir, v, arch, kind), comps if kind == "os" else None, [arch])
-                 for kind, category in (("os", "binary"), ("debug", "debug"))}
-    createrepo.run_all([job for job, _facts in repos.values()])
+        repos = {}
+        for kind, category in (("os", "binary"), ("debug", "debug")):
+            subset, group_file = _of_category(packages, category), comps if kind == "os" else None
+            repos[kind] = prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind), subset,
+                                       _pkglist(topdir, v, arch, kind), group_file, [arch])
+            repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file))
+    taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
+             for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
+    createrepo.run_all([job for kind, (job, _facts) in repos.items() if not taken.get(kind)])
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
     if modular:
         facts["os"]["modules"] = _add_modules(topdir, v, arch, *modular)
@@ -76,6 +81,26 @@ def run(topdir, variant, arch):
         log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
     state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs,
                 treeinfo=_treeinfo(topdir, v, tree, arch, facts))
+
+
+def _take_over_repo(topdir, variant, arch, kind, facts):
+    """When the old compose made the KIND repo of VARIANT.ARCH (its tree made again for the
+    other repo) from what FACTS["key"] says (options, packages, comps): its repodata linked
+    here, True. A nightly whose one changed package is noarch redoes no debug repo."""
+    old = reuse.old_compose(topdir)
+    if old is None or not facts.get("key"):
+        return False
+    try:
+        made = state.read(old, "createrepo", variant, arch)
+    except (OSError, ValueError, PunjiError):
+        return False
+    if made.get("failed") or ((made.get("repos") or {}).get(kind) or {}).get("key") != facts["key"]:
+        return False
+    repodata = os.path.join(facts["path"], "repodata")
+    if not os.path.isdir(layout.at(old, repodata)) or not reuse.link_all(old, topdir, [repodata], "createrepo"):
+        return False
+    log.info("createrepo %s: taken over from %s (same packages, options and comps)", facts["path"], old)
+    return True
 
 
 def _treeinfo(topdir, v, tree, arch, facts, old=None):
