@@ -2,7 +2,6 @@
 (nor a temporary name)."""
 
 import os
-import secrets
 import shutil
 import tempfile
 
@@ -38,7 +37,8 @@ def place(target, make):
     directory, name = os.path.split(os.path.abspath(target))
     os.makedirs(directory, exist_ok=True)
     jsonio.remove_stale_temps(directory, ".%s." % name)
-    tmp = os.path.join(directory, ".%s.%d.%s.tmp" % (name, os.getpid(), secrets.token_hex(4)))
+    # os.urandom, not secrets.token_hex: importing secrets costs every command a few ms
+    tmp = os.path.join(directory, ".%s.%d.%s.tmp" % (name, os.getpid(), os.urandom(4).hex()))
     make(tmp)
     try:
         os.replace(tmp, target)

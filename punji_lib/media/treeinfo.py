@@ -10,7 +10,6 @@ stage2 images, and each has a [checksums] entry of type createrepo_checksum; so 
 product.img punji-productimg put into the tree, listed for the tree's arch.
 """
 
-import configparser
 import os
 
 from ..compose import jsonio, layout, state
@@ -72,6 +71,8 @@ def _read_lorax(path):
     """lorax's .treeinfo at PATH as a RawConfigParser, None when there is none."""
     if not os.path.isfile(path):
         return None
+    import configparser
+
     lorax = configparser.RawConfigParser()
     lorax.optionxform = str
     try:
