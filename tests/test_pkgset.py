@@ -127,6 +127,21 @@ def test_each_arch_run_of_the_reach_is_made_once(new_compose):
     assert {p["nevra"] for p in packages(new_compose, "i386")} <= set(i386_run["nevras"] + x86_64_run["nevras"])
 
 
+def test_the_reach_keeps_no_cache_of_the_source_repos_the_gathers_pool_does(new_compose, demo_repo):
+    """The reach's pool of the source repos is made once per compose (then reach.json answers):
+    it writes no .solv file, sack keys or snapshot; the package set's repo, which every gather
+    loads, has all three."""
+    from punji_lib.rpms.repos import Repo
+    from punji_lib.rpms.solvcache import solv_path
+
+    command("punji-pkgset", "--arch", "x86_64", new_compose, check=True)
+    cache = os.path.join(new_compose, "work/x86_64/pkgset/cache")
+    assert not os.path.exists(solv_path(Repo(demo_repo, cache), cache))
+    assert os.path.isfile(solv_path(Repo(os.path.join(new_compose, "work/x86_64/repo"), cache), cache))
+    kept = sorted(name.rsplit(".", 1)[-1] for name in os.listdir(os.path.join(cache, "solv")))
+    assert kept == ["json", "pool", "solv"]  # one pool's: the gathers'
+
+
 def test_the_reach_made_ahead_in_a_child_is_the_one_the_package_set_reads(new_compose, monkeypatch):
     """reach.start runs the solver in a child process (while the package set reads the repos);
     reached() then takes every run from its reach.json and loads no pool itself."""
@@ -167,7 +182,7 @@ def test_the_gathers_pool_is_loaded_ahead_with_the_sack_ids_of_an_exact_load(new
     cache = os.path.join(new_compose, "work/x86_64/pkgset/cache")
     exact = []
     real_add = pkgpool.add_repo
-    monkeypatch.setattr(pkgpool, "add_repo", lambda *a: exact.append(a[3]) or real_add(*a))
+    monkeypatch.setattr(pkgpool, "add_repo", lambda *a, **k: exact.append(a[3]) or real_add(*a, **k))
     warm = pkgpool.PackagePool("x86_64", [repo], cache=cache)  # as a gather of x86_64 loads it
     assert exact == [False]  # from the .solv file pkgset left
     cold = pkgpool.PackagePool("x86_64", [repo], cache=os.path.join(new_compose, "elsewhere"))

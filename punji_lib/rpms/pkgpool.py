@@ -143,9 +143,11 @@ class _Solvables(dict):
 
 
 class PackagePool:
-    """REPOS and LOOKASIDE (paths or URLs) read for compose ARCH; CACHE holds remote metadata."""
+    """REPOS and LOOKASIDE (paths or URLs) read for compose ARCH; CACHE holds remote metadata
+    and, unless not KEEP_CACHES, what the next pool of the same repos loads faster from (the
+    repos' .solv files, the sack keys, the snapshot)."""
 
-    def __init__(self, arch, repos, lookaside=(), cache=None):
+    def __init__(self, arch, repos, lookaside=(), cache=None, keep_caches=True):
         import solv
 
         self.solv = solv
@@ -172,14 +174,14 @@ class PackagePool:
         self.sack_keys = read_keys(sack + ".keys.json")
         exact = self.sack_keys is None
         for repo, side in loading:
-            self._load(repo, cache, side, exact)
+            self._load(repo, cache, side, exact, keep_caches)
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
         # the path or URL and the local directory (None for a remote one) of each repo, in loading order
         self._specs = list(self.where.values())
         self._tops = [None if is_remote(r) else local_dir(r) for r in self._specs]
         if exact:
-            self.sack_keys = self._write_keys(sack + ".keys.json")
+            self.sack_keys = self._sack_ids(sack + ".keys.json" if keep_caches else None)
         self.wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
         self._solvables = _Solvables(self.pool)
         self._handles = list(self.where)
@@ -192,8 +194,9 @@ class PackagePool:
             self.__dict__.update(kept["indexes"])
         else:
             self._index()
-            write_snapshot(sack + ".pool", {"counts": [h.nsolvables for h in self._handles],
-                                            "indexes": {key: getattr(self, key) for key in SNAPSHOT}})
+            if keep_caches:
+                write_snapshot(sack + ".pool", {"counts": [h.nsolvables for h in self._handles],
+                                                "indexes": {key: getattr(self, key) for key in SNAPSHOT}})
 
     def _index(self):
         """The facts of every package (libsolv answers one lookup at a time, slowly from Python:
@@ -222,8 +225,8 @@ class PackagePool:
                 self._binaries_by_sourcerpm.setdefault(self._sourcerpms[i], []).append(i)
         self._refresh()
 
-    def _load(self, repo, cache, lookaside, exact):
-        handle = add_repo(self.pool, repo, cache, exact)
+    def _load(self, repo, cache, lookaside, exact, keep):
+        handle = add_repo(self.pool, repo, cache, exact, keep=keep)
         self.where[handle] = repo.repo
         if lookaside:
             self.side_repos.add(handle)
@@ -239,18 +242,19 @@ class PackagePool:
                                        for repo, side in loading])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
-    def _write_keys(self, path):
+    def _sack_ids(self, path):
         """{dependency text: its id in DNF's sack} for every Requires of the pool, as the pool
-        loaded exactly has them; kept at PATH so a pool loaded from .solv files, whose ids
-        differ, orders dependencies as the sack does."""
+        loaded exactly has them; kept at PATH (unless None) so a pool loaded from .solv files,
+        whose ids differ, orders dependencies as the sack does."""
         keys = {}
         for handle in self.where:
             for s in handle.solvables:
                 for d in s.lookup_deparray(self.solv.SOLVABLE_REQUIRES, 0):
                     keys[str(d)] = d.id
-        from ..compose import jsonio
+        if path:
+            from ..compose import jsonio
 
-        jsonio.write_shared(path, jsonio.dumps(keys, compact=True))  # concurrent pools write it too
+            jsonio.write_shared(path, jsonio.dumps(keys, compact=True))  # concurrent pools write it too
         return keys
 
     def _refresh(self):

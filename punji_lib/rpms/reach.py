@@ -57,7 +57,9 @@ def _run(topdir, conf, gather_conf, arch):
             return kept["nevras"]
     except (OSError, ValueError):
         pass
-    pool = PackagePool(arch, repos, cache=cache)
+    # nothing kept for a next pool: the next reach of these repos is in reach.json, and a
+    # nightly's new compose has a cache of its own
+    pool = PackagePool(arch, repos, cache=cache, keep_caches=False)
     # the group files of the repos themselves count too: DNF merges them with the compose's comps
     pool.comps_files += [("comps", comps)] if os.path.isfile(comps) else []
     result = depsolve.Solver(pool, request).run()

@@ -15,7 +15,7 @@ def load_repo(pool, spec, cache, exact=False, once=False):
     return add_repo(pool, repo, cache, exact, once), repo
 
 
-def add_repo(pool, repo, cache, exact=False, once=False):
+def add_repo(pool, repo, cache, exact=False, once=False, keep=True):
     """Add REPO (a repos.Repo) to POOL from its cached .solv file (solv_path), or, when there is
     none or EXACT, as DNF's sack reads a repo on a cold cache: repomd.xml, the primary XML
     parsed, written to a .solv file and read back, then the filelists XML. Only that way are
@@ -23,7 +23,8 @@ def add_repo(pool, repo, cache, exact=False, once=False):
     dependencies follows (see PackagePool.sack_keys); solvable ids and every package's
     Requires are the same either way. The .solv file is then written for the next load.
     ONCE: a repo read for one check whose answer no id order changes (repoclosure of a tree
-    just made): its XML read straight in, no .solv file written (nobody would read it)."""
+    just made): its XML read straight in, no .solv file written (nobody would read it).
+    KEEP: whether the .solv file is written when there is none."""
     import tempfile
 
     import solv
@@ -45,7 +46,7 @@ def add_repo(pool, repo, cache, exact=False, once=False):
         handle.empty(True)
         _add_solv(handle, os.path.join(tmp, "primary.solv"))
     _add_xml(pool, handle, repo, "filelists", solv.Repo.REPO_EXTEND_SOLVABLES)
-    if not os.path.exists(cached):
+    if keep and not os.path.exists(cached):
         os.makedirs(os.path.dirname(cached), exist_ok=True)
         tmp = "%s.%d.tmp" % (cached, os.getpid())  # written aside: concurrent loads share it
         _write_solv(handle, tmp)
