@@ -154,9 +154,10 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
-    packages = _records(topdir, pool, found, arch)
-    _check_signed(topdir, v, arch, packages)
-    _fetch_remote(topdir, arch, packages)
+    pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
+    packages = _records(pkgset, pool, found)
+    _check_signed(pkgset, v, arch, packages)
+    _fetch_remote(topdir, arch, pkgset, packages)
     packages += _lookaside_records(pool, side, found)
     return {"inputs": {k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")},
             "modules": streams, "unmatched_modules": unmatched, "missing": sorted(inputs["missing"]),
@@ -476,23 +477,22 @@ def _check(conf, v, arch, inputs):
         warn(PROG, "%s: %d unresolved dependencies (check_deps is off; see the log)" % (where, len(broken)))
 
 
-def _check_signed(topdir, v, arch, packages):
+def _check_signed(pkgset, v, arch, packages):
     """One error when the variant takes a binary package of a name the package set has only
     unsigned (koji: an RPM no key of sigkeys signed, taken unsigned while no variant takes it),
     as Pungi's deps method fails then."""
-    records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
-    unsigned = {r["name"]: r["nevra"] for r in records if r.get("invalid_sigkey")}
+    unsigned = {r["name"]: r["nevra"] for r in pkgset.values() if r.get("invalid_sigkey")}
     taken = sorted(unsigned[p["name"]] for p in packages if p["category"] == "binary" and p["name"] in unsigned)
     if taken:
         more = " and %d more" % (len(taken) - 1) if len(taken) > 1 else ""
         raise PunjiError("%s.%s: %s%s not signed with any key of sigkeys" % (v["uid"], arch, taken[0], more))
 
 
-def _records(topdir, pool, found, arch):
+def _records(pkgset, pool, found):
     """One record per package: NEVRA, category, pkgset file, reason, and Pungi's flags the
     variant-type rules read: input (asked for) and fulltree-exclude (its source package is
-    the parent's, and it did not come in as that package's debuginfo)."""
-    pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
+    the parent's, and it did not come in as that package's debuginfo). PKGSET: the package
+    set's records by NEVRA."""
     records = []
     for (i, category), (why, parents_sources) in found.items():
         nevra = pool.nevra(i)
@@ -536,9 +536,10 @@ def _srpm_nevra(pool, i, known):
     return "%s-%s:%s-%s.src" % (name, known["epoch"], version, release)
 
 
-def _fetch_remote(topdir, arch, packages):
+def _fetch_remote(topdir, arch, pkgset, packages):
     """Download the packages of http(s) repos (pkgset only read their metadata) into the
-    package set's cache, check them, and point their records at the local copies."""
+    package set's cache, check them, and point their records at the local copies. PKGSET:
+    the package set's records by NEVRA."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ..config.repo_refs import is_remote
@@ -548,7 +549,6 @@ def _fetch_remote(topdir, arch, packages):
     remote = [p for p in packages if is_remote(p["path"])]
     if not remote:
         return
-    pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     log.info("downloading %d packages", len(remote))
     with ThreadPoolExecutor(max_workers=8) as pool:
