@@ -358,6 +358,24 @@ def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, 
     assert (found["kjs-a.noarch"]["sigkey"], found["kjs-c.noarch"]["sigkey"]) == (a, None)
 
 
+def test_with_no_tree_left_the_source_rpms_are_still_read_and_their_signatures_checked(koji, tmp_path, demo_copy):
+    # found by tools/fuzz-compose-koji --seed 1807: tree_variants left no tree; Pungi 4.3.2 still
+    # reads the tag's source RPMs and fails on unsigned ones, punji made an empty compose
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="demo", sigkeys=[koji["a"]],
+                           gather_method=PER_VARIANT_DEPS, tree_variants=["NoSuchVariant"])
+    assert "work/src/state/pkgset.json" in [t["target"] for t in read(compose, "work/global/targets.json")["targets"]]
+    done = make(compose)
+    assert done.returncode != 0
+    assert open(os.path.join(compose, "STATUS")).read().strip() == "DOOMED"
+    line = assert_one_line_error(command("punji-pkgset", "--arch", "src", compose),
+                                 "packages are not signed with any key of sigkeys", "demo-coreutils-0:9.3-4.pdl1.src")
+    assert ".noarch" not in line and ".x86_64" not in line
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="demo", tree_variants=["NoSuchVariant"])
+    done = make(compose)
+    assert done.returncode == 0, done.stdout
+    assert open(os.path.join(compose, "STATUS")).read().strip() == "FINISHED"
+
+
 def test_with_deps_an_unsigned_rpm_no_variant_asks_for_waits_for_the_gather(koji, tmp_path, demo_copy):
     # Pungi 4.3.2 with gather_method "deps" takes an RPM no key signed unsigned when its name is none
     # it knows the compose takes, and its deps method fails when a variant takes it; a name it

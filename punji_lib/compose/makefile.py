@@ -110,6 +110,7 @@ def _with_work(phase, scope, conf, tree, pairs):
     """The (variant, arch) PAIRS of PHASE that can have work. A tree that gets no ISO whatever
     it holds (an addon, an empty variant, createiso_skip) has no createiso target (an optional
     variant's has one, Pungi making its volume id whatever create_optional_isos says),
+    a Koji package set with no compose arch is read for the source RPMs alone (arch src),
     one whose images no extra_isos block asks for no extraiso target, an is_empty variant no
     createrepo target, a tree repoclosure does not check no repoclosure target: processes
     that would do nothing. The commands run on them by hand still record that. When no tree
@@ -117,6 +118,10 @@ def _with_work(phase, scope, conf, tree, pairs):
     so that the phase starts and stops as Pungi's does."""
     from ..config import lookup
 
+    if phase == "pkgset" and not pairs and conf.get("pkgset_source") == "koji":
+        # Pungi 4.3.2 reads the source RPMs of its Koji package set even when tree_arches or
+        # tree_variants leave no tree: one no key of sigkeys signed still fails the compose
+        return [(None, "src")]
     by_uid = variants.by_uid(tree)
     if phase == "createiso" and scope.startswith("variant"):
         return [(uid, arch) for uid, arch in pairs if not lookup.createiso_passed_reason(conf, by_uid[uid], arch)]

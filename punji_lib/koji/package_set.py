@@ -12,7 +12,8 @@ What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathe
 Of each RPM of the arches installable on the compose arch (arches.compatible; the multilib
 partner's only when some variant has multilib methods on the arch) and of source RPMs (arch src:
 Pungi 4.3.2 leaves out Koji's nosrc RPMs, so a binary of a nosrc build comes without its source
-package), the copy signed with the first key of sigkeys that Koji has for it is used
+package; the set of arch src, made when no compose arch is left, holds source RPMs alone, as
+Pungi 4.3.2 still reads those), the copy signed with the first key of sigkeys that Koji has for it is used
 (None allows the unsigned copy, when no key of the list has signed it, wherever None is;
 with gather_method "deps" the unsigned copy of an RPM whose name is none the compose is known
 to take, marked invalid_sigkey, which the gather refuses to take, as Pungi 4.3.2 does); when some are not signed yet, Koji is asked again
@@ -110,7 +111,7 @@ def from_koji(topdir, conf, arch):
         if reused is not None:
             return reused
 
-    wanted = sorted(set(arches.compatible(arch, multilib)) | {KOJI_SOURCE_ARCH})
+    wanted = _wanted_arches(arch, multilib)
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
@@ -132,6 +133,14 @@ def from_koji(topdir, conf, arch):
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
                                   "koji_tags": _tag_ids(koji, watched, conf, event), "reused": False})
+
+
+def _wanted_arches(arch, multilib):
+    """The RPM arches of the package set of compose ARCH; of arch src (no compose arch left,
+    Pungi's set then holding source RPMs alone) the source RPMs only."""
+    if arch == KOJI_SOURCE_ARCH:
+        return [KOJI_SOURCE_ARCH]
+    return sorted(set(arches.compatible(arch, multilib)) | {KOJI_SOURCE_ARCH})
 
 
 def _cache_dir(topdir, conf, arch):
