@@ -155,7 +155,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
     pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
-    packages = _records(pkgset, pool, found)
+    packages = _records(pkgset, pool, found, arch)
     _check_signed(pkgset, v, arch, packages)
     _fetch_remote(topdir, arch, pkgset, packages)
     packages += _lookaside_records(pool, side, found)
@@ -488,7 +488,7 @@ def _check_signed(pkgset, v, arch, packages):
         raise PunjiError("%s.%s: %s%s not signed with any key of sigkeys" % (v["uid"], arch, taken[0], more))
 
 
-def _records(pkgset, pool, found):
+def _records(pkgset, pool, found, arch):
     """One record per package: NEVRA, category, pkgset file, reason, and Pungi's flags the
     variant-type rules read: input (asked for) and fulltree-exclude (its source package is
     the parent's, and it did not come in as that package's debuginfo). PKGSET: the package

@@ -16,7 +16,6 @@ import re
 import sys
 
 from ..config.repo_refs import is_remote
-from ..log import log
 from . import globs
 from .repos import Repo, join, local_dir
 from .solvcache import add_repo, read_keys, read_snapshot, solv_key, write_snapshot

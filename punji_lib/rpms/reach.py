@@ -18,7 +18,6 @@ from .. import ahead
 from ..compose import layout
 from ..config.lookup import json_file, va_data
 from ..config.repo_refs import repos_for
-from ..log import log
 from . import depsolve, input_arches
 from .pkgpool import PackagePool
 
