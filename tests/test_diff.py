@@ -322,3 +322,28 @@ def test_a_directory_that_is_no_compose_is_one_error(composes, tmp_path):
     done = diff(old, missing)
     assert done.returncode == 2
     assert_one_line_error(done, str(missing), "no such directory")
+
+
+def test_rpms_json_alike_from_the_payload_on_need_not_be_read(composes, tmp_path):
+    """A nightly's rpms.json taken over from the old compose differs in its header alone: the
+    compose page's comparison then reads neither file and says what reading both would."""
+    from punji_lib.compose import diff as compose_diff
+
+    old, new = composes
+    copy = str(tmp_path / "PDL-1-20270101.n.3")
+    shutil.copytree(os.path.join(old, "compose", "metadata"), os.path.join(copy, "compose", "metadata"))
+    for name in ("COMPOSE_ID", "STATUS"):
+        shutil.copy(os.path.join(old, name), copy)
+    path = os.path.join(copy, "compose", "metadata", "rpms.json")
+    text = open(path).read()
+    head, tail = text.split('"rpms":', 1)
+    with open(path, "w") as f:
+        f.write(head.replace(open(os.path.join(old, "COMPOSE_ID")).read().strip(), "PDL-1-20270101.n.3")
+                + '"rpms":' + tail)
+    assert compose_diff.same_packages(old, copy)
+    assert not compose_diff.same_packages(old, new)
+    quick = compose_diff.compare(compose_diff.load(old, packages=False), compose_diff.load(copy, packages=False))
+    full = compose_diff.compare(compose_diff.load(old), compose_diff.load(copy))
+    assert quick == full and full["differ"] is False
+    changed = compose_diff.compare(compose_diff.load(old), compose_diff.load(new))
+    assert changed["summary"]["packages"]["upgraded"] > 0

@@ -29,9 +29,10 @@ IMAGE_IDENTITY = ("subvariant", "type", "format", "arch", "disc_number")
 RELEASE_FIELDS = ("name", "short", "version", "type")
 
 
-def load(topdir):
+def load(topdir, packages=True):
     """{"compose_id", "date", "path", "release", "rpms": {(variant, arch): {(name, arch): {evr}}},
-    "images": {(variant, arch): {identity: image}}} of the compose at TOPDIR."""
+    "images": {(variant, arch): {identity: image}}} of the compose at TOPDIR; without PACKAGES,
+    "rpms" is empty and rpms.json is not read (see same_packages)."""
     import productmd.composeinfo
     import productmd.images
     import productmd.rpms
@@ -54,9 +55,22 @@ def load(topdir):
         "date": info.compose.date,
         "path": topdir,
         "release": {field: getattr(info.release, field) for field in RELEASE_FIELDS},
-        "rpms": _packages(_read(productmd.rpms.Rpms, rpms_path).rpms, rpms_path),
+        "rpms": _packages(_read(productmd.rpms.Rpms, rpms_path).rpms, rpms_path) if packages else {},
         "images": _images(images, compose_id, images_path),
     }
+
+
+def same_packages(old, new):
+    """Whether the rpms.json of the composes at OLD and NEW are the same text from their payload's
+    "rpms" key on (the same packages in every tree, as a nightly taken over from OLD writes it),
+    so that comparing them needs neither read."""
+    key = b'"rpms":'
+    try:
+        texts = [open(layout.at(top, layout.rpms_json()), "rb").read() for top in (old, new)]
+    except OSError:
+        return False
+    tails = [text[text.find(key):] for text in texts if key in text]
+    return len(tails) == 2 and tails[0] == tails[1]
 
 
 def _read(cls, path):

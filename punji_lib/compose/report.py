@@ -191,7 +191,8 @@ def _changes(topdir):
     result = {"old": os.path.basename(old), "old_path": old,
               "old_report": page if os.path.isfile(page) else None, "diff": None, "error": None}
     try:
-        result["diff"] = diff.compare(diff.load(old), diff.load(topdir))
+        read = not diff.same_packages(old, topdir)
+        result["diff"] = diff.compare(diff.load(old, packages=read), diff.load(topdir, packages=read))
     except PunjiError as exc:
         result["error"] = str(exc)
     return result

@@ -227,12 +227,14 @@ def _check_required(raw, table, path):
 
 
 def _check_types(raw, table, files):
-    import jsonschema
+    from .schema_fit import fits
 
     for name in sorted(raw):
         option = table.get(name)
-        if option is None:
+        if option is None or fits(raw[name], option.schema):
             continue
+        import jsonschema
+
         validator = jsonschema.Draft7Validator(option.schema)
         error = jsonschema.exceptions.best_match(validator.iter_errors(raw[name]))
         if error is not None:
