@@ -32,7 +32,8 @@ def warn(prog, message):
 
 def finished(prog, how="finished"):
     """The last line of a command's run in its log: PROG HOW (N s CPU), the CPU time of this
-    process and of the children it waited for, Python's start-up included."""
+    process and of the children it waited for, Python's start-up included (a launcher's copy:
+    from its fork)."""
     import resource
 
     cpu = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),

@@ -133,6 +133,7 @@ def run(argparser, work, argv=None, error_status=1):
     args = argparser.parse_args(argv)
     prog = argparser.prog
     signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _terminated)
     try:
         try:
             return work(args) or 0
@@ -171,6 +172,10 @@ class Interrupted(KeyboardInterrupt):
 
 
 def _terminated(signum, _frame):
+    # one interruption is enough to clean up after (under the launcher a signal to the whole
+    # process group comes twice: directly, and passed on by the command that waits)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise Interrupted(signum)
 
 

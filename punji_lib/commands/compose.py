@@ -22,9 +22,29 @@ def build_parser():
     return p
 
 
-def run_make(topdir, jobs):
-    """make -j JOBS in TOPDIR, its output to stderr and logs/global/compose.log; returns
-    (exit code, the first error line a punji command printed, or None)."""
+def start_launcher():
+    """The warm launcher the commands make runs hand themselves to (punji_lib/launcher.py):
+    (its process, the environment for make that names it)."""
+    import os
+    import subprocess
+
+    from .. import launcher
+
+    name = "punji-launcher-%d-%s" % (os.getpid(), os.urandom(6).hex())
+    proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL)
+    return proc, dict(os.environ, **{launcher.ENV: name})
+
+
+def stop_launcher(proc):
+    """Closing its stdin ends the launcher once the commands it runs have ended."""
+    proc.stdin.close()
+    proc.wait()
+
+
+def run_make(topdir, jobs, env=None):
+    """make -j JOBS in TOPDIR (with ENV), its output to stderr and logs/global/compose.log;
+    returns (exit code, the first error line a punji command printed, or None)."""
     import subprocess
 
     from ..compose import layout
@@ -32,7 +52,7 @@ def run_make(topdir, jobs):
     log_path = layout.at(topdir, layout.compose_log())
     log = open(log_path, "a", encoding="utf-8")
     proc = subprocess.Popen(["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     first_error = None
     try:
         for line in proc.stdout:
@@ -90,17 +110,21 @@ def _compose(args):
     from ..errors import PunjiError
     from ..phases import init
 
-    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
-                         options=cli.compose_options(args), koji_event=args.koji_event)
-    print("punji-compose: compose %s" % topdir, file=sys.stderr)
+    launcher, env = start_launcher()  # it imports while init runs
     try:
-        code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1)
-    except KeyboardInterrupt as exc:
-        status.set_status(topdir, "TERMINATED")
-        report.write_quietly(topdir, "punji-compose")
-        print(topdir)
-        exc.hint = "run `make -C %s` to go on" % topdir
-        raise
+        topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
+                             options=cli.compose_options(args), koji_event=args.koji_event)
+        print("punji-compose: compose %s" % topdir, file=sys.stderr)
+        try:
+            code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1, env)
+        except KeyboardInterrupt as exc:
+            status.set_status(topdir, "TERMINATED")
+            report.write_quietly(topdir, "punji-compose")
+            print(topdir)
+            exc.hint = "run `make -C %s` to go on" % topdir
+            raise
+    finally:
+        stop_launcher(launcher)
     if code != 0:
         status.set_status(topdir, "DOOMED")
         report.write_quietly(topdir, "punji-compose")

@@ -11,7 +11,7 @@ errors with back-off) logged in with the profile's authtype:
 
 The image phases submit all their tasks first, then wait for all of them at
 once: one multicall of getTaskInfo per poll, the poll interval doubling from
-POLL_FIRST up to POLL_MAX seconds while nothing changes. A task's files are
+$PUNJI_KOJI_POLL_FIRST up to $PUNJI_KOJI_POLL_MAX seconds while nothing changes. A task's files are
 read from the hub's topdir when this machine sees it, else downloaded from
 topurl; either way the copy's size must be the size the hub lists
 (listTaskOutput with stat) and its SHA-256 is recorded. A failed task becomes
@@ -31,8 +31,13 @@ FREE, OPEN, CLOSED, CANCELED, ASSIGNED, FAILED = range(6)
 STATE_NAMES = {FREE: "FREE", OPEN: "OPEN", CLOSED: "CLOSED", CANCELED: "CANCELED", ASSIGNED: "ASSIGNED",
                FAILED: "FAILED"}
 DONE = {CLOSED, CANCELED, FAILED}
-POLL_FIRST = float(os.environ.get("PUNJI_KOJI_POLL_FIRST", "0.25"))
-POLL_MAX = float(os.environ.get("PUNJI_KOJI_POLL_MAX", "30"))
+
+
+def poll_delays():
+    """(first, longest) seconds between polls: $PUNJI_KOJI_POLL_FIRST, $PUNJI_KOJI_POLL_MAX, read
+    when a wait starts (a launcher's copy has the environment of the command it runs)."""
+    return (float(os.environ.get("PUNJI_KOJI_POLL_FIRST", "0.25")),
+            float(os.environ.get("PUNJI_KOJI_POLL_MAX", "30")))
 
 
 # (session, task id) of every task this process created: what an interrupted command cancels
@@ -130,7 +135,8 @@ class TaskSession(kojisession.Session):
         pending = sorted(set(task_ids))
         done = {}
         seen = {}
-        delay = POLL_FIRST
+        first, longest = poll_delays()
+        delay = first
         while pending:
             infos = self.multicall("getTaskInfo", [((t,), {"strict": True}) for t in pending])
             changed = False
@@ -144,7 +150,7 @@ class TaskSession(kojisession.Session):
                     done[task_id] = info
             pending = [t for t in pending if t not in done]
             if pending:
-                delay = POLL_FIRST if changed else min(POLL_MAX, delay * 2)
+                delay = first if changed else min(longest, delay * 2)
                 sleep(delay)
         return done
 

@@ -1,0 +1,95 @@
+"""The warm launcher punji-compose starts beside make (punji_lib/launcher.py): a command handed
+to it ends as it would by itself (exit status, stdout, stderr, working directory), signals reach
+the copy that runs it, and without a launcher that answers a command runs by itself."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import BIN
+
+
+@pytest.fixture
+def launcher():
+    name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
+    proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while not listening(name) and time.time() < deadline:
+        time.sleep(0.02)
+    yield name, proc
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+
+
+def listening(name):
+    with open("/proc/net/unix") as f:
+        return any(line.split()[-1] == "@" + name for line in f.read().splitlines()[1:] if len(line.split()) > 7)
+
+
+def run(argv, env=None, **kwargs):
+    return subprocess.run([os.path.join(BIN, argv[0])] + argv[1:], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})), **kwargs)
+
+
+def children(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(p) for p in f.read().split()]
+
+
+@pytest.mark.parametrize("argv", [
+    ["punji-status", "--help"],
+    ["punji-status", "no-such-compose"],
+    ["punji-diff", "one", "two"],
+    ["punji-config-validate", "missing.conf"],
+])
+def test_a_command_ends_as_it_would_by_itself(tmp_path, launcher, argv):
+    name, _proc = launcher
+    alone = run(argv, cwd=tmp_path)
+    handed = run(argv, env={"PUNJI_LAUNCHER": name}, cwd=tmp_path)
+    assert (handed.returncode, handed.stdout, handed.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+    assert alone.stdout or alone.stderr
+
+
+def test_the_copy_runs_the_command_and_a_signal_to_the_waiting_command_reaches_it(tmp_path, launcher):
+    name, proc = launcher
+    waiting = subprocess.Popen([os.path.join(BIN, "punji-depsolve")], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, PUNJI_LAUNCHER=name), cwd=tmp_path)
+    deadline = time.time() + 30
+    while not children(proc.pid) and time.time() < deadline:  # the copy reads its request from stdin
+        time.sleep(0.05)
+    (copy,) = children(proc.pid)
+    time.sleep(1)  # past its start, where a process of its own would not handle SIGTERM either
+    assert os.readlink("/proc/%d/cwd" % copy) == str(tmp_path)
+    waiting.send_signal(signal.SIGTERM)
+    waiting.wait(timeout=30)  # before its stdin closes: the signal, passed on, must be what ends the copy
+    out, err = waiting.communicate(timeout=30)
+    assert waiting.returncode == 128 + signal.SIGTERM, err
+    assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
+    assert not children(proc.pid)
+
+
+def test_a_copy_killed_by_a_signal_ends_the_waiting_command_with_it(launcher):
+    name, proc = launcher
+    waiting = subprocess.Popen([os.path.join(BIN, "punji-depsolve")], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=dict(os.environ, PUNJI_LAUNCHER=name))
+    deadline = time.time() + 30
+    while not children(proc.pid) and time.time() < deadline:
+        time.sleep(0.05)
+    (copy,) = children(proc.pid)
+    os.kill(copy, signal.SIGKILL)
+    waiting.communicate(timeout=30)
+    assert waiting.returncode == -signal.SIGKILL
+
+
+def test_with_no_launcher_answering_a_command_runs_by_itself(tmp_path):
+    alone = run(["punji-status", "no-such-compose"], cwd=tmp_path)
+    gone = run(["punji-status", "no-such-compose"], env={"PUNJI_LAUNCHER": "punji-launcher-nobody"}, cwd=tmp_path)
+    assert (gone.returncode, gone.stdout, gone.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+    assert gone.returncode != 0
