@@ -105,7 +105,8 @@ def _exit_as(code):
 # What the launcher imports while it waits, the most used first: every command module (which
 # imports the common ones), then the libraries the phases import when they run.
 LIBRARIES = ("productmd.composeinfo", "productmd.images", "productmd.rpms", "productmd.treeinfo",
-             "productmd.modules", "createrepo_c", "solv", "rpm", "libcomps", "lxml.etree", "kobo.conf")
+             "productmd.modules", "createrepo_c", "solv", "rpm", "libcomps", "lxml.etree", "kobo.conf",
+             "multiprocessing.context", "multiprocessing.process")
 
 
 def _preloads():

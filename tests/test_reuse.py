@@ -246,6 +246,38 @@ def test_a_taken_over_directory_is_the_old_one_hard_linked(tmp_path):
     assert (new / "Packages").stat().st_mode & 0o777 == 0o750
 
 
+def test_many_files_are_linked_by_two_processes_into_the_same_trees(tmp_path):
+    """Trees of more files than one process links alone: every file hard-linked, every symlink
+    kept, every directory with the old one's modification time, whichever process linked it."""
+    from punji_lib.compose import reuse
+
+    old = tmp_path / "old"
+    count = 0
+    for tree in ("os", "debug"):
+        for letter in "abcdefgh":
+            folder = old / tree / "Packages" / letter
+            folder.mkdir(parents=True)
+            for n in range(reuse.PARALLEL_LINKS // 8):
+                (folder / ("%s%d.rpm" % (letter, n))).write_text(letter)
+                count += 1
+            (folder / "latest").symlink_to("%s0.rpm" % letter)
+            os.utime(folder, (1000000000 + count, 1000000000 + count))
+    assert count > reuse.PARALLEL_LINKS
+    assert reuse.link_all(str(old), str(tmp_path / "new"), ["os/Packages", "debug/Packages"], "test")
+    for tree in ("os", "debug"):
+        for path in (old / tree).rglob("*"):
+            copy = tmp_path / "new" / path.relative_to(old)
+            if path.is_symlink():
+                assert os.readlink(copy) == os.readlink(path)
+            elif path.is_dir():
+                assert copy.stat().st_mtime == path.stat().st_mtime
+            else:
+                assert copy.stat().st_ino == path.stat().st_ino
+        assert sorted(p.relative_to(tmp_path / "new") for p in (tmp_path / "new" / tree).rglob("*")) == \
+            sorted(p.relative_to(old) for p in (old / tree).rglob("*"))
+    assert not [n for n in os.listdir(tmp_path / "new" / "os") if n.startswith(".")]
+
+
 def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     with open(conf, "a") as f:

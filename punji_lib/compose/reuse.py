@@ -88,7 +88,7 @@ def link_over(source, target):
     if os.path.isdir(source) and not os.path.islink(source):
         tmp = dirs.aside(target)
         try:
-            _link_tree(source, tmp)
+            _fill([(source, tmp)])
             dirs.swap(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -102,28 +102,76 @@ def link_over(source, target):
 
 def link_all(old, topdir, outputs, what):
     """Link every one of OUTPUTS (compose-relative) of the compose OLD over its place in TOPDIR
-    (link_over); False, logged for WHAT, when one cannot be (another file system, a link limit,
+    (as link_over does; the files of directory trees linked by two processes when there are
+    many); False, logged for WHAT, when one cannot be (another file system, a link limit,
     gone): the caller makes them anew."""
+    trees = []
     try:
         for rel in outputs:
-            link_over(layout.at(old, rel), layout.at(topdir, rel))
+            source, target = layout.at(old, rel), layout.at(topdir, rel)
+            if os.path.isdir(source) and not os.path.islink(source):
+                trees.append((source, target, dirs.aside(target)))
+            else:
+                link_over(source, target)
+        _fill([(source, tmp) for source, _target, tmp in trees])
+        for _source, target, tmp in trees:
+            dirs.swap(tmp, target)
     except OSError as exc:
+        for _source, _target, tmp in trees:
+            shutil.rmtree(tmp, ignore_errors=True)
         log.info("%s: not taken over from %s: %s", what, old, exc)
         return False
     return True
 
 
-def _link_tree(source, target):
-    """shutil.copytree(SOURCE, TARGET, symlinks=True, copy_function=os.link), with one
-    scandir per directory instead of its per-file calls (a package set has tens of thousands)."""
-    os.makedirs(target, exist_ok=True)
+def _fill(trees):
+    """Link the files of each SOURCE directory tree of TREES [(source, tmp)] into its empty TMP."""
+    links, made = [], []
+    for source, tmp in trees:
+        _plan_tree(source, tmp, links, made)
+    _link_files(links)
+    for source, tmp in reversed(made):  # linking into a directory changes its times: copied last
+        shutil.copystat(source, tmp)
+
+
+def _plan_tree(source, target, links, made):
+    """Make TARGET's directories as SOURCE has them; add each file and symlink to LINKS as
+    (source, target) and each directory to MADE."""
+    made.append((source, target))
     with os.scandir(source) as entries:
         for entry in entries:
             path = os.path.join(target, entry.name)
-            if entry.is_symlink():
-                os.symlink(os.readlink(entry.path), path)
-            elif entry.is_dir():
-                _link_tree(entry.path, path)
+            if entry.is_dir(follow_symlinks=False):
+                os.mkdir(path)
+                _plan_tree(entry.path, path, links, made)
             else:
-                os.link(entry.path, path)
-    shutil.copystat(source, target)
+                links.append((entry.path, path))
+
+
+PARALLEL_LINKS = 2000  # fewer are linked faster than a second process starts
+
+
+def _link_files(links):
+    """Hard-link (or copy the symlink of) each pair of LINKS; a second process takes half of
+    them when there are many (the link calls are most of a nightly's takeover of its trees)."""
+    from .. import ahead
+
+    if len(links) < PARALLEL_LINKS:
+        _link_each(links)
+        return
+    half = len(links) // 2
+    done = ahead.start("links", _link_each, links[half:])
+    try:
+        _link_each(links[:half])
+    finally:
+        linked = done()
+    if not linked:
+        _link_each([pair for pair in links[half:] if not os.path.lexists(pair[1])])
+
+
+def _link_each(links):
+    for source, target in links:
+        if os.path.islink(source):
+            os.symlink(os.readlink(source), target)
+        else:
+            os.link(source, target)
