@@ -31,8 +31,10 @@ def start_launcher():
     from .. import launcher
 
     name = "punji-launcher-%d-%s" % (os.getpid(), os.urandom(6).hex())
+    # started in / : `python -m` puts its directory first on sys.path, where a user's files are no
+    # module of punji's (each copy moves to the directory of the command it runs)
     proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, cwd="/")
     return proc, dict(os.environ, **{launcher.ENV: name})
 
 
