@@ -372,9 +372,7 @@ def test_bad_blocks_are_one_error_line(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, include_variants=["Nope"])
     assert_one_line_error(extraiso(compose), "include_variants", "'Nope'")
-    set_block(compose, include_variants=["Client"], filename=None)
-    assert_one_line_error(extraiso(compose), "punji-createiso's image", "filename")
-    set_block(compose, filename="x.iso", volid="{volid} and a volume id far too long")
+    set_block(compose, include_variants=["Client"], filename="x.iso", volid="{volid} and a volume id far too long")
     assert_one_line_error(extraiso(compose), "32 characters")
 
 
@@ -464,6 +462,51 @@ def test_boot_files_in_the_tree_make_a_bootable_image(demo, tmp_path):
     assert checkisomd5(image(compose)).returncode == 0
     with open(os.path.join(tree, "isolinux/isolinux.bin"), "rb") as f:
         assert f.read() == isolinux  # the boot info table went into the image, not into the tree
+
+
+def images_at(compose, path):
+    listed = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]["Server"]["x86_64"]
+    return sorted((i for i in listed if i["path"] == path), key=lambda i: bool(i.get("unified")))
+
+
+def test_an_extra_iso_named_as_the_trees_iso_overwrites_it_as_pungi_does(demo, tmp_path):
+    # Pungi 4.3.2 writes an extra ISO without 'filename' over createiso's image of the tree
+    # and lists both in images.json (tools/fuzz-compose --multiarch --outputs --comps --repos
+    # seed 22005); punji refused the block
+    import hashlib
+
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, filename=None, volid=None, extra_files=[])
+    done = make(compose, "-j2")
+    assert done.returncode == 0, done.stdout
+    assert open(os.path.join(compose, "STATUS")).read() == "FINISHED\n"
+    with open(os.path.join(compose, "COMPOSE_ID")) as f:
+        name = "%s-Server-x86_64-dvd1.iso" % f.read().strip()
+    path = os.path.join(compose, "compose/Server/x86_64/iso", name)
+    with open(os.path.join(compose, "logs/x86_64/extraiso-Server.log")) as f:
+        assert "the extra ISO %s overwrote the tree's ISO of the same name" % name in f.read()
+
+    def check():
+        volid, files = read_iso(path)
+        assert volid == "PDL-1 Server.x86_64" and any(f.startswith("/Client/Packages/") for f in files)  # the extra ISO
+        tree_iso, extra_iso = images_at(compose, "Server/x86_64/iso/" + name)
+        assert (tree_iso["volume_id"], extra_iso["volume_id"]) == (volid, volid)
+        assert "unified" not in tree_iso and extra_iso["additional_variants"] == ["Client"]
+        assert extra_iso["size"] == os.path.getsize(path) != tree_iso["size"]
+        with open(path, "rb") as f:
+            sha256 = hashlib.sha256(f.read()).hexdigest()
+        assert tree_iso["checksums"]["sha256"] == extra_iso["checksums"]["sha256"] == sha256
+        assert checkisomd5(path).returncode == 0
+        return [(i["path"], i["volume_id"], i.get("unified")) for i in (tree_iso, extra_iso)]
+
+    listed = check()
+    # make runs the extra ISO after the tree's: createiso made again, the extra ISO overwrites it again
+    os.utime(os.path.join(compose, "work/x86_64/state/createrepo-Server.json"))
+    done = make(compose)
+    assert done.returncode == 0, done.stdout
+    assert "punji-createiso --variant Server --arch x86_64" in done.stdout
+    assert "punji-extraiso --variant Server --arch x86_64" in done.stdout
+    assert check() == listed
 
 
 def test_make_again_does_nothing(demo):

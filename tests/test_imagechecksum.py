@@ -339,3 +339,39 @@ def test_checksums_taken_when_the_image_was_written_stand_while_it_is_unchanged(
         assert "checksummed compose/%s" % CLIENT_ISO in f.read()
     image = next(iter(load_images(new_compose).images["Client"]["x86_64"]))
     assert image.checksums == {"sha256": hashes(client, "sha256")}
+
+
+def test_two_records_at_one_path_get_the_files_checksums_and_their_own_sizes(new_compose):
+    """An extra ISO without 'filename' overwrites createiso's image of the same name, and
+    images.json lists both, as Pungi 4.3.2 does (tools/fuzz-compose --multiarch --outputs --comps
+    --repos seed 22005). The tree's record may have the file's size and mtime (images of the
+    same size written in the same second) but never its checksums: the file is read. As
+    Pungi's, each record's checksum line gives that record's size."""
+    three_images(new_compose)
+    server = os.path.join(new_compose, "compose", SERVER_ISO)
+    real = hashes(server, "sha256")
+    write_images(new_compose, [("Server", "x86_64", SERVER_ISO, "x86_64")])
+    path = os.path.join(new_compose, "compose/metadata/images.json")
+    with open(path) as f:
+        data = json.load(f)
+    tree_iso, = data["payload"]["images"]["Server"]["x86_64"]
+    tree_iso["checksums"] = {"sha256": "1" * 64}  # the overwritten image's, taken as it was written
+    extra_iso = dict(tree_iso, unified=True, additional_variants=["Client"], checksums={"sha256": real})
+    smaller = dict(extra_iso, additional_variants=["Everything"], size=tree_iso["size"] - 2048)
+    data["payload"]["images"]["Server"]["x86_64"] = [tree_iso, extra_iso, smaller]
+    with open(path, "w") as f:
+        json.dump(data, f)
+    command("punji-imagechecksum", new_compose, check=True)
+    with open(path) as f:
+        text = f.read()
+    listed = json.loads(text)["payload"]["images"]["Server"]["x86_64"]
+    assert [i["checksums"] for i in listed] == [{"sha256": real}] * 3
+    name = os.path.basename(server)
+    with open(os.path.join(os.path.dirname(server), "SHA256SUM")) as f:
+        assert f.read() == "".join("# %s: %d bytes\nSHA256 (%s) = %s\n" % (name, size, name, real)
+                                   for size in sorted({tree_iso["size"], smaller["size"]}))
+    for _ in range(3):  # productmd keeps them in a set: the order is punji's own, the same every run
+        os.unlink(os.path.join(new_compose, "work/global/state/imagechecksum.json"))
+        command("punji-imagechecksum", new_compose, check=True)
+        with open(path) as f:
+            assert f.read() == text

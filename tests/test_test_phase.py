@@ -73,6 +73,8 @@ def write_images(topdir, images):
         img.disc_number = img.disc_count = 1
         img.bootable = spec.get("bootable", False)
         img.subvariant, img.implant_md5 = spec["variant"], spec.get("implant_md5")
+        if spec.get("additional_variants"):
+            img.unified, img.additional_variants = True, spec["additional_variants"]
         img.checksums = {"sha256": "0" * 64}
         im.add(spec["variant"], spec["arch"], img)
     im.dump(os.path.join(topdir, "compose/metadata/images.json"))
@@ -241,6 +243,27 @@ def test_wrong_implanted_md5_and_size(isos):
     assert_one_line_error(done, "compose/" + rel, "bytes, images.json says 12345")
     problems = report(topdir, "image-checks.json")["images"][0]["problems"]
     assert len(problems) == 2 and problems[1].startswith("implanted md5 "), problems
+
+
+def test_an_image_listed_twice_at_one_path_passes_as_either_record(isos):
+    # an extra ISO without 'filename' overwrites createiso's image of the same name and
+    # images.json lists both, as Pungi 4.3.2's does (tools/fuzz-compose --multiarch --outputs
+    # --comps --repos seed 22005): the file is the extra ISO, the tree's record says another size
+    topdir, good = isos
+    rel = "Client/x86_64/iso/PDL-1-Client-x86_64-dvd1.iso"
+    path = make_iso(os.path.join(topdir, "compose", rel), "PDL-1 Client.x86_64", {"a": os.urandom(BIG)})
+    size = os.path.getsize(path)
+    tree_iso = {"variant": "Client", "arch": "x86_64", "path": rel, "volume_id": "PDL-1 Client.x86_64",
+                "size": size - 2048 * 40}
+    extra_iso = dict(tree_iso, size=size, additional_variants=["Server"])
+    for listed in ([tree_iso, extra_iso], [extra_iso, tree_iso]):
+        write_images(topdir, good + listed)
+        done = command("punji-test", topdir)
+        assert done.returncode == 0, done.stderr
+        checked = [i for i in report(topdir, "image-checks.json")["images"] if i["path"] == rel]
+        assert [i["problems"] for i in checked] == [[]]
+    write_images(topdir, good + [tree_iso, dict(extra_iso, size=size + 2048)])
+    assert_one_line_error(command("punji-test", topdir), "compose/" + rel, "bytes, images.json says")
 
 
 def test_failable_image_is_a_warning_and_marks_the_compose_incomplete(isos):

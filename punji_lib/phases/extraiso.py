@@ -18,7 +18,10 @@ and EFI/ come too, and make the image bootable, when the tree has boot files.
 
 The name is 'filename' (Pungi's format keys, plus 'filename': the name
 image_name_format gives disc 1 of the tree), by default that image_name_format
-name, which must then differ from punji-createiso's image of the tree; the volume
+name. An extra image named as punji-createiso's image of the tree (a block without
+'filename' on a tree createiso makes an image of) overwrites it, as Pungi 4.3.2's does
+(a warning): images.json then lists both records at that one path, the file being
+the extra image (make runs createiso of the tree first, so a rerun ends the same); the volume
 id the first of 'volid' that fits in 32 characters (plus key 'volid': the tree's
 own volume id), by default the tree's own. Writer, iso_level,
 createiso_break_hardlinks, implantisomd5 and the .manifest are createiso's. The
@@ -83,7 +86,7 @@ def run(topdir, variant, arch):
                 plans.append(plan(topdir, conf, tree, v, arch, number, block, os.path.join(work, "image%d" % number)))
             except PunjiError as exc:
                 failed.append(_failable(v, arch, number, block, exc))
-        _check_names(topdir, v, arch, plans)
+        overwritten = _check_names(topdir, v, arch, plans)
         inputs = _inputs(topdir, conf, v, arch, plans)
         if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, variant, arch):
             log.info("extraiso %s.%s: the same trees, extra files and options as the last run; nothing to do",
@@ -102,6 +105,7 @@ def run(topdir, variant, arch):
         raise
     finally:
         _clean(work)
+    _warn_overwritten(v, arch, overwritten, records)
     state.write(topdir, PHASE, variant, arch, images=[os.path.basename(r["path"]) for r in records],
                 failed_images=failed, skipped=None, result=layout.extraiso_json(variant, arch),
                 inputs=None if failed else inputs, reuse_keys=keys)
@@ -111,17 +115,24 @@ def run(topdir, variant, arch):
 
 
 def _check_names(topdir, v, arch, plans):
-    """Each image gets a name of its own, none of createiso's of the tree."""
+    """Each image gets a name of its own; returns those that are also names of createiso's
+    images of the tree, which the extra images overwrite (fuzz-compose seed 22005)."""
     seen = {}
-    own = _createiso_names(topdir, v["uid"], arch)
     for p in plans:
-        if p["name"] in own:
-            raise PunjiError("option 'extra_isos' (%s.%s, image %d): %s is the name of punji-createiso's image of "
-                             "the tree; give the block a 'filename'" % (v["uid"], arch, p["number"], p["name"]))
         if p["name"] in seen:
             raise PunjiError("option 'extra_isos' (%s.%s): images %d and %d get the same name %s; give them "
                              "different 'filename's" % (v["uid"], arch, seen[p["name"]], p["number"], p["name"]))
         seen[p["name"]] = p["number"]
+    return sorted(set(seen) & _createiso_names(topdir, v["uid"], arch))
+
+
+def _warn_overwritten(v, arch, overwritten, records):
+    made = {os.path.basename(r["path"]) for r in records}
+    for name in overwritten:
+        if name in made:
+            warn(PROG, "%s.%s: the extra ISO %s overwrote the tree's ISO of the same name, as Pungi 4.3.2 does "
+                 "(images.json lists both; give the extra_isos block a 'filename' to keep the tree's)"
+                 % (v["uid"], arch, name))
 
 
 def _createiso_names(topdir, uid, arch):

@@ -8,7 +8,7 @@ ISO under every binary arch) is read once.
 
 The checksum files are Pungi's, in the BSD tagged format that
 `sha256sum -c`, `md5sum -c` and `cksum -c` read, each entry after a comment
-with the image's size:
+with the image's size (its images.json record's, as in Pungi):
 
     # PDL-1-Server-x86_64-dvd1.iso: 1234567 bytes
     SHA256 (PDL-1-Server-x86_64-dvd1.iso) = 6a2f...
@@ -174,6 +174,7 @@ def run(topdir, variant=None, arch=None):
     compose_dir = layout.at(topdir, "compose")
     done = {}  # compose-relative image path -> (digests, stamp)
     files = {}  # checksum file path (compose-relative) -> set of entries
+    phase_sums = _written_checksums(records)
     started, total = time.monotonic(), 0  # bytes read
     for uid, arch, record in records:
         rel = _image_path(record, uid, arch)
@@ -181,11 +182,11 @@ def run(topdir, variant=None, arch=None):
         if rel not in done:
             if not os.path.isfile(path):
                 raise PunjiError("%s: image compose/%s is listed but missing" % (layout.images_json(), rel))
-            digests, stamp, read = _digests(path, rel, algorithms, known, record)
+            digests, stamp, read = _digests(path, rel, algorithms, known, dict(record, checksums=phase_sums[rel]))
             done[rel] = (digests, stamp)
             total += read
         digests, stamp = done[rel]
-        size = stamp["size"]
+        size = record.get("size") or stamp["size"]  # Pungi's: the record's (two images at one path: two sizes)
         record["checksums"] = dict(digests)
         directory, name = os.path.split(rel)
         sub = dict(keys, variant=uid, arch=arch)
@@ -215,6 +216,16 @@ def run(topdir, variant=None, arch=None):
                 digests={rel: {"checksums": d, "stamp": stamp} for rel, (d, stamp) in sorted(done.items())})
 
 
+def _written_checksums(records):
+    """{compose-relative path: the checksums the phases put in its records}, {} where records
+    of one path disagree: an extra ISO that overwrote createiso's image of the same name
+    (fuzz-compose seed 22005) may have its size and mtime, never its checksums."""
+    found = {}
+    for uid, arch, record in records:
+        found.setdefault(_image_path(record, uid, arch), []).append(record.get("checksums") or {})
+    return {rel: sums[0] if all(s == sums[0] for s in sums) else {} for rel, sums in found.items()}
+
+
 def _images_list(topdir):
     """Where punji-createiso --assemble listed the images: images.json, or its work file when
     Pungi writes no images.json."""
@@ -235,15 +246,29 @@ def _image_path(record, uid, arch):
 
 
 def _images_text(data):
-    """images.json with the new checksums, as productmd validates and writes it."""
+    """images.json with the new checksums, as productmd validates and writes it. productmd
+    keeps a variant.arch's images in a set and sorts them by path only: two at one path (an
+    extra ISO named as createiso's image, fuzz-compose seed 22005) are put in the order of
+    their text, not left to the set's."""
+    import io
+    import json
+
     from productmd.images import Images
 
     images = Images()
+    parser = {}
     try:
         images.deserialize(data)
-        return images.dumps()
+        images.validate()
+        images.serialize(parser)
     except (ValueError, KeyError, TypeError) as exc:
         raise PunjiError("%s: not valid productmd images metadata: %s" % (layout.images_json(), " ".join(str(exc).split())))
+    for by_arch in parser["payload"]["images"].values():
+        for listed in by_arch.values():
+            listed.sort(key=lambda r: (r["path"], json.dumps(r, sort_keys=True)))
+    out = io.StringIO()
+    images.build_file(parser, out)
+    return out.getvalue()
 
 
 def _remove_stale(topdir, previous, keep):

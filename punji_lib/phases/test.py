@@ -2,7 +2,9 @@
 its own phase, punji_lib.phases.repoclosure).
 
 Image checks, for every image of compose/metadata/images.json (an image listed
-under several arches, like a source ISO, is checked once): the file exists and
+under several arches, like a source ISO, is checked once; a file two records
+describe, an extra ISO that overwrote createiso's image of the same name, passes
+when it matches either): the file exists and
 has the size images.json gives. An ISO must also have a valid ISO 9660 volume
 descriptor set (read from its first sectors: media.iso_facts), be no shorter
 than its volume descriptor says (truncated), have the volume id images.json
@@ -111,20 +113,22 @@ def failable(conf, uid, arch, deliverable):
 
 def check_images(topdir, conf):
     """Check every image of images.json; write the report; return its records."""
-    images = _listed(topdir)
+    listed = _listed(topdir)
     verdicts = _earlier_verdicts(topdir)
-    keys = [_verdict_key(topdir, image) for _uid, image in images]
-    for (_uid, image), key in zip(images, keys):
+    checks = [(image, _verdict_key(topdir, image)) for _uid, records in listed for image in records]
+    for image, key in checks:
         if key in verdicts:
             log.info("compose/%s: checked before, unchanged since", image.path)
-    todo = [image for (_uid, image), key in zip(images, keys) if key not in verdicts]
+    todo = [image for image, key in checks if key not in verdicts]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 1)) as pool:  # checkisomd5 runs apart
-        found = dict(zip((image.path for image in todo), pool.map(lambda i: image_problems(topdir, i), todo)))
+        found = dict(zip(map(id, todo), pool.map(lambda i: image_problems(topdir, i), todo)))
     results = []
-    for (uid, image), key in zip(images, keys):
-        problems = verdicts[key] if key in verdicts else found[image.path]
+    for uid, records in listed:
+        judged = [(image, key, verdicts[key] if key in verdicts else found[id(image)])
+                  for image, key in checks if image in records]
+        image, key, problems = next((j for j in judged if not j[2]), judged[0])
         deliverable = DELIVERABLE.get(image.type, image.type)
         results.append({"path": image.path, "variant": uid, "arch": image.arch, "type": image.type,
                         "format": image.format, "bootable": image.bootable, "problems": problems,
@@ -137,7 +141,10 @@ def check_images(topdir, conf):
 
 
 def _listed(topdir):
-    """[(variant uid, productmd Image)] of images.json, each image file once."""
+    """[(variant uid, [productmd Image, ...])] of images.json, each image file once (an image
+    listed under several arches, like a source ISO) with its records that differ: an extra ISO
+    that overwrote createiso's image of the same name is listed beside it (fuzz-compose seed
+    22005), and the file passes as either."""
     path = layout.at(topdir, layout.images_json())
     if not os.path.exists(path):
         return []
@@ -148,14 +155,22 @@ def _listed(topdir):
         manifest.load(path)
     except Exception as exc:  # productmd raises plain ValueError/KeyError/TypeError on bad metadata
         raise PunjiError("%s: not valid productmd images metadata: %s" % (layout.images_json(), " ".join(str(exc).split())))
-    listed, seen = [], set()
+    listed, by_path = [], {}
     for uid in sorted(manifest.images):
         for arch in sorted(manifest.images[uid]):
-            for image in sorted(manifest.images[uid][arch], key=lambda i: i.path):
-                if image.path not in seen:
-                    seen.add(image.path)
-                    listed.append((uid, image))
+            for image in sorted(manifest.images[uid][arch], key=_record_order):
+                if image.path not in by_path:
+                    by_path[image.path] = []
+                    listed.append((uid, by_path[image.path]))
+                if not any(_record_order(image) == _record_order(other) for other in by_path[image.path]):
+                    by_path[image.path].append(image)
     return listed
+
+
+def _record_order(image):
+    """An image's path, then all it says of the file (a deterministic order for images at one path)."""
+    return (image.path, image.size, str(image.volume_id), image.bootable, image.arch, image.format,
+            str(image.implant_md5), bool(image.unified), repr(image.additional_variants))
 
 
 def _verdict_key(topdir, image):
