@@ -20,6 +20,7 @@ import os
 import sys
 
 ENV = "PUNJI_LAUNCHER"
+IN_COPY = False  # True in a copy running a command: its log says so
 HEADER = 4  # the length of the request that follows, and later the exit status
 
 
@@ -244,6 +245,9 @@ def run_copy(request):
     """In a forked copy: become the waiting command's process, then run its command."""
     import importlib
 
+    from punji_lib import launcher  # this module by its name: `python -m` runs it as __main__
+
+    launcher.IN_COPY = True
     for fd, target in zip(request["fds"], (0, 1, 2)):
         os.dup2(fd, target)
         os.close(fd)

@@ -171,10 +171,12 @@ def test_a_finished_compose_its_trees_and_what_changed_since_the_last(composes):
     assert data["compose"]["release"] == {"name": "Punji Demo Linux", "short": "PDL", "version": "1", "type": "ga"}
     last_end = max(t["start"] + t["seconds"] for t in data["targets"])
     assert last_end > 0 and data["compose"]["wall_seconds"] == pytest.approx(last_end, abs=0.001)
-    ran = [t for t in data["targets"] if t["start"] is not None]  # each says its CPU time, start-up included
-    assert ran and all(t["cpu"] > 0.01 for t in ran)
+    ran = [t for t in data["targets"] if t["start"] is not None]  # each says its CPU time (a launcher's copy: from its fork)
+    assert ran and all(t["cpu"] >= 0 for t in ran) and sum(t["cpu"] for t in ran) > 0.5
     assert data["compose"]["cpu_seconds"] == pytest.approx(sum(t["cpu"] for t in ran), abs=0.01)
     assert data["outcomes"]["reused"] > 0 and data["outcomes"]["done"] > 0
+    for t in ran:  # punji-compose's make ran every phase command in its launcher (init runs in punji-compose)
+        assert t["phase"] == "init" or "run by the compose's launcher" in read(topdir, t["log"]), t["target"]
     reused = [t for t in data["targets"] if t["outcome"] == "reused"]
     assert all(json.load(open(os.path.join(topdir, t["target"])))["reused_from"] == os.path.basename(old) for t in reused)
     trees = {(t["variant"], t["arch"]): t for t in data["trees"]}

@@ -209,6 +209,8 @@ def run_phase(argparser, phase, job, argv=None):
     def locked_work():
         with state.lock(topdir, phase, variant, arch):
             log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
+            if getattr(sys.modules.get("punji_lib.launcher"), "IN_COPY", False):
+                log.info("run by the compose's launcher (a fork of it: no start-up of its own)")
             try:
                 state.mark_running(topdir, phase, variant, arch)
                 notify.phase_started(topdir, phase)
