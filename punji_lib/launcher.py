@@ -136,6 +136,9 @@ def serve(name):
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a ^C reaches the copies; the launcher waits for them
+    stopping = []  # SIGTERM or SIGHUP: passed on to the copies, which the launcher then waits for
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda signum, _frame: stopping.append(signum))
     events = selectors.DefaultSelector()
     for source in (listener, sys.stdin, wake_r):
         events.register(source, selectors.EVENT_READ)
@@ -145,22 +148,29 @@ def serve(name):
             if key.fileobj is wake_r:
                 os.read(wake_r, 512)
             elif key.fileobj is sys.stdin and not os.read(0, 512):
-                events.unregister(listener)
-                events.unregister(sys.stdin)
-                listener.close()
-                listener = None
+                stopping.append(None)
             elif key.fileobj is listener:
                 request = _accept(listener, waiting)
                 if request is not None:  # in the copy: nothing of the launcher's stays open
+                    for signum, action in ((signal.SIGCHLD, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
+                                           (signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL)):
+                        signal.signal(signum, action)
                     signal.set_wakeup_fd(-1)
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    signal.signal(signal.SIGINT, signal.default_int_handler)
                     events.close()
                     for sock in [listener, *waiting.values()]:
                         sock.close()
                     os.close(wake_r)
                     os.close(wake_w)
                     return request
+        if stopping and listener:
+            events.unregister(listener)
+            events.unregister(sys.stdin)
+            listener.close()
+            listener, pending = None, []
+        for signum in filter(None, stopping):
+            for pid in waiting:
+                os.kill(pid, signum)
+        del stopping[:]
         _reap(waiting)
         if pending:
             _preload(pending.pop(0))

@@ -93,3 +93,20 @@ def test_with_no_launcher_answering_a_command_runs_by_itself(tmp_path):
     gone = run(["punji-status", "no-such-compose"], env={"PUNJI_LAUNCHER": "punji-launcher-nobody"}, cwd=tmp_path)
     assert (gone.returncode, gone.stdout, gone.stderr) == (alone.returncode, alone.stdout, alone.stderr)
     assert gone.returncode != 0
+
+
+def test_a_launcher_told_to_stop_passes_it_on_to_its_copies_and_waits_for_them(launcher):
+    name, proc = launcher
+    waiting = subprocess.Popen([os.path.join(BIN, "punji-depsolve")], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, PUNJI_LAUNCHER=name))
+    deadline = time.time() + 30
+    while not children(proc.pid) and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    waiting.wait(timeout=30)
+    _out, err = waiting.communicate(timeout=30)
+    assert waiting.returncode == 128 + signal.SIGTERM, err
+    assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
+    assert proc.wait(timeout=30) == 0
