@@ -12,7 +12,9 @@ def build_parser():
         "run `make -j N` in it, and print the compose path on stdout (make's output goes to stderr "
         "and logs/global/compose.log). A failed compose ends DOOMED, naming the target and its log "
         "(logs/global/report.html shows it too); "
-        "fix the cause and run `make` in the compose directory to go on where it stopped.",
+        "fix the cause and run `make` in the compose directory to go on where it stopped. "
+        "Beside make runs a launcher (python -m punji_lib.launcher) that has punji's modules loaded: "
+        "the commands make starts run as forks of it, without a start-up of their own.",
         "punji-compose demo.conf --target-dir /mnt/composes -j 4 --nightly\n"
         "COMPOSE=$(punji-compose demo.conf --target-dir out) && punji-status \"$COMPOSE\"",
     )
