@@ -21,6 +21,13 @@ import sys
 
 ENV = "PUNJI_LAUNCHER"
 IN_COPY = False  # True in a copy running a command: its log says so
+CALLER_PARENT = None  # in a copy: the parent of the waiting command (the copy's own is the launcher)
+
+
+def parent_pid():
+    """The pid of this command's parent: under the launcher, the waiting command's parent (the
+    make that started it), as the command would see it by itself."""
+    return CALLER_PARENT or os.getppid()
 HEADER = 4  # the length of the request that follows, and later the exit status
 
 
@@ -54,7 +61,7 @@ def _send_request(sock, prog):
     umask = os.umask(0o22)
     os.umask(umask)
     body = marshal.dumps({"prog": prog, "argv": sys.argv, "cwd": os.getcwd(), "env": dict(os.environ),
-                          "umask": umask})
+                          "umask": umask, "ppid": os.getppid()})
     fds = array.array("i", [0, 1, 2])
     sock.sendmsg([len(body).to_bytes(HEADER, "little")], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
     sock.sendall(body)
@@ -257,7 +264,7 @@ def run_copy(request):
 
     from punji_lib import launcher  # this module by its name: `python -m` runs it as __main__
 
-    launcher.IN_COPY = True
+    launcher.IN_COPY, launcher.CALLER_PARENT = True, request["ppid"]
     for fd, target in zip(request["fds"], (0, 1, 2)):
         os.dup2(fd, target)
         os.close(fd)

@@ -110,3 +110,16 @@ def test_a_launcher_told_to_stop_passes_it_on_to_its_copies_and_waits_for_them(l
     assert waiting.returncode == 128 + signal.SIGTERM, err
     assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
     assert proc.wait(timeout=30) == 0
+
+
+def test_a_claim_run_by_the_launcher_names_the_make_that_started_it(tmp_path, launcher):
+    """punji-makefile --claim looks for the make it runs under from its parent up: in a copy,
+    whose own parent is the launcher, that is the waiting command's parent."""
+    name, _proc = launcher
+    (tmp_path / "Makefile").write_text("x:\n\t%s --claim .\n\techo $$PPID > make.txt\n"
+                                       % os.path.join(BIN, "punji-makefile"))
+    done = subprocess.run(["make", "-s", "x"], cwd=tmp_path, env=dict(os.environ, PUNJI_LAUNCHER=name),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 0, done.stderr
+    make = (tmp_path / "make.txt").read_text().strip()  # the recipe's shell's parent: make
+    assert (tmp_path / "work" / "global" / "make.pid").read_text().strip() == make

@@ -41,7 +41,9 @@ def _parent(pid):
 
 def my_make():
     """The pid of the make this process runs under (its nearest make ancestor), or None."""
-    pid = os.getppid()
+    from ..launcher import parent_pid
+
+    pid = parent_pid()
     while pid > 1:
         if _comm(pid) in MAKES:
             return pid
