@@ -186,6 +186,7 @@ def serve(name):
 
 def _accept(listener, waiting):
     """Take one request: fork its copy (the request returned in the copy, None in the launcher)."""
+    import gc
     import socket
     import struct
 
@@ -208,6 +209,9 @@ def _accept(listener, waiting):
             os.close(fd)
         conn.close()
         return None
+    # the launcher's objects (every module it imported) out of the copies' garbage collections:
+    # those would go over them again and again, and write to (and so copy) the pages they share
+    gc.freeze()
     pid = os.fork()
     if pid == 0:
         conn.close()
