@@ -17,7 +17,8 @@ from test_imagechecksum import init_compose
 TREES = 'tree_arches = ["x86_64"]\ntree_variants = ["Server", "Server-optional", "Server-HA"]\n'
 HA = ("demo-corosync", "demo-corosynclib", "demo-pacemaker", "demo-pacemaker-cli", "demo-pacemaker-libs",
       "demo-pacemaker-doc", "demo-fence-agents")
-OPTIONAL = ("demo-corosynclib-devel",)
+OPTIONAL = ("demo-corosynclib-devel",)  # needs demo-corosynclib
+IN_SERVER_TOO = ("demo-corosynclib",)  # in the trees fixture Server has it too: its optional closes
 BROKEN = "demo-db-libs"  # left out of Server: what needs libdemo-db.so.5 is broken
 
 
@@ -38,8 +39,13 @@ def build_tree(topdir, rel, rpms, packages="Packages"):
     os.makedirs(packages, exist_ok=True)
     for rpm in rpms:
         os.link(rpm, os.path.join(packages, os.path.basename(rpm)))
-    subprocess.run(["createrepo_c", "--quiet", tree], check=True)
+    createrepo(tree)
     return tree
+
+
+def createrepo(tree):
+    """Repodata of TREE, without the packages of the addons inside it (as createrepo makes it)."""
+    subprocess.run(["createrepo_c", "--quiet", "--excludes", "addons/*", tree], check=True)
 
 
 def set_config(topdir, base, lines):
@@ -72,11 +78,12 @@ def state_of(topdir, variant, arch="x86_64"):
 @pytest.fixture(scope="module")
 def trees(tmp_path_factory, demo_repo):
     """Server, Server-HA and Server-optional on x86_64: Server lacks demo-db-libs; HA needs
-    Server; optional needs HA (its parent's addon)."""
+    Server; optional needs demo-corosynclib, which Server has as well as HA."""
     base = tmp_path_factory.mktemp("closure")
     topdir = init_compose(base, demo_repo, TREES)
     rpms = binary_rpms(demo_repo)
-    build_tree(topdir, "Server/x86_64/os", [r for r in rpms if rpm_name(os.path.basename(r)) not in HA + OPTIONAL + (BROKEN,)])
+    build_tree(topdir, "Server/x86_64/os", [r for r in rpms if rpm_name(os.path.basename(r)) in IN_SERVER_TOO or
+                                            rpm_name(os.path.basename(r)) not in HA + OPTIONAL + (BROKEN,)])
     build_tree(topdir, "Server/x86_64/os/addons/HA", [r for r in rpms if rpm_name(os.path.basename(r)) in HA], ".")
     build_tree(topdir, "Server-optional/x86_64/os", [r for r in rpms if rpm_name(os.path.basename(r)) in OPTIONAL])
     return base, topdir
@@ -104,8 +111,7 @@ def test_lenient_reports_the_broken_tree_and_goes_on(trees):
     assert by_tree[("Server-HA", "x86_64")]["repo"] == "compose/Server/x86_64/os/addons/HA"
     assert by_tree[("Server-HA", "x86_64")]["lookaside"] == ["compose/Server/x86_64/os"]
     assert by_tree[("Server-optional", "x86_64")]["unresolved"] == []
-    assert by_tree[("Server-optional", "x86_64")]["lookaside"] == ["compose/Server/x86_64/os",
-                                                                   "compose/Server/x86_64/os/addons/HA"]
+    assert by_tree[("Server-optional", "x86_64")]["lookaside"] == ["compose/Server/x86_64/os"]
     state = state_of(topdir, "Server")
     assert state["failed"] is False and state["unresolved"] == len(broken) and state["strictness"] == "lenient"
     with open(os.path.join(topdir, "logs/x86_64/repoclosure-Server.log")) as f:
@@ -151,12 +157,12 @@ def test_a_changed_tree_is_checked_again(trees, demo_repo):
     run_trees(topdir, ("Server-optional", "x86_64"))
     log = os.path.join(topdir, "logs/x86_64/repoclosure-Server-optional.log")
     before = open(log).read().count("with unresolved requires;")
-    # the HA addon it builds on loses demo-corosynclib: the optional -devel package is broken now
-    ha = os.path.join(topdir, "compose/Server/x86_64/os/addons/HA")
-    for name in os.listdir(ha):
+    # its parent loses demo-corosynclib: the optional -devel package is broken now
+    parent = os.path.join(topdir, "compose/Server/x86_64/os")
+    for name in os.listdir(os.path.join(parent, "Packages")):
         if name.startswith("demo-corosynclib-") and "devel" not in name:
-            os.unlink(os.path.join(ha, name))
-    subprocess.run(["createrepo_c", "--quiet", ha], check=True)
+            os.unlink(os.path.join(parent, "Packages", name))
+    createrepo(parent)
     try:
         done = run_trees(topdir, ("Server-optional", "x86_64"))[("Server-optional", "x86_64")]
         assert done.returncode == 0, done.stderr
@@ -166,8 +172,8 @@ def test_a_changed_tree_is_checked_again(trees, demo_repo):
         for rpm in binary_rpms(demo_repo):
             name = os.path.basename(rpm)
             if rpm_name(name) == "demo-corosynclib":
-                os.link(rpm, os.path.join(ha, name))
-        subprocess.run(["createrepo_c", "--quiet", ha], check=True)
+                os.link(rpm, os.path.join(parent, "Packages", name))
+        createrepo(parent)
 
 
 def test_without_its_parent_an_addon_is_broken(trees, demo_repo):
@@ -315,6 +321,40 @@ def test_an_addon_of_an_is_empty_variant_is_checked_without_its_parent(tmp_path,
     build_tree(topdir, "Base/x86_64/os/addons/HA", rpms, ".")
     own, side, extra = repoclosure.repositories(topdir, variants.by_uid(tree)["Base-HA"], tree, "x86_64")
     assert (own, side, extra) == ("compose/Base/x86_64/os/addons/HA", [], [])
+
+
+def test_a_layered_product_or_optional_variant_looks_aside_to_its_parent_alone_as_pungi(tmp_path, demo_repo):
+    # Pungi 4.3.2's repoclosure of a child variant reads its parent's repository, none of the
+    # parent's addons that gather built on (tools/fuzz-compose --multiarch --outputs --comps
+    # --repos seed 23005, with link_type "hardlink-or-copy": a fatal layered product needing
+    # an addon's libraries failed in Pungi, passed in punji)
+    from punji_lib.compose import layout
+    from punji_lib.config import variants
+    from punji_lib.phases import repoclosure
+    from punji_lib.rpms.repoclosure import Closure
+
+    arches = "<arches><arch>x86_64</arch></arches>"
+    (tmp_path / "variants.xml").write_text(
+        '<variants><variant id="Base" name="Base" type="variant">' + arches + "<variants>"
+        '<variant id="HA" name="HA" type="addon">' + arches + "</variant>"
+        '<variant id="LP" name="LP" type="layered-product"><release name="Layer" short="LP" version="1"/>'
+        + arches + "</variant>"
+        '<variant id="optional" name="optional" type="optional">' + arches + "</variant>"
+        "</variants></variant></variants>")
+    tree = variants.load(str(tmp_path / "variants.xml"))
+    by_uid = variants.by_uid(tree)
+    topdir = str(tmp_path / "compose-top")
+    rpms = binary_rpms(demo_repo)
+    build_tree(topdir, "Base/x86_64/os", [r for r in rpms if rpm_name(os.path.basename(r)) not in HA + OPTIONAL])
+    build_tree(topdir, "Base/x86_64/os/addons/HA", [r for r in rpms if rpm_name(os.path.basename(r)) in HA], ".")
+    for uid in ("Base-LP", "Base-optional"):
+        rel = layout.repo_dir(by_uid[uid], "x86_64")
+        build_tree(topdir, rel.split("/", 1)[1], [r for r in rpms if rpm_name(os.path.basename(r)) in OPTIONAL])
+        own, side, extra = repoclosure.repositories(topdir, by_uid[uid], tree, "x86_64")
+        assert (own, side, extra) == (rel, ["compose/Base/x86_64/os"], [])
+        broken = Closure("x86_64", [os.path.join(topdir, own)], [os.path.join(topdir, side[0])],
+                         cache=str(tmp_path / "cache")).unresolved()
+        assert sorted(p.split("-0:")[0] for p in broken) == ["demo-corosynclib-devel"] * len(broken) and broken
 
 
 def test_a_child_of_an_is_empty_variant_leaves_its_parents_tree_directory_as_pungi_does(tmp_path, demo_repo):

@@ -294,11 +294,13 @@ def test_demo_compose_up_to_test(new_compose):
     for path in sorted(glob.glob(os.path.join(new_compose, "work/*/repoclosure/*.json"))):
         with open(path) as f:
             trees.append(json.load(f))
-    # Pungi's rules leave Server-optional.i386 without the pkg-config its -devel packages need: the
-    # x86_64-only HA addon has demo-pkgconf, and an optional variant loses addon names on every arch
-    broken = {(t["variant"], t["arch"]) for t in trees if t["unresolved"]}
+    # Pungi's rules leave Server-optional without the pkg-config its -devel packages need: the
+    # x86_64-only HA addon has demo-pkgconf, an optional variant loses addon names on every arch,
+    # and Pungi's repoclosure looks aside to the parent's repository alone (Pungi 4.3.2 reports
+    # the same 11 packages on each arch)
+    broken = {(t["variant"], t["arch"]): len(t["unresolved"]) for t in trees if t["unresolved"]}
     assert len(trees) == 9 and all(t["strictness"] == "lenient" for t in trees), trees
-    assert broken == {("Server-optional", "i386")}, trees
+    assert broken == {("Server-optional", "i386"): 11, ("Server-optional", "x86_64"): 11}, trees
     assert all(t["packages"] > 0 for t in trees)
     checked = report(new_compose, "image-checks.json")["images"]
     assert checked and all(not i["problems"] for i in checked), checked

@@ -1,12 +1,13 @@
 """repoclosure: the requires nothing provides in one variant.arch's repository (Pungi's phase).
 
 Repoclosure (punji_lib.rpms.repoclosure, libsolv) runs over the os repository of
-the tree (compose/<uid>/<arch>/os, an addon's inside its parent's). The trees it
-builds on are its lookaside, as in gather: an addon's parent; a layered
-product's parent and the parent's addons; an optional variant's parent with the
-parent's addons and layered products (but an is_empty one, which has no
-repodata); plus the variant's gather_lookaside_repos and the lookaside repos
-gather made of its variant_as_lookaside variants.
+the tree (compose/<uid>/<arch>/os, an addon's inside its parent's). Its lookaside
+is, as in Pungi 4.3.2, the parent's repository (an addon's, a layered product's
+or an optional variant's; none when the parent is_empty, which has no repodata),
+never the parent's addons or layered products that gather built on (their
+repositories are their own: fuzz-compose seed 23005); plus the variant's
+gather_lookaside_repos and the lookaside repos gather made of its
+variant_as_lookaside variants.
 repoclosure_strictness (variant/arch mapping, the last matching value wins as in
 Pungi; default lenient) says what the tree's unresolved requires do:
 
@@ -63,15 +64,14 @@ def run(topdir, variant=None, arch=None):
 
 
 def repositories(topdir, v, tree, arch):
-    """(the tree's repository, the repositories of the trees it builds on (both
-    compose-relative), its gather_lookaside_repos)."""
+    """(the tree's repository, [its parent's repository] (both compose-relative), its
+    gather_lookaside_repos and variant_as_lookaside repos)."""
     from ..config import variants
 
-    by_uid = variants.by_uid(tree)
+    parent = variants.by_uid(tree).get(v["parent"]) if v["parent"] else None
     own = layout.repo_dir(v, arch)
     # an is_empty tree has no repodata; Pungi's dnf skips such a repository and checks without it
-    side = [layout.repo_dir(by_uid[u], arch) for u in variants.builds_on(v, tree, arch)
-            if arch in by_uid[u]["arches"] and not by_uid[u].get("is_empty")]
+    side = [layout.repo_dir(parent, arch)] if parent and not parent.get("is_empty") else []
     for rel in [own] + side:
         if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
             raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
