@@ -375,3 +375,19 @@ def test_two_records_at_one_path_get_the_files_checksums_and_their_own_sizes(new
         command("punji-imagechecksum", new_compose, check=True)
         with open(path) as f:
             assert f.read() == text
+
+
+def test_two_images_alike_in_productmds_unique_attributes_are_written_and_punji_test_refuses_them(new_compose):
+    """Pungi 4.3.2 adds its images to productmd before they have checksums, so two alike in
+    every attribute productmd keeps unique (an extra ISO without include_variants beside the
+    tree's ISO) get into images.json; its test phase fails reading the file back, and with
+    test in skip_phases the compose finishes (tools/fuzz-compose seeds 16507 and 25507)."""
+    three_images(new_compose)
+    write_images(new_compose, [("Server", "x86_64", SERVER_ISO, "x86_64"), ("Server", "x86_64", CLIENT_ISO, "x86_64")])
+    command("punji-imagechecksum", new_compose, check=True)
+    with open(os.path.join(new_compose, "compose/metadata/images.json")) as f:
+        listed = json.load(f)["payload"]["images"]["Server"]["x86_64"]
+    assert [(i["path"], i["checksums"]) for i in listed] == [
+        (rel, {"sha256": hashes(os.path.join(new_compose, "compose", rel), "sha256")})
+        for rel in sorted((SERVER_ISO, CLIENT_ISO))]
+    assert_one_line_error(command("punji-test", new_compose), "images.json", "shares all UNIQUE_IMAGE_ATTRIBUTES")

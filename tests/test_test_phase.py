@@ -266,6 +266,27 @@ def test_an_image_listed_twice_at_one_path_passes_as_either_record(isos):
     assert_one_line_error(command("punji-test", topdir), "compose/" + rel, "bytes, images.json says")
 
 
+def test_images_without_images_json_fail_as_pungis_test_phase_does(tmp_path, demo_repo):
+    # with createiso in skip_phases Pungi 4.3.2 writes no images.json, yet its extra ISOs are
+    # images of the compose: its test phase fails reading images.json back (tools/fuzz-compose
+    # --outputs --comps --repos seed 23500); punji-createiso --assemble lists them in
+    # work/global/images.json
+    topdir = init_compose(tmp_path, demo_repo, 'skip_phases = ["createiso"]')
+    make_iso(os.path.join(topdir, "compose", GOOD), "PDL-1 Server.x86_64", {"a": b"a"})
+    os.makedirs(os.path.join(topdir, "compose", "metadata"))
+    listed = os.path.join(topdir, "compose/metadata/images.json")
+    unlisted = os.path.join(topdir, "work/global/images.json")
+    write_images(topdir, [{"variant": "Server", "arch": "x86_64", "path": GOOD, "volume_id": "PDL-1 Server.x86_64"}])
+    os.replace(listed, unlisted)
+    assert_one_line_error(command("punji-test", topdir), "compose/metadata/images.json: missing", "has 1 images",
+                          "skip_phases")
+    assert not os.path.exists(os.path.join(topdir, "work/global/state/test.json"))
+    write_images(topdir, [])  # none: nothing to read back, as in Pungi
+    os.replace(listed, unlisted)
+    done = command("punji-test", topdir)
+    assert done.returncode == 0, done.stderr
+
+
 def test_failable_image_is_a_warning_and_marks_the_compose_incomplete(isos):
     topdir, good = isos  # demo.conf: failable_deliverables Client i386 iso
     rel = "Client/i386/iso/PDL-1-Client-i386-dvd1.iso"
@@ -296,10 +317,11 @@ def test_demo_compose_up_to_test(new_compose):
             trees.append(json.load(f))
     # Pungi's rules leave Server-optional without the pkg-config its -devel packages need: the
     # x86_64-only HA addon has demo-pkgconf, an optional variant loses addon names on every arch,
-    # and its repoclosure looks aside to its parent's repository alone, never to the HA addon's
-    broken = {(t["variant"], t["arch"]) for t in trees if t["unresolved"]}
+    # and Pungi's repoclosure looks aside to the parent's repository alone (Pungi 4.3.2 reports
+    # the same 11 packages on each arch)
+    broken = {(t["variant"], t["arch"]): len(t["unresolved"]) for t in trees if t["unresolved"]}
     assert len(trees) == 9 and all(t["strictness"] == "lenient" for t in trees), trees
-    assert broken == {("Server-optional", "i386"), ("Server-optional", "x86_64")}, trees
+    assert broken == {("Server-optional", "i386"): 11, ("Server-optional", "x86_64"): 11}, trees
     assert all(t["packages"] > 0 for t in trees)
     checked = report(new_compose, "image-checks.json")["images"]
     assert checked and all(not i["problems"] for i in checked), checked

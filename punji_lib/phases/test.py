@@ -18,6 +18,10 @@ aarch64, an EFI (0xEF) boot entry on x86_64 and aarch64, and a hybrid MBR
 (ppc64le chrp, s390x) and get no boot check.
 The results are in work/global/test/image-checks.json.
 
+A compose with images but no images.json (no phase that writes it ran: extra ISOs
+with createiso in skip_phases) fails here, as Pungi 4.3.2's test phase fails
+reading images.json back.
+
 A failed image check is an error (one line: the first problem, and how many
 there are), except for an image failable_deliverables allows to fail (its
 variant and arch list 'iso' for createiso images, 'buildinstall' for boot.iso,
@@ -51,6 +55,7 @@ DELIVERABLE = {"dvd": "iso", "cd": "iso", "dvd-debuginfo": "iso", "dvd-ostree": 
 
 def run(topdir, variant=None, arch=None):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    check_listed(topdir)
     inputs = fingerprint(topdir, conf)
     if state.same_inputs(topdir, PHASE, None, None, inputs):
         log.info("the images and options are as the last run checked them: its results stand (%s)",
@@ -73,6 +78,23 @@ def run(topdir, variant=None, arch=None):
                          % (first["path"], first["problems"][0], len(errors), layout.image_checks_json()))
     state.write(topdir, PHASE, failed=bool(failable), inputs=inputs, images=len(images),
                 failed_images=sorted(i["path"] for i in failable), reports=[layout.image_checks_json()])
+
+
+def check_listed(topdir):
+    """Pungi 4.3.2's test phase reads images.json back whenever the compose made images. When
+    no phase that writes it ran (say extra ISOs with createiso in skip_phases: punji-createiso
+    --assemble listed them in work/global/images.json) there is none, and it fails
+    (fuzz-compose --outputs --comps --repos seed 23500)."""
+    unlisted = layout.at(topdir, layout.unlisted_images_json())
+    if os.path.exists(layout.at(topdir, layout.images_json())) or not os.path.exists(unlisted):
+        return
+    images = jsonio.read_json(unlisted)["payload"]["images"]
+    count = sum(len(records) for by_arch in images.values() for records in by_arch.values())
+    if count:
+        raise PunjiError("%s: missing, though the compose has %d images (listed in %s): no phase that writes it "
+                         "ran (createiso, buildinstall, ostree_installer, live_images, live_media, image_build, "
+                         "osbuild), and Pungi 4.3.2's test phase fails reading it; add 'test' to skip_phases to "
+                         "finish without it" % (layout.images_json(), count, layout.unlisted_images_json()))
 
 
 def fingerprint(topdir, conf):
