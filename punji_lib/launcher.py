@@ -38,7 +38,8 @@ def delegate():
 
     name = os.environ.get(ENV)
     prog = os.path.basename(sys.argv[0])
-    if not name or not prog.startswith("punji-") or prog == "punji-compose":
+    # a copy has the variable too (its command's environment): it runs the command itself
+    if not name or IN_COPY or not prog.startswith("punji-") or prog == "punji-compose":
         return
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:

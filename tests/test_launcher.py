@@ -123,3 +123,18 @@ def test_a_claim_run_by_the_launcher_names_the_make_that_started_it(tmp_path, la
     assert done.returncode == 0, done.stderr
     make = (tmp_path / "make.txt").read_text().strip()  # the recipe's shell's parent: make
     assert (tmp_path / "work" / "global" / "make.pid").read_text().strip() == make
+
+
+def test_a_copy_importing_the_commands_for_the_first_time_runs_its_command_itself(launcher):
+    """A request served before the launcher imported punji_lib.commands: the copy imports it
+    with the waiting command's environment, $PUNJI_LAUNCHER set, and must not hand the command
+    on again (a second copy would see the launcher as its caller's parent)."""
+    name, _proc = launcher
+    code = ("import sys; sys.argv[0] = 'punji-status'\n"
+            "from punji_lib import launcher\n"
+            "launcher.IN_COPY = True\n"
+            "launcher.delegate()\n"
+            "print('ran itself')\n")
+    done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=dict(os.environ, PUNJI_LAUNCHER=name))
+    assert (done.returncode, done.stdout) == (0, "ran itself\n"), done.stderr
