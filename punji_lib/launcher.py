@@ -19,7 +19,9 @@ Only a process of the same user is served (the socket's peer credentials).
 import os
 import sys
 
-ENV = "PUNJI_LAUNCHER"
+from . import launcher_client
+from .launcher_client import ENV, HEADER, read
+
 IN_COPY = False  # True in a copy running a command: its log says so
 CALLER_PARENT = None  # in a copy: the parent of the waiting command (the copy's own is the launcher)
 
@@ -28,87 +30,13 @@ def parent_pid():
     """The pid of this command's parent: under the launcher, the waiting command's parent (the
     make that started it), as the command would see it by itself."""
     return CALLER_PARENT or os.getppid()
-HEADER = 4  # the length of the request that follows, and later the exit status
 
 
 def delegate():
-    """In a punji command: when a launcher answers on $PUNJI_LAUNCHER, have it run this command
-    and exit as it ended; return when there is none, the command then runs by itself."""
-    import _socket
-
-    name = os.environ.get(ENV)
-    prog = os.path.basename(sys.argv[0])
-    # a copy has the variable too (its command's environment): it runs the command itself
-    if not name or IN_COPY or not prog.startswith("punji-") or prog == "punji-compose":
-        return
-    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    try:
-        sock.connect("\0" + name)
-    except OSError:
-        sock.close()
-        return
-    _send_request(sock, prog)
-    code = _wait(sock)
-    sock.close()
-    if code is not None:
-        _exit_as(code)
-
-
-def _send_request(sock, prog):
-    import _socket
-    import array
-    import marshal
-
-    umask = os.umask(0o22)
-    os.umask(umask)
-    body = marshal.dumps({"prog": prog, "argv": sys.argv, "cwd": os.getcwd(), "env": dict(os.environ),
-                          "umask": umask, "ppid": os.getppid()})
-    fds = array.array("i", [0, 1, 2])
-    sock.sendmsg([len(body).to_bytes(HEADER, "little")], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
-    sock.sendall(body)
-
-
-def _wait(sock):
-    """The exit status the launcher sends once the copy has ended (as waitstatus_to_exitcode
-    gives it: a signal negative); the copy's pid comes first, for the signals passed on."""
-    import signal
-
-    data = _read(sock, HEADER)
-    if len(data) < HEADER:  # refused: no copy runs, so this process runs the command
-        return None
-    pid = int.from_bytes(data, "little", signed=True)
-
-    def pass_on(signum, _frame):
-        os.kill(pid, signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, pass_on)
-    data = _read(sock, HEADER)
-    if len(data) < HEADER:
-        sys.stderr.write("%s: error: the punji launcher went away before the command ended\n" % sys.argv[0])
-        return 1
-    return int.from_bytes(data, "little", signed=True)
-
-
-def _read(sock, size):
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def _exit_as(code):
-    import signal
-
-    if code < 0:
-        if -code != signal.SIGKILL:
-            signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-        code = 128 - code
-    os._exit(code)
+    """In a punji command: when a launcher answers, have it run this command and exit as it
+    ended; return when there is none (or in a copy, which runs the command it was given)."""
+    if not IN_COPY:
+        launcher_client.delegate(sys.argv)
 
 
 # What the launcher imports while it waits, the most used first: every command module (which
@@ -200,7 +128,7 @@ def _accept(listener, waiting):
         if uid != os.getuid():
             raise OSError("another user")
         head, fds, _flags, _addr = socket.recv_fds(conn, HEADER, 3)
-        head += _read(conn, HEADER - len(head))
+        head += read(conn, HEADER - len(head))
         size = int.from_bytes(head, "little")
         if len(fds) != 3:
             raise ValueError("no standard streams")
@@ -230,7 +158,7 @@ def _accept(listener, waiting):
 def _read_request(conn, size):
     import marshal
 
-    body = _read(conn, size)
+    body = read(conn, size)
     if len(body) < size:
         raise EOFError("short request")
     return marshal.loads(body)

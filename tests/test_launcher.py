@@ -11,6 +11,7 @@ import time
 import pytest
 
 from conftest import BIN
+from punji_lib.commands.compose import _launcher_shell as launcher_shell
 
 
 @pytest.fixture
@@ -112,13 +113,15 @@ def test_a_launcher_told_to_stop_passes_it_on_to_its_copies_and_waits_for_them(l
     assert proc.wait(timeout=30) == 0
 
 
-def test_a_claim_run_by_the_launcher_names_the_make_that_started_it(tmp_path, launcher):
+@pytest.mark.parametrize("shell", [[], launcher_shell()], ids=["sh", "launcher_client"])
+def test_a_claim_run_by_the_launcher_names_the_make_that_started_it(tmp_path, launcher, shell):
     """punji-makefile --claim looks for the make it runs under from its parent up: in a copy,
-    whose own parent is the launcher, that is the waiting command's parent."""
+    whose own parent is the launcher, that is the waiting command's parent (whether make's shell
+    is sh or the launcher's client)."""
     name, _proc = launcher
     (tmp_path / "Makefile").write_text("x:\n\t%s --claim .\n\techo $$PPID > make.txt\n"
                                        % os.path.join(BIN, "punji-makefile"))
-    done = subprocess.run(["make", "-s", "x"], cwd=tmp_path, env=dict(os.environ, PUNJI_LAUNCHER=name),
+    done = subprocess.run(["make", "-s", "x"] + shell, cwd=tmp_path, env=dict(os.environ, PUNJI_LAUNCHER=name),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert done.returncode == 0, done.stderr
     make = (tmp_path / "make.txt").read_text().strip()  # the recipe's shell's parent: make
@@ -138,3 +141,33 @@ def test_a_copy_importing_the_commands_for_the_first_time_runs_its_command_itsel
     done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=dict(os.environ, PUNJI_LAUNCHER=name))
     assert (done.returncode, done.stdout) == (0, "ran itself\n"), done.stderr
+
+
+def shell_line(line, env=None):
+    """LINE run as make runs a recipe line with the shell punji-compose gives it."""
+    shell, flags = (arg.split("=", 1)[1] for arg in launcher_shell())
+    return subprocess.run([shell] + flags.split() + [line], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=dict(os.environ, **(env or {})))
+
+
+def test_makes_shell_hands_a_punji_command_to_the_launcher_itself(launcher):
+    """The client hands the recipe line over without starting the command's script: a script
+    that is not there still runs, by its name, in the launcher; a shell would not find it."""
+    name, _proc = launcher
+    alone = run(["punji-status", "--help"])
+    handed = shell_line("/nowhere/punji-status --help", env={"PUNJI_LAUNCHER": name})
+    assert (handed.returncode, handed.stdout) == (0, alone.stdout), handed.stderr
+    missing = shell_line("/nowhere/punji-status --help")
+    assert missing.returncode == 127 and "/nowhere/punji-status" in missing.stderr
+
+
+@pytest.mark.parametrize("line, out", [
+    ("echo one && echo two", "one\ntwo\n"),
+    ("X=1 sh -c 'echo $X'", "1\n"),
+    ("%s --help > /dev/null; echo $?" % os.path.join(BIN, "punji-status"), "0\n"),
+    ("cd / && pwd", "/\n"),
+])
+def test_makes_shell_leaves_every_other_line_to_sh(launcher, line, out):
+    name, _proc = launcher
+    done = shell_line(line, env={"PUNJI_LAUNCHER": name})
+    assert (done.returncode, done.stdout) == (0, out), done.stderr

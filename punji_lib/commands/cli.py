@@ -145,7 +145,6 @@ def run(argparser, work, argv=None, error_status=1):
         _maybe_traceback(args)
         return error_status
     except KeyboardInterrupt as exc:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one interruption is enough to clean up after
         signum = getattr(exc, "signum", signal.SIGINT)
         canceled = sys.modules["punji_lib.koji.tasks"].cancel_open() if "punji_lib.koji.tasks" in sys.modules else 0
         log.warning("interrupted by %s", signal.Signals(signum).name)

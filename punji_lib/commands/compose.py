@@ -46,6 +46,20 @@ def stop_launcher(proc):
     proc.wait()
 
 
+def _launcher_shell():
+    """make's arguments that make the launcher's client its shell (launcher_client.py): a recipe
+    line that is a punji command then starts no more than a bare interpreter before the launcher
+    runs it. None when a path has a space (make would split it)."""
+    import os
+
+    from .. import launcher_client
+
+    script = os.path.abspath(launcher_client.__file__)
+    if any(c.isspace() for c in sys.executable + script):
+        return []
+    return ["SHELL=" + sys.executable, ".SHELLFLAGS=-IS %s -c" % script]
+
+
 def run_make(topdir, jobs, env=None):
     """make -j JOBS in TOPDIR (with ENV), its output to stderr and logs/global/compose.log;
     returns (exit code, the first error line a punji command printed, or None)."""
@@ -55,7 +69,8 @@ def run_make(topdir, jobs, env=None):
 
     log_path = layout.at(topdir, layout.compose_log())
     log = open(log_path, "a", encoding="utf-8")
-    proc = subprocess.Popen(["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"],
+    argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"]
+    proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     first_error = None
     try:
