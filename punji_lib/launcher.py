@@ -51,7 +51,7 @@ def _preloads():
     import pkgutil
 
     here = os.path.dirname(os.path.abspath(__file__))
-    names = ["punji_lib.commands.cli"]
+    names = ["punji_lib.launcher", "punji_lib.commands.cli"]  # the first: each copy imports it by name
     for package in ("commands", "phases"):
         names += ["punji_lib.%s.%s" % (package, m.name) for m in pkgutil.iter_modules([os.path.join(here, package)])]
     return list(dict.fromkeys(names + list(LIBRARIES)))

@@ -42,14 +42,13 @@ def delegate(argv):
 
 def _send_request(sock, prog, argv):
     import _socket
-    import array
     import marshal
 
     umask = os.umask(0o22)
     os.umask(umask)
     body = marshal.dumps({"prog": prog, "argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ),
                           "umask": umask, "ppid": os.getppid()})
-    fds = array.array("i", [0, 1, 2])
+    fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))  # the C ints SCM_RIGHTS carries
     sock.sendmsg([len(body).to_bytes(HEADER, "little")], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
     sock.sendall(body)
 
@@ -57,7 +56,7 @@ def _send_request(sock, prog, argv):
 def _wait(sock, prog):
     """The exit status the launcher sends once the copy has ended (as waitstatus_to_exitcode
     gives it: a signal negative); the copy's pid comes first, for the signals passed on."""
-    import signal
+    import _signal as signal  # the module signal imports enum, which costs more than this whole process
 
     data = read(sock, HEADER)
     if len(data) < HEADER:  # refused: no copy runs, so this process runs the command
@@ -88,7 +87,7 @@ def read(sock, size):
 
 
 def _exit_as(code):
-    import signal
+    import _signal as signal
 
     if code < 0:
         if -code != signal.SIGKILL:
