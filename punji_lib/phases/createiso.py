@@ -212,10 +212,10 @@ def split_order(top, files):
     order Pungi's split takes them: as os.walk lists the tree (the file system's order),
     the files outside Packages/ first."""
     others, packages = [], []
-    for root, dirs, names in os.walk(top):
+    for root, subdirs, names in os.walk(top):
         base = os.path.relpath(root, top)
         if base == ".":
-            dirs[:] = [d for d in dirs if d != "repodata"]
+            subdirs[:] = [d for d in subdirs if d != "repodata"]
         for name in names:
             rel = name if base == "." else os.path.join(base, name)
             if rel in files:
