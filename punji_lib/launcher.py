@@ -57,9 +57,10 @@ def _preloads():
     return list(dict.fromkeys(names + list(LIBRARIES)))
 
 
-def serve(name):
-    """Serve requests on the abstract socket NAME until stdin is closed and every copy has ended.
-    Returns None in the launcher, the request in a forked copy."""
+def serve(name, jobs=None):
+    """Serve requests on the abstract socket NAME until stdin is closed and every copy has ended,
+    JOBS copies at most at once (None: no limit); the requests beyond wait, and the heaviest
+    (_order) goes first. Returns None in the launcher, the request in a forked copy."""
     import selectors
     import signal
     import socket
@@ -78,44 +79,56 @@ def serve(name):
     events = selectors.DefaultSelector()
     for source in (listener, sys.stdin, wake_r):
         events.register(source, selectors.EVENT_READ)
-    pending, waiting = _preloads(), {}
+    pending, waiting, turns = _preloads(), {}, Turns(jobs)
     while listener or waiting:
-        for key, _ in events.select(0 if pending else None):
+        for key, _ in events.select(BURST_POLL if turns.holding() else 0 if pending else None):
             if key.fileobj is wake_r:
                 os.read(wake_r, 512)
             elif key.fileobj is sys.stdin and not os.read(0, 512):
                 stopping.append(None)
             elif key.fileobj is listener:
-                request = _accept(listener, waiting)
-                if request is not None:  # in the copy: nothing of the launcher's stays open
-                    for signum, action in ((signal.SIGCHLD, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
-                                           (signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL)):
-                        signal.signal(signum, action)
-                    signal.set_wakeup_fd(-1)
-                    events.close()
-                    for sock in [listener, *waiting.values()]:
-                        sock.close()
-                    os.close(wake_r)
-                    os.close(wake_w)
-                    return request
+                taken = _receive(listener)
+                if taken is not None:
+                    turns.add(*taken)
+                    events.register(taken[0], selectors.EVENT_READ)
+            elif key.fileobj in turns.queued:  # the command that waits went away before its turn
+                _drop(events, turns.queued, key.fileobj)
         if stopping and listener:
             events.unregister(listener)
             events.unregister(sys.stdin)
             listener.close()
             listener, pending = None, []
+            for conn in list(turns.queued):  # not run: each command that waits runs by itself, as with no launcher
+                _drop(events, turns.queued, conn)
         for signum in filter(None, stopping):
             for pid in waiting:
                 os.kill(pid, signum)
         del stopping[:]
-        _reap(waiting)
+        turns.ended(_reap(waiting))
+        for conn, request in iter(lambda: turns.next(waiting), None):
+            events.unregister(conn)
+            if _fork(conn, request, waiting):  # in the copy: nothing of the launcher's stays open
+                for signum, action in ((signal.SIGCHLD, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
+                                       (signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL)):
+                    signal.signal(signum, action)
+                signal.set_wakeup_fd(-1)
+                events.close()
+                for sock in [listener, *(conn for conn, _client, _order in waiting.values()), *turns.queued]:
+                    if sock is not None:
+                        sock.close()
+                for _order_key, other in turns.queued.values():
+                    _close_all(other["fds"])
+                os.close(wake_r)
+                os.close(wake_w)
+                return request
         if pending:
             _preload(pending.pop(0))
     return None
 
 
-def _accept(listener, waiting):
-    """Take one request: fork its copy (the request returned in the copy, None in the launcher)."""
-    import gc
+def _receive(listener):
+    """Take one request: (connection, request with the waiting command's fds), None when it is
+    refused (another user, or a broken request)."""
     import socket
     import struct
 
@@ -132,27 +145,154 @@ def _accept(listener, waiting):
         size = int.from_bytes(head, "little")
         if len(fds) != 3:
             raise ValueError("no standard streams")
-        request = _read_request(conn, size)
+        return conn, dict(_read_request(conn, size), fds=fds, client=_pid)
     except (OSError, ValueError, EOFError, TypeError):
-        for fd in fds:
-            os.close(fd)
+        _close_all(fds)
         conn.close()
         return None
+
+
+def _fork(conn, request, waiting):
+    """Fork the copy that runs REQUEST: True in the copy, False in the launcher."""
+    import gc
+
     # the launcher's objects (every module it imported) out of the copies' garbage collections:
     # those would go over them again and again, and write to (and so copy) the pages they share
     gc.freeze()
     pid = os.fork()
     if pid == 0:
         conn.close()
-        return dict(request, fds=fds)
-    for fd in fds:
-        os.close(fd)
+        return True
+    _close_all(request["fds"])
     try:
         conn.sendall(pid.to_bytes(HEADER, "little", signed=True))
     except OSError:
         pass
-    waiting[pid] = conn
-    return None
+    waiting[pid] = (conn, request["client"], request["order"])
+    return False
+
+
+# make starts every target ready to run at once (punji-compose gives it more jobs than the
+# launcher runs): before a free copy goes to a request that waits, the launcher waits for the
+# requests that come with it, BURST seconds at most, looking again every BURST_POLL
+BURST, BURST_POLL = 0.05, 0.003
+
+
+class Turns:
+    """The requests that wait for a copy (JOBS copies at most at once; None: no limit, no wait):
+    which goes next (_order), and when the next may still be coming: make still starting the
+    launcher's clients of targets it found ready, or a heavier copy than any waiting one just
+    ended (its tree's next targets, heavy too, are about to be ready)."""
+
+    def __init__(self, jobs):
+        self.jobs, self.queued, self.count = jobs, {}, 0
+        self.hold_since, self.expect_until = None, 0
+
+    def add(self, conn, request):
+        self.count += 1
+        order = _order(request, self.count)
+        self.queued[conn] = (order, dict(request, order=order))
+        self.expect_until = 0  # what was expected came (or something else did: look again)
+
+    def ended(self, orders):
+        """ORDERS: the _order of the copies that just ended."""
+        import time
+
+        if self.queued and orders and min(o[:2] for o in orders) < min(q[0][:2] for q in self.queued.values()):
+            self.expect_until = time.monotonic() + BURST
+
+    def holding(self):
+        return self.hold_since is not None
+
+    def next(self, waiting):
+        """(connection, request) to run now; None when none waits, no copy is free, or what comes
+        next may be heavier. WAITING: the running copies, {pid: (connection, client pid, order)}."""
+        import time
+
+        if not self.queued or (self.jobs is not None and len(waiting) >= self.jobs):
+            self.hold_since = None
+            return None
+        if self.jobs is not None:
+            now = time.monotonic()
+            self.hold_since = self.hold_since or now
+            if now - self.hold_since < BURST and \
+                    (now < self.expect_until or _more_coming(self.queued, {c for _conn, c, _o in waiting.values()})):
+                return None
+        self.hold_since = None
+        conn = min(self.queued, key=lambda c: self.queued[c][0])
+        return conn, self.queued.pop(conn)[1]
+
+
+def _more_coming(queued, running):
+    """Whether a make whose commands wait in QUEUED is still starting launcher clients: children
+    that are not asking yet (not in QUEUED, nor the clients RUNNING copies serve)."""
+    asking = {request["client"] for _order_key, request in queued.values()} | running
+    for make in {request["ppid"] for _order_key, request in queued.values()}:
+        try:
+            with open("/proc/%d/task/%d/children" % (make, make)) as f:
+                children = [int(pid) for pid in f.read().split()]
+        except (OSError, ValueError):
+            continue
+        if any(pid not in asking and _is_client(pid) for pid in children):
+            return True
+    return False
+
+
+def _is_client(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return b"launcher_client" in f.read()
+    except OSError:
+        return False
+
+
+def _drop(events, queued, conn):
+    """Forget a request that waits for its turn; its command, if still there, runs by itself."""
+    events.unregister(conn)
+    _close_all(queued.pop(conn)[1]["fds"])
+    conn.close()
+
+
+def _close_all(fds):
+    for fd in fds:
+        os.close(fd)
+
+
+def _order(request, count):
+    """The turn of a request that waits: commands of no tree first (a package set, a phase's
+    global step: everything after waits for them), then the trees with the most packages (the
+    longest work, as gather counted it), then the order they came in."""
+    try:
+        weight = _weight(request)
+    except Exception:  # whatever the files say, a request is served
+        weight = 0
+    return (0, 0, count) if weight is None else (1, -weight, count)
+
+
+def _weight(request):
+    """The packages of the tree a command makes (gather's state file, layout.state_file; the
+    source packages for arch src), 0 when not known yet; None for a command of no tree."""
+    import json
+
+    argv = request["argv"]
+    options = dict(zip(argv, argv[1:]))
+    variant, arch = options.get("--variant"), options.get("--arch")
+    if not variant or not arch:
+        return None
+    top = os.path.join(request["cwd"], argv[-1])
+    arches = [arch] if arch != "src" else os.listdir(os.path.join(top, "work"))
+    weight = 0
+    for each in arches:
+        try:
+            with open(os.path.join(top, "work", each, "state", "gather-%s.json" % variant), encoding="utf-8") as f:
+                counts = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if not isinstance(counts, dict):
+            continue
+        keys = ("source",) if arch == "src" else ("binary", "debug")
+        weight = max(weight, sum(counts.get(k) or 0 for k in keys if isinstance(counts.get(k), int)))
+    return weight
 
 
 def _read_request(conn, size):
@@ -165,21 +305,25 @@ def _read_request(conn, size):
 
 
 def _reap(waiting):
-    """Send each ended copy's exit status to the command that waits for it."""
+    """Send each ended copy's exit status to the command that waits for it; the orders of the
+    ended copies."""
+    ended = []
     while waiting:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
-        conn = waiting.pop(pid, None)
+            break
+        conn, _client, order = waiting.pop(pid, (None, None, None))
         if conn is not None:
+            ended.append(order)
             try:
                 conn.sendall(os.waitstatus_to_exitcode(status).to_bytes(HEADER, "little", signed=True))
             except OSError:
                 pass
             conn.close()
+    return ended
 
 
 def _preload(module):
@@ -212,7 +356,7 @@ def run_copy(request):
 
 def main():
     os.environ.pop(ENV, None)
-    request = serve(sys.argv[1])
+    request = serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
     if request is None:
         return 0
     try:

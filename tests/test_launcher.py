@@ -2,6 +2,7 @@
 to it ends as it would by itself (exit status, stdout, stderr, working directory), signals reach
 the copy that runs it, and without a launcher that answers a command runs by itself."""
 
+import json
 import os
 import signal
 import subprocess
@@ -16,8 +17,18 @@ from punji_lib.commands.compose import _launcher_shell as launcher_shell
 
 @pytest.fixture
 def launcher():
+    yield from started_launcher()
+
+
+@pytest.fixture
+def launcher_of_one():
+    """A launcher that runs one command at a time."""
+    yield from started_launcher("1")
+
+
+def started_launcher(*jobs):
     name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
-    proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name, *jobs], stdin=subprocess.PIPE,
                             stdout=subprocess.DEVNULL)
     deadline = time.time() + 30
     while not listening(name) and time.time() < deadline:
@@ -171,3 +182,56 @@ def test_makes_shell_leaves_every_other_line_to_sh(launcher, line, out):
     name, _proc = launcher
     done = shell_line(line, env={"PUNJI_LAUNCHER": name})
     assert (done.returncode, done.stdout) == (0, out), done.stderr
+
+
+def blocking_command(name):
+    """A command handed to the launcher NAME that runs until its stdin is closed."""
+    return subprocess.Popen([os.path.join(BIN, "punji-depsolve")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PUNJI_LAUNCHER=name))
+
+
+def test_a_launcher_of_one_runs_the_next_command_when_the_first_has_ended(launcher_of_one):
+    name, proc = launcher_of_one
+    first = blocking_command(name)
+    deadline = time.time() + 30
+    while not children(proc.pid) and time.time() < deadline:
+        time.sleep(0.05)
+    second = subprocess.Popen([os.path.join(BIN, "punji-status"), "--help"], stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PUNJI_LAUNCHER=name))
+    gone = subprocess.Popen([os.path.join(BIN, "punji-status"), "--help"], stdout=subprocess.DEVNULL,
+                            env=dict(os.environ, PUNJI_LAUNCHER=name))
+    time.sleep(1.5)
+    assert second.poll() is None and len(children(proc.pid)) == 1  # waits for its turn
+    gone.kill()  # a waiting command killed before its turn: the launcher forgets it
+    gone.wait(timeout=30)
+    first.communicate("", timeout=30)
+    out, _err = second.communicate(timeout=30)
+    assert second.returncode == 0 and out.startswith("usage: punji-status")
+
+
+def test_the_heaviest_tree_waiting_goes_first(tmp_path):
+    from punji_lib import launcher
+
+    for arch, variant, counts in (("x86_64", "Small", {"binary": 5, "debug": 1}),
+                                  ("x86_64", "Big", {"binary": 50, "debug": 9}),
+                                  ("i386", "Small", {"source": 7}), ("x86_64", "Small", {"source": 3})):
+        state = tmp_path / "work" / arch / "state"
+        state.mkdir(parents=True, exist_ok=True)
+        path = state / ("gather-%s.json" % variant)
+        old = json.loads(path.read_text()) if path.exists() else {}
+        path.write_text(json.dumps(dict(old, **counts)))
+    (tmp_path / "work" / "global").mkdir()
+
+    def request(*argv):
+        return {"argv": ["/x/punji-" + argv[0]] + list(argv[1:]) + ["."], "cwd": str(tmp_path)}
+
+    waiting = [request("createiso", "--variant", "Small", "--arch", "x86_64"),
+               request("createrepo", "--variant", "New", "--arch", "x86_64"),
+               request("createiso", "--variant", "Small", "--arch", "src"),
+               request("createiso", "--variant", "Big", "--arch", "x86_64"),
+               request("test"),
+               request("repoclosure", "--variant", "Big", "--arch", "x86_64")]
+    turns = sorted(range(len(waiting)), key=lambda n: launcher._order(waiting[n], n))
+    # no tree first; then Big (59 packages, in the order they came), Small.src (the most
+    # source packages of its arches: 7), Small.x86_64 (6), and New, not gathered yet
+    assert turns == [4, 3, 5, 2, 0, 1]

@@ -20,13 +20,13 @@ def build_parser():
     )
     p.add_argument("config", help="the Pungi-format config file")
     cli.add_compose_options(p)
-    p.add_argument("-j", "--jobs", type=int, default=None, help="make jobs to run at once (default: the number of CPUs)")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="phase commands to run at once (default: the number of CPUs)")
     return p
 
 
-def start_launcher():
-    """The warm launcher the commands make runs hand themselves to (punji_lib/launcher.py):
-    (its process, the environment for make that names it)."""
+def start_launcher(jobs):
+    """The warm launcher the commands make runs hand themselves to (punji_lib/launcher.py),
+    running JOBS of them at once: (its process, the environment for make that names it)."""
     import os
     import subprocess
 
@@ -35,7 +35,7 @@ def start_launcher():
     name = "punji-launcher-%d-%s" % (os.getpid(), os.urandom(6).hex())
     # started in / : `python -m` puts its directory first on sys.path, where a user's files are no
     # module of punji's (each copy moves to the directory of the command it runs)
-    proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name, str(jobs)], stdin=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, cwd="/")
     return proc, dict(os.environ, **{launcher.ENV: name})
 
@@ -61,15 +61,18 @@ def _launcher_shell():
 
 
 def run_make(topdir, jobs, env=None):
-    """make -j JOBS in TOPDIR (with ENV), its output to stderr and logs/global/compose.log;
-    returns (exit code, the first error line a punji command printed, or None)."""
+    """make -j JOBS in TOPDIR, its output to stderr and logs/global/compose.log; returns (exit
+    code, the first error line a punji command printed, or None). ENV: make's environment, which
+    names a launcher that runs JOBS commands at once: make then starts up to four times as many,
+    so that every target ready to run waits in the launcher, which runs the heaviest first (make
+    would start them in the order it meets them)."""
     import subprocess
 
     from ..compose import layout
 
     log_path = layout.at(topdir, layout.compose_log())
     log = open(log_path, "a", encoding="utf-8")
-    argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % jobs, "compose"]
+    argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     first_error = None
@@ -129,13 +132,14 @@ def _compose(args):
     from ..errors import PunjiError
     from ..phases import init
 
-    launcher, env = start_launcher()  # it imports while init runs
+    jobs = args.jobs or os.cpu_count() or 1
+    launcher, env = start_launcher(jobs)  # it imports while init runs
     try:
         topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
                              options=cli.compose_options(args), koji_event=args.koji_event)
         print("punji-compose: compose %s" % topdir, file=sys.stderr)
         try:
-            code, first_error = run_make(topdir, args.jobs or os.cpu_count() or 1, env)
+            code, first_error = run_make(topdir, jobs, env)
         except KeyboardInterrupt as exc:
             status.set_status(topdir, "TERMINATED")
             report.write_quietly(topdir, "punji-compose")
