@@ -55,19 +55,26 @@ def _send_request(sock, prog, argv):
 
 def _wait(sock, prog):
     """The exit status the launcher sends once the copy has ended (as waitstatus_to_exitcode
-    gives it: a signal negative); the copy's pid comes first, for the signals passed on."""
+    gives it: a signal negative); the copy's pid comes first, for the signals passed on. A
+    signal before it (the request waits for its turn) ends this process as it would the command
+    not started yet."""
     import _signal as signal  # the module signal imports enum, which costs more than this whole process
 
-    data = read(sock, HEADER)
-    if len(data) < HEADER:  # refused: no copy runs, so this process runs the command
-        return None
-    pid = int.from_bytes(data, "little", signed=True)
+    copy = []
 
     def pass_on(signum, _frame):
-        os.kill(pid, signum)
+        if not copy:
+            _exit_as(-signum)
+        os.kill(copy[0], signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, pass_on)
+    data = read(sock, HEADER)
+    if len(data) < HEADER:  # refused: no copy runs, so this process runs the command
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL if signum != signal.SIGINT else signal.default_int_handler)
+        return None
+    copy.append(int.from_bytes(data, "little", signed=True))
     data = read(sock, HEADER)
     if len(data) < HEADER:
         sys.stderr.write("%s: error: the punji launcher went away before the command ended\n" % prog)

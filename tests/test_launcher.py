@@ -199,11 +199,12 @@ def test_a_launcher_of_one_runs_the_next_command_when_the_first_has_ended(launch
     second = subprocess.Popen([os.path.join(BIN, "punji-status"), "--help"], stdout=subprocess.PIPE, text=True,
                               env=dict(os.environ, PUNJI_LAUNCHER=name))
     gone = subprocess.Popen([os.path.join(BIN, "punji-status"), "--help"], stdout=subprocess.DEVNULL,
-                            env=dict(os.environ, PUNJI_LAUNCHER=name))
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PUNJI_LAUNCHER=name))
     time.sleep(1.5)
     assert second.poll() is None and len(children(proc.pid)) == 1  # waits for its turn
-    gone.kill()  # a waiting command killed before its turn: the launcher forgets it
-    gone.wait(timeout=30)
+    gone.terminate()  # a waiting command stopped before its turn ends as the command would, unstarted
+    _out, err = gone.communicate(timeout=30)
+    assert gone.returncode == -signal.SIGTERM and err == ""  # and the launcher forgets it
     first.communicate("", timeout=30)
     out, _err = second.communicate(timeout=30)
     assert second.returncode == 0 and out.startswith("usage: punji-status")
