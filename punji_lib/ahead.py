@@ -8,7 +8,7 @@ from .log import log
 
 def start(what, function, *args, **kwargs):
     """FUNCTION(*ARGS, **KWARGS) in a forked child; returns the function that waits for it and says whether
-    it finished. A failure is logged ("WHAT not made ahead: ...") and left to the caller, which
+    it finished (its attribute running() says whether the child still runs). A failure is logged ("WHAT not made ahead: ...") and left to the caller, which
     makes it anew and reports it; a child that cannot start is a failure too."""
     import multiprocessing
 
@@ -26,10 +26,13 @@ def start(what, function, *args, **kwargs):
         child.start()
     except OSError as exc:
         log.info("%s not made ahead: %s", what, exc)
-        return lambda: False
+        child = None
 
     def wait():
+        if child is None:
+            return False
         child.join()
         return child.exitcode == 0
 
+    wait.running = lambda: child is not None and child.is_alive()
     return wait

@@ -430,6 +430,59 @@ def test_a_package_file_the_reach_leaves_out_is_never_read(tmp_path, solver_repo
     assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose), "package", "gx-", "is missing")
 
 
+def _reach_still_running(running):
+    """A stand-in for reach.start whose child is (or is not) still running: reached() then
+    makes the runs itself."""
+    def start(*_args, **_kwargs):
+        def wait():
+            return False
+
+        wait.running = lambda: running
+        return wait
+
+    return start
+
+
+def _files(top):
+    found = {}
+    for root, _dirs, names in os.walk(top):
+        for name in names:
+            with open(os.path.join(root, name), "rb") as f:
+                found[os.path.relpath(os.path.join(root, name), top)] = f.read()
+    return found
+
+
+@pytest.mark.parametrize("product", ["demo", "multilib"])
+def test_the_repo_made_while_the_reach_runs_is_the_one_made_after_it(tmp_path, demo_copy, solver_repo, monkeypatch,
+                                                                     caplog, product):
+    """When the reach still runs after the records are made (a nightly), the repo over the newest
+    packages is made meanwhile: taken when the reach lets in exactly those (the demo), made
+    again when it leaves some out (greedy-cap's other provider in the multilib product); the
+    same repo and package set either way as when it is made after the reach."""
+    from punji_lib.log import log
+    from punji_lib.phases import pkgset
+    from punji_lib.rpms import reach
+
+    monkeypatch.setattr(log, "propagate", True)
+    caplog.set_level("INFO", logger="punji")
+    compose = _multilib_product(tmp_path, solver_repo) if product == "multilib" else \
+        command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "c", "--test", check=True).stdout.strip()
+    made = {}
+    for running in (True, False):
+        for rel in ("work/x86_64/repo", "work/x86_64/pkgset/packages.json", "work/x86_64/state/pkgset.json"):
+            shutil.rmtree(os.path.join(compose, rel), ignore_errors=True) if rel.endswith("repo") else \
+                (os.path.exists(os.path.join(compose, rel)) and os.unlink(os.path.join(compose, rel)))
+        monkeypatch.setattr(reach, "start", _reach_still_running(running))
+        caplog.clear()
+        pkgset.run(compose, arch="x86_64")
+        made[running] = (_files(os.path.join(compose, "work/x86_64/repo")),
+                         read(compose, "work/x86_64/pkgset/packages.json")["packages"])
+        said = {"demo": "its repo was made while the reach ran",
+                "multilib": "the reach left out packages: its repo is made again"}[product]
+        assert (said in caplog.text) == running
+    assert made[True] == made[False] and made[True][1]
+
+
 def test_the_repos_own_group_files_add_to_the_groups_pungis_package_set_run_asks_for(tmp_path, demo_copy):
     """Pungi's package set run reads the comps of the repos too (DNF merges every repo's group
     file): a group of the compose's comps takes the packages the repo's group of the same id

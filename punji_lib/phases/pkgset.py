@@ -21,9 +21,10 @@ so too, the newest build of each name.arch whatever its stream.
 """
 
 import os
+import shutil
 
 from .. import arches
-from ..compose import jsonio, layout, reuse, state
+from ..compose import dirs, jsonio, layout, reuse, state
 from ..config import repo_refs
 from ..config.lookup import is_arch_multilib
 from ..errors import PunjiError
@@ -49,14 +50,14 @@ def run(topdir, variant=None, arch=None):
         state.write(topdir, "pkgset", arch=arch, **facts)
         return
     # Koji's packages are read from their files, changelogs too; a repo's come from its metadata
-    changelogs = getattr(chosen, "changelogs", True)
+    changelogs, written = getattr(chosen, "changelogs", True), getattr(chosen, "written", None)
     chosen = _arch_split(conf, arch, chosen)
     records = [record for record, _pkg in chosen]
-    # the repo's revision and timestamps: the newest build time, so the same set gives the same repodata
-    revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
-    repodata.write_repo(repo_dir, [(record["path"], pkg) for record, pkg in chosen], revision,
-                        earlier=_earlier_repos(topdir, conf, arch), changelogs=changelogs)
+    if written:  # made while the reach ran, over these very packages
+        dirs.swap(written, repo_dir)
+    else:
+        repodata.write_repo(repo_dir, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs)
     modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
     if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
         from ..rpms import modules
@@ -71,6 +72,31 @@ def run(topdir, variant=None, arch=None):
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
 
 
+def _repo_contents(topdir, conf, arch, chosen):
+    """(packages, revision, earlier repos) of repodata.write_repo for CHOSEN, [(record, Package)]
+    of the split set. The revision and timestamps are the newest build time, so the same set
+    gives the same repodata."""
+    revision = max([pkg.time_build or 0 for _record, pkg in chosen] or [0])
+    return [(record["path"], pkg) for record, pkg in chosen], revision, _earlier_repos(topdir, conf, arch)
+
+
+def _repo_ahead(topdir, conf, arch, newest, early, changelogs):
+    """The package set's repo over NEWEST, [(Repo, Package)] whose records EARLY has, built
+    aside while the reach runs (the packages it lets in are most often exactly these):
+    (directory, the packages' ids), or None when a record failed or the repo cannot be made
+    (the repo is then made as usual)."""
+    if any(isinstance(early.get(id(pkg)), BaseException) for _repo, pkg in newest):
+        return None
+    chosen = _arch_split(conf, arch, [(early[id(pkg)], pkg) for _repo, pkg in newest], quiet=True)
+    tmp = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
+    try:
+        repodata.build_repo(tmp, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs)
+    except (PunjiError, OSError):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    return tmp, {id(pkg) for _repo, pkg in newest}
+
+
 def _earlier_repos(topdir, conf, arch):
     """The package set repos of ARCH whose package metadata a new one copies: this compose's
     last one and the old compose's."""
@@ -78,7 +104,7 @@ def _earlier_repos(topdir, conf, arch):
     return [layout.at(top, layout.pkgset_repo(arch)) for top in (topdir, old) if top]
 
 
-def _arch_split(conf, arch, chosen):
+def _arch_split(conf, arch, chosen, quiet=False):
     """CHOSEN, [(record, Package)], as Pungi splits a package set by arch: less the noarch
     packages whose source package's ExcludeArch/ExclusiveArch (their own when the source is not
     in the set or pkgset_inherit_exclusive_arch_to_noarch is off) leave out ARCH's native arches
@@ -94,8 +120,9 @@ def _arch_split(conf, arch, chosen):
         limits = sources.get(record["sourcerpm"], record) if record["arch"] == "noarch" else {}
         if set(limits.get("excludearch", ())) & native or \
                 (limits.get("exclusivearch") and not set(limits["exclusivearch"]) & native):
-            log.info("pkgset %s: %s left out by ExcludeArch %s / ExclusiveArch %s", arch, record["nevra"],
-                     limits.get("excludearch", []), limits.get("exclusivearch", []))
+            if not quiet:
+                log.info("pkgset %s: %s left out by ExcludeArch %s / ExclusiveArch %s", arch, record["nevra"],
+                         limits.get("excludearch", []), limits.get("exclusivearch", []))
             continue
         kept.append((record, pkg))
     built = {r["sourcerpm"].rsplit("-", 2)[0] for r, _pkg in kept if r["sourcerpm"]}
@@ -130,6 +157,9 @@ def from_repos(topdir, conf, arch):
         newest = choose()
         headers.prefetch(_local_files(newest))
         early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}
+        changelogs = all("other" in repo.hrefs for repo, _r in opened)
+        # still reaching (a nightly: the headers were known): this core would wait for it
+        ahead = _repo_ahead(topdir, conf, arch, newest, early, changelogs) if reaching.running() else None
     finally:
         reaching()
     chosen = choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches, first=arch))
@@ -137,7 +167,13 @@ def from_repos(topdir, conf, arch):
              arch, len(chosen), ", ".join(compose_arches))
     headers.prefetch(_local_files([(repo, pkg) for repo, pkg in chosen if id(pkg) not in early]))
     result = ReposSet((_made(early.get(id(pkg))) or _record(repo, pkg, headers), pkg) for repo, pkg in chosen)
-    result.changelogs = all("other" in repo.hrefs for repo, _r in opened)
+    result.changelogs = changelogs
+    if ahead and ahead[1] == {id(pkg) for _repo, pkg in chosen}:
+        log.info("pkgset %s: its repo was made while the reach ran", arch)
+        result.written = ahead[0]
+    elif ahead:
+        log.info("pkgset %s: the reach left out packages: its repo is made again", arch)
+        shutil.rmtree(ahead[0], ignore_errors=True)
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
@@ -145,9 +181,11 @@ def from_repos(topdir, conf, arch):
 
 class ReposSet(list):
     """[(record, Package)] of a package set read from repos; changelogs: whether every repo
-    had other metadata, so that the Packages carry their changelogs."""
+    had other metadata, so that the Packages carry their changelogs; written: the directory of
+    its repo when already made (_repo_ahead)."""
 
     changelogs = False
+    written = None
 
 
 def _local_files(chosen):

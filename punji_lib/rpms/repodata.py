@@ -13,22 +13,33 @@ WITH_CHANGELOGS = KINDS + ("other",)
 
 
 def write_repo(repo_dir, packages, revision=0, earlier=(), changelogs=False):
-    """A yum repo in REPO_DIR over PACKAGES, [(file path or URL, createrepo_c Package)]: each
-    package where it is, its xml:base the directory of its file (as Pungi's package set repo
-    points at its packages: no link of tens of thousands of files per compose), the metadata
-    written from the Package objects (see write_metadata for EARLIER and CHANGELOGS). Built
-    in a directory beside REPO_DIR, then renamed into place."""
+    """A yum repo in REPO_DIR over PACKAGES (see build_repo), built in a directory beside
+    REPO_DIR, then renamed into place."""
     tmp = dirs.aside(repo_dir)
     try:
-        for path, pkg in packages:
-            where, pkg.location_href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
-            pkg.location_base = (where if is_remote(path) else "file://" + where) + "/"
-        write_metadata(tmp, [pkg for _path, pkg in packages], revision, earlier, changelogs)
-        os.chmod(tmp, 0o755)
+        build_repo(tmp, packages, revision, earlier, changelogs)
         dirs.swap(tmp, repo_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def build_repo(top, packages, revision=0, earlier=(), changelogs=False):
+    """A yum repo in the directory TOP over PACKAGES, [(file path or URL, createrepo_c
+    Package)]: each package where it is, its xml:base the directory of its file (as Pungi's
+    package set repo points at its packages: no link of tens of thousands of files per
+    compose), the metadata written from the Package objects (see write_metadata for EARLIER
+    and CHANGELOGS), whose locations are left as they were."""
+    kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
+    try:
+        for path, pkg in packages:
+            where, pkg.location_href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
+            pkg.location_base = (where if is_remote(path) else "file://" + where) + "/"
+        write_metadata(top, [pkg for _path, pkg in packages], revision, earlier, changelogs)
+    finally:
+        for (_path, pkg), (href, base) in zip(packages, kept):
+            pkg.location_href, pkg.location_base = href, base
+    os.chmod(top, 0o755)
 
 
 def write_metadata(top, packages, revision=0, earlier=(), changelogs=False):
