@@ -179,8 +179,9 @@ BURST, BURST_POLL = 0.05, 0.003
 
 
 class Turns:
-    """The requests that wait for a copy (JOBS copies at most at once; None: no limit, no wait):
-    which goes next (_order), and when the next may still be coming: make still starting the
+    """The requests of make's targets that wait for a copy (JOBS copies at most at once; None:
+    no limit, no wait; a request of any other process is served at once): which goes next
+    (_order), and when the next may still be coming: make still starting the
     launcher's clients of targets it found ready, or a heavier copy than any waiting one just
     ended (its tree's next targets, heavy too, are about to be ready)."""
 
@@ -191,7 +192,7 @@ class Turns:
     def add(self, conn, request):
         self.count += 1
         order = _order(request, self.count)
-        self.queued[conn] = (order, dict(request, order=order))
+        self.queued[conn] = (order, dict(request, order=order, from_make=_is_make(request["ppid"])))
         self.expect_until = 0  # what was expected came (or something else did: look again)
 
     def ended(self, orders):
@@ -209,6 +210,9 @@ class Turns:
         next may be heavier. WAITING: the running copies, {pid: (connection, client pid, order)}."""
         import time
 
+        for conn, (_order_key, request) in self.queued.items():
+            if not request["from_make"]:  # a command a running one started may be what it waits for
+                return conn, self.queued.pop(conn)[1]
         if not self.queued or (self.jobs is not None and len(waiting) >= self.jobs):
             self.hold_since = None
             return None
@@ -236,6 +240,16 @@ def _more_coming(queued, running):
         if any(pid not in asking and _is_client(pid) for pid in children):
             return True
     return False
+
+
+def _is_make(pid):
+    """Whether the process PID is a make (the targets' commands take turns; any other, such as
+    a hook a running command started, runs at once)."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip() in ("make", "gmake")
+    except OSError:
+        return False
 
 
 def _is_client(pid):
