@@ -105,15 +105,17 @@ def serve(name, jobs=None):
                 os.kill(pid, signum)
         del stopping[:]
         turns.ended(_reap(waiting))
-        for conn, request in iter(lambda: turns.next(waiting), None):
+        for conn, request, run in iter(lambda: turns.next(waiting), None):
             events.unregister(conn)
-            if _fork(conn, request, waiting):  # in the copy: nothing of the launcher's stays open
+            if not run:
+                _refuse(conn, request)
+            elif _fork(conn, request, waiting):  # in the copy: nothing of the launcher's stays open
                 for signum, action in ((signal.SIGCHLD, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
                                        (signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL)):
                     signal.signal(signum, action)
                 signal.set_wakeup_fd(-1)
                 events.close()
-                for sock in [listener, *(conn for conn, _client, _order in waiting.values()), *turns.queued]:
+                for sock in [listener, *(conn for conn, _meta in waiting.values()), *turns.queued]:
                     if sock is not None:
                         sock.close()
                 for _order_key, other in turns.queued.values():
@@ -168,8 +170,19 @@ def _fork(conn, request, waiting):
         conn.sendall(pid.to_bytes(HEADER, "little", signed=True))
     except OSError:
         pass
-    waiting[pid] = (conn, request["client"], request["order"])
+    waiting[pid] = (conn, {key: request[key] for key in ("client", "order", "from_make", "ppid", "keep_going")})
     return False
+
+
+def _refuse(conn, request):
+    """Answer a request that is not to run (its make stopped after a failed target): no copy
+    (pid 0), exit status 1."""
+    _close_all(request["fds"])
+    try:
+        conn.sendall((0).to_bytes(HEADER, "little", signed=True) + (1).to_bytes(HEADER, "little", signed=True))
+    except OSError:
+        pass
+    conn.close()
 
 
 # make starts every target ready to run at once (punji-compose gives it more jobs than the
@@ -188,17 +201,22 @@ class Turns:
     def __init__(self, jobs):
         self.jobs, self.queued, self.count = jobs, {}, 0
         self.hold_since, self.expect_until = None, 0
+        self.failed = set()  # the makes one of whose targets failed: they start no more (no -k)
 
     def add(self, conn, request):
         self.count += 1
         order = _order(request, self.count)
-        self.queued[conn] = (order, dict(request, order=order, from_make=_is_make(request["ppid"])))
+        self.queued[conn] = (order, dict(request, order=order, from_make=_is_make(request["ppid"]),
+                                         keep_going=_keeps_going(request["env"])))
         self.expect_until = 0  # what was expected came (or something else did: look again)
 
-    def ended(self, orders):
-        """ORDERS: the _order of the copies that just ended."""
+    def ended(self, ended):
+        """ENDED: [(what _fork kept of a request, exit code)] of the copies that just ended."""
         import time
 
+        self.failed.update(meta["ppid"] for meta, code in ended
+                           if code != 0 and meta["from_make"] and not meta["keep_going"])
+        orders = [meta["order"] for meta, _code in ended]
         if self.queued and orders and min(o[:2] for o in orders) < min(q[0][:2] for q in self.queued.values()):
             self.expect_until = time.monotonic() + BURST
 
@@ -206,13 +224,16 @@ class Turns:
         return self.hold_since is not None
 
     def next(self, waiting):
-        """(connection, request) to run now; None when none waits, no copy is free, or what comes
-        next may be heavier. WAITING: the running copies, {pid: (connection, client pid, order)}."""
+        """(connection, request, whether to run it) to answer now; None when none waits, no copy
+        is free, or what comes next may be heavier. WAITING: the running copies, {pid:
+        (connection, what _fork kept of the request)}."""
         import time
 
         for conn, (_order_key, request) in self.queued.items():
             if not request["from_make"]:  # a command a running one started may be what it waits for
-                return conn, self.queued.pop(conn)[1]
+                return conn, self.queued.pop(conn)[1], True
+            if request["ppid"] in self.failed:  # make would not have started it: it only waits for it
+                return conn, self.queued.pop(conn)[1], False
         if not self.queued or (self.jobs is not None and len(waiting) >= self.jobs):
             self.hold_since = None
             return None
@@ -220,11 +241,11 @@ class Turns:
             now = time.monotonic()
             self.hold_since = self.hold_since or now
             if now - self.hold_since < BURST and \
-                    (now < self.expect_until or _more_coming(self.queued, {c for _conn, c, _o in waiting.values()})):
+                    (now < self.expect_until or _more_coming(self.queued, {m["client"] for _c, m in waiting.values()})):
                 return None
         self.hold_since = None
         conn = min(self.queued, key=lambda c: self.queued[c][0])
-        return conn, self.queued.pop(conn)[1]
+        return conn, self.queued.pop(conn)[1], True
 
 
 def _more_coming(queued, running):
@@ -240,6 +261,13 @@ def _more_coming(queued, running):
         if any(pid not in asking and _is_client(pid) for pid in children):
             return True
     return False
+
+
+def _keeps_going(env):
+    """Whether the make of a request's environment runs with -k (its MAKEFLAGS' first word holds
+    its one-letter options)."""
+    words = env.get("MAKEFLAGS", "").split()
+    return bool(words) and not words[0].startswith("-") and "=" not in words[0] and "k" in words[0]
 
 
 def _is_make(pid):
@@ -319,8 +347,8 @@ def _read_request(conn, size):
 
 
 def _reap(waiting):
-    """Send each ended copy's exit status to the command that waits for it; the orders of the
-    ended copies."""
+    """Send each ended copy's exit status to the command that waits for it; [(what _fork kept
+    of its request, exit code)] of the ended copies."""
     ended = []
     while waiting:
         try:
@@ -329,11 +357,12 @@ def _reap(waiting):
             break
         if pid == 0:
             break
-        conn, _client, order = waiting.pop(pid, (None, None, None))
+        conn, meta = waiting.pop(pid, (None, None))
         if conn is not None:
-            ended.append(order)
+            code = os.waitstatus_to_exitcode(status)
+            ended.append((meta, code))
             try:
-                conn.sendall(os.waitstatus_to_exitcode(status).to_bytes(HEADER, "little", signed=True))
+                conn.sendall(code.to_bytes(HEADER, "little", signed=True))
             except OSError:
                 pass
             conn.close()

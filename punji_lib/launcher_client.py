@@ -63,7 +63,7 @@ def _wait(sock, prog):
     copy = []
 
     def pass_on(signum, _frame):
-        if not copy:
+        if not copy or not copy[0]:
             _exit_as(-signum)
         os.kill(copy[0], signum)
 
@@ -74,7 +74,7 @@ def _wait(sock, prog):
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL if signum != signal.SIGINT else signal.default_int_handler)
         return None
-    copy.append(int.from_bytes(data, "little", signed=True))
+    copy.append(int.from_bytes(data, "little", signed=True))  # 0: not run (its make stops: a target failed)
     data = read(sock, HEADER)
     if len(data) < HEADER:
         sys.stderr.write("%s: error: the punji launcher went away before the command ended\n" % prog)

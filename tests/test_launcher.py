@@ -240,3 +240,27 @@ def test_the_heaviest_tree_waiting_goes_first(tmp_path):
     # no tree first; then Big (59 packages, in the order they came), Small.src (the most
     # source packages of its arches: 7), Small.x86_64 (6), and New, not gathered yet
     assert turns == [4, 3, 5, 2, 0, 1]
+
+
+@pytest.mark.parametrize("keep_going", [False, True])
+def test_after_a_failed_target_the_launcher_starts_none_of_that_makes_others(tmp_path, launcher_of_one, keep_going):
+    """make without -k starts nothing after a target failed; the targets it started already wait
+    in the launcher, which then answers them without running them (with -k it runs them)."""
+    name, proc = launcher_of_one
+    first = blocking_command(name)  # the one copy is taken: make's two targets both wait
+    deadline = time.time() + 30
+    while not children(proc.pid) and time.time() < deadline:
+        time.sleep(0.05)
+    status = os.path.join(BIN, "punji-status")
+    (tmp_path / "Makefile").write_text("all: a b\na:\n\t%s no-such-compose\nb:\n\t%s --help --variant X --arch x86_64 .\n"
+                                       % (status, status))
+    done = subprocess.Popen(["make", "-j4"] + (["-k"] if keep_going else []) + ["all"] + launcher_shell(),
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PUNJI_LAUNCHER=name))
+    time.sleep(1.5)
+    first.communicate("", timeout=30)  # a (no tree: first) fails, then b's turn comes
+    out, err = done.communicate(timeout=30)
+    assert done.returncode != 0
+    assert ("usage: punji-status" in out) == keep_going
+    assert ("b] Error 1" in err) != keep_going  # answered unrun: make's own line says b failed
+    assert "Traceback" not in err
