@@ -264,3 +264,18 @@ def test_after_a_failed_target_the_launcher_starts_none_of_that_makes_others(tmp
     assert ("usage: punji-status" in out) == keep_going
     assert ("b] Error 1" in err) != keep_going  # answered unrun: make's own line says b failed
     assert "Traceback" not in err
+
+
+def test_with_a_launcher_that_could_not_start_make_alone_runs_the_jobs(tmp_path, demo_copy, monkeypatch):
+    """punji-compose gives make four times the jobs (and the launcher's client as its shell)
+    only when the launcher runs; else make runs -j JOBS commands by itself, as without one."""
+    from punji_lib.commands import compose
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE)
+    dead.wait()
+    monkeypatch.setattr(compose, "start_launcher", lambda jobs: (dead, dict(os.environ, PUNJI_LAUNCHER="gone")))
+    made = []
+    monkeypatch.setattr(compose, "run_make", lambda topdir, jobs, env: made.append((jobs, env)) or (0, None))
+    args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path), "-j", "3"])
+    compose._compose(args)
+    assert made == [(3, None)]

@@ -138,6 +138,8 @@ def _compose(args):
         topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
                              options=cli.compose_options(args), koji_event=args.koji_event)
         print("punji-compose: compose %s" % topdir, file=sys.stderr)
+        if launcher.poll() is not None:  # it could not start: make alone runs JOBS commands at once
+            env = None
         try:
             code, first_error = run_make(topdir, jobs, env)
         except KeyboardInterrupt as exc:
