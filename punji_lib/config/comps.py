@@ -17,6 +17,7 @@ type then name, lists by name, default and uservisible always.
 import fnmatch
 import os
 import re
+import tempfile
 
 from ..errors import PunjiError
 
@@ -134,7 +135,7 @@ def _attribute_tree(path, arch, variant_uid):
     the attributes unread, so this runs on the XML. With no VARIANT_UID only the arch applies."""
     from lxml import etree
 
-    tree = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True))
+    tree = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True))
     filters = [("arch", arch)] + ([("variant", variant_uid)] if variant_uid else [])
     for xpath in ("/comps/group/packagelist/packagereq", "/comps/group", "/comps/environment"):
         for attr, value in filters:
@@ -148,9 +149,29 @@ def _attribute_tree(path, arch, variant_uid):
 
 def attribute_filtered(path, arch, variant_uid):
     """The XML text (bytes) of _attribute_tree()."""
+    return _as_comps_filter_writes(_attribute_tree(path, arch, variant_uid))
+
+
+def _as_comps_filter_writes(tree):
+    """TREE as bytes, as Pungi's comps_filter writes its output: reindented, a newline after."""
     from lxml import etree
 
-    return etree.tostring(_attribute_tree(path, arch, variant_uid), xml_declaration=True, encoding="UTF-8")
+    return etree.tostring(tree, pretty_print=True, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def _read_back(data):
+    """A libcomps.Comps of the XML DATA read from a file, as Pungi reads comps_filter's output.
+    libcomps reads a file 1 KiB at a time and drops a piece of text that is only blanks, so a
+    blank cut off at a piece's edge is lost (`Tools &amp; more` cut after the space reads as
+    `Tools &more`); the same text read from a string keeps it."""
+    import libcomps
+
+    with tempfile.NamedTemporaryFile(suffix=".xml") as f:
+        f.write(data)
+        f.flush()
+        comps = libcomps.Comps()
+        comps.fromxml_f(f.name)
+    return comps
 
 
 def _cleanup(tree, keep_empty, lookaside):
@@ -178,13 +199,9 @@ def filtered(path, variant, arch, filter_environments=True, lookaside=()):
     """A libcomps.Comps of the comps file PATH with what VARIANT may see on ARCH, and the names
     of the groups the variant lists that match no group there. LOOKASIDE: the group names the
     parent variant lists, which environments may keep naming."""
-    import libcomps
-    from lxml import etree
-
     tree = _attribute_tree(path, arch, variant["uid"])
     _cleanup(tree, ("conflicts", "conflicts-" + variant["uid"].lower()), lookaside)
-    comps = libcomps.Comps()
-    comps.fromxml_str(etree.tostring(tree, encoding="unicode"))
+    comps = _read_back(_as_comps_filter_writes(tree))
     missing = []
     # Pungi filters the groups of a modular variant (one with a <modules> element) too
     if variant["groups"] or variant.get("modules") is not None or variant["modular_koji_tags"] or variant["type"] != "variant":
