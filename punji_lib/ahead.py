@@ -7,9 +7,10 @@ from .log import log
 
 
 def start(what, function, *args, **kwargs):
-    """FUNCTION(*ARGS, **KWARGS) in a forked child; returns the function that waits for it and says whether
-    it finished (its attribute running() says whether the child still runs). A failure is logged ("WHAT not made ahead: ...") and left to the caller, which
-    makes it anew and reports it; a child that cannot start is a failure too."""
+    """FUNCTION(*ARGS, **KWARGS) in a forked child; returns the function that waits for it and
+    says whether it finished (its attribute running() says whether the child still runs). A
+    failure is logged ("WHAT not made ahead: ...") and left to the caller, which makes it anew
+    and reports it; a child that cannot start is a failure too."""
     import multiprocessing
 
     def run():

@@ -16,6 +16,7 @@ process group, so a kill of that group ends them and whatever they run, as it wo
 Only a process of the same user is served (the socket's peer credentials).
 """
 
+import functools
 import os
 import sys
 
@@ -118,7 +119,7 @@ def serve(name, jobs=None):
                 for sock in [listener, *(conn for conn, _meta in waiting.values()), *turns.queued]:
                     if sock is not None:
                         sock.close()
-                for _order_key, other in turns.queued.values():
+                for other in turns.queued.values():
                     _close_all(other["fds"])
                 os.close(wake_r)
                 os.close(wake_w)
@@ -187,8 +188,11 @@ def _refuse(conn, request):
 
 # make starts every target ready to run at once (punji-compose gives it more jobs than the
 # launcher runs): before a free copy goes to a request that waits, the launcher waits for the
-# requests that come with it, BURST seconds at most, looking again every BURST_POLL
+# requests that come with it, BURST seconds at most, looking again every BURST_POLL. It waits
+# only for a tree of HEAVY packages or more: a lighter tree's targets end sooner than a wait
+# for the next would pay back.
 BURST, BURST_POLL = 0.05, 0.003
+HEAVY = 1000
 
 
 class Turns:
@@ -205,9 +209,8 @@ class Turns:
 
     def add(self, conn, request):
         self.count += 1
-        order = _order(request, self.count)
-        self.queued[conn] = (order, dict(request, order=order, from_make=_is_make(request["ppid"]),
-                                         keep_going=_keeps_going(request["env"])))
+        self.queued[conn] = dict(request, order=_order(request, self.count), from_make=_is_make(request["ppid"]),
+                                 keep_going=_keeps_going(request["env"]))
         self.expect_until = 0  # what was expected came (or something else did: look again)
 
     def ended(self, ended):
@@ -217,7 +220,8 @@ class Turns:
         self.failed.update(meta["ppid"] for meta, code in ended
                            if code != 0 and meta["from_make"] and not meta["keep_going"])
         orders = [meta["order"] for meta, _code in ended]
-        if self.queued and orders and min(o[:2] for o in orders) < min(q[0][:2] for q in self.queued.values()):
+        if self.queued and orders and min(o[:2] for o in orders) < min(q["order"][:2] for q in self.queued.values()) \
+                and -min(o[:2] for o in orders)[1] >= HEAVY:
             self.expect_until = time.monotonic() + BURST
 
     def holding(self):
@@ -229,30 +233,45 @@ class Turns:
         (connection, what _fork kept of the request)}."""
         import time
 
-        for conn, (_order_key, request) in self.queued.items():
+        for conn, request in self.queued.items():
             if not request["from_make"]:  # a command a running one started may be what it waits for
-                return conn, self.queued.pop(conn)[1], True
+                return conn, self.queued.pop(conn), True
             if request["ppid"] in self.failed:  # make would not have started it: it only waits for it
-                return conn, self.queued.pop(conn)[1], False
+                return conn, self.queued.pop(conn), False
         if not self.queued or (self.jobs is not None and len(waiting) >= self.jobs):
             self.hold_since = None
             return None
+        conn = min(self.queued, key=lambda c: self.queued[c]["order"])
         if self.jobs is not None:
             now = time.monotonic()
             self.hold_since = self.hold_since or now
-            if now - self.hold_since < BURST and \
-                    (now < self.expect_until or _more_coming(self.queued, {m["client"] for _c, m in waiting.values()})):
+            if now - self.hold_since < BURST and (now < self.expect_until or (
+                    _may_come_heavier(self.queued[conn]) and
+                    _more_coming(self.queued, {m["client"] for _c, m in waiting.values()}))):
                 return None
         self.hold_since = None
-        conn = min(self.queued, key=lambda c: self.queued[c][0])
-        return conn, self.queued.pop(conn)[1], True
+        return conn, self.queued.pop(conn), True
+
+
+def _may_come_heavier(request):
+    """Whether a request heavier than REQUEST, the first to go of those waiting, may still
+    come: it is of a gathered tree, and the compose has a tree of HEAVY packages or more heavier
+    than it."""
+    kind, weight = request["order"][0], -request["order"][1]
+    if kind == 0 or weight == 0:  # no tree goes before one; trees not gathered yet weigh alike
+        return False
+    try:
+        heaviest = _heaviest(os.path.join(request["cwd"], request["argv"][-1]))
+    except Exception:  # whatever the files say, a request is served
+        return False
+    return heaviest >= HEAVY and heaviest > weight
 
 
 def _more_coming(queued, running):
     """Whether a make whose commands wait in QUEUED is still starting launcher clients: children
     that are not asking yet (not in QUEUED, nor the clients RUNNING copies serve)."""
-    asking = {request["client"] for _order_key, request in queued.values()} | running
-    for make in {request["ppid"] for _order_key, request in queued.values()}:
+    asking = {request["client"] for request in queued.values()} | running
+    for make in {request["ppid"] for request in queued.values()}:
         try:
             with open("/proc/%d/task/%d/children" % (make, make)) as f:
                 children = [int(pid) for pid in f.read().split()]
@@ -291,7 +310,7 @@ def _is_client(pid):
 def _drop(events, queued, conn):
     """Forget a request that waits for its turn; its command, if still there, runs by itself."""
     events.unregister(conn)
-    _close_all(queued.pop(conn)[1]["fds"])
+    _close_all(queued.pop(conn)["fds"])
     conn.close()
 
 
@@ -314,8 +333,6 @@ def _order(request, count):
 def _weight(request):
     """The packages of the tree a command makes (gather's state file, layout.state_file; the
     source packages for arch src), 0 when not known yet; None for a command of no tree."""
-    import json
-
     argv = request["argv"]
     options = dict(zip(argv, argv[1:]))
     variant, arch = options.get("--variant"), options.get("--arch")
@@ -323,18 +340,34 @@ def _weight(request):
         return None
     top = os.path.join(request["cwd"], argv[-1])
     arches = [arch] if arch != "src" else os.listdir(os.path.join(top, "work"))
-    weight = 0
-    for each in arches:
-        try:
-            with open(os.path.join(top, "work", each, "state", "gather-%s.json" % variant), encoding="utf-8") as f:
-                counts = json.load(f)
-        except (OSError, ValueError):
-            continue
-        if not isinstance(counts, dict):
-            continue
-        keys = ("source",) if arch == "src" else ("binary", "debug")
-        weight = max(weight, sum(counts.get(k) or 0 for k in keys if isinstance(counts.get(k), int)))
-    return weight
+    paths = [os.path.join(top, "work", each, "state", "gather-%s.json" % variant) for each in arches]
+    return max([_packages(path, arch == "src") for path in paths] or [0])
+
+
+@functools.lru_cache(maxsize=None)
+def _heaviest(top):
+    """The packages of the heaviest tree of the compose TOP, as its gather states count them
+    (asked once gather has run: they stay as they are while the launcher lives)."""
+    import glob
+
+    paths = glob.glob(os.path.join(glob.escape(top), "work", "*", "state", "gather-*.json"))
+    return max([_packages(path, source) for path in paths for source in (False, True)] or [0])
+
+
+def _packages(path, source):
+    """The binary and debug packages (or, SOURCE, the source packages) gather's state file PATH
+    counts; 0 when it does not (yet)."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            counts = json.load(f)
+    except (OSError, ValueError):
+        return 0
+    if not isinstance(counts, dict):
+        return 0
+    keys = ("source",) if source else ("binary", "debug")
+    return sum(counts.get(k) or 0 for k in keys if isinstance(counts.get(k), int))
 
 
 def _read_request(conn, size):

@@ -18,9 +18,10 @@ HEADER = 4  # the length of the request that follows, and later the exit status
 SHELL_SYNTAX = frozenset("\"'`$\\;&|<>()[]{}*?~#!\n")
 
 
-def delegate(argv):
-    """When a launcher answers on $PUNJI_LAUNCHER, have it run the punji command ARGV and exit as
-    it ended; return when there is none, the command then runs by itself."""
+def delegate(argv, streams=(0, 1, 2)):
+    """When a launcher answers on $PUNJI_LAUNCHER, have it run the punji command ARGV with
+    STREAMS as its standard input, output and error, and exit as it ended; return when there is
+    none, the command then runs by itself."""
     import _socket
 
     name = os.environ.get(ENV)
@@ -33,14 +34,14 @@ def delegate(argv):
     except OSError:
         sock.close()
         return
-    _send_request(sock, prog, argv)
+    _send_request(sock, prog, argv, streams)
     code = _wait(sock, prog)
     sock.close()
     if code is not None:
         _exit_as(code)
 
 
-def _send_request(sock, prog, argv):
+def _send_request(sock, prog, argv, streams):
     import _socket
     import marshal
 
@@ -48,7 +49,7 @@ def _send_request(sock, prog, argv):
     os.umask(umask)
     body = marshal.dumps({"prog": prog, "argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ),
                           "umask": umask, "ppid": os.getppid()})
-    fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))  # the C ints SCM_RIGHTS carries
+    fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in streams)  # the C ints SCM_RIGHTS carries
     sock.sendmsg([len(body).to_bytes(HEADER, "little")], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
     sock.sendall(body)
 
@@ -107,9 +108,11 @@ def _exit_as(code):
 def shell(args):
     """Make's shell: ARGS are the shell's flags, then the recipe line."""
     *flags, line = args
-    words = line.split()
-    if words and "/" in words[0] and "=" not in words[0] and not SHELL_SYNTAX.intersection(line):
-        delegate(words)
+    words, streams = line.split(), (0, 1, 2)
+    if words[1:] and words[-1] == "2>&1":  # the Makefile's claim: $(shell) takes what it says
+        words, streams = words[:-1], (0, 1, 1)
+    if words and "/" in words[0] and "=" not in words[0] and not SHELL_SYNTAX.intersection(" ".join(words)):
+        delegate(words, streams)
     os.execv("/bin/sh", ["/bin/sh"] + flags + [line])
 
 

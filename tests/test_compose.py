@@ -5,6 +5,8 @@ import os
 import re
 import time
 
+import pytest
+
 from productmd.composeinfo import ComposeInfo
 
 from conftest import assert_one_line_error, command, make
@@ -233,6 +235,22 @@ def test_composes_started_at_the_same_moment_get_distinct_ids(tmp_path, demo_cop
     assert all(p.returncode == 0 for p in procs)
     assert sorted(os.path.basename(d)[-1] for d in dirs) == ["0", "1", "2", "3"]
     assert len(set(open(os.path.join(d, "COMPOSE_ID")).read() for d in dirs)) == 4
+
+
+@pytest.mark.parametrize("compose_type", ["production", "nightly", "test", "ci", "development"])
+@pytest.mark.parametrize("conf", [
+    {"release_name": "Demo", "release_short": "PDL", "release_version": "1"},
+    {"release_name": "Demo", "release_short": "PDL", "release_version": "9.1", "release_type": "updates-testing"},
+    {"release_name": "Tools", "release_short": "TLS", "release_version": "2", "release_type": "GA",
+     "base_product_name": "Base", "base_product_short": "BASE", "base_product_version": "8",
+     "base_product_type": "eus"},
+])
+def test_the_compose_id_is_productmds(conf, compose_type):
+    """composeid.compose_id, worked out without importing productmd, is productmd's."""
+    from punji_lib.compose import composeid
+
+    ours = composeid.compose_id(conf, compose_type, "20261205", 3)
+    assert ours == composeid.compose_info(conf, compose_type, None, "20261205", 3).create_compose_id()
 
 
 def test_a_milestone_label_makes_the_compose_final_as_pungis_supported_flag():

@@ -172,6 +172,15 @@ def test_makes_shell_hands_a_punji_command_to_the_launcher_itself(launcher):
     assert missing.returncode == 127 and "/nowhere/punji-status" in missing.stderr
 
 
+def test_makes_shell_hands_over_a_punji_command_whose_errors_go_to_its_output(launcher):
+    """The Makefile's claim, `$(shell punji-makefile --claim . 2>&1)`: the error is in what
+    make's $(shell) takes."""
+    name, _proc = launcher
+    handed = shell_line("/nowhere/punji-status --no-such-option 2>&1", env={"PUNJI_LAUNCHER": name})
+    assert handed.returncode == 2 and handed.stderr == ""
+    assert "punji-status: error: unrecognized arguments: --no-such-option" in handed.stdout
+
+
 @pytest.mark.parametrize("line, out", [
     ("echo one && echo two", "one\ntwo\n"),
     ("X=1 sh -c 'echo $X'", "1\n"),
@@ -240,6 +249,26 @@ def test_the_heaviest_tree_waiting_goes_first(tmp_path):
     # no tree first; then Big (59 packages, in the order they came), Small.src (the most
     # source packages of its arches: 7), Small.x86_64 (6), and New, not gathered yet
     assert turns == [4, 3, 5, 2, 0, 1]
+
+
+@pytest.mark.parametrize("heavy, other, holds", [(1500, 20, True), (1500, 1500, False), (900, 20, False)])
+def test_the_launcher_waits_for_a_heavier_tree_only_when_one_is_heavy(tmp_path, heavy, other, holds):
+    from punji_lib import launcher
+
+    state = tmp_path / "work" / "x86_64" / "state"
+    state.mkdir(parents=True)
+    (state / "gather-Big.json").write_text(json.dumps({"binary": heavy}))
+    (state / "gather-Small.json").write_text(json.dumps({"binary": other}))
+
+    def request(*argv):
+        request = {"argv": ["/x/punji-" + argv[0]] + list(argv[1:]) + ["."], "cwd": str(tmp_path)}
+        return dict(request, order=launcher._order(request, 1))
+
+    launcher._heaviest.cache_clear()
+    assert launcher._may_come_heavier(request("createrepo", "--variant", "Small", "--arch", "x86_64")) is holds
+    # a command of no tree, or of a tree not gathered yet, goes without waiting
+    assert not launcher._may_come_heavier(request("test"))
+    assert not launcher._may_come_heavier(request("gather", "--variant", "New", "--arch", "x86_64"))
 
 
 @pytest.mark.parametrize("keep_going", [False, True])

@@ -269,3 +269,25 @@ def test_sizes_and_times_read_as_people_write_them():
     assert [size_text(n) for n in (0, 1023, 1536, 5 * 1024 ** 2, 3 * 1024 ** 3)] == \
         ["0 B", "1023 B", "1.5 KiB", "5.0 MiB", "3.0 GiB"]
     assert [seconds_text(s) for s in (3.21, 65, 3725)] == ["3.2 s", "1 min 05 s", "1 h 02 min"]
+
+
+def test_a_logs_last_run_is_read_from_its_stamped_lines(tmp_path):
+    import datetime
+
+    from punji_lib.compose import timeline
+
+    log = tmp_path / "createiso-Server.log"
+    log.write_text("2026-12-05 00:38:16,100 [INFO] punji-createiso started: .\n"
+                   "2026-12-05 00:38:16,900 [INFO] punji-createiso finished (0.50 s CPU)\n"
+                   "2026-12-05 00:39:00,250 [INFO] punji-createiso started: --variant Server .\n"
+                   "checkisomd5 said:\n  2026-12-05 is not a stamp here\n"
+                   "2026-12-05 00:39:01,500 [INFO] genisoimage: done (12 s CPU) in a line that is not the last\n"
+                   "2026-12-05 00:39:02,750 [INFO] punji-createiso finished (1.25 s CPU)\n"
+                   "the tool's last words\n")
+    at = datetime.datetime
+    assert timeline.last_run(str(log)) == (at(2026, 12, 5, 0, 39, 0, 250000), at(2026, 12, 5, 0, 39, 2, 750000), 1.25)
+    log.write_text("2026-12-05 00:39:00,250 [INFO] punji-createiso started: .\n")
+    assert timeline.last_run(str(log)) == (at(2026, 12, 5, 0, 39, 0, 250000),) * 2 + (None,)
+    log.write_text("no run here\n")
+    assert timeline.last_run(str(log)) is None
+    assert timeline.last_run(str(tmp_path / "none.log")) is None

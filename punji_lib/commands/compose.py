@@ -49,7 +49,7 @@ def stop_launcher(proc):
 def _launcher_shell():
     """make's arguments that make the launcher's client its shell (launcher_client.py): a recipe
     line that is a punji command then starts no more than a bare interpreter before the launcher
-    runs it. None when a path has a space (make would split it)."""
+    runs it. [] when a path has a space (make would split it)."""
     import os
 
     from .. import launcher_client

@@ -64,17 +64,31 @@ def check_label(label):
         raise PunjiError("label %r is not of the form NAME-X.Y with NAME one of %s" % (label, ", ".join(LABEL_NAMES)))
 
 
-def allocate(target_dir, config, compose_type, label=None, date=None):
+def compose_id(config, compose_type, date, respin):
+    """The compose id productmd's ComposeInfo.create_compose_id forms, worked out without
+    importing productmd (the start of every compose would wait for it)."""
+    def product(short, version, release_type):
+        suffix = "" if not release_type or release_type.lower() == "ga" else "-" + release_type.lower()
+        return "%s-%s%s" % (short, version, suffix)
+
+    result = product(config["release_short"], config["release_version"], config.get("release_type", "ga"))
+    if config.get("base_product_name"):
+        result += "-" + product(config["base_product_short"], config["base_product_version"],
+                                config.get("base_product_type", "ga"))
+    return "%s-%s%s.%s" % (result, date, type_suffix(compose_type), respin)
+
+
+def allocate(target_dir, config, compose_type, date=None):
     """Create TARGET_DIR/<COMPOSE_ID> with the first free respin; mkdir is the atomic claim,
-    so two composes started at the same moment get distinct ids."""
+    so two composes started at the same moment get distinct ids. Returns the compose's
+    {"id", "date", "respin"} and its directory."""
     os.makedirs(target_dir, exist_ok=True)
-    respin = 0
+    date, respin = date or time.strftime("%Y%m%d"), 0
     while True:
-        ci = compose_info(config, compose_type, label, date, respin)
-        topdir = os.path.join(target_dir, ci.compose.id)
+        topdir = os.path.join(target_dir, compose_id(config, compose_type, date, respin))
         try:
             os.mkdir(topdir)
         except FileExistsError:
             respin += 1
             continue
-        return ci, topdir
+        return {"id": os.path.basename(topdir), "date": date, "respin": respin}, topdir

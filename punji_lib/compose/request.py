@@ -12,17 +12,17 @@ from . import jsonio, layout, state
 
 
 def write(topdir, config_path, compose, compose_type, label, options=None, koji_event=None):
-    """Record what the compose at TOPDIR is: COMPOSE is its productmd compose (id, date, respin);
+    """Record what the compose at TOPDIR is: COMPOSE is its {"id", "date", "respin"};
     OPTIONS what its command line asked beyond that (punji_lib.commands.cli.compose_options);
     KOJI_EVENT the event --koji-event pinned, if any."""
     jsonio.write_json(layout.at(topdir, layout.compose_request_json()), {
         "header": state.header("compose-request"),
         "config": config_path,
-        "compose_id": compose.id,
+        "compose_id": compose["id"],
         "compose_type": compose_type,
         "label": label,
-        "date": compose.date,
-        "respin": compose.respin,
+        "date": compose["date"],
+        "respin": compose["respin"],
         "options": options or {},
         "koji_event": koji_event,
     })

@@ -8,6 +8,7 @@ from . import layout
 CPU = re.compile(r" \((\d+(?:\.\d+)?) s CPU\)$")  # the run's last line (log.finished)
 
 STAMP = "%Y-%m-%d %H:%M:%S,%f"
+STAMPED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}")  # a line that starts with one
 
 
 def last_run(path):
@@ -16,26 +17,23 @@ def last_run(path):
     (None when it has none); None when it has no run."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
+            stamped = [line for line in f.read().splitlines() if STAMPED.match(line)]
     except FileNotFoundError:
         return None
-    start = end = cpu = None
-    for line in lines:
-        stamp = _stamp(line)
-        if stamp is None:
-            continue
-        if " started: " in line or start is None:
-            start, cpu = stamp, None
-        end = stamp
-        said = CPU.search(line)
-        cpu = float(said.group(1)) if said else cpu
-    return (start, end, cpu) if start else None
+    if not stamped:
+        return None
+    starts = [n for n, line in enumerate(stamped) if " started: " in line]
+    run = stamped[starts[-1] if starts else 0:]
+    said = [CPU.search(line) for line in run]
+    cpu = next((float(m.group(1)) for m in reversed(said) if m), None)
+    start, end = _stamp(run[0]), _stamp(run[-1])
+    return (start, end or start, cpu) if start else None
 
 
 def _stamp(line):
     try:
         return datetime.datetime.strptime(line[:23], STAMP)
-    except ValueError:
+    except ValueError:  # not a date after all
         return None
 
 

@@ -23,15 +23,15 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     reader.check_compose_type(config["config"], compose_type, config["files"])
     if label:
         composeid.check_label(label)
-    ci, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, label, date)
+    compose, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, date)
     for sub in ("compose", "work/global", "logs/global"):
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
     if loaded["remote"]:
         loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
-    log.info("compose %s created from %s", ci.compose.id, config_path)
-    request.write(topdir, config_path, ci.compose, compose_type, label, options, koji_event)
-    jsonio.write_text(layout.at(topdir, layout.compose_id_file()), ci.compose.id + "\n")
+    log.info("compose %s created from %s", compose["id"], config_path)
+    request.write(topdir, config_path, compose, compose_type, label, options, koji_event)
+    jsonio.write_text(layout.at(topdir, layout.compose_id_file()), compose["id"] + "\n")
     jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
     status.set_status(topdir, "STARTED")
     notify.phase_started(topdir, "init")
