@@ -5,6 +5,7 @@ PY      := $(VENV)/bin/python
 BIN     := $(VENV)/bin
 READY   := $(VENV)/.punji-ready
 BYTECODE := $(VENV)/.punji-bytecode
+CLIENT  := punji_lib/launcher_client
 DEMO    := tests/data/demo
 DEMOREPO := build/demo-repo
 COMPOSES := build/composes
@@ -30,9 +31,14 @@ $(READY): setup.cfg pyproject.toml tools/install-system-deps tools/make-venv
 
 # Every punji command is a new Python process: compiled modules save each one the compiling of
 # what it imports (~0.1 s), also where PYTHONDONTWRITEBYTECODE keeps Python from writing them.
-$(BYTECODE): $(READY) $(shell find punji_lib -name '*.py')
+$(BYTECODE): $(READY) $(CLIENT) $(shell find punji_lib -name '*.py')
 	$(PY) -m compileall -q punji_lib
 	touch $@
+
+# make's shell in a compose: a target's punji command handed to the launcher from a C start
+# (1 ms) instead of an interpreter's (10 ms); without it punji-compose uses launcher_client.py
+$(CLIENT): punji_lib/launcher_client.c $(READY)
+	cc -O2 -Wall -o $@ punji_lib/launcher_client.c
 
 ## demo-rpms: build the demo product's RPMs and repo (build/demo-repo) from tests/data/demo/specs
 demo-rpms: $(BYTECODE)

@@ -302,7 +302,7 @@ def _is_make(pid):
 def _is_client(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return b"launcher_client" in f.read()
+            return b"launcher_client" in f.read()  # launcher_client.py, or the C one (build/launcher_client)
     except OSError:
         return False
 
@@ -370,13 +370,22 @@ def _packages(path, source):
     return sum(counts.get(k) or 0 for k in keys if isinstance(counts.get(k), int))
 
 
+# the request of the client in C (launcher_client.c): NUL-ended fields after this
+PLAIN = b"punji-plain-request-1\0"
+
+
 def _read_request(conn, size):
     import marshal
 
     body = read(conn, size)
     if len(body) < size:
         raise EOFError("short request")
-    return marshal.loads(body)
+    if not body.startswith(PLAIN):
+        return marshal.loads(body)
+    prog, cwd, umask, ppid, argc, *rest = os.fsdecode(body[len(PLAIN):]).split("\0")[:-1]
+    argv, env = rest[:int(argc)], rest[int(argc):]
+    return {"prog": prog, "argv": argv, "cwd": cwd, "umask": int(umask), "ppid": int(ppid),
+            "env": dict(entry.split("=", 1) for entry in env if "=" in entry)}
 
 
 def _reap(waiting):

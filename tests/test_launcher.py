@@ -26,6 +26,20 @@ def launcher_of_one():
     yield from started_launcher("1")
 
 
+# make's shell in a compose: the client in C that `make setup` builds (punji_lib/launcher_client.c),
+# and launcher_client.py, which punji-compose gives make where there is no C compiler
+CLIENTS = {"c_client": launcher_shell(), "python_client": launcher_shell(compiled=False)}
+
+
+@pytest.fixture(params=sorted(CLIENTS))
+def client(request):
+    shell = CLIENTS[request.param]
+    if request.param == "c_client":
+        assert shell[0] == "SHELL=" + os.path.join(os.path.dirname(launcher_shell(compiled=False)[1].split()[1]),
+                                                   "launcher_client"), "`make setup` builds it (with cc)"
+    return shell
+
+
 def started_launcher(*jobs):
     name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
     proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name, *jobs], stdin=subprocess.PIPE,
@@ -124,7 +138,7 @@ def test_a_launcher_told_to_stop_passes_it_on_to_its_copies_and_waits_for_them(l
     assert proc.wait(timeout=30) == 0
 
 
-@pytest.mark.parametrize("shell", [[], launcher_shell()], ids=["sh", "launcher_client"])
+@pytest.mark.parametrize("shell", [[]] + list(CLIENTS.values()), ids=["sh"] + list(CLIENTS))
 def test_a_claim_run_by_the_launcher_names_the_make_that_started_it(tmp_path, launcher, shell):
     """punji-makefile --claim looks for the make it runs under from its parent up: in a copy,
     whose own parent is the launcher, that is the waiting command's parent (whether make's shell
@@ -154,29 +168,29 @@ def test_a_copy_importing_the_commands_for_the_first_time_runs_its_command_itsel
     assert (done.returncode, done.stdout) == (0, "ran itself\n"), done.stderr
 
 
-def shell_line(line, env=None):
-    """LINE run as make runs a recipe line with the shell punji-compose gives it."""
-    shell, flags = (arg.split("=", 1)[1] for arg in launcher_shell())
-    return subprocess.run([shell] + flags.split() + [line], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=dict(os.environ, **(env or {})))
+def shell_line(client, line, env=None, run=subprocess.run, **kwargs):
+    """LINE run as make runs a recipe line with the shell CLIENT (make's arguments)."""
+    shell, flags = (arg.split("=", 1)[1] for arg in client)
+    return run([shell] + flags.split() + [line], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+               text=True, env=dict(os.environ, **(env or {})), **kwargs)
 
 
-def test_makes_shell_hands_a_punji_command_to_the_launcher_itself(launcher):
+def test_makes_shell_hands_a_punji_command_to_the_launcher_itself(launcher, client):
     """The client hands the recipe line over without starting the command's script: a script
     that is not there still runs, by its name, in the launcher; a shell would not find it."""
     name, _proc = launcher
     alone = run(["punji-status", "--help"])
-    handed = shell_line("/nowhere/punji-status --help", env={"PUNJI_LAUNCHER": name})
+    handed = shell_line(client, "/nowhere/punji-status --help", env={"PUNJI_LAUNCHER": name})
     assert (handed.returncode, handed.stdout) == (0, alone.stdout), handed.stderr
-    missing = shell_line("/nowhere/punji-status --help")
+    missing = shell_line(client, "/nowhere/punji-status --help")
     assert missing.returncode == 127 and "/nowhere/punji-status" in missing.stderr
 
 
-def test_makes_shell_hands_over_a_punji_command_whose_errors_go_to_its_output(launcher):
+def test_makes_shell_hands_over_a_punji_command_whose_errors_go_to_its_output(launcher, client):
     """The Makefile's claim, `$(shell punji-makefile --claim . 2>&1)`: the error is in what
     make's $(shell) takes."""
     name, _proc = launcher
-    handed = shell_line("/nowhere/punji-status --no-such-option 2>&1", env={"PUNJI_LAUNCHER": name})
+    handed = shell_line(client, "/nowhere/punji-status --no-such-option 2>&1", env={"PUNJI_LAUNCHER": name})
     assert handed.returncode == 2 and handed.stderr == ""
     assert "punji-status: error: unrecognized arguments: --no-such-option" in handed.stdout
 
@@ -187,10 +201,34 @@ def test_makes_shell_hands_over_a_punji_command_whose_errors_go_to_its_output(la
     ("%s --help > /dev/null; echo $?" % os.path.join(BIN, "punji-status"), "0\n"),
     ("cd / && pwd", "/\n"),
 ])
-def test_makes_shell_leaves_every_other_line_to_sh(launcher, line, out):
+def test_makes_shell_leaves_every_other_line_to_sh(launcher, client, line, out):
     name, _proc = launcher
-    done = shell_line(line, env={"PUNJI_LAUNCHER": name})
+    done = shell_line(client, line, env={"PUNJI_LAUNCHER": name})
     assert (done.returncode, done.stdout) == (0, out), done.stderr
+
+
+def test_makes_shell_passes_a_signal_on_to_the_copy_and_ends_as_it_did(tmp_path, launcher, client):
+    name, proc = launcher
+    waiting = shell_line(client, "/nowhere/punji-depsolve", env={"PUNJI_LAUNCHER": name}, run=subprocess.Popen,
+                         stdin=subprocess.PIPE, cwd=tmp_path)
+    deadline = time.time() + 30
+    while not children(proc.pid) and time.time() < deadline:
+        time.sleep(0.05)
+    (copy,) = children(proc.pid)
+    time.sleep(1)
+    assert os.readlink("/proc/%d/cwd" % copy) == str(tmp_path)
+    waiting.send_signal(signal.SIGTERM)
+    waiting.wait(timeout=30)
+    _out, err = waiting.communicate(timeout=30)
+    assert waiting.returncode == 128 + signal.SIGTERM, err
+    assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
+    killed = shell_line(client, "/nowhere/punji-depsolve", env={"PUNJI_LAUNCHER": name}, run=subprocess.Popen,
+                        stdin=subprocess.PIPE)
+    while not children(proc.pid) and time.time() < deadline:
+        time.sleep(0.05)
+    os.kill(children(proc.pid)[0], signal.SIGKILL)
+    killed.communicate(timeout=30)
+    assert killed.returncode == -signal.SIGKILL
 
 
 def blocking_command(name):
@@ -199,7 +237,8 @@ def blocking_command(name):
                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, PUNJI_LAUNCHER=name))
 
 
-def test_a_launcher_of_one_runs_makes_next_target_when_the_first_has_ended(tmp_path, launcher_of_one):
+@pytest.mark.parametrize("shell", [[], CLIENTS["c_client"]], ids=["sh", "c_client"])
+def test_a_launcher_of_one_runs_makes_next_target_when_the_first_has_ended(tmp_path, launcher_of_one, shell):
     name, proc = launcher_of_one
     first = blocking_command(name)
     deadline = time.time() + 30
@@ -207,9 +246,9 @@ def test_a_launcher_of_one_runs_makes_next_target_when_the_first_has_ended(tmp_p
         time.sleep(0.05)
     (tmp_path / "Makefile").write_text("x:\n\t%s --help\n" % os.path.join(BIN, "punji-status"))
     env = dict(os.environ, PUNJI_LAUNCHER=name)
-    second = subprocess.Popen(["make", "-s", "x"], cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env)
-    gone = subprocess.Popen(["make", "-s", "x"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    second = subprocess.Popen(["make", "-s", "x"] + shell, cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env)
+    gone = subprocess.Popen(["make", "-s", "x"] + shell, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env)
     by_itself = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name})  # not make's: served at once
     assert by_itself.returncode == 0 and by_itself.stdout.startswith("usage: punji-status")
     time.sleep(1.5)

@@ -46,15 +46,19 @@ def stop_launcher(proc):
     proc.wait()
 
 
-def _launcher_shell():
-    """make's arguments that make the launcher's client its shell (launcher_client.py): a recipe
-    line that is a punji command then starts no more than a bare interpreter before the launcher
-    runs it. [] when a path has a space (make would split it)."""
+def _launcher_shell(compiled=True):
+    """make's arguments that make the launcher's client its shell: a recipe line that is a punji
+    command then starts no more than that client before the launcher runs it. The client in C
+    (launcher_client.c, built by `make setup` beside it) when there is one and COMPILED, else a
+    bare interpreter running launcher_client.py; [] when a path has a space (make would split it)."""
     import os
 
     from .. import launcher_client
 
     script = os.path.abspath(launcher_client.__file__)
+    built = os.path.splitext(script)[0]
+    if compiled and os.access(built, os.X_OK) and not any(c.isspace() for c in built):
+        return ["SHELL=" + built, ".SHELLFLAGS=-c"]
     if any(c.isspace() for c in sys.executable + script):
         return []
     return ["SHELL=" + sys.executable, ".SHELLFLAGS=-IS %s -c" % script]
