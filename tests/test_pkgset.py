@@ -452,35 +452,47 @@ def _files(top):
     return found
 
 
-@pytest.mark.parametrize("product", ["demo", "multilib"])
-def test_the_repo_made_while_the_reach_runs_is_the_one_made_after_it(tmp_path, demo_copy, solver_repo, monkeypatch,
-                                                                     caplog, product):
-    """When the reach still runs after the records are made (a nightly), the repo over the newest
-    packages is made meanwhile: taken when the reach lets in exactly those (the demo), made
-    again when it leaves some out (greedy-cap's other provider in the multilib product); the
-    same repo and package set either way as when it is made after the reach."""
+@pytest.mark.parametrize("product, arch", [("demo", "x86_64"), ("multilib", "x86_64"), ("limited", "i386")])
+def test_the_repo_made_while_the_reach_runs_is_the_one_made_after_it(tmp_path, demo_copy, solver_repo, limited_repo,
+                                                                     monkeypatch, caplog, product, arch):
+    """While the reach runs and the headers are read, the repo over the newest packages is made
+    and its pool warmed: taken when the set is exactly those (the demo), made again when the
+    reach leaves some out (greedy-cap's other provider in the multilib product) or an
+    ExclusiveArch its headers name does (pkgset-javaish on i386); the same repo, package set
+    and warmed pool either way as when they are made after the reach."""
     from punji_lib.log import log
     from punji_lib.phases import pkgset
     from punji_lib.rpms import reach
 
     monkeypatch.setattr(log, "propagate", True)
     caplog.set_level("INFO", logger="punji")
-    compose = _multilib_product(tmp_path, solver_repo) if product == "multilib" else \
-        command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "c", "--test", check=True).stdout.strip()
+    if product == "multilib":
+        compose = _multilib_product(tmp_path, solver_repo)
+    elif product == "limited":
+        compose = compose_with_repos(tmp_path, demo_copy, [limited_repo])
+    else:
+        compose = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "c", "--test",
+                          check=True).stdout.strip()
+    work = os.path.join(compose, "work", arch)
     made = {}
     for running in (True, False):
-        for rel in ("work/x86_64/repo", "work/x86_64/pkgset/packages.json", "work/x86_64/state/pkgset.json"):
-            shutil.rmtree(os.path.join(compose, rel), ignore_errors=True) if rel.endswith("repo") else \
-                (os.path.exists(os.path.join(compose, rel)) and os.unlink(os.path.join(compose, rel)))
+        for rel in ("repo", "pkgset/cache"):
+            shutil.rmtree(os.path.join(work, rel), ignore_errors=True)
+        for rel in ("pkgset/packages.json", "state/pkgset.json"):
+            if os.path.exists(os.path.join(work, rel)):
+                os.unlink(os.path.join(work, rel))
         monkeypatch.setattr(reach, "start", _reach_still_running(running))
         caplog.clear()
-        pkgset.run(compose, arch="x86_64")
-        made[running] = (_files(os.path.join(compose, "work/x86_64/repo")),
-                         read(compose, "work/x86_64/pkgset/packages.json")["packages"])
+        pkgset.run(compose, arch=arch)
+        made[running] = (_files(os.path.join(work, "repo")), read(compose, "work/%s/pkgset/packages.json" % arch)["packages"],
+                         sorted(os.listdir(os.path.join(work, "pkgset", "cache", "solv"))))
         said = {"demo": "its repo was made while the reach ran",
-                "multilib": "the reach left out packages: its repo is made again"}[product]
+                "multilib": "its repo made ahead holds other packages: it is made again",
+                "limited": "its repo made ahead holds other packages: it is made again"}[product]
         assert (said in caplog.text) == running
-    assert made[True] == made[False] and made[True][1]
+        assert sorted(n for n in os.listdir(work) if n.startswith(".")) == []  # nothing left aside
+        assert sorted(n for n in os.listdir(os.path.join(work, "pkgset")) if n.startswith(".")) == []
+    assert made[True] == made[False] and made[True][1] and made[True][2]
 
 
 def test_the_repos_own_group_files_add_to_the_groups_pungis_package_set_run_asks_for(tmp_path, demo_copy):

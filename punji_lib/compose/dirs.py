@@ -12,11 +12,17 @@ def aside(target):
     """A new empty directory beside TARGET to build it in; what a killed run left there is removed."""
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
+    clear_aside(target)
+    return tempfile.mkdtemp(prefix=".%s." % os.path.basename(target), dir=parent)
+
+
+def clear_aside(target):
+    """Remove what a killed run left beside TARGET (aside, swap)."""
+    parent = os.path.dirname(target)
     prefix = ".%s." % os.path.basename(target)
-    for name in os.listdir(parent):
+    for name in os.listdir(parent) if os.path.isdir(parent) else ():
         if name.startswith(prefix) or name.startswith(".old."):
             shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-    return tempfile.mkdtemp(prefix=prefix, dir=parent)
 
 
 def swap(new, target):

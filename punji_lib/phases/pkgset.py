@@ -50,20 +50,26 @@ def run(topdir, variant=None, arch=None):
         state.write(topdir, "pkgset", arch=arch, **facts)
         return
     # Koji's packages are read from their files, changelogs too; a repo's come from its metadata
-    changelogs, written = getattr(chosen, "changelogs", True), getattr(chosen, "written", None)
+    changelogs, ahead = getattr(chosen, "changelogs", True), getattr(chosen, "ahead", None)
     chosen = _arch_split(conf, arch, chosen)
     records = [record for record, _pkg in chosen]
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
-    if written:  # made while the reach ran, over these very packages
-        dirs.swap(written, repo_dir)
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    if ahead and ahead.packages == {id(pkg) for _record, pkg in chosen}:  # made over these very packages
+        log.info("pkgset %s: its repo was made while the reach ran", arch)
+        warmed = ahead.taken(repo_dir, cache)
     else:
+        if ahead:
+            log.info("pkgset %s: its repo made ahead holds other packages: it is made again", arch)
+            ahead.drop()
+        dirs.clear_aside(cache)  # a killed run's pool warmed ahead
         repodata.write_repo(repo_dir, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs)
-    modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
-    if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
-        from ..rpms import modules
+        modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
+        if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
+            from ..rpms import modules
 
-        modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
-    warmed = pkgpool.start_warming(arch, repo_dir, layout.at(topdir, layout.pkgset_cache(arch)))
+            modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
+        warmed = pkgpool.start_warming(arch, repo_dir, cache)
     try:
         jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
                           {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
@@ -80,21 +86,71 @@ def _repo_contents(topdir, conf, arch, chosen):
     return [(record["path"], pkg) for record, pkg in chosen], revision, _earlier_repos(topdir, conf, arch)
 
 
-def _repo_ahead(topdir, conf, arch, newest, early, changelogs):
-    """The package set's repo over NEWEST, [(Repo, Package)] whose records EARLY has, built
-    aside while the reach runs (the packages it lets in are most often exactly these):
-    (directory, the packages' ids), or None when a record failed or the repo cannot be made
-    (the repo is then made as usual)."""
-    if any(isinstance(early.get(id(pkg)), BaseException) for _repo, pkg in newest):
+class Ahead:
+    """The package set's repo built aside, and its package pool warmed into a cache aside,
+    while the reach runs and the headers are read: over the newest packages, split by arch as
+    if no ExcludeArch/ExclusiveArch applied (the set the reach lets in is most often exactly
+    this). run() takes it when the set it splits is these PACKAGES (ids), else drops it."""
+
+    def __init__(self, topdir, conf, arch, newest, changelogs):
+        # the records the repo needs, before the headers are read: no arch limits
+        provisional = [(packages.record(pkg, repo.package_path(pkg), repo.repo, pkg.location_href,
+                                        pkg.checksum_type, None), pkg) for repo, pkg in newest]
+        chosen = _arch_split(conf, arch, provisional, quiet=True)
+        self.packages, self.warming = {id(pkg) for _record, pkg in chosen}, None
+        self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
+        self.cache = dirs.aside(layout.at(topdir, layout.pkgset_cache(arch)))
+        try:
+            repodata.build_repo(self.repo, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs)
+        except BaseException:
+            self.drop()
+            raise
+        self.warming = pkgpool.start_warming(arch, self.repo, self.cache)
+
+    def _wait_warming(self):
+        warming, self.warming = self.warming, None
+        if warming:
+            warming()
+
+    def taken(self, repo_dir, cache):
+        """The function that waits for the warming (which reads the repo where it was built),
+        then puts the repo in REPO_DIR and what the warming cached into CACHE."""
+        def wait():
+            try:
+                self._wait_warming()
+                _move_files(self.cache, cache)
+                dirs.swap(self.repo, repo_dir)
+            finally:
+                self.drop()
+        return wait
+
+    def drop(self):
+        self._wait_warming()
+        for path in (self.repo, self.cache):
+            if os.path.lexists(path):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _move_files(source, target):
+    """Every file under SOURCE moved to the same place under TARGET."""
+    for top, _dirs, files in os.walk(source):
+        where = os.path.join(target, os.path.relpath(top, source))
+        os.makedirs(where, exist_ok=True)
+        for name in files:
+            os.replace(os.path.join(top, name), os.path.join(where, name))
+
+
+def _ahead(topdir, conf, arch, newest, changelogs, reaching):
+    """An Ahead of NEWEST while the reach still runs and the package set has no modules
+    (their metadata goes into its repo afterwards); None otherwise, or when it cannot be made
+    (the repo is then made as usual, which says why)."""
+    if not reaching.running() or _modular(topdir):
         return None
-    chosen = _arch_split(conf, arch, [(early[id(pkg)], pkg) for _repo, pkg in newest], quiet=True)
-    tmp = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
     try:
-        repodata.build_repo(tmp, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs)
-    except (PunjiError, OSError):
-        shutil.rmtree(tmp, ignore_errors=True)
+        return Ahead(topdir, conf, arch, newest, changelogs)
+    except (PunjiError, OSError) as exc:
+        log.info("pkgset %s: its repo not made ahead: %s", arch, exc)
         return None
-    return tmp, {id(pkg) for _repo, pkg in newest}
 
 
 def _earlier_repos(topdir, conf, arch):
@@ -150,30 +206,35 @@ def from_repos(topdir, conf, arch):
     # packages (it usually reaches most) are made, their headers read by workers
     from ..rpms import reach
 
-    reaching = reach.start(topdir, conf, gather_conf, compose_arches, first=arch)
+    reaching, ahead = reach.start(topdir, conf, gather_conf, compose_arches, first=arch), None
     try:
         choose = packages.chooser(arch, opened, modular={n for s in streams for n in s["artifacts"]},
                                   multilib=is_arch_multilib(gather_conf, arch))
         newest = choose()
-        headers.prefetch(_local_files(newest))
-        early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}
+        prefetched = headers.start_prefetch(_local_files(newest))
         changelogs = all("other" in repo.hrefs for repo, _r in opened)
-        # still reaching (a nightly: the headers were known): this core would wait for it
-        ahead = _repo_ahead(topdir, conf, arch, newest, early, changelogs) if reaching.running() else None
+        try:  # while the reach runs and the headers are read
+            ahead = _ahead(topdir, conf, arch, newest, changelogs, reaching)
+        finally:
+            prefetched()
+        early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}
+    except BaseException:
+        if ahead:
+            ahead.drop()
+        raise
     finally:
         reaching()
     chosen = choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches, first=arch))
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
     headers.prefetch(_local_files([(repo, pkg) for repo, pkg in chosen if id(pkg) not in early]))
-    result = ReposSet((_made(early.get(id(pkg))) or _record(repo, pkg, headers), pkg) for repo, pkg in chosen)
-    result.changelogs = changelogs
-    if ahead and ahead[1] == {id(pkg) for _repo, pkg in chosen}:
-        log.info("pkgset %s: its repo was made while the reach ran", arch)
-        result.written = ahead[0]
-    elif ahead:
-        log.info("pkgset %s: the reach left out packages: its repo is made again", arch)
-        shutil.rmtree(ahead[0], ignore_errors=True)
+    try:
+        result = ReposSet((_made(early.get(id(pkg))) or _record(repo, pkg, headers), pkg) for repo, pkg in chosen)
+    except BaseException:
+        if ahead:
+            ahead.drop()
+        raise
+    result.changelogs, result.ahead = changelogs, ahead
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
@@ -181,11 +242,11 @@ def from_repos(topdir, conf, arch):
 
 class ReposSet(list):
     """[(record, Package)] of a package set read from repos; changelogs: whether every repo
-    had other metadata, so that the Packages carry their changelogs; written: the directory of
-    its repo when already made (_repo_ahead)."""
+    had other metadata, so that the Packages carry their changelogs; ahead: its repo made
+    while the reach ran (Ahead), or None."""
 
     changelogs = False
-    written = None
+    ahead = None
 
 
 def _local_files(chosen):
