@@ -341,3 +341,37 @@ def test_demo_compose_up_to_test(new_compose):
     command("punji-test", new_compose, check=True)
     with open(os.path.join(new_compose, "logs/global/test.log")) as f:
         assert f.read().count("its results stand") == 1
+
+
+def test_an_iso_createiso_checked_as_it_wrote_it_is_not_read_again(new_compose):
+    """createiso checks the md5 implantisomd5 put into each image in the read that makes its
+    media checksums; the test phase does not read that file again, but one changed since (a
+    byte of its content) is read, and fails."""
+    from punji_lib.media import isomd5
+    from punji_lib.phases import test as phase
+
+    done = make(new_compose, "-j2", "createiso")
+    assert done.returncode == 0, done.stdout[-3000:]
+    with open(os.path.join(new_compose, "compose/metadata/images.json")) as f:
+        images = {i["path"]: i for by_arch in json.load(f)["payload"]["images"].values()
+                  for listed in by_arch.values() for i in listed}
+    assert images and all(i["implant_md5"] for i in images.values())
+    for rel, image in images.items():
+        path = os.path.join(new_compose, "compose", rel)
+        assert isomd5.implanted_md5(path, isomd5.read_implanted(path)) == image["implant_md5"]
+        assert isomd5.was_checked(new_compose, rel, image["implant_md5"])
+    assert make(new_compose, "test").returncode == 0
+    with open(os.path.join(new_compose, "logs/global/test.log")) as f:
+        log = f.read()
+    assert log.count("checked when it was written, and it is the same file") == len(images)
+    assert "checkisomd5 /" not in log
+    rel = sorted(images)[0]
+    path = os.path.join(new_compose, "compose", rel)
+    with open(path, "r+b") as f:  # a byte of the volume, before the sectors the md5 skips
+        f.seek(isomd5.read_implanted(path)["isosize"] - 20 * isomd5.SECTOR)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    assert not isomd5.was_checked(new_compose, rel, images[rel]["implant_md5"])
+    image = type("Image", (), images[rel])  # its productmd record's fields
+    assert phase.image_problems(new_compose, image)[-1].startswith("checkisomd5 returned exit code")

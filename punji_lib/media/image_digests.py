@@ -9,33 +9,46 @@ import threading
 
 from ..compose import jsonio, layout
 from ..log import log
+from . import isomd5
 
 BLOCK = 1 << 20  # bytes per read: a block stays in cache while every thread hashes it
 DEPTH = 8  # blocks in flight between the reader and the hashing threads
 
 
-def new_image_checksums(topdir, path):
+def new_image_checksums(topdir, path, rel=None, implant_md5=None):
     """{algorithm: hex digest} of the image at PATH for every algorithm of media_checksums;
-    {} when that option is not usable (imagechecksum says why)."""
+    {} when that option is not usable (imagechecksum says why). IMPLANT_MD5: the md5
+    implantisomd5 put into it, checked against its content in the same read (and, when it
+    matches, recorded for the test phase: the image is to be compose/REL)."""
     conf_path = layout.at(topdir, layout.config_slice("imagechecksum"))
     algorithms = (jsonio.read_json(conf_path).get("media_checksums") if os.path.isfile(conf_path) else None) or []
     try:
         if len(set(algorithms)) != len(algorithms) or any(hashlib.new(a).digest_size == 0 for a in algorithms):
-            return {}
+            algorithms = []
     except (ValueError, TypeError):
-        return {}
-    digests, _size = file_digests(path, algorithms) if algorithms else ({}, 0)
-    log.info("checksummed %s: %s", os.path.basename(path), ", ".join(algorithms))
+        algorithms = []
+    implanted = isomd5.read_implanted(path) if implant_md5 else None
+    extra = {ISO_MD5: isomd5.IsoMd5(implanted)} if implanted and implanted["md5"] == implant_md5 else {}
+    digests, _size = file_digests(path, algorithms, extra=extra) if algorithms or extra else ({}, 0)
+    if digests.pop(ISO_MD5, None) == implant_md5:
+        isomd5.mark_checked(topdir, rel, path, implant_md5)
+    log.info("checksummed %s: %s", os.path.basename(path), ", ".join(algorithms + [ISO_MD5] * bool(extra)))
     return digests
 
 
-def file_digests(path, algorithms, block=BLOCK, depth=DEPTH):
-    """Read PATH once and return ({algorithm: hex digest}, size in bytes).
+ISO_MD5 = "implanted md5"
+
+
+def file_digests(path, algorithms, block=BLOCK, depth=DEPTH, extra=None):
+    """Read PATH once and return ({algorithm: hex digest}, size in bytes); EXTRA: {name:
+    object with update() and hexdigest()} fed the same blocks, their digests returned too.
 
     The calling thread reads blocks into a ring of DEPTH buffers; one thread per
     algorithm hashes each block; a buffer is reused once every thread is done with it.
     """
-    hashes = [hashlib.new(name) for name in algorithms]
+    extra = extra or {}
+    hashes = [hashlib.new(name) for name in algorithms] + list(extra.values())
+    algorithms = list(algorithms) + list(extra)
     buffers = [bytearray(block) for _ in range(depth)]
     views = [memoryview(b) for b in buffers]
     free = queue.SimpleQueue()

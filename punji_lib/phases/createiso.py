@@ -476,11 +476,11 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
     jsonio.write_text(output + ".manifest", "".join(line + "\n" for line in listing))
     implant = iso.implanted_md5(output, log_path)
     st = os.stat(output)
+    rel = os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose")
     record = {
-        "path": os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose"),
-        "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
+        "path": rel, "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
         "format": "iso", "arch": arch, "disc_number": number, "disc_count": count,
-        "checksums": image_digests.new_image_checksums(topdir, output),
+        "checksums": image_digests.new_image_checksums(topdir, output, rel, implant),
         "implant_md5": implant, "bootable": bootable, "subvariant": uid,
     }
     limits = va_data(conf.get("createiso_max_size"), uid, arch)

@@ -42,7 +42,6 @@ hard-linked from it under this compose's name instead of being written again.
 """
 
 import os
-import re
 import shutil
 
 from ..compose import composeid, jsonio, layout, request, state
@@ -300,7 +299,8 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     listing = iso.manifest(tmp, log_path)
     implant = iso.implanted_md5(tmp, log_path)
     volid = iso.read_volume_id(tmp)
-    checksums = image_digests.new_image_checksums(topdir, tmp)
+    checksums = image_digests.new_image_checksums(
+        topdir, tmp, os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose"), implant)
     manifest_tmp = os.path.join(iso_dir, ".%s.manifest%s" % (name, TMP))
     jsonio.write_text(manifest_tmp, "".join(line + "\n" for line in listing))
     os.replace(manifest_tmp, final + ".manifest")

@@ -9,7 +9,8 @@ has the size images.json gives. An ISO must also have a valid ISO 9660 volume
 descriptor set (read from its first sectors: media.iso_facts), be no shorter
 than its volume descriptor says (truncated), have the volume id images.json
 gives, and pass `checkisomd5` when images.json says an md5 was implanted (and
-carry that md5); images are checked two at a time per CPU. checkisomd5 also checks fragment
+carry that md5), unless the phase that wrote it checked that md5 against its content
+and it is the same file (media.isomd5.was_checked); images are checked two at a time per CPU. checkisomd5 also checks fragment
 sums, which it gets wrong on images under about 1.4 MB; when it fails, the md5
 is computed as isomd5sum defines it, and an image whose md5 matches passes.
 A bootable ISO must have an El Torito boot catalog on x86_64, i386 and
@@ -41,7 +42,9 @@ import subprocess
 from ..compose import jsonio, layout, state
 from ..errors import PunjiError
 from ..log import log, warn
+from ..media import isomd5
 from ..media.iso_facts import iso_facts
+from ..media.isomd5 import implanted_md5, read_implanted
 
 PHASE = "test"
 PROG = "punji-test"
@@ -247,16 +250,19 @@ def image_problems(topdir, image):
         if image.arch in MBR_ARCHES and not iso["mbr"]:
             problems.append("bootable, but has no hybrid MBR (0x55AA signature and a partition)")
     if image.implant_md5:
-        problems += implanted_md5_problems(path, image.implant_md5)
+        problems += implanted_md5_problems(path, image.implant_md5,
+                                           isomd5.was_checked(topdir, image.path, image.implant_md5))
     return problems
 
 
-def implanted_md5_problems(path, expected):
-    """checkisomd5 over an image with an implanted md5 (which must be EXPECTED).
+def implanted_md5_problems(path, expected, checked=False):
+    """checkisomd5 over an image with an implanted md5 (which must be EXPECTED); CHECKED: the
+    phase that wrote the image checked that md5 against its content, and the file is the same
+    (isomd5.was_checked), so it is not read again.
 
     checkisomd5 also checks 20 fragment sums; on images under about 1.4 MB it skips
     fragments and fails intact images. When it fails, the md5 is computed here as
-    isomd5sum defines it (see implanted_md5): if that matches, the image is intact."""
+    isomd5sum defines it (see isomd5.implanted_md5): if that matches, the image is intact."""
     tool = shutil.which("checkisomd5")
     if tool is None:
         raise PunjiError("checkisomd5 not found: install isomd5sum")
@@ -266,6 +272,9 @@ def implanted_md5_problems(path, expected):
     problems = []
     if implanted["md5"] != expected:
         problems.append("implanted md5 %s, images.json says %s" % (implanted["md5"], expected))
+    elif checked:
+        log.info("%s: its implanted md5 was checked when it was written, and it is the same file", path)
+        return problems
     done = subprocess.run([tool, path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log.info("checkisomd5 %s: exit code %d\n%s", path, done.returncode, done.stdout.rstrip())
     if done.returncode != 0:
@@ -279,48 +288,3 @@ def implanted_md5_problems(path, expected):
     return problems
 
 
-APPDATA_OFFSET, APPDATA_SIZE, SECTOR = 883, 512, 2048
-
-
-def read_implanted(path):
-    """{md5, skipsectors, appdata (file offset), isosize} that implantisomd5 left in the
-    primary volume descriptor's application data, or None."""
-    with open(path, "rb") as f:
-        for sector in range(16, 48):
-            f.seek(sector * SECTOR)
-            vd = f.read(SECTOR)
-            if len(vd) < SECTOR or vd[1:6] != b"CD001" or vd[0] == 255:
-                return None
-            if vd[0] == 1:
-                break
-        else:
-            return None
-    text = vd[APPDATA_OFFSET:APPDATA_OFFSET + APPDATA_SIZE].decode("ascii", "replace")
-    md5 = re.search(r"ISO MD5SUM = ([0-9a-f]{32})", text)
-    skip = re.search(r"SKIPSECTORS = (\d+)", text)
-    if not md5:
-        return None
-    return {"md5": md5.group(1), "skipsectors": int(skip.group(1)) if skip else 0,
-            "appdata": sector * SECTOR + APPDATA_OFFSET, "isosize": int.from_bytes(vd[80:84], "little") * SECTOR}
-
-
-def implanted_md5(path, implanted):
-    """isomd5sum's md5 of an image: its volume less the last SKIPSECTORS sectors, the
-    application data read as spaces."""
-    import hashlib
-
-    end = implanted["isosize"] - implanted["skipsectors"] * SECTOR
-    start, stop = implanted["appdata"], implanted["appdata"] + APPDATA_SIZE
-    h = hashlib.md5()
-    offset = 0
-    with open(path, "rb") as f:
-        while offset < end:
-            block = bytearray(f.read(min(1 << 20, end - offset)))
-            if not block:
-                break
-            if offset < stop and offset + len(block) > start:
-                lo, hi = max(start - offset, 0), min(stop - offset, len(block))
-                block[lo:hi] = b" " * (hi - lo)
-            h.update(block)
-            offset += len(block)
-    return h.hexdigest()
