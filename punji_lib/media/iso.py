@@ -214,12 +214,13 @@ def _escape(path):
 
 def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_path=None, tool="genisoimage",
                runner=None, supported=False, arch=None):
-    """Write the ISO OUTPUT holding FILES ({ISO path: disk path}) with volume id VOLID,
-    implant its MD5 (marked a supported ISO when SUPPORTED) and flush it to disk. WORK_DIR
-    holds the path list. Both tools write the boot info table into the BIOS boot image file
-    they are given: FILES must name a copy of it. ARCH: the image's (see mkisofs_command).
-    RUNNER(commands), when given, runs the tools' argument lists elsewhere (a runroot); else
-    they run here."""
+    """Write the ISO OUTPUT holding FILES ({ISO path: disk path}) with volume id VOLID and
+    implant its MD5 (marked a supported ISO when SUPPORTED). WORK_DIR holds the path list.
+    Both tools write the boot info table into the BIOS boot image file they are given: FILES
+    must name a copy of it. ARCH: the image's (see mkisofs_command). RUNNER(commands), when
+    given, runs the tools' argument lists elsewhere (a runroot); else they run here. Returns
+    the function that waits until the image is on disk: it is flushed in the background
+    (from when the writer ends) while the caller reads it for its checksums."""
     path_list = os.path.join(work_dir, os.path.basename(output) + ".path-list")
     write_path_list(path_list, files)
     name = os.path.basename(output)
@@ -227,17 +228,47 @@ def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_pa
     if boot and boot["bios"] and tool != "xorriso":
         commands.append(isohybrid_command(output, boot))
     commands.append(["implantisomd5"] + (["--supported-iso"] if supported else []) + [output])
+    flushes = []
     if runner:
         runner(commands)
     else:
         for argv in commands:
             run_tool(argv, log_path, name)
-    fd = os.open(output, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            if not flushes:  # the bulk of the image goes to disk while the other tools run
+                flushes.append(_flush(output))
     os.unlink(path_list)
+    flushes.append(_flush(output))  # what isohybrid and implantisomd5 changed
+
+    def flushed():
+        for wait in flushes:
+            wait()
+    return flushed
+
+
+def _flush(path):
+    """fsync PATH in a thread; returns the function that waits for it (raising its error)."""
+    import threading
+
+    failed = []
+
+    def run():
+        try:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def wait():
+        thread.join()
+        if failed:
+            raise failed[0]
+    return wait
 
 
 def fsync_dir(path):

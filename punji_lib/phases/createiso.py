@@ -289,9 +289,10 @@ def make_images(topdir, conf, v, arch, files, sizes):
             output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
             runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
-            iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
-                           composeid.supported(request.read(topdir)["label"]), arch)
+            flushed = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
+                                     composeid.supported(request.read(topdir)["label"]), arch)
             records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path))
+            flushed()
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
         dirs.swap(staged, real_dir)
