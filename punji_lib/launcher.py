@@ -123,6 +123,8 @@ def serve(name, jobs=None):
                     _close_all(other["fds"])
                 os.close(wake_r)
                 os.close(wake_w)
+                if request.get("from_make") and _lighter(request):
+                    os.nice(LIGHT_NICE)
                 return request
         if pending:
             _preload(pending.pop(0))
@@ -193,6 +195,9 @@ def _refuse(conn, request):
 # for the next would pay back.
 BURST, BURST_POLL = 0.05, 0.003
 HEAVY = 1000
+# The copy of a lighter tree's command runs at this niceness: with CPUs short, the heaviest
+# tree's commands, whose chain ends the compose, take them first.
+LIGHT_NICE = 10
 
 
 class Turns:
@@ -246,17 +251,17 @@ class Turns:
             now = time.monotonic()
             self.hold_since = self.hold_since or now
             if now - self.hold_since < BURST and (now < self.expect_until or (
-                    _may_come_heavier(self.queued[conn]) and
+                    _lighter(self.queued[conn]) and
                     _more_coming(self.queued, {m["client"] for _c, m in waiting.values()}))):
                 return None
         self.hold_since = None
         return conn, self.queued.pop(conn), True
 
 
-def _may_come_heavier(request):
-    """Whether a request heavier than REQUEST, the first to go of those waiting, may still
-    come: it is of a gathered tree, and the compose has a tree of HEAVY packages or more heavier
-    than it."""
+def _lighter(request):
+    """Whether REQUEST is of a gathered tree lighter than the compose's heaviest, one of HEAVY
+    packages or more: a heavier request may still come when it is the first to go of those
+    waiting, and its copy runs at a lower CPU priority (LIGHT_NICE)."""
     kind, weight = request["order"][0], -request["order"][1]
     if kind == 0 or weight == 0:  # no tree goes before one; trees not gathered yet weigh alike
         return False

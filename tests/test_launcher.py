@@ -296,7 +296,7 @@ def test_the_heaviest_tree_waiting_goes_first(tmp_path):
 
 
 @pytest.mark.parametrize("heavy, other, holds", [(1500, 20, True), (1500, 1500, False), (900, 20, False)])
-def test_the_launcher_waits_for_a_heavier_tree_only_when_one_is_heavy(tmp_path, heavy, other, holds):
+def test_the_launcher_favours_a_heavier_tree_only_when_one_is_heavy(tmp_path, heavy, other, holds):
     from punji_lib import launcher
 
     state = tmp_path / "work" / "x86_64" / "state"
@@ -309,10 +309,10 @@ def test_the_launcher_waits_for_a_heavier_tree_only_when_one_is_heavy(tmp_path, 
         return dict(request, order=launcher._order(request, 1))
 
     launcher._heaviest.cache_clear()
-    assert launcher._may_come_heavier(request("createrepo", "--variant", "Small", "--arch", "x86_64")) is holds
+    assert launcher._lighter(request("createrepo", "--variant", "Small", "--arch", "x86_64")) is holds
     # a command of no tree, or of a tree not gathered yet, goes without waiting
-    assert not launcher._may_come_heavier(request("test"))
-    assert not launcher._may_come_heavier(request("gather", "--variant", "New", "--arch", "x86_64"))
+    assert not launcher._lighter(request("test"))
+    assert not launcher._lighter(request("gather", "--variant", "New", "--arch", "x86_64"))
 
 
 @pytest.mark.parametrize("keep_going", [False, True])
