@@ -14,6 +14,7 @@ def start(what, function, *args, **kwargs):
     import multiprocessing
 
     def run():
+        forked()
         try:
             function(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the caller makes it anew and reports it
@@ -37,3 +38,12 @@ def start(what, function, *args, **kwargs):
 
     wait.running = lambda: child is not None and child.is_alive()
     return wait
+
+
+def forked():
+    """In a forked child: what the parent had made out of the garbage collector's sight. A
+    collection would go over those objects again and again, and write to (and so copy) every
+    page they are on: in a package set's children, seconds."""
+    import gc
+
+    gc.freeze()

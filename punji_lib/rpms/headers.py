@@ -57,7 +57,8 @@ class HeaderCache:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                                          initializer=_worker_start)
             results = pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)
         except OSError as exc:  # no /dev/shm
             log.info("reading package headers in one process: %s", exc)
@@ -145,6 +146,16 @@ class HeaderCache:
 
 
 PREFETCH_CHUNK = 256  # files per task handed to a worker process
+# The workers' niceness: what is made meanwhile from the repodata alone (the package set's repo
+# and its warmed pool, a longer chain than the headers) goes first.
+WORKERS_NICE = 10
+
+
+def _worker_start():
+    from ..ahead import forked
+
+    forked()
+    os.nice(WORKERS_NICE)
 
 
 def _read_facts(job):
