@@ -44,7 +44,6 @@ from ..errors import PunjiError
 from ..log import log, warn
 from ..media import isomd5
 from ..media.iso_facts import iso_facts
-from ..media.isomd5 import implanted_md5, read_implanted
 
 PHASE = "test"
 PROG = "punji-test"
@@ -266,7 +265,7 @@ def implanted_md5_problems(path, expected, checked=False):
     tool = shutil.which("checkisomd5")
     if tool is None:
         raise PunjiError("checkisomd5 not found: install isomd5sum")
-    implanted = read_implanted(path)
+    implanted = isomd5.read_implanted(path)
     if implanted is None:
         return ["images.json says an md5 is implanted, but the image carries none"]
     problems = []
@@ -278,7 +277,7 @@ def implanted_md5_problems(path, expected, checked=False):
     done = subprocess.run([tool, path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log.info("checkisomd5 %s: exit code %d\n%s", path, done.returncode, done.stdout.rstrip())
     if done.returncode != 0:
-        if implanted_md5(path, implanted) == implanted["md5"]:
+        if isomd5.implanted_md5(path, implanted) == implanted["md5"]:
             log.info("%s: its md5 matches the implanted one; checkisomd5 failed on a fragment sum only "
                      "(a small image)", path)
         else:
