@@ -240,34 +240,51 @@ def xml_texts(repo):
 
 def test_repodata_from_the_package_sets_metadata_is_what_reading_the_files_gives(demo, tmp_path, monkeypatch):
     """As Pungi's createrepo does, the package set repo (with other metadata: changelogs)
-    gives createrepo_c the metadata of a tree's packages instead of their files; the
-    repodata is byte for byte what createrepo_c makes reading the files. The demo's small
-    packages are read (parsing the whole set's metadata would cost more); here the choice
-    is made as for large ones."""
+    gives createrepo_c the metadata of a tree's packages instead of their files, copied to
+    where the tree has them (createrepo_c takes nothing from elsewhere); the repodata is byte
+    for byte what createrepo_c makes reading the files, and no file is read: files changed in
+    place (the same size and mtime) give it too. Small packages are read (copying their
+    metadata would cost more): the choice is made here as for small, then as for large ones."""
     from punji_lib.phases import createrepo as phase
     from punji_lib.rpms import createrepo
 
     compose = str(tmp_path / "c")
     shutil.copytree(demo, compose, symlinks=True)
-    with open(os.path.join(demo, "logs/x86_64/createrepo-Server.log")) as f:
-        assert "--update-md-path" not in f.read()
     trees = ["compose/Server/x86_64/os", "compose/Server/x86_64/debug/tree", "compose/Server/source/tree"]
-    before = {tree: xml_texts(os.path.join(demo, tree)) for tree in trees}
-    assert b"<changelog" in before[trees[0]]["other"]
-    for tree in trees:
-        shutil.rmtree(os.path.join(compose, tree, "repodata"))
-    for arch in ("x86_64", "src"):
-        os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
     commands = []
     real_popen = createrepo.subprocess.Popen
     monkeypatch.setattr(createrepo.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd) or real_popen(cmd, **kw))
-    monkeypatch.setattr(phase, "PARSE_PER_ENTRY", 0.0)  # as if the packages were large
-    for arch in ("x86_64", "src"):
-        phase.run(compose, "Server", arch)
-    pkgset_repos = {os.path.join(compose, "work", a, "repo") for a in ("x86_64", "i386")}
-    used = [{cmd[n + 1] for n, arg in enumerate(cmd) if arg == "--update-md-path"} for cmd in commands]
-    assert len(used) == 3 and used[0] == used[1] == {os.path.join(compose, "work/x86_64/repo")} and used[2] == pkgset_repos
-    assert {tree: xml_texts(os.path.join(compose, tree)) for tree in trees} == before
-    # small packages in a large set: their files are read
-    monkeypatch.setattr(phase, "PARSE_PER_ENTRY", 1.0)
-    assert phase._pkgset_repos(compose, ["x86_64"], read(compose, "work/x86_64/gather/Server.json")["packages"]) == []
+
+    def made_again(relocate_per_package, change_files=False):
+        commands.clear()
+        for tree in trees:
+            shutil.rmtree(os.path.join(compose, tree, "repodata"))
+            for top, _dirs, names in os.walk(os.path.join(compose, tree, "Packages")) if change_files else ():
+                for name in names:
+                    overwrite_keeping_size_and_mtime(os.path.join(top, name))
+        for arch in ("x86_64", "src"):
+            os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
+        monkeypatch.setattr(phase, "RELOCATE_PER_PACKAGE", relocate_per_package)
+        for arch in ("x86_64", "src"):
+            phase.run(compose, "Server", arch)
+        return {tree: xml_texts(os.path.join(compose, tree)) for tree in trees}
+
+    read_from_files = made_again(1.0)  # small packages in a large set: their files are read
+    assert not [cmd for cmd in commands if "--update-md-path" in cmd]
+    assert b"<changelog" in read_from_files[trees[0]]["other"]
+    assert {tree: xml_texts(os.path.join(demo, tree)) for tree in trees} == read_from_files
+    assert made_again(0.0, change_files=True) == read_from_files  # as if the packages were large
+    used = [[cmd[n + 1] for n, arg in enumerate(cmd) if arg == "--update-md-path"] for cmd in commands]
+    assert used == [[os.path.join(compose, "work", arch, "createrepo", "Server-%s.pkglist.metadata" % kind)]
+                    for arch, kind in (("x86_64", "os"), ("x86_64", "debug"), ("src", "source"))]
+    assert not [p for u in used for p in u if os.path.exists(p)]  # removed once used
+
+
+def overwrite_keeping_size_and_mtime(path):
+    """PATH a file of its own (no hard link), its bytes past the RPM lead zeroed, its size and
+    mtime as they were."""
+    st = os.stat(path)
+    os.unlink(path)
+    with open(path, "wb") as f:
+        f.write(b"\0" * st.st_size)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))

@@ -15,11 +15,12 @@ BLOCK = 1 << 20  # bytes per read: a block stays in cache while every thread has
 DEPTH = 8  # blocks in flight between the reader and the hashing threads
 
 
-def new_image_checksums(topdir, path, rel=None, implant_md5=None):
+def new_image_checksums(topdir, path, rel=None, implant_md5=None, computed=False):
     """{algorithm: hex digest} of the image at PATH for every algorithm of media_checksums;
     {} when that option is not usable (imagechecksum says why). IMPLANT_MD5: the md5
-    implantisomd5 put into it, checked against its content in the same read (and, when it
-    matches, recorded for the test phase: the image is to be compose/REL)."""
+    implanted into it, checked against its content in the same read unless COMPUTED from the
+    bytes written (and, when it matches, recorded for the test phase: the image is to be
+    compose/REL)."""
     conf_path = layout.at(topdir, layout.config_slice("imagechecksum"))
     algorithms = (jsonio.read_json(conf_path).get("media_checksums") if os.path.isfile(conf_path) else None) or []
     try:
@@ -27,10 +28,11 @@ def new_image_checksums(topdir, path, rel=None, implant_md5=None):
             algorithms = []
     except (ValueError, TypeError):
         algorithms = []
-    implanted = isomd5.read_implanted(path) if implant_md5 else None
+    implanted = isomd5.read_implanted(path) if implant_md5 and not computed else None
     extra = {ISO_MD5: isomd5.IsoMd5(implanted)} if implanted and implanted["md5"] == implant_md5 else {}
     digests, _size = file_digests(path, algorithms, extra=extra) if algorithms or extra else ({}, 0)
-    if digests.pop(ISO_MD5, None) == implant_md5:
+    checked = implant_md5 if computed else digests.pop(ISO_MD5, None)
+    if implant_md5 and checked == implant_md5:
         isomd5.mark_checked(topdir, rel, path, implant_md5)
     log.info("checksummed %s: %s", os.path.basename(path), ", ".join(algorithms + [ISO_MD5] * bool(extra)))
     return digests
@@ -41,14 +43,24 @@ ISO_MD5 = "implanted md5"
 
 def file_digests(path, algorithms, block=BLOCK, depth=DEPTH, extra=None):
     """Read PATH once and return ({algorithm: hex digest}, size in bytes); EXTRA: {name:
-    object with update() and hexdigest()} fed the same blocks, their digests returned too.
-
-    The calling thread reads blocks into a ring of DEPTH buffers; one thread per
-    algorithm hashes each block; a buffer is reused once every thread is done with it.
-    """
+    object with update() and hexdigest()} fed the same blocks, their digests returned too."""
     extra = extra or {}
     hashes = [hashlib.new(name) for name in algorithms] + list(extra.values())
-    algorithms = list(algorithms) + list(extra)
+    with open(path, "rb", buffering=0) as f:
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        size = feed(f, hashes, block, depth)
+    return {name: h.hexdigest() for name, h in zip(list(algorithms) + list(extra), hashes)}, size
+
+
+def feed(f, consumers, block=BLOCK, depth=DEPTH):
+    """Read the unbuffered file F to its end, every block given to each of CONSUMERS (objects
+    with update()); returns the bytes read. The first error of a consumer ends the
+    reading and is raised.
+
+    The calling thread reads blocks into a ring of DEPTH buffers; one thread per consumer
+    takes each block; a buffer is reused once every thread is done with it.
+    """
     buffers = [bytearray(block) for _ in range(depth)]
     views = [memoryview(b) for b in buffers]
     free = queue.SimpleQueue()
@@ -56,17 +68,18 @@ def file_digests(path, algorithms, block=BLOCK, depth=DEPTH, extra=None):
         free.put(slot)
     pending = [0] * depth
     lock = threading.Lock()
-    inboxes = [queue.SimpleQueue() for _ in hashes]
+    inboxes = [queue.SimpleQueue() for _ in consumers]
     failures = []
 
-    def hash_blocks(h, inbox):
+    def take_blocks(consumer, inbox):
         while True:
             item = inbox.get()
             if item is None:
                 return
             slot, length = item
             try:
-                h.update(views[slot][:length])
+                if not failures:
+                    consumer.update(views[slot][:length])
             except BaseException as exc:  # recorded, raised by the reader; keep the ring turning
                 failures.append(exc)
             with lock:
@@ -74,23 +87,20 @@ def file_digests(path, algorithms, block=BLOCK, depth=DEPTH, extra=None):
                 if not pending[slot]:
                     free.put(slot)
 
-    workers = [threading.Thread(target=hash_blocks, args=(h, inbox), daemon=True) for h, inbox in zip(hashes, inboxes)]
+    workers = [threading.Thread(target=take_blocks, args=(c, inbox), daemon=True) for c, inbox in zip(consumers, inboxes)]
     for worker in workers:
         worker.start()
     size = 0
     try:
-        with open(path, "rb", buffering=0) as f:
-            if hasattr(os, "posix_fadvise"):
-                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-            while True:
-                slot = free.get()
-                length = f.readinto(views[slot])
-                if not length:
-                    break
-                size += length
-                pending[slot] = len(hashes)
-                for inbox in inboxes:
-                    inbox.put((slot, length))
+        while True:
+            slot = free.get()
+            length = 0 if failures else f.readinto(views[slot])
+            if not length:
+                break
+            size += length
+            pending[slot] = len(consumers)
+            for inbox in inboxes:
+                inbox.put((slot, length))
     finally:
         for inbox in inboxes:
             inbox.put(None)
@@ -98,6 +108,4 @@ def file_digests(path, algorithms, block=BLOCK, depth=DEPTH, extra=None):
             worker.join()
     if failures:
         raise failures[0]
-    return {name: h.hexdigest() for name, h in zip(algorithms, hashes)}, size
-
-
+    return size

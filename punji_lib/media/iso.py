@@ -11,6 +11,7 @@ hand over every few kilobytes) and pycdlib 14 s (it also has no Joliet names ove
 64 characters). Nothing here knows about variants or compose layout.
 """
 
+import errno
 import os
 import re
 import signal
@@ -103,16 +104,21 @@ def run_tool(argv, log_path=None, what=None):
                               text=True, errors="replace")
     except FileNotFoundError:
         raise PunjiError("%s is not installed (package %s)" % (argv[0], PACKAGES.get(argv[0], argv[0])))
-    if done.stdout.strip():
-        log.info("%s", done.stdout.rstrip())
-    if done.returncode == 0:
-        return done.stdout
-    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
-    if done.returncode < 0:
-        how = "was killed by %s" % signal.Signals(-done.returncode).name
+    return _ran(argv, done.returncode, done.stdout, log_path, what)
+
+
+def _ran(argv, returncode, output, log_path, what):
+    """OUTPUT, that of ARGV which ended with RETURNCODE, logged; a PunjiError when it failed."""
+    if output.strip():
+        log.info("%s", output.rstrip())
+    if returncode == 0:
+        return output
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if returncode < 0:
+        how = "was killed by %s" % signal.Signals(-returncode).name
     else:
-        how = "returned exit code %d" % done.returncode
-    if done.returncode == -signal.SIGXFSZ:
+        how = "returned exit code %d" % returncode
+    if returncode == -signal.SIGXFSZ:
         lines.append("File too large (the file size limit, ulimit -f)")
     where = "; see %s" % log_path if log_path else ""
     raise PunjiError("%s %s%s: %s%s" % (argv[0], how, " on %s" % what if what else "", _reason(argv[0], lines), where))
@@ -218,31 +224,102 @@ def make_image(output, files, volid, work_dir, boot=None, iso_level=None, log_pa
     implant its MD5 (marked a supported ISO when SUPPORTED). WORK_DIR holds the path list.
     Both tools write the boot info table into the BIOS boot image file they are given: FILES
     must name a copy of it. ARCH: the image's (see mkisofs_command). RUNNER(commands), when
-    given, runs the tools' argument lists elsewhere (a runroot); else they run here. Returns
-    the function that waits until the image is on disk: it is flushed in the background
-    (from when the writer ends) while the caller reads it for its checksums."""
+    given, runs the tools' argument lists elsewhere (a runroot); else they run here, and the
+    MD5 is implanted here as implantisomd5 does: an image that is not bootable while the
+    writer writes it (on a pipe), else in one read of it. Returns a Written."""
     path_list = os.path.join(work_dir, os.path.basename(output) + ".path-list")
     write_path_list(path_list, files)
     name = os.path.basename(output)
-    commands = [mkisofs_command(tool, output, path_list, volid, boot, iso_level, arch)]
-    if boot and boot["bios"] and tool != "xorriso":
-        commands.append(isohybrid_command(output, boot))
-    commands.append(["implantisomd5"] + (["--supported-iso"] if supported else []) + [output])
-    flushes = []
+    implant = ["implantisomd5"] + (["--supported-iso"] if supported else []) + [output]
     if runner:
-        runner(commands)
+        commands = [mkisofs_command(tool, output, path_list, volid, boot, iso_level, arch)]
+        if boot and boot["bios"] and tool != "xorriso":
+            commands.append(isohybrid_command(output, boot))
+        runner(commands + [implant])
+        md5, flushes = None, []
+    elif not boot:
+        md5 = _write_implanted(mkisofs_command(tool, "-", path_list, volid, None, iso_level, arch), output,
+                               supported, log_path, name)
+        flushes = []
     else:
-        for argv in commands:
-            run_tool(argv, log_path, name)
-            if not flushes:  # the bulk of the image goes to disk while the other tools run
-                flushes.append(_flush(output))
+        run_tool(mkisofs_command(tool, output, path_list, volid, boot, iso_level, arch), log_path, name)
+        flushes = [_flush(output)]  # the bulk of the image goes to disk while the rest runs
+        if boot["bios"] and tool != "xorriso":
+            run_tool(isohybrid_command(output, boot), log_path, name)
+        md5 = _implanted(output, supported)
     os.unlink(path_list)
-    flushes.append(_flush(output))  # what isohybrid and implantisomd5 changed
+    flushes.append(_flush(output))  # what isohybrid and the implant changed
+    return Written(md5, flushes)
 
-    def flushed():
-        for wait in flushes:
+
+class Written:
+    """An image make_image wrote. md5: the MD5 implanted into it, as computed here from the
+    bytes written (None when a runroot implanted it); flushed(): waits until it is on disk
+    (it is flushed in the background while the caller reads it for its checksums)."""
+
+    def __init__(self, md5, flushes):
+        self.md5, self.flushes = md5, flushes
+
+    def flushed(self):
+        for wait in self.flushes:
             wait()
-    return flushed
+
+
+def _implanted(path, supported):
+    from . import isomd5
+
+    md5 = isomd5.implant(path, supported)
+    log.info("implanted md5 %s into %s", md5, os.path.basename(path))
+    return md5
+
+
+def _write_implanted(argv, output, supported, log_path, name):
+    """Run the writer ARGV, which writes the image to its standard output, into OUTPUT and
+    implant its MD5, computed from the bytes on their way to the file; returns the MD5."""
+    import fcntl
+    import tempfile
+
+    from . import image_digests, isomd5
+
+    log.info("running %s > %s", " ".join(_quote(a) for a in argv), _quote(output))
+    sums = isomd5.Implant(name)
+    with open(output, "wb", buffering=0) as out, tempfile.TemporaryFile() as messages:
+        try:
+            writer = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=messages,
+                                      bufsize=0)
+        except FileNotFoundError:
+            raise PunjiError("%s is not installed (package %s)" % (argv[0], PACKAGES.get(argv[0], argv[0])))
+        try:
+            try:
+                fcntl.fcntl(writer.stdout, fcntl.F_SETPIPE_SZ, 1 << 20)  # the writer runs ahead of the md5
+            except OSError:
+                pass
+            image_digests.feed(writer.stdout, [_FileWriter(out), sums])
+        except OSError as exc:
+            writer.kill()
+            full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+            raise PunjiError("%s on %s: %s: %s%s" % (argv[0], name, "no room for the image" if full else "its output",
+                                                    exc.strerror, "; see %s" % log_path if log_path else ""))
+        finally:
+            writer.stdout.close()
+            writer.wait()
+        messages.seek(0)
+        _ran(argv, writer.returncode, messages.read().decode("utf-8", "replace"), log_path, name)
+        offset, data = sums.appdata(supported)
+        os.pwrite(out.fileno(), data, offset)
+    log.info("implanted md5 %s into %s", sums.hexdigest(), name)
+    return sums.hexdigest()
+
+
+class _FileWriter:
+    """A consumer of image_digests.feed writing every block to the file F."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def update(self, data):
+        while data:
+            data = data[self.f.write(data):]
 
 
 def _flush(path):

@@ -289,10 +289,11 @@ def make_images(topdir, conf, v, arch, files, sizes):
             output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
             runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
-            flushed = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
-                                     composeid.supported(request.read(topdir)["label"]), arch)
-            records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path))
-            flushed()
+            made = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
+                                  composeid.supported(request.read(topdir)["label"]), arch)
+            records.append(_record(topdir, conf, uid, arch, output, name, number, len(discs), bool(boot), log_path,
+                                   made.md5))
+            made.flushed()
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
         dirs.swap(staged, real_dir)
@@ -470,18 +471,19 @@ def _repodata_revision(top):
     raise PunjiError("%s/repodata/repomd.xml has no revision" % top)
 
 
-def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_path):
-    """The productmd image fields of one written image, its .manifest beside it."""
+def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_path, md5=None):
+    """The productmd image fields of one written image, its .manifest beside it. MD5: the one
+    implanted into it as make_image computed it from its bytes, if it did."""
     volid = iso.read_volume_id(output)
     listing = iso.manifest(output, log_path)
     jsonio.write_text(output + ".manifest", "".join(line + "\n" for line in listing))
-    implant = iso.implanted_md5(output, log_path)
+    implant = md5 or iso.implanted_md5(output, log_path)
     st = os.stat(output)
     rel = os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose")
     record = {
         "path": rel, "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
         "format": "iso", "arch": arch, "disc_number": number, "disc_count": count,
-        "checksums": image_digests.new_image_checksums(topdir, output, rel, implant),
+        "checksums": image_digests.new_image_checksums(topdir, output, rel, implant, computed=bool(md5)),
         "implant_md5": implant, "bootable": bootable, "subvariant": uid,
     }
     limits = va_data(conf.get("createiso_max_size"), uid, arch)

@@ -23,7 +23,7 @@ from ..compose import jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
 from ..media import treeinfo
-from ..rpms import createrepo
+from ..rpms import createrepo, repodata
 
 
 def run(topdir, variant, arch):
@@ -73,7 +73,11 @@ def run(topdir, variant, arch):
             repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file))
     taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
              for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
-    createrepo.run_all([job for kind, (job, _facts) in repos.items() if not taken.get(kind)])
+    try:
+        createrepo.run_all([job for kind, (job, _facts) in repos.items() if not taken.get(kind)])
+    finally:
+        for kind in repos:
+            shutil.rmtree(_pkglist(topdir, v, arch, kind) + ".metadata", ignore_errors=True)
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
     if modular:
         facts["os"]["modules"] = _add_modules(topdir, v, arch, *modular)
@@ -239,32 +243,29 @@ def prepare_repo(topdir, conf, top, packages, pkglist, comps=None, arches=()):
     jsonio.write_text(pkglist, "".join(_under(topdir, top, p["file"]) + "\n" for p in packages))
     # the old compose's repo has most packages of a nightly: the few new ones are read
     old = _old_repo(topdir, top)
-    update_from = [old] if old else _pkgset_repos(topdir, arches, packages)
+    update_from = [old] if old else _relocated(topdir, arches, packages, top, pkglist + ".metadata")
     return ((conf, path, pkglist, comps, build_time, update_from),
             {"path": top, "packages": len(packages), "build_time": build_time})
 
 
-# createrepo_c's seconds, measured: to read a package file (header, checksum) and to parse one
-# package of a repo's metadata (primary, filelists, other)
-READ_PER_PACKAGE, READ_PER_BYTE, PARSE_PER_ENTRY = 100e-6, 1 / 400e6, 60e-6
+# seconds, measured: for createrepo_c to read a package file, per byte (its checksum), and for
+# _relocated to copy a package's metadata (which createrepo_c then parses about as fast as it
+# reads the header of a small package)
+READ_PER_BYTE, RELOCATE_PER_PACKAGE = 1 / 400e6, 30e-6
 
 
-def _pkgset_repos(topdir, arches, packages):
-    """The package set repos of ARCHES whose metadata has the packages' changelogs (other):
-    createrepo_c takes a package's metadata from there instead of reading its file again
-    when the file is the one it describes (name, size, mtime, checksum type). None when
-    reading PACKAGES' files costs less than parsing the sets' metadata (small packages in
-    a large set): both give the same repodata."""
+def _relocated(topdir, arches, packages, top, where):
+    """[a repo in WHERE over PACKAGES' metadata in the package set repos of ARCHES, each at its
+    location in TOP], from which createrepo_c takes what it would read from their files (it
+    takes a package's metadata only when it is the file described: name, size, mtime and
+    checksum type); [] when the sets have no changelogs (other), or when reading the files
+    costs less than copying their metadata (small packages): both give the same repodata."""
     from ..rpms.repos import repomd_records
 
-    try:
-        entries = sum(state.read(topdir, "pkgset", arch=a).get("count") or 0 for a in arches)
-    except (OSError, ValueError):
+    shutil.rmtree(where, ignore_errors=True)
+    if sum(p.get("size") or 0 for p in packages) * READ_PER_BYTE <= len(packages) * RELOCATE_PER_PACKAGE:
         return []
-    read = sum(READ_PER_PACKAGE + os.path.getsize(layout.at(topdir, p["file"])) * READ_PER_BYTE for p in packages)
-    if read <= entries * PARSE_PER_ENTRY:
-        return []
-    found = []
+    repos = []
     for arch in arches:
         repo = layout.at(topdir, layout.pkgset_repo(arch))
         try:
@@ -272,8 +273,13 @@ def _pkgset_repos(topdir, arches, packages):
         except (OSError, ValueError, SyntaxError):
             continue
         if "other" in kinds:
-            found.append(repo)
-    return found
+            repos.append(repo)
+    if not repos:
+        return []
+    hrefs = {p["checksum"]: _under(topdir, top, p["file"]) for p in packages}
+    found = repodata.write_relocated(where, repos, hrefs)
+    log.info("createrepo %s: the metadata of %d of its %d packages from the package set", top, found, len(packages))
+    return [where]
 
 
 def _under(topdir, top, rel):

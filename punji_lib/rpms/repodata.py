@@ -2,6 +2,7 @@
 
 import functools
 import os
+import re
 import shutil
 
 from ..compose import dirs, jsonio, state
@@ -80,22 +81,63 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False):
     finally:
         for f in files.values():
             f.close()
-    repomd = cr.Repomd()
-    repomd.set_revision(str(revision))
-    for kind in kinds:
-        record = cr.RepomdRecord(kind, paths[kind])
-        record.fill(cr.SHA256)
-        record.set_timestamp(int(revision))
-        record.rename_file()
-        repomd.set_record(record)
-        paths[kind] = os.path.basename(record.location_href)
-    repomd.sort_records()
-    with open(os.path.join(repodata, "repomd.xml"), "w", encoding="utf-8") as f:
-        f.write(repomd.xml_dump())
+    paths = _write_repomd(repodata, paths, revision)
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
                                                   "packages": index}, compact=True)
 
 
+def _write_repomd(repodata, paths, revision):
+    """REPODATA/repomd.xml over the metadata files PATHS, {kind: path}, each renamed to carry
+    its checksum; returns {kind: its new file name}."""
+    import createrepo_c as cr
+
+    repomd = cr.Repomd()
+    repomd.set_revision(str(revision))
+    names = {}
+    for kind, path in paths.items():
+        record = cr.RepomdRecord(kind, path)
+        record.fill(cr.SHA256)
+        record.set_timestamp(int(revision))
+        record.rename_file()
+        repomd.set_record(record)
+        names[kind] = os.path.basename(record.location_href)
+    repomd.sort_records()
+    with open(os.path.join(repodata, "repomd.xml"), "w", encoding="utf-8") as f:
+        f.write(repomd.xml_dump())
+    return names
+
+
+def write_relocated(top, earlier, hrefs):
+    """TOP/repodata over the packages HREFS, {checksum (pkgId): location}, that the repos
+    EARLIER written here hold (with other metadata too), each's XML copied from there with
+    that location and no xml:base: createrepo_c takes a package's metadata from a repo given
+    to --update-md-path only where the location is the one the package has in the repo it
+    writes. Returns how many it held."""
+    from xml.sax.saxutils import quoteattr
+
+    wanted, found = dict(hrefs), []
+    for texts, entries in _indexes(earlier, WITH_CHANGELOGS):
+        for entry in entries:
+            href = wanted.pop(entry[0], None)
+            if href is not None and _spans_fit(texts, entry[4:]):
+                found.append((href, _slices(texts, entry[4:])))
+    parts = {kind: [_ends(kind, len(found))] for kind in WITH_CHANGELOGS}
+    for href, (primary, filelists, other) in found:
+        parts["primary"].append(LOCATION.sub(b"<location href=%s/>" % quoteattr(href).encode("utf-8"), primary, 1))
+        parts["filelists"].append(filelists)
+        parts["other"].append(other)
+    repodata = os.path.join(top, "repodata")
+    os.makedirs(repodata)
+    paths = {}
+    for kind, (ends, *chunks) in parts.items():
+        paths[kind] = os.path.join(repodata, "%s.xml" % kind)
+        with open(paths[kind], "wb") as f:
+            f.write(b"".join([ends[0]] + chunks + [ends[1]]))
+    _write_repomd(repodata, paths, 0)
+    return len(found)
+
+
+LOCATION = re.compile(rb"<location [^>]*/>")
 CHUNKS = "chunks.json"  # beside repodata/: where each package's XML is in its primary and filelists
 
 
@@ -124,9 +166,20 @@ def _ends(kind, count):
 
 def _known_chunks(earlier, kinds):
     """{chunk key: function returning [the package's XML of each of KINDS]} of the repos
-    EARLIER (directories; one without a readable chunks.json, with other kinds of metadata,
-    or whose files differ from what it says, gives nothing)."""
+    EARLIER (see _indexes)."""
     known = {}
+    for texts, entries in _indexes(earlier, kinds):
+        for entry in entries:
+            key, spans = tuple(entry[:4]), entry[4:]
+            if _spans_fit(texts, spans):
+                known.setdefault(key, functools.partial(_slices, texts, spans))
+    return known
+
+
+def _indexes(earlier, kinds):
+    """(the texts of its KINDS files, its chunks.json entries) of each repo of EARLIER
+    (directories; one without a readable chunks.json or with other kinds of metadata gives
+    nothing)."""
     for top in earlier:
         try:
             index = jsonio.read_json(os.path.join(top, CHUNKS))
@@ -138,12 +191,14 @@ def _known_chunks(earlier, kinds):
                     texts.append(f.read())
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        for entry in index["packages"]:
-            key, spans = tuple(entry[:4]), entry[4:]
-            if len(spans) == 2 * len(kinds) and all(at + length <= len(text) for text, at, length
-                                                    in zip(texts, spans[::2], spans[1::2])):
-                known.setdefault(key, functools.partial(_slices, texts, spans))
-    return known
+        yield texts, index["packages"]
+
+
+def _spans_fit(texts, spans):
+    """Whether SPANS, [offset, length] of each text, lie within TEXTS (a chunks.json entry
+    whose files differ from what it says gives nothing)."""
+    return len(spans) == 2 * len(texts) and all(at + length <= len(text) for text, at, length
+                                                in zip(texts, spans[::2], spans[1::2]))
 
 
 def _slices(texts, spans):
