@@ -41,10 +41,10 @@ def delegate():
 
 
 # What the launcher imports while it waits, the most used first: every command module (which
-# imports the common ones), then the libraries the phases import when they run.
+# imports the common ones), every module of the phases, then the libraries they import when they run.
 LIBRARIES = ("productmd.composeinfo", "productmd.images", "productmd.rpms", "productmd.treeinfo",
              "productmd.modules", "createrepo_c", "solv", "rpm", "libcomps", "lxml.etree", "kobo.conf",
-             "multiprocessing.context", "multiprocessing.process")
+             "multiprocessing.context", "multiprocessing.process", "concurrent.futures.thread", "xml.parsers.expat")
 
 
 def _preloads():
@@ -53,7 +53,7 @@ def _preloads():
 
     here = os.path.dirname(os.path.abspath(__file__))
     names = ["punji_lib.launcher", "punji_lib.commands.cli"]  # the first: each copy imports it by name
-    for package in ("commands", "phases"):
+    for package in ("commands", "phases", "compose", "config", "media", "rpms"):
         names += ["punji_lib.%s.%s" % (package, m.name) for m in pkgutil.iter_modules([os.path.join(here, package)])]
     return list(dict.fromkeys(names + list(LIBRARIES)))
 

@@ -58,14 +58,11 @@ def feed(f, consumers, block=BLOCK, depth=DEPTH):
     with update()); returns the bytes read. The first error of a consumer ends the
     reading and is raised.
 
-    The calling thread reads blocks into a ring of DEPTH buffers; one thread per consumer
-    takes each block; a buffer is reused once every thread is done with it.
+    The calling thread reads blocks into a ring of up to DEPTH buffers; one thread per
+    consumer takes each block; a buffer is reused once every thread is done with it.
     """
-    buffers = [bytearray(block) for _ in range(depth)]
-    views = [memoryview(b) for b in buffers]
+    views = []  # made as the reading needs them: a small file gets one or two
     free = queue.SimpleQueue()
-    for slot in range(depth):
-        free.put(slot)
     pending = [0] * depth
     lock = threading.Lock()
     inboxes = [queue.SimpleQueue() for _ in consumers]
@@ -93,7 +90,11 @@ def feed(f, consumers, block=BLOCK, depth=DEPTH):
     size = 0
     try:
         while True:
-            slot = free.get()
+            try:
+                slot = free.get(block=len(views) == depth)
+            except queue.Empty:
+                slot = len(views)
+                views.append(memoryview(bytearray(block)))
             length = 0 if failures else f.readinto(views[slot])
             if not length:
                 break
