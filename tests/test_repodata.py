@@ -2,20 +2,22 @@
 package's XML copied from an earlier repo written here when nothing it is made from changed."""
 
 import glob
+import gzip
 import os
+import shutil
 
 from punji_lib.rpms import repodata
 from punji_lib.rpms.repos import Repo
 
 
-def packages_of(repo, cache):
+def packages_of(repo, cache, changelogs=False):
     found = Repo(str(repo), str(cache))
-    return [(found.package_path(p), p) for p in found.packages(with_files=True)]
+    return [(found.package_path(p), p) for p in found.packages(with_files=True, with_changelogs=changelogs)]
 
 
-def xml_files(top):
+def xml_files(top, kinds=repodata.KINDS):
     found = {}
-    for kind in repodata.KINDS:
+    for kind in kinds:
         (path,) = glob.glob(os.path.join(top, "repodata", "*-%s.xml" % kind))
         with open(path, "rb") as f:
             found[kind] = f.read()
@@ -83,3 +85,39 @@ def test_a_signal_while_createrepo_c_parses_is_an_interruption_not_corrupt_metad
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert caught.value.signum == signal.SIGTERM
+
+
+def test_a_packages_xml_copied_from_the_repo_it_was_read_from_is_what_createrepo_c_writes(tmp_path, demo_repo,
+                                                                                          monkeypatch):
+    """The package set's repo copies each package's XML from the repo it was read from, with
+    the package's new location (an xml:base, with characters XML escapes), byte for byte what
+    createrepo_c writes from the parsed package; a repo whose files declare other namespaces
+    gives nothing to copy."""
+    import createrepo_c
+
+    def written(name, sources, cache):
+        chosen = packages_of(demo_repo, tmp_path / cache, changelogs=True)
+        moved = [(str(tmp_path / "a&b" / os.path.basename(path)) if n < 3 else path, pkg)
+                 for n, (path, pkg) in enumerate(chosen)]
+        repodata.write_repo(str(tmp_path / name), moved, 7, changelogs=True,
+                            sources=[Repo(str(demo_repo), str(tmp_path / cache))] if sources else ())
+        return xml_files(tmp_path / name, repodata.WITH_CHANGELOGS)
+
+    reference = written("dumped", False, "c1")
+    assert b'xml:base="file://%s/a&amp;b/"' % str(tmp_path).encode() in reference["primary"]
+    dumped = []
+    for kind in ("primary", "filelists", "other"):
+        real = getattr(createrepo_c, "xml_dump_" + kind)
+        monkeypatch.setattr(createrepo_c, "xml_dump_" + kind, lambda p, real=real: dumped.append(p.name) or real(p))
+    assert written("copied", True, "c2") == reference
+    assert dumped == []
+    foreign = tmp_path / "foreign"
+    shutil.copytree(demo_repo, foreign)
+    (primary,) = glob.glob(str(foreign / "repodata" / "*-primary.xml.gz"))
+    with gzip.open(primary, "rb") as f:
+        text = f.read().replace(b'xmlns:rpm="http://linux.duke.edu/metadata/rpm"',
+                                b'xmlns:rpm="http://linux.duke.edu/metadata/rpm" xmlns:x="urn:x"', 1)
+    text = text.replace(b"xmlns:rpm=", b"xmlns:r=", 1).replace(b"<rpm:", b"<r:").replace(b"</rpm:", b"</r:")
+    with gzip.open(primary, "wb") as f:
+        f.write(text)
+    assert Repo(str(foreign), str(tmp_path / "c3")).xml_chunks(repodata.WITH_CHANGELOGS) == {}

@@ -51,6 +51,7 @@ def run(topdir, variant=None, arch=None):
         return
     # Koji's packages are read from their files, changelogs too; a repo's come from its metadata
     changelogs, ahead = getattr(chosen, "changelogs", True), getattr(chosen, "ahead", None)
+    sources = getattr(chosen, "sources", ())
     chosen = _arch_split(conf, arch, chosen)
     records = [record for record, _pkg in chosen]
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
@@ -63,7 +64,8 @@ def run(topdir, variant=None, arch=None):
             log.info("pkgset %s: its repo made ahead holds other packages: it is made again", arch)
             ahead.drop()
         dirs.clear_aside(cache)  # a killed run's pool warmed ahead
-        repodata.write_repo(repo_dir, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs)
+        repodata.write_repo(repo_dir, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs,
+                            sources=sources)
         modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
         if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
             from ..rpms import modules
@@ -92,7 +94,7 @@ class Ahead:
     if no ExcludeArch/ExclusiveArch applied (the set the reach lets in is most often exactly
     this). run() takes it when the set it splits is these PACKAGES (ids), else drops it."""
 
-    def __init__(self, topdir, conf, arch, newest, changelogs):
+    def __init__(self, topdir, conf, arch, newest, changelogs, sources):
         # the records the repo needs, before the headers are read: no arch limits
         provisional = [(packages.record(pkg, repo.package_path(pkg), repo.repo, pkg.location_href,
                                         pkg.checksum_type, None), pkg) for repo, pkg in newest]
@@ -101,7 +103,8 @@ class Ahead:
         self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
         self.cache = dirs.aside(layout.at(topdir, layout.pkgset_cache(arch)))
         try:
-            repodata.build_repo(self.repo, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs)
+            repodata.build_repo(self.repo, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs,
+                                sources=sources)
         except BaseException:
             self.drop()
             raise
@@ -140,14 +143,14 @@ def _move_files(source, target):
             os.replace(os.path.join(top, name), os.path.join(where, name))
 
 
-def _ahead(topdir, conf, arch, newest, changelogs, reaching):
+def _ahead(topdir, conf, arch, newest, changelogs, sources, reaching):
     """An Ahead of NEWEST while the reach still runs and the package set has no modules
     (their metadata goes into its repo afterwards); None otherwise, or when it cannot be made
     (the repo is then made as usual, which says why)."""
     if not reaching.running() or _modular(topdir):
         return None
     try:
-        return Ahead(topdir, conf, arch, newest, changelogs)
+        return Ahead(topdir, conf, arch, newest, changelogs, sources)
     except (PunjiError, OSError) as exc:
         log.info("pkgset %s: its repo not made ahead: %s", arch, exc)
         return None
@@ -214,7 +217,7 @@ def from_repos(topdir, conf, arch):
         prefetched = headers.start_prefetch(_local_files(newest))
         changelogs = all("other" in repo.hrefs for repo, _r in opened)
         try:  # while the reach runs and the headers are read
-            ahead = _ahead(topdir, conf, arch, newest, changelogs, reaching)
+            ahead = _ahead(topdir, conf, arch, newest, changelogs, [repo for repo, _r in opened], reaching)
         finally:
             prefetched()
         early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}
@@ -234,7 +237,7 @@ def from_repos(topdir, conf, arch):
         if ahead:
             ahead.drop()
         raise
-    result.changelogs, result.ahead = changelogs, ahead
+    result.changelogs, result.ahead, result.sources = changelogs, ahead, [repo for repo, _r in opened]
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
@@ -243,10 +246,11 @@ def from_repos(topdir, conf, arch):
 class ReposSet(list):
     """[(record, Package)] of a package set read from repos; changelogs: whether every repo
     had other metadata, so that the Packages carry their changelogs; ahead: its repo made
-    while the reach ran (Ahead), or None."""
+    while the reach ran (Ahead), or None; sources: the repos.Repo objects read."""
 
     changelogs = False
     ahead = None
+    sources = ()
 
 
 def _local_files(chosen):

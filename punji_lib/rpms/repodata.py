@@ -1,55 +1,63 @@
 """Writing yum repodata with createrepo_c from package metadata already in memory."""
 
 import functools
+import itertools
 import os
-import re
 import shutil
 
 from ..compose import dirs, jsonio, state
 from ..config.repo_refs import is_remote
 from ..errors import PunjiError
+from . import xml_chunks
 
 KINDS = ("primary", "filelists")
 WITH_CHANGELOGS = KINDS + ("other",)
 
 
-def write_repo(repo_dir, packages, revision=0, earlier=(), changelogs=False):
+def write_repo(repo_dir, packages, revision=0, earlier=(), changelogs=False, sources=()):
     """A yum repo in REPO_DIR over PACKAGES (see build_repo), built in a directory beside
     REPO_DIR, then renamed into place."""
     tmp = dirs.aside(repo_dir)
     try:
-        build_repo(tmp, packages, revision, earlier, changelogs)
+        build_repo(tmp, packages, revision, earlier, changelogs, sources)
         dirs.swap(tmp, repo_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def build_repo(top, packages, revision=0, earlier=(), changelogs=False):
+def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=()):
     """A yum repo in the directory TOP over PACKAGES, [(file path or URL, createrepo_c
     Package)]: each package where it is, its xml:base the directory of its file (as Pungi's
     package set repo points at its packages: no link of tens of thousands of files per
     compose), the metadata written from the Package objects (see write_metadata for EARLIER
-    and CHANGELOGS), whose locations are left as they were."""
+    and CHANGELOGS; a package's XML in the repos.Repo of SOURCES it was read from is copied),
+    whose locations are left as they were."""
     kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
+    copied = {}
+    for source in sources:
+        copied.update(source.xml_chunks(WITH_CHANGELOGS if changelogs else KINDS))
+    given = [copied.get((pkg.pkgId, href, base or "")) for (_path, pkg), (href, base) in zip(packages, kept)]
     try:
         for path, pkg in packages:
             where, pkg.location_href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
             pkg.location_base = (where if is_remote(path) else "file://" + where) + "/"
-        write_metadata(top, [pkg for _path, pkg in packages], revision, earlier, changelogs)
+        write_metadata(top, [pkg for _path, pkg in packages], revision, earlier, changelogs, given)
     finally:
         for (_path, pkg), (href, base) in zip(packages, kept):
             pkg.location_href, pkg.location_base = href, base
     os.chmod(top, 0o755)
 
 
-def write_metadata(top, packages, revision=0, earlier=(), changelogs=False):
+def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, given=()):
     """TOP/repodata: primary and filelists (and other, with the packages' changelogs, when
     CHANGELOGS: the package set's repo then gives createrepo_c the metadata of the trees'
     packages, as Pungi's does) and repomd.xml for PACKAGES. The XML is not compressed (only
     solvers and createrepo_c read it), and a package's XML is copied from a repo of EARLIER
     written here (TOP/chunks.json says where it is) when it has the package: the same
-    checksum, file time and location. createrepo_c writes the rest."""
+    checksum, file time and location. GIVEN: for each package, None or the function returning
+    its XML as the repo it was read from has it, copied with its location. createrepo_c writes
+    the rest."""
     import createrepo_c as cr
 
     kinds = WITH_CHANGELOGS if changelogs else KINDS
@@ -60,27 +68,31 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False):
     paths = {kind: os.path.join(repodata, "%s.xml" % kind) for kind in kinds}
     ends = {kind: _ends(kind, len(packages)) for kind in kinds}
     index = []
-    files = {}
+    parts = {kind: [ends[kind][0]] for kind in kinds}
+    offsets = [len(ends[kind][0]) for kind in kinds]
     try:
-        for kind in kinds:
-            files[kind] = open(paths[kind], "wb")
-            files[kind].write(ends[kind][0])
-        for pkg in packages:
+        for pkg, source in itertools.zip_longest(packages, given[:len(packages)]):
             key = _chunk_key(pkg)
             texts = known.get(key)
-            texts = texts() if texts else [dump[kind](pkg).encode("utf-8") for kind in kinds]
+            if texts:
+                texts = texts()
+            elif source:
+                texts = source()
+                texts[0] = xml_chunks.relocated(texts[0], pkg.location_href, pkg.location_base)
+            else:
+                texts = [dump[kind](pkg).encode("utf-8") for kind in kinds]
             entry = list(key)
-            for kind, text in zip(kinds, texts):
-                entry += [files[kind].tell(), len(text)]
-                files[kind].write(text)
+            for n, (kind, text) in enumerate(zip(kinds, texts)):
+                entry += [offsets[n], len(text)]
+                offsets[n] += len(text)
+                parts[kind].append(text)
             index.append(entry)
-        for kind in kinds:
-            files[kind].write(ends[kind][1])
     except cr.CreaterepoCError as exc:
         raise PunjiError("cannot write repodata in %s: %s" % (top, exc))
-    finally:
-        for f in files.values():
-            f.close()
+    for kind in kinds:
+        parts[kind].append(ends[kind][1])
+        with open(paths[kind], "wb") as f:
+            f.write(b"".join(parts[kind]))
     paths = _write_repomd(repodata, paths, revision)
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
                                                   "packages": index}, compact=True)
@@ -113,8 +125,6 @@ def write_relocated(top, earlier, hrefs):
     that location and no xml:base: createrepo_c takes a package's metadata from a repo given
     to --update-md-path only where the location is the one the package has in the repo it
     writes. Returns how many it held."""
-    from xml.sax.saxutils import quoteattr
-
     wanted, found = dict(hrefs), []
     for texts, entries in _indexes(earlier, WITH_CHANGELOGS):
         for entry in entries:
@@ -123,7 +133,7 @@ def write_relocated(top, earlier, hrefs):
                 found.append((href, _slices(texts, entry[4:])))
     parts = {kind: [_ends(kind, len(found))] for kind in WITH_CHANGELOGS}
     for href, (primary, filelists, other) in found:
-        parts["primary"].append(LOCATION.sub(b"<location href=%s/>" % quoteattr(href).encode("utf-8"), primary, 1))
+        parts["primary"].append(xml_chunks.relocated(primary, href, None))
         parts["filelists"].append(filelists)
         parts["other"].append(other)
     repodata = os.path.join(top, "repodata")
@@ -137,7 +147,6 @@ def write_relocated(top, earlier, hrefs):
     return len(found)
 
 
-LOCATION = re.compile(rb"<location [^>]*/>")
 CHUNKS = "chunks.json"  # beside repodata/: where each package's XML is in its primary and filelists
 
 
