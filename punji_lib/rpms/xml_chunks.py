@@ -7,6 +7,7 @@ import functools
 import gzip
 import lzma
 import re
+import zlib
 from xml.sax.saxutils import escape, unescape
 
 ROOTS = {"primary": b"<metadata", "filelists": b"<filelists", "other": b"<otherdata"}
@@ -25,16 +26,19 @@ OPENERS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
 def index(repo, kinds):
     """{(pkgId, location_href, location_base or ""): function returning the package's XML of
     each of KINDS} of the packages of REPO (a repos.Repo) whose XML can be copied: none when
-    a file's root does not declare createrepo_c's namespaces, nor for a checksum whose
-    filelists or other the repo lists twice."""
+    a file's root does not declare createrepo_c's namespaces or cannot be read as it is
+    compressed, nor for a checksum whose filelists or other the repo lists twice."""
     texts = {}
     for kind in kinds:
         path = repo.metadata(kind)
         if path is None:
             return {}
         opener = OPENERS.get(path[path.rfind("."):], open)
-        with opener(path, "rb") as f:
-            texts[kind] = f.read()
+        try:
+            with opener(path, "rb") as f:
+                texts[kind] = f.read()
+        except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error):  # its XML is then written anew
+            return {}
     spans = {kind: _spans(texts[kind], kind) for kind in kinds}
     if any(found is None for found in spans.values()):
         return {}
