@@ -68,9 +68,12 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, give
     paths = {kind: os.path.join(repodata, "%s.xml" % kind) for kind in kinds}
     ends = {kind: _ends(kind, len(packages)) for kind in kinds}
     index = []
-    parts = {kind: [ends[kind][0]] for kind in kinds}
+    files = {}
     offsets = [len(ends[kind][0]) for kind in kinds]
     try:
+        for kind in kinds:
+            files[kind] = open(paths[kind], "wb")
+            files[kind].write(ends[kind][0])
         for pkg, source in itertools.zip_longest(packages, given[:len(packages)]):
             key = _chunk_key(pkg)
             texts = known.get(key)
@@ -85,14 +88,15 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, give
             for n, (kind, text) in enumerate(zip(kinds, texts)):
                 entry += [offsets[n], len(text)]
                 offsets[n] += len(text)
-                parts[kind].append(text)
+                files[kind].write(text)
             index.append(entry)
+        for kind in kinds:
+            files[kind].write(ends[kind][1])
     except cr.CreaterepoCError as exc:
         raise PunjiError("cannot write repodata in %s: %s" % (top, exc))
-    for kind in kinds:
-        parts[kind].append(ends[kind][1])
-        with open(paths[kind], "wb") as f:
-            f.write(b"".join(parts[kind]))
+    finally:
+        for f in files.values():
+            f.close()
     paths = _write_repomd(repodata, paths, revision)
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
                                                   "packages": index}, compact=True)
