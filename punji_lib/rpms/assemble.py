@@ -40,12 +40,13 @@ def run(topdir):
     rendered = ahead.start("rpms.json", rpms_json.write, topdir, tree, placed)
     try:
         _link_all(topdir, conf, tree, solved, placed)
+        trees, sizes = _tree_keys(tree, solved, placed), _tree_sizes(placed)
     finally:
         written = rendered()
     if not written:
         rpms_json.write(topdir, tree, placed)
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs, trees=_tree_keys(tree, solved, placed), sizes=_tree_sizes(placed))
+                inputs=inputs, trees=trees, sizes=sizes)
 
 
 def _link_all(topdir, conf, tree, solved, placed):
