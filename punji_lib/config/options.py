@@ -15,6 +15,8 @@ entry gives:
   to; ``global`` for options several phases read and ``runroot`` for runroot
   settings.
 * ``implemented`` -- whether punji acts on the option yet.
+* ``moot`` -- for an option that changes nothing in punji's compose (it tunes
+  how Pungi runs something punji does its own way): why.
 * ``required`` -- whether Pungi refuses a config without it.
 * ``help`` -- a one-line description.
 * ``deprecated`` -- for options Pungi only accepts to warn about: what to do
@@ -30,9 +32,10 @@ NO_DEFAULT = object()  # sentinel: the option has no default value
 class Option:
     """One top-level configuration option."""
 
-    __slots__ = ("name", "schema", "default", "phase", "implemented", "required", "help", "deprecated")
+    __slots__ = ("name", "schema", "default", "phase", "implemented", "required", "help", "deprecated", "moot")
 
-    def __init__(self, name, schema, default=NO_DEFAULT, phase="init", implemented=False, required=False, help="", deprecated=None):
+    def __init__(self, name, schema, default=NO_DEFAULT, phase="init", implemented=False, required=False, help="",
+                 deprecated=None, moot=None):
         self.name = name
         self.schema = schema
         self.default = default
@@ -41,6 +44,7 @@ class Option:
         self.required = required
         self.help = help
         self.deprecated = deprecated
+        self.moot = moot
 
     @property
     def has_default(self):
@@ -127,12 +131,12 @@ OPTIONS = (
            help="Pairs (local prefix, URL prefix) turning compose paths into URLs."),
     Option("symlink_isos_to", STR, phase="global", implemented=True,
            help="Store ISOs in this directory and symlink them into the compose."),
-    Option("dogpile_cache_backend", STR, phase="global",
+    Option("dogpile_cache_backend", STR, phase="global", moot="punji keeps its own caches in the compose",
            help="dogpile.cache backend used to cache data between runs (e.g. dogpile.cache.dbm)."),
-    Option("dogpile_cache_arguments", OBJECT, default={}, phase="global",
+    Option("dogpile_cache_arguments", OBJECT, default={}, phase="global", moot="punji keeps its own caches in the compose",
            help="Arguments for the dogpile.cache backend."),
     Option("dogpile_cache_expiration_time", NUM, default=3600, phase="global",
-           help="Expiration time of cached data, in seconds."),
+           moot="punji keeps its own caches in the compose", help="Expiration time of cached data, in seconds."),
     Option("cts_url", STR, phase="global",
            help="Compose Tracking Service URL that allocates compose IDs (needs translate_paths)."),
     Option("cts_keytab", STR, phase="global",
@@ -317,7 +321,7 @@ OPTIONS = (
            help="Take over a variant.arch's gather result from the newest finished compose in the target "
                 "directory when its inputs fingerprint is the same (on by default: the fingerprint makes it "
                 "exact; Pungi's default is off)."),
-    Option("gather_profiler", BOOL, default=False, phase="gather",
+    Option("gather_profiler", BOOL, default=False, phase="gather", moot="punji's solver is not the dnf backend",
            help="Print profiling data of the dnf gather backend."),
     Option("additional_packages", va_map(STR_LIST), default=[], phase="gather", implemented=True,
            help="Variant/arch mapping of package globs (name or name.arch) to add."),
@@ -356,7 +360,7 @@ OPTIONS = (
            help="Make delta RPMs against old composes: a bool or a variant/arch mapping."),
     Option("createrepo_use_xz", BOOL, default=False, phase="createrepo", implemented=True,
            help="Compress the sqlite databases with xz."),
-    Option("createrepo_num_threads", NUM, phase="createrepo",
+    Option("createrepo_num_threads", NUM, phase="createrepo", moot="make -j decides how many run at once",
            help="Concurrent createrepo processes; one per CPU when unset."),
     Option("createrepo_num_workers", NUM, default=3, phase="createrepo", implemented=True,
            help="Workers of each createrepo process."),
@@ -369,7 +373,7 @@ OPTIONS = (
            phase="createrepo", implemented=True,
            help="{variant: scm dict} of extra modulemd YAML files, one subdirectory per arch."),
     Option("createrepo_enable_cache", BOOL, default=True, phase="createrepo",
-           help="Give createrepo a cache directory to reuse checksums."),
+           moot="createrepo_c is handed the packages' metadata instead", help="Give createrepo a cache directory to reuse checksums."),
     Option("product_id", SCM_DICT, phase="createrepo",
            help="Directory of *<variant>-<arch>-*.pem certificates put into repodata as productid."),
     Option("product_id_allow_missing", BOOL, default=False, phase="createrepo",

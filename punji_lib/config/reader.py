@@ -179,10 +179,14 @@ def validate(raw, path, files=None):
     _resolve_paths(config, os.path.dirname(os.path.abspath(path)))
     _keep_order(config)
     # an option set to its default changes nothing, implemented or not
-    unimplemented = sorted(n for n in raw if n in table and not table[n].implemented and not table[n].deprecated
-                           and raw[n] != table[n].default)
+    ignored = sorted(n for n in raw if n in table and not table[n].implemented and not table[n].deprecated
+                     and raw[n] != table[n].default)
+    unimplemented = [n for n in ignored if not table[n].moot]
     if unimplemented:
         warnings.append("options punji does not implement yet (ignored): %s" % ", ".join(unimplemented))
+    moot = ["%s (%s)" % (n, table[n].moot) for n in ignored if table[n].moot]
+    if moot:
+        warnings.append("options that change nothing in punji (ignored): %s" % "; ".join(moot))
     warnings += ["%s: option '%s': %s" % (where(name, files), name, why) for name, why in _unsupported_values(raw)]
     return Result(config, warnings)
 
