@@ -344,9 +344,9 @@ def test_demo_compose_up_to_test(new_compose):
 
 
 def test_an_iso_createiso_checked_as_it_wrote_it_is_not_read_again(new_compose):
-    """createiso checks the md5 implantisomd5 put into each image in the read that makes its
-    media checksums; the test phase does not read that file again, but one changed since (a
-    byte of its content) is read, and fails."""
+    """createiso marks each image whose implanted md5 it computed from the bytes it wrote; the
+    test phase does not read that file again, but one changed since (a byte of its content)
+    is read, and fails."""
     from punji_lib.media import isomd5
     from punji_lib.phases import test as phase
 
