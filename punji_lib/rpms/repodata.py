@@ -34,9 +34,9 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     and CHANGELOGS; a package's XML in the repos.Repo of SOURCES it was read from is copied),
     whose locations are left as they were."""
     kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
-    copied = {}
+    copied = {}  # not kept: the sources' texts take as much memory as their parsed packages
     for source in sources:
-        copied.update(source.xml_chunks(WITH_CHANGELOGS if changelogs else KINDS))
+        copied.update(xml_chunks.index(source, WITH_CHANGELOGS if changelogs else KINDS))
     given = [copied.get((pkg.pkgId, href, base or "")) for (_path, pkg), (href, base) in zip(packages, kept)]
     try:
         for path, pkg in packages:

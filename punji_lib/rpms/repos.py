@@ -286,15 +286,6 @@ class Repo:
         log.info("repo %s: %d packages", self.repo, len(found))
         return found
 
-    def xml_chunks(self, kinds):
-        """xml_chunks.index of this repo for KINDS, made once per Repo object."""
-        key = ("xml", tuple(kinds))
-        if key not in self._parsed:
-            from . import xml_chunks
-
-            self._parsed[key] = xml_chunks.index(self, kinds)
-        return self._parsed[key]
-
     def package_path(self, pkg):
         """Where PKG's file is: a path for a local repo, a URL for a remote one."""
         key = (pkg.location_href, pkg.location_base)
