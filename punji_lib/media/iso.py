@@ -103,8 +103,12 @@ def run_tool(argv, log_path=None, what=None):
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, errors="replace")
     except FileNotFoundError:
-        raise PunjiError("%s is not installed (package %s)" % (argv[0], PACKAGES.get(argv[0], argv[0])))
+        raise _not_installed(argv[0])
     return _ran(argv, done.returncode, done.stdout, log_path, what)
+
+
+def _not_installed(tool):
+    return PunjiError("%s is not installed (package %s)" % (tool, PACKAGES.get(tool, tool)))
 
 
 def _ran(argv, returncode, output, log_path, what):
@@ -288,7 +292,7 @@ def _write_implanted(argv, output, supported, log_path, name):
             writer = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=messages,
                                       bufsize=0)
         except FileNotFoundError:
-            raise PunjiError("%s is not installed (package %s)" % (argv[0], PACKAGES.get(argv[0], argv[0])))
+            raise _not_installed(argv[0])
         try:
             try:
                 fcntl.fcntl(writer.stdout, fcntl.F_SETPIPE_SZ, 1 << 20)  # the writer runs ahead of the md5
@@ -387,7 +391,7 @@ def manifest(path, log_path=None):
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, errors="replace")
     except FileNotFoundError:
-        raise PunjiError("xorriso is not installed (package xorriso)")
+        raise _not_installed("xorriso")
     if done.returncode != 0:
         log.info("%s", done.stderr.rstrip())
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]

@@ -1,7 +1,6 @@
 """Writing yum repodata with createrepo_c from package metadata already in memory."""
 
 import functools
-import itertools
 import os
 import shutil
 
@@ -74,7 +73,7 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, give
         for kind in kinds:
             files[kind] = open(paths[kind], "wb")
             files[kind].write(ends[kind][0])
-        for pkg, source in itertools.zip_longest(packages, given[:len(packages)]):
+        for pkg, source in zip(packages, given or [None] * len(packages)):
             key = _chunk_key(pkg)
             texts = known.get(key)
             if texts:
