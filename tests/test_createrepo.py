@@ -246,11 +246,12 @@ def test_repodata_from_the_package_sets_metadata_is_what_reading_the_files_gives
     place (the same size and mtime) give it too. Small packages are read (copying their
     metadata would cost more): the choice is made here as for small, then as for large ones."""
     from punji_lib.phases import createrepo as phase
-    from punji_lib.rpms import createrepo
+    from punji_lib.rpms import createrepo, tree_repodata
 
     compose = str(tmp_path / "c")
     shutil.copytree(demo, compose, symlinks=True)
     trees = ["compose/Server/x86_64/os", "compose/Server/x86_64/debug/tree", "compose/Server/source/tree"]
+    monkeypatch.setattr(tree_repodata, "applies", lambda conf: False)  # createrepo_c writes them
     commands = []
     real_popen = createrepo.subprocess.Popen
     monkeypatch.setattr(createrepo.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd) or real_popen(cmd, **kw))
@@ -278,6 +279,63 @@ def test_repodata_from_the_package_sets_metadata_is_what_reading_the_files_gives
     assert used == [[os.path.join(compose, "work", arch, "createrepo", "Server-%s.pkglist.metadata" % kind)]
                     for arch, kind in (("x86_64", "os"), ("x86_64", "debug"), ("src", "source"))]
     assert not [p for u in used for p in u if os.path.exists(p)]  # removed once used
+
+
+def test_tree_repodata_written_from_the_package_set_is_what_createrepo_c_writes(demo, tmp_path, monkeypatch):
+    """Where createrepo_c would take every package's metadata from the package set's repo,
+    punji writes the tree's repodata itself from that repo's XML: every file of repodata/
+    (repomd.xml, the comps and its gzip too) and each file's mtime are what createrepo_c
+    writes reading the package files, and neither createrepo_c nor any package file is read
+    (files changed in place, the same size and mtime, give it too). An option it does not
+    write (sqlite databases) leaves the repodata to createrepo_c."""
+    from punji_lib.phases import createrepo as phase
+    from punji_lib.rpms import createrepo, tree_repodata
+
+    compose = str(tmp_path / "c")
+    shutil.copytree(demo, compose, symlinks=True)
+    trees = ["compose/Server/x86_64/os", "compose/Server/x86_64/debug/tree", "compose/Server/source/tree"]
+    commands = []
+    real_popen = createrepo.subprocess.Popen
+    monkeypatch.setattr(createrepo.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd) or real_popen(cmd, **kw))
+
+    def made_again(change_files=False):
+        commands.clear()
+        for tree in trees:
+            shutil.rmtree(os.path.join(compose, tree, "repodata"))
+            for top, _dirs, names in os.walk(os.path.join(compose, tree, "Packages")) if change_files else ():
+                for name in names:
+                    overwrite_keeping_size_and_mtime(os.path.join(top, name))
+        for arch in ("x86_64", "src"):
+            os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
+            phase.run(compose, "Server", arch)
+        return {tree: repodata_files(os.path.join(compose, tree)) for tree in trees}
+
+    with monkeypatch.context() as m:
+        m.setattr(tree_repodata, "applies", lambda conf: False)
+        m.setattr(phase, "RELOCATE_PER_PACKAGE", 1.0)  # createrepo_c reads every package file
+        reference = made_again()
+    assert len(commands) == 3
+    assert any(name.endswith("comps-Server.x86_64.xml.gz") for name in reference[trees[0]])
+    assert made_again(change_files=True) == reference
+    assert commands == []
+    conf_path = os.path.join(compose, "work", "global", "config", "createrepo.json")
+    with open(conf_path) as f:
+        conf = json.load(f)
+    with open(conf_path, "w") as f:
+        json.dump(dict(conf, createrepo_database=True), f)
+    with_databases = made_again()
+    assert len(commands) == 3
+    assert any("primary.sqlite" in name for name in with_databases[trees[0]])
+
+
+def repodata_files(repo):
+    """{name: (bytes, mtime)} of every file in REPO/repodata (repomd.xml: bytes only)."""
+    found = {}
+    for name in os.listdir(os.path.join(repo, "repodata")):
+        path = os.path.join(repo, "repodata", name)
+        with open(path, "rb") as f:
+            found[name] = (f.read(), None if name == "repomd.xml" else int(os.stat(path).st_mtime))
+    return found
 
 
 def overwrite_keeping_size_and_mtime(path):

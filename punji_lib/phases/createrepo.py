@@ -3,7 +3,9 @@ createrepo phase).
 
 For variant.arch: the os tree (the variant.arch's filtered comps as group file)
 and the debug tree; for arch 'src': the source tree. An addon's repos are
-directories inside its parent's trees (os/addons/<id>), with no tree files. createrepo_c runs in
+directories inside its parent's trees (os/addons/<id>), with no tree files. The
+repodata is written from the package set repos' XML when createrepo_c would take
+every package's metadata from them (rpms.tree_repodata); else createrepo_c runs in
 update mode, so the metadata of packages unchanged since the last run is
 reused; the package list comes from gather's result, not from scanning the
 tree. The repodata's revision and timestamps are the newest build time of the
@@ -23,7 +25,7 @@ from ..compose import jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
 from ..media import treeinfo
-from ..rpms import createrepo, repodata
+from ..rpms import createrepo, repodata, tree_repodata
 
 
 def run(topdir, variant, arch):
@@ -74,7 +76,9 @@ def run(topdir, variant, arch):
     taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
              for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
     try:
-        createrepo.run_all([job for kind, (job, _facts) in repos.items() if not taken.get(kind)])
+        # each repo written from the package set's metadata when it can be, else by createrepo_c
+        jobs = [job() for kind, (job, _facts) in repos.items() if not taken.get(kind)]
+        createrepo.run_all([job for job in jobs if job])
     finally:
         for kind in repos:
             shutil.rmtree(_pkglist(topdir, v, arch, kind) + ".metadata", ignore_errors=True)
@@ -232,20 +236,29 @@ def _packages(topdir, v, arch):
 
 
 def prepare_repo(topdir, conf, top, packages, pkglist, comps=None, arches=()):
-    """The createrepo_c job (createrepo.run_all) of repodata in TOP (compose-relative) over
-    PACKAGES (gather records), their list written to the file PKGLIST, and its facts. The
-    package set repos of ARCHES give createrepo_c the packages' metadata, as Pungi's do."""
+    """(The function writing the repodata in TOP (compose-relative) over PACKAGES (gather
+    records), their list written to the file PKGLIST, from the package set repos of ARCHES,
+    which returns None, or else the createrepo_c job (createrepo.run_all) to run; its facts)."""
     path = layout.at(topdir, top)
     os.makedirs(path, exist_ok=True)
     # createrepo_c refuses to start while a killed run's .repodata/ is there
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(_under(topdir, top, p["file"]) + "\n" for p in packages))
-    # the old compose's repo has most packages of a nightly: the few new ones are read
-    old = _old_repo(topdir, top)
-    update_from = [old] if old else _relocated(topdir, arches, packages, top, pkglist + ".metadata")
-    return ((conf, path, pkglist, comps, build_time, update_from),
-            {"path": top, "packages": len(packages), "build_time": build_time})
+
+    def write():
+        sets = [layout.at(topdir, layout.pkgset_repo(arch)) for arch in arches]
+        files = [(_under(topdir, top, p["file"]), p["checksum"]) for p in packages]
+        if tree_repodata.applies(conf) and \
+                tree_repodata.write(path, files, sets, createrepo.checksum_of(conf), comps, build_time):
+            log.info("createrepo %s: written from the package set's metadata", top)
+            return None
+        # the old compose's repo has most packages of a nightly: the few new ones are read
+        old = _old_repo(topdir, top)
+        update_from = [old] if old else _relocated(topdir, arches, packages, top, pkglist + ".metadata")
+        return conf, path, pkglist, comps, build_time, update_from
+
+    return write, {"path": top, "packages": len(packages), "build_time": build_time}
 
 
 # seconds, measured: for createrepo_c to read a package file, per byte (its checksum), and for

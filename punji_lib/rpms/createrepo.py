@@ -13,7 +13,7 @@ DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")
 
 def command(conf, path, pkglist, comps=None, revision=0):
     """The createrepo_c argument list for the options of CONF."""
-    checksum = conf.get("createrepo_checksum") or "sha256"
+    checksum = checksum_of(conf)
     cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", checksum,
            "--revision", str(revision), "--set-timestamp-to-revision", "--retain-old-md", "0"]
     cmd.append("--database" if conf.get("createrepo_database") else "--no-database")
@@ -25,6 +25,11 @@ def command(conf, path, pkglist, comps=None, revision=0):
     if comps:
         cmd += ["--groupfile", comps]
     return cmd + list(conf.get("createrepo_extra_args") or []) + [path]
+
+
+def checksum_of(conf):
+    """The checksum type of the repodata createrepo_checksum asks for."""
+    return conf.get("createrepo_checksum") or "sha256"
 
 
 def run_all(jobs):

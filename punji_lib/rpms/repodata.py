@@ -33,30 +33,33 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     and CHANGELOGS; a package's XML in the repos.Repo of SOURCES it was read from is copied),
     whose locations are left as they were."""
     kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
-    copied = {}  # not kept: the sources' texts take as much memory as their parsed packages
+    kinds = WITH_CHANGELOGS if changelogs else KINDS
+    copied, local = {}, True  # not kept: the sources' texts take as much memory as their parsed packages
     for source in sources:
-        copied.update(xml_chunks.index(source, WITH_CHANGELOGS if changelogs else KINDS))
+        index = xml_chunks.index(source, kinds)
+        local = local and _as_dumped(index, [pkg for _path, pkg in packages], kinds)
+        copied.update(index)
     given = [copied.get((pkg.pkgId, href, base or "")) for (_path, pkg), (href, base) in zip(packages, kept)]
     try:
         for path, pkg in packages:
             where, pkg.location_href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
             pkg.location_base = (where if is_remote(path) else "file://" + where) + "/"
-        write_metadata(top, [pkg for _path, pkg in packages], revision, earlier, changelogs, given)
+        write_metadata(top, [pkg for _path, pkg in packages], revision, earlier, changelogs, given, local)
     finally:
         for (_path, pkg), (href, base) in zip(packages, kept):
             pkg.location_href, pkg.location_base = href, base
     os.chmod(top, 0o755)
 
 
-def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, given=()):
+def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, given=(), local=True):
     """TOP/repodata: primary and filelists (and other, with the packages' changelogs, when
     CHANGELOGS: the package set's repo then gives createrepo_c the metadata of the trees'
     packages, as Pungi's does) and repomd.xml for PACKAGES. The XML is not compressed (only
     solvers and createrepo_c read it), and a package's XML is copied from a repo of EARLIER
     written here (TOP/chunks.json says where it is) when it has the package: the same
     checksum, file time and location. GIVEN: for each package, None or the function returning
-    its XML as the repo it was read from has it, copied with its location. createrepo_c writes
-    the rest."""
+    its XML as the repo it was read from has it, copied with its location; LOCAL: whether that
+    XML is as createrepo_c here writes it (see _as_dumped). createrepo_c writes the rest."""
     import createrepo_c as cr
 
     kinds = WITH_CHANGELOGS if changelogs else KINDS
@@ -65,7 +68,7 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, give
     os.makedirs(repodata)
     known = _known_chunks(earlier, kinds)
     paths = {kind: os.path.join(repodata, "%s.xml" % kind) for kind in kinds}
-    ends = {kind: _ends(kind, len(packages)) for kind in kinds}
+    ends = {kind: ends_of(kind, len(packages)) for kind in kinds}
     index = []
     files = {}
     offsets = [len(ends[kind][0]) for kind in kinds]
@@ -75,9 +78,9 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, give
             files[kind].write(ends[kind][0])
         for pkg, source in zip(packages, given or [None] * len(packages)):
             key = _chunk_key(pkg)
-            texts = known.get(key)
+            texts, was_local = known.get(key) or (None, True)
             if texts:
-                texts = texts()
+                texts, local = texts(), local and was_local
             elif source:
                 texts = source()
                 texts[0] = xml_chunks.relocated(texts[0], pkg.location_href, pkg.location_base)
@@ -96,26 +99,31 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, give
     finally:
         for f in files.values():
             f.close()
-    paths = _write_repomd(repodata, paths, revision)
+    paths = write_repomd(repodata, paths, revision)
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
-                                                  "packages": index}, compact=True)
+                                                  "packages": index, "local": local}, compact=True)
 
 
-def _write_repomd(repodata, paths, revision):
+def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False):
     """REPODATA/repomd.xml over the metadata files PATHS, {kind: path}, each renamed to carry
-    its checksum; returns {kind: its new file name}."""
+    its CHECKSUM, with its timestamp and mtime REVISION; with GROUP_GZ the "group" file
+    compressed beside it as createrepo_c does. Returns {kind: its new file name}."""
     import createrepo_c as cr
 
     repomd = cr.Repomd()
     repomd.set_revision(str(revision))
     names = {}
+    kind_of_checksum = cr.checksum_type(checksum)
     for kind, path in paths.items():
-        record = cr.RepomdRecord(kind, path)
-        record.fill(cr.SHA256)
-        record.set_timestamp(int(revision))
-        record.rename_file()
-        repomd.set_record(record)
-        names[kind] = os.path.basename(record.location_href)
+        records = [cr.RepomdRecord(kind, path)]
+        records[0].fill(kind_of_checksum)
+        if kind == "group" and group_gz:
+            records.append(records[0].compress_and_fill(kind_of_checksum, cr.GZ_COMPRESSION))
+        for record in records:
+            record.set_timestamp(int(revision))
+            record.rename_file()
+            repomd.set_record(record)
+            names[record.type] = os.path.basename(record.location_href)
     repomd.sort_records()
     with open(os.path.join(repodata, "repomd.xml"), "w", encoding="utf-8") as f:
         f.write(repomd.xml_dump())
@@ -129,12 +137,12 @@ def write_relocated(top, earlier, hrefs):
     to --update-md-path only where the location is the one the package has in the repo it
     writes. Returns how many it held."""
     wanted, found = dict(hrefs), []
-    for texts, entries in _indexes(earlier, WITH_CHANGELOGS):
+    for texts, entries, _local in indexes(earlier, WITH_CHANGELOGS):
         for entry in entries:
             href = wanted.pop(entry[0], None)
-            if href is not None and _spans_fit(texts, entry[4:]):
-                found.append((href, _slices(texts, entry[4:])))
-    parts = {kind: [_ends(kind, len(found))] for kind in WITH_CHANGELOGS}
+            if href is not None and spans_fit(texts, entry[4:]):
+                found.append((href, slices(texts, entry[4:])))
+    parts = {kind: [ends_of(kind, len(found))] for kind in WITH_CHANGELOGS}
     for href, (primary, filelists, other) in found:
         parts["primary"].append(xml_chunks.relocated(primary, href, None))
         parts["filelists"].append(filelists)
@@ -146,7 +154,7 @@ def write_relocated(top, earlier, hrefs):
         paths[kind] = os.path.join(repodata, "%s.xml" % kind)
         with open(paths[kind], "wb") as f:
             f.write(b"".join([ends[0]] + chunks + [ends[1]]))
-    _write_repomd(repodata, paths, 0)
+    write_repomd(repodata, paths, 0)
     return len(found)
 
 
@@ -158,8 +166,14 @@ def _chunk_key(pkg):
     return pkg.pkgId, pkg.time_file, pkg.location_base or "", pkg.location_href
 
 
-def _ends(kind, count):
+def ends_of(kind, count):
     """(header, footer) bytes of createrepo_c's KIND XML file of COUNT packages."""
+    head, foot = _empty_ends(kind)
+    return head.replace(b'packages="0"', b'packages="%d"' % count, 1), foot
+
+
+@functools.lru_cache(maxsize=None)
+def _empty_ends(kind):
     import tempfile
 
     import createrepo_c as cr
@@ -168,30 +182,47 @@ def _ends(kind, count):
         path = os.path.join(tmp, "empty.xml")
         xml = {"primary": cr.PrimaryXmlFile, "filelists": cr.FilelistsXmlFile,
                "other": cr.OtherXmlFile}[kind](path, cr.NO_COMPRESSION)
-        xml.set_num_of_pkgs(count)
+        xml.set_num_of_pkgs(0)
         xml.close()
         with open(path, "rb") as f:
             text = f.read()
+    if b'packages="0"' not in text:
+        raise PunjiError("createrepo_c writes no package count into %s metadata" % kind)
     cut = text.rindex(b"</")
     return text[:cut], text[cut:]
 
 
+def _as_dumped(index, packages, kinds, sample=16):
+    """Whether the XML of INDEX (xml_chunks.index) is what createrepo_c here writes of the
+    same packages, judged on up to SAMPLE of PACKAGES (createrepo_c Packages as read, their
+    locations as there): a repo written by another version of createrepo_c may differ in
+    form, which a tree's repodata must not copy (tree_repodata)."""
+    import createrepo_c as cr
+
+    dump = {"primary": cr.xml_dump_primary, "filelists": cr.xml_dump_filelists, "other": cr.xml_dump_other}
+    listed = [(pkg, index.get((pkg.pkgId, pkg.location_href, pkg.location_base or ""))) for pkg in packages]
+    listed = [(pkg, texts) for pkg, texts in listed if texts]
+    step = max(1, len(listed) // sample)
+    return all(texts() == [dump[kind](pkg).encode("utf-8") for kind in kinds]
+               for pkg, texts in listed[::step][:sample])
+
+
 def _known_chunks(earlier, kinds):
-    """{chunk key: function returning [the package's XML of each of KINDS]} of the repos
-    EARLIER (see _indexes)."""
+    """{chunk key: (function returning [the package's XML of each of KINDS], whether it is as
+    createrepo_c here writes it)} of the repos EARLIER (see indexes)."""
     known = {}
-    for texts, entries in _indexes(earlier, kinds):
+    for texts, entries, local in indexes(earlier, kinds):
         for entry in entries:
             key, spans = tuple(entry[:4]), entry[4:]
-            if _spans_fit(texts, spans):
-                known.setdefault(key, functools.partial(_slices, texts, spans))
+            if spans_fit(texts, spans):
+                known.setdefault(key, (functools.partial(slices, texts, spans), local))
     return known
 
 
-def _indexes(earlier, kinds):
-    """(the texts of its KINDS files, its chunks.json entries) of each repo of EARLIER
-    (directories; one without a readable chunks.json or with other kinds of metadata gives
-    nothing)."""
+def indexes(earlier, kinds):
+    """(the texts of its KINDS files, its chunks.json entries, whether its XML is as
+    createrepo_c here writes it) of each repo of EARLIER (directories; one without a readable
+    chunks.json or with other kinds of metadata gives nothing)."""
     for top in earlier:
         try:
             index = jsonio.read_json(os.path.join(top, CHUNKS))
@@ -203,15 +234,15 @@ def _indexes(earlier, kinds):
                     texts.append(f.read())
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        yield texts, index["packages"]
+        yield texts, index["packages"], index.get("local") is True
 
 
-def _spans_fit(texts, spans):
+def spans_fit(texts, spans):
     """Whether SPANS, [offset, length] of each text, lie within TEXTS (a chunks.json entry
     whose files differ from what it says gives nothing)."""
     return len(spans) == 2 * len(texts) and all(at + length <= len(text) for text, at, length
                                                 in zip(texts, spans[::2], spans[1::2]))
 
 
-def _slices(texts, spans):
+def slices(texts, spans):
     return [text[at:at + length] for text, at, length in zip(texts, spans[::2], spans[1::2])]

@@ -1,0 +1,108 @@
+"""A tree's repodata written from the XML the package set repos hold of its packages: what
+createrepo_c writes when it takes every package's metadata from a repo given to
+--update-md-path, without its reading that metadata or any package again (several times
+faster on a big tree).
+
+It applies only where createrepo_c would take every package's metadata so (the file's size
+and mtime those of the metadata, the same checksum type), where that XML is as this
+createrepo_c writes it (the package set repo's chunks.json says so), and where no option asks
+for more than the XML and the group file (sqlite databases, xz, extra arguments); otherwise
+createrepo_c writes the repodata."""
+
+import gzip
+import os
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+from ..compose import dirs
+from . import repodata, xml_chunks
+
+SIZE, TIME = re.compile(rb'<size package="(\d+)"'), re.compile(rb'<time file="(\d+)"')
+CHECKSUM_TYPE = re.compile(rb'<checksum type="([^"]+)" pkgid="YES"')
+GZIP_LEVEL = 6  # createrepo_c's: the same bytes as its own files
+
+
+def applies(conf):
+    """Whether the createrepo options CONF ask for nothing but what write() makes."""
+    return not (conf.get("createrepo_database") or conf.get("createrepo_use_xz") or conf.get("createrepo_extra_args"))
+
+
+def write(path, files, sources, checksum, comps=None, revision=0):
+    """PATH/repodata over FILES, [(location under PATH, checksum)], from the package set repos
+    SOURCES, with the group file COMPS and the REVISION createrepo_c is given; False, writing
+    nothing, when createrepo_c would not take some package's metadata from those repos."""
+    entries = _entries(path, files, _chunks(sources, {pkg_id for _href, pkg_id in files}), checksum)
+    if entries is None:
+        return False
+    xml = {kind: [repodata.ends_of(kind, len(entries))[0]] for kind in repodata.WITH_CHANGELOGS}
+    for href, (primary, filelists, other) in entries:
+        xml["primary"].append(xml_chunks.relocated(primary, href, None))
+        xml["filelists"].append(filelists)
+        xml["other"].append(other)
+    target = os.path.join(path, "repodata")
+    top = dirs.aside(target)
+    try:
+        with ThreadPoolExecutor(len(xml)) as pool:  # zlib lets the other threads run
+            list(pool.map(lambda kind: _compressed(top, kind, xml[kind] + [repodata.ends_of(kind, 0)[1]], revision),
+                          xml))
+        names = {kind: os.path.join(top, "%s.xml.gz" % kind) for kind in xml}
+        if comps:
+            names["group"] = os.path.join(top, os.path.basename(comps))
+            shutil.copyfile(comps, names["group"])
+        repodata.write_repomd(top, names, revision, checksum, group_gz=bool(comps))
+        os.chmod(top, 0o755)
+        dirs.swap(top, target)
+    except BaseException:
+        shutil.rmtree(top, ignore_errors=True)
+        raise
+    return True
+
+
+def _chunks(sources, wanted):
+    """{checksum: [its primary, filelists and other XML]} of the packages WANTED (checksums)
+    in the package set repos SOURCES whose XML is as this createrepo_c writes it (the first
+    repo holding a package wins)."""
+    found = {}
+    for texts, entries, local in repodata.indexes(sources, repodata.WITH_CHANGELOGS):
+        if not local:
+            continue
+        for entry in entries:
+            if entry[0] in wanted and entry[0] not in found and repodata.spans_fit(texts, entry[4:]):
+                found[entry[0]] = repodata.slices(texts, entry[4:])
+    return found
+
+
+def _entries(path, files, chunks, checksum):
+    """[(location, XML)] of FILES in createrepo_c's order (by file name), or None when a
+    package has no XML that createrepo_c would take for its file under PATH."""
+    entries = []
+    for href, pkg_id in files:
+        texts = chunks.get(pkg_id)
+        if texts is None or not _takes(os.path.join(path, href), texts[0], checksum):
+            return None
+        entries.append((href, texts))
+    names = [os.path.basename(href) for href, _texts in entries]
+    if len(set(names)) != len(names):  # createrepo_c's order among them is its own
+        return None
+    return [entry for _name, entry in sorted(zip(names, entries), key=lambda pair: pair[0].encode("utf-8"))]
+
+
+def _takes(path, primary, checksum):
+    """Whether createrepo_c takes the metadata PRIMARY for the file PATH: its size and mtime
+    are those the metadata has, and so is the checksum type."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    size, mtime, kind = SIZE.search(primary), TIME.search(primary), CHECKSUM_TYPE.search(primary)
+    return bool(size and mtime and kind) and int(size.group(1)) == st.st_size and \
+        int(mtime.group(1)) == int(st.st_mtime) and kind.group(1).decode() == checksum
+
+
+def _compressed(top, kind, parts, revision):
+    path = os.path.join(top, "%s.xml.gz" % kind)
+    with open(path, "wb") as f:
+        f.write(gzip.compress(b"".join(parts), GZIP_LEVEL, mtime=0))
+    os.utime(path, (revision, revision))
+
