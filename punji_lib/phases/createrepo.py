@@ -76,9 +76,9 @@ def run(topdir, variant, arch):
     taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
              for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
     try:
-        # each repo written from the package set's metadata when it can be, else by createrepo_c
-        jobs = [job() for kind, (job, _facts) in repos.items() if not taken.get(kind)]
-        createrepo.run_all([job for job in jobs if job])
+        jobs = [job for kind, (job, _facts) in repos.items() if not taken.get(kind)]
+        written = _write_at_once([job.write for job in jobs])
+        createrepo.run_all([job.command() for job, done in zip(jobs, written) if not done])
     finally:
         for kind in repos:
             shutil.rmtree(_pkglist(topdir, v, arch, kind) + ".metadata", ignore_errors=True)
@@ -236,29 +236,59 @@ def _packages(topdir, v, arch):
 
 
 def prepare_repo(topdir, conf, top, packages, pkglist, comps=None, arches=()):
-    """(The function writing the repodata in TOP (compose-relative) over PACKAGES (gather
-    records), their list written to the file PKGLIST, from the package set repos of ARCHES,
-    which returns None, or else the createrepo_c job (createrepo.run_all) to run; its facts)."""
+    """(The RepoJob of the repodata in TOP (compose-relative) over PACKAGES (gather records),
+    their list written to the file PKGLIST, from the package set repos of ARCHES; its facts)."""
     path = layout.at(topdir, top)
     os.makedirs(path, exist_ok=True)
     # createrepo_c refuses to start while a killed run's .repodata/ is there
     shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(_under(topdir, top, p["file"]) + "\n" for p in packages))
+    job = RepoJob(topdir, conf, top, packages, pkglist, comps, arches, build_time)
+    return job, {"path": top, "packages": len(packages), "build_time": build_time}
 
-    def write():
-        sets = [layout.at(topdir, layout.pkgset_repo(arch)) for arch in arches]
-        files = [(_under(topdir, top, p["file"]), p["checksum"]) for p in packages]
-        if tree_repodata.applies(conf) and \
-                tree_repodata.write(path, files, sets, createrepo.checksum_of(conf), comps, build_time):
-            log.info("createrepo %s: written from the package set's metadata", top)
-            return None
-        # the old compose's repo has most packages of a nightly: the few new ones are read
-        old = _old_repo(topdir, top)
-        update_from = [old] if old else _relocated(topdir, arches, packages, top, pkglist + ".metadata")
-        return conf, path, pkglist, comps, build_time, update_from
 
-    return write, {"path": top, "packages": len(packages), "build_time": build_time}
+class RepoJob:
+    """The repodata of one repo: write() it from the package set repos' XML, or else run
+    command() through createrepo_c (createrepo.run_all)."""
+
+    def __init__(self, topdir, conf, top, packages, pkglist, comps, arches, build_time):
+        self.topdir, self.conf, self.top, self.packages, self.pkglist = topdir, conf, top, packages, pkglist
+        self.comps, self.arches, self.build_time = comps, arches, build_time
+
+    def write(self):
+        """Whether the repodata is written from the package set repos' XML (rpms.tree_repodata)."""
+        sets = [layout.at(self.topdir, layout.pkgset_repo(arch)) for arch in self.arches]
+        files = [(_under(self.topdir, self.top, p["file"]), p["checksum"]) for p in self.packages]
+        if not (tree_repodata.applies(self.conf) and
+                tree_repodata.write(layout.at(self.topdir, self.top), files, sets,
+                                    createrepo.checksum_of(self.conf), self.comps, self.build_time)):
+            return False
+        log.info("createrepo %s: written from the package set's metadata", self.top)
+        return True
+
+    def command(self):
+        """The createrepo_c job; the old compose's repo has most packages of a nightly (the few
+        new ones are read), else the package set's metadata goes to createrepo_c."""
+        old = _old_repo(self.topdir, self.top)
+        update_from = [old] if old else _relocated(self.topdir, self.arches, self.packages, self.top,
+                                                     self.pkglist + ".metadata")
+        return self.conf, layout.at(self.topdir, self.top), self.pkglist, self.comps, self.build_time, update_from
+
+
+def _write_at_once(writers):
+    """[whether each of WRITERS (functions saying whether they wrote) wrote], the first run
+    here while the others run in forked children (a tree's os and debug repos are independent;
+    the XML's compression is most of the work). A child that fails counts as not written."""
+    from .. import ahead
+
+    def written(writer):
+        if not writer():
+            raise PunjiError("createrepo_c would read what the package set's metadata lacks")
+        return True
+
+    others = [ahead.start("repodata from the package set", written, writer) for writer in writers[1:]]
+    return ([writers[0]()] if writers else []) + [wait() for wait in others]
 
 
 # seconds, measured: for createrepo_c to read a package file, per byte (its checksum), and for
