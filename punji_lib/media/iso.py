@@ -386,19 +386,41 @@ def read_volume_id(path):
 def manifest(path, log_path=None):
     """Every directory and file of ISO PATH by its Rock Ridge path, sorted (what
     `isoinfo -R -f` lists), read with xorriso."""
+    return start_manifest(path, log_path)()
+
+
+def start_manifest(path, log_path=None):
+    """manifest() read by xorriso while the caller goes on (the checksums of the image read
+    all of it, xorriso only its directories): returns the function that waits for the list."""
+    import tempfile
+
     argv = ["xorriso", "-indev", path, "-find", "/"]
+    out, err = tempfile.TemporaryFile(mode="w+", errors="replace"), tempfile.TemporaryFile(mode="w+", errors="replace")
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, errors="replace")
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
     except FileNotFoundError:
+        out.close()
+        err.close()
         raise _not_installed("xorriso")
-    if done.returncode != 0:
-        log.info("%s", done.stderr.rstrip())
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+
+    def listing():
+        with out, err:
+            returncode = proc.wait()
+            out.seek(0)
+            err.seek(0)
+            return _manifest_entries(path, log_path, returncode, out.read(), err.read())
+
+    return listing
+
+
+def _manifest_entries(path, log_path, returncode, stdout, stderr):
+    if returncode != 0:
+        log.info("%s", stderr.rstrip())
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
         raise PunjiError("xorriso returned exit code %d reading %s: %s%s" % (
-            done.returncode, os.path.basename(path), last, "; see %s" % log_path if log_path else ""))
+            returncode, os.path.basename(path), last, "; see %s" % log_path if log_path else ""))
     entries = []
-    for line in done.stdout.splitlines():
+    for line in stdout.splitlines():
         if len(line) >= 2 and line[0] == line[-1] == "'":
             line = line[1:-1].replace("'\"'\"'", "'")
         if line != "/" and not line.endswith("/TRANS.TBL"):

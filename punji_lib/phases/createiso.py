@@ -475,8 +475,7 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
     """The productmd image fields of one written image, its .manifest beside it. MD5: the one
     implanted into it as make_image computed it from its bytes, if it did."""
     volid = iso.read_volume_id(output)
-    listing = iso.manifest(output, log_path)
-    jsonio.write_text(output + ".manifest", "".join(line + "\n" for line in listing))
+    listing = iso.start_manifest(output, log_path)
     implant = md5 or iso.implanted_md5(output, log_path)
     st = os.stat(output)
     rel = os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose")
@@ -486,6 +485,7 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
         "checksums": image_digests.new_image_checksums(topdir, output, rel, implant, computed=bool(md5)),
         "implant_md5": implant, "bootable": bootable, "subvariant": uid,
     }
+    jsonio.write_text(output + ".manifest", "".join(line + "\n" for line in listing()))
     limits = va_data(conf.get("createiso_max_size"), uid, arch)
     if limits and st.st_size > limits[0]:
         message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limits[0], st.st_size)

@@ -296,14 +296,14 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
              ", ".join([uid] + p["included"]), "bootable" if p["boot"] else "not bootable")
     made = iso.make_image(tmp, content, p["volid"], scratch, p["boot"], image_files.iso_level(conf, uid, arch),
                              log_path, tool, supported=composeid.supported(request.read(topdir)["label"]), arch=arch)
-    listing = iso.manifest(tmp, log_path)
+    listing = iso.start_manifest(tmp, log_path)
     implant = made.md5 or iso.implanted_md5(tmp, log_path)
     volid = iso.read_volume_id(tmp)
     checksums = image_digests.new_image_checksums(
         topdir, tmp, os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose"), implant,
         computed=bool(made.md5))
     manifest_tmp = os.path.join(iso_dir, ".%s.manifest%s" % (name, TMP))
-    jsonio.write_text(manifest_tmp, "".join(line + "\n" for line in listing))
+    jsonio.write_text(manifest_tmp, "".join(line + "\n" for line in listing()))
     os.replace(manifest_tmp, final + ".manifest")
     made.flushed()
     os.replace(tmp, final)
