@@ -228,13 +228,21 @@ def indexes(earlier, kinds):
             index = jsonio.read_json(os.path.join(top, CHUNKS))
             if sorted(index["files"]) != sorted(kinds):
                 continue
-            texts = []
-            for kind in kinds:
-                with open(os.path.join(top, "repodata", index["files"][kind]), "rb") as f:
-                    texts.append(f.read())
+            texts = [_mapped(os.path.join(top, "repodata", index["files"][kind])) for kind in kinds]
         except (OSError, ValueError, KeyError, TypeError):
             continue
         yield texts, index["packages"], index.get("local") is True
+
+
+def _mapped(path):
+    """The bytes of file PATH, mapped: what is sliced out of them is read, and the pages are the
+    page cache's, shared by the commands that map the same package set repo at once."""
+    import mmap
+
+    with open(path, "rb") as f:
+        if not os.fstat(f.fileno()).st_size:
+            return b""
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def spans_fit(texts, spans):
