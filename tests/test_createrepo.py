@@ -238,6 +238,35 @@ def xml_texts(repo):
     return texts
 
 
+SERVER_TREES = ["compose/Server/x86_64/os", "compose/Server/x86_64/debug/tree", "compose/Server/source/tree"]
+
+
+def commands_run(monkeypatch):
+    """The list each createrepo_c command line run from now on is added to."""
+    from punji_lib.rpms import createrepo
+
+    commands = []
+    real_popen = createrepo.subprocess.Popen
+    monkeypatch.setattr(createrepo.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd) or real_popen(cmd, **kw))
+    return commands
+
+
+def made_again(compose, read, change_files=False):
+    """{tree: READ(tree)} of the Server trees of COMPOSE once their repodata is made again by
+    the createrepo phase (their package files first changed in place when CHANGE_FILES)."""
+    from punji_lib.phases import createrepo as phase
+
+    for tree in SERVER_TREES:
+        shutil.rmtree(os.path.join(compose, tree, "repodata"))
+        for top, _dirs, names in os.walk(os.path.join(compose, tree, "Packages")) if change_files else ():
+            for name in names:
+                overwrite_keeping_size_and_mtime(os.path.join(top, name))
+    for arch in ("x86_64", "src"):
+        os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
+        phase.run(compose, "Server", arch)
+    return {tree: read(os.path.join(compose, tree)) for tree in SERVER_TREES}
+
+
 def test_repodata_from_the_package_sets_metadata_is_what_reading_the_files_gives(demo, tmp_path, monkeypatch):
     """As Pungi's createrepo does, the package set repo (with other metadata: changelogs)
     gives createrepo_c the metadata of a tree's packages instead of their files, copied to
@@ -246,35 +275,20 @@ def test_repodata_from_the_package_sets_metadata_is_what_reading_the_files_gives
     place (the same size and mtime) give it too. Small packages are read (copying their
     metadata would cost more): the choice is made here as for small, then as for large ones."""
     from punji_lib.phases import createrepo as phase
-    from punji_lib.rpms import createrepo, tree_repodata
+    from punji_lib.rpms import tree_repodata
 
     compose = str(tmp_path / "c")
     shutil.copytree(demo, compose, symlinks=True)
-    trees = ["compose/Server/x86_64/os", "compose/Server/x86_64/debug/tree", "compose/Server/source/tree"]
     monkeypatch.setattr(tree_repodata, "applies", lambda conf: False)  # createrepo_c writes them
-    commands = []
-    real_popen = createrepo.subprocess.Popen
-    monkeypatch.setattr(createrepo.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd) or real_popen(cmd, **kw))
-
-    def made_again(relocate_per_package, change_files=False):
-        commands.clear()
-        for tree in trees:
-            shutil.rmtree(os.path.join(compose, tree, "repodata"))
-            for top, _dirs, names in os.walk(os.path.join(compose, tree, "Packages")) if change_files else ():
-                for name in names:
-                    overwrite_keeping_size_and_mtime(os.path.join(top, name))
-        for arch in ("x86_64", "src"):
-            os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
-        monkeypatch.setattr(phase, "RELOCATE_PER_PACKAGE", relocate_per_package)
-        for arch in ("x86_64", "src"):
-            phase.run(compose, "Server", arch)
-        return {tree: xml_texts(os.path.join(compose, tree)) for tree in trees}
-
-    read_from_files = made_again(1.0)  # small packages in a large set: their files are read
+    commands = commands_run(monkeypatch)
+    monkeypatch.setattr(phase, "RELOCATE_PER_PACKAGE", 1.0)
+    read_from_files = made_again(compose, xml_texts)  # small packages in a large set: their files are read
     assert not [cmd for cmd in commands if "--update-md-path" in cmd]
-    assert b"<changelog" in read_from_files[trees[0]]["other"]
-    assert {tree: xml_texts(os.path.join(demo, tree)) for tree in trees} == read_from_files
-    assert made_again(0.0, change_files=True) == read_from_files  # as if the packages were large
+    assert b"<changelog" in read_from_files[SERVER_TREES[0]]["other"]
+    assert {tree: xml_texts(os.path.join(demo, tree)) for tree in SERVER_TREES} == read_from_files
+    commands.clear()
+    monkeypatch.setattr(phase, "RELOCATE_PER_PACKAGE", 0.0)
+    assert made_again(compose, xml_texts, change_files=True) == read_from_files  # as if the packages were large
     used = [[cmd[n + 1] for n, arg in enumerate(cmd) if arg == "--update-md-path"] for cmd in commands]
     assert used == [[os.path.join(compose, "work", arch, "createrepo", "Server-%s.pkglist.metadata" % kind)]
                     for arch, kind in (("x86_64", "os"), ("x86_64", "debug"), ("src", "source"))]
@@ -289,43 +303,28 @@ def test_tree_repodata_written_from_the_package_set_is_what_createrepo_c_writes(
     (files changed in place, the same size and mtime, give it too). An option it does not
     write (sqlite databases) leaves the repodata to createrepo_c."""
     from punji_lib.phases import createrepo as phase
-    from punji_lib.rpms import createrepo, tree_repodata
+    from punji_lib.rpms import tree_repodata
 
     compose = str(tmp_path / "c")
     shutil.copytree(demo, compose, symlinks=True)
-    trees = ["compose/Server/x86_64/os", "compose/Server/x86_64/debug/tree", "compose/Server/source/tree"]
-    commands = []
-    real_popen = createrepo.subprocess.Popen
-    monkeypatch.setattr(createrepo.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd) or real_popen(cmd, **kw))
-
-    def made_again(change_files=False):
-        commands.clear()
-        for tree in trees:
-            shutil.rmtree(os.path.join(compose, tree, "repodata"))
-            for top, _dirs, names in os.walk(os.path.join(compose, tree, "Packages")) if change_files else ():
-                for name in names:
-                    overwrite_keeping_size_and_mtime(os.path.join(top, name))
-        for arch in ("x86_64", "src"):
-            os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
-            phase.run(compose, "Server", arch)
-        return {tree: repodata_files(os.path.join(compose, tree)) for tree in trees}
-
+    commands = commands_run(monkeypatch)
     with monkeypatch.context() as m:
         m.setattr(tree_repodata, "applies", lambda conf: False)
         m.setattr(phase, "RELOCATE_PER_PACKAGE", 1.0)  # createrepo_c reads every package file
-        reference = made_again()
+        reference = made_again(compose, repodata_files)
     assert len(commands) == 3
-    assert any(name.endswith("comps-Server.x86_64.xml.gz") for name in reference[trees[0]])
-    assert made_again(change_files=True) == reference
+    assert any(name.endswith("comps-Server.x86_64.xml.gz") for name in reference[SERVER_TREES[0]])
+    commands.clear()
+    assert made_again(compose, repodata_files, change_files=True) == reference
     assert commands == []
     conf_path = os.path.join(compose, "work", "global", "config", "createrepo.json")
     with open(conf_path) as f:
         conf = json.load(f)
     with open(conf_path, "w") as f:
         json.dump(dict(conf, createrepo_database=True), f)
-    with_databases = made_again()
+    with_databases = made_again(compose, repodata_files)
     assert len(commands) == 3
-    assert any("primary.sqlite" in name for name in with_databases[trees[0]])
+    assert any("primary.sqlite" in name for name in with_databases[SERVER_TREES[0]])
 
 
 def repodata_files(repo):
