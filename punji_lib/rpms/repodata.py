@@ -104,10 +104,12 @@ def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, give
                                                   "packages": index, "local": local}, compact=True)
 
 
-def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False):
+def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False, sums=None):
     """REPODATA/repomd.xml over the metadata files PATHS, {kind: path}, each renamed to carry
     its CHECKSUM, with its timestamp and mtime REVISION; with GROUP_GZ the "group" file
-    compressed beside it as createrepo_c does. Returns {kind: its new file name}."""
+    compressed beside it as createrepo_c does. SUMS: {kind: (checksum, size, checksum and size
+    uncompressed)} of files whose caller knows them (createrepo_c would read them again).
+    Returns {kind: its new file name}."""
     import createrepo_c as cr
 
     repomd = cr.Repomd()
@@ -116,7 +118,10 @@ def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False):
     kind_of_checksum = cr.checksum_type(checksum)
     for kind, path in paths.items():
         records = [cr.RepomdRecord(kind, path)]
-        records[0].fill(kind_of_checksum)
+        if kind in (sums or {}):
+            _set_sums(records[0], checksum, *sums[kind])
+        else:
+            records[0].fill(kind_of_checksum)
         if kind == "group" and group_gz:
             records.append(records[0].compress_and_fill(kind_of_checksum, cr.GZ_COMPRESSION))
         for record in records:
@@ -128,6 +133,12 @@ def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False):
     with open(os.path.join(repodata, "repomd.xml"), "w", encoding="utf-8") as f:
         f.write(repomd.xml_dump())
     return names
+
+
+def _set_sums(record, checksum, digest, size, open_digest, open_size):
+    """What RepomdRecord.fill() would put into RECORD of a compressed file."""
+    record.checksum, record.checksum_type, record.size = digest, checksum, size
+    record.checksum_open, record.checksum_open_type, record.size_open = open_digest, checksum, open_size
 
 
 def write_relocated(top, earlier, hrefs):

@@ -10,6 +10,7 @@ for more than the XML and the group file (sqlite databases, xz, extra arguments)
 createrepo_c writes the repodata."""
 
 import gzip
+import hashlib
 import os
 import re
 import shutil
@@ -43,14 +44,15 @@ def write(path, files, sources, checksum, comps=None, revision=0):
     target = os.path.join(path, "repodata")
     top = dirs.aside(target)
     try:
-        with ThreadPoolExecutor(len(xml)) as pool:  # zlib lets the other threads run
-            list(pool.map(lambda kind: _compressed(top, kind, xml[kind] + [repodata.ends_of(kind, 0)[1]], revision),
-                          xml))
         names = {kind: os.path.join(top, "%s.xml.gz" % kind) for kind in xml}
+        with ThreadPoolExecutor(len(xml)) as pool:  # zlib and hashlib let the other threads run
+            sums = dict(zip(xml, pool.map(
+                lambda kind: _compressed(names[kind], xml[kind] + [repodata.ends_of(kind, 0)[1]], revision, checksum),
+                xml)))
         if comps:
             names["group"] = os.path.join(top, os.path.basename(comps))
             shutil.copyfile(comps, names["group"])
-        repodata.write_repomd(top, names, revision, checksum, group_gz=bool(comps))
+        repodata.write_repomd(top, names, revision, checksum, group_gz=bool(comps), sums=sums)
         os.chmod(top, 0o755)
         dirs.swap(top, target)
     except BaseException:
@@ -100,9 +102,13 @@ def _takes(path, primary, checksum):
         int(mtime.group(1)) == int(st.st_mtime) and kind.group(1).decode() == checksum
 
 
-def _compressed(top, kind, parts, revision):
-    path = os.path.join(top, "%s.xml.gz" % kind)
+def _compressed(path, parts, revision, checksum):
+    """PATH: PARTS joined, compressed as createrepo_c does, its mtime REVISION; (its CHECKSUM
+    and size, and those of the text) for repomd.xml."""
+    text = b"".join(parts)
+    packed = gzip.compress(text, GZIP_LEVEL, mtime=0)
     with open(path, "wb") as f:
-        f.write(gzip.compress(b"".join(parts), GZIP_LEVEL, mtime=0))
+        f.write(packed)
     os.utime(path, (revision, revision))
-
+    return (hashlib.new(checksum, packed).hexdigest(), len(packed),
+            hashlib.new(checksum, text).hexdigest(), len(text))
