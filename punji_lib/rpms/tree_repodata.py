@@ -9,11 +9,11 @@ createrepo_c writes it (the package set repo's chunks.json says so), and where n
 for more than the XML and the group file (sqlite databases, xz, extra arguments); otherwise
 createrepo_c writes the repodata."""
 
-import gzip
 import hashlib
 import os
 import re
 import shutil
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 from ..compose import dirs
@@ -36,19 +36,14 @@ def write(path, files, sources, checksum, comps=None, revision=0):
     entries = _entries(path, files, _chunks(sources, {pkg_id for _href, pkg_id in files}), checksum)
     if entries is None:
         return False
-    xml = {kind: [repodata.ends_of(kind, len(entries))[0]] for kind in repodata.WITH_CHANGELOGS}
-    for href, (primary, filelists, other) in entries:
-        xml["primary"].append(xml_chunks.relocated(primary, href, None))
-        xml["filelists"].append(filelists)
-        xml["other"].append(other)
     target = os.path.join(path, "repodata")
     top = dirs.aside(target)
     try:
-        names = {kind: os.path.join(top, "%s.xml.gz" % kind) for kind in xml}
-        with ThreadPoolExecutor(len(xml)) as pool:  # zlib and hashlib let the other threads run
-            sums = dict(zip(xml, pool.map(
-                lambda kind: _compressed(names[kind], xml[kind] + [repodata.ends_of(kind, 0)[1]], revision, checksum),
-                xml)))
+        names = {kind: os.path.join(top, "%s.xml.gz" % kind) for kind in repodata.WITH_CHANGELOGS}
+        parts = {kind: _parts(n, kind, entries) for n, kind in enumerate(names)}
+        with ThreadPoolExecutor(len(names)) as pool:  # zlib and hashlib let the other threads run
+            sums = dict(zip(names, pool.map(lambda kind: _compressed(names[kind], parts[kind], revision, checksum),
+                                            names)))
         if comps:
             names["group"] = os.path.join(top, os.path.basename(comps))
             shutil.copyfile(comps, names["group"])
@@ -62,32 +57,49 @@ def write(path, files, sources, checksum, comps=None, revision=0):
 
 
 def _chunks(sources, wanted):
-    """{checksum: [its primary, filelists and other XML]} of the packages WANTED (checksums)
-    in the package set repos SOURCES whose XML is as this createrepo_c writes it (the first
-    repo holding a package wins)."""
+    """{checksum: (the texts of the primary, filelists and other XML it is in, [offset, length]
+    in each)} of the packages WANTED (checksums) in the package set repos SOURCES whose XML is
+    as this createrepo_c writes it (the first repo holding a package wins)."""
     found = {}
     for texts, entries, local in repodata.indexes(sources, repodata.WITH_CHANGELOGS):
         if not local:
             continue
+        views = [memoryview(text) for text in texts]  # slices without a copy
         for entry in entries:
             if entry[0] in wanted and entry[0] not in found and repodata.spans_fit(texts, entry[4:]):
-                found[entry[0]] = repodata.slices(texts, entry[4:])
+                found[entry[0]] = (views, entry[4:])
     return found
 
 
 def _entries(path, files, chunks, checksum):
-    """[(location, XML)] of FILES in createrepo_c's order (by file name), or None when a
-    package has no XML that createrepo_c would take for its file under PATH."""
+    """[(location, the texts its XML is in, spans)] of FILES in createrepo_c's order (by file
+    name), or None when a package has no XML that createrepo_c would take for its file under PATH."""
     entries = []
     for href, pkg_id in files:
-        texts = chunks.get(pkg_id)
-        if texts is None or not _takes(os.path.join(path, href), texts[0], checksum):
+        found = chunks.get(pkg_id)
+        if found is None or not _takes(os.path.join(path, href), _slice(found, 0), checksum):
             return None
-        entries.append((href, texts))
-    names = [os.path.basename(href) for href, _texts in entries]
+        entries.append((href,) + found)
+    names = [os.path.basename(href) for href, _texts, _spans in entries]
     if len(set(names)) != len(names):  # createrepo_c's order among them is its own
         return None
     return [entry for _name, entry in sorted(zip(names, entries), key=lambda pair: pair[0].encode("utf-8"))]
+
+
+def _slice(found, n):
+    views, spans = found
+    return views[n][spans[2 * n]:spans[2 * n] + spans[2 * n + 1]]
+
+
+def _parts(n, kind, entries):
+    """The XML of KIND (the Nth of primary, filelists and other) over ENTRIES, in pieces (views
+    of the package set's files but for each package's primary XML, with its location in the tree)."""
+    head, foot = repodata.ends_of(kind, len(entries))
+    if n == 0:
+        texts = [xml_chunks.relocated(bytes(_slice((views, spans), n)), href, None) for href, views, spans in entries]
+    else:
+        texts = [_slice((views, spans), n) for _href, views, spans in entries]
+    return [head] + texts + [foot]
 
 
 def _takes(path, primary, checksum):
@@ -99,16 +111,41 @@ def _takes(path, primary, checksum):
         return False
     size, mtime, kind = SIZE.search(primary), TIME.search(primary), CHECKSUM_TYPE.search(primary)
     return bool(size and mtime and kind) and int(size.group(1)) == st.st_size and \
-        int(mtime.group(1)) == int(st.st_mtime) and kind.group(1).decode() == checksum
+        int(mtime.group(1)) == int(st.st_mtime) and bytes(kind.group(1)).decode() == checksum
+
+
+BATCH = 1 << 20  # bytes of XML compressed and summed at a time (the GIL is let go for each)
 
 
 def _compressed(path, parts, revision, checksum):
-    """PATH: PARTS joined, compressed as createrepo_c does, its mtime REVISION; (its CHECKSUM
-    and size, and those of the text) for repomd.xml."""
-    text = b"".join(parts)
-    packed = gzip.compress(text, GZIP_LEVEL, mtime=0)
+    """PATH: PARTS, compressed as createrepo_c does (the bytes of gzip at its level, no time in
+    the header) a batch at a time, its mtime REVISION; (its CHECKSUM and size, and those of the
+    text) for repomd.xml."""
+    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    text_sum, packed_sum = hashlib.new(checksum), hashlib.new(checksum)
+    sizes = [0, 0]
     with open(path, "wb") as f:
-        f.write(packed)
+        def write(packed):
+            packed_sum.update(packed)
+            sizes[1] += len(packed)
+            f.write(packed)
+
+        for text in _batches(parts):
+            text_sum.update(text)
+            sizes[0] += len(text)
+            write(packer.compress(text))
+        write(packer.flush())
     os.utime(path, (revision, revision))
-    return (hashlib.new(checksum, packed).hexdigest(), len(packed),
-            hashlib.new(checksum, text).hexdigest(), len(text))
+    return packed_sum.hexdigest(), sizes[1], text_sum.hexdigest(), sizes[0]
+
+
+def _batches(parts):
+    """PARTS joined into pieces of BATCH bytes or so."""
+    batch, size = [], 0
+    for part in parts:
+        batch.append(part)
+        size += len(part)
+        if size >= BATCH:
+            yield b"".join(batch)
+            batch, size = [], 0
+    yield b"".join(batch)
