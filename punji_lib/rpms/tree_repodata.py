@@ -77,7 +77,7 @@ def _entries(path, files, chunks, checksum):
     entries = []
     for href, pkg_id in files:
         found = chunks.get(pkg_id)
-        if found is None or not _takes(os.path.join(path, href), _slice(found, 0), checksum):
+        if found is None or not _takes(os.path.join(path, href), _slice(*found, 0), checksum):
             return None
         entries.append((href,) + found)
     names = [os.path.basename(href) for href, _texts, _spans in entries]
@@ -86,8 +86,8 @@ def _entries(path, files, chunks, checksum):
     return [entry for _name, entry in sorted(zip(names, entries), key=lambda pair: pair[0].encode("utf-8"))]
 
 
-def _slice(found, n):
-    views, spans = found
+def _slice(views, spans, n):
+    """The Nth text's span of SPANS, a view of VIEWS[N]."""
     return views[n][spans[2 * n]:spans[2 * n] + spans[2 * n + 1]]
 
 
@@ -96,9 +96,9 @@ def _parts(n, kind, entries):
     of the package set's files but for each package's primary XML, with its location in the tree)."""
     head, foot = repodata.ends_of(kind, len(entries))
     if n == 0:
-        texts = [xml_chunks.relocated(bytes(_slice((views, spans), n)), href, None) for href, views, spans in entries]
+        texts = [xml_chunks.relocated(bytes(_slice(views, spans, 0)), href, None) for href, views, spans in entries]
     else:
-        texts = [_slice((views, spans), n) for _href, views, spans in entries]
+        texts = [_slice(views, spans, n) for _href, views, spans in entries]
     return [head] + texts + [foot]
 
 
