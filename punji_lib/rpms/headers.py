@@ -59,7 +59,9 @@ class HeaderCache:
         try:
             pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                                           initializer=_worker_start)
-            results = pool.map(_read_facts, todo.values(), chunksize=PREFETCH_CHUNK)
+            # chunks small enough that no worker is left with most of the bytes (sizes vary)
+            chunk = max(1, min(PREFETCH_CHUNK, len(todo) // (workers * 8)))
+            results = pool.map(_read_facts, todo.values(), chunksize=chunk)
         except OSError as exc:  # no /dev/shm
             log.info("reading package headers in one process: %s", exc)
             return lambda: None
@@ -145,7 +147,7 @@ class HeaderCache:
         jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new}, compact=True)
 
 
-PREFETCH_CHUNK = 256  # files per task handed to a worker process
+PREFETCH_CHUNK = 256  # files per task handed to a worker process at most; a worker each that many
 # The workers' niceness: what is made meanwhile from the repodata alone (the package set's repo
 # and its warmed pool, a longer chain than the headers) goes first.
 WORKERS_NICE = 10
