@@ -402,6 +402,24 @@ def test_a_child_variant_takes_neither_the_json_inputs_nor_the_prepopulate_of_it
     assert not {"demo-fortune", "demo-cron"} & {p["name"] for p in result(compose, "Server-HA", "x86_64")["packages"]}
 
 
+def test_a_package_two_sources_of_an_addon_find_moves_to_the_parent_and_stays_as_pungi_trims_each(
+        tmp_path, demo_copy):
+    # found by tools/fuzz-compose --multiarch --outputs --comps --repos --seed 29033: the addon's
+    # comps source (deps) pulls demo-corosynclib in for demo-pacemaker, its source package is
+    # Server's, so it moves into Server; its json source (nodeps) asks for it too: Pungi 4.3.2
+    # keeps a record per source and trims each, so the package is in Server and in Server-HA
+    (demo_copy / "mapping.json").write_text(json.dumps({"Server-HA": {"x86_64": {"demo-corosynclib": [None]}}}))
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write('gather_source_mapping = "mapping.json"\n'
+                'gather_method = {"^Server$": {"comps": "nodeps", "json": "nodeps"},'
+                ' "^Server-HA$": {"comps": "deps", "json": "nodeps"}}\n')
+    compose = variants_compose(tmp_path, demo_copy, _variant(
+        "Server", "variant", ["ha"], children=_variant("HA", "addon", ["ha"])))
+    for uid in ("Server", "Server-HA"):
+        packages = {(p["name"], p["arch"]) for p in result(compose, uid, "x86_64")["packages"]}
+        assert ("demo-corosynclib", "x86_64") in packages, uid
+
+
 # -- variant_as_lookaside ----------------------------------------------------------------
 
 
@@ -535,4 +553,4 @@ def test_a_solved_package_missing_from_the_package_set_names_it_and_the_arch():
             return "demo-shell-0:1.0-1.x86_64"
 
     with pytest.raises(PunjiError, match="demo-shell-0:1.0-1.x86_64 is not in the package set of x86_64"):
-        gather._records({}, Pool(), {(1, "binary"): ({"reason": "requested"}, set())}, "x86_64")
+        gather._records({}, Pool(), {(1, "binary"): [({"reason": "requested"}, set())]}, "x86_64")

@@ -92,3 +92,14 @@ def test_what_the_parent_took_from_a_lookaside_repo_counts_as_the_parents():
     }
     out = trim(TREE[:2], solved)
     assert names(out[("Server-HA", "x86_64")]) == ["ha.x86_64 binary"]
+
+
+def test_a_package_two_gather_sources_found_is_trimmed_copy_by_copy_as_pungi_does():
+    # Pungi keeps a record per gather source: the comps source's copy (a dependency whose source is
+    # the parent's) moves into the parent, the json source's (asked for) stays in the addon
+    lib = pkg("lib", "x86_64", "binary", "fulltree-exclude")
+    lib["also_flags"] = [["input"]]
+    solved = {("Server", "x86_64"): [], ("Server-HA", "x86_64"): [lib, pkg("ha")]}
+    out = trim(TREE[:2], solved)
+    assert names(out[("Server", "x86_64")]) == ["lib.x86_64 binary"]
+    assert names(out[("Server-HA", "x86_64")]) == ["ha.x86_64 binary", "lib.x86_64 binary"]

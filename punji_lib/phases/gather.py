@@ -166,9 +166,10 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
 
 
 def _by_source(conf, v, arch, pool, inputs, methods, earlier):
-    """({(id, category): (why, fulltree excludes)}, {lookaside id: category}) of the deps and nodeps
-    methods, one run per source with inputs. Only the comps source solved with deps hides what
-    filter_packages names: Pungi gives the other sources and the nodeps method no filter."""
+    """({(id, category): [(why, fulltree excludes) of each source that found it]}, {lookaside id:
+    category}) of the deps and nodeps methods, one run per source with inputs. Only the comps
+    source solved with deps hides what filter_packages names: Pungi gives the other sources and
+    the nodeps method no filter."""
     found, side = {}, {}
     unfiltered = set(pool.hidden)
     for source in SOURCES:
@@ -190,7 +191,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier):
             result = Solver(pool, request).run()
         pool.set_hidden(unfiltered)
         for i, category, why in result.entries():
-            found.setdefault((i, category), (why, set(request["fulltree_excludes"])))
+            found.setdefault((i, category), []).append((why, set(request["fulltree_excludes"])))
         for i, (category, _why) in result.lookaside.items():
             side.setdefault(i, category)
         inputs["missing"] |= result.missing
@@ -199,7 +200,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier):
 
 
 def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
-    """({(id, category): (why, no fulltree excludes)}, the STREAMS the solver gave back) of
+    """({(id, category): [(why, no fulltree excludes)]}, the STREAMS the solver gave back) of
     Pungi's hybrid method (rpms.hybrid): the comps source's inputs (its groups' packages by
     name, prepopulate) and the variant's streams solved together; the json source is not read."""
     from ..rpms import hybrid
@@ -227,7 +228,7 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
         warn(PROG, "%s: hybrid solver: nothing matches %r" % (where, pattern))
     for package, problem in result.problems:
         warn(PROG, "%s: hybrid solver cannot install %s: %s" % (where, package, problem))
-    found = {(i, category): (why, set()) for i, (category, why) in result.packages.items()}
+    found = {(i, category): [(why, set())] for i, (category, why) in result.packages.items()}
     return found, [r for r in streams if r["nsvc"] in result.modules]
 
 
@@ -489,28 +490,39 @@ def _check_signed(pkgset, v, arch, packages):
 
 
 def _records(pkgset, pool, found, arch):
-    """One record per package: NEVRA, category, pkgset file, reason, and Pungi's flags the
-    variant-type rules read: input (asked for) and fulltree-exclude (its source package is
-    the parent's, and it did not come in as that package's debuginfo). PKGSET: the package
+    """One record per package: NEVRA, category, pkgset file, reason (the first source's), and
+    Pungi's flags the variant-type rules read: input (asked for) and fulltree-exclude (its
+    source package is the parent's, and it did not come in as that package's debuginfo).
+    Pungi keeps a record per gather source that found the package, and trims each on its own:
+    the flags of a later source that differ are the record's "also_flags". PKGSET: the package
     set's records by NEVRA."""
     records = []
-    for (i, category), (why, parents_sources) in found.items():
+    for (i, category), by_source in found.items():
         nevra = pool.nevra(i)
         known = pkgset.get(nevra)
         if known is None:
             raise PunjiError("%s is not in the package set of %s (run punji-pkgset again)" % (nevra, arch))
-        flags = []
-        if why["reason"] in ("requested", "group"):
-            flags.append("input")
-        if category != "srpm" and why["reason"] != "debuginfo" and pool.source_name(i) in parents_sources:
-            flags.append("fulltree-exclude")
-        records.append({
+        flags = [_flags(pool, i, category, why, parents_sources) for why, parents_sources in by_source]
+        record = {
             "nevra": nevra, "name": known["name"], "arch": known["arch"], "category": CATEGORY[category],
             "path": known["path"], "sigkey": known["sigkey"], "srpm_nevra": _srpm_nevra(pool, i, known),
             "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"), "size": known.get("size"),
-            "why": why, "flags": flags,
-        })
+            "why": by_source[0][0], "flags": flags[0],
+        }
+        also = [f for n, f in enumerate(flags) if f != flags[0] and f not in flags[:n]]
+        if also:
+            record["also_flags"] = also
+        records.append(record)
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
+
+
+def _flags(pool, i, category, why, parents_sources):
+    flags = []
+    if why["reason"] in ("requested", "group"):
+        flags.append("input")
+    if category != "srpm" and why["reason"] != "debuginfo" and pool.source_name(i) in parents_sources:
+        flags.append("fulltree-exclude")
+    return flags
 
 
 def _lookaside_records(pool, side, found):

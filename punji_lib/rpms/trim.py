@@ -8,7 +8,8 @@ had as lookaside); then, as Pungi 4.3.2 does after gathering every variant:
   next is trimmed): a package its parent has (same name and arch, same
   category) is dropped; one that came in only because its source package is
   the parent's (flag fulltree-exclude) and was not asked for (flag input)
-  moves into the parent;
+  moves into the parent (Pungi trims the copy each gather source found on its own: one
+  found by two sources may move and stay both);
 * layered products the same, and they also lose every package named as any
   addon's on any arch, but for source and debug packages, which they keep;
 * optional variants lose what their parent has (after the moves) and every
@@ -47,10 +48,18 @@ def _trim_one(result, v, arch, remove, names, move):
                 kept.append(p)  # users may not have the addons: their sources and debuginfo stay here
         elif (p["category"], p["name"], p["arch"]) in theirs:
             continue
-        elif move and "fulltree-exclude" in p["flags"] and "input" not in p["flags"]:
-            if p["nevra"] not in {q["nevra"] for q in parent if q["category"] == p["category"]}:
-                parent.append(p)
         else:
-            kept.append(p)
-            names.setdefault(p["category"], set()).add(p["name"])
+            copies = [_moves(flags) for flags in [p["flags"]] + p.get("also_flags", [])]
+            if move and any(copies):
+                if p["nevra"] not in {q["nevra"] for q in parent if q["category"] == p["category"]}:
+                    parent.append(p)
+            if not all(copies):
+                kept.append(p)
+                names.setdefault(p["category"], set()).add(p["name"])
     result[(v["uid"], arch)] = kept
+
+
+def _moves(flags):
+    """Whether Pungi moves a child's copy of a package with FLAGS into the parent (an optional
+    variant's is dropped): it came in only because its source package is the parent's."""
+    return "fulltree-exclude" in flags and "input" not in flags
