@@ -293,3 +293,14 @@ def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo
         report = json.load(f)
     assert report["lookaside"] == [os.path.join(second, "work/x86_64/lookaside/Client/Server")]
     assert report["unresolved"] == []
+
+
+def test_a_fingerprint_holds_punjis_rules_so_an_older_punjis_outputs_are_not_taken_over(monkeypatch):
+    """state.RULES is raised when punji makes other outputs from the same inputs: every
+    fingerprint then differs from the one an older punji recorded."""
+    from punji_lib.compose import state
+
+    before = state.digest({"variant": "Server"}, ["demo-shell-1.0-1.noarch"])
+    assert state.digest({"variant": "Server"}, ["demo-shell-1.0-1.noarch"]) == before
+    monkeypatch.setattr(state, "RULES", state.RULES + 1)
+    assert state.digest({"variant": "Server"}, ["demo-shell-1.0-1.noarch"]) != before

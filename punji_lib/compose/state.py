@@ -49,11 +49,17 @@ def write(topdir, phase, variant=None, arch=None, **data):
     return path
 
 
+# Raised whenever punji makes other outputs than before from the same inputs (a rule of Pungi's
+# followed more closely): every fingerprint changes with it, so that no compose takes over what
+# an older punji made by the old rule. 2: each gather source's copy of a package trimmed apart.
+RULES = 2
+
+
 def digest(*parts):
-    """A short fingerprint of JSON-able PARTS: what a run's inputs were."""
+    """A short fingerprint of JSON-able PARTS: what a run's inputs were (under punji's RULES)."""
     import hashlib
 
-    return hashlib.sha256(jsonio.dumps(parts, compact=True).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(jsonio.dumps([RULES, parts], compact=True).encode("utf-8")).hexdigest()[:32]
 
 
 def file_digest(path):
