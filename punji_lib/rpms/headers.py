@@ -40,7 +40,7 @@ class HeaderCache:
 
     def start_prefetch(self, files):
         """prefetch() in the background: returns the function that waits for it to end."""
-        todo = {}
+        todo, size = {}, 0
         for path, kind in files:
             try:
                 st = os.stat(path)
@@ -49,6 +49,7 @@ class HeaderCache:
             key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
             if key not in self.old:
                 todo[key] = (path, {"sha": "sha1"}.get(kind, kind))
+                size += st.st_size
         workers = min(os.cpu_count() or 1, len(todo) // PREFETCH_CHUNK)
         if workers < 2:
             return lambda: None
@@ -58,7 +59,8 @@ class HeaderCache:
 
         try:
             pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                                          initializer=_worker_start)
+                                                          initializer=_worker_start,
+                                                          initargs=(_niceness(size, len(todo)),))
             # chunks small enough that no worker is left with most of the bytes (sizes vary)
             chunk = max(1, min(PREFETCH_CHUNK, len(todo) // (workers * 8)))
             results = pool.map(_read_facts, todo.values(), chunksize=chunk)
@@ -148,16 +150,22 @@ class HeaderCache:
 
 
 PREFETCH_CHUNK = 256  # files per task handed to a worker process at most; a worker each that many
-# The workers' niceness: what is made meanwhile from the repodata alone (the package set's repo
-# and its warmed pool, a longer chain than the headers) goes first.
-WORKERS_NICE = 10
+# The workers' niceness for small packages: what is made meanwhile from the repodata alone (the
+# package set's repo and its warmed pool) is then the longer chain and goes first. Packages of
+# NICE_BELOW bytes or more on average are mostly checksumming, the longer chain: no niceness.
+WORKERS_NICE, NICE_BELOW = 10, 64 << 10
 
 
-def _worker_start():
+def _niceness(size, count):
+    """The workers' niceness for COUNT files of SIZE bytes in all."""
+    return WORKERS_NICE if size < NICE_BELOW * count else 0
+
+
+def _worker_start(niceness):
     from ..ahead import forked
 
     forked()
-    os.nice(WORKERS_NICE)
+    os.nice(niceness)
 
 
 def _read_facts(job):
