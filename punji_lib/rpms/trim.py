@@ -13,7 +13,8 @@ had as lookaside); then, as Pungi 4.3.2 does after gathering every variant:
 * layered products the same, and they also lose every package named as any
   addon's on any arch, but for source and debug packages, which they keep;
 * optional variants lose what their parent has (after the moves) and every
-  package named as any addon's or layered product's on any arch; nothing moves.
+  package named as any addon's or layered product's on any arch; nothing moves: a copy
+  an addon's would move into the parent is dropped, as Pungi drops it.
 
 Records are gather's package records ({"name", "arch", "category", "nevra",
 "flags", ...}); the result maps (variant uid, arch) to the trimmed lists.
