@@ -103,3 +103,16 @@ def test_a_package_two_gather_sources_found_is_trimmed_copy_by_copy_as_pungi_doe
     out = trim(TREE[:2], solved)
     assert names(out[("Server", "x86_64")]) == ["lib.x86_64 binary"]
     assert names(out[("Server-HA", "x86_64")]) == ["ha.x86_64 binary", "lib.x86_64 binary"]
+
+
+def test_an_optional_variants_copy_an_addons_would_move_is_dropped_not_moved():
+    # Pungi 4.3.2 trims an optional variant as an addon but moves nothing into the parent: a copy
+    # that came in only because its source is the parent's is dropped; a copy asked for stays
+    extra, asked = pkg("bash-extra", "x86_64", "binary", "fulltree-exclude"), pkg("bash-doc", "x86_64", "binary",
+                                                                                 "fulltree-exclude")
+    asked["also_flags"] = [["input"]]
+    solved = {("Server", "x86_64"): [pkg("bash")],
+              ("Server-optional", "x86_64"): [extra, asked, pkg("devel")]}
+    out = trim([TREE[0], TREE[3]], solved)
+    assert names(out[("Server-optional", "x86_64")]) == ["bash-doc.x86_64 binary", "devel.x86_64 binary"]
+    assert names(out[("Server", "x86_64")]) == ["bash.x86_64 binary"]
