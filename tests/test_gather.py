@@ -482,6 +482,21 @@ def test_with_greedy_all_a_lookaside_repo_of_the_package_set_files_leaves_the_ma
     assert side & main and side & main <= nevras(compose, "Server", "x86_64")
 
 
+def test_an_addons_lookaside_package_of_the_parents_source_is_flagged_to_move_as_pungi_flags_it(
+        tmp_path, demo_copy, demo_repo):
+    """What an addon takes from a gather lookaside repo gets the flags a package of its own repos
+    would: one that came in only because its source package is the parent's is fulltree-exclude,
+    so the variant-type rules move it into the parent and it is no name of the addon's (a layered
+    product then keeps its own copy; tools/fuzz-compose --multiarch --outputs --comps --repos,
+    seed 29401)."""
+    compose = gathered_compose(tmp_path, demo_copy, 'gather_lookaside_repos = [("^Server-HA$", {"*": [%r]})]\n'
+                               % demo_repo)
+    assert make(compose, "gather").returncode == 0
+    side = [p for p in solved(compose, "Server-HA", "x86_64")["packages"] if "lookaside" in p["flags"]]
+    assert side and all(p["flags"][-1] == "lookaside" for p in side)
+    assert [p for p in side if "fulltree-exclude" in p["flags"] and "input" not in p["flags"]]
+
+
 @pytest.mark.parametrize("pairs, says", [
     ('[("Client", "Nowhere")]', "variant 'Nowhere' doesn't exist but is required by 'Client'"),
     ('[("Server", "Server-HA")]', "architectures of variant 'Server' aren't a subset of those of variant 'Server-HA'"),

@@ -167,7 +167,8 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
 
 def _by_source(conf, v, arch, pool, inputs, methods, earlier):
     """({(id, category): [(why, fulltree excludes) of each source that found it]}, {lookaside id:
-    category}) of the deps and nodeps methods, one run per source with inputs. Only the comps
+    [(category, why, fulltree excludes) of each source]}) of the deps and nodeps methods, one run
+    per source with inputs. Only the comps
     source solved with deps hides what filter_packages names: Pungi gives the other sources and
     the nodeps method no filter."""
     found, side = {}, {}
@@ -192,8 +193,8 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier):
         pool.set_hidden(unfiltered)
         for i, category, why in result.entries():
             found.setdefault((i, category), []).append((why, set(request["fulltree_excludes"])))
-        for i, (category, _why) in result.lookaside.items():
-            side.setdefault(i, category)
+        for i, (category, why) in result.lookaside.items():
+            side.setdefault(i, []).append((category, why, set(request["fulltree_excludes"])))
         inputs["missing"] |= result.missing
         inputs["unresolved"] |= result.unresolved
     return found, side
@@ -527,12 +528,21 @@ def _flags(pool, i, category, why, parents_sources):
 
 def _lookaside_records(pool, side, found):
     """Records of what came from lookaside repos, flagged "lookaside": never in a tree, but the
-    variant-type rules count them as the variant's, as Pungi does."""
+    variant-type rules count them as the variant's, as Pungi does, with the flags a package of
+    the variant's repos gets (one found only because its source is the parent's moves there)."""
     taken = {i for i, _category in found}
-    return sorted(({"nevra": pool.nevra(i), "name": pool.name(i), "arch": pool.arch_of(i),
-                    "category": CATEGORY[category], "path": pool.path(i), "flags": ["lookaside"]}
-                   for i, category in side.items() if i not in taken),
-                  key=lambda r: (r["category"], r["nevra"]))
+    records = []
+    for i, by_source in side.items():
+        if i in taken:
+            continue
+        flags = [_flags(pool, i, category, why, excludes) + ["lookaside"] for category, why, excludes in by_source]
+        record = {"nevra": pool.nevra(i), "name": pool.name(i), "arch": pool.arch_of(i),
+                  "category": CATEGORY[by_source[0][0]], "path": pool.path(i), "flags": flags[0]}
+        also = [f for n, f in enumerate(flags) if f != flags[0] and f not in flags[:n]]
+        if also:
+            record["also_flags"] = also
+        records.append(record)
+    return sorted(records, key=lambda r: (r["category"], r["nevra"]))
 
 
 def _srpm_nevra(pool, i, known):
