@@ -508,13 +508,20 @@ def _records(pkgset, pool, found, arch):
             "nevra": nevra, "name": known["name"], "arch": known["arch"], "category": CATEGORY[category],
             "path": known["path"], "sigkey": known["sigkey"], "srpm_nevra": _srpm_nevra(pool, i, known),
             "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"), "size": known.get("size"),
-            "why": by_source[0][0], "flags": flags[0],
+            "why": by_source[0][0],
         }
-        also = [f for n, f in enumerate(flags) if f != flags[0] and f not in flags[:n]]
-        if also:
-            record["also_flags"] = also
-        records.append(record)
+        records.append(_flagged(record, flags))
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
+
+
+def _flagged(record, flags):
+    """RECORD with the FLAGS of the first source that found it, and the differing ones of later
+    sources as "also_flags" (Pungi trims each source's copy on its own)."""
+    record["flags"] = flags[0]
+    also = [f for n, f in enumerate(flags) if f != flags[0] and f not in flags[:n]]
+    if also:
+        record["also_flags"] = also
+    return record
 
 
 def _flags(pool, i, category, why, parents_sources):
@@ -537,11 +544,8 @@ def _lookaside_records(pool, side, found):
             continue
         flags = [_flags(pool, i, category, why, excludes) + ["lookaside"] for category, why, excludes in by_source]
         record = {"nevra": pool.nevra(i), "name": pool.name(i), "arch": pool.arch_of(i),
-                  "category": CATEGORY[by_source[0][0]], "path": pool.path(i), "flags": flags[0]}
-        also = [f for n, f in enumerate(flags) if f != flags[0] and f not in flags[:n]]
-        if also:
-            record["also_flags"] = also
-        records.append(record)
+                  "category": CATEGORY[by_source[0][0]], "path": pool.path(i)}
+        records.append(_flagged(record, flags))
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
 
 
