@@ -92,9 +92,15 @@ def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
     for name in (".treeinfo", ".discinfo", "media.repo"):
         rel = os.path.join("compose", "Server", "x86_64", "os", name)
         assert os.path.samefile(os.path.join(first, rel), os.path.join(second, rel))
-    # the assembled trees too (an addon's are linked anew: its repodata lives among its packages)
+    # the assembled trees too (an addon's are linked anew: its repodata lives among its packages),
+    # linked while the package set was read, then put in place
     assembled = states(second, "gather.json")
     assert [s.get("reused_from") for s in assembled.values()] == [os.path.basename(first)]
+    prelinked = states(second, "prelink")["work/global/state/prelink.json"]
+    assert prelinked["old"] == first and prelinked["linked"] > 0
+    assert "linked ahead (prelink)" in open(os.path.join(second, "logs", "global", "gather.log")).read()
+    assert not os.path.exists(os.path.join(second, "work", "global", "prelink"))
+    assert states(first, "prelink")["work/global/state/prelink.json"]["linked"] == 0
     packages = os.path.join("compose", "Server", "x86_64", "os", "Packages")
     some = next(os.path.join(root, n) for root, _d, names in os.walk(os.path.join(second, packages)) for n in names)
     assert os.path.samefile(some, some.replace(second, first))
@@ -139,8 +145,11 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     redone = {(s["variant"], s["arch"]) for s in gathered.values() if "reused_from" not in s}
     assert redone and len(redone) < len(gathered)
     # the solved results came out the same (an optional package was gathered already): the
-    # assembled trees are taken over
+    # assembled trees are taken over (not linked ahead: the package sets' inputs, comps among
+    # them, differ)
     assert [s.get("reused_from") for s in states(second, "gather.json").values()] == [os.path.basename(first)]
+    assert states(second, "prelink")["work/global/state/prelink.json"]["linked"] == 0
+    assert "is not the old compose's" in open(os.path.join(second, "logs", "global", "prelink.log")).read()
     assert solved_results(second) == solved_results(first)
     for s in states(second, "createrepo").values():
         if (s["variant"], s["arch"]) in redone:
@@ -304,3 +313,33 @@ def test_a_fingerprint_holds_punjis_rules_so_an_older_punjis_outputs_are_not_tak
     assert state.digest({"variant": "Server"}, ["demo-shell-1.0-1.noarch"]) == before
     monkeypatch.setattr(state, "RULES", state.RULES + 1)
     assert state.digest({"variant": "Server"}, ["demo-shell-1.0-1.noarch"]) != before
+
+
+def test_trees_linked_ahead_are_taken_only_from_the_compose_they_were_linked_from(tmp_path):
+    """link_all puts prelink()'s copies in place when they were made from the same old compose;
+    copies of another compose are left alone, and a killed prelink's leftovers are removed."""
+    from punji_lib.compose import layout, reuse
+
+    old, other, new = tmp_path / "PDL-1-20261201.n.0", tmp_path / "PDL-1-20261130.n.0", tmp_path / "PDL-1-20261202.n.0"
+    for top in (old, other, new):
+        (top / "compose").mkdir(parents=True)
+        (top / "COMPOSE_ID").write_text(top.name)
+    for top in (old, other):
+        (top / "STATUS").write_text("FINISHED\n")
+        (top / "compose" / "Packages").mkdir()
+        (top / "compose" / "Packages" / "a-1.rpm").write_text(top.name)
+    reuse.old_compose.cache_clear()
+    assert reuse.prelink(str(new), ["compose/Packages", "compose/none"]) == 1
+    copy = reuse.prelinked(str(new), str(old), "compose/Packages")
+    assert copy and reuse.prelinked(str(new), str(other), "compose/Packages") is None
+    assert reuse.prelinked(str(new), str(old), "compose/none") is None
+    assert reuse.link_all(str(other), str(new), ["compose/Packages"], "test")
+    assert (new / "compose" / "Packages" / "a-1.rpm").read_text() == other.name
+    assert reuse.link_all(str(old), str(new), ["compose/Packages"], "test")
+    assert os.path.samefile(new / "compose" / "Packages" / "a-1.rpm", old / "compose" / "Packages" / "a-1.rpm")
+    assert not os.path.exists(copy)  # put in place, not linked again
+    leftover = os.path.join(str(new), "work", "global", ".prelink.x")
+    os.makedirs(leftover)
+    reuse.drop_prelinked(str(new))
+    assert not os.path.exists(leftover) and not os.path.exists(os.path.join(str(new), layout.prelinked()))
+    reuse.old_compose.cache_clear()

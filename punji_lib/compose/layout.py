@@ -101,6 +101,12 @@ def pkgset_outputs(arch):
     return [pkgset_json(arch), pkgset_headers(arch), pkgset_repo(arch)]
 
 
+def prelinked():
+    """work/global/prelink: the old compose's package trees, hard-linked while the package set
+    is read, for gather --assemble to take over (compose.reuse.prelink)."""
+    return "work/global/prelink"
+
+
 def solved_json(variant, arch):
     """work/x86_64/gather/Server.solved.json: what the solver took for one variant.arch, and why,
     before the variant-type rules trim it across variants (gather_json)."""

@@ -34,6 +34,8 @@ NEVER_SKIPPED = {"init", "imagechecksum", "finish"}
 # fragments kept when their phase is skipped: createiso's last step lists the extra ISOs and
 # the Koji image phases' images for imagechecksum too
 KEPT_WHEN_SKIPPED = {("createiso", "global")}
+# punji's own steps, left out with the phase they serve
+SKIPPED_WITH = {"prelink": "gather"}
 PHASE_RE = re.compile(r"^# phase: ([a-z]+)\s*$", re.M)
 
 
@@ -86,6 +88,7 @@ def render(topdir):
     }
     conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
     skipped = {punji_phase(name) for name in conf.get("skip_phases") or []} - NEVER_SKIPPED
+    skipped |= {step for step, phase in SKIPPED_WITH.items() if phase in skipped}
     parts, targets = [], []
     for phase, scope, needs, text in fragments():
         if (phase in skipped and (phase, scope) not in KEPT_WHEN_SKIPPED) or (needs and not conf.get(needs)):

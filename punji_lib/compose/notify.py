@@ -120,16 +120,19 @@ def _run(topdir, commands, message, text, logs):
             log.warning("notification script %s (%s) failed: %s; see %s", command, message, failed, path)
 
 
+PUNJI_STEPS = ("finish", "prelink")
+
+
 def phase_started(topdir, phase):
-    """Send phase-start when PHASE starts its first target in this compose (finish is punji's
-    own last step, no Pungi phase)."""
-    if phase != "finish" and scripts(topdir) and _first(topdir, phase, "started"):
+    """Send phase-start when PHASE starts its first target in this compose (not for punji's own
+    steps, no Pungi phases: finish, prelink)."""
+    if phase not in PUNJI_STEPS and scripts(topdir) and _first(topdir, phase, "started"):
         send(topdir, "phase-start", phase_name=PUNGI_NAMES.get(phase, phase))
 
 
 def phase_done(topdir, phase):
     """Send phase-stop when every make target of PHASE has its state file."""
-    if phase == "finish" or not scripts(topdir):
+    if phase in PUNJI_STEPS or not scripts(topdir):
         return
     targets = [t["target"] for t in jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]
                if t["phase"] == phase]

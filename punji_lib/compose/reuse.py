@@ -103,19 +103,25 @@ def link_over(source, target):
 def link_all(old, topdir, outputs, what):
     """Link every one of OUTPUTS (compose-relative) of the compose OLD over its place in TOPDIR
     (as link_over does; the files of directory trees linked by two processes when there are
-    many); False, logged for WHAT, when one cannot be (another file system, a link limit,
-    gone): the caller makes them anew."""
-    trees = []
+    many, or taken from prelink()'s copies); False, logged for WHAT, when one cannot be
+    (another file system, a link limit, gone): the caller makes them anew."""
+    trees, ready = [], []
     try:
         for rel in outputs:
             source, target = layout.at(old, rel), layout.at(topdir, rel)
-            if os.path.isdir(source) and not os.path.islink(source):
+            copy = prelinked(topdir, old, rel)
+            if copy:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                ready.append((copy, target))
+            elif os.path.isdir(source) and not os.path.islink(source):
                 trees.append((source, target, dirs.aside(target)))
             else:
                 link_over(source, target)
         _fill([(source, tmp) for source, _target, tmp in trees])
-        for _source, target, tmp in trees:
-            dirs.swap(tmp, target)
+        for copy, target in ready + [(tmp, target) for _source, target, tmp in trees]:
+            dirs.swap(copy, target)
+        if ready:
+            log.info("%s: %d of its directories were linked ahead (prelink)", what, len(ready))
     except OSError as exc:
         for _source, _target, tmp in trees:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -125,13 +131,15 @@ def link_all(old, topdir, outputs, what):
 
 
 def _fill(trees):
-    """Link the files of each SOURCE directory tree of TREES [(source, tmp)] into its empty TMP."""
+    """Link the files of each SOURCE directory tree of TREES [(source, tmp)] into its empty TMP;
+    returns how many."""
     links, made = [], []
     for source, tmp in trees:
         _plan_tree(source, tmp, links, made)
     _link_files(links)
     for source, tmp in reversed(made):  # linking into a directory changes its times: copied last
         shutil.copystat(source, tmp)
+    return len(links)
 
 
 def _plan_tree(source, target, links, made):
@@ -175,3 +183,51 @@ def _link_each(links):
             os.symlink(os.readlink(source), target)
         else:
             os.link(source, target)
+
+
+def prelink(topdir, outputs):
+    """Hard-link the directories OUTPUTS (compose-relative) of the old compose into
+    work/global/prelink/ (built aside, renamed into place whole, with the old compose's path
+    in old.json), for the step that takes them over later (prelinked); returns the number of
+    files linked, None without an old compose."""
+    target = layout.at(topdir, layout.prelinked())
+    drop_prelinked(topdir)
+    old = old_compose(topdir)
+    if old is None:
+        return None
+    tmp = dirs.aside(target)
+    try:
+        trees = [(layout.at(old, rel), os.path.join(tmp, rel)) for rel in outputs
+                 if os.path.isdir(layout.at(old, rel)) and not os.path.islink(layout.at(old, rel))]
+        for _source, copy in trees:
+            os.makedirs(copy)
+        count = _fill(trees)
+        jsonio.write_json(os.path.join(tmp, PRELINKED_FROM), {"old": old})
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return count
+
+
+PRELINKED_FROM = "old.json"
+
+
+def prelinked(topdir, old, rel):
+    """The copy prelink() made of directory REL of the compose OLD, or None."""
+    top = layout.at(topdir, layout.prelinked())
+    copy = os.path.join(top, rel)
+    if not os.path.isdir(copy):
+        return None
+    try:
+        made_from = jsonio.read_json(os.path.join(top, PRELINKED_FROM)).get("old")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return copy if made_from == old else None
+
+
+def drop_prelinked(topdir):
+    """Remove what prelink() made (and what a killed run of it left)."""
+    target = layout.at(topdir, layout.prelinked())
+    dirs.clear_aside(target)
+    shutil.rmtree(target, ignore_errors=True)

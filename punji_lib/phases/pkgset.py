@@ -29,7 +29,7 @@ from ..config import repo_refs
 from ..config.lookup import is_arch_multilib
 from ..errors import PunjiError
 from ..log import log
-from ..rpms import packages, pkgpool, repodata
+from ..rpms import packages, pkgpool, pkgset_inputs, repodata
 from ..rpms.headers import HeaderCache
 from ..rpms.repos import Repo
 
@@ -39,7 +39,7 @@ def run(topdir, variant=None, arch=None):
     source = SOURCES.get(conf.get("pkgset_source"))
     if source is None:
         raise PunjiError("option 'pkgset_source': %r is not implemented yet" % conf.get("pkgset_source"))
-    inputs = _repos_inputs(topdir, conf, arch) if source is from_repos else None
+    inputs = pkgset_inputs.fingerprint(topdir, conf, arch, _compose_arches(topdir)) if source is from_repos else None
     if inputs and reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch),
                                   _files_unchanged, optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch)],
                                   allowed=conf.get("pkgset_allow_reuse", True)):
@@ -195,9 +195,7 @@ def from_repos(topdir, conf, arch):
         raise PunjiError("option 'pkgset_repos': no repository for arch %s (nor '*')" % arch)
     compose_arches = _compose_arches(topdir)
     # Pungi pools what every arch's run reached in that arch's repos, then splits the pool by arch
-    repos = []
-    for each in [arch] + [a for a in compose_arches if a != arch]:
-        repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
+    repos = pkgset_inputs.repos_of(conf, arch, compose_arches)
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     opened = [(Repo(r, cache), r) for r in repos]
     streams = _modules(topdir, [repo for repo, _r in opened], arch) if _modular(topdir) else _no_modules(topdir, arch)
@@ -285,22 +283,6 @@ def _modules(topdir, repos, arch):
     jsonio.write_text(path, modules.dump(index))
     log.info("pkgset %s: %d module streams: %s", arch, len(records), ", ".join(r["nsvca"] for r in records))
     return records
-
-
-def _repos_inputs(topdir, conf, arch):
-    """The fingerprint of a package set from repos: options, variants, the comps of every
-    compose arch and what each repo holds (repos.Repo identity: repomd.xml and metadata)."""
-    from ..rpms.solvcache import repo_keys
-
-    compose_arches = _compose_arches(topdir)
-    repos = []
-    for each in [arch] + compose_arches:
-        repos += [r for r in repo_refs.repos_for(conf.get("pkgset_repos") or {}, each) if r not in repos]
-    cache = layout.at(topdir, layout.pkgset_cache(arch))
-    comps = [jsonio.read_text(layout.at(topdir, layout.arch_comps_file(a))) for a in compose_arches]
-    return state.digest("repos", conf, jsonio.read_json(layout.at(topdir, layout.config_slice("gather"))),
-                        jsonio.read_json(layout.at(topdir, layout.variants_json())), comps,
-                        repos, repo_keys(repos, cache))
 
 
 def _files_unchanged(old_topdir, record):

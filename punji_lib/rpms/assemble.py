@@ -27,9 +27,12 @@ def run(topdir):
     keys = [(v["uid"], a) for v in tree for a in v["arches"]]
     inputs = state.digest(conf, tree, [state.file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
     # a rerun here after the same results relinks nothing (_changed), so it needs no old compose
-    if not state.same_inputs(topdir, "gather", None, None, inputs) and \
-            _take_over_assembled(topdir, conf, tree, keys, inputs):
-        return
+    try:
+        if not state.same_inputs(topdir, "gather", None, None, inputs) and \
+                _take_over_assembled(topdir, conf, tree, keys, inputs):
+            return
+    finally:
+        reuse.drop_prelinked(topdir)
     solved = {key: jsonio.read_json(layout.at(topdir, layout.solved_json(*key))) for key in keys}
     _check_modules(tree, solved)
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
@@ -97,13 +100,8 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
     """When the old compose assembled the same solved results (INPUTS) with the same options:
     its gather results and trees hard-linked here, rpms.json written from them for this compose.
     An addon's package directories hold its repodata in the old compose: they are linked anew."""
-    made = [v for v in tree if not v.get("is_empty")]
-    addons = [v for v in made if v["type"] == "addon"]
-    outputs = [layout.gather_json(*key) for key in keys]
-    for v in made:
-        if v["type"] != "addon":
-            outputs += [layout.packages_dir(v, a, kind) for a in v["arches"] for kind in ("os", "debug")]
-            outputs.append(layout.packages_dir(v, "src", "source"))
+    addons = [v for v in tree if v["type"] == "addon" and not v.get("is_empty")]
+    outputs = [layout.gather_json(*key) for key in keys] + tree_outputs(tree)
 
     def placed(of):
         return {key: jsonio.read_json(layout.at(topdir, layout.gather_json(*key)))["packages"] for key in of}
@@ -122,6 +120,17 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
 
     return reuse.take_over(topdir, "gather", None, None, inputs, outputs, finish=finish,
                            allowed=conf.get("gather_allow_reuse", True))
+
+
+def tree_outputs(tree):
+    """The package directories of TREE's variants an old compose's can stand for: every tree
+    but an addon's (its packages share their directory with its repodata)."""
+    outputs = []
+    for v in tree:
+        if v["type"] != "addon" and not v.get("is_empty"):
+            outputs += [layout.packages_dir(v, a, kind) for a in v["arches"] for kind in ("os", "debug")]
+            outputs.append(layout.packages_dir(v, "src", "source"))
+    return outputs
 
 
 def _check_modules(tree, solved):
