@@ -113,16 +113,46 @@ def test_a_packages_xml_copied_from_the_repo_it_was_read_from_is_what_createrepo
     assert written("copied", True, "c2") == reference
     assert 0 < len(set(dumped)) <= 16  # a sample, to compare with what is copied
     assert json.loads((tmp_path / "copied" / repodata.CHUNKS).read_text())["local"] is True
-    foreign = tmp_path / "foreign"
-    shutil.copytree(demo_repo, foreign)
-    (primary,) = glob.glob(str(foreign / "repodata" / "*-primary.xml.gz"))
-    with gzip.open(primary, "rb") as f:
-        text = f.read().replace(b'xmlns:rpm="http://linux.duke.edu/metadata/rpm"',
-                                b'xmlns:rpm="http://linux.duke.edu/metadata/rpm" xmlns:x="urn:x"', 1)
-    text = text.replace(b"xmlns:rpm=", b"xmlns:r=", 1).replace(b"<rpm:", b"<r:").replace(b"</rpm:", b"</r:")
-    with gzip.open(primary, "wb") as f:
-        f.write(text)
+    foreign = foreign_repo(tmp_path, demo_repo)
     assert xml_chunks.index(Repo(str(foreign), str(tmp_path / "c3")), repodata.WITH_CHANGELOGS) == {}
+
+
+def foreign_repo(tmp_path, demo_repo):
+    """A copy of DEMO_REPO whose primary declares its rpm namespace under another prefix."""
+    foreign = tmp_path / "foreign"
+    shutil.copytree(demo_repo, foreign, ignore=shutil.ignore_patterns("repodata"), copy_function=os.link)
+    (foreign / "repodata").mkdir()
+    paths = {}
+    for kind in repodata.WITH_CHANGELOGS:
+        (path,) = glob.glob(os.path.join(demo_repo, "repodata", "*-%s.xml.gz" % kind))
+        with gzip.open(path, "rb") as f:
+            text = f.read()
+        if kind == "primary":
+            text = text.replace(b'xmlns:rpm="http://linux.duke.edu/metadata/rpm"',
+                                b'xmlns:rpm="http://linux.duke.edu/metadata/rpm" xmlns:x="urn:x"', 1)
+            text = text.replace(b"xmlns:rpm=", b"xmlns:r=", 1).replace(b"<rpm:", b"<r:").replace(b"</rpm:", b"</r:")
+        paths[kind] = str(foreign / "repodata" / ("%s.xml" % kind))
+        with open(paths[kind], "wb") as f:
+            f.write(text)
+    repodata.write_repomd(str(foreign / "repodata"), paths, 1)
+    return foreign
+
+
+def test_packages_read_from_their_primary_alone_are_read_whole_when_their_xml_is_written_anew(tmp_path, demo_repo):
+    """The package set reads a repo's primary metadata alone (a package's files and changelogs
+    come with its XML, copied); a package whose XML cannot be copied (its repo's files declare
+    other namespaces) gets its files and changelogs read before createrepo_c writes it: the
+    same repodata as from packages read whole."""
+    foreign = foreign_repo(tmp_path, demo_repo)
+    lean = Repo(str(foreign), str(tmp_path / "c1"))
+    chosen = [(lean.package_path(p), p) for p in lean.packages()]
+    assert chosen and not any(p.files or p.changelogs for _path, p in chosen)
+    repodata.write_repo(str(tmp_path / "lean"), chosen, 7, changelogs=True, sources=[lean])
+    repodata.write_repo(str(tmp_path / "whole"), packages_of(foreign, tmp_path / "c2", changelogs=True), 7,
+                        changelogs=True)
+    written = xml_files(tmp_path / "lean", repodata.WITH_CHANGELOGS)
+    assert written == xml_files(tmp_path / "whole", repodata.WITH_CHANGELOGS)
+    assert b"<file>" in written["filelists"] and b"<changelog " in written["other"]
 
 
 def test_xml_of_another_form_is_copied_into_the_package_set_but_not_into_a_tree(tmp_path, demo_repo):

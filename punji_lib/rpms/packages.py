@@ -16,7 +16,7 @@ def chooser(arch, repos, modular=frozenset(), multilib=True):
     wanted = set(arches.compatible(arch, multilib)) | set(SOURCE_ARCHES)
     builds, streams = {}, {}
     for repo, _name in repos:
-        for pkg in repo.packages(with_files=True, with_changelogs="other" in repo.hrefs):
+        for pkg in repo.packages():
             if pkg.arch not in wanted:
                 continue
             key = nevra(pkg)

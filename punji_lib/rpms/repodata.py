@@ -40,6 +40,9 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
         local = local and _as_dumped(index, [pkg for _path, pkg in packages], kinds)
         copied.update(index)
     given = [copied.get((pkg.pkgId, href, base or "")) for (_path, pkg), (href, base) in zip(packages, kept)]
+    missing = [pkg for (_path, pkg), chunk in zip(packages, given) if chunk is None]
+    for source in sources if missing else ():  # their XML is written anew: the whole package is read
+        source.complete(missing, with_changelogs=changelogs)
     try:
         for path, pkg in packages:
             where, pkg.location_href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
@@ -206,16 +209,42 @@ def _empty_ends(kind):
 def _as_dumped(index, packages, kinds, sample=16):
     """Whether the XML of INDEX (xml_chunks.index) is what createrepo_c here writes of the
     same packages, judged on up to SAMPLE of PACKAGES (createrepo_c Packages as read, their
-    locations as there): a repo written by another version of createrepo_c may differ in
-    form, which a tree's repodata must not copy (tree_repodata)."""
+    locations as there): each read again from its XML alone and written back. A repo written
+    by another version of createrepo_c may differ in form, which a tree's repodata must not
+    copy (tree_repodata)."""
+    listed = [index.get((pkg.pkgId, pkg.location_href, pkg.location_base or "")) for pkg in packages]
+    listed = [texts for texts in listed if texts]
+    step = max(1, len(listed) // sample)
+    return all(_written_back(chunks, kinds) == chunks for chunks in (texts() for texts in listed[::step][:sample]))
+
+
+def _written_back(texts, kinds):
+    """The XML of each of KINDS createrepo_c writes of the one package whose XML TEXTS are."""
     import createrepo_c as cr
 
+    from .repos import c_stderr_to_log
+
+    found = []
+    try:
+        with c_stderr_to_log():
+            _read_back(texts, kinds, found)
+    except (cr.CreaterepoCError, UnicodeDecodeError):
+        return None
+    if len(found) != 1:
+        return None
     dump = {"primary": cr.xml_dump_primary, "filelists": cr.xml_dump_filelists, "other": cr.xml_dump_other}
-    listed = [(pkg, index.get((pkg.pkgId, pkg.location_href, pkg.location_base or ""))) for pkg in packages]
-    listed = [(pkg, texts) for pkg, texts in listed if texts]
-    step = max(1, len(listed) // sample)
-    return all(texts() == [dump[kind](pkg).encode("utf-8") for kind in kinds]
-               for pkg, texts in listed[::step][:sample])
+    return [dump[kind](found[0]).encode("utf-8") for kind in kinds]
+
+
+def _read_back(texts, kinds, found):
+    """The Package of XML TEXTS (of KINDS) appended to FOUND."""
+    import createrepo_c as cr
+
+    cr.xml_parse_primary_snippet(texts[0].decode("utf-8"), pkgcb=lambda pkg: found.append(pkg) or True,
+                                 do_files=False)
+    parse = {"filelists": cr.xml_parse_filelists_snippet, "other": cr.xml_parse_other_snippet}
+    for kind, text in zip(kinds[1:], texts[1:]):
+        parse[kind](text.decode("utf-8"), newpkgcb=lambda _pkgid, _name, _arch: found[0] if found else None)
 
 
 def _known_chunks(earlier, kinds):

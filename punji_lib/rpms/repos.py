@@ -265,14 +265,39 @@ class Repo:
             by_id[pkg.pkgId] = pkg
             return True
 
+        self._read([("primary", lambda p: createrepo_c.xml_parse_primary(p, pkgcb=keep, do_files=False))])
+        self._read(self._details(by_id, with_files, with_changelogs))
+        log.info("repo %s: %d packages", self.repo, len(found))
+        return found
+
+    def complete(self, packages, with_changelogs=False):
+        """Read the files (and, WITH_CHANGELOGS, the changelogs) of those of PACKAGES that
+        packages() gave without them: what their XML is written anew from (the rest of a
+        package's XML is copied as the repo has it, xml_chunks)."""
+        mine = {id(pkg) for (with_files, _changelogs), parsed in self._parsed.items() if not with_files
+                for pkg in parsed}
+        wanted = {pkg.pkgId: pkg for pkg in packages if id(pkg) in mine}
+        if wanted:
+            self._read(self._details(wanted, True, with_changelogs))
+
+    def _details(self, by_id, with_files, with_changelogs):
+        """The parts of _read() filling the Packages BY_ID (pkgId) with their files, changelogs."""
+        import createrepo_c
+
         def existing(pkgid, name, arch):
             return by_id.get(pkgid)
 
-        parts = [("primary", lambda p: createrepo_c.xml_parse_primary(p, pkgcb=keep, do_files=False))]
+        parts = []
         if with_files:
             parts.append(("filelists", lambda p: createrepo_c.xml_parse_filelists(p, newpkgcb=existing)))
         if with_changelogs:
             parts.append(("other", lambda p: createrepo_c.xml_parse_other(p, newpkgcb=existing)))
+        return parts
+
+    def _read(self, parts):
+        """Call each parse(path) of PARTS, [(metadata kind, parse)], on that metadata of the repo."""
+        import createrepo_c
+
         for kind, parse in parts:
             path = self.metadata(kind, verify=True)
             if path is None:
@@ -285,8 +310,6 @@ class Repo:
                     raise _interruption(str(exc)) from None
                 raise PunjiError("repo %s: corrupt %s metadata %s: %s"
                                  % (self.repo, kind, self.hrefs[kind], one_line(exc)))
-        log.info("repo %s: %d packages", self.repo, len(found))
-        return found
 
     def package_path(self, pkg):
         """Where PKG's file is: a path for a local repo, a URL for a remote one."""
