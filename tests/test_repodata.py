@@ -51,6 +51,32 @@ def test_an_earlier_repos_xml_is_copied_and_the_result_is_what_createrepo_c_writ
     assert all(p.files for p in back if p.name == changed.name)
 
 
+def test_a_package_no_earlier_repo_has_is_read_whole_and_written_anew_with_no_repo_indexed(tmp_path, demo_repo,
+                                                                                            monkeypatch):
+    """A package set made again after a few packages changed (a nightly): the others' XML is
+    copied from the earlier repo, the new ones are read whole from their repo and written by
+    createrepo_c, and the repo they come from is not indexed: the same repodata as when it is."""
+    def lean(cache):
+        repo = Repo(str(demo_repo), str(tmp_path / cache))
+        return repo, [(repo.package_path(p), p) for p in repo.packages()]
+
+    source, chosen = lean("c1")
+    earlier = tmp_path / "earlier"
+    repodata.write_repo(str(earlier), chosen[:-1], 7, changelogs=True, sources=[source])
+    indexed = []
+    real_index = xml_chunks.index
+    monkeypatch.setattr(xml_chunks, "index", lambda *args: indexed.append(args) or real_index(*args))
+    source, chosen = lean("c2")
+    repodata.write_repo(str(tmp_path / "again"), chosen, 7, earlier=[str(earlier)], changelogs=True, sources=[source])
+    assert not indexed and chosen[-1][1].files
+    source, chosen = lean("c3")
+    repodata.write_repo(str(tmp_path / "indexed"), chosen, 7, changelogs=True, sources=[source])
+    assert indexed
+    written = xml_files(tmp_path / "again", repodata.WITH_CHANGELOGS)
+    assert written == xml_files(tmp_path / "indexed", repodata.WITH_CHANGELOGS)
+    assert json.loads((tmp_path / "again" / repodata.CHUNKS).read_text())["local"] is True
+
+
 def test_a_damaged_chunk_index_is_not_trusted(tmp_path, demo_repo):
     first = tmp_path / "first"
     repodata.write_repo(str(first), packages_of(demo_repo, tmp_path / "c1"), 1)

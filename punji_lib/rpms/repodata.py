@@ -29,47 +29,77 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     """A yum repo in the directory TOP over PACKAGES, [(file path or URL, createrepo_c
     Package)]: each package where it is, its xml:base the directory of its file (as Pungi's
     package set repo points at its packages: no link of tens of thousands of files per
-    compose), the metadata written from the Package objects (see write_metadata for EARLIER
-    and CHANGELOGS; a package's XML in the repos.Repo of SOURCES it was read from is copied),
-    whose locations are left as they were."""
+    compose), the metadata written from the Package objects (see write_metadata for
+    CHANGELOGS). A package's XML is copied from a repo of EARLIER written here (TOP/chunks.json
+    says where it is) when it has the package: the same checksum, file time and location; else
+    from the repos.Repo of SOURCES it was read from (see _source_chunks). Their locations are
+    left as they were."""
     kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
+    moved = [_location(path) for path, _pkg in packages]
     kinds = WITH_CHANGELOGS if changelogs else KINDS
-    copied, local = {}, True  # not kept: the sources' texts take as much memory as their parsed packages
-    for source in sources:
-        index = xml_chunks.index(source, kinds)
-        local = local and _as_dumped(index, [pkg for _path, pkg in packages], kinds)
-        copied.update(index)
-    given = [copied.get((pkg.pkgId, href, base or "")) for (_path, pkg), (href, base) in zip(packages, kept)]
-    missing = [pkg for (_path, pkg), chunk in zip(packages, given) if chunk is None]
-    for source in sources if missing else ():  # their XML is written anew: the whole package is read
-        source.complete(missing, with_changelogs=changelogs)
+    known = _known_chunks(earlier, kinds)
+    unknown = [pkg for (_path, pkg), (href, base) in zip(packages, moved)
+               if (pkg.pkgId, pkg.time_file, base, href) not in known]
+    given, local = _source_chunks(sources, [pkg for _path, pkg in packages], unknown, kinds, changelogs)
     try:
-        for path, pkg in packages:
-            where, pkg.location_href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
-            pkg.location_base = (where if is_remote(path) else "file://" + where) + "/"
-        write_metadata(top, [pkg for _path, pkg in packages], revision, earlier, changelogs, given, local)
+        for (_path, pkg), (href, base) in zip(packages, moved):
+            pkg.location_href, pkg.location_base = href, base
+        write_metadata(top, [pkg for _path, pkg in packages], revision, known, changelogs, given, local)
     finally:
         for (_path, pkg), (href, base) in zip(packages, kept):
             pkg.location_href, pkg.location_base = href, base
     os.chmod(top, 0o755)
 
 
-def write_metadata(top, packages, revision=0, earlier=(), changelogs=False, given=(), local=True):
+def _location(path):
+    """(href, xml:base) of the package file (or URL) PATH in a package set's repo."""
+    where, href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
+    return href, (where if is_remote(path) else "file://" + where) + "/"
+
+
+# Indexing a repo's XML costs about as much as reading its packages whole and writing a
+# quarter of them anew
+WRITTEN_ANEW_SHARE = 4
+
+
+def _source_chunks(sources, packages, unknown, kinds, changelogs):
+    """(for each of PACKAGES, createrepo_c Packages read from SOURCES: None or the function
+    returning its XML as its repo has it; whether that XML is as createrepo_c here writes it,
+    see _as_dumped). When UNKNOWN, the packages an earlier repo has no XML of, are few, they
+    are read whole (files, changelogs) to be written anew, and no repo is indexed; so are
+    those the sources have no XML of to copy."""
+    if not unknown:
+        return (), True
+    given, local = (), True
+    if len(unknown) * WRITTEN_ANEW_SHARE > len(packages):
+        copied = {}  # not kept: the sources' texts take as much memory as their parsed packages
+        for source in sources:
+            index = xml_chunks.index(source, kinds)
+            local = local and _as_dumped(index, packages, kinds)
+            copied.update(index)
+        given = [copied.get((pkg.pkgId, pkg.location_href, pkg.location_base or "")) for pkg in packages]
+        unknown = [pkg for pkg, chunk in zip(packages, given) if chunk is None]
+    for source in sources if unknown else ():
+        source.complete(unknown, with_changelogs=changelogs)
+    return given, local
+
+
+def write_metadata(top, packages, revision=0, known=None, changelogs=False, given=(), local=True):
     """TOP/repodata: primary and filelists (and other, with the packages' changelogs, when
     CHANGELOGS: the package set's repo then gives createrepo_c the metadata of the trees'
     packages, as Pungi's does) and repomd.xml for PACKAGES. The XML is not compressed (only
-    solvers and createrepo_c read it), and a package's XML is copied from a repo of EARLIER
-    written here (TOP/chunks.json says where it is) when it has the package: the same
-    checksum, file time and location. GIVEN: for each package, None or the function returning
-    its XML as the repo it was read from has it, copied with its location; LOCAL: whether that
-    XML is as createrepo_c here writes it (see _as_dumped). createrepo_c writes the rest."""
+    solvers and createrepo_c read it), and a package's XML is copied from KNOWN (_known_chunks
+    of earlier repos written here) when it has the package. GIVEN: for each package, None or
+    the function returning its XML as the repo it was read from has it, copied with its
+    location; LOCAL: whether that XML is as createrepo_c here writes it (see _as_dumped).
+    createrepo_c writes the rest."""
     import createrepo_c as cr
 
     kinds = WITH_CHANGELOGS if changelogs else KINDS
     dump = {"primary": cr.xml_dump_primary, "filelists": cr.xml_dump_filelists, "other": cr.xml_dump_other}
     repodata = os.path.join(top, "repodata")
     os.makedirs(repodata)
-    known = _known_chunks(earlier, kinds)
+    known = known or {}
     paths = {kind: os.path.join(repodata, "%s.xml" % kind) for kind in kinds}
     ends = {kind: ends_of(kind, len(packages)) for kind in kinds}
     index = []
