@@ -223,6 +223,8 @@ def test_allow_reuse_false_makes_everything_again(tmp_path, demo_copy):
     second = compose(conf, tmp_path / "nightly")
     for phase in ("pkgset", "gather-"):
         assert not any("reused_from" in s for s in states(second, phase).values())
+    assert states(second, "prelink")["work/global/state/prelink.json"]["linked"] == 0
+    assert "gather_allow_reuse is off" in open(os.path.join(second, "logs", "global", "prelink.log")).read()
 
 
 def test_reuse_never_takes_from_an_unfinished_compose(tmp_path, demo_copy):

@@ -17,8 +17,11 @@ def run(topdir, variant=None, arch=None):
     from ..rpms import assemble
 
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
-    old = reuse.old_compose(topdir) if conf.get("gather_allow_reuse", True) else None
-    reason = "no old compose to take trees over from" if old is None else _package_sets_differ(topdir, old)
+    old = reuse.old_compose(topdir)
+    if not conf.get("gather_allow_reuse", True):
+        reason = "gather_allow_reuse is off"
+    else:
+        reason = "no old compose to take trees over from" if old is None else _package_sets_differ(topdir, old)
     if reason:
         reuse.drop_prelinked(topdir)
         log.info("prelink: nothing linked: %s", reason)
