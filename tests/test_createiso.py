@@ -295,6 +295,34 @@ def test_a_discs_repodata_takes_its_revision_and_time_stamps_from_the_tree_not_t
         assert {r.timestamp for r in disc.records} == {int(tree.revision)}
 
 
+def test_a_disc_of_addon_packages_alone_gets_no_repodata_as_pungi_makes_it(split, tmp_path):
+    """Pungi writes a split disc's repodata over the packages of the tree's Packages/ it holds;
+    a disc holding only addons' packages gets none, nor a repomd.xml checksum in its .treeinfo
+    (tools/fuzz-compose --multiarch --outputs --comps --repos --seed 29511)."""
+    from punji_lib.phases import createiso
+
+    top = tree_dir(split, "Server", "x86_64")
+    addon = sorted(f for f in tree_files(top) if f.startswith("addons/HA/") and f.endswith(".rpm"))
+    own = sorted(f for f in tree_files(top) if f.startswith("Packages/") and f.endswith(".rpm"))
+    assert addon and own
+    files = {rel: os.path.join(top, rel) for rel in [".treeinfo", ".discinfo", "media.repo"] + addon + own}
+    v = {"id": "Server", "uid": "Server"}
+    log_path = str(tmp_path / "log")
+
+    def disc(number, members):
+        content = createiso._disc_content(split, top, files, [".treeinfo", ".discinfo", "media.repo"] + members,
+                                          str(tmp_path / ("disc%d" % number)), number, 2, v, log_path)
+        with open(content[".treeinfo"]) as f:
+            text = f.read()
+        return content, ini_section(text, "checksums") if "[checksums]" in text else {}
+
+    content, checksums = disc(1, addon)
+    assert not [rel for rel in content if rel.startswith("repodata")]
+    assert "repodata/repomd.xml" not in checksums
+    content, checksums = disc(2, own[:1])
+    assert "repodata/repomd.xml" in content and "repodata/repomd.xml" in checksums
+
+
 def test_a_package_bigger_than_a_disc_is_one_error_unless_the_iso_is_failable(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_options(compose, iso_size="300k", split_iso_reserve=0)

@@ -52,8 +52,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # Raised whenever punji makes other outputs than before from the same inputs (a rule of Pungi's
 # followed more closely): every fingerprint changes with it, so that no compose takes over what
 # an older punji made by the old rule. 2: each gather source's copy of a package trimmed apart;
-# 3: a package taken from a gather lookaside repo flagged as one of the variant's own repos.
-RULES = 3
+# 3: a package taken from a gather lookaside repo flagged as one of the variant's own repos;
+# 4: a split disc holding none of its tree's Packages/ gets no repodata.
+RULES = 4
 
 
 def digest(*parts):

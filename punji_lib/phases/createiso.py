@@ -383,11 +383,11 @@ def _check_space(directory, sizes, discs):
 
 def _disc_content(topdir, top, files, members, disc_dir, number, count, v, log_path):
     """{ISO path: disk path} of one disc: its tree files, with its own .treeinfo and
-    .discinfo (and repodata when the tree is split) from DISC_DIR."""
+    .discinfo (and, when the tree is split, repodata over the disc's part of Packages/) from DISC_DIR."""
     os.makedirs(disc_dir)
     content = {rel: files[rel] for rel in members if rel not in PER_DISC}
-    if count > 1:
-        packages = [rel for rel in members if rel.startswith("Packages/") and rel.endswith(".rpm")]
+    packages = [rel for rel in members if rel.startswith("Packages/") and rel.endswith(".rpm")]
+    if count > 1 and packages:  # a disc of addons' packages alone gets no repodata (Pungi's)
         _disc_repodata(topdir, top, disc_dir, packages, log_path)
         for root, _dirs, names in os.walk(os.path.join(disc_dir, "repodata")):
             for name in names:
