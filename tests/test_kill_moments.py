@@ -111,3 +111,51 @@ def test_an_extra_iso_taken_over_again_over_its_own_link_leaves_no_temporary_lin
                                       str(old / "extra.iso"), {"path": "old/extra.iso"})
         assert record["path"] == "Server/x86_64/iso/extra.iso"
     assert sorted(os.listdir(iso_dir)) == ["extra.iso", "extra.iso.manifest"]
+
+
+def _old_and_new_compose(tmp_path):
+    old, new = tmp_path / "PDL-1-20261201.n.0", tmp_path / "PDL-1-20261202.n.0"
+    for top in (old, new):
+        (top / "compose").mkdir(parents=True)
+        (top / "COMPOSE_ID").write_text(top.name)
+    (old / "STATUS").write_text("FINISHED\n")
+    (old / "compose" / "Packages").mkdir()
+    (old / "compose" / "Packages" / "a-1.rpm").write_text("a")
+    return old, new
+
+
+def test_a_prelink_killed_as_it_puts_its_links_in_place_is_made_whole_again(tmp_path):
+    from punji_lib.compose import layout, reuse
+
+    old, new = _old_and_new_compose(tmp_path)
+    code = """
+        from punji_lib.compose import reuse
+        reuse.prelink(%r, ["compose/Packages"])
+    """ % str(new)
+    killed_at("os.rename", code)
+    assert os.listdir(new / "work" / "global")  # the links made aside
+    reuse.old_compose.cache_clear()
+    assert reuse.prelink(str(new), ["compose/Packages"]) == 1
+    assert os.listdir(new / "work" / "global") == [os.path.basename(layout.prelinked())]
+    reuse.old_compose.cache_clear()
+
+
+def test_trees_linked_ahead_put_in_place_by_a_killed_takeover_leave_nothing_beside_them(tmp_path):
+    """A resumed take-over finds the tree a killed one had half swapped in and the directory
+    it was moving it into; the tree is swapped in again and nothing is left beside it."""
+    from punji_lib.compose import reuse
+
+    old, new = _old_and_new_compose(tmp_path)
+    reuse.old_compose.cache_clear()
+    reuse.prelink(str(new), ["compose/Packages"])
+    (new / "compose" / "Packages").mkdir()  # what the killed take-over had put there
+    code = """
+        from punji_lib.compose import reuse
+        reuse.link_all(%r, %r, ["compose/Packages"], "test")
+    """ % (str(old), str(new))
+    killed_at("os.rename", code)
+    assert [n for n in os.listdir(new / "compose") if n.startswith(".")]
+    assert reuse.link_all(str(old), str(new), ["compose/Packages"], "test")
+    assert os.listdir(new / "compose") == ["Packages"]
+    assert os.path.samefile(new / "compose" / "Packages" / "a-1.rpm", old / "compose" / "Packages" / "a-1.rpm")
+    reuse.old_compose.cache_clear()

@@ -112,6 +112,7 @@ def link_all(old, topdir, outputs, what):
             copy = prelinked(topdir, old, rel)
             if copy:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
+                dirs.clear_aside(target)  # what a killed swap left beside it
                 ready.append((copy, target))
             elif os.path.isdir(source) and not os.path.islink(source):
                 trees.append((source, target, dirs.aside(target)))
