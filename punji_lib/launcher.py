@@ -160,6 +160,7 @@ def _receive(listener):
 def _fork(conn, request, waiting):
     """Fork the copy that runs REQUEST: True in the copy, False in the launcher."""
     import gc
+    import time
 
     # the launcher's objects (every module it imported) out of the copies' garbage collections:
     # those would go over them again and again, and write to (and so copy) the pages they share
@@ -173,7 +174,8 @@ def _fork(conn, request, waiting):
         conn.sendall(pid.to_bytes(HEADER, "little", signed=True))
     except OSError:
         pass
-    waiting[pid] = (conn, {key: request[key] for key in ("client", "order", "from_make", "ppid", "keep_going")})
+    kept = {key: request[key] for key in ("client", "order", "from_make", "ppid", "keep_going")}
+    waiting[pid] = (conn, dict(kept, started=time.monotonic()))
     return False
 
 
@@ -195,6 +197,10 @@ def _refuse(conn, request):
 # for the next would pay back.
 BURST, BURST_POLL = 0.05, 0.003
 HEAVY = 1000
+# ...and only after a copy of that tree that ran this long: a quicker one (a target taken over
+# from the old compose) has quick next targets, which would wait less behind a lighter one's
+# copy than the hold costs.
+HOLD_AFTER = 4 * BURST
 # The copy of a lighter tree's command runs at this niceness: with CPUs short, the heaviest
 # tree's commands, whose chain ends the compose, take them first.
 LIGHT_NICE = 10
@@ -224,10 +230,11 @@ class Turns:
 
         self.failed.update(meta["ppid"] for meta, code in ended
                            if code != 0 and meta["from_make"] and not meta["keep_going"])
-        orders = [meta["order"] for meta, _code in ended]
+        now = time.monotonic()
+        orders = [meta["order"] for meta, _code in ended if now - meta["started"] >= HOLD_AFTER]
         if self.queued and orders and min(o[:2] for o in orders) < min(q["order"][:2] for q in self.queued.values()) \
                 and -min(o[:2] for o in orders)[1] >= HEAVY:
-            self.expect_until = time.monotonic() + BURST
+            self.expect_until = now + BURST
 
     def holding(self):
         return self.hold_since is not None

@@ -352,3 +352,21 @@ def test_with_a_launcher_that_could_not_start_make_alone_runs_the_jobs(tmp_path,
     args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path), "-j", "3"])
     compose._compose(args)
     assert made == [(3, None)]
+
+
+def test_the_launcher_holds_a_free_copy_for_a_heavy_trees_next_target_only_after_a_long_one():
+    """After a copy of the heaviest tree ends, a lighter request waits up to BURST for that
+    tree's next target; not when the copy ran shorter than HOLD_AFTER (a target taken over
+    from the old compose), whose next target would wait less behind the lighter one than the hold."""
+    from punji_lib import launcher
+
+    def ended_after(seconds):
+        turns = launcher.Turns(2)
+        turns.queued = {"light": {"order": (1, -10, 2)}}
+        heavy = {"order": (1, -5000, 1), "started": time.monotonic() - seconds, "ppid": 1, "from_make": True,
+                 "keep_going": False}
+        turns.ended([(heavy, 0)])
+        return turns.expect_until > time.monotonic()
+
+    assert ended_after(launcher.HOLD_AFTER + 0.1)
+    assert not ended_after(launcher.HOLD_AFTER / 2)
