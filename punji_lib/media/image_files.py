@@ -11,16 +11,30 @@ EXCLUDED = ("images/boot.iso",)
 
 
 def of_tree(top):
-    """{path in the tree: absolute path} of every file of tree TOP but images/boot.iso."""
+    """{path in the tree: absolute path} of every file of tree TOP but images/boot.iso, each
+    directory's files before its subdirectories (sorted; lost+found and symlinks to directories
+    left out), as os.walk goes."""
     found = {}
-    for root, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d != "lost+found")
-        base = os.path.relpath(root, top)
-        for name in names:
-            rel = name if base == "." else os.path.join(base, name)
-            if rel not in EXCLUDED:
-                found[rel] = os.path.join(root, name)
+    _files_of(top.rstrip("/") or "/", "", found)
     return found
+
+
+def _files_of(directory, base, found):
+    # os.path.join and relpath would cost more than the directory listing of a big tree
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    subdirs = []
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name != "lost+found" and not entry.is_symlink():
+                subdirs.append(entry.name)
+        elif base + entry.name not in EXCLUDED:
+            found[base + entry.name] = directory + "/" + entry.name
+    for name in sorted(subdirs):
+        _files_of(directory + "/" + name, base + name + "/", found)
 
 
 def directories(top):
