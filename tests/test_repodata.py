@@ -143,25 +143,31 @@ def test_a_packages_xml_copied_from_the_repo_it_was_read_from_is_what_createrepo
     assert xml_chunks.index(Repo(str(foreign), str(tmp_path / "c3")), repodata.WITH_CHANGELOGS) == {}
 
 
-def foreign_repo(tmp_path, demo_repo):
-    """A copy of DEMO_REPO whose primary declares its rpm namespace under another prefix."""
-    foreign = tmp_path / "foreign"
-    shutil.copytree(demo_repo, foreign, ignore=shutil.ignore_patterns("repodata"), copy_function=os.link)
-    (foreign / "repodata").mkdir()
+def rewritten_repo(tmp_path, demo_repo, name, rewrite):
+    """A copy NAME of DEMO_REPO whose primary XML is REWRITE(text) (filelists and other as they are)."""
+    copy = tmp_path / name
+    shutil.copytree(demo_repo, copy, ignore=shutil.ignore_patterns("repodata"), copy_function=os.link)
+    (copy / "repodata").mkdir()
     paths = {}
     for kind in repodata.WITH_CHANGELOGS:
         (path,) = glob.glob(os.path.join(demo_repo, "repodata", "*-%s.xml.gz" % kind))
         with gzip.open(path, "rb") as f:
             text = f.read()
-        if kind == "primary":
-            text = text.replace(b'xmlns:rpm="http://linux.duke.edu/metadata/rpm"',
-                                b'xmlns:rpm="http://linux.duke.edu/metadata/rpm" xmlns:x="urn:x"', 1)
-            text = text.replace(b"xmlns:rpm=", b"xmlns:r=", 1).replace(b"<rpm:", b"<r:").replace(b"</rpm:", b"</r:")
-        paths[kind] = str(foreign / "repodata" / ("%s.xml" % kind))
+        paths[kind] = str(copy / "repodata" / ("%s.xml" % kind))
         with open(paths[kind], "wb") as f:
-            f.write(text)
-    repodata.write_repomd(str(foreign / "repodata"), paths, 1)
-    return foreign
+            f.write(rewrite(text) if kind == "primary" else text)
+    repodata.write_repomd(str(copy / "repodata"), paths, 1)
+    return copy
+
+
+def foreign_repo(tmp_path, demo_repo):
+    """A copy of DEMO_REPO whose primary declares its rpm namespace under another prefix."""
+    def rewrite(text):
+        text = text.replace(b'xmlns:rpm="http://linux.duke.edu/metadata/rpm"',
+                            b'xmlns:rpm="http://linux.duke.edu/metadata/rpm" xmlns:x="urn:x"', 1)
+        return text.replace(b"xmlns:rpm=", b"xmlns:r=", 1).replace(b"<rpm:", b"<r:").replace(b"</rpm:", b"</r:")
+
+    return rewritten_repo(tmp_path, demo_repo, "foreign", rewrite)
 
 
 def test_packages_read_from_their_primary_alone_are_read_whole_when_their_xml_is_written_anew(tmp_path, demo_repo):
@@ -187,18 +193,8 @@ def test_xml_of_another_form_is_copied_into_the_package_set_but_not_into_a_tree(
     repodata is then not written from it (createrepo_c writes it, from the parsed packages)."""
     from punji_lib.rpms import tree_repodata
 
-    other = tmp_path / "other"
-    shutil.copytree(demo_repo, other, ignore=shutil.ignore_patterns("repodata"), copy_function=os.link)
-    (other / "repodata").mkdir()
-    paths = {}
-    for kind in repodata.WITH_CHANGELOGS:
-        (path,) = glob.glob(os.path.join(demo_repo, "repodata", "*-%s.xml.gz" % kind))
-        with gzip.open(path, "rb") as f:
-            text = f.read()
-        paths[kind] = str(other / "repodata" / ("%s.xml" % kind))
-        with open(paths[kind], "wb") as f:  # the same XML, another form
-            f.write(text.replace(b"<version epoch=", b"<version  epoch=") if kind == "primary" else text)
-    repodata.write_repomd(str(other / "repodata"), paths, 1)
+    # the same XML, another form
+    other = rewritten_repo(tmp_path, demo_repo, "other", lambda text: text.replace(b"<version epoch=", b"<version  epoch="))
     chosen = packages_of(other, tmp_path / "c1", changelogs=True)
     repodata.write_repo(str(tmp_path / "set"), chosen, 7, changelogs=True,
                         sources=[Repo(str(other), str(tmp_path / "c1"))])
