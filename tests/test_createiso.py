@@ -764,3 +764,27 @@ def test_the_supported_milestones_are_productmds():
     from punji_lib.compose import composeid
 
     assert sorted(composeid.SUPPORTED_MILESTONES) == sorted(SUPPORTED_MILESTONES)
+
+
+def test_a_trees_files_are_listed_as_a_walk_of_it_lists_them(tmp_path):
+    """image_files.of_tree: each directory's files before its sorted subdirectories, without
+    lost+found, images/boot.iso or what a symlink to a directory holds (a symlink to a file is
+    a file of the tree)."""
+    from punji_lib.media import image_files
+
+    top = tmp_path / "os"
+    for rel in ("b/z.rpm", "b/a/y.rpm", "a/x.rpm", "images/boot.iso", "images/efiboot.img", "lost+found/f", ".treeinfo"):
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text(rel)
+    (top / "linked").symlink_to("b")
+    (top / "link.rpm").symlink_to("a/x.rpm")
+    walked = {}
+    for root, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d != "lost+found")
+        for name in names:
+            walked[os.path.relpath(os.path.join(root, name), top)] = os.path.join(root, name)
+    del walked["images/boot.iso"]
+    assert list(image_files.of_tree(str(top)).items()) == list(walked.items())
+    assert list(image_files.of_tree(str(top) + "/")) == list(walked)
+    assert set(walked) == {".treeinfo", "link.rpm", "a/x.rpm", "b/z.rpm", "b/a/y.rpm", "images/efiboot.img"}
+    assert image_files.of_tree(str(tmp_path / "none")) == {}
