@@ -305,6 +305,17 @@ def test_scratch_tasks_outside_a_test_compose_are_refused_before_it_is_made_as_p
     assert command("punji-init", conf, "--target-dir", tmp_path / "composes", "--test").returncode == 0
 
 
+def test_scratch_tasks_outside_a_test_compose_are_refused_before_the_config_is_validated_as_pungi_does(tmp_path):
+    # pungi-koji 4.3.2 checks the compose type before it validates the config: a nightly compose's
+    # scratch tasks with sigkeys allowing no unsigned package are refused for the compose type
+    # (found by tools/fuzz-compose-koji --seed 3019)
+    conf = write_conf(tmp_path, "sigkeys = ['deadbeef']\npkgset_koji_scratch_tasks = ['123']\n")
+    done = command("punji-init", conf, "--target-dir", tmp_path / "composes", "--nightly")
+    assert_one_line_error(done, "bad.conf:9: option 'pkgset_koji_scratch_tasks'", "not in a nightly compose")
+    done = command("punji-init", conf, "--target-dir", tmp_path / "composes", "--test")
+    assert_one_line_error(done, "bad.conf:9: option 'pkgset_koji_scratch_tasks'", "scratch builds are unsigned")
+
+
 def test_scratch_tasks_added_to_the_config_of_a_nightly_compose_are_refused(tmp_path):
     conf = write_conf(tmp_path, "")
     compose = command("punji-init", conf, "--target-dir", tmp_path / "composes", "--nightly",

@@ -240,6 +240,23 @@ def test_with_nodeps_a_binary_named_like_its_build_after_a_taken_one_gets_in_as_
     assert found[1] == {"demo-repos.noarch", "demo-repos.src"}
 
 
+def test_with_nodeps_a_scratch_task_gives_only_the_names_a_tags_walk_ended_with_as_pungi_does(
+        koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 lists a scratch task's RPMs after the tag's and reads them by the same names:
+    # demo-repos, the build name demo-gpg-keys adds, gets in; kjt-unasked does not (found by
+    # tools/fuzz-compose-koji --seed 3012: a scratch build's devel and debuginfo packages)
+    (tmp_path / "comps.xml").write_text(
+        "<comps><group><id>other</id><name>Other</name><description>Other</description><default>true</default>"
+        "<uservisible>true</uservisible><packagelist><packagereq>kjt-extra</packagereq></packagelist></group></comps>")
+    task = koji["hub"].add_scratch_task(koji["rpms"]("demo-repos", "9.0") + koji["rpms"]("kjt-unasked", "1.0"))
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="demo", gather_method="nodeps",
+                           additional_packages=[("^Server$", {"*": ["demo-gpg-keys"]})],
+                           comps_file=str(tmp_path / "comps.xml"), pkgset_koji_scratch_tasks=[str(task)])
+    command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+    assert sorted("%s-%s.%s" % (p["name"], p["version"], p["arch"]) for p in packages(compose)) == [
+        "demo-gpg-keys-1.noarch", "demo-repos-1.noarch", "demo-repos-1.src", "demo-repos-9.0.noarch"]
+
+
 def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path, demo_copy):
     # Pungi 4.3.2's nodeps method reads the package set itself: a scratch build's package beside
     # the tag's latest of the name, both taken (found by tools/fuzz-compose-koji)

@@ -26,7 +26,8 @@ by the MD5 of its header and payload.
 With gather_method "nodeps" and no buildinstall_method, as Pungi, only the RPMs of the names
 it knows the compose takes are read (_gather_names: gather_source_mapping and the comps groups
 of the last compose arch only; walking Koji's list, a taken binary adds its build's name, so a
-later binary named like the build is read too), and the source RPMs of their builds.
+later binary named like the build is read too), and the source RPMs of their builds; of the
+scratch tasks' outputs, listed after a tag's, those of the names a tag's walk ended with.
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
@@ -115,7 +116,7 @@ def from_koji(topdir, conf, arch):
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
-    items = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted), only)
+    items, scratch_names = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted), only)
     modular = _modular(koji, conf, found, wanted, event) if found else []
     signed = _signed_copies(koji, conf, store, items + modular, fallback)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
@@ -124,7 +125,7 @@ def from_koji(topdir, conf, arch):
         if invalid:
             record["invalid_sigkey"] = True
         chosen.setdefault(record["nevra"], (record, pkg))
-    for record, pkg in _scratch(koji, tasks, wanted, store, headers):
+    for record, pkg in _scratch(koji, tasks, wanted, store, headers, scratch_names):
         chosen.setdefault(record["nevra"], (record, pkg))
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
@@ -160,26 +161,29 @@ def _union(tagged, extra, only=None):
     name), or of EXTRA alone without tags; an RPM in several of them once (the first tag's). Pungi
     keeps a package set per tag and its gather takes the packages of all of them: of a
     name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
-    RPMs of those names and the source RPMs of their builds."""
+    RPMs of those names and the source RPMs of their builds. Also the names a scratch task's RPM
+    must have to be read (None: any), those of some set after its walk."""
     sets = [[b for b in builds if b[1]["name"] not in {e[1]["name"] for e in extra}] + extra
             for builds in tagged] or [extra]
-    result, seen = [], set()
+    result, seen, scratch_names = [], set(), None
     for builds in sets:
         kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
         if only:
-            kept = _only(kept, only)
+            kept, names = _only(kept, only)
+            scratch_names = (scratch_names or set()) | names
         for label, build, rpm in kept:
             if rpm["id"] not in seen:
                 seen.add(rpm["id"])
                 result.append((label, build, rpm))
-    return result
+    return result, scratch_names
 
 
 def _only(items, names):
     """ITEMS of one package set as Pungi 4.3.2 populates it with only the packages to gather:
     walking the binary RPMs in the order Koji listed them (a tag's, then the extra builds'), one
     named in NAMES, which then gains its build's name (so a later binary named like its build
-    gets in too); the source RPMs named there."""
+    gets in too); the source RPMs named there. And the names NAMES grew to, which the set's
+    scratch task RPMs, listed after those, must have (a binary of a task adds its own name)."""
     names = set(names)
     binaries = set()
     listed = sorted(items, key=lambda item: item[2].get("position", len(items)))
@@ -188,7 +192,7 @@ def _only(items, names):
             binaries.add(rpm["id"])
             names.add(build["name"])
     return [(label, build, rpm) for label, build, rpm in items
-            if rpm["id"] in binaries or rpm["arch"] in SOURCE_ARCHES and rpm["name"] in names]
+            if rpm["id"] in binaries or rpm["arch"] in SOURCE_ARCHES and rpm["name"] in names], names
 
 
 def _populate_only(topdir, gather_conf):
@@ -435,9 +439,10 @@ def _package(rel, store, headers, label, expected, sigkey):
     return record(pkg, path, label, rel, "sha256", headers.facts(path)), pkg
 
 
-def _scratch(koji, task_ids, wanted, store, headers):
+def _scratch(koji, task_ids, wanted, store, headers, names=None):
     """[(record, Package)] of the RPM outputs of the scratch build tasks TASK_IDS (and their
-    child tasks), of the WANTED arches."""
+    child tasks), of the WANTED arches; with NAMES, of those names only (Pungi 4.3.2 reads
+    them as it reads the tags' with only the packages to gather)."""
     import createrepo_c
     import koji as kojilib
 
@@ -460,7 +465,8 @@ def _scratch(koji, task_ids, wanted, store, headers):
             for name in sorted(files):
                 if not name.endswith(".rpm"):
                     continue
-                if kojilib.parse_NVRA(name[:-len(".rpm")])["arch"] not in wanted:
+                nvra = kojilib.parse_NVRA(name[:-len(".rpm")])
+                if nvra["arch"] not in wanted or names is not None and nvra["name"] not in names:
                     continue
                 rel = "%s/%s" % (koji.task_dir(task_id), name)
 

@@ -17,10 +17,9 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     from ..compose import makefile
 
     config_path = os.path.abspath(config_path)
-    config = load_config(config_path)
+    config = load_config(config_path, compose_type or "")
     loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
     compose_type = compose_type or config["config"].get("compose_type") or "production"
-    reader.check_compose_type(config["config"], compose_type, config["files"])
     if label:
         composeid.check_label(label)
     compose, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, date)
@@ -53,9 +52,13 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
 FETCHED = ("variants_file", "comps_file", "gather_prepopulate")
 
 
-def load_config(config_path):
-    """The validated config: {"config", "files", "warnings"}."""
+def load_config(config_path, compose_type=None):
+    """The validated config: {"config", "files", "warnings"}. With COMPOSE_TYPE, the one the
+    command line asks ("": the config's compose_type, else production), which the config must
+    allow before it is validated, as pungi-koji checks it first."""
     raw, files = reader.load(config_path)
+    if compose_type is not None:
+        reader.check_compose_type(raw, compose_type or raw.get("compose_type") or "production", files)
     result = reader.validate(raw, config_path, files)
     return {"config": result.config, "files": files, "warnings": list(result.warnings)}
 
