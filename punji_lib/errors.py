@@ -35,3 +35,19 @@ def as_user_error(exc):
         where = " writing %s" % exc.filename if exc.filename else ""
         return PunjiError("%s%s" % (DISK_FULL[exc.errno], where))
     return None
+
+
+LOW_SPACE = 64 << 20  # bytes free under which a failed write is most likely a full disk
+
+
+def low_space(path):
+    """A note when PATH's file system is (nearly) full, for the error of a tool that says only
+    "file operation error" when it cannot write there (createrepo_c); "" otherwise."""
+    import os
+
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return ""
+    free = st.f_bavail * st.f_frsize
+    return " (no space left on device? %d KiB free there)" % (free >> 10) if free < LOW_SPACE else ""

@@ -209,3 +209,18 @@ def test_xml_of_another_form_is_copied_into_the_package_set_but_not_into_a_tree(
                         changelogs=True)  # dumped by createrepo_c: its own form
     assert tree_repodata.write(str(tree), files, [str(tmp_path / "set")], "sha256") is True
     assert Repo(str(tree), str(tmp_path / "c3")).packages()
+
+
+def test_repomd_that_cannot_be_written_is_one_error_naming_the_repodata(tmp_path):
+    """createrepo_c's own error while it compresses or reads a metadata file (as on a full disk,
+    where it says only "file operation error") is a PunjiError naming the repodata directory."""
+    import pytest
+
+    from punji_lib.errors import PunjiError
+
+    (tmp_path / "repodata").mkdir()
+    (tmp_path / "repodata" / "comps.xml").write_text("<comps/>\n")
+    (tmp_path / "repodata" / "comps.xml.gz").mkdir()  # where the compressed copy goes: not writable as a file
+    with pytest.raises(PunjiError, match="cannot write repodata in %s: " % (tmp_path / "repodata")):
+        repodata.write_repomd(str(tmp_path / "repodata"), {"group": str(tmp_path / "repodata" / "comps.xml")}, 1,
+                              group_gz=True)

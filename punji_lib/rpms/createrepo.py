@@ -5,7 +5,7 @@ so that createrepo need not read the tree's package list to know it has nothing 
 import subprocess
 
 from ..compose import state
-from ..errors import PunjiError
+from ..errors import PunjiError, low_space
 from ..log import log
 
 DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")  # what names the cause
@@ -73,23 +73,7 @@ def _finish(proc, out, path):
         lines = text.strip().splitlines() or [""]
         full = [line for line in lines if any(m in line for m in DISK_FULL)]
         raise PunjiError("createrepo_c returned exit code %d on %s: %s%s"
-                         % (proc.returncode, path, (full or lines)[-1], "" if full else _low_space(path)))
-
-
-LOW_SPACE = 64 << 20  # bytes free under which a failed write is most likely a full disk
-
-
-def _low_space(path):
-    """A note when PATH's file system is (nearly) full: createrepo_c says only "file operation
-    error" when it cannot write its metadata there."""
-    import os
-
-    try:
-        st = os.statvfs(path)
-    except OSError:
-        return ""
-    free = st.f_bavail * st.f_frsize
-    return " (no space left on device? %d KiB free there)" % (free >> 10) if free < LOW_SPACE else ""
+                         % (proc.returncode, path, (full or lines)[-1], "" if full else low_space(path)))
 
 
 def made_from(packages):

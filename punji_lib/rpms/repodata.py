@@ -6,7 +6,7 @@ import shutil
 
 from ..compose import dirs, jsonio, state
 from ..config.repo_refs import is_remote
-from ..errors import PunjiError
+from ..errors import PunjiError, low_space
 from . import xml_chunks
 
 KINDS = ("primary", "filelists")
@@ -128,7 +128,7 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
         for kind in kinds:
             files[kind].write(ends[kind][1])
     except cr.CreaterepoCError as exc:
-        raise PunjiError("cannot write repodata in %s: %s" % (top, exc))
+        raise PunjiError("cannot write repodata in %s: %s%s" % (top, exc, low_space(top)))
     finally:
         for f in files.values():
             f.close()
@@ -145,6 +145,13 @@ def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False, s
     Returns {kind: its new file name}."""
     import createrepo_c as cr
 
+    try:
+        return _write_repomd(cr, repodata, paths, revision, checksum, group_gz, sums)
+    except cr.CreaterepoCError as exc:  # its metadata files compressed or read: a full disk, most often
+        raise PunjiError("cannot write repodata in %s: %s%s" % (repodata, exc, low_space(repodata)))
+
+
+def _write_repomd(cr, repodata, paths, revision, checksum, group_gz, sums):
     repomd = cr.Repomd()
     repomd.set_revision(str(revision))
     names = {}
