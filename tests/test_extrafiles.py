@@ -322,6 +322,24 @@ def test_a_later_entry_wins_with_a_warning_and_a_file_cannot_be_a_directory(demo
     assert tree_files(demo["compose"]) == before
 
 
+def test_a_directory_entry_copying_over_a_directory_an_earlier_entry_made_fails_as_in_pungi(demo):
+    """Pungi 4.3.2 copies a directory entry's subdirectories with shutil.copytree, which fails on
+    one an earlier entry made (tools/fuzz-compose-koji --comps --outputs seed 3414: the same
+    directory given by two extra_files patterns of a variant); a file entry, or a directory
+    entry's files, replace what is there."""
+    before = tree_files(demo["compose"])
+    configure(demo, [FILE_DOCS, FILE_GPL, FILE_DOCS])
+    done = extrafiles(demo)
+    assert_one_line_error(done, "entry 3)", "directory docs/sub is there already (entry 1 made it)")
+    assert tree_files(demo["compose"]) == before
+    configure(demo, [dict(FILE_DOCS, target="docs/sub"), FILE_DOCS])
+    assert_one_line_error(extrafiles(demo), "entry 2)", "directory docs/sub is there already (entry 1 made it)")
+    configure(demo, [FILE_DOCS, dict(FILE_GPL, target="docs/sub"), dict(FILE_DOCS, target="docs/sub")])
+    done = extrafiles(demo)
+    assert done.returncode == 0, done.stderr
+    assert {"docs/sub/GPL", "docs/sub/README", "docs/sub/sub/deep.txt"} <= set(tree_files(demo["compose"]))
+
+
 def test_a_directory_of_extra_files_can_become_a_file(demo):
     configure(demo, [dict(FILE_DOCS, target="GPL")])
     assert extrafiles(demo).returncode == 0

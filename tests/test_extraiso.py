@@ -557,3 +557,18 @@ def test_the_next_compose_takes_the_image_over_unless_a_file_or_the_option_chang
     fourth = next_compose(demo)
     assert os.stat(image(fourth)).st_ino != os.stat(image(third)).st_ino
     assert read_iso(image(fourth))[0] == read_iso(image(third))[0]
+
+
+def test_an_extra_iso_directory_entry_copying_over_one_an_earlier_entry_made_fails_as_in_pungi(demo, tmp_path):
+    """The extra files of an extra ISO are copied as those of a tree are (Pungi 4.3.2's
+    copy_all): a directory entry's subdirectory over one an earlier entry made fails."""
+    compose = copy_compose(demo, tmp_path / "c")
+    config_dir = os.path.dirname(read_json(os.path.join(compose, "work/global/compose-request.json"))["config"])
+    os.makedirs(os.path.join(config_dir, "iso-docs", "sub"), exist_ok=True)
+    with open(os.path.join(config_dir, "iso-docs", "sub", "notes.txt"), "w") as f:
+        f.write("notes\n")
+    entry = {"scm": "file", "dir": "iso-docs", "target": "docs"}
+    set_block(compose, extra_files=[entry, entry])
+    assert_one_line_error(extraiso(compose), "extra file 2)", "directory docs/sub is there already (entry 1 made it)")
+    set_block(compose, extra_files=[entry, dict(entry, target="more")])
+    assert extraiso(compose).returncode == 0

@@ -26,6 +26,23 @@ def target(value, what, tree_rel):
     return rel
 
 
+def check_copied_over(entry, exported, target, made, number, what):
+    """Pungi 4.3.2 copies a directory ENTRY's subdirectories with shutil.copytree, which fails on
+    one an earlier entry made: so does entry NUMBER here (EXPORTED: its files, under TARGET).
+    MADE: {directory: the entry that made it first}, which this entry's directories join."""
+    if "file" not in entry:
+        for top in sorted({rel.split("/", 1)[0] for rel in exported if "/" in rel}):
+            path = posixpath.join(target, top) if target else top
+            if path in made:
+                raise PunjiError("%s: directory %s is there already (entry %d made it), and Pungi 4.3.2 fails"
+                                 " copying a directory over it; give the entries other targets" % (what, path, made[path]))
+    for rel in exported:
+        parent = posixpath.dirname(posixpath.join(target, rel) if target else rel)
+        while parent and parent not in made:
+            made[parent] = number
+            parent = posixpath.dirname(parent)
+
+
 def needs_pkgset(repo):
     items = [repo] if isinstance(repo, str) else list(repo or [])
     return any(not item.startswith("/") and "://" not in item for item in items)

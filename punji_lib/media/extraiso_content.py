@@ -186,7 +186,7 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
         return {}
     config_dir = os.path.dirname(request.read(topdir)["config"])
     packages = None
-    files = {}
+    files, made = {}, {}
     for index, entry in enumerate(entries, 1):
         what = "option 'extra_isos' (%s.%s, image %d, extra file %d)" % (v["uid"], arch, number, index)
         target = extra_files.target(entry.get("target"), what, "the image")
@@ -195,8 +195,10 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
             # rpm sources name binary packages: a source image takes them from the variant's first arch
             packages = extra_files.package_set(topdir, sorted(v["arches"])[0] if arch == "src" else arch, what)
         where = os.path.join(dest, "entry-%d" % index)
-        for rel in scm.export(entry, where, what, config_dir, packages=packages, workdir=dest,
-                              warn=lambda message: warn(PROG, message)):
+        exported = scm.export(entry, where, what, config_dir, packages=packages, workdir=dest,
+                              warn=lambda message: warn(PROG, message))
+        extra_files.check_copied_over(entry, exported, target, made, index, what)
+        for rel in exported:
             on_iso = "%s/%s" % (target, rel) if target else rel
             if on_iso in (".treeinfo", "extra_files.json"):
                 raise PunjiError("%s: %s is made by punji-extraiso; put the file elsewhere (another 'target')"

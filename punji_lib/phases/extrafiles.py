@@ -115,7 +115,7 @@ def _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel):
     config_dir = os.path.dirname(request.read(topdir)["config"])
     where = _where(topdir)
     packages = None
-    files = {}
+    files, made = {}, {}  # made: {directory in the tree: the entry that made it first}
     for number, entry in enumerate(entries, 1):
         what = "%s: option 'extra_files' (%s.%s, entry %d)" % (where, v["uid"], arch, number)
         if not isinstance(entry, dict):
@@ -127,8 +127,10 @@ def _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel):
             if packages is None and extra_files.needs_pkgset(entry["repo"]):
                 packages = extra_files.package_set(topdir, arch, what)
         dest = os.path.join(stage, "entry-%d" % number)
-        for rel in scm.export(entry, dest, what, config_dir, packages=packages, workdir=stage,
-                              warn=lambda message: warn(PROG, message)):
+        exported = scm.export(entry, dest, what, config_dir, packages=packages, workdir=stage,
+                              warn=lambda message: warn(PROG, message))
+        extra_files.check_copied_over(entry, exported, target, made, number, what)
+        for rel in exported:
             in_tree = posixpath.join(target, rel) if target else rel
             _check_owned(in_tree, what, tree_rel)
             path = os.path.join(dest, rel)
