@@ -130,14 +130,12 @@ def test_a_prelink_killed_as_it_puts_its_links_in_place_is_made_whole_again(tmp_
     old, new = _old_and_new_compose(tmp_path)
     code = """
         from punji_lib.compose import reuse
-        reuse.prelink(%r, ["compose/Packages"])
-    """ % str(new)
+        reuse.prelink(%r, %r, ["compose/Packages"])
+    """ % (str(new), str(old))
     killed_at("os.rename", code)
     assert os.listdir(new / "work" / "global")  # the links made aside
-    reuse.old_compose.cache_clear()
-    assert reuse.prelink(str(new), ["compose/Packages"]) == 1
+    assert reuse.prelink(str(new), str(old), ["compose/Packages"]) == 1
     assert os.listdir(new / "work" / "global") == [os.path.basename(layout.prelinked())]
-    reuse.old_compose.cache_clear()
 
 
 def test_trees_linked_ahead_put_in_place_by_a_killed_takeover_leave_nothing_beside_them(tmp_path):
@@ -146,8 +144,7 @@ def test_trees_linked_ahead_put_in_place_by_a_killed_takeover_leave_nothing_besi
     from punji_lib.compose import reuse
 
     old, new = _old_and_new_compose(tmp_path)
-    reuse.old_compose.cache_clear()
-    reuse.prelink(str(new), ["compose/Packages"])
+    reuse.prelink(str(new), str(old), ["compose/Packages"])
     (new / "compose" / "Packages").mkdir()  # what the killed take-over had put there
     code = """
         from punji_lib.compose import reuse
@@ -158,4 +155,3 @@ def test_trees_linked_ahead_put_in_place_by_a_killed_takeover_leave_nothing_besi
     assert reuse.link_all(str(old), str(new), ["compose/Packages"], "test")
     assert os.listdir(new / "compose") == ["Packages"]
     assert os.path.samefile(new / "compose" / "Packages" / "a-1.rpm", old / "compose" / "Packages" / "a-1.rpm")
-    reuse.old_compose.cache_clear()

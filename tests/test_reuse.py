@@ -330,8 +330,7 @@ def test_trees_linked_ahead_are_taken_only_from_the_compose_they_were_linked_fro
         (top / "STATUS").write_text("FINISHED\n")
         (top / "compose" / "Packages").mkdir()
         (top / "compose" / "Packages" / "a-1.rpm").write_text(top.name)
-    reuse.old_compose.cache_clear()
-    assert reuse.prelink(str(new), ["compose/Packages", "compose/none"]) == 1
+    assert reuse.prelink(str(new), str(old), ["compose/Packages", "compose/none"]) == 1
     copy = reuse.prelinked(str(new), str(old), "compose/Packages")
     assert copy and reuse.prelinked(str(new), str(other), "compose/Packages") is None
     assert reuse.prelinked(str(new), str(old), "compose/none") is None
@@ -344,4 +343,3 @@ def test_trees_linked_ahead_are_taken_only_from_the_compose_they_were_linked_fro
     os.makedirs(leftover)
     reuse.drop_prelinked(str(new))
     assert not os.path.exists(leftover) and not os.path.exists(os.path.join(str(new), layout.prelinked()))
-    reuse.old_compose.cache_clear()

@@ -186,20 +186,16 @@ def _link_each(links):
             os.link(source, target)
 
 
-def prelink(topdir, outputs):
-    """Hard-link the directories OUTPUTS (compose-relative) of the old compose into
-    work/global/prelink/ (built aside, renamed into place whole, with the old compose's path
-    in old.json), for the step that takes them over later (prelinked); returns the number of
-    files linked, None without an old compose."""
+def prelink(topdir, old, outputs):
+    """Hard-link the directories OUTPUTS (compose-relative) of the compose OLD into
+    work/global/prelink/ (built aside, renamed into place whole, with OLD's path in old.json),
+    for the step that takes them over later (prelinked); returns the number of files linked."""
     target = layout.at(topdir, layout.prelinked())
     drop_prelinked(topdir)
-    old = old_compose(topdir)
-    if old is None:
-        return None
     tmp = dirs.aside(target)
     try:
-        trees = [(layout.at(old, rel), os.path.join(tmp, rel)) for rel in outputs
-                 if os.path.isdir(layout.at(old, rel)) and not os.path.islink(layout.at(old, rel))]
+        pairs = [(layout.at(old, rel), os.path.join(tmp, rel)) for rel in outputs]
+        trees = [(source, copy) for source, copy in pairs if os.path.isdir(source) and not os.path.islink(source)]
         for _source, copy in trees:
             os.makedirs(copy)
         count = _fill(trees)

@@ -28,9 +28,9 @@ def run(topdir, variant=None, arch=None):
         state.write(topdir, "prelink", linked=0)
         return
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    count = reuse.prelink(topdir, assemble.tree_outputs(tree))
-    log.info("prelink: %d files of the trees of %s linked", count or 0, old)
-    state.write(topdir, "prelink", linked=count or 0, old=old)
+    count = reuse.prelink(topdir, old, assemble.tree_outputs(tree))
+    log.info("prelink: %d files of the trees of %s linked", count, old)
+    state.write(topdir, "prelink", linked=count, old=old)
 
 
 def _package_sets_differ(topdir, old):

@@ -79,8 +79,9 @@ def _source_chunks(sources, packages, unknown, kinds, changelogs):
             copied.update(index)
         given = [copied.get((pkg.pkgId, pkg.location_href, pkg.location_base or "")) for pkg in packages]
         unknown = [pkg for pkg, chunk in zip(packages, given) if chunk is None]
-    for source in sources if unknown else ():
-        source.complete(unknown, with_changelogs=changelogs)
+    if unknown:
+        for source in sources:
+            source.complete(unknown, with_changelogs=changelogs)
     return given, local
 
 
