@@ -347,3 +347,21 @@ def test_rpms_json_alike_from_the_payload_on_need_not_be_read(composes, tmp_path
     assert quick == full and full["differ"] is False
     changed = compose_diff.compare(compose_diff.load(old), compose_diff.load(new))
     assert changed["summary"]["packages"]["upgraded"] > 0
+
+
+def test_files_are_compared_block_by_block_to_their_last_byte(tmp_path):
+    """same_packages reads the two rpms.json in blocks: a difference in any block, or one file
+    longer than the other, is found."""
+    from punji_lib.compose import diff as compose_diff
+
+    def same(one, two):
+        (tmp_path / "a").write_bytes(one)
+        (tmp_path / "b").write_bytes(two)
+        with open(tmp_path / "a", "rb") as a, open(tmp_path / "b", "rb") as b:
+            return compose_diff._same_rest(a, b, size=4)
+
+    text = b"0123456789abcdef01"
+    assert same(text, text)
+    assert not same(text, text[:-1] + b"X")
+    assert not same(text, text + b"\n")
+    assert not same(text[:9] + b"X" + text[10:], text)

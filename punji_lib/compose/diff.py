@@ -64,13 +64,34 @@ def same_packages(old, new):
     """Whether the rpms.json of the composes at OLD and NEW are the same text from their payload's
     "rpms" key on (the same packages in every tree, as a nightly taken over from OLD writes it),
     so that comparing them needs neither read."""
-    key = b'"rpms":'
     try:
-        texts = [open(layout.at(top, layout.rpms_json()), "rb").read() for top in (old, new)]
+        with open(layout.at(old, layout.rpms_json()), "rb") as a, open(layout.at(new, layout.rpms_json()), "rb") as b:
+            return _payload_at(a) is not None and _payload_at(b) is not None and _same_rest(a, b)
     except OSError:
         return False
-    tails = [text[text.find(key):] for text in texts if key in text]
-    return len(tails) == 2 and tails[0] == tails[1]
+
+
+def _payload_at(f):
+    """Seek the rpms.json open as F to its payload's "rpms" key (in its first block, after the
+    header and compose sections); None when it is not there."""
+    head = f.read(HEAD_BLOCK)
+    at = head.find(b'"rpms":')
+    return None if at < 0 else f.seek(at)
+
+
+HEAD_BLOCK = 1 << 16
+
+
+def _same_rest(a, b, size=1 << 18):
+    """Whether the files A and B hold the same bytes from where each stands on; read in blocks
+    into two buffers, never whole (each new page read into costs a page fault)."""
+    blocks = [memoryview(bytearray(size)), memoryview(bytearray(size))]
+    while True:
+        counts = [f.readinto(block) for f, block in zip((a, b), blocks)]
+        if counts[0] != counts[1] or blocks[0][:counts[0]] != blocks[1][:counts[1]]:
+            return False
+        if not counts[0]:
+            return True
 
 
 def _read(cls, path):

@@ -68,19 +68,24 @@ def pretty(data, indent=2, ensure_ascii=False):
 
 
 def write_text(path, text, durable=False):
-    """Write TEXT to PATH atomically: a temp file in the same directory, then a rename, so a
-    reader (or a compose killed at any moment) sees the old text or the new, never a part.
-    DURABLE (the state files make takes as done, STATUS): fsync before the rename, so the
-    mark does not outlive a crash of the machine without its text. Not for every file: a
-    compose writes hundreds, and each fsync waits for the disk."""
+    """Write TEXT to PATH atomically (write_file)."""
+    write_file(path, lambda f: f.write(text.encode("utf-8")), durable)
+
+
+def write_file(path, fill, durable=False):
+    """Write to PATH atomically what FILL(f) writes to the binary file f: a temp file in the
+    same directory, then a rename, so a reader (or a compose killed at any moment) sees the old
+    content or the new, never a part. DURABLE (the state files make takes as done, STATUS):
+    fsync before the rename, so the mark does not outlive a crash of the machine without its
+    text. Not for every file: a compose writes hundreds, and each fsync waits for the disk."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     prefix = ".%s." % os.path.basename(path)
     remove_stale_temps(directory, prefix)
     fd, tmp = tempfile.mkstemp(prefix="%s%d." % (prefix, os.getpid()), suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            fill(f)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())

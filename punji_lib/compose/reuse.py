@@ -134,56 +134,85 @@ def link_all(old, topdir, outputs, what):
 def _fill(trees):
     """Link the files of each SOURCE directory tree of TREES [(source, tmp)] into its empty TMP;
     returns how many."""
-    links, made = [], []
+    planned, made = [], []
     for source, tmp in trees:
-        _plan_tree(source, tmp, links, made)
-    _link_files(links)
+        _plan_tree(source, tmp, planned, made)
+    _link_files(planned)
     for source, tmp in reversed(made):  # linking into a directory changes its times: copied last
         shutil.copystat(source, tmp)
-    return len(links)
+    return sum(len(files) + len(symlinks) for _source, _target, files, symlinks in planned)
 
 
-def _plan_tree(source, target, links, made):
-    """Make TARGET's directories as SOURCE has them; add each file and symlink to LINKS as
-    (source, target, whether a symlink) and each directory to MADE."""
+def _plan_tree(source, target, planned, made):
+    """Make TARGET's directories as SOURCE has them; add each directory with files to PLANNED
+    as (source, target, [file names], [symlink names]) and each directory to MADE."""
     made.append((source, target))
+    files, symlinks = [], []
     with os.scandir(source) as entries:
         for entry in entries:
-            path = target + "/" + entry.name  # os.path.join's checks cost more than the link itself
             if entry.is_dir(follow_symlinks=False):
+                path = target + "/" + entry.name  # os.path.join's checks cost more than a link
                 os.mkdir(path)
-                _plan_tree(entry.path, path, links, made)
+                _plan_tree(entry.path, path, planned, made)
             else:
-                links.append((entry.path, path, entry.is_symlink()))
+                (symlinks if entry.is_symlink() else files).append(entry.name)
+    if files or symlinks:
+        planned.append((source, target, files, symlinks))
 
 
 PARALLEL_LINKS = 2000  # fewer are linked faster than a second process starts
 
 
-def _link_files(links):
-    """Hard-link (or copy the symlink of) each pair of LINKS; a second process takes half of
-    them when there are many (the link calls are most of a nightly's takeover of its trees)."""
+def _link_files(planned):
+    """Hard-link (or copy the symlink of) the files of each directory PLANNED; a second process
+    takes about half of the directories when there are many files (the link calls are most of
+    a nightly's takeover of its trees)."""
     from .. import ahead
 
-    if len(links) < PARALLEL_LINKS:
-        _link_each(links)
+    count = sum(len(files) + len(symlinks) for _source, _target, files, symlinks in planned)
+    if count < PARALLEL_LINKS:
+        _link_dirs(planned)
         return
-    half = len(links) // 2
-    done = ahead.start("links", _link_each, links[half:])
+    mine, done = [], 0
+    for each in planned:
+        if done >= count // 2:
+            break
+        mine.append(each)
+        done += len(each[2]) + len(each[3])
+    theirs = planned[len(mine):]
+    linked = ahead.start("links", _link_dirs, theirs)
     try:
-        _link_each(links[:half])
+        _link_dirs(mine)
     finally:
-        linked = done()
-    if not linked:
-        _link_each([link for link in links[half:] if not os.path.lexists(link[1])])
+        finished = linked()
+    if not finished:
+        _link_dirs(theirs, resumed=True)
 
 
-def _link_each(links):
-    for source, target, symlink in links:
-        if symlink:
-            os.symlink(os.readlink(source), target)
-        else:
-            os.link(source, target)
+def _link_dirs(planned, resumed=False):
+    """Link each directory's files by name between open directories (a path is looked up once
+    per directory, not once per file); RESUMED: after a worker that failed, so some are there."""
+    for source, target, files, symlinks in planned:
+        from_fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            to_fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                for name in files:
+                    try:
+                        os.link(name, name, src_dir_fd=from_fd, dst_dir_fd=to_fd)
+                    except FileExistsError:
+                        if not resumed:
+                            raise
+                for name in symlinks:
+                    try:
+                        os.symlink(os.readlink(name, dir_fd=from_fd), name, dir_fd=to_fd)
+                    except FileExistsError:
+                        if not resumed:
+                            raise
+            finally:
+                os.close(to_fd)
+        finally:
+            os.close(from_fd)
 
 
 def prelink(topdir, old, outputs):

@@ -57,15 +57,19 @@ def write_from_old(topdir):
     results were all taken over from it (the same packages in the same places): the text
     write() would write, without rendering tens of thousands of entries again. False when
     the old file does not start as write() starts it."""
+    import shutil
+
     old = reuse.old_compose(topdir)
     try:
-        text = jsonio.read_text(layout.at(old, layout.rpms_json()))
-        old_head, new_head = (_rpms_head(top) for top in (old, topdir))
+        old_head, new_head = (_rpms_head(top).encode("utf-8") for top in (old, topdir))
+        with open(layout.at(old, layout.rpms_json()), "rb") as f:
+            if f.read(len(old_head)) != old_head:
+                return False
+            # the rest copied as it is, never held whole: it is megabytes of a big compose
+            jsonio.write_file(layout.at(topdir, layout.rpms_json()),
+                              lambda out: (out.write(new_head), shutil.copyfileobj(f, out)))
     except (OSError, TypeError, PunjiError):
         return False
-    if not text or not text.startswith(old_head):
-        return False
-    jsonio.write_text(layout.at(topdir, layout.rpms_json()), new_head + text[len(old_head):])
     return True
 
 

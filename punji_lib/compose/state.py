@@ -71,8 +71,8 @@ def file_digest(path):
 
     if not os.path.isfile(path):
         return None
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    with open(path, "rb") as f:  # read in pieces: a whole copy of a big file costs a page fault per 4 KiB
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def same_inputs(topdir, phase, variant, arch, inputs):
