@@ -3,10 +3,13 @@ compose of the same release takes over the package sets, gather results and repo
 from the same inputs, and the result is the compose a fresh target directory gets, file by
 file (apart from compose ids and dates). Changing an input makes the target again."""
 
+import glob
 import json
 import os
 import re
 import shutil
+
+import pytest
 
 from conftest import command
 
@@ -198,14 +201,23 @@ def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
     assert rpms_payload(second) == rpms_payload(fresh)
 
 
-def test_a_package_file_changed_in_place_is_read_again(tmp_path, demo_copy, demo_repo):
+@pytest.mark.parametrize("listed", ["files.txt", "headers.json alone"])
+def test_a_package_file_changed_in_place_is_read_again(tmp_path, demo_copy, demo_repo, listed):
     """The package set of the first compose read a file that is now another one with the same
-    repodata: it is not taken over (and the repodata's checksum then names the bad file)."""
+    repodata: it is not taken over (and the repodata's checksum then names the bad file). The
+    files read are listed in files.txt, or only as the keys of headers.json (an older punji's)."""
     repo = tmp_path / "repo"
     shutil.copytree(demo_repo, repo)
     conf = demo_copy / "demo.conf"
     conf.write_text(conf.read_text().replace(demo_repo, str(repo)))
-    compose(conf, tmp_path / "nightly")
+    first = compose(conf, tmp_path / "nightly")
+    keys = glob.glob(os.path.join(first, "work", "*", "pkgset", "files.txt"))
+    assert keys and all(open(k).read().count(".rpm ") > 10 for k in keys)
+    if listed != "files.txt":
+        for path in keys:
+            os.unlink(path)
+        second = compose(conf, tmp_path / "nightly")  # nothing changed: taken over all the same
+        assert all("reused_from" in s for s in states(second, "pkgset").values())
     rpm = next(p for p in sorted((repo / "Packages").iterdir()) if p.name.endswith(".x86_64.rpm"))
     data = bytearray(rpm.read_bytes())
     data[-1] ^= 0xFF

@@ -66,6 +66,12 @@ def pkgset_headers(arch):
     return "work/%s/pkgset/headers.json" % arch
 
 
+def pkgset_files(arch):
+    """work/x86_64/pkgset/files.txt: the package files headers.json has read, one "path size
+    mtime" per line (its keys), for a nightly to check without reading headers.json."""
+    return "work/%s/pkgset/files.txt" % arch
+
+
 def pkgset_cache(arch):
     """work/x86_64/pkgset/cache: what the package set downloaded: metadata and packages of
     http(s) repos, packages from a Koji hub's topurl."""

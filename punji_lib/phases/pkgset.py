@@ -41,7 +41,8 @@ def run(topdir, variant=None, arch=None):
         raise PunjiError("option 'pkgset_source': %r is not implemented yet" % conf.get("pkgset_source"))
     inputs = pkgset_inputs.fingerprint(topdir, conf, arch, _compose_arches(topdir)) if source is from_repos else None
     if inputs and reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch),
-                                  _files_unchanged, optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch)],
+                                  _files_unchanged, optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch),
+                                                              layout.pkgset_files(arch)],
                                   allowed=conf.get("pkgset_allow_reuse", True)):
         return
     chosen = source(topdir, conf, arch)
@@ -202,7 +203,8 @@ def from_repos(topdir, conf, arch):
     gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
-                          layout.at(old, layout.pkgset_headers(arch)) if old else None)
+                          layout.at(old, layout.pkgset_headers(arch)) if old else None,
+                          keys_path=layout.at(topdir, layout.pkgset_files(arch)))
     # the solver runs in a child while the repos are read and the records of their newest
     # packages (it usually reaches most) are made, their headers read by workers
     from ..rpms import reach
@@ -287,17 +289,30 @@ def _modules(topdir, repos, arch):
 
 def _files_unchanged(old_topdir, record):
     """Whether every package file the old package set read is as it was then (path, size, mtime)."""
-    headers = os.path.join(old_topdir, layout.pkgset_headers(record["arch"]))
-    try:
-        keys = jsonio.read_json(headers)["files"]
-    except (OSError, ValueError, KeyError):
+    keys = _read_keys(old_topdir, record["arch"])
+    if keys is None:
         return False
     by_dir = {}
-    for key in keys:
-        path, size, mtime = key.rsplit(" ", 2)
-        directory, _slash, name = path.rpartition("/")
-        by_dir.setdefault(directory, []).append((name, int(size), int(mtime)))
+    try:
+        for key in keys:
+            path, size, mtime = key.rsplit(" ", 2)
+            directory, _slash, name = path.rpartition("/")
+            by_dir.setdefault(directory, []).append((name, int(size), int(mtime)))
+    except ValueError:  # not a key headers.json writes
+        return False
     return all(_dir_unchanged(directory, files) for directory, files in by_dir.items())
+
+
+def _read_keys(topdir, arch):
+    """The keys of the package set's headers.json of ARCH in the compose TOPDIR: from its
+    files.txt, or headers.json itself (an older punji's compose); None when neither reads."""
+    text = jsonio.read_text(layout.at(topdir, layout.pkgset_files(arch)))
+    if text is not None:
+        return text.splitlines()
+    try:
+        return list(jsonio.read_json(layout.at(topdir, layout.pkgset_headers(arch)))["files"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _dir_unchanged(directory, files):

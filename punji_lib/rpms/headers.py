@@ -22,10 +22,11 @@ class HeaderCache:
     checksum, kept in work/<arch>/pkgset/headers.json by path, size and mtime so a rerun
     reads only new files."""
 
-    def __init__(self, path, earlier=None):
+    def __init__(self, path, earlier=None, keys_path=None):
         """EARLIER: the cache file of another compose, whose entries count too (they are
-        keyed by path, size and mtime, so an entry of a file that changed never matches)."""
-        self.path = path
+        keyed by path, size and mtime, so an entry of a file that changed never matches).
+        KEYS_PATH: where save() writes the keys alone too, a line each."""
+        self.path, self.keys_path = path, keys_path
         self.old = {}
         for each in (earlier, path):
             if each and os.path.isfile(each):
@@ -147,6 +148,8 @@ class HeaderCache:
 
     def save(self):
         jsonio.write_json_if_changed(self.path, {"header": state.header("pkgset-headers"), "files": self.new}, compact=True)
+        if self.keys_path:
+            jsonio.write_text_if_changed(self.keys_path, "".join(key + "\n" for key in self.new))
 
 
 PREFETCH_CHUNK = 256  # files per task handed to a worker process at most; a worker each that many
