@@ -788,3 +788,9 @@ def test_a_trees_files_are_listed_as_a_walk_of_it_lists_them(tmp_path):
     assert list(image_files.of_tree(str(top) + "/")) == list(walked)
     assert set(walked) == {".treeinfo", "link.rpm", "a/x.rpm", "b/z.rpm", "b/a/y.rpm", "images/efiboot.img"}
     assert image_files.of_tree(str(tmp_path / "none")) == {}
+    stats = {}
+    (top / "gone.rpm").symlink_to("nowhere.rpm")
+    listed = image_files.of_tree(str(top), stats)
+    assert "gone.rpm" in listed and "gone.rpm" not in stats  # left to the caller to say why
+    assert stats == {rel: os.stat(path) for rel, path in listed.items() if rel != "gone.rpm"}
+    assert stats["link.rpm"].st_ino == (top / "a" / "x.rpm").stat().st_ino

@@ -10,31 +10,46 @@ BOOT_DIRS = ("isolinux/", "images/", "EFI/")
 EXCLUDED = ("images/boot.iso",)
 
 
-def of_tree(top):
+def of_tree(top, stats=None):
     """{path in the tree: absolute path} of every file of tree TOP but images/boot.iso, each
     directory's files before its subdirectories (sorted; lost+found and symlinks to directories
-    left out), as os.walk goes."""
+    left out), as os.walk goes. STATS: a dict that gets the os.stat() of each file too (looked
+    up by name in its open directory; one that cannot be is left out)."""
     found = {}
-    _files_of(top.rstrip("/") or "/", "", found)
+    _files_of(top.rstrip("/") or "/", "", found, stats)
     return found
 
 
-def _files_of(directory, base, found):
+def _files_of(directory, base, found, stats):
     # os.path.join and relpath would cost more than the directory listing of a big tree
     try:
-        with os.scandir(directory) as listing:
-            entries = list(listing)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
     subdirs = []
-    for entry in entries:
-        if entry.is_dir():
-            if entry.name != "lost+found" and not entry.is_symlink():
-                subdirs.append(entry.name)
-        elif base + entry.name not in EXCLUDED:
-            found[base + entry.name] = directory + "/" + entry.name
+    try:
+        with os.scandir(fd) as listing:
+            for entry in listing:
+                if entry.is_dir():
+                    if entry.name != "lost+found" and not entry.is_symlink():
+                        subdirs.append(entry.name)
+                elif base + entry.name not in EXCLUDED:
+                    found[base + entry.name] = directory + "/" + entry.name
+                    if stats is not None:
+                        _stat_into(stats, base + entry.name, entry)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
     for name in sorted(subdirs):
-        _files_of(directory + "/" + name, base + name + "/", found)
+        _files_of(directory + "/" + name, base + name + "/", found, stats)
+
+
+def _stat_into(stats, rel, entry):
+    try:
+        stats[rel] = entry.stat()
+    except OSError:  # the caller stats it again and says why it cannot
+        pass
 
 
 def directories(top):

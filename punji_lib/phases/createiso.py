@@ -63,7 +63,7 @@ def run(topdir, variant, arch):
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
     reason = skipped = createiso_skip_reason(conf, v, arch)
-    files = {}
+    files, stats = {}, {}
     if not createiso_passed_reason(conf, v, arch):
         # Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
         # create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
@@ -77,7 +77,7 @@ def run(topdir, variant, arch):
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (variant, arch, variant, arch))
-        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)))
+        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats)
         if not any(rel.endswith(".rpm") for rel in files):
             reason = "no RPMs in %s" % layout.tree_dir(variant, arch)
             warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
@@ -91,7 +91,7 @@ def run(topdir, variant, arch):
             # Pungi makes a tree's iso directory before it looks into the tree: it stays, empty
             _make_empty_iso_dir(topdir, conf, variant, arch)
         return _finish(topdir, v, arch, [], None, skipped=reason)
-    stats = {rel: _stat(path) for rel, path in files.items()}
+    stats = {rel: stats.get(rel) or _stat(path) for rel, path in files.items()}
     inputs = _inputs(topdir, conf, v, stats)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, variant, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
