@@ -47,12 +47,24 @@ LIBRARIES = ("productmd.composeinfo", "productmd.images", "productmd.rpms", "pro
              "multiprocessing.context", "multiprocessing.process", "concurrent.futures.thread", "xml.parsers.expat")
 
 
+# What the first targets of a compose import when they run (make's claim, the package set and
+# prelink, in a nightly taking the old compose's outputs over): those targets start while the
+# launcher still imports, so these go first.
+FIRST = ("punji_lib.commands.makefile", "punji_lib.compose.makelock", "punji_lib.compose.status", "punji_lib.compose.notify",
+         "punji_lib.compose.schema", "resource",
+         "punji_lib.commands.pkgset", "punji_lib.phases.pkgset", "punji_lib.rpms.pkgset_inputs",
+         "punji_lib.compose.report", "punji_lib.commands.prelink", "punji_lib.phases.prelink", "punji_lib.rpms.assemble",
+         "punji_lib.ahead", "multiprocessing.context", "multiprocessing.process", "multiprocessing.popen_fork", "solv",
+         "xml.etree.ElementTree")
+
+
 def _preloads():
     """The modules to import, by name (the launcher runs commands by name, as their scripts do)."""
     import pkgutil
 
     here = os.path.dirname(os.path.abspath(__file__))
-    names = ["punji_lib.launcher", "punji_lib.commands.cli"]  # the first: each copy imports it by name
+    # the first two: each copy imports them by name
+    names = ["punji_lib.launcher", "punji_lib.commands.cli", *FIRST]
     for package in ("commands", "phases", "compose", "config", "media", "rpms"):
         names += ["punji_lib.%s.%s" % (package, m.name) for m in pkgutil.iter_modules([os.path.join(here, package)])]
     return list(dict.fromkeys(names + list(LIBRARIES)))

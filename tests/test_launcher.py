@@ -370,3 +370,18 @@ def test_the_launcher_holds_a_free_copy_for_a_heavy_trees_next_target_only_after
 
     assert ended_after(launcher.HOLD_AFTER + 0.1)
     assert not ended_after(launcher.HOLD_AFTER / 2)
+
+
+def test_the_modules_the_first_targets_import_are_loaded_first_and_exist():
+    """FIRST (what make's claim, the package set and prelink import) comes right after the two
+    modules every copy imports by name; each of its names is a module (the launcher passes over
+    one that fails to import, so a misspelt name would go unnoticed)."""
+    import importlib
+
+    from punji_lib import launcher
+
+    order = launcher._preloads()
+    assert order[:2 + len(launcher.FIRST)] == ["punji_lib.launcher", "punji_lib.commands.cli", *launcher.FIRST]
+    assert len(order) == len(set(order))
+    for name in launcher.FIRST:
+        importlib.import_module(name)
