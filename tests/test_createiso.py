@@ -599,6 +599,16 @@ def test_max_size_warns_or_fails(demo, tmp_path):
     assert_one_line_error(createiso(compose, "Server", "x86_64"), "Server/x86_64/iso/", "Expected max 1000B")
 
 
+def test_no_size_check_with_test_in_skip_phases_as_pungi(demo, tmp_path):
+    # Pungi 4.3.2 checks createiso_max_size in its test phase alone (fuzz-compose-koji seed 3700)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_max_size=[["^Server$", {"*": 1000}]],
+                createiso_max_size_is_strict=[["^Server$", {"*": True}]], skip_phases=["test"])
+    done = createiso(compose, "Server", "x86_64")
+    assert done.returncode == 0, done.stderr
+    assert "too big" not in done.stderr and len(image_paths(compose, "Server", "x86_64")) == 1
+
+
 def test_symlink_isos_to_keeps_the_images_elsewhere(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_options(compose, symlink_isos_to=str(tmp_path / "isos"))

@@ -44,7 +44,7 @@ import shutil
 
 from ..compose import composeid, dirs, jsonio, layout, notify, request, state
 from ..config import variants
-from ..config.lookup import createiso_passed_reason, createiso_skip_reason, va_data
+from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_limit, va_data
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
@@ -486,9 +486,9 @@ def _record(topdir, conf, uid, arch, output, name, number, count, bootable, log_
         "implant_md5": implant, "bootable": bootable, "subvariant": uid,
     }
     jsonio.write_text(output + ".manifest", "".join(line + "\n" for line in listing()))
-    limits = va_data(conf.get("createiso_max_size"), uid, arch)
-    if limits and st.st_size > limits[0]:
-        message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limits[0], st.st_size)
+    limit = iso_size_limit(conf, uid, arch)
+    if limit and st.st_size > limit:
+        message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limit, st.st_size)
         if any(va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
             raise PunjiError(message + " (createiso_max_size_is_strict)")
         warn(PROG, message)

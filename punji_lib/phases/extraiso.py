@@ -46,7 +46,7 @@ import shutil
 
 from ..compose import composeid, jsonio, layout, request, state
 from ..config import variants
-from ..config.lookup import extra_iso_blocks, va_data
+from ..config.lookup import extra_iso_blocks, iso_size_limit, va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import image_digests, image_files, iso
@@ -325,7 +325,7 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
 def _check_size(conf, uid, arch, block, record):
     """Pungi's size check: the block's max_size, else the first createiso_max_size; over it a
     warning, an error with createiso_max_size_is_strict."""
-    limit = block.get("max_size") or next(iter(va_data(conf.get("createiso_max_size"), uid, arch)), None)
+    limit = iso_size_limit(conf, uid, arch, block.get("max_size"))
     if not limit or record["size"] <= limit:
         return
     message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limit, record["size"])
