@@ -623,6 +623,17 @@ def test_a_source_iso_is_held_to_the_limits_of_its_variants_arches_as_pungi(demo
     assert "too big" not in done.stderr
 
 
+def test_failable_deliverables_do_not_excuse_a_strict_size_limit_as_pungi(demo, tmp_path):
+    # Pungi 4.3.2 checks sizes in its test phase, outside of what failable_deliverables covers
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_max_size=[["^Server$", {"*": 1000}]],
+                createiso_max_size_is_strict=[["^Server$", {"*": True}]],
+                failable_deliverables=[["^Server$", {"*": ["iso"]}]])
+    done = createiso(compose, "Server", "x86_64")
+    assert_one_line_error(done, "Server/x86_64/iso/", "Expected max 1000B")
+    assert "failable" not in done.stderr and open(os.path.join(compose, "STATUS")).read() == "DOOMED\n"
+
+
 def test_symlink_isos_to_keeps_the_images_elsewhere(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_options(compose, symlink_isos_to=str(tmp_path / "isos"))
