@@ -599,6 +599,41 @@ def test_max_size_warns_or_fails(demo, tmp_path):
     assert_one_line_error(createiso(compose, "Server", "x86_64"), "Server/x86_64/iso/", "Expected max 1000B")
 
 
+def test_no_size_check_with_test_in_skip_phases_as_pungi(demo, tmp_path):
+    # Pungi 4.3.2 checks createiso_max_size in its test phase alone (fuzz-compose-koji seed 3700)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_max_size=[["^Server$", {"*": 1000}]],
+                createiso_max_size_is_strict=[["^Server$", {"*": True}]], skip_phases=["test"])
+    done = createiso(compose, "Server", "x86_64")
+    assert done.returncode == 0, done.stderr
+    assert "too big" not in done.stderr and len(image_paths(compose, "Server", "x86_64")) == 1
+
+
+def test_a_source_iso_is_held_to_the_limits_of_its_variants_arches_as_pungi(demo, tmp_path):
+    # Pungi 4.3.2's test phase checks a source ISO under each arch images.json lists it under,
+    # never with a 'src' limit (createiso_skip '*' leaving only the source ISO made)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_max_size=[["^Server$", {"src": 10 ** 10, "x86_64": 1000}]],
+                createiso_max_size_is_strict=[["^Server$", {"src": False, "x86_64": True}]])
+    assert_one_line_error(createiso(compose, "Server", "src"), "Server/source/iso/", "Expected max 1000B")
+    set_options(compose, createiso_max_size=[["^Server$", {"src": 1000}]],
+                createiso_max_size_is_strict=[["^Server$", {"src": True}]])
+    done = createiso(compose, "Server", "src")
+    assert done.returncode == 0, done.stderr
+    assert "too big" not in done.stderr
+
+
+def test_failable_deliverables_do_not_excuse_a_strict_size_limit_as_pungi(demo, tmp_path):
+    # Pungi 4.3.2 checks sizes in its test phase, outside of what failable_deliverables covers
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, createiso_max_size=[["^Server$", {"*": 1000}]],
+                createiso_max_size_is_strict=[["^Server$", {"*": True}]],
+                failable_deliverables=[["^Server$", {"*": ["iso"]}]])
+    done = createiso(compose, "Server", "x86_64")
+    assert_one_line_error(done, "Server/x86_64/iso/", "Expected max 1000B")
+    assert "failable" not in done.stderr and open(os.path.join(compose, "STATUS")).read() == "DOOMED\n"
+
+
 def test_symlink_isos_to_keeps_the_images_elsewhere(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_options(compose, symlink_isos_to=str(tmp_path / "isos"))

@@ -416,6 +416,34 @@ def test_a_blocks_max_size_beats_createiso_max_size_as_pungi(demo, tmp_path):
     assert "too big" not in done.stderr and os.path.exists(image(compose))
 
 
+def test_failable_arches_do_not_excuse_a_strict_size_limit_as_pungi(demo, tmp_path):
+    # Pungi 4.3.2 checks sizes in its test phase, outside of what failable_arches covers
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, max_size=1000, volid="SMALL", failable_arches=["x86_64"])
+    path = os.path.join(compose, "work/global/config/createiso.json")
+    conf = read_json(path)
+    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    assert_one_line_error(extraiso(compose), "too big", "createiso_max_size_is_strict")
+    assert not os.path.exists(image(compose))
+
+
+def test_no_size_check_with_test_in_skip_phases_as_pungi(demo, tmp_path):
+    # Pungi 4.3.2 checks an extra ISO's max_size in its test phase alone (fuzz-compose-koji seed 3700)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, max_size=1000, volid="SMALL")
+    path = os.path.join(compose, "work/global/config/createiso.json")
+    conf = read_json(path)
+    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
+    conf["skip_phases"] = ["test"]
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert "too big" not in done.stderr and os.path.exists(image(compose))
+
+
 def test_skip_src_removes_the_source_image_and_a_rerun_clears_leftovers(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     leftover = os.path.join(os.path.dirname(image(compose)), "." + NAME + ".extraiso-tmp")

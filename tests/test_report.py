@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from conftest import assert_one_line_error, command, make
-from test_compose import strict_size_limit
+from test_compose import failing_image_writer, strict_size_limit
 from test_diff import demo_config
 
 PAGE = "logs/global/report.html"
@@ -28,11 +28,15 @@ def composes(tmp_path_factory, demo_repo):
     """{"incomplete", "doomed", "good": compose directory}, made in that order in one target directory."""
     top = tmp_path_factory.mktemp("report")
     found = {}
-    for name, variant, arch in (("incomplete", "Client", "i386"), ("doomed", "Server", "x86_64"), ("good", None, None)):
+    for name in ("incomplete", "doomed", "good"):
         conf = demo_config(top / (name + "-config"), demo_repo)
-        if variant:
-            strict_size_limit(conf.parent, variant, arch)
-        done, found[name] = compose(conf, top / "composes")
+        with pytest.MonkeyPatch.context() as patch:
+            if name == "incomplete":  # demo.conf: Client i386 iso is failable
+                bin_dir = failing_image_writer(top / "bin", "Client", "i386")
+                patch.setenv("PATH", bin_dir + os.pathsep + os.environ["PATH"])
+            if name == "doomed":
+                strict_size_limit(conf.parent, "Server", "x86_64")
+            done, found[name] = compose(conf, top / "composes")
         assert (done.returncode == 0) == (name != "doomed"), done.stderr
     return found
 
@@ -128,8 +132,8 @@ def test_a_failed_failable_deliverable_is_shown_as_such(composes):
     (failure,) = data["failures"]
     assert (failure["phase"], failure["variant"], failure["arch"], failure["outcome"]) == \
         ("createiso", "Client", "i386", "failable-failed")
-    assert "createiso_max_size" in failure["error"] and failure["log"] == "logs/i386/createiso-Client.log"
-    assert any("createiso_max_size" in line for line in failure["log_tail"])
+    assert "injected failure" in failure["error"] and failure["log"] == "logs/i386/createiso-Client.log"
+    assert any("injected failure" in line for line in failure["log_tail"])
     (target,) = [t for t in data["targets"] if t["outcome"] == "failable-failed"]
     assert (target["phase"], target["variant"], target["arch"]) == ("createiso", "Client", "i386")
     (tree,) = [t for t in data["trees"] if (t["variant"], t["arch"]) == ("Client", "i386")]

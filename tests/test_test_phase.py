@@ -299,6 +299,24 @@ def test_failable_image_is_a_warning_and_marks_the_compose_incomplete(isos):
     assert state["failed"] is True and state["failed_images"] == [rel]
 
 
+def test_a_boot_iso_over_createiso_max_size_as_pungis_test_phase(tmp_path, demo_repo):
+    # Pungi 4.3.2's test phase holds every ISO of images.json to createiso_max_size, boot.iso too
+    topdir = init_compose(tmp_path, demo_repo, 'repoclosure_strictness = [("^.*$", {"*": "off"})]\n'
+                          'createiso_max_size = [("^Server$", {"*": 1000})]\n'
+                          'createiso_max_size_is_strict = [("^Server$", {"x86_64": True})]')
+    rel = "Server/x86_64/os/images/boot.iso"
+    md5 = implant(bootable_iso(os.path.join(topdir, "compose", rel), "PDL-1 Server.x86_64"))
+    os.makedirs(os.path.join(topdir, "compose/metadata"))
+    boot = {"variant": "Server", "path": rel, "volume_id": "PDL-1 Server.x86_64", "bootable": True,
+            "implant_md5": md5, "type": "boot"}
+    write_images(topdir, [dict(boot, arch="x86_64")])
+    assert_one_line_error(command("punji-test", topdir), "ISO %s is too big. Expected max 1000B" % rel,
+                          "createiso_max_size_is_strict")
+    write_images(topdir, [dict(boot, arch="i386", image_arch="x86_64")])  # listed under i386: not strict
+    done = command("punji-test", topdir)
+    assert done.returncode == 0 and "ISO %s is too big" % rel in done.stderr, done.stderr
+
+
 # -- the demo compose, end to end -------------------------------------------------------------------
 
 

@@ -79,6 +79,23 @@ def block_can_fail(conf, deliverable, uid, arch, block):
     return "*" in failable or arch in failable or deliverable in va_data(conf.get("failable_deliverables"), uid, arch)
 
 
+def iso_size_problems(conf, v, arch, path, size, own=None):
+    """[(message, strict)] of an ISO of V.ARCH of SIZE bytes, as Pungi 4.3.2's test phase checks
+    it: on each arch images.json lists it under (a source ISO: every arch of V, never 'src'),
+    against OWN (an extra ISO block's max_size) when set, else that arch's first
+    createiso_max_size. None with 'test' in skip_phases: Pungi checks sizes in that phase alone
+    (tools/fuzz-compose-koji --comps --outputs seed 3700)."""
+    if "test" in (conf.get("skip_phases") or []):
+        return []
+    found = []
+    for listed in v["arches"] if arch == "src" else [arch]:
+        limit = own or next(iter(va_data(conf.get("createiso_max_size"), v["uid"], listed)), None)
+        if limit and size > limit:
+            strict = any(va_data(conf.get("createiso_max_size_is_strict"), v["uid"], listed))
+            found.append(("ISO %s is too big. Expected max %dB, got %dB" % (path, limit, size), strict))
+    return found
+
+
 def lookaside_variants(conf, uid):
     """The variants variant_as_lookaside names for variant UID, in config order."""
     found = []

@@ -46,8 +46,8 @@ import shutil
 
 from ..compose import composeid, jsonio, layout, request, state
 from ..config import variants
-from ..config.lookup import extra_iso_blocks, va_data
-from ..errors import PunjiError
+from ..config.lookup import extra_iso_blocks, iso_size_problems
+from ..errors import NotFailable, PunjiError
 from ..log import log, warn
 from ..media import image_digests, image_files, iso
 from ..media.extraiso_content import include_variants, plan
@@ -253,6 +253,8 @@ def make_images(topdir, conf, v, arch, plans, work, old_names, failed, reusable=
                 old = (reusable or {}).get(p["name"])
                 made = _link_image(v, arch, p, iso_dir, *old) if old else None
                 records.append(made or _make_image(topdir, conf, v, arch, p, iso_dir, work))
+            except NotFailable:
+                raise
             except PunjiError as exc:
                 failed.append(_failable(v, arch, p["number"], p["block"], exc))
                 _remove_images(topdir, uid, arch, [p["name"]])
@@ -318,20 +320,17 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     named = include_variants(p["block"])
     if named:  # Pungi's record names the variants configured, whether or not the image holds them
         record.update(unified=True, additional_variants=named)
-    _check_size(conf, uid, arch, p["block"], record)
+    _check_size(conf, v, arch, p["block"], record)
     return record
 
 
-def _check_size(conf, uid, arch, block, record):
+def _check_size(conf, v, arch, block, record):
     """Pungi's size check: the block's max_size, else the first createiso_max_size; over it a
     warning, an error with createiso_max_size_is_strict."""
-    limit = block.get("max_size") or next(iter(va_data(conf.get("createiso_max_size"), uid, arch)), None)
-    if not limit or record["size"] <= limit:
-        return
-    message = "ISO %s is too big. Expected max %dB, got %dB" % (record["path"], limit, record["size"])
-    if any(va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
-        raise PunjiError(message + " (createiso_max_size_is_strict)")
-    warn(PROG, message)
+    for message, strict in iso_size_problems(conf, v, arch, record["path"], record["size"], block.get("max_size")):
+        if strict:  # Pungi's test phase checks sizes outside of what failable_arches covers
+            raise NotFailable(message + " (createiso_max_size_is_strict)")
+        warn(PROG, message)
 
 
 def _check_space(directory, plans):

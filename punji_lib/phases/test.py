@@ -19,6 +19,11 @@ aarch64, an EFI (0xEF) boot entry on x86_64 and aarch64, and a hybrid MBR
 (ppc64le chrp, s390x) and get no boot check.
 The results are in work/global/test/image-checks.json.
 
+As Pungi's test phase, every other ISO of images.json (a boot.iso, a Koji phase's live ISO) is
+held to the first createiso_max_size of its variant and of the arch it is listed under: over it
+a warning, an error with createiso_max_size_is_strict that failable_deliverables does not
+excuse. createiso and extraiso check the images they make as they make them.
+
 A compose with images but no images.json (no phase that writes it ran: extra ISOs
 with createiso in skip_phases) fails here, as Pungi 4.3.2's test phase fails
 reading images.json back.
@@ -40,6 +45,7 @@ import shutil
 import subprocess
 
 from ..compose import jsonio, layout, state
+from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import isomd5
@@ -47,6 +53,7 @@ from ..media.iso_facts import iso_facts
 
 PHASE = "test"
 PROG = "punji-test"
+SIZE_OPTIONS = ("createiso_max_size", "createiso_max_size_is_strict")
 
 BOOT_CATALOG_ARCHES = ("x86_64", "i386", "aarch64")
 EFI_ARCHES = ("x86_64", "aarch64")
@@ -56,7 +63,7 @@ DELIVERABLE = {"dvd": "iso", "cd": "iso", "dvd-debuginfo": "iso", "dvd-ostree": 
 
 
 def run(topdir, variant=None, arch=None):
-    conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
+    conf = _with_size_options(topdir, jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE))))
     check_listed(topdir)
     inputs = fingerprint(topdir, conf)
     if state.same_inputs(topdir, PHASE, None, None, inputs):
@@ -78,8 +85,56 @@ def run(topdir, variant=None, arch=None):
         first = errors[0]
         raise PunjiError("image check: compose/%s: %s (%d images failed; see %s)"
                          % (first["path"], first["problems"][0], len(errors), layout.image_checks_json()))
+    check_sizes(topdir, conf)
     state.write(topdir, PHASE, failed=bool(failable), inputs=inputs, images=len(images),
                 failed_images=sorted(i["path"] for i in failable), reports=[layout.image_checks_json()])
+
+
+def _with_size_options(topdir, conf):
+    """CONF with createiso_max_size and createiso_max_size_is_strict (createiso's options)."""
+    size = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
+    return dict(conf, **{name: size.get(name) for name in SIZE_OPTIONS})
+
+
+def check_sizes(topdir, conf):
+    """Pungi 4.3.2's test phase holds every ISO of images.json to the first createiso_max_size
+    of its variant and of the arch it is listed under: over it a warning, an error with
+    createiso_max_size_is_strict that failable_deliverables does not excuse. createiso and
+    extraiso check the images they make as they make them; this checks the others (a boot.iso,
+    a Koji phase's live ISO)."""
+    path = layout.at(topdir, layout.images_json())
+    if not os.path.exists(path):
+        return
+    listed = jsonio.read_json(path)["payload"]["images"]
+    made = _checked_when_made(topdir)
+    for uid in sorted(listed):
+        for arch in sorted(listed[uid]):
+            for image in listed[uid][arch]:
+                if image.get("format") == "iso" and image["path"] not in made:
+                    _check_size(conf, uid, arch, image)
+
+
+def _check_size(conf, uid, arch, image):
+    limit = next(iter(va_data(conf.get("createiso_max_size"), uid, arch)), None)
+    if not limit or image["size"] <= limit:
+        return
+    message = "ISO %s is too big. Expected max %dB, got %dB" % (image["path"], limit, image["size"])
+    if any(va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
+        raise PunjiError(message + " (createiso_max_size_is_strict)")
+    warn(PROG, message)
+
+
+def _checked_when_made(topdir):
+    """The paths of the images createiso and extraiso made."""
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    paths = set()
+    for v in tree:
+        for arch in v["arches"] + ["src"]:
+            for result in (layout.createiso_json(v["uid"], arch), layout.extraiso_json(v["uid"], arch)):
+                result = layout.at(topdir, result)
+                if os.path.isfile(result):
+                    paths.update(r["path"] for r in jsonio.read_json(result)["images"])
+    return paths
 
 
 def check_listed(topdir):
