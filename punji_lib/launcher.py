@@ -466,18 +466,19 @@ def run_copy(request):
 def main():
     os.environ.pop(ENV, None)
     request = serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
-    if request is None:
-        return 0
+    if request is None:  # the launcher itself, once every copy has ended: punji-compose waits for it
+        exit_now(0)
     try:
         code = run_copy(request)
     except SystemExit as exc:
         code = exc.code
-    _end_copy(code)
+    exit_now(code)
 
 
-def _end_copy(code):
-    """Exit as sys.exit(CODE) would, but without tearing down every module the launcher
-    imported (that would touch, and so copy, most of the memory the copy shares with it)."""
+def exit_now(code):
+    """Exit as sys.exit(CODE) would, but without tearing down every module imported (that
+    takes milliseconds, and in a copy would touch, and so copy, most of the memory it shares
+    with the launcher)."""
     import atexit
     import threading
 

@@ -182,7 +182,12 @@ def doomed_message(topdir, code, first_error):
 
 
 def main(argv=None):
-    return cli.run(build_parser(), _compose, argv)
+    code = cli.run(build_parser(), _compose, argv)
+    if argv is None:  # the command itself: it ends without tearing its modules down
+        from ..launcher import exit_now
+
+        exit_now(code)
+    return code
 
 
 if __name__ == "__main__":
