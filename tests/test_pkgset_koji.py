@@ -375,6 +375,20 @@ def test_unsigned_packages_are_one_error_unless_none_is_allowed(koji, tmp_path, 
     assert (found["kjs-a.noarch"]["sigkey"], found["kjs-c.noarch"]["sigkey"]) == (a, None)
 
 
+def test_with_several_tags_the_error_names_the_unsigned_rpms_of_the_first_tag_that_has_some(
+        koji, tmp_path, demo_copy):
+    # found by tools/fuzz-compose-koji --comps seed 4110: Pungi 4.3.2 populates a package set per
+    # tag, in order, and fails on the first one with unsigned RPMs, naming only those
+    a = koji["a"]
+    for n, (tags, named, left_out) in enumerate([(["kj-unsigned", "kj-child"], "kjs-c-0:1.0-1.noarch", "kjt-"),
+                                                 (["kj-child", "kj-unsigned"], "kjt-override-0:2.0", "kjs-c")]):
+        compose = koji_compose(tmp_path / str(n), demo_copy, pkgset_koji_tag=tags, sigkeys=[a],
+                               gather_method=PER_VARIANT_DEPS)
+        line = assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", compose),
+                                     "packages are not signed with any key of sigkeys", named)
+        assert left_out not in line
+
+
 def test_with_no_tree_left_the_source_rpms_are_still_read_and_their_signatures_checked(koji, tmp_path, demo_copy):
     # found by tools/fuzz-compose-koji --seed 1807: tree_variants left no tree; Pungi 4.3.2 still
     # reads the tag's source RPMs and fails on unsigned ones, punji made an empty compose

@@ -116,9 +116,12 @@ def from_koji(topdir, conf, arch):
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
-    items, scratch_names = _union(_tagged(koji, tags, conf, wanted, event), _extra_builds(koji, nvrs, wanted), only)
+    items, scratch_names, first_set = _union(_tagged(koji, tags, conf, wanted, event),
+                                             _extra_builds(koji, nvrs, wanted), only)
     modular = _modular(koji, conf, found, wanted, event) if found else []
-    signed = _signed_copies(koji, conf, store, items + modular, fallback)
+    # Pungi 4.3.2 reads the module tags' sets before those of pkgset_koji_tag
+    first_set.update((rpm["id"], -1) for _label, _build, rpm in modular)
+    signed = _signed_copies(koji, conf, store, items + modular, fallback, first_set)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
     for (label, build, rpm), (rel, sigkey, invalid) in signed:
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
@@ -162,20 +165,21 @@ def _union(tagged, extra, only=None):
     keeps a package set per tag and its gather takes the packages of all of them: of a
     name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
     RPMs of those names and the source RPMs of their builds. Also the names a scratch task's RPM
-    must have to be read (None: any), those of some set after its walk."""
+    must have to be read (None: any), those of some set after its walk, and {RPM id: index of
+    the first set holding it}."""
     sets = [[b for b in builds if b[1]["name"] not in {e[1]["name"] for e in extra}] + extra
             for builds in tagged] or [extra]
-    result, seen, scratch_names = [], set(), None
-    for builds in sets:
+    result, first_set, scratch_names = [], {}, None
+    for index, builds in enumerate(sets):
         kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
         if only:
             kept, names = _only(kept, only)
             scratch_names = (scratch_names or set()) | names
         for label, build, rpm in kept:
-            if rpm["id"] not in seen:
-                seen.add(rpm["id"])
+            if rpm["id"] not in first_set:
+                first_set[rpm["id"]] = index
                 result.append((label, build, rpm))
-    return result, scratch_names
+    return result, scratch_names, first_set
 
 
 def _only(items, names):
@@ -363,11 +367,12 @@ def _sigkeys(conf):
     return [(k or None) and k.lower() for k in conf.get("sigkeys") or [None]]
 
 
-def _signed_copies(koji, conf, store, items, fallback=None):
+def _signed_copies(koji, conf, store, items, fallback=None, first_set=None):
     """[((label, build, rpminfo), (path relative to topdir, sigkey, unsigned fallback))]: for each
     RPM the copy of the first allowed key Koji has and that is there; after the retries, the
     unsigned copy of an RPM that has none when FALLBACK (names) is given and lacks its name, and a
-    PunjiError when others have none."""
+    PunjiError when others have none, naming those of the first package set (FIRST_SET: {RPM id:
+    set index}) that has some, as Pungi 4.3.2 populates one set after another."""
     keys = _sigkeys(conf)
     retries = int(conf.get("signed_packages_retries") or 0)
     wait = float(conf.get("signed_packages_wait") or 0)
@@ -395,11 +400,17 @@ def _signed_copies(koji, conf, store, items, fallback=None):
             chosen[i] = ("%s/%s" % (koji.build_dir(items[i][1]), koji.pathinfo.rpm(items[i][2])), None, True)
         todo = [i for i in todo if i not in chosen]
     if todo:
-        names = sorted(_rpm_nevra(items[i][2]) for i in todo)
+        names = sorted(_rpm_nevra(items[i][2]) for i in _of_first_set(todo, items, first_set or {}))
         more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
         raise PunjiError("%d packages are not signed with any key of sigkeys %s (after %d retries): %s%s"
                          % (len(names), keys, retries, ", ".join(names[:SHOWN]), more))
     return [(items[i], chosen[i]) for i in range(len(items))]
+
+
+def _of_first_set(todo, items, first_set):
+    """The indexes of TODO whose RPMs the earliest of their package sets holds."""
+    index = {i: first_set.get(items[i][2]["id"], 0) for i in todo}
+    return [i for i in todo if index[i] == min(index.values())]
 
 
 def _first_copy(koji, store, build, rpm, keys, have):
