@@ -420,3 +420,19 @@ def test_scratch_modules_are_left_out_of_other_composes_than_test(koji, mbs, tmp
     assert "only test composes take scratch module builds" in done.stderr
     assert "modweb:1:1:scratch1" not in variant_streams(topdir)["Web"]
     assert requests == []
+
+
+def test_nodeps_reads_of_the_content_tags_only_the_packages_to_gather(koji, tmp_path):
+    # Pungi 4.3.2 populates a content tag's package set as a tag's of pkgset_koji_tag: with
+    # gather_method "nodeps" only the RPMs of names the compose is known to take (here the
+    # comps groups' and additional_packages'); tools/fuzz-compose-koji --modules --seed 5001
+    # (as its first draft drew it)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", gather_method="nodeps",
+                        additional_packages=[("^Web$", {"*": ["modweb"]})])
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert "modnode:18:20240301000000:c0ffee18" in variant_streams(topdir)["Server"]
+    assert pkgset_nevras(topdir) == [
+        "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+        "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src",
+        "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]

@@ -54,8 +54,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # an older punji made by the old rule. 2: each gather source's copy of a package trimmed apart;
 # 3: a package taken from a gather lookaside repo flagged as one of the variant's own repos;
 # 4: a split disc holding none of its tree's Packages/ gets no repodata; 5: with nodeps, a koji
-# scratch task's RPMs read only of the names to gather.
-RULES = 5
+# scratch task's RPMs read only of the names to gather; 6: with nodeps, a module content tag's
+# RPMs read only of the names to gather.
+RULES = 6
 
 
 def digest(*parts):
