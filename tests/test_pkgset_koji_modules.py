@@ -436,3 +436,15 @@ def test_nodeps_reads_of_the_content_tags_only_the_packages_to_gather(koji, tmp_
         "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
         "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src",
         "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
+def test_variants_are_read_in_pungis_order_so_its_first_error_is_the_one(koji, tmp_path):
+    # Plain, last in the variants file, comes first by uid (tools/fuzz-compose-koji --modules --seed 5001)
+    conf = koji_product(tmp_path, variants=[
+        ("<module>modweb:2</module>", "<module>modweb:9</module>"),
+        ("<groups>\n      <group default=\"true\">plain</group>\n    </groups>",
+         "<groups>\n      <group default=\"true\">plain</group>\n    </groups>\n"
+         "    <modules>\n      <module>modweb:8</module>\n    </modules>")])
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "no module build found", "'modweb:8'")

@@ -55,8 +55,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 3: a package taken from a gather lookaside repo flagged as one of the variant's own repos;
 # 4: a split disc holding none of its tree's Packages/ gets no repodata; 5: with nodeps, a koji
 # scratch task's RPMs read only of the names to gather; 6: with nodeps, a module content tag's
-# RPMs read only of the names to gather.
-RULES = 6
+# RPMs read only of the names to gather; 7: variants' module builds found in Pungi's order of
+# the variants (the content tags' order).
+RULES = 7
 
 
 def digest(*parts):
