@@ -96,7 +96,7 @@ def _gen_build(rng, rpms, build, contents, pool):
         if found:
             build.content.append(found[0])
             build.artifacts += [a for a in found[1] if a[1] == "src" or rng.random() < 0.85]
-    build.arches = ["x86_64", "i686"] if rng.random() < 0.85 else ["x86_64"]
+    build.arches = ["x86_64", "i686"] if rng.random() < 0.96 else ["x86_64"]
     build.multilib = rng.random() < 0.3
     roll = rng.random()
     build.tags = [] if roll < 0.12 else [MODULE_TAGS[1]] if roll < 0.3 else [MODULE_TAGS[0]]
@@ -162,26 +162,27 @@ def fixture_steps(rng, builds, case_dir, modular_packages):
 
 
 def module_entries(rng, builds, tag_mode):
-    """1-3 <module> entries of a variant: N:S mostly, a glob, N:S:V, N:S:V:C, one matching nothing."""
+    """1-3 <module> entries of a variant: N:S mostly, a glob, N:S:V, N:S:V:C; rarely one matching
+    nothing (Koji's search fails on it; in tags it is a warning), "*" in tags."""
     entries = []
     for _ in range(rng.choice((1, 1, 2, 3))):
         build = rng.choice(builds)
         roll = rng.random()
         if roll < 0.5:
             entry = "%s:%s" % (build.name, build.stream)
-        elif roll < 0.62:
+        elif roll < 0.64:
             entry = "%s:%s:%d" % (build.name, build.stream, build.version)
-        elif roll < 0.72:
+        elif roll < 0.76:
             entry = build.nsvc
-        elif roll < 0.84:
-            entry = rng.choice(("%s:*" % build.name, "%s:%s*" % (build.name[:3], build.stream[:1]),
+        elif roll < 0.9:
+            entry = rng.choice(("%s:*" % build.name, "%s*:%s*" % (build.name[:3], build.stream[:1]),
                                 "%s*:%s" % (build.name[:4], build.stream)))
-        elif roll < 0.9 and tag_mode:
+        elif roll < 0.95 and tag_mode:
             entry = "*"
-        elif roll < 0.95:
-            entry = "%s:%s:1" % (build.name, build.stream)
+        elif rng.random() < (0.5 if tag_mode else 0.15):
+            entry = rng.choice(("%s:%s:1" % (build.name, build.stream), "nomodule:%s" % build.stream))
         else:
-            entry = "nomodule:%s" % build.stream
+            entry = "%s:%s" % (build.name, build.stream)
         if entry not in entries:
             entries.append(entry)
     return entries
