@@ -448,3 +448,36 @@ def test_variants_are_read_in_pungis_order_so_its_first_error_is_the_one(koji, t
     topdir = new_compose(tmp_path, conf)
     done = command("punji-pkgset", "--arch", "x86_64", topdir)
     assert_one_line_error(done, "no module build found", "'modweb:8'")
+
+
+def _plain_methods(conf, plain):
+    """CONF with Plain's gather_method PLAIN (Server's and Web's as the product has them)."""
+    methods = {"^Server$": {"module": "nodeps", "comps": "deps"}, "^Web$": {"module": "deps", "comps": "deps"},
+               "^Plain$": plain}
+    conf.write_text(conf.read_text() + "gather_method = %r\n" % (methods,))
+
+
+def test_nodeps_takes_the_packages_of_other_variants_streams(koji, tmp_path):
+    # Pungi's nodeps method reads every package set, the content tags' too; only its deps method
+    # hides the streams a variant does not have (tools/fuzz-compose-koji --modules --seed 5011)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules",
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "nodeps"})
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert gathered(topdir, "Plain") == ["modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src",
+                                         "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
+def test_a_stream_whose_content_tag_has_none_of_its_rpms_gives_the_module_source_nothing(koji, tmp_path):
+    # modweb:1's content tag holds no build itself: Pungi's module source is empty, so Plain needs
+    # no module method (tools/fuzz-compose-koji --modules --seed 5014)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules",
+                        pkgset_koji_module_builds={"^Plain$": ["modweb:1:20240303000000:beef0001"]})
+    _plain_methods(conf, {"comps": "deps"})
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert variant_streams(topdir)["Plain"] == ["modweb:1:20240303000000:beef0001"]
+    assert gathered(topdir, "Plain") == ["plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]

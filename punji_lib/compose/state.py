@@ -56,8 +56,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 4: a split disc holding none of its tree's Packages/ gets no repodata; 5: with nodeps, a koji
 # scratch task's RPMs read only of the names to gather; 6: with nodeps, a module content tag's
 # RPMs read only of the names to gather; 7: variants' module builds found in Pungi's order of
-# the variants (the content tags' order).
-RULES = 7
+# the variants (the content tags' order); 8: the nodeps method sees other variants' streams'
+# packages, the module source only the artifacts the package set has.
+RULES = 8
 
 
 def digest(*parts):
