@@ -481,3 +481,17 @@ def test_a_stream_whose_content_tag_has_none_of_its_rpms_gives_the_module_source
     assert done.returncode == 0, done.stdout
     assert variant_streams(topdir)["Plain"] == ["modweb:1:20240303000000:beef0001"]
     assert gathered(topdir, "Plain") == ["plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
+def test_deps_takes_a_tagged_copy_of_another_variants_stream_package(koji, tmp_path):
+    # Pungi solves a variant over its own content tags and the sets of pkgset_koji_tag, where
+    # modweb-2.0 (Web's stream's) is a plain package (tools/fuzz-compose-koji --modules --comps
+    # --seed 5101)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", pkgset_koji_builds=["modweb-2.0-1.mod2.pdl1"],
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))  # modnode: Server's
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Plain")

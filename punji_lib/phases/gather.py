@@ -151,7 +151,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
     else:
         unhidden = set(pool.hidden)
-        pool.hide_nevras(hidden)
+        pool.hide_nevras(hidden - _koji_tag_copies(topdir, arch))
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
@@ -291,6 +291,18 @@ def _module_nodeps(pool, request):
     wanted = set(request["packages"])
     ids = [i for i in pool.candidates if i not in pool.hidden and pool.nevra(i) in wanted]
     return nodeps.gather_exact(pool, ids, Result(pool))
+
+
+def _koji_tag_copies(topdir, arch):
+    """The NEVRAs of the Koji package set read from the sets of pkgset_koji_tag, not from a
+    module content tag: Pungi's deps method reads the variant's own content tags and those
+    sets, where a package of another variant's stream is no modular package."""
+    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if not os.path.isfile(path):
+        return set()
+    content = {"koji tag %s" % t for t in jsonio.read_json(path)["koji_tags"].values()}
+    records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+    return {p["nevra"] for p in records if p.get("repo") not in content}
 
 
 def _available(pool, streams):
