@@ -164,8 +164,10 @@ def _union(tagged, extra, only=None):
     name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
     RPMs of those names and the source RPMs of their builds. Also the names a scratch task's RPM
     must have to be read (None: any), those of some set after its walk."""
-    sets = [[b for b in builds if b[1]["name"] not in {e[1]["name"] for e in extra}] + extra
-            for builds in tagged] or [extra]
+    last = {e[1]["name"]: e[1]["id"] for e in extra}
+    # of several extra builds of one name Pungi keeps the last listed: it replaces the others too
+    extra = [e for e in extra if last[e[1]["name"]] == e[1]["id"]]
+    sets = [[b for b in builds if b[1]["name"] not in last] + extra for builds in tagged] or [extra]
     result, seen, scratch_names = [], set(), None
     for builds in sets:
         kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
