@@ -624,7 +624,10 @@ def serving_files(root):
 #     {"scratch": [RPM paths]}: a closed scratch build task with those outputs (task ids 90001,
 #       90003, ...: a parent and its buildArch child each);
 #     {"modules": YAML, "tag": TAG}: a module build of each stream of the modulemd file YAML
-#       (its content tag tags the stream's RPM builds, imported before), tagged into TAG.
+#       (its content tag tags the stream's RPM builds, imported before), tagged into TAG;
+#     {"module": {"name", "stream", "version", "context"}, "files": {archive name: path},
+#       "content": [NVRs], "tags": [TAG], "state": 1, "future": false}: one module build, its
+#       content tag tagging CONTENT ("future": finished after any compose's event).
 # The READY file is written once the hub answers: {"url", "topdir", "profile", "sigkeys":
 # {signer: key id}, "pid"}. Every call is appended to ROOT/calls.txt as it arrives (multiCall's
 # calls one by one): "method [args] {kwargs}".
@@ -703,8 +706,28 @@ def _step_modules(hub, step, base, signers):
         hub.tag_build(step["tag"], import_module(hub, stream, rpm_builds(stream))["nvr"])
 
 
+def _step_module(hub, step, base, signers):
+    """One module build as MBS imports one: its content tag tags the RPM builds "content", its
+    "module" archives are "files" ({archive name: path}); tagged into "tags"."""
+    info = step["module"]
+    content_tag = "module-%(name)s-%(stream)s-%(version)s-%(context)s" % info
+    hub.add_tag(content_tag)
+    for nvr in step.get("content", []):
+        hub.tag_build(content_tag, nvr)
+    files = {}
+    for name, path in sorted(step["files"].items()):
+        with open(os.path.join(base, path)) as f:
+            files[name] = f.read()
+    finished = time.time() + 10 ** 7 if step.get("future") else None
+    build = hub.add_module_build(info["name"], info["stream"], str(info["version"]), info["context"], content_tag,
+                                 files, state=step.get("state", 1), completion_ts=finished)
+    for tag in step.get("tags", []):
+        hub.tag_build(tag, build["nvr"])
+
+
 # "tag" comes last: the import and modules steps name a tag too
 FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "modules": _step_modules,
+                 "module": _step_module,
                  "block": _step_block, "unblock": _step_unblock, "scratch": _step_scratch, "tag": _step_tag}
 
 

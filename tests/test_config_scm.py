@@ -128,3 +128,17 @@ def test_scm_dict_with_file_and_dir_gives_the_key_the_option_reads():
     entry = {"scm": "git", "repo": "https://example.com/x.git", "file": "a.xml", "dir": "defaults"}
     assert scm.check(entry, "option 'x'") == ("file", ["a.xml"])
     assert scm.check(entry, "option 'x'", prefer="dir") == ("dir", ["defaults"])
+
+
+def test_an_empty_local_directory_is_an_error(tmp_path):
+    """Pungi 4.3.2's copy of a directory refuses an empty one, module_defaults_dir's too
+    (tools/fuzz-compose-koji --modules --seed 5207)."""
+    import pytest
+
+    from punji_lib.config import scm
+    from punji_lib.errors import PunjiError
+
+    (tmp_path / "defaults").mkdir()
+    with pytest.raises(PunjiError, match="option 'module_defaults_dir': source directory .*defaults is empty"):
+        scm.export({"scm": "file", "dir": "defaults"}, str(tmp_path / "out"), "option 'module_defaults_dir'",
+                   str(tmp_path), prefer="dir")

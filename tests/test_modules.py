@@ -283,6 +283,7 @@ def test_module_defaults_override_dir_replaces_defaults(tmp_path, modular_repo):
 def test_a_missing_module_defaults_override_dir_is_one_error_line(tmp_path, modular_repo):
     conf = copy_product(tmp_path, modular_repo)
     (conf.parent / "defaults").mkdir()
+    (conf.parent / "defaults" / "a.yaml").write_text(defaults_doc("modnode", "20"))  # an empty one is an error
     conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\nmodule_defaults_override_dir = "f99"\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "module_defaults_override_dir", "f99: no such directory")

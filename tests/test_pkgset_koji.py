@@ -783,3 +783,11 @@ def test_the_hub_hides_blocked_packages_and_answers_task_ids_as_strings(koji):
     result = hub.getTaskResult(str(child))
     assert result["rpms"] == ["tasks/%d/%d/kjt-override-9.0-1.noarch.rpm" % (child % 10000, child),
                               "tasks/%d/%d/kjt-scratch-foreign-1.0-1.aarch64.rpm" % (child % 10000, child)]
+
+
+def test_of_two_extra_builds_of_one_name_the_last_listed_replaces_the_other(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 keeps one build of each name of pkgset_koji_builds, the last (tools/fuzz-compose-koji
+    # --modules --seed 5202)
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child",
+                           pkgset_koji_builds=["kjt-inherited-1.5-1", "kjt-inherited-1.0-1"])
+    assert pkgset(compose)["kjt-inherited.noarch"]["version"] == "1.0"

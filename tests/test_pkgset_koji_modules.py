@@ -420,3 +420,78 @@ def test_scratch_modules_are_left_out_of_other_composes_than_test(koji, mbs, tmp
     assert "only test composes take scratch module builds" in done.stderr
     assert "modweb:1:1:scratch1" not in variant_streams(topdir)["Web"]
     assert requests == []
+
+
+def test_nodeps_reads_of_the_content_tags_only_the_packages_to_gather(koji, tmp_path):
+    # Pungi 4.3.2 populates a content tag's package set as a tag's of pkgset_koji_tag: with
+    # gather_method "nodeps" only the RPMs of names the compose is known to take (here the
+    # comps groups' and additional_packages'); tools/fuzz-compose-koji --modules --seed 5001
+    # (as its first draft drew it)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", gather_method="nodeps",
+                        additional_packages=[("^Web$", {"*": ["modweb"]})])
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert "modnode:18:20240301000000:c0ffee18" in variant_streams(topdir)["Server"]
+    assert pkgset_nevras(topdir) == [
+        "modapp-0:1.0-1.pdl1.src", "modapp-0:1.0-1.pdl1.x86_64",
+        "modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src",
+        "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
+def test_variants_are_read_in_pungis_order_so_its_first_error_is_the_one(koji, tmp_path):
+    # Plain, last in the variants file, comes first by uid (tools/fuzz-compose-koji --modules --seed 5001)
+    conf = koji_product(tmp_path, variants=[
+        ("<module>modweb:2</module>", "<module>modweb:9</module>"),
+        ("<groups>\n      <group default=\"true\">plain</group>\n    </groups>",
+         "<groups>\n      <group default=\"true\">plain</group>\n    </groups>\n"
+         "    <modules>\n      <module>modweb:8</module>\n    </modules>")])
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "no module build found", "'modweb:8'")
+
+
+def _plain_methods(conf, plain):
+    """CONF with Plain's gather_method PLAIN (Server's and Web's as the product has them)."""
+    methods = {"^Server$": {"module": "nodeps", "comps": "deps"}, "^Web$": {"module": "deps", "comps": "deps"},
+               "^Plain$": plain}
+    conf.write_text(conf.read_text() + "gather_method = %r\n" % (methods,))
+
+
+def test_nodeps_takes_the_packages_of_other_variants_streams(koji, tmp_path):
+    # Pungi's nodeps method reads every package set, the content tags' too; only its deps method
+    # hides the streams a variant does not have (tools/fuzz-compose-koji --modules --seed 5011)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules",
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "nodeps"})
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert gathered(topdir, "Plain") == ["modweb-0:2.0-1.mod2.pdl1.noarch", "modweb-0:2.0-1.mod2.pdl1.src",
+                                         "plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
+def test_a_stream_whose_content_tag_has_none_of_its_rpms_gives_the_module_source_nothing(koji, tmp_path):
+    # modweb:1's content tag holds no build itself: Pungi's module source is empty, so Plain needs
+    # no module method (tools/fuzz-compose-koji --modules --seed 5014)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules",
+                        pkgset_koji_module_builds={"^Plain$": ["modweb:1:20240303000000:beef0001"]})
+    _plain_methods(conf, {"comps": "deps"})
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert variant_streams(topdir)["Plain"] == ["modweb:1:20240303000000:beef0001"]
+    assert gathered(topdir, "Plain") == ["plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
+def test_deps_takes_a_tagged_copy_of_another_variants_stream_package(koji, tmp_path):
+    # Pungi solves a variant over its own content tags and the sets of pkgset_koji_tag, where
+    # modweb-2.0 (Web's stream's) is a plain package (tools/fuzz-compose-koji --modules --comps
+    # --seed 5101)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", pkgset_koji_builds=["modweb-2.0-1.mod2.pdl1"],
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))  # modnode: Server's
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Plain")

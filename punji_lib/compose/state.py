@@ -54,8 +54,13 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # an older punji made by the old rule. 2: each gather source's copy of a package trimmed apart;
 # 3: a package taken from a gather lookaside repo flagged as one of the variant's own repos;
 # 4: a split disc holding none of its tree's Packages/ gets no repodata; 5: with nodeps, a koji
-# scratch task's RPMs read only of the names to gather.
-RULES = 5
+# scratch task's RPMs read only of the names to gather; 6: with nodeps, a module content tag's
+# RPMs read only of the names to gather; 7: variants' module builds found in Pungi's order of
+# the variants (the content tags' order); 8: the nodeps method sees other variants' streams'
+# packages, the module source only the artifacts the package set has; 9: a package of another
+# variant's stream that a pkgset_koji_tag set has too is not hidden from the deps method; 10: of
+# two pkgset_koji_builds of one name only the last listed read.
+RULES = 10
 
 
 def digest(*parts):

@@ -10,7 +10,7 @@ An scm dict is {"scm": "file" | "git" | "rpm", "repo": ..., "branch": ...,
   exported directory land in DEST (for "rpm", "dir" without a trailing slash
   brings the directory itself, "dir/" its contents);
 - "file": local paths (globs allowed), relative ones relative to CONFIG_DIR;
-  "repo" must be empty;
+  "repo" must be empty; an empty directory is an error;
 - "git": "repo" is a URL or a local path (relative to CONFIG_DIR), "branch" a
   branch, tag or commit (default: master); fetched with git into WORKDIR;
 - "rpm": "repo" is a glob (or a list) of package names, "name.arch" or NEVRAs
@@ -211,6 +211,8 @@ def _export_local(kind, paths, out, config_dir, what):
             else:
                 if not os.path.isdir(match):
                     raise PunjiError("%s: %s is not a directory" % (what, match))
+                if not os.listdir(match):  # Pungi's copy of a directory refuses an empty one
+                    raise PunjiError("%s: source directory %s is empty" % (what, match))
                 _copy_dir(match, "", out, None, what, match)
 
 

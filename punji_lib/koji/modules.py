@@ -1,7 +1,8 @@
 """The module streams of each variant read from Koji module builds (pkgset_source = "koji"), as
 Pungi 4.3.2's Koji package set finds them.
 
-For each variant, in variants file order:
+For each variant, in Pungi's order of its variants (variants, then addons and layered products,
+then optional variants, each kind by uid):
   * with <kojitag> entries in its <modules>, or with pkgset_koji_module_tag and <module>
     entries: the module builds tagged in those tags (across their inheritance; of a
     name:stream only the builds of the nearest tag that has it), those its <module> entries
@@ -90,7 +91,7 @@ def find(koji, conf, gather_conf, tree, event, compose_type, cache):
     reader = Reader(koji, cache)
     module_tags = [str(t) for t in _strings(conf.get("pkgset_koji_module_tag"))]
     filters = gather_conf.get("filter_modules")
-    for v in tree:
+    for v in sorted(tree, key=_pungi_order):
         specs = list(v.get("modules") or [])
         extra = _variant_data(conf.get("pkgset_koji_module_builds"), v["uid"])
         exclude = {":".join(nsvc.split(":")[:2]) for nsvc in extra}
@@ -108,6 +109,12 @@ def find(koji, conf, gather_conf, tree, event, compose_type, cache):
         for arch, streams in sorted(by_arch.items()):
             log.info("pkgset: variant %s.%s has module streams %s", uid, arch, ", ".join(sorted(streams)))
     return found
+
+
+def _pungi_order(v):
+    """Where Pungi 4.3.2's compose.all_variants has variant V: which error comes first, in which order
+    the content tags are read."""
+    return {"variant": 0, "addon": 1, "layered-product": 1}.get(v["type"], 2), v["uid"]
 
 
 # -- module builds in tags -----------------------------------------------------------------

@@ -26,7 +26,8 @@ by the MD5 of its header and payload.
 With gather_method "nodeps" and no buildinstall_method, as Pungi, only the RPMs of the names
 it knows the compose takes are read (_gather_names: gather_source_mapping and the comps groups
 of the last compose arch only; walking Koji's list, a taken binary adds its build's name, so a
-later binary named like the build is read too), and the source RPMs of their builds; of the
+later binary named like the build is read too), and the source RPMs of their builds, in each
+tag's set on its own walk, the module content tags' too; of the
 scratch tasks' outputs, listed after a tag's, those of the names a tag's walk ended with.
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
@@ -118,7 +119,7 @@ def from_koji(topdir, conf, arch):
 
     items, scratch_names, first_set = _union(_tagged(koji, tags, conf, wanted, event),
                                              _extra_builds(koji, nvrs, wanted), only)
-    modular = _modular(koji, conf, found, wanted, event) if found else []
+    modular = _modular(koji, conf, found, wanted, event, only) if found else []
     # Pungi 4.3.2 reads the module tags' sets before those of pkgset_koji_tag
     first_set.update((rpm["id"], -1) for _label, _build, rpm in modular)
     signed = _signed_copies(koji, conf, store, items + modular, fallback, first_set)
@@ -167,8 +168,10 @@ def _union(tagged, extra, only=None):
     RPMs of those names and the source RPMs of their builds. Also the names a scratch task's RPM
     must have to be read (None: any), those of some set after its walk, and {RPM id: index of
     the first set holding it}."""
-    sets = [[b for b in builds if b[1]["name"] not in {e[1]["name"] for e in extra}] + extra
-            for builds in tagged] or [extra]
+    last = {e[1]["name"]: e[1]["id"] for e in extra}
+    # of several extra builds of one name Pungi keeps the last listed: it replaces the others too
+    extra = [e for e in extra if last[e[1]["name"]] == e[1]["id"]]
+    sets = [[b for b in builds if b[1]["name"] not in last] + extra for builds in tagged] or [extra]
     result, first_set, scratch_names = [], {}, None
     for index, builds in enumerate(sets):
         kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
@@ -293,10 +296,11 @@ def _tag_ids(koji, tags, conf, event):
 # -- module builds ---------------------------------------------------------------------------
 
 
-def _modular(koji, conf, found, wanted, event):
+def _modular(koji, conf, found, wanted, event, only=None):
     """[(label, build, rpminfo)] of the module content tags of FOUND: the latest builds of each
     (across its inheritance with pkgset_koji_inherit_modules), of their RPMs the source RPMs and
-    those whose name.arch is an artifact of a stream using the tag."""
+    those whose name.arch is an artifact of a stream using the tag; with ONLY (names), of those
+    the ones _only() keeps, as of a tag of pkgset_koji_tag."""
     tags = found.content_tags
     if not tags:
         return []
@@ -307,11 +311,14 @@ def _modular(koji, conf, found, wanted, event):
     for tag, (rpms, builds) in zip(tags, answers):
         artifacts = found.artifacts(tag)
         by_id = {b.get("build_id", b.get("id")): b for b in builds}
-        for rpm in rpms:
+        kept = []
+        for position, rpm in enumerate(rpms):
             if artifacts and rpm["arch"] not in SOURCE_ARCHES and (rpm["name"], rpm["arch"]) not in artifacts:
                 continue
             build = by_id[rpm["build_id"]]
-            result.append(("koji tag %s" % tag, dict(build, id=rpm["build_id"]), rpm))
+            kept.append(("koji tag %s" % tag, dict(build, id=rpm["build_id"]), dict(rpm, position=position)))
+        # a content tag's package set is one of Pungi's sets too: with ONLY, its walk of its own
+        result += _only(kept, only)[0] if only else kept
     log.info("pkgset: %d RPMs from the module content tags %s", len(result), ", ".join(tags))
     return result
 

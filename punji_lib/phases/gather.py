@@ -150,8 +150,9 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     if methods == "hybrid":
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
     else:
-        pool.hide_nevras(hidden)
-        found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier)
+        unhidden = set(pool.hidden)
+        pool.hide_nevras(hidden - _koji_tag_copies(topdir, arch))
+        found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
     pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
@@ -165,12 +166,14 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
             "packages": packages}
 
 
-def _by_source(conf, v, arch, pool, inputs, methods, earlier):
+def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
     """({(id, category): [(why, fulltree excludes) of each source that found it]}, {lookaside id:
     [(category, why, fulltree excludes) of each source]}) of the deps and nodeps methods, one run
     per source with inputs. Only the comps
     source solved with deps hides what filter_packages names: Pungi gives the other sources and
-    the nodeps method no filter."""
+    the nodeps method no filter. The nodeps method sees the packages of other variants' streams
+    too (UNHIDDEN: what is hidden without them): Pungi's reads every package set, the module
+    content tags' included."""
     found, side = {}, {}
     unfiltered = set(pool.hidden)
     for source in SOURCES:
@@ -182,6 +185,8 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier):
         method = methods[source]
         if source == "comps" and method == "deps":
             pool.exclude(inputs["exclude"])
+        if method == "nodeps":
+            pool.set_hidden(unhidden)
         if source == "module" and method == "nodeps":
             result = _module_nodeps(pool, request)
         elif source == "module":
@@ -288,6 +293,26 @@ def _module_nodeps(pool, request):
     return nodeps.gather_exact(pool, ids, Result(pool))
 
 
+def _koji_tag_copies(topdir, arch):
+    """The NEVRAs of the Koji package set read from the sets of pkgset_koji_tag, not from a
+    module content tag: Pungi's deps method reads the variant's own content tags and those
+    sets, where a package of another variant's stream is no modular package."""
+    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if not os.path.isfile(path):
+        return set()
+    content = {"koji tag %s" % t for t in jsonio.read_json(path)["koji_tags"].values()}
+    records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+    return {p["nevra"] for p in records if p.get("repo") not in content}
+
+
+def _available(pool, streams):
+    """The artifacts of STREAMS the package set has: Pungi's module source is the RPMs of the
+    content tags whose NEVRA is an artifact, none when the tag has none of them (then not even
+    the deps method, which asks for names, runs)."""
+    have = {pool.nevra(i) for i in pool.candidates if i not in pool.lookaside}
+    return sorted({n for r in streams for n in r["artifacts"] if n in have})
+
+
 def _module_names(pool, nevras):
     """The names of the binary packages of NEVRAS: what Pungi's deps method asks the solver
     for (it names the module source's packages by name)."""
@@ -352,7 +377,8 @@ def _inherited(v, related, earlier):
 def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
     """{"module": {packages}, "comps": {packages, groups}, "json": {packages}, "prepopulate": [...],
     "exclude": [...]} of variant V on ARCH, with the comps and json inputs of the variants it
-    builds on; the module source's packages are the NEVRAs of its STREAMS' artifacts."""
+    builds on; the module source's packages are the NEVRAs of its STREAMS' artifacts the
+    package set has."""
     groups = _comps_groups(layout.at(topdir, layout.comps_file(v["uid"], arch)))
     packages = va_data(conf.get("additional_packages"), v["uid"], arch)
     input_arches.check("additional_packages", packages, arch)
@@ -361,7 +387,7 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
         best, others = _system_release(pool, v, tree)
         packages += best
         exclude += others
-    result = {"module": {"packages": sorted({n for r in streams for n in r["artifacts"]})},
+    result = {"module": {"packages": _available(pool, streams)},
               "comps": {"packages": packages, "groups": groups},
               "json": {"packages": _mapping(conf, v["uid"], arch)},
               "prepopulate": _prepopulate(conf, v["uid"], arch),
