@@ -56,9 +56,16 @@ def copy_compose(compose, dest):
 
 def set_block(compose, **changes):
     """Change the Server block of extra_isos in COMPOSE's createiso slice."""
+    conf = read_json(os.path.join(compose, "work/global/config/createiso.json"))
+    conf["extra_isos"]["^Server$"][0].update(changes)
+    set_createiso_options(compose, extra_isos=conf["extra_isos"])
+
+
+def set_createiso_options(compose, **options):
+    """Set OPTIONS in COMPOSE's createiso config slice (what extraiso reads)."""
     path = os.path.join(compose, "work/global/config/createiso.json")
     conf = read_json(path)
-    conf["extra_isos"]["^Server$"][0].update(changes)
+    conf.update(options)
     with open(path, "w") as f:
         json.dump(conf, f)
 
@@ -392,11 +399,7 @@ def test_max_size_warns_or_fails_as_pungi(demo, tmp_path):
     done = extraiso(compose)
     assert done.returncode == 0, done.stderr
     assert "is too big. Expected max 1000B" in done.stderr
-    path = os.path.join(compose, "work/global/config/createiso.json")
-    conf = read_json(path)
-    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
-    with open(path, "w") as f:
-        json.dump(conf, f)
+    set_createiso_options(compose, createiso_max_size_is_strict=[["^Server$", {"*": True}]])
     assert_one_line_error(extraiso(compose), "too big", "createiso_max_size_is_strict")
     assert not os.path.exists(image(compose))
 
@@ -405,12 +408,8 @@ def test_a_blocks_max_size_beats_createiso_max_size_as_pungi(demo, tmp_path):
     # Pungi's limit of an extra ISO is its block's max_size when set, createiso_max_size only else
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, max_size=10 ** 10, volid="BIG")
-    path = os.path.join(compose, "work/global/config/createiso.json")
-    conf = read_json(path)
-    conf["createiso_max_size"] = [["^Server$", {"*": 1000}]]
-    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
-    with open(path, "w") as f:
-        json.dump(conf, f)
+    set_createiso_options(compose, createiso_max_size=[["^Server$", {"*": 1000}]],
+                          createiso_max_size_is_strict=[["^Server$", {"*": True}]])
     done = extraiso(compose)
     assert done.returncode == 0, done.stderr
     assert "too big" not in done.stderr and os.path.exists(image(compose))
@@ -420,11 +419,7 @@ def test_failable_arches_do_not_excuse_a_strict_size_limit_as_pungi(demo, tmp_pa
     # Pungi 4.3.2 checks sizes in its test phase, outside of what failable_arches covers
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, max_size=1000, volid="SMALL", failable_arches=["x86_64"])
-    path = os.path.join(compose, "work/global/config/createiso.json")
-    conf = read_json(path)
-    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
-    with open(path, "w") as f:
-        json.dump(conf, f)
+    set_createiso_options(compose, createiso_max_size_is_strict=[["^Server$", {"*": True}]])
     assert_one_line_error(extraiso(compose), "too big", "createiso_max_size_is_strict")
     assert not os.path.exists(image(compose))
 
@@ -433,12 +428,8 @@ def test_no_size_check_with_test_in_skip_phases_as_pungi(demo, tmp_path):
     # Pungi 4.3.2 checks an extra ISO's max_size in its test phase alone (fuzz-compose-koji seed 3700)
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, max_size=1000, volid="SMALL")
-    path = os.path.join(compose, "work/global/config/createiso.json")
-    conf = read_json(path)
-    conf["createiso_max_size_is_strict"] = [["^Server$", {"*": True}]]
-    conf["skip_phases"] = ["test"]
-    with open(path, "w") as f:
-        json.dump(conf, f)
+    set_createiso_options(compose, createiso_max_size_is_strict=[["^Server$", {"*": True}]],
+                          skip_phases=["test"])
     done = extraiso(compose)
     assert done.returncode == 0, done.stderr
     assert "too big" not in done.stderr and os.path.exists(image(compose))
