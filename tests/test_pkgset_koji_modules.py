@@ -495,3 +495,16 @@ def test_deps_takes_a_tagged_copy_of_another_variants_stream_package(koji, tmp_p
     done = make(topdir, "gather")
     assert done.returncode == 0, done.stdout
     assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Plain")
+
+
+def test_unsigned_rpms_named_are_those_of_the_first_content_tag(koji, tmp_path):
+    # Pungi 4.3.2 populates the content tags' package sets one after another (Server's modnode:20,
+    # newest first, then its modnode:18, then Web's modweb:2) and stops at the first with RPMs no
+    # key signed; punji named those of every content tag (tools/fuzz-compose-koji --modules --seed 5407)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules")
+    conf.write_text(conf.read_text().replace("sigkeys = [None]", "sigkeys = ['deadbeef']"))
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    error = assert_one_line_error(done, "2 packages are not signed with any key", "modnode-0:20.3-1.mod20.pdl1.src",
+                                  "modnode-0:20.3-1.mod20.pdl1.x86_64")
+    assert "modnode-0:18" not in error and "modweb" not in error

@@ -120,8 +120,7 @@ def from_koji(topdir, conf, arch):
     items, scratch_names, first_set = _union(_tagged(koji, tags, conf, wanted, event),
                                              _extra_builds(koji, nvrs, wanted), only)
     modular = _modular(koji, conf, found, wanted, event, only) if found else []
-    # Pungi 4.3.2 reads the module tags' sets before those of pkgset_koji_tag
-    first_set.update((rpm["id"], -1) for _label, _build, rpm in modular)
+    first_set.update(_content_set_index(modular, found.content_tags if found else []))
     signed = _signed_copies(koji, conf, store, items + modular, fallback, first_set)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
     for (label, build, rpm), (rel, sigkey, invalid) in signed:
@@ -316,11 +315,25 @@ def _modular(koji, conf, found, wanted, event, only=None):
             if artifacts and rpm["arch"] not in SOURCE_ARCHES and (rpm["name"], rpm["arch"]) not in artifacts:
                 continue
             build = by_id[rpm["build_id"]]
-            kept.append(("koji tag %s" % tag, dict(build, id=rpm["build_id"]), dict(rpm, position=position)))
+            kept.append((_content_label(tag), dict(build, id=rpm["build_id"]), dict(rpm, position=position)))
         # a content tag's package set is one of Pungi's sets too: with ONLY, its walk of its own
         result += _only(kept, only)[0] if only else kept
     log.info("pkgset: %d RPMs from the module content tags %s", len(result), ", ".join(tags))
     return result
+
+
+def _content_label(tag):
+    return "koji tag %s" % tag
+
+
+def _content_set_index(modular, tags):
+    """{RPM id: index of the first content tag's package set holding it}: Pungi 4.3.2 reads the
+    content tags' sets one after another, in TAGS' order, before those of pkgset_koji_tag (0 on)."""
+    position = {_content_label(tag): i - len(tags) for i, tag in enumerate(tags)}
+    index = {}
+    for label, _build, rpm in modular:
+        index[rpm["id"]] = min(index.get(rpm["id"], 0), position[label])
+    return index
 
 
 def _module_tags(conf, tree, found):
