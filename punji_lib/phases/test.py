@@ -45,7 +45,7 @@ import shutil
 import subprocess
 
 from ..compose import jsonio, layout, state
-from ..config.lookup import va_data
+from ..config.lookup import iso_size_problems
 from ..errors import PunjiError
 from ..log import log, warn
 from ..media import isomd5
@@ -115,13 +115,10 @@ def check_sizes(topdir, conf):
 
 
 def _check_size(conf, uid, arch, image):
-    limit = next(iter(va_data(conf.get("createiso_max_size"), uid, arch)), None)
-    if not limit or image["size"] <= limit:
-        return
-    message = "ISO %s is too big. Expected max %dB, got %dB" % (image["path"], limit, image["size"])
-    if any(va_data(conf.get("createiso_max_size_is_strict"), uid, arch)):
-        raise PunjiError(message + " (createiso_max_size_is_strict)")
-    warn(PROG, message)
+    for message, strict in iso_size_problems(conf, {"uid": uid, "arches": [arch]}, arch, image["path"], image["size"]):
+        if strict:
+            raise PunjiError(message + " (createiso_max_size_is_strict)")
+        warn(PROG, message)
 
 
 def _checked_when_made(topdir):
