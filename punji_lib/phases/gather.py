@@ -36,7 +36,7 @@ from ..config import variants
 from ..config.lookup import arch_data, json_file, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..rpms import input_arches, variant_lookaside
+from ..rpms import gather_streams, input_arches, variant_lookaside
 from ..rpms.depsolve import DEFAULTS, Solver
 from ..rpms.pkgpool import PackagePool, solver_arch
 from ..rpms.solvcache import repo_keys
@@ -133,7 +133,7 @@ def _empty(topdir, conf, v, arch, tree, related, earlier):
     """Pungi 4.3.2 gathers nothing for an is_empty variant V, but the variants built on it take
     its inputs all the same (its comps groups, additional_packages, system-release)."""
     pool = _pool(topdir, conf, v, arch, related, [])
-    streams = _streams(topdir, conf, v, arch)[0]
+    streams = gather_streams.streams(topdir, conf, v, arch)[0]
     inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     return dict(_nothing(), inputs={k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")})
 
@@ -142,7 +142,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     """{"inputs", "missing", "unresolved", "packages"} of variant V on ARCH, as the solver gives them."""
     pool = _pool(topdir, conf, v, arch, related,
                  [variant_lookaside.write(topdir, v["uid"], uid, arch, paths) for uid, paths in lookasides])
-    streams, hidden, unmatched = _streams(topdir, conf, v, arch)
+    streams, hidden, unmatched = gather_streams.streams(topdir, conf, v, arch)
     inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     # checked here, not for an is_empty variant: Pungi reads its prepopulate entries only to gather
     input_arches.check("gather_prepopulate", inputs["prepopulate"], arch, arch_needed=True)
@@ -151,7 +151,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
     else:
         unhidden = set(pool.hidden)
-        pool.hide_nevras(hidden - _koji_tag_copies(topdir, arch))
+        pool.hide_nevras(hidden - gather_streams.koji_tag_copies(topdir, arch))
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
@@ -188,9 +188,9 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
         if method == "nodeps":
             pool.set_hidden(unhidden)
         if source == "module" and method == "nodeps":
-            result = _module_nodeps(pool, request)
+            result = gather_streams.module_nodeps(pool, request)
         elif source == "module":
-            result = Solver(pool, dict(request, packages=_module_names(pool, request["packages"]))).run()
+            result = Solver(pool, dict(request, packages=gather_streams.module_names(pool, request["packages"]))).run()
         elif method == "nodeps":
             result = _nodeps(pool, request, arch)
         else:
@@ -211,14 +211,14 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
     name, prepopulate) and the variant's streams solved together; the json source is not read."""
     from ..rpms import hybrid
 
-    main = _module_index(topdir, arch)
-    everyones = _every_variants_streams(topdir, conf, tree, arch, main)
+    main = gather_streams.module_index(topdir, arch)
+    everyones = gather_streams.every_variants_streams(topdir, conf, tree, arch, main)
     request = {
         "packages": inputs["comps"]["packages"]
         + sorted(set(hybrid.group_names([p for _uid, p in pool.comps_files], inputs["comps"]["groups"])))
         + inputs["prepopulate"],
         "modules": sorted({"%s:%s" % (r["name"], r["stream"]) for r in streams}),
-        "exclude": inputs["exclude"], "streams": (main, _lookaside_modules(topdir, conf, v, arch)),
+        "exclude": inputs["exclude"], "streams": (main, gather_streams.lookaside_modules(topdir, conf, v, arch)),
         "modular": {n for r in everyones for n in r["artifacts"]},
         "multilib_methods": va_data(conf.get("multilib"), v["uid"], arch),
         "multilib_blacklist": arch_data(conf.get("multilib_blacklist"), arch),
@@ -238,33 +238,6 @@ def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
     return found, [r for r in streams if r["nsvc"] in result.modules]
 
 
-def _module_index(topdir, arch):
-    """The ModuleIndex of the package set of ARCH, or None without modules."""
-    from ..rpms import modules
-
-    path = layout.at(topdir, layout.pkgset_modules(arch))
-    return modules.load(path) if os.path.isfile(path) else None
-
-
-def _lookaside_modules(topdir, conf, v, arch):
-    """One ModuleIndex of the modules metadata of V's lookaside repos on ARCH, or None."""
-    from ..rpms import modules
-    from ..rpms.repos import Repo
-
-    cache = layout.at(topdir, layout.pkgset_cache(arch))
-    found = [i for i in (modules.repo_index(Repo(r, cache)) for r in va_data(conf.get("gather_lookaside_repos"),
-                                                                             v["uid"], arch)) if i is not None]
-    return modules.merge(found) if found else None
-
-
-def _every_variants_streams(topdir, conf, tree, arch, index):
-    """The stream records every variant of the compose enables on ARCH."""
-    from ..rpms import modules
-
-    every = modules.streams(index) if index is not None else []
-    return [r for v in tree if arch in v["arches"] for r in _variant_streams(topdir, conf, v, arch, every)[0]]
-
-
 def _langpacks(topdir, uid, arch):
     """{name: install pattern} of the langpacks of variant UID's comps file on ARCH."""
     from ..rpms import hybrid
@@ -281,69 +254,6 @@ def _nodeps(pool, request, arch):
     wanted = [nodeps.split_name_arch(p) for p in request["packages"] if not p.startswith("-")]
     wanted += [(name, arch) for name in hybrid.group_names([p for _uid, p in pool.comps_files], request["groups"])]
     return nodeps.gather(pool, wanted, Result(pool))
-
-
-def _module_nodeps(pool, request):
-    """Pungi's nodeps method on the module source: exactly the streams' packages."""
-    from ..rpms import nodeps
-    from ..rpms.depsolve import Result
-
-    wanted = set(request["packages"])
-    ids = [i for i in pool.candidates if i not in pool.hidden and pool.nevra(i) in wanted]
-    return nodeps.gather_exact(pool, ids, Result(pool))
-
-
-def _koji_tag_copies(topdir, arch):
-    """The NEVRAs of the Koji package set read from the sets of pkgset_koji_tag, not from a
-    module content tag: Pungi's deps method reads the variant's own content tags and those
-    sets, where a package of another variant's stream is no modular package."""
-    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
-    if not os.path.isfile(path):
-        return set()
-    content = {"koji tag %s" % t for t in jsonio.read_json(path)["koji_tags"].values()}
-    records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
-    return {p["nevra"] for p in records if p.get("repo") not in content}
-
-
-def _available(pool, streams):
-    """The artifacts of STREAMS the package set has: Pungi's module source is the RPMs of the
-    content tags whose NEVRA is an artifact, none when the tag has none of them (then not even
-    the deps method, which asks for names, runs)."""
-    have = {pool.nevra(i) for i in pool.candidates if i not in pool.lookaside}
-    return sorted({n for r in streams for n in r["artifacts"] if n in have})
-
-
-def _module_names(pool, nevras):
-    """The names of the binary packages of NEVRAS: what Pungi's deps method asks the solver
-    for (it names the module source's packages by name)."""
-    from ..rpms.packages import SOURCE_ARCHES
-
-    return sorted({n.rsplit("-", 2)[0] for n in nevras if n.rpartition(".")[2] not in SOURCE_ARCHES})
-
-
-def _streams(topdir, conf, v, arch):
-    """(the stream records variant V enables on ARCH, the NEVRAs of every other stream's
-    packages, its <modules> entries no stream of ARCH matches): its entries over the package
-    set's streams, less filter_modules."""
-    from ..rpms import modules
-
-    path = layout.at(topdir, layout.pkgset_modules(arch))
-    every = modules.streams(modules.load(path)) if os.path.isfile(path) else []
-    enabled, unmatched = _variant_streams(topdir, conf, v, arch, every)
-    mine = {n for r in enabled for n in r["artifacts"]}
-    return enabled, {n for r in every for n in r["artifacts"]} - mine, unmatched
-
-
-def _variant_streams(topdir, conf, v, arch, every):
-    """(the stream records of EVERY variant V enables on ARCH, its <modules> entries none matches)."""
-    from ..rpms import modules
-
-    from_koji = layout.at(topdir, layout.pkgset_koji_modules(arch))
-    if os.path.isfile(from_koji):  # the package set found each variant's streams in Koji
-        chosen = set(jsonio.read_json(from_koji)["variants"].get(v["uid"], []))
-        return [r for r in every if r["nsvc"] in chosen], []
-    enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
-    return enabled, [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
 
 
 # -- inputs ------------------------------------------------------------------------------
@@ -387,7 +297,7 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
         best, others = _system_release(pool, v, tree)
         packages += best
         exclude += others
-    result = {"module": {"packages": _available(pool, streams)},
+    result = {"module": {"packages": gather_streams.available(pool, streams)},
               "comps": {"packages": packages, "groups": groups},
               "json": {"packages": _mapping(conf, v["uid"], arch)},
               "prepopulate": _prepopulate(conf, v["uid"], arch),

@@ -1,0 +1,99 @@
+"""The module streams of a variant's gather, as Pungi 4.3.2 reads them: which streams of the
+package set a variant enables on an arch (its <modules> entries, less filter_modules, or what
+the Koji package set found for it), what the other variants' streams hide, and the packages
+of the module source."""
+
+import os
+
+from ..compose import jsonio, layout
+from ..config.lookup import va_data
+
+
+def module_index(topdir, arch):
+    """The ModuleIndex of the package set of ARCH, or None without modules."""
+    from . import modules
+
+    path = layout.at(topdir, layout.pkgset_modules(arch))
+    return modules.load(path) if os.path.isfile(path) else None
+
+
+def lookaside_modules(topdir, conf, v, arch):
+    """One ModuleIndex of the modules metadata of V's lookaside repos on ARCH, or None."""
+    from . import modules
+    from .repos import Repo
+
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    found = [i for i in (modules.repo_index(Repo(r, cache)) for r in va_data(conf.get("gather_lookaside_repos"),
+                                                                             v["uid"], arch)) if i is not None]
+    return modules.merge(found) if found else None
+
+
+def every_variants_streams(topdir, conf, tree, arch, index):
+    """The stream records every variant of the compose enables on ARCH."""
+    from . import modules
+
+    every = modules.streams(index) if index is not None else []
+    return [r for v in tree if arch in v["arches"] for r in variant_streams(topdir, conf, v, arch, every)[0]]
+
+
+def module_nodeps(pool, request):
+    """Pungi's nodeps method on the module source: exactly the streams' packages."""
+    from . import nodeps
+    from .depsolve import Result
+
+    wanted = set(request["packages"])
+    ids = [i for i in pool.candidates if i not in pool.hidden and pool.nevra(i) in wanted]
+    return nodeps.gather_exact(pool, ids, Result(pool))
+
+
+def koji_tag_copies(topdir, arch):
+    """The NEVRAs of the Koji package set read from the sets of pkgset_koji_tag, not from a
+    module content tag: Pungi's deps method reads the variant's own content tags and those
+    sets, where a package of another variant's stream is no modular package."""
+    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if not os.path.isfile(path):
+        return set()
+    content = {"koji tag %s" % t for t in jsonio.read_json(path)["koji_tags"].values()}
+    records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+    return {p["nevra"] for p in records if p.get("repo") not in content}
+
+
+def available(pool, streams):
+    """The artifacts of STREAMS the package set has: Pungi's module source is the RPMs of the
+    content tags whose NEVRA is an artifact, none when the tag has none of them (then not even
+    the deps method, which asks for names, runs)."""
+    have = {pool.nevra(i) for i in pool.candidates if i not in pool.lookaside}
+    return sorted({n for r in streams for n in r["artifacts"] if n in have})
+
+
+def module_names(pool, nevras):
+    """The names of the binary packages of NEVRAS: what Pungi's deps method asks the solver
+    for (it names the module source's packages by name)."""
+    from .packages import SOURCE_ARCHES
+
+    return sorted({n.rsplit("-", 2)[0] for n in nevras if n.rpartition(".")[2] not in SOURCE_ARCHES})
+
+
+def streams(topdir, conf, v, arch):
+    """(the stream records variant V enables on ARCH, the NEVRAs of every other stream's
+    packages, its <modules> entries no stream of ARCH matches): its entries over the package
+    set's streams, less filter_modules."""
+    from . import modules
+
+    path = layout.at(topdir, layout.pkgset_modules(arch))
+    every = modules.streams(modules.load(path)) if os.path.isfile(path) else []
+    enabled, unmatched = variant_streams(topdir, conf, v, arch, every)
+    mine = {n for r in enabled for n in r["artifacts"]}
+    return enabled, {n for r in every for n in r["artifacts"]} - mine, unmatched
+
+
+def variant_streams(topdir, conf, v, arch, every):
+    """(the stream records of EVERY variant V enables on ARCH, its <modules> entries none matches)."""
+    from . import modules
+
+    from_koji = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if os.path.isfile(from_koji):  # the package set found each variant's streams in Koji
+        chosen = set(jsonio.read_json(from_koji)["variants"].get(v["uid"], []))
+        return [r for r in every if r["nsvc"] in chosen], []
+    enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
+    return enabled, [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
