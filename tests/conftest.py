@@ -157,6 +157,17 @@ def modular_repo():
     return out
 
 
+def copy_compose(compose, dest):
+    """A copy of COMPOSE at DEST: packages hard-linked (as a compose links them), the rest copied."""
+    def link_rpms(src, dst):
+        if src.endswith(".rpm"):
+            os.link(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    shutil.copytree(compose, dest, symlinks=True, copy_function=link_rpms)
+    return str(dest)
+
+
 # -- helpers of test_bad_input.py and test_kill_anywhere.py -------------------------------
 
 

@@ -35,9 +35,8 @@ import xmlrpc.client
 
 import kojihub
 import kojihub_tasks
-from conftest import http_server
-from kojihub import GENERIC_ERROR, serving
-from kojihub_tasks import FREE, OPEN, CLOSED, FAILED, TaskHub, write_profile
+from kojihub import GENERIC_ERROR
+from kojihub_tasks import FREE, OPEN, CLOSED, FAILED, TaskHub, serve_with_builder
 
 PROFILE = kojihub_tasks.PROFILE
 TAG = "pdl-1-build"
@@ -228,19 +227,4 @@ def running_hub(tmp_path_factory, arches="x86_64 i386"):
     hub = RunrootHub(top / "storage")
     hub.add_tag(TAG)
     hub._tag(TAG)["arches"] = arches
-    hub.run_builder()
-    old = {k: os.environ.get(k) for k in ("HOME", "PUNJI_KOJI_POLL_MAX")}
-    with serving(hub) as url, http_server(str(hub.root)) as topurl:
-        hub.url, hub.topurl, hub.home = url, topurl, top / "home"
-        write_profile(hub.home, url, hub.root, topurl)
-        os.environ["HOME"] = str(hub.home)
-        os.environ["PUNJI_KOJI_POLL_MAX"] = "0.5"
-        try:
-            yield hub
-        finally:
-            hub.stop_builder()
-            for key, value in old.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    yield from serve_with_builder(hub, top)

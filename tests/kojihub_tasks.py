@@ -665,6 +665,12 @@ def running_hub(tmp_path_factory):
     for target in ("pdl-1-image", "pdl-1-docker"):
         hub.add_target(target)
     hub.build_delay = 3.0  # long enough to overlap createiso under make -j2
+    yield from serve_with_builder(hub, top)
+
+
+def serve_with_builder(hub, top):
+    """Run HUB's builder and serve HUB over XML-RPC and HTTP, HOME pointing at its profile
+    under TOP and polls capped at 0.5s, while the generator is suspended; then restore both."""
     hub.run_builder()
     old = {k: os.environ.get(k) for k in ("HOME", "PUNJI_KOJI_POLL_MAX")}
     with serving(hub) as url, http_server(str(hub.root)) as topurl:

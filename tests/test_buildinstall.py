@@ -26,6 +26,7 @@ import subprocess
 import pytest
 
 from conftest import DATA, DEMO, assert_one_line_error, command, make
+from isofiles import el_torito_platforms
 
 STAND_IN = os.path.join(DATA, "lorax-stand-in")
 
@@ -152,18 +153,6 @@ def test_only_variants_not_skipped_run_lorax(demo):
         assert not os.path.exists(os.path.join(os_tree(compose, uid, arch), "isolinux"))
     record = read_json(os.path.join(compose, "work/i386/createiso/Client.json"))
     assert record["images"][0]["bootable"] is False
-
-
-def el_torito_platforms(path):
-    import pycdlib
-
-    image = pycdlib.PyCdlib()
-    image.open(path)
-    try:
-        catalog = image.eltorito_boot_catalog
-        return [catalog.validation_entry.platform_id] + [s.platform_id for s in catalog.sections]
-    finally:
-        image.close()
 
 
 def iso_files(path):

@@ -15,7 +15,8 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, DEMO, assert_one_line_error, command, make
+from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose, make
+from isofiles import checkisomd5, el_torito_platforms, extract, read_iso
 from punji_lib.media import iso
 from punji_lib.errors import PunjiError
 
@@ -31,17 +32,6 @@ def make_compose(top, demo_repo, extra=""):
     conf = top / "demo" / "demo.conf"
     conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + "\n" + extra + "\n")
     return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
-
-
-def copy_compose(compose, dest):
-    """A copy of COMPOSE at DEST: packages hard-linked (as a compose links them), the rest copied."""
-    def link_rpms(src, dst):
-        if src.endswith(".rpm"):
-            os.link(src, dst)
-        else:
-            shutil.copy2(src, dst)
-    shutil.copytree(compose, dest, symlinks=True, copy_function=link_rpms)
-    return str(dest)
 
 
 def set_options(compose, **options):
@@ -79,37 +69,6 @@ def tree_dir(compose, uid, arch):
 
 def tree_files(top):
     return {os.path.relpath(os.path.join(root, n), top) for root, _d, names in os.walk(top) for n in names}
-
-
-def read_iso(path):
-    """(volume id, {file paths}, {directory paths}) of ISO PATH, read with pycdlib (Rock Ridge names),
-    but genisoimage's TRANS.TBL files (left out of the manifest too, as Pungi does)."""
-    import pycdlib
-
-    image = pycdlib.PyCdlib()
-    image.open(path)
-    try:
-        files, dirs = set(), set()
-        for top, subdirs, names in image.walk(rr_path="/"):
-            base = top.rstrip("/")
-            files.update("%s/%s" % (base, n) for n in names if n != "TRANS.TBL")
-            dirs.update("%s/%s" % (base, d) for d in subdirs)
-        return image.pvd.volume_identifier.decode().rstrip(), files, dirs
-    finally:
-        image.close()
-
-
-def extract(path, dest):
-    """Every file of ISO PATH copied out into DEST (xorriso -osirrox)."""
-    subprocess.run(["xorriso", "-osirrox", "on", "-indev", path, "-extract", "/", str(dest)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["chmod", "-R", "u+w", str(dest)], check=True)
-    return str(dest)
-
-
-def checkisomd5(path):
-    return subprocess.run(["checkisomd5", path], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
 
 
 def md5sumonly(path):
@@ -381,18 +340,6 @@ def add_boot_files(tree, efi=True):
         subprocess.run(["mformat", "-C", "-i", img, "-T", "400", "-h", "2", "-s", "10", "::"], check=True)
         subprocess.run(["mmd", "-i", img, "::EFI", "::EFI/BOOT"], check=True)
         subprocess.run(["mcopy", "-i", img, loader, "::EFI/BOOT/"], check=True)
-
-
-def el_torito_platforms(path):
-    import pycdlib
-
-    image = pycdlib.PyCdlib()
-    image.open(path)
-    try:
-        catalog = image.eltorito_boot_catalog
-        return [catalog.validation_entry.platform_id] + [s.platform_id for s in catalog.sections]
-    finally:
-        image.close()
 
 
 @pytest.mark.parametrize("xorriso", [False, True])

@@ -15,7 +15,9 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, copy_compose, make
+from isofiles import checkisomd5, el_torito_platforms, extract
+import isofiles
 
 KiB = 1024
 
@@ -41,17 +43,6 @@ SOURCE_NAME = "PDL-1-Server-src-unified.iso"
 def read_json(path):
     with open(path) as f:
         return json.load(f)
-
-
-def copy_compose(compose, dest):
-    """A copy of COMPOSE at DEST: packages hard-linked (as a compose links them), the rest copied."""
-    def link_rpms(src, dst):
-        if src.endswith(".rpm"):
-            os.link(src, dst)
-        else:
-            shutil.copy2(src, dst)
-    shutil.copytree(compose, dest, symlinks=True, copy_function=link_rpms)
-    return str(dest)
 
 
 def set_block(compose, **changes):
@@ -98,32 +89,8 @@ def tree_files(top, sub):
 
 
 def read_iso(path):
-    """(volume id, {file paths}) of ISO PATH, read with pycdlib (Rock Ridge names), but
-    genisoimage's TRANS.TBL files (left out of the manifest too, as Pungi does)."""
-    import pycdlib
-
-    iso = pycdlib.PyCdlib()
-    iso.open(path)
-    try:
-        files = set()
-        for top, _subdirs, names in iso.walk(rr_path="/"):
-            files.update("%s/%s" % (top.rstrip("/"), n) for n in names if n != "TRANS.TBL")
-        return iso.pvd.volume_identifier.decode().rstrip(), files
-    finally:
-        iso.close()
-
-
-def extract(path, dest):
-    """Every file of ISO PATH copied out into DEST (xorriso -osirrox)."""
-    subprocess.run(["xorriso", "-osirrox", "on", "-indev", path, "-extract", "/", str(dest)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["chmod", "-R", "u+w", str(dest)], check=True)
-    return str(dest)
-
-
-def checkisomd5(path):
-    return subprocess.run(["checkisomd5", path], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+    """(volume id, {file paths}) of ISO PATH (isofiles.read_iso without its directories)."""
+    return isofiles.read_iso(path)[:2]
 
 
 def dnf(tmp_path, repos, *args):
@@ -466,7 +433,7 @@ def test_inherit_extra_files_brings_the_variants_extra_files(demo, tmp_path):
 
 
 def test_boot_files_in_the_tree_make_a_bootable_image(demo, tmp_path):
-    from test_createiso import add_boot_files, el_torito_platforms
+    from test_createiso import add_boot_files
 
     compose = copy_compose(demo, tmp_path / "c")
     tree = tree_dir(compose, "Server", "x86_64")
