@@ -128,6 +128,64 @@ def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
         assert f.read().strip() == "FINISHED"
 
 
+def lose_a_package(first):
+    packages = os.path.join(first, "compose", "Server", "x86_64", "os", "Packages")
+    lost = next(os.path.join(root, n) for root, _d, names in os.walk(packages) for n in names)
+    os.unlink(lost)
+    return lost, "gather: the trees of %s are not taken over" % first
+
+
+def lose_a_repodata_file(first):
+    repodata = os.path.join(first, "compose", "Server", "x86_64", "os", "repodata")
+    lost = next(os.path.join(repodata, n) for n in sorted(os.listdir(repodata)) if "primary" in n)
+    os.unlink(lost)
+    return lost, "createrepo: compose/Server/x86_64/os/repodata of %s is not taken over" % first
+
+
+def truncate_an_image(first):
+    image = next(p for p in iso_files(first) if "/Server/x86_64/" in p)
+    os.truncate(image, os.path.getsize(image) // 2)
+    return image, "is not the size it was made"
+
+
+@pytest.mark.parametrize("damage", [lose_a_package, lose_a_repodata_file, truncate_an_image])
+def test_what_an_old_compose_lost_is_made_again(tmp_path, demo_copy, damage):
+    """A file gone from a finished compose, or cut short (a clean-up begun on it, say): the
+    next compose does not take over what held it, makes it again and equals a fresh one."""
+    conf = demo_copy / "demo.conf"
+    first = compose(conf, tmp_path / "nightly")
+    lost, said = damage(first)
+    second = compose(conf, tmp_path / "nightly")
+    fresh = compose(conf, tmp_path / "fresh")
+    again = ID.sub(os.path.basename(second), lost.replace(first, second))
+    assert os.path.isfile(again) and not (os.path.exists(lost) and os.path.samefile(again, lost))
+    logs = "".join(open(p).read() for p in glob.glob(os.path.join(second, "logs", "*", "*.log")))
+    assert said in logs
+    assert tree_files(second) == tree_files(fresh)
+    assert rpms_text(second) == rpms_text(fresh)
+    assert images_payload(second) == images_payload(fresh)
+
+
+def test_file_count_counts_a_tree_or_takes_prelinks_count(tmp_path):
+    """file_count: files and symlinks in the trees (directories not counted, a missing tree
+    none); of an old compose, the count prelink() made when it linked that compose's trees."""
+    from punji_lib.compose import reuse
+
+    old, new = tmp_path / "PDL-1-20261201.n.0", tmp_path / "PDL-1-20261202.n.0"
+    (old / "compose" / "Packages" / "a").mkdir(parents=True)
+    (old / "compose" / "Packages" / "a" / "a-1.rpm").write_text("a")
+    (old / "compose" / "Packages" / "b-1.rpm").write_text("b")
+    (old / "compose" / "Packages" / "latest").symlink_to("a")
+    (new / "compose").mkdir(parents=True)
+    trees = ["compose/Packages", "compose/none"]
+    assert reuse.file_count(str(old), trees) == 3
+    assert reuse.file_count(str(new), trees, str(old)) == 3
+    assert reuse.prelink(str(new), str(old), trees) == 3
+    (old / "compose" / "Packages" / "b-1.rpm").unlink()  # after prelink: its count stands
+    assert reuse.file_count(str(new), trees, str(old)) == 3
+    assert reuse.file_count(str(new), trees, str(tmp_path / "other")) == 0
+
+
 def edit_shell_doc(demo_copy, new):
     """The demo comps' optional demo-shell-doc entry replaced by NEW."""
     comps = demo_copy / "comps.xml"

@@ -217,8 +217,9 @@ def _link_dirs(planned, resumed=False):
 
 def prelink(topdir, old, outputs):
     """Hard-link the directories OUTPUTS (compose-relative) of the compose OLD into
-    work/global/prelink/ (built aside, renamed into place whole, with OLD's path in old.json),
-    for the step that takes them over later (prelinked); returns the number of files linked."""
+    work/global/prelink/ (built aside, renamed into place whole, with OLD's path and the
+    number of files linked in old.json), for the step that takes them over later
+    (prelinked); returns the number of files linked."""
     target = layout.at(topdir, layout.prelinked())
     drop_prelinked(topdir)
     tmp = dirs.aside(target)
@@ -228,7 +229,7 @@ def prelink(topdir, old, outputs):
         for _source, copy in trees:
             os.makedirs(copy)
         count = _fill(trees)
-        jsonio.write_json(os.path.join(tmp, PRELINKED_FROM), {"old": old})
+        jsonio.write_json(os.path.join(tmp, PRELINKED_FROM), {"old": old, "files": count})
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -241,15 +242,36 @@ PRELINKED_FROM = "old.json"
 
 def prelinked(topdir, old, rel):
     """The copy prelink() made of directory REL of the compose OLD, or None."""
-    top = layout.at(topdir, layout.prelinked())
-    copy = os.path.join(top, rel)
-    if not os.path.isdir(copy):
-        return None
+    copy = os.path.join(layout.at(topdir, layout.prelinked()), rel)
+    return copy if os.path.isdir(copy) and _prelinked_from(topdir).get("old") == old else None
+
+
+def _prelinked_from(topdir):
+    """What old.json says of prelink()'s copies: {"old": compose, "files": count}, or {}."""
     try:
-        made_from = jsonio.read_json(os.path.join(top, PRELINKED_FROM)).get("old")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return copy if made_from == old else None
+        made = jsonio.read_json(os.path.join(layout.at(topdir, layout.prelinked()), PRELINKED_FROM))
+    except (OSError, ValueError):
+        return {}
+    return made if isinstance(made, dict) else {}
+
+
+def file_count(topdir, outputs, old=None):
+    """How many files (and symlinks) the directory trees OUTPUTS (compose-relative) of TOPDIR
+    hold; of the compose OLD's instead, as prelink() counted them when it linked them all."""
+    made = _prelinked_from(topdir) if old else {}
+    if old and made.get("old") == old and made.get("files") is not None:
+        return made["files"]
+    return sum(_count_tree(layout.at(old or topdir, rel)) for rel in outputs)
+
+
+def _count_tree(top):
+    if not os.path.isdir(top) or os.path.islink(top):
+        return 0
+    count = 0
+    with os.scandir(top) as entries:
+        for entry in entries:
+            count += _count_tree(entry.path) if entry.is_dir(follow_symlinks=False) else 1
+    return count
 
 
 def drop_prelinked(topdir):

@@ -55,6 +55,8 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
     try:
         for image, name in zip(result["images"], names):
             source = os.path.join(old, "compose", image["path"])
+            if image.get("size") not in (None, os.stat(source).st_size):
+                raise OSError("%s is not the size it was made" % source)
             os.link(source, os.path.join(staged, name))
             os.link(source + ".manifest", os.path.join(staged, name + ".manifest"))
             path = os.path.relpath(os.path.join(layout.iso_dir(v["uid"], arch), name), "compose")

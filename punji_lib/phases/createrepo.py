@@ -26,6 +26,7 @@ from ..errors import PunjiError
 from ..log import log
 from ..media import treeinfo
 from ..rpms import createrepo, repodata, tree_repodata
+from ..rpms.repos import one_line, repomd_records
 
 
 def run(topdir, variant, arch):
@@ -59,6 +60,7 @@ def run(topdir, variant, arch):
     outputs = [os.path.join(layout.repo_dir(v, arch, kind), "repodata") for kind in kinds] + \
         [os.path.relpath(_pkglist(topdir, v, arch, kind), topdir) for kind in kinds]
     if reuse.take_over(topdir, "createrepo", variant, arch, inputs, outputs,
+                       still_true=lambda old, _record: _whole(old, outputs[:len(kinds)]),
                        finish=lambda old: _treeinfo(topdir, v, tree, arch, old["repos"], old)):
         return
     if packages is None:
@@ -105,9 +107,26 @@ def _take_over_repo(topdir, variant, arch, kind, facts):
     if made.get("failed") or ((made.get("repos") or {}).get(kind) or {}).get("key") != facts["key"]:
         return False
     repodata = os.path.join(facts["path"], "repodata")
-    if not os.path.isdir(layout.at(old, repodata)) or not reuse.link_all(old, topdir, [repodata], "createrepo"):
+    if not _whole(old, [repodata]) or not reuse.link_all(old, topdir, [repodata], "createrepo"):
         return False
     log.info("createrepo %s: taken over from %s (same packages, options and comps)", facts["path"], old)
+    return True
+
+
+def _whole(old, repodata_dirs):
+    """Whether each of REPODATA_DIRS (compose-relative) of the compose OLD still has every
+    file its repomd.xml lists (a finished compose can lose files to a clean-up begun on it)."""
+    for rel in repodata_dirs:
+        top = layout.at(old, rel)
+        try:
+            records = repomd_records(os.path.join(top, "repomd.xml"))
+        except (OSError, SyntaxError) as exc:  # ElementTree.ParseError is a SyntaxError
+            log.warning("createrepo: %s of %s is not taken over: %s", rel, old, one_line(exc))
+            return False
+        gone = [href for _type, href, _sum in records if not os.path.isfile(os.path.join(top, "..", href))]
+        if gone:
+            log.warning("createrepo: %s of %s is not taken over: %s is gone", rel, old, gone[0])
+            return False
     return True
 
 
@@ -182,7 +201,7 @@ def _add_modules(topdir, v, arch, text, entries):
 
     top = layout.repo_dir(v, arch, "os")
     modules.add_to_repo(layout.at(topdir, top), text)
-    records = repos.repomd_records(layout.at(topdir, os.path.join(top, "repodata", "repomd.xml")))
+    records = repomd_records(layout.at(topdir, os.path.join(top, "repodata", "repomd.xml")))
     href = next(href for kind, href, _checksum in records if kind == "modules")
     path = os.path.relpath(os.path.join(top, href), "compose")
     log.info("createrepo %s: %d module streams in %s", top, len(entries), path)

@@ -14,6 +14,7 @@ from .. import ahead
 from ..compose import jsonio, layout, reuse, rpms_json, state
 from ..config import variants
 from ..errors import PunjiError
+from ..log import log
 from . import createrepo, linker, trim
 
 KIND = {"binary": "os", "debug": "debug", "source": "source"}
@@ -48,8 +49,9 @@ def run(topdir):
         written = rendered()
     if not written:
         rpms_json.write(topdir, tree, placed)
+    # how many files the trees hold: a later compose takes them over only when it finds as many
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs, trees=trees, sizes=sizes)
+                inputs=inputs, trees=trees, sizes=sizes, tree_files=reuse.file_count(topdir, tree_outputs(tree)))
 
 
 def _link_all(topdir, conf, tree, solved, placed):
@@ -118,7 +120,16 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
         if not rpms_json.write_from_old(topdir):
             rpms_json.write(topdir, tree, placed(keys))
 
-    return reuse.take_over(topdir, "gather", None, None, inputs, outputs, finish=finish,
+    def complete(old, record):
+        """Whether the old compose's trees still hold every file they held when made."""
+        count = reuse.file_count(topdir, tree_outputs(tree), old)
+        if record.get("tree_files") in (None, count):
+            return True
+        log.warning("gather: the trees of %s are not taken over: they hold %d files, %d when made",
+                    old, count, record["tree_files"])
+        return False
+
+    return reuse.take_over(topdir, "gather", None, None, inputs, outputs, still_true=complete, finish=finish,
                            allowed=conf.get("gather_allow_reuse", True))
 
 
