@@ -86,47 +86,6 @@ def phase_command(phase, description, example, scope="tree", assemble=None):
     return build_parser, main
 
 
-def add_compose_options(parser):
-    """--target-dir, --label, --koji-event and the compose type flags, as pungi-koji has them."""
-    parser.add_argument("--target-dir", default=".", help="where the compose directory is created (default: .)")
-    parser.add_argument("--label", help="compose label, e.g. RC-1.0 or Beta-1.2")
-    parser.add_argument("--koji-event", metavar="ID", type=_koji_event,
-                        help="read Koji at this event (beats the koji_event option): an event id, or a "
-                             "compose directory whose event to take")
-    types = parser.add_mutually_exclusive_group()
-    for name in ("production", "nightly", "test", "ci", "development"):
-        types.add_argument("--" + name, dest="compose_type", action="store_const", const=name,
-                           help="make a %s compose" % name)
-    parser.add_argument("--notification-script", action="append", default=[], metavar="SCRIPT",
-                        help="call SCRIPT MESSAGE with a JSON body on stdin at each step, as Pungi does "
-                             "(repeatable; for a plain make also $PUNJI_NOTIFICATION_SCRIPT)")
-    parser.add_argument("--no-latest-link", action="store_true",
-                        help="do not point latest-<release_short>-<version> in the target directory at this compose")
-    parser.add_argument("--latest-link-status", action="append", metavar="STATUS",
-                        help="move the latest link only when the compose ends with STATUS (repeatable; "
-                             "default: FINISHED or FINISHED_INCOMPLETE)")
-    parser.add_argument("--latest-link-components", type=int, default=-1, metavar="N",
-                        help="how many parts of release_version the link's name keeps (0: none; negative: "
-                             "all but that many; default -1)")
-
-
-def compose_options(args):
-    """What the compose options ask of the compose beyond its id: kept in its request."""
-    return {"notification_scripts": [os.path.abspath(s) if os.path.exists(s) else s
-                                     for s in args.notification_script],
-            "latest_link": not args.no_latest_link, "latest_link_status": args.latest_link_status,
-            "latest_link_components": args.latest_link_components}
-
-
-def _koji_event(text):
-    from ..koji import event
-
-    try:
-        return event.parse(text)
-    except PunjiError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
-
-
 def run(argparser, work, argv=None, error_status=1):
     """Parse ARGV, call WORK(args), turn errors into one stderr line and an exit code
     (ERROR_STATUS for a PunjiError)."""

@@ -2,7 +2,8 @@
 
 import sys
 
-from . import cli
+from .. import __version__
+from . import cli, compose_args
 
 
 def build_parser():
@@ -18,9 +19,12 @@ def build_parser():
         "punji-compose demo.conf --target-dir /mnt/composes -j 4 --nightly\n"
         "COMPOSE=$(punji-compose demo.conf --target-dir out) && punji-status \"$COMPOSE\"",
     )
-    p.add_argument("config", help="the Pungi-format config file")
-    cli.add_compose_options(p)
+    compose_args.add_config(p)
+    compose_args.add_compose_options(p)
     p.add_argument("-j", "--jobs", type=int, default=None, help="phase commands to run at once (default: the number of CPUs)")
+    p.add_argument("--quiet", action="store_true", help="do not show make's output (logs/global/compose.log has it)")
+    p.add_argument("--version", action="version", version="punji-compose %s (Pungi 4.3.2's configs and options)"
+                   % __version__)
     return p
 
 
@@ -64,12 +68,12 @@ def _launcher_shell(compiled=True):
     return ["SHELL=" + sys.executable, ".SHELLFLAGS=-IS %s -c" % script]
 
 
-def run_make(topdir, jobs, env=None):
+def run_make(topdir, jobs, env=None, quiet=False):
     """make -j JOBS in TOPDIR, its output to stderr and logs/global/compose.log; returns (exit
     code, the first error line a punji command printed, or None). ENV: make's environment, which
     names a launcher that runs JOBS commands at once: make then starts up to four times as many,
     so that every target ready to run waits in the launcher, which runs the heaviest first (make
-    would start them in the order it meets them)."""
+    would start them in the order it meets them). QUIET: make's output to the log alone."""
     import subprocess
 
     from ..compose import layout
@@ -82,7 +86,8 @@ def run_make(topdir, jobs, env=None):
     first_error = None
     try:
         for line in proc.stdout:
-            sys.stderr.write(line)
+            if not quiet:
+                sys.stderr.write(line)
             if first_error is None and line.startswith("punji-") and ": error: " in line:
                 first_error = line.split(": error: ", 1)[1].strip()
             if log:
@@ -137,15 +142,24 @@ def _compose(args):
     from ..phases import init
 
     jobs = args.jobs or os.cpu_count() or 1
+    going_on = bool(args.compose_dir) and init.is_compose(args.compose_dir)
+    if not going_on:
+        config = compose_args.config_path(args)
     launcher, env = start_launcher(jobs)  # it imports while init runs
     try:
-        topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
-                             options=cli.compose_options(args), koji_event=args.koji_event)
+        if going_on:  # pungi-koji's --compose-dir of a compose: go on where it stopped
+            topdir = os.path.abspath(args.compose_dir)
+        else:
+            topdir = init.create(config, args.target_dir, args.compose_type, args.label,
+                                 options=compose_args.compose_options(args), koji_event=args.koji_event,
+                                 compose_dir=args.compose_dir)
+        if args.print_output_dir:
+            print("Compose dir: %s" % topdir, flush=True)
         print("punji-compose: compose %s" % topdir, file=sys.stderr)
         if launcher.poll() is not None:  # it could not start: make alone runs JOBS commands at once
             env = None
         try:
-            code, first_error = run_make(topdir, jobs, env)
+            code, first_error = run_make(topdir, jobs, env, quiet=args.quiet)
         except KeyboardInterrupt as exc:
             status.set_status(topdir, "TERMINATED")
             report.write_quietly(topdir, "punji-compose")

@@ -2,7 +2,7 @@
 
 import sys
 
-from . import cli
+from . import cli, compose_args
 
 
 def build_parser():
@@ -16,9 +16,9 @@ def build_parser():
         "punji-init demo.conf --target-dir /mnt/composes --nightly\n"
         "punji-init --refresh /mnt/composes/PDL-1-20261125.n.0",
     )
-    p.add_argument("config", nargs="?", help="the Pungi-format config file (or, with --refresh, the compose directory)")
+    compose_args.add_config(p, "the Pungi-format config file (or, with --refresh, the compose directory)")
     p.add_argument("--refresh", action="store_true", help="re-run init in an existing compose directory (default: .)")
-    cli.add_compose_options(p)
+    compose_args.add_compose_options(p)
     return p
 
 
@@ -43,10 +43,16 @@ def _create(args):
     from ..errors import PunjiError
     from ..phases import init
 
-    if not args.config:
+    if not (args.config or args.config_option):
         raise PunjiError("a config file is needed (or --refresh COMPOSE)")
-    topdir = init.create(args.config, args.target_dir, args.compose_type, args.label,
-                         options=cli.compose_options(args), koji_event=args.koji_event)
+    if args.compose_dir and init.is_compose(args.compose_dir):
+        raise PunjiError("%s is a compose already: run make in it, or punji-init --refresh %s"
+                         % (args.compose_dir, args.compose_dir))
+    topdir = init.create(compose_args.config_path(args), args.target_dir, args.compose_type, args.label,
+                         options=compose_args.compose_options(args), koji_event=args.koji_event,
+                         compose_dir=args.compose_dir)
+    if args.print_output_dir:
+        print("Compose dir: %s" % topdir)
     print(topdir)
 
 

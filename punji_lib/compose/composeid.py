@@ -78,6 +78,17 @@ def compose_id(config, compose_type, date, respin):
     return "%s-%s%s.%s" % (result, date, type_suffix(compose_type), respin)
 
 
+def claim(compose_dir, config, compose_type, date=None):
+    """COMPOSE_DIR itself as the compose's directory (pungi-koji's --compose-dir), made when it
+    does not exist; one that holds anything is refused. Returns the compose's {"id", "date",
+    "respin"} (respin 0, as Pungi names a compose there) and the directory."""
+    os.makedirs(compose_dir, exist_ok=True)
+    if os.listdir(compose_dir):
+        raise PunjiError("--compose-dir %s holds files but no compose: give a new or empty directory" % compose_dir)
+    date = date or time.strftime("%Y%m%d")
+    return {"id": compose_id(config, compose_type, date, 0), "date": date, "respin": 0}, compose_dir
+
+
 def allocate(target_dir, config, compose_type, date=None):
     """Create TARGET_DIR/<COMPOSE_ID> with the first free respin; mkdir is the atomic claim,
     so two composes started at the same moment get distinct ids. Returns the compose's

@@ -8,12 +8,12 @@ when the compose directory is made, read by every phase that names the compose.
 import os
 
 from ..errors import PunjiError
-from . import jsonio, layout, state
+from . import composeid, jsonio, layout, state
 
 
 def write(topdir, config_path, compose, compose_type, label, options=None, koji_event=None):
     """Record what the compose at TOPDIR is: COMPOSE is its {"id", "date", "respin"};
-    OPTIONS what its command line asked beyond that (punji_lib.commands.cli.compose_options);
+    OPTIONS what its command line asked beyond that (punji_lib.commands.compose_args.compose_options);
     KOJI_EVENT the event --koji-event pinned, if any."""
     jsonio.write_json(layout.at(topdir, layout.compose_request_json()), {
         "header": state.header("compose-request"),
@@ -34,6 +34,12 @@ def read(topdir):
     if not os.path.exists(path):
         raise PunjiError("%s: not a punji compose (no %s)" % (topdir, layout.compose_request_json()))
     return jsonio.read_json(path)
+
+
+def supported(topdir):
+    """Pungi's "supported" flag of the compose: --supported, or a milestone label."""
+    req = read(topdir)
+    return bool((req.get("options") or {}).get("supported")) or composeid.supported(req.get("label"))
 
 
 def config_dir(topdir):

@@ -22,25 +22,36 @@ COMPOSE_ID = re.compile(r"^(?P<release>.+)-(?P<date>\d{8})(?P<type>\.[a-z]+)?\.(
 
 @functools.lru_cache(maxsize=None)
 def old_compose(topdir, older_only=False):
-    """The directory of the newest earlier finished compose of the same release, or None.
-    OLDER_ONLY: only one with an older date or respin than TOPDIR's compose id (a report
-    rewritten later compares with the compose before it, not with a newer one)."""
+    """The directory of the newest earlier finished compose of the same release, or None:
+    in the directories --old-composes named, else beside TOPDIR. OLDER_ONLY: only one with
+    an older date or respin than TOPDIR's compose id (a report rewritten later compares with
+    the compose before it, not with a newer one)."""
     mine = COMPOSE_ID.match(_read(os.path.join(topdir, layout.compose_id_file())) or "")
-    parent = os.path.dirname(os.path.abspath(topdir))
-    if mine is None or not os.path.isdir(parent):
+    if mine is None:
         return None
     found = []
-    for name in os.listdir(parent):
-        path = os.path.join(parent, name)
-        if os.path.islink(path) or not os.path.isdir(path) or os.path.samefile(path, topdir):
-            continue
-        other = COMPOSE_ID.match(_read(os.path.join(path, layout.compose_id_file())) or "")
-        if other and other.group("release") == mine.group("release") and \
-                _read(os.path.join(path, layout.status_file())) in FINISHED:
-            found.append(((other.group("date"), int(other.group("respin"))), path))
+    for parent in _old_composes_dirs(topdir):
+        for name in os.listdir(parent):
+            path = os.path.join(parent, name)
+            if os.path.islink(path) or not os.path.isdir(path) or os.path.samefile(path, topdir):
+                continue
+            other = COMPOSE_ID.match(_read(os.path.join(path, layout.compose_id_file())) or "")
+            if other and other.group("release") == mine.group("release") and \
+                    _read(os.path.join(path, layout.status_file())) in FINISHED:
+                found.append(((other.group("date"), int(other.group("respin"))), path))
     if older_only:
         found = [f for f in found if f[0] < (mine.group("date"), int(mine.group("respin")))]
     return max(found)[1] if found else None
+
+
+def _old_composes_dirs(topdir):
+    """The directories of --old-composes that exist, else the one TOPDIR is in."""
+    try:
+        named = (jsonio.read_json(layout.at(topdir, layout.compose_request_json())).get("options") or {}) \
+            .get("old_composes")
+    except (OSError, ValueError):
+        named = None
+    return [d for d in named or [os.path.dirname(os.path.abspath(topdir))] if os.path.isdir(d)]
 
 
 def _read(path):

@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 
-from ..compose import composeid, dirs, jsonio, layout, request, reuse, state
+from ..compose import dirs, jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
 from . import naming
@@ -29,7 +29,7 @@ def key(topdir, conf, v, arch, files, stats):
                 identity.append([rel, hashlib.sha256(f.read()).hexdigest()])
         else:
             identity.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
-    supported = ["supported"] if composeid.supported(request.read(topdir)["label"]) else []  # implantisomd5's flag
+    supported = ["supported"] if request.supported(topdir) else []  # implantisomd5's flag
     return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch), identity, *supported)
 
 

@@ -7,7 +7,7 @@ ostree_installer runs it too, with options of its own.
 import os
 import shutil
 
-from ..compose import composeid, layout, request
+from ..compose import layout, request
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from . import naming
@@ -66,7 +66,7 @@ def arguments(topdir, conf, v, arch):
         ("product", conf["release_name"]), ("version", version), ("release", version), ("sources", sources),
         ("variant", v["uid"]), ("bugurl", opts.get("bugurl")), ("nomacboot", opts.get("nomacboot", True)),
         ("noupgrade", opts.get("noupgrade", True)),
-        ("isfinal", composeid.supported(request.read(topdir)["label"])), ("buildarch", arch),
+        ("isfinal", request.supported(topdir)), ("buildarch", arch),
         ("volid", naming.boot_volume_id(topdir, conf, v, arch)),
         ("installpkgs", list(v.get("buildinstallpackages") or [])),
         ("add-template", opts["add_template"]), ("add-arch-template", opts["add_arch_template"]),

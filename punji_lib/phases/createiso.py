@@ -42,7 +42,7 @@ runroot tag has it (any builder can write an image that does not boot).
 import os
 import shutil
 
-from ..compose import composeid, dirs, jsonio, layout, notify, request, state
+from ..compose import dirs, jsonio, layout, notify, request, state
 from ..config import variants
 from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems
 from ..errors import NotFailable, PunjiError
@@ -290,7 +290,7 @@ def make_images(topdir, conf, v, arch, files, sizes):
             log.info("writing %s: %d files", name, len(content))
             runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
             made = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
-                                  composeid.supported(request.read(topdir)["label"]), arch)
+                                  request.supported(topdir), arch)
             records.append(_record(topdir, conf, v, arch, output, name, number, len(discs), bool(boot), log_path,
                                    made.md5))
             made.flushed()

@@ -44,7 +44,7 @@ hard-linked from it under this compose's name instead of being written again.
 import os
 import shutil
 
-from ..compose import composeid, jsonio, layout, request, state
+from ..compose import jsonio, layout, request, state
 from ..config import variants
 from ..config.lookup import extra_iso_blocks, iso_size_problems
 from ..errors import NotFailable, PunjiError
@@ -297,7 +297,7 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     log.info("writing %s: %d files, volume id %r, variants %s, %s", name, len(content), p["volid"],
              ", ".join([uid] + p["included"]), "bootable" if p["boot"] else "not bootable")
     made = iso.make_image(tmp, content, p["volid"], scratch, p["boot"], image_files.iso_level(conf, uid, arch),
-                             log_path, tool, supported=composeid.supported(request.read(topdir)["label"]), arch=arch)
+                             log_path, tool, supported=request.supported(topdir), arch=arch)
     listing = iso.start_manifest(tmp, log_path)
     implant = made.md5 or iso.implanted_md5(tmp, log_path)
     volid = iso.read_volume_id(tmp)

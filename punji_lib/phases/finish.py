@@ -45,6 +45,7 @@ def composeinfo(topdir):
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     ci = composeid.compose_info(conf, req["compose_type"], req["label"], req["date"], req["respin"])
     ci.compose.id = req["compose_id"]
+    ci.compose.final = request.supported(topdir)
     made = {}
     for v in tree:
         variant = Variant(ci)

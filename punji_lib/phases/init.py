@@ -6,27 +6,36 @@ import os
 from ..compose import composeid, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
 from ..config.lookup import lookaside_variants, va_data
+from ..config.option_types import PUNGI_PHASES
 from ..errors import PunjiError, as_user_error
 from ..log import finished, log, open_log, warn
 
 
-def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None, koji_event=None):
-    """Make TARGET_DIR/<COMPOSE_ID>, run the init phase in it and write its Makefile. OPTIONS:
-    what the compose command line asks beyond the id (notification scripts, latest link);
-    KOJI_EVENT: --koji-event."""
+def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None, koji_event=None,
+           compose_dir=None):
+    """Make TARGET_DIR/<COMPOSE_ID> (or COMPOSE_DIR, new or empty), run the init phase in it and
+    write its Makefile. OPTIONS: what the compose command line asks beyond the id (notification
+    scripts, latest link, phases skipped...: compose_args.compose_options); KOJI_EVENT: --koji-event."""
     from ..compose import makefile
 
+    options = options or {}
     config_path = os.path.abspath(config_path)
-    config = load_config(config_path, compose_type or "")
+    config = load_config(config_path, compose_type or "", options)
     loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
     compose_type = compose_type or config["config"].get("compose_type") or "production"
     if label:
         composeid.check_label(label)
-    compose, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, date)
+    elif compose_type == "production" and not options.get("no_label"):
+        raise PunjiError("a production compose needs a label: give --label (e.g. RC-1.0) or --no-label, "
+                         "as pungi-koji asks")
+    if compose_dir:
+        compose, topdir = composeid.claim(os.path.abspath(compose_dir), config["config"], compose_type, date)
+    else:
+        compose, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, date)
     for sub in ("compose", "work/global", "logs/global"):
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
     if loaded["remote"]:
-        loaded = load_inputs(config_path, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
+        loaded = load_inputs(config_path, config=config, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", compose["id"], config_path)
     request.write(topdir, config_path, compose, compose_type, label, options, koji_event)
@@ -52,15 +61,34 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
 FETCHED = ("variants_file", "comps_file", "gather_prepopulate")
 
 
-def load_config(config_path, compose_type=None):
+def is_compose(path):
+    """Whether PATH is a compose directory init made."""
+    return os.path.isfile(layout.at(path, layout.compose_request_json()))
+
+
+def load_config(config_path, compose_type=None, options=None):
     """The validated config: {"config", "files", "warnings"}. With COMPOSE_TYPE, the one the
     command line asks ("": the config's compose_type, else production), which the config must
-    allow before it is validated, as pungi-koji checks it first."""
+    allow before it is validated, as pungi-koji checks it first. The phases the command line
+    skips (OPTIONS: its --skip-phase and --just-phase) are in its skip_phases."""
     raw, files = reader.load(config_path)
     if compose_type is not None:
         reader.check_compose_type(raw, compose_type or raw.get("compose_type") or "production", files)
+    raw = _with_phases_skipped(raw, options or {})
     result = reader.validate(raw, config_path, files)
     return {"config": result.config, "files": files, "warnings": list(result.warnings)}
+
+
+def _with_phases_skipped(raw, options):
+    """RAW with what --skip-phase and --just-phase skip added to its skip_phases."""
+    skipped = list(options.get("skip_phases") or [])
+    just = options.get("just_phases") or []
+    if just:
+        skipped += [name for name in PUNGI_PHASES if name not in just]
+    if not skipped:
+        return raw
+    given = raw.get("skip_phases") if isinstance(raw.get("skip_phases"), list) else []
+    return dict(raw, skip_phases=given + [name for name in skipped if name not in given])
 
 
 def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
@@ -132,7 +160,8 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     """The init phase proper; safe to repeat: unchanged outputs keep their mtimes."""
     if loaded is None:
         asked = request.read(topdir)
-        loaded = load_inputs(asked["config"], fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
+        loaded = load_inputs(asked["config"], config=load_config(asked["config"], options=asked.get("options")),
+                             fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
         reader.check_compose_type(loaded["config"], asked["compose_type"], loaded["files"])
     for message in loaded["warnings"]:
         warn(prog, message)
