@@ -64,7 +64,8 @@ def test_a_production_compose_needs_a_label_or_no_label(tmp_path, demo_copy):
     assert_one_line_error(done, "a production compose needs a label", "--no-label")
     assert not os.path.exists(tmp_path / "a") or not os.listdir(tmp_path / "a")
     labelled = command("punji-init", conf, "--target-dir", tmp_path / "b", "--label", "RC-1.0", check=True)
-    assert read_json(os.path.join(labelled.stdout.strip(), "work", "global", "compose-request.json"))["label"] == "RC-1.0"
+    request = read_json(os.path.join(labelled.stdout.strip(), "work", "global", "compose-request.json"))
+    assert request["label"] == "RC-1.0"
     unlabelled = command("punji-init", conf, "--target-dir", tmp_path / "c", "--no-label", check=True)
     request = read_json(os.path.join(unlabelled.stdout.strip(), "work", "global", "compose-request.json"))
     assert request["compose_type"] == "production" and request["label"] is None

@@ -19,7 +19,7 @@ def compose(tmp_path_factory):
         shutil.copy(os.path.join(CONFIGS, name), tmp / name)
     conf = open(os.path.join(CONFIGS, "docs-example.conf")).read()
     (tmp / "c.conf").write_text(conf + '\ncomps_file = "comps-docs.xml"\n')
-    done = command("punji-init", tmp / "c.conf", "--target-dir", tmp / "out", check=True)
+    done = command("punji-init", tmp / "c.conf", "--target-dir", tmp / "out", "--test", check=True)
     return done.stdout.strip()
 
 

@@ -43,7 +43,7 @@ def test_init_fetches_variants_and_comps_from_git(tmp_path):
     """Pungi 4.3.2 (pungi-koji, init phase) exports both files from the repository at the branch and
     filters the comps per variant.arch; punji-init does the same."""
     repo = inputs_repo(tmp_path, branch="f40")
-    done = command("punji-init", write_conf(tmp_path, repo, branch="f40"), "--target-dir", tmp_path / "c")
+    done = command("punji-init", write_conf(tmp_path, repo, branch="f40"), "--target-dir", tmp_path / "c", "--test")
     assert done.returncode == 0, done.stderr
     topdir = done.stdout.strip()
     fetched = os.path.join(topdir, "work/global/inputs")
@@ -62,7 +62,7 @@ def test_init_fetches_variants_and_comps_from_git(tmp_path):
 
 def test_init_names_a_missing_branch(tmp_path):
     repo = inputs_repo(tmp_path)
-    done = command("punji-init", write_conf(tmp_path, repo, branch="nope"), "--target-dir", tmp_path / "c")
+    done = command("punji-init", write_conf(tmp_path, repo, branch="nope"), "--target-dir", tmp_path / "c", "--test")
     assert_one_line_error(done, "scm.conf:7: option 'variants_file'", "branch 'nope' does not exist")
 
 
@@ -89,7 +89,7 @@ def test_scm_pungi_knows_but_punji_cannot_fetch_is_a_warning_then_an_init_error(
     done = command("punji-config-validate", path)
     assert done.returncode == 0, done.stderr
     assert "option 'comps_file': scm 'cvs' is not supported" in done.stderr
-    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c"), "option 'comps_file'",
+    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c", "--test"), "option 'comps_file'",
                           "scm 'cvs' is not supported")
 
 
@@ -102,13 +102,14 @@ def test_git_command_makes_the_file_in_the_checkout(tmp_path):
                     'comps_file = {"scm": "git", "repo": "%s", "file": "made.xml", '
                     '"command": "sed s/demo-/made-/ conf/comps.xml > made.xml"}\n' % (repo, repo))
     assert command("punji-config-validate", path).returncode == 0
-    done = command("punji-init", path, "--target-dir", tmp_path / "c")
+    done = command("punji-init", path, "--target-dir", tmp_path / "c", "--test")
     assert done.returncode == 0, done.stderr
     made = os.path.join(done.stdout.strip(), "work/global/inputs/comps_file/made.xml")
     assert "made-" in open(made).read() and "<packagereq" in open(made).read()
     path.write_text(HEAD + 'variants_file = {"scm": "git", "repo": "%s", "file": "conf/variants.xml", '
                     '"command": "echo no rule >&2; exit 3"}\n' % repo)
-    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c"), "cmd.conf:7: option 'variants_file'",
+    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c", "--test"),
+                          "cmd.conf:7: option 'variants_file'",
                           "command 'echo no rule >&2; exit 3' returned exit code 3: no rule")
 
 

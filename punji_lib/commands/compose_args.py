@@ -17,7 +17,8 @@ from ..errors import PunjiError
 def add_config(parser, help_text="the Pungi-format config file"):
     """CONFIG, given as pungi-koji's --config or as the first argument."""
     parser.add_argument("config", nargs="?", help=help_text)
-    parser.add_argument("--config", dest="config_option", metavar="CONFIG", help="the config file, as pungi-koji takes it")
+    parser.add_argument("--config", dest="config_option", metavar="CONFIG",
+                        help="the config file, as pungi-koji takes it")
 
 
 def config_path(args):
