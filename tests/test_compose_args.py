@@ -58,6 +58,18 @@ def test_just_phase_skips_every_other_phase_but_those_always_made(tmp_path, demo
     assert "createrepo" in conf["skip_phases"] and "gather" not in conf["skip_phases"]
 
 
+def test_a_phase_another_needs_cannot_be_skipped_alone(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    for args, named in ((["--skip-phase", "pkgset"], "phase pkgset is skipped"),
+                        (["--just-phase", "createrepo"], "phase gather is skipped")):
+        done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", *args)
+        assert_one_line_error(done, named, "needs it")
+    conf.write_text(conf.read_text() + "\nskip_phases = ['gather']\n")
+    assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"),
+                          "phase gather is skipped", "createrepo needs it")
+    assert not os.path.exists(tmp_path / "out")
+
+
 def test_a_production_compose_needs_a_label_or_no_label(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     done = command("punji-compose", conf, "--target-dir", tmp_path / "a")

@@ -23,6 +23,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     config = load_config(config_path, compose_type or "", options)
     loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
     compose_type = compose_type or config["config"].get("compose_type") or "production"
+    _check_phases_needed(config["config"].get("skip_phases") or [])
     if label:
         composeid.check_label(label)
     elif compose_type == "production" and not options.get("no_label"):
@@ -77,6 +78,19 @@ def load_config(config_path, compose_type=None, options=None):
     raw = _with_phases_skipped(raw, options or {})
     result = reader.validate(raw, config_path, files)
     return {"config": result.config, "files": files, "warnings": list(result.warnings)}
+
+
+# the phases another one cannot do without, as pungi-koji checks them before it starts
+NEEDED_BY = {"pkgset": "gather", "gather": "createrepo"}
+
+
+def _check_phases_needed(skipped):
+    """A PunjiError when SKIPPED (skip_phases with --skip-phase and --just-phase) leaves out a
+    phase that one it keeps needs."""
+    for needed, by in NEEDED_BY.items():
+        if needed in skipped and by not in skipped:
+            raise PunjiError("phase %s is skipped (skip_phases, --skip-phase or --just-phase), but %s needs it: "
+                             "skip both or neither" % (needed, by))
 
 
 def _with_phases_skipped(raw, options):
