@@ -31,6 +31,34 @@ def test_documentation_style_config_is_valid():
     assert "does not implement" not in done.stderr
 
 
+def test_a_json_config_pungi_config_dump_wrote_composes_as_its_source(tmp_path, demo_copy, demo_repo):
+    """demo/pungi-config-dump.json is `pungi-config-dump --offline demo.conf` (Pungi 4.3.2): every
+    option with Pungi's defaults. It is read as Pungi reads a *.json config, and normalizes to
+    demo.conf's config but for the defaults that differ and change no output (gather reuse is
+    off in Pungi, its thread count means nothing to punji)."""
+    dump = demo_copy / "pungi-config-dump.json"
+    dump.write_text(open(os.path.join(os.path.dirname(CONFIGS), "demo", "pungi-config-dump.json")).read()
+                    .replace("../../../build/demo-repo", demo_repo))
+    made = {}
+    for name in ("demo.conf", dump.name):
+        done = command("punji-init", demo_copy / name, "--target-dir", tmp_path / name, "--test", check=True)
+        made[name] = jsonio.read_json(os.path.join(done.stdout.strip(), "work", "global", "config.json"))
+    differ = {k for k in set(made["demo.conf"]) | set(made[dump.name])
+              if made["demo.conf"].get(k) != made[dump.name].get(k)}
+    assert differ == {"createrepo_num_threads", "gather_allow_reuse", "repoclosure_strictness"}
+    assert made[dump.name]["repoclosure_strictness"] == []  # no match: lenient, Pungi's default
+    done = command("punji-compose", dump, "--target-dir", tmp_path / "composed", "--test")
+    assert done.returncode == 0, done.stderr
+    assert open(os.path.join(done.stdout.split()[-1], "STATUS")).read().strip() == "FINISHED"
+
+
+@pytest.mark.parametrize("text, fragment", [('{"release_name": "X",\n  oops}', "bad.json:2: invalid JSON"),
+                                            ('["release_name"]', "a JSON config is an object of options")])
+def test_a_broken_json_config_is_one_line_naming_it(tmp_path, text, fragment):
+    (tmp_path / "bad.json").write_text(text)
+    assert_one_line_error(command("punji-config-validate", tmp_path / "bad.json"), fragment)
+
+
 def test_unimplemented_options_are_reported_unless_set_to_their_default(tmp_path):
     """An option punji does not act on yet is named; one that tunes what punji does its own way
     (a Pungi thread count, a cache) is named apart, with why it changes nothing."""

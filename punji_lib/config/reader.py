@@ -30,11 +30,14 @@ class Result:
 
 
 def load(path):
-    """Parse a Pungi-format config; return (options dict, [files read, includes first-level order])."""
+    """Parse a Pungi-format config (or, named *.json, the JSON pungi-config-dump writes, as
+    Pungi reads one); return (options dict, [files read, includes first-level order])."""
     from kobo.conf import PyConfigParser
 
     if not os.path.isfile(path):
         raise PunjiError("%s: config file does not exist" % path)
+    if path.endswith(".json"):
+        return _load_json(path), [path]
     parser = PyConfigParser()
     try:
         parser.load_from_file(path)
@@ -45,6 +48,21 @@ def load(path):
         raise PunjiError(next((m for m in found if m), None) or _kobo_message(exc, parser, path))
     raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
     return raw, list(dict.fromkeys(parser.opened_files))
+
+
+def _load_json(path):
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = json.load(f)
+    except UnicodeDecodeError as exc:
+        raise PunjiError("%s: not UTF-8 text: %s" % (path, _one_line(exc)))
+    except ValueError as exc:
+        raise PunjiError("%s:%s: invalid JSON: %s" % (path, getattr(exc, "lineno", "?"), getattr(exc, "msg", exc)))
+    if not isinstance(raw, dict):
+        raise PunjiError("%s: a JSON config is an object of options, not %s" % (path, type(raw).__name__))
+    return {k: _plain(v) for k, v in raw.items() if not k.startswith("_")}
 
 
 def _kobo_message(exc, parser, path):
