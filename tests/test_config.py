@@ -59,6 +59,22 @@ def test_a_broken_json_config_is_one_line_naming_it(tmp_path, text, fragment):
     assert_one_line_error(command("punji-config-validate", tmp_path / "bad.json"), fragment)
 
 
+def test_a_template_is_validated_with_its_variables_defined(tmp_path):
+    """pungi-config-validate's -e VAR=VALUE (and .pungi-config-validate.json beside the config):
+    names a template uses, set before it is read; the file's own value wins; a name that is
+    no option is left out of the config."""
+    path = write_conf(tmp_path, 'release_version = version\nrelease_name = "Y"\n', name="tpl.conf")
+    path.write_text(path.read_text().replace('release_version = "1"\n', ""))
+    assert_one_line_error(command("punji-config-validate", path), "tpl.conf:", "undefined variable 'version'")
+    done = command("punji-config-validate", "-e", "version=42", "--define", "release_name=Z", "--offline", path)
+    assert done.returncode == 0, done.stderr
+    raw, _files = reader.load(str(path), {"version": "42", "release_name": "Z"})
+    assert raw["release_version"] == "42" and raw["release_name"] == "Y" and "version" not in raw
+    (tmp_path / ".pungi-config-validate.json").write_text('{"version": "43"}')
+    assert command("punji-config-validate", path).returncode == 0
+    assert_one_line_error(command("punji-config-validate", "-e", "9x=1", path), "VAR=VALUE")
+
+
 def test_unimplemented_options_are_reported_unless_set_to_their_default(tmp_path):
     """An option punji does not act on yet is named; one that tunes what punji does its own way
     (a Pungi thread count, a cache) is named apart, with why it changes nothing."""

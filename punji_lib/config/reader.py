@@ -29,16 +29,20 @@ class Result:
         self.warnings = warnings
 
 
-def load(path):
+def load(path, defined=None):
     """Parse a Pungi-format config (or, named *.json, the JSON pungi-config-dump writes, as
-    Pungi reads one); return (options dict, [files read, includes first-level order])."""
+    Pungi reads one); return (options dict, [files read, includes first-level order]).
+    DEFINED: {name: value} set before the file is read (pungi-config-validate's --define), so
+    the file can use them; those that are no option are left out of the result."""
     from kobo.conf import PyConfigParser
 
     if not os.path.isfile(path):
         raise PunjiError("%s: config file does not exist" % path)
+    defined = defined or {}
     if path.endswith(".json"):
-        return _load_json(path), [path]
+        return _without_unknown(dict(defined, **_load_json(path)), defined), [path]
     parser = PyConfigParser()
+    parser.load_from_dict(defined)
     try:
         parser.load_from_file(path)
     except FileNotFoundError as exc:
@@ -47,7 +51,13 @@ def load(path):
         found = (_python_syntax_message(f) for f in _config_files(path))
         raise PunjiError(next((m for m in found if m), None) or _kobo_message(exc, parser, path))
     raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
-    return raw, list(dict.fromkeys(parser.opened_files))
+    return _without_unknown(raw, defined), list(dict.fromkeys(parser.opened_files))
+
+
+def _without_unknown(raw, defined):
+    """RAW without the DEFINED names that are no config option."""
+    known = option_table.by_name()
+    return {k: v for k, v in raw.items() if k not in defined or k in known}
 
 
 def _load_json(path):

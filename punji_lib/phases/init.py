@@ -67,12 +67,13 @@ def is_compose(path):
     return os.path.isfile(layout.at(path, layout.compose_request_json()))
 
 
-def load_config(config_path, compose_type=None, options=None):
+def load_config(config_path, compose_type=None, options=None, defined=None):
     """The validated config: {"config", "files", "warnings"}. With COMPOSE_TYPE, the one the
     command line asks ("": the config's compose_type, else production), which the config must
     allow before it is validated, as pungi-koji checks it first. The phases the command line
-    skips (OPTIONS: its --skip-phase and --just-phase) are in its skip_phases."""
-    raw, files = reader.load(config_path)
+    skips (OPTIONS: its --skip-phase and --just-phase) are in its skip_phases. DEFINED: names
+    set before the file is read (reader.load)."""
+    raw, files = reader.load(config_path, defined)
     if compose_type is not None:
         reader.check_compose_type(raw, compose_type or raw.get("compose_type") or "production", files)
     raw = _with_phases_skipped(raw, options or {})
