@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 
-from conftest import assert_one_line_error, command
+from conftest import BIN, assert_one_line_error, command
 
 
 def read_json(path):
@@ -141,3 +141,12 @@ def test_compose_dir_makes_the_compose_there_then_goes_on_with_it(tmp_path, demo
 def test_version_names_punji_and_the_pungi_it_follows():
     done = command("punji-compose", "--version", check=True)
     assert done.stdout.startswith("punji-compose ") and "Pungi 4.3.2" in done.stdout
+
+
+def test_a_strict_umask_is_warned_of_as_pungi_koji_does(tmp_path, demo_copy):
+    argv = [os.path.join(BIN, "punji-init"), str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path), "--test"]
+    strict = subprocess.run(argv, capture_output=True, text=True, preexec_fn=lambda: os.umask(0o077))
+    assert strict.returncode == 0, strict.stderr
+    assert "punji-init: warning: the umask 0077 is stricter than 0022" in strict.stderr
+    usual = subprocess.run(argv, capture_output=True, text=True, preexec_fn=lambda: os.umask(0o022))
+    assert "umask" not in usual.stderr

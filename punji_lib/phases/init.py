@@ -39,6 +39,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
         loaded = load_inputs(config_path, config=config, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", compose["id"], config_path)
+    _check_umask()
     request.write(topdir, config_path, compose, compose_type, label, options, koji_event)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), compose["id"] + "\n")
     jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
@@ -79,6 +80,15 @@ def load_config(config_path, compose_type=None, options=None, defined=None):
     raw = _with_phases_skipped(raw, options or {})
     result = reader.validate(raw, config_path, files)
     return {"config": result.config, "files": files, "warnings": list(result.warnings)}
+
+
+def _check_umask():
+    """As pungi-koji: a umask stricter than 022 makes a compose others cannot read; a warning."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    if mask > 0o022:
+        warn("punji-init", "the umask %04o is stricter than 0022: the compose's files will not be readable "
+                           "by everyone" % mask)
 
 
 # the phases another one cannot do without, as pungi-koji checks them before it starts
