@@ -508,3 +508,17 @@ def test_unsigned_rpms_named_are_those_of_the_first_content_tag(koji, tmp_path):
     error = assert_one_line_error(done, "2 packages are not signed with any key", "modnode-0:20.3-1.mod20.pdl1.src",
                                   "modnode-0:20.3-1.mod20.pdl1.x86_64")
     assert "modnode-0:18" not in error and "modweb" not in error
+
+
+def test_unsigned_rpms_of_two_content_tags_are_named_once(koji, tmp_path):
+    # Server's modnode:20 (the older, pkgset_koji_module_builds) and Web's (the newer) have
+    # content tags holding the same RPM builds: Pungi names each unsigned RPM once, punji named
+    # them once per content tag (tools/fuzz-compose-koji --modules --seed 5710)
+    conf = koji_product(tmp_path, [("<module>modnode:18</module>", "")], pkgset_koji_module_tag="pmtl-modules",
+                        pkgset_koji_module_builds={"^Server$": ["modnode:20:%s:c0ffee20" % OLD20]})
+    conf.write_text(conf.read_text().replace("sigkeys = [None]", "sigkeys = ['deadbeef']"))
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    error = assert_one_line_error(done, "2 packages are not signed with any key", "modnode-0:20.3-1.mod20.pdl1.src, "
+                                  "modnode-0:20.3-1.mod20.pdl1.x86_64")
+    assert error.count("modnode-0:20.3-1.mod20.pdl1.x86_64") == 1

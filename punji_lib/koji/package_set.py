@@ -392,7 +392,8 @@ def _signed_copies(koji, conf, store, items, fallback=None, first_set=None):
     RPM the copy of the first allowed key Koji has and that is there; after the retries, the
     unsigned copy of an RPM that has none when FALLBACK (names) is given and lacks its name, and a
     PunjiError when others have none, naming those of the first package set (FIRST_SET: {RPM id:
-    set index}) that has some, as Pungi 4.3.2 populates one set after another."""
+    set index}) that has some, as Pungi 4.3.2 populates one set after another, each RPM once
+    (two content tags can hold one build)."""
     keys = _sigkeys(conf)
     retries = int(conf.get("signed_packages_retries") or 0)
     wait = float(conf.get("signed_packages_wait") or 0)
@@ -420,7 +421,7 @@ def _signed_copies(koji, conf, store, items, fallback=None, first_set=None):
             chosen[i] = ("%s/%s" % (koji.build_dir(items[i][1]), koji.pathinfo.rpm(items[i][2])), None, True)
         todo = [i for i in todo if i not in chosen]
     if todo:
-        names = sorted(_rpm_nevra(items[i][2]) for i in _of_first_set(todo, items, first_set or {}))
+        names = sorted({_rpm_nevra(items[i][2]) for i in _of_first_set(todo, items, first_set or {})})
         more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
         raise PunjiError("%d packages are not signed with any key of sigkeys %s (after %d retries): %s%s"
                          % (len(names), keys, retries, ", ".join(names[:SHOWN]), more))
