@@ -522,3 +522,16 @@ def test_unsigned_rpms_of_two_content_tags_are_named_once(koji, tmp_path):
     error = assert_one_line_error(done, "2 packages are not signed with any key", "modnode-0:20.3-1.mod20.pdl1.src, "
                                   "modnode-0:20.3-1.mod20.pdl1.x86_64")
     assert error.count("modnode-0:20.3-1.mod20.pdl1.x86_64") == 1
+
+
+def test_module_nodeps_takes_a_package_once_when_a_lookaside_variant_has_it(koji, tmp_path):
+    # Server, Web's lookaside, has modnode:20's packages too: Pungi's nodeps method reads the
+    # package set only, punji took the lookaside copy as well and linked the file twice
+    # (tools/fuzz-compose-koji --modules --comps --seed 5800)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", variant_as_lookaside=[("Web", "Server")])
+    conf.write_text(conf.read_text() + "gather_method = %r\n" % ({"^.*$": {"module": "nodeps", "comps": "deps"}},))
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    web = gathered(topdir, "Web")
+    assert "modnode-0:20.3-1.mod20.pdl1.x86_64" in web and len(web) == len(set(web))

@@ -37,12 +37,14 @@ def every_variants_streams(topdir, conf, tree, arch, index):
 
 
 def module_nodeps(pool, request):
-    """Pungi's nodeps method on the module source: exactly the streams' packages."""
+    """Pungi's nodeps method on the module source: exactly the streams' packages, of the
+    package set only (never a lookaside repo's copy of one)."""
     from . import nodeps
     from .depsolve import Result
 
     wanted = set(request["packages"])
-    ids = [i for i in pool.candidates if i not in pool.hidden and pool.nevra(i) in wanted]
+    ids = [i for i in pool.candidates
+           if i not in pool.hidden and i not in pool.lookaside and pool.nevra(i) in wanted]
     return nodeps.gather_exact(pool, ids, Result(pool))
 
 
