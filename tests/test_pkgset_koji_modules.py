@@ -556,3 +556,24 @@ def test_a_content_tags_source_rpm_needs_a_binary_of_that_set(koji, tmp_path):
     assert done.returncode == 0, done.stdout
     assert "modweb-0:2.0-1.mod2.pdl1.src" not in pkgset_nevras(topdir)
     assert {"modweb-0:1.0-1.mod1.pdl1.noarch", "modweb-0:1.0-1.mod1.pdl1.src"} <= set(gathered(topdir, "Plain"))
+
+
+def test_deps_sees_no_package_only_another_variants_content_tag_holds(koji, tmp_path):
+    # Web's modnone:2 lists no artifacts, so its content tag's set holds modweb-2.0 whole, and no
+    # stream names it: Pungi solves Plain over the sets of pkgset_koji_tag alone, punji hid only
+    # other streams' artifacts and gave Plain modweb-2.0 (tools/fuzz-compose-koji --modules --comps
+    # --seed 6151: a content tag read for another arch's stream)
+    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "2")].copy("modnone", "2")
+    stream.clear_rpm_artifacts()
+    import_module(koji["hub"], stream, ["modweb-2.0-1.mod2.pdl1"], version="1", context="c0ffee00")
+    conf = koji_product(tmp_path, [("<module>modweb:2</module>", "")], pkgset_koji_builds=["modweb-1.0-1.mod1.pdl1"],
+                        pkgset_koji_module_builds={"^Web$": ["modnone:2:1:c0ffee00"]},
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))  # modweb needs modnode
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert "modweb-0:2.0-1.mod2.pdl1.noarch" in pkgset_nevras(topdir)
+    plain = gathered(topdir, "Plain")
+    assert "modweb-0:1.0-1.mod1.pdl1.noarch" in plain and "modweb-0:2.0-1.mod2.pdl1.noarch" not in plain

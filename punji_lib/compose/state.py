@@ -61,8 +61,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # variant's stream that a pkgset_koji_tag set has too is not hidden from the deps method; 10: of
 # two pkgset_koji_builds of one name only the last listed read; 11: the module source's nodeps
 # method takes no lookaside repo's copy of an artifact; 12: each koji package set (a tag's, a
-# module content tag's) split by arch on its own.
-RULES = 12
+# module content tag's) split by arch on its own; 13: the deps method sees no package only
+# other variants' content tags hold (on an arch where no variant has a stream too).
+RULES = 13
 
 
 def digest(*parts):

@@ -139,7 +139,7 @@ def from_koji(topdir, conf, arch):
         sets.setdefault(record["nevra"], set(range(max(len(tags), 1))))  # a task is in every tag's set
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
-    _write_modules(topdir, arch, found, tree)
+    _write_modules(topdir, arch, found, tree, _content_only(sets, found.content_tags if found else []))
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
@@ -359,10 +359,20 @@ def _found_digest(found):
                         for uid, by_arch in found.streams.items()}, "tags": found.tags}
 
 
-def _write_modules(topdir, arch, found, tree):
+def _content_only(sets, content_tags):
+    """{NEVRA: the module content tags holding it} of the RPMs no set of pkgset_koji_tag holds
+    (SETS: {NEVRA: indexes of the sets holding it}, content tags' negative, in CONTENT_TAGS'
+    order)."""
+    tag_of = {i - len(content_tags): tag for i, tag in enumerate(content_tags)}
+    return {nevra: sorted(tag_of[i] for i in indexes) for nevra, indexes in sorted(sets.items())
+            if all(i < 0 for i in indexes)}
+
+
+def _write_modules(topdir, arch, found, tree, content_only):
     """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
-    tags), when module builds were asked for, and modules.yaml (the streams of ARCH with their
-    defaults from module_defaults_dir), when there are streams on ARCH."""
+    tags, the content tags of each variant's streams on any arch, the packages only content tags
+    hold: CONTENT_ONLY), when module builds were asked for, and modules.yaml (the streams of ARCH
+    with their defaults from module_defaults_dir), when there are streams on ARCH."""
     from ..rpms import modules as mmd
 
     yaml_path = layout.at(topdir, layout.pkgset_modules(arch))
@@ -375,7 +385,10 @@ def _write_modules(topdir, arch, found, tree):
     jsonio.write_json(json_path, {"header": state.header("pkgset-koji-modules"), "arch": arch,
                                   "variants": {v["uid"]: sorted(found.of_variant(v["uid"], arch)) for v in tree
                                                if found.of_variant(v["uid"], arch)},
-                                  "koji_tags": dict(sorted(found.tags.items()))})
+                                  "koji_tags": dict(sorted(found.tags.items())),
+                                  "variant_content_tags": {v["uid"]: found.content_tags_of(v["uid"]) for v in tree
+                                                           if found.content_tags_of(v["uid"])},
+                                  "content_only": content_only})
     index = found.index(arch)
     if not index.get_module_names():
         return

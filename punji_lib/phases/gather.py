@@ -151,7 +151,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
     else:
         unhidden = set(pool.hidden)
-        pool.hide_nevras(hidden - gather_streams.koji_tag_copies(topdir, arch))
+        pool.hide_nevras(hidden)
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
