@@ -577,3 +577,19 @@ def test_deps_sees_no_package_only_another_variants_content_tag_holds(koji, tmp_
     assert "modweb-0:2.0-1.mod2.pdl1.noarch" in pkgset_nevras(topdir)
     plain = gathered(topdir, "Plain")
     assert "modweb-0:1.0-1.mod1.pdl1.noarch" in plain and "modweb-0:2.0-1.mod2.pdl1.noarch" not in plain
+
+
+def test_unresolved_dependencies_of_the_module_source_stop_the_gather(koji, tmp_path):
+    # Pungi's deps method checks the dependencies after each source: Web's module source fails
+    # (modweb needs modnode, no stream of Web's), its comps source (modapp needing modnode too) is
+    # never solved; punji named the comps source's first (tools/fuzz-compose-koji --modules
+    # --comps --outputs --seed 6002)
+    conf = koji_product(tmp_path, [("<module>modweb:2</module>\n      <module>modnode:20</module>",
+                                    "<module>modweb:2</module>")],
+                        pkgset_koji_module_tag="pmtl-modules", additional_packages=[("^Web$", {"*": ["modapp"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    done = command("punji-gather", "--variant", "Web", "--arch", "x86_64", topdir)
+    error = assert_one_line_error(done, "Web.x86_64: package 'modweb-0:2.0-1.mod2.pdl1.noarch' requires 'modnode >= 20'")
+    assert "more" not in error
