@@ -775,3 +775,17 @@ def test_cache_follows_a_changed_repo(tmp_path, solver_repo):
     after = {pool.name(i) for i in pool.candidates}
     assert after == before - {"gx"}
     assert len(os.listdir(os.path.join(cache, "solv"))) == 6  # a .solv, a .keys.json and a .pool each
+
+
+def test_packages_of_other_content_tags_are_absent_from_every_lookup(tmp_path, demo_repo):
+    """hide_nevras (another variant's module content tag, not in Pungi's repos) hides a package
+    from the lookups greedy "all" makes over hidden and older packages too, unlike an exclusion
+    (tools/fuzz-compose-koji --modules --seed 5850)."""
+    from punji_lib.rpms.pkgpool import PackagePool
+
+    pool = PackagePool("x86_64", [demo_repo], cache=str(tmp_path / "cache"))
+    (name, ids), = pool.all_debug_named("demo-db-debuginfo").items()
+    pool.exclude(["demo-db-debuginfo"])
+    assert pool.all_debug_named("demo-db-debuginfo") == {name: ids}
+    pool.hide_nevras({pool.nevra(ids[0])})
+    assert pool.all_debug_named("demo-db-debuginfo") == ({name: ids[1:]} if ids[1:] else {})

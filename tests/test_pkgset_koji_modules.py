@@ -508,3 +508,88 @@ def test_unsigned_rpms_named_are_those_of_the_first_content_tag(koji, tmp_path):
     error = assert_one_line_error(done, "2 packages are not signed with any key", "modnode-0:20.3-1.mod20.pdl1.src",
                                   "modnode-0:20.3-1.mod20.pdl1.x86_64")
     assert "modnode-0:18" not in error and "modweb" not in error
+
+
+def test_unsigned_rpms_of_two_content_tags_are_named_once(koji, tmp_path):
+    # Server's modnode:20 (the older, pkgset_koji_module_builds) and Web's (the newer) have
+    # content tags holding the same RPM builds: Pungi names each unsigned RPM once, punji named
+    # them once per content tag (tools/fuzz-compose-koji --modules --seed 5710)
+    conf = koji_product(tmp_path, [("<module>modnode:18</module>", "")], pkgset_koji_module_tag="pmtl-modules",
+                        pkgset_koji_module_builds={"^Server$": ["modnode:20:%s:c0ffee20" % OLD20]})
+    conf.write_text(conf.read_text().replace("sigkeys = [None]", "sigkeys = ['deadbeef']"))
+    topdir = new_compose(tmp_path, conf)
+    done = command("punji-pkgset", "--arch", "x86_64", topdir)
+    error = assert_one_line_error(done, "2 packages are not signed with any key", "modnode-0:20.3-1.mod20.pdl1.src, "
+                                  "modnode-0:20.3-1.mod20.pdl1.x86_64")
+    assert error.count("modnode-0:20.3-1.mod20.pdl1.x86_64") == 1
+
+
+def test_module_nodeps_takes_a_package_once_when_a_lookaside_variant_has_it(koji, tmp_path):
+    # Server, Web's lookaside, has modnode:20's packages too: Pungi's nodeps method reads the
+    # package set only, punji took the lookaside copy as well and linked the file twice
+    # (tools/fuzz-compose-koji --modules --comps --seed 5800)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", variant_as_lookaside=[("Web", "Server")])
+    conf.write_text(conf.read_text() + "gather_method = %r\n" % ({"^.*$": {"module": "nodeps", "comps": "deps"}},))
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    web = gathered(topdir, "Web")
+    assert "modnode-0:20.3-1.mod20.pdl1.x86_64" in web and len(web) == len(set(web))
+
+
+def test_a_content_tags_source_rpm_needs_a_binary_of_that_set(koji, tmp_path):
+    # Pungi splits each package set by arch on its own: modsrc's content tag holds modweb-2.0,
+    # its stream lists the source RPM alone, so the arch's set has no modweb-2.0 source (the
+    # tagged modweb-1.0 binary is another set's); punji kept it, and its newer version hid
+    # modweb-1.0's source from Plain (tools/fuzz-compose-koji --modules --comps --outputs --seed 6000)
+    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "2")].copy("modsrc", "2")
+    stream.clear_rpm_artifacts()
+    stream.add_rpm_artifact("modweb-0:2.0-1.mod2.pdl1.src")
+    import_module(koji["hub"], stream, ["modweb-2.0-1.mod2.pdl1"], version="1", context="c0ffee00")
+    conf = koji_product(tmp_path, [("<module>modweb:2</module>", "")], pkgset_koji_builds=["modweb-1.0-1.mod1.pdl1"],
+                        pkgset_koji_module_builds={"^Plain$": ["modsrc:2:1:c0ffee00"]},
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))  # modweb needs modnode
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert "modweb-0:2.0-1.mod2.pdl1.src" not in pkgset_nevras(topdir)
+    assert {"modweb-0:1.0-1.mod1.pdl1.noarch", "modweb-0:1.0-1.mod1.pdl1.src"} <= set(gathered(topdir, "Plain"))
+
+
+def test_deps_sees_no_package_only_another_variants_content_tag_holds(koji, tmp_path):
+    # Web's modnone:2 lists no artifacts, so its content tag's set holds modweb-2.0 whole, and no
+    # stream names it: Pungi solves Plain over the sets of pkgset_koji_tag alone, punji hid only
+    # other streams' artifacts and gave Plain modweb-2.0 (tools/fuzz-compose-koji --modules --comps
+    # --seed 6151: a content tag read for another arch's stream)
+    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "2")].copy("modnone", "2")
+    stream.clear_rpm_artifacts()
+    import_module(koji["hub"], stream, ["modweb-2.0-1.mod2.pdl1"], version="1", context="c0ffee00")
+    conf = koji_product(tmp_path, [("<module>modweb:2</module>", "")], pkgset_koji_builds=["modweb-1.0-1.mod1.pdl1"],
+                        pkgset_koji_module_builds={"^Web$": ["modnone:2:1:c0ffee00"]},
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))  # modweb needs modnode
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert "modweb-0:2.0-1.mod2.pdl1.noarch" in pkgset_nevras(topdir)
+    plain = gathered(topdir, "Plain")
+    assert "modweb-0:1.0-1.mod1.pdl1.noarch" in plain and "modweb-0:2.0-1.mod2.pdl1.noarch" not in plain
+
+
+def test_unresolved_dependencies_of_the_module_source_stop_the_gather(koji, tmp_path):
+    # Pungi's deps method checks the dependencies after each source: Web's module source fails
+    # (modweb needs modnode, no stream of Web's), its comps source (modapp needing modnode too) is
+    # never solved; punji named the comps source's first (tools/fuzz-compose-koji --modules
+    # --comps --outputs --seed 6002)
+    conf = koji_product(tmp_path, [("<module>modweb:2</module>\n      <module>modnode:20</module>",
+                                    "<module>modweb:2</module>")],
+                        pkgset_koji_module_tag="pmtl-modules", additional_packages=[("^Web$", {"*": ["modapp"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    topdir = new_compose(tmp_path, conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    done = command("punji-gather", "--variant", "Web", "--arch", "x86_64", topdir)
+    error = assert_one_line_error(done, "Web.x86_64: package 'modweb-0:2.0-1.mod2.pdl1.noarch' requires 'modnode >= 20'")
+    assert "more" not in error

@@ -59,8 +59,12 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # the variants (the content tags' order); 8: the nodeps method sees other variants' streams'
 # packages, the module source only the artifacts the package set has; 9: a package of another
 # variant's stream that a pkgset_koji_tag set has too is not hidden from the deps method; 10: of
-# two pkgset_koji_builds of one name only the last listed read.
-RULES = 10
+# two pkgset_koji_builds of one name only the last listed read; 11: the module source's nodeps
+# method takes no lookaside repo's copy of an artifact; 12: each koji package set (a tag's, a
+# module content tag's) split by arch on its own; 13: the deps method sees no package only
+# other variants' content tags hold (on an arch where no variant has a stream too); 14: nor
+# do greedy "all"'s lookups of debug packages over hidden ones.
+RULES = 14
 
 
 def digest(*parts):

@@ -69,6 +69,11 @@ class Found:
     def of_variant(self, uid, arch):
         return self.streams.get(uid, {}).get(arch, {})
 
+    def content_tags_of(self, uid):
+        """The content tags of variant UID's streams on any of its arches, sorted: Pungi's deps
+        method sees their package sets on every arch of the variant."""
+        return sorted({self.tags[nsvc] for streams in self.streams.get(uid, {}).values() for nsvc in streams})
+
     def index(self, arch):
         """A ModuleIndex of every stream any variant has on ARCH."""
         index = mmd.modulemd().ModuleIndex.new()

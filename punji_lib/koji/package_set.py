@@ -62,12 +62,15 @@ KOJI_SOURCE_ARCH = "src"  # the source arch read from Koji (its nosrc RPMs are l
 
 class KojiSet(list):
     """[(record, createrepo_c Package)] and what the state file should say of the run
-    (facts); reused: the previous run's outputs stand."""
+    (facts); reused: the previous run's outputs stand; sets: {NEVRA: the indexes of Pungi's
+    package sets holding it} (a tag's, a module content tag's), which Pungi splits by arch
+    one by one."""
 
-    def __init__(self, items=(), facts=None, reused=False):
+    def __init__(self, items=(), facts=None, reused=False, sets=None):
         super().__init__(items)
         self.facts = facts or {}
         self.reused = reused
+        self.sets = sets
 
 
 def strings(value):
@@ -117,26 +120,30 @@ def from_koji(topdir, conf, arch):
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
     store = Store(koji, _cache_dir(topdir, conf, arch), headers)
 
-    items, scratch_names, first_set = _union(_tagged(koji, tags, conf, wanted, event),
-                                             _extra_builds(koji, nvrs, wanted), only)
+    items, scratch_names, holders = _union(_tagged(koji, tags, conf, wanted, event),
+                                           _extra_builds(koji, nvrs, wanted), only)
     modular = _modular(koji, conf, found, wanted, event, only) if found else []
-    first_set.update(_content_set_index(modular, found.content_tags if found else []))
-    signed = _signed_copies(koji, conf, store, items + modular, fallback, first_set)
+    for rpm_id, indexes in _content_set_indexes(modular, found.content_tags if found else []).items():
+        holders.setdefault(rpm_id, set()).update(indexes)
+    signed = _signed_copies(koji, conf, store, items + modular, fallback, holders)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
+    sets = {}  # NEVRA -> the indexes of the package sets holding it
     for (label, build, rpm), (rel, sigkey, invalid) in signed:
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
         if invalid:
             record["invalid_sigkey"] = True
         chosen.setdefault(record["nevra"], (record, pkg))
+        sets[record["nevra"]] = holders.get(rpm["id"], {0})
     for record, pkg in _scratch(koji, tasks, wanted, store, headers, scratch_names):
         chosen.setdefault(record["nevra"], (record, pkg))
+        sets.setdefault(record["nevra"], set(range(max(len(tags), 1))))  # a task is in every tag's set
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
-    _write_modules(topdir, arch, found, tree)
+    _write_modules(topdir, arch, found, tree, _content_only(sets, found.content_tags if found else []))
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
-                                  "koji_tags": _tag_ids(koji, watched, conf, event), "reused": False})
+                                  "koji_tags": _tag_ids(koji, watched, conf, event), "reused": False}, sets=sets)
 
 
 def _wanted_arches(arch, multilib):
@@ -165,23 +172,23 @@ def _union(tagged, extra, only=None):
     keeps a package set per tag and its gather takes the packages of all of them: of a
     name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
     RPMs of those names and the source RPMs of their builds. Also the names a scratch task's RPM
-    must have to be read (None: any), those of some set after its walk, and {RPM id: index of
-    the first set holding it}."""
+    must have to be read (None: any), those of some set after its walk, and {RPM id: the indexes
+    of the sets holding it}."""
     last = {e[1]["name"]: e[1]["id"] for e in extra}
     # of several extra builds of one name Pungi keeps the last listed: it replaces the others too
     extra = [e for e in extra if last[e[1]["name"]] == e[1]["id"]]
     sets = [[b for b in builds if b[1]["name"] not in last] + extra for builds in tagged] or [extra]
-    result, first_set, scratch_names = [], {}, None
+    result, holders, scratch_names = [], {}, None
     for index, builds in enumerate(sets):
         kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
         if only:
             kept, names = _only(kept, only)
             scratch_names = (scratch_names or set()) | names
         for label, build, rpm in kept:
-            if rpm["id"] not in first_set:
-                first_set[rpm["id"]] = index
+            if rpm["id"] not in holders:
                 result.append((label, build, rpm))
-    return result, scratch_names, first_set
+            holders.setdefault(rpm["id"], set()).add(index)
+    return result, scratch_names, holders
 
 
 def _only(items, names):
@@ -326,14 +333,14 @@ def _content_label(tag):
     return "koji tag %s" % tag
 
 
-def _content_set_index(modular, tags):
-    """{RPM id: index of the first content tag's package set holding it}: Pungi 4.3.2 reads the
+def _content_set_indexes(modular, tags):
+    """{RPM id: the indexes of the content tags' package sets holding it}: Pungi 4.3.2 reads the
     content tags' sets one after another, in TAGS' order, before those of pkgset_koji_tag (0 on)."""
     position = {_content_label(tag): i - len(tags) for i, tag in enumerate(tags)}
-    index = {}
+    indexes = {}
     for label, _build, rpm in modular:
-        index[rpm["id"]] = min(index.get(rpm["id"], 0), position[label])
-    return index
+        indexes.setdefault(rpm["id"], set()).add(position[label])
+    return indexes
 
 
 def _module_tags(conf, tree, found):
@@ -352,10 +359,20 @@ def _found_digest(found):
                         for uid, by_arch in found.streams.items()}, "tags": found.tags}
 
 
-def _write_modules(topdir, arch, found, tree):
+def _content_only(sets, content_tags):
+    """{NEVRA: the module content tags holding it} of the RPMs no set of pkgset_koji_tag holds
+    (SETS: {NEVRA: indexes of the sets holding it}, content tags' negative, in CONTENT_TAGS'
+    order)."""
+    tag_of = {i - len(content_tags): tag for i, tag in enumerate(content_tags)}
+    return {nevra: sorted(tag_of[i] for i in indexes) for nevra, indexes in sorted(sets.items())
+            if all(i < 0 for i in indexes)}
+
+
+def _write_modules(topdir, arch, found, tree, content_only):
     """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
-    tags), when module builds were asked for, and modules.yaml (the streams of ARCH with their
-    defaults from module_defaults_dir), when there are streams on ARCH."""
+    tags, the content tags of each variant's streams on any arch, the packages only content tags
+    hold: CONTENT_ONLY), when module builds were asked for, and modules.yaml (the streams of ARCH
+    with their defaults from module_defaults_dir), when there are streams on ARCH."""
     from ..rpms import modules as mmd
 
     yaml_path = layout.at(topdir, layout.pkgset_modules(arch))
@@ -368,7 +385,10 @@ def _write_modules(topdir, arch, found, tree):
     jsonio.write_json(json_path, {"header": state.header("pkgset-koji-modules"), "arch": arch,
                                   "variants": {v["uid"]: sorted(found.of_variant(v["uid"], arch)) for v in tree
                                                if found.of_variant(v["uid"], arch)},
-                                  "koji_tags": dict(sorted(found.tags.items()))})
+                                  "koji_tags": dict(sorted(found.tags.items())),
+                                  "variant_content_tags": {v["uid"]: found.content_tags_of(v["uid"]) for v in tree
+                                                           if found.content_tags_of(v["uid"])},
+                                  "content_only": content_only})
     index = found.index(arch)
     if not index.get_module_names():
         return
@@ -387,12 +407,13 @@ def _sigkeys(conf):
     return [(k or None) and k.lower() for k in conf.get("sigkeys") or [None]]
 
 
-def _signed_copies(koji, conf, store, items, fallback=None, first_set=None):
+def _signed_copies(koji, conf, store, items, fallback=None, holders=None):
     """[((label, build, rpminfo), (path relative to topdir, sigkey, unsigned fallback))]: for each
     RPM the copy of the first allowed key Koji has and that is there; after the retries, the
     unsigned copy of an RPM that has none when FALLBACK (names) is given and lacks its name, and a
-    PunjiError when others have none, naming those of the first package set (FIRST_SET: {RPM id:
-    set index}) that has some, as Pungi 4.3.2 populates one set after another."""
+    PunjiError when others have none, naming those of the first package set (HOLDERS: {RPM id:
+    indexes of the sets holding it}) that has some, as Pungi 4.3.2 populates one set after another, each RPM once
+    (two content tags can hold one build)."""
     keys = _sigkeys(conf)
     retries = int(conf.get("signed_packages_retries") or 0)
     wait = float(conf.get("signed_packages_wait") or 0)
@@ -420,16 +441,16 @@ def _signed_copies(koji, conf, store, items, fallback=None, first_set=None):
             chosen[i] = ("%s/%s" % (koji.build_dir(items[i][1]), koji.pathinfo.rpm(items[i][2])), None, True)
         todo = [i for i in todo if i not in chosen]
     if todo:
-        names = sorted(_rpm_nevra(items[i][2]) for i in _of_first_set(todo, items, first_set or {}))
+        names = sorted({_rpm_nevra(items[i][2]) for i in _of_first_set(todo, items, holders or {})})
         more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
         raise PunjiError("%d packages are not signed with any key of sigkeys %s (after %d retries): %s%s"
                          % (len(names), keys, retries, ", ".join(names[:SHOWN]), more))
     return [(items[i], chosen[i]) for i in range(len(items))]
 
 
-def _of_first_set(todo, items, first_set):
+def _of_first_set(todo, items, holders):
     """The indexes of TODO whose RPMs the earliest of their package sets holds."""
-    index = {i: first_set.get(items[i][2]["id"], 0) for i in todo}
+    index = {i: min(holders.get(items[i][2]["id"], {0})) for i in todo}
     return [i for i in todo if index[i] == min(index.values())]
 
 

@@ -151,7 +151,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
     else:
         unhidden = set(pool.hidden)
-        pool.hide_nevras(hidden - gather_streams.koji_tag_copies(topdir, arch))
+        pool.hide_nevras(hidden)
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
@@ -173,7 +173,8 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
     source solved with deps hides what filter_packages names: Pungi gives the other sources and
     the nodeps method no filter. The nodeps method sees the packages of other variants' streams
     too (UNHIDDEN: what is hidden without them): Pungi's reads every package set, the module
-    content tags' included."""
+    content tags' included. With check_deps, a deps run with unresolved dependencies is the
+    last."""
     found, side = {}, {}
     unfiltered = set(pool.hidden)
     for source in SOURCES:
@@ -202,6 +203,8 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
             side.setdefault(i, []).append((category, why, set(request["fulltree_excludes"])))
         inputs["missing"] |= result.missing
         inputs["unresolved"] |= result.unresolved
+        if result.unresolved and method == "deps" and conf.get("check_deps", True):
+            break  # Pungi's deps method fails on the first source with unresolved dependencies
     return found, side
 
 

@@ -53,7 +53,7 @@ def run(topdir, variant=None, arch=None):
     # Koji's packages are read from their files, changelogs too; a repo's come from its metadata
     changelogs, ahead = getattr(chosen, "changelogs", True), getattr(chosen, "ahead", None)
     sources = getattr(chosen, "sources", ())
-    chosen = _arch_split(conf, arch, chosen)
+    chosen = _arch_split(conf, arch, chosen, sets=getattr(chosen, "sets", None))
     records = [record for record, _pkg in chosen]
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
     cache = layout.at(topdir, layout.pkgset_cache(arch))
@@ -164,29 +164,45 @@ def _earlier_repos(topdir, conf, arch):
     return [layout.at(top, layout.pkgset_repo(arch)) for top in (topdir, old) if top]
 
 
-def _arch_split(conf, arch, chosen, quiet=False):
+def _arch_split(conf, arch, chosen, quiet=False, sets=None):
     """CHOSEN, [(record, Package)], as Pungi splits a package set by arch: less the noarch
     packages whose source package's ExcludeArch/ExclusiveArch (their own when the source is not
     in the set or pkgset_inherit_exclusive_arch_to_noarch is off) leave out ARCH's native arches
     (noarch counting as one of them unless pkgset_exclusive_arch_considers_noarch is off), and
-    less the source packages no binary package of the set is built from."""
+    less the source packages no binary package of the set is built from. Pungi splits each of
+    its package sets on its own: SETS, {NEVRA: indexes of the sets holding it} (koji: a tag's,
+    a module content tag's), None for one set; a package stays when some set of its keeps it."""
     native = set(arches.compatible(arch, multilib=False))
     if not conf.get("pkgset_exclusive_arch_considers_noarch", True):
         native.discard("noarch")
     inherit = conf.get("pkgset_inherit_exclusive_arch_to_noarch", True)
-    sources = {os.path.basename(r["path"]): r for r, _pkg in chosen if inherit and r["arch"] in packages.SOURCE_ARCHES}
+
+    def holders(record):
+        return sets.get(record["nevra"], {0}) if sets else {0}
+
+    sources = {(s, os.path.basename(r["path"])): r for r, _pkg in chosen
+               if inherit and r["arch"] in packages.SOURCE_ARCHES for s in holders(r)}
     kept = []
     for record, pkg in chosen:
-        limits = sources.get(record["sourcerpm"], record) if record["arch"] == "noarch" else {}
-        if set(limits.get("excludearch", ())) & native or \
-                (limits.get("exclusivearch") and not set(limits["exclusivearch"]) & native):
+        within = holders(record)
+        if record["arch"] == "noarch":
+            within = {s for s in within if not _arch_excluded(sources.get((s, record["sourcerpm"]), record), native)}
+        if not within:
             if not quiet:
+                limits = sources.get((min(holders(record)), record["sourcerpm"]), record)
                 log.info("pkgset %s: %s left out by ExcludeArch %s / ExclusiveArch %s", arch, record["nevra"],
                          limits.get("excludearch", []), limits.get("exclusivearch", []))
             continue
-        kept.append((record, pkg))
-    built = {r["sourcerpm"].rsplit("-", 2)[0] for r, _pkg in kept if r["sourcerpm"]}
-    return [(r, pkg) for r, pkg in kept if r["arch"] not in packages.SOURCE_ARCHES or r["name"] in built]
+        kept.append((record, pkg, within))
+    built = {(s, r["sourcerpm"].rsplit("-", 2)[0]) for r, _pkg, within in kept if r["sourcerpm"] for s in within}
+    return [(r, pkg) for r, pkg, within in kept
+            if r["arch"] not in packages.SOURCE_ARCHES or any((s, r["name"]) in built for s in within)]
+
+
+def _arch_excluded(limits, native):
+    """Whether LIMITS' (a record's) ExcludeArch names an arch of NATIVE, or its ExclusiveArch none."""
+    return bool(set(limits.get("excludearch", ())) & native) or \
+        bool(limits.get("exclusivearch") and not set(limits["exclusivearch"]) & native)
 
 
 def from_repos(topdir, conf, arch):

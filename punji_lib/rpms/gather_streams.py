@@ -37,25 +37,15 @@ def every_variants_streams(topdir, conf, tree, arch, index):
 
 
 def module_nodeps(pool, request):
-    """Pungi's nodeps method on the module source: exactly the streams' packages."""
+    """Pungi's nodeps method on the module source: exactly the streams' packages, of the
+    package set only (never a lookaside repo's copy of one)."""
     from . import nodeps
     from .depsolve import Result
 
     wanted = set(request["packages"])
-    ids = [i for i in pool.candidates if i not in pool.hidden and pool.nevra(i) in wanted]
+    ids = [i for i in pool.candidates
+           if i not in pool.hidden and i not in pool.lookaside and pool.nevra(i) in wanted]
     return nodeps.gather_exact(pool, ids, Result(pool))
-
-
-def koji_tag_copies(topdir, arch):
-    """The NEVRAs of the Koji package set read from the sets of pkgset_koji_tag, not from a
-    module content tag: Pungi's deps method reads the variant's own content tags and those
-    sets, where a package of another variant's stream is no modular package."""
-    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
-    if not os.path.isfile(path):
-        return set()
-    content = {"koji tag %s" % t for t in jsonio.read_json(path)["koji_tags"].values()}
-    records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
-    return {p["nevra"] for p in records if p.get("repo") not in content}
 
 
 def available(pool, streams):
@@ -75,16 +65,27 @@ def module_names(pool, nevras):
 
 
 def streams(topdir, conf, v, arch):
-    """(the stream records variant V enables on ARCH, the NEVRAs of every other stream's
-    packages, its <modules> entries no stream of ARCH matches): its entries over the package
-    set's streams, less filter_modules."""
+    """(the stream records variant V enables on ARCH, the NEVRAs its deps method does not see,
+    its <modules> entries no stream of ARCH matches): its entries over the package set's
+    streams, less filter_modules; not seen, every other stream's packages."""
     from . import modules
 
     path = layout.at(topdir, layout.pkgset_modules(arch))
     every = modules.streams(modules.load(path)) if os.path.isfile(path) else []
     enabled, unmatched = variant_streams(topdir, conf, v, arch, every)
+    from_koji = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if os.path.isfile(from_koji):
+        return enabled, _other_content_tags(jsonio.read_json(from_koji), v["uid"]), unmatched
     mine = {n for r in enabled for n in r["artifacts"]}
     return enabled, {n for r in every for n in r["artifacts"]} - mine, unmatched
+
+
+def _other_content_tags(koji_modules, uid):
+    """The NEVRAs of KOJI_MODULES (koji-modules.json) only module content tags other than
+    those of variant UID's streams hold: Pungi's deps method reads the variant's own content
+    tags (its streams' on any arch) and the sets of pkgset_koji_tag, no other set."""
+    mine = set(koji_modules.get("variant_content_tags", {}).get(uid, []))
+    return {n for n, tags in koji_modules.get("content_only", {}).items() if not mine & set(tags)}
 
 
 def variant_streams(topdir, conf, v, arch, every):

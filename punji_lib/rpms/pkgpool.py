@@ -186,6 +186,7 @@ class PackagePool:
         self._handles = list(self.where)
         self._nevras, self._requirements = {}, {}
         self.hidden = set()
+        self.absent = set()  # not in the variant's repos at all: no lookup sees them
         self._lists = {}
         kept = read_snapshot(sack + ".pool")
         if kept is not None and kept.get("counts") == [h.nsolvables for h in self._handles] \
@@ -464,19 +465,20 @@ class PackagePool:
 
     def all_debug_named(self, pattern):
         """{name: [ids]} of every debug package PATTERN names, hidden and older ones too (Pungi's
-        unfiltered query of debug packages, which greedy "all" answers from)."""
+        unfiltered query of debug packages, which greedy "all" answers from), but absent ones."""
         if is_glob(pattern):
             matches = globs.matcher(pattern)
             names = [n for n in self.all_by_name if matches(n)]
         else:
             names = [pattern] if pattern in self.all_by_name else []
-        found = {n: [i for i in self.all_by_name[n] if not self.is_source(i)] for n in names if is_debug(n)}
+        found = {n: [i for i in self.all_by_name[n] if not self.is_source(i) and i not in self.absent]
+                 for n in names if is_debug(n)}
         return {n: ids for n, ids in found.items() if ids}
 
     def all_debug_providers(self, dep_id):
-        """Every debug package providing DEP_ID, hidden and older ones too."""
-        return [s.id for s in self.pool.whatprovides(dep_id)
-                if s.arch in self.wanted and s.arch not in SOURCE_ARCHES and is_debug(s.name)]
+        """Every debug package providing DEP_ID, hidden and older ones too, but absent ones."""
+        return [s.id for s in self.pool.whatprovides(dep_id) if s.arch in self.wanted
+                and s.arch not in SOURCE_ARCHES and is_debug(s.name) and s.id not in self.absent]
 
     def providers(self, dep_id, debug=None):
         """The visible binary packages providing dependency DEP_ID (a rich one as libsolv
@@ -532,8 +534,11 @@ class PackagePool:
         self._hide(hidden)
 
     def hide_nevras(self, nevras):
-        """Hide the main-repo packages of NEVRAS (modular packages of streams not enabled)."""
-        self._hide({i for i in self.candidates if i not in self.lookaside and self.nevra(i) in nevras})
+        """Hide the main-repo packages of NEVRAS (modular packages of streams not enabled), from
+        the lookups that see hidden packages too: they are absent (not in Pungi's repos)."""
+        ids = {i for i in self.candidates if i not in self.lookaside and self.nevra(i) in nevras}
+        self.absent |= ids
+        self._hide(ids)
 
     def set_hidden(self, ids):
         """Hide exactly IDS (what was hidden before some exclusions, to undo them)."""
