@@ -59,8 +59,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # the variants (the content tags' order); 8: the nodeps method sees other variants' streams'
 # packages, the module source only the artifacts the package set has; 9: a package of another
 # variant's stream that a pkgset_koji_tag set has too is not hidden from the deps method; 10: of
-# two pkgset_koji_builds of one name only the last listed read.
-RULES = 10
+# two pkgset_koji_builds of one name only the last listed read; 11: the deps method reads the
+# comps of the gather lookaside repos too.
+RULES = 11
 
 
 def digest(*parts):
