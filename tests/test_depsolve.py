@@ -498,6 +498,21 @@ def test_group_conditional(solve):
                                                     "because": nevra("grp-trigger.noarch")}
 
 
+def test_lookaside_repos_comps_merge_first(solve, tmp_path):
+    """Pungi's DNF reads the comps of the lookaside repos too, before the others: their svgroup
+    adds upd to the main comps' svgroup, and the main comps, merged later, keep grp-opt optional
+    (tools/fuzz-compose --multiarch --repos --gather seed 40056)."""
+    repo = tmp_path / "comps-only"
+    repo.mkdir()
+    (tmp_path / "comps.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<comps><group><id>svgroup</id><name>G</name><packagelist>'
+        '<packagereq type="mandatory">upd</packagereq><packagereq type="mandatory">grp-opt</packagereq>'
+        '</packagelist></group></comps>\n')
+    subprocess.run(["createrepo_c", "-q", "-g", str(tmp_path / "comps.xml"), str(repo)], check=True)
+    a = solve(groups=["svgroup"], lookaside_repos=[str(repo)])
+    assert a.rpm == files("grp-man.noarch", "grp-def.noarch") | {"upd-1.10-1.pdl1.x86_64.rpm"}
+
+
 def test_group_conditional_off_with_nodeps(solve):
     assert solve(groups=["svgroup"], packages=["grp-trigger"], nodeps=True).rpm == \
         files("grp-man.noarch", "grp-def.noarch", "grp-trigger.noarch")

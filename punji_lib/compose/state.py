@@ -63,8 +63,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # method takes no lookaside repo's copy of an artifact; 12: each koji package set (a tag's, a
 # module content tag's) split by arch on its own; 13: the deps method sees no package only
 # other variants' content tags hold (on an arch where no variant has a stream too); 14: nor
-# do greedy "all"'s lookups of debug packages over hidden ones.
-RULES = 14
+# do greedy "all"'s lookups of debug packages over hidden ones; 15: the deps method reads the
+# comps of the gather lookaside repos too.
+RULES = 15
 
 
 def digest(*parts):

@@ -189,14 +189,16 @@ class Solver:
     def read_comps(self, result):
         """([(group id, [package names], [(name, requires)])], {langpack name: pattern}) of the
         requested groups (mandatory and default packages, optional ones with
-        groups_with_optional) from the pool's comps files; a missing group is a missing '@id'."""
+        groups_with_optional) from the pool's comps files, the lookaside repos' first (Pungi's
+        DNF merges every repo's, a later group's package types winning); a missing group is a
+        missing '@id'."""
         import libcomps
 
         req = self.req
         if not req["groups"] and not req["langpacks"]:
             return [], {}
         comps = libcomps.Comps()
-        for _repo, path in self.pool.comps_files:
+        for _repo, path in self.pool.lookaside_comps_files + self.pool.comps_files:
             one = libcomps.Comps()
             one.fromxml_f(path)
             comps += one

@@ -165,6 +165,9 @@ class PackagePool:
         # loading-order indexes of lookaside repos whose files no package set file can be (see shares_file)
         self.own_files = set()
         self.comps_files = []
+        # the lookaside repos' comps: DNF reads them too (Pungi 4.3.2 asks it not to under a
+        # misspelt name), merged before the others
+        self.lookaside_comps_files = []
         cache = cache or os.path.join(os.path.expanduser("~"), ".cache", "punji", "repos")
         # lookaside repos first, as DNF loads them (by priority): solvable ids are then the
         # sack's, starting at 2
@@ -228,12 +231,11 @@ class PackagePool:
     def _load(self, repo, cache, lookaside, exact, keep):
         handle = add_repo(self.pool, repo, cache, exact, keep=keep)
         self.where[handle] = repo.repo
+        comps = repo.comps()
         if lookaside:
             self.side_repos.add(handle)
-        else:
-            comps = repo.comps()
-            if comps:
-                self.comps_files.append((repo.repo, comps))
+        if comps:
+            (self.lookaside_comps_files if lookaside else self.comps_files).append((repo.repo, comps))
 
     def _sack_key(self, loading):
         import hashlib
