@@ -537,23 +537,35 @@ def test_module_nodeps_takes_a_package_once_when_a_lookaside_variant_has_it(koji
     assert "modnode-0:20.3-1.mod20.pdl1.x86_64" in web and len(web) == len(set(web))
 
 
+def import_modweb2_as(koji, name, artifacts):
+    """modweb:2's stream copied as NAME:2:1:c0ffee00 listing ARTIFACTS, built of modweb-2.0."""
+    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "2")].copy(name, "2")
+    stream.clear_rpm_artifacts()
+    for artifact in artifacts:
+        stream.add_rpm_artifact(artifact)
+    import_module(koji["hub"], stream, ["modweb-2.0-1.mod2.pdl1"], version="1", context="c0ffee00")
+
+
+def plain_taking_modweb(tmp_path, module_builds):
+    """A compose, gathered, whose Plain takes modweb (deps, no check_deps: modweb needs modnode)
+    from the build modweb-1.0 of pkgset_koji_builds; MODULE_BUILDS: pkgset_koji_module_builds."""
+    conf = koji_product(tmp_path, [("<module>modweb:2</module>", "")], pkgset_koji_builds=["modweb-1.0-1.mod1.pdl1"],
+                        pkgset_koji_module_builds=module_builds, additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    _plain_methods(conf, {"comps": "deps"})
+    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    return topdir
+
+
 def test_a_content_tags_source_rpm_needs_a_binary_of_that_set(koji, tmp_path):
     # Pungi splits each package set by arch on its own: modsrc's content tag holds modweb-2.0,
     # its stream lists the source RPM alone, so the arch's set has no modweb-2.0 source (the
     # tagged modweb-1.0 binary is another set's); punji kept it, and its newer version hid
     # modweb-1.0's source from Plain (tools/fuzz-compose-koji --modules --comps --outputs --seed 6000)
-    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "2")].copy("modsrc", "2")
-    stream.clear_rpm_artifacts()
-    stream.add_rpm_artifact("modweb-0:2.0-1.mod2.pdl1.src")
-    import_module(koji["hub"], stream, ["modweb-2.0-1.mod2.pdl1"], version="1", context="c0ffee00")
-    conf = koji_product(tmp_path, [("<module>modweb:2</module>", "")], pkgset_koji_builds=["modweb-1.0-1.mod1.pdl1"],
-                        pkgset_koji_module_builds={"^Plain$": ["modsrc:2:1:c0ffee00"]},
-                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
-    _plain_methods(conf, {"comps": "deps"})
-    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))  # modweb needs modnode
-    topdir = new_compose(tmp_path, conf)
-    done = make(topdir, "gather")
-    assert done.returncode == 0, done.stdout
+    import_modweb2_as(koji, "modsrc", ["modweb-0:2.0-1.mod2.pdl1.src"])
+    topdir = plain_taking_modweb(tmp_path, {"^Plain$": ["modsrc:2:1:c0ffee00"]})
     assert "modweb-0:2.0-1.mod2.pdl1.src" not in pkgset_nevras(topdir)
     assert {"modweb-0:1.0-1.mod1.pdl1.noarch", "modweb-0:1.0-1.mod1.pdl1.src"} <= set(gathered(topdir, "Plain"))
 
@@ -563,17 +575,8 @@ def test_deps_sees_no_package_only_another_variants_content_tag_holds(koji, tmp_
     # stream names it: Pungi solves Plain over the sets of pkgset_koji_tag alone, punji hid only
     # other streams' artifacts and gave Plain modweb-2.0 (tools/fuzz-compose-koji --modules --comps
     # --seed 6151: a content tag read for another arch's stream)
-    stream = stream_documents(os.path.join(MODULAR, "modules.yaml"))[("modweb", "2")].copy("modnone", "2")
-    stream.clear_rpm_artifacts()
-    import_module(koji["hub"], stream, ["modweb-2.0-1.mod2.pdl1"], version="1", context="c0ffee00")
-    conf = koji_product(tmp_path, [("<module>modweb:2</module>", "")], pkgset_koji_builds=["modweb-1.0-1.mod1.pdl1"],
-                        pkgset_koji_module_builds={"^Web$": ["modnone:2:1:c0ffee00"]},
-                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
-    _plain_methods(conf, {"comps": "deps"})
-    conf.write_text(conf.read_text().replace("check_deps = True", "check_deps = False"))  # modweb needs modnode
-    topdir = new_compose(tmp_path, conf)
-    done = make(topdir, "gather")
-    assert done.returncode == 0, done.stdout
+    import_modweb2_as(koji, "modnone", [])
+    topdir = plain_taking_modweb(tmp_path, {"^Web$": ["modnone:2:1:c0ffee00"]})
     assert "modweb-0:2.0-1.mod2.pdl1.noarch" in pkgset_nevras(topdir)
     plain = gathered(topdir, "Plain")
     assert "modweb-0:1.0-1.mod1.pdl1.noarch" in plain and "modweb-0:2.0-1.mod2.pdl1.noarch" not in plain
