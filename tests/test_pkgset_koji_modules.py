@@ -276,6 +276,22 @@ def test_variant_modules_found_by_koji_search_with_globs(koji, tmp_path):
     assert "search" in koji["hub"].calls
 
 
+def test_an_empty_version_is_any_in_a_tags_builds_and_matches_nothing_searched(koji, tmp_path):
+    # Pungi 4.3.2 takes N:S::C's empty version for none when it picks a tag's builds, but
+    # searches Koji for N-S-.C, which names no build (a gap the helpers noticed, 2026-12-05)
+    variants = [("<module>modnode:18</module>\n      <module>modnode:20</module>",
+                 "<module>modnode:18::c0ffee18</module>")]
+    (tmp_path / "tag").mkdir()
+    conf = koji_product(tmp_path / "tag", variants, pkgset_koji_module_tag="pmtl-modules")
+    topdir = new_compose(tmp_path / "tag", conf)
+    command("punji-pkgset", "--arch", "x86_64", topdir, check=True)
+    assert variant_streams(topdir)["Server"] == ["modnode:18:20240301000000:c0ffee18"]
+    (tmp_path / "search").mkdir()
+    topdir = new_compose(tmp_path / "search", koji_product(tmp_path / "search", variants))
+    assert_one_line_error(command("punji-pkgset", "--arch", "x86_64", topdir),
+                          "no module build found", "'modnode-18-.c0ffee18'")
+
+
 def test_module_builds_option_adds_a_build_in_place_of_its_name_stream(koji, tmp_path):
     conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", pkgset_koji_inherit_modules=True,
                         pkgset_koji_module_builds={"^Web$": ["modweb:1:20240303000000:beef0001"],

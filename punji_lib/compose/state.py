@@ -64,8 +64,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # module content tag's) split by arch on its own; 13: the deps method sees no package only
 # other variants' content tags hold (on an arch where no variant has a stream too); 14: nor
 # do greedy "all"'s lookups of debug packages over hidden ones; 15: the deps method reads the
-# comps of the gather lookaside repos too.
-RULES = 15
+# comps of the gather lookaside repos too; 16: a <module> entry's empty version or context is
+# none in a tag's builds, and stays empty in a Koji search.
+RULES = 16
 
 
 def digest(*parts):

@@ -164,8 +164,10 @@ def _whitelisted(builds, specs, expected):
     for build in builds:
         version, _dot, context = build["release"].partition(".")
         for (name, stream, want_version, want_context), text in patterns:
+            # an empty version or context ("N:S::C") is none here, as Pungi 4.3.2 reads it
             if build["name"] == name and build["version"] == stream.replace("-", "_") \
-                    and want_version in (None, version) and want_context in (None, context):
+                    and (not want_version or want_version == version) \
+                    and (not want_context or want_context == context):
                 kept.append(build)
                 expected.discard(text)
                 break
@@ -213,7 +215,9 @@ def _from_search(koji, event, specs, adder):
 
 def _searched(koji, when, text):
     name, stream, version, context = _parse_spec(text)
-    query = ("%s-%s-%s.%s" % (name, stream.replace("-", "_"), version or "*", context or "*")).replace("*.*", "*")
+    # an empty version or context stays empty in the search, as Pungi 4.3.2 queries: N-S-.C names no build
+    query = ("%s-%s-%s.%s" % (name, stream.replace("-", "_"), "*" if version is None else version,
+                              "*" if context is None else context)).replace("*.*", "*")
     builds = []
     for hit in koji.call("search", query, "build", "glob"):
         build = koji.call("getBuild", hit["id"])
@@ -230,7 +234,7 @@ def _searched(koji, when, text):
     if not builds:
         raise PunjiError("variants file: no module build found in koji for module %r (searched for %r)"
                          % (text, query))
-    if version is None:
+    if not version:
         newest = max(b["module_version"] for b in builds)
         builds = [b for b in builds if b["module_version"] == newest]
     return builds
