@@ -17,7 +17,7 @@ Pungi 4.3.2 still reads those), the copy signed with the first key of sigkeys th
 (None allows the unsigned copy, when no key of the list has signed it, wherever None is;
 with gather_method "deps" the unsigned copy of an RPM whose name is none the compose is known
 to take, marked invalid_sigkey, which the gather refuses to take, as Pungi 4.3.2 does); when some are not signed yet, Koji is asked again
-signed_packages_retries times, signed_packages_wait seconds apart. A copy is read under
+signed_packages_retries times, signed_packages_wait seconds apart (koji/signed.py). A copy is read under
 the profile's topdir when readable here, else downloaded from topurl into koji_cache or
 work/<arch>/pkgset/cache (koji/store.py). Every file is checked against Koji: the NEVRA and
 the payload hash (RPMTAG_SIGMD5) in its header, and the signing key; a downloaded copy also
@@ -37,7 +37,6 @@ tags (and their inheritance) did not change since (tagChangedSinceEvent).
 """
 
 import os
-import time
 
 from .. import arches
 from ..compose import jsonio, layout, request, reuse, state
@@ -51,12 +50,12 @@ from ..rpms.packages import SOURCE_ARCHES, record
 from . import modules
 from .event import compose_event
 from .session import Session
+from .signed import rpm_nevra, signed_copies
 from .store import Store
 
 BUILD_COMPLETE = 1
 TASK_CLOSED = 2
 TASK_STATES = {0: "free", 1: "open", 2: "closed", 3: "canceled", 4: "assigned", 5: "failed"}
-SHOWN = 5  # NEVRAs named in the "not signed" error
 KOJI_SOURCE_ARCH = "src"  # the source arch read from Koji (its nosrc RPMs are left out, as Pungi 4.3.2)
 
 
@@ -125,7 +124,7 @@ def from_koji(topdir, conf, arch):
     modular = _modular(koji, conf, found, wanted, event, only) if found else []
     for rpm_id, indexes in _content_set_indexes(modular, found.content_tags if found else []).items():
         holders.setdefault(rpm_id, set()).update(indexes)
-    signed = _signed_copies(koji, conf, store, items + modular, fallback, holders)
+    signed = signed_copies(koji, conf, store, items + modular, fallback, holders)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
     sets = {}  # NEVRA -> the indexes of the package sets holding it
     for (label, build, rpm), (rel, sigkey, invalid) in signed:
@@ -398,81 +397,6 @@ def _write_modules(topdir, arch, found, tree, content_only):
     jsonio.write_text(yaml_path, mmd.dump(index))
 
 
-# -- signed copies ----------------------------------------------------------------------------
-
-
-def _sigkeys(conf):
-    """The keys of sigkeys as Koji names signed copies (data/signed/<key>/): lower-case, and as
-    written (Pungi 4.3.2 looks for that directory: a long key id matches no copy)."""
-    return [(k or None) and k.lower() for k in conf.get("sigkeys") or [None]]
-
-
-def _signed_copies(koji, conf, store, items, fallback=None, holders=None):
-    """[((label, build, rpminfo), (path relative to topdir, sigkey, unsigned fallback))]: for each
-    RPM the copy of the first allowed key Koji has and that is there; after the retries, the
-    unsigned copy of an RPM that has none when FALLBACK (names) is given and lacks its name, and a
-    PunjiError when others have none, naming those of the first package set (HOLDERS: {RPM id:
-    indexes of the sets holding it}) that has some, as Pungi 4.3.2 populates one set after another, each RPM once
-    (two content tags can hold one build)."""
-    keys = _sigkeys(conf)
-    retries = int(conf.get("signed_packages_retries") or 0)
-    wait = float(conf.get("signed_packages_wait") or 0)
-    chosen, todo = {}, list(range(len(items)))
-    for attempt in range(retries + 1):
-        sigs = koji.multicall("queryRPMSigs", [((), {"rpm_id": items[i][2]["id"]}) for i in todo])
-        left = []
-        for i, found in zip(todo, sigs):
-            label, build, rpm = items[i]
-            have = {s["sigkey"].lower() for s in found}
-            copy = _first_copy(koji, store, build, rpm, keys, have)
-            if copy is None:
-                left.append(i)
-            else:
-                chosen[i] = copy + (False,)
-        todo = left
-        if not todo:
-            break
-        if attempt < retries:
-            log.info("%d packages have no copy signed with sigkeys %s yet; asking koji again in %ss (%d of %d)",
-                     len(todo), keys, wait, attempt + 1, retries)
-            time.sleep(wait)
-    if fallback is not None:
-        for i in [i for i in todo if items[i][2]["name"] not in fallback]:
-            chosen[i] = ("%s/%s" % (koji.build_dir(items[i][1]), koji.pathinfo.rpm(items[i][2])), None, True)
-        todo = [i for i in todo if i not in chosen]
-    if todo:
-        names = sorted({_rpm_nevra(items[i][2]) for i in _of_first_set(todo, items, holders or {})})
-        more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
-        raise PunjiError("%d packages are not signed with any key of sigkeys %s (after %d retries): %s%s"
-                         % (len(names), keys, retries, ", ".join(names[:SHOWN]), more))
-    return [(items[i], chosen[i]) for i in range(len(items))]
-
-
-def _of_first_set(todo, items, holders):
-    """The indexes of TODO whose RPMs the earliest of their package sets holds."""
-    index = {i: min(holders.get(items[i][2]["id"], {0})) for i in todo}
-    return [i for i in todo if index[i] == min(index.values())]
-
-
-def _first_copy(koji, store, build, rpm, keys, have):
-    """(relative path, sigkey) of the copy of the first key of KEYS that Koji has, else the
-    unsigned copy when KEYS has None (wherever in the list: Pungi 4.3.2 looks for every signed
-    copy first); None when there is none. A signed copy Koji knows of but has not written
-    (koji write-signed-rpm) counts as none yet."""
-    for key in keys:
-        if key is not None and key in have:
-            rel = "%s/%s" % (koji.build_dir(build), koji.pathinfo.signed(rpm, key))
-            if store.has(rel):
-                return (rel, key)
-    if None in keys:
-        return ("%s/%s" % (koji.build_dir(build), koji.pathinfo.rpm(rpm)), None)
-    return None
-
-
-def _rpm_nevra(rpm):
-    return "%s-%s:%s-%s.%s" % (rpm["name"], rpm.get("epoch") or 0, rpm["version"], rpm["release"], rpm["arch"])
-
-
 # -- the files ----------------------------------------------------------------------------------
 
 
@@ -481,7 +405,7 @@ def _package(rel, store, headers, label, expected, sigkey):
     rpminfo EXPECTED from Koji and the signing key SIGKEY (None: unsigned copy, any header)."""
     import createrepo_c
 
-    want = _rpm_nevra(expected)
+    want = rpm_nevra(expected)
 
     def check(path):
         headers.check_header(path, want, expected.get("payloadhash"), sigkey, sigkey is not None)
