@@ -227,6 +227,11 @@ def test_missing_config_file(tmp_path):
     assert_one_line_error(done, "nope.conf: config file does not exist")
 
 
+def test_a_directory_given_as_the_config_is_named_so(tmp_path):
+    done = command("punji-config-validate", tmp_path)
+    assert_one_line_error(done, "%s: is a directory, not a config file" % tmp_path)
+
+
 def test_typo_gets_a_suggestion(tmp_path):
     done = command("punji-config-validate", write_conf(tmp_path, "hashed_directory = True\n"))
     assert done.returncode == 0

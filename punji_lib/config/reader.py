@@ -37,7 +37,8 @@ def load(path, defined=None):
     from kobo.conf import PyConfigParser
 
     if not os.path.isfile(path):
-        raise PunjiError("%s: config file does not exist" % path)
+        what = "is a directory, not a config file" if os.path.isdir(path) else "config file does not exist"
+        raise PunjiError("%s: %s" % (path, what))
     defined = defined or {}
     if path.endswith(".json"):
         return _without_unknown(dict(defined, **_load_json(path)), defined), [path]
