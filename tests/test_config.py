@@ -327,6 +327,20 @@ def test_kobo_error_after_a_hyphenated_include_names_its_own_line(tmp_path):
     assert_one_line_error(command("punji-config-validate", path), "common-x.conf:2:", "python keyword: del")
 
 
+def test_include_from_a_subfolder_names_where_kobo_stops(tmp_path):
+    """kobo joins every token of `from parts/media import *` into the file name, as a Rocky-style
+    config writes its includes; Pungi 4.3.2 stops at the first statement kobo refuses, in the
+    include, past a missing comma between two entries that kobo lets through (Python would not)."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "media.conf").write_text(
+        'media_meta = {\n    "size": "4"\n    "label": "x"\n}\nwanted = [?]\n')
+    path = write_conf(tmp_path, "from parts/media import *\n")
+    assert_one_line_error(command("punji-config-validate", path), "media.conf:5: invalid syntax")
+    path = write_conf(tmp_path, "from parts/absent import *\n")
+    assert_one_line_error(command("punji-config-validate", path),
+                          "bad.conf:8: included file '%s' does not exist" % (tmp_path / "parts" / "absent.conf"))
+
+
 def test_gather_method_needs_a_pattern_only_for_the_variants_composed(tmp_path):
     """Pungi 4.3.2 looks a variant's gather_method up when it gathers it: a variant tree_variants
     leaves out needs none."""
