@@ -341,6 +341,20 @@ def test_include_from_a_subfolder_names_where_kobo_stops(tmp_path):
                           "bad.conf:8: included file '%s' does not exist" % (tmp_path / "parts" / "absent.conf"))
 
 
+@pytest.mark.parametrize("deltas", ["True", "[('^Server$', {'x86_64': False})]"])
+def test_deltas_need_old_composes_as_pungi_validates_them(tmp_path, deltas):
+    """Pungi 4.3.2's createrepo validation: createrepo_deltas (true, or any variant/arch mapping)
+    needs an old compose, given by --old-composes, unless the createrepo phase is skipped."""
+    path = write_conf(tmp_path, "createrepo_deltas = %s\n" % deltas)
+    assert_one_line_error(command("punji-config-validate", path), "bad.conf:8: option 'createrepo_deltas'",
+                          "--old-composes")
+    done = command("punji-config-validate", "--old-composes", path)
+    assert done.returncode == 0, done.stderr
+    path = write_conf(tmp_path, "createrepo_deltas = %s\nskip_phases = ['createrepo']\n" % deltas)
+    done = command("punji-config-validate", path)
+    assert done.returncode == 0, done.stderr
+
+
 def test_gather_method_needs_a_pattern_only_for_the_variants_composed(tmp_path):
     """Pungi 4.3.2 looks a variant's gather_method up when it gathers it: a variant tree_variants
     leaves out needs none."""
