@@ -114,9 +114,10 @@ def _collect(path, node, parent, out, templates):
     if not ID_RE.match(variant["id"] or ""):
         raise PunjiError("%s:%s: variant id %r: only letters, digits, '_', '-' and '.' (not leading)"
                          % (path, node.sourceline, variant["id"]))
-    unknown = [a for a in variant["arches"] if a not in arches.FAMILY or a == "src"]
+    unknown = [a for a in variant["arches"] if not arches.is_compose_arch(a)]
     if unknown:
-        raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(sorted(arches.FAMILY))))
+        known = sorted(set(arches.FAMILY) - {"src"} | set(arches.COMPATIBLE_NEXT))
+        raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(known)))
     if parent is None and variant["type"] in ("addon", "optional"):
         raise PunjiError("%s: an %s must be nested in a parent variant or named by a <ref> in one"
                          % (where, variant["type"]))
