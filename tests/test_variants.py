@@ -82,6 +82,25 @@ def test_an_ia32_rpm_arch_is_a_compose_arch_with_the_packages_rpm_finds_compatib
         variants.load(path)
 
 
+def test_names_with_whitespace_around_are_refused_and_empty_ones_read_as_pungi_does(tmp_path):
+    """Pungi 4.3.2's variants validation refuses an arch, group, environment, module, package...
+    whose text has leading or trailing whitespace (an indented multi-line <group> too); an empty
+    <group> or <environment> it reads as the name 'None' (str of no text), which no comps file has."""
+    arch = '<arches><arch>x86_64</arch></arches>'
+    path = write(tmp_path, '<variant id="A" name="A" type="variant">%s<groups><group>\n  core\n</group></groups>'
+                           '</variant>\n' % arch)
+    with pytest.raises(PunjiError, match=r":3: <group> '\\n  core\\n' has leading or trailing whitespace"):
+        variants.load(path)
+    path = write(tmp_path, '<variant id="A" name="A" type="variant"><arches><arch>x86_64 </arch></arches></variant>\n')
+    with pytest.raises(PunjiError, match=r":3: <arch> 'x86_64 ' has leading"):
+        variants.load(path)
+    path = write(tmp_path, '<variant id="A" name="A" type="variant">%s<groups><group></group><group>core</group>'
+                           '</groups><environments><environment/></environments></variant>\n' % arch)
+    variant = variants.load(path)[0]
+    assert [g["name"] for g in variant["groups"]] == ["None", "core"]
+    assert [e["name"] for e in variant["environments"]] == ["None"]
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(PunjiError, match="cannot read the variants file"):
         variants.load(str(tmp_path / "none.xml"))
