@@ -70,6 +70,15 @@ def test_a_phase_another_needs_cannot_be_skipped_alone(tmp_path, demo_copy):
     assert not os.path.exists(tmp_path / "out")
 
 
+def test_deltas_without_old_composes_are_refused_before_a_compose_is_made(tmp_path, demo_copy):
+    # pungi-koji 4.3.2 validates its phases first: createrepo cannot make deltas without an old compose
+    conf = demo_copy / "demo.conf"
+    conf.write_text(conf.read_text() + "\ncreaterepo_deltas = True\n")
+    assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"),
+                          "option 'createrepo_deltas'", "--old-composes")
+    assert not os.path.exists(tmp_path / "out")
+
+
 def test_a_production_compose_needs_a_label_or_no_label(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     done = command("punji-compose", conf, "--target-dir", tmp_path / "a")

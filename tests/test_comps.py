@@ -176,6 +176,23 @@ def test_comps_libcomps_remarks_on_are_read_as_pungi_does(tmp_path):
     assert '<packagereq type="optional">c-pkg</packagereq>' in text
 
 
+def test_untranslated_names_of_a_comps_in_file_are_dropped_as_libcomps_does(tmp_path):
+    # a comps.xml.in names and describes by <_name>/<_description> (merged into <name> with its
+    # translations later): Pungi 4.3.2 composes with such a file as a config names it, libcomps
+    # dropping them (fidelity product comps-untranslated); a misplaced <name> stays an error
+    path = tmp_path / "comps.xml"
+    path.write_text('<?xml version="1.0"?>\n<comps>\n<group><id>g</id><_name>G</_name><_description>d</_description>'
+                    '<packagelist><packagereq type="mandatory">a</packagereq></packagelist></group>\n'
+                    '<category><id>c</id><_name>C</_name><grouplist><groupid>g</groupid></grouplist></category>\n'
+                    '</comps>\n')
+    text = comps.to_xml(comps.read(str(path)))
+    assert "<id>g</id>\n    <name/>\n    <description/>" in text
+    path.write_text('<?xml version="1.0"?>\n<comps>\n<group><id>g</id><name>G</name><description>d</description>'
+                    '<packagelist><name>a</name></packagelist></group>\n</comps>\n')
+    with pytest.raises(PunjiError, match="libcomps rejects the comps file"):
+        comps.read(str(path))
+
+
 @pytest.mark.parametrize("element, expected", [
     ("<id></id>", "line 3: <id> content missing"),
     ('<id>g</id><packagelist><packagereq type="mandatory"></packagereq></packagelist>',

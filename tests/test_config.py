@@ -332,6 +332,34 @@ def test_kobo_error_after_a_hyphenated_include_names_its_own_line(tmp_path):
     assert_one_line_error(command("punji-config-validate", path), "common-x.conf:2:", "python keyword: del")
 
 
+def test_include_from_a_subfolder_names_where_kobo_stops(tmp_path):
+    """kobo joins every token of `from parts/media import *` into the file name, as a Rocky-style
+    config writes its includes; Pungi 4.3.2 stops at the first statement kobo refuses, in the
+    include, past a missing comma between two entries that kobo lets through (Python would not)."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "media.conf").write_text(
+        'media_meta = {\n    "size": "4"\n    "label": "x"\n}\nwanted = [?]\n')
+    path = write_conf(tmp_path, "from parts/media import *\n")
+    assert_one_line_error(command("punji-config-validate", path), "media.conf:5: invalid syntax")
+    path = write_conf(tmp_path, "from parts/absent import *\n")
+    assert_one_line_error(command("punji-config-validate", path),
+                          "bad.conf:8: included file '%s' does not exist" % (tmp_path / "parts" / "absent.conf"))
+
+
+@pytest.mark.parametrize("deltas", ["True", "[('^Server$', {'x86_64': False})]"])
+def test_deltas_need_old_composes_as_pungi_validates_them(tmp_path, deltas):
+    """Pungi 4.3.2's createrepo validation: createrepo_deltas (true, or any variant/arch mapping)
+    needs an old compose, given by --old-composes, unless the createrepo phase is skipped."""
+    path = write_conf(tmp_path, "createrepo_deltas = %s\n" % deltas)
+    assert_one_line_error(command("punji-config-validate", path), "bad.conf:8: option 'createrepo_deltas'",
+                          "--old-composes")
+    done = command("punji-config-validate", "--old-composes", path)
+    assert done.returncode == 0, done.stderr
+    path = write_conf(tmp_path, "createrepo_deltas = %s\nskip_phases = ['createrepo']\n" % deltas)
+    done = command("punji-config-validate", path)
+    assert done.returncode == 0, done.stderr
+
+
 def test_gather_method_needs_a_pattern_only_for_the_variants_composed(tmp_path):
     """Pungi 4.3.2 looks a variant's gather_method up when it gathers it: a variant tree_variants
     leaves out needs none."""

@@ -66,6 +66,41 @@ def test_bad_variants_name_file_and_line(tmp_path, body, fragment):
     assert fragment in str(err.value)
 
 
+def test_an_ia32_rpm_arch_is_a_compose_arch_with_the_packages_rpm_finds_compatible(tmp_path):
+    """Pungi 4.3.2 composes any arch a variant names (Rocky Linux composes an i686 tree): punji
+    takes the ia32 rpm arches, each with the arches rpm finds it compatible with (the fidelity
+    product ia32-arches composes them as Pungi does); an arch no rpm knows is still refused."""
+    from punji_lib import arches
+
+    path = write(tmp_path, '<variant id="A" name="A" type="variant"><arches><arch>i686</arch>'
+                           '<arch>athlon</arch></arches></variant>\n')
+    assert variants.load(path)[0]["arches"] == ["athlon", "i686"]
+    assert arches.compatible("i686") == ["i686", "i586", "i486", "i386", "noarch"]
+    assert arches.compatible("athlon")[:2] == ["athlon", "i686"]
+    path = write(tmp_path, '<variant id="A" name="A" type="variant"><arches><arch>i868</arch></arches></variant>\n')
+    with pytest.raises(PunjiError, match="variant 'A': unknown arch 'i868'"):
+        variants.load(path)
+
+
+def test_names_with_whitespace_around_are_refused_and_empty_ones_read_as_pungi_does(tmp_path):
+    """Pungi 4.3.2's variants validation refuses an arch, group, environment, module, package...
+    whose text has leading or trailing whitespace (an indented multi-line <group> too); an empty
+    <group> or <environment> it reads as the name 'None' (str of no text), which no comps file has."""
+    arch = '<arches><arch>x86_64</arch></arches>'
+    path = write(tmp_path, '<variant id="A" name="A" type="variant">%s<groups><group>\n  core\n</group></groups>'
+                           '</variant>\n' % arch)
+    with pytest.raises(PunjiError, match=r":3: <group> '\\n  core\\n' has leading or trailing whitespace"):
+        variants.load(path)
+    path = write(tmp_path, '<variant id="A" name="A" type="variant"><arches><arch>x86_64 </arch></arches></variant>\n')
+    with pytest.raises(PunjiError, match=r":3: <arch> 'x86_64 ' has leading"):
+        variants.load(path)
+    path = write(tmp_path, '<variant id="A" name="A" type="variant">%s<groups><group></group><group>core</group>'
+                           '</groups><environments><environment/></environments></variant>\n' % arch)
+    variant = variants.load(path)[0]
+    assert [g["name"] for g in variant["groups"]] == ["None", "core"]
+    assert [e["name"] for e in variant["environments"]] == ["None"]
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(PunjiError, match="cannot read the variants file"):
         variants.load(str(tmp_path / "none.xml"))

@@ -24,7 +24,8 @@ def build_parser():
                    help="as pungi-config-validate takes it: punji validates offline always (no git reference "
                         "is resolved)")
     p.add_argument("--old-composes", action="store_true",
-                   help="as pungi-config-validate takes it: nothing of a config depends on it in punji")
+                   help="as pungi-config-validate takes it: the compose will be given --old-composes "
+                        "(createrepo_deltas needs an old compose)")
     return p
 
 
@@ -62,6 +63,7 @@ def _validate(args):
 
     config = init.load_config(args.config, defined=_defined(args))
     loaded = init.load_inputs(args.config, config=config, check_only=True)
+    init.check_deltas_have_old_composes(loaded["config"], loaded["files"], args.old_composes)
     for message in loaded["warnings"]:
         cli.warn("punji-config-validate", message)
     if loaded["comps"]:

@@ -23,9 +23,11 @@ from ..errors import PunjiError
 
 EMPTY_NUMBER_RE = re.compile(rb"<(uservisible|biarchonly|display_order)(?:\s[^>]*)?(?:/>|>\s*</\1\s*>)")
 # the remarks of libcomps on a comps file Pungi composes with (an element out of place, which
-# libcomps drops, is one too, but punji refuses it: a typo like <package> loses a requirement)
+# libcomps drops, is one too, but punji refuses it: a typo like <package> loses a requirement;
+# not the translatable <_name> and <_description> of a comps.xml.in, whose text is a name)
 TOLERATED_RE = re.compile(r"^\w+ is empty at line|^Element (name|description) is required|"
-                          r"^<(name|description)> content missing|has been already found")
+                          r"^<(name|description)> content missing|has been already found|"
+                          r"<_(name|description)> found with no suitable parent")
 LINE_RE = re.compile(r"\s*at line:\s*(\d+)\s*col(?:umn)?\s*:\s*\d+")
 
 

@@ -19,6 +19,8 @@ URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 KOBO_POSITION_RE = re.compile(r"file: (?P<file>.*?), begin: \((?P<line>\d+), \d+\).*?text: (?P<text>.*)$", re.S)
 KOBO_KEYWORD_RE = re.compile(r"python keyword: (\w+)")
 KOBO_DUPLICATE_RE = re.compile(r"in file (?P<file>.*) on line (?P<line>\d+)")
+# Python's errors about brackets, whose line kobo cannot name (it reads on past an unclosed one)
+PYTHON_BRACKET_RE = re.compile(r"never closed|does not match|unmatched")
 
 
 class Result:
@@ -49,8 +51,7 @@ def load(path, defined=None):
     except FileNotFoundError as exc:
         raise PunjiError("%s: included file '%s' does not exist" % (_includer(parser, path, exc.filename), exc.filename))
     except Exception as exc:  # kobo raises SyntaxError, KeyError, TypeError, tokenize errors for bad input
-        found = (_python_syntax_message(f) for f in _config_files(path))
-        raise PunjiError(next((m for m in found if m), None) or _kobo_message(exc, parser, path))
+        raise PunjiError(_parse_error(exc, parser, path))
     raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
     return _without_unknown(raw, defined), list(dict.fromkeys(parser.opened_files))
 
@@ -76,6 +77,22 @@ def _load_json(path):
     return {k: _plain(v) for k, v in raw.items() if not k.startswith("_")}
 
 
+def _parse_error(exc, parser, path):
+    """One line naming where the config cannot be read: kobo's line when it names one, as
+    Pungi stops there (Python would stop earlier at what kobo reads through, two values in a
+    row in a list or dict), but Python's for a bracket (kobo names where it gave up)."""
+    found = (_python_syntax_message(f) for f in _config_files(path))
+    python = next((m for m in found if m), None)
+    kobo_names_it = isinstance(exc, SyntaxError) and KOBO_POSITION_RE.search(_text(exc))
+    if python and (not kobo_names_it or PYTHON_BRACKET_RE.search(python)):
+        return python
+    return _kobo_message(exc, parser, path)
+
+
+def _text(exc):
+    return str(exc.msg if getattr(exc, "msg", None) else exc)
+
+
 def _kobo_message(exc, parser, path):
     if isinstance(exc, SyntaxError):
         return _kobo_syntax_message(exc, path)
@@ -87,10 +104,13 @@ def _kobo_message(exc, parser, path):
 
 def _python_syntax_message(path):
     """Python's own 'file:line: message' for a syntax error in PATH, which names the line
-    kobo's parser cannot (an unclosed bracket, two values in a row); None when Python
-    finds none (kobo accepts a few things Python does not, and the reverse)."""
+    kobo's parser cannot (an unclosed bracket); None when Python finds none (kobo accepts a
+    few things Python does not, and the reverse)."""
+    import warnings
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8", errors="replace") as f, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Python's remarks on valid code ('tuple' is not callable)
             # kobo's includes are no Python when the name has a '-': blank them, keeping the line numbers
             compile(INCLUDE_LINE_RE.sub("", f.read()), path, "exec")
     except SyntaxError as exc:
@@ -100,9 +120,15 @@ def _python_syntax_message(path):
     return None
 
 
-# kobo's include: the file name may hold what a Python module name may not (common-fedora)
-INCLUDE_RE = re.compile(r"^\s*from\s+([\w.-]+)\s+import\b")
-INCLUDE_LINE_RE = re.compile(r"^[ \t]*from[ \t]+[\w.-]+[ \t]+import[ \t]+\*[ \t]*$", re.M)
+# kobo's include: the file name is every token up to 'import', joined, so it may hold what a
+# Python module name may not (common-fedora, common/multilib)
+INCLUDE_RE = re.compile(r"^\s*from\s+(\S.*?)\s+import\b")
+INCLUDE_LINE_RE = re.compile(r"^[ \t]*from[ \t]+\S.*?[ \t]+import[ \t]+[\w*][\w*, \t]*$", re.M)
+
+
+def _include_path(including, match):
+    """The file kobo reads for an include line MATCHed in the file INCLUDING."""
+    return os.path.join(os.path.dirname(including), re.sub(r"\s+", "", match.group(1)) + ".conf")
 
 
 def _config_files(path):
@@ -117,18 +143,18 @@ def _config_files(path):
             for line in f:
                 match = INCLUDE_RE.match(line)
                 if match:
-                    todo.append(os.path.join(os.path.dirname(current), match.group(1) + ".conf"))
+                    todo.append(_include_path(current, match))
     return found
 
 
 def _includer(parser, path, missing):
     """'file:line' of the include of MISSING (a config file that does not exist)."""
-    stem = os.path.splitext(os.path.basename(missing or ""))[0]
+    missing = os.path.normpath(missing or "")
     for candidate in _config_files(path):
         with open(candidate, encoding="utf-8", errors="replace") as f:
             for number, line in enumerate(f, 1):
                 match = INCLUDE_RE.match(line)
-                if match and match.group(1) == stem:
+                if match and os.path.normpath(_include_path(candidate, match)) == missing:
                     return "%s:%d" % (candidate, number)
     return _current_file(parser, path)
 
@@ -143,7 +169,7 @@ def _one_line(exc):
 
 
 def _kobo_syntax_message(exc, path):
-    text = str(exc.msg if getattr(exc, "msg", None) else exc)
+    text = _text(exc)
     match = KOBO_POSITION_RE.search(text)
     if match:
         what = text.split(":", 1)[0]

@@ -50,6 +50,7 @@ def _parse_valid(path):
     if not dtd.validate(tree.getroot()):
         err = dtd.error_log.filter_from_errors()[0]
         raise PunjiError("%s:%s: does not match the variants DTD: %s" % (path, err.line, err.message))
+    _check_whitespace(path, tree.getroot())
     return tree.getroot()
 
 
@@ -59,6 +60,23 @@ def _bool(node, attr, default=None):
 
 
 ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+# the elements whose text Pungi's variants validation refuses with leading or trailing whitespace
+NO_WHITESPACE = ("arch", "environment", "group", "kojitag", "module", "name", "package")
+
+
+def _text(node):
+    """NODE's text as Pungi reads it: str() of it, so an empty element names 'None' (a group
+    or environment no comps file has)."""
+    return str(node.text)
+
+
+def _check_whitespace(path, root):
+    """As Pungi 4.3.2's variants validation: a group, arch, module... named with spaces or a
+    newline around it is refused (an indented <group>\n  core\n</group> too)."""
+    for element in root.iter(*NO_WHITESPACE):
+        if element.text is not None and element.text != element.text.strip():
+            raise PunjiError("%s:%s: <%s> %r has leading or trailing whitespace, which Pungi refuses"
+                             % (path, element.sourceline, element.tag, element.text))
 
 
 def _variant(node, parent):
@@ -73,7 +91,7 @@ def _variant(node, parent):
         "arches": sorted({a.text.strip() for a in node.findall("arches/arch") if a.text}),
         "groups": [
             {
-                "name": g.text.strip(),
+                "name": _text(g),
                 "glob": _bool(g, "glob", False),
                 "default": _bool(g, "default"),
                 "uservisible": _bool(g, "uservisible"),
@@ -82,7 +100,7 @@ def _variant(node, parent):
         ],
         "environments": [
             {
-                "name": e.text.strip(),
+                "name": _text(e),
                 "display_order": int(e.get("display_order")) if e.get("display_order") else None,
                 "optional": _bool(e, "optional", False),
             }
@@ -91,9 +109,9 @@ def _variant(node, parent):
         "is_empty": node.get("is_empty") is not None,  # Pungi: bool("false") is True
         "has_optional": _bool(node, "has_optional", False),
         "release": dict(release.attrib) if release is not None else None,
-        "buildinstallpackages": [p.text.strip() for p in node.findall("buildinstallpackages/package")],
+        "buildinstallpackages": [_text(p) for p in node.findall("buildinstallpackages/package")],
         "modules": _modules(node),
-        "modular_koji_tags": [t.text.strip() for t in node.findall("modules/kojitag")],
+        "modular_koji_tags": [_text(t) for t in node.findall("modules/kojitag")],
         "children": [],
     }
 
@@ -114,9 +132,10 @@ def _collect(path, node, parent, out, templates):
     if not ID_RE.match(variant["id"] or ""):
         raise PunjiError("%s:%s: variant id %r: only letters, digits, '_', '-' and '.' (not leading)"
                          % (path, node.sourceline, variant["id"]))
-    unknown = [a for a in variant["arches"] if a not in arches.FAMILY or a == "src"]
+    unknown = [a for a in variant["arches"] if not arches.is_compose_arch(a)]
     if unknown:
-        raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(sorted(arches.FAMILY))))
+        known = sorted(set(arches.FAMILY) - {"src"} | set(arches.COMPATIBLE_NEXT))
+        raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(known)))
     if parent is None and variant["type"] in ("addon", "optional"):
         raise PunjiError("%s: an %s must be nested in a parent variant or named by a <ref> in one"
                          % (where, variant["type"]))

@@ -24,6 +24,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
     compose_type = compose_type or config["config"].get("compose_type") or "production"
     _check_phases_needed(config["config"].get("skip_phases") or [])
+    check_deltas_have_old_composes(config["config"], config["files"], options.get("old_composes"))
     if label:
         composeid.check_label(label)
     elif compose_type == "production" and not options.get("no_label"):
@@ -163,6 +164,16 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
     _check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
     return loaded
+
+
+def check_deltas_have_old_composes(config, files, old_composes):
+    """As Pungi's createrepo validation: delta RPMs are made against an old compose, so
+    createrepo_deltas (true, or any variant/arch mapping) needs --old-composes, unless the
+    createrepo phase is skipped."""
+    if not config.get("createrepo_deltas") or old_composes or "createrepo" in (config.get("skip_phases") or []):
+        return
+    raise PunjiError("%s: option 'createrepo_deltas': delta RPMs need an old compose to be made against: "
+                     "give --old-composes, as pungi-koji asks" % reader.where("createrepo_deltas", files))
 
 
 def _check_ostree_installer(config, variants, files):
