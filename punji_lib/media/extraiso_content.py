@@ -35,7 +35,6 @@ def _included(tree, v, arch, block):
     return result, listed
 
 
-
 def _make_package_dirs(topdir, tree, members, listed, arch):
     """Make the package directory on ARCH of every variant of the image (MEMBERS) and of every
     one it names without a tree there (LISTED), as Pungi's extra ISOs do: an is_empty member's
@@ -48,6 +47,7 @@ def _make_package_dirs(topdir, tree, members, listed, arch):
         owner = by_uid.get(v["parent"], v) if v["type"] == "addon" else v
         if v in members or arch not in owner["arches"]:
             os.makedirs(layout.at(topdir, layout.packages_dir(v, arch)), exist_ok=True)
+
 
 def include_variants(block):
     """The block's 'include_variants' as a list, as configured."""
