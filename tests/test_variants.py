@@ -56,6 +56,13 @@ def write(tmp_path, body):
          ":4: variant 'A-B': arches ppc64le are not arches of its parent 'A'"),
         ('<ref id="Nope"/><variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
          ":3: <ref id='Nope'> names no variant"),
+        # Pungi 4.3.2's DTD: a variant with content lists its arches (only an empty one may not);
+        # the Gluster child of Pungi's first test product variants ('<product>' apart) without them
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+         '<variant id="B" name="B" type="addon"><groups><group>b</group></groups></variant></variants></variant>\n',
+         ":4: does not match the variants DTD"),
+        ('<variant id="A" name="A" type="variant"><groups><group>a</group></groups></variant>\n',
+         ":3: does not match the variants DTD"),
     ],
 )
 def test_bad_variants_name_file_and_line(tmp_path, body, fragment):
