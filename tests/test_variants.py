@@ -110,3 +110,11 @@ def test_unreferenced_top_level_addon_and_bad_ref(tmp_path):
                  '<variants><ref id="X"/></variants></variant>\n')
     with pytest.raises(PunjiError, match="references 'X', which is no top-level addon"):
         variants.load(path)
+
+
+def test_text_in_a_release_element_is_allowed_and_ignored(tmp_path):
+    """Pungi 4.3.2's DTD gives <release> text content (#PCDATA); only its attributes count."""
+    path = write(tmp_path, '<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>'
+                 '<variant id="L" name="L" type="layered-product"><release name="Layer" short="LP" version="1">'
+                 'some words</release><arches><arch>x86_64</arch></arches></variant></variants></variant>\n')
+    assert variants.by_uid(variants.load(path))["A-L"]["release"] == {"name": "Layer", "short": "LP", "version": "1"}
