@@ -63,6 +63,8 @@ def write(tmp_path, body):
          ":4: does not match the variants DTD"),
         ('<variant id="A" name="A" type="variant"><groups><group>a</group></groups></variant>\n',
          ":3: does not match the variants DTD"),
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>'
+         '<environment optional="true">e</environment></environments></variant>\n', ":3: does not match the variants DTD"),
     ],
 )
 def test_bad_variants_name_file_and_line(tmp_path, body, fragment):
