@@ -56,6 +56,15 @@ def write(tmp_path, body):
          ":4: variant 'A-B': arches ppc64le are not arches of its parent 'A'"),
         ('<ref id="Nope"/><variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
          ":3: <ref id='Nope'> names no variant"),
+        # Pungi 4.3.2's DTD: a variant with content lists its arches (only an empty one may not);
+        # the Gluster child of Pungi's first test product variants ('<product>' apart) without them
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+         '<variant id="B" name="B" type="addon"><groups><group>b</group></groups></variant></variants></variant>\n',
+         ":4: does not match the variants DTD"),
+        ('<variant id="A" name="A" type="variant"><groups><group>a</group></groups></variant>\n',
+         ":3: does not match the variants DTD"),
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>'
+         '<environment optional="true">e</environment></environments></variant>\n', ":3: does not match the variants DTD"),
     ],
 )
 def test_bad_variants_name_file_and_line(tmp_path, body, fragment):
@@ -138,3 +147,11 @@ def test_unreferenced_top_level_addon_and_bad_ref(tmp_path):
                  '<variants><ref id="X"/></variants></variant>\n')
     with pytest.raises(PunjiError, match="references 'X', which is no top-level addon"):
         variants.load(path)
+
+
+def test_text_in_a_release_element_is_allowed_and_ignored(tmp_path):
+    """Pungi 4.3.2's DTD gives <release> text content (#PCDATA); only its attributes count."""
+    path = write(tmp_path, '<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>'
+                 '<variant id="L" name="L" type="layered-product"><release name="Layer" short="LP" version="1">'
+                 'some words</release><arches><arch>x86_64</arch></arches></variant></variants></variant>\n')
+    assert variants.by_uid(variants.load(path))["A-L"]["release"] == {"name": "Layer", "short": "LP", "version": "1"}

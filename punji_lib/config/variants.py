@@ -102,7 +102,7 @@ def _variant(node, parent):
             {
                 "name": _text(e),
                 "display_order": int(e.get("display_order")) if e.get("display_order") else None,
-                "optional": _bool(e, "optional", False),
+                "optional": False,  # Pungi 4.3.2's DTD has no such attribute
             }
             for e in node.findall("environments/environment")
         ],

@@ -35,6 +35,20 @@ def _included(tree, v, arch, block):
     return result, listed
 
 
+def _make_package_dirs(topdir, tree, members, listed, arch):
+    """Make the package directory on ARCH of every variant of the image (MEMBERS) and of every
+    one it names without a tree there (LISTED), as Pungi's extra ISOs do: an is_empty member's
+    (composeinfo then lists its trees), an empty compose/<uid>/<arch>/os/Packages for a named
+    variant without ARCH. Left out: an addon without ARCH whose parent has a tree on ARCH, as
+    that directory would be inside the parent's tree, which Pungi's createiso phase reads at
+    the same time (a race) and punji's createiso would graft."""
+    by_uid = variants.by_uid(tree)
+    for v in listed:
+        owner = by_uid.get(v["parent"], v) if v["type"] == "addon" else v
+        if v in members or arch not in owner["arches"]:
+            os.makedirs(layout.at(topdir, layout.packages_dir(v, arch)), exist_ok=True)
+
+
 def include_variants(block):
     """The block's 'include_variants' as a list, as configured."""
     names = block["include_variants"]
@@ -111,11 +125,9 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         boot = iso.boot_options(boot_files, arch)
         if boot:
             content.update(boot_files)
+    _make_package_dirs(topdir, tree, members, listed, arch)
     for member in members:
         repo = layout.at(topdir, layout.repo_dir(member, arch))
-        # Pungi's extra ISOs make the package directory of each variant they hold, an is_empty
-        # one's too, and composeinfo then lists its trees
-        os.makedirs(layout.at(topdir, layout.packages_dir(member, arch)), exist_ok=True)
         for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
             if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
                 content["%s/Packages/%s" % (member["uid"], rel)] = path
