@@ -65,8 +65,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # other variants' content tags hold (on an arch where no variant has a stream too); 14: nor
 # do greedy "all"'s lookups of debug packages over hidden ones; 15: the deps method reads the
 # comps of the gather lookaside repos too; 16: a <module> entry's empty version or context is
-# none in a tag's builds, and stays empty in a Koji search.
-RULES = 16
+# none in a tag's builds, and stays empty in a Koji search; 17: with nodeps' package set of the
+# names to gather, a pkgset_koji_builds build a tag has too is walked at the tag's place as well.
+RULES = 17
 
 
 def digest(*parts):
