@@ -66,8 +66,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # do greedy "all"'s lookups of debug packages over hidden ones; 15: the deps method reads the
 # comps of the gather lookaside repos too; 16: a <module> entry's empty version or context is
 # none in a tag's builds, and stays empty in a Koji search; 17: with nodeps' package set of the
-# names to gather, a pkgset_koji_builds build a tag has too is walked at the tag's place as well.
-RULES = 17
+# names to gather, a pkgset_koji_builds build a tag has too is walked at the tag's place as well;
+# 18: an image of iso_level 3 or more is written without genisoimage's -allow-limited-size.
+RULES = 18
 
 
 def digest(*parts):
