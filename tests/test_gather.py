@@ -538,7 +538,11 @@ def test_what_fails_in_pungis_gather_order_fails_from_that_turn_of_gather_on(
         variants = demo_copy / "variants.xml"
         assert edit[0] in variants.read_text()
         variants.write_text(variants.read_text().replace(*edit))
-    compose = gathered_compose(tmp_path, demo_copy, options)
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write(options)
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "init", "--test", check=True)
+    assert "option 'variant_as_lookaside'" in done.stderr and says in done.stderr  # a warning
+    compose = gathered_compose(tmp_path, demo_copy, "")
     command("punji-gather", *fine, compose, check=True)
     done = command("punji-gather", *failing, compose)
     assert_one_line_error(done, "option 'variant_as_lookaside'", says)

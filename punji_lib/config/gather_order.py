@@ -77,7 +77,7 @@ def first_failure(pairs, variants):
     for turn, (kind, uid) in enumerate(_steps(pairs, variants)):
         v = by_uid.get(uid)
         if v is None:
-            return turn, "variant %r is not in this compose (Pungi's gather fails on it)" % uid
+            return turn, "variant %r is not in this compose" % uid
         if v["type"] != kind:
             continue
         for requiring, required in pairs:

@@ -10,7 +10,7 @@ import re
 import tokenize
 
 from ..errors import PunjiError
-from . import option_types
+from . import gather_order, option_types
 from . import options as option_table
 
 ORDERED_MAPS = ("gather_method", "image_name_format")
@@ -463,7 +463,8 @@ def check_gather_method(config, variants, files):
 def check_variant_as_lookaside(config, variants, files):
     """variant_as_lookaside as Pungi checks it: the lookaside variant of a variant in the compose
     is in it too, with every arch of the variant, and no variant is its own lookaside, however far
-    (what fails in the order Pungi gathers the variants fails in gather: config.gather_order)."""
+    (what fails in the order Pungi gathers the variants fails in gather, config.gather_order:
+    a warning here)."""
     pairs = config.get("variant_as_lookaside") or []
     what = "%s: option 'variant_as_lookaside'" % where("variant_as_lookaside", files)
     by_uid = {v["uid"]: v for v in variants}
@@ -487,6 +488,8 @@ def check_variant_as_lookaside(config, variants, files):
             if uid not in seen:
                 seen.add(uid)
                 todo.extend(edges.get(uid, ()))
+    failure = gather_order.first_failure(pairs, variants)
+    return ["%s: %s; the gather phase will fail there, as Pungi's" % (what, failure[1])] if failure else []
 
 
 def slices(config):
