@@ -684,6 +684,19 @@ def test_ppc_images_are_written_without_an_input_charset_as_pungi_does(tmp_path)
         iso.make_image(str(tmp_path / "x86.iso"), files, "TEST", str(tmp_path), iso_level=4, arch="x86_64")
 
 
+def test_an_iso_level_3_image_has_no_udf_tree_as_pungis(tmp_path):
+    # found by tools/fuzz-compose-koji --modules --gather --comps --outputs, seed 6324: an extra
+    # ISO of iso_level 3 over a strict createiso_max_size, 2390016 bytes to Pungi's 1650688:
+    # Pungi 4.3.2 does not ask genisoimage for -allow-limited-size, which adds a UDF tree
+    assert "-allow-limited-size" not in iso.mkisofs_command("genisoimage", "x.iso", "list", "TEST", iso_level=3)
+    (tmp_path / "a.txt").write_text("a\n")
+    iso.make_image(str(tmp_path / "a.iso"), {"sub/a.txt": str(tmp_path / "a.txt")}, "TEST", str(tmp_path),
+                   iso_level=3, arch="x86_64")
+    with open(tmp_path / "a.iso", "rb") as f:
+        descriptors = f.read(32 * 2048)
+    assert b"NSR0" not in descriptors  # no UDF volume recognition sequence
+
+
 def test_a_tree_without_rpms_keeps_an_empty_iso_directory_as_pungi_does(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     for rel in tree_files(tree_dir(compose, "Server", "x86_64")):

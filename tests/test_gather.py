@@ -515,26 +515,49 @@ EVERYTHING_X86_64 = ('<variant id="Everything" name="Everything" type="variant">
                      '      <arch>x86_64</arch>')
 
 
-@pytest.mark.parametrize("options, edit, says", [
+@pytest.mark.parametrize("options, edit, fine, failing, says", [
     # Pungi gathers Client and Server (on i386 too) before the addon Server-HA, whose lookaside
     # Everything then has no i386 results
     ('variant_as_lookaside = [("Server-HA", "Everything")]\n', EVERYTHING_X86_64,
+     ["--variant", "Everything", "--arch", "x86_64"], ["--variant", "Server-HA", "--arch", "x86_64"],
      "Server-HA is gathered when Everything has no i386 results (it lacks that arch)"),
     # top-level variants are gathered before addons, whatever variant_as_lookaside says
     ('variant_as_lookaside = [("Client", "Server-HA")]\ntree_arches = ["x86_64"]\n', None,
+     ["--variant", "Server", "--arch", "x86_64"], ["--variant", "Client", "--arch", "x86_64"],
      "Client is gathered when Server-HA has no x86_64 results (it is gathered later)"),
+    # Pungi gathers Server, then fails on Client's turn, which no gather of this compose has
     ('variant_as_lookaside = [("Client", "Server")]\ntree_variants = ["Server"]\n', None,
+     ["--variant", "Server", "--arch", "x86_64"], ["--assemble"],
      "variant 'Client' is not in this compose"),
 ])
-def test_what_fails_in_pungis_gather_order_is_one_error(tmp_path, demo_copy, options, edit, says):
+def test_what_fails_in_pungis_gather_order_fails_from_that_turn_of_gather_on(
+        tmp_path, demo_copy, options, edit, fine, failing, says):
+    """Pungi's gather fails there, after init and the package sets: the variants it gathers
+    before are gathered."""
     if edit:
         variants = demo_copy / "variants.xml"
         assert edit[0] in variants.read_text()
         variants.write_text(variants.read_text().replace(*edit))
     with open(demo_copy / "demo.conf", "a") as f:
         f.write(options)
-    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "init", "--test", check=True)
+    assert "option 'variant_as_lookaside'" in done.stderr and says in done.stderr  # a warning
+    compose = gathered_compose(tmp_path, demo_copy, "")
+    command("punji-gather", *fine, compose, check=True)
+    done = command("punji-gather", *failing, compose)
     assert_one_line_error(done, "option 'variant_as_lookaside'", says)
+
+
+def test_what_fails_in_init_comes_before_what_fails_in_pungis_gather_order(tmp_path, demo_copy):
+    """An empty module_defaults_dir fails Pungi's init, before its gather reaches a lookaside
+    variant without results on an arch (tools/fuzz-compose-koji --modules --gather --comps
+    --outputs, seed 6301)."""
+    (demo_copy / "defaults").mkdir()
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write('module_defaults_dir = {"scm": "file", "dir": "defaults"}\n'
+                'variant_as_lookaside = [("Client", "Server-HA")]\ntree_arches = ["x86_64"]\n')
+    done = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test")
+    assert_one_line_error(done, "option 'module_defaults_dir'", "is empty")
 
 
 def test_a_lookaside_variant_with_every_arch_gathered_before_is_fine(tmp_path, demo_copy):

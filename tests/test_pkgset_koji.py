@@ -240,6 +240,24 @@ def test_with_nodeps_a_binary_named_like_its_build_after_a_taken_one_gets_in_as_
     assert found[1] == {"demo-repos.noarch", "demo-repos.src"}
 
 
+def test_with_nodeps_an_extra_build_the_tag_has_too_is_walked_twice_as_pungi_does(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 drops only a tag's other builds of a pkgset_koji_builds build's name: the build
+    # itself stays in the tag's list and its RPMs come again after it, so demo-coreutils, listed
+    # before the asked demo-coreutils-common that adds its build's name, gets in the second time
+    # (found by tools/fuzz-compose-koji --modules --gather, seed 6410: demo-ssh)
+    (tmp_path / "comps.xml").write_text(
+        "<comps><group><id>other</id><name>Other</name><description>Other</description><default>true</default>"
+        "<uservisible>true</uservisible><packagelist><packagereq>kjt-extra</packagereq></packagelist></group></comps>")
+    found = []
+    for n, extra in enumerate(([], ["demo-coreutils-9.3-4.pdl1"])):
+        compose = koji_compose(tmp_path / str(n), demo_copy, pkgset_koji_tag="demo", gather_method="nodeps",
+                               additional_packages=[("^Server$", {"*": ["demo-coreutils-common"]})],
+                               comps_file=str(tmp_path / "comps.xml"), pkgset_koji_builds=extra)
+        found.append(set(pkgset(compose)))
+    assert found[0] == {"demo-coreutils-common.noarch", "demo-coreutils.src"}
+    assert found[1] == found[0] | {"demo-coreutils.x86_64", "demo-coreutils.i686"}
+
+
 def test_with_nodeps_a_scratch_task_gives_only_the_names_a_tags_walk_ended_with_as_pungi_does(
         koji, tmp_path, demo_copy):
     # Pungi 4.3.2 lists a scratch task's RPMs after the tag's and reads them by the same names:

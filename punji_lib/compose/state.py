@@ -65,9 +65,12 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # other variants' content tags hold (on an arch where no variant has a stream too); 14: nor
 # do greedy "all"'s lookups of debug packages over hidden ones; 15: the deps method reads the
 # comps of the gather lookaside repos too; 16: a <module> entry's empty version or context is
-# none in a tag's builds, and stays empty in a Koji search; 17: an extra ISO makes the (empty)
-# package directory of a variant it names without a tree on its arch.
-RULES = 17
+# none in a tag's builds, and stays empty in a Koji search; 17: with nodeps' package set of the
+# names to gather, a pkgset_koji_builds build a tag has too is walked at the tag's place as well;
+# 18: an image of iso_level 3 or more is written without genisoimage's -allow-limited-size;
+# 19: an extra ISO makes the (empty) package directory of a variant it names without a tree on
+# its arch.
+RULES = 19
 
 
 def digest(*parts):

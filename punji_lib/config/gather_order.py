@@ -10,7 +10,10 @@ far, and wants the lookaside variant among the results of every arch any
 variant gathered so far has: a variant with arches its lookaside variant
 lacks, or a lookaside variant of a type gathered later, fails the compose.
 A uid variant_as_lookaside names that is not in the compose (after
-tree_arches and tree_variants) fails it too.
+tree_arches and tree_variants) fails it too. All this fails in the gather
+phase, after what fails in init and the package sets: the gather of each
+variant.arch from the failing turn on fails, and so does the assembly after
+(a failing turn may have no variant of the compose).
 """
 
 from ..errors import PunjiError
@@ -52,30 +55,52 @@ def lookaside_order(pairs):
     return list(reversed(line))
 
 
-def gather_order(pairs, variants):
-    """VARIANTS (dicts with uid, type, arches) in the order Pungi's gather phase takes them."""
+def _steps(pairs, variants):
+    """(type, uid) of each turn of Pungi's gather loop: per type, every uid of its one list."""
     ordered = lookaside_order(pairs)
     uids = sorted({v["uid"] for v in variants} - set(ordered)) + ordered
-    by_uid = {v["uid"]: v for v in variants}
-    return [by_uid[uid] for kind in TYPES for uid in uids if uid in by_uid and by_uid[uid]["type"] == kind]
+    return [(kind, uid) for kind in TYPES for uid in uids]
 
 
-def check(pairs, variants, what):
-    """One error line (WHAT names the option) for what fails in Pungi's gather with PAIRS."""
+def gather_order(pairs, variants):
+    """VARIANTS (dicts with uid, type, arches) in the order Pungi's gather phase takes them."""
     by_uid = {v["uid"]: v for v in variants}
-    for uid in lookaside_order(pairs):
-        if uid not in by_uid:
-            raise PunjiError("%s: variant %r is not in this compose (Pungi's gather fails on it)" % (what, uid))
+    return [by_uid[uid] for kind, uid in _steps(pairs, variants) if uid in by_uid and by_uid[uid]["type"] == kind]
+
+
+def first_failure(pairs, variants):
+    """(the turn of Pungi's gather loop that fails with PAIRS, why) or None: the first uid
+    not in the compose (its first turn), or a variant whose lookaside variant has no results
+    on an arch gathered before it."""
+    by_uid = {v["uid"]: v for v in variants}
     gathered = {}  # arch -> uids gathered there so far
-    for v in gather_order(pairs, variants):
+    for turn, (kind, uid) in enumerate(_steps(pairs, variants)):
+        v = by_uid.get(uid)
+        if v is None:
+            return turn, "variant %r is not in this compose" % uid
+        if v["type"] != kind:
+            continue
         for requiring, required in pairs:
-            if requiring != v["uid"]:
+            if requiring != uid:
                 continue
             for arch in sorted(gathered):
                 if required not in gathered[arch]:
-                    raise PunjiError("%s: %s is gathered when %s has no %s results (%s)" % (
-                        what, requiring, required, arch,
-                        "it lacks that arch" if arch not in by_uid[required]["arches"]
-                        else "it is gathered later"))
+                    return turn, "%s is gathered when %s has no %s results (%s)" % (
+                        requiring, required, arch, "it lacks that arch" if arch not in by_uid[required]["arches"]
+                        else "it is gathered later")
         for arch in v["arches"]:
-            gathered.setdefault(arch, set()).add(v["uid"])
+            gathered.setdefault(arch, set()).add(uid)
+    return None
+
+
+def check(pairs, variants, what, uid=None):
+    """One error line (WHAT names the option) for what fails in Pungi's gather with PAIRS; with
+    UID, only when it fails before or at that variant's turn (Pungi never gathers it then)."""
+    failure = first_failure(pairs, variants)
+    if failure is None:
+        return
+    if uid is not None:
+        kind = {v["uid"]: v["type"] for v in variants}[uid]
+        if _steps(pairs, variants).index((kind, uid)) < failure[0]:
+            return
+    raise PunjiError("%s: %s" % (what, failure[1]))

@@ -5,7 +5,8 @@ What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathe
      pkgset_koji_inherit is False (koji's listTaggedRPMS(latest=True) order: the tag, then its
      parents); with several tags the latest of each tag, so one name.arch can have several
      versions (the solver takes the newest);
-  2. the builds of pkgset_koji_builds (NVRs), each replacing every tag's build of its name;
+  2. the builds of pkgset_koji_builds (NVRs), each replacing every tag's other build of its name
+     (a build a tag has too is listed twice: at the tag's place and after the tag's builds);
   3. beside them, the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
      only, as Pungi 4.3.2 refuses them in any other; scratch builds are never signed, so
      sigkeys do not apply to them).
@@ -166,8 +167,8 @@ def _cache_dir(topdir, conf, arch):
 
 def _union(tagged, extra, only=None):
     """[(label, build, rpminfo)] of every RPM of the package sets Pungi makes, one per tag (the
-    tag's latest builds, a build of pkgset_koji_builds, EXTRA, replacing the tag's build of its
-    name), or of EXTRA alone without tags; an RPM in several of them once (the first tag's). Pungi
+    tag's latest builds, a build of pkgset_koji_builds, EXTRA, replacing the tag's other builds of
+    its name), or of EXTRA alone without tags; an RPM in several of them once (the first tag's). Pungi
     keeps a package set per tag and its gather takes the packages of all of them: of a
     name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
     RPMs of those names and the source RPMs of their builds. Also the names a scratch task's RPM
@@ -176,7 +177,11 @@ def _union(tagged, extra, only=None):
     last = {e[1]["name"]: e[1]["id"] for e in extra}
     # of several extra builds of one name Pungi keeps the last listed: it replaces the others too
     extra = [e for e in extra if last[e[1]["name"]] == e[1]["id"]]
-    sets = [[b for b in builds if b[1]["name"] not in last] + extra for builds in tagged] or [extra]
+    labels = {e[1]["id"]: e[0] for e in extra}
+    # Pungi drops a tag's other builds of an extra build's name; the extra build itself, when the
+    # tag has it, stays at its place in the tag's list too, so a walk of ONLY meets its RPMs twice
+    sets = [[(labels.get(b[1]["id"], b[0]),) + tuple(b[1:]) for b in builds
+             if last.get(b[1]["name"], b[1]["id"]) == b[1]["id"]] + extra for builds in tagged] or [extra]
     result, holders, scratch_names = [], {}, None
     for index, builds in enumerate(sets):
         kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]

@@ -184,10 +184,8 @@ def mkisofs_command(tool, output, path_list, volid, boot=None, iso_level=None, a
     cmd.append("-follow-links")
     if tool != "xorriso":
         cmd.append("-translation-table")  # Pungi's TRANS.TBL in every directory
-    if iso_level:
+    if iso_level:  # without -allow-limited-size, as Pungi 4.3.2: its UDF tree makes images bigger
         cmd += ["-iso-level", str(iso_level)]
-        if tool != "xorriso" and int(iso_level) >= 3:
-            cmd.append("-allow-limited-size")
     hybrid = tool == "xorriso"
     if boot and boot["bios"]:
         cmd += ["-b", BIOS_IMAGE, "-c", BOOT_CATALOG, "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table"]

@@ -160,7 +160,7 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
         loaded["warnings"].append("%s: no variant is left after tree_arches/tree_variants: the compose will be empty"
                                   % variants_path)
     reader.check_gather_method(conf, tree, loaded["files"])
-    reader.check_variant_as_lookaside(conf, tree, loaded["files"])
+    loaded["warnings"] += reader.check_variant_as_lookaside(conf, tree, loaded["files"])
     _check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
     return loaded
