@@ -8,7 +8,10 @@ acyclic-graph pruning gives). Before gathering a variant on an arch it
 makes the repo of each of its lookaside variants from what was gathered so
 far, and wants the lookaside variant among the results of every arch any
 variant gathered so far has: a variant with arches its lookaside variant
-lacks, or a lookaside variant of a type gathered later, fails the compose.
+lacks, or a lookaside variant of a type gathered later, fails the compose,
+naming the first arch whose results lack it (the results get their arches
+in the order the variants are gathered in; within one variant, in the order
+its arches' threads end, which varies: here the order of its arches).
 A uid variant_as_lookaside names that is not in the compose (after
 tree_arches and tree_variants) fails it too.
 """
@@ -66,12 +69,12 @@ def check(pairs, variants, what):
     for uid in lookaside_order(pairs):
         if uid not in by_uid:
             raise PunjiError("%s: variant %r is not in this compose (Pungi's gather fails on it)" % (what, uid))
-    gathered = {}  # arch -> uids gathered there so far
+    gathered = {}  # arch -> uids gathered there so far, the arches in the order Pungi's results get them
     for v in gather_order(pairs, variants):
         for requiring, required in pairs:
             if requiring != v["uid"]:
                 continue
-            for arch in sorted(gathered):
+            for arch in gathered:
                 if required not in gathered[arch]:
                     raise PunjiError("%s: %s is gathered when %s has no %s results (%s)" % (
                         what, requiring, required, arch,
