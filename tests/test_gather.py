@@ -560,6 +560,19 @@ def test_what_fails_in_init_comes_before_what_fails_in_pungis_gather_order(tmp_p
     assert_one_line_error(done, "option 'module_defaults_dir'", "is empty")
 
 
+def test_a_lookaside_variant_missing_results_names_the_arch_pungis_results_got_first():
+    """Pungi goes through its results' arches in the order they came: Cloud (i386), gathered
+    first, gives i386 before HA gives aarch64 (tools/fuzz-compose --multiarch --repos --gather,
+    seed 40647)."""
+    from punji_lib.config.gather_order import check
+    from punji_lib.errors import PunjiError
+
+    variants = [{"uid": uid, "type": "variant", "arches": arches} for uid, arches in (
+        ("HA", ["aarch64"]), ("Cloud", ["i386"]), ("Server", ["ppc64le"]), ("Workstation", ["ppc64le", "s390x"]))]
+    with pytest.raises(PunjiError, match="Server is gathered when Workstation has no i386 results"):
+        check([("Server", "Workstation")], variants, "option")
+
+
 def test_a_lookaside_variant_with_every_arch_gathered_before_is_fine(tmp_path, demo_copy):
     with open(demo_copy / "demo.conf", "a") as f:
         f.write('variant_as_lookaside = [("Server-HA", "Everything")]\ntree_arches = ["x86_64"]\n')

@@ -8,7 +8,10 @@ acyclic-graph pruning gives). Before gathering a variant on an arch it
 makes the repo of each of its lookaside variants from what was gathered so
 far, and wants the lookaside variant among the results of every arch any
 variant gathered so far has: a variant with arches its lookaside variant
-lacks, or a lookaside variant of a type gathered later, fails the compose.
+lacks, or a lookaside variant of a type gathered later, fails the compose,
+naming the first arch whose results lack it (the results get their arches
+in the order the variants are gathered in; within one variant, in the order
+its arches' threads end, which varies: here the order of its arches).
 A uid variant_as_lookaside names that is not in the compose (after
 tree_arches and tree_variants) fails it too. All this fails in the gather
 phase, after what fails in init and the package sets: the gather of each
@@ -73,7 +76,7 @@ def first_failure(pairs, variants):
     not in the compose (its first turn), or a variant whose lookaside variant has no results
     on an arch gathered before it."""
     by_uid = {v["uid"]: v for v in variants}
-    gathered = {}  # arch -> uids gathered there so far
+    gathered = {}  # arch -> uids gathered there so far, the arches in the order Pungi's results get them
     for turn, (kind, uid) in enumerate(_steps(pairs, variants)):
         v = by_uid.get(uid)
         if v is None:
@@ -83,7 +86,7 @@ def first_failure(pairs, variants):
         for requiring, required in pairs:
             if requiring != uid:
                 continue
-            for arch in sorted(gathered):
+            for arch in gathered:
                 if required not in gathered[arch]:
                     return turn, "%s is gathered when %s has no %s results (%s)" % (
                         requiring, required, arch, "it lacks that arch" if arch not in by_uid[required]["arches"]
