@@ -64,18 +64,20 @@ def test_a_phase_another_needs_cannot_be_skipped_alone(tmp_path, demo_copy):
                         (["--just-phase", "createrepo"], "phase gather is skipped")):
         done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", *args)
         assert_one_line_error(done, named, "needs it")
-    conf.write_text(conf.read_text() + "\nskip_phases = ['gather']\n")
-    assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"),
-                          "phase gather is skipped", "createrepo needs it")
-    assert not os.path.exists(tmp_path / "out")
+    _refused_before_a_compose(tmp_path, conf, "\nskip_phases = ['gather']\n",
+                              "phase gather is skipped", "createrepo needs it")
 
 
 def test_deltas_without_old_composes_are_refused_before_a_compose_is_made(tmp_path, demo_copy):
     # pungi-koji 4.3.2 validates its phases first: createrepo cannot make deltas without an old compose
-    conf = demo_copy / "demo.conf"
-    conf.write_text(conf.read_text() + "\ncreaterepo_deltas = True\n")
-    assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"),
-                          "option 'createrepo_deltas'", "--old-composes")
+    _refused_before_a_compose(tmp_path, demo_copy / "demo.conf", "\ncreaterepo_deltas = True\n",
+                              "option 'createrepo_deltas'", "--old-composes")
+
+
+def _refused_before_a_compose(tmp_path, conf, added, *says):
+    """punji-init of CONF with ADDED at its end fails with one line saying SAYS, making nothing."""
+    conf.write_text(conf.read_text() + added)
+    assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"), *says)
     assert not os.path.exists(tmp_path / "out")
 
 

@@ -96,7 +96,10 @@ def first_failure(pairs, variants):
     return None
 
 
-def check(pairs, variants, what, uid=None):
+OPTION = "option 'variant_as_lookaside'"
+
+
+def check(pairs, variants, what=OPTION, uid=None):
     """One error line (WHAT names the option) for what fails in Pungi's gather with PAIRS; with
     UID, only when it fails before or at that variant's turn (Pungi never gathers it then)."""
     failure = first_failure(pairs, variants)

@@ -10,8 +10,9 @@ An image holds, as Pungi lays it out, for the variant and then every variant of
 <uid>/repodata copied from the tree (each directory a repository of its own),
 with 'inherit_extra_files' also the files punji-extrafiles put into the tree
 (<uid>/<file>); a named variant without a tree on that arch gets an empty package
-directory there, as Pungi's phase makes it (not an addon's inside its parent's tree); at the top a .treeinfo (the variant tree's, every variant of the
-image listed with its <uid> paths, [media] disc 1 of 1), the tree's .discinfo, a
+directory there, as Pungi's phase makes it (not an addon's inside its parent's
+tree); at the top a .treeinfo (the variant tree's, every variant of the image
+listed with its <uid> paths, [media] disc 1 of 1), the tree's .discinfo, a
 media.repo, and the block's 'extra_files' (scm dicts fetched with punji_lib.config.scm;
 'target' a subdirectory) with an extra_files.json listing them; extra files win
 over everything but the .treeinfo. The tree's isolinux/, images/ (not boot.iso)

@@ -47,7 +47,6 @@ SOURCES = ("module", "comps", "json")  # Pungi's order
 # the source whose inputs a child variant takes from its parent: Pungi's get_variant_packages returns
 # the json and module sources' own packages only, and reads gather_prepopulate per variant
 INHERITED = ("comps",)
-LOOKASIDE_OPTION = "option 'variant_as_lookaside'"
 
 
 def run(topdir, variant, arch):
@@ -56,7 +55,7 @@ def run(topdir, variant, arch):
     v = variants.by_uid(tree).get(variant)
     if v is None or arch not in v["arches"]:
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
-    gather_order.check(conf.get("variant_as_lookaside") or [], tree, LOOKASIDE_OPTION, uid=variant)
+    gather_order.check(conf.get("variant_as_lookaside") or [], tree, uid=variant)
     if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
         raise PunjiError("no package set for %s yet: run punji-pkgset --arch %s first" % (arch, arch))
     related = variants.builds_on(v, tree, arch)
@@ -532,7 +531,4 @@ def run_assemble(topdir, variant=None, arch=None):
     """Every tree linked from the solved packages, and rpms.json (rpms.assemble)."""
     from ..rpms import assemble
 
-    conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
-    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    gather_order.check(conf.get("variant_as_lookaside") or [], tree, LOOKASIDE_OPTION)
     assemble.run(topdir)

@@ -12,7 +12,7 @@ import os
 
 from .. import ahead
 from ..compose import jsonio, layout, reuse, rpms_json, state
-from ..config import variants
+from ..config import gather_order, variants
 from ..errors import PunjiError
 from ..log import log
 from . import createrepo, linker, trim
@@ -25,6 +25,8 @@ def run(topdir):
     whose packages changed, write each gather result and compose/metadata/rpms.json."""
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    # what fails in Pungi's gather order fails the assembly too (a failing turn may have no variant)
+    gather_order.check(conf.get("variant_as_lookaside") or [], tree)
     keys = [(v["uid"], a) for v in tree for a in v["arches"]]
     inputs = state.digest(conf, tree, [state.file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
     # a rerun here after the same results relinks nothing (_changed), so it needs no old compose
