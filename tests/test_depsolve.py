@@ -688,12 +688,12 @@ ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.mark.parametrize("name", sorted(f[:-5] for f in os.listdir(REQUESTS) if f.endswith(".json")))
 def test_request_gets_pungis_answer(name, solver_repo, solver_lookaside_repo, solver_updates_repo, demo_repo,
-                                    solver_fuzz_repo, solver_fuzz_lookaside_repo):
+                                    solver_fuzz_repo, solver_fuzz_lookaside_repo, modular_repo):
     """Each request of tests/data/fidelity/requests (one or more per rule: c1 nosrc, c2 debug
     names, d1 name.+, d2 provider classes and greedy build, d3 greedy all, d4 fulltree, d5 nodeps,
     d6 debuginfo, d7 lookaside, d8 conditionals first, d9 one build per name, blacklist,
     exclusion globs, selfhosting, langpacks; g* cases tools/fuzz-depsolve found, g2 globs as glibc's
-    fnmatch() reads them) gives the file names
+    fnmatch() reads them; mod-* a repo with modules metadata, every package seen) gives the file names
     Pungi 4.3.2 gives
     (expected/NAME.json, from the oracle's depsolve.py)."""
     with open(os.path.join(REQUESTS, "expected", name + ".json")) as f:

@@ -311,13 +311,19 @@ def rpm_names(done):
     return sorted(os.path.basename(p) for p in json.loads(done.stdout)["rpm"])
 
 
-def test_depsolve_filters_modular_packages_as_dnf_does(modular_repo):
-    # the default stream of modnode answers modapp; modweb has no default stream: hidden
-    assert rpm_names(depsolve(modular_repo)) == ["modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]
+def test_depsolve_sees_modular_packages_as_pungis_solver_unless_told_to_filter(modular_repo):
+    # by default every package is there and the newest of each name.arch wins, as Pungi's solver
+    # (module_hotfixes) and gather for a variant listing no <modules> see them
+    assert rpm_names(depsolve(modular_repo)) == [
+        "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm", "modweb-2.0-1.mod2.pdl1.noarch.rpm"]
+    # "modules": true filters as dnf does: the default stream of modnode answers modapp; modweb
+    # has no default stream: hidden
+    assert rpm_names(depsolve(modular_repo, modules=True)) == [
+        "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]
+    # streams named to enable filter too
     assert rpm_names(depsolve(modular_repo, module_streams=["modnode:18", "modweb:1"])) == [
         "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-18.1-1.mod18.pdl1.x86_64.rpm", "modweb-1.0-1.mod1.pdl1.noarch.rpm"]
-    # without modular filtering every package is there and the newest wins, as in Pungi's gather
-    assert rpm_names(depsolve(modular_repo, modules=False)) == [
+    assert rpm_names(depsolve(modular_repo, modules=False, module_streams=["modnode:18"])) == [
         "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm", "modweb-2.0-1.mod2.pdl1.noarch.rpm"]
 
 
@@ -402,7 +408,7 @@ def test_depsolve_hides_non_modular_packages_named_like_an_active_streams(tmp_pa
     subprocess.run(["modifyrepo_c", "--remove", "modules", str(repo / "repodata")], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["modifyrepo_c", "--mdtype=modules", str(changed), str(repo / "repodata")], check=True,
                    stdout=subprocess.DEVNULL)
-    assert rpm_names(depsolve(str(repo), packages=["modapp"])) == [
+    assert rpm_names(depsolve(str(repo), packages=["modapp"], modules=True)) == [
         "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-18.1-1.mod18.pdl1.x86_64.rpm"]
     assert rpm_names(depsolve(str(repo), packages=["modapp"], modules=False)) == [
         "modapp-1.0-1.pdl1.x86_64.rpm", "modnode-20.3-1.mod20.pdl1.x86_64.rpm"]

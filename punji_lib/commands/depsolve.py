@@ -21,10 +21,12 @@ The request (stdin, or --request FILE) is a JSON object:
   nodeps, greedy (none|all|build), fulltree, fulltree_excludes, selfhosting,
   multilib_methods (none all devel runtime kernel yaboot), multilib_blacklist,
   multilib_whitelist, prepopulate, langpacks, exclude_source, exclude_debug
-  modules                  honour the repos' modules metadata as dnf does
-                           (default true): packages of streams not active
-                           hidden, and non-modular packages named like an
-                           active stream's
+  modules                  true: hide modular packages as dnf does (packages
+                           of streams not active, and non-modular packages
+                           named like an active stream's); default: only
+                           when module_streams names streams, else every
+                           package is seen, the newest of each name.arch
+                           whatever its stream, as Pungi's solver sees them
   module_streams           "name:stream" entries to enable; other modules
                            take their default stream
   method                   "deps" (default) or "hybrid": Pungi's hybrid gather

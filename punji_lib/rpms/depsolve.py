@@ -43,7 +43,7 @@ REQUEST_SCHEMA = {
 DEFAULTS = {"lookaside_repos": [], "packages": [], "groups": [], "groups_with_optional": False, "nodeps": False,
             "greedy": "none", "fulltree": False, "fulltree_excludes": [], "selfhosting": False,
             "multilib_methods": [], "multilib_blacklist": [], "multilib_whitelist": [], "prepopulate": [],
-            "langpacks": False, "exclude_source": False, "exclude_debug": False, "modules": True,
+            "langpacks": False, "exclude_source": False, "exclude_debug": False, "modules": None,
             "module_streams": [], "method": "deps"}
 
 
@@ -101,9 +101,18 @@ def solve(request, cache=None):
     pool = PackagePool(request["arch"], request["repos"], request["lookaside_repos"], cache)
     if request["method"] == "hybrid":
         return _hybrid(pool, request, cache)
-    if request["modules"]:
+    if _filters_modules(request):
         _filter_modular(pool, request, cache)
     return Solver(pool, request).run()
+
+
+def _filters_modules(request):
+    """Whether the deps method hides modular packages as dnf does: when the request says so
+    ("modules": true) or names streams to enable. Otherwise every package is seen, the newest
+    build of each name.arch whatever its stream, as Pungi's solver sees a repo with modules
+    metadata (it adds repos with module_hotfixes) and as gather takes them for a variant
+    listing no <modules>."""
+    return request["modules"] if request["modules"] is not None else bool(request["module_streams"])
 
 
 def _hybrid(pool, request, cache):
@@ -112,7 +121,7 @@ def _hybrid(pool, request, cache):
     modules (with "modules": false the repos' modules metadata is not read)."""
     from . import hybrid, modules
 
-    main, side = _module_indexes(request, cache) if request["modules"] else (None, None)
+    main, side = _module_indexes(request, cache) if request["modules"] is not False else (None, None)
     every = modules.streams(main) if main is not None else []
     enabled = modules.active(every, {}, request["module_streams"])
     comps = [path for _repo, path in pool.comps_files]
