@@ -15,10 +15,10 @@ def read(compose, rel):
         return json.load(f)
 
 
-def make_compose(top, demo_repo):
+def make_compose(top, demo_repo, options=""):
     shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
     conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + options)
     compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
     done = make(compose, "-j2", "createrepo")
     assert done.returncode == 0, done.stdout
@@ -115,6 +115,17 @@ def test_a_change_for_one_variant_redoes_only_its_repositories(tmp_path, demo_re
     assert "demo-fortune" in " ".join(repo_packages(os.path.join(compose, "compose/Client/x86_64/os")))
     log = open(os.path.join(compose, "logs/x86_64/createrepo-Server.log")).read()
     assert "nothing to do" in log
+
+
+def test_a_revision_in_createrepo_extra_args_is_the_repodatas_as_in_pungi(tmp_path, demo_repo):
+    # Rocky Linux 8's config: createrepo_c takes no "8.7" as timestamps, so punji's own revision
+    # and timestamps give way to the config's
+    compose = make_compose(tmp_path, demo_repo, "createrepo_extra_args = ['--distro=cpe:/o:demo:demo:1,Demo 1', "
+                                                "'--revision=1.7']\n")
+    with open(os.path.join(compose, "compose/Server/x86_64/os/repodata/repomd.xml")) as f:
+        repomd = f.read()
+    assert "<revision>1.7</revision>" in repomd
+    assert '<distro cpeid="cpe:/o:demo:demo:1">Demo 1</distro>' in repomd
 
 
 def test_a_change_for_one_variant_remakes_only_its_images(tmp_path, demo_repo):

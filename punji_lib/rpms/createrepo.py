@@ -12,10 +12,16 @@ DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")
 
 
 def command(conf, path, pkglist, comps=None, revision=0):
-    """The createrepo_c argument list for the options of CONF."""
+    """The createrepo_c argument list for the options of CONF. The repodata's revision and
+    timestamps are REVISION, unless createrepo_extra_args gives the revision (Rocky's
+    "--revision=8.7", which createrepo_c cannot take as a timestamp): then it is theirs and the
+    timestamps are createrepo_c's own, as in Pungi's repodata."""
     checksum = checksum_of(conf)
-    cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", checksum,
-           "--revision", str(revision), "--set-timestamp-to-revision", "--retain-old-md", "0"]
+    extra = list(conf.get("createrepo_extra_args") or [])
+    cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", checksum]
+    if not any(arg == "--revision" or arg.startswith("--revision=") for arg in extra):
+        cmd += ["--revision", str(revision), "--set-timestamp-to-revision"]
+    cmd += ["--retain-old-md", "0"]
     cmd.append("--database" if conf.get("createrepo_database") else "--no-database")
     if conf.get("createrepo_use_xz"):
         cmd.append("--xz")
@@ -24,7 +30,7 @@ def command(conf, path, pkglist, comps=None, revision=0):
         cmd += ["--workers", str(workers)]
     if comps:
         cmd += ["--groupfile", comps]
-    return cmd + list(conf.get("createrepo_extra_args") or []) + [path]
+    return cmd + extra + [path]
 
 
 def checksum_of(conf):
