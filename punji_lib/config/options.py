@@ -356,8 +356,9 @@ OPTIONS = (
     Option("createrepo_checksum", {"type": "string", "enum": ["sha1", "sha256", "sha512"]},
            default="sha256", phase="createrepo", implemented=True,
            help="Checksum type of the repodata (Pungi 4.3.2 takes no 'sha')."),
-    Option("createrepo_deltas", {"anyOf": [BOOL, va_map(BOOL)]}, default=False, phase="createrepo",
-           help="Make delta RPMs against old composes: a bool or a variant/arch mapping."),
+    Option("createrepo_deltas", {"anyOf": [BOOL, va_map(BOOL)]}, default=False, phase="createrepo", implemented=True,
+           help="Make delta RPMs (drpms/ and prestodelta in the os repos) against the packages of the "
+                "newest finished compose of --old-composes: a bool or a variant/arch mapping."),
     Option("createrepo_use_xz", BOOL, default=False, phase="createrepo", implemented=True,
            help="Compress the sqlite databases with xz."),
     Option("createrepo_num_threads", NUM, phase="createrepo", moot="make -j decides how many run at once",

@@ -22,6 +22,7 @@ import os
 import shutil
 
 from ..compose import jsonio, layout, request, reuse, state
+from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log
 from ..media import treeinfo
@@ -48,9 +49,10 @@ def run(topdir, variant, arch):
         modular = _modular(topdir, conf, v, arch, modules)
     boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
     boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
+    deltas = _old_package_dirs(topdir, conf, v, arch)
     inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]],
                           createrepo.packages_key(packages) if packages is not None else recorded[0],
-                          _read(comps), boot, modular)
+                          _read(comps), boot, modular, _listed(deltas))
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -58,7 +60,8 @@ def run(topdir, variant, arch):
         return
     kinds = ("source",) if arch == "src" else ("os", "debug")
     outputs = [os.path.join(layout.repo_dir(v, arch, kind), "repodata") for kind in kinds] + \
-        [os.path.relpath(_pkglist(topdir, v, arch, kind), topdir) for kind in kinds]
+        [os.path.relpath(_pkglist(topdir, v, arch, kind), topdir) for kind in kinds] + \
+        ([os.path.join(layout.repo_dir(v, arch, "os"), "drpms")] if deltas is not None else [])
     if reuse.take_over(topdir, "createrepo", variant, arch, inputs, outputs,
                        still_true=lambda old, _record: _whole(old, outputs[:len(kinds)]),
                        finish=lambda old: _treeinfo(topdir, v, tree, arch, old["repos"], old)):
@@ -72,9 +75,11 @@ def run(topdir, variant, arch):
         repos = {}
         for kind, category in (("os", "binary"), ("debug", "debug")):
             subset, group_file = _of_category(packages, category), comps if kind == "os" else None
+            kind_deltas = deltas if kind == "os" else None
             repos[kind] = prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind), subset,
-                                       _pkglist(topdir, v, arch, kind), group_file, [arch])
-            repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file))
+                                       _pkglist(topdir, v, arch, kind), group_file, [arch], kind_deltas)
+            repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file),
+                                                 _listed(kind_deltas))
     taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
              for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
     try:
@@ -93,6 +98,37 @@ def run(topdir, variant, arch):
                 treeinfo=_treeinfo(topdir, v, tree, arch, facts))
 
 
+def _old_package_dirs(topdir, conf, v, arch):
+    """None, or for delta RPMs in V's os repo on ARCH (createrepo_deltas) the old compose's
+    directories of that repo's packages, which createrepo_c makes them against, as Pungi finds
+    them: the repo's Packages directory in the old compose, each of its subdirectories with
+    hashed_directories; [] when there is no old compose or it has no such repo (createrepo_c
+    is asked for deltas all the same)."""
+    wanted = conf.get("createrepo_deltas")
+    if arch == "src" or not (wanted is True or (wanted and any(va_data(wanted, v["uid"], arch)))):
+        return None
+    old = reuse.old_compose(topdir)
+    repo = layout.at(old, layout.repo_dir(v, arch, "os")) if old else None
+    if repo is None or not os.path.exists(repo):
+        return []
+    packages = os.path.join(repo, "Packages")
+    if not conf.get("hashed_directories"):
+        return [packages]
+    try:
+        return sorted(os.path.join(packages, name) for name in os.listdir(packages)
+                      if os.path.isdir(os.path.join(packages, name)))
+    except OSError:
+        return []
+
+
+def _listed(dirs):
+    """What the delta RPMs of a repo are made from: the old package directories DIRS (None:
+    no deltas) and the files in them."""
+    if dirs is None:
+        return None
+    return [[d, sorted(os.listdir(d)) if os.path.isdir(d) else None] for d in dirs]
+
+
 def _take_over_repo(topdir, variant, arch, kind, facts):
     """When the old compose made the KIND repo of VARIANT.ARCH (its tree made again for the
     other repo) from what FACTS["key"] says (options, packages, comps): its repodata linked
@@ -106,8 +142,9 @@ def _take_over_repo(topdir, variant, arch, kind, facts):
         return False
     if made.get("failed") or ((made.get("repos") or {}).get(kind) or {}).get("key") != facts["key"]:
         return False
-    repodata = os.path.join(facts["path"], "repodata")
-    if not _whole(old, [repodata]) or not reuse.link_all(old, topdir, [repodata], "createrepo"):
+    repodata, drpms = os.path.join(facts["path"], "repodata"), os.path.join(facts["path"], "drpms")
+    made = [repodata] + ([drpms] if os.path.isdir(layout.at(old, drpms)) else [])
+    if not _whole(old, [repodata]) or not reuse.link_all(old, topdir, made, "createrepo"):
         return False
     log.info("createrepo %s: taken over from %s (same packages, options and comps)", facts["path"], old)
     return True
@@ -254,16 +291,19 @@ def _packages(topdir, v, arch):
     return gathered["packages"], gathered.get("modules") or []
 
 
-def prepare_repo(topdir, conf, top, packages, pkglist, comps=None, arches=()):
+def prepare_repo(topdir, conf, top, packages, pkglist, comps=None, arches=(), deltas=None):
     """(The RepoJob of the repodata in TOP (compose-relative) over PACKAGES (gather records),
-    their list written to the file PKGLIST, from the package set repos of ARCHES; its facts)."""
+    their list written to the file PKGLIST, from the package set repos of ARCHES, with delta
+    RPMs against the old package directories DELTAS (None: none); its facts)."""
     path = layout.at(topdir, top)
     os.makedirs(path, exist_ok=True)
-    # createrepo_c refuses to start while a killed run's .repodata/ is there
-    shutil.rmtree(os.path.join(path, ".repodata"), ignore_errors=True)
+    # createrepo_c refuses to start while a killed run's .repodata/ is there; the delta RPMs of
+    # an earlier run (or of the compose whose tree was taken over) are made anew or not at all
+    for made in (".repodata", "drpms"):
+        shutil.rmtree(os.path.join(path, made), ignore_errors=True)
     build_time = _newest_build(topdir, packages)
     jsonio.write_text(pkglist, "".join(_under(topdir, top, p["file"]) + "\n" for p in packages))
-    job = RepoJob(topdir, conf, top, packages, pkglist, comps, arches, build_time)
+    job = RepoJob(topdir, conf, top, packages, pkglist, comps, arches, build_time, deltas)
     return job, {"path": top, "packages": len(packages), "build_time": build_time}
 
 
@@ -271,15 +311,15 @@ class RepoJob:
     """The repodata of one repo: write() it from the package set repos' XML, or else run
     command() through createrepo_c (createrepo.run_all)."""
 
-    def __init__(self, topdir, conf, top, packages, pkglist, comps, arches, build_time):
+    def __init__(self, topdir, conf, top, packages, pkglist, comps, arches, build_time, deltas=None):
         self.topdir, self.conf, self.top, self.packages, self.pkglist = topdir, conf, top, packages, pkglist
-        self.comps, self.arches, self.build_time = comps, arches, build_time
+        self.comps, self.arches, self.build_time, self.deltas = comps, arches, build_time, deltas
 
     def write(self):
         """Whether the repodata is written from the package set repos' XML (rpms.tree_repodata)."""
         sets = [layout.at(self.topdir, layout.pkgset_repo(arch)) for arch in self.arches]
         files = [(_under(self.topdir, self.top, p["file"]), p["checksum"]) for p in self.packages]
-        if not (tree_repodata.applies(self.conf) and
+        if not (self.deltas is None and tree_repodata.applies(self.conf) and
                 tree_repodata.write(layout.at(self.topdir, self.top), files, sets,
                                     createrepo.checksum_of(self.conf), self.comps, self.build_time)):
             return False
@@ -288,11 +328,17 @@ class RepoJob:
 
     def command(self):
         """The createrepo_c job; the old compose's repo has most packages of a nightly (the few
-        new ones are read), else the package set's metadata goes to createrepo_c."""
-        old = _old_repo(self.topdir, self.top)
-        update_from = [old] if old else _relocated(self.topdir, self.arches, self.packages, self.top,
-                                                     self.pkglist + ".metadata")
-        return self.conf, layout.at(self.topdir, self.top), self.pkglist, self.comps, self.build_time, update_from
+        new ones are read), else the package set's metadata goes to createrepo_c. Not with delta
+        RPMs against old packages: createrepo_c makes none for a package whose metadata it takes
+        (Pungi then gives it none either)."""
+        if self.deltas:
+            update_from = []
+        else:
+            old = _old_repo(self.topdir, self.top)
+            update_from = [old] if old else _relocated(self.topdir, self.arches, self.packages, self.top,
+                                                         self.pkglist + ".metadata")
+        return (self.conf, layout.at(self.topdir, self.top), self.pkglist, self.comps, self.build_time, update_from,
+                self.deltas)
 
 
 def _write_at_once(writers):

@@ -11,7 +11,7 @@ from ..log import log
 DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")  # what names the cause
 
 
-def command(conf, path, pkglist, comps=None, revision=0):
+def command(conf, path, pkglist, comps=None, revision=0, deltas=None):
     """The createrepo_c argument list for the options of CONF. The repodata's revision and
     timestamps are REVISION, unless createrepo_extra_args gives the revision (Rocky's
     "--revision=8.7", which createrepo_c cannot take as a timestamp): then it is theirs and the
@@ -30,6 +30,8 @@ def command(conf, path, pkglist, comps=None, revision=0):
         cmd += ["--workers", str(workers)]
     if comps:
         cmd += ["--groupfile", comps]
+    if deltas is not None:  # delta RPMs into drpms/ against the packages of these directories
+        cmd += ["--deltas"] + ["--oldpackagedirs=%s" % d for d in deltas]
     return cmd + extra + [path]
 
 
@@ -39,16 +41,17 @@ def checksum_of(conf):
 
 
 def run_all(jobs):
-    """createrepo_c for every (conf, path, pkglist, comps, revision, update_from) of JOBS, all
-    at once (a tree's os and debug repos are independent); a PunjiError for the first that
-    fails. UPDATE_FROM lists repos whose metadata of the same files (name, size, mtime,
-    checksum type) createrepo_c takes instead of reading the packages again."""
+    """createrepo_c for every (conf, path, pkglist, comps, revision, update_from, deltas) of
+    JOBS, all at once (a tree's os and debug repos are independent); a PunjiError for the first
+    that fails. UPDATE_FROM lists repos whose metadata of the same files (name, size, mtime,
+    checksum type) createrepo_c takes instead of reading the packages again; DELTAS, see
+    command()."""
     import tempfile
 
     started = []
     try:
-        for conf, path, pkglist, comps, revision, update_from in jobs:
-            cmd = command(conf, path, pkglist, comps, revision)
+        for conf, path, pkglist, comps, revision, update_from, deltas in jobs:
+            cmd = command(conf, path, pkglist, comps, revision, deltas)
             for repo in update_from:
                 cmd = cmd[:-1] + ["--update-md-path", repo, path]
             log.info("running %s", " ".join(cmd))
