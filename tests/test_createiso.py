@@ -789,3 +789,22 @@ def test_a_trees_files_are_listed_as_a_walk_of_it_lists_them(tmp_path):
     assert "gone.rpm" in listed and "gone.rpm" not in stats  # left to the caller to say why
     assert stats == {rel: os.stat(path) for rel, path in listed.items() if rel != "gone.rpm"}
     assert stats["link.rpm"].st_ino == (top / "a" / "x.rpm").stat().st_ino
+
+
+def test_a_tree_to_be_bootable_without_boot_files_fails_its_iso_as_in_pungi(demo, tmp_path):
+    # buildinstall_method set while the buildinstall phase is skipped: Pungi still makes the
+    # image bootable and genisoimage fails on the missing isolinux.bin
+    compose = copy_compose(demo, tmp_path / "c")
+    path = os.path.join(compose, "work/global/config/buildinstall.json")
+    boot = read_json(path)
+    boot["buildinstall_method"] = "lorax"
+    with open(path, "w") as f:
+        json.dump(boot, f)
+    assert_one_line_error(createiso(compose, "Server", "x86_64"), "Server.x86_64", "to be bootable",
+                          "isolinux/isolinux.bin or images/efiboot.img", "buildinstall phase skipped")
+    # a tree buildinstall_skip leaves out gets its image, not bootable, as in Pungi
+    boot["buildinstall_skip"] = [["^Server$", {"*": True}]]
+    with open(path, "w") as f:
+        json.dump(boot, f)
+    assert createiso(compose, "Server", "x86_64").returncode == 0
+    assert [i["bootable"] for i in record(compose, "Server", "x86_64")["images"]] == [False]

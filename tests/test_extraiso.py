@@ -337,6 +337,19 @@ def test_a_bad_filename_key_is_one_error_and_leaves_no_extra_image(demo, tmp_pat
     assert "Server/x86_64/iso/" + NAME not in [i["path"] for i in listed]
 
 
+def test_an_extra_iso_to_be_bootable_without_boot_files_fails_as_in_pungi(demo, tmp_path):
+    # buildinstall_method set while the buildinstall phase is skipped: Pungi's extra ISO is
+    # bootable all the same and genisoimage fails on the missing boot files
+    compose = copy_compose(demo, tmp_path / "c")
+    path = os.path.join(compose, "work/global/config/buildinstall.json")
+    boot = dict(read_json(path), buildinstall_method="lorax")
+    with open(path, "w") as f:
+        json.dump(boot, f)
+    assert_one_line_error(extraiso(compose), "Server.x86_64, image 1", "to be bootable", "isolinux/isolinux.bin",
+                          "buildinstall phase skipped")
+    assert not os.path.exists(image(compose))
+
+
 def test_an_extra_iso_of_an_is_empty_variant_is_one_error(demo, tmp_path):
     # Pungi 4.3.2 fails reading the .treeinfo an is_empty variant's tree never gets
     # (tools/fuzz-compose --multiarch --outputs, seed 13503); punji failed on a missing state file

@@ -91,6 +91,18 @@ def volume_id(conf, substs, v, arch, formats):
 # -- planning ------------------------------------------------------------------------------
 
 
+def _check_boot_files(topdir, uid, arch, number, boot_files):
+    """A PunjiError when the extra ISO is to be bootable, as Pungi decides it (buildinstall_method
+    set, whatever the variant), but BOOT_FILES (the tree's) lack a file it is made from, as when
+    buildinstall was skipped: Pungi then fails in genisoimage."""
+    method = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall"))).get("buildinstall_method")
+    missing = iso.missing_boot_files(arch, boot_files) if method else []
+    if missing:
+        raise PunjiError("%s.%s, image %d: it is to be bootable (buildinstall_method %r) but the tree has no %s: "
+                         "was the buildinstall phase skipped? (Pungi fails there too)"
+                         % (uid, arch, number, method, " or ".join(missing)))
+
+
 def plan(topdir, conf, tree, v, arch, number, block, scratch):
     """What one block's image is made of: {"name", "volid", "content": {ISO path: file},
     "boot", "included": [uid, ...], "block", "generated": [ISO paths of files made here]}.
@@ -125,6 +137,7 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         boot = iso.boot_options(boot_files, arch)
         if boot:
             content.update(boot_files)
+        _check_boot_files(topdir, uid, arch, number, boot_files)
     _make_package_dirs(topdir, tree, members, listed, arch)
     for member in members:
         repo = layout.at(topdir, layout.repo_dir(member, arch))

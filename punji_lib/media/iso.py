@@ -158,6 +158,17 @@ def boot_options(files, arch):
     return {"bios": bios, "efi": efi} if (bios or efi) else None
 
 
+# the files Pungi 4.3.2's genisoimage arguments name for a bootable image, by arch
+PUNGI_BOOT_FILES = {"i386": (BIOS_IMAGE,), "i686": (BIOS_IMAGE,), "x86_64": (BIOS_IMAGE, EFI_IMAGE),
+                    "aarch64": (EFI_IMAGE,), "ia64": ("images/boot.img",), "s390": ("images/cdboot.img",),
+                    "s390x": ("images/cdboot.img",)}
+
+
+def missing_boot_files(arch, files):
+    """The files Pungi's bootable image of ARCH is made from that FILES (ISO paths) lack."""
+    return [name for name in PUNGI_BOOT_FILES.get(arch, ()) if name not in files]
+
+
 def isohybrid_mbr():
     """The hybrid MBR template of the installed isolinux, or a PunjiError naming the package."""
     for path in ISOHYBRID_MBRS:

@@ -44,7 +44,7 @@ import shutil
 
 from ..compose import dirs, jsonio, layout, notify, request, state
 from ..config import variants
-from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems
+from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems, va_data
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
@@ -84,6 +84,8 @@ def run(topdir, variant, arch):
         elif _buildinstall_failed(topdir, variant, arch):  # a failable buildinstall: Pungi makes no ISO
             reason = "buildinstall failed"
             warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
+        else:
+            _check_boot_files(topdir, v, arch, files)
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -158,6 +160,22 @@ def _forget(topdir, uid, arch):
         os.unlink(layout.at(topdir, layout.createiso_json(uid, arch)))
     except FileNotFoundError:
         pass
+
+
+def _check_boot_files(topdir, v, arch, files):
+    """A PunjiError when tree V.ARCH is to get a bootable image, as Pungi decides it (a variant's
+    binary tree, buildinstall_method set, buildinstall_skip not true for it), but lacks a boot
+    file that image is made from (FILES: the tree's), as when buildinstall was skipped: Pungi
+    then fails in genisoimage."""
+    boot_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall")))
+    if arch == "src" or v["type"] != "variant" or not boot_conf.get("buildinstall_method") or \
+            va_data(boot_conf.get("buildinstall_skip"), v["uid"], arch) == [True]:
+        return
+    missing = iso.missing_boot_files(arch, files)
+    if missing:
+        raise PunjiError("the ISO of %s.%s is to be bootable (buildinstall_method %r) but its tree has no %s: "
+                         "was the buildinstall phase skipped? (Pungi fails there too)"
+                         % (v["uid"], arch, boot_conf["buildinstall_method"], " or ".join(missing)))
 
 
 def _buildinstall_failed(topdir, uid, arch):
