@@ -143,8 +143,8 @@ def _take_over_repo(topdir, variant, arch, kind, facts):
     if made.get("failed") or ((made.get("repos") or {}).get(kind) or {}).get("key") != facts["key"]:
         return False
     repodata, drpms = os.path.join(facts["path"], "repodata"), os.path.join(facts["path"], "drpms")
-    made = [repodata] + ([drpms] if os.path.isdir(layout.at(old, drpms)) else [])
-    if not _whole(old, [repodata]) or not reuse.link_all(old, topdir, made, "createrepo"):
+    linked = [repodata] + ([drpms] if os.path.isdir(layout.at(old, drpms)) else [])
+    if not _whole(old, [repodata]) or not reuse.link_all(old, topdir, linked, "createrepo"):
         return False
     log.info("createrepo %s: taken over from %s (same packages, options and comps)", facts["path"], old)
     return True
