@@ -74,6 +74,12 @@ def test_deltas_without_old_composes_are_refused_before_a_compose_is_made(tmp_pa
                               "option 'createrepo_deltas'", "--old-composes")
 
 
+def test_a_release_version_productmd_refuses_is_refused_before_a_compose_is_made(tmp_path, demo_copy):
+    # pungi-koji 4.3.2 makes its ComposeInfo first: productmd takes no "24.03-LTS" (openEuler's form)
+    _refused_before_a_compose(tmp_path, demo_copy / "demo.conf", "\nrelease_version = '24.03-LTS'\n",
+                              "demo.conf:", "option 'release_version'", "'24.03-LTS'", "Rawhide")
+
+
 def _refused_before_a_compose(tmp_path, conf, added, *says):
     """punji-init of CONF with ADDED at its end fails with one line saying SAYS, making nothing."""
     conf.write_text(conf.read_text() + added)

@@ -31,6 +31,26 @@ def compose_info(config, compose_type="production", label=None, date=None, respi
     return ci
 
 
+def check_release(config, where=None):
+    """As pungi-koji before it makes a compose directory: productmd's checks of the release
+    (and base product) fields, a PunjiError naming the option (WHERE: a function giving an
+    option's place in the config files) when one fails, e.g. a release_version "24.03-LTS"."""
+    import re
+
+    ci = compose_info(config)
+    parts = [(ci.release, "release_")] + ([(ci.base_product, "base_product_")] if ci.release.is_layered else [])
+    for part, prefix in parts:
+        try:
+            part.validate()
+        except ValueError as exc:
+            field = re.search(r"Field '(\w+)'", str(exc))
+            name = prefix + (field.group(1) if field else "version")
+            rule = ": numbers joined by dots (24.03) or a name starting with a non-digit (Rawhide)" \
+                if name.endswith("_version") else ""
+            raise PunjiError("%soption '%s': %r is not a value productmd takes%s; pungi-koji refuses it too"
+                             % (where(name) + ": " if where else "", name, config.get(name), rule)) from None
+
+
 # productmd's milestones that make a compose "supported" (composeinfo.SUPPORTED_MILESTONES), here
 # so that every createiso need not import productmd to ask
 SUPPORTED_MILESTONES = ("RC", "Update", "SecurityFix")

@@ -24,6 +24,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
     compose_type = compose_type or config["config"].get("compose_type") or "production"
     _check_phases_needed(config["config"].get("skip_phases") or [])
+    composeid.check_release(config["config"], lambda name: reader.where(name, config["files"]))
     check_deltas_have_old_composes(config["config"], config["files"], options.get("old_composes"))
     if label:
         composeid.check_label(label)
