@@ -809,3 +809,52 @@ def test_of_two_extra_builds_of_one_name_the_last_listed_replaces_the_other(koji
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child",
                            pkgset_koji_builds=["kjt-inherited-1.5-1", "kjt-inherited-1.0-1"])
     assert pkgset(compose)["kjt-inherited.noarch"]["version"] == "1.0"
+
+
+TINY_VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
+<variants>
+  <variant id="Tiny" name="Tiny" type="variant"><arches><arch>x86_64</arch></arches>
+    <groups><group default="true">tiny</group></groups></variant>
+</variants>
+"""
+TINY_COMPS = """<?xml version="1.0" encoding="UTF-8"?>
+<comps>
+  <group><id>tiny</id><name>Tiny</name><description/><default>true</default><uservisible>true</uservisible>
+    <packagelist><packagereq type="mandatory">demo-setup</packagereq></packagelist></group>
+</comps>
+"""
+
+
+def test_with_two_tags_the_gather_reads_each_tags_set_as_pungi_does(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 gives its gather a repo of each tag's package set: a build both tags hold is in
+    # its sack twice, and which copy its solver takes follows its sets of hawkey packages (by
+    # solvable id). Here the fulltree step then sees no multilib package of demo-kmod as taken
+    # (the input came in as the second set's copy) and pulls the native ones; with one set it
+    # pulls demo-kmod.i686 (fuzz-compose-koji seed 7111; its Pungi's sets come in the order its
+    # threads make them, the tags' order when each has 500 files or more). The answers are
+    # Pungi's solver's on these package sets' repos.
+    koji["hub"].add_tag("kj-twin", parents=["demo"])
+    (demo_copy / "tiny.xml").write_text(TINY_VARIANTS)
+    (demo_copy / "tiny-comps.xml").write_text(TINY_COMPS)
+    options = dict(variants_file="tiny.xml", comps_file="tiny-comps.xml", gather_fulltree=True,
+                   multilib=[("^Tiny$", {"x86_64": ["runtime"]})], multilib_whitelist={"*": ["demo-kmod-devel"]},
+                   additional_packages=[("^Tiny$", {"x86_64": ["demo-kmod-devel.+"]})])
+    taken = {}
+    for tags in (["demo"], ["demo", "kj-twin"]):
+        compose = koji_compose(tmp_path / str(len(tags)), demo_copy, pkgset_koji_tag=tags, **options)
+        command("punji-pkgset", "--arch", "x86_64", compose, check=True)
+        command("punji-gather", "--variant", "Tiny", "--arch", "x86_64", compose, check=True)
+        solved = read(compose, "work/x86_64/gather/Tiny.solved.json")["packages"]
+        binaries = [p["nevra"] for p in solved if p["category"] == "binary"]
+        assert len(binaries) == len(set(binaries))  # a package both sets hold is listed once
+        taken[len(tags)] = {nevra for nevra in binaries if nevra.startswith("demo-kmod")}
+        sets = os.path.join(compose, "work/x86_64/pkgset/sets")
+        if len(tags) == 2:
+            assert sorted(os.listdir(sets)) == ["0", "1"]
+        else:
+            assert not os.path.exists(sets)
+    assert taken[1] == {"demo-kmod-0:31-2.pdl1.i686", "demo-kmod-devel-0:31-2.pdl1.i686",
+                        "demo-kmod-libs-0:31-2.pdl1.i686"}
+    assert taken[2] == {"demo-kmod-0:31-2.pdl1.x86_64", "demo-kmod-devel-0:31-2.pdl1.i686",
+                        "demo-kmod-devel-0:31-2.pdl1.x86_64", "demo-kmod-libs-0:31-2.pdl1.i686",
+                        "demo-kmod-libs-0:31-2.pdl1.x86_64"}

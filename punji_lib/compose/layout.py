@@ -96,6 +96,17 @@ def pkgset_repo(arch):
     return "work/%s/repo" % arch
 
 
+def pkgset_set_repos(arch):
+    """work/x86_64/pkgset/sets: with several package sets (Koji: a tag's each), a yum repo over
+    each one's packages of the arch, sets/<n> for the set of index n, which the gather reads in
+    that order as Pungi reads its package sets' repos (none with one set)."""
+    return "work/%s/pkgset/sets" % arch
+
+
+def pkgset_set_repo(arch, index):
+    return "%s/%d" % (pkgset_set_repos(arch), index)
+
+
 def reach_json(arch):
     """work/x86_64/pkgset/reach.json: what the package set's solver run of one arch reached."""
     return "work/%s/pkgset/reach.json" % arch

@@ -488,7 +488,7 @@ def _reuse(topdir, arch, koji, conf, tags, inputs, event):
 
     if reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch), unchanged,
                        optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch),
-                                 layout.pkgset_koji_modules(arch)]):
+                                 layout.pkgset_koji_modules(arch), layout.pkgset_set_repos(arch)]):
         old = state.read(topdir, "pkgset", arch=arch)
         facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
         return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)

@@ -47,6 +47,7 @@ SOURCES = ("module", "comps", "json")  # Pungi's order
 # the source whose inputs a child variant takes from its parent: Pungi's get_variant_packages returns
 # the json and module sources' own packages only, and reads gather_prepopulate per variant
 INHERITED = ("comps",)
+INPUT_REASONS = ("requested", "group")  # what came in so is flagged "input"
 
 
 def run(topdir, variant, arch):
@@ -176,7 +177,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
     too (UNHIDDEN: what is hidden without them): Pungi's reads every package set, the module
     content tags' included. With check_deps, a deps run with unresolved dependencies is the
     last."""
-    found, side = {}, {}
+    found, side, first = {}, {}, {}
     unfiltered = set(pool.hidden)
     for source in SOURCES:
         request = _request(conf, v, arch, inputs, source, methods.get(source), earlier)
@@ -198,7 +199,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
         else:
             result = Solver(pool, request).run()
         pool.set_hidden(unfiltered)
-        for i, category, why in result.entries():
+        for (i, category), why in _twins_merged(pool, result.entries(), first).items():
             found.setdefault((i, category), []).append((why, set(request["fulltree_excludes"])))
         for i, (category, why) in result.lookaside.items():
             side.setdefault(i, []).append((category, why, set(request["fulltree_excludes"])))
@@ -207,6 +208,19 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
         if result.unresolved and method == "deps" and conf.get("check_deps", True):
             break  # Pungi's deps method fails on the first source with unresolved dependencies
     return found, side
+
+
+def _twins_merged(pool, entries, first):
+    """{(id, category): why} of ENTRIES, (id, category, why) of one source, one per NEVRA: with
+    several package sets Pungi's sack has a package of two sets twice, and it writes what it
+    took once per file, the flags of both copies merged (so one that came in as an input makes
+    the file an input). FIRST: {NEVRA: the id standing for it}, kept across the sources."""
+    merged = {}
+    for i, category, why in entries:
+        key = (first.setdefault(pool.nevra(i), i), category)
+        if key not in merged or why["reason"] in INPUT_REASONS and merged[key]["reason"] not in INPUT_REASONS:
+            merged[key] = why
+    return merged
 
 
 def _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams):
@@ -265,8 +279,9 @@ def _nodeps(pool, request, arch):
 
 def _pool(topdir, conf, v, arch, related, variant_lookasides):
     external = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch)
-    pool = PackagePool(solver_arch(arch), [layout.at(topdir, layout.pkgset_repo(arch))], external + variant_lookasides,
-                       cache=layout.at(topdir, layout.pkgset_cache(arch)))
+    repos = _set_repos(topdir, arch) if _method_value(conf, v["uid"]) != "hybrid" else []
+    pool = PackagePool(solver_arch(arch), repos or [layout.at(topdir, layout.pkgset_repo(arch))],
+                       external + variant_lookasides, cache=layout.at(topdir, layout.pkgset_cache(arch)))
     if jsonio.read_json(layout.at(topdir, layout.config_slice("pkgset"))).get("pkgset_source") == "repos":
         # Pungi 4.3.2 reads a repos package set from its copies of the files (work/global/download):
         # a gather_lookaside_repos package is never the same file as a package set one, even when
@@ -278,6 +293,18 @@ def _pool(topdir, conf, v, arch, related, variant_lookasides):
         if os.path.isfile(path):
             pool.comps_files.append((uid, path))
     return pool
+
+
+def _set_repos(topdir, arch):
+    """The repos of the package sets of ARCH one by one (work/<arch>/pkgset/sets), in their
+    order, as Pungi's gather reads them, its sack then holding a package of two sets twice
+    (which copy its solver takes follows the sets of hawkey packages, by solvable id); [] with
+    one package set, read from the repo over the whole."""
+    top = layout.at(topdir, layout.pkgset_set_repos(arch))
+    if not os.path.isdir(top):
+        return []
+    indexes = sorted(int(n) for n in os.listdir(top) if n.lstrip("-").isdigit())
+    return [layout.at(topdir, layout.pkgset_set_repo(arch, n)) for n in indexes]
 
 
 def _inherited(v, related, earlier):
@@ -466,7 +493,7 @@ def _flagged(record, flags):
 
 def _flags(pool, i, category, why, parents_sources):
     flags = []
-    if why["reason"] in ("requested", "group"):
+    if why["reason"] in INPUT_REASONS:
         flags.append("input")
     if category != "srpm" and why["reason"] != "debuginfo" and pool.source_name(i) in parents_sources:
         flags.append("fulltree-exclude")

@@ -60,6 +60,7 @@ def run(topdir, variant=None, arch=None):
     if ahead and ahead.packages == {id(pkg) for _record, pkg in chosen}:  # made over these very packages
         log.info("pkgset %s: its repo was made while the reach ran", arch)
         warmed = ahead.taken(repo_dir, cache)
+        _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources)  # one set: none
     else:
         if ahead:
             log.info("pkgset %s: its repo made ahead holds other packages: it is made again", arch)
@@ -72,13 +73,36 @@ def run(topdir, variant=None, arch=None):
             from ..rpms import modules
 
             modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
-        warmed = pkgpool.start_warming(arch, repo_dir, cache)
+        set_repos = _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources)
+        warmed = pkgpool.start_warming(arch, set_repos or [repo_dir], cache)
     try:
         jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
                           {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
     finally:
         warmed()
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
+
+
+def _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources):
+    """The repos of work/<arch>/pkgset/sets, one over each package set's part of CHOSEN (their
+    records' "sets"), their XML copied from the repo REPO_DIR over them all; their paths, in
+    the sets' order ([] with one set, the directory then gone)."""
+    top = layout.at(topdir, layout.pkgset_set_repos(arch))
+    if os.path.lexists(top):
+        shutil.rmtree(top)
+    by_set = {}
+    for record, pkg in chosen:
+        for index in record.get("sets", ()):
+            by_set.setdefault(index, []).append((record["path"], pkg))
+    if not by_set:
+        return []
+    os.makedirs(top)
+    revision = _repo_contents(topdir, {}, arch, chosen)[1]
+    paths = []
+    for index, contents in sorted(by_set.items()):
+        paths.append(layout.at(topdir, layout.pkgset_set_repo(arch, index)))
+        repodata.write_repo(paths[-1], contents, revision, [repo_dir], changelogs=changelogs, sources=sources)
+    return paths
 
 
 def _repo_contents(topdir, conf, arch, chosen):
@@ -109,7 +133,7 @@ class Ahead:
         except BaseException:
             self.drop()
             raise
-        self.warming = pkgpool.start_warming(arch, self.repo, self.cache)
+        self.warming = pkgpool.start_warming(arch, [self.repo], self.cache)
 
     def _wait_warming(self):
         warming, self.warming = self.warming, None
@@ -195,8 +219,25 @@ def _arch_split(conf, arch, chosen, quiet=False, sets=None):
             continue
         kept.append((record, pkg, within))
     built = {(s, r["sourcerpm"].rsplit("-", 2)[0]) for r, _pkg, within in kept if r["sourcerpm"] for s in within}
-    return [(r, pkg) for r, pkg, within in kept
-            if r["arch"] not in packages.SOURCE_ARCHES or any((s, r["name"]) in built for s in within)]
+    several = _several_sets(sets)
+    result = []
+    for record, pkg, within in kept:
+        if record["arch"] in packages.SOURCE_ARCHES:
+            within = {s for s in within if (s, record["name"]) in built}
+            if not within:
+                continue
+        if several:
+            record["sets"] = sorted(within)
+        result.append((record, pkg))
+    return result
+
+
+def _several_sets(sets):
+    """Whether SETS ({NEVRA: indexes of the sets holding it}) makes several package sets whose
+    repos the gather reads one by one, as Pungi's does: those of several tags (module content
+    tags' sets, negative, are left to the one repo over all)."""
+    indexes = set().union(*sets.values()) if sets else set()
+    return len(indexes) > 1 and min(indexes) >= 0
 
 
 def _arch_excluded(limits, native):

@@ -48,13 +48,14 @@ def solver_arch(tree_arch):
     return TREE_SOLVER_ARCH.get(tree_arch, tree_arch)
 
 
-def start_warming(tree_arch, repo, cache):
-    """Load REPO exactly as the gather of a variant without lookaside repos on TREE_ARCH does,
-    in a child process, so its .solv file and sack keys are in CACHE when the gathers start;
+def start_warming(tree_arch, repos, cache):
+    """Load REPOS exactly as the gather of a variant without lookaside repos on TREE_ARCH does,
+    in a child process, so their .solv files and sack keys are in CACHE when the gathers start;
     returns the function that waits for it. A failure is left to the gather, which loads anew."""
     from .. import ahead
 
-    return ahead.start("package pool of %s" % repo, PackagePool, solver_arch(tree_arch), [repo], cache=cache)
+    return ahead.start("package pool of %s" % ", ".join(repos), PackagePool, solver_arch(tree_arch), list(repos),
+                       cache=cache)
 
 
 def gather_arches(arch):
