@@ -69,8 +69,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # names to gather, a pkgset_koji_builds build a tag has too is walked at the tag's place as well;
 # 18: an image of iso_level 3 or more is written without genisoimage's -allow-limited-size;
 # 19: an extra ISO makes the (empty) package directory of a variant it names without a tree on
-# its arch.
-RULES = 19
+# its arch; 20: a module stream's packages in gather are those its own content tag holds, not
+# another tag's copy of the build.
+RULES = 20
 
 
 def digest(*parts):
