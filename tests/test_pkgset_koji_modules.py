@@ -499,6 +499,21 @@ def test_a_stream_whose_content_tag_has_none_of_its_rpms_gives_the_module_source
     assert gathered(topdir, "Plain") == ["plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
 
 
+def test_the_module_source_reads_the_streams_content_tag_not_another_tags_copy(koji, tmp_path):
+    # modweb:1's content tag holds no build, pkgset_koji_builds the stream's modweb-1.0: Pungi's
+    # module source reads a stream's own content tag's set only, so it is empty; punji took
+    # the artifacts from any set (tools/fuzz-compose-koji --modules --outputs --seed 7713)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules", pkgset_koji_builds=["modweb-1.0-1.mod1.pdl1"],
+                        pkgset_koji_module_builds={"^Plain$": ["modweb:1:20240303000000:beef0001"]})
+    _plain_methods(conf, {"comps": "deps", "module": "nodeps"})
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert "modweb-0:1.0-1.mod1.pdl1.noarch" in pkgset_nevras(topdir)
+    assert read_json(topdir, "work/x86_64/gather/Plain.json")["inputs"]["module"]["packages"] == []
+    assert gathered(topdir, "Plain") == ["plaintool-0:1.0-1.pdl1.noarch", "plaintool-0:1.0-1.pdl1.src"]
+
+
 def test_deps_takes_a_tagged_copy_of_another_variants_stream_package(koji, tmp_path):
     # Pungi solves a variant over its own content tags and the sets of pkgset_koji_tag, where
     # modweb-2.0 (Web's stream's) is a plain package (tools/fuzz-compose-koji --modules --comps

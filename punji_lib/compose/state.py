@@ -70,8 +70,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 18: an image of iso_level 3 or more is written without genisoimage's -allow-limited-size;
 # 19: an extra ISO makes the (empty) package directory of a variant it names without a tree on
 # its arch; 20: with several Koji tags the gather reads a repo of each tag's package set, in the
-# tags' order, as Pungi's does (a build both tags hold is in its pool twice).
-RULES = 20
+# tags' order, as Pungi's does (a build both tags hold is in its pool twice); 21: a module
+# stream's packages in gather are those its own content tag holds, not another tag's copy of the
+# build.
+RULES = 21
 
 
 def digest(*parts):

@@ -139,7 +139,8 @@ def from_koji(topdir, conf, arch):
         sets.setdefault(record["nevra"], set(range(max(len(tags), 1))))  # a task is in every tag's set
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
-    _write_modules(topdir, arch, found, tree, _content_only(sets, found.content_tags if found else []))
+    content_tags = found.content_tags if found else []
+    _write_modules(topdir, arch, found, tree, _content_only(sets, content_tags), _content_held(sets, content_tags))
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
@@ -372,11 +373,23 @@ def _content_only(sets, content_tags):
             if all(i < 0 for i in indexes)}
 
 
-def _write_modules(topdir, arch, found, tree, content_only):
+def _content_held(sets, content_tags):
+    """{content tag: the NEVRAs its package set holds} (SETS as _content_only's): Pungi's module
+    source takes a stream's packages from the set of its own content tag only."""
+    held = {tag: [] for tag in content_tags}
+    for nevra, indexes in sorted(sets.items()):
+        for i in indexes:
+            if i < 0:
+                held[content_tags[i]].append(nevra)
+    return held
+
+
+def _write_modules(topdir, arch, found, tree, content_only, content_held):
     """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
     tags, the content tags of each variant's streams on any arch, the packages only content tags
-    hold: CONTENT_ONLY), when module builds were asked for, and modules.yaml (the streams of ARCH
-    with their defaults from module_defaults_dir), when there are streams on ARCH."""
+    hold: CONTENT_ONLY, the packages each content tag holds: CONTENT_HELD), when module builds were
+    asked for, and modules.yaml (the streams of ARCH with their defaults from
+    module_defaults_dir), when there are streams on ARCH."""
     from ..rpms import modules as mmd
 
     yaml_path = layout.at(topdir, layout.pkgset_modules(arch))
@@ -392,7 +405,7 @@ def _write_modules(topdir, arch, found, tree, content_only):
                                   "koji_tags": dict(sorted(found.tags.items())),
                                   "variant_content_tags": {v["uid"]: found.content_tags_of(v["uid"]) for v in tree
                                                            if found.content_tags_of(v["uid"])},
-                                  "content_only": content_only})
+                                  "content_only": content_only, "content_held": content_held})
     index = found.index(arch)
     if not index.get_module_names():
         return

@@ -328,7 +328,8 @@ def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
         best, others = _system_release(pool, v, tree)
         packages += best
         exclude += others
-    result = {"module": {"packages": gather_streams.available(pool, streams)},
+    held = gather_streams.content_held(topdir, arch)
+    result = {"module": {"packages": gather_streams.available(pool, streams, held)},
               "comps": {"packages": packages, "groups": groups},
               "json": {"packages": _mapping(conf, v["uid"], arch)},
               "prepopulate": _prepopulate(conf, v["uid"], arch),

@@ -48,12 +48,25 @@ def module_nodeps(pool, request):
     return nodeps.gather_exact(pool, ids, Result(pool))
 
 
-def available(pool, streams):
+def available(pool, streams, held=None):
     """The artifacts of STREAMS the package set has: Pungi's module source is the RPMs of the
     content tags whose NEVRA is an artifact, none when the tag has none of them (then not even
-    the deps method, which asks for names, runs)."""
+    the deps method, which asks for names, runs). HELD ({nsvc: NEVRAs}, from Koji): a stream's
+    are those its own content tag holds, though another tag has the build."""
     have = {pool.nevra(i) for i in pool.candidates if i not in pool.lookaside}
-    return sorted({n for r in streams for n in r["artifacts"] if n in have})
+    return sorted({n for r in streams for n in r["artifacts"]
+                   if n in have and (held is None or n in held.get(r["nsvc"], ()))})
+
+
+def content_held(topdir, arch):
+    """{nsvc: the NEVRAs its content tag's package set holds} of ARCH's streams found in Koji,
+    or None (no module builds read from Koji)."""
+    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    if not os.path.isfile(path):
+        return None
+    koji_modules = jsonio.read_json(path)
+    held = {tag: set(nevras) for tag, nevras in koji_modules.get("content_held", {}).items()}
+    return {nsvc: held.get(tag, set()) for nsvc, tag in koji_modules["koji_tags"].items()}
 
 
 def module_names(pool, nevras):
