@@ -1,6 +1,7 @@
 """Compose IDs as Pungi forms them, and the directory each compose gets."""
 
 import os
+import re
 import time
 
 from ..errors import PunjiError
@@ -31,24 +32,22 @@ def compose_info(config, compose_type="production", label=None, date=None, respi
     return ci
 
 
-def check_release(config, where=None):
-    """As pungi-koji before it makes a compose directory: productmd's checks of the release
-    (and base product) fields, a PunjiError naming the option (WHERE: a function giving an
-    option's place in the config files) when one fails, e.g. a release_version "24.03-LTS"."""
-    import re
+# productmd's RELEASE_VERSION_RE, which its ComposeInfo checks a release's and a base product's
+# version with (here so that no compose start waits for productmd's import)
+RELEASE_VERSION_RE = re.compile(r"^([^0-9].*|[0-9]+(\.[0-9]+)*)$")
 
-    ci = compose_info(config)
-    parts = [(ci.release, "release_")] + ([(ci.base_product, "base_product_")] if ci.release.is_layered else [])
-    for part, prefix in parts:
-        try:
-            part.validate()
-        except ValueError as exc:
-            field = re.search(r"Field '(\w+)'", str(exc))
-            name = prefix + (field.group(1) if field else "version")
-            rule = ": numbers joined by dots (24.03) or a name starting with a non-digit (Rawhide)" \
-                if name.endswith("_version") else ""
-            raise PunjiError("%soption '%s': %r is not a value productmd takes%s; pungi-koji refuses it too"
-                             % (where(name) + ": " if where else "", name, config.get(name), rule)) from None
+
+def check_release(config, where=None):
+    """As pungi-koji before it makes a compose directory: productmd's check of the release (and
+    base product) version, a PunjiError naming the option (WHERE: a function giving an option's
+    place in the config files) when it fails, e.g. a release_version "24.03-LTS"."""
+    names = ["release_version"] + (["base_product_version"] if config.get("base_product_name") else [])
+    for name in names:
+        value = config.get(name)
+        if not isinstance(value, str) or not RELEASE_VERSION_RE.match(value):
+            raise PunjiError("%soption '%s': %r is not a version productmd takes: numbers joined by dots (24.03) "
+                             "or a name starting with a non-digit (Rawhide); pungi-koji refuses it too"
+                             % (where(name) + ": " if where else "", name, value))
 
 
 # productmd's milestones that make a compose "supported" (composeinfo.SUPPORTED_MILESTONES), here
