@@ -92,15 +92,11 @@ def volume_id(conf, substs, v, arch, formats):
 
 
 def _check_boot_files(topdir, uid, arch, number, boot_files):
-    """A PunjiError when the extra ISO is to be bootable, as Pungi decides it (buildinstall_method
-    set, whatever the variant), but BOOT_FILES (the tree's) lack a file it is made from, as when
-    buildinstall was skipped: Pungi then fails in genisoimage."""
+    """iso.require_boot_files for the extra ISO when it is to be bootable, as Pungi decides it:
+    buildinstall_method set, whatever the variant."""
     method = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall"))).get("buildinstall_method")
-    missing = iso.missing_boot_files(arch, boot_files) if method else []
-    if missing:
-        raise PunjiError("%s.%s, image %d: it is to be bootable (buildinstall_method %r) but the tree has no %s: "
-                         "was the buildinstall phase skipped? (Pungi fails there too)"
-                         % (uid, arch, number, method, " or ".join(missing)))
+    if method:
+        iso.require_boot_files("%s.%s, image %d" % (uid, arch, number), method, arch, boot_files)
 
 
 def plan(topdir, conf, tree, v, arch, number, block, scratch):

@@ -164,9 +164,15 @@ PUNGI_BOOT_FILES = {"i386": (BIOS_IMAGE,), "i686": (BIOS_IMAGE,), "x86_64": (BIO
                     "s390x": ("images/cdboot.img",)}
 
 
-def missing_boot_files(arch, files):
-    """The files Pungi's bootable image of ARCH is made from that FILES (ISO paths) lack."""
-    return [name for name in PUNGI_BOOT_FILES.get(arch, ()) if name not in files]
+def require_boot_files(what, method, arch, files):
+    """A PunjiError naming WHAT (an image to be bootable, buildinstall_method METHOD) when FILES
+    (ISO paths) lack a file Pungi's bootable image of ARCH is made from, as when buildinstall was
+    skipped: Pungi then fails in genisoimage."""
+    missing = [name for name in PUNGI_BOOT_FILES.get(arch, ()) if name not in files]
+    if missing:
+        raise PunjiError("%s is to be bootable (buildinstall_method %r) but its tree has no %s: "
+                         "was the buildinstall phase skipped? (Pungi fails there too)"
+                         % (what, method, " or ".join(missing)))
 
 
 def isohybrid_mbr():

@@ -163,19 +163,13 @@ def _forget(topdir, uid, arch):
 
 
 def _check_boot_files(topdir, v, arch, files):
-    """A PunjiError when tree V.ARCH is to get a bootable image, as Pungi decides it (a variant's
-    binary tree, buildinstall_method set, buildinstall_skip not true for it), but lacks a boot
-    file that image is made from (FILES: the tree's), as when buildinstall was skipped: Pungi
-    then fails in genisoimage."""
+    """iso.require_boot_files for tree V.ARCH when it is to get a bootable image, as Pungi decides
+    it: a variant's binary tree, buildinstall_method set, buildinstall_skip not true for it."""
     boot_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall")))
-    if arch == "src" or v["type"] != "variant" or not boot_conf.get("buildinstall_method") or \
-            va_data(boot_conf.get("buildinstall_skip"), v["uid"], arch) == [True]:
-        return
-    missing = iso.missing_boot_files(arch, files)
-    if missing:
-        raise PunjiError("the ISO of %s.%s is to be bootable (buildinstall_method %r) but its tree has no %s: "
-                         "was the buildinstall phase skipped? (Pungi fails there too)"
-                         % (v["uid"], arch, boot_conf["buildinstall_method"], " or ".join(missing)))
+    method = boot_conf.get("buildinstall_method")
+    if arch != "src" and v["type"] == "variant" and method and \
+            va_data(boot_conf.get("buildinstall_skip"), v["uid"], arch) != [True]:
+        iso.require_boot_files("the ISO of %s.%s" % (v["uid"], arch), method, arch, files)
 
 
 def _buildinstall_failed(topdir, uid, arch):

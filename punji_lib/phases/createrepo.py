@@ -50,9 +50,10 @@ def run(topdir, variant, arch):
     boot = layout.at(topdir, layout.state_file("buildinstall", variant, arch))
     boot = jsonio.read_json(boot).get("inputs") if os.path.isfile(boot) else None  # .treeinfo lists its images
     deltas = _old_package_dirs(topdir, conf, v, arch)
+    listed = _listed(deltas)
     inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]],
                           createrepo.packages_key(packages) if packages is not None else recorded[0],
-                          _read(comps), boot, modular, _listed(deltas))
+                          _read(comps), boot, modular, listed)
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -75,11 +76,12 @@ def run(topdir, variant, arch):
         repos = {}
         for kind, category in (("os", "binary"), ("debug", "debug")):
             subset, group_file = _of_category(packages, category), comps if kind == "os" else None
-            kind_deltas = deltas if kind == "os" else None
+            os_repo = kind == "os"
             repos[kind] = prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind), subset,
-                                       _pkglist(topdir, v, arch, kind), group_file, [arch], kind_deltas)
+                                       _pkglist(topdir, v, arch, kind), group_file, [arch],
+                                       deltas if os_repo else None)
             repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file),
-                                                 _listed(kind_deltas))
+                                                 listed if os_repo else None)
     taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
              for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
     try:
