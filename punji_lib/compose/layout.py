@@ -201,6 +201,12 @@ def extrafiles_json(variant, arch):
     return "work/%s/extrafiles/%s.json" % (arch, variant)
 
 
+def product_id_file(variant_uid, arch):
+    """work/x86_64/product_id/Server.x86_64.pem/productid: the product certificate of a
+    variant.arch (named productid, as modifyrepo_c names the repodata after the file)."""
+    return "work/%s/product_id/%s.%s.pem/productid" % (arch, variant_uid, arch)
+
+
 def createrepo_work(arch):
     """work/x86_64/createrepo: the package lists handed to createrepo_c (arch src: source trees)."""
     return "work/%s/createrepo" % arch

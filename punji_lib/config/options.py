@@ -375,11 +375,11 @@ OPTIONS = (
            help="{variant: scm dict} of extra modulemd YAML files, one subdirectory per arch."),
     Option("createrepo_enable_cache", BOOL, default=True, phase="createrepo",
            moot="createrepo_c is handed the packages' metadata instead", help="Give createrepo a cache directory to reuse checksums."),
-    Option("product_id", SCM_DICT, phase="createrepo",
+    Option("product_id", SCM_DICT, phase="createrepo", implemented=True,
            help="Directory of *<variant>-<arch>-*.pem certificates put into repodata as productid."),
-    Option("product_id_allow_missing", BOOL, default=False, phase="createrepo",
+    Option("product_id_allow_missing", BOOL, default=False, phase="createrepo", implemented=True,
            help="Only warn when a product ID certificate is missing."),
-    Option("product_id_allow_name_prefix", BOOL, default=True, phase="createrepo",
+    Option("product_id_allow_name_prefix", BOOL, default=True, phase="createrepo", implemented=True,
            help="Allow any prefix before the variant name in certificate file names."),
 
     # --- extra files ---

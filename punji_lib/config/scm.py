@@ -47,6 +47,10 @@ SUPPORTED = ("file", "git", "rpm")
 UNSUPPORTED = ("cvs", "koji")  # Pungi knows them
 
 
+class MissingSource(PunjiError):
+    """What an scm dict names is not there (a path that matches nothing)."""
+
+
 def check(entry, what, unsupported_ok=False, prefer="file"):
     """Check the shape of scm dict ENTRY without fetching anything; return (kind, paths).
     An scm punji cannot fetch (cvs, koji) is an error unless UNSUPPORTED_OK."""
@@ -202,7 +206,7 @@ def _export_local(kind, paths, out, config_dir, what):
         full = os.path.normpath(os.path.join(config_dir or os.getcwd(), os.path.expanduser(path)))
         matches = [full] if os.path.exists(full) else sorted(glob.glob(full)) if glob.has_magic(full) else []
         if not matches:
-            raise PunjiError("%s: %s does not exist" % (what, full))
+            raise MissingSource("%s: %s does not exist" % (what, full))
         for match in matches:
             if kind == "file":
                 if not os.path.isfile(match):
@@ -279,7 +283,7 @@ def _export_from_root(kind, paths, out, root, origin, what, whole_dir, missing_o
         if not matches:
             if missing_ok:
                 continue
-            raise PunjiError("%s: %s %s does not exist in %s" % (what, kind, path, origin))
+            raise MissingSource("%s: %s %s does not exist in %s" % (what, kind, path, origin))
         found = True
         for match in matches:
             _check_inside(root, match, what, origin)

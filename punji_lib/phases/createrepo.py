@@ -15,7 +15,8 @@ A variant with module streams on the arch gets them, with their modules'
 defaults, as modules.yaml in its os repodata (modifyrepo_c --mdtype=modules, as
 Pungi adds it); the streams of createrepo_extra_modulemd are added there too. The state file
 lists each stream with that file and its RPMs, which punji-finish writes into
-compose/metadata/modules.json.
+compose/metadata/modules.json. With product_id, each os repo also gets its variant.arch's
+product certificate (rpms.product_id).
 """
 
 import os
@@ -26,7 +27,7 @@ from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log
 from ..media import treeinfo
-from ..rpms import createrepo, repodata, tree_repodata
+from ..rpms import createrepo, product_id, repodata, tree_repodata
 from ..rpms.repos import one_line, repomd_records
 
 
@@ -36,6 +37,7 @@ def run(topdir, variant, arch):
     v = next((x for x in tree if x["uid"] == variant), None)
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    cert = _product_id(topdir, conf, variant, arch)
     if v.get("is_empty"):  # Pungi makes no repodata, trees or .treeinfo for an empty variant
         state.write(topdir, "createrepo", variant, arch, repos={}, inputs=None)
         return
@@ -53,7 +55,7 @@ def run(topdir, variant, arch):
     listed = _listed(deltas)
     inputs = state.digest(conf, [v, [c for c in tree if c["parent"] == variant]],
                           createrepo.packages_key(packages) if packages is not None else recorded[0],
-                          _read(comps), boot, modular, listed)
+                          _read(comps), boot, modular, listed, _read(cert))
     if state.same_inputs(topdir, "createrepo", variant, arch, inputs):
         log.info("createrepo %s.%s: the same packages, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -81,7 +83,7 @@ def run(topdir, variant, arch):
                                        _pkglist(topdir, v, arch, kind), group_file, [arch],
                                        deltas if os_repo else None)
             repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file),
-                                                 listed if os_repo else None)
+                                                 listed if os_repo else None, _read(cert) if os_repo else None)
     taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
              for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
     try:
@@ -91,6 +93,8 @@ def run(topdir, variant, arch):
     finally:
         for kind in repos:
             shutil.rmtree(_pkglist(topdir, v, arch, kind) + ".metadata", ignore_errors=True)
+    if cert and "os" in repos and not taken.get("os"):
+        product_id.add_to_repo(layout.at(topdir, layout.repo_dir(v, arch, "os")), cert)
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
     if modular:
         facts["os"]["modules"] = _add_modules(topdir, v, arch, *modular)
@@ -98,6 +102,13 @@ def run(topdir, variant, arch):
         log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
     state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs,
                 treeinfo=_treeinfo(topdir, v, tree, arch, facts))
+
+
+def _product_id(topdir, conf, variant, arch):
+    """The product certificate of VARIANT on ARCH (product_id), or None; the source trees get none."""
+    if arch == "src" or not conf.get("product_id"):
+        return None
+    return product_id.certificate(topdir, conf, variant, arch, os.path.dirname(request.read(topdir)["config"]))
 
 
 def _old_package_dirs(topdir, conf, v, arch):

@@ -1,0 +1,125 @@
+"""product_id: each variant.arch's product certificate in its os repodata, as Pungi 4.3.2 adds it
+(checked against Pungi by hand on the demo product with certificates for its nine variant.arch
+trees: the same productid files, byte-identical; both fail on a missing certificate and, with
+product_id_allow_missing, both leave that tree without one)."""
+
+import os
+
+from conftest import command
+
+CONF = """release_name = "Product"
+release_short = "PID"
+release_version = "1"
+variants_file = "variants.xml"
+pkgset_source = "repos"
+pkgset_repos = {"x86_64": ["%s"]}
+sigkeys = [None]
+gather_method = "deps"
+additional_packages = [("^Server$", {"*": ["demo-tzdata"]})]
+createiso_skip = [("^.*$", {"*": True, "src": True})]
+product_id = {"scm": "file", "dir": "certs"}
+"""
+
+VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
+<variants>
+  <variant id="Server" name="Server" type="variant">
+    <arches><arch>x86_64</arch></arches>
+  </variant>
+</variants>
+"""
+
+
+def product(tmp_path, repo, certs, options=""):
+    """The config of a one-variant product whose certs/ holds CERTS {file name: text}."""
+    folder = tmp_path / "certs"
+    folder.mkdir(exist_ok=True)
+    for name in os.listdir(folder):
+        os.unlink(folder / name)
+    for name, text in certs.items():
+        (folder / name).write_text(text)
+    (tmp_path / "variants.xml").write_text(VARIANTS)
+    conf = tmp_path / "pid.conf"
+    conf.write_text(CONF % repo + options)
+    return conf
+
+
+def compose(conf, target):
+    return command("punji-compose", conf, "--target-dir", target, "--nightly")
+
+
+def finished(conf, target):
+    done = compose(conf, target)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def assert_doomed(done, *fragments):
+    """A compose that failed in createrepo: no traceback, its last line the compose's verdict
+    naming FRAGMENTS."""
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("punji-compose: error: compose DOOMED: createrepo Server.x86_64 failed: "), last
+    for fragment in fragments:
+        assert fragment in last, last
+
+
+def productid(topdir, tree):
+    """(the productid record's location in TREE's repomd.xml or None, repodata/productid's text or None)."""
+    import createrepo_c
+
+    repodata = os.path.join(topdir, "compose", "Server", tree, "repodata")
+    repomd = createrepo_c.Repomd(os.path.join(repodata, "repomd.xml"))
+    href = next((r.location_href for r in repomd.records if r.type == "productid"), None)
+    plain = os.path.join(repodata, "productid")
+    return href, (open(plain).read() if os.path.exists(plain) else None)
+
+
+def test_the_os_repo_gets_its_variant_archs_certificate_as_productid(tmp_path, small_repo):
+    certs = {"Product-Server-x86_64-69.pem": "server cert\n", "Product-Client-x86_64-70.pem": "client cert\n"}
+    topdir = finished(product(tmp_path, small_repo, certs), tmp_path / "composes")
+    href, text = productid(topdir, "x86_64/os")
+    assert href.startswith("repodata/") and href.endswith("-productid.gz")
+    assert os.path.isfile(os.path.join(topdir, "compose", "Server", "x86_64", "os", href))
+    assert text == "server cert\n"
+    assert productid(topdir, "x86_64/debug/tree") == (None, None)
+    assert productid(topdir, "source/tree") == (None, None)
+    kept = os.path.join(topdir, "work", "x86_64", "product_id", "Server.x86_64.pem", "productid")
+    assert open(kept).read() == "server cert\n"
+
+
+def test_a_missing_certificate_stops_the_compose_unless_allowed(tmp_path, small_repo):
+    certs = {"Product-Client-x86_64-70.pem": "client cert\n"}
+    done = compose(product(tmp_path, small_repo, certs), tmp_path / "failed")
+    assert_doomed(done, "option 'product_id'", "Server.x86_64")
+    topdir = finished(product(tmp_path, small_repo, certs, "product_id_allow_missing = True\n"),
+                      tmp_path / "allowed")
+    assert productid(topdir, "x86_64/os") == (None, None)
+
+
+def test_several_certificates_or_a_prefix_not_allowed_stop_the_compose(tmp_path, small_repo):
+    two = {"A-Server-x86_64-1.pem": "a\n", "B-Server-x86_64-2.pem": "b\n"}
+    done = compose(product(tmp_path, small_repo, two), tmp_path / "two")
+    assert_doomed(done, "several product certificates", "A-Server-x86_64-1.pem, B-Server-x86_64-2.pem")
+    prefixed = {"A-Server-x86_64-1.pem": "a\n"}
+    done = compose(product(tmp_path, small_repo, prefixed, "product_id_allow_name_prefix = False\n"),
+                   tmp_path / "prefixed")
+    assert_doomed(done, "no product certificate for Server.x86_64")
+    unprefixed = {"Server-x86_64-1.pem": "plain\n"}
+    topdir = finished(product(tmp_path, small_repo, unprefixed, "product_id_allow_name_prefix = False\n"),
+                      tmp_path / "unprefixed")
+    assert productid(topdir, "x86_64/os")[1] == "plain\n"
+
+
+def test_a_nightly_takes_the_repodata_over_only_with_the_same_certificate(tmp_path, small_repo):
+    target = tmp_path / "composes"
+    conf = product(tmp_path, small_repo, {"Server-x86_64-1.pem": "first\n"})
+    first = finished(conf, target)
+    same = finished(conf, target)
+    assert productid(same, "x86_64/os") == productid(first, "x86_64/os")
+    repomd = os.path.join("compose", "Server", "x86_64", "os", "repodata", "repomd.xml")
+    assert os.stat(os.path.join(same, repomd)).st_ino == os.stat(os.path.join(first, repomd)).st_ino
+    product(tmp_path, small_repo, {"Server-x86_64-1.pem": "second\n"})
+    changed = finished(conf, target)
+    assert productid(changed, "x86_64/os")[1] == "second\n"
+    assert productid(changed, "x86_64/os")[0] != productid(first, "x86_64/os")[0]
+    assert productid(first, "x86_64/os")[1] == "first\n"
