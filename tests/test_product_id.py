@@ -29,15 +29,15 @@ VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def product(tmp_path, repo, certs, options=""):
-    """The config of a one-variant product whose certs/ holds CERTS {file name: text}."""
+def product(tmp_path, repo, certs, options="", variants=VARIANTS):
+    """The config of a product (one variant unless VARIANTS) whose certs/ holds CERTS {file name: text}."""
     folder = tmp_path / "certs"
     folder.mkdir(exist_ok=True)
     for name in os.listdir(folder):
         os.unlink(folder / name)
     for name, text in certs.items():
         (folder / name).write_text(text)
-    (tmp_path / "variants.xml").write_text(VARIANTS)
+    (tmp_path / "variants.xml").write_text(variants)
     conf = tmp_path / "pid.conf"
     conf.write_text(CONF % repo + options)
     return conf
@@ -123,3 +123,20 @@ def test_a_nightly_takes_the_repodata_over_only_with_the_same_certificate(tmp_pa
     assert productid(changed, "x86_64/os")[1] == "second\n"
     assert productid(changed, "x86_64/os")[0] != productid(first, "x86_64/os")[0]
     assert productid(first, "x86_64/os")[1] == "first\n"
+
+
+def test_an_empty_variant_needs_its_certificate_too_as_in_pungi(tmp_path, small_repo):
+    with_empty = VARIANTS.replace("</variants>", """  <variant id="Empty" name="Empty" type="variant" is_empty="true">
+    <arches><arch>x86_64</arch></arches>
+  </variant>
+</variants>""")
+    certs = {"Server-x86_64-1.pem": "server\n"}
+    done = compose(product(tmp_path, small_repo, certs, variants=with_empty), tmp_path / "failed")
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert "createrepo Empty.x86_64 failed: option 'product_id': no product certificate for Empty.x86_64" \
+        in done.stderr.strip().splitlines()[-1]
+    certs["Empty-x86_64-1.pem"] = "empty\n"
+    topdir = finished(product(tmp_path, small_repo, certs, variants=with_empty), tmp_path / "composes")
+    assert not os.path.exists(os.path.join(topdir, "compose", "Empty", "x86_64", "os"))
+    kept = os.path.join(topdir, "work", "x86_64", "product_id", "Empty.x86_64.pem", "productid")
+    assert open(kept).read() == "empty\n"

@@ -115,8 +115,8 @@ def _with_work(phase, scope, conf, tree, pairs):
     variant's has one, Pungi making its volume id whatever create_optional_isos says),
     a Koji package set with no compose arch is read for the source RPMs alone (arch src),
     one whose images no extra_isos block asks for no extraiso target, an is_empty variant no
-    createrepo target, a tree repoclosure does not check no repoclosure target: processes
-    that would do nothing. The commands run on them by hand still record that. When no tree
+    createrepo target (but for its product certificate), a tree repoclosure does not check no
+    repoclosure target: processes that would do nothing. The commands run on them by hand still record that. When no tree
     of an extraiso, createrepo or repoclosure fragment has work, its first target is kept,
     so that the phase starts and stops as Pungi's does."""
     from ..config import lookup
@@ -129,7 +129,9 @@ def _with_work(phase, scope, conf, tree, pairs):
     if phase == "createiso" and scope.startswith("variant"):
         return [(uid, arch) for uid, arch in pairs if not lookup.createiso_passed_reason(conf, by_uid[uid], arch)]
     if phase == "createrepo":
-        return [(uid, arch) for uid, arch in pairs if not by_uid[uid].get("is_empty")] or pairs[:1]
+        # with product_id, an empty variant's certificate is looked up all the same, as in Pungi
+        return [(uid, arch) for uid, arch in pairs
+                if not by_uid[uid].get("is_empty") or (conf.get("product_id") and arch != "src")] or pairs[:1]
     if phase == "repoclosure":
         return [(uid, arch) for uid, arch in pairs
                 if not lookup.repoclosure_skip_reason(conf, by_uid[uid], arch)] or pairs[:1]
