@@ -140,3 +140,23 @@ def test_an_empty_variant_needs_its_certificate_too_as_in_pungi(tmp_path, small_
     assert not os.path.exists(os.path.join(topdir, "compose", "Empty", "x86_64", "os"))
     kept = os.path.join(topdir, "work", "x86_64", "product_id", "Empty.x86_64.pem", "productid")
     assert open(kept).read() == "empty\n"
+
+
+def test_a_relative_path_missing_beside_the_config_is_read_from_where_the_compose_started(tmp_path, small_repo):
+    # Pungi reads product_id (as extra_files) against its working directory; punji against the
+    # config's folder first, then there
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "certs").mkdir(parents=True)
+    (elsewhere / "certs" / "Server-x86_64-1.pem").write_text("from the working directory\n")
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    conf = product(configs, small_repo, {})
+    os.rmdir(configs / "certs")
+    done = command("punji-compose", conf, "--target-dir", tmp_path / "composes", "--nightly", cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert productid(done.stdout.strip(), "x86_64/os")[1] == "from the working directory\n"
+    (configs / "certs").mkdir()
+    (configs / "certs" / "Server-x86_64-1.pem").write_text("beside the config\n")
+    done = command("punji-compose", conf, "--target-dir", tmp_path / "again", "--nightly", cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert productid(done.stdout.strip(), "x86_64/os")[1] == "beside the config\n"

@@ -1,7 +1,8 @@
 """The compose request (work/global/compose-request.json): what punji-init was asked for.
 
-The config file, the compose id, type, label, date and respin, and the Koji event of
---koji-event (None: the koji_event option, or the hub's last event): written once
+The config file, the compose id, type, label, date and respin, the Koji event of
+--koji-event (None: the koji_event option, or the hub's last event) and the folder
+the compose was started from: written once
 when the compose directory is made, read by every phase that names the compose.
 """
 
@@ -25,6 +26,7 @@ def write(topdir, config_path, compose, compose_type, label, options=None, koji_
         "respin": compose["respin"],
         "options": options or {},
         "koji_event": koji_event,
+        "cwd": os.getcwd(),
     })
 
 
@@ -45,6 +47,15 @@ def supported(topdir):
 def config_dir(topdir):
     """The directory of the compose's config file: relative paths in options start there."""
     return os.path.dirname(os.path.abspath(read(topdir)["config"]))
+
+
+def scm_file_bases(topdir):
+    """The folders a relative path of an scm "file" entry is looked up in, for the options
+    Pungi reads against its working directory (extra_files, product_id, ...): the config's
+    folder, as for every other option, then the folder the compose was started from."""
+    req = read(topdir)
+    bases = [os.path.dirname(os.path.abspath(req["config"]))]
+    return bases + [req["cwd"]] if req.get("cwd") and req["cwd"] not in bases else bases
 
 
 def image_release(topdir):

@@ -102,7 +102,9 @@ def fetch_file(entry, dest, what, config_dir, workdir=None):
 def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None, prefer="file"):
     """Put the files of scm dict ENTRY into directory DEST; return their paths relative to DEST, sorted.
     PREFER: the key read when ENTRY has both 'file' and 'dir'. A git entry's 'command' runs in
-    the checkout first (as Pungi runs it, with a shell), to make the files."""
+    the checkout first (as Pungi runs it, with a shell), to make the files. CONFIG_DIR: the
+    folder relative local paths start from, or a list of folders tried in turn (a relative git
+    repo starts from the first)."""
     kind, paths = check(entry, what, prefer=prefer)
     scm = entry.get("scm")
     os.makedirs(dest, exist_ok=True)
@@ -114,7 +116,8 @@ def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None
         try:
             if scm == "git":
                 repo = entry.get("repo")
-                root = git_checkout(repo, entry.get("branch"), tmp, what, config_dir,
+                first = config_dir[0] if isinstance(config_dir, (list, tuple)) else config_dir
+                root = git_checkout(repo, entry.get("branch"), tmp, what, first,
                                     (entry.get("options") or {}).get("credential_helper"))
                 if entry.get("command"):
                     run_command(entry["command"], root, what)
@@ -202,9 +205,15 @@ def same_content(a, b):
 
 
 def _export_local(kind, paths, out, config_dir, what):
+    bases = config_dir if isinstance(config_dir, (list, tuple)) else [config_dir or os.getcwd()]
     for path in paths:
-        full = os.path.normpath(os.path.join(config_dir or os.getcwd(), os.path.expanduser(path)))
-        matches = [full] if os.path.exists(full) else sorted(glob.glob(full)) if glob.has_magic(full) else []
+        tried = [os.path.normpath(os.path.join(base, os.path.expanduser(path))) for base in bases]
+        full, matches = tried[0], []
+        for candidate in tried:
+            matches = [candidate] if os.path.exists(candidate) else \
+                sorted(glob.glob(candidate)) if glob.has_magic(candidate) else []
+            if matches:
+                break
         if not matches:
             raise MissingSource("%s: %s does not exist" % (what, full))
         for match in matches:

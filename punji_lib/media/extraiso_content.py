@@ -205,7 +205,7 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
     entries = [entries] if isinstance(entries, dict) else list(entries)
     if not entries:
         return {}
-    config_dir = os.path.dirname(request.read(topdir)["config"])
+    config_dir = request.scm_file_bases(topdir)
     packages = None
     files, made = {}, {}
     for index, entry in enumerate(entries, 1):

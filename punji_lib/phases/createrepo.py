@@ -108,7 +108,7 @@ def _product_id(topdir, conf, variant, arch):
     """The product certificate of VARIANT on ARCH (product_id), or None; the source trees get none."""
     if arch == "src" or not conf.get("product_id"):
         return None
-    return product_id.certificate(topdir, conf, variant, arch, os.path.dirname(request.read(topdir)["config"]))
+    return product_id.certificate(topdir, conf, variant, arch, request.scm_file_bases(topdir))
 
 
 def _old_package_dirs(topdir, conf, v, arch):
@@ -240,7 +240,7 @@ def _extra_modulemd(topdir, conf, v, arch):
     dest = layout.at(topdir, os.path.join(layout.createrepo_work(arch), "extra-modulemd-" + v["uid"]))
     shutil.rmtree(dest, ignore_errors=True)
     scm.export(entry, dest, "option 'createrepo_extra_modulemd' of %s" % v["uid"],
-               os.path.dirname(request.read(topdir)["config"]), workdir=layout.at(topdir, layout.createrepo_work(arch)),
+               request.scm_file_bases(topdir), workdir=layout.at(topdir, layout.createrepo_work(arch)),
                prefer="dir")
     return sorted(glob.glob(os.path.join(dest, arch, "*.yaml")))
 

@@ -112,7 +112,7 @@ def _fetch_all(topdir, conf, v, arch, entries, stage, tree_rel):
     """{path in the tree: (staged file, entry number)} of every entry, in config order (a later
     entry giving the same path wins, as in Pungi)."""
 
-    config_dir = os.path.dirname(request.read(topdir)["config"])
+    config_dir = request.scm_file_bases(topdir)
     where = _where(topdir)
     packages = None
     files, made = {}, {}  # made: {directory in the tree: the entry that made it first}
