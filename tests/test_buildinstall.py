@@ -373,6 +373,19 @@ def test_isfinal_is_pungis_supported_flag_of_the_label(new_compose):
         assert dict(lorax.arguments(new_compose, conf, server, "x86_64"))["isfinal"] is final
 
 
+def test_lorax_gets_the_dvds_volume_id_as_in_pungi(new_compose):
+    # Pungi 4.3.2's buildinstall phase asks get_volid for disc_types["dvd"]; "boot" only names boot.iso
+    from punji_lib.media import lorax
+
+    conf = read_json(os.path.join(new_compose, "work/global/config/buildinstall.json"))
+    server = next(v for v in read_json(os.path.join(new_compose, "work/global/variants.json"))["variants"]
+                  if v["uid"] == "Server")
+    path = os.path.join(new_compose, "work/global/config/createiso.json")
+    write_json(path, dict(read_json(path), image_volid_formats=["{release_short} {variant} {disc_type}"],
+                          disc_types={"boot": "netinst", "dvd": "DVD"}))
+    assert dict(lorax.arguments(new_compose, conf, server, "x86_64"))["volid"] == "PDL Server DVD"
+
+
 # -- across composes (kept last: they add composes to the demo's target directory) ------------
 
 

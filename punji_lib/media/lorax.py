@@ -67,7 +67,7 @@ def arguments(topdir, conf, v, arch):
         ("variant", v["uid"]), ("bugurl", opts.get("bugurl")), ("nomacboot", opts.get("nomacboot", True)),
         ("noupgrade", opts.get("noupgrade", True)),
         ("isfinal", request.supported(topdir)), ("buildarch", arch),
-        ("volid", naming.boot_volume_id(topdir, conf, v, arch)),
+        ("volid", naming.boot_volume_id(topdir, v, arch)),
         ("installpkgs", list(v.get("buildinstallpackages") or [])),
         ("add-template", opts["add_template"]), ("add-arch-template", opts["add_arch_template"]),
         ("add-template-var", opts["add_template_var"]), ("add-arch-template-var", opts["add_arch_template_var"]),

@@ -78,10 +78,9 @@ def volume_id(conf, substs, v, arch):
     return iso.volume_id(formats, values, conf.get("volume_id_substitutions"), conf.get("restricted_volid"))
 
 
-def boot_volume_id(topdir, conf, v, arch):
-    """The volume id of V's installer images on ARCH: createiso's volume id with the disc
-    type disc_types["boot"] (default "boot")."""
+def boot_volume_id(topdir, v, arch):
+    """The volume id lorax gives V's installer images on ARCH: createiso's, the disc type
+    disc_types["dvd"] as for the DVD (Pungi 4.3.2's buildinstall takes that one, so that the
+    boot configuration finds the DVD made of the tree; "boot" names only boot.iso's file)."""
     ci_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
-    boot_type = (conf.get("disc_types") or {}).get("boot", "boot")
-    ci_conf = dict(ci_conf, disc_types=dict(ci_conf.get("disc_types") or {}, dvd=boot_type))
     return volume_id(ci_conf, substitutions(ci_conf, topdir), v, arch)

@@ -9,7 +9,7 @@ package set repo (work/<arch>/repo) and for every lorax_extra_sources repo,
 --variant, --bugurl, --nomacboot and --noupgrade (both on unless
 lorax_options turn them off), --isfinal for a compose Pungi calls supported (an RC,
 Update or SecurityFix label),
---buildarch, --volid (image_volid_formats with disc type disc_types["boot"]),
+--buildarch, --volid (image_volid_formats with disc type disc_types["dvd"], as the DVD's),
 --logfile (logs/<arch>/buildinstall-<variant>-logs/lorax.log), an --installpkgs
 for each of the variant's buildinstallpackages, the templates and their
 variables, --rootfs-size, --dracut-arg, --skip-branding, --squashfs-only,
