@@ -272,7 +272,7 @@ OPTIONS = (
            help="Variant/arch mapping of extra repositories given to lorax."),
     Option("lorax_use_koji_plugin", BOOL, default=False, phase="buildinstall", implemented=True,
            help="Run lorax through the Koji pungi_buildinstall task instead of runroot."),
-    Option("buildinstall_kickstart", SCM_DICT, phase="buildinstall",
+    Option("buildinstall_kickstart", SCM_DICT, phase="buildinstall", implemented=True,
            help="Kickstart put into the installer tree and its boot configuration."),
     Option("buildinstall_topdir", STR, phase="buildinstall", implemented=True,
            help="Where runroot buildinstall tasks write results when Koji uses other storage."),
@@ -282,6 +282,7 @@ OPTIONS = (
            help="Take over lorax's output from the newest finished compose in the target directory when the "
                 "lorax arguments, the runroot and the package set are the same."),
     Option("buildinstall_use_guestmount", BOOL, default=True, phase="buildinstall",
+           moot="punji edits images/efiboot.img with mtools, mounting nothing",
            help="Use guestmount instead of a loop mount to modify images."),
     Option("buildinstall_packages", va_map(STR_LIST), default=[], phase="buildinstall", implemented=True,
            help="Variant/arch mapping of extra packages installed in the lorax runroot."),

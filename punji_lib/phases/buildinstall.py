@@ -73,7 +73,9 @@ def run(topdir, variant, arch):
     log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
     argv = lorax.command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
     packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
+    kickstart = _kickstart(topdir, conf, v, arch)
     inputs = state.digest(_compose_neutral(topdir, argv), packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")),
+                          kickstart,
                           _read(os.path.join(repo, "repodata", "repomd.xml")),
                           [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
                            for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
@@ -85,7 +87,8 @@ def run(topdir, variant, arch):
     _forget(topdir, variant, arch)
     _uninstall(topdir, variant, arch)
     if reuse.take_over(topdir, PHASE, variant, arch, inputs, [layout.buildinstall_dir(variant, arch)],
-                       finish=lambda _old: _adopt(topdir, v, arch, out), allowed=conf.get("buildinstall_allow_reuse"),
+                       finish=lambda _old: _adopt(topdir, v, arch, out, kickstart),
+                       allowed=conf.get("buildinstall_allow_reuse"),
                        optional=[layout.buildinstall_log_dir(variant, arch)]):
         _clean(tmp)
         return
@@ -111,7 +114,7 @@ def run(topdir, variant, arch):
             shutil.copytree(output, tmp, symlinks=True)
         _clean(out)
         os.rename(tmp, out)
-        installed = _install(topdir, out, variant, arch)
+        installed = _install(topdir, out, variant, arch, kickstart)
         images = _boot_iso(topdir, v, arch)
     except BaseException:
         _clean(tmp)
@@ -130,17 +133,30 @@ def _compose_neutral(topdir, argv):
     return [a.replace(topdir, "@TOPDIR@").replace(compose_id, "@COMPOSE_ID@") for a in argv]
 
 
-def _adopt(topdir, v, arch, out):
+def _kickstart(topdir, conf, v, arch):
+    """(the volume id the boot configurations name, the text of buildinstall_kickstart), or None."""
+    if not conf.get("buildinstall_kickstart"):
+        return None
+    from ..media import boot_kickstart, naming
+
+    work = layout.at(topdir, os.path.dirname(layout.buildinstall_dir(v["uid"], arch)))
+    os.makedirs(work, exist_ok=True)
+    return naming.boot_volume_id(topdir, v, arch), \
+        boot_kickstart.fetch(conf["buildinstall_kickstart"], request.config_dir(topdir), work)
+
+
+def _adopt(topdir, v, arch, out, kickstart):
     """The old compose's lorax output OUT, just taken over, put into the os tree and recorded."""
-    installed = _install(topdir, out, v["uid"], arch)  # before _boot_iso looks into the tree
+    installed = _install(topdir, out, v["uid"], arch, kickstart)  # before _boot_iso looks into the tree
     _record(topdir, v, arch, _boot_iso(topdir, v, arch), installed)
 
 
 # -- the os tree -------------------------------------------------------------------------------
 
 
-def _install(topdir, out, uid, arch):
-    """Put lorax's output OUT into the os tree, entry by entry; the names installed."""
+def _install(topdir, out, uid, arch, kickstart=None):
+    """Put lorax's output OUT into the os tree, entry by entry, with KICKSTART ((volume id, text)
+    of buildinstall_kickstart, or None); the names installed."""
     top = layout.at(topdir, layout.os_tree(uid, arch))
     os.makedirs(top, exist_ok=True)
     names = sorted(n for n in os.listdir(out) if n not in NOT_COPIED)
@@ -158,6 +174,10 @@ def _install(topdir, out, uid, arch):
             os.rename(target, old)
         os.rename(new, target)
         _clean(old)
+    if kickstart:
+        from ..media import boot_kickstart
+
+        names += boot_kickstart.add(top, *kickstart)
     log.info("buildinstall %s.%s: put %s into %s", uid, arch, ", ".join(names), layout.os_tree(uid, arch))
     return names
 
