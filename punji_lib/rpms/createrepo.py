@@ -2,6 +2,7 @@
 running it; what a tree's repodata is made from, which gather's assemble step records per tree
 so that createrepo need not read the tree's package list to know it has nothing to do."""
 
+import os
 import subprocess
 
 from ..compose import state
@@ -9,6 +10,18 @@ from ..errors import PunjiError, low_space
 from ..log import log
 
 DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")  # what names the cause
+
+
+def modifyrepo(repo_dir, path, *options):
+    """Add the file PATH to the repodata of REPO_DIR with modifyrepo_c and its OPTIONS."""
+    cmd = ["modifyrepo_c"] + list(options) + [path, os.path.join(repo_dir, "repodata")]
+    try:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except FileNotFoundError:
+        raise PunjiError("modifyrepo_c is not installed (it comes with createrepo_c)")
+    if done.returncode != 0:
+        lines = done.stdout.strip().splitlines() or ["exit code %d" % done.returncode]
+        raise PunjiError("modifyrepo_c failed on %s: %s" % (repo_dir, lines[-1]))
 
 
 def command(conf, path, pkglist, comps=None, revision=0, deltas=None):

@@ -12,7 +12,6 @@ import fnmatch
 import gzip
 import lzma
 import os
-import subprocess
 import tempfile
 
 from .. import arches
@@ -301,15 +300,10 @@ def compose_streams(topdir, arch, streams):
 def add_to_repo(repo_dir, text):
     """Put modules.yaml TEXT into the repodata of REPO_DIR (modifyrepo_c --mdtype=modules), as
     Pungi does; the repo's revision and timestamps stay as createrepo_c set them."""
+    from .createrepo import modifyrepo
+
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "modules.yaml")
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        cmd = ["modifyrepo_c", "--mdtype=modules", path, os.path.join(repo_dir, "repodata")]
-        try:
-            done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        except FileNotFoundError:
-            raise PunjiError("modifyrepo_c is not installed (it comes with createrepo_c)")
-    if done.returncode != 0:
-        lines = done.stdout.strip().splitlines() or ["exit code %d" % done.returncode]
-        raise PunjiError("modifyrepo_c failed on %s: %s" % (repo_dir, lines[-1]))
+        modifyrepo(repo_dir, path, "--mdtype=modules")

@@ -14,7 +14,6 @@ certificate is kept where Pungi keeps it: work/<arch>/product_id/<V>.<arch>.pem/
 import fnmatch
 import os
 import shutil
-import subprocess
 import tempfile
 
 from ..compose import layout
@@ -68,13 +67,7 @@ def _matching(names, uid, arch, any_prefix):
 
 def add_to_repo(repo_dir, path):
     """Put the certificate PATH (a file named productid) into the repodata of REPO_DIR."""
-    repodata = os.path.join(repo_dir, "repodata")
-    cmd = ["modifyrepo_c", path, repodata, "--compress", "--compress-type=gz"]
-    try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    except FileNotFoundError:
-        raise PunjiError("modifyrepo_c is not installed (it comes with createrepo_c)")
-    if done.returncode != 0:
-        lines = done.stdout.strip().splitlines() or ["exit code %d" % done.returncode]
-        raise PunjiError("modifyrepo_c failed on %s: %s" % (repo_dir, lines[-1]))
-    shutil.copyfile(path, os.path.join(repodata, "productid"))
+    from .createrepo import modifyrepo
+
+    modifyrepo(repo_dir, path, "--compress", "--compress-type=gz")
+    shutil.copyfile(path, os.path.join(repo_dir, "repodata", "productid"))
