@@ -412,7 +412,7 @@ OPTIONS = (
            help="Space left free on each disc, in the iso_size format."),
     Option("iso_level", {"anyOf": [ISO_LEVEL, va_map(ISO_LEVEL)]}, phase="createiso", implemented=True,
            help="ISO9660 conformance level 1-4, or a variant/arch mapping of it."),
-    Option("iso_hfs_ppc64le_compatible", BOOL, default=True, phase="createiso",
+    Option("iso_hfs_ppc64le_compatible", BOOL, default=True, phase="createiso", implemented=True,
            help="Keep Apple/HFS compatibility on ppc64le ISOs."),
     Option("extra_isos", v_map(EXTRA_ISO), phase="createiso", implemented=True,
            help="{variant_regex: [block]} of ISOs holding several variants (include_variants, filename, ...)."),

@@ -91,12 +91,28 @@ def volume_id(conf, substs, v, arch, formats):
 # -- planning ------------------------------------------------------------------------------
 
 
-def _check_boot_files(topdir, uid, arch, number, boot_files):
-    """iso.require_boot_files for the extra ISO when it is to be bootable, as Pungi decides it:
-    buildinstall_method set, whatever the variant."""
-    method = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall"))).get("buildinstall_method")
-    if method:
-        iso.require_boot_files("%s.%s, image %d" % (uid, arch, number), method, arch, boot_files)
+def _boot_files(topdir, uid, arch, top, method):
+    """{ISO path: file} of the boot files of an extra image of tree UID.ARCH (at TOP): with
+    buildinstall_method, all that lorax made for the tree but boot.iso, as Pungi takes them, the
+    tree's images/efiboot.img in place of lorax's (the buildinstall phase may have changed it);
+    else (or without lorax's output) the tree's isolinux/, images/ and EFI/."""
+    made = layout.at(topdir, layout.buildinstall_dir(uid, arch))
+    if method and os.path.isdir(made):
+        files = image_files.of_tree(made)
+        if iso.EFI_IMAGE in files and os.path.isfile(os.path.join(top, iso.EFI_IMAGE)):
+            files[iso.EFI_IMAGE] = os.path.join(top, iso.EFI_IMAGE)
+        return files
+    found = {}
+    for sub in image_files.BOOT_DIRS:
+        for rel, path in image_files.of_tree(os.path.join(top, sub)).items():
+            if sub + rel not in image_files.EXCLUDED:
+                found[sub + rel] = path
+    return found
+
+
+def _boot_method(topdir):
+    """buildinstall_method: an extra ISO is to be bootable when it is set, whatever the variant."""
+    return jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall"))).get("buildinstall_method")
 
 
 def plan(topdir, conf, tree, v, arch, number, block, scratch):
@@ -125,15 +141,14 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     content, boot = {}, None
     if arch != "src":
-        boot_files = {}
-        for sub in image_files.BOOT_DIRS:
-            for rel, path in image_files.of_tree(os.path.join(top, sub)).items():
-                if sub + rel not in image_files.EXCLUDED:
-                    boot_files[sub + rel] = path
-        boot = iso.boot_options(boot_files, arch)
+        method = _boot_method(topdir)
+        boot_files = _boot_files(topdir, uid, arch, top, method)
+        chrp = iso.chrp_mode(conf, arch) if method else None
+        boot = iso.boot_options(boot_files, arch, chrp)
         if boot:
             content.update(boot_files)
-        _check_boot_files(topdir, uid, arch, number, boot_files)
+        if method:
+            iso.require_boot_files("%s.%s, image %d" % (uid, arch, number), method, arch, boot_files, chrp)
     _make_package_dirs(topdir, tree, members, listed, arch)
     for member in members:
         repo = layout.at(topdir, layout.repo_dir(member, arch))

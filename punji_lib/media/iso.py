@@ -43,6 +43,12 @@ EFI_ARCHES = ("x86_64", "aarch64")
 # the arches whose images Pungi 4.3.2 writes without -input-charset; as genisoimage refuses iso_level
 # 4 with a charset, only these arches' images can have that level with genisoimage
 NO_CHARSET_ARCHES = ("ppc", "ppc64", "ppc64le")
+PPC_ARCHES = ("ppc", "ppc64", "ppc64le")
+# the El Torito image (no emulation) of the arches booted from one, as Pungi 4.3.2 names them
+PLAIN_BOOT_IMAGES = {"ia64": "images/boot.img", "s390": "images/cdboot.img", "s390x": "images/cdboot.img"}
+# lorax's filename mapping of the Apple/HFS side of a ppc image (pylorax's templates; old lorax)
+LORAX_PPC_MAPPINGS = ("/usr/share/lorax/templates.d/99-generic/config_files/ppc/mapping",
+                      "/usr/share/lorax/config_files/ppc/mapping")
 BIOS_IMAGE = "isolinux/isolinux.bin"
 BOOT_CATALOG = "isolinux/boot.cat"
 EFI_IMAGE = "images/efiboot.img"
@@ -150,12 +156,35 @@ def _quote(arg):
 # -- writing ---------------------------------------------------------------------------
 
 
-def boot_options(files, arch):
-    """How to make FILES (ISO path -> disk path) bootable on ARCH: {"bios": bool, "efi": bool},
-    or None when the tree has no boot files for ARCH."""
+def boot_options(files, arch, chrp=None):
+    """How to make FILES (ISO path -> disk path) bootable on ARCH: {"bios": bool, "efi": bool,
+    "plain": the El Torito image of ia64 and s390(x) or None, "chrp": CHRP}, or None when
+    the tree has no boot files for ARCH. CHRP (chrp_mode): how a ppc image is to be bootable,
+    which takes no file of the tree."""
     bios = arch in BIOS_ARCHES and BIOS_IMAGE in files
     efi = arch in EFI_ARCHES and EFI_IMAGE in files
-    return {"bios": bios, "efi": efi} if (bios or efi) else None
+    plain = PLAIN_BOOT_IMAGES.get(arch) if PLAIN_BOOT_IMAGES.get(arch) in files else None
+    chrp = chrp if arch in PPC_ARCHES else None
+    return {"bios": bios, "efi": efi, "plain": plain, "chrp": chrp} if (bios or efi or plain or chrp) else None
+
+
+def chrp_mode(conf, arch):
+    """How Pungi makes an image of ARCH bootable when it is to be: None but for ppc arches; "hfs"
+    (an ISO 9660/HFS hybrid with lorax's mapping) for ppc and ppc64, and for ppc64le unless
+    iso_hfs_ppc64le_compatible is off, else "plain" (a CHRP boot header)."""
+    if arch not in PPC_ARCHES:
+        return None
+    return "hfs" if arch != "ppc64le" or conf.get("iso_hfs_ppc64le_compatible", True) else "plain"
+
+
+def lorax_ppc_mapping():
+    """lorax's ppc filename mapping, or a PunjiError: Pungi's HFS hybrid image needs it."""
+    for path in LORAX_PPC_MAPPINGS:
+        if os.path.isfile(path):
+            return path
+    raise PunjiError("an Apple/HFS compatible ppc image needs lorax's config_files/ppc/mapping, which is not "
+                     "installed (install lorax, or set iso_hfs_ppc64le_compatible = False for ppc64le; "
+                     "Pungi fails there too)")
 
 
 # the files Pungi 4.3.2's genisoimage arguments name for a bootable image, by arch
@@ -164,11 +193,17 @@ PUNGI_BOOT_FILES = {"i386": (BIOS_IMAGE,), "i686": (BIOS_IMAGE,), "x86_64": (BIO
                     "s390x": ("images/cdboot.img",)}
 
 
-def require_boot_files(what, method, arch, files):
+def require_boot_files(what, method, arch, files, chrp=None):
     """A PunjiError naming WHAT (an image to be bootable, buildinstall_method METHOD) when FILES
     (ISO paths) lack a file Pungi's bootable image of ARCH is made from, as when buildinstall was
-    skipped: Pungi then fails in genisoimage."""
+    skipped: Pungi then fails in genisoimage. CHRP "hfs" (chrp_mode) needs ppc/mac and lorax's mapping."""
     missing = [name for name in PUNGI_BOOT_FILES.get(arch, ()) if name not in files]
+    if chrp == "hfs" and not any(os.path.isfile(path) for path in LORAX_PPC_MAPPINGS):
+        raise PunjiError("%s is to be bootable (buildinstall_method %r) with Apple/HFS compatibility, which needs "
+                         "lorax's config_files/ppc/mapping: it is not installed (install lorax, or set "
+                         "iso_hfs_ppc64le_compatible = False for ppc64le; Pungi fails there too)" % (what, method))
+    if chrp == "hfs" and not any(name.startswith("ppc/mac/") for name in files):
+        missing.append("ppc/mac")
     if missing:
         raise PunjiError("%s is to be bootable (buildinstall_method %r) but its tree has no %s: "
                          "was the buildinstall phase skipped? (Pungi fails there too)"
@@ -214,6 +249,13 @@ def mkisofs_command(tool, output, path_list, volid, boot=None, iso_level=None, a
         cmd += ["-e", EFI_IMAGE, "-no-emul-boot"]
         if hybrid and boot["bios"]:
             cmd.append("-isohybrid-gpt-basdat")
+    if boot and boot.get("plain"):
+        cmd += ["-eltorito-boot", boot["plain"], "-no-emul-boot"]
+    if boot and boot.get("chrp") == "hfs":
+        cmd += ["-part", "-hfs", "-r", "-l", "-sysid", "PPC", "-no-desktop", "-allow-multidot", "-chrp-boot",
+                "-map", lorax_ppc_mapping(), "-hfs-bless", "/ppc/mac"]
+    elif boot and boot.get("chrp"):
+        cmd += ["-r", "-l", "-sysid", "PPC", "-chrp-boot"]
     return cmd + ["-graft-points", "-path-list", path_list]
 
 

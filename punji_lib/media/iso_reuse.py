@@ -15,10 +15,11 @@ from . import naming
 SMALL = 1 << 16  # smaller files (.treeinfo, .discinfo, media.repo: rewritten by every compose) go by content
 
 
-def key(topdir, conf, v, arch, files, stats):
+def key(topdir, conf, v, arch, files, stats, chrp=None):
     """What the images of tree V.ARCH are made from, as far as it can be the same in two
-    composes: the options, the volume id and every file (a package or metadata file by size,
-    mtime and inode: a taken-over or linked file keeps them; a small file by its content)."""
+    composes: the options, the volume id, every file (a package or metadata file by size,
+    mtime and inode: a taken-over or linked file keeps them; a small file by its content) and
+    how a ppc image boots (CHRP)."""
     substs = naming.substitutions(conf, topdir)
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     identity = []
@@ -30,7 +31,8 @@ def key(topdir, conf, v, arch, files, stats):
         else:
             identity.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
     supported = ["supported"] if request.supported(topdir) else []  # implantisomd5's flag
-    return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch), identity, *supported)
+    return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch), identity, *supported,
+                        *([chrp] if chrp else []))
 
 
 def take_over(topdir, conf, v, arch, reuse_key, real_dir):

@@ -85,7 +85,7 @@ def run(topdir, variant, arch):
             reason = "buildinstall failed"
             warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
         else:
-            _check_boot_files(topdir, v, arch, files)
+            _check_boot_files(topdir, conf, v, arch, files)
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -94,19 +94,20 @@ def run(topdir, variant, arch):
             _make_empty_iso_dir(topdir, conf, variant, arch)
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: stats.get(rel) or _stat(path) for rel, path in files.items()}
-    inputs = _inputs(topdir, conf, v, stats)
+    chrp = _chrp(topdir, conf, v, arch)
+    inputs = _inputs(topdir, conf, v, stats, chrp)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, variant, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
         _clear_leftovers(topdir, conf, variant, arch)
         state.keep(topdir, PHASE, variant, arch)
         return
     _forget(topdir, variant, arch)
-    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats)
+    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats, chrp)
     images = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch))
     if images is not None:
         return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
     try:
-        images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()})
+        images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()}, chrp)
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail)
         _remove_images(topdir, conf, v, arch)
@@ -123,15 +124,15 @@ def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None):
                 result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key)
 
 
-def _inputs(topdir, conf, v, stats):
+def _inputs(topdir, conf, v, stats, chrp):
     """The fingerprint of what the images of a tree are made from: the options, the compose's
-    identity (names, volume ids) and every file of the tree (STATS: path -> os.stat) by size
-    and modification time."""
+    identity (names, volume ids), every file of the tree (STATS: path -> os.stat) by size
+    and modification time, and how a ppc image boots (CHRP)."""
 
     files = [[rel, stats[rel].st_size, stats[rel].st_mtime_ns] for rel in sorted(stats)]
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     req = {k: x for k, x in request.read(topdir).items() if k != "header"}
-    return state.digest(conf, cr_conf, v, req, files)
+    return state.digest(conf, cr_conf, v, req, files, *([chrp] if chrp else []))
 
 
 def _images_intact(topdir, uid, arch):
@@ -162,14 +163,28 @@ def _forget(topdir, uid, arch):
         pass
 
 
-def _check_boot_files(topdir, v, arch, files):
-    """iso.require_boot_files for tree V.ARCH when it is to get a bootable image, as Pungi decides
-    it: a variant's binary tree, buildinstall_method set, buildinstall_skip not true for it."""
+def _to_be_bootable(topdir, v, arch):
+    """buildinstall_method when tree V.ARCH is to get a bootable image, as Pungi decides it (a
+    variant's binary tree, buildinstall_skip not true for it), else None."""
     boot_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("buildinstall")))
     method = boot_conf.get("buildinstall_method")
     if arch != "src" and v["type"] == "variant" and method and \
             va_data(boot_conf.get("buildinstall_skip"), v["uid"], arch) != [True]:
-        iso.require_boot_files("the ISO of %s.%s" % (v["uid"], arch), method, arch, files)
+        return method
+    return None
+
+
+def _chrp(topdir, conf, v, arch):
+    """iso.chrp_mode of tree V.ARCH when it is to be bootable, else None."""
+    return iso.chrp_mode(conf, arch) if _to_be_bootable(topdir, v, arch) else None
+
+
+def _check_boot_files(topdir, conf, v, arch, files):
+    """iso.require_boot_files for tree V.ARCH when it is to get a bootable image."""
+    method = _to_be_bootable(topdir, v, arch)
+    if method:
+        iso.require_boot_files("the ISO of %s.%s" % (v["uid"], arch), method, arch, files,
+                               iso.chrp_mode(conf, arch))
 
 
 def _buildinstall_failed(topdir, uid, arch):
@@ -245,9 +260,10 @@ def _sticky(topdir, uid, arch):
 # -- making ------------------------------------------------------------------------------
 
 
-def make_images(topdir, conf, v, arch, files, sizes):
+def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
     """Build every image of tree V.ARCH from its FILES ({path in the tree: absolute path}) of
-    SIZES ({path in the tree: bytes}); returns their records (productmd image fields)."""
+    SIZES ({path in the tree: bytes}), a ppc one bootable as CHRP says (iso.chrp_mode); returns
+    their records (productmd image fields)."""
     uid = v["uid"]
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     log_path = layout.log_file(PHASE, uid, arch)
@@ -257,7 +273,7 @@ def make_images(topdir, conf, v, arch, files, sizes):
         iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
     if capacity <= 0:
         raise PunjiError("options 'iso_size', 'split_iso_reserve': they leave no room for files on a disc")
-    boot = iso.boot_options(files, arch) if v["type"] == "variant" and arch != "src" else None
+    boot = iso.boot_options(files, arch, chrp) if v["type"] == "variant" and arch != "src" else None
     # as Pungi does, a bootable tree is never split: one disc, with a warning when it is too big
     discs, single = plan(split_order(top, files), sizes, _sticky(topdir, uid, arch), None if boot else capacity,
                          uid, arch)

@@ -15,8 +15,10 @@ tree); at the top a .treeinfo (the variant tree's, every variant of the image
 listed with its <uid> paths, [media] disc 1 of 1), the tree's .discinfo, a
 media.repo, and the block's 'extra_files' (scm dicts fetched with punji_lib.config.scm;
 'target' a subdirectory) with an extra_files.json listing them; extra files win
-over everything but the .treeinfo. The tree's isolinux/, images/ (not boot.iso)
-and EFI/ come too, and make the image bootable, when the tree has boot files.
+over everything but the .treeinfo. With buildinstall_method, all lorax made for the
+tree (not boot.iso; the tree's images/efiboot.img, which buildinstall_kickstart may have
+changed) comes too and makes the image bootable, as Pungi takes it; without lorax's output,
+the tree's isolinux/, images/ and EFI/ do, when the tree has boot files.
 
 The name is 'filename' (Pungi's format keys, plus 'filename': the name
 image_name_format gives disc 1 of the tree), by default that image_name_format
