@@ -176,7 +176,7 @@ def test_the_server_dvd_is_bootable_and_passes_punji_tests_boot_checks(demo):
     assert "/images/boot.iso" not in files
     checks = {c["path"]: c for c in read_json(os.path.join(compose, "work/global/test/image-checks.json"))["images"]}
     assert checks[dvd["path"]]["problems"] == [] and checks[dvd["path"]]["bootable"] is True
-    boot = checks["Server/x86_64/os/images/boot.iso"]
+    boot = checks["Server/x86_64/iso/%s-Server-x86_64-boot.iso" % os.path.basename(compose)]
     assert (boot["type"], boot["bootable"], boot["problems"]) == ("boot", True, [])
 
 
@@ -184,8 +184,13 @@ def test_images_json_and_treeinfo_list_the_installer_images(demo):
     compose, _ = demo
     images = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]
     boot = [i for i in images["Server"]["x86_64"] if i["type"] == "boot"]
+    # Pungi links boot.iso into the iso directory, named with disc type "boot", a .manifest beside it
+    name = "Server/x86_64/iso/%s-Server-x86_64-boot.iso" % os.path.basename(compose)
     assert [(i["path"], i["format"], i["bootable"], i["volume_id"]) for i in boot] == [
-        ("Server/x86_64/os/images/boot.iso", "iso", True, "PDL-1 Server.x86_64")]
+        (name, "iso", True, "PDL-1 Server.x86_64")]
+    assert os.stat(os.path.join(compose, "compose", name)).st_ino == os.stat(boot_iso(compose)).st_ino
+    with open(os.path.join(compose, "compose", name + ".manifest")) as f:
+        assert "/isolinux/isolinux.bin\n" in f.read()
     assert boot[0]["checksums"]  # punji-imagechecksum filled them
     assert not [i for i in images["Client"]["i386"] if i["type"] == "boot"]  # buildinstall_skip
     ti = configparser.ConfigParser()
@@ -411,8 +416,8 @@ def boot_iso(compose, uid="Server", arch="x86_64"):
 
 def boot_records(compose):
     images = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]
-    return sorted(json.dumps(i, sort_keys=True) for by_arch in images.values() for records in by_arch.values()
-                  for i in records if i["type"] == "boot")
+    return sorted(json.dumps(i, sort_keys=True).replace(os.path.basename(compose), "<compose-id>")
+                  for by_arch in images.values() for records in by_arch.values() for i in records if i["type"] == "boot")
 
 
 def test_buildinstall_allow_reuse_takes_lorax_output_over_until_an_argument_changes(demo, lorax_path):

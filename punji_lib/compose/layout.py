@@ -185,6 +185,12 @@ def buildinstall_dir(variant, arch):
     return "work/%s/buildinstall/%s" % (arch, variant)
 
 
+def boot_iso_manifest(variant, arch):
+    """work/x86_64/buildinstall/Server.boot.manifest: the .manifest of the tree's boot.iso, put
+    beside it wherever it is linked as an image of the compose."""
+    return "work/%s/buildinstall/%s.boot.manifest" % (arch, variant)
+
+
 def buildinstall_json(variant, arch):
     """work/x86_64/buildinstall/Server.json: the boot.iso buildinstall put into one os tree
     (productmd image records, type 'boot') and the tree entries it installed."""

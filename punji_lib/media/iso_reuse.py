@@ -10,7 +10,7 @@ import shutil
 from ..compose import dirs, jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
-from . import naming
+from . import boot_iso, naming
 
 SMALL = 1 << 16  # smaller files (.treeinfo, .discinfo, media.repo: rewritten by every compose) go by content
 
@@ -63,6 +63,7 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
             os.link(source + ".manifest", os.path.join(staged, name + ".manifest"))
             path = os.path.relpath(os.path.join(layout.iso_dir(v["uid"], arch), name), "compose")
             images.append(dict(image, path=path, checksums={}))
+        boot_iso.carry(topdir, v["uid"], arch, staged)
         os.chmod(staged, 0o755)
         dirs.swap(staged, real_dir)
     except OSError as exc:  # an image gone, another file system: made anew

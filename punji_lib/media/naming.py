@@ -40,9 +40,9 @@ def name_format(conf, uid):
     return fmt
 
 
-def image_name(conf, substs, v, arch, disc_num):
+def image_name(conf, substs, v, arch, disc_num, kind=None):
     """PDL-1-20261125.t.0-Server-x86_64-dvd1.iso (image_name_format; 'source' for arch src;
-    a layered product is named after its parent)."""
+    a layered product is named after its parent); KIND: the disc type, if not the DVD's."""
     fmt = name_format(conf, v["uid"])
     if v["type"] == "layered-product":  # Pungi names it with the layered product's own compose id
         release = v.get("release") or {}
@@ -50,7 +50,8 @@ def image_name(conf, substs, v, arch, disc_num):
             release.get("short"), release.get("version"), conf["release_short"],
             conf["release_version"].split(".")[0], substs["date"], substs["type_suffix"], substs["respin"]))
     values = dict(substs, variant=v["parent"] if v["type"] == "layered-product" else v["uid"],
-                  arch="source" if arch == "src" else arch, disc_type=disc_type(conf), disc_num=disc_num,
+                  arch="source" if arch == "src" else arch, disc_type=kind or disc_type(conf),
+                  disc_num="" if disc_num is None else disc_num,
                   suffix=".iso")
     name = iso.format_value(fmt, values, "image_name_format")
     if not name or "/" in name or name.startswith("."):

@@ -22,10 +22,12 @@ What lorax made but its .treeinfo, .discinfo, Packages/ and repodata/ then goes
 into the os tree compose/<variant>/<arch>/os (hard links where possible), each
 top entry (images/, isolinux/, EFI/...) built aside and renamed into place; the
 compose's own Packages/ and repodata/ are never touched (createrepo runs after
-this and lists the images in .treeinfo). images/boot.iso is recorded as a
-productmd image of type "boot" in work/<arch>/buildinstall/<variant>.json
-({"header", "variant", "arch", "images": [record], "installed": [tree entries],
-"skipped"}), which punji-createiso --assemble adds to images.json.
+this and lists the images in .treeinfo). images/boot.iso is hard-linked into the
+tree's iso directory, named with disc type disc_types["boot"], with its .manifest, as
+Pungi links it (media.boot_iso), and recorded there as a productmd image of type "boot"
+in work/<arch>/buildinstall/<variant>.json ({"header", "variant", "arch", "images":
+[record], "installed": [tree entries], "skipped"}), which punji-createiso --assemble
+adds to images.json.
 """
 
 import os
@@ -37,7 +39,7 @@ from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..koji import runroot
 from ..log import log
-from ..media import iso, lorax
+from ..media import lorax
 
 PHASE = "buildinstall"
 NOT_COPIED = (".treeinfo", ".discinfo", "Packages", "repodata")
@@ -226,21 +228,14 @@ def _intact(topdir, uid, arch):
 
 
 def _boot_iso(topdir, v, arch):
-    """The productmd image record of images/boot.iso in the os tree, if lorax made one."""
-    uid = v["uid"]
-    rel = layout.os_tree(uid, arch) + "/images/boot.iso"
-    path = layout.at(topdir, rel)
-    if not os.path.isfile(path):
-        log.info("buildinstall %s.%s: lorax made no images/boot.iso", uid, arch)
-        return []
-    log_path = layout.log_file(PHASE, uid, arch)
-    st = os.stat(path)
-    return [{
-        "path": os.path.relpath(rel, "compose"), "mtime": int(st.st_mtime), "size": st.st_size,
-        "volume_id": iso.read_volume_id(path), "type": "boot", "format": "iso", "arch": arch,
-        "disc_number": 1, "disc_count": 1, "checksums": {}, "implant_md5": iso.implanted_md5(path, log_path),
-        "bootable": True, "subvariant": uid,
-    }]
+    """[the productmd image record of images/boot.iso], linked into the tree's iso directory
+    (media.boot_iso), if lorax made one."""
+    from ..media import boot_iso
+
+    made = boot_iso.record(topdir, v, arch, layout.log_file(PHASE, v["uid"], arch))
+    if made is None:
+        log.info("buildinstall %s.%s: lorax made no images/boot.iso", v["uid"], arch)
+    return [made] if made else []
 
 
 # -- records -----------------------------------------------------------------------------------

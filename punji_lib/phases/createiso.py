@@ -48,7 +48,7 @@ from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
-from ..media import image_digests, image_files, iso, iso_reuse, naming
+from ..media import boot_iso, image_digests, image_files, iso, iso_reuse, naming
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -92,6 +92,7 @@ def run(topdir, variant, arch):
         if not skipped:
             # Pungi makes a tree's iso directory before it looks into the tree: it stays, empty
             _make_empty_iso_dir(topdir, conf, variant, arch)
+        boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: stats.get(rel) or _stat(path) for rel, path in files.items()}
     chrp = _chrp(topdir, conf, v, arch)
@@ -109,8 +110,10 @@ def run(topdir, variant, arch):
     try:
         images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()}, chrp)
     except BaseException:
-        # a failed run leaves no images of this tree (failable_deliverables may let it fail)
+        # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
+        # the boot.iso buildinstall linked there
         _remove_images(topdir, conf, v, arch)
+        boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         raise
     return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
 
@@ -322,6 +325,7 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
             records.append(_record(topdir, conf, v, arch, output, name, number, len(discs), bool(boot), log_path,
                                    made.md5))
             made.flushed()
+        boot_iso.carry(topdir, uid, arch, staged)
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
         dirs.swap(staged, real_dir)
