@@ -73,7 +73,7 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # tags' order, as Pungi's does (a build both tags hold is in its pool twice); 21: a module
 # stream's packages in gather are those its own content tag holds, not another tag's copy of the
 # build; 22: s390x, ia64 and ppc images bootable as Pungi's, a bootable extra ISO holding all lorax
-# made for the tree.
+# made for the tree, boot.iso linked into the iso directory.
 RULES = 22
 
 
