@@ -384,16 +384,16 @@ def test_a_bootable_tree_is_never_split_as_pungi_does_one_disc_with_a_warning(de
 
 
 def test_the_split_takes_files_in_the_order_pungi_does_extra_files_on_every_disc():
-    from punji_lib.phases import createiso
+    from punji_lib.media import iso_split
 
     sizes = {".treeinfo": 100, "GPL": 3000, "media.repo": 10, "Packages/a.rpm": 5000, "Packages/b.rpm": 5000,
              "Packages/c.rpm": 2000}
     order = [".treeinfo", "GPL", "media.repo", "Packages/b.rpm", "Packages/a.rpm", "Packages/c.rpm"]
-    discs, _used = createiso.plan(order, sizes, {"GPL", "media.repo"}, 14336, "S", "x86_64")
+    discs, _used = iso_split.plan(order, sizes, {"GPL", "media.repo"}, 14336, "S", "x86_64")
     # in sectors: GPL 4k and media.repo 2k everywhere; .treeinfo 2k, then b 6k; a 6k does not fit
     assert discs == [["GPL", "media.repo", ".treeinfo", "Packages/b.rpm"],
                      ["GPL", "media.repo", "Packages/a.rpm", "Packages/c.rpm"]]
-    assert createiso.plan(order, sizes, {"media.repo"}, None, "S", "x86_64") == \
+    assert iso_split.plan(order, sizes, {"media.repo"}, None, "S", "x86_64") == \
         ([["media.repo", ".treeinfo", "GPL", "Packages/b.rpm", "Packages/a.rpm", "Packages/c.rpm"]], 22528)
 
 

@@ -48,7 +48,7 @@ from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
-from ..media import boot_iso, image_digests, image_files, iso, iso_reuse, naming
+from ..media import boot_iso, image_digests, image_files, iso, iso_reuse, iso_split, naming
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -208,51 +208,6 @@ def _stat(path):
         raise PunjiError("cannot read %s: %s" % (path, exc.strerror))
 
 
-def _blocks(size):
-    """Bytes a file of SIZE bytes takes on an ISO: whole 2048-byte sectors."""
-    return -(-size // iso.SECTOR) * iso.SECTOR
-
-
-def plan(order, sizes, sticky, capacity, uid, arch):
-    """The discs of a tree, [[path in the tree, ...], ...], as Pungi's media splitter makes
-    them: ORDER (split_order) taken in turn, each file in whole 2048-byte sectors (SIZES:
-    {path: bytes}), a new disc when the next file would pass CAPACITY bytes (None: one disc),
-    the STICKY files (extra files, media.repo) on every disc."""
-    blocks = {rel: _blocks(sizes[rel]) for rel in order}
-    fixed = [rel for rel in order if rel in sticky]
-    fixed_size = sum(blocks[rel] for rel in fixed)
-    discs, used = [], 0
-    for rel in order:
-        if rel in sticky:
-            continue
-        if capacity is not None and fixed_size + blocks[rel] > capacity:
-            what = "package " + os.path.basename(rel) if rel.endswith(".rpm") else rel
-            raise PunjiError("%s.%s: %s (%.1f MiB) does not fit on a disc of %.1f MiB (iso_size less "
-                             "split_iso_reserve)" % (uid, arch, what, blocks[rel] / 2.0 ** 20, capacity / 2.0 ** 20))
-        if not discs or (capacity is not None and used + blocks[rel] > capacity):
-            discs.append(list(fixed))
-            used = fixed_size
-        discs[-1].append(rel)
-        used += blocks[rel]
-    return discs or [fixed], (used if len(discs) <= 1 else None)
-
-
-def split_order(top, files):
-    """The paths of FILES (image_files.of_tree of tree TOP) but the tree's repodata/, in the
-    order Pungi's split takes them: as os.walk lists the tree (the file system's order),
-    the files outside Packages/ first."""
-    others, packages = [], []
-    for root, subdirs, names in os.walk(top):
-        base = os.path.relpath(root, top)
-        if base == ".":
-            subdirs[:] = [d for d in subdirs if d != "repodata"]
-        for name in names:
-            rel = name if base == "." else os.path.join(base, name)
-            if rel in files:
-                (packages if rel.startswith("Packages/") else others).append(rel)
-    return others + packages
-
-
 def _sticky(topdir, uid, arch):
     """What Pungi puts on every disc of a split tree: its extra files and media.repo."""
     path = layout.at(topdir, layout.extrafiles_json(uid, arch))
@@ -278,8 +233,8 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
         raise PunjiError("options 'iso_size', 'split_iso_reserve': they leave no room for files on a disc")
     boot = iso.boot_options(files, arch, chrp) if v["type"] == "variant" and arch != "src" else None
     # as Pungi does, a bootable tree is never split: one disc, with a warning when it is too big
-    discs, single = plan(split_order(top, files), sizes, _sticky(topdir, uid, arch), None if boot else capacity,
-                         uid, arch)
+    discs, single = iso_split.plan(iso_split.split_order(top, files), sizes, _sticky(topdir, uid, arch),
+                                   None if boot else capacity, uid, arch)
     if single is not None and single > capacity:
         warn(PROG, "ISO for %s.%s does not fit on single media! It is %d bytes too big. (Total size: %d B)"
              % (uid, arch, single - capacity, single))
@@ -405,7 +360,7 @@ def _remove_images(topdir, conf, v, arch):
 
 def _check_space(directory, sizes, discs):
     """Fail early, with the numbers, when the file system cannot take the images."""
-    need = sum(_blocks(sizes[rel]) for disc in discs for rel in disc) + len(discs) * iso.OVERHEAD
+    need = sum(iso_split.sector_bytes(sizes[rel]) for disc in discs for rel in disc) + len(discs) * iso.OVERHEAD
     st = os.statvfs(directory)
     free = st.f_bavail * st.f_frsize
     if free < need:

@@ -1,0 +1,53 @@
+"""How Pungi splits a tree too big for one disc: its files in the order the file system lists
+them, those outside Packages/ first, filling one disc after the other in whole sectors, the
+extra files and media.repo on every disc."""
+
+import os
+
+from ..errors import PunjiError
+from . import iso
+
+
+def sector_bytes(size):
+    """Bytes a file of SIZE bytes takes on an ISO: whole 2048-byte sectors."""
+    return -(-size // iso.SECTOR) * iso.SECTOR
+
+
+def plan(order, sizes, sticky, capacity, uid, arch):
+    """The discs of a tree, [[path in the tree, ...], ...], as Pungi's media splitter makes
+    them: ORDER (split_order) taken in turn, each file in whole 2048-byte sectors (SIZES:
+    {path: bytes}), a new disc when the next file would pass CAPACITY bytes (None: one disc),
+    the STICKY files (extra files, media.repo) on every disc."""
+    blocks = {rel: sector_bytes(sizes[rel]) for rel in order}
+    fixed = [rel for rel in order if rel in sticky]
+    fixed_size = sum(blocks[rel] for rel in fixed)
+    discs, used = [], 0
+    for rel in order:
+        if rel in sticky:
+            continue
+        if capacity is not None and fixed_size + blocks[rel] > capacity:
+            what = "package " + os.path.basename(rel) if rel.endswith(".rpm") else rel
+            raise PunjiError("%s.%s: %s (%.1f MiB) does not fit on a disc of %.1f MiB (iso_size less "
+                             "split_iso_reserve)" % (uid, arch, what, blocks[rel] / 2.0 ** 20, capacity / 2.0 ** 20))
+        if not discs or (capacity is not None and used + blocks[rel] > capacity):
+            discs.append(list(fixed))
+            used = fixed_size
+        discs[-1].append(rel)
+        used += blocks[rel]
+    return discs or [fixed], (used if len(discs) <= 1 else None)
+
+
+def split_order(top, files):
+    """The paths of FILES (image_files.of_tree of tree TOP) but the tree's repodata/, in the
+    order Pungi's split takes them: as os.walk lists the tree (the file system's order),
+    the files outside Packages/ first."""
+    others, packages = [], []
+    for root, subdirs, names in os.walk(top):
+        base = os.path.relpath(root, top)
+        if base == ".":
+            subdirs[:] = [d for d in subdirs if d != "repodata"]
+        for name in names:
+            rel = name if base == "." else os.path.join(base, name)
+            if rel in files:
+                (packages if rel.startswith("Packages/") else others).append(rel)
+    return others + packages
