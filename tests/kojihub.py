@@ -350,6 +350,20 @@ class Hub(ModuleBuilds):
         changes += [e for e in self.package_list if e["tag_id"] in tags]
         return any(c["create_event"] > event or (c["revoke_event"] or 0) > event for c in changes)
 
+    def queryHistory(self, tables=None, tag=None, afterEvent=None, beforeEvent=None):
+        """koji's queryHistory of TAG's tag_listing and tag_inheritance (what Pungi's package set
+        reuse asks): the entries created or revoked after afterEvent and before beforeEvent."""
+        tag_id = self._tag(tag)["id"]
+
+        def between(event):
+            return event is not None and (afterEvent is None or event > afterEvent) \
+                and (beforeEvent is None or event < beforeEvent)
+
+        entries = {"tag_listing": [t for t in self.taggings if t["tag_id"] == tag_id],
+                   "tag_inheritance": [ln for ln in self.links if ln["child_id"] == tag_id]}
+        return {table: [dict(e) for e in found if between(e["create_event"]) or between(e["revoke_event"])]
+                for table, found in entries.items() if tables is None or table in tables}
+
     def getBuild(self, buildInfo, strict=False):
         for build in self.builds.values():
             if buildInfo in (build["id"], build["nvr"]):
@@ -628,6 +642,8 @@ def serving_files(root):
 #     {"module": {"name", "stream", "version", "context"}, "files": {archive name: path},
 #       "content": [NVRs], "tags": [TAG], "state": 1, "future": false}: one module build, its
 #       content tag tagging CONTENT ("future": finished after any compose's event).
+#   "update": steps applied when the hub gets SIGUSR1 (a product's `update` between its two
+#     composes), READY.updated written after them.
 # The READY file is written once the hub answers: {"url", "topdir", "profile", "sigkeys":
 # {signer: key id}, "pid"}. Every call is appended to ROOT/calls.txt as it arrives (multiCall's
 # calls one by one): "method [args] {kwargs}".
@@ -736,19 +752,24 @@ def load_fixture(hub, path, gpg_dir, signers):
     SIGNERS ({name: Signer}) as they are made. The fixture's content."""
     with open(path) as f:
         fixture = json.load(f)
-    base = os.path.dirname(os.path.abspath(path))
     rpmv3 = fixture.get("rpmv3", False)
     for name in fixture.get("signers", []):
         signers[name] = Signer(os.path.join(gpg_dir, name), "Punji Fidelity %s" % name,
                                name in rpmv3 if isinstance(rpmv3, list) else bool(rpmv3))
     for tag in fixture.get("tags", []):
         hub.add_tag(tag["name"], parents=tag.get("parents", ()))
-    for step in fixture.get("steps", []):
+    apply_steps(hub, fixture.get("steps", []), path, signers)
+    return fixture
+
+
+def apply_steps(hub, steps, path, signers):
+    """Apply STEPS of the fixture file PATH to HUB (FIXTURE_STEPS)."""
+    base = os.path.dirname(os.path.abspath(path))
+    for step in steps:
         kind = next((k for k in FIXTURE_STEPS if k in step), None)
         if kind is None:
             raise SystemExit("kojihub: %s: unknown step %s" % (path, step))
         FIXTURE_STEPS[kind](hub, step, base, signers)
-    return fixture
 
 
 def serve_main(argv):
@@ -767,10 +788,19 @@ def serve_main(argv):
     signers = {}
     try:
         fixture = load_fixture(hub, args.fixture, os.path.join(root, "gpg"), signers)
+        signal.signal(signal.SIGUSR1, lambda *_: _update(hub, fixture, args, signers))
         _serve(hub, fixture, signers, args, os.path.join(root, "calls.txt"))
     finally:
         for signer in signers.values():
             signer.stop_agent()
+
+
+def _update(hub, fixture, args, signers):
+    """On SIGUSR1: the fixture's "update" steps applied (between two composes), then READY.updated
+    written."""
+    apply_steps(hub, fixture.get("update", []), args.fixture, signers)
+    with open(args.ready + ".updated", "w") as f:
+        f.write("%d\n" % hub.event)
 
 
 def _serve(hub, fixture, signers, args, calls):

@@ -261,6 +261,16 @@ ERRORS = [
      ["no package matching 'demo-release.x86_64'"]),
     ("rpm-missing-file", lambda d: {"scm": "rpm", "repo": "demo-release", "file": "/etc/nope"},
      ["file /etc/nope is in no package of demo-release-1-1.pdl1.noarch.rpm"]),
+    # Pungi 4.3.2 copies a dir out of every package the name matches (extrafiles-rpm: demo-fonts-*)
+    ("rpm-dir-not-in-every-package", lambda d: {"scm": "rpm", "repo": "demo-release*",
+                                                "dir": "/usr/share/licenses/demo-release"},
+     ["dir /usr/share/licenses/demo-release does not exist in package demo-release-server-"]),
+    # Pungi copies a directory's symlinks as they are: one leading out of it leads nowhere there
+    ("rpm-dir-symlink-out", lambda d: {"scm": "rpm", "repo": "demo-release", "dir": "/etc/"},
+     ["os-release in directory /etc of package demo-release-1-1.pdl1.noarch.rpm is a symlink that leads out of it"]),
+    # Pungi 4.3.2 never takes a debug package (its pkg_is_rpm)
+    ("rpm-debug-package", lambda d: {"scm": "rpm", "repo": "demo-db-debuginfo", "dir": "/usr/lib/debug"},
+     ["no package matching 'demo-db-debuginfo' in the package set"]),
     ("target-out", lambda d: dict(FILE_GPL, target="docs/../../x"),
      ["target 'docs/../../x' leaves the tree compose/Server/x86_64/os"]),
     ("target-owned", lambda d: dict(FILE_GPL, target="repodata"), ["repodata/GPL belongs to punji-createrepo"]),
@@ -296,6 +306,15 @@ def test_a_symlink_in_the_tree_that_leads_out_is_not_written_through(demo, tmp_p
         assert os.listdir(outside) == []
     finally:
         os.unlink(link)
+
+
+def test_the_packages_a_name_matches_are_extracted_in_pungis_package_set_order(demo):
+    # Pungi 4.3.2 extracts them in its arch package set's order (the native arch, then the
+    # multilib ones, noarch): of libdemo-xml's x86_64 and i686 RPMs in the x86_64 set, the i686
+    # one's file of the same name comes last and stays (fidelity product extrafiles-rpm)
+    configure(demo, [{"scm": "rpm", "repo": "libdemo-xml", "file": "/usr/lib*/libdemo-xml.so.2.*", "target": "lib"}])
+    assert extrafiles(demo).returncode == 0
+    assert tree_files(demo["compose"])["lib/libdemo-xml.so.2.11.5"].startswith(b"demo shared object libdemo-xml.so.2 (i686)")
 
 
 def test_an_rpm_source_needs_the_package_set(demo):

@@ -365,6 +365,16 @@ def test_an_extra_iso_of_an_is_empty_variant_is_one_error(demo, tmp_path):
     assert not os.path.exists(image(compose))
 
 
+def test_an_rpm_source_named_by_package_is_one_error_as_pungi_fails(demo, tmp_path):
+    # Pungi 4.3.2 globs an extra ISO's rpm 'repo' as paths (a package name matches no file) and
+    # fails on the empty checkout; only extra_files looks names up in the package set
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, extra_files=[{"scm": "rpm", "repo": "demo-gpg-keys", "file": "/etc/pki/rpm-gpg/*"}])
+    assert_one_line_error(extraiso(compose), "Server.x86_64, image 1, extra file 1", "'demo-gpg-keys'",
+                          "path of RPM files")
+    assert not os.path.exists(image(compose))
+
+
 def test_bad_blocks_are_one_error_line(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, include_variants=["Nope"])

@@ -318,6 +318,19 @@ def test_unknown_tag_and_build_are_one_error(koji, tmp_path, demo_copy):
     assert not os.path.exists(os.path.join(compose, "work/x86_64/state/pkgset.json"))
 
 
+def test_a_tag_without_a_name_holds_only_the_extra_builds_as_pungi_does(koji, tmp_path, demo_copy):
+    # ODCS writes pkgset_koji_tag = "" for a compose of module builds: Pungi 4.3.2 asks Koji nothing
+    # for a tag without a name, its package set holding pkgset_koji_builds alone (odcs-modules-shape)
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="", pkgset_koji_builds=["kjt-extra-1.0-1"])
+    assert {k: p["repo"] for k, p in pkgset(compose).items()} == {"kjt-extra.noarch": "koji build kjt-extra-1.0-1"}
+    assert read(compose, "work/x86_64/state/pkgset.json")["koji_tags"] == []
+    # beside a named tag: that tag's latest builds, the extra build in both sets
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag=["", "kj-child"],
+                           pkgset_koji_builds=["kjt-extra-1.0-1"])
+    assert set(pkgset(compose)) == {"kjt-extra.noarch", "kjt-inherited.noarch", "kjt-override.noarch",
+                                    "kjt-retagged.noarch", "kjt-multi.x86_64", "kjt-multi.i686"}
+
+
 def test_the_first_sigkey_koji_has_wins(koji, tmp_path, demo_copy):
     a, b = koji["a"], koji["b"]
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-signed", sigkeys=[a.upper(), b])

@@ -73,7 +73,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # tags' order, as Pungi's does (a build both tags hold is in its pool twice); 21: a module
 # stream's packages in gather are those its own content tag holds, not another tag's copy of the
 # build; 22: s390x, ia64 and ppc images bootable as Pungi's, a bootable extra ISO holding all lorax
-# made for the tree, boot.iso linked into the iso directory.
+# made for the tree, boot.iso linked into the iso directory; extra_files from RPMs of the package
+# set taken in Pungi's order of its arch package set (the multilib arch's file of a name after the
+# native one's), never from debug packages.
 RULES = 22
 
 

@@ -128,8 +128,10 @@ def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None
                 for number, path in enumerate(rpms):
                     root = extract_rpm(path, os.path.join(tmp, str(number)), what)
                     for p in paths:
+                        # a file may be in some of the packages only; Pungi copies a 'dir' out of
+                        # every package matched and fails on one without it
                         found[p] |= _export_from_root(kind, [p], out, root, "package %s" % os.path.basename(path),
-                                                      what, whole_dir=True, missing_ok=True)
+                                                      what, whole_dir=True, missing_ok=kind == "file")
                 missing = [p for p in paths if not found[p]]
                 if missing:
                     names = ", ".join(os.path.basename(p) for p in rpms)
@@ -233,8 +235,10 @@ def _dir_hint(path):
     return " (use 'dir' for a directory)" if os.path.isdir(path) else ""
 
 
-def _copy_dir(source, rel, out, root, what, origin, chain=()):
-    """Copy the files under directory SOURCE into OUT at REL; with ROOT, refuse what leads out of it."""
+def _copy_dir(source, rel, out, root, what, origin, chain=(), within=None):
+    """Copy the files under directory SOURCE into OUT at REL; with ROOT, refuse what leads out of it;
+    with WITHIN (a directory copied out of a package), a symlink leading out of WITHIN too: Pungi
+    copies the symlink itself and fails where it leads nowhere."""
     real = os.path.realpath(source)
     if real in chain:
         raise PunjiError("%s: %s: a symlink loop" % (what, source))
@@ -243,8 +247,10 @@ def _copy_dir(source, rel, out, root, what, origin, chain=()):
         target_rel = posixpath.join(rel, name) if rel else name
         if root is not None:
             _check_inside(root, path, what, origin)
+        if within is not None and os.path.islink(path):
+            _check_inside(within, path, what, "directory /%s of %s" % (os.path.relpath(within, root), origin))
         if os.path.isdir(path):
-            _copy_dir(path, target_rel, out, root, what, origin, chain + (real,))
+            _copy_dir(path, target_rel, out, root, what, origin, chain + (real,), within)
         elif os.path.isfile(path):
             out.copy(path, target_rel, origin)
         elif os.path.islink(path) and not os.path.exists(path):
@@ -305,7 +311,8 @@ def _export_from_root(kind, paths, out, root, origin, what, whole_dir, missing_o
                 if not os.path.isdir(match):
                     raise PunjiError("%s: %s in %s is not a directory" % (what, shown, origin))
                 keep = whole_dir and rel and not path.endswith("/")
-                _copy_dir(match, os.path.basename(match) if keep else "", out, root, what, origin)
+                _copy_dir(match, os.path.basename(match) if keep else "", out, root, what, origin,
+                          within=match if whole_dir else None)
     return found
 
 
@@ -416,7 +423,7 @@ def _error_line(output):
 
 def find_rpms(repo, packages, what):
     """The RPM files REPO names: globs of package names, name.arch or NEVRAs among PACKAGES
-    (binary packages of the package set), or globs of absolute paths. Sorted, each once."""
+    (binary packages of the package set, in its order), or globs of absolute paths (sorted); each once."""
     patterns = [repo] if isinstance(repo, str) else list(repo or [])
     if not patterns:
         raise PunjiError("%s: scm 'rpm' needs a 'repo' (a package name)" % what)
@@ -432,7 +439,9 @@ def find_rpms(repo, packages, what):
         else:
             if packages is None:
                 raise PunjiError("%s: rpm %s: no package set to take it from" % (what, pattern))
-            matches = sorted(p["path"] for p in packages if package_matches(p, pattern))
+            # in the package set's order: Pungi extracts them in turn, a later file replacing one
+            # of the same name
+            matches = [p["path"] for p in packages if package_matches(p, pattern)]
             if not matches:
                 raise PunjiError("%s: no package matching '%s' in the package set" % (what, pattern))
         found.extend(m for m in matches if m not in found)
@@ -441,8 +450,10 @@ def find_rpms(repo, packages, what):
 
 def package_matches(record, pattern):
     """Whether package set RECORD (name, arch, nevra) matches a name glob, 'name.arch' or a NEVRA (without
-    epoch too); source packages never match."""
-    if record["arch"] in ("src", "nosrc"):
+    epoch too); source and debug packages never match (Pungi 4.3.2 looks at its pkg_is_rpm ones)."""
+    from ..rpms.pkgpool import is_debug
+
+    if record["arch"] in ("src", "nosrc") or is_debug(record["name"]):
         return False
     name, dot, arch = pattern.rpartition(".")
     if dot and arch in PACKAGE_ARCHES and fnmatch.fnmatchcase(record["name"], name) and record["arch"] == arch:

@@ -259,24 +259,35 @@ def _group_packages(topdir, arch):
 
 
 def _tagged(koji, tags, conf, wanted, event):
-    """[[(label, build, [rpminfo])] of the latest builds of a tag at EVENT] for each of TAGS."""
-    if not tags:
-        return []
-    infos = koji.multicall("getTag", [((t,), {"event": event}) for t in tags])
-    missing = [t for t, info in zip(tags, infos) if not info]
+    """[[(label, build, [rpminfo])] of the latest builds of a tag at EVENT] for each of TAGS. A tag
+    named "" (ODCS writes pkgset_koji_tag = "" for a compose of modules) holds nothing: Pungi
+    4.3.2 asks Koji nothing for it, so its package set holds the pkgset_koji_builds alone."""
+    named = _named(tags)
+    if not named:
+        return [[] for _ in tags]
+    infos = koji.multicall("getTag", [((t,), {"event": event}) for t in named])
+    missing = [t for t, info in zip(named, infos) if not info]
     if missing:
         raise PunjiError("option 'pkgset_koji_tag': koji hub %s has no tag %s" % (koji.server, ", ".join(missing)))
     inherit = bool(conf.get("pkgset_koji_inherit", True))
     answers = koji.multicall("listTaggedRPMS", [((t,), {"event": event, "inherit": inherit, "latest": True,
-                                                        "arch": wanted}) for t in tags])
-    result = []
-    for tag, (rpms, builds) in zip(tags, answers):
-        by_build = {}
-        for position, rpm in enumerate(rpms):
-            by_build.setdefault(rpm["build_id"], []).append(dict(rpm, position=position))
-        builds = [dict(b, id=b.get("build_id", b.get("id"))) for b in sorted(builds, key=lambda b: b["name"])]
-        result.append([("koji tag %s" % tag, b, by_build.get(b["id"], [])) for b in builds])
-    return result
+                                                        "arch": wanted}) for t in named])
+    latest = {tag: _tag_builds(tag, rpms, builds) for tag, (rpms, builds) in zip(named, answers)}
+    return [latest.get(tag, []) for tag in tags]
+
+
+def _named(tags):
+    """TAGS but those named "", each once."""
+    return [t for i, t in enumerate(tags) if t and t not in tags[:i]]
+
+
+def _tag_builds(tag, rpms, builds):
+    """[(label, build, [rpminfo])] of TAG's answer to listTaggedRPMS, builds by name."""
+    by_build = {}
+    for position, rpm in enumerate(rpms):
+        by_build.setdefault(rpm["build_id"], []).append(dict(rpm, position=position))
+    builds = [dict(b, id=b.get("build_id", b.get("id"))) for b in sorted(builds, key=lambda b: b["name"])]
+    return [("koji tag %s" % tag, b, by_build.get(b["id"], [])) for b in builds]
 
 
 def _extra_builds(koji, nvrs, wanted):
@@ -295,6 +306,7 @@ def _extra_builds(koji, nvrs, wanted):
 def _tag_ids(koji, tags, conf, event):
     """The ids of TAGS and (with pkgset_koji_inherit or pkgset_koji_inherit_modules) of every tag
     they inherit from at EVENT, sorted."""
+    tags = _named(tags)
     if not tags:
         return []
     ids = {info["id"] for info in koji.multicall("getTag", [((t,), {"event": event}) for t in tags]) if info}

@@ -6,6 +6,7 @@ import io
 import os
 import posixpath
 
+from .. import arches
 from ..compose import jsonio, layout
 from ..errors import PunjiError
 
@@ -52,7 +53,16 @@ def package_set(topdir, arch, what):
     if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
         raise PunjiError("%s: an rpm source needs the package set of %s: run punji-pkgset --arch %s first"
                          % (what, arch, arch))
-    return jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+    packages = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+    return sorted(packages, key=_pungi_order(arch))
+
+
+def _pungi_order(arch):
+    """The sort key of the order Pungi 4.3.2's package set of ARCH lists its packages in: by
+    arch, the native ones first, then the multilib ones, noarch, sources last (by path within
+    an arch)."""
+    order = arches.compatible(arch, multilib=True)
+    return lambda p: (order.index(p["arch"]) if p["arch"] in order else len(order), p["path"])
 
 
 def checksum_types(topdir):

@@ -221,17 +221,19 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
     if not entries:
         return {}
     config_dir = request.scm_file_bases(topdir)
-    packages = None
     files, made = {}, {}
     for index, entry in enumerate(entries, 1):
         what = "option 'extra_isos' (%s.%s, image %d, extra file %d)" % (v["uid"], arch, number, index)
         target = extra_files.target(entry.get("target"), what, "the image")
         entry = {k: x for k, x in entry.items() if k != "target"}
-        if entry.get("scm") == "rpm" and packages is None and extra_files.needs_pkgset(entry.get("repo")):
-            # rpm sources name binary packages: a source image takes them from the variant's first arch
-            packages = extra_files.package_set(topdir, sorted(v["arches"])[0] if arch == "src" else arch, what)
+        if entry.get("scm") == "rpm" and extra_files.needs_pkgset(entry.get("repo")):
+            # Pungi 4.3.2 looks names up in the package set for extra_files only: here it globs
+            # 'repo' as paths (relative ones against the directory it runs in) and fails
+            raise PunjiError("%s: scm 'rpm' repo %r: an extra ISO's rpm source is the path of RPM files "
+                             "(Pungi 4.3.2 takes no package of the package set here); give an absolute path"
+                             % (what, entry.get("repo")))
         where = os.path.join(dest, "entry-%d" % index)
-        exported = scm.export(entry, where, what, config_dir, packages=packages, workdir=dest,
+        exported = scm.export(entry, where, what, config_dir, workdir=dest,
                               warn=lambda message: warn(PROG, message))
         extra_files.check_copied_over(entry, exported, target, made, index, what)
         for rel in exported:
