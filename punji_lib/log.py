@@ -24,9 +24,15 @@ def open_log(path):
     return handler
 
 
+def stderr_line(text):
+    """TEXT and its newline on stderr in one write: stderr writes through, so print's two writes
+    let a line of a command make runs beside this one come between them in the compose log."""
+    sys.stderr.write(text + "\n")
+
+
 def warn(prog, message):
     """A warning on stderr (prefixed with the program name) and in the log."""
-    print("%s: warning: %s" % (prog, message), file=sys.stderr)
+    stderr_line("%s: warning: %s" % (prog, message))
     log.warning(message)
 
 

@@ -52,3 +52,37 @@ def test_no_heavy_import_at_start(name):
         module, ("koji", "solv", "createrepo_c", "productmd", "libcomps", "jsonschema", "lxml", "kobo"))
     done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+class _Writes:
+    """A stderr that records each write, as the fd of a compose log sees them."""
+
+    def __init__(self):
+        self.writes = []
+
+    def write(self, text):
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def test_the_error_and_warning_lines_reach_stderr_in_one_write_each(monkeypatch):
+    """stderr writes through: print's two writes (the line, then its newline) let the line of a
+    command make runs beside this one come between them in the compose log."""
+    import argparse
+
+    from punji_lib.commands import cli
+    from punji_lib.errors import PunjiError
+    from punji_lib.log import warn
+
+    stderr = _Writes()
+    monkeypatch.setattr(sys, "stderr", stderr)
+
+    def work(args):
+        warn("punji-x", "a warning")
+        raise PunjiError("no tree for an extra ISO")
+
+    assert cli.run(argparse.ArgumentParser(prog="punji-x"), work, []) == 1
+    assert stderr.writes == ["punji-x: warning: a warning\n", "punji-x: error: no tree for an extra ISO\n"]

@@ -605,3 +605,21 @@ def test_a_solved_package_missing_from_the_package_set_names_it_and_the_arch():
 
     with pytest.raises(PunjiError, match="demo-shell-0:1.0-1.x86_64 is not in the package set of x86_64"):
         gather._records({}, Pool(), {(1, "binary"): [({"reason": "requested"}, set())]}, "x86_64")
+
+
+def test_a_pattern_both_added_and_filtered_is_no_input_not_even_from_a_lookaside_repo(
+        tmp_path, demo_copy, demo_repo):
+    """Pungi's deps method reads its inputs from a kickstart file whose %packages section
+    pykickstart takes line by line: the exclude line '-libdemo-*', written after the include
+    'libdemo-*', takes that include out, so a lookaside repo, which filter_packages leaves alone,
+    answers nothing for it; an addon then keeps the packages its parent did not take
+    (tools/fuzz-compose --gather --comps --outputs, seed 41730)."""
+    compose = gathered_compose(tmp_path, demo_copy,
+                               'gather_lookaside_repos = [("^Server$", {"*": [%r]})]\n'
+                               'additional_packages = [("^Server$", {"*": ["libdemo-*", "demo-cc*"]})]\n'
+                               'filter_packages = [("^Server$", {"*": ["libdemo-*", "demo-cc"]})]\n' % demo_repo)
+    assert make(compose, "gather").returncode == 0
+    inputs = {p["name"] for p in solved(compose, "Server", "x86_64")["packages"]
+              if "input" in p["flags"] and "lookaside" in p["flags"]}
+    assert not {"libdemo-core", "libdemo-crypto", "libdemo-core-devel"} & inputs  # libdemo-core-doc: a group's
+    assert "demo-cc" in inputs  # 'demo-cc*' is another text than the exclude 'demo-cc'

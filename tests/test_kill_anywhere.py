@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
 import subprocess
@@ -67,10 +68,25 @@ def group_commands(pgid):
     return found
 
 
+def command_words(argv):
+    """ARGV, or under punji-compose, where make's shell is the launcher's client (`launcher_client
+    -c LINE`, or an interpreter running launcher_client.py), the words of the LINE it hands to the
+    launcher: the launcher's copy running it shows the launcher's own arguments."""
+    if "-c" not in argv[:-1]:
+        return argv
+    flag = argv.index("-c")
+    if not any(os.path.basename(a).startswith("launcher_client") for a in argv[:flag]):
+        return argv
+    try:
+        return shlex.split(argv[flag + 1])
+    except ValueError:
+        return argv
+
+
 def running(pgid):
     """{'<phase> <scope>'} of the punji phase commands running in process group PGID."""
     result = set()
-    for argv in group_commands(pgid):
+    for argv in map(command_words, group_commands(pgid)):
         names = [os.path.basename(a) for a in argv]
         punji = [i for i, name in enumerate(names) if name.startswith("punji-") and " " not in name]
         if not punji or "punji_lib.launcher" in argv:  # the launcher and its copies: the waiting commands say what runs

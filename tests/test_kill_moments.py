@@ -155,3 +155,21 @@ def test_trees_linked_ahead_put_in_place_by_a_killed_takeover_leave_nothing_besi
     assert reuse.link_all(str(old), str(new), ["compose/Packages"], "test")
     assert os.listdir(new / "compose") == ["Packages"]
     assert os.path.samefile(new / "compose" / "Packages" / "a-1.rpm", old / "compose" / "Packages" / "a-1.rpm")
+
+
+def test_the_kill_campaigns_see_the_phase_commands_make_hands_to_the_launcher(monkeypatch):
+    """Under punji-compose make's shell is the launcher's client: its argv holds the punji command
+    as one line after -c, and the launcher's copy running it shows the launcher's own argv."""
+    import test_kill_anywhere
+
+    bin_dir = os.path.join(ROOT, ".venv", "bin")
+    client = os.path.join(ROOT, "punji_lib", "launcher_client")
+    group = [
+        ["make", "-C", "/t/PDL-1", "-j8", "compose", "SHELL=" + client, ".SHELLFLAGS=-c"],
+        [sys.executable, "-m", "punji_lib.launcher", "punji-launcher-1-ab", "2"],
+        [client, "-c", bin_dir + "/punji-gather --variant Server --arch i386 ."],
+        [sys.executable, "-IS", client + ".py", "-c", bin_dir + "/punji-createrepo --variant Client --arch src ."],
+        [sys.executable, bin_dir + "/punji-imagechecksum", "."],
+    ]
+    monkeypatch.setattr(test_kill_anywhere, "group_commands", lambda pgid: group)
+    assert test_kill_anywhere.running(1) == {"gather Server.i386", "createrepo Client.src", "imagechecksum global"}

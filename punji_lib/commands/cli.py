@@ -14,7 +14,7 @@ import sys
 
 from ..config.lookup import va_data
 from ..errors import NotFailable, PunjiError, as_user_error
-from ..log import finished, log, open_log, warn
+from ..log import finished, log, open_log, stderr_line, warn
 
 
 def parser(prog, description, example):
@@ -100,7 +100,7 @@ def run(argparser, work, argv=None, error_status=1):
             raise as_user_error(exc) or exc
     except PunjiError as exc:
         log.error("%s", exc, exc_info=True)
-        print("%s: error: %s" % (prog, exc), file=sys.stderr)
+        stderr_line("%s: error: %s" % (prog, exc))
         _maybe_traceback(args)
         return error_status
     except KeyboardInterrupt as exc:
@@ -109,14 +109,14 @@ def run(argparser, work, argv=None, error_status=1):
         log.warning("interrupted by %s", signal.Signals(signum).name)
         details = (["%d Koji tasks canceled" % canceled] if canceled else []) + \
             ([exc.hint] if getattr(exc, "hint", None) else [])
-        print("%s: interrupted by %s%s" % (prog, signal.Signals(signum).name, "".join("; " + d for d in details)),
-              file=sys.stderr)
+        stderr_line("%s: interrupted by %s%s" % (prog, signal.Signals(signum).name, "".join("; " + d for d in details)))
         return 128 + signum
     except BrokenPipeError:
         return 141
     except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
         log.exception("internal error")
-        print("%s: internal error: %s: %s (rerun with --debug for the traceback)" % (prog, type(exc).__name__, exc), file=sys.stderr)
+        stderr_line("%s: internal error: %s: %s (rerun with --debug for the traceback)"
+                    % (prog, type(exc).__name__, exc))
         _maybe_traceback(args)
         return 70
 

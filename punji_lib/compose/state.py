@@ -75,7 +75,8 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # build; 22: s390x, ia64 and ppc images bootable as Pungi's, a bootable extra ISO holding all lorax
 # made for the tree, boot.iso linked into the iso directory; extra_files from RPMs of the package
 # set taken in Pungi's order of its arch package set (the multilib arch's file of a name after the
-# native one's), never from debug packages.
+# native one's), never from debug packages; a pattern both in a variant's additional_packages and
+# its filter_packages is no input of the deps method's comps source (Pungi's kickstart drops it).
 RULES = 22
 
 

@@ -403,8 +403,11 @@ def _request(conf, v, arch, inputs, source, method, earlier):
     if child:
         parent = earlier.get(v["parent"], {"packages": []})
         excludes = {p["name"] for p in parent["packages"] if p["category"] == "source"}
+    packages = inputs[source]["packages"]
+    if source == "comps" and method == "deps":
+        packages = _kickstart_packages(packages, inputs["exclude"])
     return dict(
-        DEFAULTS, repos=[], arch=arch, packages=inputs[source]["packages"],
+        DEFAULTS, repos=[], arch=arch, packages=packages,
         groups=inputs[source].get("groups", []), groups_with_optional=True,
         prepopulate=inputs["prepopulate"] if source == "comps" else [],
         nodeps=method == "nodeps", greedy=conf.get("greedy_method") or "none",
@@ -414,6 +417,15 @@ def _request(conf, v, arch, inputs, source, method, earlier):
         multilib_blacklist=arch_data(conf.get("multilib_blacklist"), arch),
         multilib_whitelist=arch_data(conf.get("multilib_whitelist"), arch),
         langpacks=True)
+
+
+def _kickstart_packages(packages, excludes):
+    """PACKAGES as Pungi's deps method reads them from its kickstart file: pykickstart takes its
+    %packages section line by line, and an exclude line (written after the includes) takes out
+    the include of the same text, so a pattern both added and filtered is no input at all (not
+    even one a lookaside repo would answer; fuzz-compose 41730)."""
+    excluded = set(excludes)
+    return [p for p in packages if p not in excluded]
 
 
 # -- results -------------------------------------------------------------------------------
