@@ -288,6 +288,20 @@ def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path
         "kjt-override-0:2.0-1.noarch", "kjt-override-0:9.0-1.noarch"]
 
 
+def test_a_scratch_builds_rpm_symlinked_into_a_tree_fails_as_in_pungi(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2's linker hard-links a scratch task's RPM, then symlinks over it: File exists
+    # (tools/fuzz-compose-koji --gather --comps --outputs, seed 7306); punji symlinked it
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=[("^Server$", {"*": ["kjt-override"]})], link_type="symlink",
+                           pkgset_koji_scratch_tasks=[str(koji["scratch"])])
+    done = make(compose, "gather")
+    assert done.returncode != 0
+    errors = [line for line in done.stdout.splitlines() if line.startswith("punji-gather: error:")]
+    assert len(errors) == 1 and "kjt-override-9.0-1.noarch.rpm, a scratch build task's RPM" in errors[0] \
+        and "File exists" in errors[0], done.stdout
+    assert not [f for _d, _s, files in os.walk(os.path.join(compose, "compose")) for f in files if "kjt-" in f]
+
+
 def test_nosrc_rpms_in_koji_are_left_out_as_pungi_does(koji, tmp_path, demo_copy):
     # Pungi 4.3.2 reads source RPMs of arch src only from Koji: the binaries of a nosrc build come
     # without their source package, from a tag or pkgset_koji_builds (found by

@@ -72,8 +72,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # its arch; 20: with several Koji tags the gather reads a repo of each tag's package set, in the
 # tags' order, as Pungi's does (a build both tags hold is in its pool twice); 21: a module
 # stream's packages in gather are those its own content tag holds, not another tag's copy of the
-# build.
-RULES = 21
+# build; 22: with a symlink link_type a scratch build task's RPM in a tree fails the assembly, as
+# Pungi's linker does (File exists).
+RULES = 22
 
 
 def digest(*parts):

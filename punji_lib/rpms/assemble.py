@@ -61,6 +61,7 @@ def _link_all(topdir, conf, tree, solved, placed):
     each gather result (SOLVED, with the packages PLACED in the trees)."""
     link_type = conf.get("link_type") or "hardlink-or-copy"
     by_uid = variants.by_uid(tree)
+    _check_scratch_symlinks(by_uid, placed, link_type)
     for (uid, a), result in solved.items():
         v, packages = by_uid[uid], placed[(uid, a)]
         path = layout.at(topdir, layout.gather_json(uid, a))
@@ -70,6 +71,22 @@ def _link_all(topdir, conf, tree, solved, placed):
                            link_type)
         jsonio.write_json_if_changed(path, dict(result, packages=packages), compact=True)
     _link_sources(topdir, tree, placed, link_type)
+
+
+def _check_scratch_symlinks(by_uid, placed, link_type):
+    """Pungi 4.3.2's linker, told to symlink an RPM of a scratch build task (its path holds
+    /work/tasks/), hard-links or copies it into place first and then symlinks over that: File
+    exists, whenever a tree gets such an RPM. The same failure here, as one error line."""
+    if link_type not in ("symlink", "abspath-symlink"):
+        return
+    for (uid, arch), packages in sorted(placed.items()):
+        if by_uid[uid].get("is_empty"):
+            continue
+        for p in packages:
+            if "/work/tasks/" in p["path"]:
+                raise PunjiError("%s.%s: cannot %s %s, a scratch build task's RPM, to %s: File exists (Pungi 4.3.2 "
+                                 "hard-links such an RPM into the tree, then symlinks over it; use link_type "
+                                 "hardlink-or-copy)" % (uid, arch, link_type, p["path"], p["file"]))
 
 
 def _tree_sizes(placed):
