@@ -73,8 +73,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # tags' order, as Pungi's does (a build both tags hold is in its pool twice); 21: a module
 # stream's packages in gather are those its own content tag holds, not another tag's copy of the
 # build; 22: with a symlink link_type a scratch build task's RPM in a tree fails the assembly, as
-# Pungi's linker does (File exists).
-RULES = 22
+# Pungi's linker does (File exists); 23: a scratch task's RPM of a NEVRA a tag holds too is
+# the package's twin file, which the deps and nodeps methods list and which fails the assembly
+# when it differs (File exists, as in Pungi).
+RULES = 23
 
 
 def digest(*parts):

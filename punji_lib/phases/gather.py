@@ -158,7 +158,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
     pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
-    packages = _records(pkgset, pool, found, arch)
+    packages = _records(pkgset, pool, found, arch, twins=methods != "hybrid")
     _check_signed(pkgset, v, arch, packages)
     _fetch_remote(topdir, arch, pkgset, packages)
     packages += _lookaside_records(pool, side, found)
@@ -458,13 +458,14 @@ def _check_signed(pkgset, v, arch, packages):
         raise PunjiError("%s.%s: %s%s not signed with any key of sigkeys" % (v["uid"], arch, taken[0], more))
 
 
-def _records(pkgset, pool, found, arch):
+def _records(pkgset, pool, found, arch, twins=True):
     """One record per package: NEVRA, category, pkgset file, reason (the first source's), and
     Pungi's flags the variant-type rules read: input (asked for) and fulltree-exclude (its
     source package is the parent's, and it did not come in as that package's debuginfo).
     Pungi keeps a record per gather source that found the package, and trims each on its own:
     the flags of a later source that differ are the record's "also_flags". PKGSET: the package
-    set's records by NEVRA."""
+    set's records by NEVRA. TWINS: the other files of the NEVRA the set holds (a scratch task's
+    beside a tag's), which Pungi's deps and nodeps methods list too, as "twins"."""
     records = []
     for (i, category), by_source in found.items():
         nevra = pool.nevra(i)
@@ -478,6 +479,8 @@ def _records(pkgset, pool, found, arch):
             "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"), "size": known.get("size"),
             "why": by_source[0][0],
         }
+        if twins and known.get("twins"):
+            record["twins"] = known["twins"]
         records.append(_flagged(record, flags))
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
 
