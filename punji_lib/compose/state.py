@@ -74,8 +74,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # stream's packages in gather are those its own content tag holds, not another tag's copy of the
 # build; 22: with a symlink link_type a scratch build task's RPM in a tree fails the assembly, as
 # Pungi's linker does (File exists); 23: a scratch task's RPM of a NEVRA a tag holds too is
-# the package's twin file, which the deps and nodeps methods list and which fails the assembly
-# when it differs (File exists, as in Pungi).
+# the package's twin file, which Pungi's gather lists too where it takes every file of a NEVRA
+# (nodeps, greedy all, greedy build for a requirement) and which fails the assembly when it
+# differs (File exists, as in Pungi).
 RULES = 23
 
 
