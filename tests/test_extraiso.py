@@ -375,6 +375,22 @@ def test_an_rpm_source_named_by_package_is_one_error_as_pungi_fails(demo, tmp_pa
     assert not os.path.exists(image(compose))
 
 
+def test_an_is_empty_variants_extra_iso_including_a_missing_variant_fails_on_that_first(demo, tmp_path):
+    # Pungi 4.3.2 looks each included variant up before reading the .treeinfo: KeyError on one
+    # not in the compose (tools/fuzz-compose-koji --modules --gather --comps --outputs, seed 6494:
+    # SAP left out by tree_arches); punji named the is_empty variant's missing tree
+    compose = copy_compose(demo, tmp_path / "c")
+    path = os.path.join(compose, "work/global/variants.json")
+    data = read_json(path)
+    for v in data["variants"]:
+        if v["uid"] == "Server":
+            v["is_empty"] = True
+    with open(path, "w") as f:
+        json.dump(data, f)
+    set_block(compose, include_variants=["Client", "Nope"])
+    assert_one_line_error(extraiso(compose), "include_variants", "'Nope'")
+
+
 def test_bad_blocks_are_one_error_line(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, include_variants=["Nope"])

@@ -288,6 +288,50 @@ def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path
         "kjt-override-0:2.0-1.noarch", "kjt-override-0:9.0-1.noarch"]
 
 
+def test_a_scratch_builds_rpm_symlinked_into_a_tree_fails_as_in_pungi(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2's linker hard-links a scratch task's RPM, then symlinks over it: File exists
+    # (tools/fuzz-compose-koji --gather --comps --outputs, seed 7306); punji symlinked it
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-child", gather_method="nodeps",
+                           additional_packages=[("^Server$", {"*": ["kjt-override"]})], link_type="symlink",
+                           pkgset_koji_scratch_tasks=[str(koji["scratch"])])
+    done = make(compose, "gather")
+    assert done.returncode != 0
+    errors = [line for line in done.stdout.splitlines() if line.startswith("punji-gather: error:")]
+    assert len(errors) == 1 and "kjt-override-9.0-1.noarch.rpm, a scratch build task's RPM" in errors[0] \
+        and "File exists" in errors[0], done.stdout
+    assert not [f for _d, _s, files in os.walk(os.path.join(compose, "compose")) for f in files if "kjt-" in f]
+
+
+@pytest.mark.parametrize("same_file, method", [(True, "nodeps"), (False, "nodeps"), (False, PER_VARIANT_DEPS)])
+def test_a_scratch_tasks_rpm_of_a_tagged_nevra_is_linked_beside_the_tags_as_pungi_does(
+        koji, tmp_path, demo_copy, same_file, method):
+    # Pungi 4.3.2's package set holds both files and its gather lists both: linking the second
+    # fails with File exists unless both have one size and mtime (in seconds), as a hard link of
+    # the tag's file has and an older copy has not (tools/fuzz-compose-koji --gather --comps
+    # --outputs, seed 7336: the tag's signed copy newer); punji took the tag's file alone. The
+    # deps method takes the best file of an input (greedy_method "none"): no second file
+    unsigned = os.path.join(koji["hub"].root, "packages/kjs-a/1.0/1/noarch/kjs-a-1.0-1.noarch.rpm")
+    scratch = unsigned
+    if not same_file:
+        scratch = str(tmp_path / "kjs-a-1.0-1.noarch.rpm")
+        shutil.copy(unsigned, scratch)
+        os.utime(scratch, (1e9, 1e9))
+    task = koji["hub"].add_scratch_task([scratch])
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unsigned", gather_method=method,
+                           additional_packages=[("^Server$", {"*": ["kjs-a"]})],
+                           pkgset_koji_scratch_tasks=[str(task)])
+    done = make(compose, "gather")
+    errors = [line for line in done.stdout.splitlines() if line.startswith("punji-gather: error:")]
+    if same_file or method != "nodeps":
+        assert done.returncode == 0, done.stdout
+        linked = [os.path.join(d, f) for d, _s, files in os.walk(os.path.join(compose, "compose/Server"))
+                  for f in files if f.startswith("kjs-a")]
+        assert linked and (not same_file or all(os.path.samefile(path, unsigned) for path in linked))
+    else:
+        assert done.returncode != 0 and len(errors) == 1, done.stdout
+        assert "/work/tasks/" in errors[0] and "kjs-a-1.0-1.noarch.rpm: File exists" in errors[0]
+
+
 def test_nosrc_rpms_in_koji_are_left_out_as_pungi_does(koji, tmp_path, demo_copy):
     # Pungi 4.3.2 reads source RPMs of arch src only from Koji: the binaries of a nosrc build come
     # without their source package, from a tag or pkgset_koji_builds (found by

@@ -76,7 +76,11 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # made for the tree, boot.iso linked into the iso directory; extra_files from RPMs of the package
 # set taken in Pungi's order of its arch package set (the multilib arch's file of a name after the
 # native one's), never from debug packages; a pattern both in a variant's additional_packages and
-# its filter_packages is no input of the deps method's comps source (Pungi's kickstart drops it).
+# its filter_packages is no input of the deps method's comps source (Pungi's kickstart drops it);
+# with a symlink link_type a scratch build task's RPM in a tree fails the assembly, as Pungi's
+# linker does (File exists); a scratch task's RPM of a NEVRA a tag holds too is the package's
+# twin file, which Pungi's gather lists too where it takes every file of a NEVRA (nodeps, greedy
+# all, greedy build for a requirement) and which fails the assembly when it differs.
 RULES = 22
 
 

@@ -135,7 +135,9 @@ def from_koji(topdir, conf, arch):
         chosen.setdefault(record["nevra"], (record, pkg))
         sets[record["nevra"]] = holders.get(rpm["id"], {0})
     for record, pkg in _scratch(koji, tasks, wanted, store, headers, scratch_names):
-        chosen.setdefault(record["nevra"], (record, pkg))
+        known = chosen.setdefault(record["nevra"], (record, pkg))[0]
+        if known["path"] != record["path"]:  # Pungi's set holds both files (gather._all_files)
+            known.setdefault("twins", []).append(record["path"])
         sets.setdefault(record["nevra"], set(range(max(len(tags), 1))))  # a task is in every tag's set
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])

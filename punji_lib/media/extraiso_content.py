@@ -128,11 +128,12 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         volid = volume_id(conf, substs, v, arch, block.get("volid"))
     except PunjiError as exc:
         raise PunjiError("%s.%s, image %d: %s" % (uid, arch, number, exc)) from None
+    members, listed = _included(tree, v, arch, block)
     if v.get("is_empty"):
-        # Pungi 4.3.2 fails reading the .treeinfo of the variant's tree, which it never writes
+        # Pungi 4.3.2 fails reading the .treeinfo of the variant's tree, which it never writes,
+        # after looking up the variants the block includes (a missing one fails first)
         raise PunjiError("%s.%s, image %d: %s is is_empty and has no tree, so no .treeinfo for an extra ISO"
                          % (uid, arch, number, uid))
-    members, listed = _included(tree, v, arch, block)
     for member in members:  # an is_empty variant gets no repodata (nor a createrepo target)
         if not member.get("is_empty") and \
                 not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):

@@ -149,16 +149,17 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     # checked here, not for an is_empty variant: Pungi reads its prepopulate entries only to gather
     input_arches.check("gather_prepopulate", inputs["prepopulate"], arch, arch_needed=True)
     methods = _methods(conf, v["uid"])
+    twinned = set()  # hybrid maps a NEVRA to one file
     if methods == "hybrid":
         (found, streams), side = _hybrid(topdir, conf, v, arch, tree, pool, inputs, streams), {}
     else:
         unhidden = set(pool.hidden)
         pool.hide_nevras(hidden)
-        found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden)
+        found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
     pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
-    packages = _records(pkgset, pool, found, arch)
+    packages = _records(pkgset, pool, found, arch, twinned)
     _check_signed(pkgset, v, arch, packages)
     _fetch_remote(topdir, arch, pkgset, packages)
     packages += _lookaside_records(pool, side, found)
@@ -168,7 +169,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
             "packages": packages}
 
 
-def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
+def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned):
     """({(id, category): [(why, fulltree excludes) of each source that found it]}, {lookaside id:
     [(category, why, fulltree excludes) of each source]}) of the deps and nodeps methods, one run
     per source with inputs. Only the comps
@@ -176,7 +177,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
     the nodeps method no filter. The nodeps method sees the packages of other variants' streams
     too (UNHIDDEN: what is hidden without them): Pungi's reads every package set, the module
     content tags' included. With check_deps, a deps run with unresolved dependencies is the
-    last."""
+    last. TWINNED gets the (id, category) Pungi takes with every file of its NEVRA (_all_files)."""
     found, side, first = {}, {}, {}
     unfiltered = set(pool.hidden)
     for source in SOURCES:
@@ -201,6 +202,8 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
         pool.set_hidden(unfiltered)
         for (i, category), why in _twins_merged(pool, result.entries(), first).items():
             found.setdefault((i, category), []).append((why, set(request["fulltree_excludes"])))
+            if _all_files(method, request["greedy"], why):
+                twinned.add((i, category))
         for i, (category, why) in result.lookaside.items():
             side.setdefault(i, []).append((category, why, set(request["fulltree_excludes"])))
         inputs["missing"] |= result.missing
@@ -208,6 +211,15 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden):
         if result.unresolved and method == "deps" and conf.get("check_deps", True):
             break  # Pungi's deps method fails on the first source with unresolved dependencies
     return found, side
+
+
+def _all_files(method, greedy, why):
+    """Whether Pungi's gather takes every file of the package's NEVRA (a scratch task's beside a
+    tag's: the package set's "twins"): the nodeps method and greedy "all" take every candidate,
+    greedy "build" every provider of a requirement from the build; otherwise its deps method
+    takes the best one (its fulltree step too, whose lists hold a NEVRA once; fuzz-compose-koji
+    7336: Cloud-Tools.i386 had a required package twice, a fulltree one once)."""
+    return method == "nodeps" or greedy == "all" or greedy == "build" and why["reason"] == "requires"
 
 
 def _twins_merged(pool, entries, first):
@@ -470,13 +482,14 @@ def _check_signed(pkgset, v, arch, packages):
         raise PunjiError("%s.%s: %s%s not signed with any key of sigkeys" % (v["uid"], arch, taken[0], more))
 
 
-def _records(pkgset, pool, found, arch):
+def _records(pkgset, pool, found, arch, twinned=()):
     """One record per package: NEVRA, category, pkgset file, reason (the first source's), and
     Pungi's flags the variant-type rules read: input (asked for) and fulltree-exclude (its
     source package is the parent's, and it did not come in as that package's debuginfo).
     Pungi keeps a record per gather source that found the package, and trims each on its own:
     the flags of a later source that differ are the record's "also_flags". PKGSET: the package
-    set's records by NEVRA."""
+    set's records by NEVRA. The other files of the NEVRA the set holds (a scratch task's beside a
+    tag's) as "twins" of those TWINNED, which Pungi lists too."""
     records = []
     for (i, category), by_source in found.items():
         nevra = pool.nevra(i)
@@ -490,6 +503,8 @@ def _records(pkgset, pool, found, arch):
             "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"), "size": known.get("size"),
             "why": by_source[0][0],
         }
+        if (i, category) in twinned and known.get("twins"):
+            record["twins"] = known["twins"]
         records.append(_flagged(record, flags))
     return sorted(records, key=lambda r: (r["category"], r["nevra"]))
 

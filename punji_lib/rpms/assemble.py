@@ -61,6 +61,8 @@ def _link_all(topdir, conf, tree, solved, placed):
     each gather result (SOLVED, with the packages PLACED in the trees)."""
     link_type = conf.get("link_type") or "hardlink-or-copy"
     by_uid = variants.by_uid(tree)
+    _check_scratch_symlinks(by_uid, placed, link_type)
+    _check_twins(by_uid, placed)
     for (uid, a), result in solved.items():
         v, packages = by_uid[uid], placed[(uid, a)]
         path = layout.at(topdir, layout.gather_json(uid, a))
@@ -70,6 +72,47 @@ def _link_all(topdir, conf, tree, solved, placed):
                            link_type)
         jsonio.write_json_if_changed(path, dict(result, packages=packages), compact=True)
     _link_sources(topdir, tree, placed, link_type)
+
+
+def _check_scratch_symlinks(by_uid, placed, link_type):
+    """Pungi 4.3.2's linker, told to symlink an RPM of a scratch build task (its path holds
+    /work/tasks/), hard-links or copies it into place first and then symlinks over that: File
+    exists, whenever a tree gets such an RPM (or its twin). The same failure here, one error line."""
+    if link_type not in ("symlink", "abspath-symlink"):
+        return
+    for uid, arch, p in _linked(by_uid, placed):
+        for path in [p["path"]] + p.get("twins", []):
+            if "/work/tasks/" in path:
+                raise PunjiError("%s.%s: cannot %s %s, a scratch build task's RPM, to %s: File exists (Pungi "
+                                 "4.3.2 hard-links such an RPM into the tree, then symlinks over it; use link_type "
+                                 "hardlink-or-copy)" % (uid, arch, link_type, path, p["file"]))
+
+
+def _check_twins(by_uid, placed):
+    """Pungi 4.3.2 links each file its gather listed: a scratch task's RPM of a NEVRA a tag has
+    too (a package's "twins") goes to the same place, and Pungi's linker fails with File exists
+    unless the two have the same size and modification time (in seconds), whatever the
+    link_type (with "copy" it may race on equal ones; punji links one)."""
+    for uid, arch, p in _linked(by_uid, placed):
+        for twin in p.get("twins", []):
+            if not _same_to_pungi(p["path"], twin):
+                raise PunjiError("%s.%s: cannot link %s to %s: File exists (Pungi 4.3.2 lists this scratch task's "
+                                 "RPM beside %s, the same package differing in size or time)"
+                                 % (uid, arch, twin, p["file"], p["path"]))
+
+
+def _linked(by_uid, placed):
+    """(uid, arch, package) of every package linked into a tree (an is_empty variant has none)."""
+    for (uid, arch), packages in sorted(placed.items()):
+        if not by_uid[uid].get("is_empty"):
+            for p in packages:
+                yield uid, arch, p
+
+
+def _same_to_pungi(path, other):
+    """Pungi's linker's test of a file already in place: the same size and whole-second mtime."""
+    a, b = os.stat(path), os.stat(other)
+    return a.st_size == b.st_size and int(a.st_mtime) == int(b.st_mtime)
 
 
 def _tree_sizes(placed):
