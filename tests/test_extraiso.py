@@ -350,10 +350,8 @@ def test_an_extra_iso_to_be_bootable_without_boot_files_fails_as_in_pungi(demo, 
     assert not os.path.exists(image(compose))
 
 
-def test_an_extra_iso_of_an_is_empty_variant_is_one_error(demo, tmp_path):
-    # Pungi 4.3.2 fails reading the .treeinfo an is_empty variant's tree never gets
-    # (tools/fuzz-compose --multiarch --outputs, seed 13503); punji failed on a missing state file
-    compose = copy_compose(demo, tmp_path / "c")
+def make_server_empty(compose):
+    """Server is_empty in the variants of COMPOSE."""
     path = os.path.join(compose, "work/global/variants.json")
     data = read_json(path)
     for v in data["variants"]:
@@ -361,6 +359,13 @@ def test_an_extra_iso_of_an_is_empty_variant_is_one_error(demo, tmp_path):
             v["is_empty"] = True
     with open(path, "w") as f:
         json.dump(data, f)
+
+
+def test_an_extra_iso_of_an_is_empty_variant_is_one_error(demo, tmp_path):
+    # Pungi 4.3.2 fails reading the .treeinfo an is_empty variant's tree never gets
+    # (tools/fuzz-compose --multiarch --outputs, seed 13503); punji failed on a missing state file
+    compose = copy_compose(demo, tmp_path / "c")
+    make_server_empty(compose)
     assert_one_line_error(extraiso(compose), "Server.x86_64", "is_empty", ".treeinfo")
     assert not os.path.exists(image(compose))
 
@@ -380,13 +385,7 @@ def test_an_is_empty_variants_extra_iso_including_a_missing_variant_fails_on_tha
     # not in the compose (tools/fuzz-compose-koji --modules --gather --comps --outputs, seed 6494:
     # SAP left out by tree_arches); punji named the is_empty variant's missing tree
     compose = copy_compose(demo, tmp_path / "c")
-    path = os.path.join(compose, "work/global/variants.json")
-    data = read_json(path)
-    for v in data["variants"]:
-        if v["uid"] == "Server":
-            v["is_empty"] = True
-    with open(path, "w") as f:
-        json.dump(data, f)
+    make_server_empty(compose)
     set_block(compose, include_variants=["Client", "Nope"])
     assert_one_line_error(extraiso(compose), "include_variants", "'Nope'")
 
