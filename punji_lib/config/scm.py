@@ -450,10 +450,9 @@ def find_rpms(repo, packages, what):
 
 def package_matches(record, pattern):
     """Whether package set RECORD (name, arch, nevra) matches a name glob, 'name.arch' or a NEVRA (without
-    epoch too); source and debug packages never match (Pungi 4.3.2 looks at its pkg_is_rpm ones)."""
-    from ..rpms.pkgpool import is_debug
-
-    if record["arch"] in ("src", "nosrc") or is_debug(record["name"]):
+    epoch too); source packages never match (Pungi 4.3.2 looks at its pkg_is_rpm ones; the package
+    set handed here has no debug packages either)."""
+    if record["arch"] in ("src", "nosrc"):
         return False
     name, dot, arch = pattern.rpartition(".")
     if dot and arch in PACKAGE_ARCHES and fnmatch.fnmatchcase(record["name"], name) and record["arch"] == arch:

@@ -53,8 +53,11 @@ def package_set(topdir, arch, what):
     if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
         raise PunjiError("%s: an rpm source needs the package set of %s: run punji-pkgset --arch %s first"
                          % (what, arch, arch))
+    from ..rpms.pkgpool import is_debug
+
     packages = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
-    return sorted(packages, key=_pungi_order(arch))
+    # Pungi 4.3.2 takes an rpm source from its pkg_is_rpm packages only: no debug package
+    return sorted((p for p in packages if not is_debug(p["name"])), key=_pungi_order(arch))
 
 
 def _pungi_order(arch):
