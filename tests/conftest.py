@@ -20,6 +20,13 @@ CONFIGS = os.path.join(DATA, "configs")
 BIN = os.path.dirname(os.path.abspath(sys.executable))
 
 
+def server_variants(*arches):
+    """A variants file of one variant, Server, on ARCHES."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<variants>\n'
+            '  <variant id="Server" name="Server" type="variant">\n    <arches>%s</arches>\n  </variant>\n'
+            '</variants>\n' % "".join("<arch>%s</arch>" % a for a in arches))
+
+
 def command(name, *args, cwd=None, check=False):
     """Run the installed console script NAME; return the CompletedProcess (text)."""
     done = subprocess.run([os.path.join(BIN, name)] + [str(a) for a in args], cwd=cwd,

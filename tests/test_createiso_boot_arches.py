@@ -6,7 +6,7 @@ fidelity product ppc-boot (its DVDs and its extra ISO bootable in both tools).""
 
 import os
 
-from conftest import command
+from conftest import command, server_variants
 from punji_lib.media import iso
 from punji_lib.media.iso_facts import SECTOR, iso_facts
 
@@ -25,13 +25,7 @@ skip_phases = ["buildinstall"]
 extra_files = [("^Server$", {"s390x": [{"scm": "file", "file": "cdboot.img", "target": "images"}]})]
 """
 
-VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
-<variants>
-  <variant id="Server" name="Server" type="variant">
-    <arches><arch>s390x</arch><arch>ppc64le</arch></arches>
-  </variant>
-</variants>
-"""
+VARIANTS = server_variants("s390x", "ppc64le")
 
 
 def compose(tmp_path, repo, options=""):

@@ -5,7 +5,7 @@ same drpms/ directories, delta RPMs and prestodelta files)."""
 import os
 import subprocess
 
-from conftest import command
+from conftest import command, server_variants
 
 SPEC = """Name: delta-test
 Version: %{pkgver}
@@ -35,13 +35,7 @@ additional_packages = [("^Server$", {"*": ["delta-test"]})]
 createiso_skip = [("^.*$", {"*": True, "src": True})]
 """
 
-VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
-<variants>
-  <variant id="Server" name="Server" type="variant">
-    <arches><arch>x86_64</arch></arches>
-  </variant>
-</variants>
-"""
+VARIANTS = server_variants("x86_64")
 
 
 def build(tmp_path, version):

@@ -5,7 +5,7 @@ product_id_allow_missing, both leave that tree without one)."""
 
 import os
 
-from conftest import command
+from conftest import command, server_variants
 
 CONF = """release_name = "Product"
 release_short = "PID"
@@ -20,13 +20,7 @@ createiso_skip = [("^.*$", {"*": True, "src": True})]
 product_id = {"scm": "file", "dir": "certs"}
 """
 
-VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
-<variants>
-  <variant id="Server" name="Server" type="variant">
-    <arches><arch>x86_64</arch></arches>
-  </variant>
-</variants>
-"""
+VARIANTS = server_variants("x86_64")
 
 
 def product(tmp_path, repo, certs, options="", variants=VARIANTS):

@@ -107,17 +107,17 @@ def export(entry, dest, what, config_dir, packages=None, workdir=None, warn=None
     repo starts from the first)."""
     kind, paths = check(entry, what, prefer=prefer)
     scm = entry.get("scm")
+    bases = list(config_dir) if isinstance(config_dir, (list, tuple)) else [config_dir or os.getcwd()]
     os.makedirs(dest, exist_ok=True)
     out = _Output(dest, what, warn or log.warning)
     if scm == "file":
-        _export_local(kind, paths, out, config_dir, what)
+        _export_local(kind, paths, out, bases, what)
     else:
         tmp = tempfile.mkdtemp(prefix=".scm-", dir=workdir)
         try:
             if scm == "git":
                 repo = entry.get("repo")
-                first = config_dir[0] if isinstance(config_dir, (list, tuple)) else config_dir
-                root = git_checkout(repo, entry.get("branch"), tmp, what, first,
+                root = git_checkout(repo, entry.get("branch"), tmp, what, bases[0],
                                     (entry.get("options") or {}).get("credential_helper"))
                 if entry.get("command"):
                     run_command(entry["command"], root, what)
@@ -206,8 +206,8 @@ def same_content(a, b):
 # -- local files ---------------------------------------------------------------------------------
 
 
-def _export_local(kind, paths, out, config_dir, what):
-    bases = config_dir if isinstance(config_dir, (list, tuple)) else [config_dir or os.getcwd()]
+def _export_local(kind, paths, out, bases, what):
+    """Copy PATHS, each looked up from the first of the folders BASES where it is, into OUT."""
     for path in paths:
         tried = [os.path.normpath(os.path.join(base, os.path.expanduser(path))) for base in bases]
         full, matches = tried[0], []

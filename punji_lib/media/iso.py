@@ -178,13 +178,8 @@ def chrp_mode(conf, arch):
 
 
 def lorax_ppc_mapping():
-    """lorax's ppc filename mapping, or a PunjiError: Pungi's HFS hybrid image needs it."""
-    for path in LORAX_PPC_MAPPINGS:
-        if os.path.isfile(path):
-            return path
-    raise PunjiError("an Apple/HFS compatible ppc image needs lorax's config_files/ppc/mapping, which is not "
-                     "installed (install lorax, or set iso_hfs_ppc64le_compatible = False for ppc64le; "
-                     "Pungi fails there too)")
+    """lorax's ppc filename mapping, which Pungi's HFS hybrid image needs, or None."""
+    return next((path for path in LORAX_PPC_MAPPINGS if os.path.isfile(path)), None)
 
 
 # the files Pungi 4.3.2's genisoimage arguments name for a bootable image, by arch
@@ -198,7 +193,7 @@ def require_boot_files(what, method, arch, files, chrp=None):
     (ISO paths) lack a file Pungi's bootable image of ARCH is made from, as when buildinstall was
     skipped: Pungi then fails in genisoimage. CHRP "hfs" (chrp_mode) needs ppc/mac and lorax's mapping."""
     missing = [name for name in PUNGI_BOOT_FILES.get(arch, ()) if name not in files]
-    if chrp == "hfs" and not any(os.path.isfile(path) for path in LORAX_PPC_MAPPINGS):
+    if chrp == "hfs" and lorax_ppc_mapping() is None:
         raise PunjiError("%s is to be bootable (buildinstall_method %r) with Apple/HFS compatibility, which needs "
                          "lorax's config_files/ppc/mapping: it is not installed (install lorax, or set "
                          "iso_hfs_ppc64le_compatible = False for ppc64le; Pungi fails there too)" % (what, method))

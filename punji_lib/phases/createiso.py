@@ -73,6 +73,7 @@ def run(topdir, variant, arch):
             naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
         except PunjiError as exc:
             raise NotFailable(exc.message, exc.hint) from None
+    method = _to_be_bootable(topdir, v, arch)
     if not reason:
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
@@ -85,7 +86,7 @@ def run(topdir, variant, arch):
             reason = "buildinstall failed"
             warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
         else:
-            _check_boot_files(topdir, conf, v, arch, files)
+            _check_boot_files(conf, v, arch, files, method)
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -95,7 +96,7 @@ def run(topdir, variant, arch):
         boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: stats.get(rel) or _stat(path) for rel, path in files.items()}
-    chrp = _chrp(topdir, conf, v, arch)
+    chrp = iso.chrp_mode(conf, arch) if method else None  # how a ppc image is to boot
     inputs = _inputs(topdir, conf, v, stats, chrp)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, variant, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
@@ -177,14 +178,9 @@ def _to_be_bootable(topdir, v, arch):
     return None
 
 
-def _chrp(topdir, conf, v, arch):
-    """iso.chrp_mode of tree V.ARCH when it is to be bootable, else None."""
-    return iso.chrp_mode(conf, arch) if _to_be_bootable(topdir, v, arch) else None
-
-
-def _check_boot_files(topdir, conf, v, arch, files):
-    """iso.require_boot_files for tree V.ARCH when it is to get a bootable image."""
-    method = _to_be_bootable(topdir, v, arch)
+def _check_boot_files(conf, v, arch, files, method):
+    """iso.require_boot_files for tree V.ARCH when it is to get a bootable image (METHOD:
+    _to_be_bootable's answer)."""
     if method:
         iso.require_boot_files("the ISO of %s.%s" % (v["uid"], arch), method, arch, files,
                                iso.chrp_mode(conf, arch))

@@ -27,7 +27,7 @@ from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log
 from ..media import treeinfo
-from ..rpms import createrepo, product_id, repodata, tree_repodata
+from ..rpms import createrepo, repodata, tree_repodata
 from ..rpms.repos import one_line, repomd_records
 
 
@@ -94,6 +94,8 @@ def run(topdir, variant, arch):
         for kind in repos:
             shutil.rmtree(_pkglist(topdir, v, arch, kind) + ".metadata", ignore_errors=True)
     if cert and "os" in repos and not taken.get("os"):
+        from ..rpms import product_id
+
         product_id.add_to_repo(layout.at(topdir, layout.repo_dir(v, arch, "os")), cert)
     facts = {kind: repo_facts for kind, (_job, repo_facts) in repos.items()}
     if modular:
@@ -108,6 +110,8 @@ def _product_id(topdir, conf, variant, arch):
     """The product certificate of VARIANT on ARCH (product_id), or None; the source trees get none."""
     if arch == "src" or not conf.get("product_id"):
         return None
+    from ..rpms import product_id
+
     return product_id.certificate(topdir, conf, variant, arch, request.scm_file_bases(topdir))
 
 
