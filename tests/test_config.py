@@ -79,11 +79,11 @@ def test_unimplemented_options_are_reported_unless_set_to_their_default(tmp_path
     """An option punji does not act on yet is named; one that tunes what punji does its own way
     (a Pungi thread count, a cache) is named apart, with why it changes nothing."""
     done = command("punji-config-validate", write_conf(
-        tmp_path, "create_jigdo = True\nostree_use_koji_plugin = False\ncreaterepo_num_threads = 4\n"
+        tmp_path, "cts_url = 'https://cts.example.com'\nostree_use_koji_plugin = False\ncreaterepo_num_threads = 4\n"
                   "createrepo_enable_cache = True\ngather_profiler = True\n"))
     assert done.returncode == 0, done.stderr
     (warning,) = [l for l in done.stderr.splitlines() if "does not implement" in l]
-    assert warning.endswith("(ignored): create_jigdo")
+    assert warning.endswith("(ignored): cts_url")
     (moot,) = [l for l in done.stderr.splitlines() if "change nothing in punji" in l]
     assert moot.endswith("(ignored): createrepo_num_threads (make -j decides how many run at once); "
                          "gather_profiler (punji's solver is not the dnf backend)")

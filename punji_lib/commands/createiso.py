@@ -9,7 +9,8 @@ Make the ISO images of one variant.arch tree (--arch src: its source tree):
 Packages, repodata, .treeinfo, .discinfo and extra files, split into several
 images when the tree exceeds iso_size, bootable when buildinstall put boot
 files in the tree, volume ids from image_volid_formats, MD5 implanted with
-implantisomd5, a .manifest beside each image. Honours createiso_skip and
+implantisomd5, a .manifest beside each image, with create_jigdo its .jigdo and
+.template in the tree's jigdo directory. Honours createiso_skip and
 createiso_break_hardlinks. With --assemble: write compose/metadata/images.json
 from every tree's images."""
 

@@ -335,6 +335,11 @@ def iso_dir(variant_uid, arch):
     return "compose/%s/%s/iso" % (variant_uid, arch)
 
 
+def jigdo_dir(variant_uid, arch):
+    """compose/Server/x86_64/jigdo, compose/Server/source/jigdo (create_jigdo)"""
+    return os.path.join(os.path.dirname(iso_dir(variant_uid, arch)), "jigdo")
+
+
 def at(topdir, relpath):
     """The absolute path of RELPATH inside compose TOPDIR."""
     return os.path.join(os.path.abspath(topdir), relpath)

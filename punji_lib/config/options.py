@@ -402,8 +402,9 @@ OPTIONS = (
            help="Take over a tree's ISOs from the newest finished compose in the target directory when the "
                 "tree's files, the options and the volume id are the same (renamed for the new compose; "
                 "not with symlink_isos_to)."),
-    Option("create_jigdo", BOOL, default=False, phase="createiso",
-           help="Make jigdo files for the ISOs."),
+    Option("create_jigdo", BOOL, default=False, phase="createiso", implemented=True,
+           help="Make jigdo files (.jigdo, .template) of every ISO, the tree's ones and the extra ISOs, into "
+                "compose/<variant>/<arch>/jigdo (needs jigdo-file)."),
     Option("create_optional_isos", BOOL, default=False, phase="createiso", implemented=True,
            help="Make ISOs for optional variants too."),
     Option("iso_size", SIZE, default=4700000000, phase="createiso", implemented=True,

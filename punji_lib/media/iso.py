@@ -34,6 +34,7 @@ PACKAGES = {  # tool -> the package that provides it (Debian; Fedora)
     "implantisomd5": "isomd5sum",
     "checkisomd5": "isomd5sum",
     "createrepo_c": "createrepo-c on Debian, createrepo_c on Fedora",
+    "jigdo-file": "jigdo-file on Debian, jigdo on Fedora",
 }
 # Where distributions keep the hybrid MBR template matching their isolinux.bin.
 ISOHYBRID_MBRS = ("/usr/lib/ISOLINUX/isohdpfx.bin", "/usr/share/syslinux/isohdpfx.bin",

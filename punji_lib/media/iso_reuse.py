@@ -10,7 +10,7 @@ import shutil
 from ..compose import dirs, jsonio, layout, request, reuse, state
 from ..errors import PunjiError
 from ..log import log
-from . import boot_iso, naming
+from . import boot_iso, jigdo, naming
 
 SMALL = 1 << 16  # smaller files (.treeinfo, .discinfo, media.repo: rewritten by every compose) go by content
 
@@ -53,6 +53,7 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
     count = len(result["images"])
     names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, count + 1)]
     staged = dirs.aside(real_dir)
+    jigdos = dirs.aside(jigdo.directory(topdir, v["uid"], arch)) if jigdo.wanted(conf, v) else None
     images = []
     try:
         for image, name in zip(result["images"], names):
@@ -61,13 +62,18 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
                 raise OSError("%s is not the size it was made" % source)
             os.link(source, os.path.join(staged, name))
             os.link(source + ".manifest", os.path.join(staged, name + ".manifest"))
+            if jigdos:
+                jigdo.take_over(jigdo.directory(old, v["uid"], arch), os.path.basename(source), jigdos, name)
             path = os.path.relpath(os.path.join(layout.iso_dir(v["uid"], arch), name), "compose")
             images.append(dict(image, path=path, checksums={}))
         boot_iso.carry(topdir, v["uid"], arch, staged)
         os.chmod(staged, 0o755)
         dirs.swap(staged, real_dir)
+        jigdo.place(jigdo.directory(topdir, v["uid"], arch), jigdos)
     except OSError as exc:  # an image gone, another file system: made anew
-        shutil.rmtree(staged, ignore_errors=True)
+        for made in (staged, jigdos):
+            if made:
+                shutil.rmtree(made, ignore_errors=True)
         log.info("createiso %s.%s: images not taken over from %s: %s", v["uid"], arch, old, exc)
         return None
     log.info("createiso %s.%s: %d image(s) taken over from %s (same tree, options and volume id)",

@@ -29,7 +29,9 @@ with createiso_use_xorrisofs) writes each image into a directory built aside,
 isohybrid adds the hybrid MBR of a bootable one, implantisomd5 implants its MD5,
 a .manifest lists its files; the directory replaces compose/<variant>/<arch>/iso
 (or <symlink_isos_to>/<compose id>/..., symlinked from there) only when every
-image is done. The records (productmd image fields, checksums left to
+image is done. With create_jigdo, jigdo-file makes each image's .jigdo and .template
+(media.jigdo) into a directory built aside that replaces compose/<variant>/<arch>/jigdo
+then. The records (productmd image fields, checksums left to
 punji-imagechecksum) go to work/<arch>/createiso/<variant>.json;
 run_assemble() writes compose/metadata/images.json from all of them.
 
@@ -48,7 +50,7 @@ from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
-from ..media import boot_iso, image_digests, image_files, iso, iso_reuse, iso_split, naming
+from ..media import boot_iso, image_digests, image_files, iso, iso_reuse, iso_split, jigdo, naming
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -98,7 +100,7 @@ def run(topdir, variant, arch):
     stats = {rel: stats.get(rel) or _stat(path) for rel, path in files.items()}
     chrp = iso.chrp_mode(conf, arch) if method else None  # how a ppc image is to boot
     inputs = _inputs(topdir, conf, v, stats, chrp)
-    if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, variant, arch):
+    if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, conf, v, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
         _clear_leftovers(topdir, conf, variant, arch)
         state.keep(topdir, PHASE, variant, arch)
@@ -139,18 +141,22 @@ def _inputs(topdir, conf, v, stats, chrp):
     return state.digest(conf, cr_conf, v, req, files, *([chrp] if chrp else []))
 
 
-def _images_intact(topdir, uid, arch):
-    """Whether the images the last run recorded are still there, as they were written."""
+def _images_intact(topdir, conf, v, arch):
+    """Whether the images the last run recorded are still there, as they were written, with
+    their jigdo files when create_jigdo asks for them."""
     try:
-        images = jsonio.read_json(layout.at(topdir, layout.createiso_json(uid, arch)))["images"]
+        images = jsonio.read_json(layout.at(topdir, layout.createiso_json(v["uid"], arch)))["images"]
     except (OSError, ValueError, KeyError):
         return False
-    return iso.images_intact(topdir, images)
+    names = [os.path.basename(image["path"]) for image in images]
+    return iso.images_intact(topdir, images) and \
+        (not jigdo.wanted(conf, v) or jigdo.intact(jigdo.directory(topdir, v["uid"], arch), names))
 
 
 def _clear_leftovers(topdir, conf, uid, arch):
     """Remove what a killed run left: its scratch directory, images half written aside."""
     _clean(layout.at(topdir, layout.createiso_work_dir(uid, arch)))
+    dirs.clear_aside(jigdo.directory(topdir, uid, arch))
     real_dir = _real_iso_dir(topdir, conf, uid, arch)
     parent, prefix = os.path.dirname(real_dir), ".%s." % os.path.basename(real_dir)
     if os.path.isdir(parent):
@@ -277,9 +283,11 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
                                    made.md5))
             made.flushed()
         boot_iso.carry(topdir, uid, arch, staged)
+        jigdos = _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path)
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
         dirs.swap(staged, real_dir)
+        jigdo.place(jigdo.directory(topdir, uid, arch), jigdos)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, name), arch=arch, variant=uid)
@@ -290,6 +298,21 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
     for name in names:
         notify.send(topdir, "createiso-imagedone", file=os.path.join(real_dir, name), arch=arch, variant=uid)
     return records
+
+
+def _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path):
+    """With create_jigdo, the jigdo files of the images NAMES in STAGED, made aside of the
+    tree's jigdo directory; None without."""
+    if not jigdo.wanted(conf, v):
+        return None
+    made = dirs.aside(jigdo.directory(topdir, v["uid"], arch))
+    try:
+        for name in names:
+            jigdo.make(os.path.join(staged, name), top, made, log_path)
+    except BaseException:
+        shutil.rmtree(made, ignore_errors=True)
+        raise
+    return made
 
 
 def _runroot_runner(topdir, conf, arch, work, log_path, bootable, name):
@@ -345,6 +368,7 @@ def _make_empty_iso_dir(topdir, conf, uid, arch):
 def _remove_images(topdir, conf, v, arch):
     """Take away the images of an earlier run (the tree is skipped or failed now)."""
     link = layout.at(topdir, layout.iso_dir(v["uid"], arch))
+    _clean(jigdo.directory(topdir, v["uid"], arch))
     for path in {link, _real_iso_dir(topdir, conf, v["uid"], arch)}:
         if os.path.islink(path):
             os.unlink(path)

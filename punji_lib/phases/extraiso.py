@@ -28,7 +28,8 @@ name. An extra image named as punji-createiso's image of the tree (a block witho
 the extra image (make runs createiso of the tree first, so a rerun ends the same); the volume
 id the first of 'volid' that fits in 32 characters (plus key 'volid': the tree's
 own volume id), by default the tree's own. Writer, iso_level,
-createiso_break_hardlinks, implantisomd5 and the .manifest are createiso's. The
+createiso_break_hardlinks, implantisomd5, the .manifest and create_jigdo's files (made
+against the variant's own tree) are createiso's. The
 images go into compose/<variant>/<arch>/iso (compose/<variant>/source/iso) beside
 createiso's, written under a temporary name and renamed; their records (productmd
 image fields, type dvd, unified with additional_variants) go to
@@ -53,7 +54,7 @@ from ..config import variants
 from ..config.lookup import extra_iso_blocks, iso_size_problems
 from ..errors import NotFailable, PunjiError
 from ..log import log, warn
-from ..media import image_digests, image_files, iso
+from ..media import image_digests, image_files, iso, jigdo
 from ..media.extraiso_content import include_variants, plan
 from ..rpms.repos import file_checksum
 
@@ -91,7 +92,8 @@ def run(topdir, variant, arch):
                 failed.append(_failable(v, arch, number, block, exc))
         overwritten = _check_names(topdir, v, arch, plans)
         inputs = _inputs(topdir, conf, v, arch, plans)
-        if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, variant, arch):
+        if state.same_inputs(topdir, PHASE, variant, arch, inputs) and \
+                _images_intact(topdir, variant, arch, _jigdo_dir(topdir, conf, v, arch)):
             log.info("extraiso %s.%s: the same trees, extra files and options as the last run; nothing to do",
                      variant, arch)
             _clear_leftovers(topdir, variant, arch)
@@ -206,13 +208,22 @@ def _reusable(topdir, conf, v, arch):
     return found
 
 
-def _link_image(v, arch, p, iso_dir, source, old_record):
-    """The record of image P hard-linked from the old compose's SOURCE (and its manifest), or
-    None when it cannot be (gone, another file system): then it is made anew."""
+def _jigdo_dir(topdir, conf, v, arch):
+    """The jigdo directory of V.ARCH when its images get jigdo files (create_jigdo), else None."""
+    return jigdo.directory(topdir, v["uid"], arch) if jigdo.wanted(conf, v) else None
+
+
+def _link_image(v, arch, p, iso_dir, source, old_record, jigdo_dir=None):
+    """The record of image P hard-linked from the old compose's SOURCE (and its manifest, and
+    into JIGDO_DIR its jigdo files), or None when it cannot be (gone, another file system):
+    then it is made anew."""
     final = os.path.join(iso_dir, p["name"])
     tmp = os.path.join(iso_dir, ".%s%s" % (p["name"], TMP))
     manifest_tmp = os.path.join(iso_dir, ".%s.manifest%s" % (p["name"], TMP))
     try:
+        if jigdo_dir:  # the old compose's beside its iso directory
+            old_jigdos = os.path.join(os.path.dirname(os.path.dirname(source)), "jigdo")
+            jigdo.take_over(old_jigdos, os.path.basename(source), jigdo_dir, p["name"])
         os.link(source + ".manifest", manifest_tmp)
         os.link(source, tmp)
     except OSError as exc:
@@ -250,13 +261,14 @@ def make_images(topdir, conf, v, arch, plans, work, old_names, failed, reusable=
     os.makedirs(iso_dir, exist_ok=True)
     _clear_leftovers(topdir, uid, arch)
     _check_space(iso_dir, plans)
+    jigdo_dir = _jigdo_dir(topdir, conf, v, arch)
     records = []
     try:
         for p in plans:
             try:
                 old = (reusable or {}).get(p["name"])
-                made = _link_image(v, arch, p, iso_dir, *old) if old else None
-                records.append(made or _make_image(topdir, conf, v, arch, p, iso_dir, work))
+                made = _link_image(v, arch, p, iso_dir, *old, jigdo_dir=jigdo_dir) if old else None
+                records.append(made or _make_image(topdir, conf, v, arch, p, iso_dir, work, jigdo_dir))
             except NotFailable:
                 raise
             except PunjiError as exc:
@@ -280,7 +292,7 @@ def _failable(v, arch, number, block, exc):
     return {"image": number, "error": str(exc)}
 
 
-def _make_image(topdir, conf, v, arch, p, iso_dir, work):
+def _make_image(topdir, conf, v, arch, p, iso_dir, work, jigdo_dir=None):
 
     uid = v["uid"]
     log_path = layout.log_file(PHASE, uid, arch)
@@ -314,6 +326,9 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work):
     made.flushed()
     os.replace(tmp, final)
     iso.fsync_dir(iso_dir)
+    if jigdo_dir:
+        jigdo.make_into(final, layout.at(topdir, layout.tree_dir(uid, arch)), jigdo_dir,
+                        os.path.join(scratch, "jigdo"), log_path)
     st = os.stat(final)
     record = {
         "path": os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose"),
@@ -373,25 +388,30 @@ def _previous_names(record_path):
     return sorted({os.path.basename(i["path"]) for i in data.get("images") or []} | set(data.get("pending") or []))
 
 
-def _images_intact(topdir, uid, arch):
-    """Whether the images the last run recorded are still there, as they were written."""
+def _images_intact(topdir, uid, arch, jigdo_dir=None):
+    """Whether the images the last run recorded are still there, as they were written (with
+    their jigdo files in JIGDO_DIR, when given)."""
     try:
         data = jsonio.read_json(layout.at(topdir, layout.extraiso_json(uid, arch)))
     except (OSError, ValueError):
         return False
     if data.get("pending"):
         return False
-    return iso.images_intact(topdir, data.get("images") or [])
+    images = data.get("images") or []
+    return iso.images_intact(topdir, images) and \
+        (not jigdo_dir or jigdo.intact(jigdo_dir, [os.path.basename(i["path"]) for i in images]))
 
 
 def _remove_images(topdir, uid, arch, names):
     """Remove the extra images NAMES (and their manifests) of V.ARCH; never createiso's."""
     iso_dir = layout.at(topdir, layout.iso_dir(uid, arch))
     own = _createiso_names(topdir, uid, arch)
+    jigdo_dir = jigdo.directory(topdir, uid, arch)
     for name in names:
         if name in own:
             continue
-        for path in (os.path.join(iso_dir, name), os.path.join(iso_dir, name + ".manifest")):
+        for path in [os.path.join(iso_dir, name), os.path.join(iso_dir, name + ".manifest")] + \
+                jigdo.files(jigdo_dir, name):
             if os.path.isfile(path):
                 os.unlink(path)
                 log.info("removed %s", path)
@@ -406,7 +426,8 @@ def _remove_images(topdir, uid, arch, names):
 
 
 def _clear_leftovers(topdir, uid, arch):
-    """Remove what a killed run left in the iso directory: images and manifests half written."""
+    """Remove what a killed run left in the iso and jigdo directories: files half written."""
+    jigdo.clear_leftovers(jigdo.directory(topdir, uid, arch))
     iso_dir = layout.at(topdir, layout.iso_dir(uid, arch))
     if not os.path.isdir(iso_dir):
         return

@@ -29,6 +29,7 @@ def tree_paths(v, arch):
         "debug_tree": tree["debug"], "debug_packages": packages["debug"], "debug_repository": repo["debug"],
         "source_tree": tree["source"], "source_packages": packages["source"], "source_repository": repo["source"],
         "source_isos": layout.iso_dir(uid, "src"),
+        "jigdos": layout.jigdo_dir(uid, arch), "source_jigdos": layout.jigdo_dir(uid, "src"),
     }
     return {name: os.path.relpath(path, "compose") for name, path in paths.items()}
 
