@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shlex
 import shutil
 import signal
@@ -43,7 +44,8 @@ SEED = int(os.environ.get("PUNJI_KILL_SEED", "20261126"))
 POLL = 0.01
 REPORT = os.environ.get("PUNJI_KILL_REPORT", os.path.join(ROOT, "build", "kill-anywhere-report.txt"))
 # files whose bytes differ between two composes of the same inputs: ISO 9660 time stamps
-VOLATILE_SUFFIXES = (".iso", "SUM", "CHECKSUM")
+VOLATILE_SUFFIXES = (".iso", "SUM", "CHECKSUM", ".iso.template")  # their bytes follow the images' time stamps
+IMAGE_MD5 = re.compile(rb"(?m)^Template-MD5Sum=.*$")  # a .jigdo's, of its .template
 
 
 # -- processes -----------------------------------------------------------------------
@@ -250,6 +252,8 @@ def describe(topdir):
             else:
                 with open(path, "rb") as f:
                     data = f.read()
+                if name.endswith(".jigdo"):
+                    data = IMAGE_MD5.sub(b"", data)
                 files[key] = hashlib.sha256(data.replace(compose_id.encode(), b"{COMPOSE_ID}")).hexdigest()
     problems = []
     status = open(os.path.join(topdir, "STATUS")).read().strip()
