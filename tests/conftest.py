@@ -36,6 +36,13 @@ def command(name, *args, cwd=None, check=False):
     return done
 
 
+def composed(conf, target):
+    """punji-compose CONF --test into TARGET, which must succeed; the new compose directory."""
+    done = command("punji-compose", conf, "--target-dir", target, "--test")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
 def make(topdir, *args):
     return subprocess.run(["make", "-C", str(topdir), "--no-print-directory"] + list(args),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

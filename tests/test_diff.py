@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import DEMO, ROOT, assert_one_line_error, command
+from conftest import DEMO, ROOT, assert_one_line_error, command, composed
 
 EXTRA_SPEC = """\
 Name:           demo-extra
@@ -77,18 +77,12 @@ def changed_repo(top, demo_repo):
     return repo
 
 
-def compose(conf, target):
-    done = command("punji-compose", conf, "--target-dir", target, "--test")
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(scope="module")
 def composes(tmp_path_factory, demo_repo):
     """(old, new): the demo composed, then composed again from the changed repo."""
     top = tmp_path_factory.mktemp("diff")
-    old = compose(demo_config(top / "old-config", demo_repo), top / "composes")
-    new = compose(demo_config(top / "new-config", changed_repo(top, demo_repo)), top / "composes")
+    old = composed(demo_config(top / "old-config", demo_repo), top / "composes")
+    new = composed(demo_config(top / "new-config", changed_repo(top, demo_repo)), top / "composes")
     return old, new
 
 

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose
+from conftest import BIN, DEMO, assert_one_line_error, composed, copy_compose
 
 EXTRA_ISOS = """
 create_jigdo = True
@@ -35,12 +35,6 @@ def read_json(path):
         return json.load(f)
 
 
-def compose(conf, target):
-    done = command("punji-compose", conf, "--target-dir", target, "--test")
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(scope="module")
 def composes(tmp_path_factory, demo_repo):
     """(first, second): the demo with create_jigdo and an extra ISO, composed twice into one
@@ -49,8 +43,8 @@ def composes(tmp_path_factory, demo_repo):
     shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
     conf = top / "demo" / "demo.conf"
     conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + EXTRA_ISOS)
-    first = compose(conf, top / "out")
-    return first, compose(conf, top / "out")
+    first = composed(conf, top / "out")
+    return first, composed(conf, top / "out")
 
 
 def isos(topdir):

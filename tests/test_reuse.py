@@ -11,15 +11,9 @@ import shutil
 
 import pytest
 
-from conftest import command
+from conftest import command, composed
 
 ID = re.compile(r"PDL-\d+-\d{8}\.t\.\d+")
-
-
-def compose(conf, target):
-    done = command("punji-compose", conf, "--target-dir", target, "--test")
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
 
 
 def states(topdir, phase):
@@ -80,9 +74,9 @@ def rpms_text(topdir):
 
 def test_second_compose_takes_over_and_equals_a_fresh_one(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
-    first = compose(conf, tmp_path / "nightly")
-    second = compose(conf, tmp_path / "nightly")
-    fresh = compose(conf, tmp_path / "fresh")
+    first = composed(conf, tmp_path / "nightly")
+    second = composed(conf, tmp_path / "nightly")
+    fresh = composed(conf, tmp_path / "fresh")
     assert os.path.basename(second).endswith(".1")
     for phase in ("pkgset", "gather-", "createrepo"):
         taken = states(second, phase)
@@ -153,10 +147,10 @@ def test_what_an_old_compose_lost_is_made_again(tmp_path, demo_copy, damage):
     """A file gone from a finished compose, or cut short (a clean-up begun on it, say): the
     next compose does not take over what held it, makes it again and equals a fresh one."""
     conf = demo_copy / "demo.conf"
-    first = compose(conf, tmp_path / "nightly")
+    first = composed(conf, tmp_path / "nightly")
     lost, said = damage(first)
-    second = compose(conf, tmp_path / "nightly")
-    fresh = compose(conf, tmp_path / "fresh")
+    second = composed(conf, tmp_path / "nightly")
+    fresh = composed(conf, tmp_path / "fresh")
     again = ID.sub(os.path.basename(second), lost.replace(first, second))
     assert os.path.isfile(again) and not (os.path.exists(lost) and os.path.samefile(again, lost))
     logs = "".join(open(p).read() for p in glob.glob(os.path.join(second, "logs", "*", "*.log")))
@@ -197,11 +191,11 @@ def edit_shell_doc(demo_copy, new):
 
 def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
-    first = compose(conf, tmp_path / "nightly")
+    first = composed(conf, tmp_path / "nightly")
     # a package of one group becomes mandatory: the gather results and repodata that read
     # that group are made again, the others taken over
     edit_shell_doc(demo_copy, '<packagereq type="mandatory">demo-shell-doc</packagereq>')
-    second = compose(conf, tmp_path / "nightly")
+    second = composed(conf, tmp_path / "nightly")
     gathered = states(second, "gather-")
     redone = {(s["variant"], s["arch"]) for s in gathered.values() if "reused_from" not in s}
     assert redone and len(redone) < len(gathered)
@@ -225,7 +219,7 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
         if os.path.exists(log) and "taken over" in open(log).read():
             taken.add((variant, arch))
     assert taken and not taken & redone
-    fresh = compose(conf, tmp_path / "fresh")
+    fresh = composed(conf, tmp_path / "fresh")
     assert tree_files(second) == tree_files(fresh)
     assert os.path.basename(first) != os.path.basename(second)
 
@@ -242,9 +236,9 @@ def solved_results(topdir):
 
 def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
-    first = compose(conf, tmp_path / "nightly")
+    first = composed(conf, tmp_path / "nightly")
     edit_shell_doc(demo_copy, "")
-    second = compose(conf, tmp_path / "nightly")
+    second = composed(conf, tmp_path / "nightly")
     changed = [rel for rel, text in solved_results(second).items() if solved_results(first)[rel] != text]
     assert changed
     assert not any("reused_from" in s for s in states(second, "gather.json").values())
@@ -254,7 +248,7 @@ def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
     for s in redone:
         log = open(os.path.join(second, "logs", s["arch"], "createrepo-%s.log" % s["variant"])).read()
         assert "debug/tree: taken over from %s" % first in log and "os: taken over" not in log
-    fresh = compose(conf, tmp_path / "fresh")
+    fresh = composed(conf, tmp_path / "fresh")
     assert tree_files(second) == tree_files(fresh)
     assert rpms_payload(second) == rpms_payload(fresh)
 
@@ -268,13 +262,13 @@ def test_a_package_file_changed_in_place_is_read_again(tmp_path, demo_copy, demo
     shutil.copytree(demo_repo, repo)
     conf = demo_copy / "demo.conf"
     conf.write_text(conf.read_text().replace(demo_repo, str(repo)))
-    first = compose(conf, tmp_path / "nightly")
+    first = composed(conf, tmp_path / "nightly")
     keys = glob.glob(os.path.join(first, "work", "*", "pkgset", "files.txt"))
     assert keys and all(open(k).read().count(".rpm ") > 10 for k in keys)
     if listed != "files.txt":
         for path in keys:
             os.unlink(path)
-        second = compose(conf, tmp_path / "nightly")  # nothing changed: taken over all the same
+        second = composed(conf, tmp_path / "nightly")  # nothing changed: taken over all the same
         assert all("reused_from" in s for s in states(second, "pkgset").values())
     rpm = next(p for p in sorted((repo / "Packages").iterdir()) if p.name.endswith(".x86_64.rpm"))
     data = bytearray(rpm.read_bytes())
@@ -289,8 +283,8 @@ def test_a_package_file_changed_in_place_is_read_again(tmp_path, demo_copy, demo
 def test_allow_reuse_false_makes_everything_again(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     conf.write_text(conf.read_text() + "\npkgset_allow_reuse = False\ngather_allow_reuse = False\n")
-    compose(conf, tmp_path / "nightly")
-    second = compose(conf, tmp_path / "nightly")
+    composed(conf, tmp_path / "nightly")
+    second = composed(conf, tmp_path / "nightly")
     for phase in ("pkgset", "gather-"):
         assert not any("reused_from" in s for s in states(second, phase).values())
     assert states(second, "prelink")["work/global/state/prelink.json"]["linked"] == 0
@@ -299,10 +293,10 @@ def test_allow_reuse_false_makes_everything_again(tmp_path, demo_copy):
 
 def test_reuse_never_takes_from_an_unfinished_compose(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
-    first = compose(conf, tmp_path / "nightly")
+    first = composed(conf, tmp_path / "nightly")
     with open(os.path.join(first, "STATUS"), "w") as f:
         f.write("DOOMED\n")
-    second = compose(conf, tmp_path / "nightly")
+    second = composed(conf, tmp_path / "nightly")
     assert not any("reused_from" in s for s in states(second, "pkgset").values())
 
 
@@ -363,8 +357,8 @@ def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo
     conf = demo_copy / "demo.conf"
     with open(conf, "a") as f:
         f.write('variant_as_lookaside = [("Client", "Server")]\n')
-    first = compose(conf, tmp_path / "nightly")
-    second = compose(conf, tmp_path / "nightly")
+    first = composed(conf, tmp_path / "nightly")
+    second = composed(conf, tmp_path / "nightly")
     taken = states(second, "gather-Client")
     assert taken and all(s.get("reused_from") == os.path.basename(first) for s in taken.values())
     repomd = "work/x86_64/lookaside/Client/Server/repodata/repomd.xml"

@@ -5,6 +5,7 @@ import shutil
 import stat
 
 from ..config.lookup import va_data
+from ..errors import PunjiError
 
 BOOT_DIRS = ("isolinux/", "images/", "EFI/")
 EXCLUDED = ("images/boot.iso",)
@@ -43,6 +44,14 @@ def _files_of(directory, base, found, stats):
         os.close(fd)
     for name in sorted(subdirs):
         _files_of(directory + "/" + name, base + name + "/", found, stats)
+
+
+def stat_of(path):
+    """os.stat(PATH) of a file to go on an image; one that cannot be read is a PunjiError."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        raise PunjiError("cannot read %s: %s" % (path, exc.strerror))
 
 
 def _stat_into(stats, rel, entry):

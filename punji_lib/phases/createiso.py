@@ -97,7 +97,7 @@ def run(topdir, variant, arch):
             _make_empty_iso_dir(topdir, conf, variant, arch)
         boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         return _finish(topdir, v, arch, [], None, skipped=reason)
-    stats = {rel: stats.get(rel) or _stat(path) for rel, path in files.items()}
+    stats = {rel: stats.get(rel) or image_files.stat_of(path) for rel, path in files.items()}
     chrp = iso.chrp_mode(conf, arch) if method else None  # how a ppc image is to boot
     inputs = _inputs(topdir, conf, v, stats, chrp)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, conf, v, arch):
@@ -201,13 +201,6 @@ def _buildinstall_failed(topdir, uid, arch):
 
 
 # -- planning ----------------------------------------------------------------------------
-
-
-def _stat(path):
-    try:
-        return os.stat(path)
-    except OSError as exc:
-        raise PunjiError("cannot read %s: %s" % (path, exc.strerror))
 
 
 def _sticky(topdir, uid, arch):

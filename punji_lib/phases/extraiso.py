@@ -167,16 +167,9 @@ def _files(p, inode=False):
         if rel in generated:
             files.append([rel, file_checksum(path, "sha256")])
         else:
-            st = _stat(path)
+            st = image_files.stat_of(path)
             files.append([rel, st.st_size, st.st_mtime_ns] + ([st.st_ino] if inode else []))
     return files
-
-
-def _stat(path):
-    try:
-        return os.stat(path)
-    except OSError as exc:
-        raise PunjiError("cannot read %s: %s" % (path, exc.strerror))
 
 
 def _reuse_key(conf, v, arch, p):
@@ -356,7 +349,8 @@ def _check_space(directory, plans):
     """Fail early, with the numbers, when the file system cannot take the images."""
     need = 0
     for p in plans:
-        need += iso.OVERHEAD + sum(-(-_stat(path).st_size // iso.SECTOR) * iso.SECTOR for path in p["content"].values())
+        sizes = (image_files.stat_of(path).st_size for path in p["content"].values())
+        need += iso.OVERHEAD + sum(-(-size // iso.SECTOR) * iso.SECTOR for size in sizes)
     st = os.statvfs(directory)
     free = st.f_bavail * st.f_frsize
     if free < need:
