@@ -85,15 +85,20 @@ def take_over(old_dir, old_name, out_dir, name):
     text = re.sub(r"(?m)^Filename=.*$", lambda _m: "Filename=" + name, text, count=1)
     text = re.sub(r"(?m)^Template=.*$", lambda _m: "Template=" + name + ".template", text, count=1)
     os.makedirs(out_dir, exist_ok=True)
-    for final, write in ((new_template, lambda tmp: os.link(old_template, tmp)), (new_jigdo, lambda tmp: _write(tmp, text))):
-        tmp = os.path.join(out_dir, ".%s%s" % (os.path.basename(final), TMP))
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        write(tmp)
-        os.replace(tmp, final)
+    _replace(new_template, lambda tmp: os.link(old_template, tmp))
+    _replace(new_jigdo, lambda tmp: _write(tmp, text))
 
 
 TMP = ".jigdo-tmp"
+
+
+def _replace(final, make):
+    """FINAL made by MAKE(path) under a temporary name beside it, then renamed."""
+    tmp = os.path.join(os.path.dirname(final), ".%s%s" % (os.path.basename(final), TMP))
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    make(tmp)
+    os.replace(tmp, final)
 
 
 def _write(path, text):
@@ -107,12 +112,3 @@ def clear_leftovers(out_dir):
         if name.startswith(".") and name.endswith(TMP):
             os.unlink(os.path.join(out_dir, name))
 
-
-def remove(out_dir, names):
-    """Image NAMES' jigdo files out of OUT_DIR, and OUT_DIR when that leaves it empty."""
-    for name in names:
-        for path in files(out_dir, name):
-            if os.path.lexists(path):
-                os.unlink(path)
-    if os.path.isdir(out_dir) and not os.listdir(out_dir):
-        os.rmdir(out_dir)
