@@ -356,3 +356,24 @@ def overwrite_keeping_size_and_mtime(path):
     with open(path, "wb") as f:
         f.write(b"\0" * st.st_size)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+@pytest.mark.parametrize("mdtype", ["modules", "productid"])
+def test_a_record_modifyrepo_adds_has_the_primary_records_time_stamp(tmp_path, mdtype):
+    """modifyrepo_c stamps what it adds with the time of day; punji gives it the repodata's own
+    time stamp, so the same inputs make the same repomd.xml at any hour."""
+    import xml.etree.ElementTree as ET
+
+    from punji_lib.rpms.createrepo import modifyrepo
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["createrepo_c", "--quiet", "--revision", "1600000000", "--set-timestamp-to-revision", str(repo)],
+                   check=True)
+    added = tmp_path / mdtype
+    added.write_text("---\ndocument: modulemd-defaults\nversion: 1\ndata: {module: m}\n...\n")
+    modifyrepo(str(repo), str(added), mdtype)
+    ns = {"r": "http://linux.duke.edu/metadata/repo"}
+    stamps = {d.get("type"): d.find("r:timestamp", ns).text
+              for d in ET.parse(repo / "repodata" / "repomd.xml").getroot().findall("r:data", ns)}
+    assert stamps[mdtype] == stamps["primary"] == "1600000000", stamps

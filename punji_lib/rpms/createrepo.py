@@ -3,18 +3,22 @@ running it; what a tree's repodata is made from, which gather's assemble step re
 so that createrepo need not read the tree's package list to know it has nothing to do."""
 
 import os
+import re
 import subprocess
 
-from ..compose import state
+from ..compose import jsonio, state
 from ..errors import PunjiError, low_space
 from ..log import log
 
 DISK_FULL = ("No space left on device", "Disk quota exceeded", "File too large")  # what names the cause
 
 
-def modifyrepo(repo_dir, path, *options):
-    """Add the file PATH to the repodata of REPO_DIR with modifyrepo_c and its OPTIONS."""
-    cmd = ["modifyrepo_c"] + list(options) + [path, os.path.join(repo_dir, "repodata")]
+def modifyrepo(repo_dir, path, mdtype, *options):
+    """Add the file PATH to the repodata of REPO_DIR as MDTYPE with modifyrepo_c and its OPTIONS;
+    its record gets the time stamp of the primary record (modifyrepo_c gives it the time of
+    day), so that the same inputs give the same repomd.xml."""
+    repodata = os.path.join(repo_dir, "repodata")
+    cmd = ["modifyrepo_c", "--mdtype=" + mdtype] + list(options) + [path, repodata]
     try:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     except FileNotFoundError:
@@ -22,6 +26,21 @@ def modifyrepo(repo_dir, path, *options):
     if done.returncode != 0:
         lines = done.stdout.strip().splitlines() or ["exit code %d" % done.returncode]
         raise PunjiError("modifyrepo_c failed on %s: %s" % (repo_dir, lines[-1]))
+    _pin_timestamp(os.path.join(repodata, "repomd.xml"), mdtype)
+
+
+def _pin_timestamp(repomd, mdtype):
+    """The <timestamp> of REPOMD's MDTYPE record set to that of its primary record."""
+    with open(repomd, encoding="utf-8") as f:
+        text = f.read()
+    blocks = {m.group(1): m for m in re.finditer(r'<data type="([^"]+)">.*?</data>', text, re.S)}
+    primary, record = blocks.get("primary"), blocks.get(mdtype)
+    stamp = re.search(r"<timestamp>(\d+)</timestamp>", primary.group(0)) if primary else None
+    if not stamp or not record:
+        return
+    pinned = re.sub(r"<timestamp>\d+</timestamp>", stamp.group(0), record.group(0), count=1)
+    if pinned != record.group(0):
+        jsonio.write_text(repomd, text[:record.start()] + pinned + text[record.end():])
 
 
 def command(conf, path, pkglist, comps=None, revision=0, deltas=None):

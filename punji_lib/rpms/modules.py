@@ -299,11 +299,11 @@ def compose_streams(topdir, arch, streams):
 
 def add_to_repo(repo_dir, text):
     """Put modules.yaml TEXT into the repodata of REPO_DIR (modifyrepo_c --mdtype=modules), as
-    Pungi does; the repo's revision and timestamps stay as createrepo_c set them."""
+    Pungi does; its record gets the primary record's time stamp (createrepo.modifyrepo)."""
     from .createrepo import modifyrepo
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "modules.yaml")
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        modifyrepo(repo_dir, path, "--mdtype=modules")
+        modifyrepo(repo_dir, path, "modules")

@@ -69,5 +69,5 @@ def add_to_repo(repo_dir, path):
     """Put the certificate PATH (a file named productid) into the repodata of REPO_DIR."""
     from .createrepo import modifyrepo
 
-    modifyrepo(repo_dir, path, "--compress", "--compress-type=gz")
+    modifyrepo(repo_dir, path, "productid", "--compress", "--compress-type=gz")
     shutil.copyfile(path, os.path.join(repo_dir, "repodata", "productid"))
