@@ -80,8 +80,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # with a symlink link_type a scratch build task's RPM in a tree fails the assembly, as Pungi's
 # linker does (File exists); a scratch task's RPM of a NEVRA a tag holds too is the package's
 # twin file, which Pungi's gather lists too where it takes every file of a NEVRA (nodeps, greedy
-# all, greedy build for a requirement) and which fails the assembly when it differs.
-RULES = 22
+# all, greedy build for a requirement) and which fails the assembly when it differs; 23: images
+# of two trees of one arch that get one name hold the content of the tree last in Pungi's order.
+RULES = 23
 
 
 def digest(*parts):
