@@ -83,7 +83,8 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # all, greedy build for a requirement) and which fails the assembly when it differs; 23: images
 # of two trees of one arch that get one name hold the content of the tree last in Pungi's order;
 # a Koji package set is taken over when the history of its tags' builds and inheritance has
-# nothing between the two events (a package blocked in between does not stop it).
+# nothing between the two events (a package blocked in between does not stop it); no old compose
+# (no take-over, no deltas) for a release on a base product of a type other than ga.
 RULES = 23
 
 
