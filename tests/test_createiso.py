@@ -622,7 +622,8 @@ def test_images_of_one_name_hold_the_last_trees_content_in_pungis_order(demo, tm
     conf["image_name_format"] = "{release_short}-{arch}-{disc_num}{suffix}"
     with open(os.path.join(compose, "work/global/config.json"), "w") as f:
         json.dump(conf, f)
-    rules = {line.split(":")[0]: line for line in makefile.render(compose)[0].splitlines() if "state/createiso-" in line}
+    rules = {line.split(":")[0]: line for line in makefile.render(compose)[0].splitlines()
+             if "state/createiso-" in line}
     assert "work/x86_64/state/createiso-Server.json" in rules["work/x86_64/state/createiso-Client.json"].split()
     assert "work/src/state/createiso-Server.json" in rules["work/src/state/createiso-Client.json"].split()
     assert "state/createiso-Client" not in rules["work/x86_64/state/createiso-Server.json"]

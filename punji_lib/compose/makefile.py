@@ -8,8 +8,9 @@ Placeholders: @STATE@ (the phase's state file for that scope, from
 layout.state_file), @LOG@, @VARIANT@, @ARCH@, @BUILDS_ON@ (the same phase's
 state files of the variants this one builds on: an addon's parent...),
 @LOOKASIDE_VARIANTS@ (the same phase's state files, every arch, of the variants
-variant_as_lookaside names for this one), @REPO_FILES@ (the repomd.xml files of the arch's local pkgset_repos), @NAMESAKES@ (createiso's
-state files of the later trees whose images may share names with this one's), and in
+variant_as_lookaside names for this one), @REPO_FILES@ (the repomd.xml files of the arch's
+local pkgset_repos), @NAMESAKES@ (createiso's state files of the later trees whose images
+may share names with this one's), and in
 the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
 its `# phase:` line, else its file name without the number: 10-init.mk is the
 init phase. For every phase the Makefile also has a phony target of that name

@@ -255,8 +255,9 @@ def _namesakes(topdir, conf, v, arch):
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     found = []
     for other in sorted(tree, key=lookup.pungi_variant_order):
-        if lookup.pungi_variant_order(other) <= lookup.pungi_variant_order(v) or createiso_skip_reason(conf, other, arch) \
-                or (arch != "src" and arch not in other["arches"]) or not lookup.images_may_share_names(conf, v, other):
+        later = lookup.pungi_variant_order(other) > lookup.pungi_variant_order(v)
+        if not later or createiso_skip_reason(conf, other, arch) or (arch != "src" and arch not in other["arches"]) \
+                or not lookup.images_may_share_names(conf, v, other):
             continue
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", other["uid"], arch))):
             raise PunjiError("no repodata in the %s.%s tree yet, whose images may take the names of %s.%s's"
@@ -322,7 +323,8 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
         for number, (name, members) in enumerate(zip(names, discs), 1):
             disc_dir = os.path.join(work, "disc%d" % number)
             if name in shared:
-                log.info("%s: the content of the %s tree's disc of that name, as Pungi gives it", name, shared[name][0]["uid"])
+                log.info("%s: the content of the %s tree's disc of that name, as Pungi gives it", name,
+                         shared[name][0]["uid"])
             owner, owner_files, members, owner_number, owner_count = shared.get(
                 name, (v, files, members, number, len(discs)))
             owner_top = layout.at(topdir, layout.tree_dir(owner["uid"], arch))
