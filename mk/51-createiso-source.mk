@@ -1,5 +1,5 @@
 # createiso of a variant's source tree.
 # phase: createiso
 # scope: variant-src
-@STATE@: work/global/config/createiso.json work/global/config/runroot.json work/src/state/createrepo-@VARIANT@.json $(filter work/src/state/createrepo-@VARIANT@-%,$(CREATEREPO_STATES))
+@STATE@: work/global/config/createiso.json work/global/config/runroot.json work/src/state/createrepo-@VARIANT@.json $(filter work/src/state/createrepo-@VARIANT@-%,$(CREATEREPO_STATES)) @NAMESAKES@
 	$(PUNJI_BIN)/punji-createiso --variant @VARIANT@ --arch src .

@@ -258,7 +258,7 @@ def test_a_disc_of_addon_packages_alone_gets_no_repodata_as_pungi_makes_it(split
     """Pungi writes a split disc's repodata over the packages of the tree's Packages/ it holds;
     a disc holding only addons' packages gets none, nor a repomd.xml checksum in its .treeinfo
     (tools/fuzz-compose --multiarch --outputs --comps --repos --seed 29511)."""
-    from punji_lib.phases import createiso
+    from punji_lib.media import iso_discs
 
     top = tree_dir(split, "Server", "x86_64")
     addon = sorted(f for f in tree_files(top) if f.startswith("addons/HA/") and f.endswith(".rpm"))
@@ -269,8 +269,8 @@ def test_a_disc_of_addon_packages_alone_gets_no_repodata_as_pungi_makes_it(split
     log_path = str(tmp_path / "log")
 
     def disc(number, members):
-        content = createiso._disc_content(split, top, files, [".treeinfo", ".discinfo", "media.repo"] + members,
-                                          str(tmp_path / ("disc%d" % number)), number, 2, v, log_path)
+        content = iso_discs.disc_content(split, top, files, [".treeinfo", ".discinfo", "media.repo"] + members,
+                                         str(tmp_path / ("disc%d" % number)), number, 2, v, log_path)
         with open(content[".treeinfo"]) as f:
             text = f.read()
         return content, ini_section(text, "checksums") if "[checksums]" in text else {}
@@ -595,6 +595,39 @@ def test_symlink_isos_to_keeps_the_images_elsewhere(demo, tmp_path):
     set_options(compose, symlink_isos_to=None)
     assert createiso(compose, "Server", "x86_64").returncode == 0
     assert not os.path.islink(link) and len(image_paths(compose, "Server", "x86_64")) == 1
+
+
+def test_images_of_one_name_hold_the_last_trees_content_in_pungis_order(demo, tmp_path):
+    """Pungi 4.3.2 prepares every image before it writes any, an image's graft points and
+    disc files under work/<arch>/iso/<image name>: where two trees' images get one name, each
+    holds the content of the tree prepared last (variants by uid: Server's), under its own
+    volume id (fuzz-compose-koji --modules --gather --comps --outputs --seed 6534)."""
+    from punji_lib.compose import makefile
+
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, image_name_format="{release_short}-{arch}-{disc_num}{suffix}")
+    for uid in ("Server", "Client"):
+        assert createiso(compose, uid, "x86_64").returncode == 0
+    (client,), (server,) = image_paths(compose, "Client", "x86_64"), image_paths(compose, "Server", "x86_64")
+    assert os.path.basename(client) == os.path.basename(server) == "PDL-x86_64-1.iso"
+    server_files = {"/" + f for f in tree_files(tree_dir(compose, "Server", "x86_64"))}
+    assert server_files != {"/" + f for f in tree_files(tree_dir(compose, "Client", "x86_64"))}
+    assert read_iso(client)[:2] == ("PDL-1 Client.x86_64", server_files)
+    assert read_iso(server)[:2] == ("PDL-1 Server.x86_64", server_files)
+    out = extract(client, tmp_path / "disc")
+    with open(os.path.join(out, ".treeinfo")) as f:
+        assert ini_section(f.read(), "general")["variant"] == "Server"
+    # make writes Client's images once Server's tree has its own: Server's do not wait
+    conf = read_json(os.path.join(compose, "work/global/config.json"))
+    conf["image_name_format"] = "{release_short}-{arch}-{disc_num}{suffix}"
+    with open(os.path.join(compose, "work/global/config.json"), "w") as f:
+        json.dump(conf, f)
+    rules = {line.split(":")[0]: line for line in makefile.render(compose)[0].splitlines()
+             if "state/createiso-" in line}
+    assert "work/x86_64/state/createiso-Server.json" in rules["work/x86_64/state/createiso-Client.json"].split()
+    assert "work/src/state/createiso-Server.json" in rules["work/src/state/createiso-Client.json"].split()
+    assert "state/createiso-Client" not in rules["work/x86_64/state/createiso-Server.json"]
+    assert "createiso-Server" not in makefile.render(demo)[0].split("createiso-Client.json:")[1].splitlines()[0]
 
 
 def test_createiso_needs_the_trees_repodata(demo, tmp_path):

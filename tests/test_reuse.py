@@ -407,3 +407,26 @@ def test_trees_linked_ahead_are_taken_only_from_the_compose_they_were_linked_fro
     os.makedirs(leftover)
     reuse.drop_prelinked(str(new))
     assert not os.path.exists(leftover) and not os.path.exists(os.path.join(str(new), layout.prelinked()))
+
+
+@pytest.mark.parametrize("base_type, found", [(None, True), ("ga", True), ("eus", False)])
+def test_no_old_compose_for_a_release_on_a_base_product_of_a_type_as_pungi_finds_none(tmp_path, base_type, found):
+    """Pungi 4.3.2's find_old_compose matches FZ-1-BOS-9 and a digit: a compose id with the base
+    product's type after its version (FZ-1-BOS-9-eus-20261206.n.0) never matches, so Pungi reuses
+    nothing, makes no deltas (fuzz-compose-koji seed 7352's release, by hand)."""
+    from punji_lib.compose import reuse
+
+    release = "FZ-1-BOS-9" + ("-" + base_type if base_type and base_type != "ga" else "")
+    conf = {"release_short": "FZ", "release_version": "1", "base_product_name": "Base OS",
+            "base_product_short": "BOS", "base_product_version": "9"}
+    if base_type:
+        conf["base_product_type"] = base_type
+    dirs = {}
+    for respin in (0, 1):
+        top = tmp_path / ("%s-20261206.n.%d" % (release, respin))
+        (top / "work" / "global").mkdir(parents=True)
+        (top / "COMPOSE_ID").write_text(top.name + "\n")
+        (top / "STATUS").write_text("FINISHED\n")
+        (top / "work" / "global" / "config.json").write_text(json.dumps(conf))
+        dirs[respin] = str(top)
+    assert reuse.old_compose(dirs[1]) == (dirs[0] if found else None)

@@ -8,7 +8,9 @@ Placeholders: @STATE@ (the phase's state file for that scope, from
 layout.state_file), @LOG@, @VARIANT@, @ARCH@, @BUILDS_ON@ (the same phase's
 state files of the variants this one builds on: an addon's parent...),
 @LOOKASIDE_VARIANTS@ (the same phase's state files, every arch, of the variants
-variant_as_lookaside names for this one), @REPO_FILES@ (the repomd.xml files of the arch's local pkgset_repos), and in
+variant_as_lookaside names for this one), @REPO_FILES@ (the repomd.xml files of the arch's
+local pkgset_repos), @NAMESAKES@ (createiso's state files of the later trees whose images
+may share names with this one's), and in
 the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
 its `# phase:` line, else its file name without the number: 10-init.mk is the
 init phase. For every phase the Makefile also has a phony target of that name
@@ -104,6 +106,7 @@ def render(topdir):
                                "@BUILDS_ON@": _builds_on(phase, tree, variant, arch),
                                "@LOOKASIDE_VARIANTS@": _lookaside_variants(phase, conf, tree, variant),
                                "@TREE_BEFORE@": _tree_before(phase, tree, variant, arch),
+                               "@NAMESAKES@": _namesakes(phase, conf, tree, variant, arch),
                                "@REPO_FILES@": _repo_files(conf, arch)})
             parts.append(_substitute(text, values))
     return _assemble(parts, targets), targets
@@ -169,6 +172,21 @@ def _tree_before(phase, tree, variant, arch):
     uids = [v["parent"]] + sorted(o["uid"] for o in tree if o["type"] == "addon" and o["parent"] == v["parent"]
                                   and o["uid"] < v["uid"] and (arch == "src" or arch in o["arches"]))
     return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
+
+
+def _namesakes(phase, conf, tree, variant, arch):
+    """The state files of PHASE for the trees on ARCH after VARIANT's in Pungi's order whose
+    images may get the names of VARIANT's: Pungi gives all images of a name the content of the
+    last tree prepared (media/iso_namesakes), so VARIANT's images wait for those trees."""
+    from ..config import lookup
+
+    v = variants.by_uid(tree).get(variant) if variant else None
+    if not v or phase != "createiso":
+        return ""
+    later = [o for o in tree if lookup.pungi_variant_order(o) > lookup.pungi_variant_order(v)
+             and (arch == "src" or arch in o["arches"]) and not lookup.createiso_skip_reason(conf, o, arch)
+             and lookup.images_may_share_names(conf, v, o)]
+    return " ".join(layout.state_file(phase, o["uid"], arch) for o in later)
 
 
 def _lookaside_variants(phase, conf, tree, variant):

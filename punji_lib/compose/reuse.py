@@ -3,7 +3,8 @@ is taken over (its outputs hard-linked, nothing copied) instead of being made ag
 
 The earlier compose is the newest one that FINISHED (or FINISHED_INCOMPLETE) in the same
 target directory with the same release part of its compose id, as Pungi picks its
-old_composes. A target is taken over only when its state file there records the same
+old_composes (none for a release on a base product of a type other than ga, whose compose
+ids Pungi's pattern does not match). A target is taken over only when its state file there records the same
 inputs fingerprint as this run computed; anything that changes an output is in that
 fingerprint, so a taken-over output is the one this run would have made.
 """
@@ -27,7 +28,7 @@ def old_compose(topdir, older_only=False):
     an older date or respin than TOPDIR's compose id (a report rewritten later compares with
     the compose before it, not with a newer one)."""
     mine = COMPOSE_ID.match(_read(os.path.join(topdir, layout.compose_id_file())) or "")
-    if mine is None:
+    if mine is None or _base_product_typed(topdir):
         return None
     found = []
     for parent in _old_composes_dirs(topdir):
@@ -42,6 +43,18 @@ def old_compose(topdir, older_only=False):
     if older_only:
         found = [f for f in found if f[0] < (mine.group("date"), int(mine.group("respin")))]
     return max(found)[1] if found else None
+
+
+def _base_product_typed(topdir):
+    """Whether TOPDIR's release is on a base product of a type other than ga: Pungi 4.3.2
+    looks for old composes by a name without the base product's type (its find_old_compose:
+    FZ-1-BOS-9 then a digit), which never matches such a compose id (FZ-1-BOS-9-eus-2026...),
+    so it finds none to reuse from."""
+    try:
+        conf = jsonio.read_json(layout.at(topdir, layout.config_json()))
+    except (OSError, ValueError):
+        return False
+    return bool(conf.get("base_product_name")) and (conf.get("base_product_type") or "ga").lower() != "ga"
 
 
 def _old_composes_dirs(topdir):

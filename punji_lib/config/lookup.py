@@ -160,3 +160,39 @@ def createiso_skip_reason(conf, v, arch):
     if not passed and v["type"] == "optional" and not conf.get("create_optional_isos"):
         return "optional variant (create_optional_isos is off)"
     return passed
+
+
+DEFAULT_IMAGE_NAME_FORMAT = "{compose_id}-{variant}-{arch}-{disc_type}{disc_num}{suffix}"
+VARIANT_KEY_RE = re.compile(r"\{variant[}:!]|%\(variant\)")
+# Pungi 4.3.2's order of variants (its Variant.__lt__): variants, then addons and layered
+# products, then optional variants, each by uid
+PUNGI_TYPE_RANK = {"variant": 0, "addon": 1, "layered-product": 1, "optional": 2}
+
+
+def image_name_format(conf, uid):
+    """image_name_format for variant UID: the string, or of its variant regexes (in config order:
+    [[regex, format], ...], as the config reader keeps them, or a dict) the first matching, as
+    Pungi takes it; the default when none matches (fuzz-compose --repos --outputs seed 15113)."""
+    fmt = conf.get("image_name_format") or DEFAULT_IMAGE_NAME_FORMAT
+    if isinstance(fmt, dict):
+        fmt = list(fmt.items())
+    if isinstance(fmt, list):
+        fmt = next((f for pattern, f in fmt if re.match(pattern, uid)), DEFAULT_IMAGE_NAME_FORMAT)
+    return fmt
+
+
+def pungi_variant_order(v):
+    """The sort key of variant V in Pungi's order of variants."""
+    return PUNGI_TYPE_RANK[v["type"]], v["uid"]
+
+
+def images_may_share_names(conf, v, other):
+    """Whether the images of trees V and OTHER (of one arch) may get the same names: unless
+    one format names both and puts the variant in them, which differs (a layered product is
+    named after its parent)."""
+    def named_after(x):
+        return x["parent"] if x["type"] == "layered-product" else x["uid"]
+
+    fmt = image_name_format(conf, v["uid"])
+    return not (fmt == image_name_format(conf, other["uid"]) and VARIANT_KEY_RE.search(fmt)
+                and named_after(v) != named_after(other))

@@ -6,13 +6,12 @@ the keys of the compose (compose id, release, date, type, respin, label) and
 of the tree (variant, arch, disc type and number).
 """
 
-import re
-
 from ..compose import composeid, jsonio, layout, request
+from ..config import lookup
 from ..errors import PunjiError
 from . import iso
 
-DEFAULT_NAME_FORMAT = "{compose_id}-{variant}-{arch}-{disc_type}{disc_num}{suffix}"
+DEFAULT_NAME_FORMAT = lookup.DEFAULT_IMAGE_NAME_FORMAT
 
 
 def substitutions(conf, topdir):
@@ -29,15 +28,8 @@ def disc_type(conf):
 
 
 def name_format(conf, uid):
-    """image_name_format for variant UID: the string, or of its variant regexes (in config order:
-    [[regex, format], ...], as the config reader keeps them, or a dict) the first matching, as
-    Pungi takes it; the default when none matches (fuzz-compose --repos --outputs seed 15113)."""
-    fmt = conf.get("image_name_format") or DEFAULT_NAME_FORMAT
-    if isinstance(fmt, dict):
-        fmt = list(fmt.items())
-    if isinstance(fmt, list):
-        fmt = next((f for pattern, f in fmt if re.match(pattern, uid)), DEFAULT_NAME_FORMAT)
-    return fmt
+    """image_name_format for variant UID (lookup.image_name_format)."""
+    return lookup.image_name_format(conf, uid)
 
 
 def image_name(conf, substs, v, arch, disc_num, kind=None):

@@ -24,7 +24,10 @@ when it is bigger than a disc.
 
 Names come from image_name_format (disc type from disc_types["dvd"]), volume
 ids from image_volid_formats (layered products: image_volid_layered_product_formats
-first) with volume_id_substitutions and restricted_volid. genisoimage (xorriso
+first) with volume_id_substitutions and restricted_volid. Where images of two
+trees of one arch get one name, each holds the content of that name's disc of
+the tree last in Pungi's order of variants (each its own volume id), as Pungi's
+shared work/<arch>/iso/<name> makes them. genisoimage (xorriso
 with createiso_use_xorrisofs) writes each image into a directory built aside,
 isohybrid adds the hybrid MBR of a bootable one, implantisomd5 implants its MD5,
 a .manifest lists its files; the directory replaces compose/<variant>/<arch>/iso
@@ -46,16 +49,16 @@ import shutil
 
 from ..compose import dirs, jsonio, layout, notify, request, state
 from ..config import variants
+from ..config import lookup
 from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems, va_data
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
-from ..media import boot_iso, image_digests, image_files, iso, iso_reuse, iso_split, jigdo, naming
+from ..media import boot_iso, image_digests, image_files, iso, iso_discs, iso_reuse, iso_split, jigdo, naming
 
 PROG = "punji-createiso"
 PHASE = "createiso"
 IMAGE_TYPE = "dvd"
-PER_DISC = (".treeinfo", ".discinfo")
 
 
 def run(topdir, variant, arch):
@@ -99,19 +102,23 @@ def run(topdir, variant, arch):
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: stats.get(rel) or image_files.stat_of(path) for rel, path in files.items()}
     chrp = iso.chrp_mode(conf, arch) if method else None  # how a ppc image is to boot
-    inputs = _inputs(topdir, conf, v, stats, chrp)
+    namesakes = _namesakes(topdir, conf, v, arch)
+    inputs = _inputs(topdir, conf, v, stats, chrp, namesakes)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, conf, v, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
         _clear_leftovers(topdir, conf, variant, arch)
         state.keep(topdir, PHASE, variant, arch)
         return
     _forget(topdir, variant, arch)
-    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats, chrp)
-    images = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch))
+    # images that may hold another tree's content are made anew, not taken over
+    reuse_key = None if namesakes else iso_reuse.key(topdir, conf, v, arch, files, stats, chrp)
+    images = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch)) \
+        if reuse_key else None
     if images is not None:
         return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
     try:
-        images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()}, chrp)
+        images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()}, chrp,
+                             namesakes)
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
         # the boot.iso buildinstall linked there
@@ -130,15 +137,18 @@ def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None):
                 result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key)
 
 
-def _inputs(topdir, conf, v, stats, chrp):
+def _inputs(topdir, conf, v, stats, chrp, namesakes=()):
     """The fingerprint of what the images of a tree are made from: the options, the compose's
     identity (names, volume ids), every file of the tree (STATS: path -> os.stat) by size
-    and modification time, and how a ppc image boots (CHRP)."""
+    and modification time, how a ppc image boots (CHRP), and the trees of NAMESAKES."""
 
-    files = [[rel, stats[rel].st_size, stats[rel].st_mtime_ns] for rel in sorted(stats)]
+    def listing(of):
+        return [[rel, of[rel].st_size, of[rel].st_mtime_ns] for rel in sorted(of)]
+
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     req = {k: x for k, x in request.read(topdir).items() if k != "header"}
-    return state.digest(conf, cr_conf, v, req, files, *([chrp] if chrp else []))
+    others = [[other["uid"], listing(of)] for other, _files, of in namesakes]
+    return state.digest(conf, cr_conf, v, req, listing(stats), *([chrp] if chrp else []), *([others] if others else []))
 
 
 def _images_intact(topdir, conf, v, arch):
@@ -210,13 +220,78 @@ def _sticky(topdir, uid, arch):
     return {f["file"] for f in listed} | {"media.repo"}
 
 
+def _boot(v, arch, files, chrp):
+    """The boot options of tree V.ARCH's images (iso.boot_options), None when they do not boot."""
+    return iso.boot_options(files, arch, chrp) if v["type"] == "variant" and arch != "src" else None
+
+
+def _discs(topdir, conf, substs, v, arch, files, sizes, boot, capacity, warned=True):
+    """([the files of each disc], [the name of each disc]) of tree V.ARCH. As Pungi does, a
+    bootable tree is never split: one disc, with a warning (if WARNED) when it is too big."""
+    uid = v["uid"]
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    discs, single = iso_split.plan(iso_split.split_order(top, files), sizes, _sticky(topdir, uid, arch),
+                                   None if boot else capacity, uid, arch)
+    if warned and single is not None and single > capacity:
+        warn(PROG, "ISO for %s.%s does not fit on single media! It is %d bytes too big. (Total size: %d B)"
+             % (uid, arch, single - capacity, single))
+    if len(discs) == 1:
+        discs = [sorted(files)]  # the whole tree, its repodata too
+    names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, len(discs) + 1)]
+    if len(set(names)) != len(names):
+        raise PunjiError("option 'image_name_format': the %d discs of %s.%s get the same name %s (use {disc_num})"
+                         % (len(names), uid, arch, names[0]))
+    return discs, names
+
+
+def _namesakes(topdir, conf, v, arch):
+    """[(variant, files, stats)] of the trees on ARCH after V's in Pungi's order that get images
+    and whose names may be V's (lookup.images_may_share_names). Pungi 4.3.2 prepares every
+    image before it writes any, the graft points and the disc's .treeinfo and .discinfo of
+    an image in work/<arch>/iso/<image name>: the last tree prepared gives its disc's content
+    to every image of that name (fuzz-compose-koji --modules --gather --comps --outputs --seed
+    6534: two layered products of one parent and release)."""
+    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    found = []
+    for other in sorted(tree, key=lookup.pungi_variant_order):
+        later = lookup.pungi_variant_order(other) > lookup.pungi_variant_order(v)
+        if not later or createiso_skip_reason(conf, other, arch) or (arch != "src" and arch not in other["arches"]) \
+                or not lookup.images_may_share_names(conf, v, other):
+            continue
+        if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", other["uid"], arch))):
+            raise PunjiError("no repodata in the %s.%s tree yet, whose images may take the names of %s.%s's"
+                             % (other["uid"], arch, v["uid"], arch))
+        stats = {}
+        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(other["uid"], arch)), stats)
+        if any(rel.endswith(".rpm") for rel in files) and not _buildinstall_failed(topdir, other["uid"], arch):
+            stats = {rel: stats.get(rel) or image_files.stat_of(path) for rel, path in files.items()}
+            found.append((other, files, stats))
+    return found
+
+
+def _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes):
+    """{name of a disc of V: (variant, files, members, disc number, disc count)} of the last
+    of NAMESAKES that gives a disc of its own that name."""
+    shared = {}
+    for other, files, stats in namesakes:
+        chrp = iso.chrp_mode(conf, arch) if _to_be_bootable(topdir, other, arch) else None
+        discs, other_names = _discs(topdir, conf, substs, other, arch, files,
+                                    {rel: st.st_size for rel, st in stats.items()}, _boot(other, arch, files, chrp),
+                                    capacity, warned=False)
+        for number, (name, members) in enumerate(zip(other_names, discs), 1):
+            if name in names:
+                shared[name] = (other, files, members, number, len(discs))
+    return shared
+
+
 # -- making ------------------------------------------------------------------------------
 
 
-def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
+def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     """Build every image of tree V.ARCH from its FILES ({path in the tree: absolute path}) of
-    SIZES ({path in the tree: bytes}), a ppc one bootable as CHRP says (iso.chrp_mode); returns
-    their records (productmd image fields)."""
+    SIZES ({path in the tree: bytes}), a ppc one bootable as CHRP says (iso.chrp_mode); a disc
+    whose name a tree of NAMESAKES (_namesakes) gives one of its discs too holds that disc's
+    content; returns their records (productmd image fields)."""
     uid = v["uid"]
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     log_path = layout.log_file(PHASE, uid, arch)
@@ -226,21 +301,11 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
         iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
     if capacity <= 0:
         raise PunjiError("options 'iso_size', 'split_iso_reserve': they leave no room for files on a disc")
-    boot = iso.boot_options(files, arch, chrp) if v["type"] == "variant" and arch != "src" else None
-    # as Pungi does, a bootable tree is never split: one disc, with a warning when it is too big
-    discs, single = iso_split.plan(iso_split.split_order(top, files), sizes, _sticky(topdir, uid, arch),
-                                   None if boot else capacity, uid, arch)
-    if single is not None and single > capacity:
-        warn(PROG, "ISO for %s.%s does not fit on single media! It is %d bytes too big. (Total size: %d B)"
-             % (uid, arch, single - capacity, single))
-    if len(discs) == 1:
-        discs = [sorted(files)]  # the whole tree, its repodata too
+    boot = _boot(v, arch, files, chrp)
+    discs, names = _discs(topdir, conf, substs, v, arch, files, sizes, boot, capacity)
+    shared = _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes or [])
     level = image_files.iso_level(conf, uid, arch)
     tool = "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage"
-    names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, len(discs) + 1)]
-    if len(set(names)) != len(names):
-        raise PunjiError("option 'image_name_format': the %d discs of %s.%s get the same name %s (use {disc_num})"
-                         % (len(names), uid, arch, names[0]))
     log.info("createiso %s.%s: %d disc(s), volume id %r, %s", uid, arch, len(discs), volid,
              "bootable" if boot else "not bootable")
 
@@ -257,9 +322,16 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None):
         records = []
         for number, (name, members) in enumerate(zip(names, discs), 1):
             disc_dir = os.path.join(work, "disc%d" % number)
-            content = _disc_content(topdir, top, files, members, disc_dir, number, len(discs), v, log_path)
-            if len(discs) == 1:
-                content.update(image_files.directories(top))
+            if name in shared:
+                log.info("%s: the content of the %s tree's disc of that name, as Pungi gives it", name,
+                         shared[name][0]["uid"])
+            owner, owner_files, members, owner_number, owner_count = shared.get(
+                name, (v, files, members, number, len(discs)))
+            owner_top = layout.at(topdir, layout.tree_dir(owner["uid"], arch))
+            content = iso_discs.disc_content(topdir, owner_top, owner_files, members, disc_dir, owner_number,
+                                             owner_count, owner, log_path)
+            if owner_count == 1:
+                content.update(image_files.directories(owner_top))
             if boot and boot["bios"]:  # the writer puts the boot info table into the file it is given
                 content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
                 os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
@@ -379,96 +451,6 @@ def _check_space(directory, sizes, discs):
     if free < need:
         raise PunjiError("not enough free space for the images in %s: they need at least %.1f MiB, %.1f MiB are free"
                          % (os.path.dirname(directory), need / 2.0 ** 20, free / 2.0 ** 20))
-
-
-def _disc_content(topdir, top, files, members, disc_dir, number, count, v, log_path):
-    """{ISO path: disk path} of one disc: its tree files, with its own .treeinfo and
-    .discinfo (and, when the tree is split, repodata over the disc's part of Packages/) from DISC_DIR."""
-    os.makedirs(disc_dir)
-    content = {rel: files[rel] for rel in members if rel not in PER_DISC}
-    packages = [rel for rel in members if rel.startswith("Packages/") and rel.endswith(".rpm")]
-    if count > 1 and packages:  # a disc of addons' packages alone gets no repodata (Pungi's)
-        _disc_repodata(topdir, top, disc_dir, packages, log_path)
-        for root, _dirs, names in os.walk(os.path.join(disc_dir, "repodata")):
-            for name in names:
-                path = os.path.join(root, name)
-                content[os.path.relpath(path, disc_dir)] = path
-    if ".treeinfo" in files:
-        path = os.path.join(disc_dir, ".treeinfo")
-        checksum = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo"))).get("createrepo_checksum")
-        _write_treeinfo(files[".treeinfo"], path, number, count, v, disc_dir if count > 1 else None,
-                        checksum or "sha256")
-        content[".treeinfo"] = path
-    if ".discinfo" in files:
-        path = os.path.join(disc_dir, ".discinfo")
-        _write_discinfo(files[".discinfo"], path, number)
-        content[".discinfo"] = path
-    return content
-
-
-def _write_treeinfo(source, target, number, count, v, repo_root=None, checksum="sha256"):
-    """The tree's .treeinfo for disc NUMBER of COUNT: a [media] section, no boot.iso; with
-    REPO_ROOT, the CHECKSUM of repodata/repomd.xml is that of REPO_ROOT's."""
-    from productmd.treeinfo import TreeInfo
-
-    from ..media import treeinfo
-
-    ti = TreeInfo()
-    try:
-        ti.load(source)
-    except Exception as exc:
-        raise PunjiError("%s: cannot read it: %s" % (source, exc))
-    ti.media.discnum, ti.media.totaldiscs = number, count
-    for images in ti.images.images.values():
-        path = images.pop("boot.iso", None)
-        if path:
-            ti.checksums.checksums.pop(path, None)
-    repomd = "repodata/repomd.xml"
-    if repo_root:  # the disc's own repodata, as Pungi lists it
-        ti.checksums.checksums.pop(repomd, None)
-        if os.path.isfile(os.path.join(repo_root, repomd)):
-            ti.checksums.add(repomd, checksum, root_dir=repo_root)
-    main = ti.variants.variants.get(v["id"]) and v["id"] or next(iter(sorted(ti.variants.variants)), None)
-    jsonio.write_text(target, treeinfo.dumps(ti, main))
-
-
-def _write_discinfo(source, target, number):
-    """The tree's .discinfo with NUMBER as its disc numbers (the fourth line)."""
-    with open(source, encoding="utf-8") as f:
-        lines = f.read().splitlines()
-    lines = (lines + [""] * 4)[:max(4, len(lines))]
-    lines[3] = str(number)
-    jsonio.write_text(target, "\n".join(lines) + "\n")
-
-
-def _disc_repodata(topdir, top, disc_dir, packages, log_path):
-    """repodata in DISC_DIR over PACKAGES of tree TOP, made as Pungi makes a split disc's:
-    createrepo_c reusing the tree's metadata, with sqlite databases and createrepo_checksum,
-    and no other createrepo option (no group file: Pungi's discs have none). Its revision and
-    time stamps are the tree's repodata revision, not the clock's (Pungi's), so that a disc
-    made again (a resumed compose) is the same."""
-    cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
-    checksum = cr_conf.get("createrepo_checksum") or "sha256"
-    pkglist = disc_dir + ".pkglist"
-    with open(pkglist, "w", encoding="utf-8") as f:
-        f.write("".join(rel + "\n" for rel in packages))
-    cmd = ["createrepo_c", "--update", "--update-md-path", top, "--database", "--skip-stat", "--pkglist", pkglist,
-           "--outputdir", disc_dir, "--checksum", checksum,
-           "--revision", _repodata_revision(top), "--set-timestamp-to-revision"]
-    if cr_conf.get("createrepo_num_workers"):
-        cmd += ["--workers", str(cr_conf["createrepo_num_workers"])]
-    iso.run_tool(cmd + [top], log_path, os.path.basename(disc_dir))
-    os.unlink(pkglist)
-
-
-def _repodata_revision(top):
-    """The revision of tree TOP's repodata/repomd.xml."""
-    import xml.etree.ElementTree as ElementTree
-
-    for element in ElementTree.parse(os.path.join(top, "repodata", "repomd.xml")).getroot():
-        if element.tag.rsplit("}", 1)[-1] == "revision":
-            return element.text.strip()
-    raise PunjiError("%s/repodata/repomd.xml has no revision" % top)
 
 
 def _record(topdir, conf, v, arch, output, name, number, count, bootable, log_path, md5=None):
