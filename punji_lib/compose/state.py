@@ -82,10 +82,8 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # twin file, which Pungi's gather lists too where it takes every file of a NEVRA (nodeps, greedy
 # all, greedy build for a requirement) and which fails the assembly when it differs; 23: images
 # of two trees of one arch that get one name hold the content of the tree last in Pungi's order;
-# a Koji package set is taken over when the history of its tags' builds and inheritance has
-# nothing between the two events (a package blocked in between does not stop it); no old compose
-# (no take-over, no deltas) for a release on a base product of a type other than ga; the
-# modules and productid records of repomd.xml have the primary record's time stamp.
+# no old compose (no take-over, no deltas) for a release on a base product of a type other than
+# ga; the modules and productid records of repomd.xml have the primary record's time stamp.
 RULES = 23
 
 

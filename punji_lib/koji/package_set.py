@@ -33,9 +33,8 @@ scratch tasks' outputs, listed after a tag's, those of the names a tag's walk en
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
-the same options, or a new compose, keeps (takes over) the package set made at an event when
-Koji's history of its tags' builds and inheritance has nothing between that event and this
-one (queryHistory, as Pungi: blocks are not looked at).
+the same options, or a new compose, keeps (takes over) the package set made at an event its
+tags (and their inheritance) did not change since (tagChangedSinceEvent).
 """
 
 import os
@@ -547,19 +546,13 @@ def _kept(topdir, arch, koji, conf, tags, inputs, event):
 
 def _tags_unchanged(koji, tags, conf, record, arch, event):
     """Whether TAGS (and their inheritance) are at EVENT as they were at the event of the
-    package set state RECORD, as Pungi 4.3.2 judges it: Koji's history of their builds and
-    inheritance (queryHistory's tag_listing and tag_inheritance) has nothing between the two
-    events; a package blocked or unblocked between them (tag_packages) is not looked at."""
+    package set state RECORD: nothing changed in them since the earlier of the two."""
     then = record.get("koji_event")
     ids = _tag_ids(koji, tags, conf, event)
     if then is None or ids != record.get("koji_tags"):
         return False
-    if then != event and ids:
-        window = {"tables": ["tag_listing", "tag_inheritance"], "afterEvent": min(then, event),
-                  "beforeEvent": max(then, event) + 1}
-        if any(any(history.values()) for history in
-               koji.multicall("queryHistory", [((), dict(window, tag=i)) for i in ids])):
-            return False
+    if then != event and ids and koji.call("tagChangedSinceEvent", min(then, event), ids):
+        return False
     log.info("pkgset %s: koji tags %s the same at events %d and %d: the package set is reused", arch,
              ", ".join(tags) or "-", then, event)
     return True
