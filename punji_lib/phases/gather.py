@@ -1,6 +1,6 @@
 """The packages of every variant.arch (Pungi's gather phase), linked into its trees.
 
-Inputs, as Pungi's gather sources give them: source "comps" is every group of
+Inputs, as Pungi's gather sources give them (rpms.gather_request): source "comps" is every group of
 the variant's filtered comps (optional packages included), additional_packages,
 the best system-release package and gather_prepopulate; source "json" is
 gather_source_mapping. filter_packages and the other system-release packages
@@ -33,20 +33,16 @@ import re
 
 from ..compose import jsonio, layout, reuse, state
 from ..config import gather_order, variants
-from ..config.lookup import arch_data, json_file, lookaside_variants, va_data
+from ..config.lookup import arch_data, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..rpms import gather_streams, input_arches, variant_lookaside
-from ..rpms.depsolve import DEFAULTS, Solver
+from ..rpms import gather_request, gather_streams, input_arches, variant_lookaside
+from ..rpms.depsolve import Solver
 from ..rpms.pkgpool import PackagePool, solver_arch
 from ..rpms.solvcache import repo_keys
 
 PROG = "punji-gather"
 CATEGORY = {"rpm": "binary", "debuginfo": "debug", "srpm": "source"}
-SOURCES = ("module", "comps", "json")  # Pungi's order
-# the source whose inputs a child variant takes from its parent: Pungi's get_variant_packages returns
-# the json and module sources' own packages only, and reads gather_prepopulate per variant
-INHERITED = ("comps",)
 INPUT_REASONS = ("requested", "group")  # what came in so is flagged "input"
 
 
@@ -136,8 +132,8 @@ def _empty(topdir, conf, v, arch, tree, related, earlier):
     its inputs all the same (its comps groups, additional_packages, system-release)."""
     pool = _pool(topdir, conf, v, arch, related, [])
     streams = gather_streams.streams(topdir, conf, v, arch)[0]
-    inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
-    return dict(_nothing(), inputs={k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")})
+    inputs = gather_request.inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
+    return dict(_nothing(), inputs={k: inputs[k] for k in gather_request.SOURCES + ("prepopulate", "exclude")})
 
 
 def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
@@ -145,7 +141,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     pool = _pool(topdir, conf, v, arch, related,
                  [variant_lookaside.write(topdir, v["uid"], uid, arch, paths) for uid, paths in lookasides])
     streams, hidden, unmatched = gather_streams.streams(topdir, conf, v, arch)
-    inputs = _inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
+    inputs = gather_request.inputs(topdir, conf, v, arch, pool, tree, _inherited(v, related, earlier), streams)
     # checked here, not for an is_empty variant: Pungi reads its prepopulate entries only to gather
     input_arches.check("gather_prepopulate", inputs["prepopulate"], arch, arch_needed=True)
     methods = _methods(conf, v["uid"])
@@ -163,7 +159,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     _check_signed(pkgset, v, arch, packages)
     _fetch_remote(topdir, arch, pkgset, packages)
     packages += _lookaside_records(pool, side, found)
-    return {"inputs": {k: inputs[k] for k in SOURCES + ("prepopulate", "exclude")},
+    return {"inputs": {k: inputs[k] for k in gather_request.SOURCES + ("prepopulate", "exclude")},
             "modules": streams, "unmatched_modules": unmatched, "missing": sorted(inputs["missing"]),
             "unresolved": [{"package": p, "requires": c} for p, c in sorted(inputs["unresolved"])],
             "packages": packages}
@@ -180,8 +176,8 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
     last. TWINNED gets the (id, category) Pungi takes with every file of its NEVRA (_all_files)."""
     found, side, first = {}, {}, {}
     unfiltered = set(pool.hidden)
-    for source in SOURCES:
-        request = _request(conf, v, arch, inputs, source, methods.get(source), earlier)
+    for source in gather_request.SOURCES:
+        request = gather_request.request(conf, v, arch, inputs, source, methods.get(source), earlier)
         if not (request["packages"] or request["groups"]):
             continue
         if source not in methods:
@@ -327,62 +323,6 @@ def _inherited(v, related, earlier):
     return [earlier[uid] for uid in related]
 
 
-def _inputs(topdir, conf, v, arch, pool, tree, earlier, streams):
-    """{"module": {packages}, "comps": {packages, groups}, "json": {packages}, "prepopulate": [...],
-    "exclude": [...]} of variant V on ARCH, with the comps and json inputs of the variants it
-    builds on; the module source's packages are the NEVRAs of its STREAMS' artifacts the
-    package set has."""
-    groups = _comps_groups(layout.at(topdir, layout.comps_file(v["uid"], arch)))
-    packages = va_data(conf.get("additional_packages"), v["uid"], arch)
-    input_arches.check("additional_packages", packages, arch)
-    exclude = va_data(conf.get("filter_packages"), v["uid"], arch)
-    if conf.get("filter_system_release_packages", True):
-        best, others = _system_release(pool, v, tree)
-        packages += best
-        exclude += others
-    held = gather_streams.content_held(topdir, arch)
-    result = {"module": {"packages": gather_streams.available(pool, streams, held)},
-              "comps": {"packages": packages, "groups": groups},
-              "json": {"packages": _mapping(conf, v["uid"], arch)},
-              "prepopulate": _prepopulate(conf, v["uid"], arch),
-              "exclude": exclude, "missing": set(), "unresolved": set()}
-    for other in earlier:
-        for source in INHERITED:
-            for key, values in other["inputs"][source].items():
-                result[source][key] = result[source][key] + [x for x in values if x not in result[source][key]]
-    return result
-
-
-def _comps_groups(path):
-    if not os.path.isfile(path):
-        return []
-    from ..config import comps
-
-    return sorted(g.id for g in comps.read(path).groups)
-
-
-def _system_release(pool, v, tree):
-    """([system-release package to add], [ones to exclude]): none, as Pungi 4.3.2 finds them.
-    Its package set asks kobo 0.20's is_system_release, which looks for b"system-release"
-    among str provides and so never finds one: every release package stays a plain package."""
-    return [], []
-
-
-def _mapping(conf, uid, arch):
-    """gather_source_mapping {variant: {arch: {name: [arch or null]}}} as name / name.arch patterns."""
-    found = []
-    for name, pkg_arches in sorted(json_file(conf, "gather_source_mapping").get(uid, {}).get(arch, {}).items()):
-        for pkg_arch in pkg_arches or [None]:
-            found.append(name if pkg_arch is None else "%s.%s" % (name, pkg_arch))
-    return found
-
-
-def _prepopulate(conf, uid, arch):
-    """gather_prepopulate {variant: {arch: {build: [name.arch]}}} for one variant.arch."""
-    by_build = json_file(conf, "gather_prepopulate").get(uid, {}).get(arch, {})
-    return sorted({p for names in by_build.values() for p in names})
-
-
 def _method_value(conf, uid):
     """gather_method's value for variant UID: of a dict keyed by variant regexes the last
     pattern matching wins, as in Pungi."""
@@ -401,43 +341,11 @@ def _methods(conf, uid):
     if value == "hybrid":
         return value
     if isinstance(value, str):
-        value = {source: value for source in SOURCES}
-    unknown = sorted(set(value) - set(SOURCES))
+        value = {source: value for source in gather_request.SOURCES}
+    unknown = sorted(set(value) - set(gather_request.SOURCES))
     if unknown:
         warn(PROG, "option 'gather_method': source %s is not implemented yet; ignored" % ", ".join(unknown))
-    return {source: value[source] for source in SOURCES if source in value}
-
-
-def _request(conf, v, arch, inputs, source, method, earlier):
-    optional = v["type"] == "optional"
-    child = v["type"] in ("addon", "layered-product")
-    excludes = set()
-    if child:
-        parent = earlier.get(v["parent"], {"packages": []})
-        excludes = {p["name"] for p in parent["packages"] if p["category"] == "source"}
-    packages = inputs[source]["packages"]
-    if source == "comps" and method == "deps":
-        packages = _kickstart_packages(packages, inputs["exclude"])
-    return dict(
-        DEFAULTS, repos=[], arch=arch, packages=packages,
-        groups=inputs[source].get("groups", []), groups_with_optional=True,
-        prepopulate=inputs["prepopulate"] if source == "comps" else [],
-        nodeps=method == "nodeps", greedy=conf.get("greedy_method") or "none",
-        fulltree=bool(conf.get("gather_fulltree")) or optional or child, fulltree_excludes=sorted(excludes),
-        selfhosting=(bool(conf.get("gather_selfhosting")) or optional) and not child,
-        multilib_methods=va_data(conf.get("multilib"), v["uid"], arch),
-        multilib_blacklist=arch_data(conf.get("multilib_blacklist"), arch),
-        multilib_whitelist=arch_data(conf.get("multilib_whitelist"), arch),
-        langpacks=True)
-
-
-def _kickstart_packages(packages, excludes):
-    """PACKAGES as Pungi's deps method reads them from its kickstart file: pykickstart takes its
-    %packages section line by line, and an exclude line (written after the includes) takes out
-    the include of the same text, so a pattern both added and filtered is no input at all (not
-    even one a lookaside repo would answer; fuzz-compose 41730)."""
-    excluded = set(excludes)
-    return [p for p in packages if p not in excluded]
+    return {source: value[source] for source in gather_request.SOURCES if source in value}
 
 
 # -- results -------------------------------------------------------------------------------
