@@ -81,7 +81,11 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # linker does (File exists); a scratch task's RPM of a NEVRA a tag holds too is the package's
 # twin file, which Pungi's gather lists too where it takes every file of a NEVRA (nodeps, greedy
 # all, greedy build for a requirement) and which fails the assembly when it differs.
-RULES = 22
+# 23: image_build's buildImageOz opts as `koji image-build --config` sends Pungi's INI file (values
+# as strings, disk_size 10 and optional_arches "" by default, factory parameters in config order,
+# failable "*" all arches, no repo of an is_empty variant); an addon's install tree, repository
+# and images dir are its parent's (Pungi's paths) in the Koji image phases.
+RULES = 23
 
 
 def digest(*parts):

@@ -62,7 +62,7 @@ def plan(topdir, conf, tree):
                 version = images.version(topdir, conf, block, "live_images_version")
                 repos = block.get("repo") or []
                 repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
-                opts = {"repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
+                opts = {"repo": [images.repository_url(topdir, conf, by_uid[r], "$basearch") if r in by_uid else r
                                  for r in dict.fromkeys(repos)]}
                 ksurl = images.pick(conf, block, "ksurl", "live_images_ksurl")
                 if ksurl:

@@ -52,8 +52,8 @@ def plan(topdir, conf, tree):
         repos = block.get("repo") or []
         repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
         failable = images.failable_arches(block, wanted)
-        opts = {"install_tree": images.tree_url(topdir, conf, source, "$basearch"),
-                "repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
+        opts = {"install_tree": images.tree_url(topdir, conf, by_uid[source], "$basearch"),
+                "repo": [images.repository_url(topdir, conf, by_uid[r], "$basearch") if r in by_uid else r
                          for r in dict.fromkeys(repos)]}
         ksurl = images.pick(conf, block, "ksurl", "live_media_ksurl")
         if ksurl:
