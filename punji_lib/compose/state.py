@@ -84,7 +84,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 23: image_build's buildImageOz opts as `koji image-build --config` sends Pungi's INI file (values
 # as strings, disk_size 10 and optional_arches "" by default, factory parameters in config order,
 # failable "*" all arches, no repo of an is_empty variant); an addon's install tree, repository
-# and images dir are its parent's (Pungi's paths) in the Koji image phases.
+# and images dir are its parent's (Pungi's paths) in the Koji image phases; live_media's
+# buildImage opts as `koji spin-livemedia` sends Pungi's options (install_tree_url, ksurl and
+# release "None" when unset, optional_arches [""] by default, compress_arg [], no ksversion),
+# its live ISOs recorded with no volume id nor implanted MD5.
 RULES = 23
 
 
