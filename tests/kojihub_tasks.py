@@ -32,6 +32,7 @@ archive each) lie in the build's images/ directory, and answers
 {"koji": {"build": id}}; an injected failure of any of its arches fails it.
 """
 
+import gzip
 import io
 import lzma
 import os
@@ -614,13 +615,13 @@ def make_image(fmt, path, label):
     elif fmt == "raw-xz":
         with open(tmp, "wb") as f:
             f.write(lzma.compress(raw, format=lzma.FORMAT_XZ))
-    elif fmt in ("docker", "tar-gz"):
-        mode = "w:xz" if fmt == "docker" else "w:gz"
-        with tarfile.open(tmp, mode, format=tarfile.PAX_FORMAT) as tar:
-            data = ("%s\n" % label).encode()
-            info = tarfile.TarInfo("etc/os-release")
-            info.size, info.mtime = len(data), 1704067200
-            tar.addfile(info, io.BytesIO(data))
+    elif fmt == "docker":
+        with tarfile.open(tmp, "w:xz", format=tarfile.PAX_FORMAT) as tar:
+            add_os_release(tar, label)
+    elif fmt == "tar-gz":  # the gzip header's mtime fixed too: the same image, the same bytes
+        with open(tmp, "wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=1704067200) as packed, \
+                tarfile.open(fileobj=packed, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            add_os_release(tar, label)
     elif fmt in ("iso", "liveimg-squashfs", "live"):
         src = tmp + ".d"
         os.makedirs(src, exist_ok=True)
@@ -654,6 +655,13 @@ def make_image(fmt, path, label):
         with open(tmp, "wb") as f:
             f.write(raw)
     os.replace(tmp, path)
+
+
+def add_os_release(tar, label):
+    data = ("%s\n" % label).encode()
+    info = tarfile.TarInfo("etc/os-release")
+    info.size, info.mtime = len(data), 1704067200
+    tar.addfile(info, io.BytesIO(data))
 
 
 def write_text(path, text):
