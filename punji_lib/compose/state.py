@@ -87,7 +87,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # and images dir are its parent's (Pungi's paths) in the Koji image phases; live_media's
 # buildImage opts as `koji spin-livemedia` sends Pungi's options (install_tree_url, ksurl and
 # release "None" when unset, optional_arches [""] by default, compress_arg [], no ksversion),
-# its live ISOs recorded with no volume id nor implanted MD5.
+# its live ISOs recorded with no volume id nor implanted MD5; live_images as Pungi 4.3.2: always
+# scratch, the variant's repository first and for the arch itself, files named <name>-<version>-
+# <variant>-<arch>-live.iso (or <compose id>-...; not image_name_format), appliances bootable,
+# no volume id nor implanted MD5, a live ISO's .manifest beside it.
 RULES = 23
 
 

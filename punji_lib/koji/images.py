@@ -10,7 +10,6 @@ from ..compose import jsonio, layout, request, state
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..media import iso
 from . import reuse as kojireuse
 from . import tasks as kojitasks
 
@@ -318,8 +317,3 @@ def collect(topdir, conf, session, job, failed, prog, chooser, finish=None):
                           "can_fail": job["can_fail"], "image": record})
     return found
 
-
-def live_iso_fields(topdir, record):
-    """A live ISO's productmd fields read from the file: volume id, implanted MD5, bootable."""
-    path = layout.at(topdir, "compose/" + record["path"])
-    record.update(volume_id=iso.read_volume_id(path), implant_md5=iso.implanted_md5(path), bootable=True)
