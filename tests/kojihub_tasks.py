@@ -32,6 +32,7 @@ archive each) lie in the build's images/ directory, and answers
 {"koji": {"build": id}}; an injected failure of any of its arches fails it.
 """
 
+import gzip
 import io
 import lzma
 import os
@@ -45,6 +46,7 @@ import xmlrpc.client
 import kojihub
 from conftest import http_server
 from kojihub import GENERIC_ERROR, Hub, serving
+from kojihub_tls import RealHubCalls
 
 PROFILE = "punjitasks"
 KSURL = "git+https://git.example.com/kickstarts.git?#0123abcd"
@@ -55,7 +57,9 @@ FREE, OPEN, CLOSED, CANCELED, ASSIGNED, FAILED = range(6)
 
 SUFFIXES = {"qcow2": "qcow2", "qcow": "qcow", "raw": "raw", "raw-xz": "raw.xz", "docker": "tar.xz",
             "tar-gz": "tar.gz", "liveimg-squashfs": "liveimg.squashfs", "vagrant-libvirt": "vagrant-libvirt.box",
-            "vpc": "vhd", "vmdk": "vmdk", "vdi": "vdi"}
+            "vagrant-virtualbox": "vagrant-virtualbox.box", "vagrant-hyperv": "vagrant-hyperv.box",
+            "vagrant-vmware-fusion": "vagrant-vmware-fusion.box", "rhevm-ova": "rhevm.ova",
+            "vsphere-ova": "vsphere.ova", "vpc": "vhd", "vmdk": "vmdk", "vdi": "vdi"}
 
 # parent task method -> its per-arch child tasks' method
 CHILD_METHODS = {"buildContainer": None, "osbuildImage": None, "image": "createImage", "livemedia": "createLiveMedia",
@@ -106,7 +110,7 @@ kojihub.FIXTURE_CALLS.update({"fail_task", "add_target", "run_builder", "stop_bu
                               "submitted_calls", "set_image_rpms"})
 
 
-class TaskHub(Hub):
+class TaskHub(RealHubCalls, Hub):
     def __init__(self, root, users=None):
         super().__init__(root)
         self.users = dict(users or {"punji": "secret"})
@@ -120,6 +124,7 @@ class TaskHub(Hub):
         self.archives = []  # image archives of container builds
         self.archive_extra = {}  # osbuild image name -> the extra its image archives get instead
         self.image_rpms = {}  # container name -> [(name, epoch, version, release, arch)] in its images
+        self.image_builds = set()  # ids of the builds image tasks imported (getImageBuild)
         self._stop = threading.Event()
         self._builder = None
 
@@ -339,6 +344,8 @@ class TaskHub(Hub):
             ks = os.path.basename(opts["kickstart"])
             write_text(os.path.join(outdir, ks), "# kickstart of %s\n" % name)
             write_text(os.path.join(outdir, "oz-%s.log" % arch), "built %s\n" % ", ".join(files))
+            if not opts.get("scratch"):
+                self.import_image(task_id, name, version, release, outdir, files + [ks])
             return {"arch": arch, "files": files + [ks], "rpmlist": [], "logs": ["oz-%s.log" % arch],
                     "name": name, "version": version, "release": release}
 
@@ -408,7 +415,9 @@ class TaskHub(Hub):
             children = []
             for arch in arches:
                 child = self._task(method, task_id, OPEN)
-                self.tasks[child].update(arch=arch, label=arch, completion_ts=None, result=None)
+                opts = self.tasks[task_id]["request"][-1]  # koji's children end their request with it too
+                self.tasks[child].update(arch=arch, label=arch, completion_ts=None, result=None,
+                                         request=[name, arch, opts if isinstance(opts, dict) else {}])
                 children.append((child, arch))
         time.sleep(self.build_delay)
         failed = []
@@ -557,7 +566,14 @@ class TaskHub(Hub):
         info.pop("result", None)
         if not request:
             info.pop("request", None)
+        info["host_id"] = 1 if info["state"] != FREE else None  # the builder's, once it took the task
         return info
+
+    def getTaskChildren(self, task_id, request=False, strict=False):
+        return [self.getTaskInfo(t, request=request) for t in sorted(self.tasks) if self.tasks[t]["parent"] == task_id]
+
+    def getHost(self, hostInfo, strict=False, event=None):
+        return {"id": 1, "name": "builder.example.com", "arches": "x86_64 i386", "enabled": True, "ready": True}
 
     def getTaskResult(self, taskId, raise_fault=True):
         task = self.tasks.get(taskId)
@@ -575,6 +591,9 @@ class TaskHub(Hub):
 
     def listTaskOutput(self, taskID, stat=False, all_volumes=False, strict=False):
         names = super().listTaskOutput(taskID, stat=False, all_volumes=all_volumes, strict=strict)
+        if all_volumes:  # koji: {name: [volume]} or, with stat, {name: {volume: stat}}
+            stats = self.listTaskOutput(taskID, stat=True) if stat else {}
+            return {name: {"DEFAULT": stats[name]} if stat else ["DEFAULT"] for name in names}
         if not stat:
             return names
         outdir = os.path.join(self.root, "work", "tasks", str(taskID % 10000), str(taskID))
@@ -596,13 +615,13 @@ def make_image(fmt, path, label):
     elif fmt == "raw-xz":
         with open(tmp, "wb") as f:
             f.write(lzma.compress(raw, format=lzma.FORMAT_XZ))
-    elif fmt in ("docker", "tar-gz"):
-        mode = "w:xz" if fmt == "docker" else "w:gz"
-        with tarfile.open(tmp, mode, format=tarfile.PAX_FORMAT) as tar:
-            data = ("%s\n" % label).encode()
-            info = tarfile.TarInfo("etc/os-release")
-            info.size, info.mtime = len(data), 1704067200
-            tar.addfile(info, io.BytesIO(data))
+    elif fmt == "docker":
+        with tarfile.open(tmp, "w:xz", format=tarfile.PAX_FORMAT) as tar:
+            add_os_release(tar, label)
+    elif fmt == "tar-gz":  # the gzip header's mtime fixed too: the same image, the same bytes
+        with open(tmp, "wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=1704067200) as packed, \
+                tarfile.open(fileobj=packed, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            add_os_release(tar, label)
     elif fmt in ("iso", "liveimg-squashfs", "live"):
         src = tmp + ".d"
         os.makedirs(src, exist_ok=True)
@@ -636,6 +655,13 @@ def make_image(fmt, path, label):
         with open(tmp, "wb") as f:
             f.write(raw)
     os.replace(tmp, path)
+
+
+def add_os_release(tar, label):
+    data = ("%s\n" % label).encode()
+    info = tarfile.TarInfo("etc/os-release")
+    info.size, info.mtime = len(data), 1704067200
+    tar.addfile(info, io.BytesIO(data))
 
 
 def write_text(path, text):

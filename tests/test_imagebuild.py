@@ -104,15 +104,19 @@ def test_hub_gets_the_arguments_pungi_passes(hub, compose):
     assert opts["repo"] == [base + "/compose/Everything/$arch/os", "https://repos.example.com/extra/$arch/",
                             base + "/compose/Server/$arch/os"]
     assert opts["kickstart"] == "cloud.ks" and opts["ksurl"] == KSURL
-    assert opts["distro"] == "Fedora-20" and opts["disk_size"] == 3
-    assert opts["factory_parameter"] == [["dockerversion", "1.10.1"], ["ova_option", "x"]]
+    # as `koji image-build --config` sends Pungi's INI file: values read back as strings, the
+    # factory parameters in config order, the CLI's defaults for disk_size and optional_arches
+    assert opts["distro"] == "Fedora-20" and opts["disk_size"] == "3"
+    assert opts["factory_parameter"] == [["ova_option", "x"], ["dockerversion", "1.10.1"]]
     assert re.fullmatch(r"\d{8}\.t\.0", opts["release"]), opts["release"]  # release None: <date>.t.<respin>
-    assert "optional_arches" not in opts
+    assert opts["optional_arches"] == ""
     args, kwargs = call_of(hub, "PDL-Client-Container")
     assert args == ["PDL-Client-Container", "7", ["i386", "x86_64"], "pdl-1-docker",
                     base + "/compose/Client/$arch/os"]
     assert kwargs["opts"]["optional_arches"] == ["i386"] and kwargs["opts"]["release"] == "3"
-    assert "factory_parameter" not in kwargs["opts"]
+    assert "factory_parameter" not in kwargs["opts"] and kwargs["opts"]["disk_size"] == 10
+    # failable "*": every arch optional (the task may fail as a whole too)
+    assert call_of(hub, "PDL-Broken")[1]["opts"]["optional_arches"] == ["i386", "x86_64"]
     # one task per block and variant, submitted once
     assert sorted(a[0] for a, _ in hub.submitted_calls("buildImageOz")) == \
         ["PDL-Broken", "PDL-Client-Container", "PDL-Server-Cloud"]
@@ -269,3 +273,26 @@ def test_files_come_from_topurl_when_topdir_is_not_here(hub, small, tmp_path):
     (image,) = glob.glob(os.path.join(topdir, "compose/Server/x86_64/images/PDL-Http-*.raw.xz"))
     assert lzma.decompress(open(image, "rb").read()).startswith(b"PUNJI-TEST-IMAGE PDL-Http x86_64")
     assert os.stat(image).st_nlink == 1  # downloaded, not linked from the hub's storage
+
+
+def test_an_addons_trees_and_images_are_its_parents(hub, tmp_path, demo_repo):
+    """As Pungi's paths: an addon installs from its parent's os tree, is a repository inside it
+    (os/addons/<id>) and puts its images in the parent's images/ (images.json keeps the addon's
+    uid); 'disc_size' is no key `koji image-build` knows (disk_size stays its default 10) and
+    'failable' goes to optional_arches as given."""
+    block = {"name": "PDL-HA", "kickstart": "ha.ks", "ksurl": KSURL, "format": ["raw-xz"], "disc_size": 4,
+             "install_tree_from": "Server-HA", "repo": ["Server-HA"], "failable": ["ppc64le"]}
+    extra = ('koji_profile = "%s"\nimage_build_target = "pdl-1-image"\ntranslate_paths = [(%r, "https://c.example.com")]\n'
+             'image_build = {"^Server-HA$": [{"image-build": %r}]}\n' % (PROFILE, str(tmp_path / "out"), block))
+    topdir = init(tmp_path, demo_repo, extra)
+    done = command("punji-imagebuild", topdir)
+    assert done.returncode == 0, done.stderr
+    base = "https://c.example.com/%s/compose" % os.path.basename(topdir)
+    args, kwargs = call_of(hub, "PDL-HA")
+    assert args[2:] == [["x86_64"], "pdl-1-image", base + "/Server/$arch/os"]
+    assert kwargs["opts"]["repo"] == [base + "/Server/$arch/os/addons/HA"]
+    assert kwargs["opts"]["disk_size"] == 10 and kwargs["opts"]["optional_arches"] == ["ppc64le"]
+    (entry,) = read(topdir, "work/global/imagebuild/images.json")["images"]
+    assert entry["variant"] == "Server-HA" and entry["image"]["subvariant"] == "Server-HA"
+    assert entry["image"]["path"] == "Server/x86_64/images/PDL-HA-1-1.x86_64.raw.xz"  # no release: the hub's 1
+    assert os.path.isfile(os.path.join(topdir, "compose", entry["image"]["path"]))

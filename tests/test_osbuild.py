@@ -196,3 +196,20 @@ def test_a_labelled_compose_gives_pungi_image_version_and_release(hub, tmp_path,
     assert calls == [("1_Beta", "1.1"), ("1_Beta.1.1", "1.1")]
     assert sorted(os.listdir(os.path.join(topdir, "compose/Server/x86_64/images"))) == [
         "PDL-Labelled-1_Beta-1.1.x86_64.qcow2", "PDL-Labelled-1_Beta.1.1-1.1.x86_64.qcow2"]
+
+
+def test_several_image_types_in_one_task_and_an_addon(hub, tmp_path, demo_repo):
+    """Pungi 4.3.2 takes a list of image types (the hub's schema too) and sends it as given; an
+    addon's repository is inside its parent's tree and its images go to the parent's images/."""
+    topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nosbuild = {"^Server-HA$": [{"name": "PDL-HA-Osbuild", '
+                  '"distro": "pdl-1", "image_types": ["qcow2", "vagrant-libvirt"], "target": "pdl-1-image"}]}\n'
+                  % PROFILE)
+    done = command("punji-osbuild", topdir)
+    assert done.returncode == 0, done.stderr
+    (call,) = [c for c in hub.submitted_calls("osbuildImage") if c[0][0] == "PDL-HA-Osbuild"]
+    assert call[0][3] == ["qcow2", "vagrant-libvirt"]
+    assert [r.rsplit("/compose/", 1)[-1] for r in call[1]["opts"]["repo"]] == ["Server/$arch/os/addons/HA"]
+    entries = read(topdir, "work/global/osbuild/images.json")["images"]
+    assert sorted((e["variant"], e["image"]["path"]) for e in entries) == [
+        ("Server-HA", "Server/x86_64/images/PDL-HA-Osbuild-1-1.x86_64.qcow2"),
+        ("Server-HA", "Server/x86_64/images/PDL-HA-Osbuild-1-1.x86_64.vagrant-libvirt.box")]

@@ -83,7 +83,17 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # all, greedy build for a requirement) and which fails the assembly when it differs; 23: images
 # of two trees of one arch that get one name hold the content of the tree last in Pungi's order;
 # no old compose (no take-over, no deltas) for a release on a base product of a type other than
-# ga; the modules and productid records of repomd.xml have the primary record's time stamp.
+# ga; the modules and productid records of repomd.xml have the primary record's time stamp;
+# image_build's buildImageOz opts as `koji image-build --config` sends Pungi's INI file (values
+# as strings, disk_size 10 and optional_arches "" by default, factory parameters in config order,
+# failable "*" all arches, no repo of an is_empty variant); an addon's install tree, repository
+# and images dir are its parent's (Pungi's paths) in the Koji image phases; live_media's
+# buildImage opts as `koji spin-livemedia` sends Pungi's options (install_tree_url, ksurl and
+# release "None" when unset, optional_arches [""] by default, compress_arg [], no ksversion),
+# its live ISOs recorded with no volume id nor implanted MD5; live_images as Pungi 4.3.2: always
+# scratch, the variant's repository first and for the arch itself, files named <name>-<version>-
+# <variant>-<arch>-live.iso (or <compose id>-...; not image_name_format), appliances bootable,
+# no volume id nor implanted MD5, a live ISO's .manifest beside it.
 RULES = 23
 
 

@@ -241,7 +241,7 @@ OSBUILD = block({
     "version": STR,
     "distro": STR,
     "target": STR,
-    "image_types": {"anyOf": [STR, {"type": "array", "items": STR, "minItems": 1, "maxItems": 1}]},
+    "image_types": {"anyOf": [STR, {"type": "array", "items": STR, "minItems": 1}]},
     "arches": STR_LIST,
     "release": STR,
     "repo": {"type": "array", "items": OSBUILD_REPO},

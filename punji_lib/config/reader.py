@@ -519,6 +519,25 @@ def check_variant_as_lookaside(config, variants, files):
     return ["%s: %s; the gather phase will fail there, as Pungi's" % (what, failure[1])] if failure else []
 
 
+# block sections whose key order Pungi keeps (it writes them into the INI file `koji image-build
+# --config` reads, in order): [key, value] pairs in the slices, which are written with sorted keys
+PAIRED_SECTIONS = {"image_build": ("factory-parameters", "ova-options")}
+
+
+def _paired(name, value):
+    """VALUE of option NAME with its PAIRED_SECTIONS dicts made [key, value] pairs."""
+    sections = PAIRED_SECTIONS.get(name)
+    if not sections or not isinstance(value, dict):
+        return value
+
+    def block(b):
+        return dict(b, **{k: [[key, v] for key, v in b[k].items()] for k in sections
+                          if isinstance(b.get(k), dict)}) if isinstance(b, dict) else b
+
+    return {regex: [block(b) for b in blocks] if isinstance(blocks, list) else block(blocks)
+            for regex, blocks in value.items()}
+
+
 def slices(config):
     """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice
     (a phase without options of its own, like test, gets those alone)."""
@@ -527,6 +546,6 @@ def slices(config):
     common = {n: v for n, v in config.items() if n in table and table[n].phase == "global"}
     result = {}
     for phase in sorted(phases - {"global"}):
-        own = {n: v for n, v in config.items() if n in table and table[n].phase == phase}
+        own = {n: _paired(n, v) for n, v in config.items() if n in table and table[n].phase == phase}
         result[phase] = dict(common, **own)
     return result

@@ -10,7 +10,6 @@ from ..compose import jsonio, layout, request, state
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
-from ..media import iso
 from . import reuse as kojireuse
 from . import tasks as kojitasks
 
@@ -89,16 +88,29 @@ def generated(topdir, conf, value, option):
         raise PunjiError("option '%s': %s" % (option, exc))
 
 
-def tree_url(topdir, conf, uid, arch="$arch"):
-    """The os tree of variant UID (ARCH may be '$arch') as Koji's builders see it (translate_paths)."""
-    return layout.translate_path(layout.at(topdir, layout.os_tree(uid, arch)), conf.get("translate_paths"))
+def tree_url(topdir, conf, v, arch="$arch"):
+    """The os tree of variant V (a variants.json record; ARCH may be '$arch') as Koji's builders
+    see it (translate_paths); an addon's is its parent's (Pungi's paths.compose.os_tree)."""
+    return layout.translate_path(layout.at(topdir, layout.os_tree(images_home(v), arch)), conf.get("translate_paths"))
+
+
+def repository_url(topdir, conf, v, arch="$arch"):
+    """Variant V as a repository, as Koji's builders see it (Pungi's paths.compose.repository):
+    its os tree, an addon's repository inside its parent's (<tree>/addons/<id>)."""
+    return layout.translate_path(layout.at(topdir, layout.repo_dir(v, arch)), conf.get("translate_paths"))
+
+
+def images_home(v):
+    """The variant whose images/ directory variant V's images go to: an addon's parent's (Pungi's
+    paths.compose.image_dir), else V's own."""
+    return v["parent"] if v["type"] == "addon" else v["uid"]
 
 
 def repo_url(topdir, conf, repo, by_uid, where):
-    """A repository as Koji's builders see it (Pungi's get_repo_url): a variant uid is its os
-    tree ('$arch'), an absolute path goes through translate_paths, a URL stays."""
+    """A repository as Koji's builders see it (Pungi's get_repo_url): a variant uid is its
+    repository ('$arch'), an absolute path goes through translate_paths, a URL stays."""
     if repo in by_uid:
-        return tree_url(topdir, conf, repo)
+        return repository_url(topdir, conf, by_uid[repo])
     if repo.startswith("/"):
         return layout.translate_path(repo, conf.get("translate_paths"))
     if "://" not in repo:
@@ -179,7 +191,8 @@ def take_bundle(topdir, job, arch, name):
         return None
     image_type, image_format = kind
     iso = image_format == "iso"
-    return {"dir": (layout.iso_dir if iso else layout.image_dir)(job["variant"], arch),
+    home = job["variant"] if iso else job.get("images_in", job["variant"])
+    return {"dir": (layout.iso_dir if iso else layout.image_dir)(home, arch),
             "type": job.get("manifest_type") or image_type, "format": image_format, "bootable": iso}
 
 
@@ -304,8 +317,3 @@ def collect(topdir, conf, session, job, failed, prog, chooser, finish=None):
                           "can_fail": job["can_fail"], "image": record})
     return found
 
-
-def live_iso_fields(topdir, record):
-    """A live ISO's productmd fields read from the file: volume id, implanted MD5, bootable."""
-    path = layout.at(topdir, "compose/" + record["path"])
-    record.update(volume_id=iso.read_volume_id(path), implant_md5=iso.implanted_md5(path), bootable=True)

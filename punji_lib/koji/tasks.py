@@ -206,7 +206,9 @@ class TaskSession(kojisession.Session):
         try:
             local = self.local(rel)
             if local:
-                linker.link(local, tmp, link_type)
+                # a non-scratch task's outputs are symlinks into its build (koji's importImage
+                # moves them there); a hard link of the symlink would dangle in the compose
+                linker.link(os.path.realpath(local), tmp, link_type)
             elif not self.download(rel, tmp):
                 raise PunjiError("%s: %s/%s is not on the hub's storage (404)" % (owner, self.topurl, rel))
             found = os.path.getsize(tmp)

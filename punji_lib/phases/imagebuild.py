@@ -9,22 +9,27 @@ call `koji image-build` makes for Pungi's config file — with:
                   none left: no task
     install_tree  the os tree of 'install_tree_from' (a variant uid, an absolute path or a
                   URL; default the variant, or its parent for an addon/optional/layered
-                  product), '$arch' for the arch, through translate_paths
-    opts          kickstart, ksurl (block, image_build_ksurl, global_ksurl), distro,
-                  disk_size ('disk_size' or 'disc_size'), format (the format names:
+                  product; an addon's tree is its parent's), '$arch' for the arch, through
+                  translate_paths
+    opts          what `koji image-build --config` sends of the INI file Pungi writes for the
+                  block (task_opts): kickstart, ksurl (block, image_build_ksurl, global_ksurl),
+                  distro, ksversion, specfile, skip_tag, noverifyssl, ova_option, disk_size
+                  (default 10; 'disc_size' is no key the CLI knows), release (block,
+                  image_build_release, global_release; null: <date><type suffix>.<respin>) -
+                  all as the INI file gives them back, strings; format (the format names:
                   [format, suffix] pairs give their format), repo (the block's 'repo':
-                  variant uids become their os trees as install_tree, other strings are
-                  kept, then the variant's own tree), release (block, image_build_release,
-                  global_release; null: <date><type suffix>.<respin>), scratch,
-                  factory_parameter ([key, value] pairs of factory-parameters, sorted),
-                  optional_arches (the block's 'failable' arches when not all of them)
+                  variant uids become their repositories, other strings are kept, then the
+                  variant's own unless it is_empty or listed), scratch, factory_parameter
+                  ([key, value] pairs of factory-parameters in config order, keys lower-cased;
+                  ova-options likewise make ova_option "key=value"), optional_arches (the
+                  block's 'failable' as given, sorted; "*": all the arches; none: "")
     name, version the block's, image_build_version or global_version or image_version;
     target        the block's, image_build_target or global_target
 
 The tasks are submitted together, then waited for together (punji_lib.koji.tasks).
 Each closed createImage child task (one per arch) gives its files whose names end
 with a suffix of the block's formats (Pungi's EXTENSIONS); they are linked or
-downloaded into compose/<variant>/<arch>/images/ under the name Koji gave them,
+downloaded into compose/<variant>/<arch>/images/ (an addon's: its parent's) under the name Koji gave them,
 and recorded as productmd images (type: the format, format: the suffix,
 subvariant: the block's or the variant uid) in work/global/imagebuild/images.json,
 which punji-createiso --assemble adds to images.json.
@@ -102,36 +107,24 @@ def plan(topdir, conf, tree):
             elif source.startswith("/"):
                 install_tree = layout.translate_path(source, conf.get("translate_paths"))
             elif source in by_uid:
-                install_tree = images.tree_url(topdir, conf, source)
+                install_tree = images.tree_url(topdir, conf, by_uid[source])
             else:
                 raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
             repos = ib.get("repo") or []
-            repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
+            repos = [repos] if isinstance(repos, str) else list(repos)
+            if not v.get("is_empty") and v["uid"] not in repos:
+                repos.append(v["uid"])
             failable = images.failable_arches(ib, wanted)
-            opts = {"kickstart": ib["kickstart"], "format": formats,
-                    "repo": images.repo_urls(topdir, conf, repos, by_uid, where)}
-            ksurl = images.pick(conf, ib, "ksurl", "image_build_ksurl")
-            if ksurl:
-                opts["ksurl"] = ksurl
-            for key in ("distro", "ksversion", "specfile", "ova_option"):
-                if ib.get(key) is not None:
-                    opts[key] = ib[key]
-            size = ib.get("disk_size", ib.get("disc_size"))
-            if size is not None:
-                opts["disk_size"] = size
-            rel = images.release(topdir, conf, ib, "image_build_release")
-            if rel:
-                opts["release"] = rel
-            if ib.get("scratch"):
-                opts["scratch"] = True
-            if block.get("factory-parameters"):
-                opts["factory_parameter"] = [[k, str(val)] for k, val in sorted(block["factory-parameters"].items())]
-            if failable and failable != wanted:
-                opts["optional_arches"] = failable
+            section = dict(ib, kickstart=ib["kickstart"], ksurl=images.pick(conf, ib, "ksurl", "image_build_ksurl"),
+                           release=images.release(topdir, conf, ib, "image_build_release"))
+            opts = task_opts(section, block, formats, sent_failable(ib, wanted),
+                             [images.repo_url(topdir, conf, images.repo_base(r, where) if isinstance(r, dict) else r,
+                                              by_uid, where) for r in repos])
             jobs.append({
                 "method": METHOD, "children": ["createImage"],
                 "what": "image_build of %s (block %d)" % (v["uid"], number + 1),
-                "variant": v["uid"], "block": number + 1, "arches": wanted, "formats": formats,
+                "variant": v["uid"], "images_in": images.images_home(v), "block": number + 1, "arches": wanted,
+                "formats": formats,
                 "subvariant": ib.get("subvariant") or v["uid"],
                 "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
                 "optional": failable, "args": [ib["name"], version, wanted, target, install_tree],
@@ -145,6 +138,47 @@ def plan(topdir, conf, tree):
                 jobs[-1]["inputs"] = fingerprint(topdir, conf, block, jobs[-1], sorted(set(trees)), outside,
                                                  packages)
     return jobs
+
+
+# the keys of a block's image-build section `koji image-build --config` sends as they are
+CLI_KEYS = ("ksurl", "ksversion", "kickstart", "release", "skip_tag", "specfile", "distro", "disk_size",
+            "ova_option", "noverifyssl")
+
+
+def task_opts(section, block, formats, failable, repo):
+    """buildImageOz's opts as `koji image-build --config` sends them from the file Pungi writes
+    for a block: SECTION's CLI_KEYS set (not None) as the INI file reads them back (cli_value),
+    disk_size 10 when not set (the CLI's default; 'disc_size' is no key it knows), format and
+    repo lists, optional_arches (FAILABLE's list, else the CLI's default ""), factory_parameter
+    and ova_option pairs of the block's other sections in their order, keys lower-cased."""
+    opts = {"format": formats, "repo": repo, "optional_arches": failable or "", "disk_size": 10}
+    for key in CLI_KEYS:
+        if section.get(key) is not None:
+            opts[key] = cli_value(section[key])
+    if section.get("scratch"):
+        opts["scratch"] = True
+    if "factory-parameters" in block:
+        opts["factory_parameter"] = [[k.lower(), cli_value(v)] for k, v in pairs(block["factory-parameters"])]
+    if "ova-options" in block:
+        opts["ova_option"] = ["%s=%s" % (k.lower(), cli_value(v)) for k, v in pairs(block["ova-options"])]
+    return opts
+
+
+def pairs(section):
+    """A section's (key, value) pairs in config order (the config slice holds them as pairs)."""
+    return section.items() if isinstance(section, dict) else section
+
+
+def cli_value(value):
+    """VALUE as an INI file Pungi writes gives it back: a list joined with commas, else str()."""
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+def sent_failable(ib, wanted):
+    """The optional_arches Pungi hands the CLI: the block's 'failable' as given, sorted ("*": all
+    the WANTED arches)."""
+    failable = ib.get("failable") or []
+    return list(wanted) if failable == ["*"] else sorted(failable)
 
 
 def fingerprint(topdir, conf, block, job, trees, outside, packages):
@@ -203,6 +237,6 @@ def take(topdir, job, arch, name):
     kind = matching(job["formats"], name)
     if not kind:
         return None
-    return {"dir": layout.image_dir(job["variant"], arch), "type": kind[0], "format": kind[1]}
+    return {"dir": layout.image_dir(job["images_in"], arch), "type": kind[0], "format": kind[1]}
 
 

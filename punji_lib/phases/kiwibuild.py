@@ -63,7 +63,7 @@ def plan(topdir, conf, tree):
         jobs.append({
             "method": METHOD, "children": ["createKiwiImage"],
             "what": "kiwibuild %s of %s (block %d)" % (block["kiwi_profile"], v["uid"], number),
-            "variant": v["uid"], "block": number, "arches": wanted,
+            "variant": v["uid"], "images_in": images.images_home(v), "block": number, "arches": wanted,
             "subvariant": block.get("subvariant") or v["uid"], "manifest_type": images.manifest_type(block, where),
             "can_fail": failable == wanted or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
             "optional": failable,

@@ -10,18 +10,22 @@ spin-appliance` (type 'appliance') makes — with:
     name          the block's, default <release_short>-<variant uid>
     version       the block's, live_images_version, global_version or image_version
     target        the block's, live_images_target, live_target or global_target
-    opts          repo (the block's 'repo': variant uids become their os trees
-                  ('$basearch', through translate_paths), other strings are kept, then
-                  the variant's own tree), ksurl (block, live_images_ksurl, global_ksurl),
-                  release (block, live_images_release, global_release; null:
-                  <date><type suffix>.<respin>), scratch; an appliance format raw
+    opts          as the koji CLI sends what Pungi gives it: repo (the variant's own
+                  repository unless it is_empty, then the block's 'repo': variant uids become
+                  their repositories for the arch itself, absolute paths are translated, URLs
+                  kept), ksurl (block, live_images_ksurl, global_ksurl), release (block,
+                  live_images_release, global_release; null: <date><type suffix>.<respin>),
+                  scratch always (Pungi builds non-scratch only RPM-wrapped images); an
+                  appliance format raw
 
 Each closed createLiveCD / createAppliance child gives its .iso (live) or
 .raw.xz (appliance) files; they go into compose/<variant>/<arch>/iso/ (live) or
-images/ (appliance), renamed by image_name_format (disc type 'live' or
-'appliance' through disc_types, no disc number) unless live_images_no_rename,
-and are recorded as productmd images (live/iso, bootable, volume id and
-implanted MD5 read from the ISO; raw-xz/raw.xz). 'specfile' (RPM-wrapped images)
+images/ (appliance), renamed as Pungi 4.3.2 does unless live_images_no_rename:
+<name>-<version>-<variant>-<arch>-<disc type>.iso with the block's name, else
+<compose id>-<variant>-<arch>-<disc type>.iso (image_name_format is not used; the
+disc type is disc_types' 'live' and the suffix .iso for an appliance too), and are
+recorded as productmd images (live/iso or raw-xz/raw.xz, bootable, no volume id
+nor implanted MD5); a live ISO gets its .manifest (the files in it) beside it. 'specfile' (RPM-wrapped images)
 and 'sign' are not supported: an error. A block with 'failable' true (or
 failable_deliverables "live" on its arch) may fail: a warning, the state records
 failed; any other failed task fails the phase in one line.
@@ -60,26 +64,26 @@ def plan(topdir, conf, tree):
                 if not target:
                     raise PunjiError("%s: no Koji target (set 'target', live_images_target or global_target)" % where)
                 version = images.version(topdir, conf, block, "live_images_version")
-                repos = block.get("repo") or []
-                repos = ([repos] if isinstance(repos, str) else list(repos)) + [v["uid"]]
-                opts = {"repo": [images.tree_url(topdir, conf, r, "$basearch") if r in by_uid else r
-                                 for r in dict.fromkeys(repos)]}
+                repos = [] if v.get("is_empty") else [v["uid"]]
+                repos += [block["repo"]] if isinstance(block.get("repo"), str) else list(block.get("repo") or [])
+                # always a scratch build: Pungi builds non-scratch only RPM-wrapped images (specfile)
+                opts = {"repo": [images.repository_url(topdir, conf, by_uid[r], arch) if r in by_uid
+                                 else images.repo_url(topdir, conf, r, by_uid, where) for r in repos],
+                        "scratch": True}
                 ksurl = images.pick(conf, block, "ksurl", "live_images_ksurl")
                 if ksurl:
                     opts["ksurl"] = ksurl
                 release = images.release(topdir, conf, block, "live_images_release")
                 if release:
                     opts["release"] = release
-                if block.get("scratch"):
-                    opts["scratch"] = True
                 if kind == "appliance":
                     opts["format"] = "raw"
                 rename = None
                 if not conf.get("live_images_no_rename"):
-                    fmt = naming.name_format(conf, v["uid"])
-                    disc = (conf.get("disc_types") or {}).get(kind, kind)
-                    rename = iso.format_value(fmt, dict(substs, variant=v["uid"], arch=arch, disc_type=disc,
-                                                        disc_num="", suffix=suffix), "image_name_format")
+                    rename = iso.format_value(file_name_format(block, version),
+                                              dict(substs, variant=v["uid"], arch=arch, disc_num="",
+                                                   disc_type=(conf.get("disc_types") or {}).get("live", "live"),
+                                                   suffix=".iso"), "live_images")
                 name = block.get("name") or "%s-%s" % (conf["release_short"], v["uid"])
                 jobs.append({
                     "method": METHOD, "children": [child],
@@ -99,17 +103,27 @@ def plan(topdir, conf, tree):
     return jobs
 
 
+def file_name_format(block, version):
+    """Pungi's name of a live image in the compose: <name>-<version>-<variant>-<arch>-<disc type>
+    .iso with the block's name, else <compose id>-<variant>-..., whatever image_name_format says
+    (and .iso with disc type 'live' for an appliance too)."""
+    tail = "-%(variant)s-%(arch)s-%(disc_type)s%(disc_num)s%(suffix)s"
+    return ("%s-%s" % (block["name"], version) if block.get("name") else "%(compose_id)s") + tail
+
+
 def take(topdir, job, arch, name):
     if not name.endswith(job["suffix"]):
         return None
     directory = layout.iso_dir if job["kind"] == "live" else layout.image_dir
     return {"dir": directory(job["variant"], arch), "type": job["image_type"], "format": job["image_format"],
-            "rename": job["rename"]}
+            "rename": job["rename"], "bootable": True}
 
 
 def finish(topdir, record):
+    """A live ISO gets its .manifest beside it, as Pungi writes one (isoinfo -R -f's listing)."""
     if record["type"] == "live":
-        images.live_iso_fields(topdir, record)
+        path = layout.at(topdir, "compose/" + record["path"])
+        jsonio.write_text(path + ".manifest", "".join(line + "\n" for line in iso.manifest(path)))
 
 
 def run(topdir, variant=None, arch=None):

@@ -73,7 +73,7 @@ def plan(topdir, conf, tree):
             image_types = block["image_types"]
             jobs.append({
                 "method": METHOD, "what": "osbuild %s of %s (block %d)" % (block["name"], v["uid"], number),
-                "variant": v["uid"], "block": number, "arches": wanted,
+                "variant": v["uid"], "images_in": images.images_home(v), "block": number, "arches": wanted,
                 "subvariant": block.get("subvariant") or v["uid"], "manifest_type": block.get("manifest_type"),
                 "can_fail": bool(failable) or images.failable_everywhere(conf, v["uid"], wanted, DELIVERABLE),
                 "args": [block["name"], str(images.version(topdir, conf, block, "osbuild_version")),
@@ -113,7 +113,7 @@ def repo_url(topdir, conf, repo, by_uid, where):
         return repo
     if repo not in by_uid:
         raise PunjiError("%s: repo %r is no variant of the compose, no URL and no absolute path" % (where, repo))
-    return images.tree_url(topdir, conf, repo)
+    return images.repository_url(topdir, conf, by_uid[repo])
 
 
 def take(topdir, job, arch, archive):
@@ -129,7 +129,7 @@ def take(topdir, job, arch, archive):
     if kind == "iso":
         return {"dir": layout.iso_dir(job["variant"], arch), "type": job["manifest_type"] or iso_type(name),
                 "format": suffix}
-    return {"dir": layout.image_dir(job["variant"], arch), "type": job["manifest_type"] or kind, "format": suffix}
+    return {"dir": layout.image_dir(job["images_in"], arch), "type": job["manifest_type"] or kind, "format": suffix}
 
 
 def iso_type(filename):
