@@ -282,7 +282,8 @@ def test_an_addons_trees_and_images_are_its_parents(hub, tmp_path, demo_repo):
     'failable' goes to optional_arches as given."""
     block = {"name": "PDL-HA", "kickstart": "ha.ks", "ksurl": KSURL, "format": ["raw-xz"], "disc_size": 4,
              "install_tree_from": "Server-HA", "repo": ["Server-HA"], "failable": ["ppc64le"]}
-    extra = ('koji_profile = "%s"\nimage_build_target = "pdl-1-image"\ntranslate_paths = [(%r, "https://c.example.com")]\n'
+    extra = ('koji_profile = "%s"\nimage_build_target = "pdl-1-image"\n'
+             'translate_paths = [(%r, "https://c.example.com")]\n'
              'image_build = {"^Server-HA$": [{"image-build": %r}]}\n' % (PROFILE, str(tmp_path / "out"), block))
     topdir = init(tmp_path, demo_repo, extra)
     done = command("punji-imagebuild", topdir)
