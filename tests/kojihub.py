@@ -529,13 +529,19 @@ def serving(hub, dispatcher=Dispatcher):
 
 
 @contextlib.contextmanager
-def listening(handler):
-    """Run an HTTP server with HANDLER on 127.0.0.1 in a thread while the block runs; yields
-    its base URL."""
+def listening(handler, tls=None):
+    """Run an HTTP server with HANDLER on 127.0.0.1 in a thread while the block runs (HTTPS with
+    the certificate and key file TLS); yields its base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield "http://127.0.0.1:%d/" % server.server_address[1]
+        yield "%s://127.0.0.1:%d/" % ("https" if tls else "http", server.server_address[1])
     finally:
         server.shutdown()
         server.server_close()

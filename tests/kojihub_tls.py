@@ -14,11 +14,8 @@ getImageBuild answers for and where Pungi reads the images from.
 """
 
 import contextlib
-import http.server
 import os
-import ssl
 import subprocess
-import threading
 
 import kojihub
 
@@ -45,16 +42,8 @@ def make_certs(directory):
 def serving_tls(hub, certs, dispatcher=kojihub.Dispatcher):
     """Serve HUB's XML-RPC over HTTPS on 127.0.0.1 while the block runs; yields its URL."""
     handler = type("HubHandler", (kojihub.Handler,), {"dispatcher": dispatcher(hub)})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certs["server"])
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield "https://127.0.0.1:%d/kojihub" % server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with kojihub.listening(handler, tls=certs["server"]) as url:
+        yield url + "kojihub"
 
 
 class RealHubCalls:
