@@ -76,9 +76,11 @@ bench: $(BYTECODE)
 	PUNGI_ORACLE=$(PUNGI_ORACLE) PUNGI_SRC=$(PUNGI_SRC) $(PY) tools/bench-vs-pungi
 
 ## fidelity: compose the fixture products (tests/data/fidelity/) with Pungi 4.3.2 and with punji, compare
-##           (installs Pungi from $(PUNGI_SRC) into build/pungi-oracle once; PUNGI_ORACLE=DIR uses another)
+##           (installs Pungi from $(PUNGI_SRC) into build/pungi-oracle once; PUNGI_ORACLE=DIR uses another);
+##           then the Koji task phases' products (tests/data/fidelity/koji-tasks*/) against the task hub
 fidelity: $(BYTECODE)
 	PUNGI_SRC=$(PUNGI_SRC) tools/fidelity
+	$(PY) tools/fidelity-koji-tasks
 
 ## clean: remove build/ (demo RPMs, composes); keeps .venv
 clean:
