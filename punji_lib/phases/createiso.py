@@ -48,8 +48,7 @@ import os
 import shutil
 
 from ..compose import dirs, jsonio, layout, notify, request, state
-from ..config import variants
-from ..config import lookup
+from ..config import lookup, variants
 from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems, va_data
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
@@ -148,7 +147,8 @@ def _inputs(topdir, conf, v, stats, chrp, namesakes=()):
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     req = {k: x for k, x in request.read(topdir).items() if k != "header"}
     others = [[other["uid"], listing(of)] for other, _files, of in namesakes]
-    return state.digest(conf, cr_conf, v, req, listing(stats), *([chrp] if chrp else []), *([others] if others else []))
+    return state.digest(conf, cr_conf, v, req, listing(stats), *([chrp] if chrp else []),
+                        *([others] if others else []))
 
 
 def _images_intact(topdir, conf, v, arch):
