@@ -39,12 +39,18 @@ def test_a_long_key_id_matches_no_signed_copy_as_pungi_does(koji, tmp_path, demo
     assert not any("/data/signed/" in p["path"] for p in pkgset(compose).values())
 
 
-def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_copy):
+def tagged_build(koji, tmp_path, word):
+    """(hub, a new signer, build kjs-WORD-1.0 imported and tagged alone in tag kj-WORD)."""
     hub = koji["hub"]
-    signer = Signer(tmp_path / "gpg", "Punji Unwritten Key")
-    build = hub.import_rpms(koji["rpms"]("kjs-unwritten", "1.0"))[0]
-    hub.add_tag("kj-unwritten")
-    hub.tag_build("kj-unwritten", build["nvr"])
+    signer = Signer(tmp_path / "gpg", "Punji %s Key" % word.capitalize())
+    build = hub.import_rpms(koji["rpms"]("kjs-" + word, "1.0"))[0]
+    hub.add_tag("kj-" + word)
+    hub.tag_build("kj-" + word, build["nvr"])
+    return hub, signer, build
+
+
+def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_copy):
+    hub, signer, build = tagged_build(koji, tmp_path, "unwritten")
     hub.sign(build["nvr"], signer, write=False)
     for profile in (PROFILE, HTTP_PROFILE):
         compose = koji_compose(tmp_path / profile, demo_copy, profile=profile, pkgset_koji_tag="kj-unwritten",
@@ -155,11 +161,7 @@ def test_a_key_not_in_sigkeys_does_not_count(koji, tmp_path, demo_copy):
 
 
 def test_a_signature_is_retried_until_it_appears(koji, tmp_path, demo_copy):
-    hub = koji["hub"]
-    signer = Signer(tmp_path / "gpg", "Punji Retry Key")
-    build = hub.import_rpms(koji["rpms"]("kjs-retry", "1.0"))[0]
-    hub.add_tag("kj-retry")
-    hub.tag_build("kj-retry", build["nvr"])
+    hub, signer, build = tagged_build(koji, tmp_path, "retry")
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-retry", sigkeys=[signer.sigkey],
                            signed_packages_retries=3, signed_packages_wait=0)
     hub.after_call("queryRPMSigs", lambda: hub.sign(build["nvr"], signer))
