@@ -27,6 +27,15 @@ def server_variants(*arches):
             '</variants>\n' % "".join("<arch>%s</arch>" % a for a in arches))
 
 
+def server_config(name, short, repo, package, extra=""):
+    """A config of one x86_64 variant, Server (server_variants' variants.xml beside it), over
+    the repo REPO, gathering PACKAGE with deps and making no ISO; EXTRA lines appended."""
+    return ('release_name = "%s"\nrelease_short = "%s"\nrelease_version = "1"\nvariants_file = "variants.xml"\n'
+            'pkgset_source = "repos"\npkgset_repos = {"x86_64": ["%s"]}\nsigkeys = [None]\ngather_method = "deps"\n'
+            'additional_packages = [("^Server$", {"*": ["%s"]})]\n'
+            'createiso_skip = [("^.*$", {"*": True, "src": True})]\n%s' % (name, short, repo, package, extra))
+
+
 def command(name, *args, cwd=None, check=False):
     """Run the installed console script NAME; return the CompletedProcess (text)."""
     done = subprocess.run([os.path.join(BIN, name)] + [str(a) for a in args], cwd=cwd,

@@ -246,14 +246,14 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_image_name_format_keeps_the_configs_order_and_the_first_match_wins(tmp_path):
     # Pungi 4.3.2 takes the first pattern matching in the config's order; the sorted JSON of the
     # slices put "Server" before "^Server$" (tools/fuzz-compose --repos --outputs, seed 15113)
-    from punji_lib.media import naming
+    from punji_lib.config import lookup
 
     path = write_conf(tmp_path, 'image_name_format = {"^Server$": "first{suffix}", "Server": "second{suffix}"}\n')
     raw, files = reader.load(str(path))
     config = json.loads(jsonio.dumps(reader.validate(raw, str(path), files).config))
-    assert naming.name_format(config, "Server") == "first{suffix}"
-    assert naming.name_format(config, "Server-HA") == "second{suffix}"
-    assert naming.name_format(config, "Client") == naming.DEFAULT_NAME_FORMAT
+    assert lookup.image_name_format(config, "Server") == "first{suffix}"
+    assert lookup.image_name_format(config, "Server-HA") == "second{suffix}"
+    assert lookup.image_name_format(config, "Client") == lookup.DEFAULT_IMAGE_NAME_FORMAT
 
 
 def test_normalized_config_has_defaults_and_absolute_paths(tmp_path):

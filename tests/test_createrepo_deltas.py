@@ -5,7 +5,7 @@ same drpms/ directories, delta RPMs and prestodelta files)."""
 import os
 import subprocess
 
-from conftest import command, server_variants
+from conftest import command, server_config, server_variants
 
 SPEC = """Name: delta-test
 Version: %{pkgver}
@@ -20,19 +20,6 @@ for i in $(seq 2000); do echo "line $i of a file that barely changes"; done > %{
 echo %{pkgver} > %{buildroot}/usr/share/delta-test/version
 %files
 /usr/share/delta-test
-"""
-
-CONF = """release_name = "Delta"
-release_short = "DLT"
-release_version = "1"
-variants_file = "variants.xml"
-pkgset_source = "repos"
-pkgset_repos = {"x86_64": ["repo"]}
-sigkeys = [None]
-gather_method = "deps"
-hashed_directories = True
-additional_packages = [("^Server$", {"*": ["delta-test"]})]
-createiso_skip = [("^.*$", {"*": True, "src": True})]
 """
 
 VARIANTS = server_variants("x86_64")
@@ -60,7 +47,7 @@ def product(tmp_path, version, options=""):
     subprocess.run(["createrepo_c", "--quiet", str(repo)], check=True)
     (tmp_path / "variants.xml").write_text(VARIANTS)
     conf = tmp_path / "delta.conf"
-    conf.write_text(CONF + options)
+    conf.write_text(server_config("Delta", "DLT", "repo", "delta-test", "hashed_directories = True\n") + options)
     return conf
 
 

@@ -5,21 +5,9 @@ product_id_allow_missing, both leave that tree without one)."""
 
 import os
 
-from conftest import command, server_variants
+from conftest import command, server_config, server_variants
 
-CONF = """release_name = "Product"
-release_short = "PID"
-release_version = "1"
-variants_file = "variants.xml"
-pkgset_source = "repos"
-pkgset_repos = {"x86_64": ["%s"]}
-sigkeys = [None]
-gather_method = "deps"
-additional_packages = [("^Server$", {"*": ["demo-tzdata"]})]
-createiso_skip = [("^.*$", {"*": True, "src": True})]
-product_id = {"scm": "file", "dir": "certs"}
-"""
-
+PRODUCT_ID = 'product_id = {"scm": "file", "dir": "certs"}\n'
 VARIANTS = server_variants("x86_64")
 
 
@@ -33,7 +21,7 @@ def product(tmp_path, repo, certs, options="", variants=VARIANTS):
         (folder / name).write_text(text)
     (tmp_path / "variants.xml").write_text(variants)
     conf = tmp_path / "pid.conf"
-    conf.write_text(CONF % repo + options)
+    conf.write_text(server_config("Product", "PID", repo, "demo-tzdata", PRODUCT_ID) + options)
     return conf
 
 

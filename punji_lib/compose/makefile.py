@@ -177,7 +177,7 @@ def _tree_before(phase, tree, variant, arch):
 def _namesakes(phase, conf, tree, variant, arch):
     """The state files of PHASE for the trees on ARCH after VARIANT's in Pungi's order whose
     images may get the names of VARIANT's: Pungi gives all images of a name the content of the
-    last tree prepared (media/iso_namesakes), so VARIANT's images wait for those trees."""
+    last tree prepared (phases/createiso._namesakes), so VARIANT's images wait for those trees."""
     from ..config import lookup
 
     v = variants.by_uid(tree).get(variant) if variant else None

@@ -11,8 +11,6 @@ from ..config import lookup
 from ..errors import PunjiError
 from . import iso
 
-DEFAULT_NAME_FORMAT = lookup.DEFAULT_IMAGE_NAME_FORMAT
-
 
 def substitutions(conf, topdir):
     """The format keys every image name and volume id can use (Pungi's get_format_substs)."""
@@ -27,15 +25,10 @@ def disc_type(conf):
     return (conf.get("disc_types") or {}).get("dvd", "dvd")
 
 
-def name_format(conf, uid):
-    """image_name_format for variant UID (lookup.image_name_format)."""
-    return lookup.image_name_format(conf, uid)
-
-
 def image_name(conf, substs, v, arch, disc_num, kind=None):
     """PDL-1-20261125.t.0-Server-x86_64-dvd1.iso (image_name_format; 'source' for arch src;
     a layered product is named after its parent); KIND: the disc type, if not the DVD's."""
-    fmt = name_format(conf, v["uid"])
+    fmt = lookup.image_name_format(conf, v["uid"])
     if v["type"] == "layered-product":  # Pungi names it with the layered product's own compose id
         release = v.get("release") or {}
         substs = dict(substs, compose_id="%s-%s-%s-%s-%s%s.%s" % (

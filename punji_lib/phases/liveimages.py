@@ -25,8 +25,8 @@ images/ (appliance), renamed as Pungi 4.3.2 does unless live_images_no_rename:
 <compose id>-<variant>-<arch>-<disc type>.iso (image_name_format is not used; the
 disc type is disc_types' 'live' and the suffix .iso for an appliance too), and are
 recorded as productmd images (live/iso or raw-xz/raw.xz, bootable, no volume id
-nor implanted MD5); a live ISO gets its .manifest (the files in it) beside it. 'specfile' (RPM-wrapped images)
-and 'sign' are not supported: an error. A block with 'failable' true (or
+nor implanted MD5); a live ISO gets its .manifest (the files in it) beside it.
+'specfile' (RPM-wrapped images) and 'sign' are not supported: an error. A block with 'failable' true (or
 failable_deliverables "live" on its arch) may fail: a warning, the state records
 failed; any other failed task fails the phase in one line.
 """
