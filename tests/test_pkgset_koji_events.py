@@ -188,6 +188,14 @@ def test_a_pinned_event_hides_what_was_tagged_later(koji, tmp_path, demo_copy):
     assert set(pkgset(same)) == {"kjt-pin-early.noarch"}
     assert read(same, "work/global/koji-event")["id"] == pinned
 
+    # 0 is no event, as in Pungi: --koji-event 0 leaves the option's event, an option of 0 the last
+    unpinned = command("punji-init", conf, "--target-dir", tmp_path / "zero", "--test", "--koji-event", "0",
+                       check=True).stdout.strip()
+    assert set(pkgset(unpinned)) == {"kjt-pin-early.noarch"}
+    last = koji_compose(tmp_path / "zero-option", demo_copy, pkgset_koji_tag="kj-pinned", koji_event=0)
+    assert set(pkgset(last)) == {"kjt-pin-early.noarch", "kjt-pin-late.noarch"}
+    assert read(last, "work/global/koji-event")["id"] == hub.event
+
 
 def test_without_a_pin_every_arch_reads_the_event_of_the_first(koji, tmp_path, demo_copy):
     hub, rpms = koji["hub"], koji["rpms"]

@@ -181,9 +181,9 @@ OPTIONS = (
            help="Fallback release for image-building phases (or a !RELEASE_FROM_... magic value)."),
 
     # --- Koji connection (koji) ---
-    Option("koji_event", {"type": "integer", "minimum": 1}, phase="pkgset", implemented=True,
+    Option("koji_event", {"type": "integer", "minimum": 0}, phase="pkgset", implemented=True,
            help="Koji event every Koji query of the package set is made at (--koji-event beats it); "
-                "default: the hub's last event when the compose first asks Koji."),
+                "default (or 0): the hub's last event when the compose first asks Koji."),
     Option("koji_cache", STR, phase="pkgset", implemented=True,
            help="Directory shared by composes where files downloaded from Koji's topurl are kept, laid "
                 "out like Koji's storage (default: work/<arch>/pkgset/cache of each compose)."),

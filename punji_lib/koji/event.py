@@ -18,12 +18,13 @@ from ..log import log
 
 
 def parse(text):
-    """--koji-event: an event id, or a compose directory whose event to take (as Pungi has it)."""
+    """--koji-event: an event id, or a compose directory whose event to take (as Pungi has it).
+    0 is no event, as in Pungi: the koji_event option, else the hub's last event."""
     try:
         event = int(text)
     except ValueError:
         return recorded_id(text)
-    if event < 1:
+    if event < 0:
         raise PunjiError("%s is not an event id" % text)
     return event
 
@@ -41,7 +42,7 @@ def recorded_id(topdir):
 def compose_event(topdir, koji, conf):
     """The id of the event every Koji query of the compose at TOPDIR is made at, asked of the
     hub (KOJI, a Session) and recorded the first time; CONF: the phase's options."""
-    wanted = request.read(topdir).get("koji_event") or conf.get("koji_event")
+    wanted = request.read(topdir).get("koji_event") or conf.get("koji_event") or None
     path = layout.at(topdir, layout.koji_event_file())
     with _locked(path):
         if os.path.isfile(path):
