@@ -283,6 +283,27 @@ def test_a_disc_of_addon_packages_alone_gets_no_repodata_as_pungi_makes_it(split
     assert "repodata/repomd.xml" in content and "repodata/repomd.xml" in checksums
 
 
+def test_a_discs_repodata_keeps_the_files_the_trees_repomd_does_not_list_as_pungi(split, tmp_path):
+    """Pungi copies the tree's repodata/ to a split disc, then createrepo_c replaces the files of
+    the records it knew: the plain productid its createrepo leaves beside the productid record
+    stays on every disc that gets repodata (found by tools/fidelity layered-options with a small
+    iso_size)."""
+    from punji_lib.media import iso_discs
+
+    top = str(tmp_path / "tree")
+    shutil.copytree(tree_dir(split, "Server", "x86_64"), top)
+    with open(os.path.join(top, "repodata", "productid"), "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\n")
+    assert iso_discs.unlisted_repodata_files(top) == ["productid"]
+    own = sorted(f for f in tree_files(top) if f.startswith("Packages/") and f.endswith(".rpm"))
+    files = {rel: os.path.join(top, rel) for rel in [".treeinfo", ".discinfo", "media.repo"] + own}
+    content = iso_discs.disc_content(split, top, files, [".treeinfo", ".discinfo", "media.repo"] + own[:1],
+                                     str(tmp_path / "disc1"), 1, 2, {"id": "Server", "uid": "Server"},
+                                     str(tmp_path / "log"))
+    with open(content["repodata/productid"]) as f:
+        assert f.read() == "-----BEGIN CERTIFICATE-----\n"
+
+
 def test_a_package_bigger_than_a_disc_fails_the_compose_even_where_the_iso_is_failable(demo, tmp_path):
     """Pungi 4.3.2 splits a tree in createiso's own run, where failable_deliverables does not
     apply: its media splitter refuses a file of more bytes than a disc holds ("File is larger
