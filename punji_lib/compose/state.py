@@ -96,7 +96,8 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # no volume id nor implanted MD5, a live ISO's .manifest beside it; 24: a failed ISO leaves its
 # (empty) iso directory; a file of fewer bytes than a disc but more sectors gets a disc of its
 # own, one of more bytes fails the compose whatever failable_deliverables says; a split disc's
-# repodata keeps the files the tree's repomd.xml does not list (the plain productid).
+# repodata keeps the files the tree's repomd.xml does not list (the plain productid); an extra
+# ISO that fails on a failable arch leaves its iso directory and the compose FINISHED_INCOMPLETE.
 RULES = 24
 
 
