@@ -18,6 +18,7 @@ import pytest
 from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose, make
 from isofiles import checkisomd5, el_torito_platforms, extract, read_iso
 from punji_lib.media import iso
+from punji_lib import errors
 from punji_lib.errors import PunjiError
 
 KiB, MiB = 1024, 1024 * 1024
@@ -282,19 +283,57 @@ def test_a_disc_of_addon_packages_alone_gets_no_repodata_as_pungi_makes_it(split
     assert "repodata/repomd.xml" in content and "repodata/repomd.xml" in checksums
 
 
-def test_a_package_bigger_than_a_disc_is_one_error_unless_the_iso_is_failable(demo, tmp_path):
-    compose = copy_compose(demo, tmp_path / "c")
-    set_options(compose, iso_size="300k", split_iso_reserve=0)
-    assert_one_line_error(createiso(compose, "Server", "x86_64"), "Server.x86_64: package ",
-                          "does not fit on a disc", "iso_size")
-    # the demo config lets the Client.i386 ISO fail (failable_deliverables)
-    done = createiso(compose, "Client", "i386")
-    assert done.returncode == 0, done.stderr
-    assert "warning" in done.stderr and "does not fit on a disc" in done.stderr
-    state = read_json(os.path.join(compose, "work/i386/state/createiso-Client.json"))
-    assert state["failed"] is True and "does not fit on a disc" in state["error"]
-    assert not os.path.exists(iso_dir(compose, "Client", "i386"))
+def test_a_discs_repodata_keeps_the_files_the_trees_repomd_does_not_list_as_pungi(split, tmp_path):
+    """Pungi copies the tree's repodata/ to a split disc, then createrepo_c replaces the files of
+    the records it knew: the plain productid its createrepo leaves beside the productid record
+    stays on every disc that gets repodata (found by tools/fidelity layered-options with a small
+    iso_size)."""
+    from punji_lib.media import iso_discs
 
+    top = str(tmp_path / "tree")
+    shutil.copytree(tree_dir(split, "Server", "x86_64"), top)
+    with open(os.path.join(top, "repodata", "productid"), "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\n")
+    assert iso_discs.unlisted_repodata_files(top) == ["productid"]
+    own = sorted(f for f in tree_files(top) if f.startswith("Packages/") and f.endswith(".rpm"))
+    files = {rel: os.path.join(top, rel) for rel in [".treeinfo", ".discinfo", "media.repo"] + own}
+    content = iso_discs.disc_content(split, top, files, [".treeinfo", ".discinfo", "media.repo"] + own[:1],
+                                     str(tmp_path / "disc1"), 1, 2, {"id": "Server", "uid": "Server"},
+                                     str(tmp_path / "log"))
+    with open(content["repodata/productid"]) as f:
+        assert f.read() == "-----BEGIN CERTIFICATE-----\n"
+
+
+def test_a_package_bigger_than_a_disc_fails_the_compose_even_where_the_iso_is_failable(demo, tmp_path):
+    """Pungi 4.3.2 splits a tree in createiso's own run, where failable_deliverables does not
+    apply: its media splitter refuses a file of more bytes than a disc holds ("File is larger
+    than media size"), and the compose fails, though the demo lets Client.i386's ISO fail."""
+    compose = copy_compose(demo, tmp_path / "c")
+    set_options(compose, iso_size="300k", split_iso_reserve=1)
+    assert_one_line_error(createiso(compose, "Client", "i386"), "Client.i386: package ",
+                          "is larger than a disc", "iso_size")
+    assert not read_json(os.path.join(compose, "work/i386/state/createiso-Client.json")).get("failed")
+    assert open(os.path.join(compose, "STATUS")).read().strip() == "DOOMED"
+    # the iso directory Pungi made before the split stays, empty
+    assert os.listdir(iso_dir(compose, "Client", "i386")) == []
+
+
+def test_a_failed_failable_iso_leaves_its_iso_directory_empty_as_pungi(demo, tmp_path):
+    """Pungi 4.3.2 makes a tree's iso directory before it runs genisoimage and, when a
+    failable image fails, removes only the image: the directory stays (composeinfo lists it).
+    Here genisoimage fails on two extra files whose Joliet names are alike (found by
+    tools/fidelity layered-options)."""
+    compose = copy_compose(demo, tmp_path / "c")
+    notes = os.path.join(tree_dir(compose, "Client", "i386"), "notes")
+    os.makedirs(notes)
+    for tail in ("one", "two"):
+        with open(os.path.join(notes, "release-notes-" + "x" * 110 + tail), "w") as f:
+            f.write(tail + "\n")
+    done = createiso(compose, "Client", "i386")  # the demo config lets Client.i386's ISO fail
+    assert done.returncode == 0, done.stderr
+    assert "same Joliet name" in done.stderr and "failable_deliverables" in done.stderr
+    assert read_json(os.path.join(compose, "work/i386/state/createiso-Client.json"))["failed"] is True
+    assert os.listdir(iso_dir(compose, "Client", "i386")) == []
 
 
 def test_a_volume_id_that_fits_no_format_fails_the_compose_even_where_the_iso_is_failable(demo, tmp_path):
@@ -395,6 +434,21 @@ def test_the_split_takes_files_in_the_order_pungi_does_extra_files_on_every_disc
                      ["GPL", "media.repo", "Packages/a.rpm", "Packages/c.rpm"]]
     assert iso_split.plan(order, sizes, {"media.repo"}, None, "S", "x86_64") == \
         ([["media.repo", ".treeinfo", "GPL", "Packages/b.rpm", "Packages/a.rpm", "Packages/c.rpm"]], 22528)
+
+
+def test_a_file_only_its_sectors_make_too_big_gets_a_disc_of_its_own_as_pungi():
+    """Pungi's media splitter checks a file's bytes against the disc, then fills discs in
+    whole sectors: a file of fewer bytes than a disc but more sectors gets a disc of its own,
+    too big; a capacity of 0 (iso_size equal to split_iso_reserve) is no limit at all."""
+    from punji_lib.media import iso_split
+
+    sizes = {"media.repo": 10, "Packages/a.rpm": 5000, "Packages/b.rpm": 1000, "Packages/c.rpm": 1000}
+    order = ["media.repo", "Packages/a.rpm", "Packages/b.rpm", "Packages/c.rpm"]
+    discs, _used = iso_split.plan(order, sizes, {"media.repo"}, 6200, "S", "x86_64")
+    assert discs == [["media.repo", "Packages/a.rpm"], ["media.repo", "Packages/b.rpm", "Packages/c.rpm"]]
+    assert iso_split.plan(order, sizes, {"media.repo"}, 0, "S", "x86_64")[0] == [order]
+    with pytest.raises(errors.NotFailable, match="package a.rpm .5000 bytes. is larger than a disc"):
+        iso_split.plan(order, sizes, {"media.repo"}, 4999, "S", "x86_64")
 
 
 # -- names -----------------------------------------------------------------------------------

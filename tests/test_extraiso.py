@@ -408,6 +408,28 @@ def test_a_failable_arch_makes_a_failure_a_warning(demo, tmp_path):
     assert not os.path.exists(image(compose))
 
 
+def test_a_failable_image_genisoimage_fails_leaves_its_iso_directory_and_an_incomplete_compose(demo, tmp_path):
+    """Pungi 4.3.2 makes the iso directory of an extra ISO before writing it and, when the
+    image fails on an arch of failable_arches, removes only the image; the failed deliverable
+    makes the compose FINISHED_INCOMPLETE. Here genisoimage fails on two extra files whose
+    Joliet names are alike (found beside tools/fidelity layered-options)."""
+    from punji_lib.phases import finish
+
+    compose = copy_compose(demo, tmp_path / "c")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for tail in ("one", "two"):
+        (notes / ("release-notes-" + "x" * 110 + tail)).write_text(tail + "\n")
+    set_block(compose, failable_arches=["x86_64"], extra_files=[{"scm": "file", "dir": str(notes)}])
+    iso_dir = os.path.dirname(image(compose))
+    shutil.rmtree(iso_dir)  # no DVD of the tree here: the directory is the extra ISO's
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert "same Joliet name" in done.stderr and "failable_arches" in done.stderr
+    assert state(compose)["failed_images"][0]["image"] == 1 and os.listdir(iso_dir) == []
+    assert "work/x86_64/state/extraiso-Server.json" in finish.failures(compose)
+
+
 def test_max_size_warns_or_fails_as_pungi(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, max_size=1000, volid="SMALL")

@@ -93,8 +93,12 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # its live ISOs recorded with no volume id nor implanted MD5; live_images as Pungi 4.3.2: always
 # scratch, the variant's repository first and for the arch itself, files named <name>-<version>-
 # <variant>-<arch>-live.iso (or <compose id>-...; not image_name_format), appliances bootable,
-# no volume id nor implanted MD5, a live ISO's .manifest beside it.
-RULES = 23
+# no volume id nor implanted MD5, a live ISO's .manifest beside it; 24: a failed ISO leaves its
+# (empty) iso directory; a file of fewer bytes than a disc but more sectors gets a disc of its
+# own, one of more bytes fails the compose whatever failable_deliverables says; a split disc's
+# repodata keeps the files the tree's repomd.xml does not list (the plain productid); an extra
+# ISO that fails on a failable arch leaves its iso directory and the compose FINISHED_INCOMPLETE.
+RULES = 24
 
 
 def digest(*parts):

@@ -6,6 +6,7 @@ repodata over its own packages, made as Pungi makes it.
 """
 
 import os
+import shutil
 
 from ..compose import jsonio, layout
 from ..errors import PunjiError
@@ -92,6 +93,23 @@ def disc_repodata(topdir, top, disc_dir, packages, log_path):
         cmd += ["--workers", str(cr_conf["createrepo_num_workers"])]
     iso.run_tool(cmd + [top], log_path, os.path.basename(disc_dir))
     os.unlink(pkglist)
+    for name in unlisted_repodata_files(top):
+        shutil.copy2(os.path.join(top, "repodata", name), os.path.join(disc_dir, "repodata", name))
+
+
+def unlisted_repodata_files(top):
+    """The files of tree TOP's repodata/ its repomd.xml does not list (the plain productid
+    Pungi's createrepo leaves there): Pungi copies the tree's repodata/ to a split disc before
+    createrepo_c updates it, which replaces only the files of the records it knew."""
+    import xml.etree.ElementTree as ElementTree
+
+    repodata = os.path.join(top, "repodata")
+    listed = {"repomd.xml"}
+    for element in ElementTree.parse(os.path.join(repodata, "repomd.xml")).getroot().iter():
+        if element.tag.endswith("}location") or element.tag == "location":
+            listed.add(os.path.basename(element.get("href", "")))
+    return sorted(name for name in os.listdir(repodata)
+                  if name not in listed and os.path.isfile(os.path.join(repodata, name)))
 
 
 def repodata_revision(top):

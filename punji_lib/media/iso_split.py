@@ -4,7 +4,7 @@ extra files and media.repo on every disc."""
 
 import os
 
-from ..errors import PunjiError
+from ..errors import NotFailable
 from . import iso
 
 
@@ -16,8 +16,14 @@ def sector_bytes(size):
 def plan(order, sizes, sticky, capacity, uid, arch):
     """The discs of a tree, [[path in the tree, ...], ...], as Pungi's media splitter makes
     them: ORDER (split_order) taken in turn, each file in whole 2048-byte sectors (SIZES:
-    {path: bytes}), a new disc when the next file would pass CAPACITY bytes (None: one disc),
-    the STICKY files (extra files, media.repo) on every disc."""
+    {path: bytes}), a new disc when the next file would pass CAPACITY bytes (None, or 0 as
+    Pungi reads it: one disc), the STICKY files (extra files, media.repo) on every disc. A file
+    whose sectors alone pass CAPACITY gets a disc of its own, too big, as in Pungi; one whose
+    bytes pass it fails the compose (Pungi splits in its phase's own run, which
+    failable_deliverables does not cover)."""
+    if capacity is not None:
+        _check_sizes(order, sizes, capacity, uid, arch)
+    capacity = capacity or None
     blocks = {rel: sector_bytes(sizes[rel]) for rel in order}
     fixed = [rel for rel in order if rel in sticky]
     fixed_size = sum(blocks[rel] for rel in fixed)
@@ -25,16 +31,22 @@ def plan(order, sizes, sticky, capacity, uid, arch):
     for rel in order:
         if rel in sticky:
             continue
-        if capacity is not None and fixed_size + blocks[rel] > capacity:
-            what = "package " + os.path.basename(rel) if rel.endswith(".rpm") else rel
-            raise PunjiError("%s.%s: %s (%.1f MiB) does not fit on a disc of %.1f MiB (iso_size less "
-                             "split_iso_reserve)" % (uid, arch, what, blocks[rel] / 2.0 ** 20, capacity / 2.0 ** 20))
         if not discs or (capacity is not None and used + blocks[rel] > capacity):
             discs.append(list(fixed))
             used = fixed_size
         discs[-1].append(rel)
         used += blocks[rel]
     return discs or [fixed], (used if len(discs) <= 1 else None)
+
+
+def _check_sizes(order, sizes, capacity, uid, arch):
+    """Pungi's media splitter refuses a file of more bytes than a disc holds (a capacity of 0
+    being no limit), whatever the file."""
+    for rel in order:
+        if capacity and sizes[rel] > capacity:
+            what = "package " + os.path.basename(rel) if rel.endswith(".rpm") else rel
+            raise NotFailable("%s.%s: %s (%d bytes) is larger than a disc (iso_size less split_iso_reserve: "
+                              "%d bytes)" % (uid, arch, what, sizes[rel], capacity))
 
 
 def split_order(top, files):

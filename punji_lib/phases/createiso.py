@@ -120,8 +120,10 @@ def run(topdir, variant, arch):
                              namesakes)
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
-        # the boot.iso buildinstall linked there
+        # the boot.iso buildinstall linked there, in the iso directory Pungi made before it split
+        # the tree: it stays
         _remove_images(topdir, conf, v, arch)
+        _make_empty_iso_dir(topdir, conf, variant, arch)
         boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         raise
     return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
@@ -232,7 +234,7 @@ def _discs(topdir, conf, substs, v, arch, files, sizes, boot, capacity, warned=T
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     discs, single = iso_split.plan(iso_split.split_order(top, files), sizes, _sticky(topdir, uid, arch),
                                    None if boot else capacity, uid, arch)
-    if warned and single is not None and single > capacity:
+    if warned and boot and single is not None and single > capacity:
         warn(PROG, "ISO for %s.%s does not fit on single media! It is %d bytes too big. (Total size: %d B)"
              % (uid, arch, single - capacity, single))
     if len(discs) == 1:
@@ -299,8 +301,6 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     volid = naming.volume_id(conf, substs, v, arch)
     capacity = iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
         iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
-    if capacity <= 0:
-        raise PunjiError("options 'iso_size', 'split_iso_reserve': they leave no room for files on a disc")
     boot = _boot(v, arch, files, chrp)
     discs, names = _discs(topdir, conf, substs, v, arch, files, sizes, boot, capacity)
     shared = _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes or [])

@@ -251,9 +251,10 @@ def make_images(topdir, conf, v, arch, plans, work, old_names, failed, reusable=
     jsonio.write_json(record_path, _result(uid, arch, [], sorted(set(old_names) | set(names))))
     _remove_images(topdir, uid, arch, old_names)
     iso_dir = layout.at(topdir, layout.iso_dir(uid, arch))
-    os.makedirs(iso_dir, exist_ok=True)
+    if plans:  # Pungi makes the iso directory of an image it goes on to write, not of one it failed to name
+        os.makedirs(iso_dir, exist_ok=True)
+        _check_space(iso_dir, plans)
     _clear_leftovers(topdir, uid, arch)
-    _check_space(iso_dir, plans)
     jigdo_dir = _jigdo_dir(topdir, conf, v, arch)
     records = []
     try:
@@ -267,6 +268,7 @@ def make_images(topdir, conf, v, arch, plans, work, old_names, failed, reusable=
             except PunjiError as exc:
                 failed.append(_failable(v, arch, p["number"], p["block"], exc))
                 _remove_images(topdir, uid, arch, [p["name"]])
+                os.makedirs(iso_dir, exist_ok=True)  # Pungi removes the image only: its directory stays
     except BaseException:
         # a failed run leaves no extra images of this variant.arch
         _remove_images(topdir, uid, arch, names)

@@ -78,11 +78,12 @@ def _set_paths(topdir, variant, v):
 
 
 def failures(topdir):
-    """The state files that record a failed (failable) deliverable."""
+    """The state files that record a failed (failable) deliverable: a failed run, or failed
+    images of a run that made others (an extra ISO of a block's failable_arches)."""
     found = []
     for path in sorted(glob.glob(layout.at(topdir, "work/*/state/*.json"))):
         data = jsonio.read_json(path)
-        if data.get("failed"):
+        if data.get("failed") or data.get("failed_images"):
             found.append(os.path.relpath(path, topdir))
     return found
 
