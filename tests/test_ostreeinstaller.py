@@ -73,13 +73,13 @@ def test_lorax_gets_the_blocks_arguments(demo, demo_repo):
         "--source=file://%s/compose/Everything/x86_64/os" % compose,
         "--source=https://ostree.example.com/pdl/x86_64/os",
         "--variant=Server", "--nomacboot", "--buildarch=x86_64", "--volid=PDL-1 Server.x86_64",
-        "--logfile=%s/logs/x86_64/ostreeinstaller-Server-logs/lorax.log" % compose,
         "--installpkgs=demo-bash",
         "--add-template=%s/work/x86_64/ostreeinstaller/.Server.templates/tree/"
         "ostree-based-installer/lorax-configure-repo.tmpl" % compose,
         "--add-template=/usr/share/lorax/extra.tmpl",
         "--add-template-var=ostree_ref=pdl/1/x86_64/server",
         "--add-arch-template-var=ostree_repo=https://ostree.example.com/repo",
+        "--logfile=%s/logs/x86_64/ostreeinstaller-Server-logs/lorax.log" % compose,  # Pungi's place
         "--rootfs-size=3",
         "%s/work/x86_64/ostreeinstaller/.Server.tmp" % compose,
     ]

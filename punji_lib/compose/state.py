@@ -94,7 +94,7 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # scratch, the variant's repository first and for the arch itself, files named <name>-<version>-
 # <variant>-<arch>-live.iso (or <compose id>-...; not image_name_format), appliances bootable,
 # no volume id nor implanted MD5, a live ISO's .manifest beside it.
-RULES = 23
+RULES = 24
 
 
 def digest(*parts):

@@ -7,6 +7,7 @@ ostree_installer runs it too, with options of its own.
 import os
 import shutil
 
+from .. import arches
 from ..compose import layout, request
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -62,19 +63,52 @@ def arguments(topdir, conf, v, arch):
     version = opts.get("version") or conf.get("treeinfo_version") or conf["release_version"]
     sources = ["file://" + layout.at(topdir, layout.pkgset_repo(arch))] + extra_sources(topdir, conf, v["uid"], arch)
     config = opts.get("configuration_file")
+    if config:
+        _local_file(config, request.config_dir(topdir))  # it must exist
     return [
         ("product", conf["release_name"]), ("version", version), ("release", version), ("sources", sources),
         ("variant", v["uid"]), ("bugurl", opts.get("bugurl")), ("nomacboot", opts.get("nomacboot", True)),
         ("noupgrade", opts.get("noupgrade", True)),
-        ("isfinal", request.supported(topdir)), ("buildarch", arch),
+        ("isfinal", request.supported(topdir)), ("buildarch", buildarch(arch)),
         ("volid", naming.boot_volume_id(topdir, v, arch)),
         ("installpkgs", list(v.get("buildinstallpackages") or [])),
         ("add-template", opts["add_template"]), ("add-arch-template", opts["add_arch_template"]),
         ("add-template-var", opts["add_template_var"]), ("add-arch-template-var", opts["add_arch_template_var"]),
         ("rootfs-size", opts.get("rootfs_size")), ("dracut-args", opts["dracut_args"]),
         ("skip_branding", bool(opts.get("skip_branding"))), ("squashfs_only", bool(opts.get("squashfs_only"))),
-        ("configuration_file", _local_file(config, request.config_dir(topdir)) if config else None),
+        ("configuration_file", config_copy(topdir, v["uid"], arch) if config else None),
     ]
+
+
+# tree arch -> lorax's --buildarch where it is not the arch's first package arch (rpm's best)
+BUILDARCH = {"armhfp": "armv7hnl"}
+
+
+def buildarch(arch):
+    """lorax's --buildarch for tree ARCH, as Pungi passes it (the best package arch of the
+    tree: i386 -> i686)."""
+    return BUILDARCH.get(arch) or arches.family(arch)[0]
+
+
+def config_copy(topdir, uid, arch):
+    """Where lorax_options' configuration_file goes for UID.ARCH (lorax is given the copy, as in
+    Pungi): lorax.conf in the lorax log directory."""
+    return os.path.join(layout.at(topdir, layout.buildinstall_log_dir(uid, arch)), "lorax.conf")
+
+
+def config_source(topdir, conf, uid, arch):
+    """The local file of lorax_options' configuration_file for UID.ARCH, or None."""
+    config = lorax_options(conf, uid, arch).get("configuration_file")
+    return _local_file(config, request.config_dir(topdir)) if config else None
+
+
+def copy_config(topdir, conf, uid, arch):
+    """Copy lorax_options' configuration_file of UID.ARCH (if any) to config_copy."""
+    source = config_source(topdir, conf, uid, arch)
+    if source:
+        target = config_copy(topdir, uid, arch)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(source, target)
 
 
 # plugin argument -> lorax's option, where they differ by more than the leading dashes
@@ -91,9 +125,11 @@ def command(topdir, conf, v, arch, output, logfile):
             cmd.append(option)
         elif isinstance(value, list):
             cmd += ["%s=%s" % (option, x) for x in value]
+        elif name == "configuration_file" and value:
+            cmd += [option, value]  # Pungi: lorax takes no --config=FILE
         elif value is not None and value is not False:
             cmd.append("%s=%s" % (option, value))
-        if name == "volid":
+        if name == "add-arch-template-var":
             cmd.append("--logfile=%s" % logfile)
     return cmd + [output]
 

@@ -77,7 +77,7 @@ def run(topdir, variant, arch):
     packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
     kickstart = _kickstart(topdir, conf, v, arch)
     inputs = state.digest(_compose_neutral(topdir, argv), packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")),
-                          kickstart,
+                          kickstart, _read(lorax.config_source(topdir, conf, variant, arch)),
                           _read(os.path.join(repo, "repodata", "repomd.xml")),
                           [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
                            for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
@@ -101,6 +101,7 @@ def run(topdir, variant, arch):
         os.makedirs(os.path.dirname(output), exist_ok=True)
         _clean(log_dir)
         os.makedirs(log_dir)
+        lorax.copy_config(topdir, conf, variant, arch)
         log.info("buildinstall %s.%s: lorax into %s", variant, arch, output)
         if conf.get("lorax_use_koji_plugin"):
             lorax_args = lorax.plugin_arguments(topdir, conf, v, arch, output)
@@ -271,6 +272,8 @@ def _forget(topdir, uid, arch):
 
 
 def _read(path):
+    if not path:
+        return None
     try:
         with open(path, "rb") as f:
             return f.read().decode("utf-8", "replace")
