@@ -93,7 +93,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # its live ISOs recorded with no volume id nor implanted MD5; live_images as Pungi 4.3.2: always
 # scratch, the variant's repository first and for the arch itself, files named <name>-<version>-
 # <variant>-<arch>-live.iso (or <compose id>-...; not image_name_format), appliances bootable,
-# no volume id nor implanted MD5, a live ISO's .manifest beside it.
+# no volume id nor implanted MD5, a live ISO's .manifest beside it; 24: lorax's command line
+# as Pungi's (--buildarch i686 for i386, --logfile after the template variables, '--config
+# <log dir>/lorax.conf').
 RULES = 24
 
 
