@@ -62,11 +62,19 @@ def test_buildinstall_runs_as_runroot_tasks_with_the_options(demo, hub):
     assert len(tasks) == len(runs)  # every lorax run was a runroot task
     for task_id, (tag, arch, cmd), kwargs in tasks:
         assert tag == "pdl-1-build" and arch in ("x86_64", "i386")
-        assert kwargs["channel"] == "compose" and kwargs["weight"] == 4.5
+        # the options as `koji runroot` sends Pungi's: all of them, the weight an integer
+        assert kwargs["channel"] == "compose" and kwargs["weight"] == 4
+        assert kwargs["repo_id"] is None and kwargs["skip_setarch"] is False
         assert kwargs["mounts"] == [compose]
         assert kwargs["packages"][0] == "lorax"
-        assert cmd.startswith("cd %s/work/%s/buildinstall && lorax " % (compose, arch))
-        assert cmd.endswith("; exit $EXIT_CODE") and "chown -R %d " % os.getuid() in cmd
+        # Pungi's command: its build root clean-up, the output removed, lorax, then the output and
+        # the log directory handed over
+        output = "%s/work/%s/buildinstall/.%s.tmp" % (compose, arch, cmd.split("--variant=")[1].split()[0])
+        log_dir = "%s/logs/%s/buildinstall-%s-logs" % (compose, arch, cmd.split("--variant=")[1].split()[0])
+        assert cmd.startswith("rm -f /var/lib/rpm/__db*; rm -rf /var/cache/yum/*; set -x; rm -rf %s && lorax "
+                              % output)
+        assert cmd.endswith(" %s ; EXIT_CODE=$? ; chmod -R a+r %s %s ; chown -R %d %s %s ; exit $EXIT_CODE"
+                            % (output, output, log_dir, os.getuid(), output, log_dir))
         assert hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
     server = [kw for _, (_, arch, cmd), kw in tasks if arch == "x86_64" and "--variant=Server" in cmd]
     assert len(server) == 1 and server[0]["packages"] == ["lorax", "grub2-efi"]
@@ -135,7 +143,7 @@ def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
     before = len(hub.runroot_tasks())
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     (_, _, kwargs), = hub.runroot_tasks()[before:]
-    assert "weight" not in kwargs  # no weight: Koji's policy picks it
+    assert kwargs["weight"] is None  # no weight: Koji's policy picks it
 
 
 def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):
