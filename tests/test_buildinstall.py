@@ -127,6 +127,8 @@ def test_lorax_gets_pungis_arguments_for_a_lorax_options_block(demo, demo_repo):
     assert runs[("Server", "x86_64")] == [
         "--product=Punji Demo Linux", "--version=1", "--release=1",
         "--source=file://%s/work/x86_64/repo" % compose, "--source=file://%s" % demo_repo,
+        # Pungi's comps repo of the variant last (no translate_paths here: a file:// URL)
+        "--source=file://%s/work/x86_64/comps_repo_Server" % compose,
         "--variant=Server", "--bugurl=https://bugs.example.com/pdl", "--noupgrade", "--buildarch=x86_64",
         "--volid=PDL-1 Server.x86_64",
         "--add-template=extra.tmpl", "--add-arch-template=arch.tmpl",
@@ -136,11 +138,13 @@ def test_lorax_gets_pungis_arguments_for_a_lorax_options_block(demo, demo_repo):
         "--skip-branding", "--squashfs-only",
         # as Pungi: the configuration file copied into the log directory, given as two arguments
         "--config", "%s/logs/x86_64/buildinstall-Server-logs/lorax.conf" % compose,
-        "%s/work/x86_64/buildinstall/.Server.tmp" % compose,
+        "%s/work/x86_64/buildinstall/Server" % compose,  # Pungi's output directory
     ]
     assert open("%s/logs/x86_64/buildinstall-Server-logs/lorax.conf" % compose).read() == "[lorax]\n"
+    repomd = open("%s/work/x86_64/comps_repo_Server/repodata/repomd.xml" % compose).read()
+    assert '<data type="group">' in repomd and '<data type="primary">' in repomd
     # without lorax_options: Pungi's defaults (nomacboot and noupgrade on), no test compose is final
-    assert runs[("Server", "i386")][4:9] == ["--variant=Server", "--nomacboot", "--noupgrade",
+    assert runs[("Server", "i386")][5:10] == ["--variant=Server", "--nomacboot", "--noupgrade",
                                               "--buildarch=i686", "--volid=PDL-1 Server.i386"]  # Pungi's
     assert os.path.isfile(os.path.join(compose, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
 

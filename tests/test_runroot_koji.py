@@ -69,7 +69,7 @@ def test_buildinstall_runs_as_runroot_tasks_with_the_options(demo, hub):
         assert kwargs["packages"][0] == "lorax"
         # Pungi's command: its build root clean-up, the output removed, lorax, then the output and
         # the log directory handed over
-        output = "%s/work/%s/buildinstall/.%s.tmp" % (compose, arch, cmd.split("--variant=")[1].split()[0])
+        output = "%s/work/%s/buildinstall/%s" % (compose, arch, cmd.split("--variant=")[1].split()[0])
         log_dir = "%s/logs/%s/buildinstall-%s-logs" % (compose, arch, cmd.split("--variant=")[1].split()[0])
         assert cmd.startswith("rm -f /var/lib/rpm/__db*; rm -rf /var/cache/yum/*; set -x; rm -rf %s && lorax "
                               % output)
@@ -178,17 +178,19 @@ def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_pat
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
     assert args == ["pdl-1-build", "x86_64"] and hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
-    output = "%s/work/x86_64/buildinstall/.Server.tmp" % compose
+    output = "%s/work/x86_64/buildinstall/Server" % compose
     assert kwargs == {
         "channel": "compose", "packages": ["lorax", "grub2-efi"], "mounts": [compose], "weight": 4,
         "chown_uid": os.getuid(), "lorax_args": {
             "product": "Punji Demo Linux", "version": "1", "release": "1",
-            "sources": ["file://%s/work/x86_64/repo" % compose], "variant": "Server", "nomacboot": True,
+            # as `koji pungi-buildinstall` sends Pungi's: the repos' paths (the comps repo last)
+            "sources": ["%s/work/x86_64/repo" % compose, "%s/work/x86_64/comps_repo_Server" % compose],
+            "variant": "Server", "nomacboot": True,
             "noupgrade": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64", "outputdir": output}}
     # the results moved from <outputdir>/results into the tree, lorax's log into the phase's log dir
     assert os.path.isfile(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso"))
     assert os.path.isfile(os.path.join(compose, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
-    assert not os.path.exists(output)
+    assert sorted(os.listdir(output)) == sorted(os.listdir(os.path.join(demo[0], "work/x86_64/buildinstall/Server")))
     log = open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
     assert "koji pungi_buildinstall on x86_64" in log and "lorax stand-in: wrote " in log
 
@@ -219,9 +221,10 @@ def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, h
     output = "%s/work/x86_64/ostreeinstaller/.Server.tmp" % compose
     assert kwargs["lorax_args"] == {
         "product": "Punji Demo Linux", "version": "1", "release": "20261126",
-        "sources": ["file://%s/work/x86_64/repo" % compose, "file://%s/compose/Everything/x86_64/os" % compose],
+        "sources": ["%s/work/x86_64/repo" % compose, "file://%s/compose/Everything/x86_64/os" % compose],
         "variant": "Server", "nomacboot": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64",
-        "installpkgs": ["demo-bash"], "add-template-var": ["ostree_ref=pdl/1/x86_64/server"], "rootfs-size": "3",
+        # a key the CLI gets once is a plain value
+        "installpkgs": "demo-bash", "add-template-var": "ostree_ref=pdl/1/x86_64/server", "rootfs-size": "3",
         "outputdir": output}
     assert os.path.isfile("%s/work/x86_64/ostreeinstaller/Server/images/boot.iso" % compose)
     assert os.path.isfile(os.path.join(compose, "logs/x86_64/ostreeinstaller-Server-logs/lorax.log"))

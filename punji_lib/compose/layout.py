@@ -50,6 +50,12 @@ def comps_file(variant, arch):
     return "work/%s/comps/comps-%s.%s.xml" % (arch, variant, arch)
 
 
+def comps_repo(variant, arch):
+    """work/x86_64/comps_repo_Server: a repo of no packages with the variant.arch's comps (lorax's
+    source of groups; Pungi's name)."""
+    return "work/%s/comps_repo_%s" % (arch, variant)
+
+
 def arch_comps_file(arch):
     """work/x86_64/comps/comps.x86_64.xml: the comps filtered for one arch only (Pungi's
     global comps of the arch: every group, for the package set's reach)."""

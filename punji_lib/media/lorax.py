@@ -55,13 +55,35 @@ def extra_sources(topdir, conf, uid, arch):
             for s in va_data(conf.get("lorax_extra_sources"), uid, arch)]
 
 
-def arguments(topdir, conf, v, arch):
+def comps_source(topdir, conf, uid, arch, local="file://"):
+    """[the URL of UID.ARCH's comps repo] when the compose has comps, else []: as Pungi gives it
+    to lorax, translated by translate_paths (else the path after LOCAL)."""
+    if not os.path.isfile(layout.at(topdir, layout.comps_file(uid, arch))):
+        return []
+    path = layout.at(topdir, layout.comps_repo(uid, arch))
+    url = layout.translate_path(path, conf.get("translate_paths"))
+    return [url if "://" in url else local + url]
+
+
+def write_comps_repo(topdir, uid, arch):
+    """UID.ARCH's comps repo (see comps_source), when the compose has comps."""
+    from ..rpms import repodata
+
+    comps = layout.at(topdir, layout.comps_file(uid, arch))
+    if os.path.isfile(comps):
+        repodata.write_comps_repo(layout.at(topdir, layout.comps_repo(uid, arch)), comps)
+
+
+def arguments(topdir, conf, v, arch, comps=True, plugin=False):
     """[(name, value)]: lorax's arguments for V.ARCH by the names the pungi_buildinstall Koji
     plugin takes them, in lorax's order. True is a flag, a list repeats the option, None and
     False leave it out. As in Pungi, --release is the version too."""
     opts = lorax_options(conf, v["uid"], arch)
     version = opts.get("version") or conf.get("treeinfo_version") or conf["release_version"]
-    sources = ["file://" + layout.at(topdir, layout.pkgset_repo(arch))] + extra_sources(topdir, conf, v["uid"], arch)
+    # the plugin gets the package set and comps repos as Pungi has them: paths, not file:// URLs
+    local = "" if plugin else "file://"
+    sources = [local + layout.at(topdir, layout.pkgset_repo(arch))] + extra_sources(topdir, conf, v["uid"], arch) \
+        + (comps_source(topdir, conf, v["uid"], arch, local) if comps else [])
     config = opts.get("configuration_file")
     if config:
         _local_file(config, request.config_dir(topdir))  # it must exist
@@ -116,10 +138,11 @@ OPTION = {"sources": "--source", "dracut-args": "--dracut-arg", "skip_branding":
           "squashfs_only": "--squashfs-only", "configuration_file": "--config"}
 
 
-def command(topdir, conf, v, arch, output, logfile):
-    """The lorax argument list for V.ARCH writing into OUTPUT, its log LOGFILE."""
+def command(topdir, conf, v, arch, output, logfile, comps=True):
+    """The lorax argument list for V.ARCH writing into OUTPUT, its log LOGFILE (COMPS: with the
+    variant's comps repo among the sources, as buildinstall's)."""
     cmd = ["lorax"]
-    for name, value in arguments(topdir, conf, v, arch):
+    for name, value in arguments(topdir, conf, v, arch, comps):
         option = OPTION.get(name, "--" + name)
         if value is True:
             cmd.append(option)
@@ -134,16 +157,19 @@ def command(topdir, conf, v, arch, output, logfile):
     return cmd + [output]
 
 
-def plugin_arguments(topdir, conf, v, arch, output):
+def plugin_arguments(topdir, conf, v, arch, output, comps=True):
     """The lorax_args of a pungi_buildinstall task for V.ARCH writing into OUTPUT, as the
     plugin takes them: flags True, values as strings, repeated ones as lists (the plugin
-    iterates over sources and dracut-args); empty and false ones left out, as Pungi does."""
+    iterates over sources and dracut-args); empty and false ones left out, as Pungi does.
+    As `koji pungi-buildinstall` parses Pungi's KEY=VALUE arguments, a list of one value is that
+    value (the CLI makes a list of a key given more than once only); the package set's and comps
+    repos are paths (Pungi's, no file:// URLs)."""
     result = {}
-    for name, value in arguments(topdir, conf, v, arch) + [("outputdir", output)]:
+    for name, value in arguments(topdir, conf, v, arch, comps, plugin=True) + [("outputdir", output)]:
         if value is True:
             result[name] = True
         elif isinstance(value, list) and value:
-            result[name] = [str(x) for x in value]
+            result[name] = [str(x) for x in value] if len(value) > 1 else str(value[0])
         elif value and not isinstance(value, list):
             result[name] = str(value)
     return result

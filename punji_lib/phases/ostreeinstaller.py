@@ -133,7 +133,7 @@ def _release(block, what):
 def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_dir, what):
     """buildinstall's lorax argument list with the block's sources, release, volume id and templates."""
     lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what)
-    argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile)
+    argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile, comps=False)
     # Pungi: the version is release_version, the release the block's (without one: the text None)
     fixed = {"--version=": conf["release_version"], "--release=": _release(block, what)}
     return [next(("%s%s" % (k, value) for k, value in fixed.items() if a.startswith(k)), a) for a in argv]
@@ -143,7 +143,7 @@ def plugin_arguments(topdir, conf, bi_conf, v, arch, block, output, template_dir
     """The lorax_args of the pungi_buildinstall task Pungi creates for the block
     (ostree_installer_use_koji_plugin): no release without the block's, no skip_branding."""
     lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what)
-    args = lorax.plugin_arguments(topdir, lorax_conf, v, arch, output)
+    args = lorax.plugin_arguments(topdir, lorax_conf, v, arch, output, comps=False)
     args.pop("skip_branding", None)
     args.update(version=str(conf["release_version"]), release=_release(block, what))
     return {k: value for k, value in args.items() if value}
