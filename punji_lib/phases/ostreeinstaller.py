@@ -14,7 +14,7 @@ argument list (punji_lib.media.lorax.command), where:
     --installpkgs the block's installpkgs
     templates     add_template / add_arch_template (relative paths: files of template_repo
                   checked out at template_branch), add_template_var / add_arch_template_var,
-                  rootfs_size, skip_branding
+                  rootfs_size
 
 lorax writes into work/<arch>/ostreeinstaller/.<variant>.tmp, renamed to
 work/<arch>/ostreeinstaller/<variant> when it succeeded. Its images/boot.iso is put
@@ -110,8 +110,7 @@ def lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what):
         if url in tree_uids:
             url = layout.at(topdir, layout.os_tree(url, arch))
         sources.append(url.replace("$arch", arch).replace("$basearch", arch))
-    opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size"),
-            "skip_branding": block.get("skip_branding")}
+    opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size")}
     for key in ("add_template", "add_arch_template"):
         opts[key] = _templates(block, key, template_dir, what)
     for key in ("add_template_var", "add_arch_template_var"):
@@ -141,10 +140,9 @@ def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_
 
 def plugin_arguments(topdir, conf, bi_conf, v, arch, block, output, template_dir, what):
     """The lorax_args of the pungi_buildinstall task Pungi creates for the block
-    (ostree_installer_use_koji_plugin): no release without the block's, no skip_branding."""
+    (ostree_installer_use_koji_plugin): no release without the block's."""
     lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what)
     args = lorax.plugin_arguments(topdir, lorax_conf, v, arch, output, comps=False)
-    args.pop("skip_branding", None)
     args.update(version=str(conf["release_version"]), release=_release(block, what))
     return {k: value for k, value in args.items() if value}
 
