@@ -217,14 +217,15 @@ def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, h
     command("punji-ostreeinstaller", compose, check=True)
     ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
     assert args == ["pdl-1-build", "x86_64"] and kwargs["weight"] == 3
-    assert kwargs["packages"] == ["lorax", "ostree"] and kwargs["mounts"] == [compose]
-    output = "%s/work/x86_64/ostreeinstaller/.Server.tmp" % compose
+    assert kwargs["packages"] == ["pungi", "lorax", "ostree"] and kwargs["mounts"] == [compose]
+    output = "%s/work/x86_64/Server/ostree_installer" % compose
     assert kwargs["lorax_args"] == {
         "product": "Punji Demo Linux", "version": "1", "release": "20261126",
-        "sources": ["%s/work/x86_64/repo" % compose, "file://%s/compose/Everything/x86_64/os" % compose],
+        "sources": ["%s/compose/Everything/x86_64/os" % compose, "%s/work/$basearch/repo" % compose,
+                    "%s/work/$basearch/comps_repo_Server" % compose],
         "variant": "Server", "nomacboot": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64",
         # a key the CLI gets once is a plain value
         "installpkgs": "demo-bash", "add-template-var": "ostree_ref=pdl/1/x86_64/server", "rootfs-size": "3",
         "outputdir": output}
-    assert os.path.isfile("%s/work/x86_64/ostreeinstaller/Server/images/boot.iso" % compose)
+    assert os.path.isfile("%s/work/x86_64/Server/ostree_installer/images/boot.iso" % compose)
     assert os.path.isfile(os.path.join(compose, "logs/x86_64/ostreeinstaller-Server-logs/lorax.log"))

@@ -420,8 +420,8 @@ def ostree_json():
 
 
 def ostreeinstaller_dir(variant_uid, arch):
-    """work/x86_64/ostreeinstaller/Server: what lorax made for one ostree_installer block"""
-    return "work/%s/ostreeinstaller/%s" % (arch, variant_uid)
+    """work/x86_64/Server/ostree_installer: what lorax made for one ostree_installer block (Pungi's)"""
+    return "work/%s/%s/ostree_installer" % (arch, variant_uid)
 
 
 def ostreeinstaller_log_dir(variant_uid, arch):

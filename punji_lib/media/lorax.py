@@ -47,11 +47,11 @@ def lorax_options(conf, uid, arch):
     return merged
 
 
-def extra_sources(topdir, conf, uid, arch):
+def extra_sources(topdir, conf, uid, arch, local="file://"):
     """The lorax_extra_sources of UID.ARCH as URLs (local paths, relative to the config file's
-    directory, become file:// URLs)."""
+    directory, become file:// URLs; paths after LOCAL "" for the Koji plugin, as Pungi's)."""
     base = request.config_dir(topdir)
-    return [s if "://" in s else "file://" + os.path.normpath(os.path.join(base, s))
+    return [s if "://" in s else local + os.path.normpath(os.path.join(base, s))
             for s in va_data(conf.get("lorax_extra_sources"), uid, arch)]
 
 
@@ -74,7 +74,7 @@ def write_comps_repo(topdir, uid, arch):
         repodata.write_comps_repo(layout.at(topdir, layout.comps_repo(uid, arch)), comps)
 
 
-def arguments(topdir, conf, v, arch, comps=True, plugin=False):
+def arguments(topdir, conf, v, arch, comps=True, plugin=False, pkgset=True):
     """[(name, value)]: lorax's arguments for V.ARCH by the names the pungi_buildinstall Koji
     plugin takes them, in lorax's order. True is a flag, a list repeats the option, None and
     False leave it out. As in Pungi, --release is the version too."""
@@ -82,7 +82,8 @@ def arguments(topdir, conf, v, arch, comps=True, plugin=False):
     version = opts.get("version") or conf.get("treeinfo_version") or conf["release_version"]
     # the plugin gets the package set and comps repos as Pungi has them: paths, not file:// URLs
     local = "" if plugin else "file://"
-    sources = [local + layout.at(topdir, layout.pkgset_repo(arch))] + extra_sources(topdir, conf, v["uid"], arch) \
+    sources = [local + layout.at(topdir, layout.pkgset_repo(arch))] * pkgset \
+        + extra_sources(topdir, conf, v["uid"], arch, local) \
         + (comps_source(topdir, conf, v["uid"], arch, local) if comps else [])
     config = opts.get("configuration_file")
     if config:
@@ -138,11 +139,12 @@ OPTION = {"sources": "--source", "dracut-args": "--dracut-arg", "skip_branding":
           "squashfs_only": "--squashfs-only", "configuration_file": "--config"}
 
 
-def command(topdir, conf, v, arch, output, logfile, comps=True):
-    """The lorax argument list for V.ARCH writing into OUTPUT, its log LOGFILE (COMPS: with the
-    variant's comps repo among the sources, as buildinstall's)."""
+def command(topdir, conf, v, arch, output, logfile, comps=True, pkgset=True):
+    """The lorax argument list for V.ARCH writing into OUTPUT, its log LOGFILE (COMPS, PKGSET:
+    with the variant's comps repo and the arch's package set repo among the sources, as
+    buildinstall's)."""
     cmd = ["lorax"]
-    for name, value in arguments(topdir, conf, v, arch, comps):
+    for name, value in arguments(topdir, conf, v, arch, comps, pkgset=pkgset):
         option = OPTION.get(name, "--" + name)
         if value is True:
             cmd.append(option)
@@ -157,7 +159,7 @@ def command(topdir, conf, v, arch, output, logfile, comps=True):
     return cmd + [output]
 
 
-def plugin_arguments(topdir, conf, v, arch, output, comps=True):
+def plugin_arguments(topdir, conf, v, arch, output, comps=True, pkgset=True):
     """The lorax_args of a pungi_buildinstall task for V.ARCH writing into OUTPUT, as the
     plugin takes them: flags True, values as strings, repeated ones as lists (the plugin
     iterates over sources and dracut-args); empty and false ones left out, as Pungi does.
@@ -165,7 +167,7 @@ def plugin_arguments(topdir, conf, v, arch, output, comps=True):
     value (the CLI makes a list of a key given more than once only); the package set's and comps
     repos are paths (Pungi's, no file:// URLs)."""
     result = {}
-    for name, value in arguments(topdir, conf, v, arch, comps, plugin=True) + [("outputdir", output)]:
+    for name, value in arguments(topdir, conf, v, arch, comps, True, pkgset) + [("outputdir", output)]:
         if value is True:
             result[name] = True
         elif isinstance(value, list) and value:
