@@ -116,6 +116,7 @@ class TaskHub(RealHubCalls, Hub):
         self.users = dict(users or {"punji": "secret"})
         self.canceled = []  # the task ids cancelTask was called for, in order
         self.user = None
+        self.sessions = 0  # logins not logged out yet
         self.targets = {}
         self.submitted = []  # (method, args, kwargs) of every task creation, in order
         self.failing = {}  # (task name, arch or "*") -> the error its createImage task fails with
@@ -161,6 +162,7 @@ class TaskHub(RealHubCalls, Hub):
             raise xmlrpc.client.Fault(AUTH_ERROR,
                                       "AuthError: invalid username or password")
         self.user = user
+        self.sessions += 1
         return {"session-id": 1, "session-key": "1-punjitest"}
 
     def getLoggedInUser(self):
@@ -169,7 +171,11 @@ class TaskHub(RealHubCalls, Hub):
         return {"id": 1, "name": self.user, "status": 0, "usertype": 0, "krb_principals": []}
 
     def logout(self, session_id=None):
-        self.user = None
+        """As on a real hub, one client's logout ends its own session only: the user stays
+        logged in while other sessions (concurrent koji CLIs) are open."""
+        self.sessions = max(0, self.sessions - 1)
+        if not self.sessions:
+            self.user = None
 
     def _require_login(self, method):
         if not self.user:
