@@ -81,7 +81,8 @@ def test_lorax_gets_the_blocks_arguments(demo, demo_repo):
         "--add-template=/usr/share/lorax/extra.tmpl",
         "--add-template-var=ostree_ref=pdl/1/x86_64/server",
         "--add-arch-template-var=ostree_repo=https://ostree.example.com/repo",
-        "--logfile=%s/logs/x86_64/ostreeinstaller-Server-logs/lorax.log" % compose,  # Pungi's place
+        # Pungi's place, its log directory numbered in its job order (Client.i386, Client.x86_64, Server...)
+        "--logfile=%s/logs/x86_64/Server/ostree_installer-3/lorax.log" % compose,
         "--rootfs-size=3",
         "%s/work/x86_64/Server/ostree_installer" % compose,  # Pungi's output directory
     ]

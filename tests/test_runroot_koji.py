@@ -228,4 +228,4 @@ def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, h
         "installpkgs": "demo-bash", "add-template-var": "ostree_ref=pdl/1/x86_64/server", "rootfs-size": "3",
         "outputdir": output}
     assert os.path.isfile("%s/work/x86_64/Server/ostree_installer/images/boot.iso" % compose)
-    assert os.path.isfile(os.path.join(compose, "logs/x86_64/ostreeinstaller-Server-logs/lorax.log"))
+    assert os.path.isfile(os.path.join(compose, "logs/x86_64/Server/ostree_installer-1/lorax.log"))

@@ -424,9 +424,10 @@ def ostreeinstaller_dir(variant_uid, arch):
     return "work/%s/%s/ostree_installer" % (arch, variant_uid)
 
 
-def ostreeinstaller_log_dir(variant_uid, arch):
-    """logs/x86_64/ostreeinstaller-Server-logs: lorax's own logs of one ostree installer"""
-    return "logs/%s/ostreeinstaller-%s-logs" % (arch, variant_uid)
+def ostreeinstaller_log_dir(variant_uid, arch, number):
+    """logs/x86_64/Server/ostree_installer-1: lorax's own logs of one ostree installer, Pungi's
+    NUMBER-th job"""
+    return "logs/%s/%s/ostree_installer-%d" % (arch, variant_uid, number)
 
 
 def module_defaults_dir():

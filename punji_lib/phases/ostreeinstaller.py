@@ -76,10 +76,11 @@ def run(topdir, variant=None, arch=None):
     if os.path.exists(stale):
         os.unlink(stale)
     made, failed = [], []
+    numbers = pungi_numbers(jobs)
     for v, arch, block in jobs:
         what = "option 'ostree_installer' (variant %s, arch %s)" % (v["uid"], arch)
         try:
-            made.append(one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what))
+            made.append(one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, numbers[(v["uid"], arch)]))
         except PunjiError as exc:
             message = "%s: %s" % (what, exc)
             failable = block.get("failable") or []
@@ -160,11 +161,22 @@ def plugin_arguments(topdir, conf, bi_conf, v, arch, block, output, template_dir
     return {k: value for k, value in args.items() if value}
 
 
-def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
+# Pungi sorts variants by type (variants, then addons and layered products, then optionals), then uid
+TYPE_ORDER = {"variant": 0, "addon": 1, "layered-product": 1, "optional": 2}
+
+
+def pungi_numbers(jobs):
+    """{(variant uid, arch): n}: the number Pungi's worker gives each job (its log directory's
+    ostree_installer-<n>), in the order Pungi queues them: variants sorted, arches in order."""
+    ordered = sorted(jobs, key=lambda job: (TYPE_ORDER.get(job[0]["type"], 3), job[0]["uid"], job[1]))
+    return {(v["uid"], arch): n for n, (v, arch, _block) in enumerate(ordered, 1)}
+
+
+def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
     uid = v["uid"]
     out = layout.at(topdir, layout.ostreeinstaller_dir(uid, arch))
     templates = os.path.join(os.path.dirname(out), "lorax_templates")
-    log_dir = layout.at(topdir, layout.ostreeinstaller_log_dir(uid, arch))
+    log_dir = layout.at(topdir, layout.ostreeinstaller_log_dir(uid, arch, number))
     for path in (templates, out, log_dir):
         _clean(path)
     os.makedirs(os.path.dirname(out), exist_ok=True)
