@@ -216,12 +216,14 @@ class RunrootHub(TaskHub):
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
-                method = self.tasks[task_id]["method"]
-                run = self._run_runroot if method == "runroot" else \
-                    self._run_plugin if method in PLUGINS else \
-                    self._run_container if method == "buildContainer" else self._run_image
-                threading.Thread(target=run, args=(task_id,), daemon=True).start()
+                threading.Thread(target=self._runner(self.tasks[task_id]["method"]), args=(task_id,),
+                                 daemon=True).start()
             time.sleep(0.05)
+
+    def _runner(self, method):
+        if method == "runroot":
+            return self._run_runroot
+        return self._run_plugin if method in PLUGINS else super()._runner(method)
 
     def _run_runroot(self, task_id):
         with self.lock:

@@ -328,11 +328,15 @@ class TaskHub(RealHubCalls, Hub):
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
-                run = {"buildContainer": self._run_container, "kiwiBuild": self._run_kiwi,
-                       "imageBuilderBuild": self._run_image_builder, "osbuildImage": self._run_osbuild}.get(
-                    self.tasks[task_id]["method"], self._run_image)
-                threading.Thread(target=run, args=(task_id,), daemon=True).start()
+                threading.Thread(target=self._runner(self.tasks[task_id]["method"]), args=(task_id,),
+                                 daemon=True).start()
             time.sleep(0.05)
+
+    def _runner(self, method):
+        """The builder's function running a task of METHOD."""
+        return {"buildContainer": self._run_container, "kiwiBuild": self._run_kiwi,
+                "imageBuilderBuild": self._run_image_builder, "osbuildImage": self._run_osbuild}.get(
+            method, self._run_image)
 
     def _run_image(self, task_id):
         """image-build and spin-* tasks: the images of the formats asked for, a .ks and a log."""

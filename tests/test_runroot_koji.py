@@ -229,3 +229,20 @@ def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, h
         "outputdir": output}
     assert os.path.isfile("%s/work/x86_64/Server/ostree_installer/images/boot.iso" % compose)
     assert os.path.isfile(os.path.join(compose, "logs/x86_64/Server/ostree_installer-1/lorax.log"))
+
+
+def test_the_hub_answers_as_a_real_one_where_pungi_asks(tmp_path):
+    """What Pungi 4.3.2 and the koji CLI ask of the hub (tools/fidelity-koji-tasks): sessions of
+    their own (one client's logout leaves another logged in), a runroot task's build root and its
+    RPMs (Pungi records buildinstall's), hasPerm."""
+    hub = kojihub_runroot.RunrootHub(tmp_path / "storage")
+    hub.add_tag(kojihub_runroot.TAG)
+    hub.sslLogin()
+    hub.sslLogin()
+    hub.logout()
+    assert hub.getLoggedInUser() and hub.hasPerm("pungi_buildinstall")
+    task_id = hub.runroot(kojihub_runroot.TAG, "x86_64", "true", packages=["lorax"], mounts=[str(tmp_path)])
+    (root,) = hub.listBuildroots(taskID=task_id)
+    assert sorted(r["nvr"] for r in hub.listRPMs(componentBuildrootID=root["id"])) == ["bash-1.0-1", "lorax-1.0-1"]
+    hub.logout()
+    assert hub.getLoggedInUser() is None
