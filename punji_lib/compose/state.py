@@ -95,7 +95,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # <variant>-<arch>-live.iso (or <compose id>-...; not image_name_format), appliances bootable,
 # no volume id nor implanted MD5, a live ISO's .manifest beside it; 24: lorax's command line
 # as Pungi's (--buildarch i686 for i386, --logfile after the template variables, '--config
-# <log dir>/lorax.conf').
+# <log dir>/lorax.conf', the variant's comps repo a source), buildinstall's output in
+# work/<arch>/buildinstall/<variant>; ostree_installer's as Pungi's (its sources, directories,
+# the ISO named with disc number 1, lorax's files copied into the os tree).
 RULES = 24
 
 
