@@ -20,6 +20,11 @@ runroot child task, the parent closing or failing with it.
 The pungi_ostree plugin's hub call (ostree_use_koji_plugin) runs `pungi-make-ostree
 tree --<key>=<value>...` from its pungi_make_ostree_args the same way.
 
+Each runroot task (a plugin's child too) has a build root: listBuildroots(taskID=...) names it
+and listRPMs(componentBuildrootID=...) lists its RPMs (the packages the task asked for, at
+version 1.0-1 of the task's arch), which Pungi records as the buildroot RPMs of buildinstall.
+hasPerm answers True (the test user is an admin), as the pungi-buildinstall CLI asks first.
+
 Failure injection: fail_runroot(error) makes the next runroot task fail with
 ERROR without running its command (a broken build root); the inherited
 fail_next(count) answers the next COUNT requests ServerOffline.
@@ -75,6 +80,32 @@ class RunrootHub(TaskHub):
         """[(task id, args, kwargs)] of every METHOD task (pungi_buildinstall) created, in order."""
         return [(t["id"], t["request"][0], t["request"][1]) for _, t in sorted(self.tasks.items())
                 if t["method"] == method]
+
+    def hasPerm(self, perm, strict=False):
+        return True
+
+    def taskFinished(self, taskId):
+        return self.tasks[taskId]["state"] in (CLOSED, FAILED, kojihub_tasks.CANCELED)
+
+    def listBuildroots(self, hostID=None, tagID=None, state=None, rpmID=None, archiveID=None, taskID=None,
+                       buildrootID=None, repoID=None, queryOpts=None):
+        """The build root of a runroot task (its id is the task's); a plugin's parent has none."""
+        task = self.tasks.get(taskID) if taskID is not None else self.tasks.get(buildrootID)
+        if not task or task["method"] != "runroot":
+            return []
+        tag = task["request"][0][0]
+        return [{"id": task["id"], "task_id": task["id"], "arch": task["arch"], "tag_name": tag,
+                 "host_id": 1, "state": 3}]
+
+    def listRPMs(self, buildID=None, buildrootID=None, imageID=None, componentBuildrootID=None, hostID=None,
+                 arches=None, queryOpts=None, draft=None):
+        if componentBuildrootID is None:
+            return super().listRPMs(buildID, buildrootID, imageID, componentBuildrootID, hostID, arches, queryOpts,
+                                    draft)
+        task = self.tasks[componentBuildrootID]
+        names = sorted(set(task["request"][1].get("packages") or []) | {"bash"})
+        return [{"id": 5000 + n, "name": name, "version": "1.0", "release": "1", "epoch": None, "arch": task["arch"],
+                 "nvr": "%s-1.0-1" % name, "build_id": None, "external_repo_id": 0} for n, name in enumerate(names)]
 
     def _check_tag_arch(self, tagInfo, arch):
         tag = self._tag(tagInfo)
@@ -185,12 +216,14 @@ class RunrootHub(TaskHub):
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
-                method = self.tasks[task_id]["method"]
-                run = self._run_runroot if method == "runroot" else \
-                    self._run_plugin if method in PLUGINS else \
-                    self._run_container if method == "buildContainer" else self._run_image
-                threading.Thread(target=run, args=(task_id,), daemon=True).start()
+                threading.Thread(target=self._runner(self.tasks[task_id]["method"]), args=(task_id,),
+                                 daemon=True).start()
             time.sleep(0.05)
+
+    def _runner(self, method):
+        if method == "runroot":
+            return self._run_runroot
+        return self._run_plugin if method in PLUGINS else super()._runner(method)
 
     def _run_runroot(self, task_id):
         with self.lock:

@@ -116,6 +116,7 @@ class TaskHub(RealHubCalls, Hub):
         self.users = dict(users or {"punji": "secret"})
         self.canceled = []  # the task ids cancelTask was called for, in order
         self.user = None
+        self.sessions = 0  # logins not logged out yet
         self.targets = {}
         self.submitted = []  # (method, args, kwargs) of every task creation, in order
         self.failing = {}  # (task name, arch or "*") -> the error its createImage task fails with
@@ -161,6 +162,7 @@ class TaskHub(RealHubCalls, Hub):
             raise xmlrpc.client.Fault(AUTH_ERROR,
                                       "AuthError: invalid username or password")
         self.user = user
+        self.sessions += 1
         return {"session-id": 1, "session-key": "1-punjitest"}
 
     def getLoggedInUser(self):
@@ -169,7 +171,11 @@ class TaskHub(RealHubCalls, Hub):
         return {"id": 1, "name": self.user, "status": 0, "usertype": 0, "krb_principals": []}
 
     def logout(self, session_id=None):
-        self.user = None
+        """As on a real hub, one client's logout ends its own session only: the user stays
+        logged in while other sessions (concurrent koji CLIs) are open."""
+        self.sessions = max(0, self.sessions - 1)
+        if not self.sessions:
+            self.user = None
 
     def _require_login(self, method):
         if not self.user:
@@ -322,11 +328,15 @@ class TaskHub(RealHubCalls, Hub):
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
-                run = {"buildContainer": self._run_container, "kiwiBuild": self._run_kiwi,
-                       "imageBuilderBuild": self._run_image_builder, "osbuildImage": self._run_osbuild}.get(
-                    self.tasks[task_id]["method"], self._run_image)
-                threading.Thread(target=run, args=(task_id,), daemon=True).start()
+                threading.Thread(target=self._runner(self.tasks[task_id]["method"]), args=(task_id,),
+                                 daemon=True).start()
             time.sleep(0.05)
+
+    def _runner(self, method):
+        """The builder's function running a task of METHOD."""
+        return {"buildContainer": self._run_container, "kiwiBuild": self._run_kiwi,
+                "imageBuilderBuild": self._run_image_builder, "osbuildImage": self._run_osbuild}.get(
+            method, self._run_image)
 
     def _run_image(self, task_id):
         """image-build and spin-* tasks: the images of the formats asked for, a .ks and a log."""

@@ -52,6 +52,7 @@ class RealHubCalls:
     def sslLogin(self, proxyuser=None, proxyauthtype=None, renew=False, exclusive=None):
         """The client certificate's user: the hub's first account (its CN is not checked)."""
         self.user = sorted(self.users)[0]
+        self.sessions = getattr(self, "sessions", 0) + 1
         return {"session-id": 1, "session-key": "1-punjitest"}
 
     def getBuildTarget(self, info, event=None, strict=False):

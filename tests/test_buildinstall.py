@@ -51,14 +51,15 @@ def os_tree(compose, uid, arch):
 
 
 def lorax_runs(argv_file):
-    """{(variant, arch): argv} of every stand-in lorax run logged in ARGV_FILE."""
+    """{(variant, tree arch): argv} of every stand-in lorax run logged in ARGV_FILE (an i386 tree's
+    --buildarch is i686)."""
     runs = {}
     if os.path.exists(argv_file):
         with open(argv_file) as f:
             for line in f:
                 argv = json.loads(line)["argv"]
                 opt = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in argv if "=" in a}
-                runs[(opt["--variant"], opt["--buildarch"])] = argv
+                runs[(opt["--variant"], {"i686": "i386"}.get(opt["--buildarch"], opt["--buildarch"]))] = argv
     return runs
 
 
@@ -126,19 +127,25 @@ def test_lorax_gets_pungis_arguments_for_a_lorax_options_block(demo, demo_repo):
     assert runs[("Server", "x86_64")] == [
         "--product=Punji Demo Linux", "--version=1", "--release=1",
         "--source=file://%s/work/x86_64/repo" % compose, "--source=file://%s" % demo_repo,
+        # Pungi's comps repo of the variant last (no translate_paths here: a file:// URL)
+        "--source=file://%s/work/x86_64/comps_repo_Server" % compose,
         "--variant=Server", "--bugurl=https://bugs.example.com/pdl", "--noupgrade", "--buildarch=x86_64",
         "--volid=PDL-1 Server.x86_64",
-        "--logfile=%s/logs/x86_64/buildinstall-Server-logs/lorax.log" % compose,
         "--add-template=extra.tmpl", "--add-arch-template=arch.tmpl",
-        "--add-template-var=a=1", "--add-arch-template-var=b=2", "--rootfs-size=3",
-        "--dracut-arg=--xz", "--dracut-arg=--install", "--dracut-arg=/.buildstamp",
+        "--add-template-var=a=1", "--add-arch-template-var=b=2",
+        "--logfile=%s/logs/x86_64/buildinstall-Server-logs/lorax.log" % compose,
+        "--rootfs-size=3", "--dracut-arg=--xz", "--dracut-arg=--install", "--dracut-arg=/.buildstamp",
         "--skip-branding", "--squashfs-only",
-        "--config=%s" % os.path.join(os.path.dirname(os.path.dirname(compose)), "demo", "lorax.conf"),
-        "%s/work/x86_64/buildinstall/.Server.tmp" % compose,
+        # as Pungi: the configuration file copied into the log directory, given as two arguments
+        "--config", "%s/logs/x86_64/buildinstall-Server-logs/lorax.conf" % compose,
+        "%s/work/x86_64/buildinstall/Server" % compose,  # Pungi's output directory
     ]
+    assert open("%s/logs/x86_64/buildinstall-Server-logs/lorax.conf" % compose).read() == "[lorax]\n"
+    repomd = open("%s/work/x86_64/comps_repo_Server/repodata/repomd.xml" % compose).read()
+    assert '<data type="group">' in repomd and '<data type="primary">' in repomd
     # without lorax_options: Pungi's defaults (nomacboot and noupgrade on), no test compose is final
-    assert runs[("Server", "i386")][4:9] == ["--variant=Server", "--nomacboot", "--noupgrade",
-                                              "--buildarch=i386", "--volid=PDL-1 Server.i386"]
+    assert runs[("Server", "i386")][5:10] == ["--variant=Server", "--nomacboot", "--noupgrade",
+                                              "--buildarch=i686", "--volid=PDL-1 Server.i386"]  # Pungi's
     assert os.path.isfile(os.path.join(compose, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
 
 

@@ -61,3 +61,24 @@ def test_the_fixture_imports_every_rpm_into_one_tag_and_signs_it(tmp_path):
     fixture = json.loads((koji / "koji.json").read_text())
     assert fixture["steps"] == [{"import": "rpms", "tag": TOOL["KOJI_TAG"]}, {"sign": "a", "builds": ["*"]}]
     assert fixture["tags"] == [{"name": TOOL["KOJI_TAG"]}] and fixture["signers"] == ["a"]
+
+
+def test_the_mount_stand_in_copies_a_fat_images_files_out_and_back(tmp_path):
+    """tools/fidelity-koji-tasks's `mount -o loop` / `umount` stand-ins (Pungi's tweak_buildinstall
+    edits efiboot.img's boot config in the mounted image; this machine mounts no vfat)."""
+    import subprocess
+
+    stand_in = os.path.join(ROOT, "tests", "data", "fidelity", "mount-stand-in")
+    image, mounted = str(tmp_path / "efiboot.img"), tmp_path / "mnt"
+    (tmp_path / "grub.cfg").write_text("old\n")
+    subprocess.run(["mformat", "-C", "-i", image, "-T", "400", "-h", "2", "-s", "10", "::"], check=True)
+    subprocess.run(["mmd", "-i", image, "::EFI", "::EFI/BOOT"], check=True)
+    subprocess.run(["mcopy", "-i", image, str(tmp_path / "grub.cfg"), "::EFI/BOOT/"], check=True)
+    mounted.mkdir()
+    subprocess.run([os.path.join(stand_in, "mount"), "-o", "loop", image, str(mounted)], check=True)
+    assert (mounted / "EFI" / "BOOT" / "grub.cfg").read_text() == "old\n"
+    (mounted / "EFI" / "BOOT" / "grub.cfg").write_text("new\n")
+    subprocess.run([os.path.join(stand_in, "umount"), str(mounted)], check=True)
+    assert os.listdir(mounted) == []
+    out = subprocess.run(["mtype", "-i", image, "::EFI/BOOT/grub.cfg"], check=True, capture_output=True, text=True)
+    assert out.stdout == "new\n"

@@ -33,7 +33,7 @@ ostree_installer = [
             "rootfs_size": "3",
         },
     }),
-    ("^Client$", {"i386": {"failable": ["*"]}, "x86_64": {"skip_branding": True}}),
+    ("^Client$", {"i386": {"failable": ["*"]}, "x86_64": {}}),
 ]
 """
 
@@ -69,30 +69,38 @@ def test_lorax_gets_the_blocks_arguments(demo, demo_repo):
     assert sorted(runs) == [("Client", "i386"), ("Client", "x86_64"), ("Server", "x86_64")]
     assert runs[("Server", "x86_64")] == [
         "--product=Punji Demo Linux", "--version=1", "--release=20261126",
-        "--source=file://%s/work/x86_64/repo" % compose,
+        # as Pungi's: the block's repos, then the package set's and the comps repo for $basearch
         "--source=file://%s/compose/Everything/x86_64/os" % compose,
         "--source=https://ostree.example.com/pdl/x86_64/os",
+        "--source=file://%s/work/$basearch/repo" % compose,
+        "--source=file://%s/work/$basearch/comps_repo_Server" % compose,
         "--variant=Server", "--nomacboot", "--buildarch=x86_64", "--volid=PDL-1 Server.x86_64",
-        "--logfile=%s/logs/x86_64/ostreeinstaller-Server-logs/lorax.log" % compose,
         "--installpkgs=demo-bash",
-        "--add-template=%s/work/x86_64/ostreeinstaller/.Server.templates/tree/"
+        "--add-template=%s/work/x86_64/Server/lorax_templates/tree/"
         "ostree-based-installer/lorax-configure-repo.tmpl" % compose,
         "--add-template=/usr/share/lorax/extra.tmpl",
         "--add-template-var=ostree_ref=pdl/1/x86_64/server",
         "--add-arch-template-var=ostree_repo=https://ostree.example.com/repo",
+        # Pungi's place, its log directory numbered in its job order (Client.i386, Client.x86_64, Server...)
+        "--logfile=%s/logs/x86_64/Server/ostree_installer-3/lorax.log" % compose,
         "--rootfs-size=3",
-        "%s/work/x86_64/ostreeinstaller/.Server.tmp" % compose,
+        "%s/work/x86_64/Server/ostree_installer" % compose,  # Pungi's output directory
     ]
-    assert "--skip-branding" in runs[("Client", "x86_64")]
+    assert "--skip-branding" not in runs[("Client", "x86_64")]  # Pungi 4.3.2 has no skip_branding here
 
 
 def test_boot_iso_in_the_iso_directory_and_images_json(demo):
     compose, _, _ = demo
     compose_id = open(os.path.join(compose, "COMPOSE_ID")).read().strip()
-    rel = "Server/x86_64/iso/%s-Server-x86_64-ostree.iso" % compose_id
+    rel = "Server/x86_64/iso/%s-Server-x86_64-ostree1.iso" % compose_id  # Pungi's name: disc 1
     path = os.path.join(compose, "compose", rel)
     assert os.path.isfile(path)
-    assert os.path.samefile(path, os.path.join(compose, "work/x86_64/ostreeinstaller/Server/images/boot.iso"))
+    assert os.path.samefile(path, os.path.join(compose, "work/x86_64/Server/ostree_installer/images/boot.iso"))
+    # as Pungi, what lorax made is copied into the os tree (but the tree's own .treeinfo)
+    tree = os.path.join(compose, "compose/Server/x86_64/os")
+    for name in ("images/boot.iso", "images/install.img", "isolinux/isolinux.cfg", "EFI/BOOT/grub.cfg"):
+        assert os.path.isfile(os.path.join(tree, name)), name
+    assert "lorax stand-in" not in open(os.path.join(tree, ".discinfo")).read()
     images = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]
     record = [i for i in images["Server"]["x86_64"] if i["path"] == rel]
     assert len(record) == 1
@@ -102,7 +110,7 @@ def test_boot_iso_in_the_iso_directory_and_images_json(demo):
     assert record["subvariant"] == "Server" and record["size"] == os.path.getsize(path)
     # the Client.i386 run failed (failable) and left nothing behind
     assert not any(i["type"] == "dvd-ostree" for i in images.get("Client", {}).get("i386", []))
-    assert not os.path.exists(os.path.join(compose, "work/i386/ostreeinstaller/.Client.tmp"))
+    assert not os.path.exists(os.path.join(compose, "work/i386/Client/ostree_installer"))
     st = read_json(os.path.join(compose, "work/global/state/ostreeinstaller.json"))
     assert st["failed"] is True and "variant Client, arch i386" in st["error"]
     assert "stand-in told to fail" in st["error"]

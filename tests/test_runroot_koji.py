@@ -62,11 +62,19 @@ def test_buildinstall_runs_as_runroot_tasks_with_the_options(demo, hub):
     assert len(tasks) == len(runs)  # every lorax run was a runroot task
     for task_id, (tag, arch, cmd), kwargs in tasks:
         assert tag == "pdl-1-build" and arch in ("x86_64", "i386")
-        assert kwargs["channel"] == "compose" and kwargs["weight"] == 4.5
+        # the options as `koji runroot` sends Pungi's: all of them, the weight an integer
+        assert kwargs["channel"] == "compose" and kwargs["weight"] == 4
+        assert kwargs["repo_id"] is None and kwargs["skip_setarch"] is False
         assert kwargs["mounts"] == [compose]
         assert kwargs["packages"][0] == "lorax"
-        assert cmd.startswith("cd %s/work/%s/buildinstall && lorax " % (compose, arch))
-        assert cmd.endswith("; exit $EXIT_CODE") and "chown -R %d " % os.getuid() in cmd
+        # Pungi's command: its build root clean-up, the output removed, lorax, then the output and
+        # the log directory handed over
+        output = "%s/work/%s/buildinstall/%s" % (compose, arch, cmd.split("--variant=")[1].split()[0])
+        log_dir = "%s/logs/%s/buildinstall-%s-logs" % (compose, arch, cmd.split("--variant=")[1].split()[0])
+        assert cmd.startswith("rm -f /var/lib/rpm/__db*; rm -rf /var/cache/yum/*; set -x; rm -rf %s && lorax "
+                              % output)
+        assert cmd.endswith(" %s ; EXIT_CODE=$? ; chmod -R a+r %s %s ; chown -R %d %s %s ; exit $EXIT_CODE"
+                            % (output, output, log_dir, os.getuid(), output, log_dir))
         assert hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
     server = [kw for _, (_, arch, cmd), kw in tasks if arch == "x86_64" and "--variant=Server" in cmd]
     assert len(server) == 1 and server[0]["packages"] == ["lorax", "grub2-efi"]
@@ -135,7 +143,7 @@ def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
     before = len(hub.runroot_tasks())
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     (_, _, kwargs), = hub.runroot_tasks()[before:]
-    assert "weight" not in kwargs  # no weight: Koji's policy picks it
+    assert kwargs["weight"] is None  # no weight: Koji's policy picks it
 
 
 def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):
@@ -170,17 +178,19 @@ def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_pat
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
     assert args == ["pdl-1-build", "x86_64"] and hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
-    output = "%s/work/x86_64/buildinstall/.Server.tmp" % compose
+    output = "%s/work/x86_64/buildinstall/Server" % compose
     assert kwargs == {
         "channel": "compose", "packages": ["lorax", "grub2-efi"], "mounts": [compose], "weight": 4,
         "chown_uid": os.getuid(), "lorax_args": {
             "product": "Punji Demo Linux", "version": "1", "release": "1",
-            "sources": ["file://%s/work/x86_64/repo" % compose], "variant": "Server", "nomacboot": True,
+            # as `koji pungi-buildinstall` sends Pungi's: the repos' paths (the comps repo last)
+            "sources": ["%s/work/x86_64/repo" % compose, "%s/work/x86_64/comps_repo_Server" % compose],
+            "variant": "Server", "nomacboot": True,
             "noupgrade": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64", "outputdir": output}}
     # the results moved from <outputdir>/results into the tree, lorax's log into the phase's log dir
     assert os.path.isfile(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso"))
     assert os.path.isfile(os.path.join(compose, "logs/x86_64/buildinstall-Server-logs/lorax.log"))
-    assert not os.path.exists(output)
+    assert sorted(os.listdir(output)) == sorted(os.listdir(os.path.join(demo[0], "work/x86_64/buildinstall/Server")))
     log = open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
     assert "koji pungi_buildinstall on x86_64" in log and "lorax stand-in: wrote " in log
 
@@ -199,7 +209,7 @@ def test_a_failing_pungi_buildinstall_task_is_one_line(demo, hub, env, tmp_path)
 def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
     block = {"repo": ["Everything"], "release": "20261126", "installpkgs": ["demo-bash"], "rootfs_size": "3",
-             "add_template_var": ["ostree_ref=pdl/1/x86_64/server"], "skip_branding": True}
+             "add_template_var": ["ostree_ref=pdl/1/x86_64/server"]}
     set_options(compose, "ostreeinstaller", ostree_installer=[["^Server$", {"x86_64": block}]],
                 ostree_installer_overwrite=True, ostree_installer_use_koji_plugin=True)
     set_options(compose, "runroot", runroot_weights={"ostree_installer": 3})
@@ -207,13 +217,32 @@ def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, h
     command("punji-ostreeinstaller", compose, check=True)
     ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
     assert args == ["pdl-1-build", "x86_64"] and kwargs["weight"] == 3
-    assert kwargs["packages"] == ["lorax", "ostree"] and kwargs["mounts"] == [compose]
-    output = "%s/work/x86_64/ostreeinstaller/.Server.tmp" % compose
+    assert kwargs["packages"] == ["pungi", "lorax", "ostree"] and kwargs["mounts"] == [compose]
+    output = "%s/work/x86_64/Server/ostree_installer" % compose
     assert kwargs["lorax_args"] == {
         "product": "Punji Demo Linux", "version": "1", "release": "20261126",
-        "sources": ["file://%s/work/x86_64/repo" % compose, "file://%s/compose/Everything/x86_64/os" % compose],
+        "sources": ["%s/compose/Everything/x86_64/os" % compose, "%s/work/$basearch/repo" % compose,
+                    "%s/work/$basearch/comps_repo_Server" % compose],
         "variant": "Server", "nomacboot": True, "buildarch": "x86_64", "volid": "PDL-1 Server.x86_64",
-        "installpkgs": ["demo-bash"], "add-template-var": ["ostree_ref=pdl/1/x86_64/server"], "rootfs-size": "3",
+        # a key the CLI gets once is a plain value
+        "installpkgs": "demo-bash", "add-template-var": "ostree_ref=pdl/1/x86_64/server", "rootfs-size": "3",
         "outputdir": output}
-    assert os.path.isfile("%s/work/x86_64/ostreeinstaller/Server/images/boot.iso" % compose)
-    assert os.path.isfile(os.path.join(compose, "logs/x86_64/ostreeinstaller-Server-logs/lorax.log"))
+    assert os.path.isfile("%s/work/x86_64/Server/ostree_installer/images/boot.iso" % compose)
+    assert os.path.isfile(os.path.join(compose, "logs/x86_64/Server/ostree_installer-1/lorax.log"))
+
+
+def test_the_hub_answers_as_a_real_one_where_pungi_asks(tmp_path):
+    """What Pungi 4.3.2 and the koji CLI ask of the hub (tools/fidelity-koji-tasks): sessions of
+    their own (one client's logout leaves another logged in), a runroot task's build root and its
+    RPMs (Pungi records buildinstall's), hasPerm."""
+    hub = kojihub_runroot.RunrootHub(tmp_path / "storage")
+    hub.add_tag(kojihub_runroot.TAG)
+    hub.sslLogin()
+    hub.sslLogin()
+    hub.logout()
+    assert hub.getLoggedInUser() and hub.hasPerm("pungi_buildinstall")
+    task_id = hub.runroot(kojihub_runroot.TAG, "x86_64", "true", packages=["lorax"], mounts=[str(tmp_path)])
+    (root,) = hub.listBuildroots(taskID=task_id)
+    assert sorted(r["nvr"] for r in hub.listRPMs(componentBuildrootID=root["id"])) == ["bash-1.0-1", "lorax-1.0-1"]
+    hub.logout()
+    assert hub.getLoggedInUser() is None

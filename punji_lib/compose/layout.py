@@ -50,6 +50,12 @@ def comps_file(variant, arch):
     return "work/%s/comps/comps-%s.%s.xml" % (arch, variant, arch)
 
 
+def comps_repo(variant, arch):
+    """work/x86_64/comps_repo_Server: a repo of no packages with the variant.arch's comps (lorax's
+    source of groups; Pungi's name)."""
+    return "work/%s/comps_repo_%s" % (arch, variant)
+
+
 def arch_comps_file(arch):
     """work/x86_64/comps/comps.x86_64.xml: the comps filtered for one arch only (Pungi's
     global comps of the arch: every group, for the package set's reach)."""
@@ -414,13 +420,14 @@ def ostree_json():
 
 
 def ostreeinstaller_dir(variant_uid, arch):
-    """work/x86_64/ostreeinstaller/Server: what lorax made for one ostree_installer block"""
-    return "work/%s/ostreeinstaller/%s" % (arch, variant_uid)
+    """work/x86_64/Server/ostree_installer: what lorax made for one ostree_installer block (Pungi's)"""
+    return "work/%s/%s/ostree_installer" % (arch, variant_uid)
 
 
-def ostreeinstaller_log_dir(variant_uid, arch):
-    """logs/x86_64/ostreeinstaller-Server-logs: lorax's own logs of one ostree installer"""
-    return "logs/%s/ostreeinstaller-%s-logs" % (arch, variant_uid)
+def ostreeinstaller_log_dir(variant_uid, arch, number):
+    """logs/x86_64/Server/ostree_installer-1: lorax's own logs of one ostree installer, Pungi's
+    NUMBER-th job"""
+    return "logs/%s/%s/ostree_installer-%d" % (arch, variant_uid, number)
 
 
 def module_defaults_dir():

@@ -97,7 +97,11 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # (empty) iso directory; a file of fewer bytes than a disc but more sectors gets a disc of its
 # own, one of more bytes fails the compose whatever failable_deliverables says; a split disc's
 # repodata keeps the files the tree's repomd.xml does not list (the plain productid); an extra
-# ISO that fails on a failable arch leaves its iso directory and the compose FINISHED_INCOMPLETE.
+# ISO that fails on a failable arch leaves its iso directory and the compose FINISHED_INCOMPLETE;
+# lorax's command line as Pungi's (--buildarch i686 for i386, --logfile after the template
+# variables, '--config <log dir>/lorax.conf', the variant's comps repo a source), buildinstall's
+# output in work/<arch>/buildinstall/<variant>; ostree_installer's as Pungi's (its sources,
+# directories, the ISO named with disc number 1, lorax's files copied into the os tree).
 RULES = 24
 
 

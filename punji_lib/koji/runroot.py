@@ -11,12 +11,14 @@ for a POSIX shell, after `cd <directory> &&`.
 
 "koji" creates a task of Koji's runroot plugin as the koji_profile's user:
 runroot(runroot_tag, arch, command, channel=runroot_channel, packages=[...],
-mounts=[the compose topdir, ...], weight=runroot_weights[phase]) (channel and
-weight only when set). The builder runs COMMAND with /bin/sh -c in a mock
-chroot of the tag's build root (working directory /tmp), so the command is
-`cd <directory> && <argv quoted>`, then (as Pungi does) the files it made are
-made world-readable and handed to this user (chmod -R a+r, chown -R <uid>),
-keeping the command's exit code. The task is polled with back-off
+mounts=[the compose topdir, ...], weight=runroot_weights[phase]), every option as `koji runroot` sends Pungi's (repo_id
+None, skip_setarch False, channel and weight None when unset, the weight an integer).
+The builder runs COMMAND with /bin/sh -c in a mock chroot of the tag's build root
+(working directory /tmp), so the command is `cd <directory> && <argv quoted>` (or a
+phase's own, as Pungi's buildinstall `rm -rf <output> && lorax ...`), after Pungi's
+`rm -f /var/lib/rpm/__db*; rm -rf /var/cache/yum/*; set -x; `, then (as Pungi does)
+the files it made are made world-readable and handed to this user (chmod -R a+r,
+chown -R <uid>), keeping the command's exit code. The task is polled with back-off
 (punji_lib.koji.tasks); its runroot.log goes into the phase log. A failed or
 canceled task is one PunjiError naming the task id, the hub's error, the last
 line of runroot.log and the phase log.
@@ -54,14 +56,17 @@ def method(conf, phase):
     return chosen
 
 
-def run(conf, phase, arch, argv, cwd, log_path, packages=(), weight_key=None):
+def run(conf, phase, arch, argv, cwd, log_path, packages=(), weight_key=None, koji_shell=None, chown_paths=None):
     """Run ARGV for PHASE on ARCH in directory CWD through the phase's runroot method;
     its output goes into the log (LOG_PATH names it in errors). PACKAGES: what the
     runroot needs installed (openssh: runroot_ssh_install_packages_template).
-    WEIGHT_KEY: the runroot_weights key of a Koji task when it is not PHASE."""
+    WEIGHT_KEY: the runroot_weights key of a Koji task when it is not PHASE. KOJI_SHELL: the
+    shell command a Koji task runs instead of `cd CWD && ARGV` (a phase giving Pungi's),
+    CHOWN_PATHS: what it hands to this user afterwards instead of CWD."""
     how = method(conf, phase)
     if how == "koji":
-        return _koji(conf, phase, arch, list(argv), cwd, log_path, packages, weight_key=weight_key)
+        return _koji(conf, phase, arch, list(argv), cwd, log_path, packages, weight_key=weight_key,
+                     shell=koji_shell, chown_paths=chown_paths)
     if how == "local":
         return _run(list(argv), cwd, log_path, argv[0])
     return _openssh(conf, arch, list(argv), cwd, log_path, packages)
@@ -150,21 +155,32 @@ def compose_topdir(path):
         path = parent
 
 
-def koji_command(argv, cwd, chown_paths=None):
-    """The shell command of a Koji runroot task running ARGV in CWD: the files of CHOWN_PATHS
-    (default: CWD) readable by all and owned by this user afterwards, the exit code ARGV's."""
-    command = "cd %s && %s" % (shlex.quote(cwd), " ".join(shlex.quote(a) for a in argv))
+# what Pungi's KojiWrapper puts before every runroot command (stale rpmdb locks and yum caches
+# of the build root removed, the shell tracing)
+KOJI_PREFIX = "rm -f /var/lib/rpm/__db*; rm -rf /var/cache/yum/*; set -x; "
+
+
+def koji_command(argv, cwd, chown_paths=None, shell=None):
+    """The shell command of a Koji runroot task running ARGV in CWD (or SHELL), as Pungi's
+    KojiWrapper makes it: KOJI_PREFIX first; then the files of CHOWN_PATHS (default: CWD)
+    readable by all and owned by this user, the exit code the command's."""
+    command = KOJI_PREFIX + (shell or "cd %s && %s" % (shlex.quote(cwd), " ".join(shlex.quote(a) for a in argv)))
     paths = " ".join(shlex.quote(p) for p in (chown_paths if chown_paths is not None else [cwd]))
     if paths:
-        command = "%s; EXIT_CODE=$?; chmod -R a+r %s; chown -R %d %s; exit $EXIT_CODE" \
+        command = "%s ; EXIT_CODE=$? ; chmod -R a+r %s ; chown -R %d %s ; exit $EXIT_CODE" \
             % (command, paths, os.getuid(), paths)
     return command
 
 
-def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=(), weight_key=None):
-    """(args, kwargs) of the hub's runroot call for ARGV of PHASE on ARCH in CWD."""
+def koji_task_args(conf, phase, arch, argv, cwd, packages=(), mounts=(), weight_key=None, shell=None,
+                   chown_paths=None):
+    """(args, kwargs) of the hub's runroot call for ARGV of PHASE on ARCH in CWD, as `koji runroot`
+    sends Pungi's options: every option (repo_id None, skip_setarch False, channel and weight None
+    when unset), the weight an integer."""
     tag, kwargs = _task_options(conf, phase, cwd, packages, mounts, weight_key)
-    return [tag, arch, koji_command(argv, cwd)], kwargs
+    kwargs = {"channel": kwargs.get("channel"), "packages": kwargs["packages"], "mounts": kwargs["mounts"],
+              "repo_id": None, "skip_setarch": False, "weight": int(kwargs["weight"]) if kwargs.get("weight") else None}
+    return [tag, arch, koji_command(argv, cwd, chown_paths, shell)], kwargs
 
 
 def _task_options(conf, phase, cwd, packages=(), mounts=(), weight_key=None):
@@ -191,10 +207,10 @@ def _task_options(conf, phase, cwd, packages=(), mounts=(), weight_key=None):
     return tag, kwargs
 
 
-def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=(), weight_key=None):
-    args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts, weight_key)
+def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=(), weight_key=None, shell=None, chown_paths=None):
+    args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts, weight_key, shell, chown_paths)
     log.info("runroot: koji runroot on %s in tag %s%s: %s", arch, args[0],
-             " (channel %s)" % kwargs["channel"] if "channel" in kwargs else "", args[2])
+             " (channel %s)" % kwargs["channel"] if kwargs["channel"] else "", args[2])
     return _task(conf, "runroot", args, kwargs, log_path, argv[0])
 
 
@@ -243,7 +259,11 @@ def _task(conf, method, args, kwargs, log_path, what):
     if info["state"] == kojitasks.CLOSED:
         return output
     why = session.error(task_id, info)
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    # the last line the command wrote: not what the hand-over after it wrote (from the `set -x`
+    # trace of its EXIT_CODE=... on), nor trace lines
+    lines = output.splitlines()
+    ends = [n for n, line in enumerate(lines) if line.startswith("+ EXIT_CODE=")]
+    lines = [line.strip() for line in lines[:ends[-1] if ends else None] if line.strip() and not line.startswith("+")]
     tail = "; %s ends: %s" % (logs[-1], lines[-1]) if lines else ""
     raise PunjiError("%s of %s: %s%s; see %s" % ("runroot" if method == "runroot" else "koji task", what, why,
                                                   tail, log_path))

@@ -5,7 +5,9 @@ As in Pungi, lorax runs once per variant of type 'variant' and arch, unless the
 variant is empty or buildinstall_skip says so. Its argument list is Pungi's:
 --product (release_name), --version (treeinfo_version or release_version, or
 lorax_options' version), --release (release_version), a --source for the arch's
-package set repo (work/<arch>/repo) and for every lorax_extra_sources repo,
+package set repo (work/<arch>/repo), for every lorax_extra_sources repo and, when the
+compose has comps, for the variant's comps repo (work/<arch>/comps_repo_<variant>, a repo of
+no packages written before lorax runs; translated by translate_paths, as Pungi gives it),
 --variant, --bugurl, --nomacboot and --noupgrade (both on unless
 lorax_options turn them off), --isfinal for a compose Pungi calls supported (an RC,
 Update or SecurityFix label),
@@ -14,9 +16,9 @@ Update or SecurityFix label),
 for each of the variant's buildinstallpackages, the templates and their
 variables, --rootfs-size, --dracut-arg, --skip-branding, --squashfs-only,
 --config, and the output directory. It runs through the phase's runroot method
-(punji_lib.koji.runroot) into work/<arch>/buildinstall/.<variant>.tmp (under
-buildinstall_topdir/<compose id>/<arch>/<variant> when that is set, copied back),
-renamed to work/<arch>/buildinstall/<variant> when lorax succeeded.
+(punji_lib.koji.runroot) into work/<arch>/buildinstall/<variant>, as Pungi's (under
+buildinstall_topdir/<compose id>/<arch>/<variant> when that is set, copied back); it is
+removed when lorax fails, and only the state written last says it is complete.
 
 What lorax made but its .treeinfo, .discinfo, Packages/ and repodata/ then goes
 into the os tree compose/<variant>/<arch>/os (hard links where possible), each
@@ -31,6 +33,7 @@ adds to images.json.
 """
 
 import os
+import shlex
 import shutil
 
 from ..compose import jsonio, layout, request, reuse, state
@@ -67,23 +70,21 @@ def run(topdir, variant, arch):
         raise PunjiError("no package set repo %s yet: run punji-pkgset --arch %s first"
                          % (layout.pkgset_repo(arch), arch))
     out = layout.at(topdir, layout.buildinstall_dir(variant, arch))
-    tmp = os.path.join(os.path.dirname(out), ".%s.tmp" % variant)
-    output = tmp
+    output = out  # lorax writes straight into it, as in Pungi (no state says it is done until then)
     if conf.get("buildinstall_topdir"):
-
         output = os.path.join(conf["buildinstall_topdir"], request.read(topdir)["compose_id"], arch, variant)
     log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
     argv = lorax.command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
     packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
     kickstart = _kickstart(topdir, conf, v, arch)
     inputs = state.digest(_compose_neutral(topdir, argv), packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")),
-                          kickstart,
+                          kickstart, _read(lorax.config_source(topdir, conf, variant, arch)),
+                          _read(layout.at(topdir, layout.comps_file(variant, arch))),
                           _read(os.path.join(repo, "repodata", "repomd.xml")),
                           [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
                            for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _intact(topdir, variant, arch):
         log.info("buildinstall %s.%s: the same package set and options as the last run; nothing to do", variant, arch)
-        _clean(tmp)
         state.keep(topdir, PHASE, variant, arch)
         return
     _forget(topdir, variant, arch)
@@ -92,15 +93,16 @@ def run(topdir, variant, arch):
                        finish=lambda _old: _adopt(topdir, v, arch, out, kickstart),
                        allowed=conf.get("buildinstall_allow_reuse"),
                        optional=[layout.buildinstall_log_dir(variant, arch)]):
-        _clean(tmp)
         return
     try:
-        _clean(tmp)
-        if output != tmp:
+        _clean(out)
+        if output != out:
             _clean(output)
         os.makedirs(os.path.dirname(output), exist_ok=True)
         _clean(log_dir)
         os.makedirs(log_dir)
+        lorax.copy_config(topdir, conf, variant, arch)
+        lorax.write_comps_repo(topdir, variant, arch)
         log.info("buildinstall %s.%s: lorax into %s", variant, arch, output)
         if conf.get("lorax_use_koji_plugin"):
             lorax_args = lorax.plugin_arguments(topdir, conf, v, arch, output)
@@ -109,23 +111,26 @@ def run(topdir, variant, arch):
             lorax.take_plugin_results(output, log_dir)
         else:
             runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch),
-                        packages)
+                        packages, koji_shell=_koji_shell(argv, output), chown_paths=[output, log_dir])
         if not os.path.isdir(output) or not os.listdir(output):
             raise PunjiError("lorax left nothing in %s; see %s" % (output, layout.log_file(PHASE, variant, arch)))
-        if output != tmp:
-            shutil.copytree(output, tmp, symlinks=True)
-        _clean(out)
-        os.rename(tmp, out)
+        if output != out:
+            shutil.copytree(output, out, symlinks=True)
         installed = _install(topdir, out, variant, arch, kickstart)
         images = _boot_iso(topdir, v, arch)
     except BaseException:
-        _clean(tmp)
         _uninstall(topdir, variant, arch, names=None)
+        _clean(out)
         raise
     return _finish(topdir, v, arch, images, installed, inputs)
 
 
 # -- the lorax command line ----------------------------------------------------------------
+
+
+def _koji_shell(argv, output):
+    """The command of a Koji runroot task running lorax's ARGV, as Pungi's: OUTPUT removed first."""
+    return "rm -rf %s && %s" % (shlex.quote(output), " ".join(shlex.quote(a) for a in argv))
 
 
 def _compose_neutral(topdir, argv):
@@ -271,6 +276,8 @@ def _forget(topdir, uid, arch):
 
 
 def _read(path):
+    if not path:
+        return None
     try:
         with open(path, "rb") as f:
             return f.read().decode("utf-8", "replace")

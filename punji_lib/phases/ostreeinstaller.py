@@ -6,22 +6,25 @@ block a variant gets on one of its binary arches, lorax runs through the phase's
 method (punji_lib.koji.runroot, as "ostree_installer" in runroot_method) with buildinstall's
 argument list (punji_lib.media.lorax.command), where:
 
-    --source      the arch's package set repo, then the block's 'repo' (a variant uid -> its
-                  os tree in this compose on the arch; URLs with $arch replaced)
+    --source      the block's 'repo' (a variant uid -> its os tree in this compose on the
+                  arch; URLs with $arch replaced), then, as Pungi's, the package set repo and
+                  the variant's comps repo for $basearch (translated by translate_paths)
     --version     release_version
     --release     the block's 'release' (without one, Pungi passes the text "None")
     --volid       image_volid_formats with disc type disc_types["ostree"] (default "ostree")
     --installpkgs the block's installpkgs
     templates     add_template / add_arch_template (relative paths: files of template_repo
                   checked out at template_branch), add_template_var / add_arch_template_var,
-                  rootfs_size, skip_branding
+                  rootfs_size
 
-lorax writes into work/<arch>/ostreeinstaller/.<variant>.tmp, renamed to
-work/<arch>/ostreeinstaller/<variant> when it succeeded. Its images/boot.iso is put
-(hard link, else copy) into compose/<variant>/<arch>/iso/ under image_name_format's name
-with disc type disc_types["ostree"] and recorded as a productmd image of type
-"dvd-ostree" (bootable, volume id and implanted MD5 read from the ISO) in
-work/global/ostreeinstaller/images.json, which punji-createiso --assemble adds to
+The runroot needs pungi, lorax and ostree (and the block's extra_runroot_pkgs); a Koji task
+runs `rm -rf <output> && lorax ...` as Pungi's. lorax writes into
+work/<arch>/<variant>/ostree_installer (Pungi's; removed when it fails). What it made but
+.treeinfo, .discinfo, Packages/ and repodata/ is copied into the os tree, as Pungi copies it;
+its images/boot.iso is put (hard link, else copy) into compose/<variant>/<arch>/iso/ under
+image_name_format's name with disc type disc_types["ostree"] and disc number 1 (Pungi's) and
+recorded as a productmd image of type "dvd-ostree" (bootable, volume id and implanted MD5 read
+from the ISO) in work/global/ostreeinstaller/images.json, which punji-createiso --assemble adds to
 images.json. As Pungi validates, a variant.arch where buildinstall also runs is an
 error unless ostree_installer_overwrite is true. A block whose 'failable' lists the arch
 (or "*"), or failable_deliverables "ostree-installer", may fail: a warning and the state
@@ -29,6 +32,7 @@ records failed.
 """
 
 import os
+import shlex
 import shutil
 
 from ..compose import jsonio, layout, request
@@ -72,10 +76,11 @@ def run(topdir, variant=None, arch=None):
     if os.path.exists(stale):
         os.unlink(stale)
     made, failed = [], []
+    numbers = pungi_numbers(jobs)
     for v, arch, block in jobs:
         what = "option 'ostree_installer' (variant %s, arch %s)" % (v["uid"], arch)
         try:
-            made.append(one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what))
+            made.append(one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, numbers[(v["uid"], arch)]))
         except PunjiError as exc:
             message = "%s: %s" % (what, exc)
             failable = block.get("failable") or []
@@ -98,9 +103,11 @@ def _templates(block, key, template_dir, what):
     return result
 
 
-def lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what):
+def lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what, plugin=False):
     """(the settings, the variant) buildinstall's lorax arguments take, with the block's sources,
-    volume id, templates and packages."""
+    volume id, templates and packages. The sources as Pungi's: the block's repos, then the package
+    set's and the variant's comps repo (when the compose has comps) for $basearch, translated by
+    translate_paths (else a file:// URL; a path for the Koji PLUGIN)."""
     repos = block.get("repo") or []
     repos = repos if isinstance(repos, list) else [repos]
     tree_uids = {x["uid"] for x in jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]}
@@ -110,8 +117,14 @@ def lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what):
         if url in tree_uids:
             url = layout.at(topdir, layout.os_tree(url, arch))
         sources.append(url.replace("$arch", arch).replace("$basearch", arch))
-    opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size"),
-            "skip_branding": block.get("skip_branding")}
+    local = "" if plugin else "file://"
+    own = [layout.pkgset_repo("$basearch")]
+    if os.path.isfile(layout.at(topdir, layout.comps_file(v["uid"], arch))):
+        own.append(layout.comps_repo(v["uid"], "$basearch"))
+    for rel in own:
+        url = layout.translate_path(layout.at(topdir, rel), bi_conf.get("translate_paths"))
+        sources.append(url if "://" in url else local + url)
+    opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size")}
     for key in ("add_template", "add_arch_template"):
         opts[key] = _templates(block, key, template_dir, what)
     for key in ("add_template_var", "add_arch_template_var"):
@@ -133,7 +146,7 @@ def _release(block, what):
 def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_dir, what):
     """buildinstall's lorax argument list with the block's sources, release, volume id and templates."""
     lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what)
-    argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile)
+    argv = lorax.command(topdir, lorax_conf, v, arch, output, logfile, comps=False, pkgset=False)
     # Pungi: the version is release_version, the release the block's (without one: the text None)
     fixed = {"--version=": conf["release_version"], "--release=": _release(block, what)}
     return [next(("%s%s" % (k, value) for k, value in fixed.items() if a.startswith(k)), a) for a in argv]
@@ -141,21 +154,30 @@ def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_
 
 def plugin_arguments(topdir, conf, bi_conf, v, arch, block, output, template_dir, what):
     """The lorax_args of the pungi_buildinstall task Pungi creates for the block
-    (ostree_installer_use_koji_plugin): no release without the block's, no skip_branding."""
-    lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what)
-    args = lorax.plugin_arguments(topdir, lorax_conf, v, arch, output)
-    args.pop("skip_branding", None)
+    (ostree_installer_use_koji_plugin): no release without the block's."""
+    lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what, plugin=True)
+    args = lorax.plugin_arguments(topdir, lorax_conf, v, arch, output, comps=False, pkgset=False)
     args.update(version=str(conf["release_version"]), release=_release(block, what))
     return {k: value for k, value in args.items() if value}
 
 
-def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
+# Pungi sorts variants by type (variants, then addons and layered products, then optionals), then uid
+TYPE_ORDER = {"variant": 0, "addon": 1, "layered-product": 1, "optional": 2}
+
+
+def pungi_numbers(jobs):
+    """{(variant uid, arch): n}: the number Pungi's worker gives each job (its log directory's
+    ostree_installer-<n>), in the order Pungi queues them: variants sorted, arches in order."""
+    ordered = sorted(jobs, key=lambda job: (TYPE_ORDER.get(job[0]["type"], 3), job[0]["uid"], job[1]))
+    return {(v["uid"], arch): n for n, (v, arch, _block) in enumerate(ordered, 1)}
+
+
+def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
     uid = v["uid"]
     out = layout.at(topdir, layout.ostreeinstaller_dir(uid, arch))
-    tmp = os.path.join(os.path.dirname(out), ".%s.tmp" % uid)
-    templates = os.path.join(os.path.dirname(out), ".%s.templates" % uid)
-    log_dir = layout.at(topdir, layout.ostreeinstaller_log_dir(uid, arch))
-    for path in (tmp, templates, out, log_dir):
+    templates = os.path.join(os.path.dirname(out), "lorax_templates")
+    log_dir = layout.at(topdir, layout.ostreeinstaller_log_dir(uid, arch, number))
+    for path in (templates, out, log_dir):
         _clean(path)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     os.makedirs(log_dir)
@@ -163,32 +185,35 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
     if block.get("template_repo"):
         template_dir = scm.git_checkout(block["template_repo"], block.get("template_branch"), templates,
                                         what + ": template_repo", request.config_dir(topdir))
-    packages = ["lorax", "ostree"] + list(block.get("extra_runroot_pkgs") or [])
+    lorax.write_comps_repo(topdir, uid, arch)
+    packages = ["pungi", "lorax", "ostree"] + list(block.get("extra_runroot_pkgs") or [])
     log_path = layout.log_file(PHASE)
-    log.info("ostree installer %s.%s: lorax into %s", uid, arch, tmp)
+    log.info("ostree installer %s.%s: lorax into %s", uid, arch, out)
     try:
         if conf.get("ostree_installer_use_koji_plugin"):
-            args = plugin_arguments(topdir, conf, bi_conf, v, arch, block, tmp, template_dir, what)
+            args = plugin_arguments(topdir, conf, bi_conf, v, arch, block, out, template_dir, what)
             runroot.plugin_task(rr_conf, RUNROOT_PHASE, arch, "pungi_buildinstall", {"lorax_args": args},
                                 os.path.dirname(out), log_path, packages)
-            lorax.take_plugin_results(tmp, log_dir)
+            lorax.take_plugin_results(out, log_dir)
         else:
-            argv = lorax_argv(topdir, conf, bi_conf, v, arch, block, tmp, os.path.join(log_dir, "lorax.log"),
+            argv = lorax_argv(topdir, conf, bi_conf, v, arch, block, out, os.path.join(log_dir, "lorax.log"),
                               template_dir, what)
-            runroot.run(rr_conf, RUNROOT_PHASE, arch, argv, os.path.dirname(out), log_path, packages)
-        boot = os.path.join(tmp, "images", "boot.iso")
+            shell = "rm -rf %s && %s" % (shlex.quote(out), " ".join(shlex.quote(a) for a in argv))
+            runroot.run(rr_conf, RUNROOT_PHASE, arch, argv, os.path.dirname(out), log_path, packages,
+                        koji_shell=shell, chown_paths=[out])
+        boot = os.path.join(out, "images", "boot.iso")
         if not os.path.isfile(boot):
             raise PunjiError("lorax made no images/boot.iso; see %s" % log_path)
-        os.rename(tmp, out)
+        _copy_into_tree(topdir, out, uid, arch)
     except BaseException:
-        _clean(tmp)
+        _clean(out)
         raise
     finally:
         _clean(templates)
     ci_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
     disc = (conf.get("disc_types") or {}).get("ostree", "ostree")
     ci_conf = dict(ci_conf, disc_types=dict(ci_conf.get("disc_types") or {}, dvd=disc))
-    name = naming.image_name(ci_conf, naming.substitutions(ci_conf, topdir), v, arch, "")
+    name = naming.image_name(ci_conf, naming.substitutions(ci_conf, topdir), v, arch, 1)  # Pungi: disc 1
     rel = layout.iso_dir(uid, arch) + "/" + name
     target = layout.at(topdir, rel)
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -204,6 +229,23 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what):
                   bootable=True)
     log.info("ostree installer %s.%s: %s", uid, arch, rel)
     return {"variant": uid, "arch": arch, "image": record}
+
+
+def _copy_into_tree(topdir, out, uid, arch):
+    """What lorax made (OUT) copied into the os tree, as Pungi copies it, but for the .treeinfo,
+    .discinfo, Packages/ and repodata/ of the tree's own (copies of entries already there
+    replace them)."""
+    top = layout.at(topdir, layout.os_tree(uid, arch))
+    os.makedirs(top, exist_ok=True)
+    for name in sorted(os.listdir(out)):
+        if name in (".treeinfo", ".discinfo", "Packages", "repodata"):
+            continue
+        source, target = os.path.join(out, name), os.path.join(top, name)
+        if os.path.isdir(source) and not os.path.islink(source):
+            shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+        else:
+            _clean(target)
+            shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _clean(path):

@@ -138,6 +138,28 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
                                                   "packages": index, "local": local}, compact=True)
 
 
+def write_comps_repo(repo_dir, comps, checksum="sha256"):
+    """A yum repo of no packages in REPO_DIR with COMPS as its group file (Pungi's comps repo of
+    a variant: `createrepo_c --groupfile`), its revision the comps file's time."""
+    tmp = dirs.aside(repo_dir)
+    try:
+        repodata = os.path.join(tmp, "repodata")
+        os.makedirs(repodata)
+        paths = {}
+        for kind in WITH_CHANGELOGS:
+            paths[kind] = os.path.join(repodata, "%s.xml" % kind)
+            with open(paths[kind], "wb") as f:
+                f.write(b"".join(ends_of(kind, 0)))
+        paths["group"] = os.path.join(repodata, "comps.xml")
+        shutil.copyfile(comps, paths["group"])
+        write_repomd(repodata, paths, int(os.path.getmtime(comps)), checksum, group_gz=True)
+        os.chmod(tmp, 0o755)
+        dirs.swap(tmp, repo_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False, sums=None):
     """REPODATA/repomd.xml over the metadata files PATHS, {kind: path}, each renamed to carry
     its CHECKSUM, with its timestamp and mtime REVISION; with GROUP_GZ the "group" file
