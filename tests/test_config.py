@@ -133,9 +133,6 @@ def test_kobo_leniencies_load_as_pungi_loads_them():
         ("runroot_weights = {'*': 3}\n", ["option 'runroot_weights'", "'*' was unexpected"]),
         ("runroot_method = {'gather': 'koji'}\n", ["option 'runroot_method'"]),
         ('extra_files = [("^.*$", {"*": [{"scm": "file", "repo": "", "dir": ["a", "b"]}]})]\n', ["option 'extra_files'"]),
-        # Pungi 4.3.2's ostree_installer blocks take no skip_branding (found by tools/fidelity-koji-tasks)
-        ('ostree_installer = [("^Server$", {"x86_64": {"repo": "https://x/os", "skip_branding": True}})]\n',
-         ["option 'ostree_installer'", "'skip_branding' was unexpected"]),
         # the dict form of ostree needs a repo in Pungi 4.3.2
         ('ostree = {"^Server$": {"treefile": "t.json", "config_url": "https://x/y.git", "ostree_repo": "/o"}}\n',
          ["option 'ostree'"]),

@@ -33,7 +33,7 @@ ostree_installer = [
             "rootfs_size": "3",
         },
     }),
-    ("^Client$", {"i386": {"failable": ["*"]}, "x86_64": {}}),
+    ("^Client$", {"i386": {"failable": ["*"]}, "x86_64": {"skip_branding": True}}),
 ]
 """
 
@@ -86,7 +86,7 @@ def test_lorax_gets_the_blocks_arguments(demo, demo_repo):
         "--rootfs-size=3",
         "%s/work/x86_64/Server/ostree_installer" % compose,  # Pungi's output directory
     ]
-    assert "--skip-branding" not in runs[("Client", "x86_64")]  # Pungi 4.3.2 has no skip_branding here
+    assert "--skip-branding" in runs[("Client", "x86_64")]
 
 
 def test_boot_iso_in_the_iso_directory_and_images_json(demo):

@@ -209,7 +209,7 @@ def test_a_failing_pungi_buildinstall_task_is_one_line(demo, hub, env, tmp_path)
 def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
     block = {"repo": ["Everything"], "release": "20261126", "installpkgs": ["demo-bash"], "rootfs_size": "3",
-             "add_template_var": ["ostree_ref=pdl/1/x86_64/server"]}
+             "add_template_var": ["ostree_ref=pdl/1/x86_64/server"], "skip_branding": True}
     set_options(compose, "ostreeinstaller", ostree_installer=[["^Server$", {"x86_64": block}]],
                 ostree_installer_overwrite=True, ostree_installer_use_koji_plugin=True)
     set_options(compose, "runroot", runroot_weights={"ostree_installer": 3})

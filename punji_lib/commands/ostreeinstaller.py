@@ -10,7 +10,7 @@ block matches, run lorax through the phase's runroot method (runroot_method
 "ostree_installer") with punji-buildinstall's argument list, the block's repos
 (variant uids become this compose's os trees) after the arch's package set
 repo, its release, installpkgs, templates (relative ones from template_repo at
-template_branch) and template variables and rootfs_size, and
+template_branch) and template variables, rootfs_size and skip_branding, and
 the volume id of disc type disc_types["ostree"]. lorax's images/boot.iso goes
 into compose/<variant>/<arch>/iso/ named by image_name_format (disc type
 "ostree") and is recorded as a "dvd-ostree" image for images.json

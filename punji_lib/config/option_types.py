@@ -339,6 +339,7 @@ OSTREE_INSTALLER = block({
     "template_repo": STR,
     "template_branch": STR,
     "extra_runroot_pkgs": STR_LIST,
+    "skip_branding": BOOL,
 }, closed=True)
 
 OSBS = block({

@@ -15,7 +15,7 @@ argument list (punji_lib.media.lorax.command), where:
     --installpkgs the block's installpkgs
     templates     add_template / add_arch_template (relative paths: files of template_repo
                   checked out at template_branch), add_template_var / add_arch_template_var,
-                  rootfs_size
+                  rootfs_size, skip_branding
 
 The runroot needs pungi, lorax and ostree (and the block's extra_runroot_pkgs); a Koji task
 runs `rm -rf <output> && lorax ...` as Pungi's. lorax writes into
@@ -124,7 +124,8 @@ def lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what, plugin=Fal
     for rel in own:
         url = layout.translate_path(layout.at(topdir, rel), bi_conf.get("translate_paths"))
         sources.append(url if "://" in url else local + url)
-    opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size")}
+    opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size"),
+            "skip_branding": block.get("skip_branding")}
     for key in ("add_template", "add_arch_template"):
         opts[key] = _templates(block, key, template_dir, what)
     for key in ("add_template_var", "add_arch_template_var"):
@@ -154,9 +155,10 @@ def lorax_argv(topdir, conf, bi_conf, v, arch, block, output, logfile, template_
 
 def plugin_arguments(topdir, conf, bi_conf, v, arch, block, output, template_dir, what):
     """The lorax_args of the pungi_buildinstall task Pungi creates for the block
-    (ostree_installer_use_koji_plugin): no release without the block's."""
+    (ostree_installer_use_koji_plugin): no release without the block's, no skip_branding."""
     lorax_conf, v = lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what, plugin=True)
     args = lorax.plugin_arguments(topdir, lorax_conf, v, arch, output, comps=False, pkgset=False)
+    args.pop("skip_branding", None)
     args.update(version=str(conf["release_version"]), release=_release(block, what))
     return {k: value for k, value in args.items() if value}
 
