@@ -165,6 +165,21 @@ def normalized_metadata(path, compose_id):
     return json.loads(json.dumps(data).replace(compose_id, "{COMPOSE_ID}"))
 
 
+class _HashSink:
+    """What pycdlib writes a file of an image into: hashed. It pads some files (a bootable
+    image's boot catalog) by seeking forward before a last zero byte: zeros, hashed too."""
+
+    def __init__(self):
+        self.hash = hashlib.sha256()
+
+    def write(self, data):
+        self.hash.update(data)
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        assert whence == os.SEEK_CUR and offset >= 0, (offset, whence)
+        self.hash.update(b"\0" * offset)
+
+
 def iso_files(path):
     """{Rock Ridge path: sha256} of every file in ISO PATH (read with pycdlib)."""
     import pycdlib
@@ -176,14 +191,9 @@ def iso_files(path):
         for top, _dirs, files in iso.walk(rr_path="/"):
             for name in files:
                 rr = os.path.join(top, name)
-                h = hashlib.sha256()
-
-                class Sink:
-                    def write(self, data):
-                        h.update(data)
-
-                iso.get_file_from_iso_fp(Sink(), rr_path=rr)
-                found[rr] = h.hexdigest()
+                sink = _HashSink()
+                iso.get_file_from_iso_fp(sink, rr_path=rr)
+                found[rr] = sink.hash.hexdigest()
     finally:
         iso.close()
     return found
