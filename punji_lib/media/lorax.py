@@ -60,9 +60,14 @@ def comps_source(topdir, conf, uid, arch, local="file://"):
     to lorax, translated by translate_paths (else the path after LOCAL)."""
     if not os.path.isfile(layout.at(topdir, layout.comps_file(uid, arch))):
         return []
-    path = layout.at(topdir, layout.comps_repo(uid, arch))
-    url = layout.translate_path(path, conf.get("translate_paths"))
-    return [url if "://" in url else local + url]
+    return [repo_url(topdir, conf, layout.comps_repo(uid, arch), local)]
+
+
+def repo_url(topdir, conf, rel, local="file://"):
+    """The URL lorax gets of the compose's repo REL, as Pungi gives it: translated by
+    translate_paths, else the path after LOCAL."""
+    url = layout.translate_path(layout.at(topdir, rel), conf.get("translate_paths"))
+    return url if "://" in url else local + url
 
 
 def write_comps_repo(topdir, uid, arch):
@@ -82,7 +87,7 @@ def arguments(topdir, conf, v, arch, comps=True, plugin=False, pkgset=True):
     version = opts.get("version") or conf.get("treeinfo_version") or conf["release_version"]
     # the plugin gets the package set and comps repos as Pungi has them: paths, not file:// URLs
     local = "" if plugin else "file://"
-    sources = [local + layout.at(topdir, layout.pkgset_repo(arch))] * pkgset \
+    sources = ([local + layout.at(topdir, layout.pkgset_repo(arch))] if pkgset else []) \
         + extra_sources(topdir, conf, v["uid"], arch, local) \
         + (comps_source(topdir, conf, v["uid"], arch, local) if comps else [])
     config = opts.get("configuration_file")
@@ -132,6 +137,14 @@ def copy_config(topdir, conf, uid, arch):
         target = config_copy(topdir, uid, arch)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(source, target)
+
+
+def koji_shell(argv, output):
+    """The command of a Koji runroot task running lorax's ARGV, as Pungi's: OUTPUT removed first
+    (lorax refuses an output directory that exists)."""
+    import shlex
+
+    return "rm -rf %s && %s" % (shlex.quote(output), " ".join(shlex.quote(a) for a in argv))
 
 
 # plugin argument -> lorax's option, where they differ by more than the leading dashes

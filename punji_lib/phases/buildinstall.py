@@ -33,7 +33,6 @@ adds to images.json.
 """
 
 import os
-import shlex
 import shutil
 
 from ..compose import jsonio, layout, request, reuse, state
@@ -111,7 +110,7 @@ def run(topdir, variant, arch):
             lorax.take_plugin_results(output, log_dir)
         else:
             runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch),
-                        packages, koji_shell=_koji_shell(argv, output), chown_paths=[output, log_dir])
+                        packages, koji_shell=lorax.koji_shell(argv, output), chown_paths=[output, log_dir])
         if not os.path.isdir(output) or not os.listdir(output):
             raise PunjiError("lorax left nothing in %s; see %s" % (output, layout.log_file(PHASE, variant, arch)))
         if output != out:
@@ -126,11 +125,6 @@ def run(topdir, variant, arch):
 
 
 # -- the lorax command line ----------------------------------------------------------------
-
-
-def _koji_shell(argv, output):
-    """The command of a Koji runroot task running lorax's ARGV, as Pungi's: OUTPUT removed first."""
-    return "rm -rf %s && %s" % (shlex.quote(output), " ".join(shlex.quote(a) for a in argv))
 
 
 def _compose_neutral(topdir, argv):

@@ -32,7 +32,6 @@ records failed.
 """
 
 import os
-import shlex
 import shutil
 
 from ..compose import jsonio, layout, request
@@ -121,9 +120,7 @@ def lorax_inputs(topdir, bi_conf, v, arch, block, template_dir, what, plugin=Fal
     own = [layout.pkgset_repo("$basearch")]
     if os.path.isfile(layout.at(topdir, layout.comps_file(v["uid"], arch))):
         own.append(layout.comps_repo(v["uid"], "$basearch"))
-    for rel in own:
-        url = layout.translate_path(layout.at(topdir, rel), bi_conf.get("translate_paths"))
-        sources.append(url if "://" in url else local + url)
+    sources += [lorax.repo_url(topdir, bi_conf, rel, local) for rel in own]
     opts = {"nomacboot": True, "noupgrade": False, "rootfs_size": block.get("rootfs_size"),
             "skip_branding": block.get("skip_branding")}
     for key in ("add_template", "add_arch_template"):
@@ -200,9 +197,8 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
         else:
             argv = lorax_argv(topdir, conf, bi_conf, v, arch, block, out, os.path.join(log_dir, "lorax.log"),
                               template_dir, what)
-            shell = "rm -rf %s && %s" % (shlex.quote(out), " ".join(shlex.quote(a) for a in argv))
             runroot.run(rr_conf, RUNROOT_PHASE, arch, argv, os.path.dirname(out), log_path, packages,
-                        koji_shell=shell, chown_paths=[out])
+                        koji_shell=lorax.koji_shell(argv, out), chown_paths=[out])
         boot = os.path.join(out, "images", "boot.iso")
         if not os.path.isfile(boot):
             raise PunjiError("lorax made no images/boot.iso; see %s" % log_path)
