@@ -32,7 +32,8 @@ with createiso_use_xorrisofs) writes each image into a directory built aside,
 isohybrid adds the hybrid MBR of a bootable one, implantisomd5 implants its MD5,
 a .manifest lists its files; the directory replaces compose/<variant>/<arch>/iso
 (or <symlink_isos_to>/<compose id>/..., symlinked from there) only when every
-image is done. With create_jigdo, jigdo-file makes each image's .jigdo and .template
+image is done (with failable_deliverables "iso", a disc that fails goes alone, as Pungi
+writes each disc in a failable task of its own: the others stay). With create_jigdo, jigdo-file makes each image's .jigdo and .template
 (media.jigdo) into a directory built aside that replaces compose/<variant>/<arch>/jigdo
 then. The records (productmd image fields, checksums left to
 punji-imagechecksum) go to work/<arch>/createiso/<variant>.json;
@@ -50,10 +51,11 @@ import shutil
 from ..compose import dirs, jsonio, layout, notify, request, state
 from ..config import lookup, variants
 from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems, va_data
-from ..errors import NotFailable, PunjiError
+from ..errors import NotFailable, PunjiError, as_user_error
 from ..koji import runroot
 from ..log import log, warn
-from ..media import boot_iso, image_digests, image_files, iso, iso_discs, iso_reuse, iso_split, jigdo, naming
+from ..media import (boot_iso, image_digests, image_files, images_json, iso, iso_discs, iso_reuse, iso_split, jigdo,
+                     naming)
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -116,8 +118,8 @@ def run(topdir, variant, arch):
     if images is not None:
         return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
     try:
-        images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()}, chrp,
-                             namesakes)
+        images, failed = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()},
+                                     chrp, namesakes)
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
         # the boot.iso buildinstall linked there, in the iso directory Pungi made before it split
@@ -126,16 +128,21 @@ def run(topdir, variant, arch):
         _make_empty_iso_dir(topdir, conf, variant, arch)
         boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         raise
-    return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
+    if failed:  # a run that failed in part is made again whole, never kept nor taken over
+        inputs = reuse_key = None
+    return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key, failed=failed)
 
 
-def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None):
+def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None, failed=()):
+    """Record the images of tree V.ARCH; FAILED: the discs that failed (failable_deliverables),
+    which make the compose FINISHED_INCOMPLETE (finish.failures)."""
     record = {"header": state.header("createiso-result"), "variant": v["uid"], "arch": arch,
               "images": images, "skipped": skipped}
     jsonio.write_json(layout.at(topdir, layout.createiso_json(v["uid"], arch)), record)
     state.write(topdir, PHASE, v["uid"], arch, images=[os.path.basename(i["path"]) for i in images],
                 skipped=skipped, bootable=any(i["bootable"] for i in images),
-                result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key)
+                result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key,
+                **({"failed_images": list(failed)} if failed else {}))
 
 
 def _inputs(topdir, conf, v, stats, chrp, namesakes=()):
@@ -319,7 +326,7 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     try:
         _check_space(staged, sizes, discs)
         copies = {}
-        records = []
+        records, failed = [], []
         for number, (name, members) in enumerate(zip(names, discs), 1):
             disc_dir = os.path.join(work, "disc%d" % number)
             if name in shared:
@@ -341,14 +348,21 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
                 log.info("createiso_break_hardlinks: %d files with other hard links copied aside", len(copies))
             output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
-            runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
-            made = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
-                                  request.supported(topdir), arch)
-            records.append(_record(topdir, conf, v, arch, output, name, number, len(discs), bool(boot), log_path,
-                                   made.md5))
-            made.flushed()
+            try:
+                runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
+                made = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
+                                      request.supported(topdir), arch)
+                records.append(_record(topdir, conf, v, arch, output, name, number, len(discs), bool(boot),
+                                       log_path, made.md5))
+                made.flushed()
+            except Exception as exc:
+                failed.append((_disc_failed(conf, v, arch, output, number, exc), exc))
+        if failed and not records:
+            raise failed[0][1]  # no disc made: the tree failed as a whole
+        failed = [_warn_disc_failed(v, arch, disc) for disc, _exc in failed]
         boot_iso.carry(topdir, uid, arch, staged)
-        jigdos = _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path)
+        made_names = [os.path.basename(r["path"]) for r in records]
+        jigdos = _make_jigdos(topdir, conf, v, arch, staged, made_names, top, log_path)
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
         dirs.swap(staged, real_dir)
@@ -360,9 +374,35 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     finally:
         _clean(work)
     _link_iso_dir(topdir, conf, uid, arch, real_dir)
-    for name in names:
+    for name in made_names:
         notify.send(topdir, "createiso-imagedone", file=os.path.join(real_dir, name), arch=arch, variant=uid)
-    return records
+    for disc in failed:
+        notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, disc["image"]), arch=arch,
+                    variant=uid)
+    return records, failed
+
+
+def _disc_failed(conf, v, arch, output, number, exc):
+    """EXC, the failure of writing disc NUMBER of tree V.ARCH to OUTPUT, raised again unless
+    failable_deliverables lets the tree's ISOs fail: then, as Pungi 4.3.2 writes each disc in a
+    failable task of its own, the half-written image goes and the other discs stay; returns
+    what the state file records of it."""
+    known = as_user_error(exc)
+    if isinstance(known, NotFailable) or "iso" not in va_data(conf.get("failable_deliverables"), v["uid"], arch):
+        raise exc
+    for path in (output, output + ".manifest"):
+        if os.path.lexists(path):
+            os.unlink(path)
+    name = os.path.basename(output)
+    message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
+    log.error("disc %d of %s.%s failed, %s removed: %s", number, v["uid"], arch, name, message)
+    return {"image": name, "disc": number, "error": message}
+
+
+def _warn_disc_failed(v, arch, disc):
+    warn(PROG, "%s (failable_deliverables: the compose goes on without disc %d of %s.%s, %s)"
+         % (disc["error"], disc["disc"], v["uid"], arch, disc["image"]))
+    return disc
 
 
 def _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path):
@@ -476,81 +516,5 @@ def _record(topdir, conf, v, arch, output, name, number, count, bootable, log_pa
     return record
 
 
-# -- images.json -------------------------------------------------------------------------
-
-
-KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "kiwibuild", "imagebuilder",
-                     "osbuild", "ostreecontainer")
-
-
-# the Pungi phases (and, but for createiso, the option each needs) of which one not skipped
-# makes Pungi 4.3.2 write images.json; its image_checksum phase sums the images all the same
-IMAGE_PHASES = (("buildinstall", "buildinstall_method"), ("ostree_installer", "ostree_installer"),
-                ("createiso", None), ("live_images", "live_images"), ("live_media", "live_media"),
-                ("image_build", "image_build"), ("osbuild", "osbuild"))
-
-
-def images_listed(conf):
-    """Whether Pungi writes compose/metadata/images.json for config CONF."""
-    skipped = set(conf.get("skip_phases") or [])
-    return any(name not in skipped and (option is None or conf.get(option)) for name, option in IMAGE_PHASES)
-
-
-def run_assemble(topdir):
-    """compose/metadata/images.json: every tree's images and the extra ISOs punji-extraiso
-    made (work/<arch>/extraiso/<variant>.json), in productmd's format. A source image is
-    listed under each arch of its variant, as Pungi does; the checksums are
-    punji-imagechecksum's to fill. Where Pungi writes no images.json (images_listed), the
-    list goes to work/global/images.json (fuzz-compose --repos --outputs seed 15108)."""
-    import productmd.images
-
-
-    req = request.read(topdir)
-    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    images = productmd.images.Images()
-    images.compose.id, images.compose.type = req["compose_id"], req["compose_type"]
-    images.compose.date, images.compose.respin = req["date"], req["respin"]
-    data = {}
-    images.header.serialize(data)
-    data["payload"] = {"images": {}}
-    images.compose.serialize(data["payload"])
-    count = 0
-    compose_dir = layout.at(topdir, "compose")
-    for v in tree:
-        for arch in v["arches"] + ["src"]:
-            # this tree's images, the extra ISOs punji-extraiso made for it (extra_isos) and
-            # the boot.iso punji-buildinstall put into its os tree
-            for phase, path in ((PHASE, layout.createiso_json(v["uid"], arch)),
-                                ("extraiso", layout.extraiso_json(v["uid"], arch)),
-                                ("buildinstall", layout.buildinstall_json(v["uid"], arch))):
-                path = layout.at(topdir, path)
-                done = layout.at(topdir, layout.state_file(phase, v["uid"], arch))
-                if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
-                    continue
-                for record in jsonio.read_json(path)["images"]:
-                    if phase != PHASE and not os.path.isfile(os.path.join(compose_dir, record["path"])):
-                        continue  # gone with the iso directory createiso made again; punji-extraiso makes it anew
-                    count += 1
-                    for listed in v["arches"] if arch == "src" else [arch]:
-                        data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
-    # the images of the Koji image phases (punji-imagebuild, ...): work/global/<phase>/images.json
-    for phase in KOJI_IMAGE_PHASES:
-        path = layout.at(topdir, layout.koji_images_json(phase))
-        if not os.path.isfile(layout.at(topdir, layout.state_file(phase))) or not os.path.isfile(path):
-            continue
-        for entry in jsonio.read_json(path)["images"]:
-            if os.path.isfile(os.path.join(compose_dir, entry["image"]["path"])):
-                count += 1
-                data["payload"]["images"].setdefault(entry["variant"], {}).setdefault(
-                    entry["arch"], []).append(entry["image"])
-    for by_arch in data["payload"]["images"].values():
-        for listed in by_arch.values():
-            listed.sort(key=lambda r: r["path"])
-    target = layout.images_json()
-    if not images_listed(jsonio.read_json(layout.at(topdir, layout.config_json()))):
-        target = layout.unlisted_images_json()
-        if os.path.exists(layout.at(topdir, layout.images_json())):  # an earlier run's
-            os.unlink(layout.at(topdir, layout.images_json()))
-    jsonio.write_json(layout.at(topdir, target), data)
-    log.info("%s: %d images", target, count)
-    state.write(topdir, PHASE, images=count, result=target)
+# images.json, written by punji-createiso --assemble
+images_listed, run_assemble = images_json.images_listed, images_json.write
