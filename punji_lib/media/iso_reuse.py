@@ -15,13 +15,23 @@ from . import boot_iso, jigdo, naming
 SMALL = 1 << 16  # smaller files (.treeinfo, .discinfo, media.repo: rewritten by every compose) go by content
 
 
-def key(topdir, conf, v, arch, files, stats, chrp=None):
+def key(topdir, conf, v, arch, files, stats, chrp=None, namesakes=()):
     """What the images of tree V.ARCH are made from, as far as it can be the same in two
     composes: the options, the volume id, every file (a package or metadata file by size,
-    mtime and inode: a taken-over or linked file keeps them; a small file by its content) and
-    how a ppc image boots (CHRP)."""
+    mtime and inode: a taken-over or linked file keeps them; a small file by its content), how
+    a ppc image boots (CHRP) and the trees of NAMESAKES ([(variant, files, stats)]: those
+    that give a disc of theirs the name of one of V's, whose content that disc then holds)."""
     substs = naming.substitutions(conf, topdir)
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    supported = ["supported"] if request.supported(topdir) else []  # implantisomd5's flag
+    others = [[other["uid"], other, _identity(of_files, of_stats)] for other, of_files, of_stats in namesakes]
+    return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch),
+                        _identity(files, stats), *supported, *([chrp] if chrp else []), *([others] if others else []))
+
+
+def _identity(files, stats):
+    """Every file of a tree: a package or metadata file by size, mtime and inode, a small one
+    by its content."""
     identity = []
     for rel in sorted(stats):
         st = stats[rel]
@@ -30,9 +40,7 @@ def key(topdir, conf, v, arch, files, stats, chrp=None):
                 identity.append([rel, hashlib.sha256(f.read()).hexdigest()])
         else:
             identity.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
-    supported = ["supported"] if request.supported(topdir) else []  # implantisomd5's flag
-    return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch), identity, *supported,
-                        *([chrp] if chrp else []))
+    return identity
 
 
 def take_over(topdir, conf, v, arch, reuse_key, real_dir):

@@ -103,7 +103,7 @@ def run(topdir, variant, arch):
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: stats.get(rel) or image_files.stat_of(path) for rel, path in files.items()}
     chrp = iso.chrp_mode(conf, arch) if method else None  # how a ppc image is to boot
-    namesakes = _namesakes(topdir, conf, v, arch)
+    namesakes = _sharing_names(topdir, conf, v, arch, files, stats, chrp, _namesakes(topdir, conf, v, arch))
     inputs = _inputs(topdir, conf, v, stats, chrp, namesakes)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, conf, v, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
@@ -111,8 +111,7 @@ def run(topdir, variant, arch):
         state.keep(topdir, PHASE, variant, arch)
         return
     _forget(topdir, variant, arch)
-    # images that may hold another tree's content are made anew, not taken over
-    reuse_key = None if namesakes else iso_reuse.key(topdir, conf, v, arch, files, stats, chrp)
+    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats, chrp, namesakes)
     images = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch)) \
         if reuse_key else None
     if images is not None:
@@ -278,6 +277,26 @@ def _namesakes(topdir, conf, v, arch):
     return found
 
 
+def _sharing_names(topdir, conf, v, arch, files, stats, chrp, namesakes):
+    """Those of NAMESAKES (_namesakes: the trees whose images may get the names of V.ARCH's)
+    that do give one of their discs the name of one of V's (a layered product is named after
+    its parent, yet with a compose id of its own)."""
+    if not namesakes:
+        return []
+    substs = naming.substitutions(conf, topdir)
+    _members, names = _discs(topdir, conf, substs, v, arch, files, {rel: st.st_size for rel, st in stats.items()},
+                             _boot(v, arch, files, chrp), _capacity(conf), warned=False)
+    owners = {shared[0]["uid"] for shared in _shared_discs(topdir, conf, substs, v, arch, names, _capacity(conf),
+                                                            namesakes).values()}
+    return [n for n in namesakes if n[0]["uid"] in owners]
+
+
+def _capacity(conf):
+    """The bytes of files a disc holds: iso_size less split_iso_reserve."""
+    return iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
+        iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
+
+
 def _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes):
     """{name of a disc of V: (variant, files, members, disc number, disc count)} of the last
     of NAMESAKES that gives a disc of its own that name."""
@@ -306,8 +325,7 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     log_path = layout.log_file(PHASE, uid, arch)
     substs = naming.substitutions(conf, topdir)
     volid = naming.volume_id(conf, substs, v, arch)
-    capacity = iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
-        iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
+    capacity = _capacity(conf)
     boot = _boot(v, arch, files, chrp)
     discs, names = _discs(topdir, conf, substs, v, arch, files, sizes, boot, capacity)
     shared = _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes or [])
