@@ -33,9 +33,9 @@ isohybrid adds the hybrid MBR of a bootable one, implantisomd5 implants its MD5,
 a .manifest lists its files; the directory replaces compose/<variant>/<arch>/iso
 (or <symlink_isos_to>/<compose id>/..., symlinked from there) only when every
 image is done (with failable_deliverables "iso", a disc that fails goes alone, as Pungi
-writes each disc in a failable task of its own: the others stay). With create_jigdo, jigdo-file makes each image's .jigdo and .template
-(media.jigdo) into a directory built aside that replaces compose/<variant>/<arch>/jigdo
-then. The records (productmd image fields, checksums left to
+writes each disc in a failable task of its own: the others stay). With create_jigdo,
+jigdo-file makes each image's .jigdo and .template (media.jigdo) into a directory built
+aside that replaces compose/<variant>/<arch>/jigdo then. The records (productmd image fields, checksums left to
 punji-imagechecksum) go to work/<arch>/createiso/<variant>.json;
 run_assemble() writes compose/metadata/images.json from all of them.
 
