@@ -130,3 +130,60 @@ def test_images_holding_another_trees_content_are_taken_over_only_while_that_tre
 
     client, = client_images(third)
     assert any("demo-terminal" in f for f in read_iso(client)[1])  # Server's content, as Pungi gives it
+
+
+def test_each_disc_of_a_split_tree_is_taken_over_when_its_content_is_the_same(tmp_path, demo_copy):
+    """Pungi 4.3.2 takes over each disc of a tree on its own. A new comps description changes
+    Server's repodata, so its images cannot be taken over as a whole, yet no disc of a split
+    tree holds that repodata (each has its own, without a group file): every disc is taken over;
+    a disc whose files differ is made again."""
+    from punji_lib.compose import jsonio
+
+    conf = demo_copy / "demo.conf"
+    with open(conf, "a") as f:
+        f.write('\niso_size = "1400k"\nsplit_iso_reserve = "500k"\n')
+    first = composed(conf, tmp_path / "nightly")
+    comps = demo_copy / "comps.xml"
+    old = "Packages identifying a Punji Demo Linux Server installation."
+    comps.write_text(comps.read_text().replace(old, old[:-1] + ", described anew."))
+    second = composed(conf, tmp_path / "nightly")
+    log = open(os.path.join(second, "logs/x86_64/createiso-Server.log")).read()
+    images = read_json(os.path.join(second, "work/x86_64/createiso/Server.json"))["images"]
+    assert len(images) >= 2 and "image(s) taken over" not in log and "writing " not in log
+    for image in images:
+        name = os.path.basename(image["path"])
+        assert "%s: taken over from" % name in log
+        twin = os.path.join(first, "compose", image["path"].replace(os.path.basename(second), os.path.basename(first)))
+        assert os.path.samefile(os.path.join(second, "compose", image["path"]), twin)
+    listed = jsonio.read_json(os.path.join(second, "compose/metadata/images.json"))["payload"]["images"]
+    assert sorted(i["path"] for i in listed["Server"]["x86_64"] if "x86_64" in i["path"]) == \
+        sorted(i["path"] for i in images)
+    assert all(i["checksums"] for i in listed["Server"]["x86_64"])
+
+
+def test_a_disc_key_changes_with_every_input_of_the_disc(tmp_path):
+    from punji_lib.media.iso_reuse import disc_key
+
+    made_here = str(tmp_path / "work")
+    os.makedirs(made_here)
+    tree_file, disc_file = str(tmp_path / "Packages.rpm"), os.path.join(made_here, ".treeinfo")
+    for path in (tree_file, disc_file):
+        with open(path, "w") as f:
+            f.write("x\n")
+    content = {"Packages/a.rpm": tree_file, ".treeinfo": disc_file, "Packages/": str(tmp_path) + "/"}
+    v = {"uid": "Server"}
+
+    def key(conf={}, v=v, volid="V", how=("boot", 1, "genisoimage", False), content=content):
+        return disc_key(conf, v, "x86_64", volid, list(how), content, made_here)
+
+    base = key()
+    assert key() == base
+    keys = [key(conf={"iso_level": 3}), key(v={"uid": "Client"}), key(volid="W"),
+            key(how=("boot", 1, "xorriso", False)), key(content=dict(content, extra=disc_file)),
+            key(content={k: p for k, p in content.items() if k != "Packages/"})]
+    with open(disc_file, "w") as f:
+        f.write("y\n")
+    keys.append(key())
+    os.utime(tree_file, ns=(0, 0))
+    keys.append(key())
+    assert len(set(keys) | {base}) == len(keys) + 1

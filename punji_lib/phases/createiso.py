@@ -51,7 +51,7 @@ import shutil
 from ..compose import dirs, jsonio, layout, notify, request, state
 from ..config import lookup, variants
 from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems, va_data
-from ..errors import NotFailable, PunjiError, as_user_error
+from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
 from ..media import (boot_iso, image_digests, image_files, images_json, iso, iso_discs, iso_reuse, iso_split, jigdo,
@@ -112,13 +112,12 @@ def run(topdir, variant, arch):
         return
     _forget(topdir, variant, arch)
     reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats, chrp, namesakes)
-    images = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch)) \
-        if reuse_key else None
-    if images is not None:
-        return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
+    taken = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch))
+    if taken is not None:
+        return _finish(topdir, v, arch, taken[0], inputs, reuse_key=reuse_key, disc_keys=taken[1])
     try:
-        images, failed = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()},
-                                     chrp, namesakes)
+        images, failed, disc_keys = make_images(topdir, conf, v, arch, files,
+                                                {rel: st.st_size for rel, st in stats.items()}, chrp, namesakes)
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
         # the boot.iso buildinstall linked there, in the iso directory Pungi made before it split
@@ -127,21 +126,24 @@ def run(topdir, variant, arch):
         _make_empty_iso_dir(topdir, conf, variant, arch)
         boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         raise
-    if failed:  # a run that failed in part is made again whole, never kept nor taken over
+    if failed:  # a run that failed in part is made again whole, never kept nor taken over whole
         inputs = reuse_key = None
-    return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key, failed=failed)
+    made = {os.path.basename(i["path"]) for i in images}
+    return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key, failed=failed,
+                   disc_keys={name: key for name, key in disc_keys.items() if name in made})
 
 
-def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None, failed=()):
+def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None, failed=(), disc_keys=None):
     """Record the images of tree V.ARCH; FAILED: the discs that failed (failable_deliverables),
-    which make the compose FINISHED_INCOMPLETE (finish.failures)."""
+    which make the compose FINISHED_INCOMPLETE (finish.failures); DISC_KEYS: {image name:
+    iso_reuse.disc_key}, by which a later compose may take each over."""
     record = {"header": state.header("createiso-result"), "variant": v["uid"], "arch": arch,
               "images": images, "skipped": skipped}
     jsonio.write_json(layout.at(topdir, layout.createiso_json(v["uid"], arch)), record)
     state.write(topdir, PHASE, v["uid"], arch, images=[os.path.basename(i["path"]) for i in images],
                 skipped=skipped, bootable=any(i["bootable"] for i in images),
                 result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key,
-                **({"failed_images": list(failed)} if failed else {}))
+                disc_keys=disc_keys or {}, **({"failed_images": list(failed)} if failed else {}))
 
 
 def _inputs(topdir, conf, v, stats, chrp, namesakes=()):
@@ -344,7 +346,8 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     try:
         _check_space(staged, sizes, discs)
         copies = {}
-        records, failed = [], []
+        records, failed, disc_keys = [], [], {}
+        old_discs = iso_reuse.old_discs(topdir, conf, v, arch)
         for number, (name, members) in enumerate(zip(names, discs), 1):
             disc_dir = os.path.join(work, "disc%d" % number)
             if name in shared:
@@ -361,10 +364,17 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
                 content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
                 os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
                 shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
+            output = os.path.join(staged, name)
+            disc_keys[name] = iso_reuse.disc_key(conf, v, arch, volid, [boot, level, tool, request.supported(topdir)],
+                                                 content, work)
+            taken = old_discs.get(disc_keys[name]) and iso_reuse.take_over_disc(
+                old_discs[disc_keys[name]], output, _compose_path(uid, arch, name))
+            if taken:
+                records.append(taken)
+                continue
             if conf.get("createiso_break_hardlinks"):
                 content = image_files.break_hardlinks(content, os.path.join(work, "copies"), copies)
                 log.info("createiso_break_hardlinks: %d files with other hard links copied aside", len(copies))
-            output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
             try:
                 runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
@@ -374,10 +384,10 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
                                        log_path, made.md5))
                 made.flushed()
             except Exception as exc:
-                failed.append((_disc_failed(conf, v, arch, output, number, exc), exc))
+                failed.append((iso_discs.failed_disc(conf, v, arch, output, number, exc), exc))
         if failed and not records:
             raise failed[0][1]  # no disc made: the tree failed as a whole
-        failed = [_warn_disc_failed(v, arch, disc) for disc, _exc in failed]
+        failed = [iso_discs.warn_failed_disc(PROG, v, arch, disc) for disc, _exc in failed]
         boot_iso.carry(topdir, uid, arch, staged)
         made_names = [os.path.basename(r["path"]) for r in records]
         jigdos = _make_jigdos(topdir, conf, v, arch, staged, made_names, top, log_path)
@@ -397,30 +407,12 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     for disc in failed:
         notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, disc["image"]), arch=arch,
                     variant=uid)
-    return records, failed
+    return records, failed, disc_keys
 
 
-def _disc_failed(conf, v, arch, output, number, exc):
-    """EXC, the failure of writing disc NUMBER of tree V.ARCH to OUTPUT, raised again unless
-    failable_deliverables lets the tree's ISOs fail: then, as Pungi 4.3.2 writes each disc in a
-    failable task of its own, the half-written image goes and the other discs stay; returns
-    what the state file records of it."""
-    known = as_user_error(exc)
-    if isinstance(known, NotFailable) or "iso" not in va_data(conf.get("failable_deliverables"), v["uid"], arch):
-        raise exc
-    for path in (output, output + ".manifest"):
-        if os.path.lexists(path):
-            os.unlink(path)
-    name = os.path.basename(output)
-    message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
-    log.error("disc %d of %s.%s failed, %s removed: %s", number, v["uid"], arch, name, message)
-    return {"image": name, "disc": number, "error": message}
-
-
-def _warn_disc_failed(v, arch, disc):
-    warn(PROG, "%s (failable_deliverables: the compose goes on without disc %d of %s.%s, %s)"
-         % (disc["error"], disc["disc"], v["uid"], arch, disc["image"]))
-    return disc
+def _compose_path(uid, arch, name):
+    """Image NAME of tree UID.ARCH as images.json lists it (relative to compose/)."""
+    return os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose")
 
 
 def _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path):
@@ -519,7 +511,7 @@ def _record(topdir, conf, v, arch, output, name, number, count, bootable, log_pa
     listing = iso.start_manifest(output, log_path)
     implant = md5 or iso.implanted_md5(output, log_path)
     st = os.stat(output)
-    rel = os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose")
+    rel = _compose_path(uid, arch, name)
     record = {
         "path": rel, "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
         "format": "iso", "arch": arch, "disc_number": number, "disc_count": count,
