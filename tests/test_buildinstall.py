@@ -440,3 +440,22 @@ def test_buildinstall_allow_reuse_takes_lorax_output_over_until_an_argument_chan
     assert sorted(runs) == [("Server", "x86_64")]  # only the changed arguments run lorax
     fourth, runs = next_compose(first, lorax_path, "buildinstall_allow_reuse = False")
     assert len(runs) == len(lorax_runs(demo[1]))
+
+
+def test_the_lorax_stand_in_writes_the_same_bytes_each_run(demo_repo, tmp_path):
+    """So a kill campaign with buildinstall can compare a resumed compose with a clean one byte
+    for byte: efiboot.img (FAT volume serial, file dates) and boot.iso (volume dates, GPT
+    GUIDs, file dates) come out the same from the same arguments, whatever the clock says."""
+    import hashlib
+    import time
+
+    def run(out):
+        subprocess.run([os.path.join(STAND_IN, "lorax"), "-p", "Demo", "-v", "1", "-r", "1", "-s",
+                        "file://" + demo_repo, "--buildarch", "x86_64", "--volid", "PDL-1 Server.x86_64", str(out)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return {os.path.relpath(os.path.join(root, n), out): hashlib.sha256(open(os.path.join(root, n), "rb").read())
+                .hexdigest() for root, _d, names in os.walk(out) for n in names}
+
+    first = run(tmp_path / "one")
+    time.sleep(1.1)  # the clock moved on: no date may come from it
+    assert run(tmp_path / "two") == first and "images/efiboot.img" in first and "images/boot.iso" in first

@@ -154,3 +154,39 @@ def test_a_file_only_its_sectors_make_too_big_gets_a_disc_of_its_own_as_pungi():
     assert iso_split.plan(order, sizes, {"media.repo"}, 0, "S", "x86_64")[0] == [order]
     with pytest.raises(errors.NotFailable, match="package a.rpm .5000 bytes. is larger than a disc"):
         iso_split.plan(order, sizes, {"media.repo"}, 4999, "S", "x86_64")
+
+
+def test_a_failed_disc_of_a_failable_split_tree_leaves_the_other_discs_as_pungi(split, tmp_path):
+    """Pungi 4.3.2 writes each disc of a split tree in a task of its own, which
+    failable_deliverables "iso" lets fail alone: the failed disc goes, the others stay (in the
+    iso directory, images.json, with their disc numbers and count) and the compose finishes
+    FINISHED_INCOMPLETE (found by tools/fidelity media-split-failed). Here genisoimage fails on
+    disc 1, which gets two files whose Joliet names are alike (files outside Packages/ go first)."""
+    from conftest import copy_compose
+    from test_createiso import createiso, read_json, set_options
+
+    compose = copy_compose(split, tmp_path / "c")
+    set_options(compose, failable_deliverables=[["^Server$", {"*": ["iso"]}]])
+    notes = os.path.join(tree_dir(compose, "Server", "x86_64"), "notes")
+    os.makedirs(notes)
+    for tail in ("one", "two"):
+        with open(os.path.join(notes, "release-notes-" + "x" * 110 + tail), "w") as f:
+            f.write(tail + "\n")
+    done = createiso(compose, "Server", "x86_64")
+    assert done.returncode == 0, done.stderr
+    assert "same Joliet name" in done.stderr and "without disc 1 of Server.x86_64" in done.stderr
+    images = record(compose, "Server", "x86_64")["images"]
+    count = images[0]["disc_count"]
+    assert count >= 2 and [i["disc_number"] for i in images] == list(range(2, count + 1))
+    names = sorted(os.listdir(iso_dir(compose, "Server", "x86_64")))
+    assert not [n for n in names if n.endswith("-dvd1.iso") or n.endswith("-dvd1.iso.manifest")]
+    assert [n for n in names if n.endswith(".iso")] == sorted(os.path.basename(i["path"]) for i in images)
+    for path in image_paths(compose, "Server", "x86_64"):
+        assert checkisomd5(path).returncode == 0
+    state = read_json(os.path.join(compose, "work/x86_64/state/createiso-Server.json"))
+    assert state["failed"] is False and [d["disc"] for d in state["failed_images"]] == [1]
+    assert state["inputs"] is None  # made again, whole, by the next run
+    done = make(compose, "work/global/state/createiso.json")
+    assert done.returncode == 0, done.stdout
+    listed = read_json(os.path.join(compose, "compose/metadata/images.json"))["payload"]["images"]["Server"]["x86_64"]
+    assert sorted(i["path"] for i in listed if "x86_64-dvd" in i["path"]) == sorted(i["path"] for i in images)

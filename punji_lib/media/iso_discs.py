@@ -2,14 +2,17 @@
 
 A disc holds its share of the tree's files and its own .treeinfo ([media] section: its
 number, the count; no boot.iso) and .discinfo (its number); a disc of a split tree gets
-repodata over its own packages, made as Pungi makes it.
+repodata over its own packages, made as Pungi makes it. A disc that fails where
+failable_deliverables lets the tree's ISOs fail goes alone (failed_disc).
 """
 
 import os
 import shutil
 
 from ..compose import jsonio, layout
-from ..errors import PunjiError
+from ..config.lookup import va_data
+from ..errors import NotFailable, PunjiError, as_user_error
+from ..log import log, warn
 from . import iso
 
 PER_DISC = (".treeinfo", ".discinfo")
@@ -120,3 +123,27 @@ def repodata_revision(top):
         if element.tag.rsplit("}", 1)[-1] == "revision":
             return element.text.strip()
     raise PunjiError("%s/repodata/repomd.xml has no revision" % top)
+
+
+def failed_disc(conf, v, arch, output, number, exc):
+    """EXC, the failure of writing disc NUMBER of tree V.ARCH to OUTPUT, raised again unless
+    failable_deliverables lets the tree's ISOs fail: then, as Pungi 4.3.2 writes each disc in a
+    failable task of its own, the half-written image goes and the other discs stay; returns
+    what the state file records of it."""
+    known = as_user_error(exc)
+    if isinstance(known, NotFailable) or "iso" not in va_data(conf.get("failable_deliverables"), v["uid"], arch):
+        raise exc
+    for path in (output, output + ".manifest"):
+        if os.path.lexists(path):
+            os.unlink(path)
+    name = os.path.basename(output)
+    message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
+    log.error("disc %d of %s.%s failed, %s removed: %s", number, v["uid"], arch, name, message)
+    return {"image": name, "disc": number, "error": message}
+
+
+def warn_failed_disc(prog, v, arch, disc):
+    """A warning naming DISC (failed_disc's record) of tree V.ARCH; DISC."""
+    warn(prog, "%s (failable_deliverables: the compose goes on without disc %d of %s.%s, %s)"
+         % (disc["error"], disc["disc"], v["uid"], arch, disc["image"]))
+    return disc

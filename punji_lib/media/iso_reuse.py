@@ -1,7 +1,8 @@
 """createiso across composes: the images of a tree taken over from the old compose when the
 tree, the options and the volume id are the same (createiso_allow_reuse), renamed for this
 compose. An image's content does not name its compose (its file name does), so the image
-a fresh run would write is the old one (apart from its timestamps)."""
+a fresh run would write is the old one (apart from its timestamps). Where they cannot be
+taken over as a whole, each disc whose content and options are the same is (disc_key)."""
 
 import hashlib
 import os
@@ -15,13 +16,23 @@ from . import boot_iso, jigdo, naming
 SMALL = 1 << 16  # smaller files (.treeinfo, .discinfo, media.repo: rewritten by every compose) go by content
 
 
-def key(topdir, conf, v, arch, files, stats, chrp=None):
+def key(topdir, conf, v, arch, files, stats, chrp=None, namesakes=()):
     """What the images of tree V.ARCH are made from, as far as it can be the same in two
     composes: the options, the volume id, every file (a package or metadata file by size,
-    mtime and inode: a taken-over or linked file keeps them; a small file by its content) and
-    how a ppc image boots (CHRP)."""
+    mtime and inode: a taken-over or linked file keeps them; a small file by its content), how
+    a ppc image boots (CHRP) and the trees of NAMESAKES ([(variant, files, stats)]: those
+    that give a disc of theirs the name of one of V's, whose content that disc then holds)."""
     substs = naming.substitutions(conf, topdir)
     cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+    supported = ["supported"] if request.supported(topdir) else []  # implantisomd5's flag
+    others = [[other["uid"], other, _identity(of_files, of_stats)] for other, of_files, of_stats in namesakes]
+    return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch),
+                        _identity(files, stats), *supported, *([chrp] if chrp else []), *([others] if others else []))
+
+
+def _identity(files, stats):
+    """Every file of a tree: a package or metadata file by size, mtime and inode, a small one
+    by its content."""
     identity = []
     for rel in sorted(stats):
         st = stats[rel]
@@ -30,15 +41,13 @@ def key(topdir, conf, v, arch, files, stats, chrp=None):
                 identity.append([rel, hashlib.sha256(f.read()).hexdigest()])
         else:
             identity.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
-    supported = ["supported"] if request.supported(topdir) else []  # implantisomd5's flag
-    return state.digest("createiso", conf, cr_conf, v, naming.volume_id(conf, substs, v, arch), identity, *supported,
-                        *([chrp] if chrp else []))
+    return identity
 
 
 def take_over(topdir, conf, v, arch, reuse_key, real_dir):
-    """The image records of V.ARCH when the old compose made its images from REUSE_KEY: the
-    images and their manifests hard-linked into REAL_DIR under this compose's names; None
-    when there is nothing to take over."""
+    """(The image records of V.ARCH, {image name: disc key}) when the old compose made its
+    images from REUSE_KEY: the images and their manifests hard-linked into REAL_DIR under this
+    compose's names; None when there is nothing to take over."""
     old = reuse.old_compose(topdir)
     if old is None or not conf.get("createiso_allow_reuse", True) or conf.get("symlink_isos_to"):
         return None
@@ -54,9 +63,11 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
     names = [naming.image_name(conf, substs, v, arch, n) for n in range(1, count + 1)]
     staged = dirs.aside(real_dir)
     jigdos = dirs.aside(jigdo.directory(topdir, v["uid"], arch)) if jigdo.wanted(conf, v) else None
-    images = []
+    images, old_keys, disc_keys = [], record.get("disc_keys") or {}, {}
     try:
         for image, name in zip(result["images"], names):
+            if os.path.basename(image["path"]) in old_keys:
+                disc_keys[name] = old_keys[os.path.basename(image["path"])]
             source = os.path.join(old, "compose", image["path"])
             if image.get("size") not in (None, os.stat(source).st_size):
                 raise OSError("%s is not the size it was made" % source)
@@ -78,4 +89,68 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
         return None
     log.info("createiso %s.%s: %d image(s) taken over from %s (same tree, options and volume id)",
              v["uid"], arch, len(images), old)
-    return images
+    return images, disc_keys
+
+
+# -- one disc at a time ---------------------------------------------------------------------
+# Pungi 4.3.2 takes over each disc of a tree on its own (its old metadata per variant, arch,
+# disc number and count); punji does so where a tree's images as a whole cannot be taken
+# over: a disc whose content (every file, those made for the disc by content) and options
+# are those an image of the old compose was made from is that image.
+
+
+def disc_key(conf, v, arch, volid, how, content, made_here):
+    """What one disc is made from: the options, V, the volume id, HOW it is written (boot
+    options, ISO level, writer, supported flag) and its CONTENT ({ISO path: file, a directory
+    ending in "/"}), the files under MADE_HERE (made for the disc) by content."""
+    identity = []
+    for rel in sorted(content):
+        path = content[rel]
+        if rel.endswith("/"):
+            identity.append([rel])
+            continue
+        st = os.stat(path)
+        if path.startswith(made_here + os.sep) or (st.st_size < SMALL and not rel.endswith(".rpm")):
+            identity.append([rel, state.file_digest(path)])
+        else:
+            identity.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
+    return state.digest("createiso-disc", conf, v, arch, volid, how, identity)
+
+
+def old_discs(topdir, conf, v, arch):
+    """{disc key: (image file, record)} of the images of V.ARCH the old compose made
+    (createiso_allow_reuse; not with symlink_isos_to), or {}."""
+    old = reuse.old_compose(topdir)
+    if old is None or not conf.get("createiso_allow_reuse", True) or conf.get("symlink_isos_to"):
+        return {}
+    try:
+        keys = state.read(old, "createiso", v["uid"], arch).get("disc_keys") or {}
+        images = jsonio.read_json(layout.at(old, layout.createiso_json(v["uid"], arch)))["images"]
+    except (OSError, ValueError, KeyError, PunjiError):
+        return {}
+    found = {}
+    for image in images:
+        key = keys.get(os.path.basename(image["path"]))
+        if key:
+            found[key] = (os.path.join(old, "compose", image["path"]), image)
+    return found
+
+
+def take_over_disc(old_disc, output, rel):
+    """The record of the old image OLD_DISC ((file, record)) hard-linked to OUTPUT with its
+    manifest, listed at REL (compose-relative); None when it cannot be (gone, changed size,
+    another file system): the disc is made."""
+    source, image = old_disc
+    try:
+        if image.get("size") not in (None, os.stat(source).st_size):
+            raise OSError("%s is not the size it was made" % source)
+        os.link(source, output)
+        os.link(source + ".manifest", output + ".manifest")
+    except OSError as exc:
+        for path in (output, output + ".manifest"):
+            if os.path.lexists(path):
+                os.unlink(path)
+        log.info("%s not taken over: %s", os.path.basename(output), exc)
+        return None
+    log.info("%s: taken over from %s (the same content and options)", os.path.basename(output), source)
+    return dict(image, path=rel, checksums={})

@@ -32,9 +32,10 @@ with createiso_use_xorrisofs) writes each image into a directory built aside,
 isohybrid adds the hybrid MBR of a bootable one, implantisomd5 implants its MD5,
 a .manifest lists its files; the directory replaces compose/<variant>/<arch>/iso
 (or <symlink_isos_to>/<compose id>/..., symlinked from there) only when every
-image is done. With create_jigdo, jigdo-file makes each image's .jigdo and .template
-(media.jigdo) into a directory built aside that replaces compose/<variant>/<arch>/jigdo
-then. The records (productmd image fields, checksums left to
+image is done (with failable_deliverables "iso", a disc that fails goes alone, as Pungi
+writes each disc in a failable task of its own: the others stay). With create_jigdo,
+jigdo-file makes each image's .jigdo and .template (media.jigdo) into a directory built
+aside that replaces compose/<variant>/<arch>/jigdo then. The records (productmd image fields, checksums left to
 punji-imagechecksum) go to work/<arch>/createiso/<variant>.json;
 run_assemble() writes compose/metadata/images.json from all of them.
 
@@ -53,7 +54,8 @@ from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_
 from ..errors import NotFailable, PunjiError
 from ..koji import runroot
 from ..log import log, warn
-from ..media import boot_iso, image_digests, image_files, iso, iso_discs, iso_reuse, iso_split, jigdo, naming
+from ..media import (boot_iso, image_digests, image_files, images_json, iso, iso_discs, iso_reuse, iso_split, jigdo,
+                     naming)
 
 PROG = "punji-createiso"
 PHASE = "createiso"
@@ -101,7 +103,7 @@ def run(topdir, variant, arch):
         return _finish(topdir, v, arch, [], None, skipped=reason)
     stats = {rel: stats.get(rel) or image_files.stat_of(path) for rel, path in files.items()}
     chrp = iso.chrp_mode(conf, arch) if method else None  # how a ppc image is to boot
-    namesakes = _namesakes(topdir, conf, v, arch)
+    namesakes = _sharing_names(topdir, conf, v, arch, files, stats, chrp, _namesakes(topdir, conf, v, arch))
     inputs = _inputs(topdir, conf, v, stats, chrp, namesakes)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, conf, v, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
@@ -109,15 +111,13 @@ def run(topdir, variant, arch):
         state.keep(topdir, PHASE, variant, arch)
         return
     _forget(topdir, variant, arch)
-    # images that may hold another tree's content are made anew, not taken over
-    reuse_key = None if namesakes else iso_reuse.key(topdir, conf, v, arch, files, stats, chrp)
-    images = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch)) \
-        if reuse_key else None
-    if images is not None:
-        return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
+    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats, chrp, namesakes)
+    taken = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch))
+    if taken is not None:
+        return _finish(topdir, v, arch, taken[0], inputs, reuse_key=reuse_key, disc_keys=taken[1])
     try:
-        images = make_images(topdir, conf, v, arch, files, {rel: st.st_size for rel, st in stats.items()}, chrp,
-                             namesakes)
+        images, failed, disc_keys = make_images(topdir, conf, v, arch, files,
+                                                {rel: st.st_size for rel, st in stats.items()}, chrp, namesakes)
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
         # the boot.iso buildinstall linked there, in the iso directory Pungi made before it split
@@ -126,16 +126,24 @@ def run(topdir, variant, arch):
         _make_empty_iso_dir(topdir, conf, variant, arch)
         boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
         raise
-    return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key)
+    if failed:  # a run that failed in part is made again whole, never kept nor taken over whole
+        inputs = reuse_key = None
+    made = {os.path.basename(i["path"]) for i in images}
+    return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key, failed=failed,
+                   disc_keys={name: key for name, key in disc_keys.items() if name in made})
 
 
-def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None):
+def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None, failed=(), disc_keys=None):
+    """Record the images of tree V.ARCH; FAILED: the discs that failed (failable_deliverables),
+    which make the compose FINISHED_INCOMPLETE (finish.failures); DISC_KEYS: {image name:
+    iso_reuse.disc_key}, by which a later compose may take each over."""
     record = {"header": state.header("createiso-result"), "variant": v["uid"], "arch": arch,
               "images": images, "skipped": skipped}
     jsonio.write_json(layout.at(topdir, layout.createiso_json(v["uid"], arch)), record)
     state.write(topdir, PHASE, v["uid"], arch, images=[os.path.basename(i["path"]) for i in images],
                 skipped=skipped, bootable=any(i["bootable"] for i in images),
-                result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key)
+                result=layout.createiso_json(v["uid"], arch), inputs=inputs, reuse_key=reuse_key,
+                disc_keys=disc_keys or {}, **({"failed_images": list(failed)} if failed else {}))
 
 
 def _inputs(topdir, conf, v, stats, chrp, namesakes=()):
@@ -271,6 +279,26 @@ def _namesakes(topdir, conf, v, arch):
     return found
 
 
+def _sharing_names(topdir, conf, v, arch, files, stats, chrp, namesakes):
+    """Those of NAMESAKES (_namesakes: the trees whose images may get the names of V.ARCH's)
+    that do give one of their discs the name of one of V's (a layered product is named after
+    its parent, yet with a compose id of its own)."""
+    if not namesakes:
+        return []
+    substs = naming.substitutions(conf, topdir)
+    _members, names = _discs(topdir, conf, substs, v, arch, files, {rel: st.st_size for rel, st in stats.items()},
+                             _boot(v, arch, files, chrp), _capacity(conf), warned=False)
+    owners = {shared[0]["uid"] for shared in _shared_discs(topdir, conf, substs, v, arch, names, _capacity(conf),
+                                                            namesakes).values()}
+    return [n for n in namesakes if n[0]["uid"] in owners]
+
+
+def _capacity(conf):
+    """The bytes of files a disc holds: iso_size less split_iso_reserve."""
+    return iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
+        iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
+
+
 def _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes):
     """{name of a disc of V: (variant, files, members, disc number, disc count)} of the last
     of NAMESAKES that gives a disc of its own that name."""
@@ -299,8 +327,7 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     log_path = layout.log_file(PHASE, uid, arch)
     substs = naming.substitutions(conf, topdir)
     volid = naming.volume_id(conf, substs, v, arch)
-    capacity = iso.parse_size(conf.get("iso_size", 4700000000), "iso_size") - \
-        iso.parse_size(conf.get("split_iso_reserve", 10485760), "split_iso_reserve")
+    capacity = _capacity(conf)
     boot = _boot(v, arch, files, chrp)
     discs, names = _discs(topdir, conf, substs, v, arch, files, sizes, boot, capacity)
     shared = _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes or [])
@@ -319,7 +346,8 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     try:
         _check_space(staged, sizes, discs)
         copies = {}
-        records = []
+        records, failed, disc_keys = [], [], {}
+        old_discs = iso_reuse.old_discs(topdir, conf, v, arch)
         for number, (name, members) in enumerate(zip(names, discs), 1):
             disc_dir = os.path.join(work, "disc%d" % number)
             if name in shared:
@@ -336,19 +364,33 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
                 content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
                 os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
                 shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
+            output = os.path.join(staged, name)
+            disc_keys[name] = iso_reuse.disc_key(conf, v, arch, volid, [boot, level, tool, request.supported(topdir)],
+                                                 content, work)
+            taken = old_discs.get(disc_keys[name]) and iso_reuse.take_over_disc(
+                old_discs[disc_keys[name]], output, _compose_path(uid, arch, name))
+            if taken:
+                records.append(taken)
+                continue
             if conf.get("createiso_break_hardlinks"):
                 content = image_files.break_hardlinks(content, os.path.join(work, "copies"), copies)
                 log.info("createiso_break_hardlinks: %d files with other hard links copied aside", len(copies))
-            output = os.path.join(staged, name)
             log.info("writing %s: %d files", name, len(content))
-            runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
-            made = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
-                                  request.supported(topdir), arch)
-            records.append(_record(topdir, conf, v, arch, output, name, number, len(discs), bool(boot), log_path,
-                                   made.md5))
-            made.flushed()
+            try:
+                runner = _runroot_runner(topdir, conf, arch, work, log_path, bool(boot), name)
+                made = iso.make_image(output, content, volid, work, boot, level, log_path, tool, runner,
+                                      request.supported(topdir), arch)
+                records.append(_record(topdir, conf, v, arch, output, name, number, len(discs), bool(boot),
+                                       log_path, made.md5))
+                made.flushed()
+            except Exception as exc:
+                failed.append((iso_discs.failed_disc(conf, v, arch, output, number, exc), exc))
+        if failed and not records:
+            raise failed[0][1]  # no disc made: the tree failed as a whole
+        failed = [iso_discs.warn_failed_disc(PROG, v, arch, disc) for disc, _exc in failed]
         boot_iso.carry(topdir, uid, arch, staged)
-        jigdos = _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path)
+        made_names = [os.path.basename(r["path"]) for r in records]
+        jigdos = _make_jigdos(topdir, conf, v, arch, staged, made_names, top, log_path)
         os.chmod(staged, 0o755)
         iso.fsync_dir(staged)
         dirs.swap(staged, real_dir)
@@ -360,9 +402,17 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
     finally:
         _clean(work)
     _link_iso_dir(topdir, conf, uid, arch, real_dir)
-    for name in names:
+    for name in made_names:
         notify.send(topdir, "createiso-imagedone", file=os.path.join(real_dir, name), arch=arch, variant=uid)
-    return records
+    for disc in failed:
+        notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, disc["image"]), arch=arch,
+                    variant=uid)
+    return records, failed, disc_keys
+
+
+def _compose_path(uid, arch, name):
+    """Image NAME of tree UID.ARCH as images.json lists it (relative to compose/)."""
+    return os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose")
 
 
 def _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path):
@@ -461,7 +511,7 @@ def _record(topdir, conf, v, arch, output, name, number, count, bootable, log_pa
     listing = iso.start_manifest(output, log_path)
     implant = md5 or iso.implanted_md5(output, log_path)
     st = os.stat(output)
-    rel = os.path.relpath(os.path.join(layout.iso_dir(uid, arch), name), "compose")
+    rel = _compose_path(uid, arch, name)
     record = {
         "path": rel, "mtime": int(st.st_mtime), "size": st.st_size, "volume_id": volid, "type": IMAGE_TYPE,
         "format": "iso", "arch": arch, "disc_number": number, "disc_count": count,
@@ -476,81 +526,5 @@ def _record(topdir, conf, v, arch, output, name, number, count, bootable, log_pa
     return record
 
 
-# -- images.json -------------------------------------------------------------------------
-
-
-KOJI_IMAGE_PHASES = ("imagebuild", "livemedia", "osbs", "liveimages", "ostreeinstaller", "kiwibuild", "imagebuilder",
-                     "osbuild", "ostreecontainer")
-
-
-# the Pungi phases (and, but for createiso, the option each needs) of which one not skipped
-# makes Pungi 4.3.2 write images.json; its image_checksum phase sums the images all the same
-IMAGE_PHASES = (("buildinstall", "buildinstall_method"), ("ostree_installer", "ostree_installer"),
-                ("createiso", None), ("live_images", "live_images"), ("live_media", "live_media"),
-                ("image_build", "image_build"), ("osbuild", "osbuild"))
-
-
-def images_listed(conf):
-    """Whether Pungi writes compose/metadata/images.json for config CONF."""
-    skipped = set(conf.get("skip_phases") or [])
-    return any(name not in skipped and (option is None or conf.get(option)) for name, option in IMAGE_PHASES)
-
-
-def run_assemble(topdir):
-    """compose/metadata/images.json: every tree's images and the extra ISOs punji-extraiso
-    made (work/<arch>/extraiso/<variant>.json), in productmd's format. A source image is
-    listed under each arch of its variant, as Pungi does; the checksums are
-    punji-imagechecksum's to fill. Where Pungi writes no images.json (images_listed), the
-    list goes to work/global/images.json (fuzz-compose --repos --outputs seed 15108)."""
-    import productmd.images
-
-
-    req = request.read(topdir)
-    tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    images = productmd.images.Images()
-    images.compose.id, images.compose.type = req["compose_id"], req["compose_type"]
-    images.compose.date, images.compose.respin = req["date"], req["respin"]
-    data = {}
-    images.header.serialize(data)
-    data["payload"] = {"images": {}}
-    images.compose.serialize(data["payload"])
-    count = 0
-    compose_dir = layout.at(topdir, "compose")
-    for v in tree:
-        for arch in v["arches"] + ["src"]:
-            # this tree's images, the extra ISOs punji-extraiso made for it (extra_isos) and
-            # the boot.iso punji-buildinstall put into its os tree
-            for phase, path in ((PHASE, layout.createiso_json(v["uid"], arch)),
-                                ("extraiso", layout.extraiso_json(v["uid"], arch)),
-                                ("buildinstall", layout.buildinstall_json(v["uid"], arch))):
-                path = layout.at(topdir, path)
-                done = layout.at(topdir, layout.state_file(phase, v["uid"], arch))
-                if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
-                    continue
-                for record in jsonio.read_json(path)["images"]:
-                    if phase != PHASE and not os.path.isfile(os.path.join(compose_dir, record["path"])):
-                        continue  # gone with the iso directory createiso made again; punji-extraiso makes it anew
-                    count += 1
-                    for listed in v["arches"] if arch == "src" else [arch]:
-                        data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
-    # the images of the Koji image phases (punji-imagebuild, ...): work/global/<phase>/images.json
-    for phase in KOJI_IMAGE_PHASES:
-        path = layout.at(topdir, layout.koji_images_json(phase))
-        if not os.path.isfile(layout.at(topdir, layout.state_file(phase))) or not os.path.isfile(path):
-            continue
-        for entry in jsonio.read_json(path)["images"]:
-            if os.path.isfile(os.path.join(compose_dir, entry["image"]["path"])):
-                count += 1
-                data["payload"]["images"].setdefault(entry["variant"], {}).setdefault(
-                    entry["arch"], []).append(entry["image"])
-    for by_arch in data["payload"]["images"].values():
-        for listed in by_arch.values():
-            listed.sort(key=lambda r: r["path"])
-    target = layout.images_json()
-    if not images_listed(jsonio.read_json(layout.at(topdir, layout.config_json()))):
-        target = layout.unlisted_images_json()
-        if os.path.exists(layout.at(topdir, layout.images_json())):  # an earlier run's
-            os.unlink(layout.at(topdir, layout.images_json()))
-    jsonio.write_json(layout.at(topdir, target), data)
-    log.info("%s: %d images", target, count)
-    state.write(topdir, PHASE, images=count, result=target)
+# images.json, written by punji-createiso --assemble
+images_listed, run_assemble = images_json.images_listed, images_json.write
