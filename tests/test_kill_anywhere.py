@@ -157,9 +157,14 @@ def sha256(path):
 
 
 def normalized_metadata(path, compose_id):
-    """A productmd JSON file with the compose's identity (id, date, respin) taken out."""
+    """A productmd JSON file with the compose's identity (id, date, respin) taken out; osbs.json
+    with its compose id and Koji task ids masked (a resume may build anew where the killed
+    run's tasks were lost)."""
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
+    if "payload" not in data:  # osbs.json: {variant: {arch: [builds]}}, each naming its Koji task
+        text = json.dumps(data).replace(compose_id, "{COMPOSE_ID}")
+        return json.loads(re.sub(r'"koji_task": \d+', '"koji_task": "{TASK}"', text))
     assert data["payload"]["compose"]["id"] == compose_id, path
     data["payload"].pop("compose")
     return json.loads(json.dumps(data).replace(compose_id, "{COMPOSE_ID}"))

@@ -44,7 +44,8 @@ class TaskRecord:
         if task_id is None:
             task_id = session.submit(method, *args, **kwargs)
         self.tasks[call] = task_id
-        jsonio.write_json(self.path, {"header": state.header("koji-tasks"), "tasks": self.tasks})
+        # the killed run's tasks not reached yet stay: this run may be killed too
+        jsonio.write_json(self.path, {"header": state.header("koji-tasks"), "tasks": dict(self.left, **self.tasks)})
         return task_id
 
     def _left_task(self, session, call):
