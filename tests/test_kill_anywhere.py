@@ -156,6 +156,16 @@ def sha256(path):
     return h.hexdigest()
 
 
+def masked(text, compose_id):
+    """TEXT (str or bytes) with COMPOSE_ID as {COMPOSE_ID} and its stamp (<date>.<type>.<respin>,
+    in the names of Koji images whose release defaults to it) as {STAMP}: a compose whose init was
+    killed before its Makefile is made again under the next respin."""
+    stamp = compose_id.rsplit("-", 1)[-1]
+    if isinstance(text, bytes):
+        return text.replace(compose_id.encode(), b"{COMPOSE_ID}").replace(stamp.encode(), b"{STAMP}")
+    return text.replace(compose_id, "{COMPOSE_ID}").replace(stamp, "{STAMP}")
+
+
 def normalized_metadata(path, compose_id):
     """A productmd JSON file with the compose's identity (id, date, respin) taken out; osbs.json
     with its compose id and Koji task ids masked (a resume may build anew where the killed
@@ -163,11 +173,11 @@ def normalized_metadata(path, compose_id):
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     if "payload" not in data:  # osbs.json: {variant: {arch: [builds]}}, each naming its Koji task
-        text = json.dumps(data).replace(compose_id, "{COMPOSE_ID}")
+        text = masked(json.dumps(data), compose_id)
         return json.loads(re.sub(r'"koji_task": \d+', '"koji_task": "{TASK}"', text))
     assert data["payload"]["compose"]["id"] == compose_id, path
     data["payload"].pop("compose")
-    return json.loads(json.dumps(data).replace(compose_id, "{COMPOSE_ID}"))
+    return json.loads(masked(json.dumps(data), compose_id))
 
 
 class _HashSink:
@@ -254,7 +264,7 @@ def checker(name):
 
 
 def describe(topdir):
-    """What a finished compose is, with its own compose id replaced by {COMPOSE_ID}:
+    """What a finished compose is, with its own compose id (and stamp) masked (masked()):
     {"files": {path: digest or None}, "metadata": {name: payload}, "isos": {path: {file: sha256}},
     "problems": [what does not hold within the compose itself]}."""
     compose_id = open(os.path.join(topdir, "COMPOSE_ID")).read().strip()
@@ -265,7 +275,7 @@ def describe(topdir):
         for name in names:
             path = os.path.join(top, name)
             rel = os.path.relpath(path, base)
-            key = rel.replace(compose_id, "{COMPOSE_ID}")
+            key = masked(rel, compose_id)
             if rel.startswith("metadata" + os.sep) and name.endswith(".json"):
                 metadata[key] = normalized_metadata(path, compose_id)
                 files[key] = None
@@ -278,7 +288,7 @@ def describe(topdir):
                     data = f.read()
                 if name.endswith(".jigdo"):
                     data = IMAGE_MD5.sub(b"", data)
-                files[key] = hashlib.sha256(data.replace(compose_id.encode(), b"{COMPOSE_ID}")).hexdigest()
+                files[key] = hashlib.sha256(masked(data, compose_id)).hexdigest()
     problems = []
     status = open(os.path.join(topdir, "STATUS")).read().strip()
     if status != "FINISHED":
@@ -296,7 +306,7 @@ def describe(topdir):
                 for image in found:
                     for volatile in ("checksums", "mtime", "implant_md5"):
                         image.pop(volatile, None)
-    isos = {path.replace(compose_id, "{COMPOSE_ID}"): found for path, found in contents.items()}
+    isos = {masked(path, compose_id): found for path, found in contents.items()}
     return {"files": files, "metadata": metadata, "isos": isos, "problems": problems}
 
 
