@@ -126,6 +126,7 @@ class TaskHub(RealHubCalls, Hub):
         self.archive_extra = {}  # osbuild image name -> the extra its image archives get instead
         self.image_rpms = {}  # container name -> [(name, epoch, version, release, arch)] in its images
         self.image_builds = set()  # ids of the builds image tasks imported (getImageBuild)
+        self.unique_nvrs = False  # True: a second image task of one NVR fails, as on a real hub
         self._stop = threading.Event()
         self._builder = None
 
@@ -342,6 +343,10 @@ class TaskHub(RealHubCalls, Hub):
         """image-build and spin-* tasks: the images of the formats asked for, a .ks and a log."""
         name, version, arches, target, inst_tree, opts = self.tasks[task_id]["request"]
         release = opts.get("release") or "1"
+        error = None if opts.get("scratch") else self.init_image_build(task_id, name, version, release)
+        if error:
+            self._close(task_id, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, error))
+            return
 
         def build(arch, outdir):
             files = []

@@ -77,6 +77,32 @@ class RealHubCalls:
             raise kojihub.xmlrpc.client.Fault(kojihub.GENERIC_ERROR, "no image build: %r" % (buildInfo,))
         return None
 
+    def init_image_build(self, task_id, name, version, release):
+        """koji's initImageBuild as a non-scratch image task starts: the build NAME-VERSION-RELEASE
+        made BUILDING for TASK_ID, or the error a real hub fails the task with when another task
+        made that NVR (building: "Build already in progress"; done: "Build already exists"). Only
+        with unique_nvrs set; else None, and a later task of an NVR replaces its files."""
+        if not getattr(self, "unique_nvrs", False):
+            return None
+        nvr = "%s-%s-%s" % (name, version, release)
+        with self.lock:
+            build = next((b for b in self.builds.values() if b["nvr"] == nvr), None)
+            if build is not None and build["task_id"] != task_id:
+                if build["state"] == 0:
+                    return "GenericError: Build already in progress (task %d)" % build["task_id"]
+                return "GenericError: Build already exists (id=%d, state=COMPLETE): %s" % (build["id"], nvr)
+            if build is None:
+                build_id = len(self.builds) + 1
+                self.builds[build_id] = dict(self._image_build(build_id, task_id, name, version, release), state=0)
+        return None
+
+    def _image_build(self, build_id, task_id, name, version, release):
+        return {"id": build_id, "build_id": build_id, "name": name, "version": version, "release": release,
+                "epoch": None, "nvr": "%s-%s-%s" % (name, version, release), "state": 1, "package_id": build_id,
+                "package_name": name, "volume_id": 0, "volume_name": "DEFAULT", "owner_id": 1,
+                "owner_name": self.user, "task_id": task_id, "creation_time": "2026-01-01 00:00:00.000000",
+                "creation_ts": 1767225600.0, "completion_ts": 1767225600.0, "draft": False, "extra": None}
+
     def import_image(self, task_id, name, version, release, outdir, files):
         """koji's importImage: FILES of a child task's OUTDIR moved into the image build
         NAME-VERSION-RELEASE (made by the first child of parent TASK_ID), symlinks left behind.
@@ -87,13 +113,9 @@ class RealHubCalls:
             build = next((b for b in self.builds.values() if b["nvr"] == nvr), None)
             if build is None:
                 build_id = len(self.builds) + 1
-                build = self.builds[build_id] = {
-                    "id": build_id, "build_id": build_id, "name": name, "version": version, "release": release,
-                    "epoch": None, "nvr": nvr, "state": 1, "package_id": build_id, "package_name": name,
-                    "volume_id": 0, "volume_name": "DEFAULT", "owner_id": 1, "owner_name": self.user,
-                    "task_id": task_id, "creation_time": "2026-01-01 00:00:00.000000",
-                    "creation_ts": 1767225600.0, "completion_ts": 1767225600.0, "draft": False, "extra": None}
-                self.image_builds.add(build_id)
+                build = self.builds[build_id] = self._image_build(build_id, task_id, name, version, release)
+            build["state"] = 1
+            self.image_builds.add(build["id"])
         images = os.path.join(self.build_dir(build), "images")
         os.makedirs(images, exist_ok=True)
         for filename in files:

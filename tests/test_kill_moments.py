@@ -8,8 +8,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
-from conftest import ROOT
+import pytest
+
+from conftest import ROOT, command
+from kojihub_tasks import KSURL, PROFILE, running_hub
 
 
 def killed_at(call, code):
@@ -173,3 +177,64 @@ def test_the_kill_campaigns_see_the_phase_commands_make_hands_to_the_launcher(mo
     ]
     monkeypatch.setattr(test_kill_anywhere, "group_commands", lambda pgid: group)
     assert test_kill_anywhere.running(1) == {"gather Server.i386", "createrepo Client.src", "imagechecksum global"}
+
+
+task_hub = pytest.fixture(scope="module", name="task_hub")(running_hub)
+
+
+def test_an_image_task_a_killed_run_watched_is_taken_over_by_its_resume(task_hub, tmp_path, demo_repo):
+    """A run killed while it waits for its Koji task cannot cancel it: the task goes on. Its
+    resume waits for that task instead of building the image again, which a real hub refuses
+    while the first build of the NVR is in progress or done (found by a kill campaign on the
+    koji-tasks product)."""
+    from test_imagebuild import init
+
+    task_hub.unique_nvrs = True
+    try:
+        block = {"name": "PDL-Killed", "kickstart": "k.ks", "ksurl": KSURL, "format": ["raw-xz"],
+                 "arches": ["x86_64"], "release": "1"}
+        topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nimage_build_target = "pdl-1-image"\n'
+                      'image_build = {"^Server$": [{"image-build": %r}]}\n' % (PROFILE, block))
+        record = os.path.join(topdir, "work", "global", "imagebuild", "koji-tasks.json")
+        before = len(task_hub.submitted_calls("buildImageOz"))
+        killed = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "punji-imagebuild"), topdir],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(task_hub.submitted_calls("buildImageOz")) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.5)  # the run waits for its task (build_delay 3 s)
+        killed.kill()
+        assert killed.wait() == -signal.SIGKILL
+        task_id = max(t for t, task in task_hub.tasks.items() if task["method"] == "image")
+        assert task_hub.tasks[task_id]["state"] != 2  # still building as the resume starts
+        done = command("punji-imagebuild", topdir)
+        assert done.returncode == 0, done.stderr
+        assert len(task_hub.submitted_calls("buildImageOz")) == before + 1
+        result = json.loads(open(os.path.join(topdir, "work", "global", "imagebuild", "images.json")).read())
+        assert [i["image"]["path"] for i in result["images"]] == ["Server/x86_64/images/PDL-Killed-1-1.x86_64.raw.xz"]
+        assert not os.path.exists(record)
+    finally:
+        task_hub.unique_nvrs = False
+
+
+def test_a_task_the_killed_run_left_is_taken_over_for_the_same_call_only_and_not_when_it_failed(
+        task_hub, tmp_path, demo_repo):
+    from punji_lib.koji import adopt, tasks
+
+    from test_imagebuild import init
+
+    topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\n' % PROFILE)
+    session = tasks.TaskSession(PROFILE)
+    session.login()
+    task_hub.fail_task("PDL-Gone", "*", "Oz failed")
+    opts = {"kickstart": "k.ks", "format": ["raw"], "scratch": True}
+    calls = [(name, "1", ["x86_64"], "pdl-1-image", "https://trees.example.com/os") for name in ("PDL-Kept", "PDL-Gone")]
+    killed = adopt.TaskRecord(topdir, "imagebuild")
+    kept, gone = [killed.submit(session, "buildImageOz", *args, opts=opts) for args in calls]
+    session.wait([kept, gone])
+    resumed = adopt.TaskRecord(topdir, "imagebuild")
+    assert resumed.submit(session, "buildImageOz", *calls[0], opts=dict(opts, format=["qcow2"])) != kept
+    assert resumed.submit(session, "buildImageOz", *calls[0], opts=opts) == kept
+    assert resumed.submit(session, "buildImageOz", *calls[1], opts=opts) != gone  # it failed: built anew
+    resumed.forget()
+    assert adopt.TaskRecord(topdir, "imagebuild").submit(session, "buildImageOz", *calls[0], opts=opts) != kept

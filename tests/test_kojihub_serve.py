@@ -112,3 +112,41 @@ def test_module_builds_from_a_modulemd_file(tmp_path, modular_repo):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
+
+
+def test_a_koji_tasks_products_hub_serves_tasks_a_build_host_closes(tmp_path):
+    """tests/kojihub_tasks_serve.py: a koji-tasks* product's TaskHub as a process of its own
+    (tools/kill-campaign-koji-tasks): its hub.json's targets, a password login from the profile
+    under HOME, tasks its builder closes; the hub's storage must start empty."""
+    server = os.path.join(os.path.dirname(__file__), "kojihub_tasks_serve.py")
+    product = os.path.join(os.path.dirname(__file__), "data", "fidelity", "koji-tasks")
+    ready = tmp_path / "ready.json"
+    argv = [sys.executable, server, "--product", product, "--root", str(tmp_path / "hub"), "--home",
+            str(tmp_path / "home"), "--ready", str(ready), "--build-delay", "0.1"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            if ready.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        info = json.loads(ready.read_text())
+        with open(tmp_path / "home" / ".koji" / "config.d" / ("%s.conf" % info["profile"])) as f:
+            assert "server = %s\n" % info["url"] in f.read()
+        session = koji.ClientSession(info["url"], {"max_retries": 1, "retry_interval": 0})
+        session.opts.update(user="punji", password="secret")
+        session.login()
+        task_id = session.buildImageOz("PDL-Served", "1", ["x86_64"], "pdl-1-image", "https://t.example.com/os",
+                                       opts={"kickstart": "s.ks", "format": ["raw"], "scratch": True})
+        for _ in range(100):
+            if session.getTaskInfo(task_id)["state"] == koji.TASK_STATES["CLOSED"]:
+                break
+            time.sleep(0.1)
+        assert session.getTaskInfo(task_id)["state"] == koji.TASK_STATES["CLOSED"]
+        with pytest.raises(koji.GenericError, match="No such build target"):
+            session.buildImageOz("PDL-Served", "1", ["x86_64"], "nope", "https://t.example.com/os",
+                                 opts={"kickstart": "s.ks", "format": ["raw"]})
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    again = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert again.returncode != 0 and "starts empty" in again.stderr

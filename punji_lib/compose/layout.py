@@ -361,6 +361,12 @@ def koji_images_json(phase):
     return "work/global/%s/images.json" % phase
 
 
+def koji_tasks_json(phase):
+    """work/global/imagebuild/koji-tasks.json: the Koji tasks a run of an image phase submitted
+    (a run killed while it waited for them leaves it: its resume takes them over)"""
+    return "work/global/%s/koji-tasks.json" % phase
+
+
 def osbs_repo_file(variant_uid, number, repo):
     """work/global/osbs/compose-rpms-Server-1-Everything.repo: a .repo file handed to OSBS"""
     return "work/global/osbs/compose-rpms-%s-%d-%s.repo" % (variant_uid, number, repo)

@@ -7,6 +7,7 @@ import os
 from ..compose import jsonio, layout, request, state
 from ..errors import PunjiError
 from ..log import log, warn
+from . import adopt
 from . import tasks as kojitasks
 
 METHOD = "buildContainer"
@@ -14,19 +15,30 @@ METHOD = "buildContainer"
 PARTS = ("osbs", "imagecontainer")
 
 
-def build_all(topdir, conf, prog, jobs):
+def build_all(topdir, conf, prog, jobs, phase):
     """Submit the buildContainer task of every job of JOBS ({"what", "variant", "args", "priority",
-    "can_fail", "scratch", ...}) at once and wait for them all: (metadata {variant: {arch: [entries]}},
+    "can_fail", "scratch", ...}) of PHASE at once and wait for them all: (metadata {variant: {arch: [entries]}},
     {nvr: job} of the builds, [messages of failable failures]); any other failure: one PunjiError."""
-    metadata, nvrs, failed, errors = {}, {}, [], []
+    metadata, nvrs, failed = {}, {}, []
     if not jobs:
         return metadata, nvrs, failed
     compose_id = request.read(topdir)["compose_id"]
     session = kojitasks.TaskSession(conf.get("koji_profile"))
     session.login()
+    record = adopt.TaskRecord(topdir, phase)
+    try:
+        return _build(session, record, metadata, nvrs, failed, compose_id, prog, jobs)
+    finally:
+        record.forget()
+
+
+def _build(session, record, metadata, nvrs, failed, compose_id, prog, jobs):
+    """build_all's tasks: submitted (or taken over from a killed run, RECORD), waited for, their
+    builds recorded."""
+    errors = []
     for job in jobs:
         kwargs = {"priority": job["priority"]} if job["priority"] is not None else {}
-        job["task"] = session.submit(METHOD, *job["args"], **kwargs)
+        job["task"] = record.submit(session, METHOD, *job["args"], **kwargs)
     infos = session.wait([job["task"] for job in jobs])
     for job in jobs:
         info = infos[job["task"]]

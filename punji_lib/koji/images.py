@@ -10,6 +10,7 @@ from ..compose import jsonio, layout, request, state
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log, warn
+from . import adopt
 from . import reuse as kojireuse
 from . import tasks as kojitasks
 
@@ -243,7 +244,7 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
         publish(topdir, conf, phase, [], [], {"tasks": []})
         return
     old = kojireuse.old_jobs(topdir, phase) if allow_reuse else None
-    images, failed, errors, made = [], [], [], {}
+    images, failed, made = [], [], {}
     fresh = []
     for job in jobs:
         taken = kojireuse.take_images(topdir, phase, old, job)
@@ -252,12 +253,31 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
             continue
         images.extend(taken)
         made[job["task"]] = [e["image"]["path"] for e in taken]
+    record = adopt.TaskRecord(topdir, phase)
+    try:
+        errors = _build(topdir, conf, prog, fresh, images, failed, made, chooser, finish, collector, record)
+    finally:
+        record.forget()
+    if errors:
+        raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
+                                      % (len(errors) - 1)))
+    facts = {"tasks": sorted(job["task"] for job in jobs)}
+    records = kojireuse.job_records(jobs, made)
+    if records:
+        facts["jobs"] = records
+    publish(topdir, conf, phase, images, failed, facts)
+
+
+def _build(topdir, conf, prog, fresh, images, failed, made, chooser, finish, collector, record):
+    """Submit (or take over from a killed run, RECORD) the tasks of the FRESH jobs, wait for them,
+    collect their images into IMAGES and MADE; the errors of tasks that may not fail."""
+    errors = []
     if fresh:
         session = kojitasks.TaskSession(conf.get("koji_profile"))
         session.login()
         for job in fresh:
             keywords = job["kwargs"] if "kwargs" in job else {"opts": job["opts"]}
-            job["task"] = session.submit(job["method"], *job["args"], **keywords)
+            job["task"] = record.submit(session, job["method"], *job["args"], **keywords)
             log.info("%s: task %s for %s", job["what"], job["task"], ",".join(job["arches"]))
         infos = session.wait([job["task"] for job in fresh])
     for job in fresh:
@@ -276,14 +296,7 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
         job["failed"] = len(failed) > before
         made[job["task"]] = [e["image"]["path"] for e in found]
         images.extend(found)
-    if errors:
-        raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
-                                      % (len(errors) - 1)))
-    facts = {"tasks": sorted(job["task"] for job in jobs)}
-    records = kojireuse.job_records(jobs, made)
-    if records:
-        facts["jobs"] = records
-    publish(topdir, conf, phase, images, failed, facts)
+    return errors
 
 
 def collect(topdir, conf, session, job, failed, prog, chooser, finish=None):

@@ -128,7 +128,7 @@ def run(topdir, variant=None, arch=None):
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     containers.drop_part(topdir, PHASE)
     jobs, failed = plan(topdir, conf, tree)
-    metadata, nvrs, task_failed = containers.build_all(topdir, conf, PROG, jobs)
+    metadata, nvrs, task_failed = containers.build_all(topdir, conf, PROG, jobs, PHASE)
     failed += task_failed
     containers.publish(topdir, PHASE, metadata)
     facts = {"tasks": sorted(job["task"] for job in jobs), "result": layout.osbs_json(), "builds": sorted(nvrs)}

@@ -179,7 +179,7 @@ def run(topdir, variant=None, arch=None):
             fresh.append(job)
         else:
             taken.append((job, builds))
-    metadata, nvrs, failed = containers.build_all(topdir, conf, PROG, fresh)
+    metadata, nvrs, failed = containers.build_all(topdir, conf, PROG, fresh, PHASE)
     for job, builds in taken:
         for uid, by_arch in builds.items():
             for arch, entries in by_arch.items():

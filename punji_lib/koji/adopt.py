@@ -1,0 +1,67 @@
+"""The Koji tasks a killed run of an image phase left on the hub, taken over by its resume.
+
+A phase killed (SIGKILL, a power cut) while it waits for its tasks cannot cancel them: they
+go on and close on the hub. Submitting the same calls again would build every image twice,
+and a real hub refuses a second build of one NVR ("Build already exists", "Build already in
+progress") while the first is building or after it finished, so the resumed compose would
+fail where an uninterrupted one did not. Each run therefore records every task it submits in
+work/global/<phase>/koji-tasks.json ({digest of the call: task id}, written as each task is
+created); a run finding that record (only a killed run leaves it: every other end of the
+phase removes it before the state is written) takes over the task recorded for the same call
+(hub, method, arguments) if the hub still has it FREE, OPEN or CLOSED, and submits the call
+anew otherwise (a failed or canceled task, one the killed run was not told the id of).
+"""
+
+import os
+
+from ..compose import jsonio, layout, state
+from ..log import log
+from . import tasks as kojitasks
+
+TAKEN_OVER = {kojitasks.FREE, kojitasks.OPEN, kojitasks.ASSIGNED, kojitasks.CLOSED}
+
+
+class TaskRecord:
+    """The tasks of one run of PHASE in compose TOPDIR: submit() creates or takes over."""
+
+    def __init__(self, topdir, phase):
+        self.path = layout.at(topdir, layout.koji_tasks_json(phase))
+        self.left = self._read()  # the killed run's {call: task id}
+        self.tasks = {}
+
+    def _read(self):
+        if not os.path.isfile(self.path):
+            return {}
+        try:
+            return dict(jsonio.read_json(self.path).get("tasks") or {})
+        except (ValueError, AttributeError):  # a record cut short: nothing to take over
+            return {}
+
+    def submit(self, session, method, *args, **kwargs):
+        """The id of the task for this call: the killed run's, or a new one."""
+        call = state.digest(session.server, method, list(args), kwargs)
+        task_id = self._left_task(session, call)
+        if task_id is None:
+            task_id = session.submit(method, *args, **kwargs)
+        self.tasks[call] = task_id
+        # the killed run's tasks not reached yet stay: this run may be killed too
+        jsonio.write_json(self.path, {"header": state.header("koji-tasks"), "tasks": dict(self.left, **self.tasks)})
+        return task_id
+
+    def _left_task(self, session, call):
+        task_id = self.left.pop(call, None)
+        if task_id is None:
+            return None
+        info = session.call("getTaskInfo", task_id)
+        if not info or info["state"] not in TAKEN_OVER:
+            return None
+        log.info("koji task %s: taken over from the interrupted run (%s)", task_id,
+                 kojitasks.STATE_NAMES.get(info["state"], info["state"]))
+        kojitasks.SUBMITTED.append((session, task_id))  # canceled as the run's own if it is interrupted
+        return task_id
+
+    def forget(self):
+        """The run ends (done or failed, not killed): nothing to take over next time."""
+        if os.path.lexists(self.path):
+            os.unlink(self.path)
+
