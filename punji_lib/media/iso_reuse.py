@@ -123,9 +123,16 @@ def old_discs(topdir, conf, v, arch):
     old = reuse.old_compose(topdir)
     if old is None or not conf.get("createiso_allow_reuse", True) or conf.get("symlink_isos_to"):
         return {}
+    return images_by_key(old, "createiso", v["uid"], arch, "disc_keys", layout.createiso_json(v["uid"], arch))
+
+
+def images_by_key(old, phase, uid, arch, keys_field, records):
+    """{key: (image file, record)} of the images the compose OLD lists in RECORDS (a
+    compose-relative JSON file of "images") whose keys the state of PHASE for UID.ARCH keeps
+    in KEYS_FIELD ({image name: key}); {} when OLD has not both."""
     try:
-        keys = state.read(old, "createiso", v["uid"], arch).get("disc_keys") or {}
-        images = jsonio.read_json(layout.at(old, layout.createiso_json(v["uid"], arch)))["images"]
+        keys = state.read(old, phase, uid, arch).get(keys_field) or {}
+        images = jsonio.read_json(layout.at(old, records))["images"]
     except (OSError, ValueError, KeyError, PunjiError):
         return {}
     found = {}

@@ -185,20 +185,12 @@ def _reusable(topdir, conf, v, arch):
     (extraiso_allow_reuse), or {}."""
     from ..compose import reuse
 
+    from ..media.iso_reuse import images_by_key
+
     old = reuse.old_compose(topdir) if conf.get("extraiso_allow_reuse", True) else None
     if old is None:
         return {}
-    try:
-        keys = state.read(old, PHASE, v["uid"], arch).get("reuse_keys") or {}
-        images = jsonio.read_json(layout.at(old, layout.extraiso_json(v["uid"], arch)))["images"]
-    except (OSError, ValueError, KeyError, PunjiError):
-        return {}
-    found = {}
-    for record in images:
-        key = keys.get(os.path.basename(record["path"]))
-        if key:
-            found[key] = (os.path.join(old, "compose", record["path"]), record)
-    return found
+    return images_by_key(old, PHASE, v["uid"], arch, "reuse_keys", layout.extraiso_json(v["uid"], arch))
 
 
 def _jigdo_dir(topdir, conf, v, arch):
