@@ -34,6 +34,14 @@ def make_compose(top, demo_repo, extra=""):
     return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
 
 
+def made_compose(top, demo_repo, *targets):
+    """make_compose() under TOP, then made up to TARGETS (make's arguments)."""
+    compose = make_compose(top, demo_repo)
+    done = make(compose, *targets)
+    assert done.returncode == 0, done.stdout
+    return compose
+
+
 def set_options(compose, **options):
     path = os.path.join(compose, "work/global/config/createiso.json")
     conf = read_json(path)
@@ -99,10 +107,7 @@ def ini_section(text, name):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, demo_repo):
     """The demo compose made up to createiso (every tree, then images.json) with make -j2."""
-    compose = make_compose(tmp_path_factory.mktemp("createiso"), demo_repo)
-    done = make(compose, "-j2", "work/global/state/createiso.json")
-    assert done.returncode == 0, done.stdout
-    return compose
+    return made_compose(tmp_path_factory.mktemp("createiso"), demo_repo, "-j2", "work/global/state/createiso.json")
 
 
 def test_the_demo_trees_get_the_images_pungi_makes(demo, tmp_path):

@@ -8,17 +8,15 @@ import shutil
 
 import pytest
 
-from conftest import composed, copy_compose, make
-from test_createiso import make_compose, read_json, tree_dir
+from conftest import composed, copy_compose
+from test_createiso import made_compose, read_json, tree_dir
 
 
 @pytest.fixture(scope="module")
 def trees(tmp_path_factory, demo_repo):
     """A demo compose made up to the images of Server.x86_64 and Client.x86_64."""
-    compose = make_compose(tmp_path_factory.mktemp("reusekey"), demo_repo)
-    done = make(compose, "work/x86_64/state/createiso-Server.json", "work/x86_64/state/createiso-Client.json")
-    assert done.returncode == 0, done.stdout
-    return compose
+    return made_compose(tmp_path_factory.mktemp("reusekey"), demo_repo, "work/x86_64/state/createiso-Server.json",
+                        "work/x86_64/state/createiso-Client.json")
 
 
 def tree_of(compose, uid):
