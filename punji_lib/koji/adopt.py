@@ -64,4 +64,3 @@ class TaskRecord:
         """The run ends (done or failed, not killed): nothing to take over next time."""
         if os.path.lexists(self.path):
             os.unlink(self.path)
-

@@ -33,7 +33,6 @@ def write(topdir):
     list goes to work/global/images.json (fuzz-compose --repos --outputs seed 15108)."""
     import productmd.images
 
-
     req = request.read(topdir)
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     images = productmd.images.Images()
