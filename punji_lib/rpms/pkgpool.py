@@ -176,8 +176,18 @@ class PackagePool:
         sack = os.path.join(cache, "solv", self._sack_key(loading))
         self.sack_keys = read_keys(sack + ".keys.json")
         exact = self.sack_keys is None
-        for repo, side in loading:
-            self._load(repo, cache, side, exact, keep_caches)
+        writes = []  # what waits for the .solv files children write while the pool is indexed
+        try:
+            for repo, side in loading:
+                self._load(repo, cache, side, exact, keep_caches, writes)
+            self._indexed(sack, exact, keep_caches)
+        finally:
+            for wait in writes:
+                wait()
+
+    def _indexed(self, sack, exact, keep_caches):
+        """The pool loaded made ready for lookups: its indexes made, or read from the snapshot
+        SACK.pool a pool of the same repos kept (KEEP_CACHES: kept here when made)."""
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
         # the path or URL and the local directory (None for a remote one) of each repo, in loading order
@@ -229,8 +239,8 @@ class PackagePool:
                 self._binaries_by_sourcerpm.setdefault(self._sourcerpms[i], []).append(i)
         self._refresh()
 
-    def _load(self, repo, cache, lookaside, exact, keep):
-        handle = add_repo(self.pool, repo, cache, exact, keep=keep)
+    def _load(self, repo, cache, lookaside, exact, keep, writes):
+        handle = add_repo(self.pool, repo, cache, exact, keep=keep, writes=writes)
         self.where[handle] = repo.repo
         comps = repo.comps()
         if lookaside:

@@ -15,7 +15,7 @@ def load_repo(pool, spec, cache, exact=False, once=False):
     return add_repo(pool, repo, cache, exact, once), repo
 
 
-def add_repo(pool, repo, cache, exact=False, once=False, keep=True):
+def add_repo(pool, repo, cache, exact=False, once=False, keep=True, writes=None):
     """Add REPO (a repos.Repo) to POOL from its cached .solv file (solv_path), or, when there is
     none or EXACT, as DNF's sack reads a repo on a cold cache: repomd.xml, the primary XML
     parsed, written to a .solv file and read back, then the filelists XML. Only that way are
@@ -24,7 +24,9 @@ def add_repo(pool, repo, cache, exact=False, once=False, keep=True):
     Requires are the same either way. The .solv file is then written for the next load.
     ONCE: a repo read for one check whose answer no id order changes (repoclosure of a tree
     just made): its XML read straight in, no .solv file written (nobody would read it).
-    KEEP: whether the .solv file is written when there is none."""
+    KEEP: whether the .solv file is written when there is none. WRITES: a list where the
+    function waiting for that file is appended when a forked child writes it (a big repo: the
+    caller goes on with the pool meanwhile, and waits before it is done)."""
     import tempfile
 
     import solv
@@ -47,11 +49,32 @@ def add_repo(pool, repo, cache, exact=False, once=False, keep=True):
         _add_solv(handle, os.path.join(tmp, "primary.solv"))
     _add_xml(pool, handle, repo, "filelists", solv.Repo.REPO_EXTEND_SOLVABLES)
     if keep and not os.path.exists(cached):
-        os.makedirs(os.path.dirname(cached), exist_ok=True)
-        tmp = "%s.%d.tmp" % (cached, os.getpid())  # written aside: concurrent loads share it
-        _write_solv(handle, tmp)
-        os.replace(tmp, cached)
+        if writes is not None and handle.nsolvables >= WRITTEN_ASIDE_FROM and (os.cpu_count() or 1) > 1:
+            writes.append(_write_cached_aside(handle, cached))
+        else:
+            _write_cached(handle, cached)
     return handle
+
+
+# solvables from which a repo's .solv file is written by a child (when there is a second CPU):
+# writing filelists takes libsolv about as long as the pool's indexes take the caller, and a
+# fork costs about what writing a repo of a thousand packages does
+WRITTEN_ASIDE_FROM = 2000
+
+
+def _write_cached(handle, cached):
+    os.makedirs(os.path.dirname(cached), exist_ok=True)
+    tmp = "%s.%d.tmp" % (cached, os.getpid())  # written aside: concurrent loads share it
+    _write_solv(handle, tmp)
+    os.replace(tmp, cached)
+
+
+def _write_cached_aside(handle, cached):
+    """_write_cached() of the repo HANDLE as it is now, in a forked child; returns the function
+    that waits for it. A child that fails leaves no file: the next load reads the XML again."""
+    from .. import ahead
+
+    return ahead.start("the cached repo %s" % cached, _write_cached, handle, cached)
 
 
 def _add_solv(handle, path):
