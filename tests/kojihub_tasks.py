@@ -491,13 +491,16 @@ class TaskHub(RealHubCalls, Hub):
                 md5 = hashlib.md5(f.read()).hexdigest()
             with self.lock:
                 self.archives.append({
-                    "id": len(self.archives) + 1, "build_id": build_id, "filename": filename,
+                    "id": self._next_archive_id(), "build_id": build_id, "filename": filename,
                     "type_name": "tar", "btype": "image",
                     "size": os.path.getsize(path), "checksum": md5, "checksum_type": 0,
                     "rpms": self.image_rpms.get(name, []),
                     "extra": {"docker": {"repositories": repositories, "id": "sha256:" + md5 * 2,
                                          "config": {"architecture": arch}}, "image": {"arch": arch}}})
         self._close(task_id, CLOSED, {"koji_builds": [str(build_id)], "repositories": repositories})
+
+    def _next_archive_id(self):
+        return max((a["id"] for a in self.archives), default=0) + 1
 
     def _run_osbuild(self, task_id):
         """An osbuild compose: a build NAME-VERSION-RELEASE with one image archive per arch and
@@ -511,13 +514,17 @@ class TaskHub(RealHubCalls, Hub):
         errors = [self.failing.get((name, a)) for a in ["*"] + arches if self.failing.get((name, a))]
         release = opts.get("release") or "1"
         nvr = "%s-%s-%s" % (name, version, release)
-        if any(b["nvr"] == nvr for b in self.builds.values()):
+        built = next((b["id"] for b in self.builds.values() if b["nvr"] == nvr), None)
+        if built is not None and self.unique_nvrs:
             errors.append("GenericError: Build already exists: %s" % nvr)
         if errors:
             self._close(task_id, FAILED, xmlrpc.client.Fault(GENERIC_ERROR, errors[0]))
             return
         with self.lock:
-            build_id = len(self.builds) + 1
+            # Without unique_nvrs a later task of an NVR replaces the build's archives (as the other
+            # image tasks do): campaigns and tests build one NVR in several composes on one hub.
+            self.archives = [a for a in self.archives if a["build_id"] != built]
+            build_id = built or len(self.builds) + 1
             self.builds[build_id] = {
                 "id": build_id, "build_id": build_id, "name": name, "version": version, "release": release,
                 "epoch": None, "nvr": nvr, "state": 1, "package_id": build_id, "package_name": name,
@@ -538,7 +545,7 @@ class TaskHub(RealHubCalls, Hub):
                         md5 = hashlib.md5(f.read()).hexdigest()
                     with self.lock:
                         self.archives.append({
-                            "id": len(self.archives) + 1, "build_id": build_id, "filename": filename,
+                            "id": self._next_archive_id(), "build_id": build_id, "filename": filename,
                             "type_name": type_name, "btype": "image", "size": os.path.getsize(path),
                             "checksum": md5, "checksum_type": 0,
                             "extra": self.archive_extra.get(name, {"image": {

@@ -377,3 +377,23 @@ def test_a_record_modifyrepo_adds_has_the_primary_records_time_stamp(tmp_path, m
     stamps = {d.get("type"): d.find("r:timestamp", ns).text
               for d in ET.parse(repo / "repodata" / "repomd.xml").getroot().findall("r:data", ns)}
     assert stamps[mdtype] == stamps["primary"] == "1600000000", stamps
+
+
+def test_the_zchunk_records_of_createrepo_extra_args_zck_have_the_repodatas_time_stamp(tmp_path):
+    """createrepo_c --zck stamps its zchunk records with the time of day, not with the revision
+    --set-timestamp-to-revision gives every other record; punji gives them the primary record's,
+    so two composes of the same inputs have the same repomd.xml (found by a kill campaign on
+    fedora-shape: every trial's repomd.xml differed from the reference's there)."""
+    import xml.etree.ElementTree as ET
+
+    from punji_lib.rpms.createrepo import run_all
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    pkglist = tmp_path / "pkglist"
+    pkglist.write_text("")
+    run_all([({"createrepo_extra_args": ["--zck"]}, str(repo), str(pkglist), None, 1600000000, [], None)])
+    ns = {"r": "http://linux.duke.edu/metadata/repo"}
+    stamps = {d.get("type"): d.find("r:timestamp", ns).text
+              for d in ET.parse(repo / "repodata" / "repomd.xml").getroot().findall("r:data", ns)}
+    assert "primary_zck" in stamps and set(stamps.values()) == {"1600000000"}, stamps

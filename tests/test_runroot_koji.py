@@ -8,12 +8,14 @@ the stand-in of tests/test_buildinstall.py, on PATH for the hub's builder too.
 """
 
 import os
+import signal
 import subprocess
+import time
 
 import pytest
 
 import kojihub_runroot
-from conftest import assert_one_line_error, command, make
+from conftest import BIN, assert_one_line_error, command, make
 from test_buildinstall import STAND_IN, copy_compose, lorax_runs, make_compose, os_tree, read_json, set_options
 
 EXTRA = """
@@ -144,6 +146,41 @@ def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     (_, _, kwargs), = hub.runroot_tasks()[before:]
     assert kwargs["weight"] is None  # no weight: Koji's policy picks it
+
+
+def test_a_runroot_task_a_killed_run_left_running_ends_before_its_resume_runs_lorax_again(demo, hub, env, tmp_path):
+    """A run killed while it waits for its runroot task cannot cancel it: lorax goes on writing
+    into the output directory. The resume waits for that task to end before it clears the
+    output and runs lorax again; else both wrote into one directory and the resume failed
+    (found by a kill campaign on koji-tasks-buildinstall)."""
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
+    output = os.path.join(compose, "work/x86_64/buildinstall/Server")
+    before = len(hub.runroot_tasks())
+    env.setenv("LORAX_STANDIN_DELAY", "4")
+    try:
+        argv = [os.path.join(BIN, "punji-buildinstall"), "--variant", "Server", "--arch", "x86_64", compose]
+        killed = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(hub.runroot_tasks()) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # the run cleared the output before it submitted: lorax made its first directories and waits
+        while not os.path.isdir(os.path.join(output, "isolinux")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        killed.kill()
+        assert killed.wait() == -signal.SIGKILL
+        (left, _, _), = hub.runroot_tasks()[before:]
+        assert hub.tasks[left]["state"] == kojihub_runroot.OPEN  # lorax still writes as the resume starts
+        seen = []  # the left task's state as the resume creates its own
+        hub.after_call("runroot", lambda: seen.append(hub.tasks[left]["state"]))
+        done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
+    finally:
+        env.delenv("LORAX_STANDIN_DELAY")
+    assert done.returncode == 0, done.stderr
+    assert len(hub.runroot_tasks()) == before + 2 and seen == [kojihub_runroot.CLOSED]
+    log = open(os.path.join(compose, "logs/x86_64/buildinstall-Server.log")).read()
+    assert "koji task %d: left running by an interrupted run" % left in log
+    assert os.path.isfile(os.path.join(os_tree(compose, "Server", "x86_64"), "images/boot.iso"))
 
 
 def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):

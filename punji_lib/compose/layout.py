@@ -361,6 +361,13 @@ def koji_images_json(phase):
     return "work/global/%s/images.json" % phase
 
 
+def koji_runroot_dir(slot):
+    """work/global/koji-runroot/<slot>/: the runroot tasks of a slot (a phase's log, e.g.
+    logs/x86_64/buildinstall-Server.log) a run waits for (a killed run leaves them: its resume
+    waits for them to end before it runs again)"""
+    return "work/global/koji-runroot/%s" % slot.strip("/").replace("/", "_")
+
+
 def koji_tasks_json(phase):
     """work/global/imagebuild/koji-tasks.json: the Koji tasks a run of an image phase submitted
     (a run killed while it waited for them leaves it: its resume takes them over)"""

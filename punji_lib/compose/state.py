@@ -101,8 +101,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # lorax's command line as Pungi's (--buildarch i686 for i386, --logfile after the template
 # variables, '--config <log dir>/lorax.conf', the variant's comps repo a source), buildinstall's
 # output in work/<arch>/buildinstall/<variant>; ostree_installer's as Pungi's (its sources,
-# directories, the ISO named with disc number 1, lorax's files copied into the os tree).
-RULES = 24
+# directories, the ISO named with disc number 1, lorax's files copied into the os tree); 25:
+# createrepo_c's zchunk records (createrepo_extra_args --zck) get the primary record's time stamp.
+RULES = 25
 
 
 def digest(*parts):

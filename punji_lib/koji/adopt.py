@@ -64,3 +64,58 @@ class TaskRecord:
         """The run ends (done or failed, not killed): nothing to take over next time."""
         if os.path.lexists(self.path):
             os.unlink(self.path)
+
+
+# -- runroot tasks: waited for, not taken over --------------------------------------------------
+#
+# A runroot task (lorax, rpm-ostree, the ISO tools) writes straight into the compose. One left
+# running by a killed run goes on writing there while its resume clears the output and runs
+# the command again: two writers in one directory, and the resume fails (lorax finds what the
+# other made) or keeps a mix. Taking such a task over is not safe either (the resume may have
+# cleared part of its output already), so a run first waits for the tasks the killed run left
+# in the same slot (the phase's log: one variant.arch) to end, then runs anew.
+
+OWN = set()  # the runroot records this process wrote (its own tasks, not a killed run's)
+
+
+def runroot_record_dir(topdir, slot):
+    return layout.at(topdir, layout.koji_runroot_dir(slot))
+
+
+def runroot_started(topdir, slot, profile, task_id):
+    """Record that this run's runroot task TASK_ID of SLOT is on the hub (until runroot_ended)."""
+    path = os.path.join(runroot_record_dir(topdir, slot), "%s.json" % task_id)
+    jsonio.write_json(path, {"header": state.header("koji-runroot-task"), "task": task_id, "profile": profile})
+    OWN.add(path)
+
+
+def runroot_ended(topdir, slot, task_id):
+    path = os.path.join(runroot_record_dir(topdir, slot), "%s.json" % task_id)
+    OWN.discard(path)
+    if os.path.lexists(path):
+        os.unlink(path)
+
+
+def settle_runroot(topdir, slot):
+    """Wait until every runroot task a killed run left in SLOT has ended (closed, failed or
+    canceled); forget them."""
+    directory = runroot_record_dir(topdir, slot)
+    if not os.path.isdir(directory):
+        return
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if not name.endswith(".json") or path in OWN:
+            continue
+        try:
+            record = jsonio.read_json(path)
+            task_id, profile = int(record["task"]), record["profile"]
+        except (ValueError, KeyError, TypeError):  # a record cut short: the task id was never known
+            os.unlink(path)
+            continue
+        session = kojitasks.TaskSession(profile)
+        info = session.call("getTaskInfo", task_id)
+        if info and info["state"] not in kojitasks.DONE:
+            log.info("koji task %s: left running by an interrupted run; waiting for it to end before "
+                     "running again", task_id)
+            session.wait([task_id])
+        os.unlink(path)

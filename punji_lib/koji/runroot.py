@@ -211,7 +211,7 @@ def _koji(conf, phase, arch, argv, cwd, log_path, packages, mounts=(), weight_ke
     args, kwargs = koji_task_args(conf, phase, arch, argv, cwd, packages, mounts, weight_key, shell, chown_paths)
     log.info("runroot: koji runroot on %s in tag %s%s: %s", arch, args[0],
              " (channel %s)" % kwargs["channel"] if kwargs["channel"] else "", args[2])
-    return _task(conf, "runroot", args, kwargs, log_path, argv[0])
+    return _task(conf, "runroot", args, kwargs, log_path, argv[0], _slot(cwd, log_path))
 
 
 def plugin_task(conf, phase, arch, method, arguments, cwd, log_path, packages=(), mounts=()):
@@ -226,19 +226,68 @@ def plugin_task(conf, phase, arch, method, arguments, cwd, log_path, packages=()
     if method == "pungi_buildinstall":
         kwargs["chown_uid"] = os.getuid()
     log.info("runroot: koji %s on %s in tag %s", method, arch, tag)
-    return _task(conf, method, [tag, arch], kwargs, log_path, method)
+    return _task(conf, method, [tag, arch], kwargs, log_path, method, _slot(cwd, log_path))
 
 
-def _task(conf, method, args, kwargs, log_path, what):
+def _slot(cwd, log_path):
+    """(compose topdir, slot) of the Koji runroot tasks run from CWD logging into LOG_PATH; None
+    outside a compose."""
+    topdir = compose_topdir(cwd)
+    if topdir is None:
+        return None
+    if os.path.isabs(log_path):
+        log_path = os.path.relpath(log_path, topdir)
+    return topdir, log_path
+
+
+def settle_left(cwd, log_path):
+    """Before a phase clears the output of its Koji runroot tasks (run from CWD, logging into
+    LOG_PATH): wait for the ones a killed run left running there to end, as they write into
+    it (punji_lib.koji.adopt)."""
+    from . import adopt
+
+    slot = _slot(cwd, log_path)
+    if slot:
+        adopt.settle_runroot(*slot)
+
+
+def _task(conf, method, args, kwargs, log_path, what, slot=None):
     """Submit task METHOD(*ARGS, **KWARGS) as the koji_profile's user, wait for it, put its
-    .log outputs into the phase log; their text, or a PunjiError when the task failed."""
-    import tempfile
+    .log outputs into the phase log; their text, or a PunjiError when the task failed. SLOT:
+    (topdir, slot) where the task is recorded while it runs, for a resume after a kill."""
+    from . import adopt
 
+    if slot:
+        adopt.settle_runroot(*slot)
+    session = _session(conf)
+    task_id = session.submit(method, *args, **kwargs)
+    if slot:
+        adopt.runroot_started(slot[0], slot[1], conf.get("koji_profile"), task_id)
+    try:
+        output = _wait_for_task(session, task_id, method, log_path, what)
+    except Exception:
+        if slot:
+            adopt.runroot_ended(slot[0], slot[1], task_id)
+        raise
+    # interrupted (SIGTERM, ^C): the record stays in case the task could not be canceled
+    if slot:
+        adopt.runroot_ended(slot[0], slot[1], task_id)
+    return output
+
+
+def _session(conf):
     from . import tasks as kojitasks
 
     session = kojitasks.TaskSession(conf.get("koji_profile"))
     session.login()
-    task_id = session.submit(method, *args, **kwargs)
+    return session
+
+
+def _wait_for_task(session, task_id, method, log_path, what):
+    import tempfile
+
+    from . import tasks as kojitasks
+
     info = session.wait([task_id])[task_id]
     output, logs = "", []
     with tempfile.TemporaryDirectory(prefix="punji-runroot-") as scratch:

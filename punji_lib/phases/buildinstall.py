@@ -86,6 +86,8 @@ def run(topdir, variant, arch):
         log.info("buildinstall %s.%s: the same package set and options as the last run; nothing to do", variant, arch)
         state.keep(topdir, PHASE, variant, arch)
         return
+    # a Koji runroot task a killed run left writes into OUT still: it ends before OUT is touched
+    runroot.settle_left(os.path.dirname(out), layout.log_file(PHASE, variant, arch))
     _forget(topdir, variant, arch)
     _uninstall(topdir, variant, arch)
     if reuse.take_over(topdir, PHASE, variant, arch, inputs, [layout.buildinstall_dir(variant, arch)],

@@ -176,6 +176,8 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
     out = layout.at(topdir, layout.ostreeinstaller_dir(uid, arch))
     templates = os.path.join(os.path.dirname(out), "lorax_templates")
     log_dir = layout.at(topdir, layout.ostreeinstaller_log_dir(uid, arch, number))
+    # a Koji runroot task a killed run left writes into OUT still: it ends before OUT is touched
+    runroot.settle_left(os.path.dirname(out), layout.log_file(PHASE))
     for path in (templates, out, log_dir):
         _clean(path)
     os.makedirs(os.path.dirname(out), exist_ok=True)

@@ -29,18 +29,23 @@ def modifyrepo(repo_dir, path, mdtype, *options):
     _pin_timestamp(os.path.join(repodata, "repomd.xml"), mdtype)
 
 
-def _pin_timestamp(repomd, mdtype):
-    """The <timestamp> of REPOMD's MDTYPE record set to that of its primary record."""
+def _pin_timestamp(repomd, mdtype=None):
+    """The <timestamp> of REPOMD's MDTYPE record (None: of every record) set to that of its
+    primary record."""
     with open(repomd, encoding="utf-8") as f:
         text = f.read()
-    blocks = {m.group(1): m for m in re.finditer(r'<data type="([^"]+)">.*?</data>', text, re.S)}
-    primary, record = blocks.get("primary"), blocks.get(mdtype)
+    records = list(re.finditer(r'<data type="([^"]+)">.*?</data>', text, re.S))
+    primary = next((m for m in records if m.group(1) == "primary"), None)
     stamp = re.search(r"<timestamp>(\d+)</timestamp>", primary.group(0)) if primary else None
-    if not stamp or not record:
+    if not stamp:
         return
-    pinned = re.sub(r"<timestamp>\d+</timestamp>", stamp.group(0), record.group(0), count=1)
-    if pinned != record.group(0):
-        jsonio.write_text(repomd, text[:record.start()] + pinned + text[record.end():])
+    pinned = text
+    for record in reversed(records):  # from the end: the earlier records' offsets stay valid
+        if mdtype is None or record.group(1) == mdtype:
+            block = re.sub(r"<timestamp>\d+</timestamp>", stamp.group(0), record.group(0), count=1)
+            pinned = pinned[:record.start()] + block + pinned[record.end():]
+    if pinned != text:
+        jsonio.write_text(repomd, pinned)
 
 
 def command(conf, path, pkglist, comps=None, revision=0, deltas=None):
@@ -96,6 +101,10 @@ def run_all(jobs):
             started[-1] = (proc, out, path)
         for proc, out, path in started:
             _finish(proc, out, path)
+            repomd = os.path.join(path, "repodata", "repomd.xml")
+            if "--set-timestamp-to-revision" in proc.args and os.path.isfile(repomd):
+                # createrepo_c (--zck) stamps the zchunk records with the time of day, not the revision
+                _pin_timestamp(repomd)
     finally:
         for proc, out, _path in started:
             if proc is not None and proc.poll() is None:
