@@ -65,6 +65,9 @@ def write(tmp_path, body):
          ":3: does not match the variants DTD"),
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>'
          '<environment optional="true">e</environment></environments></variant>\n', ":3: does not match the variants DTD"),
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches></variant>\n'
+         '<variant id="A" name="A2" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
+         ":4: variant 'A' is defined twice"),
     ],
 )
 def test_bad_variants_name_file_and_line(tmp_path, body, fragment):

@@ -30,7 +30,6 @@ def load(path, tree_arches=None, tree_variants=None):
         if node.get("type") in ("addon", "layered-product") and node.get("id") in referenced:
             continue
         _collect(path, node, None, variants, templates)
-    _check_unique(path, variants)
     _check_refs(path, root, variants)
     return filter_tree(variants, tree_arches, tree_variants)
 
@@ -160,6 +159,8 @@ def _collect(path, node, parent, out, templates):
         parent["children"].append(variant["uid"])
     elif not variant["arches"]:
         raise PunjiError("%s: lists no <arches>" % where)
+    if any(v["uid"] == variant["uid"] for v in out):
+        raise PunjiError("%s is defined twice" % where)
     out.append(variant)
     has_optional = False
     for child in node.findall("variants/variant"):
@@ -181,14 +182,6 @@ def _collect(path, node, parent, out, templates):
     if any(v["type"] == "optional" for v in out if v["parent"] == variant["uid"]):
         variant["has_optional"] = True
     return variant
-
-
-def _check_unique(path, variants):
-    seen = set()
-    for variant in variants:
-        if variant["uid"] in seen:
-            raise PunjiError("%s: variant '%s' is defined twice" % (path, variant["uid"]))
-        seen.add(variant["uid"])
 
 
 def _check_refs(path, root, variants):
