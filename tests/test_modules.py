@@ -297,7 +297,7 @@ def test_two_default_streams_of_a_module_are_one_error_line(tmp_path, modular_re
     (defaults / "b.yaml").write_text(defaults_doc("modnode", "20"))
     conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
-    assert_one_line_error(done, "module_defaults_dir", "module modnode has multiple defaults: 18, 20")
+    assert_one_line_error(done, "module_defaults_dir", str(defaults) + "): module modnode has multiple defaults: 18, 20")
 
 
 def depsolve(repo, **keys):
@@ -443,7 +443,9 @@ def test_a_corrupt_module_obsoletes_file_is_one_error_line(tmp_path, modular_rep
     (conf.parent / "obsoletes" / "bad.yaml").write_text("---\ndocument: modulemd-obsoletes\nversion: 1\ndata: [\n")
     conf.write_text(conf.read_text() + '\nmodule_obsoletes_dir = "obsoletes"\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
-    assert_one_line_error(done, "module_obsoletes_dir", "bad.yaml", "corrupt modules metadata")
+    # the directory the user has, not init's copy of it
+    assert_one_line_error(done, "module_obsoletes_dir", str(conf.parent / "obsoletes") + "): bad.yaml",
+                          "corrupt modules metadata")
 
 
 def repo_text(repo):

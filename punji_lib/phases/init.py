@@ -274,11 +274,12 @@ def _export_dir(topdir, conf, option, where, check):
         shutil.rmtree(target, ignore_errors=True)
         return {}
     entry = value if isinstance(value, dict) else {"scm": "file", "dir": value}
-    what = "option '%s'" % option
+    what, base = "option '%s'" % option, os.path.dirname(request.read(topdir)["config"])
     stage = tempfile.mkdtemp(prefix=".%s-" % option, dir=os.path.dirname(target))
     try:
-        scm.export(entry, stage, what, os.path.dirname(request.read(topdir)["config"]), workdir=stage, prefer="dir")
-        found = check(stage, what)
+        scm.export(entry, stage, what, base, workdir=stage, prefer="dir")
+        # what CHECK finds wrong in a file of the copy is said of the file the user has
+        found = check(stage, "%s (%s)" % (what, os.path.join(base, value)) if isinstance(value, str) else what)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(stage, target)
     finally:
