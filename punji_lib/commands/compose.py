@@ -83,12 +83,17 @@ def run_make(topdir, jobs, env=None, quiet=False):
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    first_error = None
+    first_error, errors_shown = None, set()
     try:
         for line in proc.stdout:
-            if not quiet:
+            error = line.startswith("punji-") and ": error: " in line
+            # the same error of several targets (one broken repo read by each arch's package
+            # set) reaches the terminal once; the log keeps every line
+            if not quiet and not (error and line in errors_shown):
                 sys.stderr.write(line)
-            if first_error is None and line.startswith("punji-") and ": error: " in line:
+            if error:
+                errors_shown.add(line)
+            if first_error is None and error:
                 first_error = line.split(": error: ", 1)[1].strip()
             if log:
                 log = _logged(log, line)
