@@ -20,10 +20,10 @@ def killed_at(call, code):
     """Run CODE (Python, punji_lib importable) in a child whose CALL (e.g. os.replace) kills the
     child with SIGKILL instead of running; the child must die so."""
     script = textwrap.dedent("""
-        import os, signal, sys
+        import importlib, os, signal, sys
         sys.path.insert(0, %r)
         module, name = %r.rsplit(".", 1)
-        holder = __import__(module)
+        holder = importlib.import_module(module)
         setattr(holder, name, lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL))
     """) % (ROOT, call) + textwrap.dedent(code)
     done = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -215,6 +215,49 @@ def test_an_image_task_a_killed_run_watched_is_taken_over_by_its_resume(task_hub
         assert not os.path.exists(record)
     finally:
         task_hub.unique_nvrs = False
+
+
+def test_an_image_phase_killed_as_it_writes_its_state_leaves_its_tasks_to_its_resume(task_hub, tmp_path, demo_repo):
+    """A run killed after its tasks closed and its images were fetched, as it writes its state:
+    the resume takes over the closed task, where building the NVR again fails on a real hub
+    ("Build already exists"). The record went before the state was written."""
+    from test_imagebuild import init
+
+    task_hub.unique_nvrs = True
+    try:
+        block = {"name": "PDL-Stated", "kickstart": "k.ks", "ksurl": KSURL, "format": ["raw-xz"],
+                 "arches": ["x86_64"], "release": "1"}
+        topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nimage_build_target = "pdl-1-image"\n'
+                      'image_build = {"^Server$": [{"image-build": %r}]}\n' % (PROFILE, block))
+        before = len(task_hub.submitted_calls("buildImageOz"))
+        killed_at("punji_lib.compose.state.write", """
+            from punji_lib.phases import imagebuild
+            imagebuild.run(%r)
+        """ % topdir)
+        done = command("punji-imagebuild", topdir)
+        assert done.returncode == 0, done.stderr
+        assert len(task_hub.submitted_calls("buildImageOz")) == before + 1
+        assert not os.path.exists(os.path.join(topdir, "work", "global", "imagebuild", "koji-tasks.json"))
+    finally:
+        task_hub.unique_nvrs = False
+
+
+def test_an_osbs_run_killed_as_it_writes_its_state_leaves_its_container_build_to_its_resume(
+        task_hub, tmp_path, demo_repo):
+    from test_imagebuild import init
+
+    topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nosbs = {"^Server$": {"url": '
+                  '"git://git.example.com/containers/pdl-killed.git#0123abcd", "target": "pdl-1-docker", '
+                  '"git_branch": "pdl-1", "version": "1.0", "release": "1"}}\n' % PROFILE)
+    before = len(task_hub.submitted_calls("buildContainer"))
+    killed_at("punji_lib.compose.state.write", """
+        from punji_lib.phases import osbs
+        osbs.run(%r)
+    """ % topdir)
+    done = command("punji-osbs", topdir)
+    assert done.returncode == 0, done.stderr
+    assert len(task_hub.submitted_calls("buildContainer")) == before + 1
+    assert not os.path.exists(os.path.join(topdir, "work", "global", "osbs", "koji-tasks.json"))
 
 
 def test_a_task_the_killed_run_left_is_taken_over_for_the_same_call_only_and_not_when_it_failed(

@@ -6,9 +6,9 @@ and a real hub refuses a second build of one NVR ("Build already exists", "Build
 progress") while the first is building or after it finished, so the resumed compose would
 fail where an uninterrupted one did not. Each run therefore records every task it submits in
 work/global/<phase>/koji-tasks.json ({digest of the call: task id}, written as each task is
-created); a run finding that record (only a killed run leaves it: every other end of the
-phase removes it before the state is written) takes over the task recorded for the same call
-(hub, method, arguments) if the hub still has it FREE, OPEN or CLOSED, and submits the call
+created); a run finding that record (only a killed run leaves it: a failed or interrupted
+run removes it, a run done once it has written its state) takes over the task recorded for
+the same call (hub, method, arguments) if the hub still has it FREE, OPEN or CLOSED, and submits the call
 anew otherwise (a failed or canceled task, one the killed run was not told the id of).
 """
 
@@ -61,9 +61,18 @@ class TaskRecord:
         return task_id
 
     def forget(self):
-        """The run ends (done or failed, not killed): nothing to take over next time."""
-        if os.path.lexists(self.path):
-            os.unlink(self.path)
+        """The run failed or was interrupted (not killed): nothing to take over next time."""
+        _unlink(self.path)
+
+
+def forget(topdir, phase):
+    """The run of PHASE wrote its state: its record goes (a kill before leaves the tasks to take over)."""
+    _unlink(layout.at(topdir, layout.koji_tasks_json(phase)))
+
+
+def _unlink(path):
+    if os.path.lexists(path):
+        os.unlink(path)
 
 
 # -- runroot tasks: waited for, not taken over --------------------------------------------------
@@ -92,8 +101,7 @@ def runroot_started(topdir, slot, profile, task_id):
 def runroot_ended(topdir, slot, task_id):
     path = os.path.join(runroot_record_dir(topdir, slot), "%s.json" % task_id)
     OWN.discard(path)
-    if os.path.lexists(path):
-        os.unlink(path)
+    _unlink(path)
 
 
 def settle_runroot(topdir, slot):

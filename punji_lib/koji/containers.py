@@ -28,8 +28,9 @@ def build_all(topdir, conf, prog, jobs, phase):
     record = adopt.TaskRecord(topdir, phase)
     try:
         return _build(session, record, metadata, nvrs, failed, compose_id, prog, jobs)
-    finally:
+    except BaseException:
         record.forget()
+        raise
 
 
 def _build(session, record, metadata, nvrs, failed, compose_id, prog, jobs):

@@ -256,9 +256,11 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
     record = adopt.TaskRecord(topdir, phase)
     try:
         errors = _build(topdir, conf, prog, fresh, images, failed, made, chooser, finish, collector, record)
-    finally:
+    except BaseException:
         record.forget()
+        raise
     if errors:
+        record.forget()
         raise PunjiError(errors[0] + ("" if len(errors) == 1 else " (and %d more failed tasks; see the log)"
                                       % (len(errors) - 1)))
     facts = {"tasks": sorted(job["task"] for job in jobs)}
@@ -266,6 +268,7 @@ def run_jobs(topdir, conf, phase, prog, jobs, chooser, finish=None, collector=No
     if records:
         facts["jobs"] = records
     publish(topdir, conf, phase, images, failed, facts)
+    record.forget()  # only once the state is written: a kill before it leaves the tasks to take over
 
 
 def _build(topdir, conf, prog, fresh, images, failed, made, chooser, finish, collector, record):

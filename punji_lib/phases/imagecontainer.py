@@ -34,7 +34,7 @@ import re
 
 from ..compose import jsonio, layout, state
 from ..errors import PunjiError
-from ..koji import containers, images
+from ..koji import adopt, containers, images
 from ..log import log, warn
 
 PHASE = "imagecontainer"
@@ -135,3 +135,4 @@ def run(topdir, variant=None, arch=None):
     if failed:
         facts["error"] = failed[0] + ("" if len(failed) == 1 else " (and %d more)" % (len(failed) - 1))
     state.write(topdir, PHASE, failed=bool(failed), errors=failed, **facts)
+    adopt.forget(topdir, PHASE)

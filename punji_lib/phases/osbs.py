@@ -45,7 +45,7 @@ import tempfile
 from ..compose import jsonio, layout, request, state
 from ..config import scm
 from ..errors import PunjiError
-from ..koji import containers, images
+from ..koji import adopt, containers, images
 from ..koji import reuse as kojireuse
 from ..log import log
 
@@ -203,6 +203,7 @@ def run(topdir, variant=None, arch=None):
     if records:
         facts["jobs"] = records
     state.write(topdir, PHASE, failed=bool(failed), errors=failed, **facts)
+    adopt.forget(topdir, PHASE)
 
 
 def registry_for(conf, nvr, fallback=None):
