@@ -102,7 +102,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # variables, '--config <log dir>/lorax.conf', the variant's comps repo a source), buildinstall's
 # output in work/<arch>/buildinstall/<variant>; ostree_installer's as Pungi's (its sources,
 # directories, the ISO named with disc number 1, lorax's files copied into the os tree); 25:
-# createrepo_c's zchunk records (createrepo_extra_args --zck) get the primary record's time stamp.
+# createrepo_c's zchunk records (createrepo_extra_args --zck) get the primary record's time stamp;
+# the gather reads a repo of each module content tag's package set too (the variant's own
+# streams', before the tags' sets, as Pungi's sack), a scratch task's RPM of a NEVRA only content
+# tags hold being in the tags' sets, so Pungi's two files of one NEVRA taken fail the assembly.
 RULES = 25
 
 

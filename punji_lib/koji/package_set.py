@@ -136,9 +136,11 @@ def from_koji(topdir, conf, arch):
         sets[record["nevra"]] = holders.get(rpm["id"], {0})
     for record, pkg in _scratch(koji, tasks, wanted, store, headers, scratch_names):
         known = chosen.setdefault(record["nevra"], (record, pkg))[0]
+        added = _add_task_sets(sets, record["nevra"], len(tags))
         if known["path"] != record["path"]:  # Pungi's set holds both files (gather._all_files)
             known.setdefault("twins", []).append(record["path"])
-        sets.setdefault(record["nevra"], set(range(max(len(tags), 1))))  # a task is in every tag's set
+            if added:  # module content tags hold the NEVRA's build, the tags' sets the task's file
+                known["twin_sets"] = sorted(added)
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
     content_tags = found.content_tags if found else []
@@ -147,6 +149,18 @@ def from_koji(topdir, conf, arch):
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
                                   "koji_tags": _tag_ids(koji, watched, conf, event), "reused": False}, sets=sets)
+
+
+def _add_task_sets(sets, nevra, tag_count):
+    """A scratch task's RPM is in every tag's package set (SETS: {NEVRA: indexes}), also when a
+    module content tag's set holds a build of its NEVRA (another file): Pungi's gather then reads
+    the NEVRA in two repos, one copy each. The indexes added."""
+    held = sets.setdefault(nevra, set())
+    if any(i >= 0 for i in held):
+        return set()
+    added = set(range(max(tag_count, 1)))
+    held.update(added)
+    return added
 
 
 def _wanted_arches(arch, multilib):
@@ -419,6 +433,7 @@ def _write_modules(topdir, arch, found, tree, content_only, content_held):
                                   "koji_tags": dict(sorted(found.tags.items())),
                                   "variant_content_tags": {v["uid"]: found.content_tags_of(v["uid"]) for v in tree
                                                            if found.content_tags_of(v["uid"])},
+                                  "content_tags": found.content_tags,  # in the order of their sets (-n.. -1)
                                   "content_only": content_only, "content_held": content_held})
     index = found.index(arch)
     if not index.get_module_names():

@@ -151,6 +151,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
     else:
         unhidden = set(pool.hidden)
         pool.hide_nevras(hidden)
+        pool.hide_absent(pool.of_repos(pool.other_variants_sets))
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
@@ -173,8 +174,9 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
     the nodeps method no filter. The nodeps method sees the packages of other variants' streams
     too (UNHIDDEN: what is hidden without them): Pungi's reads every package set, the module
     content tags' included. With check_deps, a deps run with unresolved dependencies is the
-    last. TWINNED gets the (id, category) Pungi takes with every file of its NEVRA (_all_files)."""
-    found, side, first = {}, {}, {}
+    last. TWINNED gets the (id, category) Pungi takes with every file of its NEVRA (_all_files), or
+    with two files of it (_twins_merged)."""
+    found, side, first, files = {}, {}, {}, {}
     unfiltered = set(pool.hidden)
     for source in gather_request.SOURCES:
         request = gather_request.request(conf, v, arch, inputs, source, methods.get(source), earlier)
@@ -196,7 +198,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
         else:
             result = Solver(pool, request).run()
         pool.set_hidden(unfiltered)
-        for (i, category), why in _twins_merged(pool, result.entries(), first).items():
+        for (i, category), why in _twins_merged(pool, result.entries(), first, files).items():
             found.setdefault((i, category), []).append((why, set(request["fulltree_excludes"])))
             if _all_files(method, request["greedy"], why):
                 twinned.add((i, category))
@@ -206,6 +208,7 @@ def _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
         inputs["unresolved"] |= result.unresolved
         if result.unresolved and method == "deps" and conf.get("check_deps", True):
             break  # Pungi's deps method fails on the first source with unresolved dependencies
+    twinned.update(key for key, paths in files.items() if len(paths) > 1)
     return found, side
 
 
@@ -218,14 +221,17 @@ def _all_files(method, greedy, why):
     return method == "nodeps" or greedy == "all" or greedy == "build" and why["reason"] == "requires"
 
 
-def _twins_merged(pool, entries, first):
+def _twins_merged(pool, entries, first, files):
     """{(id, category): why} of ENTRIES, (id, category, why) of one source, one per NEVRA: with
     several package sets Pungi's sack has a package of two sets twice, and it writes what it
     took once per file, the flags of both copies merged (so one that came in as an input makes
-    the file an input). FIRST: {NEVRA: the id standing for it}, kept across the sources."""
+    the file an input). FIRST: {NEVRA: the id standing for it}, kept across the sources; FILES:
+    {(that id, category): the files of the copies taken}, two when the sets hold two files of the
+    NEVRA (a module content tag's build, the tags' scratch task) and Pungi took both."""
     merged = {}
     for i, category, why in entries:
         key = (first.setdefault(pool.nevra(i), i), category)
+        files.setdefault(key, set()).add(pool.path(i))
         if key not in merged or why["reason"] in INPUT_REASONS and merged[key]["reason"] not in INPUT_REASONS:
             merged[key] = why
     return merged
@@ -287,9 +293,14 @@ def _nodeps(pool, request, arch):
 
 def _pool(topdir, conf, v, arch, related, variant_lookasides):
     external = va_data(conf.get("gather_lookaside_repos"), v["uid"], arch)
-    repos = _set_repos(topdir, arch) if _method_value(conf, v["uid"]) != "hybrid" else []
-    pool = PackagePool(solver_arch(arch), repos or [layout.at(topdir, layout.pkgset_repo(arch))],
+    own, others = gather_streams.set_repos(topdir, arch, v["uid"]) if _method_value(conf, v["uid"]) != "hybrid" \
+        else ([], [])
+    pool = PackagePool(solver_arch(arch), (own + others) or [layout.at(topdir, layout.pkgset_repo(arch))],
                        external + variant_lookasides, cache=layout.at(topdir, layout.pkgset_cache(arch)))
+    # read last, so the variant's own repos have the solvable ids of Pungi's sack, and hidden
+    # but for the nodeps method (Pungi's reads every package set)
+    first = len(external) + len(variant_lookasides) + len(own)
+    pool.other_variants_sets = set(range(first, first + len(others)))
     if jsonio.read_json(layout.at(topdir, layout.config_slice("pkgset"))).get("pkgset_source") == "repos":
         # Pungi 4.3.2 reads a repos package set from its copies of the files (work/global/download):
         # a gather_lookaside_repos package is never the same file as a package set one, even when
@@ -301,18 +312,6 @@ def _pool(topdir, conf, v, arch, related, variant_lookasides):
         if os.path.isfile(path):
             pool.comps_files.append((uid, path))
     return pool
-
-
-def _set_repos(topdir, arch):
-    """The repos of the package sets of ARCH one by one (work/<arch>/pkgset/sets), in their
-    order, as Pungi's gather reads them, its sack then holding a package of two sets twice
-    (which copy its solver takes follows the sets of hawkey packages, by solvable id); [] with
-    one package set, read from the repo over the whole."""
-    top = layout.at(topdir, layout.pkgset_set_repos(arch))
-    if not os.path.isdir(top):
-        return []
-    indexes = sorted(int(n) for n in os.listdir(top) if n.lstrip("-").isdigit())
-    return [layout.at(topdir, layout.pkgset_set_repo(arch, n)) for n in indexes]
 
 
 def _inherited(v, related, earlier):

@@ -93,7 +93,7 @@ def _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources):
     by_set = {}
     for record, pkg in chosen:
         for index in record.get("sets", ()):
-            by_set.setdefault(index, []).append((record["path"], pkg))
+            by_set.setdefault(index, []).append((_file_in_set(record, index), pkg))
     if not by_set:
         return []
     os.makedirs(top)
@@ -103,6 +103,12 @@ def _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources):
         paths.append(layout.at(topdir, layout.pkgset_set_repo(arch, index)))
         repodata.write_repo(paths[-1], contents, revision, [repo_dir], changelogs=changelogs, sources=sources)
     return paths
+
+
+def _file_in_set(record, index):
+    """The file of RECORD's NEVRA in package set INDEX: a scratch task's ("twin_sets") where a
+    module content tag's set holds the build's own."""
+    return record["twins"][0] if index in record.get("twin_sets", ()) else record["path"]
 
 
 def _repo_contents(topdir, conf, arch, chosen):
@@ -234,10 +240,10 @@ def _arch_split(conf, arch, chosen, quiet=False, sets=None):
 
 def _several_sets(sets):
     """Whether SETS ({NEVRA: indexes of the sets holding it}) makes several package sets whose
-    repos the gather reads one by one, as Pungi's does: those of several tags (module content
-    tags' sets, negative, are left to the one repo over all)."""
+    repos the gather reads one by one, as Pungi's does: those of several tags or module content
+    tags (negative)."""
     indexes = set().union(*sets.values()) if sets else set()
-    return len(indexes) > 1 and min(indexes) >= 0
+    return len(indexes) > 1
 
 
 def _arch_excluded(limits, native):

@@ -111,3 +111,24 @@ def variant_streams(topdir, conf, v, arch, every):
         return [r for r in every if r["nsvc"] in chosen], []
     enabled = modules.select(v.get("modules") or [], every, va_data(conf.get("filter_modules"), v["uid"], arch))
     return enabled, [m["name"] for m in v.get("modules") or [] if not modules.select([m], every)]
+
+
+def set_repos(topdir, arch, uid):
+    """(the repos of work/<arch>/pkgset/sets variant UID's deps method reads, those of the other
+    module content tags): Pungi's gather reads a repo per package set, its sack then holding a
+    package of two sets twice (which copy its solver takes follows the sets of hawkey packages,
+    by solvable id), those of the tags and of the variant's own streams' content tags, in the
+    package sets' order (content tags first, negative indexes). ([], []) with one package set,
+    read from the repo over the whole."""
+    top = layout.at(topdir, layout.pkgset_set_repos(arch))
+    if not os.path.isdir(top):
+        return [], []
+    path = layout.at(topdir, layout.pkgset_koji_modules(arch))
+    koji_modules = jsonio.read_json(path) if os.path.isfile(path) else {}
+    content_tags = koji_modules.get("content_tags", [])
+    mine = set(koji_modules.get("variant_content_tags", {}).get(uid, []))
+    own, others = [], []
+    for n in sorted(int(n) for n in os.listdir(top) if n.lstrip("-").isdigit()):
+        read = n >= 0 or content_tags[n] in mine
+        (own if read else others).append(layout.at(topdir, layout.pkgset_set_repo(arch, n)))
+    return own, others

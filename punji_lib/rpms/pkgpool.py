@@ -549,9 +549,16 @@ class PackagePool:
     def hide_nevras(self, nevras):
         """Hide the main-repo packages of NEVRAS (modular packages of streams not enabled), from
         the lookups that see hidden packages too: they are absent (not in Pungi's repos)."""
-        ids = {i for i in self.candidates if i not in self.lookaside and self.nevra(i) in nevras}
+        self.hide_absent({i for i in self.candidates if i not in self.lookaside and self.nevra(i) in nevras})
+
+    def hide_absent(self, ids):
+        """Hide IDS as hide_nevras does."""
         self.absent |= ids
         self._hide(ids)
+
+    def of_repos(self, indexes):
+        """The packages of the repos at INDEXES of the loading order (lookaside repos first)."""
+        return {i for i in self.candidates if self._repo_index[i] in indexes}
 
     def set_hidden(self, ids):
         """Hide exactly IDS (what was hidden before some exclusions, to undo them)."""
