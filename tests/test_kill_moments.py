@@ -182,19 +182,24 @@ def test_the_kill_campaigns_see_the_phase_commands_make_hands_to_the_launcher(mo
 task_hub = pytest.fixture(scope="module", name="task_hub")(running_hub)
 
 
+def image_build_compose(tmp_path, demo_repo, name):
+    """A compose (after init) whose image_build makes one raw-xz image NAME-1-1 of Server.x86_64."""
+    from test_imagebuild import init
+
+    block = {"name": name, "kickstart": "k.ks", "ksurl": KSURL, "format": ["raw-xz"], "arches": ["x86_64"],
+             "release": "1"}
+    return init(tmp_path, demo_repo, 'koji_profile = "%s"\nimage_build_target = "pdl-1-image"\n'
+                'image_build = {"^Server$": [{"image-build": %r}]}\n' % (PROFILE, block))
+
+
 def test_an_image_task_a_killed_run_watched_is_taken_over_by_its_resume(task_hub, tmp_path, demo_repo):
     """A run killed while it waits for its Koji task cannot cancel it: the task goes on. Its
     resume waits for that task instead of building the image again, which a real hub refuses
     while the first build of the NVR is in progress or done (found by a kill campaign on the
     koji-tasks product)."""
-    from test_imagebuild import init
-
     task_hub.unique_nvrs = True
     try:
-        block = {"name": "PDL-Killed", "kickstart": "k.ks", "ksurl": KSURL, "format": ["raw-xz"],
-                 "arches": ["x86_64"], "release": "1"}
-        topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nimage_build_target = "pdl-1-image"\n'
-                      'image_build = {"^Server$": [{"image-build": %r}]}\n' % (PROFILE, block))
+        topdir = image_build_compose(tmp_path, demo_repo, "PDL-Killed")
         record = os.path.join(topdir, "work", "global", "imagebuild", "koji-tasks.json")
         before = len(task_hub.submitted_calls("buildImageOz"))
         killed = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "punji-imagebuild"), topdir],
@@ -220,24 +225,11 @@ def test_an_image_task_a_killed_run_watched_is_taken_over_by_its_resume(task_hub
 def test_an_image_phase_killed_as_it_writes_its_state_leaves_its_tasks_to_its_resume(task_hub, tmp_path, demo_repo):
     """A run killed after its tasks closed and its images were fetched, as it writes its state:
     the resume takes over the closed task, where building the NVR again fails on a real hub
-    ("Build already exists"). The record went before the state was written."""
-    from test_imagebuild import init
-
+    ("Build already exists"). Before, the record went before the state was written."""
     task_hub.unique_nvrs = True
     try:
-        block = {"name": "PDL-Stated", "kickstart": "k.ks", "ksurl": KSURL, "format": ["raw-xz"],
-                 "arches": ["x86_64"], "release": "1"}
-        topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nimage_build_target = "pdl-1-image"\n'
-                      'image_build = {"^Server$": [{"image-build": %r}]}\n' % (PROFILE, block))
-        before = len(task_hub.submitted_calls("buildImageOz"))
-        killed_at("punji_lib.compose.state.write", """
-            from punji_lib.phases import imagebuild
-            imagebuild.run(%r)
-        """ % topdir)
-        done = command("punji-imagebuild", topdir)
-        assert done.returncode == 0, done.stderr
-        assert len(task_hub.submitted_calls("buildImageOz")) == before + 1
-        assert not os.path.exists(os.path.join(topdir, "work", "global", "imagebuild", "koji-tasks.json"))
+        topdir = image_build_compose(tmp_path, demo_repo, "PDL-Stated")
+        killed_writing_its_state_then_resumed(task_hub, topdir, "imagebuild", "buildImageOz")
     finally:
         task_hub.unique_nvrs = False
 
@@ -249,15 +241,21 @@ def test_an_osbs_run_killed_as_it_writes_its_state_leaves_its_container_build_to
     topdir = init(tmp_path, demo_repo, 'koji_profile = "%s"\nosbs = {"^Server$": {"url": '
                   '"git://git.example.com/containers/pdl-killed.git#0123abcd", "target": "pdl-1-docker", '
                   '"git_branch": "pdl-1", "version": "1.0", "release": "1"}}\n' % PROFILE)
-    before = len(task_hub.submitted_calls("buildContainer"))
+    killed_writing_its_state_then_resumed(task_hub, topdir, "osbs", "buildContainer")
+
+
+def killed_writing_its_state_then_resumed(task_hub, topdir, phase, method):
+    """PHASE run in TOPDIR, killed as it writes its state, then its command again: the hub got
+    one METHOD call in all (the resume took the killed run's task over), and no record is left."""
+    before = len(task_hub.submitted_calls(method))
     killed_at("punji_lib.compose.state.write", """
-        from punji_lib.phases import osbs
-        osbs.run(%r)
-    """ % topdir)
-    done = command("punji-osbs", topdir)
+        from punji_lib.phases import %s
+        %s.run(%r)
+    """ % (phase, phase, topdir))
+    done = command("punji-" + phase, topdir)
     assert done.returncode == 0, done.stderr
-    assert len(task_hub.submitted_calls("buildContainer")) == before + 1
-    assert not os.path.exists(os.path.join(topdir, "work", "global", "osbs", "koji-tasks.json"))
+    assert len(task_hub.submitted_calls(method)) == before + 1
+    assert not os.path.exists(os.path.join(topdir, "work", "global", phase, "koji-tasks.json"))
 
 
 def test_a_task_the_killed_run_left_is_taken_over_for_the_same_call_only_and_not_when_it_failed(
