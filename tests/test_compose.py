@@ -97,21 +97,23 @@ def test_compose_of_a_broken_config_fails_cleanly(tmp_path, demo_copy):
     assert not os.path.exists(tmp_path / "out") or os.listdir(tmp_path / "out") == []
 
 
-def test_the_same_error_of_several_targets_reaches_the_terminal_once(tmp_path, capfd):
-    """One broken repo read by the package set of each arch fails each alike: its error line
-    reaches the terminal once, the compose's log keeps every target's."""
+def test_the_same_error_or_warning_of_several_targets_reaches_the_terminal_once(tmp_path, capfd):
+    """One broken repo read by the package set of each arch fails (or warns) each alike: its
+    line reaches the terminal once, the compose's log keeps every target's."""
     from punji_lib.commands import compose
 
     (tmp_path / "logs" / "global").mkdir(parents=True)
     line = "punji-pkgset: error: repo /srv/repo: corrupt repodata/repomd.xml"
+    warning = "punji-pkgset: warning: repo /srv/repo: other metadata is missing"
     (tmp_path / "Makefile").write_text(
-        ".PHONY: compose a b c\ncompose: a b c\na b:\n\t@echo '%s' >&2\nc:\n\t@echo 'punji-gather: error: other' >&2\n"
-        % line)
+        ".PHONY: compose a b c\ncompose: a b c\na b:\n\t@echo '%s' >&2\n\t@echo '%s' >&2\n"
+        "c:\n\t@echo 'punji-gather: error: other' >&2\n" % (line, warning))
     code, first = compose.run_make(str(tmp_path), 1)
     shown = capfd.readouterr().err.splitlines()
     assert (code, first) == (0, "repo /srv/repo: corrupt repodata/repomd.xml")
-    assert shown == [line, "punji-gather: error: other"]
-    assert (tmp_path / "logs" / "global" / "compose.log").read_text().splitlines() == [line, line, shown[1]]
+    assert shown == [line, warning, "punji-gather: error: other"]
+    assert (tmp_path / "logs" / "global" / "compose.log").read_text().splitlines() == \
+        [line, warning, line, warning, shown[-1]]
 
 
 def test_a_target_being_made_cannot_be_made_twice_at_once(new_compose):

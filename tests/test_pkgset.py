@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, http_server, make
+from conftest import assert_one_line_error, command, composed, http_server, make
 
 SPEC = """Name: %{pkgname}
 Version: %{pkgver}
@@ -648,3 +648,41 @@ def test_local_metadata_that_is_not_what_repomd_xml_says_is_one_error(tmp_path, 
         Repo(str(repo), str(tmp_path / "cache")).packages()
     assert "primary metadata repodata/%s does not match its sha256 checksum in repodata/repomd.xml" % primary \
         in str(caught.value)
+
+
+def _tree_metadata(compose):
+    """{tree-relative path of a repodata XML file: its uncompressed text} of COMPOSE's trees."""
+    import glob
+    import gzip
+
+    found = {}
+    for path in glob.glob(os.path.join(compose, "compose", "*", "*", "*", "repodata", "*.xml.gz")):
+        name = os.path.basename(path).split("-", 1)[1]  # without its checksum
+        with gzip.open(path, "rt") as f:
+            found[os.path.join(os.path.relpath(os.path.dirname(path), compose), name)] = f.read()
+    return found
+
+
+@pytest.mark.parametrize("breakage", ["truncated", "missing"])
+def test_a_broken_other_metadata_is_one_warning_and_the_changelogs_come_from_the_packages(
+        tmp_path, demo_copy, demo_repo, breakage):
+    """Pungi reads changelogs from the packages, never the repo's other.xml: a repo whose other
+    metadata is gone or does not match repomd.xml composes on, to the same trees, with a warning."""
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_repo, broken)
+    other = next(p for p in (broken / "repodata").iterdir() if "-other.xml" in p.name)
+    if breakage == "missing":
+        other.unlink()
+    else:
+        other.write_bytes(other.read_bytes()[:other.stat().st_size // 2])
+    clean = composed(demo_copy / "demo.conf", tmp_path / "clean")
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("pkgset_repos = %r\n" % {"*": [str(broken)]})
+    done = command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "broken-out", "--test")
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "other metadata" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("punji-pkgset: warning: repo %s: " % broken), done.stderr
+    assert warnings[0].endswith("the changelogs are read from the packages instead")
+    ours, theirs = _tree_metadata(clean), _tree_metadata(done.stdout.strip().splitlines()[-1])
+    assert sorted(ours) == sorted(theirs) and any("other.xml" in p for p in ours)
+    assert [p for p in ours if ours[p] != theirs[p]] == []

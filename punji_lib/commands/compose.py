@@ -83,16 +83,17 @@ def run_make(topdir, jobs, env=None, quiet=False):
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    first_error, errors_shown = None, set()
+    first_error, shown = None, set()
     try:
         for line in proc.stdout:
             error = line.startswith("punji-") and ": error: " in line
-            # the same error of several targets (one broken repo read by each arch's package
-            # set) reaches the terminal once; the log keeps every line
-            if not quiet and not (error and line in errors_shown):
+            notice = error or (line.startswith("punji-") and ": warning: " in line)
+            # the same error or warning of several targets (one broken repo read by each arch's
+            # package set) reaches the terminal once; the log keeps every line
+            if not quiet and not (notice and line in shown):
                 sys.stderr.write(line)
-            if error:
-                errors_shown.add(line)
+            if notice:
+                shown.add(line)
             if first_error is None and error:
                 first_error = line.split(": error: ", 1)[1].strip()
             if log:

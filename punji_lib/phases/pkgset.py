@@ -28,7 +28,7 @@ from ..compose import dirs, jsonio, layout, reuse, state
 from ..config import repo_refs
 from ..config.lookup import is_arch_multilib
 from ..errors import PunjiError
-from ..log import log
+from ..log import log, warn
 from ..rpms import packages, pkgpool, pkgset_inputs, repodata
 from ..rpms.headers import HeaderCache
 from ..rpms.repos import Repo
@@ -278,7 +278,7 @@ def from_repos(topdir, conf, arch):
                                   multilib=is_arch_multilib(gather_conf, arch))
         newest = choose()
         prefetched = headers.start_prefetch(_local_files(newest))
-        changelogs = all("other" in repo.hrefs for repo, _r in opened)
+        changelogs = all([_has_changelogs(repo) for repo, _r in opened])  # each broken one warned of
         try:  # while the reach runs and the headers are read
             ahead = _ahead(topdir, conf, arch, newest, changelogs, [repo for repo, _r in opened], reaching)
         finally:
@@ -304,6 +304,20 @@ def from_repos(topdir, conf, arch):
     headers.save()
     log.info("pkgset %s: %d packages from %d repos", arch, len(result), len(repos))
     return result
+
+
+def _has_changelogs(repo):
+    """Whether REPO's other metadata is there and matches repomd.xml, so the package set takes
+    its packages' changelogs from it. Pungi reads them from the packages, and so does createrepo_c
+    when a set has none: a broken other metadata is a warning, not a stop."""
+    if "other" not in repo.hrefs:
+        return False
+    try:
+        repo.metadata("other", verify=True)
+    except PunjiError as exc:
+        warn("punji-pkgset", "%s: the changelogs are read from the packages instead" % exc)
+        return False
+    return True
 
 
 class ReposSet(list):
