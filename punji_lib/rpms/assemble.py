@@ -34,8 +34,13 @@ def run(topdir):
         if not state.same_inputs(topdir, "gather", None, None, inputs) and \
                 _take_over_assembled(topdir, conf, tree, keys, inputs):
             return
+        _assemble(topdir, conf, tree, keys, inputs)
     finally:
         reuse.drop_prelinked(topdir)
+
+
+def _assemble(topdir, conf, tree, keys, inputs):
+    """run()'s work when the old compose's assembly cannot be taken over whole."""
     solved = {key: jsonio.read_json(layout.at(topdir, layout.solved_json(*key))) for key in keys}
     _check_modules(tree, solved)
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
@@ -220,8 +225,24 @@ def _changed(path, packages, v, arch, topdir):
 def _link_tree(topdir, packages, v, arch, kind, link_type):
     top = layout.packages_dir(v, arch, kind)
     files = [(p["path"], p["file"][len(top) + 1:]) for p in packages]
+    if _patched(topdir, top, files, link_type):
+        return
     # an addon's packages share a directory with its repodata, which createrepo keeps up to date
     linker.build_dir(layout.at(topdir, top), files, link_type, keep=("repodata",))
+
+
+def _patched(topdir, top, files, link_type):
+    """Whether the tree TOP was made from the old compose's, linked ahead (prelink) while the
+    package sets were read: its files that are the very files of FILES stay, the others are
+    linked or removed (a nightly after a few packages changed links those few)."""
+    old = reuse.old_compose(topdir)
+    copy = reuse.prelinked_to_patch(topdir, old, top) if old and link_type in linker.HARD_LINKS else None
+    if copy is None:
+        return False
+    linked = linker.patch_dir(copy, layout.at(topdir, top), files, link_type)
+    log.info("gather: %s made from the old compose's tree linked ahead: %d of its %d files linked anew",
+             top, linked, len(files))
+    return True
 
 
 def _link_sources(topdir, tree, placed, link_type):

@@ -44,6 +44,68 @@ def link_or_symlink(source, target):
         os.symlink(os.path.abspath(source), target)
 
 
+HARD_LINKS = ("hardlink", "hardlink-or-copy")
+
+
+def patch_dir(copy, target, files, link_type):
+    """Make directory COPY, a hard-linked copy of an older TARGET, hold what build_dir(TARGET,
+    FILES, LINK_TYPE) would put there, then put it in TARGET's place: a file of COPY stays where
+    it is the very file (inode) its source is, the other files of FILES are linked, everything
+    else goes. Only for the hard link types (False, nothing done, for another); returns how
+    many files were linked anew. Killed half-way, a second call finishes it (nothing in COPY
+    is trusted but an inode)."""
+    if link_type not in HARD_LINKS:
+        return False
+    wanted = {"": {}}  # directory relative to COPY ("" the top, made with no file too) -> {name: source}
+    for source, rel in files:
+        directory, _slash, name = rel.rpartition("/")
+        wanted.setdefault(directory, {})[name] = source
+    for directory in list(wanted):
+        while directory:  # the directories holding only directories are wanted too
+            directory = directory.rpartition("/")[0]
+            wanted.setdefault(directory, {})
+    _prune(copy, "", wanted)
+    linked = 0
+    for directory, names in sorted(wanted.items()):
+        where = os.path.join(copy, directory) if directory else copy
+        os.makedirs(where, exist_ok=True)
+        present = set(os.listdir(where))
+        for name, source in names.items():
+            if name not in present:
+                link(source, os.path.join(where, name), link_type)
+                linked += 1
+    os.chmod(copy, 0o755)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    dirs.swap(copy, target)
+    return linked
+
+
+def _prune(top, directory, wanted):
+    """Remove from TOP/DIRECTORY what WANTED (see patch_dir) does not have there as the same file."""
+    where = os.path.join(top, directory) if directory else top
+    names = wanted.get(directory)
+    if names is None:
+        shutil.rmtree(where)
+        return
+    with os.scandir(where) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _prune(top, "%s/%s" % (directory, entry.name) if directory else entry.name, wanted)
+            elif not _same_file(entry, names.get(entry.name)):
+                os.unlink(entry.path)
+
+
+def _same_file(entry, source):
+    """Whether ENTRY (os.DirEntry, not followed) is the file SOURCE names (None: no file)."""
+    if source is None or entry.is_symlink():
+        return False
+    try:
+        mine, theirs = entry.stat(follow_symlinks=False), os.stat(source)
+    except OSError:
+        return False
+    return (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
+
+
 def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
     """Make directory TARGET hold exactly FILES, [(source path, path relative to TARGET)], and
     the subdirectories named in KEEP as TARGET had them (hard links: the old TARGET stays whole
