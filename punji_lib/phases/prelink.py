@@ -11,9 +11,14 @@ file of the trees is most of its assembly, and here it happens while the package
 read.
 """
 
+import os
+
 from ..compose import jsonio, layout, reuse, state
 from ..errors import PunjiError
 from ..log import log
+
+
+NICENESS = 10  # as the launcher's lighter trees
 
 
 def run(topdir, variant=None, arch=None):
@@ -31,8 +36,10 @@ def run(topdir, variant=None, arch=None):
         state.write(topdir, "prelink", linked=0)
         return
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    count = reuse.prelink(topdir, old, assemble.tree_outputs(tree))
     differ = _package_sets_differ(topdir, old)
+    if differ:  # the package sets are read meanwhile, and gather waits for them first: they come first
+        os.nice(NICENESS)
+    count = reuse.prelink(topdir, old, assemble.tree_outputs(tree))
     log.info("prelink: %d files of the trees of %s linked%s", count, old,
              "; %s: gather makes its trees from them, linking what changed" % differ if differ else "")
     state.write(topdir, "prelink", linked=count, old=old)

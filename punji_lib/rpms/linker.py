@@ -8,6 +8,7 @@ filled Packages/ behind.
 
 import os
 import shutil
+import stat
 
 from ..compose import dirs
 from ..errors import PunjiError
@@ -80,30 +81,56 @@ def patch_dir(copy, target, files, link_type):
     return linked
 
 
-def _prune(top, directory, wanted):
-    """Remove from TOP/DIRECTORY what WANTED (see patch_dir) does not have there as the same file."""
+def _prune(top, directory, wanted, sources=None):
+    """Remove from TOP/DIRECTORY what WANTED (see patch_dir) does not have there as the same
+    file. Files are looked at by name in open directories (tens of thousands in a nightly)."""
     where = os.path.join(top, directory) if directory else top
     names = wanted.get(directory)
     if names is None:
         shutil.rmtree(where)
         return
-    with os.scandir(where) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                _prune(top, "%s/%s" % (directory, entry.name) if directory else entry.name, wanted)
-            elif not _same_file(entry, names.get(entry.name)):
-                os.unlink(entry.path)
-
-
-def _same_file(entry, source):
-    """Whether ENTRY (os.DirEntry, not followed) is the file SOURCE names (None: no file)."""
-    if source is None or entry.is_symlink():
-        return False
+    sources = _OpenDirs() if sources is None else sources
     try:
-        mine, theirs = entry.stat(follow_symlinks=False), os.stat(source)
-    except OSError:
-        return False
-    return (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
+        fd = os.open(where, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            with os.scandir(fd) as entries:
+                listed = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+            for name, is_dir in listed:
+                if is_dir:
+                    _prune(top, "%s/%s" % (directory, name) if directory else name, wanted, sources)
+                elif not sources.same_file(fd, name, names.get(name)):
+                    os.unlink(name, dir_fd=fd)
+        finally:
+            os.close(fd)
+    finally:
+        if not directory:
+            sources.close()
+
+
+class _OpenDirs:
+    """The directories of source files, each opened once to look its files up by name."""
+
+    def __init__(self):
+        self.fds = {}
+
+    def same_file(self, fd, name, source):
+        """Whether NAME in the open directory FD (not followed) is the file SOURCE names (None: no file)."""
+        if source is None:
+            return False
+        directory, base = os.path.split(source)
+        try:
+            mine = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if directory not in self.fds:
+                self.fds[directory] = os.open(directory or ".", os.O_RDONLY | os.O_DIRECTORY)
+            theirs = os.stat(base, dir_fd=self.fds[directory])
+        except OSError:
+            return False
+        return stat.S_ISREG(mine.st_mode) and (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
+
+    def close(self):
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
 
 
 def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
