@@ -194,6 +194,15 @@ def tree_outputs(tree):
     return outputs
 
 
+def _one_file_system(topdir, files):
+    """Whether the package files FILES ([(source, place)]; the first stands for them) can be hard-linked
+    into the compose TOPDIR: else every file of a copy would be copied again."""
+    try:
+        return not files or os.stat(files[0][0]).st_dev == os.stat(topdir).st_dev
+    except OSError:
+        return False
+
+
 def _check_modules(tree, solved):
     """Pungi's check across arches: a variant's <modules> entry must match a stream on some arch."""
     for v in tree:
@@ -236,7 +245,9 @@ def _patched(topdir, top, files, link_type):
     package sets were read: its files that are the very files of FILES stay, the others are
     linked or removed (a nightly after a few packages changed links those few)."""
     old = reuse.old_compose(topdir)
-    copy = reuse.prelinked_to_patch(topdir, old, top) if old and link_type in linker.HARD_LINKS else None
+    if not (old and link_type in linker.HARD_LINKS and _one_file_system(topdir, files)):
+        return False
+    copy = reuse.prelinked_to_patch(topdir, old, top)
     if copy is None:
         return False
     linked = linker.patch_dir(copy, layout.at(topdir, top), files, link_type)
