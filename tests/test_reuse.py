@@ -200,10 +200,10 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     redone = {(s["variant"], s["arch"]) for s in gathered.values() if "reused_from" not in s}
     assert redone and len(redone) < len(gathered)
     # the solved results came out the same (an optional package was gathered already): the
-    # assembled trees are taken over (not linked ahead: the package sets' inputs, comps among
-    # them, differ)
+    # assembled trees are taken over, linked ahead though the package sets' inputs (comps
+    # among them) differ
     assert [s.get("reused_from") for s in states(second, "gather.json").values()] == [os.path.basename(first)]
-    assert states(second, "prelink")["work/global/state/prelink.json"]["linked"] == 0
+    assert states(second, "prelink")["work/global/state/prelink.json"]["linked"] > 0
     assert "is not the old compose's" in open(os.path.join(second, "logs", "global", "prelink.log")).read()
     assert solved_results(second) == solved_results(first)
     for s in states(second, "createrepo").values():
@@ -242,6 +242,12 @@ def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
     changed = [rel for rel, text in solved_results(second).items() if solved_results(first)[rel] != text]
     assert changed
     assert not any("reused_from" in s for s in states(second, "gather.json").values())
+    # each tree made from the old one, linked while the package sets were read: only the files
+    # that changed are linked (demo-shell-doc moved into the optional variant's trees)
+    assembly = open(os.path.join(second, "logs", "global", "gather.log")).read()
+    patched = re.findall(r"gather: (\S+) made from the old compose's tree linked ahead: (\d+) of", assembly)
+    assert len(patched) == len(reuse_tree_outputs(second)) and 0 < sum(int(n) for _tree, n in patched) < 5
+    assert not os.path.exists(os.path.join(second, "work", "global", "prelink"))
     # a tree made again for its os repo (a noarch package left out) takes its debug repo over
     redone = [s for s in states(second, "createrepo").values() if "reused_from" not in s and s["arch"] != "src"]
     assert redone
@@ -251,6 +257,52 @@ def test_a_changed_solved_result_is_assembled_again(tmp_path, demo_copy):
     fresh = composed(conf, tmp_path / "fresh")
     assert tree_files(second) == tree_files(fresh)
     assert rpms_payload(second) == rpms_payload(fresh)
+
+
+def reuse_tree_outputs(topdir):
+    """The trees of TOPDIR prelink links ahead."""
+    from punji_lib.rpms import assemble
+
+    with open(os.path.join(topdir, "work", "global", "variants.json")) as f:
+        return assemble.tree_outputs(json.load(f)["variants"])
+
+
+def test_a_tree_patched_from_its_copy_holds_what_it_would_be_made_of(tmp_path):
+    """patch_dir keeps a file of the copy only where it is the very file (inode) of its
+    source: a file replaced since (the same name), one no longer wanted and a directory left
+    empty go, the missing ones are linked; the result is what build_dir makes. A second call
+    on a copy a kill left half-patched finishes it."""
+    from punji_lib.rpms import linker
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("a-1.rpm", "b-1.rpm", "c-1.rpm", "d-1.rpm"):
+        (repo / name).write_text(name)
+    copy, target, fresh = tmp_path / "copy", tmp_path / "tree" / "Packages", tmp_path / "fresh"
+    for rel in ("a/a-1.rpm", "b/b-1.rpm", "c/c-1.rpm", "z/z-1.rpm"):
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.link(repo / os.path.basename(rel), copy / rel) if rel[0] != "z" else (copy / rel).write_text("z")
+    (repo / "b-1.rpm").unlink()
+    (repo / "b-1.rpm").write_text("b rebuilt")  # the same name, another file
+    files = [(str(repo / name), "%s/%s" % (name[0], name)) for name in ("a-1.rpm", "b-1.rpm", "d-1.rpm")]
+    assert linker.patch_dir(str(tmp_path / "copy"), str(target), files, "hardlink") == 2
+    linker.build_dir(str(fresh), files, "hardlink")
+
+    def inodes(top):
+        return sorted((os.path.relpath(os.path.join(root, n), top), os.stat(os.path.join(root, n)).st_ino)
+                      for root, _dirs, names in os.walk(top) for n in names)
+
+    assert inodes(target) == inodes(fresh) and sorted(os.listdir(target)) == ["a", "b", "d"]
+    assert not copy.exists() and oct(target.stat().st_mode & 0o777) == "0o755"
+    # half-patched by a killed call: what stays is checked again
+    os.rename(target, copy)
+    (copy / "d" / "d-1.rpm").unlink()
+    (copy / "c").mkdir()
+    (copy / "a" / "a-1.rpm").unlink()
+    (copy / "a" / "a-1.rpm").write_text("a-1.rpm")
+    assert linker.patch_dir(str(copy), str(target), files, "hardlink") == 2
+    assert inodes(target) == inodes(fresh)
+    assert linker.patch_dir(str(fresh), str(target), files, "symlink") is False
 
 
 @pytest.mark.parametrize("listed", ["files.txt", "headers.json alone"])
@@ -407,6 +459,22 @@ def test_trees_linked_ahead_are_taken_only_from_the_compose_they_were_linked_fro
     os.makedirs(leftover)
     reuse.drop_prelinked(str(new))
     assert not os.path.exists(leftover) and not os.path.exists(os.path.join(str(new), layout.prelinked()))
+
+
+def test_once_a_copy_is_patched_no_copy_is_taken_over_whole(tmp_path):
+    """A copy prelinked_to_patch gave may be half-changed when a kill stops its caller: from then
+    on prelinked() gives none (link_all links the old compose's trees), prelinked_to_patch still does."""
+    from punji_lib.compose import reuse
+
+    old, new = tmp_path / "PDL-1-20261201.n.0", tmp_path / "PDL-1-20261202.n.0"
+    (old / "compose" / "Packages").mkdir(parents=True)
+    (old / "compose" / "Packages" / "a-1.rpm").write_text("a")
+    (new / "compose").mkdir(parents=True)
+    assert reuse.prelink(str(new), str(old), ["compose/Packages"]) == 1
+    assert reuse.prelinked(str(new), str(old), "compose/Packages")
+    copy = reuse.prelinked_to_patch(str(new), str(old), "compose/Packages")
+    assert copy and reuse.prelinked(str(new), str(old), "compose/Packages") is None
+    assert reuse.prelinked_to_patch(str(new), str(old), "compose/Packages") == copy
 
 
 @pytest.mark.parametrize("base_type, found", [(None, True), ("ga", True), ("eus", False)])

@@ -265,9 +265,27 @@ PRELINKED_FROM = "old.json"
 
 
 def prelinked(topdir, old, rel):
-    """The copy prelink() made of directory REL of the compose OLD, or None."""
+    """The copy prelink() made of directory REL of the compose OLD, or None (also once some
+    copy is being changed: see prelinked_to_patch)."""
+    made = _prelinked_from(topdir)
+    return _copy_of(topdir, old, rel, made) if not made.get("patched") else None
+
+
+def prelinked_to_patch(topdir, old, rel):
+    """prelinked()'s copy of REL for a caller that changes it into another tree
+    (linker.patch_dir), or None. From then on prelinked() gives no copy: one may be changed
+    half-way when a kill stops the caller, and only a caller checking every file may take it."""
+    made = _prelinked_from(topdir)
+    copy = _copy_of(topdir, old, rel, made)
+    if copy and not made.get("patched"):
+        jsonio.write_json(os.path.join(layout.at(topdir, layout.prelinked()), PRELINKED_FROM),
+                          dict(made, patched=True))
+    return copy
+
+
+def _copy_of(topdir, old, rel, made):
     copy = os.path.join(layout.at(topdir, layout.prelinked()), rel)
-    return copy if os.path.isdir(copy) and _prelinked_from(topdir).get("old") == old else None
+    return copy if os.path.isdir(copy) and made.get("old") == old else None
 
 
 def _prelinked_from(topdir):

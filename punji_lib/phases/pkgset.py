@@ -126,9 +126,8 @@ class Ahead:
     this). run() takes it when the set it splits is these PACKAGES (ids), else drops it."""
 
     def __init__(self, topdir, conf, arch, newest, changelogs, sources):
-        # the records the repo needs, before the headers are read: no arch limits
-        provisional = [(packages.record(pkg, repo.package_path(pkg), repo.repo, pkg.location_href,
-                                        pkg.checksum_type, None), pkg) for repo, pkg in newest]
+        # what the repo needs of the records, before the headers are read: no arch limits
+        provisional = [(_split_facts(pkg, repo.package_path(pkg)), pkg) for repo, pkg in newest]
         chosen = _arch_split(conf, arch, provisional, quiet=True)
         self.packages, self.warming = {id(pkg) for _record, pkg in chosen}, None
         self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
@@ -163,6 +162,12 @@ class Ahead:
         for path in (self.repo, self.cache):
             if os.path.lexists(path):
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def _split_facts(pkg, path):
+    """What a quiet _arch_split of one package set and the repo over it read of the record of
+    PKG (its file PATH): Ahead's, made before the headers are read (no arch limits)."""
+    return {"name": pkg.name, "arch": pkg.arch, "sourcerpm": pkg.rpm_sourcerpm or None, "path": path}
 
 
 def _move_files(source, target):
@@ -207,8 +212,8 @@ def _arch_split(conf, arch, chosen, quiet=False, sets=None):
         native.discard("noarch")
     inherit = conf.get("pkgset_inherit_exclusive_arch_to_noarch", True)
 
-    def holders(record):
-        return sets.get(record["nevra"], {0}) if sets else {0}
+    single = {0}  # never changed: each step below makes a new set
+    holders = (lambda record: sets.get(record["nevra"], single)) if sets else (lambda _record: single)
 
     sources = {(s, os.path.basename(r["path"])): r for r, _pkg in chosen
                if inherit and r["arch"] in packages.SOURCE_ARCHES for s in holders(r)}
@@ -224,7 +229,9 @@ def _arch_split(conf, arch, chosen, quiet=False, sets=None):
                          limits.get("excludearch", []), limits.get("exclusivearch", []))
             continue
         kept.append((record, pkg, within))
-    built = {(s, r["sourcerpm"].rsplit("-", 2)[0]) for r, _pkg, within in kept if r["sourcerpm"] for s in within}
+    # a source package's name split off once per source package, not once per binary package
+    pairs = {(s, r["sourcerpm"]) for r, _pkg, within in kept if r["sourcerpm"] for s in within}
+    built = {(s, sourcerpm.rsplit("-", 2)[0]) for s, sourcerpm in pairs}
     several = _several_sets(sets)
     result = []
     for record, pkg, within in kept:

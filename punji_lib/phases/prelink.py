@@ -4,13 +4,21 @@ A compose made from the inputs of the last finished one takes its trees over in 
 --assemble: hard links to every package file of the compose, most of a nightly's work when
 nothing changed. This target makes those links into work/global/prelink/ first, beside the
 package set (which leaves a core free when it takes its own outputs over), and gather takes
-the copies (compose.reuse.link_all). Only when every arch's package set has the inputs it had
-in the old compose: otherwise gather makes the trees anew and the links would be wasted.
+the copies (compose.reuse.link_all). When the package sets' inputs differ from the old
+compose's (a nightly after a package was rebuilt), gather makes each tree from its copy
+all the same, linking only the files that changed (rpms.linker.patch_dir): linking every
+file of the trees is most of its assembly, and here it happens while the package sets are
+read.
 """
+
+import os
 
 from ..compose import jsonio, layout, reuse, state
 from ..errors import PunjiError
 from ..log import log
+
+
+NICENESS = 10  # as the launcher's lighter trees
 
 
 def run(topdir, variant=None, arch=None):
@@ -21,15 +29,19 @@ def run(topdir, variant=None, arch=None):
     if not conf.get("gather_allow_reuse", True):
         reason = "gather_allow_reuse is off"
     else:
-        reason = "no old compose to take trees over from" if old is None else _package_sets_differ(topdir, old)
+        reason = "no old compose to take trees over from" if old is None else None
     if reason:
         reuse.drop_prelinked(topdir)
         log.info("prelink: nothing linked: %s", reason)
         state.write(topdir, "prelink", linked=0)
         return
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
+    differ = _package_sets_differ(topdir, old)
+    if differ:  # the package sets are read meanwhile, and gather waits for them first: they come first
+        os.nice(NICENESS)
     count = reuse.prelink(topdir, old, assemble.tree_outputs(tree))
-    log.info("prelink: %d files of the trees of %s linked", count, old)
+    log.info("prelink: %d files of the trees of %s linked%s", count, old,
+             "; %s: gather makes its trees from them, linking what changed" % differ if differ else "")
     state.write(topdir, "prelink", linked=count, old=old)
 
 

@@ -34,8 +34,13 @@ def run(topdir):
         if not state.same_inputs(topdir, "gather", None, None, inputs) and \
                 _take_over_assembled(topdir, conf, tree, keys, inputs):
             return
+        _assemble(topdir, conf, tree, keys, inputs)
     finally:
         reuse.drop_prelinked(topdir)
+
+
+def _assemble(topdir, conf, tree, keys, inputs):
+    """run()'s work when the old compose's assembly cannot be taken over whole."""
     solved = {key: jsonio.read_json(layout.at(topdir, layout.solved_json(*key))) for key in keys}
     _check_modules(tree, solved)
     final = trim.trim(tree, {key: result["packages"] for key, result in solved.items()})
@@ -189,6 +194,15 @@ def tree_outputs(tree):
     return outputs
 
 
+def _one_file_system(topdir, files):
+    """Whether the package files FILES ([(source, place)]; the first stands for them) can be hard-linked
+    into the compose TOPDIR: else every file of a copy would be copied again."""
+    try:
+        return not files or os.stat(files[0][0]).st_dev == os.stat(topdir).st_dev
+    except OSError:
+        return False
+
+
 def _check_modules(tree, solved):
     """Pungi's check across arches: a variant's <modules> entry must match a stream on some arch."""
     for v in tree:
@@ -220,8 +234,26 @@ def _changed(path, packages, v, arch, topdir):
 def _link_tree(topdir, packages, v, arch, kind, link_type):
     top = layout.packages_dir(v, arch, kind)
     files = [(p["path"], p["file"][len(top) + 1:]) for p in packages]
+    if _patched(topdir, top, files, link_type):
+        return
     # an addon's packages share a directory with its repodata, which createrepo keeps up to date
     linker.build_dir(layout.at(topdir, top), files, link_type, keep=("repodata",))
+
+
+def _patched(topdir, top, files, link_type):
+    """Whether the tree TOP was made from the old compose's, linked ahead (prelink) while the
+    package sets were read: its files that are the very files of FILES stay, the others are
+    linked or removed (a nightly after a few packages changed links those few)."""
+    old = reuse.old_compose(topdir)
+    if not (old and link_type in linker.HARD_LINKS and _one_file_system(topdir, files)):
+        return False
+    copy = reuse.prelinked_to_patch(topdir, old, top)
+    if copy is None:
+        return False
+    linked = linker.patch_dir(copy, layout.at(topdir, top), files, link_type)
+    log.info("gather: %s made from the old compose's tree linked ahead: %d of its %d files linked anew",
+             top, linked, len(files))
+    return True
 
 
 def _link_sources(topdir, tree, placed, link_type):

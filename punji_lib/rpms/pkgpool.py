@@ -117,6 +117,13 @@ def source_nvr(sourcerpm):
     return tuple(parts) if len(parts) == 3 else None
 
 
+@functools.lru_cache(maxsize=None)
+def _base_dir(base):
+    """The local directory an xml:base names (join() then joins a location to it), None for a
+    remote one."""
+    return None if is_remote(base) else local_dir(base)
+
+
 # what PackagePool._index makes, kept in a snapshot for the next pool of the same repos
 SNAPSHOT = ("facts", "_sourcerpms", "_locations", "_repo_index", "candidates", "lookaside", "all_by_name",
             "_binaries_by_sourcerpm", "_debug_names", "visible", "_twins", "by_name", "_src_by_name", "debug",
@@ -439,8 +446,9 @@ class PackagePool:
         """The package's file: its repo's location joined with its location_href."""
         href, base = self._locations[i]
         n = self._repo_index[i]
-        top = None if base else self._tops[n]
-        if top and not href.startswith((".", "/")) and "/." not in href and "//" not in href:
+        # a package set repo's packages have their directory as xml:base (file://)
+        top = _base_dir(base) if base else self._tops[n]
+        if top and top != "/" and not href.startswith((".", "/")) and "/." not in href and "//" not in href:
             return top + "/" + href  # what join() gives, without normalising a plain path
         return join(self._specs[n], href, base)
 

@@ -110,22 +110,31 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
         for kind in kinds:
             files[kind] = open(paths[kind], "wb")
             files[kind].write(ends[kind][0])
+        run = _Run(files, kinds)
         for pkg, source in zip(packages, given or [None] * len(packages)):
             key = _chunk_key(pkg)
-            texts, was_local = known.get(key) or (None, True)
-            if texts:
-                texts, local = texts(), local and was_local
-            elif source:
-                texts = source()
-                texts[0] = xml_chunks.relocated(texts[0], pkg.location_href, pkg.location_base)
-            else:
-                texts = [dump[kind](pkg).encode("utf-8") for kind in kinds]
+            found = known.get(key)
             entry = list(key)
-            for n, (kind, text) in enumerate(zip(kinds, texts)):
-                entry += [offsets[n], len(text)]
-                offsets[n] += len(text)
-                files[kind].write(text)
+            if found:
+                (earlier_texts, spans), was_local = found
+                local = local and was_local
+                run.add(earlier_texts, spans)
+                lengths = spans[1::2]
+            else:
+                run.flush()
+                if source:
+                    texts = source()
+                    texts[0] = xml_chunks.relocated(texts[0], pkg.location_href, pkg.location_base)
+                else:
+                    texts = [dump[kind](pkg).encode("utf-8") for kind in kinds]
+                for kind, text in zip(kinds, texts):
+                    files[kind].write(text)
+                lengths = [len(text) for text in texts]
+            for n, length in enumerate(lengths):
+                entry += [offsets[n], length]
+                offsets[n] += length
             index.append(entry)
+        run.flush()
         for kind in kinds:
             files[kind].write(ends[kind][1])
     except cr.CreaterepoCError as exc:
@@ -136,6 +145,30 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     paths = write_repomd(repodata, paths, revision)
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
                                                   "packages": index, "local": local}, compact=True)
+
+
+class _Run:
+    """Packages' XML copied from an earlier repo written here, written a run at a time: the chunks
+    of packages that follow each other there as here (a nightly's package set repo, which has the
+    last one's packages but a few) are one slice and one write per file, not one per package."""
+
+    def __init__(self, files, kinds):
+        self.files, self.kinds = files, kinds
+        self.texts, self.starts, self.ends = None, None, None
+
+    def add(self, texts, spans):
+        """The chunk at SPANS ([offset, length] of each kind) of the earlier repo's TEXTS."""
+        starts = spans[::2]
+        if texts is not self.texts or starts != self.ends:
+            self.flush()
+            self.texts, self.starts = texts, starts
+        self.ends = [at + length for at, length in zip(starts, spans[1::2])]
+
+    def flush(self):
+        if self.texts is not None:
+            for n, kind in enumerate(self.kinds):
+                self.files[kind].write(self.texts[n][self.starts[n]:self.ends[n]])
+        self.texts = None
 
 
 def write_comps_repo(repo_dir, comps, checksum="sha256"):
@@ -308,14 +341,14 @@ def _read_back(texts, kinds, found):
 
 
 def _known_chunks(earlier, kinds):
-    """{chunk key: (function returning [the package's XML of each of KINDS], whether it is as
-    createrepo_c here writes it)} of the repos EARLIER (see indexes)."""
+    """{chunk key: ((the texts of that repo's KINDS files, the package's [offset, length] in
+    each), whether it is as createrepo_c here writes it)} of the repos EARLIER (see indexes)."""
     known = {}
     for texts, entries, local in indexes(earlier, kinds):
         for entry in entries:
             key, spans = tuple(entry[:4]), entry[4:]
             if spans_fit(texts, spans):
-                known.setdefault(key, (functools.partial(slices, texts, spans), local))
+                known.setdefault(key, ((texts, spans), local))
     return known
 
 
