@@ -107,7 +107,7 @@ def test_the_same_error_of_several_targets_reaches_the_terminal_once(tmp_path, c
     (tmp_path / "Makefile").write_text(
         ".PHONY: compose a b c\ncompose: a b c\na b:\n\t@echo '%s' >&2\nc:\n\t@echo 'punji-gather: error: other' >&2\n"
         % line)
-    code, first = compose.run_make(str(tmp_path), 1)
+    code, first, _failed = compose.run_make(str(tmp_path), 1)
     shown = capfd.readouterr().err.splitlines()
     assert (code, first) == (0, "repo /srv/repo: corrupt repodata/repomd.xml")
     assert shown == [line, "punji-gather: error: other"]

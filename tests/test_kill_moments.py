@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, command
+from conftest import ROOT, assert_one_line_error, command
 from kojihub_tasks import KSURL, PROFILE, running_hub
 
 
@@ -279,3 +279,16 @@ def test_a_task_the_killed_run_left_is_taken_over_for_the_same_call_only_and_not
     assert resumed.submit(session, "buildImageOz", *calls[1], opts=opts) != gone  # it failed: built anew
     resumed.forget()
     assert adopt.TaskRecord(topdir, "imagebuild").submit(session, "buildImageOz", *calls[0], opts=opts) != kept
+
+
+def test_a_compose_whose_phase_command_is_killed_names_that_phase_in_its_one_error_line(tmp_path, new_compose):
+    """A phase command the OOM killer ends records no error; make says which target it was
+    ("[...gather-Server.json] Killed"), and punji-compose's DOOMED line names that phase and tree
+    (before: "make exited with 2"). The recipe made to kill itself stands for the killed command."""
+    with open(os.path.join(new_compose, "local.mk"), "w") as f:
+        f.write("work/x86_64/state/gather-Server.json:\n\tkill -KILL $$$$\n")
+    done = command("punji-compose", "--compose-dir", new_compose, "-j", "2")
+    line = assert_one_line_error(done, "punji-compose: error: compose DOOMED: gather Server.x86_64 failed: ",
+                                 "(Killed)", os.path.join(new_compose, "logs", "x86_64", "gather-Server.log"))
+    assert done.stderr.strip().splitlines()[-1] == line
+    assert open(os.path.join(new_compose, "STATUS")).read() == "DOOMED\n"

@@ -349,7 +349,7 @@ def test_with_a_launcher_that_could_not_start_make_alone_runs_the_jobs(tmp_path,
     monkeypatch.setattr(compose, "start_launcher", lambda jobs: (dead, dict(os.environ, PUNJI_LAUNCHER="gone")))
     made = []
     monkeypatch.setattr(compose, "run_make",
-                        lambda topdir, jobs, env, quiet=False: made.append((jobs, env)) or (0, None))
+                        lambda topdir, jobs, env, quiet=False: made.append((jobs, env)) or (0, None, []))
     args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path), "-j", "3",
                                               "--test"])
     compose._compose(args)

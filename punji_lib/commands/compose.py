@@ -70,7 +70,8 @@ def _launcher_shell(compiled=True):
 
 def run_make(topdir, jobs, env=None, quiet=False):
     """make -j JOBS in TOPDIR, its output to stderr and logs/global/compose.log; returns (exit
-    code, the first error line a punji command printed, or None). ENV: make's environment, which
+    code, the first error line a punji command printed, or None, and the targets make said
+    failed: [(target, what make said: "Error 1", "Killed")], in its order). ENV: make's environment, which
     names a launcher that runs JOBS commands at once: make then starts up to four times as many,
     so that every target ready to run waits in the launcher, which runs the heaviest first (make
     would start them in the order it meets them). QUIET: make's output to the log alone."""
@@ -83,9 +84,12 @@ def run_make(topdir, jobs, env=None, quiet=False):
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    first_error, errors_shown = None, set()
+    first_error, errors_shown, make_failures = None, set(), []
     try:
         for line in proc.stdout:
+            failure = make_failure(line)
+            if failure:
+                make_failures.append(failure)
             error = line.startswith("punji-") and ": error: " in line
             # the same error of several targets (one broken repo read by each arch's package
             # set) reaches the terminal once; the log keeps every line
@@ -102,7 +106,16 @@ def run_make(topdir, jobs, env=None, quiet=False):
         raise
     if log:
         _logged(log, None)
-    return proc.wait(), first_error
+    return proc.wait(), first_error, make_failures
+
+
+def make_failure(line):
+    """(target, what make says of it) of make's line on a target whose command failed
+    ("make: *** [Makefile:161: work/i386/state/gather-Server.json] Killed"), else None."""
+    import re
+
+    found = re.match(r"g?make(?:\[\d+\])?: \*\*\* \[(?:[^\]]*?:\d+: )?([^\]]+)\] (.+)$", line.strip())
+    return (found.group(1), found.group(2)) if found else None
 
 
 def _stop(proc, log):
@@ -164,7 +177,7 @@ def _compose(args):
         if launcher.poll() is not None:  # it could not start: make alone runs JOBS commands at once
             env = None
         try:
-            code, first_error = run_make(topdir, jobs, env, quiet=args.quiet)
+            code, first_error, make_failures = run_make(topdir, jobs, env, quiet=args.quiet)
         except KeyboardInterrupt as exc:
             status.set_status(topdir, "TERMINATED")
             report.write_quietly(topdir, "punji-compose")
@@ -177,27 +190,54 @@ def _compose(args):
         status.set_status(topdir, "DOOMED")
         report.write_quietly(topdir, "punji-compose")
         print(topdir)
-        raise PunjiError(doomed_message(topdir, code, first_error))
+        raise PunjiError(doomed_message(topdir, code, first_error, make_failures))
     print(topdir)
 
 
-def doomed_message(topdir, code, first_error):
+def doomed_message(topdir, code, first_error, make_failures=()):
     """What punji-compose says of a compose make left failed: the first failed target with its
     error, or FIRST_ERROR (the first error line a punji command printed) when the target could
-    not record it (a full disk leaves no error file, or an empty one)."""
-    import os
-
+    not record it (a full disk leaves no error file, or an empty one); or the first target
+    MAKE_FAILURES names (a command killed, by the OOM killer say, records nothing)."""
     from ..compose import layout, status
 
     failed = status.failing(topdir)
     if failed:
         target, message = failed[0]
-        scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
-        return "compose DOOMED: %s %s failed: %s; see %s" % (
-            target["phase"], scope, message or first_error or "no error recorded", os.path.join(topdir, target["log"]))
+        return _doomed_target(topdir, target, message or first_error or "no error recorded")
+    for name, said in make_failures:
+        target = _target_named(topdir, name)
+        if target:
+            return _doomed_target(topdir, target, _unrecorded_failure(said))
     if first_error:
         return "compose DOOMED: %s" % first_error
     return "compose DOOMED: make exited with %d; see %s" % (code, layout.at(topdir, layout.compose_log()))
+
+
+def _doomed_target(topdir, target, message):
+    import os
+
+    scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
+    return "compose DOOMED: %s %s failed: %s; see %s" % (
+        target["phase"], scope, message, os.path.join(topdir, target["log"]))
+
+
+def _target_named(topdir, name):
+    """The record of targets.json whose target is NAME (as make names it), or None."""
+    from ..compose import jsonio, layout
+
+    try:
+        targets = jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return next((t for t in targets if t["target"] == name), None)
+
+
+def _unrecorded_failure(said):
+    """Why a target failed that recorded no error, from what make SAID of its command."""
+    if said.startswith("Error "):
+        return "its command exited with %s and recorded no error" % said[len("Error "):]
+    return "its command was ended by a signal (%s)" % said
 
 
 def main(argv=None):
