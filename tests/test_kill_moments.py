@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, assert_one_line_error, command
+from conftest import ROOT, assert_one_line_error, command, make_finished
 from kojihub_tasks import KSURL, PROFILE, running_hub
 
 
@@ -292,3 +292,96 @@ def test_a_compose_whose_phase_command_is_killed_names_that_phase_in_its_one_err
                                  "(Killed)", os.path.join(new_compose, "logs", "x86_64", "gather-Server.log"))
     assert done.stderr.strip().splitlines()[-1] == line
     assert open(os.path.join(new_compose, "STATUS")).read() == "DOOMED\n"
+
+
+def signalled_child(code):
+    """Run CODE (Python, punji_lib importable, `os`, `signal`, `sys` imported) in a child; its
+    CompletedProcess (stdout and stderr together)."""
+    script = "import os, signal, sys\nsys.path.insert(0, %r)\n" % ROOT + textwrap.dedent(code)
+    return subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_sigterm_that_comes_as_a_command_sets_its_handlers_ends_it_with_its_one_line(tmp_path):
+    """A compose's SIGTERM passed on by the launcher's client reached a copy as cli.run was
+    setting its handlers: before, outside its try, so Python printed the traceback of it."""
+    done = signalled_child("""
+        real = signal.signal
+        def setting(signum, handler):
+            old = real(signum, handler)
+            if signum == signal.SIGTERM and callable(handler):
+                os.kill(os.getpid(), signal.SIGTERM)
+            return old
+        signal.signal = setting
+        from punji_lib.commands import cli
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), lambda args: 0, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGTERM, "punji-x: interrupted by SIGTERM\n")
+
+
+def test_sigint_and_sigterm_at_once_end_a_command_with_its_one_line(tmp_path):
+    """punji-compose's Ctrl-C: the group's SIGINT, and the SIGTERM make passes on, come together.
+    The first one's handler used to set SIG_IGN for the other, which Python then reported as
+    "OSError: Signal 15 ignored due to race condition", with a traceback, over the cleanup."""
+    done = signalled_child("""
+        import time
+        from punji_lib.commands import cli
+        def work(args):
+            both = {signal.SIGINT, signal.SIGTERM}
+            signal.pthread_sigmask(signal.SIG_BLOCK, both)
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGINT)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, both)
+            time.sleep(5)
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
+
+
+def test_ctrl_c_while_a_command_imports_its_modules_ends_it_without_a_traceback():
+    """A Ctrl-C to a plain `make` reaches every command it started, most of them still importing
+    their modules, where Python's KeyboardInterrupt printed a traceback of the import."""
+    done = signalled_child("""
+        sys.argv[0] = "/usr/bin/punji-gather"
+        import punji_lib.commands.gather
+        os.kill(os.getpid(), signal.SIGINT)
+        import time
+        time.sleep(5)
+    """)
+    assert (done.returncode, done.stdout) == (-signal.SIGINT, "")
+
+
+def test_a_finish_interrupted_after_its_state_leaves_the_compose_finished(tmp_path, new_compose):
+    """punji-finish writes the report after its state: a Ctrl-C then left STATUS TERMINATED and
+    the finish target done, so the resumed make had nothing to do and STATUS stayed STARTED."""
+    make_finished(new_compose)
+    os.remove(os.path.join(new_compose, "work", "global", "state", "finish.json"))
+    done = signalled_child("""
+        from punji_lib.compose import report
+        def interrupted(*args):
+            os.kill(os.getpid(), signal.SIGINT)
+            import time
+            time.sleep(5)
+        report.write_quietly = interrupted
+        from punji_lib.commands import finish
+        sys.exit(finish.main([%r]))
+    """ % new_compose)
+    assert done.returncode == 0, done.stdout
+    assert open(os.path.join(new_compose, "STATUS")).read() == "FINISHED\n"
+    assert os.path.exists(os.path.join(new_compose, "work", "global", "state", "finish.json"))
+
+
+def test_punji_compose_interrupted_as_its_finish_ends_leaves_the_compose_finished(tmp_path, demo_copy, monkeypatch):
+    from punji_lib.commands import compose
+    from punji_lib.compose import status
+
+    def finished_then_interrupted(topdir, jobs, env, quiet=False):
+        status.set_status(topdir, "FINISHED")
+        raise KeyboardInterrupt()
+
+    monkeypatch.setattr(compose, "run_make", finished_then_interrupted)
+    args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path / "out"),
+                                              "--test"])
+    with pytest.raises(KeyboardInterrupt):
+        compose._compose(args)
+    (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
+    assert (topdir / "STATUS").read_text() == "FINISHED\n"

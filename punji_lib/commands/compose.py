@@ -123,7 +123,9 @@ def _stop(proc, log):
     their Koji tasks), its last words still reach the terminal and the log."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from ..interrupts import ignore
+
+    signal.signal(signal.SIGINT, ignore)
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
     for line in proc.stdout:
@@ -179,7 +181,8 @@ def _compose(args):
         try:
             code, first_error, make_failures = run_make(topdir, jobs, env, quiet=args.quiet)
         except KeyboardInterrupt as exc:
-            status.set_status(topdir, "TERMINATED")
+            # not over the FINISHED of a finish that ended as the signal came
+            status.set_status(topdir, "TERMINATED", only_if=("STARTED", "DOOMED", "TERMINATED"))
             report.write_quietly(topdir, "punji-compose")
             print(topdir)
             exc.hint = "run `make -C %s` to go on" % topdir

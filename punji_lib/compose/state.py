@@ -210,6 +210,16 @@ def _mark(topdir, phase, variant, arch, suffix):
     return layout.at(topdir, layout.state_file(phase, variant, arch)) + suffix
 
 
+def stamp(topdir, phase, variant=None, arch=None):
+    """Which state file of PHASE for its scope is there: (inode, mtime), or None. Each write
+    renames a new file into place: another stamp, the state written again."""
+    try:
+        found = os.stat(layout.at(topdir, layout.state_file(phase, variant, arch)))
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns
+
+
 def mark_running(topdir, phase, variant=None, arch=None):
     """Leave work/<scope>/state/<name>.json.pid while the phase runs, for punji-status."""
     jsonio.write_text(_mark(topdir, phase, variant, arch, ".pid"), "%d\n" % os.getpid())
