@@ -385,3 +385,39 @@ def test_punji_compose_interrupted_as_its_finish_ends_leaves_the_compose_finishe
         compose._compose(args)
     (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
     assert (topdir / "STATUS").read_text() == "FINISHED\n"
+
+
+def test_a_sigterm_swallowed_while_punji_compose_inits_still_stops_it_before_make(tmp_path, demo_copy):
+    """A SIGTERM that came as init imported a C extension (lxml...) raised its KeyboardInterrupt
+    in the extension's module code, which reported and dropped it: punji-compose then ran the
+    whole compose (found by a kill campaign with --signal TERM)."""
+    done = signalled_child("""
+        from punji_lib.phases import init
+        real = init.create
+        def create(*args, **kwargs):
+            topdir = real(*args, **kwargs)
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+            except KeyboardInterrupt:
+                pass  # as the extension's import does
+            return topdir
+        init.create = create
+        from punji_lib.commands import compose
+        sys.exit(compose.main([%r, "--target-dir", %r, "--test"]))
+    """ % (str(demo_copy / "demo.conf"), str(tmp_path / "out")))
+    assert done.returncode == 128 + signal.SIGTERM, done.stdout
+    assert "punji-compose: interrupted by SIGTERM" in done.stdout
+    (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
+    assert (topdir / "STATUS").read_text() == "TERMINATED\n"
+    assert not (topdir / "work" / "global" / "state" / "finish.json").exists()
+
+
+def test_the_launcher_ignores_a_ctrl_c_from_its_very_start(capfd):
+    from punji_lib.commands import compose
+
+    proc, _env = compose.start_launcher(1)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    compose.stop_launcher(proc)
+    assert proc.returncode == 0
+    assert "Traceback" not in capfd.readouterr().err

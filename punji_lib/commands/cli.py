@@ -136,12 +136,24 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+# the signals _terminated raised Interrupted for: code that drops exceptions (a C extension's
+# module being imported reports and drops one) may have swallowed the one raised
+_interruptions = []
+
+
 def _terminated(signum, _frame):
     # one interruption is enough to clean up after (under the launcher a signal to the whole
     # process group comes twice: directly, and passed on by the command that waits)
     signal.signal(signal.SIGTERM, ignore)
     signal.signal(signal.SIGINT, ignore)
+    _interruptions.append(signum)
     raise Interrupted(signum)
+
+
+def stop_if_interrupted():
+    """Raise the interruption again that something swallowed, before more work starts."""
+    if _interruptions:
+        raise Interrupted(_interruptions[0])
 
 
 def _maybe_traceback(args):

@@ -39,9 +39,17 @@ def start_launcher(jobs):
     name = "punji-launcher-%d-%s" % (os.getpid(), os.urandom(6).hex())
     # started in / : `python -m` puts its directory first on sys.path, where a user's files are no
     # module of punji's (each copy moves to the directory of the command it runs)
+    # SIGINT ignored from its start (serve() ignores it too; its copies set their own): a Ctrl-C
+    # while it starts would stop it with the traceback of a KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name, str(jobs)], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, cwd="/")
+                            stdout=subprocess.DEVNULL, cwd="/", preexec_fn=_ignoring_sigint)
     return proc, dict(os.environ, **{launcher.ENV: name})
+
+
+def _ignoring_sigint():
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def stop_launcher(proc):
@@ -179,6 +187,7 @@ def _compose(args):
         if launcher.poll() is not None:  # it could not start: make alone runs JOBS commands at once
             env = None
         try:
+            cli.stop_if_interrupted()  # a SIGTERM init's imports swallowed: no make
             code, first_error, make_failures = run_make(topdir, jobs, env, quiet=args.quiet)
         except KeyboardInterrupt as exc:
             # not over the FINISHED of a finish that ended as the signal came
