@@ -92,16 +92,18 @@ def run_make(topdir, jobs, env=None, quiet=False):
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    first_error, errors_shown, make_failures = None, set(), []
+    first_error, errors_shown, make_failures, stopping = None, set(), [], False
     try:
         for line in proc.stdout:
             failure = make_failure(line)
             if failure:
                 make_failures.append(failure)
+            stopping = stopping or "*** Waiting for unfinished jobs" in line
             error = line.startswith("punji-") and ": error: " in line
             # the same error of several targets (one broken repo read by each arch's package
             # set) reaches the terminal once; the log keeps every line
-            if not quiet and not (error and line in errors_shown):
+            repeated = error and line in errors_shown
+            if not quiet and not repeated and not (stopping and failure and _unrun(topdir, *failure)):
                 sys.stderr.write(line)
             if error:
                 errors_shown.add(line)
@@ -115,6 +117,16 @@ def run_make(topdir, jobs, env=None, quiet=False):
     if log:
         _logged(log, None)
     return proc.wait(), first_error, make_failures
+
+
+def _unrun(topdir, target, said):
+    """Whether make's line on a failed TARGET is about a command the launcher answered unrun
+    once make was stopping after a failure: no command of it ran, so it is no failure to show
+    (the log keeps the line)."""
+    import os
+
+    path = os.path.join(topdir, target)
+    return said == "Error 1" and not any(os.path.exists(path + suffix) for suffix in ("", ".pid", ".error"))
 
 
 def make_failure(line):
