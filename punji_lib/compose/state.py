@@ -105,8 +105,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # createrepo_c's zchunk records (createrepo_extra_args --zck) get the primary record's time stamp;
 # the gather reads a repo of each module content tag's package set too (the variant's own
 # streams', before the tags' sets, as Pungi's sack), a scratch task's RPM of a NEVRA only content
-# tags hold being in the tags' sets, so Pungi's two files of one NEVRA taken fail the assembly.
-RULES = 25
+# tags hold being in the tags' sets, so Pungi's two files of one NEVRA taken fail the assembly;
+# 26: with a revision of createrepo_extra_args, the repodata's records get the content's time
+# stamp (createrepo_c gave them the time of day).
+RULES = 26
 
 
 def digest(*parts):
