@@ -421,3 +421,21 @@ def test_the_launcher_ignores_a_ctrl_c_from_its_very_start(capfd):
     compose.stop_launcher(proc)
     assert proc.returncode == 0
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_interruption_as_work_ahead_is_forked_ends_the_command_with_its_one_line():
+    """A Ctrl-C that came as a command forked its work ahead (punji_lib/ahead.py) was raised in
+    logging's fork hook, where Python reports and drops exceptions: the command printed that
+    traceback and went on to its end (found by a kill campaign with --signal INT, in pkgset)."""
+    done = signalled_child("""
+        import time
+        from punji_lib import ahead
+        from punji_lib.commands import cli
+        def work(args):
+            os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))
+            wait = ahead.start("nothing", time.sleep, 0.2)
+            wait()
+            print("went on")
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
