@@ -439,3 +439,24 @@ def test_an_interruption_as_work_ahead_is_forked_ends_the_command_with_its_one_l
         sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
     """)
     assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
+
+
+def test_a_compose_whose_finish_ran_to_its_end_after_its_waiting_client_was_killed_stays_finished(
+        tmp_path, demo_copy, monkeypatch):
+    """Under punji-compose a killed launcher client leaves its copy running: make failed the
+    finish target while the copy made it whole. punji-compose then set STATUS DOOMED, and the
+    resumed make, with nothing to do, left it STARTED (found by a kill campaign with --victim one)."""
+    from punji_lib.commands import compose
+    from punji_lib.compose import state, status
+
+    def finish_made_but_its_client_killed(topdir, jobs, env, quiet=False):
+        status.set_status(topdir, "FINISHED")
+        state.write(topdir, "finish", status="FINISHED", latest_link=None)
+        return 2, None, [("work/global/state/finish.json", "Killed")]
+
+    monkeypatch.setattr(compose, "run_make", finish_made_but_its_client_killed)
+    args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path / "out"),
+                                              "--test"])
+    compose._compose(args)
+    (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
+    assert (topdir / "STATUS").read_text() == "FINISHED\n"

@@ -179,6 +179,7 @@ def _compose(args):
 
     from ..compose import report, status
     from ..errors import PunjiError
+    from ..log import warn
     from ..phases import init
 
     jobs = args.jobs or os.cpu_count() or 1
@@ -210,12 +211,27 @@ def _compose(args):
             raise
     finally:
         stop_launcher(launcher)
-    if code != 0:
+    if code != 0 and _finished(topdir):
+        # make saw finish's waiting client killed, not the copy that ran it to its end: the
+        # compose is whole (finish runs after every other target), and stays FINISHED
+        warn("punji-compose", "make exited with %d, but finish ran to its end: the compose is complete" % code)
+    elif code != 0:
         status.set_status(topdir, "DOOMED")
         report.write_quietly(topdir, "punji-compose")
         print(topdir)
         raise PunjiError(doomed_message(topdir, code, first_error, make_failures))
     print(topdir)
+
+
+def _finished(topdir):
+    """Whether finish has written the compose's state and its FINISHED (or FINISHED_INCOMPLETE)."""
+    import os
+
+    from ..compose import jsonio, layout
+
+    done = (jsonio.read_text(layout.at(topdir, layout.status_file())) or "").strip()
+    return done in ("FINISHED", "FINISHED_INCOMPLETE") and os.path.exists(
+        layout.at(topdir, layout.state_file("finish")))
 
 
 def doomed_message(topdir, code, first_error, make_failures=()):
