@@ -12,10 +12,14 @@ def start(what, function, *args, **kwargs):
     failure is logged ("WHAT not made ahead: ...") and left to the caller, which makes it anew
     and reports it; a child that cannot start is a failure too."""
     import multiprocessing
+    import signal
+
+    stops = {signal.SIGINT, signal.SIGTERM}
 
     def run():
-        forked()
         try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)  # one that came as it was forked is raised here
+            forked()
             function(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the caller makes it anew and reports it
             log.info("%s not made ahead: %s", what, exc)
@@ -23,12 +27,17 @@ def start(what, function, *args, **kwargs):
         except KeyboardInterrupt:  # SIGINT or SIGTERM: the parent says it was interrupted
             sys.exit(1)
 
+    # SIGINT and SIGTERM held while forking: raised in the fork's own hooks (logging's), where
+    # Python reports and drops exceptions, the interruption was lost and the command went on
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     try:
         child = multiprocessing.get_context("fork").Process(target=run)
         child.start()
     except OSError as exc:
         log.info("%s not made ahead: %s", what, exc)
         child = None
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def wait():
         if child is None:

@@ -20,7 +20,7 @@ import functools
 import os
 import sys
 
-from . import launcher_client
+from . import interrupts, launcher_client
 from .launcher_client import ENV, HEADER, read
 
 IN_COPY = False  # True in a copy running a command: its log says so
@@ -123,7 +123,8 @@ def serve(name, jobs=None):
             if not run:
                 _refuse(conn, request)
             elif _fork(conn, request, waiting):  # in the copy: nothing of the launcher's stays open
-                for signum, action in ((signal.SIGCHLD, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
+                # Ctrl-C before the command's own handler (cli.run) ends the copy quietly
+                for signum, action in ((signal.SIGCHLD, signal.SIG_DFL), (signal.SIGINT, interrupts.end_quietly),
                                        (signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL)):
                     signal.signal(signum, action)
                 signal.set_wakeup_fd(-1)

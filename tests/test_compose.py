@@ -108,7 +108,7 @@ def test_the_same_error_or_warning_of_several_targets_reaches_the_terminal_once(
     (tmp_path / "Makefile").write_text(
         ".PHONY: compose a b c\ncompose: a b c\na b:\n\t@echo '%s' >&2\n\t@echo '%s' >&2\n"
         "c:\n\t@echo 'punji-gather: error: other' >&2\n" % (line, warning))
-    code, first = compose.run_make(str(tmp_path), 1)
+    code, first, _failed = compose.run_make(str(tmp_path), 1)
     shown = capfd.readouterr().err.splitlines()
     assert (code, first) == (0, "repo /srv/repo: corrupt repodata/repomd.xml")
     assert shown == [line, warning, "punji-gather: error: other"]
@@ -388,3 +388,21 @@ def test_composeinfo_lists_a_nested_variants_tree_paths_even_when_missing_as_pun
         "debug_repository": {"x86_64": "Server/x86_64/debug/tree/addons/HA"},
         "source_tree": {"x86_64": "Server/source/tree"}, "source_packages": {"x86_64": "Server/source/tree/addons/HA"},
         "source_repository": {"x86_64": "Server/source/tree/addons/HA"}}
+
+
+def test_make_lines_of_targets_the_launcher_answered_unrun_stay_off_the_terminal(tmp_path, capfd):
+    """Once a target failed, the launcher answers the commands still waiting unrun (exit 1), and
+    make said "Error 1" of each as if they had failed too; only the failed target's line is
+    shown, the log keeps every line."""
+    from punji_lib.commands import compose
+
+    (tmp_path / "logs" / "global").mkdir(parents=True)
+    (tmp_path / "Makefile").write_text(".PHONY: compose\ncompose: killed unrun failed\n"
+                                       "killed:\n\tsleep 0.1; kill -KILL $$$$\nunrun:\n\tsleep 0.5; exit 1\n"
+                                       "failed:\n\tsleep 0.5; touch failed.error; exit 1\n")
+    code, _first, failed = compose.run_make(str(tmp_path), 3)
+    shown = capfd.readouterr().err
+    assert code == 2
+    assert [f[0] for f in failed][:1] == ["killed"] and sorted(f[0] for f in failed) == ["failed", "killed", "unrun"]
+    assert "killed] Killed" in shown and "failed] Error 1" in shown and "unrun]" not in shown
+    assert "unrun] Error 1" in (tmp_path / "logs" / "global" / "compose.log").read_text()

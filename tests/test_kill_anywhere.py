@@ -87,8 +87,13 @@ def command_words(argv):
 
 def running(pgid):
     """{'<phase> <scope>'} of the punji phase commands running in process group PGID."""
+    return command_labels(group_commands(pgid))
+
+
+def command_labels(argvs):
+    """{'<phase> <scope>'} of the punji phase commands among ARGVS."""
     result = set()
-    for argv in map(command_words, group_commands(pgid)):
+    for argv in map(command_words, argvs):
         names = [os.path.basename(a) for a in argv]
         punji = [i for i, name in enumerate(names) if name.startswith("punji-") and " " not in name]
         if not punji or "punji_lib.launcher" in argv:  # the launcher and its copies: the waiting commands say what runs

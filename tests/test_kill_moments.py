@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, command
+from conftest import ROOT, assert_one_line_error, command, make_finished
 from kojihub_tasks import KSURL, PROFILE, running_hub
 
 
@@ -279,3 +279,184 @@ def test_a_task_the_killed_run_left_is_taken_over_for_the_same_call_only_and_not
     assert resumed.submit(session, "buildImageOz", *calls[1], opts=opts) != gone  # it failed: built anew
     resumed.forget()
     assert adopt.TaskRecord(topdir, "imagebuild").submit(session, "buildImageOz", *calls[0], opts=opts) != kept
+
+
+def test_a_compose_whose_phase_command_is_killed_names_that_phase_in_its_one_error_line(tmp_path, new_compose):
+    """A phase command the OOM killer ends records no error; make says which target it was
+    ("[...gather-Server.json] Killed"), and punji-compose's DOOMED line names that phase and tree
+    (before: "make exited with 2"). The recipe made to kill itself stands for the killed command."""
+    with open(os.path.join(new_compose, "local.mk"), "w") as f:
+        f.write("work/x86_64/state/gather-Server.json:\n\tkill -KILL $$$$\n")
+    done = command("punji-compose", "--compose-dir", new_compose, "-j", "2")
+    line = assert_one_line_error(done, "punji-compose: error: compose DOOMED: gather Server.x86_64 failed: ",
+                                 "(Killed)", os.path.join(new_compose, "logs", "x86_64", "gather-Server.log"))
+    assert done.stderr.strip().splitlines()[-1] == line
+    assert open(os.path.join(new_compose, "STATUS")).read() == "DOOMED\n"
+
+
+def signalled_child(code):
+    """Run CODE (Python, punji_lib importable, `os`, `signal`, `sys` imported) in a child; its
+    CompletedProcess (stdout and stderr together)."""
+    script = "import os, signal, sys\nsys.path.insert(0, %r)\n" % ROOT + textwrap.dedent(code)
+    return subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_sigterm_that_comes_as_a_command_sets_its_handlers_ends_it_with_its_one_line(tmp_path):
+    """A compose's SIGTERM passed on by the launcher's client reached a copy as cli.run was
+    setting its handlers: before, outside its try, so Python printed the traceback of it."""
+    done = signalled_child("""
+        real = signal.signal
+        def setting(signum, handler):
+            old = real(signum, handler)
+            if signum == signal.SIGTERM and callable(handler):
+                os.kill(os.getpid(), signal.SIGTERM)
+            return old
+        signal.signal = setting
+        from punji_lib.commands import cli
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), lambda args: 0, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGTERM, "punji-x: interrupted by SIGTERM\n")
+
+
+def test_sigint_and_sigterm_at_once_end_a_command_with_its_one_line(tmp_path):
+    """punji-compose's Ctrl-C: the group's SIGINT, and the SIGTERM make passes on, come together.
+    The first one's handler used to set SIG_IGN for the other, which Python then reported as
+    "OSError: Signal 15 ignored due to race condition", with a traceback, over the cleanup."""
+    done = signalled_child("""
+        import time
+        from punji_lib.commands import cli
+        def work(args):
+            both = {signal.SIGINT, signal.SIGTERM}
+            signal.pthread_sigmask(signal.SIG_BLOCK, both)
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGINT)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, both)
+            time.sleep(5)
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
+
+
+def test_ctrl_c_while_a_command_imports_its_modules_ends_it_without_a_traceback():
+    """A Ctrl-C to a plain `make` reaches every command it started, most of them still importing
+    their modules, where Python's KeyboardInterrupt printed a traceback of the import."""
+    done = signalled_child("""
+        sys.argv[0] = "/usr/bin/punji-gather"
+        import punji_lib.commands.gather
+        os.kill(os.getpid(), signal.SIGINT)
+        import time
+        time.sleep(5)
+    """)
+    assert (done.returncode, done.stdout) == (-signal.SIGINT, "")
+
+
+def test_a_finish_interrupted_after_its_state_leaves_the_compose_finished(tmp_path, new_compose):
+    """punji-finish writes the report after its state: a Ctrl-C then left STATUS TERMINATED and
+    the finish target done, so the resumed make had nothing to do and STATUS stayed STARTED."""
+    make_finished(new_compose)
+    os.remove(os.path.join(new_compose, "work", "global", "state", "finish.json"))
+    done = signalled_child("""
+        from punji_lib.compose import report
+        def interrupted(*args):
+            os.kill(os.getpid(), signal.SIGINT)
+            import time
+            time.sleep(5)
+        report.write_quietly = interrupted
+        from punji_lib.commands import finish
+        sys.exit(finish.main([%r]))
+    """ % new_compose)
+    assert done.returncode == 0, done.stdout
+    assert open(os.path.join(new_compose, "STATUS")).read() == "FINISHED\n"
+    assert os.path.exists(os.path.join(new_compose, "work", "global", "state", "finish.json"))
+
+
+def test_punji_compose_interrupted_as_its_finish_ends_leaves_the_compose_finished(tmp_path, demo_copy, monkeypatch):
+    from punji_lib.commands import compose
+    from punji_lib.compose import status
+
+    def finished_then_interrupted(topdir, jobs, env, quiet=False):
+        status.set_status(topdir, "FINISHED")
+        raise KeyboardInterrupt()
+
+    monkeypatch.setattr(compose, "run_make", finished_then_interrupted)
+    args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path / "out"),
+                                              "--test"])
+    with pytest.raises(KeyboardInterrupt):
+        compose._compose(args)
+    (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
+    assert (topdir / "STATUS").read_text() == "FINISHED\n"
+
+
+def test_a_sigterm_swallowed_while_punji_compose_inits_still_stops_it_before_make(tmp_path, demo_copy):
+    """A SIGTERM that came as init imported a C extension (lxml...) raised its KeyboardInterrupt
+    in the extension's module code, which reported and dropped it: punji-compose then ran the
+    whole compose (found by a kill campaign with --signal TERM)."""
+    done = signalled_child("""
+        from punji_lib.phases import init
+        real = init.create
+        def create(*args, **kwargs):
+            topdir = real(*args, **kwargs)
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+            except KeyboardInterrupt:
+                pass  # as the extension's import does
+            return topdir
+        init.create = create
+        from punji_lib.commands import compose
+        sys.exit(compose.main([%r, "--target-dir", %r, "--test"]))
+    """ % (str(demo_copy / "demo.conf"), str(tmp_path / "out")))
+    assert done.returncode == 128 + signal.SIGTERM, done.stdout
+    assert "punji-compose: interrupted by SIGTERM" in done.stdout
+    (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
+    assert (topdir / "STATUS").read_text() == "TERMINATED\n"
+    assert not (topdir / "work" / "global" / "state" / "finish.json").exists()
+
+
+def test_the_launcher_ignores_a_ctrl_c_from_its_very_start(capfd):
+    from punji_lib.commands import compose
+
+    proc, _env = compose.start_launcher(1)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    compose.stop_launcher(proc)
+    assert proc.returncode == 0
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_interruption_as_work_ahead_is_forked_ends_the_command_with_its_one_line():
+    """A Ctrl-C that came as a command forked its work ahead (punji_lib/ahead.py) was raised in
+    logging's fork hook, where Python reports and drops exceptions: the command printed that
+    traceback and went on to its end (found by a kill campaign with --signal INT, in pkgset)."""
+    done = signalled_child("""
+        import time
+        from punji_lib import ahead
+        from punji_lib.commands import cli
+        def work(args):
+            os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))
+            wait = ahead.start("nothing", time.sleep, 0.2)
+            wait()
+            print("went on")
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
+
+
+def test_a_compose_whose_finish_ran_to_its_end_after_its_waiting_client_was_killed_stays_finished(
+        tmp_path, demo_copy, monkeypatch):
+    """Under punji-compose a killed launcher client leaves its copy running: make failed the
+    finish target while the copy made it whole. punji-compose then set STATUS DOOMED, and the
+    resumed make, with nothing to do, left it STARTED (found by a kill campaign with --victim one)."""
+    from punji_lib.commands import compose
+    from punji_lib.compose import state, status
+
+    def finish_made_but_its_client_killed(topdir, jobs, env, quiet=False):
+        status.set_status(topdir, "FINISHED")
+        state.write(topdir, "finish", status="FINISHED", latest_link=None)
+        return 2, None, [("work/global/state/finish.json", "Killed")]
+
+    monkeypatch.setattr(compose, "run_make", finish_made_but_its_client_killed)
+    args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path / "out"),
+                                              "--test"])
+    compose._compose(args)
+    (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
+    assert (topdir / "STATUS").read_text() == "FINISHED\n"

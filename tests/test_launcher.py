@@ -349,7 +349,7 @@ def test_with_a_launcher_that_could_not_start_make_alone_runs_the_jobs(tmp_path,
     monkeypatch.setattr(compose, "start_launcher", lambda jobs: (dead, dict(os.environ, PUNJI_LAUNCHER="gone")))
     made = []
     monkeypatch.setattr(compose, "run_make",
-                        lambda topdir, jobs, env, quiet=False: made.append((jobs, env)) or (0, None))
+                        lambda topdir, jobs, env, quiet=False: made.append((jobs, env)) or (0, None, []))
     args = compose.build_parser().parse_args([str(demo_copy / "demo.conf"), "--target-dir", str(tmp_path), "-j", "3",
                                               "--test"])
     compose._compose(args)
@@ -387,3 +387,28 @@ def test_the_modules_the_first_targets_import_are_loaded_first_and_exist():
     assert len(order) == len(set(order))
     for name in launcher.FIRST:
         importlib.import_module(name)
+
+
+def test_a_copy_interrupted_before_its_command_sets_its_handlers_ends_quietly(tmp_path):
+    """A Ctrl-C that reaches a copy before cli.run sets the command's handlers ends it of SIGINT,
+    as it ends the waiting command, without the traceback of Python's KeyboardInterrupt."""
+    name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
+    code = ("import os, signal, sys, time\n"
+            "from punji_lib import launcher\n"
+            "launcher.run_copy = lambda request: (os.kill(os.getpid(), signal.SIGINT), time.sleep(5))\n"
+            "sys.argv = ['launcher', %r, '2']\n"
+            "launcher.main()\n" % name)
+    errors = tmp_path / "launcher.err"
+    with open(errors, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=err)
+    try:
+        deadline = time.time() + 30
+        while not listening(name) and time.time() < deadline:
+            time.sleep(0.02)
+        done = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, timeout=30)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    assert done.returncode == -signal.SIGINT
+    assert "Traceback" not in errors.read_text()

@@ -14,6 +14,7 @@ import sys
 
 from ..config.lookup import va_data
 from ..errors import NotFailable, PunjiError, as_user_error
+from ..interrupts import ignore
 from ..log import finished, log, open_log, stderr_line, warn
 
 
@@ -91,10 +92,12 @@ def run(argparser, work, argv=None, error_status=1):
     (ERROR_STATUS for a PunjiError)."""
     args = argparser.parse_args(argv)
     prog = argparser.prog
-    signal.signal(signal.SIGTERM, _terminated)
-    signal.signal(signal.SIGINT, _terminated)
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         try:
+            # in the try: a signal that comes as the handlers are set is handled as any other
+            signal.signal(signal.SIGTERM, _terminated)
+            signal.signal(signal.SIGINT, _terminated)
             return work(args) or 0
         except OSError as exc:
             raise as_user_error(exc) or exc
@@ -119,6 +122,10 @@ def run(argparser, work, argv=None, error_status=1):
                     % (prog, type(exc).__name__, exc))
         _maybe_traceback(args)
         return 70
+    finally:  # a signal after the command's work ends the process as it would have before
+        for signum, handler in before.items():
+            if handler is not None:  # None: a handler not set from Python, which stays
+                signal.signal(signum, handler)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -129,12 +136,24 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+# the signals _terminated raised Interrupted for: code that drops exceptions (a C extension's
+# module being imported reports and drops one) may have swallowed the one raised
+_interruptions = []
+
+
 def _terminated(signum, _frame):
     # one interruption is enough to clean up after (under the launcher a signal to the whole
     # process group comes twice: directly, and passed on by the command that waits)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, ignore)
+    signal.signal(signal.SIGINT, ignore)
+    _interruptions.append(signum)
     raise Interrupted(signum)
+
+
+def stop_if_interrupted():
+    """Raise the interruption again that something swallowed, before more work starts."""
+    if _interruptions:
+        raise Interrupted(_interruptions[0])
 
 
 def _maybe_traceback(args):
@@ -169,12 +188,18 @@ def run_phase(argparser, phase, job, argv=None):
             log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
             if getattr(sys.modules.get("punji_lib.launcher"), "IN_COPY", False):
                 log.info("run by the compose's launcher (a fork of it: no start-up of its own)")
+            before = state.stamp(topdir, phase, variant, arch)
             try:
                 state.mark_running(topdir, phase, variant, arch)
                 notify.phase_started(topdir, phase)
                 job(topdir, variant, arch)
-            except KeyboardInterrupt:  # the .pid file stays: punji-status shows the target interrupted
-                status.set_status(topdir, "TERMINATED")
+            except KeyboardInterrupt:
+                if state.stamp(topdir, phase, variant, arch) not in (None, before):
+                    # its outputs are whole (a finish writing the report after its state): the
+                    # target is made, and its STATUS (finish's FINISHED) stays
+                    log.warning("interrupted after its state was written: it is done")
+                    return 0
+                status.set_status(topdir, "TERMINATED")  # the .pid file stays: punji-status shows it interrupted
                 raise
             except Exception as exc:
                 known = as_user_error(exc)

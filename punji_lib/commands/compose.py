@@ -39,9 +39,17 @@ def start_launcher(jobs):
     name = "punji-launcher-%d-%s" % (os.getpid(), os.urandom(6).hex())
     # started in / : `python -m` puts its directory first on sys.path, where a user's files are no
     # module of punji's (each copy moves to the directory of the command it runs)
+    # SIGINT ignored from its start (serve() ignores it too; its copies set their own): a Ctrl-C
+    # while it starts would stop it with the traceback of a KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name, str(jobs)], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, cwd="/")
+                            stdout=subprocess.DEVNULL, cwd="/", preexec_fn=_ignoring_sigint)
     return proc, dict(os.environ, **{launcher.ENV: name})
+
+
+def _ignoring_sigint():
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def stop_launcher(proc):
@@ -70,7 +78,8 @@ def _launcher_shell(compiled=True):
 
 def run_make(topdir, jobs, env=None, quiet=False):
     """make -j JOBS in TOPDIR, its output to stderr and logs/global/compose.log; returns (exit
-    code, the first error line a punji command printed, or None). ENV: make's environment, which
+    code, the first error line a punji command printed, or None, and the targets make said
+    failed: [(target, what make said: "Error 1", "Killed")], in its order). ENV: make's environment, which
     names a launcher that runs JOBS commands at once: make then starts up to four times as many,
     so that every target ready to run waits in the launcher, which runs the heaviest first (make
     would start them in the order it meets them). QUIET: make's output to the log alone."""
@@ -83,14 +92,19 @@ def run_make(topdir, jobs, env=None, quiet=False):
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    first_error, shown = None, set()
+    first_error, shown, make_failures, stopping = None, set(), [], False
     try:
         for line in proc.stdout:
+            failure = make_failure(line)
+            if failure:
+                make_failures.append(failure)
+            stopping = stopping or "*** Waiting for unfinished jobs" in line
             error = line.startswith("punji-") and ": error: " in line
             notice = error or (line.startswith("punji-") and ": warning: " in line)
             # the same error or warning of several targets (one broken repo read by each arch's
             # package set) reaches the terminal once; the log keeps every line
-            if not quiet and not (notice and line in shown):
+            repeated = notice and line in shown
+            if not quiet and not repeated and not (stopping and failure and _unrun(topdir, *failure)):
                 sys.stderr.write(line)
             if notice:
                 shown.add(line)
@@ -103,7 +117,26 @@ def run_make(topdir, jobs, env=None, quiet=False):
         raise
     if log:
         _logged(log, None)
-    return proc.wait(), first_error
+    return proc.wait(), first_error, make_failures
+
+
+def _unrun(topdir, target, said):
+    """Whether make's line on a failed TARGET is about a command the launcher answered unrun
+    once make was stopping after a failure: no command of it ran, so it is no failure to show
+    (the log keeps the line)."""
+    import os
+
+    path = os.path.join(topdir, target)
+    return said == "Error 1" and not any(os.path.exists(path + suffix) for suffix in ("", ".pid", ".error"))
+
+
+def make_failure(line):
+    """(target, what make says of it) of make's line on a target whose command failed
+    ("make: *** [Makefile:161: work/i386/state/gather-Server.json] Killed"), else None."""
+    import re
+
+    found = re.match(r"g?make(?:\[\d+\])?: \*\*\* \[(?:[^\]]*?:\d+: )?([^\]]+)\] (.+)$", line.strip())
+    return (found.group(1), found.group(2)) if found else None
 
 
 def _stop(proc, log):
@@ -111,7 +144,9 @@ def _stop(proc, log):
     their Koji tasks), its last words still reach the terminal and the log."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from ..interrupts import ignore
+
+    signal.signal(signal.SIGINT, ignore)
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
     for line in proc.stdout:
@@ -145,6 +180,7 @@ def _compose(args):
 
     from ..compose import report, status
     from ..errors import PunjiError
+    from ..log import warn
     from ..phases import init
 
     jobs = args.jobs or os.cpu_count() or 1
@@ -165,40 +201,84 @@ def _compose(args):
         if launcher.poll() is not None:  # it could not start: make alone runs JOBS commands at once
             env = None
         try:
-            code, first_error = run_make(topdir, jobs, env, quiet=args.quiet)
+            cli.stop_if_interrupted()  # a SIGTERM init's imports swallowed: no make
+            code, first_error, make_failures = run_make(topdir, jobs, env, quiet=args.quiet)
         except KeyboardInterrupt as exc:
-            status.set_status(topdir, "TERMINATED")
+            # not over the FINISHED of a finish that ended as the signal came
+            status.set_status(topdir, "TERMINATED", only_if=("STARTED", "DOOMED", "TERMINATED"))
             report.write_quietly(topdir, "punji-compose")
             print(topdir)
             exc.hint = "run `make -C %s` to go on" % topdir
             raise
     finally:
         stop_launcher(launcher)
-    if code != 0:
+    if code != 0 and _finished(topdir):
+        # make saw finish's waiting client killed, not the copy that ran it to its end: the
+        # compose is whole (finish runs after every other target), and stays FINISHED
+        warn("punji-compose", "make exited with %d, but finish ran to its end: the compose is complete" % code)
+    elif code != 0:
         status.set_status(topdir, "DOOMED")
         report.write_quietly(topdir, "punji-compose")
         print(topdir)
-        raise PunjiError(doomed_message(topdir, code, first_error))
+        raise PunjiError(doomed_message(topdir, code, first_error, make_failures))
     print(topdir)
 
 
-def doomed_message(topdir, code, first_error):
-    """What punji-compose says of a compose make left failed: the first failed target with its
-    error, or FIRST_ERROR (the first error line a punji command printed) when the target could
-    not record it (a full disk leaves no error file, or an empty one)."""
+def _finished(topdir):
+    """Whether finish has written the compose's state and its FINISHED (or FINISHED_INCOMPLETE)."""
     import os
 
+    from ..compose import jsonio, layout
+
+    done = (jsonio.read_text(layout.at(topdir, layout.status_file())) or "").strip()
+    return done in ("FINISHED", "FINISHED_INCOMPLETE") and os.path.exists(
+        layout.at(topdir, layout.state_file("finish")))
+
+
+def doomed_message(topdir, code, first_error, make_failures=()):
+    """What punji-compose says of a compose make left failed: the first failed target with its
+    error, or FIRST_ERROR (the first error line a punji command printed) when the target could
+    not record it (a full disk leaves no error file, or an empty one); or the first target
+    MAKE_FAILURES names (a command killed, by the OOM killer say, records nothing)."""
     from ..compose import layout, status
 
     failed = status.failing(topdir)
     if failed:
         target, message = failed[0]
-        scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
-        return "compose DOOMED: %s %s failed: %s; see %s" % (
-            target["phase"], scope, message or first_error or "no error recorded", os.path.join(topdir, target["log"]))
+        return _doomed_target(topdir, target, message or first_error or "no error recorded")
+    for name, said in make_failures:
+        target = _target_named(topdir, name)
+        if target:
+            return _doomed_target(topdir, target, _unrecorded_failure(said))
     if first_error:
         return "compose DOOMED: %s" % first_error
     return "compose DOOMED: make exited with %d; see %s" % (code, layout.at(topdir, layout.compose_log()))
+
+
+def _doomed_target(topdir, target, message):
+    import os
+
+    scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
+    return "compose DOOMED: %s %s failed: %s; see %s" % (
+        target["phase"], scope, message, os.path.join(topdir, target["log"]))
+
+
+def _target_named(topdir, name):
+    """The record of targets.json whose target is NAME (as make names it), or None."""
+    from ..compose import jsonio, layout
+
+    try:
+        targets = jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return next((t for t in targets if t["target"] == name), None)
+
+
+def _unrecorded_failure(said):
+    """Why a target failed that recorded no error, from what make SAID of its command."""
+    if said.startswith("Error "):
+        return "its command exited with %s and recorded no error" % said[len("Error "):]
+    return "its command was ended by a signal (%s)" % said
 
 
 def main(argv=None):

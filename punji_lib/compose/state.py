@@ -105,8 +105,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # createrepo_c's zchunk records (createrepo_extra_args --zck) get the primary record's time stamp;
 # the gather reads a repo of each module content tag's package set too (the variant's own
 # streams', before the tags' sets, as Pungi's sack), a scratch task's RPM of a NEVRA only content
-# tags hold being in the tags' sets, so Pungi's two files of one NEVRA taken fail the assembly.
-RULES = 25
+# tags hold being in the tags' sets, so Pungi's two files of one NEVRA taken fail the assembly;
+# 26: with a revision of createrepo_extra_args, the repodata's records get the content's time
+# stamp (createrepo_c gave them the time of day).
+RULES = 26
 
 
 def digest(*parts):
@@ -208,6 +210,16 @@ def _read(path):
 
 def _mark(topdir, phase, variant, arch, suffix):
     return layout.at(topdir, layout.state_file(phase, variant, arch)) + suffix
+
+
+def stamp(topdir, phase, variant=None, arch=None):
+    """Which state file of PHASE for its scope is there: (inode, mtime), or None. Each write
+    renames a new file into place: another stamp, the state written again."""
+    try:
+        found = os.stat(layout.at(topdir, layout.state_file(phase, variant, arch)))
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns
 
 
 def mark_running(topdir, phase, variant=None, arch=None):

@@ -29,20 +29,22 @@ def modifyrepo(repo_dir, path, mdtype, *options):
     _pin_timestamp(os.path.join(repodata, "repomd.xml"), mdtype)
 
 
-def _pin_timestamp(repomd, mdtype=None):
-    """The <timestamp> of REPOMD's MDTYPE record (None: of every record) set to that of its
-    primary record."""
+def _pin_timestamp(repomd, mdtype=None, stamp=None):
+    """The <timestamp> of REPOMD's MDTYPE record (None: of every record) set to STAMP, or to that
+    of its primary record."""
     with open(repomd, encoding="utf-8") as f:
         text = f.read()
     records = list(re.finditer(r'<data type="([^"]+)">.*?</data>', text, re.S))
-    primary = next((m for m in records if m.group(1) == "primary"), None)
-    stamp = re.search(r"<timestamp>(\d+)</timestamp>", primary.group(0)) if primary else None
-    if not stamp:
-        return
+    if stamp is None:
+        primary = next((m for m in records if m.group(1) == "primary"), None)
+        found = re.search(r"<timestamp>(\d+)</timestamp>", primary.group(0)) if primary else None
+        if not found:
+            return
+        stamp = found.group(1)
     pinned = text
     for record in reversed(records):  # from the end: the earlier records' offsets stay valid
         if mdtype is None or record.group(1) == mdtype:
-            block = re.sub(r"<timestamp>\d+</timestamp>", stamp.group(0), record.group(0), count=1)
+            block = re.sub(r"<timestamp>\d+</timestamp>", "<timestamp>%s</timestamp>" % stamp, record.group(0), count=1)
             pinned = pinned[:record.start()] + block + pinned[record.end():]
     if pinned != text:
         jsonio.write_text(repomd, pinned)
@@ -51,8 +53,8 @@ def _pin_timestamp(repomd, mdtype=None):
 def command(conf, path, pkglist, comps=None, revision=0, deltas=None):
     """The createrepo_c argument list for the options of CONF. The repodata's revision and
     timestamps are REVISION, unless createrepo_extra_args gives the revision (Rocky's
-    "--revision=8.7", which createrepo_c cannot take as a timestamp): then it is theirs and the
-    timestamps are createrepo_c's own, as in Pungi's repodata."""
+    "--revision=8.7", which createrepo_c cannot take as a timestamp): then it is theirs, and
+    run_all gives the records REVISION as their timestamps afterwards."""
     checksum = checksum_of(conf)
     extra = list(conf.get("createrepo_extra_args") or [])
     cmd = ["createrepo_c", "--update", "--quiet", "--pkglist", pkglist, "--checksum", checksum]
@@ -93,20 +95,24 @@ def run_all(jobs):
                 cmd = cmd[:-1] + ["--update-md-path", repo, path]
             log.info("running %s", " ".join(cmd))
             out = tempfile.TemporaryFile(mode="w+")
-            started.append((None, out, path))
+            started.append((None, out, path, revision))
             try:
                 proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True)
             except FileNotFoundError:
                 raise PunjiError("createrepo_c is not installed (package createrepo-c on Debian, createrepo_c on Fedora)")
-            started[-1] = (proc, out, path)
-        for proc, out, path in started:
+            started[-1] = (proc, out, path, revision)
+        for proc, out, path, revision in started:
             _finish(proc, out, path)
             repomd = os.path.join(path, "repodata", "repomd.xml")
-            if "--set-timestamp-to-revision" in proc.args and os.path.isfile(repomd):
+            if not os.path.isfile(repomd):
+                continue
+            if "--set-timestamp-to-revision" in proc.args:
                 # createrepo_c (--zck) stamps the zchunk records with the time of day, not the revision
                 _pin_timestamp(repomd)
+            else:  # the revision createrepo_extra_args gives: createrepo_c stamps every record with the time of day
+                _pin_timestamp(repomd, stamp=revision)
     finally:
-        for proc, out, _path in started:
+        for proc, out, _path, _revision in started:
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
