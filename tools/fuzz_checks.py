@@ -1,9 +1,10 @@
 """Options tools/fuzz-compose draws last (after its gather options, from the same RNG): the checks
 a compose makes and what it leaves out (require_all_comps_packages, repoclosure_strictness,
 pkgset_exclusive_arch_considers_noarch, sigkeys of a repo package set, skip_phases, no comps_file),
-and with --outputs (from the outputs RNG) the ISO size limits. Not createiso_break_hardlinks: Pungi
-4.3.2 then runs /usr/sbin/hardlink, which Debian does not have (its util-linux installs
-/usr/bin/hardlink), and fails.
+and with --outputs (from the outputs RNG) the ISO size limits; with --failable (from an RNG of
+its own, after every other option) images failing as they are made and those allowed to fail.
+Not createiso_break_hardlinks: Pungi 4.3.2 then runs /usr/sbin/hardlink, which Debian does not
+have (its util-linux installs /usr/bin/hardlink), and fails.
 """
 
 STRICTNESS = ("off", "lenient", "fatal")
