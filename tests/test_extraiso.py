@@ -628,3 +628,20 @@ def test_an_extra_iso_directory_entry_copying_over_one_an_earlier_entry_made_fai
     assert_one_line_error(extraiso(compose), "extra file 2)", "directory docs/sub is there already (entry 1 made it)")
     set_block(compose, extra_files=[entry, dict(entry, target="more")])
     assert extraiso(compose).returncode == 0
+
+
+def test_an_is_empty_variants_failable_extra_iso_leaves_the_directories_pungi_made(demo, tmp_path):
+    # Pungi 4.3.2 makes the image's iso directory and the package directories of the variants
+    # it holds before failing on the is_empty variant's missing .treeinfo; with failable_arches
+    # the compose goes on and composeinfo lists those trees (tools/fuzz-compose --outputs
+    # --failable, seed 20547); punji made none
+    compose = copy_compose(demo, tmp_path / "c")
+    make_server_empty(compose)
+    shutil.rmtree(os.path.join(compose, "compose/Server/source"))
+    os.unlink(os.path.join(compose, "work/src/extraiso/Server.json"))  # a first run: no image to remove
+    set_block(compose, failable_arches=["src"])
+    done = extraiso(compose, arch="src")
+    assert done.returncode == 0, done.stderr
+    assert "is_empty" in done.stderr and "failable_arches" in done.stderr
+    assert os.listdir(os.path.join(compose, "compose/Server/source/iso")) == []
+    assert os.listdir(os.path.join(compose, "compose/Server/source/tree/Packages")) == []

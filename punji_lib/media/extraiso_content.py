@@ -131,7 +131,10 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
     members, listed = _included(tree, v, arch, block)
     if v.get("is_empty"):
         # Pungi 4.3.2 fails reading the .treeinfo of the variant's tree, which it never writes,
-        # after looking up the variants the block includes (a missing one fails first)
+        # after looking up the variants the block includes (a missing one fails first) and making
+        # the directories it left (failable_arches: composeinfo then lists them)
+        os.makedirs(layout.at(topdir, layout.iso_dir(uid, arch)), exist_ok=True)
+        _make_package_dirs(topdir, tree, members, listed, arch)
         raise PunjiError("%s.%s, image %d: %s is is_empty and has no tree, so no .treeinfo for an extra ISO"
                          % (uid, arch, number, uid))
     for member in members:  # an is_empty variant gets no repodata (nor a createrepo target)
