@@ -663,26 +663,74 @@ def _tree_metadata(compose):
     return found
 
 
-@pytest.mark.parametrize("breakage", ["truncated", "missing"])
+def _cut_matching(repo, kind):
+    """REPO's KIND metadata cut in the middle of its XML, gzipped whole, and repomd.xml's
+    checksum and size of it made to match (a repo made from a broken file)."""
+    import gzip
+    import re
+
+    path = next(p for p in (repo / "repodata").iterdir() if "-%s.xml" % kind in p.name)
+    xml = gzip.decompress(path.read_bytes())
+    path.unlink()  # a new inode: the demo repo's stays as it was
+    path.write_bytes(gzip.compress(xml[:len(xml) // 2]))
+    repomd = repo / "repodata" / "repomd.xml"
+    text = repomd.read_text()
+    start = text.index('<data type="%s">' % kind)
+    end = text.index("</data>", start)
+    block = re.sub(r'(<checksum type="sha256">)[0-9a-f]+', r"\g<1>" + hashlib.sha256(path.read_bytes()).hexdigest(),
+                   text[start:end])
+    block = re.sub(r"<size>\d+</size>", "<size>%d</size>" % path.stat().st_size, block)
+    repomd.unlink()
+    repomd.write_text(text[:start] + block + text[end:])
+
+
+def _composed_over(tmp_path, demo_copy, repo):
+    """punji-compose's run of the demo with REPO as its package set's repo."""
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("pkgset_repos = %r\n" % {"*": [str(repo)]})
+    return command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "broken-out", "--test")
+
+
+@pytest.mark.parametrize("breakage", ["truncated", "missing", "corrupt-matching"])
 def test_a_broken_other_metadata_is_one_warning_and_the_changelogs_come_from_the_packages(
         tmp_path, demo_copy, demo_repo, breakage):
     """Pungi reads changelogs from the packages, never the repo's other.xml: a repo whose other
-    metadata is gone or does not match repomd.xml composes on, to the same trees, with a warning."""
+    metadata is gone, does not match repomd.xml or matches it but cannot be parsed composes
+    on, to the same trees, with a warning."""
     broken = tmp_path / "broken"
     shutil.copytree(demo_repo, broken)
     other = next(p for p in (broken / "repodata").iterdir() if "-other.xml" in p.name)
     if breakage == "missing":
         other.unlink()
+    elif breakage == "corrupt-matching":
+        _cut_matching(broken, "other")
     else:
         other.write_bytes(other.read_bytes()[:other.stat().st_size // 2])
     clean = composed(demo_copy / "demo.conf", tmp_path / "clean")
-    with open(demo_copy / "demo.conf", "a") as f:
-        f.write("pkgset_repos = %r\n" % {"*": [str(broken)]})
-    done = command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "broken-out", "--test")
+    done = _composed_over(tmp_path, demo_copy, broken)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if "other metadata" in line]
     assert len(warnings) == 1 and warnings[0].startswith("punji-pkgset: warning: repo %s: " % broken), done.stderr
     assert warnings[0].endswith("the changelogs are read from the packages instead")
     ours, theirs = _tree_metadata(clean), _tree_metadata(done.stdout.strip().splitlines()[-1])
     assert sorted(ours) == sorted(theirs) and any("other.xml" in p for p in ours)
+    assert [p for p in ours if ours[p] != theirs[p]] == []
+
+
+def test_a_filelists_metadata_that_cannot_be_parsed_is_a_warning_and_the_files_come_from_the_packages(
+        tmp_path, demo_copy, demo_repo):
+    """A repo whose filelists matches repomd.xml but is cut short: Pungi's package set run (dnf)
+    goes on with what it parsed, and its package set repo is createrepo_c's over the packages. So
+    punji composes on, warning, and the trees' repodata is what the sound repo gives."""
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_repo, broken)
+    _cut_matching(broken, "filelists")
+    clean = composed(demo_copy / "demo.conf", tmp_path / "clean")
+    done = _composed_over(tmp_path, demo_copy, broken)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "filelists metadata" in line]
+    assert warnings and all(line.startswith("punji-pkgset: warning: repo %s: corrupt filelists metadata " % broken)
+                            for line in warnings), done.stderr
+    ours, theirs = _tree_metadata(clean), _tree_metadata(done.stdout.strip().splitlines()[-1])
+    assert sorted(ours) == sorted(theirs) and any("filelists.xml" in p for p in ours)
     assert [p for p in ours if ours[p] != theirs[p]] == []

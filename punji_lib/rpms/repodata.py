@@ -36,11 +36,14 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     left as they were."""
     kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
     moved = [_location(path) for path, _pkg in packages]
+    changelogs = changelogs and not _other_unreadable(sources)
     kinds = WITH_CHANGELOGS if changelogs else KINDS
     known = _known_chunks(earlier, kinds)
     unknown = [pkg for (_path, pkg), (href, base) in zip(packages, moved)
                if (pkg.pkgId, pkg.time_file, base, href) not in known]
     given, local = _source_chunks(sources, [pkg for _path, pkg in packages], unknown, kinds, changelogs)
+    if changelogs and _other_unreadable(sources):  # found corrupt just now: createrepo reads the packages
+        return build_repo(top, packages, revision, earlier, False, sources)
     try:
         for (_path, pkg), (href, base) in zip(packages, moved):
             pkg.location_href, pkg.location_base = href, base
@@ -49,6 +52,12 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
         for (_path, pkg), (href, base) in zip(packages, kept):
             pkg.location_href, pkg.location_base = href, base
     os.chmod(top, 0o755)
+
+
+def _other_unreadable(sources):
+    """Whether a repo of SOURCES has other metadata that could not be parsed: the package set's
+    repo then has no changelogs, as when a repo has no other metadata."""
+    return any("other" in getattr(source, "unreadable", ()) for source in sources)
 
 
 def _location(path):

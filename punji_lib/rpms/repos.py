@@ -17,7 +17,15 @@ from xml.etree import ElementTree
 
 from ..config.repo_refs import is_remote, local_path
 from ..errors import PunjiError
-from ..log import log
+from ..log import log, warn
+
+
+class CorruptMetadata(PunjiError):
+    """Metadata KIND of a repo that matches repomd.xml but cannot be parsed."""
+
+    def __init__(self, message, kind):
+        super().__init__(message)
+        self.kind = kind
 
 
 def join(repo, location, base=None):
@@ -115,6 +123,12 @@ def c_stderr_to_log():
                 log.info("createrepo_c: %s", line)
 
 
+def command_name():
+    """The punji command running (a launcher's copy has its argv), for a warning's prefix."""
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return name if name.startswith("punji-") else "punji"
+
+
 def one_line(exc):
     return " ".join(str(exc).split())
 
@@ -174,6 +188,7 @@ class Repo:
                 raise PunjiError("repo %s: no repodata/repomd.xml (not a yum repository)" % repo)
         self.repomd = repomd
         self._verified = set()
+        self.unreadable = set()  # kinds of metadata found corrupt, read from the packages instead
         try:
             records = repomd_records(repomd)
         except (ElementTree.ParseError, OSError) as exc:
@@ -277,8 +292,41 @@ class Repo:
         mine = {id(pkg) for (with_files, _changelogs), parsed in self._parsed.items() if not with_files
                 for pkg in parsed}
         wanted = {pkg.pkgId: pkg for pkg in packages if id(pkg) in mine}
-        if wanted:
-            self._read(self._details(wanted, True, with_changelogs))
+        if not wanted:
+            return
+        for kind, parse in self._details(wanted, True, with_changelogs and "other" not in self.unreadable):
+            if kind in self.unreadable:
+                self._from_package_files(kind, wanted.values())
+                continue
+            try:
+                self._read([(kind, parse)])
+            except CorruptMetadata as exc:
+                self._give_up_on(kind, exc)
+                self._from_package_files(kind, wanted.values())
+
+    def _give_up_on(self, kind, exc):
+        """Pungi reads neither a repo's filelists nor its other metadata for the package set's
+        repo (createrepo_c reads the packages), so a corrupt one is a warning, not a stop."""
+        if is_remote(self.repo):
+            raise exc
+        self.unreadable.add(kind)
+        warn(command_name(), "%s: %s" % (exc, "its packages' files are read from the packages instead"
+                                          if kind == "filelists" else "the changelogs are read from the packages instead"))
+
+    def _from_package_files(self, kind, packages):
+        """The files of PACKAGES read from their RPM files, for the filelists of this repo that
+        could not be parsed. The changelogs (other) are left to the caller: see repodata.build_repo."""
+        if kind != "filelists":
+            return
+        import createrepo_c
+
+        for pkg in packages:
+            path = self.package_path(pkg)
+            try:
+                files = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, pkg.location_href, None, 0).files
+            except (createrepo_c.CreaterepoCError, OSError) as exc:
+                raise PunjiError("repo %s: %s: %s" % (self.repo, path, one_line(exc)))
+            pkg.files = files[::-1]  # the binding's setter prepends each: this keeps the header's order
 
     def _details(self, by_id, with_files, with_changelogs):
         """The parts of _read() filling the Packages BY_ID (pkgId) with their files, changelogs."""
@@ -308,8 +356,8 @@ class Repo:
             except (createrepo_c.CreaterepoCError, OSError) as exc:
                 if str(exc).startswith(INTERRUPTED):
                     raise _interruption(str(exc)) from None
-                raise PunjiError("repo %s: corrupt %s metadata %s: %s"
-                                 % (self.repo, kind, self.hrefs[kind], one_line(exc)))
+                raise CorruptMetadata("repo %s: corrupt %s metadata %s: %s"
+                                      % (self.repo, kind, self.hrefs[kind], one_line(exc)), kind)
 
     def package_path(self, pkg):
         """Where PKG's file is: a path for a local repo, a URL for a remote one."""

@@ -5,7 +5,8 @@ of what a PackagePool reads of every package (read_snapshot, write_snapshot)."""
 import os
 
 from ..errors import PunjiError
-from .repos import Repo, one_line
+from ..log import warn
+from .repos import Repo, command_name, one_line
 
 
 def load_repo(pool, spec, cache, exact=False, once=False):
@@ -104,9 +105,13 @@ def _add_xml(pool, handle, repo, kind, flags):
         raise PunjiError("repo %s: cannot open %s" % (repo.repo, path))
     ok = handle.add_rpmmd(f, None, flags)
     f.close()
-    if not ok:
-        raise PunjiError("repo %s: corrupt %s metadata %s: %s"
-                         % (repo.repo, kind, repo.hrefs[kind], one_line(pool.errstr)))
+    if ok:
+        return
+    problem = "repo %s: corrupt %s metadata %s: %s" % (repo.repo, kind, repo.hrefs[kind], one_line(pool.errstr))
+    if kind != "filelists":
+        raise PunjiError(problem)
+    # DNF's sack goes on without the rest of a filelists it cannot parse, so Pungi's solver does
+    warn(command_name(), "%s: the files it lists up to there are the packages' only ones" % problem)
 
 
 def solv_key(repo):
