@@ -15,7 +15,7 @@ INPUT_FILES := @INPUT_FILES@
 # beside one, and do not resume a DOOMED compose).
 PUNJI_CHANGES := $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,$(if $(MAKECMDGOALS),$(filter-out report,$(MAKECMDGOALS)),compose))
 ifneq ($(PUNJI_CHANGES),)
-PUNJI_CLAIM := $(shell $(PUNJI_BIN)/punji-makefile --claim . 2>&1)
+PUNJI_CLAIM := $(shell $(PUNJI_BIN)/punji-makefile --claim --goals "$(PUNJI_CHANGES)" . 2>&1)
 ifneq ($(PUNJI_CLAIM),)
 $(error $(PUNJI_CLAIM))
 endif

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, assert_one_line_error, command, make_finished
+from conftest import ROOT, assert_one_line_error, command, make, make_finished
 from kojihub_tasks import KSURL, PROFILE, running_hub
 
 
@@ -460,3 +460,38 @@ def test_a_compose_whose_finish_ran_to_its_end_after_its_waiting_client_was_kill
     compose._compose(args)
     (topdir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
     assert (topdir / "STATUS").read_text() == "FINISHED\n"
+
+
+def _status_once_settled(topdir, timeout=10):
+    """The compose's STATUS once it is no longer STARTED (the make's lock holder sets it just
+    after make has exited), or STARTED after TIMEOUT seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = open(os.path.join(topdir, "STATUS")).read().strip()
+        if found != "STARTED" or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_a_plain_make_whose_phase_command_is_killed_leaves_the_compose_doomed_and_the_next_make_resumes(
+        new_compose):
+    """The OOM killer's SIGKILL leaves the command no moment to say it failed, and a plain make
+    (no punji-compose watching) stopped on it: the make's lock holder, which outlives it, sets
+    DOOMED (as Pungi marks a compose whose phase failed) and writes the report; the next make
+    resumes the compose. Before, STATUS said STARTED with nothing running."""
+    local_mk = os.path.join(new_compose, "local.mk")
+    with open(local_mk, "w") as f:
+        f.write("work/x86_64/state/gather-Server.json:\n\tkill -KILL $$$$\n")
+    done = make(new_compose, "-j2")
+    assert done.returncode != 0 and "gather-Server.json] Killed" in done.stdout, done.stdout
+    assert _status_once_settled(new_compose) == "DOOMED"
+    assert os.path.exists(os.path.join(new_compose, "logs", "global", "report.html"))
+    os.unlink(local_mk)
+    make_finished(new_compose)
+
+
+def test_a_plain_make_of_one_phase_leaves_the_compose_started(new_compose):
+    """`make pkgset` makes part of the compose on purpose: its end is no failure to mark."""
+    assert make(new_compose, "pkgset").returncode == 0
+    time.sleep(1)
+    assert open(os.path.join(new_compose, "STATUS")).read().strip() == "STARTED"

@@ -83,15 +83,17 @@ def run_make(topdir, jobs, env=None, quiet=False):
     names a launcher that runs JOBS commands at once: make then starts up to four times as many,
     so that every target ready to run waits in the launcher, which runs the heaviest first (make
     would start them in the order it meets them). QUIET: make's output to the log alone."""
+    import os
     import subprocess
 
-    from ..compose import layout
+    from ..compose import layout, makelock
 
     log_path = layout.at(topdir, layout.compose_log())
     log = open(log_path, "a", encoding="utf-8")
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
+    make_env = dict(env if env is not None else os.environ, **{makelock.COMPOSE_RUNS_MAKE: "1"})
     proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=make_env)
     first_error, shown, make_failures, stopping = None, set(), [], False
     try:
         for line in proc.stdout:

@@ -17,6 +17,9 @@ def build_parser():
     p.add_argument("--claim", action="store_true",
                    help="make the calling make the only one running in the compose; print why not and exit 1 "
                         "(the Makefile does this when it is read)")
+    p.add_argument("--goals", default=None,
+                   help="with --claim: the goals of that make; when they are the whole compose and the make "
+                        "ends leaving STATUS STARTED (a command killed), STATUS becomes DOOMED")
     return p
 
 
@@ -26,7 +29,7 @@ def main(argv=None):
     if args.claim:
         from ..compose import makelock
 
-        return cli.run(parser, lambda a: makelock.claim(a.compose), argv)
+        return cli.run(parser, lambda a: makelock.claim(a.compose, goals=a.goals), argv)
 
     def job(topdir, variant, arch):
         from ..compose import makefile

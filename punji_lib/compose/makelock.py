@@ -8,6 +8,11 @@ holder included) leaves no lock behind, whatever the process table still
 shows, so a make started the moment after resumes the compose. A second make
 started while one runs waits a few seconds for the lock, then stops with a
 message naming the first (work/global/make.pid).
+
+A make of the whole compose that ends with STATUS still STARTED stopped on a
+command that could not say it failed (killed by the OOM killer, say): the holder
+then sets DOOMED, as Pungi does when a phase fails (TERMINATED after a Ctrl-C),
+so the next make resumes it. punji-compose marks the composes it runs itself.
 """
 
 import os
@@ -58,8 +63,13 @@ def _holder_pid(path):
         return 0
 
 
-def claim(topdir, wait=WAIT):
-    """Make the calling make the one running in TOPDIR; a PunjiError when another one is."""
+# set in the environment of the make punji-compose runs, which says itself how that make ended
+COMPOSE_RUNS_MAKE = "PUNJI_COMPOSE_MAKE"
+
+
+def claim(topdir, wait=WAIT, goals=None):
+    """Make the calling make the one running in TOPDIR; a PunjiError when another one is.
+    GOALS: that make's goals (the Makefile's text of them), None when not known."""
     me = my_make()
     if me is None:
         return
@@ -75,25 +85,45 @@ def claim(topdir, wait=WAIT):
         raise PunjiError("another make (pid %d) is running in %s; wait for it to finish"
                          % (holder, os.path.abspath(topdir)))
     jsonio.write_text(path, "%d\n" % me)
-    _hold(fd, me)
+    whole = goals is not None and goals.split() == ["compose"] and not os.environ.get(COMPOSE_RUNS_MAKE)
+    _hold(fd, me, os.path.abspath(topdir) if whole else None)
     # a new make resumes a failed or stopped compose (the commands of one make do not: a target
     # starting beside a failed one must not hide that failure)
     status.set_status(topdir, "STARTED", only_if=("DOOMED", "TERMINATED"))
 
 
-def _hold(fd, make_pid):
-    """Fork the process that keeps the lock on FD until MAKE_PID ends; this one lets go of it."""
+def _hold(fd, make_pid, compose=None):
+    """Fork the process that keeps the lock on FD until MAKE_PID ends; this one lets go of it.
+    COMPOSE: the compose that make makes whole, whose STATUS the holder sets when it ends."""
     if os.fork():
         os.close(fd)
         return
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops make first; the lock goes with it
+        interrupted = []
+        # Ctrl-C stops make first; the lock goes with it
+        signal.signal(signal.SIGINT, lambda _signum, _frame: interrupted.append(True))
         null = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1, 2):  # make's $(shell) reads until every copy of its pipe is closed
             os.dup2(null, std)
         _wait_for(make_pid)
+        if compose and mark_unfinished(compose, interrupted=bool(interrupted)):
+            os.close(fd)  # a make started now need not wait for the page
+            from . import report
+
+            report.write_quietly(compose, "punji-makefile")
     finally:
         os._exit(0)
+
+
+def mark_unfinished(topdir, interrupted=False):
+    """STATUS of the compose TOPDIR whose make has ended: still STARTED, nothing said how it
+    stopped (its failed command was killed, or make was), so it is DOOMED, or TERMINATED when
+    INTERRUPTED (a Ctrl-C between two commands). Whether it was changed (the caller then
+    writes the report, as a failed target does)."""
+    if (jsonio.read_text(layout.at(topdir, layout.status_file())) or "").strip() != "STARTED":
+        return False
+    status.set_status(topdir, "TERMINATED" if interrupted else "DOOMED", only_if="STARTED")
+    return True
 
 
 def _wait_for(pid):
