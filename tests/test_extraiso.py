@@ -645,3 +645,24 @@ def test_an_is_empty_variants_failable_extra_iso_leaves_the_directories_pungi_ma
     assert "is_empty" in done.stderr and "failable_arches" in done.stderr
     assert os.listdir(os.path.join(compose, "compose/Server/source/iso")) == []
     assert os.listdir(os.path.join(compose, "compose/Server/source/tree/Packages")) == []
+
+
+@pytest.mark.parametrize("failable", [True, False])
+def test_a_rerun_after_its_variant_became_is_empty_keeps_the_iso_directory_pungi_makes(demo, tmp_path, failable):
+    # the first run made Server's source extra ISO, alone in its iso directory (its tree holds
+    # no other image yet: imagechecksum has not run); the rerun, Server now is_empty, removes
+    # that image but keeps the directory, as a first run of the new config leaves it (and
+    # Pungi 4.3.2 makes it before failing on the missing .treeinfo); before, the emptied
+    # directory was removed with the image
+    compose = copy_compose(demo, tmp_path / "c")
+    iso_dir = os.path.join(compose, "compose/Server/source/iso")
+    for name in os.listdir(iso_dir):
+        if name != SOURCE_NAME:
+            os.unlink(os.path.join(iso_dir, name))
+    make_server_empty(compose)
+    if failable:
+        set_block(compose, failable_arches=["src"])
+    done = extraiso(compose, arch="src")
+    assert (done.returncode == 0) == failable, done.stderr
+    assert "is_empty" in done.stderr
+    assert os.listdir(iso_dir) == []

@@ -105,7 +105,7 @@ def run(topdir, variant, arch):
                               {name: reusable[key] for name, key in keys.items() if key in reusable})
     except BaseException:
         # a failed run leaves no extra images of this variant.arch (failable_deliverables may let it fail)
-        _remove_images(topdir, variant, arch, old_names)
+        _remove_images(topdir, variant, arch, old_names, keep_dir=bool(v.get("is_empty")))
         _forget(record_path)
         raise
     finally:
@@ -241,7 +241,7 @@ def make_images(topdir, conf, v, arch, plans, work, old_names, failed, reusable=
     record_path = layout.at(topdir, layout.extraiso_json(uid, arch))
     names = [p["name"] for p in plans]
     jsonio.write_json(record_path, _result(uid, arch, [], sorted(set(old_names) | set(names))))
-    _remove_images(topdir, uid, arch, old_names)
+    _remove_images(topdir, uid, arch, old_names, keep_dir=bool(v.get("is_empty")))
     iso_dir = layout.at(topdir, layout.iso_dir(uid, arch))
     if plans:  # Pungi makes the iso directory of an image it goes on to write, not of one it failed to name
         os.makedirs(iso_dir, exist_ok=True)
@@ -390,8 +390,10 @@ def _images_intact(topdir, uid, arch, jigdo_dir=None):
         (not jigdo_dir or jigdo.intact(jigdo_dir, [os.path.basename(i["path"]) for i in images]))
 
 
-def _remove_images(topdir, uid, arch, names):
-    """Remove the extra images NAMES (and their manifests) of V.ARCH; never createiso's."""
+def _remove_images(topdir, uid, arch, names, keep_dir=False):
+    """Remove the extra images NAMES (and their manifests) of V.ARCH; never createiso's. The
+    iso directory goes too when they leave it empty, unless KEEP_DIR: an is_empty variant's
+    blocks made it (extraiso_content.plan), as Pungi does before it fails on them."""
     iso_dir = layout.at(topdir, layout.iso_dir(uid, arch))
     own = _createiso_names(topdir, uid, arch)
     jigdo_dir = jigdo.directory(topdir, uid, arch)
@@ -404,7 +406,7 @@ def _remove_images(topdir, uid, arch, names):
                 os.unlink(path)
                 log.info("removed %s", path)
     _clear_leftovers(topdir, uid, arch)
-    if not set(names) - own:
+    if keep_dir or not set(names) - own:
         return  # an empty iso directory createiso left (a tree without RPMs) stays, as in Pungi
     try:
         if os.path.isdir(iso_dir) and not os.path.islink(iso_dir) and not os.listdir(iso_dir):
