@@ -495,3 +495,18 @@ def test_a_plain_make_of_one_phase_leaves_the_compose_started(new_compose):
     assert make(new_compose, "pkgset").returncode == 0
     time.sleep(1)
     assert open(os.path.join(new_compose, "STATUS")).read().strip() == "STARTED"
+
+
+def test_a_ctrl_c_that_stops_a_plain_make_between_its_commands_leaves_the_compose_terminated(new_compose):
+    """A Ctrl-C (SIGINT to make's whole group) that finds no punji command running ends make
+    with STATUS STARTED: the lock holder, which saw the Ctrl-C, sets TERMINATED, as a command
+    interrupted does; the next make resumes."""
+    local_mk = os.path.join(new_compose, "local.mk")
+    with open(local_mk, "w") as f:
+        f.write("work/x86_64/state/gather-Server.json:\n\tkill -INT 0\n")
+    done = subprocess.run(["make", "-C", new_compose, "--no-print-directory", "-j1"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    assert done.returncode != 0, done.stdout
+    assert _status_once_settled(new_compose) == "TERMINATED"
+    os.unlink(local_mk)
+    make_finished(new_compose)
