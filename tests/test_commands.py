@@ -86,3 +86,23 @@ def test_the_error_and_warning_lines_reach_stderr_in_one_write_each(monkeypatch)
 
     assert cli.run(argparse.ArgumentParser(prog="punji-x"), work, []) == 1
     assert stderr.writes == ["punji-x: warning: a warning\n", "punji-x: error: no tree for an extra ISO\n"]
+
+
+def test_a_phase_runs_with_young_collections_far_apart(tmp_path, monkeypatch):
+    """A phase command's records (tens of thousands) are not gone over by a collection every
+    700 new objects: its job runs with young collections every cli.GC_YOUNG new objects."""
+    import gc
+
+    from punji_lib.commands import cli
+
+    (tmp_path / "COMPOSE_ID").write_text("X-1-20261206.n.0")
+    seen = []
+    before = gc.get_threshold()
+    monkeypatch.setattr(gc, "set_threshold", lambda *t: seen.append(t))
+    build_parser, _main = cli.phase_command("finish", "what", "punji-finish .", scope="compose")
+
+    def job(topdir, variant, arch):
+        raise AssertionError("not reached")
+
+    cli.run_phase(build_parser(), "finish", job, [str(tmp_path / "none")])
+    assert seen == [(max(cli.GC_YOUNG, before[0]),) + before[1:]] and cli.GC_YOUNG >= 50000

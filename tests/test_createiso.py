@@ -758,3 +758,47 @@ def test_a_tree_to_be_bootable_without_boot_files_fails_its_iso_as_in_pungi(demo
         json.dump(boot, f)
     assert createiso(compose, "Server", "x86_64").returncode == 0
     assert [i["bootable"] for i in record(compose, "Server", "x86_64")["images"]] == [False]
+
+
+def test_the_grafted_directories_come_from_the_files_walk_as_from_a_walk_of_their_own(tmp_path, monkeypatch):
+    """image_files.directories given of_tree's listing (files, and what WALKED got) grafts the
+    directories a walk of the tree of its own grafts: empty ones, lost+found and what a symlink
+    to a directory holds left out, a directory holding only images/boot.iso not empty."""
+    from punji_lib.media import image_files
+
+    top = tmp_path / "os"
+    for rel in ("Packages/a/x.rpm", "images/boot.iso", "lost+found/f", ".treeinfo", "doc/y"):
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text(rel)
+    for rel in ("empty/inner", "docs", "Packages/b", "lost+found/empty"):
+        (top / rel).mkdir(parents=True)
+    (top / "linked").symlink_to("Packages")
+    expected = image_files.directories(str(top))
+    assert set(expected) == {"empty/inner/", "docs/", "Packages/b/"} and "images/" not in expected
+    walked = {}
+    files = image_files.of_tree(str(top), {}, walked)
+    monkeypatch.setattr(os, "walk", lambda *_a, **_k: pytest.fail("the tree walked again"))
+    assert image_files.directories(str(top), files, walked) == expected
+
+
+def test_a_single_disc_is_planned_without_walking_the_tree_again(tmp_path, monkeypatch):
+    """iso_split.plan_tree: a tree that fits on a disc (or is never split: no capacity) gets the
+    plan of split_order's walk without that walk; a bigger one is walked."""
+    from punji_lib.media import image_files, iso_split
+
+    top = tmp_path / "os"
+    for rel, size in ((".treeinfo", 10), ("media.repo", 10), ("repodata/repomd.xml", 10), ("Packages/b.rpm", 5000),
+                      ("Packages/a.rpm", 3000)):
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_bytes(b"x" * size)
+    files = image_files.of_tree(str(top))
+    sizes = {rel: os.path.getsize(path) for rel, path in files.items()}
+    walked = {capacity: iso_split.plan(iso_split.split_order(str(top), files), sizes, {"media.repo"}, capacity, "S",
+                                       "x86_64") for capacity in (None, 20480, 8192)}
+    assert len(walked[None][0]) == len(walked[20480][0]) == 1 and len(walked[8192][0]) > 1
+    monkeypatch.setattr(iso_split, "split_order", lambda *_a: pytest.fail("the tree walked again"))
+    for capacity in (None, 20480):
+        discs, single = iso_split.plan_tree(str(top), files, sizes, {"media.repo"}, capacity, "S", "x86_64")
+        assert (sorted(discs[0]), single) == (sorted(walked[capacity][0][0]), walked[capacity][1])
+    with pytest.raises(pytest.fail.Exception):
+        iso_split.plan_tree(str(top), files, sizes, {"media.repo"}, 8192, "S", "x86_64")

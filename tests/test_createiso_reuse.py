@@ -185,3 +185,24 @@ def test_a_disc_key_changes_with_every_input_of_the_disc(tmp_path):
     os.utime(tree_file, ns=(0, 0))
     keys.append(key())
     assert len(set(keys) | {base}) == len(keys) + 1
+
+
+def test_a_disc_key_takes_the_stats_it_is_given_and_is_the_same(tmp_path, monkeypatch):
+    """disc_key with the stats createiso took of the tree's files: the same key, those files
+    not looked at again."""
+    from punji_lib.media import iso_reuse
+
+    made_here = str(tmp_path / "work")
+    os.makedirs(made_here)
+    tree_file, disc_file = str(tmp_path / "a.rpm"), os.path.join(made_here, ".treeinfo")
+    for path in (tree_file, disc_file):
+        with open(path, "w") as f:
+            f.write("x\n")
+    content = {"Packages/a.rpm": tree_file, ".treeinfo": disc_file}
+    args = ({}, {"uid": "Server"}, "x86_64", "V", ["boot"], content, made_here)
+    plain = iso_reuse.disc_key(*args)
+    known = {"Packages/a.rpm": os.stat(tree_file)}
+    real_stat = os.stat
+    monkeypatch.setattr(iso_reuse.os, "stat",
+                        lambda path, *a, **k: pytest.fail("stat again") if path == tree_file else real_stat(path, *a, **k))
+    assert iso_reuse.disc_key(*args, known) == plain

@@ -4,6 +4,7 @@ Trees are made here as gather and createrepo leave them: demo RPMs linked into
 compose/<uid>/x86_64/os/Packages and createrepo_c over them.
 """
 
+import glob
 import json
 import os
 import subprocess
@@ -394,3 +395,21 @@ def test_a_tree_is_read_once_without_a_solv_file_and_closes_the_same(trees, tmp_
     assert cached.unresolved() == {}
     from_solv = repoclosure.Closure("x86_64", [server], cache=str(tmp_path / "side"))
     assert once.unresolved() and once.unresolved() == from_solv.unresolved()
+
+
+def test_the_check_yields_the_cpus_to_the_image_phases_beside_it(trees, monkeypatch):
+    """A tree checked (not taken over nor kept) is checked at a niceness 10 higher than the
+    command's (once only): createiso, beside it, ends the compose; repoclosure has time to spare."""
+    from punji_lib.phases import repoclosure as phase
+
+    base, topdir = trees
+    set_config(topdir, base, "")
+    niced = []
+    monkeypatch.setattr(phase.os, "nice", lambda n: niced.append(n))
+    monkeypatch.setattr(phase.os, "getpriority", lambda *_a: 0 if not niced else phase.NICENESS)
+    for path in glob.glob(os.path.join(topdir, "work", "x86_64", "state", "repoclosure-*.json")):
+        os.unlink(path)
+    phase.run(topdir, "Server-optional", "x86_64")
+    assert niced == [phase.NICENESS]
+    phase.yield_cpus()
+    assert niced == [phase.NICENESS]

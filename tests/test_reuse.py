@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import time
 
 import pytest
 
@@ -498,3 +499,77 @@ def test_no_old_compose_for_a_release_on_a_base_product_of_a_type_as_pungi_finds
         (top / "work" / "global" / "config.json").write_text(json.dumps(conf))
         dirs[respin] = str(top)
     assert reuse.old_compose(dirs[1]) == (dirs[0] if found else None)
+
+
+def _big_patch(tmp_path, count):
+    """A repo of COUNT packages, a copy of its tree hard-linked from it, and the files of the
+    tree: (repo, copy, files)."""
+    repo, copy = tmp_path / "repo", tmp_path / "copy"
+    repo.mkdir()
+    files = []
+    for n in range(count):
+        name = "p%03d-1.rpm" % n
+        (repo / name).write_text(name)
+        files.append((str(repo / name), "%s/%s" % (name[:2], name)))
+        (copy / name[:2]).mkdir(parents=True, exist_ok=True)
+        os.link(repo / name, copy / name[:2] / name)
+    return repo, copy, files
+
+
+@pytest.mark.parametrize("entry_inodes", [True, False])
+def test_a_patched_tree_reads_inodes_from_listings_where_they_are_true(tmp_path, monkeypatch, entry_inodes):
+    """patch_dir on a file system whose directory entries give true inodes (ext4, xfs, tmpfs)
+    takes each file's inode from the listings of the copy and of a source directory asked for
+    many files, not from a stat() per file; elsewhere it stats them. Either way a file replaced
+    in the source (the same name, another inode) is linked anew, a symlink in the source is
+    followed, and the tree is what build_dir makes."""
+    from punji_lib.rpms import linker
+
+    repo, copy, files = _big_patch(tmp_path, 2 * linker.LISTED_AFTER)
+    (repo / "p007-1.rpm").unlink()
+    (repo / "p007-1.rpm").write_text("rebuilt")
+    (repo / "p009-1.rpm").unlink()
+    (repo / "p009-1.rpm").symlink_to("p008-1.rpm")
+    device = os.stat(repo).st_dev
+    monkeypatch.setattr(linker, "_mounted_types",
+                        lambda: {(os.major(device), os.minor(device)): "ext4" if entry_inodes else "overlay"})
+    monkeypatch.setattr(linker, "_LISTINGS", {})
+    stats = []
+    real_stat = os.stat
+    monkeypatch.setattr(linker.os, "stat", lambda *a, **k: stats.append(a[0]) or real_stat(*a, **k))
+    target, fresh = tmp_path / "tree", tmp_path / "fresh"
+    assert linker.patch_dir(str(copy), str(target), files, "hardlink") == 2
+    monkeypatch.setattr(linker.os, "stat", real_stat)
+    linker.build_dir(str(fresh), files, "hardlink")
+
+    def inodes(top):
+        return sorted((os.path.relpath(os.path.join(root, n), top), os.stat(os.path.join(root, n)).st_ino)
+                      for root, _dirs, names in os.walk(top) for n in names)
+
+    assert inodes(target) == inodes(fresh)
+    if entry_inodes:  # the symlink, and the first files asked before the directory is listed
+        assert len(stats) <= linker.LISTED_AFTER + 2
+    else:
+        assert len(stats) >= 4 * linker.LISTED_AFTER
+
+
+def test_a_source_listing_serves_the_next_tree_only_while_its_directory_is_unchanged(tmp_path, monkeypatch):
+    """The listing of a source directory serves the next patched tree of the same command while
+    the directory's times are those it was listed at, and only when they were settled then: a
+    package replaced since is linked anew."""
+    from punji_lib.rpms import linker
+
+    repo, copy, files = _big_patch(tmp_path, 2 * linker.LISTED_AFTER)
+    shutil.copytree(copy, tmp_path / "copy2", copy_function=os.link)
+    device = os.stat(repo).st_dev
+    monkeypatch.setattr(linker, "_mounted_types", lambda: {(os.major(device), os.minor(device)): "ext4"})
+    monkeypatch.setattr(linker, "_LISTINGS", {})
+    monkeypatch.setattr(linker, "SETTLED", 0.2)
+    time.sleep(0.3)
+    assert linker.patch_dir(str(copy), str(tmp_path / "tree"), files, "hardlink") == 0
+    assert len(linker._LISTINGS) == 1
+    (repo / "p100-1.rpm").unlink()
+    (repo / "p100-1.rpm").write_text("rebuilt")  # the directory changes now: not settled
+    assert linker.patch_dir(str(tmp_path / "copy2"), str(tmp_path / "tree2"), files, "hardlink") == 1
+    assert os.path.samefile(tmp_path / "tree2" / "p1" / "p100-1.rpm", repo / "p100-1.rpm")
+    assert list(linker._LISTINGS.values())[0][0] != (os.stat(repo).st_mtime_ns, os.stat(repo).st_ctime_ns)

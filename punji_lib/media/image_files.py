@@ -11,17 +11,19 @@ BOOT_DIRS = ("isolinux/", "images/", "EFI/")
 EXCLUDED = ("images/boot.iso",)
 
 
-def of_tree(top, stats=None):
+def of_tree(top, stats=None, walked=None):
     """{path in the tree: absolute path} of every file of tree TOP but images/boot.iso, each
     directory's files before its subdirectories (sorted; lost+found and symlinks to directories
     left out), as os.walk goes. STATS: a dict that gets the os.stat() of each file too (looked
-    up by name in its open directory; one that cannot be is left out)."""
+    up by name in its open directory; one that cannot be is left out). WALKED: a dict that gets
+    {"DIR/": absolute path} of every directory below TOP gone through, and the paths left out
+    (None), for directories() without a walk of its own."""
     found = {}
-    _files_of(top.rstrip("/") or "/", "", found, stats)
+    _files_of(top.rstrip("/") or "/", "", found, stats, walked)
     return found
 
 
-def _files_of(directory, base, found, stats):
+def _files_of(directory, base, found, stats, walked=None):
     # os.path.join and relpath would cost more than the directory listing of a big tree
     try:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
@@ -38,12 +40,16 @@ def _files_of(directory, base, found, stats):
                     found[base + entry.name] = directory + "/" + entry.name
                     if stats is not None:
                         _stat_into(stats, base + entry.name, entry)
+                elif walked is not None:
+                    walked[base + entry.name] = None
     except OSError:
         pass
     finally:
         os.close(fd)
     for name in sorted(subdirs):
-        _files_of(directory + "/" + name, base + name + "/", found, stats)
+        if walked is not None:
+            walked[base + name + "/"] = directory + "/" + name + "/"
+        _files_of(directory + "/" + name, base + name + "/", found, stats, walked)
 
 
 def stat_of(path):
@@ -61,19 +67,24 @@ def _stat_into(stats, rel, entry):
         pass
 
 
-def directories(top):
+def directories(top, files=None, walked=None):
     """{ISO path "DIR/": absolute path} of the directories of tree TOP that a single-disc image
     grafts as directories, as Pungi's graft points do: a directory is grafted unless a path
     sorting after it (a file's directory, or a directory grafted already) starts with its name,
-    so in effect its empty directories (an addon tree's Packages/ when the parent has none)."""
-    entries = {}
-    for root, dirs, names in os.walk(top):
-        dirs[:] = [d for d in dirs if d != "lost+found"]
-        base = os.path.relpath(root, top)
-        if base != ".":
-            entries[base + "/"] = root + "/"
-        for name in names:
-            entries[name if base == "." else os.path.join(base, name)] = None
+    so in effect its empty directories (an addon tree's Packages/ when the parent has none).
+    FILES and WALKED: of_tree's answer for TOP and what it gave WALKED, which stand for a walk
+    of the tree."""
+    if walked is None or files is None:
+        walked, files = {}, None
+        for root, dirs, names in os.walk(top):
+            dirs[:] = [d for d in dirs if d != "lost+found"]
+            base = os.path.relpath(root, top)
+            if base != ".":
+                walked[base + "/"] = root + "/"
+            for name in names:
+                walked[name if base == "." else os.path.join(base, name)] = None
+    entries = dict.fromkeys(files or (), None)
+    entries.update(walked)
     grafted, seen = {}, set()
     for rel in sorted(entries, reverse=True):
         parent = os.path.dirname(rel)

@@ -99,17 +99,18 @@ def take_over(topdir, conf, v, arch, reuse_key, real_dir):
 # are those an image of the old compose was made from is that image.
 
 
-def disc_key(conf, v, arch, volid, how, content, made_here):
+def disc_key(conf, v, arch, volid, how, content, made_here, stats=None):
     """What one disc is made from: the options, V, the volume id, HOW it is written (boot
     options, ISO level, writer, supported flag) and its CONTENT ({ISO path: file, a directory
-    ending in "/"}), the files under MADE_HERE (made for the disc) by content."""
-    identity = []
+    ending in "/"}), the files under MADE_HERE (made for the disc) by content. STATS: {ISO
+    path: os.stat} the caller took of some of the files just before."""
+    identity, stats = [], stats or {}
     for rel in sorted(content):
         path = content[rel]
         if rel.endswith("/"):
             identity.append([rel])
             continue
-        st = os.stat(path)
+        st = stats.get(rel) or os.stat(path)
         if path.startswith(made_here + os.sep) or (st.st_size < SMALL and not rel.endswith(".rpm")):
             identity.append([rel, state.file_digest(path)])
         else:

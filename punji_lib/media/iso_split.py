@@ -49,6 +49,16 @@ def _check_sizes(order, sizes, capacity, uid, arch):
                               "%d bytes)" % (uid, arch, what, sizes[rel], capacity))
 
 
+def plan_tree(top, files, sizes, sticky, capacity, uid, arch):
+    """plan() of tree TOP's FILES (image_files.of_tree) in split_order(); without that walk of the
+    tree when all of them fit on one disc (or CAPACITY is None: one disc whatever the size), where
+    the order changes nothing of the answer."""
+    if capacity is None or (capacity and sum(sector_bytes(sizes[rel]) for rel in files) <= capacity):
+        order = [rel for rel in files if not rel.startswith("repodata/")]
+        return plan(order, sizes, sticky, capacity, uid, arch)
+    return plan(split_order(top, files), sizes, sticky, capacity, uid, arch)
+
+
 def split_order(top, files):
     """The paths of FILES (image_files.of_tree of tree TOP) but the tree's repodata/, in the
     order Pungi's split takes them: as os.walk lists the tree (the file system's order),

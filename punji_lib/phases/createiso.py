@@ -69,7 +69,7 @@ def run(topdir, variant, arch):
     if v is None or (arch != "src" and arch not in v["arches"]):
         raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
     reason = skipped = createiso_skip_reason(conf, v, arch)
-    files, stats = {}, {}
+    files, stats, walked = {}, {}, {}
     if not createiso_passed_reason(conf, v, arch):
         # Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
         # create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
@@ -84,7 +84,7 @@ def run(topdir, variant, arch):
         if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
             raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (variant, arch, variant, arch))
-        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats)
+        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats, walked)
         if not any(rel.endswith(".rpm") for rel in files):
             reason = "no RPMs in %s" % layout.tree_dir(variant, arch)
             warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
@@ -117,7 +117,8 @@ def run(topdir, variant, arch):
         return _finish(topdir, v, arch, taken[0], inputs, reuse_key=reuse_key, disc_keys=taken[1])
     try:
         images, failed, disc_keys = make_images(topdir, conf, v, arch, files,
-                                                {rel: st.st_size for rel, st in stats.items()}, chrp, namesakes)
+                                                {rel: st.st_size for rel, st in stats.items()}, chrp, namesakes,
+                                                (stats, walked))
     except BaseException:
         # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
         # the boot.iso buildinstall linked there, in the iso directory Pungi made before it split
@@ -240,8 +241,8 @@ def _discs(topdir, conf, substs, v, arch, files, sizes, boot, capacity, warned=T
     bootable tree is never split: one disc, with a warning (if WARNED) when it is too big."""
     uid = v["uid"]
     top = layout.at(topdir, layout.tree_dir(uid, arch))
-    discs, single = iso_split.plan(iso_split.split_order(top, files), sizes, _sticky(topdir, uid, arch),
-                                   None if boot else capacity, uid, arch)
+    discs, single = iso_split.plan_tree(top, files, sizes, _sticky(topdir, uid, arch), None if boot else capacity,
+                                        uid, arch)
     if warned and boot and single is not None and single > capacity:
         warn(PROG, "ISO for %s.%s does not fit on single media! It is %d bytes too big. (Total size: %d B)"
              % (uid, arch, single - capacity, single))
@@ -317,11 +318,14 @@ def _shared_discs(topdir, conf, substs, v, arch, names, capacity, namesakes):
 # -- making ------------------------------------------------------------------------------
 
 
-def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
+def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, looked=None):
     """Build every image of tree V.ARCH from its FILES ({path in the tree: absolute path}) of
     SIZES ({path in the tree: bytes}), a ppc one bootable as CHRP says (iso.chrp_mode); a disc
     whose name a tree of NAMESAKES (_namesakes) gives one of its discs too holds that disc's
-    content; returns their records (productmd image fields)."""
+    content; returns their records (productmd image fields). LOOKED: (the os.stat of each of
+    FILES, what image_files.of_tree gave its WALKED) when the caller has them: the tree is not
+    gone through again."""
+    stats, walked = looked or ({}, None)
     uid = v["uid"]
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     log_path = layout.log_file(PHASE, uid, arch)
@@ -359,14 +363,16 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
             content = iso_discs.disc_content(topdir, owner_top, owner_files, members, disc_dir, owner_number,
                                              owner_count, owner, log_path)
             if owner_count == 1:
-                content.update(image_files.directories(owner_top))
+                mine = owner is v and walked is not None
+                content.update(image_files.directories(owner_top, owner_files if mine else None,
+                                                       walked if mine else None))
             if boot and boot["bios"]:  # the writer puts the boot info table into the file it is given
                 content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
                 os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
                 shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
             output = os.path.join(staged, name)
             disc_keys[name] = iso_reuse.disc_key(conf, v, arch, volid, [boot, level, tool, request.supported(topdir)],
-                                                 content, work)
+                                                 content, work, _stats_of(content, files, stats))
             taken = old_discs.get(disc_keys[name]) and iso_reuse.take_over_disc(
                 old_discs[disc_keys[name]], output, _compose_path(uid, arch, name))
             if taken:
@@ -408,6 +414,11 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None):
         notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, disc["image"]), arch=arch,
                     variant=uid)
     return records, failed, disc_keys
+
+
+def _stats_of(content, files, stats):
+    """{ISO path: os.stat} of the files of disc CONTENT that are tree FILES of known STATS."""
+    return {rel: stats[rel] for rel, path in content.items() if rel in stats and files.get(rel) == path}
 
 
 def _compose_path(uid, arch, name):
