@@ -141,7 +141,6 @@ def _old_answer(topdir, old, conf, v, arch):
         done = jsonio.read_json(layout.at(old, layout.state_file("gather", uid, arch)))
         old_conf = jsonio.read_json(layout.at(old, layout.config_slice("gather")))
         old_tree = jsonio.read_json(layout.at(old, layout.variants_json()))["variants"]
-        old_records = jsonio.read_json(layout.at(old, layout.pkgset_json(arch)))["packages"]
         solved = jsonio.read_json(layout.at(old, done["result"]))
     except (OSError, ValueError, KeyError) as exc:
         raise substitution.NotASubstitution("the old compose's gather result does not read: %s" % exc)
@@ -156,7 +155,7 @@ def _old_answer(topdir, old, conf, v, arch):
     new_records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
     if any(repo_refs.is_remote(r["path"]) or r.get("twins") for r in new_records):
         raise substitution.NotASubstitution("the package set has remote packages or twins")
-    swap = substitution.find(old_records, new_records, layout.at(old, layout.pkgset_repo(arch)),
+    swap = substitution.find(new_records, layout.at(old, layout.pkgset_repo(arch)),
                              layout.at(topdir, layout.pkgset_repo(arch)))
     keys = [sack_keys(solver_arch(arch), [layout.at(top, layout.pkgset_repo(arch))],
                       layout.at(top, layout.pkgset_cache(arch))) for top in (old, topdir)]

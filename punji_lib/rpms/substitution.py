@@ -17,6 +17,7 @@ solves anew.
 """
 
 import functools
+import html
 import re
 
 from . import repodata
@@ -30,6 +31,7 @@ FILE = re.compile(rb"<file(?: type=\"[a-z]+\")?>[^<]*</file>")
 NAME = re.compile(rb"<name>([^<]*)</name>")
 ARCH = re.compile(rb"<arch>([^<]*)</arch>")
 SOURCERPM = re.compile(rb"<rpm:sourcerpm>([^<]*)</rpm:sourcerpm>|<rpm:sourcerpm/>")
+VERSION = re.compile(rb'<version epoch="([^"]*)" ver="([^"]*)" rel="([^"]*)"/>')
 VERSIONED_TEXT = re.compile(r"^(\S+) (=|<|>|<=|>=) (\S+)$")
 OWN_EVR = b"@EVR@"
 SOURCE_ARCHES = ("src", "nosrc")
@@ -69,16 +71,19 @@ def _source_name(sourcerpm):
     return sourcerpm.rsplit("-", 2)[0] if sourcerpm else None
 
 
-def pairs(old_records, new_records):
-    """[(old record, new record)] of the packages OLD_RECORDS (a package set's, in its repo's
-    order) and NEW_RECORDS hold at the same position as different builds of one name.arch;
-    NotASubstitution when the sets differ otherwise (a package more or less, another order)."""
-    if len(old_records) != len(new_records):
-        raise NotASubstitution("the package set has %d packages, the old one %d" % (len(new_records), len(old_records)))
+def pairs(old_xml, new_records):
+    """[(old record, new record)] of the packages the old package set's repo (OLD_XML, a RepoXml)
+    and NEW_RECORDS (a package set's, in its repo's order) hold at the same position as
+    different builds of one name.arch; NotASubstitution when the sets differ otherwise (a
+    package more or less, another order)."""
+    order = old_xml.order()
+    if len(order) != len(new_records):
+        raise NotASubstitution("the package set has %d packages, the old one %d" % (len(new_records), len(order)))
     found = []
-    for old, new in zip(old_records, new_records):
-        if old["nevra"] == new["nevra"] and old["checksum"] == new["checksum"]:
+    for checksum, new in zip(order, new_records):
+        if checksum == new["checksum"]:
             continue
+        old = old_xml.record(checksum)
         if (old["name"], old["arch"]) != (new["name"], new["arch"]) or old["nevra"] == new["nevra"]:
             raise NotASubstitution("%s is where the old package set had %s" % (new["nevra"], old["nevra"]))
         found.append((old, new))
@@ -140,32 +145,59 @@ def check_sources(found, new_records):
     return changed
 
 
-def _count(text, pattern):
-    """How often PATTERN (bytes) is in TEXT (bytes or a mapped file)."""
-    return len(re.findall(re.escape(pattern), text))
-
-
 class RepoXml:
-    """The primary and filelists XML of a package set repo (its chunks.json): each package's
-    XML by checksum."""
+    """The primary and filelists XML of a package set repo written here (its chunks.json says
+    where each package's is), read only where asked: a nightly needs a few packages' of it."""
+
+    ENTRY_START = re.compile(rb'\["([0-9a-f]+)",')
 
     def __init__(self, top):
-        found = list(repodata.indexes([top], repodata.WITH_CHANGELOGS)) or list(repodata.indexes([top], repodata.KINDS))
-        if not found:
-            raise NotASubstitution("%s has no chunks.json over its primary and filelists" % top)
-        self.texts, entries, _local = found[0]
-        self.texts = self.texts[:2]  # primary, filelists (other: changelogs, which no solver reads)
-        self.spans = {entry[0]: entry[4:] for entry in entries}
+        import json
+        import os
+
+        try:
+            with open(os.path.join(top, repodata.CHUNKS), "rb") as f:
+                self.index = f.read()
+            files = json.loads(re.search(rb'^\{"files":(\{[^}]*\})', self.index).group(1))
+            if sorted(files) not in (sorted(repodata.KINDS), sorted(repodata.WITH_CHANGELOGS)):
+                raise ValueError("other kinds of metadata")
+            self.texts = [repodata.mapped_file(os.path.join(top, "repodata", files[kind])) for kind in repodata.KINDS]
+        except (OSError, ValueError, AttributeError) as exc:
+            raise NotASubstitution("%s has no chunks.json over its primary and filelists: %s" % (top, exc))
+
+    def order(self):
+        """The checksums of the repo's packages, in its order."""
+        return [m.decode("ascii") for m in self.ENTRY_START.findall(self.index)]
 
     def package(self, checksum):
-        spans = self.spans.get(checksum)
-        if spans is None or not repodata.spans_fit(self.texts, spans[:4]):
-            raise NotASubstitution("no XML of the package %s" % checksum)
-        return repodata.slices(self.texts, spans[:4])
+        """[primary, filelists] XML of the package of CHECKSUM."""
+        import json
 
-    def versioned_entries(self, name):
-        """How many rpm:entry elements of the repo name NAME (escaped) with a version."""
-        return _count(self.texts[0], b'<rpm:entry name="%s" flags=' % name)
+        at = self.index.find(b'["%s",' % checksum.encode("ascii"))
+        try:
+            entry, _end = json.JSONDecoder().raw_decode(self.index[at:at + 4096].decode("utf-8", "replace"))
+            spans = entry[4:8]
+        except (ValueError, TypeError):
+            entry = spans = None
+        if at < 0 or not spans or not repodata.spans_fit(self.texts, spans):
+            raise NotASubstitution("no XML of the package %s" % checksum)
+        return repodata.slices(self.texts, spans)
+
+    def record(self, checksum):
+        """What a package set record says of the package of CHECKSUM that the checks here read,
+        from its XML."""
+        primary = bytes(self.package(checksum)[0])
+        try:
+            epoch, version, release = VERSION.search(primary).groups()
+            name, arch = NAME.search(primary).group(1), ARCH.search(primary).group(1)
+            sourcerpm = SOURCERPM.search(primary)
+        except AttributeError:
+            raise NotASubstitution("the XML of the package %s does not read" % checksum)
+        text = [html.unescape(x.decode("utf-8")) for x in (name, arch, epoch, version, release)]
+        return {"name": text[0], "arch": text[1], "epoch": text[2], "version": text[3], "release": text[4],
+                "sourcerpm": html.unescape(sourcerpm.group(1).decode("utf-8")) if sourcerpm and sourcerpm.group(1)
+                else None, "checksum": checksum,
+                "nevra": "%s-%s:%s-%s.%s" % (text[0], _epoch(text[2]), text[3], text[4], text[1])}
 
 
 def _solver_facts(record, primary, filelists):
@@ -187,39 +219,61 @@ def _solver_facts(record, primary, filelists):
                                                                  b"sourcerpm", b"header-range"}
     if kinds:  # a kind of metadata the solver may read that is not compared here
         raise NotASubstitution("%s has rpm:%s metadata" % (record["nevra"], sorted(kinds)[0].decode()))
-    facts = (NAME.findall(primary), ARCH.findall(primary), blocks, FILE.findall(primary), FILE.findall(filelists))
-    return facts, mapped
+    files, paths = _files(record, FILE.findall(primary) + [None] + FILE.findall(filelists))
+    return (NAME.findall(primary), ARCH.findall(primary), blocks, files), mapped, paths
+
+
+def _files(record, entries):
+    """ENTRIES, the <file> elements of a package, with its own version-release in a path spelt
+    OWN_EVR (debuginfo and debugsource paths hold it); the paths that hold it (text)."""
+    own = ("%s-%s" % (record["version"], record["release"])).encode()
+    found, paths = [], []
+    for entry in entries:
+        if entry is not None and own in entry:
+            paths.append(html.unescape(entry[entry.index(b">") + 1:entry.rindex(b"<")].decode("utf-8")))
+            entry = entry.replace(own, OWN_EVR)
+        found.append(entry)
+    return found, paths
 
 
 def check_packages(found, old_xml, new_xml):
-    """Each rebuild's dependencies and files the old build's, but for its own EVR; {capability
-    name (text): (old EVR, new EVR)} of those its own EVR versions."""
-    import html
+    """Each rebuild's dependencies and files the old build's, but for its own EVR; ({capability
+    name (text): (old EVR, new EVR)} of those its own EVR versions, {name: its XML text}, the
+    paths of their files that hold an own version-release)."""
+    from .multilib import runtime_file
 
-    renamed, escaped = {}, {}
+    renamed, escaped, paths = {}, {}, set()
     for old, new in found:
-        old_facts, old_mapped = _solver_facts(old, *old_xml.package(old["checksum"]))
-        new_facts, new_mapped = _solver_facts(new, *new_xml.package(new["checksum"]))
+        old_facts, old_mapped, old_paths = _solver_facts(old, *old_xml.package(old["checksum"]))
+        new_facts, new_mapped, new_paths = _solver_facts(new, *new_xml.package(new["checksum"]))
         if old_facts != new_facts or old_mapped != new_mapped:
             raise NotASubstitution("%s's dependencies or files are not %s's" % (new["nevra"], old["nevra"]))
+        # a path holding the version-release: the multilib methods must judge it alike
+        if any(runtime_file(a) != runtime_file(b) for a, b in zip(old_paths, new_paths)):
+            raise NotASubstitution("%s's files are judged otherwise by the multilib methods" % new["nevra"])
+        paths.update(old_paths + new_paths)
         for name in new_mapped:
             text = html.unescape(name.decode("utf-8"))
             escaped[text] = name
             if renamed.setdefault(text, (evr_text(old), evr_text(new))) != (evr_text(old), evr_text(new)):
                 raise NotASubstitution("%s is versioned by two rebuilds" % text)
-    return renamed, escaped
+    return renamed, escaped, paths
 
 
 def check_outsiders(found, new_xml, escaped):
     """No package but the rebuilds names a capability their own EVR versions (ESCAPED: {name:
     its XML text}) with a version."""
-    inside = dict.fromkeys(escaped, 0)
+    import collections
+
+    if not escaped:
+        return
+    named = re.compile(rb'<rpm:entry name="(%s)" flags=' % b"|".join(re.escape(t) for t in escaped.values()))
+    inside = collections.Counter()
     for _old, new in found:
-        primary = bytes(new_xml.package(new["checksum"])[0])
-        for name, text in escaped.items():
-            inside[name] += _count(primary, b'<rpm:entry name="%s" flags=' % text)
+        inside.update(named.findall(bytes(new_xml.package(new["checksum"])[0])))
+    everywhere = collections.Counter(named.findall(new_xml.texts[0]))  # one pass over the whole repo
     for name, text in escaped.items():
-        if new_xml.versioned_entries(text) != inside[name]:
+        if everywhere[text] != inside[text]:
             raise NotASubstitution("a package not rebuilt names %s with a version" % name)
 
 
@@ -227,10 +281,11 @@ class Swap:
     """The old answer's names mapped to the rebuilds': NEVRAs, source package files and the
     dependency texts versioned by a rebuild's own EVR."""
 
-    def __init__(self, found, sources, renamed):
+    def __init__(self, found, sources, renamed, paths=()):
         self.nevras = {old["nevra"]: new["nevra"] for old, new in found}
         self.sources = sources
         self.renamed = renamed
+        self.paths = paths  # the rebuilds' paths holding their version-release, old and new
 
     def text(self, text):
         """A dependency text (libsolv's, or rpm's of a rich one) with a rebuild's EVR."""
@@ -249,10 +304,13 @@ class Swap:
 
     def keys(self, keys):
         """The old pool's sack keys {dependency text: id} as the rebuilds' pool must have them;
-        NotASubstitution for a rich dependency naming a capability a rebuild's EVR versions."""
+        NotASubstitution for a rich dependency naming a capability a rebuild's EVR versions, and
+        for a dependency on a file whose path holds a rebuild's version-release."""
         for text in keys:
             if text.startswith("(") and any(_mentions(text, name) for name in self.renamed):
                 raise NotASubstitution("the rich dependency %s names a rebuilt capability" % text)
+            if "/" in text and any(path in text for path in self.paths):
+                raise NotASubstitution("the dependency %s names a rebuilt file" % text)
         mapped = {self.text(text): key for text, key in keys.items()}
         if len(mapped) != len(keys):
             raise NotASubstitution("a rebuilt dependency's text is another one's")
@@ -268,16 +326,17 @@ def _mentions(text, name):
     return _word(name).search(text) is not None
 
 
-def find(old_records, new_records, old_repo, new_repo):
-    """The Swap turning the answer of a solve over the package set OLD_RECORDS (its repo
-    OLD_REPO) into that of one over NEW_RECORDS (NEW_REPO); NotASubstitution (saying why) when
-    it is not a set with substitutions only. The sack keys are checked apart (Swap.keys)."""
-    found = pairs(old_records, new_records)
+def find(new_records, old_repo, new_repo):
+    """The Swap turning the answer of a solve over the old package set whose repo is OLD_REPO
+    into that of one over NEW_RECORDS (its repo NEW_REPO); NotASubstitution (saying why) when
+    it is not the old set with substitutions only. The sack keys are checked apart (Swap.keys)."""
+    old_xml = RepoXml(old_repo)
+    found = pairs(old_xml, new_records)
     if not found:
         return Swap([], {}, {})
     check_versions(found, new_records)
     sources = check_sources(found, new_records)
     new_xml = RepoXml(new_repo)
-    renamed, escaped = check_packages(found, RepoXml(old_repo), new_xml)
+    renamed, escaped, paths = check_packages(found, old_xml, new_xml)
     check_outsiders(found, new_xml, escaped)
-    return Swap(found, sources, renamed)
+    return Swap(found, sources, renamed, paths)
