@@ -120,7 +120,7 @@ def pin(tmp_path, demo_copy, own_repo):
     put(own_repo, demo_copy, build(tmp_path, "demo-pin.spec", spec))
 
 
-@pytest.mark.parametrize("case", ["changed-requires", "versioned-requirement", "new-package"])
+@pytest.mark.parametrize("case", ["changed-requires", "versioned-requirement", "new-package", "shared-evr"])
 def test_a_rebuild_the_solver_may_tell_apart_is_solved_anew(tmp_path, demo_copy, own_repo, case):
     conf = demo_copy / "demo.conf"
     if case == "changed-requires":  # the rebuild requires one package more
@@ -132,9 +132,15 @@ def test_a_rebuild_the_solver_may_tell_apart_is_solved_anew(tmp_path, demo_copy,
         pin(tmp_path, demo_copy, own_repo)
         change = lambda: put(own_repo, demo_copy, rebuilt(tmp_path, "demo-docs.spec"))  # noqa: E731
         why = "a package not rebuilt names demo-docs with a version"
-    else:  # a package more
+    elif case == "new-package":  # a package more
         change = lambda: pin(tmp_path, demo_copy, own_repo)  # noqa: E731
         why = "the package set has"
+    else:  # another package has demo-docs' EVR, the rebuild a new one: the sack's ids move
+        spec = ("Name: demo-twin\nVersion: 1.0\nRelease: 3.pdl1\nSummary: twin\nLicense: MIT\nBuildArch: noarch\n"
+                "%description\ntwin\n%files\n")
+        put(own_repo, demo_copy, build(tmp_path, "demo-twin.spec", spec))
+        change = lambda: put(own_repo, demo_copy, rebuilt(tmp_path, "demo-docs.spec"))  # noqa: E731
+        why = "the pool's dependencies have other sack ids"
     second, fresh, swapped, anew = nightly_and_fresh(tmp_path, demo_copy, change)
     assert not swapped
     assert anew and all(why in reason for reason in anew.values()), anew
