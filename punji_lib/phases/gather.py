@@ -114,12 +114,14 @@ def _swapped(topdir, conf, v, arch, related, lookasides):
         return None
     try:
         solved, new_records, swap = _old_answer(topdir, old, conf, v, arch)
-        result = _swap_answer(solved, {r["nevra"]: r for r in new_records}, swap)
+        pkgset = {r["nevra"]: r for r in new_records}
+        result = _swap_answer(solved, pkgset, swap)
     except substitution.NotASubstitution as exc:
         log.info("gather %s.%s: solved anew: the old compose's answer does not stand (%s)", uid, arch, exc)
         return None
     _check(conf, v, arch, {"missing": set(result["missing"]),
                            "unresolved": {(u["package"], u["requires"]) for u in result["unresolved"]}})
+    _check_signed(pkgset, v, arch, result["packages"])
     log.info("gather %s.%s: the answer of %s with %d rebuilt packages swapped in, not solved again: %s", uid, arch,
              old, len(swap.nevras), ", ".join(sorted(swap.nevras.values())) or "none")
     return result
