@@ -101,9 +101,10 @@ def check_versions(found, new_records):
     """Each new build newer than the old one, and standing to every other build of its name
     (any arch) as the old one did: rpm's order and equal version-release alike."""
     swapped = {id(new): old for old, new in found}
-    by_name = {}
+    by_name = {new["name"]: [] for _old, new in found}
     for record in new_records:
-        by_name.setdefault(record["name"], []).append(record)
+        if record["name"] in by_name:
+            by_name[record["name"]].append(record)
     for old, new in found:
         if _compare(new, old) <= 0:
             raise NotASubstitution("%s is no newer than %s" % (new["nevra"], old["nevra"]))
