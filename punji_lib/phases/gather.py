@@ -28,6 +28,7 @@ parent), links the os, debug and source trees, and writes
 work/<arch>/gather/<variant>.json, the packages of each tree, and rpms.json.
 """
 
+import functools
 import os
 import re
 
@@ -143,29 +144,39 @@ def _old_answer(topdir, old, conf, v, arch):
         done = jsonio.read_json(layout.at(old, layout.state_file("gather", uid, arch)))
         old_conf = jsonio.read_json(layout.at(old, layout.config_slice("gather")))
         old_tree = jsonio.read_json(layout.at(old, layout.variants_json()))["variants"]
-        solved = jsonio.read_json(layout.at(old, done["result"]))
     except (OSError, ValueError, KeyError) as exc:
-        raise substitution.NotASubstitution("the old compose's gather result does not read: %s" % exc)
+        raise substitution.NotASubstitution("the old compose's gather state does not read: %s" % exc)
     old_v = variants.by_uid(old_tree).get(uid)
-    if done.get("failed") or old_conf != conf or old_v != v or \
+    if done.get("failed") or "result" not in done or old_conf != conf or old_v != v or \
             state.file_digest(layout.at(old, layout.comps_file(uid, arch))) != \
             state.file_digest(layout.at(topdir, layout.comps_file(uid, arch))):
         raise substitution.NotASubstitution("the old compose's options, variant or comps differ")
-    # the old result is what its inputs give under these rules (an older punji's is not)
-    if done.get("inputs") != _fingerprint(old, old_conf, old_v, arch, old_tree, [], []):
-        raise substitution.NotASubstitution("the old compose's result is not of its inputs under these rules")
-    new_records = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+    new_records = _pkgset_records(topdir, arch)
     if any(repo_refs.is_remote(r["path"]) or r.get("twins") for r in new_records):
         raise substitution.NotASubstitution("the package set has remote packages or twins")
     swap = substitution.find(new_records, layout.at(old, layout.pkgset_repo(arch)),
                              layout.at(topdir, layout.pkgset_repo(arch)))
+    # the old result is what its inputs give under these rules (an older punji's is not)
+    if done.get("inputs") != _fingerprint(old, old_conf, old_v, arch, old_tree, [], []):
+        raise substitution.NotASubstitution("the old compose's result is not of its inputs under these rules")
     keys = [sack_keys(solver_arch(arch), [layout.at(top, layout.pkgset_repo(arch))],
                       layout.at(top, layout.pkgset_cache(arch))) for top in (old, topdir)]
     if None in keys:
         raise substitution.NotASubstitution("no sack keys of the package set's pool")
     if swap.keys(keys[0]) != keys[1]:
         raise substitution.NotASubstitution("the pool's dependencies have other sack ids")
+    try:
+        solved = jsonio.read_json(layout.at(old, done["result"]))
+    except (OSError, ValueError) as exc:
+        raise substitution.NotASubstitution("the old compose's gather result does not read: %s" % exc)
     return solved, new_records, swap
+
+
+@functools.lru_cache(maxsize=None)
+def _pkgset_records(topdir, arch):
+    """The records of the package set of ARCH (read once: a substitution's checks, then the
+    solve when they fail, read them)."""
+    return jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
 
 
 WHY_NAMES = ("by", "of", "because", "source")  # the reasons' values naming a package
@@ -273,7 +284,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
-    pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
+    pkgset = {p["nevra"]: p for p in _pkgset_records(topdir, arch)}
     packages = _records(pkgset, pool, found, arch, twinned)
     _check_signed(pkgset, v, arch, packages)
     _fetch_remote(topdir, arch, pkgset, packages)
