@@ -151,6 +151,12 @@ def _old_answer(topdir, old, conf, v, arch):
             state.file_digest(layout.at(old, layout.comps_file(uid, arch))) != \
             state.file_digest(layout.at(topdir, layout.comps_file(uid, arch))):
         raise substitution.NotASubstitution("the old compose's options, variant or comps differ")
+    keys = [sack_keys(solver_arch(arch), [layout.at(top, layout.pkgset_repo(arch))],
+                      layout.at(top, layout.pkgset_cache(arch))) for top in (old, topdir)]
+    if None in keys:
+        raise substitution.NotASubstitution("no sack keys of the package set's pool")
+    if sorted(keys[0].values()) != sorted(keys[1].values()):  # what most other rebuilds fail on, found at once
+        raise substitution.NotASubstitution("the pool's dependencies have other sack ids")
     new_records = _pkgset_records(topdir, arch)
     if any(repo_refs.is_remote(r["path"]) or r.get("twins") for r in new_records):
         raise substitution.NotASubstitution("the package set has remote packages or twins")
@@ -159,10 +165,6 @@ def _old_answer(topdir, old, conf, v, arch):
     # the old result is what its inputs give under these rules (an older punji's is not)
     if done.get("inputs") != _fingerprint(old, old_conf, old_v, arch, old_tree, [], []):
         raise substitution.NotASubstitution("the old compose's result is not of its inputs under these rules")
-    keys = [sack_keys(solver_arch(arch), [layout.at(top, layout.pkgset_repo(arch))],
-                      layout.at(top, layout.pkgset_cache(arch))) for top in (old, topdir)]
-    if None in keys:
-        raise substitution.NotASubstitution("no sack keys of the package set's pool")
     if swap.keys(keys[0]) != keys[1]:
         raise substitution.NotASubstitution("the pool's dependencies have other sack ids")
     try:
