@@ -28,11 +28,12 @@ parent), links the os, debug and source trees, and writes
 work/<arch>/gather/<variant>.json, the packages of each tree, and rpms.json.
 """
 
+import functools
 import os
 import re
 
 from ..compose import jsonio, layout, reuse, state
-from ..config import gather_order, variants
+from ..config import gather_order, repo_refs, variants
 from ..config.lookup import arch_data, lookaside_variants, va_data
 from ..errors import PunjiError
 from ..log import log, warn
@@ -61,13 +62,7 @@ def run(topdir, variant, arch):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     lookasides = _variant_lookasides(topdir, conf, tree, v, arch)
-    fingerprint = state.digest(conf, v, state.file_digest(layout.at(topdir, layout.pkgset_json(arch))),
-                          state.file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
-                          state.file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
-                          state.file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
-                          [earlier[uid]["packages"] for uid in related], _lookaside_ids(topdir, conf, variant, arch),
-                          _hybrid_inputs(conf, variant, tree),
-                          [[state.file_digest(p) for p in paths] for _uid, paths in lookasides])
+    fingerprint = _fingerprint(topdir, conf, v, arch, tree, [earlier[uid]["packages"] for uid in related], lookasides)
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -80,7 +75,8 @@ def run(topdir, variant, arch):
     if v.get("is_empty"):
         solved = _empty(topdir, conf, v, arch, tree, related, earlier)
     else:
-        solved = _solve(topdir, conf, v, arch, tree, related, earlier, lookasides)
+        solved = _swapped(topdir, conf, v, arch, related, lookasides) or \
+            _solve(topdir, conf, v, arch, tree, related, earlier, lookasides)
     jsonio.write_json(layout.at(topdir, layout.solved_json(variant, arch)), dict(
         solved, header=state.header("gather-result"), variant=variant, arch=arch), compact=True)
     counts = {c: sum(1 for p in solved["packages"] if p["category"] == c and "lookaside" not in p["flags"])
@@ -88,6 +84,141 @@ def run(topdir, variant, arch):
     log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
     state.write(topdir, "gather", variant, arch, result=layout.solved_json(variant, arch), inputs=fingerprint,
                 **counts)
+
+
+def _fingerprint(topdir, conf, v, arch, tree, earlier_packages, lookasides):
+    """What the gather of V.ARCH reads: options, the package set, its modules, comps, what the
+    variants it builds on took (EARLIER_PACKAGES), lookaside repos and variants."""
+    variant = v["uid"]
+    return state.digest(conf, v, state.file_digest(layout.at(topdir, layout.pkgset_json(arch))),
+                        state.file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
+                        state.file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
+                        state.file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
+                        earlier_packages, _lookaside_ids(topdir, conf, variant, arch),
+                        _hybrid_inputs(conf, variant, tree),
+                        [[state.file_digest(p) for p in paths] for _uid, paths in lookasides])
+
+
+def _swapped(topdir, conf, v, arch, related, lookasides):
+    """The old compose's solved result of V.ARCH with the packages rebuilt since swapped in, when
+    its package set is the old one's but for rebuilds the solver cannot tell apart
+    (rpms.substitution) and everything else the solve reads is the same: what a solve gives,
+    without solving. None otherwise (then solved anew), said in the log."""
+    from ..rpms import substitution
+
+    uid = v["uid"]
+    if related or lookasides or va_data(conf.get("gather_lookaside_repos"), uid, arch) \
+            or _method_value(conf, uid) == "hybrid" or not conf.get("gather_allow_reuse", True):
+        return None
+    old = reuse.old_compose(topdir)
+    if old is None:
+        return None
+    try:
+        solved, new_records, swap = _old_answer(topdir, old, conf, v, arch)
+        pkgset = {r["nevra"]: r for r in new_records}
+        result = _swap_answer(solved, pkgset, swap)
+    except substitution.NotASubstitution as exc:
+        log.info("gather %s.%s: solved anew: the old compose's answer does not stand (%s)", uid, arch, exc)
+        return None
+    _check(conf, v, arch, {"missing": set(result["missing"]),
+                           "unresolved": {(u["package"], u["requires"]) for u in result["unresolved"]}})
+    _check_signed(pkgset, v, arch, result["packages"])
+    log.info("gather %s.%s: the answer of %s with %d rebuilt packages swapped in, not solved again: %s", uid, arch,
+             old, len(swap.nevras), ", ".join(sorted(swap.nevras.values())) or "none")
+    return result
+
+
+def _old_answer(topdir, old, conf, v, arch):
+    """(the solved result of V.ARCH in the OLD compose, the package set's records, the
+    substitution.Swap from the old package set to this one); NotASubstitution when the old
+    answer is not one whose inputs differ from this one's by substitutions only."""
+    from ..rpms import substitution
+    from ..rpms.pkgpool import sack_keys
+
+    uid = v["uid"]
+    for top in (topdir, old):
+        for path in (layout.pkgset_modules(arch), layout.pkgset_koji_modules(arch), layout.pkgset_set_repos(arch)):
+            if os.path.exists(layout.at(top, path)):
+                raise substitution.NotASubstitution("the package set has modules or several sets")
+    try:
+        done = jsonio.read_json(layout.at(old, layout.state_file("gather", uid, arch)))
+        old_conf = jsonio.read_json(layout.at(old, layout.config_slice("gather")))
+        old_tree = jsonio.read_json(layout.at(old, layout.variants_json()))["variants"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise substitution.NotASubstitution("the old compose's gather state does not read: %s" % exc)
+    old_v = variants.by_uid(old_tree).get(uid)
+    if done.get("failed") or "result" not in done or old_conf != conf or old_v != v or \
+            state.file_digest(layout.at(old, layout.comps_file(uid, arch))) != \
+            state.file_digest(layout.at(topdir, layout.comps_file(uid, arch))):
+        raise substitution.NotASubstitution("the old compose's options, variant or comps differ")
+    keys = [sack_keys(solver_arch(arch), [layout.at(top, layout.pkgset_repo(arch))],
+                      layout.at(top, layout.pkgset_cache(arch))) for top in (old, topdir)]
+    if None in keys:
+        raise substitution.NotASubstitution("no sack keys of the package set's pool")
+    if sorted(keys[0].values()) != sorted(keys[1].values()):  # what most other rebuilds fail on, found at once
+        raise substitution.NotASubstitution("the pool's dependencies have other sack ids")
+    new_records = _pkgset_records(topdir, arch)
+    if any(repo_refs.is_remote(r["path"]) or r.get("twins") for r in new_records):
+        raise substitution.NotASubstitution("the package set has remote packages or twins")
+    swap = substitution.find(new_records, layout.at(old, layout.pkgset_repo(arch)),
+                             layout.at(topdir, layout.pkgset_repo(arch)))
+    # the old result is what its inputs give under these rules (an older punji's is not)
+    if done.get("inputs") != _fingerprint(old, old_conf, old_v, arch, old_tree, [], []):
+        raise substitution.NotASubstitution("the old compose's result is not of its inputs under these rules")
+    if swap.keys(keys[0]) != keys[1]:
+        raise substitution.NotASubstitution("the pool's dependencies have other sack ids")
+    try:
+        solved = jsonio.read_json(layout.at(old, done["result"]))
+    except (OSError, ValueError) as exc:
+        raise substitution.NotASubstitution("the old compose's gather result does not read: %s" % exc)
+    return solved, new_records, swap
+
+
+@functools.lru_cache(maxsize=None)
+def _pkgset_records(topdir, arch):
+    """The records of the package set of ARCH (read once: a substitution's checks, then the
+    solve when they fail, read them)."""
+    return jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
+
+
+WHY_NAMES = ("by", "of", "because", "source")  # the reasons' values naming a package
+
+
+def _swap_answer(solved, records, swap):
+    """SOLVED, an old gather result, with SWAP's rebuilds: each package's record from the
+    package set's RECORDS (by NEVRA), the NEVRAs and capabilities of its reasons and
+    unresolved dependencies mapped."""
+    from ..rpms import substitution
+
+    packages = []
+    for old in solved["packages"]:
+        if "lookaside" in old["flags"] or old.get("twins"):
+            raise substitution.NotASubstitution("the old result has lookaside packages or twins")
+        known = records.get(swap.name(old["nevra"]))
+        if known is None:
+            raise substitution.NotASubstitution("%s is not in the package set" % old["nevra"])
+        record = dict(old, nevra=known["nevra"], name=known["name"], arch=known["arch"], path=known["path"],
+                      sigkey=known["sigkey"], sourcerpm=known["sourcerpm"], checksum=known["checksum"],
+                      build_time=known.get("build_time"), size=known.get("size"),
+                      srpm_nevra=_swapped_srpm_nevra(old, known, swap),
+                      why={k: swap.name(x) if k in WHY_NAMES else swap.text(x) if k == "capability" else x
+                           for k, x in old["why"].items()})
+        packages.append(record)
+    unresolved = sorted((swap.name(u["package"]), swap.text(u["requires"])) for u in solved["unresolved"])
+    return dict({k: solved[k] for k in ("inputs", "modules", "unmatched_modules", "missing")},
+                unresolved=[{"package": p, "requires": c} for p, c in unresolved],
+                packages=sorted(packages, key=lambda r: (r["category"], r["nevra"])))
+
+
+def _swapped_srpm_nevra(old, known, swap):
+    """The srpm_nevra of a record of the old result for the package set record KNOWN: the
+    rebuilt source package's, or, for a rebuild whose source package the set lacks, made from
+    its sourcerpm as _srpm_nevra makes it."""
+    value = old.get("srpm_nevra")
+    if value is None or value in swap.nevras or old["nevra"] not in swap.nevras:
+        return swap.name(value) if value else value
+    name, version, release = (known["sourcerpm"] or "").rsplit(".", 2)[0].rsplit("-", 2)
+    return "%s-%s:%s-%s.src" % (name, known["epoch"], version, release)
 
 
 def _variant_lookasides(topdir, conf, tree, v, arch):
@@ -155,7 +286,7 @@ def _solve(topdir, conf, v, arch, tree, related, earlier, lookasides):
         found, side = _by_source(conf, v, arch, pool, inputs, methods, earlier, unhidden, twinned)
     _drop_related(pool, found, earlier, v["type"])
     _check(conf, v, arch, inputs)
-    pkgset = {p["nevra"]: p for p in jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]}
+    pkgset = {p["nevra"]: p for p in _pkgset_records(topdir, arch)}
     packages = _records(pkgset, pool, found, arch, twinned)
     _check_signed(pkgset, v, arch, packages)
     _fetch_remote(topdir, arch, pkgset, packages)

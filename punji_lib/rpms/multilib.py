@@ -33,7 +33,7 @@ def _provided_names(pool, i):
     return [p.split()[0] for p in pool.provides(i)]
 
 
-def _runtime_file(path):
+def runtime_file(path):
     directory, base = path.rsplit("/", 1) if "/" in path else ("", path)
     if directory in LIB_DIRS and fnmatch.fnmatchcase(base, "*.so.*"):
         return True
@@ -61,7 +61,7 @@ def _runtime_file(path):
 def _runtime(pool, i):
     if pool.name(i).startswith("kernel") and "kernel" in _provided_names(pool, i):
         return False
-    return any(_runtime_file(path) for path in pool.files(i))
+    return any(runtime_file(path) for path in pool.files(i))
 
 
 def _devel(pool, i):

@@ -58,6 +58,21 @@ def start_warming(tree_arch, repos, cache):
                        cache=cache)
 
 
+def _sack_key(arch, loading):
+    """What names the cached files of a pool for ARCH loading LOADING, [(repos.Repo, lookaside)]."""
+    import hashlib
+
+    text = " ".join([arch] + ["%s:%s" % ("lookaside" if side else "main", solv_key(repo)) for repo, side in loading])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def sack_keys(arch, repos, cache):
+    """The sack keys a pool of REPOS (no lookaside) for ARCH loaded exactly kept in CACHE (see
+    PackagePool._sack_ids); None when there are none."""
+    loading = [(Repo(r, cache), False) for r in repos]
+    return read_keys(os.path.join(cache, "solv", _sack_key(arch, loading)) + ".keys.json")
+
+
 def gather_arches(arch):
     """(native, multilib) package arches Pungi's gather uses for a tree of ARCH."""
     base = BASE_ARCH.get(arch, arch)
@@ -180,7 +195,7 @@ class PackagePool:
         # lookaside repos first, as DNF loads them (by priority): solvable ids are then the
         # sack's, starting at 2
         loading = [(Repo(r, cache), True) for r in lookaside] + [(Repo(r, cache), False) for r in repos]
-        sack = os.path.join(cache, "solv", self._sack_key(loading))
+        sack = os.path.join(cache, "solv", _sack_key(arch, loading))
         self.sack_keys = read_keys(sack + ".keys.json")
         exact = self.sack_keys is None
         writes = []  # what waits for the .solv files children write while the pool is indexed
@@ -254,13 +269,6 @@ class PackagePool:
             self.side_repos.add(handle)
         if comps:
             (self.lookaside_comps_files if lookaside else self.comps_files).append((repo.repo, comps))
-
-    def _sack_key(self, loading):
-        import hashlib
-
-        text = " ".join([self.arch] + ["%s:%s" % ("lookaside" if side else "main", solv_key(repo))
-                                       for repo, side in loading])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
     def _sack_ids(self, path):
         """{dependency text: its id in DNF's sack} for every Requires of the pool, as the pool

@@ -370,13 +370,13 @@ def indexes(earlier, kinds):
             index = jsonio.read_json(os.path.join(top, CHUNKS))
             if sorted(index["files"]) != sorted(kinds):
                 continue
-            texts = [_mapped(os.path.join(top, "repodata", index["files"][kind])) for kind in kinds]
+            texts = [mapped_file(os.path.join(top, "repodata", index["files"][kind])) for kind in kinds]
         except (OSError, ValueError, KeyError, TypeError):
             continue
         yield texts, index["packages"], index.get("local") is True
 
 
-def _mapped(path):
+def mapped_file(path):
     """The bytes of file PATH, mapped: what is sliced out of them is read, and the pages are the
     page cache's, shared by the commands that map the same package set repo at once."""
     import mmap
