@@ -225,6 +225,28 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     assert os.path.basename(first) != os.path.basename(second)
 
 
+def server_binaries(topdir):
+    return {nevra.rsplit("-", 2)[0] for by_rpm in rpms_payload(topdir)["Server"]["x86_64"].values() for nevra in by_rpm}
+
+
+@pytest.mark.parametrize("option, entry", [("gather_source_mapping", [None]),
+                                           ("gather_prepopulate", ["demo-fortune.x86_64"])])
+def test_a_file_option_changed_in_place_is_read_again(tmp_path, demo_copy, option, entry):
+    # the same path in both composes, another content: what the gather reads of it changed
+    conf = demo_copy / "demo.conf"
+    with open(conf, "a") as f:
+        f.write('%s = "extra.json"\n' % option)
+    extra = demo_copy / "extra.json"
+    extra.write_text(json.dumps({"Server": {"x86_64": {"demo-fortune": entry}}}))
+    first = composed(conf, tmp_path / "nightly")
+    extra.write_text(json.dumps({"Server": {"x86_64": {}}}))
+    second = composed(conf, tmp_path / "nightly")
+    fresh = composed(conf, tmp_path / "fresh")
+    assert "demo-fortune" in server_binaries(first) and "demo-fortune" not in server_binaries(second)
+    assert rpms_payload(second) == rpms_payload(fresh)
+    assert tree_files(second) == tree_files(fresh)
+
+
 def solved_results(topdir):
     found = {}
     for root, _dirs, names in os.walk(os.path.join(topdir, "work")):

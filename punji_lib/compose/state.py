@@ -128,6 +128,22 @@ def file_digest(path):
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def by_content(conf):
+    """CONF (a config slice) as a fingerprint takes it: each local file option the phases read
+    (gather_source_mapping, gather_prepopulate...) by its content, not its path, so that a file
+    changed in place is another input and init's copy of a fetched one is the same in every compose."""
+    from ..config.reader import FILE_OPTIONS
+
+    keyed = dict(conf)
+    for name in FILE_OPTIONS:
+        value = conf.get(name)
+        if isinstance(value, dict) and value.get("scm") == "file" and not value.get("repo"):
+            value = value.get("file")
+        if isinstance(value, str) and os.path.isfile(value):
+            keyed[name] = {"sha256": file_digest(value)}
+    return keyed
+
+
 def same_inputs(topdir, phase, variant, arch, inputs):
     """Whether the last run of PHASE for this scope finished with the inputs fingerprint INPUTS
     (its state file says so): its outputs are then still right and need not be made again.

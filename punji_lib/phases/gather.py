@@ -90,7 +90,7 @@ def _fingerprint(topdir, conf, v, arch, tree, earlier_packages, lookasides):
     """What the gather of V.ARCH reads: options, the package set, its modules, comps, what the
     variants it builds on took (EARLIER_PACKAGES), lookaside repos and variants."""
     variant = v["uid"]
-    return state.digest(conf, v, state.file_digest(layout.at(topdir, layout.pkgset_json(arch))),
+    return state.digest(state.by_content(conf), v, state.file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                         state.file_digest(layout.at(topdir, layout.pkgset_modules(arch))),
                         state.file_digest(layout.at(topdir, layout.pkgset_koji_modules(arch))),
                         state.file_digest(layout.at(topdir, layout.comps_file(variant, arch))),
@@ -147,8 +147,8 @@ def _old_answer(topdir, old, conf, v, arch):
     except (OSError, ValueError, KeyError) as exc:
         raise substitution.NotASubstitution("the old compose's gather state does not read: %s" % exc)
     old_v = variants.by_uid(old_tree).get(uid)
-    if done.get("failed") or "result" not in done or old_conf != conf or old_v != v or \
-            state.file_digest(layout.at(old, layout.comps_file(uid, arch))) != \
+    if done.get("failed") or "result" not in done or state.by_content(old_conf) != state.by_content(conf) or \
+            old_v != v or state.file_digest(layout.at(old, layout.comps_file(uid, arch))) != \
             state.file_digest(layout.at(topdir, layout.comps_file(uid, arch))):
         raise substitution.NotASubstitution("the old compose's options, variant or comps differ")
     keys = [sack_keys(solver_arch(arch), [layout.at(top, layout.pkgset_repo(arch))],

@@ -28,7 +28,7 @@ def run(topdir):
     # what fails in Pungi's gather order fails the assembly too (a failing turn may have no variant)
     gather_order.check(conf.get("variant_as_lookaside") or [], tree)
     keys = [(v["uid"], a) for v in tree for a in v["arches"]]
-    inputs = state.digest(conf, tree, [state.file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
+    inputs = state.digest(state.by_content(conf), tree, [state.file_digest(layout.at(topdir, layout.solved_json(*key))) for key in keys])
     # a rerun here after the same results relinks nothing (_changed), so it needs no old compose
     try:
         if not state.same_inputs(topdir, "gather", None, None, inputs) and \

@@ -23,6 +23,6 @@ def fingerprint(topdir, conf, arch, compose_arches):
     repos = repos_of(conf, arch, compose_arches)
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     comps = [jsonio.read_text(layout.at(topdir, layout.arch_comps_file(a))) for a in compose_arches]
-    return state.digest("repos", conf, jsonio.read_json(layout.at(topdir, layout.config_slice("gather"))),
-                        jsonio.read_json(layout.at(topdir, layout.variants_json())), comps,
+    gather_conf = state.by_content(jsonio.read_json(layout.at(topdir, layout.config_slice("gather"))))
+    return state.digest("repos", conf, gather_conf, jsonio.read_json(layout.at(topdir, layout.variants_json())), comps,
                         repos, repo_keys(repos, cache))
