@@ -107,8 +107,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # streams', before the tags' sets, as Pungi's sack), a scratch task's RPM of a NEVRA only content
 # tags hold being in the tags' sets, so Pungi's two files of one NEVRA taken fail the assembly;
 # 26: with a revision of createrepo_extra_args, the repodata's records get the content's time
-# stamp (createrepo_c gave them the time of day).
-RULES = 26
+# stamp (createrepo_c gave them the time of day); 27: no product.img (Pungi 4.3.2 removed its
+# productimg phase).
+RULES = 27
 
 
 def digest(*parts):

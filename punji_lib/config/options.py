@@ -289,13 +289,9 @@ OPTIONS = (
     Option("bootable", ANY, phase="buildinstall",
            help="Whether to make bootable media (no longer used).",
            deprecated="set buildinstall_method to make bootable media"),
-    Option("productimg", ANY, default=False, phase="productimg", implemented=True,
-           help="Make product.img (.buildstamp, install class) for the installer of every variant with "
-                "buildinstall output (a phase Pungi has since removed)."),
-    Option("productimg_install_class", SCM_DICT, phase="productimg", implemented=True,
-           help="The anaconda install class put into product.img."),
-    Option("productimg_po_files", SCM_DICT, phase="productimg",
-           help="Translations of the install class for product.img."),
+    Option("productimg", ANY, phase="buildinstall",
+           help="Whether to make product.img for the installer (no longer used).",
+           deprecated="remove it. Productimg phase has been removed"),
 
     # --- gather ---
     Option("gather_method", GATHER_METHOD, phase="gather", implemented=True, required=True,

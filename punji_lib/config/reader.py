@@ -243,7 +243,6 @@ def validate(raw, path, files=None):
     if moot:
         warnings.append("options that change nothing in punji (ignored): %s" % "; ".join(moot))
     warnings += ["%s: option '%s': %s" % (where(name, files), name, why) for name, why in _unsupported_values(raw)]
-    warnings += ["%s: option '%s': %s" % (where(name, files), name, why) for name, why in _beyond_pungi(raw)]
     return Result(config, warnings)
 
 
@@ -256,19 +255,6 @@ UNSUPPORTED_VALUES = (
 
 def _unsupported_values(raw):
     return [(name, why) for name, value, why in UNSUPPORTED_VALUES if raw.get(name) == value]
-
-
-# Options punji acts on when set although Pungi 4.3.2 composes as if they were not (it only
-# warns that they were removed): a user comparing the two composes is told where they part.
-BEYOND_PUNGI = (
-    ("productimg",
-     "Pungi 4.3.2 removed its productimg phase and makes no product.img; punji still puts "
-     "images/product.img into every os tree with buildinstall output"),
-)
-
-
-def _beyond_pungi(raw):
-    return [(name, why) for name, why in BEYOND_PUNGI if raw.get(name)]
 
 
 def _keep_order(config):

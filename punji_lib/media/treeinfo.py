@@ -6,16 +6,13 @@ repository and packages paths and its addons on the same arch (their repos are
 inside this tree: addons/<id>). When buildinstall ran lorax for the variant, as in
 Pungi the installer images lorax's own .treeinfo lists (work/<arch>/buildinstall/<variant>)
 are listed per platform (each a platform of the tree: x86_64 and xen on x86_64), with its
-stage2 images, and each has a [checksums] entry of type createrepo_checksum; so has the
-product.img punji-productimg put into the tree, listed for the tree's arch.
+stage2 images, and each has a [checksums] entry of type createrepo_checksum.
 """
 
 import os
 
 from ..compose import jsonio, layout, state
 from ..errors import PunjiError
-
-PRODUCT_IMG = "images/product.img"  # made by punji-productimg (Pungi's old productimg phase) after lorax
 
 
 FILES = (".treeinfo", ".discinfo", "media.repo")
@@ -40,7 +37,7 @@ def inputs(topdir, v, tree, arch, timestamp):
     images it checksums go by size, mtime and inode (a taken-over image keeps them)."""
     top = layout.at(topdir, layout.tree_dir(v["uid"], arch))
     lorax = _lorax_treeinfo(topdir, v, arch)
-    listed = [PRODUCT_IMG] + sorted(_lorax_paths(lorax)) if v["type"] == "variant" else []
+    listed = sorted(_lorax_paths(lorax)) if v["type"] == "variant" else []
     stats = []
     for path in listed:
         try:
@@ -197,9 +194,6 @@ def installer_images(ti, conf, top, lorax_treeinfo):
                 if path:
                     images[kind] = path
                     paths.append(path)
-    if os.path.isfile(os.path.join(top, PRODUCT_IMG)):
-        ti.images.images.setdefault(ti.tree.arch, {})["product.img"] = PRODUCT_IMG
-        paths.append(PRODUCT_IMG)
     for path in paths:
         if not os.path.isfile(os.path.join(top, path)):
             raise PunjiError("%s lists %s, which is not in the tree %s" % (lorax_treeinfo, path, top))
