@@ -9,7 +9,8 @@ Stream and the RHEL rebuilds take them.
   checkout (Fedora's `make comps-rawhide.xml`);
 - extra_files from RPMs of the package set (scm "rpm", `repo` a package name or glob, CentOS
   Stream's GPG keys): files, file globs, lists of files one of which is a symlink, directories
-  with or without a trailing slash;
+  with or without a trailing slash; mostly with the packages in additional_packages (a package
+  set from repos holds only what comps and additional_packages reach);
 - product_id certificates (RHEL and its rebuilds) from a directory or the git repository, for
   some variant.arch pairs, with or without a name prefix (`*HA-x86_64-*.pem` matches Server-HA's
   certificate too), product_id_allow_missing and product_id_allow_name_prefix.
@@ -172,8 +173,8 @@ def gen_sources(rng, variants, pattern, conf, case_dir):
         switches, certs_in_git = product_id_options(rng, variants, case_dir)
         result += switches
     if rng.random() < 0.5:
-        extra = list(conf_now.get("extra_files") or ()) + rpm_extra_files(rng, variants, pattern)
-        result.append(("extra_files", extra))
+        entries = rpm_extra_files(rng, variants, pattern)
+        result.append(("extra_files", list(conf_now.get("extra_files") or ()) + entries))
     git_names = [conf_now[o] for o, how in chosen.items() if how == "git"]
     commit = make_git_repo(case_dir, git_names) if git_names or certs_in_git else None
     for option, how in sorted(chosen.items()):
@@ -187,4 +188,12 @@ def gen_sources(rng, variants, pattern, conf, case_dir):
         else:
             result.append(("product_id", rng.choice(({"scm": "file", "repo": "", "dir": os.path.join(case_dir, "certs")},
                                                      os.path.join(case_dir, "certs")))))
+    # drawn last (the seeds of the first --sources run keep their configs): a package set from
+    # repos holds what comps and additional_packages reach (Pungi 4.3.2's source_repos), so the
+    # packages extra_files names are mostly added
+    rpm_names = sorted({e["repo"] for name, value in result if name == "extra_files" for _regex, data in value
+                        for block in data.values() for e in block if e["scm"] == "rpm"})
+    if rpm_names and rng.random() < 0.9:
+        result.append(("additional_packages", list(conf_now.get("additional_packages") or ())
+                       + [(".*", {"*": rpm_names})]))
     return result
