@@ -159,15 +159,21 @@ def test_each_disc_of_a_split_tree_is_taken_over_when_its_content_is_the_same(tm
     assert all(i["checksums"] for i in listed["Server"]["x86_64"])
 
 
-def test_a_disc_key_changes_with_every_input_of_the_disc(tmp_path):
-    from punji_lib.media.iso_reuse import disc_key
-
+def disc_files(tmp_path, tree_name):
+    """(the work directory a disc is made in, a tree file TREE_NAME, a file made for the disc)."""
     made_here = str(tmp_path / "work")
     os.makedirs(made_here)
-    tree_file, disc_file = str(tmp_path / "Packages.rpm"), os.path.join(made_here, ".treeinfo")
+    tree_file, disc_file = str(tmp_path / tree_name), os.path.join(made_here, ".treeinfo")
     for path in (tree_file, disc_file):
         with open(path, "w") as f:
             f.write("x\n")
+    return made_here, tree_file, disc_file
+
+
+def test_a_disc_key_changes_with_every_input_of_the_disc(tmp_path):
+    from punji_lib.media.iso_reuse import disc_key
+
+    made_here, tree_file, disc_file = disc_files(tmp_path, "Packages.rpm")
     content = {"Packages/a.rpm": tree_file, ".treeinfo": disc_file, "Packages/": str(tmp_path) + "/"}
     v = {"uid": "Server"}
 
@@ -192,12 +198,7 @@ def test_a_disc_key_takes_the_stats_it_is_given_and_is_the_same(tmp_path, monkey
     not looked at again."""
     from punji_lib.media import iso_reuse
 
-    made_here = str(tmp_path / "work")
-    os.makedirs(made_here)
-    tree_file, disc_file = str(tmp_path / "a.rpm"), os.path.join(made_here, ".treeinfo")
-    for path in (tree_file, disc_file):
-        with open(path, "w") as f:
-            f.write("x\n")
+    made_here, tree_file, disc_file = disc_files(tmp_path, "a.rpm")
     content = {"Packages/a.rpm": tree_file, ".treeinfo": disc_file}
     args = ({}, {"uid": "Server"}, "x86_64", "V", ["boot"], content, made_here)
     plain = iso_reuse.disc_key(*args)
