@@ -62,7 +62,9 @@ def run(topdir, variant, arch):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     lookasides = _variant_lookasides(topdir, conf, tree, v, arch)
-    fingerprint = _fingerprint(topdir, conf, v, arch, tree, [earlier[uid]["packages"] for uid in related], lookasides)
+    # what V takes of each: its packages and (an empty variant's too) its inputs
+    taken = [[earlier[uid]["packages"], earlier[uid].get("inputs")] for uid in related]
+    fingerprint = _fingerprint(topdir, conf, v, arch, tree, taken, lookasides)
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
                  variant, arch)
@@ -88,7 +90,7 @@ def run(topdir, variant, arch):
 
 def _fingerprint(topdir, conf, v, arch, tree, earlier_packages, lookasides):
     """What the gather of V.ARCH reads: options, the package set, its modules, comps, what the
-    variants it builds on took (EARLIER_PACKAGES), lookaside repos and variants."""
+    variants it builds on took and asked for (EARLIER_PACKAGES), lookaside repos and variants."""
     variant = v["uid"]
     return state.digest(state.by_content(conf), v, state.file_digest(layout.at(topdir, layout.pkgset_json(arch))),
                         state.file_digest(layout.at(topdir, layout.pkgset_modules(arch))),

@@ -1,0 +1,28 @@
+"""A nightly's gather of a variant built on an empty one (is_empty: nothing gathered, its inputs
+taken by the variants built on it) is made again when the empty variant's inputs change."""
+
+import os
+
+from conftest import composed
+from test_reuse import rpms_payload, states, tree_files
+
+
+def test_a_variant_on_an_empty_one_is_gathered_again_when_the_empty_ones_groups_change(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    variants = demo_copy / "variants.xml"
+    text = variants.read_text()
+    server = '<variant id="Server" name="Server" type="variant" has_optional="true">'
+    assert server in text
+    variants.write_text(text.replace(server, server[:-1] + ' is_empty="true">'))
+    first = composed(conf, tmp_path / "nightly")
+    group = '<group default="true" uservisible="false">server-product</group>'
+    assert group in variants.read_text()
+    variants.write_text(variants.read_text().replace(group, ""))  # in place: the same path
+    second = composed(conf, tmp_path / "nightly")
+    fresh = composed(conf, tmp_path / "fresh")
+    assert rpms_payload(second) != rpms_payload(first)
+    redone = [s for s in states(second, "gather-Server-HA").values() if "reused_from" not in s]
+    assert redone
+    assert rpms_payload(second) == rpms_payload(fresh)
+    assert tree_files(second) == tree_files(fresh)
+    assert os.path.basename(first) != os.path.basename(second)
