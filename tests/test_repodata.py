@@ -224,3 +224,16 @@ def test_repomd_that_cannot_be_written_is_one_error_naming_the_repodata(tmp_path
     with pytest.raises(PunjiError, match="cannot write repodata in %s: " % (tmp_path / "repodata")):
         repodata.write_repomd(str(tmp_path / "repodata"), {"group": str(tmp_path / "repodata" / "comps.xml")}, 1,
                               group_gz=True)
+
+
+def test_a_package_completed_twice_keeps_its_files_once(tmp_path, demo_repo):
+    # fuzz-nightly --seed 166: a package set repo made ahead, then made again over other
+    # packages, completed the same Packages twice; createrepo_c's parser added their files again
+    repo = Repo(str(demo_repo), str(tmp_path / "cache"))
+    lean = repo.packages()
+    whole = {p.pkgId: p.files for p in Repo(str(demo_repo), str(tmp_path / "c2")).packages(with_files=True)}
+    for _ in range(2):
+        repo.complete(lean)
+        assert {p.pkgId: p.files for p in lean} == whole
+    repo.complete(lean, with_changelogs=True)
+    assert {p.pkgId: p.files for p in lean} == whole and any(p.changelogs for p in lean)

@@ -189,6 +189,7 @@ class Repo:
         self.repomd = repomd
         self._verified = set()
         self.unreadable = set()  # kinds of metadata found corrupt, read from the packages instead
+        self._completed = set()  # (id of a Package, metadata kind) complete() read
         try:
             records = repomd_records(repomd)
         except (ElementTree.ParseError, OSError) as exc:
@@ -291,18 +292,25 @@ class Repo:
         package's XML is copied as the repo has it, xml_chunks)."""
         mine = {id(pkg) for (with_files, _changelogs), parsed in self._parsed.items() if not with_files
                 for pkg in parsed}
-        wanted = {pkg.pkgId: pkg for pkg in packages if id(pkg) in mine}
-        if not wanted:
+        kinds = ["filelists"] + (["other"] if with_changelogs and "other" not in self.unreadable else [])
+        for kind in kinds:
+            # once a package's: createrepo_c's parser adds what it reads to what a package has
+            wanted = {pkg.pkgId: pkg for pkg in packages if id(pkg) in mine and (id(pkg), kind) not in self._completed}
+            if wanted:
+                self._complete(kind, wanted)
+                self._completed.update((id(pkg), kind) for pkg in wanted.values())
+
+    def _complete(self, kind, wanted):
+        """The metadata KIND (filelists, other) of the Packages WANTED ({pkgId: Package}) read."""
+        if kind in self.unreadable:
+            self._from_package_files(kind, wanted.values())
             return
-        for kind, parse in self._details(wanted, True, with_changelogs and "other" not in self.unreadable):
-            if kind in self.unreadable:
-                self._from_package_files(kind, wanted.values())
-                continue
-            try:
-                self._read([(kind, parse)])
-            except CorruptMetadata as exc:
-                self._give_up_on(kind, exc)
-                self._from_package_files(kind, wanted.values())
+        (part,) = self._details(wanted, kind == "filelists", kind == "other")
+        try:
+            self._read([part])
+        except CorruptMetadata as exc:
+            self._give_up_on(kind, exc)
+            self._from_package_files(kind, wanted.values())
 
     def _give_up_on(self, kind, exc):
         """Pungi reads neither a repo's filelists nor its other metadata for the package set's
