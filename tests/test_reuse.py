@@ -445,6 +445,23 @@ def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo
     assert report["unresolved"] == []
 
 
+def test_an_empty_variants_gather_with_a_variant_as_lookaside_is_taken_over(tmp_path, demo_copy):
+    # fuzz-nightly --seed 4075: an is_empty variant makes no lookaside repo, so none is asked of
+    # the old compose
+    variants = demo_copy / "variants.xml"
+    text = variants.read_text()
+    assert '<variant id="Client" name="Client" type="variant">' in text
+    variants.write_text(text.replace('<variant id="Client" name="Client" type="variant">',
+                                     '<variant id="Client" name="Client" type="variant" is_empty="true">'))
+    conf = demo_copy / "demo.conf"
+    with open(conf, "a") as f:
+        f.write('variant_as_lookaside = [("Client", "Server")]\n')
+    first = composed(conf, tmp_path / "nightly")
+    second = composed(conf, tmp_path / "nightly")
+    taken = states(second, "gather-Client")
+    assert taken and all(s.get("reused_from") == os.path.basename(first) for s in taken.values())
+
+
 def test_a_fingerprint_holds_punjis_rules_so_an_older_punjis_outputs_are_not_taken_over(monkeypatch):
     """state.RULES is raised when punji makes other outputs from the same inputs: every
     fingerprint then differs from the one an older punji recorded."""

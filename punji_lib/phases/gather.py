@@ -70,7 +70,9 @@ def run(topdir, variant, arch):
                  variant, arch)
         state.keep(topdir, "gather", variant, arch)
         return
-    side_repos = [layout.variant_lookaside_repo(variant, uid, arch) for uid, _paths in lookasides]
+    # an empty variant gathers nothing, so it makes no lookaside repos
+    side_repos = [] if v.get("is_empty") else [layout.variant_lookaside_repo(variant, uid, arch)
+                                               for uid, _paths in lookasides]
     if reuse.take_over(topdir, "gather", variant, arch, fingerprint, [layout.solved_json(variant, arch)] + side_repos,
                        allowed=conf.get("gather_allow_reuse", True)):
         return
