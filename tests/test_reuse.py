@@ -428,7 +428,9 @@ def test_many_files_are_linked_by_two_processes_into_the_same_trees(tmp_path):
     assert not [n for n in os.listdir(tmp_path / "new" / "os") if n.startswith(".")]
 
 
-def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo_copy):
+def client_gathers_taken_over_with_server_as_lookaside(tmp_path, demo_copy):
+    """Two nightlies of the demo with variant_as_lookaside Client -> Server; the second takes
+    over Client's gathers from the first. (first, second)."""
     conf = demo_copy / "demo.conf"
     with open(conf, "a") as f:
         f.write('variant_as_lookaside = [("Client", "Server")]\n')
@@ -436,6 +438,11 @@ def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo
     second = composed(conf, tmp_path / "nightly")
     taken = states(second, "gather-Client")
     assert taken and all(s.get("reused_from") == os.path.basename(first) for s in taken.values())
+    return first, second
+
+
+def test_a_taken_over_gather_brings_its_variant_as_lookaside_repo(tmp_path, demo_copy):
+    first, second = client_gathers_taken_over_with_server_as_lookaside(tmp_path, demo_copy)
     repomd = "work/x86_64/lookaside/Client/Server/repodata/repomd.xml"
     assert os.path.samefile(os.path.join(first, repomd), os.path.join(second, repomd))
     # repoclosure reads the repo in the new compose: what Client left to Server resolves there
@@ -453,13 +460,7 @@ def test_an_empty_variants_gather_with_a_variant_as_lookaside_is_taken_over(tmp_
     assert '<variant id="Client" name="Client" type="variant">' in text
     variants.write_text(text.replace('<variant id="Client" name="Client" type="variant">',
                                      '<variant id="Client" name="Client" type="variant" is_empty="true">'))
-    conf = demo_copy / "demo.conf"
-    with open(conf, "a") as f:
-        f.write('variant_as_lookaside = [("Client", "Server")]\n')
-    first = composed(conf, tmp_path / "nightly")
-    second = composed(conf, tmp_path / "nightly")
-    taken = states(second, "gather-Client")
-    assert taken and all(s.get("reused_from") == os.path.basename(first) for s in taken.values())
+    client_gathers_taken_over_with_server_as_lookaside(tmp_path, demo_copy)
 
 
 def test_a_fingerprint_holds_punjis_rules_so_an_older_punjis_outputs_are_not_taken_over(monkeypatch):
