@@ -120,7 +120,7 @@ def _swapped(topdir, conf, v, arch, related, lookasides):
     try:
         solved, new_records, swap = _old_answer(topdir, old, conf, v, arch)
         pkgset = {r["nevra"]: r for r in new_records}
-        result = _swap_answer(solved, pkgset, swap)
+        result = swap.answer(solved, pkgset)
     except substitution.NotASubstitution as exc:
         log.info("gather %s.%s: solved anew: the old compose's answer does not stand (%s)", uid, arch, exc)
         return None
@@ -183,46 +183,6 @@ def _pkgset_records(topdir, arch):
     """The records of the package set of ARCH (read once: a substitution's checks, then the
     solve when they fail, read them)."""
     return jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
-
-
-WHY_NAMES = ("by", "of", "because", "source")  # the reasons' values naming a package
-
-
-def _swap_answer(solved, records, swap):
-    """SOLVED, an old gather result, with SWAP's rebuilds: each package's record from the
-    package set's RECORDS (by NEVRA), the NEVRAs and capabilities of its reasons and
-    unresolved dependencies mapped."""
-    from ..rpms import substitution
-
-    packages = []
-    for old in solved["packages"]:
-        if "lookaside" in old["flags"] or old.get("twins"):
-            raise substitution.NotASubstitution("the old result has lookaside packages or twins")
-        known = records.get(swap.name(old["nevra"]))
-        if known is None:
-            raise substitution.NotASubstitution("%s is not in the package set" % old["nevra"])
-        record = dict(old, nevra=known["nevra"], name=known["name"], arch=known["arch"], path=known["path"],
-                      sigkey=known["sigkey"], sourcerpm=known["sourcerpm"], checksum=known["checksum"],
-                      build_time=known.get("build_time"), size=known.get("size"),
-                      srpm_nevra=_swapped_srpm_nevra(old, known, swap),
-                      why={k: swap.name(x) if k in WHY_NAMES else swap.text(x) if k == "capability" else x
-                           for k, x in old["why"].items()})
-        packages.append(record)
-    unresolved = sorted((swap.name(u["package"]), swap.text(u["requires"])) for u in solved["unresolved"])
-    return dict({k: solved[k] for k in ("inputs", "modules", "unmatched_modules", "missing")},
-                unresolved=[{"package": p, "requires": c} for p, c in unresolved],
-                packages=sorted(packages, key=lambda r: (r["category"], r["nevra"])))
-
-
-def _swapped_srpm_nevra(old, known, swap):
-    """The srpm_nevra of a record of the old result for the package set record KNOWN: the
-    rebuilt source package's, or, for a rebuild whose source package the set lacks, made from
-    its sourcerpm as _srpm_nevra makes it."""
-    value = old.get("srpm_nevra")
-    if value is None or value in swap.nevras or old["nevra"] not in swap.nevras:
-        return swap.name(value) if value else value
-    name, version, release = (known["sourcerpm"] or "").rsplit(".", 2)[0].rsplit("-", 2)
-    return "%s-%s:%s-%s.src" % (name, known["epoch"], version, release)
 
 
 def _variant_lookasides(topdir, conf, tree, v, arch):

@@ -317,6 +317,40 @@ class Swap:
             raise NotASubstitution("a rebuilt dependency's text is another one's")
         return mapped
 
+    WHY_NAMES = ("by", "of", "because", "source")  # the reasons' values naming a package
+
+    def answer(self, solved, records):
+        """SOLVED, an old gather result, with the rebuilds: each package's record from the
+        package set's RECORDS (by NEVRA), the NEVRAs and capabilities of its reasons and
+        unresolved dependencies mapped; NotASubstitution when it cannot be."""
+        packages = []
+        for old in solved["packages"]:
+            if "lookaside" in old["flags"] or old.get("twins"):
+                raise NotASubstitution("the old result has lookaside packages or twins")
+            known = records.get(self.name(old["nevra"]))
+            if known is None:
+                raise NotASubstitution("%s is not in the package set" % old["nevra"])
+            packages.append(dict(
+                old, nevra=known["nevra"], name=known["name"], arch=known["arch"], path=known["path"],
+                sigkey=known["sigkey"], sourcerpm=known["sourcerpm"], checksum=known["checksum"],
+                build_time=known.get("build_time"), size=known.get("size"), srpm_nevra=self._srpm_nevra(old, known),
+                why={k: self.name(x) if k in self.WHY_NAMES else self.text(x) if k == "capability" else x
+                     for k, x in old["why"].items()}))
+        unresolved = sorted((self.name(u["package"]), self.text(u["requires"])) for u in solved["unresolved"])
+        return dict({k: solved[k] for k in ("inputs", "modules", "unmatched_modules", "missing")},
+                    unresolved=[{"package": p, "requires": c} for p, c in unresolved],
+                    packages=sorted(packages, key=lambda r: (r["category"], r["nevra"])))
+
+    def _srpm_nevra(self, old, known):
+        """The srpm_nevra of a record of the old result for the package set record KNOWN: the
+        rebuilt source package's, or, for a rebuild whose source package the set lacks, made
+        from its sourcerpm as the gather makes it."""
+        value = old.get("srpm_nevra")
+        if value is None or value in self.nevras or old["nevra"] not in self.nevras:
+            return self.name(value) if value else value
+        name, version, release = (known["sourcerpm"] or "").rsplit(".", 2)[0].rsplit("-", 2)
+        return "%s-%s:%s-%s.src" % (name, known["epoch"], version, release)
+
 
 @functools.lru_cache(maxsize=None)
 def _word(name):
