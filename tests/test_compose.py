@@ -362,6 +362,25 @@ def test_a_failed_target_whose_error_file_is_empty_is_named_with_the_error_make_
     assert "failed: its own line; see" in compose.doomed_message("/c", 2, relayed)
 
 
+def test_a_target_answered_unrun_is_not_named_as_the_failure(monkeypatch, tmp_path):
+    """Once one command failed (createrepo, on a full disk, before it could write its .pid), the
+    launcher answers the commands still waiting with exit 1 unrun, and make may report one of those
+    first: the DOOMED line then gives the error a command printed, not "recorded no error"."""
+    from punji_lib.commands import compose
+    from punji_lib.compose import status
+
+    monkeypatch.setattr(status, "failing", lambda topdir: [])
+    monkeypatch.setattr(compose, "_target_named", lambda topdir, name: {
+        "phase": "createiso", "variant": "Server", "arch": "x86_64", "log": "logs/x86_64/createiso-Server.log"})
+    printed = "no space left on device writing %s/work/src/state/createrepo-Server.json.pid" % tmp_path
+    failures = [("work/x86_64/state/createiso-Server.json", "Error 1")]
+    assert compose.doomed_message(str(tmp_path), 2, printed, failures) == "compose DOOMED: " + printed
+    (tmp_path / "work/x86_64/state").mkdir(parents=True)
+    (tmp_path / "work/x86_64/state/createiso-Server.json.pid").write_text("1")  # it ran
+    assert "createiso Server.x86_64 failed: its command exited with 1 and recorded no error" in \
+        compose.doomed_message(str(tmp_path), 2, printed, failures)
+
+
 def test_composeinfo_lists_a_nested_variants_tree_paths_even_when_missing_as_pungi_does(tmp_path):
     # Pungi 4.3.2 drops the paths that do not exist of top-level variants only: an is_empty addon
     # keeps its repository paths inside its parent's trees (found by tools/fuzz-compose --outputs)

@@ -241,7 +241,8 @@ def doomed_message(topdir, code, first_error, make_failures=()):
     """What punji-compose says of a compose make left failed: the first failed target with its
     error, or FIRST_ERROR (the first error line a punji command printed) when the target could
     not record it (a full disk leaves no error file, or an empty one); or the first target
-    MAKE_FAILURES names (a command killed, by the OOM killer say, records nothing)."""
+    MAKE_FAILURES names whose command ran (a command killed, by the OOM killer say, records
+    nothing)."""
     from ..compose import layout, status
 
     failed = status.failing(topdir)
@@ -249,6 +250,8 @@ def doomed_message(topdir, code, first_error, make_failures=()):
         target, message = failed[0]
         return _doomed_target(topdir, target, message or first_error or "no error recorded")
     for name, said in make_failures:
+        if _unrun(topdir, name, said):  # answered unrun after another target failed
+            continue
         target = _target_named(topdir, name)
         if target:
             return _doomed_target(topdir, target, _unrecorded_failure(said))
