@@ -12,10 +12,11 @@ CONFIG_FILES := @CONFIG_FILES@
 INPUT_FILES := @INPUT_FILES@
 
 # One make at a time in a compose (make -n and `make report` change nothing, so they may run
-# beside one, and do not resume a DOOMED compose).
+# beside one, and do not resume a DOOMED compose). The claim is a line of plain words, which
+# punji-compose's launcher runs without starting an interpreter.
 PUNJI_CHANGES := $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,$(if $(MAKECMDGOALS),$(filter-out report,$(MAKECMDGOALS)),compose))
 ifneq ($(PUNJI_CHANGES),)
-PUNJI_CLAIM := $(shell $(PUNJI_BIN)/punji-makefile --claim --goals "$(PUNJI_CHANGES)" . 2>&1)
+PUNJI_CLAIM := $(shell $(PUNJI_BIN)/punji-makefile --claim $(if $(filter-out compose,$(PUNJI_CHANGES)),,--whole) . 2>&1)
 ifneq ($(PUNJI_CLAIM),)
 $(error $(PUNJI_CLAIM))
 endif

@@ -465,12 +465,20 @@ def test_a_compose_whose_finish_ran_to_its_end_after_its_waiting_client_was_kill
 def _status_once_settled(topdir, timeout=10):
     """The compose's STATUS once it is no longer STARTED (the make's lock holder sets it just
     after make has exited), or STARTED after TIMEOUT seconds."""
+    found = []
+    _settled(lambda: found.append(open(os.path.join(topdir, "STATUS")).read().strip()) or found[-1] != "STARTED",
+             timeout)
+    return found[-1]
+
+
+def _settled(done, timeout=10):
+    """Whether DONE() came true within TIMEOUT seconds (what the lock holder does after make ends)."""
     deadline = time.monotonic() + timeout
-    while True:
-        found = open(os.path.join(topdir, "STATUS")).read().strip()
-        if found != "STARTED" or time.monotonic() > deadline:
-            return found
+    while not done():
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.1)
+    return True
 
 
 def test_a_plain_make_whose_phase_command_is_killed_leaves_the_compose_doomed_and_the_next_make_resumes(
@@ -485,7 +493,7 @@ def test_a_plain_make_whose_phase_command_is_killed_leaves_the_compose_doomed_an
     done = make(new_compose, "-j2")
     assert done.returncode != 0 and "gather-Server.json] Killed" in done.stdout, done.stdout
     assert _status_once_settled(new_compose) == "DOOMED"
-    assert os.path.exists(os.path.join(new_compose, "logs", "global", "report.html"))
+    assert _settled(lambda: os.path.exists(os.path.join(new_compose, "logs", "global", "report.html")))
     os.unlink(local_mk)
     make_finished(new_compose)
 
@@ -507,6 +515,6 @@ def test_a_ctrl_c_that_stops_a_plain_make_between_its_commands_leaves_the_compos
     done = subprocess.run(["make", "-C", new_compose, "--no-print-directory", "-j1"], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
     assert done.returncode != 0, done.stdout
-    assert _status_once_settled(new_compose) == "TERMINATED"
+    assert _status_once_settled(new_compose) == "TERMINATED", done.stdout
     os.unlink(local_mk)
     make_finished(new_compose)

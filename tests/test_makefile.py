@@ -58,6 +58,29 @@ def test_makefile_lists_targets_and_is_plain_make(compose):
     assert "work/x86_64/state/gather-Server.json" in text.split("work/x86_64/state/gather-Server-optional.json:")[1].split("\n")[0]
 
 
+@pytest.mark.parametrize("goals, claimed", [([], ["--claim", "--whole", "."]), (["compose"], ["--claim", "--whole", "."]),
+                                             (["pkgset"], ["--claim", "."])])
+def test_the_claim_is_a_line_of_plain_words_the_launcher_runs_itself(tmp_path, compose, goals, claimed):
+    """The Makefile's claim has no shell syntax (a quote would have make's shell start sh and a
+    new interpreter at the head of every make: the launcher's client hands only plain words over);
+    --whole says the make makes the whole compose."""
+    from punji_lib.launcher_client import SHELL_SYNTAX
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    recorder = bin_dir / "punji-makefile"
+    recorder.write_text("#!/bin/sh\necho \"$@\" >> %s\n" % (tmp_path / "claims"))
+    recorder.chmod(0o755)
+    lines = tmp_path / "lines"
+    shell = bin_dir / "sh"  # make's shell: what it is asked to run, then sh runs it
+    shell.write_text('#!/bin/sh\nprintf "%%s\\n" "$2" >> %s\nexec /bin/sh "$@"\n' % lines)
+    shell.chmod(0o755)
+    done = make(compose, "-q", "PUNJI_BIN=%s" % bin_dir, "SHELL=%s" % shell, *goals)
+    assert (tmp_path / "claims").read_text().split() == claimed, done.stdout
+    (line,) = [x for x in lines.read_text().splitlines() if "--claim" in x]
+    assert not SHELL_SYNTAX.intersection(line.replace(" 2>&1", "")), line
+
+
 def test_make_runs_then_has_nothing_to_do(compose):
     first = make(compose, "-j2")
     assert first.returncode == 0, first.stdout

@@ -1,5 +1,6 @@
 """punji-makefile: (re)generate a compose's Makefile from the fragments in mk/."""
 
+import argparse
 import sys
 
 from . import cli
@@ -17,9 +18,10 @@ def build_parser():
     p.add_argument("--claim", action="store_true",
                    help="make the calling make the only one running in the compose; print why not and exit 1 "
                         "(the Makefile does this when it is read)")
-    p.add_argument("--goals", default=None,
-                   help="with --claim: the goals of that make; when they are the whole compose and the make "
-                        "ends leaving STATUS STARTED (a command killed), STATUS becomes DOOMED")
+    p.add_argument("--whole", action="store_true",
+                   help="with --claim: that make makes the whole compose; when it ends leaving STATUS STARTED "
+                        "(a command killed), STATUS becomes DOOMED")
+    p.add_argument("--goals", default=None, help=argparse.SUPPRESS)  # older Makefiles pass their goals instead
     return p
 
 
@@ -29,7 +31,10 @@ def main(argv=None):
     if args.claim:
         from ..compose import makelock
 
-        return cli.run(parser, lambda a: makelock.claim(a.compose, goals=a.goals), argv)
+        def claim(a):
+            makelock.claim(a.compose, whole=a.whole or (a.goals or "").split() == ["compose"])
+
+        return cli.run(parser, claim, argv)
 
     def job(topdir, variant, arch):
         from ..compose import makefile

@@ -67,9 +67,9 @@ def _holder_pid(path):
 COMPOSE_RUNS_MAKE = "PUNJI_COMPOSE_MAKE"
 
 
-def claim(topdir, wait=WAIT, goals=None):
+def claim(topdir, wait=WAIT, whole=False):
     """Make the calling make the one running in TOPDIR; a PunjiError when another one is.
-    GOALS: that make's goals (the Makefile's text of them), None when not known."""
+    WHOLE: that make makes the whole compose (its goal is `compose`)."""
     me = my_make()
     if me is None:
         return
@@ -85,7 +85,7 @@ def claim(topdir, wait=WAIT, goals=None):
         raise PunjiError("another make (pid %d) is running in %s; wait for it to finish"
                          % (holder, os.path.abspath(topdir)))
     jsonio.write_text(path, "%d\n" % me)
-    whole = goals is not None and goals.split() == ["compose"] and not os.environ.get(COMPOSE_RUNS_MAKE)
+    whole = whole and not os.environ.get(COMPOSE_RUNS_MAKE)
     _hold(fd, me, os.path.abspath(topdir) if whole else None)
     # a new make resumes a failed or stopped compose (the commands of one make do not: a target
     # starting beside a failed one must not hide that failure)
