@@ -122,7 +122,8 @@ def test_only_rebuilds_holds_for_a_source_package_rebuilt_whole_and_nothing_else
     # a package built from another source package than before
     renamed = [(n, s.replace("a-1-2", "z-1-2")) for n, s in rebuilt_a()]
     assert not rebuilds.only_rebuilds(old, skeleton(*renamed))
-    # a rebuilt name.arch also in a second repo (which build is newest then counts)
+    # a name.arch in a second repo too (which build is newest, or which of equal ones is taken, then counts)
     assert not rebuilds.only_rebuilds(skeleton(*BASE) + skeleton(BASE[4]),
                                       skeleton(*BASE[:4], ("b-0:2-2.x86_64", "b-2-2.src.rpm")) + skeleton(BASE[4]))
+    assert not rebuilds.only_rebuilds(skeleton(*BASE) + skeleton(BASE[4]), skeleton(*BASE) + skeleton(BASE[4]))
     assert not rebuilds.only_rebuilds(old, skeleton(*BASE) + skeleton(BASE[4]))  # another repo

@@ -11,7 +11,7 @@ package of the repos, every order of the steps gives that answer: the solve is *
 
 Those steps read only the names, arches, version-release equalities, source packages and
 groups of the packages, not their dependencies or files. A repo whose packages are the old
-ones but for rebuilds (each name.arch where it was, in one repo only; every package built from
+ones but for rebuilds (each name.arch in one repo only, as before; every package built from
 a rebuilt source package rebuilt with it, from a source package of the same name; builds of a
 name equal in version-release where the old ones were) gives the same forced solve, its answer
 every package of the new repos. forced() says whether a solve was forced (what reach.json keeps
@@ -117,8 +117,8 @@ def only_rebuilds(old, new):
             places[key] = places.get(key, 0) + 1
             if by_new[key] != was:
                 changed[key] = (was, by_new[key])
-    if any(places[key] > 1 for key in changed):
-        return False
+    if any(count > 1 for count in places.values()):  # which build is newest, or which of equal ones is
+        return False                                  # taken, would then count
     return _sources_rebuilt_whole(old, new, changed) and _version_releases_alike(old, new, changed)
 
 
