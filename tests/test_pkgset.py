@@ -491,7 +491,7 @@ def test_the_repo_made_while_the_reach_runs_is_the_one_made_after_it(tmp_path, d
         made[running] = (_files(os.path.join(work, "repo")), read(compose, "work/%s/pkgset/packages.json" % arch)["packages"],
                          sorted(os.listdir(os.path.join(work, "pkgset", "cache", "solv"))))
         again = "its repo made ahead holds other packages: it is made again"
-        ahead = "its repo was made while the reach ran"
+        ahead = "its repo was made ahead, while the headers were read"
         said = {"demo": ahead, "multilib": again if running else ahead, "limited": again}[product]
         assert said in caplog.text
         assert sorted(n for n in os.listdir(work) if n.startswith(".")) == []  # nothing left aside

@@ -58,7 +58,7 @@ def run(topdir, variant=None, arch=None):
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     if ahead and ahead.packages == {id(pkg) for _record, pkg in chosen}:  # made over these very packages
-        log.info("pkgset %s: its repo was made while the reach ran", arch)
+        log.info("pkgset %s: its repo was made ahead, while the headers were read", arch)
         warmed = ahead.taken(repo_dir, cache)
         _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources)  # one set: none
     else:
