@@ -1,6 +1,8 @@
 """rpms.headers: what package files are, read once per file (HeaderCache), in worker processes
 when there are many (prefetch)."""
 
+import os
+
 import pytest
 
 from punji_lib.errors import PunjiError
@@ -52,3 +54,33 @@ def test_without_worker_processes_check_reads_each_file_itself(demo_packages, tm
     assert cache.old == {}
     path, pkg = demo_packages[0]
     assert cache.check(path, pkg)["nevra"] == headers.read_header(path)["nevra"]
+
+
+def test_check_stats_no_file_the_prefetch_stated(demo_packages, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(headers, "PREFETCH_CHUNK", 8)
+    cache = headers.HeaderCache(str(tmp_path / "a.json"))
+    cache.prefetch([(path, pkg.checksum_type) for path, pkg in demo_packages])
+    serial = headers.HeaderCache(str(tmp_path / "b.json"))
+    stated, real_stat = [], os.stat
+    monkeypatch.setattr(headers.os, "stat", lambda path, *a, **k: stated.append(path) or real_stat(path, *a, **k))
+    for path, pkg in demo_packages:
+        assert cache.check(path, pkg) == serial.check(path, pkg)
+    assert cache.new == serial.new
+    # serial's checks stat each file; the prefetched cache's none
+    assert sorted(stated) == sorted(path for path, _pkg in demo_packages)
+
+
+def test_a_file_truncated_after_the_prefetch_stated_it_is_still_refused(demo_packages, tmp_path, monkeypatch):
+    import shutil
+
+    path, pkg = demo_packages[0]
+    copy = tmp_path / os.path.basename(path)
+    shutil.copy(path, copy)
+    cache = headers.HeaderCache(str(tmp_path / "a.json"))
+    cache.start_prefetch([(str(copy), pkg.checksum_type)])()
+    with open(copy, "r+b") as f:
+        f.truncate(100)
+    with pytest.raises(PunjiError, match="cannot read its RPM header|bytes, the repodata says"):
+        cache.check(str(copy), pkg)

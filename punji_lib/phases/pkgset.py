@@ -58,7 +58,7 @@ def run(topdir, variant=None, arch=None):
     repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     if ahead and ahead.packages == {id(pkg) for _record, pkg in chosen}:  # made over these very packages
-        log.info("pkgset %s: its repo was made while the reach ran", arch)
+        log.info("pkgset %s: its repo was made ahead, while the headers were read", arch)
         warmed = ahead.taken(repo_dir, cache)
         _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources)  # one set: none
     else:
@@ -179,11 +179,11 @@ def _move_files(source, target):
             os.replace(os.path.join(top, name), os.path.join(where, name))
 
 
-def _ahead(topdir, conf, arch, newest, changelogs, sources, reaching):
-    """An Ahead of NEWEST while the reach still runs and the package set has no modules
-    (their metadata goes into its repo afterwards); None otherwise, or when it cannot be made
-    (the repo is then made as usual, which says why)."""
-    if not reaching.running() or _modular(topdir):
+def _ahead(topdir, conf, arch, newest, changelogs, sources):
+    """An Ahead of NEWEST when the package set has no modules (their metadata goes into its
+    repo afterwards); None otherwise, or when it cannot be made (the repo is then made as
+    usual, which says why)."""
+    if _modular(topdir):
         return None
     try:
         return Ahead(topdir, conf, arch, newest, changelogs, sources)
@@ -286,8 +286,11 @@ def from_repos(topdir, conf, arch):
         newest = choose()
         prefetched = headers.start_prefetch(_local_files(newest))
         changelogs = all([_has_changelogs(repo) for repo, _r in opened])  # each broken one warned of
+        # a reach already done (taken over, or kept by a killed run) says what the repo is over
+        over = newest if reaching.running() else choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches,
+                                                                            first=arch))
         try:  # while the reach runs and the headers are read
-            ahead = _ahead(topdir, conf, arch, newest, changelogs, [repo for repo, _r in opened], reaching)
+            ahead = _ahead(topdir, conf, arch, over, changelogs, [repo for repo, _r in opened])
         finally:
             prefetched()
         early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}

@@ -32,6 +32,7 @@ class HeaderCache:
             if each and os.path.isfile(each):
                 self.old.update(jsonio.read_json(each)["files"])
         self.new = {}
+        self._stated = {}  # path -> its key, as start_prefetch() found it: check() stats no file twice
 
     def prefetch(self, files):
         """Read the headers and checksums of FILES, [(path, repodata checksum type)], that are
@@ -47,7 +48,7 @@ class HeaderCache:
                 st = os.stat(path)
             except OSError:
                 continue
-            key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+            key = self._stated[path] = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
             if key not in self.old:
                 todo[key] = (path, {"sha": "sha1"}.get(kind, kind))
                 size += st.st_size
@@ -83,8 +84,7 @@ class HeaderCache:
     def check(self, path, pkg):
         """The header facts of the package file PATH (read_header); a PunjiError when the file
         is not the package the repodata describes."""
-        st = os.stat(path)
-        key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+        key = self._stated.pop(path, None) or self._key(path)
         facts = dict(self.old.get(key) or {})
         if "listed_sigkey" not in facts:  # not read yet, or by a punji that did not read it
             facts.update(read_header(path))
@@ -96,13 +96,20 @@ class HeaderCache:
         if same_package(facts["nevra"]) != same_package(expected):
             raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
                              % (path, facts["nevra"], expected))
-        if st.st_size != pkg.size_package:
+        size = int(key.rsplit(" ", 2)[1])
+        if size != pkg.size_package:
             raise PunjiError("package %s: %d bytes, the repodata says %d (truncated or replaced)"
-                             % (path, st.st_size, pkg.size_package))
+                             % (path, size, pkg.size_package))
         if facts["checksum"] != pkg.pkgId:
             raise PunjiError("package %s: its %s checksum differs from the repodata's (corrupt or replaced)"
                              % (path, kind))
         return facts
+
+    @staticmethod
+    def _key(path):
+        """PATH's key in the cache: path, size and mtime."""
+        st = os.stat(path)
+        return "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
 
     def check_header(self, path, expected_nevra, payloadhash, sigkey, check_sigkey):
         """The header facts of PATH ({"nevra", "sigkey", "payloadhash"}), checked against what

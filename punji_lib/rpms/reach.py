@@ -18,7 +18,8 @@ from .. import ahead
 from ..compose import layout
 from ..config.lookup import json_file, va_data
 from ..config.repo_refs import repos_for
-from . import depsolve, input_arches
+from ..log import log
+from . import depsolve, input_arches, rebuilds
 from .pkgpool import PackagePool
 
 
@@ -56,15 +57,44 @@ def _run(topdir, conf, gather_conf, arch):
             return kept["nevras"]
     except (OSError, ValueError):
         pass
-    # nothing kept for a next pool: the next reach of these repos is in reach.json, and a
-    # nightly's new compose has a cache of its own
-    pool = PackagePool(arch, repos, cache=cache, keep_caches=False)
-    # the group files of the repos themselves count too: DNF merges them with the compose's comps
-    pool.comps_files += [("comps", comps)] if os.path.isfile(comps) else []
-    result = depsolve.Solver(pool, request).run()
-    nevras = sorted(pool.nevra(i) for i in result.packages)
-    jsonio.write_shared(path, jsonio.dumps({"key": key, "nevras": nevras}, compact=True))
+    inputs = _inputs(request, repos, cache, comps)
+    taken = rebuilds.taken_over(_old_reach(topdir, conf, arch), inputs, repos, cache)
+    if taken is not None:
+        nevras, forced = taken
+        log.info("pkgset reach of %s: every package of its repos, as the old compose's solve, which no order "
+                 "of its steps changes, with rebuilt packages in their places: not solved again", arch)
+    else:
+        # nothing kept for a next pool: the next reach of these repos is in reach.json, and a
+        # nightly's new compose has a cache of its own
+        pool = PackagePool(arch, repos, cache=cache, keep_caches=False)
+        # the group files of the repos themselves count too: DNF merges them with the compose's comps
+        pool.comps_files += [("comps", comps)] if os.path.isfile(comps) else []
+        result = depsolve.Solver(pool, request).run()
+        nevras = sorted(pool.nevra(i) for i in result.packages)
+        forced = rebuilds.forced(pool, request, result, inputs)
+    jsonio.write_shared(path, jsonio.dumps(dict({"key": key, "nevras": nevras}, **forced), compact=True))
     return nevras
+
+
+def _inputs(request, repos, cache, comps):
+    """What a reach that answers every package of its repos reads besides their packages: the
+    request, the repos, the compose's comps for the arch and the repos' own group files."""
+    from ..compose import jsonio, state
+    from .repos import Repo
+
+    groups = [state.file_digest(Repo(spec, cache).comps() or os.devnull) for spec in repos]
+    return state.digest(request, list(repos), jsonio.read_text(comps), groups)
+
+
+def _old_reach(topdir, conf, arch):
+    """The reach.json of ARCH of the old compose a nightly reuses ({} when there is none)."""
+    from ..compose import jsonio, reuse
+
+    old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
+    try:
+        return jsonio.read_json(layout.at(old, layout.reach_json(arch))) if old else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def _request(topdir, gather_conf, arch):
