@@ -365,6 +365,28 @@ def test_sigint_and_sigterm_at_once_end_a_command_with_its_one_line(tmp_path):
     assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
 
 
+def test_an_interruption_code_dropped_prints_no_traceback_and_the_command_says_it_was_interrupted():
+    """A Ctrl-C as a Cython module initialized (pkgset's imports, kill-campaign --signal INT seed
+    10788): the module dropped the Interrupted raised in it, and Python printed it as "Exception
+    ignored in: <module 'inspect'>" with its traceback, before the command's own line. A __del__
+    drops it the same way here."""
+    done = signalled_child("""
+        from punji_lib.commands import cli
+
+        class Dropping:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def work(args):
+            Dropping()
+            cli.stop_if_interrupted()
+            return 0
+
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
+
+
 def test_ctrl_c_while_a_command_imports_its_modules_ends_it_without_a_traceback():
     """A Ctrl-C to a plain `make` reaches every command it started, most of them still importing
     their modules, where Python's KeyboardInterrupt printed a traceback of the import."""
