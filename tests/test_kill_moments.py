@@ -258,6 +258,34 @@ def killed_writing_its_state_then_resumed(task_hub, topdir, phase, method):
     assert not os.path.exists(os.path.join(topdir, "work", "global", phase, "koji-tasks.json"))
 
 
+def test_a_run_killed_as_the_hub_created_its_task_leaves_a_mark_its_resume_warns_of(task_hub, tmp_path, demo_repo):
+    """A kill between the hub creating a task and the run's record of its id: the task goes on,
+    and the resume, finding no id, creates a second one (on a real hub, a second build of the
+    NVR, refused while the first builds). The call is now marked before it is made, and the
+    resume says so in one warning naming the call's method."""
+    topdir = image_build_compose(tmp_path, demo_repo, "PDL-Unrecorded")
+    before = len(task_hub.submitted_calls("buildImageOz"))
+    script = textwrap.dedent("""
+        import os, signal, sys
+        sys.path.insert(0, %r)
+        from punji_lib.koji import tasks
+        tasks.TaskSession.task_url = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # the task exists now
+        from punji_lib.phases import imagebuild
+        imagebuild.run(%r)
+    """) % (ROOT, topdir)
+    killed = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stdout
+    assert len(task_hub.submitted_calls("buildImageOz")) == before + 1
+    done = command("punji-imagebuild", topdir)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if ": warning: " in line]
+    assert len(warnings) == 1 and warnings[0].startswith("punji-imagebuild: warning: ") and \
+        "Koji task of buildImageOz" in warnings[0], done.stderr
+    assert not os.path.exists(os.path.join(topdir, "work", "global", "imagebuild", "koji-tasks.json"))
+    again = command("punji-imagebuild", topdir)  # a run that was not killed: nothing to warn of
+    assert again.returncode == 0 and ": warning: " not in again.stderr, again.stderr
+
+
 def test_a_task_the_killed_run_left_is_taken_over_for_the_same_call_only_and_not_when_it_failed(
         task_hub, tmp_path, demo_repo):
     from punji_lib.koji import adopt, tasks
@@ -332,6 +360,28 @@ def test_sigint_and_sigterm_at_once_end_a_command_with_its_one_line(tmp_path):
             os.kill(os.getpid(), signal.SIGINT)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, both)
             time.sleep(5)
+        sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
+    """)
+    assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")
+
+
+def test_an_interruption_code_dropped_prints_no_traceback_and_the_command_says_it_was_interrupted():
+    """A Ctrl-C as a Cython module initialized (pkgset's imports, kill-campaign --signal INT seed
+    10788): the module dropped the Interrupted raised in it, and Python printed it as "Exception
+    ignored in: <module 'inspect'>" with its traceback, before the command's own line. A __del__
+    drops it the same way here."""
+    done = signalled_child("""
+        from punji_lib.commands import cli
+
+        class Dropping:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def work(args):
+            Dropping()
+            cli.stop_if_interrupted()
+            return 0
+
         sys.exit(cli.run(cli.parser("punji-x", "x", "x"), work, []))
     """)
     assert (done.returncode, done.stdout) == (128 + signal.SIGINT, "punji-x: interrupted by SIGINT\n")

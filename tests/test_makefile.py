@@ -119,7 +119,6 @@ def test_config_change_rewrites_only_the_slices_it_touches(compose):
 
 
 def test_a_variant_change_regenerates_the_variants_and_comps(compose):
-    make(compose)
     conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
     with open(conf, "a") as f:
         f.write('tree_arches = ["x86_64"]\n')
@@ -128,6 +127,30 @@ def test_a_variant_change_regenerates_the_variants_and_comps(compose):
     assert {a for v in tree for a in v["arches"]} == {"x86_64"}
     info = json.load(open(os.path.join(compose, "compose/metadata/composeinfo.json")))
     assert info["payload"]["variants"]["Server"]["arches"] == ["x86_64"]
+
+
+def test_a_config_change_dropping_targets_the_compose_made_is_refused_and_the_compose_kept(compose):
+    """make never removes what a target made: after a config change that drops an arch (or
+    makes a variant is_empty), the dropped trees' outputs stayed in the compose, and some in its
+    metadata, unlike a fresh compose of the changed config. The regenerated Makefile is refused
+    in one line naming what is dropped; the config put back, make finishes the compose."""
+    make(compose)
+    conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")
+    original = open(conf).read()
+    targets = open(os.path.join(compose, "work/global/targets.json")).read()
+    with open(conf, "a") as f:
+        f.write('tree_arches = ["x86_64"]\n')
+    out = make(compose)
+    assert out.returncode != 0 and "Traceback" not in out.stdout
+    errors = [line for line in out.stdout.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith("punji-makefile: error: the changed config"), out.stdout
+    assert "no longer makes pkgset aarch64" in errors[0] and "start a new compose" in errors[0]
+    assert open(os.path.join(compose, "work/global/targets.json")).read() == targets
+    assert os.path.isdir(os.path.join(compose, "compose/Server/aarch64/os/repodata"))
+    with open(conf, "w") as f:
+        f.write(original)
+    assert make(compose).returncode == 0
+    assert open(os.path.join(compose, "STATUS")).read() == "FINISHED\n"
 
 
 def test_a_broken_config_change_stops_make_with_one_line(compose):

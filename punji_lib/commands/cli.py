@@ -93,9 +93,11 @@ def run(argparser, work, argv=None, error_status=1):
     args = argparser.parse_args(argv)
     prog = argparser.prog
     before = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    unraisable = sys.unraisablehook
     try:
         try:
             # in the try: a signal that comes as the handlers are set is handled as any other
+            sys.unraisablehook = _unraisable
             signal.signal(signal.SIGTERM, _terminated)
             signal.signal(signal.SIGINT, _terminated)
             return work(args) or 0
@@ -126,6 +128,7 @@ def run(argparser, work, argv=None, error_status=1):
         for signum, handler in before.items():
             if handler is not None:  # None: a handler not set from Python, which stays
                 signal.signal(signum, handler)
+        sys.unraisablehook = unraisable
 
 
 class Interrupted(KeyboardInterrupt):
@@ -148,6 +151,20 @@ def _terminated(signum, _frame):
     signal.signal(signal.SIGINT, ignore)
     _interruptions.append(signum)
     raise Interrupted(signum)
+
+
+def _unraisable(unraisable):
+    """Python's report of an exception something dropped ("Exception ignored in ...", with its
+    traceback), except for an interruption: a Ctrl-C as a C extension's module initializes (a
+    Cython module patching inspect, say) is dropped there, and is kept in _interruptions for
+    stop_if_interrupted; the command says it was interrupted in its own line, if it stops."""
+    if not isinstance(unraisable.exc_value, Interrupted):
+        return sys.__unraisablehook__(unraisable)
+    import warnings
+
+    # what such a Cython module warns of next: the patch the interruption stopped
+    warnings.filterwarnings("ignore", message="Cython module failed to patch", category=RuntimeWarning)
+    return None
 
 
 def stop_if_interrupted():

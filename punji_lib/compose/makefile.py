@@ -243,5 +243,27 @@ def _assemble(parts, targets):
 def write(topdir):
     """Write <topdir>/Makefile and work/global/targets.json (always: make restarts on it)."""
     text, targets = render(topdir)
+    _refuse_dropped_targets(topdir, targets)
     jsonio.write_json(layout.at(topdir, layout.targets_json()), {"header": state.header("targets"), "targets": targets})
     jsonio.write_text(layout.at(topdir, layout.makefile()), text)
+
+
+def _refuse_dropped_targets(topdir, targets):
+    """A config changed in a compose so that targets it made are no more (a variant made
+    is_empty or removed, an arch or a phase's option dropped): no Makefile runs them again, and
+    their outputs would stay in the compose and its metadata, which a fresh compose of the
+    changed config does not have. Nothing here knows every output of a target to remove, so
+    the regenerated Makefile is refused, the compose left as it is."""
+    path = layout.at(topdir, layout.targets_json())
+    if not os.path.exists(path):
+        return
+    kept = {t["target"] for t in targets}
+    dropped = [t for t in jsonio.read_json(path).get("targets", [])
+               if t["target"] not in kept and os.path.exists(layout.at(topdir, t["target"]))]
+    if dropped:
+        names = ["%s %s" % (t["phase"], ".".join(filter(None, (t.get("variant"), t.get("arch")))) or "global")
+                 for t in dropped]
+        shown = ", ".join(names[:4]) + (" and %d more" % (len(names) - 4) if len(names) > 4 else "")
+        raise PunjiError("the changed config (or variants file) no longer makes %s, which this compose made: "
+                         "their outputs would stay; put the config back, or start a new compose of it "
+                         "(punji-compose CONFIG, --nightly takes over what is unchanged)" % shown)

@@ -10,12 +10,20 @@ created); a run finding that record (only a killed run leaves it: a failed or in
 run removes it, a run done once it has written its state) takes over the task recorded for
 the same call (hub, method, arguments) if the hub still has it FREE, OPEN or CLOSED, and submits the call
 anew otherwise (a failed or canceled task, one the killed run was not told the id of).
+
+A call is recorded before it is made, with no id yet: a run killed between the hub creating the
+task and the record of its id leaves that mark, and its resume says in a warning that a task of
+the call may be left on the hub (a real hub then refuses the second build of an NVR while the
+first builds). It is not looked up: the hub's task lists say neither which compose created a
+task nor, in one form across hub versions and plugins, which call; another compose of the same
+config by the same user (a test compose beside the nightly) makes tasks of the same calls, and
+taking one of those over would be worse than a second task.
 """
 
 import os
 
 from ..compose import jsonio, layout, state
-from ..log import log
+from ..log import log, warn
 from . import tasks as kojitasks
 
 TAKEN_OVER = {kojitasks.FREE, kojitasks.OPEN, kojitasks.ASSIGNED, kojitasks.CLOSED}
@@ -25,6 +33,7 @@ class TaskRecord:
     """The tasks of one run of PHASE in compose TOPDIR: submit() creates or takes over."""
 
     def __init__(self, topdir, phase):
+        self.phase = phase
         self.path = layout.at(topdir, layout.koji_tasks_json(phase))
         self.left = self._read()  # the killed run's {call: task id}
         self.tasks = {}
@@ -40,15 +49,24 @@ class TaskRecord:
     def submit(self, session, method, *args, **kwargs):
         """The id of the task for this call: the killed run's, or a new one."""
         call = state.digest(session.server, method, list(args), kwargs)
-        task_id = self._left_task(session, call)
+        task_id = self._left_task(session, method, call)
         if task_id is None:
+            self.tasks[call] = None  # made, its id not known yet: a kill now leaves this mark
+            self._write()
             task_id = session.submit(method, *args, **kwargs)
         self.tasks[call] = task_id
-        # the killed run's tasks not reached yet stay: this run may be killed too
-        jsonio.write_json(self.path, {"header": state.header("koji-tasks"), "tasks": dict(self.left, **self.tasks)})
+        self._write()
         return task_id
 
-    def _left_task(self, session, call):
+    def _write(self):
+        # the killed run's tasks not reached yet stay: this run may be killed too
+        jsonio.write_json(self.path, {"header": state.header("koji-tasks"), "tasks": dict(self.left, **self.tasks)})
+
+    def _left_task(self, session, method, call):
+        if call in self.left and self.left[call] is None:
+            warn("punji-" + self.phase, "the interrupted run was killed as it created a Koji task of %s, before it "
+                 "learned its id: that task may still be on the hub, and this run creates another (cancel the "
+                 "first if the hub refuses a second build of its NVR)" % method)
         task_id = self.left.pop(call, None)
         if task_id is None:
             return None
