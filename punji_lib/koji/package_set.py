@@ -108,7 +108,8 @@ def from_koji(topdir, conf, arch):
     # where files are cached and which event is asked for do not change what the set is
     inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
                           arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found),
-                          sorted(names) if only is not None or fallback is not None else None)
+                          sorted(names) if only is not None or fallback is not None else None,
+                          _module_defaults_digest(topdir) if found else None)
     watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
@@ -410,6 +411,16 @@ def _content_held(sets, content_tags):
             if i < 0:
                 held[content_tags[i]].append(nevra)
     return held
+
+
+def _module_defaults_digest(topdir):
+    """The files of module_defaults_dir init exported, by name and content: the package set's
+    modules.yaml carries their defaults, so a file changed, added or removed is another input."""
+    directory = layout.at(topdir, layout.module_defaults_dir())
+    if not os.path.isdir(directory):
+        return None
+    return sorted((name, state.file_digest(os.path.join(directory, name))) for name in os.listdir(directory)
+                  if os.path.isfile(os.path.join(directory, name)))
 
 
 def _write_modules(topdir, arch, found, tree, content_only, content_held):
