@@ -51,7 +51,7 @@ from ..rpms.packages import SOURCE_ARCHES, record
 from . import modules
 from .event import compose_event
 from .session import Session
-from .signed import rpm_nevra, signed_copies
+from .signed import rpm_nevra, signed_copies, sigkeys
 from .store import Store
 
 BUILD_COMPLETE = 1
@@ -537,7 +537,7 @@ def _reuse(topdir, arch, koji, conf, tags, inputs, event):
         records = jsonio.read_json(layout.at(old, layout.pkgset_json(arch)))["packages"]
         inside = os.path.join(os.path.abspath(old), "")  # files it downloaded stay its own
         return all(not r["path"].startswith(inside) and os.path.isfile(r["path"]) for r in records) and \
-            _tags_unchanged(koji, tags, conf, record, arch, event)
+            _tags_unchanged(koji, tags, conf, record, arch, event) and _signatures_unchanged(koji, conf, records)
 
     if reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch), unchanged,
                        optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch),
@@ -564,10 +564,38 @@ def _kept(topdir, arch, koji, conf, tags, inputs, event):
     records = jsonio.read_json(packages)["packages"]
     if not all(os.path.isfile(r["path"]) for r in records):
         return None
-    if not _tags_unchanged(koji, tags, conf, old, arch, event):
+    if not _tags_unchanged(koji, tags, conf, old, arch, event) or not _signatures_unchanged(koji, conf, records):
         return None
     facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
     return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)
+
+
+def _signatures_unchanged(koji, conf, records):
+    """Whether no RPM of RECORDS (a package set's) got a signature since of a key sigkeys puts
+    before the copy the set took: Koji's tag history does not see a signature, and the copy of
+    that key would be taken now. Only RPMs taken unsigned or with a later key are asked about."""
+    keys = sigkeys(conf)
+    asked = []
+    for r in records:
+        if r.get("repo", "").startswith("koji task"):
+            continue  # a scratch build's outputs have no signed copies
+        taken = _taken_key(r)
+        earlier = [k for k in (keys[:keys.index(taken)] if taken in keys else keys) if k is not None]
+        if earlier:
+            asked.append((_file_nvra(r["nevra"]), set(earlier)))
+    if not asked:
+        return True
+    infos = koji.multicall("getRPM", [((nvra,), {}) for nvra, _keys in asked])
+    if any(info is None for info in infos):
+        return False
+    found = koji.multicall("queryRPMSigs", [((), {"rpm_id": info["id"]}) for info in infos])
+    return not any(earlier & {s["sigkey"].lower() for s in sigs} for (_nvra, earlier), sigs in zip(asked, found))
+
+
+def _taken_key(record):
+    """The key of the signed copy RECORD was read from (its path under data/signed/), or None."""
+    parts = record.get("location", "").split("/")
+    return parts[parts.index("signed") + 1] if "data" in parts and "signed" in parts else None
 
 
 def _tags_unchanged(koji, tags, conf, record, arch, event):
