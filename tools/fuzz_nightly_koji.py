@@ -235,11 +235,13 @@ def mutate_koji_package_blocked(rng, case):
 
 def mutate_koji_module_build_added(rng, case):
     """A newer version of a module build of the case (same stream, context and content), its
-    modulemd files written with the new version, tagged as the one it follows."""
-    steps = [s for s in case.module_steps() if s.get("tags")]
+    modulemd files written with the new version, tagged as the one it follows or (a third of
+    the time) in no tag: found by a variant's <modules> search only."""
+    steps = case.module_steps()
     if not steps:
         return None
     old = rng.choice(steps)
+    tags = old.get("tags", []) if rng.random() < 0.67 else []
     info = dict(old["module"], version=int(old["module"]["version"]) + 1)
     key = "%(name)s-%(stream)s-%(version)s-%(context)s" % info
     directory = os.path.join("modules-update", key)
@@ -254,10 +256,10 @@ def mutate_koji_module_build_added(rng, case):
         files[name] = os.path.join(directory, name)
         with open(os.path.join(case.case_dir, files[name]), "w") as f:
             f.write(text)
-    step = {"module": info, "files": files, "content": old.get("content", []), "tags": old["tags"]}
+    step = {"module": info, "files": files, "content": old.get("content", []), "tags": tags}
     case.add_update(step)
     return "koji: module build %s:%s:%s:%s added in %s" % (
-        info["name"], info["stream"], info["version"], info["context"], ",".join(old["tags"]))
+        info["name"], info["stream"], info["version"], info["context"], ",".join(tags) or "no tag")
 
 
 HUB_MUTATIONS = [
