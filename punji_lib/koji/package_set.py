@@ -34,7 +34,10 @@ scratch tasks' outputs, listed after a tag's, those of the names a tag's walk en
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
 the same options, or a new compose, keeps (takes over) the package set made at an event its
-tags (and their inheritance) did not change since (tagChangedSinceEvent).
+tags (and their inheritance) did not change since (tagChangedSinceEvent) and no RPM it took
+unsigned or with a later key of sigkeys got a signature of an earlier key since (a signature is
+no tag change); with module builds, module_defaults_dir's files are inputs too (the set's
+modules.yaml carries their defaults).
 """
 
 import os
