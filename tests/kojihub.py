@@ -372,6 +372,15 @@ class Hub(ModuleBuilds):
             raise xmlrpc.client.Fault(GENERIC_ERROR, "No such build: %r" % (buildInfo,))
         return None
 
+    def getRPM(self, rpminfo, strict=False, multi=False):
+        """The RPM of RPMINFO (an id or an N-V-R.A string), or None."""
+        for info in self.rpms.values():
+            if rpminfo in (info["id"], "%(nvr)s.%(arch)s" % info):
+                return dict(info)
+        if strict:
+            raise xmlrpc.client.Fault(GENERIC_ERROR, "No such rpm: %r" % (rpminfo,))
+        return None
+
     def listRPMs(self, buildID=None, buildrootID=None, imageID=None, componentBuildrootID=None, hostID=None,
                  arches=None, queryOpts=None, draft=None):
         if buildID is None:

@@ -26,3 +26,21 @@ def test_a_variant_on_an_empty_one_is_gathered_again_when_the_empty_ones_groups_
     assert rpms_payload(second) == rpms_payload(fresh)
     assert tree_files(second) == tree_files(fresh)
     assert os.path.basename(first) != os.path.basename(second)
+
+
+def test_a_variant_on_an_empty_one_is_gathered_again_when_the_empty_ones_group_gets_a_package(
+        tmp_path, demo_copy):
+    # the variant reads the empty one's comps file; its groups' names stay the same
+    # (tools/fuzz-nightly --seed 4365 --gather --repos --outputs)
+    conf, variants, comps = demo_copy / "demo.conf", demo_copy / "variants.xml", demo_copy / "comps.xml"
+    server = '<variant id="Server" name="Server" type="variant" has_optional="true">'
+    variants.write_text(variants.read_text().replace(server, server[:-1] + ' is_empty="true">'))
+    first = composed(conf, tmp_path / "nightly")
+    req = '<packagereq type="mandatory">demo-release-server</packagereq>'
+    assert req in comps.read_text()
+    comps.write_text(comps.read_text().replace(req, req + '<packagereq type="mandatory">demo-fortune</packagereq>'))
+    second = composed(conf, tmp_path / "nightly")
+    fresh = composed(conf, tmp_path / "fresh")
+    assert rpms_payload(fresh) != rpms_payload(first)
+    assert rpms_payload(second) == rpms_payload(fresh)
+    assert tree_files(second) == tree_files(fresh)

@@ -34,7 +34,10 @@ scratch tasks' outputs, listed after a tag's, those of the names a tag's walk en
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
 or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
 the same options, or a new compose, keeps (takes over) the package set made at an event its
-tags (and their inheritance) did not change since (tagChangedSinceEvent).
+tags (and their inheritance) did not change since (tagChangedSinceEvent) and no RPM it took
+unsigned or with a later key of sigkeys got a signature of an earlier key since (a signature is
+no tag change); with module builds, module_defaults_dir's files are inputs too (the set's
+modules.yaml carries their defaults).
 """
 
 import os
@@ -51,7 +54,7 @@ from ..rpms.packages import SOURCE_ARCHES, record
 from . import modules
 from .event import compose_event
 from .session import Session
-from .signed import rpm_nevra, signed_copies
+from .signed import rpm_nevra, signed_copies, sigkeys
 from .store import Store
 
 BUILD_COMPLETE = 1
@@ -108,7 +111,8 @@ def from_koji(topdir, conf, arch):
     # where files are cached and which event is asked for do not change what the set is
     inputs = state.digest("koji", {k: v for k, v in conf.items() if k not in ("koji_cache", "koji_event")},
                           arch, multilib, koji.server, koji.topdir, koji.topurl, _found_digest(found),
-                          sorted(names) if only is not None or fallback is not None else None)
+                          sorted(names) if only is not None or fallback is not None else None,
+                          _module_defaults_digest(topdir) if found else None)
     watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
@@ -412,6 +416,16 @@ def _content_held(sets, content_tags):
     return held
 
 
+def _module_defaults_digest(topdir):
+    """The files of module_defaults_dir init exported, by name and content: the package set's
+    modules.yaml carries their defaults, so a file changed, added or removed is another input."""
+    directory = layout.at(topdir, layout.module_defaults_dir())
+    if not os.path.isdir(directory):
+        return None
+    return sorted((name, state.file_digest(os.path.join(directory, name))) for name in os.listdir(directory)
+                  if os.path.isfile(os.path.join(directory, name)))
+
+
 def _write_modules(topdir, arch, found, tree, content_only, content_held):
     """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
     tags, the content tags of each variant's streams on any arch, the packages only content tags
@@ -526,7 +540,7 @@ def _reuse(topdir, arch, koji, conf, tags, inputs, event):
         records = jsonio.read_json(layout.at(old, layout.pkgset_json(arch)))["packages"]
         inside = os.path.join(os.path.abspath(old), "")  # files it downloaded stay its own
         return all(not r["path"].startswith(inside) and os.path.isfile(r["path"]) for r in records) and \
-            _tags_unchanged(koji, tags, conf, record, arch, event)
+            _tags_unchanged(koji, tags, conf, record, arch, event) and _signatures_unchanged(koji, conf, records)
 
     if reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch), unchanged,
                        optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch),
@@ -553,10 +567,38 @@ def _kept(topdir, arch, koji, conf, tags, inputs, event):
     records = jsonio.read_json(packages)["packages"]
     if not all(os.path.isfile(r["path"]) for r in records):
         return None
-    if not _tags_unchanged(koji, tags, conf, old, arch, event):
+    if not _tags_unchanged(koji, tags, conf, old, arch, event) or not _signatures_unchanged(koji, conf, records):
         return None
     facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
     return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)
+
+
+def _signatures_unchanged(koji, conf, records):
+    """Whether no RPM of RECORDS (a package set's) got a signature since of a key sigkeys puts
+    before the copy the set took: Koji's tag history does not see a signature, and the copy of
+    that key would be taken now. Only RPMs taken unsigned or with a later key are asked about."""
+    keys = sigkeys(conf)
+    asked = []
+    for r in records:
+        if r.get("repo", "").startswith("koji task"):
+            continue  # a scratch build's outputs have no signed copies
+        taken = _taken_key(r)
+        earlier = [k for k in (keys[:keys.index(taken)] if taken in keys else keys) if k is not None]
+        if earlier:
+            asked.append((_file_nvra(r["nevra"]), set(earlier)))
+    if not asked:
+        return True
+    infos = koji.multicall("getRPM", [((nvra,), {}) for nvra, _keys in asked])
+    if any(info is None for info in infos):
+        return False
+    found = koji.multicall("queryRPMSigs", [((), {"rpm_id": info["id"]}) for info in infos])
+    return not any(earlier & {s["sigkey"].lower() for s in sigs} for (_nvra, earlier), sigs in zip(asked, found))
+
+
+def _taken_key(record):
+    """The key of the signed copy RECORD was read from (its path under data/signed/), or None."""
+    parts = record.get("location", "").split("/")
+    return parts[parts.index("signed") + 1] if "data" in parts and "signed" in parts else None
 
 
 def _tags_unchanged(koji, tags, conf, record, arch, event):

@@ -62,8 +62,12 @@ def run(topdir, variant, arch):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     lookasides = _variant_lookasides(topdir, conf, tree, v, arch)
-    # what V takes of each: its packages and (an empty variant's too) its inputs
-    taken = [[earlier[uid]["packages"], earlier[uid].get("inputs")] for uid in related]
+    # what V takes of each: its packages and (an empty variant's too) its inputs; of an empty
+    # one also its comps, which V's pool reads: its groups' packages are in no result of it
+    by_uid = variants.by_uid(tree)
+    taken = [[earlier[uid]["packages"], earlier[uid].get("inputs")] +
+             ([state.file_digest(layout.at(topdir, layout.comps_file(uid, arch)))]
+              if by_uid[uid].get("is_empty") else []) for uid in related]
     fingerprint = _fingerprint(topdir, conf, v, arch, tree, taken, lookasides)
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
