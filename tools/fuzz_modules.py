@@ -224,8 +224,13 @@ def gen_options(rng, builds, root, case_dir, gather_method, module_tag):
     if rng.random() < 0.3:
         conf.append(("pkgset_koji_inherit_modules", rng.random() < 0.6))
     if rng.random() < 0.7:
-        write_defaults(rng, builds, os.path.join(case_dir, "module_defaults"))
-        conf.append(("module_defaults_dir", {"scm": "file", "dir": "module_defaults"}))
+        defaults = os.path.join(case_dir, "module_defaults")
+        write_defaults(rng, builds, defaults)
+        # every module drawn without defaults: an empty directory fails both tools alike (seed 6820)
+        if os.listdir(defaults):
+            conf.append(("module_defaults_dir", {"scm": "file", "dir": "module_defaults"}))
+        else:
+            os.rmdir(defaults)
     if rng.random() < 0.25:
         conf.append(("filter_modules", gen_filters(rng, builds, root)))
     conf.append(("gather_method", module_gather_method(rng, gather_method, ids)))

@@ -16,6 +16,7 @@ Stream and the RHEL rebuilds take them.
   certificate too), product_id_allow_missing and product_id_allow_name_prefix.
 """
 
+import fnmatch
 import os
 import re
 import shutil
@@ -162,9 +163,10 @@ def rpm_extra_files(rng, variants, pattern):
     return entries
 
 
-def gen_sources(rng, variants, pattern, conf, case_dir):
+def gen_sources(rng, variants, pattern, conf, case_dir, available=None):
     """--sources: [(name, value)] to append to CONF (the options drawn so far); writes the
-    certificates and git repository into CASE_DIR."""
+    certificates and git repository into CASE_DIR. AVAILABLE: the package names the package set
+    can hold (a Koji tag's), whose rpm entries naming none are left out after the draws."""
     conf_now = dict(conf)
     result = []
     chosen = input_sources(rng, conf_now, case_dir)
@@ -173,7 +175,7 @@ def gen_sources(rng, variants, pattern, conf, case_dir):
         switches, certs_in_git = product_id_options(rng, variants, case_dir)
         result += switches
     if rng.random() < 0.5:
-        entries = rpm_extra_files(rng, variants, pattern)
+        entries = keep_available(rpm_extra_files(rng, variants, pattern), available)
         result.append(("extra_files", list(conf_now.get("extra_files") or ()) + entries))
     git_names = [conf_now[o] for o, how in chosen.items() if how == "git"]
     commit = make_git_repo(case_dir, git_names) if git_names or certs_in_git else None
@@ -194,6 +196,39 @@ def gen_sources(rng, variants, pattern, conf, case_dir):
     rpm_names = sorted({e["repo"] for name, value in result if name == "extra_files" for _regex, data in value
                         for block in data.values() for e in block if e["scm"] == "rpm"})
     if rpm_names and rng.random() < 0.9:
-        result.append(("additional_packages", list(conf_now.get("additional_packages") or ())
-                       + [(".*", {"*": rpm_names})]))
+        pattern = json_gathering_pattern(conf_now.get("gather_method"), variants)
+        if pattern:
+            result.append(("additional_packages", list(conf_now.get("additional_packages") or ())
+                           + [(pattern, {"*": rpm_names})]))
     return result
+
+
+def json_gathering_pattern(gather_method, variants):
+    """A regex of the VARIANTS whose GATHER_METHOD has a method for the json source (Pungi stops
+    on additional_packages of a variant without one): ".*" when every variant has one, None when
+    none has."""
+    if not isinstance(gather_method, dict):
+        return ".*"
+    having = []
+    for variant in variants:
+        methods = [value for regex, value in gather_method.items() if re.match(regex, variant.uid)]
+        if methods and (not isinstance(methods[-1], dict) or "json" in methods[-1]):
+            having.append(variant.uid)
+    if len(having) == len(variants):
+        return ".*"
+    return "^(%s)$" % "|".join(having) if having else None
+
+
+def keep_available(extra_files, available):
+    """EXTRA_FILES ([(regex, {arch: [entry]})]) without the scm "rpm" entries whose package glob
+    names none of AVAILABLE (the package names the package set can hold; None: every name)."""
+    if available is None:
+        return extra_files
+    kept = []
+    for regex, data in extra_files:
+        data = {arch: [e for e in block if e.get("scm") != "rpm" or fnmatch.filter(available, e["repo"])]
+                for arch, block in data.items()}
+        data = {arch: block for arch, block in data.items() if block}
+        if data:
+            kept.append((regex, data))
+    return kept
