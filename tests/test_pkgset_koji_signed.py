@@ -117,6 +117,11 @@ def test_with_no_tree_left_the_source_rpms_are_still_read_and_their_signatures_c
     line = assert_one_line_error(command("punji-pkgset", "--arch", "src", compose),
                                  "packages are not signed with any key of sigkeys", "demo-coreutils-0:9.3-4.pdl1.src")
     assert ".noarch" not in line and ".x86_64" not in line
+    # the line names five and says how many more; the log names every one (as Pungi's does)
+    listed = line.split(": ", 2)[2].split(" and ")[0].split(", ")
+    more = int(line.rsplit(" and ", 1)[1].split()[0])
+    logged = [x for x in open(os.path.join(compose, "logs", "src", "pkgset.log")) if "not signed with any key" in x]
+    assert len(logged[0].rsplit(": ", 1)[1].split()) == len(listed) + more
     compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="demo", tree_variants=["NoSuchVariant"])
     done = make(compose)
     assert done.returncode == 0, done.stdout

@@ -52,6 +52,8 @@ def signed_copies(koji, conf, store, items, fallback=None, holders=None):
     if todo:
         names = sorted({rpm_nevra(items[i][2]) for i in _of_first_set(todo, items, holders or {})})
         more = " and %d more" % (len(names) - SHOWN) if len(names) > SHOWN else ""
+        if more:  # the error line names a few: the log, every one (Pungi logs them all)
+            log.error("not signed with any key of sigkeys %s: %s", keys, " ".join(names))
         raise PunjiError("%d packages are not signed with any key of sigkeys %s (after %d retries): %s%s"
                          % (len(names), keys, retries, ", ".join(names[:SHOWN]), more))
     return [(items[i], chosen[i]) for i in range(len(items))]
