@@ -425,3 +425,22 @@ def test_make_lines_of_targets_the_launcher_answered_unrun_stay_off_the_terminal
     assert [f[0] for f in failed][:1] == ["killed"] and sorted(f[0] for f in failed) == ["failed", "killed", "unrun"]
     assert "killed] Killed" in shown and "failed] Error 1" in shown and "unrun]" not in shown
     assert "unrun] Error 1" in (tmp_path / "logs" / "global" / "compose.log").read_text()
+
+
+def test_a_target_answered_unrun_before_make_stops_stays_off_the_terminal_after_a_command_said_its_error(
+        tmp_path, capfd):
+    """The launcher answers waiting commands unrun as soon as a copy failed, so make may report
+    one of them before the failed target itself, and before it says it is stopping (a full disk:
+    seen by tools/fuzz-compose 7687): once a punji command printed its error, such a line is
+    not shown either."""
+    from punji_lib.commands import compose
+
+    (tmp_path / "logs" / "global").mkdir(parents=True)
+    (tmp_path / "Makefile").write_text(".PHONY: compose\ncompose: failed unrun\n"
+                                       "failed:\n\techo 'punji-createrepo: error: no space left' >&2; touch failed.error; sleep 0.5; exit 1\n"
+                                       "unrun:\n\tsleep 0.2; exit 1\n")
+    code, first, failed = compose.run_make(str(tmp_path), 2)
+    shown = capfd.readouterr().err
+    assert (code, first) == (2, "no space left")
+    assert [f[0] for f in failed] == ["unrun", "failed"]
+    assert "failed] Error 1" in shown and "unrun]" not in shown

@@ -106,7 +106,9 @@ def run_make(topdir, jobs, env=None, quiet=False):
             # the same error or warning of several targets (one broken repo read by each arch's
             # package set) reaches the terminal once; the log keeps every line
             repeated = notice and line in shown
-            if not quiet and not repeated and not (stopping and failure and _unrun(topdir, *failure)):
+            # a target answered unrun (after another failed: make may say so before it stops) is no failure to show
+            unrun = failure and (stopping or first_error is not None) and _unrun(topdir, *failure)
+            if not quiet and not repeated and not unrun:
                 sys.stderr.write(line)
             if notice:
                 shown.add(line)
