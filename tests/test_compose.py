@@ -409,18 +409,24 @@ def test_composeinfo_lists_a_nested_variants_tree_paths_even_when_missing_as_pun
         "source_repository": {"x86_64": "Server/source/tree/addons/HA"}}
 
 
+def _run_make(tmp_path, capfd, jobs, rules):
+    """punji-compose's make run over a Makefile of RULES (goal compose) in TMP_PATH: (exit code,
+    first error, make's failures, what reached the terminal)."""
+    from punji_lib.commands import compose
+
+    (tmp_path / "logs" / "global").mkdir(parents=True)
+    (tmp_path / "Makefile").write_text(".PHONY: compose\n" + rules)
+    code, first, failed = compose.run_make(str(tmp_path), jobs)
+    return code, first, failed, capfd.readouterr().err
+
+
 def test_make_lines_of_targets_the_launcher_answered_unrun_stay_off_the_terminal(tmp_path, capfd):
     """Once a target failed, the launcher answers the commands still waiting unrun (exit 1), and
     make said "Error 1" of each as if they had failed too; only the failed target's line is
     shown, the log keeps every line."""
-    from punji_lib.commands import compose
-
-    (tmp_path / "logs" / "global").mkdir(parents=True)
-    (tmp_path / "Makefile").write_text(".PHONY: compose\ncompose: killed unrun failed\n"
-                                       "killed:\n\tsleep 0.1; kill -KILL $$$$\nunrun:\n\tsleep 0.5; exit 1\n"
-                                       "failed:\n\tsleep 0.5; touch failed.error; exit 1\n")
-    code, _first, failed = compose.run_make(str(tmp_path), 3)
-    shown = capfd.readouterr().err
+    code, _first, failed, shown = _run_make(tmp_path, capfd, 3, "compose: killed unrun failed\n"
+                                            "killed:\n\tsleep 0.1; kill -KILL $$$$\nunrun:\n\tsleep 0.5; exit 1\n"
+                                            "failed:\n\tsleep 0.5; touch failed.error; exit 1\n")
     assert code == 2
     assert [f[0] for f in failed][:1] == ["killed"] and sorted(f[0] for f in failed) == ["failed", "killed", "unrun"]
     assert "killed] Killed" in shown and "failed] Error 1" in shown and "unrun]" not in shown
@@ -433,14 +439,9 @@ def test_a_target_answered_unrun_before_make_stops_stays_off_the_terminal_after_
     one of them before the failed target itself, and before it says it is stopping (a full disk:
     seen by tools/fuzz-compose 7687): once a punji command printed its error, such a line is
     not shown either."""
-    from punji_lib.commands import compose
-
-    (tmp_path / "logs" / "global").mkdir(parents=True)
-    (tmp_path / "Makefile").write_text(".PHONY: compose\ncompose: failed unrun\n"
-                                       "failed:\n\techo 'punji-createrepo: error: no space left' >&2; touch failed.error; sleep 0.5; exit 1\n"
-                                       "unrun:\n\tsleep 0.2; exit 1\n")
-    code, first, failed = compose.run_make(str(tmp_path), 2)
-    shown = capfd.readouterr().err
+    code, first, failed, shown = _run_make(
+        tmp_path, capfd, 2, "compose: failed unrun\nunrun:\n\tsleep 0.2; exit 1\nfailed:\n"
+        "\techo 'punji-createrepo: error: no space left' >&2; touch failed.error; sleep 0.5; exit 1\n")
     assert (code, first) == (2, "no space left")
     assert [f[0] for f in failed] == ["unrun", "failed"]
     assert "failed] Error 1" in shown and "unrun]" not in shown
