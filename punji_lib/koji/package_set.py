@@ -32,29 +32,29 @@ tag's set on its own walk, the module content tags' too; of the
 scratch tasks' outputs, listed after a tag's, those of the names a tag's walk ended with.
 
 All queries are made at the compose's Koji event (koji/event.py: --koji-event, koji_event,
-or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun with
-the same options, or a new compose, keeps (takes over) the package set made at an event its
-tags (and their inheritance) did not change since (tagChangedSinceEvent) and no RPM it took
-unsigned or with a later key of sigkeys got a signature of an earlier key since (a signature is
-no tag change); with module builds, module_defaults_dir's files are inputs too (the set's
-modules.yaml carries their defaults).
+or the hub's last event when the compose first asks). With pkgset_allow_reuse, a rerun or a new
+compose keeps the package set made from the same inputs while Koji has not changed it
+(koji/pkgset_reuse.py); with module builds, module_defaults_dir's files are inputs too (the
+set's modules.yaml carries their defaults).
 """
 
 import os
 
 from .. import arches
-from ..compose import jsonio, layout, request, reuse, state
+from ..compose import jsonio, layout, request, state
 from ..config import reader
 from ..config.lookup import is_arch_multilib, json_file, va_data
 from ..errors import PunjiError
 from ..log import log
 from ..rpms.headers import HeaderCache
 from ..rpms.nodeps import split_name_arch
+from ..rpms.package_text import file_nvra
 from ..rpms.packages import SOURCE_ARCHES, record
-from . import modules
+from . import modules, pkgset_reuse
 from .event import compose_event
 from .session import Session
-from .signed import rpm_nevra, signed_copies, sigkeys
+from .pkgset_reuse import tag_ids
+from .signed import rpm_nevra, signed_copies
 from .store import Store
 
 BUILD_COMPLETE = 1
@@ -116,9 +116,9 @@ def from_koji(topdir, conf, arch):
     watched = tags + (_module_tags(conf, tree, found) if found else [])
 
     if conf.get("pkgset_allow_reuse", True):
-        reused = _reuse(topdir, arch, koji, conf, watched, inputs, event)
-        if reused is not None:
-            return reused
+        facts = pkgset_reuse.standing(topdir, arch, koji, conf, watched, inputs, event)
+        if facts is not None:
+            return KojiSet(facts=facts, reused=True)
 
     wanted = _wanted_arches(arch, multilib)
     headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)))
@@ -152,7 +152,7 @@ def from_koji(topdir, conf, arch):
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
-                                  "koji_tags": _tag_ids(koji, watched, conf, event), "reused": False}, sets=sets)
+                                  "koji_tags": tag_ids(koji, watched, conf, event), "reused": False}, sets=sets)
 
 
 def _add_task_sets(sets, nevra, tag_count):
@@ -321,19 +321,6 @@ def _extra_builds(koji, nvrs, wanted):
             raise PunjiError("option 'pkgset_koji_builds': build %s is not complete in koji" % nvr)
     rpms = koji.multicall("listRPMs", [((), {"buildID": b["id"], "arches": wanted}) for b in builds])
     return [("koji build %s" % nvr, build, found) for nvr, build, found in zip(nvrs, builds, rpms)]
-
-
-def _tag_ids(koji, tags, conf, event):
-    """The ids of TAGS and (with pkgset_koji_inherit or pkgset_koji_inherit_modules) of every tag
-    they inherit from at EVENT, sorted."""
-    tags = _named(tags)
-    if not tags:
-        return []
-    ids = {info["id"] for info in koji.multicall("getTag", [((t,), {"event": event}) for t in tags]) if info}
-    if conf.get("pkgset_koji_inherit", True) or conf.get("pkgset_koji_inherit_modules"):
-        for chain in koji.multicall("getFullInheritance", [((t,), {"event": event}) for t in tags]):
-            ids.update(link["parent_id"] for link in chain)
-    return sorted(ids)
 
 
 # -- module builds ---------------------------------------------------------------------------
@@ -509,7 +496,7 @@ def _scratch(koji, task_ids, wanted, store, headers, names=None):
 
                 def check(path, name=name):
                     facts = headers.check_header(path, None, None, None, False)
-                    if "%s.rpm" % _file_nvra(facts["nevra"]) != name:
+                    if "%s.rpm" % file_nvra(facts["nevra"]) != name:
                         raise PunjiError("package %s: its RPM header says %s, koji's task output says %s"
                                          % (path, facts["nevra"], name))
 
@@ -517,99 +504,3 @@ def _scratch(koji, task_ids, wanted, store, headers, names=None):
                 pkg = createrepo_c.package_from_rpm(path, createrepo_c.SHA256, rel, None, 10)
                 result.append((record(pkg, path, "koji task %d" % task_id, rel, "sha256", headers.facts(path)), pkg))
     return result
-
-
-def _file_nvra(text):
-    """name-epoch:version-release.arch -> name-version-release.arch (a file name's stem)."""
-    name_epoch, _sep, rest = text.partition(":")
-    return "%s-%s" % (name_epoch.rsplit("-", 1)[0], rest)
-
-
-# -- reuse ----------------------------------------------------------------------------------------
-
-
-def _reuse(topdir, arch, koji, conf, tags, inputs, event):
-    """A KojiSet saying the previous run's package set stands, or the old compose's (taken
-    over), or None: the same inputs, and the tags (with their inheritance) the same at that
-    run's event as at EVENT."""
-    kept = _kept(topdir, arch, koji, conf, tags, inputs, event)
-    if kept is not None:
-        return kept
-
-    def unchanged(old, record):
-        records = jsonio.read_json(layout.at(old, layout.pkgset_json(arch)))["packages"]
-        inside = os.path.join(os.path.abspath(old), "")  # files it downloaded stay its own
-        return all(not r["path"].startswith(inside) and os.path.isfile(r["path"]) for r in records) and \
-            _tags_unchanged(koji, tags, conf, record, arch, event) and _signatures_unchanged(koji, conf, records)
-
-    if reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch), unchanged,
-                       optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch),
-                                 layout.pkgset_koji_modules(arch), layout.pkgset_set_repos(arch)]):
-        old = state.read(topdir, "pkgset", arch=arch)
-        facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
-        return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)
-    return None
-
-
-def _kept(topdir, arch, koji, conf, tags, inputs, event):
-    """The KojiSet of this compose's last package set of ARCH when it still stands, or None."""
-    path = layout.at(topdir, layout.state_file("pkgset", None, arch))
-    if not os.path.isfile(path):
-        return None
-    old = jsonio.read_json(path)
-    event = old.get("koji_event")
-    if old.get("failed") or old.get("inputs") != inputs or event is None:
-        return None
-    packages = layout.at(topdir, layout.pkgset_json(arch))
-    repo = layout.at(topdir, layout.pkgset_repo(arch))
-    if not (os.path.isfile(packages) and os.path.isfile(os.path.join(repo, "repodata", "repomd.xml"))):
-        return None
-    records = jsonio.read_json(packages)["packages"]
-    if not all(os.path.isfile(r["path"]) for r in records):
-        return None
-    if not _tags_unchanged(koji, tags, conf, old, arch, event) or not _signatures_unchanged(koji, conf, records):
-        return None
-    facts = {k: v for k, v in old.items() if k not in ("header", "phase", "variant", "arch", "failed")}
-    return KojiSet(facts=dict(facts, reused=True, koji_event=event), reused=True)
-
-
-def _signatures_unchanged(koji, conf, records):
-    """Whether no RPM of RECORDS (a package set's) got a signature since of a key sigkeys puts
-    before the copy the set took: Koji's tag history does not see a signature, and the copy of
-    that key would be taken now. Only RPMs taken unsigned or with a later key are asked about."""
-    keys = sigkeys(conf)
-    asked = []
-    for r in records:
-        if r.get("repo", "").startswith("koji task"):
-            continue  # a scratch build's outputs have no signed copies
-        taken = _taken_key(r)
-        earlier = [k for k in (keys[:keys.index(taken)] if taken in keys else keys) if k is not None]
-        if earlier:
-            asked.append((_file_nvra(r["nevra"]), set(earlier)))
-    if not asked:
-        return True
-    infos = koji.multicall("getRPM", [((nvra,), {}) for nvra, _keys in asked])
-    if any(info is None for info in infos):
-        return False
-    found = koji.multicall("queryRPMSigs", [((), {"rpm_id": info["id"]}) for info in infos])
-    return not any(earlier & {s["sigkey"].lower() for s in sigs} for (_nvra, earlier), sigs in zip(asked, found))
-
-
-def _taken_key(record):
-    """The key of the signed copy RECORD was read from (its path under data/signed/), or None."""
-    parts = record.get("location", "").split("/")
-    return parts[parts.index("signed") + 1] if "data" in parts and "signed" in parts else None
-
-
-def _tags_unchanged(koji, tags, conf, record, arch, event):
-    """Whether TAGS (and their inheritance) are at EVENT as they were at the event of the
-    package set state RECORD: nothing changed in them since the earlier of the two."""
-    then = record.get("koji_event")
-    ids = _tag_ids(koji, tags, conf, event)
-    if then is None or ids != record.get("koji_tags"):
-        return False
-    if then != event and ids and koji.call("tagChangedSinceEvent", min(then, event), ids):
-        return False
-    log.info("pkgset %s: koji tags %s the same at events %d and %d: the package set is reused", arch,
-             ", ".join(tags) or "-", then, event)
-    return True

@@ -53,7 +53,7 @@ def package_set(topdir, arch, what):
     if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
         raise PunjiError("%s: an rpm source needs the package set of %s: run punji-pkgset --arch %s first"
                          % (what, arch, arch))
-    from ..rpms.pkgpool import is_debug
+    from ..rpms.package_text import is_debug
 
     packages = jsonio.read_json(layout.at(topdir, layout.pkgset_json(arch)))["packages"]
     # Pungi 4.3.2 takes an rpm source from its pkg_is_rpm packages only: no debug package

@@ -287,10 +287,11 @@ def from_repos(topdir, conf, arch):
         prefetched = headers.start_prefetch(_local_files(newest))
         changelogs = all([_has_changelogs(repo) for repo, _r in opened])  # each broken one warned of
         # a reach already done (taken over, or kept by a killed run) says what the repo is over
-        over = newest if reaching.running() else choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches,
+        chosen = None if reaching.running() else choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches,
                                                                             first=arch))
         try:  # while the reach runs and the headers are read
-            ahead = _ahead(topdir, conf, arch, over, changelogs, [repo for repo, _r in opened])
+            ahead = _ahead(topdir, conf, arch, newest if chosen is None else chosen, changelogs,
+                           [repo for repo, _r in opened])
         finally:
             prefetched()
         early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}
@@ -300,7 +301,8 @@ def from_repos(topdir, conf, arch):
         raise
     finally:
         reaching()
-    chosen = choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches, first=arch))
+    if chosen is None:
+        chosen = choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches, first=arch))
     log.info("pkgset %s: %d packages reached by Pungi's package set runs of %s",
              arch, len(chosen), ", ".join(compose_arches))
     headers.prefetch(_local_files([(repo, pkg) for repo, pkg in chosen if id(pkg) not in early]))

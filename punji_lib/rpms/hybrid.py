@@ -42,7 +42,8 @@ import fnmatch
 import os
 
 from ..errors import PunjiError
-from .pkgpool import SOURCE_ARCHES, is_debug
+from .package_text import is_debug
+from .packages import SOURCE_ARCHES
 
 MODULE = "module:"
 LANGPACK_NEVER = ("-devel", "-static")

@@ -17,7 +17,8 @@ shows, then their source and debug packages among every package not hidden.
 import re
 
 from .. import arches
-from .pkgpool import SOURCE_ARCHES, is_debug
+from .package_text import is_debug
+from .packages import SOURCE_ARCHES
 
 PACKAGE_ARCHES = {a for family in arches.FAMILY.values() for a in family} | {"noarch"}
 

@@ -18,6 +18,7 @@ every package of the new repos. forced() says whether a solve was forced (what r
 for the next compose); taken_over() gives a nightly's answer without a solve when it holds.
 """
 
+from .package_text import file_nvra, nevra_parts
 from .packages import SOURCE_ARCHES, nevra
 
 
@@ -95,14 +96,6 @@ def taken_over(old, inputs, repos, cache):
     return sorted({n for listed in now for n, _source in listed}), {"forced": {"inputs": inputs, "repos": now}}
 
 
-def _parts(text):
-    """(name, epoch, version, release, arch) of a NEVRA text."""
-    rest, _dot, arch = text.rpartition(".")
-    name, epoch_version, release = rest.rsplit("-", 2)
-    epoch, _colon, version = epoch_version.rpartition(":")
-    return name, epoch, version, release, arch
-
-
 def only_rebuilds(old, new):
     """Whether NEW, [[NEVRA, sourcerpm ("" for a source package)] of each repo], is OLD but for
     rebuilds (see the module)."""
@@ -126,16 +119,10 @@ def _by_name_arch(listed):
     """{(name, arch): [NEVRA, sourcerpm]} of LISTED; None when a name.arch is there twice."""
     found = {}
     for each in listed:
-        name, _e, _v, _r, arch = _parts(each[0])
+        name, _e, _v, _r, arch = nevra_parts(each[0])
         if found.setdefault((name, arch), tuple(each)) != tuple(each):
             return None
     return found if len(found) == len(listed) else None
-
-
-def _file(text):
-    """The file name of the source package of NEVRA TEXT."""
-    name, _epoch, version, release, arch = _parts(text)
-    return "%s-%s-%s.%s.rpm" % (name, version, release, arch)
 
 
 def _sources_rebuilt_whole(old, new, changed):
@@ -144,8 +131,8 @@ def _sources_rebuilt_whole(old, new, changed):
     the new one."""
     renamed = {}
     for (was_nevra, was_source), (now_nevra, now_source) in changed.values():
-        if _parts(was_nevra)[4] in SOURCE_ARCHES:
-            was_source, now_source = _file(was_nevra), _file(now_nevra)
+        if nevra_parts(was_nevra)[4] in SOURCE_ARCHES:
+            was_source, now_source = file_nvra(was_nevra) + ".rpm", file_nvra(now_nevra) + ".rpm"
         if not was_source or not now_source or was_source.rsplit("-", 2)[0] != now_source.rsplit("-", 2)[0]:
             return False
         if renamed.setdefault(was_source, now_source) != now_source:
@@ -155,8 +142,8 @@ def _sources_rebuilt_whole(old, new, changed):
     touched = set(renamed) | set(renamed.values())
     for listed in old + new:
         for each_nevra, source in listed:
-            key = _parts(each_nevra)[::4]
-            file = _file(each_nevra) if key[1] in SOURCE_ARCHES else source
+            key = nevra_parts(each_nevra)[::4]
+            file = file_nvra(each_nevra) + ".rpm" if key[1] in SOURCE_ARCHES else source
             if file in touched and key not in changed:
                 return False
     return True
@@ -171,7 +158,7 @@ def _version_releases_alike(old, new, changed):
         builds = {}
         for n, listed in enumerate(repos):
             for each_nevra, _source in listed:
-                name, _epoch, version, release, arch = _parts(each_nevra)
+                name, _epoch, version, release, arch = nevra_parts(each_nevra)
                 if name in names:
                     builds.setdefault(name, {})[(n, arch)] = (version, release)
         return {name: {(a, b) for a in by_arch for b in by_arch if by_arch[a] == by_arch[b]}

@@ -25,7 +25,7 @@ import os
 
 from .. import arches
 from ..errors import PunjiError
-from .pkgpool import nevra_of, rich_text
+from .package_text import nevra_of, rich_text
 from .solvcache import load_repo
 
 # libsolv's spelling of the rich operators, by binding strength when unparenthesized

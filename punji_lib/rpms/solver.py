@@ -29,7 +29,7 @@ Every package keeps the first reason it got in, for --explain.
 """
 
 from . import multilib
-from .pkgpool import is_debug_input
+from .package_text import is_debug_input
 
 
 class _Evr:

@@ -21,6 +21,7 @@ import html
 import re
 
 from . import repodata
+from .package_text import source_nvr
 
 DEP_KINDS = (b"provides", b"requires", b"conflicts", b"obsoletes", b"suggests", b"recommends", b"supplements",
              b"enhances")
@@ -348,7 +349,7 @@ class Swap:
         value = old.get("srpm_nevra")
         if value is None or value in self.nevras or old["nevra"] not in self.nevras:
             return self.name(value) if value else value
-        name, version, release = (known["sourcerpm"] or "").rsplit(".", 2)[0].rsplit("-", 2)
+        name, version, release = source_nvr(known["sourcerpm"] or "")
         return "%s-%s:%s-%s.src" % (name, known["epoch"], version, release)
 
 
