@@ -16,9 +16,16 @@ a rebuilt source package rebuilt with it, from a source package of the same name
 name equal in version-release where the old ones were) gives the same forced solve, its answer
 every package of the new repos. forced() says whether a solve was forced (what reach.json keeps
 for the next compose); taken_over() gives a nightly's answer without a solve when it holds.
+
+Source and debug packages take nothing in after them: the binary packages those steps take
+(by name, arch and version-release equalities alone) are then every binary package, whatever
+the changed packages' source packages are, so a repo whose source and debug packages each
+belong to one of its binary packages as those steps see it (leaves_taken) gives a forced solve
+too: a package rebuilt from a source package of another name (one of its own, not in the
+repos) while the rest of its old source package's builds stay.
 """
 
-from .package_text import file_nvra, nevra_parts
+from .package_text import file_nvra, is_debug, nevra_parts, source_nvr
 from .packages import SOURCE_ARCHES, nevra
 
 
@@ -112,7 +119,39 @@ def only_rebuilds(old, new):
                 changed[key] = (was, by_new[key])
     if any(count > 1 for count in places.values()):  # which build is newest, or which of equal ones is
         return False                                  # taken, would then count
-    return _sources_rebuilt_whole(old, new, changed) and _version_releases_alike(old, new, changed)
+    return (_sources_rebuilt_whole(old, new, changed) or leaves_taken(new)) and \
+        _version_releases_alike(old, new, changed)
+
+
+def leaves_taken(repos):
+    """Whether the steps of a forced solve, taking every binary package (not debug, not source)
+    of REPOS ([[NEVRA, sourcerpm]] of each repo), take every source and debug package too: each
+    source package the only one of its name-version-release and named as the sourcerpm of a
+    binary package (solver.Solver.step_sources), each debug package built from the sourcerpm of
+    a binary package of its arch, and a debugsource or that package's debuginfo (step_debug)."""
+    sources, binaries, debug = {}, {}, []
+    for listed in repos:
+        for each_nevra, sourcerpm in listed:
+            name, _epoch, version, release, arch = nevra_parts(each_nevra)
+            if arch in SOURCE_ARCHES:
+                sources[(name, version, release)] = sources.get((name, version, release), 0) + 1
+            elif is_debug(name):
+                debug.append((name, arch, sourcerpm))
+            else:
+                binaries.setdefault((sourcerpm, arch), set()).add(name)
+    named = {source_nvr(sourcerpm) for sourcerpm, _arch in binaries if sourcerpm}
+    if any(count != 1 or nvr not in named for nvr, count in sources.items()):
+        return False
+    return all(_debug_taken(name, binaries.get((sourcerpm, arch), ())) for name, arch, sourcerpm in debug if sourcerpm) \
+        and all(sourcerpm for _name, _arch, sourcerpm in debug)
+
+
+def _debug_taken(name, built_with):
+    """Whether step_debug takes the debug package NAME for one of the binary packages of its
+    sourcerpm and arch, of the names BUILT_WITH."""
+    if not built_with:
+        return False
+    return "-debugsource" in name or (name.endswith("-debuginfo") and name[:-len("-debuginfo")] in built_with)
 
 
 def _by_name_arch(listed):
