@@ -63,6 +63,18 @@ def test_a_forced_reach_is_taken_over_after_a_whole_rebuild(tmp_path, demo_copy,
     assert_fresh(second, fresh)
 
 
+def test_a_forced_reach_is_taken_over_after_a_nightly_that_took_the_package_set_over(tmp_path, demo_copy,
+                                                                                       own_repo):  # noqa: F811
+    conf = demo_copy / "demo.conf"
+    composed(conf, tmp_path / "nightly")
+    unchanged = composed(conf, tmp_path / "nightly")  # the package set taken over, its reach.json with it
+    assert "forced" in reach_of(unchanged, "x86_64")
+    put(own_repo, demo_copy, rebuilt(tmp_path, "demo-db.spec"))
+    second, fresh = composed(conf, tmp_path / "nightly"), composed(conf, tmp_path / "fresh")
+    assert taken_over(second) == {"x86_64"}
+    assert_fresh(second, fresh)
+
+
 def pin(tmp_path, demo_copy, own_repo):  # noqa: F811
     spec = ("Name: demo-pin\nVersion: 1\nRelease: 1\nSummary: a new package\nLicense: MIT\nBuildArch: noarch\n"
             "AutoReqProv: no\n%description\nnew\n%files\n")

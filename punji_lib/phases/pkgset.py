@@ -42,7 +42,7 @@ def run(topdir, variant=None, arch=None):
     inputs = pkgset_inputs.fingerprint(topdir, conf, arch, _compose_arches(topdir)) if source is from_repos else None
     if inputs and reuse.take_over(topdir, "pkgset", None, arch, inputs, layout.pkgset_outputs(arch),
                                   _files_unchanged, optional=[layout.pkgset_cache(arch), layout.pkgset_modules(arch),
-                                                              layout.pkgset_files(arch)],
+                                                              layout.pkgset_files(arch), layout.reach_json(arch)],
                                   allowed=conf.get("pkgset_allow_reuse", True)):
         return
     chosen = source(topdir, conf, arch)
