@@ -142,8 +142,7 @@ def leaves_taken(repos):
     named = {source_nvr(sourcerpm) for sourcerpm, _arch in binaries if sourcerpm}
     if any(count != 1 or nvr not in named for nvr, count in sources.items()):
         return False
-    return all(_debug_taken(name, binaries.get((sourcerpm, arch), ())) for name, arch, sourcerpm in debug if sourcerpm) \
-        and all(sourcerpm for _name, _arch, sourcerpm in debug)
+    return all(sourcerpm and _debug_taken(name, binaries.get((sourcerpm, arch), ())) for name, arch, sourcerpm in debug)
 
 
 def _debug_taken(name, built_with):
