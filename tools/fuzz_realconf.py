@@ -26,7 +26,8 @@ UNUSED = (
     ("runroot_tag", ("fz-build", "f40-build")), ("runroot_channel", ("compose", "image")),
     ("runroot_weights", ({"buildinstall": 123, "createiso": 2.5},)),
     ("global_runroot_method", ("local",)), ("runroot_method", ("local", {"createiso": "local"})),
-    ("global_ksurl", ("git+https://git.fuzz.example.com/kickstarts.git?#HEAD",)),
+    # a commit, not "#HEAD": Pungi resolves HEAD and branches with git ls-remote as it validates
+    ("global_ksurl", ("git+https://git.fuzz.example.com/kickstarts.git?#5f4a3c2e1d0b9a8f7e6d5c4b3a291807f6e5d4c3",)),
     ("global_target", ("fz-candidate",)), ("global_release", ("!RELEASE_FROM_LABEL_DATE_TYPE_RESPIN", None)),
     ("global_version", ("1", "Rawhide")),
     ("gather_backend", ("dnf",)), ("repoclosure_backend", ("dnf",)),
