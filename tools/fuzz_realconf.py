@@ -58,15 +58,33 @@ def gen_realconf(rng, variants, pattern, conf):
 
 
 def installer(rng, variants, pattern, options):
+    """buildinstall_method with the phase skipped. Pungi then makes bootable images without boot
+    files, which fail: mostly every tree is kept from booting (buildinstall_skip ".*", a second
+    entry matching too now and then, which Pungi takes for "not skipped") or its ISOs made
+    failable, and extra ISOs (bootable whatever buildinstall_skip says) failable on every arch."""
     added = [("buildinstall_method", "lorax"),
              ("skip_phases", sorted(set(options.get("skip_phases") or ()) | {"buildinstall"}))]
     if rng.random() < 0.4:
         added.append(("lorax_options", [(pattern(rng, variants), {"*": rng.choice(INSTALLER_LORAX_OPTIONS)})]))
-    if rng.random() < 0.4:
-        arches = sorted({a for v in variants for a in v.arches})
+    arches = sorted({a for v in variants for a in v.arches})
+    roll = rng.random()
+    if roll < 0.45:
+        skip = [(".*", {"*": True})]
+        if rng.random() < 0.15:
+            skip.append((pattern(rng, variants), {rng.choice(["*"] + arches): True}))
+        added.append(("buildinstall_skip", skip))
+    elif roll < 0.7:
+        added.append(("failable_deliverables", list(options.get("failable_deliverables") or ())
+                      + [(".*", {"*": ["iso"]})]))
+    else:
         keys = ["*"] if rng.random() < 0.5 else rng.sample(arches, rng.randint(1, len(arches)))
         added.append(("buildinstall_skip", [(pattern(rng, variants), {k: True for k in keys})
                                             for _ in range(rng.randint(1, 2))]))
+    if options.get("extra_isos") and rng.random() < 0.6:
+        added.append(("extra_isos", {owner: [dict(block, failable_arches=sorted(set(block.get("arches") or arches)
+                                                                                  | {"src"}))
+                                             for block in blocks]
+                                     for owner, blocks in options["extra_isos"].items()}))
     if rng.random() < 0.1:
         added.append(("bootable", True))
     if rng.random() < 0.2:
