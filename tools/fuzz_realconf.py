@@ -51,6 +51,11 @@ def gen_realconf(rng, variants, pattern, conf):
             value = rng.choice(values)
             if value is not None:
                 added.append((name, value))
+    drawn = dict(added)
+    if "runroot_tag" in drawn and "runroot_method" not in drawn and rng.random() < 0.8:
+        # runroot_tag alone makes every runroot a Koji task (Pungi 4.3.2), which a local compose
+        # cannot run: mostly the method is set too, as real configs set it
+        added.append(("runroot_method", "local"))
     if rng.random() < 0.2:
         added.append(("createrepo_deltas", rng.choice((False, False, False, True,
                                                        [(pattern(rng, variants), {"*": True})]))))
