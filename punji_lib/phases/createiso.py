@@ -442,18 +442,8 @@ def _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path):
 
 
 def _runroot_runner(topdir, conf, arch, work, log_path, bootable, name):
-    """None when the image tools run here (runroot_method local); else a runner of them as
-    Pungi runs them: a Koji runroot task (on the tree's arch when the image boots, else on
-    any arch, x86_64 first) or the arch's openssh host, with Pungi's package list."""
-    rr_conf = runroot.options(topdir)
-    how = runroot.method(rr_conf, PHASE)
-    if how == "local":
-        return None
-    packages = ["coreutils", "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage", "isomd5sum"]
-    if bootable:
-        packages += ["lorax", "which"]
-    task_arch = runroot.any_arch(rr_conf, arch) if how == "koji" and not bootable else arch
-    return runroot.script_runner(rr_conf, PHASE, task_arch, work, log_path, packages, "createiso-" + name)
+    writer = "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage"
+    return runroot.image_tools_runner(topdir, writer, arch, work, log_path, bootable, "createiso-" + name)
 
 
 def _clean(path):
