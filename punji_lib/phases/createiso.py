@@ -92,7 +92,13 @@ def run(topdir, variant, arch):
             reason = "buildinstall failed"
             warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
         else:
-            _check_boot_files(conf, v, arch, files, method)
+            try:
+                _check_boot_files(conf, v, arch, files, method)
+            except PunjiError:
+                # Pungi fails in its writer, after it made the iso directory (fuzz-compose
+                # --realconf --multiarch seed 52007: a failable tree's stays)
+                _leave_no_images(topdir, conf, v, arch)
+                raise
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -120,12 +126,7 @@ def run(topdir, variant, arch):
                                                 {rel: st.st_size for rel, st in stats.items()}, chrp, namesakes,
                                                 (stats, walked))
     except BaseException:
-        # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
-        # the boot.iso buildinstall linked there, in the iso directory Pungi made before it split
-        # the tree: it stays
-        _remove_images(topdir, conf, v, arch)
-        _make_empty_iso_dir(topdir, conf, variant, arch)
-        boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
+        _leave_no_images(topdir, conf, v, arch)
         raise
     if failed:  # a run that failed in part is made again whole, never kept nor taken over whole
         inputs = reuse_key = None
@@ -473,6 +474,15 @@ def _link_iso_dir(topdir, conf, uid, arch, real_dir):
         os.rename(link, os.path.join(old, "x"))
         shutil.rmtree(old, ignore_errors=True)
     dirs.place(link, lambda tmp: os.symlink(real_dir, tmp))
+
+
+def _leave_no_images(topdir, conf, v, arch):
+    """A failed run leaves no images of tree V.ARCH (failable_deliverables may let it fail) but
+    the boot.iso buildinstall linked there, in the iso directory Pungi made before it split the
+    tree: it stays."""
+    _remove_images(topdir, conf, v, arch)
+    _make_empty_iso_dir(topdir, conf, v["uid"], arch)
+    boot_iso.carry(topdir, v["uid"], arch, layout.at(topdir, layout.iso_dir(v["uid"], arch)))
 
 
 def _make_empty_iso_dir(topdir, conf, uid, arch):

@@ -86,10 +86,13 @@ def run(topdir, variant, arch):
     os.makedirs(work)
     old_names = _previous_names(record_path)
     try:
-        plans, failed = [], []
+        plans, failed, unbootable = [], [], False
         for number, block in enumerate(blocks, 1):
             try:
                 plans.append(plan(topdir, conf, tree, v, arch, number, block, os.path.join(work, "image%d" % number)))
+            except iso.MissingBootFiles as exc:
+                failed.append(_failable(v, arch, number, block, exc))
+                unbootable = True
             except PunjiError as exc:
                 failed.append(_failable(v, arch, number, block, exc))
         overwritten = _check_names(topdir, v, arch, plans)
@@ -112,6 +115,10 @@ def run(topdir, variant, arch):
         raise
     finally:
         _clean(work)
+    if unbootable:
+        # Pungi's writer fails on the boot files after it made the iso directory (fuzz-compose
+        # --realconf --multiarch seed 52004): it stays
+        os.makedirs(layout.at(topdir, layout.iso_dir(variant, arch)), exist_ok=True)
     _warn_overwritten(v, arch, overwritten, records)
     state.write(topdir, PHASE, variant, arch, images=[os.path.basename(r["path"]) for r in records],
                 failed_images=failed, skipped=None, result=layout.extraiso_json(variant, arch),
