@@ -228,6 +228,22 @@ def test_a_failed_failable_iso_leaves_its_iso_directory_empty_as_pungi(demo, tmp
     assert os.listdir(iso_dir(compose, "Client", "i386")) == []
 
 
+def test_a_failable_tree_to_be_bootable_without_boot_files_keeps_its_iso_directory_as_pungi(demo, tmp_path):
+    """buildinstall_method set while the buildinstall phase is skipped: Pungi makes the iso
+    directory, then its writer fails on the missing boot files; the failable image's directory
+    stays, empty (tools/fuzz-compose --multiarch --repos --outputs --realconf seed 52007)."""
+    compose = copy_compose(demo, tmp_path / "c")
+    path = os.path.join(compose, "work/global/config/buildinstall.json")
+    boot = dict(read_json(path), buildinstall_method="lorax")
+    with open(path, "w") as f:
+        json.dump(boot, f)
+    shutil.rmtree(iso_dir(compose, "Client", "i386"))
+    done = createiso(compose, "Client", "i386")  # the demo config lets Client.i386's ISO fail
+    assert done.returncode == 0, done.stderr
+    assert "to be bootable" in done.stderr and "failable_deliverables" in done.stderr
+    assert os.listdir(iso_dir(compose, "Client", "i386")) == []
+
+
 def test_a_volume_id_that_fits_no_format_fails_the_compose_even_where_the_iso_is_failable(demo, tmp_path):
     """Pungi 4.3.2 makes the volume ids in createiso's own run, where failable_deliverables
     does not apply: the demo lets Client.i386's ISO fail, yet a volume id too long there

@@ -452,6 +452,25 @@ def test_a_blocks_max_size_beats_createiso_max_size_as_pungi(demo, tmp_path):
     assert "too big" not in done.stderr and os.path.exists(image(compose))
 
 
+def test_a_failable_image_to_be_bootable_without_boot_files_leaves_its_iso_directory_as_pungi(demo, tmp_path):
+    """buildinstall_method set while the buildinstall phase is skipped: Pungi names the image,
+    makes its iso directory and the package directories, then its writer fails on the boot
+    files; with failable_arches the directory stays (tools/fuzz-compose --multiarch --repos
+    --outputs --realconf seed 52004)."""
+    compose = copy_compose(demo, tmp_path / "c")
+    path = os.path.join(compose, "work/global/config/buildinstall.json")
+    boot = dict(read_json(path), buildinstall_method="lorax")
+    with open(path, "w") as f:
+        json.dump(boot, f)
+    set_block(compose, failable_arches=["x86_64"])
+    iso_dir = os.path.dirname(image(compose))
+    shutil.rmtree(iso_dir)  # no DVD of the tree here: the directory is the extra ISO's
+    done = extraiso(compose)
+    assert done.returncode == 0, done.stderr
+    assert "to be bootable" in done.stderr and "failable_arches" in done.stderr
+    assert state(compose)["failed_images"][0]["image"] == 1 and os.listdir(iso_dir) == []
+
+
 def test_failable_arches_do_not_excuse_a_strict_size_limit_as_pungi(demo, tmp_path):
     # Pungi 4.3.2 checks sizes in its test phase, outside of what failable_arches covers
     compose = copy_compose(demo, tmp_path / "c")

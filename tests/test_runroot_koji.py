@@ -208,6 +208,51 @@ def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):
         assert "runroot.log:" in log  # the tools ran in the task, their output is in the phase log
 
 
+def test_runroot_tag_without_runroot_method_means_koji_and_global_runroot_method_alone_nothing(demo, hub, tmp_path):
+    """Pungi 4.3.2's choice (tools/fuzz-compose --realconf seed 50008): runroot_tag set and
+    runroot_method not makes every phase a Koji runroot task, whatever global_runroot_method
+    says; global_runroot_method counts only for the phases a {phase: method} runroot_method leaves
+    out, so alone it runs the tools here."""
+    compose = copy_compose(demo[0], tmp_path / "c")
+    state = os.path.join(compose, "work/src/state/createiso-Server.json")
+    set_options(compose, "runroot", runroot_method=None, global_runroot_method="local")
+    before = len(hub.runroot_tasks())
+    os.unlink(state)
+    command("punji-createiso", "--variant", "Server", "--arch", "src", compose, check=True)
+    tasks = hub.runroot_tasks()[before:]
+    assert [(args[1], kwargs["packages"]) for _, args, kwargs in tasks] == [
+        ("x86_64", ["coreutils", "genisoimage", "isomd5sum"])]
+    log = os.path.join(compose, "logs/src/createiso-Server.log")
+    logged = os.path.getsize(log)
+    set_options(compose, "runroot", runroot_tag=None, global_runroot_method="koji")
+    os.unlink(state)
+    command("punji-createiso", "--variant", "Server", "--arch", "src", compose, check=True)
+    assert len(hub.runroot_tasks()) == before + 1
+    with open(log) as f:
+        f.seek(logged)
+        assert "runroot.log:" not in f.read()
+
+
+def test_extra_isos_run_their_image_tools_through_createiso_s_runroot_method(demo, hub, tmp_path):
+    """Pungi's extra_isos phase writes its images with createiso's runroot method (tools/fuzz-compose
+    --realconf seed 50008): here a Koji task on x86_64 for the source image, which does not boot."""
+    compose = copy_compose(demo[0], tmp_path / "c")
+    set_options(compose, "runroot", runroot_method={"buildinstall": "koji", "createiso": "koji"})
+    set_options(compose, "createiso", extra_isos={"^Server$": [{
+        "include_variants": [], "filename": "{release_short}-{variant}-{arch}-extra{suffix}"}]})
+    before = len(hub.runroot_tasks())
+    command("punji-extraiso", "--variant", "Server", "--arch", "src", compose, check=True)
+    ((task_id, args, kwargs),) = hub.runroot_tasks()[before:]
+    assert args[1] == "x86_64" and kwargs["packages"] == ["coreutils", "genisoimage", "isomd5sum"]
+    assert kwargs["mounts"] == [compose] and "/extraiso-PDL-Server-src-extra.iso" in args[2]
+    assert hub.tasks[task_id]["state"] == kojihub_runroot.CLOSED
+    (image,) = read_json(os.path.join(compose, "work/src/extraiso/Server.json"))["images"]
+    path = os.path.join(compose, "compose", image["path"])
+    assert image["bootable"] is False and len(image["implant_md5"]) == 32
+    assert subprocess.run(["checkisomd5", path], stdout=subprocess.DEVNULL).returncode == 0
+    assert "runroot.log:" in open(os.path.join(compose, "logs/src/extraiso-Server.log")).read()
+
+
 def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
     set_options(compose, "buildinstall", lorax_use_koji_plugin=True)

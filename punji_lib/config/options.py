@@ -190,12 +190,14 @@ OPTIONS = (
 
     # --- runroot ---
     Option("global_runroot_method", RUNROOT_METHOD, phase="runroot", implemented=True,
-           help="Default runroot method (local, koji, openssh) for phases not in runroot_method."),
+           help="Runroot method (local, koji, openssh) of the phases a {phase: method} runroot_method leaves "
+                "out; alone it changes nothing (Pungi 4.3.2)."),
     Option("runroot_method", {"anyOf": [RUNROOT_METHOD, by_runroot_phase(RUNROOT_METHOD)]},
            phase="runroot", implemented=True,
            help="Runroot method, or {phase: method} for buildinstall, createiso, ostree, ostree_installer."),
     Option("runroot_tag", STR, phase="runroot", implemented=True,
-           help="Koji build tag of runroot tasks."),
+           help="Koji build tag of runroot tasks; set without runroot_method, every phase runs as a Koji "
+                "runroot task (Pungi's reading of older configs)."),
     Option("runroot_channel", OPT_STR, phase="runroot", implemented=True,
            help="Koji channel of runroot tasks."),
     Option("runroot_weights", by_runroot_phase(NUM), default={}, phase="runroot", implemented=True,

@@ -23,8 +23,10 @@ chown -R <uid>), keeping the command's exit code. The task is polled with back-o
 canceled task is one PunjiError naming the task id, the hub's error, the last
 line of runroot.log and the phase log.
 
-The method of a phase: runroot_method (a name, or {phase: name}), else
-global_runroot_method, else "local". The command's output goes into the phase
+The method of a phase, as Pungi 4.3.2 picks it: "koji" when runroot_tag is set and
+runroot_method is not; runroot_method when it is a name; from a {phase: name}
+runroot_method, the phase's entry, else global_runroot_method, else "local";
+"local" when neither is set (global_runroot_method alone changes nothing). The command's output goes into the phase
 log; a failure is one PunjiError naming the command, its exit code, its last
 line of output and the log.
 """
@@ -48,9 +50,11 @@ def options(topdir):
 def method(conf, phase):
     """The runroot method of PHASE under the runroot options CONF."""
     chosen = conf.get("runroot_method")
-    if isinstance(chosen, dict):
-        chosen = chosen.get(phase)
-    chosen = chosen or conf.get("global_runroot_method") or "local"
+    if not chosen and conf.get("runroot_tag"):
+        chosen = "koji"  # Pungi's reading of a config from before runroot_method
+    elif isinstance(chosen, dict):
+        chosen = chosen[phase] if phase in chosen else conf.get("global_runroot_method")
+    chosen = chosen or "local"
     if chosen not in METHODS:
         raise PunjiError("option 'runroot_method': unknown method %r (known: %s)" % (chosen, ", ".join(METHODS)))
     return chosen
@@ -85,6 +89,20 @@ def script_runner(conf, phase, arch, cwd, log_path, packages, name):
         finally:
             os.unlink(script)
     return run_all
+
+
+def image_tools_runner(topdir, writer, arch, cwd, log_path, bootable, name):
+    """None when the ISO tools run here (createiso's runroot method is local); else a runner of
+    them as Pungi's createiso and extra_isos phases run them (both through createiso's method): a
+    Koji runroot task (on ARCH when the image boots, else on any arch, x86_64 first) or the
+    arch's openssh host, with Pungi's package list (WRITER: genisoimage or xorriso)."""
+    conf = options(topdir)
+    how = method(conf, "createiso")
+    if how == "local":
+        return None
+    packages = ["coreutils", writer, "isomd5sum"] + (["lorax", "which"] if bootable else [])
+    task_arch = any_arch(conf, arch) if how == "koji" and not bootable else arch
+    return script_runner(conf, "createiso", task_arch, cwd, log_path, packages, name)
 
 
 def any_arch(conf, arch):

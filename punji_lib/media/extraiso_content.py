@@ -151,9 +151,10 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         boot = iso.boot_options(boot_files, arch, chrp)
         if boot:
             content.update(boot_files)
-        if method:
-            iso.require_boot_files("%s.%s, image %d" % (uid, arch, number), method, arch, boot_files, chrp)
     _make_package_dirs(topdir, tree, members, listed, arch)
+    if arch != "src" and method:
+        # after the package directories: Pungi makes them, then its writer fails on the boot files
+        iso.require_boot_files("%s.%s, image %d" % (uid, arch, number), method, arch, boot_files, chrp)
     for member in members:
         repo = layout.at(topdir, layout.repo_dir(member, arch))
         for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():

@@ -189,19 +189,23 @@ PUNGI_BOOT_FILES = {"i386": (BIOS_IMAGE,), "i686": (BIOS_IMAGE,), "x86_64": (BIO
                     "s390x": ("images/cdboot.img",)}
 
 
+class MissingBootFiles(PunjiError):
+    """An image to be bootable lacks what Pungi makes it boot from (require_boot_files)."""
+
+
 def require_boot_files(what, method, arch, files, chrp=None):
     """A PunjiError naming WHAT (an image to be bootable, buildinstall_method METHOD) when FILES
     (ISO paths) lack a file Pungi's bootable image of ARCH is made from, as when buildinstall was
     skipped: Pungi then fails in genisoimage. CHRP "hfs" (chrp_mode) needs ppc/mac and lorax's mapping."""
     missing = [name for name in PUNGI_BOOT_FILES.get(arch, ()) if name not in files]
     if chrp == "hfs" and lorax_ppc_mapping() is None:
-        raise PunjiError("%s is to be bootable (buildinstall_method %r) with Apple/HFS compatibility, which needs "
+        raise MissingBootFiles("%s is to be bootable (buildinstall_method %r) with Apple/HFS compatibility, which needs "
                          "lorax's config_files/ppc/mapping: it is not installed (install lorax, or set "
                          "iso_hfs_ppc64le_compatible = False for ppc64le; Pungi fails there too)" % (what, method))
     if chrp == "hfs" and not any(name.startswith("ppc/mac/") for name in files):
         missing.append("ppc/mac")
     if missing:
-        raise PunjiError("%s is to be bootable (buildinstall_method %r) but its tree has no %s: "
+        raise MissingBootFiles("%s is to be bootable (buildinstall_method %r) but its tree has no %s: "
                          "was the buildinstall phase skipped? (Pungi fails there too)"
                          % (what, method, " or ".join(missing)))
 

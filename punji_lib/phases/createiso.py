@@ -92,7 +92,13 @@ def run(topdir, variant, arch):
             reason = "buildinstall failed"
             warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
         else:
-            _check_boot_files(conf, v, arch, files, method)
+            try:
+                _check_boot_files(conf, v, arch, files, method)
+            except PunjiError:
+                # Pungi fails in its writer, after it made the iso directory (fuzz-compose
+                # --realconf --multiarch seed 52007: a failable tree's stays)
+                _leave_no_images(topdir, conf, v, arch)
+                raise
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -120,12 +126,7 @@ def run(topdir, variant, arch):
                                                 {rel: st.st_size for rel, st in stats.items()}, chrp, namesakes,
                                                 (stats, walked))
     except BaseException:
-        # a failed run leaves no images of this tree (failable_deliverables may let it fail) but
-        # the boot.iso buildinstall linked there, in the iso directory Pungi made before it split
-        # the tree: it stays
-        _remove_images(topdir, conf, v, arch)
-        _make_empty_iso_dir(topdir, conf, variant, arch)
-        boot_iso.carry(topdir, variant, arch, layout.at(topdir, layout.iso_dir(variant, arch)))
+        _leave_no_images(topdir, conf, v, arch)
         raise
     if failed:  # a run that failed in part is made again whole, never kept nor taken over whole
         inputs = reuse_key = None
@@ -442,18 +443,8 @@ def _make_jigdos(topdir, conf, v, arch, staged, names, top, log_path):
 
 
 def _runroot_runner(topdir, conf, arch, work, log_path, bootable, name):
-    """None when the image tools run here (runroot_method local); else a runner of them as
-    Pungi runs them: a Koji runroot task (on the tree's arch when the image boots, else on
-    any arch, x86_64 first) or the arch's openssh host, with Pungi's package list."""
-    rr_conf = runroot.options(topdir)
-    how = runroot.method(rr_conf, PHASE)
-    if how == "local":
-        return None
-    packages = ["coreutils", "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage", "isomd5sum"]
-    if bootable:
-        packages += ["lorax", "which"]
-    task_arch = runroot.any_arch(rr_conf, arch) if how == "koji" and not bootable else arch
-    return runroot.script_runner(rr_conf, PHASE, task_arch, work, log_path, packages, "createiso-" + name)
+    writer = "xorriso" if conf.get("createiso_use_xorrisofs") else "genisoimage"
+    return runroot.image_tools_runner(topdir, writer, arch, work, log_path, bootable, "createiso-" + name)
 
 
 def _clean(path):
@@ -483,6 +474,15 @@ def _link_iso_dir(topdir, conf, uid, arch, real_dir):
         os.rename(link, os.path.join(old, "x"))
         shutil.rmtree(old, ignore_errors=True)
     dirs.place(link, lambda tmp: os.symlink(real_dir, tmp))
+
+
+def _leave_no_images(topdir, conf, v, arch):
+    """A failed run leaves no images of tree V.ARCH (failable_deliverables may let it fail) but
+    the boot.iso buildinstall linked there, in the iso directory Pungi made before it split the
+    tree: it stays."""
+    _remove_images(topdir, conf, v, arch)
+    _make_empty_iso_dir(topdir, conf, v["uid"], arch)
+    boot_iso.carry(topdir, v["uid"], arch, layout.at(topdir, layout.iso_dir(v["uid"], arch)))
 
 
 def _make_empty_iso_dir(topdir, conf, uid, arch):

@@ -29,7 +29,8 @@ the extra image (make runs createiso of the tree first, so a rerun ends the same
 id the first of 'volid' that fits in 32 characters (plus key 'volid': the tree's
 own volume id), by default the tree's own. Writer, iso_level,
 createiso_break_hardlinks, implantisomd5, the .manifest and create_jigdo's files (made
-against the variant's own tree) are createiso's. The
+against the variant's own tree) are createiso's, and so is the runroot method the tools run
+through (createiso's, as Pungi's extra_isos phase runs them). The
 images go into compose/<variant>/<arch>/iso (compose/<variant>/source/iso) beside
 createiso's, written under a temporary name and renamed; their records (productmd
 image fields, type dvd, unified with additional_variants) go to
@@ -53,6 +54,7 @@ from ..compose import jsonio, layout, request, state
 from ..config import variants
 from ..config.lookup import extra_iso_blocks, iso_size_problems
 from ..errors import NotFailable, PunjiError
+from ..koji import runroot
 from ..log import log, warn
 from ..media import image_digests, image_files, iso, jigdo
 from ..media.extraiso_content import include_variants, plan
@@ -84,10 +86,13 @@ def run(topdir, variant, arch):
     os.makedirs(work)
     old_names = _previous_names(record_path)
     try:
-        plans, failed = [], []
+        plans, failed, unbootable = [], [], False
         for number, block in enumerate(blocks, 1):
             try:
                 plans.append(plan(topdir, conf, tree, v, arch, number, block, os.path.join(work, "image%d" % number)))
+            except iso.MissingBootFiles as exc:
+                failed.append(_failable(v, arch, number, block, exc))
+                unbootable = True
             except PunjiError as exc:
                 failed.append(_failable(v, arch, number, block, exc))
         overwritten = _check_names(topdir, v, arch, plans)
@@ -110,6 +115,10 @@ def run(topdir, variant, arch):
         raise
     finally:
         _clean(work)
+    if unbootable:
+        # Pungi's writer fails on the boot files after it made the iso directory (fuzz-compose
+        # --realconf --multiarch seed 52004): it stays
+        os.makedirs(layout.at(topdir, layout.iso_dir(variant, arch)), exist_ok=True)
     _warn_overwritten(v, arch, overwritten, records)
     state.write(topdir, PHASE, variant, arch, images=[os.path.basename(r["path"]) for r in records],
                 failed_images=failed, skipped=None, result=layout.extraiso_json(variant, arch),
@@ -299,8 +308,9 @@ def _make_image(topdir, conf, v, arch, p, iso_dir, work, jigdo_dir=None):
     tmp = os.path.join(iso_dir, ".%s%s" % (name, TMP))
     log.info("writing %s: %d files, volume id %r, variants %s, %s", name, len(content), p["volid"],
              ", ".join([uid] + p["included"]), "bootable" if p["boot"] else "not bootable")
+    runner = runroot.image_tools_runner(topdir, tool, arch, scratch, log_path, bool(p["boot"]), "extraiso-" + name)
     made = iso.make_image(tmp, content, p["volid"], scratch, p["boot"], image_files.iso_level(conf, uid, arch),
-                             log_path, tool, supported=request.supported(topdir), arch=arch)
+                          log_path, tool, runner, supported=request.supported(topdir), arch=arch)
     listing = iso.start_manifest(tmp, log_path)
     implant = made.md5 or iso.implanted_md5(tmp, log_path)
     volid = iso.read_volume_id(tmp)
