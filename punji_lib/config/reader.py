@@ -174,18 +174,22 @@ def _include_path(including, match):
 
 
 def _config_files(path):
-    """PATH and the files it includes (from X import *), those existing, depth first."""
+    """PATH and the files it includes (from X import *), those existing and readable, depth first."""
     found, todo = [], [path]
     while todo:
         current = todo.pop(0)
         if current in found or not os.path.isfile(current):
             continue
+        try:
+            with open(current, encoding="utf-8", errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            continue
         found.append(current)
-        with open(current, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                match = INCLUDE_RE.match(line)
-                if match:
-                    todo.append(_include_path(current, match))
+        for line in lines:
+            match = INCLUDE_RE.match(line)
+            if match:
+                todo.append(_include_path(current, match))
     return found
 
 
