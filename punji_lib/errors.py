@@ -24,16 +24,20 @@ class NotFailable(PunjiError):
 
 
 DISK_FULL = {28: "no space left on device", 122: "disk quota exceeded", 27: "file too large"}
+# where the compose (its target directory, an input) cannot be written or read
+NO_ACCESS = {30: "read-only file system", 13: "permission denied"}
 
 
 def as_user_error(exc):
-    """A PunjiError for an OSError the user can fix (a full disk, a quota, a file size limit),
-    naming the file; None for any other exception."""
+    """A PunjiError for an OSError the user can fix (a full disk, a quota, a file size limit, a
+    read-only file system, a permission), naming the file; None for any other exception."""
     if isinstance(exc, PunjiError):
         return exc
     if isinstance(exc, OSError) and exc.errno in DISK_FULL:
         where = " writing %s" % exc.filename if exc.filename else ""
         return PunjiError("%s%s" % (DISK_FULL[exc.errno], where))
+    if isinstance(exc, OSError) and exc.errno in NO_ACCESS and exc.filename:
+        return PunjiError("%s: %s" % (exc.filename, NO_ACCESS[exc.errno]))
     return None
 
 

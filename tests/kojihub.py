@@ -711,11 +711,13 @@ def _step_scratch(hub, step, base, signers):
     hub.add_scratch_task([os.path.join(base, p) for p in step["scratch"]])
 
 
-def logging_dispatcher(path):
-    """A Dispatcher class appending each call it answers to the file PATH."""
+def logging_dispatcher(path, delay=0.0):
+    """A Dispatcher class appending each call it answers to the file PATH, each answer DELAY
+    seconds late (a loaded hub: a compose killed then is killed with its calls in flight)."""
 
     class LoggingDispatcher(Dispatcher):
         def _answer(self, method, params):
+            time.sleep(delay)
             calls = [(c.get("methodName"), c.get("params", [])) for c in params[0]] \
                 if method == "multiCall" and params else [(method, params)]
             with open(path, "a") as f:
@@ -794,6 +796,7 @@ def serve_main(argv):
     parser.add_argument("--root", required=True, help="a new directory: the hub's storage, gpg keys")
     parser.add_argument("--home", required=True, help="where the koji profile is written (HOME)")
     parser.add_argument("--ready", required=True, help="JSON written once the hub answers")
+    parser.add_argument("--call-delay", type=float, default=0.0, help="seconds each call waits before its answer")
     args = parser.parse_args(argv)
     root = os.path.abspath(args.root)
     if os.path.exists(root):
@@ -819,7 +822,7 @@ def _update(hub, fixture, args, signers):
 
 
 def _serve(hub, fixture, signers, args, calls):
-    with serving(hub, logging_dispatcher(calls)) as url, serving_files(hub.root) as (topurl, _):
+    with serving(hub, logging_dispatcher(calls, args.call_delay)) as url, serving_files(hub.root) as (topurl, _):
         profile = fixture.get("profile", "fidelity")
         write_profile(args.home, profile, url, hub.root, topurl)
         info = {"url": url, "topdir": hub.root, "profile": profile, "pid": os.getpid(),

@@ -18,6 +18,7 @@ and whatever it breaks. expect.json says:
   without     a tool missing from PATH (PATH is a directory of symlinks to all others)
   fsize       RLIMIT_FSIZE for the command and everything it runs
   tmpfs       the target directory is a tmpfs of that size
+  tmpfs_options  more mount options of that tmpfs ("ro")
 
 The case is copied with common/ into a private directory and its placeholders replaced
 (@REPO@, @HTTP@, @CASE@, @OUTSIDE@, @ESCAPE@: a relative path of "../" that leads from
@@ -217,7 +218,8 @@ def test_bad_input(name, tmp_path_factory, small_repo, demo_repo):
     mounted = False
     if expect.get("tmpfs"):
         os.makedirs(target)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % expect["tmpfs"], "punji-test", str(target)], check=True)
+        options = ",".join(["size=%s" % expect["tmpfs"]] + ([expect["tmpfs_options"]] if expect.get("tmpfs_options") else []))
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "punji-test", str(target)], check=True)
         mounted = True
     try:
         served = {"empty": str(empty), "repo": repo}.get(expect.get("http"), str(empty))

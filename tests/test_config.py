@@ -222,6 +222,32 @@ def test_syntax_error_in_include_names_the_include(tmp_path):
     assert_one_line_error(done, "inc.conf:2")
 
 
+def test_a_config_not_in_utf8_is_named_at_its_line(tmp_path):
+    """A config saved in ISO-8859-1 (Pungi 4.3.2 stops with UnicodeDecodeError): the line of the
+    first byte that is no UTF-8, in the file that has it (an include too), not a byte offset."""
+    path = write_conf(tmp_path, "# caf\xe9\n")
+    path.write_bytes(path.read_text().encode("latin-1"))
+    assert_one_line_error(command("punji-config-validate", path), "bad.conf:8: not UTF-8 text (byte 0xe9")
+    (tmp_path / "inc.conf").write_bytes('\nrelease_name = "D\xe9mo"\n'.encode("latin-1"))
+    path = write_conf(tmp_path, "from inc import *\n")
+    assert_one_line_error(command("punji-config-validate", path), "inc.conf:2: not UTF-8 text")
+
+
+def test_an_include_that_is_a_directory_is_named_at_its_include_line(tmp_path):
+    (tmp_path / "inc.conf").mkdir()
+    path = write_conf(tmp_path, "from inc import *\n")
+    assert_one_line_error(command("punji-config-validate", path),
+                          "bad.conf:8: cannot read the included file '%s': Is a directory" % (tmp_path / "inc.conf"))
+
+
+def test_importing_a_name_the_include_does_not_set_is_named_at_its_line(tmp_path):
+    """`from common import NAME` where common.conf sets no NAME (Pungi 4.3.2: KeyError)."""
+    (tmp_path / "inc.conf").write_text("hashed_directories = True\n")
+    path = write_conf(tmp_path, "from inc import *\nfrom inc import no_such_option\n")
+    assert_one_line_error(command("punji-config-validate", path),
+                          "bad.conf:9: '%s' sets no no_such_option to import" % (tmp_path / "inc.conf"))
+
+
 def test_missing_config_file(tmp_path):
     done = command("punji-config-validate", tmp_path / "nope.conf")
     assert_one_line_error(done, "nope.conf: config file does not exist")

@@ -19,12 +19,12 @@ from punji_lib.rpms.headers import read_header
 HUB = os.path.join(os.path.dirname(__file__), "kojihub.py")
 
 
-def start(tmp_path, fixture):
+def start(tmp_path, fixture, *options):
     path = tmp_path / "koji.json"
     path.write_text(json.dumps(fixture))
     ready = tmp_path / "ready.json"
     proc = subprocess.Popen([sys.executable, HUB, "serve", "--fixture", str(path), "--root", str(tmp_path / "hub"),
-                             "--home", str(tmp_path / "home"), "--ready", str(ready)],
+                             "--home", str(tmp_path / "home"), "--ready", str(ready), *options],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(600):
         if ready.exists() or proc.poll() is not None:
@@ -79,6 +79,20 @@ def test_serves_the_fixture_until_sigterm(rpms_dirs):
     assert proc.returncode == 0
     agents = subprocess.run(["pgrep", "-f", "gpg-agent --homedir %s" % (tmp_path / "hub")], capture_output=True)
     assert agents.stdout == b""  # the signer's gpg-agent ended with the hub
+
+
+def test_call_delay_answers_each_call_late(tmp_path):
+    """--call-delay (tools/kill-campaign-koji-tasks): a loaded hub, so that a campaign's kills land
+    while a compose's calls are in flight."""
+    proc, ready = start(tmp_path, {"tags": [{"name": "base"}]}, "--call-delay", "0.6")
+    try:
+        session = koji.ClientSession(json.loads(ready.read_text())["url"], {"max_retries": 1, "retry_interval": 0})
+        began = time.monotonic()
+        assert session.getTag("base")["name"] == "base"
+        assert time.monotonic() - began >= 0.6
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
 
 
 def test_a_bad_step_stops_with_one_line(rpms_dirs):

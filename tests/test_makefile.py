@@ -102,6 +102,17 @@ def test_deleting_a_state_file_redoes_it_and_its_dependents_only(compose):
     assert mtime(compose, "work/global/config/gather.json") == before
 
 
+def test_the_makefile_rule_run_again_leaves_no_running_mark(compose):
+    """punji-makefile has no state file of its own: its .pid mark, left after it succeeded,
+    looked like a command still running (to tools/kill-campaign, to a reader of the state dir)."""
+    make(compose)
+    os.unlink(os.path.join(compose, "work/global/state/init.json"))
+    assert "punji-makefile" in ran(make(compose).stdout)
+    marks = [os.path.join(d, f) for d, _subdirs, files in os.walk(os.path.join(compose, "work"))
+             for f in files if f.endswith((".json.pid", ".json.error"))]
+    assert marks == []
+
+
 def test_config_change_rewrites_only_the_slices_it_touches(compose):
     make(compose)
     conf = os.path.join(os.path.dirname(os.path.dirname(compose)), "docs-example.conf")

@@ -232,6 +232,7 @@ def run_phase(argparser, phase, job, argv=None):
                 warn(argparser.prog, "%s (failable_deliverables: the compose goes on without it)" % message)
                 notify.phase_done(topdir, phase)
                 return 0
+            state.clear_marks(topdir, phase, variant, arch)  # a phase with no state file (makefile) leaves no running mark
             finished(argparser.prog)
             notify.phase_done(topdir, phase)
 

@@ -50,6 +50,12 @@ def load(path, defined=None):
         parser.load_from_file(path)
     except FileNotFoundError as exc:
         raise PunjiError("%s: included file '%s' does not exist" % (_includer(parser, path, exc.filename), exc.filename))
+    except OSError as exc:  # a directory or an unreadable file by an included file's name
+        raise PunjiError(_unreadable_message(exc, parser, path))
+    except UnicodeDecodeError:
+        raise PunjiError(_not_utf8_message(path))
+    except KeyError as exc:
+        raise PunjiError(_import_message(exc, parser, path))
     except Exception as exc:  # kobo raises SyntaxError, KeyError, TypeError, tokenize errors for bad input
         raise PunjiError(_parse_error(exc, parser, path))
     raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
@@ -102,6 +108,42 @@ def _kobo_message(exc, parser, path):
     return "%s: cannot parse the config: %s" % (_current_file(parser, path), _one_line(exc))
 
 
+def _unreadable_message(exc, parser, path):
+    if not exc.filename or os.path.normpath(exc.filename) == os.path.normpath(path):
+        return "%s: cannot read the config: %s" % (path, exc.strerror or _one_line(exc))
+    return "%s: cannot read the included file '%s': %s" % (_includer(parser, path, exc.filename), exc.filename,
+                                                          exc.strerror or _one_line(exc))
+
+
+def _not_utf8_message(path):
+    """'file:line: not UTF-8 text' at the first byte that is not, in PATH or a file it includes
+    (kobo, as Python, reads UTF-8)."""
+    for candidate in _config_files(path):
+        try:
+            with open(candidate, "rb") as f:
+                data = f.read()
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return "%s:%d: not UTF-8 text (byte 0x%02x; save the file as UTF-8)" % (
+                candidate, data.count(b"\n", 0, exc.start) + 1, data[exc.start])
+        except OSError:
+            continue
+    return "%s: not UTF-8 text (save the file as UTF-8)" % path
+
+
+KOBO_IMPORT_RE = re.compile(r"^Can't import (?P<name>\S+) from (?P<file>.*)\.$")
+
+
+def _import_message(exc, parser, path):
+    """kobo's KeyError for `from X import NAME` where X sets no NAME: named at that line."""
+    match = KOBO_IMPORT_RE.match(exc.args[0] if exc.args and isinstance(exc.args[0], str) else "")
+    if not match:
+        return "%s: cannot parse the config: %s" % (_current_file(parser, path), _one_line(exc))
+    name, included = match.group("name"), match.group("file")
+    where = _includer(parser, path, included, naming=name)
+    return "%s: '%s' sets no %s to import" % (where, included, name)
+
+
 def _python_syntax_message(path):
     """Python's own 'file:line: message' for a syntax error in PATH, which names the line
     kobo's parser cannot (an unclosed bracket); None when Python finds none (kobo accepts a
@@ -132,29 +174,35 @@ def _include_path(including, match):
 
 
 def _config_files(path):
-    """PATH and the files it includes (from X import *), those existing, depth first."""
+    """PATH and the files it includes (from X import *), those existing and readable, depth first."""
     found, todo = [], [path]
     while todo:
         current = todo.pop(0)
         if current in found or not os.path.isfile(current):
             continue
+        try:
+            with open(current, encoding="utf-8", errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            continue
         found.append(current)
-        with open(current, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                match = INCLUDE_RE.match(line)
-                if match:
-                    todo.append(_include_path(current, match))
+        for line in lines:
+            match = INCLUDE_RE.match(line)
+            if match:
+                todo.append(_include_path(current, match))
     return found
 
 
-def _includer(parser, path, missing):
-    """'file:line' of the include of MISSING (a config file that does not exist)."""
+def _includer(parser, path, missing, naming=None):
+    """'file:line' of the include of MISSING (a config file that cannot be read), the one
+    importing NAMING when given."""
     missing = os.path.normpath(missing or "")
     for candidate in _config_files(path):
         with open(candidate, encoding="utf-8", errors="replace") as f:
             for number, line in enumerate(f, 1):
                 match = INCLUDE_RE.match(line)
-                if match and os.path.normpath(_include_path(candidate, match)) == missing:
+                if match and os.path.normpath(_include_path(candidate, match)) == missing and (
+                        naming is None or re.search(r"\bimport\b.*\b%s\b" % re.escape(naming), line)):
                     return "%s:%d" % (candidate, number)
     return _current_file(parser, path)
 
