@@ -44,3 +44,21 @@ def test_a_variant_on_an_empty_one_is_gathered_again_when_the_empty_ones_group_g
     assert rpms_payload(fresh) != rpms_payload(first)
     assert rpms_payload(second) == rpms_payload(fresh)
     assert tree_files(second) == tree_files(fresh)
+
+
+def test_an_addon_is_gathered_again_when_its_parents_group_gets_a_package_the_parent_filters(tmp_path, demo_copy):
+    # the parent's packages and its inputs (group names) stay the same: filter_packages keeps
+    # the new package out of Server, not out of HA and optional, whose pools read Server's comps
+    conf, comps = demo_copy / "demo.conf", demo_copy / "comps.xml"
+    filtered = '("^(Server|Client)$", {\n        "*": ["demo-coreutils-single"],\n    }),'
+    assert filtered in conf.read_text()
+    conf.write_text(conf.read_text().replace(filtered, filtered + '\n    ("^Server$", {"*": ["demo-fortune"]}),'))
+    first = composed(conf, tmp_path / "nightly")
+    req = '<packagereq type="mandatory">demo-release-server</packagereq>'
+    comps.write_text(comps.read_text().replace(req, req + '<packagereq type="mandatory">demo-fortune</packagereq>'))
+    second = composed(conf, tmp_path / "nightly")
+    fresh = composed(conf, tmp_path / "fresh")
+    assert "demo-fortune" in str(rpms_payload(fresh)["Server-HA"])
+    assert "demo-fortune" not in str(rpms_payload(first)["Server-HA"])
+    assert rpms_payload(second) == rpms_payload(fresh)
+    assert tree_files(second) == tree_files(fresh)

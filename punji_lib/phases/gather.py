@@ -62,12 +62,10 @@ def run(topdir, variant, arch):
             raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     lookasides = _variant_lookasides(topdir, conf, tree, v, arch)
-    # what V takes of each: its packages and (an empty variant's too) its inputs; of an empty
-    # one also its comps, which V's pool reads: its groups' packages are in no result of it
-    by_uid = variants.by_uid(tree)
-    taken = [[earlier[uid]["packages"], earlier[uid].get("inputs")] +
-             ([state.file_digest(layout.at(topdir, layout.comps_file(uid, arch)))]
-              if by_uid[uid].get("is_empty") else []) for uid in related]
+    # what V takes of each: its packages, its inputs and what V's pool reads of its comps (a
+    # group's packages it filters or is empty of show in no result of it)
+    taken = [[earlier[uid]["packages"], earlier[uid].get("inputs"),
+              _groups_read(layout.at(topdir, layout.comps_file(uid, arch)))] for uid in related]
     fingerprint = _fingerprint(topdir, conf, v, arch, tree, taken, lookasides)
     if state.same_inputs(topdir, "gather", variant, arch, fingerprint):
         log.info("gather %s.%s: the same package set, options and comps as the last run; nothing to do",
@@ -105,6 +103,22 @@ def _fingerprint(topdir, conf, v, arch, tree, earlier_packages, lookasides):
                         earlier_packages, _lookaside_ids(topdir, conf, variant, arch),
                         _hybrid_inputs(conf, variant, tree),
                         [[state.file_digest(p) for p in paths] for _uid, paths in lookasides])
+
+
+def _groups_read(path):
+    """What a gather pool reads of the comps file PATH: each group's packages (by name; with
+    their type and what they require but for the types the gather takes alike, as it asks for
+    optional packages too) and the langpacks. None when there is no such file."""
+    if not os.path.isfile(path):
+        return None
+    import libcomps
+
+    alike = (libcomps.PACKAGE_TYPE_MANDATORY, libcomps.PACKAGE_TYPE_DEFAULT, libcomps.PACKAGE_TYPE_OPTIONAL)
+    comps = libcomps.Comps()
+    comps.fromxml_f(path)
+    groups = {g.id: sorted(p.name if p.type in alike else "%s %d %s" % (p.name, p.type, p.requires)
+                           for p in g.packages) for g in comps.groups}
+    return [groups, {name: comps.langpacks[name] for name in comps.langpacks}]
 
 
 def _swapped(topdir, conf, v, arch, related, lookasides):
