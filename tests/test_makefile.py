@@ -81,6 +81,20 @@ def test_the_claim_is_a_line_of_plain_words_the_launcher_runs_itself(tmp_path, c
     assert not SHELL_SYNTAX.intersection(line.replace(" 2>&1", "")), line
 
 
+def test_a_make_punji_compose_claimed_the_compose_for_starts_no_claim(tmp_path, compose):
+    """punji-compose takes the lock for the make it starts (PUNJI_CLAIMED=1 on its command line):
+    that make's Makefile starts no `punji-makefile --claim`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    recorder = bin_dir / "punji-makefile"
+    recorder.write_text("#!/bin/sh\necho \"$@\" >> %s\n" % (tmp_path / "claims"))
+    recorder.chmod(0o755)
+    make(compose, "-q", "PUNJI_BIN=%s" % bin_dir, "PUNJI_CLAIMED=1")
+    assert not (tmp_path / "claims").exists()
+    make(compose, "-q", "PUNJI_BIN=%s" % bin_dir)
+    assert (tmp_path / "claims").read_text().split() == ["--claim", "--whole", "."]
+
+
 def test_make_runs_then_has_nothing_to_do(compose):
     first = make(compose, "-j2")
     assert first.returncode == 0, first.stdout

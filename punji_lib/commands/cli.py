@@ -66,7 +66,7 @@ def phase_command(phase, description, example, scope="tree", assemble=None):
         return result
 
     def main(argv=None):
-        argparser = build_parser()
+        argparser = built(build_parser)
         args = argparser.parse_args(argv)
         assembling = getattr(args, "assemble", False)
         if assemble and (assembling == bool(args.variant or args.arch) or
@@ -85,6 +85,17 @@ def phase_command(phase, description, example, scope="tree", assemble=None):
         return run_phase(argparser, phase, job, argv)
 
     return build_parser, main
+
+
+_BUILT = {}
+
+
+def built(build_parser):
+    """BUILD_PARSER()'s parser, built once per process (parsing leaves it as it is): the
+    launcher builds those of the phase commands before it forks the copies that run them."""
+    if build_parser not in _BUILT:
+        _BUILT[build_parser] = build_parser()
+    return _BUILT[build_parser]
 
 
 def run(argparser, work, argv=None, error_status=1):

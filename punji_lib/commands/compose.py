@@ -92,8 +92,12 @@ def run_make(topdir, jobs, env=None, quiet=False):
     log = open(log_path, "a", encoding="utf-8")
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     make_env = dict(env if env is not None else os.environ, **{makelock.COMPOSE_RUNS_MAKE: "1"})
-    proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=make_env)
+
+    def start(claimed):
+        return subprocess.Popen(argv + claimed + (_launcher_shell() if env else []),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=make_env)
+
+    proc = makelock.start_claimed(topdir, start)  # no interpreter of its own for make's claim
     first_error, shown, make_failures, stopping = None, set(), [], False
     try:
         for line in proc.stdout:
