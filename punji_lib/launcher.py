@@ -443,6 +443,8 @@ def _preload(module):
         importlib.import_module(module)
     except Exception:  # a library this machine lacks: the command that needs it says so itself
         pass
+    if module.startswith("punji_lib.commands."):
+        sys.modules["punji_lib.commands.cli"].build_parsers()
 
 
 def run_copy(request):

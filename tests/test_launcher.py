@@ -412,3 +412,27 @@ def test_a_copy_interrupted_before_its_command_sets_its_handlers_ends_quietly(tm
         proc.wait(timeout=30)
     assert done.returncode == -signal.SIGINT
     assert "Traceback" not in errors.read_text()
+
+
+def test_the_launcher_builds_the_parsers_of_the_phase_commands_it_preloads(monkeypatch):
+    """A copy parses its command line with the parser the launcher built when it imported the
+    command (building one costs each copy a millisecond or two)."""
+    import argparse
+
+    from punji_lib import launcher
+    from punji_lib.commands import cli
+
+    launcher._preload("punji_lib.commands.repoclosure")
+    repoclosure = sys.modules["punji_lib.commands.repoclosure"]
+    prebuilt = cli._BUILT.get(repoclosure.build_parser)
+    assert prebuilt is not None and not cli._UNBUILT
+    used = []
+
+    def stop(parser, argv=None, namespace=None):
+        used.append(parser)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", stop)
+    with pytest.raises(SystemExit):
+        repoclosure.main(["--variant", "Server", "--arch", "x86_64", "."])
+    assert used == [prebuilt]

@@ -84,18 +84,25 @@ def phase_command(phase, description, example, scope="tree", assemble=None):
 
         return run_phase(argparser, phase, job, argv)
 
+    _UNBUILT.append(build_parser)
     return build_parser, main
 
 
-_BUILT = {}
+_BUILT, _UNBUILT = {}, []
 
 
 def built(build_parser):
-    """BUILD_PARSER()'s parser, built once per process (parsing leaves it as it is): the
-    launcher builds those of the phase commands before it forks the copies that run them."""
+    """BUILD_PARSER()'s parser, built once per process (parsing leaves it as it is)."""
     if build_parser not in _BUILT:
         _BUILT[build_parser] = build_parser()
     return _BUILT[build_parser]
+
+
+def build_parsers():
+    """Build the parsers of the phase commands imported so far: the launcher does, so that its
+    copies, which run those commands, have them (a parser costs a copy a millisecond or two)."""
+    while _UNBUILT:
+        built(_UNBUILT.pop())
 
 
 def run(argparser, work, argv=None, error_status=1):
