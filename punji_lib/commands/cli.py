@@ -98,6 +98,10 @@ def built(build_parser):
     return _BUILT[build_parser]
 
 
+def built_parsers():
+    return list(_BUILT.values())
+
+
 def build_parsers():
     """Build the parsers of the phase commands imported so far: the launcher does, so that its
     copies, which run those commands, have them (a parser costs a copy a millisecond or two)."""
