@@ -42,8 +42,10 @@ def delegate():
 
 # What the launcher imports while it waits, the most used first: every command module (which
 # imports the common ones), every module of the phases, then the libraries they import when they run.
+# (Not lxml: only init, which punji-compose runs itself, and a package set's first solve, which
+# starts before the launcher is done, use it.)
 LIBRARIES = ("productmd.composeinfo", "productmd.images", "productmd.rpms", "productmd.treeinfo",
-             "productmd.modules", "createrepo_c", "solv", "rpm", "libcomps", "lxml.etree", "kobo.conf",
+             "productmd.modules", "createrepo_c", "solv", "rpm", "libcomps", "kobo.conf",
              "multiprocessing.context", "multiprocessing.process", "concurrent.futures.thread", "xml.parsers.expat")
 
 
@@ -60,13 +62,12 @@ FIRST = ("punji_lib.commands.makefile", "punji_lib.compose.makelock", "punji_lib
 
 def _preloads():
     """The modules to import, by name (the launcher runs commands by name, as their scripts do)."""
-    import pkgutil
-
     here = os.path.dirname(os.path.abspath(__file__))
     # the first two: each copy imports them by name
     names = ["punji_lib.launcher", "punji_lib.commands.cli", *FIRST]
-    for package in ("commands", "phases", "compose", "config", "media", "rpms"):
-        names += ["punji_lib.%s.%s" % (package, m.name) for m in pkgutil.iter_modules([os.path.join(here, package)])]
+    for package in ("commands", "phases", "compose", "config", "media", "rpms"):  # (pkgutil imports typing)
+        modules = sorted(n[:-3] for n in os.listdir(os.path.join(here, package)) if n.endswith(".py") and n != "__init__.py")
+        names += ["punji_lib.%s.%s" % (package, m) for m in modules]
     return list(dict.fromkeys(names + list(LIBRARIES)))
 
 
@@ -451,38 +452,10 @@ def _preload(module):
 
 def _warm_up():
     """Once every module is loaded: what most copies would each do first, done here once for
-    all (a copy gets it with the launcher's memory): the phase commands' parsers used, and the
-    regular expressions compiled that reading state files and productmd metadata and the log
-    lines' times use."""
-    import datetime
-
-    from punji_lib.commands import cli
-    from punji_lib.compose import state
-
-    try:
-        for parser in cli.built_parsers():
-            parser.parse_known_args(["--variant", "V", "--arch", "A", "."])
-        state.check(dict(header=state.header("warmup"), phase="warmup", variant=None, arch=None, failed=False),
-                    "warm-up")
-        datetime.datetime.strptime("2026-01-01 00:00:00,000", "%Y-%m-%d %H:%M:%S,%f")
-        _warm_up_productmd()
-    except Exception:  # a copy does it all itself then
-        pass
-
-
-def _warm_up_productmd():
-    import productmd.composeinfo
-    import productmd.images
-
-    info = productmd.composeinfo.ComposeInfo()
-    info.release.name, info.release.short, info.release.version, info.release.type = "Warm", "WARM", "1", "ga"
-    info.compose.id, info.compose.date, info.compose.type, info.compose.respin = "WARM-1-20260101.n.0", \
-        "20260101", "nightly", 0
-    info.loads(info.dumps())
-    images = productmd.images.Images()
-    images.compose.id, images.compose.date, images.compose.type, images.compose.respin = info.compose.id, \
-        info.compose.date, info.compose.type, 0
-    images.loads(images.dumps())
+    all (commands.cli.warm_up; by its name: the launcher is below the commands)."""
+    cli = sys.modules.get("punji_lib.commands.cli")
+    if cli is not None:
+        cli.warm_up()
 
 
 def run_copy(request):
