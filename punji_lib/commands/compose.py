@@ -186,17 +186,17 @@ def _logged(log, line):
 def _compose(args):
     import os
 
-    from ..compose import report, status
-    from ..errors import PunjiError
-    from ..log import warn
-    from ..phases import init
-
     jobs = args.jobs or os.cpu_count() or 1
-    going_on = bool(args.compose_dir) and init.is_compose(args.compose_dir)
-    if not going_on:
-        config = compose_args.config_path(args)
-    launcher, env = start_launcher(jobs)  # it imports while init runs
+    launcher, env = start_launcher(jobs)  # first: it imports while this process goes on and init runs
     try:
+        from ..compose import report, status
+        from ..errors import PunjiError
+        from ..log import warn
+        from ..phases import init
+
+        going_on = bool(args.compose_dir) and init.is_compose(args.compose_dir)
+        if not going_on:
+            config = compose_args.config_path(args)
         if going_on:  # pungi-koji's --compose-dir of a compose: go on where it stopped
             topdir = os.path.abspath(args.compose_dir)
         else:
