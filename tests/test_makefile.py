@@ -313,3 +313,30 @@ def test_no_createrepo_or_repoclosure_target_where_they_have_nothing_to_do(tmp_p
         assert makefile._with_work(phase, "variant-arch", {}, tree, pairs) == [("Full", "x86_64"), ("Full", "src")]
         # none with work: one kept, so that the phase starts and stops as Pungi's does
         assert makefile._with_work(phase, "variant-arch", {}, tree[1:], pairs[1::2]) == [("Empty", "x86_64")]
+
+
+def test_a_make_punji_compose_cannot_claim_the_compose_for_is_stopped(tmp_path, monkeypatch):
+    """punji-compose's claim for its make fails after the make started (a full disk as make.pid
+    is written): that make is stopped, no make runs unclaimed, and the lock is free."""
+    import errno
+    import subprocess
+
+    from punji_lib.compose import jsonio, makelock
+
+    (tmp_path / "work" / "global").mkdir(parents=True)
+    started = []
+
+    def start(extra):
+        started.append(subprocess.Popen(["sleep", "30"]))
+        return started[0]
+
+    def full(path, text, durable=False):
+        raise OSError(errno.ENOSPC, "No space left on device", path)
+
+    monkeypatch.setattr(jsonio, "write_text", full)
+    with pytest.raises(OSError):
+        makelock.start_claimed(str(tmp_path), start, wait=0)
+    assert started[0].poll() is not None
+    monkeypatch.undo()
+    again = makelock.start_claimed(str(tmp_path), lambda extra: subprocess.Popen(["sleep", "0"]), wait=0)
+    again.wait()

@@ -93,7 +93,12 @@ def start_claimed(topdir, start, wait=WAIT):
     except BaseException:
         os.close(fd)
         raise
-    _hold_for(topdir, fd, proc.pid, False)
+    try:
+        _hold_for(topdir, fd, proc.pid, False)
+    except BaseException:  # (a full disk) no make runs unclaimed
+        proc.kill()
+        proc.wait()
+        raise
     return proc
 
 
@@ -115,7 +120,11 @@ def _take(topdir, me, wait):
 
 
 def _hold_for(topdir, fd, make_pid, whole):
-    jsonio.write_text(layout.at(topdir, layout.make_pid()), "%d\n" % make_pid)
+    try:
+        jsonio.write_text(layout.at(topdir, layout.make_pid()), "%d\n" % make_pid)
+    except BaseException:
+        os.close(fd)
+        raise
     _hold(fd, make_pid, os.path.abspath(topdir) if whole else None)
     # a new make resumes a failed or stopped compose (the commands of one make do not: a target
     # starting beside a failed one must not hide that failure)
