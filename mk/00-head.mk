@@ -13,12 +13,15 @@ INPUT_FILES := @INPUT_FILES@
 
 # One make at a time in a compose (make -n and `make report` change nothing, so they may run
 # beside one, and do not resume a DOOMED compose). The claim is a line of plain words, which
-# punji-compose's launcher runs without starting an interpreter.
+# punji-compose's launcher runs without starting an interpreter; punji-compose claims the
+# compose itself for the make it starts (PUNJI_CLAIMED=1 on that make's command line).
 PUNJI_CHANGES := $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,$(if $(MAKECMDGOALS),$(filter-out report,$(MAKECMDGOALS)),compose))
 ifneq ($(PUNJI_CHANGES),)
+ifneq ($(PUNJI_CLAIMED),1)
 PUNJI_CLAIM := $(shell $(PUNJI_BIN)/punji-makefile --claim $(if $(filter-out compose,$(PUNJI_CHANGES)),,--whole) . 2>&1)
 ifneq ($(PUNJI_CLAIM),)
 $(error $(PUNJI_CLAIM))
+endif
 endif
 endif
 

@@ -42,8 +42,10 @@ def delegate():
 
 # What the launcher imports while it waits, the most used first: every command module (which
 # imports the common ones), every module of the phases, then the libraries they import when they run.
+# (Not lxml: only init, which punji-compose runs itself, and a package set's first solve, which
+# starts before the launcher is done, use it.)
 LIBRARIES = ("productmd.composeinfo", "productmd.images", "productmd.rpms", "productmd.treeinfo",
-             "productmd.modules", "createrepo_c", "solv", "rpm", "libcomps", "lxml.etree", "kobo.conf",
+             "productmd.modules", "createrepo_c", "solv", "rpm", "libcomps", "kobo.conf",
              "multiprocessing.context", "multiprocessing.process", "concurrent.futures.thread", "xml.parsers.expat")
 
 
@@ -60,13 +62,12 @@ FIRST = ("punji_lib.commands.makefile", "punji_lib.compose.makelock", "punji_lib
 
 def _preloads():
     """The modules to import, by name (the launcher runs commands by name, as their scripts do)."""
-    import pkgutil
-
     here = os.path.dirname(os.path.abspath(__file__))
     # the first two: each copy imports them by name
     names = ["punji_lib.launcher", "punji_lib.commands.cli", *FIRST]
-    for package in ("commands", "phases", "compose", "config", "media", "rpms"):
-        names += ["punji_lib.%s.%s" % (package, m.name) for m in pkgutil.iter_modules([os.path.join(here, package)])]
+    for package in ("commands", "phases", "compose", "config", "media", "rpms"):  # (pkgutil imports typing)
+        modules = sorted(n[:-3] for n in os.listdir(os.path.join(here, package)) if n.endswith(".py") and n != "__init__.py")
+        names += ["punji_lib.%s.%s" % (package, m) for m in modules]
     return list(dict.fromkeys(names + list(LIBRARIES)))
 
 
@@ -141,6 +142,8 @@ def serve(name, jobs=None):
                 return request
         if pending:
             _preload(pending.pop(0))
+            if not pending:
+                _warm_up()
     return None
 
 
@@ -443,6 +446,16 @@ def _preload(module):
         importlib.import_module(module)
     except Exception:  # a library this machine lacks: the command that needs it says so itself
         pass
+    if module.startswith("punji_lib.commands."):
+        sys.modules["punji_lib.commands.cli"].build_parsers()
+
+
+def _warm_up():
+    """Once every module is loaded: what most copies would each do first, done here once for
+    all (commands.cli.warm_up; by its name: the launcher is below the commands)."""
+    cli = sys.modules.get("punji_lib.commands.cli")
+    if cli is not None:
+        cli.warm_up()
 
 
 def run_copy(request):

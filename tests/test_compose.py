@@ -10,7 +10,7 @@ import pytest
 
 from productmd.composeinfo import ComposeInfo
 
-from conftest import assert_one_line_error, command, make
+from conftest import BIN, assert_one_line_error, command, make
 
 
 def test_demo_compose_finishes_and_productmd_loads_it(tmp_path, demo_copy):
@@ -185,6 +185,34 @@ def test_a_second_make_in_a_compose_stops_while_the_first_runs(new_compose):
     assert "Traceback" not in second.stdout
     # a dry run may look while one runs; once the first is done, make runs again
     assert make(new_compose).returncode == 0
+
+
+def test_punji_compose_claims_the_compose_for_its_make(new_compose):
+    """punji-compose takes the make lock itself before its make starts (test_makefile: that make
+    starts no `punji-makefile --claim`): a make or another punji-compose in the compose
+    meanwhile stops naming that make, and leaves STATUS as it is."""
+    import subprocess
+
+    first = subprocess.Popen([os.path.join(BIN, "punji-compose"), "--compose-dir", new_compose, "-j1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    pid_file = os.path.join(new_compose, "work/global/make.pid")
+    deadline = time.time() + 30
+    while not os.path.exists(pid_file) and time.time() < deadline:
+        time.sleep(0.02)
+    make_pid = int(open(pid_file).read())
+    # both at once: each waits a few seconds for the lock before it stops
+    again = subprocess.Popen([os.path.join(BIN, "punji-compose"), "--compose-dir", new_compose],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = make(new_compose)
+    again.stdout, again.stderr = again.communicate()
+    status_meanwhile = open(os.path.join(new_compose, "STATUS")).read()
+    first_out = first.communicate()[0]
+    assert first.returncode == 0, first_out
+    busy = "another make (pid %d) is running in %s" % (make_pid, new_compose)
+    assert second.returncode != 0 and busy in second.stdout, second.stdout
+    assert_one_line_error(again, busy)
+    assert status_meanwhile == "STARTED\n"
+    assert open(os.path.join(new_compose, "STATUS")).read() == "FINISHED\n"
 
 
 def test_a_make_killed_with_its_group_is_resumed_the_instant_after(new_compose):

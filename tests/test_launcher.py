@@ -412,3 +412,71 @@ def test_a_copy_interrupted_before_its_command_sets_its_handlers_ends_quietly(tm
         proc.wait(timeout=30)
     assert done.returncode == -signal.SIGINT
     assert "Traceback" not in errors.read_text()
+
+
+def test_the_launcher_builds_the_parsers_of_the_phase_commands_it_preloads(monkeypatch):
+    """A copy parses its command line with the parser the launcher built when it imported the
+    command (building one costs each copy a millisecond or two)."""
+    import argparse
+
+    from punji_lib import launcher
+    from punji_lib.commands import cli
+
+    launcher._preload("punji_lib.commands.repoclosure")
+    repoclosure = sys.modules["punji_lib.commands.repoclosure"]
+    prebuilt = cli._BUILT.get(repoclosure.build_parser)
+    assert prebuilt is not None and not cli._UNBUILT
+    used = []
+
+    def stop(parser, argv=None, namespace=None):
+        used.append(parser)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", stop)
+    with pytest.raises(SystemExit):
+        repoclosure.main(["--variant", "Server", "--arch", "x86_64", "."])
+    assert used == [prebuilt]
+
+
+def test_after_the_launchers_warm_up_a_copy_compiles_no_regular_expression_to_start(monkeypatch):
+    """The warm-up (once every module is loaded) compiles what parsing a phase command's line,
+    checking a state file, reading productmd metadata and a log line's time compile: a copy
+    would compile each again (re's cache is the launcher's until then)."""
+    import datetime
+    import re
+
+    import productmd.composeinfo
+
+    from punji_lib import launcher
+    from punji_lib.commands import cli
+    from punji_lib.compose import state
+
+    launcher._preload("punji_lib.commands.createiso")
+    launcher._warm_up()
+    missed = []
+    compile_ = re._compile
+
+    def spy(pattern, flags):
+        if (type(pattern), pattern, flags) not in re._cache:
+            missed.append(pattern)
+        return compile_(pattern, flags)
+
+    monkeypatch.setattr(re, "_compile", spy)
+    createiso = sys.modules["punji_lib.commands.createiso"]
+    cli.built(createiso.build_parser).parse_args(["--variant", "Server", "--arch", "x86_64", "."])
+    state.check(dict(header=state.header("createiso"), phase="createiso", variant="Server", arch="x86_64",
+                     failed=False), "createiso-Server.json")
+    datetime.datetime.strptime("2026-12-07 04:55:13,125", "%Y-%m-%d %H:%M:%S,%f")
+    info = productmd.composeinfo.ComposeInfo()
+    info.loads(launcher_composeinfo())
+    assert missed == []
+
+
+def launcher_composeinfo():
+    import productmd.composeinfo
+
+    info = productmd.composeinfo.ComposeInfo()
+    info.release.name, info.release.short, info.release.version, info.release.type = "Demo", "PDL", "1", "ga"
+    info.compose.id, info.compose.date, info.compose.type, info.compose.respin = "PDL-1-20261207.n.0", \
+        "20261207", "nightly", 0
+    return info.dumps()

@@ -81,6 +81,20 @@ def test_the_claim_is_a_line_of_plain_words_the_launcher_runs_itself(tmp_path, c
     assert not SHELL_SYNTAX.intersection(line.replace(" 2>&1", "")), line
 
 
+def test_a_make_punji_compose_claimed_the_compose_for_starts_no_claim(tmp_path, compose):
+    """punji-compose takes the lock for the make it starts (PUNJI_CLAIMED=1 on its command line):
+    that make's Makefile starts no `punji-makefile --claim`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    recorder = bin_dir / "punji-makefile"
+    recorder.write_text("#!/bin/sh\necho \"$@\" >> %s\n" % (tmp_path / "claims"))
+    recorder.chmod(0o755)
+    make(compose, "-q", "PUNJI_BIN=%s" % bin_dir, "PUNJI_CLAIMED=1")
+    assert not (tmp_path / "claims").exists()
+    make(compose, "-q", "PUNJI_BIN=%s" % bin_dir)
+    assert (tmp_path / "claims").read_text().split() == ["--claim", "--whole", "."]
+
+
 def test_make_runs_then_has_nothing_to_do(compose):
     first = make(compose, "-j2")
     assert first.returncode == 0, first.stdout
@@ -310,3 +324,30 @@ def test_no_createrepo_or_repoclosure_target_where_they_have_nothing_to_do(tmp_p
         assert makefile._with_work(phase, "variant-arch", {}, tree, pairs) == [("Full", "x86_64"), ("Full", "src")]
         # none with work: one kept, so that the phase starts and stops as Pungi's does
         assert makefile._with_work(phase, "variant-arch", {}, tree[1:], pairs[1::2]) == [("Empty", "x86_64")]
+
+
+def test_a_make_punji_compose_cannot_claim_the_compose_for_is_stopped(tmp_path, monkeypatch):
+    """punji-compose's claim for its make fails after the make started (a full disk as make.pid
+    is written): that make is stopped, no make runs unclaimed, and the lock is free."""
+    import errno
+    import subprocess
+
+    from punji_lib.compose import jsonio, makelock
+
+    (tmp_path / "work" / "global").mkdir(parents=True)
+    started = []
+
+    def start(extra):
+        started.append(subprocess.Popen(["sleep", "30"]))
+        return started[0]
+
+    def full(path, text, durable=False):
+        raise OSError(errno.ENOSPC, "No space left on device", path)
+
+    monkeypatch.setattr(jsonio, "write_text", full)
+    with pytest.raises(OSError):
+        makelock.start_claimed(str(tmp_path), start, wait=0)
+    assert started[0].poll() is not None
+    monkeypatch.undo()
+    again = makelock.start_claimed(str(tmp_path), lambda extra: subprocess.Popen(["sleep", "0"]), wait=0)
+    again.wait()

@@ -209,6 +209,26 @@ def test_a_finished_compose_its_trees_and_what_changed_since_the_last(composes):
     assert listed["checksums"]["sha256"] in page
 
 
+def test_packages_gather_took_over_from_the_last_compose_are_not_compared_again(composes, monkeypatch):
+    """(Before test_a_rerun_with_the_same_inputs_shows_kept_targets, which keeps the targets.) The
+    last compose's gather taken over (the same inputs: the same packages in every tree):
+    the page says no package changed without reading either rpms.json; a gather made anew
+    has them compared."""
+    from punji_lib.compose import diff as compose_diff
+    from punji_lib.compose import report
+
+    topdir, old = composes["good"], composes["incomplete"]
+    with open(os.path.join(topdir, "work/global/state/gather.json")) as f:
+        assert json.load(f)["reused_from"] == os.path.basename(old)
+    compared = []
+    real = compose_diff.same_packages
+    monkeypatch.setattr(compose_diff, "same_packages", lambda *a: compared.append(a) or real(*a))
+    changes = report._changes(topdir)
+    assert compared == [] and not any(changes["diff"]["summary"]["packages"].values())
+    monkeypatch.setattr(report, "_packages_taken_over", lambda *a: False)
+    assert report._changes(topdir) == changes and compared == [(old, topdir)]
+
+
 def test_o_writes_elsewhere_its_link_relative_to_it(tmp_path, composes):
     out = tmp_path / "pages" / "nightly.html"
     done = command("punji-report", composes["good"], "-o", out, check=True)
@@ -295,3 +315,4 @@ def test_a_logs_last_run_is_read_from_its_stamped_lines(tmp_path):
     log.write_text("no run here\n")
     assert timeline.last_run(str(log)) is None
     assert timeline.last_run(str(tmp_path / "none.log")) is None
+

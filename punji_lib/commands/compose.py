@@ -92,8 +92,12 @@ def run_make(topdir, jobs, env=None, quiet=False):
     log = open(log_path, "a", encoding="utf-8")
     argv = ["make", "-C", topdir, "--no-print-directory", "-j%d" % (jobs * 4 if env else jobs), "compose"]
     make_env = dict(env if env is not None else os.environ, **{makelock.COMPOSE_RUNS_MAKE: "1"})
-    proc = subprocess.Popen(argv + (_launcher_shell() if env else []),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=make_env)
+
+    def start(claimed):
+        return subprocess.Popen(argv + claimed + (_launcher_shell() if env else []),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=make_env)
+
+    proc = makelock.start_claimed(topdir, start)  # no interpreter of its own for make's claim
     first_error, shown, make_failures, stopping = None, set(), [], False
     try:
         for line in proc.stdout:
@@ -182,17 +186,17 @@ def _logged(log, line):
 def _compose(args):
     import os
 
-    from ..compose import report, status
-    from ..errors import PunjiError
-    from ..log import warn
-    from ..phases import init
-
     jobs = args.jobs or os.cpu_count() or 1
-    going_on = bool(args.compose_dir) and init.is_compose(args.compose_dir)
-    if not going_on:
-        config = compose_args.config_path(args)
-    launcher, env = start_launcher(jobs)  # it imports while init runs
+    launcher, env = start_launcher(jobs)  # first: it imports while this process goes on and init runs
     try:
+        from ..compose import report, status
+        from ..errors import PunjiError
+        from ..log import warn
+        from ..phases import init
+
+        going_on = bool(args.compose_dir) and init.is_compose(args.compose_dir)
+        if not going_on:
+            config = compose_args.config_path(args)
         if going_on:  # pungi-koji's --compose-dir of a compose: go on where it stopped
             topdir = os.path.abspath(args.compose_dir)
         else:

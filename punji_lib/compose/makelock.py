@@ -73,20 +73,59 @@ def claim(topdir, wait=WAIT, whole=False):
     me = my_make()
     if me is None:
         return
+    fd = _take(topdir, me, wait)
+    if fd is not None:  # None: this make restarted with a remade Makefile, its holder has the lock
+        _hold_for(topdir, fd, me, whole and not os.environ.get(COMPOSE_RUNS_MAKE))
+
+
+# on the command line of the make punji-compose starts, which it claimed the compose for itself
+# (the Makefile then starts no claim of its own)
+CLAIMED = "PUNJI_CLAIMED=1"
+
+
+def start_claimed(topdir, start, wait=WAIT):
+    """Claim TOPDIR for the make START(extra make arguments) starts: the lock is taken before
+    it starts, then held for as long as it runs; returns START's process (a PunjiError when
+    another make runs in TOPDIR)."""
+    fd = _take(topdir, None, wait)
+    try:
+        proc = start([CLAIMED])
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        _hold_for(topdir, fd, proc.pid, False)
+    except BaseException:  # (a full disk) no make runs unclaimed
+        proc.kill()
+        proc.wait()
+        raise
+    return proc
+
+
+def _take(topdir, me, wait):
+    """The fd of TOPDIR's make lock, taken for the make ME (None: one not started yet); None
+    when ME's holder has it already."""
     path = layout.at(topdir, layout.make_pid())
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     deadline = time.monotonic() + wait
-    if not take(fd, lambda: _holder_pid(path) == me or time.monotonic() > deadline):
+    if not take(fd, lambda: (me is not None and _holder_pid(path) == me) or time.monotonic() > deadline):
         os.close(fd)
         holder = _holder_pid(path)
-        if holder == me:  # this make restarted with a remade Makefile: its holder has the lock
-            return
+        if me is not None and holder == me:
+            return None
         raise PunjiError("another make (pid %d) is running in %s; wait for it to finish"
                          % (holder, os.path.abspath(topdir)))
-    jsonio.write_text(path, "%d\n" % me)
-    whole = whole and not os.environ.get(COMPOSE_RUNS_MAKE)
-    _hold(fd, me, os.path.abspath(topdir) if whole else None)
+    return fd
+
+
+def _hold_for(topdir, fd, make_pid, whole):
+    try:
+        jsonio.write_text(layout.at(topdir, layout.make_pid()), "%d\n" % make_pid)
+    except BaseException:
+        os.close(fd)
+        raise
+    _hold(fd, make_pid, os.path.abspath(topdir) if whole else None)
     # a new make resumes a failed or stopped compose (the commands of one make do not: a target
     # starting beside a failed one must not hide that failure)
     status.set_status(topdir, "STARTED", only_if=("DOOMED", "TERMINATED"))
@@ -105,6 +144,9 @@ def _hold(fd, make_pid, compose=None):
         null = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1, 2):  # make's $(shell) reads until every copy of its pipe is closed
             os.dup2(null, std)
+        # nor keep the pipes of the process it was forked from (punji-compose's to make and the launcher)
+        os.closerange(3, fd)
+        os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
         _wait_for(make_pid)
         if compose and mark_unfinished(compose, interrupted=bool(interrupted)):
             os.close(fd)  # a make started now need not wait for the page

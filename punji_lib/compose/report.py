@@ -180,6 +180,15 @@ def _tail(path, count):
         return []
 
 
+def _packages_taken_over(old, topdir):
+    """Whether gather took its last step over from the compose OLD (the same inputs: the same
+    packages in every tree), so that neither rpms.json need be read to say so."""
+    try:
+        return state.read(topdir, "gather").get("reused_from") == os.path.basename(old)
+    except (OSError, ValueError, PunjiError):
+        return False
+
+
 def _changes(topdir):
     """What changed since the newest finished compose before this one in the same target directory
     (punji-diff's report; "error" instead when one of them has no metadata), with where that
@@ -191,7 +200,7 @@ def _changes(topdir):
     result = {"old": os.path.basename(old), "old_path": old,
               "old_report": page if os.path.isfile(page) else None, "diff": None, "error": None}
     try:
-        read = not diff.same_packages(old, topdir)
+        read = not (_packages_taken_over(old, topdir) or diff.same_packages(old, topdir))
         result["diff"] = diff.compare(diff.load(old, packages=read), diff.load(topdir, packages=read))
     except PunjiError as exc:
         result["error"] = str(exc)

@@ -33,15 +33,22 @@ def _files_of(directory, base, found, stats, walked=None):
     try:
         with os.scandir(fd) as listing:
             for entry in listing:
+                name = entry.name
                 if entry.is_dir():
-                    if entry.name != "lost+found" and not entry.is_symlink():
-                        subdirs.append(entry.name)
-                elif base + entry.name not in EXCLUDED:
-                    found[base + entry.name] = directory + "/" + entry.name
-                    if stats is not None:
-                        _stat_into(stats, base + entry.name, entry)
-                elif walked is not None:
-                    walked[base + entry.name] = None
+                    if name != "lost+found" and not entry.is_symlink():
+                        subdirs.append(name)
+                    continue
+                rel = base + name
+                if rel in EXCLUDED:
+                    if walked is not None:
+                        walked[rel] = None
+                    continue
+                found[rel] = directory + "/" + name
+                if stats is not None:
+                    try:
+                        stats[rel] = entry.stat()
+                    except OSError:  # the caller stats it again and says why it cannot
+                        pass
     except OSError:
         pass
     finally:
@@ -58,13 +65,6 @@ def stat_of(path):
         return os.stat(path)
     except OSError as exc:
         raise PunjiError("cannot read %s: %s" % (path, exc.strerror))
-
-
-def _stat_into(stats, rel, entry):
-    try:
-        stats[rel] = entry.stat()
-    except OSError:  # the caller stats it again and says why it cannot
-        pass
 
 
 def directories(top, files=None, walked=None):

@@ -44,6 +44,13 @@ def _identity(files, stats):
     return identity
 
 
+def content_times(stats):
+    """[[path, modification time]] of the files key() has by their content (STATS: path ->
+    os.stat of every file of a tree), sorted."""
+    return [[rel, st.st_mtime_ns] for rel, st in sorted(stats.items())
+            if st.st_size < SMALL and not rel.endswith(".rpm")]
+
+
 def take_over(topdir, conf, v, arch, reuse_key, real_dir):
     """(The image records of V.ARCH, {image name: disc key}) when the old compose made its
     images from REUSE_KEY: the images and their manifests hard-linked into REAL_DIR under this

@@ -110,14 +110,14 @@ def run(topdir, variant, arch):
     stats = {rel: stats.get(rel) or image_files.stat_of(path) for rel, path in files.items()}
     chrp = iso.chrp_mode(conf, arch) if method else None  # how a ppc image is to boot
     namesakes = _sharing_names(topdir, conf, v, arch, files, stats, chrp, _namesakes(topdir, conf, v, arch))
-    inputs = _inputs(topdir, conf, v, stats, chrp, namesakes)
+    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats, chrp, namesakes)
+    inputs = _inputs(topdir, reuse_key, stats)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _images_intact(topdir, conf, v, arch):
         log.info("createiso %s.%s: the same tree and options as the last run; nothing to do", variant, arch)
         _clear_leftovers(topdir, conf, variant, arch)
         state.keep(topdir, PHASE, variant, arch)
         return
     _forget(topdir, variant, arch)
-    reuse_key = iso_reuse.key(topdir, conf, v, arch, files, stats, chrp, namesakes)
     taken = iso_reuse.take_over(topdir, conf, v, arch, reuse_key, _real_iso_dir(topdir, conf, variant, arch))
     if taken is not None:
         return _finish(topdir, v, arch, taken[0], inputs, reuse_key=reuse_key, disc_keys=taken[1])
@@ -148,19 +148,14 @@ def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None, faile
                 disc_keys=disc_keys or {}, **({"failed_images": list(failed)} if failed else {}))
 
 
-def _inputs(topdir, conf, v, stats, chrp, namesakes=()):
-    """The fingerprint of what the images of a tree are made from: the options, the compose's
-    identity (names, volume ids), every file of the tree (STATS: path -> os.stat) by size
-    and modification time, how a ppc image boots (CHRP), and the trees of NAMESAKES."""
-
-    def listing(of):
-        return [[rel, of[rel].st_size, of[rel].st_mtime_ns] for rel in sorted(of)]
-
-    cr_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
+def _inputs(topdir, reuse_key, stats):
+    """The fingerprint of what the images of a tree are made from in this compose: REUSE_KEY
+    (iso_reuse.key: the options, the volume id, every file of the tree, how a ppc image boots,
+    the trees of its namesakes), the compose's identity, and the modification time of each
+    small file the key has by its content (an image records the time of every file). STATS:
+    path -> os.stat of every file of the tree."""
     req = {k: x for k, x in request.read(topdir).items() if k != "header"}
-    others = [[other["uid"], listing(of)] for other, _files, of in namesakes]
-    return state.digest(conf, cr_conf, v, req, listing(stats), *([chrp] if chrp else []),
-                        *([others] if others else []))
+    return state.digest(reuse_key, req, iso_reuse.content_times(stats))
 
 
 def _images_intact(topdir, conf, v, arch):

@@ -51,7 +51,6 @@ boot files buildinstall made anew (rather than skipped or took over) is built ag
 
 import hashlib
 import os
-import urllib.request
 
 from ..compose import jsonio, layout, state
 from ..errors import PunjiError
@@ -204,6 +203,8 @@ def fingerprint(topdir, conf, block, job, trees, outside, packages):
 
 def _read_url(url):
     """The bytes at URL (a local path, file://, http(s)://)."""
+    import urllib.request
+
     if "://" not in url:
         with open(url, "rb") as f:
             return f.read()

@@ -37,7 +37,6 @@ again); beyond Pungi, the source's ref resolved too. The packages Koji lists in 
 in the compose (rpms.json).
 """
 
-import configparser
 import fnmatch
 import os
 import tempfile
@@ -104,6 +103,8 @@ def plan(topdir, conf, tree):
 def fingerprint(topdir, block, job):
     """The inputs of JOB (its BLOCK as given) when two composes can share them; None when its
     image-build.conf or ksurl cannot be read or buildinstall made the variant's boot files anew."""
+    import configparser
+
     what = "option 'osbs' (variant %s, block %d)" % (job["variant"], job["block"])
     repo, _sep, ref = block["url"].partition("#")
     try:

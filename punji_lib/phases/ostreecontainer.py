@@ -40,7 +40,6 @@ the archives in images.json has no Koji plugin path either.
 """
 
 import os
-import tarfile
 
 from ..compose import jsonio, layout, request
 from ..config.lookup import block_can_fail, block_jobs
@@ -125,6 +124,8 @@ def one(topdir, conf, rr_conf, tree, uid, arch, number, block, what):
 
 def check_oci_archive(path, what):
     """PATH must be a tar archive of an OCI image layout."""
+    import tarfile
+
     if not os.path.isfile(path):
         raise PunjiError("%s: rpm-ostree wrote no archive %s" % (what, path))
     try:

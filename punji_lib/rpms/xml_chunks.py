@@ -8,7 +8,6 @@ import gzip
 import lzma
 import re
 import zlib
-from xml.sax.saxutils import escape, unescape
 
 ROOTS = {"primary": b"<metadata", "filelists": b"<filelists", "other": b"<otherdata"}
 # the namespaces createrepo_c's files declare at their root, which a copied package's XML uses
@@ -99,12 +98,22 @@ def _by_owner(text, spans):
     return found
 
 
+# (xml.sax.saxutils has escape and unescape, but imports urllib.request, and with it http,
+# email and ssl: more than the launcher's copies need of all the standard library)
+UNESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+ESCAPES = (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;"), ('"', "&quot;"))
+
+
 def _text(value):
     text = value.decode("utf-8")
-    return unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text
+    if "&" in text:
+        for entity, char in UNESCAPES:
+            text = text.replace(entity, char)
+    return text
 
 
 def _attribute(value):
     if "&" in value or "<" in value or ">" in value or '"' in value:
-        value = escape(value, {'"': "&quot;"})
+        for char, entity in ESCAPES:
+            value = value.replace(char, entity)
     return value.encode("utf-8")
