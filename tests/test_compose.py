@@ -187,14 +187,19 @@ def test_a_second_make_in_a_compose_stops_while_the_first_runs(new_compose):
     assert make(new_compose).returncode == 0
 
 
-def test_punji_compose_claims_the_compose_for_its_make(new_compose):
+def test_punji_compose_claims_the_compose_for_its_make(new_compose, tmp_path):
     """punji-compose takes the make lock itself before its make starts (test_makefile: that make
     starts no `punji-makefile --claim`): a make or another punji-compose in the compose
     meanwhile stops naming that make, and leaves STATUS as it is."""
     import subprocess
 
+    # the first notification holds the first compose for longer than the others wait for the lock
+    hold = tmp_path / "hold"
+    hold.write_text("#!/bin/sh\ncat > /dev/null\n[ -e %s.done ] || { touch %s.done; sleep 8; }\n" % (hold, hold))
+    hold.chmod(0o755)
     first = subprocess.Popen([os.path.join(BIN, "punji-compose"), "--compose-dir", new_compose, "-j1"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env=dict(os.environ, PUNJI_NOTIFICATION_SCRIPT=str(hold)))
     pid_file = os.path.join(new_compose, "work/global/make.pid")
     deadline = time.time() + 30
     while not os.path.exists(pid_file) and time.time() < deadline:

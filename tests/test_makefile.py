@@ -17,9 +17,11 @@ def compose(tmp_path, demo_repo):
     (tmp_path / "GPL").write_text("GPL\n")  # the example's extra_files
     # the package set from the demo repo instead of the example's Koji tag
     conf = tmp_path / "docs-example.conf"
-    # no lorax nor Koji runroot here (createiso's image tools run here): buildinstall has tests of its own
+    # no lorax nor Koji runroot here (createiso's image tools run here; a runroot_tag alone means
+    # Koji runroot, as in Pungi 4.3.2): buildinstall has tests of its own
     lines = [line for line in conf.read_text().splitlines(True)
-             if not line.startswith(("pkgset_", "buildinstall_method", "lorax_options", "global_runroot_method"))]
+             if not line.startswith(("pkgset_", "buildinstall_method", "lorax_options", "global_runroot_method",
+                                     "runroot_"))]
     lines.append('pkgset_source = "repos"\npkgset_repos = {"*": [%r]}\n' % demo_repo)
     conf.write_text("".join(lines))
     with open(tmp_path / "docs-example.conf", "a") as f:
