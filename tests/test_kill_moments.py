@@ -562,8 +562,10 @@ def test_a_ctrl_c_that_stops_a_plain_make_between_its_commands_leaves_the_compos
     local_mk = os.path.join(new_compose, "local.mk")
     with open(local_mk, "w") as f:
         f.write("work/x86_64/state/gather-Server.json:\n\tkill -INT 0\n")
+    # (SIGINT as a terminal gives it: a test run started in the background has it ignored)
     done = subprocess.run(["make", "-C", new_compose, "--no-print-directory", "-j1"], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert done.returncode != 0, done.stdout
     assert _status_once_settled(new_compose) == "TERMINATED", done.stdout
     os.unlink(local_mk)
