@@ -597,14 +597,14 @@ def test_a_solved_package_missing_from_the_package_set_names_it_and_the_arch():
     """gather's records come from the package set's packages.json: a package the pool has and
     that file lacks (a package set made again meanwhile) is one error naming both."""
     from punji_lib.errors import PunjiError
-    from punji_lib.phases import gather
+    from punji_lib.rpms import gather_records
 
     class Pool:
         def nevra(self, _i):
             return "demo-shell-0:1.0-1.x86_64"
 
     with pytest.raises(PunjiError, match="demo-shell-0:1.0-1.x86_64 is not in the package set of x86_64"):
-        gather._records({}, Pool(), {(1, "binary"): [({"reason": "requested"}, set())]}, "x86_64")
+        gather_records.records({}, Pool(), {(1, "binary"): [({"reason": "requested"}, set())]}, "x86_64")
 
 
 def test_a_pattern_both_added_and_filtered_is_no_input_not_even_from_a_lookaside_repo(
