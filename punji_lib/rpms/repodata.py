@@ -62,8 +62,20 @@ def _other_unreadable(sources):
 
 def _location(path):
     """(href, xml:base) of the package file (or URL) PATH in a package set's repo."""
-    where, href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
-    return href, (where if is_remote(path) else "file://" + where) + "/"
+    if is_remote(path):
+        where, href = path.rsplit("/", 1)
+        return href, where + "/"
+    where, slash, href = path.rpartition("/")
+    if where.startswith("/") and href not in ("", ".", ".."):  # tens of thousands in a few directories
+        return href, _file_base(where)
+    where, href = os.path.split(os.path.abspath(path))
+    return href, "file://" + where + "/"
+
+
+@functools.lru_cache(maxsize=None)
+def _file_base(directory):
+    """The xml:base of the files in the absolute DIRECTORY."""
+    return "file://" + os.path.abspath(directory) + "/"
 
 
 # Indexing a repo's XML costs about as much as reading its packages whole and writing a
@@ -117,7 +129,7 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     offsets = [len(ends[kind][0]) for kind in kinds]
     try:
         for kind in kinds:
-            files[kind] = open(paths[kind], "wb")
+            files[kind] = _Summed(open(paths[kind], "wb"))
             files[kind].write(ends[kind][0])
         run = _Run(files, kinds)
         for pkg, source in zip(packages, given or [None] * len(packages)):
@@ -151,9 +163,35 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     finally:
         for f in files.values():
             f.close()
-    paths = write_repomd(repodata, paths, revision)
+    sums = {kind: f.sums() for kind, f in files.items()}
+    paths = write_repomd(repodata, paths, revision, sums=sums)
+    from .repos import WRITTEN_SUMS
+
+    WRITTEN_SUMS.update((os.path.join(repodata, paths[kind]), ("sha256", sums[kind][0])) for kind in kinds)
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
                                                   "packages": index, "local": local}, compact=True)
+
+
+class _Summed:
+    """A file written, with the sha256 and size of what was written (what createrepo_c's
+    RepomdRecord.fill() would read the file again for)."""
+
+    def __init__(self, f):
+        import hashlib
+
+        self.f, self.digest, self.size = f, hashlib.sha256(), 0
+
+    def write(self, data):
+        self.digest.update(data)
+        self.size += len(data)
+        self.f.write(data)
+
+    def close(self):
+        self.f.close()
+
+    def sums(self):
+        """write_repomd's SUMS of a file not compressed: (checksum, size)."""
+        return self.digest.hexdigest(), self.size
 
 
 class _Run:
@@ -240,10 +278,13 @@ def _write_repomd(cr, repodata, paths, revision, checksum, group_gz, sums):
     return names
 
 
-def _set_sums(record, checksum, digest, size, open_digest, open_size):
-    """What RepomdRecord.fill() would put into RECORD of a compressed file."""
+def _set_sums(record, checksum, digest, size, *open_sums):
+    """What RepomdRecord.fill() would put into RECORD of a compressed file (OPEN_SUMS: its
+    checksum and size uncompressed) or of a file not compressed (no OPEN_SUMS)."""
     record.checksum, record.checksum_type, record.size = digest, checksum, size
-    record.checksum_open, record.checksum_open_type, record.size_open = open_digest, checksum, open_size
+    if open_sums:
+        open_digest, open_size = open_sums
+        record.checksum_open, record.checksum_open_type, record.size_open = open_digest, checksum, open_size
 
 
 def write_relocated(top, earlier, hrefs):
@@ -354,11 +395,24 @@ def _known_chunks(earlier, kinds):
     each), whether it is as createrepo_c here writes it)} of the repos EARLIER (see indexes)."""
     known = {}
     for texts, entries, local in indexes(earlier, kinds):
+        fits = _fitting(texts)
         for entry in entries:
             key, spans = tuple(entry[:4]), entry[4:]
-            if spans_fit(texts, spans):
-                known.setdefault(key, ((texts, spans), local))
+            if fits(spans) and key not in known:
+                known[key] = ((texts, spans), local)
     return known
+
+
+def _fitting(texts):
+    """spans_fit(TEXTS, spans) as a function of spans, for the tens of thousands of a repo."""
+    sizes = [len(text) for text in texts]
+    if len(sizes) == 2:
+        first, second = sizes
+        return lambda s: len(s) == 4 and s[0] + s[1] <= first and s[2] + s[3] <= second
+    if len(sizes) == 3:
+        first, second, third = sizes
+        return lambda s: len(s) == 6 and s[0] + s[1] <= first and s[2] + s[3] <= second and s[4] + s[5] <= third
+    return lambda spans: spans_fit(texts, spans)
 
 
 def indexes(earlier, kinds):

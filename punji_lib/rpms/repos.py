@@ -33,7 +33,17 @@ def join(repo, location, base=None):
     top = base or repo
     if is_remote(top):
         return urllib.parse.urljoin(top.rstrip("/") + "/", location)
-    return os.path.normpath(os.path.join(local_dir(top), location))
+    directory = local_dir(top)
+    if _plain(location) and directory != "/":  # most: nothing to normalize (a nightly joins tens of thousands)
+        return directory + "/" + location
+    return os.path.normpath(os.path.join(directory, location))
+
+
+def _plain(location):
+    """Whether LOCATION is a relative path that normpath leaves as it is (no empty, "." or
+    ".." part)."""
+    return bool(location) and location[0] != "/" and location[-1] != "/" and "//" not in location and \
+        "/." not in "/" + location
 
 
 @functools.lru_cache(maxsize=None)
@@ -167,6 +177,11 @@ def _interruption(text):
     return stop
 
 
+# {path: (checksum type, checksum)} of the metadata files this process wrote, summed as they
+# were written: a pool loading the repo just written (the package set's) need not read them again
+WRITTEN_SUMS = {}
+
+
 class Repo:
     """One repo's repodata: REPO is the path or URL, CACHE where remote files go."""
 
@@ -223,7 +238,8 @@ class Repo:
         """Whether metadata file PATH has the checksum repomd.xml gives KIND (or it gives none)."""
         checksum_type, expected = self.checksums.get(kind, (None, None))
         if expected and path not in self._verified:
-            if file_checksum(path, checksum_type.lower()) != expected:
+            if WRITTEN_SUMS.get(path) != (checksum_type.lower(), expected) and \
+                    file_checksum(path, checksum_type.lower()) != expected:
                 return False
             self._verified.add(path)
         return True
