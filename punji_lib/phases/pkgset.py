@@ -292,14 +292,16 @@ def from_repos(topdir, conf, arch):
     streams = _modules(topdir, [repo for repo, _r in opened], arch) if _modular(topdir) else _no_modules(topdir, arch)
     gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
-    # the solver runs in a child while the repos are read and the records of their newest
-    # packages (it usually reaches most) are made, their headers read by workers
+    # the solver runs in a child while the records of the repos' newest packages (it usually
+    # reaches most) are made, their headers read by workers; it starts once the repos are read,
+    # whose packages a nightly's reach taken over from the old compose's lists (rpms.rebuilds)
     from ..rpms import reach
 
-    reaching, ahead = reach.start(topdir, conf, gather_conf, compose_arches, first=arch), None
+    choose = packages.chooser(arch, opened, modular={n for s in streams for n in s["artifacts"]},
+                              multilib=is_arch_multilib(gather_conf, arch))
+    reaching, ahead = reach.start(topdir, conf, gather_conf, compose_arches, first=arch,
+                                  opened={r: repo for repo, r in opened}), None
     try:
-        choose = packages.chooser(arch, opened, modular={n for s in streams for n in s["artifacts"]},
-                                  multilib=is_arch_multilib(gather_conf, arch))
         newest = choose()
         changelogs = all([_has_changelogs(repo) for repo, _r in opened])  # each broken one warned of
         # a reach already done (taken over, or kept by a killed run) says what the repo is over

@@ -39,15 +39,15 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     changelogs = changelogs and not _other_unreadable(sources)
     kinds = WITH_CHANGELOGS if changelogs else KINDS
     known = _known_chunks(earlier, kinds)
-    unknown = [pkg for (_path, pkg), (href, base) in zip(packages, moved)
-               if (pkg.pkgId, pkg.time_file, base, href) not in known]
+    keys = [(pkg.pkgId, pkg.time_file, base, href) for (_path, pkg), (href, base) in zip(packages, moved)]
+    unknown = [pkg for (_path, pkg), key in zip(packages, keys) if key not in known]
     given, local = _source_chunks(sources, [pkg for _path, pkg in packages], unknown, kinds, changelogs)
     if changelogs and _other_unreadable(sources):  # found corrupt just now: createrepo reads the packages
         return build_repo(top, packages, revision, earlier, False, sources)
     try:
         for (_path, pkg), (href, base) in zip(packages, moved):
             pkg.location_href, pkg.location_base = href, base
-        write_metadata(top, [pkg for _path, pkg in packages], revision, known, changelogs, given, local)
+        write_metadata(top, [pkg for _path, pkg in packages], revision, known, changelogs, given, local, keys)
     finally:
         for (_path, pkg), (href, base) in zip(packages, kept):
             pkg.location_href, pkg.location_base = href, base
@@ -106,7 +106,7 @@ def _source_chunks(sources, packages, unknown, kinds, changelogs):
     return given, local
 
 
-def write_metadata(top, packages, revision=0, known=None, changelogs=False, given=(), local=True):
+def write_metadata(top, packages, revision=0, known=None, changelogs=False, given=(), local=True, keys=None):
     """TOP/repodata: primary and filelists (and other, with the packages' changelogs, when
     CHANGELOGS: the package set's repo then gives createrepo_c the metadata of the trees'
     packages, as Pungi's does) and repomd.xml for PACKAGES. The XML is not compressed (only
@@ -114,7 +114,7 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     of earlier repos written here) when it has the package. GIVEN: for each package, None or
     the function returning its XML as the repo it was read from has it, copied with its
     location; LOCAL: whether that XML is as createrepo_c here writes it (see _as_dumped).
-    createrepo_c writes the rest."""
+    createrepo_c writes the rest. KEYS: each package's _chunk_key, when known."""
     import createrepo_c as cr
 
     kinds = WITH_CHANGELOGS if changelogs else KINDS
@@ -132,8 +132,7 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
             files[kind] = _Summed(open(paths[kind], "wb"))
             files[kind].write(ends[kind][0])
         run = _Run(files, kinds)
-        for pkg, source in zip(packages, given or [None] * len(packages)):
-            key = _chunk_key(pkg)
+        for pkg, source, key in zip(packages, given or [None] * len(packages), keys or map(_chunk_key, packages)):
             found = known.get(key)
             entry = list(key)
             if found:

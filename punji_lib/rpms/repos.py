@@ -182,6 +182,10 @@ def _interruption(text):
 WRITTEN_SUMS = {}
 
 
+# packages whose files or changelogs complete() reads from their own elements, not a whole file
+FEW = 32
+
+
 class Repo:
     """One repo's repodata: REPO is the path or URL, CACHE where remote files go."""
 
@@ -321,12 +325,42 @@ class Repo:
         if kind in self.unreadable:
             self._from_package_files(kind, wanted.values())
             return
+        if len(wanted) <= FEW and self._complete_from_own_elements(kind, wanted):
+            return
         (part,) = self._details(wanted, kind == "filelists", kind == "other")
         try:
             self._read([part])
         except CorruptMetadata as exc:
             self._give_up_on(kind, exc)
             self._from_package_files(kind, wanted.values())
+
+    def _complete_from_own_elements(self, kind, wanted):
+        """Whether the metadata KIND (filelists, other) of WANTED ({pkgId: Package}) was read
+        from each one's own element of the file, found by its pkgid (once), rather than the
+        whole file parsed: what a nightly's few new packages need. False (nothing read) when
+        one is not found so, or its element cannot be parsed: the whole file is parsed then."""
+        import createrepo_c
+
+        from . import xml_chunks
+
+        text = xml_chunks.plain_text(self.metadata(kind, verify=True))
+        if text is None:
+            return False
+        elements = {pkg_id: xml_chunks.own_element(text, pkg_id) for pkg_id in wanted}
+        if not all(elements.values()):
+            return False
+        parse = {"filelists": createrepo_c.xml_parse_filelists_snippet,
+                 "other": createrepo_c.xml_parse_other_snippet}[kind]
+        try:
+            with c_stderr_to_log():
+                for element in elements.values():  # each parsed aside first: none is half read
+                    parse(element, newpkgcb=lambda _pkgid, _name, _arch: createrepo_c.Package())
+                for pkg_id, element in elements.items():
+                    parse(element, newpkgcb=lambda pkgid, _name, _arch, want=pkg_id: wanted[want] if pkgid == want else None)
+        except (createrepo_c.CreaterepoCError, ValueError):
+            return False
+        log.info("repo %s: the %s of %d packages read from their own elements", self.repo, kind, len(wanted))
+        return True
 
     def _give_up_on(self, kind, exc):
         """Pungi reads neither a repo's filelists nor its other metadata for the package set's
