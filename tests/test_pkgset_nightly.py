@@ -164,3 +164,30 @@ def test_a_packages_path_is_its_location_normalized_under_its_repo(tmp_path, loc
     assert (href, base) == (name, "file://" + where + "/")
     relative = os.path.relpath(path)
     assert repodata._location(relative) == (name, "file://" + where + "/")
+
+
+def test_the_split_made_before_the_headers_are_read_is_the_split_of_records_without_arch_limits(tmp_path, demo_repo):
+    """Ahead's split (pkgset._unlimited_split) keeps what _arch_split keeps of records that name
+    no ExcludeArch/ExclusiveArch: every binary package, each source package a binary one is
+    built from (an orphan source package, pkgset-orphan, left out)."""
+    from punji_lib.phases import pkgset
+    from punji_lib.rpms import packages
+    from punji_lib.rpms.repos import Repo
+
+    top = tmp_path / "rpmbuild"
+    top.mkdir()
+    spec = top / "pkgset-orphan.spec"
+    spec.write_text("Name: pkgset-orphan\nVersion: 1.0\nRelease: 1\nSummary: s\nLicense: MIT\nBuildArch: noarch\n"
+                    "%description\nd\n%files\n")
+    subprocess.run(["rpmbuild", "-bs", "--quiet", "--define", "_topdir %s" % top, str(spec)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    orphan = make_repo(tmp_path / "orphan", glob.glob(str(top / "SRPMS" / "*.src.rpm")))
+    opened = [(Repo(r, str(tmp_path / "cache")), r) for r in (demo_repo, orphan)]
+    newest = packages.chooser("x86_64", opened)()
+    records = [({"name": pkg.name, "arch": pkg.arch, "sourcerpm": pkg.rpm_sourcerpm or None,
+                 "path": repo.package_path(pkg)}, pkg) for repo, pkg in newest]
+    split = pkgset._arch_split({}, "x86_64", records, quiet=True)
+    assert [id(pkg) for _record, pkg in pkgset._unlimited_split(newest)] == [id(pkg) for _record, pkg in split]
+    assert any(pkg.name == "pkgset-orphan" for _repo, pkg in newest)
+    assert not any(pkg.name == "pkgset-orphan" for _record, pkg in split)
+    assert any(pkg.arch == "src" for _record, pkg in split)

@@ -137,9 +137,7 @@ class Ahead:
     def __init__(self, topdir, conf, arch, newest, changelogs, sources):
         from .. import ahead
 
-        # what the repo needs of the records, before the headers are read: no arch limits
-        provisional = [(_split_facts(pkg, repo.package_path(pkg)), pkg) for repo, pkg in newest]
-        chosen = _arch_split(conf, arch, provisional, quiet=True)
+        chosen = _unlimited_split(newest)
         self.packages, self.building = {id(pkg) for _record, pkg in chosen}, None
         self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
         self.cache = dirs.aside(layout.at(topdir, layout.pkgset_cache(arch)))
@@ -184,10 +182,15 @@ def _build_and_warm(arch, repo, cache, contents, changelogs, sources):
         log.info("package pool of %s not made ahead: %s", repo, exc)
 
 
-def _split_facts(pkg, path):
-    """What a quiet _arch_split of one package set and the repo over it read of the record of
-    PKG (its file PATH): Ahead's, made before the headers are read (no arch limits)."""
-    return {"name": pkg.name, "arch": pkg.arch, "sourcerpm": pkg.rpm_sourcerpm or None, "path": path}
+def _unlimited_split(newest):
+    """What _arch_split keeps of NEWEST, [(Repo, Package)] of one set, before the headers, which
+    say the arch limits, are read (as if there were none): every binary package, and each
+    source package some binary package is built from; [(record, Package)], each record holding
+    what the repo over them reads (the path)."""
+    built = {pkg.rpm_sourcerpm.rsplit("-", 2)[0] for _repo, pkg in newest
+             if pkg.arch not in packages.SOURCE_ARCHES and pkg.rpm_sourcerpm}
+    return [({"path": repo.package_path(pkg)}, pkg) for repo, pkg in newest
+            if pkg.arch not in packages.SOURCE_ARCHES or pkg.name in built]
 
 
 def _move_files(source, target):
