@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from conftest import command
+from punji_lib.errors import PunjiError
 from test_gather_swap import build, own_repo, put, rebuilt  # noqa: F401 (own_repo: a fixture)
 from test_pkgset import build_rpm, make_repo
 
@@ -149,7 +150,14 @@ def test_a_repos_checksums_summed_as_written_are_those_createrepo_c_reads(tmp_pa
         record = cr.RepomdRecord(kind, again.metadata(kind))
         record.fill(cr.SHA256)
         assert again.checksums[kind] == ("sha256", record.checksum)
-        assert repos.WRITTEN_SUMS[again.metadata(kind)] == ("sha256", record.checksum)
+        assert repos.WRITTEN_SUMS[again.metadata(kind)][:2] == ("sha256", record.checksum)
+    # a file changed since is read again: its checksum no longer matches
+    path = again.metadata("other")
+    with open(path, "ab") as f:
+        f.write(b"\n")
+    fresh = repos.Repo(str(top), str(tmp_path / "cache"))
+    with pytest.raises(PunjiError, match="does not match its sha256 checksum"):
+        fresh.metadata("other", verify=True)
 
 
 @pytest.mark.parametrize("location", ["Packages/a.rpm", "a.rpm", "./a.rpm", "x/../a.rpm", "x//a.rpm", "x/./a.rpm",

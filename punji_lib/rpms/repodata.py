@@ -164,9 +164,10 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
             f.close()
     sums = {kind: f.sums() for kind, f in files.items()}
     paths = write_repomd(repodata, paths, revision, sums=sums)
-    from .repos import WRITTEN_SUMS
+    from .repos import written_here
 
-    WRITTEN_SUMS.update((os.path.join(repodata, paths[kind]), ("sha256", sums[kind][0])) for kind in kinds)
+    for kind in kinds:
+        written_here(os.path.join(repodata, paths[kind]), "sha256", sums[kind][0])
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
                                                   "packages": index, "local": local}, compact=True)
 

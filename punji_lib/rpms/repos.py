@@ -177,9 +177,25 @@ def _interruption(text):
     return stop
 
 
-# {path: (checksum type, checksum)} of the metadata files this process wrote, summed as they
-# were written: a pool loading the repo just written (the package set's) need not read them again
+# {path: (checksum type, checksum, size, mtime)} of the metadata files this process wrote, summed
+# as they were written: a pool loading the repo just written (the package set's) need not read
+# them again
 WRITTEN_SUMS = {}
+
+
+def written_here(path, checksum_type, checksum):
+    """Metadata file PATH was written by this process, whose CHECKSUM_TYPE sum was CHECKSUM."""
+    info = os.stat(path)
+    WRITTEN_SUMS[path] = (checksum_type, checksum, info.st_size, info.st_mtime_ns)
+
+
+def _written_so(path, checksum_type, checksum):
+    """Whether PATH is a file written_here() with that checksum, of the same size and mtime since."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return WRITTEN_SUMS.get(path) == (checksum_type, checksum, info.st_size, info.st_mtime_ns)
 
 
 # packages whose files or changelogs complete() reads from their own elements, not a whole file
@@ -242,7 +258,7 @@ class Repo:
         """Whether metadata file PATH has the checksum repomd.xml gives KIND (or it gives none)."""
         checksum_type, expected = self.checksums.get(kind, (None, None))
         if expected and path not in self._verified:
-            if WRITTEN_SUMS.get(path) != (checksum_type.lower(), expected) and \
+            if not _written_so(path, checksum_type.lower(), expected) and \
                     file_checksum(path, checksum_type.lower()) != expected:
                 return False
             self._verified.add(path)
