@@ -34,7 +34,6 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     says where it is) when it has the package: the same checksum, file time and location; else
     from the repos.Repo of SOURCES it was read from (see _source_chunks). Their locations are
     left as they were."""
-    kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
     moved = [_location(path) for path, _pkg in packages]
     changelogs = changelogs and not _other_unreadable(sources)
     kinds = WITH_CHANGELOGS if changelogs else KINDS
@@ -44,12 +43,15 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     given, local = _source_chunks(sources, [pkg for _path, pkg in packages], unknown, kinds, changelogs)
     if changelogs and _other_unreadable(sources):  # found corrupt just now: createrepo reads the packages
         return build_repo(top, packages, revision, earlier, False, sources)
+    # only the XML written here (not copied from an earlier repo) reads the packages' new locations
+    written = [(pkg, location) for (_path, pkg), key, location in zip(packages, keys, moved) if key not in known]
+    kept = [(pkg.location_href, pkg.location_base) for pkg, _new in written]
     try:
-        for (_path, pkg), (href, base) in zip(packages, moved):
+        for pkg, (href, base) in written:
             pkg.location_href, pkg.location_base = href, base
         write_metadata(top, [pkg for _path, pkg in packages], revision, known, changelogs, given, local, keys)
     finally:
-        for (_path, pkg), (href, base) in zip(packages, kept):
+        for (pkg, _new), (href, base) in zip(written, kept):
             pkg.location_href, pkg.location_base = href, base
     os.chmod(top, 0o755)
 
@@ -114,7 +116,8 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     of earlier repos written here) when it has the package. GIVEN: for each package, None or
     the function returning its XML as the repo it was read from has it, copied with its
     location; LOCAL: whether that XML is as createrepo_c here writes it (see _as_dumped).
-    createrepo_c writes the rest. KEYS: each package's _chunk_key, when known."""
+    createrepo_c writes the rest. KEYS: each package's _chunk_key, when known (then only the
+    packages KNOWN does not have need their new locations set)."""
     import createrepo_c as cr
 
     kinds = WITH_CHANGELOGS if changelogs else KINDS
