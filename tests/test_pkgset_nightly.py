@@ -199,3 +199,17 @@ def test_the_split_made_before_the_headers_are_read_is_the_split_of_records_with
     assert any(pkg.name == "pkgset-orphan" for _repo, pkg in newest)
     assert not any(pkg.name == "pkgset-orphan" for _record, pkg in split)
     assert any(pkg.arch == "src" for _record, pkg in split)
+
+
+def test_a_pool_warmed_for_its_files_writes_those_a_pool_loaded_for_use_writes(tmp_path, demo_repo):
+    """start_warming's pool has its sack keys written by a child while it is indexed: the same
+    files (.solv, .keys.json, .pool) as a pool loaded for use keeps."""
+    from punji_lib.rpms import pkgpool
+
+    kept = {}
+    for warming in (False, True):
+        cache = tmp_path / ("cache-%s" % warming)
+        pkgpool.PackagePool("x86_64", [demo_repo], cache=str(cache), warming=warming)
+        kept[warming] = {name: (cache / "solv" / name).read_bytes() for name in os.listdir(cache / "solv")}
+    assert kept[True] == kept[False]
+    assert sorted(name.rsplit(".", 1)[1] for name in kept[True]) == ["json", "pool", "solv"]

@@ -177,7 +177,7 @@ def _build_and_warm(arch, repo, cache, contents, changelogs, sources):
     warmed into CACHE (a failure of the warming is left to the gathers, which load anew)."""
     repodata.build_repo(repo, *contents, changelogs=changelogs, sources=sources)
     try:
-        pkgpool.PackagePool(pkgpool.solver_arch(arch), [repo], cache=cache)
+        pkgpool.PackagePool(pkgpool.solver_arch(arch), [repo], cache=cache, warming=True)
     except Exception as exc:  # noqa: BLE001 - the gathers load the pool anew and report
         log.info("package pool of %s not made ahead: %s", repo, exc)
 
