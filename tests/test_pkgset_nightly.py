@@ -213,3 +213,39 @@ def test_a_pool_warmed_for_its_files_writes_those_a_pool_loaded_for_use_writes(t
         kept[warming] = {name: (cache / "solv" / name).read_bytes() for name in os.listdir(cache / "solv")}
     assert kept[True] == kept[False]
     assert sorted(name.rsplit(".", 1)[1] for name in kept[True]) == ["json", "pool", "solv"]
+
+
+def test_a_repo_made_ahead_and_dropped_while_it_is_built_warms_no_pool(tmp_path, demo_copy, monkeypatch):
+    """Ahead.drop() tells the child making the repo ahead that nobody takes it: a child still
+    building it warms no pool after (a reach that left packages out waits less for it)."""
+    import time
+
+    from punji_lib.compose import jsonio
+    from punji_lib.config import repo_refs
+    from punji_lib.phases import pkgset
+    from punji_lib.rpms import packages, pkgpool, repodata
+    from punji_lib.rpms.repos import Repo
+
+    top = command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "c", "--test",
+                  check=True).stdout.strip()
+    warmed = tmp_path / "warmed"
+    real = repodata.build_repo
+
+    def slow(*args, **kwargs):
+        time.sleep(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(repodata, "build_repo", slow)
+    monkeypatch.setattr(pkgpool, "PackagePool", lambda *_args, **_kwargs: warmed.write_text("warmed"))
+    conf = jsonio.read_json(os.path.join(top, "work", "global", "config", "pkgset.json"))
+    repo = Repo(repo_refs.repos_for(conf["pkgset_repos"], "x86_64")[0], str(tmp_path / "cache"))
+    newest = packages.chooser("x86_64", [(repo, repo.repo)])()
+    ahead = pkgset.Ahead(top, conf, "x86_64", newest, True, [repo])
+    ahead.drop()
+    assert not warmed.exists()
+    work = os.path.join(top, "work", "x86_64")
+    assert [n for n in os.listdir(work) if n.startswith(".")] == []
+    # the same made and taken: warmed
+    ahead = pkgset.Ahead(top, conf, "x86_64", newest, True, [repo])
+    ahead.taken(os.path.join(work, "repo"), os.path.join(work, "pkgset", "cache"), None)()
+    assert warmed.exists()

@@ -166,16 +166,28 @@ class Ahead:
         return wait
 
     def drop(self):
+        if self.building:  # its pool is not warmed if the child has not begun yet
+            try:
+                with open(os.path.join(self.cache, UNWANTED), "w"):
+                    pass
+            except OSError:
+                pass
         self._wait_building()
         for path in (self.repo, self.cache):
             if os.path.lexists(path):
                 shutil.rmtree(path, ignore_errors=True)
 
 
+# a file Ahead.drop() puts into the cache of a repo made ahead: nobody will take its pool
+UNWANTED = "unwanted"
+
+
 def _build_and_warm(arch, repo, cache, contents, changelogs, sources):
     """In Ahead's child: the repo built in REPO over CONTENTS (_repo_contents), then its pool
     warmed into CACHE (a failure of the warming is left to the gathers, which load anew)."""
     repodata.build_repo(repo, *contents, changelogs=changelogs, sources=sources)
+    if os.path.exists(os.path.join(cache, UNWANTED)):
+        return
     try:
         pkgpool.PackagePool(pkgpool.solver_arch(arch), [repo], cache=cache, warming=True)
     except Exception as exc:  # noqa: BLE001 - the gathers load the pool anew and report
