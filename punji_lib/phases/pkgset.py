@@ -138,9 +138,14 @@ class Ahead:
         from .. import ahead
 
         chosen = _unlimited_split(newest)
-        self.packages, self.building = {id(pkg) for _record, pkg in chosen}, None
-        self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
-        self.cache = dirs.aside(layout.at(topdir, layout.pkgset_cache(arch)))
+        self.arch, self.packages, self.building = arch, {id(pkg) for _record, pkg in chosen}, None
+        self.repo = self.cache = None
+        try:
+            self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
+            self.cache = dirs.aside(layout.at(topdir, layout.pkgset_cache(arch)))
+        except BaseException:
+            self.drop()
+            raise
         self.building = ahead.start("the package set's repo of %s" % arch, _build_and_warm, arch, self.repo,
                                     self.cache, _repo_contents(topdir, conf, arch, chosen), changelogs, sources)
 
@@ -161,7 +166,7 @@ class Ahead:
             finally:
                 self.drop()
             if not built:
-                log.info("pkgset: the repo made ahead failed: it is made again")
+                log.info("pkgset %s: the repo made ahead failed: it is made again", self.arch)
                 made_here()
         return wait
 
@@ -174,7 +179,7 @@ class Ahead:
                 pass
         self._wait_building()
         for path in (self.repo, self.cache):
-            if os.path.lexists(path):
+            if path and os.path.lexists(path):
                 shutil.rmtree(path, ignore_errors=True)
 
 
