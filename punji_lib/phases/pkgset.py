@@ -59,28 +59,36 @@ def run(topdir, variant=None, arch=None):
     cache = layout.at(topdir, layout.pkgset_cache(arch))
     if ahead and ahead.packages == {id(pkg) for _record, pkg in chosen}:  # made over these very packages
         log.info("pkgset %s: its repo was made ahead, while the headers were read", arch)
-        warmed = ahead.taken(repo_dir, cache)
+        warmed = ahead.taken(repo_dir, cache, lambda: _made_here(topdir, conf, arch, chosen, changelogs, sources)())
         _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources)  # one set: none
     else:
         if ahead:
             log.info("pkgset %s: its repo made ahead holds other packages: it is made again", arch)
             ahead.drop()
-        dirs.clear_aside(cache)  # a killed run's pool warmed ahead
-        repodata.write_repo(repo_dir, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs,
-                            sources=sources)
-        modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
-        if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
-            from ..rpms import modules
-
-            modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
-        set_repos = _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources)
-        warmed = pkgpool.start_warming(arch, set_repos or [repo_dir], cache)
+        warmed = _made_here(topdir, conf, arch, chosen, changelogs, sources)
     try:
         jsonio.write_json(layout.at(topdir, layout.pkgset_json(arch)),
                           {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
     finally:
         warmed()
     state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
+
+
+def _made_here(topdir, conf, arch, chosen, changelogs, sources):
+    """The package set's repo (and those of its sets) made over CHOSEN in this process; returns
+    the function that waits for its pool warmed in a child."""
+    repo_dir = layout.at(topdir, layout.pkgset_repo(arch))
+    cache = layout.at(topdir, layout.pkgset_cache(arch))
+    dirs.clear_aside(cache)  # a killed run's pool warmed ahead
+    repodata.write_repo(repo_dir, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs,
+                        sources=sources)
+    modules_yaml = layout.at(topdir, layout.pkgset_modules(arch))
+    if os.path.isfile(modules_yaml):  # Pungi puts the arch's modules into the package set's repo
+        from ..rpms import modules
+
+        modules.add_to_repo(repo_dir, jsonio.read_text(modules_yaml))
+    set_repos = _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources)
+    return pkgpool.start_warming(arch, set_repos or [repo_dir], cache)
 
 
 def _write_set_repos(topdir, arch, chosen, repo_dir, changelogs, sources):
@@ -120,54 +128,86 @@ def _repo_contents(topdir, conf, arch, chosen):
 
 
 class Ahead:
-    """The package set's repo built aside, and its package pool warmed into a cache aside,
-    while the reach runs and the headers are read: over the newest packages, split by arch as
-    if no ExcludeArch/ExclusiveArch applied (the set the reach lets in is most often exactly
-    this). run() takes it when the set it splits is these PACKAGES (ids), else drops it."""
+    """The package set's repo built aside, and its package pool warmed into a cache aside, by a
+    child process while this one reads the headers and makes the records (and the reach runs):
+    over the newest packages, split by arch as if no ExcludeArch/ExclusiveArch applied (the set
+    the reach lets in is most often exactly this). run() takes it when the set it splits is
+    these PACKAGES (ids), else drops it."""
 
     def __init__(self, topdir, conf, arch, newest, changelogs, sources):
-        # what the repo needs of the records, before the headers are read: no arch limits
-        provisional = [(_split_facts(pkg, repo.package_path(pkg)), pkg) for repo, pkg in newest]
-        chosen = _arch_split(conf, arch, provisional, quiet=True)
-        self.packages, self.warming = {id(pkg) for _record, pkg in chosen}, None
-        self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
-        self.cache = dirs.aside(layout.at(topdir, layout.pkgset_cache(arch)))
+        from .. import ahead
+
+        chosen = _unlimited_split(newest)
+        self.arch, self.packages, self.building = arch, {id(pkg) for _record, pkg in chosen}, None
+        self.repo = self.cache = None
         try:
-            repodata.build_repo(self.repo, *_repo_contents(topdir, conf, arch, chosen), changelogs=changelogs,
-                                sources=sources)
+            self.repo = dirs.aside(layout.at(topdir, layout.pkgset_repo(arch)))
+            self.cache = dirs.aside(layout.at(topdir, layout.pkgset_cache(arch)))
         except BaseException:
             self.drop()
             raise
-        self.warming = pkgpool.start_warming(arch, [self.repo], self.cache)
+        self.building = ahead.start("the package set's repo of %s" % arch, _build_and_warm, arch, self.repo,
+                                    self.cache, _repo_contents(topdir, conf, arch, chosen), changelogs, sources)
 
-    def _wait_warming(self):
-        warming, self.warming = self.warming, None
-        if warming:
-            warming()
+    def _wait_building(self):
+        """Whether the child built the repo (its pool warmed or not)."""
+        building, self.building = self.building, None
+        return bool(building and building())
 
-    def taken(self, repo_dir, cache):
-        """The function that waits for the warming (which reads the repo where it was built),
-        then puts the repo in REPO_DIR and what the warming cached into CACHE."""
+    def taken(self, repo_dir, cache, made_here):
+        """The function that waits for the child, then puts the repo in REPO_DIR and what the
+        warming cached into CACHE; MADE_HERE() makes them when the child could not."""
         def wait():
             try:
-                self._wait_warming()
-                _move_files(self.cache, cache)
-                dirs.swap(self.repo, repo_dir)
+                built = self._wait_building()
+                if built:
+                    _move_files(self.cache, cache)
+                    dirs.swap(self.repo, repo_dir)
             finally:
                 self.drop()
+            if not built:
+                log.info("pkgset %s: the repo made ahead failed: it is made again", self.arch)
+                made_here()
         return wait
 
     def drop(self):
-        self._wait_warming()
+        if self.building:  # its pool is not warmed if the child has not begun yet
+            try:
+                with open(os.path.join(self.cache, UNWANTED), "w"):
+                    pass
+            except OSError:
+                pass
+        self._wait_building()
         for path in (self.repo, self.cache):
-            if os.path.lexists(path):
+            if path and os.path.lexists(path):
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def _split_facts(pkg, path):
-    """What a quiet _arch_split of one package set and the repo over it read of the record of
-    PKG (its file PATH): Ahead's, made before the headers are read (no arch limits)."""
-    return {"name": pkg.name, "arch": pkg.arch, "sourcerpm": pkg.rpm_sourcerpm or None, "path": path}
+# a file Ahead.drop() puts into the cache of a repo made ahead: nobody will take its pool
+UNWANTED = "unwanted"
+
+
+def _build_and_warm(arch, repo, cache, contents, changelogs, sources):
+    """In Ahead's child: the repo built in REPO over CONTENTS (_repo_contents), then its pool
+    warmed into CACHE (a failure of the warming is left to the gathers, which load anew)."""
+    repodata.build_repo(repo, *contents, changelogs=changelogs, sources=sources)
+    if os.path.exists(os.path.join(cache, UNWANTED)):
+        return
+    try:
+        pkgpool.PackagePool(pkgpool.solver_arch(arch), [repo], cache=cache, warming=True)
+    except Exception as exc:  # noqa: BLE001 - the gathers load the pool anew and report
+        log.info("package pool of %s not made ahead: %s", repo, exc)
+
+
+def _unlimited_split(newest):
+    """What _arch_split keeps of NEWEST, [(Repo, Package)] of one set, before the headers, which
+    say the arch limits, are read (as if there were none): every binary package, and each
+    source package some binary package is built from; [(record, Package)], each record holding
+    what the repo over them reads (the path)."""
+    built = {pkg.rpm_sourcerpm.rsplit("-", 2)[0] for _repo, pkg in newest
+             if pkg.arch not in packages.SOURCE_ARCHES and pkg.rpm_sourcerpm}
+    return [({"path": repo.package_path(pkg)}, pkg) for repo, pkg in newest
+            if pkg.arch not in packages.SOURCE_ARCHES or pkg.name in built]
 
 
 def _move_files(source, target):
@@ -272,28 +312,28 @@ def from_repos(topdir, conf, arch):
     streams = _modules(topdir, [repo for repo, _r in opened], arch) if _modular(topdir) else _no_modules(topdir, arch)
     gather_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     old = reuse.old_compose(topdir) if conf.get("pkgset_allow_reuse", True) else None
-    headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
-                          layout.at(old, layout.pkgset_headers(arch)) if old else None,
-                          keys_path=layout.at(topdir, layout.pkgset_files(arch)))
-    # the solver runs in a child while the repos are read and the records of their newest
-    # packages (it usually reaches most) are made, their headers read by workers
+    # the solver runs in a child while the records of the repos' newest packages (it usually
+    # reaches most) are made, their headers read by workers; it starts once the repos are read,
+    # whose packages a nightly's reach taken over from the old compose's lists (rpms.rebuilds)
     from ..rpms import reach
 
-    reaching, ahead = reach.start(topdir, conf, gather_conf, compose_arches, first=arch), None
+    choose = packages.chooser(arch, opened, modular={n for s in streams for n in s["artifacts"]},
+                              multilib=is_arch_multilib(gather_conf, arch))
+    reaching, ahead = reach.start(topdir, conf, gather_conf, compose_arches, first=arch,
+                                  opened={r: repo for repo, r in opened}), None
     try:
-        choose = packages.chooser(arch, opened, modular={n for s in streams for n in s["artifacts"]},
-                                  multilib=is_arch_multilib(gather_conf, arch))
         newest = choose()
-        prefetched = headers.start_prefetch(_local_files(newest))
         changelogs = all([_has_changelogs(repo) for repo, _r in opened])  # each broken one warned of
         # a reach already done (taken over, or kept by a killed run) says what the repo is over
         chosen = None if reaching.running() else choose(keep=reach.reached(topdir, conf, gather_conf, compose_arches,
                                                                             first=arch))
-        try:  # while the reach runs and the headers are read
-            ahead = _ahead(topdir, conf, arch, newest if chosen is None else chosen, changelogs,
-                           [repo for repo, _r in opened])
-        finally:
-            prefetched()
+        # made by a child while the reach runs and the headers are read
+        ahead = _ahead(topdir, conf, arch, newest if chosen is None else chosen, changelogs,
+                       [repo for repo, _r in opened])
+        headers = HeaderCache(layout.at(topdir, layout.pkgset_headers(arch)),
+                              layout.at(old, layout.pkgset_headers(arch)) if old else None,
+                              keys_path=layout.at(topdir, layout.pkgset_files(arch)))
+        headers.prefetch(_local_files(newest))
         early = {id(pkg): _early_record(repo, pkg, headers) for repo, pkg in newest}
     except BaseException:
         if ahead:
@@ -458,12 +498,12 @@ def _made(early):
 def _record(repo, pkg, headers):
     """The packages.json record of PKG. A package of a local repo is checked here (header,
     checksum); one of an http(s) repo is only downloaded, and checked, when gather takes it."""
-    path = repo.package_path(pkg)
+    path, pkg_nevra = repo.package_path(pkg), packages.nevra(pkg)
     remote = repo_refs.is_remote(path)
     try:
-        facts = None if remote else headers.check(path, pkg)
+        facts = None if remote else headers.check(path, pkg, pkg_nevra)
     except FileNotFoundError:
         raise PunjiError("repo %s: package %s is missing" % (repo.repo, path))
-    return packages.record(pkg, path, repo.repo, pkg.location_href, pkg.checksum_type, facts)
+    return packages.record(pkg, path, repo.repo, pkg.location_href, pkg.checksum_type, facts, pkg_nevra)
 
 

@@ -32,7 +32,7 @@ class HeaderCache:
             if each and os.path.isfile(each):
                 self.old.update(jsonio.read_json(each)["files"])
         self.new = {}
-        self._stated = {}  # path -> its key, as start_prefetch() found it: check() stats no file twice
+        self._stated = {}  # path -> its key and size, as start_prefetch() found them: check() stats no file twice
 
     def prefetch(self, files):
         """Read the headers and checksums of FILES, [(path, repodata checksum type)], that are
@@ -48,7 +48,8 @@ class HeaderCache:
                 st = os.stat(path)
             except OSError:
                 continue
-            key = self._stated[path] = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+            key = "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+            self._stated[path] = key, st.st_size
             if key not in self.old:
                 todo[key] = (path, {"sha": "sha1"}.get(kind, kind))
                 size += st.st_size
@@ -81,22 +82,23 @@ class HeaderCache:
 
         return wait
 
-    def check(self, path, pkg):
+    def check(self, path, pkg, expected=None):
         """The header facts of the package file PATH (read_header); a PunjiError when the file
-        is not the package the repodata describes."""
-        key = self._stated.pop(path, None) or self._key(path)
-        facts = dict(self.old.get(key) or {})
-        if "listed_sigkey" not in facts:  # not read yet, or by a punji that did not read it
-            facts.update(read_header(path))
+        is not the package the repodata describes (EXPECTED: its NEVRA, when known)."""
+        key, size = self._stated.pop(path, None) or self._key(path)
+        facts = self.old.get(key) or {}
         kind = {"sha": "sha1"}.get(pkg.checksum_type, pkg.checksum_type)
-        if facts.get("checksum_type") != kind:
-            facts.update(checksum_type=kind, checksum=file_checksum(path, kind))
+        if "listed_sigkey" not in facts or facts.get("checksum_type") != kind:
+            facts = dict(facts)
+            if "listed_sigkey" not in facts:  # not read yet, or by a punji that did not read it
+                facts.update(read_header(path))
+            if facts.get("checksum_type") != kind:
+                facts.update(checksum_type=kind, checksum=file_checksum(path, kind))
         self.new[key] = facts
-        expected = nevra(pkg)
-        if same_package(facts["nevra"]) != same_package(expected):
+        expected = expected or nevra(pkg)
+        if facts["nevra"] != expected and same_package(facts["nevra"]) != same_package(expected):
             raise PunjiError("package %s: its RPM header says %s, the repodata says %s"
                              % (path, facts["nevra"], expected))
-        size = int(key.rsplit(" ", 2)[1])
         if size != pkg.size_package:
             raise PunjiError("package %s: %d bytes, the repodata says %d (truncated or replaced)"
                              % (path, size, pkg.size_package))
@@ -107,9 +109,9 @@ class HeaderCache:
 
     @staticmethod
     def _key(path):
-        """PATH's key in the cache: path, size and mtime."""
+        """PATH's key in the cache (path, size and mtime) and its size."""
         st = os.stat(path)
-        return "%s %d %d" % (path, st.st_size, st.st_mtime_ns)
+        return "%s %d %d" % (path, st.st_size, st.st_mtime_ns), st.st_size
 
     def check_header(self, path, expected_nevra, payloadhash, sigkey, check_sigkey):
         """The header facts of PATH ({"nevra", "sigkey", "payloadhash"}), checked against what

@@ -50,16 +50,17 @@ def compare_evr(a, b):
     return rpm.labelCompare((a.epoch or "0", a.version, a.release), (b.epoch or "0", b.version, b.release))
 
 
-def record(pkg, path, repo, location, checksum_type, header):
+def record(pkg, path, repo, location, checksum_type, header, pkg_nevra=None):
     """A packages.json record: createrepo_c package PKG, its file PATH (or URL), where it came from,
-    what its RPM HEADER says (rpms.headers facts; None when it was not read: a remote file)."""
+    what its RPM HEADER says (rpms.headers facts; None when it was not read: a remote file).
+    PKG_NEVRA: nevra(PKG), when known."""
     found = {
         "name": pkg.name,
         "epoch": pkg.epoch or "0",
         "version": pkg.version,
         "release": pkg.release,
         "arch": pkg.arch,
-        "nevra": nevra(pkg),
+        "nevra": pkg_nevra or nevra(pkg),
         "path": path,
         "repo": repo,
         "location": location,

@@ -47,7 +47,7 @@ def start_warming(tree_arch, repos, cache):
     from .. import ahead
 
     return ahead.start("package pool of %s" % ", ".join(repos), PackagePool, solver_arch(tree_arch), list(repos),
-                       cache=cache)
+                       cache=cache, warming=True)
 
 
 def _sack_key(arch, loading):
@@ -108,7 +108,9 @@ class PackagePool:
     and, unless not KEEP_CACHES, what the next pool of the same repos loads faster from (the
     repos' .solv files, the sack keys, the snapshot)."""
 
-    def __init__(self, arch, repos, lookaside=(), cache=None, keep_caches=True):
+    def __init__(self, arch, repos, lookaside=(), cache=None, keep_caches=True, warming=False):
+        """WARMING: a pool loaded for its cached files alone (start_warming): the sack keys are
+        written by a child while it is indexed, and not kept here."""
         import solv
 
         self.solv = solv
@@ -141,20 +143,28 @@ class PackagePool:
         try:
             for repo, side in loading:
                 self._load(repo, cache, side, exact, keep_caches, writes)
-            self._indexed(sack, exact, keep_caches)
+            self._indexed(sack, exact, keep_caches, writes if warming else None)
         finally:
             for wait in writes:
                 wait()
 
-    def _indexed(self, sack, exact, keep_caches):
+    def _indexed(self, sack, exact, keep_caches, aside=None):
         """The pool loaded made ready for lookups: its indexes made, or read from the snapshot
-        SACK.pool a pool of the same repos kept (KEEP_CACHES: kept here when made)."""
+        SACK.pool a pool of the same repos kept (KEEP_CACHES: kept here when made). ASIDE: a list
+        where the function waiting for the sack keys a child writes meanwhile is appended (they
+        are then not kept here)."""
         self.pool.addfileprovides()
         self.pool.createwhatprovides()
         # the path or URL and the local directory (None for a remote one) of each repo, in loading order
         self._specs = list(self.where.values())
         self._tops = [None if is_remote(r) else local_dir(r) for r in self._specs]
-        if exact:
+        if exact and keep_caches and aside is not None:
+            from .. import ahead
+
+            keys = sack + ".keys.json"
+            aside.append(ahead.start("the sack keys %s" % keys, self._sack_ids, keys))
+            self.sack_keys = {}
+        elif exact:
             self.sack_keys = self._sack_ids(sack + ".keys.json" if keep_caches else None)
         self.wanted = self.native | self.multilib | {"noarch"} | set(SOURCE_ARCHES)
         self._solvables = _Solvables(self.pool)

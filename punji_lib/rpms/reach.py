@@ -23,25 +23,25 @@ from . import depsolve, input_arches, rebuilds
 from .pkgpool import PackagePool
 
 
-def reached(topdir, conf, gather_conf, compose_arches, first=None):
+def reached(topdir, conf, gather_conf, compose_arches, first=None, opened=None):
     """The NEVRAs of every package the runs of all COMPOSE_ARCHES reach (the run of FIRST
     made first). Each run is kept in work/<arch>/pkgset/reach.json with a fingerprint of
     its inputs, so the package sets of the other arches, made at the same time, need not
-    make it again."""
+    make it again. OPENED: {repo: repos.Repo} of repos already read."""
     found = set()
     for arch in sorted(compose_arches, key=lambda a: a != first):
-        found.update(_run(topdir, conf, gather_conf, arch))
+        found.update(_run(topdir, conf, gather_conf, arch, opened or {}))
     return found
 
 
-def start(topdir, conf, gather_conf, compose_arches, first=None):
+def start(topdir, conf, gather_conf, compose_arches, first=None, opened=None):
     """reached() in a child process, which leaves its runs in their reach.json files for the
     reached() of this one; returns the function that waits for it. A failure is left to
     that reached(), which makes the runs anew and says why."""
-    return ahead.start("package set reach", reached, topdir, conf, gather_conf, compose_arches, first)
+    return ahead.start("package set reach", reached, topdir, conf, gather_conf, compose_arches, first, opened)
 
 
-def _run(topdir, conf, gather_conf, arch):
+def _run(topdir, conf, gather_conf, arch, opened):
     from ..compose import jsonio, state
     from .solvcache import repo_keys
 
@@ -58,7 +58,7 @@ def _run(topdir, conf, gather_conf, arch):
     except (OSError, ValueError):
         pass
     inputs = _inputs(request, repos, cache, comps)
-    taken = rebuilds.taken_over(_old_reach(topdir, conf, arch), inputs, repos, cache)
+    taken = rebuilds.taken_over(_old_reach(topdir, conf, arch), inputs, repos, cache, opened)
     if taken is not None:
         nevras, forced = taken
         log.info("pkgset reach of %s: every package of its repos, as the old compose's solve, which no order "

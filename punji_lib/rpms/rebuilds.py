@@ -86,17 +86,19 @@ def _single_partners(taking):
     return added
 
 
-def taken_over(old, inputs, repos, cache):
+def taken_over(old, inputs, repos, cache, opened=None):
     """(NEVRAs, {"forced": ...}) of a reach of the local REPOS whose solve OLD (the old compose's
     reach.json) found forced with the same INPUTS, when the repos differ from its only by
-    rebuilds: every package of the repos, without a solve; None otherwise."""
+    rebuilds: every package of the repos, without a solve; None otherwise. OPENED: {repo:
+    repos.Repo} of repos already read."""
     from ..config.repo_refs import is_remote
     from .repos import Repo
 
     kept = old.get("forced")
     if not kept or kept.get("inputs") != inputs or any(is_remote(spec) for spec in repos):
         return None
-    now = [[[nevra(pkg), _source_of(pkg.arch, pkg.rpm_sourcerpm)] for pkg in Repo(spec, cache).packages()]
+    opened = opened or {}
+    now = [[[nevra(pkg), _source_of(pkg.arch, pkg.rpm_sourcerpm)] for pkg in (opened.get(spec) or Repo(spec, cache)).packages()]
            for spec in repos]
     if not only_rebuilds(kept["repos"], now):
         return None

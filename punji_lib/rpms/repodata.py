@@ -34,22 +34,24 @@ def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=
     says where it is) when it has the package: the same checksum, file time and location; else
     from the repos.Repo of SOURCES it was read from (see _source_chunks). Their locations are
     left as they were."""
-    kept = [(pkg.location_href, pkg.location_base) for _path, pkg in packages]
     moved = [_location(path) for path, _pkg in packages]
     changelogs = changelogs and not _other_unreadable(sources)
     kinds = WITH_CHANGELOGS if changelogs else KINDS
     known = _known_chunks(earlier, kinds)
-    unknown = [pkg for (_path, pkg), (href, base) in zip(packages, moved)
-               if (pkg.pkgId, pkg.time_file, base, href) not in known]
+    keys = [(pkg.pkgId, pkg.time_file, base, href) for (_path, pkg), (href, base) in zip(packages, moved)]
+    unknown = [pkg for (_path, pkg), key in zip(packages, keys) if key not in known]
     given, local = _source_chunks(sources, [pkg for _path, pkg in packages], unknown, kinds, changelogs)
     if changelogs and _other_unreadable(sources):  # found corrupt just now: createrepo reads the packages
         return build_repo(top, packages, revision, earlier, False, sources)
+    # only the XML written here (not copied from an earlier repo) reads the packages' new locations
+    written = [(pkg, location) for (_path, pkg), key, location in zip(packages, keys, moved) if key not in known]
+    kept = [(pkg.location_href, pkg.location_base) for pkg, _new in written]
     try:
-        for (_path, pkg), (href, base) in zip(packages, moved):
+        for pkg, (href, base) in written:
             pkg.location_href, pkg.location_base = href, base
-        write_metadata(top, [pkg for _path, pkg in packages], revision, known, changelogs, given, local)
+        write_metadata(top, [pkg for _path, pkg in packages], revision, known, changelogs, given, local, keys)
     finally:
-        for (_path, pkg), (href, base) in zip(packages, kept):
+        for (pkg, _new), (href, base) in zip(written, kept):
             pkg.location_href, pkg.location_base = href, base
     os.chmod(top, 0o755)
 
@@ -62,8 +64,20 @@ def _other_unreadable(sources):
 
 def _location(path):
     """(href, xml:base) of the package file (or URL) PATH in a package set's repo."""
-    where, href = path.rsplit("/", 1) if is_remote(path) else os.path.split(os.path.abspath(path))
-    return href, (where if is_remote(path) else "file://" + where) + "/"
+    if is_remote(path):
+        where, href = path.rsplit("/", 1)
+        return href, where + "/"
+    where, slash, href = path.rpartition("/")
+    if where.startswith("/") and href not in ("", ".", ".."):  # tens of thousands in a few directories
+        return href, _file_base(where)
+    where, href = os.path.split(os.path.abspath(path))
+    return href, "file://" + where + "/"
+
+
+@functools.lru_cache(maxsize=None)
+def _file_base(directory):
+    """The xml:base of the files in the absolute DIRECTORY."""
+    return "file://" + os.path.abspath(directory) + "/"
 
 
 # Indexing a repo's XML costs about as much as reading its packages whole and writing a
@@ -94,7 +108,7 @@ def _source_chunks(sources, packages, unknown, kinds, changelogs):
     return given, local
 
 
-def write_metadata(top, packages, revision=0, known=None, changelogs=False, given=(), local=True):
+def write_metadata(top, packages, revision=0, known=None, changelogs=False, given=(), local=True, keys=None):
     """TOP/repodata: primary and filelists (and other, with the packages' changelogs, when
     CHANGELOGS: the package set's repo then gives createrepo_c the metadata of the trees'
     packages, as Pungi's does) and repomd.xml for PACKAGES. The XML is not compressed (only
@@ -102,7 +116,8 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     of earlier repos written here) when it has the package. GIVEN: for each package, None or
     the function returning its XML as the repo it was read from has it, copied with its
     location; LOCAL: whether that XML is as createrepo_c here writes it (see _as_dumped).
-    createrepo_c writes the rest."""
+    createrepo_c writes the rest. KEYS: each package's _chunk_key, when known (then only the
+    packages KNOWN does not have need their new locations set)."""
     import createrepo_c as cr
 
     kinds = WITH_CHANGELOGS if changelogs else KINDS
@@ -117,11 +132,10 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     offsets = [len(ends[kind][0]) for kind in kinds]
     try:
         for kind in kinds:
-            files[kind] = open(paths[kind], "wb")
+            files[kind] = _Summed(open(paths[kind], "wb"))
             files[kind].write(ends[kind][0])
         run = _Run(files, kinds)
-        for pkg, source in zip(packages, given or [None] * len(packages)):
-            key = _chunk_key(pkg)
+        for pkg, source, key in zip(packages, given or [None] * len(packages), keys or map(_chunk_key, packages)):
             found = known.get(key)
             entry = list(key)
             if found:
@@ -151,9 +165,36 @@ def write_metadata(top, packages, revision=0, known=None, changelogs=False, give
     finally:
         for f in files.values():
             f.close()
-    paths = write_repomd(repodata, paths, revision)
+    sums = {kind: f.sums() for kind, f in files.items()}
+    paths = write_repomd(repodata, paths, revision, sums=sums)
+    from .repos import written_here
+
+    for kind in kinds:
+        written_here(os.path.join(repodata, paths[kind]), "sha256", sums[kind][0])
     jsonio.write_json(os.path.join(top, CHUNKS), {"header": state.header("repodata-chunks"), "files": paths,
                                                   "packages": index, "local": local}, compact=True)
+
+
+class _Summed:
+    """A file written, with the sha256 and size of what was written (what createrepo_c's
+    RepomdRecord.fill() would read the file again for)."""
+
+    def __init__(self, f):
+        import hashlib
+
+        self.f, self.digest, self.size = f, hashlib.sha256(), 0
+
+    def write(self, data):
+        self.digest.update(data)
+        self.size += len(data)
+        self.f.write(data)
+
+    def close(self):
+        self.f.close()
+
+    def sums(self):
+        """write_repomd's SUMS of a file not compressed: (checksum, size)."""
+        return self.digest.hexdigest(), self.size
 
 
 class _Run:
@@ -240,10 +281,13 @@ def _write_repomd(cr, repodata, paths, revision, checksum, group_gz, sums):
     return names
 
 
-def _set_sums(record, checksum, digest, size, open_digest, open_size):
-    """What RepomdRecord.fill() would put into RECORD of a compressed file."""
+def _set_sums(record, checksum, digest, size, *open_sums):
+    """What RepomdRecord.fill() would put into RECORD of a compressed file (OPEN_SUMS: its
+    checksum and size uncompressed) or of a file not compressed (no OPEN_SUMS)."""
     record.checksum, record.checksum_type, record.size = digest, checksum, size
-    record.checksum_open, record.checksum_open_type, record.size_open = open_digest, checksum, open_size
+    if open_sums:
+        open_digest, open_size = open_sums
+        record.checksum_open, record.checksum_open_type, record.size_open = open_digest, checksum, open_size
 
 
 def write_relocated(top, earlier, hrefs):
@@ -354,11 +398,24 @@ def _known_chunks(earlier, kinds):
     each), whether it is as createrepo_c here writes it)} of the repos EARLIER (see indexes)."""
     known = {}
     for texts, entries, local in indexes(earlier, kinds):
+        fits = _fitting(texts)
         for entry in entries:
             key, spans = tuple(entry[:4]), entry[4:]
-            if spans_fit(texts, spans):
-                known.setdefault(key, ((texts, spans), local))
+            if fits(spans) and key not in known:
+                known[key] = ((texts, spans), local)
     return known
+
+
+def _fitting(texts):
+    """spans_fit(TEXTS, spans) as a function of spans, for the tens of thousands of a repo."""
+    sizes = [len(text) for text in texts]
+    if len(sizes) == 2:
+        first, second = sizes
+        return lambda s: len(s) == 4 and s[0] + s[1] <= first and s[2] + s[3] <= second
+    if len(sizes) == 3:
+        first, second, third = sizes
+        return lambda s: len(s) == 6 and s[0] + s[1] <= first and s[2] + s[3] <= second and s[4] + s[5] <= third
+    return lambda spans: spans_fit(texts, spans)
 
 
 def indexes(earlier, kinds):

@@ -33,7 +33,17 @@ def join(repo, location, base=None):
     top = base or repo
     if is_remote(top):
         return urllib.parse.urljoin(top.rstrip("/") + "/", location)
-    return os.path.normpath(os.path.join(local_dir(top), location))
+    directory = local_dir(top)
+    if _plain(location) and directory != "/":  # most: nothing to normalize (a nightly joins tens of thousands)
+        return directory + "/" + location
+    return os.path.normpath(os.path.join(directory, location))
+
+
+def _plain(location):
+    """Whether LOCATION is a relative path that normpath leaves as it is (no empty, "." or
+    ".." part)."""
+    return bool(location) and location[0] != "/" and location[-1] != "/" and "//" not in location and \
+        "/." not in "/" + location
 
 
 @functools.lru_cache(maxsize=None)
@@ -167,6 +177,31 @@ def _interruption(text):
     return stop
 
 
+# {path: (checksum type, checksum, size, mtime)} of the metadata files this process wrote, summed
+# as they were written: a pool loading the repo just written (the package set's) need not read
+# them again
+WRITTEN_SUMS = {}
+
+
+def written_here(path, checksum_type, checksum):
+    """Metadata file PATH was written by this process, whose CHECKSUM_TYPE sum was CHECKSUM."""
+    info = os.stat(path)
+    WRITTEN_SUMS[path] = (checksum_type, checksum, info.st_size, info.st_mtime_ns)
+
+
+def _written_so(path, checksum_type, checksum):
+    """Whether PATH is a file written_here() with that checksum, of the same size and mtime since."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return WRITTEN_SUMS.get(path) == (checksum_type, checksum, info.st_size, info.st_mtime_ns)
+
+
+# packages whose files or changelogs complete() reads from their own elements, not a whole file
+FEW = 32
+
+
 class Repo:
     """One repo's repodata: REPO is the path or URL, CACHE where remote files go."""
 
@@ -223,7 +258,8 @@ class Repo:
         """Whether metadata file PATH has the checksum repomd.xml gives KIND (or it gives none)."""
         checksum_type, expected = self.checksums.get(kind, (None, None))
         if expected and path not in self._verified:
-            if file_checksum(path, checksum_type.lower()) != expected:
+            if not _written_so(path, checksum_type.lower(), expected) and \
+                    file_checksum(path, checksum_type.lower()) != expected:
                 return False
             self._verified.add(path)
         return True
@@ -305,12 +341,42 @@ class Repo:
         if kind in self.unreadable:
             self._from_package_files(kind, wanted.values())
             return
+        if len(wanted) <= FEW and self._complete_from_own_elements(kind, wanted):
+            return
         (part,) = self._details(wanted, kind == "filelists", kind == "other")
         try:
             self._read([part])
         except CorruptMetadata as exc:
             self._give_up_on(kind, exc)
             self._from_package_files(kind, wanted.values())
+
+    def _complete_from_own_elements(self, kind, wanted):
+        """Whether the metadata KIND (filelists, other) of WANTED ({pkgId: Package}) was read
+        from each one's own element of the file, found by its pkgid (once), rather than the
+        whole file parsed: what a nightly's few new packages need. False (nothing read) when
+        one is not found so, or its element cannot be parsed: the whole file is parsed then."""
+        import createrepo_c
+
+        from . import xml_chunks
+
+        text = xml_chunks.plain_text(self.metadata(kind, verify=True))
+        if text is None:
+            return False
+        elements = {pkg_id: xml_chunks.own_element(text, pkg_id) for pkg_id in wanted}
+        if not all(elements.values()):
+            return False
+        parse = {"filelists": createrepo_c.xml_parse_filelists_snippet,
+                 "other": createrepo_c.xml_parse_other_snippet}[kind]
+        try:
+            with c_stderr_to_log():
+                for element in elements.values():  # each parsed aside first: none is half read
+                    parse(element, newpkgcb=lambda _pkgid, _name, _arch: createrepo_c.Package())
+                for pkg_id, element in elements.items():
+                    parse(element, newpkgcb=lambda pkgid, _name, _arch, want=pkg_id: wanted[want] if pkgid == want else None)
+        except (createrepo_c.CreaterepoCError, ValueError):
+            return False
+        log.info("repo %s: the %s of %d packages read from their own elements", self.repo, kind, len(wanted))
+        return True
 
     def _give_up_on(self, kind, exc):
         """Pungi reads neither a repo's filelists nor its other metadata for the package set's

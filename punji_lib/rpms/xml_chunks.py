@@ -58,6 +58,34 @@ def index(repo, kinds):
     return found
 
 
+def plain_text(path):
+    """The bytes of metadata file PATH, uncompressed; None when there is none or it cannot be read."""
+    if path is None:
+        return None
+    opener = OPENERS.get(path[path.rfind("."):], open)
+    try:
+        with opener(path, "rb") as f:
+            return f.read()
+    except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error):
+        return None
+
+
+def own_element(text, pkg_id):
+    """The <package> element of a filelists or other TEXT whose pkgid is PKG_ID, as text; None
+    unless there is exactly one."""
+    opening = b'<package pkgid="%s"' % pkg_id.encode("ascii", "replace")
+    start = text.find(opening)
+    if start < 0 or text.find(opening, start + 1) >= 0:
+        return None
+    end = text.find(b"</package>", start)
+    if end < 0:
+        return None
+    try:
+        return text[start:end + len(b"</package>")].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _slices(texts, where):
     return [text[start:end] for text, (start, end) in zip(texts, where)]
 
