@@ -71,6 +71,9 @@ def _preloads():
     return list(dict.fromkeys(names + list(LIBRARIES)))
 
 
+STDIN = 0  # the launcher stops once it is closed (by fd: a forked launcher's sys.stdin may be no file)
+
+
 def serve(name, jobs=None):
     """Serve requests on the abstract socket NAME until stdin is closed and every copy has ended,
     JOBS copies at most at once (None: no limit); the requests beyond wait, and the heaviest
@@ -91,14 +94,14 @@ def serve(name, jobs=None):
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: stopping.append(signum))
     events = selectors.DefaultSelector()
-    for source in (listener, sys.stdin, wake_r):
+    for source in (listener, STDIN, wake_r):
         events.register(source, selectors.EVENT_READ)
     pending, waiting, turns = _preloads(), {}, Turns(jobs)
     while listener or waiting:
         for key, _ in events.select(BURST_POLL if turns.holding() else 0 if pending else None):
             if key.fileobj is wake_r:
                 os.read(wake_r, 512)
-            elif key.fileobj is sys.stdin and not os.read(0, 512):
+            elif key.fileobj == STDIN and not os.read(STDIN, 512):
                 stopping.append(None)
             elif key.fileobj is listener:
                 taken = _receive(listener)
@@ -109,7 +112,7 @@ def serve(name, jobs=None):
                 _drop(events, turns.queued, key.fileobj)
         if stopping and listener:
             events.unregister(listener)
-            events.unregister(sys.stdin)
+            events.unregister(STDIN)
             listener.close()
             listener, pending = None, []
             for conn in list(turns.queued):  # not run: each command that waits runs by itself, as with no launcher
