@@ -98,6 +98,16 @@ def test_other_options_on_the_command_line_make_inits_outputs_anew(tmp_path, dem
     assert outputs(second) != outputs(first)
 
 
+def test_files_and_other_directories_beside_the_composes_are_passed_over(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    (tmp_path / "nightly" / "argv.jsonl").write_text("{}\n")
+    (tmp_path / "nightly" / "scratch").mkdir()
+    second, _err = init(conf, tmp_path / "nightly")
+    assert "%s %s" % (COPIED, first) in init_log(second)
+
+
 def test_nothing_is_copied_from_an_unfinished_compose(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     first, _err = init(conf, tmp_path / "nightly")

@@ -63,9 +63,15 @@ def _newest_finished(where):
         for name in names:
             top = os.path.join(parent, name)
             status = layout.at(top, layout.status_file())
-            if os.path.islink(top) or (jsonio.read_text(status) or "").strip() not in FINISHED:
+            if os.path.islink(top) or not os.path.isdir(top):  # a latest-* link, a file beside the composes
                 continue
-            found.append((os.stat(status).st_mtime_ns, top))
+            try:
+                with open(status) as f:
+                    finished, mtime = f.read().strip() in FINISHED, os.fstat(f.fileno()).st_mtime_ns
+            except OSError:
+                continue
+            if finished:
+                found.append((mtime, top))
     return [top for _mtime, top in sorted(found, reverse=True)]
 
 
