@@ -71,6 +71,9 @@ def _preloads():
     return list(dict.fromkeys(names + list(LIBRARIES)))
 
 
+STDIN = 0  # the launcher stops once it is closed (by fd: a forked launcher's sys.stdin may be no file)
+
+
 def serve(name, jobs=None):
     """Serve requests on the abstract socket NAME until stdin is closed and every copy has ended,
     JOBS copies at most at once (None: no limit); the requests beyond wait, and the heaviest
@@ -91,14 +94,14 @@ def serve(name, jobs=None):
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: stopping.append(signum))
     events = selectors.DefaultSelector()
-    for source in (listener, sys.stdin, wake_r):
+    for source in (listener, STDIN, wake_r):
         events.register(source, selectors.EVENT_READ)
     pending, waiting, turns = _preloads(), {}, Turns(jobs)
     while listener or waiting:
         for key, _ in events.select(BURST_POLL if turns.holding() else 0 if pending else None):
             if key.fileobj is wake_r:
                 os.read(wake_r, 512)
-            elif key.fileobj is sys.stdin and not os.read(0, 512):
+            elif key.fileobj == STDIN and not os.read(STDIN, 512):
                 stopping.append(None)
             elif key.fileobj is listener:
                 taken = _receive(listener)
@@ -109,7 +112,7 @@ def serve(name, jobs=None):
                 _drop(events, turns.queued, key.fileobj)
         if stopping and listener:
             events.unregister(listener)
-            events.unregister(sys.stdin)
+            events.unregister(STDIN)
             listener.close()
             listener, pending = None, []
             for conn in list(turns.queued):  # not run: each command that waits runs by itself, as with no launcher
@@ -477,9 +480,93 @@ def run_copy(request):
     return module.main()
 
 
-def main():
+class Forked:
+    """The launcher as a fork of the process that starts it (punji-compose): without an
+    interpreter start-up of its own, and with that process's modules already loaded, it serves
+    the first commands sooner. Closing stdin (a pipe to its standard input) stops it, as for
+    one started as `python -m punji_lib.launcher` (main)."""
+
+    def __init__(self, name, jobs):
+        import signal
+
+        for stream in (sys.stdout, sys.stderr):  # what is buffered is printed once, by this process
+            stream.flush()
+        read_end, write_end = os.pipe()
+        ignored, self.pid = signal.signal(signal.SIGINT, signal.SIG_IGN), None  # ignored from its very start
+        try:
+            self.pid = os.fork()
+            if self.pid == 0:
+                os.close(write_end)
+                _run_forked(read_end, name, jobs)
+        finally:
+            if self.pid:
+                signal.signal(signal.SIGINT, ignored)
+        os.close(read_end)
+        self.stdin, self.returncode = os.fdopen(write_end, "wb"), None
+
+    def poll(self):
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+
+def _run_forked(read_end, name, jobs):
+    """In the forked launcher: serve as main() does, never returning into the process it was forked from."""
+    import atexit
+    import logging
+    import signal
+    import traceback
+
+    code = 1
+    try:
+        atexit._clear()  # the exit handlers of the process it was forked from are not its own
+        for handler in list(logging.root.handlers):
+            logging.root.removeHandler(handler)
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        os.dup2(read_end, 0)
+        os.close(read_end)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+        os.chdir("/")
+        _name_process(NAME)
+        code = main(name, jobs)
+    except SystemExit as exc:
+        code = exc.code
+    except BaseException:
+        traceback.print_exc()
+    exit_now(code)
+
+
+NAME = "punji-launcher"  # the process name (comm) of a forked launcher and its copies, whose
+# command line is that of the process it was forked from
+
+
+def _name_process(name):
+    try:
+        with open("/proc/self/comm", "w") as f:
+            f.write(name)
+    except OSError:  # not Linux: only ps shows it otherwise
+        pass
+
+
+def main(name=None, jobs=None):
+    if name is None:
+        name, jobs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None
     os.environ.pop(ENV, None)
-    request = serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    request = serve(name, jobs)
     if request is None:  # the launcher itself, once every copy has ended: punji-compose waits for it
         exit_now(0)
     try:

@@ -176,7 +176,7 @@ def test_a_finished_compose_its_trees_and_what_changed_since_the_last(composes):
     last_end = max(t["start"] + t["seconds"] for t in data["targets"])
     assert last_end > 0 and data["compose"]["wall_seconds"] == pytest.approx(last_end, abs=0.001)
     ran = [t for t in data["targets"] if t["start"] is not None]  # each says its CPU time (a launcher's copy: from its fork)
-    assert ran and all(t["cpu"] >= 0 for t in ran) and sum(t["cpu"] for t in ran) > 0.5
+    assert ran and all(t["cpu"] >= 0 for t in ran) and sum(t["cpu"] for t in ran) > 0.1
     assert data["compose"]["cpu_seconds"] == pytest.approx(sum(t["cpu"] for t in ran), abs=0.01)
     assert data["outcomes"]["reused"] > 0 and data["outcomes"]["done"] > 0
     for t in ran:  # punji-compose's make ran every phase command in its launcher (init runs in punji-compose)

@@ -14,7 +14,7 @@ def build_parser():
         "and logs/global/compose.log). A failed compose ends DOOMED, naming the target and its log "
         "(logs/global/report.html shows it too); "
         "fix the cause and run `make` in the compose directory to go on where it stopped. "
-        "Beside make runs a launcher (python -m punji_lib.launcher) that has punji's modules loaded: "
+        "Beside make runs a launcher (a fork of punji-compose, named punji-launcher) that has punji's modules loaded: "
         "the commands make starts run as forks of it, without a start-up of their own.",
         "punji-compose demo.conf --target-dir /mnt/composes -j 4 --nightly\n"
         "COMPOSE=$(punji-compose demo.conf --target-dir out) && punji-status \"$COMPOSE\"",
@@ -30,26 +30,13 @@ def build_parser():
 
 def start_launcher(jobs):
     """The warm launcher the commands make runs hand themselves to (punji_lib/launcher.py),
-    running JOBS of them at once: (its process, the environment for make that names it)."""
+    running JOBS of them at once: (a launcher.Forked, the environment for make that names it)."""
     import os
-    import subprocess
 
     from .. import launcher
 
     name = "punji-launcher-%d-%s" % (os.getpid(), os.urandom(6).hex())
-    # started in / : `python -m` puts its directory first on sys.path, where a user's files are no
-    # module of punji's (each copy moves to the directory of the command it runs)
-    # SIGINT ignored from its start (serve() ignores it too; its copies set their own): a Ctrl-C
-    # while it starts would stop it with the traceback of a KeyboardInterrupt
-    proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name, str(jobs)], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, cwd="/", preexec_fn=_ignoring_sigint)
-    return proc, dict(os.environ, **{launcher.ENV: name})
-
-
-def _ignoring_sigint():
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return launcher.Forked(name, jobs), dict(os.environ, **{launcher.ENV: name})
 
 
 def stop_launcher(proc):

@@ -84,7 +84,7 @@ def render(topdir):
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
     files = jsonio.read_json(layout.at(topdir, layout.config_files_json()))
     head_values = {
-        "@PUNJI_BIN@": _bin_dir(),
+        "@PUNJI_BIN@": bin_dir(),
         "@CONFIG_FILES@": _quote(files["config"]),
         "@INPUT_FILES@": _quote(files["inputs"]),
     }
@@ -212,7 +212,7 @@ def _repo_files(conf, arch):
     return "$(wildcard %s)" % _quote(files) if files else ""
 
 
-def _bin_dir():
+def bin_dir():
     """Where this punji's commands are: beside the Python running it (a venv's bin/)."""
     return os.path.dirname(os.path.abspath(sys.executable))
 

@@ -31,24 +31,30 @@ def key(topdir, conf, v, arch, files, stats, chrp=None, namesakes=()):
 
 
 def _identity(files, stats):
-    """Every file of a tree: a package or metadata file by size, mtime and inode, a small one
-    by its content."""
-    identity = []
+    """A digest of every file of a tree: a package or metadata file by size, mtime and inode,
+    a small one by its content (one text hashed: a list of ten thousand files costs more to
+    encode as JSON than to hash)."""
+    records = []
     for rel in sorted(stats):
         st = stats[rel]
         if st.st_size < SMALL and not rel.endswith(".rpm"):
             with open(files[rel], "rb") as f:
-                identity.append([rel, hashlib.sha256(f.read()).hexdigest()])
+                records.append("%s\0%s" % (rel, hashlib.sha256(f.read()).hexdigest()))
         else:
-            identity.append([rel, st.st_size, st.st_mtime_ns, st.st_ino])
-    return identity
+            records.append(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
+    return _hashed(records)
 
 
 def content_times(stats):
-    """[[path, modification time]] of the files key() has by their content (STATS: path ->
-    os.stat of every file of a tree), sorted."""
-    return [[rel, st.st_mtime_ns] for rel, st in sorted(stats.items())
-            if st.st_size < SMALL and not rel.endswith(".rpm")]
+    """A digest of the modification times of the files key() has by their content (STATS:
+    path -> os.stat of every file of a tree)."""
+    return _hashed(sorted("%s\0%d" % (rel, st.st_mtime_ns) for rel, st in stats.items()
+                          if st.st_size < SMALL and not rel.endswith(".rpm")))
+
+
+def _hashed(records):
+    # no name holds a NUL, and every field is there: two NULs end a record
+    return hashlib.sha256("\0\0".join(records).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def take_over(topdir, conf, v, arch, reuse_key, real_dir):

@@ -3,7 +3,7 @@ and per variant.arch comps from the config file, each only when its bytes change
 
 import os
 
-from ..compose import composeid, jsonio, layout, notify, request, state, status
+from ..compose import composeid, init_reuse, jsonio, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
 from ..config.lookup import lookaside_variants, va_data
 from ..config.option_types import PUNGI_PHASES
@@ -21,8 +21,12 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     options = options or {}
     config_path = os.path.abspath(config_path)
     config = load_config(config_path, compose_type or "", options)
-    loaded = load_inputs(config_path, config=config, check_only=True)  # every input error before a directory is made
     compose_type = compose_type or config["config"].get("compose_type") or "production"
+    key = init_reuse.inputs_key(config_path, config, compose_type, options)
+    source = init_reuse.source(options.get("old_composes") or [os.path.dirname(os.path.abspath(compose_dir))
+                                                               if compose_dir else os.path.abspath(target_dir)], key)
+    # every input error before a directory is made (inputs of a compose init made before: checked then)
+    loaded = load_inputs(config_path, config=config, check_only=True) if source is None else None
     _check_phases_needed(config["config"].get("skip_phases") or [])
     composeid.check_release(config["config"], lambda name: reader.where(name, config["files"]))
     check_deltas_have_old_composes(config["config"], config["files"], options.get("old_composes"))
@@ -37,19 +41,25 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
         compose, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, date)
     for sub in ("compose", "work/global", "logs/global"):
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
-    if loaded["remote"]:
+    if loaded and loaded["remote"]:
         loaded = load_inputs(config_path, config=config, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
     open_log(layout.at(topdir, layout.log_file("init")))
     log.info("compose %s created from %s", compose["id"], config_path)
     _check_umask()
     request.write(topdir, config_path, compose, compose_type, label, options, koji_event)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), compose["id"] + "\n")
-    jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
+    if source:
+        record = init_reuse.take_over(topdir, source)  # the config first, for notifications
+    else:
+        jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
     status.set_status(topdir, "STARTED")
     notify.phase_started(topdir, "init")
     try:
-        run(topdir, prog="punji-init", loaded=loaded)
-        makefile.write(topdir)
+        if source:
+            _taken_over(topdir, source, record)
+        else:
+            run(topdir, prog="punji-init", loaded=dict(loaded, key=key))
+            makefile.write(topdir)
     except Exception as exc:
         known = as_user_error(exc)
         state.mark_failed(topdir, "init", None, None, str(known) if known else "%s: %s" % (type(exc).__name__, exc))
@@ -202,6 +212,10 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
         reader.check_compose_type(loaded["config"], asked["compose_type"], loaded["files"])
     for message in loaded["warnings"]:
         warn(prog, message)
+    if "key" not in loaded:  # a compose's init run again (its Makefile's rule, punji-init)
+        asked = request.read(topdir)
+        loaded["key"] = None if loaded["remote"] else \
+            init_reuse.inputs_key(asked["config"], loaded, asked.get("compose_type"), asked.get("options"))
     conf = loaded["config"]
     jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), conf)
     for phase, options in reader.slices(conf).items():
@@ -214,7 +228,19 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     written = _write_comps(topdir, loaded, prog)
     defaults = _module_defaults(topdir, conf)
     obsoletes = _module_obsoletes(topdir, conf)
-    state.write(topdir, "init", comps=written, module_defaults=defaults, module_obsoletes=obsoletes)
+    state.write(topdir, "init", comps=written, module_defaults=defaults, module_obsoletes=obsoletes,
+                inputs=loaded["key"], warnings=loaded["warnings"])
+
+
+def _taken_over(topdir, source, record):
+    """The end of init when its outputs were copied from the compose SOURCE (init_reuse), its
+    init's state RECORD: the warnings its inputs gave, said again, and the state."""
+    for message in record.get("warnings") or []:
+        warn("punji-init", message)
+    log.info("config, variants, comps and Makefile copied from %s: its init read the same files", source)
+    state.write(topdir, "init", **{k: record.get(k) for k in ("comps", "module_defaults", "module_obsoletes",
+                                                               "inputs", "warnings")})
+    init_reuse.copy(topdir, source, init_reuse.made_last())
 
 
 def _module_defaults(topdir, conf):

@@ -1,0 +1,141 @@
+"""init across composes (punji_lib/compose/init_reuse.py): a compose whose config, variants
+and comps files are byte for byte those of a finished compose beside it copies that compose's
+init outputs instead of making them again; they are then the files a fresh init writes. Any
+changed input makes them anew."""
+
+import os
+
+import pytest
+
+from conftest import command, make
+
+COPIED = "copied from"
+
+
+def init(conf, target, *args):
+    done = command("punji-init", conf, "--target-dir", target, "--test", *args, check=True)
+    topdir = done.stdout.strip().splitlines()[-1]
+    return topdir, done.stderr
+
+
+def finish(topdir):
+    """What a compose that ran to its end says of itself: only a finished compose is copied from."""
+    with open(os.path.join(topdir, "STATUS"), "w") as f:
+        f.write("FINISHED\n")
+
+
+def init_log(topdir):
+    with open(os.path.join(topdir, "logs", "global", "init.log")) as f:
+        return f.read()
+
+
+def outputs(topdir):
+    """{compose-relative path: bytes} of what init makes from its inputs."""
+    found = {}
+    for rel in ("Makefile", "work/global/targets.json", "work/global/config.json", "work/global/config-files.json",
+                "work/global/variants.json"):
+        found[rel] = open(os.path.join(topdir, rel), "rb").read()
+    for top in ("work/global/config", "logs/global/config-copy") + tuple(
+            "work/%s/comps" % arch for arch in ("x86_64", "i386", "aarch64", "s390x", "ppc64le")):
+        if os.path.isdir(os.path.join(topdir, top)):
+            for name in os.listdir(os.path.join(topdir, top)):
+                found[os.path.join(top, name)] = open(os.path.join(topdir, top, name), "rb").read()
+    return found
+
+
+def test_a_second_init_of_the_same_inputs_copies_what_a_fresh_init_makes(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    second, _err = init(conf, tmp_path / "nightly")
+    fresh, _err = init(conf, tmp_path / "fresh")
+    assert COPIED not in init_log(first) and COPIED not in init_log(fresh)
+    assert "%s %s" % (COPIED, first) in init_log(second)
+    assert outputs(second) == outputs(fresh)
+    # make takes the copied Makefile as it is: not newer than the state it is made after
+    makefile = os.path.join(second, "Makefile")
+    assert os.stat(makefile).st_mtime_ns >= os.stat(os.path.join(second, "work/global/state/init.json")).st_mtime_ns
+    assert make(second, "-q", "Makefile").returncode == 0
+
+
+def change_comps(demo_copy):
+    path = demo_copy / "comps.xml"
+    text = path.read_text()
+    assert '<packagereq type="mandatory">demo-setup<' in text
+    path.write_text(text.replace('<packagereq type="mandatory">demo-setup<', '<packagereq type="optional">demo-setup<'))
+
+
+def change_variants(demo_copy):
+    path = demo_copy / "variants.xml"
+    text = path.read_text()
+    assert "<arch>i386</arch>" in text
+    path.write_text(text.replace("<arch>i386</arch>", "", 1))
+
+
+def change_include(demo_copy):
+    with open(demo_copy / "common.conf", "a") as f:
+        f.write("\ncreaterepo_checksum = 'sha512'\n")
+
+
+@pytest.mark.parametrize("change", [change_comps, change_variants, change_include])
+def test_a_changed_input_makes_inits_outputs_anew(tmp_path, demo_copy, change):
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    change(demo_copy)
+    second, _err = init(conf, tmp_path / "nightly")
+    fresh, _err = init(conf, tmp_path / "fresh")
+    assert COPIED not in init_log(second)
+    assert outputs(second) == outputs(fresh) != outputs(first)
+
+
+def test_other_options_on_the_command_line_make_inits_outputs_anew(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    second, _err = init(conf, tmp_path / "nightly", "--skip-phase", "createiso")
+    assert COPIED not in init_log(second)
+    assert outputs(second) != outputs(first)
+
+
+def test_files_and_other_directories_beside_the_composes_are_passed_over(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    (tmp_path / "nightly" / "argv.jsonl").write_text("{}\n")
+    (tmp_path / "nightly" / "scratch").mkdir()
+    second, _err = init(conf, tmp_path / "nightly")
+    assert "%s %s" % (COPIED, first) in init_log(second)
+
+
+def test_nothing_is_copied_from_an_unfinished_compose(tmp_path, demo_copy):
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    second, _err = init(conf, tmp_path / "nightly")
+    assert COPIED not in init_log(second)
+
+
+def test_the_warnings_of_the_inputs_are_said_again_when_copied(tmp_path, demo_copy):
+    with open(demo_copy / "demo.conf", "a") as f:
+        f.write("\nfilter_packages = [('^NoSuchVariant$', {'*': ['demo-tools']})]\n")
+    conf = demo_copy / "demo.conf"
+    first, said_first = init(conf, tmp_path / "nightly")
+    finish(first)
+    second, said_second = init(conf, tmp_path / "nightly")
+    assert "%s %s" % (COPIED, first) in init_log(second)
+    warnings = [line for line in said_first.splitlines() if "warning" in line]
+    assert any("NoSuchVariant" in line for line in warnings)
+    assert [line for line in said_second.splitlines() if "warning" in line] == warnings
+
+
+def test_inputs_init_fetches_are_not_fingerprinted(demo_copy):
+    from punji_lib.compose import init_reuse
+    from punji_lib.phases import init as init_phase
+
+    conf = str(demo_copy / "demo.conf")
+    config = init_phase.load_config(conf)
+    assert init_reuse.inputs_key(conf, config, "test", {}) is not None
+    for option, value in (("comps_file", {"scm": "git", "repo": "https://example.org/x.git", "file": "comps.xml"}),
+                          ("module_defaults_dir", str(demo_copy))):
+        changed = dict(config, config=dict(config["config"], **{option: value}))
+        assert init_reuse.inputs_key(conf, changed, "test", {}) is None
