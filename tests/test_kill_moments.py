@@ -606,3 +606,25 @@ def test_a_finish_that_cannot_write_its_state_leaves_the_latest_link_on_the_comp
     assert os.readlink(link) == os.path.basename(first)
     make_finished(second)  # the disk freed: the resume moves it
     assert os.readlink(link) == os.path.basename(second)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs")
+def test_a_latest_link_a_full_disk_stops_is_named_by_its_path_not_the_compose_it_points_at(tmp_path):
+    """os.symlink's error carries what the link points at (the compose id) as its first file
+    name, the link as its second: the one line named the compose id."""
+    from punji_lib.errors import as_user_error
+    from punji_lib.phases import finish
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "punji-test", str(disk)], check=True)
+    try:
+        topdir = _compose_dir(disk, "PDL-1-20261203.n.0")
+        used = subprocess.run(["df", "--output=iused", str(disk)], capture_output=True, text=True, check=True)
+        subprocess.run(["mount", "-o", "remount,nr_inodes=%s" % used.stdout.split()[-1], str(disk)], check=True)
+        with pytest.raises(OSError) as failed:
+            finish.update_latest_link(str(topdir), "FINISHED")
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+    message = str(as_user_error(failed.value))
+    assert message.startswith("no space left on device writing %s/.latest-PDL-1." % disk), message
