@@ -34,7 +34,9 @@ def as_user_error(exc):
     if isinstance(exc, PunjiError):
         return exc
     if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-        where = " writing %s" % exc.filename if exc.filename else ""
+        # a link's or a rename's new name is its second file name, the one written
+        written = exc.filename2 or exc.filename
+        where = " writing %s" % written if written else ""
         return PunjiError("%s%s" % (DISK_FULL[exc.errno], where))
     if isinstance(exc, OSError) and exc.errno in NO_ACCESS and exc.filename:
         return PunjiError("%s: %s" % (exc.filename, NO_ACCESS[exc.errno]))

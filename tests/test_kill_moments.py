@@ -570,3 +570,61 @@ def test_a_ctrl_c_that_stops_a_plain_make_between_its_commands_leaves_the_compos
     assert _status_once_settled(new_compose) == "TERMINATED", done.stdout
     os.unlink(local_mk)
     make_finished(new_compose)
+
+
+def test_a_finish_that_cannot_write_its_state_leaves_the_latest_link_on_the_compose_before(tmp_path, small_repo):
+    """A full disk as punji-finish writes its state file, after STATUS and the latest link: the
+    compose ends DOOMED, and the latest link must stay on the finished compose before it (it
+    was left on the DOOMED one: found by a nightly over a base on a nearly full tmpfs)."""
+    from conftest import composed, server_config, server_variants
+
+    (tmp_path / "variants.xml").write_text(server_variants("x86_64"))
+    conf = tmp_path / "server.conf"
+    conf.write_text(server_config("Server Only", "SO", small_repo, "demo-tzdata"))
+    target = tmp_path / "out"
+    first, second = composed(conf, target), composed(conf, target)
+    link = target / "latest-SO-1"
+    os.remove(os.path.join(second, "work", "global", "state", "finish.json"))
+    os.remove(link)
+    link.symlink_to(os.path.basename(first))  # as it was before the second compose's finish
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import errno, sys
+        sys.path.insert(0, %r)
+        from punji_lib.compose import state
+        written = state.write
+        def full(topdir, phase, *args, **kwargs):
+            if phase == "finish":
+                raise OSError(errno.ENOSPC, "No space left on device", "finish.json")
+            return written(topdir, phase, *args, **kwargs)
+        state.write = full
+        from punji_lib.commands import finish
+        sys.exit(finish.main([%r]))
+    """) % (ROOT, second)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert done.returncode == 1, done.stdout
+    assert "Traceback" not in done.stdout
+    assert open(os.path.join(second, "STATUS")).read().strip() == "DOOMED"
+    assert os.readlink(link) == os.path.basename(first)
+    make_finished(second)  # the disk freed: the resume moves it
+    assert os.readlink(link) == os.path.basename(second)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs")
+def test_a_latest_link_a_full_disk_stops_is_named_by_its_path_not_the_compose_it_points_at(tmp_path):
+    """os.symlink's error carries what the link points at (the compose id) as its first file
+    name, the link as its second: the one line named the compose id."""
+    from punji_lib.errors import as_user_error
+    from punji_lib.phases import finish
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "punji-test", str(disk)], check=True)
+    try:
+        topdir = _compose_dir(disk, "PDL-1-20261203.n.0")
+        used = subprocess.run(["df", "--output=iused", str(disk)], capture_output=True, text=True, check=True)
+        subprocess.run(["mount", "-o", "remount,nr_inodes=%s" % used.stdout.split()[-1], str(disk)], check=True)
+        with pytest.raises(OSError) as failed:
+            finish.update_latest_link(str(topdir), "FINISHED")
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+    message = str(as_user_error(failed.value))
+    assert message.startswith("no space left on device writing %s/.latest-PDL-1." % disk), message

@@ -613,3 +613,38 @@ def test_a_source_listing_serves_the_next_tree_only_while_its_directory_is_uncha
     assert linker.patch_dir(str(tmp_path / "copy2"), str(tmp_path / "tree2"), files, "hardlink") == 1
     assert os.path.samefile(tmp_path / "tree2" / "p1" / "p100-1.rpm", repo / "p100-1.rpm")
     assert list(linker._LISTINGS.values())[0][0] != (os.stat(repo).st_mtime_ns, os.stat(repo).st_ctime_ns)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs")
+def test_a_prelink_that_fills_the_disk_names_the_link_it_could_not_make_by_its_path(tmp_path):
+    """prelink links a directory's files by name between open directories: its full-disk error
+    named the file alone (an ENOSPC sweep: a nightly over a tmpfs with few inodes left; tmpfs
+    counts each hard link against them)."""
+    import subprocess
+
+    from punji_lib.compose import reuse
+    from punji_lib.errors import as_user_error
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,nr_inodes=64", "punji-test", str(disk)], check=True)
+    try:
+        old = disk / "PDL-1-20261201.n.0"
+        (old / "compose" / "Packages").mkdir(parents=True)
+        for name in ("a-1.rpm", "b-1.rpm", "c-1.rpm"):
+            (old / "compose" / "Packages" / name).write_text(name)
+        new = disk / "PDL-1-20261202.n.0"
+        for path in (new / "compose", new / "work" / "global" / ".prelink.planned" / "compose" / "Packages"):
+            path.mkdir(parents=True)  # the directories prelink makes, made ahead to be counted
+        used = int(subprocess.run(["df", "--output=iused", str(disk)], capture_output=True, text=True,
+                                  check=True).stdout.split()[-1])
+        shutil.rmtree(new / "work" / "global" / ".prelink.planned")
+        # room for prelink's directories and its first link, not its second
+        subprocess.run(["mount", "-o", "remount,nr_inodes=%d" % (used + 1), str(disk)], check=True)
+        with pytest.raises(OSError) as failed:
+            reuse.prelink(str(new), str(old), ["compose"])
+        message = str(as_user_error(failed.value))
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+    assert message.startswith("no space left on device writing %s/work/global/.prelink." % new), message
+    assert re.search(r"/compose/Packages/[abc]-1\.rpm$", message), message

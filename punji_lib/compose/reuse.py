@@ -227,16 +227,25 @@ def _link_dirs(planned, resumed=False):
                     except FileExistsError:
                         if not resumed:
                             raise
+                    except OSError as exc:
+                        raise _at_path(exc, target, name) from None
                 for name in symlinks:
                     try:
                         os.symlink(os.readlink(name, dir_fd=from_fd), name, dir_fd=to_fd)
                     except FileExistsError:
                         if not resumed:
                             raise
+                    except OSError as exc:
+                        raise _at_path(exc, target, name) from None
             finally:
                 os.close(to_fd)
         finally:
             os.close(from_fd)
+
+
+def _at_path(exc, directory, name):
+    """EXC, an OSError of a call that named NAME in the open DIRECTORY, naming its whole path."""
+    return type(exc)(exc.errno, exc.strerror, os.path.join(directory, name))
 
 
 def prelink(topdir, old, outputs):

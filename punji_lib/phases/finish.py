@@ -118,9 +118,35 @@ def run(topdir, variant=None, arch=None):
     jsonio.write_text(layout.at(topdir, layout.modules_json()), modules_metadata(topdir).dumps())
     status = "FINISHED_INCOMPLETE" if failures(topdir) else "FINISHED"
     compose_status.set_status(topdir, status)
+    links_before, state_before = latest_links(topdir), state.stamp(topdir, "finish")
     link = update_latest_link(topdir, status)
-    state.write(topdir, "finish", status=status, latest_link=link)
+    try:
+        state.write(topdir, "finish", status=status, latest_link=link)
+    except BaseException:
+        if link and state.stamp(topdir, "finish") in (None, state_before):
+            # the compose ends DOOMED after all (a full disk): no latest link may name it
+            _put_back(topdir, link, links_before.get(link))
+        raise
     report.write_quietly(topdir, "punji-finish")
+
+
+def latest_links(topdir):
+    """{name: what it points at} of the latest links beside the compose TOPDIR."""
+    parent = os.path.dirname(os.path.abspath(topdir))
+    return {name: os.readlink(os.path.join(parent, name)) for name in os.listdir(parent)
+            if name.startswith("latest-") and os.path.islink(os.path.join(parent, name))}
+
+
+def _put_back(topdir, name, before):
+    """The latest link NAME beside TOPDIR pointed at BEFORE again (removed when None)."""
+    link = os.path.join(os.path.dirname(os.path.abspath(topdir)), name)
+    try:
+        if before is None:
+            os.unlink(link)
+        else:
+            dirs.place(link, lambda tmp: os.symlink(before, tmp))
+    except OSError as exc:
+        log.warning("%s still points at this compose, which did not finish: %s", link, exc)
 
 
 def latest_link_name(conf, components=-1):
