@@ -353,3 +353,22 @@ def test_a_make_punji_compose_cannot_claim_the_compose_for_is_stopped(tmp_path, 
     monkeypatch.undo()
     again = makelock.start_claimed(str(tmp_path), lambda extra: subprocess.Popen(["sleep", "0"]), wait=0)
     again.wait()
+
+
+@pytest.mark.parametrize("stopped, retried", [("DOOMED", True), ("TERMINATED", True), ("FINISHED_INCOMPLETE", False)])
+def test_a_make_resuming_a_failed_compose_makes_its_failed_failable_targets_again(new_compose, stopped, retried):
+    """A failable target a full disk failed, in a compose another target then doomed: once the
+    disk is freed, the resumed compose makes it again, as a compose run to its end would have
+    (a failed state file would have make take it as done). A finished compose keeps it."""
+    import subprocess
+
+    from punji_lib.compose import makelock, state
+
+    failed = state.write(new_compose, "createiso", "Server", "x86_64", failed=True,
+                         error="[Errno 28] No space left on device")
+    done = state.write(new_compose, "createrepo", "Server", "x86_64")
+    with open(os.path.join(new_compose, "STATUS"), "w") as f:
+        f.write(stopped + "\n")
+    makelock.start_claimed(new_compose, lambda extra: subprocess.Popen(["sleep", "0"]), wait=0).wait()
+    assert os.path.exists(failed) != retried
+    assert os.path.exists(done)

@@ -15,6 +15,7 @@ then sets DOOMED, as Pungi does when a phase fails (TERMINATED after a Ctrl-C),
 so the next make resumes it. punji-compose marks the composes it runs itself.
 """
 
+import glob
 import os
 import select
 import signal
@@ -75,6 +76,7 @@ def claim(topdir, wait=WAIT, whole=False):
         return
     fd = _take(topdir, me, wait)
     if fd is not None:  # None: this make restarted with a remade Makefile, its holder has the lock
+        _retry_failable(topdir)  # while make reads its Makefile, before it looks at a target
         _hold_for(topdir, fd, me, whole and not os.environ.get(COMPOSE_RUNS_MAKE))
 
 
@@ -89,6 +91,7 @@ def start_claimed(topdir, start, wait=WAIT):
     another make runs in TOPDIR)."""
     fd = _take(topdir, None, wait)
     try:
+        _retry_failable(topdir)
         proc = start([CLAIMED])
     except BaseException:
         os.close(fd)
@@ -100,6 +103,22 @@ def start_claimed(topdir, start, wait=WAIT):
         proc.wait()
         raise
     return proc
+
+
+def _retry_failable(topdir):
+    """A make resuming a failed or stopped compose makes again the targets failable_deliverables
+    let fail: what failed them may have been what stopped the compose (a full disk), and a
+    compose run to its end from the start would have them. Their state files go (one that fails
+    again is recorded again); the outputs made with them are taken as the phase finds them."""
+    if (jsonio.read_text(layout.at(topdir, layout.status_file())) or "").strip() not in ("DOOMED", "TERMINATED"):
+        return
+    for path in glob.glob(layout.at(topdir, layout.state_file("*", None, "*"))):
+        try:
+            failed = jsonio.read_json(path).get("failed")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if failed:
+            os.unlink(path)
 
 
 def _take(topdir, me, wait):
