@@ -295,3 +295,93 @@ def module_gather_method(rng, drawn, ids):
     vid = rng.choice(ids)
     methods["^%s$" % vid] = dict(shape, module=rng.choice(("nodeps", "deps")))
     return methods
+
+
+# --- createrepo_extra_modulemd (drawn with --realconf, as CentOS Stream's config sets it) ---
+
+EXTRA_NAMES = ("fzextra", "aaextra", "modnode", "zzextra")
+EXTRA_TREE_ARCHES = ("x86_64", "i386")
+
+
+def gen_extra_modulemd(rng, builds, root, case_dir):
+    """A createrepo_extra_modulemd option ([(name, value)]) with its directories of modulemd
+    files written under CASE_DIR/extra-modulemd: for some variants (mostly ones listing
+    <modules>, sometimes one without, or a uid the compose lacks) a directory of <tree arch>/
+    subdirectories (now and then one of an arch the variant lacks) holding one-stream files,
+    files of several streams (of several modules, in any order, a defaults document among them
+    now and then), streams named like the case's module builds (a new stream, or a build's own
+    N:S:V:C), and files Pungi does not read (.yml, files beside the arch directories)."""
+    variants = [v for v in root.iter("variant")]
+    modular = [v for v in variants if v.find("modules") is not None]
+    chosen = rng.sample(modular, min(len(modular), rng.choice((1, 1, 2)))) if modular else []
+    if rng.random() < 0.25 or not chosen:
+        chosen.append(rng.choice(variants))
+    value = {}
+    for number, element in enumerate(chosen):
+        uid = _uid_of(root, element)
+        if rng.random() < 0.05:
+            uid = "Missing"
+        directory = os.path.join(case_dir, "extra-modulemd", "d%d" % number)
+        arches = [a.text for a in element.iter("arch")]
+        for arch in EXTRA_TREE_ARCHES:
+            if arch in arches and rng.random() < 0.85 or rng.random() < 0.1:
+                _write_extra_arch(rng, builds, os.path.join(directory, arch), arch)
+        if rng.random() < 0.1:
+            os.makedirs(directory, exist_ok=True)
+            with open(os.path.join(directory, "stray.yaml"), "w") as f:
+                f.write(_extra_stream(rng, "fzstray", "1", "x86_64"))
+        if not os.path.isdir(directory):
+            os.makedirs(os.path.join(directory, rng.choice(EXTRA_TREE_ARCHES)))
+        value[uid] = {"scm": "file", "dir": os.path.abspath(directory)}
+    return [("createrepo_extra_modulemd", value)]
+
+
+def _uid_of(root, element):
+    """The uid of variant ELEMENT in the variants document ROOT (Parent-child for a child)."""
+    for parent in root.iter("variant"):
+        children = parent.find("variants")
+        if children is not None and element in list(children):
+            return "%s-%s" % (parent.get("id"), element.get("id"))
+    return element.get("id")
+
+
+def _write_extra_arch(rng, builds, directory, arch):
+    os.makedirs(directory, exist_ok=True)
+    for number in range(rng.choice((1, 1, 2, 3))):
+        roll = rng.random()
+        if roll < 0.6:
+            text = _extra_stream(rng, rng.choice(EXTRA_NAMES), str(rng.randint(1, 3)), arch)
+        elif roll < 0.85:
+            docs = [_extra_stream(rng, rng.choice(EXTRA_NAMES), str(rng.randint(1, 3)), arch)
+                    for _ in range(rng.randint(2, 3))]
+            if rng.random() < 0.3:
+                docs.insert(rng.randint(0, len(docs)), _extra_defaults(rng))
+            text = "".join(docs)
+        elif roll < 0.96 and builds:
+            build = rng.choice(builds)  # a build's own N:S:V:C, the same or other content
+            text = modulemd(build, "x86_64" if arch == "x86_64" else "i686") if rng.random() < 0.5 else \
+                _extra_stream(rng, build.name, build.stream, arch, build.version, build.context)
+        else:
+            text = _extra_defaults(rng)
+        suffix = ".yml" if rng.random() < 0.08 else ".yaml"
+        with open(os.path.join(directory, "extra%d%s" % (number, suffix)), "w") as f:
+            f.write(text)
+
+
+def _extra_stream(rng, name, stream, arch, version=None, context=None):
+    lines = ["---", "document: modulemd", "version: 2", "data:", "  name: %s" % name,
+             "  stream: \"%s\"" % stream, "  version: %d" % (version or rng.choice(VERSIONS)),
+             "  context: %s" % (context or rng.choice(CONTEXTS))]
+    if rng.random() < 0.85:
+        lines.append("  arch: %s" % ("i686" if arch == "i386" else arch))
+    lines += ["  summary: Extra module %s" % name, "  description: An extra stream (createrepo_extra_modulemd).",
+              "  license:", "    module:", "    - MIT"]
+    if rng.random() < 0.3:
+        lines += ["  artifacts:", "    rpms:", "    - %s-0:1.0-1.%s" % (name, "noarch")]
+    return "\n".join(lines + ["...", ""])
+
+
+def _extra_defaults(rng):
+    name = rng.choice(EXTRA_NAMES)
+    return "\n".join(["---", "document: modulemd-defaults", "version: 1", "data:", "  module: %s" % name,
+                      "  stream: \"%d\"" % rng.randint(1, 3), "...", ""])
