@@ -303,28 +303,26 @@ EXTRA_NAMES = ("fzextra", "aaextra", "modnode", "zzextra")
 EXTRA_TREE_ARCHES = ("x86_64", "i386")
 
 
-def gen_extra_modulemd(rng, builds, root, case_dir):
+def gen_extra_modulemd(rng, builds, root, variants, case_dir):
     """A createrepo_extra_modulemd option ([(name, value)]) with its directories of modulemd
-    files written under CASE_DIR/extra-modulemd: for some variants (mostly ones listing
-    <modules>, sometimes one without, or a uid the compose lacks) a directory of <tree arch>/
-    subdirectories (now and then one of an arch the variant lacks) holding one-stream files,
-    files of several streams (of several modules, in any order, a defaults document among them
-    now and then), streams named like the case's module builds (a new stream, or a build's own
-    N:S:V:C), and files Pungi does not read (.yml, files beside the arch directories)."""
-    variants = [v for v in root.iter("variant")]
-    modular = [v for v in variants if v.find("modules") is not None]
+    files written under CASE_DIR/extra-modulemd: for some of VARIANTS (fuzz-compose Variants;
+    mostly ones whose element of the variants document ROOT lists <modules>, sometimes one
+    without, or a uid the compose lacks) a directory of <tree arch>/ subdirectories (now and then
+    one of an arch the variant lacks) holding one-stream files, files of several streams (of
+    several modules, in any order, a defaults document among them now and then), streams named
+    like the case's module builds (a new stream, or a build's own N:S:V:C), and files Pungi does
+    not read (.yml, files beside the arch directories)."""
+    modular_ids = {e.get("id") for e in root.iter("variant") if e.find("modules") is not None}
+    modular = [v for v in variants if v.id in modular_ids and v.type != "optional"]
     chosen = rng.sample(modular, min(len(modular), rng.choice((1, 1, 2)))) if modular else []
     if rng.random() < 0.25 or not chosen:
         chosen.append(rng.choice(variants))
     value = {}
-    for number, element in enumerate(chosen):
-        uid = _uid_of(root, element)
-        if rng.random() < 0.05:
-            uid = "Missing"
+    for number, variant in enumerate(chosen):
+        uid = "Missing" if rng.random() < 0.05 else variant.uid
         directory = os.path.join(case_dir, "extra-modulemd", "d%d" % number)
-        arches = [a.text for a in element.iter("arch")]
         for arch in EXTRA_TREE_ARCHES:
-            if arch in arches and rng.random() < 0.85 or rng.random() < 0.1:
+            if arch in variant.arches and rng.random() < 0.85 or rng.random() < 0.1:
                 _write_extra_arch(rng, builds, os.path.join(directory, arch), arch)
         if rng.random() < 0.1:
             os.makedirs(directory, exist_ok=True)
@@ -334,15 +332,6 @@ def gen_extra_modulemd(rng, builds, root, case_dir):
             os.makedirs(os.path.join(directory, rng.choice(EXTRA_TREE_ARCHES)))
         value[uid] = {"scm": "file", "dir": os.path.abspath(directory)}
     return [("createrepo_extra_modulemd", value)]
-
-
-def _uid_of(root, element):
-    """The uid of variant ELEMENT in the variants document ROOT (Parent-child for a child)."""
-    for parent in root.iter("variant"):
-        children = parent.find("variants")
-        if children is not None and element in list(children):
-            return "%s-%s" % (parent.get("id"), element.get("id"))
-    return element.get("id")
 
 
 def _write_extra_arch(rng, builds, directory, arch):
