@@ -309,9 +309,9 @@ def gen_extra_modulemd(rng, builds, root, variants, case_dir):
     mostly ones whose element of the variants document ROOT lists <modules>, sometimes one
     without, or a uid the compose lacks) a directory of <tree arch>/ subdirectories (now and then
     one of an arch the variant lacks) holding one-stream files, files of several streams (of
-    several modules, in any order, a defaults document among them now and then), streams named
-    like the case's module builds (a new stream, or a build's own N:S:V:C), and files Pungi does
-    not read (.yml, files beside the arch directories)."""
+    several modules, in any order, a defaults document among them now and then), streams of the
+    case's module builds' modules (a new stream, or a build's stream at a version none has), and
+    files Pungi does not read (.yml, files beside the arch directories)."""
     modular_ids = {e.get("id") for e in root.iter("variant") if e.find("modules") is not None}
     modular = [v for v in variants if v.id in modular_ids and v.type != "optional"]
     chosen = rng.sample(modular, min(len(modular), rng.choice((1, 1, 2)))) if modular else []
@@ -347,9 +347,11 @@ def _write_extra_arch(rng, builds, directory, arch):
                 docs.insert(rng.randint(0, len(docs)), _extra_defaults(rng))
             text = "".join(docs)
         elif roll < 0.96 and builds:
-            build = rng.choice(builds)  # a build's own N:S:V:C, the same or other content
-            text = modulemd(build, "x86_64" if arch == "x86_64" else "i686") if rng.random() < 0.5 else \
-                _extra_stream(rng, build.name, build.stream, arch, build.version, build.context)
+            # a build's module and stream, never its N:S:V:C: Pungi gives an extra stream's N:S:V:C
+            # the tag DUMMY in the variant, which its other arches' createrepo threads read or
+            # not as they race (a Koji stream's modules.json tag then depends on timing)
+            build = rng.choice(builds)
+            text = _extra_stream(rng, build.name, build.stream, arch, 1, "ffff0000")
         else:
             text = _extra_defaults(rng)
         suffix = ".yml" if rng.random() < 0.08 else ".yaml"
