@@ -13,9 +13,20 @@ def gen_lookaside(rng, variants):
     tops = [v for v in variants if v.type == "variant"]
     if len(tops) < 2:
         return []
-    order = rng.sample(tops, len(tops))
-    base, rest = order[0], order[1:]
-    appstream = rest[0] if len(rest) > 1 and rng.random() < 0.7 else None
+    # Pungi 4.3.2 makes a lookaside variant's repo from what it gathered on every arch gathered
+    # so far (the source packages of all): one lacking any tree arch of the compose fails it
+    # ("Variant ... does not have architecture"), so BaseOS and AppStream shapes have them all
+    every_arch = set().union(*(v.arches for v in tops))
+    full = [v for v in tops if set(v.arches) == every_arch or rng.random() < 0.1]
+    if not full:
+        return []
+    base = rng.choice(full)
+    rest = rng.sample([v for v in tops if v is not base], len(tops) - 1)
+    second = [v for v in rest if v in full]
+    appstream = second[0] if second and len(rest) > 1 and rng.random() < 0.7 else None
+    if appstream:
+        rest.remove(appstream)
+        rest.insert(0, appstream)
     pairs = []
     for variant in rest:
         targets = [base] + ([appstream] if appstream and variant is not appstream else [])
