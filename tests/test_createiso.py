@@ -244,6 +244,20 @@ def test_a_failable_tree_to_be_bootable_without_boot_files_keeps_its_iso_directo
     assert os.listdir(iso_dir(compose, "Client", "i386")) == []
 
 
+def test_a_tree_to_be_bootable_without_boot_files_fails_on_a_koji_runroot_first_as_pungi(demo, tmp_path):
+    """runroot_tag alone makes createiso's runroot a Koji task (Pungi 4.3.2): without koji_profile
+    Pungi's Koji wrapper refuses before the writer could fail on the missing boot files
+    (tools/fuzz-compose --outputs --realconf seed 50051)."""
+    compose = copy_compose(demo, tmp_path / "c")
+    for phase, options in (("buildinstall", {"buildinstall_method": "lorax"}), ("runroot", {"runroot_tag": "f40-build"})):
+        path = os.path.join(compose, "work/global/config/%s.json" % phase)
+        conf = dict(read_json(path), **options)
+        with open(path, "w") as f:
+            json.dump(conf, f)
+    assert_one_line_error(createiso(compose, "Server", "x86_64"), "option 'koji_profile'", "needed to talk to Koji")
+    assert os.listdir(iso_dir(compose, "Server", "x86_64")) == []
+
+
 def test_a_volume_id_that_fits_no_format_fails_the_compose_even_where_the_iso_is_failable(demo, tmp_path):
     """Pungi 4.3.2 makes the volume ids in createiso's own run, where failable_deliverables
     does not apply: the demo lets Client.i386's ISO fail, yet a volume id too long there

@@ -474,6 +474,22 @@ def test_a_failable_image_to_be_bootable_without_boot_files_leaves_its_iso_direc
     failed_but_failable(compose, iso_dir, "to be bootable")
 
 
+def test_a_failable_image_to_be_bootable_without_boot_files_fails_on_a_koji_runroot_first_as_pungi(demo, tmp_path):
+    """With runroot_tag alone (a Koji runroot in Pungi 4.3.2) and no koji_profile, Pungi's
+    extra_isos fails as the runroot starts, before the writer meets the missing boot files
+    (tools/fuzz-compose --outputs --realconf seed 50051)."""
+    compose = copy_compose(demo, tmp_path / "c")
+    for phase, options in (("buildinstall", {"buildinstall_method": "lorax"}), ("runroot", {"runroot_tag": "f40-build"})):
+        path = os.path.join(compose, "work/global/config/%s.json" % phase)
+        conf = dict(read_json(path), **options)
+        with open(path, "w") as f:
+            json.dump(conf, f)
+    set_block(compose, failable_arches=["x86_64"])
+    iso_dir = os.path.dirname(image(compose))
+    shutil.rmtree(iso_dir)
+    failed_but_failable(compose, iso_dir, "option 'koji_profile'")
+
+
 def test_failable_arches_do_not_excuse_a_strict_size_limit_as_pungi(demo, tmp_path):
     # Pungi 4.3.2 checks sizes in its test phase, outside of what failable_arches covers
     compose = copy_compose(demo, tmp_path / "c")

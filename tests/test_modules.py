@@ -383,15 +383,36 @@ def test_createrepo_extra_modulemd_adds_streams_to_modular_variants(tmp_path, mo
     assert extra["rpms"] == [] and extra["metadata"]["koji_tag"] == "DUMMY"
 
 
-def test_createrepo_extra_modulemd_file_of_two_streams_is_one_error_line(tmp_path, modular_repo):
+def test_createrepo_extra_modulemd_takes_the_first_stream_of_a_file_of_several_as_pungi(tmp_path, modular_repo):
+    """Pungi 4.3.2 reads one stream of each file: the first of the module whose name sorts
+    first; the file's other streams and a defaults document are left unread."""
     conf = copy_product(tmp_path, modular_repo)
     (conf.parent / "extra" / "x86_64").mkdir(parents=True)
-    (conf.parent / "extra" / "x86_64" / "two.yaml").write_text(EXTRA_STREAM + EXTRA_STREAM.replace('"1"', '"2"'))
+    defaults = '---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: modextra\n  stream: "2"\n...\n'
+    (conf.parent / "extra" / "x86_64" / "several.yaml").write_text(
+        EXTRA_STREAM.replace('"1"', '"2"') + defaults + EXTRA_STREAM.replace("modextra", "zzextra")
+        + EXTRA_STREAM.replace("feed0001", "feed0002"))
     conf.write_text(conf.read_text() + '\ncreaterepo_extra_modulemd = {"Web": {"scm": "file", "dir": "extra"}}\n')
     topdir = new_compose(tmp_path, conf)
     assert make(topdir, "gather").returncode == 0
     done = command("punji-createrepo", "--variant", "Web", "--arch", "x86_64", topdir)
-    assert_one_line_error(done, "two.yaml", "not one module stream document")
+    assert done.returncode == 0, done.stderr
+    modular = repo_modules(os.path.join(topdir, "compose/Web/x86_64/os"))
+    assert modular["streams"] == ["modextra:2", "modnode:20", "modweb:2"]
+    assert "modextra" not in modular["defaults"]
+
+
+def test_createrepo_extra_modulemd_file_without_a_stream_is_one_error_line(tmp_path, modular_repo):
+    # Pungi fails there too (a TypeError adding no stream)
+    conf = copy_product(tmp_path, modular_repo)
+    (conf.parent / "extra" / "x86_64").mkdir(parents=True)
+    (conf.parent / "extra" / "x86_64" / "defaults.yaml").write_text(
+        '---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: modextra\n  stream: "2"\n...\n')
+    conf.write_text(conf.read_text() + '\ncreaterepo_extra_modulemd = {"Web": {"scm": "file", "dir": "extra"}}\n')
+    topdir = new_compose(tmp_path, conf)
+    assert make(topdir, "gather").returncode == 0
+    done = command("punji-createrepo", "--variant", "Web", "--arch", "x86_64", topdir)
+    assert_one_line_error(done, "defaults.yaml", "no module stream")
 
 
 def test_depsolve_hides_non_modular_packages_named_like_an_active_streams(tmp_path, modular_repo):

@@ -295,3 +295,84 @@ def module_gather_method(rng, drawn, ids):
     vid = rng.choice(ids)
     methods["^%s$" % vid] = dict(shape, module=rng.choice(("nodeps", "deps")))
     return methods
+
+
+# --- createrepo_extra_modulemd (drawn with --realconf, as CentOS Stream's config sets it) ---
+
+EXTRA_NAMES = ("fzextra", "aaextra", "modnode", "zzextra")
+EXTRA_TREE_ARCHES = ("x86_64", "i386")
+
+
+def gen_extra_modulemd(rng, builds, root, variants, case_dir):
+    """A createrepo_extra_modulemd option ([(name, value)]) with its directories of modulemd
+    files written under CASE_DIR/extra-modulemd: for some of VARIANTS (fuzz-compose Variants;
+    mostly ones whose element of the variants document ROOT lists <modules>, sometimes one
+    without, or a uid the compose lacks) a directory of <tree arch>/ subdirectories (now and then
+    one of an arch the variant lacks) holding one-stream files, files of several streams (of
+    several modules, in any order, a defaults document among them now and then), streams of the
+    case's module builds' modules (a new stream, or a build's stream at a version none has), and
+    files Pungi does not read (.yml, files beside the arch directories)."""
+    modular_ids = {e.get("id") for e in root.iter("variant") if e.find("modules") is not None}
+    modular = [v for v in variants if v.id in modular_ids and v.type != "optional"]
+    chosen = rng.sample(modular, min(len(modular), rng.choice((1, 1, 2)))) if modular else []
+    if rng.random() < 0.25 or not chosen:
+        chosen.append(rng.choice(variants))
+    value = {}
+    for number, variant in enumerate(chosen):
+        uid = "Missing" if rng.random() < 0.05 else variant.uid
+        directory = os.path.join(case_dir, "extra-modulemd", "d%d" % number)
+        for arch in EXTRA_TREE_ARCHES:
+            if arch in variant.arches and rng.random() < 0.85 or rng.random() < 0.1:
+                _write_extra_arch(rng, builds, os.path.join(directory, arch), arch)
+        if rng.random() < 0.1:
+            os.makedirs(directory, exist_ok=True)
+            with open(os.path.join(directory, "stray.yaml"), "w") as f:
+                f.write(_extra_stream(rng, "fzstray", "1", "x86_64"))
+        if not os.path.isdir(directory):
+            os.makedirs(os.path.join(directory, rng.choice(EXTRA_TREE_ARCHES)))
+        value[uid] = {"scm": "file", "dir": os.path.abspath(directory)}
+    return [("createrepo_extra_modulemd", value)]
+
+
+def _write_extra_arch(rng, builds, directory, arch):
+    os.makedirs(directory, exist_ok=True)
+    for number in range(rng.choice((1, 1, 2, 3))):
+        roll = rng.random()
+        if roll < 0.6:
+            text = _extra_stream(rng, rng.choice(EXTRA_NAMES), str(rng.randint(1, 3)), arch)
+        elif roll < 0.85:
+            docs = [_extra_stream(rng, rng.choice(EXTRA_NAMES), str(rng.randint(1, 3)), arch)
+                    for _ in range(rng.randint(2, 3))]
+            if rng.random() < 0.3:
+                docs.insert(rng.randint(0, len(docs)), _extra_defaults(rng))
+            text = "".join(docs)
+        elif roll < 0.96 and builds:
+            # a build's module and stream, never its N:S:V:C: Pungi gives an extra stream's N:S:V:C
+            # the tag DUMMY in the variant, which its other arches' createrepo threads read or
+            # not as they race (a Koji stream's modules.json tag then depends on timing)
+            build = rng.choice(builds)
+            text = _extra_stream(rng, build.name, build.stream, arch, 1, "ffff0000")
+        else:
+            text = _extra_defaults(rng)
+        suffix = ".yml" if rng.random() < 0.08 else ".yaml"
+        with open(os.path.join(directory, "extra%d%s" % (number, suffix)), "w") as f:
+            f.write(text)
+
+
+def _extra_stream(rng, name, stream, arch, version=None, context=None):
+    lines = ["---", "document: modulemd", "version: 2", "data:", "  name: %s" % name,
+             "  stream: \"%s\"" % stream, "  version: %d" % (version or rng.choice(VERSIONS)),
+             "  context: %s" % (context or rng.choice(CONTEXTS))]
+    if rng.random() < 0.85:
+        lines.append("  arch: %s" % ("i686" if arch == "i386" else arch))
+    lines += ["  summary: Extra module %s" % name, "  description: An extra stream (createrepo_extra_modulemd).",
+              "  license:", "    module:", "    - MIT"]
+    if rng.random() < 0.3:
+        lines += ["  artifacts:", "    rpms:", "    - %s-0:1.0-1.%s" % (name, "noarch")]
+    return "\n".join(lines + ["...", ""])
+
+
+def _extra_defaults(rng):
+    name = rng.choice(EXTRA_NAMES)
+    return "\n".join(["---", "document: modulemd-defaults", "version: 1", "data:", "  module: %s" % name,
+                      "  stream: \"%d\"" % rng.randint(1, 3), "...", ""])

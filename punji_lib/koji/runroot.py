@@ -105,6 +105,23 @@ def image_tools_runner(topdir, writer, arch, cwd, log_path, bootable, name):
     return script_runner(conf, "createiso", task_arch, cwd, log_path, packages, name)
 
 
+def image_tools_refusal(topdir):
+    """The PunjiError Pungi's createiso and extra_isos meet as their image tools' runroot starts,
+    before the tools run: a Koji runroot without koji_profile (its Koji wrapper refuses); else
+    None. An image punji refuses for what the tools would fail on (boot files) fails so first in
+    Pungi (fuzz-compose --outputs --realconf seed 50051)."""
+    conf = options(topdir)
+    if method(conf, "createiso") != "koji":
+        return None
+    from . import session as kojisession
+
+    try:
+        kojisession.Session(conf.get("koji_profile"))
+    except PunjiError as exc:
+        return exc
+    return None
+
+
 def any_arch(conf, arch):
     """The arch a Koji runroot task that can run on any arch gets, as Pungi picks it for
     images that do not boot: x86_64 when the runroot tag has it, else ARCH, and for 'src'

@@ -94,9 +94,13 @@ def run(topdir, variant, arch):
         else:
             try:
                 _check_boot_files(conf, v, arch, files, method)
-            except PunjiError:
+            except iso.MissingBootFiles as exc:
                 # Pungi fails in its writer, after it made the iso directory (fuzz-compose
-                # --realconf --multiarch seed 52007: a failable tree's stays)
+                # --realconf --multiarch seed 52007: a failable tree's stays), or, with a Koji
+                # runroot, as the writer's runroot starts (fuzz-compose --realconf seed 50051)
+                _leave_no_images(topdir, conf, v, arch)
+                raise runroot.image_tools_refusal(topdir) or exc
+            except PunjiError:
                 _leave_no_images(topdir, conf, v, arch)
                 raise
     if reason:

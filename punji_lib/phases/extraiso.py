@@ -91,7 +91,8 @@ def run(topdir, variant, arch):
             try:
                 plans.append(plan(topdir, conf, tree, v, arch, number, block, os.path.join(work, "image%d" % number)))
             except iso.MissingBootFiles as exc:
-                failed.append(_failable(v, arch, number, block, exc))
+                # the writer fails on them in Pungi, or its runroot before it
+                failed.append(_failable(v, arch, number, block, runroot.image_tools_refusal(topdir) or exc))
                 unbootable = True
             except PunjiError as exc:
                 failed.append(_failable(v, arch, number, block, exc))

@@ -251,15 +251,42 @@ def _filtered(record, filters):
 
 
 def add_single_stream(index, path):
-    """Add to INDEX the one stream document of the modulemd file PATH (createrepo_extra_modulemd);
-    its record (no artifacts needed). A PunjiError when PATH holds anything else."""
+    """Add to INDEX the stream Pungi 4.3.2 takes from the modulemd file PATH
+    (createrepo_extra_modulemd): the first stream of the module whose name sorts first, the
+    file's other documents (more streams, defaults, ones libmodulemd refuses) left unread as
+    Pungi leaves them; its record (no artifacts needed). A PunjiError when that module has no
+    stream, or the stream clashes with one INDEX holds (Pungi fails on both too)."""
+    from gi.repository import GLib
+
+    found = _first_stream(_read_leniently(path))
+    if found is None:
+        raise PunjiError("%s: no module stream where Pungi takes one (the first module's first stream)" % path)
+    try:
+        index.add_module_stream(found)
+    except GLib.Error as exc:
+        raise PunjiError("%s: %s" % (path, " ".join(exc.message.split())))
+    return streams(_only(found))[0]
+
+
+def _read_leniently(path):
+    """The ModuleIndex of the documents of modulemd file PATH libmodulemd reads, the others left
+    out (Pungi reads extra modulemd files so); a PunjiError when it is not YAML at all."""
+    from gi.repository import GLib
+
+    index = modulemd().ModuleIndex.new()
     with open(path, encoding="utf-8", errors="replace") as f:
-        one = parse(f.read(), path)
-    found = [s for name in one.get_module_names() for s in one.get_module(name).get_all_streams()]
-    if len(found) != 1 or any(one.get_module(n).get_defaults() for n in one.get_module_names()):
-        raise PunjiError("%s: not one module stream document (found %d streams)" % (path, len(found)))
-    index.add_module_stream(found[0])
-    return streams(_only(found[0]))[0]
+        text = f.read()
+    try:
+        index.update_from_string(text, True)
+    except GLib.Error as exc:
+        raise PunjiError("%s: corrupt modules metadata: %s" % (path, " ".join(exc.message.split())))
+    return index
+
+
+def _first_stream(index):
+    names = index.get_module_names()
+    found = index.get_module(names[0]).get_all_streams() if names else []
+    return found[0] if found else None
 
 
 def _only(stream):
