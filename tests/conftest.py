@@ -191,6 +191,17 @@ def copy_compose(compose, dest):
     return str(dest)
 
 
+def set_phase_options(compose, phase, **options):
+    """OPTIONS set in PHASE's config slice of COMPOSE (as init writes them for a changed config)."""
+    import json
+
+    path = os.path.join(compose, "work", "global", "config", "%s.json" % phase)
+    with open(path) as f:
+        conf = json.load(f)
+    with open(path, "w") as f:
+        json.dump(dict(conf, **options), f)
+
+
 # -- helpers of test_bad_input.py and test_kill_anywhere.py -------------------------------
 
 

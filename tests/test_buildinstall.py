@@ -25,7 +25,7 @@ import subprocess
 
 import pytest
 
-from conftest import DATA, DEMO, assert_one_line_error, command, make
+from conftest import DATA, DEMO, assert_one_line_error, command, make, set_phase_options
 from isofiles import el_torito_platforms
 
 STAND_IN = os.path.join(DATA, "lorax-stand-in")
@@ -39,11 +39,6 @@ def read_json(path):
 def write_json(path, data):
     with open(path, "w") as f:
         json.dump(data, f)
-
-
-def set_options(compose, phase, **options):
-    path = os.path.join(compose, "work/global/config/%s.json" % phase)
-    write_json(path, dict(read_json(path), **options))
 
 
 def os_tree(compose, uid, arch):
@@ -238,7 +233,7 @@ def test_a_rerun_with_the_same_inputs_does_nothing(demo, tmp_path, lorax_path):
 
 def test_a_failing_lorax_is_one_error_naming_the_log_and_leaves_no_boot_files(demo, tmp_path, lorax_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=[])  # new inputs: lorax runs again
+    set_phase_options(compose, "buildinstall", lorax_options=[])  # new inputs: lorax runs again
     lorax_path.setenv("LORAX_STANDIN_FAIL", "1")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     lorax_path.delenv("LORAX_STANDIN_FAIL")
@@ -297,12 +292,12 @@ def test_openssh_runroot_runs_lorax_through_ssh_with_the_templates(demo, tmp_pat
     compose = copy_compose(demo[0], tmp_path / "c")
     fake_ssh(tmp_path, lorax_path)
     installed = tmp_path / "installed"
-    set_options(compose, "runroot", runroot_method={"buildinstall": "openssh"},
+    set_phase_options(compose, "runroot", runroot_method={"buildinstall": "openssh"},
                 runroot_ssh_hostnames={"x86_64": "builder.example.com"}, runroot_ssh_username="mock",
                 runroot_ssh_init_template="echo key-42",
                 runroot_ssh_install_packages_template="echo {runroot_key}: {packages} > %s" % installed,
                 runroot_ssh_run_template="env RUNROOT_KEY={runroot_key} {command}")
-    set_options(compose, "buildinstall", buildinstall_packages=[("^Server$", {"*": ["grub2-efi"]})])
+    set_phase_options(compose, "buildinstall", buildinstall_packages=[("^Server$", {"*": ["grub2-efi"]})])
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     calls = (tmp_path / "ssh.log").read_text().splitlines()
     assert len(calls) == 3
@@ -318,11 +313,11 @@ def test_openssh_runroot_runs_lorax_through_ssh_with_the_templates(demo, tmp_pat
 
 def test_runroot_errors_are_one_line(demo, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=[])
-    set_options(compose, "runroot", runroot_method="koji")
+    set_phase_options(compose, "buildinstall", lorax_options=[])
+    set_phase_options(compose, "runroot", runroot_method="koji")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     assert_one_line_error(done, "option 'runroot_tag'", "runroot_method 'koji'")
-    set_options(compose, "runroot", runroot_method="openssh", runroot_ssh_hostnames={"i386": "b"})
+    set_phase_options(compose, "runroot", runroot_method="openssh", runroot_ssh_hostnames={"i386": "b"})
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     assert_one_line_error(done, "runroot_ssh_hostnames", "x86_64")
 
@@ -341,7 +336,7 @@ def test_the_makefile_runs_buildinstall_before_createrepo_only_when_asked(demo, 
 def test_buildinstall_topdir_gets_lorax_output_which_is_copied_back(demo, tmp_path, lorax_path):
     compose = copy_compose(demo[0], tmp_path / "c")
     shared = tmp_path / "shared"
-    set_options(compose, "buildinstall", buildinstall_topdir=str(shared))
+    set_phase_options(compose, "buildinstall", buildinstall_topdir=str(shared))
     lorax_path.setenv("LORAX_STANDIN_ARGV", str(tmp_path / "argv.jsonl"))
     command("punji-buildinstall", "--variant", "Server", "--arch", "i386", compose, check=True)
     cid = open(os.path.join(compose, "COMPOSE_ID")).read().strip()
@@ -356,7 +351,7 @@ def test_openssh_runroot_runs_createisos_image_tools_on_the_arch_host(demo, tmp_
     compose = copy_compose(demo[0], tmp_path / "c")
     fake_ssh(tmp_path, lorax_path)
     installed = tmp_path / "installed"
-    set_options(compose, "runroot", runroot_method={"createiso": "openssh"},
+    set_phase_options(compose, "runroot", runroot_method={"createiso": "openssh"},
                 runroot_ssh_hostnames={"i386": "i386-builder.example.com"},
                 runroot_ssh_install_packages_template="echo {packages} > %s" % installed)
     os.unlink(os.path.join(compose, "work/i386/state/createiso-Server.json"))

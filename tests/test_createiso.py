@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose, make
+from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose, make, set_phase_options
 from isofiles import checkisomd5, el_torito_platforms, extract, read_iso
 from punji_lib.media import iso
 from punji_lib.errors import PunjiError
@@ -43,11 +43,7 @@ def made_compose(top, demo_repo, *targets):
 
 
 def set_options(compose, **options):
-    path = os.path.join(compose, "work/global/config/createiso.json")
-    conf = read_json(path)
-    conf.update(options)
-    with open(path, "w") as f:
-        json.dump(conf, f)
+    set_phase_options(compose, "createiso", **options)
 
 
 def read_json(path):
@@ -249,11 +245,8 @@ def test_a_tree_to_be_bootable_without_boot_files_fails_on_a_koji_runroot_first_
     Pungi's Koji wrapper refuses before the writer could fail on the missing boot files
     (tools/fuzz-compose --outputs --realconf seed 50051)."""
     compose = copy_compose(demo, tmp_path / "c")
-    for phase, options in (("buildinstall", {"buildinstall_method": "lorax"}), ("runroot", {"runroot_tag": "f40-build"})):
-        path = os.path.join(compose, "work/global/config/%s.json" % phase)
-        conf = dict(read_json(path), **options)
-        with open(path, "w") as f:
-            json.dump(conf, f)
+    set_phase_options(compose, "buildinstall", buildinstall_method="lorax")
+    set_phase_options(compose, "runroot", runroot_tag="f40-build")
     assert_one_line_error(createiso(compose, "Server", "x86_64"), "option 'koji_profile'", "needed to talk to Koji")
     assert os.listdir(iso_dir(compose, "Server", "x86_64")) == []
 

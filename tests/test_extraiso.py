@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, copy_compose, make
+from conftest import assert_one_line_error, command, copy_compose, make, set_phase_options
 from isofiles import checkisomd5, el_torito_platforms, extract
 import isofiles
 
@@ -479,11 +479,8 @@ def test_a_failable_image_to_be_bootable_without_boot_files_fails_on_a_koji_runr
     extra_isos fails as the runroot starts, before the writer meets the missing boot files
     (tools/fuzz-compose --outputs --realconf seed 50051)."""
     compose = copy_compose(demo, tmp_path / "c")
-    for phase, options in (("buildinstall", {"buildinstall_method": "lorax"}), ("runroot", {"runroot_tag": "f40-build"})):
-        path = os.path.join(compose, "work/global/config/%s.json" % phase)
-        conf = dict(read_json(path), **options)
-        with open(path, "w") as f:
-            json.dump(conf, f)
+    set_phase_options(compose, "buildinstall", buildinstall_method="lorax")
+    set_phase_options(compose, "runroot", runroot_tag="f40-build")
     set_block(compose, failable_arches=["x86_64"])
     iso_dir = os.path.dirname(image(compose))
     shutil.rmtree(iso_dir)
