@@ -264,7 +264,8 @@ def hub(tmp_path_factory):
 
 
 def test_ostree_use_koji_plugin_runs_a_pungi_ostree_task(demo, hub, stand_in, tmp_path):
-    from test_buildinstall import copy_compose, set_options
+    from conftest import set_phase_options
+    from test_buildinstall import copy_compose
 
     compose, repo, _runs = demo
     compose = copy_compose(compose, tmp_path / "c")
@@ -272,8 +273,8 @@ def test_ostree_use_koji_plugin_runs_a_pungi_ostree_task(demo, hub, stand_in, tm
     (tmp_path / "bin" / "pungi-make-ostree").write_text(PUNGI_MAKE_OSTREE)
     (tmp_path / "bin" / "pungi-make-ostree").chmod(0o755)
     stand_in.setenv("PATH", str(tmp_path / "bin") + os.pathsep + os.environ["PATH"])
-    set_options(compose, "ostree", ostree_use_koji_plugin=True)
-    set_options(compose, "runroot", koji_profile="punjitasks", runroot_tag="pdl-1-build", runroot_weights={"ostree": 2})
+    set_phase_options(compose, "ostree", ostree_use_koji_plugin=True)
+    set_phase_options(compose, "runroot", koji_profile="punjitasks", runroot_tag="pdl-1-build", runroot_weights={"ostree": 2})
     done = command("punji-ostree", compose)
     assert done.returncode == 0, done.stderr
     tasks = hub.plugin_tasks("pungi_ostree")

@@ -21,8 +21,8 @@ import tarfile
 import pytest
 
 import kojihub_runroot
-from conftest import assert_one_line_error, command, make
-from test_buildinstall import copy_compose, make_compose, set_options
+from conftest import assert_one_line_error, command, make, set_phase_options
+from test_buildinstall import copy_compose, make_compose
 from test_ostree import git, read_json
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
@@ -240,7 +240,7 @@ def test_koji_runroot_tasks_weigh_as_ostree(demo, stand_in, tmp_path, tmp_path_f
     hubs = kojihub_runroot.running_hub(tmp_path_factory)
     hub = next(hubs)
     try:
-        set_options(compose, "runroot", runroot_method={"ostree_container": "koji"}, runroot_tag="pdl-1-build",
+        set_phase_options(compose, "runroot", runroot_method={"ostree_container": "koji"}, runroot_tag="pdl-1-build",
                     runroot_weights={"ostree": 3, "ostree_container": 9}, koji_profile="punjitasks")
         done = command("punji-ostreecontainer", compose)
         assert done.returncode == 0, done.stderr

@@ -15,8 +15,8 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
-from test_buildinstall import STAND_IN, lorax_runs, make_compose, set_options
+from conftest import assert_one_line_error, command, make, set_phase_options
+from test_buildinstall import STAND_IN, lorax_runs, make_compose
 
 CONFIG = """
 ostree_installer = [
@@ -125,6 +125,6 @@ def test_clash_with_buildinstall_and_non_failable_failure_are_one_line_errors(de
     assert_one_line_error(done, "variant Server, arch x86_64", "lorax returned exit code 1",
                           "logs/global/ostreeinstaller.log")
     mp.delenv("LORAX_STANDIN_FAIL")
-    set_options(compose, "buildinstall", buildinstall_method="lorax")
+    set_phase_options(compose, "buildinstall", buildinstall_method="lorax")
     done = command("punji-ostreeinstaller", compose)
     assert_one_line_error(done, "Server.x86_64", "buildinstall runs there too", "ostree_installer_overwrite")

@@ -15,8 +15,8 @@ import time
 import pytest
 
 import kojihub_runroot
-from conftest import BIN, assert_one_line_error, command, make
-from test_buildinstall import STAND_IN, copy_compose, lorax_runs, make_compose, os_tree, read_json, set_options
+from conftest import BIN, assert_one_line_error, command, make, set_phase_options
+from test_buildinstall import STAND_IN, copy_compose, lorax_runs, make_compose, os_tree, read_json
 
 EXTRA = """
 buildinstall_method = "lorax"
@@ -98,7 +98,7 @@ def test_the_boot_files_are_in_the_compose_and_the_task_log_in_the_phase_log(dem
 
 def test_a_failing_command_is_one_line_with_the_task_id(demo, hub, env, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
+    set_phase_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     env.setenv("LORAX_STANDIN_FAIL", "1")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     env.delenv("LORAX_STANDIN_FAIL")
@@ -112,7 +112,7 @@ def test_a_failing_command_is_one_line_with_the_task_id(demo, hub, env, tmp_path
 
 def test_a_broken_build_root_is_one_line_with_the_task_id(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
+    set_phase_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     hub.fail_runroot("GenericError: mock exited with status 30 (build root broken)")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "i386", compose)
     task_id = hub.runroot_tasks()[-1][0]
@@ -122,7 +122,7 @@ def test_a_broken_build_root_is_one_line_with_the_task_id(demo, hub, tmp_path):
 
 def test_hub_errors_are_retried(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
+    set_phase_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     before = len(hub.runroot_tasks())
     hub.fail_next(2)  # the hub offline for the first two requests (the login)
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
@@ -134,14 +134,14 @@ def test_hub_errors_are_retried(demo, hub, tmp_path):
 
 def test_option_and_hub_errors_are_one_line(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
-    set_options(compose, "runroot", runroot_tag=None)
+    set_phase_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
+    set_phase_options(compose, "runroot", runroot_tag=None)
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     assert_one_line_error(done, "option 'runroot_tag'", "buildinstall")
-    set_options(compose, "runroot", runroot_tag="no-such-build")
+    set_phase_options(compose, "runroot", runroot_tag="no-such-build")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     assert_one_line_error(done, "runroot failed", "no-such-build")
-    set_options(compose, "runroot", runroot_tag="pdl-1-build", runroot_weights={})
+    set_phase_options(compose, "runroot", runroot_tag="pdl-1-build", runroot_weights={})
     before = len(hub.runroot_tasks())
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     (_, _, kwargs), = hub.runroot_tasks()[before:]
@@ -154,7 +154,7 @@ def test_a_runroot_task_a_killed_run_left_running_ends_before_its_resume_runs_lo
     output and runs lorax again; else both wrote into one directory and the resume failed
     (found by a kill campaign on koji-tasks-buildinstall)."""
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
+    set_phase_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
     output = os.path.join(compose, "work/x86_64/buildinstall/Server")
     before = len(hub.runroot_tasks())
     env.setenv("LORAX_STANDIN_DELAY", "4")
@@ -187,7 +187,7 @@ def test_createiso_runs_its_image_tools_as_runroot_tasks(demo, hub, tmp_path):
     """runroot_method createiso "koji": a bootable tree's image is written by a task on its own
     arch with lorax in the build root, the source image (not bootable) by one on x86_64."""
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "runroot", runroot_method={"buildinstall": "koji", "createiso": "koji"})
+    set_phase_options(compose, "runroot", runroot_method={"buildinstall": "koji", "createiso": "koji"})
     before = len(hub.runroot_tasks())
     for arch in ("i386", "src"):
         os.unlink(os.path.join(compose, "work/%s/state/createiso-Server.json" % arch))
@@ -215,7 +215,7 @@ def test_runroot_tag_without_runroot_method_means_koji_and_global_runroot_method
     out, so alone it runs the tools here."""
     compose = copy_compose(demo[0], tmp_path / "c")
     state = os.path.join(compose, "work/src/state/createiso-Server.json")
-    set_options(compose, "runroot", runroot_method=None, global_runroot_method="local")
+    set_phase_options(compose, "runroot", runroot_method=None, global_runroot_method="local")
     before = len(hub.runroot_tasks())
     os.unlink(state)
     command("punji-createiso", "--variant", "Server", "--arch", "src", compose, check=True)
@@ -224,7 +224,7 @@ def test_runroot_tag_without_runroot_method_means_koji_and_global_runroot_method
         ("x86_64", ["coreutils", "genisoimage", "isomd5sum"])]
     log = os.path.join(compose, "logs/src/createiso-Server.log")
     logged = os.path.getsize(log)
-    set_options(compose, "runroot", runroot_tag=None, global_runroot_method="koji")
+    set_phase_options(compose, "runroot", runroot_tag=None, global_runroot_method="koji")
     os.unlink(state)
     command("punji-createiso", "--variant", "Server", "--arch", "src", compose, check=True)
     assert len(hub.runroot_tasks()) == before + 1
@@ -237,8 +237,8 @@ def test_extra_isos_run_their_image_tools_through_createiso_s_runroot_method(dem
     """Pungi's extra_isos phase writes its images with createiso's runroot method (tools/fuzz-compose
     --realconf seed 50008): here a Koji task on x86_64 for the source image, which does not boot."""
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "runroot", runroot_method={"buildinstall": "koji", "createiso": "koji"})
-    set_options(compose, "createiso", extra_isos={"^Server$": [{
+    set_phase_options(compose, "runroot", runroot_method={"buildinstall": "koji", "createiso": "koji"})
+    set_phase_options(compose, "createiso", extra_isos={"^Server$": [{
         "include_variants": [], "filename": "{release_short}-{variant}-{arch}-extra{suffix}"}]})
     before = len(hub.runroot_tasks())
     command("punji-extraiso", "--variant", "Server", "--arch", "src", compose, check=True)
@@ -255,7 +255,7 @@ def test_extra_isos_run_their_image_tools_through_createiso_s_runroot_method(dem
 
 def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_use_koji_plugin=True)
+    set_phase_options(compose, "buildinstall", lorax_use_koji_plugin=True)
     before = len(hub.plugin_tasks("pungi_buildinstall"))
     command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose, check=True)
     ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
@@ -279,7 +279,7 @@ def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_pat
 
 def test_a_failing_pungi_buildinstall_task_is_one_line(demo, hub, env, tmp_path):
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_options(compose, "buildinstall", lorax_use_koji_plugin=True)
+    set_phase_options(compose, "buildinstall", lorax_use_koji_plugin=True)
     env.setenv("LORAX_STANDIN_FAIL", "1")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     env.delenv("LORAX_STANDIN_FAIL")
@@ -292,9 +292,9 @@ def test_ostree_installer_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, h
     compose = copy_compose(demo[0], tmp_path / "c")
     block = {"repo": ["Everything"], "release": "20261126", "installpkgs": ["demo-bash"], "rootfs_size": "3",
              "add_template_var": ["ostree_ref=pdl/1/x86_64/server"], "skip_branding": True}
-    set_options(compose, "ostreeinstaller", ostree_installer=[["^Server$", {"x86_64": block}]],
+    set_phase_options(compose, "ostreeinstaller", ostree_installer=[["^Server$", {"x86_64": block}]],
                 ostree_installer_overwrite=True, ostree_installer_use_koji_plugin=True)
-    set_options(compose, "runroot", runroot_weights={"ostree_installer": 3})
+    set_phase_options(compose, "runroot", runroot_weights={"ostree_installer": 3})
     before = len(hub.plugin_tasks("pungi_buildinstall"))
     command("punji-ostreeinstaller", compose, check=True)
     ((task_id, args, kwargs),) = hub.plugin_tasks("pungi_buildinstall")[before:]
