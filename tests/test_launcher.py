@@ -2,6 +2,7 @@
 to it ends as it would by itself (exit status, stdout, stderr, working directory), signals reach
 the copy that runs it, and without a launcher that answers a command runs by itself."""
 
+import fcntl
 import json
 import os
 import signal
@@ -480,3 +481,40 @@ def launcher_composeinfo():
     info.compose.id, info.compose.date, info.compose.type, info.compose.respin = "PDL-1-20261207.n.0", \
         "20261207", "nightly", 0
     return info.dumps()
+
+
+def test_a_copy_that_succeeded_answers_before_its_exit_with_its_files_closed(tmp_path):
+    """A copy whose command succeeded tells the waiting command so before its own exit, which
+    takes milliseconds in a copy of a large launcher, having closed every file first: here its
+    exit waits until the test has seen the answer and taken the lock the command held."""
+    name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
+    lock, release = tmp_path / "lock", tmp_path / "release"
+    code = ("import fcntl, os, sys, time\n"
+            "from punji_lib import launcher\n"
+            "def run_copy(request):\n"
+            "    fd = os.open(%r, os.O_RDWR | os.O_CREAT)\n"
+            "    fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "    os.write(request['fds'][1], b'done\\n')\n"
+            "    return 0\n"
+            "def slow_exit(code, real=os._exit):\n"
+            "    deadline = time.time() + 60\n"
+            "    while not os.path.exists(%r) and time.time() < deadline:\n"
+            "        time.sleep(0.02)\n"
+            "    real(code)\n"
+            "launcher.run_copy = run_copy\n"
+            "os._exit = slow_exit\n"
+            "sys.argv = ['launcher', %r, '2']\n"
+            "launcher.main()\n" % (str(lock), str(release), name))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while not listening(name) and time.time() < deadline:
+            time.sleep(0.02)
+        done = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, timeout=30)
+        assert (done.returncode, done.stdout) == (0, "done\n")
+        with open(lock) as held:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        release.touch()
+        proc.stdin.close()
+        proc.wait(timeout=90)
