@@ -105,3 +105,11 @@ def test_readme_points_into_the_repository_only():
     for doc in ("docs/design.md", "docs/phases.md", "docs/configuration.md"):
         assert doc in text
         assert os.path.isfile(os.path.join(ROOT, doc))
+
+
+def test_the_configuration_reference_tool_helps_without_writing(tmp_path):
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "make-config-docs"), "--help"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert done.returncode == 0
+    assert "example:" in done.stdout
+    assert os.listdir(tmp_path) == []
