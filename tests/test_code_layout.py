@@ -107,9 +107,15 @@ def test_readme_points_into_the_repository_only():
         assert os.path.isfile(os.path.join(ROOT, doc))
 
 
-def test_the_configuration_reference_tool_helps_without_writing(tmp_path):
-    done = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "make-config-docs"), "--help"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    assert done.returncode == 0
-    assert "example:" in done.stdout
+TOOLS = sorted(name for name in os.listdir(os.path.join(ROOT, "tools"))
+               if os.access(os.path.join(ROOT, "tools", name), os.X_OK) and not name.endswith(".py"))
+
+
+@pytest.mark.parametrize("name", TOOLS)
+def test_every_tool_helps_with_an_example_and_writes_nothing(tmp_path, name):
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    done = subprocess.run([os.path.join(ROOT, "tools", name), "--help"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "example:" in done.stdout.lower()
     assert os.listdir(tmp_path) == []
