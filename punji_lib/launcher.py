@@ -187,14 +187,16 @@ def _fork(conn, request, waiting):
     gc.freeze()
     pid = os.fork()
     if pid == 0:
+        # the copy says its pid itself, so that it comes before the exit status it may send
+        # (_answer_success) on the same connection
         global ANSWER
         ANSWER = conn
+        try:
+            conn.sendall(os.getpid().to_bytes(HEADER, "little", signed=True))
+        except OSError:
+            pass
         return True
     _close_all(request["fds"])
-    try:
-        conn.sendall(pid.to_bytes(HEADER, "little", signed=True))
-    except OSError:
-        pass
     kept = {key: request[key] for key in ("client", "order", "from_make", "ppid", "keep_going")}
     waiting[pid] = (conn, dict(kept, started=time.monotonic()))
     return False

@@ -518,3 +518,30 @@ def test_a_copy_that_succeeded_answers_before_its_exit_with_its_files_closed(tmp
         release.touch()
         proc.stdin.close()
         proc.wait(timeout=90)
+
+
+def test_a_copy_that_answers_before_the_launcher_is_back_from_its_fork_is_understood(tmp_path):
+    """The copy's pid comes before its exit status, however late the launcher gets back from
+    the fork: here it sleeps there while the copy runs and answers."""
+    name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
+    code = ("import os, sys, time\n"
+            "from punji_lib import launcher\n"
+            "def slow_fork(real=os.fork):\n"
+            "    pid = real()\n"
+            "    if pid:\n"
+            "        time.sleep(0.5)\n"
+            "    return pid\n"
+            "os.fork = slow_fork\n"
+            "sys.argv = ['launcher', %r, '2']\n"
+            "launcher.main()\n" % name)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while not listening(name) and time.time() < deadline:
+            time.sleep(0.02)
+        alone = run(["punji-status", "--help"], cwd=tmp_path)
+        handed = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, cwd=tmp_path, timeout=30)
+        assert (handed.returncode, handed.stdout) == (0, alone.stdout)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
