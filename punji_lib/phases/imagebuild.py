@@ -91,12 +91,8 @@ def plan(topdir, conf, tree):
             if unknown:
                 raise PunjiError("%s: unknown format %s (known: %s)" % (where, ", ".join(unknown),
                                                                          ", ".join(sorted(images.EXTENSIONS))))
-            for key in ("name", "kickstart"):
-                if not ib.get(key):
-                    raise PunjiError("%s: '%s' is missing" % (where, key))
-            target = images.pick(conf, ib, "target", "image_build_target")
-            if not target:
-                raise PunjiError("%s: no Koji target (set 'target', image_build_target or global_target)" % where)
+            images.require_keys(ib, ("name", "kickstart"), where)
+            target = images.koji_target(conf, ib, "image_build_target", where)
             version = images.version(topdir, conf, ib, "image_build_version")
             source = ib.get("install_tree_from")
             if source is None:

@@ -60,9 +60,7 @@ def plan(topdir, conf, tree):
                     if block.get(key):
                         raise PunjiError("%s: '%s' (RPM-wrapped or signed live images) is not supported" % (where, key))
                 img_type, child, suffix, image_type, image_format = KOJI_TYPES[kind]
-                target = images.pick(conf, block, "target", "live_images_target") or conf.get("live_target")
-                if not target:
-                    raise PunjiError("%s: no Koji target (set 'target', live_images_target or global_target)" % where)
+                target = images.koji_target(conf, block, "live_images_target", where, old_option="live_target")
                 version = images.version(topdir, conf, block, "live_images_version")
                 repos = [] if v.get("is_empty") else [v["uid"]]
                 repos += [block["repo"]] if isinstance(block.get("repo"), str) else list(block.get("repo") or [])
