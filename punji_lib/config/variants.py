@@ -12,7 +12,6 @@ from .. import arches
 from ..errors import PunjiError
 
 DTD_PATH = os.path.join(os.path.dirname(__file__), "data", "variants.dtd")
-CHILD_TYPES = ("addon", "optional", "layered-product")
 
 
 def load(path, tree_arches=None, tree_variants=None):

@@ -251,7 +251,7 @@ def _extra_modulemd(topdir, conf, v, arch):
 
 def _add_modules(topdir, v, arch, text, entries):
     """Put TEXT into the os repodata of V on ARCH; the modules.json entries of its streams (ENTRIES)."""
-    from ..rpms import modules, repos
+    from ..rpms import modules
 
     top = layout.repo_dir(v, arch, "os")
     modules.add_to_repo(layout.at(topdir, top), text)
