@@ -216,6 +216,15 @@ def by_uid(variants):
     return {v["uid"]: v for v in variants}
 
 
+def with_arch(variants, uid, arch, source=True):
+    """The variant UID of VARIANTS when it has a tree of ARCH (with SOURCE, also "src": every
+    variant has a source tree); else one error line."""
+    v = by_uid(variants).get(uid)
+    if v is None or ((arch != "src" or not source) and arch not in v["arches"]):
+        raise PunjiError("variant %s has no arch %s in this compose" % (uid, arch))
+    return v
+
+
 def all_arches(variants):
     """The sorted arches of every variant."""
     return sorted({a for v in variants for a in v["arches"]})

@@ -52,9 +52,7 @@ def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     rr_conf = runroot.options(topdir)
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or arch not in v["arches"]:
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch, source=False)
     if conf.get("buildinstall_method") not in (None, "lorax"):
         raise PunjiError("option 'buildinstall_method': %r is not supported (only 'lorax')"
                          % conf["buildinstall_method"])

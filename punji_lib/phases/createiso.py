@@ -65,9 +65,7 @@ IMAGE_TYPE = "dvd"
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or (arch != "src" and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch)
     reason = skipped = createiso_skip_reason(conf, v, arch)
     files, stats, walked = {}, {}, {}
     if not createiso_passed_reason(conf, v, arch):

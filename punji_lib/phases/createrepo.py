@@ -23,6 +23,7 @@ import os
 import shutil
 
 from ..compose import jsonio, layout, request, reuse, state
+from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log
@@ -34,9 +35,7 @@ from ..rpms.repos import one_line, repomd_records
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = next((x for x in tree if x["uid"] == variant), None)
-    if v is None or (arch != "src" and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch)
     cert = _product_id(topdir, conf, variant, arch)
     if v.get("is_empty"):  # Pungi makes no repodata, trees or .treeinfo for an empty variant
         state.write(topdir, "createrepo", variant, arch, repos={}, inputs=None)

@@ -69,9 +69,7 @@ TMP = ".extraiso-tmp"
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or (arch != "src" and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch)
     record_path = layout.at(topdir, layout.extraiso_json(variant, arch))
     work = layout.at(topdir, layout.extraiso_work_dir(variant, arch))
     blocks, reason = extra_iso_blocks(conf, v, arch)
