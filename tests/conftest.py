@@ -4,6 +4,7 @@ The demo RPMs are built once per machine by tools/build-demo-rpms (cached by
 spec hash in build/demo-repo); tests that compose the demo use them.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -34,6 +35,12 @@ def server_config(name, short, repo, package, extra=""):
             'pkgset_source = "repos"\npkgset_repos = {"x86_64": ["%s"]}\nsigkeys = [None]\ngather_method = "deps"\n'
             'additional_packages = [("^Server$", {"*": ["%s"]})]\n'
             'createiso_skip = [("^.*$", {"*": True, "src": True})]\n%s' % (name, short, repo, package, extra))
+
+
+def read_json(*parts):
+    """The JSON document at os.path.join(*PARTS): a path, or a compose and a path in it."""
+    with open(os.path.join(*parts)) as f:
+        return json.load(f)
 
 
 def command(name, *args, cwd=None, check=False):

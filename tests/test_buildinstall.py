@@ -25,15 +25,11 @@ import subprocess
 
 import pytest
 
-from conftest import DATA, DEMO, assert_one_line_error, command, make, set_phase_options
+from conftest import DATA, DEMO, assert_one_line_error, command, make, read_json, set_phase_options
 from isofiles import el_torito_platforms
 
 STAND_IN = os.path.join(DATA, "lorax-stand-in")
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def write_json(path, data):

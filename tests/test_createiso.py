@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose, make, set_phase_options
+from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose, make, read_json, set_phase_options
 from isofiles import checkisomd5, el_torito_platforms, extract, read_iso
 from punji_lib.media import iso
 from punji_lib.errors import PunjiError
@@ -45,10 +45,6 @@ def made_compose(top, demo_repo, *targets):
 def set_options(compose, **options):
     set_phase_options(compose, "createiso", **options)
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def createiso(compose, variant, arch, **kwargs):

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, copy_compose, make, set_phase_options
+from conftest import assert_one_line_error, command, copy_compose, make, read_json, set_phase_options
 from isofiles import checkisomd5, el_torito_platforms, extract
 import isofiles
 
@@ -39,10 +39,6 @@ SOURCE_NAME = "PDL-1-Server-src-unified.iso"
 
 # -- helpers ---------------------------------------------------------------------------------
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def set_block(compose, **changes):

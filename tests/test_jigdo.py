@@ -8,14 +8,13 @@ takes the first's images over.
 """
 
 import glob
-import json
 import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import BIN, DEMO, assert_one_line_error, composed, copy_compose
+from conftest import BIN, DEMO, assert_one_line_error, composed, copy_compose, read_json
 
 EXTRA_ISOS = """
 create_jigdo = True
@@ -29,10 +28,6 @@ extra_isos = {
 }
 """
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 @pytest.fixture(scope="module")

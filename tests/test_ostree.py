@@ -22,7 +22,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from test_buildinstall import make_compose
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
@@ -114,10 +114,6 @@ ostree = {
 }
 """
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def git(cwd, *args):

@@ -21,9 +21,9 @@ import tarfile
 import pytest
 
 import kojihub_runroot
-from conftest import assert_one_line_error, command, make, set_phase_options
+from conftest import assert_one_line_error, command, make, read_json, set_phase_options
 from test_buildinstall import copy_compose, make_compose
-from test_ostree import git, read_json
+from test_ostree import git
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
 """STAND-IN for rpm-ostree (tests/test_ostreecontainer.py): see that module's docstring."""
