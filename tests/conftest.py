@@ -115,16 +115,19 @@ def demo_repo():
     return out
 
 
+def demo_config(folder, demo_repo, extra=""):
+    """A copy of the demo config, variants and comps in FOLDER that reads the packages of
+    DEMO_REPO, with EXTRA appended to demo.conf; demo.conf's path."""
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("specs"))
+    conf = folder / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", str(demo_repo)) + extra)
+    return conf
+
+
 @pytest.fixture
 def demo_copy(tmp_path, demo_repo):
     """A private copy of the demo config, variants and comps (its repo path made absolute)."""
-    target = tmp_path / "demo"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("specs"))
-    for name in os.listdir(target):
-        path = target / name
-        if name.endswith(".conf"):
-            path.write_text(path.read_text().replace("../../../build/demo-repo", demo_repo))
-    return target
+    return demo_config(tmp_path / "demo", demo_repo).parent
 
 
 @pytest.fixture

@@ -7,14 +7,12 @@ import subprocess
 
 import pytest
 
-from conftest import DEMO, command, make, read_json
+from conftest import DEMO, command, demo_config, make, read_json
 
 
 
 def make_compose(top, demo_repo, options=""):
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + options)
+    conf = demo_config(top / "demo", demo_repo, options)
     compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
     done = make(compose, "-j2", "createrepo")
     assert done.returncode == 0, done.stdout

@@ -3,11 +3,10 @@
 import glob
 import json
 import os
-import shutil
 
 import pytest
 
-from conftest import DEMO, assert_one_line_error, command, make, read_json
+from conftest import assert_one_line_error, command, demo_config, make, read_json
 from punji_lib.config import variants
 from punji_lib.rpms import linker
 
@@ -17,9 +16,7 @@ from punji_lib.rpms import linker
 def demo(tmp_path_factory, demo_repo):
     """The demo compose, made once for this module with make -j2."""
     top = tmp_path_factory.mktemp("gather")
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    conf = demo_config(top / "demo", demo_repo)
     compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
     done = make(compose, "-j2")
     assert done.returncode == 0, done.stdout

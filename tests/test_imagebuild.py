@@ -17,7 +17,7 @@ import tarfile
 
 import pytest
 
-from conftest import assert_one_line_error, command, make, read_json
+from conftest import assert_one_line_error, command, demo_config, make, read_json
 from kojihub_tasks import KSURL, PROFILE, running_hub, write_profile
 
 
@@ -56,20 +56,8 @@ image_build = {
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
 
-def demo_config(tmp, demo_repo, extra):
-    """The demo product's config under TMP with EXTRA appended; its path."""
-    import shutil
-
-    from conftest import DEMO
-
-    shutil.copytree(DEMO, tmp / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + extra)
-    return conf
-
-
 def init(tmp, demo_repo, extra):
-    conf = demo_config(tmp, demo_repo, extra)
+    conf = demo_config(tmp / "demo", demo_repo, extra)
     return command("punji-init", conf, "--target-dir", tmp / "out", "--test", check=True).stdout.strip()
 
 

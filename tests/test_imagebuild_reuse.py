@@ -28,7 +28,7 @@ IMAGES = ["compose/Server/x86_64/images/PDL-Reused-1-1.x86_64.qcow2",
 def new_compose(tmp, demo_repo, target, block=None, allow=True, extra=""):
     """A compose initialised in TARGET (its config under TMP); its topdir."""
     block = dict(dict(BLOCK, repo=["Everything", os.path.join(os.path.dirname(target), "outside")]), **(block or {}))
-    conf = demo_config(tmp, demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "block": block} + extra)
+    conf = demo_config(tmp / "demo", demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "block": block} + extra)
     return command("punji-init", conf, "--target-dir", target, "--test", check=True).stdout.strip()
 
 

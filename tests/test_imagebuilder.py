@@ -138,7 +138,7 @@ def test_two_types_are_one_line(hub, tmp_path, demo_repo):
 
 
 def test_bad_ostree_option_is_one_line(tmp_path, demo_repo):
-    conf = demo_config(tmp_path, demo_repo,
+    conf = demo_config(tmp_path / "demo", demo_repo,
                        'imagebuilder = {"^Server$": [{"name": "X", "ostree": {"branch": "main"}}]}\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "imagebuilder", "branch")

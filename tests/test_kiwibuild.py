@@ -149,13 +149,15 @@ def test_missing_description_is_one_line(hub, tmp_path, demo_repo):
 
 
 def test_bad_option_value_is_one_line(tmp_path, demo_repo):
-    conf = demo_config(tmp_path, demo_repo, 'kiwibuild = {"^Server$": [{"kiwi_profile": "X", "type_attr": "vmx"}]}\n')
+    conf = demo_config(tmp_path / "demo", demo_repo,
+                       'kiwibuild = {"^Server$": [{"kiwi_profile": "X", "type_attr": "vmx"}]}\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "kiwibuild", "type_attr")
 
 
 def test_version_of_a_labelled_compose_has_its_milestone(hub, tmp_path, demo_repo):
-    conf = demo_config(tmp_path, demo_repo, 'koji_profile = "%s"\nkiwibuild = {"^Server$": [{"kiwi_profile": "Beta", '
+    conf = demo_config(tmp_path / "demo", demo_repo,
+                       'koji_profile = "%s"\nkiwibuild = {"^Server$": [{"kiwi_profile": "Beta", '
                        '"target": "pdl-1-image", "description_scm": "%s", "description_path": "PDL.kiwi", '
                        '"arches": ["x86_64"]}]}\n' % (PROFILE, SCM))
     topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--label", "Beta-1.1", "--production",

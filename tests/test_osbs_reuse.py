@@ -59,7 +59,7 @@ def committed(repo, name, text):
 
 def new_compose(tmp, demo_repo, target, allow=True, version="1.0", extra=""):
     git_dir = os.path.join(os.path.dirname(target), "git")
-    conf = demo_config(tmp, demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "git": git_dir,
+    conf = demo_config(tmp / "demo", demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "git": git_dir,
                                                  "version": version} + extra)
     return command("punji-init", conf, "--target-dir", target, "--test", check=True).stdout.strip()
 

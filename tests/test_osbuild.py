@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make, read_json
+from conftest import assert_one_line_error, command, demo_config, make, read_json
 from kojihub_tasks import PROFILE, running_hub
 from test_imagebuild import init
 
@@ -166,23 +166,13 @@ def test_bad_block_is_one_line(hub, tmp_path, demo_repo, block, fragments):
 
 
 def test_bad_option_value_is_one_line(tmp_path, demo_repo):
-    from conftest import DEMO
-    import shutil
-
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo)
-                    + 'osbuild = {"^Server$": [{"name": "PDL-Bad", "distro": "pdl-1", "image_types": [3]}]}\n')
+    conf = demo_config(tmp_path / "demo", demo_repo,
+                       'osbuild = {"^Server$": [{"name": "PDL-Bad", "distro": "pdl-1", "image_types": [3]}]}\n')
     assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"), "osbuild")
 
 
 def test_a_labelled_compose_gives_pungi_image_version_and_release(hub, tmp_path, demo_repo):
-    from conftest import DEMO
-    import shutil
-
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + (
+    conf = demo_config(tmp_path / "demo", demo_repo, (
         'koji_profile = "%s"\nosbuild_target = "pdl-1-image"\nosbuild_release = None\nosbuild = {"^Server$": [\n'
         '    {"name": "PDL-Labelled", "distro": "pdl-1", "image_types": ["qcow2"], "arches": ["x86_64"]},\n'
         '    {"name": "PDL-Labelled", "distro": "pdl-1", "image_types": ["qcow2"], "arches": ["x86_64"],\n'
