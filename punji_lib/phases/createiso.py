@@ -69,38 +69,10 @@ def run(topdir, variant, arch):
     reason = skipped = createiso_skip_reason(conf, v, arch)
     files, stats, walked = {}, {}, {}
     if not createiso_passed_reason(conf, v, arch):
-        # Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
-        # create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
-        # --outputs --comps seed 15203) and an optional variant's tree that gets no ISO too,
-        # in its phase's run, so the compose too, whatever failable_deliverables says
-        try:
-            naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
-        except PunjiError as exc:
-            raise NotFailable(exc.message, exc.hint) from None
+        _check_volume_id(topdir, conf, v, arch)
     method = _to_be_bootable(topdir, v, arch)
     if not reason:
-        if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
-            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
-                             % (variant, arch, variant, arch))
-        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats, walked)
-        if not any(rel.endswith(".rpm") for rel in files):
-            reason = "no RPMs in %s" % layout.tree_dir(variant, arch)
-            warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
-        elif _buildinstall_failed(topdir, variant, arch):  # a failable buildinstall: Pungi makes no ISO
-            reason = "buildinstall failed"
-            warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
-        else:
-            try:
-                _check_boot_files(conf, v, arch, files, method)
-            except iso.MissingBootFiles as exc:
-                # Pungi fails in its writer, after it made the iso directory (fuzz-compose
-                # --realconf --multiarch seed 52007: a failable tree's stays), or, with a Koji
-                # runroot, as the writer's runroot starts (fuzz-compose --realconf seed 50051)
-                _leave_no_images(topdir, conf, v, arch)
-                raise runroot.image_tools_refusal(topdir) or exc
-            except PunjiError:
-                _leave_no_images(topdir, conf, v, arch)
-                raise
+        files, reason = _tree_files(topdir, conf, v, arch, method, stats, walked)
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -135,6 +107,46 @@ def run(topdir, variant, arch):
     made = {os.path.basename(i["path"]) for i in images}
     return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key, failed=failed,
                    disc_keys={name: key for name, key in disc_keys.items() if name in made})
+
+
+def _check_volume_id(topdir, conf, v, arch):
+    """Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
+    create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
+    --outputs --comps seed 15203) and an optional variant's tree that gets no ISO too, in its
+    phase's run, so the compose too, whatever failable_deliverables says."""
+    try:
+        naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
+    except PunjiError as exc:
+        raise NotFailable(exc.message, exc.hint) from None
+
+
+def _tree_files(topdir, conf, v, arch, method, stats, walked):
+    """(files, why the tree gets no images: None when it does) of tree V.ARCH, as
+    image_files.of_tree gives them (filling in STATS and WALKED); a tree to be bootable (METHOD)
+    that lacks its boot files fails, leaving no images."""
+    variant = v["uid"]
+    if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
+        raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+                         % (variant, arch, variant, arch))
+    files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats, walked)
+    if not any(rel.endswith(".rpm") for rel in files):
+        warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
+        return files, "no RPMs in %s" % layout.tree_dir(variant, arch)
+    if _buildinstall_failed(topdir, variant, arch):  # a failable buildinstall: Pungi makes no ISO
+        warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
+        return files, "buildinstall failed"
+    try:
+        _check_boot_files(conf, v, arch, files, method)
+    except iso.MissingBootFiles as exc:
+        # Pungi fails in its writer, after it made the iso directory (fuzz-compose
+        # --realconf --multiarch seed 52007: a failable tree's stays), or, with a Koji
+        # runroot, as the writer's runroot starts (fuzz-compose --realconf seed 50051)
+        _leave_no_images(topdir, conf, v, arch)
+        raise runroot.image_tools_refusal(topdir) or exc
+    except PunjiError:
+        _leave_no_images(topdir, conf, v, arch)
+        raise
+    return files, None
 
 
 def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None, failed=(), disc_keys=None):
