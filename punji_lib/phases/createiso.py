@@ -337,7 +337,6 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
     gone through again."""
     stats, walked = looked or ({}, None)
     uid = v["uid"]
-    top = layout.at(topdir, layout.tree_dir(uid, arch))
     log_path = layout.log_file(PHASE, uid, arch)
     substs = naming.substitutions(conf, topdir)
     volid = naming.volume_id(conf, substs, v, arch)
@@ -367,19 +366,10 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
             if name in shared:
                 log.info("%s: the content of the %s tree's disc of that name, as Pungi gives it", name,
                          shared[name][0]["uid"])
-            owner, owner_files, members, owner_number, owner_count = shared.get(
-                name, (v, files, members, number, len(discs)))
-            owner_top = layout.at(topdir, layout.tree_dir(owner["uid"], arch))
-            content = iso_discs.disc_content(topdir, owner_top, owner_files, members, disc_dir, owner_number,
-                                             owner_count, owner, log_path)
-            if owner_count == 1:
-                mine = owner is v and walked is not None
-                content.update(image_files.directories(owner_top, owner_files if mine else None,
-                                                       walked if mine else None))
-            if boot and boot["bios"]:  # the writer puts the boot info table into the file it is given
-                content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
-                os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
-                shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
+            content = _disc_content(topdir, arch, shared.get(name, (v, files, members, number, len(discs))),
+                                    disc_dir, log_path, None if name in shared else walked)
+            if boot and boot["bios"]:
+                _copy_bios_image(content, files, disc_dir)
             output = os.path.join(staged, name)
             disc_keys[name] = iso_reuse.disc_key(conf, v, arch, volid, [boot, level, tool, request.supported(topdir)],
                                                  content, work, _stats_of(content, files, stats))
@@ -404,13 +394,8 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
         if failed and not records:
             raise failed[0][1]  # no disc made: the tree failed as a whole
         failed = [iso_discs.warn_failed_disc(PROG, v, arch, disc) for disc, _exc in failed]
-        boot_iso.carry(topdir, uid, arch, staged)
         made_names = [os.path.basename(r["path"]) for r in records]
-        jigdos = _make_jigdos(topdir, conf, v, arch, staged, made_names, top, log_path)
-        os.chmod(staged, 0o755)
-        iso.fsync_dir(staged)
-        dirs.swap(staged, real_dir)
-        jigdo.place(jigdo.directory(topdir, uid, arch), jigdos)
+        _publish(topdir, conf, v, arch, staged, real_dir, made_names, log_path)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, name), arch=arch, variant=uid)
@@ -424,6 +409,40 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
         notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, disc["image"]), arch=arch,
                     variant=uid)
     return records, failed, disc_keys
+
+
+def _disc_content(topdir, arch, disc, disc_dir, log_path, walked):
+    """{ISO path: file} of DISC ((variant, the files of its ARCH tree, the disc's members, its
+    number, the count of discs)), made in DISC_DIR by iso_discs.disc_content; the one disc of a
+    tree also gets the tree's directories (from WALKED, image_files.of_tree's, when given)."""
+    owner, owner_files, members, number, count = disc
+    owner_top = layout.at(topdir, layout.tree_dir(owner["uid"], arch))
+    content = iso_discs.disc_content(topdir, owner_top, owner_files, members, disc_dir, number, count, owner,
+                                     log_path)
+    if count == 1:
+        content.update(image_files.directories(owner_top, owner_files if walked is not None else None, walked))
+    return content
+
+
+def _copy_bios_image(content, files, disc_dir):
+    """Give disc CONTENT a copy of the tree's BIOS boot image in DISC_DIR: the writer puts the
+    boot info table into the file it is given."""
+    content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
+    os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
+    shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
+
+
+def _publish(topdir, conf, v, arch, staged, real_dir, made_names, log_path):
+    """Put the images of V.ARCH written into STAGED, with the boot.iso and the jigdo files of
+    MADE_NAMES, in REAL_DIR's place."""
+    uid = v["uid"]
+    boot_iso.carry(topdir, uid, arch, staged)
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    jigdos = _make_jigdos(topdir, conf, v, arch, staged, made_names, top, log_path)
+    os.chmod(staged, 0o755)
+    iso.fsync_dir(staged)
+    dirs.swap(staged, real_dir)
+    jigdo.place(jigdo.directory(topdir, uid, arch), jigdos)
 
 
 def _stats_of(content, files, stats):
