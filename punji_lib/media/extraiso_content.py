@@ -137,11 +137,7 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         _make_package_dirs(topdir, tree, members, listed, arch)
         raise PunjiError("%s.%s, image %d: %s is is_empty and has no tree, so no .treeinfo for an extra ISO"
                          % (uid, arch, number, uid))
-    for member in members:  # an is_empty variant gets no repodata (nor a createrepo target)
-        if not member.get("is_empty") and \
-                not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
-            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
-                             % (member["uid"], arch, member["uid"], arch))
+    _check_repodata(topdir, members, arch)
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     content, boot = {}, None
     if arch != "src":
@@ -156,17 +152,7 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         # after the package directories: Pungi makes them, then its writer fails on the boot files
         iso.require_boot_files("%s.%s, image %d" % (uid, arch, number), method, arch, boot_files, chrp)
     for member in members:
-        repo = layout.at(topdir, layout.repo_dir(member, arch))
-        for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
-            if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
-                content["%s/Packages/%s" % (member["uid"], rel)] = path
-        for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
-            content["%s/repodata/%s" % (member["uid"], rel)] = path
-        if block.get("inherit_extra_files"):
-            extra_top, configured = _extra_files_of(topdir, member["uid"], arch)
-            for rel in configured:
-                if os.path.isfile(os.path.join(extra_top, rel)):
-                    content["%s/%s" % (member["uid"], rel)] = os.path.join(extra_top, rel)
+        content.update(_member_content(topdir, member, arch, block.get("inherit_extra_files")))
     os.makedirs(scratch)
     generated = _media_files(topdir, conf, v, arch, scratch)
     generated.update(_fetch_extra_files(topdir, conf, v, arch, number, block, os.path.join(scratch, "extra")))
@@ -178,6 +164,34 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
                if "lost+found" not in rel.split("/") and os.path.basename(rel) != "boot.iso"}
     return {"name": name, "volid": volid, "content": content, "boot": boot, "block": block, "number": number,
             "included": [m["uid"] for m in members[1:]], "generated": sorted(generated)}
+
+
+def _check_repodata(topdir, members, arch):
+    """Fail with one line when a tree of MEMBERS on ARCH has no repodata yet (an is_empty
+    variant gets none, nor a createrepo target)."""
+    for member in members:
+        if not member.get("is_empty") and \
+                not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
+            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+                             % (member["uid"], arch, member["uid"], arch))
+
+
+def _member_content(topdir, member, arch, inherit_extra_files):
+    """{ISO path: file} of variant MEMBER's tree on an extra ISO: <uid>/Packages, <uid>/repodata
+    and, with INHERIT_EXTRA_FILES, its extra files."""
+    content = {}
+    repo = layout.at(topdir, layout.repo_dir(member, arch))
+    for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
+        if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
+            content["%s/Packages/%s" % (member["uid"], rel)] = path
+    for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
+        content["%s/repodata/%s" % (member["uid"], rel)] = path
+    if inherit_extra_files:
+        extra_top, configured = _extra_files_of(topdir, member["uid"], arch)
+        for rel in configured:
+            if os.path.isfile(os.path.join(extra_top, rel)):
+                content["%s/%s" % (member["uid"], rel)] = os.path.join(extra_top, rel)
+    return content
 
 
 def _extra_files_of(topdir, uid, arch):
