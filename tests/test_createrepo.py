@@ -269,7 +269,7 @@ def made_again(compose, read, change_files=False):
     for arch in ("x86_64", "src"):
         os.unlink(os.path.join(compose, "work", arch, "state", "createrepo-Server.json"))
         phase.run(compose, "Server", arch)
-    return {tree: read_json(os.path.join(compose, tree)) for tree in SERVER_TREES}
+    return {tree: read(os.path.join(compose, tree)) for tree in SERVER_TREES}
 
 
 def test_repodata_from_the_package_sets_metadata_is_what_reading_the_files_gives(demo, tmp_path, monkeypatch):
