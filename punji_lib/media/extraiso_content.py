@@ -269,25 +269,9 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
     return files
 
 
-def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
-    """The image's .treeinfo, as Pungi tweaks the tree's (a source tree's made here): disc 1
-    of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
-    block, the top-level ones with <uid> paths; images and checksums only of files the image
-    holds at the same path."""
-    from productmd.treeinfo import TreeInfo, Variant
-
-    uid = v["uid"]
-    top = layout.at(topdir, layout.tree_dir(uid, arch))
-    source = os.path.join(top, ".treeinfo")
-    if os.path.isfile(source):
-        ti = TreeInfo()
-        try:
-            ti.load(source)
-        except Exception as exc:
-            raise PunjiError("%s: cannot read it: %s" % (source, exc))
-    else:
-        ti = treeinfo.treeinfo(conf, v, tree, arch, _timestamp(topdir, v, arch), top)
-    ti.media.discnum, ti.media.totaldiscs = 1, 1
+def _keep_what_the_image_holds(ti, content):
+    """Drop from TreeInfo TI the images (and boot.iso) and checksums of files the image CONTENT
+    does not hold at the same path, and the checksums of the repodata."""
     for platform in list(ti.images.images):
         images = ti.images.images[platform]
         for kind, path in list(images.items()):
@@ -300,6 +284,13 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
     for path in list(ti.checksums.checksums):
         if path not in content or path.startswith("repodata/"):
             del ti.checksums.checksums[path]
+
+
+def _add_members(ti, members, uid):
+    """Add to TreeInfo TI the variants of MEMBERS it does not list (an addon under its parent),
+    with <uid> paths; one that would take the id of another: one error line naming UID's block."""
+    from productmd.treeinfo import Variant
+
     present = {var.uid: var for var in ti.variants.get_variants(recursive=True)}
     for member in members:
         if member["uid"] in present:
@@ -319,6 +310,29 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
         else:
             ti.variants.add(var)
         present[member["uid"]] = var
+
+
+def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
+    """The image's .treeinfo, as Pungi tweaks the tree's (a source tree's made here): disc 1
+    of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
+    block, the top-level ones with <uid> paths; images and checksums only of files the image
+    holds at the same path."""
+    from productmd.treeinfo import TreeInfo
+
+    uid = v["uid"]
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    source = os.path.join(top, ".treeinfo")
+    if os.path.isfile(source):
+        ti = TreeInfo()
+        try:
+            ti.load(source)
+        except Exception as exc:
+            raise PunjiError("%s: cannot read it: %s" % (source, exc))
+    else:
+        ti = treeinfo.treeinfo(conf, v, tree, arch, _timestamp(topdir, v, arch), top)
+    ti.media.discnum, ti.media.totaldiscs = 1, 1
+    _keep_what_the_image_holds(ti, content)
+    _add_members(ti, members, uid)
     for var in ti.variants.variants.values():  # Pungi points the top-level ones at their directory
         var.paths.repository = var.uid
         var.paths.packages = var.uid + "/Packages"
