@@ -4,6 +4,7 @@ The demo RPMs are built once per machine by tools/build-demo-rpms (cached by
 spec hash in build/demo-repo); tests that compose the demo use them.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -34,6 +35,12 @@ def server_config(name, short, repo, package, extra=""):
             'pkgset_source = "repos"\npkgset_repos = {"x86_64": ["%s"]}\nsigkeys = [None]\ngather_method = "deps"\n'
             'additional_packages = [("^Server$", {"*": ["%s"]})]\n'
             'createiso_skip = [("^.*$", {"*": True, "src": True})]\n%s' % (name, short, repo, package, extra))
+
+
+def read_json(*parts):
+    """The JSON document at os.path.join(*PARTS): a path, or a compose and a path in it."""
+    with open(os.path.join(*parts)) as f:
+        return json.load(f)
 
 
 def command(name, *args, cwd=None, check=False):
@@ -108,16 +115,19 @@ def demo_repo():
     return out
 
 
+def demo_config(folder, demo_repo, extra=""):
+    """A copy of the demo config, variants and comps in FOLDER that reads the packages of
+    DEMO_REPO, with EXTRA appended to demo.conf; demo.conf's path."""
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("specs"))
+    conf = folder / "demo.conf"
+    conf.write_text(conf.read_text().replace("../../../build/demo-repo", str(demo_repo)) + extra)
+    return conf
+
+
 @pytest.fixture
 def demo_copy(tmp_path, demo_repo):
     """A private copy of the demo config, variants and comps (its repo path made absolute)."""
-    target = tmp_path / "demo"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("specs"))
-    for name in os.listdir(target):
-        path = target / name
-        if name.endswith(".conf"):
-            path.write_text(path.read_text().replace("../../../build/demo-repo", demo_repo))
-    return target
+    return demo_config(tmp_path / "demo", demo_repo).parent
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ signed with gpg keys made here.
 """
 
 import glob
-import json
 import os
 import shutil
 
 import pytest
 
-from conftest import command
+from conftest import command, read_json
 from kojihub import Hub, Signer, serving, serving_files, write_profile
 from test_pkgset import build_rpm
 
@@ -113,13 +112,9 @@ def koji_compose(tmp_path, demo_copy, profile=PROFILE, **options):
                    check=True).stdout.strip()
 
 
-def read(compose, rel):
-    with open(os.path.join(compose, rel)) as f:
-        return json.load(f)
-
 
 def packages(compose, arch="x86_64"):
-    return read(compose, "work/%s/pkgset/packages.json" % arch)["packages"]
+    return read_json(compose, "work/%s/pkgset/packages.json" % arch)["packages"]
 
 
 def pkgset(compose, arch="x86_64"):

@@ -34,7 +34,6 @@ import os
 import shlex
 import subprocess
 import tempfile
-import threading
 import time
 import xmlrpc.client
 
@@ -207,18 +206,8 @@ class RunrootHub(TaskHub):
 
     # -- the builder --------------------------------------------------------------------------
 
-    def _build_loop(self):
-        while not self._stop.is_set():
-            with self.lock:
-                free = [t for t in sorted(self.tasks) if self.tasks[t]["state"] == FREE
-                        and (self.tasks[t]["method"] in kojihub_tasks.CHILD_METHODS
-                             or self.tasks[t]["method"] in ("runroot",) + PLUGINS)]
-                for task_id in free:
-                    self.tasks[task_id]["state"] = OPEN
-            for task_id in free:
-                threading.Thread(target=self._runner(self.tasks[task_id]["method"]), args=(task_id,),
-                                 daemon=True).start()
-            time.sleep(0.05)
+    def _builds(self, method):
+        return super()._builds(method) or method in ("runroot",) + PLUGINS
 
     def _runner(self, method):
         if method == "runroot":

@@ -320,13 +320,17 @@ class TaskHub(RealHubCalls, Hub):
         while not self._stop.is_set():
             with self.lock:
                 free = [t for t in sorted(self.tasks) if self.tasks[t]["state"] == FREE
-                        and self.tasks[t]["method"] in CHILD_METHODS]
+                        and self._builds(self.tasks[t]["method"])]
                 for task_id in free:
                     self.tasks[task_id]["state"] = OPEN
             for task_id in free:
                 threading.Thread(target=self._runner(self.tasks[task_id]["method"]), args=(task_id,),
                                  daemon=True).start()
             time.sleep(0.05)
+
+    def _builds(self, method):
+        """Whether the builder runs a task of METHOD (the others wait for their children)."""
+        return method in CHILD_METHODS
 
     def _runner(self, method):
         """The builder's function running a task of METHOD."""

@@ -25,15 +25,11 @@ import subprocess
 
 import pytest
 
-from conftest import DATA, DEMO, assert_one_line_error, command, make, set_phase_options
+from conftest import DATA, assert_one_line_error, command, demo_config, make, read_json, set_phase_options
 from isofiles import el_torito_platforms
 
 STAND_IN = os.path.join(DATA, "lorax-stand-in")
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def write_json(path, data):
@@ -59,9 +55,7 @@ def lorax_runs(argv_file):
 
 
 def make_compose(top, demo_repo, extra):
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + "\n" + extra + "\n")
+    conf = demo_config(top / "demo", demo_repo, "\n" + extra + "\n")
     return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
 
 

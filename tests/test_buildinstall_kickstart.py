@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from conftest import make
-from test_buildinstall import STAND_IN, make_compose, os_tree, read_json
+from conftest import make, read_json
+from test_buildinstall import STAND_IN, make_compose, os_tree
 
 KICKSTART = "text\nurl --url=https://example.com/pdl\n"
 OPTIONS = """

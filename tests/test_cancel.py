@@ -42,7 +42,7 @@ def session_alive(pgid):
 
 
 def test_sigterm_to_punji_compose_stops_everything_and_cancels_the_koji_task(tmp_path, demo_repo, hub):
-    conf = demo_config(tmp_path, demo_repo, CONFIG % {"profile": PROFILE, "ksurl": KSURL})
+    conf = demo_config(tmp_path / "demo", demo_repo, CONFIG % {"profile": PROFILE, "ksurl": KSURL})
     hub.build_delay = 600  # the task stays open until canceled
     before = len(hub.submitted_calls("buildImage"))
     proc = subprocess.Popen([os.path.join(BIN, "punji-compose"), str(conf), "--target-dir", str(tmp_path / "out"),

@@ -3,16 +3,11 @@
 --quiet, --parent-compose-id, --respin-of and --version, as pungi-koji 4.3.2 has them."""
 
 import glob
-import json
 import os
 import subprocess
 
-from conftest import BIN, assert_one_line_error, command
+from conftest import BIN, assert_one_line_error, command, read_json
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def states(topdir, phase):

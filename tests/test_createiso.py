@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, DEMO, assert_one_line_error, command, copy_compose, make, set_phase_options
+from conftest import BIN, assert_one_line_error, command, copy_compose, demo_config, make, read_json, set_phase_options
 from isofiles import checkisomd5, el_torito_platforms, extract, read_iso
 from punji_lib.media import iso
 from punji_lib.errors import PunjiError
@@ -28,9 +28,7 @@ KiB, MiB = 1024, 1024 * 1024
 
 def make_compose(top, demo_repo, extra=""):
     """An init'ed demo compose under TOP whose config ends with EXTRA."""
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + "\n" + extra + "\n")
+    conf = demo_config(top / "demo", demo_repo, "\n" + extra + "\n")
     return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
 
 
@@ -45,10 +43,6 @@ def made_compose(top, demo_repo, *targets):
 def set_options(compose, **options):
     set_phase_options(compose, "createiso", **options)
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def createiso(compose, variant, arch, **kwargs):

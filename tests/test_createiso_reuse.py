@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from conftest import composed, copy_compose
-from test_createiso import made_compose, read_json, tree_dir
+from conftest import composed, copy_compose, read_json
+from test_createiso import made_compose, tree_dir
 
 
 @pytest.fixture(scope="module")

@@ -162,8 +162,8 @@ def test_a_failed_disc_of_a_failable_split_tree_leaves_the_other_discs_as_pungi(
     iso directory, images.json, with their disc numbers and count) and the compose finishes
     FINISHED_INCOMPLETE (found by tools/fidelity media-split-failed). Here genisoimage fails on
     disc 1, which gets two files whose Joliet names are alike (files outside Packages/ go first)."""
-    from conftest import copy_compose
-    from test_createiso import createiso, read_json, set_options
+    from conftest import copy_compose, read_json
+    from test_createiso import createiso, set_options
 
     compose = copy_compose(split, tmp_path / "c")
     set_options(compose, failable_deliverables=[["^Server$", {"*": ["iso"]}]])

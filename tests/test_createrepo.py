@@ -7,18 +7,12 @@ import subprocess
 
 import pytest
 
-from conftest import DEMO, command, make
+from conftest import DEMO, command, demo_config, make, read_json
 
-
-def read(compose, rel):
-    with open(os.path.join(compose, rel)) as f:
-        return json.load(f)
 
 
 def make_compose(top, demo_repo, options=""):
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + options)
+    conf = demo_config(top / "demo", demo_repo, options)
     compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
     done = make(compose, "-j2", "createrepo")
     assert done.returncode == 0, done.stdout
@@ -42,7 +36,7 @@ def repo_packages(path):
 def gathered(compose, uid, arch, category, repo):
     """The gathered packages of CATEGORY of UID.ARCH, by their path in REPO."""
     return {os.path.relpath(os.path.join(compose, p["file"]), repo)
-            for p in read(compose, "work/%s/gather/%s.json" % (arch, uid))["packages"] if p["category"] == category}
+            for p in read_json(compose, "work/%s/gather/%s.json" % (arch, uid))["packages"] if p["category"] == category}
 
 
 def test_dnf_installs_a_server_group_from_the_composed_repository(demo, tmp_path):
@@ -68,7 +62,7 @@ def test_each_repository_lists_exactly_the_gathered_packages(demo):
         debug = os.path.join(demo, "compose", repo % "debug/tree")
         assert repo_packages(debug) == gathered(demo, uid, arch, "debug", debug)
     sources = {p["file"].split("/source/tree/")[1] for arch in ("x86_64", "i386")
-               for p in read(demo, "work/%s/gather/Server.json" % arch)["packages"] if p["category"] == "source"}
+               for p in read_json(demo, "work/%s/gather/Server.json" % arch)["packages"] if p["category"] == "source"}
     assert repo_packages(os.path.join(demo, "compose/Server/source/tree")) == sources
 
 
@@ -176,7 +170,7 @@ def test_why_gather_took_a_package_is_no_reason_to_redo_the_repodata_but_its_fil
     solved = os.path.join(compose, "work/x86_64/gather/Server.solved.json")
     repomd = os.path.join(compose, "compose/Server/x86_64/os/repodata/repomd.xml")
     made = os.stat(repomd).st_mtime_ns
-    data = read(compose, "work/x86_64/gather/Server.solved.json")
+    data = read_json(compose, "work/x86_64/gather/Server.solved.json")
 
     def gather_again_then_createrepo():
         with open(solved, "w") as f:
@@ -199,11 +193,11 @@ def test_the_record_gather_keeps_of_each_tree_is_what_createrepo_would_read(demo
     nothing to do need not read the tree's package list: the same key as from the list."""
     from punji_lib.rpms import createrepo
 
-    trees = read(demo, "work/global/state/gather.json")["trees"]
-    variants = read(demo, "work/global/variants.json")["variants"]
+    trees = read_json(demo, "work/global/state/gather.json")["trees"]
+    variants = read_json(demo, "work/global/variants.json")["variants"]
     assert set(trees) == {"%s.%s" % (v["uid"], a) for v in variants for a in v["arches"] + ["src"]}
     for v in variants:
-        by_arch = [read(demo, "work/%s/gather/%s.json" % (a, v["uid"]))["packages"] for a in v["arches"]]
+        by_arch = [read_json(demo, "work/%s/gather/%s.json" % (a, v["uid"]))["packages"] for a in v["arches"]]
         for a, packages in zip(v["arches"], by_arch):
             assert trees["%s.%s" % (v["uid"], a)][0] == createrepo.packages_key(packages)
         sources = createrepo.source_packages(by_arch)
@@ -230,7 +224,7 @@ def test_a_package_gathered_as_binary_and_debug_is_in_both_trees_but_only_the_de
     assert "Packages/" + name not in repo_packages(os_repo)
     assert "Packages/dcm-1.0-1.pdl1.x86_64.rpm" in repo_packages(os_repo)
     assert "Packages/" + name in repo_packages(debug_repo)
-    listed = read(compose, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
+    listed = read_json(compose, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
     entry = listed["dcm-0:1.0-1.pdl1.src"]["dcm-debuginfo-common-0:1.0-1.pdl1.x86_64"]
     assert (entry["category"], entry["path"]) == ("debug", "Server/x86_64/debug/tree/Packages/" + name)
 

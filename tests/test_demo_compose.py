@@ -8,19 +8,13 @@ import subprocess
 
 import pytest
 
-from conftest import command, make
+from conftest import command, demo_config, make
 
 
 @pytest.fixture(scope="module")
 def compose(tmp_path_factory, demo_repo):
-    import shutil
-
-    from conftest import DEMO
-
     top = tmp_path_factory.mktemp("demo")
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    conf = demo_config(top / "demo", demo_repo)
     done = command("punji-compose", conf, "--target-dir", top / "out", "--test", "-j", "2")
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import DEMO, ROOT, assert_one_line_error, command, composed
+from conftest import DEMO, ROOT, assert_one_line_error, command, composed, demo_config
 
 EXTRA_SPEC = """\
 Name:           demo-extra
@@ -44,14 +44,6 @@ echo extra > %{buildroot}/usr/share/demo-extra/README
 # (it is in the core group); demo-fortune (in no group) only in Everything
 TZDATA_TREES = ("Client.i386", "Client.x86_64", "Everything.i386", "Everything.x86_64", "Server.i386",
                 "Server.x86_64")
-
-
-def demo_config(target, repo):
-    """A copy of the demo config, variants and comps at TARGET that reads the packages of REPO."""
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("specs"))
-    conf = target / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", str(repo)))
-    return conf
 
 
 def changed_repo(top, demo_repo):

@@ -6,12 +6,11 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import DEMO, assert_one_line_error, command, http_server, make
+from conftest import assert_one_line_error, command, demo_config, http_server, make
 
 SERVER = "compose/Server/x86_64/os"
 
@@ -53,9 +52,7 @@ def demo(tmp_path_factory, demo_repo):
     """One demo compose for the module (x86_64 package set made), with a git repo and local files."""
     top = tmp_path_factory.mktemp("extrafiles")
     conf_dir = top / "demo"
-    shutil.copytree(DEMO, conf_dir, ignore=shutil.ignore_patterns("specs"))
-    conf = conf_dir / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    conf = demo_config(conf_dir, demo_repo)
     (conf_dir / "extra" / "docs" / "sub").mkdir(parents=True)
     (conf_dir / "extra" / "GPL").write_text("the GPL, from a file\n")
     (conf_dir / "extra" / "docs" / "README").write_text("read me\n")

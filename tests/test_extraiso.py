@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, copy_compose, make, set_phase_options
+from conftest import assert_one_line_error, command, copy_compose, demo_config, make, read_json, set_phase_options
 from isofiles import checkisomd5, el_torito_platforms, extract
 import isofiles
 
@@ -39,10 +39,6 @@ SOURCE_NAME = "PDL-1-Server-src-unified.iso"
 
 # -- helpers ---------------------------------------------------------------------------------
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def set_block(compose, **changes):
@@ -131,11 +127,7 @@ def _primary(tree):
 def demo(tmp_path_factory, demo_repo):
     """The whole demo compose (make -j2) with an extra ISO of Server including Client."""
     top = tmp_path_factory.mktemp("extraiso")
-    from conftest import DEMO
-
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + EXTRA_ISOS)
+    conf = demo_config(top / "demo", demo_repo, EXTRA_ISOS)
     (top / "demo" / "README.extra").write_text("Read me from the extra ISO.\n")
     compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
     done = make(compose, "-j2")

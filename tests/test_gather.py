@@ -3,27 +3,20 @@
 import glob
 import json
 import os
-import shutil
 
 import pytest
 
-from conftest import DEMO, assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, demo_config, make, read_json
 from punji_lib.config import variants
 from punji_lib.rpms import linker
 
-
-def read(compose, rel):
-    with open(os.path.join(compose, rel)) as f:
-        return json.load(f)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, demo_repo):
     """The demo compose, made once for this module with make -j2."""
     top = tmp_path_factory.mktemp("gather")
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    conf = demo_config(top / "demo", demo_repo)
     compose = command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
     done = make(compose, "-j2")
     assert done.returncode == 0, done.stdout
@@ -32,12 +25,12 @@ def demo(tmp_path_factory, demo_repo):
 
 def result(compose, uid, arch):
     """What gather put into the trees of UID.ARCH (after punji-gather --assemble)."""
-    return read(compose, "work/%s/gather/%s.json" % (arch, uid))
+    return read_json(compose, "work/%s/gather/%s.json" % (arch, uid))
 
 
 def solved(compose, uid, arch):
     """What punji-gather --variant UID --arch ARCH took, before the rules across variants."""
-    return read(compose, "work/%s/gather/%s.solved.json" % (arch, uid))
+    return read_json(compose, "work/%s/gather/%s.solved.json" % (arch, uid))
 
 
 def nevras(compose, uid, arch, category="binary"):
@@ -45,7 +38,7 @@ def nevras(compose, uid, arch, category="binary"):
 
 
 def trees(compose):
-    tree = read(compose, "work/global/variants.json")["variants"]
+    tree = read_json(compose, "work/global/variants.json")["variants"]
     return tree, [(v, a) for v in tree for a in v["arches"]]
 
 
@@ -112,7 +105,7 @@ def test_rpms_json_loads_with_productmd_and_matches_the_trees_file_for_file(demo
 
 
 def test_hashed_directories_and_hard_links_to_the_package_set(demo):
-    pkgset = {p["nevra"]: p for p in read(demo, "work/x86_64/pkgset/packages.json")["packages"]}
+    pkgset = {p["nevra"]: p for p in read_json(demo, "work/x86_64/pkgset/packages.json")["packages"]}
     for p in result(demo, "Server", "x86_64")["packages"]:
         name = os.path.basename(p["file"])
         assert os.path.basename(os.path.dirname(p["file"])) == name[0].lower()
@@ -180,7 +173,7 @@ def test_multilib_devel_and_runtime_packages_in_the_x86_64_trees_only(demo):
     # system-release package to filter, so both release packages are in, as in its compose
     everything = result(demo, "Everything", "x86_64")["packages"]
     assert not [p for p in everything if p["arch"] == "i686"]
-    pkgset = read(demo, "work/x86_64/pkgset/packages.json")["packages"]
+    pkgset = read_json(demo, "work/x86_64/pkgset/packages.json")["packages"]
     native = {p["name"] for p in pkgset if p["arch"] in ("x86_64", "noarch") and "-debug" not in p["name"]}
     assert native - {p["name"] for p in everything} == set()
 
@@ -274,7 +267,7 @@ def test_a_broken_dependency_fails_and_keeps_the_old_tree(tmp_path, demo_copy):
     was = solved(compose, "Client", "i386")
     state = os.path.join(compose, "work/i386/state/gather-Client.json")
     os.unlink(state)
-    conf = read(compose, "work/global/config/gather.json")
+    conf = read_json(compose, "work/global/config/gather.json")
     conf["filter_packages"] = [["^Client$", {"*": ["libdemo-core"]}]]
     with open(os.path.join(compose, "work/global/config/gather.json"), "w") as f:
         json.dump(conf, f)
@@ -444,7 +437,7 @@ def test_variant_as_lookaside_leaves_out_what_the_lookaside_variant_gathered(tmp
     assert not nevras(compose, "Client", "x86_64") & server
     # repoclosure reads what Client left to Server from the same lookaside repo: nothing unresolved
     assert make(compose, "repoclosure").returncode == 0
-    report = read(compose, "work/x86_64/repoclosure/Client.json")
+    report = read_json(compose, "work/x86_64/repoclosure/Client.json")
     assert report["lookaside"] == [os.path.join(compose, "work/x86_64/lookaside/Client/Server")]
     assert report["unresolved"] == [] and report["packages"] == len(nevras(compose, "Client", "x86_64"))
 

@@ -17,7 +17,7 @@ import tarfile
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, demo_config, make, read_json
 from kojihub_tasks import KSURL, PROFILE, running_hub, write_profile
 
 
@@ -56,20 +56,8 @@ image_build = {
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
 
-def demo_config(tmp, demo_repo, extra):
-    """The demo product's config under TMP with EXTRA appended; its path."""
-    import shutil
-
-    from conftest import DEMO
-
-    shutil.copytree(DEMO, tmp / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + extra)
-    return conf
-
-
 def init(tmp, demo_repo, extra):
-    conf = demo_config(tmp, demo_repo, extra)
+    conf = demo_config(tmp / "demo", demo_repo, extra)
     return command("punji-init", conf, "--target-dir", tmp / "out", "--test", check=True).stdout.strip()
 
 
@@ -83,10 +71,6 @@ def compose(tmp_path_factory, demo_repo, hub):
     assert done.returncode == 0, done.stdout
     return topdir
 
-
-def read(compose, rel):
-    with open(os.path.join(compose, rel)) as f:
-        return json.load(f)
 
 
 def call_of(hub, name):
@@ -137,7 +121,7 @@ def test_images_in_the_compose_and_images_json(hub, compose):
     assert lzma.decompress(open(os.path.join(compose, raw_xz), "rb").read()).startswith(b"PUNJI-TEST-IMAGE")
     with tarfile.open(os.path.join(compose, images[0])) as tar:
         assert tar.getnames() == ["etc/os-release"]
-    listed = read(compose, "compose/metadata/images.json")["payload"]["images"]
+    listed = read_json(compose, "compose/metadata/images.json")["payload"]["images"]
     server = {i["path"]: i for i in listed["Server"]["x86_64"]}
     qcow = server["Server/x86_64/images/" + os.path.basename(images[1])]
     assert (qcow["type"], qcow["format"], qcow["arch"], qcow["subvariant"]) == ("qcow2", "qcow2", "x86_64", "Server")
@@ -149,8 +133,8 @@ def test_images_in_the_compose_and_images_json(hub, compose):
     # the kickstart and the log of the task are no images
     assert not glob.glob(os.path.join(compose, "compose/*/*/images/*.ks"))
     # imagechecksum saw them: checksums filled and CHECKSUM files written
-    assert qcow["checksums"].get("sha256") == read(compose, "work/global/imagebuild/images.json")["images"][
-        [e["image"]["path"] for e in read(compose, "work/global/imagebuild/images.json")["images"]].index(
+    assert qcow["checksums"].get("sha256") == read_json(compose, "work/global/imagebuild/images.json")["images"][
+        [e["image"]["path"] for e in read_json(compose, "work/global/imagebuild/images.json")["images"]].index(
             qcow["path"])]["sha256"]
     assert os.path.isfile(os.path.join(compose, images[1] + ".SHA256SUM"))
 
@@ -158,7 +142,7 @@ def test_images_in_the_compose_and_images_json(hub, compose):
 def test_failed_tasks_in_failable_blocks_finish_incomplete(hub, compose):
     with open(os.path.join(compose, "STATUS")) as f:
         assert f.read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/imagebuild.json")
+    st = read_json(compose, "work/global/state/imagebuild.json")
     assert st["failed"] is True
     errors = st["errors"]
     assert len(errors) == 2
@@ -195,7 +179,7 @@ def test_runs_beside_createiso(hub, compose):
 
 def test_rerun_keeps_images_and_removes_stale_ones(hub, compose):
     stale = os.path.join(compose, "compose/Server/x86_64/images/old.qcow2")
-    entries = read(compose, "work/global/imagebuild/images.json")
+    entries = read_json(compose, "work/global/imagebuild/images.json")
     before = sorted(e["image"]["path"] for e in entries["images"])
     with open(stale, "w") as f:
         f.write("x")
@@ -207,7 +191,7 @@ def test_rerun_keeps_images_and_removes_stale_ones(hub, compose):
     done = command("punji-imagebuild", compose)
     assert done.returncode == 0, done.stderr
     assert not os.path.exists(stale)
-    assert sorted(e["image"]["path"] for e in read(compose, "work/global/imagebuild/images.json")["images"]) == before
+    assert sorted(e["image"]["path"] for e in read_json(compose, "work/global/imagebuild/images.json")["images"]) == before
     assert len(hub.submitted_calls("buildImageOz")) == submitted + 3
 
 
@@ -293,7 +277,7 @@ def test_an_addons_trees_and_images_are_its_parents(hub, tmp_path, demo_repo):
     assert args[2:] == [["x86_64"], "pdl-1-image", base + "/Server/$arch/os"]
     assert kwargs["opts"]["repo"] == [base + "/Server/$arch/os/addons/HA"]
     assert kwargs["opts"]["disk_size"] == 10 and kwargs["opts"]["optional_arches"] == ["ppc64le"]
-    (entry,) = read(topdir, "work/global/imagebuild/images.json")["images"]
+    (entry,) = read_json(topdir, "work/global/imagebuild/images.json")["images"]
     assert entry["variant"] == "Server-HA" and entry["image"]["subvariant"] == "Server-HA"
     assert entry["image"]["path"] == "Server/x86_64/images/PDL-HA-1-1.x86_64.raw.xz"  # no release: the hub's 1
     assert os.path.isfile(os.path.join(topdir, "compose", entry["image"]["path"]))

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from conftest import command, hub_calls_of, make, make_finished
+from conftest import command, hub_calls_of, make, make_finished, read_json
 from kojihub_tasks import KSURL, PROFILE, running_hub
-from test_imagebuild import demo_config, read
+from test_imagebuild import demo_config
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -28,7 +28,7 @@ IMAGES = ["compose/Server/x86_64/images/PDL-Reused-1-1.x86_64.qcow2",
 def new_compose(tmp, demo_repo, target, block=None, allow=True, extra=""):
     """A compose initialised in TARGET (its config under TMP); its topdir."""
     block = dict(dict(BLOCK, repo=["Everything", os.path.join(os.path.dirname(target), "outside")]), **(block or {}))
-    conf = demo_config(tmp, demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "block": block} + extra)
+    conf = demo_config(tmp / "demo", demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "block": block} + extra)
     return command("punji-init", conf, "--target-dir", target, "--test", check=True).stdout.strip()
 
 
@@ -53,8 +53,8 @@ def built_again(hub, first, topdir):
     assert calls.count("buildImageOz") == 1 and "login" in calls, calls
     (call,) = hub.submitted_calls("buildImageOz")[submitted:]
     assert call[0][0] == "PDL-Reused"
-    (job,) = read(topdir, "work/global/state/imagebuild.json")["jobs"]
-    (old,) = read(first, "work/global/state/imagebuild.json")["jobs"]
+    (job,) = read_json(topdir, "work/global/state/imagebuild.json")["jobs"]
+    (old,) = read_json(first, "work/global/state/imagebuild.json")["jobs"]
     assert "reused_from" not in job and job["task"] != old["task"] and job["inputs"] != old["inputs"]
     for rel in IMAGES:
         assert os.stat(os.path.join(topdir, rel)).st_ino != os.stat(os.path.join(first, rel)).st_ino
@@ -66,14 +66,14 @@ def test_same_inputs_take_over_the_images_without_a_task(hub, first, tmp_path, d
     assert hub_calls_of(hub, topdir, "-j2") == []  # no login, no task, no query
     for rel in IMAGES:
         assert os.stat(os.path.join(topdir, rel)).st_ino == os.stat(os.path.join(first, rel)).st_ino
-    (job,) = read(topdir, "work/global/state/imagebuild.json")["jobs"]
-    (old,) = read(first, "work/global/state/imagebuild.json")["jobs"]
+    (job,) = read_json(topdir, "work/global/state/imagebuild.json")["jobs"]
+    (old,) = read_json(first, "work/global/state/imagebuild.json")["jobs"]
     assert job == dict(old, reused_from=os.path.basename(first))
-    assert read(topdir, "work/global/imagebuild/images.json")["images"] == \
-        read(first, "work/global/imagebuild/images.json")["images"]
+    assert read_json(topdir, "work/global/imagebuild/images.json")["images"] == \
+        read_json(first, "work/global/imagebuild/images.json")["images"]
 
     def listed(compose):
-        images = read(compose, "compose/metadata/images.json")["payload"]["images"]["Server"]["x86_64"]
+        images = read_json(compose, "compose/metadata/images.json")["payload"]["images"]["Server"]["x86_64"]
         return sorted((i for i in images if "/images/" in i["path"]), key=lambda i: i["path"])
 
     assert [i["path"] for i in listed(topdir)] == [rel[len("compose/"):] for rel in IMAGES]
@@ -103,7 +103,7 @@ def test_unreadable_outside_repo_builds_again(hub, first, tmp_path, demo_repo):
     topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first), block={"repo": ["Everything", "/nonexistent"]})
     calls = image_build(hub, topdir)
     assert calls.count("buildImageOz") == 1, calls
-    assert "jobs" not in read(topdir, "work/global/state/imagebuild.json")
+    assert "jobs" not in read_json(topdir, "work/global/state/imagebuild.json")
     with open(os.path.join(topdir, "logs/global/imagebuild.log")) as f:
         assert "not reusable: cannot read /nonexistent/repodata/repomd.xml" in f.read()
 
@@ -112,8 +112,8 @@ def test_changed_variant_packages_build_again(hub, first, tmp_path, demo_repo):
     extra = 'additional_packages = [("^Everything$", {"*": ["*"]}), ("^Server$", {"x86_64": ["demo-fortune"]})]\n'
     topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first), extra=extra)
     built_again(hub, first, topdir)
-    rpms = read(topdir, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
-    old = read(first, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
+    rpms = read_json(topdir, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
+    old = read_json(first, "compose/metadata/rpms.json")["payload"]["rpms"]["Server"]["x86_64"]
     assert rpms != old and any("demo-fortune" in n for nevras in rpms.values() for n in nevras)
 
 
@@ -122,7 +122,7 @@ def test_option_off_builds_again(hub, first, tmp_path, demo_repo):
     submitted = len(hub.submitted_calls("buildImageOz"))
     calls = image_build(hub, topdir)
     assert calls.count("buildImageOz") == 1 and len(hub.submitted_calls("buildImageOz")) == submitted + 1
-    assert "jobs" not in read(topdir, "work/global/state/imagebuild.json")
+    assert "jobs" not in read_json(topdir, "work/global/state/imagebuild.json")
     for rel in IMAGES:
         assert os.stat(os.path.join(topdir, rel)).st_ino != os.stat(os.path.join(first, rel)).st_ino
 
@@ -135,13 +135,13 @@ def test_failed_block_is_built_again(hub, tmp_path, demo_repo):
     old = new_compose(tmp_path / "c1", demo_repo, target, block={"name": "PDL-Reused-Broken", "failable": ["*"]})
     assert make(old, "-j2").returncode == 0
     assert open(os.path.join(old, "STATUS")).read().strip() == "FINISHED_INCOMPLETE"
-    (record,) = read(old, "work/global/state/imagebuild.json")["jobs"]
+    (record,) = read_json(old, "work/global/state/imagebuild.json")["jobs"]
     assert record["failed"] and record["images"] == []
     topdir = new_compose(tmp_path / "c2", demo_repo, target, block={"name": "PDL-Reused-Broken", "failable": ["*"]})
     submitted = len(hub.submitted_calls("buildImageOz"))
     calls = image_build(hub, topdir)
     assert calls.count("buildImageOz") == 1 and len(hub.submitted_calls("buildImageOz")) == submitted + 1
-    (again,) = read(topdir, "work/global/state/imagebuild.json")["jobs"]
+    (again,) = read_json(topdir, "work/global/state/imagebuild.json")["jobs"]
     assert again["inputs"] == record["inputs"] and again["task"] != record["task"] and "reused_from" not in again
 
 
@@ -159,6 +159,6 @@ def test_boot_files_buildinstall_made_anew_build_again(hub, first, tmp_path, dem
     submitted = len(hub.submitted_calls("buildImageOz"))
     assert command("punji-imagebuild", topdir).returncode == 0
     assert len(hub.submitted_calls("buildImageOz")) == submitted + 1
-    assert "jobs" not in read(topdir, "work/global/state/imagebuild.json")
+    assert "jobs" not in read_json(topdir, "work/global/state/imagebuild.json")
     with open(os.path.join(topdir, "logs/global/imagebuild.log")) as f:
         assert "not reusable: buildinstall made Server.x86_64 anew" in f.read()

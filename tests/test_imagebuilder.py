@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from kojihub_tasks import PROFILE, running_hub
-from test_imagebuild import demo_config, init, read
+from test_imagebuild import demo_config, init
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -92,7 +92,7 @@ def test_images_in_the_compose_typed_by_their_endings(hub, compose):
     ]  # no osbuild manifests nor SBOMs
     with open(os.path.join(compose, found[1]), "rb") as f:
         assert lzma.decompress(f.read()).startswith(b"PUNJI-TEST-IMAGE PDL-Minimal i386")
-    listed = read(compose, "compose/metadata/images.json")["payload"]["images"]
+    listed = read_json(compose, "compose/metadata/images.json")["payload"]["images"]
 
     def kinds(variant, arch):
         return {os.path.basename(i["path"]): (i["type"], i["format"], i["subvariant"], i["bootable"])
@@ -104,7 +104,7 @@ def test_images_in_the_compose_typed_by_their_endings(hub, compose):
     }
     assert kinds("Client", "x86_64") == {"PDL-Installer-42-1.iso": ("netinst", "iso", "Client", True)}
     recorded = {e["image"]["path"]: e["sha256"]
-                for e in read(compose, "work/global/imagebuilder/images.json")["images"]}
+                for e in read_json(compose, "work/global/imagebuilder/images.json")["images"]}
     (installer,) = [i for i in listed["Client"]["x86_64"] if i["path"].endswith("PDL-Installer-42-1.iso")]
     assert installer["checksums"]["sha256"] == recorded[installer["path"]]  # imagechecksum saw it
 
@@ -112,7 +112,7 @@ def test_images_in_the_compose_typed_by_their_endings(hub, compose):
 def test_failable_failure_finishes_incomplete(compose):
     with open(os.path.join(compose, "STATUS")) as f:
         assert f.read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/imagebuilder.json")
+    st = read_json(compose, "work/global/state/imagebuilder.json")
     assert st["failed"] and len(st["errors"]) == 1
     assert "imagebuilder PDL-Broken of Everything (block 1)" in st["errors"][0]
     assert "nothing provides kernel" in st["errors"][0]
@@ -138,7 +138,7 @@ def test_two_types_are_one_line(hub, tmp_path, demo_repo):
 
 
 def test_bad_ostree_option_is_one_line(tmp_path, demo_repo):
-    conf = demo_config(tmp_path, demo_repo,
+    conf = demo_config(tmp_path / "demo", demo_repo,
                        'imagebuilder = {"^Server$": [{"name": "X", "ostree": {"branch": "main"}}]}\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "imagebuilder", "branch")

@@ -12,22 +12,15 @@ import subprocess
 
 import pytest
 
-from conftest import DEMO, assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, demo_config, make
 
 # -- inputs ----------------------------------------------------------------------------------
 
 
 def init_compose(base, demo_repo, extra=""):
     """An init'ed demo compose under BASE whose config ends with EXTRA; returns its path."""
-    conf_dir = base / "demo"
-    shutil.copytree(DEMO, conf_dir, ignore=shutil.ignore_patterns("specs"))
-    for name in os.listdir(conf_dir):
-        path = conf_dir / name
-        if name.endswith(".conf"):
-            path.write_text(path.read_text().replace("../../../build/demo-repo", demo_repo))
-    with open(conf_dir / "demo.conf", "a") as f:
-        f.write("\n" + extra + "\n")
-    done = command("punji-init", conf_dir / "demo.conf", "--target-dir", base / "composes", "--test", check=True)
+    conf = demo_config(base / "demo", demo_repo, "\n" + extra + "\n")
+    done = command("punji-init", conf, "--target-dir", base / "composes", "--test", check=True)
     return done.stdout.strip()
 
 

@@ -16,10 +16,10 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from kojihub_tasks import KSURL, PROFILE, running_hub
 from test_config import write_conf
-from test_imagebuild import init, read
+from test_imagebuild import init
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -101,7 +101,7 @@ def test_it_runs_after_imagechecksum(compose):
 
 
 def test_osbs_json_holds_both_phases_builds(compose):
-    meta = read(compose, "compose/metadata/osbs.json")
+    meta = read_json(compose, "compose/metadata/osbs.json")
     assert sorted(meta) == ["Server"] and sorted(meta["Server"]) == ["i386", "scratch", "x86_64"]
     assert [e["nvr"] for e in meta["Server"]["x86_64"]] == ["pdl-base-container-1-1", "pdl-cloud-container-1-2"]
     cloud = meta["Server"]["x86_64"][1]
@@ -109,18 +109,18 @@ def test_osbs_json_holds_both_phases_builds(compose):
     assert cloud["image"] == {"arch": "x86_64"} and cloud["filename"].endswith(".x86_64.tar.gz")
     (scratch,) = meta["Server"]["scratch"]
     assert scratch["repositories"] == ["registry.example.com/pdl-raw-container:1-1"]
-    assert read(compose, "work/global/imagecontainer/osbs.json")["builds"]["Server"]["scratch"] == [scratch]
-    assert sorted(read(compose, "work/global/state/imagecontainer.json")["builds"]) == ["pdl-cloud-container-1-2"]
+    assert read_json(compose, "work/global/imagecontainer/osbs.json")["builds"]["Server"]["scratch"] == [scratch]
+    assert sorted(read_json(compose, "work/global/state/imagecontainer.json")["builds"]) == ["pdl-cloud-container-1-2"]
 
 
 def test_failable_block_finishes_incomplete(compose):
     with open(os.path.join(compose, "STATUS")) as f:
         assert f.read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/imagecontainer.json")
+    st = read_json(compose, "work/global/state/imagecontainer.json")
     assert st["failed"] and len(st["errors"]) == 1
     assert st["errors"][0].startswith("option 'image_container' (variant Server, block 3): image_spec "
                                       '{"format": "vmdk"} matches 0 images in compose/metadata/images.json')
-    assert not read(compose, "work/global/state/osbs.json")["failed"]
+    assert not read_json(compose, "work/global/state/osbs.json")["failed"]
 
 
 def images_json(topdir, *paths):

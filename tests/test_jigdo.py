@@ -8,14 +8,12 @@ takes the first's images over.
 """
 
 import glob
-import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import BIN, DEMO, assert_one_line_error, composed, copy_compose
+from conftest import BIN, assert_one_line_error, composed, copy_compose, demo_config, read_json
 
 EXTRA_ISOS = """
 create_jigdo = True
@@ -30,19 +28,13 @@ extra_isos = {
 """
 
 
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
-
 
 @pytest.fixture(scope="module")
 def composes(tmp_path_factory, demo_repo):
     """(first, second): the demo with create_jigdo and an extra ISO, composed twice into one
     target directory."""
     top = tmp_path_factory.mktemp("jigdo")
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + EXTRA_ISOS)
+    conf = demo_config(top / "demo", demo_repo, EXTRA_ISOS)
     first = composed(conf, top / "out")
     return first, composed(conf, top / "out")
 

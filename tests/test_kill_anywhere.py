@@ -36,7 +36,7 @@ import time
 
 import pytest
 
-from conftest import DEMO, ROOT, command, make
+from conftest import ROOT, command, demo_config, make
 
 # PUNJI_KILL_TRIALS and PUNJI_KILL_SEED run more trials, or other moments, by hand
 TRIALS = int(os.environ.get("PUNJI_KILL_TRIALS", "12"))
@@ -355,9 +355,7 @@ def differences(reference, other):
 @pytest.fixture(scope="module")
 def demo_conf(tmp_path_factory, demo_repo):
     top = tmp_path_factory.mktemp("kill")
-    shutil.copytree(DEMO, top / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = top / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo))
+    conf = demo_config(top / "demo", demo_repo)
     return top, conf
 
 

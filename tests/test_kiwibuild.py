@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from kojihub_tasks import PROFILE, running_hub
-from test_imagebuild import demo_config, init, read
+from test_imagebuild import demo_config, init
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -100,7 +100,7 @@ def test_images_in_the_compose_typed_by_their_endings(hub, compose):
     ]  # no .packages lists nor kiwi's .sha256 files, no i386 image of the failed optional arch
     with open(os.path.join(compose, found[2]), "rb") as f:
         assert f.read().startswith(b"PUNJI-TEST-IMAGE PDL-Vagrant x86_64")
-    listed = read(compose, "compose/metadata/images.json")["payload"]["images"]
+    listed = read_json(compose, "compose/metadata/images.json")["payload"]["images"]
     server = {os.path.basename(i["path"]): i for i in listed["Server"]["x86_64"] if KIWI.search(i["path"])}
     kinds = {name: (i["type"], i["format"], i["subvariant"], i["bootable"]) for name, i in server.items()}
     assert kinds == {
@@ -111,7 +111,7 @@ def test_images_in_the_compose_typed_by_their_endings(hub, compose):
     (live,) = [i for i in listed["Client"]["x86_64"] if KIWI.search(i["path"])]
     assert (live["path"], live["type"], live["format"], live["bootable"]) == \
         ("Client/x86_64/iso/PDL-Live-Live.x86_64-1-1.iso", "live", "iso", True)
-    recorded = {e["image"]["path"]: e["sha256"] for e in read(compose, "work/global/kiwibuild/images.json")["images"]}
+    recorded = {e["image"]["path"]: e["sha256"] for e in read_json(compose, "work/global/kiwibuild/images.json")["images"]}
     assert live["checksums"]["sha256"] == recorded[live["path"]]  # imagechecksum saw it
     assert os.path.isfile(os.path.join(compose, found[0] + ".SHA256SUM"))
     assert not [i for i in listed["Server"].get("i386", []) if KIWI.search(i["path"])]
@@ -120,7 +120,7 @@ def test_images_in_the_compose_typed_by_their_endings(hub, compose):
 def test_failable_failures_finish_incomplete(compose):
     with open(os.path.join(compose, "STATUS")) as f:
         assert f.read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/kiwibuild.json")
+    st = read_json(compose, "work/global/state/kiwibuild.json")
     assert st["failed"] and len(st["errors"]) == 2
     assert any(re.search(r"createKiwiImage i386.*no i386-pc modules", e) for e in st["errors"])
     assert any("kiwibuild Broken of Everything (block 1)" in e and "kernel not found" in e for e in st["errors"])
@@ -149,13 +149,15 @@ def test_missing_description_is_one_line(hub, tmp_path, demo_repo):
 
 
 def test_bad_option_value_is_one_line(tmp_path, demo_repo):
-    conf = demo_config(tmp_path, demo_repo, 'kiwibuild = {"^Server$": [{"kiwi_profile": "X", "type_attr": "vmx"}]}\n')
+    conf = demo_config(tmp_path / "demo", demo_repo,
+                       'kiwibuild = {"^Server$": [{"kiwi_profile": "X", "type_attr": "vmx"}]}\n')
     done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
     assert_one_line_error(done, "kiwibuild", "type_attr")
 
 
 def test_version_of_a_labelled_compose_has_its_milestone(hub, tmp_path, demo_repo):
-    conf = demo_config(tmp_path, demo_repo, 'koji_profile = "%s"\nkiwibuild = {"^Server$": [{"kiwi_profile": "Beta", '
+    conf = demo_config(tmp_path / "demo", demo_repo,
+                       'koji_profile = "%s"\nkiwibuild = {"^Server$": [{"kiwi_profile": "Beta", '
                        '"target": "pdl-1-image", "description_scm": "%s", "description_path": "PDL.kiwi", '
                        '"arches": ["x86_64"]}]}\n' % (PROFILE, SCM))
     topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--label", "Beta-1.1", "--production",

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from kojihub_tasks import KSURL, PROFILE, running_hub
-from test_imagebuild import init, read
+from test_imagebuild import init
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -63,7 +63,7 @@ def test_images_renamed_in_the_compose_and_images_json(compose):
     app = "compose/Server/i386/images/PDL-Server-App-1.5-Server-i386-live.iso"
     assert os.path.isfile(os.path.join(compose, live)) and os.path.isfile(os.path.join(compose, app))
     assert lzma.decompress(open(os.path.join(compose, app), "rb").read()).startswith(b"PUNJI-TEST-IMAGE PDL-Server-App")
-    listed = read(compose, "compose/metadata/images.json")["payload"]["images"]
+    listed = read_json(compose, "compose/metadata/images.json")["payload"]["images"]
     (iso,) = [i for i in listed["Server"]["x86_64"] if i["type"] == "live"]
     assert (iso["path"], iso["format"], iso["bootable"]) == (live[len("compose/"):], "iso", True)
     assert iso["volume_id"] is None and iso["implant_md5"] is None
@@ -78,7 +78,7 @@ def test_images_renamed_in_the_compose_and_images_json(compose):
 
 def test_failable_block_finishes_incomplete(compose):
     assert open(os.path.join(compose, "STATUS")).read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/liveimages.json")
+    st = read_json(compose, "work/global/state/liveimages.json")
     assert st["failed"] and len(st["errors"]) == 1
     assert re.search(r"live_images PDL-Client-Live of Client.x86_64 \(block 1\): koji task \d+ \(livecd\) failed: "
                      r"koji task \d+ \(createLiveCD x86_64\): livecd-creator: package conflict", st["errors"][0])

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from kojihub_tasks import KSURL, PROFILE, running_hub
 from punji_lib.media import iso
-from test_imagebuild import init, read
+from test_imagebuild import init
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -65,7 +65,7 @@ def test_live_isos_in_the_compose_and_images_json(compose):
     isos = sorted(os.path.relpath(p, compose) for p in glob.glob(os.path.join(compose, "compose/*/*/iso/*Live*.iso")))
     assert isos == ["compose/Server/x86_64/iso/PDL-Workstation-Live-x86_64-9-2.iso"]
     assert iso.read_volume_id(os.path.join(compose, isos[0])) == "PDL-Workstation-Live-x86_64"
-    listed = read(compose, "compose/metadata/images.json")["payload"]["images"]
+    listed = read_json(compose, "compose/metadata/images.json")["payload"]["images"]
     (live,) = [i for i in listed["Server"]["x86_64"] if i["type"] == "live"]
     assert live["path"] == "Server/x86_64/iso/PDL-Workstation-Live-x86_64-9-2.iso"
     assert (live["format"], live["bootable"], live["subvariant"]) == ("iso", True, "Workstation")
@@ -80,7 +80,7 @@ def test_live_isos_in_the_compose_and_images_json(compose):
 def test_failable_failures_finish_incomplete(compose):
     with open(os.path.join(compose, "STATUS")) as f:
         assert f.read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/livemedia.json")
+    st = read_json(compose, "work/global/state/livemedia.json")
     assert st["failed"] and len(st["errors"]) == 2
     assert any("createLiveMedia i386" in e and "anaconda failed" in e for e in st["errors"])
     assert any("PDL-Broken-Live" in e and "no kernel" in e for e in st["errors"])

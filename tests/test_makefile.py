@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import CONFIGS, command, make
+from conftest import CONFIGS, command, demo_config, make
 
 
 @pytest.fixture
@@ -290,11 +290,7 @@ def test_every_phase_is_in_make_n_in_pungis_order(tmp_path):
 def test_extraiso_targets_only_where_a_block_asks_for_images(tmp_path, demo_repo, blocks, expected):
     """A tree no extra_isos block gives images gets no target (a process with nothing to do);
     with none at all one is kept, so that the phase starts and stops as Pungi's does."""
-    from conftest import DEMO
-
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + "extra_isos = %s\n" % blocks)
+    conf = demo_config(tmp_path / "demo", demo_repo, "extra_isos = %s\n" % blocks)
     topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
     targets = json.load(open(os.path.join(topdir, "work/global/targets.json")))["targets"]
     found = [(t["variant"], t["arch"]) for t in targets if t["phase"] == "extraiso"]
@@ -305,14 +301,9 @@ def test_extraiso_targets_only_where_a_block_asks_for_images(tmp_path, demo_repo
 def test_no_createrepo_or_repoclosure_target_where_they_have_nothing_to_do(tmp_path, demo_repo):
     """An is_empty variant gets no createrepo target, a tree repoclosure does not check (is_empty,
     repoclosure_strictness off) no repoclosure target: processes with nothing to do."""
-    from conftest import DEMO
-
     from punji_lib.compose import makefile
 
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) +
-                    'repoclosure_strictness = [("^Client$", {"*": "off"})]\n')
+    conf = demo_config(tmp_path / "demo", demo_repo, 'repoclosure_strictness = [("^Client$", {"*": "off"})]\n')
     topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", check=True).stdout.strip()
     targets = json.load(open(os.path.join(topdir, "work/global/targets.json")))["targets"]
     checked = {t["variant"] for t in targets if t["phase"] == "repoclosure"}

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, MODULAR, assert_one_line_error, command, make
+from conftest import BIN, MODULAR, assert_one_line_error, command, make, read_json
 
 
 def copy_product(top, repo):
@@ -36,10 +36,6 @@ def compose(tmp_path_factory, modular_repo):
     assert done.returncode == 0, done.stdout
     return topdir
 
-
-def read_json(compose, rel):
-    with open(os.path.join(compose, rel)) as f:
-        return json.load(f)
 
 
 def gathered(compose, uid):

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import command
+from conftest import command, demo_config
 
 RECORDER = """#!/bin/sh
 # a notification script: one line per message, "<message> <JSON body>"
@@ -28,16 +28,9 @@ def compose(demo, target, *options):
 
 @pytest.fixture(scope="module")
 def composes(tmp_path_factory, demo_repo):
-    import shutil
-
-    from conftest import DEMO
-
     top = tmp_path_factory.mktemp("notify")
     demo = top / "demo"
-    shutil.copytree(DEMO, demo, ignore=shutil.ignore_patterns("specs"))
-    conf = demo / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo)
-                    + '\ntranslate_paths = [("%s", "https://composes.example.com")]\n' % (top / "out"))
+    demo_config(demo, demo_repo, '\ntranslate_paths = [("%s", "https://composes.example.com")]\n' % (top / "out"))
     recorder, failing = top / "recorder.sh", top / "failing.sh"
     recorder.write_text(RECORDER.format(log=top / "messages.txt"))
     failing.write_text("#!/bin/sh\necho 'cannot reach the bus' >&2\nexit 3\n")

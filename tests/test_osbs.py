@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from kojihub_tasks import PROFILE, running_hub
-from test_imagebuild import init, read
+from test_imagebuild import init
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -64,7 +64,7 @@ def test_hub_gets_build_container_arguments_and_repo_files(hub, compose):
 
 
 def test_osbs_json_lists_the_builds(hub, compose):
-    meta = read(compose, "compose/metadata/osbs.json")
+    meta = read_json(compose, "compose/metadata/osbs.json")
     assert sorted(meta) == ["Client", "Server"]
     assert sorted(meta["Server"]) == ["i386", "x86_64"]
     (x86,) = meta["Server"]["x86_64"]
@@ -79,13 +79,13 @@ def test_osbs_json_lists_the_builds(hub, compose):
     assert x86["compose_id"] == open(os.path.join(compose, "COMPOSE_ID")).read().strip()
     (scratch,) = meta["Client"]["scratch"]
     assert scratch["repositories"] == ["registry.example.com/pdl-scratch-container:1-1"]
-    assert read(compose, "logs/global/osbs-registries.json") == {
+    assert read_json(compose, "logs/global/osbs-registries.json") == {
         "pdl-base-container-1.0-5": {"url": "registry.example.com", "insecure": False}}
 
 
 def test_failable_block_finishes_incomplete(compose):
     assert open(os.path.join(compose, "STATUS")).read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/osbs.json")
+    st = read_json(compose, "work/global/state/osbs.json")
     assert st["failed"] and len(st["errors"]) == 1
     assert re.search(r"osbs build of Client \(block 2, .*pdl-broken.*\): koji task \d+ \(buildContainer\): "
                      r"OSBS: Dockerfile has no FROM", st["errors"][0]), st["errors"][0]

@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 
-from conftest import command, hub_calls_of, make_finished
+from conftest import command, hub_calls_of, make_finished, read_json
 from kojihub_tasks import PROFILE, running_hub
-from test_imagebuild import demo_config, read
+from test_imagebuild import demo_config
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -59,7 +59,7 @@ def committed(repo, name, text):
 
 def new_compose(tmp, demo_repo, target, allow=True, version="1.0", extra=""):
     git_dir = os.path.join(os.path.dirname(target), "git")
-    conf = demo_config(tmp, demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "git": git_dir,
+    conf = demo_config(tmp / "demo", demo_repo, CONFIG % {"profile": PROFILE, "allow": allow, "git": git_dir,
                                                  "version": version} + extra)
     return command("punji-init", conf, "--target-dir", target, "--test", check=True).stdout.strip()
 
@@ -94,11 +94,11 @@ def built_again(hub, first, topdir, same_inputs=False):
     calls = osbs(hub, topdir)
     assert calls.count("buildContainer") == 1 and "login" in calls, calls
     assert len(hub.submitted_calls("buildContainer")) == submitted + 1
-    (job,) = read(topdir, "work/global/state/osbs.json")["jobs"]
-    (old,) = read(first, "work/global/state/osbs.json")["jobs"]
+    (job,) = read_json(topdir, "work/global/state/osbs.json")["jobs"]
+    (old,) = read_json(first, "work/global/state/osbs.json")["jobs"]
     assert "reused_from" not in job and job["task"] != old["task"]
     assert (job["inputs"] == old["inputs"]) is same_inputs
-    (entry,) = read(topdir, "compose/metadata/osbs.json")["Server"]["x86_64"]
+    (entry,) = read_json(topdir, "compose/metadata/osbs.json")["Server"]["x86_64"]
     assert entry["koji_task"] == job["task"]
     return job
 
@@ -107,19 +107,19 @@ def test_same_inputs_take_over_the_build_without_a_hub_call(hub, first, tmp_path
     topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first))
     assert hub_calls_of(hub, topdir, "-j2") == []  # no login, no buildContainer, no metadata query
     compose_id = open(os.path.join(topdir, "COMPOSE_ID")).read().strip()
-    old = read(first, "compose/metadata/osbs.json")
+    old = read_json(first, "compose/metadata/osbs.json")
     assert old["Server"]["x86_64"][0]["nvr"] == "pdl-base-container-1.0-5"
-    assert read(topdir, "compose/metadata/osbs.json") == {
+    assert read_json(topdir, "compose/metadata/osbs.json") == {
         uid: {arch: [dict(e, compose_id=compose_id) for e in entries] for arch, entries in by_arch.items()}
         for uid, by_arch in old.items()}
-    assert read(topdir, "logs/global/osbs-registries.json") == read(first, "logs/global/osbs-registries.json")
-    (job,) = read(topdir, "work/global/state/osbs.json")["jobs"]
-    (old_job,) = read(first, "work/global/state/osbs.json")["jobs"]
+    assert read_json(topdir, "logs/global/osbs-registries.json") == read_json(first, "logs/global/osbs-registries.json")
+    (job,) = read_json(topdir, "work/global/state/osbs.json")["jobs"]
+    (old_job,) = read_json(first, "work/global/state/osbs.json")["jobs"]
     assert job == dict(old_job, reused_from=os.path.basename(first))
     assert job["rpmlist"] == ["demo-fortune-0:1.99.1-5.pdl1.x86_64", "demo-shell-0:5.2.15-3.pdl1.x86_64"]
     with open(os.path.join(topdir, "logs/global/osbs.log")) as f:
         assert "osbs build of Server (block 1, %s): taken over from %s" % (
-            read(topdir, "work/global/config/osbs.json")["osbs"]["^Server$"]["url"], first) in f.read()
+            read_json(topdir, "work/global/config/osbs.json")["osbs"]["^Server$"]["url"], first) in f.read()
 
 
 def test_changed_block_builds_again(hub, first, tmp_path, demo_repo):
@@ -144,7 +144,7 @@ def test_package_of_the_image_gone_builds_again(hub, first, tmp_path, demo_repo)
     built_again(hub, first, topdir, same_inputs=True)  # the packages decide
     with open(os.path.join(topdir, "logs/global/osbs.log")) as f:
         assert "demo-fortune-0:1.99.1-5.pdl1.x86_64 of its image is not in the compose" in f.read()
-    rpms = read(topdir, "compose/metadata/rpms.json")["payload"]["rpms"]
+    rpms = read_json(topdir, "compose/metadata/rpms.json")["payload"]["rpms"]
     assert not [n for arches in rpms.values() for srcs in arches.values() for ns in srcs.values() for n in ns
                 if n.startswith("demo-fortune-")]
 
@@ -154,7 +154,7 @@ def test_option_off_builds_again(hub, first, tmp_path, demo_repo):
     submitted = len(hub.submitted_calls("buildContainer"))
     calls = osbs(hub, topdir)
     assert calls.count("buildContainer") == 1 and len(hub.submitted_calls("buildContainer")) == submitted + 1
-    assert "listRPMs" not in calls and "jobs" not in read(topdir, "work/global/state/osbs.json")
+    assert "listRPMs" not in calls and "jobs" not in read_json(topdir, "work/global/state/osbs.json")
 
 
 def test_source_without_image_build_conf_is_never_reused(hub, first, tmp_path, demo_repo):
@@ -163,7 +163,7 @@ def test_source_without_image_build_conf_is_never_reused(hub, first, tmp_path, d
         topdir = new_compose(tmp_path, demo_repo, os.path.dirname(first))
         calls = osbs(hub, topdir)
     assert calls.count("buildContainer") == 1 and "listRPMs" not in calls  # no fingerprint: nothing to keep
-    assert "jobs" not in read(topdir, "work/global/state/osbs.json")
+    assert "jobs" not in read_json(topdir, "work/global/state/osbs.json")
     with open(os.path.join(topdir, "logs/global/osbs.log")) as f:
         (line,) = [line for line in f if "not reusable" in line]
     assert "option 'osbs' (variant Server, block 1)" in line and "image-build.conf" in line, line

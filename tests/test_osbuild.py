@@ -15,9 +15,9 @@ import re
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, demo_config, make, read_json
 from kojihub_tasks import PROFILE, running_hub
-from test_imagebuild import init, read
+from test_imagebuild import init
 
 hub = pytest.fixture(scope="module", name="hub")(running_hub)
 
@@ -69,7 +69,7 @@ def call_of(hub, name):
 
 def test_hub_gets_the_arguments_pungi_passes(hub, compose):
     base = "https://composes.example.com/pdl/" + os.path.basename(compose)
-    request = read(compose, "work/global/compose-request.json")
+    request = read_json(compose, "work/global/compose-request.json")
     date_respin = "%s.%s" % (request["date"], request["respin"])
     args, kwargs = call_of(hub, "PDL-Server-Cloud")
     assert args == ["PDL-Server-Cloud", "1." + date_respin, "pdl-1", ["qcow2"], "pdl-1-image", ["x86_64"]]
@@ -108,7 +108,7 @@ def test_images_in_the_compose_and_images_json(hub, compose):
     with open(os.path.join(compose, cloud), "rb") as ours, \
             open(os.path.join(hub.build_dir(build), "images", os.path.basename(cloud)), "rb") as theirs:
         assert ours.read() == theirs.read()
-    listed = read(compose, "compose/metadata/images.json")["payload"]["images"]
+    listed = read_json(compose, "compose/metadata/images.json")["payload"]["images"]
     by_path = {i["path"]: i for v in listed.values() for a in v.values() for i in a}
     qcow = by_path[cloud[len("compose/"):]]
     assert (qcow["type"], qcow["format"], qcow["arch"], qcow["subvariant"], qcow["bootable"]) == \
@@ -118,7 +118,7 @@ def test_images_in_the_compose_and_images_json(hub, compose):
     ami = by_path["Client/i386/images/PDL-Client-AMI-%s-%s.i386.raw" % (version, release)]
     assert (ami["type"], ami["format"], ami["arch"]) == ("ec2", "raw", "i386")  # manifest_type
     assert [i for i in listed["Server"]["x86_64"] if i["type"] == "dvd"]  # createiso's own ISO stays
-    recorded = {e["image"]["path"]: e for e in read(compose, "work/global/osbuild/images.json")["images"]}
+    recorded = {e["image"]["path"]: e for e in read_json(compose, "work/global/osbuild/images.json")["images"]}
     assert qcow["checksums"]["sha256"] == recorded[qcow["path"]]["sha256"]  # imagechecksum saw it
     assert os.path.isfile(os.path.join(compose, cloud + ".SHA256SUM"))
 
@@ -126,7 +126,7 @@ def test_images_in_the_compose_and_images_json(hub, compose):
 def test_failable_failure_finishes_incomplete(compose):
     with open(os.path.join(compose, "STATUS")) as f:
         assert f.read().strip() == "FINISHED_INCOMPLETE"
-    st = read(compose, "work/global/state/osbuild.json")
+    st = read_json(compose, "work/global/state/osbuild.json")
     assert st["failed"] is True and len(st["errors"]) == 2
     broken, no_arch = sorted(st["errors"])
     assert re.search(r"osbuild PDL-Broken-Osbuild of Everything \(block 1\): koji task \d+ \(osbuildImage\): "
@@ -166,23 +166,13 @@ def test_bad_block_is_one_line(hub, tmp_path, demo_repo, block, fragments):
 
 
 def test_bad_option_value_is_one_line(tmp_path, demo_repo):
-    from conftest import DEMO
-    import shutil
-
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo)
-                    + 'osbuild = {"^Server$": [{"name": "PDL-Bad", "distro": "pdl-1", "image_types": [3]}]}\n')
+    conf = demo_config(tmp_path / "demo", demo_repo,
+                       'osbuild = {"^Server$": [{"name": "PDL-Bad", "distro": "pdl-1", "image_types": [3]}]}\n')
     assert_one_line_error(command("punji-init", conf, "--target-dir", tmp_path / "out", "--test"), "osbuild")
 
 
 def test_a_labelled_compose_gives_pungi_image_version_and_release(hub, tmp_path, demo_repo):
-    from conftest import DEMO
-    import shutil
-
-    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("specs"))
-    conf = tmp_path / "demo" / "demo.conf"
-    conf.write_text(conf.read_text().replace("../../../build/demo-repo", demo_repo) + (
+    conf = demo_config(tmp_path / "demo", demo_repo, (
         'koji_profile = "%s"\nosbuild_target = "pdl-1-image"\nosbuild_release = None\nosbuild = {"^Server$": [\n'
         '    {"name": "PDL-Labelled", "distro": "pdl-1", "image_types": ["qcow2"], "arches": ["x86_64"]},\n'
         '    {"name": "PDL-Labelled", "distro": "pdl-1", "image_types": ["qcow2"], "arches": ["x86_64"],\n'
@@ -209,7 +199,7 @@ def test_several_image_types_in_one_task_and_an_addon(hub, tmp_path, demo_repo):
     (call,) = [c for c in hub.submitted_calls("osbuildImage") if c[0][0] == "PDL-HA-Osbuild"]
     assert call[0][3] == ["qcow2", "vagrant-libvirt"]
     assert [r.rsplit("/compose/", 1)[-1] for r in call[1]["opts"]["repo"]] == ["Server/$arch/os/addons/HA"]
-    entries = read(topdir, "work/global/osbuild/images.json")["images"]
+    entries = read_json(topdir, "work/global/osbuild/images.json")["images"]
     assert sorted((e["variant"], e["image"]["path"]) for e in entries) == [
         ("Server-HA", "Server/x86_64/images/PDL-HA-Osbuild-1-1.x86_64.qcow2"),
         ("Server-HA", "Server/x86_64/images/PDL-HA-Osbuild-1-1.x86_64.vagrant-libvirt.box")]

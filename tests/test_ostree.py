@@ -15,6 +15,7 @@ $RPM_OSTREE_STANDIN_FAIL makes it fail. A matching `ostree` stand-in accepts onl
 git checkout of the config repo, the compose's repositories, make, the state files.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from test_buildinstall import make_compose
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
@@ -115,24 +116,39 @@ ostree = {
 """
 
 
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
-
 
 def git(cwd, *args):
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args), cwd=cwd,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-@pytest.fixture(scope="module")
-def stand_in(tmp_path_factory):
-    bindir = tmp_path_factory.mktemp("ostree-stand-in")
-    for name, text in (("rpm-ostree", RPM_OSTREE), ("ostree", OSTREE)):
+@contextlib.contextmanager
+def stand_ins_on_path(bindir, scripts):
+    """A MonkeyPatch with BINDIR first on PATH, holding SCRIPTS ({name: text}) as commands."""
+    for name, text in scripts.items():
         (bindir / name).write_text(text)
         (bindir / name).chmod(0o755)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
+        yield mp
+
+
+def make_recording_argv(stand_in, compose, argv_file, failing):
+    """make -j4 in COMPOSE, the stand-in failing for FAILING ("<arch>/<phase>/<block>"): the
+    stand-in's runs ({argv, cwd}) as it recorded them in ARGV_FILE."""
+    stand_in.setenv("RPM_OSTREE_STANDIN_ARGV", str(argv_file))
+    stand_in.setenv("RPM_OSTREE_STANDIN_FAIL", failing)
+    done = make(compose, "-j4")
+    stand_in.delenv("RPM_OSTREE_STANDIN_ARGV")
+    stand_in.delenv("RPM_OSTREE_STANDIN_FAIL")
+    assert done.returncode == 0, done.stdout
+    return [json.loads(line) for line in argv_file.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def stand_in(tmp_path_factory):
+    with stand_ins_on_path(tmp_path_factory.mktemp("ostree-stand-in"),
+                           {"rpm-ostree": RPM_OSTREE, "ostree": OSTREE}) as mp:
         yield mp
 
 
@@ -149,14 +165,7 @@ def demo(tmp_path_factory, demo_repo, stand_in):
     git(gitdir, "commit", "-q", "-m", "treefiles")
     repo = top / "ostree-repo"
     compose = make_compose(top, demo_repo, CONFIG % {"git": gitdir, "demo_repo": demo_repo, "repo": repo})
-    argv_file = top / "argv.jsonl"
-    stand_in.setenv("RPM_OSTREE_STANDIN_ARGV", str(argv_file))
-    stand_in.setenv("RPM_OSTREE_STANDIN_FAIL", "i386/ostree/Client-1")
-    done = make(compose, "-j4")
-    stand_in.delenv("RPM_OSTREE_STANDIN_ARGV")
-    stand_in.delenv("RPM_OSTREE_STANDIN_FAIL")
-    assert done.returncode == 0, done.stdout
-    runs = [json.loads(line) for line in argv_file.read_text().splitlines()]
+    runs = make_recording_argv(stand_in, compose, top / "argv.jsonl", "i386/ostree/Client-1")
     return compose, str(repo), runs
 
 

@@ -21,9 +21,9 @@ import tarfile
 import pytest
 
 import kojihub_runroot
-from conftest import assert_one_line_error, command, make, set_phase_options
+from conftest import assert_one_line_error, command, read_json, set_phase_options
 from test_buildinstall import copy_compose, make_compose
-from test_ostree import git, read_json
+from test_ostree import git, make_recording_argv, stand_ins_on_path
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
 """STAND-IN for rpm-ostree (tests/test_ostreecontainer.py): see that module's docstring."""
@@ -111,11 +111,7 @@ ostree_container = {
 
 @pytest.fixture(scope="module")
 def stand_in(tmp_path_factory):
-    bindir = tmp_path_factory.mktemp("ostreecontainer-stand-in")
-    (bindir / "rpm-ostree").write_text(RPM_OSTREE)
-    (bindir / "rpm-ostree").chmod(0o755)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PATH", str(bindir) + os.pathsep + os.environ["PATH"])
+    with stand_ins_on_path(tmp_path_factory.mktemp("ostreecontainer-stand-in"), {"rpm-ostree": RPM_OSTREE}) as mp:
         yield mp
 
 
@@ -135,14 +131,7 @@ def demo(tmp_path_factory, demo_repo, stand_in):
     git(gitdir, "add", ".")
     git(gitdir, "commit", "-q", "-m", "client")
     compose = make_compose(top, demo_repo, CONFIG % {"git": gitdir, "demo_repo": demo_repo})
-    argv_file = top / "argv.jsonl"
-    stand_in.setenv("RPM_OSTREE_STANDIN_ARGV", str(argv_file))
-    stand_in.setenv("RPM_OSTREE_STANDIN_FAIL", "i386/ostreecontainer/Client-1")
-    done = make(compose, "-j4")
-    stand_in.delenv("RPM_OSTREE_STANDIN_ARGV")
-    stand_in.delenv("RPM_OSTREE_STANDIN_FAIL")
-    assert done.returncode == 0, done.stdout
-    runs = [json.loads(line) for line in argv_file.read_text().splitlines()]
+    runs = make_recording_argv(stand_in, compose, top / "argv.jsonl", "i386/ostreecontainer/Client-1")
     return compose, runs
 
 

@@ -9,13 +9,12 @@ makes that run fail. Everything after lorax is real: the ISO in the compose's
 iso/ directory, its volume id and implanted MD5 read back, images.json.
 """
 
-import json
 import os
 import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make, set_phase_options
+from conftest import assert_one_line_error, command, make, read_json, set_phase_options
 from test_buildinstall import STAND_IN, lorax_runs, make_compose
 
 CONFIG = """
@@ -37,10 +36,6 @@ ostree_installer = [
 ]
 """
 
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, composed, http_server, make
+from conftest import assert_one_line_error, command, composed, http_server, make, read_json
 
 SPEC = """Name: %{pkgname}
 Version: %{pkgver}
@@ -21,13 +21,9 @@ A package for the pkgset tests.
 """
 
 
-def read(compose, rel):
-    with open(os.path.join(compose, rel)) as f:
-        return json.load(f)
-
 
 def packages(compose, arch):
-    return read(compose, "work/%s/pkgset/packages.json" % arch)["packages"]
+    return read_json(compose, "work/%s/pkgset/packages.json" % arch)["packages"]
 
 
 def build_rpm(topdir, name, version, arch):
@@ -87,7 +83,7 @@ def test_x86_64_set_has_native_multilib_noarch_and_source(new_compose):
                           "sourcerpm", "checksum", "checksum_type", "size", "build_time", "sigkey"}
     assert os.path.isabs(first["path"]) and os.path.isfile(first["path"])
     assert first["sigkey"] is None
-    st = read(new_compose, "work/x86_64/state/pkgset.json")
+    st = read_json(new_compose, "work/x86_64/state/pkgset.json")
     assert st["count"] == len(pkgs) and st["packages"] == "work/x86_64/pkgset/packages.json"
     assert not st["failed"]
 
@@ -268,7 +264,7 @@ def test_make_runs_pkgset_for_each_arch_first(new_compose):
     assert sorted(ran[:2]) == ["punji-pkgset --arch i386 .", "punji-pkgset --arch x86_64 ."]
     assert ran[2].startswith("punji-gather") and ran[-1] == "punji-finish ."
     for arch in ("i386", "x86_64"):
-        assert read(new_compose, "work/%s/state/pkgset.json" % arch)["count"] > 0
+        assert read_json(new_compose, "work/%s/state/pkgset.json" % arch)["count"] > 0
     assert "Nothing to be done" in make(new_compose).stdout
 
 
@@ -289,7 +285,7 @@ def test_an_http_repo_is_read_and_only_gathered_packages_are_downloaded(tmp_path
         # the work repo points at the packages where they are
         assert len(load_repo(os.path.join(compose, "work/i386/repo"))) == len(pkgs)
         command("punji-gather", "--variant", "Client", "--arch", "i386", compose, check=True)
-    gathered = read(compose, "work/i386/gather/Client.solved.json")["packages"]
+    gathered = read_json(compose, "work/i386/gather/Client.solved.json")["packages"]
     downloaded = glob.glob(cache + "/*/Packages/*.rpm")
     assert len(downloaded) == len(gathered) < len(pkgs)
     for p in gathered:  # the local copies, which gather --assemble links into the trees
@@ -396,7 +392,7 @@ def test_a_repos_package_set_holds_only_what_pungis_package_set_run_reaches(tmp_
     assert {"gx", "greedy-user", "mla"} <= names
     assert not names & {"gy", "gy-long", "xa-user", "ord-a"}  # greedy-cap's other provider; unasked ones
     assert len(names) < len({p.name for p in load_repo(solver_repo)})
-    gathered = {p["name"] for p in read(compose, "work/x86_64/gather/Server.json")["packages"]}
+    gathered = {p["name"] for p in read_json(compose, "work/x86_64/gather/Server.json")["packages"]}
     assert "gx" in gathered and "gy-long" not in gathered
     with open(os.path.join(compose, "logs/x86_64/pkgset.log")) as f:
         assert "packages reached by Pungi's package set runs of x86_64" in f.read()
@@ -488,7 +484,7 @@ def test_the_repo_made_while_the_reach_runs_is_the_one_made_after_it(tmp_path, d
         monkeypatch.setattr(reach, "start", _reach_still_running(running))
         caplog.clear()
         pkgset.run(compose, arch=arch)
-        made[running] = (_files(os.path.join(work, "repo")), read(compose, "work/%s/pkgset/packages.json" % arch)["packages"],
+        made[running] = (_files(os.path.join(work, "repo")), read_json(compose, "work/%s/pkgset/packages.json" % arch)["packages"],
                          sorted(os.listdir(os.path.join(work, "pkgset", "cache", "solv"))))
         again = "its repo made ahead holds other packages: it is made again"
         ahead = "its repo was made ahead, while the headers were read"

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from conftest import DATA, ROOT, assert_one_line_error, command, make
+from conftest import DATA, ROOT, assert_one_line_error, command, make, read_json
 from koji_pkgset_hub import koji  # noqa: F401 (the fixture the tests take)
-from koji_pkgset_hub import PER_VARIANT_DEPS, koji_compose, packages, pkgset, read
+from koji_pkgset_hub import PER_VARIANT_DEPS, koji_compose, packages, pkgset
 
 
 def test_latest_builds_across_the_inheritance(koji, tmp_path, demo_copy):
@@ -29,7 +29,7 @@ def test_latest_builds_across_the_inheritance(koji, tmp_path, demo_copy):
         assert p["location"] == os.path.relpath(p["path"], koji["hub"].root)
         assert p["checksum_type"] == "sha256" and p["size"] == os.path.getsize(p["path"])
         assert p["sigkey"] is None
-    st = read(compose, "work/x86_64/state/pkgset.json")
+    st = read_json(compose, "work/x86_64/state/pkgset.json")
     assert st["count"] == 5 and st["koji_event"] == koji["hub"].event and st["reused"] is False
     import createrepo_c
 
@@ -169,7 +169,7 @@ def test_nodeps_gathers_every_version_the_set_holds_as_pungi_does(koji, tmp_path
                            pkgset_koji_scratch_tasks=[str(koji["scratch"])])
     command("punji-pkgset", "--arch", "x86_64", compose, check=True)
     command("punji-gather", "--variant", "Server", "--arch", "x86_64", compose, check=True)
-    taken = read(compose, "work/x86_64/gather/Server.solved.json")["packages"]
+    taken = read_json(compose, "work/x86_64/gather/Server.solved.json")["packages"]
     assert sorted(p["nevra"] for p in taken if p["name"] == "kjt-override" and p["category"] == "binary") == [
         "kjt-override-0:2.0-1.noarch", "kjt-override-0:9.0-1.noarch"]
 
@@ -253,7 +253,7 @@ def test_a_tag_without_a_name_holds_only_the_extra_builds_as_pungi_does(koji, tm
     # for a tag without a name, its package set holding pkgset_koji_builds alone (odcs-modules-shape)
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="", pkgset_koji_builds=["kjt-extra-1.0-1"])
     assert {k: p["repo"] for k, p in pkgset(compose).items()} == {"kjt-extra.noarch": "koji build kjt-extra-1.0-1"}
-    assert read(compose, "work/x86_64/state/pkgset.json")["koji_tags"] == []
+    assert read_json(compose, "work/x86_64/state/pkgset.json")["koji_tags"] == []
     # beside a named tag: that tag's latest builds, the extra build in both sets
     compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag=["", "kj-child"],
                            pkgset_koji_builds=["kjt-extra-1.0-1"])
@@ -282,7 +282,7 @@ def test_demo_from_koji_gathers_like_demo_from_repos(koji, tmp_path, demo_copy, 
         for name in gathered:
             if not name.endswith(".json") or name.endswith(".solved.json"):
                 continue
-            want, got = (read(c, "work/%s/gather/%s" % (arch, name)) for c in (composes["repos"], composes["koji"]))
+            want, got = (read_json(c, "work/%s/gather/%s" % (arch, name)) for c in (composes["repos"], composes["koji"]))
             assert sorted((p["nevra"], p["category"], p["file"]) for p in got["packages"]) == \
                 sorted((p["nevra"], p["category"], p["file"]) for p in want["packages"])
     trees = {}
@@ -360,7 +360,7 @@ def test_with_two_tags_the_gather_reads_each_tags_set_as_pungi_does(koji, tmp_pa
         compose = koji_compose(tmp_path / str(len(tags)), demo_copy, pkgset_koji_tag=tags, **options)
         command("punji-pkgset", "--arch", "x86_64", compose, check=True)
         command("punji-gather", "--variant", "Tiny", "--arch", "x86_64", compose, check=True)
-        solved = read(compose, "work/x86_64/gather/Tiny.solved.json")["packages"]
+        solved = read_json(compose, "work/x86_64/gather/Tiny.solved.json")["packages"]
         binaries = [p["nevra"] for p in solved if p["category"] == "binary"]
         assert len(binaries) == len(set(binaries))  # a package both sets hold is listed once
         taken[len(tags)] = {nevra for nevra in binaries if nevra.startswith("demo-kmod")}

@@ -6,9 +6,9 @@ import os
 import shutil
 import subprocess
 
-from conftest import BIN, assert_one_line_error, command, make
+from conftest import BIN, assert_one_line_error, command, make, read_json
 from koji_pkgset_hub import koji  # noqa: F401 (the fixture the tests take)
-from koji_pkgset_hub import HTTP_PROFILE, koji_compose, packages, pkgset, read
+from koji_pkgset_hub import HTTP_PROFILE, koji_compose, packages, pkgset
 from punji_lib.rpms.headers import read_header
 
 
@@ -19,15 +19,15 @@ def test_a_rerun_reads_koji_at_the_compose_event(koji, tmp_path, demo_copy):
     hub = koji["hub"]
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-reuse")
     assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
-    first = read(compose, "work/x86_64/state/pkgset.json")
-    assert read(compose, "work/global/koji-event") == {"id": first["koji_event"], "ts": hub.events[first["koji_event"]]}
+    first = read_json(compose, "work/x86_64/state/pkgset.json")
+    assert read_json(compose, "work/global/koji-event") == {"id": first["koji_event"], "ts": hub.events[first["koji_event"]]}
     with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
         before = f.read()
     hub.tag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
     try:
         calls = len(hub.calls)
         assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
-        again = read(compose, "work/x86_64/state/pkgset.json")
+        again = read_json(compose, "work/x86_64/state/pkgset.json")
         assert again["reused"] is True and again["koji_event"] == first["koji_event"] and again["count"] == 1
         assert not {"listTaggedRPMS", "tagChangedSinceEvent", "getLastEvent"} & set(hub.calls[calls:])
         with open(os.path.join(compose, "work/x86_64/pkgset/packages.json"), "rb") as f:
@@ -36,14 +36,14 @@ def test_a_rerun_reads_koji_at_the_compose_event(koji, tmp_path, demo_copy):
         calls = len(hub.calls)
         assert set(pkgset(compose)) == {"kjt-reuse.noarch"}
         assert "listTaggedRPMS" in hub.calls[calls:] and "getLastEvent" not in hub.calls[calls:]
-        assert read(compose, "work/x86_64/state/pkgset.json")["koji_event"] == first["koji_event"]
+        assert read_json(compose, "work/x86_64/state/pkgset.json")["koji_event"] == first["koji_event"]
         # the i386 set, made later, is of the same event
         assert set(pkgset(compose, "i386")) == {"kjt-reuse.noarch"}
-        assert read(compose, "work/i386/state/pkgset.json")["koji_event"] == first["koji_event"]
+        assert read_json(compose, "work/i386/state/pkgset.json")["koji_event"] == first["koji_event"]
         compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-reuse", pkgset_allow_reuse=False)
         assert set(pkgset(compose)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
         pkgset(compose)
-        assert read(compose, "work/x86_64/state/pkgset.json")["reused"] is False
+        assert read_json(compose, "work/x86_64/state/pkgset.json")["reused"] is False
     finally:
         hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
 
@@ -67,10 +67,10 @@ def test_the_next_compose_takes_the_set_over_while_the_tags_do_not_change(koji, 
     second = next_compose()
     calls = len(hub.calls)
     assert set(pkgset(second)) == {"kjt-reuse.noarch"}
-    st = read(second, "work/x86_64/state/pkgset.json")
+    st = read_json(second, "work/x86_64/state/pkgset.json")
     assert st["reused"] is True and st["reused_from"] == os.path.basename(first)
-    assert st["koji_event"] == read(second, "work/global/koji-event")["id"] == hub.event
-    assert st["koji_event"] > read(first, "work/x86_64/state/pkgset.json")["koji_event"]
+    assert st["koji_event"] == read_json(second, "work/global/koji-event")["id"] == hub.event
+    assert st["koji_event"] > read_json(first, "work/x86_64/state/pkgset.json")["koji_event"]
     assert "listTaggedRPMS" not in hub.calls[calls:] and "tagChangedSinceEvent" in hub.calls[calls:]
     assert os.path.samefile(os.path.join(first, "work/x86_64/pkgset/packages.json"),
                             os.path.join(second, "work/x86_64/pkgset/packages.json"))
@@ -78,7 +78,7 @@ def test_the_next_compose_takes_the_set_over_while_the_tags_do_not_change(koji, 
     try:
         third = next_compose()
         assert set(pkgset(third)) == {"kjt-reuse.noarch", "kjt-reuse-new.noarch"}
-        assert read(third, "work/x86_64/state/pkgset.json")["reused"] is False
+        assert read_json(third, "work/x86_64/state/pkgset.json")["reused"] is False
     finally:
         hub.untag_build("kj-reuse-base", "kjt-reuse-new-1.0-1")
 
@@ -100,7 +100,7 @@ def test_a_package_blocked_between_the_events_makes_the_next_compose_read_the_ta
         second = command("punji-init", tmp_path / "conf" / "demo.conf", "--target-dir", tmp_path / "composes",
                          "--test", check=True).stdout.strip()
         assert set(pkgset(second)) == set()
-        assert not read(second, "work/x86_64/state/pkgset.json").get("reused")
+        assert not read_json(second, "work/x86_64/state/pkgset.json").get("reused")
         fresh = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-reuse", pkgset_allow_reuse=False)
         assert set(pkgset(fresh)) == set()
     finally:
@@ -168,8 +168,8 @@ def test_a_pinned_event_hides_what_was_tagged_later(koji, tmp_path, demo_copy):
     done = make(compose, "work/x86_64/state/pkgset.json", "work/i386/state/pkgset.json")
     assert done.returncode == 0, done.stdout
     assert _names(compose) == _names(compose, "i386") == {"kjt-pin-early.noarch"}
-    assert read(compose, "work/global/koji-event") == {"id": pinned, "ts": hub.events[pinned]}
-    assert read(compose, "work/x86_64/state/pkgset.json")["koji_event"] == pinned
+    assert read_json(compose, "work/global/koji-event") == {"id": pinned, "ts": hub.events[pinned]}
+    assert read_json(compose, "work/x86_64/state/pkgset.json")["koji_event"] == pinned
     # a resumed make (the set's state gone, as after a failure) asks Koji again, at the same event
     os.unlink(os.path.join(compose, "work/x86_64/state/pkgset.json"))
     calls = len(hub.calls)
@@ -181,12 +181,12 @@ def test_a_pinned_event_hides_what_was_tagged_later(koji, tmp_path, demo_copy):
     conf = tmp_path / "conf" / "demo.conf"
     later = command("punji-init", conf, "--target-dir", tmp_path / "later", "--test", "--koji-event", hub.event,
                     check=True).stdout.strip()
-    assert read(later, "work/global/compose-request.json")["koji_event"] == hub.event
+    assert read_json(later, "work/global/compose-request.json")["koji_event"] == hub.event
     assert set(pkgset(later)) == {"kjt-pin-early.noarch", "kjt-pin-late.noarch"}
     same = command("punji-init", conf, "--target-dir", tmp_path / "same", "--test", "--koji-event", compose,
                    check=True).stdout.strip()
     assert set(pkgset(same)) == {"kjt-pin-early.noarch"}
-    assert read(same, "work/global/koji-event")["id"] == pinned
+    assert read_json(same, "work/global/koji-event")["id"] == pinned
 
     # 0 is no event, as in Pungi: --koji-event 0 leaves the option's event, an option of 0 the last
     unpinned = command("punji-init", conf, "--target-dir", tmp_path / "zero", "--test", "--koji-event", "0",
@@ -194,7 +194,7 @@ def test_a_pinned_event_hides_what_was_tagged_later(koji, tmp_path, demo_copy):
     assert set(pkgset(unpinned)) == {"kjt-pin-early.noarch"}
     last = koji_compose(tmp_path / "zero-option", demo_copy, pkgset_koji_tag="kj-pinned", koji_event=0)
     assert set(pkgset(last)) == {"kjt-pin-early.noarch", "kjt-pin-late.noarch"}
-    assert read(last, "work/global/koji-event")["id"] == hub.event
+    assert read_json(last, "work/global/koji-event")["id"] == hub.event
 
 
 def test_without_a_pin_every_arch_reads_the_event_of_the_first(koji, tmp_path, demo_copy):
@@ -204,10 +204,10 @@ def test_without_a_pin_every_arch_reads_the_event_of_the_first(koji, tmp_path, d
     hub.tag_build("kj-unpinned", early["nvr"])
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-unpinned")
     assert set(pkgset(compose)) == {"kjt-unpin-early.noarch"}
-    event = read(compose, "work/global/koji-event")["id"]
+    event = read_json(compose, "work/global/koji-event")["id"]
     hub.tag_build("kj-unpinned", late["nvr"])
     assert set(pkgset(compose, "i386")) == {"kjt-unpin-early.noarch"}
-    assert read(compose, "work/i386/state/pkgset.json")["koji_event"] == event < hub.event
+    assert read_json(compose, "work/i386/state/pkgset.json")["koji_event"] == event < hub.event
 
 
 def test_a_bad_event_is_one_error(koji, tmp_path, demo_copy):
@@ -226,7 +226,7 @@ def test_a_bad_event_is_one_error(koji, tmp_path, demo_copy):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     last = done.stderr.splitlines()[-1]  # make's output comes before it
     assert last.startswith("punji-compose: error: compose DOOMED: pkgset") and "koji event 99998" in last, last
-    assert read(done.stdout.strip(), "work/global/compose-request.json")["koji_event"] == 99998
+    assert read_json(done.stdout.strip(), "work/global/compose-request.json")["koji_event"] == 99998
 
 
 def _cached(cache):

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import MODULAR, assert_one_line_error, command, make
+from conftest import MODULAR, assert_one_line_error, command, make, read_json
 from kojihub import Hub, listening, serving, serving_files, write_profile
 
 PROFILE = "punjimod"
@@ -163,10 +163,6 @@ def koji_product(top, variants=None, **options):
 def new_compose(top, conf):
     return command("punji-init", conf, "--target-dir", top / "out", "--test", check=True).stdout.strip()
 
-
-def read_json(compose, rel):
-    with open(os.path.join(compose, rel)) as f:
-        return json.load(f)
 
 
 def gathered(compose, uid):

@@ -3,9 +3,9 @@ or waited for, as Pungi 4.3.2 does (the local Koji test hub of koji_pkgset_hub).
 
 import os
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, make, read_json
 from koji_pkgset_hub import koji  # noqa: F401 (the fixture the tests take)
-from koji_pkgset_hub import HTTP_PROFILE, PER_VARIANT_DEPS, PROFILE, koji_compose, pkgset, read
+from koji_pkgset_hub import HTTP_PROFILE, PER_VARIANT_DEPS, PROFILE, koji_compose, pkgset
 from kojihub import Signer
 from punji_lib.rpms.headers import read_header
 
@@ -110,7 +110,7 @@ def test_with_no_tree_left_the_source_rpms_are_still_read_and_their_signatures_c
     # reads the tag's source RPMs and fails on unsigned ones, punji made an empty compose
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="demo", sigkeys=[koji["a"]],
                            gather_method=PER_VARIANT_DEPS, tree_variants=["NoSuchVariant"])
-    assert "work/src/state/pkgset.json" in [t["target"] for t in read(compose, "work/global/targets.json")["targets"]]
+    assert "work/src/state/pkgset.json" in [t["target"] for t in read_json(compose, "work/global/targets.json")["targets"]]
     done = make(compose)
     assert done.returncode != 0
     assert open(os.path.join(compose, "STATUS")).read().strip() == "DOOMED"

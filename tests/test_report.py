@@ -11,9 +11,8 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make
+from conftest import assert_one_line_error, command, demo_config, make
 from test_compose import failing_image_writer, strict_size_limit
-from test_diff import demo_config
 
 PAGE = "logs/global/report.html"
 

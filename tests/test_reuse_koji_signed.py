@@ -4,9 +4,9 @@ history does not see a signature; the local Koji test hub of koji_pkgset_hub).""
 
 import os
 
-from conftest import command
+from conftest import command, read_json
 from koji_pkgset_hub import koji  # noqa: F401 (the fixture the tests take)
-from koji_pkgset_hub import koji_compose, pkgset, read
+from koji_pkgset_hub import koji_compose, pkgset
 from kojihub import Signer
 
 
@@ -29,10 +29,10 @@ def test_a_copy_signed_since_with_an_earlier_key_is_taken(koji, tmp_path, demo_c
                      "--test", check=True).stdout.strip()
     taken = pkgset(second)["kjs-later.noarch"]
     assert taken["sigkey"] == signer.sigkey and "/data/signed/%s/" % signer.sigkey in taken["path"]
-    assert not read(second, "work/x86_64/state/pkgset.json").get("reused")
+    assert not read_json(second, "work/x86_64/state/pkgset.json").get("reused")
     # the set stays taken over while no earlier key signed anything since
     third = command("punji-init", tmp_path / "conf" / "demo.conf", "--target-dir", tmp_path / "composes",
                     "--test", check=True).stdout.strip()
     finished(second)
     assert pkgset(third)["kjs-later.noarch"]["sigkey"] == signer.sigkey
-    assert read(third, "work/x86_64/state/pkgset.json").get("reused_from") == os.path.basename(second)
+    assert read_json(third, "work/x86_64/state/pkgset.json").get("reused_from") == os.path.basename(second)

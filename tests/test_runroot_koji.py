@@ -15,8 +15,8 @@ import time
 import pytest
 
 import kojihub_runroot
-from conftest import BIN, assert_one_line_error, command, make, set_phase_options
-from test_buildinstall import STAND_IN, copy_compose, lorax_runs, make_compose, os_tree, read_json
+from conftest import BIN, assert_one_line_error, command, make, read_json, set_phase_options
+from test_buildinstall import STAND_IN, copy_compose, lorax_runs, make_compose, os_tree
 
 EXTRA = """
 buildinstall_method = "lorax"

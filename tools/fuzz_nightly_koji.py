@@ -118,18 +118,31 @@ class KojiCase:
 # --- hub mutations: update steps ------------------------------------------------------------------
 
 
+def tag_a_build(rng, case, tag):
+    """Tag a build of the pools that TAG lacks into it: its NVR (None: TAG has them all)."""
+    untagged = sorted(set(case.all_builds()) - case.tagged().get(tag, set()))
+    if not untagged:
+        return None
+    nvr = rng.choice(untagged)
+    case.add_update({"tag": tag, "builds": [nvr]})
+    return nvr
+
+
+def untag_a_build(rng, case, tag):
+    """Untag one of the builds of TAG (it has some): its NVR."""
+    nvr = rng.choice(sorted(case.tagged()[tag]))
+    case.add_update({"untag": tag, "builds": [nvr]})
+    return nvr
+
+
 def mutate_koji_build_tagged(rng, case):
     """A build of the pools tagged into a tag the package set reads."""
     tags = case.reached_tags()
     if not tags:
         return None
     tag = rng.choice(tags)
-    untagged = sorted(set(case.all_builds()) - case.tagged().get(tag, set()))
-    if not untagged:
-        return None
-    nvr = rng.choice(untagged)
-    case.add_update({"tag": tag, "builds": [nvr]})
-    return "koji: build %s tagged into %s" % (nvr, tag)
+    nvr = tag_a_build(rng, case, tag)
+    return nvr and "koji: build %s tagged into %s" % (nvr, tag)
 
 
 def mutate_koji_build_untagged(rng, case):
@@ -139,9 +152,7 @@ def mutate_koji_build_untagged(rng, case):
     if not tags:
         return None
     tag = rng.choice(tags)
-    nvr = rng.choice(sorted(tagged[tag]))
-    case.add_update({"untag": tag, "builds": [nvr]})
-    return "koji: build %s untagged from %s" % (nvr, tag)
+    return "koji: build %s untagged from %s" % (untag_a_build(rng, case, tag), tag)
 
 
 def mutate_koji_inherited_tag_changed(rng, case):
@@ -150,17 +161,10 @@ def mutate_koji_inherited_tag_changed(rng, case):
     if not ancestors:
         return None
     tag = rng.choice(ancestors)
-    tagged = case.tagged().get(tag, set())
-    if tagged and rng.random() < 0.5:
-        nvr = rng.choice(sorted(tagged))
-        case.add_update({"untag": tag, "builds": [nvr]})
-        return "koji: inherited tag %s: build %s untagged" % (tag, nvr)
-    untagged = sorted(set(case.all_builds()) - tagged)
-    if not untagged:
-        return None
-    nvr = rng.choice(untagged)
-    case.add_update({"tag": tag, "builds": [nvr]})
-    return "koji: inherited tag %s: build %s tagged" % (tag, nvr)
+    if case.tagged().get(tag) and rng.random() < 0.5:
+        return "koji: inherited tag %s: build %s untagged" % (tag, untag_a_build(rng, case, tag))
+    nvr = tag_a_build(rng, case, tag)
+    return nvr and "koji: inherited tag %s: build %s tagged" % (tag, nvr)
 
 
 def mutate_koji_newer_build(rng, case):

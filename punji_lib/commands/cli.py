@@ -277,23 +277,32 @@ def run_phase(argparser, phase, job, argv=None):
                 status.set_status(topdir, "TERMINATED")  # the .pid file stays: punji-status shows it interrupted
                 raise
             except Exception as exc:
-                known = as_user_error(exc)
-                message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
-                if not _failable(topdir, phase, variant, arch) or isinstance(known, NotFailable):
-                    state.mark_failed(topdir, phase, variant, arch, message)
-                    status.set_status(topdir, "DOOMED")
-                    raise known or exc
-                log.exception("failed, but failable: %s", message)
-                finished(argparser.prog, "failed, but failable")
-                state.write(topdir, phase, variant, arch, failed=True, error=message)
-                warn(argparser.prog, "%s (failable_deliverables: the compose goes on without it)" % message)
-                notify.phase_done(topdir, phase)
-                return 0
+                return _phase_failed(argparser.prog, topdir, phase, variant, arch, exc)
             state.clear_marks(topdir, phase, variant, arch)  # a phase with no state file (makefile) leaves no running mark
             finished(argparser.prog)
             notify.phase_done(topdir, phase)
 
     return run(_Parsed(argparser, args), work)
+
+
+def _phase_failed(prog, topdir, phase, variant, arch, exc):
+    """A phase's failure EXC: recorded in its state file when failable_deliverables lets it fail
+    (0, the compose goes on); else the error left beside the state file, STATUS DOOMED and EXC
+    (as the user error it stands for) raised again."""
+    from ..compose import notify, state, status
+
+    known = as_user_error(exc)
+    message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
+    if not _failable(topdir, phase, variant, arch) or isinstance(known, NotFailable):
+        state.mark_failed(topdir, phase, variant, arch, message)
+        status.set_status(topdir, "DOOMED")
+        raise known or exc
+    log.exception("failed, but failable: %s", message)
+    finished(prog, "failed, but failable")
+    state.write(topdir, phase, variant, arch, failed=True, error=message)
+    warn(prog, "%s (failable_deliverables: the compose goes on without it)" % message)
+    notify.phase_done(topdir, phase)
+    return 0
 
 
 # A phase reads and makes tens of thousands of records (packages, files, their JSON) and next

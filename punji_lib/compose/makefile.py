@@ -10,7 +10,8 @@ state files of the variants this one builds on: an addon's parent...),
 @LOOKASIDE_VARIANTS@ (the same phase's state files, every arch, of the variants
 variant_as_lookaside names for this one), @REPO_FILES@ (the repomd.xml files of the arch's
 local pkgset_repos), @NAMESAKES@ (createiso's state files of the later trees whose images
-may share names with this one's), and in
+may share names with this one's), @TREE_BEFORE@ (the same phase's state files of the
+variants writing into an addon's tree before it), and in
 the head @PUNJI_BIN@, @CONFIG_FILES@, @INPUT_FILES@. The phase of a fragment is
 its `# phase:` line, else its file name without the number: 10-init.mk is the
 init phase. For every phase the Makefile also has a phony target of that name

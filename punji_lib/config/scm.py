@@ -480,7 +480,6 @@ def extract_rpm(path, dest, what):
             header = ts.hdrFromFdno(f.fileno())
             payload = rpm.fd.open(f, flags=header["payloadcompressor"] or "gzip")
             archive = rpm.files(header).archive(payload, write=False)
-            written = {}
             for item in archive:
                 target = _payload_target(real_dest, item.name)
                 if target is None:
@@ -500,19 +499,7 @@ def extract_rpm(path, dest, what):
                 if stat.S_ISLNK(mode):
                     os.symlink(_relative_link(item.name, item.linkto), target)
                 elif stat.S_ISREG(mode):
-                    if archive.hascontent():
-                        _write_payload_file(archive, target, item)
-                        written[item.inode] = target
-                        for sibling in item.links:
-                            other = _payload_target(real_dest, sibling.name)
-                            if other and other != target and not os.path.lexists(other):
-                                os.makedirs(os.path.dirname(other), exist_ok=True)
-                                if os.path.realpath(os.path.dirname(other)) == os.path.dirname(other):
-                                    os.link(target, other)
-                    elif item.nlink > 1:
-                        continue  # a hard link: its content comes with the last of its set
-                    else:
-                        open(target, "wb").close()
+                    _unpack_file(archive, item, target, real_dest)
                 # devices, fifos and sockets have nothing to export
             archive.close()
     except rpm.error as exc:
@@ -520,6 +507,21 @@ def extract_rpm(path, dest, what):
     except OSError as exc:
         raise PunjiError("%s: cannot unpack package %s: %s" % (what, path, exc.strerror or exc))
     return dest
+
+
+def _unpack_file(archive, item, target, real_dest):
+    """Write the regular file ITEM of ARCHIVE at TARGET. The content of a set of hard links comes
+    with the last of them, which is linked to the others then; a file without content is empty."""
+    if archive.hascontent():
+        _write_payload_file(archive, target, item)
+        for sibling in item.links:
+            other = _payload_target(real_dest, sibling.name)
+            if other and other != target and not os.path.lexists(other):
+                os.makedirs(os.path.dirname(other), exist_ok=True)
+                if os.path.realpath(os.path.dirname(other)) == os.path.dirname(other):
+                    os.link(target, other)
+    elif item.nlink <= 1:
+        open(target, "wb").close()
 
 
 def _payload_target(real_dest, name):

@@ -12,7 +12,6 @@ from .. import arches
 from ..errors import PunjiError
 
 DTD_PATH = os.path.join(os.path.dirname(__file__), "data", "variants.dtd")
-CHILD_TYPES = ("addon", "optional", "layered-product")
 
 
 def load(path, tree_arches=None, tree_variants=None):
@@ -125,9 +124,9 @@ def _modules(node):
                   key=lambda m: m["name"])
 
 
-def _collect(path, node, parent, out, templates):
-    variant = _variant(node, parent)
-    where = "%s:%s: variant '%s'" % (path, node.sourceline, variant["uid"])
+def _check_variant(path, node, variant, parent, where):
+    """One error line when VARIANT (of NODE, under PARENT) breaks a rule of the variants XML:
+    its id, arches, type and place."""
     if not ID_RE.match(variant["id"] or ""):
         raise PunjiError("%s:%s: variant id %r: only letters, digits, '_', '-' and '.' (not leading)"
                          % (path, node.sourceline, variant["id"]))
@@ -146,6 +145,14 @@ def _collect(path, node, parent, out, templates):
         raise PunjiError("%s: a child's id must differ from its parent's" % where)
     if variant["type"] == "layered-product" and variant["release"] is None:
         raise PunjiError("%s: a layered-product needs a <release> element" % where)
+
+
+def _collect(path, node, parent, out, templates):
+    """Append the variant of NODE (under PARENT), then its children and <ref>s (TEMPLATES: the
+    top-level variants a <ref> may name), to OUT; the variant, or None when Pungi leaves it out."""
+    variant = _variant(node, parent)
+    where = "%s:%s: variant '%s'" % (path, node.sourceline, variant["uid"])
+    _check_variant(path, node, variant, parent, where)
     if parent is not None:
         if not variant["arches"]:
             return None  # Pungi leaves out a child that lists no arches
@@ -215,6 +222,15 @@ def filter_tree(variants, tree_arches=None, tree_variants=None):
 
 def by_uid(variants):
     return {v["uid"]: v for v in variants}
+
+
+def with_arch(variants, uid, arch, source=True):
+    """The variant UID of VARIANTS when it has a tree of ARCH (with SOURCE, also "src": every
+    variant has a source tree); else one error line."""
+    v = by_uid(variants).get(uid)
+    if v is None or ((arch != "src" or not source) and arch not in v["arches"]):
+        raise PunjiError("variant %s has no arch %s in this compose" % (uid, arch))
+    return v
 
 
 def all_arches(variants):

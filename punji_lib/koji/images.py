@@ -64,6 +64,22 @@ def pick(conf, block, key, phase_option):
     return None
 
 
+def koji_target(conf, block, phase_option, where, old_option=None):
+    """The Koji target of a block (pick()'s precedence, then OLD_OPTION, the phase option's old
+    name); none: one error line naming WHERE."""
+    target = pick(conf, block, "target", phase_option) or (old_option and conf.get(old_option))
+    if not target:
+        raise PunjiError("%s: no Koji target (set 'target', %s or global_target)" % (where, phase_option))
+    return target
+
+
+def require_keys(block, keys, where):
+    """Fail with one line naming WHERE when a block lacks one of KEYS (or has it empty)."""
+    for key in keys:
+        if not block.get(key):
+            raise PunjiError("%s: '%s' is missing" % (where, key))
+
+
 def release(topdir, conf, block, phase_option):
     """The release of a block: its 'release', else the phase's, else global_release, through
     generated(); a null or empty one is image_release; never set: None."""

@@ -83,17 +83,8 @@ def strings(value):
 
 
 def from_koji(topdir, conf, arch):
-    tags = [str(t) for t in strings(conf.get("pkgset_koji_tag"))]
-    nvrs = [str(b) for b in strings(conf.get("pkgset_koji_builds"))]
-    tasks = strings(conf.get("pkgset_koji_scratch_tasks"))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    if not (tags or nvrs or tasks or modules.wanted(conf, tree)):
-        raise PunjiError("option 'pkgset_koji_tag': needed with pkgset_source = 'koji' "
-                         "(or pkgset_koji_builds / pkgset_koji_scratch_tasks / modules)")
-    try:
-        tasks = [int(t) for t in tasks]
-    except ValueError:
-        raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
+    tags, nvrs, tasks = _sources(conf, tree)
     compose_type = request.read(topdir).get("compose_type")
     koji = Session(conf.get("koji_profile"))
     koji.call("getAPIVersion")
@@ -138,13 +129,7 @@ def from_koji(topdir, conf, arch):
             record["invalid_sigkey"] = True
         chosen.setdefault(record["nevra"], (record, pkg))
         sets[record["nevra"]] = holders.get(rpm["id"], {0})
-    for record, pkg in _scratch(koji, tasks, wanted, store, headers, scratch_names):
-        known = chosen.setdefault(record["nevra"], (record, pkg))[0]
-        added = _add_task_sets(sets, record["nevra"], len(tags))
-        if known["path"] != record["path"]:  # Pungi's set holds both files (gather._all_files)
-            known.setdefault("twins", []).append(record["path"])
-            if added:  # module content tags hold the NEVRA's build, the tags' sets the task's file
-                known["twin_sets"] = sorted(added)
+    _add_scratch(chosen, sets, _scratch(koji, tasks, wanted, store, headers, scratch_names), len(tags))
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
     content_tags = found.content_tags if found else []
@@ -153,6 +138,33 @@ def from_koji(topdir, conf, arch):
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
                                   "koji_tags": tag_ids(koji, watched, conf, event), "reused": False}, sets=sets)
+
+
+def _sources(conf, tree):
+    """(tags, extra build NVRs, scratch task ids) the package set is read from; none of them
+    nor modules: one error line."""
+    tags = [str(t) for t in strings(conf.get("pkgset_koji_tag"))]
+    nvrs = [str(b) for b in strings(conf.get("pkgset_koji_builds"))]
+    tasks = strings(conf.get("pkgset_koji_scratch_tasks"))
+    if not (tags or nvrs or tasks or modules.wanted(conf, tree)):
+        raise PunjiError("option 'pkgset_koji_tag': needed with pkgset_source = 'koji' "
+                         "(or pkgset_koji_builds / pkgset_koji_scratch_tasks / modules)")
+    try:
+        return tags, nvrs, [int(t) for t in tasks]
+    except ValueError:
+        raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
+
+
+def _add_scratch(chosen, sets, scratch, tag_count):
+    """Add the (record, Package) of SCRATCH tasks' RPMs to CHOSEN ({NEVRA: (record, Package)})
+    and SETS ({NEVRA: indexes})."""
+    for task_record, pkg in scratch:
+        known = chosen.setdefault(task_record["nevra"], (task_record, pkg))[0]
+        added = _add_task_sets(sets, task_record["nevra"], tag_count)
+        if known["path"] != task_record["path"]:  # Pungi's set holds both files (gather._all_files)
+            known.setdefault("twins", []).append(task_record["path"])
+            if added:  # module content tags hold the NEVRA's build, the tags' sets the task's file
+                known["twin_sets"] = sorted(added)
 
 
 def _add_task_sets(sets, nevra, tag_count):

@@ -137,11 +137,7 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         _make_package_dirs(topdir, tree, members, listed, arch)
         raise PunjiError("%s.%s, image %d: %s is is_empty and has no tree, so no .treeinfo for an extra ISO"
                          % (uid, arch, number, uid))
-    for member in members:  # an is_empty variant gets no repodata (nor a createrepo target)
-        if not member.get("is_empty") and \
-                not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
-            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
-                             % (member["uid"], arch, member["uid"], arch))
+    _check_repodata(topdir, members, arch)
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     content, boot = {}, None
     if arch != "src":
@@ -156,17 +152,7 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
         # after the package directories: Pungi makes them, then its writer fails on the boot files
         iso.require_boot_files("%s.%s, image %d" % (uid, arch, number), method, arch, boot_files, chrp)
     for member in members:
-        repo = layout.at(topdir, layout.repo_dir(member, arch))
-        for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
-            if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
-                content["%s/Packages/%s" % (member["uid"], rel)] = path
-        for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
-            content["%s/repodata/%s" % (member["uid"], rel)] = path
-        if block.get("inherit_extra_files"):
-            extra_top, configured = _extra_files_of(topdir, member["uid"], arch)
-            for rel in configured:
-                if os.path.isfile(os.path.join(extra_top, rel)):
-                    content["%s/%s" % (member["uid"], rel)] = os.path.join(extra_top, rel)
+        content.update(_member_content(topdir, member, arch, block.get("inherit_extra_files")))
     os.makedirs(scratch)
     generated = _media_files(topdir, conf, v, arch, scratch)
     generated.update(_fetch_extra_files(topdir, conf, v, arch, number, block, os.path.join(scratch, "extra")))
@@ -178,6 +164,34 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
                if "lost+found" not in rel.split("/") and os.path.basename(rel) != "boot.iso"}
     return {"name": name, "volid": volid, "content": content, "boot": boot, "block": block, "number": number,
             "included": [m["uid"] for m in members[1:]], "generated": sorted(generated)}
+
+
+def _check_repodata(topdir, members, arch):
+    """Fail with one line when a tree of MEMBERS on ARCH has no repodata yet (an is_empty
+    variant gets none, nor a createrepo target)."""
+    for member in members:
+        if not member.get("is_empty") and \
+                not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
+            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+                             % (member["uid"], arch, member["uid"], arch))
+
+
+def _member_content(topdir, member, arch, inherit_extra_files):
+    """{ISO path: file} of variant MEMBER's tree on an extra ISO: <uid>/Packages, <uid>/repodata
+    and, with INHERIT_EXTRA_FILES, its extra files."""
+    content = {}
+    repo = layout.at(topdir, layout.repo_dir(member, arch))
+    for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
+        if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
+            content["%s/Packages/%s" % (member["uid"], rel)] = path
+    for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
+        content["%s/repodata/%s" % (member["uid"], rel)] = path
+    if inherit_extra_files:
+        extra_top, configured = _extra_files_of(topdir, member["uid"], arch)
+        for rel in configured:
+            if os.path.isfile(os.path.join(extra_top, rel)):
+                content["%s/%s" % (member["uid"], rel)] = os.path.join(extra_top, rel)
+    return content
 
 
 def _extra_files_of(topdir, uid, arch):
@@ -255,25 +269,9 @@ def _fetch_extra_files(topdir, conf, v, arch, number, block, dest):
     return files
 
 
-def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
-    """The image's .treeinfo, as Pungi tweaks the tree's (a source tree's made here): disc 1
-    of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
-    block, the top-level ones with <uid> paths; images and checksums only of files the image
-    holds at the same path."""
-    from productmd.treeinfo import TreeInfo, Variant
-
-    uid = v["uid"]
-    top = layout.at(topdir, layout.tree_dir(uid, arch))
-    source = os.path.join(top, ".treeinfo")
-    if os.path.isfile(source):
-        ti = TreeInfo()
-        try:
-            ti.load(source)
-        except Exception as exc:
-            raise PunjiError("%s: cannot read it: %s" % (source, exc))
-    else:
-        ti = treeinfo.treeinfo(conf, v, tree, arch, _timestamp(topdir, v, arch), top)
-    ti.media.discnum, ti.media.totaldiscs = 1, 1
+def _keep_what_the_image_holds(ti, content):
+    """Drop from TreeInfo TI the images (and boot.iso) and checksums of files the image CONTENT
+    does not hold at the same path, and the checksums of the repodata."""
     for platform in list(ti.images.images):
         images = ti.images.images[platform]
         for kind, path in list(images.items()):
@@ -286,6 +284,13 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
     for path in list(ti.checksums.checksums):
         if path not in content or path.startswith("repodata/"):
             del ti.checksums.checksums[path]
+
+
+def _add_members(ti, members, uid):
+    """Add to TreeInfo TI the variants of MEMBERS it does not list (an addon under its parent),
+    with <uid> paths; one that would take the id of another: one error line naming UID's block."""
+    from productmd.treeinfo import Variant
+
     present = {var.uid: var for var in ti.variants.get_variants(recursive=True)}
     for member in members:
         if member["uid"] in present:
@@ -305,6 +310,29 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
         else:
             ti.variants.add(var)
         present[member["uid"]] = var
+
+
+def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
+    """The image's .treeinfo, as Pungi tweaks the tree's (a source tree's made here): disc 1
+    of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
+    block, the top-level ones with <uid> paths; images and checksums only of files the image
+    holds at the same path."""
+    from productmd.treeinfo import TreeInfo
+
+    uid = v["uid"]
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    source = os.path.join(top, ".treeinfo")
+    if os.path.isfile(source):
+        ti = TreeInfo()
+        try:
+            ti.load(source)
+        except Exception as exc:
+            raise PunjiError("%s: cannot read it: %s" % (source, exc))
+    else:
+        ti = treeinfo.treeinfo(conf, v, tree, arch, _timestamp(topdir, v, arch), top)
+    ti.media.discnum, ti.media.totaldiscs = 1, 1
+    _keep_what_the_image_holds(ti, content)
+    _add_members(ti, members, uid)
     for var in ti.variants.variants.values():  # Pungi points the top-level ones at their directory
         var.paths.repository = var.uid
         var.paths.packages = var.uid + "/Packages"

@@ -43,34 +43,15 @@ def write(topdir):
     data["payload"] = {"images": {}}
     images.compose.serialize(data["payload"])
     count = 0
-    compose_dir = layout.at(topdir, "compose")
     for v in tree:
         for arch in v["arches"] + ["src"]:
-            # this tree's images, the extra ISOs punji-extraiso made for it (extra_isos) and
-            # the boot.iso punji-buildinstall put into its os tree
-            for phase, path in ((PHASE, layout.createiso_json(v["uid"], arch)),
-                                ("extraiso", layout.extraiso_json(v["uid"], arch)),
-                                ("buildinstall", layout.buildinstall_json(v["uid"], arch))):
-                path = layout.at(topdir, path)
-                done = layout.at(topdir, layout.state_file(phase, v["uid"], arch))
-                if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
-                    continue
-                for record in jsonio.read_json(path)["images"]:
-                    if phase != PHASE and not os.path.isfile(os.path.join(compose_dir, record["path"])):
-                        continue  # gone with the iso directory createiso made again; punji-extraiso makes it anew
-                    count += 1
-                    for listed in v["arches"] if arch == "src" else [arch]:
-                        data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
-    # the images of the Koji image phases (punji-imagebuild, ...): work/global/<phase>/images.json
-    for phase in KOJI_IMAGE_PHASES:
-        path = layout.at(topdir, layout.koji_images_json(phase))
-        if not os.path.isfile(layout.at(topdir, layout.state_file(phase))) or not os.path.isfile(path):
-            continue
-        for entry in jsonio.read_json(path)["images"]:
-            if os.path.isfile(os.path.join(compose_dir, entry["image"]["path"])):
+            for record in _tree_images(topdir, v, arch):
                 count += 1
-                data["payload"]["images"].setdefault(entry["variant"], {}).setdefault(
-                    entry["arch"], []).append(entry["image"])
+                for listed in v["arches"] if arch == "src" else [arch]:
+                    data["payload"]["images"].setdefault(v["uid"], {}).setdefault(listed, []).append(record)
+    for entry in _koji_images(topdir):
+        count += 1
+        data["payload"]["images"].setdefault(entry["variant"], {}).setdefault(entry["arch"], []).append(entry["image"])
     for by_arch in data["payload"]["images"].values():
         for listed in by_arch.values():
             listed.sort(key=lambda r: r["path"])
@@ -82,3 +63,33 @@ def write(topdir):
     jsonio.write_json(layout.at(topdir, target), data)
     log.info("%s: %d images", target, count)
     state.write(topdir, PHASE, images=count, result=target)
+
+
+def _tree_images(topdir, v, arch):
+    """The image records of tree V.ARCH: its images, the extra ISOs punji-extraiso made for it
+    (extra_isos) and the boot.iso punji-buildinstall put into its os tree."""
+    compose_dir = layout.at(topdir, "compose")
+    for phase, path in ((PHASE, layout.createiso_json(v["uid"], arch)),
+                        ("extraiso", layout.extraiso_json(v["uid"], arch)),
+                        ("buildinstall", layout.buildinstall_json(v["uid"], arch))):
+        path = layout.at(topdir, path)
+        done = layout.at(topdir, layout.state_file(phase, v["uid"], arch))
+        if not os.path.isfile(done) or jsonio.read_json(done).get("failed") or not os.path.isfile(path):
+            continue
+        for record in jsonio.read_json(path)["images"]:
+            if phase != PHASE and not os.path.isfile(os.path.join(compose_dir, record["path"])):
+                continue  # gone with the iso directory createiso made again; punji-extraiso makes it anew
+            yield record
+
+
+def _koji_images(topdir):
+    """The {variant, arch, image} entries of the Koji image phases' images (punji-imagebuild,
+    ...: work/global/<phase>/images.json) that are in the compose."""
+    compose_dir = layout.at(topdir, "compose")
+    for phase in KOJI_IMAGE_PHASES:
+        path = layout.at(topdir, layout.koji_images_json(phase))
+        if not os.path.isfile(layout.at(topdir, layout.state_file(phase))) or not os.path.isfile(path):
+            continue
+        for entry in jsonio.read_json(path)["images"]:
+            if os.path.isfile(os.path.join(compose_dir, entry["image"]["path"])):
+                yield entry

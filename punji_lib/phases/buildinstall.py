@@ -52,9 +52,7 @@ def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     rr_conf = runroot.options(topdir)
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or arch not in v["arches"]:
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch, source=False)
     if conf.get("buildinstall_method") not in (None, "lorax"):
         raise PunjiError("option 'buildinstall_method': %r is not supported (only 'lorax')"
                          % conf["buildinstall_method"])
@@ -76,12 +74,7 @@ def run(topdir, variant, arch):
     argv = lorax.command(topdir, conf, v, arch, output, os.path.join(log_dir, "lorax.log"))
     packages = ["lorax"] + va_data(conf.get("buildinstall_packages"), variant, arch)
     kickstart = _kickstart(topdir, conf, v, arch)
-    inputs = state.digest(_compose_neutral(topdir, argv), packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")),
-                          kickstart, _read(lorax.config_source(topdir, conf, variant, arch)),
-                          _read(layout.at(topdir, layout.comps_file(variant, arch))),
-                          _read(os.path.join(repo, "repodata", "repomd.xml")),
-                          [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
-                           for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
+    inputs = _inputs(topdir, conf, rr_conf, variant, arch, argv, packages, kickstart)
     if state.same_inputs(topdir, PHASE, variant, arch, inputs) and _intact(topdir, variant, arch):
         log.info("buildinstall %s.%s: the same package set and options as the last run; nothing to do", variant, arch)
         state.keep(topdir, PHASE, variant, arch)
@@ -104,17 +97,7 @@ def run(topdir, variant, arch):
         os.makedirs(log_dir)
         lorax.copy_config(topdir, conf, variant, arch)
         lorax.write_comps_repo(topdir, variant, arch)
-        log.info("buildinstall %s.%s: lorax into %s", variant, arch, output)
-        if conf.get("lorax_use_koji_plugin"):
-            lorax_args = lorax.plugin_arguments(topdir, conf, v, arch, output)
-            runroot.plugin_task(rr_conf, PHASE, arch, "pungi_buildinstall", {"lorax_args": lorax_args},
-                                os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
-            lorax.take_plugin_results(output, log_dir)
-        else:
-            runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch),
-                        packages, koji_shell=lorax.koji_shell(argv, output), chown_paths=[output, log_dir])
-        if not os.path.isdir(output) or not os.listdir(output):
-            raise PunjiError("lorax left nothing in %s; see %s" % (output, layout.log_file(PHASE, variant, arch)))
+        _run_lorax(topdir, conf, rr_conf, v, arch, argv, output, packages)
         if output != out:
             shutil.copytree(output, out, symlinks=True)
         installed = _install(topdir, out, variant, arch, kickstart)
@@ -124,6 +107,36 @@ def run(topdir, variant, arch):
         _clean(out)
         raise
     return _finish(topdir, v, arch, images, installed, inputs)
+
+
+def _inputs(topdir, conf, rr_conf, variant, arch, argv, packages, kickstart):
+    """The fingerprint of what lorax makes of VARIANT.ARCH: its command line, packages, runroot,
+    kickstart, config, comps and the repodata of the package set and of the local extra sources."""
+    repo = layout.at(topdir, layout.pkgset_repo(arch))
+    return state.digest(_compose_neutral(topdir, argv), packages, rr_conf, bool(conf.get("lorax_use_koji_plugin")),
+                        kickstart, _read(lorax.config_source(topdir, conf, variant, arch)),
+                        _read(layout.at(topdir, layout.comps_file(variant, arch))),
+                        _read(os.path.join(repo, "repodata", "repomd.xml")),
+                        [_read(os.path.join(r[len("file://"):], "repodata", "repomd.xml"))
+                         for r in lorax.extra_sources(topdir, conf, variant, arch) if r.startswith("file://")])
+
+
+def _run_lorax(topdir, conf, rr_conf, v, arch, argv, output, packages):
+    """Run lorax (ARGV, or the Koji plugin's task) through the runroot of RR_CONF, into OUTPUT."""
+    variant = v["uid"]
+    out = layout.at(topdir, layout.buildinstall_dir(variant, arch))
+    log_dir = layout.at(topdir, layout.buildinstall_log_dir(variant, arch))
+    log.info("buildinstall %s.%s: lorax into %s", variant, arch, output)
+    if conf.get("lorax_use_koji_plugin"):
+        lorax_args = lorax.plugin_arguments(topdir, conf, v, arch, output)
+        runroot.plugin_task(rr_conf, PHASE, arch, "pungi_buildinstall", {"lorax_args": lorax_args},
+                            os.path.dirname(out), layout.log_file(PHASE, variant, arch), packages)
+        lorax.take_plugin_results(output, log_dir)
+    else:
+        runroot.run(rr_conf, PHASE, arch, argv, os.path.dirname(out), layout.log_file(PHASE, variant, arch),
+                    packages, koji_shell=lorax.koji_shell(argv, output), chown_paths=[output, log_dir])
+    if not os.path.isdir(output) or not os.listdir(output):
+        raise PunjiError("lorax left nothing in %s; see %s" % (output, layout.log_file(PHASE, variant, arch)))
 
 
 # -- the lorax command line ----------------------------------------------------------------

@@ -65,44 +65,14 @@ IMAGE_TYPE = "dvd"
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice(PHASE)))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or (arch != "src" and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch)
     reason = skipped = createiso_skip_reason(conf, v, arch)
     files, stats, walked = {}, {}, {}
     if not createiso_passed_reason(conf, v, arch):
-        # Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
-        # create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
-        # --outputs --comps seed 15203) and an optional variant's tree that gets no ISO too,
-        # in its phase's run, so the compose too, whatever failable_deliverables says
-        try:
-            naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
-        except PunjiError as exc:
-            raise NotFailable(exc.message, exc.hint) from None
+        _check_volume_id(topdir, conf, v, arch)
     method = _to_be_bootable(topdir, v, arch)
     if not reason:
-        if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
-            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
-                             % (variant, arch, variant, arch))
-        files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats, walked)
-        if not any(rel.endswith(".rpm") for rel in files):
-            reason = "no RPMs in %s" % layout.tree_dir(variant, arch)
-            warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
-        elif _buildinstall_failed(topdir, variant, arch):  # a failable buildinstall: Pungi makes no ISO
-            reason = "buildinstall failed"
-            warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
-        else:
-            try:
-                _check_boot_files(conf, v, arch, files, method)
-            except iso.MissingBootFiles as exc:
-                # Pungi fails in its writer, after it made the iso directory (fuzz-compose
-                # --realconf --multiarch seed 52007: a failable tree's stays), or, with a Koji
-                # runroot, as the writer's runroot starts (fuzz-compose --realconf seed 50051)
-                _leave_no_images(topdir, conf, v, arch)
-                raise runroot.image_tools_refusal(topdir) or exc
-            except PunjiError:
-                _leave_no_images(topdir, conf, v, arch)
-                raise
+        files, reason = _tree_files(topdir, conf, v, arch, method, stats, walked)
     if reason:
         log.info("createiso %s.%s: no images (%s)", variant, arch, reason)
         _remove_images(topdir, conf, v, arch)
@@ -137,6 +107,46 @@ def run(topdir, variant, arch):
     made = {os.path.basename(i["path"]) for i in images}
     return _finish(topdir, v, arch, images, inputs, reuse_key=reuse_key, failed=failed,
                    disc_keys={name: key for name, key in disc_keys.items() if name in made})
+
+
+def _check_volume_id(topdir, conf, v, arch):
+    """Pungi 4.3.2 makes the tree's volume id before it looks into the tree or at
+    create_optional_isos: none fitting fails a tree without RPMs (fuzz-compose --repos
+    --outputs --comps seed 15203) and an optional variant's tree that gets no ISO too, in its
+    phase's run, so the compose too, whatever failable_deliverables says."""
+    try:
+        naming.volume_id(conf, naming.substitutions(conf, topdir), v, arch)
+    except PunjiError as exc:
+        raise NotFailable(exc.message, exc.hint) from None
+
+
+def _tree_files(topdir, conf, v, arch, method, stats, walked):
+    """(files, why the tree gets no images: None when it does) of tree V.ARCH, as
+    image_files.of_tree gives them (filling in STATS and WALKED); a tree to be bootable (METHOD)
+    that lacks its boot files fails, leaving no images."""
+    variant = v["uid"]
+    if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
+        raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+                         % (variant, arch, variant, arch))
+    files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats, walked)
+    if not any(rel.endswith(".rpm") for rel in files):
+        warn(PROG, "No RPMs found for %s.%s, skipping ISO" % (variant, arch))
+        return files, "no RPMs in %s" % layout.tree_dir(variant, arch)
+    if _buildinstall_failed(topdir, variant, arch):  # a failable buildinstall: Pungi makes no ISO
+        warn(PROG, "ISO should be bootable, but buildinstall failed. Skipping for %s.%s" % (variant, arch))
+        return files, "buildinstall failed"
+    try:
+        _check_boot_files(conf, v, arch, files, method)
+    except iso.MissingBootFiles as exc:
+        # Pungi fails in its writer, after it made the iso directory (fuzz-compose
+        # --realconf --multiarch seed 52007: a failable tree's stays), or, with a Koji
+        # runroot, as the writer's runroot starts (fuzz-compose --realconf seed 50051)
+        _leave_no_images(topdir, conf, v, arch)
+        raise runroot.image_tools_refusal(topdir) or exc
+    except PunjiError:
+        _leave_no_images(topdir, conf, v, arch)
+        raise
+    return files, None
 
 
 def _finish(topdir, v, arch, images, inputs, skipped=None, reuse_key=None, failed=(), disc_keys=None):
@@ -327,7 +337,6 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
     gone through again."""
     stats, walked = looked or ({}, None)
     uid = v["uid"]
-    top = layout.at(topdir, layout.tree_dir(uid, arch))
     log_path = layout.log_file(PHASE, uid, arch)
     substs = naming.substitutions(conf, topdir)
     volid = naming.volume_id(conf, substs, v, arch)
@@ -357,19 +366,10 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
             if name in shared:
                 log.info("%s: the content of the %s tree's disc of that name, as Pungi gives it", name,
                          shared[name][0]["uid"])
-            owner, owner_files, members, owner_number, owner_count = shared.get(
-                name, (v, files, members, number, len(discs)))
-            owner_top = layout.at(topdir, layout.tree_dir(owner["uid"], arch))
-            content = iso_discs.disc_content(topdir, owner_top, owner_files, members, disc_dir, owner_number,
-                                             owner_count, owner, log_path)
-            if owner_count == 1:
-                mine = owner is v and walked is not None
-                content.update(image_files.directories(owner_top, owner_files if mine else None,
-                                                       walked if mine else None))
-            if boot and boot["bios"]:  # the writer puts the boot info table into the file it is given
-                content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
-                os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
-                shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
+            content = _disc_content(topdir, arch, shared.get(name, (v, files, members, number, len(discs))),
+                                    disc_dir, log_path, None if name in shared else walked)
+            if boot and boot["bios"]:
+                _copy_bios_image(content, files, disc_dir)
             output = os.path.join(staged, name)
             disc_keys[name] = iso_reuse.disc_key(conf, v, arch, volid, [boot, level, tool, request.supported(topdir)],
                                                  content, work, _stats_of(content, files, stats))
@@ -394,13 +394,8 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
         if failed and not records:
             raise failed[0][1]  # no disc made: the tree failed as a whole
         failed = [iso_discs.warn_failed_disc(PROG, v, arch, disc) for disc, _exc in failed]
-        boot_iso.carry(topdir, uid, arch, staged)
         made_names = [os.path.basename(r["path"]) for r in records]
-        jigdos = _make_jigdos(topdir, conf, v, arch, staged, made_names, top, log_path)
-        os.chmod(staged, 0o755)
-        iso.fsync_dir(staged)
-        dirs.swap(staged, real_dir)
-        jigdo.place(jigdo.directory(topdir, uid, arch), jigdos)
+        _publish(topdir, conf, v, arch, staged, real_dir, made_names, log_path)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, name), arch=arch, variant=uid)
@@ -414,6 +409,40 @@ def make_images(topdir, conf, v, arch, files, sizes, chrp=None, namesakes=None, 
         notify.send(topdir, "createiso-imagefail", file=os.path.join(real_dir, disc["image"]), arch=arch,
                     variant=uid)
     return records, failed, disc_keys
+
+
+def _disc_content(topdir, arch, disc, disc_dir, log_path, walked):
+    """{ISO path: file} of DISC ((variant, the files of its ARCH tree, the disc's members, its
+    number, the count of discs)), made in DISC_DIR by iso_discs.disc_content; the one disc of a
+    tree also gets the tree's directories (from WALKED, image_files.of_tree's, when given)."""
+    owner, owner_files, members, number, count = disc
+    owner_top = layout.at(topdir, layout.tree_dir(owner["uid"], arch))
+    content = iso_discs.disc_content(topdir, owner_top, owner_files, members, disc_dir, number, count, owner,
+                                     log_path)
+    if count == 1:
+        content.update(image_files.directories(owner_top, owner_files if walked is not None else None, walked))
+    return content
+
+
+def _copy_bios_image(content, files, disc_dir):
+    """Give disc CONTENT a copy of the tree's BIOS boot image in DISC_DIR: the writer puts the
+    boot info table into the file it is given."""
+    content[iso.BIOS_IMAGE] = os.path.join(disc_dir, iso.BIOS_IMAGE)
+    os.makedirs(os.path.dirname(content[iso.BIOS_IMAGE]))
+    shutil.copyfile(files[iso.BIOS_IMAGE], content[iso.BIOS_IMAGE])
+
+
+def _publish(topdir, conf, v, arch, staged, real_dir, made_names, log_path):
+    """Put the images of V.ARCH written into STAGED, with the boot.iso and the jigdo files of
+    MADE_NAMES, in REAL_DIR's place."""
+    uid = v["uid"]
+    boot_iso.carry(topdir, uid, arch, staged)
+    top = layout.at(topdir, layout.tree_dir(uid, arch))
+    jigdos = _make_jigdos(topdir, conf, v, arch, staged, made_names, top, log_path)
+    os.chmod(staged, 0o755)
+    iso.fsync_dir(staged)
+    dirs.swap(staged, real_dir)
+    jigdo.place(jigdo.directory(topdir, uid, arch), jigdos)
 
 
 def _stats_of(content, files, stats):

@@ -23,6 +23,7 @@ import os
 import shutil
 
 from ..compose import jsonio, layout, request, reuse, state
+from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
 from ..log import log
@@ -34,9 +35,7 @@ from ..rpms.repos import one_line, repomd_records
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createrepo")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = next((x for x in tree if x["uid"] == variant), None)
-    if v is None or (arch != "src" and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch)
     cert = _product_id(topdir, conf, variant, arch)
     if v.get("is_empty"):  # Pungi makes no repodata, trees or .treeinfo for an empty variant
         state.write(topdir, "createrepo", variant, arch, repos={}, inputs=None)
@@ -71,28 +70,8 @@ def run(topdir, variant, arch):
         return
     if packages is None:
         packages, _modules = _packages(topdir, v, arch)
-    if arch == "src":
-        repos = {"source": prepare_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
-                                        _pkglist(topdir, v, arch, "source"), arches=v["arches"])}
-    else:
-        repos = {}
-        for kind, category in (("os", "binary"), ("debug", "debug")):
-            subset, group_file = _of_category(packages, category), comps if kind == "os" else None
-            os_repo = kind == "os"
-            repos[kind] = prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind), subset,
-                                       _pkglist(topdir, v, arch, kind), group_file, [arch],
-                                       deltas if os_repo else None)
-            repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file),
-                                                 listed if os_repo else None, _read(cert) if os_repo else None)
-    taken = {kind: _take_over_repo(topdir, variant, arch, kind, repo_facts)
-             for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
-    try:
-        jobs = [job for kind, (job, _facts) in repos.items() if not taken.get(kind)]
-        written = _write_at_once([job.write for job in jobs])
-        createrepo.run_all([job.command() for job, done in zip(jobs, written) if not done])
-    finally:
-        for kind in repos:
-            shutil.rmtree(_pkglist(topdir, v, arch, kind) + ".metadata", ignore_errors=True)
+    repos = _prepare_repos(topdir, conf, v, arch, packages, comps, deltas, listed, cert)
+    taken = _write_repos(topdir, v, arch, repos, modular)
     if cert and "os" in repos and not taken.get("os"):
         from ..rpms import product_id
 
@@ -104,6 +83,39 @@ def run(topdir, variant, arch):
         log.info("createrepo %s: %d packages", repo_facts["path"], repo_facts["packages"])
     state.write(topdir, "createrepo", variant, arch, repos=facts, inputs=inputs,
                 treeinfo=_treeinfo(topdir, v, tree, arch, facts))
+
+
+def _prepare_repos(topdir, conf, v, arch, packages, comps, deltas, listed, cert):
+    """{kind: (job, facts)} of the repos of tree V.ARCH: its source repo, or its os repo (with
+    COMPS, the DELTAS and the product certificate CERT) and debug repo."""
+    if arch == "src":
+        return {"source": prepare_repo(topdir, conf, layout.repo_dir(v, arch, "source"), packages,
+                                       _pkglist(topdir, v, arch, "source"), arches=v["arches"])}
+    repos = {}
+    for kind, category in (("os", "binary"), ("debug", "debug")):
+        subset, group_file = _of_category(packages, category), comps if kind == "os" else None
+        os_repo = kind == "os"
+        repos[kind] = prepare_repo(topdir, conf, layout.repo_dir(v, arch, kind), subset,
+                                   _pkglist(topdir, v, arch, kind), group_file, [arch],
+                                   deltas if os_repo else None)
+        repos[kind][1]["key"] = state.digest(conf, createrepo.packages_key(subset), _read(group_file),
+                                             listed if os_repo else None, _read(cert) if os_repo else None)
+    return repos
+
+
+def _write_repos(topdir, v, arch, repos, modular):
+    """Write the repodata of REPOS ({kind: (job, facts)}), taking over an old compose's where it
+    can (not a MODULAR os repo's); {kind: whether it was taken over}."""
+    taken = {kind: _take_over_repo(topdir, v["uid"], arch, kind, repo_facts)
+             for kind, (_job, repo_facts) in repos.items() if not (modular and kind == "os")}
+    try:
+        jobs = [job for kind, (job, _facts) in repos.items() if not taken.get(kind)]
+        written = _write_at_once([job.write for job in jobs])
+        createrepo.run_all([job.command() for job, done in zip(jobs, written) if not done])
+    finally:
+        for kind in repos:
+            shutil.rmtree(_pkglist(topdir, v, arch, kind) + ".metadata", ignore_errors=True)
+    return taken
 
 
 def _product_id(topdir, conf, variant, arch):
@@ -251,7 +263,7 @@ def _extra_modulemd(topdir, conf, v, arch):
 
 def _add_modules(topdir, v, arch, text, entries):
     """Put TEXT into the os repodata of V on ARCH; the modules.json entries of its streams (ENTRIES)."""
-    from ..rpms import modules, repos
+    from ..rpms import modules
 
     top = layout.repo_dir(v, arch, "os")
     modules.add_to_repo(layout.at(topdir, top), text)

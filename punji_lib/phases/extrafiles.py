@@ -35,9 +35,7 @@ OWNED_FILES = {TREE_LIST: PROG, ".treeinfo": "punji-createrepo", ".discinfo": "p
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("extrafiles")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or (arch != "src" and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch)
     # Pungi copies no extra files for an is_empty variant
     entries = [] if v.get("is_empty") else va_data(conf.get("extra_files"), variant, arch)
     checksum_types = extra_files.checksum_types(topdir)

@@ -69,9 +69,7 @@ TMP = ".extraiso-tmp"
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or (arch != "src" and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch)
     record_path = layout.at(topdir, layout.extraiso_json(variant, arch))
     work = layout.at(topdir, layout.extraiso_work_dir(variant, arch))
     blocks, reason = extra_iso_blocks(conf, v, arch)
@@ -86,16 +84,7 @@ def run(topdir, variant, arch):
     os.makedirs(work)
     old_names = _previous_names(record_path)
     try:
-        plans, failed, unbootable = [], [], False
-        for number, block in enumerate(blocks, 1):
-            try:
-                plans.append(plan(topdir, conf, tree, v, arch, number, block, os.path.join(work, "image%d" % number)))
-            except iso.MissingBootFiles as exc:
-                # the writer fails on them in Pungi, or its runroot before it
-                failed.append(_failable(v, arch, number, block, runroot.image_tools_refusal(topdir) or exc))
-                unbootable = True
-            except PunjiError as exc:
-                failed.append(_failable(v, arch, number, block, exc))
+        plans, failed, unbootable = _plans(topdir, conf, tree, v, arch, blocks, work)
         overwritten = _check_names(topdir, v, arch, plans)
         inputs = _inputs(topdir, conf, v, arch, plans)
         if state.same_inputs(topdir, PHASE, variant, arch, inputs) and \
@@ -127,6 +116,22 @@ def run(topdir, variant, arch):
 
 
 # -- which images ------------------------------------------------------------------------
+
+
+def _plans(topdir, conf, tree, v, arch, blocks, work):
+    """(plans, failed, unbootable) of the images of BLOCKS for tree V.ARCH: what each is made
+    of, the failable ones that cannot be made, and whether one of those lacks boot files."""
+    plans, failed, unbootable = [], [], False
+    for number, block in enumerate(blocks, 1):
+        try:
+            plans.append(plan(topdir, conf, tree, v, arch, number, block, os.path.join(work, "image%d" % number)))
+        except iso.MissingBootFiles as exc:
+            # the writer fails on them in Pungi, or its runroot before it
+            failed.append(_failable(v, arch, number, block, runroot.image_tools_refusal(topdir) or exc))
+            unbootable = True
+        except PunjiError as exc:
+            failed.append(_failable(v, arch, number, block, exc))
+    return plans, failed, unbootable
 
 
 def _check_names(topdir, v, arch, plans):

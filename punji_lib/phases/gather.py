@@ -49,9 +49,7 @@ PROG = "punji-gather"
 def run(topdir, variant, arch):
     conf = jsonio.read_json(layout.at(topdir, layout.config_slice("gather")))
     tree = jsonio.read_json(layout.at(topdir, layout.variants_json()))["variants"]
-    v = variants.by_uid(tree).get(variant)
-    if v is None or arch not in v["arches"]:
-        raise PunjiError("variant %s has no arch %s in this compose" % (variant, arch))
+    v = variants.with_arch(tree, variant, arch, source=False)
     gather_order.check(conf.get("variant_as_lookaside") or [], tree, uid=variant)
     if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
         raise PunjiError("no package set for %s yet: run punji-pkgset --arch %s first" % (arch, arch))

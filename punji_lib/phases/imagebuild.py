@@ -82,33 +82,14 @@ def plan(topdir, conf, tree):
             wanted = sorted(set(ib["arches"]) & set(arches)) if ib.get("arches") else arches
             if not wanted:
                 continue
-            formats = [f[0] if isinstance(f, (list, tuple)) else f
-                       for f in (ib.get("format") if isinstance(ib.get("format"), list) else [ib.get("format")])
-                       if f]
-            if not formats:
-                raise PunjiError("%s: 'format' is missing" % where)
-            unknown = [f for f in formats if f not in images.EXTENSIONS]
-            if unknown:
-                raise PunjiError("%s: unknown format %s (known: %s)" % (where, ", ".join(unknown),
-                                                                         ", ".join(sorted(images.EXTENSIONS))))
-            for key in ("name", "kickstart"):
-                if not ib.get(key):
-                    raise PunjiError("%s: '%s' is missing" % (where, key))
-            target = images.pick(conf, ib, "target", "image_build_target")
-            if not target:
-                raise PunjiError("%s: no Koji target (set 'target', image_build_target or global_target)" % where)
+            formats = _formats(ib, where)
+            images.require_keys(ib, ("name", "kickstart"), where)
+            target = images.koji_target(conf, ib, "image_build_target", where)
             version = images.version(topdir, conf, ib, "image_build_version")
             source = ib.get("install_tree_from")
             if source is None:
                 source = v["uid"] if v["type"] == "variant" or not v.get("parent") else v["parent"]
-            if "://" in source:
-                install_tree = source
-            elif source.startswith("/"):
-                install_tree = layout.translate_path(source, conf.get("translate_paths"))
-            elif source in by_uid:
-                install_tree = images.tree_url(topdir, conf, by_uid[source])
-            else:
-                raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
+            install_tree = _install_tree(topdir, conf, source, by_uid, where)
             repos = ib.get("repo") or []
             repos = [repos] if isinstance(repos, str) else list(repos)
             if not v.get("is_empty") and v["uid"] not in repos:
@@ -137,6 +118,33 @@ def plan(topdir, conf, tree):
                 jobs[-1]["inputs"] = fingerprint(topdir, conf, block, jobs[-1], sorted(set(trees)), outside,
                                                  packages)
     return jobs
+
+
+def _formats(ib, where):
+    """The image formats an image-build section IB asks for (a name, or a list of names or of
+    [name, ...]); none, or one image_build does not know: one error line naming WHERE."""
+    formats = [f[0] if isinstance(f, (list, tuple)) else f
+               for f in (ib.get("format") if isinstance(ib.get("format"), list) else [ib.get("format")])
+               if f]
+    if not formats:
+        raise PunjiError("%s: 'format' is missing" % where)
+    unknown = [f for f in formats if f not in images.EXTENSIONS]
+    if unknown:
+        raise PunjiError("%s: unknown format %s (known: %s)" % (where, ", ".join(unknown),
+                                                                 ", ".join(sorted(images.EXTENSIONS))))
+    return formats
+
+
+def _install_tree(topdir, conf, source, by_uid, where):
+    """The install tree URL of install_tree_from SOURCE: a URL as it is, a path through
+    translate_paths, a variant's os tree."""
+    if "://" in source:
+        return source
+    if source.startswith("/"):
+        return layout.translate_path(source, conf.get("translate_paths"))
+    if source in by_uid:
+        return images.tree_url(topdir, conf, by_uid[source])
+    raise PunjiError("%s: install_tree_from %r is no variant of the compose" % (where, source))
 
 
 # the keys of a block's image-build section `koji image-build --config` sends as they are

@@ -47,9 +47,7 @@ def plan(topdir, conf, tree):
     jobs = []
     for v, number, block, wanted in images.block_arches(conf, "imagebuilder", tree):
         where = "option 'imagebuilder' (variant %s, block %d)" % (v["uid"], number)
-        target = images.pick(conf, block, "target", "imagebuilder_target")
-        if not target:
-            raise PunjiError("%s: no Koji target (set 'target', imagebuilder_target or global_target)" % where)
+        target = images.koji_target(conf, block, "imagebuilder_target", where)
         types = block.get("types") or []
         types = [types] if isinstance(types, str) else types
         if len(types) != 1:

@@ -158,10 +158,7 @@ def run(topdir, variant=None, arch=None):
     check_algorithms(algorithms, one_file)
     images_path = layout.at(topdir, _images_list(topdir))
     last = _previous(topdir)
-    previous, known = last.get("files", []), dict(last.get("digests", {}))
-    old_compose = reuse.old_compose(topdir)
-    for entry in list(_previous(old_compose).get("digests", {}).values()) if old_compose else []:
-        known.setdefault(_identity(entry["stamp"]), entry)
+    previous, known = last.get("files", []), _known_digests(topdir, last)
 
     data = jsonio.read_json(images_path) if os.path.exists(images_path) else None
     by_variant = (data or {}).get("payload", {}).get("images", {})
@@ -191,19 +188,9 @@ def run(topdir, variant=None, arch=None):
         digests, stamp = done[rel]
         size = record.get("size") or stamp["size"]  # Pungi's: the record's (two images at one path: two sizes)
         record["checksums"] = dict(digests)
-        directory, name = os.path.split(rel)
         sub = dict(keys, variant=uid, arch=arch)
-        if one_file:
-            sub["dirname"] = os.path.basename(directory)
-            algorithm = algorithms[0]
-            target = base_filename(template, sub) + "CHECKSUM"
-            files.setdefault(os.path.join(directory, target), set()).add((name, size, algorithm, digests[algorithm]))
-            continue
-        base = base_filename(template, sub)
-        for algorithm in algorithms:
-            entry = (name, size, algorithm, digests[algorithm])
-            files.setdefault(os.path.join(directory, "%s.%sSUM" % (name, algorithm.upper())), set()).add(entry)
-            files.setdefault(os.path.join(directory, "%s%sSUM" % (base, algorithm.upper())), set()).add(entry)
+        for checksum_file, entry in _entries(rel, size, digests, algorithms, one_file, template, sub):
+            files.setdefault(checksum_file, set()).add(entry)
 
     text = _images_text(data)
     written = set()
@@ -217,6 +204,34 @@ def run(topdir, variant=None, arch=None):
              total / 1e6 / seconds if seconds else 0)
     state.write(topdir, PHASE, images=len(done), algorithms=algorithms, files=sorted(written),
                 digests={rel: {"checksums": d, "stamp": stamp} for rel, (d, stamp) in sorted(done.items())})
+
+
+def _known_digests(topdir, last):
+    """{image path, or file identity: digests entry} of the images checksummed by the LAST run of the
+    phase, and by the old compose's (by identity)."""
+    known = dict(last.get("digests", {}))
+    old_compose = reuse.old_compose(topdir)
+    for entry in list(_previous(old_compose).get("digests", {}).values()) if old_compose else []:
+        known.setdefault(_identity(entry["stamp"]), entry)
+    return known
+
+
+def _entries(rel, size, digests, algorithms, one_file, template, sub):
+    """[(checksum file, (name, size, algorithm, digest))] of image REL: with ONE_FILE, one
+    entry in its directory's CHECKSUM file; else per algorithm one in <name>.<ALG>SUM and one in
+    <base><ALG>SUM (TEMPLATE, SUB: media_checksum_base_filename and its keys)."""
+    directory, name = os.path.split(rel)
+    if one_file:
+        algorithm = algorithms[0]
+        target = base_filename(template, dict(sub, dirname=os.path.basename(directory))) + "CHECKSUM"
+        return [(os.path.join(directory, target), (name, size, algorithm, digests[algorithm]))]
+    base = base_filename(template, sub)
+    found = []
+    for algorithm in algorithms:
+        entry = (name, size, algorithm, digests[algorithm])
+        found.append((os.path.join(directory, "%s.%sSUM" % (name, algorithm.upper())), entry))
+        found.append((os.path.join(directory, "%s%sSUM" % (base, algorithm.upper())), entry))
+    return found
 
 
 def _written_checksums(records):

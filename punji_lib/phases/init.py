@@ -11,6 +11,21 @@ from ..errors import PunjiError, as_user_error
 from ..log import finished, log, open_log, warn
 
 
+def _check_inputs(config_path, config, compose_type, label, options, source):
+    """Every input error before a directory is made (the inputs of a compose whose init is
+    taken over, SOURCE, were checked then); the inputs loaded, when they were (SOURCE None)."""
+    loaded = load_inputs(config_path, config=config, check_only=True) if source is None else None
+    _check_phases_needed(config["config"].get("skip_phases") or [])
+    composeid.check_release(config["config"], lambda name: reader.where(name, config["files"]))
+    check_deltas_have_old_composes(config["config"], config["files"], options.get("old_composes"))
+    if label:
+        composeid.check_label(label)
+    elif compose_type == "production" and not options.get("no_label"):
+        raise PunjiError("a production compose needs a label: give --label (e.g. RC-1.0) or --no-label, "
+                         "as pungi-koji asks")
+    return loaded
+
+
 def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None, koji_event=None,
            compose_dir=None):
     """Make TARGET_DIR/<COMPOSE_ID> (or COMPOSE_DIR, new or empty), run the init phase in it and
@@ -25,16 +40,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     key = init_reuse.inputs_key(config_path, config, compose_type, options)
     source = init_reuse.source(options.get("old_composes") or [os.path.dirname(os.path.abspath(compose_dir))
                                                                if compose_dir else os.path.abspath(target_dir)], key)
-    # every input error before a directory is made (inputs of a compose init made before: checked then)
-    loaded = load_inputs(config_path, config=config, check_only=True) if source is None else None
-    _check_phases_needed(config["config"].get("skip_phases") or [])
-    composeid.check_release(config["config"], lambda name: reader.where(name, config["files"]))
-    check_deltas_have_old_composes(config["config"], config["files"], options.get("old_composes"))
-    if label:
-        composeid.check_label(label)
-    elif compose_type == "production" and not options.get("no_label"):
-        raise PunjiError("a production compose needs a label: give --label (e.g. RC-1.0) or --no-label, "
-                         "as pungi-koji asks")
+    loaded = _check_inputs(config_path, config, compose_type, label, options, source)
     if compose_dir:
         compose, topdir = composeid.claim(os.path.abspath(compose_dir), config["config"], compose_type, date)
     else:

@@ -53,31 +53,11 @@ def plan(topdir, conf, tree):
         for arch in sorted(a for a in v["arches"] if a != "src"):
             for number, block in enumerate(va_data(conf.get("live_images"), v["uid"], arch), 1):
                 where = "option 'live_images' (variant %s, arch %s, block %d)" % (v["uid"], arch, number)
-                kind = block.get("type") or "live"
-                if kind not in KOJI_TYPES:
-                    raise PunjiError("%s: type %r is neither 'live' nor 'appliance'" % (where, kind))
-                for key in ("specfile", "sign"):
-                    if block.get(key):
-                        raise PunjiError("%s: '%s' (RPM-wrapped or signed live images) is not supported" % (where, key))
+                kind = _kind(block, where)
                 img_type, child, suffix, image_type, image_format = KOJI_TYPES[kind]
-                target = images.pick(conf, block, "target", "live_images_target") or conf.get("live_target")
-                if not target:
-                    raise PunjiError("%s: no Koji target (set 'target', live_images_target or global_target)" % where)
+                target = images.koji_target(conf, block, "live_images_target", where, old_option="live_target")
                 version = images.version(topdir, conf, block, "live_images_version")
-                repos = [] if v.get("is_empty") else [v["uid"]]
-                repos += [block["repo"]] if isinstance(block.get("repo"), str) else list(block.get("repo") or [])
-                # always a scratch build: Pungi builds non-scratch only RPM-wrapped images (specfile)
-                opts = {"repo": [images.repository_url(topdir, conf, by_uid[r], arch) if r in by_uid
-                                 else images.repo_url(topdir, conf, r, by_uid, where) for r in repos],
-                        "scratch": True}
-                ksurl = images.pick(conf, block, "ksurl", "live_images_ksurl")
-                if ksurl:
-                    opts["ksurl"] = ksurl
-                release = images.release(topdir, conf, block, "live_images_release")
-                if release:
-                    opts["release"] = release
-                if kind == "appliance":
-                    opts["format"] = "raw"
+                opts = _task_opts(topdir, conf, block, v, arch, kind, by_uid, where)
                 rename = None
                 if not conf.get("live_images_no_rename"):
                     rename = iso.format_value(file_name_format(block, version),
@@ -101,6 +81,38 @@ def plan(topdir, conf, tree):
         raise PunjiError("option 'image_name_format': two live_images of one variant.arch get the same name "
                          "(set live_images_no_rename)")
     return jobs
+
+
+def _kind(block, where):
+    """The image type of a block: "live" or "appliance"; another, or an RPM-wrapped or signed
+    image: one error line naming WHERE."""
+    kind = block.get("type") or "live"
+    if kind not in KOJI_TYPES:
+        raise PunjiError("%s: type %r is neither 'live' nor 'appliance'" % (where, kind))
+    for key in ("specfile", "sign"):
+        if block.get(key):
+            raise PunjiError("%s: '%s' (RPM-wrapped or signed live images) is not supported" % (where, key))
+    return kind
+
+
+def _task_opts(topdir, conf, block, v, arch, kind, by_uid, where):
+    """The options of the image task of a block of variant V on ARCH: its repos (the variant's
+    own first), ksurl, release and, for an appliance, the raw format."""
+    repos = [] if v.get("is_empty") else [v["uid"]]
+    repos += [block["repo"]] if isinstance(block.get("repo"), str) else list(block.get("repo") or [])
+    # always a scratch build: Pungi builds non-scratch only RPM-wrapped images (specfile)
+    opts = {"repo": [images.repository_url(topdir, conf, by_uid[r], arch) if r in by_uid
+                     else images.repo_url(topdir, conf, r, by_uid, where) for r in repos],
+            "scratch": True}
+    ksurl = images.pick(conf, block, "ksurl", "live_images_ksurl")
+    if ksurl:
+        opts["ksurl"] = ksurl
+    release = images.release(topdir, conf, block, "live_images_release")
+    if release:
+        opts["release"] = release
+    if kind == "appliance":
+        opts["format"] = "raw"
+    return opts
 
 
 def file_name_format(block, version):

@@ -42,12 +42,8 @@ def plan(topdir, conf, tree):
     jobs = []
     for v, number, block, wanted in images.block_arches(conf, "live_media", tree):
         where = "option 'live_media' (variant %s, block %d)" % (v["uid"], number)
-        for key in ("name", "kickstart"):
-            if not block.get(key):
-                raise PunjiError("%s: '%s' is missing" % (where, key))
-        target = images.pick(conf, block, "target", "live_media_target")
-        if not target:
-            raise PunjiError("%s: no Koji target (set 'target', live_media_target or global_target)" % where)
+        images.require_keys(block, ("name", "kickstart"), where)
+        target = images.koji_target(conf, block, "live_media_target", where)
         version = images.version(topdir, conf, block, "live_media_version")
         source = block.get("install_tree_from") or v["uid"]
         if source not in by_uid:

@@ -65,9 +65,7 @@ def plan(topdir, conf, tree):
             wanted = sorted(set(block["arches"]) & set(arches)) if "arches" in block else arches
             if not wanted:
                 continue
-            target = images.pick(conf, block, "target", "osbuild_target")
-            if not target:
-                raise PunjiError("%s: no Koji target (set 'target', osbuild_target or global_target)" % where)
+            target = images.koji_target(conf, block, "osbuild_target", where)
             failable = block.get("failable") or []
             failable = wanted if failable == ["*"] else sorted(failable)
             image_types = block["image_types"]

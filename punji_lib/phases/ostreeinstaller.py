@@ -210,6 +210,13 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
         raise
     finally:
         _clean(templates)
+    return {"variant": uid, "arch": arch, "image": _place_boot_iso(topdir, conf, v, arch, boot, log_path)}
+
+
+def _place_boot_iso(topdir, conf, v, arch, boot, log_path):
+    """BOOT, the boot.iso lorax made, linked (or copied) into the iso directory of tree V.ARCH
+    under the name of its first dvd disc (disc_types' "ostree"); its image record."""
+    uid = v["uid"]
     ci_conf = jsonio.read_json(layout.at(topdir, layout.config_slice("createiso")))
     disc = (conf.get("disc_types") or {}).get("ostree", "ostree")
     ci_conf = dict(ci_conf, disc_types=dict(ci_conf.get("disc_types") or {}, dvd=disc))
@@ -220,15 +227,15 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
     new = target + ".new"
     _clean(new)
     try:
-        os.link(os.path.join(out, "images", "boot.iso"), new)
+        os.link(boot, new)
     except OSError:
-        shutil.copy2(os.path.join(out, "images", "boot.iso"), new)
+        shutil.copy2(boot, new)
     os.replace(new, target)
     record = images.image_record(topdir, rel, arch, "dvd-ostree", "iso", uid)
     record.update(volume_id=iso.read_volume_id(target), implant_md5=iso.implanted_md5(target, log_path),
                   bootable=True)
     log.info("ostree installer %s.%s: %s", uid, arch, rel)
-    return {"variant": uid, "arch": arch, "image": record}
+    return record
 
 
 def _copy_into_tree(topdir, out, uid, arch):

@@ -38,14 +38,6 @@ def link(source, target, link_type="hardlink-or-copy"):
         raise PunjiError("cannot %s %s to %s: %s" % (link_type, source, target, exc.strerror))
 
 
-def link_or_symlink(source, target):
-    """A hard link where the file system allows it, else an absolute symlink (for work/ repos)."""
-    try:
-        os.link(source, target)
-    except OSError:
-        os.symlink(os.path.abspath(source), target)
-
-
 HARD_LINKS = ("hardlink", "hardlink-or-copy")
 
 

@@ -396,9 +396,6 @@ class PackagePool:
         arch = self.arch_of(i)
         return arch == "noarch" or arch in self.multilib
 
-    def arch_rank(self, i):
-        return self.rank.get(self.arch_of(i), len(self.arch_order))
-
     def path(self, i):
         """The package's file: its repo's location joined with its location_href."""
         href, base = self._locations[i]
