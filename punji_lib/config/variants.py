@@ -191,6 +191,53 @@ def _check_refs(path, root, variants):
             raise PunjiError("%s:%s: <ref id='%s'> names no variant" % (path, ref.sourceline, ref.get("id")))
 
 
+COMPOSEINFO_ID_RE = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def check_composeinfo(path, tree):
+    """Refuse what Pungi 4.3.2 refuses as it starts, writing productmd's composeinfo of the
+    variants left in the compose (TREE): an id of anything but letters and digits once its '-'
+    are dropped, a blank name, and a child's id with a '-' (productmd takes the id without it,
+    so the child's uid is no longer its parent's uid, '-', its id)."""
+    for variant in _composeinfo_order(tree):
+        fault = _composeinfo_fault(variant)
+        if fault:
+            raise PunjiError("%s:%s: variant '%s': %s, which Pungi 4.3.2 refuses as it writes composeinfo"
+                             % (path, _line_of(path, variant["id"]), variant["uid"], fault))
+
+
+def _composeinfo_order(tree):
+    """TREE's variants in the order productmd checks them: top-level ones by id, each after its
+    children (in the order of the variants file)."""
+    uids = by_uid(tree)
+
+    def subtree(variant):
+        for child in variant["children"]:
+            yield from subtree(uids[child])
+        yield variant
+
+    for top in sorted((v for v in tree if v["parent"] is None), key=lambda v: v["id"]):
+        yield from subtree(top)
+
+
+def _composeinfo_fault(variant):
+    if not COMPOSEINFO_ID_RE.match(variant["id"].replace("-", "")):
+        return "its id %r has characters other than letters, digits and '-'" % variant["id"]
+    if not variant["name"]:
+        return "its name is blank"
+    if variant["parent"] is not None and "-" in variant["id"]:
+        return "the id %r of a child variant has a '-'" % variant["id"]
+    return None
+
+
+def _line_of(path, variant_id):
+    """The line of the first <variant> of id VARIANT_ID in PATH."""
+    from lxml import etree
+
+    node = next(etree.parse(path).iterfind(".//variant[@id='%s']" % variant_id), None)
+    return node.sourceline if node is not None else 0
+
+
 def filter_tree(variants, tree_arches=None, tree_variants=None):
     """Keep the arches in TREE_ARCHES and the variants in TREE_VARIANTS (uids);
     a variant left with no arch, or whose parent is gone, is dropped."""
