@@ -7,11 +7,14 @@ products the case's own draw never makes, and the comps attributes that follow t
   under Server and ComputeNode), declared on arches wider than either parent: Pungi 4.3.2 makes a
   child of each parent on the arches the two have in common;
 - has_optional="true" on a variant declaring its optional child itself (Pungi adds no second one);
+- one more top-level variant is_empty (Fedora's image-only variants), <buildinstallpackages> (CentOS
+  Stream's variants; read by the buildinstall phase only, which a local compose skips);
 - comps arch and variant attributes written as Pungi's comps filter also reads them (values
   separated by ", " or blanks), variant attributes naming the case's real uids (dashed ones too),
   and arch or variant attributes on categories (Pungi's filter leaves them, libcomps drops them).
 """
 
+BUILDINSTALL_PACKAGES = ("kernel", "demo-grub", "demo-shell", "fz-missing")
 DASHED_IDS = ("Foo-Tools", "High-Availability", "Resilient-Storage", "Real-Time", "SAP-HANA", "App-Stream",
               "Base-OS")
 
@@ -30,6 +33,12 @@ def reshape(rng, tops, refs, every, variant_class, tree_arches):
     with_optional = [v for v in every if any(c.type == "optional" for c in v.children)]
     if with_optional and rng.random() < 0.5:
         rng.choice(with_optional).has_optional = True
+    full = [v for v in tops if not v.is_empty]
+    if len(full) > 1 and rng.random() < 0.3:
+        rng.choice(full).is_empty = True
+    for variant in tops:
+        if rng.random() < 0.25:
+            variant.buildinstallpackages = rng.sample(BUILDINSTALL_PACKAGES, rng.randint(1, 3))
 
 
 def _uids(every):
