@@ -206,3 +206,23 @@ def test_a_dashed_child_id_left_out_by_tree_variants_or_a_dashed_top_level_id_co
     done = command("punji-config-validate", path)
     assert done.returncode == 0, done.stderr
     assert "Foo-Server-Tools (x86_64)" in done.stdout
+
+
+LAYERED_UNDER = ('<variant id="%s" name="S" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+                 '<variant id="Cloud" name="Cloud" type="layered-product"%s><release name="Cloud Stack" short="CS" '
+                 'version="2"/><arches><arch>x86_64</arch></arches></variant>\n</variants></variant>\n')
+
+
+def test_a_layered_product_under_a_dashed_variant_id_is_one_error_line_up_front(tmp_path):
+    """Pungi 4.3.2 gathers such a product, then fails writing the layered product's .treeinfo
+    ("Invalid character '-' in variant ID: Foo-Server": it hands productmd the parent's id as it
+    is); punji composed it (fuzz-compose --variants seeds 60008, 60012). An is_empty layered
+    product has no .treeinfo, and composes in both."""
+    path = conf_with_variants(tmp_path, LAYERED_UNDER % ("Foo-Server", ""))
+    assert_one_line_error(command("punji-config-validate", path),
+                          ":4: variant 'Foo-Server-Cloud': a layered product under a variant whose id has a '-'",
+                          "writes the layered product's .treeinfo")
+    path = conf_with_variants(tmp_path, LAYERED_UNDER % ("Foo-Server", ' is_empty="true"'))
+    assert command("punji-config-validate", path).returncode == 0
+    path = conf_with_variants(tmp_path, LAYERED_UNDER % ("FooServer", ""))
+    assert command("punji-config-validate", path).returncode == 0

@@ -194,16 +194,23 @@ def _check_refs(path, root, variants):
 COMPOSEINFO_ID_RE = re.compile(r"^[A-Za-z0-9]+$")
 
 
-def check_composeinfo(path, tree):
-    """Refuse what Pungi 4.3.2 refuses as it starts, writing productmd's composeinfo of the
-    variants left in the compose (TREE): an id of anything but letters and digits once its '-'
-    are dropped, a blank name, and a child's id with a '-' (productmd takes the id without it,
-    so the child's uid is no longer its parent's uid, '-', its id)."""
+def check_productmd_ids(path, tree):
+    """Refuse the variant ids and names productmd makes Pungi 4.3.2 fail on, for the variants
+    left in the compose (TREE). As it starts, writing composeinfo: an id of anything but letters
+    and digits once its '-' are dropped, a blank name, and a child's id with a '-' (productmd
+    takes the id without it, so the child's uid is no longer its parent's uid, '-', its id).
+    After gathering, writing the .treeinfo of a layered product (not is_empty): a parent id with
+    a '-', which Pungi hands productmd as the tree's variant id without dropping it."""
     for variant in _composeinfo_order(tree):
         fault = _composeinfo_fault(variant)
         if fault:
             raise PunjiError("%s:%s: variant '%s': %s, which Pungi 4.3.2 refuses as it writes composeinfo"
                              % (path, _line_of(path, variant["id"]), variant["uid"], fault))
+    for variant in tree:
+        if variant["type"] == "layered-product" and not variant["is_empty"] and "-" in variant["parent"]:
+            raise PunjiError("%s:%s: variant '%s': a layered product under a variant whose id has a '-' (%r), "
+                             "which Pungi 4.3.2 refuses as it writes the layered product's .treeinfo"
+                             % (path, _line_of(path, variant["id"]), variant["uid"], variant["parent"]))
 
 
 def _composeinfo_order(tree):
