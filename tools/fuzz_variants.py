@@ -2,7 +2,8 @@
 products the case's own draw never makes, and the comps attributes that follow them.
 
 - variant ids with a dash ("Foo-Tools", "High-Availability"; top-level variants mostly: Pungi
-  4.3.2 refuses a child's as it starts), never making two uids alike;
+  4.3.2 refuses a child's as it starts, and a layered product's parent's as it writes the layered
+  product's .treeinfo), never making two uids alike;
 - a top-level addon or layered product referenced by a second variant (RHEL 7's HighAvailability
   under Server and ComputeNode), declared on arches wider than either parent: Pungi 4.3.2 makes a
   child of each parent on the arches the two have in common;
@@ -49,6 +50,10 @@ def _dash_ids(rng, every):
     for variant in every:
         # a child's dashed id fails both as they start (productmd's uid check): rarely
         if variant.type == "optional" or rng.random() >= (0.4 if variant.type == "variant" else 0.03):
+            continue
+        # a layered product under a dashed id fails both (Pungi as it writes its .treeinfo): rarely
+        layered = any(c.type == "layered-product" for c in variant.children + variant.refs)
+        if layered and rng.random() < 0.85:
             continue
         old = variant.id
         variant.id = rng.choice(DASHED_IDS)
