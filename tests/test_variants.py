@@ -226,3 +226,19 @@ def test_a_layered_product_under_a_dashed_variant_id_is_one_error_line_up_front(
     assert command("punji-config-validate", path).returncode == 0
     path = conf_with_variants(tmp_path, LAYERED_UNDER % ("FooServer", ""))
     assert command("punji-config-validate", path).returncode == 0
+
+
+@pytest.mark.parametrize("attributes, missing", [('short="LP" version="1"', "name"), ('name="Layer" short="LP"', "version"),
+                                                 ('name="Layer" version="1"', "short")])
+def test_a_layered_product_s_release_without_name_version_or_short_is_one_error_line(tmp_path, attributes, missing):
+    """Pungi 4.3.2 reads the three attributes (name, version, short) as it parses the variants file
+    and stops on the first missing one (KeyError: 'short'); punji composed the packages and then
+    failed at createrepo with an internal error."""
+    body = ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+            '<variant id="L" name="L" type="layered-product"><release %s/>'
+            '<arches><arch>x86_64</arch></arches></variant></variants></variant>\n' % attributes)
+    conf = conf_with_variants(tmp_path, body)
+    with pytest.raises(PunjiError, match=":4: variant 'A-L': its <release> has no %s attribute, which Pungi 4.3.2 needs"
+                       % missing):
+        variants.load(str(tmp_path / "variants.xml"))
+    assert_one_line_error(command("punji-config-validate", conf), "has no %s attribute" % missing)

@@ -146,6 +146,11 @@ def _collect(path, node, parent, out, templates):
         raise PunjiError("%s: a child's id must differ from its parent's" % where)
     if variant["type"] == "layered-product" and variant["release"] is None:
         raise PunjiError("%s: a layered-product needs a <release> element" % where)
+    if variant["type"] == "layered-product":
+        # in the order Pungi 4.3.2 reads them, failing on the first missing one (a KeyError)
+        missing = [a for a in ("name", "version", "short") if a not in variant["release"]]
+        if missing:
+            raise PunjiError("%s: its <release> has no %s attribute, which Pungi 4.3.2 needs" % (where, missing[0]))
     if parent is not None:
         if not variant["arches"]:
             return None  # Pungi leaves out a child that lists no arches
