@@ -68,6 +68,11 @@ def write(tmp_path, body):
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches></variant>\n'
          '<variant id="A" name="A2" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
          ":4: variant 'A' is defined twice"),
+        # Pungi 4.3.2 reads it with int() as it parses the file ("invalid literal for int()"); punji
+        # failed with an internal error
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>\n'
+         '<environment display_order="x1">e</environment></environments></variant>\n',
+         ":4: <environment> 'e': display_order 'x1' is not a whole number"),
     ],
 )
 def test_bad_variants_name_file_and_line(tmp_path, body, fragment):

@@ -50,6 +50,7 @@ def _parse_valid(path):
         err = dtd.error_log.filter_from_errors()[0]
         raise PunjiError("%s:%s: does not match the variants DTD: %s" % (path, err.line, err.message))
     _check_whitespace(path, tree.getroot())
+    _check_display_orders(path, tree.getroot())
     return tree.getroot()
 
 
@@ -76,6 +77,19 @@ def _check_whitespace(path, root):
         if element.text is not None and element.text != element.text.strip():
             raise PunjiError("%s:%s: <%s> %r has leading or trailing whitespace, which Pungi refuses"
                              % (path, element.sourceline, element.tag, element.text))
+
+
+def _check_display_orders(path, root):
+    """As Pungi 4.3.2 parses the variants file: an environment's display_order is read by int()."""
+    for element in root.iter("environment"):
+        value = element.get("display_order")
+        if value is None:
+            continue
+        try:
+            int(value)
+        except ValueError:
+            raise PunjiError("%s:%s: <environment> %r: display_order %r is not a whole number, which Pungi needs"
+                             % (path, element.sourceline, element.text, value))
 
 
 def _variant(node, parent):
