@@ -73,6 +73,10 @@ def write(tmp_path, body):
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>\n'
          '<environment display_order="x1">e</environment></environments></variant>\n',
          ":4: <environment> 'e': display_order 'x1' is not a whole number"),
+        # Pungi 4.3.2: "Only 'variant' can contain another variants."; punji made an A-B-optional
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+         '<variant id="B" name="B" type="addon" has_optional="true"><arches><arch>x86_64</arch></arches></variant>'
+         '</variants></variant>\n', ":4: variant 'A-B': has_optional on a variant of type addon, which Pungi 4.3.2 refuses"),
     ],
 )
 def test_bad_variants_name_file_and_line(tmp_path, body, fragment):

@@ -185,6 +185,9 @@ def _collect(path, node, parent, out, templates):
     for child in node.findall("variants/variant"):
         made = _collect(path, child, variant, out, templates)
         has_optional = has_optional or (made is not None and made["type"] == "optional")
+    if variant["has_optional"] and not has_optional and variant["type"] != "variant":
+        raise PunjiError("%s: has_optional on a variant of type %s, which Pungi 4.3.2 refuses (only a variant of "
+                         "type variant can have children)" % (where, variant["type"]))
     if variant["has_optional"] and not has_optional:
         optional = dict(_variant(node, variant), id="optional", uid=variant["uid"] + "-optional", name="optional",
                         type="optional", arches=list(variant["arches"]), groups=[], environments=[],
