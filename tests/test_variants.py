@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import CONFIGS
+from conftest import CONFIGS, assert_one_line_error, command
 from punji_lib.config import variants
 from punji_lib.errors import PunjiError
 
@@ -68,6 +68,15 @@ def write(tmp_path, body):
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches></variant>\n'
          '<variant id="A" name="A2" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
          ":4: variant 'A' is defined twice"),
+        # Pungi 4.3.2 reads it with int() as it parses the file ("invalid literal for int()"); punji
+        # failed with an internal error
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>\n'
+         '<environment display_order="x1">e</environment></environments></variant>\n',
+         ":4: <environment> 'e': display_order 'x1' is not a whole number"),
+        # Pungi 4.3.2: "Only 'variant' can contain another variants."; punji made an A-B-optional
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+         '<variant id="B" name="B" type="addon" has_optional="true"><arches><arch>x86_64</arch></arches></variant>'
+         '</variants></variant>\n', ":4: variant 'A-B': has_optional on a variant of type addon, which Pungi 4.3.2 refuses"),
     ],
 )
 def test_bad_variants_name_file_and_line(tmp_path, body, fragment):
@@ -158,3 +167,87 @@ def test_text_in_a_release_element_is_allowed_and_ignored(tmp_path):
                  '<variant id="L" name="L" type="layered-product"><release name="Layer" short="LP" version="1">'
                  'some words</release><arches><arch>x86_64</arch></arches></variant></variants></variant>\n')
     assert variants.by_uid(variants.load(path))["A-L"]["release"] == {"name": "Layer", "short": "LP", "version": "1"}
+
+
+def conf_with_variants(tmp_path, body, extra=""):
+    """A config over a variants file of BODY (no comps: the check comes before any is read)."""
+    write(tmp_path, body)
+    path = tmp_path / "v.conf"
+    path.write_text('release_name = "X"\nrelease_short = "X"\nrelease_version = "1"\n'
+                    'variants_file = "variants.xml"\npkgset_source = "repos"\npkgset_repos = {"x86_64": ["/r"]}\n'
+                    'gather_method = "deps"\n' + extra)
+    return path
+
+
+SERVER_WITH = ('<variant id="%s" name="S" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+               '<variant id="%s" name="%s" type="addon"><arches><arch>x86_64</arch></arches></variant>\n'
+               '</variants></variant>\n')
+
+
+@pytest.mark.parametrize(
+    "ids, fragment",
+    [
+        # Pungi 4.3.2: "UID 'Server-Foo-Tools' doesn't align with parent UID 'Server-FooTools'"
+        (("Server", "Foo-Tools", "T"), ":4: variant 'Server-Foo-Tools': the id 'Foo-Tools' of a child variant has a '-'"),
+        # Pungi 4.3.2: "Variant: Field 'id' has invalid value: Ser_ver. It does not match any provided REs"
+        (("Ser_ver", "Tools", "T"), ":3: variant 'Ser_ver': its id 'Ser_ver' has characters other than"),
+        (("Ser.ver", "Tools", "T"), ":3: variant 'Ser.ver': its id 'Ser.ver' has characters other than"),
+        # productmd checks a child before its parent
+        (("Ser_ver", "Foo_Tools", "T"), ":4: variant 'Ser_ver-Foo_Tools': its id 'Foo_Tools' has characters"),
+        (("Server", "Tools", ""), ":4: variant 'Server-Tools': its name is blank"),
+    ],
+)
+def test_ids_and_names_pungi_refuses_as_it_writes_composeinfo_are_one_error_line_up_front(tmp_path, ids, fragment):
+    """Pungi 4.3.2 refuses them as it starts (productmd's composeinfo of the compose's variants);
+    punji composed every package of such a product and then failed at createrepo or finish with
+    an internal error (fuzz-compose --variants seed 60016)."""
+    path = conf_with_variants(tmp_path, SERVER_WITH % ids)
+    error = assert_one_line_error(command("punji-config-validate", path), fragment)
+    assert "which Pungi 4.3.2 refuses as it writes composeinfo" in error
+    assert_one_line_error(command("punji-init", path, "--target-dir", tmp_path / "c"), fragment)
+
+
+def test_a_dashed_child_id_left_out_by_tree_variants_or_a_dashed_top_level_id_composes(tmp_path):
+    """Pungi 4.3.2 checks only the variants left in the compose, and drops a top-level id's '-'."""
+    path = conf_with_variants(tmp_path, SERVER_WITH % ("Server", "Foo-Tools", "T"), "tree_variants = ['Server']\n")
+    assert command("punji-config-validate", path).returncode == 0
+    path = conf_with_variants(tmp_path, SERVER_WITH % ("Foo-Server", "Tools", "T"))
+    done = command("punji-config-validate", path)
+    assert done.returncode == 0, done.stderr
+    assert "Foo-Server-Tools (x86_64)" in done.stdout
+
+
+LAYERED_UNDER = ('<variant id="%s" name="S" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+                 '<variant id="Cloud" name="Cloud" type="layered-product"%s><release name="Cloud Stack" short="CS" '
+                 'version="2"/><arches><arch>x86_64</arch></arches></variant>\n</variants></variant>\n')
+
+
+def test_a_layered_product_under_a_dashed_variant_id_is_one_error_line_up_front(tmp_path):
+    """Pungi 4.3.2 gathers such a product, then fails writing the layered product's .treeinfo
+    ("Invalid character '-' in variant ID: Foo-Server": it hands productmd the parent's id as it
+    is); punji composed it (fuzz-compose --variants seeds 60008, 60012). An is_empty layered
+    product has no .treeinfo, and composes in both."""
+    path = conf_with_variants(tmp_path, LAYERED_UNDER % ("Foo-Server", ""))
+    assert_one_line_error(command("punji-config-validate", path),
+                          ":4: variant 'Foo-Server-Cloud': a layered product under a variant whose id has a '-'",
+                          "writes the layered product's .treeinfo")
+    path = conf_with_variants(tmp_path, LAYERED_UNDER % ("Foo-Server", ' is_empty="true"'))
+    assert command("punji-config-validate", path).returncode == 0
+    path = conf_with_variants(tmp_path, LAYERED_UNDER % ("FooServer", ""))
+    assert command("punji-config-validate", path).returncode == 0
+
+
+@pytest.mark.parametrize("attributes, missing", [('short="LP" version="1"', "name"), ('name="Layer" short="LP"', "version"),
+                                                 ('name="Layer" version="1"', "short")])
+def test_a_layered_product_s_release_without_name_version_or_short_is_one_error_line(tmp_path, attributes, missing):
+    """Pungi 4.3.2 reads the three attributes (name, version, short) as it parses the variants file
+    and stops on the first missing one (KeyError: 'short'); punji composed the packages and then
+    failed at createrepo with an internal error."""
+    body = ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+            '<variant id="L" name="L" type="layered-product"><release %s/>'
+            '<arches><arch>x86_64</arch></arches></variant></variants></variant>\n' % attributes)
+    conf = conf_with_variants(tmp_path, body)
+    with pytest.raises(PunjiError, match=":4: variant 'A-L': its <release> has no %s attribute, which Pungi 4.3.2 needs"
+                       % missing):
+        variants.load(str(tmp_path / "variants.xml"))
+    assert_one_line_error(command("punji-config-validate", conf), "has no %s attribute" % missing)

@@ -49,6 +49,7 @@ def _parse_valid(path):
         err = dtd.error_log.filter_from_errors()[0]
         raise PunjiError("%s:%s: does not match the variants DTD: %s" % (path, err.line, err.message))
     _check_whitespace(path, tree.getroot())
+    _check_display_orders(path, tree.getroot())
     return tree.getroot()
 
 
@@ -75,6 +76,19 @@ def _check_whitespace(path, root):
         if element.text is not None and element.text != element.text.strip():
             raise PunjiError("%s:%s: <%s> %r has leading or trailing whitespace, which Pungi refuses"
                              % (path, element.sourceline, element.tag, element.text))
+
+
+def _check_display_orders(path, root):
+    """As Pungi 4.3.2 parses the variants file: an environment's display_order is read by int()."""
+    for element in root.iter("environment"):
+        value = element.get("display_order")
+        if value is None:
+            continue
+        try:
+            int(value)
+        except ValueError:
+            raise PunjiError("%s:%s: <environment> %r: display_order %r is not a whole number, which Pungi needs"
+                             % (path, element.sourceline, element.text, value))
 
 
 def _variant(node, parent):
@@ -145,6 +159,11 @@ def _check_variant(path, node, variant, parent, where):
         raise PunjiError("%s: a child's id must differ from its parent's" % where)
     if variant["type"] == "layered-product" and variant["release"] is None:
         raise PunjiError("%s: a layered-product needs a <release> element" % where)
+    if variant["type"] == "layered-product":
+        # in the order Pungi 4.3.2 reads them, failing on the first missing one (a KeyError)
+        missing = [a for a in ("name", "version", "short") if a not in variant["release"]]
+        if missing:
+            raise PunjiError("%s: its <release> has no %s attribute, which Pungi 4.3.2 needs" % (where, missing[0]))
 
 
 def _collect(path, node, parent, out, templates):
@@ -173,6 +192,9 @@ def _collect(path, node, parent, out, templates):
     for child in node.findall("variants/variant"):
         made = _collect(path, child, variant, out, templates)
         has_optional = has_optional or (made is not None and made["type"] == "optional")
+    if variant["has_optional"] and not has_optional and variant["type"] != "variant":
+        raise PunjiError("%s: has_optional on a variant of type %s, which Pungi 4.3.2 refuses (only a variant of "
+                         "type variant can have children)" % (where, variant["type"]))
     if variant["has_optional"] and not has_optional:
         optional = dict(_variant(node, variant), id="optional", uid=variant["uid"] + "-optional", name="optional",
                         type="optional", arches=list(variant["arches"]), groups=[], environments=[],
@@ -196,6 +218,60 @@ def _check_refs(path, root, variants):
     for ref in root.findall("ref"):
         if ref.get("id") not in uids:
             raise PunjiError("%s:%s: <ref id='%s'> names no variant" % (path, ref.sourceline, ref.get("id")))
+
+
+COMPOSEINFO_ID_RE = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def check_productmd_ids(path, tree):
+    """Refuse the variant ids and names productmd makes Pungi 4.3.2 fail on, for the variants
+    left in the compose (TREE). As it starts, writing composeinfo: an id of anything but letters
+    and digits once its '-' are dropped, a blank name, and a child's id with a '-' (productmd
+    takes the id without it, so the child's uid is no longer its parent's uid, '-', its id).
+    After gathering, writing the .treeinfo of a layered product (not is_empty): a parent id with
+    a '-', which Pungi hands productmd as the tree's variant id without dropping it."""
+    for variant in _composeinfo_order(tree):
+        fault = _composeinfo_fault(variant)
+        if fault:
+            raise PunjiError("%s:%s: variant '%s': %s, which Pungi 4.3.2 refuses as it writes composeinfo"
+                             % (path, _line_of(path, variant["id"]), variant["uid"], fault))
+    for variant in tree:
+        if variant["type"] == "layered-product" and not variant["is_empty"] and "-" in variant["parent"]:
+            raise PunjiError("%s:%s: variant '%s': a layered product under a variant whose id has a '-' (%r), "
+                             "which Pungi 4.3.2 refuses as it writes the layered product's .treeinfo"
+                             % (path, _line_of(path, variant["id"]), variant["uid"], variant["parent"]))
+
+
+def _composeinfo_order(tree):
+    """TREE's variants in the order productmd checks them: top-level ones by id, each after its
+    children (in the order of the variants file)."""
+    uids = by_uid(tree)
+
+    def subtree(variant):
+        for child in variant["children"]:
+            yield from subtree(uids[child])
+        yield variant
+
+    for top in sorted((v for v in tree if v["parent"] is None), key=lambda v: v["id"]):
+        yield from subtree(top)
+
+
+def _composeinfo_fault(variant):
+    if not COMPOSEINFO_ID_RE.match(variant["id"].replace("-", "")):
+        return "its id %r has characters other than letters, digits and '-'" % variant["id"]
+    if not variant["name"]:
+        return "its name is blank"
+    if variant["parent"] is not None and "-" in variant["id"]:
+        return "the id %r of a child variant has a '-'" % variant["id"]
+    return None
+
+
+def _line_of(path, variant_id):
+    """The line of the first <variant> of id VARIANT_ID in PATH."""
+    from lxml import etree
+
+    node = next(etree.parse(path).iterfind(".//variant[@id='%s']" % variant_id), None)
+    return node.sourceline if node is not None else 0
 
 
 def filter_tree(variants, tree_arches=None, tree_variants=None):
