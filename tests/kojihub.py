@@ -648,7 +648,8 @@ def serving_files(root):
 #     {"import": DIR, "tag": TAG}: the builds of the RPMs in DIR, tagged into TAG if given;
 #     {"tag": TAG, "builds": [NVR globs]}: tag builds already imported;
 #     {"untag": TAG, "builds": [NVR globs]};
-#     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm;
+#     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm
+#       ("write": false: the signature recorded only, no signed copy written yet);
 #     {"block"|"unblock": TAG, "packages": [names]}: TAG's package list (koji block-pkg/unblock-pkg);
 #     {"scratch": [RPM paths]}: a closed scratch build task with those outputs (task ids 90001,
 #       90003, ...: a parent and its buildArch child each);
@@ -694,7 +695,7 @@ def _step_untag(hub, step, base, signers):
 
 def _step_sign(hub, step, base, signers):
     for nvr in _matching(hub, step["builds"]):
-        hub.sign(nvr, signers[step["sign"]])
+        hub.sign(nvr, signers[step["sign"]], write=step.get("write", True))
 
 
 def _step_block(hub, step, base, signers):

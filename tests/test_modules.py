@@ -262,27 +262,52 @@ def test_module_defaults_dir_gives_the_defaults_in_place_of_the_repos(tmp_path, 
     assert repo_modules(os.path.join(tree, "Web/x86_64/os"))["defaults"] == {"modnode": "18", "modweb": "2"}
 
 
-def test_module_defaults_override_dir_replaces_defaults(tmp_path, modular_repo):
+def test_module_defaults_override_dir_is_read_against_the_working_directory_as_pungi(tmp_path, modular_repo):
+    # Pungi 4.3.2 hands the value to libmodulemd as it is: a relative one is the directory's
+    # where the compose is started, not one inside module_defaults_dir
     conf = copy_product(tmp_path, modular_repo)
     defaults = conf.parent / "defaults"
     (defaults / "el9").mkdir(parents=True)
     (defaults / "modnode.yaml").write_text(defaults_doc("modnode", "18"))
-    (defaults / "el9" / "modnode.yaml").write_text(defaults_doc("modnode", "20"))
+    (defaults / "el9" / "modnode.yaml").write_text(defaults_doc("modnode", "19"))
+    started_in = tmp_path / "started-in"
+    (started_in / "el9").mkdir(parents=True)
+    (started_in / "el9" / "modnode.yaml").write_text(defaults_doc("modnode", "20"))
     conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\nmodule_defaults_override_dir = "el9"\n')
-    topdir = new_compose(tmp_path, conf)
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", cwd=started_in,
+                     check=True).stdout.strip()
     assert read_json(topdir, "work/global/state/init.json")["module_defaults"] == {"modnode": "20"}
     done = make(topdir, "createrepo")
     assert done.returncode == 0, done.stdout
     assert repo_modules(os.path.join(topdir, "compose/Server/x86_64/os"))["defaults"] == {"modnode": "20"}
 
 
-def test_a_missing_module_defaults_override_dir_is_one_error_line(tmp_path, modular_repo):
+def test_module_defaults_override_dir_without_module_defaults_dir_gives_its_defaults_as_pungi(tmp_path, modular_repo):
+    conf = copy_product(tmp_path, modular_repo)
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "modnode.yaml").write_text(defaults_doc("modnode", "20"))
+    conf.write_text(conf.read_text() + '\nmodule_defaults_override_dir = "%s"\n' % overrides)
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "createrepo")
+    assert done.returncode == 0, done.stdout
+    assert repo_modules(os.path.join(topdir, "compose/Server/x86_64/os"))["defaults"] == {"modnode": "20"}
+
+
+def test_a_missing_module_defaults_override_dir_fails_as_module_defaults_are_read(tmp_path, modular_repo):
+    # Pungi reads it only as it collects module streams' defaults: init goes on, createrepo fails
     conf = copy_product(tmp_path, modular_repo)
     (conf.parent / "defaults").mkdir()
     (conf.parent / "defaults" / "a.yaml").write_text(defaults_doc("modnode", "20"))  # an empty one is an error
     conf.write_text(conf.read_text() + '\nmodule_defaults_dir = "defaults"\nmodule_defaults_override_dir = "f99"\n')
-    done = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test")
-    assert_one_line_error(done, "module_defaults_override_dir", "f99: no such directory")
+    topdir = command("punji-init", conf, "--target-dir", tmp_path / "out", "--test", cwd=tmp_path,
+                     check=True).stdout.strip()
+    done = make(topdir, "createrepo")
+    assert done.returncode != 0
+    errors = sorted({line for line in done.stdout.splitlines() if "error:" in line and "punji-createrepo" in line})
+    assert errors and all("option 'module_defaults_override_dir': %s: no such directory" % (tmp_path / "f99") in line
+                          for line in errors), done.stdout
+    assert "Traceback" not in done.stdout
 
 
 def test_two_default_streams_of_a_module_are_one_error_line(tmp_path, modular_repo):

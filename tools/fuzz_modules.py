@@ -237,6 +237,21 @@ def gen_options(rng, builds, root, case_dir, gather_method, module_tag):
     return conf
 
 
+def gen_override_dir(rng, builds, case_dir):
+    """module_defaults_override_dir as [(name, value)] (--modules --realconf, an RNG of its own):
+    an absolute directory (a relative one is read against each tool's working directory) of
+    defaults documents for some modules, drawn as module_defaults_dir's are (other default
+    streams, profiles), with or without module_defaults_dir; now and then one that is not there."""
+    if rng.random() < 0.08:
+        return [("module_defaults_override_dir", os.path.join(case_dir, "no-overrides"))]
+    directory = os.path.join(case_dir, "module_overrides")
+    write_defaults(rng, builds, directory)
+    if rng.random() < 0.15:  # a file libmodulemd reads no defaults from: not a .yaml
+        with open(os.path.join(directory, "ignored.yml"), "w") as f:
+            f.write("---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: modnode\n  stream: \"99\"\n...\n")
+    return [("module_defaults_override_dir", directory)]
+
+
 def write_defaults(rng, builds, directory):
     """A modulemd-defaults file for most modules: a default stream (rarely one no build has) and
     profiles of some streams."""

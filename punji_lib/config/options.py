@@ -107,7 +107,8 @@ OPTIONS = (
     Option("module_defaults_dir", SCM_DICT, phase="init", implemented=True,
            help="Directory of modulemd-defaults YAML files put into the repodata."),
     Option("module_defaults_override_dir", STR, phase="init", implemented=True,
-           help="Directory of modulemd-defaults replacing those of module_defaults_dir (relative: inside it)."),
+           help="Directory of modulemd-defaults replacing those of module_defaults_dir (a relative one is read "
+                "against the directory the compose is started in, as Pungi 4.3.2 reads it)."),
     Option("module_obsoletes_dir", SCM_DICT, phase="init", implemented=True,
            help="Directory of module obsoletes YAML files merged into the module index."),
     Option("tree_arches", STR_LIST, default=[], phase="init", implemented=True,

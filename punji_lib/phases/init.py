@@ -233,10 +233,11 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     data = {"header": state.header("variants"), "variants": loaded["variants"]}
     jsonio.write_json_if_changed(layout.at(topdir, layout.variants_json()), data)
     written = _write_comps(topdir, loaded, prog)
-    defaults = _module_defaults(topdir, conf)
+    defaults, missing = _module_defaults(topdir, conf)
     obsoletes = _module_obsoletes(topdir, conf)
     state.write(topdir, "init", comps=written, module_defaults=defaults, module_obsoletes=obsoletes,
-                inputs=loaded["key"], warnings=loaded["warnings"])
+                inputs=loaded["key"], warnings=loaded["warnings"],
+                **({"module_defaults_override_missing": missing} if missing else {}))
 
 
 def _taken_over(topdir, source, record):
@@ -252,21 +253,25 @@ def _taken_over(topdir, source, record):
 
 def _module_defaults(topdir, conf):
     """Export module_defaults_dir into work/global/module_defaults, as Pungi's init does, and
-    check that no module has two default streams there; {module: default stream}."""
+    check that no module has two default streams there; {module: default stream}, and the
+    path of a module_defaults_override_dir that is not there (or None)."""
     from ..rpms import modules
 
     found = _export_dir(topdir, conf, "module_defaults_dir", layout.module_defaults_dir(), modules.defaults_in)
-    overrides = _module_defaults_overrides(topdir, conf)
+    overrides, missing = _module_defaults_overrides(topdir, conf)
     if overrides:
         found = modules.defaults_in(layout.at(topdir, layout.module_defaults_dir()), "option 'module_defaults_dir'",
                                     overrides=overrides)
     log.info("module defaults: %s", ", ".join("%s:%s" % kv for kv in sorted(found.items())) or "none")
-    return found
+    return found, missing
 
 
 def _module_defaults_overrides(topdir, conf):
-    """Copy the defaults of module_defaults_override_dir (a path inside module_defaults_dir, or
-    an absolute one) into work/global/module_defaults_overrides; that directory, or None."""
+    """Copy the defaults of module_defaults_override_dir into work/global/module_defaults_overrides;
+    (that directory or None, the path looked at when it is not there, else None). Pungi 4.3.2
+    hands the value to libmodulemd as it is: a relative one is read against the directory the
+    compose was started in (not module_defaults_dir's), with or without module_defaults_dir, and
+    only as module streams' defaults are collected: a missing one fails those, not init."""
     import glob
     import shutil
 
@@ -274,17 +279,16 @@ def _module_defaults_overrides(topdir, conf):
     shutil.rmtree(target, ignore_errors=True)
     value = conf.get("module_defaults_override_dir")
     if not value:
-        return None
-    what = "option 'module_defaults_override_dir'"
-    if not os.path.isabs(value) and not conf.get("module_defaults_dir"):
-        raise PunjiError("%s: %s is relative to module_defaults_dir, which is not set" % (what, value))
-    source = os.path.join(layout.at(topdir, layout.module_defaults_dir()), value)
+        return None, None
+    source = os.path.join(request.read(topdir).get("cwd") or request.config_dir(topdir), value)
     if not os.path.isdir(source):
-        raise PunjiError("%s: %s: no such directory" % (what, value))
+        log.info("option 'module_defaults_override_dir': %s: no such directory (an error once module defaults "
+                 "are read)", source)
+        return None, source
     os.makedirs(target)
     for path in glob.glob(os.path.join(source, "*.yaml")):
         shutil.copyfile(path, os.path.join(target, os.path.basename(path)))
-    return target
+    return target, None
 
 
 def _module_obsoletes(topdir, conf):

@@ -88,7 +88,10 @@ def defaults_in(directory, what, overrides=None):
 
 def _read_defaults(directory, overrides=None):
     """[(module, its ModuleDefaults)] of DIRECTORY, those of OVERRIDES (a directory) merged over
-    them by libmodulemd, as Pungi reads module_defaults_dir."""
+    them by libmodulemd, as Pungi reads module_defaults_dir; without DIRECTORY (no
+    module_defaults_dir: Pungi's is an empty directory) those of OVERRIDES alone."""
+    if not os.path.isdir(directory):
+        directory, overrides = overrides, None
     index = modulemd().ModuleIndex.new()
     try:
         index.update_from_defaults_directory(directory, False, overrides)
@@ -318,10 +321,24 @@ def compose_streams(topdir, arch, streams):
 
     index = subset(load(layout.at(topdir, layout.pkgset_modules(arch))), streams)
     defaults = layout.at(topdir, layout.module_defaults_dir())
-    if os.path.isdir(defaults):
-        overrides = layout.at(topdir, layout.module_defaults_overrides_dir())
-        add_defaults_from(index, defaults, overrides if os.path.isdir(overrides) else None)
+    overrides = defaults_overrides(topdir)
+    if os.path.isdir(defaults) or overrides:
+        add_defaults_from(index, defaults, overrides)
     return index
+
+
+def defaults_overrides(topdir):
+    """The copy of module_defaults_override_dir init made, or None; a PunjiError when the option
+    names a directory that is not there (Pungi fails on it as it collects module defaults)."""
+    from ..compose import layout, state
+
+    if os.path.isfile(layout.at(topdir, layout.state_file("init"))):
+        missing = state.read(topdir, "init").get("module_defaults_override_missing")
+        if missing:
+            raise PunjiError("option 'module_defaults_override_dir': %s: no such directory (a relative one is "
+                             "read against the directory the compose was started in, as Pungi reads it)" % missing)
+    overrides = layout.at(topdir, layout.module_defaults_overrides_dir())
+    return overrides if os.path.isdir(overrides) else None
 
 
 def add_to_repo(repo_dir, text):
