@@ -317,7 +317,7 @@ def test_an_external_entity_is_one_error_naming_its_line_and_is_not_read(tmp_pat
     path.write_text((ENTITY_COMPS % (declared % secret)).replace("&distro;", "&%s;" % used))
     with pytest.raises(PunjiError) as err:
         comps.attribute_filtered(str(path), "x86_64", None)
-    assert str(err.value).startswith("%s: line %d: entity '%s' is (or names) an external entity" % (
+    assert str(err.value).startswith("%s:%d: entity '%s' is (or names) an external entity" % (
         path, 5 + declared.count("\n"), used))
 
 

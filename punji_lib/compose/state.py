@@ -109,7 +109,7 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 26: with a revision of createrepo_extra_args, the repodata's records get the content's time
 # stamp (createrepo_c gave them the time of day); 27: no product.img (Pungi 4.3.2 removed its
 # productimg phase); a package set repo made twice over the same packages lists their files once;
-# 28: a comps file's internal entities are replaced by their text in the filtered comps (were dropped).
+# 28: internal entities of the comps and variants files are replaced by their text (were dropped).
 RULES = 28
 
 

@@ -20,6 +20,7 @@ import re
 import tempfile
 
 from ..errors import PunjiError
+from . import xmlfile
 
 EMPTY_NUMBER_RE = re.compile(rb"<(uservisible|biarchonly|display_order)(?:\s[^>]*)?(?:/>|>\s*</\1\s*>)")
 # the remarks of libcomps on a comps file Pungi composes with (an element out of place, which
@@ -135,7 +136,7 @@ def _attribute_tree(path, arch, variant_uid):
     group or environment whose `arch` (or `variant`) attribute does not list ARCH (VARIANT_UID),
     split on commas and spaces, goes; where it does, the attribute goes. libcomps would drop
     the attributes unread, so this runs on the XML. With no VARIANT_UID only the arch applies."""
-    tree = _parsed_as_comps_filter(path)
+    tree = xmlfile.parse(path, remove_blank_text=True)
     filters = [("arch", arch)] + ([("variant", variant_uid)] if variant_uid else [])
     for xpath in ("/comps/group/packagelist/packagereq", "/comps/group", "/comps/environment"):
         for attr, value in filters:
@@ -145,28 +146,6 @@ def _attribute_tree(path, arch, variant_uid):
                 else:
                     element.getparent().remove(element)
     return tree
-
-
-def _parsed_as_comps_filter(path):
-    """The lxml tree of PATH as comps_filter reads it: its internal entities replaced by their
-    text; a reference to an external entity refused, as comps_filter fails on it ("not
-    defined": it loads no DTD) and reading one would put a host's file into the compose."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
-    tree = etree.parse(path, parser)
-    dtd = tree.docinfo.internalDTD
-    declared = {e.name: e for e in dtd.iterentities()} if dtd is not None else {}
-    if not declared:
-        return tree
-    external = {name for name, e in declared.items() if e.content is None}
-    unreadable = external | {name for name, e in declared.items()
-                             if e.content is not None and any("&%s;" % x in e.orig for x in external)}
-    for reference in tree.iter(etree.Entity):
-        if reference.name in unreadable:
-            raise PunjiError("%s: line %d: entity '%s' is (or names) an external entity: Pungi's comps_filter "
-                             "cannot read it" % (path, reference.sourceline, reference.name))
-    return etree.parse(path, etree.XMLParser(resolve_entities=True, no_network=True, remove_blank_text=True))
 
 
 def attribute_filtered(path, arch, variant_uid):
