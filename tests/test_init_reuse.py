@@ -4,10 +4,12 @@ init outputs instead of making them again; they are then the files a fresh init 
 changed input makes them anew."""
 
 import os
+import resource
+import subprocess
 
 import pytest
 
-from conftest import command, make
+from conftest import BIN, command, make
 
 COPIED = "copied from"
 
@@ -139,3 +141,28 @@ def test_inputs_init_fetches_are_not_fingerprinted(demo_copy):
                           ("module_defaults_dir", str(demo_copy))):
         changed = dict(config, config=dict(config["config"], **{option: value}))
         assert init_reuse.inputs_key(conf, changed, "test", {}) is None
+
+
+def test_an_init_stopped_while_it_copies_the_makefile_leaves_no_part_of_it(tmp_path, demo_copy):
+    # a kill or a full disk mid-copy, made exact: a file size limit the Makefile alone exceeds
+    # stops the copy at the limit (Python ignores SIGXFSZ: an error); a part of a Makefile would be
+    # run by `make`
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    sizes = {rel: len(data) for rel, data in outputs(first).items()}
+    limit = sizes.pop("Makefile") // 2
+    assert max(sizes.values()) < limit
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    stopped = subprocess.run([os.path.join(BIN, "punji-init"), str(conf), "--target-dir", str(tmp_path / "nightly"),
+                              "--test"], preexec_fn=limited, capture_output=True, text=True)
+    assert stopped.returncode == 1 and "file too large writing" in stopped.stderr, stopped.stderr
+    killed = sorted(p for p in (tmp_path / "nightly").iterdir() if p.is_dir() and str(p) != first)
+    assert len(killed) == 1
+    assert not os.path.exists(killed[0] / "Makefile")  # make says there is none; no part of one runs
+    again, _err = init(conf, tmp_path / "nightly")
+    assert "%s %s" % (COPIED, first) in init_log(again)
+    assert outputs(again) == outputs(first)
