@@ -3,7 +3,7 @@ and per variant.arch comps from the config file, each only when its bytes change
 
 import os
 
-from ..compose import composeid, init_reuse, jsonio, layout, notify, request, state, status
+from ..compose import composeid, init_reuse, jsonio, latest_link, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
 from ..config.lookup import lookaside_variants, va_data
 from ..config.option_types import PUNGI_PHASES
@@ -35,6 +35,8 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     elif compose_type == "production" and not options.get("no_label"):
         raise PunjiError("a production compose needs a label: give --label (e.g. RC-1.0) or --no-label, "
                          "as pungi-koji asks")
+    latest_link.check_place(os.path.dirname(os.path.abspath(compose_dir)) if compose_dir
+                            else os.path.abspath(target_dir), config["config"], options)
     if compose_dir:
         compose, topdir = composeid.claim(os.path.abspath(compose_dir), config["config"], compose_type, date)
     else:
