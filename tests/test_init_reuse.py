@@ -166,3 +166,42 @@ def test_an_init_stopped_while_it_copies_the_makefile_leaves_no_part_of_it(tmp_p
     again, _err = init(conf, tmp_path / "nightly")
     assert "%s %s" % (COPIED, first) in init_log(again)
     assert outputs(again) == outputs(first)
+
+
+KILLED_WRITING_THE_MAKEFILE = """
+import os, shutil, signal, sys
+sys.path.insert(0, %r)
+
+
+def into_makefile(fd):
+    return os.path.basename(os.readlink("/proc/self/fd/%%d" %% fd)).lstrip(".").startswith("Makefile")
+
+
+def kill():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+copyfileobj, sendfile = shutil.copyfileobj, os.sendfile
+shutil.copyfileobj = lambda source, target, *a: kill() if into_makefile(target.fileno()) else copyfileobj(source, target, *a)
+os.sendfile = lambda out, *a: kill() if into_makefile(out) else sendfile(out, *a)
+from punji_lib.commands import init
+sys.exit(init.main([%r, "--target-dir", %r, "--test"]))
+"""
+
+
+def test_an_init_killed_as_it_copies_the_makefile_leaves_none_for_make_to_run(tmp_path, demo_copy):
+    # SIGKILL as the first bytes go into the Makefile (whichever way they are copied): an empty
+    # Makefile was left, newer than the state, which make took as it was ("No targets")
+    import signal
+    import sys
+
+    from conftest import ROOT
+
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITING_THE_MAKEFILE % (ROOT, str(conf), str(tmp_path / "nightly"))],
+                          capture_output=True, text=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    killed = [p for p in (tmp_path / "nightly").iterdir() if p.is_dir() and str(p) != first]
+    assert len(killed) == 1 and not os.path.exists(killed[0] / "Makefile")
