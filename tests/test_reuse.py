@@ -150,13 +150,27 @@ def lose_a_repodata_file(first):
     return lost, "createrepo: compose/Server/x86_64/os/repodata of %s is not taken over" % first
 
 
+def replace_a_repodata_file(first):
+    """A repodata file put in place of another of its name, longer (a tool run over the
+    finished compose): it was taken over, repomd.xml's checksum of it wrong."""
+    repodata = os.path.join(first, "compose", "Server", "x86_64", "os", "repodata")
+    replaced = next(os.path.join(repodata, n) for n in sorted(os.listdir(repodata)) if "primary" in n)
+    with open(replaced, "rb") as f:
+        data = f.read()
+    os.unlink(replaced)
+    with open(replaced, "wb") as f:
+        f.write(data + b"replaced")
+    return replaced, "is not the size repomd.xml lists"
+
+
 def truncate_an_image(first):
     image = next(p for p in iso_files(first) if "/Server/x86_64/" in p)
     os.truncate(image, os.path.getsize(image) // 2)
     return image, "is not the size it was made"
 
 
-@pytest.mark.parametrize("damage", [lose_a_package, replace_a_package, lose_a_repodata_file, truncate_an_image])
+@pytest.mark.parametrize("damage", [lose_a_package, replace_a_package, lose_a_repodata_file, replace_a_repodata_file,
+                                    truncate_an_image])
 def test_what_an_old_compose_lost_is_made_again(tmp_path, demo_copy, damage):
     """A file gone from a finished compose, or cut short (a clean-up begun on it, say): the
     next compose does not take over what held it, makes it again and equals a fresh one."""
