@@ -205,3 +205,29 @@ def test_an_init_killed_as_it_copies_the_makefile_leaves_none_for_make_to_run(tm
     assert done.returncode == -signal.SIGKILL, done.stderr
     killed = [p for p in (tmp_path / "nightly").iterdir() if p.is_dir() and str(p) != first]
     assert len(killed) == 1 and not os.path.exists(killed[0] / "Makefile")
+
+
+def test_an_init_that_fails_copying_the_old_composes_outputs_leaves_its_compose_doomed(tmp_path, demo_copy):
+    # the copy comes before STATUS STARTED (notifications read the config): a failure there left
+    # the compose directory without any STATUS
+    import sys
+    import textwrap
+
+    from conftest import ROOT, assert_one_line_error
+
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import errno, sys
+        sys.path.insert(0, %r)
+        from punji_lib.compose import init_reuse
+        def unreadable(topdir, top):
+            raise PermissionError(errno.EACCES, "Permission denied", top + "/work/global/config.json")
+        init_reuse.take_over = unreadable
+        from punji_lib.commands import init
+        sys.exit(init.main([%r, "--target-dir", %r, "--test"]))
+    """) % (ROOT, str(conf), str(tmp_path / "nightly"))], capture_output=True, text=True)
+    assert_one_line_error(done, "permission denied", "config.json")
+    killed = [p for p in (tmp_path / "nightly").iterdir() if p.is_dir() and str(p) != first]
+    assert len(killed) == 1 and (killed[0] / "STATUS").read_text().strip() == "DOOMED"

@@ -50,26 +50,38 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     _check_umask()
     request.write(topdir, config_path, compose, compose_type, label, options, koji_event)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), compose["id"] + "\n")
-    if source:
-        record = init_reuse.take_over(topdir, source)  # the config first, for notifications
-    else:
-        jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
-    status.set_status(topdir, "STARTED")
-    notify.phase_started(topdir, "init")
     try:
+        if source:
+            record = init_reuse.take_over(topdir, source)  # the config first, for notifications
+        else:
+            jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
+        status.set_status(topdir, "STARTED")
+        notify.phase_started(topdir, "init")
         if source:
             _taken_over(topdir, source, record)
         else:
             run(topdir, prog="punji-init", loaded=dict(loaded, key=key))
             makefile.write(topdir)
     except Exception as exc:
-        known = as_user_error(exc)
-        state.mark_failed(topdir, "init", None, None, str(known) if known else "%s: %s" % (type(exc).__name__, exc))
-        status.set_status(topdir, "DOOMED")
+        _doomed(topdir, exc)
         raise
     notify.send(topdir, "phase-stop", phase_name="init")
     finished("punji-init")
     return topdir
+
+
+def _doomed(topdir, exc):
+    """Init marked failed by EXC and the compose DOOMED, as far as the disk lets (a full one is
+    often why): the error said is EXC's, not that of a mark that could not be written."""
+    known = as_user_error(exc)
+    try:
+        state.mark_failed(topdir, "init", None, None, str(known) if known else "%s: %s" % (type(exc).__name__, exc))
+    except OSError:
+        pass
+    try:
+        status.set_status(topdir, "DOOMED")
+    except OSError:
+        pass
 
 
 # The options init fetches (as Pungi does, into the compose) when they come from an scm dict:
