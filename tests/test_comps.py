@@ -281,3 +281,47 @@ def test_the_arch_comps_are_written_as_comps_filter_writes_them(tmp_path):
         "<?xml version='1.0' encoding='UTF-8'?>\n<comps>\n  <group>\n    <id>g</id>\n    <name>G</name>\n"
         '    <packagelist>\n      <packagereq type="mandatory">a</packagereq>\n    </packagelist>\n'
         "  </group>\n</comps>\n\n")
+
+
+ENTITY_COMPS = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd" [
+<!ENTITY distro "Punji Demo">
+%s]>
+<comps><group><id>g</id><name>&distro; base</name><packagelist><packagereq type="mandatory">a</packagereq></packagelist></group></comps>
+"""
+
+
+def test_an_internal_entity_is_replaced_by_its_text_as_comps_filter_does(tmp_path):
+    # comps_filter's lxml replaces it (the DOCTYPE stays); left unresolved, libcomps dropped the text
+    path = tmp_path / "comps.xml"
+    path.write_text(ENTITY_COMPS % "")
+    assert comps.attribute_filtered(str(path), "x86_64", None).decode() == (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd" [\n'
+        '<!ENTITY distro "Punji Demo">\n]>\n<comps>\n  <group>\n    <id>g</id>\n    <name>Punji Demo base</name>\n'
+        '    <packagelist>\n      <packagereq type="mandatory">a</packagereq>\n    </packagelist>\n'
+        "  </group>\n</comps>\n\n")
+    result, _missing = comps.filtered(str(path), {"uid": "Server", "groups": [], "environments": [], "type": "variant",
+                                                  "modular_koji_tags": []}, "x86_64")
+    assert result.groups[0].name == "Punji Demo base"
+
+
+@pytest.mark.parametrize("declared, used", [
+    ('<!ENTITY host SYSTEM "file://%s">\n', "host"),
+    ('<!ENTITY host SYSTEM "file://%s">\n<!ENTITY both "&host; and more">\n', "both"),
+])
+def test_an_external_entity_is_one_error_naming_its_line_and_is_not_read(tmp_path, declared, used):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("host secret\n")
+    path = tmp_path / "comps.xml"
+    path.write_text((ENTITY_COMPS % (declared % secret)).replace("&distro;", "&%s;" % used))
+    with pytest.raises(PunjiError) as err:
+        comps.attribute_filtered(str(path), "x86_64", None)
+    assert str(err.value).startswith("%s:%d: entity '%s' is (or names) an external entity" % (
+        path, 5 + declared.count("\n"), used))
+
+
+def test_an_external_entity_declared_but_not_used_is_read_past_as_comps_filter_does(tmp_path):
+    path = tmp_path / "comps.xml"
+    path.write_text(ENTITY_COMPS % '<!ENTITY host SYSTEM "file:///etc/hostname">\n')
+    assert b"<name>Punji Demo base</name>" in comps.attribute_filtered(str(path), "x86_64", None)

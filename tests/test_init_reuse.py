@@ -4,10 +4,12 @@ init outputs instead of making them again; they are then the files a fresh init 
 changed input makes them anew."""
 
 import os
+import resource
+import subprocess
 
 import pytest
 
-from conftest import command, make
+from conftest import BIN, command, make
 
 COPIED = "copied from"
 
@@ -139,3 +141,93 @@ def test_inputs_init_fetches_are_not_fingerprinted(demo_copy):
                           ("module_defaults_dir", str(demo_copy))):
         changed = dict(config, config=dict(config["config"], **{option: value}))
         assert init_reuse.inputs_key(conf, changed, "test", {}) is None
+
+
+def test_an_init_stopped_while_it_copies_the_makefile_leaves_no_part_of_it(tmp_path, demo_copy):
+    # a kill or a full disk mid-copy, made exact: a file size limit the Makefile alone exceeds
+    # stops the copy at the limit (Python ignores SIGXFSZ: an error); a part of a Makefile would be
+    # run by `make`
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    sizes = {rel: len(data) for rel, data in outputs(first).items()}
+    limit = sizes.pop("Makefile") // 2
+    assert max(sizes.values()) < limit
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    stopped = subprocess.run([os.path.join(BIN, "punji-init"), str(conf), "--target-dir", str(tmp_path / "nightly"),
+                              "--test"], preexec_fn=limited, capture_output=True, text=True)
+    assert stopped.returncode == 1 and "file too large writing" in stopped.stderr, stopped.stderr
+    killed = sorted(p for p in (tmp_path / "nightly").iterdir() if p.is_dir() and str(p) != first)
+    assert len(killed) == 1
+    assert not os.path.exists(killed[0] / "Makefile")  # make says there is none; no part of one runs
+    again, _err = init(conf, tmp_path / "nightly")
+    assert "%s %s" % (COPIED, first) in init_log(again)
+    assert outputs(again) == outputs(first)
+
+
+KILLED_WRITING_THE_MAKEFILE = """
+import os, shutil, signal, sys
+sys.path.insert(0, %r)
+
+
+def into_makefile(fd):
+    return os.path.basename(os.readlink("/proc/self/fd/%%d" %% fd)).lstrip(".").startswith("Makefile")
+
+
+def kill():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+copyfileobj, sendfile = shutil.copyfileobj, os.sendfile
+shutil.copyfileobj = lambda source, target, *a: kill() if into_makefile(target.fileno()) else copyfileobj(source, target, *a)
+os.sendfile = lambda out, *a: kill() if into_makefile(out) else sendfile(out, *a)
+from punji_lib.commands import init
+sys.exit(init.main([%r, "--target-dir", %r, "--test"]))
+"""
+
+
+def test_an_init_killed_as_it_copies_the_makefile_leaves_none_for_make_to_run(tmp_path, demo_copy):
+    # SIGKILL as the first bytes go into the Makefile (whichever way they are copied): an empty
+    # Makefile was left, newer than the state, which make took as it was ("No targets")
+    import signal
+    import sys
+
+    from conftest import ROOT
+
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITING_THE_MAKEFILE % (ROOT, str(conf), str(tmp_path / "nightly"))],
+                          capture_output=True, text=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    killed = [p for p in (tmp_path / "nightly").iterdir() if p.is_dir() and str(p) != first]
+    assert len(killed) == 1 and not os.path.exists(killed[0] / "Makefile")
+
+
+def test_an_init_that_fails_copying_the_old_composes_outputs_leaves_its_compose_doomed(tmp_path, demo_copy):
+    # the copy comes before STATUS STARTED (notifications read the config): a failure there left
+    # the compose directory without any STATUS
+    import sys
+    import textwrap
+
+    from conftest import ROOT, assert_one_line_error
+
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import errno, sys
+        sys.path.insert(0, %r)
+        from punji_lib.compose import init_reuse
+        def unreadable(topdir, top):
+            raise PermissionError(errno.EACCES, "Permission denied", top + "/work/global/config.json")
+        init_reuse.take_over = unreadable
+        from punji_lib.commands import init
+        sys.exit(init.main([%r, "--target-dir", %r, "--test"]))
+    """) % (ROOT, str(conf), str(tmp_path / "nightly"))], capture_output=True, text=True)
+    assert_one_line_error(done, "permission denied", "config.json")
+    killed = [p for p in (tmp_path / "nightly").iterdir() if p.is_dir() and str(p) != first]
+    assert len(killed) == 1 and (killed[0] / "STATUS").read_text().strip() == "DOOMED"

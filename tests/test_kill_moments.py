@@ -628,3 +628,38 @@ def test_a_latest_link_a_full_disk_stops_is_named_by_its_path_not_the_compose_it
         subprocess.run(["umount", str(disk)], check=True)
     message = str(as_user_error(failed.value))
     assert message.startswith("no space left on device writing %s/.latest-PDL-1." % disk), message
+
+
+def _server_conf(tmp_path, small_repo):
+    from conftest import server_config, server_variants
+
+    (tmp_path / "variants.xml").write_text(server_variants("x86_64"))
+    conf = tmp_path / "server.conf"
+    conf.write_text(server_config("Server Only", "SO", small_repo, "demo-tzdata"))
+    return conf
+
+
+def test_a_directory_where_the_latest_link_goes_is_refused_before_a_compose_starts(tmp_path, small_repo):
+    # a target copied with its links followed: Pungi fails at its very end (IsADirectoryError),
+    # punji failed there too, an internal error, its whole compose made DOOMED
+    conf, target = _server_conf(tmp_path, small_repo), tmp_path / "out"
+    (target / "latest-SO-1").mkdir(parents=True)
+    done = command("punji-compose", conf, "--target-dir", target, "--test")
+    assert_one_line_error(done, "%s is a directory, not the latest link" % (target / "latest-SO-1"))
+    assert os.listdir(target) == ["latest-SO-1"]
+    assert command("punji-compose", conf, "--target-dir", target, "--test", "--no-latest-link").returncode == 0
+
+
+def test_a_directory_put_where_the_latest_link_goes_during_a_compose_fails_its_finish_in_one_line(tmp_path, small_repo):
+    conf, target = _server_conf(tmp_path, small_repo), tmp_path / "out"
+    topdir = command("punji-init", conf, "--target-dir", target, "--test", check=True).stdout.strip().splitlines()[-1]
+    (target / "latest-SO-1").mkdir()
+    done = make(topdir, "-j2")
+    assert done.returncode != 0 and "Traceback" not in done.stdout and "internal error" not in done.stdout
+    assert [line for line in done.stdout.splitlines() if line.startswith("punji-finish: error: ")] == [
+        "punji-finish: error: %s is a directory, not the latest link: move it away (or compose with "
+        "--no-latest-link)" % (target / "latest-SO-1")], done.stdout
+    assert open(os.path.join(topdir, "STATUS")).read().strip() == "DOOMED"
+    (target / "latest-SO-1").rmdir()
+    make_finished(topdir)
+    assert os.readlink(target / "latest-SO-1") == os.path.basename(topdir)

@@ -130,11 +130,37 @@ def lose_a_package(first):
     return lost, "gather: the trees of %s are not taken over" % first
 
 
+def replace_a_package(first):
+    """A package file put in place of another of its name, with other bytes (a tool run over
+    the finished compose): it was taken over, where Pungi links the package set's file."""
+    packages = os.path.join(first, "compose", "Server", "x86_64", "os", "Packages")
+    replaced = next(os.path.join(root, n) for root, _d, names in os.walk(packages) for n in sorted(names))
+    with open(replaced, "rb") as f:
+        data = f.read()
+    os.unlink(replaced)
+    with open(replaced, "wb") as f:
+        f.write(data + b"replaced")
+    return replaced, "gather: the trees of %s are not taken over: a file of" % first
+
+
 def lose_a_repodata_file(first):
     repodata = os.path.join(first, "compose", "Server", "x86_64", "os", "repodata")
     lost = next(os.path.join(repodata, n) for n in sorted(os.listdir(repodata)) if "primary" in n)
     os.unlink(lost)
     return lost, "createrepo: compose/Server/x86_64/os/repodata of %s is not taken over" % first
+
+
+def replace_a_repodata_file(first):
+    """A repodata file put in place of another of its name, longer (a tool run over the
+    finished compose): it was taken over, repomd.xml's checksum of it wrong."""
+    repodata = os.path.join(first, "compose", "Server", "x86_64", "os", "repodata")
+    replaced = next(os.path.join(repodata, n) for n in sorted(os.listdir(repodata)) if "primary" in n)
+    with open(replaced, "rb") as f:
+        data = f.read()
+    os.unlink(replaced)
+    with open(replaced, "wb") as f:
+        f.write(data + b"replaced")
+    return replaced, "is not the size repomd.xml lists"
 
 
 def truncate_an_image(first):
@@ -143,7 +169,8 @@ def truncate_an_image(first):
     return image, "is not the size it was made"
 
 
-@pytest.mark.parametrize("damage", [lose_a_package, lose_a_repodata_file, truncate_an_image])
+@pytest.mark.parametrize("damage", [lose_a_package, replace_a_package, lose_a_repodata_file, replace_a_repodata_file,
+                                    truncate_an_image])
 def test_what_an_old_compose_lost_is_made_again(tmp_path, demo_copy, damage):
     """A file gone from a finished compose, or cut short (a clean-up begun on it, say): the
     next compose does not take over what held it, makes it again and equals a fresh one."""
@@ -648,3 +675,27 @@ def test_a_prelink_that_fills_the_disk_names_the_link_it_could_not_make_by_its_p
         subprocess.run(["umount", str(disk)], check=True)
     assert message.startswith("no space left on device writing %s/work/global/.prelink." % new), message
     assert re.search(r"/compose/Packages/[abc]-1\.rpm$", message), message
+
+
+def test_dir_times_are_prelinks_or_a_walks_and_change_with_a_file_replaced(tmp_path):
+    """dir_times: every directory's time in the trees, as a walk finds them (tree_facts' walk
+    counts the files too) or as prelink() found them in the old compose; a file put in place of
+    another changes its directory's."""
+    from punji_lib.compose import reuse
+
+    old, new = tmp_path / "PDL-1-20261201.n.0", tmp_path / "PDL-1-20261202.n.0"
+    (old / "compose" / "Packages" / "a").mkdir(parents=True)
+    (old / "compose" / "Packages" / "a" / "a-1.rpm").write_text("a")
+    (old / "compose" / "Packages" / "b-1.rpm").write_text("b")
+    (new / "compose").mkdir(parents=True)
+    trees = ["compose/Packages", "compose/none"]
+    count, times = reuse.tree_facts(str(old), trees)
+    assert count == 2 and sorted(times) == ["compose/Packages", "compose/Packages/a"]
+    assert reuse.dir_times(str(old), trees) == times == reuse.dir_times(str(new), trees, str(old))
+    reuse.prelink(str(new), str(old), trees)
+    assert reuse.dir_times(str(new), trees, str(old)) == times
+    time.sleep(0.02)  # more than the clock's tick the kernel stamps directories with
+    (old / "compose" / "Packages" / "a" / "a-1.rpm").unlink()
+    (old / "compose" / "Packages" / "a" / "a-1.rpm").write_text("other")
+    assert reuse.dir_times(str(old), trees)["compose/Packages/a"] != times["compose/Packages/a"]
+    assert reuse.dir_times(str(old), trees)["compose/Packages"] == times["compose/Packages"]

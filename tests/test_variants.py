@@ -251,3 +251,29 @@ def test_a_layered_product_s_release_without_name_version_or_short_is_one_error_
                        % missing):
         variants.load(str(tmp_path / "variants.xml"))
     assert_one_line_error(command("punji-config-validate", conf), "has no %s attribute" % missing)
+
+
+ENTITY_VARIANTS = """<?xml version="1.0"?>
+<!DOCTYPE variants PUBLIC "-//Red Hat, Inc.//DTD Variants info//EN" "variants.dtd" [
+<!ENTITY grp "desktop">
+%s]>
+<variants><variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches>
+<groups><group>core</group><group>%s</group></groups></variant></variants>
+"""
+
+
+def test_an_internal_entity_in_an_element_is_read_as_its_text_as_pungi_reads_it(tmp_path):
+    # Pungi's lxml replaces it; an entity left unresolved read as a group 'None'
+    path = tmp_path / "variants.xml"
+    path.write_text(ENTITY_VARIANTS % ("", "&grp;"))
+    assert [g["name"] for g in variants.load(str(path))[0]["groups"]] == ["core", "desktop"]
+
+
+def test_an_external_entity_is_one_error_naming_its_line_and_is_not_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("desktop")
+    path = tmp_path / "variants.xml"
+    path.write_text(ENTITY_VARIANTS % ('<!ENTITY host SYSTEM "file://%s">\n' % secret, "&host;"))
+    with pytest.raises(PunjiError) as err:
+        variants.load(str(path))
+    assert str(err.value) == "%s:7: entity 'host' is (or names) an external entity, which Pungi cannot read" % path

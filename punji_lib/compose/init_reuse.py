@@ -101,8 +101,9 @@ def take_over(topdir, top):
 
 
 def copy(topdir, top, files):
-    """Copy FILES (compose-relative) of the compose TOP into TOPDIR."""
+    """Copy FILES (compose-relative) of the compose TOP into TOPDIR, each whole or not at all
+    (jsonio.write_file), as init writes them: a kill or a full disk mid-copy leaves no empty or
+    half Makefile for make to run."""
     for rel in files:
-        target = layout.at(topdir, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(layout.at(top, rel), target)
+        with open(layout.at(top, rel), "rb") as source:
+            jsonio.write_file(layout.at(topdir, rel), lambda f: shutil.copyfileobj(source, f))

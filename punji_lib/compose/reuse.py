@@ -155,15 +155,17 @@ def link_all(old, topdir, outputs, what):
     return True
 
 
-def _fill(trees):
+def _fill(trees, times=None):
     """Link the files of each SOURCE directory tree of TREES [(source, tmp)] into its empty TMP;
-    returns how many."""
+    returns how many. TIMES (a dict): given each source directory's modification time."""
     planned, made = [], []
     for source, tmp in trees:
         _plan_tree(source, tmp, planned, made)
     _link_files(planned)
     for source, tmp in reversed(made):  # linking into a directory changes its times: copied last
         shutil.copystat(source, tmp)
+        if times is not None:
+            times[source] = os.stat(source).st_mtime_ns
     return sum(len(files) + len(symlinks) for _source, _target, files, symlinks in planned)
 
 
@@ -261,8 +263,10 @@ def prelink(topdir, old, outputs):
         trees = [(source, copy) for source, copy in pairs if os.path.isdir(source) and not os.path.islink(source)]
         for _source, copy in trees:
             os.makedirs(copy)
-        count = _fill(trees)
-        jsonio.write_json(os.path.join(tmp, PRELINKED_FROM), {"old": old, "files": count})
+        times = {}
+        count = _fill(trees, times)
+        jsonio.write_json(os.path.join(tmp, PRELINKED_FROM), {"old": old, "files": count, "dirs": {
+            os.path.relpath(path, old): mtime for path, mtime in times.items()}})
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -322,6 +326,40 @@ def _count_tree(top):
     with os.scandir(top) as entries:
         for entry in entries:
             count += _count_tree(entry.path) if entry.is_dir(follow_symlinks=False) else 1
+    return count
+
+
+def dir_times(topdir, outputs, old=None):
+    """{compose-relative directory: modification time in ns} of every directory of the trees
+    OUTPUTS of TOPDIR; of the compose OLD's instead, as prelink() found them. A file replaced,
+    added or removed in a directory changes its time (copies made by _fill keep their source's)."""
+    made = _prelinked_from(topdir) if old else {}
+    if old and made.get("old") == old and made.get("dirs") is not None:
+        return made["dirs"]
+    times = {}
+    for rel in outputs:
+        _walk_tree(layout.at(old or topdir, rel), rel, times)
+    return times
+
+
+def tree_facts(topdir, outputs):
+    """(file_count(), dir_times()) of the trees OUTPUTS of TOPDIR, from one walk."""
+    times = {}
+    return sum(_walk_tree(layout.at(topdir, rel), rel, times) for rel in outputs), times
+
+
+def _walk_tree(path, rel, times):
+    """The files and symlinks under PATH (compose-relative REL); TIMES given each directory's time."""
+    if not os.path.isdir(path) or os.path.islink(path):
+        return 0
+    times[rel] = os.stat(path).st_mtime_ns
+    count = 0
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                count += _walk_tree(entry.path, rel + "/" + entry.name, times)
+            else:
+                count += 1
     return count
 
 

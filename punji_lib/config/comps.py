@@ -20,6 +20,7 @@ import re
 import tempfile
 
 from ..errors import PunjiError
+from . import xmlfile
 
 EMPTY_NUMBER_RE = re.compile(rb"<(uservisible|biarchonly|display_order)(?:\s[^>]*)?(?:/>|>\s*</\1\s*>)")
 # the remarks of libcomps on a comps file Pungi composes with (an element out of place, which
@@ -135,9 +136,7 @@ def _attribute_tree(path, arch, variant_uid):
     group or environment whose `arch` (or `variant`) attribute does not list ARCH (VARIANT_UID),
     split on commas and spaces, goes; where it does, the attribute goes. libcomps would drop
     the attributes unread, so this runs on the XML. With no VARIANT_UID only the arch applies."""
-    from lxml import etree
-
-    tree = etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True))
+    tree = xmlfile.parse(path, remove_blank_text=True)
     filters = [("arch", arch)] + ([("variant", variant_uid)] if variant_uid else [])
     for xpath in ("/comps/group/packagelist/packagereq", "/comps/group", "/comps/environment"):
         for attr, value in filters:

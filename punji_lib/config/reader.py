@@ -87,12 +87,24 @@ def _parse_error(exc, parser, path):
     """One line naming where the config cannot be read: kobo's line when it names one, as
     Pungi stops there (Python would stop earlier at what kobo reads through, two values in a
     row in a list or dict), but Python's for a bracket (kobo names where it gave up)."""
+    marked = next((f for f in _config_files(path) if _starts_with_bom(f)), None)
+    if marked:
+        return ("%s:1: starts with a byte order mark (U+FEFF, an editor's), which kobo reads as a character: "
+                "save the file as UTF-8 without it" % marked)
     found = (_python_syntax_message(f) for f in _config_files(path))
     python = next((m for m in found if m), None)
     kobo_names_it = isinstance(exc, SyntaxError) and KOBO_POSITION_RE.search(_text(exc))
     if python and (not kobo_names_it or PYTHON_BRACKET_RE.search(python)):
         return python
     return _kobo_message(exc, parser, path)
+
+
+def _starts_with_bom(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
 
 
 def _text(exc):

@@ -10,6 +10,7 @@ import re
 
 from .. import arches
 from ..errors import PunjiError
+from . import xmlfile
 
 DTD_PATH = os.path.join(os.path.dirname(__file__), "data", "variants.dtd")
 
@@ -37,7 +38,7 @@ def _parse_valid(path):
     from lxml import etree
 
     try:
-        tree = etree.parse(path, etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True))
+        tree = xmlfile.parse(path, remove_comments=True)
     except OSError as exc:
         raise PunjiError("%s: cannot read the variants file: %s" % (path, exc.strerror or exc))
     except etree.XMLSyntaxError as exc:

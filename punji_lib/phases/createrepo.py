@@ -181,11 +181,13 @@ def _take_over_repo(topdir, variant, arch, kind, facts):
 
 def _whole(old, repodata_dirs):
     """Whether each of REPODATA_DIRS (compose-relative) of the compose OLD still has every
-    file its repomd.xml lists (a finished compose can lose files to a clean-up begun on it)."""
+    file its repomd.xml lists, of the size it lists (a finished compose can lose files to a
+    clean-up begun on it, or have one put in place of another)."""
     for rel in repodata_dirs:
         top = layout.at(old, rel)
         try:
             records = repomd_records(os.path.join(top, "repomd.xml"))
+            sizes = _listed_sizes(os.path.join(top, "repomd.xml"))
         except (OSError, SyntaxError) as exc:  # ElementTree.ParseError is a SyntaxError
             log.warning("createrepo: %s of %s is not taken over: %s", rel, old, one_line(exc))
             return False
@@ -193,7 +195,23 @@ def _whole(old, repodata_dirs):
         if gone:
             log.warning("createrepo: %s of %s is not taken over: %s is gone", rel, old, gone[0])
             return False
+        other = [href for href, size in sizes.items() if os.path.getsize(os.path.join(top, "..", href)) != size]
+        if other:
+            log.warning("createrepo: %s of %s is not taken over: %s is not the size repomd.xml lists", rel, old, other[0])
+            return False
     return True
+
+
+def _listed_sizes(repomd):
+    """{location href: size} of the data records of REPOMD that list a size."""
+    from xml.etree import ElementTree
+
+    sizes = {}
+    for data in ElementTree.parse(repomd).getroot():
+        fields = {child.tag.rsplit("}", 1)[-1]: child for child in data}
+        if "location" in fields and fields.get("size") is not None and (fields["size"].text or "").strip().isdigit():
+            sizes[fields["location"].get("href")] = int(fields["size"].text)
+    return sizes
 
 
 def _treeinfo(topdir, v, tree, arch, facts, old=None):

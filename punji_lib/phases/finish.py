@@ -5,6 +5,7 @@ import glob
 import os
 
 from ..compose import dirs, jsonio, layout, report, request, state
+from ..compose.latest_link import latest_link_name, refuse_what_is_no_link
 from ..log import log
 from ..compose import status as compose_status
 
@@ -149,21 +150,6 @@ def _put_back(topdir, name, before):
         log.warning("%s still points at this compose, which did not finish: %s", link, exc)
 
 
-def latest_link_name(conf, components=-1):
-    """latest-<release_short>-<release_version's first parts>[-<base_product_short>-<version>]
-    as Pungi names it: COMPONENTS parts of the version (0: no version; negative: all but that
-    many, at least one)."""
-    if components == 0:
-        name = "latest-%s" % conf["release_short"]
-    else:
-        hunks = str(conf["release_version"]).split(".")
-        count = min(len(hunks), components) if components > 0 else max(1, len(hunks) + components)
-        name = "latest-%s-%s" % (conf["release_short"], ".".join(hunks[:count]))
-    if conf.get("base_product_name"):
-        name += "-%s-%s" % (conf["base_product_short"], conf["base_product_version"])
-    return name
-
-
 def update_latest_link(topdir, status):
     """Point the latest link in the target directory at this compose (atomically), unless the
     compose's options say not to or it ended with a status they do not list, or the link
@@ -181,6 +167,7 @@ def update_latest_link(topdir, status):
     name = latest_link_name(conf, options.get("latest_link_components", -1))
     topdir = os.path.abspath(topdir)
     link = os.path.join(os.path.dirname(topdir), name)
+    refuse_what_is_no_link(link)
     current = COMPOSE_ID.match(os.readlink(link)) if os.path.islink(link) else None
     mine = COMPOSE_ID.match(os.path.basename(topdir))
     if current and mine and (current.group("date"), int(current.group("respin"))) > \

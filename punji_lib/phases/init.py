@@ -3,7 +3,7 @@ and per variant.arch comps from the config file, each only when its bytes change
 
 import os
 
-from ..compose import composeid, init_reuse, jsonio, layout, notify, request, state, status
+from ..compose import composeid, init_reuse, jsonio, latest_link, layout, notify, request, state, status
 from ..config import comps, reader, scm, variants
 from ..config.lookup import lookaside_variants, va_data
 from ..config.option_types import PUNGI_PHASES
@@ -11,9 +11,9 @@ from ..errors import PunjiError, as_user_error
 from ..log import finished, log, open_log, warn
 
 
-def _check_inputs(config_path, config, compose_type, label, options, source):
-    """Every input error before a directory is made (the inputs of a compose whose init is
-    taken over, SOURCE, were checked then); the inputs loaded, when they were (SOURCE None)."""
+def _check_inputs(config_path, config, compose_type, label, options, source, target):
+    """Every input error before a directory is made in TARGET (the inputs of a compose whose
+    init is taken over, SOURCE, were checked then); the inputs loaded, when they were (SOURCE None)."""
     loaded = load_inputs(config_path, config=config, check_only=True) if source is None else None
     _check_phases_needed(config["config"].get("skip_phases") or [])
     composeid.check_release(config["config"], lambda name: reader.where(name, config["files"]))
@@ -23,6 +23,7 @@ def _check_inputs(config_path, config, compose_type, label, options, source):
     elif compose_type == "production" and not options.get("no_label"):
         raise PunjiError("a production compose needs a label: give --label (e.g. RC-1.0) or --no-label, "
                          "as pungi-koji asks")
+    latest_link.check_place(target, config["config"], options)
     return loaded
 
 
@@ -38,9 +39,9 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     config = load_config(config_path, compose_type or "", options)
     compose_type = compose_type or config["config"].get("compose_type") or "production"
     key = init_reuse.inputs_key(config_path, config, compose_type, options)
-    source = init_reuse.source(options.get("old_composes") or [os.path.dirname(os.path.abspath(compose_dir))
-                                                               if compose_dir else os.path.abspath(target_dir)], key)
-    loaded = _check_inputs(config_path, config, compose_type, label, options, source)
+    target = os.path.dirname(os.path.abspath(compose_dir)) if compose_dir else os.path.abspath(target_dir)
+    source = init_reuse.source(options.get("old_composes") or [target], key)
+    loaded = _check_inputs(config_path, config, compose_type, label, options, source, target)
     if compose_dir:
         compose, topdir = composeid.claim(os.path.abspath(compose_dir), config["config"], compose_type, date)
     else:
@@ -54,26 +55,38 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
     _check_umask()
     request.write(topdir, config_path, compose, compose_type, label, options, koji_event)
     jsonio.write_text(layout.at(topdir, layout.compose_id_file()), compose["id"] + "\n")
-    if source:
-        record = init_reuse.take_over(topdir, source)  # the config first, for notifications
-    else:
-        jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
-    status.set_status(topdir, "STARTED")
-    notify.phase_started(topdir, "init")
     try:
+        if source:
+            record = init_reuse.take_over(topdir, source)  # the config first, for notifications
+        else:
+            jsonio.write_json_if_changed(layout.at(topdir, layout.config_json()), loaded["config"])  # for notifications
+        status.set_status(topdir, "STARTED")
+        notify.phase_started(topdir, "init")
         if source:
             _taken_over(topdir, source, record)
         else:
             run(topdir, prog="punji-init", loaded=dict(loaded, key=key))
             makefile.write(topdir)
     except Exception as exc:
-        known = as_user_error(exc)
-        state.mark_failed(topdir, "init", None, None, str(known) if known else "%s: %s" % (type(exc).__name__, exc))
-        status.set_status(topdir, "DOOMED")
+        _doomed(topdir, exc)
         raise
     notify.send(topdir, "phase-stop", phase_name="init")
     finished("punji-init")
     return topdir
+
+
+def _doomed(topdir, exc):
+    """Init marked failed by EXC and the compose DOOMED, as far as the disk lets (a full one is
+    often why): the error said is EXC's, not that of a mark that could not be written."""
+    known = as_user_error(exc)
+    try:
+        state.mark_failed(topdir, "init", None, None, str(known) if known else "%s: %s" % (type(exc).__name__, exc))
+    except OSError:
+        pass
+    try:
+        status.set_status(topdir, "DOOMED")
+    except OSError:
+        pass
 
 
 # The options init fetches (as Pungi does, into the compose) when they come from an scm dict:

@@ -56,9 +56,11 @@ def _assemble(topdir, conf, tree, keys, inputs):
         written = rendered()
     if not written:
         rpms_json.write(topdir, tree, placed)
-    # how many files the trees hold: a later compose takes them over only when it finds as many
+    # how many files the trees hold, and their directories' times: a later compose takes them over
+    # only when it finds as many, none replaced
+    tree_files, tree_dirs = reuse.tree_facts(topdir, tree_outputs(tree))
     state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs, trees=trees, sizes=sizes, tree_files=reuse.file_count(topdir, tree_outputs(tree)))
+                inputs=inputs, trees=trees, sizes=sizes, tree_files=tree_files, tree_dirs=tree_dirs)
 
 
 def _link_all(topdir, conf, tree, solved, placed):
@@ -171,16 +173,29 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
             rpms_json.write(topdir, tree, placed(keys))
 
     def complete(old, record):
-        """Whether the old compose's trees still hold every file they held when made."""
+        """Whether the old compose's trees still hold every file they held when made, none
+        replaced (a file put in place of another, by hand or a tool, changes its directory's time)."""
         count = reuse.file_count(topdir, tree_outputs(tree), old)
-        if record.get("tree_files") in (None, count):
-            return True
-        log.warning("gather: the trees of %s are not taken over: they hold %d files, %d when made",
-                    old, count, record["tree_files"])
-        return False
+        if record.get("tree_files") not in (None, count):
+            log.warning("gather: the trees of %s are not taken over: they hold %d files, %d when made",
+                        old, count, record["tree_files"])
+            return False
+        changed = _changed_dirs(record.get("tree_dirs"), reuse.dir_times(topdir, tree_outputs(tree), old))
+        if changed:
+            log.warning("gather: the trees of %s are not taken over: a file of %s was replaced, added or removed "
+                        "since they were made", old, changed[0])
+            return False
+        return True
 
     return reuse.take_over(topdir, "gather", None, None, inputs, outputs, still_true=complete, finish=finish,
                            allowed=conf.get("gather_allow_reuse", True))
+
+
+def _changed_dirs(made, now):
+    """The directories whose times NOW are not those MADE recorded (none when it recorded none)."""
+    if made is None:
+        return []
+    return sorted(rel for rel in set(made) | set(now) if made.get(rel) != now.get(rel))
 
 
 def tree_outputs(tree):
