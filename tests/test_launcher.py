@@ -269,7 +269,7 @@ def test_a_launcher_of_one_runs_makes_next_target_when_the_first_has_ended(tmp_p
 
 
 def test_the_heaviest_tree_waiting_goes_first(tmp_path):
-    from punji_lib import launcher
+    from punji_lib import launcher_turns
 
     for arch, variant, counts in (("x86_64", "Small", {"binary": 5, "debug": 1}),
                                   ("x86_64", "Big", {"binary": 50, "debug": 9}),
@@ -290,7 +290,7 @@ def test_the_heaviest_tree_waiting_goes_first(tmp_path):
                request("createiso", "--variant", "Big", "--arch", "x86_64"),
                request("test"),
                request("repoclosure", "--variant", "Big", "--arch", "x86_64")]
-    turns = sorted(range(len(waiting)), key=lambda n: launcher._order(waiting[n], n))
+    turns = sorted(range(len(waiting)), key=lambda n: launcher_turns._order(waiting[n], n))
     # no tree first; then Big (59 packages, in the order they came), Small.src (the most
     # source packages of its arches: 7), Small.x86_64 (6), and New, not gathered yet
     assert turns == [4, 3, 5, 2, 0, 1]
@@ -298,7 +298,7 @@ def test_the_heaviest_tree_waiting_goes_first(tmp_path):
 
 @pytest.mark.parametrize("heavy, other, holds", [(1500, 20, True), (1500, 1500, False), (900, 20, False)])
 def test_the_launcher_favours_a_heavier_tree_only_when_one_is_heavy(tmp_path, heavy, other, holds):
-    from punji_lib import launcher
+    from punji_lib import launcher_turns
 
     state = tmp_path / "work" / "x86_64" / "state"
     state.mkdir(parents=True)
@@ -307,13 +307,13 @@ def test_the_launcher_favours_a_heavier_tree_only_when_one_is_heavy(tmp_path, he
 
     def request(*argv):
         request = {"argv": ["/x/punji-" + argv[0]] + list(argv[1:]) + ["."], "cwd": str(tmp_path)}
-        return dict(request, order=launcher._order(request, 1))
+        return dict(request, order=launcher_turns._order(request, 1))
 
-    launcher._heaviest.cache_clear()
-    assert launcher._lighter(request("createrepo", "--variant", "Small", "--arch", "x86_64")) is holds
+    launcher_turns._heaviest.cache_clear()
+    assert launcher_turns.lighter(request("createrepo", "--variant", "Small", "--arch", "x86_64")) is holds
     # a command of no tree, or of a tree not gathered yet, goes without waiting
-    assert not launcher._lighter(request("test"))
-    assert not launcher._lighter(request("gather", "--variant", "New", "--arch", "x86_64"))
+    assert not launcher_turns.lighter(request("test"))
+    assert not launcher_turns.lighter(request("gather", "--variant", "New", "--arch", "x86_64"))
 
 
 @pytest.mark.parametrize("keep_going", [False, True])
@@ -361,18 +361,18 @@ def test_the_launcher_holds_a_free_copy_for_a_heavy_trees_next_target_only_after
     """After a copy of the heaviest tree ends, a lighter request waits up to BURST for that
     tree's next target; not when the copy ran shorter than HOLD_AFTER (a target taken over
     from the old compose), whose next target would wait less behind the lighter one than the hold."""
-    from punji_lib import launcher
+    from punji_lib import launcher_turns
 
     def ended_after(seconds):
-        turns = launcher.Turns(2)
+        turns = launcher_turns.Turns(2)
         turns.queued = {"light": {"order": (1, -10, 2)}}
         heavy = {"order": (1, -5000, 1), "started": time.monotonic() - seconds, "ppid": 1, "from_make": True,
                  "keep_going": False}
         turns.ended([(heavy, 0)])
         return turns.expect_until > time.monotonic()
 
-    assert ended_after(launcher.HOLD_AFTER + 0.1)
-    assert not ended_after(launcher.HOLD_AFTER / 2)
+    assert ended_after(launcher_turns.HOLD_AFTER + 0.1)
+    assert not ended_after(launcher_turns.HOLD_AFTER / 2)
 
 
 def test_the_modules_the_first_targets_import_are_loaded_first_and_exist():
