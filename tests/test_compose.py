@@ -292,6 +292,21 @@ def test_a_required_deliverable_that_fails_dooms_the_compose_naming_it(tmp_path,
     assert re.search(r"failed\s+createiso\s+Server\.x86_64", out), out
 
 
+def test_a_compose_failing_before_it_writes_metadata_keeps_an_empty_metadata_directory_as_pungi_does(
+        tmp_path, demo_copy):
+    # Pungi 4.3.2 makes compose/metadata when it sets a compose up: a compose its package set
+    # phase dooms keeps it, empty (found by tools/fidelity-pungi-test-product with a missing repo)
+    conf = demo_copy / "demo.conf"
+    conf.write_text(conf.read_text() + '\npkgset_repos = {"*": [%r]}\n' % str(tmp_path / "no-such-repo"))
+    done = command("punji-compose", conf, "--target-dir", tmp_path / "out", "--test")
+    topdir = done.stdout.strip()
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert open(os.path.join(topdir, "STATUS")).read() == "DOOMED\n"
+    assert "no-such-repo" in done.stderr
+    assert os.listdir(os.path.join(topdir, "compose")) == ["metadata"]
+    assert os.listdir(os.path.join(topdir, "compose", "metadata")) == []
+
+
 def test_composes_started_at_the_same_moment_get_distinct_ids(tmp_path, demo_copy):
     import subprocess
 

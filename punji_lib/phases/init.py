@@ -27,6 +27,11 @@ def _check_inputs(config_path, config, compose_type, label, options, source, tar
     return loaded
 
 
+# The directories a compose has from its start: Pungi 4.3.2 makes compose/metadata when it sets
+# the compose up, so a compose that fails before writing any metadata still has it (empty).
+FIRST_DIRS = ("compose/metadata", "work/global", "logs/global")
+
+
 def create(config_path, target_dir, compose_type=None, label=None, date=None, options=None, koji_event=None,
            compose_dir=None):
     """Make TARGET_DIR/<COMPOSE_ID> (or COMPOSE_DIR, new or empty), run the init phase in it and
@@ -46,7 +51,7 @@ def create(config_path, target_dir, compose_type=None, label=None, date=None, op
         compose, topdir = composeid.claim(os.path.abspath(compose_dir), config["config"], compose_type, date)
     else:
         compose, topdir = composeid.allocate(os.path.abspath(target_dir), config["config"], compose_type, date)
-    for sub in ("compose", "work/global", "logs/global"):
+    for sub in FIRST_DIRS:
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
     if loaded and loaded["remote"]:
         loaded = load_inputs(config_path, config=config, fetch_dir=layout.at(topdir, layout.fetched_inputs_dir()))
