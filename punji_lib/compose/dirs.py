@@ -25,6 +25,14 @@ def clear_aside(target):
             shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
 
 
+def remove(path):
+    """Remove PATH, a file, a link or a directory tree; nothing when there is none."""
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)
+
+
 def swap(new, target):
     """Put directory NEW in TARGET's place; the old TARGET is removed after the rename."""
     old = None
