@@ -1,6 +1,7 @@
 """Directories and links built aside and renamed into place, so a killed run never leaves half of one
 (nor a temporary name)."""
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -14,6 +15,19 @@ def aside(target):
     os.makedirs(parent, exist_ok=True)
     clear_aside(target)
     return tempfile.mkdtemp(prefix=".%s." % os.path.basename(target), dir=parent)
+
+
+@contextlib.contextmanager
+def replaced(target):
+    """A new directory beside TARGET (aside) for the block to build TARGET in: it takes TARGET's
+    place (swap) when the block ends, and is removed when the block fails."""
+    new = aside(target)
+    try:
+        yield new
+        swap(new, target)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
 
 
 def clear_aside(target):
