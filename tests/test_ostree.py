@@ -19,11 +19,10 @@ import contextlib
 import hashlib
 import json
 import os
-import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make, read_json
+from conftest import assert_one_line_error, command, git, make, read_json
 from test_buildinstall import make_compose
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
@@ -115,11 +114,6 @@ ostree = {
 }
 """
 
-
-
-def git(cwd, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args), cwd=cwd,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @contextlib.contextmanager

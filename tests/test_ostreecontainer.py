@@ -21,9 +21,9 @@ import tarfile
 import pytest
 
 import kojihub_runroot
-from conftest import assert_one_line_error, command, read_json, set_phase_options
+from conftest import assert_one_line_error, command, git, read_json, set_phase_options
 from test_buildinstall import copy_compose, make_compose
-from test_ostree import git, make_recording_argv, stand_ins_on_path
+from test_ostree import make_recording_argv, stand_ins_on_path
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
 """STAND-IN for rpm-ostree (tests/test_ostreecontainer.py): see that module's docstring."""
