@@ -116,6 +116,21 @@ ostree = {
 
 
 
+def treefile_repo(top, files):
+    """TOP/config-git, a git repository whose branch pdl-1 holds the treefile server.json, the
+    fedora.repo it names, and FILES ({name: text})."""
+    gitdir = top / "config-git"
+    gitdir.mkdir()
+    git(gitdir, "init", "-q", "-b", "pdl-1")
+    files = dict({"server.json": json.dumps(TREEFILE),
+                  "fedora.repo": "[fedora]\nname=fedora\nbaseurl=https://mirror.example.com/fedora\n"}, **files)
+    for name, text in files.items():
+        (gitdir / name).write_text(text)
+    git(gitdir, "add", ".")
+    git(gitdir, "commit", "-q", "-m", "treefiles")
+    return gitdir
+
+
 @contextlib.contextmanager
 def stand_ins_on_path(bindir, scripts):
     """A MonkeyPatch with BINDIR first on PATH, holding SCRIPTS ({name: text}) as commands."""
@@ -149,14 +164,7 @@ def stand_in(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, demo_repo, stand_in):
     top = tmp_path_factory.mktemp("ostree")
-    gitdir = top / "config-git"
-    gitdir.mkdir()
-    git(gitdir, "init", "-q", "-b", "pdl-1")
-    (gitdir / "server.json").write_text(json.dumps(TREEFILE))
-    (gitdir / "fedora.repo").write_text("[fedora]\nname=fedora\nbaseurl=https://mirror.example.com/fedora\n")
-    (gitdir / "client.json").write_text(json.dumps(dict(TREEFILE, ref="pdl/1/${basearch}/client-orig")))
-    git(gitdir, "add", ".")
-    git(gitdir, "commit", "-q", "-m", "treefiles")
+    gitdir = treefile_repo(top, {"client.json": json.dumps(dict(TREEFILE, ref="pdl/1/${basearch}/client-orig"))})
     repo = top / "ostree-repo"
     compose = make_compose(top, demo_repo, CONFIG % {"git": gitdir, "demo_repo": demo_repo, "repo": repo})
     runs = make_recording_argv(stand_in, compose, top / "argv.jsonl", "i386/ostree/Client-1")
