@@ -59,6 +59,15 @@ def composed(conf, target):
     return done.stdout.strip().splitlines()[-1]
 
 
+def git(repo, *args, **env):
+    """git ARGS in REPO as a test author (ENV: more of git's environment, such as fixed dates);
+    what it printed, stripped."""
+    author = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+              "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True, capture_output=True, text=True,
+                          env=dict(os.environ, **author, **env)).stdout.strip()
+
+
 def make(topdir, *args):
     return subprocess.run(["make", "-C", str(topdir), "--no-print-directory"] + list(args),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

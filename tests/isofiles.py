@@ -1,7 +1,18 @@
 """Reading the ISOs a test composed: their volume id, files and El Torito platforms
-(pycdlib), their content (xorriso) and their implanted MD5 (checkisomd5)."""
+(pycdlib), their content (xorriso) and their implanted MD5 (checkisomd5); files no image
+can hold."""
 
+import os
 import subprocess
+
+
+def joliet_twins(directory):
+    """Two files in DIRECTORY (made when missing) whose Joliet names are alike: genisoimage
+    refuses an image holding both."""
+    os.makedirs(directory, exist_ok=True)
+    for tail in ("one", "two"):
+        with open(os.path.join(directory, "release-notes-" + "x" * 110 + tail), "w") as f:
+            f.write(tail + "\n")
 
 
 def read_iso(path):

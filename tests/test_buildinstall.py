@@ -361,12 +361,18 @@ def test_openssh_runroot_runs_createisos_image_tools_on_the_arch_host(demo, tmp_
     assert subprocess.run(["checkisomd5", path], stdout=subprocess.DEVNULL).returncode == 0
 
 
+def buildinstall_options_and_server(compose):
+    """(buildinstall's options, the Server variant's record) of COMPOSE, what lorax.arguments reads."""
+    conf = read_json(os.path.join(compose, "work/global/config/buildinstall.json"))
+    server = next(v for v in read_json(os.path.join(compose, "work/global/variants.json"))["variants"]
+                  if v["uid"] == "Server")
+    return conf, server
+
+
 def test_isfinal_is_pungis_supported_flag_of_the_label(new_compose):
     from punji_lib.media import lorax
 
-    conf = read_json(os.path.join(new_compose, "work/global/config/buildinstall.json"))
-    server = next(v for v in read_json(os.path.join(new_compose, "work/global/variants.json"))["variants"]
-                  if v["uid"] == "Server")
+    conf, server = buildinstall_options_and_server(new_compose)
     path = os.path.join(new_compose, "work/global/compose-request.json")
     request = read_json(path)
     for label, final in (("RC-1.0", True), ("Update-1.1", True), ("Beta-1.0", False), (None, False)):
@@ -378,9 +384,7 @@ def test_lorax_gets_the_dvds_volume_id_as_in_pungi(new_compose):
     # Pungi 4.3.2's buildinstall phase asks get_volid for disc_types["dvd"]; "boot" only names boot.iso
     from punji_lib.media import lorax
 
-    conf = read_json(os.path.join(new_compose, "work/global/config/buildinstall.json"))
-    server = next(v for v in read_json(os.path.join(new_compose, "work/global/variants.json"))["variants"]
-                  if v["uid"] == "Server")
+    conf, server = buildinstall_options_and_server(new_compose)
     path = os.path.join(new_compose, "work/global/config/createiso.json")
     write_json(path, dict(read_json(path), image_volid_formats=["{release_short} {variant} {disc_type}"],
                           disc_types={"boot": "netinst", "dvd": "DVD"}))

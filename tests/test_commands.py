@@ -2,6 +2,7 @@
 
 import configparser
 import os
+import re
 import subprocess
 import sys
 
@@ -37,6 +38,13 @@ def test_man_page_is_generated_from_the_parser(tmp_path, name):
     assert "example:" in page or "EXAMPLE" in page.upper()
     committed = os.path.join(ROOT, "man", name + ".1")
     assert os.path.exists(committed), "run `make man` and commit man/%s.1" % name
+    with open(committed) as f:
+        assert undated(f.read()) == undated(page), "man/%s.1 is not its parser's: run `make man`" % name
+
+
+def undated(page):
+    """A man page without the date of its .TH line."""
+    return re.sub(r'^(\.TH \S+ "1") "[^"]*"', r"\1", page)
 
 
 @pytest.mark.parametrize("name", ["punji-finish", "punji-makefile", "punji-status"])

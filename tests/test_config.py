@@ -344,6 +344,7 @@ def test_older_ostree_form_by_arch_needs_no_repo(tmp_path):
     body = "ostree = [('^Server$', {'x86_64': {'treefile': 't.json', 'config_url': 'https://x/y.git', 'ostree_repo': '/o'}})]\n"
     done = command("punji-config-validate", write_conf(tmp_path, body))
     assert done.returncode == 0, done.stderr
+    assert "ostree" not in done.stderr  # not even a warning
 
 
 def test_kobo_error_after_a_hyphenated_include_names_its_own_line(tmp_path):

@@ -3,19 +3,12 @@ punji-config-validate checks them without fetching."""
 
 import json
 import os
-import subprocess
 
-from conftest import CONFIGS, DEMO, assert_one_line_error, command
+from conftest import CONFIGS, DEMO, assert_one_line_error, command, git
 
 VARIANTS = os.path.join(CONFIGS, "variants-docs.xml")
 HEAD = ('release_name = "X"\nrelease_short = "X"\nrelease_version = "1"\n'
         'pkgset_source = "repos"\npkgset_repos = {"x86_64": ["/r"]}\ngather_method = "deps"\n')
-
-
-def git(repo, *args):
-    subprocess.run(["git", "-C", str(repo)] + list(args), check=True, capture_output=True,
-                   env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-                            GIT_COMMITTER_EMAIL="t@t"))
 
 
 def inputs_repo(tmp_path, branch="master"):

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from conftest import BIN, assert_one_line_error, command, copy_compose, demo_config, make, read_json, set_phase_options
-from isofiles import checkisomd5, el_torito_platforms, extract, read_iso
+from isofiles import checkisomd5, el_torito_platforms, extract, joliet_twins, read_iso
 from punji_lib.media import iso
 from punji_lib.errors import PunjiError
 
@@ -206,11 +206,7 @@ def test_a_failed_failable_iso_leaves_its_iso_directory_empty_as_pungi(demo, tmp
     Here genisoimage fails on two extra files whose Joliet names are alike (found by
     tools/fidelity layered-options)."""
     compose = copy_compose(demo, tmp_path / "c")
-    notes = os.path.join(tree_dir(compose, "Client", "i386"), "notes")
-    os.makedirs(notes)
-    for tail in ("one", "two"):
-        with open(os.path.join(notes, "release-notes-" + "x" * 110 + tail), "w") as f:
-            f.write(tail + "\n")
+    joliet_twins(os.path.join(tree_dir(compose, "Client", "i386"), "notes"))
     done = createiso(compose, "Client", "i386")  # the demo config lets Client.i386's ISO fail
     assert done.returncode == 0, done.stderr
     assert "same Joliet name" in done.stderr and "failable_deliverables" in done.stderr

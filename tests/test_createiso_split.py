@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from conftest import make
-from isofiles import checkisomd5, extract, read_iso
+from isofiles import checkisomd5, extract, joliet_twins, read_iso
 from punji_lib import errors
 from test_createiso import KiB, dnf_query, image_paths, ini_section, iso_dir, make_compose, record, tree_dir, tree_files
 
@@ -167,11 +167,7 @@ def test_a_failed_disc_of_a_failable_split_tree_leaves_the_other_discs_as_pungi(
 
     compose = copy_compose(split, tmp_path / "c")
     set_options(compose, failable_deliverables=[["^Server$", {"*": ["iso"]}]])
-    notes = os.path.join(tree_dir(compose, "Server", "x86_64"), "notes")
-    os.makedirs(notes)
-    for tail in ("one", "two"):
-        with open(os.path.join(notes, "release-notes-" + "x" * 110 + tail), "w") as f:
-            f.write(tail + "\n")
+    joliet_twins(os.path.join(tree_dir(compose, "Server", "x86_64"), "notes"))
     done = createiso(compose, "Server", "x86_64")
     assert done.returncode == 0, done.stderr
     assert "same Joliet name" in done.stderr and "without disc 1 of Server.x86_64" in done.stderr

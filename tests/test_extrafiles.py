@@ -10,17 +10,14 @@ import subprocess
 
 import pytest
 
+import conftest
 from conftest import assert_one_line_error, command, demo_config, http_server, make
 
 SERVER = "compose/Server/x86_64/os"
 
 
 def git(repo, *args):
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@example.com", GIT_AUTHOR_DATE="2024-01-15T00:00:00Z",
-               GIT_COMMITTER_DATE="2024-01-15T00:00:00Z")
-    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True, env=env, stdout=subprocess.PIPE,
-                          text=True).stdout.strip()
+    return conftest.git(repo, *args, GIT_AUTHOR_DATE="2024-01-15T00:00:00Z", GIT_COMMITTER_DATE="2024-01-15T00:00:00Z")
 
 
 def make_git_repo(repo):

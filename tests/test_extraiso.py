@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from conftest import assert_one_line_error, command, copy_compose, demo_config, make, read_json, set_phase_options
-from isofiles import checkisomd5, el_torito_platforms, extract
+from isofiles import checkisomd5, el_torito_platforms, extract, joliet_twins
 import isofiles
 
 KiB = 1024
@@ -409,9 +409,7 @@ def test_a_failable_image_genisoimage_fails_leaves_its_iso_directory_and_an_inco
 
     compose = copy_compose(demo, tmp_path / "c")
     notes = tmp_path / "notes"
-    notes.mkdir()
-    for tail in ("one", "two"):
-        (notes / ("release-notes-" + "x" * 110 + tail)).write_text(tail + "\n")
+    joliet_twins(notes)
     set_block(compose, failable_arches=["x86_64"], extra_files=[{"scm": "file", "dir": str(notes)}])
     iso_dir = os.path.dirname(image(compose))
     shutil.rmtree(iso_dir)  # no DVD of the tree here: the directory is the extra ISO's

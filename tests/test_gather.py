@@ -570,6 +570,9 @@ def test_a_lookaside_variant_with_every_arch_gathered_before_is_fine(tmp_path, d
     with open(demo_copy / "demo.conf", "a") as f:
         f.write('variant_as_lookaside = [("Server-HA", "Everything")]\ntree_arches = ["x86_64"]\n')
     command("punji-init", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test", check=True)
+    (compose,) = (tmp_path / "out").iterdir()
+    rule = next(line for line in open(compose / "Makefile") if line.startswith("work/x86_64/state/gather-Server-HA.json:"))
+    assert "work/x86_64/state/gather-Everything.json" in rule.split()  # its lookaside gathered first
 
 
 @pytest.mark.parametrize("pairs, order", [

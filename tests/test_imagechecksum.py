@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, demo_config, make
+from conftest import assert_one_line_error, command, demo_config, make, read_json
 
 # -- inputs ----------------------------------------------------------------------------------
 
@@ -38,17 +38,24 @@ def make_iso(path, volid, files):
     return path
 
 
+def no_images(topdir):
+    """A productmd Images of the compose at TOPDIR (its id, type, date and respin) listing none."""
+    from productmd.images import Images
+
+    req = read_json(topdir, "work/global/compose-request.json")
+    im = Images()
+    im.compose.id, im.compose.type = req["compose_id"], req["compose_type"]
+    im.compose.date, im.compose.respin = req["date"], req["respin"]
+    return im
+
+
 def write_images(topdir, entries, checksums=None):
     """compose/metadata/images.json listing ENTRIES [(variant, arch, compose-relative path,
     image arch)], written by productmd; CHECKSUMS replace the records' checksums (None: empty,
     as createiso leaves them)."""
-    from productmd.images import Image, Images
+    from productmd.images import Image
 
-    with open(os.path.join(topdir, "work/global/compose-request.json")) as f:
-        req = json.load(f)
-    im = Images()
-    im.compose.id, im.compose.type = req["compose_id"], req["compose_type"]
-    im.compose.date, im.compose.respin = req["date"], req["respin"]
+    im = no_images(topdir)
     for variant, arch, rel, image_arch in entries:
         full = os.path.join(topdir, "compose", rel)
         img = Image(im)

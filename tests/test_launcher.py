@@ -50,9 +50,7 @@ def started_launcher(*jobs):
     name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
     proc = subprocess.Popen([sys.executable, "-m", "punji_lib.launcher", name, *jobs], stdin=subprocess.PIPE,
                             stdout=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while not listening(name) and time.time() < deadline:
-        time.sleep(0.02)
+    till_listening(name)
     yield name, proc
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0
@@ -71,6 +69,30 @@ def run(argv, env=None, **kwargs):
 def children(pid):
     with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
         return [int(p) for p in f.read().split()]
+
+
+def till_listening(name):
+    """Wait till the launcher NAME answers, 30 s at the most."""
+    deadline = time.time() + 30
+    while not listening(name) and time.time() < deadline:
+        time.sleep(0.02)
+
+
+def copies_once_there(pid):
+    """The copies (children) of the launcher PID once it has one, 30 s at the most."""
+    deadline = time.time() + 30
+    while not children(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    return children(pid)
+
+
+def assert_ended_by_sigterm(waiting):
+    """WAITING, a command a copy runs, ended as SIGTERM ends a command, saying so. It is waited
+    for before its stdin closes: the signal, passed on, must be what ends the copy."""
+    waiting.wait(timeout=30)
+    _out, err = waiting.communicate(timeout=30)
+    assert waiting.returncode == 128 + signal.SIGTERM, err
+    assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
 
 
 @pytest.mark.parametrize("argv", [
@@ -92,17 +114,11 @@ def test_the_copy_runs_the_command_and_a_signal_to_the_waiting_command_reaches_i
     waiting = subprocess.Popen([os.path.join(BIN, "punji-depsolve")], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=dict(os.environ, PUNJI_LAUNCHER=name), cwd=tmp_path)
-    deadline = time.time() + 30
-    while not children(proc.pid) and time.time() < deadline:  # the copy reads its request from stdin
-        time.sleep(0.05)
-    (copy,) = children(proc.pid)
+    (copy,) = copies_once_there(proc.pid)  # the copy reads its request from stdin
     time.sleep(1)  # past its start, where a process of its own would not handle SIGTERM either
     assert os.readlink("/proc/%d/cwd" % copy) == str(tmp_path)
     waiting.send_signal(signal.SIGTERM)
-    waiting.wait(timeout=30)  # before its stdin closes: the signal, passed on, must be what ends the copy
-    out, err = waiting.communicate(timeout=30)
-    assert waiting.returncode == 128 + signal.SIGTERM, err
-    assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
+    assert_ended_by_sigterm(waiting)
     assert not children(proc.pid)
 
 
@@ -111,10 +127,7 @@ def test_a_copy_killed_by_a_signal_ends_the_waiting_command_with_it(launcher):
     waiting = subprocess.Popen([os.path.join(BIN, "punji-depsolve")], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=dict(os.environ, PUNJI_LAUNCHER=name))
-    deadline = time.time() + 30
-    while not children(proc.pid) and time.time() < deadline:
-        time.sleep(0.05)
-    (copy,) = children(proc.pid)
+    (copy,) = copies_once_there(proc.pid)
     os.kill(copy, signal.SIGKILL)
     waiting.communicate(timeout=30)
     assert waiting.returncode == -signal.SIGKILL
@@ -132,15 +145,10 @@ def test_a_launcher_told_to_stop_passes_it_on_to_its_copies_and_waits_for_them(l
     waiting = subprocess.Popen([os.path.join(BIN, "punji-depsolve")], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=dict(os.environ, PUNJI_LAUNCHER=name))
-    deadline = time.time() + 30
-    while not children(proc.pid) and time.time() < deadline:
-        time.sleep(0.05)
+    copies_once_there(proc.pid)
     time.sleep(1)
     proc.send_signal(signal.SIGTERM)
-    waiting.wait(timeout=30)
-    _out, err = waiting.communicate(timeout=30)
-    assert waiting.returncode == 128 + signal.SIGTERM, err
-    assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
+    assert_ended_by_sigterm(waiting)
     assert proc.wait(timeout=30) == 0
 
 
@@ -217,22 +225,14 @@ def test_makes_shell_passes_a_signal_on_to_the_copy_and_ends_as_it_did(tmp_path,
     name, proc = launcher
     waiting = shell_line(client, "/nowhere/punji-depsolve", env={"PUNJI_LAUNCHER": name}, run=subprocess.Popen,
                          stdin=subprocess.PIPE, cwd=tmp_path)
-    deadline = time.time() + 30
-    while not children(proc.pid) and time.time() < deadline:
-        time.sleep(0.05)
-    (copy,) = children(proc.pid)
+    (copy,) = copies_once_there(proc.pid)
     time.sleep(1)
     assert os.readlink("/proc/%d/cwd" % copy) == str(tmp_path)
     waiting.send_signal(signal.SIGTERM)
-    waiting.wait(timeout=30)
-    _out, err = waiting.communicate(timeout=30)
-    assert waiting.returncode == 128 + signal.SIGTERM, err
-    assert err.strip().splitlines()[-1] == "punji-depsolve: interrupted by SIGTERM"
+    assert_ended_by_sigterm(waiting)
     killed = shell_line(client, "/nowhere/punji-depsolve", env={"PUNJI_LAUNCHER": name}, run=subprocess.Popen,
                         stdin=subprocess.PIPE)
-    while not children(proc.pid) and time.time() < deadline:
-        time.sleep(0.05)
-    os.kill(children(proc.pid)[0], signal.SIGKILL)
+    os.kill(copies_once_there(proc.pid)[0], signal.SIGKILL)
     killed.communicate(timeout=30)
     assert killed.returncode == -signal.SIGKILL
 
@@ -247,9 +247,7 @@ def blocking_command(name):
 def test_a_launcher_of_one_runs_makes_next_target_when_the_first_has_ended(tmp_path, launcher_of_one, shell):
     name, proc = launcher_of_one
     first = blocking_command(name)
-    deadline = time.time() + 30
-    while not children(proc.pid) and time.time() < deadline:
-        time.sleep(0.05)
+    copies_once_there(proc.pid)
     (tmp_path / "Makefile").write_text("x:\n\t%s --help\n" % os.path.join(BIN, "punji-status"))
     env = dict(os.environ, PUNJI_LAUNCHER=name)
     second = subprocess.Popen(["make", "-s", "x"] + shell, cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env)
@@ -322,9 +320,7 @@ def test_after_a_failed_target_the_launcher_starts_none_of_that_makes_others(tmp
     in the launcher, which then answers them without running them (with -k it runs them)."""
     name, proc = launcher_of_one
     first = blocking_command(name)  # the one copy is taken: make's two targets both wait
-    deadline = time.time() + 30
-    while not children(proc.pid) and time.time() < deadline:
-        time.sleep(0.05)
+    copies_once_there(proc.pid)
     status = os.path.join(BIN, "punji-status")
     (tmp_path / "Makefile").write_text("all: a b\na:\n\t%s no-such-compose\nb:\n\t%s --help --variant X --arch x86_64 .\n"
                                        % (status, status))
@@ -404,9 +400,7 @@ def test_a_copy_interrupted_before_its_command_sets_its_handlers_ends_quietly(tm
         proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=err)
     try:
-        deadline = time.time() + 30
-        while not listening(name) and time.time() < deadline:
-            time.sleep(0.02)
+        till_listening(name)
         done = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, timeout=30)
     finally:
         proc.stdin.close()
@@ -507,9 +501,7 @@ def test_a_copy_that_succeeded_answers_before_its_exit_with_its_files_closed(tmp
             "launcher.main()\n" % (str(lock), str(release), name))
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 30
-        while not listening(name) and time.time() < deadline:
-            time.sleep(0.02)
+        till_listening(name)
         done = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, timeout=30)
         assert (done.returncode, done.stdout) == (0, "done\n")
         with open(lock) as held:
@@ -536,9 +528,7 @@ def test_a_copy_that_answers_before_the_launcher_is_back_from_its_fork_is_unders
             "launcher.main()\n" % name)
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 30
-        while not listening(name) and time.time() < deadline:
-            time.sleep(0.02)
+        till_listening(name)
         alone = run(["punji-status", "--help"], cwd=tmp_path)
         handed = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, cwd=tmp_path, timeout=30)
         assert (handed.returncode, handed.stdout) == (0, alone.stdout)

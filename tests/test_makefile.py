@@ -60,6 +60,17 @@ def test_makefile_lists_targets_and_is_plain_make(compose):
     assert "work/x86_64/state/gather-Server.json" in text.split("work/x86_64/state/gather-Server-optional.json:")[1].split("\n")[0]
 
 
+def claim_recorder(tmp_path):
+    """TMP_PATH/bin, holding a punji-makefile that writes its arguments, a line a call, to
+    TMP_PATH/claims."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    recorder = bin_dir / "punji-makefile"
+    recorder.write_text("#!/bin/sh\necho \"$@\" >> %s\n" % (tmp_path / "claims"))
+    recorder.chmod(0o755)
+    return bin_dir
+
+
 @pytest.mark.parametrize("goals, claimed", [([], ["--claim", "--whole", "."]), (["compose"], ["--claim", "--whole", "."]),
                                              (["pkgset"], ["--claim", "."])])
 def test_the_claim_is_a_line_of_plain_words_the_launcher_runs_itself(tmp_path, compose, goals, claimed):
@@ -68,11 +79,7 @@ def test_the_claim_is_a_line_of_plain_words_the_launcher_runs_itself(tmp_path, c
     --whole says the make makes the whole compose."""
     from punji_lib.launcher_client import SHELL_SYNTAX
 
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    recorder = bin_dir / "punji-makefile"
-    recorder.write_text("#!/bin/sh\necho \"$@\" >> %s\n" % (tmp_path / "claims"))
-    recorder.chmod(0o755)
+    bin_dir = claim_recorder(tmp_path)
     lines = tmp_path / "lines"
     shell = bin_dir / "sh"  # make's shell: what it is asked to run, then sh runs it
     shell.write_text('#!/bin/sh\nprintf "%%s\\n" "$2" >> %s\nexec /bin/sh "$@"\n' % lines)
@@ -86,11 +93,7 @@ def test_the_claim_is_a_line_of_plain_words_the_launcher_runs_itself(tmp_path, c
 def test_a_make_punji_compose_claimed_the_compose_for_starts_no_claim(tmp_path, compose):
     """punji-compose takes the lock for the make it starts (PUNJI_CLAIMED=1 on its command line):
     that make's Makefile starts no `punji-makefile --claim`."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    recorder = bin_dir / "punji-makefile"
-    recorder.write_text("#!/bin/sh\necho \"$@\" >> %s\n" % (tmp_path / "claims"))
-    recorder.chmod(0o755)
+    bin_dir = claim_recorder(tmp_path)
     make(compose, "-q", "PUNJI_BIN=%s" % bin_dir, "PUNJI_CLAIMED=1")
     assert not (tmp_path / "claims").exists()
     make(compose, "-q", "PUNJI_BIN=%s" % bin_dir)

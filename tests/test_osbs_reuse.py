@@ -6,11 +6,10 @@ with the option off."""
 
 import contextlib
 import os
-import subprocess
 
 import pytest
 
-from conftest import command, hub_calls_of, make_finished, read_json
+from conftest import command, git, hub_calls_of, make_finished, read_json
 from kojihub_tasks import PROFILE, running_hub
 from test_imagebuild import demo_config
 
@@ -29,11 +28,6 @@ WITHOUT_FORTUNE = 'filter_packages = [("^(Server|Client)$", {"*": ["demo-coreuti
     '("^.*$", {"*": ["demo-fortune"]})]\n'
 
 
-def git(cwd, *args):
-    subprocess.run(["git", "-c", "user.name=Punji Test", "-c", "user.email=test@example.com"] + list(args),
-                   cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def commit(repo, name, text):
     with open(os.path.join(repo, name), "w") as f:
         f.write(text)
@@ -44,8 +38,7 @@ def commit(repo, name, text):
 @contextlib.contextmanager
 def committed(repo, name, text):
     """REPO's branch with a commit that makes file NAME TEXT (None: removes it), then back where it was."""
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, stdout=subprocess.PIPE,
-                          text=True).stdout.strip()
+    head = git(repo, "rev-parse", "HEAD")
     if text is None:
         git(repo, "rm", "-q", name)
         git(repo, "commit", "-q", "-m", "remove " + name)

@@ -19,11 +19,10 @@ import contextlib
 import hashlib
 import json
 import os
-import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make, read_json
+from conftest import assert_one_line_error, command, git, make, read_json
 from test_buildinstall import make_compose
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
@@ -117,9 +116,19 @@ ostree = {
 
 
 
-def git(cwd, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args), cwd=cwd,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def treefile_repo(top, files):
+    """TOP/config-git, a git repository whose branch pdl-1 holds the treefile server.json, the
+    fedora.repo it names, and FILES ({name: text})."""
+    gitdir = top / "config-git"
+    gitdir.mkdir()
+    git(gitdir, "init", "-q", "-b", "pdl-1")
+    files = dict({"server.json": json.dumps(TREEFILE),
+                  "fedora.repo": "[fedora]\nname=fedora\nbaseurl=https://mirror.example.com/fedora\n"}, **files)
+    for name, text in files.items():
+        (gitdir / name).write_text(text)
+    git(gitdir, "add", ".")
+    git(gitdir, "commit", "-q", "-m", "treefiles")
+    return gitdir
 
 
 @contextlib.contextmanager
@@ -155,14 +164,7 @@ def stand_in(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, demo_repo, stand_in):
     top = tmp_path_factory.mktemp("ostree")
-    gitdir = top / "config-git"
-    gitdir.mkdir()
-    git(gitdir, "init", "-q", "-b", "pdl-1")
-    (gitdir / "server.json").write_text(json.dumps(TREEFILE))
-    (gitdir / "fedora.repo").write_text("[fedora]\nname=fedora\nbaseurl=https://mirror.example.com/fedora\n")
-    (gitdir / "client.json").write_text(json.dumps(dict(TREEFILE, ref="pdl/1/${basearch}/client-orig")))
-    git(gitdir, "add", ".")
-    git(gitdir, "commit", "-q", "-m", "treefiles")
+    gitdir = treefile_repo(top, {"client.json": json.dumps(dict(TREEFILE, ref="pdl/1/${basearch}/client-orig"))})
     repo = top / "ostree-repo"
     compose = make_compose(top, demo_repo, CONFIG % {"git": gitdir, "demo_repo": demo_repo, "repo": repo})
     runs = make_recording_argv(stand_in, compose, top / "argv.jsonl", "i386/ostree/Client-1")

@@ -21,9 +21,9 @@ import tarfile
 import pytest
 
 import kojihub_runroot
-from conftest import assert_one_line_error, command, read_json, set_phase_options
+from conftest import assert_one_line_error, command, git, read_json, set_phase_options
 from test_buildinstall import copy_compose, make_compose
-from test_ostree import git, make_recording_argv, stand_ins_on_path
+from test_ostree import make_recording_argv, stand_ins_on_path, treefile_repo
 
 RPM_OSTREE = r'''#!/usr/bin/env python3
 """STAND-IN for rpm-ostree (tests/test_ostreecontainer.py): see that module's docstring."""
@@ -118,13 +118,7 @@ def stand_in(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, demo_repo, stand_in):
     top = tmp_path_factory.mktemp("ostreecontainer")
-    gitdir = top / "config-git"
-    gitdir.mkdir()
-    git(gitdir, "init", "-q", "-b", "pdl-1")
-    (gitdir / "server.json").write_text(json.dumps(TREEFILE))
-    (gitdir / "fedora.repo").write_text("[fedora]\nname=fedora\nbaseurl=https://mirror.example.com/fedora\n")
-    git(gitdir, "add", ".")
-    git(gitdir, "commit", "-q", "-m", "server")
+    gitdir = treefile_repo(top, {})
     # Client's block names no branch: Pungi's default, main, has its treefile
     git(gitdir, "checkout", "-q", "-b", "main")
     (gitdir / "client.json").write_text(json.dumps(TREEFILE))

@@ -10,11 +10,10 @@ iso/ directory, its volume id and implanted MD5 read back, images.json.
 """
 
 import os
-import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error, command, make, read_json, set_phase_options
+from conftest import assert_one_line_error, command, git, make, read_json, set_phase_options
 from test_buildinstall import STAND_IN, lorax_runs, make_compose
 
 CONFIG = """
@@ -45,8 +44,7 @@ def demo(tmp_path_factory, demo_repo):
     (gitdir / "ostree-based-installer").mkdir(parents=True)
     (gitdir / "ostree-based-installer" / "lorax-configure-repo.tmpl").write_text("## template\n")
     for args in (["init", "-q", "-b", "pdl-1"], ["add", "."], ["commit", "-q", "-m", "templates"]):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + args, cwd=gitdir,
-                       check=True, stdout=subprocess.DEVNULL)
+        git(gitdir, *args)
     compose = make_compose(top, demo_repo, CONFIG % {"git": gitdir})
     argv_file = str(top / "lorax-argv.jsonl")
     with pytest.MonkeyPatch.context() as mp:

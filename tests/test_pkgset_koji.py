@@ -109,18 +109,25 @@ def test_with_nodeps_everywhere_comps_and_mapping_count_on_the_last_compose_arch
     assert set(pkgset(compose, "i386")) == {"kjt-multi.i686", "kjt-retagged.noarch", "kjt-inherited.noarch"}
 
 
+def other_group_comps(tmp_path):
+    """TMP_PATH/comps.xml: one default group, whose one package is kjt-extra."""
+    path = tmp_path / "comps.xml"
+    path.write_text(
+        "<comps><group><id>other</id><name>Other</name><description>Other</description><default>true</default>"
+        "<uservisible>true</uservisible><packagelist><packagereq>kjt-extra</packagereq></packagelist></group></comps>")
+    return str(path)
+
+
 def test_with_nodeps_a_binary_named_like_its_build_after_a_taken_one_gets_in_as_pungi_does(koji, tmp_path, demo_copy):
     # Pungi 4.3.2 walks the tag's RPMs in Koji's order and adds each taken binary's build name to
     # the names it reads: demo-repos, listed after demo-gpg-keys of its build, gets in; demo-gpg-keys,
     # listed first, does not when demo-repos is the name asked for (found by tools/fuzz-compose-koji
     # --seed 909)
-    (tmp_path / "comps.xml").write_text(
-        "<comps><group><id>other</id><name>Other</name><description>Other</description><default>true</default>"
-        "<uservisible>true</uservisible><packagelist><packagereq>kjt-extra</packagereq></packagelist></group></comps>")
+    comps = other_group_comps(tmp_path)
     found = []
     for n, name in enumerate(("demo-gpg-keys", "demo-repos")):
         compose = koji_compose(tmp_path / str(n), demo_copy, pkgset_koji_tag="demo", gather_method="nodeps",
-                               additional_packages=[("^Server$", {"*": [name]})], comps_file=str(tmp_path / "comps.xml"))
+                               additional_packages=[("^Server$", {"*": [name]})], comps_file=comps)
         found.append(set(pkgset(compose)))
     assert found[0] == {"demo-gpg-keys.noarch", "demo-repos.noarch", "demo-repos.src"}
     assert found[1] == {"demo-repos.noarch", "demo-repos.src"}
@@ -131,14 +138,12 @@ def test_with_nodeps_an_extra_build_the_tag_has_too_is_walked_twice_as_pungi_doe
     # itself stays in the tag's list and its RPMs come again after it, so demo-coreutils, listed
     # before the asked demo-coreutils-common that adds its build's name, gets in the second time
     # (found by tools/fuzz-compose-koji --modules --gather, seed 6410: demo-ssh)
-    (tmp_path / "comps.xml").write_text(
-        "<comps><group><id>other</id><name>Other</name><description>Other</description><default>true</default>"
-        "<uservisible>true</uservisible><packagelist><packagereq>kjt-extra</packagereq></packagelist></group></comps>")
+    comps = other_group_comps(tmp_path)
     found = []
     for n, extra in enumerate(([], ["demo-coreutils-9.3-4.pdl1"])):
         compose = koji_compose(tmp_path / str(n), demo_copy, pkgset_koji_tag="demo", gather_method="nodeps",
                                additional_packages=[("^Server$", {"*": ["demo-coreutils-common"]})],
-                               comps_file=str(tmp_path / "comps.xml"), pkgset_koji_builds=extra)
+                               comps_file=comps, pkgset_koji_builds=extra)
         found.append(set(pkgset(compose)))
     assert found[0] == {"demo-coreutils-common.noarch", "demo-coreutils.src"}
     assert found[1] == found[0] | {"demo-coreutils.x86_64", "demo-coreutils.i686"}
@@ -149,13 +154,11 @@ def test_with_nodeps_a_scratch_task_gives_only_the_names_a_tags_walk_ended_with_
     # Pungi 4.3.2 lists a scratch task's RPMs after the tag's and reads them by the same names:
     # demo-repos, the build name demo-gpg-keys adds, gets in; kjt-unasked does not (found by
     # tools/fuzz-compose-koji --seed 3012: a scratch build's devel and debuginfo packages)
-    (tmp_path / "comps.xml").write_text(
-        "<comps><group><id>other</id><name>Other</name><description>Other</description><default>true</default>"
-        "<uservisible>true</uservisible><packagelist><packagereq>kjt-extra</packagereq></packagelist></group></comps>")
+    comps = other_group_comps(tmp_path)
     task = koji["hub"].add_scratch_task(koji["rpms"]("demo-repos", "9.0") + koji["rpms"]("kjt-unasked", "1.0"))
     compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="demo", gather_method="nodeps",
                            additional_packages=[("^Server$", {"*": ["demo-gpg-keys"]})],
-                           comps_file=str(tmp_path / "comps.xml"), pkgset_koji_scratch_tasks=[str(task)])
+                           comps_file=comps, pkgset_koji_scratch_tasks=[str(task)])
     command("punji-pkgset", "--arch", "x86_64", compose, check=True)
     assert sorted("%s-%s.%s" % (p["name"], p["version"], p["arch"]) for p in packages(compose)) == [
         "demo-gpg-keys-1.noarch", "demo-repos-1.noarch", "demo-repos-1.src", "demo-repos-9.0.noarch"]

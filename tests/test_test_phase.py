@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from conftest import assert_one_line_error, command, make
-from test_imagechecksum import init_compose, make_iso
+from test_imagechecksum import init_compose, make_iso, no_images
 
 
 def report(topdir, name):
@@ -55,13 +55,9 @@ def implant(path):
 def write_images(topdir, images):
     """images.json (productmd) listing IMAGES: dicts with variant, arch, path and optional
     volume_id, bootable, implant_md5, size, type, image_arch."""
-    from productmd.images import Image, Images
+    from productmd.images import Image
 
-    with open(os.path.join(topdir, "work/global/compose-request.json")) as f:
-        req = json.load(f)
-    im = Images()
-    im.compose.id, im.compose.type = req["compose_id"], req["compose_type"]
-    im.compose.date, im.compose.respin = req["date"], req["respin"]
+    im = no_images(topdir)
     for spec in images:
         full = os.path.join(topdir, "compose", spec["path"])
         img = Image(im)

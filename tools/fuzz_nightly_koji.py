@@ -135,6 +135,13 @@ def untag_a_build(rng, case, tag):
     return nvr
 
 
+def a_tag_with_builds(rng, case):
+    """One of the tags the package set reads that has builds, drawn by RNG; None when none has."""
+    tagged = case.tagged()
+    tags = [t for t in case.reached_tags() if tagged.get(t)]
+    return rng.choice(tags) if tags else None
+
+
 def mutate_koji_build_tagged(rng, case):
     """A build of the pools tagged into a tag the package set reads."""
     tags = case.reached_tags()
@@ -147,11 +154,9 @@ def mutate_koji_build_tagged(rng, case):
 
 def mutate_koji_build_untagged(rng, case):
     """A build untagged from a tag the package set reads."""
-    tagged = case.tagged()
-    tags = [t for t in case.reached_tags() if tagged.get(t)]
-    if not tags:
+    tag = a_tag_with_builds(rng, case)
+    if tag is None:
         return None
-    tag = rng.choice(tags)
     return "koji: build %s untagged from %s" % (untag_a_build(rng, case, tag), tag)
 
 
@@ -224,12 +229,10 @@ def mutate_koji_signed_copy(rng, case):
 
 def mutate_koji_package_blocked(rng, case):
     """A package blocked in a tag the package set reads."""
-    tagged = case.tagged()
-    tags = [t for t in case.reached_tags() if tagged.get(t)]
-    if not tags:
+    tag = a_tag_with_builds(rng, case)
+    if tag is None:
         return None
-    tag = rng.choice(tags)
-    name = rng.choice(sorted(tagged[tag])).rsplit("-", 2)[0]
+    name = rng.choice(sorted(case.tagged()[tag])).rsplit("-", 2)[0]
     blocked = {(s["block"], p) for s in case.fixture["steps"] if "block" in s for p in s["packages"]}
     if (tag, name) in blocked:
         return None

@@ -1,6 +1,7 @@
 """Directories and links built aside and renamed into place, so a killed run never leaves half of one
 (nor a temporary name)."""
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -16,6 +17,19 @@ def aside(target):
     return tempfile.mkdtemp(prefix=".%s." % os.path.basename(target), dir=parent)
 
 
+@contextlib.contextmanager
+def replaced(target):
+    """A new directory beside TARGET (aside) for the block to build TARGET in: it takes TARGET's
+    place (swap) when the block ends, and is removed when the block fails."""
+    new = aside(target)
+    try:
+        yield new
+        swap(new, target)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+
+
 def clear_aside(target):
     """Remove what a killed run left beside TARGET (aside, swap)."""
     parent = os.path.dirname(target)
@@ -23,6 +37,14 @@ def clear_aside(target):
     for name in os.listdir(parent) if os.path.isdir(parent) else ():
         if name.startswith(prefix) or name.startswith(".old."):
             shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def remove(path):
+    """Remove PATH, a file, a link or a directory tree; nothing when there is none."""
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)
 
 
 def swap(new, target):

@@ -1,9 +1,22 @@
 """Taking an exclusive flock that another process may hold for a little while yet."""
 
+import contextlib
 import fcntl
+import os
 import time
 
 POLL = 0.05  # seconds between two tries
+
+
+@contextlib.contextmanager
+def held(path):
+    """PATH (made when missing) locked exclusively while the block runs, once whoever holds it lets go."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def take(fd, give_up):

@@ -20,15 +20,13 @@ createiso-targets (deliverables), createiso-imagedone and createiso-imagefail
 local_repo_path).
 """
 
-import contextlib
 import datetime
-import fcntl
 import json
 import os
 import subprocess
 
 from ..log import log
-from . import jsonio, layout
+from . import flock, jsonio, layout
 
 ENV = "PUNJI_NOTIFICATION_SCRIPT"
 
@@ -87,20 +85,10 @@ def send(topdir, message, **fields):
     text = json.dumps(body(topdir, fields), sort_keys=True)
     logs = layout.at(topdir, "logs/notifications")
     os.makedirs(logs, exist_ok=True)
-    with _one_at_a_time(logs):
+    # the scripts run one at a time, as Pungi's notifier runs them (the commands of a make -j
+    # would otherwise call them at once)
+    with flock.held(os.path.join(logs, ".lock")):
         _run(topdir, commands, message, text, logs)
-
-
-@contextlib.contextmanager
-def _one_at_a_time(logs):
-    """The compose's scripts run one at a time, as Pungi's notifier runs them (the commands of
-    a make -j would otherwise call them at once)."""
-    fd = os.open(os.path.join(logs, ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _run(topdir, commands, message, text, logs):

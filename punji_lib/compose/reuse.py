@@ -110,13 +110,8 @@ def link_over(source, target):
     """TARGET becomes a hard-linked copy of SOURCE (a file, a symlink or a directory tree),
     built aside and renamed into place."""
     if os.path.isdir(source) and not os.path.islink(source):
-        tmp = dirs.aside(target)
-        try:
+        with dirs.replaced(target) as tmp:
             _fill([(source, tmp)])
-            dirs.swap(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return
     if os.path.islink(source):
         dirs.place(target, lambda tmp: os.symlink(os.readlink(source), tmp))

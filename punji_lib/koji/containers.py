@@ -4,7 +4,7 @@ in compose/metadata/osbs.json as Pungi does, the two phases' builds together."""
 
 import os
 
-from ..compose import jsonio, layout, request, state
+from ..compose import flock, jsonio, layout, request, state
 from ..errors import PunjiError
 from ..log import log, warn
 from . import adopt
@@ -74,13 +74,9 @@ def publish(topdir, phase, metadata):
     """Record PHASE's builds (work/global/<phase>/osbs.json), then write compose/metadata/osbs.json
     from the builds of every phase of PARTS that has recorded them. The two phases may finish at
     once: the lock makes the last writer see both parts."""
-    import fcntl
-
     jsonio.write_json(layout.at(topdir, layout.osbs_part(phase)), {"header": state.header(phase + "-builds"),
                                                                   "builds": metadata})
-    fd = os.open(layout.at(topdir, layout.osbs_lock()), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with flock.held(layout.at(topdir, layout.osbs_lock())):
         merged = {}
         for name in PARTS:
             path = layout.at(topdir, layout.osbs_part(name))
@@ -93,8 +89,6 @@ def publish(topdir, phase, metadata):
             for entries in by_arch.values():
                 entries.sort(key=lambda e: (e.get("nvr") or "", e.get("filename") or "", e["koji_task"]))
         jsonio.write_json(layout.at(topdir, layout.osbs_json()), merged)
-    finally:
-        os.close(fd)
 
 
 def add_metadata(session, metadata, compose_id, job):

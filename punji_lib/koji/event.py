@@ -8,11 +8,9 @@ Pungi keeps it, so every arch, and every later run of the compose (a make resume
 failure), reads Koji at the same event.
 """
 
-import contextlib
-import fcntl
 import os
 
-from ..compose import jsonio, layout, request
+from ..compose import flock, jsonio, layout, request
 from ..errors import PunjiError
 from ..log import log
 
@@ -44,7 +42,9 @@ def compose_event(topdir, koji, conf):
     hub (KOJI, a Session) and recorded the first time; CONF: the phase's options."""
     wanted = request.read(topdir).get("koji_event") or conf.get("koji_event") or None
     path = layout.at(topdir, layout.koji_event_file())
-    with _locked(path):
+    # the package sets of several arches start at once
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with flock.held(path + ".lock"):
         if os.path.isfile(path):
             event = jsonio.read_json(path)["id"]
             if wanted is None or event == wanted:
@@ -67,14 +67,3 @@ def _ask(koji, wanted):
                          % (wanted, koji.server))
     return info
 
-
-@contextlib.contextmanager
-def _locked(path):
-    """PATH's lock held while the block runs: the package sets of several arches start at once."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

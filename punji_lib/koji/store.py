@@ -13,10 +13,10 @@ hash against Koji's), and downloaded again when it is not right.
 """
 
 import contextlib
-import fcntl
 import glob
 import os
 
+from ..compose import flock
 from ..errors import PunjiError
 from ..log import log
 from .session import PARTIAL
@@ -85,12 +85,8 @@ def _locked(target):
     left are removed (only the lock's holder downloads it)."""
     directory = os.path.dirname(target)
     os.makedirs(directory, exist_ok=True)
-    fd = os.open(target + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with flock.held(target + ".lock"):
         for stale in glob.glob(os.path.join(glob.escape(directory),
                                             glob.escape(".%s." % os.path.basename(target)) + "*" + PARTIAL)):
             os.unlink(stale)
         yield
-    finally:
-        os.close(fd)

@@ -317,17 +317,11 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
     of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
     block, the top-level ones with <uid> paths; images and checksums only of files the image
     holds at the same path."""
-    from productmd.treeinfo import TreeInfo
-
     uid = v["uid"]
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     source = os.path.join(top, ".treeinfo")
     if os.path.isfile(source):
-        ti = TreeInfo()
-        try:
-            ti.load(source)
-        except Exception as exc:
-            raise PunjiError("%s: cannot read it: %s" % (source, exc))
+        ti = treeinfo.load(source)
     else:
         ti = treeinfo.treeinfo(conf, v, tree, arch, _timestamp(topdir, v, arch), top)
     ti.media.discnum, ti.media.totaldiscs = 1, 1

@@ -391,11 +391,7 @@ def _flush(path):
 
     def run():
         try:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _fsync(path, os.O_RDONLY)
         except OSError as exc:
             failed.append(exc)
 
@@ -410,7 +406,11 @@ def _flush(path):
 
 
 def fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    _fsync(path, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def _fsync(path, flags):
+    fd = os.open(path, flags)
     try:
         os.fsync(fd)
     finally:

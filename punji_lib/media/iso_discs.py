@@ -46,15 +46,9 @@ def disc_content(topdir, top, files, members, disc_dir, number, count, v, log_pa
 def write_treeinfo(source, target, number, count, v, repo_root=None, checksum="sha256"):
     """The tree's .treeinfo for disc NUMBER of COUNT: a [media] section, no boot.iso; with
     REPO_ROOT, the CHECKSUM of repodata/repomd.xml is that of REPO_ROOT's."""
-    from productmd.treeinfo import TreeInfo
-
     from ..media import treeinfo
 
-    ti = TreeInfo()
-    try:
-        ti.load(source)
-    except Exception as exc:
-        raise PunjiError("%s: cannot read it: %s" % (source, exc))
+    ti = treeinfo.load(source)
     ti.media.discnum, ti.media.totaldiscs = number, count
     for images in ti.images.images.values():
         path = images.pop("boot.iso", None)

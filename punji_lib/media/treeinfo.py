@@ -109,6 +109,18 @@ def description(conf, v, arch):
         raise PunjiError("option 'release_discinfo_description': %r cannot be filled in: %s" % (text, exc))
 
 
+def load(path):
+    """The .treeinfo at PATH, read by productmd; an error naming PATH when it cannot be read."""
+    from productmd.treeinfo import TreeInfo
+
+    ti = TreeInfo()
+    try:
+        ti.load(path)
+    except Exception as exc:
+        raise PunjiError("%s: cannot read it: %s" % (path, exc))
+    return ti
+
+
 def treeinfo(conf, v, tree, arch, timestamp, top):
     from productmd.treeinfo import TreeInfo
 

@@ -35,7 +35,7 @@ adds to images.json.
 import os
 import shutil
 
-from ..compose import jsonio, layout, request, reuse, state
+from ..compose import dirs, jsonio, layout, request, reuse, state
 from ..config import variants
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -60,7 +60,7 @@ def run(topdir, variant, arch):
     if reason:
         log.info("buildinstall %s.%s: nothing to do (%s)", variant, arch, reason)
         _uninstall(topdir, variant, arch)
-        _clean(layout.at(topdir, layout.buildinstall_dir(variant, arch)))
+        dirs.remove(layout.at(topdir, layout.buildinstall_dir(variant, arch)))
         return _finish(topdir, v, arch, [], [], None, skipped=reason)
     repo = layout.at(topdir, layout.pkgset_repo(arch))
     if not os.path.isfile(os.path.join(repo, "repodata", "repomd.xml")):
@@ -89,11 +89,11 @@ def run(topdir, variant, arch):
                        optional=[layout.buildinstall_log_dir(variant, arch)]):
         return
     try:
-        _clean(out)
+        dirs.remove(out)
         if output != out:
-            _clean(output)
+            dirs.remove(output)
         os.makedirs(os.path.dirname(output), exist_ok=True)
-        _clean(log_dir)
+        dirs.remove(log_dir)
         os.makedirs(log_dir)
         lorax.copy_config(topdir, conf, variant, arch)
         lorax.write_comps_repo(topdir, variant, arch)
@@ -104,7 +104,7 @@ def run(topdir, variant, arch):
         images = _boot_iso(topdir, v, arch)
     except BaseException:
         _uninstall(topdir, variant, arch, names=None)
-        _clean(out)
+        dirs.remove(out)
         raise
     return _finish(topdir, v, arch, images, installed, inputs)
 
@@ -179,17 +179,17 @@ def _install(topdir, out, uid, arch, kickstart=None):
     for name in names:
         source, target = os.path.join(out, name), os.path.join(top, name)
         new = os.path.join(top, OWN_PREFIX + name + ".new")
-        _clean(new)
+        dirs.remove(new)
         if os.path.isdir(source) and not os.path.islink(source):
             shutil.copytree(source, new, symlinks=True, copy_function=_link_or_copy)
         else:
             _link_or_copy(source, new)
         old = os.path.join(top, OWN_PREFIX + name + ".old")
-        _clean(old)
+        dirs.remove(old)
         if os.path.lexists(target):
             os.rename(target, old)
         os.rename(new, target)
-        _clean(old)
+        dirs.remove(old)
     if kickstart:
         from ..media import boot_kickstart
 
@@ -227,7 +227,7 @@ def _uninstall(topdir, uid, arch, names=()):
     remove -= set(NOT_COPIED)
     for name in os.listdir(top):
         if name.startswith(OWN_PREFIX) or name in remove:
-            _clean(os.path.join(top, name))
+            dirs.remove(os.path.join(top, name))
 
 
 def _intact(topdir, uid, arch):
@@ -292,10 +292,3 @@ def _read(path):
             return f.read().decode("utf-8", "replace")
     except OSError:
         return None
-
-
-def _clean(path):
-    if os.path.islink(path) or os.path.isfile(path):
-        os.unlink(path)
-    elif os.path.isdir(path):
-        shutil.rmtree(path)

@@ -34,7 +34,7 @@ records failed.
 import os
 import shutil
 
-from ..compose import jsonio, layout, request
+from ..compose import dirs, jsonio, layout, request
 from ..config import scm
 from ..config.lookup import va_data
 from ..errors import PunjiError
@@ -179,7 +179,7 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
     # a Koji runroot task a killed run left writes into OUT still: it ends before OUT is touched
     runroot.settle_left(os.path.dirname(out), layout.log_file(PHASE))
     for path in (templates, out, log_dir):
-        _clean(path)
+        dirs.remove(path)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     os.makedirs(log_dir)
     template_dir = None
@@ -206,10 +206,10 @@ def one(topdir, conf, bi_conf, rr_conf, tree, v, arch, block, what, number=1):
             raise PunjiError("lorax made no images/boot.iso; see %s" % log_path)
         _copy_into_tree(topdir, out, uid, arch)
     except BaseException:
-        _clean(out)
+        dirs.remove(out)
         raise
     finally:
-        _clean(templates)
+        dirs.remove(templates)
     return {"variant": uid, "arch": arch, "image": _place_boot_iso(topdir, conf, v, arch, boot, log_path)}
 
 
@@ -225,7 +225,7 @@ def _place_boot_iso(topdir, conf, v, arch, boot, log_path):
     target = layout.at(topdir, rel)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     new = target + ".new"
-    _clean(new)
+    dirs.remove(new)
     try:
         os.link(boot, new)
     except OSError:
@@ -251,12 +251,5 @@ def _copy_into_tree(topdir, out, uid, arch):
         if os.path.isdir(source) and not os.path.islink(source):
             shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
         else:
-            _clean(target)
+            dirs.remove(target)
             shutil.copy2(source, target, follow_symlinks=False)
-
-
-def _clean(path):
-    if os.path.islink(path) or os.path.isfile(path):
-        os.unlink(path)
-    elif os.path.isdir(path):
-        shutil.rmtree(path)

@@ -529,26 +529,28 @@ def _all_streams(index):
 
 def group_names(paths, groups):
     """The names of every package of GROUPS, each group from the first comps file of PATHS having it."""
-    import libcomps
-
     found = {}
-    for path in reversed(paths):
-        comps = libcomps.Comps()
-        comps.fromxml_f(path)
+    for comps in _last_first(paths):
         found.update({g.id: [p.name for p in g.packages] for g in comps.groups})
     return [name for gid in groups for name in found.get(gid, [])]
 
 
 def langpacks_of(paths):
     """{name: install pattern} of the langpacks of the comps files PATHS (the first one wins)."""
+    found = {}
+    for comps in _last_first(paths):
+        found.update({name: comps.langpacks[name] for name in comps.langpacks})
+    return found
+
+
+def _last_first(paths):
+    """The comps files PATHS read by libcomps, the last first (so the first one's entries win)."""
     import libcomps
 
-    found = {}
     for path in reversed(paths):
         comps = libcomps.Comps()
         comps.fromxml_f(path)
-        found.update({name: comps.langpacks[name] for name in comps.langpacks})
-    return found
+        yield comps
 
 
 class Pile:

@@ -227,8 +227,7 @@ def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
     """Make directory TARGET hold exactly FILES, [(source path, path relative to TARGET)], and
     the subdirectories named in KEEP as TARGET had them (hard links: the old TARGET stays whole
     until the new one replaces it)."""
-    tmp = dirs.aside(target)
-    try:
+    with dirs.replaced(target) as tmp:
         for name in keep:
             if os.path.isdir(os.path.join(target, name)):
                 shutil.copytree(os.path.join(target, name), os.path.join(tmp, name), copy_function=os.link)
@@ -241,7 +240,3 @@ def build_dir(target, files, link_type="hardlink-or-copy", keep=()):
                 made.add(parent)
             link(source, dest, link_type)
         os.chmod(tmp, 0o755)
-        dirs.swap(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

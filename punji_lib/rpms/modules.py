@@ -164,10 +164,15 @@ def merge(indexes):
 def of_arch(index, arch):
     """A ModuleIndex of the streams of INDEX built for compose ARCH, with their modules' defaults."""
     wanted = set(arches.family(arch)) | {"noarch"}
+    return _kept(index, lambda s: s.get_arch() in wanted)
+
+
+def _kept(index, keep):
+    """A ModuleIndex of the streams of INDEX that KEEP(stream) takes, with their modules' defaults."""
     result = modulemd().ModuleIndex.new()
     for name in index.get_module_names():
         module = index.get_module(name)
-        kept = [s for s in module.get_all_streams() if s.get_arch() in wanted]
+        kept = [s for s in module.get_all_streams() if keep(s)]
         for stream in kept:
             result.add_module_stream(stream)
         if kept and module.get_defaults() is not None:
@@ -180,11 +185,16 @@ def streams(index):
     found = []
     for name in index.get_module_names():
         for s in index.get_module(name).get_all_streams():
-            nsvc = "%s:%s:%d:%s" % (s.get_module_name(), s.get_stream_name(), s.get_version(), s.get_context())
+            nsvc = _nsvc(s)
             found.append({"nsvca": "%s:%s" % (nsvc, s.get_arch()), "nsvc": nsvc, "name": s.get_module_name(),
                           "stream": s.get_stream_name(), "version": s.get_version(), "context": s.get_context(),
                           "arch": s.get_arch(), "artifacts": sorted(s.get_rpm_artifacts())})
     return sorted(found, key=lambda r: r["nsvca"])
+
+
+def _nsvc(stream):
+    return "%s:%s:%d:%s" % (stream.get_module_name(), stream.get_stream_name(), stream.get_version(),
+                            stream.get_context())
 
 
 def dump(index):
@@ -301,17 +311,7 @@ def _only(stream):
 def subset(index, records):
     """A ModuleIndex of the streams RECORDS names, taken from INDEX, with their modules' defaults."""
     wanted = {r["nsvca"] for r in records}
-    result = modulemd().ModuleIndex.new()
-    for name in index.get_module_names():
-        module = index.get_module(name)
-        kept = [s for s in module.get_all_streams()
-                if "%s:%s:%d:%s:%s" % (s.get_module_name(), s.get_stream_name(), s.get_version(),
-                                       s.get_context(), s.get_arch()) in wanted]
-        for stream in kept:
-            result.add_module_stream(stream)
-        if kept and module.get_defaults() is not None:
-            result.add_defaults(module.get_defaults())
-    return result
+    return _kept(index, lambda s: "%s:%s" % (_nsvc(s), s.get_arch()) in wanted)
 
 
 def compose_streams(topdir, arch, streams):

@@ -386,6 +386,17 @@ class PackagePool:
     def is_multilib_arch(self, i):
         return self.arch_of(i) in self.multilib
 
+    def multilib_partners(self, i):
+        """The builds of a multilib arch (no debug package) of native package I's name, version
+        and release; none for a noarch or multilib package."""
+        if self.arch_of(i) == "noarch" or self.is_multilib_arch(i):
+            return []
+        name, _arch, evr = self.facts[i]
+        if self.by_name.get(name) == [i]:  # no other build of the name: no partner
+            return []
+        version, release = evr.split(":", 1)[-1].rsplit("-", 1)
+        return [j for j in self.nvr_builds(name, version, release) if self.is_multilib_arch(j) and not self.is_debug(j)]
+
     def is_native(self, i):
         """Native arch or noarch (Pungi's native class)."""
         arch = self.arch_of(i)

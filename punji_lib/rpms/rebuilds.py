@@ -71,14 +71,7 @@ def _single_partners(taking):
     done = taking.done.setdefault("single_partner", set())
     for i in [i for i in taking.binary if i not in done]:
         done.add(i)
-        if pool.arch_of(i) == "noarch" or pool.is_multilib_arch(i):
-            continue
-        name, _arch, evr = pool.facts[i]
-        if pool.by_name.get(name) == [i]:
-            continue
-        version, release = evr.split(":", 1)[-1].rsplit("-", 1)
-        partners = [j for j in pool.nvr_builds(name, version, release)
-                    if pool.is_multilib_arch(j) and not pool.is_debug(j)]
+        partners = pool.multilib_partners(i)
         if len(partners) == 1 and taking.best(partners) == partners and \
                 multilib.why(pool, partners[0], req["multilib_methods"], req["multilib_blacklist"],
                              req["multilib_whitelist"]):

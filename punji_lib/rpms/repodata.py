@@ -16,13 +16,8 @@ WITH_CHANGELOGS = KINDS + ("other",)
 def write_repo(repo_dir, packages, revision=0, earlier=(), changelogs=False, sources=()):
     """A yum repo in REPO_DIR over PACKAGES (see build_repo), built in a directory beside
     REPO_DIR, then renamed into place."""
-    tmp = dirs.aside(repo_dir)
-    try:
+    with dirs.replaced(repo_dir) as tmp:
         build_repo(tmp, packages, revision, earlier, changelogs, sources)
-        dirs.swap(tmp, repo_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def build_repo(top, packages, revision=0, earlier=(), changelogs=False, sources=()):
@@ -224,8 +219,7 @@ class _Run:
 def write_comps_repo(repo_dir, comps, checksum="sha256"):
     """A yum repo of no packages in REPO_DIR with COMPS as its group file (Pungi's comps repo of
     a variant: `createrepo_c --groupfile`), its revision the comps file's time."""
-    tmp = dirs.aside(repo_dir)
-    try:
+    with dirs.replaced(repo_dir) as tmp:
         repodata = os.path.join(tmp, "repodata")
         os.makedirs(repodata)
         paths = {}
@@ -237,10 +231,6 @@ def write_comps_repo(repo_dir, comps, checksum="sha256"):
         shutil.copyfile(comps, paths["group"])
         write_repomd(repodata, paths, int(os.path.getmtime(comps)), checksum, group_gz=True)
         os.chmod(tmp, 0o755)
-        dirs.swap(tmp, repo_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_repomd(repodata, paths, revision, checksum="sha256", group_gz=False, sums=None):

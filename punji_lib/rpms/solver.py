@@ -391,15 +391,7 @@ class Solver:
         if not pool.multilib:
             return False
         for i in self.pending("multilib", self.binary, sort=True):
-            if pool.arch_of(i) == "noarch" or pool.is_multilib_arch(i):
-                continue
-            name, _arch, evr = pool.facts[i]
-            if pool.by_name.get(name) == [i]:  # no other build of the name: no partner
-                continue
-            version, release = evr.split(":", 1)[-1].rsplit("-", 1)
-            partners = [j for j in pool.nvr_builds(name, version, release)
-                        if pool.is_multilib_arch(j) and not pool.is_debug(j)]
-            for j in self.best(partners):
+            for j in self.best(pool.multilib_partners(i)):
                 method = multilib.why(pool, j, req["multilib_methods"], req["multilib_blacklist"],
                                       req["multilib_whitelist"])
                 if method:  # one already in counts as added too: Pungi then starts another pass

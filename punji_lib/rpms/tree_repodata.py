@@ -37,8 +37,7 @@ def write(path, files, sources, checksum, comps=None, revision=0):
     if entries is None:
         return False
     target = os.path.join(path, "repodata")
-    top = dirs.aside(target)
-    try:
+    with dirs.replaced(target) as top:
         names = {kind: os.path.join(top, "%s.xml.gz" % kind) for kind in repodata.WITH_CHANGELOGS}
         parts = {kind: _parts(n, kind, entries) for n, kind in enumerate(names)}
         with ThreadPoolExecutor(len(names)) as pool:  # zlib and hashlib let the other threads run
@@ -49,10 +48,6 @@ def write(path, files, sources, checksum, comps=None, revision=0):
             shutil.copyfile(comps, names["group"])
         repodata.write_repomd(top, names, revision, checksum, group_gz=bool(comps), sums=sums)
         os.chmod(top, 0o755)
-        dirs.swap(top, target)
-    except BaseException:
-        shutil.rmtree(top, ignore_errors=True)
-        raise
     return True
 
 
