@@ -184,17 +184,24 @@ def _fork(conn, request, waiting):
     # the launcher's objects (every module it imported) out of the copies' garbage collections:
     # those would go over them again and again, and write to (and so copy) the pages they share
     gc.freeze()
+    # the copy goes on once its pid is sent (the pipe's end closed), as its exit status may
+    # follow on the same connection (_answer_success); a copy killed at once has its pid sent too
+    held, release = os.pipe()
     pid = os.fork()
     if pid == 0:
-        # the copy says its pid itself, so that it comes before the exit status it may send
-        # (_answer_success) on the same connection
         global ANSWER
+        os.close(release)
+        os.read(held, 1)  # end of file: the launcher has sent the pid, or is gone
+        os.close(held)
         ANSWER = conn
-        try:
-            conn.sendall(os.getpid().to_bytes(HEADER, "little", signed=True))
-        except OSError:
-            pass
         return True
+    os.close(held)
+    try:
+        conn.sendall(pid.to_bytes(HEADER, "little", signed=True))
+    except OSError:
+        pass
+    finally:
+        os.close(release)
     _close_all(request["fds"])
     kept = {key: request[key] for key in ("client", "order", "from_make", "ppid", "keep_going")}
     waiting[pid] = (conn, dict(kept, started=time.monotonic()))

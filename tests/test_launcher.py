@@ -512,26 +512,45 @@ def test_a_copy_that_succeeded_answers_before_its_exit_with_its_files_closed(tmp
         proc.wait(timeout=90)
 
 
+def launcher_with_fork(name, after_fork):
+    """A launcher NAME whose os.fork runs AFTER_FORK (Python source, `pid` being fork's
+    result) before it returns; started, its Popen."""
+    code = ("import os, signal, sys, time\n"
+            "from punji_lib import launcher\n"
+            "def patched_fork(real=os.fork):\n"
+            "    pid = real()\n"
+            "    %s\n"
+            "    return pid\n"
+            "os.fork = patched_fork\n"
+            "sys.argv = ['launcher', %r, '2']\n"
+            "launcher.main()\n" % (after_fork, name))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    till_listening(name)
+    return proc
+
+
 def test_a_copy_that_answers_before_the_launcher_is_back_from_its_fork_is_understood(tmp_path):
     """The copy's pid comes before its exit status, however late the launcher gets back from
-    the fork: here it sleeps there while the copy runs and answers."""
+    the fork: here it sleeps there while the copy would run and answer."""
     name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
-    code = ("import os, sys, time\n"
-            "from punji_lib import launcher\n"
-            "def slow_fork(real=os.fork):\n"
-            "    pid = real()\n"
-            "    if pid:\n"
-            "        time.sleep(0.5)\n"
-            "    return pid\n"
-            "os.fork = slow_fork\n"
-            "sys.argv = ['launcher', %r, '2']\n"
-            "launcher.main()\n" % name)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = launcher_with_fork(name, "time.sleep(0.5) if pid else None")
     try:
-        till_listening(name)
         alone = run(["punji-status", "--help"], cwd=tmp_path)
         handed = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, cwd=tmp_path, timeout=30)
         assert (handed.returncode, handed.stdout) == (0, alone.stdout)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+
+
+def test_a_copy_killed_right_after_its_fork_ends_its_command_as_killed(tmp_path):
+    """A copy killed before it has done anything (the OOM killer, a kill campaign) ends the
+    command that waits by the same signal, not with 'the launcher went away'."""
+    name = "punji-launcher-test-%d-%s" % (os.getpid(), os.urandom(4).hex())
+    proc = launcher_with_fork(name, "os.kill(os.getpid(), signal.SIGKILL) if pid == 0 else None")
+    try:
+        handed = run(["punji-status", "--help"], env={"PUNJI_LAUNCHER": name}, cwd=tmp_path, timeout=30)
+        assert handed.returncode == -signal.SIGKILL, handed.stderr
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
