@@ -252,6 +252,22 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     assert os.path.basename(first) != os.path.basename(second)
 
 
+def test_a_changed_volume_id_remakes_the_images_and_takes_the_trees_over(tmp_path, demo_copy):
+    """image_volid_formats is read by the image phases alone: the package sets, gather results and
+    repodata of the nightly after it changed are the old compose's, its images made anew."""
+    conf = demo_copy / "demo.conf"
+    first = composed(conf, tmp_path / "nightly")
+    with open(conf, "a") as f:
+        f.write('\nimage_volid_formats = ["{release_short} {variant}.{arch} N"]\n')
+    second = composed(conf, tmp_path / "nightly")
+    for phase in ("pkgset", "gather-", "createrepo"):
+        made_again = [scope for scope, s in states(second, phase).items() if s.get("reused_from") != os.path.basename(first)]
+        assert not made_again, phase
+    volids = [i["volume_id"] for by_arch in images_payload(second).values() for records in by_arch.values()
+              for i in records if i["format"] == "iso"]
+    assert volids and all(v.endswith(" N") for v in volids)
+
+
 def server_binaries(topdir):
     return {nevra.rsplit("-", 2)[0] for by_rpm in rpms_payload(topdir)["Server"]["x86_64"].values() for nevra in by_rpm}
 

@@ -438,14 +438,25 @@ def _paired(name, value):
             for regex, blocks in value.items()}
 
 
+# 'global' options that name images or set the Koji image phases' defaults: the phases whose
+# outputs are package sets, trees and repodata never read them, so their slices (and with them
+# their fingerprints) leave them out, and a change of a volume id remakes no package set.
+IMAGES_ONLY = ("image_name_format", "image_volid_formats", "image_volid_layered_product_formats",
+               "volume_id_substitutions", "restricted_volid", "disc_types", "symlink_isos_to",
+               "global_ksurl", "global_version", "global_target", "global_release")
+NO_IMAGES = ("pkgset", "gather", "createrepo")
+
+
 def slices(config):
     """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice
-    (a phase without options of its own, like test, gets those alone)."""
+    (a phase without options of its own, like test, gets those alone), but IMAGES_ONLY's in
+    none of NO_IMAGES."""
     table = option_table.by_name()
     phases = set(option_table.PHASES) | {o.phase for o in table.values()}
     common = {n: v for n, v in config.items() if n in table and table[n].phase == "global"}
     result = {}
     for phase in sorted(phases - {"global"}):
         own = {n: _paired(n, v) for n, v in config.items() if n in table and table[n].phase == phase}
-        result[phase] = dict(common, **own)
+        shared = {n: v for n, v in common.items() if phase not in NO_IMAGES or n not in IMAGES_ONLY}
+        result[phase] = dict(shared, **own)
     return result
