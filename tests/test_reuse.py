@@ -584,6 +584,43 @@ def test_no_old_compose_for_a_release_on_a_base_product_of_a_type_as_pungi_finds
     assert reuse.old_compose(dirs[1]) == (dirs[0] if found else None)
 
 
+def test_a_compose_or_old_composes_directory_that_cannot_be_read_is_passed_over(tmp_path, monkeypatch):
+    """An old compose the composing user may not read (mode 000: fuzz-broken-inputs
+    old-compose/unreadable, as nobody) is none to take over from, as Pungi's find_old_compose
+    skips it; an --old-composes directory that cannot be listed holds none. Each stopped every
+    phase looking for one with "COMPOSE_ID: permission denied". (Root reads whatever the mode:
+    the refusal is the file system's, stood in for here.)"""
+    from punji_lib.compose import jsonio, reuse
+
+    tops = []
+    for respin in (0, 1, 2):
+        top = tmp_path / "target" / ("PDL-1-20261207.n.%d" % respin)
+        (top / "work" / "global").mkdir(parents=True)
+        (top / "COMPOSE_ID").write_text(top.name + "\n")
+        (top / "STATUS").write_text("FINISHED\n")
+        tops.append(str(top))
+    read_text, listdir = jsonio.read_text, os.listdir
+
+    def refused(path):
+        if path.startswith(tops[1] + os.sep):
+            raise PermissionError(13, "Permission denied", path)
+        return read_text(path)
+
+    def not_listed(path):
+        if str(path).endswith("unlistable"):
+            raise PermissionError(13, "Permission denied", path)
+        return listdir(path)
+
+    monkeypatch.setattr(jsonio, "read_text", refused)
+    assert reuse.old_compose(tops[2]) == tops[0]
+    (tmp_path / "unlistable").mkdir()
+    (tmp_path / "request.json").write_text(json.dumps({"options": {"old_composes": [str(tmp_path / "unlistable")]}}))
+    monkeypatch.setattr(reuse.layout, "compose_request_json", lambda: str(tmp_path / "request.json"))
+    monkeypatch.setattr(os, "listdir", not_listed)
+    reuse.old_compose.cache_clear()
+    assert reuse.old_compose(tops[2]) is None
+
+
 def _big_patch(tmp_path, count):
     """A repo of COUNT packages, a copy of its tree hard-linked from it, and the files of the
     tree: (repo, copy, files)."""
