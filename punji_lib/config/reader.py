@@ -255,8 +255,8 @@ def _check_repo_paths(raw, files):
         spaced = next((u for u in _as_list(urls) if isinstance(u, str) and re.search(r"\s", u)), None)
         if spaced is not None:
             raise PunjiError("%s: option 'pkgset_repos': the repository '%s' has white space in its path, which "
-                             "Pungi cannot read (its kickstart splits it): move or link the repository to a path "
-                             "without" % (where("pkgset_repos", files), spaced))
+                             "Pungi cannot read (its kickstart splits it there): give the repository a path "
+                             "without white space" % (where("pkgset_repos", files), spaced))
 
 
 def check_compose_type(config, compose_type, files):
