@@ -154,7 +154,8 @@ def test_a_target_whose_killed_run_is_still_exiting_waits_for_it(new_compose):
 def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_make(new_compose):
     """make killed alone (SIGKILL to make, not its group): its commands run on, orphaned, and the
     make started at once failed each target one of them still held ("is being made by another
-    run"; kill-campaign --mode make --victim make, seed 10844 trial 4). It now waits for it."""
+    run"; kill-campaign --mode make --victim make, seed 10844 trial 4). It now waits for it (one
+    with no .pid file left a few seconds)."""
     import subprocess
     import sys
 
@@ -170,6 +171,15 @@ def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_
               "os.write(w, b'x'); time.sleep(2); os._exit(0)\n")
     subprocess.run([sys.executable, "-c", orphan, state], check=True, stdin=subprocess.DEVNULL,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = make(new_compose, "work/x86_64/state/gather-Server.json")
+    assert done.returncode == 0, done.stdout
+    assert os.path.exists(state)
+    # one past its state file, whose writing cleared its .pid (seed 10859 trial 17: finish writing
+    # its report): failed at once, and make's .DELETE_ON_ERROR removed the state it had written
+    os.unlink(state)
+    subprocess.run([sys.executable, "-c", orphan.replace("os.write(w, b'x')", "os.unlink(sys.argv[1] + '.pid'); "
+                                                         "os.write(w, b'x')"), state],
+                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     done = make(new_compose, "work/x86_64/state/gather-Server.json")
     assert done.returncode == 0, done.stdout
     assert os.path.exists(state)

@@ -172,7 +172,9 @@ def lock(topdir, phase, variant=None, arch=None):
     a second run of the same target stops at once with a message naming the first one, unless
     that run is dying: a make killed and run again at once finds its targets' locks held
     until the killed commands have exited, which it waits for (at most DYING_WAIT seconds);
-    or unless it was left running by a make killed alone, which it waits for to the end."""
+    or unless it was left running by a make killed alone, which it waits for to the end; a run
+    that holds the lock with no .pid file (it has written its state, or not yet its .pid) is
+    waited for UNMARKED_WAIT seconds."""
     import time
 
     from .flock import take
@@ -181,11 +183,15 @@ def lock(topdir, phase, variant=None, arch=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + DYING_WAIT
+        started = time.monotonic()
 
         def give_up():
             holder = _holder(topdir, phase, variant, arch)
-            return not _left_by_a_killed_make(holder) and (not _dying(holder) or time.monotonic() > deadline)
+            if _left_by_a_killed_make(holder):
+                return False
+            if holder == "?":  # between its lock and its .pid, or past its state (which clears it): ending
+                return time.monotonic() > started + UNMARKED_WAIT
+            return not _dying(holder) or time.monotonic() > started + DYING_WAIT
 
         if not take(fd, give_up):
             scope = ".".join(x for x in (variant, arch) if x) or "global"
@@ -202,6 +208,7 @@ def _holder(topdir, phase, variant, arch):
 
 
 DYING_WAIT = 30  # seconds a killed run of a target may take to exit (closing its files on a busy disk)
+UNMARKED_WAIT = 5  # seconds a run holding the lock without a .pid file may take to let it go
 PF_EXITING = 0x4  # the kernel's flag of a task that is exiting (/proc/<pid>/stat, field 9)
 SIGKILL_BIT = 1 << 8  # SIGKILL in the pending-signal masks of /proc/<pid>/status
 
