@@ -151,6 +151,46 @@ def test_a_target_whose_killed_run_is_still_exiting_waits_for_it(new_compose):
     assert os.path.exists(os.path.join(state_dir, "gather-Server.json"))
 
 
+def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_make(new_compose):
+    """make killed alone (SIGKILL to make, not its group): its commands run on, orphaned, and the
+    make started at once failed each target one of them still held ("is being made by another
+    run"; kill-campaign --mode make --victim make, seed 10844 trial 4). It now waits for it (one
+    with no .pid file left a few seconds)."""
+    import subprocess
+    import sys
+
+    assert make(new_compose, "pkgset").returncode == 0
+    state = os.path.join(new_compose, "work/x86_64/state/gather-Server.json")
+    # the run a killed make left: the lock, its own pid in the .pid file, no make above it
+    orphan = ("import fcntl, os, sys, time\n"
+              "r, w = os.pipe()\n"
+              "if os.fork():\n    os.close(w); os.read(r, 1); os._exit(0)\n"
+              "fd = os.open(sys.argv[1] + '.lock', os.O_RDWR | os.O_CREAT)\n"
+              "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+              "open(sys.argv[1] + '.pid', 'w').write('%d\\n' % os.getpid())\n"
+              "os.write(w, b'x'); time.sleep(2); os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", orphan, state], check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = make(new_compose, "work/x86_64/state/gather-Server.json")
+    assert done.returncode == 0, done.stdout
+    assert os.path.exists(state)
+    # one past its state file, whose writing cleared its .pid (seed 10859 trial 17: finish writing
+    # its report): failed at once, and make's .DELETE_ON_ERROR removed the state it had written
+    os.unlink(state)
+    subprocess.run([sys.executable, "-c", orphan.replace("os.write(w, b'x')", "os.unlink(sys.argv[1] + '.pid'); "
+                                                         "os.write(w, b'x')"), state],
+                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = make(new_compose, "work/x86_64/state/gather-Server.json")
+    assert done.returncode == 0, done.stdout
+    assert os.path.exists(state)
+    # a run by hand beside another still stops at once
+    subprocess.run([sys.executable, "-c", orphan, state], check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.unlink(state)
+    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose)
+    assert_one_line_error(done, "gather Server.x86_64 is being made by another run")
+
+
 def test_a_failure_under_plain_make_dooms_the_compose_until_it_is_fixed(new_compose):
     config = os.path.join(new_compose, "work/global/config/gather.json")
     good = open(config).read()

@@ -512,6 +512,36 @@ def test_a_compose_whose_finish_ran_to_its_end_after_its_waiting_client_was_kill
     assert (topdir / "STATUS").read_text() == "FINISHED\n"
 
 
+def test_a_make_killed_alone_as_its_finish_runs_on_leaves_the_compose_finished(tmp_path, monkeypatch):
+    """make killed alone (its jobs run on) as finish ran: the make's lock holder read STARTED and,
+    before it wrote DOOMED, the orphaned punji-finish wrote FINISHED; DOOMED won, and the resumed
+    make, with nothing to do, left it DOOMED (kill-campaign --mode make --victim make, seed
+    10844 trial 13). STATUS is now read and written under a lock: finish's write waits."""
+    import threading
+
+    from punji_lib.compose import jsonio, makelock, status
+
+    topdir = tmp_path / "compose"
+    (topdir / "work" / "global").mkdir(parents=True)
+    (topdir / "STATUS").write_text("STARTED\n")
+    read_text, reads, finishing = jsonio.read_text, [], []
+
+    def finish_writes_meanwhile(path):
+        text = read_text(path)
+        if path.endswith("STATUS") and threading.current_thread() is threading.main_thread():
+            reads.append(text)
+            if len(reads) == 2:  # the holder's look, then set_status's own read before its write
+                finishing.append(threading.Thread(target=status.set_status, args=(str(topdir), "FINISHED")))
+                finishing[0].start()
+                finishing[0].join(0.5)  # finish's write lands here, between that read and the write
+        return text
+
+    monkeypatch.setattr(jsonio, "read_text", finish_writes_meanwhile)
+    makelock.mark_unfinished(str(topdir))
+    finishing[0].join()
+    assert (topdir / "STATUS").read_text() == "FINISHED\n"
+
+
 def _status_once_settled(topdir, timeout=10):
     """The compose's STATUS once it is no longer STARTED (the make's lock holder sets it just
     after make has exited), or STARTED after TIMEOUT seconds."""

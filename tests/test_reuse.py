@@ -252,6 +252,22 @@ def test_a_changed_input_is_made_again(tmp_path, demo_copy):
     assert os.path.basename(first) != os.path.basename(second)
 
 
+def test_a_changed_volume_id_remakes_the_images_and_takes_the_trees_over(tmp_path, demo_copy):
+    """image_volid_formats is read by the image phases alone: the package sets, gather results and
+    repodata of the nightly after it changed are the old compose's, its images made anew."""
+    conf = demo_copy / "demo.conf"
+    first = composed(conf, tmp_path / "nightly")
+    with open(conf, "a") as f:
+        f.write('\nimage_volid_formats = ["{release_short} {variant}.{arch} N"]\n')
+    second = composed(conf, tmp_path / "nightly")
+    for phase in ("pkgset", "gather-", "createrepo"):
+        made_again = [scope for scope, s in states(second, phase).items() if s.get("reused_from") != os.path.basename(first)]
+        assert not made_again, phase
+    volids = [i["volume_id"] for by_arch in images_payload(second).values() for records in by_arch.values()
+              for i in records if i["format"] == "iso"]
+    assert volids and all(v.endswith(" N") for v in volids)
+
+
 def server_binaries(topdir):
     return {nevra.rsplit("-", 2)[0] for by_rpm in rpms_payload(topdir)["Server"]["x86_64"].values() for nevra in by_rpm}
 
@@ -566,6 +582,43 @@ def test_no_old_compose_for_a_release_on_a_base_product_of_a_type_as_pungi_finds
         (top / "work" / "global" / "config.json").write_text(json.dumps(conf))
         dirs[respin] = str(top)
     assert reuse.old_compose(dirs[1]) == (dirs[0] if found else None)
+
+
+def test_a_compose_or_old_composes_directory_that_cannot_be_read_is_passed_over(tmp_path, monkeypatch):
+    """An old compose the composing user may not read (mode 000: fuzz-broken-inputs
+    old-compose/unreadable, as nobody) is none to take over from, as Pungi's find_old_compose
+    skips it; an --old-composes directory that cannot be listed holds none. Each stopped every
+    phase looking for one with "COMPOSE_ID: permission denied". (Root reads whatever the mode:
+    the refusal is the file system's, stood in for here.)"""
+    from punji_lib.compose import jsonio, reuse
+
+    tops = []
+    for respin in (0, 1, 2):
+        top = tmp_path / "target" / ("PDL-1-20261207.n.%d" % respin)
+        (top / "work" / "global").mkdir(parents=True)
+        (top / "COMPOSE_ID").write_text(top.name + "\n")
+        (top / "STATUS").write_text("FINISHED\n")
+        tops.append(str(top))
+    read_text, listdir = jsonio.read_text, os.listdir
+
+    def refused(path):
+        if path.startswith(tops[1] + os.sep):
+            raise PermissionError(13, "Permission denied", path)
+        return read_text(path)
+
+    def not_listed(path):
+        if str(path).endswith("unlistable"):
+            raise PermissionError(13, "Permission denied", path)
+        return listdir(path)
+
+    monkeypatch.setattr(jsonio, "read_text", refused)
+    assert reuse.old_compose(tops[2]) == tops[0]
+    (tmp_path / "unlistable").mkdir()
+    (tmp_path / "request.json").write_text(json.dumps({"options": {"old_composes": [str(tmp_path / "unlistable")]}}))
+    monkeypatch.setattr(reuse.layout, "compose_request_json", lambda: str(tmp_path / "request.json"))
+    monkeypatch.setattr(os, "listdir", not_listed)
+    reuse.old_compose.cache_clear()
+    assert reuse.old_compose(tops[2]) is None
 
 
 def _big_patch(tmp_path, count):

@@ -293,6 +293,11 @@ def make_pid():
     return "work/global/make.pid"
 
 
+def status_lock():
+    """work/global/status.lock: held while STATUS is read and written (status.set_status)."""
+    return "work/global/status.lock"
+
+
 def compose_log():
     """logs/global/compose.log: what make printed for the whole compose."""
     return "logs/global/compose.log"

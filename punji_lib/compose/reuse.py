@@ -32,7 +32,7 @@ def old_compose(topdir, older_only=False):
         return None
     found = []
     for parent in _old_composes_dirs(topdir):
-        for name in os.listdir(parent):
+        for name in _names_in(parent):
             path = os.path.join(parent, name)
             if os.path.islink(path) or not os.path.isdir(path) or os.path.samefile(path, topdir):
                 continue
@@ -67,8 +67,22 @@ def _old_composes_dirs(topdir):
     return [d for d in named or [os.path.dirname(os.path.abspath(topdir))] if os.path.isdir(d)]
 
 
+def _names_in(parent):
+    """The names in directory PARENT; none when it cannot be read (as one holding no compose)."""
+    try:
+        return os.listdir(parent)
+    except OSError as exc:
+        log.info("no old compose looked for in %s: %s", parent, exc.strerror)
+        return []
+
+
 def _read(path):
-    return (jsonio.read_text(path) or "").strip() or None
+    """The stripped text of PATH; None when it is empty, not there or cannot be read (a compose
+    the user may not read is none to take over from, as Pungi skips it)."""
+    try:
+        return (jsonio.read_text(path) or "").strip() or None
+    except OSError:
+        return None
 
 
 def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, allowed=True, finish=None,

@@ -171,7 +171,10 @@ def lock(topdir, phase, variant=None, arch=None):
     """Hold the lock of one target (work/<scope>/state/<name>.json.lock) while the block runs;
     a second run of the same target stops at once with a message naming the first one, unless
     that run is dying: a make killed and run again at once finds its targets' locks held
-    until the killed commands have exited, which it waits for (at most DYING_WAIT seconds)."""
+    until the killed commands have exited, which it waits for (at most DYING_WAIT seconds);
+    or unless it was left running by a make killed alone, which it waits for to the end; a run
+    that holds the lock with no .pid file (it has written its state, or not yet its .pid) is
+    waited for UNMARKED_WAIT seconds."""
     import time
 
     from .flock import take
@@ -180,8 +183,17 @@ def lock(topdir, phase, variant=None, arch=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + DYING_WAIT
-        if not take(fd, lambda: not _dying(_holder(topdir, phase, variant, arch)) or time.monotonic() > deadline):
+        started = time.monotonic()
+
+        def give_up():
+            holder = _holder(topdir, phase, variant, arch)
+            if _left_by_a_killed_make(holder):
+                return False
+            if holder == "?":  # between its lock and its .pid, or past its state (which clears it): ending
+                return time.monotonic() > started + UNMARKED_WAIT
+            return not _dying(holder) or time.monotonic() > started + DYING_WAIT
+
+        if not take(fd, give_up):
             scope = ".".join(x for x in (variant, arch) if x) or "global"
             raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
                              % (phase, scope, _holder(topdir, phase, variant, arch), topdir))
@@ -196,8 +208,40 @@ def _holder(topdir, phase, variant, arch):
 
 
 DYING_WAIT = 30  # seconds a killed run of a target may take to exit (closing its files on a busy disk)
+UNMARKED_WAIT = 5  # seconds a run holding the lock without a .pid file may take to let it go
 PF_EXITING = 0x4  # the kernel's flag of a task that is exiting (/proc/<pid>/stat, field 9)
 SIGKILL_BIT = 1 << 8  # SIGKILL in the pending-signal masks of /proc/<pid>/status
+
+
+MAKERS = ("make", "gmake", "punji-launcher")  # the processes a target's command runs under
+
+
+def _left_by_a_killed_make(holder):
+    """Whether the process HOLDER (text from a .pid file) runs the target for a make that is gone
+    (killed alone: SIGKILL to make, not its group) while this run is a make's: the holder finishes
+    the target, so the make started after the killed one waits for it rather than failing the
+    target. A run by hand beside another still stops at once."""
+    return holder.isdigit() and _under_a_maker(holder) is False and _under_a_maker(str(os.getpid())) is True
+
+
+def _under_a_maker(pid):
+    """Whether the live process PID has a make or the launcher above it (or is one); None when it
+    is gone or a zombie (or /proc cannot tell)."""
+    first, seen = pid, set()
+    while pid.isdigit() and int(pid) > 1 and pid not in seen:
+        seen.add(pid)
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                head, tail = f.read().rsplit(")", 1)
+        except (OSError, ValueError):
+            return None if pid == first else False
+        fields = tail.split()
+        if pid == first and fields[0] in ("Z", "X"):
+            return None
+        if head.split("(", 1)[-1] in MAKERS:
+            return True
+        pid = fields[1]
+    return False
 
 
 def _dying(pid):

@@ -1,5 +1,6 @@
 """What a compose has done: each make target done, failed, running or pending."""
 
+import contextlib
 import os
 import subprocess
 
@@ -93,9 +94,30 @@ def set_status(topdir, new, only_if=None):
     from . import notify
 
     path = layout.at(topdir, layout.status_file())
-    old = (jsonio.read_text(path) or "").strip()
-    if only_if is not None and old not in (only_if if isinstance(only_if, tuple) else (only_if,)):
-        return
-    jsonio.write_small(path, new + "\n")
+    with _status_lock(topdir):
+        old = (jsonio.read_text(path) or "").strip()
+        if only_if is not None and old not in (only_if if isinstance(only_if, tuple) else (only_if,)):
+            return
+        jsonio.write_small(path, new + "\n")
     if old != new:
         notify.send(topdir, "status-change", status=new)
+
+
+@contextlib.contextmanager
+def _status_lock(topdir):
+    """An flock held while STATUS is read and written: a make's holder marking the compose DOOMED
+    only if it is still STARTED (its make was killed alone) must not read STARTED, then write
+    over the FINISHED that punji-finish, still running, wrote in between. Best effort: without
+    its file (a full disk, no work/global yet) STATUS is written as before."""
+    import fcntl
+
+    try:
+        fd = os.open(layout.at(topdir, layout.status_lock()), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

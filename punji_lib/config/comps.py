@@ -37,7 +37,8 @@ def read(path):
     import libcomps
 
     if not os.path.isfile(path):
-        raise PunjiError("%s: comps file does not exist" % path)
+        what = "is a directory, not a comps file" if os.path.isdir(path) else "comps file does not exist"
+        raise PunjiError("%s: %s" % (path, what))
     _check_root(path)
     _check_empty_numbers(path)
     comps = libcomps.Comps()

@@ -135,6 +135,32 @@ def _config_files(path):
     return found
 
 
+def include_cycle_message(path):
+    """'file:line: ...' of the include that closes a cycle of includes (a file including itself,
+    or one that includes it), which kobo follows until Python's recursion limit; None if none."""
+    def walk(current, stack):
+        try:
+            with open(current, encoding="utf-8", errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            return None
+        for number, line in enumerate(lines, 1):
+            match = INCLUDE_RE.match(line)
+            if not match:
+                continue
+            included = os.path.normpath(_include_path(current, match))
+            if included in stack:
+                what = "itself" if included == current else "'%s', which includes it" % included
+                return "%s:%d: includes %s: an include cycle" % (current, number, what)
+            found = walk(included, stack + [included]) if os.path.isfile(included) else None
+            if found:
+                return found
+        return None
+
+    start = os.path.normpath(path)
+    return walk(start, [start])
+
+
 def includer(parser, path, missing, naming=None):
     """'file:line' of the include of MISSING (a config file that cannot be read), the one
     importing NAMING when given."""

@@ -53,6 +53,8 @@ def load(path, defined=None):
         raise PunjiError(read_errors.not_utf8_message(path))
     except KeyError as exc:
         raise PunjiError(read_errors.import_message(exc, parser, path))
+    except RecursionError as exc:  # kobo follows an include cycle until Python's limit
+        raise PunjiError(read_errors.include_cycle_message(path) or read_errors.parse_error(exc, parser, path))
     except Exception as exc:  # kobo raises SyntaxError, KeyError, TypeError, tokenize errors for bad input
         raise PunjiError(read_errors.parse_error(exc, parser, path))
     raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
@@ -116,6 +118,7 @@ def validate(raw, path, files=None):
     _check_required(raw, table, path)
     _check_types(raw, table, files)
     _check_dependencies(raw, table, files)
+    _check_repo_paths(raw, files)
     config = _with_defaults(raw, table)
     _resolve_paths(config, os.path.dirname(os.path.abspath(path)))
     _keep_order(config)
@@ -243,6 +246,17 @@ def _check_dependencies(raw, table, files):
     if raw.get("media_checksum_one_file") and len(checksums) != 1:
         raise PunjiError("%s: option 'media_checksums': exactly one checksum type is needed with "
                          "media_checksum_one_file = True, not %d" % (where("media_checksums", files), len(checksums)))
+
+
+def _check_repo_paths(raw, files):
+    """A pkgset_repos entry with white space in it: Pungi 4.3.2 writes each into its package set's
+    kickstart, which splits it there, and its compose fails (so would punji's Makefile)."""
+    for urls in (raw.get("pkgset_repos") or {}).values():
+        spaced = next((u for u in _as_list(urls) if isinstance(u, str) and re.search(r"\s", u)), None)
+        if spaced is not None:
+            raise PunjiError("%s: option 'pkgset_repos': the repository '%s' has white space in its path, which "
+                             "Pungi cannot read (its kickstart splits it there): give the repository a path "
+                             "without white space" % (where("pkgset_repos", files), spaced))
 
 
 def check_compose_type(config, compose_type, files):
@@ -424,14 +438,25 @@ def _paired(name, value):
             for regex, blocks in value.items()}
 
 
+# 'global' options that name images or set the Koji image phases' defaults: the phases whose
+# outputs are package sets, trees and repodata never read them, so their slices (and with them
+# their fingerprints) leave them out, and a change of a volume id remakes no package set.
+IMAGES_ONLY = ("image_name_format", "image_volid_formats", "image_volid_layered_product_formats",
+               "volume_id_substitutions", "restricted_volid", "disc_types", "symlink_isos_to",
+               "global_ksurl", "global_version", "global_target", "global_release")
+NO_IMAGES = ("pkgset", "gather", "createrepo")
+
+
 def slices(config):
     """The options each phase reads: {phase: {name: value}}; 'global' options go in every slice
-    (a phase without options of its own, like test, gets those alone)."""
+    (a phase without options of its own, like test, gets those alone), but IMAGES_ONLY's in
+    none of NO_IMAGES."""
     table = option_table.by_name()
     phases = set(option_table.PHASES) | {o.phase for o in table.values()}
     common = {n: v for n, v in config.items() if n in table and table[n].phase == "global"}
     result = {}
     for phase in sorted(phases - {"global"}):
         own = {n: _paired(n, v) for n, v in config.items() if n in table and table[n].phase == phase}
-        result[phase] = dict(common, **own)
+        shared = {n: v for n, v in common.items() if phase not in NO_IMAGES or n not in IMAGES_ONLY}
+        result[phase] = dict(shared, **own)
     return result

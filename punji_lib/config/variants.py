@@ -37,6 +37,8 @@ def load(path, tree_arches=None, tree_variants=None):
 def _parse_valid(path):
     from lxml import etree
 
+    if os.path.isdir(path):
+        raise PunjiError("%s: is a directory, not a variants file" % path)
     try:
         tree = xmlfile.parse(path, remove_comments=True)
     except OSError as exc:

@@ -217,7 +217,8 @@ class Repo:
         else:
             self.top = local_path(repo)
             if not os.path.isdir(self.top):
-                raise PunjiError("repo %s: does not exist" % repo)
+                what = "is a file, not a repository's directory" if os.path.exists(self.top) else "does not exist"
+                raise PunjiError("repo %s: %s" % (repo, what))
             repomd = os.path.join(self.top, "repodata", "repomd.xml")
             if not os.path.isfile(repomd):
                 raise PunjiError("repo %s: no repodata/repomd.xml (not a yum repository)" % repo)
