@@ -156,6 +156,7 @@ def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_
     make started at once failed each target one of them still held ("is being made by another
     run"; kill-campaign --mode make --victim make, seed 10844 trial 4). It now waits for it (one
     with no .pid file left a few seconds)."""
+    import signal
     import subprocess
     import sys
 
@@ -183,12 +184,16 @@ def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_
     done = make(new_compose, "work/x86_64/state/gather-Server.json")
     assert done.returncode == 0, done.stdout
     assert os.path.exists(state)
-    # a run by hand beside another still stops at once
-    subprocess.run([sys.executable, "-c", orphan, state], check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.unlink(state)
-    done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose)
-    assert_one_line_error(done, "gather Server.x86_64 is being made by another run")
+    # a run by hand beside another still stops at once (the other held till the check is made)
+    subprocess.run([sys.executable, "-c", orphan.replace("time.sleep(2)", "time.sleep(120)"), state], check=True,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    holder = int(open(state + ".pid").read())
+    try:
+        os.unlink(state)
+        done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose)
+        assert_one_line_error(done, "gather Server.x86_64 is being made by another run")
+    finally:
+        os.kill(holder, signal.SIGKILL)
 
 
 def test_a_failure_under_plain_make_dooms_the_compose_until_it_is_fixed(new_compose):

@@ -91,7 +91,7 @@ def isos(tmp_path_factory, demo_repo):
     md5 = implant(good)
     # small: checkisomd5 fails it on a fragment sum, the md5 of the whole image is right
     source_md5 = implant(make_iso(os.path.join(compose, SOURCE), "PDL-1 Server.src", {"Packages/a.txt": b"a\n"}))
-    os.makedirs(os.path.join(compose, "metadata"))
+    os.makedirs(os.path.join(compose, "metadata"), exist_ok=True)
     good_images = [
         {"variant": "Server", "arch": "x86_64", "path": GOOD, "volume_id": "PDL-1 Server.x86_64", "bootable": True,
          "implant_md5": md5},
@@ -269,7 +269,7 @@ def test_images_without_images_json_fail_as_pungis_test_phase_does(tmp_path, dem
     # work/global/images.json
     topdir = init_compose(tmp_path, demo_repo, 'skip_phases = ["createiso"]')
     make_iso(os.path.join(topdir, "compose", GOOD), "PDL-1 Server.x86_64", {"a": b"a"})
-    os.makedirs(os.path.join(topdir, "compose", "metadata"))
+    os.makedirs(os.path.join(topdir, "compose", "metadata"), exist_ok=True)
     listed = os.path.join(topdir, "compose/metadata/images.json")
     unlisted = os.path.join(topdir, "work/global/images.json")
     write_images(topdir, [{"variant": "Server", "arch": "x86_64", "path": GOOD, "volume_id": "PDL-1 Server.x86_64"}])
@@ -302,7 +302,7 @@ def test_a_boot_iso_over_createiso_max_size_as_pungis_test_phase(tmp_path, demo_
                           'createiso_max_size_is_strict = [("^Server$", {"x86_64": True})]')
     rel = "Server/x86_64/os/images/boot.iso"
     md5 = implant(bootable_iso(os.path.join(topdir, "compose", rel), "PDL-1 Server.x86_64"))
-    os.makedirs(os.path.join(topdir, "compose/metadata"))
+    os.makedirs(os.path.join(topdir, "compose/metadata"), exist_ok=True)
     boot = {"variant": "Server", "path": rel, "volume_id": "PDL-1 Server.x86_64", "bootable": True,
             "implant_md5": md5, "type": "boot"}
     write_images(topdir, [dict(boot, arch="x86_64")])
