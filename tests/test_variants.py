@@ -400,3 +400,21 @@ def test_init_reads_the_variants_under_tree_arches_and_warns_of_what_pungi_ignor
     assert "matches no variant" not in done.stderr
     path = conf_with_variants(tmp_path, body)
     assert_one_line_error(command("punji-config-validate", path), ":5: <environment> 'e': display_order 'x'")
+
+
+def test_of_two_children_of_one_id_the_first_pungi_adds_is_taken_and_a_child_s_child_left_out_is_no_error(tmp_path):
+    """Pungi 4.3.2 adds a child only once it is read and not left out: the first of two children
+    of one id tree_arches leaves no arch does not stop the second (hand/ta-dupchild: Server-A "A
+    second", 4 packages, which punji did not compose); a child's child tree_variants leaves out is
+    never added, so nothing refuses it (hand/tv-grandchild; punji refused it)."""
+    path = write(tmp_path, UNDER_SERVER % ("", '<variant id="A" name="A first" type="addon"><arches><arch>aarch64</arch>'
+                                               '</arches></variant>\n<variant id="A" name="A second" type="addon">'
+                                               '<arches><arch>x86_64</arch></arches></variant>\n'))
+    assert [(v["uid"], v["name"]) for v in variants.load(path, tree_arches=["x86_64"])] == [
+        ("Server", "Server"), ("Server-A", "A second")]
+    assert [(v["uid"], v["name"]) for v in variants.load(path)] == [("Server", "Server"), ("Server-A", "A first")]
+    path = write(tmp_path, UNDER_SERVER % ("", '<variant id="A" name="A" type="addon">%s<variants><variant id="B" '
+                                               'name="B" type="addon">%s</variant></variants></variant>\n' % (ARCH, ARCH)))
+    assert [v["uid"] for v in variants.load(path, tree_variants=["Server", "Server-A"])] == ["Server", "Server-A"]
+    with pytest.raises(PunjiError, match=":4: variant 'Server-A-B': only a variant of type variant can have children"):
+        variants.load(path)
