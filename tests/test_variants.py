@@ -418,3 +418,17 @@ def test_of_two_children_of_one_id_the_first_pungi_adds_is_taken_and_a_child_s_c
     assert [v["uid"] for v in variants.load(path, tree_variants=["Server", "Server-A"])] == ["Server", "Server-A"]
     with pytest.raises(PunjiError, match=":4: variant 'Server-A-B': only a variant of type variant can have children"):
         variants.load(path)
+
+
+def test_a_top_level_uid_a_child_tree_arches_leaves_out_would_also_have_composes(tmp_path):
+    """Only the variants Pungi keeps must have uids of their own: a dashed top-level variant A-B
+    beside A's child B that tree_arches leaves out composes (Pungi never reads that B)."""
+    body = (UNDER_SERVER % ("", '<variant id="B" name="B" type="addon"><arches><arch>aarch64</arch></arches>'
+                                '</variant>\n')).replace('"Server"', '"A"')
+    body += '<variant id="A-B" name="AB" type="variant">%s</variant>\n' % ARCH
+    path = conf_with_variants(tmp_path, body, "tree_arches = ['x86_64']\n")
+    done = command("punji-config-validate", path)
+    assert done.returncode == 0, done.stderr
+    assert "variants: A (x86_64), A-B (x86_64)" in done.stdout
+    assert_one_line_error(command("punji-config-validate", conf_with_variants(tmp_path, body)),
+                          ":6: variant 'A-B' is defined twice")

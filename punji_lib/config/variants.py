@@ -69,7 +69,8 @@ class _Reader:
                                      % (self.path, node.sourceline, node.get("id"), self.lines[id(kept[node.get("id")][0])]))
             kept[node.get("id")] = subtree
         result = [v for subtree in kept.values() for v in subtree]
-        self._check_unique_uids(result)
+        if self.checks:
+            self._check_unique_uids(result)
         return result
 
     def _is_a_top_level_variant(self, node):
