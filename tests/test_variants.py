@@ -54,8 +54,6 @@ def write(tmp_path, body):
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
          '<variant id="B" name="B" type="addon"><arches><arch>ppc64le</arch></arches></variant></variants></variant>\n',
          ":4: variant 'A-B': arches ppc64le are not arches of its parent 'A'"),
-        ('<ref id="Nope"/><variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
-         ":3: <ref id='Nope'> names no variant"),
         # Pungi 4.3.2's DTD: a variant with content lists its arches (only an empty one may not);
         # the Gluster child of Pungi's first test product variants ('<product>' apart) without them
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
@@ -65,9 +63,11 @@ def write(tmp_path, body):
          ":3: does not match the variants DTD"),
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>'
          '<environment optional="true">e</environment></environments></variant>\n', ":3: does not match the variants DTD"),
-        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches></variant>\n'
-         '<variant id="A" name="A2" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
-         ":4: variant 'A' is defined twice"),
+        # a top-level variant's uid and a child's
+        ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><variants>\n'
+         '<variant id="B" name="B" type="addon"><arches><arch>x86_64</arch></arches></variant></variants></variant>\n'
+         '<variant id="A-B" name="AB" type="variant"><arches><arch>x86_64</arch></arches></variant>\n',
+         ":5: variant 'A-B' is defined twice"),
         # Pungi 4.3.2 reads it with int() as it parses the file ("invalid literal for int()"); punji
         # failed with an internal error
         ('<variant id="A" name="A" type="variant"><arches><arch>x86_64</arch></arches><environments>\n'
@@ -277,3 +277,158 @@ def test_an_external_entity_is_one_error_naming_its_line_and_is_not_read(tmp_pat
     with pytest.raises(PunjiError) as err:
         variants.load(str(path))
     assert str(err.value) == "%s:7: entity 'host' is (or names) an external entity, which Pungi cannot read" % path
+
+
+ARCH = "<arches><arch>x86_64</arch></arches>"
+
+
+def test_a_top_level_ref_an_optional_and_a_layered_product_nothing_names_are_ignored_as_pungi_does(tmp_path):
+    """Pungi 4.3.2 reads only the top-level variants of type variant, and addons and layered
+    products through a variant's <ref>: it composes such a file with the Server variant alone
+    (/work/fuzzkeep/J1/hand/{rootref,topopt,toplayered}); punji refused the first two and failed
+    on the third with an internal error. A top-level addon nothing names stays an error."""
+    path = write(tmp_path, '<ref id="Nope"/>\n'
+                           '<variant id="Extra" name="Extra" type="optional">%s</variant>\n'
+                           '<variant id="Layer" name="Layer" type="layered-product"><release name="L" short="L" version="1"/>'
+                           '%s</variant>\n<variant id="Server" name="Server" type="variant">%s</variant>\n' % (ARCH, ARCH, ARCH))
+    warnings = []
+    assert [v["uid"] for v in variants.load(path, warnings=warnings)] == ["Server"]
+    assert warnings == ["%s:3: <ref id='Nope'> outside a variant, which Pungi 4.3.2 ignores" % path,
+                        "%s:4: variant 'Extra': a top-level optional, which Pungi 4.3.2 ignores" % path,
+                        "%s:5: variant 'Layer': a top-level layered-product no <ref> names, which Pungi 4.3.2 ignores"
+                        % path]
+    path = write(tmp_path, '<variant id="Lone" name="Lone" type="addon">%s</variant>\n'
+                           '<variant id="Server" name="Server" type="variant">%s</variant>\n' % (ARCH, ARCH))
+    with pytest.raises(PunjiError, match=":3: variant 'Lone': an addon must be nested"):
+        variants.load(path)
+
+
+TWICE = ('<variant id="Server" name="Server" type="variant"><arches><arch>x86_64</arch></arches>'
+         '<groups><group>core</group></groups></variant>\n'
+         '<variant id="Other" name="Other" type="variant">%s</variant>\n'
+         '<variant id="Server" name="Server Two" type="variant"><arches><arch>%s</arch></arches>'
+         '<groups><group>docs</group></groups></variant>\n')
+
+
+def test_of_two_top_level_variants_of_one_id_the_last_pungi_reads_is_taken(tmp_path):
+    """Pungi 4.3.2 keeps its variants in a dict by id: the last one read replaces the first, in
+    the first one's place (hand/dupid: Server Two's packages); a last one tree_arches leaves no
+    arch it does not read, and the first stays (hand/ta-dup). punji refused the file."""
+    path = write(tmp_path, TWICE % (ARCH, "x86_64"))
+    warnings = []
+    tree = variants.load(path, warnings=warnings)
+    assert [(v["uid"], v["name"], [g["name"] for g in v["groups"]]) for v in tree] == [
+        ("Server", "Server Two", ["docs"]), ("Other", "Other", [])]
+    assert warnings == ["%s:5: variant 'Server' is defined twice (line 3 first): Pungi 4.3.2 takes the last" % path]
+    path = write(tmp_path, TWICE % (ARCH, "aarch64"))
+    tree = variants.load(path, tree_arches=["x86_64"])
+    assert [(v["uid"], v["name"]) for v in tree] == [("Server", "Server"), ("Other", "Other")]
+
+
+UNDER_SERVER = ('<variant id="Server" name="Server" type="variant"%s><arches><arch>x86_64</arch><arch>aarch64</arch>'
+                '</arches><variants>\n%s</variants></variant>\n')
+LAYERED_NO_SHORT = ('<variant id="L" name="L" type="layered-product"><release name="L" version="1"/>'
+                    '<arches><arch>%s</arch></arches></variant>\n')
+ADDON_HAS_OPTIONAL = ('<variant id="A" name="A" type="addon" has_optional="true"><arches><arch>%s</arch></arches>'
+                      '</variant>\n')
+BAD_ORDER = ('<variant id="Other" name="Other" type="variant"><arches><arch>aarch64</arch></arches><environments>'
+             '<environment display_order="x">e</environment></environments></variant>\n')
+
+
+@pytest.mark.parametrize("body, tree", [
+    (UNDER_SERVER % ("", LAYERED_NO_SHORT % "aarch64"), {"tree_arches": ["x86_64"]}),
+    ('<variant id="L" name="L" type="layered-product"><arches><arch>aarch64</arch></arches></variant>\n'
+     + UNDER_SERVER % ("", '<ref id="L"/><variant id="Lay" name="Lay" type="layered-product"><arches><arch>aarch64'
+                           '</arch></arches></variant>\n'), {"tree_arches": ["x86_64"]}),
+    (UNDER_SERVER % ("", "") + BAD_ORDER, {"tree_arches": ["x86_64"]}),
+    (UNDER_SERVER % ("", ADDON_HAS_OPTIONAL % "aarch64"), {"tree_arches": ["x86_64"]}),
+    (UNDER_SERVER % ("", ADDON_HAS_OPTIONAL % "x86_64"), {"tree_variants": ["Server", "Server-A"]}),
+])
+def test_pungi_s_checks_of_a_variant_it_reads_skip_one_tree_arches_or_tree_variants_leave_out(tmp_path, body, tree):
+    """Pungi 4.3.2 reads no more of a variant tree_arches leaves no arch of its own (a layered
+    product's <release>, an environment's display_order, its children), and adds no has_optional
+    child tree_variants leaves out: it composes these (hand/ta-release, ta-release2, ta-dorder,
+    ta-hasopt, tv-hasopt), which punji refused."""
+    path = write(tmp_path, body)
+    assert [v["uid"] for v in variants.load(path, **tree)][0] == "Server"
+    with pytest.raises(PunjiError):
+        variants.load(path)
+
+
+def test_pungi_still_reads_a_variant_tree_variants_leaves_out_and_arches_after_tree_arches(tmp_path):
+    """tree_variants leaves a variant out after Pungi 4.3.2 read it ("KeyError: 'short'",
+    hand/tv-relexcl); a child's arches are intersected with its parent's after tree_arches, so
+    a child sharing no arch left with it is refused ("does not intersect", hand/ta-intersect),
+    which punji composed without the child."""
+    path = write(tmp_path, UNDER_SERVER % ("", LAYERED_NO_SHORT % "x86_64"))
+    with pytest.raises(PunjiError, match=":4: variant 'Server-L': its <release> has no short attribute"):
+        variants.load(path, tree_variants=["Server"])
+    path = write(tmp_path, UNDER_SERVER.replace("aarch64", "s390x") % (
+        "", '<variant id="A" name="A" type="addon"><arches><arch>aarch64</arch><arch>s390x</arch></arches></variant>\n'))
+    assert [v["uid"] for v in variants.load(path)] == ["Server", "Server-A"]
+    with pytest.raises(PunjiError, match=":4: variant 'Server-A': arches aarch64 are not arches of its parent 'Server'"):
+        variants.load(path, tree_arches=["x86_64", "aarch64"])
+
+
+DECLARED_OPTIONAL = '<variant id="Opt" name="Opt" type="optional"><arches><arch>%s</arch></arches></variant>\n'
+
+
+@pytest.mark.parametrize("arch, tree, arches", [("aarch64", {"tree_arches": ["x86_64"]}, ["x86_64"]),
+                                                ("x86_64", {"tree_variants": ["Server", "Server-optional"]},
+                                                 ["aarch64", "x86_64"])])
+def test_has_optional_adds_its_child_when_tree_arches_or_tree_variants_leave_out_the_declared_one(tmp_path, arch, tree,
+                                                                                                   arches):
+    """Pungi 4.3.2 counts a declared optional child only when it adds it: left out by tree_arches
+    or tree_variants, has_optional adds Server-optional (hand/ta-optdecl, tv-optdecl: 10 packages
+    punji did not compose)."""
+    path = write(tmp_path, UNDER_SERVER % (' has_optional="true"', DECLARED_OPTIONAL % arch))
+    assert [(v["uid"], v["arches"]) for v in variants.load(path, **tree)] == [
+        ("Server", arches), ("Server-optional", arches)]
+    assert [v["uid"] for v in variants.load(path)] == ["Server", "Server-Opt"]
+
+
+def test_init_reads_the_variants_under_tree_arches_and_warns_of_what_pungi_ignores(tmp_path):
+    """punji-config-validate (init's reading): a display_order of a variant tree_arches leaves no
+    arch is not read; a top-level <ref> and optional are warnings; a variant pattern naming a
+    variant tree_arches leaves out still matches one the file declares."""
+    body = UNDER_SERVER % ("", "") + BAD_ORDER
+    path = conf_with_variants(tmp_path, '<ref id="Nope"/>\n' + body,
+                              "tree_arches = ['x86_64']\nfilter_packages = [('^Other$', {'*': ['x']})]\n")
+    done = command("punji-config-validate", path)
+    assert done.returncode == 0, done.stderr
+    assert "<ref id='Nope'> outside a variant, which Pungi 4.3.2 ignores" in done.stderr
+    assert "matches no variant" not in done.stderr
+    path = conf_with_variants(tmp_path, body)
+    assert_one_line_error(command("punji-config-validate", path), ":5: <environment> 'e': display_order 'x'")
+
+
+def test_of_two_children_of_one_id_the_first_pungi_adds_is_taken_and_a_child_s_child_left_out_is_no_error(tmp_path):
+    """Pungi 4.3.2 adds a child only once it is read and not left out: the first of two children
+    of one id tree_arches leaves no arch does not stop the second (hand/ta-dupchild: Server-A "A
+    second", 4 packages, which punji did not compose); a child's child tree_variants leaves out is
+    never added, so nothing refuses it (hand/tv-grandchild; punji refused it)."""
+    path = write(tmp_path, UNDER_SERVER % ("", '<variant id="A" name="A first" type="addon"><arches><arch>aarch64</arch>'
+                                               '</arches></variant>\n<variant id="A" name="A second" type="addon">'
+                                               '<arches><arch>x86_64</arch></arches></variant>\n'))
+    assert [(v["uid"], v["name"]) for v in variants.load(path, tree_arches=["x86_64"])] == [
+        ("Server", "Server"), ("Server-A", "A second")]
+    assert [(v["uid"], v["name"]) for v in variants.load(path)] == [("Server", "Server"), ("Server-A", "A first")]
+    path = write(tmp_path, UNDER_SERVER % ("", '<variant id="A" name="A" type="addon">%s<variants><variant id="B" '
+                                               'name="B" type="addon">%s</variant></variants></variant>\n' % (ARCH, ARCH)))
+    assert [v["uid"] for v in variants.load(path, tree_variants=["Server", "Server-A"])] == ["Server", "Server-A"]
+    with pytest.raises(PunjiError, match=":4: variant 'Server-A-B': only a variant of type variant can have children"):
+        variants.load(path)
+
+
+def test_a_top_level_uid_a_child_tree_arches_leaves_out_would_also_have_composes(tmp_path):
+    """Only the variants Pungi keeps must have uids of their own: a dashed top-level variant A-B
+    beside A's child B that tree_arches leaves out composes (Pungi never reads that B)."""
+    body = (UNDER_SERVER % ("", '<variant id="B" name="B" type="addon"><arches><arch>aarch64</arch></arches>'
+                                '</variant>\n')).replace('"Server"', '"A"')
+    body += '<variant id="A-B" name="AB" type="variant">%s</variant>\n' % ARCH
+    path = conf_with_variants(tmp_path, body, "tree_arches = ['x86_64']\n")
+    done = command("punji-config-validate", path)
+    assert done.returncode == 0, done.stderr
+    assert "variants: A (x86_64), A-B (x86_64)" in done.stdout
+    assert_one_line_error(command("punji-config-validate", conf_with_variants(tmp_path, body)),
+                          ":6: variant 'A-B' is defined twice")

@@ -109,8 +109,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 26: with a revision of createrepo_extra_args, the repodata's records get the content's time
 # stamp (createrepo_c gave them the time of day); 27: no product.img (Pungi 4.3.2 removed its
 # productimg phase); a package set repo made twice over the same packages lists their files once;
-# 28: internal entities of the comps and variants files are replaced by their text (were dropped).
-RULES = 28
+# 28: internal entities of the comps and variants files are replaced by their text (were dropped);
+# 29: has_optional adds its child when tree_arches/tree_variants leave out the declared optional
+# one, and of two top-level variants of one id the last is taken (variants read in Pungi's order).
+RULES = 29
 
 
 def digest(*parts):

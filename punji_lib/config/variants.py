@@ -15,23 +15,157 @@ from . import xmlfile
 DTD_PATH = os.path.join(os.path.dirname(__file__), "data", "variants.dtd")
 
 
-def load(path, tree_arches=None, tree_variants=None):
-    """Parse PATH and return the flat list of variants (parents before children).
+def load(path, tree_arches=None, tree_variants=None, warnings=None):
+    """Parse PATH and return the variants left in the compose by TREE_ARCHES and TREE_VARIANTS
+    (uids, parents before children), as Pungi 4.3.2 reads the file.
 
-    As Pungi 4.3.2 reads it: top-level addons and layered products are templates
-    that a variant's <ref id="X"/> makes its child `<Parent>-X`; has_optional adds
-    an `optional` child when none is declared; a child's arches are those it
-    shares with its parent."""
-    root = _parse_valid(path)
-    templates = {n.get("id"): n for n in root.findall("variant") if n.get("type") in ("addon", "layered-product")}
-    referenced = {r.get("id") for r in root.iterfind("variant/variants/ref")}
-    variants = []
-    for node in root.findall("variant"):
-        if node.get("type") in ("addon", "layered-product") and node.get("id") in referenced:
-            continue
-        _collect(path, node, None, variants, templates)
-    _check_refs(path, root, variants)
-    return filter_tree(variants, tree_arches, tree_variants)
+    Top-level addons and layered products are templates that a variant's <ref id="X"/> makes its
+    child `<Parent>-X`; has_optional adds an `optional` child when none is added; a child's arches
+    are those it shares with its parent. Pungi reads no more of a variant tree_arches leaves no
+    arch (nor of its children), so its checks apply to the variants it reads only. WARNINGS (a
+    list, when given) gets a line for each thing of the file Pungi ignores."""
+    return _Reader(path, tree_arches, tree_variants, checks=True, warnings=warnings).variants()
+
+
+def declared(path):
+    """Every variant PATH declares, tree_arches and tree_variants aside (what a variant pattern of
+    the config may name); the checks Pungi makes of a variant it reads are left to `load`."""
+    return _Reader(path, None, None, checks=False).variants()
+
+
+TEMPLATE_TYPES = ("addon", "layered-product")
+
+
+class _Reader:
+    """One reading of a variants file in Pungi 4.3.2's order, with or without the CHECKS Pungi
+    makes as it reads a variant (those stop it only for the variants it reads)."""
+
+    def __init__(self, path, tree_arches, tree_variants, checks, warnings=None):
+        self.path = path
+        self.root = _parse_valid(path)
+        self.templates = {n.get("id"): n for n in self.root.findall("variant") if n.get("type") in TEMPLATE_TYPES}
+        self.referenced = {r.get("id") for r in self.root.iterfind("variant/variants/ref")}
+        self.tree_arches = tree_arches
+        self.tree_variants = tree_variants
+        self.checks = checks
+        self.warnings = warnings if warnings is not None else []
+        self.lines = {}  # id() of a variant read -> its line
+
+    def variants(self):
+        """The variants of the top-level ones Pungi keeps, each followed by its children; a later
+        variant of the same id takes the place of the first, as in Pungi's dict of variants."""
+        for ref in self.root.findall("ref"):
+            self.warnings.append("%s:%s: <ref id='%s'> outside a variant, which Pungi 4.3.2 ignores"
+                                 % (self.path, ref.sourceline, ref.get("id")))
+        kept = {}
+        for node in self.root.findall("variant"):
+            if not self._is_a_top_level_variant(node):
+                continue
+            subtree = self._read(node, None)
+            if subtree is None or self._excluded(subtree[0]["uid"]):
+                continue
+            if node.get("id") in kept:
+                self.warnings.append("%s:%s: variant '%s' is defined twice (line %s first): Pungi 4.3.2 takes the last"
+                                     % (self.path, node.sourceline, node.get("id"), self.lines[id(kept[node.get("id")][0])]))
+            kept[node.get("id")] = subtree
+        result = [v for subtree in kept.values() for v in subtree]
+        if self.checks:
+            self._check_unique_uids(result)
+        return result
+
+    def _is_a_top_level_variant(self, node):
+        """Whether Pungi reads top-level NODE as a variant of its own: an addon or layered product
+        is one a <ref> names (an addon nothing names is refused: a likely mistake), an optional
+        one Pungi ignores."""
+        kind, where = node.get("type"), "%s:%s: variant '%s'" % (self.path, node.sourceline, node.get("id"))
+        if kind == "variant" or (kind in TEMPLATE_TYPES and node.get("id") in self.referenced):
+            return kind == "variant"
+        if kind == "addon":
+            raise PunjiError("%s: an addon must be nested in a parent variant or named by a <ref> in one" % where)
+        self.warnings.append("%s: a top-level %s%s, which Pungi 4.3.2 ignores"
+                             % (where, kind, " no <ref> names" if kind in TEMPLATE_TYPES else ""))
+        return False
+
+    def _read(self, node, parent):
+        """The variant of NODE under PARENT followed by the children Pungi adds to it; None when
+        tree_arches leaves it no arch (Pungi reads no further)."""
+        variant = _variant(node, parent)
+        where = "%s:%s: variant '%s'" % (self.path, node.sourceline, variant["uid"])
+        _check_variant(self.path, node, variant, parent, where)
+        if parent is None and not variant["arches"]:
+            raise PunjiError("%s: lists no <arches>" % where)
+        arches = [a for a in variant["arches"] if not self.tree_arches or a in self.tree_arches]
+        if not arches:
+            return None
+        variant["arches"] = arches
+        self.lines[id(variant)] = node.sourceline
+        if self.checks:
+            _check_read(self.path, node, variant, where)
+        subtree = [variant]
+        added = {}
+        has_optional = False
+        for child in node.findall("variants/variant"):
+            made = self._add(variant, child, self._read(child, variant), subtree, added)
+            has_optional = has_optional or (made is not None and made["type"] == "optional")
+        if variant["has_optional"] and not has_optional:
+            self._add_optional(node, variant, subtree, added, where)
+        for ref in node.findall("variants/ref"):
+            target = self.templates.get(ref.get("id"))
+            if target is None and self.checks:
+                raise PunjiError("%s:%s: variant '%s' references %r, which is no top-level addon or layered-product"
+                                 % (self.path, ref.sourceline, variant["uid"], ref.get("id")))
+            if target is not None:
+                self._add(variant, target, self._read(target, variant), subtree, added)
+        variant["has_optional"] = variant["has_optional"] or any(v["type"] == "optional" for v in added.values())
+        return subtree
+
+    def _add_optional(self, node, variant, subtree, added, where):
+        """has_optional: an optional child of the variant's arches, unless tree_variants leaves it
+        out (before Pungi would refuse it on a variant of another type)."""
+        uid = variant["uid"] + "-optional"
+        if self._excluded(uid):
+            return
+        if variant["type"] != "variant" and self.checks:
+            raise PunjiError("%s: has_optional on a variant of type %s, which Pungi 4.3.2 refuses (only a variant of "
+                             "type variant can have children)" % (where, variant["type"]))
+        optional = dict(_variant(node, variant), id="optional", uid=uid, name="optional",
+                        type="optional", arches=list(variant["arches"]), groups=[], environments=[],
+                        is_empty=False, has_optional=False, release=None, buildinstallpackages=[],
+                        modules=None, modular_koji_tags=[], children=[])
+        self.lines[id(optional)] = node.sourceline
+        self._add(variant, node, [optional], subtree, added)
+
+    def _add(self, parent, node, child_subtree, subtree, added):
+        """Add the child variant heading CHILD_SUBTREE (read from NODE) to PARENT's SUBTREE as
+        Pungi does; the child, or None when left out by tree_arches or tree_variants (the first
+        child of an id wins, and counts as added too)."""
+        if child_subtree is None or self._excluded(child_subtree[0]["uid"]):
+            return None
+        child = child_subtree[0]
+        if child["id"] in added:
+            return child
+        where = "%s:%s: variant '%s'" % (self.path, node.sourceline, child["uid"])
+        shared = sorted(set(child["arches"]) & set(parent["arches"]))
+        if self.checks:
+            _check_child(child, parent, shared, where)
+        elif parent["type"] != "variant" or not shared:
+            return None
+        child["arches"] = shared
+        parent["children"].append(child["uid"])
+        added[child["id"]] = child
+        subtree.extend(child_subtree)
+        return child
+
+    def _excluded(self, uid):
+        return bool(self.tree_variants) and uid not in self.tree_variants
+
+    def _check_unique_uids(self, variants):
+        seen = set()
+        for variant in variants:
+            if variant["uid"] in seen:
+                raise PunjiError("%s:%s: variant '%s' is defined twice"
+                                 % (self.path, self.lines[id(variant)], variant["uid"]))
+            seen.add(variant["uid"])
 
 
 def _parse_valid(path):
@@ -52,7 +186,6 @@ def _parse_valid(path):
         err = dtd.error_log.filter_from_errors()[0]
         raise PunjiError("%s:%s: does not match the variants DTD: %s" % (path, err.line, err.message))
     _check_whitespace(path, tree.getroot())
-    _check_display_orders(path, tree.getroot())
     return tree.getroot()
 
 
@@ -81,17 +214,14 @@ def _check_whitespace(path, root):
                              % (path, element.sourceline, element.tag, element.text))
 
 
-def _check_display_orders(path, root):
-    """As Pungi 4.3.2 parses the variants file: an environment's display_order is read by int()."""
-    for element in root.iter("environment"):
-        value = element.get("display_order")
-        if value is None:
-            continue
-        try:
-            int(value)
-        except ValueError:
-            raise PunjiError("%s:%s: <environment> %r: display_order %r is not a whole number, which Pungi needs"
-                             % (path, element.sourceline, element.text, value))
+def _display_order(environment):
+    """An environment's display_order as Pungi 4.3.2 reads it, by int(); None when it is not given
+    (or not a whole number: `_check_read` refuses that for the variants Pungi reads)."""
+    value = environment.get("display_order")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _variant(node, parent):
@@ -116,7 +246,7 @@ def _variant(node, parent):
         "environments": [
             {
                 "name": _text(e),
-                "display_order": int(e.get("display_order")) if e.get("display_order") else None,
+                "display_order": _display_order(e),
                 "optional": False,  # Pungi 4.3.2's DTD has no such attribute
             }
             for e in node.findall("environments/environment")
@@ -151,76 +281,38 @@ def _check_variant(path, node, variant, parent, where):
     if unknown:
         known = sorted(set(arches.FAMILY) - {"src"} | set(arches.COMPATIBLE_NEXT))
         raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(known)))
-    if parent is None and variant["type"] in ("addon", "optional"):
-        raise PunjiError("%s: an %s must be nested in a parent variant or named by a <ref> in one"
-                         % (where, variant["type"]))
     if parent is not None and variant["type"] == "variant":
         raise PunjiError("%s: a nested variant must be of type addon, optional or layered-product" % where)
-    if parent is not None and parent["type"] != "variant":
-        raise PunjiError("%s: only a variant of type variant can have children" % where)
-    if parent is not None and variant["id"] == parent["id"]:
-        raise PunjiError("%s: a child's id must differ from its parent's" % where)
-    if variant["type"] == "layered-product" and variant["release"] is None:
+
+
+def _check_read(path, node, variant, where):
+    """What Pungi 4.3.2 refuses as it reads a variant (one with an arch tree_arches leaves): an
+    environment's display_order int() refuses, a layered product's <release> without name,
+    version or short (in that order: a KeyError on the first missing)."""
+    for element in node.findall("environments/environment"):
+        value = element.get("display_order")
+        if value is not None and _display_order(element) is None:
+            raise PunjiError("%s:%s: <environment> %r: display_order %r is not a whole number, which Pungi needs"
+                             % (path, element.sourceline, element.text, value))
+    if variant["type"] != "layered-product":
+        return
+    if variant["release"] is None:
         raise PunjiError("%s: a layered-product needs a <release> element" % where)
-    if variant["type"] == "layered-product":
-        # in the order Pungi 4.3.2 reads them, failing on the first missing one (a KeyError)
-        missing = [a for a in ("name", "version", "short") if a not in variant["release"]]
-        if missing:
-            raise PunjiError("%s: its <release> has no %s attribute, which Pungi 4.3.2 needs" % (where, missing[0]))
+    missing = [a for a in ("name", "version", "short") if a not in variant["release"]]
+    if missing:
+        raise PunjiError("%s: its <release> has no %s attribute, which Pungi 4.3.2 needs" % (where, missing[0]))
 
 
-def _collect(path, node, parent, out, templates):
-    """Append the variant of NODE (under PARENT), then its children and <ref>s (TEMPLATES: the
-    top-level variants a <ref> may name), to OUT; the variant, or None when Pungi leaves it out."""
-    variant = _variant(node, parent)
-    where = "%s:%s: variant '%s'" % (path, node.sourceline, variant["uid"])
-    _check_variant(path, node, variant, parent, where)
-    if parent is not None:
-        if not variant["arches"]:
-            return None  # Pungi leaves out a child that lists no arches
-        if variant["uid"] in parent["children"]:
-            return None  # the first child of an id wins
-        shared = sorted(set(variant["arches"]) & set(parent["arches"]))
-        if not shared:
-            raise PunjiError("%s: arches %s are not arches of its parent '%s'"
-                             % (where, ", ".join(variant["arches"]), parent["uid"]))
-        variant["arches"] = shared
-        parent["children"].append(variant["uid"])
-    elif not variant["arches"]:
-        raise PunjiError("%s: lists no <arches>" % where)
-    if any(v["uid"] == variant["uid"] for v in out):
-        raise PunjiError("%s is defined twice" % where)
-    out.append(variant)
-    has_optional = False
-    for child in node.findall("variants/variant"):
-        made = _collect(path, child, variant, out, templates)
-        has_optional = has_optional or (made is not None and made["type"] == "optional")
-    if variant["has_optional"] and not has_optional and variant["type"] != "variant":
-        raise PunjiError("%s: has_optional on a variant of type %s, which Pungi 4.3.2 refuses (only a variant of "
-                         "type variant can have children)" % (where, variant["type"]))
-    if variant["has_optional"] and not has_optional:
-        optional = dict(_variant(node, variant), id="optional", uid=variant["uid"] + "-optional", name="optional",
-                        type="optional", arches=list(variant["arches"]), groups=[], environments=[],
-                        is_empty=False, has_optional=False, release=None, buildinstallpackages=[],
-                        modules=None, modular_koji_tags=[], children=[])
-        variant["children"].append(optional["uid"])
-        out.append(optional)
-    for ref in node.findall("variants/ref"):
-        target = templates.get(ref.get("id"))
-        if target is None:
-            raise PunjiError("%s:%s: variant '%s' references %r, which is no top-level addon or layered-product"
-                             % (path, ref.sourceline, variant["uid"], ref.get("id")))
-        _collect(path, target, variant, out, templates)
-    if any(v["type"] == "optional" for v in out if v["parent"] == variant["uid"]):
-        variant["has_optional"] = True
-    return variant
-
-
-def _check_refs(path, root, variants):
-    uids = {v["uid"] for v in variants}
-    for ref in root.findall("ref"):
-        if ref.get("id") not in uids:
-            raise PunjiError("%s:%s: <ref id='%s'> names no variant" % (path, ref.sourceline, ref.get("id")))
+def _check_child(child, parent, shared, where):
+    """What Pungi 4.3.2 refuses as it adds CHILD (not left out by tree_arches or tree_variants)
+    to PARENT, SHARED being their common arches (both after tree_arches)."""
+    if parent["type"] != "variant":
+        raise PunjiError("%s: only a variant of type variant can have children" % where)
+    if child["id"] == parent["id"]:
+        raise PunjiError("%s: a child's id must differ from its parent's" % where)
+    if not shared:
+        raise PunjiError("%s: arches %s are not arches of its parent '%s'"
+                         % (where, ", ".join(child["arches"]), parent["uid"]))
 
 
 COMPOSEINFO_ID_RE = re.compile(r"^[A-Za-z0-9]+$")
@@ -275,28 +367,6 @@ def _line_of(path, variant_id):
 
     node = next(etree.parse(path).iterfind(".//variant[@id='%s']" % variant_id), None)
     return node.sourceline if node is not None else 0
-
-
-def filter_tree(variants, tree_arches=None, tree_variants=None):
-    """Keep the arches in TREE_ARCHES and the variants in TREE_VARIANTS (uids);
-    a variant left with no arch, or whose parent is gone, is dropped."""
-    kept = {}
-    result = []
-    for variant in variants:
-        variant = dict(variant)
-        if variant["parent"] is not None and variant["parent"] not in kept:
-            continue
-        if tree_variants and variant["uid"] not in tree_variants:
-            continue
-        if tree_arches:
-            variant["arches"] = [a for a in variant["arches"] if a in tree_arches]
-        if not variant["arches"]:
-            continue
-        kept[variant["uid"]] = variant
-        result.append(variant)
-    for variant in result:
-        variant["children"] = [c for c in variant["children"] if c in kept]
-    return result
 
 
 def by_uid(variants):

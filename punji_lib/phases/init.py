@@ -188,9 +188,8 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
         loaded["variants"] = None
         return loaded
     variants_path = reader.local_file(conf, "variants_file")
-    every_variant = variants.load(variants_path)
-    loaded["warnings"] += reader.check_variant_patterns(conf, every_variant, loaded["files"])
-    tree = variants.filter_tree(every_variant, conf.get("tree_arches"), conf.get("tree_variants"))
+    tree = variants.load(variants_path, conf.get("tree_arches"), conf.get("tree_variants"), loaded["warnings"])
+    loaded["warnings"] += reader.check_variant_patterns(conf, variants.declared(variants_path), loaded["files"])
     variants.check_productmd_ids(variants_path, tree)
     if not tree:  # Pungi then makes a compose with empty metadata
         loaded["warnings"].append("%s: no variant is left after tree_arches/tree_variants: the compose will be empty"
