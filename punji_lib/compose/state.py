@@ -109,8 +109,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 26: with a revision of createrepo_extra_args, the repodata's records get the content's time
 # stamp (createrepo_c gave them the time of day); 27: no product.img (Pungi 4.3.2 removed its
 # productimg phase); a package set repo made twice over the same packages lists their files once;
-# 28: internal entities of the comps and variants files are replaced by their text (were dropped).
-RULES = 28
+# 28: internal entities of the comps and variants files are replaced by their text (were dropped);
+# 29: without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read.
+RULES = 29
 
 
 def digest(*parts):
