@@ -110,7 +110,8 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # stamp (createrepo_c gave them the time of day); 27: no product.img (Pungi 4.3.2 removed its
 # productimg phase); a package set repo made twice over the same packages lists their files once;
 # 28: internal entities of the comps and variants files are replaced by their text (were dropped);
-# 29: without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read.
+# 29: without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read,
+# and the deps method of a variant without streams reads every module content tag's set.
 RULES = 29
 
 

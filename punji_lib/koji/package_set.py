@@ -135,7 +135,8 @@ def from_koji(topdir, conf, arch):
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
     content_tags = found.content_tags if found else []
-    _write_modules(topdir, arch, found, tree, _content_only(sets, content_tags), _content_held(sets, content_tags))
+    _write_modules(topdir, arch, found, tree, _content_only(sets, content_tags), _content_held(sets, content_tags),
+                   bool(tags))
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
@@ -434,11 +435,11 @@ def _module_defaults_digest(topdir):
                   if os.path.isfile(os.path.join(directory, name)))
 
 
-def _write_modules(topdir, arch, found, tree, content_only, content_held):
+def _write_modules(topdir, arch, found, tree, content_only, content_held, tagged):
     """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
     tags, the content tags of each variant's streams on any arch, the packages only content tags
-    hold: CONTENT_ONLY, the packages each content tag holds: CONTENT_HELD), when module builds were
-    asked for, and modules.yaml (the streams of ARCH with their defaults from
+    hold: CONTENT_ONLY, the packages each content tag holds: CONTENT_HELD, whether pkgset_koji_tag
+    is set: TAGGED), when module builds were asked for, and modules.yaml (the streams of ARCH with their defaults from
     module_defaults_dir), when there are streams on ARCH."""
     from ..rpms import modules as mmd
 
@@ -456,7 +457,8 @@ def _write_modules(topdir, arch, found, tree, content_only, content_held):
                                   "variant_content_tags": {v["uid"]: found.content_tags_of(v["uid"]) for v in tree
                                                            if found.content_tags_of(v["uid"])},
                                   "content_tags": found.content_tags,  # in the order of their sets (-n.. -1)
-                                  "content_only": content_only, "content_held": content_held})
+                                  "content_only": content_only, "content_held": content_held,
+                                  "pkgset_koji_tag": tagged})
     index = found.index(arch)
     if not index.get_module_names():
         return
