@@ -12,6 +12,9 @@ added after the fixture's (and --pkgset's), so a koji_event drawn earlier predat
   older or newer build of a name the tag holds (replacing the tag's), two builds of one name in
   no sorted order (the last listed wins), a build of a blocked package, one NVR twice.
 - koji_event between these steps (none with module builds, whose steps' events are not counted).
+- From an RNG of its own ("tagless-SEED", without_tag()), now and then no pkgset_koji_tag at all:
+  Pungi 4.3.2 then reads neither pkgset_koji_builds nor scratch tasks, and its deps method reads
+  every module content tag for a variant without streams.
 """
 
 import fuzz_pkgset
@@ -128,3 +131,11 @@ def _set(conf, name, value):
             conf[i] = (name, value)
             return
     conf.append((name, value))
+
+
+def without_tag(rng, conf, with_modules):
+    """CONF without pkgset_koji_tag now and then (mostly beside module builds, without which the
+    package set is empty)."""
+    if rng.random() < (0.15 if with_modules else 0.04):
+        return [(name, value) for name, value in conf if name != "pkgset_koji_tag"]
+    return conf
