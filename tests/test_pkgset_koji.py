@@ -264,6 +264,22 @@ def test_a_tag_without_a_name_holds_only_the_extra_builds_as_pungi_does(koji, tm
                                     "kjt-retagged.noarch", "kjt-multi.x86_64", "kjt-multi.i686"}
 
 
+def test_without_a_tag_neither_extra_builds_nor_scratch_tasks_are_read_as_pungi(koji, tmp_path, demo_copy):
+    # Pungi 4.3.2 adds pkgset_koji_builds and pkgset_koji_scratch_tasks to the package set of each
+    # tag of pkgset_koji_tag: without a tag it reads neither and its package set is empty (found
+    # composing a tools/fuzz-compose-koji --tags case without its tag)
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_builds=["kjt-extra-1.0-1"],
+                           pkgset_koji_scratch_tasks=[str(koji["scratch"])])
+    done = command("punji-pkgset", "--arch", "x86_64", compose)
+    assert done.returncode == 0, done.stderr
+    assert packages(compose) == []
+    log = open(os.path.join(compose, "logs/x86_64/pkgset.log")).read()
+    assert "not read without pkgset_koji_tag" in log and "the package set is empty" in log
+    # nor any of them without module builds: an empty package set, as Pungi's
+    compose = koji_compose(tmp_path / "2", demo_copy)
+    assert pkgset(compose) == {}
+
+
 def test_demo_from_koji_gathers_like_demo_from_repos(koji, tmp_path, demo_copy, demo_repo):
     composes = {}
     for source in ("repos", "koji"):

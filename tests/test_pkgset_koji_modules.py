@@ -524,6 +524,21 @@ def test_deps_takes_a_tagged_copy_of_another_variants_stream_package(koji, tmp_p
     assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Plain")
 
 
+def test_without_pkgset_koji_tag_a_variant_without_streams_reads_every_content_tag(koji, tmp_path):
+    # Pungi's deps method reads every package set for a variant with none of its own: without
+    # pkgset_koji_tag, Plain (no <modules>) takes modweb from Web's stream's content tag (a
+    # tools/fuzz-compose-koji --modules case composed without its tag)
+    conf = koji_product(tmp_path, pkgset_koji_module_tag="pmtl-modules",
+                        additional_packages=[("^Plain$", {"*": ["modweb"]})])
+    conf.write_text(conf.read_text().replace("pkgset_koji_tag = 'pmtl-base'\n", "")
+                    .replace("check_deps = True", "check_deps = False"))
+    _plain_methods(conf, {"comps": "deps"})
+    topdir = new_compose(tmp_path, conf)
+    done = make(topdir, "gather")
+    assert done.returncode == 0, done.stdout
+    assert "modweb-0:2.0-1.mod2.pdl1.noarch" in gathered(topdir, "Plain")
+
+
 def test_unsigned_rpms_named_are_those_of_the_first_content_tag(koji, tmp_path):
     # Pungi 4.3.2 populates the content tags' package sets one after another (Server's modnode:20,
     # newest first, then its modnode:18, then Web's modweb:2) and stops at the first with RPMs no

@@ -111,7 +111,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # productimg phase); a package set repo made twice over the same packages lists their files once;
 # 28: internal entities of the comps and variants files are replaced by their text (were dropped);
 # 29: has_optional adds its child when tree_arches/tree_variants leave out the declared optional
-# one, and of two top-level variants of one id the last is taken (variants read in Pungi's order).
+# one, and of two top-level variants of one id the last is taken (variants read in Pungi's order);
+# without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read, and the
+# deps method of a variant without streams reads every module content tag's set.
 RULES = 29
 
 

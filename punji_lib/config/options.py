@@ -225,9 +225,11 @@ OPTIONS = (
     Option("pkgset_koji_tag", STRINGS, phase="pkgset", implemented=True,
            help="Koji tag(s) the package set is read from."),
     Option("pkgset_koji_builds", STRINGS, phase="pkgset", implemented=True,
-           help="Extra Koji builds (NVRs) added to the package set."),
+           help="Extra Koji builds (NVRs) added to the package set of each tag of pkgset_koji_tag "
+                "(not read without one, as in Pungi 4.3.2)."),
     Option("pkgset_koji_scratch_tasks", STRINGS, phase="pkgset", implemented=True,
-           help="Koji scratch build task IDs added to the package set (test composes only)."),
+           help="Koji scratch build task IDs added to the package set of each tag of pkgset_koji_tag "
+                "(test composes only; not read without a tag, as in Pungi 4.3.2)."),
     Option("pkgset_koji_module_tag", STRINGS, default=[], phase="pkgset", implemented=True,
            help="Koji tag(s) whose module builds give the streams of variants with <module> entries."),
     Option("pkgset_koji_module_builds", STR_LIST_MAP, phase="pkgset", implemented=True,

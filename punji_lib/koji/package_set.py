@@ -7,6 +7,8 @@ What goes in, by build, as Pungi 4.3.2 makes a package set of each tag and gathe
      versions (the solver takes the newest);
   2. the builds of pkgset_koji_builds (NVRs), each replacing every tag's other build of its name
      (a build a tag has too is listed twice: at the tag's place and after the tag's builds);
+     Pungi 4.3.2 adds them, and 3., to each tag's package set only: without pkgset_koji_tag
+     neither is read (and without module builds either the package set is empty);
   3. beside them, the RPM outputs of the scratch build tasks of pkgset_koji_scratch_tasks (test composes
      only, as Pungi 4.3.2 refuses them in any other; scratch builds are never signed, so
      sigkeys do not apply to them).
@@ -133,7 +135,8 @@ def from_koji(topdir, conf, arch):
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
     content_tags = found.content_tags if found else []
-    _write_modules(topdir, arch, found, tree, _content_only(sets, content_tags), _content_held(sets, content_tags))
+    _write_modules(topdir, arch, found, tree, _content_only(sets, content_tags), _content_held(sets, content_tags),
+                   bool(tags))
     log.info("pkgset %s: %d packages from koji %s at event %d (tags %s, %d extra builds, %d scratch tasks)",
              arch, len(result), koji.server, event, ", ".join(tags) or "-", len(nvrs), len(tasks))
     return KojiSet(result, facts={"inputs": inputs, "koji_event": event,
@@ -141,18 +144,25 @@ def from_koji(topdir, conf, arch):
 
 
 def _sources(conf, tree):
-    """(tags, extra build NVRs, scratch task ids) the package set is read from; none of them
-    nor modules: one error line."""
+    """(tags, extra build NVRs, scratch task ids) the package set is read from. Pungi 4.3.2 adds
+    pkgset_koji_builds and pkgset_koji_scratch_tasks to the package set of each tag of
+    pkgset_koji_tag (a module content tag's gets none): without a tag it reads neither, and
+    without a tag nor module builds its package set is empty. Either gets a warning."""
     tags = [str(t) for t in strings(conf.get("pkgset_koji_tag"))]
     nvrs = [str(b) for b in strings(conf.get("pkgset_koji_builds"))]
     tasks = strings(conf.get("pkgset_koji_scratch_tasks"))
-    if not (tags or nvrs or tasks or modules.wanted(conf, tree)):
-        raise PunjiError("option 'pkgset_koji_tag': needed with pkgset_source = 'koji' "
-                         "(or pkgset_koji_builds / pkgset_koji_scratch_tasks / modules)")
     try:
-        return tags, nvrs, [int(t) for t in tasks]
+        tasks = [int(t) for t in tasks]
     except ValueError:
         raise PunjiError("option 'pkgset_koji_scratch_tasks': task ids are numbers, not %r" % (tasks,))
+    if tags:
+        return tags, nvrs, tasks
+    if nvrs or tasks:
+        log.warning("pkgset_koji_builds and pkgset_koji_scratch_tasks are not read without pkgset_koji_tag "
+                    "(as Pungi 4.3.2 adds them to each tag's package set)")
+    if not modules.wanted(conf, tree):
+        log.warning("no pkgset_koji_tag nor module builds: the package set is empty (as Pungi 4.3.2's)")
+    return [], [], []
 
 
 def _add_scratch(chosen, sets, scratch, tag_count):
@@ -201,7 +211,7 @@ def _cache_dir(topdir, conf, arch):
 def _union(tagged, extra, only=None):
     """[(label, build, rpminfo)] of every RPM of the package sets Pungi makes, one per tag (the
     tag's latest builds, a build of pkgset_koji_builds, EXTRA, replacing the tag's other builds of
-    its name), or of EXTRA alone without tags; an RPM in several of them once (the first tag's). Pungi
+    its name); an RPM in several of them once (the first tag's). Pungi
     keeps a package set per tag and its gather takes the packages of all of them: of a
     name.arch in several, the solver takes the newest. With ONLY (names), a set holds the binary
     RPMs of those names and the source RPMs of their builds. Also the names a scratch task's RPM
@@ -214,7 +224,7 @@ def _union(tagged, extra, only=None):
     # Pungi drops a tag's other builds of an extra build's name; the extra build itself, when the
     # tag has it, stays at its place in the tag's list too, so a walk of ONLY meets its RPMs twice
     sets = [[(labels.get(b[1]["id"], b[0]),) + tuple(b[1:]) for b in builds
-             if last.get(b[1]["name"], b[1]["id"]) == b[1]["id"]] + extra for builds in tagged] or [extra]
+             if last.get(b[1]["name"], b[1]["id"]) == b[1]["id"]] + extra for builds in tagged]
     result, holders, scratch_names = [], {}, None
     for index, builds in enumerate(sets):
         kept = [(label, build, rpm) for label, build, rpms in builds for rpm in rpms]
@@ -425,11 +435,11 @@ def _module_defaults_digest(topdir):
                   if os.path.isfile(os.path.join(directory, name)))
 
 
-def _write_modules(topdir, arch, found, tree, content_only, content_held):
+def _write_modules(topdir, arch, found, tree, content_only, content_held, tagged):
     """work/<arch>/pkgset/koji-modules.json (the streams of each variant on ARCH, their content
     tags, the content tags of each variant's streams on any arch, the packages only content tags
-    hold: CONTENT_ONLY, the packages each content tag holds: CONTENT_HELD), when module builds were
-    asked for, and modules.yaml (the streams of ARCH with their defaults from
+    hold: CONTENT_ONLY, the packages each content tag holds: CONTENT_HELD, whether pkgset_koji_tag
+    is set: TAGGED), when module builds were asked for, and modules.yaml (the streams of ARCH with their defaults from
     module_defaults_dir), when there are streams on ARCH."""
     from ..rpms import modules as mmd
 
@@ -447,7 +457,8 @@ def _write_modules(topdir, arch, found, tree, content_only, content_held):
                                   "variant_content_tags": {v["uid"]: found.content_tags_of(v["uid"]) for v in tree
                                                            if found.content_tags_of(v["uid"])},
                                   "content_tags": found.content_tags,  # in the order of their sets (-n.. -1)
-                                  "content_only": content_only, "content_held": content_held})
+                                  "content_only": content_only, "content_held": content_held,
+                                  "pkgset_koji_tag": tagged})
     index = found.index(arch)
     if not index.get_module_names():
         return

@@ -98,7 +98,15 @@ def _other_content_tags(koji_modules, uid):
     those of variant UID's streams hold: Pungi's deps method reads the variant's own content
     tags (its streams' on any arch) and the sets of pkgset_koji_tag, no other set."""
     mine = set(koji_modules.get("variant_content_tags", {}).get(uid, []))
+    if _reads_every_set(koji_modules, mine):
+        return set()
     return {n for n, tags in koji_modules.get("content_only", {}).items() if not mine & set(tags)}
+
+
+def _reads_every_set(koji_modules, mine):
+    """Whether a variant whose streams have the content tags MINE reads every package set: Pungi's
+    deps method does for a variant with no set of its own, no content tag and no pkgset_koji_tag."""
+    return not mine and not koji_modules.get("pkgset_koji_tag", True)
 
 
 def variant_streams(topdir, conf, v, arch, every):
@@ -129,6 +137,6 @@ def set_repos(topdir, arch, uid):
     mine = set(koji_modules.get("variant_content_tags", {}).get(uid, []))
     own, others = [], []
     for n in sorted(int(n) for n in os.listdir(top) if n.lstrip("-").isdigit()):
-        read = n >= 0 or content_tags[n] in mine
+        read = n >= 0 or content_tags[n] in mine or _reads_every_set(koji_modules, mine)
         (own if read else others).append(layout.at(topdir, layout.pkgset_set_repo(arch, n)))
     return own, others
