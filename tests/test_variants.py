@@ -331,6 +331,7 @@ LAYERED_NO_SHORT = ('<variant id="L" name="L" type="layered-product"><release na
                     '<arches><arch>%s</arch></arches></variant>\n')
 ADDON_HAS_OPTIONAL = ('<variant id="A" name="A" type="addon" has_optional="true"><arches><arch>%s</arch></arches>'
                       '</variant>\n')
+OTHER = '<variant id="%s" name="Other" type="variant"><arches><arch>%s</arch></arches></variant>\n'
 BAD_ORDER = ('<variant id="Other" name="Other" type="variant"><arches><arch>aarch64</arch></arches><environments>'
              '<environment display_order="x">e</environment></environments></variant>\n')
 
@@ -343,12 +344,17 @@ BAD_ORDER = ('<variant id="Other" name="Other" type="variant"><arches><arch>aarc
     (UNDER_SERVER % ("", "") + BAD_ORDER, {"tree_arches": ["x86_64"]}),
     (UNDER_SERVER % ("", ADDON_HAS_OPTIONAL % "aarch64"), {"tree_arches": ["x86_64"]}),
     (UNDER_SERVER % ("", ADDON_HAS_OPTIONAL % "x86_64"), {"tree_variants": ["Server", "Server-A"]}),
+    (UNDER_SERVER % ("", "") + OTHER % ("Other", "foo64"), {"tree_arches": ["x86_64"]}),
+    (UNDER_SERVER % ("", "") + OTHER % ("Other", "foo64</arch><arch>x86_64"), {"tree_arches": ["x86_64"]}),
+    (UNDER_SERVER % ("", "") + OTHER % ("Ot/her", "aarch64"), {"tree_arches": ["x86_64"]}),
+    (UNDER_SERVER % ("", "") + OTHER % ("Ot/her", "x86_64"), {"tree_variants": ["Server"]}),
 ])
 def test_pungi_s_checks_of_a_variant_it_reads_skip_one_tree_arches_or_tree_variants_leave_out(tmp_path, body, tree):
     """Pungi 4.3.2 reads no more of a variant tree_arches leaves no arch of its own (a layered
     product's <release>, an environment's display_order, its children), and adds no has_optional
     child tree_variants leaves out: it composes these (hand/ta-release, ta-release2, ta-dorder,
-    ta-hasopt, tv-hasopt), which punji refused."""
+    ta-hasopt, tv-hasopt), which punji refused. Nor does it look at the arches tree_arches drops
+    or at the ids of the variants it leaves out (lead's hand/ta-badarch, ta-badid2, tv-badid)."""
     path = write(tmp_path, body)
     assert [v["uid"] for v in variants.load(path, **tree)][0] == "Server"
     with pytest.raises(PunjiError):

@@ -69,7 +69,9 @@ class _Reader:
                                      % (self.path, node.sourceline, node.get("id"), self.lines[id(kept[node.get("id")][0])]))
             kept[node.get("id")] = subtree
         result = [v for subtree in kept.values() for v in subtree]
-        if self.checks:
+        if self.checks:  # only of the variants Pungi keeps: it composes beside any other
+            for variant in result:
+                _check_id(self.path, self.lines[id(variant)], variant)
             self._check_unique_uids(result)
         return result
 
@@ -91,12 +93,14 @@ class _Reader:
         tree_arches leaves it no arch (Pungi reads no further)."""
         variant = _variant(node, parent)
         where = "%s:%s: variant '%s'" % (self.path, node.sourceline, variant["uid"])
-        _check_variant(self.path, node, variant, parent, where)
+        _check_place(variant, parent, where)
         if parent is None and not variant["arches"]:
             raise PunjiError("%s: lists no <arches>" % where)
         arches = [a for a in variant["arches"] if not self.tree_arches or a in self.tree_arches]
         if not arches:
             return None
+        if self.checks:
+            _check_arches(arches, where)
         variant["arches"] = arches
         self.lines[id(variant)] = node.sourceline
         if self.checks:
@@ -271,16 +275,24 @@ def _modules(node):
                   key=lambda m: m["name"])
 
 
-def _check_variant(path, node, variant, parent, where):
-    """One error line when VARIANT (of NODE, under PARENT) breaks a rule of the variants XML:
-    its id, arches, type and place."""
+def _check_id(path, line, variant):
+    """One error line when VARIANT's id (of the file PATH, at LINE) has characters punji's
+    paths and make's targets cannot hold."""
     if not ID_RE.match(variant["id"] or ""):
         raise PunjiError("%s:%s: variant id %r: only letters, digits, '_', '-' and '.' (not leading)"
-                         % (path, node.sourceline, variant["id"]))
-    unknown = [a for a in variant["arches"] if not arches.is_compose_arch(a)]
+                         % (path, line, variant["id"]))
+
+
+def _check_arches(kept, where):
+    """One error line when an arch of KEPT (a variant's, after tree_arches) is none punji knows."""
+    unknown = [a for a in kept if not arches.is_compose_arch(a)]
     if unknown:
         known = sorted(set(arches.FAMILY) - {"src"} | set(arches.COMPATIBLE_NEXT))
         raise PunjiError("%s: unknown arch %r (arches: %s)" % (where, unknown[0], ", ".join(known)))
+
+
+def _check_place(variant, parent, where):
+    """One error line when VARIANT is nested under PARENT as a top-level type."""
     if parent is not None and variant["type"] == "variant":
         raise PunjiError("%s: a nested variant must be of type addon, optional or layered-product" % where)
 
