@@ -131,6 +131,12 @@ def test_a_target_being_made_cannot_be_made_twice_at_once(new_compose):
     command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose, check=True)
 
 
+# Python source of a run of the target whose state file is sys.argv[1]: its lock, its .pid file
+TAKES_THE_TARGET = ("fd = os.open(sys.argv[1] + '.lock', os.O_RDWR | os.O_CREAT)\n"
+                    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+                    "open(sys.argv[1] + '.pid', 'w').write('%d\\n' % os.getpid())\n")
+
+
 def test_a_target_whose_killed_run_is_still_exiting_waits_for_it(new_compose):
     """make killed and run again at once: the killed run's lock is held until its processes
     (here a child that inherited the lock) have exited; the new run waits, then makes it."""
@@ -139,10 +145,7 @@ def test_a_target_whose_killed_run_is_still_exiting_waits_for_it(new_compose):
 
     assert make(new_compose, "pkgset").returncode == 0
     state_dir = os.path.join(new_compose, "work/x86_64/state")
-    holder = ("import fcntl, os, sys, time\n"
-              "fd = os.open(sys.argv[1] + '.lock', os.O_RDWR | os.O_CREAT)\n"
-              "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-              "open(sys.argv[1] + '.pid', 'w').write('%d\\n' % os.getpid())\n"
+    holder = ("import fcntl, os, sys, time\n" + TAKES_THE_TARGET +
               "if os.fork() == 0:\n    time.sleep(1.5)\n    os._exit(0)\n"
               "os._exit(0)\n")
     subprocess.run([sys.executable, "-c", holder, os.path.join(state_dir, "gather-Server.json")], check=True)
@@ -165,10 +168,7 @@ def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_
     # the run a killed make left: the lock, its own pid in the .pid file, no make above it
     orphan = ("import fcntl, os, sys, time\n"
               "r, w = os.pipe()\n"
-              "if os.fork():\n    os.close(w); os.read(r, 1); os._exit(0)\n"
-              "fd = os.open(sys.argv[1] + '.lock', os.O_RDWR | os.O_CREAT)\n"
-              "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-              "open(sys.argv[1] + '.pid', 'w').write('%d\\n' % os.getpid())\n"
+              "if os.fork():\n    os.close(w); os.read(r, 1); os._exit(0)\n" + TAKES_THE_TARGET +
               "os.write(w, b'x'); time.sleep(2); os._exit(0)\n")
     subprocess.run([sys.executable, "-c", orphan, state], check=True, stdin=subprocess.DEVNULL,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

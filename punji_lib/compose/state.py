@@ -191,7 +191,7 @@ def lock(topdir, phase, variant=None, arch=None):
 
         def give_up():
             holder = _holder(topdir, phase, variant, arch)
-            if _left_by_a_killed_make(holder):
+            if _left_by_a_killed_make(holder, topdir):
                 return False
             if holder == "?":  # between its lock and its .pid, or past its state (which clears it): ending
                 return time.monotonic() > started + UNMARKED_WAIT
@@ -217,20 +217,23 @@ PF_EXITING = 0x4  # the kernel's flag of a task that is exiting (/proc/<pid>/sta
 SIGKILL_BIT = 1 << 8  # SIGKILL in the pending-signal masks of /proc/<pid>/status
 
 
-MAKERS = ("make", "gmake", "punji-launcher")  # the processes a target's command runs under
+MAKERS = ("make", "gmake")  # the processes a target's command runs under: a make in the compose
+LAUNCHER = "punji-launcher"  # or the launcher serving that make (its copies have its name too)
 
 
-def _left_by_a_killed_make(holder):
+def _left_by_a_killed_make(holder, topdir):
     """Whether the process HOLDER (text from a .pid file) runs the target for a make that is gone
     (killed alone: SIGKILL to make, not its group) while this run is a make's: the holder finishes
     the target, so the make started after the killed one waits for it rather than failing the
-    target. A run by hand beside another still stops at once."""
-    return holder.isdigit() and _under_a_maker(holder) is False and _under_a_maker(str(os.getpid())) is True
+    target. A run by hand beside another still stops at once (even one under a make elsewhere,
+    as a test suite's)."""
+    return holder.isdigit() and _under_a_maker(holder, topdir) is False and \
+        _under_a_maker(str(os.getpid()), topdir) is True
 
 
-def _under_a_maker(pid):
-    """Whether the live process PID has a make or the launcher above it (or is one); None when it
-    is gone or a zombie (or /proc cannot tell)."""
+def _under_a_maker(pid, topdir):
+    """Whether the live process PID has above it (or is) a make working in the compose TOPDIR or
+    the launcher; None when it is gone or a zombie (or /proc cannot tell)."""
     first, seen = pid, set()
     while pid.isdigit() and int(pid) > 1 and pid not in seen:
         seen.add(pid)
@@ -242,10 +245,19 @@ def _under_a_maker(pid):
         fields = tail.split()
         if pid == first and fields[0] in ("Z", "X"):
             return None
-        if head.split("(", 1)[-1] in MAKERS:
+        name = head.split("(", 1)[-1]
+        if name == LAUNCHER or (name in MAKERS and _works_in(pid, topdir)):
             return True
         pid = fields[1]
     return False
+
+
+def _works_in(pid, topdir):
+    """Whether the process PID's working directory is TOPDIR (make -C TOPDIR, or make run there)."""
+    try:
+        return os.path.samefile("/proc/%s/cwd" % pid, topdir)
+    except OSError:
+        return False
 
 
 def _dying(pid):
