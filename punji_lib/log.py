@@ -1,12 +1,14 @@
 """The "punji" logger every layer writes to, and a command's warnings.
 
 A phase command sends the records to its log file under the compose's logs/
-(open_log); nothing reaches the terminal but warnings and the one error line.
+(open_log); nothing reaches the terminal but warnings, the one error line and the progress
+of long work (a Koji task's start and end, a line every PROGRESS_SECONDS while work goes on).
 """
 
 import logging
 import os
 import sys
+import time
 
 logging.raiseExceptions = False  # a log file on a full disk: no traceback on the terminal
 log = logging.getLogger("punji")
@@ -28,6 +30,42 @@ def stderr_line(text):
     """TEXT and its newline on stderr in one write: stderr writes through, so print's two writes
     let a line of a command make runs beside this one come between them in the compose log."""
     sys.stderr.write(text + "\n")
+
+
+def command_name():
+    """The punji command running (a launcher's copy has its argv), for a line's prefix."""
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return name if name.startswith("punji-") else "punji"
+
+
+def progress(message):
+    """MESSAGE on stderr (prefixed with the command's name) and in the log: how long work goes."""
+    stderr_line("%s: %s" % (command_name(), message))
+    log.info(message)
+
+
+PROGRESS_SECONDS = 60.0
+
+
+class Throttle:
+    """Whether a progress line of long work is due: the first once the work has run
+    PROGRESS_SECONDS, then one per PROGRESS_SECONDS at most (short work says nothing)."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self.started = clock()
+        self._due = self.started + PROGRESS_SECONDS
+
+    def due(self):
+        now = self._clock()
+        if now < self._due:
+            return False
+        self._due = now + PROGRESS_SECONDS
+        return True
+
+    def seconds(self):
+        """How long the work has run."""
+        return self._clock() - self.started
 
 
 def warn(prog, message):

@@ -218,6 +218,17 @@ def test_failed_task_is_one_line_naming_the_task(hub, small):
     assert "syntax error" in open(os.path.join(topdir, "work/global/state/imagebuild.json.error")).read()
 
 
+def test_each_task_s_start_and_end_show_on_the_terminal(hub, small):
+    """As Pungi's [BEGIN]/[DONE] lines do: a long image build is followed by its task ids."""
+    topdir = small("PDL-Watched")
+    done = command("punji-imagebuild", topdir)
+    assert done.returncode == 0, done.stderr
+    (parent,) = re.findall(r"^punji-imagebuild: koji task (\d+): buildImageOz submitted "
+                           r"\(http://\S+/taskinfo\?taskID=\1\)$", done.stderr, re.M)
+    assert "punji-imagebuild: koji task %s (image): CLOSED\n" % parent in done.stderr, done.stderr
+    assert "koji task %s: buildImageOz submitted" % parent in open(os.path.join(topdir, "logs/global/imagebuild.log")).read()
+
+
 def test_hub_errors_are_retried_then_reported(hub, small):
     topdir = small("PDL-Retried")
     hub.fail_next(2)  # the hub answers ServerOffline twice: retried (max_retries = 3)

@@ -23,7 +23,7 @@ taking one of those over would be worse than a second task.
 import os
 
 from ..compose import jsonio, layout, state
-from ..log import log, warn
+from ..log import progress, warn
 from . import tasks as kojitasks
 
 TAKEN_OVER = {kojitasks.FREE, kojitasks.OPEN, kojitasks.ASSIGNED, kojitasks.CLOSED}
@@ -73,8 +73,8 @@ class TaskRecord:
         info = session.call("getTaskInfo", task_id)
         if not info or info["state"] not in TAKEN_OVER:
             return None
-        log.info("koji task %s: taken over from the interrupted run (%s)", task_id,
-                 kojitasks.STATE_NAMES.get(info["state"], info["state"]))
+        progress("koji task %s: taken over from the interrupted run (%s)"
+                 % (task_id, kojitasks.STATE_NAMES.get(info["state"], info["state"])))
         kojitasks.SUBMITTED.append((session, task_id))  # canceled as the run's own if it is interrupted
         return task_id
 
@@ -141,7 +141,7 @@ def settle_runroot(topdir, slot):
         session = kojitasks.TaskSession(profile)
         info = session.call("getTaskInfo", task_id)
         if info and info["state"] not in kojitasks.DONE:
-            log.info("koji task %s: left running by an interrupted run; waiting for it to end before "
-                     "running again", task_id)
+            progress("koji task %s: left running by an interrupted run; waiting for it to end before "
+                     "running again" % task_id)
             session.wait([task_id])
         os.unlink(path)

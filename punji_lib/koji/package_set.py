@@ -47,7 +47,7 @@ from ..compose import jsonio, layout, request, state
 from ..config import reader
 from ..config.lookup import is_arch_multilib, json_file, va_data
 from ..errors import PunjiError
-from ..log import log
+from ..log import Throttle, log, progress
 from ..rpms.headers import HeaderCache
 from ..rpms.nodeps import split_name_arch
 from ..rpms.package_text import file_nvra
@@ -125,7 +125,10 @@ def from_koji(topdir, conf, arch):
     signed = signed_copies(koji, conf, store, items + modular, fallback, holders)
     chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
     sets = {}  # NEVRA -> the indexes of the package sets holding it
-    for (label, build, rpm), (rel, sigkey, invalid) in signed:
+    throttle = Throttle()
+    for done, ((label, build, rpm), (rel, sigkey, invalid)) in enumerate(signed):
+        if throttle.due():
+            progress("pkgset %s: %d of %d packages from koji checked" % (arch, done, len(signed)))
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
         if invalid:
             record["invalid_sigkey"] = True

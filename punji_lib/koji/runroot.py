@@ -33,8 +33,8 @@ line of output and the log.
 
 import os
 import shlex
-import subprocess
 
+from .. import tool_output
 from ..compose import jsonio, layout
 from ..errors import PunjiError
 from ..log import log
@@ -356,16 +356,14 @@ def _wait_for_task(session, task_id, method, log_path, what):
 def _run(argv, cwd, log_path, what):
     log.info("runroot: running %s%s", " ".join(shlex.quote(a) for a in argv), " in %s" % cwd if cwd else "")
     try:
-        done = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace")
+        returncode, output = tool_output.run(argv, cwd, what)
     except FileNotFoundError:
         tool = argv[0]
         raise PunjiError("%s is not installed (package %s)" % (tool, {"ssh": "openssh-client"}.get(tool, tool)))
-    if done.stdout.strip():
-        log.info("%s", done.stdout.rstrip())
-    if done.returncode == 0:
-        return done.stdout
-    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
-    how = "was killed by signal %d" % -done.returncode if done.returncode < 0 else \
-        "returned exit code %d" % done.returncode
+    if output.strip():
+        log.info("%s", output.rstrip())
+    if returncode == 0:
+        return output
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    how = "was killed by signal %d" % -returncode if returncode < 0 else "returned exit code %d" % returncode
     raise PunjiError("%s %s: %s; see %s" % (what, how, (lines or ["no output"])[-1], log_path))

@@ -5,7 +5,7 @@ sigkeys that Koji has written, the unsigned one where sigkeys allows it, asking 
 import time
 
 from ..errors import PunjiError
-from ..log import log
+from ..log import Throttle, log, progress
 
 SHOWN = 5  # NEVRAs named in the "not signed" error
 
@@ -27,10 +27,14 @@ def signed_copies(koji, conf, store, items, fallback=None, holders=None):
     retries = int(conf.get("signed_packages_retries") or 0)
     wait = float(conf.get("signed_packages_wait") or 0)
     chosen, todo = {}, list(range(len(items)))
+    throttle = Throttle()
     for attempt in range(retries + 1):
         sigs = koji.multicall("queryRPMSigs", [((), {"rpm_id": items[i][2]["id"]}) for i in todo])
         left = []
-        for i, found in zip(todo, sigs):
+        for done, (i, found) in enumerate(zip(todo, sigs)):
+            if throttle.due():
+                progress("%d of %d packages: signed copies looked for (downloaded when not under topdir)"
+                         % (done, len(todo)))
             label, build, rpm = items[i]
             have = {s["sigkey"].lower() for s in found}
             copy = _first_copy(koji, store, build, rpm, keys, have)
@@ -42,8 +46,8 @@ def signed_copies(koji, conf, store, items, fallback=None, holders=None):
         if not todo:
             break
         if attempt < retries:
-            log.info("%d packages have no copy signed with sigkeys %s yet; asking koji again in %ss (%d of %d)",
-                     len(todo), keys, wait, attempt + 1, retries)
+            progress("%d packages have no copy signed with sigkeys %s yet; asking koji again in %ss (%d of %d)"
+                     % (len(todo), keys, wait, attempt + 1, retries))
             time.sleep(wait)
     if fallback is not None:
         for i in [i for i in todo if items[i][2]["name"] not in fallback]:

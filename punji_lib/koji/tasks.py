@@ -11,7 +11,8 @@ errors with back-off) logged in with the profile's authtype:
 
 The image phases submit all their tasks first, then wait for all of them at
 once: one multicall of getTaskInfo per poll, the poll interval doubling from
-$PUNJI_KOJI_POLL_FIRST up to $PUNJI_KOJI_POLL_MAX seconds while nothing changes. A task's files are
+$PUNJI_KOJI_POLL_FIRST up to $PUNJI_KOJI_POLL_MAX seconds while nothing changes; a task's
+submission and end, and the tasks still running once a minute, are progress lines on stderr. A task's files are
 read from the hub's topdir when this machine sees it, else downloaded from
 topurl; either way the copy's size must be the size the hub lists
 (listTaskOutput with stat) and its SHA-256 is recorded. A failed task becomes
@@ -23,7 +24,7 @@ import os
 import time
 
 from ..errors import PunjiError
-from ..log import log
+from ..log import Throttle, log, progress
 from ..rpms.repos import file_checksum
 from . import session as kojisession
 
@@ -122,13 +123,15 @@ class TaskSession(kojisession.Session):
         """Create a task with METHOD; its id. It is canceled if this process is interrupted
         before the task ends (cancel_open)."""
         task_id = self.call(method, *args, **kwargs)
-        log.info("koji task %s: %s submitted (%s)", task_id, method, self.task_url(task_id))
+        url = self.task_url(task_id)
+        progress("koji task %s: %s submitted%s" % (task_id, method, " (%s)" % url if url else ""))
         SUBMITTED.append((self, task_id))
         return task_id
 
     def task_url(self, task_id):
+        """The task's page on the hub's web site (the profile's weburl), or None."""
         weburl = self.config.get("weburl")
-        return "%s/taskinfo?taskID=%s" % (weburl.rstrip("/"), task_id) if weburl else "task %s" % task_id
+        return "%s/taskinfo?taskID=%s" % (weburl.rstrip("/"), task_id) if weburl else None
 
     def wait(self, task_ids, sleep=time.sleep):
         """Poll until every task of TASK_IDS is closed, failed or canceled; {id: taskinfo}."""
@@ -137,6 +140,7 @@ class TaskSession(kojisession.Session):
         seen = {}
         first, longest = poll_delays()
         delay = first
+        throttle = Throttle()
         while pending:
             infos = self.multicall("getTaskInfo", [((t,), {"strict": True}) for t in pending])
             changed = False
@@ -144,11 +148,17 @@ class TaskSession(kojisession.Session):
                 if seen.get(task_id) != info["state"]:
                     changed = True
                     seen[task_id] = info["state"]
-                    log.info("koji task %s (%s): %s", task_id, info.get("method"),
-                             STATE_NAMES.get(info["state"], info["state"]))
+                    line = "koji task %s (%s): %s" % (task_id, info.get("method"),
+                                                      STATE_NAMES.get(info["state"], info["state"]))
+                    if info["state"] in DONE:
+                        progress(line)
+                    else:
+                        log.info(line)
                 if info["state"] in DONE:
                     done[task_id] = info
             pending = [t for t in pending if t not in done]
+            if pending and throttle.due():
+                progress(_still_open(pending, throttle.seconds()))
             if pending:
                 delay = first if changed else min(longest, delay * 2)
                 sleep(delay)
@@ -221,6 +231,13 @@ class TaskSession(kojisession.Session):
             if os.path.lexists(tmp):
                 os.unlink(tmp)
         return digest
+
+
+def _still_open(pending, seconds):
+    """The progress line of a wait for the tasks PENDING after SECONDS."""
+    shown = ", ".join(str(t) for t in pending[:5]) + (", ..." if len(pending) > 5 else "")
+    return "koji: %d task%s still running after %d s (%s)" % (len(pending), "s" if len(pending) > 1 else "",
+                                                             seconds, shown)
 
 
 def profile_section(profile):

@@ -17,8 +17,9 @@ import re
 import signal
 import subprocess
 
+from .. import tool_output
 from ..errors import PunjiError
-from ..log import log
+from ..log import Throttle, log, progress
 
 VOLID_MAX = 32
 SECTOR = 2048
@@ -107,11 +108,10 @@ def run_tool(argv, log_path=None, what=None):
     the tool, its exit code or signal, the last line of its output and LOG_PATH."""
     log.info("running %s", " ".join(_quote(a) for a in argv))
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, errors="replace")
+        returncode, output = tool_output.run(argv, what=what and "%s on %s" % (argv[0], what))
     except FileNotFoundError:
         raise _not_installed(argv[0])
-    return _ran(argv, done.returncode, done.stdout, log_path, what)
+    return _ran(argv, returncode, output, log_path, what)
 
 
 def _not_installed(tool):
@@ -355,7 +355,7 @@ def _write_implanted(argv, output, supported, log_path, name):
                 fcntl.fcntl(writer.stdout, fcntl.F_SETPIPE_SZ, 1 << 20)  # the writer runs ahead of the md5
             except OSError:
                 pass
-            image_digests.feed(writer.stdout, [_FileWriter(out), sums])
+            image_digests.feed(writer.stdout, [_FileWriter(out, name), sums])
         except OSError as exc:
             writer.kill()
             full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
@@ -373,12 +373,18 @@ def _write_implanted(argv, output, supported, log_path, name):
 
 
 class _FileWriter:
-    """A consumer of image_digests.feed writing every block to the file F."""
+    """A consumer of image_digests.feed writing every block to the file F, the image NAME, with a
+    progress line now and then when that takes long."""
 
-    def __init__(self, f):
-        self.f = f
+    def __init__(self, f, name):
+        self.f, self.name = f, name
+        self.written = 0
+        self.throttle = Throttle()
 
     def update(self, data):
+        self.written += len(data)
+        if self.throttle.due():
+            progress("writing %s: %d MiB so far" % (self.name, self.written >> 20))
         while data:
             data = data[self.f.write(data):]
 

@@ -12,7 +12,7 @@ import os
 
 from ..compose import jsonio, state
 from ..errors import PunjiError
-from ..log import log
+from ..log import Throttle, log, progress
 from .packages import nevra
 from .repos import file_checksum
 
@@ -72,9 +72,12 @@ class HeaderCache:
             return lambda: None
 
         def wait():
+            throttle = Throttle()
             try:
                 with pool:
-                    for key, facts in zip(todo, results):
+                    for done, (key, facts) in enumerate(zip(todo, results)):
+                        if throttle.due():
+                            progress("%d of %d package headers read" % (done, len(todo)))
                         if facts is not None:
                             self.old[key] = facts
             except (OSError, BrokenProcessPool) as exc:  # a worker killed

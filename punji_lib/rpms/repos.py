@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 from ..config.repo_refs import is_remote, local_path
 from ..errors import PunjiError
-from ..log import log, warn
+from ..log import command_name, log, warn
 
 
 class CorruptMetadata(PunjiError):
@@ -131,12 +131,6 @@ def c_stderr_to_log():
             caught.seek(0)
             for line in caught.read().decode("utf-8", "replace").splitlines():
                 log.info("createrepo_c: %s", line)
-
-
-def command_name():
-    """The punji command running (a launcher's copy has its argv), for a warning's prefix."""
-    name = os.path.basename(sys.argv[0]) if sys.argv else ""
-    return name if name.startswith("punji-") else "punji"
 
 
 def one_line(exc):

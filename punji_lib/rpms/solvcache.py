@@ -5,8 +5,8 @@ of what a PackagePool reads of every package (read_snapshot, write_snapshot)."""
 import os
 
 from ..errors import PunjiError
-from ..log import warn
-from .repos import Repo, command_name, one_line
+from ..log import command_name, warn
+from .repos import Repo, one_line
 
 
 def load_repo(pool, spec, cache, exact=False, once=False):

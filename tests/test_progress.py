@@ -1,0 +1,51 @@
+"""Long work says how far it is: progress lines on stderr (and in the log), none for short work."""
+
+import re
+import sys
+
+import pytest
+
+from punji_lib import log
+from punji_lib.errors import PunjiError
+from punji_lib.koji import runroot
+from punji_lib.media import iso
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_throttle_is_due_first_after_the_interval_then_once_per_interval():
+    clock = Clock()
+    throttle = log.Throttle(clock)
+    clock.now += log.PROGRESS_SECONDS - 1
+    assert not throttle.due()
+    clock.now += 1
+    assert throttle.due() and not throttle.due()
+    clock.now += log.PROGRESS_SECONDS / 2
+    assert not throttle.due()
+    clock.now += log.PROGRESS_SECONDS / 2
+    assert throttle.due()
+    assert throttle.seconds() == 2 * log.PROGRESS_SECONDS
+
+
+def test_a_long_local_runroot_command_says_it_still_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(log, "PROGRESS_SECONDS", 0.2)
+    monkeypatch.setattr(sys, "argv", ["punji-buildinstall"])
+    output = runroot.run({"runroot_method": "local"}, "buildinstall", "x86_64",
+                         ["sh", "-c", "sleep 0.5; echo made"], str(tmp_path), str(tmp_path / "x.log"))
+    assert output == "made\n"
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and all(re.fullmatch(r"punji-buildinstall: sh: still running after 0 s", line) for line in lines), lines
+
+
+def test_a_short_tool_says_nothing_and_its_failure_is_still_one_error(tmp_path, capsys):
+    assert iso.run_tool(["sh", "-c", "echo quick"]) == "quick\n"
+    with pytest.raises(PunjiError) as failed:
+        iso.run_tool(["sh", "-c", "echo broken; exit 3"], str(tmp_path / "x.log"), "X.iso")
+    assert str(failed.value) == "sh returned exit code 3 on X.iso: broken; see %s" % (tmp_path / "x.log")
+    assert capsys.readouterr().err == ""
