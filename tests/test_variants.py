@@ -438,3 +438,16 @@ def test_a_top_level_uid_a_child_tree_arches_leaves_out_would_also_have_composes
     assert "variants: A (x86_64), A-B (x86_64)" in done.stdout
     assert_one_line_error(command("punji-config-validate", conf_with_variants(tmp_path, body)),
                           ":6: variant 'A-B' is defined twice")
+
+
+def test_a_tree_asked_for_by_hand_that_is_not_there_names_what_is():
+    """punji-gather --variant Sever (a typo) says which variants there are, not that it has no arch."""
+    listed = [{"uid": "Server", "arches": ["x86_64"]}, {"uid": "Client", "arches": ["i386", "x86_64"]}]
+    with pytest.raises(PunjiError, match=r"^no variant Sever in this compose \(its variants: Client, Server\)$"):
+        variants.with_arch(listed, "Sever", "x86_64")
+    with pytest.raises(PunjiError, match=r"^variant Server has no arch s390x in this compose "
+                                         r"\(its arches: x86_64, src\)$"):
+        variants.with_arch(listed, "Server", "s390x")
+    with pytest.raises(PunjiError, match=r"its arches: x86_64\)$"):
+        variants.with_arch(listed, "Server", "src", source=False)
+    assert variants.with_arch(listed, "Client", "src")["uid"] == "Client"

@@ -389,8 +389,12 @@ def with_arch(variants, uid, arch, source=True):
     """The variant UID of VARIANTS when it has a tree of ARCH (with SOURCE, also "src": every
     variant has a source tree); else one error line."""
     v = by_uid(variants).get(uid)
-    if v is None or ((arch != "src" or not source) and arch not in v["arches"]):
-        raise PunjiError("variant %s has no arch %s in this compose" % (uid, arch))
+    if v is None:
+        raise PunjiError("no variant %s in this compose (its variants: %s)"
+                         % (uid, ", ".join(sorted(x["uid"] for x in variants))))
+    arches = v["arches"] + (["src"] if source else [])
+    if arch not in arches:
+        raise PunjiError("variant %s has no arch %s in this compose (its arches: %s)" % (uid, arch, ", ".join(arches)))
     return v
 
 
