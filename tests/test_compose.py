@@ -97,6 +97,24 @@ def test_compose_of_a_broken_config_fails_cleanly(tmp_path, demo_copy):
     assert not os.path.exists(tmp_path / "out") or os.listdir(tmp_path / "out") == []
 
 
+@pytest.mark.parametrize("jobs", ["0", "-1", "four"])
+def test_a_number_of_jobs_below_one_is_refused_before_any_compose_is_made(tmp_path, demo_copy, jobs):
+    """-j -1 made a compose whose make failed ("make exited with 2"): a DOOMED compose for a typo."""
+    done = command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test", "-j", jobs)
+    assert done.returncode == 2
+    assert_one_line_error(done, "argument -j/--jobs", repr(jobs))
+    assert not os.path.exists(tmp_path / "out")
+
+
+def test_the_help_s_examples_of_a_compose_name_its_type_as_a_production_compose_needs_a_label():
+    """An example without --test, --nightly... or --label fails as written: production is the default."""
+    help_text = command("punji-compose", "--help", check=True).stdout
+    examples = [line for line in help_text.split("\nexample:\n")[1].splitlines() if "punji-compose " in line]
+    assert examples
+    for line in examples:
+        assert re.search(r"--(test|nightly|ci|development|label|no-label)\b", line), line
+
+
 def test_the_same_error_or_warning_of_several_targets_reaches_the_terminal_once(tmp_path, capfd):
     """One broken repo read by the package set of each arch fails (or warns) each alike: its
     line reaches the terminal once, the compose's log keeps every target's."""

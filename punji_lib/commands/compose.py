@@ -17,15 +17,28 @@ def build_parser():
         "Beside make runs a launcher (a fork of punji-compose, named punji-launcher) that has punji's modules loaded: "
         "the commands make starts run as forks of it, without a start-up of their own.",
         "punji-compose demo.conf --target-dir /mnt/composes -j 4 --nightly\n"
-        "COMPOSE=$(punji-compose demo.conf --target-dir out) && punji-status \"$COMPOSE\"",
+        "COMPOSE=$(punji-compose demo.conf --target-dir out --test) && punji-status \"$COMPOSE\"",
     )
     compose_args.add_config(p)
     compose_args.add_compose_options(p)
-    p.add_argument("-j", "--jobs", type=int, default=None, help="phase commands to run at once (default: the number of CPUs)")
+    p.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="JOBS",
+                   help="phase commands to run at once (default: the number of CPUs)")
     p.add_argument("--quiet", action="store_true", help="do not show make's output (logs/global/compose.log has it)")
     p.add_argument("--version", action="version", version="punji-compose %s (Pungi 4.3.2's configs and options)"
                    % __version__)
     return p
+
+
+def _jobs(text):
+    import argparse
+
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("%r is not a number of commands (1 or more)" % text)
+    return jobs
 
 
 def start_launcher(jobs):
