@@ -49,3 +49,10 @@ def test_a_short_tool_says_nothing_and_its_failure_is_still_one_error(tmp_path, 
         iso.run_tool(["sh", "-c", "echo broken; exit 3"], str(tmp_path / "x.log"), "X.iso")
     assert str(failed.value) == "sh returned exit code 3 on X.iso: broken; see %s" % (tmp_path / "x.log")
     assert capsys.readouterr().err == ""
+
+
+def test_a_runroot_command_killed_names_its_signal_as_an_image_tool_does(tmp_path):
+    with pytest.raises(PunjiError) as failed:
+        runroot.run({"runroot_method": "local"}, "buildinstall", "x86_64", ["sh", "-c", "echo started; kill -9 $$"],
+                    str(tmp_path), "logs/x86_64/buildinstall-Server.log")
+    assert str(failed.value) == "sh was killed by SIGKILL: started; see logs/x86_64/buildinstall-Server.log"

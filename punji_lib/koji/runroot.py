@@ -360,10 +360,7 @@ def _run(argv, cwd, log_path, what):
     except FileNotFoundError:
         tool = argv[0]
         raise PunjiError("%s is not installed (package %s)" % (tool, {"ssh": "openssh-client"}.get(tool, tool)))
-    if output.strip():
-        log.info("%s", output.rstrip())
     if returncode == 0:
         return output
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    how = "was killed by signal %d" % -returncode if returncode < 0 else "returned exit code %d" % returncode
-    raise PunjiError("%s %s: %s; see %s" % (what, how, (lines or ["no output"])[-1], log_path))
+    raise PunjiError("%s %s: %s; see %s" % (what, tool_output.how_it_ended(returncode),
+                                            (tool_output.lines_of(output) or ["no output"])[-1], log_path))

@@ -119,16 +119,11 @@ def _not_installed(tool):
 
 
 def _ran(argv, returncode, output, log_path, what):
-    """OUTPUT, that of ARGV which ended with RETURNCODE, logged; a PunjiError when it failed."""
-    if output.strip():
-        log.info("%s", output.rstrip())
+    """OUTPUT, that of ARGV which ended with RETURNCODE; a PunjiError when it failed."""
     if returncode == 0:
         return output
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    if returncode < 0:
-        how = "was killed by %s" % signal.Signals(-returncode).name
-    else:
-        how = "returned exit code %d" % returncode
+    lines = tool_output.lines_of(output)
+    how = tool_output.how_it_ended(returncode)
     if returncode == -signal.SIGXFSZ:
         lines.append("File too large (the file size limit, ulimit -f)")
     where = "; see %s" % log_path if log_path else ""
@@ -365,7 +360,7 @@ def _write_implanted(argv, output, supported, log_path, name):
             writer.stdout.close()
             writer.wait()
         messages.seek(0)
-        _ran(argv, writer.returncode, messages.read().decode("utf-8", "replace"), log_path, name)
+        _ran(argv, writer.returncode, tool_output.logged(messages.read().decode("utf-8", "replace")), log_path, name)
         offset, data = sums.appdata(supported)
         os.pwrite(out.fileno(), data, offset)
     log.info("implanted md5 %s into %s", sums.hexdigest(), name)
