@@ -9,9 +9,16 @@ POLL = 0.05  # seconds between two tries
 
 
 @contextlib.contextmanager
-def held(path):
-    """PATH (made when missing) locked exclusively while the block runs, once whoever holds it lets go."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+def held(path, best_effort=False):
+    """PATH (made when missing) locked exclusively while the block runs, once whoever holds it lets go.
+    BEST_EFFORT: when PATH cannot be made, the block runs unlocked."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        if not best_effort:
+            raise
+        yield
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -1,10 +1,9 @@
 """What a compose has done: each make target done, failed, running or pending."""
 
-import contextlib
 import os
 import subprocess
 
-from . import jsonio, layout
+from . import flock, jsonio, layout
 
 
 def target_state(topdir, target):
@@ -103,21 +102,9 @@ def set_status(topdir, new, only_if=None):
         notify.send(topdir, "status-change", status=new)
 
 
-@contextlib.contextmanager
 def _status_lock(topdir):
     """An flock held while STATUS is read and written: a make's holder marking the compose DOOMED
     only if it is still STARTED (its make was killed alone) must not read STARTED, then write
     over the FINISHED that punji-finish, still running, wrote in between. Best effort: without
     its file (a full disk, no work/global yet) STATUS is written as before."""
-    import fcntl
-
-    try:
-        fd = os.open(layout.at(topdir, layout.status_lock()), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    return flock.held(layout.at(topdir, layout.status_lock()), best_effort=True)
