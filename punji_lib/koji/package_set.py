@@ -123,17 +123,7 @@ def from_koji(topdir, conf, arch):
     for rpm_id, indexes in _content_set_indexes(modular, found.content_tags if found else []).items():
         holders.setdefault(rpm_id, set()).update(indexes)
     signed = signed_copies(koji, conf, store, items + modular, fallback, holders)
-    chosen = {}  # NEVRA -> (record, Package); several of a name.arch possible, as in Pungi's sets
-    sets = {}  # NEVRA -> the indexes of the package sets holding it
-    throttle = Throttle()
-    for done, ((label, build, rpm), (rel, sigkey, invalid)) in enumerate(signed):
-        if throttle.due():
-            progress("pkgset %s: %d of %d packages from koji checked" % (arch, done, len(signed)))
-        record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
-        if invalid:
-            record["invalid_sigkey"] = True
-        chosen.setdefault(record["nevra"], (record, pkg))
-        sets[record["nevra"]] = holders.get(rpm["id"], {0})
+    chosen, sets = _checked(arch, signed, store, headers, holders)
     _add_scratch(chosen, sets, _scratch(koji, tasks, wanted, store, headers, scratch_names), len(tags))
     headers.save()
     result = sorted(chosen.values(), key=lambda rp: rp[0]["nevra"])
@@ -472,6 +462,23 @@ def _write_modules(topdir, arch, found, tree, content_only, content_held, tagged
 
 
 # -- the files ----------------------------------------------------------------------------------
+
+
+def _checked(arch, signed, store, headers, holders):
+    """({NEVRA: (record, Package)}, {NEVRA: the indexes of the package sets holding it}) of the
+    copies SIGNED chose (signed_copies), each checked against Koji (downloaded when not under
+    topdir). Several of a name.arch are possible, as in Pungi's sets."""
+    chosen, sets = {}, {}
+    throttle = Throttle()
+    for done, ((label, _build, rpm), (rel, sigkey, invalid)) in enumerate(signed):
+        if throttle.due():
+            progress("pkgset %s: %d of %d packages from koji checked" % (arch, done, len(signed)))
+        record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
+        if invalid:
+            record["invalid_sigkey"] = True
+        chosen.setdefault(record["nevra"], (record, pkg))
+        sets[record["nevra"]] = holders.get(rpm["id"], {0})
+    return chosen, sets
 
 
 def _package(rel, store, headers, label, expected, sigkey):
