@@ -42,6 +42,15 @@ def test_man_page_is_generated_from_the_parser(tmp_path, name):
         assert undated(f.read()) == undated(page), "man/%s.1 is not its parser's: run `make man`" % name
 
 
+@pytest.mark.parametrize("name", commands())
+def test_no_text_line_of_a_man_page_is_read_as_a_troff_request(name):
+    """A description wrapped before ".treeinfo" or ".template" started a line troff took for a
+    request and dropped with the rest of its line."""
+    with open(os.path.join(ROOT, "man", name + ".1")) as f:
+        starts = [line.split(" ", 1)[0] for line in f.read().splitlines() if line[:1] in (".", "'")]
+    assert set(starts) <= {".TH", ".SH", ".SS", ".TP", ".B", ".I", ".BR", ".IR", ".PP", ".RS", ".RE", ".IP"}, starts
+
+
 def undated(page):
     """A man page without the date of its .TH line."""
     return re.sub(r'^(\.TH \S+ "1") "[^"]*"', r"\1", page)
