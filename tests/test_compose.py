@@ -355,6 +355,17 @@ def test_a_required_deliverable_that_fails_dooms_the_compose_naming_it(tmp_path,
     assert re.search(r"failed\s+createiso\s+Server\.x86_64", out), out
 
 
+def test_the_doomed_line_names_the_failed_target_s_log_once(tmp_path, demo_copy, monkeypatch):
+    bin_dir = failing_image_writer(tmp_path / "bin", "Server", "x86_64")
+    monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ["PATH"])
+    done = command("punji-compose", demo_copy / "demo.conf", "--target-dir", tmp_path / "out", "--test", "-j", "2")
+    topdir = done.stdout.strip()
+    (line,) = [l for l in done.stderr.splitlines() if l.startswith("punji-compose: error:")]
+    assert "genisoimage: injected failure" in line
+    assert line.endswith("; see %s" % os.path.join(topdir, "logs/x86_64/createiso-Server.log"))
+    assert line.count("createiso-Server.log") == 1, line
+
+
 def test_a_compose_failing_before_it_writes_metadata_keeps_an_empty_metadata_directory_as_pungi_does(
         tmp_path, demo_copy):
     # Pungi 4.3.2 makes compose/metadata when it sets a compose up: a compose its package set

@@ -270,6 +270,7 @@ def _doomed_target(topdir, target, message):
     import os
 
     scope = ".".join(x for x in (target["variant"], target["arch"]) if x) or "global"
+    message = message.removesuffix("; see %s" % target["log"])  # named once, as a path from anywhere
     return "compose DOOMED: %s %s failed: %s; see %s" % (
         target["phase"], scope, message, os.path.join(topdir, target["log"]))
 
