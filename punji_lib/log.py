@@ -68,6 +68,16 @@ class Throttle:
         return self._clock() - self.started
 
 
+def counted(items, total, line):
+    """ITEMS one by one; while they take long, a progress LINE ("%d of %d ...": how many are done,
+    of TOTAL) every PROGRESS_SECONDS."""
+    throttle = Throttle()
+    for done, item in enumerate(items):
+        if throttle.due():
+            progress(line % (done, total))
+        yield item
+
+
 def warn(prog, message):
     """A warning on stderr (prefixed with the program name) and in the log."""
     stderr_line("%s: warning: %s" % (prog, message))

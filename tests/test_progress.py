@@ -56,3 +56,13 @@ def test_a_runroot_command_killed_names_its_signal_as_an_image_tool_does(tmp_pat
         runroot.run({"runroot_method": "local"}, "buildinstall", "x86_64", ["sh", "-c", "echo started; kill -9 $$"],
                     str(tmp_path), "logs/x86_64/buildinstall-Server.log")
     assert str(failed.value) == "sh was killed by SIGKILL: started; see logs/x86_64/buildinstall-Server.log"
+
+
+def test_counted_items_say_how_many_are_done_once_an_interval_has_passed(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["punji-pkgset"])
+    assert list(log.counted(iter("abc"), 3, "%d of %d package headers read")) == ["a", "b", "c"]
+    assert capsys.readouterr().err == ""  # quick work: no line
+    monkeypatch.setattr(log, "PROGRESS_SECONDS", 0)
+    assert list(log.counted(iter("ab"), 2, "%d of %d package headers read")) == ["a", "b"]
+    assert capsys.readouterr().err.splitlines() == ["punji-pkgset: 0 of 2 package headers read",
+                                                    "punji-pkgset: 1 of 2 package headers read"]

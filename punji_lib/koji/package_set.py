@@ -47,7 +47,7 @@ from ..compose import jsonio, layout, request, state
 from ..config import reader
 from ..config.lookup import is_arch_multilib, json_file, va_data
 from ..errors import PunjiError
-from ..log import Throttle, log, progress
+from ..log import counted, log
 from ..rpms.headers import HeaderCache
 from ..rpms.nodeps import split_name_arch
 from ..rpms.package_text import file_nvra
@@ -469,10 +469,8 @@ def _checked(arch, signed, store, headers, holders):
     copies SIGNED chose (signed_copies), each checked against Koji (downloaded when not under
     topdir). Several of a name.arch are possible, as in Pungi's sets."""
     chosen, sets = {}, {}
-    throttle = Throttle()
-    for done, ((label, _build, rpm), (rel, sigkey, invalid)) in enumerate(signed):
-        if throttle.due():
-            progress("pkgset %s: %d of %d packages from koji checked" % (arch, done, len(signed)))
+    line = "pkgset %s: %%d of %%d packages from koji checked" % arch
+    for (label, _build, rpm), (rel, sigkey, invalid) in counted(signed, len(signed), line):
         record, pkg = _package(rel, store, headers, label, expected=rpm, sigkey=sigkey)
         if invalid:
             record["invalid_sigkey"] = True

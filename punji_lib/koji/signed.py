@@ -5,7 +5,7 @@ sigkeys that Koji has written, the unsigned one where sigkeys allows it, asking 
 import time
 
 from ..errors import PunjiError
-from ..log import Throttle, log, progress
+from ..log import counted, log, progress
 
 SHOWN = 5  # NEVRAs named in the "not signed" error
 
@@ -27,14 +27,10 @@ def signed_copies(koji, conf, store, items, fallback=None, holders=None):
     retries = int(conf.get("signed_packages_retries") or 0)
     wait = float(conf.get("signed_packages_wait") or 0)
     chosen, todo = {}, list(range(len(items)))
-    throttle = Throttle()
     for attempt in range(retries + 1):
         sigs = koji.multicall("queryRPMSigs", [((), {"rpm_id": items[i][2]["id"]}) for i in todo])
         left = []
-        for done, (i, found) in enumerate(zip(todo, sigs)):
-            if throttle.due():
-                progress("%d of %d packages: signed copies looked for (downloaded when not under topdir)"
-                         % (done, len(todo)))
+        for i, found in counted(zip(todo, sigs), len(todo), "%d of %d packages: signed copies looked for"):
             label, build, rpm = items[i]
             have = {s["sigkey"].lower() for s in found}
             copy = _first_copy(koji, store, build, rpm, keys, have)

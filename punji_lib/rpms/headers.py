@@ -12,7 +12,7 @@ import os
 
 from ..compose import jsonio, state
 from ..errors import PunjiError
-from ..log import Throttle, log, progress
+from ..log import counted, log
 from .packages import nevra
 from .repos import file_checksum
 
@@ -72,12 +72,9 @@ class HeaderCache:
             return lambda: None
 
         def wait():
-            throttle = Throttle()
             try:
                 with pool:
-                    for done, (key, facts) in enumerate(zip(todo, results)):
-                        if throttle.due():
-                            progress("%d of %d package headers read" % (done, len(todo)))
+                    for key, facts in counted(zip(todo, results), len(todo), "%d of %d package headers read"):
                         if facts is not None:
                             self.old[key] = facts
             except (OSError, BrokenProcessPool) as exc:  # a worker killed
