@@ -96,12 +96,19 @@ def test_the_boot_files_are_in_the_compose_and_the_task_log_in_the_phase_log(dem
     assert "lorax stand-in: wrote " in log  # the command's own output, from the task's runroot.log
 
 
-def test_a_failing_command_is_one_line_with_the_task_id(demo, hub, env, tmp_path):
+def failing_lorax(demo, env, tmp_path, **options):
+    """(compose, done): punji-buildinstall of Server.x86_64 in a copy of the demo compose with the
+    buildinstall OPTIONS, the lorax stand-in failing."""
     compose = copy_compose(demo[0], tmp_path / "c")
-    set_phase_options(compose, "buildinstall", lorax_options=NEW_LORAX_OPTIONS)
+    set_phase_options(compose, "buildinstall", **options)
     env.setenv("LORAX_STANDIN_FAIL", "1")
     done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
     env.delenv("LORAX_STANDIN_FAIL")
+    return compose, done
+
+
+def test_a_failing_command_is_one_line_with_the_task_id(demo, hub, env, tmp_path):
+    compose, done = failing_lorax(demo, env, tmp_path, lorax_options=NEW_LORAX_OPTIONS)
     task_id = hub.runroot_tasks()[-1][0]
     assert hub.tasks[task_id]["state"] == kojihub_runroot.FAILED
     assert_one_line_error(done, "koji task %d (runroot x86_64)" % task_id, "mock exited with status 1",
@@ -278,11 +285,7 @@ def test_lorax_use_koji_plugin_runs_a_pungi_buildinstall_task(demo, hub, tmp_pat
 
 
 def test_a_failing_pungi_buildinstall_task_is_one_line(demo, hub, env, tmp_path):
-    compose = copy_compose(demo[0], tmp_path / "c")
-    set_phase_options(compose, "buildinstall", lorax_use_koji_plugin=True)
-    env.setenv("LORAX_STANDIN_FAIL", "1")
-    done = command("punji-buildinstall", "--variant", "Server", "--arch", "x86_64", compose)
-    env.delenv("LORAX_STANDIN_FAIL")
+    _compose, done = failing_lorax(demo, env, tmp_path, lorax_use_koji_plugin=True)
     task_id = hub.plugin_tasks("pungi_buildinstall")[-1][0]
     assert_one_line_error(done, "koji task %d (pungi_buildinstall" % task_id, "Error in the installer templates",
                           "logs/x86_64/buildinstall-Server.log")
