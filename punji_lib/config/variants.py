@@ -177,6 +177,8 @@ def _parse_valid(path):
 
     if os.path.isdir(path):
         raise PunjiError("%s: is a directory, not a variants file" % path)
+    if not os.path.lexists(path):
+        raise PunjiError("%s: variants file does not exist" % path)  # as a comps file's (lxml says it thrice)
     try:
         tree = xmlfile.parse(path, remove_comments=True)
     except OSError as exc:
