@@ -21,10 +21,25 @@ def run(argv, cwd=None, what=None):
                     output, _ = proc.communicate(timeout=log.PROGRESS_SECONDS)
                     return proc.returncode, logged(output)
                 except subprocess.TimeoutExpired:  # communicate() again loses no output
-                    log.progress("%s: still running after %d s" % (what or argv[0], time.monotonic() - started))
+                    log.progress(_still_running(what or argv[0], started))
         except BaseException:
             proc.kill()  # as subprocess.run does: an interrupted command leaves no tool running
             raise
+
+
+def wait(proc, what):
+    """The exit status of PROC (a Popen) once it ended; while it runs, a progress line every
+    log.PROGRESS_SECONDS says so, naming WHAT."""
+    started = time.monotonic()
+    while True:
+        try:
+            return proc.wait(timeout=log.PROGRESS_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.progress(_still_running(what, started))
+
+
+def _still_running(what, started):
+    return "%s: still running after %d s" % (what, time.monotonic() - started)
 
 
 def logged(output):

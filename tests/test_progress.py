@@ -66,3 +66,16 @@ def test_counted_items_say_how_many_are_done_once_an_interval_has_passed(monkeyp
     assert list(log.counted(iter("ab"), 2, "%d of %d package headers read")) == ["a", "b"]
     assert capsys.readouterr().err.splitlines() == ["punji-pkgset: 0 of 2 package headers read",
                                                     "punji-pkgset: 1 of 2 package headers read"]
+
+
+def test_a_long_createrepo_c_run_says_it_still_runs(monkeypatch, capsys):
+    import subprocess
+
+    from punji_lib import tool_output
+
+    monkeypatch.setattr(log, "PROGRESS_SECONDS", 0.2)
+    monkeypatch.setattr(sys, "argv", ["punji-createrepo"])
+    proc = subprocess.Popen(["sleep", "0.5"])
+    assert tool_output.wait(proc, "createrepo_c on compose/Server/x86_64/os") == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and set(lines) == {"punji-createrepo: createrepo_c on compose/Server/x86_64/os: still running after 0 s"}

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 
+from .. import tool_output
 from ..compose import jsonio, state
 from ..errors import PunjiError, low_space
 from ..log import log
@@ -120,11 +121,9 @@ def run_all(jobs):
 
 
 def _finish(proc, out, path):
-    proc.wait()
+    tool_output.wait(proc, "createrepo_c on %s" % path)
     out.seek(0)
-    text = out.read()
-    if text:
-        log.info("%s", text.rstrip())
+    text = tool_output.logged(out.read())
     if proc.returncode != 0:
         lines = text.strip().splitlines() or [""]
         full = [line for line in lines if any(m in line for m in DISK_FULL)]
