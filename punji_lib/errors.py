@@ -23,6 +23,12 @@ class NotFailable(PunjiError):
     own run, before the deliverable's task that failable covers (a tree's volume id)."""
 
 
+class NotReady(PunjiError):
+    """A PunjiError of a phase run before the phases whose outputs it reads: run by hand, nothing
+    failed (the compose is not DOOMED by it); under the compose's make, whose order rules that
+    out, it fails as any error does (the outputs of a phase marked done went missing)."""
+
+
 DISK_FULL = {28: "no space left on device", 122: "disk quota exceeded", 27: "file too large"}
 # where the compose (its target directory, an input) cannot be written or read
 NO_ACCESS = {30: "read-only file system", 13: "permission denied"}

@@ -1,5 +1,6 @@
 """punji-compose and punji-status on the demo product, end to end."""
 
+import glob
 import json
 import os
 import re
@@ -87,6 +88,34 @@ def test_status_shows_done_pending_and_failed(new_compose):
     os.rename(os.path.join(new_compose, "request.bak"), os.path.join(new_compose, "work/global/compose-request.json"))
     assert make(new_compose).returncode == 0
     assert "failed" not in command("punji-status", new_compose, check=True).stdout
+
+
+def test_a_phase_run_by_hand_too_early_is_refused_and_leaves_the_compose_as_it_was(new_compose):
+    """punji-finish by hand on a half-made compose called it FINISHED and moved the latest link to
+    it; punji-createiso before createrepo made it DOOMED. Now each says what to run, and nothing changes."""
+    assert make(new_compose, "gather").returncode == 0
+    early = command("punji-createiso", "--variant", "Server", "--arch", "x86_64", new_compose)
+    assert_one_line_error(early, "run punji-createrepo --variant Server --arch x86_64 first")
+    finish = command("punji-finish", new_compose)
+    line = assert_one_line_error(finish, "targets are not done yet: ", "run make in the compose to finish it")
+    assert re.search(r"not done yet: createrepo Server\.i386 \(pending\), ", line), line
+    assert open(os.path.join(new_compose, "STATUS")).read() == "STARTED\n"
+    assert not os.path.lexists(os.path.join(os.path.dirname(new_compose), "latest-PDL-1"))
+    assert not glob.glob(os.path.join(new_compose, "work/*/state/*.error"))
+    report = json.loads(command("punji-status", "--json", new_compose, check=True).stdout)
+    assert {t["state"] for t in report["targets"] if t["phase"] in ("createiso", "finish")} == {"pending"}
+    assert make(new_compose).returncode == 0  # the order make keeps finishes it
+    assert open(os.path.join(new_compose, "STATUS")).read() == "FINISHED\n"
+
+
+def test_under_the_compose_s_make_a_phase_missing_its_inputs_fails_as_before(new_compose):
+    assert make(new_compose).returncode == 0
+    shutil.rmtree(os.path.join(new_compose, "compose/Server/x86_64/os/repodata"))
+    os.unlink(os.path.join(new_compose, "work/x86_64/state/repoclosure-Server.json"))
+    failed = make(new_compose)  # repoclosure, run by make, finds no repodata: the compose is DOOMED
+    assert failed.returncode != 0 and "punji-repoclosure: error: " in failed.stdout
+    assert open(os.path.join(new_compose, "STATUS")).read() == "DOOMED\n"
+    assert os.path.exists(os.path.join(new_compose, "work/x86_64/state/repoclosure-Server.json.error"))
 
 
 def test_compose_of_a_broken_config_fails_cleanly(tmp_path, demo_copy):

@@ -13,7 +13,7 @@ import signal
 import sys
 
 from ..config.lookup import va_data
-from ..errors import NotFailable, PunjiError, as_user_error
+from ..errors import NotFailable, NotReady, PunjiError, as_user_error
 from ..interrupts import ignore
 from ..log import finished, log, open_log, stderr_line, warn
 
@@ -293,6 +293,9 @@ def _phase_failed(prog, topdir, phase, variant, arch, exc):
 
     known = as_user_error(exc)
     message = str(known) if known else "%s: %s" % (type(exc).__name__, exc)
+    if isinstance(known, NotReady) and not state.run_by_make(topdir):
+        state.clear_marks(topdir, phase, variant, arch)
+        raise known
     if not _failable(topdir, phase, variant, arch) or isinstance(known, NotFailable):
         state.mark_failed(topdir, phase, variant, arch, message)
         status.set_status(topdir, "DOOMED")

@@ -231,6 +231,12 @@ def _left_by_a_killed_make(holder, topdir):
         _under_a_maker(str(os.getpid()), topdir) is True
 
 
+def run_by_make(topdir):
+    """Whether this process runs under a make working in the compose TOPDIR (or its launcher),
+    not by hand."""
+    return _under_a_maker(str(os.getpid()), topdir) is True
+
+
 def _under_a_maker(pid, topdir):
     """Whether the live process PID has above it (or is) a make working in the compose TOPDIR or
     the launcher; None when it is gone or a zombie (or /proc cannot tell)."""

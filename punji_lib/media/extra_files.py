@@ -8,7 +8,7 @@ import posixpath
 
 from .. import arches
 from ..compose import jsonio, layout
-from ..errors import PunjiError
+from ..errors import NotReady, PunjiError
 
 DEFAULT_CHECKSUMS = ["md5", "sha1", "sha256"]
 
@@ -51,7 +51,7 @@ def needs_pkgset(repo):
 
 def package_set(topdir, arch, what):
     if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
-        raise PunjiError("%s: an rpm source needs the package set of %s: run punji-pkgset --arch %s first"
+        raise NotReady("%s: an rpm source needs the package set of %s: run punji-pkgset --arch %s first"
                          % (what, arch, arch))
     from ..rpms.package_text import is_debug
 

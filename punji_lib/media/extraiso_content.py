@@ -6,7 +6,7 @@ import os
 
 from ..compose import jsonio, layout, request
 from ..config import variants
-from ..errors import PunjiError
+from ..errors import NotReady, PunjiError
 from ..log import log, warn
 from ..media import extra_files, image_files, naming
 from . import iso, treeinfo
@@ -172,7 +172,7 @@ def _check_repodata(topdir, members, arch):
     for member in members:
         if not member.get("is_empty") and \
                 not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", member["uid"], arch))):
-            raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+            raise NotReady("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                              % (member["uid"], arch, member["uid"], arch))
 
 

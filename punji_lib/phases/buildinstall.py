@@ -38,7 +38,7 @@ import shutil
 from ..compose import dirs, jsonio, layout, request, reuse, state
 from ..config import variants
 from ..config.lookup import va_data
-from ..errors import PunjiError
+from ..errors import NotReady, PunjiError
 from ..koji import runroot
 from ..log import log
 from ..media import lorax
@@ -64,7 +64,7 @@ def run(topdir, variant, arch):
         return _finish(topdir, v, arch, [], [], None, skipped=reason)
     repo = layout.at(topdir, layout.pkgset_repo(arch))
     if not os.path.isfile(os.path.join(repo, "repodata", "repomd.xml")):
-        raise PunjiError("no package set repo %s yet: run punji-pkgset --arch %s first"
+        raise NotReady("no package set repo %s yet: run punji-pkgset --arch %s first"
                          % (layout.pkgset_repo(arch), arch))
     out = layout.at(topdir, layout.buildinstall_dir(variant, arch))
     output = out  # lorax writes straight into it, as in Pungi (no state says it is done until then)

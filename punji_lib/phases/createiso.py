@@ -51,7 +51,7 @@ import shutil
 from ..compose import dirs, jsonio, layout, notify, request, state
 from ..config import lookup, variants
 from ..config.lookup import createiso_passed_reason, createiso_skip_reason, iso_size_problems, va_data
-from ..errors import NotFailable, PunjiError
+from ..errors import NotFailable, NotReady, PunjiError
 from ..koji import runroot
 from ..log import log, warn
 from ..media import (boot_iso, image_digests, image_files, images_json, iso, iso_discs, iso_reuse, iso_split, jigdo,
@@ -126,7 +126,7 @@ def _tree_files(topdir, conf, v, arch, method, stats, walked):
     that lacks its boot files fails, leaving no images."""
     variant = v["uid"]
     if not os.path.isfile(layout.at(topdir, layout.state_file("createrepo", variant, arch))):
-        raise PunjiError("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
+        raise NotReady("no repodata in the %s.%s tree yet: run punji-createrepo --variant %s --arch %s first"
                          % (variant, arch, variant, arch))
     files = image_files.of_tree(layout.at(topdir, layout.tree_dir(variant, arch)), stats, walked)
     if not any(rel.endswith(".rpm") for rel in files):

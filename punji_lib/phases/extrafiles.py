@@ -21,7 +21,7 @@ import shutil
 from ..compose import dirs, jsonio, layout, request, state
 from ..config import reader, scm, variants
 from ..config.lookup import va_data
-from ..errors import PunjiError
+from ..errors import NotReady, PunjiError
 from ..log import log, warn
 from ..media import extra_files
 
@@ -92,7 +92,7 @@ def run_assemble(topdir, variant=None, arch=None):
             if not os.path.isfile(path):
                 if tree_arch == "src":
                     continue
-                raise PunjiError("no extra files record for %s.%s yet: run punji-extrafiles --variant %s --arch %s"
+                raise NotReady("no extra files record for %s.%s yet: run punji-extrafiles --variant %s --arch %s"
                                  " first" % (v["uid"], tree_arch, v["uid"], tree_arch))
             record = jsonio.read_json(path)
             top = record["tree"][len("compose/"):]

@@ -6,6 +6,7 @@ import os
 
 from ..compose import dirs, jsonio, layout, report, request, state
 from ..compose.latest_link import latest_link_name, refuse_what_is_no_link
+from ..errors import NotReady
 from ..log import log
 from ..compose import status as compose_status
 
@@ -114,6 +115,7 @@ def modules_metadata(topdir):
 
 
 def run(topdir, variant=None, arch=None):
+    _refuse_unfinished(topdir)
     ci = composeinfo(topdir)
     jsonio.write_text(layout.at(topdir, layout.composeinfo_json()), ci.dumps())
     jsonio.write_text(layout.at(topdir, layout.modules_json()), modules_metadata(topdir).dumps())
@@ -129,6 +131,21 @@ def run(topdir, variant=None, arch=None):
             _put_back(topdir, link, links_before.get(link))
         raise
     report.write_quietly(topdir, "punji-finish")
+
+
+def _refuse_unfinished(topdir):
+    """One error line when a target before this one has not made its state file: make runs this
+    last, but by hand it would call a compose FINISHED, and move the latest link to it, with
+    trees still missing."""
+    targets = jsonio.read_json(layout.at(topdir, layout.targets_json()))["targets"]
+    left = [(compose_status.target_state(topdir, t), t) for t in targets
+            if t["phase"] != "finish" and not os.path.exists(layout.at(topdir, t["target"]))]
+    if left:
+        left.sort(key=lambda st: st[0] == "pending")  # a failed one first: it is what to fix
+        named = ", ".join("%s %s (%s)" % (t["phase"], ".".join(x for x in (t["variant"], t["arch"]) if x) or "global",
+                                          how) for how, t in left[:3])
+        raise NotReady("%d targets are not done yet: %s%s; run make in the compose to finish it"
+                       % (len(left), named, ", ..." if len(left) > 3 else ""))
 
 
 def latest_links(topdir):

@@ -35,7 +35,7 @@ import re
 from ..compose import jsonio, layout, reuse, state
 from ..config import gather_order, repo_refs, variants
 from ..config.lookup import arch_data, lookaside_variants, va_data
-from ..errors import PunjiError
+from ..errors import NotReady, PunjiError
 from ..log import log, warn
 from ..rpms import gather_request, gather_streams, input_arches, variant_lookaside
 from ..rpms.gather_records import CATEGORY, INPUT_REASONS, lookaside_records, records
@@ -52,11 +52,11 @@ def run(topdir, variant, arch):
     v = variants.with_arch(tree, variant, arch, source=False)
     gather_order.check(conf.get("variant_as_lookaside") or [], tree, uid=variant)
     if not os.path.isfile(layout.at(topdir, layout.state_file("pkgset", arch=arch))):
-        raise PunjiError("no package set for %s yet: run punji-pkgset --arch %s first" % (arch, arch))
+        raise NotReady("no package set for %s yet: run punji-pkgset --arch %s first" % (arch, arch))
     related = variants.builds_on(v, tree, arch)
     for uid in related:
         if not os.path.isfile(layout.at(topdir, layout.state_file("gather", uid, arch))):
-            raise PunjiError("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
+            raise NotReady("%s builds on %s: run punji-gather --variant %s --arch %s first" % (variant, uid, uid, arch))
     earlier = {uid: jsonio.read_json(layout.at(topdir, layout.solved_json(uid, arch))) for uid in related}
     lookasides = _variant_lookasides(topdir, conf, tree, v, arch)
     # what V takes of each: its packages, its inputs and what V's pool reads of its comps (a
@@ -213,7 +213,7 @@ def _variant_lookasides(topdir, conf, tree, v, arch):
         for a in by_uid[uid]["arches"]:
             paths.append(layout.at(topdir, layout.solved_json(uid, a)))
             if not os.path.isfile(paths[-1]):
-                raise PunjiError("%s has %s as lookaside (variant_as_lookaside): run punji-gather --variant %s "
+                raise NotReady("%s has %s as lookaside (variant_as_lookaside): run punji-gather --variant %s "
                                  "--arch %s first" % (v["uid"], uid, uid, a))
         found.append((uid, paths))
     return found

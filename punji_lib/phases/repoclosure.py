@@ -28,7 +28,7 @@ import os
 
 from ..compose import jsonio, layout, reuse, state
 from ..config.lookup import lookaside_variants, repoclosure_skip_reason, repoclosure_strictness, va_data
-from ..errors import PunjiError
+from ..errors import NotReady, PunjiError
 from ..log import log, warn
 
 PHASE = "repoclosure"
@@ -88,7 +88,7 @@ def repositories(topdir, v, tree, arch):
     side = [layout.repo_dir(parent, arch)] if parent and not parent.get("is_empty") else []
     for rel in [own] + side:
         if not os.path.isfile(layout.at(topdir, rel + "/repodata/repomd.xml")):
-            raise PunjiError("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
+            raise NotReady("%s: no repodata/repomd.xml (has punji-createrepo run for %s.%s?)"
                              % (rel, v["uid"], arch))
     gather_conf = layout.at(topdir, layout.config_slice("gather"))
     gather_conf = jsonio.read_json(gather_conf) if os.path.exists(gather_conf) else {}
