@@ -1,11 +1,12 @@
 """Long work says how far it is: progress lines on stderr (and in the log), none for short work."""
 
 import re
+import subprocess
 import sys
 
 import pytest
 
-from punji_lib import log
+from punji_lib import log, tool_output
 from punji_lib.errors import PunjiError
 from punji_lib.koji import runroot
 from punji_lib.media import iso
@@ -69,10 +70,6 @@ def test_counted_items_say_how_many_are_done_once_an_interval_has_passed(monkeyp
 
 
 def test_a_long_createrepo_c_run_says_it_still_runs(monkeypatch, capsys):
-    import subprocess
-
-    from punji_lib import tool_output
-
     monkeypatch.setattr(log, "PROGRESS_SECONDS", 0.2)
     monkeypatch.setattr(sys, "argv", ["punji-createrepo"])
     proc = subprocess.Popen(["sleep", "0.5"])
