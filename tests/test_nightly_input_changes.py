@@ -2,7 +2,9 @@
 bytes rebuilt with the same NEVRA, its mtime alone, its place in the repo. Whatever reads the
 file is made again, and the nightly is the compose a fresh target directory gets, file by file."""
 
+import glob
 import os
+import subprocess
 
 import pytest
 
@@ -25,13 +27,25 @@ def trees_with(topdir, name):
     return found
 
 
-@pytest.mark.parametrize("case", ["same-nevra-new-bytes", "mtime-only", "moved"])
+def touched_in_place(repo, demo_copy):
+    """demo-docs' noarch packages given a later mtime in place (the files the first compose's
+    trees link: their time changes there too), repodata updated."""
+    for path in glob.glob(str(repo / "**" / "demo-docs*.noarch.rpm"), recursive=True):
+        st = os.stat(path)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1000 * 10**9))
+    subprocess.run(["createrepo_c", "-q", "--update", "-g", str(demo_copy / "comps.xml"), str(repo)], check=True)
+
+
+@pytest.mark.parametrize("case", ["same-nevra-new-bytes", "mtime-only", "mtime-only-in-place", "moved"])
 def test_a_package_changed_unseen_by_its_name_is_read_again_and_the_nightly_is_a_fresh_compose(
         tmp_path, demo_copy, own_repo, case):  # noqa: F811 (own_repo: the fixture)
     conf = demo_copy / "demo.conf"
+    if case == "mtime-only-in-place":  # files of this repo alone (not the demo repo's hard links)
+        touched(own_repo, demo_copy)
     first = composed(conf, tmp_path / "nightly")
     {"same-nevra-new-bytes": lambda: put(own_repo, demo_copy, changelog_only(tmp_path)),
      "mtime-only": lambda: touched(own_repo, demo_copy),
+     "mtime-only-in-place": lambda: touched_in_place(own_repo, demo_copy),
      "moved": lambda: moved(own_repo, demo_copy)}[case]()
     second = composed(conf, tmp_path / "nightly")
     assert all("reused_from" not in s for s in states(second, "pkgset").values())
