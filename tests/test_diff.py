@@ -351,3 +351,37 @@ def test_files_are_compared_block_by_block_to_their_last_byte(tmp_path):
     assert not same(text, text[:-1] + b"X")
     assert not same(text, text + b"\n")
     assert not same(text[:9] + b"X" + text[10:], text)
+
+
+def test_trees_are_compared_through_the_source_packages_that_differ(monkeypatch):
+    """Two trees as load() reads them are compared by the packages of the source packages whose
+    entries differ, each of their name.arch with every EVR the tree has (one kernel comes from an
+    unchanged source package): the same report as from the whole trees, fewer NEVRAs parsed."""
+    from punji_lib.compose import diff as compose_diff
+
+    def rpms(kernel, tool):
+        return {"Server": {"x86_64": {
+            "kernel-0:5.1-1.src": {"kernel-0:5.1-1.x86_64": {"category": "binary"}},
+            kernel[0]: {kernel[1]: {"category": "binary"}},
+            tool[0]: {tool[1]: {"category": "binary"}, "tool-doc-0:1-1.noarch": {"category": "binary"}},
+            "other-0:1-1.src": {"other-0:1-1.x86_64": {"category": "binary"}, "other-0:1-1.src": {"category": "source"}},
+        }}}
+
+    def compose_with(payload):
+        return {"compose_id": "X", "date": "20270101", "path": "/x", "release": {}, "images": {},
+                "rpms": compose_diff._packages(payload, "rpms.json")}
+
+    old = compose_with(rpms(("kernel-0:5.2-1.src", "kernel-0:5.2-1.x86_64"), ("tool-0:1-1.src", "tool-0:1-1.x86_64")))
+    new = compose_with(rpms(("kernel-0:5.10-1.src", "kernel-0:5.10-1.x86_64"), ("tool-0:1-2.src", "tool-0:1-2.x86_64")))
+    whole = {side: {scope: tree.mapping() for scope, tree in c["rpms"].items()} for side, c in (("old", old), ("new", new))}
+    expected = compose_diff.compare(dict(old, rpms=whole["old"]), dict(new, rpms=whole["new"]))
+    parsed = []
+    compose_diff._nevra_parts.cache_clear()
+    monkeypatch.setattr(compose_diff, "_nevra_parts", lambda n, parse=compose_diff._nevra_parts: parsed.append(n) or parse(n))
+    assert compose_diff.compare(old, new) == expected
+    assert expected["trees"][0]["packages"] == {
+        "upgraded": [{"name": "kernel", "arch": "x86_64", "old": "5.2-1", "new": "5.10-1"},
+                     {"name": "tool", "arch": "x86_64", "old": "1-1", "new": "1-2"}],
+        "added": [], "removed": [], "downgraded": []}
+    assert not [n for n in parsed if n.startswith("other")]  # its source package's entries are alike
+    assert "kernel-0:5.1-1.x86_64" in parsed  # the unchanged source package's kernel: compared too

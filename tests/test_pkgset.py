@@ -80,8 +80,9 @@ def test_x86_64_set_has_native_multilib_noarch_and_source(new_compose):
     assert [p["nevra"] for p in pkgs] == sorted(p["nevra"] for p in pkgs)
     first = pkgs[0]
     assert set(first) == {"name", "epoch", "version", "release", "arch", "nevra", "path", "repo", "location",
-                          "sourcerpm", "checksum", "checksum_type", "size", "build_time", "sigkey"}
+                          "sourcerpm", "checksum", "checksum_type", "size", "build_time", "sigkey", "mtime"}
     assert os.path.isabs(first["path"]) and os.path.isfile(first["path"])
+    assert first["mtime"] == os.stat(first["path"]).st_mtime_ns
     assert first["sigkey"] is None
     st = read_json(new_compose, "work/x86_64/state/pkgset.json")
     assert st["count"] == len(pkgs) and st["packages"] == "work/x86_64/pkgset/packages.json"

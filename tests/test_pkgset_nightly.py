@@ -78,13 +78,35 @@ def changelog_only(tmp_path):
     return build(tmp_path, "demo-docs.spec", edit(text))
 
 
-@pytest.mark.parametrize("case", ["changed", "added", "removed", "changelog-only"])
+def touched(repo, demo_copy):
+    """demo-docs' noarch packages written anew, the same bytes with a later mtime; repodata updated
+    (createrepo_c reads them again: their XML says the new time)."""
+    for path in glob.glob(str(repo / "**" / "demo-docs*.noarch.rpm"), recursive=True):
+        st = os.stat(path)
+        shutil.copyfile(path, path + ".new")  # the file is a hard link of the demo repo's: not touched there
+        os.replace(path + ".new", path)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1000 * 10**9))
+    subprocess.run(["createrepo_c", "-q", "--update", "-g", str(demo_copy / "comps.xml"), str(repo)], check=True)
+
+
+def moved(repo, demo_copy):
+    """demo-docs' noarch packages moved into another directory of the repo, repodata updated: the
+    same files at another location."""
+    os.makedirs(repo / "Packages" / "moved")
+    for path in glob.glob(str(repo / "**" / "demo-docs*.noarch.rpm"), recursive=True):
+        os.rename(path, repo / "Packages" / "moved" / os.path.basename(path))
+    subprocess.run(["createrepo_c", "-q", "--update", "-g", str(demo_copy / "comps.xml"), str(repo)], check=True)
+
+
+@pytest.mark.parametrize("case", ["changed", "added", "removed", "changelog-only", "mtime-only", "moved"])
 def test_a_nightlys_package_set_after_a_few_packages_changed_is_a_fresh_ones(tmp_path, demo_copy, own_repo, case):
     changes = {
         "changed": lambda: put(own_repo, demo_copy, rebuilt(tmp_path, "demo-docs.spec")),
         "added": lambda: put(own_repo, demo_copy, build(tmp_path, "demo-newcomer.spec", NEW_SPEC)),
         "removed": lambda: remove(own_repo, demo_copy, "demo-docs-*.rpm"),
         "changelog-only": lambda: put(own_repo, demo_copy, changelog_only(tmp_path)),
+        "mtime-only": lambda: touched(own_repo, demo_copy),
+        "moved": lambda: moved(own_repo, demo_copy),
     }
     nightly, fresh = nightly_and_fresh(tmp_path, demo_copy / "demo.conf", changes[case])
     assert written(nightly) == written(fresh)
@@ -94,6 +116,12 @@ def test_a_nightlys_package_set_after_a_few_packages_changed_is_a_fresh_ones(tmp
     if case == "changelog-only":
         other = [v for k, v in written(nightly).items() if k.endswith("-other.xml")]
         assert b"- again" in other[0]
+    primary = next(v for k, v in written(nightly).items() if k.endswith("-primary.xml"))
+    if case == "moved":
+        assert b"/Packages/moved" in primary  # the xml:base of their directory
+    if case == "mtime-only":  # the new time is in the XML
+        path = glob.glob(str(own_repo / "**" / "demo-docs-1*.noarch.rpm"), recursive=True)[0]
+        assert b'<time file="%d"' % int(os.stat(path).st_mtime) in primary
 
 
 def test_one_of_two_repos_changed(tmp_path, demo_copy, own_repo):

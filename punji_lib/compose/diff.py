@@ -30,7 +30,7 @@ RELEASE_FIELDS = ("name", "short", "version", "type")
 
 
 def load(topdir, packages=True):
-    """{"compose_id", "date", "path", "release", "rpms": {(variant, arch): {(name, arch): {evr}}},
+    """{"compose_id", "date", "path", "release", "rpms": {(variant, arch): Tree},
     "images": {(variant, arch): {identity: image}}} of the compose at TOPDIR; without PACKAGES,
     "rpms" is empty and rpms.json is not read (see same_packages)."""
     import productmd.composeinfo
@@ -109,34 +109,63 @@ def _read(cls, path):
 
 
 def _packages(rpms, path):
-    """{(variant, arch): {(name, arch): {(epoch, version, release)}}} of rpms.json's payload."""
+    """{(variant, arch): Tree} of rpms.json's payload, each NEVRA checked to be one."""
     found = {}
     try:
         for variant, by_arch in rpms.items():
             for arch, by_srpm in by_arch.items():
-                found[(variant, arch)] = _tree_packages(variant, arch, by_srpm, path)
+                found[(variant, arch)] = Tree(by_srpm, _checked(variant, arch, by_srpm, path))
     except (AttributeError, TypeError) as exc:
         raise PunjiError("%s: not valid productmd.rpms metadata: %s: %s" % (path, type(exc).__name__, exc))
     return found
 
 
-_LAST_TREES = {}  # (variant, arch): (by_srpm, its packages) of the compose loaded before
+def _checked(variant, arch, by_srpm, path):
+    """The NEVRAs of one variant.arch of rpms.json, a PunjiError naming the first that is no N-E:V-R.A."""
+    from productmd.common import RPM_NVRA_RE
+
+    nevras = [n for packages in by_srpm.values() for n in packages]
+    if not all(map(RPM_NVRA_RE.match, nevras)):
+        bad = next(n for n in nevras if not RPM_NVRA_RE.match(n))
+        raise PunjiError("%s: %s.%s: %r is no N-E:V-R.A" % (path, variant, arch, bad))
+    return nevras
 
 
-def _tree_packages(variant, arch, by_srpm, path):
-    """{(name, arch): {evr}} of one variant.arch of rpms.json; the one of the compose loaded
-    before when its entries are the same (two composes compared mostly have the same trees)."""
-    last = _LAST_TREES.get((variant, arch))
-    if last is not None and last[0] == by_srpm:
-        return last[1]
-    tree = {}
-    for nevra in (n for packages in by_srpm.values() for n in packages):
-        parts = _nevra_parts(nevra)
-        if not parts:
-            raise PunjiError("%s: %s.%s: %r is no N-E:V-R.A" % (path, variant, arch, nevra))
-        tree.setdefault(parts[0], set()).add(parts[1])
-    _LAST_TREES[(variant, arch)] = (by_srpm, tree)
-    return tree
+class Tree:
+    """The packages of one variant.arch of rpms.json: BY_SRPM, its entries by source package,
+    and NEVRAS, every package's. A mapping {(name, arch): {(epoch, version, release)}} made when
+    asked for (mapping()); two trees are compared through the source packages whose entries
+    differ (changed_parts), as a nightly's and its last compose's mostly have the same."""
+
+    def __init__(self, by_srpm, nevras):
+        self.by_srpm, self.nevras = by_srpm, nevras
+
+    def mapping(self, names=None):
+        """{(name, arch): {evr}} of the tree's packages (of those whose name is in NAMES, when given)."""
+        tree = {}
+        nevras = self.nevras
+        if names is not None:
+            prefixes = tuple(name + "-" for name in names)
+            nevras = [n for n in nevras if n.startswith(prefixes)]
+        for nevra in nevras:
+            key, evr = _nevra_parts(nevra)
+            if names is None or key[0] in names:
+                tree.setdefault(key, set()).add(evr)
+        return tree
+
+
+def changed_parts(old, new):
+    """Two {(name, arch): {evr}} of the trees OLD and NEW (Tree or such mappings), holding at
+    least every name.arch whose EVRs differ, each with all its EVRs in that tree."""
+    if not (isinstance(old, Tree) and isinstance(new, Tree)):
+        return _mapping(old), _mapping(new)
+    differ = [s for s in old.by_srpm.keys() | new.by_srpm.keys() if old.by_srpm.get(s) != new.by_srpm.get(s)]
+    names = {_nevra_parts(n)[0][0] for tree in (old, new) for s in differ for n in tree.by_srpm.get(s, ())}
+    return old.mapping(names), new.mapping(names)
+
+
+def _mapping(tree):
+    return tree.mapping() if isinstance(tree, Tree) else tree
 
 
 @functools.lru_cache(maxsize=1 << 17)  # two composes' rpms.json name mostly the same packages
@@ -179,7 +208,7 @@ def compare(old, new):
     trees = []
     for variant, arch in sorted(set(old["rpms"]) | set(new["rpms"]) | set(old["images"]) | set(new["images"])):
         scope = (variant, arch)
-        packages = _package_changes(old["rpms"].get(scope, {}), new["rpms"].get(scope, {}))
+        packages = _package_changes(*changed_parts(old["rpms"].get(scope, {}), new["rpms"].get(scope, {})))
         images = _image_changes(old["images"].get(scope, {}), new["images"].get(scope, {}))
         if any(packages.values()) or any(images.values()):
             trees.append({"variant": variant, "arch": arch, "packages": packages, "images": images})

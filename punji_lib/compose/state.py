@@ -113,8 +113,10 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 29: has_optional adds its child when tree_arches/tree_variants leave out the declared optional
 # one, and of two top-level variants of one id the last is taken (variants read in Pungi's order);
 # without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read, and the
-# deps method of a variant without streams reads every module content tag's set.
-RULES = 29
+# deps method of a variant without streams reads every module content tag's set; 30: the package
+# set's and gather's records hold each local package file's mtime, and a tree's repodata key with it
+# (a file touched, or written anew with the same bytes, left a tree's repodata with its old time).
+RULES = 30
 
 
 def digest(*parts):

@@ -134,7 +134,7 @@ def _finish(proc, out, path):
 def made_from(packages):
     """What a tree's repodata is made from, per package (gather records), for the fingerprint:
     not why gather took it, which the solver's order may change while the tree stays the same."""
-    keys = ("file", "path", "checksum", "category", "build_time", "sigkey", "flags")
+    keys = ("file", "path", "checksum", "category", "build_time", "sigkey", "flags", "mtime")
     return [[p.get(k) for k in keys] for p in packages]
 
 

@@ -28,6 +28,8 @@ def records(pkgset, pool, found, arch, twinned=()):
             "sourcerpm": known["sourcerpm"], "checksum": known["checksum"], "build_time": known.get("build_time"), "size": known.get("size"),
             "why": by_source[0][0],
         }
+        if "mtime" in known:  # a tree's repodata says the file's time: a file touched is another input
+            record["mtime"] = known["mtime"]
         if (i, category) in twinned and known.get("twins"):
             record["twins"] = known["twins"]
         made.append(_flagged(record, flags))

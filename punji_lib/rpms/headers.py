@@ -105,7 +105,8 @@ class HeaderCache:
         if facts["checksum"] != pkg.pkgId:
             raise PunjiError("package %s: its %s checksum differs from the repodata's (corrupt or replaced)"
                              % (path, kind))
-        return facts
+        # what a tree's repodata says of the file besides its header: its time (createrepo_c's <time file>)
+        return dict(facts, file_mtime=int(key.rsplit(" ", 1)[1]))
 
     @staticmethod
     def _key(path):

@@ -74,4 +74,6 @@ def record(pkg, path, repo, location, checksum_type, header, pkg_nevra=None):
     for key in ("excludearch", "exclusivearch"):
         if header and header.get(key):
             found[key] = header[key]
+    if header and header.get("file_mtime") is not None:  # read from a local file (HeaderCache.check)
+        found["mtime"] = header["file_mtime"]
     return found

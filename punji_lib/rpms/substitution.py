@@ -337,6 +337,9 @@ class Swap:
                 build_time=known.get("build_time"), size=known.get("size"), srpm_nevra=self._srpm_nevra(old, known),
                 why={k: self.name(x) if k in self.WHY_NAMES else self.text(x) if k == "capability" else x
                      for k, x in old["why"].items()}))
+            packages[-1].pop("mtime", None)
+            if "mtime" in known:
+                packages[-1]["mtime"] = known["mtime"]
         unresolved = sorted((self.name(u["package"]), self.text(u["requires"])) for u in solved["unresolved"])
         return dict({k: solved[k] for k in ("inputs", "modules", "unmatched_modules", "missing")},
                     unresolved=[{"package": p, "requires": c} for p, c in unresolved],
