@@ -66,9 +66,9 @@ def _newest_finished(where):
             if os.path.islink(top) or not os.path.isdir(top):  # a latest-* link, a file beside the composes
                 continue
             try:
-                with open(status) as f:
+                with open(status, encoding="utf-8") as f:
                     finished, mtime = f.read().strip() in FINISHED, os.fstat(f.fileno()).st_mtime_ns
-            except OSError:
+            except (OSError, UnicodeDecodeError):  # unreadable, or bytes that are no status: no finished compose
                 continue
             if finished:
                 found.append((mtime, top))

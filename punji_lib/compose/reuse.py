@@ -78,10 +78,11 @@ def _names_in(parent):
 
 def _read(path):
     """The stripped text of PATH; None when it is empty, not there or cannot be read (a compose
-    the user may not read is none to take over from, as Pungi skips it)."""
+    the user may not read is none to take over from, as Pungi skips it), nor is text (a STATUS
+    or COMPOSE_ID a disk error left as other bytes)."""
     try:
         return (jsonio.read_text(path) or "").strip() or None
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
 
 
@@ -92,7 +93,8 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
     return True. STILL_TRUE(old_topdir, old_state), when given, can veto (an input the
     fingerprint cannot see, such as a package file changed in place). ALLOWED: the phase's
     *_allow_reuse option (reuse is exact here, so on unless the config turns it off).
-    FINISH(old_state) runs after the links, before the state file is written. OPTIONAL
+    FINISH(old_state) runs after the links, before the state file is written (what it sets in
+    old_state is written there). OPTIONAL
     outputs are linked when the old compose has them (a cache directory)."""
     old = old_compose(topdir) if allowed else None
     if old is None or inputs is None:
