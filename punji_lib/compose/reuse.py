@@ -108,6 +108,8 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
         return False
     if not all(os.path.lexists(layout.at(old, rel)) for rel in outputs):
         return False
+    if not _sizes_as_made(old, record, phase):
+        return False
     outputs = list(outputs) + [rel for rel in optional if os.path.lexists(layout.at(old, rel))]
     if still_true and not still_true(old, record):
         return False
@@ -119,6 +121,32 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
     state.write(topdir, phase, variant, arch, **dict(facts, reused_from=os.path.basename(old)))
     log.info("%s %s: taken over from %s (same inputs)", phase,
              ".".join(x for x in (variant, arch) if x) or "global", old)
+    return True
+
+
+def file_sizes(topdir, outputs):
+    """{output: size} of the regular files among OUTPUTS (compose-relative) of the compose TOPDIR,
+    for a phase's state ("output_sizes"): a later compose takes them over only at those sizes."""
+    found = {}
+    for rel in outputs:
+        path = layout.at(topdir, rel)
+        if os.path.isfile(path) and not os.path.islink(path):
+            found[rel] = os.path.getsize(path)
+    return found
+
+
+def _sizes_as_made(old, record, phase):
+    """Whether the files of the old compose OLD whose sizes its state RECORD lists still have them
+    (one cut short by a full disk or a copy stopped midway would be taken over as it is)."""
+    for rel, size in (record.get("output_sizes") or {}).items():
+        try:
+            now = os.path.getsize(layout.at(old, rel))
+        except OSError:
+            now = None
+        if now != size:
+            log.warning("%s: %s of %s is not taken over: it is not the size it was made (%s bytes, %d when made)",
+                        phase, rel, old, now, size)
+            return False
     return True
 
 
