@@ -253,7 +253,8 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     defaults, missing = _module_defaults(topdir, conf)
     obsoletes = _module_obsoletes(topdir, conf)
     state.write(topdir, "init", comps=written, module_defaults=defaults, module_obsoletes=obsoletes,
-                inputs=loaded["key"], warnings=loaded["warnings"], files=init_reuse.digests(topdir, {"comps": written}),
+                inputs=loaded["key"], warnings=loaded["warnings"],
+                files=init_reuse.digests(topdir, {"comps": written}),
                 **({"module_defaults_override_missing": missing} if missing else {}))
 
 

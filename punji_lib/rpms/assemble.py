@@ -61,7 +61,8 @@ def _assemble(topdir, conf, tree, keys, inputs):
     tree_files, tree_dirs = reuse.tree_facts(topdir, tree_outputs(tree))
     state.write(topdir, "gather", rpms=layout.rpms_json(), rpms_sha256=_rpms_digest(topdir),
                 output_sizes=reuse.file_sizes(topdir, [layout.gather_json(*key) for key in keys]),
-                count=sum(len(p) for p in placed.values()), inputs=inputs, trees=trees, sizes=sizes, tree_files=tree_files, tree_dirs=tree_dirs)
+                count=sum(len(p) for p in placed.values()), inputs=inputs, trees=trees, sizes=sizes,
+                tree_files=tree_files, tree_dirs=tree_dirs)
 
 
 def _link_all(topdir, conf, tree, solved, placed):
