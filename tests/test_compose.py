@@ -243,6 +243,68 @@ def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_
         os.kill(holder, signal.SIGKILL)
 
 
+def test_a_make_waiting_for_a_run_left_by_a_killed_make_says_so_and_can_be_stopped(new_compose):
+    """The wait above lasts as long as the orphaned run: it was silent, and a hung run held the
+    make with nothing said. The make now says which run it waits for, that a killed make left it
+    and how to end it; Ctrl-C stops the wait cleanly (the run goes on); once the run is killed,
+    the make goes on and makes the target itself."""
+    import signal
+    import subprocess
+    import sys
+
+    assert make(new_compose, "pkgset").returncode == 0
+    state = os.path.join(new_compose, "work/x86_64/state/gather-Server.json")
+    hung = ("import fcntl, os, sys, time\n"
+            "r, w = os.pipe()\n"
+            "if os.fork():\n    os.close(w); os.read(r, 1); os._exit(0)\n" + TAKES_THE_TARGET +
+            "os.write(w, b'x'); time.sleep(300); os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", hung, state], check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    holder = int(open(state + ".pid").read())
+    try:
+        waiting = _make_until_it_waits(new_compose, "work/x86_64/state/gather-Server.json")
+        said = waiting.said
+        assert "punji-gather: waiting for pid %d (python" % holder in said, said
+        assert "left running gather Server.x86_64 by a killed make" in said
+        assert "Ctrl-C stops waiting, `kill %d` ends it if it hangs" % holder in said
+        os.killpg(waiting.pid, signal.SIGINT)
+        out = said + waiting.communicate(timeout=60)[0]
+        assert waiting.returncode != 0
+        assert "Traceback" not in out
+        assert "punji-gather: interrupted by SIGINT; stopped waiting for pid %d" % holder in out, out
+        assert os.path.exists("/proc/%d" % holder)  # the run goes on
+        assert open(os.path.join(new_compose, "STATUS")).read().strip() != "DOOMED"
+        # the advice taken: the make waiting goes on with the target once the hung run is killed
+        waiting = _make_until_it_waits(new_compose, "work/x86_64/state/gather-Server.json")
+        os.kill(holder, signal.SIGKILL)
+        out = waiting.said + waiting.communicate(timeout=120)[0]
+        assert waiting.returncode == 0, out
+        assert os.path.exists(state)
+    finally:
+        if os.path.exists("/proc/%d" % holder):
+            os.kill(holder, signal.SIGKILL)
+
+
+def _make_until_it_waits(topdir, target):
+    """make TARGET in TOPDIR (a process group of its own) read until its line of waiting for a run
+    left by a killed make; the Popen, with what it said in .said."""
+    import select
+    import subprocess
+
+    started = subprocess.Popen(["make", "-C", str(topdir), "--no-print-directory", target], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    said, deadline = "", time.time() + 60
+    while "left running" not in said and time.time() < deadline:
+        if select.select([started.stdout], [], [], 1)[0]:
+            line = started.stdout.readline()
+            if not line:
+                break
+            said += line
+    started.said = said
+    assert "left running" in said, said
+    return started
+
+
 def test_a_failure_under_plain_make_dooms_the_compose_until_it_is_fixed(new_compose):
     config = os.path.join(new_compose, "work/global/config/gather.json")
     good = open(config).read()

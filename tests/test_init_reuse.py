@@ -91,6 +91,31 @@ def test_a_changed_input_makes_inits_outputs_anew(tmp_path, demo_copy, change):
     assert outputs(second) == outputs(fresh) != outputs(first)
 
 
+def cut_in_half(topdir, rel):
+    path = os.path.join(topdir, rel)
+    data = open(path, "rb").read()
+    os.unlink(path)  # a new file: the compose copied from keeps its own
+    with open(path, "wb") as f:
+        f.write(data[:len(data) // 2])
+
+
+@pytest.mark.parametrize("rel", ["work/global/config/gather.json", "work/global/variants.json",
+                                 "work/global/targets.json", "Makefile"])
+def test_an_old_compose_whose_init_outputs_were_cut_short_is_not_copied_from(tmp_path, demo_copy, rel):
+    """A finished compose whose config slices, variants.json, targets.json or Makefile were cut
+    short (a copy stopped by a full disk): the nightly beside it copied them, and failed "internal
+    error: JSONDecodeError" at its first phase (fuzz-broken-inputs old-compose/work-truncated);
+    Pungi 4.3.2 composes on. They are copied only while they are the files init made."""
+    conf = demo_copy / "demo.conf"
+    first, _err = init(conf, tmp_path / "nightly")
+    finish(first)
+    cut_in_half(first, rel)
+    second, _err = init(conf, tmp_path / "nightly")
+    fresh, _err = init(conf, tmp_path / "fresh")
+    assert COPIED not in init_log(second)
+    assert outputs(second) == outputs(fresh)
+
+
 def test_other_options_on_the_command_line_make_inits_outputs_anew(tmp_path, demo_copy):
     conf = demo_copy / "demo.conf"
     first, _err = init(conf, tmp_path / "nightly")

@@ -733,3 +733,35 @@ def test_a_filelists_metadata_that_cannot_be_parsed_is_a_warning_and_the_files_c
     ours, theirs = _tree_metadata(clean), _tree_metadata(done.stdout.strip().splitlines()[-1])
     assert sorted(ours) == sorted(theirs) and any("filelists.xml" in p for p in ours)
     assert [p for p in ours if ours[p] != theirs[p]] == []
+
+
+def test_metadata_repomd_places_elsewhere_with_xml_base_is_read_from_there(tmp_path, small_repo):
+    """repomd.xml's primary location with an xml:base (a mirror tool pointing its metadata at
+    another directory or host): punji read the repo's own repodata/<href> (fuzz-broken-inputs
+    repomd/remote-base composed on from a stale file where Pungi's dnf fails to download it). It is
+    read where xml:base says, as dnf does: a directory, a host (downloaded), a host that does not
+    answer (one error line naming the URL)."""
+    import re
+
+    from punji_lib.errors import PunjiError
+    from punji_lib.rpms.repos import Repo
+
+    repo = tmp_path / "repo"
+    shutil.copytree(small_repo, repo)
+    repomd = repo / "repodata" / "repomd.xml"
+    text = repomd.read_text()
+    href = re.search(r'<data type="primary">.*?<location href="([^"]+)"', text, re.S).group(1)
+    elsewhere = tmp_path / "upstream"
+    (elsewhere / "repodata").mkdir(parents=True)
+    shutil.move(str(repo / href), str(elsewhere / href))
+
+    def based(base):
+        repomd.write_text(text.replace('<location href="%s"' % href, '<location xml:base="%s" href="%s"' % (base, href)))
+        return Repo(str(repo), str(tmp_path / "cache"))
+
+    assert based("file://%s/" % elsewhere).metadata("primary", verify=True) == str(elsewhere / href)
+    with http_server(str(elsewhere)) as url:
+        fetched = based(url + "/").metadata("primary", verify=True)
+    assert fetched.startswith(str(tmp_path / "cache")) and open(fetched, "rb").read() == (elsewhere / href).read_bytes()
+    with pytest.raises(PunjiError, match=r"cannot download http://127\.0\.0\.1:9/upstream/%s" % re.escape(href)):
+        based("http://127.0.0.1:9/upstream/").metadata("primary")

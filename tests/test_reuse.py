@@ -169,8 +169,35 @@ def truncate_an_image(first):
     return image, "is not the size it was made"
 
 
+def cut_rpms_json(first):
+    """rpms.json cut in half (a copy of the compose stopped by a full disk): the nightly that took
+    the gather results over copied its text under the new id, FINISHED with a broken rpms.json
+    (fuzz-broken-inputs old-compose/metadata-truncated)."""
+    path = os.path.join(first, "compose", "metadata", "rpms.json")
+    with open(path, "rb") as f:
+        data = f.read()
+    os.unlink(path)
+    with open(path, "wb") as f:
+        f.write(data[:len(data) // 2])
+    return path, "rpms.json of %s is not taken over: not the file the old compose's gather wrote" % first
+
+
+def cut_work_files(first):
+    """Every JSON file under work/ but the state files cut in half (fuzz-broken-inputs
+    old-compose/work-truncated): the nightly took the package sets and gather results over as
+    they were and failed reading them ("JSONDecodeError"), as it did the header cache it reads."""
+    for path in glob.glob(os.path.join(first, "work", "**", "*.json"), recursive=True):
+        if "/state/" not in path:
+            with open(path, "rb") as f:
+                data = f.read()
+            os.unlink(path)
+            with open(path, "wb") as f:
+                f.write(data[:len(data) // 2])
+    return os.path.join(first, "work", "x86_64", "pkgset", "packages.json"), "is not the size it was made ("
+
+
 @pytest.mark.parametrize("damage", [lose_a_package, replace_a_package, lose_a_repodata_file, replace_a_repodata_file,
-                                    truncate_an_image])
+                                    truncate_an_image, cut_rpms_json, cut_work_files])
 def test_what_an_old_compose_lost_is_made_again(tmp_path, demo_copy, damage):
     """A file gone from a finished compose, or cut short (a clean-up begun on it, say): the
     next compose does not take over what held it, makes it again and equals a fresh one."""
@@ -617,6 +644,27 @@ def test_a_compose_or_old_composes_directory_that_cannot_be_read_is_passed_over(
     (tmp_path / "request.json").write_text(json.dumps({"options": {"old_composes": [str(tmp_path / "unlistable")]}}))
     monkeypatch.setattr(reuse.layout, "compose_request_json", lambda: str(tmp_path / "request.json"))
     monkeypatch.setattr(os, "listdir", not_listed)
+    reuse.old_compose.cache_clear()
+    assert reuse.old_compose(tops[2]) is None
+
+
+def test_an_old_compose_whose_status_is_no_text_is_passed_over(tmp_path):
+    """A STATUS holding bytes that are no UTF-8 (a disk error): the nightly beside it stopped at
+    once, "punji-compose: internal error: UnicodeDecodeError" (fuzz-broken-inputs
+    old-compose/status-garbage); Pungi 4.3.2 composes on. It is no finished compose to take over."""
+    from punji_lib.compose import init_reuse, reuse
+
+    tops = []
+    for respin, status in ((0, b"FINISHED\n"), (1, b"\0\0\xff\xfeFINI\n"), (2, b"STARTED\n")):
+        top = tmp_path / "target" / ("PDL-1-20261207.n.%d" % respin)
+        (top / "work" / "global").mkdir(parents=True)
+        (top / "COMPOSE_ID").write_text(top.name + "\n")
+        (top / "STATUS").write_bytes(status)
+        tops.append(str(top))
+    reuse.old_compose.cache_clear()
+    assert reuse.old_compose(tops[2]) == tops[0]
+    assert init_reuse.source([str(tmp_path / "target")], "some-key") is None
+    (tmp_path / "target" / "PDL-1-20261207.n.0" / "COMPOSE_ID").write_bytes(b"\xff\xfe")
     reuse.old_compose.cache_clear()
     assert reuse.old_compose(tops[2]) is None
 

@@ -259,7 +259,14 @@ def run_phase(argparser, phase, job, argv=None):
             _report_if_doomed(topdir, argparser.prog)
 
     def locked_work():
-        with state.lock(topdir, phase, variant, arch):
+        def waiting(pid, command):
+            scope = ".".join(x for x in (variant, arch) if x) or "global"
+            message = ("waiting for pid %s (%s), left running %s %s by a killed make, to finish it; "
+                       "Ctrl-C stops waiting, `kill %s` ends it if it hangs" % (pid, command, phase, scope, pid))
+            stderr_line("%s: %s" % (argparser.prog, message))
+            log.info("%s", message)
+
+        with state.lock(topdir, phase, variant, arch, waiting=waiting):
             log.info("%s started: %s", argparser.prog, " ".join(sys.argv[1:] if argv is None else argv))
             if getattr(sys.modules.get("punji_lib.launcher"), "IN_COPY", False):
                 log.info("run by the compose's launcher (a fork of it: no start-up of its own)")

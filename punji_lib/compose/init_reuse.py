@@ -47,10 +47,31 @@ def source(where, key):
             record = jsonio.read_json(layout.at(top, layout.state_file("init")))
         except (OSError, ValueError):
             continue
-        if record.get("inputs") == key and not record.get("failed") and \
-                all(os.path.isfile(layout.at(top, rel)) for rel in outputs(top, record) + made_last()):
+        if record.get("inputs") == key and not record.get("failed") and whole(top, record):
             return top
     return None
+
+
+def whole(top, record):
+    """Whether the outputs of the init of compose TOP (its state RECORD) are the files it made: each
+    one made before the state has the sha256 the state records, the Makefile the one targets.json
+    records (a compose of an older punji, which recorded none, is no source)."""
+    made = record.get("files")
+    if not isinstance(made, dict) or sorted(made) != sorted(outputs(top, record)):
+        return False
+    if any(state.file_digest(layout.at(top, rel)) != digest for rel, digest in made.items()):
+        return False
+    try:
+        targets = jsonio.read_json(layout.at(top, layout.targets_json()))
+    except (OSError, ValueError):
+        return False
+    return isinstance(targets, dict) and targets.get("makefile_sha256") is not None and \
+        state.file_digest(layout.at(top, layout.makefile())) == targets["makefile_sha256"]
+
+
+def digests(topdir, record):
+    """{output: sha256} of what init made before its state (RECORD's facts) in the compose TOPDIR."""
+    return {rel: state.file_digest(layout.at(topdir, rel)) for rel in outputs(topdir, record)}
 
 
 def _newest_finished(where):
@@ -66,9 +87,9 @@ def _newest_finished(where):
             if os.path.islink(top) or not os.path.isdir(top):  # a latest-* link, a file beside the composes
                 continue
             try:
-                with open(status) as f:
+                with open(status, encoding="utf-8") as f:
                     finished, mtime = f.read().strip() in FINISHED, os.fstat(f.fileno()).st_mtime_ns
-            except OSError:
+            except (OSError, UnicodeDecodeError):  # unreadable, or bytes that are no status: no finished compose
                 continue
             if finished:
                 found.append((mtime, top))

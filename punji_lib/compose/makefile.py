@@ -242,10 +242,15 @@ def _assemble(parts, targets):
 
 
 def write(topdir):
-    """Write <topdir>/Makefile and work/global/targets.json (always: make restarts on it)."""
+    """Write <topdir>/Makefile and work/global/targets.json (always: make restarts on it), which
+    records the Makefile's sha256 (a later compose copies the two only while they are whole)."""
+    import hashlib
+
     text, targets = render(topdir)
     _refuse_dropped_targets(topdir, targets)
-    jsonio.write_json(layout.at(topdir, layout.targets_json()), {"header": state.header("targets"), "targets": targets})
+    jsonio.write_json(layout.at(topdir, layout.targets_json()),
+                      {"header": state.header("targets"), "targets": targets,
+                       "makefile_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
     jsonio.write_text(layout.at(topdir, layout.makefile()), text)
 
 

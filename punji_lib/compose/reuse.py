@@ -78,10 +78,11 @@ def _names_in(parent):
 
 def _read(path):
     """The stripped text of PATH; None when it is empty, not there or cannot be read (a compose
-    the user may not read is none to take over from, as Pungi skips it)."""
+    the user may not read is none to take over from, as Pungi skips it), nor is text (a STATUS
+    or COMPOSE_ID a disk error left as other bytes)."""
     try:
         return (jsonio.read_text(path) or "").strip() or None
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
 
 
@@ -92,7 +93,8 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
     return True. STILL_TRUE(old_topdir, old_state), when given, can veto (an input the
     fingerprint cannot see, such as a package file changed in place). ALLOWED: the phase's
     *_allow_reuse option (reuse is exact here, so on unless the config turns it off).
-    FINISH(old_state) runs after the links, before the state file is written. OPTIONAL
+    FINISH(old_state) runs after the links, before the state file is written (what it sets in
+    old_state is written there). OPTIONAL
     outputs are linked when the old compose has them (a cache directory)."""
     old = old_compose(topdir) if allowed else None
     if old is None or inputs is None:
@@ -106,6 +108,8 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
         return False
     if not all(os.path.lexists(layout.at(old, rel)) for rel in outputs):
         return False
+    if not _sizes_as_made(old, record, phase):
+        return False
     outputs = list(outputs) + [rel for rel in optional if os.path.lexists(layout.at(old, rel))]
     if still_true and not still_true(old, record):
         return False
@@ -117,6 +121,32 @@ def take_over(topdir, phase, variant, arch, inputs, outputs, still_true=None, al
     state.write(topdir, phase, variant, arch, **dict(facts, reused_from=os.path.basename(old)))
     log.info("%s %s: taken over from %s (same inputs)", phase,
              ".".join(x for x in (variant, arch) if x) or "global", old)
+    return True
+
+
+def file_sizes(topdir, outputs):
+    """{output: size} of the regular files among OUTPUTS (compose-relative) of the compose TOPDIR,
+    for a phase's state ("output_sizes"): a later compose takes them over only at those sizes."""
+    found = {}
+    for rel in outputs:
+        path = layout.at(topdir, rel)
+        if os.path.isfile(path) and not os.path.islink(path):
+            found[rel] = os.path.getsize(path)
+    return found
+
+
+def _sizes_as_made(old, record, phase):
+    """Whether the files of the old compose OLD whose sizes its state RECORD lists still have them
+    (one cut short by a full disk or a copy stopped midway would be taken over as it is)."""
+    for rel, size in (record.get("output_sizes") or {}).items():
+        try:
+            now = os.path.getsize(layout.at(old, rel))
+        except OSError:
+            now = None
+        if now != size:
+            log.warning("%s: %s of %s is not taken over: it is not the size it was made (%s bytes, %d when made)",
+                        phase, rel, old, now, size)
+            return False
     return True
 
 

@@ -3,6 +3,7 @@ the trees; or, when every gather result was taken over from the old compose, the
 under this compose's id, without rendering tens of thousands of entries again."""
 
 from ..errors import PunjiError
+from ..log import log
 from . import jsonio, layout, request, reuse
 
 
@@ -52,25 +53,43 @@ def _rpms_of(topdir):
     return rpms
 
 
-def write_from_old(topdir):
+def write_from_old(topdir, old_record):
     """rpms.json written as the old compose's with this compose's id and date, when the gather
     results were all taken over from it (the same packages in the same places): the text
-    write() would write, without rendering tens of thousands of entries again. False when
-    the old file does not start as write() starts it."""
-    import shutil
+    write() would write, without rendering tens of thousands of entries again. Its sha256;
+    None when the old file is not the one its gather wrote (OLD_RECORD's rpms_sha256: cut
+    short, changed since, or of a punji that recorded none) or does not start as write() starts it."""
+    import hashlib
 
     old = reuse.old_compose(topdir)
+    if not old_record.get("rpms_sha256"):
+        log.info("rpms.json of %s is not taken over: its gather recorded no checksum of it", old)
+        return None
     try:
         old_head, new_head = (_rpms_head(top).encode("utf-8") for top in (old, topdir))
         with open(layout.at(old, layout.rpms_json()), "rb") as f:
             if f.read(len(old_head)) != old_head:
-                return False
-            # the rest copied as it is, never held whole: it is megabytes of a big compose
-            jsonio.write_file(layout.at(topdir, layout.rpms_json()),
-                              lambda out: (out.write(new_head), shutil.copyfileobj(f, out)))
-    except (OSError, TypeError, PunjiError):
-        return False
-    return True
+                return None
+            old_sum, new_sum = hashlib.sha256(old_head), hashlib.sha256(new_head)
+
+            def copy(out):
+                out.write(new_head)
+                # the rest copied as it is, never held whole: it is megabytes of a big compose
+                for block in iter(lambda: f.read(COPY_BLOCK), b""):
+                    old_sum.update(block)
+                    new_sum.update(block)
+                    out.write(block)
+                if old_sum.hexdigest() != old_record["rpms_sha256"]:
+                    raise ValueError("not the file the old compose's gather wrote")
+
+            jsonio.write_file(layout.at(topdir, layout.rpms_json()), copy)
+    except (OSError, TypeError, ValueError, PunjiError) as exc:
+        log.warning("rpms.json of %s is not taken over: %s", old, exc)
+        return None
+    return new_sum.hexdigest()
+
+
+COPY_BLOCK = 1 << 20
 
 
 def _rpms_head(topdir):

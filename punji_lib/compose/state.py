@@ -115,7 +115,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read, and the
 # deps method of a variant without streams reads every module content tag's set; 30: the package
 # set's and gather's records hold each local package file's mtime, and a tree's repodata key with it
-# (a file touched, or written anew with the same bytes, left a tree's repodata with its old time).
+# (a file touched, or written anew with the same bytes, left a tree's repodata with its old time);
+# a repo's metadata that repomd.xml places elsewhere (xml:base) is read from there (was its own
+# repodata/); extra_files entries keyed "src" go into the source tree.
 RULES = 30
 
 
@@ -173,14 +175,16 @@ def keep(topdir, phase, variant=None, arch=None):
 
 
 @contextlib.contextmanager
-def lock(topdir, phase, variant=None, arch=None):
+def lock(topdir, phase, variant=None, arch=None, waiting=None):
     """Hold the lock of one target (work/<scope>/state/<name>.json.lock) while the block runs;
     a second run of the same target stops at once with a message naming the first one, unless
     that run is dying: a make killed and run again at once finds its targets' locks held
     until the killed commands have exited, which it waits for (at most DYING_WAIT seconds);
     or unless it was left running by a make killed alone, which it waits for to the end; a run
     that holds the lock with no .pid file (it has written its state, or not yet its .pid) is
-    waited for UNMARKED_WAIT seconds."""
+    waited for UNMARKED_WAIT seconds. WAITING(pid, command) is called once as the wait for a run
+    left by a killed make starts (it may last as long as that run: the user is to know why); an
+    interruption of that wait carries a hint naming the run."""
     import time
 
     from .flock import take
@@ -188,24 +192,53 @@ def lock(topdir, phase, variant=None, arch=None):
     path = _mark(topdir, phase, variant, arch, ".lock")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    orphans = []  # the run left by a killed make, once this one waits for it
     try:
         started = time.monotonic()
 
         def give_up():
             holder = _holder(topdir, phase, variant, arch)
             if _left_by_a_killed_make(holder, topdir):
+                if holder not in orphans:
+                    orphans.append(holder)
+                    if waiting:
+                        waiting(holder, command_line(holder))
                 return False
             if holder == "?":  # between its lock and its .pid, or past its state (which clears it): ending
                 return time.monotonic() > started + UNMARKED_WAIT
             return not _dying(holder) or time.monotonic() > started + DYING_WAIT
 
-        if not take(fd, give_up):
-            scope = ".".join(x for x in (variant, arch) if x) or "global"
+        scope = ".".join(x for x in (variant, arch) if x) or "global"
+        try:
+            taken = take(fd, give_up)
+        except KeyboardInterrupt as exc:
+            if orphans:
+                exc.hint = "stopped waiting for pid %s, left running %s %s by a killed make (`kill %s` ends it)" \
+                    % (orphans[-1], phase, scope, orphans[-1])
+            raise
+        if not taken:
             raise PunjiError("%s %s is being made by another run (pid %s) in %s; wait for it to finish"
                              % (phase, scope, _holder(topdir, phase, variant, arch), topdir))
         yield
     finally:
         os.close(fd)
+
+
+def command_line(pid):
+    """The command line of the live process PID (text), as one string; "?" when it cannot be read."""
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            words = f.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return "?"
+    words = [w for w in words if w]
+    if len(words) > 1 and os.path.basename(words[0]).startswith("python") and not words[1].startswith("-"):
+        words = words[1:]  # a console script: its name rather than the interpreter's
+    line = " ".join(" ".join([os.path.basename(words[0])] + words[1:]).split()) if words else "?"
+    return line if len(line) <= COMMAND_WIDTH else line[:COMMAND_WIDTH - 3] + "..."
+
+
+COMMAND_WIDTH = 160  # characters of a command line shown in a message
 
 
 def _holder(topdir, phase, variant, arch):

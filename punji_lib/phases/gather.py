@@ -86,7 +86,7 @@ def run(topdir, variant, arch):
               for c in CATEGORY.values()}
     log.info("gather %s.%s: %s", variant, arch, ", ".join("%d %s" % (n, c) for c, n in sorted(counts.items())))
     state.write(topdir, "gather", variant, arch, result=layout.solved_json(variant, arch), inputs=fingerprint,
-                **counts)
+                output_sizes=reuse.file_sizes(topdir, [layout.solved_json(variant, arch)]), **counts)
 
 
 def _fingerprint(topdir, conf, v, arch, tree, earlier_packages, lookasides):

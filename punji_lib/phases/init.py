@@ -254,6 +254,7 @@ def run(topdir, variant=None, arch=None, prog="punji-init", loaded=None):
     obsoletes = _module_obsoletes(topdir, conf)
     state.write(topdir, "init", comps=written, module_defaults=defaults, module_obsoletes=obsoletes,
                 inputs=loaded["key"], warnings=loaded["warnings"],
+                files=init_reuse.digests(topdir, {"comps": written}),
                 **({"module_defaults_override_missing": missing} if missing else {}))
 
 
@@ -264,7 +265,7 @@ def _taken_over(topdir, source, record):
         warn("punji-init", message)
     log.info("config, variants, comps and Makefile copied from %s: its init read the same files", source)
     state.write(topdir, "init", **{k: record.get(k) for k in ("comps", "module_defaults", "module_obsoletes",
-                                                               "inputs", "warnings")})
+                                                               "inputs", "warnings", "files")})
     init_reuse.copy(topdir, source, init_reuse.made_last())
 
 

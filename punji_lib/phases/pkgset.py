@@ -71,7 +71,8 @@ def run(topdir, variant=None, arch=None):
                           {"header": state.header("pkgset-packages"), "arch": arch, "packages": records}, compact=True)
     finally:
         warmed()
-    state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch)))
+    state.write(topdir, "pkgset", arch=arch, **dict(facts, count=len(records), packages=layout.pkgset_json(arch),
+                                                    output_sizes=reuse.file_sizes(topdir, [layout.pkgset_json(arch)])))
 
 
 def _made_here(topdir, conf, arch, chosen, changelogs, sources):

@@ -59,8 +59,10 @@ def _assemble(topdir, conf, tree, keys, inputs):
     # how many files the trees hold, and their directories' times: a later compose takes them over
     # only when it finds as many, none replaced
     tree_files, tree_dirs = reuse.tree_facts(topdir, tree_outputs(tree))
-    state.write(topdir, "gather", rpms=layout.rpms_json(), count=sum(len(p) for p in placed.values()),
-                inputs=inputs, trees=trees, sizes=sizes, tree_files=tree_files, tree_dirs=tree_dirs)
+    state.write(topdir, "gather", rpms=layout.rpms_json(), rpms_sha256=_rpms_digest(topdir),
+                output_sizes=reuse.file_sizes(topdir, [layout.gather_json(*key) for key in keys]),
+                count=sum(len(p) for p in placed.values()), inputs=inputs, trees=trees, sizes=sizes,
+                tree_files=tree_files, tree_dirs=tree_dirs)
 
 
 def _link_all(topdir, conf, tree, solved, placed):
@@ -160,7 +162,7 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
     def placed(of):
         return {key: jsonio.read_json(layout.at(topdir, layout.gather_json(*key)))["packages"] for key in of}
 
-    def finish(_old_state):
+    def finish(old_state):
         mine = placed([(v["uid"], a) for v in addons for a in v["arches"]])
         link_type = conf.get("link_type") or "hardlink-or-copy"
         for v in addons:
@@ -169,8 +171,11 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
                     _link_tree(topdir, [p for p in mine[(v["uid"], a)] if p["category"] == category], v, a,
                                KIND[category], link_type)
         _link_sources(topdir, addons, mine, link_type)
-        if not rpms_json.write_from_old(topdir):
+        digest = rpms_json.write_from_old(topdir, old_state)
+        if digest is None:
             rpms_json.write(topdir, tree, placed(keys))
+            digest = _rpms_digest(topdir)
+        old_state["rpms_sha256"] = digest  # this compose's state records its own file
 
     def complete(old, record):
         """Whether the old compose's trees still hold every file they held when made, none
@@ -189,6 +194,12 @@ def _take_over_assembled(topdir, conf, tree, keys, inputs):
 
     return reuse.take_over(topdir, "gather", None, None, inputs, outputs, still_true=complete, finish=finish,
                            allowed=conf.get("gather_allow_reuse", True))
+
+
+def _rpms_digest(topdir):
+    """The sha256 of rpms.json as gather wrote it: a later compose copies it only while the file
+    is still that one (a file cut short or edited since is no text to take over)."""
+    return state.file_digest(layout.at(topdir, layout.rpms_json()))
 
 
 def _changed_dirs(made, now):

@@ -17,6 +17,16 @@ from .packages import nevra
 from .repos import file_checksum
 
 
+def _cached(path):
+    """The entries of the header cache file PATH; none when it does not read (cut short by a full
+    disk, say: a cache, whose entries are read from the files again)."""
+    try:
+        return jsonio.read_json(path)["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s not read as a header cache: %s", path, exc)
+        return {}
+
+
 class HeaderCache:
     """What the package files are: their RPM headers' NEVRA and signing key, and their
     checksum, kept in work/<arch>/pkgset/headers.json by path, size and mtime so a rerun
@@ -30,7 +40,7 @@ class HeaderCache:
         self.old = {}
         for each in (earlier, path):
             if each and os.path.isfile(each):
-                self.old.update(jsonio.read_json(each)["files"])
+                self.old.update(_cached(each))
         self.new = {}
         self._stated = {}  # path -> its key and size, as start_prefetch() found them: check() stats no file twice
 

@@ -153,6 +153,19 @@ def repomd_records(path):
     return records
 
 
+def _location_bases(path):
+    """{type: xml:base} of the data records of repomd.xml PATH whose location has one."""
+    found = {}
+    for data in ElementTree.parse(path).getroot():
+        for child in data:
+            if _local_name(child.tag) == "location" and child.get(XML_BASE):
+                found[data.get("type")] = child.get(XML_BASE)
+    return found
+
+
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
 def _local_name(tag):
     return tag.rsplit("}", 1)[-1]
 
@@ -226,6 +239,7 @@ class Repo:
             raise PunjiError("repo %s: corrupt repodata/repomd.xml: %s" % (repo, one_line(exc)))
         self.hrefs = {kind: href for kind, href, _checksum in records}
         self.checksums = {kind: checksum for kind, _href, checksum in records}
+        self.bases = _location_bases(repomd)
         if "primary" not in self.hrefs:
             raise PunjiError("repo %s: repodata/repomd.xml lists no primary metadata" % repo)
 
@@ -236,11 +250,16 @@ class Repo:
         href = self.hrefs.get(kind)
         if href is None:
             return None
+        # repomd.xml may place a file elsewhere (xml:base), as dnf reads it: a remote one is downloaded
+        where = join(self.repo, href, self.bases.get(kind)) if self.bases.get(kind) else self.repo
         path = os.path.join(self.top, href)
-        if is_remote(self.repo):
-            path = cache_path(self.top, href, self.repo)
-        if is_remote(self.repo) and not (os.path.isfile(path) and self._matches(kind, path)):
-            download(join(self.repo, href), path, self.repo)  # absent, or a stale copy of the same name
+        if is_remote(where):
+            path = cache_path(cache_dir(self.cache, self.bases[kind]) if self.bases.get(kind) else self.top,
+                              href, self.repo)
+        elif self.bases.get(kind):
+            path = where
+        if is_remote(where) and not (os.path.isfile(path) and self._matches(kind, path)):
+            download(where if self.bases.get(kind) else join(self.repo, href), path, self.repo)  # absent, or stale
         if not os.path.isfile(path):
             raise PunjiError("repo %s: %s metadata %s is missing" % (self.repo, kind, href))
         if verify:
