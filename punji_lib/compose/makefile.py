@@ -136,6 +136,10 @@ def _with_work(phase, scope, conf, tree, pairs):
         # with product_id, an empty variant's certificate is looked up all the same, as in Pungi
         return [(uid, arch) for uid, arch in pairs
                 if not by_uid[uid].get("is_empty") or (conf.get("product_id") and arch != "src")] or pairs[:1]
+    if phase == "extrafiles" and scope == "variant-src":
+        # only the source trees some entry keyed "src" fills (Pungi copies none for "*")
+        return [(uid, arch) for uid, arch in pairs
+                if not by_uid[uid].get("is_empty") and lookup.va_data(conf.get("extra_files"), uid, arch)]
     if phase == "repoclosure":
         return [(uid, arch) for uid, arch in pairs
                 if not lookup.repoclosure_skip_reason(conf, by_uid[uid], arch)] or pairs[:1]

@@ -113,8 +113,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # 29: has_optional adds its child when tree_arches/tree_variants leave out the declared optional
 # one, and of two top-level variants of one id the last is taken (variants read in Pungi's order);
 # without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read, and the
-# deps method of a variant without streams reads every module content tag's set.
-RULES = 29
+# deps method of a variant without streams reads every module content tag's set; 30: extra_files
+# entries keyed "src" go into the variant's source tree (and so onto its source ISO).
+RULES = 30
 
 
 def digest(*parts):
