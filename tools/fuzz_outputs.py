@@ -218,6 +218,22 @@ def extra_options(rng, variants, pattern, case_dir):
     return conf
 
 
+def source_extra_files(rng, variants, pattern, conf, case_dir):
+    """[("extra_files", value)]: CONF's extra_files (options [(name, value)]) and sometimes
+    entries keyed "src", which Pungi 4.3.2 copies into the source tree ("*" does not cover src);
+    [] when none is drawn. A stream of its own: a seed's other options stay."""
+    if rng.random() >= 0.3:
+        return []
+    top = write_extra_files(case_dir)
+    entries = list(dict(conf).get("extra_files") or [])
+    for _ in range(rng.randint(1, 2)):
+        regex = pattern(rng, variants)
+        # an addon's files go into its parent's source tree: no directory there (see extra_options)
+        with_dir = not any(v.type == "addon" and re.match(regex, v.uid) for v in variants)
+        entries.append((regex, {"src": scm_entries(rng, top, with_dir)}))
+    return [("extra_files", entries)]
+
+
 def repodata_options(rng, case_dir):
     conf = []
     if rng.random() < 0.4:
