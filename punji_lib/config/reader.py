@@ -259,6 +259,25 @@ def _check_repo_paths(raw, files):
                              "without white space" % (where("pkgset_repos", files), spaced))
 
 
+def string_repo_keys(raw):
+    """The keys of pkgset_repos (with pkgset_source "repos") whose value is one string, not a list."""
+    repos = raw.get("pkgset_repos") if raw.get("pkgset_source") == "repos" else None
+    return sorted(key for key, value in (repos if isinstance(repos, dict) else {}).items() if isinstance(value, str))
+
+
+def check_string_repos(keys, variants, files):
+    """pkgset_repos as Pungi 4.3.2 reads it for each compose arch: the arch's list plus the
+    '*' one, which fails (can only concatenate) when either is one string (hand case str-lists3)."""
+    from . import variants as variant_tree
+
+    for arch in variant_tree.all_arches(variants):
+        key = next((k for k in (arch, "*") if k in keys), None)
+        if key is not None:
+            raise PunjiError("%s: option 'pkgset_repos': the repositories of '%s' are one string, not a list, which "
+                             "Pungi 4.3.2 cannot add to the others of arch %s (its compose fails): write it as a list"
+                             % (where("pkgset_repos", files), key, arch))
+
+
 def check_compose_type(config, compose_type, files):
     """As pungi-koji before it makes a compose directory: pkgset_koji_scratch_tasks set (even
     to an empty list, whatever the pkgset_source) only in a test compose."""

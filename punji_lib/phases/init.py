@@ -115,7 +115,8 @@ def load_config(config_path, compose_type=None, options=None, defined=None):
         reader.check_compose_type(raw, compose_type or raw.get("compose_type") or "production", files)
     raw = _with_phases_skipped(raw, options or {})
     result = reader.validate(raw, config_path, files)
-    return {"config": result.config, "files": files, "warnings": list(result.warnings)}
+    return {"config": result.config, "files": files, "warnings": list(result.warnings),
+            "string_repos": reader.string_repo_keys(raw)}
 
 
 def _check_umask():
@@ -195,6 +196,7 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
         loaded["warnings"].append("%s: no variant is left after tree_arches/tree_variants: the compose will be empty"
                                   % variants_path)
     reader.check_gather_method(conf, tree, loaded["files"])
+    reader.check_string_repos(loaded.get("string_repos") or [], tree, loaded["files"])
     loaded["warnings"] += reader.check_variant_as_lookaside(conf, tree, loaded["files"])
     _check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
