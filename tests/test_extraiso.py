@@ -390,6 +390,22 @@ def test_bad_blocks_are_one_error_line(demo, tmp_path):
     assert_one_line_error(extraiso(compose), "32 characters")
 
 
+@pytest.mark.parametrize("named,said", [(["Server"], "id Server"), (["Client", "Client"], "id Client"),
+                                         (["Server-HA"], "addon-Server-HA")])
+def test_naming_a_variant_the_treeinfo_lists_already_fails_as_in_pungi(demo, tmp_path, named, said):
+    # Pungi 4.3.2 adds each included variant at the top of the tree's .treeinfo by id: the
+    # variant itself, one named twice or an addon of the tree (a second section) fail it
+    # (hand cases xiso-self, xiso-twice, xiso-addon); failable_arches excuses it, the iso
+    # directory staying as Pungi made it (xiso-twice-f)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, include_variants=named)
+    assert_one_line_error(extraiso(compose), "include_variants", said)
+    set_block(compose, failable_arches=["x86_64"])
+    iso_dir = os.path.dirname(image(compose))
+    shutil.rmtree(iso_dir)
+    failed_but_failable(compose, iso_dir, said)
+
+
 def test_a_failable_arch_makes_a_failure_a_warning(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, filename="{nope}.iso", failable_arches=["x86_64"])
