@@ -406,6 +406,19 @@ def test_naming_a_variant_the_treeinfo_lists_already_fails_as_in_pungi(demo, tmp
     failed_but_failable(compose, iso_dir, said)
 
 
+def test_an_addon_of_another_variant_brings_its_repodata_twice_as_in_pungi(demo, tmp_path):
+    # an addon's package directory is its repository: Pungi 4.3.2 grafts all of it under
+    # <uid>/Packages and its repodata under <uid>/repodata too (hand case xiso-otheraddon)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_createiso_options(compose, extra_isos={"^Client$": [{"include_variants": ["Server-HA"], "filename": "u.iso",
+                                                             "skip_src": True}]})
+    done = extraiso(compose, "Client")
+    assert done.returncode == 0, done.stderr
+    _volid, files = read_iso(os.path.join(compose, "compose/Client/x86_64/iso/u.iso"))
+    assert {"/Server-HA/Packages/repodata/repomd.xml", "/Server-HA/repodata/repomd.xml"} <= files
+    assert any(f.startswith("/Server-HA/Packages/") and f.endswith(".rpm") for f in files)
+
+
 def test_a_failable_arch_makes_a_failure_a_warning(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, filename="{nope}.iso", failable_arches=["x86_64"])

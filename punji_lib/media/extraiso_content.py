@@ -184,9 +184,10 @@ def _member_content(topdir, member, arch, inherit_extra_files):
     and, with INHERIT_EXTRA_FILES, its extra files."""
     content = {}
     repo = layout.at(topdir, layout.repo_dir(member, arch))
+    # an addon's package directory is its repository's: Pungi 4.3.2 puts its repodata under
+    # <uid>/Packages too (hand case xiso-otheraddon)
     for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
-        if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
-            content["%s/Packages/%s" % (member["uid"], rel)] = path
+        content["%s/Packages/%s" % (member["uid"], rel)] = path
     for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
         content["%s/repodata/%s" % (member["uid"], rel)] = path
     if inherit_extra_files:
