@@ -114,7 +114,8 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # one, and of two top-level variants of one id the last is taken (variants read in Pungi's order);
 # without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read, and the
 # deps method of a variant without streams reads every module content tag's set; 30: extra_files
-# entries keyed "src" go into the variant's source tree (and so onto its source ISO).
+# entries keyed "src" go into the variant's source tree (and so onto its source ISO); an extra
+# ISO including an addon holds its repodata under <uid>/Packages too.
 RULES = 30
 
 
