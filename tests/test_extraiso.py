@@ -419,6 +419,24 @@ def test_an_addon_of_another_variant_brings_its_repodata_twice_as_in_pungi(demo,
     assert any(f.startswith("/Server-HA/Packages/") and f.endswith(".rpm") for f in files)
 
 
+def test_an_included_variant_productmd_refuses_the_id_of_is_one_line_failable_as_in_pungi(demo, tmp_path):
+    # productmd refuses a dash in a .treeinfo variant id: Pungi 4.3.2's extra ISO including a
+    # variant "Foo-Tools" fails there, which failable_arches excuses (hand cases xiso-dash, -f)
+    compose = copy_compose(demo, tmp_path / "c")
+    path = os.path.join(compose, "work/global/variants.json")
+    data = read_json(path)
+    for v in data["variants"]:
+        if v["uid"] == "Client":
+            v["id"] = "Cli-ent"
+    with open(path, "w") as f:
+        json.dump(data, f)
+    assert_one_line_error(extraiso(compose), "cannot list Client", "Invalid character '-'")
+    set_block(compose, failable_arches=["x86_64"])
+    iso_dir = os.path.dirname(image(compose))
+    shutil.rmtree(iso_dir)
+    failed_but_failable(compose, iso_dir, "Invalid character")
+
+
 def test_a_failable_arch_makes_a_failure_a_warning(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, filename="{nope}.iso", failable_arches=["x86_64"])

@@ -309,10 +309,14 @@ def _add_members(ti, members, uid):
         if var.id in container:
             raise PunjiError("option 'extra_isos' (%s): the image's .treeinfo cannot list %s: it has another variant "
                              "with id %s" % (uid, member["uid"], var.id))
-        if parent is not None and member["type"] == "addon":
-            parent.add(var)
-        else:
-            ti.variants.add(var)
+        try:
+            if parent is not None and member["type"] == "addon":
+                parent.add(var)
+            else:
+                ti.variants.add(var)
+        except ValueError as exc:  # productmd refuses the id (a dash in it), as it fails Pungi 4.3.2
+            raise PunjiError("option 'extra_isos' (%s): the image's .treeinfo cannot list %s: %s"
+                             % (uid, member["uid"], exc)) from None
         present[member["uid"]] = var
 
 
