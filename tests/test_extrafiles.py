@@ -464,3 +464,20 @@ def test_entries_keyed_src_go_into_the_source_tree_and_star_ones_do_not_as_in_pu
     configure(demo, [RPM_ENTRIES[0]], arch="src")
     done = extrafiles(demo, "Server", "src")
     assert done.returncode != 0 and "demo-release" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_addons_source_files_wait_for_no_parent_target_that_is_not_there(demo):
+    # the parent has no entry keyed src, so no target of its source tree: the addon's rule must
+    # not name one (make stopped: "No rule to make target", fuzz-compose seed 61037)
+    compose = demo["compose"]
+    for path in glob.glob(os.path.join(compose, "work/src/state/extrafiles-*.json")):
+        os.unlink(path)  # as if no earlier test had made a source tree's extra files
+    demo["conf"].write_text(demo["base"] + "\nextra_files = %r\n" % [("^Server-HA$", {"src": [FILE_GPL]})])
+    command("punji-init", "--refresh", compose, check=True)
+    command("punji-makefile", compose, check=True)
+    rule = next(line for line in open(os.path.join(compose, "Makefile"))
+                if line.startswith("work/src/state/extrafiles-Server-HA.json:"))
+    assert "work/src/state/extrafiles-Server.json" not in rule
+    done = make(compose, "-j4", "extrafiles")
+    assert done.returncode == 0, done.stdout
+    assert "GPL" in tree_files(compose, "compose/Server/source/tree")
