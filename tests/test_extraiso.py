@@ -419,6 +419,25 @@ def test_an_addon_of_another_variant_brings_its_repodata_twice_as_in_pungi(demo,
     assert any(f.startswith("/Server-HA/Packages/") and f.endswith(".rpm") for f in files)
 
 
+def test_an_addon_named_beside_its_parent_is_listed_at_the_top_as_pungi_lists_it(demo, tmp_path):
+    # Pungi 4.3.2 adds each included variant at the top of the image's .treeinfo, an addon
+    # named with its parent too (fuzz-compose --variants --failable --sources --multiarch
+    # --outputs seed 67029)
+    import configparser
+
+    compose = copy_compose(demo, tmp_path / "c")
+    set_createiso_options(compose, extra_isos={"^Client$": [{"include_variants": ["Server", "Server-HA"],
+                                                             "filename": "u.iso", "skip_src": True}]})
+    done = extraiso(compose, "Client")
+    assert done.returncode == 0, done.stderr
+    disc = extract(os.path.join(compose, "compose/Client/x86_64/iso/u.iso"), tmp_path / "disc")
+    ti = configparser.ConfigParser()
+    ti.read(os.path.join(disc, ".treeinfo"))
+    assert ti["tree"]["variants"] == "Client,Server,Server-HA"
+    assert "parent" not in ti["addon-Server-HA"] and "addons" not in ti["variant-Server"]
+    assert ti["addon-Server-HA"]["repository"] == "Server-HA"
+
+
 def test_an_included_variant_productmd_refuses_the_id_of_is_one_line_failable_as_in_pungi(demo, tmp_path):
     # productmd refuses a dash in a .treeinfo variant id: Pungi 4.3.2's extra ISO including a
     # variant "Foo-Tools" fails there, which failable_arches excuses (hand cases xiso-dash, -f)

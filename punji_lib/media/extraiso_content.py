@@ -291,11 +291,13 @@ def _keep_what_the_image_holds(ti, content):
 
 
 def _add_members(ti, members, uid):
-    """Add to TreeInfo TI the variants of MEMBERS it does not list (an addon under its parent),
-    with <uid> paths; one that would take the id of another: one error line naming UID's block."""
+    """Add to TreeInfo TI the variants of MEMBERS it does not list, each at the top level with
+    <uid> paths, as Pungi 4.3.2 adds them (an addon named beside its parent too: fuzz-compose
+    --variants --failable --sources --multiarch --outputs seed 67029); one that would take the id
+    of another, or whose id productmd refuses: one error line naming UID's block."""
     from productmd.treeinfo import Variant
 
-    present = {var.uid: var for var in ti.variants.get_variants(recursive=True)}
+    present = {var.uid for var in ti.variants.get_variants(recursive=True)}
     for member in members:
         if member["uid"] in present:
             continue
@@ -304,20 +306,15 @@ def _add_members(ti, members, uid):
         var.type = "variant" if member["type"] == "layered-product" else member["type"]
         var.paths.repository = member["uid"]
         var.paths.packages = member["uid"] + "/Packages"
-        parent = present.get(member.get("parent"))
-        container = parent.variants if parent is not None and member["type"] == "addon" else ti.variants.variants
-        if var.id in container:
+        if var.id in ti.variants.variants:
             raise PunjiError("option 'extra_isos' (%s): the image's .treeinfo cannot list %s: it has another variant "
                              "with id %s" % (uid, member["uid"], var.id))
         try:
-            if parent is not None and member["type"] == "addon":
-                parent.add(var)
-            else:
-                ti.variants.add(var)
+            ti.variants.add(var)
         except ValueError as exc:  # productmd refuses the id (a dash in it), as it fails Pungi 4.3.2
             raise PunjiError("option 'extra_isos' (%s): the image's .treeinfo cannot list %s: %s"
                              % (uid, member["uid"], exc)) from None
-        present[member["uid"]] = var
+        present.add(member["uid"])
 
 
 def _check_pungi_can_list(ti, uid, named):
