@@ -115,7 +115,8 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # without pkgset_koji_tag neither pkgset_koji_builds nor pkgset_koji_scratch_tasks is read, and the
 # deps method of a variant without streams reads every module content tag's set; 30: extra_files
 # entries keyed "src" go into the variant's source tree (and so onto its source ISO); an extra
-# ISO including an addon holds its repodata under <uid>/Packages too.
+# ISO including an addon holds its repodata under <uid>/Packages too, and its .treeinfo lists
+# every included variant at the top.
 RULES = 30
 
 
