@@ -190,6 +190,37 @@ def test_missing_required_option_in_pungis_order(tmp_path):
     assert_one_line_error(command("punji-config-validate", path), "empty.conf: option 'variants_file': required")
 
 
+@pytest.mark.parametrize("repos, error", [
+    ('{"x86_64": "/r"}', "'x86_64' are a string"), ('{"*": "/r", "x86_64": ["/r"]}', "'*' are a string"),
+    ('{"x86_64": ("/r",)}', "'x86_64' are a tuple"), ('{"x86_64": ("/r",), "aarch64": ("/r",), "*": ("/s",)}', None),
+    ('{"x86_64": ["/r"], "ppc": "/r"}', None)])
+def test_a_string_of_repositories_for_a_compose_arch_fails_as_in_pungi(tmp_path, repos, error):
+    """Pungi 4.3.2 joins pkgset_repos[arch] and pkgset_repos["*"] with + for each compose arch:
+    one string there, or a tuple beside a list, fails its compose (hand cases str-lists3,
+    tup-repos); two tuples join; under an arch the compose does not have it is never read (str-other)."""
+    path = write_conf(tmp_path, "")
+    path.write_text(path.read_text().replace('pkgset_repos = {"x86_64": ["/r"]}', "pkgset_repos = %s" % repos))
+    done = command("punji-config-validate", path)
+    if error is None:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert_one_line_error(done, "bad.conf:6: option 'pkgset_repos'", error, "write it as a list")
+
+
+@pytest.mark.parametrize("body", [
+    'additional_packages = [("^Server$", {"*": ("a", "b")})]\n', 'multilib = [("^Nope$", {"x86_64": ("devel",)})]\n'])
+def test_a_tuple_for_an_arch_of_a_variant_arch_mapping_fails_as_in_pungi(tmp_path, body):
+    """Pungi 4.3.2 takes a tuple there as one item and its compose fails (hand cases tup-inner,
+    tup-nomatch, tup-filter, tup-multilib, tup-lookaside, tup-extra); the mapping itself may be
+    a tuple (tup-outer)."""
+    assert_one_line_error(command("punji-config-validate", write_conf(tmp_path, body)), "bad.conf:8: option",
+                          "is a tuple", "write it as a list")
+    outer = body.replace("= [", "= (").replace("]\n", ",)\n").replace("(\"a\", \"b\")", "[\"a\"]")
+    outer = outer.replace("(\"devel\",)", "[\"devel\"]")
+    done = command("punji-config-validate", write_conf(tmp_path, outer))
+    assert done.returncode == 0, (outer, done.stderr)
+
+
 def test_variant_pattern_matching_nothing_is_a_warning(tmp_path):
     """Pungi 4.3.2 accepts patterns for variants the compose does not have (exit 0, no message):
     punji accepts them too, with a warning naming the pattern."""

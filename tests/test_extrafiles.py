@@ -434,3 +434,50 @@ def test_an_is_empty_variant_gets_no_extra_files_as_in_pungi(demo):
     finally:
         with open(path, "w") as f:
             f.write(original)
+
+
+def test_entries_keyed_src_go_into_the_source_tree_and_star_ones_do_not_as_in_pungi(demo):
+    # Pungi 4.3.2 copies extra files for arch "src" too: the entries keyed "src" ("*" leaves
+    # src out) land in compose/<variant>/source/tree, on its source ISO, in the metadata
+    from productmd.extra_files import ExtraFiles
+
+    demo["conf"].write_text(demo["base"] + "\nextra_files = %r\n" % [
+        ("^Server$", {"*": [FILE_GPL], "src": [FILE_DOCS]}), ("^Client$", {"*": [FILE_GPL]})])
+    command("punji-init", "--refresh", demo["compose"], check=True)
+    compose = demo["compose"]
+    command("punji-makefile", compose, check=True)
+    makefile = open(os.path.join(compose, "Makefile")).read()
+    assert "work/src/state/extrafiles-Server.json:" in makefile
+    assert "work/src/state/extrafiles-Client.json:" not in makefile  # no entry keyed src
+    iso_rule = next(line for line in makefile.splitlines() if line.startswith("work/src/state/createiso-Server.json:"))
+    assert "work/src/state/extrafiles-Server.json" in iso_rule
+    done = make(compose, "-j4", "extrafiles")
+    assert done.returncode == 0, done.stdout
+    source = "compose/Server/source/tree"
+    assert sorted(tree_files(compose, source)) == ["docs/README", "docs/sub/deep.txt", "extra_files.json"]
+    assert sorted(tree_files(compose)) == ["GPL", "extra_files.json"]
+    metadata = ExtraFiles()
+    metadata.load(os.path.join(compose, "compose/metadata/extra_files.json"))
+    assert sorted(i["file"] for i in metadata.extra_files["Server"]["src"]) == [
+        "Server/source/tree/docs/README", "Server/source/tree/docs/sub/deep.txt"]
+    # an rpm source on src finds nothing: Pungi's source package set holds no package it takes
+    configure(demo, [RPM_ENTRIES[0]], arch="src")
+    done = extrafiles(demo, "Server", "src")
+    assert done.returncode != 0 and "demo-release" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_addons_source_files_wait_for_no_parent_target_that_is_not_there(demo):
+    # the parent has no entry keyed src, so no target of its source tree: the addon's rule must
+    # not name one (make stopped: "No rule to make target", fuzz-compose seed 61037)
+    compose = demo["compose"]
+    for path in glob.glob(os.path.join(compose, "work/src/state/extrafiles-*.json")):
+        os.unlink(path)  # as if no earlier test had made a source tree's extra files
+    demo["conf"].write_text(demo["base"] + "\nextra_files = %r\n" % [("^Server-HA$", {"src": [FILE_GPL]})])
+    command("punji-init", "--refresh", compose, check=True)
+    command("punji-makefile", compose, check=True)
+    rule = next(line for line in open(os.path.join(compose, "Makefile"))
+                if line.startswith("work/src/state/extrafiles-Server-HA.json:"))
+    assert "work/src/state/extrafiles-Server.json" not in rule
+    done = make(compose, "-j4", "extrafiles")
+    assert done.returncode == 0, done.stdout
+    assert "GPL" in tree_files(compose, "compose/Server/source/tree")

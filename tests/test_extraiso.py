@@ -390,6 +390,72 @@ def test_bad_blocks_are_one_error_line(demo, tmp_path):
     assert_one_line_error(extraiso(compose), "32 characters")
 
 
+@pytest.mark.parametrize("named,said", [(["Server"], "id Server"), (["Client", "Client"], "id Client"),
+                                         (["Server-HA"], "addon-Server-HA")])
+def test_naming_a_variant_the_treeinfo_lists_already_fails_as_in_pungi(demo, tmp_path, named, said):
+    # Pungi 4.3.2 adds each included variant at the top of the tree's .treeinfo by id: the
+    # variant itself, one named twice or an addon of the tree (a second section) fail it
+    # (hand cases xiso-self, xiso-twice, xiso-addon); failable_arches excuses it, the iso
+    # directory staying as Pungi made it (xiso-twice-f)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_block(compose, include_variants=named)
+    assert_one_line_error(extraiso(compose), "include_variants", said)
+    set_block(compose, failable_arches=["x86_64"])
+    iso_dir = os.path.dirname(image(compose))
+    shutil.rmtree(iso_dir)
+    failed_but_failable(compose, iso_dir, said)
+
+
+def test_an_addon_of_another_variant_brings_its_repodata_twice_as_in_pungi(demo, tmp_path):
+    # an addon's package directory is its repository: Pungi 4.3.2 grafts all of it under
+    # <uid>/Packages and its repodata under <uid>/repodata too (hand case xiso-otheraddon)
+    compose = copy_compose(demo, tmp_path / "c")
+    set_createiso_options(compose, extra_isos={"^Client$": [{"include_variants": ["Server-HA"], "filename": "u.iso",
+                                                             "skip_src": True}]})
+    done = extraiso(compose, "Client")
+    assert done.returncode == 0, done.stderr
+    _volid, files = read_iso(os.path.join(compose, "compose/Client/x86_64/iso/u.iso"))
+    assert {"/Server-HA/Packages/repodata/repomd.xml", "/Server-HA/repodata/repomd.xml"} <= files
+    assert any(f.startswith("/Server-HA/Packages/") and f.endswith(".rpm") for f in files)
+
+
+def test_an_addon_named_beside_its_parent_is_listed_at_the_top_as_pungi_lists_it(demo, tmp_path):
+    # Pungi 4.3.2 adds each included variant at the top of the image's .treeinfo, an addon
+    # named with its parent too (fuzz-compose --variants --failable --sources --multiarch
+    # --outputs seed 67029)
+    import configparser
+
+    compose = copy_compose(demo, tmp_path / "c")
+    set_createiso_options(compose, extra_isos={"^Client$": [{"include_variants": ["Server", "Server-HA"],
+                                                             "filename": "u.iso", "skip_src": True}]})
+    done = extraiso(compose, "Client")
+    assert done.returncode == 0, done.stderr
+    disc = extract(os.path.join(compose, "compose/Client/x86_64/iso/u.iso"), tmp_path / "disc")
+    ti = configparser.ConfigParser()
+    ti.read(os.path.join(disc, ".treeinfo"))
+    assert ti["tree"]["variants"] == "Client,Server,Server-HA"
+    assert "parent" not in ti["addon-Server-HA"] and "addons" not in ti["variant-Server"]
+    assert ti["addon-Server-HA"]["repository"] == "Server-HA"
+
+
+def test_an_included_variant_productmd_refuses_the_id_of_is_one_line_failable_as_in_pungi(demo, tmp_path):
+    # productmd refuses a dash in a .treeinfo variant id: Pungi 4.3.2's extra ISO including a
+    # variant "Foo-Tools" fails there, which failable_arches excuses (hand cases xiso-dash, -f)
+    compose = copy_compose(demo, tmp_path / "c")
+    path = os.path.join(compose, "work/global/variants.json")
+    data = read_json(path)
+    for v in data["variants"]:
+        if v["uid"] == "Client":
+            v["id"] = "Cli-ent"
+    with open(path, "w") as f:
+        json.dump(data, f)
+    assert_one_line_error(extraiso(compose), "cannot list Client", "Invalid character '-'")
+    set_block(compose, failable_arches=["x86_64"])
+    iso_dir = os.path.dirname(image(compose))
+    shutil.rmtree(iso_dir)
+    failed_but_failable(compose, iso_dir, "Invalid character")
+
+
 def test_a_failable_arch_makes_a_failure_a_warning(demo, tmp_path):
     compose = copy_compose(demo, tmp_path / "c")
     set_block(compose, filename="{nope}.iso", failable_arches=["x86_64"])

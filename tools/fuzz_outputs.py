@@ -218,6 +218,40 @@ def extra_options(rng, variants, pattern, case_dir):
     return conf
 
 
+def source_extra_files(rng, variants, pattern, conf, case_dir):
+    """[(name, value)] to add to CONF (options [(name, value)]), from a stream of its own (a
+    seed's other options stay): sometimes extra_files entries keyed "src", which Pungi 4.3.2
+    copies into the source tree ("*" does not cover src), and an extra ISO including an addon
+    of another variant (whose package directory is its repository)."""
+    added = _addon_included(rng, variants, conf)
+    if rng.random() >= 0.3:
+        return added
+    top = write_extra_files(case_dir)
+    entries = list(dict(conf).get("extra_files") or [])
+    # one pattern: two matching one variant may copy a directory twice, which fails Pungi
+    # ("File exists") and punji alike (fuzz-compose --outputs ... seed 20863 as 26661e8 drew it)
+    regex = pattern(rng, variants)
+    # an addon's files go into its parent's source tree: no directory there (see extra_options)
+    with_dir = not any(v.type == "addon" and re.match(regex, v.uid) for v in variants)
+    entries.append((regex, {"src": scm_entries(rng, top, with_dir)}))
+    return added + [("extra_files", entries)]
+
+
+def _addon_included(rng, variants, conf):
+    """[("extra_isos", value)] whose first block also includes an addon of a variant other than
+    its owner (Pungi fails on one of the owner's: its tree's .treeinfo lists it), or []."""
+    isos = dict(conf).get("extra_isos")
+    if not isos or rng.random() >= 0.4:
+        return []
+    owner, blocks = next(iter(isos.items()))
+    addons = [v.uid for v in variants if v.type == "addon" and v.parent.uid != owner[1:-1]
+              and v.uid not in blocks[0]["include_variants"]]
+    if not addons:
+        return []
+    block = dict(blocks[0], include_variants=list(blocks[0]["include_variants"]) + [rng.choice(addons)])
+    return [("extra_isos", dict(isos, **{owner: [block] + list(blocks[1:])}))]
+
+
 def repodata_options(rng, case_dir):
     conf = []
     if rng.random() < 0.4:

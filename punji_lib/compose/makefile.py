@@ -96,7 +96,8 @@ def render(topdir):
     for phase, scope, needs, text in fragments():
         if (phase in skipped and (phase, scope) not in KEPT_WHEN_SKIPPED) or (needs and not conf.get(needs)):
             continue
-        for variant, arch in _with_work(phase, scope, conf, tree, scopes(scope, tree)):
+        pairs = _with_work(phase, scope, conf, tree, scopes(scope, tree))
+        for variant, arch in pairs:
             values = dict(head_values)
             if scope != "once":
                 target = layout.state_file(phase, variant, arch)
@@ -106,7 +107,7 @@ def render(topdir):
                                "@VARIANT@": variant or "", "@ARCH@": arch or "",
                                "@BUILDS_ON@": _builds_on(phase, tree, variant, arch),
                                "@LOOKASIDE_VARIANTS@": _lookaside_variants(phase, conf, tree, variant),
-                               "@TREE_BEFORE@": _tree_before(phase, tree, variant, arch),
+                               "@TREE_BEFORE@": _tree_before(phase, tree, variant, arch, pairs),
                                "@NAMESAKES@": _namesakes(phase, conf, tree, variant, arch),
                                "@REPO_FILES@": _repo_files(conf, arch)})
             parts.append(_substitute(text, values))
@@ -136,6 +137,10 @@ def _with_work(phase, scope, conf, tree, pairs):
         # with product_id, an empty variant's certificate is looked up all the same, as in Pungi
         return [(uid, arch) for uid, arch in pairs
                 if not by_uid[uid].get("is_empty") or (conf.get("product_id") and arch != "src")] or pairs[:1]
+    if phase == "extrafiles" and scope == "variant-src":
+        # only the source trees some entry keyed "src" fills (Pungi copies none for "*")
+        return [(uid, arch) for uid, arch in pairs
+                if not by_uid[uid].get("is_empty") and lookup.va_data(conf.get("extra_files"), uid, arch)]
     if phase == "repoclosure":
         return [(uid, arch) for uid, arch in pairs
                 if not lookup.repoclosure_skip_reason(conf, by_uid[uid], arch)] or pairs[:1]
@@ -164,15 +169,18 @@ def _builds_on(phase, tree, variant, arch):
     return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
 
 
-def _tree_before(phase, tree, variant, arch):
+def _tree_before(phase, tree, variant, arch, pairs):
     """The state files of PHASE that write into VARIANT's tree on ARCH before it: an addon's
-    parent and the parent's addons of lower uid (Pungi's order: variants, then addons by uid)."""
+    parent and the parent's addons of lower uid (Pungi's order: variants, then addons by uid),
+    those PAIRS (the fragment's (variant, arch) targets) hold: a source tree's extra files have
+    a target only where some entry names them (fuzz-compose --variants --multiarch --outputs
+    --comps seed 61037)."""
     v = variants.by_uid(tree).get(variant) if variant else None
     if not v or v["type"] != "addon":
         return ""
     uids = [v["parent"]] + sorted(o["uid"] for o in tree if o["type"] == "addon" and o["parent"] == v["parent"]
                                   and o["uid"] < v["uid"] and (arch == "src" or arch in o["arches"]))
-    return " ".join(layout.state_file(phase, uid, arch) for uid in uids)
+    return " ".join(layout.state_file(phase, uid, arch) for uid in uids if (uid, arch) in pairs)
 
 
 def _namesakes(phase, conf, tree, variant, arch):

@@ -117,7 +117,9 @@ def write(topdir, phase, variant=None, arch=None, **data):
 # set's and gather's records hold each local package file's mtime, and a tree's repodata key with it
 # (a file touched, or written anew with the same bytes, left a tree's repodata with its old time);
 # a repo's metadata that repomd.xml places elsewhere (xml:base) is read from there (was its own
-# repodata/); extra_files entries keyed "src" go into the source tree.
+# repodata/); extra_files entries keyed "src" go into the variant's source tree (and so onto its
+# source ISO); an extra ISO including an addon holds its repodata under <uid>/Packages too, and
+# its .treeinfo lists every included variant at the top.
 RULES = 30
 
 

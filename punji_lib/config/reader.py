@@ -39,7 +39,8 @@ def load(path, defined=None):
         raise PunjiError("%s: %s" % (path, what))
     defined = defined or {}
     if path.endswith(".json"):
-        return _without_unknown(dict(defined, **_load_json(path)), defined), [path]
+        loaded = _load_json(path)
+        return _Raw(_without_unknown(dict(defined, **loaded), defined), repo_kinds=_repo_kinds(loaded)), [path]
     parser = PyConfigParser()
     parser.load_from_dict(defined)
     try:
@@ -57,8 +58,42 @@ def load(path, defined=None):
         raise PunjiError(read_errors.include_cycle_message(path) or read_errors.parse_error(exc, parser, path))
     except Exception as exc:  # kobo raises SyntaxError, KeyError, TypeError, tokenize errors for bad input
         raise PunjiError(read_errors.parse_error(exc, parser, path))
-    raw = {k: _plain(v) for k, v in parser.items() if not k.startswith("_")}
-    return _without_unknown(raw, defined), list(dict.fromkeys(parser.opened_files))
+    files = list(dict.fromkeys(parser.opened_files))
+    items = {k: v for k, v in parser.items() if not k.startswith("_")}
+    _check_tuple_values(items, files)
+    raw = {k: _plain(v) for k, v in items.items()}
+    return _Raw(_without_unknown(raw, defined), repo_kinds=_repo_kinds(items)), files
+
+
+class _Raw(dict):
+    """The options read, and what _plain cannot keep: the Python type of each pkgset_repos value
+    (repo_kinds: {key: "str", "tuple" or "list"}), as Pungi adds them with + (check_string_repos)."""
+
+    def __init__(self, *args, repo_kinds=None):
+        super().__init__(*args)
+        self.repo_kinds = repo_kinds or {}
+
+
+def _repo_kinds(items):
+    repos = items.get("pkgset_repos")
+    return {key: type(value).__name__ for key, value in repos.items()} if isinstance(repos, dict) else {}
+
+
+def _check_tuple_values(items, files):
+    """A tuple as the value of an arch in a variant/arch mapping: Pungi 4.3.2 takes it as one
+    item, not as the list it means, and its compose fails on it (hand cases tup-*: sorting,
+    formatting or opening it), even for a pattern matching no variant."""
+    for name, value in items.items():
+        if not isinstance(value, (list, tuple)):
+            continue
+        for entry in value:
+            if not (isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[1], dict)):
+                break
+            arch = next((a for a, v in entry[1].items() if isinstance(v, tuple)), None)
+            if arch is not None:
+                raise PunjiError("%s: option '%s': the value of %r for %r is a tuple, which Pungi 4.3.2 takes as one "
+                                 "item (its compose fails): write it as a list" % (where(name, files), name, arch,
+                                                                                   entry[0]))
 
 
 def _without_unknown(raw, defined):
@@ -257,6 +292,29 @@ def _check_repo_paths(raw, files):
             raise PunjiError("%s: option 'pkgset_repos': the repository '%s' has white space in its path, which "
                              "Pungi cannot read (its kickstart splits it there): give the repository a path "
                              "without white space" % (where("pkgset_repos", files), spaced))
+
+
+def repo_kinds(raw):
+    """{pkgset_repos key: "str", "tuple" or "list"} as the config wrote them (pkgset_source "repos")."""
+    return dict(getattr(raw, "repo_kinds", {})) if raw.get("pkgset_source") == "repos" else {}
+
+
+def check_string_repos(kinds, variants, files):
+    """pkgset_repos as Pungi 4.3.2 reads it for each compose arch: the arch's value + the '*'
+    one (a missing one a list), which fails when either is one string or the two differ in type
+    (can only concatenate: hand cases str-lists3, tup-repos)."""
+    from . import variants as variant_tree
+
+    for arch in variant_tree.all_arches(variants):
+        pair = [(k, kinds.get(k, "list")) for k in (arch, "*")]
+        bad = next((k for k, kind in pair if kind == "str" and k in kinds), None)
+        if bad is None and pair[0][1] != pair[1][1]:
+            bad = next(k for k, kind in pair if kind != "list")
+        if bad is not None:
+            raise PunjiError("%s: option 'pkgset_repos': the repositories of '%s' are a %s, not a list, which "
+                             "Pungi 4.3.2 cannot add to the others of arch %s (its compose fails): write it as a list"
+                             % (where("pkgset_repos", files), bad, "string" if kinds[bad] == "str" else kinds[bad],
+                                arch))
 
 
 def check_compose_type(config, compose_type, files):

@@ -129,11 +129,13 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
     except PunjiError as exc:
         raise PunjiError("%s.%s, image %d: %s" % (uid, arch, number, exc)) from None
     members, listed = _included(tree, v, arch, block)
+    # Pungi 4.3.2 makes the iso directory once it has the name and volume id: an image failing
+    # after that (failable_arches) leaves it, and composeinfo lists it (hand case xiso-twice-f)
+    os.makedirs(layout.at(topdir, layout.iso_dir(uid, arch)), exist_ok=True)
     if v.get("is_empty"):
         # Pungi 4.3.2 fails reading the .treeinfo of the variant's tree, which it never writes,
         # after looking up the variants the block includes (a missing one fails first) and making
         # the directories it left (failable_arches: composeinfo then lists them)
-        os.makedirs(layout.at(topdir, layout.iso_dir(uid, arch)), exist_ok=True)
         _make_package_dirs(topdir, tree, members, listed, arch)
         raise PunjiError("%s.%s, image %d: %s is is_empty and has no tree, so no .treeinfo for an extra ISO"
                          % (uid, arch, number, uid))
@@ -158,7 +160,8 @@ def plan(topdir, conf, tree, v, arch, number, block, scratch):
     generated.update(_fetch_extra_files(topdir, conf, v, arch, number, block, os.path.join(scratch, "extra")))
     content.update(generated)
     path = os.path.join(scratch, ".treeinfo")
-    _write_treeinfo(topdir, conf, tree, v, arch, listed, content, path)
+    named = [variants.by_uid(tree)[name] for name in include_variants(block)]
+    _write_treeinfo(topdir, conf, tree, v, arch, listed, content, path, named)
     content[".treeinfo"] = generated[".treeinfo"] = path
     content = {rel: p for rel, p in content.items()
                if "lost+found" not in rel.split("/") and os.path.basename(rel) != "boot.iso"}
@@ -181,9 +184,10 @@ def _member_content(topdir, member, arch, inherit_extra_files):
     and, with INHERIT_EXTRA_FILES, its extra files."""
     content = {}
     repo = layout.at(topdir, layout.repo_dir(member, arch))
+    # an addon's package directory is its repository's: Pungi 4.3.2 puts its repodata under
+    # <uid>/Packages too (hand case xiso-otheraddon)
     for rel, path in image_files.of_tree(layout.at(topdir, layout.packages_dir(member, arch))).items():
-        if not rel.startswith("repodata/"):  # an addon's packages share its repo's directory
-            content["%s/Packages/%s" % (member["uid"], rel)] = path
+        content["%s/Packages/%s" % (member["uid"], rel)] = path
     for rel, path in image_files.of_tree(os.path.join(repo, "repodata")).items():
         content["%s/repodata/%s" % (member["uid"], rel)] = path
     if inherit_extra_files:
@@ -287,11 +291,13 @@ def _keep_what_the_image_holds(ti, content):
 
 
 def _add_members(ti, members, uid):
-    """Add to TreeInfo TI the variants of MEMBERS it does not list (an addon under its parent),
-    with <uid> paths; one that would take the id of another: one error line naming UID's block."""
+    """Add to TreeInfo TI the variants of MEMBERS it does not list, each at the top level with
+    <uid> paths, as Pungi 4.3.2 adds them (an addon named beside its parent too: fuzz-compose
+    --variants --failable --sources --multiarch --outputs seed 67029); one that would take the id
+    of another, or whose id productmd refuses: one error line naming UID's block."""
     from productmd.treeinfo import Variant
 
-    present = {var.uid: var for var in ti.variants.get_variants(recursive=True)}
+    present = {var.uid for var in ti.variants.get_variants(recursive=True)}
     for member in members:
         if member["uid"] in present:
             continue
@@ -300,23 +306,42 @@ def _add_members(ti, members, uid):
         var.type = "variant" if member["type"] == "layered-product" else member["type"]
         var.paths.repository = member["uid"]
         var.paths.packages = member["uid"] + "/Packages"
-        parent = present.get(member.get("parent"))
-        container = parent.variants if parent is not None and member["type"] == "addon" else ti.variants.variants
-        if var.id in container:
+        if var.id in ti.variants.variants:
             raise PunjiError("option 'extra_isos' (%s): the image's .treeinfo cannot list %s: it has another variant "
                              "with id %s" % (uid, member["uid"], var.id))
-        if parent is not None and member["type"] == "addon":
-            parent.add(var)
-        else:
+        try:
             ti.variants.add(var)
-        present[member["uid"]] = var
+        except ValueError as exc:  # productmd refuses the id (a dash in it), as it fails Pungi 4.3.2
+            raise PunjiError("option 'extra_isos' (%s): the image's .treeinfo cannot list %s: %s"
+                             % (uid, member["uid"], exc)) from None
+        present.add(member["uid"])
 
 
-def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
+def _check_pungi_can_list(ti, uid, named):
+    """One error line where Pungi 4.3.2 fails listing NAMED (the block's include_variants, as
+    written) in the tree's .treeinfo TI: it adds each at the top level, refusing an id that is
+    there already (UID itself, a variant named twice, two of one id), and then cannot write a
+    second section of an addon the tree lists (hand cases xiso-self, xiso-twice, xiso-addon)."""
+    ids = set(ti.variants.variants)
+    nested = {var.uid for var in ti.variants.get_variants(recursive=True)} - \
+        {var.uid for var in ti.variants.variants.values()}
+    for member in named:
+        if member["id"] in ids:
+            raise PunjiError("option 'extra_isos' (%s): include_variants names %s, whose id %s the image's .treeinfo "
+                             "already lists (Pungi 4.3.2 fails: Variant ID already exists)"
+                             % (uid, member["uid"], member["id"]))
+        if member["uid"] in nested:
+            raise PunjiError("option 'extra_isos' (%s): include_variants names %s, an addon the tree's .treeinfo "
+                             "already lists (Pungi 4.3.2 fails: section 'addon-%s' already exists)"
+                             % (uid, member["uid"], member["uid"]))
+        ids.add(member["id"])
+
+
+def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target, named=()):
     """The image's .treeinfo, as Pungi tweaks the tree's (a source tree's made here): disc 1
     of 1, the tree's variants (its addons too, their paths kept) and the MEMBERS named by the
     block, the top-level ones with <uid> paths; images and checksums only of files the image
-    holds at the same path."""
+    holds at the same path. NAMED: include_variants as written, checked as Pungi lists them."""
     uid = v["uid"]
     top = layout.at(topdir, layout.tree_dir(uid, arch))
     source = os.path.join(top, ".treeinfo")
@@ -325,6 +350,7 @@ def _write_treeinfo(topdir, conf, tree, v, arch, members, content, target):
     else:
         ti = treeinfo.treeinfo(conf, v, tree, arch, _timestamp(topdir, v, arch), top)
     ti.media.discnum, ti.media.totaldiscs = 1, 1
+    _check_pungi_can_list(ti, uid, named)
     _keep_what_the_image_holds(ti, content)
     _add_members(ti, members, uid)
     for var in ti.variants.variants.values():  # Pungi points the top-level ones at their directory

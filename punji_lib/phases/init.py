@@ -111,11 +111,13 @@ def load_config(config_path, compose_type=None, options=None, defined=None):
     skips (OPTIONS: its --skip-phase and --just-phase) are in its skip_phases. DEFINED: names
     set before the file is read (reader.load)."""
     raw, files = reader.load(config_path, defined)
+    kinds = reader.repo_kinds(raw)
     if compose_type is not None:
         reader.check_compose_type(raw, compose_type or raw.get("compose_type") or "production", files)
     raw = _with_phases_skipped(raw, options or {})
     result = reader.validate(raw, config_path, files)
-    return {"config": result.config, "files": files, "warnings": list(result.warnings)}
+    return {"config": result.config, "files": files, "warnings": list(result.warnings),
+            "repo_kinds": kinds}
 
 
 def _check_umask():
@@ -195,6 +197,7 @@ def load_inputs(config_path, config=None, fetch_dir=None, check_only=False):
         loaded["warnings"].append("%s: no variant is left after tree_arches/tree_variants: the compose will be empty"
                                   % variants_path)
     reader.check_gather_method(conf, tree, loaded["files"])
+    reader.check_string_repos(loaded.get("repo_kinds") or {}, tree, loaded["files"])
     loaded["warnings"] += reader.check_variant_as_lookaside(conf, tree, loaded["files"])
     _check_ostree_installer(conf, tree, loaded["files"])
     loaded["variants"] = tree
