@@ -13,7 +13,9 @@ stops this takes away, most common first:
 - createiso_max_size_is_strict: mostly dropped;
 - module builds without a modulemd.<arch>.txt for i686 (both refuse a variant on i386 then):
   mostly given one;
-- extra_isos of an is_empty variant (it has no tree): mostly dropped.
+- extra_isos of an is_empty variant (it has no tree): mostly dropped;
+- gather_method dicts without a method for a source a variant uses (comps, json, module): mostly
+  given one.
 """
 
 import os
@@ -36,6 +38,7 @@ def finish(rng, fixture, conf, builds, variants, modules, case_dir):
     conf = [_lenient(rng, name, value) for name, value in conf]
     conf = [(n, v) for n, v in conf if n != "createiso_max_size_is_strict" or rng.random() < 0.15]
     conf = _no_empty_extra_isos(rng, conf, variants)
+    conf = [(n, _every_source(rng, v) if n == "gather_method" else v) for n, v in conf]
     if modules:
         _modulemd_for_i686(rng, fixture, modules, case_dir)
     return conf
@@ -104,6 +107,14 @@ def _lenient(rng, name, value):
         return (name, [(pattern, {arch: "lenient" if level == "fatal" else level for arch, level in levels.items()})
                        for pattern, levels in value])
     return (name, value)
+
+
+def _every_source(rng, methods):
+    """GATHER_METHOD with a method for each source (comps, json, module) in each variant's dict."""
+    if not isinstance(methods, dict) or rng.random() < 0.15:
+        return methods
+    return {pattern: dict({source: rng.choice(("deps", "nodeps")) for source in ("comps", "json", "module")}, **value)
+            if isinstance(value, dict) else value for pattern, value in methods.items()}
 
 
 def _no_empty_extra_isos(rng, conf, variants):
