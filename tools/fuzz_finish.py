@@ -15,7 +15,8 @@ stops this takes away, most common first:
   mostly given one;
 - extra_isos of an is_empty variant (it has no tree): mostly dropped;
 - gather_method dicts without a method for a source a variant uses (comps, json, module): mostly
-  given one.
+  given one;
+- tree_arches or tree_variants leaving no variant tree (a compose of nothing): mostly dropped.
 """
 
 import os
@@ -35,6 +36,7 @@ def finish(rng, fixture, conf, builds, variants, modules, case_dir):
     if rng.random() < 0.9:
         _sign_unsigned(rng, fixture, dict(conf), builds)
     conf = _fitting_lookaside(rng, conf, variants)
+    conf = _some_tree_left(rng, conf, variants)
     conf = [_lenient(rng, name, value) for name, value in conf]
     conf = [(n, v) for n, v in conf if n != "createiso_max_size_is_strict" or rng.random() < 0.15]
     conf = _no_empty_extra_isos(rng, conf, variants)
@@ -98,6 +100,19 @@ def _fitting_lookaside(rng, conf, variants):
     if not fitting:
         return [(n, v) for n, v in conf if n != "variant_as_lookaside"]
     return [(n, fitting if n == "variant_as_lookaside" else v) for n, v in conf]
+
+
+def _some_tree_left(rng, conf, variants):
+    """CONF without a tree_arches or tree_variants that leaves no variant tree (mostly)."""
+    values = dict(conf)
+    arches = set(values.get("tree_arches") or ())
+    uids = set(values.get("tree_variants") or ())
+    dropped = set()
+    if arches and not any(arches & set(v.arches) for v in variants) and rng.random() < 0.85:
+        dropped.add("tree_arches")
+    if uids and not uids & {v.uid for v in variants} and rng.random() < 0.85:
+        dropped.add("tree_variants")
+    return [(n, v) for n, v in conf if n not in dropped]
 
 
 def _lenient(rng, name, value):
