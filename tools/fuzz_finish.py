@@ -16,11 +16,17 @@ stops this takes away, most common first:
 - extra_isos of an is_empty variant (it has no tree): mostly dropped;
 - gather_method dicts without a method for a source a variant uses (comps, json, module): mostly
   given one;
-- tree_arches or tree_variants leaving no variant tree (a compose of nothing): mostly dropped.
+- tree_arches or tree_variants leaving no variant tree (a compose of nothing): mostly dropped;
+- <module> entries of the variants file that no module build Pungi reads matches (deleted,
+  finished after koji_event, old, or none at all: Pungi's search fails), or that match a deleted
+  one: mostly dropped;
+- createrepo_deltas (no old compose to make deltas against): mostly dropped.
 """
 
+import fnmatch
 import os
 import re
+import xml.etree.ElementTree as ET
 
 import fuzz_modules
 
@@ -41,8 +47,10 @@ def finish(rng, fixture, conf, builds, variants, modules, case_dir):
     conf = [(n, v) for n, v in conf if n != "createiso_max_size_is_strict" or rng.random() < 0.15]
     conf = _no_empty_extra_isos(rng, conf, variants)
     conf = [(n, _every_source(rng, v) if n == "gather_method" else v) for n, v in conf]
+    conf = [(n, v) for n, v in conf if n != "createrepo_deltas" or rng.random() < 0.15]
     if modules:
         _modulemd_for_i686(rng, fixture, modules, case_dir)
+        _no_module_entry_matching_nothing(rng, fixture, modules, case_dir)
     return conf
 
 
@@ -159,3 +167,26 @@ def _modulemd_for_i686(rng, fixture, modules, case_dir):
         with open(os.path.join(case_dir, rel), "w") as f:
             f.write(fuzz_modules.modulemd(build, "i686"))
         step["files"]["modulemd.i686.txt"] = rel
+
+
+def _no_module_entry_matching_nothing(rng, fixture, modules, case_dir):
+    """Drop the variants file's <module> entries that match no live module build, or a deleted one
+    (mostly)."""
+    dead = {(s["module"]["name"], s["module"]["stream"], str(s["module"]["version"]), s["module"]["context"])
+            for s in fixture.steps if "module" in s and (s.get("future") or s.get("state", 1) != 1)}
+    deleted = ["%s:%s:%s:%s" % (s["module"]["name"], s["module"]["stream"], s["module"]["version"],
+                                s["module"]["context"]) for s in fixture.steps if "module" in s and s.get("state", 1) == 2]
+    live = ["%s:%s:%s:%s" % key for key in ((b.name, b.stream, str(b.version), b.context) for b in modules)
+            if key not in dead and not any(b.old for b in modules if (b.name, b.stream, str(b.version), b.context) == key)]
+    path = os.path.join(case_dir, "variants.xml")
+    tree = ET.parse(path)
+    changed = False
+    for parent in tree.getroot().iter("modules"):
+        for entry in list(parent.findall("module")):
+            pattern = ":".join((entry.text.split(":") + ["*", "*", "*"])[:4])
+            # a glob matching a deleted build fails Pungi's search as well
+            if (not fnmatch.filter(live, pattern) or fnmatch.filter(deleted, pattern)) and rng.random() < 0.85:
+                parent.remove(entry)
+                changed = True
+    if changed:
+        tree.write(path, encoding="utf-8", xml_declaration=True)
