@@ -5,7 +5,8 @@ draw: without the flag a seed's inputs stay as they were). Each shape is still l
 Counted over the both-failed cases of 2026-12-07 (5) and (6) (tests/data/fidelity/README.md), the
 stops this takes away, most common first:
 - RPMs without a copy under any key of sigkeys: the builds lacking one are signed with a listed
-  key (which one drawn, so the order of sigkeys still chooses among copies);
+  key (which one drawn, so the order of sigkeys still chooses among copies); sigkeys naming keys
+  only as long ids get the plain key after them;
 - variant_as_lookaside pairs whose variant has arches its lookaside variant lacks, or that name
   a variant tree_variants leaves out: dropped;
 - check_deps True (unresolved dependencies): mostly False;
@@ -40,6 +41,7 @@ def finish(rng, fixture, conf, builds, variants, modules, case_dir):
     or None."""
     conf = list(conf)
     if rng.random() < 0.9:
+        conf = _some_key_naming_copies(conf, fixture)
         _sign_unsigned(rng, fixture, dict(conf), builds)
     conf = _fitting_lookaside(rng, conf, variants)
     conf = _some_tree_left(rng, conf, variants)
@@ -58,10 +60,21 @@ def listed_signers(sigkeys, signers):
     """The hub's signers (letters) sigkeys names, in its order."""
     found = []
     for key in sigkeys or ():
-        match = KEY.search(key or "")
+        match = KEY.fullmatch(key or "")  # a long id ending in a key names no copy
         if match and match.group(1).lower() in signers and match.group(1).lower() not in found:
             found.append(match.group(1).lower())
     return found
+
+
+def _some_key_naming_copies(conf, fixture):
+    """CONF with the plain key added after sigkeys written only as long ids (which name no copy)."""
+    sigkeys = dict(conf).get("sigkeys") or [None]
+    if any(not key for key in sigkeys) or listed_signers(sigkeys, fixture.signers):
+        return conf
+    plain = [KEY.search(key).group(0) for key in sigkeys if KEY.search(key)]
+    if not plain:
+        return conf
+    return [(n, list(v) + plain[:1] if n == "sigkeys" else v) for n, v in conf]
 
 
 def _written(steps):
