@@ -21,7 +21,9 @@ stops this takes away, most common first:
 - <module> entries of the variants file that no module build Pungi reads matches (deleted,
   finished after koji_event, old, or none at all: Pungi's search fails), or that match a deleted
   one: mostly dropped;
-- createrepo_deltas (no old compose to make deltas against): mostly dropped.
+- createrepo_deltas (no old compose to make deltas against): mostly dropped;
+- link_type symlink beside a scratch task (Pungi hard-links a task's RPM, then symlinks over it:
+  File exists): mostly hardlink-or-copy.
 """
 
 import fnmatch
@@ -50,6 +52,8 @@ def finish(rng, fixture, conf, builds, variants, modules, case_dir):
     conf = _no_empty_extra_isos(rng, conf, variants)
     conf = [(n, _every_source(rng, v) if n == "gather_method" else v) for n, v in conf]
     conf = [(n, v) for n, v in conf if n != "createrepo_deltas" or rng.random() < 0.15]
+    if fixture.scratch and dict(conf).get("link_type") == "symlink" and rng.random() < 0.85:
+        conf = [(n, "hardlink-or-copy" if n == "link_type" else v) for n, v in conf]
     if modules:
         _modulemd_for_i686(rng, fixture, modules, case_dir)
         _no_module_entry_matching_nothing(rng, fixture, modules, case_dir)
