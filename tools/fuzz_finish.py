@@ -23,6 +23,7 @@ stops this takes away, most common first:
   one: mostly dropped;
 - createrepo_deltas (no old compose to make deltas against): mostly dropped;
 - pkgset_koji_module_builds naming a stream with "-" (no such build for Pungi): mostly dropped;
+- scratch tasks in a nightly compose (Pungi takes them in test composes only): mostly a test one;
 - link_type symlink beside a scratch task (Pungi hard-links a task's RPM, then symlinks over it:
   File exists): mostly hardlink-or-copy.
 """
@@ -55,6 +56,10 @@ def finish(rng, fixture, conf, builds, variants, modules, case_dir):
     conf = [(n, v) for n, v in conf if n != "createrepo_deltas" or rng.random() < 0.15]
     conf = [(n, v) for n, v in conf
             if n != "pkgset_koji_module_builds" or not _dashed_stream(v) or rng.random() < 0.15]
+    if fixture.scratch and fixture.compose_type != "test" and rng.random() < 0.85:
+        fixture.compose_type = "test"
+        with open(os.path.join(case_dir, "compose-type"), "w") as f:
+            f.write("test\n")
     if fixture.scratch and dict(conf).get("link_type") == "symlink" and rng.random() < 0.85:
         conf = [(n, "hardlink-or-copy" if n == "link_type" else v) for n, v in conf]
     if modules:
