@@ -43,6 +43,8 @@ def add_steps(rng, fixture, conf, builds):
         listed = fuzz_finish.listed_signers(dict(conf).get("sigkeys"), fixture.signers)
         if listed and by_signer.get(listed[0]):
             _prune(fixture, listed[0], [rng.choice(sorted(by_signer[listed[0]]))])
+    if fixture.scratch and None not in dict(conf).get("sigkeys", [None]):
+        _set_sigkeys(conf, dict(conf)["sigkeys"] + [None])  # Pungi wants unsigned allowed with scratch tasks
     return conf
 
 
