@@ -227,6 +227,16 @@ class Hub(ModuleBuilds):
             if copies:
                 signer.sign(copies)
 
+    def prune_signed(self, nvr, signer):
+        """koji prune-signed-copies: the copies of build NVR's RPMs signed by SIGNER (a Signer)
+        deleted; Koji keeps the signatures recorded."""
+        with self.lock:
+            build = self.build(nvr)
+            for info in (r for r in self.rpms.values() if r["build_id"] == build["id"]):
+                path = self.rpm_path(info, signer.sigkey)
+                if os.path.exists(path):
+                    os.unlink(path)
+
     def add_scratch_task(self, paths, state=2):
         """A scratch build task (method build) with one buildArch child task whose outputs are
         the RPMs PATHS; the parent's id."""
@@ -650,6 +660,8 @@ def serving_files(root):
 #     {"untag": TAG, "builds": [NVR globs]};
 #     {"sign": SIGNER, "builds": [NVR globs]}: signed copies written as Koji's write-signed-rpm
 #       ("write": false: the signature recorded only, no signed copy written yet);
+#     {"prune": SIGNER, "builds": [NVR globs]}: their copies signed by SIGNER deleted, the
+#       signatures kept (koji prune-signed-copies);
 #     {"block"|"unblock": TAG, "packages": [names]}: TAG's package list (koji block-pkg/unblock-pkg);
 #     {"scratch": [RPM paths]}: a closed scratch build task with those outputs (task ids 90001,
 #       90003, ...: a parent and its buildArch child each);
@@ -696,6 +708,11 @@ def _step_untag(hub, step, base, signers):
 def _step_sign(hub, step, base, signers):
     for nvr in _matching(hub, step["builds"]):
         hub.sign(nvr, signers[step["sign"]], write=step.get("write", True))
+
+
+def _step_prune(hub, step, base, signers):
+    for nvr in _matching(hub, step["builds"]):
+        hub.prune_signed(nvr, signers[step["prune"]])
 
 
 def _step_block(hub, step, base, signers):
@@ -762,7 +779,8 @@ def _step_module(hub, step, base, signers):
 # "tag" comes last: the import and modules steps name a tag too
 FIXTURE_STEPS = {"import": _step_import, "untag": _step_untag, "sign": _step_sign, "modules": _step_modules,
                  "module": _step_module,
-                 "block": _step_block, "unblock": _step_unblock, "scratch": _step_scratch, "tag": _step_tag}
+                 "block": _step_block, "unblock": _step_unblock, "scratch": _step_scratch, "tag": _step_tag,
+                 "prune": _step_prune}
 
 
 def load_fixture(hub, path, gpg_dir, signers):

@@ -62,6 +62,25 @@ def test_a_signed_copy_koji_has_not_written_does_not_count(koji, tmp_path, demo_
                               "kjs-unwritten-0:1.0-1.noarch")
 
 
+def test_a_pruned_copy_of_the_first_key_falls_through_to_the_next_key_as_pungi_does(koji, tmp_path, demo_copy):
+    # koji prune-signed-copies deletes a copy and keeps its signature recorded: Pungi 4.3.2 looks
+    # for each key's copy on disk in sigkeys' order (tools/fuzz-compose-koji --copies draws this)
+    hub, first, build = tagged_build(koji, tmp_path, "pruned")
+    second = Signer(tmp_path / "gpg2", "Punji Second Key")
+    for signer in (first, second):
+        hub.sign(build["nvr"], signer)
+    hub.prune_signed(build["nvr"], first)
+    rpm_id = next(r["id"] for r in hub.rpms.values() if r["build_id"] == build["id"])
+    assert first.sigkey in {s["sigkey"] for s in hub.queryRPMSigs(rpm_id=rpm_id)}
+    compose = koji_compose(tmp_path, demo_copy, pkgset_koji_tag="kj-pruned", sigkeys=[first.sigkey, second.sigkey])
+    found = pkgset(compose)["kjs-pruned.noarch"]
+    assert found["sigkey"] == second.sigkey and "/data/signed/%s/noarch/" % second.sigkey in found["path"]
+    hub.prune_signed(build["nvr"], second)
+    compose = koji_compose(tmp_path / "2", demo_copy, pkgset_koji_tag="kj-pruned",
+                           sigkeys=[first.sigkey, second.sigkey, None])
+    assert pkgset(compose)["kjs-pruned.noarch"]["sigkey"] is None
+
+
 def test_a_header_only_signature_is_chosen_by_its_key_and_listed_without_it(koji, tmp_path, demo_copy):
     hub = koji["hub"]
     signer = Signer(tmp_path / "gpg", "Punji Header Key", rpmv3=False)
