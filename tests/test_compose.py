@@ -184,6 +184,22 @@ TAKES_THE_TARGET = ("fd = os.open(sys.argv[1] + '.lock', os.O_RDWR | os.O_CREAT)
                     "open(sys.argv[1] + '.pid', 'w').write('%d\\n' % os.getpid())\n")
 
 
+def leave_an_orphan(state, seconds, before_it_holds=""):
+    """A run of the target whose state file is STATE, as a killed make leaves it: the lock, its own
+    pid in the .pid file, no make above it (its parent gone); it holds them SECONDS. BEFORE_IT_HOLDS
+    (Python source) runs once it has them, before this returns. Its pid."""
+    import subprocess
+    import sys
+
+    source = ("import fcntl, os, sys, time\n"
+              "r, w = os.pipe()\n"
+              "if os.fork():\n    os.close(w); os.read(r, 1); os._exit(0)\n" + TAKES_THE_TARGET + before_it_holds +
+              "os.write(w, b'x'); time.sleep(%s); os._exit(0)\n" % seconds)
+    subprocess.run([sys.executable, "-c", source, state], check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return int(open(state + ".pid").read()) if os.path.exists(state + ".pid") else None
+
+
 def test_a_target_whose_killed_run_is_still_exiting_waits_for_it(new_compose):
     """make killed and run again at once: the killed run's lock is held until its processes
     (here a child that inherited the lock) have exited; the new run waits, then makes it."""
@@ -207,34 +223,22 @@ def test_a_target_left_running_by_a_make_killed_alone_is_waited_for_by_the_next_
     run"; kill-campaign --mode make --victim make, seed 10844 trial 4). It now waits for it (one
     with no .pid file left a few seconds)."""
     import signal
-    import subprocess
-    import sys
 
     assert make(new_compose, "pkgset").returncode == 0
     state = os.path.join(new_compose, "work/x86_64/state/gather-Server.json")
-    # the run a killed make left: the lock, its own pid in the .pid file, no make above it
-    orphan = ("import fcntl, os, sys, time\n"
-              "r, w = os.pipe()\n"
-              "if os.fork():\n    os.close(w); os.read(r, 1); os._exit(0)\n" + TAKES_THE_TARGET +
-              "os.write(w, b'x'); time.sleep(2); os._exit(0)\n")
-    subprocess.run([sys.executable, "-c", orphan, state], check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    leave_an_orphan(state, 2)  # the run a killed make left
     done = make(new_compose, "work/x86_64/state/gather-Server.json")
     assert done.returncode == 0, done.stdout
     assert os.path.exists(state)
     # one past its state file, whose writing cleared its .pid (seed 10859 trial 17: finish writing
     # its report): failed at once, and make's .DELETE_ON_ERROR removed the state it had written
     os.unlink(state)
-    subprocess.run([sys.executable, "-c", orphan.replace("os.write(w, b'x')", "os.unlink(sys.argv[1] + '.pid'); "
-                                                         "os.write(w, b'x')"), state],
-                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    leave_an_orphan(state, 2, "os.unlink(sys.argv[1] + '.pid')\n")
     done = make(new_compose, "work/x86_64/state/gather-Server.json")
     assert done.returncode == 0, done.stdout
     assert os.path.exists(state)
     # a run by hand beside another still stops at once (the other held till the check is made)
-    subprocess.run([sys.executable, "-c", orphan.replace("time.sleep(2)", "time.sleep(120)"), state], check=True,
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    holder = int(open(state + ".pid").read())
+    holder = leave_an_orphan(state, 120)
     try:
         os.unlink(state)
         done = command("punji-gather", "--variant", "Server", "--arch", "x86_64", new_compose)
@@ -249,18 +253,10 @@ def test_a_make_waiting_for_a_run_left_by_a_killed_make_says_so_and_can_be_stopp
     and how to end it; Ctrl-C stops the wait cleanly (the run goes on); once the run is killed,
     the make goes on and makes the target itself."""
     import signal
-    import subprocess
-    import sys
 
     assert make(new_compose, "pkgset").returncode == 0
     state = os.path.join(new_compose, "work/x86_64/state/gather-Server.json")
-    hung = ("import fcntl, os, sys, time\n"
-            "r, w = os.pipe()\n"
-            "if os.fork():\n    os.close(w); os.read(r, 1); os._exit(0)\n" + TAKES_THE_TARGET +
-            "os.write(w, b'x'); time.sleep(300); os._exit(0)\n")
-    subprocess.run([sys.executable, "-c", hung, state], check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    holder = int(open(state + ".pid").read())
+    holder = leave_an_orphan(state, 300)
     try:
         waiting = _make_until_it_waits(new_compose, "work/x86_64/state/gather-Server.json")
         said = waiting.said
