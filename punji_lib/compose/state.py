@@ -264,8 +264,7 @@ def _left_by_a_killed_make(holder, topdir):
     the target, so the make started after the killed one waits for it rather than failing the
     target. A run by hand beside another still stops at once (even one under a make elsewhere,
     as a test suite's)."""
-    return holder.isdigit() and _under_a_maker(holder, topdir) is False and \
-        _under_a_maker(str(os.getpid()), topdir) is True
+    return holder.isdigit() and _under_a_maker(holder, topdir) is False and run_by_make(topdir)
 
 
 def run_by_make(topdir):

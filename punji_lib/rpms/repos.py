@@ -140,8 +140,13 @@ def one_line(exc):
 def repomd_records(path):
     """[(type, location href, (checksum type, checksum))] of each data record in repomd.xml PATH.
     Read with the standard library: createrepo_c's module costs a command ~25 ms to import."""
+    return _records(ElementTree.parse(path).getroot())
+
+
+def _records(root):
+    """repomd_records() of the parsed repomd.xml ROOT."""
     records = []
-    for data in ElementTree.parse(path).getroot():
+    for data in root:
         if _local_name(data.tag) != "data":
             continue
         children = {_local_name(child.tag): child for child in data}
@@ -153,10 +158,10 @@ def repomd_records(path):
     return records
 
 
-def _location_bases(path):
-    """{type: xml:base} of the data records of repomd.xml PATH whose location has one."""
+def _location_bases(root):
+    """{type: xml:base} of the data records of the parsed repomd.xml ROOT whose location has one."""
     found = {}
-    for data in ElementTree.parse(path).getroot():
+    for data in root:
         for child in data:
             if _local_name(child.tag) == "location" and child.get(XML_BASE):
                 found[data.get("type")] = child.get(XML_BASE)
@@ -234,12 +239,13 @@ class Repo:
         self.unreadable = set()  # kinds of metadata found corrupt, read from the packages instead
         self._completed = set()  # (id of a Package, metadata kind) complete() read
         try:
-            records = repomd_records(repomd)
+            root = ElementTree.parse(repomd).getroot()
+            records = _records(root)
         except (ElementTree.ParseError, OSError) as exc:
             raise PunjiError("repo %s: corrupt repodata/repomd.xml: %s" % (repo, one_line(exc)))
         self.hrefs = {kind: href for kind, href, _checksum in records}
         self.checksums = {kind: checksum for kind, _href, checksum in records}
-        self.bases = _location_bases(repomd)
+        self.bases = _location_bases(root)
         if "primary" not in self.hrefs:
             raise PunjiError("repo %s: repodata/repomd.xml lists no primary metadata" % repo)
 
@@ -251,15 +257,15 @@ class Repo:
         if href is None:
             return None
         # repomd.xml may place a file elsewhere (xml:base), as dnf reads it: a remote one is downloaded
-        where = join(self.repo, href, self.bases.get(kind)) if self.bases.get(kind) else self.repo
+        base = self.bases.get(kind)
+        where = join(self.repo, href, base) if base else self.repo
         path = os.path.join(self.top, href)
         if is_remote(where):
-            path = cache_path(cache_dir(self.cache, self.bases[kind]) if self.bases.get(kind) else self.top,
-                              href, self.repo)
-        elif self.bases.get(kind):
+            path = cache_path(cache_dir(self.cache, base) if base else self.top, href, self.repo)
+        elif base:
             path = where
         if is_remote(where) and not (os.path.isfile(path) and self._matches(kind, path)):
-            download(where if self.bases.get(kind) else join(self.repo, href), path, self.repo)  # absent, or stale
+            download(where if base else join(self.repo, href), path, self.repo)  # absent, or a stale copy
         if not os.path.isfile(path):
             raise PunjiError("repo %s: %s metadata %s is missing" % (self.repo, kind, href))
         if verify:
